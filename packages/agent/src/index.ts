@@ -1,0 +1,1 @@
+export { Agent, AgentError, type AgentOptions } from './agent.ts';

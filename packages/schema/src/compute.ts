@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import { isoTime, slug } from './common.ts';
+
+export const SiteKinds = ['general', 'intelligent', 'supercomputing', 'render'] as const;
+export const SiteKind = z.enum(SiteKinds);
+export type SiteKind = z.infer<typeof SiteKind>;
+export const Engine = z.enum(['agent', 'slurm']);
+export const TenantKind = z.enum(['ai-company', 'studio', 'research', 'enterprise', 'government']);
+export type TenantKind = z.infer<typeof TenantKind>;
+export const ResourceType = z.enum(['gpu', 'cpu', 'render']);
+export type ResourceType = z.infer<typeof ResourceType>;
+export const Flex = z.enum(['rigid', 'malleable', 'divisible']);
+
+export const Region = z.object({
+  id: slug,
+  nameZh: z.string().min(1).max(64),
+  nameEn: z.string().min(1).max(64),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+});
+export type Region = z.infer<typeof Region>;
+
+export const Link = z.object({
+  from: slug,
+  to: slug,
+  gbps: z.number().positive(),
+  fenPerGB: z.number().nonnegative(),
+});
+export type Link = z.infer<typeof Link>;
+
+export const Pool = z.object({
+  type: ResourceType,
+  units: z.number().int().positive().max(10_000_000),
+  busyW: z.number().nonnegative(),
+  idleW: z.number().nonnegative(),
+  pflopsPerUnit: z.number().nonnegative(),
+  fenPerUnitHour: z.number().int().nonnegative(),
+});
+export type Pool = z.infer<typeof Pool>;
+
+const hourly24 = z.array(z.number().nonnegative()).length(24, 'expected 24 hourly values (hour 0–23, Asia/Shanghai)');
+
+export const SitePower = z.object({
+  /** Grid tariff by local hour (fen per kWh): a time-of-use table. */
+  tariffFenPerKWh: hourly24,
+  /** Grid carbon intensity by local hour (gCO2 per kWh). */
+  carbonGPerKWh: hourly24,
+  renewables: z
+    .object({
+      solarKW: z.number().nonnegative(),
+      windKW: z.number().nonnegative(),
+      fenPerKWh: z.number().nonnegative(),
+      /** Where the capacity-factor shape comes from, shown in the UI. */
+      model: z.string().max(200),
+    })
+    .nullable(),
+  storage: z
+    .object({ kWh: z.number().nonnegative(), kW: z.number().nonnegative(), efficiency: z.number().gt(0).max(1) })
+    .nullable(),
+});
+export type SitePower = z.infer<typeof SitePower>;
+
+export const SiteInput = z.object({
+  id: slug,
+  nameZh: z.string().min(1).max(64),
+  nameEn: z.string().min(1).max(64),
+  region: slug,
+  kind: SiteKind,
+  engine: Engine.default('agent'),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  pue: z.number().min(1).max(3),
+  pools: z.array(Pool).min(1),
+  power: SitePower,
+});
+export type SiteInput = z.infer<typeof SiteInput>;
+export const SitePatch = SiteInput.omit({ id: true }).partial();
+
+export const SiteLive = z.object({
+  busyUnits: z.number(),
+  totalUnits: z.number(),
+  utilisation: z.number(),
+  greenShareNow: z.number(),
+  pflopsOnline: z.number(),
+  agentsOnline: z.number(),
+  renewableKWNow: z.number(),
+  loadKWNow: z.number(),
+});
+export const Site = SiteInput.extend({ live: SiteLive.optional() });
+export type Site = z.infer<typeof Site>;
+
+export const TenantInput = z.object({
+  id: slug,
+  name: z.string().min(1).max(128),
+  kind: TenantKind,
+});
+export type Tenant = z.infer<typeof TenantInput>;
+
+export const JobStatuses = ['queued', 'planned', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export const JobStatus = z.enum(JobStatuses);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const SubmitJob = z.object({
+  name: z.string().min(1).max(128),
+  type: ResourceType,
+  units: z.number().int().positive().max(100_000),
+  /** Hours of work at `units` size: what the planner books. */
+  hours: z.number().positive().max(24 * 90),
+  flex: Flex.default('malleable'),
+  /** Where the job's data lives; defaults to the first site of the tenant's choice. */
+  home: slug.optional(),
+  dataGB: z.number().nonnegative().max(1_000_000).default(0),
+  /** Data residency: the regions the job may run in. Empty = anywhere. */
+  regions: z.array(slug).max(32).default([]),
+  priority: z.number().int().min(0).max(100).default(50),
+  releaseAt: isoTime.optional(),
+  deadlineAt: isoTime.optional(),
+  /** What to run: a shell command line, run in a work directory of its own. */
+  command: z.string().min(1).max(8192),
+  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string().max(4096)).default({}),
+  /** Operators may submit on behalf of a tenant. */
+  tenantId: z.string().optional(),
+});
+export type SubmitJob = z.infer<typeof SubmitJob>;
+
+export const Usage = z.object({
+  unitHours: z.number(),
+  energyKWh: z.number(),
+  greenKWh: z.number(),
+  carbonG: z.number(),
+  costFen: z.number().int(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+export const Run = z.object({
+  id: z.string(),
+  jobId: z.string(),
+  taskId: z.string(),
+  attempt: z.number().int(),
+  siteId: z.string(),
+  agentId: z.string().nullable(),
+  status: z.enum(['running', 'succeeded', 'failed', 'lost', 'cancelled']),
+  startedAt: isoTime,
+  endedAt: isoTime.nullable(),
+  exitCode: z.number().int().nullable(),
+  usage: Usage.nullable(),
+});
+export type Run = z.infer<typeof Run>;
+
+export const Job = z.object({
+  id: z.string(),
+  tenantId: z.string(),
+  name: z.string(),
+  type: ResourceType,
+  units: z.number().int(),
+  hours: z.number(),
+  flex: Flex,
+  home: z.string().nullable(),
+  dataGB: z.number(),
+  regions: z.array(z.string()),
+  priority: z.number().int(),
+  command: z.string(),
+  status: JobStatus,
+  siteId: z.string().nullable(),
+  releaseAt: isoTime,
+  deadlineAt: isoTime.nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  error: z.string().nullable(),
+  /** One line on why it runs where and when it does. */
+  explanation: z.string().nullable(),
+  usage: Usage.nullable(),
+});
+export type Job = z.infer<typeof Job>;
+
+export const JobDetail = Job.extend({ runs: z.array(Run) });
+export type JobDetail = z.infer<typeof JobDetail>;
+
+export const LogLine = z.object({
+  seq: z.number().int(),
+  attempt: z.number().int(),
+  stream: z.enum(['stdout', 'stderr', 'system']),
+  text: z.string(),
+  at: isoTime,
+});
+export type LogLine = z.infer<typeof LogLine>;
+
+export const Overview = z.object({
+  pflopsOnline: z.number(),
+  pflopsXinjiang: z.number(),
+  utilisation: z.number(),
+  greenShareToday: z.number(),
+  jobsRunning: z.number().int(),
+  jobsQueued: z.number().int(),
+  jobsSucceededToday: z.number().int(),
+  agentsOnline: z.number().int(),
+  energyKWhToday: z.number(),
+  carbonKgToday: z.number(),
+  sites: z.number().int(),
+  regions: z.number().int(),
+});
+export type Overview = z.infer<typeof Overview>;
+
+export const PowerCurve = z.object({
+  siteId: z.string(),
+  start: isoTime,
+  hours: z.array(
+    z.object({
+      at: isoTime,
+      tariffFenPerKWh: z.number(),
+      carbonGPerKWh: z.number(),
+      renewableKW: z.number(),
+      loadKW: z.number(),
+    }),
+  ),
+  model: z.string(),
+});
+export type PowerCurve = z.infer<typeof PowerCurve>;

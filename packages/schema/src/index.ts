@@ -1,0 +1,5 @@
+export * from './common.ts';
+export * from './auth.ts';
+export * from './compute.ts';
+export * from './agent.ts';
+export * from './events.ts';

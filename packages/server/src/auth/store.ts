@@ -1,0 +1,98 @@
+import { and, eq, gt } from 'drizzle-orm';
+import type { Role } from '@shuzhi/schema';
+import type { Db } from '../db/client.ts';
+import { apiTokens, sessions, users } from '../db/schema.ts';
+import { newId, newSecret } from '../ids.ts';
+import { hashPassword, sha256, verifyPassword } from './passwords.ts';
+import type { Principal } from './principal.ts';
+
+const SESSION_MS = 12 * 3600_000;
+
+type UserRow = typeof users.$inferSelect;
+const toPrincipal = (u: UserRow, via: Principal['via'], siteId: string | null = null): Principal => ({
+  userId: u.id,
+  username: u.username,
+  displayName: u.displayName,
+  role: u.role as Role,
+  tenantId: u.tenantId,
+  department: u.department,
+  siteId,
+  via,
+});
+
+export class AuthStore {
+  constructor(private readonly db: Db) {}
+
+  async createUser(u: {
+    username: string;
+    password: string;
+    role: Role;
+    displayName?: string;
+    tenantId?: string | null;
+    department?: string | null;
+  }): Promise<string> {
+    const id = newId('usr');
+    await this.db.insert(users).values({
+      id,
+      username: u.username,
+      displayName: u.displayName ?? u.username,
+      passwordHash: await hashPassword(u.password),
+      role: u.role,
+      tenantId: u.tenantId ?? null,
+      department: u.department ?? null,
+    });
+    return id;
+  }
+
+  async login(username: string, password: string): Promise<{ principal: Principal; session: string } | null> {
+    const [u] = await this.db.select().from(users).where(eq(users.username, username));
+    // Hash anyway when the user is unknown, so response time does not reveal which usernames exist.
+    const ok = await verifyPassword(password, u?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA');
+    if (!u || !ok) return null;
+    const session = newSecret();
+    await this.db
+      .insert(sessions)
+      .values({ tokenHash: sha256(session), userId: u.id, expiresAt: new Date(Date.now() + SESSION_MS) });
+    return { principal: toPrincipal(u, 'session'), session };
+  }
+
+  async logout(session: string): Promise<void> {
+    await this.db.delete(sessions).where(eq(sessions.tokenHash, sha256(session)));
+  }
+
+  async bySession(session: string): Promise<Principal | null> {
+    const [row] = await this.db
+      .select({ u: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.tokenHash, sha256(session)), gt(sessions.expiresAt, new Date())));
+    return row ? toPrincipal(row.u, 'session') : null;
+  }
+
+  async byToken(token: string): Promise<Principal | null> {
+    const [row] = await this.db
+      .select({ u: users, siteId: apiTokens.siteId })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(eq(apiTokens.tokenHash, sha256(token)));
+    return row ? toPrincipal(row.u, 'token', row.siteId) : null;
+  }
+
+  /** Creates a token; `secret` lets the bootstrap token and the demo use a known value. */
+  async createToken(userId: string, name: string, siteId: string | null, secret = newSecret()) {
+    const id = newId('tok');
+    await this.db.insert(apiTokens).values({ id, tokenHash: sha256(secret), userId, name, siteId });
+    return { id, name, token: secret };
+  }
+
+  async userIdByName(username: string): Promise<string | null> {
+    const [u] = await this.db.select({ id: users.id }).from(users).where(eq(users.username, username));
+    return u?.id ?? null;
+  }
+
+  /** The demo's operator, for work the platform submits on its own behalf. */
+  async byOperatorName(username = 'operator'): Promise<Principal | null> {
+    const [u] = await this.db.select().from(users).where(eq(users.username, username));
+    return u && u.role === 'operator' ? toPrincipal(u, 'session') : null;
+  }
+}

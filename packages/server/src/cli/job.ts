@@ -1,0 +1,118 @@
+import type { Job, JobDetail, Site, SubmitJob } from '@shuzhi/schema';
+import { ApiClient } from './api-client.ts';
+import { parseArgs, str, UsageError } from './args.ts';
+
+export const jobHelp = `shuzhi job submit --name NAME --type gpu|cpu|render --units N --hours H --command CMD
+                  [--regions xinjiang,…] [--priority 0-100] [--tenant ID] [--wait]
+shuzhi job list [--status STATUS] [--json]
+shuzhi job get ID [--json]
+shuzhi job cancel ID
+
+Talks to $SHUZHI_SERVER (or --server) with the token in $SHUZHI_TOKEN (or --token).`;
+
+const fen = (f: number) => `¥${(f / 100).toFixed(2)}`;
+
+export async function jobCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { flags, positional } = parseArgs(rest, ['help', 'json', 'wait']);
+  if (!sub || flags.help || sub === '--help') {
+    console.log(jobHelp);
+    return sub ? 0 : 2;
+  }
+  const api = ApiClient.from(flags);
+  switch (sub) {
+    case 'submit': {
+      const body: Partial<SubmitJob> = {
+        name: str(flags, 'name'),
+        type: str(flags, 'type') as SubmitJob['type'],
+        units: Number(str(flags, 'units', '1')),
+        hours: Number(str(flags, 'hours', '1')),
+        command: str(flags, 'command'),
+        priority: Number(str(flags, 'priority', '50')),
+        regions: typeof flags.regions === 'string' ? flags.regions.split(',').filter(Boolean) : [],
+        ...(typeof flags.tenant === 'string' ? { tenantId: flags.tenant } : {}),
+      };
+      const job = await api.call<Job>('POST', '/api/jobs', body);
+      console.log(flags.json ? JSON.stringify(job, null, 2) : `submitted ${job.id} (${job.status})${job.explanation ? ` — ${job.explanation}` : ''}`);
+      if (flags.wait) return waitFor(api, job.id);
+      return 0;
+    }
+    case 'list': {
+      const q = typeof flags.status === 'string' ? `?status=${encodeURIComponent(flags.status)}` : '';
+      const res = await api.call<{ items: Job[]; total: number }>('GET', `/api/jobs${q}`);
+      if (flags.json) console.log(JSON.stringify(res, null, 2));
+      else {
+        console.log(`${'ID'.padEnd(28)} ${'STATUS'.padEnd(10)} ${'SITE'.padEnd(10)} ${'COST'.padStart(10)}  NAME`);
+        for (const j of res.items) {
+          console.log(`${j.id.padEnd(28)} ${j.status.padEnd(10)} ${(j.siteId ?? '-').padEnd(10)} ${(j.usage ? fen(j.usage.costFen) : '-').padStart(10)}  ${j.name}`);
+        }
+        console.log(`${res.items.length} of ${res.total}`);
+      }
+      return 0;
+    }
+    case 'get': {
+      const id = positional[0];
+      if (!id) throw new UsageError('usage: shuzhi job get ID');
+      const j = await api.call<JobDetail>('GET', `/api/jobs/${encodeURIComponent(id)}`);
+      if (flags.json) console.log(JSON.stringify(j, null, 2));
+      else {
+        console.log(`${j.id}  ${j.name}\n  status ${j.status}  site ${j.siteId ?? '-'}  ${j.units} ${j.type} × ${j.hours} h`);
+        if (j.explanation) console.log(`  why: ${j.explanation}`);
+        if (j.error) console.log(`  error: ${j.error}`);
+        for (const r of j.runs) {
+          const u = r.usage;
+          console.log(`  run #${r.attempt} ${r.status} on ${r.agentId ?? '-'}${u ? `: ${u.unitHours.toFixed(3)} unit-h, ${u.energyKWh.toFixed(2)} kWh (${u.greenKWh.toFixed(2)} green), ${(u.carbonG / 1000).toFixed(2)} kg CO2, ${fen(u.costFen)}` : ''}`);
+        }
+      }
+      return 0;
+    }
+    case 'cancel': {
+      const id = positional[0];
+      if (!id) throw new UsageError('usage: shuzhi job cancel ID');
+      const j = await api.call<Job>('POST', `/api/jobs/${encodeURIComponent(id)}/cancel`);
+      console.log(`${j.id} ${j.status}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown job command "${sub}"\n${jobHelp}`);
+  }
+}
+
+async function waitFor(api: ApiClient, id: string): Promise<number> {
+  let last = '';
+  for (;;) {
+    const j = await api.call<JobDetail>('GET', `/api/jobs/${encodeURIComponent(id)}`);
+    if (j.status !== last) {
+      console.error(`${new Date().toISOString()} ${id} ${j.status}`);
+      last = j.status;
+    }
+    if (j.status === 'succeeded') return 0;
+    if (j.status === 'failed' || j.status === 'cancelled') return 1;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export const siteHelp = `shuzhi site list [--json]    the network's sites with live utilisation and green share`;
+
+export async function siteCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { flags } = parseArgs(rest, ['help', 'json']);
+  if (sub !== 'list' || flags.help) {
+    console.log(siteHelp);
+    return sub === 'list' || flags.help ? 0 : 2;
+  }
+  const api = ApiClient.from(flags);
+  const res = await api.call<{ items: Site[] }>('GET', '/api/sites');
+  if (flags.json) {
+    console.log(JSON.stringify(res, null, 2));
+    return 0;
+  }
+  console.log(`${'SITE'.padEnd(11)} ${'REGION'.padEnd(10)} ${'KIND'.padEnd(14)} ${'PFLOPS'.padStart(8)} ${'UTIL'.padStart(6)} ${'GREEN'.padStart(6)} AGENTS  NAME`);
+  for (const s of res.items) {
+    const l = s.live;
+    console.log(
+      `${s.id.padEnd(11)} ${s.region.padEnd(10)} ${s.kind.padEnd(14)} ${(l?.pflopsOnline ?? 0).toFixed(0).padStart(8)} ${((l?.utilisation ?? 0) * 100).toFixed(1).padStart(5)}% ${((l?.greenShareNow ?? 0) * 100).toFixed(0).padStart(5)}% ${String(l?.agentsOnline ?? 0).padStart(6)}  ${s.nameEn}`,
+    );
+  }
+  return 0;
+}

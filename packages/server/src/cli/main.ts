@@ -1,0 +1,75 @@
+import { configHelp } from '../config.ts';
+import { agentCommand } from './agent.ts';
+import { UsageError } from './args.ts';
+import { jobCommand, siteCommand } from './job.ts';
+
+const help = `数智 Shuzhi — green compute network, render farm, one-thing services, mine control
+
+Usage: shuzhi <command> [options]     (every command takes --help)
+
+  serve                 run the platform (API + web) — npm start does this with the demo
+  agent                 run a worker agent for a site
+  job submit|list|get|cancel
+  site list
+  plan                  plan a scenario file with the planner (fifo | greedy | optimal)
+  sim mine              run the longwall-face OPC UA simulator
+
+Environment:
+${Object.entries(configHelp)
+  .map(([k, v]) => `  ${k.padEnd(24)} ${v}`)
+  .join('\n')}
+  ${'SHUZHI_SERVER'.padEnd(24)} API base URL for CLI commands (default http://localhost:8080)
+  ${'SHUZHI_TOKEN'.padEnd(24)} API token for CLI commands`;
+
+/** Commands written in other modules are loaded lazily so `shuzhi job list` stays quick. */
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  serve: async (argv) => {
+    if (argv.includes('--help')) {
+      console.log(`shuzhi serve — runs the platform. Configured by environment variables:\n\n${help.split('Environment:\n')[1]}`);
+      return 0;
+    }
+    const { serveCommand } = await import('./serve.ts');
+    return serveCommand();
+  },
+  agent: agentCommand,
+  job: jobCommand,
+  site: siteCommand,
+  plan: async (argv) => (await import('./plan.ts')).planCommand(argv),
+  sim: async (argv) => {
+    if (argv[0] !== 'mine') {
+      console.log('usage: shuzhi sim mine --port P');
+      return argv[0] === '--help' ? 0 : 2;
+    }
+    const mod = (await import('../../../../sim/mine/cli.ts')) as { simMineCommand(a: string[]): Promise<number> };
+    return mod.simMineCommand(argv.slice(1));
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(help);
+    return cmd ? 0 : 2;
+  }
+  const run = commands[cmd];
+  if (!run) {
+    console.error(`unknown command "${cmd}"\n\n${help}`);
+    return 2;
+  }
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`error: ${err.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`error: ${(err as Error).message}`);
+      process.exitCode = 1;
+    }
+  },
+);

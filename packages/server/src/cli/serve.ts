@@ -1,0 +1,38 @@
+import { loadConfig } from '../config.ts';
+import { DemoRunner } from '../demo/runner.ts';
+import { seedDemo } from '../demo/seed.ts';
+import { Platform } from '../platform.ts';
+
+export async function serveCommand(): Promise<number> {
+  const t0 = Date.now();
+  const config = loadConfig();
+  const p = await Platform.open({ config });
+  let demo: DemoRunner | null = null;
+  const creds = config.SHUZHI_DEMO === '1' ? await seedDemo(p) : null;
+  await p.start();
+  const port = await p.listen();
+  const url = `http://localhost:${port}`;
+  if (creds) {
+    demo = new DemoRunner(p, creds, `http://127.0.0.1:${port}`);
+    demo.start(config.SHUZHI_DEMO_AGENTS);
+  }
+  const lines = [
+    '',
+    `  数智 Shuzhi is running at ${url}  (API docs: ${url}/api/docs)`,
+    `  database: ${p.database.kind}${p.database.kind === 'pglite' ? ` in ${config.dataDir}` : ''}; ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  ];
+  if (creds) {
+    lines.push('', '  Demo users (username / password — role):');
+    for (const u of creds.users) lines.push(`    ${u.username.padEnd(14)} ${u.password.padEnd(20)} ${u.role}`);
+  }
+  process.stdout.write(lines.join('\n') + '\n\n');
+  const shutdown = async (signal: string) => {
+    p.log.info({ signal }, 'shutting down');
+    await demo?.stop();
+    await p.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  return new Promise(() => undefined);
+}

@@ -1,0 +1,273 @@
+import { and, count, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Job, JobDetail, JobStatus, LogLine, Run, SubmitJob, Usage } from '@shuzhi/schema';
+import type { Principal } from '../auth/principal.ts';
+import { requireRole } from '../auth/principal.ts';
+import type { Db } from '../db/client.ts';
+import { jobs, runs, taskLogs, tasks, tenants } from '../db/schema.ts';
+import { errors } from '../errors.ts';
+import type { EventBus, PublishedEvent } from '../events/bus.ts';
+import { newId } from '../ids.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import type { NetworkStore } from './network-store.ts';
+
+const FINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+const READ_ALL: Principal['role'][] = ['operator', 'viewer'];
+
+type JobRow = typeof jobs.$inferSelect;
+type RunRow = typeof runs.$inferSelect;
+
+const usageOf = (r: RunRow): Usage | null =>
+  r.unitHours === null
+    ? null
+    : {
+        unitHours: r.unitHours,
+        energyKWh: r.energyKWh ?? 0,
+        greenKWh: r.greenKWh ?? 0,
+        carbonG: r.carbonG ?? 0,
+        costFen: r.costFen ?? 0,
+      };
+
+function sumUsage(list: (Usage | null)[]): Usage | null {
+  const present = list.filter((u): u is Usage => u !== null);
+  if (!present.length) return null;
+  return present.reduce((a, u) => ({
+    unitHours: a.unitHours + u.unitHours,
+    energyKWh: a.energyKWh + u.energyKWh,
+    greenKWh: a.greenKWh + u.greenKWh,
+    carbonG: a.carbonG + u.carbonG,
+    costFen: a.costFen + u.costFen,
+  }));
+}
+
+const toRun = (r: RunRow): Run => ({
+  id: r.id,
+  jobId: r.jobId,
+  taskId: r.taskId,
+  attempt: r.attempt,
+  siteId: r.siteId,
+  agentId: r.agentId,
+  status: r.status as Run['status'],
+  startedAt: r.startedAt.toISOString(),
+  endedAt: r.endedAt?.toISOString() ?? null,
+  exitCode: r.exitCode,
+  usage: usageOf(r),
+});
+
+const toJob = (j: JobRow, usage: Usage | null): Job => ({
+  id: j.id,
+  tenantId: j.tenantId,
+  name: j.name,
+  type: j.type as Job['type'],
+  units: j.units,
+  hours: j.hours,
+  flex: j.flex as Job['flex'],
+  home: j.home,
+  dataGB: j.dataGB,
+  regions: j.regions,
+  priority: j.priority,
+  command: j.command,
+  status: j.status as JobStatus,
+  siteId: j.siteId,
+  releaseAt: j.releaseAt.toISOString(),
+  deadlineAt: j.deadlineAt?.toISOString() ?? null,
+  createdAt: j.createdAt.toISOString(),
+  updatedAt: j.updatedAt.toISOString(),
+  error: j.error,
+  explanation: j.explanation,
+  usage,
+});
+
+/** Jobs as tenants see them: submit, list, read, cancel, logs — scoped to the caller's tenant. */
+export class JobService {
+  constructor(
+    private readonly db: Db,
+    private readonly bus: EventBus,
+    private readonly network: NetworkStore,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  async submit(p: Principal, input: SubmitJob): Promise<Job> {
+    requireRole(p, ['tenant', 'operator'], 'submit jobs');
+    const tenantId = p.role === 'operator' ? (input.tenantId ?? p.tenantId) : p.tenantId;
+    if (!tenantId) {
+      throw errors.validation([{ path: 'tenantId', message: 'operators must name the tenant the job is for' }]);
+    }
+    if (p.role !== 'operator' && input.tenantId && input.tenantId !== p.tenantId) {
+      throw errors.forbidden('submit jobs for another tenant');
+    }
+    const [tenant] = await this.db.select().from(tenants).where(eq(tenants.id, tenantId));
+    if (!tenant) throw errors.validation([{ path: 'tenantId', message: `unknown tenant "${tenantId}"` }]);
+    const sites = await this.network.sitesById();
+    if (input.home && !sites.has(input.home)) {
+      throw errors.validation([{ path: 'home', message: `unknown site "${input.home}"` }]);
+    }
+    const knownRegions = new Set([...sites.values()].map((s) => s.region));
+    input.regions.forEach((r, i) => {
+      if (!knownRegions.has(r)) throw errors.validation([{ path: `regions.${i}`, message: `no site in region "${r}"` }]);
+    });
+    if (![...sites.values()].some((s) => s.pools.some((pl) => pl.type === input.type && pl.units >= input.units))) {
+      throw errors.validation([
+        { path: 'units', message: `no site has a ${input.type} pool with ${input.units} units` },
+      ]);
+    }
+    const releaseAt = input.releaseAt ? new Date(input.releaseAt) : new Date();
+    const deadlineAt = input.deadlineAt ? new Date(input.deadlineAt) : null;
+    if (deadlineAt && deadlineAt <= releaseAt) {
+      throw errors.validation([{ path: 'deadlineAt', message: 'the deadline must be after the release time' }]);
+    }
+    const jobId = newId('job');
+    const taskId = newId('task');
+    const ev: PublishedEvent[] = [];
+    await this.db.transaction(async (tx) => {
+      await tx.insert(jobs).values({
+        id: jobId,
+        tenantId,
+        name: input.name,
+        type: input.type,
+        units: input.units,
+        hours: input.hours,
+        flex: input.flex,
+        home: input.home ?? null,
+        dataGB: input.dataGB,
+        regions: input.regions,
+        priority: input.priority,
+        command: input.command,
+        env: input.env,
+        status: 'queued',
+        releaseAt,
+        deadlineAt,
+        createdBy: p.userId,
+      });
+      await tx.insert(tasks).values({ id: taskId, jobId, status: 'queued' });
+      await this.bus.record(tx, ev, {
+        kind: 'job.status',
+        entity: 'job',
+        entityId: jobId,
+        tenantId,
+        actor: p.userId,
+        data: { status: 'queued', name: input.name },
+      });
+    });
+    this.bus.publish(ev);
+    await this.dispatcher.submitted(taskId);
+    return this.get(p, jobId);
+  }
+
+  async list(p: Principal, q: { status?: JobStatus | undefined; limit: number; offset: number }) {
+    const scope = this.scope(p);
+    const where = and(scope ? eq(jobs.tenantId, scope) : undefined, q.status ? eq(jobs.status, q.status) : undefined);
+    const rows = await this.db
+      .select()
+      .from(jobs)
+      .where(where)
+      .orderBy(desc(jobs.createdAt), desc(jobs.id))
+      .limit(q.limit)
+      .offset(q.offset);
+    const [{ n } = { n: 0 }] = await this.db.select({ n: count() }).from(jobs).where(where);
+    const usage = await this.usageByJob(rows.map((r) => r.id));
+    return { items: rows.map((r) => toJob(r, usage.get(r.id) ?? null)), total: Number(n) };
+  }
+
+  async get(p: Principal, id: string): Promise<JobDetail> {
+    const j = await this.load(p, id);
+    const runRows = await this.db.select().from(runs).where(eq(runs.jobId, id)).orderBy(runs.startedAt);
+    const runList = runRows.map(toRun);
+    return { ...toJob(j, sumUsage(runList.map((r) => r.usage))), runs: runList };
+  }
+
+  async cancel(p: Principal, id: string): Promise<Job> {
+    requireRole(p, ['tenant', 'operator'], 'cancel jobs');
+    const j = await this.load(p, id);
+    if (FINAL.includes(j.status as JobStatus)) {
+      throw errors.conflict('JOB_FINISHED', `Job ${id} is already ${j.status}; there is nothing to cancel.`);
+    }
+    const ev: PublishedEvent[] = [];
+    const after = await this.db.transaction(async (tx) => {
+      const upd = await tx
+        .update(jobs)
+        .set({ status: 'cancelled', updatedAt: new Date() })
+        .where(and(eq(jobs.id, id), inArray(jobs.status, ['queued', 'planned', 'running'])))
+        .returning({ id: jobs.id });
+      if (upd.length === 0) throw errors.conflict('JOB_FINISHED', `Job ${id} finished meanwhile.`);
+      const commit = await this.dispatcher.cancel(id, tx, ev, p.userId);
+      await this.bus.record(tx, ev, {
+        kind: 'job.status',
+        entity: 'job',
+        entityId: id,
+        tenantId: j.tenantId,
+        actor: p.userId,
+        data: { status: 'cancelled' },
+      });
+      return commit;
+    });
+    after();
+    this.bus.publish(ev);
+    return this.get(p, id);
+  }
+
+  async logs(p: Principal, id: string, after: number, limit = 2000): Promise<LogLine[]> {
+    await this.load(p, id);
+    const rows = await this.db
+      .select()
+      .from(taskLogs)
+      .where(and(eq(taskLogs.jobId, id), gt(taskLogs.seq, after)))
+      .orderBy(taskLogs.seq)
+      .limit(limit);
+    return rows.map((r) => ({
+      seq: r.seq,
+      attempt: r.attempt,
+      stream: r.stream as LogLine['stream'],
+      text: r.text,
+      at: r.at.toISOString(),
+    }));
+  }
+
+  /** Tenants see only their own jobs; operators and viewers see all. Returns the tenant to filter by. */
+  private scope(p: Principal): string | null {
+    if (READ_ALL.includes(p.role)) return null;
+    if (p.role === 'tenant' && p.tenantId) return p.tenantId;
+    throw errors.forbidden('read compute jobs');
+  }
+
+  private async load(p: Principal, id: string): Promise<JobRow> {
+    const scope = this.scope(p);
+    const [j] = await this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.id, id), scope ? eq(jobs.tenantId, scope) : undefined));
+    // Another tenant's job is reported as missing, not forbidden: its existence is not ours to reveal.
+    if (!j) throw errors.notFound('job', id);
+    return j;
+  }
+
+  private async usageByJob(ids: string[]): Promise<Map<string, Usage>> {
+    if (!ids.length) return new Map();
+    const rows = await this.db
+      .select({
+        jobId: runs.jobId,
+        unitHours: sql<number>`coalesce(sum(${runs.unitHours}),0)::float8`,
+        energyKWh: sql<number>`coalesce(sum(${runs.energyKWh}),0)::float8`,
+        greenKWh: sql<number>`coalesce(sum(${runs.greenKWh}),0)::float8`,
+        carbonG: sql<number>`coalesce(sum(${runs.carbonG}),0)::float8`,
+        costFen: sql<number>`coalesce(sum(${runs.costFen}),0)::float8`,
+        n: sql<number>`count(${runs.unitHours})::int`,
+      })
+      .from(runs)
+      .where(inArray(runs.jobId, ids))
+      .groupBy(runs.jobId);
+    return new Map(
+      rows
+        .filter((r) => Number(r.n) > 0)
+        .map((r) => [
+          r.jobId,
+          {
+            unitHours: Number(r.unitHours),
+            energyKWh: Number(r.energyKWh),
+            greenKWh: Number(r.greenKWh),
+            carbonG: Number(r.carbonG),
+            costFen: Number(r.costFen),
+          },
+        ]),
+    );
+  }
+}

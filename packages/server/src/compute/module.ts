@@ -1,0 +1,134 @@
+import { and, gte, sql } from 'drizzle-orm';
+import type { Overview, PowerCurve, Site } from '@shuzhi/schema';
+import { localHour, renewableKW, siteLoadKW } from '@shuzhi/compute';
+import type { Db } from '../db/client.ts';
+import { runs } from '../db/schema.ts';
+import type { EventBus } from '../events/bus.ts';
+import type { Logger } from '../log.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { JobService } from './jobs.ts';
+import { NetworkStore } from './network-store.ts';
+
+/** Start of today in Asia/Shanghai, as a Date. */
+function startOfShanghaiDay(nowMs: number): Date {
+  const shifted = nowMs + 8 * 3600_000;
+  return new Date(shifted - (shifted % 86_400_000) - 8 * 3600_000);
+}
+
+export class ComputeModule {
+  readonly network: NetworkStore;
+  readonly dispatcher: Dispatcher;
+  readonly jobs: JobService;
+  private liveTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: EventBus,
+    log: Logger,
+    opts: { leaseMs: number },
+  ) {
+    this.network = new NetworkStore(db, bus);
+    this.dispatcher = new Dispatcher(db, bus, this.network, log, { leaseMs: opts.leaseMs });
+    this.jobs = new JobService(db, bus, this.network, this.dispatcher);
+  }
+
+  async start(): Promise<void> {
+    await this.dispatcher.recover();
+    this.dispatcher.start();
+    // Live figures for the dashboards, pushed over SSE every few seconds.
+    this.liveTimer = setInterval(() => {
+      void this.overview()
+        .then((o) => this.bus.publishTransient('overview', o as unknown as Record<string, unknown>))
+        .catch(() => undefined);
+    }, 5000);
+    this.liveTimer.unref();
+  }
+
+  stop(): void {
+    this.dispatcher.stop();
+    if (this.liveTimer) clearInterval(this.liveTimer);
+  }
+
+  async sitesLive(): Promise<Site[]> {
+    const now = Date.now();
+    return (await this.network.listSites()).map((s) => {
+      const busy = this.dispatcher.busyByType(s.id);
+      const totalUnits = s.pools.reduce((a, p) => a + p.units, 0);
+      const busyUnits = Object.values(busy).reduce((a, b) => a + b, 0);
+      const load = siteLoadKW(s, s.pools, busy);
+      const green = renewableKW(s, now);
+      return {
+        ...s,
+        live: {
+          busyUnits,
+          totalUnits,
+          utilisation: totalUnits ? busyUnits / totalUnits : 0,
+          greenShareNow: load > 0 ? Math.min(1, green / load) : 0,
+          pflopsOnline: s.pools.reduce((a, p) => a + p.units * p.pflopsPerUnit, 0),
+          agentsOnline: this.dispatcher.agentsOnline(s.id),
+          renewableKWNow: green,
+          loadKWNow: load,
+        },
+      };
+    });
+  }
+
+  async powerCurve(siteId: string, hours: number): Promise<PowerCurve> {
+    const s = await this.network.getSite(siteId);
+    const start = Math.floor(Date.now() / 3600_000) * 3600_000;
+    const load = siteLoadKW(s, s.pools, this.dispatcher.busyByType(s.id));
+    const r = s.power.renewables;
+    return {
+      siteId,
+      start: new Date(start).toISOString(),
+      model: r
+        ? `${r.model} (solar ${r.solarKW} kW, wind ${r.windKW} kW at ${s.lat.toFixed(1)}°N ${s.lon.toFixed(1)}°E)`
+        : 'no on-site renewables',
+      hours: Array.from({ length: hours }, (_, i) => {
+        const at = start + i * 3600_000;
+        const h = localHour(at);
+        return {
+          at: new Date(at).toISOString(),
+          tariffFenPerKWh: s.power.tariffFenPerKWh[h] ?? 0,
+          carbonGPerKWh: s.power.carbonGPerKWh[h] ?? 0,
+          renewableKW: renewableKW(s, at),
+          loadKW: load,
+        };
+      }),
+    };
+  }
+
+  async overview(): Promise<Overview> {
+    const sites = await this.sitesLive();
+    const regions = await this.network.listRegions();
+    const today = startOfShanghaiDay(Date.now());
+    const [agg] = await this.db
+      .select({
+        energy: sql<number>`coalesce(sum(${runs.energyKWh}),0)::float8`,
+        green: sql<number>`coalesce(sum(${runs.greenKWh}),0)::float8`,
+        carbon: sql<number>`coalesce(sum(${runs.carbonG}),0)::float8`,
+        ok: sql<number>`count(*) filter (where ${runs.status} = 'succeeded')::int`,
+      })
+      .from(runs)
+      .where(and(gte(runs.endedAt, today), sql`${runs.unitHours} is not null`));
+    const total = sites.reduce((a, s) => a + (s.live?.totalUnits ?? 0), 0);
+    const busy = sites.reduce((a, s) => a + (s.live?.busyUnits ?? 0), 0);
+    const counts = this.dispatcher.counts();
+    const energy = Number(agg?.energy ?? 0);
+    return {
+      pflopsOnline: sites.reduce((a, s) => a + (s.live?.pflopsOnline ?? 0), 0),
+      pflopsXinjiang: sites.filter((s) => s.region === 'xinjiang').reduce((a, s) => a + (s.live?.pflopsOnline ?? 0), 0),
+      utilisation: total ? busy / total : 0,
+      greenShareToday: energy > 0 ? Number(agg?.green ?? 0) / energy : 0,
+      jobsRunning: counts.running,
+      jobsQueued: counts.unplaced + counts.planned,
+      jobsSucceededToday: Number(agg?.ok ?? 0),
+      agentsOnline: this.dispatcher.agentsOnline(),
+      energyKWhToday: energy,
+      carbonKgToday: Number(agg?.carbon ?? 0) / 1000,
+      sites: sites.length,
+      regions: regions.length,
+    };
+  }
+}
+

@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import { Agent } from '@shuzhi/agent';
+import type { SubmitJob } from '@shuzhi/schema';
+import type { Platform } from '../platform.ts';
+import type { DemoCredentials } from './seed.ts';
+
+/** Sites that get embedded agents, and the kind of demo work each sees. */
+const AGENT_SITES = ['hami', 'karamay', 'shihezi', 'urumqi', 'chongqing'];
+
+const DEMO_JOBS: (Omit<SubmitJob, 'env' | 'flex' | 'dataGB' | 'regions' | 'priority'> & { tenantId: string; regions?: string[] })[] = [
+  {
+    name: 'LLM fine-tune shard',
+    type: 'gpu',
+    units: 8,
+    hours: 2,
+    tenantId: 'tianshan-ai',
+    command: 'for i in 1 2 3 4 5 6; do echo "epoch step $i/6 loss=$(awk "BEGIN{print 2.0/$i}")"; sleep 2; done; echo done',
+  },
+  {
+    name: 'Inference batch (Xinjiang only)',
+    type: 'gpu',
+    units: 4,
+    hours: 1,
+    tenantId: 'tianshan-ai',
+    regions: ['xinjiang'],
+    command: 'for i in $(seq 1 5); do echo "batch $i: 512 prompts"; sleep 1; done',
+  },
+  {
+    name: 'Render frames 1-48',
+    type: 'render',
+    units: 16,
+    hours: 1,
+    tenantId: 'karamay-studio',
+    command: 'for f in $(seq 1 12); do echo "Fra:$f rendered"; sleep 1; done',
+  },
+  {
+    name: 'Genome alignment',
+    type: 'cpu',
+    units: 256,
+    hours: 4,
+    tenantId: 'xju-lab',
+    command: 'echo "aligning reads"; sleep 5; sha256sum /etc/hostname; echo ok',
+  },
+];
+
+/** Embedded agents plus a trickle of demo jobs, so the dashboard is alive on first start. */
+export class DemoRunner {
+  private agents: Agent[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private n = 0;
+
+  constructor(
+    private readonly p: Platform,
+    private readonly creds: DemoCredentials,
+    private readonly baseUrl: string,
+  ) {}
+
+  start(agentsPerSite: number): void {
+    for (const site of AGENT_SITES) {
+      const token = this.creds.agentTokens[site];
+      if (!token) continue;
+      for (let i = 1; i <= agentsPerSite; i++) {
+        const a = new Agent({
+          server: this.baseUrl,
+          token,
+          siteId: site,
+          slots: 2,
+          id: `demo-${site}-${i}`,
+          workDir: join(this.p.config.workDir, `demo-${site}-${i}`),
+          log: (m) => this.p.log.debug({ agent: `demo-${site}-${i}` }, m),
+        });
+        a.start();
+        this.agents.push(a);
+      }
+    }
+    if (this.agents.length) {
+      this.timer = setInterval(() => void this.trickle().catch((err) => this.p.log.warn({ err }, 'demo job failed')), 6000);
+      this.timer.unref();
+    }
+  }
+
+  private async trickle(): Promise<void> {
+    const c = this.p.compute.dispatcher.counts();
+    if (c.running + c.planned + c.unplaced >= 8) return;
+    const spec = DEMO_JOBS[this.n++ % DEMO_JOBS.length]!;
+    const operator = await this.p.auth.byOperatorName();
+    if (!operator) return;
+    await this.p.compute.jobs.submit(operator, {
+      ...spec,
+      name: `${spec.name} #${this.n}`,
+      env: {},
+      flex: 'malleable',
+      dataGB: 0,
+      regions: spec.regions ?? [],
+      priority: 50,
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all(this.agents.map((a) => a.stop()));
+  }
+}

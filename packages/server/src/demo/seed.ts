@@ -1,0 +1,36 @@
+import type { Platform } from '../platform.ts';
+import { demoLinks, demoRegions, demoSites, demoTenants, demoUsers } from './network.ts';
+
+export interface DemoCredentials {
+  users: { username: string; password: string; role: string }[];
+  /** Site-bound agent tokens for the embedded agents. */
+  agentTokens: Record<string, string>;
+}
+
+export const demoPassword = (username: string) => `${username}-demo`;
+
+/** Seeds the demo network once; later starts find it and only mint fresh agent tokens. */
+export async function seedDemo(p: Platform): Promise<DemoCredentials> {
+  const actor = 'seed';
+  const existing = new Set((await p.compute.network.listRegions()).map((r) => r.id));
+  if (!existing.has('xinjiang')) {
+    for (const r of demoRegions) await p.compute.network.createRegion(r, actor);
+    for (const l of demoLinks) await p.compute.network.upsertLink(l, actor);
+    for (const s of demoSites) await p.compute.network.createSite(s, actor);
+    for (const t of demoTenants) await p.compute.network.createTenant(t, actor);
+    for (const u of demoUsers) {
+      await p.auth.createUser({ ...u, password: demoPassword(u.username) });
+    }
+  }
+  const operatorId = await p.auth.userIdByName('operator');
+  const agentTokens: Record<string, string> = {};
+  if (operatorId) {
+    for (const s of demoSites) {
+      agentTokens[s.id] = (await p.auth.createToken(operatorId, `demo agent ${s.id}`, s.id)).token;
+    }
+  }
+  return {
+    users: demoUsers.map((u) => ({ username: u.username, password: demoPassword(u.username), role: u.role })),
+    agentTokens,
+  };
+}

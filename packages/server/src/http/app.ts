@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { swaggerUI } from '@hono/swagger-ui';
+import { getCookie } from 'hono/cookie';
+import type { AuthStore } from '../auth/store.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { router } from './context.ts';
+import { problemResponse } from './problem.ts';
+import { SESSION_COOKIE } from './routes/auth.ts';
+
+export interface AppParts {
+  auth: AuthStore;
+  log: Logger;
+  health: () => Promise<Record<string, unknown>>;
+  /** Module routers, mounted in order. */
+  routers: ReturnType<typeof router>[];
+  webDist?: string | undefined;
+}
+
+const PUBLIC = new Set(['/api/health', '/api/auth/login', '/api/openapi.json', '/api/docs']);
+
+export function isPublic(path: string): boolean {
+  return PUBLIC.has(path) || path.startsWith('/api/public/') || !path.startsWith('/api/');
+}
+
+export function createApp(parts: AppParts) {
+  const app = router();
+
+  app.onError((err, c) => problemResponse(c, err, parts.log));
+
+  // Authentication: bearer token for machines, session cookie for the web. Authorisation is per route.
+  app.use('*', async (c, next) => {
+    c.set('principal', null);
+    const header = c.req.header('authorization');
+    if (header) {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m) throw new AppError('AUTH_INVALID', 401, 'Authorization must be "Bearer <token>".');
+      const p = await parts.auth.byToken(m[1]!);
+      if (!p) throw new AppError('AUTH_INVALID', 401, 'Unknown or revoked API token.');
+      c.set('principal', p);
+    } else {
+      const s = getCookie(c, SESSION_COOKIE);
+      if (s) c.set('principal', await parts.auth.bySession(s));
+    }
+    if (!c.get('principal') && !isPublic(c.req.path)) {
+      throw new AppError('AUTH_REQUIRED', 401, 'Log in or send a bearer token (Authorization: Bearer …).');
+    }
+    await next();
+  });
+
+  app.get('/api/health', async (c) => c.json({ status: 'ok', ...(await parts.health()) }));
+  for (const r of parts.routers) app.route('/', r);
+
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Shuzhi API', version: '0.1.0', description: 'Green compute network, render farm, one-thing services, mine control' },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.get('/api/docs', swaggerUI({ url: '/api/openapi.json' }));
+
+  app.all('/api/*', (c) => {
+    throw new AppError('NOT_FOUND', 404, `No API route ${c.req.method} ${c.req.path}. See /api/docs.`);
+  });
+
+  const dist = parts.webDist;
+  if (dist && existsSync(join(dist, 'index.html'))) {
+    const index = readFileSync(join(dist, 'index.html'), 'utf8');
+    app.use('/*', serveStatic({ root: dist }));
+    // The web app routes on the client: every other path gets its shell.
+    app.get('*', (c) => c.html(index));
+  } else {
+    app.get('/', (c) =>
+      c.text('Shuzhi API is running. The web app is not built: run `npm run build` (npm start does it for you).'),
+    );
+  }
+  return app;
+}

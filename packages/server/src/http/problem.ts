@@ -1,0 +1,30 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+
+/** The one place errors become RFC 9457 problem+json with our stable code. */
+export function problemResponse(c: Context, err: unknown, log: Logger): Response {
+  let e: AppError;
+  if (err instanceof AppError) e = err;
+  else if (err instanceof HTTPException) {
+    e = new AppError(err.status === 400 ? 'BAD_REQUEST' : `HTTP_${err.status}`, err.status, err.message || 'Bad request');
+  } else if (err instanceof SyntaxError) {
+    e = new AppError('BAD_JSON', 400, `The request body is not valid JSON: ${err.message}`);
+  } else {
+    log.error({ err, path: c.req.path }, 'unhandled error');
+    e = new AppError('INTERNAL', 500, 'Something went wrong on the server; it has been logged. Try again.');
+  }
+  const body = {
+    type: `https://shuzhi.dev/problems/${e.code.toLowerCase().replaceAll('_', '-')}`,
+    title: e.code,
+    status: e.status,
+    code: e.code,
+    detail: e.message,
+    ...(e.errors ? { errors: e.errors } : {}),
+  };
+  return new Response(JSON.stringify(body), {
+    status: e.status,
+    headers: { 'content-type': 'application/problem+json; charset=utf-8' },
+  });
+}

@@ -1,0 +1,274 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import {
+  Job,
+  JobDetail,
+  JobStatus,
+  Link,
+  LogLine,
+  Overview,
+  PowerCurve,
+  Region,
+  Site,
+  SiteInput,
+  SitePatch,
+  SubmitJob,
+  SyncRequest,
+  SyncResponse,
+  TenantInput,
+} from '@shuzhi/schema';
+import { requireRole } from '../../auth/principal.ts';
+import type { ComputeModule } from '../../compute/module.ts';
+import { errors } from '../../errors.ts';
+import { jsonBody, jsonOk, principalOf, router } from '../context.ts';
+
+const IdParam = z.object({ id: z.string().min(1).max(128) });
+const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
+
+export function computeRoutes(m: ComputeModule) {
+  const r = router();
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/regions', tags: ['network'], responses: { 200: jsonOk(items(Region)) } }),
+    async (c) => {
+      principalOf(c);
+      return c.json({ items: await m.network.listRegions() }, 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/regions',
+      tags: ['network'],
+      request: { body: jsonBody(Region) },
+      responses: { 201: jsonOk(Region) },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'edit the network');
+      return c.json(await m.network.createRegion(c.req.valid('json'), p.userId), 201);
+    },
+  );
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/links', tags: ['network'], responses: { 200: jsonOk(items(Link)) } }),
+    async (c) => {
+      principalOf(c);
+      return c.json({ items: await m.network.listLinks() }, 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/links',
+      tags: ['network'],
+      request: { body: jsonBody(Link) },
+      responses: { 201: jsonOk(Link) },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'edit the network');
+      return c.json(await m.network.upsertLink(c.req.valid('json'), p.userId), 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/sites', tags: ['network'], responses: { 200: jsonOk(items(Site)) } }),
+    async (c) => {
+      principalOf(c);
+      return c.json({ items: await m.sitesLive() }, 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/sites/{id}',
+      tags: ['network'],
+      request: { params: IdParam },
+      responses: { 200: jsonOk(Site) },
+    }),
+    async (c) => {
+      principalOf(c);
+      const { id } = c.req.valid('param');
+      const site = (await m.sitesLive()).find((s) => s.id === id);
+      if (!site) throw errors.notFound('site', id);
+      return c.json(site, 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/sites',
+      tags: ['network'],
+      request: { body: jsonBody(SiteInput) },
+      responses: { 201: jsonOk(Site) },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'edit the network');
+      return c.json(await m.network.createSite(c.req.valid('json'), p.userId), 201);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/api/sites/{id}',
+      tags: ['network'],
+      request: { params: IdParam, body: jsonBody(SitePatch) },
+      responses: { 200: jsonOk(Site) },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'edit the network');
+      return c.json(await m.network.updateSite(c.req.valid('param').id, c.req.valid('json'), p.userId), 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/api/sites/{id}',
+      tags: ['network'],
+      request: { params: IdParam },
+      responses: { 204: { description: 'Deleted' } },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'edit the network');
+      await m.network.deleteSite(c.req.valid('param').id, p.userId);
+      return c.body(null, 204);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/sites/{id}/power',
+      tags: ['network'],
+      request: {
+        params: IdParam,
+        query: z.object({ hours: z.coerce.number().int().min(1).max(168).default(48) }),
+      },
+      responses: { 200: jsonOk(PowerCurve) },
+    }),
+    async (c) => {
+      principalOf(c);
+      return c.json(await m.powerCurve(c.req.valid('param').id, c.req.valid('query').hours), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/tenants', tags: ['network'], responses: { 200: jsonOk(items(TenantInput)) } }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'list tenants');
+      return c.json({ items: await m.network.listTenants() }, 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/tenants',
+      tags: ['network'],
+      request: { body: jsonBody(TenantInput) },
+      responses: { 201: jsonOk(TenantInput) },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'create tenants');
+      return c.json(await m.network.createTenant(c.req.valid('json'), p.userId), 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/jobs',
+      tags: ['jobs'],
+      request: {
+        query: z.object({
+          status: JobStatus.optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+      },
+      responses: { 200: jsonOk(z.object({ items: z.array(Job), total: z.number().int() })) },
+    }),
+    async (c) => c.json(await m.jobs.list(principalOf(c), c.req.valid('query')), 200),
+  );
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/jobs',
+      tags: ['jobs'],
+      request: { body: jsonBody(SubmitJob) },
+      responses: { 201: jsonOk(Job) },
+    }),
+    async (c) => c.json(await m.jobs.submit(principalOf(c), c.req.valid('json')), 201),
+  );
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/jobs/{id}',
+      tags: ['jobs'],
+      request: { params: IdParam },
+      responses: { 200: jsonOk(JobDetail) },
+    }),
+    async (c) => c.json(await m.jobs.get(principalOf(c), c.req.valid('param').id), 200),
+  );
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/jobs/{id}/cancel',
+      tags: ['jobs'],
+      request: { params: IdParam },
+      responses: { 200: jsonOk(Job) },
+    }),
+    async (c) => c.json(await m.jobs.cancel(principalOf(c), c.req.valid('param').id), 200),
+  );
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/jobs/{id}/logs',
+      tags: ['jobs'],
+      request: {
+        params: IdParam,
+        query: z.object({ after: z.coerce.number().int().min(0).default(0) }),
+      },
+      responses: { 200: jsonOk(items(LogLine)) },
+    }),
+    async (c) => {
+      const lines = await m.jobs.logs(principalOf(c), c.req.valid('param').id, c.req.valid('query').after);
+      return c.json({ items: lines }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/overview', tags: ['network'], responses: { 200: jsonOk(Overview) } }),
+    async (c) => {
+      principalOf(c);
+      return c.json(await m.overview(), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/agents/{id}/sync',
+      tags: ['agents'],
+      request: {
+        params: z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ -') }),
+        body: jsonBody(SyncRequest),
+      },
+      responses: { 200: jsonOk(SyncResponse) },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      const body = c.req.valid('json');
+      if (p.siteId !== null) {
+        if (p.siteId !== body.siteId) throw errors.forbidden(`sync for site "${body.siteId}" with a token bound to "${p.siteId}"`);
+      } else requireRole(p, ['operator'], 'run agents (use an operator token or a site-bound agent token)');
+      await m.network.getSite(body.siteId);
+      const res = await m.dispatcher.sync(c.req.valid('param').id, body, c.req.raw.signal);
+      return c.json(res, 200);
+    },
+  );
+  return r;
+}

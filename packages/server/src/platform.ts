@@ -1,0 +1,98 @@
+import { fileURLToPath } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import { AuthStore } from './auth/store.ts';
+import { ComputeModule } from './compute/module.ts';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/client.ts';
+import { events } from './db/schema.ts';
+import { EventBus } from './events/bus.ts';
+import { createApp } from './http/app.ts';
+import { authRoutes } from './http/routes/auth.ts';
+import { computeRoutes } from './http/routes/compute.ts';
+import { eventRoutes } from './http/routes/events.ts';
+import { createLogger, type Logger } from './log.ts';
+
+export const VERSION = '0.1.0';
+const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+export interface PlatformOptions {
+  config: Config;
+  /** Use an in-memory PGlite (tests). */
+  memory?: boolean;
+  log?: Logger;
+}
+
+/** Everything the server runs, wired once: database, stores, modules, HTTP app. */
+export class Platform {
+  readonly bus = new EventBus();
+  readonly log: Logger;
+  readonly startedAt = Date.now();
+  auth!: AuthStore;
+  compute!: ComputeModule;
+  database!: Database;
+  app!: ReturnType<typeof createApp>;
+  private server: ServerType | null = null;
+
+  private constructor(readonly config: Config) {
+    this.log = createLogger(config.LOG_LEVEL);
+  }
+
+  static async open(opts: PlatformOptions): Promise<Platform> {
+    const p = new Platform(opts.config);
+    if (opts.log) (p as { log: Logger }).log = opts.log;
+    p.database = await openDatabase({
+      url: opts.config.DATABASE_URL,
+      dataDir: opts.config.dataDir,
+      memory: opts.memory ?? false,
+    });
+    const db = p.database.db;
+    p.auth = new AuthStore(db);
+    p.compute = new ComputeModule(db, p.bus, p.log, { leaseMs: opts.config.SHUZHI_LEASE_MS });
+    if (p.database.created && opts.config.SHUZHI_BOOTSTRAP_TOKEN) {
+      const id = await p.auth.createUser({
+        username: 'bootstrap',
+        password: opts.config.SHUZHI_BOOTSTRAP_TOKEN,
+        role: 'operator',
+        displayName: 'Bootstrap operator',
+      });
+      await p.auth.createToken(id, 'bootstrap', null, opts.config.SHUZHI_BOOTSTRAP_TOKEN);
+      p.log.info('bootstrap operator token created from SHUZHI_BOOTSTRAP_TOKEN');
+    }
+    const audit = async (e: { kind: string; actor: string; data: Record<string, unknown> }) => {
+      await db.insert(events).values({ kind: e.kind, entity: 'auth', entityId: e.actor, actor: e.actor, data: e.data });
+    };
+    p.app = createApp({
+      auth: p.auth,
+      log: p.log,
+      webDist: WEB_DIST,
+      health: async () => ({
+        version: VERSION,
+        database: p.database.kind,
+        uptimeSec: Math.round((Date.now() - p.startedAt) / 1000),
+      }),
+      routers: [authRoutes(p.auth, audit, p.bus), computeRoutes(p.compute), eventRoutes(p.bus)],
+    });
+    return p;
+  }
+
+  /** Starts background work (dispatcher, live figures). */
+  async start(): Promise<void> {
+    await this.compute.start();
+  }
+
+  listen(port = this.config.PORT, host = this.config.HOST): Promise<number> {
+    return new Promise((resolve) => {
+      this.server = serve({ fetch: this.app.fetch, port, hostname: host }, (info) => resolve(info.port));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.compute.stop();
+    if (this.server) {
+      const s = this.server;
+      (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await new Promise<void>((res) => s.close(() => res()));
+    }
+    await this.database.close();
+  }
+}

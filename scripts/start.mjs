@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// `npm start`: builds the web app when its sources are newer than the build, then serves the platform.
+import { spawnSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const web = 'packages/web';
+const dist = join(web, 'dist', 'index.html');
+
+function newest(dir) {
+  let t = 0;
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist') continue;
+    const p = join(dir, name);
+    const s = statSync(p);
+    t = Math.max(t, s.isDirectory() ? newest(p) : s.mtimeMs);
+  }
+  return t;
+}
+
+if (existsSync(join(web, 'index.html'))) {
+  const stale = !existsSync(dist) || statSync(dist).mtimeMs < Math.max(newest(join(web, 'src')), newest('packages/schema/src'));
+  if (stale) {
+    console.log('Building the web app (first start, or its sources changed)…');
+    const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: web, stdio: 'inherit' });
+    if (r.status !== 0) {
+      console.error('The web build failed; the API still starts. Fix the build and restart.');
+    }
+  }
+}
+
+const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/cli/main.ts', 'serve', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('exit', (code) => process.exit(code ?? 0));
