@@ -69,8 +69,18 @@ export class Agent {
     this.stopped = true;
     this.inflight?.abort();
     this.wakeLoop?.();
-    if (opts.kill) for (const t of this.tasks.values()) this.kill(t);
+    const abandoned = [...this.tasks.values()].filter((t) => t.exitCode === null);
+    for (const t of abandoned) this.kill(t);
     await this.loopDone;
+    if (opts.kill) return;
+    // Say goodbye, so work handed to us in a poll we just abandoned is requeued at once; what we
+    // killed is not reported as failed (it was not the job's fault) but left to be requeued.
+    for (const t of abandoned) this.tasks.delete(t.fence.taskId);
+    try {
+      await this.syncOnce({ leaving: true });
+    } catch (err) {
+      this.log(`could not tell the server we are leaving: ${(err as Error).message}`);
+    }
   }
 
   private async loop(): Promise<void> {
@@ -79,7 +89,7 @@ export class Agent {
       try {
         const { res, hadWork } = await this.syncOnce();
         backoff = 500;
-        if (hadWork || res.nextPollMs === 0) continue;
+        if (hadWork) continue;
         await this.pause(this.runningCount > 0 ? this.heartbeatMs() : res.nextPollMs);
       } catch (err) {
         if (this.stopped) break;
@@ -110,7 +120,7 @@ export class Agent {
   }
 
   /** One sync call. Exposed for tests that drive the protocol step by step. */
-  async syncOnce(): Promise<{ res: SyncResponse; hadWork: boolean }> {
+  async syncOnce(opts: { leaving?: boolean } = {}): Promise<{ res: SyncResponse; hadWork: boolean }> {
     const running: SyncRequest['running'] = [];
     const completed: SyncRequest['completed'] = [];
     const sent = new Map<string, number>();
@@ -120,8 +130,9 @@ export class Agent {
       if (t.exitCode === null) running.push({ ...t.fence, logs });
       else completed.push({ ...t.fence, exitCode: t.exitCode, logs, ...(t.error ? { error: t.error } : {}) });
     }
-    const free = Math.max(0, this.opts.slots - this.runningCount);
+    const free = opts.leaving ? 0 : Math.max(0, this.opts.slots - this.runningCount);
     const body: SyncRequest = {
+      leaving: opts.leaving ?? false,
       siteId: this.opts.siteId,
       slots: this.opts.slots,
       tags: this.opts.tags ?? [],

@@ -27,6 +27,8 @@ export const SyncRequest = z.object({
     )
     .max(1024)
     .default([]),
+  /** The agent is shutting down: whatever it does not report as completed is lost now. */
+  leaving: z.boolean().default(false),
   /** Ask the server to hold the call until work arrives (long poll). */
   waitMs: z.number().int().min(0).max(30_000).default(25_000),
 });

@@ -104,20 +104,25 @@ function parseArgs(argv: string[]): Args {
 
 class UsageError extends Error {}
 
-/** `shuzhi plan …`; returns the exit code. */
-export async function planCommand(argv: string[]): Promise<number> {
+export interface PlanIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+}
+
+/** `shuzhi plan …`; returns the exit code. `io` defaults to the process streams (tests pass their own). */
+export async function planCommand(argv: string[], io: PlanIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let args: Args;
   try {
     args = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`shuzhi plan: ${(e as Error).message}\n${USAGE}\n`);
+    io.stderr.write(`shuzhi plan: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  if (args.help) { process.stdout.write(`${USAGE}\n`); return 0; }
-  if (!args.scenario) { process.stderr.write(`shuzhi plan: --scenario FILE is required\n${USAGE}\n`); return 2; }
+  if (args.help) { io.stdout.write(`${USAGE}\n`); return 0; }
+  if (!args.scenario) { io.stderr.write(`shuzhi plan: --scenario FILE is required\n${USAGE}\n`); return 2; }
   const policies = args.policy === 'all' ? [...POLICY_NAMES] : [args.policy];
   if (!policies.every((p) => (POLICY_NAMES as readonly string[]).includes(p))) {
-    process.stderr.write(`shuzhi plan: unknown policy "${args.policy}"; use fifo, greedy, optimal or all\n`);
+    io.stderr.write(`shuzhi plan: unknown policy "${args.policy}"; use fifo, greedy, optimal or all\n`);
     return 2;
   }
   let scenario: Scenario;
@@ -128,20 +133,20 @@ export async function planCommand(argv: string[]): Promise<number> {
     scenario = parseScenario(json);
   } catch (e) {
     const msg = e instanceof ComputeError ? `${args.scenario}: ${e.message}` : (e as Error).message;
-    process.stderr.write(`shuzhi plan: ${msg}\n`);
+    io.stderr.write(`shuzhi plan: ${msg}\n`);
     return 2;
   }
-  const tty = process.stderr.isTTY === true;
+  const tty = io.stderr.isTTY === true;
   const onProgress = args.json ? undefined : (text: string) => {
-    process.stderr.write(tty ? `\r\x1b[K… ${text}` : `… ${text}\n`);
+    io.stderr.write(tty ? `\r\x1b[K… ${text}` : `… ${text}\n`);
   };
   try {
     const rep = await planReport(scenario, policies, { ...(args.timeLimit !== undefined ? { timeLimitSec: args.timeLimit } : {}), ...(onProgress ? { onProgress } : {}) });
-    if (onProgress && tty) process.stderr.write('\r\x1b[K');
-    process.stdout.write(args.json ? `${JSON.stringify(rep, null, 2)}\n` : `${formatTable(rep)}\n`);
+    if (onProgress && tty) io.stderr.write('\r\x1b[K');
+    io.stdout.write(args.json ? `${JSON.stringify(rep, null, 2)}\n` : `${formatTable(rep)}\n`);
     return 0;
   } catch (e) {
-    process.stderr.write(`shuzhi plan: planning failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr.write(`shuzhi plan: planning failed: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
 }

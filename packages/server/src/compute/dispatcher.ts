@@ -39,6 +39,10 @@ interface AgentState {
   slots: number;
   tags: string[];
   lastSeen: number;
+  /** Sync calls in flight: an agent parked in a long poll is online. */
+  inSync: number;
+  /** Said goodbye: offline until it syncs again, whatever its abandoned polls do. */
+  left: boolean;
 }
 
 export interface DispatcherOptions {
@@ -111,7 +115,7 @@ export class Dispatcher {
     const agentRows = await this.db.select().from(agents);
     for (const a of agentRows) {
       // Agents count as online again only once they sync; until then their lease clock runs.
-      this.agentsById.set(a.id, { id: a.id, siteId: a.siteId, slots: a.slots, tags: a.tags, lastSeen: 0 });
+      this.agentsById.set(a.id, { id: a.id, siteId: a.siteId, slots: a.slots, tags: a.tags, lastSeen: 0, inSync: 0, left: true });
     }
     this.log.info(
       { unplaced: this.unplaced.length, planned: this.countQueued(), running: this.running.size },
@@ -134,7 +138,30 @@ export class Dispatcher {
 
   async tick(): Promise<void> {
     await this.expireLeases();
+    await this.unplaceOrphans();
     await this.place();
+  }
+
+  /** Work waiting at a site whose agents have all gone away goes back to placement. */
+  private async unplaceOrphans(): Promise<void> {
+    for (const [siteId, q] of this.siteQueues) {
+      if (q.length === 0 || this.agentsOnline(siteId) > 0) continue;
+      const ids = q.map((t) => t.taskId);
+      await this.db.transaction(async (tx) => {
+        await tx
+          .update(tasks)
+          .set({ status: 'queued', siteId: null, updatedAt: new Date() })
+          .where(and(inArray(tasks.id, ids), eq(tasks.status, 'planned')));
+        await tx
+          .update(jobs)
+          .set({ status: 'queued', siteId: null, explanation: null, updatedAt: new Date() })
+          .where(and(inArray(jobs.id, q.map((t) => t.jobId)), eq(jobs.status, 'planned')));
+      });
+      this.siteQueues.set(siteId, []);
+      this.unplaced.push(...q);
+      this.unplaced.sort(byPriority);
+      this.log.info({ siteId, tasks: ids.length }, 'no agent online at site; work goes back to placement');
+    }
   }
 
   // ---- queries for the API and the live figures ----
@@ -153,9 +180,11 @@ export class Dispatcher {
   }
 
   agentsOnline(siteId?: string): number {
-    const cutoff = this.now() - 3 * this.opts.leaseMs;
+    const cutoff = this.now() - this.opts.leaseMs;
     let n = 0;
-    for (const a of this.agentsById.values()) if (a.lastSeen >= cutoff && (!siteId || a.siteId === siteId)) n++;
+    for (const a of this.agentsById.values()) {
+      if (!a.left && (a.inSync > 0 || a.lastSeen >= cutoff) && (!siteId || a.siteId === siteId)) n++;
+    }
     return n;
   }
 
@@ -295,10 +324,28 @@ export class Dispatcher {
 
   // ---- leases ----
 
-  private async expireLeases(): Promise<void> {
+  /**
+   * A departing agent reports its last completions; everything else it held is lost now rather
+   * than at lease expiry, and it no longer counts as online.
+   */
+  private async leave(agent: AgentState, req: SyncRequest): Promise<SyncResponse> {
+    const refused: Fence[] = [];
+    for (const rep of req.completed) {
+      if (!(await this.complete(agent.id, rep))) refused.push({ taskId: rep.taskId, attempt: rep.attempt });
+    }
+    agent.left = true;
+    await this.expireLeases((r) => r.agentId === agent.id, 'agent-left');
+    this.pendingCancels.delete(agent.id);
+    return { assignments: [], cancel: [], refused, nextPollMs: 0 };
+  }
+
+  private async expireLeases(
+    filter: (r: RunningTask) => boolean = (r) => r.leaseExpiresAt <= this.now(),
+    reason = 'lease-expired',
+  ): Promise<void> {
     const now = this.now();
     for (const r of [...this.running.values()]) {
-      if (r.leaseExpiresAt > now) continue;
+      if (!filter(r)) continue;
       const ev: PublishedEvent[] = [];
       const requeued = await this.db.transaction(async (tx) => {
         const upd = await tx
@@ -320,21 +367,24 @@ export class Dispatcher {
           taskId: r.taskId,
           attempt: r.attempt,
           stream: 'system',
-          text: `lease expired: agent ${r.agentId} went silent; the task is requeued\n`,
+          text:
+            reason === 'agent-left'
+              ? `agent ${r.agentId} shut down; the task is requeued\n`
+              : `lease expired: agent ${r.agentId} went silent; the task is requeued\n`,
         });
         await this.bus.record(tx, ev, {
           kind: 'job.status',
           entity: 'job',
           entityId: r.jobId,
           tenantId: r.tenantId,
-          data: { status: 'queued', reason: 'lease-expired', agentId: r.agentId, attempt: r.attempt },
+          data: { status: 'queued', reason, agentId: r.agentId, attempt: r.attempt },
         });
         return true;
       });
       this.bus.publish(ev);
       this.running.delete(r.taskId);
       if (requeued) {
-        this.log.warn({ taskId: r.taskId, agentId: r.agentId, attempt: r.attempt }, 'lease expired; task requeued');
+        this.log.warn({ taskId: r.taskId, agentId: r.agentId, attempt: r.attempt, reason }, 'task requeued');
         this.unplaced.push(r);
         this.unplaced.sort(byPriority);
       }
@@ -344,7 +394,18 @@ export class Dispatcher {
   // ---- the agent's long-poll sync ----
 
   async sync(agentId: string, req: SyncRequest, signal?: AbortSignal): Promise<SyncResponse> {
-    await this.seeAgent(agentId, req);
+    const agent = await this.seeAgent(agentId, req);
+    if (req.leaving) return this.leave(agent, req);
+    agent.inSync++;
+    try {
+      return await this.syncAs(agentId, req, signal);
+    } finally {
+      agent.inSync--;
+      if (!agent.left) agent.lastSeen = this.now();
+    }
+  }
+
+  private async syncAs(agentId: string, req: SyncRequest, signal?: AbortSignal): Promise<SyncResponse> {
     const refused: Fence[] = [];
     const cancel: Fence[] = this.pendingCancels.get(agentId) ?? [];
     this.pendingCancels.delete(agentId);
@@ -378,23 +439,33 @@ export class Dispatcher {
       );
     }
 
-    let assignments = await this.assign(agentId, req);
+    let assignments = signal?.aborted ? [] : await this.assign(agentId, req);
     if (assignments.length === 0 && cancel.length === 0 && reports === 0 && req.waitMs > 0 && req.free > 0) {
       await this.waitForWork(req.siteId, req.waitMs, signal);
-      if (!signal?.aborted) assignments = await this.assign(agentId, req);
+      if (!signal?.aborted && !this.agentsById.get(agentId)?.left) assignments = await this.assign(agentId, req);
       const late = this.pendingCancels.get(agentId);
       if (late) {
         cancel.push(...late);
         this.pendingCancels.delete(agentId);
       }
     }
-    return { assignments, cancel, refused, nextPollMs: assignments.length || reports ? 0 : 1000 };
+    // Come straight back only when there may be more work; otherwise heartbeat at a third of the lease.
+    return { assignments, cancel, refused, nextPollMs: assignments.length ? 0 : Math.max(200, Math.floor(this.opts.leaseMs / 3)) };
   }
 
   private async seeAgent(agentId: string, req: SyncRequest) {
     const known = this.agentsById.get(agentId);
-    const wasOffline = !known || known.lastSeen < this.now() - 3 * this.opts.leaseMs;
-    this.agentsById.set(agentId, { id: agentId, siteId: req.siteId, slots: req.slots, tags: req.tags, lastSeen: this.now() });
+    const wasOffline = !known || known.left || (known.inSync === 0 && known.lastSeen < this.now() - this.opts.leaseMs);
+    const state: AgentState = {
+      id: agentId,
+      siteId: req.siteId,
+      slots: req.slots,
+      tags: req.tags,
+      lastSeen: this.now(),
+      inSync: known?.inSync ?? 0,
+      left: req.leaving,
+    };
+    this.agentsById.set(agentId, state);
     if (!known || known.siteId !== req.siteId || known.slots !== req.slots) {
       await this.db
         .insert(agents)
@@ -406,6 +477,7 @@ export class Dispatcher {
     }
     // A site that just got its first agent may take queued work.
     if (wasOffline && this.unplaced.length) void this.place();
+    return state;
   }
 
   private waitForWork(siteId: string, ms: number, signal?: AbortSignal): Promise<void> {

@@ -40,7 +40,7 @@ export interface FaceControllerOptions {
   tickMs?: number;
   /** period of the watchdog heartbeat written to the PLC; default 250 ms */
   heartbeatMs?: number;
-  opcua?: Partial<Pick<MineOpcUaClientOptions, 'pkiFolder' | 'publishingIntervalMs' | 'samplingIntervalMs' | 'staleAfterMs' | 'connectTimeoutMs'>>;
+  opcua?: Partial<Pick<MineOpcUaClientOptions, 'pkiFolder' | 'publishingIntervalMs' | 'samplingIntervalMs' | 'staleAfterMs' | 'connectTimeoutMs' | 'reconnectMaxDelayMs'>>;
   onAudit?: (r: AuditRecord) => void;
   onAlarm?: (c: AlarmChange) => void;
   onTelemetry?: (s: PlantSnapshot) => void;

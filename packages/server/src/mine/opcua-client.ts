@@ -21,6 +21,8 @@ export interface MineOpcUaClientOptions {
   /** no notification or keep-alive for this long counts as a lost connection (a silent link) */
   staleAfterMs?: number;
   connectTimeoutMs?: number;
+  /** longest pause between reconnection attempts */
+  reconnectMaxDelayMs?: number;
   onSnapshot: (snapshot: PlantSnapshot) => void;
   onConnection: (connected: boolean, reason: string) => void;
 }
@@ -76,7 +78,7 @@ export class MineOpcUaClient {
   #closing = false;
 
   constructor(options: MineOpcUaClientOptions) {
-    this.#o = { publishingIntervalMs: 50, samplingIntervalMs: 20, staleAfterMs: 2000, connectTimeoutMs: 10_000, ...options };
+    this.#o = { publishingIntervalMs: 50, samplingIntervalMs: 20, staleAfterMs: 2000, connectTimeoutMs: 10_000, reconnectMaxDelayMs: 2000, ...options };
   }
 
   get connected(): boolean {
@@ -97,7 +99,7 @@ export class MineOpcUaClient {
       keepSessionAlive: true,
       requestedSessionTimeout: 60_000,
       // keep retrying after a loss; the supervisor stays in safe state meanwhile
-      connectionStrategy: { initialDelay: 200, maxDelay: 2000, maxRetry: 1_000_000 },
+      connectionStrategy: { initialDelay: Math.min(200, o.reconnectMaxDelayMs), maxDelay: o.reconnectMaxDelayMs, maxRetry: 1_000_000 },
       ...(o.pkiFolder ? { clientCertificateManager: new OPCUACertificateManager({ rootFolder: o.pkiFolder, automaticallyAcceptUnknownCertificate: true }) } : {}),
     });
     this.#client = client;

@@ -1,0 +1,16 @@
+// Entry of `npm run bench -- [name…]`: runs the named benchmarks, or all of them.
+const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
+  planner: () => import('./planner/bench.ts'),
+};
+
+const args = process.argv.slice(2);
+const names = args.filter((a) => a in BENCHES);
+const unknown = args.filter((a) => !a.startsWith('-') && !(a in BENCHES) && !['small', 'medium', 'large'].includes(a));
+if (unknown.length) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
+}
+for (const name of names.length ? names : Object.keys(BENCHES)) {
+  const mod = await BENCHES[name]!();
+  await mod.run(args.filter((a) => a !== name));
+}

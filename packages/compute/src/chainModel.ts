@@ -1,0 +1,101 @@
+import { addEnergyBlock, INF, workEntries, type EnergyBlock } from './energyBlock.ts';
+import { GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
+import { LpBuilder, type LpModel } from './lp.ts';
+import type { PlanIndex, SiteOption } from './planIndex.ts';
+
+/** Jobs that the LP cannot tell apart: same type, release, deadline, sites, entry slots and transfer per unit. */
+export interface JobClass {
+  jobs: number[];
+  work: number;
+  deadline: number;
+  type: number;
+  /** options of the first job; identical for all by construction (transfer per unit-slot equal) */
+  options: SiteOption[];
+  transferPerUnit: number[];
+  /** column of a[c,o] per option */
+  entryCol: number[];
+}
+
+/** Work of one type with one deadline at one site, flowing through slots until done. */
+export interface Chain {
+  site: number;
+  type: number;
+  deadline: number;
+  start: number;
+  /** column of x[t] for t in [start, deadline) */
+  xCol: number[];
+}
+
+export interface ChainModel {
+  model: LpModel;
+  eb: EnergyBlock;
+  classes: JobClass[];
+  chains: Map<string, Chain>;
+}
+
+const chainKey = (type: number, deadline: number, site: number) => `${type}|${deadline}|${site}`;
+
+export function classify(ix: PlanIndex): JobClass[] {
+  const byKey = new Map<string, JobClass>();
+  for (const info of ix.jobs) {
+    const per = info.options.map((o) => o.transferFen / info.work);
+    const key = `${info.type}|${info.job.release}|${info.job.deadline}|` + info.options.map((o, i) => `${o.site}:${o.firstSlot}:${per[i]!.toPrecision(9)}`).join(',');
+    let c = byKey.get(key);
+    if (!c) {
+      c = { jobs: [], work: 0, deadline: info.job.deadline, type: info.type, options: info.options, transferPerUnit: per, entryCol: [] };
+      byKey.set(key, c);
+    }
+    c.jobs.push(info.index);
+    c.work += info.work;
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Aggregated LP relaxation (size independent of the number of jobs): each class splits its work over
+ * sites (entering at release + transfer delay); per (type, deadline, site) a chain carries not-yet-done
+ * work from slot to slot and must be empty at the deadline. Per-slot size limits, single-site and
+ * contiguity rules and the once-per-region transfer charge are relaxed, so its optimum is a lower bound.
+ */
+export function buildChainModel(ix: PlanIndex, classes: JobClass[]): ChainModel {
+  const b = new LpBuilder();
+  const eb = addEnergyBlock(b, ix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
+  const nK = ix.types.length;
+  const chains = new Map<string, Chain>();
+  for (const c of classes) for (const o of c.options) {
+    const key = chainKey(c.type, c.deadline, o.site);
+    const ch = chains.get(key);
+    if (!ch) chains.set(key, { site: o.site, type: c.type, deadline: c.deadline, start: o.firstSlot, xCol: [] });
+    else ch.start = Math.min(ch.start, o.firstSlot);
+  }
+  const nodeRow = new Map<string, number[]>();
+  for (const [key, ch] of chains) {
+    const rows: number[] = [];
+    for (let t = ch.start; t < ch.deadline; t++) rows.push(b.addRow(0, 0));
+    nodeRow.set(key, rows);
+  }
+  const penalty = UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * ix.slotHours;
+  for (const c of classes) {
+    const demand = b.addRow(c.work, c.work);
+    b.addCol(penalty, 0, INF, [demand], [1]);
+    c.options.forEach((o, i) => {
+      const key = chainKey(c.type, c.deadline, o.site);
+      const ch = chains.get(key)!;
+      const node = nodeRow.get(key)![o.firstSlot - ch.start]!;
+      c.entryCol.push(b.addCol(c.transferPerUnit[i]!, 0, INF, [demand, node], [1, -1]));
+    });
+  }
+  for (const [key, ch] of chains) {
+    const rows = nodeRow.get(key)!;
+    const units = ix.poolUnits[ch.site * nK + ch.type]!;
+    for (let t = ch.start; t < ch.deadline; t++) {
+      const r = [rows[t - ch.start]!], cf = [1];
+      workEntries(eb, ix, ch.site, ch.type, t, 1, r, cf);
+      ch.xCol.push(b.addCol(0, 0, units, r, cf));
+      if (t + 1 < ch.deadline) b.addCol(0, 0, INF, [rows[t - ch.start]!, rows[t + 1 - ch.start]!], [1, -1]);
+    }
+  }
+  return { model: b.build(), eb, classes, chains };
+}
+
+export { chainKey };

@@ -1,0 +1,50 @@
+// Runs inside a worker_threads worker so that a long synchronous HiGHS solve never blocks the caller.
+// Plain JavaScript on purpose: worker threads do not inherit the tsx loader when started by the tsx CLI.
+// Protocol: receives a SolveRequest (solver.ts), replies with a SolveResponse.
+import { parentPort } from 'node:worker_threads';
+import loadHighs from 'highs';
+
+const highsPromise = loadHighs();
+
+function statusName(codes, status) {
+  const hit = Object.entries(codes).find(([, v]) => v === status);
+  return hit ? hit[0] : `status-${status}`;
+}
+
+parentPort.on('message', async (req) => {
+  let reply;
+  try {
+    const highs = await highsPromise;
+    const m = req.model;
+    const model = highs.createModel({
+      numCols: m.numCols, numRows: m.numRows,
+      colCost: m.colCost, colLower: m.colLower, colUpper: m.colUpper,
+      rowLower: m.rowLower, rowUpper: m.rowUpper,
+      matrix: { format: 'csc', numRows: m.numRows, numCols: m.numCols, starts: m.starts, indices: m.indices, values: m.values },
+      ...(m.integrality ? { integrality: m.integrality } : {}),
+    });
+    try {
+      const options = { output_flag: false, time_limit: req.timeLimitSec };
+      if (m.integrality) options.mip_rel_gap = req.mipRelGap ?? 1e-6;
+      if (req.solver) options.solver = req.solver;
+      model.options.set(options);
+      if (req.start && m.integrality) {
+        try { model.setSolution({ colValue: req.start }); } catch { /* a start is only a hint */ }
+      }
+      model.run();
+      const status = model.getModelStatus();
+      const sol = model.getSolution();
+      const hasValues = sol.colValue.length === m.numCols && status !== highs.constants.modelStatus.infeasible;
+      reply = {
+        ok: true, status, statusName: statusName(highs.constants.modelStatus, status),
+        objective: hasValues ? model.getObjectiveValue() : NaN,
+        colValue: hasValues ? sol.colValue : new Float64Array(0),
+      };
+    } finally {
+      model.dispose();
+    }
+  } catch (e) {
+    reply = { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+  parentPort.postMessage(reply, reply.ok ? [reply.colValue.buffer] : []);
+});

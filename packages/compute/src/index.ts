@@ -1,0 +1,14 @@
+export * from './errors.ts';
+export * from './scenario.ts';
+export * from './power.ts';
+export * from './policy.ts';
+export { UNSERVED_PENALTY_FEN_PER_UNIT_HOUR, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, evaluate } from './evaluate.ts';
+export { checkPlan } from './checkPlan.ts';
+export { buildIndex, type PlanIndex, type JobInfo, type SiteOption } from './planIndex.ts';
+export { fifo } from './fifo.ts';
+export { greedy, edfOrder } from './greedy.ts';
+export { optimal, makeOptimal, MIP_MAX_COLUMNS, LP_MAX_COLUMNS, DEFAULT_TIME_LIMIT_SEC } from './optimal.ts';
+export { POLICIES, getPolicy } from './policies.ts';
+export { LpBuilder, type LpModel } from './lp.ts';
+export { HighsWorker, type SolveResult } from './solver.ts';
+export * from './meter.ts';

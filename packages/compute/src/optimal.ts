@@ -1,0 +1,114 @@
+import { buildChainModel, classify } from './chainModel.ts';
+import { energyTotals } from './energyBlock.ts';
+import { evaluate } from './evaluate.ts';
+import { fifo } from './fifo.ts';
+import { greedy } from './greedy.ts';
+import { applyJobSolution, buildJobModel, jobModelSize } from './jobModel.ts';
+import type { LpModel } from './lp.ts';
+import { buildIndex, type PlanIndex } from './planIndex.ts';
+import { PlanState } from './planState.ts';
+import type { LowerBound, PlanOptions, PlanResult, Policy } from './policy.ts';
+import { roundChainSolution } from './round.ts';
+import type { Scenario } from './scenario.ts';
+import { HighsWorker, type SolveResult } from './solver.ts';
+import { solveClock } from './timing.ts';
+
+/** Above this many job-level work columns the exact MIP is replaced by the aggregated LP and rounding. */
+export const MIP_MAX_COLUMNS = 4000;
+/** The 32-bit WASM HiGHS runs out of memory near 1.5M columns; stay well below. */
+export const LP_MAX_COLUMNS = 1_200_000;
+export const DEFAULT_TIME_LIMIT_SEC = 60;
+
+function bound(eb: Parameters<typeof energyTotals>[0], ix: PlanIndex, r: SolveResult): LowerBound {
+  const e = energyTotals(eb, ix, r.colValue);
+  return { objective: r.objective, costFen: e.costFen, carbonKg: e.carbonKg };
+}
+
+function relax(m: LpModel): LpModel {
+  const { integrality: _drop, ...rest } = m;
+  return rest;
+}
+
+/**
+ * The LP plan made integral. Small problems: the exact job-level MIP (its LP relaxation is the lower
+ * bound). Larger ones: jobs aggregated into classes, the aggregated LP solved (its optimum is the lower
+ * bound), then rounded and repaired. The plan is never worse than the greedy or fifo one: if rounding loses,
+ * that baseline's plan is returned and a note says so.
+ */
+export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
+  const mipMax = tuning.mipMaxColumns ?? MIP_MAX_COLUMNS;
+  return {
+  name: 'optimal',
+  async plan(scenario: Scenario, opts?: PlanOptions): Promise<PlanResult> {
+    const clock = solveClock(opts);
+    const t0 = clock.now();
+    const limit = opts?.timeLimitSec ?? DEFAULT_TIME_LIMIT_SEC;
+    const progress = (phase: string, fraction?: number) =>
+      opts?.onProgress?.({ policy: 'optimal', phase, ...(fraction === undefined ? {} : { fraction }) });
+    const remaining = () => Math.max(1, limit - (clock.now() - t0) / 1000);
+    const ix = buildIndex(scenario);
+    const notes: string[] = [];
+    if (scenario.greenShareTarget === null && !scenario.sites.some((s) => s.storage)) {
+      notes.push('no storage and no green-share target: this is a transport problem with convex piecewise-linear costs; solved as an LP anyway');
+    }
+    if (scenario.greenShareTarget !== null) {
+      notes.push(`green-share target ${scenario.greenShareTarget} is a soft constraint of this policy's model; lowerBound includes its shortfall penalty, fifo and greedy ignore the target`);
+    }
+    const worker = new HighsWorker();
+    let st = new PlanState(ix);
+    let lowerBound: LowerBound | undefined;
+    try {
+      const size = jobModelSize(ix);
+      if (mipMax > 0 && size <= mipMax) {
+        progress('building job-level model');
+        const jm = buildJobModel(ix);
+        progress('solving LP relaxation');
+        const lp = await worker.solve({ model: relax(jm.model), timeLimitSec: remaining() });
+        if (lp.optimal) lowerBound = bound(jm.eb, ix, lp);
+        progress('solving MIP');
+        const mip = await worker.solve({ model: jm.model, timeLimitSec: remaining(), mipRelGap: 1e-7 });
+        applyJobSolution(jm, mip.colValue, st);
+        notes.push(`exact job-level MIP: ${jm.model.numCols} columns, ${jm.model.numRows} rows, status ${mip.statusName}`);
+      } else {
+        progress('aggregating jobs into classes');
+        const classes = classify(ix);
+        const cm = buildChainModel(ix, classes);
+        notes.push(`aggregated ${ix.jobs.length} jobs into ${classes.length} classes (same type, window, sites, entry slots, transfer per unit) and ${cm.chains.size} (type, deadline, site) chains: LP with ${cm.model.numCols} columns, ${cm.model.numRows} rows`);
+        if (cm.model.numCols > LP_MAX_COLUMNS) {
+          notes.push(`model exceeds ${LP_MAX_COLUMNS} columns (WASM memory); fell back to the greedy plan and no lower bound`);
+        } else {
+          progress('solving aggregated LP');
+          const lp = await worker.solve({ model: cm.model, timeLimitSec: remaining() });
+          if (lp.optimal) lowerBound = bound(cm.eb, ix, lp);
+          else notes.push(`LP stopped with status ${lp.statusName}; no lower bound reported`);
+          progress('rounding');
+          const rep = roundChainSolution(cm, lp.colValue, st);
+          notes.push(`rounded the LP to whole units per slot; ${rep.repairedJobs} jobs repaired by cheapest-feasible placement`);
+        }
+      }
+    } catch (e) {
+      notes.push(`solver failed (${e instanceof Error ? e.message : String(e)}); using the greedy plan`);
+      st = new PlanState(ix);
+    } finally {
+      await worker.close();
+    }
+    let allocations = st.allocations();
+    let metrics = evaluate(scenario, allocations, ix);
+    progress('comparing with the baselines');
+    for (const base of [greedy, fifo]) {
+      const g = await base.plan(scenario);
+      if (g.objective < metrics.objective - 1e-6 * Math.max(1, Math.abs(g.objective))) {
+        notes.push(`the rounded plan (objective ${metrics.objective.toFixed(0)}) lost to the ${base.name} plan; returning the ${base.name} plan`);
+        allocations = g.allocations;
+        metrics = evaluate(scenario, allocations, ix);
+      }
+    }
+    return {
+      policy: 'optimal', ...metrics, allocations, solveMs: clock.now() - t0,
+      ...(lowerBound ? { lowerBound } : {}), notes,
+    };
+  },
+};
+}
+
+export const optimal: Policy = makeOptimal();

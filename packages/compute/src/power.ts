@@ -1,0 +1,137 @@
+import type { Scenario, ScenarioJob, ScenarioLink, ScenarioSite } from './scenario.ts';
+
+/** Hours in one planning slot. */
+export function slotHours(s: Scenario): number {
+  return s.slotMinutes / 60;
+}
+
+/** Whole slots of work a job needs: work is quantised to slots (a 0.5 h job holds its units for one slot). */
+export function jobSlots(s: Scenario, job: ScenarioJob): number {
+  return Math.max(1, Math.ceil(job.hours / slotHours(s) - 1e-9));
+}
+
+/** Work a job asks for, in unit-slots (units busy for one slot). */
+export function jobUnitSlots(s: Scenario, job: ScenarioJob): number {
+  return job.units * jobSlots(s, job);
+}
+
+/** Extra facility energy (kWh) of one unit busy for one slot instead of idle: PUE × (busyW − idleW) × h. */
+export function busyKWhPerUnitSlot(s: Scenario, site: ScenarioSite, type: string): number {
+  const pool = site.pools.find((p) => p.type === type);
+  if (!pool) return 0;
+  return (site.pue * (pool.busyW - pool.idleW) * slotHours(s)) / 1000;
+}
+
+/**
+ * Facility energy (kWh) of a site in one slot when every unit idles: PUE × Σ units × idleW × h.
+ * Every policy pays it, so it is counted the same way everywhere.
+ */
+export function idleKWh(s: Scenario, site: ScenarioSite): number {
+  let w = 0;
+  for (const p of site.pools) w += p.units * p.idleW;
+  return (site.pue * w * slotHours(s)) / 1000;
+}
+
+/** Facility energy (kWh) of a site in one slot given busy units per pool type. */
+export function siteSlotKWh(s: Scenario, site: ScenarioSite, busyByType: ReadonlyMap<string, number>): number {
+  let w = 0;
+  for (const p of site.pools) {
+    const busy = Math.min(p.units, busyByType.get(p.type) ?? 0);
+    w += busy * p.busyW + (p.units - busy) * p.idleW;
+  }
+  return (site.pue * w * slotHours(s)) / 1000;
+}
+
+/** Renewable energy (kWh) a site can draw in slot t. */
+export function renewableKWh(s: Scenario, site: ScenarioSite, t: number): number {
+  return site.renewables ? (site.renewables.kW[t] ?? 0) * slotHours(s) : 0;
+}
+
+/** What one grid kWh costs in the objective at slot t: tariff + carbon price × intensity. */
+export function gridEffectiveFenPerKWh(s: Scenario, site: ScenarioSite, t: number): number {
+  return (site.grid.fenPerKWh[t] ?? 0) + (s.carbonPriceFenPerKg * (site.grid.carbonGPerKWh[t] ?? 0)) / 1000;
+}
+
+/** Own renewables are drawn in a slot only when they are no dearer than the grid (economic dispatch). */
+export function greenPreferred(s: Scenario, site: ScenarioSite, t: number): boolean {
+  return site.renewables !== undefined && site.renewables.fenPerKWh <= gridEffectiveFenPerKWh(s, site, t);
+}
+
+export interface SiteDispatch {
+  energyKWh: number;
+  greenKWh: number;
+  gridKWh: number;
+  costFen: number;
+  carbonKg: number;
+}
+
+/**
+ * Splits a site's load series into renewable, storage and grid energy.
+ * Rule (shared by every policy): renewables first when not dearer than the grid; surplus renewables
+ * charge storage (paid at the renewable price); storage discharges into any deficit whose grid price
+ * beats the renewable price divided by the round-trip efficiency. Storage starts empty.
+ */
+export function dispatchSite(s: Scenario, site: ScenarioSite, loadKWh: ArrayLike<number>): SiteDispatch {
+  const h = slotHours(s);
+  const st = site.storage;
+  const renewFen = site.renewables?.fenPerKWh ?? 0;
+  let soc = 0;
+  const out: SiteDispatch = { energyKWh: 0, greenKWh: 0, gridKWh: 0, costFen: 0, carbonKg: 0 };
+  for (let t = 0; t < s.slots; t++) {
+    const load = loadKWh[t] ?? 0;
+    const renew = renewableKWh(s, site, t);
+    const useGreen = greenPreferred(s, site, t);
+    const green = useGreen ? Math.min(load, renew) : 0;
+    let deficit = load - green;
+    let discharge = 0;
+    let charge = 0;
+    if (st && st.kWh > 0 && st.kW > 0) {
+      const eff = gridEffectiveFenPerKWh(s, site, t);
+      if (deficit > 0 && eff > renewFen / st.efficiency) {
+        discharge = Math.min(deficit, soc, st.kW * h);
+        soc -= discharge;
+        deficit -= discharge;
+      }
+      const surplus = useGreen ? renew - green : 0;
+      if (surplus > 0 && discharge === 0) {
+        charge = Math.min(surplus, st.kW * h, (st.kWh - soc) / st.efficiency);
+        soc += charge * st.efficiency;
+      }
+    }
+    const grid = Math.max(0, deficit);
+    out.energyKWh += load;
+    out.greenKWh += green + discharge;
+    out.gridKWh += grid;
+    out.costFen += (green + charge) * renewFen + grid * (site.grid.fenPerKWh[t] ?? 0);
+    out.carbonKg += (grid * (site.grid.carbonGPerKWh[t] ?? 0)) / 1000;
+  }
+  return out;
+}
+
+/** The data link between two regions, in either direction (links are symmetric unless both are given). */
+export function findLink(s: Scenario, a: string, b: string): ScenarioLink | undefined {
+  return s.links.find((l) => l.from === a && l.to === b) ?? s.links.find((l) => l.from === b && l.to === a);
+}
+
+export interface Transfer {
+  fen: number;
+  /** Whole slots between release and the first slot the data is there. */
+  delaySlots: number;
+}
+
+/**
+ * Moving a job's data from its home region to another: fenPerGB × GB, and GB×8/gbps seconds rounded up
+ * to whole slots. Same region: free and instant. No link: undefined (the job cannot run there).
+ */
+export function transferBetween(s: Scenario, fromRegion: string, toRegion: string, dataGB: number): Transfer | undefined {
+  if (fromRegion === toRegion) return { fen: 0, delaySlots: 0 };
+  const link = findLink(s, fromRegion, toRegion);
+  if (!link) return undefined;
+  const seconds = (dataGB * 8) / link.gbps;
+  return { fen: link.fenPerGB * dataGB, delaySlots: Math.ceil(seconds / (s.slotMinutes * 60) - 1e-9) };
+}
+
+/** Data residency: a job may run only at sites whose region is in its `regions`. */
+export function residencyAllows(job: ScenarioJob, site: ScenarioSite): boolean {
+  return job.regions.includes(site.region);
+}

@@ -1,0 +1,104 @@
+import { chainKey, type ChainModel } from './chainModel.ts';
+import { edfOrder } from './greedy.ts';
+import type { SiteOption } from './planIndex.ts';
+import { placeCheapest, type PlanState } from './planState.ts';
+
+/** Integer budgets along a chain that keep the LP's running totals (cumulative rounding). */
+function integerBudget(values: number[]): Int32Array {
+  const out = new Int32Array(values.length);
+  let cum = 0, prev = 0;
+  values.forEach((v, i) => {
+    cum += Math.max(0, v);
+    const r = Math.round(cum);
+    out[i] = r - prev;
+    prev = r;
+  });
+  return out;
+}
+
+export interface RoundingReport {
+  /** jobs whose work did not fit the LP's budgets and were placed (or cut) by the cheapest-feasible repair */
+  repairedJobs: number;
+}
+
+/**
+ * Turns the aggregated LP solution into an integral plan: classes hand their jobs to sites in proportion
+ * to the LP split; each (type, deadline, site) chain then places its jobs into the LP's per-slot budgets
+ * (rigid jobs at the start that best covers the budget). Whatever does not fit is repaired by the
+ * cheapest-feasible placement on the remaining capacity.
+ */
+export function roundChainSolution(cm: ChainModel, x: Float64Array, st: PlanState): RoundingReport {
+  const ix = st.ix;
+  const assigned = new Map<string, { job: number; opt: SiteOption }[]>();
+  for (const c of cm.classes) {
+    const share = c.entryCol.map((col) => x[col] ?? 0);
+    const jobs = [...c.jobs].sort((a, b) => ix.jobs[b]!.work - ix.jobs[a]!.work || a - b);
+    for (const j of jobs) {
+      let best = -1;
+      for (let i = 0; i < share.length; i++) if (share[i]! > 1e-6 && (best < 0 || share[i]! > share[best]!)) best = i;
+      if (best < 0) continue;
+      share[best]! -= ix.jobs[j]!.work;
+      const opt = c.options[best]!;
+      const key = chainKey(c.type, c.deadline, opt.site);
+      let list = assigned.get(key);
+      if (!list) assigned.set(key, (list = []));
+      list.push({ job: j, opt });
+    }
+  }
+  // Rigid jobs first everywhere: malleable and divisible work can fill the holes they leave, not the reverse.
+  const budgets = new Map<string, Int32Array>();
+  for (const pass of ['rigid', 'malleable', 'divisible'] as const) {
+    for (const [key, list] of assigned) {
+      const ch = cm.chains.get(key)!;
+      let budget = budgets.get(key);
+      if (!budget) budgets.set(key, (budget = integerBudget(ch.xCol.map((col) => x[col] ?? 0))));
+      const bud = budget;
+      const B = (t: number) => bud[t - ch.start] ?? 0;
+      const jobs = list.filter((e) => ix.jobs[e.job]!.job.flex === pass)
+        .sort((a, b) => a.opt.firstSlot - b.opt.firstSlot || ix.jobs[b.job]!.work - ix.jobs[a.job]!.work || a.job - b.job);
+      for (const { job, opt } of jobs) {
+        const info = ix.jobs[job]!;
+        const u = info.job.units;
+        if (pass === 'rigid') {
+          let bestStart = -1, bestCover = -1, bestCost = Infinity;
+          for (let tau = opt.firstSlot; tau + info.slots <= ch.deadline; tau++) {
+            let cover = 0, cost = 0, ok = true;
+            for (let t = tau; t < tau + info.slots; t++) {
+              if (st.capRemain[st.cell(ch.site, ch.type, t)]! < u) { ok = false; break; }
+              cover += Math.min(u, Math.max(0, B(t)));
+              cost += st.cost(ch.site, ch.type, t, u);
+            }
+            if (ok && (cover > bestCover || (cover === bestCover && cost < bestCost))) { bestStart = tau; bestCover = cover; bestCost = cost; }
+          }
+          if (bestStart >= 0) {
+            for (let t = bestStart; t < bestStart + info.slots; t++) { st.add(job, ch.site, t, u); bud[t - ch.start]! -= u; }
+          }
+        } else {
+          const perSlot = pass === 'malleable' ? u : Number.MAX_SAFE_INTEGER;
+          for (let t = opt.firstSlot; t < ch.deadline && st.remaining(job) > 0; t++) {
+            const q = Math.min(perSlot, st.capRemain[st.cell(ch.site, ch.type, t)]!, st.remaining(job), B(t));
+            if (q > 0) { st.add(job, ch.site, t, q); bud[t - ch.start]! -= q; }
+          }
+        }
+      }
+    }
+  }
+  let repairedJobs = 0;
+  const order = edfOrder(ix.scenario);
+  const rank = { rigid: 0, malleable: 1, divisible: 2 } as const;
+  order.sort((a, b) => rank[ix.jobs[a]!.job.flex] - rank[ix.jobs[b]!.job.flex]);
+  for (const j of order) {
+    if (st.remaining(j) <= 0) continue;
+    const info = ix.jobs[j]!;
+    if (info.job.flex === 'rigid' && st.served[j]! > 0) continue;
+    repairedJobs++;
+    let options = info.options;
+    if (info.job.flex === 'malleable' && st.served[j]! > 0) {
+      const used = st.firstSite[j]!;
+      options = options.filter((o) => o.site === used);
+    }
+    placeCheapest(st, j, options);
+  }
+  return { repairedJobs };
+}
+

@@ -1,0 +1,62 @@
+import { Worker } from 'node:worker_threads';
+import { SolverError } from './errors.ts';
+import type { LpModel } from './lp.ts';
+
+export interface SolveRequest {
+  model: LpModel;
+  timeLimitSec: number;
+  mipRelGap?: number;
+  solver?: 'simplex' | 'ipm' | 'choose';
+  /** MIP start (full column vector) */
+  start?: Float64Array;
+}
+
+export type SolveResponse =
+  | { ok: true; status: number; statusName: string; objective: number; colValue: Float64Array }
+  | { ok: false; error: string };
+
+export interface SolveResult {
+  statusName: string;
+  /** True when HiGHS proved optimality; false for a time-limited incumbent. */
+  optimal: boolean;
+  objective: number;
+  colValue: Float64Array;
+}
+
+/** A HiGHS session in its own worker thread; solve several models, then `close()`. */
+export class HighsWorker {
+  private worker: Worker;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor() {
+    this.worker = new Worker(new URL('./highsWorker.mjs', import.meta.url));
+    this.worker.unref();
+  }
+
+  solve(req: SolveRequest): Promise<SolveResult> {
+    const run = this.queue.then(() => this.solveNow(req));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private solveNow(req: SolveRequest): Promise<SolveResult> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error) => { cleanup(); reject(new SolverError('worker-error', `HiGHS worker failed: ${e.message}`, { cause: e })); };
+      const onMessage = (r: SolveResponse) => {
+        cleanup();
+        if (!r.ok) return reject(new SolverError('error', `HiGHS failed: ${r.error}`));
+        const hasSolution = r.colValue.length === req.model.numCols;
+        if (!hasSolution) return reject(new SolverError(r.statusName, `HiGHS ended with status ${r.statusName} and no solution`));
+        resolve({ statusName: r.statusName, optimal: r.statusName === 'optimal', objective: r.objective, colValue: r.colValue });
+      };
+      const cleanup = () => { this.worker.off('message', onMessage); this.worker.off('error', onError); };
+      this.worker.on('message', onMessage);
+      this.worker.on('error', onError);
+      this.worker.postMessage(req);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,37 @@
+/** Stable codes: the HTTP layer maps them to problem+json, the HMI shows `message`. */
+export const MINE_ERROR_CODES = [
+  'MINE_FACE_INVALID',
+  'MINE_START_BLOCKED_METHANE',
+  'MINE_START_BLOCKED_INTERLOCK',
+  'MINE_START_BLOCKED_ESTOP',
+  'MINE_START_BLOCKED_SAFE_STATE',
+  'MINE_SEQUENCE_BUSY',
+  'MINE_NOTHING_TO_START',
+  'MINE_NOT_CONNECTED',
+  'MINE_COMMAND_NOT_ALLOWED',
+  'MINE_ALARM_NOT_FOUND',
+  'MINE_ALARM_STILL_ACTIVE',
+  'MINE_ALARM_ALREADY_ACKNOWLEDGED',
+  'MINE_USER_REQUIRED',
+  'MINE_OPCUA_CONNECT_FAILED',
+  'MINE_OPCUA_NAMESPACE_MISSING',
+  'MINE_OPCUA_CALL_FAILED',
+] as const;
+
+export type MineErrorCode = (typeof MINE_ERROR_CODES)[number];
+
+export class MineError extends Error {
+  readonly code: MineErrorCode;
+  readonly fields: Readonly<Record<string, unknown>>;
+
+  constructor(code: MineErrorCode, message: string, fields: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MineError';
+    this.code = code;
+    this.fields = fields;
+  }
+}
+
+export function isMineError(e: unknown): e is MineError {
+  return e instanceof MineError;
+}

@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import { JobSpecInvalidError } from './errors.ts';
+import { FramesInvalidError } from './errors.ts';
+import { parseFrameRanges, lastFrame, firstFrame } from './frames.ts';
+import type { FrameRange } from './frames.ts';
+import { planChunks } from './chunks.ts';
+import type { ChunkPlan } from './chunks.ts';
+
+export const RENDERERS = ['blender', 'povray'] as const;
+export type Renderer = (typeof RENDERERS)[number];
+export const OUTPUT_FORMATS = ['png', 'exr', 'jpg'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** What each renderer can do; the schema and the command builders both read this table. */
+export const RENDERER_CAPS = {
+  blender: { formats: ['png', 'exr', 'jpg'], sceneExtensions: ['.blend'], maxFrame: 1_048_574, samples: true, needsResolution: false },
+  povray: { formats: ['png'], sceneExtensions: ['.pov'], maxFrame: 9_999_999, samples: false, needsResolution: true },
+} as const satisfies Record<
+  Renderer,
+  {
+    formats: readonly OutputFormat[];
+    sceneExtensions: readonly string[];
+    maxFrame: number;
+    samples: boolean;
+    needsResolution: boolean;
+  }
+>;
+
+export const MAX_CHUNK_SIZE = 10_000;
+
+const tagSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'tags are lower-case letters, digits, . _ - (max 63)');
+
+const sharedPathSchema = z
+  .string()
+  .min(2)
+  .max(4096)
+  .refine((p) => p.startsWith('/'), 'a shared-storage path must be absolute')
+  .refine((p) => !p.split('/').includes('..'), "a shared-storage path must not contain '..'")
+  .refine((p) => !/[\u0000-\u001f]/.test(p), 'a shared-storage path must not contain control characters');
+
+export const sceneRefSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('upload'),
+    uploadId: z.string().regex(/^upl_[A-Za-z0-9_-]{1,64}$/, 'upload ids look like upl_…'),
+    fileName: z.string().min(1).max(255).regex(/^[^/\\\u0000-\u001f]+$/, 'a file name, not a path'),
+  }),
+  z.object({ kind: z.literal('shared'), path: sharedPathSchema }),
+]);
+export type SceneRef = z.infer<typeof sceneRefSchema>;
+
+export const renderJobSpecSchema = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    scene: sceneRefSchema,
+    frames: z.string().min(1).max(100_000),
+    chunkSize: z.number().int().min(1).max(MAX_CHUNK_SIZE).default(10),
+    renderer: z.enum(RENDERERS),
+    outputFormat: z.enum(OUTPUT_FORMATS).default('png'),
+    overrides: z
+      .object({
+        resolutionX: z.number().int().min(16).max(16_384).optional(),
+        resolutionY: z.number().int().min(16).max(16_384).optional(),
+        samples: z.number().int().min(1).max(65_536).optional(),
+      })
+      .strict()
+      .default({}),
+    /** POV-Ray's `clock` runs 0→1 from firstFrame to lastFrame; defaults to the frame set's bounds. */
+    animation: z.object({ firstFrame: z.number().int().min(0), lastFrame: z.number().int().min(0) }).strict().optional(),
+    priority: z.number().int().min(0).max(100).default(50),
+    tags: z.array(tagSchema).max(16).default([]),
+    fps: z.number().int().min(1).max(120).default(24),
+    thumbnailWidth: z.number().int().min(16).max(1024).default(160),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    const caps = RENDERER_CAPS[spec.renderer];
+    if (!(caps.formats as readonly string[]).includes(spec.outputFormat)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['outputFormat'],
+        message: `${spec.renderer} writes ${caps.formats.join('/')}, not ${spec.outputFormat}`,
+      });
+    }
+    const sceneName = spec.scene.kind === 'shared' ? spec.scene.path : spec.scene.fileName;
+    if (!caps.sceneExtensions.some((ext) => sceneName.toLowerCase().endsWith(ext))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scene'],
+        message: `${spec.renderer} scenes end in ${caps.sceneExtensions.join(' or ')}`,
+      });
+    }
+    const { resolutionX, resolutionY, samples } = spec.overrides;
+    if ((resolutionX === undefined) !== (resolutionY === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['overrides'], message: 'give both resolutionX and resolutionY, or neither' });
+    }
+    if (caps.needsResolution && resolutionX === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['overrides', 'resolutionX'], message: `${spec.renderer} needs overrides.resolutionX and resolutionY` });
+    }
+    if (!caps.samples && samples !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['overrides', 'samples'], message: `${spec.renderer} has no sample count to override` });
+    }
+    if (spec.animation && spec.animation.lastFrame < spec.animation.firstFrame) {
+      ctx.addIssue({ code: 'custom', path: ['animation'], message: 'animation.lastFrame is before animation.firstFrame' });
+    }
+    try {
+      const ranges = parseFrameRanges(spec.frames, { maxFrame: caps.maxFrame });
+      if (spec.animation && (firstFrame(ranges) < spec.animation.firstFrame || lastFrame(ranges) > spec.animation.lastFrame)) {
+        ctx.addIssue({ code: 'custom', path: ['animation'], message: 'frames must lie within animation.firstFrame..lastFrame' });
+      }
+    } catch (err) {
+      if (!(err instanceof FramesInvalidError)) throw err;
+      ctx.addIssue({ code: 'custom', path: ['frames'], message: `${err.message} [${err.code}/${err.reason}]` });
+    }
+  });
+
+export type RenderJobSpecInput = z.input<typeof renderJobSpecSchema>;
+export type RenderJobSpec = z.output<typeof renderJobSpecSchema>;
+
+/** Validates a job spec; throws JobSpecInvalidError listing every problem with its field path. */
+export function parseRenderJobSpec(input: unknown): RenderJobSpec {
+  const res = renderJobSpecSchema.safeParse(input);
+  if (res.success) return res.data;
+  throw new JobSpecInvalidError(res.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+}
+
+export interface RenderJobPlan extends ChunkPlan {
+  readonly spec: RenderJobSpec;
+  /** Zero-padding width shared by every file of the job, so lexical order is frame order. */
+  readonly padWidth: number;
+  readonly animation: { readonly firstFrame: number; readonly lastFrame: number };
+}
+
+/** Digits used for frame numbers in file names (Blender's `####` minimum is 4). */
+export function padWidthFor(frames: readonly FrameRange[]): number {
+  return Math.max(4, String(lastFrame(frames)).length);
+}
+
+/** Turns a validated spec into its task graph. */
+export function planRenderJob(spec: RenderJobSpec): RenderJobPlan {
+  const frames = parseFrameRanges(spec.frames, { maxFrame: RENDERER_CAPS[spec.renderer].maxFrame });
+  const plan = planChunks(frames, spec.chunkSize);
+  return {
+    ...plan,
+    taskKind: plan.taskKind,
+    taskFrames: plan.taskFrames,
+    spec,
+    padWidth: padWidthFor(frames),
+    animation: spec.animation ?? { firstFrame: firstFrame(frames), lastFrame: lastFrame(frames) },
+  };
+}

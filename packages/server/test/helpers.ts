@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from '@shuzhi/agent';
+import type { SiteInput } from '@shuzhi/schema';
+import { loadConfig } from '../src/config.ts';
+import { Platform } from '../src/platform.ts';
+import { seedDemo } from '../src/demo/seed.ts';
+
+export interface TestPlatform {
+  p: Platform;
+  url: string;
+  port: number;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A real platform on a loopback port. PGlite in a temp dir unless `databaseUrl` is given
+ * (the system suite passes a real PostgreSQL). The demo network is seeded; no demo agents run.
+ */
+export async function startPlatform(opts: { leaseMs?: number; dataDir?: string; port?: number; databaseUrl?: string } = {}): Promise<TestPlatform> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'shuzhi-test-'));
+  const config = loadConfig({
+    SHUZHI_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    SHUZHI_LEASE_MS: String(opts.leaseMs ?? 15_000),
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+  });
+  const p = await Platform.open({ config });
+  await seedDemo(p);
+  await p.start();
+  const port = await p.listen(opts.port ?? 0, '127.0.0.1');
+  return {
+    p,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    close: async () => {
+      await p.close();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function login(url: string, username: string, password = `${username}-demo`): Promise<string> {
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${await res.text()}`);
+  const cookie = res.headers.get('set-cookie');
+  if (!cookie) throw new Error('no session cookie');
+  return cookie.split(';')[0]!;
+}
+
+/** A tiny client that sends a session cookie or a bearer token. */
+export function client(url: string, auth: { cookie?: string; token?: string }) {
+  const headers = (extra: Record<string, string> = {}) => ({
+    ...(auth.cookie ? { cookie: auth.cookie } : {}),
+    ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
+    ...extra,
+  });
+  return {
+    async req(method: string, path: string, body?: unknown) {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      let json: any = null;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        json = text;
+      }
+      return { status: res.status, type: res.headers.get('content-type') ?? '', body: json };
+    },
+  };
+}
+
+export async function operatorToken(p: Platform, siteId: string | null = null): Promise<string> {
+  const id = await p.auth.userIdByName('operator');
+  return (await p.auth.createToken(id!, 'test', siteId)).token;
+}
+
+export function newAgent(t: TestPlatform, token: string, siteId: string, id: string, slots = 1) {
+  const dir = mkdtempSync(join(tmpdir(), `shuzhi-agent-${id}-`));
+  const a = new Agent({ server: t.url, token, siteId, slots, id, workDir: dir, waitMs: 2000, log: process.env.AGENT_DEBUG ? (m) => console.error(id, m) : () => undefined });
+  return a;
+}
+
+export async function waitUntil<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const smallSite = (id: string, region = 'xinjiang'): SiteInput => ({
+  id,
+  nameZh: `测试站点 ${id}`,
+  nameEn: `Test site ${id}`,
+  region,
+  kind: 'general',
+  engine: 'agent',
+  lat: 43,
+  lon: 87,
+  pue: 1.2,
+  pools: [{ type: 'cpu', units: 64, busyW: 7, idleW: 2, pflopsPerUnit: 0.00002, fenPerUnitHour: 1 }],
+  power: {
+    tariffFenPerKWh: Array.from({ length: 24 }, () => 20),
+    carbonGPerKWh: Array.from({ length: 24 }, () => 600),
+    renewables: null,
+    storage: null,
+  },
+});

@@ -1,0 +1,77 @@
+/** A simulator and a FaceController connected over real OPC UA, with short test timings. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildFace, defaultFaceConfig, withTimings } from '@shuzhi/mine';
+import type { AlarmChange, Face, FaceConfig, FaceEvent } from '@shuzhi/mine';
+import { startMineSimulator } from '../../../sim/mine/server.ts';
+import type { MineSimulator } from '../../../sim/mine/server.ts';
+import type { PhysicsOptions } from '../../../sim/mine/plant.ts';
+import { findFreePort } from '../../../sim/mine/free-port.ts';
+import { FaceController } from '../src/mine/controller-runtime.ts';
+import type { AuditRecord } from '../src/mine/controller-runtime.ts';
+
+export interface Rig {
+  sim: MineSimulator;
+  controller: FaceController;
+  face: Face;
+  audit: AuditRecord[];
+  alarms: AlarmChange[];
+  events: FaceEvent[];
+  close(): Promise<void>;
+}
+
+export async function waitFor(pred: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function testFace(patch: (c: FaceConfig) => FaceConfig = (c) => c): FaceConfig {
+  return patch(withTimings(defaultFaceConfig(), { warningMs: 40, feedbackTimeoutMs: 3000, runEmptyMs: 40 }));
+}
+
+export async function startRig(options: {
+  face?: FaceConfig;
+  physics?: Partial<PhysicsOptions>;
+  /** lets a test put something (a proxy) between controller and simulator */
+  endpointFor?: (simEndpoint: string, simPort: number) => Promise<string>;
+  staleAfterMs?: number;
+} = {}): Promise<Rig> {
+  const faceConfig = options.face ?? testFace();
+  const port = await findFreePort();
+  const pki = mkdtempSync(join(tmpdir(), 'shuzhi-mine-test-pki-'));
+  const sim = await startMineSimulator({ port, tickMs: 10, face: faceConfig, physics: { rampMs: 80, inrushMs: 30, ...options.physics }, pkiFolder: join(pki, 'server') });
+  const audit: AuditRecord[] = [];
+  const alarms: AlarmChange[] = [];
+  const events: FaceEvent[] = [];
+  const endpoint = options.endpointFor ? await options.endpointFor(sim.endpoint, port) : sim.endpoint;
+  const controller = new FaceController({
+    face: faceConfig,
+    endpoint,
+    tickMs: 10,
+    heartbeatMs: 50,
+    opcua: { pkiFolder: join(pki, 'client'), publishingIntervalMs: 20, samplingIntervalMs: 10, staleAfterMs: options.staleAfterMs ?? 1500, reconnectMaxDelayMs: 300 },
+    onAudit: (r) => audit.push(r),
+    onAlarm: (a) => alarms.push(a),
+    onEvent: (e) => events.push(e),
+  });
+  await controller.connect();
+  const face = buildFace(faceConfig);
+  await waitFor(() => [...face.machines.keys()].every((id) => controller.state().plant.machines[id] !== undefined), 'first telemetry of every machine');
+  return {
+    sim, controller, face, audit, alarms, events,
+    async close() {
+      await controller.close();
+      await sim.stop();
+      rmSync(pki, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Index of the first simulator event matching, or -1. */
+export function indexOf(sim: MineSimulator, kind: string, source: string, from = 0): number {
+  return sim.events.findIndex((e, i) => i >= from && e.kind === kind && e.source === source);
+}

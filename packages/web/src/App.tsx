@@ -1,0 +1,92 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { User } from '@shuzhi/schema';
+import { createApi, type ApiClient } from './api/client.ts';
+import { ApiProvider, EventsProvider, UserProvider } from './api/context.tsx';
+import { EventHub } from './api/events.ts';
+import { ErrorBox, Loading } from './components/Feedback.tsx';
+import { Shell } from './components/Shell.tsx';
+import { I18nProvider } from './i18n/I18nProvider.tsx';
+import { HOME_PATH } from './nav.ts';
+import { LoginPage } from './pages/LoginPage.tsx';
+import { navigate, useRoutePath } from './router.tsx';
+import { renderRoute } from './routes.tsx';
+import { ApiError } from './api/client.ts';
+
+type Session = { state: 'checking' } | { state: 'anonymous'; expired: boolean } | { state: 'error'; error: unknown } | { state: 'signed-in'; user: User };
+
+function Authenticated({ user, api, onLogout }: { user: User; api: ApiClient; onLogout: () => void }) {
+  const path = useRoutePath();
+  const hub = useMemo(() => new EventHub(), []);
+  useEffect(() => {
+    hub.start();
+    return () => hub.stop();
+  }, [hub]);
+  useEffect(() => {
+    if (path === '/' || path === '') navigate(HOME_PATH);
+  }, [path]);
+
+  return (
+    <UserProvider user={user}>
+      <EventsProvider hub={hub}>
+        <Shell
+          user={user}
+          path={path}
+          onLogout={async () => {
+            hub.stop();
+            try {
+              await api.logout();
+            } finally {
+              onLogout();
+            }
+          }}
+        >
+          {renderRoute(path)}
+        </Shell>
+      </EventsProvider>
+    </UserProvider>
+  );
+}
+
+export function App({ api: given }: { api?: ApiClient }) {
+  const [session, setSession] = useState<Session>({ state: 'checking' });
+  const sessionRef = useRef(session);
+  sessionRef.current = session;
+
+  const api = useMemo(
+    () =>
+      given ??
+      createApi({
+        // Any 401 after sign-in means the session ended (expired, logged out elsewhere): back to the login page.
+        onUnauthorized: () => {
+          if (sessionRef.current.state === 'signed-in') setSession({ state: 'anonymous', expired: true });
+        },
+      }),
+    [given],
+  );
+
+  const check = () => {
+    setSession({ state: 'checking' });
+    api.me().then(
+      (user) => setSession({ state: 'signed-in', user }),
+      (err: unknown) =>
+        setSession(err instanceof ApiError && err.status === 401 ? { state: 'anonymous', expired: false } : { state: 'error', error: err }),
+    );
+  };
+  useEffect(check, [api]);
+
+  let body;
+  if (session.state === 'checking') body = <Loading />;
+  else if (session.state === 'error') body = <ErrorBox error={session.error} onRetry={check} />;
+  else if (session.state === 'anonymous')
+    body = <LoginPage expired={session.expired} onLoggedIn={(user) => setSession({ state: 'signed-in', user })} />;
+  else
+    body = (
+      <Authenticated user={session.user} api={api} onLogout={() => setSession({ state: 'anonymous', expired: false })} />
+    );
+
+  return (
+    <I18nProvider>
+      <ApiProvider api={api}>{body}</ApiProvider>
+    </I18nProvider>
+  );
+}

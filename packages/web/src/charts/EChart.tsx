@@ -1,0 +1,31 @@
+import { useEffect, useRef, type CSSProperties } from 'react';
+import { echarts, type EChartsCoreOption } from './echarts.ts';
+
+/**
+ * A chart that follows its option: created once, updated in place (so live refreshes do not
+ * reset tooltips or zoom), resized with its box, disposed on unmount.
+ */
+export function EChart({ option, style, className }: { option: EChartsCoreOption; style?: CSSProperties; className?: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<ReturnType<typeof echarts.init> | null>(null);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const c = echarts.init(el, undefined, { renderer: 'canvas' });
+    chart.current = c;
+    const ro = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => c.resize());
+    ro?.observe(el);
+    return () => {
+      ro?.disconnect();
+      c.dispose();
+      chart.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    chart.current?.setOption(option, { notMerge: false, lazyUpdate: true, replaceMerge: ['series'] });
+  }, [option]);
+
+  return <div ref={box} className={className ?? 'chart'} style={style} />;
+}

@@ -1,0 +1,31 @@
+// Only what the pages draw is registered, which keeps ECharts to a fraction of its full size in the bundle.
+import * as echarts from 'echarts/core';
+import { LineChart, LinesChart, ScatterChart, EffectScatterChart } from 'echarts/charts';
+import {
+  GridComponent,
+  LegendComponent,
+  MarkAreaComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  DataZoomInsideComponent,
+} from 'echarts/components';
+import { LabelLayout } from 'echarts/features';
+import { CanvasRenderer } from 'echarts/renderers';
+
+echarts.use([
+  LineChart,
+  LinesChart,
+  ScatterChart,
+  EffectScatterChart,
+  GridComponent,
+  LegendComponent,
+  MarkAreaComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  DataZoomInsideComponent,
+  LabelLayout,
+  CanvasRenderer,
+]);
+
+export { echarts };
+export type { EChartsCoreOption } from 'echarts/core';

@@ -1,0 +1,89 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import type { User } from '@shuzhi/schema';
+import { useLiveState } from '../api/context.tsx';
+import { formatClock } from '../format.ts';
+import { useI18n } from '../i18n/I18nProvider.tsx';
+import { activeItemPath, navGroups, visibleItems } from '../nav.ts';
+import { Link } from '../router.tsx';
+import { LangSwitch } from './LangSwitch.tsx';
+
+function Clock() {
+  const { t } = useI18n();
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(id);
+  }, []);
+  return (
+    <span className="clock" title={t('app.timezoneNote')}>
+      {formatClock(now)} <small>{t('app.timezoneNote')}</small>
+    </span>
+  );
+}
+
+function LiveIndicator() {
+  const { t } = useI18n();
+  const state = useLiveState();
+  return (
+    <span className={`live live-${state}`} data-testid="live-state" data-state={state}>
+      <i className="live-dot" />
+      {t(`live.${state}`)}
+    </span>
+  );
+}
+
+export function Shell({ user, path, onLogout, children }: { user: User; path: string; onLogout: () => void; children: ReactNode }) {
+  const { t } = useI18n();
+  const active = activeItemPath(path);
+  return (
+    <div className="shell">
+      <header className="header">
+        <Link to="/compute/overview" className="brand">
+          <span className="brand-mark">数</span>
+          <span className="brand-name">{t('app.name')}</span>
+        </Link>
+        <div className="header-right">
+          <LiveIndicator />
+          <Clock />
+          <LangSwitch />
+          <span className="user" data-testid="current-user" data-role={user.role}>
+            <span className="user-name">{user.displayName || user.username}</span>
+            <span className="user-role">{t(`role.${user.role}`)}</span>
+          </span>
+          <button type="button" className="btn btn-ghost" data-testid="logout" onClick={onLogout}>
+            {t('auth.logout')}
+          </button>
+        </div>
+      </header>
+      <nav className="nav" aria-label={t("app.name")}>
+        {navGroups.map((g) => {
+          const items = visibleItems(g, user.role);
+          if (items.length === 0) return null;
+          return (
+            <section key={g.id} className={`nav-group nav-group-${g.state}`}>
+              <h3>
+                {t(g.label)}
+                {g.state === 'coming' && <span className="tag">{t('nav.coming')}</span>}
+              </h3>
+              <ul>
+                {items.map((i) => (
+                  <li key={i.id}>
+                    <Link
+                      to={i.path}
+                      data-testid={`nav-${g.id}-${i.id}`}
+                      className={active === i.path ? 'active' : undefined}
+                      aria-current={active === i.path ? 'page' : undefined}
+                    >
+                      {t(i.label)}
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          );
+        })}
+      </nav>
+      <main className="main">{children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,15 @@
+import type { Lang } from './lang.ts';
+import { zhCN, type MessageKey } from './zh-CN.ts';
+import { en } from './en.ts';
+
+export type { MessageKey };
+export type Params = Record<string, string | number>;
+
+export const dictionaries: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };
+
+/** Looks a key up and fills `{name}` placeholders; an unknown placeholder is left visible so it gets noticed. */
+export function translate(lang: Lang, key: MessageKey, params?: Params): string {
+  const text = dictionaries[lang][key] ?? dictionaries['zh-CN'][key] ?? key;
+  if (!params) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
