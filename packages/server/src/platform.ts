@@ -3,7 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { AuthStore } from './auth/store.ts';
 import { ComputeModule } from './compute/module.ts';
 import type { Config } from './config.ts';
-import { openDatabase, type Database } from './db/client.ts';
+import { migrateModule, openDatabase, type Database } from './db/client.ts';
 import { events } from './db/schema.ts';
 import { EventBus } from './events/bus.ts';
 import { createApp } from './http/app.ts';
@@ -11,6 +11,8 @@ import { authRoutes } from './http/routes/auth.ts';
 import { computeRoutes } from './http/routes/compute.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { createLogger, type Logger } from './log.ts';
+import type { ServerModule } from './module.ts';
+import { moduleFactories } from './modules.ts';
 
 export const VERSION = '0.1.0';
 const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -31,6 +33,7 @@ export class Platform {
   compute!: ComputeModule;
   database!: Database;
   app!: ReturnType<typeof createApp>;
+  modules: ServerModule[] = [];
   private server: ServerType | null = null;
 
   private constructor(readonly config: Config) {
@@ -58,6 +61,12 @@ export class Platform {
       await p.auth.createToken(id, 'bootstrap', null, opts.config.SHUZHI_BOOTSTRAP_TOKEN);
       p.log.info('bootstrap operator token created from SHUZHI_BOOTSTRAP_TOKEN');
     }
+    const ctx = { db, database: p.database, bus: p.bus, log: p.log, config: opts.config, auth: p.auth, compute: p.compute };
+    p.modules = moduleFactories.map((f) => f(ctx));
+    for (const m of p.modules) {
+      if (m.migrationsFolder) await migrateModule(p.database, m.name, m.migrationsFolder);
+      await m.init?.();
+    }
     const audit = async (e: { kind: string; actor: string; data: Record<string, unknown> }) => {
       await db.insert(events).values({ kind: e.kind, entity: 'auth', entityId: e.actor, actor: e.actor, data: e.data });
     };
@@ -70,7 +79,12 @@ export class Platform {
         database: p.database.kind,
         uptimeSec: Math.round((Date.now() - p.startedAt) / 1000),
       }),
-      routers: [authRoutes(p.auth, audit, p.bus), computeRoutes(p.compute), eventRoutes(p.bus)],
+      routers: [
+        authRoutes(p.auth, audit, p.bus),
+        computeRoutes(p.compute),
+        eventRoutes(p.bus),
+        ...p.modules.flatMap((m) => (m.routes ? [m.routes()] : [])),
+      ],
     });
     return p;
   }
@@ -78,6 +92,7 @@ export class Platform {
   /** Starts background work (dispatcher, live figures). */
   async start(): Promise<void> {
     await this.compute.start();
+    for (const m of this.modules) await m.start?.();
   }
 
   listen(port = this.config.PORT, host = this.config.HOST): Promise<number> {
@@ -87,6 +102,10 @@ export class Platform {
   }
 
   async close(): Promise<void> {
+    for (const m of [...this.modules].reverse()) {
+      await m.stopDemo?.();
+      await m.stop?.();
+    }
     this.compute.stop();
     if (this.server) {
       const s = this.server;

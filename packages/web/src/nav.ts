@@ -1,5 +1,6 @@
 import type { Role } from '@shuzhi/schema';
 import type { MessageKey } from './i18n/dictionaries.ts';
+import { modules } from './modules/registry.ts';
 
 export interface NavItem {
   id: string;
@@ -22,7 +23,7 @@ export interface NavGroup {
 export const SUBMIT_ROLES = ['tenant', 'operator'] as const satisfies readonly Role[];
 
 /** One entry per module; adding a module is adding a group here and its routes in routes.tsx. */
-export const navGroups: readonly NavGroup[] = [
+const baseNavGroups: readonly NavGroup[] = [
   {
     id: 'compute',
     label: 'nav.compute',
@@ -57,6 +58,9 @@ export const navGroups: readonly NavGroup[] = [
     coming: ['coming.mine.1', 'coming.mine.2', 'coming.mine.3', 'coming.mine.4'],
   },
 ];
+
+/** A module that has shipped replaces its "coming" group (same id) with its own. */
+export const navGroups: readonly NavGroup[] = baseNavGroups.map((g) => modules.find((m) => m.nav.id === g.id)?.nav ?? g);
 
 export const HOME_PATH = '/compute/overview';
 

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { modules } from './modules/registry.ts';
 import { navGroups } from './nav.ts';
 import { matchPath } from './router.tsx';
 import { ComingPage } from './pages/ComingPage.tsx';
@@ -31,7 +32,7 @@ const comingRoutes: Route[] = navGroups
   .filter((g) => g.state === 'coming')
   .flatMap((g) => g.items.map((i) => ({ pattern: i.path, render: () => <ComingPage group={g} /> })));
 
-export const routes: readonly Route[] = [...computeRoutes, ...comingRoutes];
+export const routes: readonly Route[] = [...computeRoutes, ...modules.flatMap((m) => m.routes), ...comingRoutes];
 
 export function renderRoute(path: string): ReactNode {
   for (const r of routes) {

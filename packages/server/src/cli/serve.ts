@@ -9,12 +9,19 @@ export async function serveCommand(): Promise<number> {
   const p = await Platform.open({ config });
   let demo: DemoRunner | null = null;
   const creds = config.SHUZHI_DEMO === '1' ? await seedDemo(p) : null;
+  const moduleLines: string[] = [];
+  if (creds) for (const m of p.modules) moduleLines.push(...((await m.seedDemo?.()) ?? []));
   await p.start();
   const port = await p.listen();
   const url = `http://localhost:${port}`;
   if (creds) {
     demo = new DemoRunner(p, creds, `http://127.0.0.1:${port}`);
     demo.start(config.SHUZHI_DEMO_AGENTS);
+    for (const m of p.modules) {
+      await m.startDemo?.(`http://127.0.0.1:${port}`).catch((err: unknown) => {
+        moduleLines.push(`  ${m.name} demo did not start: ${(err as Error).message}`);
+      });
+    }
   }
   const lines = [
     '',
@@ -25,6 +32,7 @@ export async function serveCommand(): Promise<number> {
     lines.push('', '  Demo users (username / password — role):');
     for (const u of creds.users) lines.push(`    ${u.username.padEnd(14)} ${u.password.padEnd(20)} ${u.role}`);
   }
+  lines.push(...moduleLines);
   process.stdout.write(lines.join('\n') + '\n\n');
   const shutdown = async (signal: string) => {
     p.log.info({ signal }, 'shutting down');

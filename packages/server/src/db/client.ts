@@ -49,3 +49,15 @@ async function hasSchema(q: { query: (sql: string) => Promise<{ rows: unknown[] 
   const r = await q.query(`select 1 from information_schema.tables where table_name = 'users'`);
   return r.rows.length > 0;
 }
+
+/** Applies one module's migrations, tracked in its own table so modules evolve independently. */
+export async function migrateModule(database: Database, name: string, folder: string): Promise<void> {
+  const migrationsTable = `__drizzle_migrations_${name}`;
+  if (database.kind === 'postgres') {
+    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+    await migrate(database.db as never, { migrationsFolder: folder, migrationsTable });
+  } else {
+    const { migrate } = await import('drizzle-orm/pglite/migrator');
+    await migrate(database.db as never, { migrationsFolder: folder, migrationsTable });
+  }
+}

@@ -1,6 +1,8 @@
+import { moduleEn } from '../modules/messages.ts';
 import type { MessageKey } from './zh-CN.ts';
 
 export const en: Record<MessageKey, string> = {
+  ...moduleEn,
   'app.name': '数智 Shuzhi',
   'app.tagline': 'Digital-intelligence infrastructure platform',
   'app.loading': 'Loading…',

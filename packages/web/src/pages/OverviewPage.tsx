@@ -1,3 +1,4 @@
+import { modules } from '../modules/registry.ts';
 import { useEffect, useState, type ComponentType } from 'react';
 import type { Region, Site } from '@shuzhi/schema';
 import { useApi, useServerEvents } from '../api/context.tsx';
@@ -41,7 +42,10 @@ function ComputeFigures() {
 }
 
 /** Other modules add their tile components here; each fills cells of the same grid. */
-const overviewSections: readonly ComponentType[] = [ComputeFigures];
+const overviewSections: readonly ComponentType[] = [
+  ComputeFigures,
+  ...modules.flatMap((m) => (m.overviewTiles ? [m.overviewTiles] : [])),
+];
 
 function SitesLiveTable() {
   const api = useApi();

@@ -1,0 +1,54 @@
+import type { Fence } from '@shuzhi/schema';
+
+/** A task as an engine runs it: one attempt of one job's work at one site. */
+export interface ExecTask extends Fence {
+  jobId: string;
+  jobName: string;
+  siteId: string;
+  type: string;
+  units: number;
+  /** Booked hours: engines with a time limit (Slurm) use it, with headroom. */
+  hours: number;
+  command: string;
+  env: Record<string, string>;
+  /** Divisible jobs may run as an array of `arraySize` pieces (Slurm job arrays). */
+  arraySize?: number;
+}
+
+export interface ExecLog {
+  stream: 'stdout' | 'stderr' | 'system';
+  text: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  error?: string;
+  startedAtMs: number;
+  endedAtMs: number;
+  /** What the engine accounted, when it accounts (Slurm's sacct): elapsed seconds and allocated TRES. */
+  engineUsage?: { elapsedSec: number; allocTres: Record<string, number> };
+}
+
+/** How an engine reports back. Reports carry the fence; the host refuses stale ones. */
+export interface ExecutorHost {
+  started(fence: Fence, atMs: number): Promise<void>;
+  logs(fence: Fence, logs: ExecLog[]): Promise<void>;
+  finished(fence: Fence, result: ExecResult): Promise<void>;
+  /** The engine lost the task (node died, job vanished): the host requeues it. */
+  lost(fence: Fence, reason: string): Promise<void>;
+}
+
+/**
+ * An execution engine behind a site: our own agents (pull, long-poll) or Slurm (push, sbatch).
+ * Every implementation passes the shared executor suite (test/system/executor-suite.ts).
+ */
+export interface Executor {
+  readonly engine: 'agent' | 'slurm';
+  /** Hands one attempt to the engine. Resolves once the engine holds it (queued there), not when it ran. */
+  submit(task: ExecTask): Promise<void>;
+  /** Stops an attempt wherever it is; a no-op for attempts the engine no longer holds. */
+  cancel(fence: Fence): Promise<void>;
+  /** After a restart: re-attach to attempts the database says the engine holds. */
+  recover(tasks: ExecTask[]): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,41 @@
+import type { AuthStore } from './auth/store.ts';
+import type { ComputeModule } from './compute/module.ts';
+import type { Config } from './config.ts';
+import type { Database, Db } from './db/client.ts';
+import type { EventBus } from './events/bus.ts';
+import type { router } from './http/context.ts';
+import type { Logger } from './log.ts';
+
+/** What every module gets from the platform. */
+export interface ModuleContext {
+  db: Db;
+  database: Database;
+  bus: EventBus;
+  log: Logger;
+  config: Config;
+  auth: AuthStore;
+  compute: ComputeModule;
+}
+
+/**
+ * A product module on the platform (render, gov, mine, billing, …). Each owns its tables (its own
+ * drizzle schema file and migrations folder, tracked in its own migrations table), its routes and
+ * its background work; the platform calls these hooks in order.
+ */
+export interface ServerModule {
+  name: string;
+  /** Absolute path of this module's drizzle migrations folder, applied at start. */
+  migrationsFolder?: string;
+  /** Called once migrations are applied. */
+  init?(): Promise<void>;
+  routes?(): ReturnType<typeof router>;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+  /** Seeds demo data (idempotent: a second start finds it). Returns lines to print at start. */
+  seedDemo?(): Promise<string[]>;
+  /** After the server listens: embedded agents, simulators, demo traffic. */
+  startDemo?(baseUrl: string): Promise<void>;
+  stopDemo?(): Promise<void>;
+}
+
+export type ModuleFactory = (ctx: ModuleContext) => ServerModule;

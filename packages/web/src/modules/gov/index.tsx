@@ -1,0 +1,4 @@
+import type { ModuleUi } from '../types.ts';
+
+/** The gov module's pages and nav group; null until it ships (its "coming" page stands in). */
+export const ui: ModuleUi | null = null;

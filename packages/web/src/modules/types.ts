@@ -1,0 +1,15 @@
+import type { ComponentType, ReactNode } from 'react';
+import type { NavGroup } from '../nav.ts';
+
+export interface ModuleRoute {
+  pattern: string;
+  render(params: Record<string, string>): ReactNode;
+}
+
+/** What a module adds to the app: its nav group (replacing the "coming" one of the same id) and routes. */
+export interface ModuleUi {
+  nav: NavGroup;
+  routes: readonly ModuleRoute[];
+  /** Figure tiles for the overview wall (大屏): a component rendering <FigureTile>s into the shared grid. */
+  overviewTiles?: ComponentType;
+}
