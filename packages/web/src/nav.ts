@@ -37,6 +37,13 @@ const baseNavGroups: readonly NavGroup[] = [
     ],
   },
   {
+    id: 'billing',
+    label: 'nav.billing',
+    state: 'coming',
+    items: [{ id: 'home', path: '/billing', label: 'nav.billing.home' }],
+    coming: ['coming.billing.1', 'coming.billing.2', 'coming.billing.3'],
+  },
+  {
     id: 'render',
     label: 'nav.render',
     state: 'coming',

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { count, eq } from 'drizzle-orm';
+import { apiTokens, events, jobs, sessions, sites, tasks } from '../src/db/schema.ts';
+import { smallSite, startPlatform, type TestPlatform } from './helpers.ts';
+
+/**
+ * The storage suite: the same tests against every database the platform supports
+ * (embedded PGlite in `npm test`, PostgreSQL 15 in `npm run test:system`).
+ */
+export function storageSuite(name: string, databaseUrl: () => string | undefined) {
+  describe(`storage on ${name}`, () => {
+    let t: TestPlatform;
+    before(async () => {
+      const url = databaseUrl();
+      t = await startPlatform(url ? { databaseUrl: url } : {});
+    });
+    after(async () => {
+      await t.close();
+    });
+
+    const operator = async () => (await t.p.auth.byOperatorName())!;
+    const tenant = async () => (await t.p.auth.login('tenant', 'tenant-demo'))!.principal;
+
+    test('migrations are applied and the demo is seeded', async () => {
+      assert.equal(t.p.database.kind, databaseUrl() ? 'postgres' : 'pglite');
+      const [{ n } = { n: 0 }] = await t.p.database.db.select({ n: count() }).from(sites);
+      assert.ok(Number(n) >= 8);
+    });
+
+    test('a site round-trips with its pools and power as written', async () => {
+      const s = smallSite('store-rt');
+      s.power.renewables = { solarKW: 12.5, windKW: 3, fenPerKWh: 20, model: 'test model' };
+      s.power.storage = { kWh: 100, kW: 50, efficiency: 0.9 };
+      await t.p.compute.network.createSite(s, 'test');
+      const back = await t.p.compute.network.getSite('store-rt');
+      assert.deepEqual(back, s);
+    });
+
+    test('a failed write leaves neither the row nor its event', async () => {
+      const before = await t.p.database.db.select({ n: count() }).from(events);
+      await assert.rejects(() => t.p.compute.network.createSite(smallSite('store-rt'), 'test'), /already exists/);
+      await assert.rejects(() => t.p.compute.network.createSite({ ...smallSite('store-bad'), region: 'nowhere' }, 'test'));
+      const rows = await t.p.database.db.select().from(sites).where(eq(sites.id, 'store-bad'));
+      assert.equal(rows.length, 0);
+      const after = await t.p.database.db.select({ n: count() }).from(events);
+      assert.equal(Number(after[0]!.n), Number(before[0]!.n));
+    });
+
+    test('a job, its task and its event are written together; cancel updates all three', async () => {
+      const p = await tenant();
+      const job = await t.p.compute.jobs.submit(p, {
+        name: 'storage job',
+        type: 'cpu',
+        units: 1,
+        hours: 1,
+        flex: 'malleable',
+        dataGB: 0,
+        regions: [],
+        priority: 50,
+        command: 'true',
+        env: { A: 'b' },
+      });
+      const [row] = await t.p.database.db.select().from(jobs).where(eq(jobs.id, job.id));
+      assert.equal(row?.tenantId, 'tianshan-ai');
+      assert.deepEqual(row?.env, { A: 'b' });
+      const taskRows = await t.p.database.db.select().from(tasks).where(eq(tasks.jobId, job.id));
+      assert.equal(taskRows.length, 1);
+      const ev = await t.p.database.db.select().from(events).where(eq(events.entityId, job.id));
+      assert.ok(ev.some((e) => e.kind === 'job.status' && e.data.status === 'queued'));
+      const cancelled = await t.p.compute.jobs.cancel(p, job.id);
+      assert.equal(cancelled.status, 'cancelled');
+      const [taskAfter] = await t.p.database.db.select().from(tasks).where(eq(tasks.jobId, job.id));
+      assert.equal(taskAfter?.status, 'cancelled');
+    });
+
+    test('concurrent submissions all land, each once, listed newest first', async () => {
+      const p = await tenant();
+      const made = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          t.p.compute.jobs.submit(p, {
+            name: `parallel ${i}`,
+            type: 'cpu',
+            units: 1,
+            hours: 1,
+            flex: 'malleable',
+            dataGB: 0,
+            regions: [],
+            priority: 50,
+            command: 'true',
+            env: {},
+          }),
+        ),
+      );
+      assert.equal(new Set(made.map((j) => j.id)).size, 20);
+      const list = await t.p.compute.jobs.list(p, { limit: 500, offset: 0 });
+      const ids = new Set(list.items.map((j) => j.id));
+      for (const j of made) assert.ok(ids.has(j.id));
+      const times = list.items.map((j) => j.createdAt);
+      assert.deepEqual([...times], [...times].sort().reverse());
+      const page = await t.p.compute.jobs.list(p, { limit: 5, offset: 5 });
+      assert.deepEqual(
+        page.items.map((j) => j.id),
+        list.items.slice(5, 10).map((j) => j.id),
+      );
+    });
+
+    test('sessions and API tokens are stored only as hashes', async () => {
+      const res = await t.p.auth.login('viewer', 'viewer-demo');
+      assert.ok(res);
+      const op = await operator();
+      const tok = await t.p.auth.createToken(op.userId, 'hash check', null);
+      const sessionRows = await t.p.database.db.select().from(sessions);
+      assert.ok(sessionRows.every((r) => r.tokenHash !== res.session));
+      const tokenRows = await t.p.database.db.select().from(apiTokens);
+      assert.ok(tokenRows.every((r) => r.tokenHash !== tok.token));
+      assert.equal((await t.p.auth.byToken(tok.token))?.username, 'operator');
+      assert.equal(await t.p.auth.bySession('forged'), null);
+      await t.p.auth.logout(res.session);
+      assert.equal(await t.p.auth.bySession(res.session), null);
+    });
+  });
+}
