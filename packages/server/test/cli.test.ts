@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { newAgent, operatorToken, smallSite, startPlatform, type TestPlatform } from './helpers.ts';
+import type { Agent } from '@shuzhi/agent';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../bin/shuzhi.mjs', import.meta.url));
+
+let t: TestPlatform;
+let token: string;
+let agent: Agent;
+before(async () => {
+  t = await startPlatform({ leaseMs: 3000 });
+  await t.p.compute.network.createSite(smallSite('cli-site'), 'test');
+  token = await operatorToken(t.p);
+  agent = newAgent(t, token, 'cli-site', 'cli-agent');
+  agent.start();
+});
+after(async () => {
+  await agent.stop();
+  await t.close();
+});
+
+const shuzhi = (args: string[], env: Record<string, string> = {}) =>
+  run(process.execPath, [bin, ...args], { env: { ...process.env, SHUZHI_SERVER: t.url, SHUZHI_TOKEN: token, ...env } }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+test('job submit --wait, list, get and site list against a running server', async () => {
+  const sub = await shuzhi([
+    'job', 'submit', '--name', 'cli job', '--type', 'cpu', '--units', '2', '--hours', '1',
+    '--tenant', 'tianshan-ai', '--command', 'echo from the cli', '--wait',
+  ]);
+  assert.equal(sub.code, 0, sub.stderr);
+  const id = /submitted (job_\S+)/.exec(sub.stdout)?.[1];
+  assert.ok(id, sub.stdout);
+  assert.match(sub.stderr, /succeeded/);
+
+  const list = await shuzhi(['job', 'list']);
+  assert.equal(list.code, 0);
+  assert.match(list.stdout, new RegExp(`${id}\\s+succeeded\\s+cli-site`));
+
+  const get = await shuzhi(['job', 'get', id, '--json']);
+  const j = JSON.parse(get.stdout);
+  assert.equal(j.status, 'succeeded');
+  assert.equal(j.runs[0].agentId, 'cli-agent');
+
+  const sites = await shuzhi(['site', 'list']);
+  assert.match(sites.stdout, /hami\s+xinjiang\s+intelligent/);
+});
+
+test('usage errors exit 2 with a message; a bad token exits 1 saying why', async () => {
+  const missing = await shuzhi(['job', 'submit', '--type', 'cpu']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /missing --name/);
+  const unknown = await shuzhi(['frobnicate']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command/);
+  const bad = await shuzhi(['job', 'list'], { SHUZHI_TOKEN: 'wrong' });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /AUTH_INVALID/);
+  const help = await shuzhi(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /SHUZHI_BOOTSTRAP_TOKEN/);
+});
