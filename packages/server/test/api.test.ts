@@ -173,6 +173,20 @@ describe('network CRUD', () => {
     assert.equal((await c.req('GET', '/api/sites/crud-site')).status, 404);
   });
 
+  test('operator manages regions and links; a region with sites cannot be deleted', async () => {
+    const c = client(t.url, { cookie: await login(t.url, 'operator') });
+    assert.equal((await c.req('POST', '/api/regions', { id: 'gansu', nameZh: '甘肃', nameEn: 'Gansu', lat: 36, lon: 103.8 })).status, 201);
+    assert.equal((await c.req('PATCH', '/api/regions/gansu', { nameEn: 'Gansu province' })).body.nameEn, 'Gansu province');
+    assert.equal((await c.req('POST', '/api/links', { from: 'gansu', to: 'xinjiang', gbps: 40, fenPerGB: 4 })).status, 201);
+    assert.equal((await c.req('POST', '/api/links', { from: 'gansu', to: 'gansu', gbps: 40, fenPerGB: 4 })).status, 400);
+    assert.equal((await c.req('DELETE', '/api/links/gansu/xinjiang')).status, 204);
+    assert.equal((await c.req('DELETE', '/api/links/gansu/xinjiang')).status, 404);
+    assert.equal((await c.req('DELETE', '/api/regions/xinjiang')).body.code, 'REGION_IN_USE');
+    assert.equal((await c.req('DELETE', '/api/regions/gansu')).status, 204);
+    const regions = (await c.req('GET', '/api/regions')).body.items.map((r: { id: string }) => r.id);
+    assert.ok(!regions.includes('gansu'));
+  });
+
   test('overview sums the network; Xinjiang exceeds 10,000 PFLOPS', async () => {
     const c = client(t.url, { cookie: await login(t.url, 'viewer') });
     const o = await c.req('GET', '/api/overview');

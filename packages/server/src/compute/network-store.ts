@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, or, sql } from 'drizzle-orm';
 import type { Link, Pool, Region, SiteInput, SitePower, Tenant } from '@shuzhi/schema';
 import { SitePatch } from '@shuzhi/schema';
 import type { Db } from '../db/client.ts';
@@ -43,6 +43,41 @@ export class NetworkStore {
       await this.bus.record(tx, ev, { kind: 'region.created', entity: 'region', entityId: r.id, actor, data: r });
     });
     return r;
+  }
+
+  async updateRegion(id: string, patch: Partial<Omit<Region, 'id'>>, actor: string): Promise<Region> {
+    let next: Region | undefined;
+    await this.write(async (tx, ev) => {
+      const [cur] = await tx.select().from(regions).where(eq(regions.id, id));
+      if (!cur) throw errors.notFound('region', id);
+      next = { ...cur, ...patch, id };
+      await tx.update(regions).set(next).where(eq(regions.id, id));
+      await this.bus.record(tx, ev, { kind: 'region.updated', entity: 'region', entityId: id, actor, data: patch });
+    });
+    return next!;
+  }
+
+  async deleteRegion(id: string, actor: string): Promise<void> {
+    await this.write(async (tx, ev) => {
+      const [cur] = await tx.select().from(regions).where(eq(regions.id, id));
+      if (!cur) throw errors.notFound('region', id);
+      const used = await tx.select({ id: sites.id }).from(sites).where(eq(sites.region, id));
+      if (used.length) throw errors.conflict('REGION_IN_USE', `Region "${id}" still has sites: ${used.map((u) => u.id).join(', ')}.`);
+      await tx.delete(links).where(or(eq(links.from, id), eq(links.to, id)));
+      await tx.delete(regions).where(eq(regions.id, id));
+      await this.bus.record(tx, ev, { kind: 'region.deleted', entity: 'region', entityId: id, actor });
+    });
+  }
+
+  async deleteLink(from: string, to: string, actor: string): Promise<void> {
+    await this.write(async (tx, ev) => {
+      const gone = await tx
+        .delete(links)
+        .where(and(eq(links.from, from), eq(links.to, to)))
+        .returning({ from: links.from });
+      if (!gone.length) throw errors.notFound('link', `${from}-${to}`);
+      await this.bus.record(tx, ev, { kind: 'link.deleted', entity: 'link', entityId: `${from}-${to}`, actor });
+    });
   }
 
   async listLinks(): Promise<Link[]> {

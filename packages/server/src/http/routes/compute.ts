@@ -50,6 +50,51 @@ export function computeRoutes(m: ComputeModule) {
     },
   );
   r.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/api/regions/{id}',
+      tags: ['network'],
+      request: { params: IdParam, body: jsonBody(Region.omit({ id: true }).partial()) },
+      responses: { 200: jsonOk(Region) },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'edit the network');
+      return c.json(await m.network.updateRegion(c.req.valid('param').id, c.req.valid('json'), p.userId), 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/api/regions/{id}',
+      tags: ['network'],
+      request: { params: IdParam },
+      responses: { 204: { description: 'Deleted' } },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'edit the network');
+      await m.network.deleteRegion(c.req.valid('param').id, p.userId);
+      return c.body(null, 204);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/api/links/{from}/{to}',
+      tags: ['network'],
+      request: { params: z.object({ from: z.string().max(64), to: z.string().max(64) }) },
+      responses: { 204: { description: 'Deleted' } },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'edit the network');
+      const { from, to } = c.req.valid('param');
+      await m.network.deleteLink(from, to, p.userId);
+      return c.body(null, 204);
+    },
+  );
+  r.openapi(
     createRoute({ method: 'get', path: '/api/links', tags: ['network'], responses: { 200: jsonOk(items(Link)) } }),
     async (c) => {
       principalOf(c);
