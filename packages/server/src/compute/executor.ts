@@ -29,13 +29,16 @@ export interface ExecResult {
   engineUsage?: { elapsedSec: number; allocTres: Record<string, number> };
 }
 
-/** How an engine reports back. Reports carry the fence; the host refuses stale ones. */
+/**
+ * How an engine reports back. Reports carry the fence; the host refuses stale ones and may say so
+ * by resolving `false` (an engine may then drop what it holds for that fence).
+ */
 export interface ExecutorHost {
-  started(fence: Fence, atMs: number): Promise<void>;
-  logs(fence: Fence, logs: ExecLog[]): Promise<void>;
-  finished(fence: Fence, result: ExecResult): Promise<void>;
+  started(fence: Fence, atMs: number): Promise<boolean | void>;
+  logs(fence: Fence, logs: ExecLog[]): Promise<boolean | void>;
+  finished(fence: Fence, result: ExecResult): Promise<boolean | void>;
   /** The engine lost the task (node died, job vanished): the host requeues it. */
-  lost(fence: Fence, reason: string): Promise<void>;
+  lost(fence: Fence, reason: string): Promise<boolean | void>;
 }
 
 /**

@@ -1,0 +1,312 @@
+import type { Assignment, Fence, SyncRequest, SyncResponse } from '@shuzhi/schema';
+import type { Db } from '../db/client.ts';
+import { agents } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { ExecTask, Executor } from './executor.ts';
+import type { Attempt, RunHost } from './run-host.ts';
+
+interface Lease {
+  attempt: Attempt;
+  agentId: string;
+  expiresAt: number;
+}
+
+interface AgentState {
+  id: string;
+  siteId: string;
+  slots: number;
+  tags: string[];
+  lastSeen: number;
+  /** Sync calls in flight: an agent parked in a long poll is online. */
+  inSync: number;
+  /** Said goodbye: offline until it syncs again, whatever its abandoned polls do. */
+  left: boolean;
+}
+
+/** Higher priority first, then first come first served. */
+const byPriority = (a: Attempt, b: Attempt) => b.priority - a.priority || a.createdAt - b.createdAt;
+
+/**
+ * Our own agents as an execution engine: attempts wait in per-site queues in memory until an agent
+ * of that site pulls them with its long-poll sync; leases are renewed by its heartbeats and a
+ * silent agent's attempt is reported lost when its lease runs out.
+ */
+export class AgentExecutor implements Executor {
+  readonly engine = 'agent' as const;
+  private siteQueues = new Map<string, Attempt[]>();
+  private leases = new Map<string, Lease>();
+  private agentsById = new Map<string, AgentState>();
+  private waiters = new Map<string, Set<() => void>>();
+  /** Fences an agent must stop (cancelled jobs), handed out on its next sync. */
+  private pendingCancels = new Map<string, Fence[]>();
+  /** Called when an agent first shows up at a site, so queued work can be placed there. */
+  onAgentArrived: () => void = () => undefined;
+
+  constructor(
+    private readonly host: RunHost,
+    private readonly db: Db,
+    private readonly log: Logger,
+    private readonly opts: { leaseMs: number; now: () => number },
+  ) {}
+
+  // ---- Executor ----
+
+  async submit(task: ExecTask): Promise<void> {
+    const a = this.host.attempts.get(task.taskId);
+    if (!a || a.attempt !== task.attempt) return;
+    const q = this.siteQueues.get(a.siteId) ?? [];
+    q.push(a);
+    q.sort(byPriority);
+    this.siteQueues.set(a.siteId, q);
+    this.wake(a.siteId);
+  }
+
+  async cancel(f: Fence): Promise<void> {
+    for (const [site, q] of this.siteQueues) {
+      this.siteQueues.set(
+        site,
+        q.filter((a) => !(a.taskId === f.taskId && a.attempt === f.attempt)),
+      );
+    }
+    const l = this.leases.get(f.taskId);
+    if (l && l.attempt.attempt === f.attempt) {
+      this.leases.delete(f.taskId);
+      const list = this.pendingCancels.get(l.agentId) ?? [];
+      list.push(f);
+      this.pendingCancels.set(l.agentId, list);
+      this.wake(l.attempt.siteId);
+    }
+  }
+
+  async recover(tasks: ExecTask[]): Promise<void> {
+    for (const t of tasks) await this.submit(t);
+  }
+
+  /** A running attempt found in the database at start: its agent gets a fresh lease to report back. */
+  recoverRunning(a: Attempt, agentId: string): void {
+    this.leases.set(a.taskId, { attempt: a, agentId, expiresAt: this.opts.now() + this.opts.leaseMs });
+  }
+
+  async loadAgents(): Promise<void> {
+    for (const a of await this.db.select().from(agents)) {
+      this.agentsById.set(a.id, { id: a.id, siteId: a.siteId, slots: a.slots, tags: a.tags, lastSeen: 0, inSync: 0, left: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const set of this.waiters.values()) for (const w of set) w();
+    this.waiters.clear();
+  }
+
+  // ---- figures ----
+
+  agentsOnline(siteId?: string): number {
+    const cutoff = this.opts.now() - this.opts.leaseMs;
+    let n = 0;
+    for (const a of this.agentsById.values()) {
+      if (!a.left && (a.inSync > 0 || a.lastSeen >= cutoff) && (!siteId || a.siteId === siteId)) n++;
+    }
+    return n;
+  }
+
+  // ---- periodic work ----
+
+  async expireLeases(): Promise<void> {
+    const now = this.opts.now();
+    for (const l of [...this.leases.values()]) {
+      if (l.expiresAt > now) continue;
+      this.leases.delete(l.attempt.taskId);
+      if (await this.host.lost(l.attempt, `lease expired: agent ${l.agentId} went silent`)) {
+        this.log.warn({ taskId: l.attempt.taskId, agentId: l.agentId, attempt: l.attempt.attempt }, 'lease expired; task requeued');
+      }
+    }
+  }
+
+  /** Work waiting at a site whose agents have all gone away goes back to placement. */
+  async releaseOrphans(): Promise<void> {
+    for (const [siteId, q] of this.siteQueues) {
+      if (q.length === 0 || this.agentsOnline(siteId) > 0) continue;
+      this.siteQueues.set(siteId, []);
+      for (const a of q) await this.host.lost(a, `no agent online at site ${siteId}`);
+      this.log.info({ siteId, tasks: q.length }, 'no agent online at site; work goes back to placement');
+    }
+  }
+
+  // ---- the agent's long-poll sync ----
+
+  async sync(agentId: string, req: SyncRequest, signal?: AbortSignal): Promise<SyncResponse> {
+    const agent = await this.seeAgent(agentId, req);
+    if (req.leaving) return this.leave(agent, req);
+    agent.inSync++;
+    try {
+      return await this.syncAs(agentId, req, signal);
+    } finally {
+      agent.inSync--;
+      if (!agent.left) agent.lastSeen = this.opts.now();
+    }
+  }
+
+  private async syncAs(agentId: string, req: SyncRequest, signal?: AbortSignal): Promise<SyncResponse> {
+    const refused: Fence[] = [];
+    const cancel: Fence[] = this.takeCancels(agentId);
+    let accepted = 0;
+
+    for (const rep of req.running) {
+      const l = this.leases.get(rep.taskId);
+      if (!l || l.attempt.attempt !== rep.attempt || l.agentId !== agentId) {
+        refused.push({ taskId: rep.taskId, attempt: rep.attempt });
+        if (!cancel.some((c) => c.taskId === rep.taskId && c.attempt === rep.attempt)) {
+          cancel.push({ taskId: rep.taskId, attempt: rep.attempt });
+        }
+        continue;
+      }
+      accepted++;
+      l.expiresAt = this.opts.now() + this.opts.leaseMs;
+      if (rep.logs.length) await this.host.logs(rep, rep.logs);
+    }
+    for (const rep of req.completed) {
+      if (await this.complete(agentId, rep)) accepted++;
+      else refused.push({ taskId: rep.taskId, attempt: rep.attempt });
+    }
+    const reports = req.running.length + req.completed.length;
+    if (reports > 0 && accepted === 0) {
+      throw new AppError(
+        'STALE_REPORT',
+        409,
+        `Every report in this sync is for an attempt the server no longer accepts (lease lost or task cancelled): ${refused
+          .map((f) => `${f.taskId}#${f.attempt}`)
+          .join(', ')}. Drop those tasks.`,
+        { errors: refused.map((f) => ({ path: `${f.taskId}#${f.attempt}`, message: 'stale attempt' })) },
+      );
+    }
+
+    let assignments = signal?.aborted ? [] : await this.assign(agentId, req);
+    if (assignments.length === 0 && cancel.length === 0 && reports === 0 && req.waitMs > 0 && req.free > 0) {
+      await this.waitForWork(req.siteId, req.waitMs, signal);
+      if (!signal?.aborted && !this.agentsById.get(agentId)?.left) assignments = await this.assign(agentId, req);
+      cancel.push(...this.takeCancels(agentId));
+    }
+    // Come straight back only when there may be more work; otherwise heartbeat at a third of the lease.
+    return {
+      assignments,
+      cancel,
+      refused,
+      nextPollMs: assignments.length ? 0 : Math.max(200, Math.floor(this.opts.leaseMs / 3)),
+    };
+  }
+
+  private takeCancels(agentId: string): Fence[] {
+    const list = this.pendingCancels.get(agentId) ?? [];
+    this.pendingCancels.delete(agentId);
+    return list;
+  }
+
+  /**
+   * A departing agent reports its last completions; everything else it held is lost now rather
+   * than at lease expiry, and it no longer counts as online.
+   */
+  private async leave(agent: AgentState, req: SyncRequest): Promise<SyncResponse> {
+    const refused: Fence[] = [];
+    for (const rep of req.completed) {
+      if (!(await this.complete(agent.id, rep))) refused.push({ taskId: rep.taskId, attempt: rep.attempt });
+    }
+    agent.left = true;
+    for (const l of [...this.leases.values()]) {
+      if (l.agentId !== agent.id) continue;
+      this.leases.delete(l.attempt.taskId);
+      await this.host.lost(l.attempt, `agent ${agent.id} shut down`);
+    }
+    this.pendingCancels.delete(agent.id);
+    return { assignments: [], cancel: [], refused, nextPollMs: 0 };
+  }
+
+  private async seeAgent(agentId: string, req: SyncRequest): Promise<AgentState> {
+    const known = this.agentsById.get(agentId);
+    const now = this.opts.now();
+    const wasOffline = !known || known.left || (known.inSync === 0 && known.lastSeen < now - this.opts.leaseMs);
+    const state: AgentState = {
+      id: agentId,
+      siteId: req.siteId,
+      slots: req.slots,
+      tags: req.tags,
+      lastSeen: now,
+      inSync: known?.inSync ?? 0,
+      left: req.leaving,
+    };
+    this.agentsById.set(agentId, state);
+    if (!known || known.siteId !== req.siteId || known.slots !== req.slots) {
+      await this.db
+        .insert(agents)
+        .values({ id: agentId, siteId: req.siteId, slots: req.slots, tags: req.tags })
+        .onConflictDoUpdate({
+          target: agents.id,
+          set: { siteId: req.siteId, slots: req.slots, tags: req.tags, lastSeenAt: new Date() },
+        });
+    }
+    if (wasOffline && !req.leaving) this.onAgentArrived();
+    return state;
+  }
+
+  private waitForWork(siteId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    if ((this.siteQueues.get(siteId)?.length ?? 0) > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const set = this.waiters.get(siteId) ?? new Set();
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+      this.waiters.set(siteId, set);
+      signal?.addEventListener('abort', done);
+    });
+  }
+
+  private wake(siteId: string) {
+    const set = this.waiters.get(siteId);
+    if (!set) return;
+    this.waiters.delete(siteId);
+    for (const w of set) w();
+  }
+
+  private async assign(agentId: string, req: SyncRequest): Promise<Assignment[]> {
+    const q = this.siteQueues.get(req.siteId);
+    const out: Assignment[] = [];
+    let mine = 0;
+    for (const l of this.leases.values()) if (l.agentId === agentId) mine++;
+    let free = Math.min(req.free, Math.max(0, req.slots - mine));
+    while (q && q.length > 0 && free > 0) {
+      const a = q.shift()!;
+      if (!(await this.host.started(a, this.opts.now(), agentId))) continue;
+      this.leases.set(a.taskId, { attempt: a, agentId, expiresAt: this.opts.now() + this.opts.leaseMs });
+      out.push({
+        taskId: a.taskId,
+        attempt: a.attempt,
+        jobId: a.jobId,
+        command: a.command,
+        env: a.env,
+        units: a.units,
+        leaseMs: this.opts.leaseMs,
+      });
+      free--;
+    }
+    return out;
+  }
+
+  private async complete(agentId: string, rep: SyncRequest['completed'][number]): Promise<boolean> {
+    const l = this.leases.get(rep.taskId);
+    if (!l || l.attempt.attempt !== rep.attempt || l.agentId !== agentId) return false;
+    const ok = await this.host.finished(rep, {
+      exitCode: rep.exitCode,
+      ...(rep.error ? { error: rep.error } : {}),
+      startedAtMs: l.attempt.startedAt ?? this.opts.now(),
+      endedAtMs: this.opts.now(),
+      logs: rep.logs,
+    });
+    this.leases.delete(rep.taskId);
+    return ok;
+  }
+}

@@ -1,0 +1,258 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { meterRun, siteLoadKW } from '@shuzhi/compute';
+import type { Fence } from '@shuzhi/schema';
+import type { Db } from '../db/client.ts';
+import { jobs, runs, taskLogs, tasks } from '../db/schema.ts';
+import type { EventBus, PublishedEvent } from '../events/bus.ts';
+import { newId } from '../ids.ts';
+import type { ExecLog, ExecResult, ExecTask, ExecutorHost } from './executor.ts';
+import type { NetworkStore } from './network-store.ts';
+
+/** What the dispatcher knows of a task between placement and its end. */
+export interface TaskInfo {
+  taskId: string;
+  jobId: string;
+  jobName: string;
+  tenantId: string;
+  type: string;
+  units: number;
+  hours: number;
+  regions: string[];
+  flex: string;
+  priority: number;
+  command: string;
+  env: Record<string, string>;
+  createdAt: number;
+}
+
+/** A handed-out attempt, as the host tracks it until it ends. */
+export interface Attempt extends TaskInfo {
+  siteId: string;
+  attempt: number;
+  /** Set once the engine started it. */
+  startedAt: number | null;
+}
+
+export const toExecTask = (a: Attempt): ExecTask => ({
+  taskId: a.taskId,
+  attempt: a.attempt,
+  jobId: a.jobId,
+  jobName: a.jobName,
+  siteId: a.siteId,
+  type: a.type,
+  units: a.units,
+  hours: a.hours,
+  command: a.command,
+  env: a.env,
+});
+
+/**
+ * The executors' host: every state change of a task's attempt, written to the database as a
+ * conditional update fenced by (task, attempt), so a stale or duplicate report changes nothing.
+ * Each method says whether the report was accepted.
+ */
+export class RunHost implements ExecutorHost {
+  /** Attempts handed to an engine and not yet ended, by task id. */
+  readonly attempts = new Map<string, Attempt>();
+  /** Called when an attempt ends or is lost, so capacity is freed and placement runs again. */
+  onEnded: (a: Attempt, outcome: 'succeeded' | 'failed' | 'lost') => void = () => undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: EventBus,
+    private readonly network: NetworkStore,
+    private readonly now: () => number,
+    private readonly busyByType: (siteId: string) => Record<string, number>,
+  ) {}
+
+  private current(f: Fence): Attempt | null {
+    const a = this.attempts.get(f.taskId);
+    return a && a.attempt === f.attempt ? a : null;
+  }
+
+  /** Places a queued task at a site as a new attempt (the fence the engine will carry). */
+  async handOut(t: TaskInfo, siteId: string, explanation: string): Promise<Attempt | null> {
+    const ev: PublishedEvent[] = [];
+    const attempt = await this.db.transaction(async (tx) => {
+      const upd = await tx
+        .update(tasks)
+        .set({ status: 'planned', siteId, agentId: null, attempt: sql`${tasks.attempt} + 1`, updatedAt: new Date() })
+        .where(and(eq(tasks.id, t.taskId), eq(tasks.status, 'queued')))
+        .returning({ attempt: tasks.attempt });
+      const n = upd[0]?.attempt;
+      if (n === undefined) return null;
+      await tx
+        .update(jobs)
+        .set({ status: 'planned', siteId, explanation, updatedAt: new Date() })
+        .where(and(eq(jobs.id, t.jobId), inArray(jobs.status, ['queued', 'planned'])));
+      await this.bus.record(tx, ev, {
+        kind: 'job.status',
+        entity: 'job',
+        entityId: t.jobId,
+        tenantId: t.tenantId,
+        data: { status: 'planned', siteId, explanation, attempt: n },
+      });
+      return n;
+    });
+    this.bus.publish(ev);
+    if (attempt === null) return null;
+    const a: Attempt = { ...t, siteId, attempt, startedAt: null };
+    this.attempts.set(t.taskId, a);
+    return a;
+  }
+
+  /** Re-attaches an attempt found in the database at start. */
+  adopt(a: Attempt): void {
+    this.attempts.set(a.taskId, a);
+  }
+
+  async started(f: Fence, atMs: number, workerId: string | null = null): Promise<boolean> {
+    const a = this.current(f);
+    if (!a || a.startedAt !== null) return false;
+    const ev: PublishedEvent[] = [];
+    const ok = await this.db.transaction(async (tx) => {
+      const upd = await tx
+        .update(tasks)
+        .set({ status: 'running', agentId: workerId, updatedAt: new Date() })
+        .where(and(eq(tasks.id, f.taskId), eq(tasks.attempt, f.attempt), eq(tasks.status, 'planned')))
+        .returning({ id: tasks.id });
+      if (!upd.length) return false;
+      await tx.insert(runs).values({
+        id: newId('run'),
+        jobId: a.jobId,
+        taskId: a.taskId,
+        attempt: a.attempt,
+        siteId: a.siteId,
+        agentId: workerId,
+        status: 'running',
+        startedAt: new Date(atMs),
+      });
+      await tx.update(jobs).set({ status: 'running', updatedAt: new Date() }).where(eq(jobs.id, a.jobId));
+      await this.bus.record(tx, ev, {
+        kind: 'job.status',
+        entity: 'job',
+        entityId: a.jobId,
+        tenantId: a.tenantId,
+        data: { status: 'running', siteId: a.siteId, agentId: workerId, attempt: a.attempt },
+      });
+      return true;
+    });
+    this.bus.publish(ev);
+    if (ok) a.startedAt = atMs;
+    return ok;
+  }
+
+  async logs(f: Fence, logs: ExecLog[]): Promise<boolean> {
+    const a = this.current(f);
+    if (!a) return false;
+    const rows = logs
+      .filter((l) => l.text.length > 0)
+      .map((l) => ({ jobId: a.jobId, taskId: a.taskId, attempt: a.attempt, stream: l.stream, text: l.text }));
+    if (rows.length) await this.db.insert(taskLogs).values(rows);
+    return true;
+  }
+
+  async finished(f: Fence, result: ExecResult & { logs?: ExecLog[] }): Promise<boolean> {
+    const a = this.current(f);
+    if (!a || a.startedAt === null) return false;
+    const site = await this.network.getSite(a.siteId);
+    const pool = site.pools.find((p) => p.type === a.type);
+    const start = a.startedAt;
+    const end = Math.max(result.endedAtMs, start + 1);
+    const usage = pool
+      ? meterRun({
+          site,
+          pool,
+          units: a.units,
+          startMs: start,
+          endMs: end,
+          siteLoadKW: siteLoadKW(site, site.pools, this.busyByType(a.siteId)),
+        })
+      : null;
+    const status = result.exitCode === 0 ? 'succeeded' : 'failed';
+    const ev: PublishedEvent[] = [];
+    const done = await this.db.transaction(async (tx) => {
+      const upd = await tx
+        .update(tasks)
+        .set({ status, leaseExpiresAt: null, updatedAt: new Date() })
+        .where(and(eq(tasks.id, a.taskId), eq(tasks.attempt, a.attempt), eq(tasks.status, 'running')))
+        .returning({ id: tasks.id });
+      if (!upd.length) return false;
+      const rows = (result.logs ?? [])
+        .filter((l) => l.text.length > 0)
+        .map((l) => ({ jobId: a.jobId, taskId: a.taskId, attempt: a.attempt, stream: l.stream, text: l.text }));
+      if (rows.length) await tx.insert(taskLogs).values(rows);
+      await tx
+        .update(runs)
+        .set({
+          status,
+          endedAt: new Date(end),
+          exitCode: result.exitCode,
+          unitHours: usage?.unitHours ?? 0,
+          energyKWh: usage?.energyKWh ?? 0,
+          greenKWh: usage?.greenKWh ?? 0,
+          carbonG: usage?.carbonG ?? 0,
+          costFen: usage?.costFen ?? 0,
+        })
+        .where(and(eq(runs.taskId, a.taskId), eq(runs.attempt, a.attempt)));
+      const error = status === 'failed' ? (result.error ?? `command exited with code ${result.exitCode}`) : null;
+      await tx.update(jobs).set({ status, error, updatedAt: new Date() }).where(eq(jobs.id, a.jobId));
+      await this.bus.record(tx, ev, {
+        kind: 'job.status',
+        entity: 'job',
+        entityId: a.jobId,
+        tenantId: a.tenantId,
+        data: { status, exitCode: result.exitCode, siteId: a.siteId, usage, engineUsage: result.engineUsage ?? null },
+      });
+      return true;
+    });
+    this.bus.publish(ev);
+    if (done) {
+      this.attempts.delete(a.taskId);
+      this.onEnded(a, status);
+    }
+    return done;
+  }
+
+  /** The engine lost the attempt (silent agent, vanished batch job, site unreachable): requeue the task. */
+  async lost(f: Fence, reason: string): Promise<boolean> {
+    const a = this.current(f);
+    if (!a) return false;
+    const ev: PublishedEvent[] = [];
+    const requeued = await this.db.transaction(async (tx) => {
+      const upd = await tx
+        .update(tasks)
+        .set({ status: 'queued', agentId: null, siteId: null, leaseExpiresAt: null, updatedAt: new Date() })
+        .where(and(eq(tasks.id, a.taskId), eq(tasks.attempt, a.attempt), inArray(tasks.status, ['planned', 'running'])))
+        .returning({ id: tasks.id });
+      if (!upd.length) return false;
+      await tx
+        .update(runs)
+        .set({ status: 'lost', endedAt: new Date(this.now()) })
+        .where(and(eq(runs.taskId, a.taskId), eq(runs.attempt, a.attempt), eq(runs.status, 'running')));
+      await tx
+        .update(jobs)
+        .set({ status: 'queued', siteId: null, updatedAt: new Date() })
+        .where(and(eq(jobs.id, a.jobId), inArray(jobs.status, ['planned', 'running'])));
+      await tx.insert(taskLogs).values({
+        jobId: a.jobId,
+        taskId: a.taskId,
+        attempt: a.attempt,
+        stream: 'system',
+        text: `${reason}; the task is requeued\n`,
+      });
+      await this.bus.record(tx, ev, {
+        kind: 'job.status',
+        entity: 'job',
+        entityId: a.jobId,
+        tenantId: a.tenantId,
+        data: { status: 'queued', reason, attempt: a.attempt },
+      });
+      return true;
+    });
+    this.bus.publish(ev);
+    this.attempts.delete(a.taskId);
+    if (requeued) this.onEnded(a, 'lost');
+    return requeued;
+  }
+}

@@ -1,0 +1,35 @@
+/** Errors of the Slurm executor. Each carries a stable `code`; none of them is ever turned into a failed task. */
+export class SlurmError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SlurmError';
+  }
+}
+
+/** A Slurm command failed or timed out. `transient` is true for outages (controller unreachable, timeouts). */
+export class SlurmCommandError extends SlurmError {
+  constructor(
+    readonly command: string,
+    readonly output: string,
+    readonly transient: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      transient ? 'SLURM_UNAVAILABLE' : 'SLURM_COMMAND_FAILED',
+      `${command} failed${transient ? ' (Slurm controller unreachable or slow; will retry)' : ''}: ${output.trim().slice(0, 500)}`,
+      options,
+    );
+    this.name = 'SlurmCommandError';
+  }
+}
+
+export class SlurmConfigError extends SlurmError {
+  constructor(message: string) {
+    super('SLURM_CONFIG_INVALID', message);
+    this.name = 'SlurmConfigError';
+  }
+}
