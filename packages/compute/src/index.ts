@@ -12,3 +12,5 @@ export { POLICIES, getPolicy } from './policies.ts';
 export { LpBuilder, type LpModel } from './lp.ts';
 export { HighsWorker, type SolveResult } from './solver.ts';
 export * from './meter.ts';
+export * from './billing/index.ts';
+export * from './staging.ts';

@@ -169,6 +169,10 @@ export const Job = z.object({
   error: z.string().nullable(),
   /** One line on why it runs where and when it does. */
   explanation: z.string().nullable(),
+  /** Data staged from the home region to where it runs: volume, link cost (on the bill), arrival. */
+  transfer: z
+    .object({ fromRegion: z.string(), toRegion: z.string(), dataGB: z.number(), fen: z.number().int() })
+    .nullable(),
   usage: Usage.nullable(),
 });
 export type Job = z.infer<typeof Job>;
@@ -200,6 +204,15 @@ export const Overview = z.object({
   regions: z.number().int(),
 });
 export type Overview = z.infer<typeof Overview>;
+
+export const Flow = z.object({
+  from: z.string(),
+  to: z.string(),
+  jobs: z.number().int(),
+  dataGB: z.number(),
+  fen: z.number().int(),
+});
+export type Flow = z.infer<typeof Flow>;
 
 export const PowerCurve = z.object({
   siteId: z.string(),

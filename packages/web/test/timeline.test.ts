@@ -7,7 +7,7 @@ function job(status: JobStatus, runs: Partial<Run>[] = [], siteId: string | null
     id: 'job_1', tenantId: 't', name: 'n', type: 'gpu', units: 1, hours: 1, flex: 'malleable', home: null,
     dataGB: 0, regions: [], priority: 50, command: 'true', status, siteId,
     releaseAt: '2024-05-01T00:00:00Z', deadlineAt: null, createdAt: '2024-05-01T00:00:00Z',
-    updatedAt: '2024-05-01T03:00:00Z', error: null, explanation: null, usage: null,
+    updatedAt: '2024-05-01T03:00:00Z', error: null, explanation: null, transfer: null, usage: null,
     runs: runs.map((r, i) => ({
       id: `run_${i}`, jobId: 'job_1', taskId: 'task_1', attempt: i + 1, siteId: 'hami', agentId: null,
       status: 'succeeded', startedAt: '2024-05-01T01:00:00Z', endedAt: null, exitCode: null, usage: null, ...r,

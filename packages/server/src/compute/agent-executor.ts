@@ -248,8 +248,15 @@ export class AgentExecutor implements Executor {
     return state;
   }
 
+  /** Wakes parked agents of sites where staged data has just arrived. */
+  wakeReady(): void {
+    const now = this.opts.now();
+    for (const [siteId, q] of this.siteQueues) if (q.some((a) => a.readyAt <= now)) this.wake(siteId);
+  }
+
   private waitForWork(siteId: string, ms: number, signal?: AbortSignal): Promise<void> {
-    if ((this.siteQueues.get(siteId)?.length ?? 0) > 0) return Promise.resolve();
+    const now = this.opts.now();
+    if (this.siteQueues.get(siteId)?.some((a) => a.readyAt <= now)) return Promise.resolve();
     return new Promise((resolve) => {
       const set = this.waiters.get(siteId) ?? new Set();
       const done = () => {
@@ -278,8 +285,11 @@ export class AgentExecutor implements Executor {
     let mine = 0;
     for (const l of this.leases.values()) if (l.agentId === agentId) mine++;
     let free = Math.min(req.free, Math.max(0, req.slots - mine));
-    while (q && q.length > 0 && free > 0) {
-      const a = q.shift()!;
+    // Attempts whose data is still being staged stay queued; the rest go in priority order.
+    const now = this.opts.now();
+    const ready = q ? q.filter((a) => a.readyAt <= now).slice(0, free) : [];
+    if (q && ready.length) this.siteQueues.set(req.siteId, q.filter((a) => !ready.includes(a)));
+    for (const a of ready) {
       if (!(await this.host.started(a, this.opts.now(), agentId))) continue;
       this.leases.set(a.taskId, { attempt: a, agentId, expiresAt: this.opts.now() + this.opts.leaseMs });
       out.push({

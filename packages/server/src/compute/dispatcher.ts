@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import { AgentExecutor } from './agent-executor.ts';
 import type { Executor } from './executor.ts';
 import type { NetworkStore } from './network-store.ts';
-import { cheapestSiteNow } from './placement.ts';
+import { cheapestSiteNow, residencyAllows, type PlaceFn } from './placement.ts';
 import { RunHost, toExecTask, type Attempt, type TaskInfo } from './run-host.ts';
 
 export interface DispatcherOptions {
@@ -34,7 +34,7 @@ export class Dispatcher {
   private placing: Promise<void> | null = null;
   private readonly now: () => number;
   /** Placement hook: the planner replaces the cheapest-now rule when it runs. */
-  placeFn = cheapestSiteNow;
+  placeFn: PlaceFn = cheapestSiteNow;
 
   constructor(
     private readonly db: Db,
@@ -90,6 +90,7 @@ export class Dispatcher {
         siteId: t.siteId,
         attempt: t.attempt,
         startedAt: t.status === 'running' ? (started.get(`${t.id}:${t.attempt}`) ?? this.now()) : null,
+        readyAt: t.readyAt?.getTime() ?? 0,
       };
       this.host.adopt(a);
       const engine = (sites.get(t.siteId)?.engine ?? 'agent') as Engine;
@@ -121,6 +122,7 @@ export class Dispatcher {
   async tick(): Promise<void> {
     await this.agents.expireLeases();
     await this.agents.releaseOrphans();
+    this.agents.wakeReady();
     await this.place();
   }
 
@@ -231,15 +233,25 @@ export class Dispatcher {
       const pool = sites.find((s) => s.id === siteId)?.pools.find((p) => p.type === type);
       return pool ? pool.units - this.busyUnits(siteId, type) : 0;
     };
+    const all = await this.network.sitesById();
+    const links = await this.network.listLinks();
     const still: TaskInfo[] = [];
     const snapshot = [...this.unplaced];
     for (const t of snapshot) {
-      const choice = this.placeFn(t, sites, free, this.now());
-      if (!choice) {
+      const homeRegion = t.home ? (all.get(t.home)?.region ?? null) : null;
+      const choice = this.placeFn({ ...t, homeRegion }, sites, free, this.now(), links);
+      const site = choice ? all.get(choice.siteId) : undefined;
+      if (!choice || !site) {
         still.push(t);
         continue;
       }
-      const a = await this.host.handOut(t, choice.siteId, choice.explanation);
+      // Residency is checked again here, whatever placed the job: a policy bug must not move data out.
+      if (!residencyAllows(t, site)) {
+        this.log.error({ jobId: t.jobId, siteId: site.id, regions: t.regions }, 'placement broke data residency; refused');
+        still.push(t);
+        continue;
+      }
+      const a = await this.host.handOut(t, choice.siteId, choice.explanation, choice.staging);
       if (!a) continue;
       const ex = await this.executorFor(a.siteId);
       try {
@@ -265,6 +277,8 @@ function taskInfo(taskId: string, j: typeof jobs.$inferSelect): TaskInfo {
     units: j.units,
     hours: j.hours,
     regions: j.regions,
+    home: j.home,
+    dataGB: j.dataGB,
     flex: j.flex,
     priority: j.priority,
     command: j.command,

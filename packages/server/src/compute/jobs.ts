@@ -1,5 +1,5 @@
 import { and, count, desc, eq, gt, inArray, sql } from 'drizzle-orm';
-import type { Job, JobDetail, JobStatus, LogLine, Run, SubmitJob, Usage } from '@shuzhi/schema';
+import type { Flow, Job, JobDetail, JobStatus, LogLine, Run, SubmitJob, Usage } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import { requireRole } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
@@ -74,6 +74,10 @@ const toJob = (j: JobRow, usage: Usage | null): Job => ({
   updatedAt: j.updatedAt.toISOString(),
   error: j.error,
   explanation: j.explanation,
+  transfer:
+    j.transferFrom && j.transferTo
+      ? { fromRegion: j.transferFrom, toRegion: j.transferTo, dataGB: j.transferGB, fen: j.transferFen }
+      : null,
   usage,
 });
 
@@ -220,6 +224,26 @@ export class JobService {
       text: r.text,
       at: r.at.toISOString(),
     }));
+  }
+
+  /** Data moved between regions over the last `days`, by link direction (the tenant's own, or all for staff). */
+  async flows(p: Principal, days = 7): Promise<Flow[]> {
+    const scope = this.scope(p);
+    const since = new Date(Date.now() - days * 86_400_000);
+    const rows = await this.db
+      .select({
+        from: jobs.transferFrom,
+        to: jobs.transferTo,
+        jobs: sql<number>`count(*)::int`,
+        dataGB: sql<number>`coalesce(sum(${jobs.transferGB}),0)::float8`,
+        fen: sql<number>`coalesce(sum(${jobs.transferFen}),0)::float8`,
+      })
+      .from(jobs)
+      .where(and(gt(jobs.transferGB, 0), gt(jobs.createdAt, since), scope ? eq(jobs.tenantId, scope) : undefined))
+      .groupBy(jobs.transferFrom, jobs.transferTo);
+    return rows
+      .filter((r) => r.from && r.to)
+      .map((r) => ({ from: r.from!, to: r.to!, jobs: Number(r.jobs), dataGB: Number(r.dataGB), fen: Number(r.fen) }));
   }
 
   /** Tenants see only their own jobs; operators and viewers see all. Returns the tenant to filter by. */

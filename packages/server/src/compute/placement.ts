@@ -1,42 +1,60 @@
 import type { SiteInput } from '@shuzhi/schema';
-import { localHour } from '@shuzhi/compute';
+import { localHour, stagingFor, type RegionLink, type Staging } from '@shuzhi/compute';
 
 export interface PlacementJob {
   type: string;
   units: number;
   hours: number;
   regions: readonly string[];
+  /** Region where the job's data lives (its home site's region); null when it has no data to move. */
+  homeRegion: string | null;
+  dataGB: number;
 }
 
 export interface PlacementChoice {
   siteId: string;
   explanation: string;
+  /** Data to move before the job can start there (zero when it runs in its home region). */
+  staging: Staging | null;
 }
 
-/**
- * Until the planner runs: the cheapest site with free capacity now (price of the booked
- * unit-hours, then energy cost at this hour's tariff), among sites that can run the job at all.
- */
-export function cheapestSiteNow(
+export type PlaceFn = (
   job: PlacementJob,
   sites: readonly SiteInput[],
   freeUnits: (siteId: string, type: string) => number,
   nowMs: number,
-): PlacementChoice | null {
+  links: readonly RegionLink[],
+) => PlacementChoice | null;
+
+/** Data residency, checked at placement and again at dispatch. */
+export function residencyAllows(job: Pick<PlacementJob, 'regions'>, site: Pick<SiteInput, 'region'>): boolean {
+  return job.regions.length === 0 || job.regions.includes(site.region);
+}
+
+/**
+ * Until the planner runs: the cheapest site with free capacity now — the booked unit-hours at the
+ * pool's price plus moving the job's data there — then energy cost at this hour's tariff, among the
+ * sites the job may run at.
+ */
+export const cheapestSiteNow: PlaceFn = (job, sites, freeUnits, nowMs, links) => {
   const hour = localHour(nowMs);
-  let best: { site: SiteInput; fen: number; energyFen: number } | null = null;
+  let best: { site: SiteInput; fen: number; energyFen: number; staging: Staging | null } | null = null;
   for (const site of sites) {
-    if (job.regions.length > 0 && !job.regions.includes(site.region)) continue;
+    if (!residencyAllows(job, site)) continue;
     const pool = site.pools.find((p) => p.type === job.type);
     if (!pool || freeUnits(site.id, job.type) < job.units) continue;
-    const fen = pool.fenPerUnitHour * job.units * job.hours;
+    const staging = job.homeRegion ? stagingFor(links, job.homeRegion, site.region, job.dataGB) : null;
+    if (job.homeRegion && !staging) continue;
+    const fen = pool.fenPerUnitHour * job.units * job.hours + (staging?.fen ?? 0);
     const kWh = (site.pue * pool.busyW * job.units * job.hours) / 1000;
     const energyFen = kWh * (site.power.tariffFenPerKWh[hour] ?? 0);
-    if (!best || fen < best.fen || (fen === best.fen && energyFen < best.energyFen)) best = { site, fen, energyFen };
+    if (!best || fen < best.fen || (fen === best.fen && energyFen < best.energyFen)) best = { site, fen, energyFen, staging };
   }
   if (!best) return null;
+  const moved = best.staging && best.staging.dataGB > 0 ? `; stages ${best.staging.dataGB} GB from ${best.staging.fromRegion} (¥${(best.staging.fen / 100).toFixed(2)}, ${Math.ceil(best.staging.seconds)} s)` : '';
   return {
     siteId: best.site.id,
-    explanation: `cheapest site with ${job.units} free ${job.type} now: ${best.site.nameEn}, ¥${(best.fen / 100).toFixed(2)} for ${job.hours} h`,
+    staging: best.staging,
+    explanation: `cheapest site with ${job.units} free ${job.type} now: ${best.site.nameEn}, ¥${(best.fen / 100).toFixed(2)} for ${job.hours} h${moved}`,
   };
-}
+};

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { meterRun, siteLoadKW } from '@shuzhi/compute';
+import { meterRun, siteLoadKW, type Staging } from '@shuzhi/compute';
 import type { Fence } from '@shuzhi/schema';
 import type { Db } from '../db/client.ts';
 import { jobs, runs, taskLogs, tasks } from '../db/schema.ts';
@@ -18,6 +18,9 @@ export interface TaskInfo {
   units: number;
   hours: number;
   regions: string[];
+  /** The job's home site (where its data lives) and how much data it has. */
+  home: string | null;
+  dataGB: number;
   flex: string;
   priority: number;
   command: string;
@@ -31,6 +34,8 @@ export interface Attempt extends TaskInfo {
   attempt: number;
   /** Set once the engine started it. */
   startedAt: number | null;
+  /** Not before this time: its data is being staged to the site. */
+  readyAt: number;
 }
 
 export const toExecTask = (a: Attempt): ExecTask => ({
@@ -71,32 +76,49 @@ export class RunHost implements ExecutorHost {
   }
 
   /** Places a queued task at a site as a new attempt (the fence the engine will carry). */
-  async handOut(t: TaskInfo, siteId: string, explanation: string): Promise<Attempt | null> {
+  async handOut(t: TaskInfo, siteId: string, explanation: string, staging: Staging | null = null): Promise<Attempt | null> {
     const ev: PublishedEvent[] = [];
+    const readyAt = this.now() + Math.ceil((staging?.seconds ?? 0) * 1000);
     const attempt = await this.db.transaction(async (tx) => {
       const upd = await tx
         .update(tasks)
-        .set({ status: 'planned', siteId, agentId: null, attempt: sql`${tasks.attempt} + 1`, updatedAt: new Date() })
+        .set({
+          status: 'planned',
+          siteId,
+          agentId: null,
+          attempt: sql`${tasks.attempt} + 1`,
+          readyAt: new Date(readyAt),
+          updatedAt: new Date(),
+        })
         .where(and(eq(tasks.id, t.taskId), eq(tasks.status, 'queued')))
         .returning({ attempt: tasks.attempt });
       const n = upd[0]?.attempt;
       if (n === undefined) return null;
       await tx
         .update(jobs)
-        .set({ status: 'planned', siteId, explanation, updatedAt: new Date() })
+        .set({
+          status: 'planned',
+          siteId,
+          explanation,
+          transferGB: staging?.dataGB ?? 0,
+          transferFen: staging?.fen ?? 0,
+          transferFrom: staging && staging.dataGB > 0 ? staging.fromRegion : null,
+          transferTo: staging && staging.dataGB > 0 ? staging.toRegion : null,
+          updatedAt: new Date(),
+        })
         .where(and(eq(jobs.id, t.jobId), inArray(jobs.status, ['queued', 'planned'])));
       await this.bus.record(tx, ev, {
         kind: 'job.status',
         entity: 'job',
         entityId: t.jobId,
         tenantId: t.tenantId,
-        data: { status: 'planned', siteId, explanation, attempt: n },
+        data: { status: 'planned', siteId, explanation, attempt: n, staging },
       });
       return n;
     });
     this.bus.publish(ev);
     if (attempt === null) return null;
-    const a: Attempt = { ...t, siteId, attempt, startedAt: null };
+    const a: Attempt = { ...t, siteId, attempt, startedAt: null, readyAt };
     this.attempts.set(t.taskId, a);
     return a;
   }

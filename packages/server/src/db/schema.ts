@@ -118,6 +118,11 @@ export const jobs = pgTable(
     deadlineAt: ts('deadline_at'),
     error: text('error'),
     explanation: text('explanation'),
+    /** Data staged from the home region to where the job runs: volume, link price and when it is there. */
+    transferGB: doublePrecision('transfer_gb').notNull().default(0),
+    transferFen: bigint('transfer_fen', { mode: 'number' }).notNull().default(0),
+    transferFrom: text('transfer_from'),
+    transferTo: text('transfer_to'),
     createdBy: text('created_by').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
@@ -138,6 +143,8 @@ export const tasks = pgTable(
     siteId: text('site_id'),
     agentId: text('agent_id'),
     leaseExpiresAt: ts('lease_expires_at'),
+    /** Not before this time: its data is still being staged to the site. */
+    readyAt: ts('ready_at'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('tasks_status').on(t.status), index('tasks_job').on(t.jobId)],

@@ -136,7 +136,9 @@ export function parseSqueueJson(text: string): SqueueJob[] {
     const jobId = num(j['job_id']);
     if (jobId === null) continue;
     const arrayJobId = num(j['array_job_id']) ?? 0;
-    const arrayIndex = num(j['array_task_id']);
+    const rawIndex = num(j['array_task_id']);
+    // NO_VAL (0xfffffffe) marks the pending remainder in some versions.
+    const arrayIndex = rawIndex !== null && rawIndex < 0xfffffff0 ? rawIndex : null;
     const remainder = str(j['array_task_string']);
     const stateRaw = Array.isArray(j['job_state']) ? str(j['job_state'][0]) : str(j['job_state']);
     const isArray = arrayJobId > 0;

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import {
+  Flow,
   Job,
   JobDetail,
   JobStatus,
@@ -285,6 +286,16 @@ export function computeRoutes(m: ComputeModule) {
     },
   );
 
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/flows',
+      tags: ['network'],
+      request: { query: z.object({ days: z.coerce.number().int().min(1).max(90).default(7) }) },
+      responses: { 200: jsonOk(items(Flow)) },
+    }),
+    async (c) => c.json({ items: await m.jobs.flows(principalOf(c), c.req.valid('query').days) }, 200),
+  );
   r.openapi(
     createRoute({ method: 'get', path: '/api/overview', tags: ['network'], responses: { 200: jsonOk(Overview) } }),
     async (c) => {

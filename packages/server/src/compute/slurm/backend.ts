@@ -1,0 +1,32 @@
+import type { SacctRow, SqueueJob } from './parse.ts';
+
+/** One sbatch submission, independent of how it reaches Slurm. */
+export interface JobSpec {
+  name: string;
+  /** `shuzhi:<taskId>:<attempt>`: finds the job again after a restart or an ambiguous sbatch failure. */
+  comment: string;
+  partition?: string;
+  nodes: number;
+  ntasks: number;
+  cpusPerTask: number;
+  gpus: number;
+  timeMinutes: number;
+  workDir: string;
+  /** Output file patterns (`%a` is the array index). */
+  stdout: string;
+  stderr: string;
+  arraySize?: number;
+  /** The batch script, already written to `scriptPath`. */
+  scriptPath: string;
+}
+
+/** The four things the executor asks of Slurm. The CLI backend implements it; slurmrestd could too. */
+export interface SlurmBackend {
+  submit(spec: JobSpec): Promise<string>;
+  /** Every job the controller knows (also finished ones it still remembers). */
+  jobs(): Promise<SqueueJob[]>;
+  /** Accounting records of these raw job ids (array pieces by their own ids). */
+  accounting(jobIds: string[]): Promise<SacctRow[]>;
+  /** Cancels a job (all pieces of an array). Unknown or finished jobs are not an error. */
+  cancel(jobId: string): Promise<void>;
+}

@@ -1,0 +1,463 @@
+import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Fence } from '@shuzhi/schema';
+import type { ExecLog, ExecResult, ExecTask, Executor, ExecutorHost } from '../executor.ts';
+import type { SlurmBackend } from './backend.ts';
+import { SlurmCli } from './cli.ts';
+import { DEFAULTS } from './config.ts';
+import type { SlurmSiteConfig } from './config.ts';
+import { SlurmCommandError, SlurmConfigError } from './errors.ts';
+import { LogTail } from './logs.ts';
+import type { SacctRow, SqueueJob } from './parse.ts';
+import { DONE_STATE_ERRORS, phaseOf, stateWord } from './states.ts';
+import { batchScript, commentOf, fenceKey, jobSpecOf, outputFiles, workDirOf } from './script.ts';
+
+/** What the executor needs of a logger (pino fits). */
+export interface ExecutorLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+const silentLog: ExecutorLog = { info() {}, warn() {} };
+
+/** Host reports that keep failing are dropped after this many tries (the host's own lease logic takes over). */
+const MAX_REPORT_TRIES = 5;
+const MAX_PARALLEL_SUBMITS = 4;
+const JOB_ID_FILE = 'slurm-job-id';
+const STATE_FILE = 'shuzhi-state.json';
+
+interface Tracked {
+  task: ExecTask;
+  key: string;
+  workDir: string;
+  pieces: number;
+  slurmId: string | null;
+  /** An sbatch ran whose outcome we did not see: squeue is asked (by comment) before sbatch runs again. */
+  uncertain: boolean;
+  submitting: boolean;
+  submitFailures: number;
+  nextSubmitAt: number;
+  /** When the last sbatch returned: a squeue taken before that cannot prove the job absent. */
+  lastSubmitEndedAt: number;
+  lastSubmitError: string | null;
+  started: boolean;
+  cancelled: boolean;
+  missingSince: number | null;
+  doneSince: number | null;
+  reportTries: number;
+  tails: LogTail[];
+}
+
+export interface SlurmExecutorOptions {
+  host: ExecutorHost;
+  log?: ExecutorLog;
+  /** Replaces the CLI (tests, slurmrestd). */
+  backend?: SlurmBackend;
+  now?: () => number;
+}
+
+/** Picks the backend a site's connection settings ask for. */
+export function createSlurmBackend(cfg: SlurmSiteConfig): SlurmBackend {
+  if (cfg.connection.kind === 'rest') {
+    throw new SlurmConfigError(
+      `site ${cfg.siteId}: the slurmrestd connection is not implemented yet; use { kind: 'cli' } on a machine with slurm-client`,
+    );
+  }
+  return new SlurmCli(cfg.connection, {
+    timeoutMs: cfg.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
+    accounting: cfg.accounting ?? DEFAULTS.accounting,
+  });
+}
+
+/**
+ * The Slurm executor: sbatch on submit, one squeue per poll for all attempts, sacct for usage, scancel on
+ * cancel. Slurm being down never fails a task: submissions wait in memory and every call backs off
+ * exponentially until the controller answers again. Submission is idempotent through the job comment
+ * `shuzhi:<taskId>:<attempt>`, so a retried or recovered attempt never runs twice.
+ */
+export class SlurmExecutor implements Executor {
+  readonly engine = 'slurm' as const;
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly backend: SlurmBackend;
+  private readonly host: ExecutorHost;
+  private readonly log: ExecutorLog;
+  private readonly now: () => number;
+  private readonly pollMs: number;
+  private readonly backoff: { initialMs: number; maxMs: number };
+  private readonly vanishGraceMs: number;
+  private readonly sacctWaitMs: number;
+  /** Consecutive failed calls to the controller, and when it may be asked again. */
+  private outage = { failures: 0, until: 0 };
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private ticking: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    readonly config: SlurmSiteConfig,
+    opts: SlurmExecutorOptions,
+  ) {
+    this.backend = opts.backend ?? createSlurmBackend(config);
+    this.host = opts.host;
+    this.log = opts.log ?? silentLog;
+    this.now = opts.now ?? Date.now;
+    this.pollMs = config.pollMs ?? DEFAULTS.pollMs;
+    this.backoff = config.backoff ?? DEFAULTS.backoff;
+    this.vanishGraceMs = config.vanishGraceMs ?? DEFAULTS.vanishGraceMs;
+    this.sacctWaitMs = config.sacctWaitMs ?? DEFAULTS.sacctWaitMs;
+  }
+
+  /** True while the controller is failing calls (submissions wait, nothing is failed). */
+  get degraded(): boolean {
+    return this.outage.failures > 0;
+  }
+
+  async submit(task: ExecTask): Promise<void> {
+    if (this.closed) throw new SlurmConfigError('the Slurm executor is closed');
+    const key = fenceKey(task);
+    if (this.tracked.has(key)) return;
+    const t = this.track(task);
+    if (this.now() >= this.outage.until) await this.trySubmit(t);
+    this.wake(this.pollMs);
+  }
+
+  async cancel(fence: Fence): Promise<void> {
+    const t = this.tracked.get(fenceKey(fence));
+    if (!t) return;
+    t.cancelled = true;
+    await this.tryCancel(t);
+    if (this.tracked.has(t.key)) this.wake(0);
+  }
+
+  async recover(tasks: ExecTask[]): Promise<void> {
+    for (const task of tasks) {
+      if (this.tracked.has(fenceKey(task))) continue;
+      const t = this.track(task);
+      const id = await readFile(join(t.workDir, JOB_ID_FILE), 'utf8').catch(() => '');
+      if (/^\d+$/.test(id.trim())) t.slurmId = id.trim();
+      else t.uncertain = true; // maybe submitted just before the restart: look for it by comment first
+      const saved = await readFile(join(t.workDir, STATE_FILE), 'utf8').then((s) => JSON.parse(s) as unknown).catch(() => null);
+      if (saved && typeof saved === 'object') {
+        const s = saved as { started?: unknown; offsets?: unknown };
+        t.started = s.started === true;
+        if (Array.isArray(s.offsets)) t.tails.forEach((tail, i) => (tail.offset = Number((s.offsets as unknown[])[i]) || 0));
+      }
+    }
+    this.wake(0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.ticking;
+  }
+
+  // ---- internals ----
+
+  private track(task: ExecTask): Tracked {
+    const key = fenceKey(task);
+    const workDir = workDirOf(this.config.workRoot, task);
+    const pieces = Math.max(1, Math.floor(task.arraySize ?? 1));
+    const tails = outputFiles(workDir, pieces).flatMap((f) => [new LogTail(f.stdout, 'stdout'), new LogTail(f.stderr, 'stderr')]);
+    const t: Tracked = {
+      task, key, workDir, pieces, slurmId: null, uncertain: false, submitting: false, submitFailures: 0,
+      nextSubmitAt: 0, lastSubmitEndedAt: 0, lastSubmitError: null, started: false, cancelled: false, missingSince: null,
+      doneSince: null, reportTries: 0, tails,
+    };
+    this.tracked.set(key, t);
+    return t;
+  }
+
+  private controllerOk(): void {
+    if (this.outage.failures > 0) this.log.info({ site: this.config.siteId }, 'Slurm controller answers again');
+    this.outage = { failures: 0, until: 0 };
+  }
+
+  private controllerFailed(err: unknown): void {
+    const failures = this.outage.failures + 1;
+    const delay = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** Math.min(failures - 1, 30));
+    this.outage = { failures, until: this.now() + delay };
+    this.log.warn({ site: this.config.siteId, failures, retryInMs: delay, err: errText(err) }, 'Slurm call failed; backing off');
+  }
+
+  private async trySubmit(t: Tracked): Promise<void> {
+    if (t.submitting || t.slurmId || t.cancelled) return;
+    t.submitting = true;
+    try {
+      await mkdir(t.workDir, { recursive: true });
+      const scriptPath = join(t.workDir, 'job.sh');
+      await writeFile(scriptPath, batchScript(t.task), { mode: 0o700 });
+      const spec = jobSpecOf(t.task, this.config, t.workDir, scriptPath);
+      t.uncertain = true;
+      const id = await this.backend.submit(spec);
+      t.uncertain = false;
+      t.slurmId = id;
+      t.submitFailures = 0;
+      this.controllerOk();
+      await writeFile(join(t.workDir, JOB_ID_FILE), id);
+      this.log.info({ site: this.config.siteId, task: t.key, slurmJob: id }, 'submitted to Slurm');
+      await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`queued in Slurm as job ${id}${spec.partition ? ` on partition ${spec.partition}` : ''}`)]));
+      if (t.cancelled) await this.tryCancel(t);
+    } catch (err) {
+      // Only an outage or a timeout can hide a job that was created; a clear refusal created nothing.
+      if (!(err instanceof SlurmCommandError && err.transient)) t.uncertain = false;
+      t.submitFailures++;
+      const delay = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** Math.min(t.submitFailures - 1, 30));
+      t.nextSubmitAt = this.now() + delay;
+      if (err instanceof SlurmCommandError && err.transient) this.controllerFailed(err);
+      const text = errText(err);
+      if (text !== t.lastSubmitError) {
+        t.lastSubmitError = text;
+        await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`Slurm did not take the job yet (${text}); retrying in ${Math.round(delay / 1000)} s`)]));
+      }
+    } finally {
+      t.submitting = false;
+      t.lastSubmitEndedAt = this.now();
+    }
+  }
+
+  private async tryCancel(t: Tracked): Promise<void> {
+    if (t.slurmId) {
+      try {
+        await this.backend.cancel(t.slurmId);
+        this.tracked.delete(t.key);
+      } catch (err) {
+        if (err instanceof SlurmCommandError && err.transient) this.controllerFailed(err);
+        else this.log.warn({ task: t.key, err: errText(err) }, 'scancel failed; will retry');
+      }
+    } else if (!t.submitting && !t.uncertain) {
+      this.tracked.delete(t.key);
+    }
+  }
+
+  private wake(inMs: number): void {
+    if (this.closed) return;
+    const at = this.now() + inMs;
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      void this.runTick();
+    }, Math.max(0, inMs));
+  }
+
+  private async runTick(): Promise<void> {
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tick()
+      .catch((err: unknown) => this.log.warn({ err: errText(err) }, 'Slurm poll failed'))
+      .finally(() => {
+        this.ticking = null;
+      });
+    await this.ticking;
+    if (this.closed) return;
+    if (this.again) {
+      this.again = false;
+      this.wake(0);
+    } else if (this.tracked.size > 0) {
+      this.wake(Math.max(this.pollMs, this.outage.until - this.now()));
+    }
+  }
+
+  private async tick(): Promise<void> {
+    if (this.closed || this.tracked.size === 0) return;
+    if (this.now() < this.outage.until) return;
+    let jobs: SqueueJob[];
+    const askedAt = this.now();
+    try {
+      jobs = await this.backend.jobs();
+      this.controllerOk();
+    } catch (err) {
+      this.controllerFailed(err);
+      return;
+    }
+    const bySubmitId = new Map<string, SqueueJob[]>();
+    const byComment = new Map<string, string>();
+    for (const j of jobs) {
+      const list = bySubmitId.get(j.submitId) ?? [];
+      list.push(j);
+      bySubmitId.set(j.submitId, list);
+      if (j.comment.startsWith('shuzhi:')) byComment.set(j.comment, j.submitId);
+    }
+
+    let submitsInFlight = [...this.tracked.values()].filter((t) => t.submitting).length;
+    const submitLimit = this.degraded ? 1 : MAX_PARALLEL_SUBMITS;
+    for (const t of [...this.tracked.values()]) {
+      if (this.closed) return;
+      if (!t.slurmId && !t.submitting) {
+        const found = byComment.get(commentOf(t.task));
+        if (found) {
+          t.slurmId = found;
+          t.uncertain = false;
+          await mkdir(t.workDir, { recursive: true });
+          await writeFile(join(t.workDir, JOB_ID_FILE), found);
+        } else if (t.lastSubmitEndedAt < askedAt) {
+          t.uncertain = false; // a squeue newer than the last sbatch does not know it: it was never created
+        }
+      }
+      if (t.cancelled) {
+        await this.tryCancel(t);
+        continue;
+      }
+      if (!t.slurmId) {
+        if (!t.submitting && !t.uncertain && this.now() >= t.nextSubmitAt && submitsInFlight < submitLimit && this.now() >= this.outage.until) {
+          submitsInFlight++;
+          void this.trySubmit(t).then(() => this.wake(this.pollMs));
+        }
+        continue;
+      }
+      await this.reconcile(t, bySubmitId.get(t.slurmId) ?? []);
+    }
+  }
+
+  private async reconcile(t: Tracked, records: SqueueJob[]): Promise<void> {
+    const now = this.now();
+    if (records.length === 0) {
+      // The controller forgot it: finished longer ago than MinJobAge (sacct knows), or it vanished.
+      t.missingSince ??= now;
+      const rows = await this.accounting([t.slurmId!]);
+      if (rows.length > 0 && rows.every((r) => phaseOf(r.state) === 'done' || phaseOf(r.state) === 'lost')) {
+        const lost = rows.find((r) => phaseOf(r.state) === 'lost');
+        if (lost) await this.reportLost(t, `Slurm job ${t.slurmId} ended ${stateWord(lost.state)}`);
+        else await this.finish(t, [], rows);
+      } else if (now - t.missingSince > this.vanishGraceMs) {
+        await this.reportLost(t, `Slurm job ${t.slurmId} vanished (neither squeue nor sacct knows it)`);
+      }
+      return;
+    }
+    t.missingSince = null;
+    const phases = records.map((r) => phaseOf(r.state));
+    if (!t.started && records.some((r, i) => r.startMs !== null && phases[i] !== 'waiting')) {
+      const startMs = Math.min(...records.flatMap((r) => (r.startMs !== null ? [r.startMs] : [])));
+      await this.reportStarted(t, startMs);
+    }
+    await this.forwardLogs(t, false);
+
+    const lostIdx = phases.indexOf('lost');
+    if (lostIdx >= 0) {
+      const r = records[lostIdx]!;
+      // Pieces still running belong to an attempt the host is about to replace.
+      if (phases.some((p) => p === 'running' || p === 'waiting')) await this.backend.cancel(t.slurmId!).catch(() => {});
+      await this.reportLost(t, `Slurm job ${r.jobId} ended ${stateWord(r.state)}${r.reason && r.reason !== 'None' ? ` (${r.reason})` : ''}`);
+      return;
+    }
+    const covered = records.reduce((n, r) => n + r.pieces, 0);
+    if (covered < t.pieces || phases.some((p) => p !== 'done')) return;
+
+    t.doneSince ??= now;
+    const rows = await this.accounting(records.map((r) => r.jobId));
+    const complete = records.every((r) => rows.some((row) => row.jobIdRaw === r.jobId && phaseOf(row.state) === 'done'));
+    if (!complete && now - t.doneSince < this.sacctWaitMs && (this.config.accounting ?? DEFAULTS.accounting) !== 'none') return;
+    await this.finish(t, records, rows);
+  }
+
+  private async accounting(ids: string[]): Promise<SacctRow[]> {
+    try {
+      return await this.backend.accounting(ids);
+    } catch (err) {
+      this.log.warn({ site: this.config.siteId, err: errText(err) }, 'sacct failed');
+      return [];
+    }
+  }
+
+  private async finish(t: Tracked, records: SqueueJob[], rows: SacctRow[]): Promise<void> {
+    const pieces = records.length > 0
+      ? records.map((r) => ({ rec: r, row: rows.find((x) => x.jobIdRaw === r.jobId) }))
+      : rows.map((row) => ({ rec: undefined, row }));
+    const now = this.now();
+    let state = 'COMPLETED';
+    let exitCode = 0;
+    let elapsedSec = 0;
+    let tres: Record<string, number> = {};
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (const { rec, row } of pieces) {
+      const pieceState = stateWord(row?.state ?? rec?.state ?? 'COMPLETED');
+      const pieceExit = row?.exitCode ?? rec?.exitCode ?? (pieceState === 'COMPLETED' ? 0 : 1);
+      if (state === 'COMPLETED' && pieceState !== 'COMPLETED') state = pieceState;
+      if (exitCode === 0 && pieceExit !== 0) exitCode = pieceExit;
+      const start = row?.startMs ?? rec?.startMs ?? null;
+      const end = row?.endMs ?? rec?.endMs ?? null;
+      if (start !== null) starts.push(start);
+      if (end !== null) ends.push(end);
+      elapsedSec += row?.elapsedSec ?? (start !== null && end !== null ? Math.max(0, (end - start) / 1000) : 0);
+      if (Object.keys(tres).length === 0) tres = row && Object.keys(row.tres).length > 0 ? row.tres : (rec?.tres ?? {});
+    }
+    // Never report success for a job Slurm says did not complete.
+    if (state !== 'COMPLETED' && exitCode === 0) exitCode = 1;
+    const error = (DONE_STATE_ERRORS as Record<string, string | undefined>)[state];
+    const startedAtMs = starts.length ? Math.min(...starts) : now;
+    if (!t.started) await this.reportStarted(t, startedAtMs);
+    await this.forwardLogs(t, true);
+    const result: ExecResult = {
+      exitCode,
+      ...(error ? { error } : {}),
+      startedAtMs,
+      endedAtMs: ends.length ? Math.max(...ends) : now,
+      // Arrays: the sum of the pieces' elapsed times with one piece's allocation, so elapsed × TRES is what was used.
+      engineUsage: { elapsedSec, allocTres: tres },
+    };
+    await this.reportFinal(t, 'finished', () => this.host.finished(t.task, result));
+  }
+
+  private async reportStarted(t: Tracked, atMs: number): Promise<void> {
+    if (await this.report(t, 'started', () => this.host.started(t.task, atMs))) {
+      t.started = true;
+      await this.saveState(t);
+    }
+  }
+
+  private async reportLost(t: Tracked, reason: string): Promise<void> {
+    await this.forwardLogs(t, true);
+    await this.reportFinal(t, 'lost', () => this.host.lost(t.task, reason));
+  }
+
+  /** finished/lost: delivered once; a failing host is retried on later polls, then given up on. */
+  private async reportFinal(t: Tracked, what: string, call: () => Promise<void>): Promise<void> {
+    t.reportTries++;
+    if ((await this.report(t, what, call)) || t.reportTries >= MAX_REPORT_TRIES) this.tracked.delete(t.key);
+  }
+
+  private async report(t: Tracked, what: string, call: () => Promise<void>): Promise<boolean> {
+    try {
+      await call();
+      return true;
+    } catch (err) {
+      this.log.warn({ task: t.key, report: what, err: errText(err) }, 'host refused a Slurm report');
+      return false;
+    }
+  }
+
+  private async forwardLogs(t: Tracked, final: boolean): Promise<void> {
+    for (let round = 0; round < (final ? 64 : 1); round++) {
+      const reads = (await Promise.all(t.tails.map((tail) => tail.read(final)))).filter((r) => r !== null);
+      if (reads.length === 0) return;
+      if (!(await this.report(t, 'logs', () => this.host.logs(t.task, reads.map((r) => r.log))))) return;
+      for (const r of reads) r.commit();
+      await this.saveState(t);
+    }
+  }
+
+  /** What the host already has, so a restarted server neither re-reports the start nor re-sends logs. */
+  private async saveState(t: Tracked): Promise<void> {
+    const file = join(t.workDir, STATE_FILE);
+    const body = JSON.stringify({ started: t.started, offsets: t.tails.map((x) => x.offset) });
+    await writeFile(`${file}.tmp`, body)
+      .then(() => rename(`${file}.tmp`, file))
+      .catch((err: unknown) => this.log.warn({ task: t.key, err: errText(err) }, 'could not save Slurm task state'));
+  }
+}
+
+function sys(text: string): ExecLog {
+  return { stream: 'system', text: `${text}\n` };
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
