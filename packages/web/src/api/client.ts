@@ -1,18 +1,4 @@
-import type {
-  Job,
-  JobDetail,
-  JobStatus,
-  Link,
-  LoginRequest,
-  LogLine,
-  Overview,
-  PowerCurve,
-  Problem,
-  Region,
-  Site,
-  SubmitJob,
-  User,
-} from '@shuzhi/schema';
+import type { Flow, Job, JobDetail, JobStatus, Link, LogLine, LoginRequest, Overview, PowerCurve, Problem, Region, Site, SubmitJob, User } from '@shuzhi/schema';
 
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -54,6 +40,7 @@ export interface ApiClient {
   me(): Promise<User>;
   regions(): Promise<Region[]>;
   links(): Promise<Link[]>;
+  flows(days?: number): Promise<Flow[]>;
   sites(): Promise<Site[]>;
   site(id: string): Promise<Site>;
   sitePower(id: string, hours?: number): Promise<PowerCurve>;
@@ -121,6 +108,7 @@ export function createApi(opts: ApiOptions = {}): ApiClient {
     me: () => call<User>('GET', '/auth/me', undefined, false),
     regions: async () => (await call<{ items: Region[] }>('GET', '/regions')).items,
     links: async () => (await call<{ items: Link[] }>('GET', '/links')).items,
+    flows: async (days = 7) => (await call<{ items: Flow[] }>('GET', `/flows?days=${days}`)).items,
     sites: async () => (await call<{ items: Site[] }>('GET', '/sites')).items,
     site: (id) => call<Site>('GET', `/sites/${enc(id)}`),
     sitePower: (id, hours = 48) => call<PowerCurve>('GET', `/sites/${enc(id)}/power?hours=${hours}`),

@@ -1,4 +1,4 @@
-import type { Link, Region, Site } from '@shuzhi/schema';
+import type { Flow, Link, Region, Site } from '@shuzhi/schema';
 import type { EChartsCoreOption } from './echarts.ts';
 import { formatFen, formatKW, formatPercent, formatPflops } from '../format.ts';
 import type { I18n } from '../i18n/I18nProvider.tsx';
@@ -27,7 +27,7 @@ interface SitePoint {
 }
 
 export function networkMapOption(
-  { regions, links, sites }: { regions: Region[]; links: Link[]; sites: Site[] },
+  { regions, links, sites, flows = [] }: { regions: Region[]; links: Link[]; sites: Site[]; flows?: Flow[] },
   { t, lang }: Pick<I18n, 't' | 'lang'>,
   dark: boolean,
 ): EChartsCoreOption {
@@ -63,7 +63,18 @@ export function networkMapOption(
       const a = regionById.get(l.from);
       const b = regionById.get(l.to);
       if (!a || !b) return null;
-      return { coords: [[a.lon, a.lat], [b.lon, b.lat]], link: l, lineStyle: { width: Math.min(6, 1 + Math.log10(1 + l.gbps)) } };
+      // Data that moved over the link in the last days: the arc thickens and carries its volume.
+      const flow = flows.find((f) => f.from === l.from && f.to === l.to);
+      const width = Math.min(8, 1 + Math.log10(1 + l.gbps) + (flow ? Math.log10(1 + flow.dataGB) : 0));
+      return {
+        coords: [[a.lon, a.lat], [b.lon, b.lat]],
+        link: l,
+        flow,
+        lineStyle: { width },
+        ...(flow
+          ? { label: { show: true, formatter: t('map.flowLabel', { gb: Math.round(flow.dataGB), jobs: flow.jobs }), color: fg, fontSize: 11 } }
+          : {}),
+      };
     })
     .filter((x) => x !== null);
 
@@ -116,10 +127,10 @@ export function networkMapOption(
             .join('<br/>')}`;
         }
         if (p.seriesId === 'links') {
-          const l = (p.data as { link: Link }).link;
-          return escapeHtml(
-            t('map.linkTooltip', { from: regionName(l.from), to: regionName(l.to), gbps: l.gbps, price: formatFen(l.fenPerGB) }),
-          );
+          const { link: l, flow } = p.data as { link: Link; flow?: Flow };
+          const base = t('map.linkTooltip', { from: regionName(l.from), to: regionName(l.to), gbps: l.gbps, price: formatFen(l.fenPerGB) });
+          const moved = flow ? t('map.flowTooltip', { gb: Math.round(flow.dataGB), jobs: flow.jobs, cost: formatFen(flow.fen) }) : '';
+          return escapeHtml(base) + (moved ? `<br/>${escapeHtml(moved)}` : '');
         }
         if (p.seriesId === 'regions') return escapeHtml((p.data as { name: string }).name);
         return '';

@@ -10,11 +10,12 @@ export function NetworkMap({ dark = false, height = 520 }: { dark?: boolean; hei
   const api = useApi();
   const { t, lang } = useI18n();
   const geo = useResource(async () => {
-    const [regions, links] = await Promise.all([api.regions(), api.links()]);
-    return { regions, links };
+    const [regions, links, flows] = await Promise.all([api.regions(), api.links(), api.flows()]);
+    return { regions, links, flows };
   }, []);
   const sites = useResource(() => api.sites(), []);
   useServerEvents(['site', 'overview'], () => sites.reload(), 1000);
+  useServerEvents(['job'], () => geo.reload(), 5000);
   useInterval(() => sites.reload(), 30_000);
 
   const option = useMemo(

@@ -135,6 +135,8 @@ export const en: Record<MessageKey, string> = {
   'map.lon': 'Longitude (°E)',
   'map.lat': 'Latitude (°N)',
   'map.note': 'Schematic: sites plotted by latitude and longitude, no base map.',
+  'map.flowLabel': '{gb} GB · {jobs} jobs',
+  'map.flowTooltip': 'Data moved in the last 7 days: {gb} GB ({jobs} jobs, transfer {cost})',
   'map.linkTooltip': '{from} → {to}: {gbps} Gbps, {price}/GB',
 
   'sites.title': 'Sites',
@@ -206,6 +208,8 @@ export const en: Record<MessageKey, string> = {
   'job.regions': 'Allowed regions',
   'job.regionsAny': 'Anywhere',
   'job.command': 'Command',
+  'job.transfer': 'Data staged across regions',
+  'job.transferText': '{gb} GB moved from {from} to {to}, transfer {cost} (on the bill)',
   'job.explanation': 'Why here, why now',
   'job.error': 'Error',
   'job.timeline': 'Status timeline',

@@ -135,6 +135,8 @@ export const zhCN = {
   'map.lon': '经度 (°E)',
   'map.lat': '纬度 (°N)',
   'map.note': '示意图：站点按经纬度绘制，未使用地图底图。',
+  'map.flowLabel': '{gb} GB · {jobs} 个作业',
+  'map.flowTooltip': '近 7 天迁移数据 {gb} GB（{jobs} 个作业，传输费 {cost}）',
   'map.linkTooltip': '{from} → {to}：{gbps} Gbps，{price}/GB',
 
   'sites.title': '站点',
@@ -206,6 +208,8 @@ export const zhCN = {
   'job.regions': '允许区域',
   'job.regionsAny': '不限',
   'job.command': '命令',
+  'job.transfer': '跨区数据迁移',
+  'job.transferText': '{gb} GB 从 {from} 迁移到 {to}，传输费 {cost}（计入账单）',
   'job.explanation': '调度说明',
   'job.error': '错误',
   'job.timeline': '状态时间线',

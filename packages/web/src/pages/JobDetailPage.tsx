@@ -141,6 +141,17 @@ export function JobDetailPage({ id }: { id: string }) {
             {j.explanation}
           </p>
         )}
+        {j.transfer && (
+          <p className="explanation" data-testid="job-transfer">
+            <b>{t('job.transfer')}{t('app.colon')}</b>
+            {t('job.transferText', {
+              gb: formatNumber(j.transfer.dataGB, lang),
+              from: j.transfer.fromRegion,
+              to: j.transfer.toRegion,
+              cost: formatFen(j.transfer.fen),
+            })}
+          </p>
+        )}
         {j.error && (
           <p className="form-error" data-testid="job-error">
             <b>{t('job.error')}{t('app.colon')}</b>
