@@ -7,7 +7,11 @@ import type { DemoCredentials } from './seed.ts';
 /** Sites that get embedded agents, and the kind of demo work each sees. */
 const AGENT_SITES = ['hami', 'karamay', 'shihezi', 'urumqi', 'chongqing'];
 
-const DEMO_JOBS: (Omit<SubmitJob, 'env' | 'flex' | 'dataGB' | 'regions' | 'priority'> & { tenantId: string; regions?: string[] })[] = [
+const DEMO_JOBS: (Omit<SubmitJob, 'env' | 'flex' | 'dataGB' | 'regions' | 'priority'> & {
+  tenantId: string;
+  regions?: string[];
+  dataGB?: number;
+})[] = [
   {
     name: 'LLM fine-tune shard',
     type: 'gpu',
@@ -32,6 +36,17 @@ const DEMO_JOBS: (Omit<SubmitJob, 'env' | 'flex' | 'dataGB' | 'regions' | 'prior
     hours: 1,
     tenantId: 'karamay-studio',
     command: 'for f in $(seq 1 12); do echo "Fra:$f rendered"; sleep 1; done',
+  },
+  {
+    name: 'Model serving in Chongqing (weights from Hami)',
+    type: 'gpu',
+    units: 8,
+    hours: 1,
+    tenantId: 'tianshan-ai',
+    home: 'hami',
+    dataGB: 120,
+    regions: ['chongqing'],
+    command: 'echo "weights staged from Hami"; for i in 1 2 3 4; do echo "serving batch $i"; sleep 1; done',
   },
   {
     name: 'Genome alignment',
@@ -90,7 +105,7 @@ export class DemoRunner {
       name: `${spec.name} #${this.n}`,
       env: {},
       flex: 'malleable',
-      dataGB: 0,
+      dataGB: spec.dataGB ?? 0,
       regions: spec.regions ?? [],
       priority: 50,
     });
