@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { newAgent, operatorToken, smallSite, startPlatform, type TestPlatform } from '../../packages/server/test/helpers.ts';
+import { newAgent, operatorToken, smallSite, startPlatform, waitUntil, type TestPlatform } from '../../packages/server/test/helpers.ts';
 import type { Agent } from '@shuzhi/agent';
 import { launchBrowser } from '../support/browser.ts';
 import { ensureWebBuilt } from '../support/web.ts';
@@ -47,11 +47,7 @@ test('in Chromium: log in, submit a job, watch it reach succeeded, switch the la
 
   const status = page.getByTestId('job-status');
   await status.waitFor({ timeout: 15_000 });
-  await page.waitForFunction(
-    () => document.querySelector('[data-testid="job-status"]')?.getAttribute('data-status') === 'succeeded',
-    undefined,
-    { timeout: 30_000 },
-  );
+  await waitUntil('the job to succeed on the page', async () => (await status.getAttribute('data-status')) === 'succeeded', 30_000);
   assert.equal(await status.getAttribute('data-status'), 'succeeded');
   await page.getByTestId('job-logs').getByText('hello from the browser test').waitFor({ timeout: 10_000 });
 
@@ -60,7 +56,7 @@ test('in Chromium: log in, submit a job, watch it reach succeeded, switch the la
   assert.equal(await sw.getAttribute('data-lang'), 'zh-CN');
   const zhNav = await page.getByTestId('nav-compute-jobs').innerText();
   await sw.click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="lang-switch"]')?.getAttribute('data-lang') === 'en');
+  await waitUntil('English', async () => (await sw.getAttribute('data-lang')) === 'en');
   const enNav = await page.getByTestId('nav-compute-jobs').innerText();
   assert.notEqual(zhNav, enNav);
   assert.match(enNav, /[A-Za-z]/);
