@@ -60,6 +60,19 @@ export const SitePower = z.object({
 });
 export type SitePower = z.infer<typeof SitePower>;
 
+/** How a Slurm-backed site is reached: the local CLI (optionally another cluster's slurm.conf) or slurmrestd. */
+export const SlurmSettings = z.object({
+  mode: z.enum(['cli', 'rest']).default('cli'),
+  partition: z.string().max(64).optional(),
+  /** slurm.conf of a non-default cluster (SLURM_CONF); empty = the machine's own. */
+  slurmConf: z.string().max(512).optional(),
+  binDir: z.string().max(512).optional(),
+  restUrl: z.url().optional(),
+  /** Where sacct reads finished jobs from. */
+  accounting: z.enum(['slurmdbd', 'jobcomp', 'none']).default('slurmdbd'),
+});
+export type SlurmSettings = z.infer<typeof SlurmSettings>;
+
 export const SiteInput = z.object({
   id: slug,
   nameZh: z.string().min(1).max(64),
@@ -72,6 +85,8 @@ export const SiteInput = z.object({
   pue: z.number().min(1).max(3),
   pools: z.array(Pool).min(1),
   power: SitePower,
+  /** Required when `engine` is `slurm`. */
+  slurm: SlurmSettings.nullable().default(null),
 });
 export type SiteInput = z.infer<typeof SiteInput>;
 export const SitePatch = SiteInput.omit({ id: true }).partial();

@@ -119,4 +119,5 @@ export const smallSite = (id: string, region = 'xinjiang'): SiteInput => ({
     renewables: null,
     storage: null,
   },
+  slurm: null,
 });

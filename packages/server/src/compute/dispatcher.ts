@@ -15,7 +15,8 @@ export interface DispatcherOptions {
   now?: () => number;
 }
 
-type Engine = Executor['engine'];
+/** Our agents serve every agent site; each Slurm site has an executor of its own (its own cluster). */
+const executorKey = (engine: string, siteId: string) => (engine === 'agent' ? 'agent' : `${engine}:${siteId}`);
 
 /** Higher priority first, then first come first served. */
 const byPriority = (a: TaskInfo, b: TaskInfo) => b.priority - a.priority || a.createdAt - b.createdAt;
@@ -28,7 +29,7 @@ const byPriority = (a: TaskInfo, b: TaskInfo) => b.priority - a.priority || a.cr
 export class Dispatcher {
   readonly host: RunHost;
   readonly agents: AgentExecutor;
-  private executors = new Map<Engine, Executor>();
+  private executors = new Map<string, Executor>();
   private unplaced: TaskInfo[] = [];
   private timer: NodeJS.Timeout | null = null;
   private placing: Promise<void> | null = null;
@@ -59,9 +60,16 @@ export class Dispatcher {
     };
   }
 
-  /** Adds an engine (Slurm) for sites whose `engine` names it. */
-  registerExecutor(executor: Executor): void {
-    this.executors.set(executor.engine, executor);
+  /** Adds the engine (Slurm) of one site; work placed there goes to it. */
+  registerExecutor(siteId: string, executor: Executor): void {
+    this.executors.set(executorKey(executor.engine, siteId), executor);
+  }
+
+  unregisterExecutor(siteId: string, engine: string): Executor | undefined {
+    const key = executorKey(engine, siteId);
+    const ex = this.executors.get(key);
+    this.executors.delete(key);
+    return ex;
   }
 
   /** Rebuilds queues and attempts from the database; each engine re-attaches to what it holds. */
@@ -77,7 +85,7 @@ export class Dispatcher {
       .where(eq(runs.status, 'running'));
     const started = new Map(openRuns.map((r) => [`${r.taskId}:${r.attempt}`, r.startedAt.getTime()]));
     const sites = await this.network.sitesById();
-    const byEngine = new Map<Engine, Attempt[]>();
+    const byExecutor = new Map<string, Attempt[]>();
     await this.agents.loadAgents();
     for (const { t, j } of rows) {
       const info = taskInfo(t.id, j);
@@ -93,14 +101,17 @@ export class Dispatcher {
         readyAt: t.readyAt?.getTime() ?? 0,
       };
       this.host.adopt(a);
-      const engine = (sites.get(t.siteId)?.engine ?? 'agent') as Engine;
+      const engine = sites.get(t.siteId)?.engine ?? 'agent';
       if (engine === 'agent' && a.startedAt !== null) this.agents.recoverRunning(a, t.agentId ?? 'unknown');
-      else byEngine.set(engine, [...(byEngine.get(engine) ?? []), a]);
+      else {
+        const key = executorKey(engine, t.siteId);
+        byExecutor.set(key, [...(byExecutor.get(key) ?? []), a]);
+      }
     }
-    for (const [engine, list] of byEngine) {
-      const ex = this.executors.get(engine);
+    for (const [key, list] of byExecutor) {
+      const ex = this.executors.get(key);
       if (ex) await ex.recover(list.map(toExecTask));
-      else for (const a of list) await this.host.lost(a, `no ${engine} engine configured for site ${a.siteId}`);
+      else for (const a of list) await this.host.lost(a, `no engine configured for site ${a.siteId}`);
     }
     this.unplaced.sort(byPriority);
     this.log.info(this.counts(), 'dispatcher recovered from database');
@@ -210,7 +221,7 @@ export class Dispatcher {
 
   private async executorFor(siteId: string): Promise<Executor | undefined> {
     const site = (await this.network.sitesById()).get(siteId);
-    return this.executors.get((site?.engine ?? 'agent') as Engine);
+    return this.executors.get(executorKey(site?.engine ?? 'agent', siteId));
   }
 
   // ---- placement ----
@@ -227,7 +238,7 @@ export class Dispatcher {
   private async placeOnce(): Promise<void> {
     if (this.unplaced.length === 0) return;
     const sites = (await this.network.listSites()).filter((s) =>
-      s.engine === 'agent' ? this.agents.agentsOnline(s.id) > 0 : this.executors.has(s.engine),
+      s.engine === 'agent' ? this.agents.agentsOnline(s.id) > 0 : this.executors.has(executorKey(s.engine, s.id)),
     );
     const free = (siteId: string, type: string) => {
       const pool = sites.find((s) => s.id === siteId)?.pools.find((p) => p.type === type);

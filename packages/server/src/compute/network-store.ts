@@ -1,5 +1,5 @@
 import { and, eq, or, sql } from 'drizzle-orm';
-import type { Link, Pool, Region, SiteInput, SitePower, Tenant } from '@shuzhi/schema';
+import type { Link, Pool, Region, SiteInput, SitePower, SlurmSettings, Tenant } from '@shuzhi/schema';
 import { SitePatch } from '@shuzhi/schema';
 import type { Db } from '../db/client.ts';
 import { jobs, links, regions, sites, tenants } from '../db/schema.ts';
@@ -20,7 +20,15 @@ const toSite = (r: typeof sites.$inferSelect): SiteRecord => ({
   pue: r.pue,
   pools: r.pools as Pool[],
   power: r.power as SitePower,
+  slurm: (r.slurm as SlurmSettings | null) ?? null,
 });
+
+/** A Slurm site is useless without the settings to reach its cluster. */
+function requireEngineSettings(s: SiteRecord): void {
+  if (s.engine === 'slurm' && !s.slurm) {
+    throw errors.validation([{ path: 'slurm', message: 'a site with engine "slurm" needs its Slurm settings (partition, slurm.conf, …)' }]);
+  }
+}
 
 /** Regions, links, sites and tenants: the operator-edited shape of the network. */
 export class NetworkStore {
@@ -119,6 +127,7 @@ export class NetworkStore {
   }
 
   async createSite(s: SiteInput, actor: string): Promise<SiteRecord> {
+    requireEngineSettings(s);
     await this.write(async (tx, ev) => {
       const [r] = await tx.select().from(regions).where(eq(regions.id, s.region));
       if (!r) throw errors.validation([{ path: 'region', message: `unknown region "${s.region}"` }]);
@@ -134,6 +143,7 @@ export class NetworkStore {
   async updateSite(id: string, patch: ReturnType<typeof SitePatch.parse>, actor: string): Promise<SiteRecord> {
     const current = await this.getSite(id);
     const next: SiteRecord = { ...current, ...patch, id };
+    requireEngineSettings(next);
     await this.write(async (tx, ev) => {
       if (patch.region) {
         const [r] = await tx.select().from(regions).where(eq(regions.id, patch.region));

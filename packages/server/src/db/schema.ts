@@ -91,6 +91,7 @@ export const sites = pgTable('sites', {
   /** Pools and power are edited as a whole with the site; zod validates them at the edge. */
   pools: jsonb('pools').notNull(),
   power: jsonb('power').notNull(),
+  slurm: jsonb('slurm'),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 

@@ -72,7 +72,7 @@ export const demoLinks: Link[] = [
 ];
 
 type Site = SiteInput;
-const xj = (s: Omit<Site, 'region' | 'engine' | 'power'> & { solarKW: number; windKW: number }): Site => ({
+const xj = (s: Omit<Site, 'region' | 'engine' | 'power' | 'slurm'> & { solarKW: number; windKW: number }): Site => ({
   id: s.id,
   nameZh: s.nameZh,
   nameEn: s.nameEn,
@@ -83,6 +83,7 @@ const xj = (s: Omit<Site, 'region' | 'engine' | 'power'> & { solarKW: number; wi
   pools: s.pools,
   region: 'xinjiang',
   engine: 'agent',
+  slurm: null,
   power: {
     tariffFenPerKWh: xinjiangTariff,
     carbonGPerKWh: flat(623),
@@ -176,6 +177,7 @@ export const demoSites: Site[] = [
     pue: 1.25,
     pools: [gpu(2048, 1300)],
     power: { tariffFenPerKWh: chongqingTariff, carbonGPerKWh: flat(523), renewables: null, storage: null },
+    slurm: null,
   },
   {
     id: 'zhengzhou',
@@ -189,6 +191,7 @@ export const demoSites: Site[] = [
     pue: 1.25,
     pools: [gpu(1024, 1300), cpu(40000, 5)],
     power: { tariffFenPerKWh: henanTariff, carbonGPerKWh: flat(606), renewables: null, storage: null },
+    slurm: null,
   },
 ];
 
