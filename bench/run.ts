@@ -1,6 +1,10 @@
 // Entry of `npm run bench -- [name…]`: runs the named benchmarks, or all of them.
 const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   planner: () => import('./planner/bench.ts'),
+  mine: () => import('./mine/bench.ts'),
+  billing: () => import('./billing/bench.ts'),
+  render: () => import('./render/bench.ts'),
+  gov: () => import('./gov/bench.ts'),
 };
 
 const args = process.argv.slice(2);

@@ -19,6 +19,11 @@ export interface EnergyBlock {
   gridCol: Int32Array;
   greenCol: Int32Array;
   chargeCol: Int32Array;
+  /** the block's rows and columns are the first numRows rows and numCols columns of the model */
+  numRows: number;
+  numCols: number;
+  /** per block column: an upper bound implied by the rows (∞ when the column bound is already finite) */
+  impliedUpper: Float64Array;
 }
 
 export const INF = Number.POSITIVE_INFINITY;
@@ -42,6 +47,17 @@ export function addEnergyBlock(b: LpBuilder, ix: PlanIndex, shortfallPenalty: nu
     for (let t = 0; t < T; t++) capRow[(si * nK + k) * T + t] = b.addRow(-INF, units);
   }
   const greenRow = target > 0 ? b.addRow(target * idleTotal, INF) : -1;
+  // Finite upper bounds implied by the rows (grid ≤ the most a site can draw, green ≤ renewables) keep the
+  // Lagrangian bound (lagrange.ts) finite for any multipliers. They stay out of the model itself: HiGHS
+  // solves the aggregated LP several times slower with them.
+  const maxLoad = new Float64Array(nS * T);
+  let maxLoadTotal = 0;
+  const implied = new Map<number, number>();
+  for (let si = 0; si < nS; si++) {
+    let busy = 0;
+    for (let k = 0; k < nK; k++) busy += ix.poolUnits[si * nK + k]! * ix.busyKWh[si * nK + k]!;
+    for (let t = 0; t < T; t++) { maxLoad[si * T + t] = ix.idleKWh[si * T + t]! + busy; maxLoadTotal += maxLoad[si * T + t]!; }
+  }
   const withGreen = (rows: number[], coefs: number[], c: number) => { if (greenRow >= 0) { rows.push(greenRow); coefs.push(c); } };
   s.sites.forEach((site, si) => {
     const h = ix.slotHours;
@@ -53,12 +69,14 @@ export function addEnergyBlock(b: LpBuilder, ix: PlanIndex, shortfallPenalty: nu
       const i = si * T + t;
       const er = energyRow[i]!;
       gridCol[i] = b.addCol(ix.gridEffFen[i]!, 0, INF, [er], [1]);
+      implied.set(gridCol[i]!, maxLoad[i]!);
       const renew = ix.renewKWh[i]!;
       if (renew > 0 || st) {
         const rows = [er], coefs = [1];
         withGreen(rows, coefs, 1);
         if (st) { rows.push(renewRows[t]!); coefs.push(1); }
         greenCol[i] = b.addCol(ix.renewFen[si]!, 0, st ? INF : renew, rows, coefs);
+        implied.set(greenCol[i]!, renew);
       }
       if (st) {
         chargeCol[i] = b.addCol(ix.renewFen[si]!, 0, st.kW * h, [renewRows[t]!, socRows[t]!], [1, -st.efficiency]);
@@ -71,8 +89,10 @@ export function addEnergyBlock(b: LpBuilder, ix: PlanIndex, shortfallPenalty: nu
       }
     }
   });
-  if (greenRow >= 0) b.addCol(shortfallPenalty, 0, INF, [greenRow], [1]);
-  return { energyRow, capRow, greenRow, target, gridCol, greenCol, chargeCol };
+  if (greenRow >= 0) implied.set(b.addCol(shortfallPenalty, 0, INF, [greenRow], [1]), target * maxLoadTotal);
+  const impliedUpper = new Float64Array(b.numCols).fill(INF);
+  for (const [c, v] of implied) impliedUpper[c] = v;
+  return { energyRow, capRow, greenRow, target, gridCol, greenCol, chargeCol, numRows: b.numRows, numCols: b.numCols, impliedUpper };
 }
 
 /** Rows and coefficients a work column (unit-slots of `type` at site-slot) joins. */

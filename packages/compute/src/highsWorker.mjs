@@ -39,6 +39,7 @@ parentPort.on('message', async (req) => {
         ok: true, status, statusName: statusName(highs.constants.modelStatus, status),
         objective: hasValues ? model.getObjectiveValue() : NaN,
         colValue: hasValues ? sol.colValue : new Float64Array(0),
+        rowDual: hasValues && req.duals && !m.integrality && sol.rowDual ? Float64Array.from(sol.rowDual) : new Float64Array(0),
       };
     } finally {
       model.dispose();
@@ -46,5 +47,5 @@ parentPort.on('message', async (req) => {
   } catch (e) {
     reply = { ok: false, error: e instanceof Error ? e.message : String(e) };
   }
-  parentPort.postMessage(reply, reply.ok ? [reply.colValue.buffer] : []);
+  parentPort.postMessage(reply, reply.ok ? [reply.colValue.buffer, reply.rowDual.buffer] : []);
 });

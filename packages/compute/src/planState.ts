@@ -8,17 +8,17 @@ import type { Allocation } from './policy.ts';
 export class PlanState {
   readonly ix: PlanIndex;
   readonly capRemain: Int32Array;
-  /** kWh of renewables still unused per site-slot, only where renewables beat the grid. */
-  readonly greenRemain: Float64Array;
+  /** kWh of renewables that beat the grid, above idle load, per site-slot (0 where the grid is cheaper) */
+  readonly greenCap: Float64Array;
+  /** busy kWh above idle per site-slot */
+  readonly busyLoad: Float64Array;
   readonly served: Float64Array;
   /** first site a job was given, −1 if none (malleable jobs must stay there) */
   readonly firstSite: Int32Array;
   /** units per (malleable job, site, slot), so that a second placement pass keeps the per-slot size limit */
   private malleableUse = new Map<string, number>();
-  private aJob: number[] = [];
-  private aSite: number[] = [];
-  private aSlot: number[] = [];
-  private aUnits: number[] = [];
+  /** cells per job: site, slot, units (one entry per add) */
+  private cells: { site: number; t: number; units: number }[][];
 
   constructor(ix: PlanIndex) {
     this.ix = ix;
@@ -27,14 +27,21 @@ export class PlanState {
     const nS = ix.siteIds.length;
     this.capRemain = new Int32Array(nS * nK * T);
     for (let s = 0; s < nS; s++) for (let k = 0; k < nK; k++) this.capRemain.fill(ix.poolUnits[s * nK + k]!, (s * nK + k) * T, (s * nK + k + 1) * T);
-    this.greenRemain = new Float64Array(nS * T);
-    for (let i = 0; i < nS * T; i++) this.greenRemain[i] = ix.greenPref[i] ? Math.max(0, ix.renewKWh[i]! - ix.idleKWh[i]!) : 0;
+    this.greenCap = new Float64Array(nS * T);
+    for (let i = 0; i < nS * T; i++) this.greenCap[i] = ix.greenPref[i] ? Math.max(0, ix.renewKWh[i]! - ix.idleKWh[i]!) : 0;
+    this.busyLoad = new Float64Array(nS * T);
     this.served = new Float64Array(ix.jobs.length);
     this.firstSite = new Int32Array(ix.jobs.length).fill(-1);
+    this.cells = ix.jobs.map(() => []);
   }
 
   cell(site: number, type: number, t: number): number {
     return (site * this.ix.types.length + type) * this.ix.T + t;
+  }
+
+  /** Renewable kWh still unused at a site-slot. */
+  greenLeft(siteSlot: number): number {
+    return Math.max(0, this.greenCap[siteSlot]! - this.busyLoad[siteSlot]!);
   }
 
   /** Cost (fen) of running q more units of `type` at (site, t): renewables first, then the grid. */
@@ -42,8 +49,21 @@ export class PlanState {
     const ix = this.ix;
     const kwh = q * ix.busyKWh[site * ix.types.length + type]!;
     const st = site * ix.T + t;
-    const green = Math.min(kwh, this.greenRemain[st]!);
+    const green = Math.min(kwh, this.greenLeft(st));
     return green * ix.renewFen[site]! + (kwh - green) * ix.gridEffFen[st]!;
+  }
+
+  /** Cost (fen) saved by taking q units of `type` away from (site, t). */
+  refund(site: number, type: number, t: number, q: number): number {
+    const ix = this.ix;
+    const kwh = q * ix.busyKWh[site * ix.types.length + type]!;
+    const st = site * ix.T + t;
+    const before = this.busyLoad[st]!;
+    const after = Math.max(0, before - kwh);
+    const g = this.greenCap[st]!;
+    const greenBefore = Math.min(before, g), greenAfter = Math.min(after, g);
+    const dGreen = greenBefore - greenAfter;
+    return dGreen * ix.renewFen[site]! + (kwh - dGreen) * ix.gridEffFen[st]!;
   }
 
   add(job: number, site: number, t: number, units: number): void {
@@ -51,15 +71,35 @@ export class PlanState {
     const ix = this.ix;
     const type = ix.jobs[job]!.type;
     this.capRemain[this.cell(site, type, t)]! -= units;
-    const st = site * ix.T + t;
-    this.greenRemain[st] = Math.max(0, this.greenRemain[st]! - units * ix.busyKWh[site * ix.types.length + type]!);
+    this.busyLoad[site * ix.T + t]! += units * ix.busyKWh[site * ix.types.length + type]!;
     this.served[job]! += units;
     if (this.firstSite[job]! < 0) this.firstSite[job] = site;
     if (ix.jobs[job]!.job.flex === 'malleable') {
       const key = `${job}:${site}:${t}`;
       this.malleableUse.set(key, (this.malleableUse.get(key) ?? 0) + units);
     }
-    this.aJob.push(job); this.aSite.push(site); this.aSlot.push(t); this.aUnits.push(units);
+    this.cells[job]!.push({ site, t, units });
+  }
+
+  /** Takes a job's whole placement out of the plan and returns it. */
+  remove(job: number): { site: number; t: number; units: number }[] {
+    const ix = this.ix;
+    const type = ix.jobs[job]!.type;
+    const out = this.cells[job]!;
+    for (const c of out) {
+      this.capRemain[this.cell(c.site, type, c.t)]! += c.units;
+      const st = c.site * ix.T + c.t;
+      this.busyLoad[st] = Math.max(0, this.busyLoad[st]! - c.units * ix.busyKWh[c.site * ix.types.length + type]!);
+      if (ix.jobs[job]!.job.flex === 'malleable') this.malleableUse.delete(`${job}:${c.site}:${c.t}`);
+    }
+    this.cells[job] = [];
+    this.served[job] = 0;
+    this.firstSite[job] = -1;
+    return out;
+  }
+
+  placementOf(job: number): readonly { site: number; t: number; units: number }[] {
+    return this.cells[job]!;
   }
 
   /** Units a malleable job already has at (site, t). */
@@ -73,10 +113,17 @@ export class PlanState {
 
   allocations(): Allocation[] {
     const ix = this.ix;
-    const out: Allocation[] = new Array(this.aJob.length);
-    for (let i = 0; i < this.aJob.length; i++) {
-      out[i] = { job: ix.jobs[this.aJob[i]!]!.job.id, site: ix.siteIds[this.aSite[i]!]!, slot: this.aSlot[i]!, units: this.aUnits[i]! };
-    }
+    const out: Allocation[] = [];
+    this.cells.forEach((list, j) => {
+      const id = ix.jobs[j]!.job.id;
+      const merged = new Map<string, Allocation>();
+      for (const c of list) {
+        const key = `${c.site}:${c.t}`;
+        const prev = merged.get(key);
+        if (prev) prev.units += c.units;
+        else { const a = { job: id, site: ix.siteIds[c.site]!, slot: c.t, units: c.units }; merged.set(key, a); out.push(a); }
+      }
+    });
     return out;
   }
 }
@@ -136,7 +183,7 @@ function segments(st: PlanState, info: JobInfo, options: readonly SiteOption[], 
       const free = Math.min(perSlotCap - own, need, st.capRemain[st.cell(o.site, info.type, t)]!);
       if (free <= 0) continue;
       const sIdx = o.site * ix.T + t;
-      const greenUnits = k > 0 ? Math.min(free, Math.floor(st.greenRemain[sIdx]! / k + 1e-9)) : free;
+      const greenUnits = k > 0 ? Math.min(free, Math.floor(st.greenLeft(sIdx) / k + 1e-9)) : free;
       if (greenUnits > 0) out.push({ site: o.site, t, units: greenUnits, price: k * ix.renewFen[o.site]! });
       if (free > greenUnits) out.push({ site: o.site, t, units: free - greenUnits, price: k * ix.gridEffFen[sIdx]! });
     }

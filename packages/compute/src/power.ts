@@ -1,4 +1,5 @@
 import type { Scenario, ScenarioJob, ScenarioLink, ScenarioSite } from './scenario.ts';
+import { dispatchStorage } from './storageFlow.ts';
 
 /** Hours in one planning slot. */
 export function slotHours(s: Scenario): number {
@@ -66,44 +67,28 @@ export interface SiteDispatch {
 }
 
 /**
- * Splits a site's load series into renewable, storage and grid energy.
- * Rule (shared by every policy): renewables first when not dearer than the grid; surplus renewables
- * charge storage (paid at the renewable price); storage discharges into any deficit whose grid price
- * beats the renewable price divided by the round-trip efficiency. Storage starts empty.
+ * Splits a site's load series into renewable, storage and grid energy at least objective cost (the rule
+ * every policy is measured by, and the same optimum as the planner LP's energy block for that load):
+ * renewables first where not dearer than the grid, storage charged from renewables and discharged by a
+ * min-cost flow over time (storageFlow.ts). Storage starts empty.
  */
 export function dispatchSite(s: Scenario, site: ScenarioSite, loadKWh: ArrayLike<number>): SiteDispatch {
-  const h = slotHours(s);
+  const T = s.slots;
+  const renew = new Float64Array(T), eff = new Float64Array(T);
+  for (let t = 0; t < T; t++) { renew[t] = renewableKWh(s, site, t); eff[t] = gridEffectiveFenPerKWh(s, site, t); }
   const st = site.storage;
+  const d = dispatchStorage({
+    T, load: loadKWh, renew, gridEff: eff, renewFen: site.renewables?.fenPerKWh ?? 0,
+    kWh: st?.kWh ?? 0, perSlotKWh: (st?.kW ?? 0) * slotHours(s), efficiency: st?.efficiency ?? 1,
+  });
   const renewFen = site.renewables?.fenPerKWh ?? 0;
-  let soc = 0;
   const out: SiteDispatch = { energyKWh: 0, greenKWh: 0, gridKWh: 0, costFen: 0, carbonKg: 0 };
-  for (let t = 0; t < s.slots; t++) {
-    const load = loadKWh[t] ?? 0;
-    const renew = renewableKWh(s, site, t);
-    const useGreen = greenPreferred(s, site, t);
-    const green = useGreen ? Math.min(load, renew) : 0;
-    let deficit = load - green;
-    let discharge = 0;
-    let charge = 0;
-    if (st && st.kWh > 0 && st.kW > 0) {
-      const eff = gridEffectiveFenPerKWh(s, site, t);
-      if (deficit > 0 && eff > renewFen / st.efficiency) {
-        discharge = Math.min(deficit, soc, st.kW * h);
-        soc -= discharge;
-        deficit -= discharge;
-      }
-      const surplus = useGreen ? renew - green : 0;
-      if (surplus > 0 && discharge === 0) {
-        charge = Math.min(surplus, st.kW * h, (st.kWh - soc) / st.efficiency);
-        soc += charge * st.efficiency;
-      }
-    }
-    const grid = Math.max(0, deficit);
-    out.energyKWh += load;
-    out.greenKWh += green + discharge;
-    out.gridKWh += grid;
-    out.costFen += (green + charge) * renewFen + grid * (site.grid.fenPerKWh[t] ?? 0);
-    out.carbonKg += (grid * (site.grid.carbonGPerKWh[t] ?? 0)) / 1000;
+  for (let t = 0; t < T; t++) {
+    out.energyKWh += loadKWh[t] ?? 0;
+    out.greenKWh += d.green[t]! + d.discharge[t]!;
+    out.gridKWh += d.grid[t]!;
+    out.costFen += (d.green[t]! + d.charge[t]!) * renewFen + d.grid[t]! * (site.grid.fenPerKWh[t] ?? 0);
+    out.carbonKg += (d.grid[t]! * (site.grid.carbonGPerKWh[t] ?? 0)) / 1000;
   }
   return out;
 }

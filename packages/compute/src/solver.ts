@@ -7,12 +7,14 @@ export interface SolveRequest {
   timeLimitSec: number;
   mipRelGap?: number;
   solver?: 'simplex' | 'ipm' | 'choose';
+  /** return row duals (LP only) */
+  duals?: boolean;
   /** MIP start (full column vector) */
   start?: Float64Array;
 }
 
 export type SolveResponse =
-  | { ok: true; status: number; statusName: string; objective: number; colValue: Float64Array }
+  | { ok: true; status: number; statusName: string; objective: number; colValue: Float64Array; rowDual: Float64Array }
   | { ok: false; error: string };
 
 export interface SolveResult {
@@ -21,6 +23,8 @@ export interface SolveResult {
   optimal: boolean;
   objective: number;
   colValue: Float64Array;
+  /** row duals (c − Aᵀy convention) when asked for on an LP; empty otherwise */
+  rowDual: Float64Array;
 }
 
 /** A HiGHS session in its own worker thread; solve several models, then `close()`. */
@@ -47,7 +51,7 @@ export class HighsWorker {
         if (!r.ok) return reject(new SolverError('error', `HiGHS failed: ${r.error}`));
         const hasSolution = r.colValue.length === req.model.numCols;
         if (!hasSolution) return reject(new SolverError(r.statusName, `HiGHS ended with status ${r.statusName} and no solution`));
-        resolve({ statusName: r.statusName, optimal: r.statusName === 'optimal', objective: r.objective, colValue: r.colValue });
+        resolve({ statusName: r.statusName, optimal: r.statusName === 'optimal', objective: r.objective, colValue: r.colValue, rowDual: r.rowDual });
       };
       const cleanup = () => { this.worker.off('message', onMessage); this.worker.off('error', onError); };
       this.worker.on('message', onMessage);

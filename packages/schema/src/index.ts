@@ -3,3 +3,8 @@ export * from './auth.ts';
 export * from './compute.ts';
 export * from './agent.ts';
 export * from './events.ts';
+export * from './mine.ts';
+export * from './gov.ts';
+export * from './billing.ts';
+export * from './render.ts';
+export * from './planner.ts';

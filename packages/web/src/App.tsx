@@ -11,6 +11,7 @@ import { LoginPage } from './pages/LoginPage.tsx';
 import { navigate, useRoutePath } from './router.tsx';
 import { renderRoute } from './routes.tsx';
 import { ApiError } from './api/client.ts';
+import { VerifyPage } from './modules/gov/VerifyPage.tsx';
 
 type Session = { state: 'checking' } | { state: 'anonymous'; expired: boolean } | { state: 'error'; error: unknown } | { state: 'signed-in'; user: User };
 
@@ -74,8 +75,11 @@ export function App({ api: given }: { api?: ApiClient }) {
   };
   useEffect(check, [api]);
 
+  const path = useRoutePath();
   let body;
-  if (session.state === 'checking') body = <Loading />;
+  // Certificate verification is public (a QR code on paper leads here): no login, no shell.
+  if (path.startsWith('/verify/')) body = <VerifyPage key={path} id={decodeURIComponent(path.slice('/verify/'.length))} />;
+  else if (session.state === 'checking') body = <Loading />;
   else if (session.state === 'error') body = <ErrorBox error={session.error} onRetry={check} />;
   else if (session.state === 'anonymous')
     body = <LoginPage expired={session.expired} onLoggedIn={(user) => setSession({ state: 'signed-in', user })} />;

@@ -22,6 +22,8 @@ export interface NavGroup {
 
 export const SUBMIT_ROLES = ['tenant', 'operator'] as const satisfies readonly Role[];
 
+import { plannerNavItem } from './modules/planner/nav.ts';
+
 /** One entry per module; adding a module is adding a group here and its routes in routes.tsx. */
 const baseNavGroups: readonly NavGroup[] = [
   {
@@ -34,6 +36,7 @@ const baseNavGroups: readonly NavGroup[] = [
       { id: 'sites', path: '/compute/sites', label: 'nav.compute.sites' },
       { id: 'jobs', path: '/compute/jobs', label: 'nav.compute.jobs' },
       { id: 'submit', path: '/compute/submit', label: 'nav.compute.submit', roles: SUBMIT_ROLES },
+      plannerNavItem,
     ],
   },
   {

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { modules } from './modules/registry.ts';
+import { plannerRoutes } from './modules/planner/index.tsx';
 import { navGroups } from './nav.ts';
 import { matchPath } from './router.tsx';
 import { ComingPage } from './pages/ComingPage.tsx';
@@ -25,6 +26,7 @@ const computeRoutes: Route[] = [
   { pattern: '/compute/jobs', render: () => <JobsPage /> },
   { pattern: '/compute/jobs/:id', render: (p) => <JobDetailPage key={p.id} id={p.id ?? ''} /> },
   { pattern: '/compute/submit', render: () => <SubmitPage /> },
+  ...plannerRoutes,
 ];
 
 /** Every `coming` module gets its page from the nav data, so adding a module needs no route code until it ships. */

@@ -69,7 +69,25 @@ export class AuthStore {
     return row ? toPrincipal(row.u, 'session') : null;
   }
 
+  /**
+   * Tokens seen in the last few seconds: render nodes and agents poll many times a second in all, and
+   * a database round trip per poll would cap the farm. Nothing revokes tokens yet; when something
+   * does, it must clear this map.
+   */
+  private readonly tokenCache = new Map<string, { p: Principal; until: number }>();
+
   async byToken(token: string): Promise<Principal | null> {
+    const hit = this.tokenCache.get(token);
+    if (hit && hit.until > Date.now()) return hit.p;
+    const p = await this.byTokenUncached(token);
+    if (p) {
+      if (this.tokenCache.size > 50_000) this.tokenCache.clear();
+      this.tokenCache.set(token, { p, until: Date.now() + 10_000 });
+    }
+    return p;
+  }
+
+  private async byTokenUncached(token: string): Promise<Principal | null> {
     const [row] = await this.db
       .select({ u: users, siteId: apiTokens.siteId })
       .from(apiTokens)

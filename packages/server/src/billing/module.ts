@@ -1,4 +1,28 @@
+import { fileURLToPath } from 'node:url';
 import type { ModuleFactory } from '../module.ts';
+import { registerAdmission } from './admission.ts';
+import { BillingDemo } from './demo.ts';
+import { billingRoutes } from './routes.ts';
+import { BillingService } from './service.ts';
 
-/** The billing module: not shipped yet. */
-export const billingModule: ModuleFactory = () => ({ name: 'billing' });
+/** Ledger, billing of finished runs, voucher programmes (算力券), statements and reports. */
+export const billingModule: ModuleFactory = (ctx) => {
+  const service = new BillingService(ctx.db, ctx.bus, ctx.log);
+  const demo = new BillingDemo(ctx, service);
+  return {
+    name: 'billing',
+    migrationsFolder: fileURLToPath(new URL('../../drizzle/billing', import.meta.url)),
+    routes: () => billingRoutes(service),
+    async start() {
+      registerAdmission(service.admission);
+      await service.start();
+    },
+    async stop() {
+      registerAdmission(null);
+      await service.stop();
+    },
+    seedDemo: () => demo.seed(),
+    startDemo: (baseUrl) => demo.start(baseUrl),
+    stopDemo: () => demo.stop(),
+  };
+};

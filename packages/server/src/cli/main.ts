@@ -11,6 +11,7 @@ Usage: shuzhi <command> [options]     (every command takes --help)
   agent                 run a worker agent for a site
   job submit|list|get|cancel
   site list
+  render submit|status|pause|resume|cancel|requeue   render farm jobs
   plan                  plan a scenario file with the planner (fifo | greedy | optimal)
   sim mine              run the longwall-face OPC UA simulator
 
@@ -35,6 +36,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   job: jobCommand,
   site: siteCommand,
   plan: async (argv) => (await import('./plan.ts')).planCommand(argv),
+  render: async (argv) => (await import('./render.ts')).renderCommand(argv),
   sim: async (argv) => {
     if (argv[0] !== 'mine') {
       console.log('usage: shuzhi sim mine --port P');

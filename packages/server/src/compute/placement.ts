@@ -2,6 +2,8 @@ import type { SiteInput } from '@shuzhi/schema';
 import { localHour, stagingFor, type RegionLink, type Staging } from '@shuzhi/compute';
 
 export interface PlacementJob {
+  /** Set by the dispatcher; a plan-driven placement looks the job up by it. */
+  jobId?: string;
   type: string;
   units: number;
   hours: number;

@@ -1,4 +1,48 @@
-import type { ModuleFactory } from '../module.ts';
+import { fileURLToPath } from 'node:url';
+import type { ModuleFactory, ServerModule } from '../module.ts';
+import { MineDemo } from './demo.ts';
+import { MqttPublisher } from './mqtt-publisher.ts';
+import { mineRoutes } from './routes.ts';
+import { MineService } from './service.ts';
 
-/** The mine module: not shipped yet. */
-export const mineModule: ModuleFactory = () => ({ name: 'mine' });
+const migrationsFolder = fileURLToPath(new URL('../../drizzle/mine', import.meta.url));
+
+/**
+ * Intelligent mine control: longwall faces over OPC UA, alarms, command audit, historian, live HMI.
+ *
+ * Environment (read here, not in the core config):
+ *   SHUZHI_MQTT_URL   publish face telemetry, state and alarms to this MQTT broker (mqtt://host:1883);
+ *                     publish only — nothing is ever read from MQTT. Unset: no MQTT.
+ */
+export const mineModule: ModuleFactory = (ctx) => {
+  const service = new MineService({ db: ctx.db, bus: ctx.bus, log: ctx.log, dataDir: ctx.config.dataDir });
+  const demo = new MineDemo(service, ctx.log);
+  let mqtt: MqttPublisher | null = null;
+  const mod: ServerModule & { service: MineService } = {
+    name: 'mine',
+    migrationsFolder,
+    service,
+    routes: () => mineRoutes(service),
+    async start() {
+      const url = process.env['SHUZHI_MQTT_URL'];
+      if (url) {
+        try {
+          mqtt = await MqttPublisher.connect(url, ctx.log);
+          service.mqtt = mqtt;
+        } catch (err) {
+          ctx.log.warn({ err: (err as Error).message }, 'mine: MQTT broker not reachable; telemetry is not published to MQTT');
+        }
+      }
+      await service.start();
+    },
+    async stop() {
+      await service.stop();
+      await mqtt?.close();
+      service.mqtt = mqtt = null;
+    },
+    seedDemo: () => demo.seed(),
+    startDemo: () => demo.start(),
+    stopDemo: () => demo.stop(),
+  };
+  return mod;
+};

@@ -1,4 +1,51 @@
-import type { ModuleFactory } from '../module.ts';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ModuleFactory, ServerModule } from '../module.ts';
+import { RenderDemo } from './demo.ts';
+import { RenderFarm } from './farm.ts';
+import { renderRoutes } from './routes.ts';
+import { RenderStorage } from './storage.ts';
 
-/** The render module: not shipped yet. */
-export const renderModule: ModuleFactory = () => ({ name: 'render' });
+const migrationsFolder = fileURLToPath(new URL('../../drizzle/render', import.meta.url));
+
+/** Whether an executable is on PATH (checked once; the farm page says which renderers are here). */
+export function onPath(name: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, name)));
+}
+
+/**
+ * The render farm. Environment (read here, not in the core config):
+ *   SHUZHI_RENDER_SITE           site whose render pool meters the farm's energy (default karamay)
+ *   SHUZHI_RENDER_SHARED_ROOTS   extra folders (':'-separated) that jobs may name as shared-storage scenes;
+ *                                <data dir>/render/shared is always one
+ *   SHUZHI_RENDER_DEMO_NODES     embedded demo render nodes (default 3)
+ *   SHUZHI_RENDER_VERIFY_FRAMES  0 = accept chunk completions without checking the frames are uploaded
+ *                                (only for the bench's simulated nodes; default 1)
+ */
+export const renderModule: ModuleFactory = (ctx) => {
+  const storage = new RenderStorage(ctx.config.dataDir, (process.env.SHUZHI_RENDER_SHARED_ROOTS ?? '').split(':').filter(Boolean));
+  const farm = new RenderFarm(ctx.db, ctx.bus, ctx.log, ctx.compute.network, storage, {
+    leaseMs: ctx.config.SHUZHI_LEASE_MS,
+    siteId: process.env.SHUZHI_RENDER_SITE ?? 'karamay',
+    verifyFrames: process.env.SHUZHI_RENDER_VERIFY_FRAMES !== '0',
+  });
+  let here: { blender: boolean; povray: boolean; ffmpeg: boolean } | null = null;
+  const renderersHere = () => (here ??= { blender: onPath('blender'), povray: onPath('povray'), ffmpeg: onPath('ffmpeg') });
+  const demo = new RenderDemo(ctx, farm, renderersHere);
+  const mod: ServerModule & { farm: RenderFarm } = {
+    name: 'render',
+    migrationsFolder,
+    farm,
+    async init() {
+      await farm.restore();
+    },
+    routes: () => renderRoutes(farm, ctx.compute.network, renderersHere),
+    start: () => farm.start(),
+    stop: () => farm.stop(),
+    seedDemo: () => demo.seed(),
+    startDemo: (baseUrl) => demo.start(baseUrl),
+    stopDemo: () => demo.stop(),
+  };
+  return mod;
+};

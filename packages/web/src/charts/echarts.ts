@@ -1,6 +1,6 @@
 // Only what the pages draw is registered, which keeps ECharts to a fraction of its full size in the bundle.
 import * as echarts from 'echarts/core';
-import { LineChart, LinesChart, ScatterChart, EffectScatterChart } from 'echarts/charts';
+import { BarChart, LineChart, LinesChart, ScatterChart, EffectScatterChart } from 'echarts/charts';
 import {
   GridComponent,
   LegendComponent,
@@ -13,6 +13,7 @@ import { LabelLayout } from 'echarts/features';
 import { CanvasRenderer } from 'echarts/renderers';
 
 echarts.use([
+  BarChart,
   LineChart,
   LinesChart,
   ScatterChart,

@@ -419,17 +419,29 @@ export class SlurmExecutor implements Executor {
   }
 
   /** finished/lost: delivered once; a failing host is retried on later polls, then given up on. */
-  private async reportFinal(t: Tracked, what: string, call: () => Promise<void>): Promise<void> {
+  private async reportFinal(t: Tracked, what: string, call: () => Promise<boolean | void>): Promise<void> {
     t.reportTries++;
+    if (!this.tracked.has(t.key)) return;
     if ((await this.report(t, what, call)) || t.reportTries >= MAX_REPORT_TRIES) this.tracked.delete(t.key);
   }
 
-  private async report(t: Tracked, what: string, call: () => Promise<void>): Promise<boolean> {
+  /**
+   * Calls the host. `false` from the host means the fence is stale (the host moved on): the attempt is
+   * dropped here and its Slurm job cancelled, so nobody waits on or pays for it.
+   */
+  private async report(t: Tracked, what: string, call: () => Promise<boolean | void>): Promise<boolean> {
+    if (this.tracked.get(t.key) !== t) return false;
     try {
-      await call();
+      if ((await call()) === false) {
+        this.log.info({ task: t.key, report: what }, 'host refused a stale Slurm report; dropping the attempt');
+        t.cancelled = true;
+        await this.tryCancel(t);
+        this.tracked.delete(t.key);
+        return false;
+      }
       return true;
     } catch (err) {
-      this.log.warn({ task: t.key, report: what, err: errText(err) }, 'host refused a Slurm report');
+      this.log.warn({ task: t.key, report: what, err: errText(err) }, 'host failed to take a Slurm report');
       return false;
     }
   }

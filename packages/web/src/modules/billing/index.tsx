@@ -1,4 +1,27 @@
 import type { ModuleUi } from '../types.ts';
+import { ProgrammePage } from './ProgrammePage.tsx';
+import { RevenuePage } from './RevenuePage.tsx';
+import { StatementPage } from './StatementPage.tsx';
+import { WalletPage } from './WalletPage.tsx';
 
-/** The billing module's pages and nav group; null until it ships (its "coming" page stands in). */
-export const ui: ModuleUi | null = null;
+const tenantOf = () => new URLSearchParams(typeof location === 'undefined' ? '' : location.search).get('tenantId') ?? undefined;
+
+/** Billing: tenant wallet and statements, the programme admin's desk, the operator's revenue. */
+export const ui: ModuleUi | null = {
+  nav: {
+    id: 'billing',
+    label: 'nav.billing',
+    state: 'live',
+    items: [
+      { id: 'home', path: '/billing', label: 'billing.nav.wallet', roles: ['tenant', 'operator', 'viewer'] },
+      { id: 'programme', path: '/billing/programme', label: 'billing.nav.programme', roles: ['programme', 'operator', 'viewer'] },
+      { id: 'revenue', path: '/billing/revenue', label: 'billing.nav.revenue', roles: ['operator', 'viewer'] },
+    ],
+  },
+  routes: [
+    { pattern: '/billing', render: () => <WalletPage /> },
+    { pattern: '/billing/programme', render: () => <ProgrammePage /> },
+    { pattern: '/billing/revenue', render: () => <RevenuePage /> },
+    { pattern: '/billing/statements/:month', render: (p) => <StatementPage key={p.month} month={p.month ?? ''} tenantId={tenantOf()} /> },
+  ],
+};

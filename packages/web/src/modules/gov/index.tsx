@@ -1,4 +1,44 @@
 import type { ModuleUi } from '../types.ts';
+import { CataloguePage } from './CataloguePage.tsx';
+import { CitizenApplication, CitizenApply, CitizenCertificates, CitizenHome, DataUse } from './CitizenApp.tsx';
+import { DashboardPage } from './DashboardPage.tsx';
+import { KioskDone, KioskHome, OfficerWorkbench, StaffApplication, WindowWorkbench } from './StaffPages.tsx';
+import { VerifyPage } from './VerifyPage.tsx';
+import './gov.css';
 
-/** The gov module's pages and nav group; null until it ships (its "coming" page stands in). */
-export const ui: ModuleUi | null = null;
+/** 高效办成一件事: the citizen app (phone layout), window, kiosk, officer workbench, supervisor dashboard, public verification. */
+export const ui: ModuleUi = {
+  nav: {
+    id: 'gov',
+    label: 'nav.gov',
+    state: 'live',
+    items: [
+      { id: 'catalogue', path: '/gov', label: 'gov.nav.catalogue' },
+      { id: 'app', path: '/gov/app', label: 'gov.nav.app', roles: ['citizen', 'enterprise'] },
+      { id: 'kiosk', path: '/gov/kiosk', label: 'gov.nav.kiosk', roles: ['citizen', 'enterprise'] },
+      { id: 'window', path: '/gov/window', label: 'gov.nav.window', roles: ['window'] },
+      { id: 'work', path: '/gov/work', label: 'gov.nav.work', roles: ['officer'] },
+      { id: 'dashboard', path: '/gov/dashboard', label: 'gov.nav.dashboard', roles: ['supervisor', 'operator', 'viewer'] },
+    ],
+  },
+  routes: [
+    { pattern: '/gov', render: () => <CataloguePage /> },
+    { pattern: '/gov/app', render: () => <CitizenHome /> },
+    { pattern: '/gov/app/apply/:itemId', render: (p) => <CitizenApply key={p.itemId} itemId={p.itemId ?? ''} /> },
+    { pattern: '/gov/app/applications/:id', render: (p) => <CitizenApplication key={p.id} id={p.id ?? ''} /> },
+    { pattern: '/gov/app/certificates', render: () => <CitizenCertificates /> },
+    { pattern: '/gov/app/data', render: () => <DataUse /> },
+    { pattern: '/gov/kiosk', render: () => <KioskHome /> },
+    { pattern: '/gov/kiosk/apply/:itemId', render: (p) => <CitizenApply key={p.itemId} itemId={p.itemId ?? ''} channel="kiosk" /> },
+    { pattern: '/gov/kiosk/done/:id', render: (p) => <KioskDone id={p.id ?? ''} /> },
+    { pattern: '/gov/window', render: () => <WindowWorkbench /> },
+    { pattern: '/gov/work', render: () => <OfficerWorkbench /> },
+    { pattern: '/gov/work/:id', render: (p) => <StaffApplication key={p.id} id={p.id ?? ''} /> },
+    { pattern: '/gov/applications/:id', render: (p) => <StaffApplication key={p.id} id={p.id ?? ''} /> },
+    { pattern: '/gov/dashboard', render: () => <DashboardPage /> },
+    // Also reachable signed in; App.tsx renders /verify/… without login.
+    { pattern: '/verify/:id', render: (p) => <VerifyPage key={p.id} id={p.id ?? ''} /> },
+  ],
+};
+
+export { VerifyPage };

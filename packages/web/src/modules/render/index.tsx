@@ -1,4 +1,22 @@
 import type { ModuleUi } from '../types.ts';
+import { FarmPage } from './FarmPage.tsx';
+import { JobPage } from './JobPage.tsx';
+import { NodesPage } from './NodesPage.tsx';
 
-/** The render module's pages and nav group; null until it ships (its "coming" page stands in). */
-export const ui: ModuleUi | null = null;
+/** The render farm: overview with the job list, job detail (frame grid, preview, tasks, logs), nodes. */
+export const ui: ModuleUi | null = {
+  nav: {
+    id: 'render',
+    label: 'nav.render',
+    state: 'live',
+    items: [
+      { id: 'farm', path: '/render', label: 'nav.render.farm', roles: ['operator', 'viewer', 'tenant'] },
+      { id: 'nodes', path: '/render/nodes', label: 'render.nav.nodes', roles: ['operator', 'viewer'] },
+    ],
+  },
+  routes: [
+    { pattern: '/render', render: () => <FarmPage /> },
+    { pattern: '/render/nodes', render: () => <NodesPage /> },
+    { pattern: '/render/jobs/:id', render: (p) => <JobPage key={p.id} id={p.id ?? ''} /> },
+  ],
+};

@@ -1,0 +1,100 @@
+// Billing benchmark: finished runs billed per second on PostgreSQL 15, through the same path as live
+// runs (price, voucher lock and split, balanced entries, statement line), with vouchers in play.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { loadConfig } from '../../packages/server/src/config.ts';
+import { jobs, runs, tasks } from '../../packages/server/src/db/schema.ts';
+import { seedDemo } from '../../packages/server/src/demo/seed.ts';
+import { newId } from '../../packages/server/src/ids.ts';
+import { Platform } from '../../packages/server/src/platform.ts';
+import { BillingService } from '../../packages/server/src/billing/service.ts';
+import { startPostgres } from '../../test/support/postgres.ts';
+
+const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
+const TENANTS = ['tianshan-ai', 'karamay-studio', 'xju-lab'];
+
+export async function run(args: string[]): Promise<void> {
+  const runsN = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 2000);
+  const concurrency = Number(args.find((a) => a.startsWith('--concurrency='))?.slice(14) ?? 16);
+  const pg = await startPostgres({ database: 'shuzhi_bench_billing' });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'shuzhi-bench-billing-'));
+  const p = await Platform.open({ config: loadConfig({ SHUZHI_DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: pg.url }) });
+  try {
+    await seedDemo(p);
+    const db = p.database.db;
+    const billing = new BillingService(db, p.bus, p.log);
+    const operator = (await p.auth.byOperatorName())!;
+    const tenantUser = { ...operator, role: 'tenant' as const, tenantId: 'tianshan-ai' };
+    // One voucher for the AI tenant, so a third of the bills lock and split it.
+    await billing.programmes.create(operator, {
+      id: 'bench', nameZh: '基准券', nameEn: 'Bench vouchers', issuer: 'bench', illustrative: true, tenantKinds: ['ai-company'],
+      siteIds: ['shihezi'], regions: [], ratesBp: { gpu: 3000 }, capPerTenantFen: 1e12, voucherDays: 30,
+      validFrom: new Date(Date.now() - 86_400_000).toISOString(), validTo: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      budgetFen: 1e12, admins: [], idempotencyKey: 'bench-programme',
+    });
+    const app = await billing.programmes.apply(tenantUser, 'bench', { requestedFen: 1e10, purpose: 'bench' });
+    await billing.programmes.decide(operator, app.id, { decision: 'approve', reason: '', idempotencyKey: 'bench-approve' });
+
+    const ids: string[] = [];
+    const now = Date.now();
+    for (let start = 0; start < runsN; start += 500) {
+      const batch = Array.from({ length: Math.min(500, runsN - start) }, (_, k) => {
+        const i = start + k;
+        const tenantId = TENANTS[i % TENANTS.length]!;
+        const [siteId, type] = tenantId === 'tianshan-ai' ? ['shihezi', 'gpu'] : tenantId === 'karamay-studio' ? ['karamay', 'render'] : ['urumqi', 'cpu'];
+        const id = { job: newId('job'), task: newId('task'), run: newId('run') };
+        ids.push(id.run);
+        const end = new Date(now - 1000 - i);
+        const begin = new Date(end.getTime() - 3600_000);
+        return { id, tenantId, siteId: siteId!, type: type!, begin, end };
+      });
+      await db.transaction(async (tx) => {
+        await tx.insert(jobs).values(batch.map((b) => ({
+          id: b.id.job, tenantId: b.tenantId, name: 'bench', type: b.type, units: 8, hours: 1, flex: 'malleable', dataGB: 0, regions: [],
+          priority: 50, command: 'true', env: {}, status: 'succeeded', siteId: b.siteId, releaseAt: b.begin, createdBy: 'bench',
+        })));
+        await tx.insert(tasks).values(batch.map((b) => ({ id: b.id.task, jobId: b.id.job, attempt: 1, status: 'succeeded', siteId: b.siteId })));
+        await tx.insert(runs).values(batch.map((b) => ({
+          id: b.id.run, jobId: b.id.job, taskId: b.id.task, attempt: 1, siteId: b.siteId, status: 'succeeded', startedAt: b.begin, endedAt: b.end,
+          exitCode: 0, unitHours: 8, energyKWh: 6, greenKWh: 3, carbonG: 1000, costFen: 1000,
+        })));
+      });
+    }
+
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < ids.length) await billing.charges.billRun(ids[next++]!);
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const [check] = rowsOf(await db.execute(sql`select count(*)::int as lines, (select count(*)::int from (select txn_id from billing_entries group by txn_id having sum(amount_fen) <> 0) u) as unbalanced from billing_charges`));
+    const result = {
+      database: 'PostgreSQL 15 (throwaway cluster, fsync off)',
+      runs: runsN,
+      concurrency,
+      poolConnections: 10,
+      seconds: Number(seconds.toFixed(3)),
+      runsBilledPerSecond: Number((runsN / seconds).toFixed(1)),
+      statementLines: Number(check?.['lines'] ?? 0),
+      unbalancedTransactions: Number(check?.['unbalanced'] ?? -1),
+      mix: 'one third AI-company GPU runs at Shihezi split with a voucher (row lock), two thirds wallet-only',
+      at: new Date().toISOString(),
+    };
+    console.log(`\n== billing ==\n${runsN} runs billed in ${result.seconds} s with ${concurrency} concurrent callers: ${result.runsBilledPerSecond} runs/s (${result.statementLines} lines, ${result.unbalancedTransactions} unbalanced transactions)`);
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(path.join(RESULTS, 'billing.json'), JSON.stringify(result, null, 2) + '\n');
+  } finally {
+    await p.close();
+    await pg.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function rowsOf(r: unknown): Record<string, unknown>[] {
+  return Array.isArray(r) ? r : ((r as { rows: Record<string, unknown>[] }).rows ?? []);
+}

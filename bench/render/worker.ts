@@ -1,0 +1,105 @@
+// One bench worker process: thousands of simulated render nodes speaking the real sync protocol over
+// keep-alive HTTP/1.1 connections of one undici Agent. Tasks are fake: a node holds a task a short
+// random time (or, for the hold job, a long time with heartbeats) and reports it done.
+import { Agent, request } from 'undici';
+
+const cfg = JSON.parse(process.argv[2]!) as { url: string; token: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number };
+const agent = new Agent({ connections: cfg.connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
+let holdJob = '';
+let stopping = false;
+const stats = { connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[] };
+let rnd = cfg.seed >>> 0;
+const random = () => ((rnd = (rnd * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Task { taskId: string; attempt: number; jobId: string }
+
+async function sync(id: string, body: Record<string, unknown>): Promise<{ status: number; json: any }> {
+  const res = await request(`${cfg.url}/api/render/nodes/${id}/sync`, {
+    method: 'POST',
+    dispatcher: agent,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${cfg.token}` },
+    body: JSON.stringify({ siteId: 'karamay', slots: 1, tags: [], ...body }),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, json: text ? JSON.parse(text) : null };
+}
+
+async function node(n: number): Promise<void> {
+  const id = `sim-${n}`;
+  let task: Task | null = null;
+  let first = true;
+  while (!stopping) {
+    try {
+      if (!task) {
+        const t0 = performance.now();
+        const r = await sync(id, { free: 1, waitMs: 20_000 });
+        if (first) {
+          first = false;
+          stats.connected++;
+        }
+        if (r.status !== 200) {
+          stats.errors++;
+          await sleep(500);
+          continue;
+        }
+        const a = r.json.assignments[0];
+        if (a) {
+          stats.latencies.push(performance.now() - t0);
+          stats.assigned++;
+          task = { taskId: a.taskId, attempt: a.attempt, jobId: a.jobId };
+        }
+        continue;
+      }
+      const hold = task.jobId === holdJob;
+      const until = performance.now() + (hold ? cfg.holdMs : cfg.taskMs[0] + random() * (cfg.taskMs[1] - cfg.taskMs[0]));
+      let lost = false;
+      while (hold && performance.now() + 2000 < until && !stopping) {
+        await sleep(2000);
+        stats.heartbeats++;
+        const r = await sync(id, { free: 0, waitMs: 0, running: [{ taskId: task.taskId, attempt: task.attempt }] });
+        if (r.status === 200) stats.heartbeatsOk++;
+        else {
+          lost = true;
+          break;
+        }
+      }
+      if (!lost) await sleep(Math.max(0, until - performance.now()));
+      if (stopping) break;
+      const t0 = performance.now();
+      const r = lost ? await sync(id, { free: 1, waitMs: 0 }) : await sync(id, { free: 1, waitMs: 20_000, completed: [{ taskId: task.taskId, attempt: task.attempt, ok: true }] });
+      task = null;
+      if (r.status === 200 && !lost) stats.completed++;
+      const a = r.status === 200 ? r.json.assignments[0] : undefined;
+      if (a) {
+        stats.latencies.push(performance.now() - t0);
+        stats.assigned++;
+        task = { taskId: a.taskId, attempt: a.attempt, jobId: a.jobId };
+      }
+    } catch {
+      stats.errors++;
+      await sleep(1000);
+    }
+  }
+}
+
+process.stdin.on('data', (d) => {
+  for (const line of String(d).split('\n').filter(Boolean)) {
+    const msg = JSON.parse(line) as { holdJob?: string; stop?: boolean };
+    if (msg.holdJob !== undefined) holdJob = msg.holdJob;
+    if (msg.stop) {
+      stopping = true;
+      setTimeout(() => process.exit(0), 500).unref();
+      void agent.destroy().then(() => process.exit(0));
+    }
+  }
+});
+setInterval(() => {
+  process.stdout.write(`${JSON.stringify(stats)}\n`);
+  stats.latencies = [];
+}, 1000);
+// Connect gradually: a thundering herd of 5,000 TCP handshakes at once only measures the kernel.
+for (let i = 0; i < cfg.count; i++) {
+  void node(cfg.first + i);
+  if (i % 200 === 199) await sleep(50);
+}

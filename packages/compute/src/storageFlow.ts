@@ -1,0 +1,120 @@
+/**
+ * Cost-optimal storage dispatch for one site as a min-cost flow (successive shortest paths).
+ *
+ * Start from the storage-free dispatch (renewables first where not dearer than the grid) and let stored
+ * energy flow forward in time. Flow is measured in stored kWh. Charging at t draws from the renewable
+ * surplus (renewable price / efficiency per stored kWh) and then from renewables that would have fed the
+ * load (the grid replaces them: grid price / efficiency); discharging at t' first replaces grid energy
+ * (saves its price) and then direct renewables (saves the renewable price). State of charge ≤ kWh between
+ * slots, charge and discharge ≤ kW × h per slot, storage starts empty. Both tiers are convex, so this is
+ * the same optimum as the planner LP's storage block for the same load (simultaneous charge and
+ * discharge in one slot never pays).
+ */
+
+export interface StorageInput {
+  T: number;
+  load: ArrayLike<number>;
+  renew: ArrayLike<number>;
+  /** objective price of one grid kWh per slot (tariff + carbon price × intensity) */
+  gridEff: ArrayLike<number>;
+  renewFen: number;
+  kWh: number;
+  /** max charge or discharge energy per slot (kW × slot hours) */
+  perSlotKWh: number;
+  efficiency: number;
+}
+
+export interface StorageDispatch {
+  /** renewable kWh feeding the load directly, per slot */
+  green: Float64Array;
+  /** kWh drawn from renewables into storage, per slot */
+  charge: Float64Array;
+  /** kWh delivered from storage to the load, per slot */
+  discharge: Float64Array;
+  grid: Float64Array;
+}
+
+const EPS = 1e-9;
+
+class Graph {
+  head: number[];
+  to: number[] = [];
+  cap: number[] = [];
+  cost: number[] = [];
+  next: number[] = [];
+  constructor(n: number) { this.head = new Array<number>(n).fill(-1); }
+  /** returns the index of the forward arc; its residual twin is index ^ 1 */
+  add(u: number, v: number, cap: number, cost: number): number {
+    const e = this.to.length;
+    this.to.push(v); this.cap.push(cap); this.cost.push(cost); this.next.push(this.head[u]!); this.head[u] = e;
+    this.to.push(u); this.cap.push(0); this.cost.push(-cost); this.next.push(this.head[v]!); this.head[v] = e + 1;
+    return e;
+  }
+}
+
+/** Storage-free dispatch: renewables feed the load where they are not dearer than the grid. */
+export function directGreen(load: number, renew: number, gridEff: number, renewFen: number): number {
+  return renewFen <= gridEff ? Math.min(load, renew) : 0;
+}
+
+export function dispatchStorage(x: StorageInput): StorageDispatch {
+  const { T, efficiency: eff } = x;
+  const green = new Float64Array(T), charge = new Float64Array(T), discharge = new Float64Array(T), grid = new Float64Array(T);
+  for (let t = 0; t < T; t++) {
+    const l = Math.max(0, x.load[t] ?? 0);
+    green[t] = directGreen(l, x.renew[t] ?? 0, x.gridEff[t] ?? 0, x.renewFen);
+    grid[t] = l - green[t]!;
+  }
+  if (x.kWh <= 0 || x.perSlotKWh <= 0 || T === 0) return { green, charge, discharge, grid };
+
+  // nodes: 0 source, 1 sink, then per slot: charge hub, state, discharge hub
+  const S = 0, K = 1, C = (t: number) => 2 + 3 * t, X = (t: number) => 3 + 3 * t, D = (t: number) => 4 + 3 * t;
+  const g = new Graph(2 + 3 * T);
+  const arcA: number[] = [], arcB: number[] = [], arc1: number[] = [], arc2: number[] = [];
+  for (let t = 0; t < T; t++) {
+    const p = x.gridEff[t] ?? 0;
+    const surplus = Math.max(0, (x.renew[t] ?? 0) - green[t]!);
+    g.add(S, C(t), eff * x.perSlotKWh, 0);
+    arcA.push(surplus > EPS ? g.add(C(t), X(t), eff * surplus, x.renewFen / eff) : -1);
+    arcB.push(green[t]! > EPS ? g.add(C(t), X(t), eff * green[t]!, p / eff) : -1);
+    if (t + 1 < T) g.add(X(t), X(t + 1), x.kWh, 0);
+    g.add(X(t), D(t), x.perSlotKWh, 0);
+    arc1.push(grid[t]! > EPS ? g.add(D(t), K, grid[t]!, -p) : -1);
+    arc2.push(green[t]! > EPS ? g.add(D(t), K, green[t]!, -x.renewFen) : -1);
+  }
+  const n = g.head.length;
+  const dist = new Float64Array(n), prevArc = new Int32Array(n), inQueue = new Uint8Array(n);
+  const queue: number[] = [];
+  for (;;) {
+    // Bellman-Ford with a FIFO queue; the residual graph never has a negative cycle under SSP
+    dist.fill(Infinity); prevArc.fill(-1);
+    dist[S] = 0; queue.length = 0; queue.push(S); inQueue.fill(0); inQueue[S] = 1;
+    for (let qi = 0; qi < queue.length; qi++) {
+      const u = queue[qi]!;
+      inQueue[u] = 0;
+      for (let e = g.head[u]!; e >= 0; e = g.next[e]!) {
+        if (g.cap[e]! <= EPS) continue;
+        const v = g.to[e]!;
+        const nd = dist[u]! + g.cost[e]!;
+        if (nd < dist[v]! - 1e-12) {
+          dist[v] = nd; prevArc[v] = e;
+          if (!inQueue[v]) { inQueue[v] = 1; queue.push(v); }
+        }
+      }
+    }
+    if (!(dist[K]! < -1e-9)) break;
+    let push = Infinity;
+    for (let v = K; v !== S; v = g.to[prevArc[v]! ^ 1]!) push = Math.min(push, g.cap[prevArc[v]!]!);
+    if (!(push > EPS)) break;
+    for (let v = K; v !== S; v = g.to[prevArc[v]! ^ 1]!) { g.cap[prevArc[v]!]! -= push; g.cap[prevArc[v]! ^ 1]! += push; }
+  }
+  const used = (e: number) => (e < 0 ? 0 : g.cap[e ^ 1]!);
+  for (let t = 0; t < T; t++) {
+    const a = used(arcA[t]!), b = used(arcB[t]!), d1 = used(arc1[t]!), d2 = used(arc2[t]!);
+    charge[t] = (a + b) / eff;
+    discharge[t] = d1 + d2;
+    green[t] = Math.max(0, green[t]! - b / eff - d2);
+    grid[t] = Math.max(0, (x.load[t] ?? 0) - green[t]! - discharge[t]!);
+  }
+  return { green, charge, discharge, grid };
+}

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { buildIndex, evaluate, HighsWorker, parseScenario } from '../src/index.ts';
+import { applyJobSolution, buildJobModel } from '../src/jobModel.ts';
+import { PlanState } from '../src/planState.ts';
+import { dispatchStorage } from '../src/storageFlow.ts';
+import { tinyScenarioArb } from './scenarios.ts';
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
+
+test('the evaluated cost of the exact MIP plan equals the MIP objective (dispatch = the LP energy model, storage included)', async () => {
+  const worker = new HighsWorker();
+  try {
+    await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 4, slots: 6, storage: true }), async (raw) => {
+      const s = parseScenario(raw);
+      const ix = buildIndex(s);
+      const jm = buildJobModel(ix);
+      const r = await worker.solve({ model: jm.model, timeLimitSec: 20, mipRelGap: 1e-9 });
+      const st = new PlanState(ix);
+      applyJobSolution(jm, r.colValue, st);
+      const m = evaluate(s, st.allocations(), ix);
+      assert.ok(rel(m.objective, r.objective) < 1e-6, `evaluated ${m.objective} vs MIP ${r.objective}`);
+    }), { numRuns: 12, seed: 21 });
+  } finally {
+    await worker.close();
+  }
+});
+
+test('storage dispatch keeps its limits and never costs more than no storage', () => {
+  fc.assert(fc.property(
+    fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 5, max: 120 })), { minLength: 1, maxLength: 24 }),
+    fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 10 }), fc.double({ min: 0.5, max: 1, noNaN: true }),
+    (rows, kWh, per, eff) => {
+      const x = { T: rows.length, load: rows.map((r) => r[0]), renew: rows.map((r) => r[1]), gridEff: rows.map((r) => r[2]), renewFen: 20, kWh, perSlotKWh: per, efficiency: eff };
+      const d = dispatchStorage(x);
+      const none = dispatchStorage({ ...x, kWh: 0 });
+      const cost = (v: typeof d) => rows.reduce((n, r, t) => n + (v.green[t]! + v.charge[t]!) * 20 + v.grid[t]! * r[2], 0);
+      assert.ok(cost(d) <= cost(none) + 1e-6);
+      let soc = 0;
+      rows.forEach((r, t) => {
+        assert.ok(Math.abs(d.green[t]! + d.discharge[t]! + d.grid[t]! - r[0]) < 1e-6, 'load served');
+        assert.ok(d.green[t]! + d.charge[t]! <= r[1] + 1e-6, 'renewables not overdrawn');
+        assert.ok(d.charge[t]! <= per + 1e-6 && d.discharge[t]! <= per + 1e-6, 'power limit');
+        soc += eff * d.charge[t]! - d.discharge[t]!;
+        assert.ok(soc >= -1e-6 && soc <= kWh + 1e-6, `state of charge ${soc}`);
+      });
+    }), { numRuns: 200, seed: 4 });
+});

@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { isoTime, slug } from './common.ts';
+import { ResourceType, TenantKind } from './compute.ts';
+
+/** Money is whole fen (分), never fractions or floats of yuan. */
+export const Fen = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Signed fen for balances (a wallet may owe for work that already ran). */
+export const SignedFen = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+/** One per money-moving call: a retry with the same key is answered with the first result, once. */
+export const IdempotencyKey = z
+  .string()
+  .min(8)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - (8–128 characters)');
+export const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month like 2026-06');
+/** Subsidy rates in basis points: 3000 = 30 %. */
+export const RateBp = z.number().int().min(0).max(10_000);
+
+export const TopUpInput = z.object({
+  /** Operators name the tenant; tenants top up their own wallet. */
+  tenantId: z.string().min(1).max(64).optional(),
+  amountFen: Fen.min(1).max(10_000_000_000),
+  idempotencyKey: IdempotencyKey,
+});
+export type TopUpInput = z.infer<typeof TopUpInput>;
+
+export const TopUpResult = z.object({
+  txnId: z.string(),
+  tenantId: z.string(),
+  amountFen: Fen,
+  balanceFen: SignedFen,
+  replayed: z.boolean(),
+});
+export type TopUpResult = z.infer<typeof TopUpResult>;
+
+export const VoucherStatus = z.enum(['active', 'expired']);
+export const Voucher = z.object({
+  id: z.string(),
+  programmeId: z.string(),
+  programmeNameZh: z.string(),
+  programmeNameEn: z.string(),
+  tenantId: z.string(),
+  faceFen: Fen,
+  balanceFen: Fen,
+  redeemedFen: Fen,
+  expiredFen: Fen,
+  validFrom: isoTime,
+  expiresAt: isoTime,
+  status: VoucherStatus,
+});
+export type Voucher = z.infer<typeof Voucher>;
+
+export const Wallet = z.object({
+  tenantId: z.string(),
+  tenantName: z.string(),
+  tenantKind: z.string(),
+  balanceFen: SignedFen,
+  month: Month,
+  monthSpentFen: Fen,
+  monthlyCapFen: Fen.nullable(),
+  voucherBalanceFen: Fen,
+  vouchers: z.array(Voucher),
+});
+export type Wallet = z.infer<typeof Wallet>;
+
+export const BudgetInput = z.object({ monthlyCapFen: Fen.nullable() });
+export type BudgetInput = z.infer<typeof BudgetInput>;
+
+export const ProgrammeRulesInput = z.object({
+  id: slug,
+  nameZh: z.string().min(1).max(200),
+  nameEn: z.string().min(1).max(200),
+  issuer: z.string().min(1).max(200),
+  illustrative: z.boolean().default(false),
+  tenantKinds: z.array(TenantKind).min(1),
+  siteIds: z.array(z.string().min(1).max(64)).default([]),
+  regions: z.array(z.string().min(1).max(64)).default([]),
+  ratesBp: z.partialRecord(ResourceType, RateBp),
+  capPerTenantFen: Fen.min(1),
+  /** How long each issued voucher stays valid. */
+  voucherDays: z.number().int().min(1).max(3660),
+  validFrom: isoTime,
+  validTo: isoTime,
+});
+
+export const ProgrammeInput = ProgrammeRulesInput.extend({
+  budgetFen: Fen.min(1),
+  /** Usernames of `programme` users who administer it. */
+  admins: z.array(z.string().min(1).max(64)).default([]),
+  idempotencyKey: IdempotencyKey,
+});
+export type ProgrammeInput = z.infer<typeof ProgrammeInput>;
+
+export const Programme = ProgrammeRulesInput.extend({
+  illustrative: z.boolean(),
+  siteIds: z.array(z.string()),
+  regions: z.array(z.string()),
+  fundedFen: Fen,
+  budgetLeftFen: Fen,
+  issuedFen: Fen,
+  pendingApplications: z.number().int(),
+});
+export type Programme = z.infer<typeof Programme>;
+
+export const ApplicationInput = z.object({
+  requestedFen: Fen.min(1).max(10_000_000_000),
+  purpose: z.string().min(1).max(2000),
+});
+export type ApplicationInput = z.infer<typeof ApplicationInput>;
+
+export const ApplicationStatus = z.enum(['pending', 'approved', 'rejected']);
+export type ApplicationStatus = z.infer<typeof ApplicationStatus>;
+export const Application = z.object({
+  id: z.string(),
+  programmeId: z.string(),
+  tenantId: z.string(),
+  tenantName: z.string(),
+  tenantKind: z.string(),
+  requestedFen: Fen,
+  purpose: z.string(),
+  status: ApplicationStatus,
+  reason: z.string().nullable(),
+  decidedAt: isoTime.nullable(),
+  voucherId: z.string().nullable(),
+  createdAt: isoTime,
+});
+export type Application = z.infer<typeof Application>;
+
+export const DecisionInput = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    reason: z.string().max(2000).default(''),
+    /** Approve less than was asked; defaults to the requested amount. */
+    amountFen: Fen.min(1).optional(),
+    idempotencyKey: IdempotencyKey,
+  })
+  .refine((d) => d.decision === 'approve' || d.reason.trim().length > 0, {
+    path: ['reason'],
+    message: 'a rejection needs a reason the tenant can act on',
+  });
+export type DecisionInput = z.infer<typeof DecisionInput>;
+
+export const StatementLine = z.object({
+  runId: z.string(),
+  jobId: z.string(),
+  siteId: z.string(),
+  resourceType: z.string(),
+  runStatus: z.string(),
+  unitHours: z.number(),
+  energyKWh: z.number(),
+  greenKWh: z.number(),
+  startedAt: isoTime,
+  endedAt: isoTime,
+  priceNote: z.string(),
+  amountFen: Fen,
+  voucherFen: Fen,
+  walletFen: Fen,
+  billedAt: isoTime,
+});
+export type StatementLine = z.infer<typeof StatementLine>;
+
+export const StatementSummary = z.object({
+  month: Month,
+  runs: z.number().int(),
+  chargedFen: Fen,
+  voucherFen: Fen,
+  walletFen: Fen,
+  topUpsFen: Fen,
+});
+export type StatementSummary = z.infer<typeof StatementSummary>;
+
+export const Statement = StatementSummary.extend({
+  tenantId: z.string(),
+  tenantName: z.string(),
+  openingFen: SignedFen,
+  closingFen: SignedFen,
+  lines: z.array(StatementLine),
+  topUps: z.array(z.object({ txnId: z.string(), at: isoTime, amountFen: Fen })),
+  bySite: z.array(z.object({ siteId: z.string(), amountFen: Fen, voucherFen: Fen, walletFen: Fen, energyKWh: z.number(), greenKWh: z.number() })),
+});
+export type Statement = z.infer<typeof Statement>;
+
+const Totals = { issuedFen: Fen, redeemedFen: Fen, expiredFen: Fen, outstandingFen: Fen };
+export const ProgrammeReport = z.object({
+  programmeId: z.string(),
+  fundedFen: Fen,
+  budgetLeftFen: Fen,
+  ...Totals,
+  energyKWh: z.number(),
+  greenKWh: z.number(),
+  /** Green share of the compute the programme paid for (energy weighted by the share of each bill it paid). */
+  greenShare: z.number(),
+  byTenant: z.array(z.object({ tenantId: z.string(), tenantName: z.string(), ...Totals })),
+  bySite: z.array(z.object({ siteId: z.string(), redeemedFen: Fen, energyKWh: z.number(), greenKWh: z.number(), greenShare: z.number() })),
+  byMonth: z.array(z.object({ month: Month, issuedFen: Fen, redeemedFen: Fen, expiredFen: Fen })),
+});
+export type ProgrammeReport = z.infer<typeof ProgrammeReport>;
+
+export const RevenueReport = z.object({
+  billedFen: Fen,
+  voucherFen: Fen,
+  walletFen: Fen,
+  platformFeeFen: Fen,
+  bySite: z.array(z.object({ siteId: z.string(), billedFen: Fen, voucherFen: Fen, revenueFen: Fen, runs: z.number().int(), energyKWh: z.number(), greenKWh: z.number() })),
+  byMonth: z.array(z.object({ month: Month, billedFen: Fen, voucherFen: Fen, platformFeeFen: Fen })),
+});
+export type RevenueReport = z.infer<typeof RevenueReport>;
+
+export const PriceInput = z.object({
+  fenPerUnitHour: z.number().min(0).max(10_000_000),
+  touFenPerUnitHour: z.array(z.number().min(0).max(10_000_000)).length(24).nullable().default(null),
+});
+export type PriceInput = z.infer<typeof PriceInput>;
+export const PriceEntry = PriceInput.extend({
+  siteId: z.string(),
+  resourceType: ResourceType,
+  touFenPerUnitHour: z.array(z.number()).nullable(),
+  /** `price-list` when the operator set it; `pool` when it is the site pool's list price. */
+  source: z.enum(['price-list', 'pool']),
+});
+export type PriceEntry = z.infer<typeof PriceEntry>;
+
+export const BillRunResult = z.object({ runId: z.string(), billed: z.boolean(), replayed: z.boolean(), line: StatementLine.nullable() });
+export type BillRunResult = z.infer<typeof BillRunResult>;

@@ -1,0 +1,247 @@
+import { z } from 'zod';
+import { isoTime } from './common.ts';
+
+/** API contracts of the mine module (longwall face control). Times are UTC ISO strings. */
+
+export const MineMachineKinds = ['belt', 'crusher', 'stage-loader', 'afc', 'shearer', 'emulsion-pump'] as const;
+export const MineSensorPositions = ['shearer', 'T1', 'T2'] as const;
+export const MineFaceModes = ['idle', 'starting', 'running', 'stopping', 'tripped', 'estopped', 'safe'] as const;
+export type MineFaceMode = (typeof MineFaceModes)[number];
+export const MineAlarmStates = ['active', 'active-silenced', 'cleared-unacknowledged', 'history'] as const;
+export type MineAlarmState = (typeof MineAlarmStates)[number];
+
+const machineId = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,47}$/, 'letters, digits, _ and -; starts with a letter');
+const ms = z.number().int().min(0).max(600_000);
+
+export const MineMachineConfig = z.object({
+  id: machineId,
+  kind: z.enum(MineMachineKinds),
+  name: z.string().min(1).max(64).optional(),
+  dischargesOnto: machineId.nullable(),
+  zone: z.enum(['face', 'return', 'intake']).optional(),
+  warningMs: ms.optional(),
+  feedbackTimeoutMs: ms.optional(),
+  runEmptyMs: ms.optional(),
+});
+export type MineMachineConfig = z.infer<typeof MineMachineConfig>;
+
+export const MineMethaneLimits = z.object({
+  alarmPct: z.number().min(0.1).max(5),
+  cutPct: z.number().min(0.1).max(5),
+  restorePct: z.number().min(0.1).max(5),
+});
+
+export const MineSensorConfig = z.object({
+  id: machineId,
+  position: z.enum(MineSensorPositions),
+  name: z.string().min(1).max(64).optional(),
+  limits: MineMethaneLimits.partial().optional(),
+});
+
+export const MineFaceConfig = z.object({
+  machines: z.array(MineMachineConfig).min(1).max(32),
+  sensors: z.array(MineSensorConfig).max(16),
+  startOrder: z.array(machineId).optional(),
+});
+export type MineFaceConfig = z.infer<typeof MineFaceConfig>;
+
+/** Register a face (a PLC endpoint with its equipment). Engineers only. */
+export const MineFaceInput = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'lower-case letters, digits and dashes'),
+  name: z.string().min(1).max(100),
+  mineId: z.string().min(1).max(64),
+  endpoint: z.string().regex(/^opc\.tcp:\/\/[^\s]+$/, 'must be an opc.tcp:// URL'),
+  config: MineFaceConfig,
+});
+export type MineFaceInput = z.infer<typeof MineFaceInput>;
+
+/** Sequence settings and limits an engineer may change (only while the face is stopped). */
+export const MineFaceSettings = z.object({
+  machines: z
+    .array(z.object({ id: machineId, warningMs: ms.optional(), feedbackTimeoutMs: ms.optional(), runEmptyMs: ms.optional() }))
+    .optional(),
+  sensors: z.array(z.object({ id: machineId, limits: MineMethaneLimits.partial() })).optional(),
+  startOrder: z.array(machineId).optional(),
+  endpoint: z.string().regex(/^opc\.tcp:\/\/[^\s]+$/, 'must be an opc.tcp:// URL').optional(),
+});
+export type MineFaceSettings = z.infer<typeof MineFaceSettings>;
+
+export const MineMachineState = z.object({
+  id: z.string(),
+  kind: z.enum(MineMachineKinds),
+  name: z.string(),
+  dischargesOnto: z.string().nullable(),
+  zone: z.string(),
+  warningMs: z.number(),
+  feedbackTimeoutMs: z.number(),
+  runEmptyMs: z.number(),
+  ratedCurrentA: z.number(),
+  /** null until the PLC has reported every tag of the machine */
+  running: z.boolean().nullable(),
+  fault: z.boolean(),
+  faultCause: z.string(),
+  remote: z.boolean(),
+  lockout: z.boolean(),
+  estop: z.boolean(),
+  motorCurrentA: z.number(),
+  windingTempC: z.number(),
+  chainSpeed: z.number(),
+});
+export type MineMachineState = z.infer<typeof MineMachineState>;
+
+export const MineSensorState = z.object({
+  id: z.string(),
+  position: z.enum(MineSensorPositions),
+  name: z.string(),
+  alarmPct: z.number(),
+  cutPct: z.number(),
+  restorePct: z.number(),
+  pct: z.number().nullable(),
+  ok: z.boolean(),
+  cut: z.boolean(),
+});
+export type MineSensorState = z.infer<typeof MineSensorState>;
+
+export const MineAlarm = z.object({
+  id: z.string(),
+  faceId: z.string(),
+  code: z.string(),
+  source: z.string(),
+  severity: z.number().int(),
+  message: z.string(),
+  state: z.enum(MineAlarmStates),
+  raisedAt: isoTime,
+  clearedAt: isoTime.nullable(),
+  silencedAt: isoTime.nullable(),
+  acknowledgedBy: z.string().nullable(),
+  acknowledgedAt: isoTime.nullable(),
+  comment: z.string().nullable(),
+});
+export type MineAlarm = z.infer<typeof MineAlarm>;
+
+export const MineSequence = z.object({
+  kind: z.enum(['start', 'stop']),
+  user: z.string(),
+  machineId: z.string().nullable(),
+  phase: z.enum(['warning', 'feedback', 'run-empty']).nullable(),
+  phaseEndsAt: isoTime.nullable(),
+  remaining: z.array(z.string()),
+  started: z.array(z.string()),
+});
+
+export const MineFaceState = z.object({
+  id: z.string(),
+  name: z.string(),
+  mineId: z.string(),
+  endpoint: z.string(),
+  mode: z.enum(MineFaceModes),
+  connected: z.boolean(),
+  estopLatched: z.boolean(),
+  sequence: MineSequence.nullable(),
+  startOrder: z.array(z.string()),
+  machines: z.array(MineMachineState),
+  sensors: z.array(MineSensorState),
+  cuts: z.array(z.object({ sensorId: z.string(), cause: z.string(), since: isoTime, reason: z.string() })),
+  openAlarms: z.number().int(),
+  lastMessage: z.string(),
+  at: isoTime,
+});
+export type MineFaceState = z.infer<typeof MineFaceState>;
+
+export const MineFaceSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  mineId: z.string(),
+  endpoint: z.string(),
+  mode: z.enum(MineFaceModes),
+  connected: z.boolean(),
+  openAlarms: z.number().int(),
+  maxCh4Pct: z.number().nullable(),
+});
+export type MineFaceSummary = z.infer<typeof MineFaceSummary>;
+
+export const MineCommandKinds = ['start', 'stop', 'estop', 'reset'] as const;
+export type MineCommandKind = (typeof MineCommandKinds)[number];
+export const MineCommandBody = z.object({ comment: z.string().max(500).optional() });
+export const MineCommandResult = z.object({ accepted: z.boolean(), mode: z.enum(MineFaceModes), message: z.string() });
+export type MineCommandResult = z.infer<typeof MineCommandResult>;
+
+export const MineAcknowledge = z.object({ comment: z.string().trim().min(1, 'say what was checked or done').max(500) });
+
+export const MineAlarmQuery = z.object({
+  faceId: z.string().max(64).optional(),
+  /** open = active or cleared-unacknowledged */
+  state: z.enum(['open', 'active', 'unacknowledged', 'history', 'all']).default('open'),
+  q: z.string().max(100).optional(),
+  acknowledgedBy: z.string().max(64).optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export type MineAlarmQuery = z.infer<typeof MineAlarmQuery>;
+
+export const MineAuditResults = ['accepted', 'rejected', 'failed', 'forbidden'] as const;
+export const MineAuditEntry = z.object({
+  id: z.string(),
+  at: isoTime,
+  faceId: z.string().nullable(),
+  user: z.string(),
+  role: z.string().nullable(),
+  /** client address as the server saw it */
+  origin: z.string().nullable(),
+  action: z.string(),
+  target: z.string(),
+  result: z.string(),
+  code: z.string().nullable(),
+  reason: z.string().nullable(),
+  comment: z.string().nullable(),
+  oldValue: z.unknown().nullable(),
+  newValue: z.unknown().nullable(),
+});
+export type MineAuditEntry = z.infer<typeof MineAuditEntry>;
+
+export const MineAuditQuery = z.object({
+  faceId: z.string().max(64).optional(),
+  user: z.string().max(64).optional(),
+  action: z.string().max(64).optional(),
+  /** include logins from the platform's auth events */
+  logins: z.enum(['true', 'false']).default('true'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const MineTrendQuery = z.object({
+  tags: z.string().min(1).max(2000),
+  minutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(15),
+});
+export const MineTrend = z.object({
+  tag: z.string(),
+  points: z.array(z.tuple([z.number(), z.number()])),
+});
+export type MineTrend = z.infer<typeof MineTrend>;
+
+export const MineFleetMine = z.object({
+  id: z.string(),
+  nameZh: z.string(),
+  nameEn: z.string(),
+  area: z.string(),
+  intelligent: z.boolean(),
+  /** acceptance grade (中级 / 初级 / 高级) for intelligent mines */
+  grade: z.enum(['none', 'primary', 'intermediate', 'advanced']),
+  capacityMtPerYear: z.number(),
+  outputTodayT: z.number(),
+  outputMonthKt: z.number(),
+  faceId: z.string().nullable(),
+  live: z.boolean(),
+});
+export type MineFleetMine = z.infer<typeof MineFleetMine>;
+
+export const MineFleet = z.object({
+  mines: z.array(MineFleetMine),
+  total: z.number().int(),
+  intelligent: z.number().int(),
+  /** the 66/29 figures have no source yet (domain sheet §0) */
+  unverified: z.boolean(),
+  note: z.string(),
+});
+export type MineFleet = z.infer<typeof MineFleet>;

@@ -1,0 +1,208 @@
+import { z } from 'zod';
+
+/**
+ * Render farm API contracts. The server validates a job spec in depth with @shuzhi/render
+ * (frame syntax, renderer capabilities); these schemas give the shape for the web, the CLI and OpenAPI.
+ */
+
+export const RenderRenderer = z.enum(['blender', 'povray']);
+export type RenderRenderer = z.infer<typeof RenderRenderer>;
+export const RenderOutputFormat = z.enum(['png', 'exr', 'jpg']);
+export const RenderJobState = z.enum(['queued', 'active', 'paused', 'completed', 'failed', 'cancelled']);
+export type RenderJobState = z.infer<typeof RenderJobState>;
+export const RenderTaskState = RenderJobState;
+export type RenderTaskState = z.infer<typeof RenderTaskState>;
+
+export const RenderSceneRef = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('upload'), uploadId: z.string().max(80), fileName: z.string().min(1).max(255) }),
+  z.object({ kind: z.literal('shared'), path: z.string().min(2).max(4096) }),
+]);
+export type RenderSceneRef = z.infer<typeof RenderSceneRef>;
+
+export const RenderJobSubmit = z.object({
+  name: z.string().min(1).max(200).optional(),
+  scene: RenderSceneRef,
+  frames: z.string().min(1).max(100_000),
+  chunkSize: z.number().int().min(1).max(10_000).optional(),
+  renderer: RenderRenderer,
+  outputFormat: RenderOutputFormat.optional(),
+  overrides: z
+    .object({
+      resolutionX: z.number().int().optional(),
+      resolutionY: z.number().int().optional(),
+      samples: z.number().int().optional(),
+    })
+    .optional(),
+  animation: z.object({ firstFrame: z.number().int(), lastFrame: z.number().int() }).optional(),
+  priority: z.number().int().min(0).max(100).optional(),
+  tags: z.array(z.string().max(63)).max(16).optional(),
+  fps: z.number().int().min(1).max(120).optional(),
+  thumbnailWidth: z.number().int().optional(),
+  /** Operators submit for a tenant; a tenant's own jobs are always its own. */
+  tenantId: z.string().max(64).optional(),
+});
+export type RenderJobSubmit = z.infer<typeof RenderJobSubmit>;
+
+export const RenderTaskCounts = z.object({
+  queued: z.number().int(),
+  active: z.number().int(),
+  paused: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+});
+
+export const RenderUsage = z.object({
+  nodeHours: z.number(),
+  energyKWh: z.number(),
+  greenKWh: z.number(),
+  carbonG: z.number(),
+  costFen: z.number().int(),
+});
+
+export const RenderJob = z.object({
+  id: z.string(),
+  tenantId: z.string(),
+  name: z.string(),
+  renderer: RenderRenderer,
+  frames: z.string(),
+  frameCount: z.number().int(),
+  chunkSize: z.number().int(),
+  taskCount: z.number().int(),
+  outputFormat: RenderOutputFormat,
+  priority: z.number().int(),
+  tags: z.array(z.string()),
+  state: RenderJobState,
+  failureMessage: z.string().nullable(),
+  counts: RenderTaskCounts,
+  framesDone: z.number().int(),
+  hasPreview: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  usage: RenderUsage.nullable(),
+});
+export type RenderJob = z.infer<typeof RenderJob>;
+
+export const RenderTask = z.object({
+  index: z.number().int(),
+  taskId: z.string(),
+  kind: z.enum(['chunk', 'preview']),
+  frames: z.string(),
+  state: RenderTaskState,
+  attempt: z.number().int(),
+  nodeId: z.string().nullable(),
+  failedOn: z.array(z.string()),
+  progress: z.number().nullable(),
+});
+export type RenderTask = z.infer<typeof RenderTask>;
+
+export const RenderJobDetail = RenderJob.extend({
+  spec: z.record(z.string(), z.unknown()),
+  blocklist: z.array(z.object({ nodeId: z.string(), until: z.string() })),
+  tasks: z.array(RenderTask),
+  tasksTotal: z.number().int(),
+});
+export type RenderJobDetail = z.infer<typeof RenderJobDetail>;
+
+export const RenderFrame = z.object({ frame: z.number().int(), nodeId: z.string().nullable(), bytes: z.number().int(), hasThumb: z.boolean() });
+export type RenderFrame = z.infer<typeof RenderFrame>;
+
+export const RenderLogLine = z.object({
+  seq: z.number().int(),
+  index: z.number().int(),
+  attempt: z.number().int(),
+  nodeId: z.string().nullable(),
+  stream: z.enum(['stdout', 'stderr', 'system']),
+  text: z.string(),
+  at: z.string(),
+});
+export type RenderLogLine = z.infer<typeof RenderLogLine>;
+
+export const RenderNodeInfo = z.object({
+  id: z.string(),
+  siteId: z.string(),
+  tags: z.array(z.string()),
+  slots: z.number().int(),
+  state: z.enum(['idle', 'busy', 'offline']),
+  lastSeenAt: z.string().nullable(),
+  current: z.array(z.object({ taskId: z.string(), jobId: z.string(), index: z.number().int(), progress: z.number().nullable() })),
+  blocklistedIn: z.array(z.object({ jobId: z.string(), until: z.string() })),
+});
+export type RenderNodeInfo = z.infer<typeof RenderNodeInfo>;
+
+export const RenderFarmOverview = z.object({
+  nodes: z.object({ total: z.number().int(), idle: z.number().int(), busy: z.number().int(), offline: z.number().int() }),
+  jobs: z.object({ queued: z.number().int(), active: z.number().int(), paused: z.number().int(), completed: z.number().int(), failed: z.number().int(), cancelled: z.number().int() }),
+  tasksQueued: z.number().int(),
+  tasksActive: z.number().int(),
+  /** Tasks finished per minute over the last five minutes. */
+  tasksPerMinute: z.number(),
+  framesPerMinute: z.number(),
+  /** Renderers installed where the server runs (the embedded demo nodes use them). */
+  renderersHere: z.object({ blender: z.boolean(), povray: z.boolean(), ffmpeg: z.boolean() }),
+});
+export type RenderFarmOverview = z.infer<typeof RenderFarmOverview>;
+
+export const RenderUpload = z.object({ uploadId: z.string(), fileName: z.string(), bytes: z.number().int() });
+export type RenderUpload = z.infer<typeof RenderUpload>;
+
+// ---------------------------------------------------------------- the render node protocol
+
+export const RenderFence = z.object({ taskId: z.string().max(200), attempt: z.number().int().min(1) });
+export type RenderFence = z.infer<typeof RenderFence>;
+
+const NodeLog = z.object({ stream: z.enum(['stdout', 'stderr']), text: z.string().max(256_000) });
+
+export const RenderNodeSyncRequest = z.object({
+  siteId: z.string().max(64),
+  slots: z.number().int().min(1).max(256),
+  tags: z.array(z.string().max(63)).max(32).default([]),
+  free: z.number().int().min(0).max(256),
+  /** Tasks still running here: renews their leases; progress 0..1 of the whole task. */
+  running: z
+    .array(RenderFence.extend({ progress: z.number().min(0).max(1).optional(), logs: z.array(NodeLog).max(100).default([]) }))
+    .max(256)
+    .default([]),
+  completed: z
+    .array(
+      RenderFence.extend({
+        ok: z.boolean(),
+        failure: z.object({ kind: z.enum(['render-error', 'scene-load']), message: z.string().max(4000) }).optional(),
+        logs: z.array(NodeLog).max(100).default([]),
+      }),
+    )
+    .max(256)
+    .default([]),
+  /** The node is shutting down: what it does not report as completed goes back to the queue. */
+  leaving: z.boolean().default(false),
+  waitMs: z.number().int().min(0).max(30_000).default(25_000),
+});
+export type RenderNodeSyncRequest = z.input<typeof RenderNodeSyncRequest>;
+
+export const RenderAssignment = RenderFence.extend({
+  jobId: z.string(),
+  index: z.number().int(),
+  kind: z.enum(['chunk', 'preview']),
+  /** Frames of this task in frame-range syntax (`1-8`, `1-9x2,20`). */
+  frames: z.string(),
+  /** Frames of the task already published: never rendered again. */
+  done: z.array(z.number().int()),
+  renderer: RenderRenderer,
+  scene: RenderSceneRef,
+  outputFormat: RenderOutputFormat,
+  padWidth: z.number().int(),
+  overrides: z.object({ resolutionX: z.number().int().optional(), resolutionY: z.number().int().optional(), samples: z.number().int().optional() }),
+  animation: z.object({ firstFrame: z.number().int(), lastFrame: z.number().int() }),
+  fps: z.number().int(),
+  thumbnailWidth: z.number().int(),
+  leaseMs: z.number().int(),
+});
+export type RenderAssignment = z.infer<typeof RenderAssignment>;
+
+export const RenderNodeSyncResponse = z.object({
+  assignments: z.array(RenderAssignment),
+  cancel: z.array(RenderFence.extend({ reason: z.string() })),
+  refused: z.array(RenderFence),
+  nextPollMs: z.number().int(),
+});
+export type RenderNodeSyncResponse = z.infer<typeof RenderNodeSyncResponse>;

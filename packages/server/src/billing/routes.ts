@@ -1,0 +1,249 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import {
+  Application,
+  ApplicationInput,
+  ApplicationStatus,
+  BillRunResult,
+  BudgetInput,
+  DecisionInput,
+  Month,
+  PriceEntry,
+  PriceInput,
+  Programme,
+  ProgrammeInput,
+  ProgrammeReport,
+  ResourceType,
+  RevenueReport,
+  Statement,
+  StatementSummary,
+  TopUpInput,
+  TopUpResult,
+  Voucher,
+  Wallet,
+} from '@shuzhi/schema';
+import { sql } from 'drizzle-orm';
+import { requireRole } from '../auth/principal.ts';
+import { errors } from '../errors.ts';
+import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
+import { adminProgramme, requireProgrammeAccess, tenantScope } from './access.ts';
+import { billingPrices } from './db-schema.ts';
+import { listPrices } from './pricing.ts';
+import { programmeReport, revenueReport } from './reports.ts';
+import type { BillingService } from './service.ts';
+
+const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
+const TenantQuery = z.object({ tenantId: z.string().min(1).max(64).optional() });
+const IdParam = z.object({ id: z.string().min(1).max(128) });
+const tags = ['billing'];
+
+export function billingRoutes(b: BillingService) {
+  const r = router();
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/billing/wallet', tags, request: { query: TenantQuery }, responses: { 200: jsonOk(Wallet) } }),
+    async (c) => {
+      const tenantId = tenantScope(principalOf(c), c.req.valid('query').tenantId);
+      return c.json(await b.statements.wallet(tenantId), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: 'put',
+      path: '/api/billing/budget',
+      tags,
+      request: { query: TenantQuery, body: jsonBody(BudgetInput) },
+      responses: { 200: jsonOk(Wallet) },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['tenant', 'operator'], 'set budget caps');
+      const tenantId = tenantScope(p, c.req.valid('query').tenantId);
+      return c.json(await b.statements.setBudget(p, tenantId, c.req.valid('json').monthlyCapFen), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/api/billing/topups', tags, request: { body: jsonBody(TopUpInput) }, responses: { 201: jsonOk(TopUpResult), 200: jsonOk(TopUpResult, 'Replayed') } }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['tenant', 'operator'], 'top up wallets');
+      const input = c.req.valid('json');
+      const tenantId = tenantScope(p, input.tenantId);
+      const out = await b.statements.topUp(p, tenantId, input);
+      return c.json(out, out.replayed ? 200 : 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/billing/vouchers',
+      tags,
+      request: { query: TenantQuery.extend({ programmeId: z.string().min(1).max(64).optional() }) },
+      responses: { 200: jsonOk(items(Voucher)) },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      const q = c.req.valid('query');
+      if (p.role === 'tenant') return c.json({ items: await b.programmes.vouchers({ tenantId: tenantScope(p, q.tenantId), ...(q.programmeId ? { programmeId: q.programmeId } : {}) }) }, 200);
+      const own = await adminProgramme(b.db, p);
+      if (own && q.programmeId && q.programmeId !== own) throw errors.notFound('programme', q.programmeId);
+      const programmeId = own ?? q.programmeId;
+      return c.json({ items: await b.programmes.vouchers({ ...(programmeId ? { programmeId } : {}), ...(q.tenantId ? { tenantId: q.tenantId } : {}) }) }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/billing/statements', tags, request: { query: TenantQuery }, responses: { 200: jsonOk(items(StatementSummary)) } }),
+    async (c) => {
+      const tenantId = tenantScope(principalOf(c), c.req.valid('query').tenantId);
+      return c.json({ items: await b.statements.months(tenantId) }, 200);
+    },
+  );
+
+  // Registered before the JSON statement so that `2026-06.csv` is not read as a month.
+  r.get('/api/billing/statements/:file{[0-9]{4}-[0-9]{2}\\.csv}', async (c) => {
+    const tenantId = tenantScope(principalOf(c), c.req.query('tenantId') || undefined);
+    const month = Month.safeParse(c.req.param('file').slice(0, 7));
+    if (!month.success) throw errors.validation([{ path: 'month', message: 'a month like 2026-06' }]);
+    const csv = await b.statements.statementCsv(tenantId, month.data);
+    return c.body(csv, 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="statement-${tenantId}-${month.data}.csv"`,
+    });
+  });
+
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/billing/statements/{month}',
+      tags,
+      description: 'A monthly statement. The same statement as CSV: GET /api/billing/statements/{month}.csv',
+      request: { params: z.object({ month: Month }), query: TenantQuery },
+      responses: { 200: jsonOk(Statement) },
+    }),
+    async (c) => {
+      const tenantId = tenantScope(principalOf(c), c.req.valid('query').tenantId);
+      return c.json(await b.statements.statement(tenantId, c.req.valid('param').month), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/billing/programmes', tags, responses: { 200: jsonOk(items(Programme)) } }),
+    async (c) => c.json({ items: await b.programmes.list(principalOf(c)) }, 200),
+  );
+  r.openapi(
+    createRoute({ method: 'post', path: '/api/billing/programmes', tags, request: { body: jsonBody(ProgrammeInput) }, responses: { 201: jsonOk(Programme) } }),
+    async (c) => c.json(await b.programmes.create(principalOf(c), c.req.valid('json')), 201),
+  );
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/billing/programmes/{id}', tags, request: { params: IdParam }, responses: { 200: jsonOk(Programme) } }),
+    async (c) => c.json(await b.programmes.get(principalOf(c), c.req.valid('param').id), 200),
+  );
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/billing/programmes/{id}/report', tags, request: { params: IdParam }, responses: { 200: jsonOk(ProgrammeReport) } }),
+    async (c) => {
+      const p = principalOf(c);
+      const { id } = c.req.valid('param');
+      if (p.role === 'tenant') throw errors.forbidden('read programme reports');
+      await requireProgrammeAccess(b.db, p, id, false);
+      await b.programmes.get(p, id);
+      return c.json(await programmeReport(b.db, id), 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/billing/programmes/{id}/applications',
+      tags,
+      request: { params: IdParam, body: jsonBody(ApplicationInput) },
+      responses: { 201: jsonOk(Application) },
+    }),
+    async (c) => c.json(await b.programmes.apply(principalOf(c), c.req.valid('param').id, c.req.valid('json')), 201),
+  );
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/billing/applications',
+      tags,
+      request: { query: z.object({ programmeId: z.string().min(1).max(64).optional(), status: ApplicationStatus.optional() }) },
+      responses: { 200: jsonOk(items(Application)) },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['tenant', 'programme', 'operator', 'viewer'], 'read voucher applications');
+      return c.json({ items: await b.programmes.applications(p, c.req.valid('query')) }, 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/billing/applications/{id}/decision',
+      tags,
+      request: { params: IdParam, body: jsonBody(DecisionInput) },
+      responses: { 200: jsonOk(Application) },
+    }),
+    async (c) => c.json(await b.programmes.decide(principalOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/billing/revenue', tags, request: { query: z.object({ month: Month.optional() }) }, responses: { 200: jsonOk(RevenueReport) } }),
+    async (c) => {
+      requireRole(principalOf(c), ['operator', 'viewer'], 'read site revenue');
+      return c.json(await revenueReport(b.db, c.req.valid('query').month), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/billing/prices', tags, responses: { 200: jsonOk(items(PriceEntry)) } }),
+    async (c) => {
+      principalOf(c);
+      return c.json({ items: await listPrices(b.db) }, 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'put',
+      path: '/api/billing/prices/{siteId}/{resourceType}',
+      tags,
+      request: { params: z.object({ siteId: z.string().min(1).max(64), resourceType: ResourceType }), body: jsonBody(PriceInput) },
+      responses: { 200: jsonOk(PriceEntry) },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'set prices');
+      const { siteId, resourceType } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const current = (await listPrices(b.db)).find((x) => x.siteId === siteId && x.resourceType === resourceType);
+      if (!current) throw errors.notFound('pool', `${siteId}/${resourceType}`);
+      await b.db
+        .insert(billingPrices)
+        .values({ siteId, resourceType, fenPerUnitHour: body.fenPerUnitHour, touFenPerUnitHour: body.touFenPerUnitHour, updatedBy: p.userId })
+        .onConflictDoUpdate({
+          target: [billingPrices.siteId, billingPrices.resourceType],
+          set: { fenPerUnitHour: body.fenPerUnitHour, touFenPerUnitHour: body.touFenPerUnitHour, updatedBy: p.userId, updatedAt: sql`now()` },
+        });
+      return c.json({ siteId, resourceType, fenPerUnitHour: body.fenPerUnitHour, touFenPerUnitHour: body.touFenPerUnitHour, source: 'price-list' as const }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/api/billing/runs/{id}/bill', tags, request: { params: IdParam }, responses: { 200: jsonOk(BillRunResult) } }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'bill runs by hand');
+      return c.json(await b.charges.billRun(c.req.valid('param').id, p.userId), 200);
+    },
+  );
+  r.openapi(
+    createRoute({ method: 'post', path: '/api/billing/expire', tags, responses: { 200: jsonOk(z.object({ expired: z.number().int() })) } }),
+    async (c) => {
+      requireRole(principalOf(c), ['operator'], 'expire vouchers');
+      return c.json({ expired: await b.programmes.expireDue() }, 200);
+    },
+  );
+
+  return r;
+}

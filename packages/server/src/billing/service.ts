@@ -1,0 +1,102 @@
+import type { Db } from '../db/client.ts';
+import type { EventBus, PublishedEvent } from '../events/bus.ts';
+import type { Logger } from '../log.ts';
+import { Admission } from './admission.ts';
+import { ChargeService } from './charges.ts';
+import { ProgrammeService } from './programmes.ts';
+import { StatementService } from './statements.ts';
+
+/** The platform's commission on every bill (3 %): an assumption of the demo, not a published figure. */
+export const PLATFORM_FEE_BP = 300;
+const SWEEP_MS = 30_000;
+
+export interface BillingOptions {
+  now?: () => number;
+  feeBp?: number;
+}
+
+/**
+ * Billing as a whole: finished runs are billed from the bus as they finish, and a sweep at start and
+ * every half minute bills anything missed (a restart, a failed attempt) and expires vouchers.
+ */
+export class BillingService {
+  readonly charges: ChargeService;
+  readonly programmes: ProgrammeService;
+  readonly statements: StatementService;
+  readonly admission: Admission;
+  private unsubscribe: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private inflight = new Set<Promise<unknown>>();
+  private sweeping: Promise<void> | null = null;
+
+  constructor(
+    readonly db: Db,
+    readonly bus: EventBus,
+    private readonly log: Logger,
+    opts: BillingOptions = {},
+  ) {
+    const now = opts.now ?? Date.now;
+    this.charges = new ChargeService(db, bus, opts.feeBp ?? PLATFORM_FEE_BP);
+    this.programmes = new ProgrammeService(db, bus, now);
+    this.statements = new StatementService(db, bus, this.programmes, now);
+    this.admission = new Admission(db, now);
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.bus.subscribe((e) => this.onEvent(e));
+    await this.sweep();
+    this.timer = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.inflight, this.sweeping]);
+  }
+
+  /** Resolves when every bill started so far has been written (tests and shutdown wait on it). */
+  async idle(): Promise<void> {
+    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+  }
+
+  private onEvent(e: PublishedEvent): void {
+    if (e.kind !== 'job.status' || e.entity !== 'job') return;
+    const status = e.data['status'];
+    if (status !== 'succeeded' && status !== 'failed') return;
+    this.track(
+      this.charges.billLatestRunOfJob(e.entityId).catch((err: unknown) => {
+        // The sweep retries it; nothing is lost by failing here.
+        this.log.warn({ err, jobId: e.entityId }, 'billing a finished run failed; the sweep will retry');
+      }),
+    );
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  /** Bills every finished run that has no statement line yet, then expires vouchers past their date. */
+  sweep(): Promise<void> {
+    if (this.sweeping) return this.sweeping;
+    this.sweeping = (async () => {
+      try {
+        for (;;) {
+          const ids = await this.charges.unbilledRunIds(200);
+          for (const id of ids) await this.charges.billRun(id);
+          if (ids.length < 200) break;
+        }
+        const expired = await this.programmes.expireDue();
+        if (expired) this.log.info({ expired }, 'vouchers expired; their value returned to the programmes');
+      } catch (err) {
+        this.log.warn({ err }, 'billing sweep failed; it runs again shortly');
+      }
+    })().finally(() => {
+      this.sweeping = null;
+    });
+    return this.sweeping;
+  }
+}

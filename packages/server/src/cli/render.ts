@@ -1,0 +1,163 @@
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import type { RenderJob, RenderJobDetail, RenderJobSubmit, RenderUpload } from '@shuzhi/schema';
+import { ApiClient } from './api-client.ts';
+import { parseArgs, str, UsageError } from './args.ts';
+
+export const renderHelp = `shuzhi render submit SCENE --frames 1-48 [--chunk 8] [--renderer blender|povray] [--wait]
+                     [--width W --height H] [--samples N] [--format png|jpg|exr] [--priority 0-100]
+                     [--tags a,b] [--name NAME] [--tenant ID] [--shared]
+shuzhi render status [JOB] [--json]
+shuzhi render pause|resume|cancel|requeue JOB [--task INDEX]
+
+SCENE is a local .blend or .pov file, uploaded to the server; with --shared it is a path on shared
+storage that the server and the render nodes can read. The renderer follows the file extension.
+POV-Ray needs --width and --height (default 320x180). --wait shows a progress bar until the job ends
+and exits 0 only if it completed.
+Talks to $SHUZHI_SERVER (or --server) with the token in $SHUZHI_TOKEN (or --token).`;
+
+function tokenOf(flags: Record<string, string | true>): string {
+  const token = typeof flags.token === 'string' ? flags.token : process.env.SHUZHI_TOKEN;
+  if (!token) throw new UsageError('no API token: pass --token or set SHUZHI_TOKEN');
+  return token;
+}
+
+function int(flags: Record<string, string | true>, name: string): number | undefined {
+  const v = flags[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number`);
+  return n;
+}
+
+/** `[##########..........]  24/48 frames  3/7 tasks  active` */
+export function progressLine(j: RenderJob, width = 30): string {
+  const frac = j.frameCount ? Math.min(1, j.framesDone / j.frameCount) : 0;
+  const filled = Math.round(frac * width);
+  const settled = j.counts.completed + j.counts.cancelled;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(j.framesDone).padStart(String(j.frameCount).length)}/${j.frameCount} frames  ${settled}/${j.taskCount} tasks  ${j.state}`;
+}
+
+async function upload(server: string, token: string, file: string, tenant: string | undefined): Promise<RenderUpload> {
+  const body = await readFile(file);
+  const q = `fileName=${encodeURIComponent(basename(file))}${tenant ? `&tenantId=${encodeURIComponent(tenant)}` : ''}`;
+  let res: Response;
+  try {
+    res = await fetch(`${server.replace(/\/$/, '')}/api/render/uploads?${q}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body,
+    });
+  } catch (err) {
+    throw new Error(`cannot reach ${server}: ${(err as Error).message}. Is the server running (npm start)?`);
+  }
+  if (res.status !== 201) throw new Error(`upload of ${file} failed (${res.status}): ${await res.text()}`);
+  return (await res.json()) as RenderUpload;
+}
+
+async function wait(api: ApiClient, id: string): Promise<number> {
+  const tty = process.stderr.isTTY;
+  let last = '';
+  for (;;) {
+    const j = await api.call<RenderJob>('GET', `/api/render/jobs/${encodeURIComponent(id)}?taskLimit=1`);
+    const line = progressLine(j);
+    if (line !== last) {
+      process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+      last = line;
+    }
+    if (j.state === 'completed' || j.state === 'failed' || j.state === 'cancelled') {
+      if (tty) process.stderr.write('\n');
+      if (j.state === 'failed') console.error(`job ${id} failed: ${j.failureMessage ?? 'no message'}`);
+      if (j.state === 'completed' && j.hasPreview) console.log(`preview: ${api.server.replace(/\/$/, '')}/api/render/jobs/${id}/preview`);
+      return j.state === 'completed' ? 0 : 1;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export async function renderCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { flags, positional } = parseArgs(rest, ['help', 'json', 'wait', 'shared']);
+  if (!sub || flags.help || sub === '--help' || sub === 'help') {
+    console.log(renderHelp);
+    return sub ? 0 : 2;
+  }
+  const api = ApiClient.from(flags);
+  switch (sub) {
+    case 'submit': {
+      const scene = positional[0];
+      if (!scene) throw new UsageError('usage: shuzhi render submit SCENE --frames 1-48');
+      const ext = scene.toLowerCase().endsWith('.pov') ? 'povray' : 'blender';
+      const renderer = str(flags, 'renderer', ext) as RenderJobSubmit['renderer'];
+      if (renderer !== 'blender' && renderer !== 'povray') throw new UsageError('--renderer is blender or povray');
+      const tenant = typeof flags.tenant === 'string' ? flags.tenant : undefined;
+      const width = int(flags, 'width') ?? (renderer === 'povray' ? 320 : undefined);
+      const height = int(flags, 'height') ?? (renderer === 'povray' ? 180 : undefined);
+      const samples = int(flags, 'samples');
+      const ref: RenderJobSubmit['scene'] = flags.shared
+        ? { kind: 'shared', path: resolve(scene) }
+        : await upload(api.server, tokenOf(flags), scene, tenant).then((u) => ({ kind: 'upload' as const, uploadId: u.uploadId, fileName: u.fileName }));
+      const body: RenderJobSubmit = {
+        scene: ref,
+        frames: str(flags, 'frames'),
+        renderer,
+        ...(int(flags, 'chunk') !== undefined ? { chunkSize: int(flags, 'chunk')! } : {}),
+        ...(typeof flags.format === 'string' ? { outputFormat: flags.format as 'png' } : {}),
+        ...(int(flags, 'priority') !== undefined ? { priority: int(flags, 'priority')! } : {}),
+        ...(typeof flags.tags === 'string' ? { tags: flags.tags.split(',').filter(Boolean) } : {}),
+        ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
+        ...(tenant ? { tenantId: tenant } : {}),
+        overrides: {
+          ...(width !== undefined ? { resolutionX: width } : {}),
+          ...(height !== undefined ? { resolutionY: height } : {}),
+          ...(samples !== undefined ? { samples } : {}),
+        },
+      };
+      const job = await api.call<RenderJob>('POST', '/api/render/jobs', body);
+      console.log(flags.json ? JSON.stringify(job, null, 2) : `submitted ${job.id}: ${job.frameCount} frames in ${job.taskCount - 1} chunks + preview (${job.renderer})`);
+      return flags.wait ? wait(api, job.id) : 0;
+    }
+    case 'status': {
+      const id = positional[0];
+      if (!id) {
+        const res = await api.call<{ items: RenderJob[]; total: number }>('GET', '/api/render/jobs?limit=50');
+        if (flags.json) console.log(JSON.stringify(res, null, 2));
+        else {
+          console.log(`${'ID'.padEnd(28)} ${'STATE'.padEnd(10)} ${'FRAMES'.padStart(13)}  NAME`);
+          for (const j of res.items) console.log(`${j.id.padEnd(28)} ${j.state.padEnd(10)} ${`${j.framesDone}/${j.frameCount}`.padStart(13)}  ${j.name}`);
+          console.log(`${res.items.length} of ${res.total}`);
+        }
+        return 0;
+      }
+      const j = await api.call<RenderJobDetail>('GET', `/api/render/jobs/${encodeURIComponent(id)}?taskLimit=200`);
+      if (flags.json) {
+        console.log(JSON.stringify(j, null, 2));
+        return 0;
+      }
+      console.log(`${j.id}  ${j.name}  (${j.renderer}, frames ${j.frames}, chunks of ${j.chunkSize})`);
+      console.log(`  ${progressLine(j)}`);
+      if (j.failureMessage) console.log(`  failure: ${j.failureMessage}`);
+      for (const b of j.blocklist) console.log(`  blocklisted: ${b.nodeId} until ${b.until}`);
+      for (const t of j.tasks) console.log(`  #${String(t.index).padEnd(5)} ${t.kind.padEnd(8)} ${t.state.padEnd(10)} ${t.frames.padEnd(14)} attempt ${t.attempt}${t.nodeId ? ` on ${t.nodeId}` : ''}`);
+      return 0;
+    }
+    case 'pause':
+    case 'resume':
+    case 'cancel':
+    case 'requeue': {
+      const id = positional[0];
+      if (!id) throw new UsageError(`usage: shuzhi render ${sub} JOB [--task INDEX]`);
+      const task = int(flags, 'task');
+      if (task !== undefined) {
+        const t = await api.call<{ taskId: string; state: string }>('POST', `/api/render/jobs/${encodeURIComponent(id)}/tasks/${task}/${sub}`);
+        console.log(`${t.taskId}: ${t.state}`);
+      } else {
+        const j = await api.call<RenderJob>('POST', `/api/render/jobs/${encodeURIComponent(id)}/${sub}`);
+        console.log(`${j.id}: ${j.state}`);
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown render command "${sub}"\n\n${renderHelp}`);
+  }
+}

@@ -1,0 +1,282 @@
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, openSync, closeSync, rmSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { SlurmError } from './errors.ts';
+
+/** Debian packages that provide what a local cluster runs. */
+export const SLURM_PACKAGES = 'slurm-wlm munge';
+const DAEMONS = ['munged', 'slurmctld', 'slurmd'] as const;
+const CLIENTS = ['sbatch', 'squeue', 'sacct', 'scancel', 'sinfo', 'scontrol'] as const;
+const READY_TIMEOUT_MS = 30_000;
+
+export class SlurmNotInstalledError extends SlurmError {
+  constructor(readonly missing: string[]) {
+    super(
+      'SLURM_NOT_INSTALLED',
+      `Slurm is not installed here (missing: ${missing.join(', ')}). Install the Debian packages: apt-get install ${SLURM_PACKAGES}`,
+    );
+    this.name = 'SlurmNotInstalledError';
+  }
+}
+
+export class SlurmStartError extends SlurmError {
+  constructor(message: string, readonly output: string) {
+    super('SLURM_START_FAILED', `${message}\n${output}`);
+    this.name = 'SlurmStartError';
+  }
+}
+
+export interface LocalSlurm {
+  /** slurm.conf of this cluster. */
+  conf: string;
+  /** Environment for Slurm's commands: SLURM_CONF. */
+  env: Record<string, string>;
+  partition: string;
+  nodeName: string;
+  /** Temp dir holding config, state, logs; jobs may use `<dir>/work`. */
+  dir: string;
+  /** Stops slurmctld (jobs keep running under slurmd). */
+  stopController(): Promise<void>;
+  /** Starts slurmctld again; it recovers its state and the jobs from the state dir. */
+  startController(): Promise<void>;
+  /** Cancels every job, stops all daemons, deletes the temp dir. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Finds an executable on PATH (and in sbin dirs, which a non-login root shell may lack). */
+export function which(name: string): string | null {
+  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+  for (const d of dirs) {
+    if (d && existsSync(join(d, name))) return join(d, name);
+  }
+  return null;
+}
+
+export function missingSlurmBinaries(): string[] {
+  return [...DAEMONS, ...CLIENTS].filter((b) => which(b) === null);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { env, timeout: timeoutMs }, (error, stdout, stderr) => {
+      if (error) reject(Object.assign(error, { output: `${stderr}${stdout}` }));
+      else resolve(stdout);
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `slurmd -C` prints this machine's node line; fall back to what Node sees. */
+async function nodeLine(): Promise<string> {
+  const out = await run(which('slurmd')!, ['-C'], process.env).catch(() => '');
+  const line = out.split('\n').find((l) => l.startsWith('NodeName='));
+  if (line) {
+    return line
+      .replace(/^NodeName=\S+/, 'NodeName=localhost NodeAddr=127.0.0.1')
+      .replace(/RealMemory=(\d+)/, (_, mb: string) => `RealMemory=${Math.max(1, Math.floor(Number(mb) * 0.9))}`);
+  }
+  return `NodeName=localhost NodeAddr=127.0.0.1 CPUs=${cpus().length} RealMemory=${Math.floor((totalmem() / 2 ** 20) * 0.9)}`;
+}
+
+/**
+ * A one-node Slurm on localhost in a temp dir, with its own munged (own key and socket), slurmctld and
+ * slurmd on free ports. Needs root (slurmd). Accounting: no slurmdbd; finished jobs go to the
+ * jobcomp/filetxt log, which `sacct -c` reads (the executor's `accounting: 'jobcomp'`).
+ */
+export async function startLocalSlurm(opts: { partition?: string; messageTimeoutSec?: number } = {}): Promise<LocalSlurm> {
+  const missing = missingSlurmBinaries();
+  if (missing.length > 0) throw new SlurmNotInstalledError(missing);
+  if (process.getuid?.() !== 0) throw new SlurmStartError('a local Slurm needs root (slurmd runs jobs as their users)', '');
+
+  const partition = opts.partition ?? 'shuzhi';
+  // 0755: munged insists every directory above its socket is searchable by all.
+  const dir = await mkdtemp('/tmp/shuzhi-slurm-');
+  await chmod(dir, 0o755);
+  const mungeDir = join(dir, 'munge');
+  await mkdir(mungeDir, { mode: 0o755 });
+  for (const sub of ['ctld', 'spool', 'work']) await mkdir(join(dir, sub), { mode: 0o755 });
+  const keyFile = join(dir, 'munge.key');
+  await writeFile(keyFile, randomBytes(128), { mode: 0o600 });
+  const socket = join(mungeDir, 'munge.sock');
+  const [ctldPort, slurmdPort] = [await freePort(), await freePort()];
+  const conf = join(dir, 'slurm.conf');
+  await writeFile(
+    conf,
+    [
+      'ClusterName=shuzhi',
+      'SlurmctldHost=localhost(127.0.0.1)',
+      `SlurmctldPort=${ctldPort}`,
+      `SlurmdPort=${slurmdPort}`,
+      'SlurmUser=root',
+      'SlurmdUser=root',
+      'AuthType=auth/munge',
+      'CredType=cred/munge',
+      `AuthInfo=socket=${socket}`,
+      `StateSaveLocation=${join(dir, 'ctld')}`,
+      `SlurmdSpoolDir=${join(dir, 'spool')}`,
+      `SlurmctldPidFile=${join(dir, 'slurmctld.pid')}`,
+      `SlurmdPidFile=${join(dir, 'slurmd.pid')}`,
+      `SlurmctldLogFile=${join(dir, 'slurmctld.log')}`,
+      `SlurmdLogFile=${join(dir, 'slurmd.log')}`,
+      'ProctrackType=proctrack/linuxproc',
+      'TaskPlugin=task/none',
+      'SelectType=select/cons_tres',
+      'SelectTypeParameters=CR_Core',
+      'JobAcctGatherType=jobacct_gather/linux',
+      'AccountingStorageType=accounting_storage/none',
+      // No slurmdbd: finished jobs are logged here and `sacct -c` reads them.
+      'JobCompType=jobcomp/filetxt',
+      `JobCompLoc=${join(dir, 'jobcomp.log')}`,
+      'MpiDefault=none',
+      'MailProg=/bin/true',
+      'ReturnToService=2',
+      'SchedulerType=sched/backfill',
+      'MinJobAge=300',
+      'KillWait=2',
+      'InactiveLimit=0',
+      // Clients give up on a stopped controller after about this long (the default 10 s makes outages slow to test).
+      `MessageTimeout=${opts.messageTimeoutSec ?? 5}`,
+      'SlurmdTimeout=300',
+      await nodeLine(),
+      `PartitionName=${partition} Nodes=localhost Default=YES MaxTime=INFINITE State=UP`,
+      '',
+    ].join('\n'),
+  );
+
+  const env: Record<string, string> = { SLURM_CONF: conf };
+  const childEnv = { ...process.env, ...env };
+  const procs: Partial<Record<(typeof DAEMONS)[number], ChildProcess>> = {};
+  const spawnDaemon = (name: (typeof DAEMONS)[number], args: string[]): ChildProcess => {
+    const out = openSync(join(dir, `${name}.out`), 'a');
+    try {
+      const child = spawn(which(name)!, args, { env: childEnv, stdio: ['ignore', out, out], cwd: dir });
+      child.on('error', () => {});
+      procs[name] = child;
+      return child;
+    } finally {
+      closeSync(out);
+    }
+  };
+  const logs = async (): Promise<string> => {
+    const parts: string[] = [];
+    for (const f of ['munged.out', 'slurmctld.out', 'slurmctld.log', 'slurmd.out', 'slurmd.log']) {
+      const text = await readFile(join(dir, f), 'utf8').catch(() => '');
+      if (text) parts.push(`--- ${f} ---\n${text.split('\n').slice(-25).join('\n')}`);
+    }
+    return parts.join('\n');
+  };
+  const killAll = (): void => {
+    for (const name of ['slurmd', 'slurmctld', 'munged'] as const) {
+      const p = procs[name];
+      if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    }
+  };
+  // Last resort when the test process ends without stop(): daemons must not outlive it.
+  const onExit = (): void => {
+    killAll();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+
+  const stopProcess = async (name: (typeof DAEMONS)[number]): Promise<void> => {
+    const p = procs[name];
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill('SIGTERM');
+    const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const waitFor = async (what: string, check: () => Promise<boolean>): Promise<void> => {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (await check().catch(() => false)) return;
+      for (const [name, p] of Object.entries(procs)) {
+        if (p && (p.exitCode !== null || p.signalCode !== null)) {
+          throw new SlurmStartError(`${name} exited while waiting for ${what}`, await logs());
+        }
+      }
+      await sleep(200);
+    }
+    throw new SlurmStartError(`timed out waiting for ${what}`, await logs());
+  };
+  const startController = async (): Promise<void> => {
+    // -i: carry on past unreadable state files (there are none on the first start).
+    spawnDaemon('slurmctld', ['-D', '-i']);
+    await waitFor('slurmctld', async () => (await run(which('scontrol')!, ['ping'], childEnv, 5000)).includes('is UP'));
+  };
+
+  let stopped = false;
+  try {
+    spawnDaemon('munged', [
+      '-F',
+      `--socket=${socket}`,
+      `--key-file=${keyFile}`,
+      `--pid-file=${join(mungeDir, 'munged.pid')}`,
+      `--log-file=${join(dir, 'munged.log')}`,
+      `--seed-file=${join(mungeDir, 'munged.seed')}`,
+    ]);
+    await waitFor('munged', async () => existsSync(socket));
+    await startController();
+    spawnDaemon('slurmd', ['-D', '-N', 'localhost']);
+    await waitFor('the node to be idle', async () =>
+      /^idle/.test((await run(which('sinfo')!, ['-h', '-n', 'localhost', '-o', '%T'], childEnv, 5000)).trim()),
+    );
+  } catch (err) {
+    process.removeListener('exit', onExit);
+    onExit();
+    throw err;
+  }
+
+  return {
+    conf,
+    env,
+    partition,
+    nodeName: 'localhost',
+    dir,
+    stopController: () => stopProcess('slurmctld'),
+    startController,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        const ctld = procs.slurmctld;
+        if (ctld && ctld.exitCode === null && ctld.signalCode === null) {
+          // Running jobs live in slurmstepd processes that outlive slurmd: end them through Slurm first.
+          await run(which('scancel')!, ['--user=root'], childEnv, 10_000).catch(() => '');
+          const deadline = Date.now() + 10_000;
+          while (Date.now() < deadline) {
+            const q = await run(which('squeue')!, ['-h', '-t', 'running,completing,pending', '-o', '%i'], childEnv, 5000).catch(() => '');
+            if (q.trim() === '') break;
+            await sleep(200);
+          }
+        }
+        await stopProcess('slurmd');
+        await stopProcess('slurmctld');
+        await stopProcess('munged');
+      } finally {
+        process.removeListener('exit', onExit);
+        killAll();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

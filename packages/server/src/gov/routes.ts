@@ -1,0 +1,182 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import {
+  GovAccessEntry,
+  GovApplicationSummary,
+  GovApplicationView,
+  GovCatalogueItem,
+  GovCertificateView,
+  GovGrant,
+  GovMe,
+  GovMetrics,
+  GovNotification,
+  GovPrefillRequest,
+  GovPrefillResponse,
+  GovQueueEntry,
+  GovSubmitApplication,
+  GovSubmitResponse,
+  GovSupplementSubmission,
+  GovTaskActionRequest,
+  GovTicket,
+  GovVerification,
+} from '@shuzhi/schema';
+import { requireRole } from '../auth/principal.ts';
+import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
+import type { CatalogueStore } from './catalogue-store.ts';
+import { mapGov } from './gov-errors.ts';
+import { govMetrics } from './metrics-query.ts';
+import type { GovService } from './service.ts';
+import { catalogueView } from './views.ts';
+
+const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
+const AppId = z.object({ id: z.string().min(1).max(100) });
+const TaskParams = z.object({ id: z.string().min(1).max(100), serviceId: z.string().min(1).max(100) });
+const tags = ['gov'];
+
+export function govRoutes(svc: GovService, catalogue: CatalogueStore) {
+  const r = router();
+
+  r.openapi(createRoute({ method: 'get', path: '/api/gov/me', tags, responses: { 200: jsonOk(GovMe) } }), async (c) => c.json(await svc.me(principalOf(c)), 200));
+
+  r.openapi(createRoute({ method: 'get', path: '/api/gov/catalogue', tags, responses: { 200: jsonOk(items(GovCatalogueItem)) } }), async (c) => {
+    principalOf(c);
+    return c.json({ items: catalogueView(await catalogue.load()) }, 200);
+  });
+
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/gov/catalogue/items',
+      tags,
+      description: 'Adds an item (or a new version of one), with any new services, as data. Operators only.',
+      request: { body: jsonBody(z.object({ item: z.record(z.string(), z.unknown()), services: z.array(z.record(z.string(), z.unknown())).optional() })) },
+      responses: { 201: jsonOk(GovCatalogueItem) },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'edit the catalogue');
+      const item = await mapGov(() => catalogue.addItem(c.req.valid('json'), p.userId));
+      const view = catalogueView(await catalogue.load()).find((i) => i.id === item.id)!;
+      return c.json(view, 201);
+    },
+  );
+
+  r.openapi(createRoute({ method: 'post', path: '/api/gov/prefill', tags, request: { body: jsonBody(GovPrefillRequest) }, responses: { 200: jsonOk(GovPrefillResponse) } }), async (c) =>
+    c.json(await svc.prefill(principalOf(c), c.req.valid('json')), 200),
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/api/gov/applications', tags, request: { body: jsonBody(GovSubmitApplication) }, responses: { 201: jsonOk(GovSubmitResponse), 200: jsonOk(GovSubmitResponse) } }),
+    async (c) => {
+      const out = await svc.submit(principalOf(c), c.req.valid('json'));
+      return c.json(out, out.created ? 201 : 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/gov/applications',
+      tags,
+      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0), status: z.string().max(40).optional() }) },
+      responses: { 200: jsonOk(z.object({ items: z.array(GovApplicationSummary), total: z.number().int() })) },
+    }),
+    async (c) => c.json(await svc.list(principalOf(c), c.req.valid('query')), 200),
+  );
+
+  r.openapi(createRoute({ method: 'get', path: '/api/gov/applications/{id}', tags, request: { params: AppId }, responses: { 200: jsonOk(GovApplicationView) } }), async (c) =>
+    c.json(await svc.get(principalOf(c), c.req.valid('param').id), 200),
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/api/gov/applications/{id}/supplement', tags, request: { params: AppId, body: jsonBody(GovSupplementSubmission) }, responses: { 200: jsonOk(GovApplicationView) } }),
+    async (c) => c.json(await svc.supplement(principalOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/api/gov/applications/{id}/tasks/{serviceId}/actions', tags, request: { params: TaskParams, body: jsonBody(GovTaskActionRequest) }, responses: { 200: jsonOk(GovApplicationView) } }),
+    async (c) => {
+      const { id, serviceId } = c.req.valid('param');
+      return c.json(await svc.act(principalOf(c), id, serviceId, c.req.valid('json')), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/gov/tasks',
+      tags,
+      request: { query: z.object({ state: z.string().max(40).optional(), escalated: z.enum(['true', 'false']).optional() }) },
+      responses: { 200: jsonOk(items(GovQueueEntry)) },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      return c.json({ items: await svc.queue(principalOf(c), { state: q.state, escalated: q.escalated === 'true' }) }, 200);
+    },
+  );
+
+  r.openapi(createRoute({ method: 'get', path: '/api/gov/certificates', tags, responses: { 200: jsonOk(items(GovCertificateView)) } }), async (c) =>
+    c.json({ items: await svc.myCertificates(principalOf(c)) }, 200),
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/gov/access-log', tags, request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) }, responses: { 200: jsonOk(items(GovAccessEntry)) } }),
+    async (c) => c.json({ items: await svc.accessLog(principalOf(c), c.req.valid('query')) }, 200),
+  );
+
+  r.openapi(createRoute({ method: 'get', path: '/api/gov/notifications', tags, responses: { 200: jsonOk(items(GovNotification)) } }), async (c) =>
+    c.json({ items: await svc.notifications(principalOf(c)) }, 200),
+  );
+
+  r.openapi(createRoute({ method: 'get', path: '/api/gov/grants', tags, responses: { 200: jsonOk(items(GovGrant)) } }), async (c) => c.json({ items: await svc.grants(principalOf(c)) }, 200));
+
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/gov/registry/births',
+      tags,
+      description: 'A birth registered without an application (免申办): the child enters the registries and the family is granted what the rules give.',
+      request: { body: jsonBody(z.object({ parentResidentId: z.string().min(18).max(18), childName: z.string().min(1).max(40), childSex: z.enum(['male', 'female']), childBirthDate: z.iso.date() })) },
+      responses: { 201: jsonOk(z.object({ grants: z.number().int() })) },
+    }),
+    async (c) => c.json(await svc.registerBirth(principalOf(c), c.req.valid('json')), 201),
+  );
+
+  r.openapi(createRoute({ method: 'get', path: '/api/gov/metrics', tags, responses: { 200: jsonOk(GovMetrics) } }), async (c) => {
+    const p = principalOf(c);
+    requireRole(p, ['supervisor', 'operator', 'viewer'], 'see the service dashboard');
+    return c.json(await govMetrics(svc.db, catalogue), 200);
+  });
+
+  r.openapi(createRoute({ method: 'post', path: '/api/gov/tickets', tags, responses: { 201: jsonOk(GovTicket) } }), async (c) => c.json(await svc.takeTicket(principalOf(c)), 201));
+  r.openapi(createRoute({ method: 'post', path: '/api/gov/tickets/next', tags, responses: { 200: jsonOk(z.object({ ticket: GovTicket.nullable() })) } }), async (c) =>
+    c.json({ ticket: await svc.callNext(principalOf(c)) }, 200),
+  );
+  r.openapi(createRoute({ method: 'get', path: '/api/gov/tickets', tags, responses: { 200: jsonOk(items(GovTicket)) } }), async (c) => c.json({ items: await svc.tickets(principalOf(c)) }, 200));
+
+  // Public: the QR code on a certificate leads here; no login (OpenCRVS #9238).
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/public/gov/verify/{id}', tags, request: { params: z.object({ id: z.string().min(1).max(64) }) }, responses: { 200: jsonOk(GovVerification) } }),
+    async (c) => c.json(await svc.verify(c.req.valid('param').id), 200),
+  );
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/public/gov/verify',
+      tags,
+      description: 'Verify a presented certificate (its canonical signed text).',
+      request: { body: jsonBody(z.object({ certificateId: z.string().min(1).max(64), text: z.string().min(2).max(20_000) })) },
+      responses: { 200: jsonOk(GovVerification) },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      return c.json(await svc.verify(b.certificateId, b.text), 200);
+    },
+  );
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/public/gov/keys', tags, responses: { 200: jsonOk(z.object({ keyId: z.string(), alg: z.literal('Ed25519'), publicKeyPem: z.string() })) } }),
+    async (c) => c.json(await svc.publicKey(), 200),
+  );
+
+  return r;
+}

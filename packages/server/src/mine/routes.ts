@@ -1,0 +1,244 @@
+import { createRoute } from '@hono/zod-openapi';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import {
+  MineAcknowledge, MineAlarm, MineAlarmQuery, MineAuditEntry, MineAuditQuery, MineCommandBody, MineCommandKinds, MineCommandResult,
+  MineFaceConfig, MineFaceInput, MineFaceSettings, MineFaceState, MineFaceSummary, MineFleet, MineTrend, MineTrendQuery, Page,
+} from '@shuzhi/schema';
+import type { Role } from '@shuzhi/schema';
+import type { Principal } from '../auth/principal.ts';
+import { requireRole } from '../auth/principal.ts';
+import { errors } from '../errors.ts';
+import type { Env } from '../http/context.ts';
+import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
+import type { Actor, LiveMessage, MineService } from './service.ts';
+
+/** Who may watch a face (HMI, streams, alarms, audit), command it, or engineer it. */
+export const MINE_WATCH_ROLES = ['mine-operator', 'mine-engineer', 'viewer', 'operator'] as const satisfies readonly Role[];
+export const MINE_COMMAND_ROLES = ['mine-operator'] as const satisfies readonly Role[];
+export const MINE_ENGINEER_ROLES = ['mine-engineer'] as const satisfies readonly Role[];
+
+const FaceParam = z.object({ id: z.string().min(1).max(64) });
+const AlarmParam = z.object({ id: z.string().min(1).max(128) });
+const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
+const TAGS = ['mine'];
+
+function originOf(c: Context<Env>): string | null {
+  const fwd = c.req.header('x-forwarded-for');
+  if (fwd) return fwd.split(',')[0]!.trim();
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const actorOf = (p: Principal, c: Context<Env>): Actor => ({ userId: p.userId, username: p.username, role: p.role, origin: originOf(c) });
+
+export function mineRoutes(svc: MineService) {
+  const r = router();
+
+  /** A refused attempt to act is evidence too: it is audited before the 403 goes out. */
+  async function guard(c: Context<Env>, roles: readonly Role[], action: string, what: string, faceId: string | null, target: string): Promise<Actor> {
+    const p = principalOf(c);
+    const actor = actorOf(p, c);
+    if (!roles.includes(p.role)) {
+      await svc.recordForbidden(actor, faceId, action, target);
+      requireRole(p, roles, what);
+    }
+    return actor;
+  }
+
+  const watch = (c: Context<Env>) => requireRole(principalOf(c), MINE_WATCH_ROLES, 'watch the mine');
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/mine/faces', tags: TAGS, responses: { 200: jsonOk(items(MineFaceSummary)) } }),
+    async (c) => {
+      watch(c);
+      return c.json({ items: await svc.listFaces() }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/api/mine/faces', tags: TAGS, request: { body: jsonBody(MineFaceInput) }, responses: { 201: jsonOk(MineFaceState) } }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const actor = await guard(c, MINE_ENGINEER_ROLES, 'face-register', 'register a face', body.id, body.id);
+      return c.json(await svc.registerFace(body, actor), 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/mine/faces/{id}', tags: TAGS, request: { params: FaceParam }, responses: { 200: jsonOk(MineFaceState) } }),
+    (c) => {
+      watch(c);
+      return c.json(svc.faceState(c.req.valid('param').id), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/mine/faces/{id}/config', tags: TAGS, request: { params: FaceParam }, responses: { 200: jsonOk(MineFaceConfig) } }),
+    (c) => {
+      watch(c);
+      return c.json(svc.faceConfig(c.req.valid('param').id), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/api/mine/faces/{id}/settings',
+      tags: TAGS,
+      request: { params: FaceParam, body: jsonBody(MineFaceSettings) },
+      responses: { 200: jsonOk(MineFaceState) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const actor = await guard(c, MINE_ENGINEER_ROLES, 'settings-change', 'change sequences or limits', id, id);
+      return c.json(await svc.updateSettings(id, c.req.valid('json'), actor), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/mine/faces/{id}/commands/{kind}',
+      tags: TAGS,
+      description: 'start / stop the face sequence, emergency stop, reset. mine-operator only; every attempt is audited.',
+      request: { params: FaceParam.extend({ kind: z.enum(MineCommandKinds) }) },
+      responses: { 200: jsonOk(MineCommandResult) },
+    }),
+    async (c) => {
+      const { id, kind } = c.req.valid('param');
+      const actor = await guard(c, MINE_COMMAND_ROLES, `command.${kind}`, 'command the face', id, id);
+      if (!svc.hasFace(id)) throw errors.notFound('face', id);
+      // the body is optional: { comment } for the audit
+      const parsed = MineCommandBody.safeParse(await c.req.json().catch(() => ({})));
+      const comment = parsed.success ? parsed.data.comment : undefined;
+      return c.json(await svc.command(id, kind, actor, comment), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/mine/faces/{id}/trends',
+      tags: TAGS,
+      request: { params: FaceParam, query: MineTrendQuery },
+      responses: { 200: jsonOk(items(MineTrend)) },
+    }),
+    async (c) => {
+      watch(c);
+      const { id } = c.req.valid('param');
+      if (!svc.hasFace(id)) throw errors.notFound('face', id);
+      const q = c.req.valid('query');
+      const tags = q.tags.split(',').map((t) => t.trim()).filter(Boolean).slice(0, 50);
+      return c.json({ items: await svc.historian.trends(id, tags, new Date(Date.now() - q.minutes * 60_000)) }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/mine/alarms', tags: TAGS, request: { query: MineAlarmQuery }, responses: { 200: jsonOk(Page(MineAlarm)) } }),
+    async (c) => {
+      watch(c);
+      await svc.flushed();
+      return c.json(await svc.alarms.list(c.req.valid('query')), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/mine/alarms/{id}/acknowledge',
+      tags: TAGS,
+      description: 'Only once the cause has returned to normal (cleared, unacknowledged); records user and comment.',
+      request: { params: AlarmParam, body: jsonBody(MineAcknowledge) },
+      responses: { 200: jsonOk(MineAlarm) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const actor = await guard(c, MINE_COMMAND_ROLES, 'alarm.acknowledge', 'acknowledge alarms', null, id);
+      return c.json(await svc.acknowledge(id, c.req.valid('json').comment, actor), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/mine/alarms/{id}/silence',
+      tags: TAGS,
+      request: { params: AlarmParam },
+      responses: { 200: jsonOk(MineAlarm) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const actor = await guard(c, MINE_COMMAND_ROLES, 'alarm.silence', 'silence alarms', null, id);
+      return c.json(await svc.silence(id, actor), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/mine/audit', tags: TAGS, request: { query: MineAuditQuery }, responses: { 200: jsonOk(items(MineAuditEntry)) } }),
+    async (c) => {
+      watch(c);
+      await svc.flushed();
+      const q = c.req.valid('query');
+      return c.json({ items: await svc.audit.list({ faceId: q.faceId, user: q.user, action: q.action, logins: q.logins === 'true', limit: q.limit }) }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/mine/fleet', tags: TAGS, responses: { 200: jsonOk(MineFleet) } }),
+    (c) => {
+      watch(c);
+      return c.json(svc.fleet(), 200);
+    },
+  );
+
+  // Server-sent events: `state` (full picture, first and on every mode/sequence/alarm change),
+  // `telemetry` (changed tags only), `alarm` (each alarm change), `log` (controller messages).
+  r.get('/api/mine/faces/:id/stream', (c) => {
+    watch(c);
+    const id = c.req.param('id');
+    if (!svc.hasFace(id)) throw errors.notFound('face', id);
+    return streamSSE(c, async (stream) => {
+      const queue: LiveMessage[] = [];
+      let wake: (() => void) | null = null;
+      const unsubscribe = svc.subscribe(id, (m) => {
+        queue.push(m);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        unsubscribe();
+        wake?.();
+      });
+      await stream.writeSSE({ event: 'state', data: JSON.stringify(svc.faceState(id)) });
+      while (!stream.aborted && !stream.closed) {
+        if (queue.length === 0) {
+          await new Promise<void>((res) => {
+            wake = res;
+            setTimeout(res, 15_000);
+          });
+          wake = null;
+          if (queue.length === 0) {
+            await stream.writeSSE({ event: 'ping', data: '{}' });
+            continue;
+          }
+        }
+        // a client that cannot keep up loses old telemetry, never state or alarms
+        if (queue.length > 2000) {
+          const keep = queue.filter((m) => m.event !== 'telemetry');
+          queue.length = 0;
+          queue.push(...keep, { event: 'state', data: svc.faceState(id) });
+        }
+        const batch = queue.splice(0, queue.length);
+        for (const m of batch) await stream.writeSSE({ event: m.event, data: JSON.stringify(m.data) });
+      }
+      unsubscribe();
+    });
+  });
+
+  return r;
+}

@@ -1,0 +1,93 @@
+import { jobSlots, localHour, renewableKW, type ScenarioInput } from '@shuzhi/compute';
+import type { Link, PlannerSettings, SiteInput } from '@shuzhi/schema';
+
+export const SLOT_MS = 3600_000;
+
+export interface LiveJob {
+  id: string;
+  tenantId: string;
+  type: string;
+  units: number;
+  hours: number;
+  home: string | null;
+  dataGB: number;
+  regions: readonly string[];
+  releaseAt: number;
+  deadlineAt: number | null;
+}
+
+export interface LiveScenario {
+  scenario: ScenarioInput;
+  startMs: number;
+  /** live job id → scenario job id is the same; jobs left out (released after the horizon) */
+  skipped: string[];
+}
+
+/**
+ * The live network as a planner scenario: hourly slots from the start of the current hour; each site's
+ * 24-hour tariff and carbon tables laid over the horizon in Beijing time; renewables from the site's
+ * solar/wind model at each slot's midpoint; pool capacity minus the units already handed out or running.
+ * The platform runs a job as one task (all units, one site, contiguous), so every job is planned rigid.
+ */
+export function buildLiveScenario(args: {
+  nowMs: number;
+  settings: PlannerSettings;
+  sites: readonly SiteInput[];
+  links: readonly Link[];
+  jobs: readonly LiveJob[];
+  busyUnits: (siteId: string, type: string) => number;
+}): LiveScenario {
+  const { nowMs, settings } = args;
+  const startMs = Math.floor(nowMs / SLOT_MS) * SLOT_MS;
+  const T = settings.horizonHours;
+  const regions = [...new Set(args.sites.map((s) => s.region))].sort();
+  const sites: ScenarioInput['sites'] = args.sites.map((s) => {
+    const at = (t: number) => startMs + t * SLOT_MS;
+    return {
+      id: s.id, region: s.region, kind: s.kind, pue: s.pue,
+      pools: s.pools.map((p) => ({
+        type: p.type, units: Math.max(0, p.units - args.busyUnits(s.id, p.type)), busyW: p.busyW, idleW: p.idleW,
+        fenPerUnitHour: p.fenPerUnitHour, pflopsPerUnit: p.pflopsPerUnit,
+      })),
+      grid: {
+        fenPerKWh: Array.from({ length: T }, (_, t) => s.power.tariffFenPerKWh[localHour(at(t))] ?? 0),
+        carbonGPerKWh: Array.from({ length: T }, (_, t) => s.power.carbonGPerKWh[localHour(at(t))] ?? 0),
+      },
+      ...(s.power.renewables
+        ? { renewables: { kW: Array.from({ length: T }, (_, t) => renewableKW(s, at(t) + SLOT_MS / 2)), fenPerKWh: s.power.renewables.fenPerKWh } }
+        : {}),
+      ...(s.power.storage && s.power.storage.kWh > 0 ? { storage: s.power.storage } : {}),
+    };
+  });
+  const byId = new Map(args.sites.map((s) => [s.id, s]));
+  const links = args.links.filter((l) => regions.includes(l.from) && regions.includes(l.to) && l.from !== l.to);
+  const jobs: ScenarioInput['jobs'] = [];
+  const skipped: string[] = [];
+  for (const j of args.jobs) {
+    const allowed = j.regions.length ? j.regions.filter((r) => regions.includes(r)) : regions;
+    let home = j.home ? byId.get(j.home) : undefined;
+    // The scenario needs a home site inside the allowed regions; without one the job has no data to move.
+    const dataGB = home && allowed.includes(home.region) ? j.dataGB : 0;
+    if (!home || !allowed.includes(home.region)) home = args.sites.find((s) => allowed.includes(s.region) && s.pools.some((p) => p.type === j.type));
+    if (!home || allowed.length === 0) { skipped.push(j.id); continue; }
+    const release = Math.max(0, Math.floor((j.releaseAt - startMs) / SLOT_MS));
+    if (release >= T) { skipped.push(j.id); continue; }
+    const need = Math.max(1, Math.ceil(j.hours - 1e-9));
+    const due = j.deadlineAt !== null ? Math.ceil((j.deadlineAt - startMs) / SLOT_MS) : release + need + settings.defaultSlackHours;
+    const deadline = Math.min(T, Math.max(release + 1, due));
+    jobs.push({
+      id: j.id, tenant: j.tenantId, type: j.type, units: j.units, hours: j.hours, release, deadline,
+      flex: 'rigid', home: home.id, dataGB, regions: allowed,
+    });
+  }
+  return {
+    startMs, skipped,
+    scenario: {
+      version: 1, start: new Date(startMs).toISOString(), slotMinutes: 60, slots: T,
+      carbonPriceFenPerKg: settings.carbonPriceFenPerKg, greenShareTarget: settings.greenShareTarget,
+      regions, links, sites, jobs,
+    },
+  };
+}
+
+export { jobSlots };

@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+import type { ModuleFactory, ServerModule } from '../module.ts';
+import { plannerRoutes } from './routes.ts';
+import { PlannerService } from './service.ts';
+
+const migrationsFolder = fileURLToPath(new URL('../../drizzle/planner', import.meta.url));
+
+/** The live planner: rolling-horizon plans that decide where and when the dispatcher starts each job. */
+export const plannerModule: ModuleFactory = (ctx) => {
+  const svc = new PlannerService(ctx.db, ctx.bus, ctx.compute, ctx.log);
+  const mod: ServerModule & { planner: PlannerService } = {
+    name: 'planner',
+    migrationsFolder,
+    planner: svc,
+    init: () => svc.init(),
+    routes: () => plannerRoutes(svc),
+    start: async () => svc.start(),
+    stop: () => svc.stop(),
+  };
+  return mod;
+};

@@ -1,0 +1,45 @@
+import { createRoute } from '@hono/zod-openapi';
+import { PlannerPlan, PlannerSettings } from '@shuzhi/schema';
+import { requireRole } from '../auth/principal.ts';
+import { errors } from '../errors.ts';
+import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
+import type { PlannerService } from './service.ts';
+
+export function plannerRoutes(svc: PlannerService) {
+  const r = router();
+  r.openapi(
+    createRoute({
+      method: 'get', path: '/api/planner/plan', tags: ['planner'],
+      responses: { 200: jsonOk(PlannerPlan, 'The plan in force: per site per hour, and per job (tenants see their own jobs only)') },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator', 'viewer', 'tenant'], 'read the plan');
+      const plan = svc.latest();
+      if (!plan) throw errors.notFound('plan', 'latest');
+      const entries = p.role === 'tenant' ? plan.entries.filter((e) => e.tenantId === p.tenantId) : plan.entries;
+      const unplanned = p.role === 'tenant' ? [] : plan.unplanned;
+      return c.json({ ...plan, entries, unplanned }, 200);
+    },
+  );
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/planner/settings', tags: ['planner'], responses: { 200: jsonOk(PlannerSettings) } }),
+    async (c) => {
+      principalOf(c);
+      return c.json(svc.settings(), 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'put', path: '/api/planner/settings', tags: ['planner'],
+      request: { body: jsonBody(PlannerSettings) },
+      responses: { 200: jsonOk(PlannerSettings, 'Saved; a re-plan has run with them') },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, ['operator'], 'change planner settings');
+      return c.json(await svc.updateSettings(c.req.valid('json'), p.userId), 200);
+    },
+  );
+  return r;
+}

@@ -1,0 +1,301 @@
+import { and, desc, eq, notInArray } from 'drizzle-orm';
+import {
+  ComputeError, getPolicy, localHour, parseScenario, stagingFor, type PlanResult, type Scenario,
+} from '@shuzhi/compute';
+import type { PlannerEntry, PlannerHour, PlannerPlan, PlannerSettings, SiteInput } from '@shuzhi/schema';
+import type { ComputeModule } from '../compute/module.ts';
+import { cheapestSiteNow, type PlaceFn } from '../compute/placement.ts';
+import type { Db } from '../db/client.ts';
+import { jobs, tasks } from '../db/schema.ts';
+import type { EventBus, PublishedEvent } from '../events/bus.ts';
+import { newId } from '../ids.ts';
+import type { Logger } from '../log.ts';
+import { plannerPlans, plannerSettings } from './db-schema.ts';
+import { explanation, jobCostAt, periodLabel } from './explain.ts';
+import { buildLiveScenario, SLOT_MS, type LiveJob } from './live-scenario.ts';
+
+export const DEFAULT_SETTINGS: PlannerSettings = {
+  carbonPriceFenPerKg: 0,
+  // Hub-node rule for new data centres (>80% green power), domain sheet §4; soft in the optimal policy.
+  greenShareTarget: 0.8,
+  policy: 'optimal',
+  cadenceSec: 60,
+  defaultSlackHours: 6,
+  horizonHours: 48,
+};
+
+const KEEP_PLANS = 20;
+const ARRIVAL_DEBOUNCE_MS = 300;
+
+interface PlanCell { siteId: string; startMs: number; endMs: number; units: number; explanation: string }
+
+/**
+ * The live planner: builds a scenario from the network and the waiting jobs, plans it with the chosen
+ * policy (optimal runs HiGHS in a worker thread, time-limited) on a cadence and shortly after each
+ * arrival, stores the plan and drives the dispatcher through its placement hook: a job is handed to its
+ * planned site only once its planned start slot has come.
+ */
+export class PlannerService {
+  private settingsCache: PlannerSettings = DEFAULT_SETTINGS;
+  private current: { plan: PlannerPlan; cells: Map<string, PlanCell>; unplanned: Set<string> } | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private unsubscribe: (() => void) | null = null;
+  private previousPlaceFn: PlaceFn | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: EventBus,
+    private readonly compute: ComputeModule,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async init(): Promise<void> {
+    const [row] = await this.db.select().from(plannerSettings).where(eq(plannerSettings.id, 'default'));
+    if (row) this.settingsCache = fromRow(row);
+    const [last] = await this.db.select().from(plannerPlans).orderBy(desc(plannerPlans.createdAt)).limit(1);
+    if (last) this.adopt(last.plan as PlannerPlan);
+  }
+
+  settings(): PlannerSettings {
+    return this.settingsCache;
+  }
+
+  async updateSettings(next: PlannerSettings, actor: string): Promise<PlannerSettings> {
+    const ev: PublishedEvent[] = [];
+    await this.db.transaction(async (tx) => {
+      const values = { ...next, updatedBy: actor, updatedAt: new Date() };
+      await tx.insert(plannerSettings).values({ id: 'default', ...values })
+        .onConflictDoUpdate({ target: plannerSettings.id, set: values });
+      await this.bus.record(tx, ev, { kind: 'planner.settings', entity: 'planner', entityId: 'settings', actor, data: { ...next } });
+    });
+    this.bus.publish(ev);
+    this.settingsCache = next;
+    this.restartTimer();
+    await this.replan();
+    return next;
+  }
+
+  latest(): PlannerPlan | null {
+    return this.current?.plan ?? null;
+  }
+
+  /** Starts the cadence, listens for arrivals and takes over placement from the cheapest-now rule. */
+  start(): void {
+    this.previousPlaceFn = this.compute.dispatcher.placeFn;
+    this.compute.dispatcher.placeFn = this.placeFn;
+    this.unsubscribe = this.bus.subscribe((e) => {
+      if (e.kind === 'job.status' && (e.data as { status?: string }).status === 'queued') this.soon();
+    });
+    this.restartTimer();
+    this.soon();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.debounce) clearTimeout(this.debounce);
+    this.timer = this.debounce = null;
+    this.unsubscribe?.();
+    if (this.previousPlaceFn) this.compute.dispatcher.placeFn = this.previousPlaceFn;
+    await this.running?.catch(() => undefined);
+  }
+
+  private restartTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (!this.unsubscribe) return;
+    this.timer = setInterval(() => void this.replan().catch(() => undefined), this.settingsCache.cadenceSec * 1000);
+    this.timer.unref();
+  }
+
+  private soon(): void {
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => { this.debounce = null; void this.replan().catch(() => undefined); }, ARRIVAL_DEBOUNCE_MS);
+    this.debounce.unref();
+  }
+
+  /** One re-plan at a time; a request during a run triggers one more run after it. */
+  replan(): Promise<void> {
+    if (this.running) { this.again = true; return this.running; }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.planOnce();
+        } while (this.again);
+      } catch (err) {
+        this.log.error({ err }, 'planner run failed; the previous plan stays in force');
+        throw err;
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  private async planOnce(): Promise<void> {
+    const nowMs = this.now();
+    const settings = this.settingsCache;
+    const sites = await this.compute.network.listSites();
+    const links = await this.compute.network.listLinks();
+    const rows = await this.db
+      .select({ j: jobs })
+      .from(tasks)
+      .innerJoin(jobs, eq(jobs.id, tasks.jobId))
+      .where(eq(tasks.status, 'queued'));
+    const live: LiveJob[] = rows.map(({ j }) => ({
+      id: j.id, tenantId: j.tenantId, type: j.type, units: j.units, hours: j.hours, home: j.home, dataGB: j.dataGB,
+      regions: j.regions, releaseAt: j.releaseAt.getTime(), deadlineAt: j.deadlineAt?.getTime() ?? null,
+    }));
+    const built = buildLiveScenario({
+      nowMs, settings, sites, links, jobs: live, busyUnits: (s, t) => this.compute.dispatcher.busyUnits(s, t),
+    });
+    let scenario: Scenario;
+    try {
+      scenario = parseScenario(built.scenario);
+    } catch (e) {
+      if (e instanceof ComputeError) this.log.error({ err: e }, 'live scenario invalid');
+      throw e;
+    }
+    const result = await getPolicy(settings.policy).plan(scenario, { timeLimitSec: 10 });
+    const plan = this.toPlan(scenario, built.startMs, sites, live, result, built.skipped);
+    await this.store(plan);
+    this.adopt(plan);
+    // A job whose planned slot is now starts now.
+    await this.compute.dispatcher.place();
+  }
+
+  private toPlan(s: Scenario, startMs: number, sites: readonly SiteInput[], live: readonly LiveJob[], r: PlanResult, skipped: string[]): PlannerPlan {
+    const siteById = new Map(sites.map((x) => [x.id, x]));
+    const scSite = new Map(s.sites.map((x) => [x.id, x]));
+    const at = (t: number) => startMs + t * SLOT_MS;
+    const liveById = new Map(live.map((j) => [j.id, j]));
+    const byJob = new Map<string, { site: string; slots: number[]; units: number }>();
+    const busy = new Map<string, number>();
+    const busyW = new Map<string, number>();
+    const typeOf = new Map(s.jobs.map((j) => [j.id, j.type]));
+    for (const a of r.allocations) {
+      const pool = scSite.get(a.site)?.pools.find((p) => p.type === typeOf.get(a.job));
+      if (pool) busyW.set(`${a.site}:${a.slot}`, (busyW.get(`${a.site}:${a.slot}`) ?? 0) + a.units * (pool.busyW - pool.idleW));
+      const e = byJob.get(a.job) ?? { site: a.site, slots: [], units: a.units };
+      e.slots.push(a.slot);
+      byJob.set(a.job, e);
+      busy.set(`${a.site}:${a.slot}`, (busy.get(`${a.site}:${a.slot}`) ?? 0) + a.units);
+    }
+    const entries: PlannerEntry[] = [];
+    const nowSlot = Math.max(0, Math.floor((this.now() - startMs) / SLOT_MS));
+    for (const [jobId, e] of byJob) {
+      const j = liveById.get(jobId)!;
+      const sj = s.jobs.find((x) => x.id === jobId)!;
+      const site = scSite.get(e.site)!;
+      const from = Math.min(...e.slots), to = Math.max(...e.slots) + 1;
+      const planned = jobCostAt(s, site, sj.type, e.units, from, to);
+      const home = scSite.get(sj.home)!;
+      const release = Math.max(sj.release, nowSlot);
+      const ref = jobCostAt(s, home, sj.type, e.units, release, release + (to - from));
+      const saved = { costFen: ref.costFen - planned.costFen, carbonG: ref.carbonG - planned.carbonG };
+      const siteRec = siteById.get(e.site)!;
+      const text = explanation({
+        siteName: siteRec.nameEn, startMs: at(from), endMs: at(to),
+        period: periodLabel(siteRec.power.tariffFenPerKWh, localHour(at(from))),
+        saved, homeName: j.home ? (siteById.get(sj.home)?.nameEn ?? sj.home) : null, startsNow: from <= nowSlot,
+      });
+      entries.push({
+        jobId, tenantId: j.tenantId, siteId: e.site, startAt: new Date(at(from)).toISOString(), endAt: new Date(at(to)).toISOString(),
+        units: e.units, costFen: Math.round(planned.costFen), carbonG: Math.round(planned.carbonG),
+        savedFen: Math.round(saved.costFen), savedCarbonG: Math.round(saved.carbonG), explanation: text,
+      });
+    }
+    let netEnergy = 0, netGreen = 0;
+    const siteRows = s.sites.map((site) => {
+      const rec = siteById.get(site.id)!;
+      let idleW = 0;
+      for (const p of site.pools) idleW += p.units * p.idleW;
+      const hours: PlannerHour[] = Array.from({ length: s.slots }, (_, t) => {
+        const units = busy.get(`${site.id}:${t}`) ?? 0;
+        const energyKWh = (site.pue * (idleW + (busyW.get(`${site.id}:${t}`) ?? 0))) / 1000;
+        const renew = site.renewables?.kW[t] ?? 0;
+        const greenKWh = Math.min(energyKWh, renew);
+        netEnergy += energyKWh; netGreen += greenKWh;
+        return {
+          at: new Date(at(t)).toISOString(), units, energyKWh, greenKWh, greenShare: energyKWh > 0 ? greenKWh / energyKWh : 0,
+          priceFenPerKWh: site.grid.fenPerKWh[t] ?? 0, carbonGPerKWh: site.grid.carbonGPerKWh[t] ?? 0,
+        };
+      });
+      return { siteId: site.id, nameZh: rec.nameZh, nameEn: rec.nameEn, region: site.region, hours };
+    });
+    const unplanned = [...live.map((j) => j.id).filter((id) => !byJob.has(id))];
+    const notes = [...r.notes, 'the platform runs each job as one task, so every job is planned rigid (all units, one site, contiguous)'];
+    if (skipped.length) notes.push(`${skipped.length} job(s) left out: released after the horizon or no allowed site`);
+    return {
+      id: newId('plan'), createdAt: new Date(this.now()).toISOString(), policy: r.policy, start: new Date(startMs).toISOString(),
+      slotMinutes: s.slotMinutes, slots: s.slots, carbonPriceFenPerKg: s.carbonPriceFenPerKg, greenShareTarget: s.greenShareTarget,
+      objectiveFen: r.objective, lowerBoundFen: r.lowerBound?.objective ?? null, greenShare: netEnergy > 0 ? netGreen / netEnergy : 0,
+      notes, sites: siteRows, entries, unplanned: unplanned.filter((id) => !skipped.includes(id)),
+    };
+  }
+
+  private async store(plan: PlannerPlan): Promise<void> {
+    const ev: PublishedEvent[] = [];
+    await this.db.transaction(async (tx) => {
+      await tx.insert(plannerPlans).values({ id: plan.id, policy: plan.policy, startAt: new Date(plan.start), plan });
+      const keep = await tx.select({ id: plannerPlans.id }).from(plannerPlans).orderBy(desc(plannerPlans.createdAt)).limit(KEEP_PLANS);
+      await tx.delete(plannerPlans).where(notInArray(plannerPlans.id, keep.map((k) => k.id)));
+      // Waiting jobs show their plan; the dispatcher writes the final explanation when it hands them out.
+      for (const e of plan.entries) {
+        await tx.update(jobs).set({ explanation: `planned: ${e.explanation}` }).where(and(eq(jobs.id, e.jobId), eq(jobs.status, 'queued')));
+      }
+      await this.bus.record(tx, ev, {
+        kind: 'planner.planned', entity: 'planner', entityId: plan.id,
+        data: { policy: plan.policy, jobs: plan.entries.length, unplanned: plan.unplanned.length, objectiveFen: Math.round(plan.objectiveFen) },
+      });
+    });
+    this.bus.publish(ev);
+  }
+
+  private adopt(plan: PlannerPlan): void {
+    const cells = new Map<string, PlanCell>();
+    for (const e of plan.entries) {
+      cells.set(e.jobId, { siteId: e.siteId, startMs: Date.parse(e.startAt), endMs: Date.parse(e.endAt), units: e.units, explanation: e.explanation });
+    }
+    this.current = { plan, cells, unplanned: new Set(plan.unplanned) };
+  }
+
+  /**
+   * The dispatcher's placement hook. A planned job goes to its planned site once its start slot has
+   * come (and the units are free); a job the plan could not fit, or whose planned site has no engine
+   * online, falls back to the cheapest site with free capacity now, and its explanation says so.
+   */
+  readonly placeFn: PlaceFn = (job, sites, freeUnits, nowMs, links) => {
+    const id = job.jobId;
+    const cur = this.current;
+    if (!cur || !id) return null;
+    const cell = cur.cells.get(id);
+    if (!cell) {
+      if (!cur.unplanned.has(id)) return null; // arrived after this plan: the re-plan it triggered decides
+      const c = cheapestSiteNow(job, sites, freeUnits, nowMs, links);
+      return c && { ...c, explanation: `no slot before its deadline in the plan; ${c.explanation}` };
+    }
+    if (nowMs < cell.startMs) return null;
+    const site = sites.find((s) => s.id === cell.siteId);
+    if (!site) {
+      const c = cheapestSiteNow(job, sites, freeUnits, nowMs, links);
+      return c && { ...c, explanation: `planned site ${cell.siteId} has no engine online; ${c.explanation}` };
+    }
+    if (freeUnits(site.id, job.type) < job.units) return null;
+    const staging = job.homeRegion ? stagingFor(links, job.homeRegion, site.region, job.dataGB) : null;
+    if (job.homeRegion && !staging) return null;
+    return { siteId: site.id, explanation: cell.explanation, staging };
+  };
+}
+
+function fromRow(r: typeof plannerSettings.$inferSelect): PlannerSettings {
+  return {
+    carbonPriceFenPerKg: r.carbonPriceFenPerKg, greenShareTarget: r.greenShareTarget,
+    policy: r.policy === 'greedy' ? 'greedy' : 'optimal', cadenceSec: r.cadenceSec,
+    defaultSlackHours: r.defaultSlackHours, horizonHours: r.horizonHours,
+  };
+}
+

@@ -1,0 +1,3 @@
+import { govApiSuite } from './gov-suite.ts';
+
+govApiSuite();

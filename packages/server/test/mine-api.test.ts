@@ -1,0 +1,3 @@
+import { mineApiSuite } from './mine-api-suite.ts';
+
+mineApiSuite();

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RenderJob } from '@shuzhi/schema';
+import { UsageError } from '../src/cli/args.ts';
+import { progressLine, renderCommand } from '../src/cli/render.ts';
+
+const job = (over: Partial<RenderJob>): RenderJob => ({
+  id: 'rjob_x',
+  tenantId: 't',
+  name: 'n',
+  renderer: 'blender',
+  frames: '1-48',
+  frameCount: 48,
+  chunkSize: 8,
+  taskCount: 7,
+  outputFormat: 'png',
+  priority: 50,
+  tags: [],
+  state: 'active',
+  failureMessage: null,
+  counts: { queued: 4, active: 1, paused: 0, completed: 2, failed: 0, cancelled: 0 },
+  framesDone: 24,
+  hasPreview: false,
+  createdAt: '',
+  updatedAt: '',
+  usage: null,
+  ...over,
+});
+
+test('the progress bar fills with the frames done and counts settled tasks', () => {
+  assert.equal(progressLine(job({}), 10), '[#####.....] 24/48 frames  2/7 tasks  active');
+  assert.equal(progressLine(job({ framesDone: 48, state: 'completed', counts: { queued: 0, active: 0, paused: 0, completed: 7, failed: 0, cancelled: 0 } }), 4), '[####] 48/48 frames  7/7 tasks  completed');
+});
+
+test('submit without a scene or with an unknown renderer is a usage error', async () => {
+  process.env.SHUZHI_TOKEN = 'x';
+  await assert.rejects(renderCommand(['submit', '--frames', '1-4']), UsageError);
+  await assert.rejects(renderCommand(['submit', 's.blend', '--frames', '1-4', '--renderer', 'maya']), UsageError);
+  assert.equal(await renderCommand(['--help']), 0);
+});

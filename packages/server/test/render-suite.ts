@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { client, login, operatorToken, startPlatform, waitUntil } from './helpers.ts';
+import { fakeNode, farmOf, uploadScene } from './render-helpers.ts';
+
+/**
+ * The render farm's storage contract on one database: a job rendered by fake-renderer nodes, its
+ * frames, logs and metering written by the batched log, and the dispatcher rebuilt after a restart.
+ * Run against PGlite (render-api.test.ts covers it there) and PostgreSQL 15 (test/system).
+ */
+export function renderStorageSuite(label: string, databaseUrl: () => string | undefined): void {
+  test(`render farm storage on ${label}: render, persist, restart`, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-render-suite-'));
+    const url = databaseUrl();
+    let t = await startPlatform({ dataDir, leaseMs: 2000, ...(url ? { databaseUrl: url } : {}) });
+    let jobId = '';
+    try {
+      const cookie = await login(t.url, 'tenant2');
+      const token = await operatorToken(t.p, 'karamay');
+      const up = await uploadScene(t.url, cookie, 'scene.blend', 'FAKE');
+      const r = await client(t.url, { cookie }).req('POST', '/api/render/jobs', { scene: { kind: 'upload', ...up }, frames: '1-12', chunkSize: 4, renderer: 'blender', tags: ['suite'] });
+      assert.equal(r.status, 201);
+      jobId = r.body.id;
+      const nodes = [fakeNode(t, token, 'suite-1', { tags: ['suite'] }), fakeNode(t, token, 'suite-2', { tags: ['suite'] })];
+      nodes.forEach((n) => n.start());
+      await waitUntil('job completed', async () => (await client(t.url, { cookie }).req('GET', `/api/render/jobs/${jobId}`)).body.state === 'completed');
+      await Promise.all(nodes.map((n) => n.stop()));
+      await farmOf(t).writer.flush();
+      const logs = (await client(t.url, { cookie }).req('GET', `/api/render/jobs/${jobId}/logs`)).body.items;
+      assert.ok(logs.length > 0);
+    } finally {
+      await t.close();
+    }
+    t = await startPlatform({ dataDir, leaseMs: 2000, ...(url ? { databaseUrl: url } : {}) });
+    try {
+      const cookie = await login(t.url, 'tenant2');
+      const d = (await client(t.url, { cookie }).req('GET', `/api/render/jobs/${jobId}`)).body;
+      assert.equal(d.state, 'completed');
+      assert.equal(d.counts.completed, 4);
+      assert.equal(d.framesDone, 12);
+      assert.ok(d.usage && d.usage.energyKWh > 0, 'metered usage survives the restart');
+      const frames = (await client(t.url, { cookie }).req('GET', `/api/render/jobs/${jobId}/frames`)).body;
+      assert.equal(frames.total, 12);
+    } finally {
+      await t.close();
+    }
+  });
+}

@@ -1,0 +1,212 @@
+import { useState } from 'react';
+import type { GovApplicantRef, GovApplicationView, GovChannel, GovMaterialSubmission, GovPrefillResponse } from '@shuzhi/schema';
+import { ApiError } from '../../api/client.ts';
+import { useErrorText } from '../../components/Feedback.tsx';
+import { useI18n } from '../../i18n/I18nProvider.tsx';
+import { ALL_CONSENT, govApi, newIdempotencyKey, sha256Hex } from './api.ts';
+import { useText } from './text.ts';
+
+type Answer = string | number | boolean;
+
+/** One form for every channel (app, kiosk, window): consent, what was filled and from where, the rest to ask. */
+export function ApplyForm({ itemId, channel, applicant, ticketId, onDone }: { itemId: string; channel: GovChannel; applicant?: GovApplicantRef; ticketId?: string; onDone: (app: GovApplicationView) => void }) {
+  const { t } = useI18n();
+  const tx = useText();
+  const errText = useErrorText();
+  const [consent, setConsent] = useState<string[]>([...ALL_CONSENT]);
+  const [agreed, setAgreed] = useState(false);
+  const [pre, setPre] = useState<GovPrefillResponse | null>(null);
+  const [answers, setAnswers] = useState<Record<string, Answer>>({});
+  const [materials, setMaterials] = useState<Record<string, GovMaterialSubmission>>({});
+  const [commit, setCommit] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [key] = useState(newIdempotencyKey);
+
+  const load = async () => {
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      setPre(await govApi.prefill({ itemId, consent: consent as never, ...(applicant ? { applicant } : {}) }));
+    } catch (err) {
+      setError(err);
+      if (err instanceof ApiError) setFieldErrors(Object.fromEntries(err.fieldErrors.map((e) => [e.path, e.message])));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const submit = async () => {
+    if (!pre) return;
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      const out = await govApi.submit({
+        itemId,
+        idempotencyKey: key,
+        draftId: pre.draftId,
+        channel,
+        consent: consent as never,
+        ...(applicant ? { applicant } : {}),
+        ...(ticketId ? { ticketId } : {}),
+        answers,
+        materials: Object.values(materials),
+        ...(commit ? { commitment: { statement: t('gov.apply.commitmentText'), signed: true as const } } : {}),
+      });
+      onDone(out.application);
+    } catch (err) {
+      setError(err);
+      if (err instanceof ApiError) setFieldErrors(Object.fromEntries(err.fieldErrors.map((e) => [e.path, e.message])));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!pre) {
+    return (
+      <div className="card" data-testid="gov-consent">
+        <h3>{t('gov.apply.consentTitle')}</h3>
+        <p className="hint">{t('gov.apply.consentHint')}</p>
+        <div className="checks">
+          {ALL_CONSENT.map((r) => (
+            <label key={r} className="check">
+              <input type="checkbox" checked={consent.includes(r)} onChange={(e) => setConsent(e.target.checked ? [...consent, r] : consent.filter((x) => x !== r))} />
+              {t(`gov.registry.${r}`)}
+            </label>
+          ))}
+        </div>
+        <label className="check">
+          <input type="checkbox" data-testid="gov-consent-agree" checked={agreed} onChange={(e) => setAgreed(e.target.checked)} />
+          {t('gov.apply.agree')}
+        </label>
+        {error !== null && <p className="form-error" role="alert">{errText(error)}</p>}
+        {Object.entries(fieldErrors).map(([p, m]) => (
+          <p key={p} className="field-error" data-testid={`gov-error-${p}`}>{m}</p>
+        ))}
+        <div className="form-actions">
+          <button type="button" className="btn btn-primary" data-testid="gov-prefill" disabled={!agreed || busy} onClick={load}>
+            {t('gov.apply.start')}
+          </button>
+        </div>
+      </div>
+    );
+  }
+
+  const filled = pre.fields.filter((f) => f.status === 'filled');
+  const needed = pre.fields.filter((f) => f.status === 'needed');
+  const asked = pre.materials.filter((m) => m.status === 'upload' || m.status === 'commitment');
+  return (
+    <div className="gov-form" data-testid="gov-form">
+      <div className="card">
+        <h3>{t('gov.apply.filledTitle', { n: filled.length })}</h3>
+        <table className="table" data-testid="gov-filled">
+          <tbody>
+            {filled.map((f) => (
+              <tr key={f.key} data-testid={`gov-filled-${f.key}`}>
+                <td>{tx(f.label)}</td>
+                <td>{String(f.value)}</td>
+                <td className="muted small">{t('gov.apply.from', { source: f.sourceLabel ? tx(f.sourceLabel) : '' })}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="card">
+        <h3>{t('gov.apply.askTitle', { n: needed.length })}</h3>
+        {needed.length === 0 && <p className="muted">{t('gov.apply.nothingToAsk')}</p>}
+        {needed.map((f) => {
+          const path = `answers.${f.key}`;
+          const v = answers[f.key];
+          const set = (x: Answer) => setAnswers({ ...answers, [f.key]: x });
+          return (
+            <label key={f.key} className={`field${fieldErrors[path] ? ' field-invalid' : ''}`}>
+              <span>{tx(f.label)}{f.optional ? ` (${t('gov.apply.optional')})` : ''}</span>
+              {f.type === 'choice' ? (
+                <select data-testid={`gov-field-${f.key}`} value={String(v ?? '')} onChange={(e) => set(e.target.value)}>
+                  <option value="">—</option>
+                  {(f.choices ?? []).map((c) => (
+                    <option key={c} value={c}>{c}</option>
+                  ))}
+                </select>
+              ) : f.type === 'boolean' ? (
+                <input type="checkbox" data-testid={`gov-field-${f.key}`} checked={v === true} onChange={(e) => set(e.target.checked)} />
+              ) : (
+                <input
+                  data-testid={`gov-field-${f.key}`}
+                  type={f.type === 'date' ? 'date' : f.type === 'number' || f.type === 'money_fen' ? 'number' : 'text'}
+                  value={v === undefined ? '' : String(v)}
+                  onChange={(e) => set(f.type === 'number' || f.type === 'money_fen' ? Number(e.target.value) : e.target.value)}
+                />
+              )}
+              {f.blockedByConsent && f.blockedByConsent.length > 0 && <small className="hint">{t('gov.apply.blocked')}</small>}
+              {fieldErrors[path] && <small className="field-error" data-testid={`gov-error-${path}`}>{fieldErrors[path]}</small>}
+            </label>
+          );
+        })}
+      </div>
+      <div className="card">
+        <h3>{t('gov.apply.materialsTitle')}</h3>
+        <ul className="gov-materials">
+          {pre.materials.map((m) => {
+            const path = `materials.${m.materialId}`;
+            return (
+              <li key={m.materialId} data-testid={`gov-material-${m.materialId}`}>
+                <span className={`tag gov-trust-${m.trustLevel}`}>{m.trustLevel}</span> {tx(m.name)} — <span className="muted">{t(`gov.material.${m.status}`)}</span>
+                {(m.status === 'upload' || m.status === 'commitment') && (
+                  <div>
+                    <input
+                      type="file"
+                      data-testid={`gov-upload-${m.materialId}`}
+                      onChange={async (e) => {
+                        const file = e.target.files?.[0];
+                        if (!file) return;
+                        const sha256 = await sha256Hex(await file.arrayBuffer());
+                        setMaterials({ ...materials, [m.materialId]: { materialId: m.materialId, kind: 'upload', fileName: file.name, sha256 } });
+                      }}
+                    />
+                    {m.status === 'commitment' && (
+                      <label className="check">
+                        <input
+                          type="checkbox"
+                          checked={materials[m.materialId]?.kind === 'commitment'}
+                          onChange={(e) => {
+                            const next = { ...materials };
+                            if (e.target.checked) next[m.materialId] = { materialId: m.materialId, kind: 'commitment' };
+                            else delete next[m.materialId];
+                            setMaterials(next);
+                            if (e.target.checked) setCommit(true);
+                          }}
+                        />
+                        {t('gov.apply.commitInstead')}
+                      </label>
+                    )}
+                  </div>
+                )}
+                {fieldErrors[path] && <small className="field-error" data-testid={`gov-error-${path}`}>{fieldErrors[path]}</small>}
+              </li>
+            );
+          })}
+        </ul>
+        {asked.length === 0 && <p className="muted">{t('gov.apply.noMaterials')}</p>}
+      </div>
+      {pre.commitmentAvailable && (
+        <div className="card">
+          <label className="check">
+            <input type="checkbox" data-testid="gov-commitment" checked={commit} onChange={(e) => setCommit(e.target.checked)} />
+            {t('gov.apply.commitmentText')}
+          </label>
+          {fieldErrors['commitment'] && <small className="field-error">{fieldErrors['commitment']}</small>}
+        </div>
+      )}
+      {error !== null && <p className="form-error" role="alert" data-testid="gov-form-error">{errText(error)}</p>}
+      <div className="form-actions">
+        <button type="button" className="btn btn-primary btn-block" data-testid="gov-submit" disabled={busy} onClick={submit}>
+          {t('gov.apply.submit')}
+        </button>
+      </div>
+    </div>
+  );
+}

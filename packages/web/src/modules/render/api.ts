@@ -1,0 +1,65 @@
+import type { Problem, RenderFarmOverview, RenderFrame, RenderJob, RenderJobDetail, RenderLogLine, RenderNodeInfo, RenderTask } from '@shuzhi/schema';
+import { ApiError, NETWORK_ERROR } from '../../api/client.ts';
+
+/** The render module's calls; problem+json becomes an ApiError like in the shared client. */
+async function call<T>(method: string, path: string): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`/api${path}`, { method, headers: { accept: 'application/json' }, credentials: 'same-origin' });
+  } catch (err) {
+    throw new ApiError(0, NETWORK_ERROR, err instanceof Error ? err.message : String(err), null);
+  }
+  const text = await res.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!res.ok) {
+    const problem = parsed && typeof parsed === 'object' && typeof (parsed as Problem).code === 'string' ? (parsed as Problem) : null;
+    throw new ApiError(res.status, problem?.code ?? `HTTP_${res.status}`, problem?.detail ?? (res.statusText || `HTTP ${res.status}`), problem);
+  }
+  return parsed as T;
+}
+
+const enc = encodeURIComponent;
+export type RenderAction = 'pause' | 'resume' | 'cancel' | 'requeue';
+
+export const renderApi = {
+  overview: () => call<RenderFarmOverview>('GET', '/render/overview'),
+  jobs: (offset = 0) => call<{ items: RenderJob[]; total: number }>('GET', `/render/jobs?limit=50&offset=${offset}`),
+  job: (id: string) => call<RenderJobDetail>('GET', `/render/jobs/${enc(id)}?taskLimit=500`),
+  frames: (id: string) => call<{ items: RenderFrame[]; total: number }>('GET', `/render/jobs/${enc(id)}/frames?limit=1000`),
+  logs: (id: string, index: number) => call<{ items: RenderLogLine[] }>('GET', `/render/jobs/${enc(id)}/logs?index=${index}&limit=2000`),
+  nodes: (offset = 0) => call<{ items: RenderNodeInfo[]; total: number }>('GET', `/render/nodes?limit=500&offset=${offset}`),
+  control: (id: string, action: RenderAction) => call<RenderJob>('POST', `/render/jobs/${enc(id)}/${action}`),
+  controlTask: (id: string, index: number, action: RenderAction) => call<RenderTask>('POST', `/render/jobs/${enc(id)}/tasks/${index}/${action}`),
+  thumbUrl: (id: string, frame: number) => `/api/render/jobs/${enc(id)}/frames/${frame}/thumb`,
+  frameUrl: (id: string, frame: number) => `/api/render/jobs/${enc(id)}/frames/${frame}/file`,
+  previewUrl: (id: string) => `/api/render/jobs/${enc(id)}/preview`,
+};
+
+/** Which controls make sense in a state (the server decides; this only hides buttons that cannot work). */
+export const JOB_ACTIONS = {
+  queued: ['pause', 'cancel'],
+  active: ['pause', 'cancel'],
+  paused: ['resume', 'cancel'],
+  completed: ['requeue'],
+  failed: ['requeue'],
+  cancelled: ['requeue'],
+} as const satisfies Record<RenderJob['state'], readonly RenderAction[]>;
+
+export const TASK_ACTIONS = {
+  queued: ['pause', 'cancel'],
+  active: ['pause', 'cancel'],
+  paused: ['resume', 'cancel'],
+  completed: ['requeue'],
+  failed: ['requeue'],
+  cancelled: ['requeue'],
+} as const satisfies Record<RenderTask['state'], readonly RenderAction[]>;
+
+/** Share of the job settled: completed or cancelled tasks over all tasks. */
+export function jobProgress(j: Pick<RenderJob, 'counts' | 'taskCount'>): number {
+  return j.taskCount ? (j.counts.completed + j.counts.cancelled) / j.taskCount : 0;
+}

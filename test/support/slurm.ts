@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import { startLocalSlurm } from '../../packages/server/src/compute/slurm/local-cluster.ts';
+import type { LocalSlurm } from '../../packages/server/src/compute/slurm/local-cluster.ts';
+
+export { SlurmNotInstalledError } from '../../packages/server/src/compute/slurm/local-cluster.ts';
+
+export interface SlurmHandle extends LocalSlurm {
+  /** Marks the node DOWN (its jobs die as NODE_FAIL, like a crashed machine), then brings it back. */
+  failNode(): Promise<void>;
+}
+
+function scontrol(env: Record<string, string>, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('scontrol', args, { env: { ...process.env, ...env }, timeout: 15_000 }, (error, stdout, stderr) => {
+      if (error) reject(Object.assign(error, { output: `${stderr}${stdout}` }));
+      else resolve(stdout);
+    });
+  });
+}
+
+/**
+ * A one-node Slurm on localhost for one test file: its own munged, slurmctld and slurmd, config and
+ * state in a temp dir. Fails with SlurmNotInstalledError (naming the Debian packages) where Slurm is missing.
+ */
+export async function startSlurm(): Promise<SlurmHandle> {
+  const slurm = await startLocalSlurm();
+  return {
+    ...slurm,
+    async failNode() {
+      await scontrol(slurm.env, ['update', `nodename=${slurm.nodeName}`, 'state=down', 'reason=executor-suite']);
+      // ReturnToService=2 may already have brought it back when slurmd re-registers; resume is then refused.
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const node = await scontrol(slurm.env, ['show', 'node', slurm.nodeName, '-o']);
+        if (/State=IDLE(\s|$)/.test(node) || /State=(IDLE|MIXED|ALLOCATED)\s/.test(node)) return;
+        await scontrol(slurm.env, ['update', `nodename=${slurm.nodeName}`, 'state=resume']).catch(() => '');
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      throw new Error('the node did not come back after failNode()');
+    },
+  };
+}

@@ -1,0 +1,214 @@
+// The shared executor suite (DESIGN.md: one suite per engine interface). Every Executor — our agents,
+// Slurm — must pass it. An engine plugs in through `executorSuite(name, make)`.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Fence } from '@shuzhi/schema';
+import type { ExecLog, ExecResult, ExecTask, Executor, ExecutorHost } from '../../packages/server/src/compute/executor.ts';
+
+export type HostEvent =
+  | { kind: 'started'; fence: Fence; atMs: number; receivedAt: number }
+  | { kind: 'logs'; fence: Fence; logs: ExecLog[]; receivedAt: number }
+  | { kind: 'finished'; fence: Fence; result: ExecResult; receivedAt: number }
+  | { kind: 'lost'; fence: Fence; reason: string; receivedAt: number };
+
+const sameFence = (a: Fence, b: Fence) => a.taskId === b.taskId && a.attempt === b.attempt;
+
+/** An ExecutorHost that records every report and lets a test wait for one. */
+export class RecordingHost implements ExecutorHost {
+  readonly events: HostEvent[] = [];
+  private readonly emitter = new EventEmitter();
+
+  async started(fence: Fence, atMs: number): Promise<void> {
+    this.push({ kind: 'started', fence: { ...fence }, atMs, receivedAt: Date.now() });
+  }
+  async logs(fence: Fence, logs: ExecLog[]): Promise<void> {
+    this.push({ kind: 'logs', fence: { ...fence }, logs, receivedAt: Date.now() });
+  }
+  async finished(fence: Fence, result: ExecResult): Promise<void> {
+    this.push({ kind: 'finished', fence: { ...fence }, result, receivedAt: Date.now() });
+  }
+  async lost(fence: Fence, reason: string): Promise<void> {
+    this.push({ kind: 'lost', fence: { ...fence }, reason, receivedAt: Date.now() });
+  }
+
+  /** Adapters that observe an engine from outside (the agent adapter) feed events in here. */
+  push(e: HostEvent): void {
+    this.events.push(e);
+    this.emitter.emit('event', e);
+  }
+
+  of(fence: Fence): HostEvent[] {
+    return this.events.filter((e) => sameFence(e.fence, fence));
+  }
+
+  logText(fence: Fence, stream?: ExecLog['stream']): string {
+    return this.of(fence)
+      .flatMap((e) => (e.kind === 'logs' ? e.logs : []))
+      .filter((l) => stream === undefined || l.stream === stream)
+      .map((l) => l.text)
+      .join('');
+  }
+
+  /** Resolves with the first recorded event (past or future) that matches. */
+  waitFor<E extends HostEvent>(what: string, pred: (e: HostEvent) => e is E, timeoutMs?: number): Promise<E>;
+  waitFor(what: string, pred: (e: HostEvent) => boolean, timeoutMs?: number): Promise<HostEvent>;
+  waitFor(what: string, pred: (e: HostEvent) => boolean, timeoutMs = 90_000): Promise<HostEvent> {
+    const found = this.events.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const onEvent = (e: HostEvent) => {
+        if (!pred(e)) return;
+        clearTimeout(timer);
+        this.emitter.off('event', onEvent);
+        resolve(e);
+      };
+      const timer = setTimeout(() => {
+        this.emitter.off('event', onEvent);
+        reject(new Error(`timed out waiting for ${what}; events so far:\n${this.describe()}`));
+      }, timeoutMs);
+      this.emitter.on('event', onEvent);
+    });
+  }
+
+  /** Resolves once the log text of `fence` contains `text`. */
+  async waitForLog(fence: Fence, text: string, timeoutMs?: number): Promise<void> {
+    if (this.logText(fence).includes(text)) return;
+    await this.waitFor(`log "${text}" of ${fence.taskId}`, (e) => e.kind === 'logs' && sameFence(e.fence, fence) && this.logText(fence).includes(text), timeoutMs);
+  }
+
+  waitForEnd(fence: Fence, timeoutMs?: number): Promise<Extract<HostEvent, { kind: 'finished' | 'lost' }>> {
+    return this.waitFor(
+      `finished or lost for ${fence.taskId}#${fence.attempt}`,
+      (e): e is Extract<HostEvent, { kind: 'finished' | 'lost' }> => (e.kind === 'finished' || e.kind === 'lost') && sameFence(e.fence, fence),
+      timeoutMs,
+    );
+  }
+
+  describe(): string {
+    return this.events
+      .map((e) => `  ${e.fence.taskId}#${e.fence.attempt} ${e.kind}${e.kind === 'finished' ? ` exit=${e.result.exitCode}` : e.kind === 'lost' ? ` ${e.reason}` : e.kind === 'logs' ? ` ${JSON.stringify(e.logs.map((l) => l.text).join('').slice(0, 120))}` : ''}`)
+      .join('\n');
+  }
+}
+
+export interface ExecutorUnderTest {
+  executor: Executor;
+  host: RecordingHost;
+  /** The site tasks are addressed to. */
+  siteId: string;
+  /** Kills what runs this attempt the way a machine dies (Slurm: the node goes down; agents: the agent is killed). */
+  loseWorker(fence: Fence): Promise<void>;
+  /** Whether finished reports carry the engine's own accounting (Slurm's sacct). */
+  accounts: boolean;
+  cleanup(): Promise<void>;
+}
+
+let serial = 0;
+
+/** A task for the suite: unique ids per call so tests never see each other's reports. */
+export function suiteTask(siteId: string, command: string, extra: Partial<ExecTask> = {}): ExecTask {
+  serial++;
+  const id = `suite-${process.pid}-${Date.now().toString(36)}-${serial}`;
+  return {
+    taskId: id,
+    attempt: 0,
+    jobId: `job-${id}`,
+    jobName: `suite ${serial}`,
+    siteId,
+    type: 'cpu',
+    units: 1,
+    hours: 0.1,
+    command,
+    env: {},
+    ...extra,
+  };
+}
+
+export function executorSuite(name: string, make: () => Promise<ExecutorUnderTest>): void {
+  describe(`executor suite: ${name}`, () => {
+    let ctx: ExecutorUnderTest;
+    let scratch: string;
+    before(async () => {
+      ctx = await make();
+      scratch = mkdtempSync(join(tmpdir(), 'shuzhi-exec-suite-'));
+    });
+    after(async () => {
+      await ctx?.cleanup();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+    });
+
+    test('submit → started → finished with exit 0; stdout, stderr and environment round-trip', async () => {
+      const mark = `mark-${Date.now().toString(36)}`;
+      const task = suiteTask(ctx.siteId, 'echo "hello $GREETING from $SUITE_MARK"; echo "to stderr" >&2', {
+        env: { GREETING: "ni hao 你好 'quoted' $NOT_EXPANDED", SUITE_MARK: mark },
+      });
+      await ctx.executor.submit(task);
+      const end = await ctx.host.waitForEnd(task);
+      assert.equal(end.kind, 'finished', ctx.host.describe());
+      assert.equal(end.result.exitCode, 0);
+      const kinds = ctx.host.of(task).map((e) => e.kind);
+      assert.equal(kinds.filter((k) => k === 'started').length, 1, 'started exactly once');
+      assert.ok(kinds.indexOf('started') < kinds.indexOf('finished'), 'started before finished');
+      assert.ok(end.result.startedAtMs <= end.result.endedAtMs);
+      assert.match(ctx.host.logText(task, 'stdout'), new RegExp(`hello ni hao 你好 'quoted' \\$NOT_EXPANDED from ${mark}`));
+      assert.match(ctx.host.logText(task, 'stderr'), /to stderr/);
+    });
+
+    test('a failing command reports its exit code', async () => {
+      const task = suiteTask(ctx.siteId, 'echo about to fail; exit 7');
+      await ctx.executor.submit(task);
+      const end = await ctx.host.waitForEnd(task);
+      assert.equal(end.kind, 'finished', ctx.host.describe());
+      assert.equal(end.result.exitCode, 7);
+      assert.match(ctx.host.logText(task, 'stdout'), /about to fail/);
+    });
+
+    test('logs arrive while the task runs, and cancel stops it', async () => {
+      const marker = join(scratch, 'cancel-marker');
+      const task = suiteTask(ctx.siteId, `echo begin; sleep 3; echo still here > ${marker}; echo end`);
+      await ctx.executor.submit(task);
+      await ctx.host.waitFor('started', (e) => e.kind === 'started' && sameFence(e.fence, task));
+      await ctx.host.waitForLog(task, 'begin');
+      await ctx.executor.cancel(task);
+      // Give a task that was not stopped time to write its marker (sleep 3) and be reported.
+      await new Promise((r) => setTimeout(r, 5000));
+      assert.equal(existsSync(marker), false, 'the cancelled command went on running');
+      const success = ctx.host.of(task).find((e) => e.kind === 'finished' && e.result.exitCode === 0);
+      assert.equal(success, undefined, 'a cancelled task was reported as succeeded');
+      assert.doesNotMatch(ctx.host.logText(task, 'stdout'), /end/);
+      // Cancelling what the engine no longer holds is a no-op.
+      await ctx.executor.cancel(task);
+      await ctx.executor.cancel({ taskId: 'never-submitted', attempt: 3 });
+    });
+
+    test('a task whose worker dies is reported lost, never finished', async () => {
+      const task = suiteTask(ctx.siteId, 'echo begin; sleep 60; echo end');
+      await ctx.executor.submit(task);
+      await ctx.host.waitFor('started', (e) => e.kind === 'started' && sameFence(e.fence, task));
+      await ctx.host.waitForLog(task, 'begin');
+      await ctx.loseWorker(task);
+      const end = await ctx.host.waitForEnd(task);
+      assert.equal(end.kind, 'lost', ctx.host.describe());
+      assert.equal(ctx.host.of(task).filter((e) => e.kind === 'finished').length, 0);
+    });
+
+    test('usage is reported: elapsed time, and the allocation where the engine accounts', async () => {
+      const task = suiteTask(ctx.siteId, 'sleep 2; echo done');
+      await ctx.executor.submit(task);
+      const end = await ctx.host.waitForEnd(task);
+      assert.equal(end.kind, 'finished', ctx.host.describe());
+      assert.equal(end.result.exitCode, 0);
+      assert.ok(end.result.endedAtMs - end.result.startedAtMs >= 1000, `ran ${end.result.endedAtMs - end.result.startedAtMs} ms`);
+      if (ctx.accounts) {
+        const usage = end.result.engineUsage;
+        assert.ok(usage, 'no engine usage');
+        assert.ok(usage.elapsedSec > 0, `elapsed ${usage.elapsedSec}`);
+        assert.ok((usage.allocTres['cpu'] ?? 0) >= 1, `allocated TRES ${JSON.stringify(usage.allocTres)}`);
+      }
+    });
+  });
+}

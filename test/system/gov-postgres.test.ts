@@ -1,0 +1,13 @@
+import { after, before } from 'node:test';
+import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
+import { govApiSuite } from '../../packages/server/test/gov-suite.ts';
+
+let pg: PostgresHandle;
+before(async () => {
+  pg = await startPostgres({ database: 'shuzhi_gov' });
+});
+after(async () => {
+  await pg?.stop();
+});
+
+govApiSuite({ databaseUrl: () => pg.url });

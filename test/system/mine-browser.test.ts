@@ -1,0 +1,122 @@
+// In Chromium, over real OPC UA: an operator logs in, starts the face, sees each machine turn green
+// in order, and acknowledges an alarm; a viewer sees the same face with its command buttons disabled.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { buildFace } from '@shuzhi/mine';
+import { client, login, startPlatform, waitUntil, type TestPlatform } from '../../packages/server/test/helpers.ts';
+import { testFace } from '../../packages/server/test/mine-harness.ts';
+import { startMineSimulator, type MineSimulator } from '../../sim/mine/server.ts';
+import { findFreePort } from '../../sim/mine/free-port.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { ensureWebBuilt } from '../support/web.ts';
+
+const FACE = 'face-1';
+// slow enough that every machine is seen warning, then starting, then running
+const config = testFace((c) => ({ ...c, id: FACE, machines: c.machines.map((m) => ({ ...m, warningMs: 150 })) }));
+const face = buildFace(config);
+
+let t: TestPlatform;
+let sim: MineSimulator;
+let browser: Browser;
+let pki: string;
+
+before(async () => {
+  ensureWebBuilt();
+  t = await startPlatform();
+  pki = mkdtempSync(join(tmpdir(), 'shuzhi-mine-browser-pki-'));
+  sim = await startMineSimulator({ port: await findFreePort(), tickMs: 10, face: config, physics: { rampMs: 150, inrushMs: 50 }, pkiFolder: join(pki, 'server') });
+  const eng = client(t.url, { cookie: await login(t.url, 'mine-engineer') });
+  const r = await eng.req('POST', '/api/mine/faces', { id: FACE, name: '1201 综放工作面', mineId: 'mine-01', endpoint: sim.endpoint, config: { machines: config.machines, sensors: config.sensors } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await t?.close();
+  await sim?.stop();
+  if (pki) rmSync(pki, { recursive: true, force: true });
+});
+
+async function logIn(page: Page, username: string): Promise<void> {
+  await page.goto(t.url);
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(`${username}-demo`);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('current-user').waitFor();
+}
+
+// Runs in the page (the test's own type-check has no DOM library, hence a string).
+const RECORD_STATES = `(() => {
+  window.__mine = { order: [], seen: [] };
+  new MutationObserver((muts) => {
+    for (const m of muts) {
+      const id = (m.target.getAttribute('data-testid') || '').replace('mine-machine-', '');
+      const st = m.target.getAttribute('data-state') || '';
+      window.__mine.seen.push([id, st]);
+      if (st === 'running' && !window.__mine.order.includes(id)) window.__mine.order.push(id);
+    }
+  }).observe(document.querySelector('[data-testid=mine-diagram]'), { attributes: true, subtree: true, attributeFilter: ['data-state'] });
+})()`;
+
+const stateOf = (page: Page, id: string) => page.getByTestId(`mine-machine-${id}`).getAttribute('data-state');
+
+test('in Chromium: an operator starts the face, each machine turns green in start order, and an alarm is acknowledged', async () => {
+  const page = await browser.newPage();
+  await logIn(page, 'mine-operator');
+  await page.getByTestId('nav-mine-control').click();
+  await page.getByTestId(`mine-face-card-${FACE}`).click();
+  await page.getByTestId('mine-diagram').waitFor();
+  await waitUntil('every machine known and stopped', async () => {
+    for (const id of face.startOrder) if ((await stateOf(page, id)) !== 'stopped') return false;
+    return true;
+  });
+
+  // watch the drawing itself: record every state each machine shows, in the order the page shows them
+  await page.evaluate(RECORD_STATES);
+
+  // one button, then a confirmation naming the order; nothing moves before the confirmation
+  await page.getByTestId('mine-cmd-start').click();
+  await page.getByTestId('mine-confirm').waitFor();
+  assert.ok(!sim.events.some((e) => e.kind === 'started'), 'nothing started before the confirmation');
+  await page.getByTestId('mine-confirm-ok').click();
+  await waitUntil('the face running on the page', async () => (await page.getByTestId('mine-mode').getAttribute('data-mode')) === 'running', 20_000);
+
+  const seen = (await page.evaluate('window.__mine')) as { order: string[]; seen: [string, string][] };
+  assert.deepEqual(seen.order, face.startOrder, 'machines turned green in start order');
+  for (const id of face.startOrder) {
+    const states = seen.seen.filter(([m]) => m === id).map(([, s]) => s);
+    assert.ok(states.indexOf('warning') >= 0 && states.indexOf('warning') < states.indexOf('running'), `${id} warned before running: ${states.join(',')}`);
+    assert.equal(await stateOf(page, id), 'running');
+  }
+
+  // a trip raises an alarm with no lasting cause: cleared, unacknowledged — the operator acknowledges it
+  sim.injectFault('shearer', 'overcurrent');
+  const row = page.locator('[data-testid^="mine-alarm-row-"][data-code="MACHINE_TRIP"][data-state="cleared-unacknowledged"]');
+  await row.waitFor({ timeout: 10_000 });
+  const alarmId = (await row.getAttribute('data-testid'))!.replace('mine-alarm-row-', '');
+  await waitUntil('shearer shown as fault', async () => (await stateOf(page, 'shearer')) === 'fault');
+  await page.getByTestId(`mine-alarm-ack-${alarmId}`).click();
+  await page.getByTestId(`mine-alarm-comment-${alarmId}`).fill('剪切销已检查 shear pin checked');
+  await page.getByTestId(`mine-alarm-ack-confirm-${alarmId}`).click();
+  await page.getByTestId(`mine-alarm-row-${alarmId}`).waitFor({ state: 'detached', timeout: 10_000 });
+
+  const viewer = client(t.url, { cookie: await login(t.url, 'viewer') });
+  const history = (await viewer.req('GET', '/api/mine/alarms?state=history&acknowledgedBy=mine-operator')).body.items as { id: string; comment: string }[];
+  assert.equal(history.find((a) => a.id === alarmId)?.comment, '剪切销已检查 shear pin checked');
+  await page.close();
+});
+
+test('in Chromium: a viewer watches the same face but cannot command it', async () => {
+  const page = await browser.newPage();
+  await logIn(page, 'viewer');
+  await page.goto(`${t.url}/#/mine/faces/${FACE}`);
+  await page.getByTestId('mine-diagram').waitFor();
+  assert.equal(await page.getByTestId('mine-cmd-start').isDisabled(), true);
+  assert.equal(await page.getByTestId('mine-cmd-estop').isDisabled(), true);
+  await page.getByTestId('mine-no-command-role').waitFor();
+  await page.close();
+});
