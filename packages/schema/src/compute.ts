@@ -98,6 +98,10 @@ export const SiteLive = z.object({
   greenShareNow: z.number(),
   pflopsOnline: z.number(),
   agentsOnline: z.number(),
+  /** Whether work placed here reaches an engine now (agents online, or the Slurm executor ready). */
+  engineOnline: z.boolean(),
+  /** Why the site's engine is not serving, when it is not. */
+  engineNote: z.string().nullable(),
   renewableKWNow: z.number(),
   loadKWNow: z.number(),
 });

@@ -50,7 +50,7 @@ export class Platform {
     });
     const db = p.database.db;
     p.auth = new AuthStore(db);
-    p.compute = new ComputeModule(db, p.bus, p.log, { leaseMs: opts.config.SHUZHI_LEASE_MS });
+    p.compute = new ComputeModule(db, p.bus, p.log, { leaseMs: opts.config.SHUZHI_LEASE_MS, dataDir: opts.config.dataDir });
     if (p.database.created && opts.config.SHUZHI_BOOTSTRAP_TOKEN) {
       const id = await p.auth.createUser({
         username: 'bootstrap',

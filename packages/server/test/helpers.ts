@@ -92,6 +92,19 @@ export function newAgent(t: TestPlatform, token: string, siteId: string, id: str
   return a;
 }
 
+/**
+ * One sync of an agent with no free slot: the site counts as having an engine online for the lease
+ * time, yet nothing is ever handed to it. Planning tests use it to make sites plannable.
+ */
+export async function announceAgent(t: TestPlatform, token: string, siteId: string, id = `idle-${siteId}`): Promise<void> {
+  const res = await fetch(`${t.url}/api/agents/${id}/sync`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ siteId, slots: 1, free: 0, waitMs: 0 }),
+  });
+  if (res.status !== 200) throw new Error(`agent ${id} at ${siteId} could not sync: ${res.status} ${await res.text()}`);
+}
+
 export async function waitUntil<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {

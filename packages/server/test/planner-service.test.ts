@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { localHour } from '@shuzhi/compute';
 import type { PlannerPlan, PlannerSettings } from '@shuzhi/schema';
 import type { PlannerService } from '../src/planner/service.ts';
-import { client, login, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
+import { announceAgent, client, login, operatorToken, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
 
 let t: TestPlatform;
 let op: ReturnType<typeof client>;
@@ -14,7 +14,10 @@ const base: PlannerSettings = { carbonPriceFenPerKg: 0, greenShareTarget: null, 
 const flat = (v: number) => new Array<number>(24).fill(v);
 
 before(async () => {
-  t = await startPlatform();
+  // A long lease: the announced agents stay online for the whole file without syncing again.
+  t = await startPlatform({ leaseMs: 600_000 });
+  const token = await operatorToken(t.p);
+  for (const s of (await client(t.url, { token }).req('GET', '/api/sites')).body.items as { id: string }[]) await announceAgent(t, token, s.id);
   op = client(t.url, { cookie: await login(t.url, 'operator') });
   ten = client(t.url, { cookie: await login(t.url, 'tenant') });
   planner = (t.p.modules.find((m) => m.name === 'planner') as unknown as { planner: PlannerService }).planner;
@@ -73,7 +76,8 @@ test('a job restricted to Xinjiang is never planned in Chongqing, even when Chon
 test('settings change the plan: a carbon price moves work off a cheap but dirty site', async () => {
   await setPower('chongqing', flat(0), flat(3000));
   await op.req('PUT', '/api/planner/settings', { ...base, carbonPriceFenPerKg: 0 });
-  const id = await submit({ home: 'chongqing', regions: [] });
+  // Released two hours from now, so it is still waiting (and re-planned) when the settings change.
+  const id = await submit({ home: 'chongqing', regions: [], releaseAt: new Date(Date.now() + 2 * 3600_000).toISOString() });
   assert.equal((await entryOf(id)).siteId, 'chongqing');
   const saved = await op.req('PUT', '/api/planner/settings', { ...base, carbonPriceFenPerKg: 1000 });
   assert.equal(saved.status, 200);

@@ -15,7 +15,7 @@ const site = (id: string, pflops: number, live: boolean): Site => ({
   id, nameZh: id, nameEn: id, region: 'xinjiang', kind: 'intelligent', engine: 'agent', lat: 42.8, lon: 93.5, pue: 1.2, slurm: null,
   pools: [{ type: 'gpu', units: 100, busyW: 700, idleW: 100, pflopsPerUnit: pflops / 100, fenPerUnitHour: 900 }],
   power: { tariffFenPerKWh: Array(24).fill(30), carbonGPerKWh: Array(24).fill(600), renewables: null, storage: null },
-  ...(live ? { live: { busyUnits: 50, totalUnits: 100, utilisation: 0.5, greenShareNow: 0.9, pflopsOnline: pflops, agentsOnline: 1, renewableKWNow: 1, loadKWNow: 1 } } : {}),
+  ...(live ? { live: { busyUnits: 50, totalUnits: 100, utilisation: 0.5, greenShareNow: 0.9, pflopsOnline: pflops, agentsOnline: 1, engineOnline: true, engineNote: null, renewableKWNow: 1, loadKWNow: 1 } } : {}),
 });
 
 type Series = { id: string; data: unknown[]; symbolSize?: (v: number[]) => number };

@@ -1,5 +1,5 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import type { SyncRequest, SyncResponse } from '@shuzhi/schema';
+import type { SiteInput, SyncRequest, SyncResponse } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
 import { jobs, runs, tasks } from '../db/schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
@@ -36,6 +36,8 @@ export class Dispatcher {
   private readonly now: () => number;
   /** Placement hook: the planner replaces the cheapest-now rule when it runs. */
   placeFn: PlaceFn = cheapestSiteNow;
+  /** Called when an engine comes online (an agent arrives, a Slurm site is registered): plans may change. */
+  readonly onEnginesChanged = new Set<() => void>();
 
   constructor(
     private readonly db: Db,
@@ -56,6 +58,7 @@ export class Dispatcher {
       void this.place();
     };
     this.agents.onAgentArrived = () => {
+      this.enginesChanged();
       if (this.unplaced.length) void this.place();
     };
   }
@@ -63,6 +66,19 @@ export class Dispatcher {
   /** Adds the engine (Slurm) of one site; work placed there goes to it. */
   registerExecutor(siteId: string, executor: Executor): void {
     this.executors.set(executorKey(executor.engine, siteId), executor);
+    this.enginesChanged();
+  }
+
+  /** Whether work placed at the site would reach an engine now. */
+  canRun(site: SiteInput): boolean {
+    if (site.engine === 'agent') return this.agents.agentsOnline(site.id) > 0;
+    const ex = this.executors.get(executorKey(site.engine, site.id));
+    return ex !== undefined && !ex.degraded;
+  }
+
+  /** An engine came back (a Slurm controller answers again): plans may change. */
+  enginesChanged(): void {
+    for (const fn of this.onEnginesChanged) fn();
   }
 
   unregisterExecutor(siteId: string, engine: string): Executor | undefined {
@@ -237,9 +253,7 @@ export class Dispatcher {
 
   private async placeOnce(): Promise<void> {
     if (this.unplaced.length === 0) return;
-    const sites = (await this.network.listSites()).filter((s) =>
-      s.engine === 'agent' ? this.agents.agentsOnline(s.id) > 0 : this.executors.has(executorKey(s.engine, s.id)),
-    );
+    const sites = (await this.network.listSites()).filter((s) => this.canRun(s));
     const free = (siteId: string, type: string) => {
       const pool = sites.find((s) => s.id === siteId)?.pools.find((p) => p.type === type);
       return pool ? pool.units - this.busyUnits(siteId, type) : 0;

@@ -47,6 +47,8 @@ export interface ExecutorHost {
  */
 export interface Executor {
   readonly engine: 'agent' | 'slurm';
+  /** True while the engine cannot take new work (its controller does not answer). */
+  readonly degraded?: boolean;
   /** Hands one attempt to the engine. Resolves once the engine holds it (queued there), not when it ran. */
   submit(task: ExecTask): Promise<void>;
   /** Stops an attempt wherever it is; a no-op for attempts the engine no longer holds. */

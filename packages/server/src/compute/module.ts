@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { and, gte, sql } from 'drizzle-orm';
 import type { Overview, PowerCurve, Site } from '@shuzhi/schema';
 import { localHour, renewableKW, siteLoadKW } from '@shuzhi/compute';
@@ -8,6 +9,7 @@ import type { Logger } from '../log.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { JobService } from './jobs.ts';
 import { NetworkStore } from './network-store.ts';
+import { SlurmSites } from './slurm-sites.ts';
 
 /** Start of today in Asia/Shanghai, as a Date. */
 function startOfShanghaiDay(nowMs: number): Date {
@@ -19,21 +21,32 @@ export class ComputeModule {
   readonly network: NetworkStore;
   readonly dispatcher: Dispatcher;
   readonly jobs: JobService;
+  readonly slurm: SlurmSites;
   private liveTimer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private probeTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly bus: EventBus,
     log: Logger,
-    opts: { leaseMs: number },
+    opts: { leaseMs: number; dataDir: string },
   ) {
     this.network = new NetworkStore(db, bus);
     this.dispatcher = new Dispatcher(db, bus, this.network, log, { leaseMs: opts.leaseMs });
     this.jobs = new JobService(db, bus, this.network, this.dispatcher);
+    this.slurm = new SlurmSites(this.network, this.dispatcher, log, join(opts.dataDir, 'slurm'));
   }
 
   async start(): Promise<void> {
+    // Slurm sites need their executors before recovery: it hands each engine back what it held.
+    await this.slurm.sync();
+    this.unsubscribe = this.bus.subscribe((e) => {
+      if (e.kind === 'site.created' || e.kind === 'site.updated' || e.kind === 'site.deleted') void this.slurm.sync();
+    });
     await this.dispatcher.recover();
+    this.probeTimer = setInterval(() => void this.slurm.probeDegraded(), 15_000);
+    this.probeTimer.unref();
     this.dispatcher.start();
     // Live figures for the dashboards, pushed over SSE every few seconds.
     this.liveTimer = setInterval(() => {
@@ -45,6 +58,8 @@ export class ComputeModule {
   }
 
   stop(): void {
+    this.unsubscribe?.();
+    if (this.probeTimer) clearInterval(this.probeTimer);
     this.dispatcher.stop();
     if (this.liveTimer) clearInterval(this.liveTimer);
   }
@@ -66,6 +81,10 @@ export class ComputeModule {
           greenShareNow: load > 0 ? Math.min(1, green / load) : 0,
           pflopsOnline: s.pools.reduce((a, p) => a + p.units * p.pflopsPerUnit, 0),
           agentsOnline: this.dispatcher.agentsOnline(s.id),
+          engineOnline: this.dispatcher.canRun(s),
+          engineNote: this.dispatcher.canRun(s)
+            ? null
+            : s.engine === 'agent' ? 'no agent online' : this.slurm.problem(s.id),
           renewableKWNow: green,
           loadKWNow: load,
         },

@@ -87,9 +87,15 @@ export class PlannerService {
   start(): void {
     this.previousPlaceFn = this.compute.dispatcher.placeFn;
     this.compute.dispatcher.placeFn = this.placeFn;
-    this.unsubscribe = this.bus.subscribe((e) => {
+    const unsubscribe = this.bus.subscribe((e) => {
       if (e.kind === 'job.status' && (e.data as { status?: string }).status === 'queued') this.soon();
     });
+    const onEngines = () => this.soon();
+    this.compute.dispatcher.onEnginesChanged.add(onEngines);
+    this.unsubscribe = () => {
+      unsubscribe();
+      this.compute.dispatcher.onEnginesChanged.delete(onEngines);
+    };
     this.restartTimer();
     this.soon();
   }
@@ -138,7 +144,9 @@ export class PlannerService {
   private async planOnce(): Promise<void> {
     const nowMs = this.now();
     const settings = this.settingsCache;
-    const sites = await this.compute.network.listSites();
+    // Only sites whose engine is online can take work: a plan onto a site with no agent would never run.
+    const sites = (await this.compute.network.listSites()).filter((x) => this.compute.dispatcher.canRun(x));
+    if (sites.length === 0) return;
     const links = await this.compute.network.listLinks();
     const rows = await this.db
       .select({ j: jobs })
@@ -184,8 +192,37 @@ export class PlannerService {
       byJob.set(a.job, e);
       busy.set(`${a.site}:${a.slot}`, (busy.get(`${a.site}:${a.slot}`) ?? 0) + a.units);
     }
-    const entries: PlannerEntry[] = [];
     const nowSlot = Math.max(0, Math.floor((this.now() - startMs) / SLOT_MS));
+    const objective = (c: { costFen: number; carbonG: number }) => c.costFen + (c.carbonG / 1000) * s.carbonPriceFenPerKg;
+    // Waiting is only worth it when it saves something: a job the plan put later at no gain (a tie in
+    // the solver) starts now at the same site, if the units are free over its whole window.
+    for (const [jobId, e] of byJob) {
+      const sj = s.jobs.find((x) => x.id === jobId)!;
+      const site = scSite.get(e.site)!;
+      const pool = site.pools.find((p) => p.type === sj.type);
+      const from = Math.min(...e.slots), d = e.slots.length;
+      const start = Math.max(nowSlot, sj.release);
+      if (!pool || start >= from || e.slots.length !== Math.max(...e.slots) - from + 1) continue;
+      const planned = objective(jobCostAt(s, site, sj.type, e.units, from, from + d));
+      if (objective(jobCostAt(s, site, sj.type, e.units, start, start + d)) > planned + 1e-6) continue;
+      let fits = true;
+      for (let t = start; t < start + d && fits; t++) {
+        const own = e.slots.includes(t) ? e.units : 0;
+        fits = (busy.get(`${e.site}:${t}`) ?? 0) - own + e.units <= pool.units;
+      }
+      if (!fits) continue;
+      const w = e.units * (pool.busyW - pool.idleW);
+      for (const t of e.slots) {
+        busy.set(`${e.site}:${t}`, (busy.get(`${e.site}:${t}`) ?? 0) - e.units);
+        busyW.set(`${e.site}:${t}`, (busyW.get(`${e.site}:${t}`) ?? 0) - w);
+      }
+      e.slots = Array.from({ length: d }, (_, k) => start + k);
+      for (const t of e.slots) {
+        busy.set(`${e.site}:${t}`, (busy.get(`${e.site}:${t}`) ?? 0) + e.units);
+        busyW.set(`${e.site}:${t}`, (busyW.get(`${e.site}:${t}`) ?? 0) + w);
+      }
+    }
+    const entries: PlannerEntry[] = [];
     for (const [jobId, e] of byJob) {
       const j = liveById.get(jobId)!;
       const sj = s.jobs.find((x) => x.id === jobId)!;

@@ -145,6 +145,8 @@ export const en: Record<MessageKey, string> = {
   'site.region': 'Region',
   'site.kind': 'Kind',
   'site.engine': 'Engine',
+  'site.engineSlurmReady': 'Slurm ready',
+  'site.engineOffline': 'Offline',
   'site.pue': 'PUE',
   'site.location': 'Location',
   'site.pflops': 'Compute online',

@@ -145,6 +145,8 @@ export const zhCN = {
   'site.region': '区域',
   'site.kind': '类型',
   'site.engine': '执行引擎',
+  'site.engineSlurmReady': 'Slurm 就绪',
+  'site.engineOffline': '离线',
   'site.pue': 'PUE',
   'site.location': '位置',
   'site.pflops': '在线算力',

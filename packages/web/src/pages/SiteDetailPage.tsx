@@ -126,9 +126,10 @@ export function SiteDetailPage({ id }: { id: string }) {
           <b>{live ? formatKW(live.loadKWNow, lang) : '—'}</b>
         </div>
         <div className="fact">
-          <span>{t('site.agents')}</span>
-          <b>{live?.agentsOnline ?? '—'}</b>
+          <span>{s.engine === 'slurm' ? t('site.engine') : t('site.agents')}</span>
+          <b>{s.engine === 'slurm' ? (live ? (live.engineOnline ? t('site.engineSlurmReady') : t('site.engineOffline')) : '—') : (live?.agentsOnline ?? '—')}</b>
         </div>
+        {live && !live.engineOnline && live.engineNote && <p className="hint">{live.engineNote}</p>}
       </div>
 
       <h2>{t('site.pools')}</h2>

@@ -113,6 +113,18 @@ export class SlurmExecutor implements Executor {
     return this.outage.failures > 0;
   }
 
+  /** Asks the controller whether it answers (squeue); a failure counts as an outage. */
+  async probe(): Promise<boolean> {
+    try {
+      await this.backend.jobs();
+      this.controllerOk();
+      return true;
+    } catch (err) {
+      this.controllerFailed(err);
+      return false;
+    }
+  }
+
   async submit(task: ExecTask): Promise<void> {
     if (this.closed) throw new SlurmConfigError('the Slurm executor is closed');
     const key = fenceKey(task);

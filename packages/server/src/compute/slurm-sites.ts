@@ -1,0 +1,100 @@
+import { join } from 'node:path';
+import type { SiteInput } from '@shuzhi/schema';
+import type { Logger } from '../log.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import type { NetworkStore } from './network-store.ts';
+import { SlurmExecutor, type SlurmSiteConfig } from './slurm/index.ts';
+
+/** What a Slurm site's executor is built from; a change means a new executor. */
+const fingerprint = (s: SiteInput) => JSON.stringify(s.slurm);
+
+/**
+ * Keeps one SlurmExecutor per Slurm site registered with the dispatcher, following the sites as the
+ * operator adds, changes or removes them. A site whose settings cannot be served (slurmrestd, not
+ * implemented) gets no executor: the dispatcher then places nothing there, and the reason is logged.
+ */
+export class SlurmSites {
+  private readonly running = new Map<string, { fp: string; ex: SlurmExecutor }>();
+  /** Sites left without an engine, and why (shown on the site's page). */
+  readonly problems = new Map<string, string>();
+  private syncing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly network: NetworkStore,
+    private readonly dispatcher: Dispatcher,
+    private readonly log: Logger,
+    private readonly workRoot: string,
+  ) {}
+
+  /** Brings the executors in line with the sites table; calls are serialised. */
+  sync(): Promise<void> {
+    this.syncing = this.syncing.then(() => this.syncOnce()).catch((err) => this.log.error({ err }, 'Slurm sites could not be synced'));
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<void> {
+    const sites = (await this.network.listSites()).filter((s) => s.engine === 'slurm');
+    const wanted = new Map(sites.map((s) => [s.id, s]));
+    for (const [id, cur] of this.running) {
+      const s = wanted.get(id);
+      if (s && fingerprint(s) === cur.fp) continue;
+      this.dispatcher.unregisterExecutor(id, 'slurm');
+      this.running.delete(id);
+      await cur.ex.close();
+      this.log.info({ siteId: id }, s ? 'Slurm settings changed; executor replaced' : 'Slurm site removed; executor closed');
+    }
+    for (const s of sites) {
+      if (this.running.has(s.id)) continue;
+      const cfg = siteConfig(s, join(this.workRoot, s.id));
+      if (typeof cfg === 'string') {
+        if (this.problems.get(s.id) !== cfg) this.log.warn({ siteId: s.id, reason: cfg }, 'Slurm site has no engine');
+        this.problems.set(s.id, cfg);
+        continue;
+      }
+      this.problems.delete(s.id);
+      const ex = new SlurmExecutor(cfg, { host: this.dispatcher.host, log: this.log.child({ siteId: s.id, engine: 'slurm' }) });
+      // Registered even when the controller does not answer: work it held before a restart is its own
+      // to re-attach; the dispatcher just places nothing new there while it is degraded.
+      const answers = await ex.probe();
+      this.running.set(s.id, { fp: fingerprint(s), ex });
+      this.dispatcher.registerExecutor(s.id, ex);
+      this.log.info({ siteId: s.id, partition: cfg.partition ?? '(default)', answers }, 'Slurm executor registered');
+    }
+    for (const id of this.problems.keys()) if (!wanted.has(id)) this.problems.delete(id);
+  }
+
+  /** Asks idle, degraded executors' controllers again, so a site comes back once its Slurm answers. */
+  async probeDegraded(): Promise<void> {
+    for (const { ex } of this.running.values()) {
+      if (ex.degraded && (await ex.probe())) this.dispatcher.enginesChanged();
+    }
+  }
+
+  /** Why a Slurm site takes no work now, or null. */
+  problem(siteId: string): string | null {
+    const p = this.problems.get(siteId);
+    if (p) return p;
+    const cur = this.running.get(siteId);
+    if (!cur) return 'the Slurm executor is not ready';
+    return cur.ex.degraded ? 'the Slurm controller does not answer (squeue failed); retrying' : null;
+  }
+
+  async close(): Promise<void> {
+    for (const { ex } of this.running.values()) await ex.close();
+    this.running.clear();
+  }
+}
+
+/** The executor's settings for a site, or why the site cannot be served. */
+export function siteConfig(s: SiteInput, workRoot: string): SlurmSiteConfig | string {
+  const st = s.slurm;
+  if (!st) return `site ${s.id} runs on Slurm but has no Slurm settings; add them on the site`;
+  if (st.mode === 'rest') return `site ${s.id}: the slurmrestd connection is not implemented yet; use mode "cli" on a machine with slurm-client`;
+  return {
+    siteId: s.id,
+    connection: { kind: 'cli', ...(st.slurmConf ? { slurmConf: st.slurmConf } : {}), ...(st.binDir ? { binDir: st.binDir } : {}) },
+    ...(st.partition ? { partition: st.partition } : {}),
+    workRoot,
+    accounting: st.accounting,
+  };
+}
