@@ -17,6 +17,7 @@ export async function serveCommand(): Promise<number> {
   if (creds) {
     demo = new DemoRunner(p, creds, `http://127.0.0.1:${port}`);
     demo.start(config.SHUZHI_DEMO_AGENTS);
+    moduleLines.push(...(await demo.startSlurm().catch((err: unknown) => [`  Slurm demo site did not start: ${(err as Error).message}`])));
     for (const m of p.modules) {
       await m.startDemo?.(`http://127.0.0.1:${port}`).catch((err: unknown) => {
         moduleLines.push(`  ${m.name} demo did not start: ${(err as Error).message}`);

@@ -2,7 +2,7 @@ import { and, eq, or, sql } from 'drizzle-orm';
 import type { Link, Pool, Region, SiteInput, SitePower, SlurmSettings, Tenant } from '@shuzhi/schema';
 import { SitePatch } from '@shuzhi/schema';
 import type { Db } from '../db/client.ts';
-import { jobs, links, regions, sites, tenants } from '../db/schema.ts';
+import { events, jobs, links, regions, sites, tenants } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 
@@ -126,6 +126,16 @@ export class NetworkStore {
     return s;
   }
 
+  /** Whether a site of this id was ever created (the event log keeps deleted ones). */
+  async siteEverExisted(id: string): Promise<boolean> {
+    const [e] = await this.db
+      .select({ id: events.id })
+      .from(events)
+      .where(and(eq(events.entity, 'site'), eq(events.entityId, id), eq(events.kind, 'site.created')))
+      .limit(1);
+    return e !== undefined;
+  }
+
   async createSite(s: SiteInput, actor: string): Promise<SiteRecord> {
     requireEngineSettings(s);
     await this.write(async (tx, ev) => {
@@ -197,6 +207,8 @@ export class NetworkStore {
   private async write(fn: (tx: Parameters<Parameters<Db['transaction']>[0]>[0], ev: PublishedEvent[]) => Promise<void>) {
     const ev: PublishedEvent[] = [];
     await this.db.transaction((tx) => fn(tx, ev));
+    // Listeners read the network again on these events: they must not get the cached copy.
+    this.siteCache = null;
     this.bus.publish(ev);
   }
 }

@@ -17,6 +17,7 @@ export class SlurmSites {
   private readonly running = new Map<string, { fp: string; ex: SlurmExecutor }>();
   /** Sites left without an engine, and why (shown on the site's page). */
   readonly problems = new Map<string, string>();
+  private readonly probeErrors = new Map<string, string>();
   private syncing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -55,19 +56,25 @@ export class SlurmSites {
       const ex = new SlurmExecutor(cfg, { host: this.dispatcher.host, log: this.log.child({ siteId: s.id, engine: 'slurm' }) });
       // Registered even when the controller does not answer: work it held before a restart is its own
       // to re-attach; the dispatcher just places nothing new there while it is degraded.
-      const answers = await ex.probe();
       this.running.set(s.id, { fp: fingerprint(s), ex });
       this.dispatcher.registerExecutor(s.id, ex);
-      this.log.info({ siteId: s.id, partition: cfg.partition ?? '(default)', answers }, 'Slurm executor registered');
+      this.log.info({ siteId: s.id, partition: cfg.partition ?? '(default)' }, 'Slurm executor registered');
+      void this.probe(s.id, ex);
     }
     for (const id of this.problems.keys()) if (!wanted.has(id)) this.problems.delete(id);
   }
 
-  /** Asks idle, degraded executors' controllers again, so a site comes back once its Slurm answers. */
+  /** Asks degraded executors' controllers again, so a site comes back once its Slurm answers. */
   async probeDegraded(): Promise<void> {
-    for (const { ex } of this.running.values()) {
-      if (ex.degraded && (await ex.probe())) this.dispatcher.enginesChanged();
-    }
+    for (const [id, { ex }] of this.running) if (ex.degraded) await this.probe(id, ex);
+  }
+
+  private async probe(siteId: string, ex: SlurmExecutor): Promise<void> {
+    const r = await ex.probe();
+    if (r.ok) {
+      this.probeErrors.delete(siteId);
+      this.dispatcher.enginesChanged();
+    } else this.probeErrors.set(siteId, r.error);
   }
 
   /** Why a Slurm site takes no work now, or null. */
@@ -76,7 +83,9 @@ export class SlurmSites {
     if (p) return p;
     const cur = this.running.get(siteId);
     if (!cur) return 'the Slurm executor is not ready';
-    return cur.ex.degraded ? 'the Slurm controller does not answer (squeue failed); retrying' : null;
+    if (!cur.ex.degraded) return null;
+    const why = this.probeErrors.get(siteId);
+    return why ? `the Slurm controller does not answer (${why.slice(0, 300)}); retrying every 15 s` : 'waiting for the Slurm controller to answer';
   }
 
   async close(): Promise<void> {

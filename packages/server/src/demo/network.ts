@@ -166,6 +166,28 @@ export const demoSites: Site[] = [
     windKW: 1500,
   }),
   {
+    id: 'xju-hpc',
+    nameZh: '新疆大学高性能计算平台（演示）',
+    nameEn: 'Xinjiang University HPC (demo)',
+    region: 'xinjiang',
+    kind: 'supercomputing',
+    // Runs on Slurm: the demo starts a one-node cluster on this machine when Slurm is installed.
+    engine: 'slurm',
+    lat: 43.77,
+    lon: 87.6,
+    // Assumption: a modern liquid-cooled HPC room; the source gives no PUE for this site.
+    pue: 1.15,
+    // HPC cost recovery: 0.02 元/core-hour (domain sheet, SJTU fee list) = 2 fen.
+    pools: [cpu(64, 2)],
+    power: {
+      tariffFenPerKWh: xinjiangTariff,
+      carbonGPerKWh: flat(623),
+      renewables: { solarKW: 20, windKW: 10, fenPerKWh: 20, model: MODEL },
+      storage: null,
+    },
+    slurm: { mode: 'cli', accounting: 'jobcomp' },
+  },
+  {
     id: 'chongqing',
     nameZh: '重庆算力中心',
     nameEn: 'Chongqing compute centre',

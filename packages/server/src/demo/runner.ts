@@ -1,8 +1,12 @@
 import { join } from 'node:path';
 import { Agent } from '@shuzhi/agent';
 import type { SubmitJob } from '@shuzhi/schema';
+import { slurmAvailable, startLocalSlurm, type LocalSlurm } from '../compute/slurm/index.ts';
 import type { Platform } from '../platform.ts';
 import type { DemoCredentials } from './seed.ts';
+
+/** The demo's supercomputing site, run by Slurm. */
+const SLURM_SITE = 'xju-hpc';
 
 /** Sites that get embedded agents, and the kind of demo work each sees. */
 const AGENT_SITES = ['hami', 'karamay', 'shihezi', 'urumqi', 'chongqing'];
@@ -11,6 +15,8 @@ const DEMO_JOBS: (Omit<SubmitJob, 'env' | 'flex' | 'dataGB' | 'regions' | 'prior
   tenantId: string;
   regions?: string[];
   dataGB?: number;
+  /** Due this many hours after submission (no deadline: the planner's default slack). */
+  deadlineHours?: number;
 })[] = [
   {
     name: 'LLM fine-tune shard',
@@ -49,6 +55,15 @@ const DEMO_JOBS: (Omit<SubmitJob, 'env' | 'flex' | 'dataGB' | 'regions' | 'prior
     command: 'echo "weights staged from Hami"; for i in 1 2 3 4; do echo "serving batch $i"; sleep 1; done',
   },
   {
+    name: 'CFD mesh refinement (HPC)',
+    type: 'cpu',
+    units: 32,
+    hours: 1,
+    tenantId: 'xju-lab',
+    deadlineHours: 1,
+    command: 'echo "host $(hostname), Slurm job ${SLURM_JOB_ID:-none}"; for i in 1 2 3 4 5; do echo "refine level $i"; sleep 1; done',
+  },
+  {
     name: 'Genome alignment',
     type: 'cpu',
     units: 256,
@@ -63,6 +78,7 @@ export class DemoRunner {
   private agents: Agent[] = [];
   private timer: NodeJS.Timeout | null = null;
   private n = 0;
+  private slurm: LocalSlurm | null = null;
 
   constructor(
     private readonly p: Platform,
@@ -100,8 +116,10 @@ export class DemoRunner {
     const spec = DEMO_JOBS[this.n++ % DEMO_JOBS.length]!;
     const operator = await this.p.auth.byOperatorName();
     if (!operator) return;
+    const { deadlineHours, ...rest } = spec;
     await this.p.compute.jobs.submit(operator, {
-      ...spec,
+      ...rest,
+      ...(deadlineHours ? { deadlineAt: new Date(Date.now() + deadlineHours * 3600_000).toISOString() } : {}),
       name: `${spec.name} #${this.n}`,
       env: {},
       flex: 'malleable',
@@ -111,8 +129,29 @@ export class DemoRunner {
     });
   }
 
+  /**
+   * Gives the demo's Slurm site an engine: the machine's own Slurm when a controller answers, else a
+   * one-node cluster started here (needs root and the Slurm daemons). Returns lines for the banner.
+   */
+  async startSlurm(siteId = SLURM_SITE): Promise<string[]> {
+    const site = (await this.p.compute.network.listSites()).find((s) => s.id === siteId && s.engine === 'slurm');
+    if (!site) return [];
+    const avail = await slurmAvailable();
+    if (!avail.ok) return [`  Slurm site ${siteId}: no engine on this machine — ${avail.why}`];
+    if (!avail.why) return [`  Slurm site ${siteId}: uses this machine's Slurm controller`];
+    // A one-node cluster declaring 64 CPUs: the demo's HPC jobs are light shell commands.
+    this.slurm = await startLocalSlurm({ declaredCpus: 64, partition: 'demo' });
+    await this.p.compute.network.updateSite(
+      siteId,
+      { slurm: { mode: 'cli', slurmConf: this.slurm.conf, partition: this.slurm.partition, accounting: 'jobcomp' } },
+      'demo',
+    );
+    return [`  Slurm site ${siteId}: one-node Slurm cluster started on this machine (${this.slurm.conf})`];
+  }
+
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await Promise.all(this.agents.map((a) => a.stop()));
+    await this.slurm?.stop();
   }
 }

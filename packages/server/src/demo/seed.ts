@@ -7,6 +7,8 @@ export interface DemoCredentials {
   agentTokens: Record<string, string>;
 }
 
+const SITES_ADDED_LATER = ['xju-hpc'];
+
 export const demoPassword = (username: string) => `${username}-demo`;
 
 /** Seeds the demo network once; later starts find it and only mint fresh agent tokens. */
@@ -20,6 +22,13 @@ export async function seedDemo(p: Platform): Promise<DemoCredentials> {
     for (const t of demoTenants) await p.compute.network.createTenant(t, actor);
     for (const u of demoUsers) {
       await p.auth.createUser({ ...u, password: demoPassword(u.username) });
+    }
+  }
+  else {
+    // Demo sites added after a database was first seeded appear there too (once: the event log remembers).
+    const added = demoSites.filter((s) => SITES_ADDED_LATER.includes(s.id));
+    for (const s of added) {
+      if (!(await p.compute.network.siteEverExisted(s.id))) await p.compute.network.createSite(s, actor);
     }
   }
   const operatorId = await p.auth.userIdByName('operator');

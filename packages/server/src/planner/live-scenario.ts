@@ -73,7 +73,8 @@ export function buildLiveScenario(args: {
     const release = Math.max(0, Math.floor((j.releaseAt - startMs) / SLOT_MS));
     if (release >= T) { skipped.push(j.id); continue; }
     const need = Math.max(1, Math.ceil(j.hours - 1e-9));
-    const due = j.deadlineAt !== null ? Math.ceil((j.deadlineAt - startMs) / SLOT_MS) : release + need + settings.defaultSlackHours;
+    // A deadline inside a slot rounds down: finishing in that slot could be too late.
+    const due = j.deadlineAt !== null ? Math.floor((j.deadlineAt - startMs) / SLOT_MS) : release + need + settings.defaultSlackHours;
     const deadline = Math.min(T, Math.max(release + 1, due));
     jobs.push({
       id: j.id, tenant: j.tenantId, type: j.type, units: j.units, hours: j.hours, release, deadline,

@@ -88,6 +88,8 @@ export class SlurmExecutor implements Executor {
   private readonly sacctWaitMs: number;
   /** Consecutive failed calls to the controller, and when it may be asked again. */
   private outage = { failures: 0, until: 0 };
+  /** Whether the controller has answered once: until then the site takes no new work. */
+  private answered = false;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private ticking: Promise<void> | null = null;
@@ -110,18 +112,18 @@ export class SlurmExecutor implements Executor {
 
   /** True while the controller is failing calls (submissions wait, nothing is failed). */
   get degraded(): boolean {
-    return this.outage.failures > 0;
+    return this.outage.failures > 0 || !this.answered;
   }
 
   /** Asks the controller whether it answers (squeue); a failure counts as an outage. */
-  async probe(): Promise<boolean> {
+  async probe(): Promise<{ ok: true } | { ok: false; error: string }> {
     try {
       await this.backend.jobs();
       this.controllerOk();
-      return true;
+      return { ok: true };
     } catch (err) {
       this.controllerFailed(err);
-      return false;
+      return { ok: false, error: errText(err) };
     }
   }
 
@@ -183,6 +185,7 @@ export class SlurmExecutor implements Executor {
   }
 
   private controllerOk(): void {
+    this.answered = true;
     if (this.outage.failures > 0) this.log.info({ site: this.config.siteId }, 'Slurm controller answers again');
     this.outage = { failures: 0, until: 0 };
   }

@@ -85,7 +85,8 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 1
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `slurmd -C` prints this machine's node line; fall back to what Node sees. */
-async function nodeLine(): Promise<string> {
+async function nodeLine(declaredCpus?: number): Promise<string> {
+  if (declaredCpus) return `NodeName=localhost NodeAddr=127.0.0.1 CPUs=${declaredCpus} RealMemory=${Math.floor((totalmem() / 2 ** 20) * 0.9)}`;
   const out = await run(which('slurmd')!, ['-C'], process.env).catch(() => '');
   const line = out.split('\n').find((l) => l.startsWith('NodeName='));
   if (line) {
@@ -101,7 +102,17 @@ async function nodeLine(): Promise<string> {
  * slurmd on free ports. Needs root (slurmd). Accounting: no slurmdbd; finished jobs go to the
  * jobcomp/filetxt log, which `sacct -c` reads (the executor's `accounting: 'jobcomp'`).
  */
-export async function startLocalSlurm(opts: { partition?: string; messageTimeoutSec?: number } = {}): Promise<LocalSlurm> {
+export async function startLocalSlurm(
+  opts: {
+    partition?: string;
+    messageTimeoutSec?: number;
+    /**
+     * Declare this many CPUs instead of the machine's own (slurmd is told to trust the config). For a
+     * demo site whose jobs are light shell commands; real work should keep the real count.
+     */
+    declaredCpus?: number;
+  } = {},
+): Promise<LocalSlurm> {
   const missing = missingSlurmBinaries();
   if (missing.length > 0) throw new SlurmNotInstalledError(missing);
   if (process.getuid?.() !== 0) throw new SlurmStartError('a local Slurm needs root (slurmd runs jobs as their users)', '');
@@ -155,7 +166,8 @@ export async function startLocalSlurm(opts: { partition?: string; messageTimeout
       // Clients give up on a stopped controller after about this long (the default 10 s makes outages slow to test).
       `MessageTimeout=${opts.messageTimeoutSec ?? 5}`,
       'SlurmdTimeout=300',
-      await nodeLine(),
+      await nodeLine(opts.declaredCpus),
+      ...(opts.declaredCpus ? ['SlurmdParameters=config_overrides'] : []),
       `PartitionName=${partition} Nodes=localhost Default=YES MaxTime=INFINITE State=UP`,
       '',
     ].join('\n'),
