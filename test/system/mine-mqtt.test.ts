@@ -32,9 +32,7 @@ before(async () => {
   sub.on('message', (topic, payload, packet) => got.push({ topic, payload: JSON.parse(payload.toString()), retain: packet.retain }));
   await sub.subscribeAsync('shuzhi/mine/#', { qos: 1 });
 
-  process.env['SHUZHI_MQTT_URL'] = url;
-  t = await startPlatform();
-  delete process.env['SHUZHI_MQTT_URL'];
+  t = await startPlatform({ env: { SHUZHI_MQTT_URL: url } });
   const config = testFace((c) => ({ ...c, id: FACE }));
   sim = await startMineSimulator({ port: await findFreePort(), tickMs: 10, face: config, physics: { rampMs: 80, inrushMs: 30 }, pkiFolder: join(dir, 'pki') });
   const eng = client(t.url, { cookie: await login(t.url, 'mine-engineer') });

@@ -152,7 +152,9 @@ export const StatementLine = z.object({
   startedAt: isoTime,
   endedAt: isoTime,
   priceNote: z.string(),
+  /** Compute plus, on a job's first billed run, the fee for staging its data to another region. */
   amountFen: Fen,
+  transferFen: Fen,
   voucherFen: Fen,
   walletFen: Fen,
   billedAt: isoTime,

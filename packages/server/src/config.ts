@@ -16,6 +16,10 @@ export const ConfigSchema = z.object({
   SHUZHI_DEMO_AGENTS: z.coerce.number().int().min(0).max(64).default(2),
   SHUZHI_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   SHUZHI_WORK_DIR: z.string().optional(),
+  SHUZHI_MQTT_URL: z
+    .string()
+    .regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; workDir: string };
@@ -30,6 +34,7 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   SHUZHI_DEMO_AGENTS: 'embedded demo agents per agent site with work (default 2)',
   SHUZHI_LEASE_MS: 'task lease: a task whose agent is silent this long is requeued (default 15000)',
   SHUZHI_WORK_DIR: 'work directories of embedded agents (default <data dir>/work)',
+  SHUZHI_MQTT_URL: 'publish mine telemetry to this MQTT broker (mqtt://user:pass@host:1883); off when unset',
   LOG_LEVEL: 'pino log level (default info)',
 };
 

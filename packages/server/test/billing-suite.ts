@@ -38,7 +38,7 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
     });
 
     /** A finished run written the way the dispatcher writes it. */
-    async function finishedRun(o: { tenantId: string; siteId: string; type?: string; units?: number; hours?: number; endMs?: number; status?: string }) {
+    async function finishedRun(o: { tenantId: string; siteId: string; type?: string; units?: number; hours?: number; endMs?: number; status?: string; transferFen?: number }) {
       const type = o.type ?? 'gpu';
       const units = o.units ?? 8;
       const hours = o.hours ?? 1;
@@ -55,6 +55,7 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
         await tx.insert(jobs).values({
           id: jobId, tenantId: o.tenantId, name: 'billing test', type, units, hours, flex: 'malleable', home: null, dataGB: 0, regions: [],
           priority: 50, command: 'true', env: {}, status: o.status ?? 'succeeded', siteId: o.siteId, releaseAt: new Date(startMs), createdBy: 'test',
+          transferFen: o.transferFen ?? 0,
         });
         await tx.insert(tasks).values({ id: taskId, jobId, attempt: 1, status: o.status ?? 'succeeded', siteId: o.siteId });
         await tx.insert(runs).values({
@@ -359,6 +360,54 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
       assert.equal((await me.c.req('GET', '/api/billing/wallet')).body.monthlyCapFen, 5_000);
       await me.c.req('PUT', '/api/billing/budget', { monthlyCapFen: null });
       assert.deepEqual(await canStart(me.id, 5_001), { ok: true });
+    });
+
+    test('staging data to another region is on the bill once, paid from the wallet, never by a voucher', async () => {
+      const me = await freshTenant();
+      await me.c.req('POST', '/api/billing/topups', { amountFen: 1_000_000, idempotencyKey: key('t') });
+      const p = await createProgramme();
+      await voucherFor(me.c, p, 100_000);
+      const run = await finishedRun({ tenantId: me.id, siteId: 'shihezi', units: 4, transferFen: 600 });
+      const billed = await op.req('POST', `/api/billing/runs/${run.runId}/bill`);
+      assert.equal(billed.status, 200, JSON.stringify(billed.body));
+      const line = billed.body.line;
+      assert.equal(line.transferFen, 600);
+      assert.equal(line.amountFen, run.expectedFen + 600);
+      assert.equal(line.voucherFen, Math.floor((run.expectedFen * 3000) / 10_000), 'the voucher pays its share of compute only');
+      assert.equal(line.walletFen, line.amountFen - line.voucherFen);
+      // A second attempt of the same job does not pay for the data again.
+      const again = newId('run');
+      const [first] = await db().select().from(runs).where(eq(runs.id, run.runId));
+      await db().insert(runs).values({ ...first!, id: again, attempt: 2 });
+      const second = (await op.req('POST', `/api/billing/runs/${again}/bill`)).body.line;
+      assert.equal(second.transferFen, 0);
+      assert.equal(second.amountFen, run.expectedFen);
+      await assertLedgerBalanced();
+    });
+
+    test('a job whose tenant cannot pay waits, says why, and starts once the wallet is topped up', async () => {
+      const me = await freshTenant();
+      const agent = newAgent(t, await operatorToken(t.p, 'shihezi'), 'shihezi', `pay-agent-${seq}`);
+      agent.start();
+      try {
+        await waitUntil('the agent online', async () => t.p.compute.dispatcher.agentsOnline('shihezi') > 0);
+        const job = await me.c.req('POST', '/api/jobs', { name: 'unpaid', type: 'gpu', units: 2, hours: 0.1, regions: ['xinjiang'], deadlineAt: new Date(Date.now() + 20 * 60_000).toISOString(), command: 'echo paid' });
+        assert.equal(job.status, 201, JSON.stringify(job.body));
+        const waiting = await waitUntil('the job to say why it waits', async () => {
+          const j = (await me.c.req('GET', `/api/jobs/${job.body.id}`)).body;
+          return j.explanation?.startsWith('waiting:') ? j : null;
+        });
+        assert.equal(waiting.status, 'queued');
+        assert.match(waiting.explanation, /insufficient-funds/);
+        await me.c.req('POST', '/api/billing/topups', { amountFen: 100_000, idempotencyKey: key('t') });
+        const done = await waitUntil('the paid job to finish', async () => {
+          const j = (await me.c.req('GET', `/api/jobs/${job.body.id}`)).body;
+          return j.status === 'succeeded' ? j : null;
+        });
+        assert.equal(done.siteId, 'shihezi');
+      } finally {
+        await agent.stop();
+      }
     });
 
     test('finished runs are billed from the bus, and a restart bills what was missed', async () => {

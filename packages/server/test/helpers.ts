@@ -6,6 +6,7 @@ import type { SiteInput } from '@shuzhi/schema';
 import { loadConfig } from '../src/config.ts';
 import { Platform } from '../src/platform.ts';
 import { seedDemo } from '../src/demo/seed.ts';
+import type { BillingService } from '../src/billing/service.ts';
 
 export interface TestPlatform {
   p: Platform;
@@ -19,17 +20,22 @@ export interface TestPlatform {
  * A real platform on a loopback port. PGlite in a temp dir unless `databaseUrl` is given
  * (the system suite passes a real PostgreSQL). The demo network is seeded; no demo agents run.
  */
-export async function startPlatform(opts: { leaseMs?: number; dataDir?: string; port?: number; databaseUrl?: string } = {}): Promise<TestPlatform> {
+export async function startPlatform(
+  opts: { leaseMs?: number; dataDir?: string; port?: number; databaseUrl?: string; fundTenants?: boolean; env?: Record<string, string> } = {},
+): Promise<TestPlatform> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'shuzhi-test-'));
   const config = loadConfig({
     SHUZHI_DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     SHUZHI_LEASE_MS: String(opts.leaseMs ?? 15_000),
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    ...opts.env,
   });
   const p = await Platform.open({ config });
   await seedDemo(p);
   await p.start();
+  // Work starts only when its tenant can pay: the demo tenants get money, as a real tenant tops up first.
+  if (opts.fundTenants !== false) await fundDemoTenants(p);
   const port = await p.listen(opts.port ?? 0, '127.0.0.1');
   return {
     p,
@@ -41,6 +47,16 @@ export async function startPlatform(opts: { leaseMs?: number; dataDir?: string; 
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export async function fundDemoTenants(p: Platform, amountFen = 100_000_000): Promise<void> {
+  const billing = p.modules.find((m) => m.name === 'billing') as unknown as { service?: BillingService } | undefined;
+  const service = billing?.service;
+  if (!service) throw new Error('the billing module is not loaded; tests that run work need it');
+  const operator = await p.auth.byOperatorName();
+  for (const t of await p.compute.network.listTenants()) {
+    await service.statements.topUp(operator!, t.id, { amountFen, idempotencyKey: `test-funding-${t.id}` });
+  }
 }
 
 export async function login(url: string, username: string, password = `${username}-demo`): Promise<string> {

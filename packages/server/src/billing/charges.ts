@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { account, billPostings, priceUsageFen, splitBill, type ProgrammeRules, type VoucherState } from '@shuzhi/compute';
+import { account, billPostings, priceUsageFen, splitBill, transfer, type ProgrammeRules, type VoucherState } from '@shuzhi/compute';
 import type { BillRunResult, StatementLine } from '@shuzhi/schema';
 import type { Db } from '../db/client.ts';
 import { jobs, runs, sites, tenants } from '../db/schema.ts';
@@ -49,6 +49,7 @@ export const toLine = (c: ChargeRow): StatementLine => ({
   endedAt: c.endedAt.toISOString(),
   priceNote: c.priceNote,
   amountFen: c.amountFen,
+  transferFen: c.transferFen,
   voucherFen: c.voucherFen,
   walletFen: c.walletFen,
   billedAt: c.billedAt.toISOString(),
@@ -68,12 +69,12 @@ export class ChargeService {
 
   async billRun(runId: string, actor: string | null = null): Promise<BillRunResult> {
     const [row] = await this.db
-      .select({ run: runs, tenantId: jobs.tenantId, type: jobs.type })
+      .select({ run: runs, tenantId: jobs.tenantId, type: jobs.type, jobTransferFen: jobs.transferFen })
       .from(runs)
       .innerJoin(jobs, eq(jobs.id, runs.jobId))
       .where(eq(runs.id, runId));
     if (!row) throw errors.notFound('run', runId);
-    const { run, tenantId, type } = row;
+    const { run, tenantId, type, jobTransferFen } = row;
     if (!FINISHED.includes(run.status as (typeof FINISHED)[number]) || !run.endedAt || run.unitHours === null) {
       throw errors.conflict('RUN_NOT_FINISHED', `Run ${runId} is ${run.status}; only succeeded or failed runs with metered usage are billed.`);
     }
@@ -81,7 +82,7 @@ export class ChargeService {
     const [site] = await this.db.select({ region: sites.region }).from(sites).where(eq(sites.id, run.siteId));
     const priced = await priceFor(this.db, run.siteId, type);
     // A site or pool removed since the run still bills what the meter recorded at the time.
-    const amountFen = priced
+    const computeFen = priced
       ? priceUsageFen({ unitHours: run.unitHours, startMs: run.startedAt.getTime(), endMs: run.endedAt.getTime(), price: priced.price })
       : Math.max(0, Math.round(run.costFen ?? 0));
     const priceNote = priced?.note ?? 'metered cost (no current price)';
@@ -100,6 +101,14 @@ export class ChargeService {
         actor,
       });
       if (claim.replayed) return { replayed: true as const };
+      // Staging the job's data to another region is billed once, with the first run billed; the wallet
+      // pays it (vouchers subsidise compute) and it goes to the platform, which runs the links.
+      const [transferBilled] = jobTransferFen > 0
+        ? await tx.select({ runId: billingCharges.runId }).from(billingCharges)
+            .where(and(eq(billingCharges.jobId, run.jobId), sql`${billingCharges.transferFen} > 0`)).limit(1)
+        : [];
+      const transferFen = jobTransferFen > 0 && !transferBilled ? Math.round(jobTransferFen) : 0;
+      const amountFen = computeFen + transferFen;
       const held = await tx
         .select()
         .from(billingVouchers)
@@ -117,14 +126,15 @@ export class ChargeService {
             .groupBy(billingRedemptions.programmeId)
         : [];
       const split = splitBill(
-        { tenantId, tenantKind: tenant?.kind ?? '', siteId: run.siteId, region, resourceType: type, amountFen, atMs: run.endedAt!.getTime() },
+        { tenantId, tenantKind: tenant?.kind ?? '', siteId: run.siteId, region, resourceType: type, amountFen: computeFen, atMs: run.endedAt!.getTime() },
         held.map((v) => voucherStateOf(v, balances.get(account.voucher(v.id)) ?? 0)),
         new Map(progRows.map((p) => [p.id, rulesOf(p)])),
         Object.fromEntries(redeemedRows.map((r) => [r.programmeId, Number(r.fen)])),
       );
-      const postings = billPostings(split, tenantId, run.siteId, this.feeBp);
+      const postings = [...billPostings(split, tenantId, run.siteId, this.feeBp), ...transfer(account.wallet(tenantId), account.platform, transferFen)];
       await writeEntries(tx, claim.txnId, postings);
-      const voucherFen = amountFen - split.walletFen;
+      const voucherFen = computeFen - split.walletFen;
+      const walletFen = split.walletFen + transferFen;
       const energy = run.energyKWh ?? 0;
       const green = run.greenKWh ?? 0;
       await tx.insert(billingCharges).values({
@@ -143,9 +153,10 @@ export class ChargeService {
         endedAt: run.endedAt!,
         priceNote,
         amountFen,
+        transferFen,
         voucherFen,
-        walletFen: split.walletFen,
-        platformFeeFen: postings.filter((p) => p.account === account.platform).reduce((a, p) => a + p.amountFen, 0),
+        walletFen,
+        platformFeeFen: postings.filter((p) => p.account === account.platform).reduce((a, p) => a + p.amountFen, 0) - transferFen,
         month,
       });
       if (split.parts.length) {
@@ -158,8 +169,8 @@ export class ChargeService {
             tenantId,
             siteId: run.siteId,
             fen: part.fen,
-            energyKWh: amountFen > 0 ? (energy * part.fen) / amountFen : 0,
-            greenKWh: amountFen > 0 ? (green * part.fen) / amountFen : 0,
+            energyKWh: computeFen > 0 ? (energy * part.fen) / computeFen : 0,
+            greenKWh: computeFen > 0 ? (green * part.fen) / computeFen : 0,
             month,
           })),
         );
@@ -170,7 +181,7 @@ export class ChargeService {
         entityId: runId,
         tenantId,
         actor,
-        data: { jobId: run.jobId, siteId: run.siteId, amountFen, voucherFen, walletFen: split.walletFen, vouchers: split.parts },
+        data: { jobId: run.jobId, siteId: run.siteId, amountFen, transferFen, voucherFen, walletFen, vouchers: split.parts },
       });
       return { replayed: false as const };
     });

@@ -115,7 +115,9 @@ export const billingCharges = pgTable(
     startedAt: ts('started_at').notNull(),
     endedAt: ts('ended_at').notNull(),
     priceNote: text('price_note').notNull(),
+    /** Everything billed for the run: compute, plus the job's data transfer on its first billed run. */
     amountFen: fen('amount_fen').notNull(),
+    transferFen: fen('transfer_fen').notNull().default(0),
     voucherFen: fen('voucher_fen').notNull(),
     walletFen: fen('wallet_fen').notNull(),
     platformFeeFen: fen('platform_fee_fen').notNull(),

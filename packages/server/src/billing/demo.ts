@@ -1,10 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { meterRun, siteLoadKW } from '@shuzhi/compute';
+import { account, meterRun, siteLoadKW } from '@shuzhi/compute';
 import type { Principal } from '../auth/principal.ts';
 import { jobs, runs, tasks } from '../db/schema.ts';
 import { newId } from '../ids.ts';
 import type { ModuleContext } from '../module.ts';
 import { billingProgrammes } from './db-schema.ts';
+import { balanceOf } from './ledger.ts';
 import { ProgrammeService } from './programmes.ts';
 import type { BillingService } from './service.ts';
 
@@ -175,11 +176,21 @@ export class BillingDemo {
     this.timer.unref();
   }
 
+  /** Demo tenants pay their bills; when a wallet runs low the demo tops it up, as a finance team would. */
+  private async keepWalletsFunded(operator: Principal): Promise<void> {
+    const tenants = ['tianshan-ai', 'karamay-studio', 'xju-lab', ...EXTRA_TENANTS.map((x) => x.id)];
+    for (const t of tenants) {
+      if ((await balanceOf(this.ctx.db, account.wallet(t))) >= 500_000) continue;
+      await this.billing.statements.topUp(operator, t, { amountFen: 3_000_000, idempotencyKey: `demo-refill-${t}-${Date.now()}` });
+    }
+  }
+
   private async submit(): Promise<void> {
-    const c = this.ctx.compute.dispatcher.counts();
-    if (c.running + c.planned + c.unplaced >= 10) return;
     const operator = await this.ctx.auth.byOperatorName();
     if (!operator) return;
+    await this.keepWalletsFunded(operator);
+    const c = this.ctx.compute.dispatcher.counts();
+    if (c.running + c.planned + c.unplaced >= 10) return;
     const tenantId = ['gobi-vision', 'junggar-llm', 'tianshan-ai'][this.n++ % 3]!;
     await this.ctx.compute.jobs.submit(operator, {
       name: `Green fine-tune #${this.n}`,

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { ModuleFactory } from '../module.ts';
+import type { ModuleFactory, ServerModule } from '../module.ts';
 import { registerAdmission } from './admission.ts';
 import { BillingDemo } from './demo.ts';
 import { billingRoutes } from './routes.ts';
@@ -9,20 +9,24 @@ import { BillingService } from './service.ts';
 export const billingModule: ModuleFactory = (ctx) => {
   const service = new BillingService(ctx.db, ctx.bus, ctx.log);
   const demo = new BillingDemo(ctx, service);
-  return {
+  const mod: ServerModule & { service: BillingService } = {
     name: 'billing',
+    service,
     migrationsFolder: fileURLToPath(new URL('../../drizzle/billing', import.meta.url)),
     routes: () => billingRoutes(service),
     async start() {
       registerAdmission(service.admission);
+      ctx.compute.dispatcher.admit = (t, siteId, transferFen) => service.admitTask(t, siteId, transferFen);
       await service.start();
     },
     async stop() {
       registerAdmission(null);
+      ctx.compute.dispatcher.admit = null;
       await service.stop();
     },
     seedDemo: () => demo.seed(),
     startDemo: (baseUrl) => demo.start(baseUrl),
     stopDemo: () => demo.stop(),
   };
+  return mod;
 };

@@ -1,7 +1,8 @@
 import type { Db } from '../db/client.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
-import { Admission } from './admission.ts';
+import { Admission, type AdmissionResult } from './admission.ts';
+import { priceFor } from './pricing.ts';
 import { ChargeService } from './charges.ts';
 import { ProgrammeService } from './programmes.ts';
 import { StatementService } from './statements.ts';
@@ -55,6 +56,16 @@ export class BillingService {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await Promise.allSettled([...this.inflight, this.sweeping]);
+  }
+
+  /**
+   * May this task start at this site? Its estimate is the booked units × hours at the site's price (the
+   * dearest hour of a time-of-use price: the run may fall in it) plus the data transfer.
+   */
+  async admitTask(t: { tenantId: string; type: string; units: number; hours: number }, siteId: string, transferFen: number): Promise<AdmissionResult> {
+    const priced = await priceFor(this.db, siteId, t.type);
+    const rate = priced ? Math.max(priced.price.fenPerUnitHour, ...(priced.price.touFenPerUnitHour ?? [])) : 0;
+    return this.admission.canStart(t.tenantId, Math.ceil(t.units * t.hours * rate) + transferFen, { siteId, resourceType: t.type });
   }
 
   /** Resolves when every bill started so far has been written (tests and shutdown wait on it). */

@@ -197,7 +197,7 @@ export class StatementService {
       ['statement', s.tenantId, s.tenantName, s.month],
       ['opening_fen', s.openingFen, 'top_ups_fen', s.topUpsFen, 'closing_fen', s.closingFen],
       [],
-      ['run_id', 'job_id', 'site_id', 'resource_type', 'status', 'started_at', 'ended_at', 'unit_hours', 'energy_kwh', 'green_kwh', 'price', 'amount_fen', 'voucher_fen', 'wallet_fen', 'amount_yuan'],
+      ['run_id', 'job_id', 'site_id', 'resource_type', 'status', 'started_at', 'ended_at', 'unit_hours', 'energy_kwh', 'green_kwh', 'price', 'amount_fen', 'voucher_fen', 'wallet_fen', 'amount_yuan', 'transfer_fen'],
       ...s.lines.map((l) => [
         l.runId,
         l.jobId,
@@ -214,8 +214,9 @@ export class StatementService {
         l.voucherFen,
         l.walletFen,
         yuan(l.amountFen),
+        l.transferFen,
       ]),
-      ['total', '', '', '', '', '', '', '', '', '', '', s.chargedFen, s.voucherFen, s.walletFen, yuan(s.chargedFen)],
+      ['total', '', '', '', '', '', '', '', '', '', '', s.chargedFen, s.voucherFen, s.walletFen, yuan(s.chargedFen), s.lines.reduce((a, l) => a + l.transferFen, 0)],
     ];
     return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
   }

@@ -33,7 +33,8 @@ export async function serveCommand(): Promise<number> {
     lines.push('', '  Demo users (username / password — role):');
     for (const u of creds.users) lines.push(`    ${u.username.padEnd(14)} ${u.password.padEnd(20)} ${u.role}`);
   }
-  lines.push(...moduleLines);
+  // Modules word their own lines; the banner indents them all alike.
+  lines.push('', ...moduleLines.map((l) => `  ${l.trim()}`));
   process.stdout.write(lines.join('\n') + '\n\n');
   const shutdown = async (signal: string) => {
     p.log.info({ signal }, 'shutting down');

@@ -36,6 +36,12 @@ export class Dispatcher {
   private readonly now: () => number;
   /** Placement hook: the planner replaces the cheapest-now rule when it runs. */
   placeFn: PlaceFn = cheapestSiteNow;
+  /**
+   * Admission hook: billing checks the tenant can pay before work starts (never into debt). A refused
+   * task stays queued and its job says why.
+   */
+  admit: AdmitFn | null = null;
+  private waitingReasons = new Map<string, { reason: string; atMs: number }>();
   /** Called when an engine comes online (an agent arrives, a Slurm site is registered): plans may change. */
   readonly onEnginesChanged = new Set<() => void>();
 
@@ -242,6 +248,18 @@ export class Dispatcher {
 
   // ---- placement ----
 
+  /** Tells the job why it waits; written when the reason changes, and at most once a minute otherwise. */
+  private async noteWaiting(t: TaskInfo, reason: string): Promise<void> {
+    const last = this.waitingReasons.get(t.taskId);
+    const now = this.now();
+    if (last && last.reason === reason && now - last.atMs < 60_000) return;
+    this.waitingReasons.set(t.taskId, { reason, atMs: now });
+    await this.db
+      .update(jobs)
+      .set({ explanation: `waiting: ${reason}`, updatedAt: new Date(now) })
+      .where(and(eq(jobs.id, t.jobId), eq(jobs.status, 'queued')));
+  }
+
   async place(): Promise<void> {
     // One placement pass at a time: two passes could both see the same free units.
     if (this.placing) return this.placing;
@@ -276,6 +294,15 @@ export class Dispatcher {
         still.push(t);
         continue;
       }
+      if (this.admit) {
+        const verdict = await this.admit(t, site.id, choice.staging?.fen ?? 0).catch((err: unknown) => ({ ok: false, reason: `admission check failed: ${(err as Error).message}` }));
+        if (!verdict.ok) {
+          await this.noteWaiting(t, verdict.reason ?? 'not admitted');
+          still.push(t);
+          continue;
+        }
+        this.waitingReasons.delete(t.taskId);
+      }
       const a = await this.host.handOut(t, choice.siteId, choice.explanation, choice.staging);
       if (!a) continue;
       const ex = await this.executorFor(a.siteId);
@@ -291,6 +318,9 @@ export class Dispatcher {
     this.unplaced = still.concat(this.unplaced.filter((t) => !seen.has(t.taskId)));
   }
 }
+
+/** `transferFen`: what staging the job's data to the site costs on top of its compute. */
+export type AdmitFn = (t: TaskInfo, siteId: string, transferFen: number) => Promise<{ ok: boolean; reason?: string }>;
 
 function taskInfo(taskId: string, j: typeof jobs.$inferSelect): TaskInfo {
   return {

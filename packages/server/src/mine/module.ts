@@ -24,7 +24,7 @@ export const mineModule: ModuleFactory = (ctx) => {
     service,
     routes: () => mineRoutes(service),
     async start() {
-      const url = process.env['SHUZHI_MQTT_URL'];
+      const url = ctx.config.SHUZHI_MQTT_URL;
       if (url) {
         try {
           mqtt = await MqttPublisher.connect(url, ctx.log);

@@ -1,4 +1,4 @@
-import { and, desc, eq, notInArray } from 'drizzle-orm';
+import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
 import {
   ComputeError, getPolicy, localHour, parseScenario, stagingFor, type PlanResult, type Scenario,
 } from '@shuzhi/compute';
@@ -282,7 +282,9 @@ export class PlannerService {
       await tx.delete(plannerPlans).where(notInArray(plannerPlans.id, keep.map((k) => k.id)));
       // Waiting jobs show their plan; the dispatcher writes the final explanation when it hands them out.
       for (const e of plan.entries) {
-        await tx.update(jobs).set({ explanation: `planned: ${e.explanation}` }).where(and(eq(jobs.id, e.jobId), eq(jobs.status, 'queued')));
+        // A job held back by admission (its tenant cannot pay) keeps saying so until it starts.
+        await tx.update(jobs).set({ explanation: `planned: ${e.explanation}` })
+          .where(and(eq(jobs.id, e.jobId), eq(jobs.status, 'queued'), sql`coalesce(${jobs.explanation}, '') not like 'waiting:%'`));
       }
       await this.bus.record(tx, ev, {
         kind: 'planner.planned', entity: 'planner', entityId: plan.id,

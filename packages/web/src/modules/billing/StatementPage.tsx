@@ -75,6 +75,7 @@ export function StatementPage({ month, tenantId }: { month: string; tenantId: st
             <th className="num">{t('billing.col.energy')}</th>
             <th>{t('billing.col.price')}</th>
             <th className="num">{t('billing.col.charged')}</th>
+            <th className="num">{t('billing.col.transfer')}</th>
             <th className="num">{t('billing.col.voucher')}</th>
             <th className="num">{t('billing.col.wallet')}</th>
           </tr>
@@ -90,6 +91,7 @@ export function StatementPage({ month, tenantId }: { month: string; tenantId: st
               <td className="num">{formatNumber(l.energyKWh, lang, 1)}</td>
               <td>{l.priceNote}</td>
               <td className="num">{formatFen(l.amountFen)}</td>
+              <td className="num">{l.transferFen ? formatFen(l.transferFen) : '—'}</td>
               <td className="num">{formatFen(l.voucherFen)}</td>
               <td className="num">{formatFen(l.walletFen)}</td>
             </tr>
@@ -101,6 +103,7 @@ export function StatementPage({ month, tenantId }: { month: string; tenantId: st
             <td className="num">
               <strong>{formatFen(d.chargedFen)}</strong>
             </td>
+            <td className="num">{formatFen(d.lines.reduce((a, l) => a + l.transferFen, 0))}</td>
             <td className="num">{formatFen(d.voucherFen)}</td>
             <td className="num">{formatFen(d.walletFen)}</td>
           </tr>
