@@ -131,6 +131,11 @@ export const SubmitJob = z.object({
   dataGB: z.number().nonnegative().max(1_000_000).default(0),
   /** Data residency: the regions the job may run in. Empty = anywhere. */
   regions: z.array(slug).max(32).default([]),
+  /**
+   * The sites the job may run at (empty = any site its regions allow): a tenant pins work where its
+   * software, licences or vouchers are. A hard constraint, like residency.
+   */
+  sites: z.array(slug).max(32).default([]),
   priority: z.number().int().min(0).max(100).default(50),
   releaseAt: isoTime.optional(),
   deadlineAt: isoTime.optional(),
@@ -177,6 +182,7 @@ export const Job = z.object({
   home: z.string().nullable(),
   dataGB: z.number(),
   regions: z.array(z.string()),
+  sites: z.array(z.string()),
   priority: z.number().int(),
   command: z.string(),
   status: JobStatus,

@@ -62,6 +62,31 @@ describe('agent executor', () => {
     }
   });
 
+  test('a job pinned to a site runs there and nowhere else; an unknown site is refused', async () => {
+    const a = newAgent(t, token, 'agent-a', 'a-pin');
+    const b = newAgent(t, token, 'agent-b', 'b-pin');
+    a.start();
+    b.start();
+    try {
+      await waitUntil('both agents online', async () => t.p.compute.dispatcher.agentsOnline('agent-a') > 0 && t.p.compute.dispatcher.agentsOnline('agent-b') > 0);
+      for (const site of ['agent-b', 'agent-a']) {
+        const j = await final(await submit('echo pinned', { sites: [site] }));
+        assert.equal(j.status, 'succeeded');
+        assert.equal(j.siteId, site);
+        assert.deepEqual(j.sites, [site]);
+      }
+      const bad = await tenant.req('POST', '/api/jobs', { name: 'x', type: 'cpu', units: 2, hours: 1, command: 'true', sites: ['no-such-site'] });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.errors[0].path, 'sites.0');
+      const outside = await tenant.req('POST', '/api/jobs', { name: 'x', type: 'cpu', units: 2, hours: 1, command: 'true', sites: ['agent-a'], regions: ['chongqing'] });
+      assert.equal(outside.status, 400);
+      assert.match(outside.body.errors[0].message, /outside the job's regions/);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
   test('cancel stops a running command on its agent', async () => {
     const agent = newAgent(t, token, 'agent-a', 'a-cancel');
     agent.start();

@@ -202,6 +202,8 @@ export class BillingDemo {
       flex: 'malleable',
       dataGB: 0,
       regions: ['xinjiang'],
+      // The programme's vouchers pay only at the Shihezi park, so its holders run their work there.
+      sites: ['shihezi'],
       priority: 50,
       // A near deadline: the planner would otherwise hold the job for the day's cheapest hour.
       deadlineAt: new Date(Date.now() + 30 * 60_000).toISOString(),

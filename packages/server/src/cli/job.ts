@@ -3,7 +3,7 @@ import { ApiClient } from './api-client.ts';
 import { parseArgs, str, UsageError } from './args.ts';
 
 export const jobHelp = `shuzhi job submit --name NAME --type gpu|cpu|render --units N --hours H --command CMD
-                  [--regions xinjiang,…] [--priority 0-100] [--tenant ID] [--wait]
+                  [--regions xinjiang,…] [--sites shihezi,…] [--priority 0-100] [--tenant ID] [--wait]
 shuzhi job list [--status STATUS] [--json]
 shuzhi job get ID [--json]
 shuzhi job cancel ID
@@ -30,6 +30,7 @@ export async function jobCommand(argv: string[]): Promise<number> {
         command: str(flags, 'command'),
         priority: Number(str(flags, 'priority', '50')),
         regions: typeof flags.regions === 'string' ? flags.regions.split(',').filter(Boolean) : [],
+        sites: typeof flags.sites === 'string' ? flags.sites.split(',').filter(Boolean) : [],
         ...(typeof flags.tenant === 'string' ? { tenantId: flags.tenant } : {}),
       };
       const job = await api.call<Job>('POST', '/api/jobs', body);

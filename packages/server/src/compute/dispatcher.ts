@@ -332,6 +332,7 @@ function taskInfo(taskId: string, j: typeof jobs.$inferSelect): TaskInfo {
     units: j.units,
     hours: j.hours,
     regions: j.regions,
+    sites: j.sites,
     home: j.home,
     dataGB: j.dataGB,
     flex: j.flex,

@@ -64,6 +64,7 @@ const toJob = (j: JobRow, usage: Usage | null): Job => ({
   home: j.home,
   dataGB: j.dataGB,
   regions: j.regions,
+  sites: j.sites,
   priority: j.priority,
   command: j.command,
   status: j.status as JobStatus,
@@ -109,6 +110,16 @@ export class JobService {
     input.regions.forEach((r, i) => {
       if (!knownRegions.has(r)) throw errors.validation([{ path: `regions.${i}`, message: `no site in region "${r}"` }]);
     });
+    input.sites.forEach((id, i) => {
+      const s = sites.get(id);
+      if (!s) throw errors.validation([{ path: `sites.${i}`, message: `unknown site "${id}"` }]);
+      if (input.regions.length && !input.regions.includes(s.region)) {
+        throw errors.validation([{ path: `sites.${i}`, message: `site "${id}" is in ${s.region}, outside the job's regions (${input.regions.join(', ')})` }]);
+      }
+      if (!s.pools.some((pl) => pl.type === input.type && pl.units >= input.units)) {
+        throw errors.validation([{ path: `sites.${i}`, message: `site "${id}" has no ${input.type} pool with ${input.units} units` }]);
+      }
+    });
     if (![...sites.values()].some((s) => s.pools.some((pl) => pl.type === input.type && pl.units >= input.units))) {
       throw errors.validation([
         { path: 'units', message: `no site has a ${input.type} pool with ${input.units} units` },
@@ -134,6 +145,7 @@ export class JobService {
         home: input.home ?? null,
         dataGB: input.dataGB,
         regions: input.regions,
+        sites: input.sites,
         priority: input.priority,
         command: input.command,
         env: input.env,

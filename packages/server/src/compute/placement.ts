@@ -8,6 +8,8 @@ export interface PlacementJob {
   units: number;
   hours: number;
   regions: readonly string[];
+  /** Sites the job may run at; empty or absent = any its regions allow. */
+  sites?: readonly string[];
   /** Region where the job's data lives (its home site's region); null when it has no data to move. */
   homeRegion: string | null;
   dataGB: number;
@@ -28,8 +30,9 @@ export type PlaceFn = (
   links: readonly RegionLink[],
 ) => PlacementChoice | null;
 
-/** Data residency, checked at placement and again at dispatch. */
-export function residencyAllows(job: Pick<PlacementJob, 'regions'>, site: Pick<SiteInput, 'region'>): boolean {
+/** Data residency and the job's own site list, checked at placement and again at dispatch. */
+export function residencyAllows(job: Pick<PlacementJob, 'regions' | 'sites'>, site: Pick<SiteInput, 'id' | 'region'>): boolean {
+  if (job.sites && job.sites.length > 0 && !job.sites.includes(site.id)) return false;
   return job.regions.length === 0 || job.regions.includes(site.region);
 }
 

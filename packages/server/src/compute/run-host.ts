@@ -18,6 +18,8 @@ export interface TaskInfo {
   units: number;
   hours: number;
   regions: string[];
+  /** Sites the job may run at; empty = any its regions allow. */
+  sites: string[];
   /** The job's home site (where its data lives) and how much data it has. */
   home: string | null;
   dataGB: number;

@@ -110,6 +110,7 @@ export const jobs = pgTable(
     home: text('home'),
     dataGB: doublePrecision('data_gb').notNull(),
     regions: jsonb('regions').notNull().$type<string[]>(),
+    sites: jsonb('sites').notNull().default([]).$type<string[]>(),
     priority: integer('priority').notNull(),
     command: text('command').notNull(),
     env: jsonb('env').notNull().$type<Record<string, string>>(),

@@ -11,7 +11,7 @@ const SLURM_SITE = 'xju-hpc';
 /** Sites that get embedded agents, and the kind of demo work each sees. */
 const AGENT_SITES = ['hami', 'karamay', 'shihezi', 'urumqi', 'chongqing'];
 
-const DEMO_JOBS: (Omit<SubmitJob, 'env' | 'flex' | 'dataGB' | 'regions' | 'priority'> & {
+const DEMO_JOBS: (Omit<SubmitJob, 'env' | 'flex' | 'dataGB' | 'regions' | 'sites' | 'priority'> & {
   tenantId: string;
   regions?: string[];
   dataGB?: number;
@@ -125,6 +125,7 @@ export class DemoRunner {
       flex: 'malleable',
       dataGB: spec.dataGB ?? 0,
       regions: spec.regions ?? [],
+      sites: [],
       priority: 50,
     });
   }

@@ -44,6 +44,7 @@ export class PlannerService {
   private again = false;
   private unsubscribe: (() => void) | null = null;
   private previousPlaceFn: PlaceFn | null = null;
+  private pinned = new Set<string>();
 
   constructor(
     private readonly db: Db,
@@ -153,7 +154,10 @@ export class PlannerService {
       .from(tasks)
       .innerJoin(jobs, eq(jobs.id, tasks.jobId))
       .where(eq(tasks.status, 'queued'));
-    const live: LiveJob[] = rows.map(({ j }) => ({
+    // Jobs the tenant pinned to sites are not planned: the scenario format knows regions, not sites.
+    // They start at the cheapest of their sites with free units (placeFn), and say so.
+    this.pinned = new Set(rows.filter(({ j }) => j.sites.length > 0).map(({ j }) => j.id));
+    const live: LiveJob[] = rows.filter(({ j }) => j.sites.length === 0).map(({ j }) => ({
       id: j.id, tenantId: j.tenantId, type: j.type, units: j.units, hours: j.hours, home: j.home, dataGB: j.dataGB,
       regions: j.regions, releaseAt: j.releaseAt.getTime(), deadlineAt: j.deadlineAt?.getTime() ?? null,
     }));
@@ -309,6 +313,10 @@ export class PlannerService {
    */
   readonly placeFn: PlaceFn = (job, sites, freeUnits, nowMs, links) => {
     const id = job.jobId;
+    if (id && this.pinned.has(id)) {
+      const c = cheapestSiteNow(job, sites, freeUnits, nowMs, links);
+      return c && { ...c, explanation: `pinned by its tenant to ${(job.sites ?? []).join(', ')}; ${c.explanation}` };
+    }
     const cur = this.current;
     if (!cur || !id) return null;
     const cell = cur.cells.get(id);

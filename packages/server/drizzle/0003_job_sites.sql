@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "sites" jsonb DEFAULT '[]'::jsonb NOT NULL;
