@@ -67,3 +67,19 @@ test('usage errors exit 2 with a message; a bad token exits 1 saying why', async
   assert.equal(help.code, 0);
   assert.match(help.stdout, /SHUZHI_BOOTSTRAP_TOKEN/);
 });
+
+test('login prints a working token; a wrong password exits 1 and prints no token', async () => {
+  const ok = await shuzhi(['login', '--username', 'tenant', '--password', 'tenant-demo'], { SHUZHI_TOKEN: '' });
+  assert.equal(ok.code, 0, ok.stderr);
+  const tok = /export SHUZHI_TOKEN=(\S+)/.exec(ok.stdout)?.[1];
+  assert.ok(tok, ok.stdout);
+  const list = await shuzhi(['job', 'list', '--json'], { SHUZHI_TOKEN: tok });
+  assert.equal(list.code, 0, list.stderr);
+  const items = (JSON.parse(list.stdout) as { items: { tenantId: string }[] }).items;
+  assert.ok(items.length > 0, 'the first test submitted a job for this tenant');
+  assert.ok(items.every((j) => j.tenantId === 'tianshan-ai'), 'the tenant token sees only its own jobs');
+  const bad = await shuzhi(['login', '--username', 'tenant', '--password', 'wrong'], { SHUZHI_TOKEN: '' });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /login as tenant failed \(401\)/);
+  assert.doesNotMatch(bad.stdout, /SHUZHI_TOKEN/);
+});

@@ -10,7 +10,7 @@ export class ApiClient {
   static from(flags: Record<string, string | true>): ApiClient {
     const server = (typeof flags.server === 'string' ? flags.server : process.env.SHUZHI_SERVER) ?? 'http://localhost:8080';
     const token = typeof flags.token === 'string' ? flags.token : process.env.SHUZHI_TOKEN;
-    if (!token) throw new UsageError('no API token: pass --token or set SHUZHI_TOKEN (create one in the web UI or with POST /api/tokens)');
+    if (!token) throw new UsageError('no API token: pass --token or set SHUZHI_TOKEN (eval "$(npx shuzhi login --username NAME)", or POST /api/tokens)');
     return new ApiClient(server, token);
   }
 

@@ -8,6 +8,7 @@ const help = `数智 Shuzhi — green compute network, render farm, one-thing se
 Usage: shuzhi <command> [options]     (every command takes --help)
 
   serve                 run the platform (API + web) — npm start does this with the demo
+  login                 log in and print an API token for the CLI (eval "$(shuzhi login --username U)")
   agent                 run a worker agent for a site
   job submit|list|get|cancel
   site list
@@ -33,6 +34,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
     return serveCommand();
   },
   agent: agentCommand,
+  login: async (argv) => (await import('./login.ts')).loginCommand(argv),
   job: jobCommand,
   site: siteCommand,
   plan: async (argv) => (await import('./plan.ts')).planCommand(argv),

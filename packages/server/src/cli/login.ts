@@ -1,0 +1,59 @@
+import { createInterface } from 'node:readline';
+import { parseArgs, str, UsageError } from './args.ts';
+
+export const loginHelp = `shuzhi login --username NAME [--password P] [--server URL] [--name LABEL]
+
+Logs in and creates an API token for the CLI; prints the export line to use it:
+  eval "$(npx shuzhi login --username tenant2)"
+Without --password (or SHUZHI_PASSWORD) it asks for the password without echoing it.`;
+
+/** Reads a line from the terminal without echoing it (or a plain line from a pipe). */
+function askHidden(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
+    const out = rl as unknown as { _writeToOutput?: (s: string) => void };
+    process.stderr.write(question);
+    if (process.stdin.isTTY) out._writeToOutput = () => undefined;
+    rl.question('', (answer) => {
+      rl.close();
+      if (process.stdin.isTTY) process.stderr.write('\n');
+      resolve(answer);
+    });
+  });
+}
+
+export async function loginCommand(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv);
+  if (flags.help) {
+    console.log(loginHelp);
+    return 0;
+  }
+  const server = ((typeof flags.server === 'string' ? flags.server : process.env.SHUZHI_SERVER) ?? 'http://localhost:8080').replace(/\/$/, '');
+  const username = str(flags, 'username');
+  const password = typeof flags.password === 'string' ? flags.password : (process.env.SHUZHI_PASSWORD ?? (await askHidden(`password for ${username}: `)));
+  if (!password) throw new UsageError('no password given');
+  let res: Response;
+  try {
+    res = await fetch(`${server}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+  } catch (err) {
+    throw new Error(`cannot reach ${server}: ${(err as Error).message}. Is the server running (npm start)?`);
+  }
+  if (res.status !== 200) throw new Error(`login as ${username} failed (${res.status}): check the username and password`);
+  const cookie = res.headers.get('set-cookie')?.split(';')[0];
+  if (!cookie) throw new Error('the server sent no session cookie');
+  const label = typeof flags.name === 'string' ? flags.name : `cli ${new Date().toISOString().slice(0, 10)}`;
+  const made = await fetch(`${server}/api/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ name: label }),
+  });
+  const body = (await made.json().catch(() => ({}))) as { token?: string; detail?: string };
+  if (made.status !== 201 || !body.token) throw new Error(`creating a token failed (${made.status}): ${body.detail ?? 'no token returned'}`);
+  process.stdout.write(`export SHUZHI_SERVER=${server}\nexport SHUZHI_TOKEN=${body.token}\n`);
+  process.stderr.write(`token "${label}" created for ${username}; it is shown once — keep it secret\n`);
+  return 0;
+}
