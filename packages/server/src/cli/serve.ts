@@ -1,5 +1,5 @@
 import { loadConfig } from '../config.ts';
-import { DemoRunner } from '../demo/runner.ts';
+import { DemoRunner, startDemoSlurm } from '../demo/runner.ts';
 import { seedDemo } from '../demo/seed.ts';
 import { Platform } from '../platform.ts';
 
@@ -11,13 +11,16 @@ export async function serveCommand(): Promise<number> {
   const creds = config.SHUZHI_DEMO === '1' ? await seedDemo(p) : null;
   const moduleLines: string[] = [];
   if (creds) for (const m of p.modules) moduleLines.push(...((await m.seedDemo?.()) ?? []));
+  const demoSlurm = creds
+    ? await startDemoSlurm(p).catch((err: unknown) => ({ lines: [`Slurm demo site did not start: ${(err as Error).message}`], stop: async () => undefined }))
+    : null;
+  if (demoSlurm) moduleLines.push(...demoSlurm.lines);
   await p.start();
   const port = await p.listen();
   const url = `http://localhost:${port}`;
   if (creds) {
     demo = new DemoRunner(p, creds, `http://127.0.0.1:${port}`);
     demo.start(config.SHUZHI_DEMO_AGENTS);
-    moduleLines.push(...(await demo.startSlurm().catch((err: unknown) => [`  Slurm demo site did not start: ${(err as Error).message}`])));
     for (const m of p.modules) {
       await m.startDemo?.(`http://127.0.0.1:${port}`).catch((err: unknown) => {
         moduleLines.push(`  ${m.name} demo did not start: ${(err as Error).message}`);
@@ -40,6 +43,7 @@ export async function serveCommand(): Promise<number> {
     p.log.info({ signal }, 'shutting down');
     await demo?.stop();
     await p.close();
+    await demoSlurm?.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -73,12 +73,33 @@ const DEMO_JOBS: (Omit<SubmitJob, 'env' | 'flex' | 'dataGB' | 'regions' | 'sites
   },
 ];
 
+/**
+ * Gives the demo's Slurm site an engine: the machine's own Slurm when a controller answers, else a
+ * one-node cluster started here (needs root and the Slurm daemons). Run before the platform starts, so
+ * the site's executor is built on the right settings. Returns lines for the banner and a stop.
+ */
+export async function startDemoSlurm(p: Platform, siteId = SLURM_SITE): Promise<{ lines: string[]; stop: () => Promise<void> }> {
+  const none = { stop: async () => undefined };
+  const site = (await p.compute.network.listSites()).find((s) => s.id === siteId && s.engine === 'slurm');
+  if (!site) return { lines: [], ...none };
+  const avail = await slurmAvailable();
+  if (!avail.ok) return { lines: [`Slurm site ${siteId}: no engine on this machine — ${avail.why}`], ...none };
+  if (!avail.why) return { lines: [`Slurm site ${siteId}: uses this machine's Slurm controller`], ...none };
+  // A one-node cluster declaring 64 CPUs: the demo's HPC jobs are light shell commands.
+  const slurm: LocalSlurm = await startLocalSlurm({ declaredCpus: 64, partition: 'demo' });
+  await p.compute.network.updateSite(
+    siteId,
+    { slurm: { mode: 'cli', slurmConf: slurm.conf, partition: slurm.partition, accounting: 'jobcomp' } },
+    'demo',
+  );
+  return { lines: [`Slurm site ${siteId}: one-node Slurm cluster started on this machine (${slurm.conf})`], stop: () => slurm.stop() };
+}
+
 /** Embedded agents plus a trickle of demo jobs, so the dashboard is alive on first start. */
 export class DemoRunner {
   private agents: Agent[] = [];
   private timer: NodeJS.Timeout | null = null;
   private n = 0;
-  private slurm: LocalSlurm | null = null;
 
   constructor(
     private readonly p: Platform,
@@ -130,29 +151,8 @@ export class DemoRunner {
     });
   }
 
-  /**
-   * Gives the demo's Slurm site an engine: the machine's own Slurm when a controller answers, else a
-   * one-node cluster started here (needs root and the Slurm daemons). Returns lines for the banner.
-   */
-  async startSlurm(siteId = SLURM_SITE): Promise<string[]> {
-    const site = (await this.p.compute.network.listSites()).find((s) => s.id === siteId && s.engine === 'slurm');
-    if (!site) return [];
-    const avail = await slurmAvailable();
-    if (!avail.ok) return [`  Slurm site ${siteId}: no engine on this machine — ${avail.why}`];
-    if (!avail.why) return [`  Slurm site ${siteId}: uses this machine's Slurm controller`];
-    // A one-node cluster declaring 64 CPUs: the demo's HPC jobs are light shell commands.
-    this.slurm = await startLocalSlurm({ declaredCpus: 64, partition: 'demo' });
-    await this.p.compute.network.updateSite(
-      siteId,
-      { slurm: { mode: 'cli', slurmConf: this.slurm.conf, partition: this.slurm.partition, accounting: 'jobcomp' } },
-      'demo',
-    );
-    return [`  Slurm site ${siteId}: one-node Slurm cluster started on this machine (${this.slurm.conf})`];
-  }
-
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await Promise.all(this.agents.map((a) => a.stop()));
-    await this.slurm?.stop();
   }
 }
