@@ -8,16 +8,21 @@ import type { Lang } from '../src/i18n/lang.ts';
 import { SubmitForm } from '../src/pages/SubmitForm.tsx';
 
 const tenant: User = { id: 'u1', username: 'tenant', displayName: 'Tenant', role: 'tenant', tenantId: 'tianshan-ai', department: null };
-const regions: Region[] = [{ id: 'xinjiang', nameZh: '新疆', nameEn: 'Xinjiang', lat: 43.8, lon: 87.6 }];
+const regions: Region[] = [
+  { id: 'xinjiang', nameZh: '新疆', nameEn: 'Xinjiang', lat: 43.8, lon: 87.6 },
+  { id: 'chongqing', nameZh: '重庆', nameEn: 'Chongqing', lat: 29.56, lon: 106.55 },
+];
+const site = (id: string, region: string) => ({ id, region, nameZh: id, nameEn: id }) as unknown as Site;
+const twoSites = [site('shihezi', 'xinjiang'), site('cq', 'chongqing')];
 
-function setup(fetchImpl: FetchFn, lang: Lang = 'en') {
+function setup(fetchImpl: FetchFn, lang: Lang = 'en', sites: Site[] = []) {
   const fetchMock = vi.fn(fetchImpl);
   const onSubmitted = vi.fn<(job: Job) => void>();
   render(
     <I18nProvider initialLang={lang}>
       <ApiProvider api={createApi({ fetch: fetchMock })}>
         <UserProvider user={tenant}>
-          <SubmitForm sites={[] as Site[]} regions={regions} onSubmitted={onSubmitted} />
+          <SubmitForm sites={sites} regions={regions} onSubmitted={onSubmitted} />
         </UserProvider>
       </ApiProvider>
     </I18nProvider>,
@@ -116,5 +121,19 @@ describe('SubmitForm', () => {
     fireEvent.click(screen.getByTestId('submit-button'));
     await waitFor(() => expect(onSubmitted).toHaveBeenCalledTimes(1));
     expect(onSubmitted.mock.calls[0]?.[0]).toMatchObject(created);
+  });
+
+  it('pins the job to the sites picked, and unpicks a site when its region is no longer allowed', async () => {
+    const { fetchMock } = setup(async () => new Response(JSON.stringify({ id: 'job_1' }), { status: 201 }), 'en', twoSites);
+    fillValid();
+    fireEvent.click(screen.getByTestId('submit-site-shihezi'));
+    fireEvent.click(screen.getByTestId('submit-site-cq'));
+    fireEvent.click(screen.getByTestId('submit-region-xinjiang'));
+    expect(screen.queryByTestId('submit-site-cq')).toBeNull();
+    fireEvent.click(screen.getByTestId('submit-button'));
+    await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(1));
+    const body = JSON.parse(String(fetchMock.mock.calls[0]![1]?.body));
+    expect(body.regions).toEqual(['xinjiang']);
+    expect(body.sites).toEqual(['shihezi']);
   });
 });

@@ -171,6 +171,7 @@ export function JobDetailPage({ id }: { id: string }) {
         <div className="fact"><span>{t('job.home')}</span><b className="mono">{j.home ?? '—'}</b></div>
         <div className="fact"><span>{t('job.dataGB')}</span><b>{formatNumber(j.dataGB, lang, 1)}</b></div>
         <div className="fact"><span>{t('job.regions')}</span><b>{j.regions.length ? j.regions.join(', ') : t('job.regionsAny')}</b></div>
+        {j.sites.length > 0 && <div className="fact"><span>{t('job.sites')}</span><b>{j.sites.join(', ')}</b></div>}
         <div className="fact"><span>{t('job.release')}</span><b>{formatDateTime(j.releaseAt)}</b></div>
         <div className="fact"><span>{t('job.deadline')}</span><b>{formatDateTime(j.deadlineAt)}</b></div>
         <div className="fact"><span>{t('job.created')}</span><b>{formatDateTime(j.createdAt)}</b></div>

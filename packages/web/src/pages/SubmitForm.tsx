@@ -19,6 +19,7 @@ export interface SubmitFormState {
   home: string;
   dataGB: string;
   regions: string[];
+  sites: string[];
   releaseAt: string;
   deadlineAt: string;
   command: string;
@@ -36,6 +37,7 @@ export const emptySubmitForm: SubmitFormState = {
   home: '',
   dataGB: '0',
   regions: [],
+  sites: [],
   releaseAt: '',
   deadlineAt: '',
   command: '',
@@ -92,6 +94,7 @@ export function validateSubmitForm(
     priority: numberField(f.priority, 'priority', errors, t),
     dataGB: numberField(f.dataGB, 'dataGB', errors, t),
     regions: f.regions,
+    sites: f.sites,
     command: f.command.trim(),
     env,
     ...(f.home ? { home: f.home } : {}),
@@ -274,9 +277,13 @@ export function SubmitForm({ sites, regions, onSubmitted, initial }: SubmitFormP
                   type="checkbox"
                   data-testid={`submit-region-${r.id}`}
                   checked={form.regions.includes(r.id)}
-                  onChange={(e) =>
-                    set('regions', e.target.checked ? [...form.regions, r.id] : form.regions.filter((x) => x !== r.id))
-                  }
+                  onChange={(e) => {
+                    const next = e.target.checked ? [...form.regions, r.id] : form.regions.filter((x) => x !== r.id);
+                    set('regions', next);
+                    // A site outside the chosen regions could never be used: unpick it.
+                    const inRegions = (id: string) => next.length === 0 || next.includes(sites.find((x) => x.id === id)?.region ?? '');
+                    if (form.sites.some((id) => !inRegions(id))) set('sites', form.sites.filter(inRegions));
+                  }}
                 />
                 {lang === 'en' ? r.nameEn : r.nameZh}
               </label>
@@ -285,6 +292,29 @@ export function SubmitForm({ sites, regions, onSubmitted, initial }: SubmitFormP
           {errors.regions && (
             <small className="field-error" role="alert" data-testid="error-regions">
               {errors.regions}
+            </small>
+          )}
+        </div>
+        <div className={`field${errors.sites ? ' field-invalid' : ''}`}>
+          <span className="label">{t('submit.sites')}</span>
+          <div className="checks" data-testid="submit-sites">
+            {sites
+              .filter((s) => form.regions.length === 0 || form.regions.includes(s.region))
+              .map((s) => (
+                <label key={s.id} className="check">
+                  <input
+                    type="checkbox"
+                    data-testid={`submit-site-${s.id}`}
+                    checked={form.sites.includes(s.id)}
+                    onChange={(e) => set('sites', e.target.checked ? [...form.sites, s.id] : form.sites.filter((x) => x !== s.id))}
+                  />
+                  {siteName(s, lang)}
+                </label>
+              ))}
+          </div>
+          {errors.sites && (
+            <small className="field-error" role="alert" data-testid="error-sites">
+              {errors.sites}
             </small>
           )}
         </div>
