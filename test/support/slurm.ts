@@ -20,10 +20,10 @@ function scontrol(env: Record<string, string>, args: string[]): Promise<string> 
 
 /**
  * A one-node Slurm on localhost for one test file: its own munged, slurmctld and slurmd, config and
- * state in a temp dir. Fails with SlurmNotInstalledError (naming the Debian packages) where Slurm is missing.
+ * state in a temp dir (`rest: true` adds slurmrestd with JWT auth). Fails with SlurmNotInstalledError (naming the Debian packages) where Slurm is missing.
  */
-export async function startSlurm(): Promise<SlurmHandle> {
-  const slurm = await startLocalSlurm();
+export async function startSlurm(opts: { rest?: boolean } = {}): Promise<SlurmHandle> {
+  const slurm = await startLocalSlurm(opts);
   return {
     ...slurm,
     async failNode() {

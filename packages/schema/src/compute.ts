@@ -68,7 +68,20 @@ export const SlurmSettings = z.object({
   slurmConf: z.string().max(512).optional(),
   binDir: z.string().max(512).optional(),
   restUrl: z.url().optional(),
-  /** Where sacct reads finished jobs from. */
+  /** mode "rest": the Slurm user the JWT belongs to (X-SLURM-USER-NAME); jobs run as this user. */
+  restUser: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'a Unix user name').max(64).optional(),
+  /**
+   * mode "rest": the NAME of the server's environment variable that holds the JWT (e.g.
+   * SHUZHI_SLURM_JWT). The token itself is never stored in the database nor returned by the API. The
+   * SHUZHI_SLURM_ prefix keeps a site's settings from sending any other server secret (DATABASE_URL …)
+   * to a slurmrestd URL of their choosing.
+   */
+  restTokenEnv: z
+    .string()
+    .regex(/^SHUZHI_SLURM_[A-Z0-9_]+$/, 'an environment variable name starting with SHUZHI_SLURM_ (A-Z, 0-9, _)')
+    .max(128)
+    .optional(),
+  /** Where finished jobs' accounting comes from (mode "rest": slurmdbd or none). */
   accounting: z.enum(['slurmdbd', 'jobcomp', 'none']).default('slurmdbd'),
 });
 export type SlurmSettings = z.infer<typeof SlurmSettings>;

@@ -10,8 +10,9 @@ const fingerprint = (s: SiteInput) => JSON.stringify(s.slurm);
 
 /**
  * Keeps one SlurmExecutor per Slurm site registered with the dispatcher, following the sites as the
- * operator adds, changes or removes them. A site whose settings cannot be served (slurmrestd, not
- * implemented) gets no executor: the dispatcher then places nothing there, and the reason is logged.
+ * operator adds, changes or removes them. A site whose settings cannot be served (incomplete slurmrestd
+ * settings, its token variable unset) gets no executor: the dispatcher then places nothing there, and the
+ * reason is logged and shown on the site.
  */
 export class SlurmSites {
   private readonly running = new Map<string, { fp: string; ex: SlurmExecutor }>();
@@ -95,15 +96,26 @@ export class SlurmSites {
 }
 
 /** The executor's settings for a site, or why the site cannot be served. */
-export function siteConfig(s: SiteInput, workRoot: string): SlurmSiteConfig | string {
+export function siteConfig(s: SiteInput, workRoot: string, env: NodeJS.ProcessEnv = process.env): SlurmSiteConfig | string {
   const st = s.slurm;
   if (!st) return `site ${s.id} runs on Slurm but has no Slurm settings; add them on the site`;
-  if (st.mode === 'rest') return `site ${s.id}: the slurmrestd connection is not implemented yet; use mode "cli" on a machine with slurm-client`;
+  const common = { siteId: s.id, ...(st.partition ? { partition: st.partition } : {}), workRoot, accounting: st.accounting };
+  if (st.mode === 'rest') {
+    const missing = [
+      ...(st.restUrl ? [] : ['restUrl (the slurmrestd URL)']),
+      ...(st.restUser ? [] : ['restUser (the Slurm user of the token)']),
+      ...(st.restTokenEnv ? [] : ['restTokenEnv (the name of the environment variable holding the JWT)']),
+    ];
+    if (missing.length > 0) return `site ${s.id}: slurmrestd settings incomplete, missing ${missing.join(', ')}`;
+    // The token lives only in the server's environment; the settings name the variable.
+    // `scontrol token` prints `SLURM_JWT=<token>`: either form is taken.
+    const token = env[st.restTokenEnv!]?.trim().replace(/^SLURM_JWT=/, '');
+    if (!token) return `site ${s.id}: the environment variable ${st.restTokenEnv} (the slurmrestd JWT) is not set for the server; set it to the token \`scontrol token username=${st.restUser}\` prints and restart the server`;
+    if (st.accounting === 'jobcomp') return `site ${s.id}: slurmrestd cannot read the jobcomp log; use accounting "slurmdbd" or "none"`;
+    return { ...common, connection: { kind: 'rest', url: st.restUrl!, user: st.restUser!, token } };
+  }
   return {
-    siteId: s.id,
+    ...common,
     connection: { kind: 'cli', ...(st.slurmConf ? { slurmConf: st.slurmConf } : {}), ...(st.binDir ? { binDir: st.binDir } : {}) },
-    ...(st.partition ? { partition: st.partition } : {}),
-    workRoot,
-    accounting: st.accounting,
   };
 }

@@ -7,7 +7,7 @@ import { SACCT_FIELDS, parseSacct, parseSbatchOutput, parseSqueueJson } from './
 import type { SacctRow, SqueueJob } from './parse.ts';
 
 /** Output that means "Slurm is down or slow", not "your request is wrong". */
-const OUTAGE = /unable to contact slurm controller|connect(ion)? (failure|refused)|socket timed out|timed? ?out|zero bytes were transmitted|temporarily unable|backup controller|communication connection failure|slurmctld.*(not responding|down)/i;
+export const OUTAGE = /unable to contact slurm controller|connect(ion)? (failure|refused)|socket timed out|timed? ?out|zero bytes were transmitted|temporarily unable|backup controller|communication connection failure|slurmctld.*(not responding|down)/i;
 
 export interface CliOptions {
   timeoutMs: number;

@@ -12,10 +12,16 @@ export type SlurmConnection =
       env?: Record<string, string>;
     }
   | {
-      /** slurmrestd: accepted in configuration, not implemented yet (createSlurmBackend says so). */
+      /** slurmrestd (Slurm 22.05, OpenAPI v0.0.38) with JWT auth. */
       kind: 'rest';
+      /** Base URL of slurmrestd, e.g. `http://127.0.0.1:6820`. */
       url: string;
+      /**
+       * The JWT (`scontrol token username=<user>`). Only ever held in memory: sites store the NAME of an
+       * environment variable (`restTokenEnv`), never the token, so it is not in the database or any API answer.
+       */
       token: string;
+      /** The Slurm user the token belongs to (X-SLURM-USER-NAME); jobs run as this user. */
       user: string;
     };
 

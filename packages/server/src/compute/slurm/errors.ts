@@ -10,16 +10,20 @@ export class SlurmError extends Error {
   }
 }
 
-/** A Slurm command failed or timed out. `transient` is true for outages (controller unreachable, timeouts). */
+/**
+ * A Slurm command (or slurmrestd call) failed or timed out. `transient` is true for outages (controller
+ * unreachable, timeouts): the executor backs off and retries; otherwise Slurm refused the request.
+ */
 export class SlurmCommandError extends SlurmError {
   constructor(
     readonly command: string,
     readonly output: string,
     readonly transient: boolean,
-    options?: { cause?: unknown },
+    /** `code` overrides the generic SLURM_UNAVAILABLE / SLURM_COMMAND_FAILED where a more precise one helps. */
+    options?: { cause?: unknown; code?: string },
   ) {
     super(
-      transient ? 'SLURM_UNAVAILABLE' : 'SLURM_COMMAND_FAILED',
+      options?.code ?? (transient ? 'SLURM_UNAVAILABLE' : 'SLURM_COMMAND_FAILED'),
       `${command} failed${transient ? ' (Slurm controller unreachable or slow; will retry)' : ''}: ${output.trim().slice(0, 500)}`,
       options,
     );

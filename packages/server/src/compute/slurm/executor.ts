@@ -4,6 +4,7 @@ import type { Fence } from '@shuzhi/schema';
 import type { ExecLog, ExecResult, ExecTask, Executor, ExecutorHost } from '../executor.ts';
 import type { SlurmBackend } from './backend.ts';
 import { SlurmCli } from './cli.ts';
+import { SlurmRest } from './rest.ts';
 import { DEFAULTS } from './config.ts';
 import type { SlurmSiteConfig } from './config.ts';
 import { SlurmCommandError, SlurmConfigError } from './errors.ts';
@@ -58,15 +59,16 @@ export interface SlurmExecutorOptions {
 
 /** Picks the backend a site's connection settings ask for. */
 export function createSlurmBackend(cfg: SlurmSiteConfig): SlurmBackend {
+  const opts = { timeoutMs: cfg.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs, accounting: cfg.accounting ?? DEFAULTS.accounting };
   if (cfg.connection.kind === 'rest') {
-    throw new SlurmConfigError(
-      `site ${cfg.siteId}: the slurmrestd connection is not implemented yet; use { kind: 'cli' } on a machine with slurm-client`,
-    );
+    try {
+      return new SlurmRest(cfg.connection, opts);
+    } catch (err) {
+      if (err instanceof SlurmConfigError) throw new SlurmConfigError(`site ${cfg.siteId}: ${err.message}`);
+      throw err;
+    }
   }
-  return new SlurmCli(cfg.connection, {
-    timeoutMs: cfg.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
-    accounting: cfg.accounting ?? DEFAULTS.accounting,
-  });
+  return new SlurmCli(cfg.connection, opts);
 }
 
 /**

@@ -1,16 +1,28 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, openSync, closeSync, rmSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readdirSync, rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { SlurmError } from './errors.ts';
 
-/** Debian packages that provide what a local cluster runs. */
-export const SLURM_PACKAGES = 'slurm-wlm munge';
+/**
+ * Debian packages that provide what a local cluster runs. For `rest: true`: slurmrestd, and
+ * slurm-wlm-jwt-plugin for auth/jwt (slurmctld will not start with AuthAltTypes=auth/jwt without it).
+ */
+export const SLURM_PACKAGES = 'slurm-wlm munge slurmrestd slurm-wlm-jwt-plugin';
 const DAEMONS = ['munged', 'slurmctld', 'slurmd'] as const;
+type Daemon = (typeof DAEMONS)[number] | 'slurmrestd';
+/**
+ * The unprivileged account slurmrestd drops to (`-u`, setuid after opening its socket): it refuses to
+ * run as root. 22.05 has no `-g`: `-u` also takes the user's group (seen: nobody/nogroup, no supplementary
+ * groups). It needs no file of ours but the world-readable slurm.conf.
+ */
+const REST_RUN_AS = 'nobody';
+/** `scontrol token` lifespan of the test token, in seconds. */
+const REST_TOKEN_LIFESPAN_S = 3600;
 const CLIENTS = ['sbatch', 'squeue', 'sacct', 'scancel', 'sinfo', 'scontrol'] as const;
 const READY_TIMEOUT_MS = 30_000;
 
@@ -40,6 +52,8 @@ export interface LocalSlurm {
   nodeName: string;
   /** Temp dir holding config, state, logs; jobs may use `<dir>/work`. */
   dir: string;
+  /** With `rest: true`: slurmrestd's base URL and a JWT for `user` (root). */
+  rest?: { url: string; user: string; token: string };
   /** Stops slurmctld (jobs keep running under slurmd). */
   stopController(): Promise<void>;
   /** Starts slurmctld again; it recovers its state and the jobs from the state dir. */
@@ -57,8 +71,17 @@ export function which(name: string): string | null {
   return null;
 }
 
-export function missingSlurmBinaries(): string[] {
-  return [...DAEMONS, ...CLIENTS].filter((b) => which(b) === null);
+/** Debian's slurm-wlm-jwt-plugin puts auth_jwt.so under /usr/lib/<multiarch>/slurm-wlm. */
+function hasJwtPlugin(): boolean {
+  const libDirs = ['/usr/lib', '/usr/lib64', ...(existsSync('/usr/lib') ? readdirSync('/usr/lib').map((d) => join('/usr/lib', d)) : [])];
+  return libDirs.some((d) => existsSync(join(d, 'slurm-wlm', 'auth_jwt.so')) || existsSync(join(d, 'slurm', 'auth_jwt.so')));
+}
+
+export function missingSlurmBinaries(rest = false): string[] {
+  const missing: string[] = [...DAEMONS, ...CLIENTS, ...(rest ? ['slurmrestd'] : [])].filter((b) => which(b) === null);
+  // Without it slurmctld exits at start with "cannot find auth plugin for auth/jwt".
+  if (rest && !hasJwtPlugin()) missing.push('auth_jwt.so (slurm-wlm-jwt-plugin)');
+  return missing;
 }
 
 function freePort(): Promise<number> {
@@ -111,9 +134,14 @@ export async function startLocalSlurm(
      * demo site whose jobs are light shell commands; real work should keep the real count.
      */
     declaredCpus?: number;
+    /**
+     * Also serve the REST API: JWT auth next to munge (AuthAltTypes=auth/jwt with a random key), and
+     * slurmrestd on a free 127.0.0.1 port; the result carries its URL and a token for root.
+     */
+    rest?: boolean;
   } = {},
 ): Promise<LocalSlurm> {
-  const missing = missingSlurmBinaries();
+  const missing = missingSlurmBinaries(opts.rest === true);
   if (missing.length > 0) throw new SlurmNotInstalledError(missing);
   if (process.getuid?.() !== 0) throw new SlurmStartError('a local Slurm needs root (slurmd runs jobs as their users)', '');
 
@@ -128,6 +156,9 @@ export async function startLocalSlurm(
   await writeFile(keyFile, randomBytes(128), { mode: 0o600 });
   const socket = join(mungeDir, 'munge.sock');
   const [ctldPort, slurmdPort] = [await freePort(), await freePort()];
+  // JWT key: only slurmctld (root) reads it; slurmrestd passes the tokens on without checking them.
+  const jwtKey = join(dir, 'jwt.key');
+  if (opts.rest) await writeFile(jwtKey, randomBytes(32), { mode: 0o600 });
   const conf = join(dir, 'slurm.conf');
   await writeFile(
     conf,
@@ -141,6 +172,7 @@ export async function startLocalSlurm(
       'AuthType=auth/munge',
       'CredType=cred/munge',
       `AuthInfo=socket=${socket}`,
+      ...(opts.rest ? ['AuthAltTypes=auth/jwt', `AuthAltParameters=jwt_key=${jwtKey}`] : []),
       `StateSaveLocation=${join(dir, 'ctld')}`,
       `SlurmdSpoolDir=${join(dir, 'spool')}`,
       `SlurmctldPidFile=${join(dir, 'slurmctld.pid')}`,
@@ -175,11 +207,11 @@ export async function startLocalSlurm(
 
   const env: Record<string, string> = { SLURM_CONF: conf };
   const childEnv = { ...process.env, ...env };
-  const procs: Partial<Record<(typeof DAEMONS)[number], ChildProcess>> = {};
-  const spawnDaemon = (name: (typeof DAEMONS)[number], args: string[]): ChildProcess => {
+  const procs: Partial<Record<Daemon, ChildProcess>> = {};
+  const spawnDaemon = (name: Daemon, args: string[], extraEnv: Record<string, string> = {}): ChildProcess => {
     const out = openSync(join(dir, `${name}.out`), 'a');
     try {
-      const child = spawn(which(name)!, args, { env: childEnv, stdio: ['ignore', out, out], cwd: dir });
+      const child = spawn(which(name)!, args, { env: { ...childEnv, ...extraEnv }, stdio: ['ignore', out, out], cwd: dir });
       child.on('error', () => {});
       procs[name] = child;
       return child;
@@ -189,14 +221,14 @@ export async function startLocalSlurm(
   };
   const logs = async (): Promise<string> => {
     const parts: string[] = [];
-    for (const f of ['munged.out', 'slurmctld.out', 'slurmctld.log', 'slurmd.out', 'slurmd.log']) {
+    for (const f of ['munged.out', 'slurmctld.out', 'slurmctld.log', 'slurmd.out', 'slurmd.log', 'slurmrestd.out']) {
       const text = await readFile(join(dir, f), 'utf8').catch(() => '');
       if (text) parts.push(`--- ${f} ---\n${text.split('\n').slice(-25).join('\n')}`);
     }
     return parts.join('\n');
   };
   const killAll = (): void => {
-    for (const name of ['slurmd', 'slurmctld', 'munged'] as const) {
+    for (const name of ['slurmrestd', 'slurmd', 'slurmctld', 'munged'] as const) {
       const p = procs[name];
       if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     }
@@ -208,7 +240,7 @@ export async function startLocalSlurm(
   };
   process.once('exit', onExit);
 
-  const stopProcess = async (name: (typeof DAEMONS)[number]): Promise<void> => {
+  const stopProcess = async (name: Daemon): Promise<void> => {
     const p = procs[name];
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise<void>((r) => p.once('exit', () => r()));
@@ -236,6 +268,29 @@ export async function startLocalSlurm(
     await waitFor('slurmctld', async () => (await run(which('scontrol')!, ['ping'], childEnv, 5000)).includes('is UP'));
   };
 
+  let rest: LocalSlurm['rest'];
+  const startRest = async (): Promise<NonNullable<LocalSlurm['rest']>> => {
+    const out = await run(which('scontrol')!, ['token', 'username=root', `lifespan=${REST_TOKEN_LIFESPAN_S}`], childEnv, 10_000);
+    const token = /SLURM_JWT=(\S+)/.exec(out)?.[1];
+    if (!token) throw new SlurmStartError('scontrol token printed no SLURM_JWT', out);
+    const port = await freePort();
+    // SLURM_JWT=daemon: slurmrestd authenticates each request with the caller's token (rest_auth/jwt).
+    // Only the v0.0.38 job API: the dbv0.0.38 plugin would need slurmdbd, which this cluster has not.
+    spawnDaemon('slurmrestd', ['-a', 'rest_auth/jwt', '-s', 'openapi/v0.0.38', '-u', REST_RUN_AS, `127.0.0.1:${port}`], {
+      SLURM_JWT: 'daemon',
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor('slurmrestd', async () => {
+      const res = await fetch(`${url}/slurm/v0.0.38/ping`, {
+        headers: { 'X-SLURM-USER-NAME': 'root', 'X-SLURM-USER-TOKEN': token },
+        signal: AbortSignal.timeout(5000),
+      });
+      await res.text();
+      return res.ok;
+    });
+    return { url, user: 'root', token };
+  };
+
   let stopped = false;
   try {
     spawnDaemon('munged', [
@@ -252,6 +307,7 @@ export async function startLocalSlurm(
     await waitFor('the node to be idle', async () =>
       /^idle/.test((await run(which('sinfo')!, ['-h', '-n', 'localhost', '-o', '%T'], childEnv, 5000)).trim()),
     );
+    if (opts.rest) rest = await startRest();
   } catch (err) {
     process.removeListener('exit', onExit);
     onExit();
@@ -264,6 +320,7 @@ export async function startLocalSlurm(
     partition,
     nodeName: 'localhost',
     dir,
+    ...(rest ? { rest } : {}),
     stopController: () => stopProcess('slurmctld'),
     startController,
     async stop() {
@@ -281,6 +338,7 @@ export async function startLocalSlurm(
             await sleep(200);
           }
         }
+        await stopProcess('slurmrestd');
         await stopProcess('slurmd');
         await stopProcess('slurmctld');
         await stopProcess('munged');
