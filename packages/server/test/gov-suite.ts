@@ -281,6 +281,28 @@ function govApiTests(opts: { databaseUrl?: () => string }) {
       await govOf(t).deps.db.update(govCertificates).set({ text: cert.text }).where(eq(govCertificates.id, cert.id));
     });
 
+    test('company change: the enterprise applies prefilled, the departments approve, results are issued once and verify', async () => {
+      const c = await as(t, 'enterprise');
+      const pre = await c.req('POST', '/api/gov/prefill', { itemId: 'item_enterprise_info_change', consent: ALL_CONSENT });
+      assert.equal(pre.status, 200, JSON.stringify(pre.body));
+      assert.ok(pre.body.fields.some((f: { status: string }) => f.status === 'filled'), 'the enterprise registry fills part of the form');
+      const body = { itemId: 'item_enterprise_info_change', idempotencyKey: 'company-change-0001', draftId: pre.body.draftId, channel: 'app', consent: ALL_CONSENT, answers: answersFor(pre.body), materials: materialsFor(pre.body) };
+      const r = await c.req('POST', '/api/gov/applications', body);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const id = r.body.application.id as string;
+      const order = await workUntilDone(t, id, ['officer-market', 'officer-tax', 'officer-hrss', 'officer-medins', 'officer-housing', 'officer-bank', 'officer-police', 'officer-health']);
+      assert.ok(order.length >= 2, `approved: ${order.join(', ')}`);
+      const app = await c.req('GET', `/api/gov/applications/${id}`);
+      assert.equal(app.body.status, 'issued', JSON.stringify(app.body.tasks?.map((x: { serviceId: string; state: string }) => [x.serviceId, x.state])));
+      assert.ok(app.body.certificates.length > 0);
+      const anon = client(t.url, {});
+      for (const cert of app.body.certificates) assert.equal((await anon.req('GET', `/api/public/gov/verify/${cert.id}`)).body.result, 'valid');
+      const [row] = await govOf(t).deps.db.select({ n: sql<number>`count(*)::int` }).from(govCertificates).where(eq(govCertificates.applicationId, id));
+      assert.equal(row!.n, app.body.certificates.length, 'issued once');
+      // Another enterprise user's view: the citizen cannot read it.
+      assert.equal((await (await as(t, 'citizen')).req('GET', `/api/gov/applications/${id}`)).status, 404);
+    });
+
     test('the citizen sees who looked at their data, for which application and when', async () => {
       const log = await (await as(t, 'citizen')).req('GET', '/api/gov/access-log');
       const entries = log.body.items.filter((e: { applicationId: string; allowed: boolean }) => e.applicationId === appId && e.allowed);
