@@ -59,46 +59,54 @@ export interface ApiOptions {
   onUnauthorized?: () => void;
 }
 
+/**
+ * One JSON call to the API: problem+json answers become an ApiError carrying the problem (and its field
+ * errors), a network failure an ApiError with code NETWORK. Every module's client goes through it.
+ */
+export async function apiRequest<T>(method: string, path: string, body?: unknown, opts: ApiOptions = {}): Promise<T> {
+  const doFetch: FetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const init: RequestInit = { method, headers, credentials: 'same-origin' };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await doFetch(`${opts.base ?? '/api'}${path}`, init);
+  } catch (err) {
+    throw new ApiError(0, NETWORK_ERROR, err instanceof Error ? err.message : String(err), null);
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let parsed: unknown = null;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+  }
+  if (!res.ok) {
+    if (res.status === 401) opts.onUnauthorized?.();
+    const problem = isProblem(parsed) ? parsed : null;
+    throw new ApiError(
+      res.status,
+      problem?.code ?? `HTTP_${res.status}`,
+      problem?.detail ?? (res.statusText || `HTTP ${res.status}`),
+      problem,
+    );
+  }
+  return parsed as T;
+}
+
 export function createApi(opts: ApiOptions = {}): ApiClient {
   // Wrapped so a bare `window.fetch` is never called with the wrong `this`.
   const doFetch: FetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
   const base = opts.base ?? '/api';
 
-  async function call<T>(method: string, path: string, body?: unknown, handle401 = true): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    const init: RequestInit = { method, headers, credentials: 'same-origin' };
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    let res: Response;
-    try {
-      res = await doFetch(`${base}${path}`, init);
-    } catch (err) {
-      throw new ApiError(0, NETWORK_ERROR, err instanceof Error ? err.message : String(err), null);
-    }
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    let parsed: unknown = null;
-    if (text) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = null;
-      }
-    }
-    if (!res.ok) {
-      if (res.status === 401 && handle401) opts.onUnauthorized?.();
-      const problem = isProblem(parsed) ? parsed : null;
-      throw new ApiError(
-        res.status,
-        problem?.code ?? `HTTP_${res.status}`,
-        problem?.detail ?? (res.statusText || `HTTP ${res.status}`),
-        problem,
-      );
-    }
-    return parsed as T;
-  }
+  const call = <T,>(method: string, path: string, body?: unknown, handle401 = true): Promise<T> =>
+    apiRequest<T>(method, path, body, { fetch: doFetch, base, ...(handle401 && opts.onUnauthorized ? { onUnauthorized: opts.onUnauthorized } : {}) });
 
   const enc = encodeURIComponent;
 

@@ -1,6 +1,5 @@
 import type {
   Application,
-  Problem,
   Programme,
   ProgrammeReport,
   RevenueReport,
@@ -9,31 +8,10 @@ import type {
   TopUpResult,
   Wallet,
 } from '@shuzhi/schema';
-import { ApiError, NETWORK_ERROR } from '../../api/client.ts';
+import { apiRequest } from '../../api/client.ts';
 
-/** The billing module's calls; problem+json becomes an ApiError like in the shared client. */
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(`/api${path}`, { method, headers, credentials: 'same-origin', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  } catch (err) {
-    throw new ApiError(0, NETWORK_ERROR, err instanceof Error ? err.message : String(err), null);
-  }
-  const text = await res.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = null;
-  }
-  if (!res.ok) {
-    const problem = parsed && typeof parsed === 'object' && typeof (parsed as Problem).code === 'string' ? (parsed as Problem) : null;
-    throw new ApiError(res.status, problem?.code ?? `HTTP_${res.status}`, problem?.detail ?? (res.statusText || `HTTP ${res.status}`), problem);
-  }
-  return parsed as T;
-}
+/** This module's calls go through the shared client's request (same errors, same problem+json). */
+const call = <T,>(method: string, path: string, body?: unknown): Promise<T> => apiRequest<T>(method, path, body);
 
 const enc = encodeURIComponent;
 const q = (tenantId?: string) => (tenantId ? `?tenantId=${enc(tenantId)}` : '');

@@ -16,37 +16,11 @@ import type {
   GovTaskActionRequest,
   GovTicket,
   GovVerification,
-  Problem,
-} from '@shuzhi/schema';
-import { ApiError, NETWORK_ERROR } from '../../api/client.ts';
+  } from '@shuzhi/schema';
+import { apiRequest } from '../../api/client.ts';
 
-/** The gov module's calls; same error shape as the shared client (ApiError with the problem's field errors). */
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const init: RequestInit = { method, headers, credentials: 'same-origin' };
-  if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  let res: Response;
-  try {
-    res = await fetch(`/api${path}`, init);
-  } catch (err) {
-    throw new ApiError(0, NETWORK_ERROR, err instanceof Error ? err.message : String(err), null);
-  }
-  const text = await res.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = null;
-  }
-  if (!res.ok) {
-    const problem = parsed && typeof parsed === 'object' && 'code' in parsed ? (parsed as Problem) : null;
-    throw new ApiError(res.status, problem?.code ?? `HTTP_${res.status}`, problem?.detail ?? res.statusText, problem);
-  }
-  return parsed as T;
-}
+/** This module's calls go through the shared client's request (same errors, same problem+json). */
+const call = <T,>(method: string, path: string, body?: unknown): Promise<T> => apiRequest<T>(method, path, body);
 
 const enc = encodeURIComponent;
 

@@ -1,27 +1,8 @@
-import type { Problem, RenderFarmOverview, RenderFrame, RenderJob, RenderJobDetail, RenderLogLine, RenderNodeInfo, RenderTask } from '@shuzhi/schema';
-import { ApiError, NETWORK_ERROR } from '../../api/client.ts';
+import type { RenderFarmOverview, RenderFrame, RenderJob, RenderJobDetail, RenderLogLine, RenderNodeInfo, RenderTask } from '@shuzhi/schema';
+import { apiRequest } from '../../api/client.ts';
 
-/** The render module's calls; problem+json becomes an ApiError like in the shared client. */
-async function call<T>(method: string, path: string): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(`/api${path}`, { method, headers: { accept: 'application/json' }, credentials: 'same-origin' });
-  } catch (err) {
-    throw new ApiError(0, NETWORK_ERROR, err instanceof Error ? err.message : String(err), null);
-  }
-  const text = await res.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = null;
-  }
-  if (!res.ok) {
-    const problem = parsed && typeof parsed === 'object' && typeof (parsed as Problem).code === 'string' ? (parsed as Problem) : null;
-    throw new ApiError(res.status, problem?.code ?? `HTTP_${res.status}`, problem?.detail ?? (res.statusText || `HTTP ${res.status}`), problem);
-  }
-  return parsed as T;
-}
+/** This module's calls go through the shared client's request (same errors, same problem+json). */
+const call = <T,>(method: string, path: string, body?: unknown): Promise<T> => apiRequest<T>(method, path, body);
 
 const enc = encodeURIComponent;
 export type RenderAction = 'pause' | 'resume' | 'cancel' | 'requeue';
