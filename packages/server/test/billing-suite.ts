@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import { meterRun, siteLoadKW } from '@shuzhi/compute';
-import { canStart } from '../src/billing/admission.ts';
 import { billingCharges, billingEntries, billingVouchers } from '../src/billing/db-schema.ts';
 import { jobs, runs, tasks, tenants } from '../src/db/schema.ts';
 import { newId } from '../src/ids.ts';
+import type { BillingService } from '../src/billing/service.ts';
 import { client, login, newAgent, operatorToken, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
 
 const DAY = 86_400_000;
@@ -65,6 +65,10 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
       });
       return { runId, jobId, expectedFen: Math.round(usage.unitHours * pool.fenPerUnitHour) };
     }
+
+    /** The billing module's admission check, as the dispatcher asks it. */
+    const canStart = (...a: Parameters<BillingService['admission']['canStart']>) =>
+      (t.p.modules.find((m) => m.name === 'billing') as unknown as { service: BillingService }).service.admission.canStart(...a);
 
     /** A tenant of its own per test, so vouchers from other tests never pay its bills. */
     async function freshTenant(kind = 'ai-company') {

@@ -65,22 +65,3 @@ export class Admission {
     );
   }
 }
-
-let current: Admission | null = null;
-
-/** The billing module registers its admission check here when it starts. */
-export function registerAdmission(a: Admission | null): void {
-  current = a;
-}
-
-/**
- * For the dispatcher: may this tenant start work estimated at `estimatedFen`? Pass the site and
- * resource type when known so the tenant's vouchers count. Without a running billing module, yes.
- */
-export async function canStart(
-  tenantId: string,
-  estimatedFen: number,
-  where: { siteId?: string; resourceType?: string } = {},
-): Promise<AdmissionResult> {
-  return current ? current.canStart(tenantId, estimatedFen, where) : { ok: true };
-}

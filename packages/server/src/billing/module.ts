@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import type { ModuleFactory, ServerModule } from '../module.ts';
-import { registerAdmission } from './admission.ts';
 import { BillingDemo } from './demo.ts';
 import { billingRoutes } from './routes.ts';
 import { BillingService } from './service.ts';
@@ -15,12 +14,10 @@ export const billingModule: ModuleFactory = (ctx) => {
     migrationsFolder: fileURLToPath(new URL('../../drizzle/billing', import.meta.url)),
     routes: () => billingRoutes(service),
     async start() {
-      registerAdmission(service.admission);
       ctx.compute.dispatcher.admit = (t, siteId, transferFen) => service.admitTask(t, siteId, transferFen);
       await service.start();
     },
     async stop() {
-      registerAdmission(null);
       ctx.compute.dispatcher.admit = null;
       await service.stop();
     },

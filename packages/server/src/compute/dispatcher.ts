@@ -231,6 +231,7 @@ export class Dispatcher {
     // Memory and engines follow only after the transaction commits.
     return () => {
       this.unplaced = this.unplaced.filter((t) => !ids.has(t.taskId));
+      for (const id of ids) this.waitingReasons.delete(id);
       for (const id of ids) {
         const a = this.host.attempts.get(id);
         if (!a) continue;

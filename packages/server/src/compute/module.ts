@@ -72,6 +72,7 @@ export class ComputeModule {
       const busyUnits = Object.values(busy).reduce((a, b) => a + b, 0);
       const load = siteLoadKW(s, s.pools, busy);
       const green = renewableKW(s, now);
+      const online = this.dispatcher.canRun(s);
       return {
         ...s,
         live: {
@@ -81,10 +82,8 @@ export class ComputeModule {
           greenShareNow: load > 0 ? Math.min(1, green / load) : 0,
           pflopsOnline: s.pools.reduce((a, p) => a + p.units * p.pflopsPerUnit, 0),
           agentsOnline: this.dispatcher.agentsOnline(s.id),
-          engineOnline: this.dispatcher.canRun(s),
-          engineNote: this.dispatcher.canRun(s)
-            ? null
-            : s.engine === 'agent' ? 'no agent online' : this.slurm.problem(s.id),
+          engineOnline: online,
+          engineNote: online ? null : s.engine === 'agent' ? 'no agent online' : this.slurm.problem(s.id),
           renewableKWNow: green,
           loadKWNow: load,
         },

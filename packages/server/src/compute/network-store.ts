@@ -146,7 +146,6 @@ export class NetworkStore {
       await tx.insert(sites).values({ ...s });
       await this.bus.record(tx, ev, { kind: 'site.created', entity: 'site', entityId: s.id, actor, data: { id: s.id } });
     });
-    this.siteCache = null;
     return s;
   }
 
@@ -171,7 +170,6 @@ export class NetworkStore {
         data: { fields: Object.keys(patch) },
       });
     });
-    this.siteCache = null;
     return next;
   }
 
@@ -186,7 +184,6 @@ export class NetworkStore {
       await tx.delete(sites).where(eq(sites.id, id));
       await this.bus.record(tx, ev, { kind: 'site.deleted', entity: 'site', entityId: id, actor });
     });
-    this.siteCache = null;
   }
 
   async listTenants(): Promise<Tenant[]> {

@@ -17,7 +17,7 @@ const fingerprint = (s: SiteInput) => JSON.stringify(s.slurm);
 export class SlurmSites {
   private readonly running = new Map<string, { fp: string; ex: SlurmExecutor }>();
   /** Sites left without an engine, and why (shown on the site's page). */
-  readonly problems = new Map<string, string>();
+  private readonly problems = new Map<string, string>();
   private readonly probeErrors = new Map<string, string>();
   private syncing: Promise<void> = Promise.resolve();
 

@@ -187,9 +187,9 @@ export class PlannerService {
     const byJob = new Map<string, { site: string; slots: number[]; units: number }>();
     const busy = new Map<string, number>();
     const busyW = new Map<string, number>();
-    const typeOf = new Map(s.jobs.map((j) => [j.id, j.type]));
+    const scJob = new Map(s.jobs.map((j) => [j.id, j]));
     for (const a of r.allocations) {
-      const pool = scSite.get(a.site)?.pools.find((p) => p.type === typeOf.get(a.job));
+      const pool = scSite.get(a.site)?.pools.find((p) => p.type === scJob.get(a.job)?.type);
       if (pool) busyW.set(`${a.site}:${a.slot}`, (busyW.get(`${a.site}:${a.slot}`) ?? 0) + a.units * (pool.busyW - pool.idleW));
       const e = byJob.get(a.job) ?? { site: a.site, slots: [], units: a.units };
       e.slots.push(a.slot);
@@ -201,7 +201,7 @@ export class PlannerService {
     // Waiting is only worth it when it saves something: a job the plan put later at no gain (a tie in
     // the solver) starts now at the same site, if the units are free over its whole window.
     for (const [jobId, e] of byJob) {
-      const sj = s.jobs.find((x) => x.id === jobId)!;
+      const sj = scJob.get(jobId)!;
       const site = scSite.get(e.site)!;
       const pool = site.pools.find((p) => p.type === sj.type);
       const from = Math.min(...e.slots), d = e.slots.length;
@@ -229,7 +229,7 @@ export class PlannerService {
     const entries: PlannerEntry[] = [];
     for (const [jobId, e] of byJob) {
       const j = liveById.get(jobId)!;
-      const sj = s.jobs.find((x) => x.id === jobId)!;
+      const sj = scJob.get(jobId)!;
       const site = scSite.get(e.site)!;
       const from = Math.min(...e.slots), to = Math.max(...e.slots) + 1;
       const planned = jobCostAt(s, site, sj.type, e.units, from, to);
