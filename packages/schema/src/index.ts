@@ -8,3 +8,4 @@ export * from './gov.ts';
 export * from './billing.ts';
 export * from './render.ts';
 export * from './planner.ts';
+export * from './worker.ts';

@@ -1,0 +1,30 @@
+import type { ChildProcess } from 'node:child_process';
+import type { TaskLimits, WorkerIsolation } from '@shuzhi/schema';
+
+/** One process to run for a task, as the sandbox sees it. */
+export interface SpawnSpec {
+  /** Program and arguments; the program is looked up on the sandbox's PATH. */
+  argv: readonly string[];
+  /** The task's own directory: the only writable place it sees, its cwd and its HOME. */
+  workDir: string;
+  env: Readonly<Record<string, string>>;
+  limits: TaskLimits;
+  /** Extra host paths the process may read (a scene on shared storage); nothing else of the host's files. */
+  readOnly?: readonly string[];
+  /** Shell tasks keep the network; renderers get none (the worker fetches and uploads for them). */
+  network?: boolean;
+}
+
+/**
+ * Where tenant code runs. Tenant code never runs as root nor as the worker's own user with a view
+ * of its files: a sandbox gives it an unprivileged identity, its own directory and limits.
+ */
+export interface Sandbox {
+  readonly isolation: WorkerIsolation;
+  /** One line for the start banner and the logs ("bubblewrap 0.8.0, tasks as uid 64000+slot"). */
+  readonly description: string;
+  /** Creates the task's directory so that the sandboxed process can write it, and nobody else's. */
+  prepareWorkDir(dir: string): Promise<void>;
+  /** Starts the process in its own process group with stdio ['ignore', 'pipe', 'pipe']. */
+  spawn(spec: SpawnSpec): ChildProcess;
+}
