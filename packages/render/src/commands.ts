@@ -85,7 +85,13 @@ export interface BlenderCommandInput {
   readonly threads?: number;
 }
 
-/** `blender -b -noaudio <scene> --python-exit-code 3 --python-expr … -E CYCLES -o <dir>/f_#### -F PNG <frames>`. */
+/**
+ * `blender -b -noaudio --disable-autoexec <scene> --python-exit-code 3 --python-expr … -E CYCLES -o <dir>/f_#### -F PNG <frames>`.
+ *
+ * `--disable-autoexec` comes before the scene: Blender applies options in order, and a scene is the
+ * tenant's file, so its embedded scripts and Python drivers must never run on a render node. Our own
+ * `--python-expr` (validated integers, no user text) still runs.
+ */
 export function blenderCommand(input: BlenderCommandInput): Argv {
   requireAbsolute('scene path', input.scenePath);
   requireAbsolute('output directory', input.outputDir);
@@ -94,6 +100,7 @@ export function blenderCommand(input: BlenderCommandInput): Argv {
     input.blenderPath ?? 'blender',
     '-b',
     '-noaudio',
+    '--disable-autoexec',
     input.scenePath,
     '--python-exit-code',
     '3',

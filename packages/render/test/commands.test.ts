@@ -59,7 +59,7 @@ test('property: blender frame arguments render exactly the chunk frames', () => 
   );
 });
 
-test('blender command: scene first, denoise off, overrides, output pattern, format, frames last', () => {
+test('blender command: autoexec off before the scene, denoise off, overrides, output pattern, format, frames last', () => {
   const argv = blenderCommand({
     scenePath: '/mnt/farm/tiny_anim.blend',
     outputDir: '/mnt/out/job_1/.partial/job_1.3.a2/',
@@ -68,7 +68,9 @@ test('blender command: scene first, denoise off, overrides, output pattern, form
     frames: parseFrameRanges('9-16'),
     overrides: { resolutionX: 320, resolutionY: 180, samples: 8 },
   });
-  assert.deepEqual(argv.slice(0, 4), ['blender', '-b', '-noaudio', '/mnt/farm/tiny_anim.blend']);
+  assert.deepEqual(argv.slice(0, 5), ['blender', '-b', '-noaudio', '--disable-autoexec', '/mnt/farm/tiny_anim.blend']);
+  assert.ok(argv.indexOf('--disable-autoexec') < argv.indexOf('/mnt/farm/tiny_anim.blend'), 'scripts in the scene must be off before it loads');
+  assert.ok(!argv.includes('-y') && !argv.includes('--enable-autoexec'), 'nothing turns autoexec back on');
   const expr = argv[argv.indexOf('--python-expr') + 1]!;
   for (const part of ['use_denoising=False', 'resolution_x=320', 'resolution_y=180', 'samples=8', 'use_overwrite=False', "device='CPU'"]) {
     assert.ok(expr.includes(part), part);
