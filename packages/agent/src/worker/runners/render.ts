@@ -1,0 +1,317 @@
+import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import {
+  CommandInvalidError,
+  classifyRun,
+  countFrames,
+  ffmpegPreviewCommand,
+  ffmpegThumbnailCommand,
+  frameFileName,
+  frameGlob,
+  framesToRender,
+  iterateFrames,
+  parseFrameRanges,
+} from '@shuzhi/render';
+import type { Argv, RenderEvent } from '@shuzhi/render';
+import type { RenderRenderer, RenderWork, WorkResult, WorkerRunner } from '@shuzhi/schema';
+import { LeaseLost, TaskFailure, TaskStopped, WorkerError } from '../errors.ts';
+import { readTaskOutput, removeTaskDir, unlinkTaskOutput, writeNewFile } from '../files.ts';
+import type { ExecOptions, TaskContext, TaskRunner } from '../runner.ts';
+import { blenderRenderer, povrayRenderer, type RendererPlugin } from './renderers.ts';
+
+export interface RenderRunnerOptions {
+  /** Renderers this worker offers (default blender and povray). */
+  renderers?: readonly RenderRenderer[];
+  /** ffmpeg for thumbnails and previews (default true). Without it the worker takes no preview tasks. */
+  ffmpeg?: boolean;
+  /** Programs, by name on the sandbox's PATH or by absolute path (tests point them at a fake renderer). */
+  blenderPath?: string;
+  povrayPath?: string;
+  ffmpegPath?: string;
+  /** Render threads for Blender (`-t`); absent = every core. */
+  threads?: number;
+  /** A thumbnail per frame (default true, when ffmpeg is offered). */
+  thumbnails?: boolean;
+  /** Extra environment for the renderer processes. */
+  env?: Record<string, string>;
+  /** Jobs whose scene stays cached in the work directory once no task of theirs runs (default 8). */
+  cachedScenes?: number;
+}
+
+const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
+
+/**
+ * Render chunks and previews: the port of the render node onto the worker runtime. A chunk renders
+ * its missing frames with a renderer plug-in, publishes each frame the moment the renderer reports
+ * it saved (the server never replaces a published frame), makes a thumbnail per frame with ffmpeg,
+ * and reports progress parsed from the renderer's output. A preview fetches the published frames
+ * and encodes them with ffmpeg. Every program runs in the sandbox with no network and the scene
+ * read-only; every file a program names is checked before the worker reads it (see files.ts).
+ */
+export class RenderRunner implements TaskRunner<RenderWork> {
+  readonly kind = 'render' as const;
+  readonly provides: readonly WorkerRunner[];
+  private readonly plugins = new Map<RenderRenderer, RendererPlugin>();
+  private readonly ffmpeg: boolean;
+  private readonly ffmpegProgram: string;
+  /** Scene download per job, shared by the tasks of that job on this worker. */
+  private readonly scenes = new Map<string, { file: Promise<string>; owner: TaskContext }>();
+  private readonly sceneUse = new Map<string, { running: number; lastUsed: number; dir: string }>();
+  /** Scene directories being removed; a new download for that job waits for it. */
+  private readonly evicting = new Map<string, Promise<void>>();
+
+  constructor(private readonly opts: RenderRunnerOptions = {}) {
+    const renderers = opts.renderers ?? ['blender', 'povray'];
+    for (const r of renderers) {
+      this.plugins.set(r, r === 'blender' ? blenderRenderer({ ...(opts.blenderPath ? { path: opts.blenderPath } : {}), ...(opts.threads ? { threads: opts.threads } : {}) }) : povrayRenderer(opts.povrayPath ? { path: opts.povrayPath } : {}));
+    }
+    this.ffmpeg = opts.ffmpeg ?? true;
+    this.ffmpegProgram = opts.ffmpegPath ?? 'ffmpeg';
+    if (this.plugins.size === 0 && !this.ffmpeg) throw new WorkerError('WORKER_CONFIG_INVALID', 'a render runner needs a renderer or ffmpeg');
+    this.provides = [...this.plugins.keys(), ...(this.ffmpeg ? (['ffmpeg'] as const) : [])];
+  }
+
+  async run(work: RenderWork, ctx: TaskContext): Promise<WorkResult> {
+    if (work.part === 'preview') await this.preview(work, ctx);
+    else await this.chunk(work, ctx);
+    ctx.progress(1);
+    return { ok: true, exitCode: 0 };
+  }
+
+  /** Host programs given by absolute path: the sandbox must let the process read them. */
+  private programs(...names: string[]): string[] {
+    return names.filter((p) => p.startsWith('/'));
+  }
+
+  private exec<E>(ctx: TaskContext, argv: Argv, opts: ExecOptions<E> = {}) {
+    return ctx.exec(argv, { network: false, ...(this.opts.env ? { env: this.opts.env } : {}), ...opts });
+  }
+
+  // ---------------------------------------------------------------- chunks
+
+  private async chunk(work: RenderWork, ctx: TaskContext): Promise<void> {
+    const plugin = this.plugins.get(work.renderer);
+    if (!plugin) throw new TaskFailure('render-error', `this worker has no ${work.renderer} (it renders with ${[...this.plugins.keys()].join(', ') || 'nothing'})`);
+    let chunk;
+    try {
+      chunk = parseFrameRanges(work.frames);
+    } catch (err) {
+      throw new TaskFailure('render-error', `bad frame range ${JSON.stringify(work.frames)}: ${(err as Error).message}`);
+    }
+    const done = new Set(work.done);
+    const todo = framesToRender(chunk, (f) => done.has(f));
+    const total = countFrames(chunk);
+    if (todo.length === 0) return;
+    const scene = await this.useScene(work, ctx);
+    try {
+      let commands: Argv[];
+      try {
+        commands = plugin.commands({ scene, dir: ctx.dir, work, frames: todo });
+      } catch (err) {
+        if (err instanceof CommandInvalidError) throw new TaskFailure('render-error', err.message);
+        throw err;
+      }
+      const published = new Set<number>(done);
+      let chain: Promise<void> = Promise.resolve();
+      let current: AbortController | null = null;
+      const onEvent = (e: RenderEvent) => {
+        if (e.kind === 'progress') ctx.progress((published.size + e.fraction) / total);
+        if (e.kind === 'saved' || e.kind === 'skipped') {
+          const frame = e.frame;
+          const printed = e.savedFile;
+          chain = chain.then(() => this.publishFrame(work, ctx, frame, printed, published, total));
+          // A refused file or a lost lease stops the renderer now; the error is awaited below.
+          const run = current;
+          chain.catch(() => run?.abort());
+        }
+      };
+      for (const argv of commands) {
+        current = new AbortController();
+        const { events, code } = await this.exec(ctx, argv, {
+          parser: plugin.parser(),
+          onEvent,
+          readOnly: [scene, ...this.programs(plugin.program)],
+          signal: current.signal,
+        });
+        await chain;
+        const verdict = classifyRun(events, code);
+        if (verdict.outcome === 'scene-load') throw new TaskFailure('scene-load', verdict.message);
+        if (verdict.outcome === 'render-error') throw new TaskFailure('render-error', verdict.message);
+        // POV-Ray wraps long output paths across lines, so a `Saved` event can be missed: the files
+        // the renderer was told to write are the truth (checked like any printed path).
+        for (const f of iterateFrames(todo)) {
+          if (!published.has(f)) await this.publishFrame(work, ctx, f, plugin.outputFile(ctx.dir, f, work), published, total);
+        }
+      }
+      await chain;
+      for (const f of iterateFrames(todo)) {
+        if (!published.has(f)) throw new TaskFailure('render-error', `the renderer finished without writing frame ${f}`);
+      }
+    } finally {
+      await this.releaseScene(work);
+    }
+  }
+
+  private async publishFrame(work: RenderWork, ctx: TaskContext, frame: number, printed: string, published: Set<number>, total: number): Promise<void> {
+    if (ctx.stopped) throw new TaskStopped();
+    if (published.has(frame)) return;
+    const out = await readTaskOutput(ctx.dir, printed);
+    if (!out) return;
+    await ctx.api.putFrame(frame, out.bytes);
+    published.add(frame);
+    ctx.progress(published.size / total);
+    if (this.ffmpeg && this.opts.thumbnails !== false) await this.thumbnail(work, ctx, frame, out.path);
+    await unlinkTaskOutput(ctx.dir, out.path);
+  }
+
+  private async thumbnail(work: RenderWork, ctx: TaskContext, frame: number, input: string): Promise<void> {
+    const thumb = join(ctx.dir, `thumb_${frame}.jpg`);
+    try {
+      const argv = ffmpegThumbnailCommand({ input, output: thumb, width: work.thumbnailWidth, ffmpegPath: this.ffmpegProgram });
+      const { code } = await this.exec(ctx, argv, { readOnly: this.programs(this.ffmpegProgram) });
+      const file = code === 0 ? await readTaskOutput(ctx.dir, thumb) : null;
+      if (file) {
+        await ctx.api.putThumb(frame, file.bytes);
+        await unlinkTaskOutput(ctx.dir, file.path);
+      } else {
+        ctx.log('stderr', `thumbnail of frame ${frame} failed (ffmpeg exit ${code})\n`);
+      }
+    } catch (err) {
+      // A lost lease, a stop or a tampered file end the chunk; anything else costs only the thumbnail.
+      if (err instanceof LeaseLost || err instanceof TaskStopped || err instanceof TaskFailure) throw err;
+      ctx.log('stderr', `thumbnail of frame ${frame} failed: ${(err as Error).message}\n`);
+    }
+  }
+
+  // ---------------------------------------------------------------- preview
+
+  private async preview(work: RenderWork, ctx: TaskContext): Promise<void> {
+    if (!this.ffmpeg) throw new TaskFailure('render-error', 'this worker has no ffmpeg to make previews with');
+    const frames = await ctx.api.published();
+    if (frames.length === 0) throw new TaskFailure('render-error', 'no finished frames to make a preview from');
+    // Made by the worker in the fresh attempt directory: nothing of the task has run yet.
+    const framesDir = join(ctx.dir, 'frames');
+    await mkdir(framesDir, { mode: 0o755 });
+    let next = 0;
+    let fetched = 0;
+    const fetcher = async () => {
+      while (next < frames.length) {
+        if (ctx.stopped) throw new TaskStopped();
+        const f = frames[next++]!;
+        await writeNewFile(join(framesDir, frameFileName(f, work.padWidth, work.outputFormat)), await ctx.api.frame(f));
+        ctx.progress((0.5 * ++fetched) / frames.length);
+      }
+    };
+    await Promise.all([fetcher(), fetcher(), fetcher(), fetcher()]);
+    const out = join(ctx.dir, 'preview.mp4');
+    const tail: string[] = [];
+    const { code } = await this.exec(ctx, ffmpegPreviewCommand({ framesGlob: frameGlob(framesDir, work.outputFormat), output: out, fps: work.fps, ffmpegPath: this.ffmpegProgram }), {
+      readOnly: this.programs(this.ffmpegProgram),
+      parser: {
+        push(line) {
+          tail.push(line);
+          if (tail.length > 20) tail.shift();
+          return [];
+        },
+      },
+    });
+    const file = code === 0 ? await readTaskOutput(ctx.dir, out) : null;
+    if (!file) throw new TaskFailure('render-error', `ffmpeg could not make the preview (exit ${code}): ${tail.join('\n').trim().slice(-500)}`);
+    ctx.progress(0.9);
+    await ctx.api.putPreview(file.bytes);
+  }
+
+  // ---------------------------------------------------------------- scenes
+
+  /**
+   * The scene file for a task: a shared-storage path this host sees as a plain file (no symbolic
+   * links on the way), else a copy fetched once per job into `<workDir>/scenes/<jobId>/`.
+   */
+  private async useScene(work: RenderWork, ctx: TaskContext): Promise<string> {
+    if (work.scene.kind === 'shared' && (await isPlainFile(work.scene.path))) return work.scene.path;
+    if (!SAFE_ID.test(work.jobId)) throw new TaskFailure('render-error', `job id ${JSON.stringify(work.jobId)} cannot name a directory`);
+    const dir = join(ctx.workDir, 'scenes', work.jobId);
+    const use = this.sceneUse.get(work.jobId) ?? { running: 0, lastUsed: 0, dir };
+    use.running++;
+    use.lastUsed = Date.now();
+    this.sceneUse.set(work.jobId, use);
+    try {
+      for (;;) {
+        let entry = this.scenes.get(work.jobId);
+        if (!entry) {
+          const file = this.fetchScene(work, ctx, dir);
+          entry = { file, owner: ctx };
+          this.scenes.set(work.jobId, entry);
+          const mine = entry;
+          file.catch(() => {
+            if (this.scenes.get(work.jobId) === mine) this.scenes.delete(work.jobId);
+          });
+        }
+        try {
+          return await entry.file;
+        } catch (err) {
+          // Another task's download stopped with that task: fetch it with our own lease.
+          if (entry.owner !== ctx && !ctx.stopped && (err instanceof TaskStopped || err instanceof LeaseLost)) continue;
+          if (err instanceof WorkerError && err.code === 'TASK_API_FAILED') throw new TaskFailure('render-error', `could not fetch the scene: ${err.message}`);
+          throw err;
+        }
+      }
+    } catch (err) {
+      await this.releaseScene(work);
+      throw err;
+    }
+  }
+
+  private async fetchScene(work: RenderWork, ctx: TaskContext, dir: string): Promise<string> {
+    await this.evicting.get(work.jobId);
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+    const file = join(dir, sceneFileName(work));
+    if (await isPlainFile(file)) return file;
+    await ctx.api.downloadScene(file);
+    return file;
+  }
+
+  /** A task of the job ended: forget the scenes of the least recently used jobs with nothing running. */
+  private async releaseScene(work: RenderWork): Promise<void> {
+    const use = this.sceneUse.get(work.jobId);
+    if (!use) return;
+    use.running = Math.max(0, use.running - 1);
+    use.lastUsed = Date.now();
+    const idle = [...this.sceneUse.entries()].filter(([, u]) => u.running === 0).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    const keep = this.opts.cachedScenes ?? 8;
+    for (const [jobId, u] of idle.slice(0, Math.max(0, idle.length - keep))) {
+      this.sceneUse.delete(jobId);
+      this.scenes.delete(jobId);
+      const removal = removeTaskDir(u.dir)
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.evicting.get(jobId) === removal) this.evicting.delete(jobId);
+        });
+      this.evicting.set(jobId, removal);
+      await removal;
+    }
+  }
+}
+
+/** A regular file reached without any symbolic link (what the sandbox may safely expose read-only). */
+async function isPlainFile(path: string): Promise<boolean> {
+  if (!path.startsWith('/')) return false;
+  try {
+    const st = await lstat(path);
+    return st.isFile() && (await realpath(path)) === path;
+  } catch {
+    return false;
+  }
+}
+
+/** The scene's own file name (renderers go by its extension), reduced to safe characters. */
+export function sceneFileName(work: Pick<RenderWork, 'scene' | 'renderer'>): string {
+  const raw = basename(work.scene.kind === 'upload' ? work.scene.fileName : work.scene.path);
+  const ext = /\.[A-Za-z0-9]{1,16}$/.exec(raw)?.[0] ?? (work.renderer === 'blender' ? '.blend' : '.pov');
+  const stem = raw
+    .slice(0, raw.length - (raw.endsWith(ext) ? ext.length : 0))
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^[.-]+/, '')
+    .slice(0, 150);
+  return `${stem || 'scene'}${ext}`;
+}

@@ -1,0 +1,134 @@
+import { createWriteStream } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { LeaseLost, TaskStopped, WorkerError } from './errors.ts';
+
+export interface TaskApiOptions {
+  server: string;
+  credential: string;
+  workerId: string;
+  taskId: string;
+  attempt: number;
+  /** Aborts every call when the task stops. */
+  signal?: AbortSignal;
+  /** Waits between retries of a call that met a network error or a 502/503/504 (default 0.5 s, 1 s, 2 s). */
+  retryDelaysMs?: readonly number[];
+}
+
+/**
+ * The task-scoped server calls of one attempt: `/api/workers/{id}/tasks/{taskId}/…?attempt=N`,
+ * with the worker's credential. The server answers only for a lease this worker holds; a 409 means
+ * the lease is gone (LeaseLost): the run stops and reports nothing.
+ */
+export class TaskApi {
+  private readonly base: string;
+  private readonly retryDelays: readonly number[];
+
+  constructor(private readonly opts: TaskApiOptions) {
+    this.base = `${opts.server.replace(/\/+$/, '')}/api/workers/${encodeURIComponent(opts.workerId)}/tasks/${encodeURIComponent(opts.taskId)}`;
+    this.retryDelays = opts.retryDelaysMs ?? [500, 1000, 2000];
+  }
+
+  /** Streams the job's scene into `file` (written under a temporary name, then renamed into place). */
+  async downloadScene(file: string): Promise<void> {
+    const res = await this.call('GET', '/scene');
+    if (!res.body) throw new WorkerError('TASK_API_FAILED', 'the server sent an empty scene');
+    const partial = `${file}.partial-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    try {
+      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(partial, { flags: 'wx', mode: 0o644 }));
+      await rename(partial, file);
+    } catch (err) {
+      await unlink(partial).catch(() => undefined);
+      throw this.stoppedOr(err);
+    }
+  }
+
+  /** Frames of the job already published (what a preview is made of). */
+  async published(): Promise<number[]> {
+    const res = await this.call('GET', '/published');
+    const body = (await res.json()) as { frames?: unknown };
+    if (!Array.isArray(body.frames) || !body.frames.every((f) => Number.isInteger(f))) {
+      throw new WorkerError('TASK_API_FAILED', 'the server sent a malformed list of published frames');
+    }
+    return body.frames as number[];
+  }
+
+  /** The bytes of one published frame. */
+  async frame(frame: number): Promise<Buffer> {
+    const res = await this.call('GET', `/frames/${frame}`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  /** Publishes a frame; `stored: false` when another attempt published it first (it is never replaced). */
+  async putFrame(frame: number, body: Uint8Array): Promise<{ stored: boolean; frame: number }> {
+    const res = await this.call('PUT', `/frames/${frame}`, body);
+    const text = await res.text();
+    try {
+      const json = JSON.parse(text) as { stored?: unknown; frame?: unknown };
+      return { stored: json.stored !== false, frame: typeof json.frame === 'number' ? json.frame : frame };
+    } catch {
+      return { stored: true, frame };
+    }
+  }
+
+  async putThumb(frame: number, body: Uint8Array): Promise<void> {
+    await (await this.call('PUT', `/frames/${frame}/thumb`, body)).arrayBuffer();
+  }
+
+  async putPreview(body: Uint8Array): Promise<void> {
+    await (await this.call('PUT', '/preview', body)).arrayBuffer();
+  }
+
+  private stoppedOr(err: unknown): unknown {
+    return this.opts.signal?.aborted && !(err instanceof WorkerError) ? new TaskStopped() : err;
+  }
+
+  private async call(method: 'GET' | 'PUT', path: string, body?: Uint8Array): Promise<Response> {
+    const url = `${this.base}${path}?attempt=${this.opts.attempt}`;
+    for (let attempt = 0; ; attempt++) {
+      if (this.opts.signal?.aborted) throw new TaskStopped();
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method,
+          headers: {
+            authorization: `Bearer ${this.opts.credential}`,
+            ...(body ? { 'content-type': 'application/octet-stream' } : {}),
+          },
+          ...(body ? { body } : {}),
+          ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+        });
+      } catch (err) {
+        if (this.opts.signal?.aborted) throw new TaskStopped();
+        if (attempt < this.retryDelays.length) {
+          await sleep(this.retryDelays[attempt]!, this.opts.signal);
+          continue;
+        }
+        throw new WorkerError('TASK_API_FAILED', `${method} ${path} failed: ${(err as Error).message}`, { cause: err });
+      }
+      if (res.ok) return res;
+      const text = (await res.text().catch(() => '')).slice(0, 300);
+      if (res.status === 409) throw new LeaseLost(`the lease of ${this.opts.taskId} attempt ${this.opts.attempt} is gone (${method} ${path}: ${text})`);
+      if ((res.status === 502 || res.status === 503 || res.status === 504) && attempt < this.retryDelays.length) {
+        await sleep(this.retryDelays[attempt]!, this.opts.signal);
+        continue;
+      }
+      const code = res.status === 401 || res.status === 403 ? 'WORKER_UNAUTHORISED' : 'TASK_API_FAILED';
+      throw new WorkerError(code, `${method} ${path} failed (${res.status}): ${text}`);
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
