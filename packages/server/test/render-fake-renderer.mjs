@@ -1,22 +1,34 @@
-// FAKE RENDERER FOR UNIT TESTS ONLY. It stands in for `blender` and `ffmpeg` so the render API
-// tests run in seconds without the real programs: it speaks Blender's command line and output
-// (`Fra:`, `Saved:`), writes tiny PNG files, and fails on demand:
+#!/usr/bin/env node
+// FAKE RENDERER FOR UNIT TESTS ONLY. It stands in for `blender` and `ffmpeg` (point the render
+// runner's blenderPath/ffmpegPath at this file; it runs through the worker's sandbox like the real
+// programs) so the render tests run in seconds. It speaks Blender's command line and output (`Fra:`,
+// `Saved:`), writes tiny PNG files, and misbehaves on demand:
 //   scene file starting with "CORRUPT"  -> "Error: Failed to read blend file" (a scene-load error)
+//   scene "ESCAPE <path>"               -> prints `Saved: '<path>'` for the first frame (a path outside its directory)
+//   scene "SYMLINK <path>"              -> makes the first frame's file a symbolic link to <path> and prints it as saved
 //   FAKE_RENDER_FAIL=1                  -> "Error: fake render failure" and exit 1
 //   FAKE_FRAME_MS                       -> time per frame (default 20 ms)
-// The real renderers are exercised by test/system/render-*.test.ts.
-import { readFileSync, writeFileSync } from 'node:fs';
+// Without --disable-autoexec before the scene it refuses to run, as a reminder that scenes are
+// untrusted. The real renderers are exercised by test/system/render-*.test.ts.
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 
-const [, , program, ...args] = process.argv;
+const args = process.argv.slice(2);
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-if (program.endsWith('ffmpeg')) {
+if (args.includes('-hide_banner')) {
+  // ffmpeg: a thumbnail or a preview, written to the last argument.
   writeFileSync(args[args.length - 1], PNG);
   process.exit(0);
 }
 
-const scene = args[2];
+// blender -b -noaudio --disable-autoexec <scene> …: the scene is the first argument that is no option.
+const sceneAt = args.findIndex((a) => !a.startsWith('-'));
+const scene = args[sceneAt];
+if (!(args.indexOf('--disable-autoexec') >= 0 && args.indexOf('--disable-autoexec') < sceneAt)) {
+  console.log('Error: fake renderer: scenes must be loaded with --disable-autoexec');
+  process.exit(1);
+}
 let text = '';
 try {
   text = readFileSync(scene, 'utf8');
@@ -47,14 +59,22 @@ if (f >= 0) {
   for (let i = s; i <= e; i += j) frames.push(i);
 }
 const ms = Number(process.env.FAKE_FRAME_MS ?? 20);
-for (const frame of frames) {
+const [trick, target] = text.trim().split(/\s+/, 2);
+for (const [n, frame] of frames.entries()) {
   console.log(`Fra:${frame} Mem:10.00M (Peak 10.00M) | Time:00:00.01 | Scene, ViewLayer | Sample 1/2`);
   await sleep(ms);
   const hashes = /#+/.exec(pattern)[0];
   const file = `${pattern.replace(hashes, String(frame).padStart(hashes.length, '0'))}.png`;
-  writeFileSync(file, PNG);
   console.log(`Fra:${frame} Mem:10.00M (Peak 10.00M) | Time:00:00.02 | Scene, ViewLayer | Sample 2/2`);
-  console.log(`Saved: '${file}'`);
+  if (n === 0 && trick === 'ESCAPE') {
+    console.log(`Saved: '${target}'`);
+  } else if (n === 0 && trick === 'SYMLINK') {
+    symlinkSync(target, file);
+    console.log(`Saved: '${file}'`);
+  } else {
+    writeFileSync(file, PNG);
+    console.log(`Saved: '${file}'`);
+  }
   console.log(` Time: 00:00.02 (Saving: 00:00.00)`);
 }
 process.exit(0);
