@@ -1,0 +1,186 @@
+// The worker protocol as an attacker tries it: who may enroll workers, what a worker credential can
+// reach, and that a worker reads and reports only the tasks leased to it. Raw HTTP, real server.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { events } from '../src/db/schema.ts';
+import { client, enrollWorker, login, operatorToken, smallSite, startPlatform, waitUntil, workerSync, type TestPlatform } from './helpers.ts';
+
+let t: TestPlatform;
+let op: ReturnType<typeof client>;
+let tenant: ReturnType<typeof client>;
+let citizen: ReturnType<typeof client>;
+
+before(async () => {
+  t = await startPlatform({ leaseMs: 3000 });
+  op = client(t.url, { cookie: await login(t.url, 'operator') });
+  tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
+  citizen = client(t.url, { cookie: await login(t.url, 'citizen') });
+  for (const id of ['wk-shared', 'wk-owned']) assert.equal((await op.req('POST', '/api/sites', smallSite(id))).status, 201);
+});
+after(async () => {
+  await t.close();
+});
+
+const submit = async (who: ReturnType<typeof client>, site: string, env: Record<string, string> = {}) => {
+  const r = await who.req('POST', '/api/jobs', { name: 'worker test', type: 'cpu', units: 1, hours: 1, command: 'echo hi', sites: [site], env });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body.id as string;
+};
+
+/** Syncs until the worker is handed a task of the job (the planner or the dispatcher may take a moment). */
+async function leaseOf(cred: { id: string; credential: string }, jobId: string) {
+  return waitUntil(`a lease of ${jobId} for ${cred.id}`, async () => {
+    const r = await workerSync(t.url, cred.credential, cred.id, { free: 1 });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return (r.body.assignments as { kind: string; jobId: string; taskId: string; attempt: number; env: Record<string, string> }[]).find((a) => a.jobId === jobId);
+  });
+}
+
+describe('enrollment', () => {
+  test('a citizen or a tenant cannot enroll a worker for a platform site, nor mint a site-bound token', async () => {
+    for (const who of [citizen, tenant]) {
+      const r = await who.req('POST', '/api/workers', { siteId: 'wk-shared', name: 'evil' });
+      assert.equal(r.status, 403, JSON.stringify(r.body));
+      assert.equal(r.body.code, 'WORKER_SITE_FORBIDDEN');
+    }
+    const legacy = await citizen.req('POST', '/api/tokens', { name: 'agent', siteId: 'wk-shared' });
+    assert.equal(legacy.status, 400);
+    assert.equal(legacy.body.errors[0].path, 'siteId');
+    assert.match(legacy.body.errors[0].message, /POST \/api\/workers/);
+  });
+
+  test('an operator enrolls, lists, rotates and revokes; each step is an audited event', async () => {
+    const r = await op.req('POST', '/api/workers', { siteId: 'wk-shared', name: 'rack-1' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const w = r.body as { id: string; credential: string; siteId: string };
+    assert.match(w.credential, /^szw\.wrk_/);
+    assert.equal(w.siteId, 'wk-shared');
+    assert.equal((await op.req('POST', '/api/workers', { siteId: 'wk-shared', name: 'rack-1' })).body.code, 'WORKER_EXISTS');
+    const list = await op.req('GET', '/api/workers?siteId=wk-shared');
+    assert.ok(list.body.items.some((i: { id: string; credential?: string }) => i.id === w.id && i.credential === undefined), 'listed, without its credential');
+
+    assert.equal((await workerSync(t.url, w.credential, w.id, {})).status, 200);
+    const rotated = await op.req('POST', `/api/workers/${w.id}/rotate`);
+    assert.equal(rotated.status, 200);
+    const old = await workerSync(t.url, w.credential, w.id, {});
+    assert.equal(old.status, 401, 'the old credential stops working at once');
+    assert.equal(old.body.code, 'WORKER_CREDENTIAL_INVALID');
+    assert.equal((await workerSync(t.url, rotated.body.credential, w.id, {})).status, 200);
+
+    assert.equal((await op.req('DELETE', `/api/workers/${w.id}`)).status, 200);
+    assert.equal((await workerSync(t.url, rotated.body.credential, w.id, {})).status, 401, 'a revoked credential is refused at once');
+
+    const kinds = (await t.p.database.db.select().from(events).where(eq(events.entityId, w.id))).map((e) => `${e.kind}:${e.actor}`);
+    const opId = (await t.p.auth.userIdByName('operator'))!;
+    assert.deepEqual(kinds.sort(), [`worker.enrolled:${opId}`, `worker.revoked:${opId}`, `worker.rotated:${opId}`].sort());
+  });
+
+  test('a tenant enrolls workers only for a site it owns, and sees only those', async () => {
+    const tenantId = (await tenant.req('GET', '/api/auth/me')).body.tenantId as string;
+    assert.equal((await op.req('PATCH', '/api/sites/wk-owned', { ownerTenantId: tenantId })).status, 200);
+    const mine = await tenant.req('POST', '/api/workers', { siteId: 'wk-owned', name: 'own-box' });
+    assert.equal(mine.status, 201, JSON.stringify(mine.body));
+    assert.equal(mine.body.ownerTenantId, tenantId);
+    const listed = (await tenant.req('GET', '/api/workers')).body.items as { siteId: string }[];
+    assert.ok(listed.length >= 1 && listed.every((w) => w.siteId === 'wk-owned'), 'a tenant lists only the workers of its own sites');
+  });
+});
+
+describe('a worker credential', () => {
+  test('is refused on every other API, a forged one is refused, and a user token cannot sync', async () => {
+    const w = await enrollWorker(t.p, 'wk-shared', 'scope-check');
+    const asWorker = client(t.url, { token: w.credential });
+    for (const path of ['/api/jobs', '/api/sites', '/api/auth/me', '/api/render/jobs']) {
+      const r = await asWorker.req('GET', path);
+      assert.equal(r.status, 403, path);
+      assert.equal(r.body.code, 'WORKER_SCOPE');
+    }
+    const forged = `szw.${w.id}.${'A'.repeat(43)}`;
+    assert.equal((await workerSync(t.url, forged, w.id, {})).status, 401);
+    const user = await workerSync(t.url, await operatorToken(t.p), w.id, {});
+    assert.equal(user.status, 401);
+    assert.equal(user.body.code, 'WORKER_CREDENTIAL_REQUIRED');
+  });
+
+  test("cannot fetch, complete, fail or abandon another worker's task, nor sync or leave as another worker", async () => {
+    const w1 = await enrollWorker(t.p, 'wk-shared', 'honest');
+    const w2 = await enrollWorker(t.p, 'wk-shared', 'thief');
+    // w2 idles with no free slot so the job can only go to w1.
+    assert.equal((await workerSync(t.url, w2.credential, w2.id, {})).status, 200);
+    const jobId = await submit(tenant, 'wk-shared', { API_KEY: 'secret-value-123' });
+    const lease = await leaseOf(w1, jobId);
+    assert.equal(lease.kind, 'shell');
+    assert.equal(lease.env.API_KEY, 'secret-value-123', 'the env reaches the worker holding the lease');
+    const fence = { kind: 'shell', taskId: lease.taskId, attempt: lease.attempt };
+
+    const forgedDone = await workerSync(t.url, w2.credential, w2.id, { completed: [{ ...fence, result: { ok: true, exitCode: 0 } }] });
+    assert.equal(forgedDone.status, 409);
+    assert.equal(forgedDone.body.code, 'STALE_REPORT');
+    const forgedFail = await workerSync(t.url, w2.credential, w2.id, { completed: [{ ...fence, result: { ok: false, exitCode: 1 } }] });
+    assert.equal(forgedFail.status, 409);
+    const forgedHeartbeat = await workerSync(t.url, w2.credential, w2.id, { running: [fence] });
+    assert.equal(forgedHeartbeat.status, 409);
+    const asOther = await workerSync(t.url, w2.credential, w1.id, { leaving: true });
+    assert.equal(asOther.status, 403, 'a worker may not leave as another');
+    assert.equal(asOther.body.code, 'WORKER_SCOPE');
+    const leftSelf = await workerSync(t.url, w2.credential, w2.id, { leaving: true });
+    assert.equal(leftSelf.status, 200);
+
+    const job = (await tenant.req('GET', `/api/jobs/${jobId}`)).body;
+    assert.equal(job.status, 'running', "the forged reports changed nothing: w1's run goes on");
+
+    // The real holder finishes it.
+    const done = await workerSync(t.url, w1.credential, w1.id, { completed: [{ ...fence, result: { ok: true, exitCode: 0 } }] });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    await waitUntil('job done', async () => (await tenant.req('GET', `/api/jobs/${jobId}`)).body.status === 'succeeded');
+  });
+
+  test("revoking a worker refuses it at once and its running task goes back to the queue", async () => {
+    const w1 = await enrollWorker(t.p, 'wk-shared', 'to-revoke');
+    const jobId = await submit(tenant, 'wk-shared');
+    const lease = await leaseOf(w1, jobId);
+    assert.equal((await op.req('DELETE', `/api/workers/${w1.id}`)).status, 200);
+    const r = await workerSync(t.url, w1.credential, w1.id, { running: [{ kind: 'shell', taskId: lease.taskId, attempt: lease.attempt }] });
+    assert.equal(r.status, 401);
+    const w2 = await enrollWorker(t.p, 'wk-shared', 'after-revoke');
+    const again = await leaseOf(w2, jobId);
+    assert.equal(again.taskId, lease.taskId);
+    assert.ok(again.attempt > lease.attempt, 'a new attempt: the revoked worker\'s one is fenced off');
+    const done = await workerSync(t.url, w2.credential, w2.id, { completed: [{ kind: 'shell', taskId: again.taskId, attempt: again.attempt, result: { ok: true, exitCode: 0 } }] });
+    assert.equal(done.status, 200);
+  });
+
+  test("a tenant's own worker never receives another tenant's job", async () => {
+    const own = (await tenant.req('POST', '/api/workers', { siteId: 'wk-owned', name: 'owner-box-2' })).body as { id: string; credential: string };
+    const other = client(t.url, { cookie: await login(t.url, 'tenant2') });
+    const bad = await other.req('POST', '/api/jobs', { name: 'x', type: 'cpu', units: 1, hours: 1, command: 'echo hi', sites: ['wk-owned'], env: { K: 'v' } });
+    assert.equal(bad.status, 400, 'pinning work to another tenant\'s site is refused');
+    assert.equal(bad.body.errors[0].path, 'sites.0');
+    // Unpinned work of another tenant is never placed there either.
+    const loose = await other.req('POST', '/api/jobs', { name: 'x', type: 'cpu', units: 1, hours: 1, command: 'echo hi', regions: ['xinjiang'] });
+    assert.equal(loose.status, 201);
+    for (let i = 0; i < 5; i++) {
+      const r = await workerSync(t.url, own.credential, own.id, { free: 1 });
+      assert.equal(r.status, 200);
+      assert.ok(!(r.body.assignments as { jobId: string }[]).some((a) => a.jobId === loose.body.id), "another tenant's job reached the owner's worker");
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    await other.req('POST', `/api/jobs/${loose.body.id}/cancel`);
+    const mineJob = await submit(tenant, 'wk-owned');
+    const lease = await leaseOf(own, mineJob);
+    assert.equal(lease.jobId, mineJob);
+  });
+});
+
+describe('placement keeps to site ownership', () => {
+  test("a tenant's own site is never a place for another tenant's job, pinned or not", async () => {
+    const { residencyAllows } = await import('../src/compute/placement.ts');
+    const owned = { id: 'box', region: 'xinjiang', ownerTenantId: 'acme' };
+    const shared = { id: 'dc', region: 'xinjiang', ownerTenantId: null };
+    assert.equal(residencyAllows({ regions: [], sites: [], tenantId: 'other' }, owned), false);
+    assert.equal(residencyAllows({ regions: [], sites: ['box'], tenantId: 'other' }, owned), false);
+    assert.equal(residencyAllows({ regions: [], sites: [], tenantId: 'acme' }, owned), true);
+    assert.equal(residencyAllows({ regions: [], sites: [], tenantId: 'other' }, shared), true);
+  });
+});
