@@ -184,3 +184,42 @@ describe('placement keeps to site ownership', () => {
     assert.equal(residencyAllows({ regions: [], sites: [], tenantId: 'other' }, shared), true);
   });
 });
+
+describe('the CLI', () => {
+  test('shuzhi workers enroll, list, rotate and revoke against a running server', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { fileURLToPath } = await import('node:url');
+    const bin = fileURLToPath(new URL('../bin/shuzhi.mjs', import.meta.url));
+    const token = await operatorToken(t.p);
+    const shuzhi = (args: string[]) =>
+      promisify(execFile)(process.execPath, [bin, 'workers', ...args], { env: { ...process.env, SHUZHI_SERVER: t.url, SHUZHI_TOKEN: token } }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
+    const enrolled = await shuzhi(['enroll', '--site', 'wk-shared', '--name', 'cli-box', '--json']);
+    assert.equal(enrolled.code, 0, enrolled.stderr);
+    const w = JSON.parse(enrolled.stdout) as { id: string; credential: string };
+    assert.equal((await workerSync(t.url, w.credential, w.id, {})).status, 200);
+    const list = await shuzhi(['list', '--site', 'wk-shared']);
+    assert.match(list.stdout, new RegExp(`${w.id}\\s+wk-shared\\s+cli-box`));
+    assert.doesNotMatch(list.stdout, /szw\./, 'credentials are never listed');
+    const rotated = await shuzhi(['rotate', w.id]);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const fresh = /^(szw\.\S+)$/m.exec(rotated.stdout)?.[1];
+    assert.ok(fresh && fresh !== w.credential);
+    assert.equal((await workerSync(t.url, w.credential, w.id, {})).status, 401);
+    const revoked = await shuzhi(['revoke', w.id]);
+    assert.match(revoked.stdout, /revoked/);
+    assert.equal((await workerSync(t.url, fresh, w.id, {})).status, 401);
+    const denied = await shuzhi(['enroll', '--site', 'wk-shared', '--name', 'x']);
+    assert.equal(denied.code, 0, 'the operator may');
+    const citizenToken = (await t.p.auth.createToken((await t.p.auth.userIdByName('citizen'))!, 'c')).token;
+    const refused = await promisify(execFile)(process.execPath, [bin, 'workers', 'enroll', '--site', 'wk-shared', '--name', 'y'], { env: { ...process.env, SHUZHI_SERVER: t.url, SHUZHI_TOKEN: citizenToken } }).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.ok(refused && refused.code !== 0);
+    assert.match(refused.stderr, /WORKER_SITE_FORBIDDEN/);
+  });
+});
