@@ -223,3 +223,44 @@ describe('the CLI', () => {
     assert.match(refused.stderr, /WORKER_SITE_FORBIDDEN/);
   });
 });
+
+describe('a render worker', () => {
+  test("cannot read, upload to, fail or abandon another worker's chunk", async () => {
+    const { uploadScene } = await import('./render-helpers.ts');
+    const studio = await login(t.url, 'tenant2');
+    const up = await uploadScene(t.url, studio, 'scene.blend', 'STUDIO SECRET SCENE');
+    const job = await client(t.url, { cookie: studio }).req('POST', '/api/render/jobs', { scene: { kind: 'upload', ...up }, frames: '1-4', chunkSize: 4, renderer: 'blender' });
+    assert.equal(job.status, 201, JSON.stringify(job.body));
+    const render = { runners: ['blender', 'ffmpeg'] };
+    const w1 = await enrollWorker(t.p, 'karamay', 'render-honest');
+    const w2 = await enrollWorker(t.p, 'karamay', 'render-thief');
+    const got = await waitUntil('a chunk for w1', async () => {
+      const r = await workerSync(t.url, w1.credential, w1.id, { ...render, free: 1 });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return (r.body.assignments as { kind: string; part: string; jobId: string; taskId: string; attempt: number }[]).find((a) => a.jobId === job.body.id);
+    });
+    assert.equal(got.kind, 'render');
+    assert.equal(got.part, 'chunk');
+    const fence = { kind: 'render', taskId: got.taskId, attempt: got.attempt };
+    const asThief = (path: string, init: RequestInit = {}) =>
+      fetch(`${t.url}/api/workers/${w2.id}/tasks/${got.taskId}${path}?attempt=${got.attempt}`, { ...init, headers: { authorization: `Bearer ${w2.credential}` } });
+
+    const scene = await asThief('/scene');
+    assert.equal(scene.status, 409, 'the scene of a task leased to another worker is not handed out');
+    assert.doesNotMatch(await scene.text(), /STUDIO SECRET SCENE/);
+    assert.equal((await asThief('/frames/1', { method: 'PUT', body: 'forged frame' })).status, 409);
+    const viaOtherPath = await fetch(`${t.url}/api/workers/${w1.id}/tasks/${got.taskId}/scene?attempt=${got.attempt}`, { headers: { authorization: `Bearer ${w2.credential}` } });
+    assert.equal(viaOtherPath.status, 403, "a worker cannot use another worker's path");
+
+    const forged = await workerSync(t.url, w2.credential, w2.id, { ...render, completed: [{ ...fence, result: { ok: false, exitCode: 1, failure: { code: 'scene-load', message: 'forged' } } }] });
+    assert.equal(forged.status, 409);
+    assert.equal((await workerSync(t.url, w2.credential, w2.id, { ...render, leaving: true })).status, 200);
+    const detail = (await client(t.url, { cookie: studio }).req('GET', `/api/render/jobs/${job.body.id}`)).body;
+    assert.equal(detail.state, 'active', "the forged scene-load failure did not fail the studio's job");
+
+    const own = await fetch(`${t.url}/api/workers/${w1.id}/tasks/${got.taskId}/scene?attempt=${got.attempt}`, { headers: { authorization: `Bearer ${w1.credential}` } });
+    assert.equal(own.status, 200);
+    assert.equal(await own.text(), 'STUDIO SECRET SCENE');
+    await client(t.url, { cookie: studio }).req('POST', `/api/render/jobs/${job.body.id}/cancel`);
+  });
+});
