@@ -31,7 +31,7 @@ async function serviceSample(gov: GovServerModule, cases: number) {
   // Mothers whose newborn's birth medical certificate is in the library.
   const reg = await gov.deps.db.execute(sql`select holder_id from gov_library where type = 'BIRTH_MEDICAL_CERT' order by id limit 50`);
   const mothers = (reg as unknown as { rows: { holder_id: string }[] }).rows.map((r) => r.holder_id);
-  const who = (role: Principal['role'], department: string | null = null): Principal => ({ userId: `bench-${role}-${department ?? ''}`, username: 'bench', displayName: 'bench', role, tenantId: null, department, siteId: null, via: 'token' });
+  const who = (role: Principal['role'], department: string | null = null): Principal => ({ userId: `bench-${role}-${department ?? ''}`, username: 'bench', displayName: 'bench', role, tenantId: null, department, via: 'token' });
   const window = who('window');
   const latencies: number[] = [];
   const timed = async <T>(fn: () => Promise<T>): Promise<T> => {

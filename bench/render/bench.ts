@@ -2,7 +2,7 @@
 // farm dispatcher at scale, on the embedded PGlite and on PostgreSQL 15 side by side (default both).
 // One server process (the real platform on 127.0.0.1) and W worker processes that each hold
 // thousands of simulated render nodes on keep-alive HTTP connections (undici Agent), all speaking the
-// real POST /api/render/nodes/:id/sync protocol with short fake tasks. Bounded in counts and time.
+// real worker protocol (POST /api/workers/:id/sync, one enrolled credential per node) with short fake tasks. Bounded in counts and time.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -110,8 +110,8 @@ async function runOn(args: string[], db: Db): Promise<Record<string, unknown>> {
   if (connsPerWorker * workers < nodes) console.log(`note: ${nodes} nodes share ${connsPerWorker * workers} connections because of that cap; a node whose pool is full waits client-side for a connection`);
 
   console.log(`database: ${db.label === 'pglite' ? 'PGlite (embedded, in the server process)' : 'PostgreSQL 15 (throw-away local cluster, its own processes)'}`);
-  const server = spawnTs(`${HERE}server.ts`, [], { SHUZHI_RENDER_VERIFY_FRAMES: '0', SHUZHI_DEMO: '0', DATABASE_URL: db.url ?? '' });
-  const info = await new Promise<{ port: number; nodeToken: string; operator: string; studio: string; pid: number; scenePath: string }>((res, rej) => {
+  const server = spawnTs(`${HERE}server.ts`, [], { SHUZHI_RENDER_VERIFY_FRAMES: '0', SHUZHI_DEMO: '0', DATABASE_URL: db.url ?? '', BENCH_NODES: String(nodes) });
+  const info = await new Promise<{ port: number; credentialsFile: string; enrollMs: number; operator: string; studio: string; pid: number; scenePath: string }>((res, rej) => {
     const rl = createInterface({ input: server.stdout! });
     // Other modules may print warnings first; ours is the line that starts with {"port".
     rl.on('line', (l) => {
@@ -138,6 +138,7 @@ async function runOn(args: string[], db: Db): Promise<Record<string, unknown>> {
     return j;
   };
   const idleRss = rssMB(info.pid);
+  console.log(`${nodes} workers enrolled with a credential each in ${info.enrollMs} ms`);
   let peakRss = idleRss;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMB(info.pid))), 500);
 
@@ -147,7 +148,7 @@ async function runOn(args: string[], db: Db): Promise<Record<string, unknown>> {
   const per = Math.ceil(nodes / workers);
   for (let w = 0; w < workers; w++) {
     const count = Math.min(per, nodes - w * per);
-    const cfg = { url, token: info.nodeToken, first: w * per, count, connections: connsPerWorker, taskMs: [200, 1000], holdMs: 24000, seed: 7 + w };
+    const cfg = { url, credentialsFile: info.credentialsFile, first: w * per, count, connections: connsPerWorker, taskMs: [200, 1000], holdMs: 24000, seed: 7 + w };
     const p = spawnTs(`${HERE}worker.ts`, [JSON.stringify(cfg)]);
     procs.push(p);
     latest.push({ connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] });

@@ -14,16 +14,23 @@ await seedDemo(p);
 await p.start();
 const port = await p.listen(0, '127.0.0.1');
 const opId = (await p.auth.userIdByName('operator'))!;
-const nodeToken = (await p.auth.createToken(opId, 'bench nodes', 'karamay')).token;
-const operator = (await p.auth.createToken(opId, 'bench operator', null)).token;
+const operatorPrincipal = (await p.auth.byOperatorName())!;
+// Every simulated node is an enrolled worker with its own credential, as on a real farm.
+const nodes = Number(process.env.BENCH_NODES ?? 20_000);
+const t0 = performance.now();
+const enrolled = await p.workers.registry.enrollMany(operatorPrincipal, 'karamay', Array.from({ length: nodes }, (_, i) => `sim-${i}`));
+const enrollMs = Math.round(performance.now() - t0);
+const credentialsFile = join(dataDir, 'credentials.json');
+writeFileSync(credentialsFile, JSON.stringify(enrolled.map((w) => w.credential)));
+const operator = (await p.auth.createToken(opId, 'bench operator')).token;
 const tenantId = (await p.auth.userIdByName('tenant2'))!;
-const studio = (await p.auth.createToken(tenantId, 'bench studio', null)).token;
+const studio = (await p.auth.createToken(tenantId, 'bench studio')).token;
 // A stub scene on shared storage: the simulated nodes never open it, and naming it costs the server no
 // file descriptor (it runs at the open-file cap with ~19,000 sockets).
 const scenePath = join(dataDir, 'render', 'shared', 'bench.blend');
 mkdirSync(join(scenePath, '..'), { recursive: true });
 writeFileSync(scenePath, 'stub');
-process.stdout.write(`${JSON.stringify({ port, nodeToken, operator, studio, pid: process.pid, scenePath })}\n`);
+process.stdout.write(`${JSON.stringify({ port, credentialsFile, enrollMs, operator, studio, pid: process.pid, scenePath })}\n`);
 const stop = async () => {
   await p.close();
   rmSync(dataDir, { recursive: true, force: true });

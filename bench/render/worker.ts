@@ -1,9 +1,13 @@
-// One bench worker process: thousands of simulated render nodes speaking the real sync protocol over
-// keep-alive HTTP/1.1 connections of one undici Agent. Tasks are fake: a node holds a task a short
-// random time (or, for the hold job, a long time with heartbeats) and reports it done.
+// One bench worker process: thousands of simulated render nodes speaking the real worker protocol
+// (POST /api/workers/:id/sync, each node with its own enrolled credential) over keep-alive HTTP/1.1
+// connections of one undici Agent. Tasks are fake: a node holds a task a short random time (or, for
+// the hold job, a long time with heartbeats) and reports it done.
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 
-const cfg = JSON.parse(process.argv[2]!) as { url: string; token: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number };
+const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number };
+const credentials = (JSON.parse(readFileSync(cfg.credentialsFile, 'utf8')) as string[]).slice(cfg.first, cfg.first + cfg.count);
+const idOf = (credential: string) => credential.split('.')[1]!;
 const agent = new Agent({ connections: cfg.connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
 let holdJob = '';
 let stopping = false;
@@ -14,19 +18,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Task { taskId: string; attempt: number; jobId: string }
 
-async function sync(id: string, body: Record<string, unknown>): Promise<{ status: number; json: any }> {
-  const res = await request(`${cfg.url}/api/render/nodes/${id}/sync`, {
+async function sync(credential: string, body: Record<string, unknown>): Promise<{ status: number; json: any }> {
+  const res = await request(`${cfg.url}/api/workers/${idOf(credential)}/sync`, {
     method: 'POST',
     dispatcher: agent,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${cfg.token}` },
-    body: JSON.stringify({ siteId: 'karamay', slots: 1, tags: [], ...body }),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
+    body: JSON.stringify({ slots: 1, tags: [], runners: ['blender', 'povray', 'ffmpeg'], isolation: 'bubblewrap', ...body }),
   });
   const text = await res.body.text();
   return { status: res.statusCode, json: text ? JSON.parse(text) : null };
 }
 
 async function node(n: number): Promise<void> {
-  const id = `sim-${n}`;
+  const id = credentials[n]!;
   let task: Task | null = null;
   let first = true;
   while (!stopping) {
@@ -57,7 +61,7 @@ async function node(n: number): Promise<void> {
       while (hold && performance.now() + 2000 < until && !stopping) {
         await sleep(2000);
         stats.heartbeats++;
-        const r = await sync(id, { free: 0, waitMs: 0, running: [{ taskId: task.taskId, attempt: task.attempt }] });
+        const r = await sync(id, { free: 0, waitMs: 0, running: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt }] });
         if (r.status === 200) stats.heartbeatsOk++;
         else {
           lost = true;
@@ -67,7 +71,7 @@ async function node(n: number): Promise<void> {
       if (!lost) await sleep(Math.max(0, until - performance.now()));
       if (stopping) break;
       const t0 = performance.now();
-      const r = lost ? await sync(id, { free: 1, waitMs: 0 }) : await sync(id, { free: 1, waitMs: 20_000, completed: [{ taskId: task.taskId, attempt: task.attempt, ok: true }] });
+      const r = lost ? await sync(id, { free: 1, waitMs: 0 }) : await sync(id, { free: 1, waitMs: 20_000, completed: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt, result: { ok: true } }] });
       task = null;
       if (r.status === 200 && !lost) stats.completed++;
       const a = r.status === 200 ? r.json.assignments[0] : undefined;
@@ -99,7 +103,7 @@ setInterval(() => {
   stats.latencies = [];
 }, 1000);
 // Connect gradually: a thundering herd of 5,000 TCP handshakes at once only measures the kernel.
-for (let i = 0; i < cfg.count; i++) {
-  void node(cfg.first + i);
+for (let i = 0; i < credentials.length; i++) {
+  void node(i);
   if (i % 200 === 199) await sleep(50);
 }

@@ -19,7 +19,7 @@ export type User = z.infer<typeof User>;
 
 export const CreateTokenRequest = z.object({
   name: z.string().min(1).max(64),
-  /** Binds an agent token to one site: the agent may only sync for that site. */
-  siteId: z.string().optional(),
+  /** Retired: refused with a pointer to worker enrollment (POST /api/workers). */
+  siteId: z.string().max(64).optional(),
 });
 export const CreatedToken = z.object({ id: z.string(), name: z.string(), token: z.string() });

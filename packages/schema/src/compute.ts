@@ -100,6 +100,11 @@ export const SiteInput = z.object({
   power: SitePower,
   /** Required when `engine` is `slurm`. */
   slurm: SlurmSettings.nullable().default(null),
+  /**
+   * The tenant that owns this site (its own hardware), or null for the platform's sites. Only that
+   * tenant's work is placed here, and that tenant may enroll workers for it.
+   */
+  ownerTenantId: z.string().min(1).max(64).nullable().optional(),
 });
 export type SiteInput = z.infer<typeof SiteInput>;
 export const SitePatch = SiteInput.omit({ id: true }).partial();

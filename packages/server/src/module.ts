@@ -5,6 +5,7 @@ import type { Database, Db } from './db/client.ts';
 import type { EventBus } from './events/bus.ts';
 import type { router } from './http/context.ts';
 import type { Logger } from './log.ts';
+import type { WorkerHub } from './workers/hub.ts';
 
 /** What every module gets from the platform. */
 export interface ModuleContext {
@@ -15,6 +16,8 @@ export interface ModuleContext {
   config: Config;
   auth: AuthStore;
   compute: ComputeModule;
+  /** The worker protocol: a module that leases work to workers registers its work source here. */
+  workers: WorkerHub;
 }
 
 /**

@@ -13,6 +13,12 @@ import { eventRoutes } from './http/routes/events.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { ServerModule } from './module.ts';
 import { moduleFactories } from './modules.ts';
+import { shellWorkSource } from './compute/worker-source.ts';
+import { WorkerHub } from './workers/hub.ts';
+import { WorkerRegistry } from './workers/registry.ts';
+import { workerRoutes } from './workers/routes.ts';
+
+const WORKERS_MIGRATIONS = fileURLToPath(new URL('../drizzle/workers', import.meta.url));
 
 export const VERSION = '0.1.0';
 const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -31,6 +37,7 @@ export class Platform {
   readonly startedAt = Date.now();
   auth!: AuthStore;
   compute!: ComputeModule;
+  workers!: WorkerHub;
   database!: Database;
   app!: ReturnType<typeof createApp>;
   modules: ServerModule[] = [];
@@ -58,10 +65,13 @@ export class Platform {
         role: 'operator',
         displayName: 'Bootstrap operator',
       });
-      await p.auth.createToken(id, 'bootstrap', null, opts.config.SHUZHI_BOOTSTRAP_TOKEN);
+      await p.auth.createToken(id, 'bootstrap', opts.config.SHUZHI_BOOTSTRAP_TOKEN);
       p.log.info('bootstrap operator token created from SHUZHI_BOOTSTRAP_TOKEN');
     }
-    const ctx = { db, database: p.database, bus: p.bus, log: p.log, config: opts.config, auth: p.auth, compute: p.compute };
+    await migrateModule(p.database, 'workers', WORKERS_MIGRATIONS);
+    p.workers = new WorkerHub(new WorkerRegistry(db, p.bus, p.compute.network));
+    p.workers.register(shellWorkSource(p.compute.network, p.compute.dispatcher.agents));
+    const ctx = { db, database: p.database, bus: p.bus, log: p.log, config: opts.config, auth: p.auth, compute: p.compute, workers: p.workers };
     p.modules = moduleFactories.map((f) => f(ctx));
     for (const m of p.modules) {
       if (m.migrationsFolder) await migrateModule(p.database, m.name, m.migrationsFolder);
@@ -72,6 +82,7 @@ export class Platform {
     };
     p.app = createApp({
       auth: p.auth,
+      workers: p.workers.registry,
       log: p.log,
       webDist: WEB_DIST,
       health: async () => ({
@@ -82,6 +93,7 @@ export class Platform {
       routers: [
         authRoutes(p.auth, audit, p.bus),
         computeRoutes(p.compute),
+        workerRoutes(p.workers),
         eventRoutes(p.bus),
         ...p.modules.flatMap((m) => (m.routes ? [m.routes()] : [])),
       ],

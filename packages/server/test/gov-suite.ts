@@ -398,7 +398,7 @@ function govApiTests(opts: { databaseUrl?: () => string }) {
       const q = await s.req('GET', '/api/gov/tasks?escalated=true');
       assert.ok(q.body.items.length >= 1);
       assert.ok(q.body.items.every((e: { escalation: string }) => e.escalation === 'supervisor'));
-      const sup: Principal = { userId: 'x', username: 'x', displayName: 'x', role: 'supervisor', tenantId: null, department: null, siteId: null, via: 'session' };
+      const sup: Principal = { userId: 'x', username: 'x', displayName: 'x', role: 'supervisor', tenantId: null, department: null, via: 'session' };
       assert.ok((await later.queue(sup, { escalated: true })).length >= 1);
     });
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from '@shuzhi/agent';
-import type { SiteInput } from '@shuzhi/schema';
+import type { SiteInput, WorkerCredential } from '@shuzhi/schema';
 import { loadConfig } from '../src/config.ts';
 import { Platform } from '../src/platform.ts';
 import { seedDemo } from '../src/demo/seed.ts';
@@ -97,9 +97,27 @@ export function client(url: string, auth: { cookie?: string; token?: string }) {
   };
 }
 
-export async function operatorToken(p: Platform, siteId: string | null = null): Promise<string> {
+export async function operatorToken(p: Platform): Promise<string> {
   const id = await p.auth.userIdByName('operator');
-  return (await p.auth.createToken(id!, 'test', siteId)).token;
+  return (await p.auth.createToken(id!, 'test')).token;
+}
+
+/** Enrolls a worker for a site as the demo operator; the answer carries its one-time credential. */
+export async function enrollWorker(p: Platform, siteId: string, name: string): Promise<WorkerCredential> {
+  const op = await p.auth.byOperatorName();
+  if (!op) throw new Error('the test platform has no operator');
+  return p.workers.registry.enroll(op, { siteId, name });
+}
+
+/** One raw call of the worker protocol, as a worker (or an attacker holding some credential) sends it. */
+export async function workerSync(url: string, credential: string, workerId: string, body: Record<string, unknown>) {
+  const res = await fetch(`${url}/api/workers/${workerId}/sync`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
+    body: JSON.stringify({ slots: 1, free: 0, waitMs: 0, runners: ['shell'], isolation: 'bubblewrap', ...body }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
 export function newAgent(t: TestPlatform, token: string, siteId: string, id: string, slots = 1) {
@@ -112,13 +130,10 @@ export function newAgent(t: TestPlatform, token: string, siteId: string, id: str
  * One sync of an agent with no free slot: the site counts as having an engine online for the lease
  * time, yet nothing is ever handed to it. Planning tests use it to make sites plannable.
  */
-export async function announceAgent(t: TestPlatform, token: string, siteId: string, id = `idle-${siteId}`): Promise<void> {
-  const res = await fetch(`${t.url}/api/agents/${id}/sync`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ siteId, slots: 1, free: 0, waitMs: 0 }),
-  });
-  if (res.status !== 200) throw new Error(`agent ${id} at ${siteId} could not sync: ${res.status} ${await res.text()}`);
+export async function announceAgent(t: TestPlatform, siteId: string, name = `idle-${siteId}`): Promise<void> {
+  const w = await enrollWorker(t.p, siteId, name);
+  const res = await workerSync(t.url, w.credential, w.id, {});
+  if (res.status !== 200) throw new Error(`worker ${name} at ${siteId} could not sync: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 export async function waitUntil<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {

@@ -17,7 +17,7 @@ before(async () => {
   // A long lease: the announced agents stay online for the whole file without syncing again.
   t = await startPlatform({ leaseMs: 600_000 });
   const token = await operatorToken(t.p);
-  for (const s of (await client(t.url, { token }).req('GET', '/api/sites')).body.items as { id: string }[]) await announceAgent(t, token, s.id);
+  for (const s of (await client(t.url, { token }).req('GET', '/api/sites')).body.items as { id: string }[]) await announceAgent(t, s.id);
   op = client(t.url, { cookie: await login(t.url, 'operator') });
   ten = client(t.url, { cookie: await login(t.url, 'tenant') });
   planner = (t.p.modules.find((m) => m.name === 'planner') as unknown as { planner: PlannerService }).planner;

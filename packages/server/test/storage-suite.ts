@@ -111,7 +111,7 @@ export function storageSuite(name: string, databaseUrl: () => string | undefined
       const res = await t.p.auth.login('viewer', 'viewer-demo');
       assert.ok(res);
       const op = await operator();
-      const tok = await t.p.auth.createToken(op.userId, 'hash check', null);
+      const tok = await t.p.auth.createToken(op.userId, 'hash check');
       const sessionRows = await t.p.database.db.select().from(sessions);
       assert.ok(sessionRows.every((r) => r.tokenHash !== res.session));
       const tokenRows = await t.p.database.db.select().from(apiTokens);

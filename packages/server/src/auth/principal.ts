@@ -8,8 +8,6 @@ export interface Principal {
   role: Role;
   tenantId: string | null;
   department: string | null;
-  /** Set for agent tokens: the only site this caller may sync for. */
-  siteId: string | null;
   via: 'session' | 'token';
 }
 

@@ -1,4 +1,4 @@
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Role } from '@shuzhi/schema';
 import type { Db } from '../db/client.ts';
 import { apiTokens, sessions, users } from '../db/schema.ts';
@@ -9,14 +9,13 @@ import type { Principal } from './principal.ts';
 const SESSION_MS = 12 * 3600_000;
 
 type UserRow = typeof users.$inferSelect;
-const toPrincipal = (u: UserRow, via: Principal['via'], siteId: string | null = null): Principal => ({
+const toPrincipal = (u: UserRow, via: Principal['via']): Principal => ({
   userId: u.id,
   username: u.username,
   displayName: u.displayName,
   role: u.role as Role,
   tenantId: u.tenantId,
   department: u.department,
-  siteId,
   via,
 });
 
@@ -89,17 +88,17 @@ export class AuthStore {
 
   private async byTokenUncached(token: string): Promise<Principal | null> {
     const [row] = await this.db
-      .select({ u: users, siteId: apiTokens.siteId })
+      .select({ u: users })
       .from(apiTokens)
       .innerJoin(users, eq(users.id, apiTokens.userId))
-      .where(eq(apiTokens.tokenHash, sha256(token)));
-    return row ? toPrincipal(row.u, 'token', row.siteId) : null;
+      .where(and(eq(apiTokens.tokenHash, sha256(token)), isNull(apiTokens.siteId)));
+    return row ? toPrincipal(row.u, 'token') : null;
   }
 
   /** Creates a token; `secret` lets the bootstrap token and the demo use a known value. */
-  async createToken(userId: string, name: string, siteId: string | null, secret = newSecret()) {
+  async createToken(userId: string, name: string, secret = newSecret()) {
     const id = newId('tok');
-    await this.db.insert(apiTokens).values({ id, tokenHash: sha256(secret), userId, name, siteId });
+    await this.db.insert(apiTokens).values({ id, tokenHash: sha256(secret), userId, name });
     return { id, name, token: secret };
   }
 

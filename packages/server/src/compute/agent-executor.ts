@@ -1,8 +1,9 @@
-import type { Assignment, Fence, SyncRequest, SyncResponse } from '@shuzhi/schema';
+import type { Fence, ShellWork, TaskLimits, WorkFence } from '@shuzhi/schema';
 import type { Db } from '../db/client.ts';
 import { agents } from '../db/schema.ts';
-import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { WorkerIdentity } from '../workers/registry.ts';
+import type { SourceSync, SourceSyncResult } from '../workers/source.ts';
 import type { ExecTask, Executor } from './executor.ts';
 import type { Attempt, RunHost } from './run-host.ts';
 
@@ -14,6 +15,8 @@ interface Lease {
 
 interface AgentState {
   id: string;
+  /** The tenant owning the agent's site: it runs only that tenant's work. */
+  ownerTenantId: string | null;
   siteId: string;
   slots: number;
   tags: string[];
@@ -47,7 +50,7 @@ export class AgentExecutor implements Executor {
     private readonly host: RunHost,
     private readonly db: Db,
     private readonly log: Logger,
-    private readonly opts: { leaseMs: number; now: () => number },
+    private readonly opts: { leaseMs: number; now: () => number; limits: (a: Attempt) => TaskLimits },
   ) {}
 
   // ---- Executor ----
@@ -90,7 +93,7 @@ export class AgentExecutor implements Executor {
 
   async loadAgents(): Promise<void> {
     for (const a of await this.db.select().from(agents)) {
-      this.agentsById.set(a.id, { id: a.id, siteId: a.siteId, slots: a.slots, tags: a.tags, lastSeen: 0, inSync: 0, left: true });
+      this.agentsById.set(a.id, { id: a.id, ownerTenantId: null, siteId: a.siteId, slots: a.slots, tags: a.tags, lastSeen: 0, inSync: 0, left: true });
     }
   }
 
@@ -133,32 +136,36 @@ export class AgentExecutor implements Executor {
     }
   }
 
-  // ---- the agent's long-poll sync ----
+  // ---- the worker protocol's shell part (the hub hands us the reports of kind "shell") ----
 
-  async sync(agentId: string, req: SyncRequest, signal?: AbortSignal): Promise<SyncResponse> {
-    const agent = await this.seeAgent(agentId, req);
-    if (req.leaving) return this.leave(agent, req);
+  /** A worker revoked by an operator: what it held is lost now, and it is offline. */
+  async forget(workerId: string): Promise<void> {
+    const agent = this.agentsById.get(workerId);
+    if (agent) await this.leave(agent, []);
+  }
+
+  async sync(w: WorkerIdentity, req: SourceSync, signal?: AbortSignal): Promise<SourceSyncResult> {
+    const agent = await this.seeAgent(w, req);
+    if (req.leaving) return this.leave(agent, req.completed);
     agent.inSync++;
     try {
-      return await this.syncAs(agentId, req, signal);
+      return await this.syncAs(agent, req, signal);
     } finally {
       agent.inSync--;
       if (!agent.left) agent.lastSeen = this.opts.now();
     }
   }
 
-  private async syncAs(agentId: string, req: SyncRequest, signal?: AbortSignal): Promise<SyncResponse> {
-    const refused: Fence[] = [];
-    const cancel: Fence[] = this.takeCancels(agentId);
+  private async syncAs(agent: AgentState, req: SourceSync, signal?: AbortSignal): Promise<SourceSyncResult> {
+    const agentId = agent.id;
+    const refused: WorkFence[] = [];
+    const cancel: WorkFence[] = this.takeCancels(agentId).map(shell);
     let accepted = 0;
 
     for (const rep of req.running) {
       const l = this.leases.get(rep.taskId);
       if (!l || l.attempt.attempt !== rep.attempt || l.agentId !== agentId) {
-        refused.push({ taskId: rep.taskId, attempt: rep.attempt });
-        if (!cancel.some((c) => c.taskId === rep.taskId && c.attempt === rep.attempt)) {
-          cancel.push({ taskId: rep.taskId, attempt: rep.attempt });
-        }
+        refused.push(shell(rep));
         continue;
       }
       accepted++;
@@ -167,31 +174,24 @@ export class AgentExecutor implements Executor {
     }
     for (const rep of req.completed) {
       if (await this.complete(agentId, rep)) accepted++;
-      else refused.push({ taskId: rep.taskId, attempt: rep.attempt });
+      else refused.push(shell(rep));
     }
     const reports = req.running.length + req.completed.length;
-    if (reports > 0 && accepted === 0) {
-      throw new AppError(
-        'STALE_REPORT',
-        409,
-        `Every report in this sync is for an attempt the server no longer accepts (lease lost or task cancelled): ${refused
-          .map((f) => `${f.taskId}#${f.attempt}`)
-          .join(', ')}. Drop those tasks.`,
-        { errors: refused.map((f) => ({ path: `${f.taskId}#${f.attempt}`, message: 'stale attempt' })) },
-      );
-    }
+    // Nothing new is handed to a worker whose every report was stale: it must drop those first.
+    if (reports > 0 && accepted === 0) return { assignments: [], cancel, refused, accepted, nextPollMs: 0 };
 
-    let assignments = signal?.aborted ? [] : await this.assign(agentId, req);
+    let assignments = signal?.aborted ? [] : await this.assign(agent, req);
     if (assignments.length === 0 && cancel.length === 0 && reports === 0 && req.waitMs > 0 && req.free > 0) {
-      await this.waitForWork(req.siteId, req.waitMs, signal);
-      if (!signal?.aborted && !this.agentsById.get(agentId)?.left) assignments = await this.assign(agentId, req);
-      cancel.push(...this.takeCancels(agentId));
+      await this.waitForWork(agent.siteId, req.waitMs, signal);
+      if (!signal?.aborted && !this.agentsById.get(agentId)?.left) assignments = await this.assign(agent, req);
+      cancel.push(...this.takeCancels(agentId).map(shell));
     }
     // Come straight back only when there may be more work; otherwise heartbeat at a third of the lease.
     return {
       assignments,
       cancel,
       refused,
+      accepted,
       nextPollMs: assignments.length ? 0 : Math.max(200, Math.floor(this.opts.leaseMs / 3)),
     };
   }
@@ -206,10 +206,12 @@ export class AgentExecutor implements Executor {
    * A departing agent reports its last completions; everything else it held is lost now rather
    * than at lease expiry, and it no longer counts as online.
    */
-  private async leave(agent: AgentState, req: SyncRequest): Promise<SyncResponse> {
-    const refused: Fence[] = [];
-    for (const rep of req.completed) {
-      if (!(await this.complete(agent.id, rep))) refused.push({ taskId: rep.taskId, attempt: rep.attempt });
+  private async leave(agent: AgentState, completed: SourceSync['completed']): Promise<SourceSyncResult> {
+    const refused: WorkFence[] = [];
+    let accepted = 0;
+    for (const rep of completed) {
+      if (await this.complete(agent.id, rep)) accepted++;
+      else refused.push(shell(rep));
     }
     agent.left = true;
     for (const l of [...this.leases.values()]) {
@@ -218,16 +220,18 @@ export class AgentExecutor implements Executor {
       await this.host.lost(l.attempt, `agent ${agent.id} shut down`);
     }
     this.pendingCancels.delete(agent.id);
-    return { assignments: [], cancel: [], refused, nextPollMs: 0 };
+    return { assignments: [], cancel: [], refused, accepted, nextPollMs: 0 };
   }
 
-  private async seeAgent(agentId: string, req: SyncRequest): Promise<AgentState> {
+  private async seeAgent(w: WorkerIdentity, req: SourceSync): Promise<AgentState> {
+    const agentId = w.workerId;
     const known = this.agentsById.get(agentId);
     const now = this.opts.now();
     const wasOffline = !known || known.left || (known.inSync === 0 && known.lastSeen < now - this.opts.leaseMs);
     const state: AgentState = {
       id: agentId,
-      siteId: req.siteId,
+      ownerTenantId: w.ownerTenantId,
+      siteId: w.siteId,
       slots: req.slots,
       tags: req.tags,
       lastSeen: now,
@@ -235,13 +239,13 @@ export class AgentExecutor implements Executor {
       left: req.leaving,
     };
     this.agentsById.set(agentId, state);
-    if (!known || known.siteId !== req.siteId || known.slots !== req.slots) {
+    if (!known || known.siteId !== w.siteId || known.slots !== req.slots) {
       await this.db
         .insert(agents)
-        .values({ id: agentId, siteId: req.siteId, slots: req.slots, tags: req.tags })
+        .values({ id: agentId, siteId: w.siteId, slots: req.slots, tags: req.tags })
         .onConflictDoUpdate({
           target: agents.id,
-          set: { siteId: req.siteId, slots: req.slots, tags: req.tags, lastSeenAt: new Date() },
+          set: { siteId: w.siteId, slots: req.slots, tags: req.tags, lastSeenAt: new Date() },
         });
     }
     if (wasOffline && !req.leaving) this.onAgentArrived();
@@ -279,20 +283,24 @@ export class AgentExecutor implements Executor {
     for (const w of set) w();
   }
 
-  private async assign(agentId: string, req: SyncRequest): Promise<Assignment[]> {
-    const q = this.siteQueues.get(req.siteId);
-    const out: Assignment[] = [];
+  private async assign(agent: AgentState, req: SourceSync): Promise<ShellWork[]> {
+    const agentId = agent.id;
+    const q = this.siteQueues.get(agent.siteId);
+    const out: ShellWork[] = [];
     let mine = 0;
     for (const l of this.leases.values()) if (l.agentId === agentId) mine++;
     let free = Math.min(req.free, Math.max(0, req.slots - mine));
     // Attempts whose data is still being staged stay queued; the rest go in priority order.
     const now = this.opts.now();
-    const ready = q ? q.filter((a) => a.readyAt <= now).slice(0, free) : [];
-    if (q && ready.length) this.siteQueues.set(req.siteId, q.filter((a) => !ready.includes(a)));
+    // A tenant's own workers run only that tenant's work (placement keeps to this; this is the backstop).
+    const mayRun = (a: Attempt) => a.readyAt <= now && (agent.ownerTenantId === null || a.tenantId === agent.ownerTenantId);
+    const ready = q ? q.filter(mayRun).slice(0, free) : [];
+    if (q && ready.length) this.siteQueues.set(agent.siteId, q.filter((a) => !ready.includes(a)));
     for (const a of ready) {
       if (!(await this.host.started(a, this.opts.now(), agentId))) continue;
       this.leases.set(a.taskId, { attempt: a, agentId, expiresAt: this.opts.now() + this.opts.leaseMs });
       out.push({
+        kind: 'shell',
         taskId: a.taskId,
         attempt: a.attempt,
         jobId: a.jobId,
@@ -300,18 +308,22 @@ export class AgentExecutor implements Executor {
         env: a.env,
         units: a.units,
         leaseMs: this.opts.leaseMs,
+        limits: this.opts.limits(a),
       });
       free--;
     }
     return out;
   }
 
-  private async complete(agentId: string, rep: SyncRequest['completed'][number]): Promise<boolean> {
+  private async complete(agentId: string, rep: SourceSync['completed'][number]): Promise<boolean> {
     const l = this.leases.get(rep.taskId);
     if (!l || l.attempt.attempt !== rep.attempt || l.agentId !== agentId) return false;
+    const { result } = rep;
+    // No exit code: the command never ran (127) or was killed (137); the message says which.
+    const exitCode = result.exitCode ?? (result.failure?.code === 'killed' ? 137 : result.ok ? 0 : 127);
     const ok = await this.host.finished(rep, {
-      exitCode: rep.exitCode,
-      ...(rep.error ? { error: rep.error } : {}),
+      exitCode,
+      ...(result.failure ? { error: `${result.failure.code}: ${result.failure.message}` } : {}),
       startedAtMs: l.attempt.startedAt ?? this.opts.now(),
       endedAtMs: this.opts.now(),
       logs: rep.logs,
@@ -320,3 +332,5 @@ export class AgentExecutor implements Executor {
     return ok;
   }
 }
+
+const shell = (f: Fence): WorkFence => ({ kind: 'shell', taskId: f.taskId, attempt: f.attempt });

@@ -1,5 +1,5 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import type { SiteInput, SyncRequest, SyncResponse } from '@shuzhi/schema';
+import type { SiteInput } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
 import { jobs, runs, tasks } from '../db/schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import { AgentExecutor } from './agent-executor.ts';
 import type { Executor } from './executor.ts';
 import type { NetworkStore } from './network-store.ts';
+import { shellTaskLimits } from '../workers/limits.ts';
 import { cheapestSiteNow, residencyAllows, type PlaceFn } from './placement.ts';
 import { RunHost, toExecTask, type Attempt, type TaskInfo } from './run-host.ts';
 
@@ -54,7 +55,7 @@ export class Dispatcher {
   ) {
     this.now = opts.now ?? Date.now;
     this.host = new RunHost(db, bus, network, this.now, (siteId) => this.busyByType(siteId));
-    this.agents = new AgentExecutor(this.host, db, log, { leaseMs: opts.leaseMs, now: this.now });
+    this.agents = new AgentExecutor(this.host, db, log, { leaseMs: opts.leaseMs, now: this.now, limits: shellTaskLimits });
     this.executors.set('agent', this.agents);
     this.host.onEnded = (a, outcome) => {
       if (outcome === 'lost') {
@@ -186,10 +187,6 @@ export class Dispatcher {
     let running = 0;
     for (const a of this.host.attempts.values()) a.startedAt === null ? planned++ : running++;
     return { unplaced: this.unplaced.length, planned, running };
-  }
-
-  sync(agentId: string, req: SyncRequest, signal?: AbortSignal): Promise<SyncResponse> {
-    return this.agents.sync(agentId, req, signal);
   }
 
   // ---- job lifecycle entry points ----

@@ -113,6 +113,9 @@ export class JobService {
     input.sites.forEach((id, i) => {
       const s = sites.get(id);
       if (!s) throw errors.validation([{ path: `sites.${i}`, message: `unknown site "${id}"` }]);
+      if (s.ownerTenantId && s.ownerTenantId !== tenantId) {
+        throw errors.validation([{ path: `sites.${i}`, message: `site "${id}" belongs to another tenant and runs only its owner's work` }]);
+      }
       if (input.regions.length && !input.regions.includes(s.region)) {
         throw errors.validation([{ path: `sites.${i}`, message: `site "${id}" is in ${s.region}, outside the job's regions (${input.regions.join(', ')})` }]);
       }

@@ -21,6 +21,7 @@ const toSite = (r: typeof sites.$inferSelect): SiteRecord => ({
   pools: r.pools as Pool[],
   power: r.power as SitePower,
   slurm: (r.slurm as SlurmSettings | null) ?? null,
+  ownerTenantId: r.ownerTenantId ?? null,
 });
 
 /** A Slurm site is useless without the settings to reach its cluster. */
@@ -136,6 +137,12 @@ export class NetworkStore {
     return e !== undefined;
   }
 
+  private async requireTenant(tx: Pick<Db, 'select'>, tenantId: string | null): Promise<void> {
+    if (tenantId === null) return;
+    const [t] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId));
+    if (!t) throw errors.validation([{ path: 'ownerTenantId', message: `unknown tenant "${tenantId}"` }]);
+  }
+
   async createSite(s: SiteInput, actor: string): Promise<SiteRecord> {
     requireEngineSettings(s);
     await this.write(async (tx, ev) => {
@@ -143,6 +150,7 @@ export class NetworkStore {
       if (!r) throw errors.validation([{ path: 'region', message: `unknown region "${s.region}"` }]);
       const [dup] = await tx.select({ id: sites.id }).from(sites).where(eq(sites.id, s.id));
       if (dup) throw errors.conflict('SITE_EXISTS', `Site "${s.id}" already exists.`);
+      await this.requireTenant(tx, s.ownerTenantId ?? null);
       await tx.insert(sites).values({ ...s });
       await this.bus.record(tx, ev, { kind: 'site.created', entity: 'site', entityId: s.id, actor, data: { id: s.id } });
     });
@@ -158,6 +166,7 @@ export class NetworkStore {
         const [r] = await tx.select().from(regions).where(eq(regions.id, patch.region));
         if (!r) throw errors.validation([{ path: 'region', message: `unknown region "${patch.region}"` }]);
       }
+      if (patch.ownerTenantId !== undefined) await this.requireTenant(tx, patch.ownerTenantId);
       await tx
         .update(sites)
         .set({ ...next, updatedAt: new Date() })

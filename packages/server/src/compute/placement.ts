@@ -4,6 +4,8 @@ import { localHour, stagingFor, type RegionLink, type Staging } from '@shuzhi/co
 export interface PlacementJob {
   /** Set by the dispatcher; a plan-driven placement looks the job up by it. */
   jobId?: string;
+  /** The job's tenant: a site a tenant owns takes only that tenant's work. */
+  tenantId?: string;
   type: string;
   units: number;
   hours: number;
@@ -30,8 +32,15 @@ export type PlaceFn = (
   links: readonly RegionLink[],
 ) => PlacementChoice | null;
 
-/** Data residency and the job's own site list, checked at placement and again at dispatch. */
-export function residencyAllows(job: Pick<PlacementJob, 'regions' | 'sites'>, site: Pick<SiteInput, 'id' | 'region'>): boolean {
+/**
+ * Data residency, the job's own site list and site ownership, checked at placement and again at
+ * dispatch: a tenant's own site runs only that tenant's work, since its workers are the tenant's.
+ */
+export function residencyAllows(
+  job: Pick<PlacementJob, 'regions' | 'sites' | 'tenantId'>,
+  site: Pick<SiteInput, 'id' | 'region'> & { ownerTenantId?: string | null },
+): boolean {
+  if (site.ownerTenantId && site.ownerTenantId !== job.tenantId) return false;
   if (job.sites && job.sites.length > 0 && !job.sites.includes(site.id)) return false;
   return job.regions.length === 0 || job.regions.includes(site.region);
 }

@@ -92,6 +92,7 @@ export const sites = pgTable('sites', {
   pools: jsonb('pools').notNull(),
   power: jsonb('power').notNull(),
   slurm: jsonb('slurm'),
+  ownerTenantId: text('owner_tenant_id').references(() => tenants.id),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 

@@ -3,15 +3,13 @@ import { demoLinks, demoRegions, demoSites, demoTenants, demoUsers } from './net
 
 export interface DemoCredentials {
   users: { username: string; password: string; role: string }[];
-  /** Site-bound agent tokens for the embedded agents. */
-  agentTokens: Record<string, string>;
 }
 
 const SITES_ADDED_LATER = ['xju-hpc'];
 
 export const demoPassword = (username: string) => `${username}-demo`;
 
-/** Seeds the demo network once; later starts find it and only mint fresh agent tokens. */
+/** Seeds the demo network once; later starts find it. */
 export async function seedDemo(p: Platform): Promise<DemoCredentials> {
   const actor = 'seed';
   const existing = new Set((await p.compute.network.listRegions()).map((r) => r.id));
@@ -31,15 +29,7 @@ export async function seedDemo(p: Platform): Promise<DemoCredentials> {
       if (!(await p.compute.network.siteEverExisted(s.id))) await p.compute.network.createSite(s, actor);
     }
   }
-  const operatorId = await p.auth.userIdByName('operator');
-  const agentTokens: Record<string, string> = {};
-  if (operatorId) {
-    for (const s of demoSites) {
-      agentTokens[s.id] = (await p.auth.createToken(operatorId, `demo agent ${s.id}`, s.id)).token;
-    }
-  }
   return {
     users: demoUsers.map((u) => ({ username: u.username, password: demoPassword(u.username), role: u.role })),
-    agentTokens,
   };
 }

@@ -6,12 +6,15 @@ import { getCookie } from 'hono/cookie';
 import type { AuthStore } from '../auth/store.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { WorkerRegistry } from '../workers/registry.ts';
+import { WORKER_CREDENTIAL_PREFIX } from '@shuzhi/schema';
 import { router } from './context.ts';
 import { problemResponse } from './problem.ts';
 import { SESSION_COOKIE } from './routes/auth.ts';
 
 export interface AppParts {
   auth: AuthStore;
+  workers: WorkerRegistry;
   log: Logger;
   health: () => Promise<Record<string, unknown>>;
   /** Module routers, mounted in order. */
@@ -30,13 +33,24 @@ export function createApp(parts: AppParts) {
 
   app.onError((err, c) => problemResponse(c, err, parts.log));
 
-  // Authentication: bearer token for machines, session cookie for the web. Authorisation is per route.
+  // Authentication: bearer token for machines, session cookie for the web, a worker credential on
+  // the worker protocol only. Authorisation is per route.
   app.use('*', async (c, next) => {
     c.set('principal', null);
+    c.set('worker', null);
     const header = c.req.header('authorization');
     if (header) {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       if (!m) throw new AppError('AUTH_INVALID', 401, 'Authorization must be "Bearer <token>".');
+      if (m[1]!.startsWith(WORKER_CREDENTIAL_PREFIX)) {
+        const w = await parts.workers.authenticate(m[1]!);
+        if (!w) throw new AppError('WORKER_CREDENTIAL_INVALID', 401, 'Unknown, rotated or revoked worker credential; ask an operator for a new one.');
+        if (!c.req.path.startsWith(`/api/workers/${w.workerId}/`)) {
+          throw new AppError('WORKER_SCOPE', 403, `A worker credential is accepted only on its own worker protocol (/api/workers/${w.workerId}/…).`);
+        }
+        c.set('worker', w);
+        return next();
+      }
       const p = await parts.auth.byToken(m[1]!);
       if (!p) throw new AppError('AUTH_INVALID', 401, 'Unknown or revoked API token.');
       c.set('principal', p);

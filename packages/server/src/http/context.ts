@@ -1,8 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Principal } from '../auth/principal.ts';
-import { errors, zodIssues } from '../errors.ts';
+import { AppError, errors, zodIssues } from '../errors.ts';
+import type { WorkerIdentity } from '../workers/registry.ts';
 
-export type Env = { Variables: { principal: Principal | null } };
+/** A caller is a person or machine acting for a user (principal), or an enrolled worker — never both. */
+export type Env = { Variables: { principal: Principal | null; worker: WorkerIdentity | null } };
 
 /** Every router validates with zod and turns failures into one field-naming 400. */
 export function router() {
@@ -17,6 +19,15 @@ export function principalOf(c: { get(key: 'principal'): Principal | null }): Pri
   const p = c.get('principal');
   if (!p) throw errors.authRequired();
   return p;
+}
+
+/** The enrolled worker calling the worker protocol; user tokens and sessions are refused here. */
+export function workerOf(c: { get(key: 'worker'): WorkerIdentity | null }): WorkerIdentity {
+  const w = c.get('worker');
+  if (!w) {
+    throw new AppError('WORKER_CREDENTIAL_REQUIRED', 401, 'The worker protocol needs an enrolled worker\'s credential (Authorization: Bearer szw.…); an operator enrolls workers with POST /api/workers.');
+  }
+  return w;
 }
 
 export const jsonBody = <T>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });

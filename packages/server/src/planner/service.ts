@@ -146,7 +146,9 @@ export class PlannerService {
     const nowMs = this.now();
     const settings = this.settingsCache;
     // Only sites whose engine is online can take work: a plan onto a site with no agent would never run.
-    const sites = (await this.compute.network.listSites()).filter((x) => this.compute.dispatcher.canRun(x));
+    // Tenant-owned sites run only their owner's work: the planner plans the shared network, and a
+    // job bound for its tenant's own site is pinned there (placed below like any pinned job).
+    const sites = (await this.compute.network.listSites()).filter((x) => !x.ownerTenantId && this.compute.dispatcher.canRun(x));
     if (sites.length === 0) return;
     const links = await this.compute.network.listLinks();
     const rows = await this.db

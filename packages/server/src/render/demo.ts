@@ -82,7 +82,7 @@ export class RenderDemo {
     const { auth, log } = this.ctx;
     const userId = await auth.userIdByName(DEMO_USER);
     if (!userId) return;
-    const studio: Principal = { userId, username: DEMO_USER, displayName: DEMO_USER, role: 'tenant', tenantId: DEMO_TENANT, department: null, siteId: null, via: 'session' };
+    const studio: Principal = { userId, username: DEMO_USER, displayName: DEMO_USER, role: 'tenant', tenantId: DEMO_TENANT, department: null, via: 'session' };
     if (this.farm.list(studio, { limit: 1, offset: 0 }).total > 0) return;
     const { pov, blend } = this.scenes();
     const h = this.here();

@@ -41,6 +41,9 @@ import type { Logger } from '../log.ts';
 import type { NetworkStore } from '../compute/network-store.ts';
 import { renderFrames, renderJobs, renderTaskLogs, renderTasks } from './db-schema.ts';
 import { BatchWriter } from './persist.ts';
+import type { WorkerIdentity } from '../workers/registry.ts';
+import type { SourceSync, SourceSyncResult } from '../workers/source.ts';
+import { RENDER_TASK_LIMITS } from '../workers/limits.ts';
 import type { RenderStorage } from './storage.ts';
 
 type SyncBody = Required<Pick<RenderNodeSyncRequest, 'siteId' | 'slots' | 'free'>> & {
@@ -642,16 +645,23 @@ export class RenderFarm {
     return { m, index: ref.index };
   }
 
+  /** A task of the calling worker's current lease, or 409: a worker reads and reports only its own tasks. */
+  workerTask(w: WorkerIdentity, taskId: string, attempt: number): { m: JobMeta; index: number } {
+    const ref = parseTaskId(taskId);
+    if (!ref) throw new AppError('LEASE_STALE', 409, `${taskId} is not a render task; drop it.`);
+    return this.fenced(ref.jobId, w.workerId, taskId, attempt);
+  }
+
   async putFrame(
-    p: Principal,
-    id: string,
-    frame: number,
-    q: { node: string; taskId: string; attempt: number; thumb: boolean },
+    w: WorkerIdentity,
+    q: { taskId: string; attempt: number; frame: number; thumb: boolean },
     body: ReadableStream<Uint8Array> | null,
   ): Promise<{ stored: boolean; frame: number }> {
-    requireRole(p, ['operator'], 'upload frames (use a render node token)');
-    const { m, index } = this.fenced(id, q.node, q.taskId, q.attempt);
+    const { m, index } = this.workerTask(w, q.taskId, q.attempt);
+    const { frame } = q;
+    const id = m.id;
     if (m.plan.taskKind(index) !== 'chunk' || !frameSetHas(m.plan.taskFrames(index), frame)) {
+      await body?.cancel().catch(() => undefined);
       throw errors.validation([{ path: 'frame', message: `frame ${frame} is not part of task ${q.taskId}` }]);
     }
     if (!q.thumb && m.published.has(frame)) {
@@ -665,22 +675,45 @@ export class RenderFarm {
     const stored = await this.storage.publishOnce(tmp, final);
     if (q.thumb) {
       m.thumbs.add(frame);
-      this.writer.addFrame({ jobId: id, frame, nodeId: q.node, attempt: q.attempt, bytes: 0, hasThumb: true });
+      this.writer.addFrame({ jobId: id, frame, nodeId: w.workerId, attempt: q.attempt, bytes: 0, hasThumb: true });
     } else {
       m.published.add(frame);
-      this.writer.addFrame({ jobId: id, frame, nodeId: q.node, attempt: q.attempt, bytes: stored ? bytes : 0, hasThumb: m.thumbs.has(frame) });
+      this.writer.addFrame({ jobId: id, frame, nodeId: w.workerId, attempt: q.attempt, bytes: stored ? bytes : 0, hasThumb: m.thumbs.has(frame) });
     }
     return { stored, frame };
   }
 
-  async putPreview(p: Principal, id: string, q: { node: string; taskId: string; attempt: number }, body: ReadableStream<Uint8Array> | null) {
-    requireRole(p, ['operator'], 'upload previews (use a render node token)');
-    const { m, index } = this.fenced(id, q.node, q.taskId, q.attempt);
-    if (m.plan.taskKind(index) !== 'preview') throw errors.validation([{ path: 'taskId', message: `${q.taskId} is not the preview task` }]);
-    const { tmp, bytes } = await this.storage.receive(body, this.storage.jobDir(id));
-    await this.storage.publishReplace(tmp, this.storage.previewPath(id));
+  async putPreview(w: WorkerIdentity, q: { taskId: string; attempt: number }, body: ReadableStream<Uint8Array> | null) {
+    const { m, index } = this.workerTask(w, q.taskId, q.attempt);
+    if (m.plan.taskKind(index) !== 'preview') {
+      await body?.cancel().catch(() => undefined);
+      throw errors.validation([{ path: 'taskId', message: `${q.taskId} is not the preview task` }]);
+    }
+    const { tmp, bytes } = await this.storage.receive(body, this.storage.jobDir(m.id));
+    await this.storage.publishReplace(tmp, this.storage.previewPath(m.id));
     m.hasPreview = true;
     return { stored: true, bytes };
+  }
+
+  /** The scene of the worker's leased task. */
+  workerScene(w: WorkerIdentity, q: { taskId: string; attempt: number }): string {
+    const { m } = this.workerTask(w, q.taskId, q.attempt);
+    const s = m.spec.scene;
+    return s.kind === 'shared' ? this.storage.resolveShared(s.path) : this.storage.uploadPath(s.uploadId, s.fileName);
+  }
+
+  /** Published frames of the job of the worker's leased preview task, and where each lives. */
+  workerPublished(w: WorkerIdentity, q: { taskId: string; attempt: number }): number[] {
+    const { m } = this.workerTask(w, q.taskId, q.attempt);
+    return [...m.published].sort((a, b) => a - b);
+  }
+
+  workerFrameFile(w: WorkerIdentity, q: { taskId: string; attempt: number; frame: number }): { path: string; type: string } {
+    const { m, index } = this.workerTask(w, q.taskId, q.attempt);
+    if (m.plan.taskKind(index) !== 'preview') throw errors.validation([{ path: 'taskId', message: `only the preview task reads finished frames; ${q.taskId} is a chunk` }]);
+    if (!m.published.has(q.frame)) throw errors.notFound('render frame', `${m.id}/${q.frame}`);
+    const type = { png: 'image/png', jpg: 'image/jpeg', exr: 'image/x-exr' }[m.spec.outputFormat];
+    return { path: this.storage.framePath(m.id, q.frame, m.plan.padWidth, m.spec.outputFormat), type };
   }
 
   /** Frames of a job that are published (the preview task downloads them). */
@@ -721,7 +754,50 @@ export class RenderFarm {
     return n;
   }
 
-  async sync(nodeId: string, req: SyncBody, signal?: AbortSignal): Promise<RenderNodeSyncResponse> {
+  /** The render part of a worker's sync on the one worker protocol. */
+  async syncWorker(w: WorkerIdentity, req: SourceSync, signal?: AbortSignal): Promise<SourceSyncResult> {
+    const body: SyncBody = {
+      siteId: w.siteId,
+      slots: Math.min(256, req.slots),
+      tags: req.tags.slice(0, 32),
+      free: Math.min(256, req.free),
+      running: req.running.map((r) => ({ taskId: r.taskId, attempt: r.attempt, progress: r.progress, logs: r.logs })),
+      completed: req.completed.map((r) => ({
+        taskId: r.taskId,
+        attempt: r.attempt,
+        ok: r.result.ok,
+        ...(r.result.failure ? { failure: { kind: r.result.failure.code === 'scene-load' ? 'scene-load' : 'render-error', message: `${r.result.failure.code === 'scene-load' || r.result.failure.code === 'render-error' ? '' : `${r.result.failure.code}: `}${r.result.failure.message}` } as const } : {}),
+        logs: r.logs,
+      })),
+      leaving: req.leaving,
+      waitMs: req.waitMs,
+    };
+    const res = await this.sync(w.workerId, body, signal);
+    const render = (f: { taskId: string; attempt: number }) => ({ kind: 'render' as const, taskId: f.taskId, attempt: f.attempt });
+    return {
+      assignments: res.assignments.map(({ kind, ...a }) => ({ ...a, kind: 'render' as const, part: kind, limits: RENDER_TASK_LIMITS })),
+      cancel: res.cancel.map((c) => ({ ...render(c), reason: c.reason })),
+      refused: res.refused.map(render),
+      accepted: res.accepted,
+      nextPollMs: res.nextPollMs,
+    };
+  }
+
+  /** A revoked worker: whatever it held goes back to the queue now. */
+  async forgetWorker(workerId: string): Promise<void> {
+    const node = this.nodes.get(workerId);
+    if (!node || node.left) return;
+    node.left = true;
+    try {
+      for (const t of this.d.removeNode(workerId)) this.forgetTask(node, t.taskId);
+    } catch {
+      // Never registered with the dispatcher: nothing to give back.
+    }
+    this.waiters.get(workerId)?.();
+    this.pump();
+  }
+
+  private async sync(nodeId: string, req: SyncBody, signal?: AbortSignal): Promise<RenderNodeSyncResponse & { accepted: number }> {
     this.counters.syncs++;
     const node = this.seeNode(nodeId, req);
     node.inSync++;
@@ -734,7 +810,7 @@ export class RenderFarm {
     }
   }
 
-  private async syncAs(node: NodeState, req: SyncBody, signal?: AbortSignal): Promise<RenderNodeSyncResponse> {
+  private async syncAs(node: NodeState, req: SyncBody, signal?: AbortSignal): Promise<RenderNodeSyncResponse & { accepted: number }> {
     const nodeId = node.id;
     const refused: { taskId: string; attempt: number }[] = [];
     const cancel = this.takeCancels(nodeId);
@@ -770,20 +846,11 @@ export class RenderFarm {
       } catch {
         // Never registered with the dispatcher: nothing to give back.
       }
-      return { assignments: [], cancel, refused, nextPollMs: 0 };
+      return { assignments: [], cancel, refused, nextPollMs: 0, accepted };
     }
     const reports = req.running.length + req.completed.length;
-    if (reports > 0 && accepted === 0) {
-      this.pump();
-      throw new AppError(
-        'STALE_REPORT',
-        409,
-        `Every report in this sync is for an attempt the server no longer accepts (lease lost, task paused or cancelled): ${refused
-          .map((f) => `${f.taskId}#${f.attempt}`)
-          .join(', ')}. Drop those tasks.`,
-        { errors: refused.map((f) => ({ path: `${f.taskId}#${f.attempt}`, message: 'stale attempt' })) },
-      );
-    }
+    // Nothing new for a node whose every report was stale: it must drop those runs first.
+    if (reports > 0 && accepted === 0) return { assignments: [], cancel, refused, nextPollMs: 0, accepted };
     let assignments = this.assignUpTo(node, req.free);
     if (assignments.length === 0 && cancel.length === 0 && req.completed.length === 0 && req.waitMs > 0 && req.free > 0) {
       const deadline = this.clock.now() + req.waitMs;
@@ -810,7 +877,7 @@ export class RenderFarm {
       }
     }
     const heartbeatMs = Math.max(200, Math.floor(this.leaseMs / 3));
-    return { assignments, cancel, refused, nextPollMs: assignments.length ? 0 : heartbeatMs };
+    return { assignments, cancel, refused, nextPollMs: assignments.length ? 0 : heartbeatMs, accepted };
   }
 
   private assignUpTo(node: NodeState, free: number): RenderAssignment[] {

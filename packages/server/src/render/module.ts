@@ -5,6 +5,7 @@ import type { ModuleFactory, ServerModule } from '../module.ts';
 import { RenderDemo } from './demo.ts';
 import { RenderFarm } from './farm.ts';
 import { renderRoutes } from './routes.ts';
+import { renderWorkSource } from './worker-source.ts';
 import { RenderStorage } from './storage.ts';
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle/render', import.meta.url));
@@ -33,6 +34,7 @@ export const renderModule: ModuleFactory = (ctx) => {
   let here: { blender: boolean; povray: boolean; ffmpeg: boolean } | null = null;
   const renderersHere = () => (here ??= { blender: onPath('blender'), povray: onPath('povray'), ffmpeg: onPath('ffmpeg') });
   const demo = new RenderDemo(ctx, farm, renderersHere);
+  ctx.workers.register(renderWorkSource(farm));
   const mod: ServerModule & { farm: RenderFarm } = {
     name: 'render',
     migrationsFolder,

@@ -11,26 +11,17 @@ import {
   RenderJobSubmit,
   RenderLogLine,
   RenderNodeInfo,
-  RenderNodeSyncRequest,
-  RenderNodeSyncResponse,
   RenderTask,
   RenderUpload,
 } from '@shuzhi/schema';
-import { requireRole } from '../auth/principal.ts';
-import { errors } from '../errors.ts';
-import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
+import { AppError } from '../errors.ts';
+import { jsonBody, jsonOk, principalOf, router, workerOf } from '../http/context.ts';
 import type { NetworkStore } from '../compute/network-store.ts';
 import type { RenderFarm } from './farm.ts';
 
 const JobParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'a render job id') });
-const NodeParam = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ -') });
 const TaskParam = JobParam.extend({ index: z.coerce.number().int().min(0) });
 const FrameParam = JobParam.extend({ frame: z.coerce.number().int().min(0) });
-const Fenced = z.object({
-  node: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
-  taskId: z.string().max(200),
-  attempt: z.coerce.number().int().min(1),
-});
 const Action = z.enum(['pause', 'resume', 'cancel', 'requeue']);
 const Page = z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(200) });
 const binary = (type: string, description: string) => ({ description, content: { [type]: { schema: z.string() } } });
@@ -201,66 +192,69 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
     },
   );
 
-  // Uploads from render nodes, fenced by (node, task, attempt): a run that lost its lease is refused.
-  r.openapi(
-    createRoute({
-      method: 'put',
-      path: '/api/render/jobs/{id}/frames/{frame}',
-      tags,
-      description: 'A render node publishes a finished frame (body = the image). A frame already published is kept, never replaced.',
-      request: { params: FrameParam, query: Fenced },
-      responses: { 200: jsonOk(z.object({ stored: z.boolean(), frame: z.number().int() })) },
-    }),
-    async (c) => {
-      const { id, frame } = c.req.valid('param');
-      return c.json(await farm.putFrame(principalOf(c), id, frame, { ...c.req.valid('query'), thumb: false }, c.req.raw.body), 200);
-    },
-  );
+  // The render part of the worker protocol: a worker reads and writes only the files of a task it
+  // holds the lease of (task, attempt); a run that lost its lease is refused with 409.
+  const WorkerTask = z.object({ id: z.string().max(80), taskId: z.string().max(200) });
+  const Attempt = z.object({ attempt: z.coerce.number().int().min(1) });
+  const Stored = z.object({ stored: z.boolean(), frame: z.number().int() });
+  const self = (c: Parameters<typeof workerOf>[0] & { req: { valid(k: 'param'): { id: string } } }) => {
+    const w = workerOf(c);
+    if (c.req.valid('param').id !== w.workerId) throw new AppError('WORKER_ID_MISMATCH', 403, `This credential belongs to worker ${w.workerId}.`);
+    return w;
+  };
 
   r.openapi(
-    createRoute({
-      method: 'put',
-      path: '/api/render/jobs/{id}/frames/{frame}/thumb',
-      tags,
-      request: { params: FrameParam, query: Fenced },
-      responses: { 200: jsonOk(z.object({ stored: z.boolean(), frame: z.number().int() })) },
-    }),
+    createRoute({ method: 'get', path: '/api/workers/{id}/tasks/{taskId}/scene', tags: ['workers'], request: { params: WorkerTask, query: Attempt }, responses: { 200: binary('application/octet-stream', 'The scene of a leased render task') } }),
+    async (c) => fileResponse(farm.workerScene(self(c), { taskId: c.req.valid('param').taskId, attempt: c.req.valid('query').attempt }), 'application/octet-stream') as never,
+  );
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/workers/{id}/tasks/{taskId}/published', tags: ['workers'], request: { params: WorkerTask, query: Attempt }, responses: { 200: jsonOk(z.object({ frames: z.array(z.number().int()) })) } }),
+    async (c) => c.json({ frames: farm.workerPublished(self(c), { taskId: c.req.valid('param').taskId, attempt: c.req.valid('query').attempt }) }, 200),
+  );
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/workers/{id}/tasks/{taskId}/frames/{frame}', tags: ['workers'], request: { params: WorkerTask.extend({ frame: z.coerce.number().int().min(0) }), query: Attempt }, responses: { 200: binary('image/png', 'A published frame, for the preview task') } }),
     async (c) => {
-      const { id, frame } = c.req.valid('param');
-      return c.json(await farm.putFrame(principalOf(c), id, frame, { ...c.req.valid('query'), thumb: true }, c.req.raw.body), 200);
+      const { taskId, frame } = c.req.valid('param');
+      const f = farm.workerFrameFile(self(c), { taskId, frame, attempt: c.req.valid('query').attempt });
+      return fileResponse(f.path, f.type) as never;
     },
   );
-
   r.openapi(
     createRoute({
       method: 'put',
-      path: '/api/render/jobs/{id}/preview',
-      tags,
-      request: { params: JobParam, query: Fenced },
+      path: '/api/workers/{id}/tasks/{taskId}/frames/{frame}',
+      tags: ['workers'],
+      description: 'A worker publishes a finished frame of its leased chunk (body = the image). A frame already published is kept, never replaced.',
+      request: { params: WorkerTask.extend({ frame: z.coerce.number().int().min(0) }), query: Attempt },
+      responses: { 200: jsonOk(Stored) },
+    }),
+    async (c) => {
+      const { taskId, frame } = c.req.valid('param');
+      return c.json(await farm.putFrame(self(c), { taskId, frame, attempt: c.req.valid('query').attempt, thumb: false }, c.req.raw.body), 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'put',
+      path: '/api/workers/{id}/tasks/{taskId}/frames/{frame}/thumb',
+      tags: ['workers'],
+      request: { params: WorkerTask.extend({ frame: z.coerce.number().int().min(0) }), query: Attempt },
+      responses: { 200: jsonOk(Stored) },
+    }),
+    async (c) => {
+      const { taskId, frame } = c.req.valid('param');
+      return c.json(await farm.putFrame(self(c), { taskId, frame, attempt: c.req.valid('query').attempt, thumb: true }, c.req.raw.body), 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: 'put',
+      path: '/api/workers/{id}/tasks/{taskId}/preview',
+      tags: ['workers'],
+      request: { params: WorkerTask, query: Attempt },
       responses: { 200: jsonOk(z.object({ stored: z.boolean(), bytes: z.number().int() })) },
     }),
-    async (c) => c.json(await farm.putPreview(principalOf(c), c.req.valid('param').id, c.req.valid('query'), c.req.raw.body), 200),
-  );
-
-  r.openapi(
-    createRoute({
-      method: 'post',
-      path: '/api/render/nodes/{id}/sync',
-      tags,
-      description:
-        'The render node long-poll: renews leases of running tasks, takes completions and progress, returns assignments into free slots and leases to stop. 409 STALE_REPORT when every report is for a lost lease.',
-      request: { params: NodeParam, body: jsonBody(RenderNodeSyncRequest) },
-      responses: { 200: jsonOk(RenderNodeSyncResponse) },
-    }),
-    async (c) => {
-      const p = principalOf(c);
-      const body = c.req.valid('json');
-      if (p.siteId !== null) {
-        if (p.siteId !== body.siteId) throw errors.forbidden(`sync for site "${body.siteId}" with a token bound to "${p.siteId}"`);
-      } else requireRole(p, ['operator'], 'run render nodes (use an operator token or a site-bound agent token)');
-      await network.getSite(body.siteId);
-      return c.json(await farm.sync(c.req.valid('param').id, body, c.req.raw.signal), 200);
-    },
+    async (c) => c.json(await farm.putPreview(self(c), { taskId: c.req.valid('param').taskId, attempt: c.req.valid('query').attempt }, c.req.raw.body), 200),
   );
 
   r.openapi(

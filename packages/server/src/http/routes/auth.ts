@@ -58,7 +58,10 @@ export function authRoutes(auth: AuthStore, audit: (e: { kind: string; actor: st
     async (c) => {
       const p = principalOf(c);
       const body = c.req.valid('json');
-      const t = await auth.createToken(p.userId, body.name, body.siteId ?? null);
+      if (body.siteId !== undefined) {
+        throw errors.validation([{ path: 'siteId', message: 'API tokens are not bound to sites any more: an operator enrolls a worker for a site (POST /api/workers), which gets a credential of its own' }]);
+      }
+      const t = await auth.createToken(p.userId, body.name);
       return c.json(t, 201);
     },
   );

@@ -14,8 +14,6 @@ import {
   SiteInput,
   SitePatch,
   SubmitJob,
-  SyncRequest,
-  SyncResponse,
   TenantInput,
 } from '@shuzhi/schema';
 import { requireRole } from '../../auth/principal.ts';
@@ -304,27 +302,5 @@ export function computeRoutes(m: ComputeModule) {
     },
   );
 
-  r.openapi(
-    createRoute({
-      method: 'post',
-      path: '/api/agents/{id}/sync',
-      tags: ['agents'],
-      request: {
-        params: z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ -') }),
-        body: jsonBody(SyncRequest),
-      },
-      responses: { 200: jsonOk(SyncResponse) },
-    }),
-    async (c) => {
-      const p = principalOf(c);
-      const body = c.req.valid('json');
-      if (p.siteId !== null) {
-        if (p.siteId !== body.siteId) throw errors.forbidden(`sync for site "${body.siteId}" with a token bound to "${p.siteId}"`);
-      } else requireRole(p, ['operator'], 'run agents (use an operator token or a site-bound agent token)');
-      await m.network.getSite(body.siteId);
-      const res = await m.dispatcher.sync(c.req.valid('param').id, body, c.req.raw.signal);
-      return c.json(res, 200);
-    },
-  );
   return r;
 }

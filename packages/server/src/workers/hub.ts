@@ -1,0 +1,124 @@
+import type { WorkFence, WorkerSyncRequest, WorkerSyncResponse } from '@shuzhi/schema';
+import type { WorkerSyncRequest as SyncSchema } from '@shuzhi/schema';
+import { AppError } from '../errors.ts';
+import type { WorkerIdentity, WorkerRegistry } from './registry.ts';
+import type { SourceSync, SourceSyncResult, WorkSource } from './source.ts';
+
+type SyncBody = ReturnType<(typeof SyncSchema)['parse']>;
+export type { WorkerSyncRequest };
+
+const fenceKey = (f: WorkFence) => `${f.kind}:${f.taskId}#${f.attempt}`;
+
+/**
+ * The one worker protocol: a worker's sync is split by kind of work among the modules that lease
+ * it, and their answers are joined into one. Reports are checked against the caller's own leases
+ * by each module; a report of a kind no module serves for this worker is refused.
+ */
+export class WorkerHub {
+  private readonly sources: WorkSource[] = [];
+
+  constructor(readonly registry: WorkerRegistry) {
+    registry.onRevoked = async (workerId) => {
+      for (const s of this.sources) await s.forget(workerId);
+    };
+  }
+
+  register(source: WorkSource): void {
+    if (this.sources.some((s) => s.kind === source.kind)) throw new Error(`a work source for "${source.kind}" is already registered`);
+    this.sources.push(source);
+  }
+
+  async sync(w: WorkerIdentity, pathId: string, req: SyncBody, signal?: AbortSignal): Promise<WorkerSyncResponse> {
+    if (pathId !== w.workerId) {
+      throw new AppError('WORKER_ID_MISMATCH', 403, `This credential belongs to worker ${w.workerId}; it may sync only as itself, not as "${pathId}".`);
+    }
+    void this.registry.touch(w.workerId).catch(() => undefined);
+    const serving: WorkSource[] = [];
+    for (const s of this.sources) if (await s.serves(w, req.runners)) serving.push(s);
+    const servedKinds = new Set(serving.map((s) => s.kind));
+
+    const refused: WorkFence[] = [];
+    for (const r of [...req.running, ...req.completed]) {
+      if (!servedKinds.has(r.kind)) refused.push({ kind: r.kind, taskId: r.taskId, attempt: r.attempt });
+    }
+    const part = (s: WorkSource, over: Partial<SourceSync> = {}): SourceSync => ({
+      slots: req.slots,
+      tags: req.tags,
+      runners: req.runners,
+      isolation: req.isolation,
+      free: req.free,
+      running: req.running.filter((r) => r.kind === s.kind),
+      completed: req.completed.filter((r) => r.kind === s.kind),
+      leaving: req.leaving,
+      waitMs: req.waitMs,
+      ...over,
+    });
+
+    const results: SourceSyncResult[] = [];
+    if (serving.length === 1) {
+      results.push(await serving[0]!.sync(w, part(serving[0]!), signal));
+    } else {
+      // First every source takes its reports and hands out what is ready, sharing the free slots.
+      let free = req.free;
+      for (const s of serving) {
+        const r = await s.sync(w, part(s, { free, waitMs: 0 }), signal);
+        free = Math.max(0, free - r.assignments.length);
+        results.push(r);
+      }
+      const idle = results.every((r) => r.assignments.length === 0 && r.cancel.length === 0) && req.completed.length === 0;
+      if (idle && !req.leaving && req.waitMs > 0 && req.free > 0 && serving.length > 1) {
+        results.push(...(await this.waitOnAll(w, serving, part, signal)));
+      }
+    }
+
+    const accepted = results.reduce((n, r) => n + r.accepted, 0);
+    for (const r of results) refused.push(...r.refused);
+    const reports = req.running.length + req.completed.length;
+    if (reports > 0 && accepted === 0 && !req.leaving) {
+      throw new AppError(
+        'STALE_REPORT',
+        409,
+        `Every report in this sync is for an attempt the server no longer accepts (lease lost, task paused or cancelled): ${refused.map(fenceKey).join(', ')}. Drop those tasks.`,
+        { errors: refused.map((f) => ({ path: fenceKey(f), message: 'stale attempt' })) },
+      );
+    }
+    const cancel = results.flatMap((r) => r.cancel);
+    // A stale running report is also a task to stop: whoever runs it has no lease.
+    for (const f of refused) {
+      if (req.running.some((r) => r.kind === f.kind && r.taskId === f.taskId && r.attempt === f.attempt) && !cancel.some((c) => fenceKey(c) === fenceKey(f))) {
+        cancel.push({ ...f, reason: 'lease-lost' });
+      }
+    }
+    const assignments = results.flatMap((r) => r.assignments);
+    const nextPollMs = assignments.length ? 0 : Math.min(...results.map((r) => r.nextPollMs), 10_000);
+    return { assignments, cancel, refused: dedupe(refused), nextPollMs: Number.isFinite(nextPollMs) ? nextPollMs : 5_000 };
+  }
+
+  /** An idle worker of several kinds waits on all; the first that has work answers, the others let go. */
+  private async waitOnAll(
+    w: WorkerIdentity,
+    serving: WorkSource[],
+    part: (s: WorkSource, over?: Partial<SourceSync>) => SourceSync,
+    signal?: AbortSignal,
+  ): Promise<SourceSyncResult[]> {
+    const ctl = new AbortController();
+    const stop = () => ctl.abort();
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      return await Promise.all(
+        serving.map(async (s) => {
+          const r = await s.sync(w, part(s, { running: [], completed: [] }), ctl.signal);
+          if (r.assignments.length || r.cancel.length) ctl.abort();
+          return { ...r, accepted: 0 };
+        }),
+      );
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
+  }
+}
+
+function dedupe(fences: WorkFence[]): WorkFence[] {
+  const seen = new Set<string>();
+  return fences.filter((f) => (seen.has(fenceKey(f)) ? false : (seen.add(fenceKey(f)), true)));
+}

@@ -1,0 +1,233 @@
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { WorkerCredential, WorkerInfo } from '@shuzhi/schema';
+import { WORKER_CREDENTIAL_PREFIX, workerIdOfCredential } from '@shuzhi/schema';
+import type { Principal } from '../auth/principal.ts';
+import { sha256 } from '../auth/passwords.ts';
+import type { NetworkStore } from '../compute/network-store.ts';
+import type { Db, Tx } from '../db/client.ts';
+import { AppError, errors } from '../errors.ts';
+import type { EventBus, PublishedEvent } from '../events/bus.ts';
+import { newId, newSecret } from '../ids.ts';
+import { workers } from './db-schema.ts';
+
+/** Who is calling on the worker protocol: bound to one worker id and one site, nothing else. */
+export interface WorkerIdentity {
+  workerId: string;
+  name: string;
+  siteId: string;
+  /** The tenant owning the worker's site, or null for the platform's own workers. */
+  ownerTenantId: string | null;
+}
+
+type Row = typeof workers.$inferSelect;
+
+const toInfo = (r: Row): WorkerInfo => ({
+  id: r.id,
+  name: r.name,
+  siteId: r.siteId,
+  ownerTenantId: r.ownerTenantId,
+  enrolledBy: r.enrolledBy,
+  enrolledAt: r.enrolledAt.toISOString(),
+  rotatedAt: r.rotatedAt?.toISOString() ?? null,
+  revokedAt: r.revokedAt?.toISOString() ?? null,
+  lastSeenAt: r.lastSeenAt?.toISOString() ?? null,
+});
+
+const CACHE_MS = 10_000;
+
+/**
+ * Worker enrollment and credentials, modelled on Kubernetes' node authorizer: an operator (or the
+ * tenant that owns a site) enrolls a worker for one site; the worker gets a credential bound to its
+ * id and site; credentials are listed, rotated and revoked, and each of those is an audited event.
+ */
+export class WorkerRegistry {
+  /** Credentials seen in the last seconds: workers sync many times a second in all. */
+  private readonly cache = new Map<string, { w: WorkerIdentity; until: number }>();
+  /** Told when a worker is revoked, so its leases go back to the queues at once. */
+  onRevoked: (workerId: string) => Promise<void> = async () => undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: EventBus,
+    private readonly network: NetworkStore,
+  ) {}
+
+  /** Only an operator, or a tenant for a site it owns, may put workers on a site. */
+  private async authoriseSite(p: Principal, siteId: string, what: string): Promise<void> {
+    if (p.role === 'operator') return;
+    if (p.role === 'tenant' && p.tenantId) {
+      const site = await this.network.getSite(siteId).catch(() => null);
+      if (site && site.ownerTenantId === p.tenantId) return;
+    }
+    throw new AppError('WORKER_SITE_FORBIDDEN', 403, `You may not ${what} at site "${siteId}": only an operator, or the tenant that owns the site, enrolls and manages its workers.`);
+  }
+
+  async enroll(p: Principal, input: { siteId: string; name: string }): Promise<WorkerCredential> {
+    await this.authoriseSite(p, input.siteId, 'enroll workers');
+    const site = await this.network.getSite(input.siteId);
+    const [dup] = await this.db
+      .select({ id: workers.id })
+      .from(workers)
+      .where(and(eq(workers.siteId, input.siteId), eq(workers.name, input.name), isNull(workers.revokedAt)));
+    if (dup) throw errors.conflict('WORKER_EXISTS', `Site "${input.siteId}" already has a worker named "${input.name}" (${dup.id}); rotate its credential or revoke it first.`);
+    const id = newId('wrk');
+    const credential = `${WORKER_CREDENTIAL_PREFIX}${id}.${newSecret()}`;
+    let row: Row | undefined;
+    await this.write(async (tx, ev) => {
+      [row] = await tx
+        .insert(workers)
+        .values({ id, name: input.name, siteId: input.siteId, ownerTenantId: site.ownerTenantId ?? null, credentialHash: sha256(credential), enrolledBy: p.userId })
+        .returning();
+      await this.bus.record(tx, ev, {
+        kind: 'worker.enrolled',
+        entity: 'worker',
+        entityId: id,
+        tenantId: site.ownerTenantId ?? null,
+        actor: p.userId,
+        data: { siteId: input.siteId, name: input.name },
+      });
+    });
+    return { ...toInfo(row!), credential };
+  }
+
+  /**
+   * Enrolls a rack of workers at once (a render farm adds nodes by the thousand): one transaction,
+   * one audit event naming every worker. Names must be new at the site.
+   */
+  async enrollMany(p: Principal, siteId: string, names: readonly string[]): Promise<WorkerCredential[]> {
+    await this.authoriseSite(p, siteId, 'enroll workers');
+    const site = await this.network.getSite(siteId);
+    if (new Set(names).size !== names.length) throw errors.validation([{ path: 'names', message: 'worker names must be unique' }]);
+    const now = new Date();
+    const made = names.map((name) => {
+      const id = newId('wrk');
+      return { id, name, credential: `${WORKER_CREDENTIAL_PREFIX}${id}.${newSecret()}` };
+    });
+    await this.write(async (tx, ev) => {
+      for (let i = 0; i < made.length; i += 1000) {
+        await tx.insert(workers).values(
+          made.slice(i, i + 1000).map((m) => ({
+            id: m.id,
+            name: m.name,
+            siteId,
+            ownerTenantId: site.ownerTenantId ?? null,
+            credentialHash: sha256(m.credential),
+            enrolledBy: p.userId,
+            enrolledAt: now,
+          })),
+        );
+      }
+      await this.bus.record(tx, ev, {
+        kind: 'worker.enrolled',
+        entity: 'site',
+        entityId: siteId,
+        tenantId: site.ownerTenantId ?? null,
+        actor: p.userId,
+        data: { siteId, workers: made.map((m) => ({ id: m.id, name: m.name })) },
+      });
+    });
+    const base = { siteId, ownerTenantId: site.ownerTenantId ?? null, enrolledBy: p.userId, enrolledAt: now.toISOString(), rotatedAt: null, revokedAt: null, lastSeenAt: null };
+    return made.map((m) => ({ ...base, id: m.id, name: m.name, credential: m.credential }));
+  }
+
+  async list(p: Principal, q: { siteId?: string | undefined; includeRevoked?: boolean | undefined }): Promise<WorkerInfo[]> {
+    if (p.role !== 'operator' && !(p.role === 'tenant' && p.tenantId)) throw errors.forbidden('list workers');
+    const conds = [];
+    if (q.siteId) conds.push(eq(workers.siteId, q.siteId));
+    if (!q.includeRevoked) conds.push(isNull(workers.revokedAt));
+    if (p.role === 'tenant') conds.push(eq(workers.ownerTenantId, p.tenantId!));
+    const rows = await this.db
+      .select()
+      .from(workers)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(desc(workers.enrolledAt));
+    return rows.map(toInfo);
+  }
+
+  private async load(p: Principal, id: string, what: string): Promise<Row> {
+    const [row] = await this.db.select().from(workers).where(eq(workers.id, id));
+    // A tenant asking about a worker that is not on its own site learns nothing about it.
+    if (!row || (p.role === 'tenant' && row.ownerTenantId !== p.tenantId)) throw errors.notFound('worker', id);
+    await this.authoriseSite(p, row.siteId, what);
+    return row;
+  }
+
+  async revoke(p: Principal, id: string): Promise<WorkerInfo> {
+    const row = await this.load(p, id, 'revoke workers');
+    if (row.revokedAt) return toInfo(row);
+    let next: Row | undefined;
+    await this.write(async (tx, ev) => {
+      [next] = await tx.update(workers).set({ revokedAt: new Date(), revokedBy: p.userId }).where(eq(workers.id, id)).returning();
+      await this.bus.record(tx, ev, { kind: 'worker.revoked', entity: 'worker', entityId: id, tenantId: row.ownerTenantId, actor: p.userId, data: { siteId: row.siteId, name: row.name } });
+    });
+    this.forget(id);
+    await this.onRevoked(id);
+    return toInfo(next!);
+  }
+
+  /** A new credential for the same worker; the old one stops working at once. */
+  async rotate(p: Principal, id: string): Promise<WorkerCredential> {
+    const row = await this.load(p, id, 'rotate worker credentials');
+    if (row.revokedAt) throw errors.conflict('WORKER_REVOKED', `Worker ${id} is revoked; enroll a new worker instead.`);
+    return this.rotateRow(row, p.userId);
+  }
+
+  private async rotateRow(row: Row, actor: string): Promise<WorkerCredential> {
+    const credential = `${WORKER_CREDENTIAL_PREFIX}${row.id}.${newSecret()}`;
+    let next: Row | undefined;
+    await this.write(async (tx, ev) => {
+      [next] = await tx.update(workers).set({ credentialHash: sha256(credential), rotatedAt: new Date() }).where(eq(workers.id, row.id)).returning();
+      await this.bus.record(tx, ev, { kind: 'worker.rotated', entity: 'worker', entityId: row.id, tenantId: row.ownerTenantId, actor, data: { siteId: row.siteId, name: row.name } });
+    });
+    this.forget(row.id);
+    return { ...toInfo(next!), credential };
+  }
+
+  /**
+   * The demo's embedded workers: enrolled once by the operator, with a fresh credential at every
+   * start (the old one is only stored as a hash, so it cannot be handed out again).
+   */
+  async ensureWorker(operator: Principal, siteId: string, name: string): Promise<WorkerCredential> {
+    const [row] = await this.db
+      .select()
+      .from(workers)
+      .where(and(eq(workers.siteId, siteId), eq(workers.name, name), isNull(workers.revokedAt)));
+    if (row) return this.rotateRow(row, operator.userId);
+    return this.enroll(operator, { siteId, name });
+  }
+
+  /** The identity behind a worker credential, or null when it is unknown, rotated or revoked. */
+  async authenticate(credential: string): Promise<WorkerIdentity | null> {
+    const id = workerIdOfCredential(credential);
+    if (!id) return null;
+    const hash = sha256(credential);
+    const hit = this.cache.get(hash);
+    const now = Date.now();
+    if (hit && hit.until > now) return hit.w;
+    const [row] = await this.db.select().from(workers).where(and(eq(workers.credentialHash, hash), isNull(workers.revokedAt)));
+    if (!row || row.id !== id) return null;
+    const w: WorkerIdentity = { workerId: row.id, name: row.name, siteId: row.siteId, ownerTenantId: row.ownerTenantId };
+    if (this.cache.size > 50_000) this.cache.clear();
+    this.cache.set(hash, { w, until: now + CACHE_MS });
+    return w;
+  }
+
+  /** Last-seen is written at most once a minute per worker; the live view is in the dispatchers. */
+  private readonly seenAt = new Map<string, number>();
+  async touch(workerId: string): Promise<void> {
+    const now = Date.now();
+    if ((this.seenAt.get(workerId) ?? 0) > now - 60_000) return;
+    this.seenAt.set(workerId, now);
+    await this.db.update(workers).set({ lastSeenAt: new Date(now) }).where(eq(workers.id, workerId));
+  }
+
+  private forget(workerId: string): void {
+    for (const [k, v] of this.cache) if (v.w.workerId === workerId) this.cache.delete(k);
+  }
+
+  private async write(fn: (tx: Tx, ev: PublishedEvent[]) => Promise<void>): Promise<void> {
+    const ev: PublishedEvent[] = [];
+    await this.db.transaction((tx) => fn(tx, ev));
+    this.bus.publish(ev);
+  }
+}
