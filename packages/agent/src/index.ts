@@ -7,3 +7,5 @@ export { ShellRunner } from './worker/runners/shell.ts';
 export { RenderRunner, sceneFileName, type RenderRunnerOptions } from './worker/runners/render.ts';
 export { blenderRenderer, povrayRenderer, type RendererInput, type RendererPlugin } from './worker/runners/renderers.ts';
 export type { Sandbox, SpawnSpec } from './sandbox/types.ts';
+export { Unsandboxed } from './worker/unsandboxed.ts';
+export { hostPathOf } from './worker/files.ts';

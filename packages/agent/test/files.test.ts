@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { OutputOutsideWorkDir, readTaskOutput, removeTaskDir, resolveTaskOutput, unlinkTaskOutput, writeNewFile } from '../src/index.ts';
+import { OutputOutsideWorkDir, hostPathOf, readTaskOutput, removeTaskDir, resolveTaskOutput, unlinkTaskOutput, writeNewFile } from '../src/index.ts';
 import { tempDir } from './helpers.ts';
 
 let root: string;
@@ -37,6 +37,16 @@ describe('output-path guard: what a renderer prints is trusted only inside its d
     assert.equal(abs?.bytes.toString(), 'png bytes');
     const rel = await readTaskOutput(dir, 'f_0001.png');
     assert.equal(rel?.path, abs?.path);
+  });
+
+  test('a printed path is mapped from the view of the sandbox (/task) to the worker\'s path, or refused', () => {
+    assert.equal(hostPathOf(dir, '/task', '/task/f_0001.png'), join(dir, 'f_0001.png'));
+    assert.equal(hostPathOf(dir, '/task', 'sub/f.png'), join(dir, 'sub', 'f.png'));
+    assert.equal(hostPathOf(dir, '/task', '/task/sub/../f.png'), join(dir, 'f.png'));
+    assert.equal(hostPathOf(dir, dir, join(dir, 'f.png')), join(dir, 'f.png'));
+    for (const printed of ['/task/../etc/passwd', '/task', '/task/', '/taskx/f.png', '../f.png', join(dir, 'f.png'), secret, '/etc/shadow', 'a\0b']) {
+      assert.throws(() => hostPathOf(dir, '/task', printed), OutputOutsideWorkDir, printed);
+    }
   });
 
   test('a file that is not there is no error: null (the missing frame is caught later)', async () => {

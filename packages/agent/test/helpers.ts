@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -69,6 +69,29 @@ export function renderWork(taskId: string, over: Partial<Extract<Work, { kind: '
     leaseMs: 3000,
     limits,
     ...over,
+  };
+}
+
+/**
+ * A test sandbox that, like bubblewrap, shows each task its directory at another path: `view`, a
+ * symbolic link pointed at the task's directory when it is prepared (one task at a time).
+ */
+export function viewSandbox(view: string): Sandbox & { taskDir: string; spawned: SpawnSpec[] } {
+  const spawned: SpawnSpec[] = [];
+  return {
+    isolation: 'none',
+    description: `test sandbox: the task directory appears at ${view}`,
+    taskDir: view,
+    spawned,
+    async prepareWorkDir(dir: string) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await rm(view, { force: true });
+      await symlink(dir, view);
+    },
+    spawn(spec: SpawnSpec) {
+      spawned.push(spec);
+      return spawn(spec.argv[0]!, spec.argv.slice(1), { cwd: view, env: { ...spec.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    },
   };
 }
 

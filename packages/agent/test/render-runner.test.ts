@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { RenderRunner, Worker, sceneFileName, type RenderRunnerOptions } from '../src/index.ts';
-import { CREDENTIAL, FAKE_RENDERER, FakeServer, directSandbox, renderWork, tempDir, waitFor } from './helpers.ts';
+import { CREDENTIAL, FAKE_RENDERER, FakeServer, directSandbox, renderWork, tempDir, viewSandbox, waitFor } from './helpers.ts';
 
 let server: FakeServer;
 let workers: Worker[] = [];
@@ -29,8 +29,7 @@ afterEach(async () => {
   await server.close();
 });
 
-async function renderWorker(opts: RenderRunnerOptions = {}, slots = 1) {
-  const sandbox = directSandbox();
+async function renderWorker(opts: RenderRunnerOptions = {}, slots = 1, sandbox: ReturnType<typeof directSandbox> | ReturnType<typeof viewSandbox> = directSandbox()) {
   const workDir = await tempDir('render-worker');
   const w = new Worker({
     server: server.url,
@@ -165,6 +164,32 @@ describe('render runner', () => {
     assert.equal(sceneFileName({ ...w, scene: { kind: 'upload', uploadId: 'u', fileName: '-rf .blend' } }), 'rf_.blend');
     assert.equal(sceneFileName({ ...w, scene: { kind: 'upload', uploadId: 'u', fileName: '.blend' } }), 'scene.blend');
     assert.equal(sceneFileName({ ...w, renderer: 'povray', scene: { kind: 'shared', path: '/farm/场景.pov' } }), '__.pov');
+  });
+});
+
+describe('render runner: a sandbox that mounts the task directory elsewhere', () => {
+  test('commands name the view path; printed view paths map back; host paths printed are refused', async () => {
+    const view = join(await tempDir('view'), 'task');
+    const sandbox = viewSandbox(view);
+    const { workDir } = await renderWorker({}, 1, sandbox);
+    server.frames.set('rjob_p', new Map([[1, Buffer.from('png')]]));
+    server.offer(renderWork('rtask_v', { frames: '1-3' }));
+    await waitFor('reported', () => result('rtask_v'));
+    assert.deepEqual(result('rtask_v'), { ok: true, exitCode: 0 });
+    assert.deepEqual([...server.frames.get('rjob_t')!.keys()].sort(), [1, 2, 3]);
+    assert.deepEqual([...server.thumbs.get('rjob_t')!].sort(), [1, 2, 3]);
+    const blender = sandbox.spawned.find((s) => s.argv.includes('-b'))!;
+    assert.equal(blender.argv[blender.argv.indexOf('-o') + 1], `${view}/f_####`);
+    assert.equal(blender.env.HOME, view);
+    assert.ok(sandbox.spawned.filter((s) => s.argv.includes('-hide_banner')).every((s) => s.argv.at(-1)!.startsWith(`${view}/`)));
+    server.offer(renderWork('rtask_vp', { part: 'preview', jobId: 'rjob_p', frames: '1', index: 9 }));
+    await waitFor('preview reported', () => result('rtask_vp'));
+    assert.deepEqual(result('rtask_vp'), { ok: true, exitCode: 0 });
+    // The renderer names its file by the worker's path, not its own: not a path of its directory.
+    server.scenes.set('rjob_h', Buffer.from(`ESCAPE ${join(workDir, 'tasks', 'rtask_h-1', 'f_0001.png')}`));
+    server.offer(renderWork('rtask_h', { jobId: 'rjob_h', frames: '1' }));
+    await waitFor('reported', () => result('rtask_h'));
+    assert.equal(result('rtask_h')!.failure?.code, 'output-outside-work-dir');
   });
 });
 

@@ -22,8 +22,22 @@ function errno(err: unknown): string | undefined {
 }
 
 /**
- * Resolves a path a sandboxed program printed (relative paths are relative to `dir`, its cwd) and
- * checks it: it must name something strictly inside `dir` before and after resolving symbolic links,
+ * Maps a path a sandboxed program printed to the worker's own path of that file. The program sees
+ * its directory at `viewDir` (bubblewrap mounts it at /task; without a sandbox it is `hostDir`
+ * itself) and runs there, so relative paths are relative to it. A path that is not strictly inside
+ * `viewDir` names nothing of the task's: OutputOutsideWorkDir, and the worker never looks at it.
+ */
+export function hostPathOf(hostDir: string, viewDir: string, printed: string): string {
+  const root = resolve(hostDir);
+  if (printed.includes('\0')) throw new OutputOutsideWorkDir(printed, root, 'the path contains a NUL byte');
+  const view = resolve(viewDir);
+  const abs = resolve(view, printed);
+  if (!isInside(view, abs)) throw new OutputOutsideWorkDir(printed, root, 'it lies outside the task directory');
+  return join(root, relative(view, abs));
+}
+
+/**
+ * Resolves a path in the task's directory (relative paths are relative to `dir`) and checks it: it must name something strictly inside `dir` before and after resolving symbolic links,
  * and be a regular file that is not itself a symbolic link. Returns its real path, or null when no
  * file is there (a renderer may announce a frame it then failed to write). Anything else throws
  * OutputOutsideWorkDir, without the file having been opened.
@@ -62,7 +76,7 @@ export async function resolveTaskOutput(dir: string, printed: string): Promise<s
  * still inside the directory per /proc/self/fd): a task racing to swap the file for a link between
  * the check and the read gets a refusal, not the link's target.
  */
-export async function readTaskOutput(dir: string, printed: string): Promise<{ path: string; bytes: Buffer } | null> {
+export async function readTaskOutput(dir: string, printed: string): Promise<{ path: string; rel: string; bytes: Buffer } | null> {
   const real = await resolveTaskOutput(dir, printed);
   if (real === null) return null;
   const realRoot = await realpath(resolve(dir));
@@ -86,7 +100,7 @@ export async function readTaskOutput(dir: string, printed: string): Promise<{ pa
       opened = null; // no /proc: the checks above stand
     }
     if (opened !== null && !isInside(realRoot, opened)) throw new OutputOutsideWorkDir(printed, realRoot, `the opened file is ${opened}, outside the task directory`);
-    return { path: real, bytes: await fh.readFile() };
+    return { path: real, rel: relative(realRoot, real), bytes: await fh.readFile() };
   } finally {
     await fh.close();
   }

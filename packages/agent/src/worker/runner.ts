@@ -37,8 +37,18 @@ export interface ExecResult<E = never> {
  */
 export interface TaskContext {
   readonly workerId: string;
-  /** The attempt's own directory (prepared by the sandbox, removed by the worker when the run ends). */
+  /** The attempt's own directory as the worker sees it (prepared by the sandbox, removed when the run ends). */
   readonly dir: string;
+  /**
+   * The same directory as the programs run by `exec` see it: their cwd and HOME (bubblewrap mounts
+   * it at /task). Command lines name files with this path; the worker reads them under `dir`.
+   */
+  readonly execDir: string;
+  /**
+   * The worker's path of a file a program named (absolute in its view, or relative to its cwd).
+   * Throws OutputOutsideWorkDir when the path is not inside the task's directory.
+   */
+  hostPath(printed: string): string;
   /** The worker's scratch root, for caches that outlive one attempt (one scene per job). */
   readonly workDir: string;
   /** Aborted when the task must stop (cancelled, lease lost, worker stopping). */

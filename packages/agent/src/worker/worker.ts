@@ -15,7 +15,7 @@ import {
 } from '@shuzhi/schema';
 import type { Sandbox, SpawnSpec } from '../sandbox/types.ts';
 import { LeaseLost, TaskFailure, TaskStopped, WorkerError } from './errors.ts';
-import { removeTaskDir } from './files.ts';
+import { hostPathOf, removeTaskDir } from './files.ts';
 import type { ExecOptions, ExecResult, TaskContext, TaskRunner } from './runner.ts';
 import { TaskApi } from './task-api.ts';
 
@@ -438,7 +438,7 @@ export class Worker {
       const runner = this.runnerFor.get(work.kind);
       if (!runner) throw new TaskFailure('start-failed', `this worker has no runner for ${work.kind} work (it runs ${this.provides.join(', ')})`);
       if (!t.dir) throw new TaskFailure('start-failed', `task id ${JSON.stringify(work.taskId)} cannot name a directory`);
-      await mkdir(join(resolve(this.opts.workDir), 'tasks'), { recursive: true, mode: 0o755 });
+      await mkdir(join(resolve(this.opts.workDir), 'tasks'), { recursive: true, mode: 0o711 });
       await removeTaskDir(t.dir); // a leftover of a crashed run
       try {
         prepared = true;
@@ -481,9 +481,12 @@ export class Worker {
       attempt: t.work.attempt,
       signal: t.ctl.signal,
     });
+    const execDir = this.execDirOf(t.dir);
     return {
       workerId: this.id,
       dir: t.dir,
+      execDir,
+      hostPath: (printed) => hostPathOf(t.dir, execDir, printed),
       workDir: resolve(this.opts.workDir),
       signal: t.ctl.signal,
       get stopped() {
@@ -498,6 +501,15 @@ export class Worker {
     };
   }
 
+  /**
+   * Where the sandbox shows a task its directory: a sandbox that mounts it elsewhere says so with a
+   * `taskDir` (bubblewrap: /task); otherwise the programs see it at the worker's own path.
+   */
+  private execDirOf(dir: string): string {
+    const taskDir = (this.opts.sandbox as Sandbox & { taskDir?: unknown }).taskDir;
+    return typeof taskDir === 'string' && taskDir.startsWith('/') ? taskDir : dir;
+  }
+
   private exec<E>(t: LocalTask, argv: readonly string[], opts: ExecOptions<E> = {}): Promise<ExecResult<E>> {
     return new Promise((resolvePromise, reject) => {
       if (t.ctl.signal.aborted) return reject(new TaskStopped());
@@ -505,7 +517,7 @@ export class Worker {
       const spec: SpawnSpec = {
         argv,
         workDir: t.dir,
-        env: { PATH: DEFAULT_PATH, HOME: t.dir, LANG: 'C.UTF-8', ...opts.env },
+        env: { PATH: DEFAULT_PATH, HOME: this.execDirOf(t.dir), LANG: 'C.UTF-8', ...opts.env },
         limits: t.work.limits,
         readOnly: opts.readOnly ?? [],
         network: opts.network ?? false,

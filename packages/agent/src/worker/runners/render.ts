@@ -106,7 +106,7 @@ export class RenderRunner implements TaskRunner<RenderWork> {
     try {
       let commands: Argv[];
       try {
-        commands = plugin.commands({ scene, dir: ctx.dir, work, frames: todo });
+        commands = plugin.commands({ scene, dir: ctx.execDir, work, frames: todo });
       } catch (err) {
         if (err instanceof CommandInvalidError) throw new TaskFailure('render-error', err.message);
         throw err;
@@ -119,7 +119,8 @@ export class RenderRunner implements TaskRunner<RenderWork> {
         if (e.kind === 'saved' || e.kind === 'skipped') {
           const frame = e.frame;
           const printed = e.savedFile;
-          chain = chain.then(() => this.publishFrame(work, ctx, frame, printed, published, total));
+          // The renderer's word is only a path in its view: mapped, and refused outside its directory.
+          chain = chain.then(() => this.publishFrame(work, ctx, frame, ctx.hostPath(printed), published, total));
           // A refused file or a lost lease stops the renderer now; the error is awaited below.
           const run = current;
           chain.catch(() => run?.abort());
@@ -152,24 +153,26 @@ export class RenderRunner implements TaskRunner<RenderWork> {
     }
   }
 
-  private async publishFrame(work: RenderWork, ctx: TaskContext, frame: number, printed: string, published: Set<number>, total: number): Promise<void> {
+  /** Publishes the frame in `file` (the worker's path, inside the task directory; checked again here). */
+  private async publishFrame(work: RenderWork, ctx: TaskContext, frame: number, file: string, published: Set<number>, total: number): Promise<void> {
     if (ctx.stopped) throw new TaskStopped();
     if (published.has(frame)) return;
-    const out = await readTaskOutput(ctx.dir, printed);
+    const out = await readTaskOutput(ctx.dir, file);
     if (!out) return;
     await ctx.api.putFrame(frame, out.bytes);
     published.add(frame);
     ctx.progress(published.size / total);
-    if (this.ffmpeg && this.opts.thumbnails !== false) await this.thumbnail(work, ctx, frame, out.path);
+    if (this.ffmpeg && this.opts.thumbnails !== false) await this.thumbnail(work, ctx, frame, join(ctx.execDir, out.rel));
     await unlinkTaskOutput(ctx.dir, out.path);
   }
 
+  /** A thumbnail of the frame at `input` (a path in the programs' view). */
   private async thumbnail(work: RenderWork, ctx: TaskContext, frame: number, input: string): Promise<void> {
-    const thumb = join(ctx.dir, `thumb_${frame}.jpg`);
+    const name = `thumb_${frame}.jpg`;
     try {
-      const argv = ffmpegThumbnailCommand({ input, output: thumb, width: work.thumbnailWidth, ffmpegPath: this.ffmpegProgram });
+      const argv = ffmpegThumbnailCommand({ input, output: join(ctx.execDir, name), width: work.thumbnailWidth, ffmpegPath: this.ffmpegProgram });
       const { code } = await this.exec(ctx, argv, { readOnly: this.programs(this.ffmpegProgram) });
-      const file = code === 0 ? await readTaskOutput(ctx.dir, thumb) : null;
+      const file = code === 0 ? await readTaskOutput(ctx.dir, name) : null;
       if (file) {
         await ctx.api.putThumb(frame, file.bytes);
         await unlinkTaskOutput(ctx.dir, file.path);
@@ -203,9 +206,14 @@ export class RenderRunner implements TaskRunner<RenderWork> {
       }
     };
     await Promise.all([fetcher(), fetcher(), fetcher(), fetcher()]);
-    const out = join(ctx.dir, 'preview.mp4');
     const tail: string[] = [];
-    const { code } = await this.exec(ctx, ffmpegPreviewCommand({ framesGlob: frameGlob(framesDir, work.outputFormat), output: out, fps: work.fps, ffmpegPath: this.ffmpegProgram }), {
+    const argv = ffmpegPreviewCommand({
+      framesGlob: frameGlob(join(ctx.execDir, 'frames'), work.outputFormat),
+      output: join(ctx.execDir, 'preview.mp4'),
+      fps: work.fps,
+      ffmpegPath: this.ffmpegProgram,
+    });
+    const { code } = await this.exec(ctx, argv, {
       readOnly: this.programs(this.ffmpegProgram),
       parser: {
         push(line) {
@@ -215,7 +223,7 @@ export class RenderRunner implements TaskRunner<RenderWork> {
         },
       },
     });
-    const file = code === 0 ? await readTaskOutput(ctx.dir, out) : null;
+    const file = code === 0 ? await readTaskOutput(ctx.dir, 'preview.mp4') : null;
     if (!file) throw new TaskFailure('render-error', `ffmpeg could not make the preview (exit ${code}): ${tail.join('\n').trim().slice(-500)}`);
     ctx.progress(0.9);
     await ctx.api.putPreview(file.bytes);
@@ -264,7 +272,7 @@ export class RenderRunner implements TaskRunner<RenderWork> {
 
   private async fetchScene(work: RenderWork, ctx: TaskContext, dir: string): Promise<string> {
     await this.evicting.get(work.jobId);
-    await mkdir(dir, { recursive: true, mode: 0o755 });
+    await mkdir(dir, { recursive: true, mode: 0o711 });
     const file = join(dir, sceneFileName(work));
     if (await isPlainFile(file)) return file;
     await ctx.api.downloadScene(file);
