@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { newAgent, operatorToken, smallSite, startPlatform, waitUntil, type TestPlatform } from '../../packages/server/test/helpers.ts';
-import type { Agent } from '@shuzhi/agent';
+import { newWorker, smallSite, startPlatform, waitUntil, type TestPlatform } from '../../packages/server/test/helpers.ts';
+import type { Worker } from '@shuzhi/agent';
 import { launchBrowser } from '../support/browser.ts';
 import { ensureWebBuilt } from '../support/web.ts';
 
 let t: TestPlatform;
 let browser: Browser;
-let agent: Agent;
+let agent: Worker;
 
 before(async () => {
   ensureWebBuilt();
   t = await startPlatform({ leaseMs: 3000 });
   await t.p.compute.network.createSite(smallSite('browser-site'), 'test');
-  agent = newAgent(t, await operatorToken(t.p), 'browser-site', 'browser-agent', 2);
+  agent = await newWorker(t, 'browser-site', 'browser-agent', { slots: 2 });
   agent.start();
   browser = await launchBrowser();
 });

@@ -3,7 +3,7 @@
 // host's reports are derived by polling the job, its runs and its logs.
 import type { Fence } from '@shuzhi/schema';
 import type { ExecTask, Executor } from '../../packages/server/src/compute/executor.ts';
-import { client, login, newAgent, operatorToken, smallSite, startPlatform } from '../../packages/server/test/helpers.ts';
+import { client, login, newWorker, smallSite, startPlatform } from '../../packages/server/test/helpers.ts';
 import type { TestPlatform } from '../../packages/server/test/helpers.ts';
 import { RecordingHost, executorSuite } from './executor-suite.ts';
 
@@ -96,9 +96,8 @@ executorSuite('agent', async () => {
   const op = client(t.url, { cookie: await login(t.url, 'operator') });
   const created = await op.req('POST', '/api/sites', smallSite(SITE));
   if (created.status !== 201) throw new Error(`site: ${created.status} ${JSON.stringify(created.body)}`);
-  const token = await operatorToken(t.p);
   let agents = 0;
-  let agent = newAgent(t, token, SITE, `suite-agent-${agents++}`, 2);
+  let agent = await newWorker(t, SITE, `suite-agent-${agents++}`, { slots: 2 });
   agent.start();
   const tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
   const host = new RecordingHost();
@@ -110,7 +109,7 @@ executorSuite('agent', async () => {
     accounts: false,
     async loseWorker() {
       await agent.stop({ kill: true });
-      agent = newAgent(t, token, SITE, `suite-agent-${agents++}`, 2);
+      agent = await newWorker(t, SITE, `suite-agent-${agents++}`, { slots: 2 });
       agent.start();
     },
     async cleanup() {

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { client, login, newAgent, operatorToken, smallSite, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
+import { client, enrolledWorker, login, newWorker, smallSite, startPlatform, waitUntil, workerSync, type TestPlatform } from './helpers.ts';
 
 let t: TestPlatform;
 let op: ReturnType<typeof client>;
 let tenant: ReturnType<typeof client>;
-let token: string;
 
 before(async () => {
   t = await startPlatform({ leaseMs: 1500 });
   op = client(t.url, { cookie: await login(t.url, 'operator') });
   tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
   for (const id of ['agent-a', 'agent-b']) assert.equal((await op.req('POST', '/api/sites', smallSite(id))).status, 201);
-  token = await operatorToken(t.p);
 });
 after(async () => {
   await t.close();
@@ -30,9 +28,9 @@ const final = (id: string) =>
     return ['succeeded', 'failed', 'cancelled'].includes(j.status) ? j : null;
   });
 
-describe('agent executor', () => {
+describe('compute tasks on workers', () => {
   test('runs a real command in its own work directory, keeps its logs and meters its usage', async () => {
-    const agent = newAgent(t, token, 'agent-a', 'a-1');
+    const agent = await newWorker(t, 'agent-a', 'a-1');
     agent.start();
     try {
       const id = await submit('echo "hello from $SHUZHI_TASK_ID"; pwd; echo oops >&2; sleep 0.3');
@@ -40,6 +38,7 @@ describe('agent executor', () => {
       assert.equal(j.status, 'succeeded');
       assert.equal(j.siteId, 'agent-a');
       assert.equal(j.runs.length, 1);
+      assert.equal(j.runs[0].agentId, agent.id);
       const run = j.runs[0];
       assert.equal(run.exitCode, 0);
       assert.ok(run.usage.unitHours > 0);
@@ -63,8 +62,8 @@ describe('agent executor', () => {
   });
 
   test('a job pinned to a site runs there and nowhere else; an unknown site is refused', async () => {
-    const a = newAgent(t, token, 'agent-a', 'a-pin');
-    const b = newAgent(t, token, 'agent-b', 'b-pin');
+    const a = await newWorker(t, 'agent-a', 'a-pin');
+    const b = await newWorker(t, 'agent-b', 'b-pin');
     a.start();
     b.start();
     try {
@@ -88,7 +87,7 @@ describe('agent executor', () => {
   });
 
   test('cancel stops a running command on its agent', async () => {
-    const agent = newAgent(t, token, 'agent-a', 'a-cancel');
+    const agent = await newWorker(t, 'agent-a', 'a-cancel');
     agent.start();
     try {
       const id = await submit('echo started; sleep 30; echo never');
@@ -107,7 +106,7 @@ describe('agent executor', () => {
   });
 
   test('an agent killed mid-task: the task is requeued after its lease and finishes elsewhere; the dead attempt is refused', async () => {
-    const dead = newAgent(t, token, 'agent-b', 'b-dead');
+    const { worker: dead, credential: deadCredential } = await enrolledWorker(t, 'agent-b', 'b-dead');
     dead.start();
     const id = await submit('echo start; sleep 2; echo finished', { regions: ['xinjiang'] });
     await waitUntil('the first agent to take it', async () => dead.runningCount === 1);
@@ -118,7 +117,7 @@ describe('agent executor', () => {
 
     // The lease runs out; the task goes back to the queue.
     await waitUntil('requeue', async () => (await jobOf(id)).runs[0].status === 'lost', 15_000);
-    const rescuer = newAgent(t, token, 'agent-b', 'b-rescue');
+    const rescuer = await newWorker(t, 'agent-b', 'b-rescue');
     rescuer.start();
     try {
       const j = await final(id);
@@ -127,18 +126,13 @@ describe('agent executor', () => {
       assert.deepEqual(
         j.runs.map((r: { status: string; agentId: string }) => [r.status, r.agentId]),
         [
-          ['lost', 'b-dead'],
-          ['succeeded', 'b-rescue'],
+          ['lost', dead.id],
+          ['succeeded', rescuer.id],
         ],
       );
       // The dead attempt reports late: refused with 409 and nothing changes.
-      const agentApi = client(t.url, { token });
-      const late = await agentApi.req('POST', '/api/agents/b-dead/sync', {
-        siteId: 'agent-b',
-        slots: 1,
-        free: 0,
-        waitMs: 0,
-        completed: [{ ...oldFence, exitCode: 0, logs: [{ stream: 'stdout', text: 'late result' }] }],
+      const late = await workerSync(t.url, deadCredential, dead.id, {
+        completed: [{ kind: 'shell', ...oldFence, result: { ok: true, exitCode: 0 }, logs: [{ stream: 'stdout', text: 'late result' }] }],
       });
       assert.equal(late.status, 409);
       assert.equal(late.body.code, 'STALE_REPORT');
@@ -153,18 +147,16 @@ describe('agent executor', () => {
   });
 
   test('a sync with a forged fence for a running task is refused', async () => {
-    const agent = newAgent(t, token, 'agent-a', 'a-fence');
+    const agent = await newWorker(t, 'agent-a', 'a-fence');
     agent.start();
     try {
       const id = await submit('sleep 2');
       await waitUntil('running', async () => agent.runningCount === 1);
       const j = await jobOf(id);
-      const r = await client(t.url, { token }).req('POST', '/api/agents/intruder/sync', {
-        siteId: 'agent-a',
-        slots: 1,
-        free: 0,
-        waitMs: 0,
-        completed: [{ taskId: j.runs[0].taskId, attempt: j.runs[0].attempt, exitCode: 0 }],
+      // Another worker of the same site reports the task as its own: refused, the real run goes on.
+      const { worker: intruder, credential } = await enrolledWorker(t, 'agent-a', 'intruder');
+      const r = await workerSync(t.url, credential, intruder.id, {
+        completed: [{ kind: 'shell', taskId: j.runs[0].taskId, attempt: j.runs[0].attempt, result: { ok: true, exitCode: 0 }, logs: [] }],
       });
       assert.equal(r.status, 409);
       assert.equal((await final(id)).status, 'succeeded');

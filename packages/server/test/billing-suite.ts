@@ -6,7 +6,7 @@ import { billingCharges, billingEntries, billingVouchers } from '../src/billing/
 import { jobs, runs, tasks, tenants } from '../src/db/schema.ts';
 import { newId } from '../src/ids.ts';
 import type { BillingService } from '../src/billing/service.ts';
-import { client, login, newAgent, operatorToken, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
+import { client, login, newWorker, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
 
 const DAY = 86_400_000;
 let seq = 0;
@@ -391,7 +391,7 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
 
     test('a job whose tenant cannot pay waits, says why, and starts once the wallet is topped up', async () => {
       const me = await freshTenant();
-      const agent = newAgent(t, await operatorToken(t.p, 'shihezi'), 'shihezi', `pay-agent-${seq}`);
+      const agent = await newWorker(t, 'shihezi', `pay-agent-${seq}`);
       agent.start();
       try {
         await waitUntil('the agent online', async () => t.p.compute.dispatcher.agentsOnline('shihezi') > 0);
@@ -416,7 +416,7 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
 
     test('finished runs are billed from the bus, and a restart bills what was missed', async () => {
       await ten.req('POST', '/api/billing/topups', { amountFen: 1_000_000, idempotencyKey: key('t') });
-      const agent = newAgent(t, await operatorToken(t.p, 'shihezi'), 'shihezi', `bill-agent-${seq}`);
+      const agent = await newWorker(t, 'shihezi', `bill-agent-${seq}`);
       agent.start();
       try {
         await waitUntil('the agent online', async () => t.p.compute.dispatcher.agentsOnline('shihezi') > 0);

@@ -3,20 +3,20 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { newAgent, operatorToken, smallSite, startPlatform, type TestPlatform } from './helpers.ts';
-import type { Agent } from '@shuzhi/agent';
+import type { Worker } from '@shuzhi/agent';
+import { newWorker, operatorToken, smallSite, startPlatform, type TestPlatform } from './helpers.ts';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../bin/shuzhi.mjs', import.meta.url));
 
 let t: TestPlatform;
 let token: string;
-let agent: Agent;
+let agent: Worker;
 before(async () => {
   t = await startPlatform({ leaseMs: 3000 });
   await t.p.compute.network.createSite(smallSite('cli-site'), 'test');
   token = await operatorToken(t.p);
-  agent = newAgent(t, token, 'cli-site', 'cli-agent');
+  agent = await newWorker(t, 'cli-site', 'cli-agent');
   agent.start();
 });
 after(async () => {
@@ -47,7 +47,7 @@ test('job submit --wait, list, get and site list against a running server', asyn
   const get = await shuzhi(['job', 'get', id, '--json']);
   const j = JSON.parse(get.stdout);
   assert.equal(j.status, 'succeeded');
-  assert.equal(j.runs[0].agentId, 'cli-agent');
+  assert.equal(j.runs[0].agentId, agent.id);
 
   const sites = await shuzhi(['site', 'list']);
   assert.match(sites.stdout, /hami\s+xinjiang\s+intelligent/);

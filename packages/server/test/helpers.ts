@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent } from '@shuzhi/agent';
+import { ShellRunner, Unsandboxed, Worker, type Sandbox, type TaskRunner } from '@shuzhi/agent';
 import type { SiteInput, WorkerCredential } from '@shuzhi/schema';
 import { loadConfig } from '../src/config.ts';
 import { Platform } from '../src/platform.ts';
@@ -120,10 +120,42 @@ export async function workerSync(url: string, credential: string, workerId: stri
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-export function newAgent(t: TestPlatform, token: string, siteId: string, id: string, slots = 1) {
-  const dir = mkdtempSync(join(tmpdir(), `shuzhi-agent-${id}-`));
-  const a = new Agent({ server: t.url, token, siteId, slots, id, workDir: dir, waitMs: 2000, log: process.env.AGENT_DEBUG ? (m) => console.error(id, m) : () => undefined });
-  return a;
+/**
+ * The sandbox test workers run their tasks in: the unsandboxed runtime (the suites run as root in
+ * CI; the tests are about the protocol, and the sandbox has its own tests).
+ */
+export function testSandbox(): Sandbox {
+  return new Unsandboxed({ allowRoot: true });
+}
+
+/**
+ * A worker enrolled for `siteId` as the demo operator, running shell tasks (or `runners`) from a
+ * fresh work directory, with its credential (for tests that then speak as it). Not started.
+ */
+export async function enrolledWorker(
+  t: Pick<TestPlatform, 'p' | 'url'>,
+  siteId: string,
+  name: string,
+  opts: { slots?: number; tags?: string[]; runners?: TaskRunner<any>[]; waitMs?: number } = {},
+): Promise<{ worker: Worker; credential: string }> {
+  const { credential } = await enrollWorker(t.p, siteId, name);
+  const worker = new Worker({
+    server: t.url,
+    credential,
+    slots: opts.slots ?? 1,
+    tags: opts.tags ?? [],
+    workDir: mkdtempSync(join(tmpdir(), `shuzhi-worker-${name}-`)),
+    runners: opts.runners ?? [new ShellRunner()],
+    sandbox: testSandbox(),
+    waitMs: opts.waitMs ?? 2000,
+    log: process.env.WORKER_DEBUG ? (m) => console.error(name, m) : () => undefined,
+  });
+  return { worker, credential };
+}
+
+/** enrolledWorker without the credential. */
+export async function newWorker(...args: Parameters<typeof enrolledWorker>): Promise<Worker> {
+  return (await enrolledWorker(...args)).worker;
 }
 
 /**

@@ -3,19 +3,17 @@ import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { RenderNode } from '@shuzhi/agent';
-import { client, login, operatorToken, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
-import { fakeNode, farmOf, uploadScene } from './render-helpers.ts';
+import type { Worker } from '@shuzhi/agent';
+import { client, enrollWorker, login, startPlatform, waitUntil, workerSync, type TestPlatform } from './helpers.ts';
+import { fakeNode, farmOf, uploadScene, type RenderWorkerOptions } from './render-helpers.ts';
 
 let t: TestPlatform;
 let studio: string;
-let nodeToken: string;
-const nodes: RenderNode[] = [];
+const nodes: Worker[] = [];
 
 before(async () => {
   t = await startPlatform({ leaseMs: 1500 });
   studio = await login(t.url, 'tenant2');
-  nodeToken = await operatorToken(t.p, 'karamay');
 });
 after(async () => {
   await Promise.all(nodes.map((n) => n.stop({ kill: true })));
@@ -23,13 +21,24 @@ after(async () => {
 });
 
 const api = () => client(t.url, { cookie: studio });
-const node = (id: string, extra: Parameters<typeof fakeNode>[3] = {}) => {
-  const n = fakeNode(t, nodeToken, id, extra);
+const node = async (name: string, opts: RenderWorkerOptions = {}) => {
+  const n = await fakeNode(t, name, opts);
   nodes.push(n);
   return n;
 };
-const sync = (id: string, body: Record<string, unknown>) =>
-  client(t.url, { token: nodeToken }).req('POST', `/api/render/nodes/${id}/sync`, { siteId: 'karamay', slots: 1, free: 1, waitMs: 0, ...body });
+/** Render workers driven by hand, one raw sync at a time; enrolled on first use. */
+const handWorkers = new Map<string, { id: string; credential: string }>();
+async function handWorker(name: string) {
+  let w = handWorkers.get(name);
+  if (!w) handWorkers.set(name, (w = await enrollWorker(t.p, 'karamay', name)));
+  return w;
+}
+const RENDER = { runners: ['blender', 'povray', 'ffmpeg'], slots: 1, free: 1 };
+const sync = async (name: string, body: Record<string, unknown>) => {
+  const w = await handWorker(name);
+  return workerSync(t.url, w.credential, w.id, { ...RENDER, ...body });
+};
+const fenceOf = (a: { taskId: string; attempt: number }) => ({ kind: 'render', taskId: a.taskId, attempt: a.attempt });
 
 async function submit(over: Record<string, unknown> = {}, scene = 'FAKE BLEND', tags = [] as string[]) {
   const up = await uploadScene(t.url, studio, 'scene.blend', scene);
@@ -45,7 +54,7 @@ async function submit(over: Record<string, unknown> = {}, scene = 'FAKE BLEND', 
   return r.body as { id: string; taskCount: number };
 }
 
-async function settled(id: string, timeoutMs = 20_000) {
+async function settled(id: string, timeoutMs = 60_000) {
   return waitUntil(
     `job ${id} to settle`,
     async () => {
@@ -119,7 +128,7 @@ describe('render node protocol', () => {
     assert.equal(a.jobId, job.id);
     assert.equal(a.frames, '1-4');
     await api().req('POST', `/api/render/jobs/${job.id}/cancel`);
-    const after = await sync('proto-a', { tags: ['proto-a'], free: 0, running: [{ taskId: a.taskId, attempt: a.attempt }] });
+    const after = await sync('proto-a', { tags: ['proto-a'], free: 0, running: [fenceOf(a)] });
     assert.equal(after.status, 409, 'the only report is for a revoked lease');
     assert.equal(after.body.code, 'STALE_REPORT');
   });
@@ -129,13 +138,14 @@ describe('render node protocol', () => {
     const first = (await sync('proto-b1', { tags: ['proto-b'] })).body.assignments[0];
     assert.equal(first.attempt, 1);
     await new Promise((r) => setTimeout(r, 2000));
-    const up = await fetch(`${t.url}/api/render/jobs/${job.id}/frames/1?node=proto-b1&taskId=${first.taskId}&attempt=1`, {
+    const b1 = await handWorker('proto-b1');
+    const up = await fetch(`${t.url}/api/workers/${b1.id}/tasks/${first.taskId}/frames/1?attempt=1`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${nodeToken}` },
+      headers: { authorization: `Bearer ${b1.credential}` },
       body: Buffer.from('late'),
     });
     assert.equal(up.status, 409);
-    const stale = await sync('proto-b1', { tags: ['proto-b'], free: 0, running: [{ taskId: first.taskId, attempt: 1 }] });
+    const stale = await sync('proto-b1', { tags: ['proto-b'], free: 0, running: [fenceOf(first)] });
     assert.equal(stale.status, 409);
     const second = (await sync('proto-b2', { tags: ['proto-b'] })).body.assignments[0];
     assert.equal(second.taskId, first.taskId);
@@ -146,7 +156,7 @@ describe('render node protocol', () => {
   test('a node reporting success without uploading its frames does not complete the chunk', async () => {
     const job = await submit({ tags: ['proto-c'], frames: '1-2', chunkSize: 2 }, 'FAKE', ['proto-c']);
     const a = (await sync('proto-c', { tags: ['proto-c'] })).body.assignments[0];
-    await sync('proto-c', { tags: ['proto-c'], free: 0, completed: [{ taskId: a.taskId, attempt: a.attempt, ok: true }] });
+    await sync('proto-c', { tags: ['proto-c'], free: 0, completed: [{ ...fenceOf(a), result: { ok: true, exitCode: 0 } }] });
     const d = (await api().req('GET', `/api/render/jobs/${job.id}`)).body;
     assert.equal(d.tasks[0].state, 'queued');
     assert.equal(d.counts.completed, 0);
@@ -157,8 +167,8 @@ describe('render node protocol', () => {
 describe('render farm with fake renderer nodes', () => {
   test('two nodes render every frame once, with thumbnails, a preview and metered energy', async () => {
     const job = await submit({ frames: '1-20', chunkSize: 4, tags: ['full'] }, 'FAKE', ['full']);
-    node('full-1', { tags: ['full'] }).start();
-    node('full-2', { tags: ['full'] }).start();
+    (await node('full-1', { tags: ['full'] })).start();
+    (await node('full-2', { tags: ['full'] })).start();
     const done = await settled(job.id);
     assert.equal(done.state, 'completed', done.failureMessage);
     assert.equal(done.framesDone, 20);
@@ -190,39 +200,39 @@ describe('render farm with fake renderer nodes', () => {
 
   test('a node that fails every task is blocklisted and the job completes on the other', async () => {
     const job = await submit({ frames: '1-24', chunkSize: 2, tags: ['bl'] }, 'FAKE', ['bl']);
-    const bad = node('bl-bad', { tags: ['bl'], env: { FAKE_RENDER_FAIL: '1' } });
+    const bad = await node('bl-bad', { tags: ['bl'], runner: { env: { FAKE_RENDER_FAIL: '1' } } });
     bad.start();
     await waitUntil('bad node blocklisted', async () => {
       const d = (await api().req('GET', `/api/render/jobs/${job.id}`)).body;
-      return d.blocklist.some((b: { nodeId: string }) => b.nodeId === 'bl-bad');
+      return d.blocklist.some((b: { nodeId: string }) => b.nodeId === bad.id);
     });
-    node('bl-good', { tags: ['bl'] }).start();
+    (await node('bl-good', { tags: ['bl'] })).start();
     const done = await settled(job.id);
     assert.equal(done.state, 'completed', done.failureMessage);
     assert.equal(done.framesDone, 24);
     const op = client(t.url, { cookie: await login(t.url, 'operator') });
     const nodesList = (await op.req('GET', '/api/render/nodes?limit=1000')).body.items;
-    assert.equal(nodesList.find((n: { id: string }) => n.id === 'bl-bad')?.blocklistedIn.length, 0, 'the job is over: nothing left to block');
+    assert.equal(nodesList.find((n: { id: string }) => n.id === bad.id)?.blocklistedIn.length, 0, 'the job is over: nothing left to block');
     assert.equal(bad.finished.filter((f) => !f.ok).length, 3);
   });
 
   test('a corrupt scene fails the job with the renderer message and frees the nodes', async () => {
     const job = await submit({ frames: '1-16', chunkSize: 4, tags: ['bad-scene'] }, 'CORRUPT not a blend file', ['bad-scene']);
-    node('bs-1', { tags: ['bad-scene'] }).start();
-    node('bs-2', { tags: ['bad-scene'] }).start();
+    const bs = [await node('bs-1', { tags: ['bad-scene'] }), await node('bs-2', { tags: ['bad-scene'] })];
+    bs.forEach((n) => n.start());
     const done = await settled(job.id);
     assert.equal(done.state, 'failed');
     assert.match(done.failureMessage, /Failed to read blend file/);
     const op = client(t.url, { cookie: await login(t.url, 'operator') });
     await waitUntil('nodes idle', async () => {
-      const list = (await op.req('GET', '/api/render/nodes?limit=1000')).body.items.filter((n: { id: string }) => n.id.startsWith('bs-'));
+      const list = (await op.req('GET', '/api/render/nodes?limit=1000')).body.items.filter((n: { id: string }) => bs.some((w) => w.id === n.id));
       return list.length === 2 && list.every((n: { current: unknown[] }) => n.current.length === 0);
     });
   });
 
   test('a node killed mid-chunk: the chunk finishes elsewhere, every frame once, none overwritten', async () => {
     const job = await submit({ frames: '1-6', chunkSize: 6, tags: ['kill'] }, 'FAKE', ['kill']);
-    const victim = node('kill-1', { tags: ['kill'], env: { FAKE_FRAME_MS: '300' } });
+    const victim = await node('kill-1', { tags: ['kill'], runner: { env: { FAKE_FRAME_MS: '300' } } });
     victim.start();
     const dir = farmOf(t).storage.jobDir(job.id);
     await waitUntil('two frames published', async () => (await api().req('GET', `/api/render/jobs/${job.id}`)).body.framesDone >= 2);
@@ -232,7 +242,7 @@ describe('render farm with fake renderer nodes', () => {
         .filter((f) => f.startsWith('f_'))
         .map((f) => [f, statSync(join(dir, f)).ino]),
     );
-    const rescuer = node('kill-2', { tags: ['kill'] });
+    const rescuer = await node('kill-2', { tags: ['kill'] });
     rescuer.start();
     const done = await settled(job.id);
     assert.equal(done.state, 'completed');
@@ -246,7 +256,7 @@ describe('render farm with fake renderer nodes', () => {
     for (const [f, ino] of before) assert.equal(statSync(join(dir, f)).ino, ino, `${f} was replaced`);
     for (const f of frames) {
       const name = `f_${String(f.frame).padStart(4, '0')}.png`;
-      assert.equal(f.nodeId, before.has(name) ? 'kill-1' : 'kill-2', `frame ${f.frame} came from the node that published it first`);
+      assert.equal(f.nodeId, before.has(name) ? victim.id : rescuer.id, `frame ${f.frame} came from the node that published it first`);
     }
   });
 });
@@ -256,31 +266,29 @@ describe('restart', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-render-restart-'));
     let p = await startPlatform({ dataDir, leaseMs: 60_000 });
     const cookie = await login(p.url, 'tenant2');
-    const token = await operatorToken(p.p, 'karamay');
+    const rs1 = await enrollWorker(p.p, 'karamay', 'rs-1');
+    const rs2 = await enrollWorker(p.p, 'karamay', 'rs-2');
     const up = await uploadScene(p.url, cookie, 'scene.blend', 'FAKE');
     const job = (await client(p.url, { cookie }).req('POST', '/api/render/jobs', { scene: { kind: 'upload', ...up }, frames: '1-3', chunkSize: 1, renderer: 'blender' })).body;
-    const n = client(p.url, { token });
-    const a1 = (await n.req('POST', '/api/render/nodes/rs-1/sync', { siteId: 'karamay', slots: 2, free: 2, waitMs: 0 })).body.assignments;
+    const a1 = (await workerSync(p.url, rs1.credential, rs1.id, { ...RENDER, slots: 2, free: 2 })).body.assignments;
     assert.equal(a1.length, 2);
-    const put = await fetch(`${p.url}/api/render/jobs/${job.id}/frames/1?node=rs-1&taskId=${a1[0].taskId}&attempt=1`, {
+    const put = await fetch(`${p.url}/api/workers/${rs1.id}/tasks/${a1[0].taskId}/frames/1?attempt=1`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${rs1.credential}` },
       body: Buffer.from('png'),
     });
     assert.equal(put.status, 200);
-    await n.req('POST', '/api/render/nodes/rs-1/sync', {
-      siteId: 'karamay',
+    await workerSync(p.url, rs1.credential, rs1.id, {
+      ...RENDER,
       slots: 2,
       free: 0,
-      waitMs: 0,
-      completed: [{ taskId: a1[0].taskId, attempt: 1, ok: true }],
-      running: [{ taskId: a1[1].taskId, attempt: 1 }],
+      completed: [{ ...fenceOf(a1[0]), result: { ok: true, exitCode: 0 } }],
+      running: [fenceOf(a1[1])],
     });
     await farmOf(p).writer.flush();
     await p.close();
     p = await startPlatform({ dataDir, leaseMs: 60_000 });
     try {
-      const token2 = await operatorToken(p.p, 'karamay');
       const d = (await client(p.url, { cookie: await login(p.url, 'tenant2') }).req('GET', `/api/render/jobs/${job.id}`)).body;
       assert.deepEqual(
         d.tasks.map((x: { state: string; attempt: number }) => [x.state, x.attempt]),
@@ -292,10 +300,9 @@ describe('restart', () => {
         ],
       );
       assert.equal(d.framesDone, 1);
-      const n2 = client(p.url, { token: token2 });
-      const beat = await n2.req('POST', '/api/render/nodes/rs-1/sync', { siteId: 'karamay', slots: 2, free: 0, waitMs: 0, running: [{ taskId: a1[1].taskId, attempt: 1 }] });
+      const beat = await workerSync(p.url, rs1.credential, rs1.id, { ...RENDER, slots: 2, free: 0, running: [fenceOf(a1[1])] });
       assert.equal(beat.status, 200, 'the lease held before the restart is still honoured');
-      const next = (await n2.req('POST', '/api/render/nodes/rs-2/sync', { siteId: 'karamay', slots: 1, free: 1, waitMs: 0 })).body.assignments;
+      const next = (await workerSync(p.url, rs2.credential, rs2.id, RENDER)).body.assignments;
       assert.equal(next[0].index, 2);
     } finally {
       await p.close();

@@ -1,10 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RenderNode, type RenderNodeOptions } from '@shuzhi/agent';
+import { RenderRunner, type RenderRunnerOptions, type Worker } from '@shuzhi/agent';
 import type { RenderFarm } from '../src/render/farm.ts';
-import type { TestPlatform } from './helpers.ts';
+import { enrolledWorker, type TestPlatform } from './helpers.ts';
 
 /** The fake renderer of the unit tests (see the file's header); real renderers run in test/system. */
 export const FAKE_RENDERER = fileURLToPath(new URL('./render-fake-renderer.mjs', import.meta.url));
@@ -14,34 +11,29 @@ export function farmOf(t: TestPlatform): RenderFarm {
   return m.farm;
 }
 
-/** A render node whose blender/ffmpeg are the fake renderer. */
-export function fakeNode(t: TestPlatform, token: string, id: string, extra: Partial<RenderNodeOptions> = {}): RenderNode {
-  return new RenderNode({
-    server: t.url,
-    token,
-    siteId: 'karamay',
-    id,
-    workDir: mkdtempSync(join(tmpdir(), `shuzhi-rnode-${id}-`)),
-    waitMs: 2000,
-    wrapCommand: (argv) => [process.execPath, FAKE_RENDERER, ...argv],
-    log: process.env.RENDER_DEBUG ? (m) => console.error(id, m) : () => undefined,
-    ...extra,
-  });
+export interface RenderWorkerOptions {
+  tags?: string[];
+  slots?: number;
+  /** Options of its render runner (renderer paths, env for the renderer, threads). */
+  runner?: RenderRunnerOptions;
 }
 
-/** A real render node (real blender/povray/ffmpeg on PATH). */
-export function realNode(url: string, token: string, id: string, extra: Partial<RenderNodeOptions> = {}): RenderNode {
-  return new RenderNode({
-    server: url,
-    token,
-    siteId: 'karamay',
-    id,
-    workDir: mkdtempSync(join(tmpdir(), `shuzhi-rnode-${id}-`)),
-    waitMs: 2000,
-    threads: 1,
-    log: process.env.RENDER_DEBUG ? (m) => console.error(id, m) : () => undefined,
-    ...extra,
-  });
+/** A render worker enrolled at karamay (the render site), not started, with its credential. */
+export async function enrolledRenderWorker(t: Pick<TestPlatform, 'p' | 'url'>, name: string, opts: RenderWorkerOptions & { fake?: boolean } = {}) {
+  const runner = opts.fake
+    ? new RenderRunner({ renderers: ['blender'], blenderPath: FAKE_RENDERER, ffmpegPath: FAKE_RENDERER, ...opts.runner })
+    : new RenderRunner({ threads: 1, ...opts.runner });
+  return enrolledWorker(t, 'karamay', name, { tags: opts.tags ?? [], slots: opts.slots ?? 1, runners: [runner] });
+}
+
+/** A render worker whose blender and ffmpeg are the fake renderer (run through the sandbox like the real ones). */
+export async function fakeNode(t: Pick<TestPlatform, 'p' | 'url'>, name: string, opts: RenderWorkerOptions = {}): Promise<Worker> {
+  return (await enrolledRenderWorker(t, name, { ...opts, fake: true })).worker;
+}
+
+/** A render worker with the real blender, povray and ffmpeg on PATH. */
+export async function realNode(t: Pick<TestPlatform, 'p' | 'url'>, name: string, opts: RenderWorkerOptions = {}): Promise<Worker> {
+  return (await enrolledRenderWorker(t, name, opts)).worker;
 }
 
 export async function uploadScene(url: string, cookie: string, fileName: string, body: Buffer | string): Promise<{ uploadId: string; fileName: string }> {

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { client, login, operatorToken, startPlatform, waitUntil } from './helpers.ts';
+import { client, login, startPlatform, waitUntil } from './helpers.ts';
 import { fakeNode, farmOf, uploadScene } from './render-helpers.ts';
 
 /**
@@ -19,12 +19,11 @@ export function renderStorageSuite(label: string, databaseUrl: () => string | un
     let jobId = '';
     try {
       const cookie = await login(t.url, 'tenant2');
-      const token = await operatorToken(t.p, 'karamay');
       const up = await uploadScene(t.url, cookie, 'scene.blend', 'FAKE');
       const r = await client(t.url, { cookie }).req('POST', '/api/render/jobs', { scene: { kind: 'upload', ...up }, frames: '1-12', chunkSize: 4, renderer: 'blender', tags: ['suite'] });
       assert.equal(r.status, 201);
       jobId = r.body.id;
-      const nodes = [fakeNode(t, token, 'suite-1', { tags: ['suite'] }), fakeNode(t, token, 'suite-2', { tags: ['suite'] })];
+      const nodes = [await fakeNode(t, 'suite-1', { tags: ['suite'] }), await fakeNode(t, 'suite-2', { tags: ['suite'] })];
       nodes.forEach((n) => n.start());
       await waitUntil('job completed', async () => (await client(t.url, { cookie }).req('GET', `/api/render/jobs/${jobId}`)).body.state === 'completed');
       await Promise.all(nodes.map((n) => n.stop()));

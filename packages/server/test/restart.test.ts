@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { client, login, newAgent, operatorToken, smallSite, startPlatform, waitUntil } from './helpers.ts';
+import { client, login, newWorker, smallSite, startPlatform, waitUntil } from './helpers.ts';
 
 test('a server restart recovers queued and running work: no job lost, none run twice to completion', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-restart-'));
@@ -11,12 +11,11 @@ test('a server restart recovers queued and running work: no job lost, none run t
   const port = t.port;
   const op = client(t.url, { cookie: await login(t.url, 'operator') });
   assert.equal((await op.req('POST', '/api/sites', smallSite('restart-site'))).status, 201);
-  const token = await operatorToken(t.p);
   const tenantCookie = await login(t.url, 'tenant');
   let tenant = client(t.url, { cookie: tenantCookie });
 
   // One slot: the first job runs (long enough to outlive the restart), the others wait.
-  const agent = newAgent(t, token, 'restart-site', 'r-1', 1);
+  const agent = await newWorker(t, 'restart-site', 'r-1', { slots: 1 });
   agent.start();
   const ids: string[] = [];
   for (const [i, cmd] of ['echo first; sleep 4; echo first done', 'echo second', 'echo third'].entries()) {

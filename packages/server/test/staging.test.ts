@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Agent } from '@shuzhi/agent';
-import { client, login, newAgent, operatorToken, smallSite, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
+import type { Worker } from '@shuzhi/agent';
+import { client, login, newWorker, smallSite, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
 
 let t: TestPlatform;
-let agents: Agent[] = [];
+let agents: Worker[] = [];
 before(async () => {
   t = await startPlatform({ leaseMs: 3000 });
   const xj = smallSite('xj-test', 'xinjiang');
@@ -13,8 +13,7 @@ before(async () => {
   cq.pools[0]!.fenPerUnitHour = 1;
   await t.p.compute.network.createSite(xj, 'test');
   await t.p.compute.network.createSite(cq, 'test');
-  const token = await operatorToken(t.p);
-  agents = [newAgent(t, token, 'xj-test', 'xj-agent', 2), newAgent(t, token, 'cq-test', 'cq-agent', 2)];
+  agents = [await newWorker(t, 'xj-test', 'xj-agent', { slots: 2 }), await newWorker(t, 'cq-test', 'cq-agent', { slots: 2 })];
   for (const a of agents) a.start();
   await waitUntil('both agents online', async () => t.p.compute.dispatcher.agentsOnline('cq-test') > 0 && t.p.compute.dispatcher.agentsOnline('xj-test') > 0);
 });

@@ -1,67 +1,129 @@
-import { resolve } from 'node:path';
-import { Agent, RenderNode } from '@shuzhi/agent';
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { RenderRunner, ShellRunner, Unsandboxed, Worker, WorkerError, type Sandbox, type TaskRunner } from '@shuzhi/agent';
+import { WorkerRunner, workerIdOfCredential } from '@shuzhi/schema';
+import { demoSandbox } from '../demo/sandbox.ts';
 import { parseArgs, str, UsageError } from './args.ts';
 
-export const agentHelp = `shuzhi agent --server URL --token T --site ID [--slots N] [--tags a,b] [--id NAME] [--work-dir DIR]
+const onPath = (name: string) => (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, name)));
+const isRoot = () => process.getuid?.() === 0;
+const defaultWorkDir = () => (isRoot() ? '/var/lib/shuzhi/worker' : './shuzhi-work');
 
-Runs a worker agent: long-polls the server for tasks of site ID and runs them as shell commands,
-each in a work directory of its own, sending stdout/stderr back as task logs.
-  --server    API base URL (default $SHUZHI_SERVER or http://localhost:8080)
-  --token     API token (default $SHUZHI_TOKEN): an operator token or one bound to the site
-  --site      the site this agent belongs to
-  --slots     tasks run at once (default 1)
-  --tags      comma-separated tags
-  --id        agent id (default <hostname>-<pid>)
-  --work-dir  where task directories go (default ./shuzhi-work)
-  --render    run a render node instead (Blender/POV-Ray/ffmpeg on PATH; POST /api/render/nodes/:id/sync)
-  --threads   render threads per Blender process (render nodes; default all cores)`;
+export const workerHelp = `shuzhi worker --server URL --credential CRED [--slots N] [--tags a,b] [--runners shell,blender,povray,ffmpeg] [--work-dir DIR]
+(shuzhi agent is the same command)
+
+Runs a worker: long-polls the server for the work leased to it and runs every task in a sandbox,
+in a directory of its own, sending progress, logs and results back.
+  --server       API base URL (default $SHUZHI_SERVER or http://localhost:8080)
+  --credential   the worker's credential, szw.<workerId>.<secret> (default $SHUZHI_WORKER_CREDENTIAL);
+                 an operator enrolls the worker for a site and gets it once:
+                 shuzhi workers enroll --site ID --name NAME
+  --slots        tasks run at once (default 1)
+  --tags         comma-separated tags
+  --runners      what this worker runs (default shell): shell = compute tasks; blender, povray = render
+                 chunks; ffmpeg = thumbnails and previews. The programs must be on PATH.
+  --threads      render threads per Blender process (default all cores)
+  --work-dir     task directories and the scene cache (default ${defaultWorkDir()})
+  --unsandboxed  run tasks without a sandbox, as this user with its files (development only;
+                 refused for root). Without it the worker exits when no sandbox is available.`;
+
 
 export async function agentCommand(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, ['help', 'render']);
+  const { flags } = parseArgs(argv, ['help', 'unsandboxed']);
   if (flags.help) {
-    console.log(agentHelp);
+    console.log(workerHelp);
     return 0;
   }
-  const token = typeof flags.token === 'string' ? flags.token : process.env.SHUZHI_TOKEN;
-  if (!token) throw new UsageError('missing --token (or SHUZHI_TOKEN)');
+  for (const gone of ['token', 'site', 'id', 'render']) {
+    if (flags[gone] !== undefined) {
+      throw new UsageError(`--${gone} is gone: a worker now has its own credential, bound to its site. Ask an operator for one (shuzhi workers enroll --site ID --name NAME) and pass it with --credential`);
+    }
+  }
+  const credential = typeof flags.credential === 'string' ? flags.credential : process.env.SHUZHI_WORKER_CREDENTIAL;
+  if (!credential) throw new UsageError('missing --credential (or SHUZHI_WORKER_CREDENTIAL): an operator enrolls the worker with shuzhi workers enroll --site ID --name NAME');
+  if (!workerIdOfCredential(credential)) throw new UsageError('--credential is not a worker credential (szw.<workerId>.<secret>, as printed at enrollment)');
   const slots = Number(str(flags, 'slots', '1'));
   if (!Number.isInteger(slots) || slots < 1 || slots > 1024) throw new UsageError('--slots must be a whole number 1–1024');
-  if (flags.render) {
-    const threads = typeof flags.threads === 'string' ? Number(flags.threads) : undefined;
-    const node = new RenderNode({
-      server: str(flags, 'server', process.env.SHUZHI_SERVER ?? 'http://localhost:8080'),
-      token,
-      siteId: str(flags, 'site'),
-      slots,
-      tags: typeof flags.tags === 'string' ? flags.tags.split(',').filter(Boolean) : [],
-      ...(typeof flags.id === 'string' ? { id: flags.id } : {}),
-      ...(threads && Number.isInteger(threads) && threads > 0 ? { threads } : {}),
-      workDir: resolve(str(flags, 'work-dir', './shuzhi-work')),
-    });
-    node.start();
-    console.error(`render node ${node.id} polling for site ${str(flags, 'site')} with ${slots} slot(s)`);
-    await new Promise<void>((res) => {
-      process.once('SIGINT', res);
-      process.once('SIGTERM', res);
-    });
-    await node.stop();
-    return 0;
+  const threads = typeof flags.threads === 'string' ? Number(flags.threads) : undefined;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a positive whole number');
+  const server = str(flags, 'server', process.env.SHUZHI_SERVER ?? 'http://localhost:8080');
+  const workDir = resolve(str(flags, 'work-dir', defaultWorkDir()));
+  const runners = buildRunners(str(flags, 'runners', 'shell'), threads);
+
+  let sandbox: Sandbox;
+  if (flags.unsandboxed) {
+    if (isRoot()) throw new UsageError('--unsandboxed is refused for root: tenant code would run as root. Install bubblewrap, or run the worker as an unprivileged user');
+    sandbox = new Unsandboxed();
+  } else {
+    const box = await demoSandbox();
+    if (!('sandbox' in box)) {
+      console.error(`error: no sandbox for tenant code: ${box.reason}`);
+      return 1;
+    }
+    sandbox = box.sandbox;
   }
-  const agent = new Agent({
-    server: str(flags, 'server', process.env.SHUZHI_SERVER ?? 'http://localhost:8080'),
-    token,
-    siteId: str(flags, 'site'),
-    slots,
-    tags: typeof flags.tags === 'string' ? flags.tags.split(',').filter(Boolean) : [],
-    ...(typeof flags.id === 'string' ? { id: flags.id } : {}),
-    workDir: resolve(str(flags, 'work-dir', './shuzhi-work')),
-  });
-  agent.start();
-  console.error(`agent ${agent.id} polling ${str(flags, 'server', process.env.SHUZHI_SERVER ?? 'http://localhost:8080')} for site ${str(flags, 'site')} with ${slots} slot(s)`);
+  if (isRoot() && sandbox.isolation === 'bubblewrap') {
+    const blocked = await unsearchable(workDir);
+    if (blocked) {
+      console.error(`error: task users cannot reach ${workDir}: ${blocked} lets no other user search it (chmod o+x ${blocked}, or choose --work-dir under a directory others may enter, e.g. /var/lib/shuzhi/worker)`);
+      return 1;
+    }
+  }
+
+  const worker = new Worker({ server, credential, slots, tags: str(flags, 'tags', '').split(',').filter(Boolean), workDir, runners, sandbox });
+  try {
+    await worker.syncOnce({ waitMs: 0 });
+  } catch (err) {
+    if (err instanceof WorkerError && err.code === 'WORKER_UNAUTHORISED') {
+      console.error(`error: ${err.message}`);
+      await worker.stop({ kill: true });
+      return 1;
+    }
+    console.error(`worker ${worker.id}: first sync failed (${(err as Error).message}); retrying`);
+  }
+  worker.start();
+  console.error(`worker ${worker.id} polling ${server}: runs ${worker.runners.join(', ')} in ${slots} slot(s); ${sandbox.description}; work dir ${workDir}`);
   await new Promise<void>((res) => {
     process.once('SIGINT', res);
     process.once('SIGTERM', res);
   });
-  await agent.stop();
+  await worker.stop();
   return 0;
+}
+
+function buildRunners(list: string, threads: number | undefined): TaskRunner<any>[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = new Set<WorkerRunner>();
+  for (const n of names) {
+    const r = WorkerRunner.safeParse(n);
+    if (!r.success) throw new UsageError(`--runners: unknown runner "${n}" (shell, blender, povray, ffmpeg)`);
+    wanted.add(r.data);
+  }
+  if (wanted.size === 0) throw new UsageError('--runners names nothing to run');
+  for (const program of ['blender', 'povray', 'ffmpeg'] as const) {
+    if (wanted.has(program) && !onPath(program)) throw new UsageError(`--runners names ${program}, which is not on PATH here`);
+  }
+  const runners: TaskRunner<any>[] = [];
+  if (wanted.has('shell')) runners.push(new ShellRunner());
+  const renderers = (['blender', 'povray'] as const).filter((r) => wanted.has(r));
+  if (renderers.length || wanted.has('ffmpeg')) {
+    runners.push(new RenderRunner({ renderers, ffmpeg: wanted.has('ffmpeg'), ...(threads ? { threads } : {}) }));
+  }
+  return runners;
+}
+
+/** The first directory on the way to `dir` (or above where it will be made) that others cannot search. */
+async function unsearchable(dir: string): Promise<string | null> {
+  let d = dir;
+  for (;;) {
+    try {
+      const st = await stat(d);
+      if (st.isDirectory() && !(st.mode & 0o001)) return d;
+    } catch {
+      // not made yet: the worker makes it searchable
+    }
+    if (d === dirname(d)) return null;
+    d = dirname(d);
+  }
 }

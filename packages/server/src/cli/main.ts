@@ -1,5 +1,4 @@
 import { configHelp } from '../config.ts';
-import { agentCommand } from './agent.ts';
 import { UsageError } from './args.ts';
 import { jobCommand, siteCommand } from './job.ts';
 
@@ -9,7 +8,7 @@ Usage: shuzhi <command> [options]     (every command takes --help)
 
   serve                 run the platform (API + web) — npm start does this with the demo
   login                 log in and print an API token for the CLI (eval "$(shuzhi login --username U)")
-  agent                 run a worker agent for a site
+  worker                run a worker: compute tasks and render chunks, sandboxed (alias: agent)
   workers enroll|list|rotate|revoke   workers enrolled at sites, and their credentials
   job submit|list|get|cancel
   site list
@@ -22,7 +21,8 @@ ${Object.entries(configHelp)
   .map(([k, v]) => `  ${k.padEnd(24)} ${v}`)
   .join('\n')}
   ${'SHUZHI_SERVER'.padEnd(24)} API base URL for CLI commands (default http://localhost:8080)
-  ${'SHUZHI_TOKEN'.padEnd(24)} API token for CLI commands`;
+  ${'SHUZHI_TOKEN'.padEnd(24)} API token for CLI commands
+  ${'SHUZHI_WORKER_CREDENTIAL'.padEnd(24)} the worker's credential for shuzhi worker (szw.…)`;
 
 /** Commands written in other modules are loaded lazily so `shuzhi job list` stays quick. */
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
@@ -34,7 +34,8 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
     const { serveCommand } = await import('./serve.ts');
     return serveCommand();
   },
-  agent: agentCommand,
+  worker: async (argv) => (await import('./agent.ts')).agentCommand(argv),
+  agent: async (argv) => (await import('./agent.ts')).agentCommand(argv),
   login: async (argv) => (await import('./login.ts')).loginCommand(argv),
   workers: async (argv) => (await import('./workers.ts')).workersCommand(argv),
   job: jobCommand,

@@ -1,5 +1,6 @@
 import { loadConfig } from '../config.ts';
 import { DemoRunner, startDemoSlurm } from '../demo/runner.ts';
+import { demoSandbox } from '../demo/sandbox.ts';
 import { seedDemo } from '../demo/seed.ts';
 import { Platform } from '../platform.ts';
 
@@ -19,8 +20,14 @@ export async function serveCommand(): Promise<number> {
   const port = await p.listen();
   const url = `http://localhost:${port}`;
   if (creds) {
-    demo = new DemoRunner(p, creds, `http://127.0.0.1:${port}`);
-    demo.start(config.SHUZHI_DEMO_AGENTS);
+    const box = await demoSandbox();
+    if ('sandbox' in box) {
+      demo = new DemoRunner(p, `http://127.0.0.1:${port}`, box.sandbox);
+      await demo.start(config.SHUZHI_DEMO_AGENTS);
+      moduleLines.push(`  demo workers: ${config.SHUZHI_DEMO_AGENTS} per agent site; tasks run in ${box.sandbox.description}`);
+    } else {
+      moduleLines.push(`  demo workers: none — no sandbox for tenant code (${box.reason})`);
+    }
     for (const m of p.modules) {
       await m.startDemo?.(`http://127.0.0.1:${port}`).catch((err: unknown) => {
         moduleLines.push(`  ${m.name} demo did not start: ${(err as Error).message}`);

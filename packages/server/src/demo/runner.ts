@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { Agent } from '@shuzhi/agent';
+import { ShellRunner, Worker, type Sandbox } from '@shuzhi/agent';
 import type { SubmitJob } from '@shuzhi/schema';
 import { slurmAvailable, startLocalSlurm, type LocalSlurm } from '../compute/slurm/index.ts';
 import type { Platform } from '../platform.ts';
-import type { DemoCredentials } from './seed.ts';
 
 /** The demo's supercomputing site, run by Slurm. */
 const SLURM_SITE = 'xju-hpc';
@@ -95,37 +94,40 @@ export async function startDemoSlurm(p: Platform, siteId = SLURM_SITE): Promise<
   return { lines: [`Slurm site ${siteId}: one-node Slurm cluster started on this machine (${slurm.conf})`], stop: () => slurm.stop() };
 }
 
-/** Embedded agents plus a trickle of demo jobs, so the dashboard is alive on first start. */
+/** Embedded workers plus a trickle of demo jobs, so the dashboard is alive on first start. */
 export class DemoRunner {
-  private agents: Agent[] = [];
+  private workers: Worker[] = [];
   private timer: NodeJS.Timeout | null = null;
   private n = 0;
 
   constructor(
     private readonly p: Platform,
-    private readonly creds: DemoCredentials,
     private readonly baseUrl: string,
+    private readonly sandbox: Sandbox,
   ) {}
 
-  start(agentsPerSite: number): void {
+  /** Enrolls (or re-keys) the demo workers of each agent site as the operator and starts them. */
+  async start(workersPerSite: number): Promise<void> {
+    const operator = await this.p.auth.byOperatorName();
+    if (!operator) return;
     for (const site of AGENT_SITES) {
-      const token = this.creds.agentTokens[site];
-      if (!token) continue;
-      for (let i = 1; i <= agentsPerSite; i++) {
-        const a = new Agent({
+      for (let i = 1; i <= workersPerSite; i++) {
+        const name = `demo-${site}-${i}`;
+        const { credential } = await this.p.workers.registry.ensureWorker(operator, site, name);
+        const w = new Worker({
           server: this.baseUrl,
-          token,
-          siteId: site,
+          credential,
           slots: 2,
-          id: `demo-${site}-${i}`,
-          workDir: join(this.p.config.workDir, `demo-${site}-${i}`),
-          log: (m) => this.p.log.debug({ agent: `demo-${site}-${i}` }, m),
+          workDir: join(this.p.config.workDir, name),
+          runners: [new ShellRunner()],
+          sandbox: this.sandbox,
+          log: (m) => this.p.log.debug({ worker: name }, m),
         });
-        a.start();
-        this.agents.push(a);
+        w.start();
+        this.workers.push(w);
       }
     }
-    if (this.agents.length) {
+    if (this.workers.length) {
       this.timer = setInterval(() => void this.trickle().catch((err) => this.p.log.warn({ err }, 'demo job failed')), 6000);
       this.timer.unref();
     }
@@ -153,6 +155,6 @@ export class DemoRunner {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await Promise.all(this.agents.map((a) => a.stop()));
+    await Promise.all(this.workers.map((w) => w.stop()));
   }
 }

@@ -1,7 +1,8 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RenderNode } from '@shuzhi/agent';
+import { RenderRunner, Worker } from '@shuzhi/agent';
+import { demoSandbox } from '../demo/sandbox.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ModuleContext } from '../module.ts';
 import type { RenderFarm } from './farm.ts';
@@ -16,7 +17,7 @@ const DEMO_USER = 'tenant2';
  * installed here, a small POV-Ray (and Blender) job of the test scene so the farm page is alive.
  */
 export class RenderDemo {
-  private nodes: RenderNode[] = [];
+  private nodes: Worker[] = [];
 
   constructor(
     private readonly ctx: ModuleContext,
@@ -52,25 +53,35 @@ export class RenderDemo {
   }
 
   async start(baseUrl: string): Promise<void> {
-    const { auth, config, log } = this.ctx;
-    const operatorId = await auth.userIdByName('operator');
-    if (!operatorId) return;
+    const { auth, config, log, workers } = this.ctx;
+    const operator = await auth.byOperatorName();
+    if (!operator) return;
+    const box = await demoSandbox();
+    if (!('sandbox' in box)) {
+      log.warn({ reason: box.reason }, 'no sandbox for tenant scenes: the render demo runs no embedded render workers');
+      return;
+    }
     const site = this.farm.opts.siteId;
-    const { token } = await auth.createToken(operatorId, `demo render nodes ${site}`, site);
     const h = this.here();
+    if (!h.blender && !h.povray && !h.ffmpeg) return;
     for (let i = 1; i <= this.nodeCount(); i++) {
-      const id = `demo-render-${i}`;
-      const node = new RenderNode({
+      const name = `demo-render-${i}`;
+      const { credential } = await workers.registry.ensureWorker(operator, site, name);
+      const node = new Worker({
         server: baseUrl,
-        token,
-        siteId: site,
-        id,
+        credential,
         slots: 1,
         tags: ['demo'],
-        workDir: join(config.workDir, id),
-        threads: 1,
-        thumbnails: h.ffmpeg,
-        log: (m) => log.debug({ node: id }, m),
+        workDir: join(config.workDir, name),
+        runners: [
+          new RenderRunner({
+            renderers: [...(h.blender ? (['blender'] as const) : []), ...(h.povray ? (['povray'] as const) : [])],
+            ffmpeg: h.ffmpeg,
+            threads: 1,
+          }),
+        ],
+        sandbox: box.sandbox,
+        log: (m) => log.debug({ node: name }, m),
       });
       node.start();
       this.nodes.push(node);

@@ -78,9 +78,9 @@ export class RenderRunner implements TaskRunner<RenderWork> {
     return { ok: true, exitCode: 0 };
   }
 
-  /** Host programs given by absolute path: the sandbox must let the process read them. */
+  /** Programs given by absolute path outside the system directories (which every sandbox shows): the sandbox must let the process read them. */
   private programs(...names: string[]): string[] {
-    return names.filter((p) => p.startsWith('/'));
+    return names.filter((p) => p.startsWith('/') && !/^\/(usr|bin|sbin|lib|lib32|lib64|libx32)\//.test(p));
   }
 
   private exec<E>(ctx: TaskContext, argv: Argv, opts: ExecOptions<E> = {}) {
