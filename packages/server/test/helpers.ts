@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ShellRunner, Unsandboxed, Worker, type Sandbox, type TaskRunner } from '@shuzhi/agent';
+import { ShellRunner, Worker, openSandbox, type Sandbox, type TaskRunner } from '@shuzhi/agent';
 import type { SiteInput, WorkerCredential } from '@shuzhi/schema';
 import { loadConfig } from '../src/config.ts';
 import { Platform } from '../src/platform.ts';
@@ -120,12 +120,22 @@ export async function workerSync(url: string, credential: string, workerId: stri
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
+let sandbox: Promise<Sandbox> | null = null;
+
 /**
- * The sandbox test workers run their tasks in: the unsandboxed runtime (the suites run as root in
- * CI; the tests are about the protocol, and the sandbox has its own tests).
+ * The sandbox test workers run their tasks in: bubblewrap, as in production (as root in CI, tasks
+ * run as task uids); a non-root developer without bubblewrap gets the unsandboxed runner.
  */
-export function testSandbox(): Sandbox {
-  return new Unsandboxed({ allowRoot: true });
+export function testSandbox(): Promise<Sandbox> {
+  sandbox ??= openSandbox({ allowUnsandboxed: true });
+  return sandbox;
+}
+
+/** A fresh work directory that the sandbox's task uids may enter (bwrap binds task directories as them). */
+export function workerDir(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `shuzhi-worker-${name}-`));
+  chmodSync(dir, 0o711);
+  return dir;
 }
 
 /**
@@ -144,9 +154,9 @@ export async function enrolledWorker(
     credential,
     slots: opts.slots ?? 1,
     tags: opts.tags ?? [],
-    workDir: mkdtempSync(join(tmpdir(), `shuzhi-worker-${name}-`)),
+    workDir: workerDir(name),
     runners: opts.runners ?? [new ShellRunner()],
-    sandbox: testSandbox(),
+    sandbox: await testSandbox(),
     waitMs: opts.waitMs ?? 2000,
     log: process.env.WORKER_DEBUG ? (m) => console.error(name, m) : () => undefined,
   });

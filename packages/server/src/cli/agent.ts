@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { RenderRunner, ShellRunner, Unsandboxed, Worker, WorkerError, type Sandbox, type TaskRunner } from '@shuzhi/agent';
+import { RenderRunner, SandboxUnavailableError, ShellRunner, UnsandboxedRunner, Worker, WorkerError, openSandbox, type Sandbox, type TaskRunner } from '@shuzhi/agent';
 import { WorkerRunner, workerIdOfCredential } from '@shuzhi/schema';
-import { demoSandbox } from '../demo/sandbox.ts';
 import { parseArgs, str, UsageError } from './args.ts';
 
 const onPath = (name: string) => (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, name)));
@@ -52,16 +51,13 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const runners = buildRunners(str(flags, 'runners', 'shell'), threads);
 
   let sandbox: Sandbox;
-  if (flags.unsandboxed) {
-    if (isRoot()) throw new UsageError('--unsandboxed is refused for root: tenant code would run as root. Install bubblewrap, or run the worker as an unprivileged user');
-    sandbox = new Unsandboxed();
-  } else {
-    const box = await demoSandbox();
-    if (!('sandbox' in box)) {
-      console.error(`error: no sandbox for tenant code: ${box.reason}`);
-      return 1;
-    }
-    sandbox = box.sandbox;
+  try {
+    // --unsandboxed is explicit and only for a non-root user: UnsandboxedRunner refuses root itself.
+    sandbox = flags.unsandboxed ? new UnsandboxedRunner() : await openSandbox();
+  } catch (err) {
+    if (!(err instanceof SandboxUnavailableError)) throw err;
+    console.error(`error: no sandbox for tenant code: ${err.message}`);
+    return 1;
   }
   if (isRoot() && sandbox.isolation === 'bubblewrap') {
     const blocked = await unsearchable(workDir);

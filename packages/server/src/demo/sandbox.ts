@@ -1,4 +1,4 @@
-import type { Sandbox } from '@shuzhi/agent';
+import { SandboxUnavailableError, openSandbox, type Sandbox } from '@shuzhi/agent';
 
 let opened: Promise<{ sandbox: Sandbox } | { reason: string }> | null = null;
 
@@ -7,6 +7,9 @@ let opened: Promise<{ sandbox: Sandbox } | { reason: string }> | null = null;
  * (then the demo runs no embedded workers: tenant code never runs bare as the server's user).
  */
 export function demoSandbox(): Promise<{ sandbox: Sandbox } | { reason: string }> {
-  opened ??= (async () => ({ reason: 'this build has no sandbox implementation yet' }))();
+  opened ??= openSandbox().then(
+    (sandbox) => ({ sandbox }),
+    (err: unknown) => ({ reason: err instanceof SandboxUnavailableError ? err.message : `the sandbox check failed: ${(err as Error).message}` }),
+  );
   return opened;
 }
