@@ -33,7 +33,7 @@ describe('compute tasks on workers', () => {
     const agent = await newWorker(t, 'agent-a', 'a-1');
     agent.start();
     try {
-      const id = await submit('echo "hello from $SHUZHI_TASK_ID"; pwd; echo oops >&2; sleep 0.3');
+      const id = await submit('echo "hello from $SHUZHI_TASK_ID"; pwd; echo "uid $(id -u)"; echo oops >&2; sleep 0.3');
       const j = await final(id);
       assert.equal(j.status, 'succeeded');
       assert.equal(j.siteId, 'agent-a');
@@ -48,7 +48,9 @@ describe('compute tasks on workers', () => {
       const logs = (await tenant.req('GET', `/api/jobs/${id}/logs`)).body.items as { stream: string; text: string }[];
       const out = logs.filter((l) => l.stream === 'stdout').map((l) => l.text).join('');
       assert.match(out, new RegExp(`hello from ${run.taskId}`));
-      assert.match(out, new RegExp(`${run.taskId}-${run.attempt}`), 'runs in a directory of its own');
+      // Under bubblewrap the task sees its own directory at /task, as someone other than root.
+      assert.match(out, /^\/task$/m, 'runs in a directory of its own');
+      assert.match(out, /^uid (?!0\n)\d+$/m, 'not as root');
       assert.match(logs.filter((l) => l.stream === 'stderr').map((l) => l.text).join(''), /oops/);
 
       const failing = await final(await submit('echo bad; exit 3'));

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Worker } from '@shuzhi/agent';
-import { newWorker, operatorToken, smallSite, startPlatform, type TestPlatform } from './helpers.ts';
+import { enrollWorker, newWorker, operatorToken, smallSite, startPlatform, workerDir, type TestPlatform } from './helpers.ts';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../bin/shuzhi.mjs', import.meta.url));
@@ -82,4 +82,56 @@ test('login prints a working token; a wrong password exits 1 and prints no token
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /login as tenant failed \(401\)/);
   assert.doesNotMatch(bad.stdout, /SHUZHI_TOKEN/);
+});
+
+test('shuzhi worker: refuses what it cannot run safely, exits on a refused credential', async () => {
+  const none = await shuzhi(['worker'], { SHUZHI_WORKER_CREDENTIAL: '' });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /missing --credential .*shuzhi workers enroll/);
+  const old = await shuzhi(['agent', '--token', 'x', '--site', 'cli-site']);
+  assert.equal(old.code, 2);
+  assert.match(old.stderr, /--token is gone: a worker now has its own credential/);
+  const malformed = await shuzhi(['worker', '--credential', 'tok_abc']);
+  assert.equal(malformed.code, 2);
+  assert.match(malformed.stderr, /not a worker credential/);
+  const w = await enrollWorker(t.p, 'cli-site', 'cli-refused');
+  if (process.getuid?.() === 0) {
+    const unsandboxed = await shuzhi(['worker', '--credential', w.credential, '--unsandboxed']);
+    assert.equal(unsandboxed.code, 1);
+    assert.match(unsandboxed.stderr, /no sandbox for tenant code: refusing to run tenant code unsandboxed as root/);
+  }
+  const op = await t.p.auth.byOperatorName();
+  await t.p.workers.registry.revoke(op!, w.id);
+  const revoked = await shuzhi(['worker', '--credential', w.credential, '--work-dir', workerDir('cli-revoked')]);
+  assert.equal(revoked.code, 1, revoked.stderr);
+  assert.match(revoked.stderr, /refused worker .*credential \(401/);
+  assert.doesNotMatch(revoked.stderr, new RegExp(w.credential.replace(/\./g, '\\.')), 'the credential is not echoed');
+  const help = await shuzhi(['--help']);
+  assert.match(help.stdout, /worker\s+run a worker/);
+});
+
+test('shuzhi worker runs a job in its sandbox and leaves cleanly on SIGTERM', async () => {
+  await t.p.compute.network.createSite(smallSite('cli-worker-site'), 'test');
+  const w = await enrollWorker(t.p, 'cli-worker-site', 'cli-box');
+  const child = spawn(process.execPath, [bin, 'worker', '--server', t.url, '--slots', '2', '--work-dir', workerDir('cli-box')], {
+    env: { ...process.env, SHUZHI_WORKER_CREDENTIAL: w.credential },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  try {
+    const sub = await shuzhi([
+      'job', 'submit', '--name', 'worker cli job', '--type', 'cpu', '--units', '1', '--hours', '1',
+      '--tenant', 'tianshan-ai', '--sites', 'cli-worker-site', '--command', 'echo "in $(pwd) as $(id -u)"', '--wait',
+    ]);
+    assert.equal(sub.code, 0, `${sub.stderr}\n${stderr}`);
+    assert.match(stderr, new RegExp(`worker ${w.id} polling .*runs shell in 2 slot\\(s\\); bubblewrap`));
+    const id = /submitted (job_\S+)/.exec(sub.stdout)![1]!;
+    const j = JSON.parse((await shuzhi(['job', 'get', id, '--json'])).stdout);
+    assert.equal(j.runs[0].agentId, w.id);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, stderr);
 });

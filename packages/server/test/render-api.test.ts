@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -258,6 +258,28 @@ describe('render farm with fake renderer nodes', () => {
       const name = `f_${String(f.frame).padStart(4, '0')}.png`;
       assert.equal(f.nodeId, before.has(name) ? victim.id : rescuer.id, `frame ${f.frame} came from the node that published it first`);
     }
+  });
+});
+
+describe('render workers against hostile scenes', () => {
+  test('a renderer naming a file outside its directory, or making a frame a link out of it, fails the chunk; the file is never read', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'shuzhi-render-secret-'));
+    const secret = join(outside, 'secret.png');
+    writeFileSync(secret, 'SERVER SECRET');
+    const before = statSync(secret);
+    const worker = await node('hostile', { tags: ['hostile'] });
+    worker.start();
+    for (const trick of ['ESCAPE', 'SYMLINK']) {
+      const job = await submit({ frames: '1-2', chunkSize: 2, tags: ['hostile'] }, `${trick} ${secret}`, ['hostile']);
+      const failure = await waitUntil(`the ${trick} chunk to fail`, async () => worker.finished.find((f) => f.taskId.startsWith(job.id) && !f.ok)?.failure);
+      assert.equal(failure.code, 'output-outside-work-dir', failure.message);
+      assert.match(failure.message, trick === 'ESCAPE' ? /outside the task directory/ : /symbolic link/);
+      const frames = (await api().req('GET', `/api/render/jobs/${job.id}/frames`)).body.items as { frame: number }[];
+      assert.ok(!frames.some((f) => f.frame === 1), 'the refused frame was not published');
+      await api().req('POST', `/api/render/jobs/${job.id}/cancel`);
+    }
+    assert.equal(statSync(secret).atimeMs, before.atimeMs, 'never read');
+    assert.equal(readFileSync(secret, 'utf8'), 'SERVER SECRET');
   });
 });
 
