@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { RenderRunner, Worker, sceneFileName, type RenderRunnerOptions } from '../src/index.ts';
@@ -194,8 +194,9 @@ describe('render runner: a sandbox that mounts the task directory elsewhere', ()
 });
 
 describe('render runner: shared scenes', () => {
-  test('a shared scene reached through a symbolic link is fetched through the API instead', async () => {
+  test('a shared scene is used in place only when reached without links and readable by task users; else fetched', async () => {
     const dir = await tempDir('shared');
+    chmodSync(dir, 0o711);
     mkdirSync(join(dir, 'real'));
     writeFileSync(join(dir, 'real', 's.blend'), 'FAKE SHARED');
     const { symlinkSync } = await import('node:fs');
@@ -209,5 +210,13 @@ describe('render runner: shared scenes', () => {
     await waitFor('reported', () => result('rtask_s2'));
     assert.ok(!sandbox.spawned.some((s) => s.readOnly?.includes(join(dir, 'link', 's.blend'))), 'a linked path is not exposed');
     assert.equal(server.taskCalls.filter((c) => c.path === 'scene').length, 1);
+    // A file task users could not read (as a sandbox under a root worker binds it) is fetched too.
+    writeFileSync(join(dir, 'real', 'private.blend'), 'FAKE PRIVATE', { mode: 0o600 });
+    server.scenes.set('rjob_q', Buffer.from('FAKE'));
+    server.offer(renderWork('rtask_s3', { scene: { kind: 'shared', path: join(dir, 'real', 'private.blend') }, frames: '3', jobId: 'rjob_q' }));
+    await waitFor('reported', () => result('rtask_s3'));
+    assert.ok(result('rtask_s3')!.ok);
+    assert.ok(!sandbox.spawned.some((s) => s.readOnly?.includes(join(dir, 'real', 'private.blend'))));
+    assert.equal(server.taskCalls.filter((c) => c.path === 'scene').length, 2);
   });
 });

@@ -1,5 +1,5 @@
-import { lstat, mkdir, realpath } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import {
   CommandInvalidError,
   classifyRun,
@@ -232,8 +232,8 @@ export class RenderRunner implements TaskRunner<RenderWork> {
   // ---------------------------------------------------------------- scenes
 
   /**
-   * The scene file for a task: a shared-storage path this host sees as a plain file (no symbolic
-   * links on the way), else a copy fetched once per job into `<workDir>/scenes/<jobId>/`.
+   * The scene file for a task: a shared-storage path this host sees as a plain file anyone may read
+   * (no symbolic links on the way), else a copy fetched once per job into `<workDir>/scenes/<jobId>/`.
    */
   private async useScene(work: RenderWork, ctx: TaskContext): Promise<string> {
     if (work.scene.kind === 'shared' && (await isPlainFile(work.scene.path))) return work.scene.path;
@@ -301,12 +301,19 @@ export class RenderRunner implements TaskRunner<RenderWork> {
   }
 }
 
-/** A regular file reached without any symbolic link (what the sandbox may safely expose read-only). */
+/**
+ * A regular file reached without any symbolic link (what the sandbox may safely expose read-only),
+ * that any user may read: a sandbox under a root worker binds it as the task's own uid.
+ */
 async function isPlainFile(path: string): Promise<boolean> {
   if (!path.startsWith('/')) return false;
   try {
     const st = await lstat(path);
-    return st.isFile() && (await realpath(path)) === path;
+    if (!st.isFile() || (await realpath(path)) !== path || !(st.mode & 0o004)) return false;
+    for (let d = dirname(path); ; d = dirname(d)) {
+      if (!((await stat(d)).mode & 0o001)) return false;
+      if (d === dirname(d)) return true;
+    }
   } catch {
     return false;
   }
