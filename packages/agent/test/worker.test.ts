@@ -99,13 +99,18 @@ describe('shell tasks', () => {
     ]);
   });
 
-  test('a process killed by a signal reports killed, with no exit code', async () => {
-    const { w } = await newWorker();
-    server.offer(shellWork('task_sig', 'kill -9 $$'));
+  test('a process killed by a signal reports killed, directly or as 128+n through a shell or sandbox', async () => {
+    const { w } = await newWorker({ slots: 2 });
+    server.offer(shellWork('task_sig', 'kill -9 $$'), shellWork('task_child', 'sleep 5 & kill -9 $!; wait $!'));
     w.start();
-    await waitFor('reported', () => server.completed.length === 1);
-    assert.equal(server.completed[0]!.result.failure?.code, 'killed');
-    assert.equal(server.completed[0]!.result.exitCode, null);
+    await waitFor('reported', () => server.completed.length === 2);
+    const sig = server.completed.find((c) => c.taskId === 'task_sig')!.result;
+    assert.equal(sig.failure?.code, 'killed');
+    assert.equal(sig.exitCode, null);
+    const child = server.completed.find((c) => c.taskId === 'task_child')!.result;
+    assert.equal(child.failure?.code, 'killed');
+    assert.equal(child.exitCode, 137);
+    assert.match(child.failure!.message, /SIGKILL/);
   });
 
   test('work of a kind the worker has no runner for completes at once with a failure', async () => {

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import type { ShellWork, WorkResult, WorkerRunner } from '@shuzhi/schema';
 import type { TaskContext, TaskRunner } from '../runner.ts';
 
@@ -22,10 +23,18 @@ export class ShellRunner implements TaskRunner<ShellWork> {
       },
     });
     if (code === 0) return { ok: true, exitCode: 0 };
-    if (code === null) {
-      // Not our kill (that rejects with TaskStopped): a limit or the system ended it.
-      return { ok: false, exitCode: null, failure: { code: 'killed', message: `the command was killed by ${signal ?? 'a signal'}${signal === 'SIGXCPU' || signal === 'SIGKILL' ? ' (a CPU or memory limit?)' : ''}` } };
+    // Not our kill (that rejects with TaskStopped): a limit or the system ended it. Through a shell or
+    // a sandbox a death by signal n arrives as exit code 128+n.
+    const sig = signal ?? (code !== null && code > 128 && code < 128 + 65 ? signalName(code - 128) : null);
+    if (sig) {
+      const why = sig === 'SIGXCPU' ? ' (its CPU time limit)' : sig === 'SIGKILL' ? ' (a limit, or the system out of memory?)' : '';
+      return { ok: false, exitCode: code, failure: { code: 'killed', message: `the command was killed by ${sig}${why}${code !== null ? `, exit code ${code}` : ''}` } };
     }
     return { ok: false, exitCode: code, failure: { code: 'exit-code', message: `the command exited with code ${code}` } };
   }
+}
+
+function signalName(n: number): string | null {
+  for (const [name, value] of Object.entries(constants.signals)) if (value === n) return name;
+  return null;
 }
