@@ -117,6 +117,8 @@ export class FakeServer {
   readonly cancelNext: (WorkFence & { reason?: string })[] = [];
   /** Answer every sync and task call with this status (401, 403, 500) while set. */
   failWith: number | null = null;
+  /** Take syncs and never answer them. */
+  hang = false;
   /** Task calls to answer 409 (lease lost) although the lease is held. */
   revokeUploads = false;
   private server: Server | null = null;
@@ -160,6 +162,10 @@ export class FakeServer {
     const sync = /^\/api\/workers\/([^/]+)\/sync$/.exec(url.pathname);
     if (sync && req.method === 'POST') {
       if (sync[1] !== WORKER_ID) return json(403, { code: 'FORBIDDEN' });
+      if (this.hang) {
+        this.syncs.push(JSON.parse(body.toString()) as SyncBody);
+        return;
+      }
       return this.sync(JSON.parse(body.toString()) as SyncBody, req, json);
     }
     const task = /^\/api\/workers\/([^/]+)\/tasks\/([^/]+)\/(.+)$/.exec(url.pathname);

@@ -189,6 +189,17 @@ describe('shell tasks', () => {
     await waitFor('recovered', () => server.completed.length === 1, 15_000);
   });
 
+  test('a sync the server never answers is given up after its wait plus the timeout, and retried', async () => {
+    const { w } = await newWorker({ waitMs: 200, syncTimeoutMs: 300 });
+    server.hang = true;
+    w.start();
+    await waitFor('given up', () => logs.some((l) => /sync failed: could not reach .*no answer in time/.test(l)), 5000);
+    await waitFor('retried', () => server.syncs.length >= 2, 5000);
+    server.hang = false;
+    server.offer(shellWork('task_after_hang', 'true'));
+    await waitFor('recovered', () => server.completed.length === 1, 10_000);
+  });
+
   test('stop() kills running work and says it is leaving; stop({kill}) says nothing', async () => {
     const a = await newWorker();
     server.offer(shellWork('task_leave', 'sleep 30'));

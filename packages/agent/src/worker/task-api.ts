@@ -13,6 +13,9 @@ export interface TaskApiOptions {
   attempt: number;
   /** Aborts every call when the task stops. */
   signal?: AbortSignal;
+  /** Longest a call may take, body included (default 10 min; a scene download 60 min). */
+  timeoutMs?: number;
+  sceneTimeoutMs?: number;
   /** Waits between retries of a call that met a network error or a 502/503/504 (default 0.5 s, 1 s, 2 s). */
   retryDelaysMs?: readonly number[];
 }
@@ -33,7 +36,7 @@ export class TaskApi {
 
   /** Streams the job's scene into `file` (written under a temporary name, then renamed into place). */
   async downloadScene(file: string): Promise<void> {
-    const res = await this.call('GET', '/scene');
+    const res = await this.call('GET', '/scene', undefined, this.opts.sceneTimeoutMs ?? 3_600_000);
     if (!res.body) throw new WorkerError('TASK_API_FAILED', 'the server sent an empty scene');
     const partial = `${file}.partial-${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {
@@ -85,10 +88,13 @@ export class TaskApi {
     return this.opts.signal?.aborted && !(err instanceof WorkerError) ? new TaskStopped() : err;
   }
 
-  private async call(method: 'GET' | 'PUT', path: string, body?: Uint8Array): Promise<Response> {
+  private async call(method: 'GET' | 'PUT', path: string, body?: Uint8Array, timeoutMs = this.opts.timeoutMs ?? 600_000): Promise<Response> {
     const url = `${this.base}${path}?attempt=${this.opts.attempt}`;
     for (let attempt = 0; ; attempt++) {
       if (this.opts.signal?.aborted) throw new TaskStopped();
+      // A stalled connection must not hold the task (and its renewed lease) forever.
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, timeout]) : timeout;
       let res: Response;
       try {
         res = await fetch(url, {
@@ -98,15 +104,16 @@ export class TaskApi {
             ...(body ? { 'content-type': 'application/octet-stream' } : {}),
           },
           ...(body ? { body } : {}),
-          ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+          signal,
         });
       } catch (err) {
         if (this.opts.signal?.aborted) throw new TaskStopped();
-        if (attempt < this.retryDelays.length) {
+        if (attempt < this.retryDelays.length && !timeout.aborted) {
           await sleep(this.retryDelays[attempt]!, this.opts.signal);
           continue;
         }
-        throw new WorkerError('TASK_API_FAILED', `${method} ${path} failed: ${(err as Error).message}`, { cause: err });
+        const why = timeout.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (err as Error).message;
+        throw new WorkerError('TASK_API_FAILED', `${method} ${path} failed: ${why}`, { cause: err });
       }
       if (res.ok) return res;
       const text = (await res.text().catch(() => '')).slice(0, 300);

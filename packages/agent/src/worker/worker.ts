@@ -37,6 +37,8 @@ export interface WorkerOptions {
   /** How long the server may hold an idle poll (default 25 s). */
   waitMs?: number;
   log?: (msg: string) => void;
+  /** How long past its own wait a sync may go unanswered before the worker gives up on it (default 30 s). */
+  syncTimeoutMs?: number;
   /** Waits of the sync loop after a failed call (default 0.5 s doubling to 10 s) and after a refused credential (30 s). */
   backoff?: { firstMs?: number; maxMs?: number; unauthorisedMs?: number };
 }
@@ -71,6 +73,9 @@ const MAX_LOG_ENTRIES_PER_TASK = 200;
 const MAX_LOG_ENTRY = 64 * 1024;
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
+/** How long past its own wait a sync may take before the worker gives up on it. */
+const SYNC_TIMEOUT_MS = 30_000;
+const MAX_FINISHED = 1000;
 const EMPTY: WorkerSyncResponse = { assignments: [], cancel: [], refused: [], nextPollMs: 0 };
 
 const keyOf = (f: { kind: string; taskId: string }) => `${f.kind}:${f.taskId}`;
@@ -94,7 +99,7 @@ export class Worker {
   private stopped = false;
   private stopping: Promise<void> | null = null;
   private wakeLoop: (() => void) | null = null;
-  private inflight: { ctl: AbortController; waiting: boolean } | null = null;
+  private inflight: { ctl: AbortController; waiting: boolean; nudged: boolean } | null = null;
   private loopDone: Promise<void> | null = null;
   private rr = 0;
   private unauthorisedLoggedAt = 0;
@@ -228,7 +233,10 @@ export class Worker {
 
   /** Something to report: end the pause, or the idle long poll parked at the server, now. */
   private nudge(): void {
-    if (this.inflight?.waiting) this.inflight.ctl.abort();
+    if (this.inflight?.waiting) {
+      this.inflight.nudged = true;
+      this.inflight.ctl.abort();
+    }
     this.wakeLoop?.();
   }
 
@@ -276,22 +284,37 @@ export class Worker {
       waitMs: opts.waitMs ?? (idle ? (running.length ? this.heartbeatMs() : (this.opts.waitMs ?? 25_000)) : 0),
     };
     const ctl = new AbortController();
-    this.inflight = { ctl, waiting: idle && !this.stopped };
-    let response: Response;
+    const inflight = { ctl, waiting: idle && !this.stopped, nudged: false };
+    this.inflight = inflight;
+    // A server that accepts the call and never answers must not hang the worker: give up well after the wait.
+    const timer = setTimeout(() => ctl.abort(), (body.waitMs ?? 0) + (leaving ? 10_000 : (this.opts.syncTimeoutMs ?? SYNC_TIMEOUT_MS)));
     try {
-      response = await fetch(`${this.base}/api/workers/${encodeURIComponent(this.id)}/sync`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.opts.credential}` },
-        body: JSON.stringify(body),
-        signal: ctl.signal,
-      });
-    } catch (err) {
-      // Our own nudge: a task finished while the idle poll was parked. Report it straight away.
-      if (ctl.signal.aborted && !this.stopped) return { res: EMPTY, again: true };
-      throw new WorkerError('WORKER_SYNC_FAILED', `could not reach ${this.base}: ${(err as Error).message}`, { cause: err });
+      let response: Response;
+      try {
+        response = await fetch(`${this.base}/api/workers/${encodeURIComponent(this.id)}/sync`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${this.opts.credential}` },
+          body: JSON.stringify(body),
+          signal: ctl.signal,
+        });
+      } catch (err) {
+        // Our own nudge: a task finished while the idle poll was parked. Report it straight away.
+        if (inflight.nudged && !this.stopped) return { res: EMPTY, again: true };
+        const why = ctl.signal.aborted && !this.stopped ? 'no answer in time' : (err as Error).message;
+        throw new WorkerError('WORKER_SYNC_FAILED', `could not reach ${this.base}: ${why}`, { cause: err });
+      } finally {
+        this.inflight = null;
+      }
+      return await this.handleResponse(response, { running, completed, sent, leaving });
     } finally {
-      this.inflight = null;
+      clearTimeout(timer);
     }
+  }
+
+  private async handleResponse(
+    response: Response,
+    { running, completed, sent, leaving }: { running: WorkFence[]; completed: WorkFence[]; sent: Map<LocalTask, number>; leaving: boolean },
+  ): Promise<{ res: WorkerSyncResponse; again: boolean }> {
     if (response.status === 409) {
       // Every report was stale: those leases are gone, the runs belong to someone else now.
       const text = await response.text().catch(() => '');
@@ -311,7 +334,13 @@ export class Worker {
     if (!response.ok) {
       throw new WorkerError('WORKER_SYNC_FAILED', `the server answered ${response.status}: ${(await response.text().catch(() => '')).slice(0, 300)}`);
     }
-    const res = this.parseResponse(await response.json());
+    let json: unknown;
+    try {
+      json = await response.json();
+    } catch (err) {
+      throw new WorkerError('WORKER_SYNC_FAILED', `the server's answer could not be read: ${(err as Error).message}`, { cause: err });
+    }
+    const res = this.parseResponse(json);
     // What the server has seen is forgotten: completed tasks entirely, running tasks' sent logs.
     for (const c of completed) {
       const t = this.tasks.get(keyOf(c));
@@ -385,6 +414,7 @@ export class Worker {
     t.result = result;
     t.progress = result.ok ? 1 : t.progress;
     this.finished.push({ ...t.fence, ok: result.ok, ...(result.failure ? { failure: result.failure } : {}) });
+    if (this.finished.length > MAX_FINISHED) this.finished.splice(0, this.finished.length - MAX_FINISHED);
     this.log(`task ${t.fence.taskId} attempt ${t.fence.attempt}: ${result.ok ? 'done' : `failed (${result.failure?.code ?? 'exit-code'}: ${result.failure?.message ?? `exit ${result.exitCode}`})`}`);
     this.nudge();
   }
