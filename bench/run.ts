@@ -5,6 +5,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   billing: () => import('./billing/bench.ts'),
   render: () => import('./render/bench.ts'),
   gov: () => import('./gov/bench.ts'),
+  sandbox: () => import('./sandbox/bench.ts'),
 };
 
 const args = process.argv.slice(2);

@@ -5,9 +5,11 @@ import type { TaskLimits, WorkerIsolation } from '@shuzhi/schema';
 export interface SpawnSpec {
   /** Program and arguments; the program is looked up on the sandbox's PATH. */
   argv: readonly string[];
-  /** The task's own directory: the only writable place it sees, its cwd and its HOME. */
+  /** The task's own directory (made by prepareWorkDir): the only writable place it sees, its cwd and its HOME. */
   workDir: string;
+  /** All of the task's environment, with PATH, HOME and LANG defaulted; nothing of the worker's. */
   env: Readonly<Record<string, string>>;
+  /** CPU seconds and memory are per process (each child gets its own); processes counts threads too. */
   limits: TaskLimits;
   /** Extra host paths the process may read (a scene on shared storage); nothing else of the host's files. */
   readOnly?: readonly string[];
@@ -21,7 +23,7 @@ export interface SpawnSpec {
  */
 export interface Sandbox {
   readonly isolation: WorkerIsolation;
-  /** One line for the start banner and the logs ("bubblewrap 0.8.0, tasks as uid 64000+slot"). */
+  /** One line for the start banner and the logs ("bubblewrap 0.8.0, tasks as uid 80000+slot"). */
   readonly description: string;
   /** Creates the task's directory so that the sandboxed process can write it, and nobody else's. */
   prepareWorkDir(dir: string): Promise<void>;
