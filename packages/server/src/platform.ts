@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { migrateModule, openDatabase, type Database } from './db/client.ts';
 import { events } from './db/schema.ts';
 import { EventBus } from './events/bus.ts';
+import { LoginThrottle } from './auth/throttle.ts';
 import { createApp } from './http/app.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { computeRoutes } from './http/routes/compute.ts';
@@ -91,7 +92,14 @@ export class Platform {
         uptimeSec: Math.round((Date.now() - p.startedAt) / 1000),
       }),
       routers: [
-        authRoutes(p.auth, audit, p.bus),
+        authRoutes(p.auth, audit, p.bus, {
+          throttle: new LoginThrottle({
+            perAccount: opts.config.SHUZHI_LOGIN_MAX_FAILURES,
+            perAddress: opts.config.SHUZHI_LOGIN_MAX_FAILURES_PER_ADDRESS,
+            lockMs: opts.config.SHUZHI_LOGIN_LOCK_SECONDS * 1000,
+          }),
+          alwaysSecure: opts.config.SHUZHI_PUBLIC_URL?.startsWith('https:') ?? false,
+        }),
         computeRoutes(p.compute),
         workerRoutes(p.workers),
         eventRoutes(p.bus),
