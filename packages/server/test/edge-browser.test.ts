@@ -46,7 +46,8 @@ describe('cookie writes must come from the server\'s own pages', () => {
     assert.equal(evil.body.code, 'CSRF_ORIGIN');
     assert.match(evil.body.detail, /evil\.example/);
 
-    for (const headers of [{ cookie }, { cookie, origin: 'null' }, { cookie, origin: 'http://127.0.0.1:1' }, { cookie, referer: `${EVIL}/page` }]) {
+    const refusedHeaders: Record<string, string>[] = [{ cookie }, { cookie, origin: 'null' }, { cookie, origin: 'http://127.0.0.1:1' }, { cookie, referer: `${EVIL}/page` }];
+    for (const headers of refusedHeaders) {
       const r = await raw('POST', `/api/jobs/${id}/cancel`, headers);
       assert.equal(r.status, 403, JSON.stringify(headers));
       assert.equal(r.body.code, 'CSRF_ORIGIN');
@@ -214,7 +215,7 @@ describe('body limits', () => {
     assert.match(((await big.json()) as { detail: string }).detail, /1 MiB/);
 
     const cookie = await login(t.url, 'tenant2');
-    const upload = (body: BodyInit, extra: RequestInit = {}) =>
+    const upload = (body: NonNullable<RequestInit['body']>, extra: RequestInit = {}) =>
       fetch(`${t.url}/api/render/uploads?fileName=scene.blend`, { method: 'POST', headers: { cookie, origin: t.url, 'content-type': 'application/octet-stream' }, body, ...extra } as RequestInit);
     const fits = await upload(Buffer.alloc(3 * MiB, 1));
     assert.equal(fits.status, 201, await fits.clone().text());
@@ -226,7 +227,7 @@ describe('body limits', () => {
     assert.equal(p.code, 'BODY_TOO_LARGE');
     assert.match(p.detail, /4 MiB/);
 
-    const overStreamed = await upload(chunked(Buffer.alloc(5 * MiB, 1)) as unknown as BodyInit, { duplex: 'half' } as RequestInit);
+    const overStreamed = await upload(chunked(Buffer.alloc(5 * MiB, 1)) as unknown as NonNullable<RequestInit['body']>, { duplex: 'half' } as RequestInit);
     assert.equal(overStreamed.status, 413);
     assert.equal(((await overStreamed.json()) as { code: string }).code, 'BODY_TOO_LARGE');
   });

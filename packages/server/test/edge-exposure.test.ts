@@ -66,6 +66,8 @@ test('the start banner prints the listen address', { timeout: 120_000 }, async (
         if (m && out.includes('ready in')) resolve(m[0]);
       });
       child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+      // Fail (and reach `finally`, which stops the server) rather than wait for the test's timeout.
+      setTimeout(() => reject(new Error(`no listen address in the banner after 90 s: ${out}`)), 90_000).unref();
     });
     assert.match(line, /^listening on 127\.0\.0\.1:\d+ — this machine only \(HOST\)$/);
   } finally {
