@@ -82,7 +82,7 @@ export async function run(args: string[]): Promise<void> {
       const config = defaultFaceConfig({ id: ids[i] });
       const r = await fetch(`${url}/api/mine/faces`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', cookie: eng },
+        headers: { 'content-type': 'application/json', cookie: eng, origin: url },
         body: JSON.stringify({ id: ids[i], name: `Bench face ${i}`, mineId: `mine-${String((i % 66) + 1).padStart(2, '0')}`, endpoint, config: { machines: config.machines, sensors: config.sensors } }),
       });
       if (r.status !== 201) throw new Error(`registering ${ids[i]}: ${r.status} ${await r.text()}`);

@@ -17,9 +17,33 @@ export const User = z.object({
 });
 export type User = z.infer<typeof User>;
 
+export const TOKEN_DEFAULT_DAYS = 90;
+export const TOKEN_MAX_DAYS = 365;
+
 export const CreateTokenRequest = z.object({
   name: z.string().min(1).max(64),
+  /** Days until the token stops working; default 90, at most 365. */
+  expiresInDays: z.number().int().min(1).max(TOKEN_MAX_DAYS).default(TOKEN_DEFAULT_DAYS),
   /** Retired: refused with a pointer to worker enrollment (POST /api/workers). */
   siteId: z.string().max(64).optional(),
 });
-export const CreatedToken = z.object({ id: z.string(), name: z.string(), token: z.string() });
+export type CreateTokenRequest = z.input<typeof CreateTokenRequest>;
+export const CreatedToken = z.object({ id: z.string(), name: z.string(), token: z.string(), expiresAt: z.string() });
+export type CreatedToken = z.infer<typeof CreatedToken>;
+
+/** An API token as listed: never its secret. */
+export const ApiTokenInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  userId: z.string(),
+  username: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  /** Approximate (to within the server's token cache, ~10 s); null when never used. */
+  lastUsedAt: z.string().nullable(),
+});
+export type ApiTokenInfo = z.infer<typeof ApiTokenInfo>;
+export const TokenListQuery = z.object({
+  /** Operators: every user's tokens, not just their own. */
+  all: z.enum(['0', '1', 'true', 'false']).optional(),
+});

@@ -1,11 +1,16 @@
 import { z } from 'zod';
 import { resolve } from 'node:path';
 import { zodIssues } from './errors.ts';
+import { parseProxyList } from './http/client-address.ts';
+
+const MiB = 1024 ** 2;
+const bytes = (def: number) => z.coerce.number().int().min(1024).max(2 ** 45).default(def);
 
 /** Environment variables Shuzhi reads; `shuzhi --help` lists them from here. */
 export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().default('0.0.0.0'),
+  /** Unset: 127.0.0.1 while the demo (public passwords) runs, 0.0.0.0 otherwise. */
+  HOST: z.string().min(1).optional(),
   SHUZHI_DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z
     .string()
@@ -20,13 +25,40 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
     .optional(),
+  SHUZHI_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. https://shuzhi.example.cn' })
+    .optional(),
+  SHUZHI_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .superRefine((v, ctx) => {
+      try {
+        parseProxyList(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  SHUZHI_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  SHUZHI_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
+  SHUZHI_LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  SHUZHI_MAX_BODY_BYTES: bytes(1 * MiB),
+  SHUZHI_MAX_UPLOAD_BYTES: bytes(2 * 1024 * MiB),
+  SHUZHI_MAX_FRAME_BYTES: bytes(512 * MiB),
+  SHUZHI_MAX_SYNC_BYTES: bytes(64 * MiB),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
-export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; workDir: string };
+export type Config = Omit<z.infer<typeof ConfigSchema>, 'HOST'> & {
+  /** The listen address: HOST, or its default (see configHelp). */
+  HOST: string;
+  /** True when HOST was set rather than defaulted. */
+  hostExplicit: boolean;
+  dataDir: string;
+  workDir: string;
+};
 
 export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   PORT: 'HTTP port (default 8080)',
-  HOST: 'address to listen on (default 0.0.0.0)',
+  HOST: 'address to listen on (default 127.0.0.1 while the demo runs — its passwords are public —, 0.0.0.0 with SHUZHI_DEMO=0)',
   SHUZHI_DATA_DIR: 'where the embedded PGlite database and files live (default ./data)',
   DATABASE_URL: 'use this PostgreSQL instead of the embedded PGlite (postgres://user:pass@host:port/db)',
   SHUZHI_BOOTSTRAP_TOKEN: 'when the database is first created, this becomes an operator API token',
@@ -35,6 +67,15 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   SHUZHI_LEASE_MS: 'task lease: a task whose agent is silent this long is requeued (default 15000)',
   SHUZHI_WORK_DIR: 'work directories of embedded agents (default <data dir>/work)',
   SHUZHI_MQTT_URL: 'publish mine telemetry to this MQTT broker (mqtt://user:pass@host:1883); off when unset',
+  SHUZHI_PUBLIC_URL: 'the URL browsers use (https://shuzhi.example.cn): accepted as Origin of cookie-authenticated writes; https makes the session cookie Secure and adds HSTS',
+  SHUZHI_TRUSTED_PROXIES: 'reverse proxies (comma-separated IPs or CIDRs) whose X-Forwarded-For/-Proto/-Host are believed; default none',
+  SHUZHI_LOGIN_MAX_FAILURES: 'wrong passwords per account within 15 min before logins are refused (429, doubling lock); default 5',
+  SHUZHI_LOGIN_MAX_FAILURES_PER_ADDRESS: 'wrong passwords per client address within 15 min, any accounts; default 50',
+  SHUZHI_LOGIN_LOCK_SECONDS: 'first login lock; each further failure doubles it, up to 15 min (default 60)',
+  SHUZHI_MAX_BODY_BYTES: 'largest JSON request body (default 1 MiB; login takes 16 KiB, /api/public/* 64 KiB)',
+  SHUZHI_MAX_UPLOAD_BYTES: 'largest render scene upload (default 2 GiB)',
+  SHUZHI_MAX_FRAME_BYTES: 'largest frame, thumbnail or preview a worker uploads (default 512 MiB)',
+  SHUZHI_MAX_SYNC_BYTES: 'largest worker sync (reports and logs) body (default 64 MiB)',
   LOG_LEVEL: 'pino log level (default info)',
 };
 
@@ -52,5 +93,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const dataDir = resolve(parsed.data.SHUZHI_DATA_DIR);
-  return { ...parsed.data, dataDir, workDir: resolve(parsed.data.SHUZHI_WORK_DIR ?? `${dataDir}/work`) };
+  // The demo seeds users whose passwords are printed in the README: never offer them to the network by default.
+  const HOST = parsed.data.HOST ?? (parsed.data.SHUZHI_DEMO === '1' ? '127.0.0.1' : '0.0.0.0');
+  return {
+    ...parsed.data,
+    HOST,
+    hostExplicit: parsed.data.HOST !== undefined,
+    dataDir,
+    workDir: resolve(parsed.data.SHUZHI_WORK_DIR ?? `${dataDir}/work`),
+  };
 }

@@ -3,17 +3,20 @@ export class AppError extends Error {
   readonly code: string;
   readonly status: number;
   readonly errors: { path: string; message: string }[] | undefined;
+  /** Response headers that belong to the problem, e.g. `Retry-After` on a 429. */
+  readonly headers: Record<string, string> | undefined;
   constructor(
     code: string,
     status: number,
     message: string,
-    opts: { errors?: { path: string; message: string }[]; cause?: unknown } = {},
+    opts: { errors?: { path: string; message: string }[]; cause?: unknown; headers?: Record<string, string> } = {},
   ) {
     super(message, { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;
     this.status = status;
     this.errors = opts.errors;
+    this.headers = opts.headers;
   }
 }
 

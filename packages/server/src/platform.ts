@@ -6,7 +6,10 @@ import type { Config } from './config.ts';
 import { migrateModule, openDatabase, type Database } from './db/client.ts';
 import { events } from './db/schema.ts';
 import { EventBus } from './events/bus.ts';
+import { LoginThrottle } from './auth/throttle.ts';
 import { createApp } from './http/app.ts';
+import { LOGIN_BODY_BYTES, PUBLIC_BODY_BYTES } from './http/body-limits.ts';
+import { ProxyTrust } from './http/client-address.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { computeRoutes } from './http/routes/compute.ts';
 import { eventRoutes } from './http/routes/events.ts';
@@ -85,13 +88,32 @@ export class Platform {
       workers: p.workers.registry,
       log: p.log,
       webDist: WEB_DIST,
+      edge: {
+        proxies: ProxyTrust.parse(opts.config.SHUZHI_TRUSTED_PROXIES),
+        publicUrl: opts.config.SHUZHI_PUBLIC_URL,
+        limits: {
+          json: opts.config.SHUZHI_MAX_BODY_BYTES,
+          login: LOGIN_BODY_BYTES,
+          public: PUBLIC_BODY_BYTES,
+          upload: opts.config.SHUZHI_MAX_UPLOAD_BYTES,
+          frame: opts.config.SHUZHI_MAX_FRAME_BYTES,
+          sync: opts.config.SHUZHI_MAX_SYNC_BYTES,
+        },
+      },
       health: async () => ({
         version: VERSION,
         database: p.database.kind,
         uptimeSec: Math.round((Date.now() - p.startedAt) / 1000),
       }),
       routers: [
-        authRoutes(p.auth, audit, p.bus),
+        authRoutes(p.auth, audit, p.bus, {
+          throttle: new LoginThrottle({
+            perAccount: opts.config.SHUZHI_LOGIN_MAX_FAILURES,
+            perAddress: opts.config.SHUZHI_LOGIN_MAX_FAILURES_PER_ADDRESS,
+            lockMs: opts.config.SHUZHI_LOGIN_LOCK_SECONDS * 1000,
+          }),
+          alwaysSecure: opts.config.SHUZHI_PUBLIC_URL?.startsWith('https:') ?? false,
+        }),
         computeRoutes(p.compute),
         workerRoutes(p.workers),
         eventRoutes(p.bus),

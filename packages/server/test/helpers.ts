@@ -74,7 +74,8 @@ export async function login(url: string, username: string, password = `${usernam
 /** A tiny client that sends a session cookie or a bearer token. */
 export function client(url: string, auth: { cookie?: string; token?: string }) {
   const headers = (extra: Record<string, string> = {}) => ({
-    ...(auth.cookie ? { cookie: auth.cookie } : {}),
+    // A browser names the page's origin on every write; the server refuses cookie writes without it.
+    ...(auth.cookie ? { cookie: auth.cookie, origin: url } : {}),
     ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
     ...extra,
   });

@@ -39,7 +39,7 @@ export async function realNode(t: Pick<TestPlatform, 'p' | 'url'>, name: string,
 export async function uploadScene(url: string, cookie: string, fileName: string, body: Buffer | string): Promise<{ uploadId: string; fileName: string }> {
   const res = await fetch(`${url}/api/render/uploads?fileName=${encodeURIComponent(fileName)}`, {
     method: 'POST',
-    headers: { cookie, 'content-type': 'application/octet-stream' },
+    headers: { cookie, origin: url, 'content-type': 'application/octet-stream' },
     body: typeof body === 'string' ? Buffer.from(body) : body,
   });
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);

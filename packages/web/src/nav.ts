@@ -23,6 +23,7 @@ export interface NavGroup {
 export const SUBMIT_ROLES = ['tenant', 'operator'] as const satisfies readonly Role[];
 
 import { plannerNavItem } from './modules/planner/nav.ts';
+import { WORKER_ROLES } from './pages/workers/model.ts';
 
 /** One entry per module; adding a module is adding a group here and its routes in routes.tsx. */
 const baseNavGroups: readonly NavGroup[] = [
@@ -37,6 +38,7 @@ const baseNavGroups: readonly NavGroup[] = [
       { id: 'jobs', path: '/compute/jobs', label: 'nav.compute.jobs' },
       { id: 'submit', path: '/compute/submit', label: 'nav.compute.submit', roles: SUBMIT_ROLES },
       plannerNavItem,
+      { id: 'workers', path: '/compute/workers', label: 'workers.nav', roles: WORKER_ROLES },
     ],
   },
   {

@@ -9,6 +9,22 @@ export function currentPath(): string {
   return path.startsWith('/') ? path : '/';
 }
 
+/** A parameter of the route's query (`#/compute/workers?site=x`, `site` → `x`); null when absent. */
+export function routeQueryParam(name: string): string | null {
+  const raw = typeof location === 'undefined' ? '' : location.hash.replace(/^#/, '');
+  const at = raw.indexOf('?');
+  return at < 0 ? null : new URLSearchParams(raw.slice(at + 1)).get(name);
+}
+
+/** Rewrites the route's query in place (no navigation, no history entry), so a filter survives a reload or a shared link. */
+export function replaceRouteQuery(params: Record<string, string | null | undefined>): void {
+  if (typeof location === 'undefined' || typeof history === 'undefined') return;
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  const qs = q.toString();
+  history.replaceState(history.state, '', `#${currentPath()}${qs ? `?${qs}` : ''}`);
+}
+
 export function navigate(path: string): void {
   if (currentPath() === path) return;
   location.hash = path;

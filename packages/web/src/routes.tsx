@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { modules } from './modules/registry.ts';
 import { plannerRoutes } from './modules/planner/index.tsx';
 import { navGroups } from './nav.ts';
-import { matchPath } from './router.tsx';
+import { matchPath, routeQueryParam } from './router.tsx';
 import { ComingPage } from './pages/ComingPage.tsx';
 import { JobDetailPage } from './pages/JobDetailPage.tsx';
 import { JobsPage } from './pages/JobsPage.tsx';
@@ -12,6 +12,7 @@ import { OverviewPage } from './pages/OverviewPage.tsx';
 import { SiteDetailPage } from './pages/SiteDetailPage.tsx';
 import { SitesPage } from './pages/SitesPage.tsx';
 import { SubmitPage } from './pages/SubmitPage.tsx';
+import { WorkersPage } from './pages/workers/WorkersPage.tsx';
 
 interface Route {
   pattern: string;
@@ -26,6 +27,7 @@ const computeRoutes: Route[] = [
   { pattern: '/compute/jobs', render: () => <JobsPage /> },
   { pattern: '/compute/jobs/:id', render: (p) => <JobDetailPage key={p.id} id={p.id ?? ''} /> },
   { pattern: '/compute/submit', render: () => <SubmitPage /> },
+  { pattern: '/compute/workers', render: () => <WorkersPage initialSite={routeQueryParam('site') ?? ''} /> },
   ...plannerRoutes,
 ];
 

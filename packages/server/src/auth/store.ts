@@ -1,5 +1,6 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
-import type { Role } from '@shuzhi/schema';
+import { and, desc, eq, gt, isNull, type SQL } from 'drizzle-orm';
+import { TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, type ApiTokenInfo, type CreatedToken, type Role } from '@shuzhi/schema';
+import { errors } from '../errors.ts';
 import type { Db } from '../db/client.ts';
 import { apiTokens, sessions, users } from '../db/schema.ts';
 import { newId, newSecret } from '../ids.ts';
@@ -7,6 +8,8 @@ import { hashPassword, sha256, verifyPassword } from './passwords.ts';
 import type { Principal } from './principal.ts';
 
 const SESSION_MS = 12 * 3600_000;
+/** How long a looked-up API token is believed without asking the database again. */
+export const TOKEN_CACHE_MS = 10_000;
 
 type UserRow = typeof users.$inferSelect;
 const toPrincipal = (u: UserRow, via: Principal['via']): Principal => ({
@@ -70,36 +73,84 @@ export class AuthStore {
 
   /**
    * Tokens seen in the last few seconds: render nodes and agents poll many times a second in all, and
-   * a database round trip per poll would cap the farm. Nothing revokes tokens yet; when something
-   * does, it must clear this map.
+   * a database round trip per poll would cap the farm. Revocation clears the entry here at once;
+   * another replica's cache keeps a revoked token for at most TOKEN_CACHE_MS.
    */
-  private readonly tokenCache = new Map<string, { p: Principal; until: number }>();
+  private readonly tokenCache = new Map<string, { p: Principal; tokenId: string; until: number }>();
 
   async byToken(token: string): Promise<Principal | null> {
     const hit = this.tokenCache.get(token);
     if (hit && hit.until > Date.now()) return hit.p;
-    const p = await this.byTokenUncached(token);
-    if (p) {
-      if (this.tokenCache.size > 50_000) this.tokenCache.clear();
-      this.tokenCache.set(token, { p, until: Date.now() + 10_000 });
-    }
-    return p;
+    if (hit) this.tokenCache.delete(token);
+    const found = await this.byTokenUncached(token);
+    if (!found) return null;
+    if (this.tokenCache.size > 50_000) this.tokenCache.clear();
+    this.tokenCache.set(token, {
+      p: found.p,
+      tokenId: found.tokenId,
+      until: Math.min(Date.now() + TOKEN_CACHE_MS, found.expiresAt.getTime()),
+    });
+    return found.p;
   }
 
-  private async byTokenUncached(token: string): Promise<Principal | null> {
+  private async byTokenUncached(token: string): Promise<{ p: Principal; tokenId: string; expiresAt: Date } | null> {
+    const now = new Date();
     const [row] = await this.db
-      .select({ u: users })
+      .select({ u: users, id: apiTokens.id, expiresAt: apiTokens.expiresAt })
       .from(apiTokens)
       .innerJoin(users, eq(users.id, apiTokens.userId))
-      .where(and(eq(apiTokens.tokenHash, sha256(token)), isNull(apiTokens.siteId)));
-    return row ? toPrincipal(row.u, 'token') : null;
+      .where(and(eq(apiTokens.tokenHash, sha256(token)), isNull(apiTokens.siteId), gt(apiTokens.expiresAt, now)));
+    if (!row) return null;
+    // Once per cache period, not per call: cheap, and close enough to say which tokens are in use.
+    await this.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
+    return { p: toPrincipal(row.u, 'token'), tokenId: row.id, expiresAt: row.expiresAt };
   }
 
   /** Creates a token; `secret` lets the bootstrap token and the demo use a known value. */
-  async createToken(userId: string, name: string, secret = newSecret()) {
+  async createToken(userId: string, name: string, secret = newSecret(), expiresInDays = TOKEN_DEFAULT_DAYS): Promise<CreatedToken> {
+    if (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > TOKEN_MAX_DAYS) {
+      throw errors.validation([{ path: 'expiresInDays', message: `between 1 and ${TOKEN_MAX_DAYS} days` }]);
+    }
     const id = newId('tok');
-    await this.db.insert(apiTokens).values({ id, tokenHash: sha256(secret), userId, name });
-    return { id, name, token: secret };
+    const expiresAt = new Date(Date.now() + expiresInDays * 86_400_000);
+    await this.db.insert(apiTokens).values({ id, tokenHash: sha256(secret), userId, name, expiresAt });
+    return { id, name, token: secret, expiresAt: expiresAt.toISOString() };
+  }
+
+  /** A user's tokens (or, with `userId` null, everyone's), newest first; expired ones are left out. */
+  async listTokens(userId: string | null): Promise<ApiTokenInfo[]> {
+    const live = and(isNull(apiTokens.siteId), gt(apiTokens.expiresAt, new Date()));
+    return this.tokenRows(userId ? and(live, eq(apiTokens.userId, userId)) : live);
+  }
+
+  /**
+   * Revokes a token: its owner, or an operator for anyone's. Takes effect at once on this server (the
+   * cache entry goes with the row). Someone else's token answers 404, as if it did not exist.
+   */
+  async revokeToken(by: Principal, id: string): Promise<ApiTokenInfo> {
+    const [t] = await this.tokenRows(and(eq(apiTokens.id, id), isNull(apiTokens.siteId)));
+    if (!t || (t.userId !== by.userId && by.role !== 'operator')) throw errors.notFound('token', id);
+    await this.db.delete(apiTokens).where(eq(apiTokens.id, id));
+    for (const [secret, hit] of this.tokenCache) if (hit.tokenId === id) this.tokenCache.delete(secret);
+    return t;
+  }
+
+  private async tokenRows(where: SQL | undefined): Promise<ApiTokenInfo[]> {
+    const rows = await this.db
+      .select({ t: apiTokens, username: users.username })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(where)
+      .orderBy(desc(apiTokens.createdAt));
+    return rows.map(({ t, username }) => ({
+      id: t.id,
+      name: t.name,
+      userId: t.userId,
+      username,
+      createdAt: t.createdAt.toISOString(),
+      expiresAt: t.expiresAt.toISOString(),
+      lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    }));
   }
 
   async userIdByName(username: string): Promise<string | null> {

@@ -1,10 +1,11 @@
 import { createInterface } from 'node:readline';
 import { parseArgs, str, UsageError } from './args.ts';
 
-export const loginHelp = `shuzhi login --username NAME [--password P] [--server URL] [--name LABEL]
+export const loginHelp = `shuzhi login --username NAME [--password P] [--server URL] [--name LABEL] [--days N]
 
 Logs in and creates an API token for the CLI; prints the export line to use it:
   eval "$(npx shuzhi login --username tenant2)"
+The token expires after --days (default 90, at most 365); see and revoke tokens with shuzhi tokens.
 Without --password (or SHUZHI_PASSWORD) it asks for the password without echoing it.`;
 
 /** Reads a line from the terminal without echoing it (or a plain line from a pipe). */
@@ -42,18 +43,27 @@ export async function loginCommand(argv: string[]): Promise<number> {
   } catch (err) {
     throw new Error(`cannot reach ${server}: ${(err as Error).message}. Is the server running (npm start)?`);
   }
+  if (res.status === 429) {
+    throw new Error(`login as ${username} refused for now: too many wrong passwords; try again in ${res.headers.get('retry-after') ?? 'a few'} s`);
+  }
   if (res.status !== 200) throw new Error(`login as ${username} failed (${res.status}): check the username and password`);
   const cookie = res.headers.get('set-cookie')?.split(';')[0];
   if (!cookie) throw new Error('the server sent no session cookie');
   const label = typeof flags.name === 'string' ? flags.name : `cli ${new Date().toISOString().slice(0, 10)}`;
+  const days = typeof flags.days === 'string' ? Number(flags.days) : undefined;
+  if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 365)) throw new UsageError('--days must be a whole number from 1 to 365');
+  // The session writes like the web app does: naming the server's origin, which it checks on cookie writes.
+  const session = { cookie, origin: new URL(server).origin };
   const made = await fetch(`${server}/api/tokens`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', cookie },
-    body: JSON.stringify({ name: label }),
+    headers: { 'content-type': 'application/json', ...session },
+    body: JSON.stringify({ name: label, ...(days !== undefined ? { expiresInDays: days } : {}) }),
   });
-  const body = (await made.json().catch(() => ({}))) as { token?: string; detail?: string };
+  const body = (await made.json().catch(() => ({}))) as { token?: string; expiresAt?: string; detail?: string };
+  // The session was only the way to the token: end it rather than leave it live for 12 hours.
+  await fetch(`${server}/api/auth/logout`, { method: 'POST', headers: session }).catch(() => undefined);
   if (made.status !== 201 || !body.token) throw new Error(`creating a token failed (${made.status}): ${body.detail ?? 'no token returned'}`);
   process.stdout.write(`export SHUZHI_SERVER=${server}\nexport SHUZHI_TOKEN=${body.token}\n`);
-  process.stderr.write(`token "${label}" created for ${username}; it is shown once — keep it secret\n`);
+  process.stderr.write(`token "${label}" created for ${username}, valid until ${body.expiresAt ?? '?'}; it is shown once — keep it secret\n`);
   return 0;
 }

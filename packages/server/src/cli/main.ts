@@ -8,6 +8,7 @@ Usage: shuzhi <command> [options]     (every command takes --help)
 
   serve                 run the platform (API + web) — npm start does this with the demo
   login                 log in and print an API token for the CLI (eval "$(shuzhi login --username U)")
+  tokens list|revoke    your API tokens; revoke one at once
   worker                run a worker: compute tasks and render chunks, sandboxed (alias: agent)
   workers enroll|list|rotate|revoke   workers enrolled at sites, and their credentials
   job submit|list|get|cancel
@@ -37,6 +38,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   worker: async (argv) => (await import('./agent.ts')).agentCommand(argv),
   agent: async (argv) => (await import('./agent.ts')).agentCommand(argv),
   login: async (argv) => (await import('./login.ts')).loginCommand(argv),
+  tokens: async (argv) => (await import('./tokens.ts')).tokensCommand(argv),
   workers: async (argv) => (await import('./workers.ts')).workersCommand(argv),
   job: jobCommand,
   site: siteCommand,

@@ -18,7 +18,7 @@ export async function serveCommand(): Promise<number> {
   if (demoSlurm) moduleLines.push(...demoSlurm.lines);
   await p.start();
   const port = await p.listen();
-  const url = `http://localhost:${port}`;
+  const url = `http://${browsable(config.HOST)}:${port}`;
   if (creds) {
     const box = await demoSandbox();
     if ('sandbox' in box) {
@@ -37,8 +37,16 @@ export async function serveCommand(): Promise<number> {
   const lines = [
     '',
     `  数智 Shuzhi is running at ${url}  (API docs: ${url}/api/docs)`,
+    `  listening on ${listenLine(config.HOST, port, config.hostExplicit)}`,
     `  database: ${p.database.kind}${p.database.kind === 'pglite' ? ` in ${config.dataDir}` : ''}; ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   ];
+  if (creds && !isLoopback(config.HOST)) {
+    lines.push(
+      '',
+      `  WARNING: the demo runs with the public passwords below and HOST=${config.HOST} offers it beyond this machine:`,
+      '  anyone who can reach this address can log in as any of them. Use SHUZHI_DEMO=0 for anything real.',
+    );
+  }
   if (creds) {
     lines.push('', '  Demo users (username / password — role):');
     for (const u of creds.users) lines.push(`    ${u.username.padEnd(14)} ${u.password.padEnd(20)} ${u.role}`);
@@ -56,4 +64,18 @@ export async function serveCommand(): Promise<number> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   return new Promise(() => undefined);
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+/** A URL host for the banner: a wildcard address is not somewhere a browser can go. */
+function browsable(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listenLine(host: string, port: number, explicit: boolean): string {
+  const where = host === '0.0.0.0' || host === '::' ? 'every network interface' : isLoopback(host) ? 'this machine only' : 'that address';
+  const why = explicit ? 'HOST' : 'default; set HOST to change it';
+  return `${host.includes(':') ? `[${host}]` : host}:${port} — ${where} (${why})`;
 }

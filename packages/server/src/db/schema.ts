@@ -51,7 +51,11 @@ export const apiTokens = pgTable('api_tokens', {
   name: text('name').notNull(),
   siteId: text('site_id'),
   createdAt: ts('created_at').notNull().defaultNow(),
-});
+  /** Tokens end: 90 days unless asked otherwise, at most 365. */
+  expiresAt: ts('expires_at').notNull(),
+  /** Updated at most every few seconds (the token cache), not on every call. */
+  lastUsedAt: ts('last_used_at'),
+}, (t) => [index('api_tokens_user_idx').on(t.userId)]);
 
 export const regions = pgTable('regions', {
   id: text('id').primaryKey(),

@@ -1,13 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { swaggerUI } from '@hono/swagger-ui';
 import { getCookie } from 'hono/cookie';
 import type { AuthStore } from '../auth/store.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { WorkerRegistry } from '../workers/registry.ts';
 import { WORKER_CREDENTIAL_PREFIX } from '@shuzhi/schema';
+import { DOCS_PATHS, mountApiDocs } from './api-docs.ts';
+import { bodyLimits, type BodyLimits } from './body-limits.ts';
+import { browserSafety } from './browser-safety.ts';
+import type { ProxyTrust } from './client-address.ts';
 import { router } from './context.ts';
 import { problemResponse } from './problem.ts';
 import { SESSION_COOKIE } from './routes/auth.ts';
@@ -20,9 +23,11 @@ export interface AppParts {
   /** Module routers, mounted in order. */
   routers: ReturnType<typeof router>[];
   webDist?: string | undefined;
+  /** What the edge believes and allows: trusted proxies, the public URL, body budgets. */
+  edge: { proxies: ProxyTrust; publicUrl?: string | undefined; limits: BodyLimits };
 }
 
-const PUBLIC = new Set(['/api/health', '/api/auth/login', '/api/openapi.json', '/api/docs']);
+const PUBLIC = new Set(['/api/health', '/api/auth/login', '/api/openapi.json', ...DOCS_PATHS]);
 
 export function isPublic(path: string): boolean {
   return PUBLIC.has(path) || path.startsWith('/api/public/') || !path.startsWith('/api/');
@@ -32,6 +37,15 @@ export function createApp(parts: AppParts) {
   const app = router();
 
   app.onError((err, c) => problemResponse(c, err, parts.log));
+
+  // The edge, before anyone is authenticated: who the client is, security headers and same-origin
+  // writes for browsers, and body budgets (see SECURITY.md).
+  app.use('*', async (c, next) => {
+    c.set('proxies', parts.edge.proxies);
+    await next();
+  });
+  app.use('*', ...browserSafety({ publicUrl: parts.edge.publicUrl, sessionCookie: SESSION_COOKIE }));
+  app.use('*', bodyLimits(parts.edge.limits));
 
   // Authentication: bearer token for machines, session cookie for the web, a worker credential on
   // the worker protocol only. Authorisation is per route.
@@ -72,7 +86,7 @@ export function createApp(parts: AppParts) {
     info: { title: 'Shuzhi API', version: '0.1.0', description: 'Green compute network, render farm, one-thing services, mine control' },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.get('/api/docs', swaggerUI({ url: '/api/openapi.json' }));
+  mountApiDocs(app);
 
   app.all('/api/*', (c) => {
     throw new AppError('NOT_FOUND', 404, `No API route ${c.req.method} ${c.req.path}. See /api/docs.`);

@@ -2,9 +2,10 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, errors, zodIssues } from '../errors.ts';
 import type { WorkerIdentity } from '../workers/registry.ts';
+import type { ProxyTrust } from './client-address.ts';
 
 /** A caller is a person or machine acting for a user (principal), or an enrolled worker — never both. */
-export type Env = { Variables: { principal: Principal | null; worker: WorkerIdentity | null } };
+export type Env = { Variables: { principal: Principal | null; worker: WorkerIdentity | null; proxies: ProxyTrust } };
 
 /** Every router validates with zod and turns failures into one field-naming 400. */
 export function router() {

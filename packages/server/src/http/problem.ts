@@ -25,6 +25,6 @@ export function problemResponse(c: Context, err: unknown, log: Logger): Response
   };
   return new Response(JSON.stringify(body), {
     status: e.status,
-    headers: { 'content-type': 'application/problem+json; charset=utf-8' },
+    headers: { ...e.headers, 'content-type': 'application/problem+json; charset=utf-8' },
   });
 }

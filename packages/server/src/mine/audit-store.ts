@@ -100,7 +100,8 @@ export class AuditStore {
           faceId: null,
           user: String(e.data['username'] ?? e.actor ?? '?'),
           role: null,
-          origin: null,
+          // the client address the login route recorded (clientAddress: the peer, or a trusted proxy's word)
+          origin: typeof e.data['address'] === 'string' ? e.data['address'] : null,
           action: ok ? 'login' : 'login-failed',
           target: 'session',
           result: ok ? 'accepted' : 'rejected',

@@ -1,5 +1,4 @@
 import { createRoute } from '@hono/zod-openapi';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
@@ -11,6 +10,7 @@ import type { Role } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import { requireRole } from '../auth/principal.ts';
 import { errors } from '../errors.ts';
+import { clientAddress } from '../http/client-address.ts';
 import type { Env } from '../http/context.ts';
 import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
 import type { Actor, LiveMessage, MineService } from './service.ts';
@@ -25,17 +25,7 @@ const AlarmParam = z.object({ id: z.string().min(1).max(128) });
 const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
 const TAGS = ['mine'];
 
-function originOf(c: Context<Env>): string | null {
-  const fwd = c.req.header('x-forwarded-for');
-  if (fwd) return fwd.split(',')[0]!.trim();
-  try {
-    return getConnInfo(c).remote.address ?? null;
-  } catch {
-    return null;
-  }
-}
-
-const actorOf = (p: Principal, c: Context<Env>): Actor => ({ userId: p.userId, username: p.username, role: p.role, origin: originOf(c) });
+const actorOf = (p: Principal, c: Context<Env>): Actor => ({ userId: p.userId, username: p.username, role: p.role, origin: clientAddress(c) });
 
 export function mineRoutes(svc: MineService) {
   const r = router();

@@ -1,4 +1,22 @@
-import type { Flow, Job, JobDetail, JobStatus, Link, LogLine, LoginRequest, Overview, PowerCurve, Problem, Region, Site, SubmitJob, User } from '@shuzhi/schema';
+import type {
+  Flow,
+  Job,
+  JobDetail,
+  JobStatus,
+  Link,
+  LogLine,
+  LoginRequest,
+  Overview,
+  PowerCurve,
+  Problem,
+  Region,
+  Site,
+  SubmitJob,
+  User,
+  WorkerCredential,
+  WorkerEnrollRequest,
+  WorkerInfo,
+} from '@shuzhi/schema';
 
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -34,6 +52,11 @@ export interface JobQuery {
   offset?: number | undefined;
 }
 
+export interface WorkerQuery {
+  siteId?: string | undefined;
+  includeRevoked?: boolean | undefined;
+}
+
 export interface ApiClient {
   login(body: LoginRequest): Promise<User>;
   logout(): Promise<void>;
@@ -50,6 +73,12 @@ export interface ApiClient {
   cancelJob(id: string): Promise<Job>;
   jobLogs(id: string, after?: number): Promise<LogLine[]>;
   overview(): Promise<Overview>;
+  workers(q?: WorkerQuery): Promise<WorkerInfo[]>;
+  /** The answer carries the worker's credential: the only time it is ever shown. */
+  enrollWorker(body: WorkerEnrollRequest): Promise<WorkerCredential>;
+  /** A new credential; the old one stops working at once. */
+  rotateWorker(id: string): Promise<WorkerCredential>;
+  revokeWorker(id: string): Promise<WorkerInfo>;
 }
 
 export interface ApiOptions {
@@ -136,5 +165,15 @@ export function createApi(opts: ApiOptions = {}): ApiClient {
       return (await call<{ items: LogLine[] }>('GET', `/jobs/${enc(id)}/logs${qs}`)).items;
     },
     overview: () => call<Overview>('GET', '/overview'),
+    workers: async (q = {}) => {
+      const params = new URLSearchParams();
+      if (q.siteId) params.set('siteId', q.siteId);
+      if (q.includeRevoked) params.set('includeRevoked', '1');
+      const qs = params.toString();
+      return (await call<{ items: WorkerInfo[] }>('GET', `/workers${qs ? `?${qs}` : ''}`)).items;
+    },
+    enrollWorker: (body) => call<WorkerCredential>('POST', '/workers', body),
+    rotateWorker: (id) => call<WorkerCredential>('POST', `/workers/${enc(id)}/rotate`),
+    revokeWorker: (id) => call<WorkerInfo>('DELETE', `/workers/${enc(id)}`),
   };
 }

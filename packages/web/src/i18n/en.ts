@@ -1,8 +1,10 @@
 import { moduleEn } from '../modules/messages.ts';
+import * as workers from '../pages/workers/messages.ts';
 import type { MessageKey } from './zh-CN.ts';
 
 export const en: Record<MessageKey, string> = {
   ...moduleEn,
+  ...workers.en,
   'app.name': '数智 Shuzhi',
   'app.tagline': 'Digital-intelligence infrastructure platform',
   'app.loading': 'Loading…',

@@ -10,6 +10,7 @@ import { formatFen, formatKW, formatNumber, formatPercent, formatPflops } from '
 import { useI18n } from '../i18n/I18nProvider.tsx';
 import { Link } from '../router.tsx';
 import { useInterval, useResource } from '../useResource.ts';
+import { SiteWorkers } from './workers/SiteWorkers.tsx';
 
 function PowerCharts({ siteId }: { siteId: string }) {
   const api = useApi();
@@ -159,6 +160,8 @@ export function SiteDetailPage({ id }: { id: string }) {
           </tbody>
         </table>
       </div>
+
+      <SiteWorkers site={s} />
 
       <h2>{t('site.power')}</h2>
       <div className="facts">

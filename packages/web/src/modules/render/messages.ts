@@ -62,7 +62,7 @@ export const zh = {
   'render.job.logsOf': '任务 {index} 的日志',
   'render.job.noLogs': '暂无日志。',
   'render.nodes.title': '渲染节点',
-  'render.nodes.empty': '还没有渲染节点连接。启动一个：shuzhi agent --render --site karamay --token …',
+  'render.nodes.empty': '还没有渲染节点连接。在“工作节点”页为 karamay 登记一个，然后运行：shuzhi worker --credential szw.… --runners blender,povray,ffmpeg',
   'render.nodes.total': '共 {n} 个节点',
 } as const;
 
@@ -129,6 +129,6 @@ export const en: Record<keyof typeof zh, string> = {
   'render.job.logsOf': 'Logs of task {index}',
   'render.job.noLogs': 'No log lines yet.',
   'render.nodes.title': 'Render nodes',
-  'render.nodes.empty': 'No render node has connected yet. Start one: shuzhi agent --render --site karamay --token …',
+  'render.nodes.empty': 'No render node has connected yet. Enroll one for karamay on the Workers page, then run: shuzhi worker --credential szw.… --runners blender,povray,ffmpeg',
   'render.nodes.total': '{n} nodes',
 };
