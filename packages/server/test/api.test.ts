@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { client, login, smallSite, startPlatform, type TestPlatform } from './helpers.ts';
+import { client, enrollWorker, login, smallSite, startPlatform, workerSync, type TestPlatform } from './helpers.ts';
 
 let t: TestPlatform;
 before(async () => {
@@ -47,7 +47,7 @@ describe('platform basics', () => {
   test('the OpenAPI document lists the routes', async () => {
     const r = await client(t.url, {}).req('GET', '/api/openapi.json');
     assert.equal(r.status, 200);
-    for (const p of ['/api/jobs', '/api/sites/{id}', '/api/agents/{id}/sync']) assert.ok(r.body.paths[p], p);
+    for (const p of ['/api/jobs', '/api/sites/{id}', '/api/workers/{id}/sync']) assert.ok(r.body.paths[p], p);
   });
 
   test('unknown API routes are 404 problem+json', async () => {
@@ -140,19 +140,14 @@ describe('authorisation', () => {
     assert.equal((await officer.req('GET', '/api/jobs')).status, 403);
   });
 
-  test('an agent token bound to one site cannot sync for another', async () => {
-    const op = client(t.url, { cookie: await login(t.url, 'operator') });
-    const tok = await op.req('POST', '/api/tokens', { name: 'hami agent', siteId: 'hami' });
-    assert.equal(tok.status, 201);
-    const agent = client(t.url, { token: tok.body.token });
-    const r = await agent.req('POST', '/api/agents/a1/sync', { siteId: 'shihezi', slots: 1, free: 1, waitMs: 0 });
-    assert.equal(r.status, 403);
-    const ok = await agent.req('POST', '/api/agents/a1/sync', { siteId: 'hami', slots: 1, free: 0, waitMs: 0 });
-    assert.equal(ok.status, 200);
-    // Only operators (or site-bound agent tokens) may act as agents.
-    const tenantTok = client(t.url, { cookie: await login(t.url, 'tenant') });
-    const r2 = await tenantTok.req('POST', '/api/agents/a2/sync', { siteId: 'hami', slots: 1, free: 1, waitMs: 0 });
-    assert.equal(r2.status, 403);
+  test('a worker credential syncs only as its own worker; user sessions and tokens cannot act as workers', async () => {
+    const a = await enrollWorker(t.p, 'hami', 'api-a');
+    const b = await enrollWorker(t.p, 'hami', 'api-b');
+    assert.equal((await workerSync(t.url, a.credential, a.id, {})).status, 200);
+    assert.equal((await workerSync(t.url, a.credential, b.id, {})).status, 403);
+    const tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
+    const r = await tenant.req('POST', `/api/workers/${a.id}/sync`, { slots: 1, free: 1, waitMs: 0 });
+    assert.ok(r.status === 401 || r.status === 403, String(r.status));
   });
 });
 
