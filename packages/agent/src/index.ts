@@ -8,3 +8,4 @@ export { RenderRunner, sceneFileName, type RenderRunnerOptions } from './worker/
 export { blenderRenderer, povrayRenderer, type RendererInput, type RendererPlugin } from './worker/runners/renderers.ts';
 export { BubblewrapSandbox, DEFAULT_UID_BASE, TASK_DIR, UnsandboxedRunner, openSandbox, SandboxUnavailableError } from './sandbox/index.ts';
 export type { BubblewrapOptions, OpenSandboxOptions, Sandbox, SpawnSpec } from './sandbox/index.ts';
+export { workDirProblem } from './worker/preflight.ts';

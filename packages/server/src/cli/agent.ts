@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { delimiter, dirname, join, resolve } from 'node:path';
-import { RenderRunner, SandboxUnavailableError, ShellRunner, UnsandboxedRunner, Worker, WorkerError, openSandbox, type Sandbox, type TaskRunner } from '@shuzhi/agent';
+import { delimiter, join, resolve } from 'node:path';
+import { RenderRunner, SandboxUnavailableError, ShellRunner, UnsandboxedRunner, Worker, WorkerError, openSandbox, workDirProblem, type Sandbox, type TaskRunner } from '@shuzhi/agent';
 import { WorkerRunner, workerIdOfCredential } from '@shuzhi/schema';
 import { parseArgs, str, UsageError } from './args.ts';
 
@@ -59,12 +58,10 @@ export async function agentCommand(argv: string[]): Promise<number> {
     console.error(`error: no sandbox for tenant code: ${err.message}`);
     return 1;
   }
-  if (isRoot() && sandbox.isolation === 'bubblewrap') {
-    const blocked = await unsearchable(workDir);
-    if (blocked) {
-      console.error(`error: task users cannot reach ${workDir}: ${blocked} lets no other user search it (chmod o+x ${blocked}, or choose --work-dir under a directory others may enter, e.g. /var/lib/shuzhi/worker)`);
-      return 1;
-    }
+  const problem = await workDirProblem(sandbox, workDir);
+  if (problem) {
+    console.error(`error: ${problem} (--work-dir)`);
+    return 1;
   }
 
   const worker = new Worker({ server, credential, slots, tags: str(flags, 'tags', '').split(',').filter(Boolean), workDir, runners, sandbox });
@@ -107,19 +104,4 @@ function buildRunners(list: string, threads: number | undefined): TaskRunner<any
     runners.push(new RenderRunner({ renderers, ffmpeg: wanted.has('ffmpeg'), ...(threads ? { threads } : {}) }));
   }
   return runners;
-}
-
-/** The first directory on the way to `dir` (or above where it will be made) that others cannot search. */
-async function unsearchable(dir: string): Promise<string | null> {
-  let d = dir;
-  for (;;) {
-    try {
-      const st = await stat(d);
-      if (st.isDirectory() && !(st.mode & 0o001)) return d;
-    } catch {
-      // not made yet: the worker makes it searchable
-    }
-    if (d === dirname(d)) return null;
-    d = dirname(d);
-  }
 }

@@ -1,5 +1,6 @@
 import { loadConfig } from '../config.ts';
 import { DemoRunner, startDemoSlurm } from '../demo/runner.ts';
+import { workDirProblem } from '@shuzhi/agent';
 import { demoSandbox } from '../demo/sandbox.ts';
 import { seedDemo } from '../demo/seed.ts';
 import { Platform } from '../platform.ts';
@@ -21,7 +22,10 @@ export async function serveCommand(): Promise<number> {
   const url = `http://${browsable(config.HOST)}:${port}`;
   if (creds) {
     const box = await demoSandbox();
-    if ('sandbox' in box) {
+    const problem = 'sandbox' in box ? await workDirProblem(box.sandbox, config.workDir) : null;
+    if (problem) {
+      moduleLines.push(`  demo workers: none — ${problem} (SHUZHI_WORK_DIR)`);
+    } else if ('sandbox' in box) {
       demo = new DemoRunner(p, `http://127.0.0.1:${port}`, box.sandbox);
       await demo.start(config.SHUZHI_DEMO_AGENTS);
       moduleLines.push(`  demo workers: ${config.SHUZHI_DEMO_AGENTS} per agent site; tasks run in ${box.sandbox.description}`);

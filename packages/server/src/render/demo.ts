@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RenderRunner, Worker } from '@shuzhi/agent';
+import { RenderRunner, Worker, workDirProblem } from '@shuzhi/agent';
 import { demoSandbox } from '../demo/sandbox.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ModuleContext } from '../module.ts';
@@ -59,6 +59,11 @@ export class RenderDemo {
     const box = await demoSandbox();
     if (!('sandbox' in box)) {
       log.warn({ reason: box.reason }, 'no sandbox for tenant scenes: the render demo runs no embedded render workers');
+      return;
+    }
+    const problem = await workDirProblem(box.sandbox, config.workDir);
+    if (problem) {
+      log.warn({ problem }, 'the render demo runs no embedded render workers');
       return;
     }
     const site = this.farm.opts.siteId;
