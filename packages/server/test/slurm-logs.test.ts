@@ -220,4 +220,26 @@ describe('job user', () => {
     assert.equal(SlurmSettings.safeParse({ jobDir: 'relative/dir' }).success, false);
     assert.equal(SlurmSettings.safeParse({ jobUser: 'bad user;' }).success, false);
   });
+
+  test("job directories inside a private dir (the server's data dir) are refused: the job user could not reach them", async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root (the server hands job directories to another user)');
+    const dataDir = await mkdtemp(join(tmpdir(), 'shuzhi-private-'));
+    const backend: SlurmBackend = { submit: async () => '1', jobs: async () => [], accounting: async () => [], cancel: async () => undefined };
+    const host = { started: async () => true, logs: async () => true, finished: async () => true, lost: async () => true };
+    // Over REST the job user is the token's: `nobody` exists on every Debian machine.
+    const connection = { kind: 'rest' as const, url: 'http://127.0.0.1:9', user: 'nobody', token: 't' };
+    const inside = new SlurmExecutor({ siteId: 'hpc', connection, workRoot: join(dataDir, 'slurm'), jobRoot: join(dataDir, 'jobs') }, { host, backend });
+    const outside = new SlurmExecutor({ siteId: 'hpc', connection, workRoot: join(dataDir, 'slurm'), jobRoot: join(tmpdir(), `shuzhi-jobs-${process.pid}`) }, { host, backend });
+    try {
+      const probe = await inside.probe();
+      assert.equal(probe.ok, false);
+      assert.match(probe.ok ? '' : probe.error, /cannot reach the job directories .* is closed to it/);
+      assert.equal(inside.degraded, true);
+      assert.deepEqual(await outside.probe(), { ok: true });
+    } finally {
+      await inside.close();
+      await outside.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });

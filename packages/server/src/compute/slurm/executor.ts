@@ -101,6 +101,8 @@ export class SlurmExecutor implements Executor {
   private identity: JobIdentity | null = null;
   private setupProblem: SlurmError | null = null;
   private setup: Promise<JobIdentity> | null = null;
+  /** The state and job roots exist with their modes (made at the first submission, not by a probe). */
+  private rootsMade = false;
   /** Consecutive failed calls to the controller, and when it may be asked again. */
   private outage = { failures: 0, until: 0 };
   /** Whether the controller has answered once: until then the site takes no new work. */
@@ -209,14 +211,14 @@ export class SlurmExecutor implements Executor {
   // ---- internals ----
 
   /**
-   * Who jobs run as (never root) and their directories, checked once it succeeds: the server's state dir
-   * private (0700), the job root the server's (0711) and reachable by the job user.
+   * Who jobs run as (never root), and that the job user can reach the job root; checked until it
+   * succeeds once. Creates nothing (a probe must leave no trace on the machine).
    */
   private ready(): Promise<JobIdentity> {
     if (this.identity) return Promise.resolve(this.identity);
     this.setup ??= (async () => {
       const id = await resolveJobIdentity(this.config, this.serverUid);
-      await this.prepareRoots(id);
+      await this.checkReach(id);
       return id;
     })().then(
       (id) => {
@@ -236,7 +238,28 @@ export class SlurmExecutor implements Executor {
     return this.setup;
   }
 
-  private async prepareRoots(id: JobIdentity): Promise<void> {
+  /** The job user must be able to walk down to its directory; a private parent (the data dir) stops it. */
+  private async checkReach(id: JobIdentity): Promise<void> {
+    if (!id.switchUser) return;
+    // The job root itself is the server's and gets 0711; what exists above it must be open to the job user.
+    for (let d = dirname(this.jobRoot); ; d = dirname(d)) {
+      const st = await stat(d).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null; // made by the server at the first submission (0711)
+        throw err;
+      });
+      const x = st ? (st.uid === id.uid ? 0o100 : st.gid === id.gid ? 0o010 : 0o001) : 0;
+      if (st && (st.mode & x) === 0) {
+        throw new SlurmConfigError(
+          `Slurm site ${this.config.siteId}: the job user ${id.name} cannot reach the job directories under ${this.jobRoot}: ${d} is closed to it (mode ${(st.mode & 0o7777).toString(8)}); put them outside the server's data directory (slurm.jobDir)`,
+        );
+      }
+      if (d === dirname(d)) break;
+    }
+  }
+
+  /** The server's state dir private (0700); the job root the server's (0711: jobs reach their own dir, list none). */
+  private async makeRoots(id: JobIdentity): Promise<void> {
+    if (this.rootsMade) return;
     const site = `Slurm site ${this.config.siteId}`;
     const ownDir = async (dir: string, mode: number, what: string): Promise<void> => {
       await mkdir(dir, { recursive: true, mode });
@@ -249,18 +272,8 @@ export class SlurmExecutor implements Executor {
     };
     await ownDir(this.config.workRoot, 0o700, 'state directory');
     await ownDir(this.jobRoot, 0o711, 'job directory root');
-    if (!id.switchUser) return;
-    // The job user must be able to walk down to its directory; a private parent (the data dir) stops it.
-    for (let d = dirname(this.jobRoot); ; d = dirname(d)) {
-      const st = await stat(d);
-      const x = st.uid === id.uid ? 0o100 : st.gid === id.gid ? 0o010 : 0o001;
-      if ((st.mode & x) === 0) {
-        throw new SlurmConfigError(
-          `${site}: the job user ${id.name} cannot reach the job directories under ${this.jobRoot}: ${d} is closed to it (mode ${(st.mode & 0o7777).toString(8)}); put them outside the server's data directory (slurm.jobDir)`,
-        );
-      }
-      if (d === dirname(d)) break;
-    }
+    await this.checkReach(id);
+    this.rootsMade = true;
   }
 
   /** The job's own directory: created by the server, then handed to the job user (0700). */
@@ -311,6 +324,7 @@ export class SlurmExecutor implements Executor {
     t.submitting = true;
     try {
       const who = await this.ready();
+      await this.makeRoots(who);
       // The script stays in the server's private dir: sbatch (root) or the REST backend reads it.
       await mkdir(t.workDir, { recursive: true, mode: 0o700 });
       const scriptPath = join(t.workDir, 'job.sh');
