@@ -83,6 +83,16 @@ export const SlurmSettings = z.object({
     .optional(),
   /** Where finished jobs' accounting comes from (mode "rest": slurmdbd or none). */
   accounting: z.enum(['slurmdbd', 'jobcomp', 'none']).default('slurmdbd'),
+  /**
+   * mode "cli": the unprivileged Unix user jobs run as (a root server submits with sbatch --uid/--gid);
+   * default shuzhi-job. Never root. mode "rest": jobs run as restUser.
+   */
+  jobUser: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'a Unix user name').max(64).optional(),
+  /**
+   * Where the jobs' own directories go (working directory, output files), outside the server's data
+   * directory; on a real cluster a file system the compute nodes share. Default /var/spool/shuzhi/slurm.
+   */
+  jobDir: z.string().startsWith('/', 'an absolute path').max(512).optional(),
 });
 export type SlurmSettings = z.infer<typeof SlurmSettings>;
 
