@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Role } from './common.ts';
+import { Role, Text } from './common.ts';
 
 export const LoginRequest = z.object({
-  username: z.string().min(1).max(64),
-  password: z.string().min(1).max(256),
+  username: Text(64).min(1),
+  password: Text(256).min(1),
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
@@ -18,8 +18,8 @@ export const User = z.object({
 export type User = z.infer<typeof User>;
 
 export const CreateTokenRequest = z.object({
-  name: z.string().min(1).max(64),
+  name: Text(64).min(1),
   /** Retired: refused with a pointer to worker enrollment (POST /api/workers). */
-  siteId: z.string().max(64).optional(),
+  siteId: Text(64).optional(),
 });
 export const CreatedToken = z.object({ id: z.string(), name: z.string(), token: z.string() });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTime, slug } from './common.ts';
+import { isoTime, slug, Text } from './common.ts';
 import { ResourceType, TenantKind } from './compute.ts';
 
 /** Money is whole fen (分), never fractions or floats of yuan. */
@@ -18,7 +18,7 @@ export const RateBp = z.number().int().min(0).max(10_000);
 
 export const TopUpInput = z.object({
   /** Operators name the tenant; tenants top up their own wallet. */
-  tenantId: z.string().min(1).max(64).optional(),
+  tenantId: Text(64).min(1).optional(),
   amountFen: Fen.min(1).max(10_000_000_000),
   idempotencyKey: IdempotencyKey,
 });
@@ -68,13 +68,13 @@ export type BudgetInput = z.infer<typeof BudgetInput>;
 
 export const ProgrammeRulesInput = z.object({
   id: slug,
-  nameZh: z.string().min(1).max(200),
-  nameEn: z.string().min(1).max(200),
-  issuer: z.string().min(1).max(200),
+  nameZh: Text(200).min(1),
+  nameEn: Text(200).min(1),
+  issuer: Text(200).min(1),
   illustrative: z.boolean().default(false),
   tenantKinds: z.array(TenantKind).min(1),
-  siteIds: z.array(z.string().min(1).max(64)).default([]),
-  regions: z.array(z.string().min(1).max(64)).default([]),
+  siteIds: z.array(Text(64).min(1)).default([]),
+  regions: z.array(Text(64).min(1)).default([]),
   ratesBp: z.partialRecord(ResourceType, RateBp),
   capPerTenantFen: Fen.min(1),
   /** How long each issued voucher stays valid. */
@@ -86,7 +86,7 @@ export const ProgrammeRulesInput = z.object({
 export const ProgrammeInput = ProgrammeRulesInput.extend({
   budgetFen: Fen.min(1),
   /** Usernames of `programme` users who administer it. */
-  admins: z.array(z.string().min(1).max(64)).default([]),
+  admins: z.array(Text(64).min(1)).default([]),
   idempotencyKey: IdempotencyKey,
 });
 export type ProgrammeInput = z.infer<typeof ProgrammeInput>;
@@ -104,7 +104,7 @@ export type Programme = z.infer<typeof Programme>;
 
 export const ApplicationInput = z.object({
   requestedFen: Fen.min(1).max(10_000_000_000),
-  purpose: z.string().min(1).max(2000),
+  purpose: Text(2000).min(1),
 });
 export type ApplicationInput = z.infer<typeof ApplicationInput>;
 
@@ -129,7 +129,7 @@ export type Application = z.infer<typeof Application>;
 export const DecisionInput = z
   .object({
     decision: z.enum(['approve', 'reject']),
-    reason: z.string().max(2000).default(''),
+    reason: Text(2000).default(''),
     /** Approve less than was asked; defaults to the requested amount. */
     amountFen: Fen.min(1).optional(),
     idempotencyKey: IdempotencyKey,

@@ -19,6 +19,7 @@ import {
   StatementSummary,
   TopUpInput,
   TopUpResult,
+  Text,
   Voucher,
   Wallet,
 } from '@shuzhi/schema';
@@ -33,8 +34,8 @@ import { programmeReport, revenueReport } from './reports.ts';
 import type { BillingService } from './service.ts';
 
 const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
-const TenantQuery = z.object({ tenantId: z.string().min(1).max(64).optional() });
-const IdParam = z.object({ id: z.string().min(1).max(128) });
+const TenantQuery = z.object({ tenantId: Text(64).min(1).optional() });
+const IdParam = z.object({ id: Text(128).min(1) });
 const tags = ['billing'];
 
 export function billingRoutes(b: BillingService) {
@@ -81,7 +82,7 @@ export function billingRoutes(b: BillingService) {
       method: 'get',
       path: '/api/billing/vouchers',
       tags,
-      request: { query: TenantQuery.extend({ programmeId: z.string().min(1).max(64).optional() }) },
+      request: { query: TenantQuery.extend({ programmeId: Text(64).min(1).optional() }) },
       responses: { 200: jsonOk(items(Voucher)) },
     }),
     async (c) => {
@@ -168,7 +169,7 @@ export function billingRoutes(b: BillingService) {
       method: 'get',
       path: '/api/billing/applications',
       tags,
-      request: { query: z.object({ programmeId: z.string().min(1).max(64).optional(), status: ApplicationStatus.optional() }) },
+      request: { query: z.object({ programmeId: Text(64).min(1).optional(), status: ApplicationStatus.optional() }) },
       responses: { 200: jsonOk(items(Application)) },
     }),
     async (c) => {
@@ -208,7 +209,7 @@ export function billingRoutes(b: BillingService) {
       method: 'put',
       path: '/api/billing/prices/{siteId}/{resourceType}',
       tags,
-      request: { params: z.object({ siteId: z.string().min(1).max(64), resourceType: ResourceType }), body: jsonBody(PriceInput) },
+      request: { params: z.object({ siteId: Text(64).min(1), resourceType: ResourceType }), body: jsonBody(PriceInput) },
       responses: { 200: jsonOk(PriceEntry) },
     }),
     async (c) => {

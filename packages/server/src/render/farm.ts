@@ -30,6 +30,7 @@ import type {
   RenderTask,
 } from '@shuzhi/schema';
 import type { RenderNodeSyncRequest } from '@shuzhi/schema';
+import { storableText } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import { requireRole } from '../auth/principal.ts';
 import type { Db, Tx } from '../db/client.ts';
@@ -943,7 +944,8 @@ export class RenderFarm {
     const now = this.clock.now();
     const started = this.startedAt.get(rep.taskId);
     if (started !== undefined) m.nodeMs += Math.max(0, now - started);
-    let failure = rep.ok ? null : (rep.failure ?? { kind: 'render-error' as const, message: 'the node reported a failure without a message' });
+    // The node's message is renderer output (data, not input): made storable, never refused.
+    let failure = rep.ok ? null : rep.failure ? { kind: rep.failure.kind, message: storableText(rep.failure.message) } : { kind: 'render-error' as const, message: 'the node reported a failure without a message' };
     if (!failure && this.opts.verifyFrames !== false) {
       // Trust, but verify: a chunk is done only when all its frames are on the server.
       if (ref.index === m.plan.previewIndex) {

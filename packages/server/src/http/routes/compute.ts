@@ -15,13 +15,14 @@ import {
   SitePatch,
   SubmitJob,
   TenantInput,
+  Text,
 } from '@shuzhi/schema';
 import { requireRole } from '../../auth/principal.ts';
 import type { ComputeModule } from '../../compute/module.ts';
 import { errors } from '../../errors.ts';
 import { jsonBody, jsonOk, principalOf, router } from '../context.ts';
 
-const IdParam = z.object({ id: z.string().min(1).max(128) });
+const IdParam = z.object({ id: Text(128).min(1) });
 const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
 
 export function computeRoutes(m: ComputeModule) {
@@ -82,7 +83,7 @@ export function computeRoutes(m: ComputeModule) {
       method: 'delete',
       path: '/api/links/{from}/{to}',
       tags: ['network'],
-      request: { params: z.object({ from: z.string().max(64), to: z.string().max(64) }) },
+      request: { params: z.object({ from: Text(64), to: Text(64) }) },
       responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
