@@ -24,14 +24,61 @@ export const TopUpInput = z.object({
 });
 export type TopUpInput = z.infer<typeof TopUpInput>;
 
-export const TopUpResult = z.object({
-  txnId: z.string(),
+/**
+ * A top-up is a payment intent: asking for one moves no money. It is credited to the wallet only when
+ * an operator confirms the payment arrived, or the payment provider's signed callback says so; a
+ * pending one is cancelled by its tenant or expires.
+ */
+export const TopUpStates = ['pending', 'credited', 'cancelled', 'expired'] as const;
+export const TopUpState = z.enum(TopUpStates);
+export type TopUpState = z.infer<typeof TopUpState>;
+
+export const TopUp = z.object({
+  id: z.string(),
   tenantId: z.string(),
   amountFen: Fen,
+  state: TopUpState,
+  createdAt: isoTime,
+  /** A pending top-up not paid by then expires. */
+  expiresAt: isoTime,
+  /** When it was credited, cancelled or expired. */
+  decidedAt: isoTime.nullable(),
+  /** How the payment was confirmed. */
+  creditedVia: z.enum(['operator', 'payment-callback']).nullable(),
+  /** The ledger transaction that credited the wallet. */
+  txnId: z.string().nullable(),
+  /** The wallet balance now (only what credited top-ups and bills moved). */
   balanceFen: SignedFen,
+  /** True when this answers a retried call (same idempotency key, or an already credited intent). */
   replayed: z.boolean(),
 });
-export type TopUpResult = z.infer<typeof TopUpResult>;
+export type TopUp = z.infer<typeof TopUp>;
+/** What POST /api/billing/topups answers: the (pending) top-up. */
+export const TopUpResult = TopUp;
+export type TopUpResult = TopUp;
+
+export const TopUpQuery = z.object({
+  tenantId: Text(64).min(1).optional(),
+  state: TopUpState.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/**
+ * The payment provider's callback (POST /api/public/billing/payment-callback). Signed with
+ * HMAC-SHA256 under SHUZHI_PAYMENT_HMAC_KEY over `<timestamp>.<raw body>`, sent as
+ * `X-Shuzhi-Signature: sha256=<hex>` with `X-Shuzhi-Timestamp: <Unix seconds>`.
+ */
+export const PaymentCallback = z.object({
+  topUpId: Text(64).min(1),
+  /** What was paid, in fen: must equal the top-up's amount. */
+  amountFen: Fen.min(1),
+  /** The provider's unique id of this notification: a replay with the same nonce credits nothing. */
+  nonce: z.string().min(8).max(128).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - (8–128 characters)'),
+  status: z.literal('paid'),
+});
+export type PaymentCallback = z.infer<typeof PaymentCallback>;
+export const PaymentCallbackResult = z.object({ topUpId: z.string(), state: TopUpState, replayed: z.boolean() });
+export type PaymentCallbackResult = z.infer<typeof PaymentCallbackResult>;
 
 export const VoucherStatus = z.enum(['active', 'expired']);
 export const Voucher = z.object({
