@@ -23,6 +23,8 @@ import {
   Text,
 } from '@shuzhi/schema';
 import { requireRole } from '../auth/principal.ts';
+import { peerAddress, type RateLimiter, rateLimited } from '../http/rate-limit.ts';
+import type { Logger } from '../log.ts';
 import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
 import type { CatalogueStore } from './catalogue-store.ts';
 import { mapGov } from './gov-errors.ts';
@@ -42,8 +44,18 @@ const CatalogueItemBody = z
     if (bad) ctx.issues.push({ code: 'custom', path: bad.path, message: bad.message, input: ctx.value });
   });
 
-export function govRoutes(svc: GovService, catalogue: CatalogueStore) {
+export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimit: RateLimiter, log: Logger) {
   const r = router();
+
+  // Public verification is anonymous: each client address gets a budget of calls (the identifiers are
+  // unguessable, and a flood must not turn into database load). Counted before validation.
+  for (const path of ['/api/public/gov/verify', '/api/public/gov/verify/*']) {
+    r.use(path, async (c, next) => {
+      const wait = verifyLimit.take(peerAddress(c));
+      if (wait) return rateLimited(c, log, wait, 'certificate verifications');
+      await next();
+    });
+  }
 
   r.openapi(createRoute({ method: 'get', path: '/api/gov/me', tags, responses: { 200: jsonOk(GovMe) } }), async (c) => c.json(await svc.me(principalOf(c)), 200));
 
