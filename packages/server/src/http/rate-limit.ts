@@ -1,4 +1,4 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
+import { clientAddress } from './client-address.ts';
 import type { Context } from 'hono';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -66,16 +66,11 @@ export class RateLimiter {
 }
 
 /**
- * The socket peer of a request (X-Forwarded-For is anyone's to write, so it is not believed here).
- * Behind a reverse proxy every client shares the proxy's address: rate limit at the proxy, or use the
- * trusted-proxy client address once the platform has one.
+ * The client's address as rate limits key it: the socket peer, or behind a configured trusted proxy
+ * the address that proxy forwarded (SHUZHI_TRUSTED_PROXIES); X-Forwarded-For from anyone else is not believed.
  */
 export function peerAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
+  return clientAddress(c as never) ?? 'unknown';
 }
 
 /** A 429 problem with Retry-After (whole seconds). */
