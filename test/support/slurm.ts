@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { startLocalSlurm } from '../../packages/server/src/compute/slurm/local-cluster.ts';
 import type { LocalSlurm } from '../../packages/server/src/compute/slurm/local-cluster.ts';
 
@@ -39,4 +42,17 @@ export async function startSlurm(opts: { rest?: boolean } = {}): Promise<SlurmHa
       throw new Error('the node did not come back after failNode()');
     },
   };
+}
+
+/**
+ * A stand-in for the server's data directory as the server keeps it: private to the server (0700), with
+ * a secret file in it that is itself world-readable (as the database files are), so only the directory
+ * keeps jobs out. Tests check that Slurm jobs can neither list nor read it.
+ */
+export function serverDataDir(): { dir: string; secretFile: string; secret: string; remove(): void } {
+  const dir = mkdtempSync('/tmp/shuzhi-server-data-');
+  const secret = `server-secret-${randomBytes(12).toString('hex')}`;
+  const secretFile = join(dir, 'secret.txt');
+  writeFileSync(secretFile, `${secret}\n`, { mode: 0o644 });
+  return { dir, secretFile, secret, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SlurmCommandError, SlurmExecutor, SlurmRest, createSlurmBackend } from '../../packages/server/src/compute/slurm/index.ts';
 import type { JobSpec, SlurmSiteConfig } from '../../packages/server/src/compute/slurm/index.ts';
-import { startSlurm } from '../support/slurm.ts';
+import { serverDataDir, startSlurm } from '../support/slurm.ts';
 import type { SlurmHandle } from '../support/slurm.ts';
 import { RecordingHost, executorSuite, suiteTask } from './executor-suite.ts';
 import type { HostEvent } from './executor-suite.ts';
@@ -27,13 +27,18 @@ function rest(s: SlurmHandle): NonNullable<SlurmHandle['rest']> {
   return s.rest!;
 }
 
+/** The server's private data dir (0700, a secret in it), as the real server keeps it. */
+const data = serverDataDir();
+
 function siteConfig(s: SlurmHandle, workDir = 'work-rest'): SlurmSiteConfig {
   const r = rest(s);
   return {
     siteId: SITE,
     connection: { kind: 'rest', url: r.url, user: r.user, token: r.token },
     partition: s.partition,
-    workRoot: join(s.dir, workDir),
+    // As the server does: its state inside its data dir, the jobs' own directories outside it.
+    workRoot: join(data.dir, 'slurm', workDir),
+    jobRoot: join(s.jobDir, workDir),
     accounting: 'none',
     pollMs: 300,
     backoff: { initialMs: 500, maxMs: 3000 },
@@ -75,6 +80,7 @@ function closedPort(): Promise<number> {
 
 after(async () => {
   await slurm?.stop();
+  data.remove();
 });
 
 executorSuite('slurm over slurmrestd', async () => {
@@ -88,6 +94,7 @@ executorSuite('slurm over slurmrestd', async () => {
     // No slurmdbd here: usage comes from the job list (tres_alloc_str, start and end times).
     accounts: true,
     loseWorker: () => s.failNode(),
+    isolation: { dataDir: data.dir, secretFile: data.secretFile, secret: data.secret, stdoutFile: 'stdout.log' },
     cleanup: () => executor.close(),
   };
 });

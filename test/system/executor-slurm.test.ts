@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { SlurmExecutor } from '../../packages/server/src/compute/slurm/index.ts';
 import type { SlurmSiteConfig } from '../../packages/server/src/compute/slurm/index.ts';
-import { startSlurm } from '../support/slurm.ts';
+import { serverDataDir, startSlurm } from '../support/slurm.ts';
 import type { SlurmHandle } from '../support/slurm.ts';
 import { RecordingHost, executorSuite, suiteTask } from './executor-suite.ts';
 import type { HostEvent } from './executor-suite.ts';
@@ -18,12 +18,17 @@ async function cluster(): Promise<SlurmHandle> {
   return slurm;
 }
 
+/** The server's private data dir (0700, a secret in it), as the real server keeps it. */
+const data = serverDataDir();
+
 function siteConfig(s: SlurmHandle, workDir = 'work'): SlurmSiteConfig {
   return {
     siteId: SITE,
     connection: { kind: 'cli', slurmConf: s.conf },
     partition: s.partition,
-    workRoot: join(s.dir, workDir),
+    // As the server does: its state inside its data dir, the jobs' own directories outside it.
+    workRoot: join(data.dir, 'slurm', workDir),
+    jobRoot: join(s.jobDir, workDir),
     accounting: 'jobcomp',
     pollMs: 300,
     backoff: { initialMs: 500, maxMs: 3000 },
@@ -35,6 +40,7 @@ function siteConfig(s: SlurmHandle, workDir = 'work'): SlurmSiteConfig {
 
 after(async () => {
   await slurm?.stop();
+  data.remove();
 });
 
 executorSuite('slurm', async () => {
@@ -47,6 +53,7 @@ executorSuite('slurm', async () => {
     siteId: SITE,
     accounts: true,
     loseWorker: () => s.failNode(),
+    isolation: { dataDir: data.dir, secretFile: data.secretFile, secret: data.secret, stdoutFile: 'stdout.log' },
     cleanup: () => executor.close(),
   };
 });

@@ -3,9 +3,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Fence } from '@shuzhi/schema';
 import type { ExecLog, ExecResult, ExecTask, Executor, ExecutorHost } from '../../packages/server/src/compute/executor.ts';
 
@@ -104,8 +104,23 @@ export interface ExecutorUnderTest {
   loseWorker(fence: Fence): Promise<void>;
   /** Whether finished reports carry the engine's own accounting (Slurm's sacct). */
   accounts: boolean;
+  /**
+   * For engines that keep tenant code away from the server: the server's data directory (private, as the
+   * server keeps it) and a secret file in it. Tasks must run as a user other than root and must see
+   * neither. Without it those tests are skipped.
+   */
+  isolation?: {
+    dataDir: string;
+    secretFile: string;
+    /** The secret file's content. */
+    secret: string;
+    /** Where the engine writes a task's stdout, relative to the task's working directory (Slurm: `stdout.log`). */
+    stdoutFile?: string;
+  };
   cleanup(): Promise<void>;
 }
+
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 let serial = 0;
 
@@ -135,6 +150,8 @@ export function executorSuite(name: string, make: () => Promise<ExecutorUnderTes
     before(async () => {
       ctx = await make();
       scratch = mkdtempSync(join(tmpdir(), 'shuzhi-exec-suite-'));
+      // Tasks may run as an unprivileged user: let them write their markers here.
+      chmodSync(scratch, 0o1777);
     });
     after(async () => {
       await ctx?.cleanup();
@@ -209,6 +226,49 @@ export function executorSuite(name: string, make: () => Promise<ExecutorUnderTes
         assert.ok(usage.elapsedSec > 0, `elapsed ${usage.elapsedSec}`);
         assert.ok((usage.allocTres['cpu'] ?? 0) >= 1, `allocated TRES ${JSON.stringify(usage.allocTres)}`);
       }
+    });
+
+    test('tasks run as an unprivileged user, never root', async (t) => {
+      if (!ctx.isolation) return t.skip('this engine does not isolate tasks');
+      const task = suiteTask(ctx.siteId, 'echo "uid=$(id -u) gid=$(id -g)"');
+      await ctx.executor.submit(task);
+      const end = await ctx.host.waitForEnd(task);
+      assert.equal(end.kind, 'finished', ctx.host.describe());
+      const m = /uid=(\d+) gid=(\d+)/.exec(ctx.host.logText(task, 'stdout'));
+      assert.ok(m, ctx.host.describe());
+      assert.notEqual(Number(m[1]), 0, 'the task ran as root');
+      assert.notEqual(Number(m[2]), 0, 'the task ran with the root group');
+    });
+
+    test("a task can neither list nor read the server's data directory", async (t) => {
+      if (!ctx.isolation) return t.skip('this engine does not isolate tasks');
+      const { dataDir, secretFile, secret } = ctx.isolation;
+      const task = suiteTask(
+        ctx.siteId,
+        `ls -la ${shq(dataDir)} && echo LISTED; cat ${shq(secretFile)} && echo READ; ls ${shq(join(dataDir, '*'))} && echo GLOBBED; echo checked`,
+      );
+      await ctx.executor.submit(task);
+      const end = await ctx.host.waitForEnd(task);
+      assert.equal(end.kind, 'finished', ctx.host.describe());
+      const out = ctx.host.logText(task);
+      assert.match(out, /checked/, ctx.host.describe());
+      assert.doesNotMatch(out, /LISTED|READ|GLOBBED/, `the task saw the data dir:\n${out}`);
+      assert.ok(!out.includes(secret), 'the secret reached the task');
+      assert.ok(!out.includes(`${basename(secretFile)}\n`), `the task listed the data dir:\n${out}`);
+      assert.match(ctx.host.logText(task, 'stderr'), /Permission denied/);
+    });
+
+    test('a task that swaps its output file for a symlink to a server secret gets nothing read through it', async (t) => {
+      if (!ctx.isolation?.stdoutFile) return t.skip('this engine does not isolate tasks');
+      const { secretFile, secret, stdoutFile } = ctx.isolation;
+      // The link is made from inside the task, where the engine writes its stdout.
+      const task = suiteTask(ctx.siteId, `ln -sf ${shq(secretFile)} ${shq(stdoutFile)} && echo swapped >&2; sleep 1; echo after-swap`);
+      await ctx.executor.submit(task);
+      const end = await ctx.host.waitForEnd(task);
+      assert.equal(end.kind, 'finished', ctx.host.describe());
+      assert.match(ctx.host.logText(task, 'stderr'), /swapped/, 'the task could not make the link');
+      assert.ok(!ctx.host.logText(task).includes(secret), `the secret was read through the link:\n${ctx.host.describe()}`);
+      assert.match(ctx.host.logText(task, 'system'), /stdout not read: .*symbolic link/, ctx.host.describe());
     });
   });
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import {
-  canonicalJson, CertificateFormatError, iso7064Mod37_36Check, makeCertificateId, parseCertificateId, serializeCertificate,
+  canonicalJson, CertificateFormatError, encodeRandomPart, iso7064Mod37_36Check, makeCertificateId, parseCertificateId, serializeCertificate,
   signCertificate, verificationUrl, verifyCertificate, verifyCertificateText, type CertificateBody,
 } from '../src/index.ts';
 
@@ -70,6 +70,30 @@ test('certificate identifiers round-trip and a single changed character is detec
   }));
   assert.equal(iso7064Mod37_36Check('').length, 1);
   assert.throws(() => makeCertificateId({ typeCode: 'JMHK', issuerCode: '91350100M000100Y44', serial: 1, version: 1 }), CertificateFormatError);
+});
+
+test('identifiers with a random part: 100 bits in base32, round-trip, any single changed character is detected', () => {
+  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  fc.assert(fc.property(fc.uint8Array({ minLength: 13, maxLength: 13 }), fc.integer({ min: 0, max: 9_999_999_999 }), fc.nat(54), fc.integer({ min: 1, max: 35 }), (bytes, serial, pos, delta) => {
+    const random = encodeRandomPart(bytes);
+    assert.match(random, /^[A-Z2-7]{20}$/);
+    const id = makeCertificateId({ typeCode: 'JMHK', issuerCode: ISSUER, serial, version: 1, random });
+    assert.equal(id.length, 55);
+    assert.deepEqual(parseCertificateId(id), { typeCode: 'JMHK', issuerCode: ISSUER, serial, version: 1, random });
+    const changed = id.slice(0, pos) + alphabet[(alphabet.indexOf(id[pos]!) + delta) % 36] + id.slice(pos + 1);
+    assert.throws(() => parseCertificateId(changed), CertificateFormatError);
+  }));
+  // 100 bits: the first 12.5 bytes decide it; different bytes, different parts.
+  assert.equal(encodeRandomPart(new Uint8Array(13)), 'AAAAAAAAAAAAAAAAAAAA');
+  assert.equal(encodeRandomPart(new Uint8Array(13).fill(255)), '77777777777777777777');
+  assert.notEqual(encodeRandomPart(Uint8Array.from([1, ...new Uint8Array(12)])), encodeRandomPart(new Uint8Array(13)));
+  assert.throws(() => encodeRandomPart(new Uint8Array(12)), CertificateFormatError);
+  assert.throws(() => makeCertificateId({ typeCode: 'JMHK', issuerCode: ISSUER, serial: 1, version: 1, random: 'abc' }), CertificateFormatError);
+  // Identifiers issued before random parts keep parsing (and verifying: the signature covers whichever id).
+  const legacy = makeCertificateId({ typeCode: 'JMHK', issuerCode: ISSUER, serial: 7, version: 1 });
+  assert.deepEqual(parseCertificateId(legacy), { typeCode: 'JMHK', issuerCode: ISSUER, serial: 7, version: 1 });
+  assert.equal(verifyCertificate(signCertificate(body(7), privateKey, 'k'), publicKey), 'valid');
+  assert.throws(() => parseCertificateId(legacy.slice(0, 34) + 'AAAAAAAAAAAAAAAAAAAA' + legacy[34]), CertificateFormatError);
 });
 
 test('the verification URL is built from the identifier', () => {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { Text } from './common.ts';
 
 /** A fencing token: the pair (task, attempt). Reports carrying an older attempt are refused with 409. */
-export const Fence = z.object({ taskId: z.string(), attempt: z.number().int().nonnegative() });
+export const Fence = z.object({ taskId: Text(200), attempt: z.number().int().nonnegative() });
 export type Fence = z.infer<typeof Fence>;
 
 export const TaskLogChunk = z.object({
@@ -10,9 +11,9 @@ export const TaskLogChunk = z.object({
 });
 
 export const SyncRequest = z.object({
-  siteId: z.string(),
+  siteId: Text(64),
   slots: z.number().int().min(0).max(1024),
-  tags: z.array(z.string().max(64)).max(64).default([]),
+  tags: z.array(Text(64)).max(64).default([]),
   /** Free slots the agent can take work into now. */
   free: z.number().int().min(0).max(1024),
   /** Tasks still running here: renews their leases. */

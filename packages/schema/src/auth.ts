@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Role } from './common.ts';
+import { Role, Text } from './common.ts';
 
 export const LoginRequest = z.object({
-  username: z.string().min(1).max(64),
-  password: z.string().min(1).max(256),
+  username: Text(64).min(1),
+  password: Text(256).min(1),
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
@@ -21,11 +21,11 @@ export const TOKEN_DEFAULT_DAYS = 90;
 export const TOKEN_MAX_DAYS = 365;
 
 export const CreateTokenRequest = z.object({
-  name: z.string().min(1).max(64),
+  name: Text(64).min(1),
   /** Days until the token stops working; default 90, at most 365. */
   expiresInDays: z.number().int().min(1).max(TOKEN_MAX_DAYS).default(TOKEN_DEFAULT_DAYS),
   /** Retired: refused with a pointer to worker enrollment (POST /api/workers). */
-  siteId: z.string().max(64).optional(),
+  siteId: Text(64).optional(),
 });
 export type CreateTokenRequest = z.input<typeof CreateTokenRequest>;
 export const CreatedToken = z.object({ id: z.string(), name: z.string(), token: z.string(), expiresAt: z.string() });

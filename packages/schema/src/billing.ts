@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTime, slug } from './common.ts';
+import { isoTime, slug, Text } from './common.ts';
 import { ResourceType, TenantKind } from './compute.ts';
 
 /** Money is whole fen (分), never fractions or floats of yuan. */
@@ -18,20 +18,67 @@ export const RateBp = z.number().int().min(0).max(10_000);
 
 export const TopUpInput = z.object({
   /** Operators name the tenant; tenants top up their own wallet. */
-  tenantId: z.string().min(1).max(64).optional(),
+  tenantId: Text(64).min(1).optional(),
   amountFen: Fen.min(1).max(10_000_000_000),
   idempotencyKey: IdempotencyKey,
 });
 export type TopUpInput = z.infer<typeof TopUpInput>;
 
-export const TopUpResult = z.object({
-  txnId: z.string(),
+/**
+ * A top-up is a payment intent: asking for one moves no money. It is credited to the wallet only when
+ * an operator confirms the payment arrived, or the payment provider's signed callback says so; a
+ * pending one is cancelled by its tenant or expires.
+ */
+export const TopUpStates = ['pending', 'credited', 'cancelled', 'expired'] as const;
+export const TopUpState = z.enum(TopUpStates);
+export type TopUpState = z.infer<typeof TopUpState>;
+
+export const TopUp = z.object({
+  id: z.string(),
   tenantId: z.string(),
   amountFen: Fen,
+  state: TopUpState,
+  createdAt: isoTime,
+  /** A pending top-up not paid by then expires. */
+  expiresAt: isoTime,
+  /** When it was credited, cancelled or expired. */
+  decidedAt: isoTime.nullable(),
+  /** How the payment was confirmed. */
+  creditedVia: z.enum(['operator', 'payment-callback']).nullable(),
+  /** The ledger transaction that credited the wallet. */
+  txnId: z.string().nullable(),
+  /** The wallet balance now (only what credited top-ups and bills moved). */
   balanceFen: SignedFen,
+  /** True when this answers a retried call (same idempotency key, or an already credited intent). */
   replayed: z.boolean(),
 });
-export type TopUpResult = z.infer<typeof TopUpResult>;
+export type TopUp = z.infer<typeof TopUp>;
+/** What POST /api/billing/topups answers: the (pending) top-up. */
+export const TopUpResult = TopUp;
+export type TopUpResult = TopUp;
+
+export const TopUpQuery = z.object({
+  tenantId: Text(64).min(1).optional(),
+  state: TopUpState.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/**
+ * The payment provider's callback (POST /api/public/billing/payment-callback). Signed with
+ * HMAC-SHA256 under SHUZHI_PAYMENT_HMAC_KEY over `<timestamp>.<raw body>`, sent as
+ * `X-Shuzhi-Signature: sha256=<hex>` with `X-Shuzhi-Timestamp: <Unix seconds>`.
+ */
+export const PaymentCallback = z.object({
+  topUpId: Text(64).min(1),
+  /** What was paid, in fen: must equal the top-up's amount. */
+  amountFen: Fen.min(1),
+  /** The provider's unique id of this notification: a replay with the same nonce credits nothing. */
+  nonce: z.string().min(8).max(128).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - (8–128 characters)'),
+  status: z.literal('paid'),
+});
+export type PaymentCallback = z.infer<typeof PaymentCallback>;
+export const PaymentCallbackResult = z.object({ topUpId: z.string(), state: TopUpState, replayed: z.boolean() });
+export type PaymentCallbackResult = z.infer<typeof PaymentCallbackResult>;
 
 export const VoucherStatus = z.enum(['active', 'expired']);
 export const Voucher = z.object({
@@ -68,13 +115,13 @@ export type BudgetInput = z.infer<typeof BudgetInput>;
 
 export const ProgrammeRulesInput = z.object({
   id: slug,
-  nameZh: z.string().min(1).max(200),
-  nameEn: z.string().min(1).max(200),
-  issuer: z.string().min(1).max(200),
+  nameZh: Text(200).min(1),
+  nameEn: Text(200).min(1),
+  issuer: Text(200).min(1),
   illustrative: z.boolean().default(false),
   tenantKinds: z.array(TenantKind).min(1),
-  siteIds: z.array(z.string().min(1).max(64)).default([]),
-  regions: z.array(z.string().min(1).max(64)).default([]),
+  siteIds: z.array(Text(64).min(1)).default([]),
+  regions: z.array(Text(64).min(1)).default([]),
   ratesBp: z.partialRecord(ResourceType, RateBp),
   capPerTenantFen: Fen.min(1),
   /** How long each issued voucher stays valid. */
@@ -86,7 +133,7 @@ export const ProgrammeRulesInput = z.object({
 export const ProgrammeInput = ProgrammeRulesInput.extend({
   budgetFen: Fen.min(1),
   /** Usernames of `programme` users who administer it. */
-  admins: z.array(z.string().min(1).max(64)).default([]),
+  admins: z.array(Text(64).min(1)).default([]),
   idempotencyKey: IdempotencyKey,
 });
 export type ProgrammeInput = z.infer<typeof ProgrammeInput>;
@@ -104,7 +151,7 @@ export type Programme = z.infer<typeof Programme>;
 
 export const ApplicationInput = z.object({
   requestedFen: Fen.min(1).max(10_000_000_000),
-  purpose: z.string().min(1).max(2000),
+  purpose: Text(2000).min(1),
 });
 export type ApplicationInput = z.infer<typeof ApplicationInput>;
 
@@ -129,7 +176,7 @@ export type Application = z.infer<typeof Application>;
 export const DecisionInput = z
   .object({
     decision: z.enum(['approve', 'reject']),
-    reason: z.string().max(2000).default(''),
+    reason: Text(2000).default(''),
     /** Approve less than was asked; defaults to the requested amount. */
     amountFen: Fen.min(1).optional(),
     idempotencyKey: IdempotencyKey,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTime, slug } from './common.ts';
+import { isoTime, slug, Text } from './common.ts';
 
 export const SiteKinds = ['general', 'intelligent', 'supercomputing', 'render'] as const;
 export const SiteKind = z.enum(SiteKinds);
@@ -13,8 +13,8 @@ export const Flex = z.enum(['rigid', 'malleable', 'divisible']);
 
 export const Region = z.object({
   id: slug,
-  nameZh: z.string().min(1).max(64),
-  nameEn: z.string().min(1).max(64),
+  nameZh: Text(64).min(1),
+  nameEn: Text(64).min(1),
   lat: z.number().min(-90).max(90),
   lon: z.number().min(-180).max(180),
 });
@@ -51,7 +51,7 @@ export const SitePower = z.object({
       windKW: z.number().nonnegative(),
       fenPerKWh: z.number().nonnegative(),
       /** Where the capacity-factor shape comes from, shown in the UI. */
-      model: z.string().max(200),
+      model: Text(200),
     })
     .nullable(),
   storage: z
@@ -63,10 +63,10 @@ export type SitePower = z.infer<typeof SitePower>;
 /** How a Slurm-backed site is reached: the local CLI (optionally another cluster's slurm.conf) or slurmrestd. */
 export const SlurmSettings = z.object({
   mode: z.enum(['cli', 'rest']).default('cli'),
-  partition: z.string().max(64).optional(),
+  partition: Text(64).optional(),
   /** slurm.conf of a non-default cluster (SLURM_CONF); empty = the machine's own. */
-  slurmConf: z.string().max(512).optional(),
-  binDir: z.string().max(512).optional(),
+  slurmConf: Text(512).optional(),
+  binDir: Text(512).optional(),
   restUrl: z.url().optional(),
   /** mode "rest": the Slurm user the JWT belongs to (X-SLURM-USER-NAME); jobs run as this user. */
   restUser: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'a Unix user name').max(64).optional(),
@@ -83,13 +83,23 @@ export const SlurmSettings = z.object({
     .optional(),
   /** Where finished jobs' accounting comes from (mode "rest": slurmdbd or none). */
   accounting: z.enum(['slurmdbd', 'jobcomp', 'none']).default('slurmdbd'),
+  /**
+   * mode "cli": the unprivileged Unix user jobs run as (a root server submits with sbatch --uid/--gid);
+   * default shuzhi-job. Never root. mode "rest": jobs run as restUser.
+   */
+  jobUser: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'a Unix user name').max(64).optional(),
+  /**
+   * Where the jobs' own directories go (working directory, output files), outside the server's data
+   * directory; on a real cluster a file system the compute nodes share. Default /var/spool/shuzhi/slurm.
+   */
+  jobDir: z.string().startsWith('/', 'an absolute path').max(512).optional(),
 });
 export type SlurmSettings = z.infer<typeof SlurmSettings>;
 
 export const SiteInput = z.object({
   id: slug,
-  nameZh: z.string().min(1).max(64),
-  nameEn: z.string().min(1).max(64),
+  nameZh: Text(64).min(1),
+  nameEn: Text(64).min(1),
   region: slug,
   kind: SiteKind,
   engine: Engine.default('agent'),
@@ -104,7 +114,7 @@ export const SiteInput = z.object({
    * The tenant that owns this site (its own hardware), or null for the platform's sites. Only that
    * tenant's work is placed here, and that tenant may enroll workers for it.
    */
-  ownerTenantId: z.string().min(1).max(64).nullable().optional(),
+  ownerTenantId: Text(64).min(1).nullable().optional(),
 });
 export type SiteInput = z.infer<typeof SiteInput>;
 export const SitePatch = SiteInput.omit({ id: true }).partial();
@@ -128,7 +138,7 @@ export type Site = z.infer<typeof Site>;
 
 export const TenantInput = z.object({
   id: slug,
-  name: z.string().min(1).max(128),
+  name: Text(128).min(1),
   kind: TenantKind,
 });
 export type Tenant = z.infer<typeof TenantInput>;
@@ -138,7 +148,7 @@ export const JobStatus = z.enum(JobStatuses);
 export type JobStatus = z.infer<typeof JobStatus>;
 
 export const SubmitJob = z.object({
-  name: z.string().min(1).max(128),
+  name: Text(128).min(1),
   type: ResourceType,
   units: z.number().int().positive().max(100_000),
   /** Hours of work at `units` size: what the planner books. */
@@ -158,10 +168,10 @@ export const SubmitJob = z.object({
   releaseAt: isoTime.optional(),
   deadlineAt: isoTime.optional(),
   /** What to run: a shell command line, run in a work directory of its own. */
-  command: z.string().min(1).max(8192),
-  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string().max(4096)).default({}),
+  command: Text(8192).min(1),
+  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), Text(4096)).default({}),
   /** Operators may submit on behalf of a tenant. */
-  tenantId: z.string().optional(),
+  tenantId: Text(64).optional(),
 });
 export type SubmitJob = z.infer<typeof SubmitJob>;
 

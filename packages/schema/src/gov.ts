@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Text } from './common.ts';
 
 /** API contracts of the gov module (高效办成一件事). The catalogue's own model lives in @shuzhi/gov. */
 
@@ -24,13 +25,13 @@ export type GovTaskAction = z.infer<typeof GovTaskAction>;
 
 /** Who the application is for: window staff and kiosks name the person; the apps use the signed-in user. */
 export const GovApplicantRef = z.union([
-  z.object({ residentId: z.string().min(1).max(32) }),
-  z.object({ creditCode: z.string().min(1).max(32), agentResidentId: z.string().min(1).max(32) }),
+  z.object({ residentId: Text(32).min(1) }),
+  z.object({ creditCode: Text(32).min(1), agentResidentId: Text(32).min(1) }),
 ]);
 export type GovApplicantRef = z.infer<typeof GovApplicantRef>;
 
 export const GovPrefillRequest = z.object({
-  itemId: z.string().min(1).max(80),
+  itemId: Text(80).min(1),
   consent: z.array(GovRegistry).max(6),
   applicant: GovApplicantRef.optional(),
 });
@@ -74,48 +75,48 @@ export const GovPrefillResponse = z.object({
 export type GovPrefillResponse = z.infer<typeof GovPrefillResponse>;
 
 export const GovMaterialSubmission = z.object({
-  materialId: z.string().min(1).max(80),
+  materialId: Text(80).min(1),
   kind: z.enum(['upload', 'commitment']),
-  fileName: z.string().min(1).max(200).optional(),
+  fileName: Text(200).min(1).optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256 of the uploaded file').optional(),
 });
 export type GovMaterialSubmission = z.infer<typeof GovMaterialSubmission>;
 
-export const GovAnswer = z.union([z.string().max(500), z.number(), z.boolean()]);
+export const GovAnswer = z.union([Text(500), z.number(), z.boolean()]);
 
 export const GovSubmitApplication = z.object({
-  itemId: z.string().min(1).max(80),
+  itemId: Text(80).min(1),
   /** Same key, same application: a retried or double-clicked submit creates one case. */
-  idempotencyKey: z.string().min(8).max(100),
-  draftId: z.string().max(80).optional(),
+  idempotencyKey: Text(100).min(8),
+  draftId: Text(80).optional(),
   channel: GovChannel.default('web'),
   consent: z.array(GovRegistry).max(6),
   applicant: GovApplicantRef.optional(),
-  answers: z.record(z.string().max(80), GovAnswer).default({}),
+  answers: z.record(Text(80), GovAnswer).default({}),
   materials: z.array(GovMaterialSubmission).max(50).default([]),
   /** 承诺办: the applicant signs the commitment text shown on the form. */
-  commitment: z.object({ statement: z.string().min(10).max(2000), signed: z.literal(true) }).optional(),
-  selectedServiceIds: z.array(z.string()).max(50).optional(),
-  ticketId: z.string().max(80).optional(),
+  commitment: z.object({ statement: Text(2000).min(10), signed: z.literal(true) }).optional(),
+  selectedServiceIds: z.array(Text(80)).max(50).optional(),
+  ticketId: Text(80).optional(),
 });
 export type GovSubmitApplication = z.input<typeof GovSubmitApplication>;
 
 export const GovSupplementRequest = z.object({
-  message: z.string().min(1).max(1000),
-  fields: z.array(z.string().max(80)).max(50).default([]),
-  materials: z.array(z.string().max(80)).max(50).default([]),
+  message: Text(1000).min(1),
+  fields: z.array(Text(80)).max(50).default([]),
+  materials: z.array(Text(80)).max(50).default([]),
 });
 export type GovSupplementRequest = z.input<typeof GovSupplementRequest>;
 
 export const GovTaskActionRequest = z.object({
   action: GovTaskAction,
-  reason: z.string().max(1000).optional(),
+  reason: Text(1000).optional(),
   supplement: GovSupplementRequest.optional(),
 });
 export type GovTaskActionRequest = z.input<typeof GovTaskActionRequest>;
 
 export const GovSupplementSubmission = z.object({
-  answers: z.record(z.string().max(80), GovAnswer).default({}),
+  answers: z.record(Text(80), GovAnswer).default({}),
   materials: z.array(GovMaterialSubmission).max(50).default([]),
   channel: GovChannel.optional(),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTime } from './common.ts';
+import { isoTime, Text } from './common.ts';
 
 /** API contracts of the mine module (longwall face control). Times are UTC ISO strings. */
 
@@ -16,7 +16,7 @@ const ms = z.number().int().min(0).max(600_000);
 export const MineMachineConfig = z.object({
   id: machineId,
   kind: z.enum(MineMachineKinds),
-  name: z.string().min(1).max(64).optional(),
+  name: Text(64).min(1).optional(),
   dischargesOnto: machineId.nullable(),
   zone: z.enum(['face', 'return', 'intake']).optional(),
   warningMs: ms.optional(),
@@ -34,7 +34,7 @@ export const MineMethaneLimits = z.object({
 export const MineSensorConfig = z.object({
   id: machineId,
   position: z.enum(MineSensorPositions),
-  name: z.string().min(1).max(64).optional(),
+  name: Text(64).min(1).optional(),
   limits: MineMethaneLimits.partial().optional(),
 });
 
@@ -48,9 +48,9 @@ export type MineFaceConfig = z.infer<typeof MineFaceConfig>;
 /** Register a face (a PLC endpoint with its equipment). Engineers only. */
 export const MineFaceInput = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'lower-case letters, digits and dashes'),
-  name: z.string().min(1).max(100),
-  mineId: z.string().min(1).max(64),
-  endpoint: z.string().regex(/^opc\.tcp:\/\/[^\s]+$/, 'must be an opc.tcp:// URL'),
+  name: Text(100).min(1),
+  mineId: Text(64).min(1),
+  endpoint: Text(2048).regex(/^opc\.tcp:\/\/[^\s]+$/, 'must be an opc.tcp:// URL'),
   config: MineFaceConfig,
 });
 export type MineFaceInput = z.infer<typeof MineFaceInput>;
@@ -62,7 +62,7 @@ export const MineFaceSettings = z.object({
     .optional(),
   sensors: z.array(z.object({ id: machineId, limits: MineMethaneLimits.partial() })).optional(),
   startOrder: z.array(machineId).optional(),
-  endpoint: z.string().regex(/^opc\.tcp:\/\/[^\s]+$/, 'must be an opc.tcp:// URL').optional(),
+  endpoint: Text(2048).regex(/^opc\.tcp:\/\/[^\s]+$/, 'must be an opc.tcp:// URL').optional(),
 });
 export type MineFaceSettings = z.infer<typeof MineFaceSettings>;
 
@@ -162,18 +162,18 @@ export type MineFaceSummary = z.infer<typeof MineFaceSummary>;
 
 export const MineCommandKinds = ['start', 'stop', 'estop', 'reset'] as const;
 export type MineCommandKind = (typeof MineCommandKinds)[number];
-export const MineCommandBody = z.object({ comment: z.string().max(500).optional() });
+export const MineCommandBody = z.object({ comment: Text(500).optional() });
 export const MineCommandResult = z.object({ accepted: z.boolean(), mode: z.enum(MineFaceModes), message: z.string() });
 export type MineCommandResult = z.infer<typeof MineCommandResult>;
 
-export const MineAcknowledge = z.object({ comment: z.string().trim().min(1, 'say what was checked or done').max(500) });
+export const MineAcknowledge = z.object({ comment: Text(500).trim().min(1, 'say what was checked or done') });
 
 export const MineAlarmQuery = z.object({
-  faceId: z.string().max(64).optional(),
+  faceId: Text(64).optional(),
   /** open = active or cleared-unacknowledged */
   state: z.enum(['open', 'active', 'unacknowledged', 'history', 'all']).default('open'),
-  q: z.string().max(100).optional(),
-  acknowledgedBy: z.string().max(64).optional(),
+  q: Text(100).optional(),
+  acknowledgedBy: Text(64).optional(),
   from: isoTime.optional(),
   to: isoTime.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -202,16 +202,16 @@ export const MineAuditEntry = z.object({
 export type MineAuditEntry = z.infer<typeof MineAuditEntry>;
 
 export const MineAuditQuery = z.object({
-  faceId: z.string().max(64).optional(),
-  user: z.string().max(64).optional(),
-  action: z.string().max(64).optional(),
+  faceId: Text(64).optional(),
+  user: Text(64).optional(),
+  action: Text(64).optional(),
   /** include logins from the platform's auth events */
   logins: z.enum(['true', 'false']).default('true'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
 export const MineTrendQuery = z.object({
-  tags: z.string().min(1).max(2000),
+  tags: Text(2000).min(1),
   minutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(15),
 });
 export const MineTrend = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Text } from './common.ts';
 
 /**
  * Render farm API contracts. The server validates a job spec in depth with @shuzhi/render
@@ -14,15 +15,15 @@ export const RenderTaskState = RenderJobState;
 export type RenderTaskState = z.infer<typeof RenderTaskState>;
 
 export const RenderSceneRef = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('upload'), uploadId: z.string().max(80), fileName: z.string().min(1).max(255) }),
-  z.object({ kind: z.literal('shared'), path: z.string().min(2).max(4096) }),
+  z.object({ kind: z.literal('upload'), uploadId: Text(80), fileName: Text(255).min(1) }),
+  z.object({ kind: z.literal('shared'), path: Text(4096).min(2) }),
 ]);
 export type RenderSceneRef = z.infer<typeof RenderSceneRef>;
 
 export const RenderJobSubmit = z.object({
-  name: z.string().min(1).max(200).optional(),
+  name: Text(200).min(1).optional(),
   scene: RenderSceneRef,
-  frames: z.string().min(1).max(100_000),
+  frames: Text(100_000).min(1),
   chunkSize: z.number().int().min(1).max(10_000).optional(),
   renderer: RenderRenderer,
   outputFormat: RenderOutputFormat.optional(),
@@ -35,11 +36,11 @@ export const RenderJobSubmit = z.object({
     .optional(),
   animation: z.object({ firstFrame: z.number().int(), lastFrame: z.number().int() }).optional(),
   priority: z.number().int().min(0).max(100).optional(),
-  tags: z.array(z.string().max(63)).max(16).optional(),
+  tags: z.array(Text(63)).max(16).optional(),
   fps: z.number().int().min(1).max(120).optional(),
   thumbnailWidth: z.number().int().optional(),
   /** Operators submit for a tenant; a tenant's own jobs are always its own. */
-  tenantId: z.string().max(64).optional(),
+  tenantId: Text(64).optional(),
 });
 export type RenderJobSubmit = z.infer<typeof RenderJobSubmit>;
 
@@ -148,15 +149,15 @@ export type RenderUpload = z.infer<typeof RenderUpload>;
 
 // ---------------------------------------------------------------- the render node protocol
 
-export const RenderFence = z.object({ taskId: z.string().max(200), attempt: z.number().int().min(1) });
+export const RenderFence = z.object({ taskId: Text(200), attempt: z.number().int().min(1) });
 export type RenderFence = z.infer<typeof RenderFence>;
 
 const NodeLog = z.object({ stream: z.enum(['stdout', 'stderr']), text: z.string().max(256_000) });
 
 export const RenderNodeSyncRequest = z.object({
-  siteId: z.string().max(64),
+  siteId: Text(64),
   slots: z.number().int().min(1).max(256),
-  tags: z.array(z.string().max(63)).max(32).default([]),
+  tags: z.array(Text(63)).max(32).default([]),
   free: z.number().int().min(0).max(256),
   /** Tasks still running here: renews their leases; progress 0..1 of the whole task. */
   running: z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTime } from './common.ts';
+import { isoTime, Text } from './common.ts';
 import { RenderOutputFormat, RenderRenderer, RenderSceneRef } from './render.ts';
 
 /**
@@ -23,7 +23,7 @@ export type WorkerIsolation = z.infer<typeof WorkerIsolation>;
 /** A fencing token: (task, attempt) of one kind of work. Reports for an older attempt are refused. */
 export const WorkFence = z.object({
   kind: WorkKind,
-  taskId: z.string().min(1).max(200),
+  taskId: Text(200).min(1),
   attempt: z.number().int().nonnegative(),
 });
 export type WorkFence = z.infer<typeof WorkFence>;
@@ -56,7 +56,7 @@ export type WorkResult = z.input<typeof WorkResult>;
 
 export const WorkerSyncRequest = z.object({
   slots: z.number().int().min(1).max(1024),
-  tags: z.array(z.string().min(1).max(64)).max(64).default([]),
+  tags: z.array(Text(64).min(1)).max(64).default([]),
   runners: z.array(WorkerRunner).max(8).default(['shell']),
   isolation: WorkerIsolation.default('none'),
   /** Free slots the worker can take work into now. */
@@ -140,9 +140,9 @@ export type WorkerSyncResponse = z.infer<typeof WorkerSyncResponse>;
 // ---------------------------------------------------------------- enrollment
 
 export const WorkerEnrollRequest = z.object({
-  siteId: z.string().min(1).max(64),
+  siteId: Text(64).min(1),
   /** A name for people (the host name, a rack position). */
-  name: z.string().min(1).max(64).regex(/^[^\u0000-\u001f]+$/, 'no control characters'),
+  name: Text(64).min(1).regex(/^[^\u0000-\u001f]+$/, 'no control characters'),
 });
 export type WorkerEnrollRequest = z.infer<typeof WorkerEnrollRequest>;
 

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { AuthStore } from './auth/store.ts';
@@ -53,6 +55,8 @@ export class Platform {
   static async open(opts: PlatformOptions): Promise<Platform> {
     const p = new Platform(opts.config);
     if (opts.log) (p as { log: Logger }).log = opts.log;
+    // Tenant code (Slurm jobs run as an unprivileged user) must not list or read the server's files.
+    if (!opts.memory || existsSync(opts.config.dataDir)) await makePrivate(opts.config.dataDir, p.log);
     p.database = await openDatabase({
       url: opts.config.DATABASE_URL,
       dataDir: opts.config.dataDir,
@@ -147,5 +151,15 @@ export class Platform {
       await new Promise<void>((res) => s.close(() => res()));
     }
     await this.database.close();
+  }
+}
+
+/** The data directory is the server's alone (0700): created so, and tightened if it was open to others. */
+async function makePrivate(dir: string, log: Logger): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (((await stat(dir)).mode & 0o077) !== 0) await chmod(dir, 0o700);
+  } catch (err) {
+    log.warn({ err, dir }, 'could not make the data directory private (mode 0700)');
   }
 }

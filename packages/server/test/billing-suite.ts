@@ -70,6 +70,15 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
     const canStart = (...a: Parameters<BillingService['admission']['canStart']>) =>
       (t.p.modules.find((m) => m.name === 'billing') as unknown as { service: BillingService }).service.admission.canStart(...a);
 
+    /** Money the tenant paid: a top-up it asks for and an operator confirms. */
+    async function topUp(c: ReturnType<typeof client>, amountFen: number) {
+      const r = await c.req('POST', '/api/billing/topups', { amountFen, idempotencyKey: key('t') });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const ok = await op.req('POST', `/api/billing/topups/${r.body.id}/confirm`);
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal(ok.body.state, 'credited');
+    }
+
     /** A tenant of its own per test, so vouchers from other tests never pay its bills. */
     async function freshTenant(kind = 'ai-company') {
       const id = `bt-${++seq}-${Date.now().toString(36)}`;
@@ -249,18 +258,33 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
       const a = await ten.req('POST', '/api/billing/topups', { amountFen: 12_345, idempotencyKey: k });
       const b = await ten.req('POST', '/api/billing/topups', { amountFen: 12_345, idempotencyKey: k });
       assert.equal(a.status, 201);
+      assert.equal(a.body.state, 'pending');
       assert.equal(b.status, 200);
       assert.equal(b.body.replayed, true);
-      assert.equal(b.body.balanceFen, before + 12_345);
+      assert.equal(b.body.id, a.body.id);
+      assert.equal(b.body.balanceFen, before, 'asking to top up moves no money');
+      const confirmed = await op.req('POST', `/api/billing/topups/${a.body.id}/confirm`);
+      assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+      assert.equal(confirmed.body.balanceFen, before + 12_345);
+      const again = await op.req('POST', `/api/billing/topups/${a.body.id}/confirm`);
+      assert.equal(again.body.replayed, true);
+      assert.equal(again.body.balanceFen, before + 12_345, 'credited once');
       const c = await ten.req('POST', '/api/billing/topups', { amountFen: 99, idempotencyKey: k });
       assert.equal(c.status, 409);
       assert.equal(c.body.code, 'IDEMPOTENCY_KEY_REUSED');
       // The same key from another tenant is its own payment, not a replay of ours.
       const d = await ten2.req('POST', '/api/billing/topups', { amountFen: 99, idempotencyKey: k });
       assert.equal(d.status, 201);
+      assert.notEqual(d.body.id, a.body.id);
       const bad = await ten.req('POST', '/api/billing/topups', { amountFen: 1.5, idempotencyKey: k });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.errors[0].path, 'amountFen');
+      await assertLedgerBalanced();
+      // No SHUZHI_PAYMENT_HMAC_KEY here: the provider's callback is off and says how to turn it on.
+      const off = await client(t.url, {}).req('POST', '/api/public/billing/payment-callback', { topUpId: a.body.id, amountFen: 12_345, nonce: 'nonce-123456', status: 'paid' });
+      assert.equal(off.status, 503);
+      assert.equal(off.body.code, 'PAYMENT_CALLBACK_DISABLED');
+      assert.match(off.body.detail, /SHUZHI_PAYMENT_HMAC_KEY/);
     });
 
     test('a tenant cannot read another tenant’s statements', async () => {
@@ -348,7 +372,7 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
 
     test('admission: work does not start beyond what the tenant can pay or its monthly cap', async () => {
       const me = await freshTenant();
-      await me.c.req('POST', '/api/billing/topups', { amountFen: 7_000, idempotencyKey: key('t') });
+      await topUp(me.c, 7_000);
       assert.deepEqual(await canStart(me.id, 7_000), { ok: true });
       const no = await canStart(me.id, 7_001);
       assert.equal(no.ok, false);
@@ -368,7 +392,7 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
 
     test('staging data to another region is on the bill once, paid from the wallet, never by a voucher', async () => {
       const me = await freshTenant();
-      await me.c.req('POST', '/api/billing/topups', { amountFen: 1_000_000, idempotencyKey: key('t') });
+      await topUp(me.c, 1_000_000);
       const p = await createProgramme();
       await voucherFor(me.c, p, 100_000);
       const run = await finishedRun({ tenantId: me.id, siteId: 'shihezi', units: 4, transferFen: 600 });
@@ -403,7 +427,7 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
         });
         assert.equal(waiting.status, 'queued');
         assert.match(waiting.explanation, /insufficient-funds/);
-        await me.c.req('POST', '/api/billing/topups', { amountFen: 100_000, idempotencyKey: key('t') });
+        await topUp(me.c, 100_000);
         const done = await waitUntil('the paid job to finish', async () => {
           const j = (await me.c.req('GET', `/api/jobs/${job.body.id}`)).body;
           return j.status === 'succeeded' ? j : null;
@@ -415,7 +439,7 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
     });
 
     test('finished runs are billed from the bus, and a restart bills what was missed', async () => {
-      await ten.req('POST', '/api/billing/topups', { amountFen: 1_000_000, idempotencyKey: key('t') });
+      await topUp(ten, 1_000_000);
       const agent = await newWorker(t, 'shihezi', `bill-agent-${seq}`);
       agent.start();
       try {

@@ -55,7 +55,7 @@ export async function fundDemoTenants(p: Platform, amountFen = 100_000_000): Pro
   if (!service) throw new Error('the billing module is not loaded; tests that run work need it');
   const operator = await p.auth.byOperatorName();
   for (const t of await p.compute.network.listTenants()) {
-    await service.statements.topUp(operator!, t.id, { amountFen, idempotencyKey: `test-funding-${t.id}` });
+    await service.topUps.recordPaid(operator!, t.id, { amountFen, idempotencyKey: `test-funding-${t.id}` });
   }
 }
 

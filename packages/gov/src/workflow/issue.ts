@@ -14,6 +14,12 @@ export interface IssueInput {
   holder: CertificateBody['holder'];
   /** Next free serial per issuer; the caller persists the counter. */
   nextSerial: (issuerCode: string) => number;
+  /**
+   * The unguessable part of each new identifier (identifier.ts: 20 base32 characters, e.g.
+   * `encodeRandomPart(randomBytes(13))` from a cryptographic source). Without it identifiers are the
+   * sequential 35-character form, which anyone can enumerate: servers always pass it.
+   */
+  randomPart?: () => string;
   at: number;
   privateKey: KeyObject;
   keyId: string;
@@ -30,7 +36,7 @@ export function issueApplication(input: IssueInput): { app: Application; certifi
     const issuerCode = input.issuerCodes[type.issuerDepartmentId];
     if (!department || issuerCode === undefined) throw new UnknownReferenceError('issuing office of department', type.issuerDepartmentId);
     const body: CertificateBody = {
-      id: makeCertificateId({ typeCode: type.code, issuerCode, serial: input.nextSerial(issuerCode), version: 1 }),
+      id: makeCertificateId({ typeCode: type.code, issuerCode, serial: input.nextSerial(issuerCode), version: 1, ...(input.randomPart ? { random: input.randomPart() } : {}) }),
       type: type.id,
       name: type.name,
       issuer: { departmentId: department.id, code: issuerCode, name: department.name.zh },

@@ -168,3 +168,42 @@ export const billingBudgets = pgTable('billing_budgets', {
   monthlyCapFen: fen('monthly_cap_fen'),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+
+/**
+ * A top-up as a payment intent. Asking moves no money; the wallet is credited (a `topup` transaction
+ * keyed by the intent) only when an operator confirms it or the provider's signed callback arrives.
+ */
+export const billingTopUps = pgTable(
+  'billing_topups',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    amountFen: fen('amount_fen').notNull(),
+    /** pending → credited | cancelled | expired */
+    state: text('state').notNull(),
+    /** `topup:<tenant>:<client key>`: the same request retried finds this intent. */
+    idemKey: text('idem_key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    decidedAt: ts('decided_at'),
+    /** The operator's user id, or `payment-callback`. */
+    decidedBy: text('decided_by'),
+    creditedVia: text('credited_via'),
+    /** The nonce of the provider callback that credited it. */
+    paymentRef: text('payment_ref'),
+    txnId: text('txn_id'),
+  },
+  (t) => [uniqueIndex('billing_topups_key').on(t.idemKey), index('billing_topups_tenant').on(t.tenantId, t.createdAt), index('billing_topups_state').on(t.state, t.expiresAt)],
+);
+
+/** Every accepted payment callback by its nonce: a replay finds its row and credits nothing. */
+export const billingPaymentCallbacks = pgTable('billing_payment_callbacks', {
+  nonce: text('nonce').primaryKey(),
+  topUpId: text('topup_id').notNull(),
+  amountFen: fen('amount_fen').notNull(),
+  /** `credited` (this callback credited the top-up) or `duplicate` (it already was). */
+  result: text('result').notNull(),
+  receivedAt: ts('received_at').notNull().defaultNow(),
+});

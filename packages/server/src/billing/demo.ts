@@ -74,7 +74,7 @@ export class BillingDemo {
       idempotencyKey: 'demo-seed-programme',
     });
     for (const t of ['tianshan-ai', 'karamay-studio', 'xju-lab', ...EXTRA_TENANTS.map((x) => x.id)]) {
-      await this.billing.statements.topUp(operator, t, { amountFen: 3_000_000, idempotencyKey: `demo-seed-topup-${t}` });
+      await this.billing.topUps.recordPaid(operator, t, { amountFen: 3_000_000, idempotencyKey: `demo-seed-topup-${t}` });
     }
     const admin = await this.ctx.auth.login('programme', 'programme-demo');
     const programmeUser = admin?.principal ?? operator;
@@ -181,7 +181,7 @@ export class BillingDemo {
     const tenants = ['tianshan-ai', 'karamay-studio', 'xju-lab', ...EXTRA_TENANTS.map((x) => x.id)];
     for (const t of tenants) {
       if ((await balanceOf(this.ctx.db, account.wallet(t))) >= 500_000) continue;
-      await this.billing.statements.topUp(operator, t, { amountFen: 3_000_000, idempotencyKey: `demo-refill-${t}-${Date.now()}` });
+      await this.billing.topUps.recordPaid(operator, t, { amountFen: 3_000_000, idempotencyKey: `demo-refill-${t}-${Date.now()}` });
     }
   }
 

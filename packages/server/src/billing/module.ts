@@ -6,13 +6,13 @@ import { BillingService } from './service.ts';
 
 /** Ledger, billing of finished runs, voucher programmes (算力券), statements and reports. */
 export const billingModule: ModuleFactory = (ctx) => {
-  const service = new BillingService(ctx.db, ctx.bus, ctx.log);
+  const service = new BillingService(ctx.db, ctx.bus, ctx.log, { paymentHmacKey: ctx.config.SHUZHI_PAYMENT_HMAC_KEY });
   const demo = new BillingDemo(ctx, service);
   const mod: ServerModule & { service: BillingService } = {
     name: 'billing',
     service,
     migrationsFolder: fileURLToPath(new URL('../../drizzle/billing', import.meta.url)),
-    routes: () => billingRoutes(service),
+    routes: () => billingRoutes(service, ctx.log),
     async start() {
       ctx.compute.dispatcher.admit = (t, siteId, transferFen) => service.admitTask(t, siteId, transferFen);
       await service.start();

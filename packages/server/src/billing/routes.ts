@@ -17,8 +17,12 @@ import {
   RevenueReport,
   Statement,
   StatementSummary,
+  PaymentCallbackResult,
+  TopUp,
   TopUpInput,
+  TopUpQuery,
   TopUpResult,
+  Text,
   Voucher,
   Wallet,
 } from '@shuzhi/schema';
@@ -31,14 +35,19 @@ import { billingPrices } from './db-schema.ts';
 import { listPrices } from './pricing.ts';
 import { programmeReport, revenueReport } from './reports.ts';
 import type { BillingService } from './service.ts';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './topups.ts';
+import { peerAddress, RateLimiter, rateLimited } from '../http/rate-limit.ts';
+import type { Logger } from '../log.ts';
 
 const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
-const TenantQuery = z.object({ tenantId: z.string().min(1).max(64).optional() });
-const IdParam = z.object({ id: z.string().min(1).max(128) });
+const TenantQuery = z.object({ tenantId: Text(64).min(1).optional() });
+const IdParam = z.object({ id: Text(128).min(1) });
 const tags = ['billing'];
 
-export function billingRoutes(b: BillingService) {
+export function billingRoutes(b: BillingService, log: Logger) {
   const r = router();
+  // Refused callbacks are audited (a row each): an address gets a bounded number of tries.
+  const callbackLimiter = new RateLimiter({ perWindow: 120, windowMs: 60_000 });
 
   r.openapi(
     createRoute({ method: 'get', path: '/api/billing/wallet', tags, request: { query: TenantQuery }, responses: { 200: jsonOk(Wallet) } }),
@@ -65,14 +74,86 @@ export function billingRoutes(b: BillingService) {
   );
 
   r.openapi(
-    createRoute({ method: 'post', path: '/api/billing/topups', tags, request: { body: jsonBody(TopUpInput) }, responses: { 201: jsonOk(TopUpResult), 200: jsonOk(TopUpResult, 'Replayed') } }),
+    createRoute({
+      method: 'post',
+      path: '/api/billing/topups',
+      tags,
+      description:
+        'Asks to top up a wallet: a payment intent in state `pending`; no money moves. It is credited once an operator confirms the payment (POST /api/billing/topups/{id}/confirm) or the payment provider\'s signed callback arrives (POST /api/public/billing/payment-callback); unpaid, it expires after 24 h.',
+      request: { body: jsonBody(TopUpInput) },
+      responses: { 201: jsonOk(TopUpResult), 200: jsonOk(TopUpResult, 'Replayed') },
+    }),
     async (c) => {
       const p = principalOf(c);
       requireRole(p, ['tenant', 'operator'], 'top up wallets');
       const input = c.req.valid('json');
       const tenantId = tenantScope(p, input.tenantId);
-      const out = await b.statements.topUp(p, tenantId, input);
+      const out = await b.topUps.request(p, tenantId, input);
       return c.json(out, out.replayed ? 200 : 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/billing/topups',
+      tags,
+      description: 'Top-ups, newest first: a tenant its own; operators and viewers every tenant\'s (or one, with tenantId) — e.g. `state=pending` to confirm payments.',
+      request: { query: TopUpQuery },
+      responses: { 200: jsonOk(items(TopUp)) },
+    }),
+    async (c) => {
+      const p = principalOf(c);
+      const q = c.req.valid('query');
+      const tenantId = p.role === 'tenant' ? tenantScope(p, q.tenantId) : (requireRole(p, ['operator', 'viewer'], 'read top-ups'), q.tenantId ?? null);
+      return c.json({ items: await b.topUps.list(tenantId, q) }, 200);
+    },
+  );
+  r.openapi(
+    createRoute({ method: 'get', path: '/api/billing/topups/{id}', tags, request: { params: IdParam }, responses: { 200: jsonOk(TopUp) } }),
+    async (c) => c.json(await b.topUps.get(principalOf(c), c.req.valid('param').id), 200),
+  );
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/billing/topups/{id}/confirm',
+      tags,
+      description: 'Operators: the payment of a pending top-up arrived — credit the wallet (once; confirming again answers `replayed`).',
+      request: { params: IdParam },
+      responses: { 200: jsonOk(TopUp) },
+    }),
+    async (c) => c.json(await b.topUps.confirm(principalOf(c), c.req.valid('param').id), 200),
+  );
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/billing/topups/{id}/cancel',
+      tags,
+      description: 'Withdraws a pending top-up (its tenant or an operator); it can no longer be credited.',
+      request: { params: IdParam },
+      responses: { 200: jsonOk(TopUp) },
+    }),
+    async (c) => c.json(await b.topUps.cancel(principalOf(c), c.req.valid('param').id), 200),
+  );
+
+  // Public (no login): the payment provider calls it. Authenticated by the HMAC signature alone.
+  r.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/public/billing/payment-callback',
+      tags,
+      description:
+        'The payment provider reports a paid top-up. Body (JSON): {"topUpId","amountFen","nonce","status":"paid"}. Headers: `X-Shuzhi-Timestamp: <Unix seconds>` and `X-Shuzhi-Signature: sha256=<hex HMAC-SHA256 under SHUZHI_PAYMENT_HMAC_KEY of "<timestamp>.<raw body>">`. Timestamps more than 5 min off, wrong signatures and amounts that differ from the top-up are refused and audited; the same nonce (or another callback for a credited top-up) credits nothing. 503 PAYMENT_CALLBACK_DISABLED without a key.',
+      // No body schema here: the signature covers the raw bytes, so the handler reads them itself.
+      responses: { 200: jsonOk(PaymentCallbackResult) },
+    }),
+    async (c) => {
+      const address = peerAddress(c);
+      const wait = callbackLimiter.take(address);
+      if (wait) return rateLimited(c, log, wait, 'payment callbacks') as never;
+      const raw = await c.req.text();
+      const out = await b.topUps.paymentCallback(raw, { signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER) }, address);
+      return c.json(out, 200);
     },
   );
 
@@ -81,7 +162,7 @@ export function billingRoutes(b: BillingService) {
       method: 'get',
       path: '/api/billing/vouchers',
       tags,
-      request: { query: TenantQuery.extend({ programmeId: z.string().min(1).max(64).optional() }) },
+      request: { query: TenantQuery.extend({ programmeId: Text(64).min(1).optional() }) },
       responses: { 200: jsonOk(items(Voucher)) },
     }),
     async (c) => {
@@ -168,7 +249,7 @@ export function billingRoutes(b: BillingService) {
       method: 'get',
       path: '/api/billing/applications',
       tags,
-      request: { query: z.object({ programmeId: z.string().min(1).max(64).optional(), status: ApplicationStatus.optional() }) },
+      request: { query: z.object({ programmeId: Text(64).min(1).optional(), status: ApplicationStatus.optional() }) },
       responses: { 200: jsonOk(items(Application)) },
     }),
     async (c) => {
@@ -208,7 +289,7 @@ export function billingRoutes(b: BillingService) {
       method: 'put',
       path: '/api/billing/prices/{siteId}/{resourceType}',
       tags,
-      request: { params: z.object({ siteId: z.string().min(1).max(64), resourceType: ResourceType }), body: jsonBody(PriceInput) },
+      request: { params: z.object({ siteId: Text(64).min(1), resourceType: ResourceType }), body: jsonBody(PriceInput) },
       responses: { 200: jsonOk(PriceEntry) },
     }),
     async (c) => {

@@ -6,6 +6,7 @@ import { priceFor } from './pricing.ts';
 import { ChargeService } from './charges.ts';
 import { ProgrammeService } from './programmes.ts';
 import { StatementService } from './statements.ts';
+import { TopUpService } from './topups.ts';
 
 /** The platform's commission on every bill (3 %): an assumption of the demo, not a published figure. */
 export const PLATFORM_FEE_BP = 300;
@@ -14,6 +15,8 @@ const SWEEP_MS = 30_000;
 export interface BillingOptions {
   now?: () => number;
   feeBp?: number;
+  /** SHUZHI_PAYMENT_HMAC_KEY: turns on the payment provider's signed callbacks. */
+  paymentHmacKey?: string | undefined;
 }
 
 /**
@@ -24,6 +27,7 @@ export class BillingService {
   readonly charges: ChargeService;
   readonly programmes: ProgrammeService;
   readonly statements: StatementService;
+  readonly topUps: TopUpService;
   readonly admission: Admission;
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -40,6 +44,7 @@ export class BillingService {
     this.charges = new ChargeService(db, bus, opts.feeBp ?? PLATFORM_FEE_BP);
     this.programmes = new ProgrammeService(db, bus, now);
     this.statements = new StatementService(db, bus, this.programmes, now);
+    this.topUps = new TopUpService(db, bus, log, now, opts.paymentHmacKey);
     this.admission = new Admission(db, now);
   }
 
@@ -90,7 +95,7 @@ export class BillingService {
     void p.finally(() => this.inflight.delete(p));
   }
 
-  /** Bills every finished run that has no statement line yet, then expires vouchers past their date. */
+  /** Bills every finished run that has no statement line yet, then expires vouchers past their date and unpaid top-ups. */
   sweep(): Promise<void> {
     if (this.sweeping) return this.sweeping;
     this.sweeping = (async () => {
@@ -102,6 +107,8 @@ export class BillingService {
         }
         const expired = await this.programmes.expireDue();
         if (expired) this.log.info({ expired }, 'vouchers expired; their value returned to the programmes');
+        const unpaid = await this.topUps.expireDue();
+        if (unpaid) this.log.info({ expired: unpaid }, 'top-ups not paid in time expired');
       } catch (err) {
         this.log.warn({ err }, 'billing sweep failed; it runs again shortly');
       }

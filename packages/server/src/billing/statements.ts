@@ -1,18 +1,18 @@
 import { and, asc, eq, lt, sql } from 'drizzle-orm';
-import { account, transfer } from '@shuzhi/compute';
-import type { Statement, StatementSummary, TopUpInput, TopUpResult, Wallet } from '@shuzhi/schema';
+import { account } from '@shuzhi/compute';
+import type { Statement, StatementSummary, Wallet } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import { requireRole } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
 import { tenants } from '../db/schema.ts';
 import { errors } from '../errors.ts';
-import type { EventBus, PublishedEvent } from '../events/bus.ts';
+import type { EventBus } from '../events/bus.ts';
 import { toLine } from './charges.ts';
 import { billingBudgets, billingCharges, billingEntries, billingTransactions } from './db-schema.ts';
-import { balanceOf, claimKey, shanghaiMonth, writeEntries } from './ledger.ts';
+import { balanceOf, shanghaiMonth } from './ledger.ts';
 import type { ProgrammeService } from './programmes.ts';
 
-/** Wallets, top-ups, monthly statements (JSON and CSV) and the tenant's own spending cap. */
+/** Wallets, monthly statements (JSON and CSV) and the tenant's own spending cap. Top-ups: topups.ts. */
 export class StatementService {
   constructor(
     private readonly db: Db,
@@ -25,36 +25,6 @@ export class StatementService {
     const [t] = await this.db.select().from(tenants).where(eq(tenants.id, tenantId));
     if (!t) throw errors.notFound('tenant', tenantId);
     return t;
-  }
-
-  async topUp(p: Principal, tenantId: string, input: TopUpInput): Promise<TopUpResult> {
-    requireRole(p, ['tenant', 'operator'], 'top up wallets');
-    await this.tenant(tenantId);
-    const ev: PublishedEvent[] = [];
-    const claim = await this.db.transaction(async (tx) => {
-      const c = await claimKey(tx, {
-        key: `topup:${tenantId}:${input.idempotencyKey}`,
-        request: { tenantId, amountFen: input.amountFen },
-        kind: 'topup',
-        month: shanghaiMonth(this.now()),
-        tenantId,
-        memo: 'wallet top-up',
-        actor: p.userId,
-      });
-      if (c.replayed) return c;
-      await writeEntries(tx, c.txnId, transfer(account.external, account.wallet(tenantId), input.amountFen));
-      await this.bus.record(tx, ev, {
-        kind: 'billing.topup',
-        entity: 'billing-wallet',
-        entityId: tenantId,
-        tenantId,
-        actor: p.userId,
-        data: { amountFen: input.amountFen, txnId: c.txnId },
-      });
-      return c;
-    });
-    this.bus.publish(ev);
-    return { txnId: claim.txnId, tenantId, amountFen: input.amountFen, balanceFen: await balanceOf(this.db, account.wallet(tenantId)), replayed: claim.replayed };
   }
 
   async monthSpentFen(tenantId: string, month: string): Promise<number> {

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { meterRun, siteLoadKW, type Staging } from '@shuzhi/compute';
-import type { Fence } from '@shuzhi/schema';
+import { storableText, type Fence } from '@shuzhi/schema';
 import type { Db } from '../db/client.ts';
 import { jobs, runs, taskLogs, tasks } from '../db/schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
@@ -52,6 +52,16 @@ export const toExecTask = (a: Attempt): ExecTask => ({
   command: a.command,
   env: a.env,
 });
+
+/**
+ * A task's output as log rows. Output is whatever bytes the program wrote, not input to validate: it is
+ * never refused, only made storable (NUL and lone surrogates become U+FFFD; PostgreSQL text holds neither).
+ */
+function logRows(a: Attempt, logs: readonly ExecLog[]) {
+  return logs
+    .filter((l) => l.text.length > 0)
+    .map((l) => ({ jobId: a.jobId, taskId: a.taskId, attempt: a.attempt, stream: l.stream, text: storableText(l.text) }));
+}
 
 /**
  * The executors' host: every state change of a task's attempt, written to the database as a
@@ -169,9 +179,7 @@ export class RunHost implements ExecutorHost {
   async logs(f: Fence, logs: ExecLog[]): Promise<boolean> {
     const a = this.current(f);
     if (!a) return false;
-    const rows = logs
-      .filter((l) => l.text.length > 0)
-      .map((l) => ({ jobId: a.jobId, taskId: a.taskId, attempt: a.attempt, stream: l.stream, text: l.text }));
+    const rows = logRows(a, logs);
     if (rows.length) await this.db.insert(taskLogs).values(rows);
     return true;
   }
@@ -202,9 +210,7 @@ export class RunHost implements ExecutorHost {
         .where(and(eq(tasks.id, a.taskId), eq(tasks.attempt, a.attempt), eq(tasks.status, 'running')))
         .returning({ id: tasks.id });
       if (!upd.length) return false;
-      const rows = (result.logs ?? [])
-        .filter((l) => l.text.length > 0)
-        .map((l) => ({ jobId: a.jobId, taskId: a.taskId, attempt: a.attempt, stream: l.stream, text: l.text }));
+      const rows = logRows(a, result.logs ?? []);
       if (rows.length) await tx.insert(taskLogs).values(rows);
       await tx
         .update(runs)
@@ -219,7 +225,7 @@ export class RunHost implements ExecutorHost {
           costFen: usage?.costFen ?? 0,
         })
         .where(and(eq(runs.taskId, a.taskId), eq(runs.attempt, a.attempt)));
-      const error = status === 'failed' ? (result.error ?? `command exited with code ${result.exitCode}`) : null;
+      const error = status === 'failed' ? storableText(result.error ?? `command exited with code ${result.exitCode}`) : null;
       await tx.update(jobs).set({ status, error, updatedAt: new Date() }).where(eq(jobs.id, a.jobId));
       await this.bus.record(tx, ev, {
         kind: 'job.status',
@@ -239,7 +245,8 @@ export class RunHost implements ExecutorHost {
   }
 
   /** The engine lost the attempt (silent agent, vanished batch job, site unreachable): requeue the task. */
-  async lost(f: Fence, reason: string): Promise<boolean> {
+  async lost(f: Fence, why: string): Promise<boolean> {
+    const reason = storableText(why);
     const a = this.current(f);
     if (!a) return false;
     const ev: PublishedEvent[] = [];

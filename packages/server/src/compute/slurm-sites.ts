@@ -85,6 +85,8 @@ export class SlurmSites {
     const cur = this.running.get(siteId);
     if (!cur) return 'the Slurm executor is not ready';
     if (!cur.ex.degraded) return null;
+    // Jobs cannot run here at all (job user root or missing, job directories unusable): say so as such.
+    if (cur.ex.problem) return cur.ex.problem;
     const why = this.probeErrors.get(siteId);
     return why ? `the Slurm controller does not answer (${why.slice(0, 300)}); retrying every 15 s` : 'waiting for the Slurm controller to answer';
   }
@@ -99,7 +101,15 @@ export class SlurmSites {
 export function siteConfig(s: SiteInput, workRoot: string, env: NodeJS.ProcessEnv = process.env): SlurmSiteConfig | string {
   const st = s.slurm;
   if (!st) return `site ${s.id} runs on Slurm but has no Slurm settings; add them on the site`;
-  const common = { siteId: s.id, ...(st.partition ? { partition: st.partition } : {}), workRoot, accounting: st.accounting };
+  const common = {
+    siteId: s.id,
+    ...(st.partition ? { partition: st.partition } : {}),
+    workRoot,
+    accounting: st.accounting,
+    // Jobs run as an unprivileged user, in directories outside the server's data dir (see SlurmSiteConfig).
+    ...(st.jobUser ? { jobUser: st.jobUser } : {}),
+    ...(st.jobDir ? { jobRoot: join(st.jobDir, s.id) } : {}),
+  };
   if (st.mode === 'rest') {
     const missing = [
       ...(st.restUrl ? [] : ['restUrl (the slurmrestd URL)']),

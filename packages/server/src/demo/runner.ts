@@ -88,10 +88,14 @@ export async function startDemoSlurm(p: Platform, siteId = SLURM_SITE): Promise<
   const slurm: LocalSlurm = await startLocalSlurm({ declaredCpus: 64, partition: 'demo' });
   await p.compute.network.updateSite(
     siteId,
-    { slurm: { mode: 'cli', slurmConf: slurm.conf, partition: slurm.partition, accounting: 'jobcomp' } },
+    // Jobs run as the cluster's unprivileged job user, in directories under the cluster's temp dir.
+    { slurm: { mode: 'cli', slurmConf: slurm.conf, partition: slurm.partition, accounting: 'jobcomp', jobUser: slurm.jobUser.name, jobDir: slurm.jobDir } },
     'demo',
   );
-  return { lines: [`Slurm site ${siteId}: one-node Slurm cluster started on this machine (${slurm.conf})`], stop: () => slurm.stop() };
+  return {
+    lines: [`Slurm site ${siteId}: one-node Slurm cluster started on this machine (${slurm.conf}); jobs run as ${slurm.jobUser.name} (uid ${slurm.jobUser.uid})`],
+    stop: () => slurm.stop(),
+  };
 }
 
 /** Embedded workers plus a trickle of demo jobs, so the dashboard is alive on first start. */

@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { createWorkingCalendar, seedRegistries, shanghaiDate } from '@shuzhi/gov';
+import { z } from 'zod';
+import { ConfigError } from '../config.ts';
+import { RateLimiter } from '../http/rate-limit.ts';
 import type { ModuleFactory, ServerModule } from '../module.ts';
 import { CatalogueStore } from './catalogue-store.ts';
 import { seedGovDemo } from './demo.ts';
@@ -9,6 +12,15 @@ import { govRoutes } from './routes.ts';
 import { GovService, type GovDeps } from './service.ts';
 
 const SLA_SWEEP_MS = 60_000;
+/** How often the counts of public verifications are logged (they are not stored per call). */
+const VERIFY_LOG_MS = 5 * 60_000;
+
+/** SHUZHI_PUBLIC_VERIFY_PER_MINUTE, validated: public verifications per client address per minute (default 60). */
+export function verifyPerMinute(value: string | undefined): number {
+  const parsed = z.coerce.number().int().min(1).max(1_000_000).default(60).safeParse(value === '' ? undefined : value);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  SHUZHI_PUBLIC_VERIFY_PER_MINUTE: ${parsed.error.issues[0]?.message ?? 'a whole number'}`);
+  return parsed.data;
+}
 
 export interface GovServerModule extends ServerModule {
   /** Available after init(); tests and the bench drive the service directly. */
@@ -18,11 +30,18 @@ export interface GovServerModule extends ServerModule {
   registry: RegistryStore;
 }
 
-/** 高效办成一件事: catalogue as data, registries, intake from every channel, back office, issuance, audit. */
+/**
+ * 高效办成一件事: catalogue as data, registries, intake from every channel, back office, issuance, audit.
+ * Environment (read here): SHUZHI_PUBLIC_VERIFY_PER_MINUTE — public certificate verifications per
+ * client address per minute (default 60; past it 429 with Retry-After).
+ */
 export const govModule: ModuleFactory = (ctx) => {
   const catalogue = new CatalogueStore(ctx.db);
   const registry = new RegistryStore(ctx.db);
   let timer: NodeJS.Timeout | null = null;
+  let verifyTimer: NodeJS.Timeout | null = null;
+  const verifyLimit = new RateLimiter({ perWindow: verifyPerMinute(process.env.SHUZHI_PUBLIC_VERIFY_PER_MINUTE), windowMs: 60_000 });
+  let logged = { valid: 0, tampered: 0, revoked: 0, not_found: 0 };
   const m: GovServerModule = {
     name: 'gov',
     migrationsFolder: fileURLToPath(new URL('../../drizzle/gov', import.meta.url)),
@@ -39,16 +58,25 @@ export const govModule: ModuleFactory = (ctx) => {
       m.deps = { db: ctx.db, bus: ctx.bus, catalogue, registry, key, calendar: createWorkingCalendar(), clock };
       m.service = new GovService(m.deps);
     },
-    routes: () => govRoutes(m.service, catalogue),
+    routes: () => govRoutes(m.service, catalogue, verifyLimit, ctx.log),
     async start() {
       timer = setInterval(() => {
         m.service.sweepSla().catch((err: unknown) => ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'gov SLA sweep failed'));
       }, SLA_SWEEP_MS);
       timer.unref();
+      verifyTimer = setInterval(() => {
+        const now = { ...m.service.verifications };
+        const since = Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - logged[k as keyof typeof logged]]));
+        if (Object.values(since).some((v) => v > 0)) ctx.log.info({ verifications: since, total: now }, 'gov: public certificate verifications');
+        logged = now;
+      }, VERIFY_LOG_MS);
+      verifyTimer.unref();
     },
     async stop() {
       if (timer) clearInterval(timer);
       timer = null;
+      if (verifyTimer) clearInterval(verifyTimer);
+      verifyTimer = null;
     },
     seedDemo: () => seedGovDemo(ctx.auth, ctx.db, m.service),
   };

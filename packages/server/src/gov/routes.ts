@@ -19,8 +19,12 @@ import {
   GovTaskActionRequest,
   GovTicket,
   GovVerification,
+  jsonTextProblem,
+  Text,
 } from '@shuzhi/schema';
 import { requireRole } from '../auth/principal.ts';
+import { peerAddress, type RateLimiter, rateLimited } from '../http/rate-limit.ts';
+import type { Logger } from '../log.ts';
 import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
 import type { CatalogueStore } from './catalogue-store.ts';
 import { mapGov } from './gov-errors.ts';
@@ -29,12 +33,29 @@ import type { GovService } from './service.ts';
 import { catalogueView } from './views.ts';
 
 const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
-const AppId = z.object({ id: z.string().min(1).max(100) });
-const TaskParams = z.object({ id: z.string().min(1).max(100), serviceId: z.string().min(1).max(100) });
+const AppId = z.object({ id: Text(100).min(1) });
+const TaskParams = z.object({ id: Text(100).min(1), serviceId: Text(100).min(1) });
 const tags = ['gov'];
+/** A catalogue item as data: free-form JSON, held to the same text rule as every other request. */
+const CatalogueItemBody = z
+  .object({ item: z.record(z.string(), z.unknown()), services: z.array(z.record(z.string(), z.unknown())).optional() })
+  .check((ctx) => {
+    const bad = jsonTextProblem(ctx.value);
+    if (bad) ctx.issues.push({ code: 'custom', path: bad.path, message: bad.message, input: ctx.value });
+  });
 
-export function govRoutes(svc: GovService, catalogue: CatalogueStore) {
+export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimit: RateLimiter, log: Logger) {
   const r = router();
+
+  // Public verification is anonymous: each client address gets a budget of calls (the identifiers are
+  // unguessable, and a flood must not turn into database load). Counted before validation.
+  for (const path of ['/api/public/gov/verify', '/api/public/gov/verify/*']) {
+    r.use(path, async (c, next) => {
+      const wait = verifyLimit.take(peerAddress(c));
+      if (wait) return rateLimited(c, log, wait, 'certificate verifications');
+      await next();
+    });
+  }
 
   r.openapi(createRoute({ method: 'get', path: '/api/gov/me', tags, responses: { 200: jsonOk(GovMe) } }), async (c) => c.json(await svc.me(principalOf(c)), 200));
 
@@ -49,7 +70,7 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore) {
       path: '/api/gov/catalogue/items',
       tags,
       description: 'Adds an item (or a new version of one), with any new services, as data. Operators only.',
-      request: { body: jsonBody(z.object({ item: z.record(z.string(), z.unknown()), services: z.array(z.record(z.string(), z.unknown())).optional() })) },
+      request: { body: jsonBody(CatalogueItemBody) },
       responses: { 201: jsonOk(GovCatalogueItem) },
     }),
     async (c) => {
@@ -78,7 +99,7 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore) {
       method: 'get',
       path: '/api/gov/applications',
       tags,
-      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0), status: z.string().max(40).optional() }) },
+      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0), status: Text(40).optional() }) },
       responses: { 200: jsonOk(z.object({ items: z.array(GovApplicationSummary), total: z.number().int() })) },
     }),
     async (c) => c.json(await svc.list(principalOf(c), c.req.valid('query')), 200),
@@ -106,7 +127,7 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore) {
       method: 'get',
       path: '/api/gov/tasks',
       tags,
-      request: { query: z.object({ state: z.string().max(40).optional(), escalated: z.enum(['true', 'false']).optional() }) },
+      request: { query: z.object({ state: Text(40).optional(), escalated: z.enum(['true', 'false']).optional() }) },
       responses: { 200: jsonOk(items(GovQueueEntry)) },
     }),
     async (c) => {
@@ -136,7 +157,7 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore) {
       path: '/api/gov/registry/births',
       tags,
       description: 'A birth registered without an application (免申办): the child enters the registries and the family is granted what the rules give.',
-      request: { body: jsonBody(z.object({ parentResidentId: z.string().min(18).max(18), childName: z.string().min(1).max(40), childSex: z.enum(['male', 'female']), childBirthDate: z.iso.date() })) },
+      request: { body: jsonBody(z.object({ parentResidentId: Text(18).min(18), childName: Text(40).min(1), childSex: z.enum(['male', 'female']), childBirthDate: z.iso.date() })) },
       responses: { 201: jsonOk(z.object({ grants: z.number().int() })) },
     }),
     async (c) => c.json(await svc.registerBirth(principalOf(c), c.req.valid('json')), 201),
@@ -156,7 +177,7 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore) {
 
   // Public: the QR code on a certificate leads here; no login (OpenCRVS #9238).
   r.openapi(
-    createRoute({ method: 'get', path: '/api/public/gov/verify/{id}', tags, request: { params: z.object({ id: z.string().min(1).max(64) }) }, responses: { 200: jsonOk(GovVerification) } }),
+    createRoute({ method: 'get', path: '/api/public/gov/verify/{id}', tags, request: { params: z.object({ id: Text(64).min(1) }) }, responses: { 200: jsonOk(GovVerification) } }),
     async (c) => c.json(await svc.verify(c.req.valid('param').id), 200),
   );
   r.openapi(
@@ -165,7 +186,7 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore) {
       path: '/api/public/gov/verify',
       tags,
       description: 'Verify a presented certificate (its canonical signed text).',
-      request: { body: jsonBody(z.object({ certificateId: z.string().min(1).max(64), text: z.string().min(2).max(20_000) })) },
+      request: { body: jsonBody(z.object({ certificateId: Text(64).min(1), text: Text(20_000).min(2) })) },
       responses: { 200: jsonOk(GovVerification) },
     }),
     async (c) => {

@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import QRCode from 'qrcode';
 import {
+  encodeRandomPart,
+  parseCertificateId,
   allowedActions,
   applicationStatus,
   applyTaskAction,
@@ -803,6 +805,8 @@ export class GovService {
         next.set(code, v + 1);
         return v;
       },
+      // 100 random bits in every new identifier: the public verify endpoint cannot be walked by serial.
+      randomPart: () => encodeRandomPart(randomBytes(13)),
       at: now,
       privateKey: this.d.key.privateKey,
       keyId: this.d.key.keyId,
@@ -1050,12 +1054,30 @@ export class GovService {
     return Promise.all(rows.map((c) => this.certificateView(cat, c)));
   }
 
+  /**
+   * Verifications since start, by result. Public verification is anonymous: it writes no database row
+   * per call (a flood of calls must not grow the events table); the module logs these counts instead.
+   */
+  readonly verifications: Record<GovVerification['result'], number> = { valid: 0, tampered: 0, revoked: 0, not_found: 0 };
+
   /** Public: checks the stored record (or a presented text) against the issuer key and the revocation state. */
   async verify(certificateId: string, presented?: string): Promise<GovVerification> {
+    const out = await this.check(certificateId, presented);
+    this.verifications[out.result]++;
+    return out;
+  }
+
+  private async check(certificateId: string, presented?: string): Promise<GovVerification> {
     const checkedAt = new Date(this.d.clock.now()).toISOString();
+    const none = { certificateId, name: null, issuer: null, holderName: null, issuedAt: null, keyId: null, checkedAt };
+    // Not an identifier this library issues (either form): no database read at all.
+    try {
+      parseCertificateId(certificateId);
+    } catch {
+      return { result: 'not_found', ...none };
+    }
     const [row] = await this.d.db.select().from(govCertificates).where(eq(govCertificates.id, certificateId));
     const text = presented ?? row?.text;
-    const none = { certificateId, name: null, issuer: null, holderName: null, issuedAt: null, keyId: null, checkedAt };
     if (!text) return { result: 'not_found', ...none };
     let parsed: SignedCertificate | null = null;
     try {
@@ -1068,11 +1090,6 @@ export class GovService {
     let result: GovVerification['result'] = verifyCertificateText(text, key.key, (id) => id === certificateId && row?.status === 'revoked');
     // A presented certificate that is not the one asked about, or that this library never issued, is not valid here.
     if (result !== 'tampered' && (!row || parsed?.body.id !== certificateId)) result = 'tampered';
-    const ev: PublishedEvent[] = [];
-    await this.d.db.transaction(async (tx) => {
-      await this.d.bus.record(tx, ev, { kind: 'gov.certificate.verified', entity: 'gov_certificate', entityId: certificateId, actor: 'public', data: { result } });
-    });
-    this.d.bus.publish(ev);
     const body = parsed?.body;
     return {
       result,

@@ -4,7 +4,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import {
   MineAcknowledge, MineAlarm, MineAlarmQuery, MineAuditEntry, MineAuditQuery, MineCommandBody, MineCommandKinds, MineCommandResult,
-  MineFaceConfig, MineFaceInput, MineFaceSettings, MineFaceState, MineFaceSummary, MineFleet, MineTrend, MineTrendQuery, Page,
+  MineFaceConfig, MineFaceInput, MineFaceSettings, MineFaceState, MineFaceSummary, MineFleet, MineTrend, MineTrendQuery, Page, Text,
 } from '@shuzhi/schema';
 import type { Role } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
@@ -20,8 +20,8 @@ export const MINE_WATCH_ROLES = ['mine-operator', 'mine-engineer', 'viewer', 'op
 export const MINE_COMMAND_ROLES = ['mine-operator'] as const satisfies readonly Role[];
 export const MINE_ENGINEER_ROLES = ['mine-engineer'] as const satisfies readonly Role[];
 
-const FaceParam = z.object({ id: z.string().min(1).max(64) });
-const AlarmParam = z.object({ id: z.string().min(1).max(128) });
+const FaceParam = z.object({ id: Text(64).min(1) });
+const AlarmParam = z.object({ id: Text(128).min(1) });
 const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
 const TAGS = ['mine'];
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile, readFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import {
@@ -30,6 +30,7 @@ import type {
   RenderTask,
 } from '@shuzhi/schema';
 import type { RenderNodeSyncRequest } from '@shuzhi/schema';
+import { storableText } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import { requireRole } from '../auth/principal.ts';
 import type { Db, Tx } from '../db/client.ts';
@@ -45,6 +46,7 @@ import type { WorkerIdentity } from '../workers/registry.ts';
 import type { SourceSync, SourceSyncResult } from '../workers/source.ts';
 import { RENDER_TASK_LIMITS } from '../workers/limits.ts';
 import type { RenderStorage } from './storage.ts';
+import { UploadQuota } from './uploads.ts';
 
 type SyncBody = Required<Pick<RenderNodeSyncRequest, 'siteId' | 'slots' | 'free'>> & {
   tags: string[];
@@ -107,7 +109,12 @@ export interface FarmOptions {
   clock?: Clock;
   /** Check that a chunk's frames were uploaded before accepting its completion (default true; the bench's simulated nodes upload nothing). */
   verifyFrames?: boolean;
+  /** Bytes of uploaded scenes each tenant may keep (default 10 GiB). */
+  uploadQuotaBytes?: number;
 }
+
+/** The default per-tenant quota of uploaded scenes (SHUZHI_RENDER_UPLOAD_QUOTA_MB). */
+export const DEFAULT_UPLOAD_QUOTA_MB = 10_240;
 
 const READ_ALL: Principal['role'][] = ['operator', 'viewer'];
 const THROUGHPUT_WINDOW_MS = 5 * 60_000;
@@ -133,6 +140,7 @@ function rethrow(err: unknown): never {
 export class RenderFarm {
   d: Dispatcher;
   readonly writer: BatchWriter;
+  readonly uploads: UploadQuota;
   private readonly jobs = new Map<string, JobMeta>();
   private readonly nodes = new Map<string, NodeState>();
   private readonly waiters = new Map<string, () => void>();
@@ -157,6 +165,7 @@ export class RenderFarm {
     this.clock = opts.clock ?? { now: () => Date.now() };
     this.d = new Dispatcher({ clock: this.clock, policy: { leaseMs: opts.leaseMs, ...opts.policy } });
     this.writer = new BatchWriter(db, bus, log, () => this.drainChanges(), opts.batchMs ?? 75);
+    this.uploads = new UploadQuota(join(storage.root, 'uploads'), opts.uploadQuotaBytes ?? DEFAULT_UPLOAD_QUOTA_MB * 1024 * 1024);
   }
 
   get leaseMs(): number {
@@ -455,19 +464,32 @@ export class RenderFarm {
     }
   }
 
-  /** Stores an uploaded scene; the caller's tenant owns it. */
-  async upload(p: Principal, fileName: string, body: ReadableStream<Uint8Array> | null, tenantId?: string) {
+  /**
+   * Stores an uploaded scene; the caller's tenant owns it. Each tenant's uploads together stay within
+   * its quota: a declared size that cannot fit is refused before reading, and a body that grows past
+   * the quota is cut off (413 UPLOAD_QUOTA_EXCEEDED) and nothing of it is kept.
+   */
+  async upload(p: Principal, fileName: string, body: ReadableStream<Uint8Array> | null, tenantId?: string, declaredBytes?: number) {
     requireRole(p, ['tenant', 'operator'], 'upload scenes');
     const owner = p.role === 'operator' ? (tenantId ?? p.tenantId) : p.tenantId;
     if (!owner) throw errors.validation([{ path: 'tenantId', message: 'operators must name the tenant the scene is for' }]);
+    if (declaredBytes !== undefined) await this.uploads.check(owner, declaredBytes);
     const uploadId = newId('upl');
     const final = this.storage.uploadPath(uploadId, fileName);
     const dir = join(final, '..');
     await mkdir(dir, { recursive: true });
-    const { tmp, bytes } = await this.storage.receive(body, dir);
-    await this.storage.publishReplace(tmp, final);
-    await writeFile(join(dir, '.owner'), owner);
-    return { uploadId, fileName, bytes };
+    const meter = await this.uploads.meter(owner);
+    let kept = false;
+    try {
+      const { tmp, bytes } = await this.storage.receive(body, dir, { onChunk: meter.add });
+      await writeFile(join(dir, '.owner'), owner);
+      await this.storage.publishReplace(tmp, final);
+      kept = true;
+      return { uploadId, fileName, bytes };
+    } finally {
+      meter.done(kept);
+      if (!kept) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 
   /** The scene file for a job (nodes download it when it is not on their shared storage). */
@@ -943,7 +965,8 @@ export class RenderFarm {
     const now = this.clock.now();
     const started = this.startedAt.get(rep.taskId);
     if (started !== undefined) m.nodeMs += Math.max(0, now - started);
-    let failure = rep.ok ? null : (rep.failure ?? { kind: 'render-error' as const, message: 'the node reported a failure without a message' });
+    // The node's message is renderer output (data, not input): made storable, never refused.
+    let failure = rep.ok ? null : rep.failure ? { kind: rep.failure.kind, message: storableText(rep.failure.message) } : { kind: 'render-error' as const, message: 'the node reported a failure without a message' };
     if (!failure && this.opts.verifyFrames !== false) {
       // Trust, but verify: a chunk is done only when all its frames are on the server.
       if (ref.index === m.plan.previewIndex) {

@@ -1,14 +1,23 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from '../config.ts';
 import type { ModuleFactory, ServerModule } from '../module.ts';
 import { RenderDemo } from './demo.ts';
-import { RenderFarm } from './farm.ts';
+import { DEFAULT_UPLOAD_QUOTA_MB, RenderFarm } from './farm.ts';
 import { renderRoutes } from './routes.ts';
 import { renderWorkSource } from './worker-source.ts';
 import { RenderStorage } from './storage.ts';
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle/render', import.meta.url));
+
+/** SHUZHI_RENDER_UPLOAD_QUOTA_MB, validated: a whole number of MiB (0 = no uploads). */
+export function uploadQuotaMB(value: string | undefined): number {
+  const parsed = z.coerce.number().int().min(0).max(1024 ** 3).default(DEFAULT_UPLOAD_QUOTA_MB).safeParse(value === '' ? undefined : value);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  SHUZHI_RENDER_UPLOAD_QUOTA_MB: ${parsed.error.issues[0]?.message ?? 'a whole number of MiB'}`);
+  return parsed.data;
+}
 
 /** Whether an executable is on PATH (checked once; the farm page says which renderers are here). */
 export function onPath(name: string): boolean {
@@ -23,6 +32,7 @@ export function onPath(name: string): boolean {
  *   SHUZHI_RENDER_DEMO_NODES     embedded demo render nodes (default 3)
  *   SHUZHI_RENDER_VERIFY_FRAMES  0 = accept chunk completions without checking the frames are uploaded
  *                                (only for the bench's simulated nodes; default 1)
+ *   SHUZHI_RENDER_UPLOAD_QUOTA_MB  bytes of uploaded scenes each tenant may keep, in MiB (default 10240)
  */
 export const renderModule: ModuleFactory = (ctx) => {
   const storage = new RenderStorage(ctx.config.dataDir, (process.env.SHUZHI_RENDER_SHARED_ROOTS ?? '').split(':').filter(Boolean));
@@ -30,6 +40,7 @@ export const renderModule: ModuleFactory = (ctx) => {
     leaseMs: ctx.config.SHUZHI_LEASE_MS,
     siteId: process.env.SHUZHI_RENDER_SITE ?? 'karamay',
     verifyFrames: process.env.SHUZHI_RENDER_VERIFY_FRAMES !== '0',
+    uploadQuotaBytes: uploadQuotaMB(process.env.SHUZHI_RENDER_UPLOAD_QUOTA_MB) * 1024 * 1024,
   });
   let here: { blender: boolean; povray: boolean; ffmpeg: boolean } | null = null;
   const renderersHere = () => (here ??= { blender: onPath('blender'), povray: onPath('povray'), ffmpeg: onPath('ffmpeg') });
@@ -42,7 +53,7 @@ export const renderModule: ModuleFactory = (ctx) => {
     async init() {
       await farm.restore();
     },
-    routes: () => renderRoutes(farm, ctx.compute.network, renderersHere),
+    routes: () => renderRoutes(farm, ctx.compute.network, renderersHere, ctx.log),
     start: () => farm.start(),
     stop: () => farm.stop(),
     seedDemo: () => demo.seed(),

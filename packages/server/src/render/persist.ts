@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { DispatcherRows } from '@shuzhi/render';
+import type { DispatcherRows, JobRow, TaskRow } from '@shuzhi/render';
+import { storableText } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
 import type { EventBus, EventInput, PublishedEvent } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
@@ -33,11 +34,90 @@ export interface NodeRow {
 /** Work to do inside the batch transaction after the rows are written (events, metering). */
 export type TxHook = (tx: Tx, events: PublishedEvent[]) => Promise<void>;
 
+/** One thing the writer stores: the unit a failed batch is split into. */
+type Unit =
+  | { kind: 'job'; row: JobRow; tries?: number }
+  | { kind: 'task'; row: TaskRow; tries?: number }
+  | { kind: 'log'; row: LogRow; tries?: number }
+  | { kind: 'frame'; row: FrameRow; tries?: number }
+  | { kind: 'node'; row: NodeRow; tries?: number }
+  | { kind: 'event'; e: EventInput; tries?: number }
+  | { kind: 'hook'; h: TxHook; tries?: number };
+
+/** A row whose write failed for a reason other than its data is tried in this many flushes, then dropped. */
+const MAX_UNIT_TRIES = 3;
+/** The longest pause between retries while the database is unreachable. */
+const MAX_BACKOFF_MS = 5_000;
+
+/** The SQLSTATE of a database error, looked up through wrappers (drizzle's DrizzleQueryError keeps it in `cause`). */
+export function sqlState(err: unknown): string | null {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return null;
+}
+
+/**
+ * What a failed write says about its rows: `row` — this data can never be stored (data exception,
+ * constraint violation, a limit: SQLSTATE classes 22, 23, 54); `outage` — the database is not
+ * answering (connection, shutdown, resources, serialization: retry everything later); `unknown` otherwise.
+ */
+export function classifyWriteError(err: unknown): 'row' | 'outage' | 'unknown' {
+  const state = sqlState(err);
+  if (state) {
+    const cls = state.slice(0, 2);
+    if (cls === '22' || cls === '23' || cls === '54') return 'row';
+    if (cls === '08' || cls === '57' || cls === '53' || cls === '40') return 'outage';
+    return 'unknown';
+  }
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)/.test(code)) return 'outage';
+  }
+  return 'unknown';
+}
+
+/**
+ * The cause of a failed write, fit for the log: the database's code and message, never the query's
+ * parameters (drizzle's own message repeats them, and they hold log text, env values, …).
+ */
+export function safeCause(err: unknown): { code: string | null; message: string } {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e && typeof e === 'object' && (e as { cause?: unknown }).cause; depth++) e = (e as { cause: unknown }).cause;
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: sqlState(err), message: message.split('\n')[0]!.slice(0, 300) };
+}
+
+function unitKey(u: Unit): string {
+  switch (u.kind) {
+    case 'job':
+      return `job ${u.row.id}`;
+    case 'task':
+      return `task ${u.row.jobId}.${u.row.index}`;
+    case 'log':
+      return `log of ${u.row.jobId}.${u.row.idx} attempt ${u.row.attempt} (${u.row.stream}, ${u.row.text.length} characters)`;
+    case 'frame':
+      return `frame ${u.row.jobId}#${u.row.frame}`;
+    case 'node':
+      return `node ${u.row.id}`;
+    case 'event':
+      return `event ${u.e.kind} of ${u.e.entity} ${u.e.entityId}`;
+    case 'hook':
+      return 'post-write hook';
+  }
+}
+
 /**
  * The database as the durable log of the in-memory dispatcher: changes are collected and written
  * every `intervalMs` in one transaction with set-based statements (jsonb_to_recordset), so the write
  * cost does not grow with the number of polls. Events recorded in that transaction are published
  * after it commits.
+ *
+ * One bad row must not stop the farm's writes: a batch that fails for its data is split in halves
+ * and written again, down to single rows, once; a row the database refuses is dropped, logged once
+ * with its cause and counted (`stats.droppedRows`). While the database is unreachable, everything is
+ * kept and retried with a growing pause.
  */
 export class BatchWriter {
   private logs: LogRow[] = [];
@@ -45,10 +125,13 @@ export class BatchWriter {
   private nodes = new Map<string, NodeRow>();
   private events: EventInput[] = [];
   private hooks: TxHook[] = [];
+  /** Side units of a failed flush that were not dropped (their order kept), written first next time. */
+  private retry: Unit[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
-  /** Rows written so far, for the bench and tests. */
-  stats = { batches: 0, taskRows: 0, jobRows: 0, maxBatchMs: 0 };
+  private failStreak = 0;
+  /** Rows written so far, for the bench and tests; rows dropped as unstorable, by kind. */
+  stats = { batches: 0, taskRows: 0, jobRows: 0, maxBatchMs: 0, droppedRows: 0, dropped: {} as Record<string, number> };
 
   constructor(
     private readonly db: Db,
@@ -59,17 +142,29 @@ export class BatchWriter {
   ) {}
 
   start(): void {
-    const tick = () => {
+    const tick = (delay: number) => {
       this.timer = setTimeout(() => {
         void this.flush()
-          .catch((err) => this.log.error({ err }, 'render: batch write failed; retrying next tick'))
+          .then(
+            () => {
+              if (this.failStreak) this.log.info({ failures: this.failStreak }, 'render: batch writes work again');
+              this.failStreak = 0;
+            },
+            (err: unknown) => {
+              this.failStreak++;
+              // Logged when a streak starts and then now and then, not ten times a second.
+              if (this.failStreak === 1 || this.failStreak % 100 === 0) {
+                this.log.error({ cause: safeCause(err), failures: this.failStreak }, 'render: batch write failed; the rows are kept and retried');
+              }
+            },
+          )
           .finally(() => {
-            if (this.timer) tick();
+            if (this.timer) tick(this.failStreak ? Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** Math.min(this.failStreak, 10)) : this.intervalMs);
           });
-      }, this.intervalMs);
+      }, delay);
       this.timer.unref();
     };
-    tick();
+    tick(this.intervalMs);
   }
 
   async stop(): Promise<void> {
@@ -79,7 +174,8 @@ export class BatchWriter {
   }
 
   addLog(row: LogRow): void {
-    if (row.text.length) this.logs.push(row);
+    // Renderer output is data, not input: never refused, made storable.
+    if (row.text.length) this.logs.push({ ...row, text: storableText(row.text) });
   }
   addFrame(row: FrameRow): void {
     const key = `${row.jobId}:${row.frame}`;
@@ -105,101 +201,45 @@ export class BatchWriter {
     return this.flushing;
   }
 
+  /** Dispatcher rows of a failed batch, written again with the next one. */
+  failedRows: DispatcherRows | null = null;
+
   private async flushOnce(): Promise<void> {
     const rows = mergeRows(this.failedRows, this.drain());
     this.failedRows = null;
-    const logs = this.logs;
-    const frames = [...this.frames.values()];
-    const nodes = [...this.nodes.values()];
-    const events = this.events;
-    const hooks = this.hooks;
-    if (!rows.jobs.length && !rows.tasks.length && !logs.length && !frames.length && !nodes.length && !events.length && !hooks.length) return;
+    const units: Unit[] = [
+      ...rows.jobs.map((row): Unit => ({ kind: 'job', row })),
+      ...rows.tasks.map((row): Unit => ({ kind: 'task', row })),
+      ...this.retry,
+      ...this.logs.map((row): Unit => ({ kind: 'log', row })),
+      ...[...this.frames.values()].map((row): Unit => ({ kind: 'frame', row })),
+      ...[...this.nodes.values()].map((row): Unit => ({ kind: 'node', row })),
+      ...this.events.map((e): Unit => ({ kind: 'event', e })),
+      ...this.hooks.map((h): Unit => ({ kind: 'hook', h })),
+    ];
+    this.retry = [];
     this.logs = [];
     this.frames = new Map();
     this.nodes = new Map();
     this.events = [];
     this.hooks = [];
+    if (!units.length) return;
     const t0 = performance.now();
-    const published: PublishedEvent[] = [];
     try {
-      await this.db.transaction(async (tx) => {
-        if (rows.jobs.length) {
-          const data = rows.jobs.map((j) => ({
-            id: j.id,
-            seq: j.seq,
-            state: j.state,
-            failure_message: j.failureMessage,
-            blocklist: j.blocklist,
-            node_failures: j.nodeFailures,
-          }));
-          await tx.execute(sql`
-            update render_jobs as r set seq = x.seq, state = x.state, failure_message = x.failure_message,
-              blocklist = x.blocklist, node_failures = x.node_failures, updated_at = now()
-            from jsonb_to_recordset(${JSON.stringify(data)}::jsonb)
-              as x(id text, seq int, state text, failure_message text, blocklist jsonb, node_failures jsonb)
-            where r.id = x.id`);
-        }
-        if (rows.tasks.length) {
-          const data = rows.tasks.map((t) => ({
-            job_id: t.jobId,
-            idx: t.index,
-            state: t.state,
-            attempt: t.attempt,
-            node_id: t.nodeId,
-            lease_expires_at: t.leaseExpiresAt,
-            failed_on: t.failedOn,
-          }));
-          await tx.execute(sql`
-            insert into render_tasks (job_id, idx, state, attempt, node_id, lease_expires_at, failed_on, updated_at)
-            select x.job_id, x.idx, x.state, x.attempt, x.node_id, x.lease_expires_at, x.failed_on, now()
-            from jsonb_to_recordset(${JSON.stringify(data)}::jsonb)
-              as x(job_id text, idx int, state text, attempt int, node_id text, lease_expires_at bigint, failed_on jsonb)
-            on conflict (job_id, idx) do update set state = excluded.state, attempt = excluded.attempt,
-              node_id = excluded.node_id, lease_expires_at = excluded.lease_expires_at, failed_on = excluded.failed_on,
-              updated_at = now()`);
-        }
-        if (logs.length) {
-          const data = logs.map((l) => ({ job_id: l.jobId, idx: l.idx, attempt: l.attempt, node_id: l.nodeId, stream: l.stream, text: l.text }));
-          await tx.execute(sql`
-            insert into render_task_logs (job_id, idx, attempt, node_id, stream, text)
-            select x.job_id, x.idx, x.attempt, x.node_id, x.stream, x.text
-            from jsonb_to_recordset(${JSON.stringify(data)}::jsonb)
-              as x(job_id text, idx int, attempt int, node_id text, stream text, text text)`);
-        }
-        if (frames.length) {
-          const data = frames.map((f) => ({ job_id: f.jobId, frame: f.frame, node_id: f.nodeId, attempt: f.attempt, bytes: f.bytes, has_thumb: f.hasThumb ? 1 : 0 }));
-          await tx.execute(sql`
-            insert into render_frames (job_id, frame, node_id, attempt, bytes, has_thumb)
-            select x.job_id, x.frame, x.node_id, x.attempt, x.bytes, x.has_thumb
-            from jsonb_to_recordset(${JSON.stringify(data)}::jsonb)
-              as x(job_id text, frame int, node_id text, attempt int, bytes int, has_thumb int)
-            on conflict (job_id, frame) do update set has_thumb = greatest(render_frames.has_thumb, excluded.has_thumb),
-              bytes = case when render_frames.bytes = 0 then excluded.bytes else render_frames.bytes end`);
-        }
-        if (nodes.length) {
-          const data = nodes.map((n) => ({ id: n.id, site_id: n.siteId, tags: n.tags, slots: n.slots, last_seen_ms: n.lastSeenMs }));
-          await tx.execute(sql`
-            insert into render_nodes (id, site_id, tags, slots, last_seen_at)
-            select x.id, x.site_id, x.tags, x.slots, to_timestamp(x.last_seen_ms / 1000.0)
-            from jsonb_to_recordset(${JSON.stringify(data)}::jsonb)
-              as x(id text, site_id text, tags jsonb, slots int, last_seen_ms bigint)
-            on conflict (id) do update set site_id = excluded.site_id, tags = excluded.tags, slots = excluded.slots,
-              last_seen_at = excluded.last_seen_at`);
-        }
-        for (const e of events) await this.bus.record(tx, published, e);
-        for (const h of hooks) await h(tx, published);
-      });
+      await this.writeAndPublish(units);
     } catch (err) {
-      // Put the side rows back; dispatcher rows are re-taken from a full snapshot by the caller.
-      this.logs = logs.concat(this.logs);
-      for (const f of frames) if (!this.frames.has(`${f.jobId}:${f.frame}`)) this.frames.set(`${f.jobId}:${f.frame}`, f);
-      for (const n of nodes) if (!this.nodes.has(n.id)) this.nodes.set(n.id, n);
-      this.events = events.concat(this.events);
-      this.hooks = hooks.concat(this.hooks);
-      this.failedRows = rows;
-      throw err;
+      if (classifyWriteError(err) === 'outage') {
+        this.putBack(units);
+        throw err;
+      }
+      // Something in the batch cannot be stored: find it, store the rest.
+      const back = await this.isolate(units, err);
+      if (back.length) {
+        this.putBack(back);
+        throw err;
+      }
+      return;
     }
-    this.bus.publish(published);
     const ms = performance.now() - t0;
     this.stats.batches++;
     this.stats.jobRows += rows.jobs.length;
@@ -207,8 +247,135 @@ export class BatchWriter {
     this.stats.maxBatchMs = Math.max(this.stats.maxBatchMs, ms);
   }
 
-  /** Dispatcher rows of a failed batch, written again with the next one. */
-  failedRows: DispatcherRows | null = null;
+  /**
+   * Writes the halves of a failed batch on their own, down to single rows. Returns the units to keep
+   * for a later flush (the database stopped answering meanwhile, or a row failed for an unknown reason
+   * fewer than MAX_UNIT_TRIES times); rows the database refuses for their data are dropped.
+   */
+  private async isolate(units: Unit[], cause: unknown): Promise<Unit[]> {
+    if (units.length === 1) {
+      const u = units[0]!;
+      const kind = classifyWriteError(cause);
+      if (kind === 'outage') return units;
+      const tries = (u.tries ?? 0) + 1;
+      if (kind === 'unknown' && tries < MAX_UNIT_TRIES) return [{ ...u, tries }];
+      this.dropUnit(u, cause);
+      return [];
+    }
+    const mid = units.length >> 1;
+    const back: Unit[] = [];
+    for (const half of [units.slice(0, mid), units.slice(mid)]) {
+      try {
+        await this.writeAndPublish(half);
+      } catch (err) {
+        back.push(...(classifyWriteError(err) === 'outage' ? half : await this.isolate(half, err)));
+      }
+    }
+    return back;
+  }
+
+  private dropUnit(u: Unit, cause: unknown): void {
+    this.stats.droppedRows++;
+    this.stats.dropped[u.kind] = (this.stats.dropped[u.kind] ?? 0) + 1;
+    this.log.error(
+      { row: unitKey(u), kind: u.kind, cause: safeCause(cause), dropped: this.stats.droppedRows },
+      'render: a row the database refuses was dropped (it is not retried)',
+    );
+  }
+
+  private putBack(units: readonly Unit[]): void {
+    const jobs: JobRow[] = [];
+    const tasks: TaskRow[] = [];
+    const side: Unit[] = [];
+    for (const u of units) {
+      if (u.kind === 'job') jobs.push(u.row);
+      else if (u.kind === 'task') tasks.push(u.row);
+      else side.push(u);
+    }
+    // Dispatcher rows are merged with the next snapshot (newer rows win); the rest keep their order.
+    if (jobs.length || tasks.length) this.failedRows = mergeRows({ jobs, tasks }, this.failedRows ?? { jobs: [], tasks: [] });
+    this.retry = side.concat(this.retry);
+  }
+
+  private async writeAndPublish(units: readonly Unit[]): Promise<void> {
+    const published: PublishedEvent[] = [];
+    await this.db.transaction((tx) => this.write(tx, units, published));
+    this.bus.publish(published);
+  }
+
+  private async write(tx: Tx, units: readonly Unit[], published: PublishedEvent[]): Promise<void> {
+    const of = <K extends Unit['kind']>(k: K) => units.filter((u): u is Extract<Unit, { kind: K }> => u.kind === k);
+    const jobs = of('job').map((u) => u.row);
+    const tasks = of('task').map((u) => u.row);
+    const logs = of('log').map((u) => u.row);
+    const frames = of('frame').map((u) => u.row);
+    const nodes = of('node').map((u) => u.row);
+    if (jobs.length) {
+      const data = jobs.map((j) => ({
+        id: j.id,
+        seq: j.seq,
+        state: j.state,
+        failure_message: j.failureMessage === null ? null : storableText(j.failureMessage),
+        blocklist: j.blocklist,
+        node_failures: j.nodeFailures,
+      }));
+      await tx.execute(sql`
+        update render_jobs as r set seq = x.seq, state = x.state, failure_message = x.failure_message,
+          blocklist = x.blocklist, node_failures = x.node_failures, updated_at = now()
+        from jsonb_to_recordset(${JSON.stringify(data)}::jsonb)
+          as x(id text, seq int, state text, failure_message text, blocklist jsonb, node_failures jsonb)
+        where r.id = x.id`);
+    }
+    if (tasks.length) {
+      const data = tasks.map((t) => ({
+        job_id: t.jobId,
+        idx: t.index,
+        state: t.state,
+        attempt: t.attempt,
+        node_id: t.nodeId,
+        lease_expires_at: t.leaseExpiresAt,
+        failed_on: t.failedOn,
+      }));
+      await tx.execute(sql`
+        insert into render_tasks (job_id, idx, state, attempt, node_id, lease_expires_at, failed_on, updated_at)
+        select x.job_id, x.idx, x.state, x.attempt, x.node_id, x.lease_expires_at, x.failed_on, now()
+        from jsonb_to_recordset(${JSON.stringify(data)}::jsonb)
+          as x(job_id text, idx int, state text, attempt int, node_id text, lease_expires_at bigint, failed_on jsonb)
+        on conflict (job_id, idx) do update set state = excluded.state, attempt = excluded.attempt,
+          node_id = excluded.node_id, lease_expires_at = excluded.lease_expires_at, failed_on = excluded.failed_on,
+          updated_at = now()`);
+    }
+    if (logs.length) {
+      const data = logs.map((l) => ({ job_id: l.jobId, idx: l.idx, attempt: l.attempt, node_id: l.nodeId, stream: l.stream, text: l.text }));
+      await tx.execute(sql`
+        insert into render_task_logs (job_id, idx, attempt, node_id, stream, text)
+        select x.job_id, x.idx, x.attempt, x.node_id, x.stream, x.text
+        from jsonb_to_recordset(${JSON.stringify(data)}::jsonb)
+          as x(job_id text, idx int, attempt int, node_id text, stream text, text text)`);
+    }
+    if (frames.length) {
+      const data = frames.map((f) => ({ job_id: f.jobId, frame: f.frame, node_id: f.nodeId, attempt: f.attempt, bytes: f.bytes, has_thumb: f.hasThumb ? 1 : 0 }));
+      await tx.execute(sql`
+        insert into render_frames (job_id, frame, node_id, attempt, bytes, has_thumb)
+        select x.job_id, x.frame, x.node_id, x.attempt, x.bytes, x.has_thumb
+        from jsonb_to_recordset(${JSON.stringify(data)}::jsonb)
+          as x(job_id text, frame int, node_id text, attempt int, bytes int, has_thumb int)
+        on conflict (job_id, frame) do update set has_thumb = greatest(render_frames.has_thumb, excluded.has_thumb),
+          bytes = case when render_frames.bytes = 0 then excluded.bytes else render_frames.bytes end`);
+    }
+    if (nodes.length) {
+      const data = nodes.map((n) => ({ id: n.id, site_id: n.siteId, tags: n.tags, slots: n.slots, last_seen_ms: n.lastSeenMs }));
+      await tx.execute(sql`
+        insert into render_nodes (id, site_id, tags, slots, last_seen_at)
+        select x.id, x.site_id, x.tags, x.slots, to_timestamp(x.last_seen_ms / 1000.0)
+        from jsonb_to_recordset(${JSON.stringify(data)}::jsonb)
+          as x(id text, site_id text, tags jsonb, slots int, last_seen_ms bigint)
+        on conflict (id) do update set site_id = excluded.site_id, tags = excluded.tags, slots = excluded.slots,
+          last_seen_at = excluded.last_seen_at`);
+    }
+    for (const u of of('event')) await this.bus.record(tx, published, u.e);
+    for (const u of of('hook')) await u.h(tx, published);
+  }
 }
 
 function mergeRows(a: DispatcherRows | null, b: DispatcherRows): DispatcherRows {

@@ -13,9 +13,12 @@ import {
   RenderNodeInfo,
   RenderTask,
   RenderUpload,
+  Text,
 } from '@shuzhi/schema';
 import { AppError } from '../errors.ts';
 import { jsonBody, jsonOk, principalOf, router, workerOf } from '../http/context.ts';
+import { problemResponse } from '../http/problem.ts';
+import type { Logger } from '../log.ts';
 import type { NetworkStore } from '../compute/network-store.ts';
 import type { RenderFarm } from './farm.ts';
 
@@ -34,7 +37,7 @@ function fileResponse(path: string, type: string): Response {
 }
 
 /** Routes of the render farm: jobs and their files for studios, the node protocol for render nodes. */
-export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersHere: () => RenderFarmOverview['renderersHere']) {
+export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersHere: () => RenderFarmOverview['renderersHere'], log: Logger) {
   const r = router();
 
   r.openapi(
@@ -42,14 +45,23 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       method: 'post',
       path: '/api/render/uploads',
       tags,
-      description: 'Upload a scene file (request body = the file). Use the returned uploadId in a job\'s scene.',
-      request: { query: z.object({ fileName: z.string().min(1).max(255), tenantId: z.string().max(64).optional() }) },
+      description: 'Upload a scene file (request body = the file). Use the returned uploadId in a job\'s scene. Each tenant\'s uploads together stay within its quota (SHUZHI_RENDER_UPLOAD_QUOTA_MB): past it, 413 UPLOAD_QUOTA_EXCEEDED.',
+      request: { query: z.object({ fileName: Text(255).min(1), tenantId: Text(64).optional() }) },
       responses: { 201: jsonOk(RenderUpload) },
     }),
     async (c) => {
       const p = principalOf(c);
       const q = c.req.valid('query');
-      return c.json(await farm.upload(p, q.fileName, c.req.raw.body, q.tenantId), 201);
+      const length = Number(c.req.header('content-length'));
+      try {
+        return c.json(await farm.upload(p, q.fileName, c.req.raw.body, q.tenantId, Number.isSafeInteger(length) && length >= 0 ? length : undefined), 201);
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status !== 413) throw err;
+        // The rest of the body is not read: the connection cannot carry another request.
+        const res = problemResponse(c, err, log);
+        res.headers.set('connection', 'close');
+        return res as never;
+      }
     },
   );
 

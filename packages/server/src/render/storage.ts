@@ -73,8 +73,11 @@ export class RenderStorage {
     return previewPath(this.jobDir(jobId));
   }
 
-  /** Streams a body to a scratch file next to `dir`; returns its path and size. */
-  async receive(body: ReadableStream<Uint8Array> | null, dir: string): Promise<{ tmp: string; bytes: number }> {
+  /**
+   * Streams a body to a scratch file next to `dir`; returns its path and size. `onChunk` sees each
+   * chunk's size first and may throw (a quota) to stop the transfer.
+   */
+  async receive(body: ReadableStream<Uint8Array> | null, dir: string, opts: { onChunk?: (bytes: number) => void } = {}): Promise<{ tmp: string; bytes: number }> {
     if (!body) throw new AppError('RENDER_BODY_MISSING', 400, 'Send the file as the request body.');
     const scratch = join(dir, '.incoming');
     mkdirSync(scratch, { recursive: true });
@@ -83,8 +86,13 @@ export class RenderStorage {
     const counter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         bytes += chunk.length;
-        if (bytes > MAX_UPLOAD_BYTES) cb(new AppError('RENDER_UPLOAD_TOO_LARGE', 413, `Files above ${MAX_UPLOAD_BYTES} bytes are refused.`));
-        else cb(null, chunk);
+        if (bytes > MAX_UPLOAD_BYTES) return cb(new AppError('RENDER_UPLOAD_TOO_LARGE', 413, `Files above ${MAX_UPLOAD_BYTES} bytes are refused.`));
+        try {
+          opts.onChunk?.(chunk.length);
+        } catch (err) {
+          return cb(err as Error);
+        }
+        cb(null, chunk);
       },
     });
     try {

@@ -11,13 +11,19 @@ export interface JobSpec {
   cpusPerTask: number;
   gpus: number;
   timeMinutes: number;
+  /** The job's own directory (its working directory), owned by the user it runs as. */
   workDir: string;
   /** Output file patterns (`%a` is the array index). */
   stdout: string;
   stderr: string;
   arraySize?: number;
-  /** The batch script, already written to `scriptPath`. */
+  /** The batch script, already written to `scriptPath` (readable by the server only). */
   scriptPath: string;
+  /**
+   * The unprivileged user and group the job runs as, when the server (root) submits for them (CLI:
+   * `sbatch --uid --gid`). Over slurmrestd the job runs as the token's user instead.
+   */
+  runAs?: { uid: number; gid: number };
 }
 
 /** The four things the executor asks of Slurm. The CLI backend implements it; slurmrestd could too. */

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { JobSpec, SlurmBackend } from './backend.ts';
 import type { SlurmConnection } from './config.ts';
-import { SlurmCommandError } from './errors.ts';
+import { SlurmCommandError, SlurmJobUserError } from './errors.ts';
 import { SACCT_FIELDS, parseSacct, parseSbatchOutput, parseSqueueJson } from './parse.ts';
 import type { SacctRow, SqueueJob } from './parse.ts';
 
@@ -33,8 +33,15 @@ export class SlurmCli implements SlurmBackend {
   }
 
   async submit(spec: JobSpec): Promise<string> {
+    const uid = process.geteuid?.() ?? process.getuid?.();
+    // Tenant code never runs as root: root must name the unprivileged user, which must not be root itself.
+    if (spec.runAs?.uid === 0 || (uid === 0 && !spec.runAs)) {
+      throw new SlurmJobUserError('SLURM_JOB_USER_ROOT', 'refusing to submit a job that would run as root (uid 0); the job needs an unprivileged user (slurm.jobUser)');
+    }
     const args = [
       '--parsable',
+      // Root submits for the job user: sbatch reads the script as root, the job runs as this user and group.
+      ...(spec.runAs ? [`--uid=${spec.runAs.uid}`, `--gid=${spec.runAs.gid}`] : []),
       `--job-name=${spec.name}`,
       `--comment=${spec.comment}`,
       ...(spec.partition ? [`--partition=${spec.partition}`] : []),

@@ -36,10 +36,27 @@ export interface SlurmSiteConfig {
   connection: SlurmConnection;
   partition?: string;
   /**
-   * Each attempt gets `<workRoot>/<taskId>.<attempt>`: its batch script, job id and output files. On a real
-   * cluster this must be a file system the compute nodes share with this server.
+   * The server's own state per attempt, `<workRoot>/<taskId>.<attempt>`: batch script, Slurm job id, what
+   * the host already has. Private to the server (0700); jobs never get a path in it.
    */
   workRoot: string;
+  /**
+   * Where each attempt's job directory goes, `<jobRoot>/<taskId>.<attempt>`: the job's working directory
+   * and its stdout/stderr, owned by the job user (0700). `jobRoot` itself is the server's (0711: jobs
+   * can reach their own directory but not list the others). It must be outside the server's data
+   * directory, and on a real cluster on a file system the compute nodes share with this server.
+   * Default: `/var/spool/shuzhi/slurm/<siteId>` when the server runs as root, else `<workRoot>/jobs`.
+   */
+  jobRoot?: string;
+  /**
+   * The Unix user tenant jobs run as; never root. CLI: a root server submits with `sbatch --uid/--gid`
+   * of this user (default `shuzhi-job`, which must exist here and on the compute nodes); a server that
+   * is not root can only submit as itself (leave it unset). REST: jobs run as the token's user; if set,
+   * it must be that user.
+   */
+  jobUser?: string;
+  /** Stop forwarding an output file after this many bytes (a line says so). */
+  maxLogBytes?: number;
   /**
    * Where sacct reads finished jobs from: `slurmdbd` (the usual) or `jobcomp` (`sacct -c`, the
    * jobcomp/filetxt log; the test cluster has no database). `none` skips sacct (usage from squeue).
@@ -68,6 +85,11 @@ export const DEFAULT_UNITS = {
   render: { cpus: 1, gpus: 0 },
 } as const satisfies Record<ResourceType, UnitShape>;
 
+/** The unprivileged user a root server runs Slurm jobs as unless the site names another. */
+export const DEFAULT_JOB_USER = 'shuzhi-job';
+/** Parent of the default job directories of a root server (one folder per site). */
+export const DEFAULT_JOB_SPOOL = '/var/spool/shuzhi/slurm';
+
 export const DEFAULTS = {
   accounting: 'slurmdbd',
   timeHeadroom: 1.5,
@@ -77,4 +99,5 @@ export const DEFAULTS = {
   commandTimeoutMs: 30_000,
   vanishGraceMs: 60_000,
   sacctWaitMs: 10_000,
+  maxLogBytes: 64 * 1024 * 1024,
 } as const;

@@ -37,3 +37,26 @@ export class SlurmConfigError extends SlurmError {
     this.name = 'SlurmConfigError';
   }
 }
+
+/** Why the executor will not hand tenant code to Slurm as the configured job user. */
+export type SlurmJobUserCode =
+  /** The job user is root (uid 0), or the server would submit as root without naming another user. */
+  | 'SLURM_JOB_USER_ROOT'
+  /** The job user does not exist on this machine. */
+  | 'SLURM_JOB_USER_UNKNOWN'
+  /** The user exists but this server cannot run jobs as it (not root, or the REST token is another user's). */
+  | 'SLURM_JOB_USER_UNUSABLE';
+
+/**
+ * Tenant jobs must run as an unprivileged user. The executor refuses to submit anything while its job
+ * user is root or cannot be used; the site is then degraded (takes no work) and shows this message.
+ */
+export class SlurmJobUserError extends SlurmError {
+  constructor(
+    override readonly code: SlurmJobUserCode,
+    message: string,
+  ) {
+    super(code, message);
+    this.name = 'SlurmJobUserError';
+  }
+}

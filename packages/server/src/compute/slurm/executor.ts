@@ -1,17 +1,19 @@
-import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, chown, lstat, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Fence } from '@shuzhi/schema';
 import type { ExecLog, ExecResult, ExecTask, Executor, ExecutorHost } from '../executor.ts';
 import type { SlurmBackend } from './backend.ts';
 import { SlurmCli } from './cli.ts';
 import { SlurmRest } from './rest.ts';
-import { DEFAULTS } from './config.ts';
+import { DEFAULTS, DEFAULT_JOB_SPOOL } from './config.ts';
 import type { SlurmSiteConfig } from './config.ts';
-import { SlurmCommandError, SlurmConfigError } from './errors.ts';
+import { SlurmCommandError, SlurmConfigError, SlurmError } from './errors.ts';
+import { resolveJobIdentity } from './job-user.ts';
+import type { JobIdentity } from './job-user.ts';
 import { LogTail } from './logs.ts';
 import type { SacctRow, SqueueJob } from './parse.ts';
 import { DONE_STATE_ERRORS, phaseOf, stateWord } from './states.ts';
-import { batchScript, commentOf, fenceKey, jobSpecOf, outputFiles, workDirOf } from './script.ts';
+import { batchScript, commentOf, fenceKey, jobDirOf, jobSpecOf, outputNames, workDirOf } from './script.ts';
 
 /** What the executor needs of a logger (pino fits). */
 export interface ExecutorLog {
@@ -30,7 +32,10 @@ const STATE_FILE = 'shuzhi-state.json';
 interface Tracked {
   task: ExecTask;
   key: string;
+  /** The server's private state of this attempt. */
   workDir: string;
+  /** The job's own directory (working directory, output files), owned by the job user. */
+  jobDir: string;
   pieces: number;
   slurmId: string | null;
   /** An sbatch ran whose outcome we did not see: squeue is asked (by comment) before sbatch runs again. */
@@ -88,6 +93,16 @@ export class SlurmExecutor implements Executor {
   private readonly backoff: { initialMs: number; maxMs: number };
   private readonly vanishGraceMs: number;
   private readonly sacctWaitMs: number;
+  private readonly maxLogBytes: number;
+  private readonly serverUid: number;
+  /** Where job directories go (see SlurmSiteConfig.jobRoot). */
+  readonly jobRoot: string;
+  /** Who jobs run as, once checked; `setupProblem` says why they cannot run yet. */
+  private identity: JobIdentity | null = null;
+  private setupProblem: SlurmError | null = null;
+  private setup: Promise<JobIdentity> | null = null;
+  /** The state and job roots exist with their modes (made at the first submission, not by a probe). */
+  private rootsMade = false;
   /** Consecutive failed calls to the controller, and when it may be asked again. */
   private outage = { failures: 0, until: 0 };
   /** Whether the controller has answered once: until then the site takes no new work. */
@@ -110,15 +125,33 @@ export class SlurmExecutor implements Executor {
     this.backoff = config.backoff ?? DEFAULTS.backoff;
     this.vanishGraceMs = config.vanishGraceMs ?? DEFAULTS.vanishGraceMs;
     this.sacctWaitMs = config.sacctWaitMs ?? DEFAULTS.sacctWaitMs;
+    this.maxLogBytes = config.maxLogBytes ?? DEFAULTS.maxLogBytes;
+    this.serverUid = process.geteuid?.() ?? process.getuid?.() ?? -1;
+    this.jobRoot =
+      config.jobRoot ??
+      (this.serverUid === 0 ? join(DEFAULT_JOB_SPOOL, config.siteId.replace(/[^A-Za-z0-9_-]/g, '_')) : join(config.workRoot, 'jobs'));
   }
 
-  /** True while the controller is failing calls (submissions wait, nothing is failed). */
+  /**
+   * True while the site cannot take work: the controller is failing calls (submissions wait, nothing is
+   * failed), or jobs could not run as an unprivileged user (see `problem`).
+   */
   get degraded(): boolean {
-    return this.outage.failures > 0 || !this.answered;
+    return this.setupProblem !== null || this.outage.failures > 0 || !this.answered;
   }
 
-  /** Asks the controller whether it answers (squeue); a failure counts as an outage. */
+  /** Why jobs cannot be run here at all (job user, job directories), or null. */
+  get problem(): string | null {
+    return this.setupProblem?.message ?? null;
+  }
+
+  /** Checks the job user and directories, then asks the controller whether it answers (squeue); a failed call counts as an outage. */
   async probe(): Promise<{ ok: true } | { ok: false; error: string }> {
+    try {
+      await this.ready();
+    } catch (err) {
+      return { ok: false, error: errText(err) };
+    }
     try {
       await this.backend.jobs();
       this.controllerOk();
@@ -131,6 +164,8 @@ export class SlurmExecutor implements Executor {
 
   async submit(task: ExecTask): Promise<void> {
     if (this.closed) throw new SlurmConfigError('the Slurm executor is closed');
+    // A job user that is root or unusable refuses the task here (SlurmJobUserError), before anything runs.
+    await this.ready();
     const key = fenceKey(task);
     if (this.tracked.has(key)) return;
     const t = this.track(task);
@@ -147,6 +182,8 @@ export class SlurmExecutor implements Executor {
   }
 
   async recover(tasks: ExecTask[]): Promise<void> {
+    // Jobs that already run are re-attached either way; a problem here is logged and shown on the site.
+    await this.ready().catch(() => undefined);
     for (const task of tasks) {
       if (this.tracked.has(fenceKey(task))) continue;
       const t = this.track(task);
@@ -155,9 +192,10 @@ export class SlurmExecutor implements Executor {
       else t.uncertain = true; // maybe submitted just before the restart: look for it by comment first
       const saved = await readFile(join(t.workDir, STATE_FILE), 'utf8').then((s) => JSON.parse(s) as unknown).catch(() => null);
       if (saved && typeof saved === 'object') {
-        const s = saved as { started?: unknown; offsets?: unknown };
+        const s = saved as { started?: unknown; offsets?: unknown; done?: unknown };
         t.started = s.started === true;
         if (Array.isArray(s.offsets)) t.tails.forEach((tail, i) => (tail.offset = Number((s.offsets as unknown[])[i]) || 0));
+        if (Array.isArray(s.done)) t.tails.forEach((tail, i) => (tail.done = (s.done as unknown[])[i] === true));
       }
     }
     this.wake(0);
@@ -172,13 +210,95 @@ export class SlurmExecutor implements Executor {
 
   // ---- internals ----
 
+  /**
+   * Who jobs run as (never root), and that the job user can reach the job root; checked until it
+   * succeeds once. Creates nothing (a probe must leave no trace on the machine).
+   */
+  private ready(): Promise<JobIdentity> {
+    if (this.identity) return Promise.resolve(this.identity);
+    this.setup ??= (async () => {
+      const id = await resolveJobIdentity(this.config, this.serverUid);
+      await this.checkReach(id);
+      return id;
+    })().then(
+      (id) => {
+        this.identity = id;
+        this.setupProblem = null;
+        this.log.info({ site: this.config.siteId, jobUser: id.name, uid: id.uid, jobRoot: this.jobRoot }, 'Slurm jobs run as an unprivileged user');
+        return id;
+      },
+      (err: unknown) => {
+        this.setup = null;
+        const problem = err instanceof SlurmError ? err : new SlurmConfigError(`Slurm site ${this.config.siteId}: ${errText(err)}`);
+        if (problem.message !== this.setupProblem?.message) this.log.warn({ site: this.config.siteId, err: problem.message }, 'Slurm site cannot run jobs');
+        this.setupProblem = problem;
+        throw problem;
+      },
+    );
+    return this.setup;
+  }
+
+  /** The job user must be able to walk down to its directory; a private parent (the data dir) stops it. */
+  private async checkReach(id: JobIdentity): Promise<void> {
+    if (!id.switchUser) return;
+    // The job root itself is the server's and gets 0711; what exists above it must be open to the job user.
+    for (let d = dirname(this.jobRoot); ; d = dirname(d)) {
+      const st = await stat(d).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null; // made by the server at the first submission (0711)
+        throw err;
+      });
+      const x = st ? (st.uid === id.uid ? 0o100 : st.gid === id.gid ? 0o010 : 0o001) : 0;
+      if (st && (st.mode & x) === 0) {
+        throw new SlurmConfigError(
+          `Slurm site ${this.config.siteId}: the job user ${id.name} cannot reach the job directories under ${this.jobRoot}: ${d} is closed to it (mode ${(st.mode & 0o7777).toString(8)}); put them outside the server's data directory (slurm.jobDir)`,
+        );
+      }
+      if (d === dirname(d)) break;
+    }
+  }
+
+  /** The server's state dir private (0700); the job root the server's (0711: jobs reach their own dir, list none). */
+  private async makeRoots(id: JobIdentity): Promise<void> {
+    if (this.rootsMade) return;
+    const site = `Slurm site ${this.config.siteId}`;
+    const ownDir = async (dir: string, mode: number, what: string): Promise<void> => {
+      await mkdir(dir, { recursive: true, mode });
+      const st = await lstat(dir);
+      if (st.isSymbolicLink() || !st.isDirectory()) throw new SlurmConfigError(`${site}: the ${what} ${dir} is not a directory`);
+      if (this.serverUid >= 0 && st.uid !== this.serverUid) {
+        throw new SlurmConfigError(`${site}: the ${what} ${dir} belongs to uid ${st.uid}, not to the server (uid ${this.serverUid})`);
+      }
+      if ((st.mode & 0o7777) !== mode) await chmod(dir, mode);
+    };
+    await ownDir(this.config.workRoot, 0o700, 'state directory');
+    await ownDir(this.jobRoot, 0o711, 'job directory root');
+    await this.checkReach(id);
+    this.rootsMade = true;
+  }
+
+  /** The job's own directory: created by the server, then handed to the job user (0700). */
+  private async prepareJobDir(dir: string, id: JobIdentity): Promise<void> {
+    await mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+    const st = await lstat(dir);
+    if (st.isSymbolicLink() || !st.isDirectory()) throw new SlurmConfigError(`the job directory ${dir} is not a directory`);
+    if (id.switchUser) await chown(dir, id.uid, id.gid);
+    await chmod(dir, 0o700);
+  }
+
   private track(task: ExecTask): Tracked {
     const key = fenceKey(task);
     const workDir = workDirOf(this.config.workRoot, task);
+    const jobDir = jobDirOf(this.jobRoot, task);
     const pieces = Math.max(1, Math.floor(task.arraySize ?? 1));
-    const tails = outputFiles(workDir, pieces).flatMap((f) => [new LogTail(f.stdout, 'stdout'), new LogTail(f.stderr, 'stderr')]);
+    const opts = { maxBytes: this.maxLogBytes };
+    const tails = outputNames(pieces).flatMap((f) => [
+      new LogTail(jobDir, f.stdout, 'stdout', 0, opts),
+      new LogTail(jobDir, f.stderr, 'stderr', 0, opts),
+    ]);
     const t: Tracked = {
-      task, key, workDir, pieces, slurmId: null, uncertain: false, submitting: false, submitFailures: 0,
+      task, key, workDir, jobDir, pieces, slurmId: null, uncertain: false, submitting: false, submitFailures: 0,
       nextSubmitAt: 0, lastSubmitEndedAt: 0, lastSubmitError: null, started: false, cancelled: false, missingSince: null,
       doneSince: null, reportTries: 0, tails,
     };
@@ -203,10 +323,17 @@ export class SlurmExecutor implements Executor {
     if (t.submitting || t.slurmId || t.cancelled) return;
     t.submitting = true;
     try {
-      await mkdir(t.workDir, { recursive: true });
+      const who = await this.ready();
+      await this.makeRoots(who);
+      // The script stays in the server's private dir: sbatch (root) or the REST backend reads it.
+      await mkdir(t.workDir, { recursive: true, mode: 0o700 });
       const scriptPath = join(t.workDir, 'job.sh');
       await writeFile(scriptPath, batchScript(t.task), { mode: 0o700 });
-      const spec = jobSpecOf(t.task, this.config, t.workDir, scriptPath);
+      await this.prepareJobDir(t.jobDir, who);
+      const spec = {
+        ...jobSpecOf(t.task, this.config, t.jobDir, scriptPath),
+        ...(who.switchUser && this.config.connection.kind === 'cli' ? { runAs: { uid: who.uid, gid: who.gid } } : {}),
+      };
       t.uncertain = true;
       const id = await this.backend.submit(spec);
       t.uncertain = false;
@@ -215,7 +342,7 @@ export class SlurmExecutor implements Executor {
       this.controllerOk();
       await writeFile(join(t.workDir, JOB_ID_FILE), id);
       this.log.info({ site: this.config.siteId, task: t.key, slurmJob: id }, 'submitted to Slurm');
-      await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`queued in Slurm as job ${id}${spec.partition ? ` on partition ${spec.partition}` : ''}`)]));
+      await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`queued in Slurm as job ${id}${spec.partition ? ` on partition ${spec.partition}` : ''}; it runs as ${who.name}`)]));
       if (t.cancelled) await this.tryCancel(t);
     } catch (err) {
       // Only an outage or a timeout can hide a job that was created; a clear refusal created nothing.
@@ -312,7 +439,7 @@ export class SlurmExecutor implements Executor {
         if (found) {
           t.slurmId = found;
           t.uncertain = false;
-          await mkdir(t.workDir, { recursive: true });
+          await mkdir(t.workDir, { recursive: true, mode: 0o700 });
           await writeFile(join(t.workDir, JOB_ID_FILE), found);
         } else if (t.lastSubmitEndedAt < askedAt) {
           t.uncertain = false; // a squeue newer than the last sbatch does not know it: it was never created
@@ -464,6 +591,8 @@ export class SlurmExecutor implements Executor {
   }
 
   private async forwardLogs(t: Tracked, final: boolean): Promise<void> {
+    // Output files are the job user's; one that is not (a hard link to someone else's file) is not read.
+    for (const tail of t.tails) tail.owner = this.identity?.uid;
     for (let round = 0; round < (final ? 64 : 1); round++) {
       const reads = (await Promise.all(t.tails.map((tail) => tail.read(final)))).filter((r) => r !== null);
       if (reads.length === 0) return;
@@ -476,7 +605,7 @@ export class SlurmExecutor implements Executor {
   /** What the host already has, so a restarted server neither re-reports the start nor re-sends logs. */
   private async saveState(t: Tracked): Promise<void> {
     const file = join(t.workDir, STATE_FILE);
-    const body = JSON.stringify({ started: t.started, offsets: t.tails.map((x) => x.offset) });
+    const body = JSON.stringify({ started: t.started, offsets: t.tails.map((x) => x.offset), done: t.tails.map((x) => x.done) });
     await writeFile(`${file}.tmp`, body)
       .then(() => rename(`${file}.tmp`, file))
       .catch((err: unknown) => this.log.warn({ task: t.key, err: errText(err) }, 'could not save Slurm task state'));

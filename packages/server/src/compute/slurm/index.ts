@@ -1,9 +1,11 @@
 export { SlurmExecutor, createSlurmBackend, type SlurmExecutorOptions, type ExecutorLog } from './executor.ts';
 export type { SlurmSiteConfig, SlurmConnection, UnitShape } from './config.ts';
-export { DEFAULTS as SLURM_DEFAULTS, DEFAULT_UNITS as SLURM_DEFAULT_UNITS } from './config.ts';
+export { DEFAULTS as SLURM_DEFAULTS, DEFAULT_UNITS as SLURM_DEFAULT_UNITS, DEFAULT_JOB_USER, DEFAULT_JOB_SPOOL } from './config.ts';
+export { resolveJobIdentity, lookupUser, type JobIdentity, type UnixUser } from './job-user.ts';
+export { openJobFile, LogTail } from './logs.ts';
 export type { SlurmBackend, JobSpec } from './backend.ts';
 export { SlurmCli } from './cli.ts';
 export { SlurmRest, SlurmRestError } from './rest.ts';
-export { SlurmError, SlurmCommandError, SlurmConfigError } from './errors.ts';
-export { startLocalSlurm, SlurmNotInstalledError, SlurmStartError, SLURM_PACKAGES, type LocalSlurm } from './local-cluster.ts';
+export { SlurmError, SlurmCommandError, SlurmConfigError, SlurmJobUserError, type SlurmJobUserCode } from './errors.ts';
+export { startLocalSlurm, ensureJobUser, SlurmNotInstalledError, SlurmStartError, SLURM_PACKAGES, type LocalSlurm } from './local-cluster.ts';
 export { slurmAvailable } from './demo.ts';

@@ -6,7 +6,10 @@ import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { SlurmError } from './errors.ts';
+import { DEFAULT_JOB_USER } from './config.ts';
+import { SlurmError, SlurmJobUserError } from './errors.ts';
+import { lookupUser } from './job-user.ts';
+import type { UnixUser } from './job-user.ts';
 
 /**
  * Debian packages that provide what a local cluster runs. For `rest: true`: slurmrestd, and
@@ -50,9 +53,16 @@ export interface LocalSlurm {
   env: Record<string, string>;
   partition: string;
   nodeName: string;
-  /** Temp dir holding config, state, logs; jobs may use `<dir>/work`. */
+  /** Temp dir holding config, state, logs. */
   dir: string;
-  /** With `rest: true`: slurmrestd's base URL and a JWT for `user` (root). */
+  /**
+   * `<dir>/jobs` (root's, 0711): a root for job directories (SlurmSiteConfig.jobRoot) that the job user
+   * can reach but not list.
+   */
+  jobDir: string;
+  /** The unprivileged user jobs run as (created if missing). */
+  jobUser: UnixUser;
+  /** With `rest: true`: slurmrestd's base URL and a JWT for `user` (the job user: jobs run as it). */
   rest?: { url: string; user: string; token: string };
   /** Stops slurmctld (jobs keep running under slurmd). */
   stopController(): Promise<void>;
@@ -107,6 +117,29 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 1
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The unprivileged system user jobs run as: looked up, and created when missing (`useradd --system
+ * --no-create-home --user-group`, no login shell). Needs root to create. Never root itself.
+ */
+export async function ensureJobUser(name: string = DEFAULT_JOB_USER): Promise<UnixUser> {
+  let user = await lookupUser(name);
+  if (!user) {
+    const useradd = which('useradd');
+    if (!useradd || process.getuid?.() !== 0) {
+      throw new SlurmJobUserError('SLURM_JOB_USER_UNKNOWN', `the job user ${name} does not exist and cannot be created here (needs root and useradd)`);
+    }
+    const nologin = ['/usr/sbin/nologin', '/sbin/nologin'].find((p) => existsSync(p)) ?? '/bin/false';
+    await run(useradd, ['--system', '--no-create-home', '--user-group', '--shell', nologin, name], process.env).catch((err: { output?: string }) => {
+      // Another process may have created it meanwhile (two clusters starting at once): look again below.
+      if (!/already exists/.test(err.output ?? '')) throw new SlurmStartError(`useradd ${name} failed`, err.output ?? String(err));
+    });
+    user = await lookupUser(name);
+    if (!user) throw new SlurmJobUserError('SLURM_JOB_USER_UNKNOWN', `useradd ${name} ran but the user is still unknown`);
+  }
+  if (user.uid === 0) throw new SlurmJobUserError('SLURM_JOB_USER_ROOT', `the job user ${name} has uid 0; jobs must not run as root`);
+  return user;
+}
+
 /** `slurmd -C` prints this machine's node line; fall back to what Node sees. */
 async function nodeLine(declaredCpus?: number): Promise<string> {
   if (declaredCpus) return `NodeName=localhost NodeAddr=127.0.0.1 CPUs=${declaredCpus} RealMemory=${Math.floor((totalmem() / 2 ** 20) * 0.9)}`;
@@ -136,14 +169,18 @@ export async function startLocalSlurm(
     declaredCpus?: number;
     /**
      * Also serve the REST API: JWT auth next to munge (AuthAltTypes=auth/jwt with a random key), and
-     * slurmrestd on a free 127.0.0.1 port; the result carries its URL and a token for root.
+     * slurmrestd on a free 127.0.0.1 port; the result carries its URL and a token for the job user.
      */
     rest?: boolean;
+    /** The unprivileged user jobs run as (default `shuzhi-job`); created when missing. */
+    jobUser?: string;
   } = {},
 ): Promise<LocalSlurm> {
   const missing = missingSlurmBinaries(opts.rest === true);
   if (missing.length > 0) throw new SlurmNotInstalledError(missing);
   if (process.getuid?.() !== 0) throw new SlurmStartError('a local Slurm needs root (slurmd runs jobs as their users)', '');
+  // Started as root, but what tenants submit runs as this user (sbatch --uid, or its REST token).
+  const jobUser = await ensureJobUser(opts.jobUser ?? DEFAULT_JOB_USER);
 
   const partition = opts.partition ?? 'shuzhi';
   // 0755: munged insists every directory above its socket is searchable by all.
@@ -151,7 +188,11 @@ export async function startLocalSlurm(
   await chmod(dir, 0o755);
   const mungeDir = join(dir, 'munge');
   await mkdir(mungeDir, { mode: 0o755 });
-  for (const sub of ['ctld', 'spool', 'work']) await mkdir(join(dir, sub), { mode: 0o755 });
+  for (const sub of ['ctld', 'spool']) await mkdir(join(dir, sub), { mode: 0o755 });
+  // Job directories: jobs may walk through to their own, not list the others'.
+  const jobDir = join(dir, 'jobs');
+  await mkdir(jobDir, { mode: 0o711 });
+  await chmod(jobDir, 0o711);
   const keyFile = join(dir, 'munge.key');
   await writeFile(keyFile, randomBytes(128), { mode: 0o600 });
   const socket = join(mungeDir, 'munge.sock');
@@ -270,7 +311,8 @@ export async function startLocalSlurm(
 
   let rest: LocalSlurm['rest'];
   const startRest = async (): Promise<NonNullable<LocalSlurm['rest']>> => {
-    const out = await run(which('scontrol')!, ['token', 'username=root', `lifespan=${REST_TOKEN_LIFESPAN_S}`], childEnv, 10_000);
+    // The token is the job user's: over REST, jobs run as the token's user.
+    const out = await run(which('scontrol')!, ['token', `username=${jobUser.name}`, `lifespan=${REST_TOKEN_LIFESPAN_S}`], childEnv, 10_000);
     const token = /SLURM_JWT=(\S+)/.exec(out)?.[1];
     if (!token) throw new SlurmStartError('scontrol token printed no SLURM_JWT', out);
     const port = await freePort();
@@ -282,13 +324,13 @@ export async function startLocalSlurm(
     const url = `http://127.0.0.1:${port}`;
     await waitFor('slurmrestd', async () => {
       const res = await fetch(`${url}/slurm/v0.0.38/ping`, {
-        headers: { 'X-SLURM-USER-NAME': 'root', 'X-SLURM-USER-TOKEN': token },
+        headers: { 'X-SLURM-USER-NAME': jobUser.name, 'X-SLURM-USER-TOKEN': token },
         signal: AbortSignal.timeout(5000),
       });
       await res.text();
       return res.ok;
     });
-    return { url, user: 'root', token };
+    return { url, user: jobUser.name, token };
   };
 
   let stopped = false;
@@ -320,6 +362,8 @@ export async function startLocalSlurm(
     partition,
     nodeName: 'localhost',
     dir,
+    jobDir,
+    jobUser,
     ...(rest ? { rest } : {}),
     stopController: () => stopProcess('slurmctld'),
     startController,
@@ -330,7 +374,8 @@ export async function startLocalSlurm(
         const ctld = procs.slurmctld;
         if (ctld && ctld.exitCode === null && ctld.signalCode === null) {
           // Running jobs live in slurmstepd processes that outlive slurmd: end them through Slurm first.
-          await run(which('scancel')!, ['--user=root'], childEnv, 10_000).catch(() => '');
+          // Every job of the partition, whoever it runs as.
+          await run(which('scancel')!, [`--partition=${partition}`], childEnv, 10_000).catch(() => '');
           const deadline = Date.now() + 10_000;
           while (Date.now() < deadline) {
             const q = await run(which('squeue')!, ['-h', '-t', 'running,completing,pending', '-o', '%i'], childEnv, 5000).catch(() => '');

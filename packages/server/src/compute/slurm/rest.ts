@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { JobSpec, SlurmBackend } from './backend.ts';
 import type { SlurmConnection } from './config.ts';
-import { SlurmCommandError, SlurmConfigError } from './errors.ts';
+import { SlurmCommandError, SlurmConfigError, SlurmJobUserError } from './errors.ts';
 import { parseSqueueJson } from './parse.ts';
 import type { SacctRow, SqueueJob } from './parse.ts';
 import { GONE_JOB_ERRNOS, PATHS, classifyAnswer, jwtExpiresAt, parseSlurmdbJobs, submitBody, submittedJobId } from './rest-map.ts';
@@ -67,6 +67,10 @@ export class SlurmRest implements SlurmBackend {
   }
 
   async submit(spec: JobSpec): Promise<string> {
+    // Jobs submitted over REST run as the token's user: never root.
+    if (this.user === 'root') {
+      throw new SlurmJobUserError('SLURM_JOB_USER_ROOT', 'refusing to submit over slurmrestd as root: jobs would run as root (uid 0); use a token of an unprivileged user (restUser)');
+    }
     // The executor wrote the script for sbatch; slurmrestd takes its text in the request.
     const script = await readFile(spec.scriptPath, 'utf8');
     const body = await this.call('POST', PATHS.submit, submitBody(spec, script));

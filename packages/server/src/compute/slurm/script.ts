@@ -11,18 +11,30 @@ const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 export const fenceKey = (f: Fence): string => `${f.taskId}#${f.attempt}`;
 export const commentOf = (f: Fence): string => `shuzhi:${f.taskId}:${f.attempt}`;
 
-/** Task ids are ours (no slashes), but a path must never be steered by data: keep it to safe characters. */
+/** `<taskId>.<attempt>`. Task ids are ours (no slashes), but a path must never be steered by data: keep it to safe characters. */
+export function attemptDirName(f: Fence): string {
+  return `${f.taskId.replace(/[^A-Za-z0-9_-]/g, '_')}.${f.attempt}`;
+}
+
+/** The server's private state of an attempt (batch script, job id, saved offsets). */
 export function workDirOf(workRoot: string, f: Fence): string {
-  return join(workRoot, `${f.taskId.replace(/[^A-Za-z0-9_-]/g, '_')}.${f.attempt}`);
+  return join(workRoot, attemptDirName(f));
+}
+
+/** The job's own directory: its working directory and output files, owned by the job user. */
+export function jobDirOf(jobRoot: string, f: Fence): string {
+  return join(jobRoot, attemptDirName(f));
+}
+
+/** Names of a task's output files in its job directory: one pair per array piece. */
+export function outputNames(pieces: number): { stdout: string; stderr: string }[] {
+  if (pieces <= 1) return [{ stdout: 'stdout.log', stderr: 'stderr.log' }];
+  return Array.from({ length: pieces }, (_, i) => ({ stdout: `stdout.${i}.log`, stderr: `stderr.${i}.log` }));
 }
 
 /** Output files of a task: one pair per array piece. */
-export function outputFiles(workDir: string, pieces: number): { stdout: string; stderr: string }[] {
-  if (pieces <= 1) return [{ stdout: join(workDir, 'stdout.log'), stderr: join(workDir, 'stderr.log') }];
-  return Array.from({ length: pieces }, (_, i) => ({
-    stdout: join(workDir, `stdout.${i}.log`),
-    stderr: join(workDir, `stderr.${i}.log`),
-  }));
+export function outputFiles(jobDir: string, pieces: number): { stdout: string; stderr: string }[] {
+  return outputNames(pieces).map((n) => ({ stdout: join(jobDir, n.stdout), stderr: join(jobDir, n.stderr) }));
 }
 
 function shellQuote(s: string): string {
@@ -57,7 +69,7 @@ export function batchScript(task: ExecTask): string {
 }
 
 /** sbatch options for a task: its units become CPUs/GPUs (split over array pieces), its hours a time limit. */
-export function jobSpecOf(task: ExecTask, cfg: SlurmSiteConfig, workDir: string, scriptPath: string): JobSpec {
+export function jobSpecOf(task: ExecTask, cfg: SlurmSiteConfig, jobDir: string, scriptPath: string): JobSpec {
   const pieces = Math.max(1, Math.floor(task.arraySize ?? 1));
   const shape: UnitShape =
     cfg.units?.[task.type as keyof typeof DEFAULT_UNITS] ??
@@ -69,8 +81,8 @@ export function jobSpecOf(task: ExecTask, cfg: SlurmSiteConfig, workDir: string,
   const headroom = cfg.timeHeadroom ?? DEFAULTS.timeHeadroom;
   const slack = cfg.timeSlackMin ?? DEFAULTS.timeSlackMin;
   const files = pieces > 1
-    ? { stdout: join(workDir, 'stdout.%a.log'), stderr: join(workDir, 'stderr.%a.log') }
-    : outputFiles(workDir, 1)[0]!;
+    ? { stdout: join(jobDir, 'stdout.%a.log'), stderr: join(jobDir, 'stderr.%a.log') }
+    : outputFiles(jobDir, 1)[0]!;
   return {
     name: jobNameOf(task.jobName),
     comment: commentOf(task),
@@ -80,7 +92,7 @@ export function jobSpecOf(task: ExecTask, cfg: SlurmSiteConfig, workDir: string,
     cpusPerTask: Math.ceil(cpus / nodes),
     gpus: unitsPerPiece * shape.gpus,
     timeMinutes: Math.max(1, Math.ceil(task.hours * 60 * headroom + slack)),
-    workDir,
+    workDir: jobDir,
     stdout: files.stdout,
     stderr: files.stderr,
     ...(pieces > 1 ? { arraySize: pieces } : {}),

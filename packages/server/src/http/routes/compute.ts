@@ -15,13 +15,25 @@ import {
   SitePatch,
   SubmitJob,
   TenantInput,
+  Text,
 } from '@shuzhi/schema';
-import { requireRole } from '../../auth/principal.ts';
+import { requireRole, type Principal } from '../../auth/principal.ts';
 import type { ComputeModule } from '../../compute/module.ts';
 import { errors } from '../../errors.ts';
 import { jsonBody, jsonOk, principalOf, router } from '../context.ts';
 
-const IdParam = z.object({ id: z.string().min(1).max(128) });
+const IdParam = z.object({ id: Text(128).min(1) });
+
+/**
+ * A site as a caller may see it. How an engine is reached (the Slurm settings: partition, slurm.conf,
+ * slurmrestd URL and user, the name of the JWT's variable) is for operators: everyone else gets
+ * `slurm: null`, and an engine problem only as "not available" (its text may name hosts and paths).
+ */
+export function siteFor(p: Principal, s: Site): Site {
+  if (p.role === 'operator') return s;
+  const live = s.live && s.live.engineNote !== null && s.engine !== 'agent' ? { ...s.live, engineNote: 'the site\'s engine is not available now' } : s.live;
+  return { ...s, slurm: null, ...(live ? { live } : {}) };
+}
 const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
 
 export function computeRoutes(m: ComputeModule) {
@@ -82,7 +94,7 @@ export function computeRoutes(m: ComputeModule) {
       method: 'delete',
       path: '/api/links/{from}/{to}',
       tags: ['network'],
-      request: { params: z.object({ from: z.string().max(64), to: z.string().max(64) }) },
+      request: { params: z.object({ from: Text(64), to: Text(64) }) },
       responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
@@ -118,8 +130,8 @@ export function computeRoutes(m: ComputeModule) {
   r.openapi(
     createRoute({ method: 'get', path: '/api/sites', tags: ['network'], responses: { 200: jsonOk(items(Site)) } }),
     async (c) => {
-      principalOf(c);
-      return c.json({ items: await m.sitesLive() }, 200);
+      const p = principalOf(c);
+      return c.json({ items: (await m.sitesLive()).map((s) => siteFor(p, s)) }, 200);
     },
   );
   r.openapi(
@@ -131,11 +143,11 @@ export function computeRoutes(m: ComputeModule) {
       responses: { 200: jsonOk(Site) },
     }),
     async (c) => {
-      principalOf(c);
+      const p = principalOf(c);
       const { id } = c.req.valid('param');
       const site = (await m.sitesLive()).find((s) => s.id === id);
       if (!site) throw errors.notFound('site', id);
-      return c.json(site, 200);
+      return c.json(siteFor(p, site), 200);
     },
   );
   r.openapi(

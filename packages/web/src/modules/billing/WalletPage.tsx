@@ -198,8 +198,8 @@ function TopUp({ tenantId, onDone }: { tenantId: string | undefined; onDone: () 
     if (fen === null) return setMsg({ ok: false, text: t('billing.amount.invalid') });
     setBusy(true);
     try {
-      await billingApi.topUp(fen, tenantId);
-      setMsg({ ok: true, text: t('billing.topup.done', { amount: formatFen(fen) }) });
+      const topUp = await billingApi.topUp(fen, tenantId);
+      setMsg({ ok: true, text: t(topUp.state === 'credited' ? 'billing.topup.done' : 'billing.topup.pending', { amount: formatFen(fen) }) });
       setAmount('');
       onDone();
     } catch (err) {
