@@ -207,4 +207,5 @@ export const smallSite = (id: string, region = 'xinjiang'): SiteInput => ({
     storage: null,
   },
   slurm: null,
+  ownerTenantId: null,
 });

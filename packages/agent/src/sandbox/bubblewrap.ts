@@ -55,6 +55,7 @@ export interface BubblewrapOptions {
  */
 export class BubblewrapSandbox implements Sandbox {
   readonly isolation = 'bubblewrap' as const;
+  readonly taskDir = TASK_DIR;
   readonly description: string;
   private readonly bwrap: string;
   private readonly asRoot = process.getuid?.() === 0;

@@ -25,6 +25,8 @@ export interface Sandbox {
   readonly isolation: WorkerIsolation;
   /** One line for the start banner and the logs ("bubblewrap 0.8.0, tasks as uid 80000+slot"). */
   readonly description: string;
+  /** Where programs see the task's directory (bubblewrap mounts it at /task); absent: at its host path. */
+  readonly taskDir?: string;
   /** Creates the task's directory so that the sandboxed process can write it, and nobody else's. */
   prepareWorkDir(dir: string): Promise<void>;
   /** Starts the process in its own process group with stdio ['ignore', 'pipe', 'pipe']. */

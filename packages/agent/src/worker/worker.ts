@@ -13,7 +13,6 @@ import {
   type WorkerSyncRequest,
   type WorkerSyncResponse,
 } from '@shuzhi/schema';
-import { BubblewrapSandbox, TASK_DIR } from '../sandbox/bubblewrap.ts';
 import type { Sandbox, SpawnSpec } from '../sandbox/types.ts';
 import { LeaseLost, TaskFailure, TaskStopped, WorkerError } from './errors.ts';
 import { hostPathOf, removeTaskDir } from './files.ts';
@@ -532,14 +531,10 @@ export class Worker {
     };
   }
 
-  /**
-   * Where the sandbox shows a task its directory: bubblewrap mounts it at /task, a sandbox may say so
-   * with a `taskDir`; otherwise the programs see it at the worker's own path.
-   */
+  /** Where the sandbox shows a task its directory (bubblewrap: /task); otherwise its host path. */
   private execDirOf(dir: string): string {
-    const taskDir = (this.opts.sandbox as Sandbox & { taskDir?: unknown }).taskDir;
-    if (typeof taskDir === 'string' && taskDir.startsWith('/')) return taskDir;
-    return this.opts.sandbox instanceof BubblewrapSandbox ? TASK_DIR : dir;
+    const taskDir = this.opts.sandbox.taskDir;
+    return taskDir && taskDir.startsWith('/') ? taskDir : dir;
   }
 
   private exec<E>(t: LocalTask, argv: readonly string[], opts: ExecOptions<E> = {}): Promise<ExecResult<E>> {
