@@ -42,7 +42,7 @@ async function upload(cookie: string, bytes: number, opts: { stream?: boolean; t
     : data;
   const res = await fetch(`${t.url}/api/render/uploads?${qs}`, {
     method: 'POST',
-    headers: { cookie, 'content-type': 'application/octet-stream' },
+    headers: { cookie, origin: t.url, 'content-type': 'application/octet-stream' },
     body,
     ...(opts.stream ? { duplex: 'half' } : {}),
   } as RequestInit);
