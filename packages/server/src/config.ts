@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { resolve } from 'node:path';
 import { zodIssues } from './errors.ts';
 import { parseProxyList } from './http/client-address.ts';
+import { parseKey } from './secrets/secret-box.ts';
 
 const MiB = 1024 ** 2;
 const bytes = (def: number) => z.coerce.number().int().min(1024).max(2 ** 45).default(def);
@@ -18,6 +19,10 @@ export const ConfigSchema = z.object({
     .optional(),
   SHUZHI_BOOTSTRAP_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   SHUZHI_PAYMENT_HMAC_KEY: z.string().min(32, 'use at least 32 characters (e.g. the output of: openssl rand -hex 32)').optional(),
+  SHUZHI_SECRETS_KEY: z
+    .string()
+    .refine((s) => parseKey(s) !== null, 'must be 32 random bytes in base64 (e.g. the output of `openssl rand -base64 32`)')
+    .optional(),
   SHUZHI_DEMO: z.enum(['0', '1']).default('1'),
   SHUZHI_DEMO_AGENTS: z.coerce.number().int().min(0).max(64).default(2),
   SHUZHI_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
@@ -64,6 +69,9 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   DATABASE_URL: 'use this PostgreSQL instead of the embedded PGlite (postgres://user:pass@host:port/db)',
   SHUZHI_BOOTSTRAP_TOKEN: 'when the database is first created, this becomes an operator API token',
   SHUZHI_PAYMENT_HMAC_KEY: 'key shared with the payment provider: its callbacks (POST /api/public/billing/payment-callback) are signed with HMAC-SHA256 under it; unset = callbacks off, operators confirm top-ups',
+  SHUZHI_SECRETS_KEY:
+    'key that encrypts jobs\' env at rest: 32 bytes in base64 (`openssl rand -base64 32`); default: a key file made once in ' +
+    '<data dir>/keys/secrets.key. With DATABASE_URL every server must be given the same key',
   SHUZHI_DEMO: 'seed and run the demo network (1) or start empty (0); default 1',
   SHUZHI_DEMO_AGENTS: 'embedded demo agents per agent site with work (default 2)',
   SHUZHI_LEASE_MS: 'task lease: a task whose agent is silent this long is requeued (default 15000)',
