@@ -12,7 +12,9 @@ export function problemResponse(c: Context, err: unknown, log: Logger): Response
   } else if (err instanceof SyntaxError) {
     e = new AppError('BAD_JSON', 400, `The request body is not valid JSON: ${err.message}`);
   } else {
-    log.error({ err, path: c.req.path }, 'unhandled error');
+    // Method and path only: never the body, query or headers (user data, secrets). The `err` serializer
+    // (log.ts) strips the bound values of failed database queries from the error.
+    log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
     e = new AppError('INTERNAL', 500, 'Something went wrong on the server; it has been logged. Try again.');
   }
   const body = {
