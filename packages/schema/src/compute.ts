@@ -147,6 +147,37 @@ export const JobStatuses = ['queued', 'planned', 'running', 'succeeded', 'failed
 export const JobStatus = z.enum(JobStatuses);
 export type JobStatus = z.infer<typeof JobStatus>;
 
+/** Names: what a POSIX shell exports and every engine (agent, Slurm batch script) accepts. */
+export const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+export const ENV_MAX_VARS = 64;
+export const ENV_MAX_VALUE = 4096;
+/** Names and values together, in characters. */
+export const ENV_MAX_TOTAL = 64 * 1024;
+/** What stands in for an env value in answers to anyone but the job's owner. */
+export const ENV_MASK = '••••';
+
+/**
+ * A job's environment. Messages name the variable (`env.KEY`) and never repeat a value: values are
+ * secrets. NUL cannot be passed to a process (nor stored by PostgreSQL), so it is refused here.
+ */
+export const JobEnv = z
+  .record(
+    z.string(),
+    // Text: no NUL (no process takes it, no PostgreSQL text holds it), no lone surrogates.
+    Text(ENV_MAX_VALUE),
+  )
+  .superRefine((env, ctx) => {
+    const names = Object.keys(env);
+    for (const k of names) {
+      if (k.length > 128 || !ENV_NAME.test(k)) {
+        ctx.addIssue({ code: 'custom', path: [k], message: 'a variable name: A–Z, 0–9 and _, not starting with a digit, at most 128 characters' });
+      }
+    }
+    if (names.length > ENV_MAX_VARS) ctx.addIssue({ code: 'custom', message: `at most ${ENV_MAX_VARS} variables` });
+    const total = names.reduce((n, k) => n + k.length + (env[k]?.length ?? 0), 0);
+    if (total > ENV_MAX_TOTAL) ctx.addIssue({ code: 'custom', message: `names and values together at most ${ENV_MAX_TOTAL} characters` });
+  });
+
 export const SubmitJob = z.object({
   name: Text(128).min(1),
   type: ResourceType,
@@ -169,7 +200,12 @@ export const SubmitJob = z.object({
   deadlineAt: isoTime.optional(),
   /** What to run: a shell command line, run in a work directory of its own. */
   command: Text(8192).min(1),
-  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), Text(4096)).default({}),
+  /**
+   * Environment of the command: where tenants put secrets (API keys). Sealed (AES-256-GCM) before it is
+   * stored, decrypted only for the worker running the task; API answers show the values to the owner
+   * tenant's users only (see `Job.env`).
+   */
+  env: JobEnv.default({}),
   /** Operators may submit on behalf of a tenant. */
   tenantId: Text(64).optional(),
 });
@@ -213,6 +249,12 @@ export const Job = z.object({
   sites: z.array(z.string()),
   priority: z.number().int(),
   command: z.string(),
+  /**
+   * The job's environment. Values appear only to users of the job's own tenant, and only in a single
+   * job's answer (GET /api/jobs/{id}, submit, cancel); everyone else (operators, viewers) and every list
+   * answer get the names with each value replaced by ENV_MASK ("••••").
+   */
+  env: z.record(z.string(), z.string()),
   status: JobStatus,
   siteId: z.string().nullable(),
   releaseAt: isoTime,

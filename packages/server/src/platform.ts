@@ -3,6 +3,7 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { AuthStore } from './auth/store.ts';
+import { JobSecrets } from './compute/job-env.ts';
 import { ComputeModule } from './compute/module.ts';
 import type { Config } from './config.ts';
 import { migrateModule, openDatabase, type Database } from './db/client.ts';
@@ -17,6 +18,7 @@ import { computeRoutes } from './http/routes/compute.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { ServerModule } from './module.ts';
+import { loadSecretsKey } from './secrets/key-source.ts';
 import { moduleFactories } from './modules.ts';
 import { shellWorkSource } from './compute/worker-source.ts';
 import { WorkerHub } from './workers/hub.ts';
@@ -57,6 +59,18 @@ export class Platform {
     if (opts.log) (p as { log: Logger }).log = opts.log;
     // Tenant code (Slurm jobs run as an unprivileged user) must not list or read the server's files.
     if (!opts.memory || existsSync(opts.config.dataDir)) await makePrivate(opts.config.dataDir, p.log);
+    // The key first: a bad key file stops the start before the database is opened.
+    const key = loadSecretsKey({
+      envKey: opts.config.SHUZHI_SECRETS_KEY,
+      dataDir: opts.config.dataDir,
+      // An in-memory database dies with the process; so may its key.
+      ephemeral: (opts.memory ?? false) && !opts.config.DATABASE_URL,
+      sharedDatabase: Boolean(opts.config.DATABASE_URL),
+    });
+    for (const w of key.warnings) p.log.warn(w);
+    if (key.origin === 'generated') {
+      p.log.info({ path: key.path, keyId: key.box.keyId }, 'secrets key generated: back it up with the database; without it jobs\' env cannot be read');
+    }
     p.database = await openDatabase({
       url: opts.config.DATABASE_URL,
       dataDir: opts.config.dataDir,
@@ -64,7 +78,11 @@ export class Platform {
     });
     const db = p.database.db;
     p.auth = new AuthStore(db);
-    p.compute = new ComputeModule(db, p.bus, p.log, { leaseMs: opts.config.SHUZHI_LEASE_MS, dataDir: opts.config.dataDir });
+    p.compute = new ComputeModule(db, p.bus, p.log, {
+      leaseMs: opts.config.SHUZHI_LEASE_MS,
+      dataDir: opts.config.dataDir,
+      secrets: new JobSecrets(key.box),
+    });
     if (p.database.created && opts.config.SHUZHI_BOOTSTRAP_TOKEN) {
       const id = await p.auth.createUser({
         username: 'bootstrap',

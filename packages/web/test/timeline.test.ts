@@ -5,7 +5,7 @@ import { jobTimeline } from '../src/jobTimeline.ts';
 function job(status: JobStatus, runs: Partial<Run>[] = [], siteId: string | null = null): JobDetail {
   return {
     id: 'job_1', tenantId: 't', name: 'n', type: 'gpu', units: 1, hours: 1, flex: 'malleable', home: null,
-    dataGB: 0, regions: [], sites: [], priority: 50, command: 'true', status, siteId,
+    dataGB: 0, regions: [], sites: [], priority: 50, command: 'true', env: {}, status, siteId,
     releaseAt: '2024-05-01T00:00:00Z', deadlineAt: null, createdAt: '2024-05-01T00:00:00Z',
     updatedAt: '2024-05-01T03:00:00Z', error: null, explanation: null, transfer: null, usage: null,
     runs: runs.map((r, i) => ({

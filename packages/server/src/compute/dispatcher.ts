@@ -6,6 +6,7 @@ import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
 import { AgentExecutor } from './agent-executor.ts';
 import type { Executor } from './executor.ts';
+import type { JobSecrets } from './job-env.ts';
 import type { NetworkStore } from './network-store.ts';
 import { shellTaskLimits } from '../workers/limits.ts';
 import { cheapestSiteNow, residencyAllows, type PlaceFn } from './placement.ts';
@@ -14,6 +15,8 @@ import { RunHost, toExecTask, type Attempt, type TaskInfo } from './run-host.ts'
 export interface DispatcherOptions {
   leaseMs: number;
   now?: () => number;
+  /** Opens jobs' env for the engines (and only for them). */
+  secrets: JobSecrets;
 }
 
 /** Our agents serve every agent site; each Slurm site has an executor of its own (its own cluster). */
@@ -54,7 +57,7 @@ export class Dispatcher {
     opts: DispatcherOptions,
   ) {
     this.now = opts.now ?? Date.now;
-    this.host = new RunHost(db, bus, network, this.now, (siteId) => this.busyByType(siteId));
+    this.host = new RunHost(db, bus, network, this.now, (siteId) => this.busyByType(siteId), opts.secrets);
     this.agents = new AgentExecutor(this.host, db, log, { leaseMs: opts.leaseMs, now: this.now, limits: shellTaskLimits });
     this.executors.set('agent', this.agents);
     this.host.onEnded = (a, outcome) => {
@@ -116,13 +119,12 @@ export class Dispatcher {
         this.unplaced.push(info);
         continue;
       }
-      const a: Attempt = {
-        ...info,
+      const a = this.host.attemptOf(info, {
         siteId: t.siteId,
         attempt: t.attempt,
         startedAt: t.status === 'running' ? (started.get(`${t.id}:${t.attempt}`) ?? this.now()) : null,
         readyAt: t.readyAt?.getTime() ?? 0,
-      };
+      });
       this.host.adopt(a);
       const engine = sites.get(t.siteId)?.engine ?? 'agent';
       if (engine === 'agent' && a.startedAt !== null) this.agents.recoverRunning(a, t.agentId ?? 'unknown');
@@ -279,6 +281,12 @@ export class Dispatcher {
     const still: TaskInfo[] = [];
     const snapshot = [...this.unplaced];
     for (const t of snapshot) {
+      // A wrong secrets key: the task waits (and says why) rather than going to an engine that cannot get its env.
+      if (!this.host.envReadable(t)) {
+        await this.noteWaiting(t, 'its env was sealed with another secrets key than this server\'s; set SHUZHI_SECRETS_KEY to the key it was written with');
+        still.push(t);
+        continue;
+      }
       const homeRegion = t.home ? (all.get(t.home)?.region ?? null) : null;
       const choice = this.placeFn({ ...t, homeRegion }, sites, free, this.now(), links);
       const site = choice ? all.get(choice.siteId) : undefined;
@@ -336,7 +344,7 @@ function taskInfo(taskId: string, j: typeof jobs.$inferSelect): TaskInfo {
     flex: j.flex,
     priority: j.priority,
     command: j.command,
-    env: j.env,
+    sealedEnv: j.env,
     createdAt: j.createdAt.getTime(),
   };
 }

@@ -10,6 +10,12 @@ export interface ExecTask extends Fence {
   /** Booked hours: engines with a time limit (Slurm) use it, with headroom. */
   hours: number;
   command: string;
+  /**
+   * The job's env in plaintext (secrets). From the dispatcher it is a lazy, non-enumerable getter that
+   * decrypts on each read: read it where the task is handed to the worker (e.g. writing the batch
+   * script), and do not copy it into other objects, files other than that hand-off, or logs. Spreading
+   * the task (`{...task}`) drops it.
+   */
   env: Record<string, string>;
   /** Divisible jobs may run as an array of `arraySize` pieces (Slurm job arrays). */
   arraySize?: number;

@@ -8,6 +8,7 @@ import { errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import { maskedEnv, type JobSecrets } from './job-env.ts';
 import type { NetworkStore } from './network-store.ts';
 
 const FINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -53,7 +54,10 @@ const toRun = (r: RunRow): Run => ({
   usage: usageOf(r),
 });
 
-const toJob = (j: JobRow, usage: Usage | null): Job => ({
+/** Whether `p` may read the job's env values: users of the job's own tenant, nobody else. */
+const ownsEnv = (p: Principal, j: JobRow) => p.role === 'tenant' && p.tenantId !== null && p.tenantId === j.tenantId;
+
+const toJob = (j: JobRow, usage: Usage | null, env: Record<string, string> = maskedEnv(j.env)): Job => ({
   id: j.id,
   tenantId: j.tenantId,
   name: j.name,
@@ -67,6 +71,7 @@ const toJob = (j: JobRow, usage: Usage | null): Job => ({
   sites: j.sites,
   priority: j.priority,
   command: j.command,
+  env,
   status: j.status as JobStatus,
   siteId: j.siteId,
   releaseAt: j.releaseAt.toISOString(),
@@ -89,6 +94,7 @@ export class JobService {
     private readonly bus: EventBus,
     private readonly network: NetworkStore,
     private readonly dispatcher: Dispatcher,
+    private readonly secrets: JobSecrets,
   ) {}
 
   async submit(p: Principal, input: SubmitJob): Promise<Job> {
@@ -151,7 +157,7 @@ export class JobService {
         sites: input.sites,
         priority: input.priority,
         command: input.command,
-        env: input.env,
+        env: this.secrets.seal(jobId, input.env),
         status: 'queued',
         releaseAt,
         deadlineAt,
@@ -184,6 +190,7 @@ export class JobService {
       .offset(q.offset);
     const [{ n } = { n: 0 }] = await this.db.select({ n: count() }).from(jobs).where(where);
     const usage = await this.usageByJob(rows.map((r) => r.id));
+    // Lists never carry env values, not even to the owner: only a single job's answer does.
     return { items: rows.map((r) => toJob(r, usage.get(r.id) ?? null)), total: Number(n) };
   }
 
@@ -191,7 +198,8 @@ export class JobService {
     const j = await this.load(p, id);
     const runRows = await this.db.select().from(runs).where(eq(runs.jobId, id)).orderBy(runs.startedAt);
     const runList = runRows.map(toRun);
-    return { ...toJob(j, sumUsage(runList.map((r) => r.usage))), runs: runList };
+    const env = ownsEnv(p, j) ? this.secrets.open(j.id, j.env) : maskedEnv(j.env);
+    return { ...toJob(j, sumUsage(runList.map((r) => r.usage)), env), runs: runList };
   }
 
   async cancel(p: Principal, id: string): Promise<Job> {
@@ -259,6 +267,52 @@ export class JobService {
     return rows
       .filter((r) => r.from && r.to)
       .map((r) => ({ from: r.from!, to: r.to!, jobs: Number(r.jobs), dataGB: Number(r.dataGB), fen: Number(r.fen) }));
+  }
+
+  /**
+   * Seals the env of rows written before encryption (plain objects), so no plaintext secret stays in the
+   * table. Idempotent and safe with several servers (each row is updated only while still plain).
+   * Returns how many rows it sealed; rows it cannot read are left as they are and counted in `skipped`.
+   */
+  async sealLegacyEnv(batch = 200): Promise<{ sealed: number; skipped: number }> {
+    let sealed = 0;
+    let skipped = 0;
+    let after = '';
+    for (;;) {
+      const rows = await this.db
+        .select({ id: jobs.id, env: jobs.env })
+        .from(jobs)
+        .where(and(sql`${jobs.env}->'v' is null`, sql`${jobs.env} <> '{}'::jsonb`, gt(jobs.id, after)))
+        .orderBy(jobs.id)
+        .limit(batch);
+      for (const r of rows) {
+        let env: Record<string, string>;
+        try {
+          env = this.secrets.open(r.id, r.env);
+        } catch {
+          skipped++;
+          continue;
+        }
+        const upd = await this.db
+          .update(jobs)
+          .set({ env: this.secrets.seal(r.id, env) })
+          .where(and(eq(jobs.id, r.id), sql`${jobs.env}->'v' is null`))
+          .returning({ id: jobs.id });
+        sealed += upd.length;
+      }
+      if (rows.length < batch) return { sealed, skipped };
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  /** How many jobs hold an env sealed with another key than this server's (a misconfiguration, named at start). */
+  async envSealedWithOtherKeys(): Promise<{ jobs: number; keyIds: string[] }> {
+    const rows = await this.db
+      .select({ kid: sql<string>`${jobs.env}->>'kid'`, n: sql<number>`count(*)::int` })
+      .from(jobs)
+      .where(and(sql`${jobs.env}->>'v' = '1'`, sql`${jobs.env}->>'kid' <> ${this.secrets.box.keyId}`))
+      .groupBy(sql`${jobs.env}->>'kid'`);
+    return { jobs: rows.reduce((a, r) => a + Number(r.n), 0), keyIds: rows.map((r) => r.kid) };
   }
 
   /** Tenants see only their own jobs; operators and viewers see all. Returns the tenant to filter by. */

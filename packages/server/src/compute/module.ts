@@ -7,6 +7,7 @@ import { runs } from '../db/schema.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
 import { Dispatcher } from './dispatcher.ts';
+import type { JobSecrets } from './job-env.ts';
 import { JobService } from './jobs.ts';
 import { NetworkStore } from './network-store.ts';
 import { SlurmSites } from './slurm-sites.ts';
@@ -22,6 +23,8 @@ export class ComputeModule {
   readonly dispatcher: Dispatcher;
   readonly jobs: JobService;
   readonly slurm: SlurmSites;
+  /** Seals and opens jobs' env (the server's secrets key). */
+  readonly secrets: JobSecrets;
   private liveTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private probeTimer: NodeJS.Timeout | null = null;
@@ -29,16 +32,18 @@ export class ComputeModule {
   constructor(
     private readonly db: Db,
     private readonly bus: EventBus,
-    log: Logger,
-    opts: { leaseMs: number; dataDir: string },
+    private readonly log: Logger,
+    opts: { leaseMs: number; dataDir: string; secrets: JobSecrets },
   ) {
+    this.secrets = opts.secrets;
     this.network = new NetworkStore(db, bus);
-    this.dispatcher = new Dispatcher(db, bus, this.network, log, { leaseMs: opts.leaseMs });
-    this.jobs = new JobService(db, bus, this.network, this.dispatcher);
+    this.dispatcher = new Dispatcher(db, bus, this.network, log, { leaseMs: opts.leaseMs, secrets: opts.secrets });
+    this.jobs = new JobService(db, bus, this.network, this.dispatcher, opts.secrets);
     this.slurm = new SlurmSites(this.network, this.dispatcher, log, join(opts.dataDir, 'slurm'));
   }
 
   async start(): Promise<void> {
+    await this.checkSecrets();
     // Slurm sites need their executors before recovery: it hands each engine back what it held.
     await this.slurm.sync();
     this.unsubscribe = this.bus.subscribe((e) => {
@@ -55,6 +60,20 @@ export class ComputeModule {
         .catch(() => undefined);
     }, 5000);
     this.liveTimer.unref();
+  }
+
+  /** Seals env rows left plain by older versions, and says loudly when rows were sealed with another key. */
+  private async checkSecrets(): Promise<void> {
+    const legacy = await this.jobs.sealLegacyEnv();
+    if (legacy.sealed || legacy.skipped) this.log.info(legacy, 'jobs\' env written before encryption is now sealed');
+    const other = await this.jobs.envSealedWithOtherKeys();
+    if (other.jobs > 0) {
+      this.log.error(
+        { jobs: other.jobs, keyIds: other.keyIds, serverKeyId: this.secrets.box.keyId, keySource: this.secrets.box.source },
+        'some jobs\' env was sealed with another secrets key: their owners cannot read it and their tasks wait. ' +
+          'Set SHUZHI_SECRETS_KEY to the key those jobs were written with (all servers sharing a database need the same key) and restart',
+      );
+    }
   }
 
   stop(): void {

@@ -6,6 +6,7 @@ import { jobs, runs, taskLogs, tasks } from '../db/schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
 import type { ExecLog, ExecResult, ExecTask, ExecutorHost } from './executor.ts';
+import type { JobSecrets, StoredEnv } from './job-env.ts';
 import type { NetworkStore } from './network-store.ts';
 
 /** What the dispatcher knows of a task between placement and its end. */
@@ -26,11 +27,12 @@ export interface TaskInfo {
   flex: string;
   priority: number;
   command: string;
-  env: Record<string, string>;
+  /** The job's env exactly as stored: sealed (legacy rows: plain). Never plaintext in memory. */
+  sealedEnv: StoredEnv;
   createdAt: number;
 }
 
-/** A handed-out attempt, as the host tracks it until it ends. */
+/** A handed-out attempt, as the host tracks it until it ends. Build it with `RunHost.attemptOf`. */
 export interface Attempt extends TaskInfo {
   siteId: string;
   attempt: number;
@@ -38,20 +40,37 @@ export interface Attempt extends TaskInfo {
   startedAt: number | null;
   /** Not before this time: its data is being staged to the site. */
   readyAt: number;
+  /**
+   * The job's env in plaintext, for the worker running this attempt: decrypted on every read, held
+   * nowhere. Not enumerable, so spreads, JSON and logs never see it. Read it only where the task goes
+   * to the worker (the agent's assignment); `RunHost.envFor(fence)` is the same, looked up by fence.
+   */
+  readonly env: Record<string, string>;
 }
 
-export const toExecTask = (a: Attempt): ExecTask => ({
-  taskId: a.taskId,
-  attempt: a.attempt,
-  jobId: a.jobId,
-  jobName: a.jobName,
-  siteId: a.siteId,
-  type: a.type,
-  units: a.units,
-  hours: a.hours,
-  command: a.command,
-  env: a.env,
-});
+/** Defines `env` on `target` as a non-enumerable getter (see Attempt.env). */
+function lazyEnv<T extends object>(target: T, read: () => Record<string, string>): T & { readonly env: Record<string, string> } {
+  return Object.defineProperty(target, 'env', { get: read, enumerable: false, configurable: false }) as T & {
+    readonly env: Record<string, string>;
+  };
+}
+
+/** The attempt as its engine takes it; `env` stays a lazy getter (decrypted when the engine reads it). */
+export const toExecTask = (a: Attempt): ExecTask =>
+  lazyEnv(
+    {
+      taskId: a.taskId,
+      attempt: a.attempt,
+      jobId: a.jobId,
+      jobName: a.jobName,
+      siteId: a.siteId,
+      type: a.type,
+      units: a.units,
+      hours: a.hours,
+      command: a.command,
+    },
+    () => a.env,
+  );
 
 /**
  * A task's output as log rows. Output is whatever bytes the program wrote, not input to validate: it is
@@ -80,11 +99,33 @@ export class RunHost implements ExecutorHost {
     private readonly network: NetworkStore,
     private readonly now: () => number,
     private readonly busyByType: (siteId: string) => Record<string, number>,
+    private readonly secrets: JobSecrets,
   ) {}
 
   private current(f: Fence): Attempt | null {
     const a = this.attempts.get(f.taskId);
     return a && a.attempt === f.attempt ? a : null;
+  }
+
+  /** An attempt of task `t` (a TaskInfo, or an earlier Attempt of it) whose `env` opens on read. */
+  attemptOf(t: TaskInfo, at: Pick<Attempt, 'siteId' | 'attempt' | 'startedAt' | 'readyAt'>): Attempt {
+    const { secrets } = this;
+    const a = { ...t, ...at };
+    return lazyEnv(a, () => secrets.open(a.jobId, a.sealedEnv));
+  }
+
+  /**
+   * The plaintext env of the attempt `f` names, for the engine handing it to its worker now; null when
+   * `f` is not the current attempt (stale: do not run it). Throws a SecretsError when this server's key
+   * cannot open it. Do not keep, persist or log the result.
+   */
+  envFor(f: Fence): Record<string, string> | null {
+    return this.current(f)?.env ?? null;
+  }
+
+  /** Whether this server's key opens the task's env (a wrong key leaves the task waiting, with the reason). */
+  envReadable(t: TaskInfo): boolean {
+    return this.secrets.readable(t.sealedEnv);
   }
 
   /** Places a queued task at a site as a new attempt (the fence the engine will carry). */
@@ -130,7 +171,7 @@ export class RunHost implements ExecutorHost {
     });
     this.bus.publish(ev);
     if (attempt === null) return null;
-    const a: Attempt = { ...t, siteId, attempt, startedAt: null, readyAt };
+    const a = this.attemptOf(t, { siteId, attempt, startedAt: null, readyAt });
     this.attempts.set(t.taskId, a);
     return a;
   }

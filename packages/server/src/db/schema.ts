@@ -12,6 +12,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { StoredEnv } from '../compute/job-env.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -118,7 +119,11 @@ export const jobs = pgTable(
     sites: jsonb('sites').notNull().default([]).$type<string[]>(),
     priority: integer('priority').notNull(),
     command: text('command').notNull(),
-    env: jsonb('env').notNull().$type<Record<string, string>>(),
+    /**
+     * Sealed (AES-256-GCM envelope, see compute/job-env.ts); rows from before encryption hold the plain
+     * object and are still read. Open only through JobSecrets.
+     */
+    env: jsonb('env').notNull().$type<StoredEnv>(),
     status: text('status').notNull(),
     siteId: text('site_id'),
     releaseAt: ts('release_at').notNull(),
