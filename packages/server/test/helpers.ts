@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ShellRunner, Worker, openSandbox, type Sandbox, type TaskRunner } from '@shuzhi/agent';
 import type { SiteInput, WorkerCredential } from '@shuzhi/schema';
 import { loadConfig } from '../src/config.ts';
+import type { Logger } from '../src/log.ts';
 import { Platform } from '../src/platform.ts';
 import { seedDemo } from '../src/demo/seed.ts';
 import type { BillingService } from '../src/billing/service.ts';
@@ -21,7 +22,16 @@ export interface TestPlatform {
  * (the system suite passes a real PostgreSQL). The demo network is seeded; no demo agents run.
  */
 export async function startPlatform(
-  opts: { leaseMs?: number; dataDir?: string; port?: number; databaseUrl?: string; fundTenants?: boolean; env?: Record<string, string> } = {},
+  opts: {
+    leaseMs?: number;
+    dataDir?: string;
+    port?: number;
+    databaseUrl?: string;
+    fundTenants?: boolean;
+    env?: Record<string, string>;
+    /** Replaces the platform's logger (tests that read what the server logs). */
+    log?: Logger;
+  } = {},
 ): Promise<TestPlatform> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'shuzhi-test-'));
   const config = loadConfig({
@@ -31,7 +41,7 @@ export async function startPlatform(
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...opts.env,
   });
-  const p = await Platform.open({ config });
+  const p = await Platform.open({ config, ...(opts.log ? { log: opts.log } : {}) });
   await seedDemo(p);
   await p.start();
   // Work starts only when its tenant can pay: the demo tenants get money, as a real tenant tops up first.
