@@ -50,7 +50,7 @@ test('the key file outlives restarts; a server started with another key says so 
     const waiting = await waitUntil('the job to say why it waits', async () => {
       const j = (await op.req('GET', `/api/jobs/${id}`)).body;
       return /another secrets key/.test(j.explanation ?? '') ? j : null;
-    });
+    }, 90_000);
     assert.equal(waiting.status, 'queued');
     assert.ok(!out.text.includes(marker));
     await t.close();

@@ -127,7 +127,7 @@ describe('job env: a secret', () => {
   });
 
   test('reaches the engine in plaintext at hand-off, and only there', async () => {
-    const got = await waitUntil('the engine to receive the task', async () => engine.received.find((x) => x.task.jobId === id));
+    const got = await waitUntil('the engine to receive the task', async () => engine.received.find((x) => x.task.jobId === id), 90_000);
     assert.deepEqual(got.env, { API_KEY: MARKER, MODE: 'fast' });
     // What the engine holds carries no plaintext: spreads, JSON and inspection do not see the env.
     assert.ok(!got.json.includes(MARKER));
@@ -156,7 +156,7 @@ describe('job env: a secret', () => {
       const done = await waitUntil('the agent job to finish', async () => {
         const j = (await owner.req('GET', `/api/jobs/${r.body.id}`)).body;
         return ['succeeded', 'failed', 'cancelled'].includes(j.status) ? j : null;
-      });
+      }, 90_000);
       assert.equal(done.status, 'succeeded', JSON.stringify(done));
       const logs = (await owner.req('GET', `/api/jobs/${r.body.id}/logs`)).body.items.map((l: { text: string }) => l.text).join('');
       assert.ok(logs.includes(createHash('sha256').update(MARKER).digest('hex')), logs);
@@ -245,7 +245,7 @@ describe('job env: rows from before encryption, and another key', () => {
     const waiting = await waitUntil('the job to say why it waits', async () => {
       const j = (await operator.req('GET', `/api/jobs/${jobId}`)).body;
       return /another secrets key/.test(j.explanation ?? '') ? j : null;
-    });
+    }, 90_000);
     assert.equal(waiting.status, 'queued');
     assert.match(waiting.explanation, /SHUZHI_SECRETS_KEY/);
     assert.ok(!engine.received.some((x) => x.task.jobId === jobId));
