@@ -11,7 +11,7 @@ import { jobs, tasks } from '../src/db/schema.ts';
 import { newId } from '../src/ids.ts';
 import { createLogger } from '../src/log.ts';
 import { SecretBox } from '../src/secrets/secret-box.ts';
-import { client, login, newAgent, operatorToken, smallSite, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
+import { client, login, newWorker, smallSite, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
 
 /** Everything the server logs during this file, at every level. */
 const logged = { text: '' };
@@ -146,8 +146,8 @@ describe('job env: a secret', () => {
     assert.equal((await owner.req('GET', `/api/jobs/${id}`)).body.status, 'succeeded');
   });
 
-  test('reaches the process a real agent runs (the command sees it; nothing stores it)', async () => {
-    const agent = newAgent(t, await operatorToken(t.p), 'sec-agents', 'sec-a1');
+  test('reaches the process a real worker runs (the command sees it; nothing stores it)', async () => {
+    const agent = await newWorker(t, 'sec-agents', 'sec-w1');
     agent.start();
     try {
       // The command prints a hash of the value: proof it arrived, without putting the value in the logs.
