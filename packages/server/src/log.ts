@@ -10,6 +10,7 @@ const SECRET_FIELDS = [
   'secrets',
   'secret',
   'credentials',
+  'credential',
   'password',
   'token',
   'authorization',
