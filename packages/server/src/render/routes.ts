@@ -206,7 +206,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
 
   // The render part of the worker protocol: a worker reads and writes only the files of a task it
   // holds the lease of (task, attempt); a run that lost its lease is refused with 409.
-  const WorkerTask = z.object({ id: z.string().max(80), taskId: z.string().max(200) });
+  const WorkerTask = z.object({ id: Text(80), taskId: Text(200) });
   const Attempt = z.object({ attempt: z.coerce.number().int().min(1) });
   const Stored = z.object({ stored: z.boolean(), frame: z.number().int() });
   const self = (c: Parameters<typeof workerOf>[0] & { req: { valid(k: 'param'): { id: string } } }) => {

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { WorkerCredential, WorkerEnrollRequest, WorkerInfo, WorkerSyncRequest, WorkerSyncResponse } from '@shuzhi/schema';
+import { Text, WorkerCredential, WorkerEnrollRequest, WorkerInfo, WorkerSyncRequest, WorkerSyncResponse } from '@shuzhi/schema';
 import { jsonBody, jsonOk, principalOf, router, workerOf } from '../http/context.ts';
 import type { WorkerHub } from './hub.ts';
 
@@ -29,7 +29,7 @@ export function workerRoutes(hub: WorkerHub) {
       method: 'get',
       path: '/api/workers',
       tags,
-      request: { query: z.object({ siteId: z.string().max(64).optional(), includeRevoked: z.enum(['0', '1']).optional() }) },
+      request: { query: z.object({ siteId: Text(64).optional(), includeRevoked: z.enum(['0', '1']).optional() }) },
       responses: { 200: jsonOk(z.object({ items: z.array(WorkerInfo) })) },
     }),
     async (c) => {

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { ApiTokenInfo, CreatedToken, CreateTokenRequest, LoginRequest, TokenListQuery, User } from '@shuzhi/schema';
+import { ApiTokenInfo, CreatedToken, CreateTokenRequest, LoginRequest, Text, TokenListQuery, User } from '@shuzhi/schema';
 import type { AuthStore } from '../../auth/store.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { LoginThrottle } from '../../auth/throttle.ts';
@@ -113,7 +113,7 @@ export function authRoutes(auth: AuthStore, audit: Audit, _bus: EventBus, opts: 
       path: '/api/tokens/{id}',
       tags: ['auth'],
       description: 'Revokes a token at once: your own, or (operators) anyone\'s.',
-      request: { params: z.object({ id: z.string().min(1).max(64) }) },
+      request: { params: z.object({ id: Text(64).min(1) }) },
       responses: { 200: jsonOk(ApiTokenInfo, 'The revoked token') },
     }),
     async (c) => {
