@@ -35,7 +35,7 @@ if (!system) {
     ? only
     : [...find('packages').filter((f) => !f.startsWith(join('packages', 'web'))), ...find('sim'), ...find('bench')];
   if (files.length) {
-    failed |= run('node', ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files]);
+    failed |= run('node', ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files]);
   }
   if (only.length === 0 && find(join('packages', 'web')).length) {
     failed |= run('npx', ['vitest', 'run', '--root', 'packages/web']);

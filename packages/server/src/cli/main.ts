@@ -80,5 +80,7 @@ main(process.argv.slice(2)).then(
       console.error(`error: ${(err as Error).message}`);
       process.exitCode = 1;
     }
+    // A start that failed half-way may hold open handles (database, timers): exit rather than hang.
+    setTimeout(() => process.exit(), 2000).unref();
   },
 );

@@ -28,8 +28,10 @@ export class MineDemo {
   constructor(private readonly svc: MineService, private readonly log: Logger) {}
 
   async seed(): Promise<string[]> {
+    // Faces are loaded from the database only when the module starts, after seeding: a face a
+    // previous start registered is found by its stored row, not in memory.
     for (const f of DEMO_FACES) {
-      if (!this.svc.hasFace(f.id)) await this.svc.registerFace(demoFaceInput(f), SYSTEM);
+      if (!(await this.svc.faceStored(f.id))) await this.svc.registerFace(demoFaceInput(f), SYSTEM);
     }
     return [
       `mine: ${DEMO_FACES.length} simulated longwall faces (OPC UA); HMI at /mine — mine-operator commands, mine-engineer changes settings`,

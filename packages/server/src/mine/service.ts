@@ -166,6 +166,12 @@ export class MineService {
     return this.#faces.has(id);
   }
 
+  /** Whether a face is registered in the database (loaded or not). */
+  async faceStored(id: string): Promise<boolean> {
+    const [row] = await this.o.db.select({ id: mineFaces.id }).from(mineFaces).where(eq(mineFaces.id, id));
+    return row !== undefined;
+  }
+
   async #attach(row: FaceRow): Promise<LiveFace> {
     const face = faceOf(row, row.config as MineFaceConfig);
     await this.alarms.closeLeftovers(row.id, new Date());
