@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { zodIssues } from './errors.ts';
 import { parseProxyList } from './http/client-address.ts';
@@ -75,7 +76,7 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   SHUZHI_DEMO: 'seed and run the demo network (1) or start empty (0); default 1',
   SHUZHI_DEMO_AGENTS: 'embedded demo agents per agent site with work (default 2)',
   SHUZHI_LEASE_MS: 'task lease: a task whose agent is silent this long is requeued (default 15000)',
-  SHUZHI_WORK_DIR: 'work directories of embedded agents (default <data dir>/work)',
+  SHUZHI_WORK_DIR: 'task directories of the embedded demo workers (default <data dir>/work; as root /var/lib/shuzhi/work-<hash of the data dir>, outside the private data dir so task users can reach them)',
   SHUZHI_MQTT_URL: 'publish mine telemetry to this MQTT broker (mqtt://user:pass@host:1883); off when unset',
   SHUZHI_PUBLIC_URL: 'the URL browsers use (https://shuzhi.example.cn): accepted as Origin of cookie-authenticated writes; https makes the session cookie Secure and adds HSTS',
   SHUZHI_TRUSTED_PROXIES: 'reverse proxies (comma-separated IPs or CIDRs) whose X-Forwarded-For/-Proto/-Host are believed; default none',
@@ -110,6 +111,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     HOST,
     hostExplicit: parsed.data.HOST !== undefined,
     dataDir,
-    workDir: resolve(parsed.data.SHUZHI_WORK_DIR ?? `${dataDir}/work`),
+    workDir: resolve(parsed.data.SHUZHI_WORK_DIR ?? defaultWorkDir(dataDir)),
   };
+}
+
+/**
+ * Embedded workers' task directories. The data directory is private to the server (0700), and a root
+ * server's tasks run as other users who must reach their directories, so those live outside it.
+ */
+function defaultWorkDir(dataDir: string): string {
+  if (process.getuid?.() !== 0) return `${dataDir}/work`;
+  return `/var/lib/shuzhi/work-${createHash('sha256').update(dataDir).digest('hex').slice(0, 10)}`;
 }
