@@ -20,16 +20,14 @@ import {
 import type { Assignment, Clock, FailurePolicy, JobRow, JobState, RenderJobPlan, RenderJobSpec, TaskRow } from '@shuzhi/render';
 import { meterRun, siteLoadKW } from '@shuzhi/compute';
 import type {
-  RenderAssignment,
+  RenderWork,
   RenderFarmOverview,
   RenderJob,
   RenderJobDetail,
   RenderJobSubmit,
   RenderNodeInfo,
-  RenderNodeSyncResponse,
   RenderTask,
 } from '@shuzhi/schema';
-import type { RenderNodeSyncRequest } from '@shuzhi/schema';
 import { storableText } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import { requireRole } from '../auth/principal.ts';
@@ -48,7 +46,16 @@ import { RENDER_TASK_LIMITS } from '../workers/limits.ts';
 import type { RenderStorage } from './storage.ts';
 import { UploadQuota } from './uploads.ts';
 
-type SyncBody = Required<Pick<RenderNodeSyncRequest, 'siteId' | 'slots' | 'free'>> & {
+type Fence = { taskId: string; attempt: number };
+/** The farm's part of a worker's sync, in the failure policy's terms. */
+interface SyncAnswer {
+  assignments: RenderWork[];
+  cancel: (Fence & { reason: string })[];
+  refused: Fence[];
+  nextPollMs: number;
+  accepted: number;
+}
+type SyncBody = { siteId: string; slots: number; free: number } & {
   tags: string[];
   running: { taskId: string; attempt: number; progress?: number | undefined; logs: { stream: 'stdout' | 'stderr'; text: string }[] }[];
   completed: {
@@ -797,7 +804,7 @@ export class RenderFarm {
     const res = await this.sync(w.workerId, body, signal);
     const render = (f: { taskId: string; attempt: number }) => ({ kind: 'render' as const, taskId: f.taskId, attempt: f.attempt });
     return {
-      assignments: res.assignments.map(({ kind, ...a }) => ({ ...a, kind: 'render' as const, part: kind, limits: RENDER_TASK_LIMITS })),
+      assignments: res.assignments,
       cancel: res.cancel.map((c) => ({ ...render(c), reason: c.reason })),
       refused: res.refused.map(render),
       accepted: res.accepted,
@@ -819,7 +826,7 @@ export class RenderFarm {
     this.pump();
   }
 
-  private async sync(nodeId: string, req: SyncBody, signal?: AbortSignal): Promise<RenderNodeSyncResponse & { accepted: number }> {
+  private async sync(nodeId: string, req: SyncBody, signal?: AbortSignal): Promise<SyncAnswer> {
     this.counters.syncs++;
     const node = this.seeNode(nodeId, req);
     node.inSync++;
@@ -832,7 +839,7 @@ export class RenderFarm {
     }
   }
 
-  private async syncAs(node: NodeState, req: SyncBody, signal?: AbortSignal): Promise<RenderNodeSyncResponse & { accepted: number }> {
+  private async syncAs(node: NodeState, req: SyncBody, signal?: AbortSignal): Promise<SyncAnswer> {
     const nodeId = node.id;
     const refused: { taskId: string; attempt: number }[] = [];
     const cancel = this.takeCancels(nodeId);
@@ -902,8 +909,8 @@ export class RenderFarm {
     return { assignments, cancel, refused, nextPollMs: assignments.length ? 0 : heartbeatMs, accepted };
   }
 
-  private assignUpTo(node: NodeState, free: number): RenderAssignment[] {
-    const out: RenderAssignment[] = [];
+  private assignUpTo(node: NodeState, free: number): RenderWork[] {
+    const out: RenderWork[] = [];
     for (let i = 0; i < free; i++) {
       let a: Assignment | null;
       try {
@@ -917,7 +924,7 @@ export class RenderFarm {
     return out;
   }
 
-  private toAssignment(node: NodeState, a: Assignment): RenderAssignment {
+  private toAssignment(node: NodeState, a: Assignment): RenderWork {
     const m = this.jobs.get(a.jobId)!;
     const taskId = a.token.taskId;
     this.counters.assigned++;
@@ -928,11 +935,12 @@ export class RenderFarm {
     if (a.kind === 'chunk' && m.published.size) for (const f of iterateFrames(a.frames)) if (m.published.has(f)) done.push(f);
     const o = m.spec.overrides;
     return {
+      kind: 'render',
       taskId,
       attempt: a.token.attempt,
       jobId: a.jobId,
       index: a.taskIndex,
-      kind: a.kind,
+      part: a.kind,
       frames: a.kind === 'preview' ? m.spec.frames : formatFrameRanges(a.frames),
       done,
       renderer: m.spec.renderer,
@@ -948,6 +956,7 @@ export class RenderFarm {
       fps: m.spec.fps,
       thumbnailWidth: m.spec.thumbnailWidth,
       leaseMs: this.leaseMs,
+      limits: RENDER_TASK_LIMITS,
     };
   }
 
