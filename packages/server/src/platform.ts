@@ -162,6 +162,7 @@ export class Platform {
       await m.stopDemo?.();
       await m.stop?.();
     }
+    await this.workers.registry.flushSeen();
     this.compute.stop();
     if (this.server) {
       const s = this.server;

@@ -32,7 +32,7 @@ export class WorkerHub {
     if (pathId !== w.workerId) {
       throw new AppError('WORKER_ID_MISMATCH', 403, `This credential belongs to worker ${w.workerId}; it may sync only as itself, not as "${pathId}".`);
     }
-    void this.registry.touch(w.workerId).catch(() => undefined);
+    this.registry.touch(w.workerId);
     const serving: WorkSource[] = [];
     for (const s of this.sources) if (await s.serves(w, req.runners)) serving.push(s);
     const servedKinds = new Set(serving.map((s) => s.kind));

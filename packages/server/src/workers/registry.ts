@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { WorkerCredential, WorkerInfo } from '@shuzhi/schema';
 import { WORKER_CREDENTIAL_PREFIX, workerIdOfCredential } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
@@ -212,13 +212,23 @@ export class WorkerRegistry {
     return w;
   }
 
-  /** Last-seen is written at most once a minute per worker; the live view is in the dispatchers. */
-  private readonly seenAt = new Map<string, number>();
-  async touch(workerId: string): Promise<void> {
-    const now = Date.now();
-    if ((this.seenAt.get(workerId) ?? 0) > now - 60_000) return;
-    this.seenAt.set(workerId, now);
-    await this.db.update(workers).set({ lastSeenAt: new Date(now) }).where(eq(workers.id, workerId));
+  /**
+   * Last-seen reaches the database in one statement every few seconds for all workers seen since:
+   * a farm of thousands of workers would otherwise write a row per worker per minute on its own.
+   */
+  private readonly seen = new Set<string>();
+  private flushing: NodeJS.Timeout | null = null;
+  touch(workerId: string): void {
+    this.seen.add(workerId);
+    this.flushing ??= setTimeout(() => void this.flushSeen(), 15_000).unref();
+  }
+
+  async flushSeen(): Promise<void> {
+    if (this.flushing) clearTimeout(this.flushing);
+    this.flushing = null;
+    const ids = [...this.seen];
+    this.seen.clear();
+    if (ids.length) await this.db.update(workers).set({ lastSeenAt: new Date() }).where(inArray(workers.id, ids)).catch(() => undefined);
   }
 
   private forget(workerId: string): void {
