@@ -795,7 +795,7 @@ export class RenderFarm {
         taskId: r.taskId,
         attempt: r.attempt,
         ok: r.result.ok,
-        ...(r.result.failure ? { failure: { kind: r.result.failure.code === 'scene-load' ? 'scene-load' : 'render-error', message: `${r.result.failure.code === 'scene-load' || r.result.failure.code === 'render-error' ? '' : `${r.result.failure.code}: `}${r.result.failure.message}` } as const } : {}),
+        ...(r.result.failure ? { failure: toPolicyFailure(r.result.failure) } : {}),
         logs: r.logs,
       })),
       leaving: req.leaving,
@@ -1168,4 +1168,13 @@ export class RenderFarm {
 
 function principalOfScope(p: Principal): void {
   if (!['operator', 'viewer', 'tenant'].includes(p.role)) throw errors.forbidden('see the render farm');
+}
+
+/**
+ * A worker's failure in the render failure policy's two kinds: a bad scene, or anything else (whose
+ * code the message keeps, so the log says what went wrong).
+ */
+function toPolicyFailure(f: { code: string; message: string }): { kind: 'render-error' | 'scene-load'; message: string } {
+  if (f.code === 'scene-load' || f.code === 'render-error') return { kind: f.code, message: f.message };
+  return { kind: 'render-error', message: `${f.code}: ${f.message}` };
 }

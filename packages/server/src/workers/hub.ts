@@ -1,11 +1,10 @@
 import type { WorkFence, WorkerSyncRequest, WorkerSyncResponse } from '@shuzhi/schema';
-import type { WorkerSyncRequest as SyncSchema } from '@shuzhi/schema';
 import { AppError } from '../errors.ts';
 import type { WorkerIdentity, WorkerRegistry } from './registry.ts';
 import type { SourceSync, SourceSyncResult, WorkSource } from './source.ts';
 
-type SyncBody = ReturnType<(typeof SyncSchema)['parse']>;
-export type { WorkerSyncRequest };
+/** A sync as the route hands it over: parsed, defaults filled in. */
+type SyncBody = ReturnType<(typeof WorkerSyncRequest)['parse']>;
 
 const fenceKey = (f: WorkFence) => `${f.kind}:${f.taskId}#${f.attempt}`;
 
