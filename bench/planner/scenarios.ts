@@ -33,10 +33,37 @@ function u01(i: number, salt: number): number {
   return (x >>> 0) / 4294967296;
 }
 
+/**
+ * The first `n` jobs of a trace, in file order; past its end the trace is taken again, each pass
+ * arriving one whole trace span after the previous one, so arrival times keep increasing.
+ */
 function takeJobs(trace: TraceJob[], n: number): TraceJob[] {
+  const first = trace[0]!.arrivalH;
+  const span = trace[trace.length - 1]!.arrivalH - first + 1;
   const out: TraceJob[] = [];
-  for (let i = 0; i < n; i++) out.push(trace[i % trace.length]!);
+  for (let i = 0; i < n; i++) {
+    const tj = trace[i % trace.length]!;
+    out.push({ ...tj, arrivalH: tj.arrivalH + Math.floor(i / trace.length) * span });
+  }
   return out;
+}
+
+/**
+ * Release slots from real arrival times: the jobs' arrival span is mapped linearly onto slots 0–143,
+ * so an hour in which the trace got many jobs stays a slot that gets many (the bursts time-shifting
+ * exploits), where spacing them evenly by index would flatten them.
+ */
+export function releaseSlots(arrivalsH: readonly number[], lastSlot = 143): number[] {
+  const lo = Math.min(...arrivalsH), hi = Math.max(...arrivalsH);
+  const span = hi - lo;
+  return arrivalsH.map((a) => (span > 0 ? Math.min(lastSlot, Math.floor(((a - lo) / span) * (lastSlot + 1))) : 0));
+}
+
+/** Peak over mean of jobs released per slot (1 = perfectly even). */
+function burstiness(releases: readonly number[], slots: number): number {
+  const per = new Array<number>(slots).fill(0);
+  for (const r of releases) per[r]!++;
+  return Math.max(...per) / (releases.length / slots);
 }
 
 export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4, carbonPriceFenPerKg = 0): BenchScenario {
@@ -56,17 +83,18 @@ export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4,
   const gpuTrace = takeJobs(alibabaGpu(), nGpu);
   const cpuTrace = takeJobs(gaiaAzure(), nCpu);
   provenance.push(`jobs: ${nGpu} GPU jobs from alibaba-gpu-trace-2023 openb_pod_list_default (pods with ≥1 GPU, reused cyclically; units = num_gpu; length = deletion − scheduled), ${nCpu} CPU jobs from gaia-job-traces azure-100k (units = cpus), in file order`);
-  provenance.push('arrivals: each trace\'s arrival order kept and compressed linearly into slots 0–143; lengths capped at 24 h; slack 6 h for jobs ≤ 2 h and 24 h otherwise (GAIA waiting limits); deadline ≤ 168');
+  const gpuRelease = releaseSlots(gpuTrace.map((j) => j.arrivalH));
+  const cpuRelease = releaseSlots(cpuTrace.map((j) => j.arrivalH));
+  const spanH = (t: TraceJob[]) => Math.round(t[t.length - 1]!.arrivalH - t[0]!.arrivalH);
+  provenance.push(`arrivals: each trace's real arrival times, their span (GPU ${spanH(gpuTrace)} h, CPU ${spanH(cpuTrace)} h) mapped linearly onto slots 0–143 — bursts kept: peak/mean jobs per release slot GPU ${burstiness(gpuRelease, 144).toFixed(1)}, CPU ${burstiness(cpuRelease, 144).toFixed(1)}; lengths capped at 24 h; slack 6 h for jobs ≤ 2 h and 24 h otherwise (GAIA waiting limits); deadline ≤ 168`);
   provenance.push('flex by deterministic hash: GPU 50% rigid / 30% malleable / 20% divisible; CPU 40% / 30% / 30%; 40% of jobs restricted to their home region (residency), the rest may also use one partner region; data 2 GB per GPU-hour, 0.05 GB per core-hour');
 
   const jobs: ScenarioInput['jobs'] = [];
   let gpuWork = 0, cpuWork = 0;
-  const addJobs = (trace: TraceJob[], type: 'gpu' | 'cpu', salt: number) => {
-    const maxArr = Math.max(...trace.map((j) => j.arrivalH)) || 1;
+  const addJobs = (trace: TraceJob[], releases: number[], type: 'gpu' | 'cpu', salt: number) => {
     trace.forEach((tj, i) => {
       const id = `${type}${i}`;
-      const release = Math.min(143, Math.floor(((i % trace.length) / trace.length) * 144));
-      void maxArr;
+      const release = releases[i]!;
       const hours = Math.min(24, Math.round(tj.lengthH * 100) / 100);
       const slots = Math.max(1, Math.ceil(hours));
       const slack = hours <= 2 ? 6 : 24;
@@ -96,8 +124,8 @@ export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4,
       provenance.push(`site ${id}: grid = ${r.zone} 2023 (price_${r.zone}_2023.csv, ci_${r.zone}_2023.csv)`);
     }
   }
-  addJobs(gpuTrace, 'gpu', 11);
-  addJobs(cpuTrace, 'cpu', 23);
+  addJobs(gpuTrace, gpuRelease, 'gpu', 11);
+  addJobs(cpuTrace, cpuRelease, 'cpu', 23);
 
   // Capacity so that the network would be ~45% busy if work were spread evenly.
   const gpuPerSlot = gpuWork / SLOTS / 0.45, cpuPerSlot = cpuWork / SLOTS / 0.45;
