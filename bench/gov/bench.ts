@@ -137,7 +137,10 @@ export async function run(args: string[]): Promise<void> {
     writeFileSync(path.join(RESULTS, 'gov.json'), `${JSON.stringify(result, null, 2)}\n`);
     console.log(`\n== gov ==\ncases ${result.cases}, ${result.casesPerSec} cases/s, p99 step ${result.p99StepMs} ms (batched waves), ${result.steps} steps in ${result.elapsedSec} s`);
     console.log(`service layer: ${svcSample.casesPerSec} cases/s, p99 step ${svcSample.p99StepMs} ms over ${svcSample.steps} calls`);
-    console.log('item                                 cases   steps b→a     materials b→a   days b→a       trips b→a    SLA');
+    // Which figures are measured and which are modelled is said in the table itself, not only in the JSON.
+    console.log('b = before, MODELLED: the same cases as if handled one service at a time (gov/measure.ts), not observed');
+    console.log('a = after, counted from the closed cases; days and SLA (*) rest on SIMULATED officer delays, so they are modelled too');
+    console.log('item                                 cases   steps b→a     materials b→a   days* b→a      trips b→a    SLA*');
     for (const [id, v] of Object.entries(items) as [string, { cases: number; before: Record<string, number | null>; after: Record<string, number | null>; slaCompliance: number | null }][]) {
       const f = (k: string) => `${v.before[k] ?? '–'}→${v.after[k] ?? '–'}`.padEnd(15);
       console.log(`${id.padEnd(36)} ${String(v.cases).padStart(6)}  ${f('steps')} ${f('materials')} ${f('days')} ${f('trips')} ${v.slaCompliance ?? '–'}`);
