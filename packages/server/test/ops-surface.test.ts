@@ -21,7 +21,7 @@ describe('the operator surface', () => {
   test('/api/health and /api/ready answer without a login; ready names each check', async () => {
     const health = await fetch(`${t.url}/api/health`);
     assert.equal(health.status, 200);
-    assert.equal((await health.json()).status, 'ok');
+    assert.equal(((await health.json()) as { status: string }).status, 'ok');
     const ready = await fetch(`${t.url}/api/ready`);
     assert.equal(ready.status, 200);
     assert.deepEqual(await ready.json(), { status: 'ready', checks: { database: 'ok', migrations: 'ok', leader: 'self' } });
@@ -71,7 +71,7 @@ describe('the operator surface', () => {
     assert.match(forged.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
     const problem = await fetch(`${t.url}/api/no-such-route`, { headers: { 'x-request-id': 'trace-0000000001' } });
     assert.equal(problem.status, 401);
-    assert.equal((await problem.json()).requestId, 'trace-0000000001');
+    assert.equal(((await problem.json()) as { requestId?: string }).requestId, 'trace-0000000001');
   });
 });
 
