@@ -11,6 +11,8 @@ export interface BenchScenario {
 
 const START = '2023-06-05T00:00:00Z';
 const SLOTS = 168;
+/** Hours over which a burst of releases must be absorbable (capacity sizing). */
+const PEAK_WINDOW = 24;
 
 /** Region → grid analogue (README of grid-carbon-price-2023 names Chile as the closest analogue to Xinjiang). */
 const REGIONS: { region: string; zone: Zone; partner: string }[] = [
@@ -66,7 +68,13 @@ function burstiness(releases: readonly number[], slots: number): number {
   return Math.max(...per) / (releases.length / slots);
 }
 
-export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4, carbonPriceFenPerKg = 0): BenchScenario {
+/**
+ * How releases are set: 'trace' from the traces' real arrival times (bursts kept; the default), or
+ * 'even' — the earlier bench's spacing by index, which flattens bursts — kept to compare with its figures.
+ */
+export type Arrivals = 'trace' | 'even';
+
+export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4, carbonPriceFenPerKg = 0, arrivals: Arrivals = 'trace'): BenchScenario {
   const startMs = Date.parse(START);
   const provenance: string[] = [
     `start ${START}, ${SLOTS} hourly slots; grid series from grid-carbon-price-2023 (Electricity Maps carbon, direct gCO2/kWh; market prices) aligned on UTC hours`,
@@ -83,14 +91,18 @@ export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4,
   const gpuTrace = takeJobs(alibabaGpu(), nGpu);
   const cpuTrace = takeJobs(gaiaAzure(), nCpu);
   provenance.push(`jobs: ${nGpu} GPU jobs from alibaba-gpu-trace-2023 openb_pod_list_default (pods with ≥1 GPU, reused cyclically; units = num_gpu; length = deletion − scheduled), ${nCpu} CPU jobs from gaia-job-traces azure-100k (units = cpus), in file order`);
-  const gpuRelease = releaseSlots(gpuTrace.map((j) => j.arrivalH));
-  const cpuRelease = releaseSlots(cpuTrace.map((j) => j.arrivalH));
+  const evenly = (n: number) => Array.from({ length: n }, (_, i) => Math.min(143, Math.floor((i / n) * 144)));
+  const gpuRelease = arrivals === 'trace' ? releaseSlots(gpuTrace.map((j) => j.arrivalH)) : evenly(gpuTrace.length);
+  const cpuRelease = arrivals === 'trace' ? releaseSlots(cpuTrace.map((j) => j.arrivalH)) : evenly(cpuTrace.length);
   const spanH = (t: TraceJob[]) => Math.round(t[t.length - 1]!.arrivalH - t[0]!.arrivalH);
-  provenance.push(`arrivals: each trace's real arrival times, their span (GPU ${spanH(gpuTrace)} h, CPU ${spanH(cpuTrace)} h) mapped linearly onto slots 0–143 — bursts kept: peak/mean jobs per release slot GPU ${burstiness(gpuRelease, 144).toFixed(1)}, CPU ${burstiness(cpuRelease, 144).toFixed(1)}; lengths capped at 24 h; slack 6 h for jobs ≤ 2 h and 24 h otherwise (GAIA waiting limits); deadline ≤ 168`);
+  if (arrivals === 'even') provenance.push('arrivals: EVENLY SPACED by index over slots 0–143 (the earlier bench; flattens the traces\' bursts, kept for comparison); lengths capped at 24 h; slack 6 h for jobs ≤ 2 h and 24 h otherwise (GAIA waiting limits); deadline ≤ 168');
+  else provenance.push(`arrivals: each trace's real arrival times, their span (GPU ${spanH(gpuTrace)} h, CPU ${spanH(cpuTrace)} h) mapped linearly onto slots 0–143 — bursts kept: peak/mean jobs per release slot GPU ${burstiness(gpuRelease, 144).toFixed(1)}, CPU ${burstiness(cpuRelease, 144).toFixed(1)}; lengths capped at 24 h; slack 6 h for jobs ≤ 2 h and 24 h otherwise (GAIA waiting limits); deadline ≤ 168`);
   provenance.push('flex by deterministic hash: GPU 50% rigid / 30% malleable / 20% divisible; CPU 40% / 30% / 30%; 40% of jobs restricted to their home region (residency), the rest may also use one partner region; data 2 GB per GPU-hour, 0.05 GB per core-hour');
 
   const jobs: ScenarioInput['jobs'] = [];
   let gpuWork = 0, cpuWork = 0;
+  // Work released per slot, per type: what the capacity has to absorb when the trace bursts.
+  const released = { gpu: new Array<number>(SLOTS).fill(0), cpu: new Array<number>(SLOTS).fill(0) };
   const addJobs = (trace: TraceJob[], releases: number[], type: 'gpu' | 'cpu', salt: number) => {
     trace.forEach((tj, i) => {
       const id = `${type}${i}`;
@@ -108,6 +120,7 @@ export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4,
       const units = Math.max(1, Math.min(type === 'gpu' ? 8 : 32, tj.units));
       const work = units * slots;
       if (type === 'gpu') gpuWork += work; else cpuWork += work;
+      released[type][release]! += work;
       jobs.push({ id, type, units, hours, release, deadline, flex, home: site.id, dataGB: Math.round(work * (type === 'gpu' ? 2 : 0.05) * 100) / 100, regions: allowed });
     });
   };
@@ -127,8 +140,11 @@ export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4,
   addJobs(gpuTrace, gpuRelease, 'gpu', 11);
   addJobs(cpuTrace, cpuRelease, 'cpu', 23);
 
-  // Capacity so that the network would be ~45% busy if work were spread evenly.
-  const gpuPerSlot = gpuWork / SLOTS / 0.45, cpuPerSlot = cpuWork / SLOTS / 0.45;
+  // Capacity so that the network would be ~45% busy if work were spread evenly, and — since real arrivals
+  // burst — so that the busiest day's releases would keep it at most 90% busy over that day.
+  const peakDay = (w: number[]) => Math.max(...w.map((_, t) => w.slice(t, t + PEAK_WINDOW).reduce((n, x) => n + x, 0))) / PEAK_WINDOW;
+  const gpuPerSlot = Math.max(gpuWork / SLOTS / 0.45, arrivals === 'trace' ? peakDay(released.gpu) / 0.9 : 0);
+  const cpuPerSlot = Math.max(cpuWork / SLOTS / 0.45, arrivals === 'trace' ? peakDay(released.cpu) / 0.9 : 0);
   const shareSum = (key: 'gpuShare' | 'cpuShare') => regions.length * SITE_SHAPES.slice(0, perRegion).reduce((n, s) => n + s[key], 0);
   sites.forEach((site, i) => {
     const shape = SITE_SHAPES[i % perRegion]!;
@@ -148,7 +164,7 @@ export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4,
       }
     }
   });
-  provenance.push('pools: GPU 875 W busy / 350 W idle per GPU, CPU 7 W / 2.5 W per core (domain sheet §5 planning values); capacity sized to ~45% average load (at least 16 GPUs / 64 cores per site)');
+  provenance.push(`pools: GPU 875 W busy / 350 W idle per GPU, CPU 7 W / 2.5 W per core (domain sheet §5 planning values); capacity sized to the larger of ~45% average load and 90% of the busiest ${PEAK_WINDOW} h of releases (GPU ${Math.round(gpuPerSlot)}, CPU ${Math.round(cpuPerSlot)} units network-wide; the peak decides when it is larger: GPU ${gpuPerSlot > gpuWork / SLOTS / 0.45 ? 'yes' : 'no'}, CPU ${cpuPerSlot > cpuWork / SLOTS / 0.45 ? 'yes' : 'no'}); at least 16 GPUs / 64 cores per site`);
   const links: ScenarioInput['links'] = [];
   for (const r of regions) if (r.region !== 'xinjiang' && regions.some((x) => x.region === r.partner)) links.push({ from: 'xinjiang', to: r.region, gbps: 100, fenPerGB: 5 });
   provenance.push(carbonPriceFenPerKg > 0
@@ -170,3 +186,4 @@ export const BENCH_SCENARIOS = [
   { name: 'medium', jobs: 10_000, sites: 12 as const, carbonPriceFenPerKg: 100 },
   { name: 'large', jobs: 100_000, sites: 12 as const, carbonPriceFenPerKg: 100 },
 ];
+export const ARRIVALS: readonly Arrivals[] = ['trace', 'even'];
