@@ -53,7 +53,7 @@ describe('the operator surface', () => {
       'shuzhi_render_dispatcher{figure="nodes"}',
       'shuzhi_render_assignments_total 0',
       'shuzhi_gov_tasks',
-      'shuzhi_gov_verifications_total',
+      'shuzhi_gov_verifications_total{result="valid"} 0',
       'shuzhi_planner_solve_seconds',
       '# HELP shuzhi_mine_link_connected',
       'shuzhi_process_resident_memory_bytes',

@@ -85,7 +85,8 @@ export class PlatformMetrics {
           const key = JSON.stringify(s.labels ?? {});
           // A restarted source starts again from 0; Prometheus' rate() treats a drop as a reset too.
           const before = Math.min(seen.get(key) ?? 0, s.value);
-          if (s.value > before) this.inc(s.labels ?? {}, s.value - before);
+          // inc by 0 too: a series that exists but has not moved yet is shown as 0, not missing.
+          this.inc(s.labels ?? {}, Math.max(0, s.value - before));
           seen.set(key, s.value);
         }
       },
