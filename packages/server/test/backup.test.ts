@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parseManifest } from '../src/backup/manifest.ts';
 import { backupCommand, restoreCommand, type CliIo } from '../src/cli/backup.ts';
+import { VERSION } from '../src/platform.ts';
 import { keyFileOf } from '../src/secrets/key-source.ts';
 import { assertRestored, fileHashes, fingerprint, openRestored, seedBackupData, type Fingerprint, type Seeded } from './backup-helpers.ts';
 import { startPlatform } from './helpers.ts';
@@ -65,6 +66,7 @@ test('backup writes one private archive with a manifest of every file, the row c
   assert.ok(!readdirSync(tmp).some((n) => n.includes('.partial-')), 'no partial file left');
 
   const m = manifestOf(archive);
+  assert.equal(m.shuzhiVersion, VERSION);
   assert.equal(m.database.kind, 'pglite');
   assert.equal(m.database.included, true);
   assert.equal(m.secretsKey, 'archived');

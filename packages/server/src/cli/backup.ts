@@ -2,7 +2,7 @@ import { loadConfig } from '../config.ts';
 import { PG_PROCEDURE, backup } from '../backup/backup.ts';
 import { BackupError } from '../backup/errors.ts';
 import { restore } from '../backup/restore.ts';
-import { VERSION } from '../platform.ts';
+import { SHUZHI_VERSION } from '../backup/version.ts';
 import { UsageError, parseArgs, str } from './args.ts';
 
 export const BACKUP_USAGE = `usage: shuzhi backup --out FILE [--data-dir DIR] [--force] [--with-pg-dump] [--server-stopped]
@@ -90,7 +90,7 @@ export async function backupCommand(argv: string[], io: CliIo = defaultIo): Prom
       secretsKeyFromEnv: Boolean(config.SHUZHI_SECRETS_KEY),
       withPgDump: flags['with-pg-dump'] === true,
       serverStopped: flags['server-stopped'] === true,
-      version: VERSION,
+      version: SHUZHI_VERSION,
       progress: io.out,
     });
     const m = r.manifest;
