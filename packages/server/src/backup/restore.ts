@@ -40,11 +40,13 @@ export interface RestoreResult {
 const MAX_MANIFEST = 64 * 1024 * 1024;
 
 /** Reads every entry, hashing files; returns the manifest once everything matches it. Writes nothing. */
-export async function verifyArchive(file: string): Promise<Manifest> {
+export async function verifyArchive(file: string, progress: (line: string) => void = () => undefined): Promise<Manifest> {
   const st = await stat(file).catch(() => null);
   if (!st?.isFile()) throw new BackupError('BACKUP_ARCHIVE_UNREADABLE', `There is no backup file ${file}.`);
   const seen = new Map<string, SeenEntry>();
   let manifestText: string | null = null;
+  let bytes = 0;
+  let nextReport = 256 * 1024 * 1024;
   for await (const e of readTarGz(file, ALLOWED)) {
     if (seen.has(e.path) || (e.path === MANIFEST_NAME && manifestText !== null)) {
       throw new BackupError('BACKUP_ARCHIVE_UNSAFE', `The archive holds ${e.path} twice; it was altered. Nothing was restored.`);
@@ -67,6 +69,11 @@ export async function verifyArchive(file: string): Promise<Manifest> {
       n += b.length;
     }
     seen.set(e.path, { type: 'file', size: n, sha256: h.digest('hex') });
+    bytes += n;
+    if (bytes >= nextReport) {
+      progress(`  checked ${seen.size} entries, ${(bytes / 1024 / 1024).toFixed(0)} MiB`);
+      nextReport = bytes + 256 * 1024 * 1024;
+    }
   }
   if (manifestText === null) throw new BackupError('BACKUP_MANIFEST_INVALID', `${file} has no manifest.json: it is not a Shuzhi backup.`);
   const m = parseManifest(manifestText);
@@ -94,7 +101,7 @@ export async function restore(o: RestoreOptions): Promise<RestoreResult> {
   const file = resolve(o.file);
   const target = resolve(o.dataDir);
   say(`checking ${file} (manifest and every sha256)…`);
-  const manifest = await verifyArchive(file);
+  const manifest = await verifyArchive(file, say);
   say(`archive ok: ${manifest.files.length} files, made ${manifest.createdAt} by Shuzhi ${manifest.shuzhiVersion} (database: ${manifest.database.kind})`);
 
   // The target: absent, empty, or moved aside with --force; never one a server uses.
