@@ -4,7 +4,7 @@
 // again, certificates verify, render files are identical and the sealed env opens.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -93,8 +93,14 @@ test('--with-pg-dump puts the database into the archive; --pg-restore restores i
   assert.match(b.text(), /database \(postgres\): \d+ tables, \d+ rows/);
   assert.ok(!b.text().includes('this archive holds the data files only'));
 
-  const url3 = await freshDatabase('shuzhi_restored_b');
   const target = join(tmp, 'restored-b');
+  // Never into a database that holds tables: pg_restore would mix the two.
+  const busy = io({ DATABASE_URL: db.url });
+  assert.equal(await restoreCommand([out, '--data-dir', target, '--pg-restore'], busy.io), 1);
+  assert.match(busy.text(), /error \[RESTORE_PG_RESTORE_FAILED\]: DATABASE_URL's database is not empty \(\d+ tables in public\)\. Create an empty database/);
+  assert.ok(!existsSync(target), 'nothing written');
+
+  const url3 = await freshDatabase('shuzhi_restored_b');
   const c = io({ DATABASE_URL: url3 });
   assert.equal(await restoreCommand([out, '--data-dir', target, '--pg-restore'], c.io), 0, c.text());
   assert.match(c.text(), /PostgreSQL: the dump was restored into DATABASE_URL/);

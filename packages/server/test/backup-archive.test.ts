@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -110,6 +110,13 @@ test('the writer round-trips files, empty files, directories and long names; GNU
   assert.equal(spawnSync('tar', ['-xzf', out, '-C', x]).status, 0);
   assert.ok(readFileSync(join(x, 'data/render/big.bin')).equals(big));
   assert.equal(readFileSync(join(x, longName), 'utf8'), 'long');
+
+  // A file that is not the size it was when listed (it changed meanwhile) is not archived.
+  const w2 = await TarGzWriter.create(join(dir, 'changed.tar.gz'));
+  await assert.rejects(w2.addFile('data/render/big.bin', src, { ...st, size: st.size - 1 }), (e: BackupError) => e.code === 'BACKUP_FILE_CHANGED' && /changed while it was being copied/.test(e.message));
+  await assert.rejects(w2.addFile('data/render/big.bin', src, { ...st, size: st.size + 1 }), { code: 'BACKUP_FILE_CHANGED' });
+  await w2.abort();
+  assert.ok(!existsSync(join(dir, 'changed.tar.gz')), 'abort removes the partial archive');
 
   // An existing file is never overwritten by the writer.
   await assert.rejects(TarGzWriter.create(out), /EEXIST/);

@@ -82,6 +82,19 @@ export const serverRunningError = (dataDir: string, why: string, verb: 'back up'
   );
 
 /** Rows per table of every user schema (`schema.table`), through any `query` function. */
+/** Tables in the public schema of a PostgreSQL database (0: empty, safe to pg_restore into). */
+export async function publicTables(url: string): Promise<number> {
+  const pg = await import('pg');
+  const client = new pg.default.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const r = await client.query(`select count(*)::int as n from information_schema.tables where table_schema = 'public'`);
+    return Number(r.rows[0].n);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function countRows(q: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>): Promise<Record<string, number>> {
   const tables = await q(
     `select table_schema as s, table_name as t from information_schema.tables
@@ -198,12 +211,20 @@ export async function backup(o: BackupOptions): Promise<BackupResult> {
     let nextReport = 64 * MiB;
     for (const [i, f] of walked.files.entries()) {
       const a = await w.addFile(`data/${f.rel}`, f.abs, f);
+      // Changed since the walk (a server started and wrote, a file was replaced)? Then the copy may be torn.
+      const now = await stat(f.abs).catch(() => null);
+      if (!now || now.size !== f.size || now.mtimeMs !== f.mtimeMs) {
+        throw new BackupError('BACKUP_FILE_CHANGED', `${f.abs} changed while the backup ran. Is a server running on ${dataDir}? Stop it and run the backup again.`);
+      }
       files.push({ path: `data/${f.rel}`, size: a.size, sha256: a.sha256 });
       done += a.size;
       if (done >= nextReport) {
         say(`  ${i + 1}/${walked.files.length} files, ${(done / MiB).toFixed(0)}/${(total / MiB).toFixed(0)} MiB`);
         nextReport = done + 64 * MiB;
       }
+    }
+    if (dbKind === 'pglite' && existsSync(join(dataDir, 'pglite', 'postmaster.pid'))) {
+      throw serverRunningError(dataDir, 'a server opened the embedded database while the backup ran', 'back up');
     }
     if (pgDumpFile) {
       const s = await stat(pgDumpFile);

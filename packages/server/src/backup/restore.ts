@@ -10,7 +10,7 @@ import { chmod, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { readTarGz } from './archive.ts';
-import { countRows, pgEnv, runPgTool, serverInUse, serverRunningError } from './backup.ts';
+import { countRows, pgEnv, publicTables, runPgTool, serverInUse, serverRunningError } from './backup.ts';
 import { BackupError } from './errors.ts';
 import { ALLOWED, MANIFEST_NAME, PG_DUMP_ENTRY, checkAgainstManifest, parseManifest, type Manifest, type SeenEntry } from './manifest.ts';
 
@@ -119,6 +119,16 @@ export async function restore(o: RestoreOptions): Promise<RestoreResult> {
     say(`the archive holds a pg_dump of the database (${PG_DUMP_ENTRY}); pass --pg-restore with DATABASE_URL set to an empty database to restore it, or extract it with: tar -xzf ${file} ${PG_DUMP_ENTRY}`);
   }
 
+  if (o.pgRestoreUrl) {
+    if (!(manifest.database.kind === 'postgres' && manifest.database.included)) {
+      throw new BackupError('RESTORE_PG_RESTORE_FAILED', 'This archive holds no pg_dump (it was made without --with-pg-dump, or with the embedded database); drop --pg-restore.');
+    }
+    const n = await publicTables(o.pgRestoreUrl).catch((err: Error) => {
+      throw new BackupError('RESTORE_PG_RESTORE_FAILED', `Cannot reach DATABASE_URL to restore into: ${err.message}`, { cause: err });
+    });
+    if (n > 0) throw new BackupError('RESTORE_PG_RESTORE_FAILED', `DATABASE_URL's database is not empty (${n} tables in public). Create an empty database (createdb NAME) and point DATABASE_URL at it; nothing was restored.`);
+  }
+
   // Extract into a private staging directory beside the target, checking each file again as it is written.
   await mkdir(dirname(target), { recursive: true });
   const staging = join(dirname(target), `.${basename(target)}.restoring-${randomBytes(6).toString('hex')}`);
@@ -160,7 +170,7 @@ export async function restore(o: RestoreOptions): Promise<RestoreResult> {
       say('running pg_restore into DATABASE_URL…');
       const db = pgEnv(o.pgRestoreUrl).PGDATABASE;
       if (!db) throw new BackupError('RESTORE_PG_RESTORE_FAILED', 'DATABASE_URL names no database (postgres://…/DBNAME); pg_restore needs one.');
-      await runPgTool('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${db}`, pgDump], o.pgRestoreUrl, 'RESTORE_PG_RESTORE_FAILED');
+      await runPgTool('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', `--dbname=${db}`, pgDump], o.pgRestoreUrl, 'RESTORE_PG_RESTORE_FAILED');
     }
 
     let movedAside: string | null = null;
