@@ -142,6 +142,17 @@ test('the real CLI process: backup and restore, exit codes and refusals', async 
   assert.ok(readFileSync(keyFileOf(target)).equals(before));
 });
 
+test('restore never moves aside a directory a server has open, even with --force', async () => {
+  const target = join(tmp, 'in-use');
+  mkdirSync(join(target, 'pglite'), { recursive: true });
+  writeFileSync(join(target, 'pglite', 'postmaster.pid'), '-42\n/pglite/data\n'); // what an open embedded database leaves
+  const c = io();
+  assert.equal(await restoreCommand([archive, '--data-dir', target, '--force'], c.io), 1);
+  assert.match(c.text(), /error \[BACKUP_SERVER_RUNNING\]: Cannot restore into .*in-use: the embedded database is open/);
+  assert.deepEqual(readdirSync(target), ['pglite']);
+  assert.ok(!readdirSync(tmp).some((n) => n.startsWith('in-use.before-restore-')));
+});
+
 test('--force moves a non-empty target aside, never deletes it', async () => {
   const target = join(tmp, 'occupied');
   mkdirSync(target);

@@ -171,6 +171,7 @@ export async function backup(o: BackupOptions): Promise<BackupResult> {
   if (out === dataDir || out.startsWith(dataDir + sep)) {
     throw new BackupError('BACKUP_OUT_EXISTS', `--out ${out} lies inside the data directory; write the backup somewhere else (another disk, ideally).`);
   }
+  if ((await stat(out).catch(() => null))?.isDirectory()) throw new BackupError('BACKUP_OUT_EXISTS', `--out ${out} is a directory; name the archive file, e.g. --out ${join(out, 'shuzhi-backup.tar.gz')}.`);
   if (existsSync(out) && !o.force) throw new BackupError('BACKUP_OUT_EXISTS', `${out} exists. Choose another --out, or pass --force to replace it.`);
   if (!existsSync(dirname(out))) throw new BackupError('BACKUP_OUT_EXISTS', `The directory of --out (${dirname(out)}) does not exist; create it first.`);
   if (!o.serverStopped) {
