@@ -3,6 +3,7 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { AuthStore } from './auth/store.ts';
+import { backupRoutes } from './backup/routes.ts';
 import { JobSecrets } from './compute/job-env.ts';
 import { ComputeModule } from './compute/module.ts';
 import type { Config } from './config.ts';
@@ -139,6 +140,7 @@ export class Platform {
         computeRoutes(p.compute),
         workerRoutes(p.workers),
         eventRoutes(p.bus),
+        backupRoutes({ database: p.database, config: opts.config, log: p.log }),
         ...p.modules.flatMap((m) => (m.routes ? [m.routes()] : [])),
       ],
     });

@@ -14,12 +14,13 @@ import { backupCommand, restoreCommand, type CliIo } from '../src/cli/backup.ts'
 import { VERSION } from '../src/platform.ts';
 import { keyFileOf } from '../src/secrets/key-source.ts';
 import { assertRestored, fileHashes, fingerprint, openRestored, seedBackupData, type Fingerprint, type Seeded } from './backup-helpers.ts';
-import { startPlatform } from './helpers.ts';
+import { login, operatorToken, startPlatform } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'shuzhi-backup-test-'));
 const dataDir = join(tmp, 'data');
 const archive = join(tmp, 'backup.tar.gz');
+const onlineArchive = join(tmp, 'online.tar.gz');
 let seeded: Seeded;
 let fp: Fingerprint;
 let files: Record<string, string>;
@@ -45,11 +46,23 @@ before(async () => {
     seeded = await seedBackupData(t);
     fp = await fingerprint(t.p);
     files = fileHashes(dataDir);
-    // While the server holds the data dir, the backup refuses and says why.
+    // While the server holds the data dir, the backup refuses and says why, and what to do.
     const running = io();
     assert.equal(await backupCommand(['--out', join(tmp, 'while-running.tar.gz'), '--data-dir', dataDir], running.io), 1);
-    assert.match(running.text(), /error \[BACKUP_SERVER_RUNNING\]: Cannot back up .*the embedded database is open.*Stop the server first/);
+    assert.match(running.text(), /error \[BACKUP_SERVER_RUNNING\]: Cannot back up .*the embedded database is open.*shuzhi backup --online --out FILE.*or stop the server first/);
     assert.ok(!existsSync(join(tmp, 'while-running.tar.gz')));
+
+    // …and takes it through the server: operators only.
+    const tenantToken = await login(t.url, 'tenant');
+    const refused = await fetch(`${t.url}/api/admin/backup`, { method: 'POST', headers: { cookie: tenantToken, origin: t.url } });
+    assert.equal(refused.status, 403);
+    assert.equal(((await refused.json()) as { code: string }).code, 'FORBIDDEN');
+    const online = io({ SHUZHI_SERVER: t.url, SHUZHI_TOKEN: await operatorToken(t.p) });
+    assert.equal(await backupCommand(['--online', '--out', onlineArchive], online.io), 0, online.text());
+    assert.match(online.text(), /checking the archive/);
+    assert.match(online.text(), /backup written: .*online\.tar\.gz/);
+    assert.equal(statSync(onlineArchive).mode & 0o777, 0o600);
+    assert.deepEqual(await fingerprint(t.p), fp, 'nothing changed while the test ran (else the comparison below means nothing)');
   } finally {
     await t.close();
   }
@@ -103,6 +116,23 @@ test('restore into a fresh directory: every job, bill, case and certificate is t
   assert.ok(!existsSync(join(target, 'render', 'uploads', '.incoming')));
   assert.ok(!readdirSync(tmp).some((n) => n.includes('.restoring-')), 'no staging dir left');
 
+  const t = await openRestored(target);
+  try {
+    await assertRestored(t, fp, files, seeded);
+  } finally {
+    await t.close();
+  }
+});
+
+test('an online backup (taken by the running server) restores like an offline one', async () => {
+  const m = manifestOf(onlineArchive);
+  assert.equal(m.database.kind, 'pglite');
+  assert.ok(m.files.some((f) => f.path === 'data/pglite/PG_VERSION'));
+  assert.ok(!m.files.some((f) => f.path.endsWith('postmaster.pid')));
+  assert.equal(m.database.tables?.['public.gov_certificates'], fp.certificates.length, 'counts recorded: nothing was written during the copy');
+  const target = join(tmp, 'restored-online');
+  const c = io();
+  assert.equal(await restoreCommand([onlineArchive, '--data-dir', target], c.io), 0, c.text());
   const t = await openRestored(target);
   try {
     await assertRestored(t, fp, files, seeded);

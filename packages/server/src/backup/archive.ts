@@ -173,6 +173,22 @@ export class TarGzWriter {
     return { size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
   }
 
+  /** An entry whose content arrives as chunks of exactly `size` bytes in all. */
+  async addStream(name: string, size: number, body: AsyncIterable<Buffer>, mode = 0o600): Promise<AddedFile> {
+    await this.write(entryHeader({ name, size, mode, mtimeSec: Math.floor(Date.now() / 1000), type: 'file' }));
+    const hash = createHash('sha256');
+    let n = 0;
+    for await (const piece of body) {
+      n += piece.length;
+      if (n > size) break;
+      hash.update(piece);
+      await this.write(piece);
+    }
+    if (n !== size) throw new BackupError('BACKUP_FILE_CHANGED', `${name}: ${n} bytes arrived, ${size} were announced.`);
+    await this.write(padding(size));
+    return { size, sha256: hash.digest('hex') };
+  }
+
   /** Copies a file of `size` bytes (from stat); if it grows or shrinks meanwhile, fails: nothing inconsistent is archived. */
   async addFile(name: string, src: string, st: { size: number; mode: number; mtimeMs: number }): Promise<AddedFile> {
     await this.write(entryHeader({ name, size: st.size, mode: st.mode, mtimeSec: Math.floor(st.mtimeMs / 1000), type: 'file' }));
@@ -283,7 +299,23 @@ export async function* readTarGz(path: string, allowed: { roots: readonly string
   const src = createReadStream(path);
   src.on('error', (err) => gunzip.destroy(err));
   src.pipe(gunzip);
-  const it = gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  try {
+    yield* readTar(gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>, { allowed, label: path });
+  } finally {
+    src.destroy();
+    gunzip.destroy();
+  }
+}
+
+/**
+ * Reads the entries of an uncompressed tar from a stream of chunks, with the same refusals.
+ * `rename` maps each stored name first (e.g. PGlite's dump stores absolute names of its own directory).
+ */
+export async function* readTar(
+  it: AsyncIterator<Buffer>,
+  opts: { allowed: { roots: readonly string[]; names: readonly string[] }; label: string; rename?: (name: string) => string },
+): AsyncGenerator<TarEntry> {
+  const { allowed, label: path } = opts;
   const r = new ByteReader(it);
   let pax: Record<string, string> = {};
   try {
@@ -298,7 +330,7 @@ export async function* readTarGz(path: string, allowed: { roots: readonly string
         pax = parsePax(body.subarray(0, h.size));
         continue;
       }
-      const name = pax.path ?? h.name;
+      const name = opts.rename ? opts.rename(pax.path ?? h.name) : (pax.path ?? h.name);
       const size = pax.size !== undefined ? Number(pax.size) : h.size;
       pax = {};
       if (h.type !== '0' && h.type !== '5') {
@@ -326,8 +358,5 @@ export async function* readTarGz(path: string, allowed: { roots: readonly string
   } catch (err) {
     if (err instanceof BackupError) throw err;
     throw new BackupError('BACKUP_ARCHIVE_UNREADABLE', `${path} is not a readable .tar.gz (${(err as Error).message}); it is not a Shuzhi backup or it was damaged.`, { cause: err });
-  } finally {
-    src.destroy();
-    gunzip.destroy();
   }
 }

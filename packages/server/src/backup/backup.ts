@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { lstat, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { TarGzWriter } from './archive.ts';
+import { TarGzWriter, readTar, type AddedFile } from './archive.ts';
 import { BackupError } from './errors.ts';
 import { FORMAT, FORMAT_VERSION, MANIFEST_NAME, PG_DUMP_ENTRY, excludeReason, type Manifest } from './manifest.ts';
 
@@ -27,8 +27,20 @@ export interface BackupOptions {
   withPgDump?: boolean;
   /** Skip the running-server check (the operator confirms no server uses the data dir). */
   serverStopped?: boolean;
+  /**
+   * Back up through the running server that holds the embedded database (POST /api/admin/backup):
+   * PGlite's own copy of its directory, taken between queries, instead of opening it here.
+   */
+  online?: OnlineDatabase;
   version: string;
   progress?: (line: string) => void;
+}
+
+export interface OnlineDatabase {
+  /** A tar of the PGlite data directory (names relative to it, possibly with a leading `/`). */
+  dumpDataDir(): Promise<Blob>;
+  /** Row counts per table, read in one transaction. */
+  countRows(): Promise<Record<string, number>>;
 }
 
 export interface BackupResult {
@@ -77,7 +89,10 @@ function alive(pid: number): boolean {
 export const serverRunningError = (dataDir: string, why: string, verb: 'back up' | 'restore into') =>
   new BackupError(
     'BACKUP_SERVER_RUNNING',
-    `Cannot ${verb} ${dataDir}: ${why}. Stop the server first (the embedded database allows one process at a time). ` +
+    `Cannot ${verb} ${dataDir}: ${why}. ` +
+      (verb === 'back up'
+        ? 'Back it up through the running server instead (shuzhi backup --online --out FILE, with an operator\'s SHUZHI_TOKEN), or stop the server first (the embedded database allows one process at a time). '
+        : 'Stop the server first (the embedded database allows one process at a time). ') +
       'If no server runs (it was killed), start and stop it once so the database is closed cleanly, or pass --server-stopped to go on.',
   );
 
@@ -174,7 +189,7 @@ export async function backup(o: BackupOptions): Promise<BackupResult> {
   if ((await stat(out).catch(() => null))?.isDirectory()) throw new BackupError('BACKUP_OUT_EXISTS', `--out ${out} is a directory; name the archive file, e.g. --out ${join(out, 'shuzhi-backup.tar.gz')}.`);
   if (existsSync(out) && !o.force) throw new BackupError('BACKUP_OUT_EXISTS', `${out} exists. Choose another --out, or pass --force to replace it.`);
   if (!existsSync(dirname(out))) throw new BackupError('BACKUP_OUT_EXISTS', `The directory of --out (${dirname(out)}) does not exist; create it first.`);
-  if (!o.serverStopped) {
+  if (!o.serverStopped && !o.online) {
     const why = await serverInUse(dataDir, dbKind);
     if (why) throw serverRunningError(dataDir, why, 'back up');
   }
@@ -183,7 +198,20 @@ export async function backup(o: BackupOptions): Promise<BackupResult> {
   let pgVersion: string | null = null;
   let pgDumpFile: string | null = null;
   const hasPglite = existsSync(join(dataDir, 'pglite', 'PG_VERSION'));
-  if (dbKind === 'pglite') {
+  let dump: Buffer | null = null;
+  if (dbKind === 'pglite' && o.online) {
+    // Counts before and after the copy agree: they are the copy's (else left out, and restore only checks it opens).
+    for (let attempt = 0; attempt < 3 && dump === null; attempt++) {
+      const before = await o.online.countRows();
+      const copy = Buffer.from(await (await o.online.dumpDataDir()).arrayBuffer());
+      const after = await o.online.countRows();
+      if (JSON.stringify(before) === JSON.stringify(after) || attempt === 2) {
+        dump = copy;
+        tables = JSON.stringify(before) === JSON.stringify(after) ? after : null;
+      }
+    }
+    pgVersion = (await readFile(join(dataDir, 'pglite', 'PG_VERSION'), 'utf8').catch(() => '')).trim() || null;
+  } else if (dbKind === 'pglite') {
     if (!hasPglite) throw new BackupError('BACKUP_DB_OPEN_FAILED', `${dataDir} holds no embedded database (no pglite/PG_VERSION). Is it the server's data directory? With PostgreSQL, set DATABASE_URL.`);
     say(`opening the embedded database in ${join(dataDir, 'pglite')} to take a consistent snapshot…`);
     tables = (await snapshotPglite(join(dataDir, 'pglite'))).tables;
@@ -200,22 +228,59 @@ export async function backup(o: BackupOptions): Promise<BackupResult> {
 
   const workRel = o.workDir ? relative(dataDir, resolve(o.workDir)) : null;
   const walked = await walk(dataDir, { workRel: workRel && !workRel.startsWith('..') && workRel !== '' ? workRel.split(sep).join('/') : null, dbKind });
+  if (dump) {
+    // The database comes from the server's copy, not from files it is writing.
+    walked.files = walked.files.filter((f) => f.rel !== 'pglite' && !f.rel.startsWith('pglite/'));
+    walked.dirs = walked.dirs.filter((d) => d !== 'pglite' && !d.startsWith('pglite/'));
+  }
   const total = walked.files.reduce((a, f) => a + f.size, 0);
   say(`archiving ${walked.files.length} files (${(total / MiB).toFixed(1)} MiB) from ${dataDir}…`);
 
   const partial = `${out}.partial-${randomBytes(6).toString('hex')}`;
   const w = await TarGzWriter.create(partial);
   const files: Manifest['files'] = [];
+  const dirs = walked.dirs.map((d) => `data/${d}`);
   try {
     for (const d of walked.dirs) await w.addDir(`data/${d}`);
     let done = 0;
     let nextReport = 64 * MiB;
+    if (dump) {
+      await w.addDir('data/pglite');
+      dirs.push('data/pglite');
+      const copy = dump;
+      const it = (async function* () {
+        yield copy;
+      })();
+      for await (const e of readTar(it, { allowed: { roots: ['pglite'], names: [] }, label: 'the database copy', rename: (n) => `pglite/${n.replace(/^\/+/, '')}` })) {
+        if (e.path === 'pglite/postmaster.pid') continue;
+        if (e.type === 'dir') {
+          await w.addDir(`data/${e.path}`);
+          dirs.push(`data/${e.path}`);
+          continue;
+        }
+        const a = await w.addStream(`data/${e.path}`, e.size, e.body);
+        files.push({ path: `data/${e.path}`, size: a.size, sha256: a.sha256 });
+      }
+      say(`  the database copy: ${files.length} files`);
+      dump = null;
+    }
     for (const [i, f] of walked.files.entries()) {
-      const a = await w.addFile(`data/${f.rel}`, f.abs, f);
-      // Changed since the walk (a server started and wrote, a file was replaced)? Then the copy may be torn.
-      const now = await stat(f.abs).catch(() => null);
-      if (!now || now.size !== f.size || now.mtimeMs !== f.mtimeMs) {
-        throw new BackupError('BACKUP_FILE_CHANGED', `${f.abs} changed while the backup ran. Is a server running on ${dataDir}? Stop it and run the backup again.`);
+      let a: AddedFile;
+      if (o.online) {
+        // The server keeps writing small state files (Slurm): take each whole, then archive that version.
+        // Large files (scenes, frames) are published once and never rewritten.
+        if (f.size <= MiB) {
+          const data = await readFile(f.abs).catch(() => null);
+          if (!data) continue; // removed meanwhile
+          a = await w.addBuffer(`data/${f.rel}`, data, f.mode);
+        } else a = await w.addFile(`data/${f.rel}`, f.abs, f);
+      } else {
+        a = await w.addFile(`data/${f.rel}`, f.abs, f);
+        // Changed since the walk (a server started and wrote, a file was replaced)? Then the copy may be torn.
+        const now = await stat(f.abs).catch(() => null);
+        if (!now || now.size !== f.size || now.mtimeMs !== f.mtimeMs) {
+          throw new BackupError('BACKUP_FILE_CHANGED', `${f.abs} changed while the backup ran. Is a server running on ${dataDir}? Stop it and run the backup again.`);
+        }
       }
       files.push({ path: `data/${f.rel}`, size: a.size, sha256: a.sha256 });
       done += a.size;
@@ -224,7 +289,7 @@ export async function backup(o: BackupOptions): Promise<BackupResult> {
         nextReport = done + 64 * MiB;
       }
     }
-    if (dbKind === 'pglite' && existsSync(join(dataDir, 'pglite', 'postmaster.pid'))) {
+    if (dbKind === 'pglite' && !o.online && existsSync(join(dataDir, 'pglite', 'postmaster.pid'))) {
       throw serverRunningError(dataDir, 'a server opened the embedded database while the backup ran', 'back up');
     }
     if (pgDumpFile) {
@@ -240,7 +305,7 @@ export async function backup(o: BackupOptions): Promise<BackupResult> {
       database: { kind: dbKind, pgVersion, included: dbKind === 'pglite' || pgDumpFile !== null, tables },
       secretsKey: o.secretsKeyFromEnv ? 'environment' : existsSync(join(dataDir, 'keys', 'secrets.key')) ? 'archived' : 'none',
       files,
-      dirs: walked.dirs.map((d) => `data/${d}`),
+      dirs,
       excluded: walked.excluded,
     };
     await w.addBuffer(MANIFEST_NAME, Buffer.from(JSON.stringify(manifest, null, 2)));
