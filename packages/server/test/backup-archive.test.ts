@@ -199,6 +199,7 @@ test('what stays out of a backup', () => {
   assert.match(excludeReason('server.lock', o)!, /lock/);
   assert.equal(excludeReason('render/job_1/server.lock', o), null, 'only top-level lock files');
   assert.match(excludeReason('slurm/hpc/jobs/a_1/out.txt', o)!, /Slurm job/);
+  assert.match(excludeReason('.restoring-0a1b2c', o)!, /unfinished restore/);
   assert.match(excludeReason('pglite/base/1/1234', { workRel: null, dbKind: 'postgres' })!, /not in use/);
 });
 

@@ -183,6 +183,18 @@ test('restore never moves aside a directory a server has open, even with --force
   assert.ok(!readdirSync(tmp).some((n) => n.startsWith('in-use.before-restore-')));
 });
 
+test('an existing empty directory (e.g. a fresh volume) is restored into in place, not replaced', async () => {
+  const target = join(tmp, 'empty-volume');
+  mkdirSync(target);
+  const ino = statSync(target).ino;
+  const c = io();
+  assert.equal(await restoreCommand([archive, '--data-dir', target], c.io), 0, c.text());
+  assert.equal(statSync(target).ino, ino, 'the same directory');
+  assert.equal(statSync(target).mode & 0o777, 0o700);
+  assert.ok(existsSync(keyFileOf(target)) && existsSync(join(target, 'pglite', 'PG_VERSION')));
+  assert.ok(!readdirSync(target).some((n) => n.startsWith('.restoring-')));
+});
+
 test('--force moves a non-empty target aside, never deletes it', async () => {
   const target = join(tmp, 'occupied');
   mkdirSync(target);

@@ -115,6 +115,9 @@ export async function restore(o: RestoreOptions): Promise<RestoreResult> {
   if (nonEmpty && !o.force) {
     throw new BackupError('RESTORE_TARGET_NOT_EMPTY', `${target} is not empty. Restore into a new or empty directory, or pass --force to move the present contents aside (to ${basename(target)}.before-restore-<time>) first; nothing is deleted.`);
   }
+  if (nonEmpty && tst.dev !== (await stat(dirname(target))).dev) {
+    throw new BackupError('RESTORE_TARGET_NOT_EMPTY', `${target} is not empty and is a mount point, so it cannot be moved aside. Empty it yourself (or restore into a new directory); nothing was restored.`);
+  }
   if (manifest.database.kind === 'postgres' && manifest.database.included && !o.pgRestoreUrl) {
     say(`the archive holds a pg_dump of the database (${PG_DUMP_ENTRY}); pass --pg-restore with DATABASE_URL set to an empty database to restore it, or extract it with: tar -xzf ${file} ${PG_DUMP_ENTRY}`);
   }
@@ -129,9 +132,13 @@ export async function restore(o: RestoreOptions): Promise<RestoreResult> {
     if (n > 0) throw new BackupError('RESTORE_PG_RESTORE_FAILED', `DATABASE_URL's database is not empty (${n} tables in public). Create an empty database (createdb NAME) and point DATABASE_URL at it; nothing was restored.`);
   }
 
-  // Extract into a private staging directory beside the target, checking each file again as it is written.
+  // Extract into a private staging directory, checking each file again as it is written: beside the
+  // target, or inside it when it exists empty (it may be a mount point, which cannot be replaced).
   await mkdir(dirname(target), { recursive: true });
-  const staging = join(dirname(target), `.${basename(target)}.restoring-${randomBytes(6).toString('hex')}`);
+  const stageInside = tst !== null && !nonEmpty;
+  const staging = stageInside
+    ? join(target, `.restoring-${randomBytes(6).toString('hex')}`)
+    : join(dirname(target), `.${basename(target)}.restoring-${randomBytes(6).toString('hex')}`);
   await mkdir(staging, { mode: 0o700 });
   const expected = new Map(manifest.files.map((f) => [f.path, f]));
   let pgDump: string | null = null;
@@ -174,12 +181,17 @@ export async function restore(o: RestoreOptions): Promise<RestoreResult> {
     }
 
     let movedAside: string | null = null;
-    if (nonEmpty) {
-      movedAside = `${target}.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      await rename(target, movedAside);
-      say(`moved the old contents of ${target} aside to ${movedAside}`);
-    } else if (tst) await rmdir(target);
-    await rename(staging, target);
+    if (stageInside) {
+      for (const name of await readdir(staging)) await rename(join(staging, name), join(target, name));
+      await rmdir(staging);
+    } else {
+      if (nonEmpty) {
+        movedAside = `${target}.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        await rename(target, movedAside);
+        say(`moved the old contents of ${target} aside to ${movedAside}`);
+      }
+      await rename(staging, target);
+    }
     await chmod(target, 0o700);
     return { dataDir: target, manifest, files, bytes, movedAside, tables, pgRestored: pgDump !== null };
   } catch (err) {
