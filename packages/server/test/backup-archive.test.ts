@@ -1,7 +1,8 @@
 // The archive format and the pure rules of backup/restore: tar round trip (and GNU tar agrees), unsafe
 // entries refused, what stays out of a backup, and whether an archive matches its manifest.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { TarGzWriter, entryHeader, readTarGz, unsafePathReason } from '../src/backup/archive.ts';
 import { BackupError } from '../src/backup/errors.ts';
 import { ALLOWED, checkAgainstManifest, excludeReason, parseManifest, type Manifest } from '../src/backup/manifest.ts';
-import { pgEnv } from '../src/backup/backup.ts';
+import { pgEnv, serverInUse } from '../src/backup/backup.ts';
 import { verifyArchive } from '../src/backup/restore.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shuzhi-archive-'));
@@ -197,6 +198,8 @@ test('what stays out of a backup', () => {
   assert.match(excludeReason('render/job_1/.incoming/x', o)!, /in progress/);
   assert.match(excludeReason('pglite/postmaster.pid', o)!, /lock/);
   assert.match(excludeReason('server.lock', o)!, /lock/);
+  assert.match(excludeReason('shuzhi.lock', o)!, /lock/);
+  assert.match(excludeReason('shuzhi.lock.takeover', o)!, /lock/);
   assert.equal(excludeReason('render/job_1/server.lock', o), null, 'only top-level lock files');
   assert.match(excludeReason('slurm/hpc/jobs/a_1/out.txt', o)!, /Slurm job/);
   assert.match(excludeReason('.restoring-0a1b2c', o)!, /unfinished restore/);
@@ -238,4 +241,24 @@ test('pg tools get the connection as environment, never a password on the comman
   assert.deepEqual(pgEnv('postgres://shuzhi:p%40ss@db.example:6543/shuzhi_prod?sslmode=require'), {
     PGHOST: 'db.example', PGPORT: '6543', PGUSER: 'shuzhi', PGPASSWORD: 'p@ss', PGDATABASE: 'shuzhi_prod', PGSSLMODE: 'require',
   });
+});
+
+test('a data-dir lock file naming a live process (shuzhi.lock, JSON) means a server runs there; a dead one does not', async () => {
+  const d = join(dir, 'locked');
+  mkdirSync(d);
+  assert.equal(await serverInUse(d, 'pglite'), null);
+  const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+  await once(child, 'spawn');
+  try {
+    writeFileSync(join(d, 'shuzhi.lock'), JSON.stringify({ pid: child.pid, hostname: 'h', startedAt: new Date().toISOString(), procStart: null, version: '0.1.0' }));
+    assert.match((await serverInUse(d, 'pglite'))!, new RegExp(`process ${child.pid} holds .*shuzhi\\.lock`));
+  } finally {
+    child.kill();
+    await once(child, 'exit');
+  }
+  assert.equal(await serverInUse(d, 'pglite'), null, 'a stale lock (its process is gone) does not block');
+  mkdirSync(join(d, 'pglite'));
+  writeFileSync(join(d, 'pglite', 'postmaster.pid'), '-42\n');
+  assert.match((await serverInUse(d, 'pglite'))!, /the embedded database is open/);
+  assert.equal(await serverInUse(d, 'postgres'), null, 'with PostgreSQL the embedded database is not in use');
 });

@@ -68,7 +68,7 @@ export function excludeReason(rel: string, opts: { workRel: string | null; dbKin
     if (rel === 'pglite/postmaster.pid') return 'database lock file';
   }
   if (parts[0] === 'slurm' && parts[2] === 'jobs') return 'Slurm job directories (job scratch and output)';
-  if (parts.length === 1 && /\.(lock|pid)$/.test(name)) return 'lock file of a running server';
+  if (parts.length === 1 && /\.(lock|pid)$|\.lock\.takeover$/.test(name)) return 'lock file of a running server';
   if (/\.partial-[0-9a-f]+$/.test(name)) return 'unfinished backup';
   if (parts.length === 1 && /^\.restoring-[0-9a-f]+$/.test(name)) return 'unfinished restore';
   return null;
