@@ -14,6 +14,8 @@ import { BackupError } from '../src/backup/errors.ts';
 import { ALLOWED, checkAgainstManifest, excludeReason, parseManifest, type Manifest } from '../src/backup/manifest.ts';
 import { pgEnv, serverInUse } from '../src/backup/backup.ts';
 import { verifyArchive } from '../src/backup/restore.ts';
+import { UsageError } from '../src/cli/args.ts';
+import { backupCommand } from '../src/cli/backup.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shuzhi-archive-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -261,4 +263,15 @@ test('a data-dir lock file naming a live process (shuzhi.lock, JSON) means a ser
   writeFileSync(join(d, 'pglite', 'postmaster.pid'), '-42\n');
   assert.match((await serverInUse(d, 'pglite'))!, /the embedded database is open/);
   assert.equal(await serverInUse(d, 'postgres'), null, 'with PostgreSQL the embedded database is not in use');
+});
+
+test('backup --online: no token is a usage error; an unreachable server a coded error, and no file is left', async () => {
+  const lines: string[] = [];
+  const io = (env: Record<string, string>) => ({ out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), env });
+  const out = join(dir, 'online-none.tar.gz');
+  await assert.rejects(backupCommand(['--online', '--out', out], io({})), (e: Error) => e instanceof UsageError && /operator's API token/.test(e.message));
+  assert.equal(await backupCommand(['--online', '--out', out], io({ SHUZHI_SERVER: 'http://127.0.0.1:1', SHUZHI_TOKEN: 'sz_test' })), 1);
+  assert.match(lines.join('\n'), /error \[BACKUP_SERVER_UNREACHABLE\]: cannot reach http:\/\/127\.0\.0\.1:1/);
+  assert.ok(!existsSync(out));
+  assert.ok(!lines.join('\n').includes('sz_test'), 'the token is never printed');
 });

@@ -1,8 +1,9 @@
 /**
  * `shuzhi restore`: reads the whole archive once to check the manifest and every sha256 before anything
- * is written; then extracts into a private staging directory beside the target (checking each file again
- * as it is written), checks the embedded database opens with the row counts of the manifest, and only
- * then puts the staging directory in place. A non-empty target is moved aside (with --force), never deleted.
+ * is written; then extracts into a private staging directory beside the target (inside it when it exists
+ * empty: a mount point), checking each file again as it is written, checks the embedded database opens
+ * with the row counts of the manifest, and only then puts the files in place. A non-empty target is moved
+ * aside (with --force), never deleted.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';

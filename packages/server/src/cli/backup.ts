@@ -112,15 +112,13 @@ export async function backupCommand(argv: string[], io: CliIo = defaultIo): Prom
 }
 
 function summarise(io: CliIo, out: string, bytes: number, m: Manifest): void {
-  {
-    const rows = m.database.tables ? Object.values(m.database.tables).reduce((a, b) => a + b, 0) : 0;
-    io.out(`backup written: ${out} (${(bytes / MiB).toFixed(1)} MiB, mode 0600)`);
-    io.out(`  ${m.files.length} files; ${m.excluded.length} paths left out (${[...new Set(m.excluded.map((e) => e.reason))].join('; ') || 'none'})`);
-    if (m.database.included) io.out(`  database (${m.database.kind}): ${Object.keys(m.database.tables ?? {}).length} tables, ${rows} rows`);
-    if (m.secretsKey === 'archived') io.out('  secrets key: in the archive — keep the archive as secret as the server');
-    if (m.secretsKey === 'environment') io.out('  secrets key: from SHUZHI_SECRETS_KEY, NOT in the archive — keep that key with the backup, or jobs\' env cannot be read after a restore');
-    if (m.database.kind === 'postgres' && !m.database.included) io.out(PG_PROCEDURE);
-  }
+  const rows = m.database.tables ? Object.values(m.database.tables).reduce((a, b) => a + b, 0) : 0;
+  io.out(`backup written: ${out} (${(bytes / MiB).toFixed(1)} MiB, mode 0600)`);
+  io.out(`  ${m.files.length} files; ${m.excluded.length} paths left out (${[...new Set(m.excluded.map((e) => e.reason))].join('; ') || 'none'})`);
+  if (m.database.included) io.out(`  database (${m.database.kind}): ${Object.keys(m.database.tables ?? {}).length} tables, ${rows} rows`);
+  if (m.secretsKey === 'archived') io.out('  secrets key: in the archive — keep the archive as secret as the server');
+  if (m.secretsKey === 'environment') io.out('  secrets key: from SHUZHI_SECRETS_KEY, NOT in the archive — keep that key with the backup, or jobs\' env cannot be read after a restore');
+  if (m.database.kind === 'postgres' && !m.database.included) io.out(PG_PROCEDURE);
 }
 
 /** Asks the running server for the archive, saves it (0600, never over a file without --force) and checks it. */
@@ -134,7 +132,7 @@ async function onlineBackup(flags: Record<string, string | true>, out: string, i
   try {
     res = await fetch(`${server.replace(/\/$/, '')}/api/admin/backup`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
   } catch (err) {
-    throw new BackupError('BACKUP_ARCHIVE_UNREADABLE', `cannot reach ${server}: ${(err as Error).message}. Is the server running? Without it, run shuzhi backup without --online.`);
+    throw new BackupError('BACKUP_SERVER_UNREACHABLE', `cannot reach ${server}: ${(err as Error).message}. Is the server running? Without it, run shuzhi backup without --online.`);
   }
   if (!res.ok || !res.body) {
     const text = await res.text();
