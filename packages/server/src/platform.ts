@@ -4,6 +4,7 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { AuthStore } from './auth/store.ts';
+import { backupRoutes } from './backup/routes.ts';
 import { JobSecrets } from './compute/job-env.ts';
 import { ComputeModule } from './compute/module.ts';
 import type { Config } from './config.ts';
@@ -148,6 +149,7 @@ export class Platform {
         workerRoutes(p.workers),
         eventRoutes(p.bus),
         opsRoutes({ metrics: p.metrics, readiness: () => p.readiness() }),
+        backupRoutes({ database: p.database, config: opts.config, log: p.log }),
         ...p.modules.flatMap((m) => (m.routes ? [m.routes()] : [])),
       ],
     });

@@ -15,6 +15,8 @@ Usage: shuzhi <command> [options]     (every command takes --help)
   site list
   render submit|status|pause|resume|cancel|requeue   render farm jobs
   plan                  plan a scenario file with the planner (fifo | greedy | optimal)
+  backup --out FILE     back up the data directory (embedded database, files, keys) into one archive
+  restore FILE          restore a backup into a new or empty data directory
   sim mine              run the longwall-face OPC UA simulator
 
 Environment:
@@ -44,6 +46,8 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   site: siteCommand,
   plan: async (argv) => (await import('./plan.ts')).planCommand(argv),
   render: async (argv) => (await import('./render.ts')).renderCommand(argv),
+  backup: async (argv) => (await import('./backup.ts')).backupCommand(argv),
+  restore: async (argv) => (await import('./backup.ts')).restoreCommand(argv),
   sim: async (argv) => {
     if (argv[0] !== 'mine') {
       console.log('usage: shuzhi sim mine --port P');

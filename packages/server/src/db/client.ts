@@ -12,6 +12,8 @@ export interface Database {
   /** True when this open created the database (first start). */
   created: boolean;
   close(): Promise<void>;
+  /** PGlite only: a consistent copy of its data directory as a tar (taken between queries, after a checkpoint). */
+  dumpDataDir?: () => Promise<Blob>;
 }
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -42,7 +44,11 @@ export async function openDatabase(opts: { url?: string | undefined; dataDir?: s
   const created = !(await hasSchema(client));
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
-  return { db: db as unknown as Db, kind: 'pglite', created, close: () => client.close() };
+  const dumpDataDir = async () => {
+    await client.exec('CHECKPOINT');
+    return client.dumpDataDir('none');
+  };
+  return { db: db as unknown as Db, kind: 'pglite', created, close: () => client.close(), ...(opts.memory ? {} : { dumpDataDir }) };
 }
 
 async function hasSchema(q: { query: (sql: string) => Promise<{ rows: unknown[] }> }): Promise<boolean> {
