@@ -15,6 +15,7 @@ Usage: shuzhi <command> [options]     (every command takes --help)
   site list
   render submit|status|pause|resume|cancel|requeue   render farm jobs
   plan                  plan a scenario file with the planner (fifo | greedy | optimal)
+  mine certs list|trust|reject|own   OPC UA certificates of the mine link (trust a face PLC)
   sim mine              run the longwall-face OPC UA simulator
 
 Environment:
@@ -44,6 +45,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   site: siteCommand,
   plan: async (argv) => (await import('./plan.ts')).planCommand(argv),
   render: async (argv) => (await import('./render.ts')).renderCommand(argv),
+  mine: async (argv) => (await import('./mine.ts')).mineCommand(argv),
   sim: async (argv) => {
     if (argv[0] !== 'mine') {
       console.log('usage: shuzhi sim mine --port P');

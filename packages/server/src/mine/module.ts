@@ -16,7 +16,7 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle/mine', import.meta
  */
 export const mineModule: ModuleFactory = (ctx) => {
   const service = new MineService({ db: ctx.db, bus: ctx.bus, log: ctx.log, dataDir: ctx.config.dataDir });
-  const demo = new MineDemo(service, ctx.log);
+  const demo = new MineDemo(service, ctx.log, ctx.config.dataDir);
   let mqtt: MqttPublisher | null = null;
   const mod: ServerModule & { service: MineService } = {
     name: 'mine',
