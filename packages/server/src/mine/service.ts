@@ -153,8 +153,15 @@ export class MineService {
     return this.#pki;
   }
 
+  /** Opens the PKI once; a face registered before start() (the demo seed) needs it as well. */
+  #pkiOpening: Promise<MinePki> | null = null;
+  #openPki(): Promise<MinePki> {
+    this.#pkiOpening ??= MinePki.open(pkiFolderOf(this.o.dataDir)).then((p) => (this.#pki = p));
+    return this.#pkiOpening;
+  }
+
   async start(): Promise<void> {
-    this.#pki = await MinePki.open(pkiFolderOf(this.o.dataDir));
+    await this.#openPki();
     for (const row of await this.o.db.select().from(mineFaces)) await this.#attach(row);
     this.historian.start();
   }
@@ -166,6 +173,7 @@ export class MineService {
     await this.flushed();
     await this.#pki?.close();
     this.#pki = null;
+    this.#pkiOpening = null;
   }
 
   /** Resolves when every alarm and audit write queued so far is in the database. */
@@ -197,6 +205,7 @@ export class MineService {
 
   async #attach(row: FaceRow): Promise<LiveFace> {
     const face = faceOf(row, row.config as MineFaceConfig);
+    const pki = await this.#openPki();
     await this.alarms.closeLeftovers(row.id, new Date());
     const c = this.o.controller ?? {};
     const live: LiveFace = {
@@ -209,7 +218,7 @@ export class MineService {
       ...(c.tickMs === undefined ? {} : { tickMs: c.tickMs }),
       ...(c.heartbeatMs === undefined ? {} : { heartbeatMs: c.heartbeatMs }),
       // the supervisor's own certificate store under the data dir, not the user's ~/.config
-      opcua: { pki: this.pki, security: securityOf(row.config as MineFaceConfig), ...c.opcua },
+      opcua: { pki, security: securityOf(row.config as MineFaceConfig), ...c.opcua },
       onAudit: (r) => this.#onPlcAudit(r),
       onAlarm: (a) => this.#onAlarm(live, a),
       onTelemetry: (s) => this.#onTelemetry(live, s),
