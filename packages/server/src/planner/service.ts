@@ -45,6 +45,8 @@ export class PlannerService {
   private unsubscribe: (() => void) | null = null;
   private previousPlaceFn: PlaceFn | null = null;
   private pinned = new Set<string>();
+  /** Told how long each solve took (the platform's metrics). */
+  onSolved: ((seconds: number, policy: string) => void) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -173,7 +175,9 @@ export class PlannerService {
       if (e instanceof ComputeError) this.log.error({ err: e }, 'live scenario invalid');
       throw e;
     }
+    const solveStart = performance.now();
     const result = await getPolicy(settings.policy).plan(scenario, { timeLimitSec: 10 });
+    this.onSolved?.((performance.now() - solveStart) / 1000, settings.policy);
     const plan = this.toPlan(scenario, built.startMs, sites, live, result, built.skipped);
     await this.store(plan);
     this.adopt(plan);
