@@ -159,6 +159,8 @@ export const zh = {
   'mine.settings.save': '保存设置',
   'mine.settings.saved': '设置已保存并生效。',
 
+  'mine.settings.security': '链路安全（OPC UA）',
+  'mine.settings.securityNone': 'None — 不签名不加密（仅限隔离的测试链路）',
   'mine.link.title': 'PLC 未连接，原因：',
   'mine.link.MINE_OPCUA_PLC_CERT_UNTRUSTED': 'PLC 的证书 {thumbprint} 不受信任。先在 PLC 上核对证书指纹，再用 `shuzhi mine certs trust {thumbprint}` 或在本页“通信安全”面板中信任它。',
   'mine.link.MINE_OPCUA_CLIENT_CERT_REJECTED': 'PLC 拒绝了本服务器的证书 {thumbprint}。请把本服务器证书（`shuzhi mine certs own` 输出）导入 PLC 的信任列表。',
@@ -346,6 +348,8 @@ export const en: Record<keyof typeof zh, string> = {
   'mine.settings.save': 'Save settings',
   'mine.settings.saved': 'Settings saved and in force.',
 
+  'mine.settings.security': 'Link security (OPC UA)',
+  'mine.settings.securityNone': 'None — not signed, not encrypted (isolated test links only)',
   'mine.link.title': 'PLC not connected, because:',
   'mine.link.MINE_OPCUA_PLC_CERT_UNTRUSTED': "The PLC's certificate {thumbprint} is not trusted. Check its thumbprint at the PLC, then trust it with `shuzhi mine certs trust {thumbprint}` or on this face's Security panel.",
   'mine.link.MINE_OPCUA_CLIENT_CERT_REJECTED': "The PLC refused this server's certificate {thumbprint}. Import this server's certificate (printed by `shuzhi mine certs own`) into the PLC's trust list.",
