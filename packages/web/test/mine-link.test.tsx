@@ -5,6 +5,7 @@ import { UserProvider } from '../src/api/context.tsx';
 import { I18nProvider } from '../src/i18n/I18nProvider.tsx';
 import type { Lang } from '../src/i18n/lang.ts';
 import { InsecureBanner, LinkStatus, SecurityPanel } from '../src/modules/mine/LinkSecurity.tsx';
+import { SettingsPage } from '../src/modules/mine/SettingsPage.tsx';
 
 const PLC = 'ab'.repeat(20);
 const OWN = 'cd'.repeat(20);
@@ -107,5 +108,35 @@ describe('mine HMI: the Security panel', () => {
     expect(screen.getByTestId('mine-security-mode').textContent).toBe('Security mode SignAndEncrypt / Basic256Sha256');
     expect(screen.getByText('Only a mine engineer or the platform operator may manage certificates.')).toBeTruthy();
     expect(fetchMock).not.toHaveBeenCalled();
+  });
+});
+
+describe('mine HMI: engineering settings', () => {
+  it('an engineer sets a face to None only by choosing it by name; the warning shows and the PATCH carries it', async () => {
+    const config = { machines: [{ id: 'belt', kind: 'belt', dischargesOnto: null }], sensors: [] };
+    const state = {
+      id: 'face-1', name: 'Face 1', security: secure, linkError: null, connected: true,
+      machines: [{ id: 'belt', kind: 'belt', name: 'Belt', warningMs: 1000, feedbackTimeoutMs: 5000, runEmptyMs: 1000 }], sensors: [],
+    };
+    const ok = (b: unknown) => new Response(JSON.stringify(b), { status: 200, headers: { 'content-type': 'application/json' } });
+    const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
+      if (url === '/api/mine/faces') return ok({ items: [{ id: 'face-1', name: 'Face 1', security: secure }] });
+      if (url === '/api/mine/faces/face-1') return ok(state);
+      if (url === '/api/mine/faces/face-1/config') return ok(config);
+      if (url === '/api/mine/faces/face-1/settings' && init?.method === 'PATCH') return ok(state);
+      return new Response('{}', { status: 404 });
+    });
+    vi.stubGlobal('fetch', fetchMock);
+    renderWith(<SettingsPage />);
+    const select = (await screen.findByTestId('mine-set-security')) as HTMLSelectElement;
+    expect(select.value).toBe('SignAndEncrypt/Basic256Sha256');
+    expect(screen.queryByText(/neither signed nor encrypted/)).toBeNull();
+    expect([...select.options].find((o) => o.value === 'None/None')?.textContent).toBe('None — not signed, not encrypted (isolated test links only)');
+    fireEvent.change(select, { target: { value: 'None/None' } });
+    expect(screen.getByText(/neither signed nor encrypted/)).toBeTruthy();
+    fireEvent.click(screen.getByTestId('mine-settings-save'));
+    await waitFor(() => expect(fetchMock.mock.calls.some(([u, i]) => u === '/api/mine/faces/face-1/settings' && i?.method === 'PATCH')).toBe(true));
+    const patch = fetchMock.mock.calls.find(([u, i]) => u === '/api/mine/faces/face-1/settings' && i?.method === 'PATCH')!;
+    expect(JSON.parse(String(patch[1]!.body)).security).toEqual({ mode: 'None', policy: 'None' });
   });
 });
