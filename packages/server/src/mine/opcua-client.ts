@@ -305,12 +305,23 @@ export class MineOpcUaClient {
 
   #heard(): void {
     this.#lastHeardAt = Date.now();
+    // A link declared lost for silence whose session then speaks again was never broken at the
+    // transport, so node-opcua will not announce a reconnection: restore it here (the supervisor
+    // still stays in safe state until an operator resets it).
+    if (this.#staleLost && !this.#connected && !this.#closing && !this.#restoring) void this.#restored();
   }
+
+  /** set when the stale check (not the transport) declared the loss */
+  #staleLost = false;
+  #restoring = false;
 
   #checkStale(): void {
     if (!this.#connected) return;
     const silent = Date.now() - this.#lastHeardAt;
-    if (silent > this.#o.staleAfterMs) this.#lost(`no data or keep-alive from the PLC for ${silent} ms`);
+    if (silent > this.#o.staleAfterMs) {
+      this.#lost(`no data or keep-alive from the PLC for ${silent} ms`);
+      this.#staleLost = true;
+    }
   }
 
   #lost(reason: string): void {
@@ -323,17 +334,21 @@ export class MineOpcUaClient {
   }
 
   async #restored(): Promise<void> {
-    if (this.#closing || !this.#session) return;
+    if (this.#closing || !this.#session || this.#restoring) return;
+    this.#restoring = true;
     try {
       // re-read everything: the subscription may not resend values that did not change
       const dvs = await this.#session.read(this.#refs.map((r) => ({ nodeId: this.#nodeId(this.#refNode(r)), attributeId: AttributeIds.Value })));
       dvs.forEach((dv, i) => this.#apply(this.#refs[i]!, dv));
       this.#lastHeardAt = Date.now();
       this.#connected = true;
+      this.#staleLost = false;
       this.#o.onConnection(true, 'connection re-established');
       this.#queueFlush();
     } catch {
-      // still broken; the next reconnection will try again
+      // still broken; the next reconnection (or, after a silence, the next sign of life) tries again
+    } finally {
+      this.#restoring = false;
     }
   }
 
