@@ -83,7 +83,10 @@ export async function run(args: string[]): Promise<void> {
       const r = await fetch(`${url}/api/mine/faces`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', cookie: eng, origin: url },
-        body: JSON.stringify({ id: ids[i], name: `Bench face ${i}`, mineId: `mine-${String((i % 66) + 1).padStart(2, '0')}`, endpoint, config: { machines: config.machines, sensors: config.sensors } }),
+        // the bench's faces are None-only loopback servers (it measures fan-out, not crypto):
+        // the unsecured link is configured explicitly, as the server demands
+        body: JSON.stringify({ id: ids[i], name: `Bench face ${i}`, mineId: `mine-${String((i % 66) + 1).padStart(2, '0')}`, endpoint,
+        config: { machines: config.machines, sensors: config.sensors, security: { mode: 'None', policy: 'None' } } }),
       });
       if (r.status !== 201) throw new Error(`registering ${ids[i]}: ${r.status} ${await r.text()}`);
     }

@@ -12,6 +12,10 @@ test('sim mine CLI: bad arguments exit with 2 and say why; --help exits with 0',
     assert.equal(await simMineCommand(['--port', 'abc']), 2);
     assert.match(errors.join('\n'), /--port must be a non-negative integer, got "abc"/);
     assert.equal(await simMineCommand(['--bogus']), 2);
+    assert.equal(await simMineCommand(['--port', '4999', '--security', 'Sign']), 2);
+    assert.match(errors.join('\n'), /--security must be SignAndEncrypt or None/);
+    assert.equal(await simMineCommand(['--port', '4999', '--trust', '/nonexistent/cert.pem']), 2);
+    assert.match(errors.join('\n'), /--trust: .*ENOENT/);
     assert.equal(await simMineCommand(['--help']), 0);
     assert.match(logs.join('\n'), /RunCmd/);
   } finally {

@@ -1,12 +1,20 @@
 /**
- * `shuzhi sim mine --port P [--tick-ms N] [--ramp-ms N] [--watchdog-ms N]`: runs the face
- * simulator until SIGINT/SIGTERM and prints the event log as it grows.
+ * `shuzhi sim mine --port P [--pki DIR] [--trust FILE…] [--security None] [--tick-ms N] [--ramp-ms N] [--watchdog-ms N]`:
+ * runs the face simulator until SIGINT/SIGTERM and prints the event log as it grows.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startMineSimulator } from './server.ts';
 
-const USAGE = `usage: shuzhi sim mine --port P [--tick-ms 20] [--ramp-ms 3000] [--watchdog-ms 3000]
-  A node-opcua server for one longwall face (SecurityMode None: loopback and tests only).
+const USAGE = `usage: shuzhi sim mine --port P [--pki DIR] [--trust CERT.pem ...] [--security SignAndEncrypt|None]
+                      [--tick-ms 20] [--ramp-ms 3000] [--watchdog-ms 3000]
+  A node-opcua server for one longwall face. Secure by default: SignAndEncrypt (Basic256Sha256 or
+  Aes128_Sha256_RsaOaep) with a trust list — a client certificate not in DIR/trusted/certs is refused
+  and filed under DIR/rejected (move it to DIR/trusted/certs to trust it, as at a real PLC).
+  --pki DIR    the PLC's certificate store (default: a temp folder, new certificate each run)
+  --trust F    trust this client certificate from the start (PEM or DER; e.g. the output of
+               \`shuzhi mine certs own\`); repeatable
+  --security None   an old, unsecured PLC (tests only; the server connects only if the face is set to None)
   Commands are OPC UA methods <machine>.RunCmd / <machine>.StopCmd returning [Accepted, Reason];
   Face.EmergencyStop, Face.ResetEStop, Face.InjectFault(target, kind), Face.ClearFault(target),
   Face.SetMethane(sensorId, percent).`;
@@ -28,6 +36,9 @@ export async function simMineCommand(argv: string[]): Promise<number> {
         'tick-ms': { type: 'string' },
         'ramp-ms': { type: 'string' },
         'watchdog-ms': { type: 'string' },
+        pki: { type: 'string' },
+        trust: { type: 'string', multiple: true },
+        security: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -50,8 +61,28 @@ export async function simMineCommand(argv: string[]): Promise<number> {
     console.error(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  const sim = await startMineSimulator({ port, tickMs, physics: { rampMs, inrushMs: Math.round(rampMs / 3), watchdogMs } });
-  console.log(`mine face simulator listening on ${sim.endpoint}`);
+  const security = values.security ?? 'SignAndEncrypt';
+  if (security !== 'SignAndEncrypt' && security !== 'None') {
+    console.error(`--security must be SignAndEncrypt or None, got "${security}"\n${USAGE}`);
+    return 2;
+  }
+  let trusted: Buffer[];
+  try {
+    trusted = (values.trust ?? []).map((f) => {
+      const data = readFileSync(f);
+      const pem = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(data.toString('latin1'));
+      return pem ? Buffer.from(pem[1]!.replace(/\s+/g, ''), 'base64') : data;
+    });
+  } catch (e) {
+    console.error(`--trust: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const sim = await startMineSimulator({
+    port, tickMs, physics: { rampMs, inrushMs: Math.round(rampMs / 3), watchdogMs }, security, trustedClientCertificates: trusted,
+    ...(values.pki ? { pkiFolder: values.pki } : {}),
+  });
+  console.log(`mine face simulator listening on ${sim.endpoint} (security ${sim.security})`);
+  console.log(`PLC certificate thumbprint ${sim.thumbprint}; PKI ${sim.pkiFolder}`);
   let printed = 0;
   const printer = setInterval(() => {
     for (; printed < sim.events.length; printed++) {

@@ -1,6 +1,10 @@
-/** The simulator over real OPC UA, with a bare node-opcua client: interlock, physics, fault and methane methods. */
+/**
+ * The simulator over real OPC UA, with a bare node-opcua client on the secure link (SignAndEncrypt,
+ * Basic256Sha256, trust list): certificate refusal, interlock, physics, fault and methane methods.
+ */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,12 +22,22 @@ let session: ClientSession;
 let ns = 0;
 const pki = mkdtempSync(join(tmpdir(), 'shuzhi-mine-sim-test-'));
 
+/** A client on the secure link, with its own certificate store (its key is made on first use, RSA 2048). */
+function secureClient(folder: string, mode = MessageSecurityMode.SignAndEncrypt, policy = SecurityPolicy.Basic256Sha256): { client: OPCUAClient; cm: OPCUACertificateManager } {
+  const cm = new OPCUACertificateManager({ rootFolder: folder, automaticallyAcceptUnknownCertificate: false });
+  const c = OPCUAClient.create({ applicationName: 'sim-test', endpointMustExist: false, securityMode: mode, securityPolicy: policy, connectionStrategy: { maxRetry: 0 }, clientCertificateManager: cm });
+  return { client: c, cm };
+}
+
 before(async () => {
   sim = await startMineSimulator({ port: await findFreePort(), tickMs: 10, physics: { rampMs: 150, inrushMs: 60 }, pkiFolder: join(pki, 'server') });
-  client = OPCUAClient.create({
-    endpointMustExist: false, securityMode: MessageSecurityMode.None, securityPolicy: SecurityPolicy.None,
-    connectionStrategy: { maxRetry: 0 }, clientCertificateManager: new OPCUACertificateManager({ rootFolder: join(pki, 'client') }),
-  });
+  const secure = secureClient(join(pki, 'client'));
+  client = secure.client;
+  // the engineer's two steps: the PLC trusts this client, the client trusts the PLC
+  await secure.cm.initialize();
+  await client.createDefaultCertificate();
+  await sim.trustClient(Buffer.from(client.getCertificate()));
+  await secure.cm.trustCertificate(sim.certificate);
   await client.connect(sim.endpoint);
   session = await client.createSession();
   ns = (await session.readNamespaceArray()).indexOf(MINE_NAMESPACE_URI);
@@ -33,6 +47,53 @@ after(async () => {
   await client?.disconnect();
   await sim?.stop();
   rmSync(pki, { recursive: true, force: true });
+});
+
+test('secure by default: a client whose certificate the PLC does not trust is refused, and its certificate is filed under rejected/', async () => {
+  const stranger = secureClient(join(pki, 'stranger'));
+  await stranger.cm.initialize();
+  await stranger.cm.trustCertificate(sim.certificate);
+  try {
+    await assert.rejects(stranger.client.connect(sim.endpoint), /BadSecurityChecksFailed|rejected by server/);
+    const own = createHash('sha1').update(Buffer.from(stranger.client.getCertificate())).digest('hex');
+    assert.ok(sim.rejectedClients().includes(own), `rejected/ holds ${own}: ${sim.rejectedClients().join(', ')}`);
+    // an engineer trusts it at the PLC: the same client now gets a session
+    await sim.trustClient(Buffer.from(stranger.client.getCertificate()));
+    const again = secureClient(join(pki, 'stranger'));
+    await again.client.connect(sim.endpoint);
+    const s = await again.client.createSession();
+    assert.ok((await s.readNamespaceArray()).includes(MINE_NAMESPACE_URI));
+    await s.close();
+    await again.client.disconnect();
+  } finally {
+    await stranger.client.disconnect();
+  }
+});
+
+test('secure by default: a client asking for SecurityMode None gets no session', async () => {
+  const plain = secureClient(join(pki, 'client'), MessageSecurityMode.None, SecurityPolicy.None);
+  try {
+    await assert.rejects(async () => {
+      await plain.client.connect(sim.endpoint);
+      await plain.client.createSession();
+    });
+  } finally {
+    await plain.client.disconnect();
+  }
+});
+
+test('an old PLC (security None) is what the simulator plays only when asked', async () => {
+  const old = await startMineSimulator({ port: await findFreePort(), tickMs: 50, security: 'None', pkiFolder: join(pki, 'old') });
+  const plain = secureClient(join(pki, 'client'), MessageSecurityMode.None, SecurityPolicy.None);
+  try {
+    assert.equal(old.security, 'None');
+    await plain.client.connect(old.endpoint);
+    const s = await plain.client.createSession();
+    await s.close();
+  } finally {
+    await plain.client.disconnect();
+    await old.stop();
+  }
 });
 
 const id = (s: string) => `ns=${ns};s=${s}`;

@@ -3,7 +3,8 @@
  * `@shuzhi/mine`'s tag table: ns=<urn:shuzhi:sim:mine>;s=<machineId>.<Tag>, methods
  * <machineId>.RunCmd / <machineId>.StopCmd and Face.<Method>.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -23,10 +24,29 @@ export interface MineSimulatorOptions {
   physics?: Partial<PhysicsOptions>;
   /** PKI folder for the server certificate; default a fresh temp folder removed on stop */
   pkiFolder?: string;
+  /**
+   * What the PLC offers. Default `SignAndEncrypt` (Basic256Sha256 or Aes128_Sha256_RsaOaep) with a
+   * trust list: a client whose certificate is not in `<pki>/trusted/certs` is refused and its
+   * certificate filed under `<pki>/rejected`. `None` plays an old, unsecured PLC (tests only).
+   */
+  security?: SimSecurity;
+  /** client certificates (DER) to trust from the start, e.g. the supervisor's */
+  trustedClientCertificates?: Buffer[];
 }
+
+export type SimSecurity = 'SignAndEncrypt' | 'None';
 
 export interface MineSimulator {
   endpoint: string;
+  security: SimSecurity;
+  /** the PLC's application certificate (DER) and its SHA-1 thumbprint, as a client sees them */
+  certificate: Buffer;
+  thumbprint: string;
+  pkiFolder: string;
+  /** puts a client certificate on the PLC's trust list (an engineer at the PLC does this) */
+  trustClient(der: Buffer): Promise<void>;
+  /** thumbprints of the client certificates the PLC has refused */
+  rejectedClients(): string[];
   plant: SimPlant;
   /** everything that started, stopped, tripped or was refused, in order */
   events: SimEvent[];
@@ -66,6 +86,9 @@ const OUTCOME_ARGS = [
   { name: 'Reason', dataType: DataType.String },
 ];
 
+const sha1 = (der: Buffer) => createHash('sha1').update(der).digest('hex');
+const pemToDer = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+
 export async function startMineSimulator(options: MineSimulatorOptions): Promise<MineSimulator> {
   const tickMs = options.tickMs ?? 20;
   const faceConfig = options.face ?? withTimings(defaultFaceConfig(), {});
@@ -73,18 +96,22 @@ export async function startMineSimulator(options: MineSimulatorOptions): Promise
   const ownPki = options.pkiFolder === undefined;
   const pkiFolder = options.pkiFolder ?? mkdtempSync(join(tmpdir(), 'shuzhi-mine-sim-pki-'));
 
-  const serverCertificateManager = new OPCUACertificateManager({ rootFolder: pkiFolder, automaticallyAcceptUnknownCertificate: true });
+  const security = options.security ?? 'SignAndEncrypt';
+  // a real PLC's trust list: unknown client certificates are refused, never accepted on first sight
+  const serverCertificateManager = new OPCUACertificateManager({ rootFolder: pkiFolder, automaticallyAcceptUnknownCertificate: false });
   const server = new OPCUAServer({
     port: options.port,
     hostname: '127.0.0.1',
     resourcePath: '/UA/ShuzhiMine',
     buildInfo: { productName: 'Shuzhi mine face simulator', manufacturerName: 'Shuzhi' },
     serverCertificateManager,
-    securityModes: [MessageSecurityMode.None],
-    securityPolicies: [SecurityPolicy.None],
+    securityModes: security === 'None' ? [MessageSecurityMode.None] : [MessageSecurityMode.SignAndEncrypt],
+    securityPolicies: security === 'None' ? [SecurityPolicy.None] : [SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes128_Sha256_RsaOaep],
     allowAnonymous: true,
   });
   await server.initialize();
+  for (const der of options.trustedClientCertificates ?? []) await serverCertificateManager.trustCertificate(der);
+  const certificate = Buffer.from(server.getCertificate());
   const addressSpace = server.engine.addressSpace!;
   const ns: Namespace = addressSpace.registerNamespace(MINE_NAMESPACE_URI);
   const objects = addressSpace.rootFolder.objects;
@@ -197,6 +224,15 @@ export async function startMineSimulator(options: MineSimulatorOptions): Promise
   };
   return {
     endpoint,
+    security,
+    certificate,
+    thumbprint: sha1(certificate),
+    pkiFolder,
+    trustClient: (der) => serverCertificateManager.trustCertificate(der),
+    rejectedClients: () => {
+      const dir = serverCertificateManager.rejectedFolder;
+      return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.pem')).map((f) => sha1(pemToDer(readFileSync(join(dir, f), 'utf8')))) : [];
+    },
     plant,
     events: plant.events,
     injectFault: (target, kind) => act(() => plant.injectFault(target, kind, Date.now())),

@@ -1,5 +1,7 @@
-// In Chromium, over real OPC UA: an operator logs in, starts the face, sees each machine turn green
-// in order, and acknowledges an alarm; a viewer sees the same face with its command buttons disabled.
+// In Chromium, over real OPC UA (SignAndEncrypt): an operator logs in, starts the face, sees each machine
+// turn green in order, and acknowledges an alarm; a viewer sees the same face with its command buttons
+// disabled; a face whose PLC certificate is not trusted shows as not connected and why, and an engineer
+// trusts it on the face's Security panel; a face set to security None carries a warning banner.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { buildFace } from '@shuzhi/mine';
 import { client, login, startPlatform, waitUntil, type TestPlatform } from '../../packages/server/test/helpers.ts';
-import { testFace } from '../../packages/server/test/mine-harness.ts';
+import { mineServiceOf, startTrustedSim, testFace } from '../../packages/server/test/mine-harness.ts';
 import { startMineSimulator, type MineSimulator } from '../../sim/mine/server.ts';
 import { findFreePort } from '../../sim/mine/free-port.ts';
 import { launchBrowser } from '../support/browser.ts';
@@ -23,12 +25,13 @@ let t: TestPlatform;
 let sim: MineSimulator;
 let browser: Browser;
 let pki: string;
+const extraSims: MineSimulator[] = [];
 
 before(async () => {
   ensureWebBuilt();
   t = await startPlatform();
   pki = mkdtempSync(join(tmpdir(), 'shuzhi-mine-browser-pki-'));
-  sim = await startMineSimulator({ port: await findFreePort(), tickMs: 10, face: config, physics: { rampMs: 150, inrushMs: 50 }, pkiFolder: join(pki, 'server') });
+  sim = await startTrustedSim(mineServiceOf(t), { port: await findFreePort(), tickMs: 10, face: config, physics: { rampMs: 150, inrushMs: 50 }, pkiFolder: join(pki, 'server') });
   const eng = client(t.url, { cookie: await login(t.url, 'mine-engineer') });
   const r = await eng.req('POST', '/api/mine/faces', { id: FACE, name: '1201 综放工作面', mineId: 'mine-01', endpoint: sim.endpoint, config: { machines: config.machines, sensors: config.sensors } });
   assert.equal(r.status, 201, JSON.stringify(r.body));
@@ -38,6 +41,7 @@ after(async () => {
   await browser?.close();
   await t?.close();
   await sim?.stop();
+  for (const s of extraSims) await s.stop().catch(() => undefined);
   if (pki) rmSync(pki, { recursive: true, force: true });
 });
 
@@ -119,4 +123,53 @@ test('in Chromium: a viewer watches the same face but cannot command it', async 
   assert.equal(await page.getByTestId('mine-cmd-estop').isDisabled(), true);
   await page.getByTestId('mine-no-command-role').waitFor();
   await page.close();
+});
+
+test('in Chromium: a face whose PLC certificate is untrusted shows not connected and why; the engineer trusts it on the Security panel and it connects', async () => {
+  const id = 'face-untrusted';
+  const c = testFace((x) => ({ ...x, id }));
+  // this PLC trusts the server, but the server has never seen the PLC's certificate
+  const plc = await startMineSimulator({ port: await findFreePort(), tickMs: 20, face: c, physics: { rampMs: 150, inrushMs: 50 }, pkiFolder: join(pki, 'untrusted'), trustedClientCertificates: [mineServiceOf(t).pki.ownDer()] });
+  extraSims.push(plc);
+  const eng = client(t.url, { cookie: await login(t.url, 'mine-engineer') });
+  const r = await eng.req('POST', '/api/mine/faces', { id, name: '2103 综采工作面', mineId: 'mine-02', endpoint: plc.endpoint, config: { machines: c.machines, sensors: c.sensors } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+
+  const page = await browser.newPage();
+  await logIn(page, 'mine-engineer');
+  await page.goto(`${t.url}/#/mine/faces/${id}`);
+  const why = page.getByTestId('mine-link-error');
+  await why.waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByTestId('mine-plc').getAttribute('data-connected'), 'false');
+  assert.equal(await why.getAttribute('data-code'), 'MINE_OPCUA_PLC_CERT_UNTRUSTED');
+  const text = (await page.getByTestId('mine-link-error-text').textContent()) ?? '';
+  assert.ok(text.includes(plc.thumbprint) && text.includes(`shuzhi mine certs trust ${plc.thumbprint}`), text);
+
+  await page.getByTestId(`mine-cert-trust-${plc.thumbprint}`).click();
+  await waitUntil('the page shows the face connected', async () => (await page.getByTestId('mine-plc').getAttribute('data-connected')) === 'true', 20_000);
+  await why.waitFor({ state: 'detached', timeout: 10_000 });
+  assert.equal(await page.getByTestId('mine-insecure-banner').count(), 0, 'no None warning on a secure face');
+  await page.close();
+  await plc.stop();
+});
+
+test('in Chromium: a face set to security None shows a warning banner on its page and on the control room card', async () => {
+  const id = 'face-plain';
+  const c = testFace((x) => ({ ...x, id }));
+  const plc = await startMineSimulator({ port: await findFreePort(), tickMs: 20, face: c, physics: { rampMs: 150, inrushMs: 50 }, pkiFolder: join(pki, 'plain'), security: 'None' });
+  extraSims.push(plc);
+  const eng = client(t.url, { cookie: await login(t.url, 'mine-engineer') });
+  const r = await eng.req('POST', '/api/mine/faces', { id, name: 'test link', mineId: 'mine-04', endpoint: plc.endpoint, config: { machines: c.machines, sensors: c.sensors, security: { mode: 'None', policy: 'None' } } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const page = await browser.newPage();
+  await logIn(page, 'viewer');
+  await page.goto(`${t.url}/#/mine/faces/${id}`);
+  await waitUntil('connected', async () => (await page.getByTestId('mine-plc').getAttribute('data-connected')) === 'true', 20_000);
+  const banner = page.getByTestId('mine-insecure-banner');
+  await banner.waitFor();
+  assert.match((await banner.textContent()) ?? '', /未签名、未加密|neither signed nor encrypted/);
+  await page.goto(`${t.url}/#/mine`);
+  await page.getByTestId(`mine-face-insecure-${id}`).waitFor();
+  await page.close();
+  await plc.stop();
 });

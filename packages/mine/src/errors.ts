@@ -16,6 +16,11 @@ export const MINE_ERROR_CODES = [
   'MINE_OPCUA_CONNECT_FAILED',
   'MINE_OPCUA_NAMESPACE_MISSING',
   'MINE_OPCUA_CALL_FAILED',
+  // the secure link (OPC UA SignAndEncrypt with a trust list on both sides)
+  'MINE_OPCUA_PLC_CERT_UNTRUSTED',
+  'MINE_OPCUA_PLC_CERT_INVALID',
+  'MINE_OPCUA_CLIENT_CERT_REJECTED',
+  'MINE_OPCUA_SECURITY_UNSUPPORTED',
 ] as const;
 
 export type MineErrorCode = (typeof MINE_ERROR_CODES)[number];

@@ -38,10 +38,31 @@ export const MineSensorConfig = z.object({
   limits: MineMethaneLimits.partial().optional(),
 });
 
+/**
+ * How the supervisor talks to a face PLC over OPC UA. The default is SignAndEncrypt with
+ * Basic256Sha256 and a trust list on both sides; `None` (no signing, no encryption, no
+ * certificate check) only when an engineer sets it for that face, and the HMI then warns.
+ */
+export const MineSecurityModes = ['SignAndEncrypt', 'Sign', 'None'] as const;
+export type MineSecurityMode = (typeof MineSecurityModes)[number];
+export const MineSecurityPolicies = ['Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss', 'None'] as const;
+export type MineSecurityPolicy = (typeof MineSecurityPolicies)[number];
+export const MINE_DEFAULT_SECURITY = { mode: 'SignAndEncrypt', policy: 'Basic256Sha256' } as const satisfies { mode: MineSecurityMode; policy: MineSecurityPolicy };
+
+export const MineLinkSecurity = z
+  .object({ mode: z.enum(MineSecurityModes), policy: z.enum(MineSecurityPolicies) })
+  .refine((s) => (s.mode === 'None') === (s.policy === 'None'), {
+    message: 'mode None goes with policy None, and a signed mode needs a real policy (Basic256Sha256, Aes128_Sha256_RsaOaep or Aes256_Sha256_RsaPss)',
+    path: ['policy'],
+  });
+export type MineLinkSecurity = z.infer<typeof MineLinkSecurity>;
+
 export const MineFaceConfig = z.object({
   machines: z.array(MineMachineConfig).min(1).max(32),
   sensors: z.array(MineSensorConfig).max(16),
   startOrder: z.array(machineId).optional(),
+  /** absent: the secure default (SignAndEncrypt / Basic256Sha256) */
+  security: MineLinkSecurity.optional(),
 });
 export type MineFaceConfig = z.infer<typeof MineFaceConfig>;
 
@@ -63,6 +84,7 @@ export const MineFaceSettings = z.object({
   sensors: z.array(z.object({ id: machineId, limits: MineMethaneLimits.partial() })).optional(),
   startOrder: z.array(machineId).optional(),
   endpoint: Text(2048).regex(/^opc\.tcp:\/\/[^\s]+$/, 'must be an opc.tcp:// URL').optional(),
+  security: MineLinkSecurity.optional(),
 });
 export type MineFaceSettings = z.infer<typeof MineFaceSettings>;
 
@@ -129,6 +151,17 @@ export const MineSequence = z.object({
   started: z.array(z.string()),
 });
 
+/** Why the link to a face PLC is down, as the last connection attempt found it (null while connected). */
+export const MineLinkError = z.object({
+  /** MINE_OPCUA_PLC_CERT_UNTRUSTED, MINE_OPCUA_CLIENT_CERT_REJECTED, MINE_OPCUA_SECURITY_UNSUPPORTED, MINE_OPCUA_CONNECT_FAILED, … */
+  code: z.string(),
+  message: z.string(),
+  /** the certificate concerned: the PLC's (untrusted) or this server's (refused by the PLC) */
+  thumbprint: z.string().nullable(),
+  at: isoTime,
+});
+export type MineLinkError = z.infer<typeof MineLinkError>;
+
 export const MineFaceState = z.object({
   id: z.string(),
   name: z.string(),
@@ -144,6 +177,8 @@ export const MineFaceState = z.object({
   cuts: z.array(z.object({ sensorId: z.string(), cause: z.string(), since: isoTime, reason: z.string() })),
   openAlarms: z.number().int(),
   lastMessage: z.string(),
+  security: MineLinkSecurity,
+  linkError: MineLinkError.nullable(),
   at: isoTime,
 });
 export type MineFaceState = z.infer<typeof MineFaceState>;
@@ -157,6 +192,8 @@ export const MineFaceSummary = z.object({
   connected: z.boolean(),
   openAlarms: z.number().int(),
   maxCh4Pct: z.number().nullable(),
+  security: MineLinkSecurity,
+  linkError: MineLinkError.nullable(),
 });
 export type MineFaceSummary = z.infer<typeof MineFaceSummary>;
 
@@ -245,3 +282,25 @@ export const MineFleet = z.object({
   note: z.string(),
 });
 export type MineFleet = z.infer<typeof MineFleet>;
+
+/** A certificate of the mine link's PKI (public data: no key material). Thumbprint = SHA-1 of the DER, lower-case hex, as OPC UA names it. */
+export const MineCertificate = z.object({
+  thumbprint: z.string(),
+  subject: z.string(),
+  applicationUri: z.string().nullable(),
+  validFrom: isoTime,
+  validTo: isoTime,
+  status: z.enum(['own', 'trusted', 'rejected']),
+});
+export type MineCertificate = z.infer<typeof MineCertificate>;
+
+export const MineCertificates = z.object({
+  /** where the server keeps its OPC UA PKI (own/, trusted/, rejected/) */
+  folder: z.string(),
+  own: MineCertificate.extend({ pem: z.string() }),
+  trusted: z.array(MineCertificate),
+  rejected: z.array(MineCertificate),
+});
+export type MineCertificates = z.infer<typeof MineCertificates>;
+
+export const MineThumbprint = z.string().regex(/^[0-9a-fA-F]{40}$/, '40 hex digits (the SHA-1 thumbprint `shuzhi mine certs list` shows)');

@@ -11,13 +11,12 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { buildFace } from '@shuzhi/mine';
 import type { Face } from '@shuzhi/mine';
-import { startMineSimulator } from '../../../sim/mine/server.ts';
 import type { MineSimulator } from '../../../sim/mine/server.ts';
 import { findFreePort } from '../../../sim/mine/free-port.ts';
 import type { MineService } from '../src/mine/service.ts';
 import { client, login, startPlatform, waitUntil } from './helpers.ts';
 import type { TestPlatform } from './helpers.ts';
-import { testFace } from './mine-harness.ts';
+import { startTrustedSim, testFace } from './mine-harness.ts';
 
 type Client = ReturnType<typeof client>;
 type Ev = { event: string; data: any };
@@ -79,7 +78,7 @@ export function mineApiSuite(opts: { database?: () => Promise<SuiteDatabase> } =
     // the rear AFC warns long enough for a fault to hit the sequence in its middle
     const config = testFace((c) => ({ ...c, id: FACE, machines: c.machines.map((m) => (m.id === 'rearAfc' ? { ...m, warningMs: 500 } : m)) }));
     face = buildFace(config);
-    sim = await startMineSimulator({ port: await findFreePort(), tickMs: 10, face: config, physics: { rampMs: 80, inrushMs: 30 }, pkiFolder: join(pki, 'server') });
+    sim = await startTrustedSim(svc, { port: await findFreePort(), tickMs: 10, face: config, physics: { rampMs: 80, inrushMs: 30 }, pkiFolder: join(pki, 'server') });
     opCookie = await login(t.url, 'mine-operator');
     viewerCookie = await login(t.url, 'viewer');
     op = client(t.url, { cookie: opCookie });

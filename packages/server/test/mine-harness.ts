@@ -5,11 +5,28 @@ import { join } from 'node:path';
 import { buildFace, defaultFaceConfig, withTimings } from '@shuzhi/mine';
 import type { AlarmChange, Face, FaceConfig, FaceEvent } from '@shuzhi/mine';
 import { startMineSimulator } from '../../../sim/mine/server.ts';
-import type { MineSimulator } from '../../../sim/mine/server.ts';
+import type { MineSimulator, MineSimulatorOptions } from '../../../sim/mine/server.ts';
 import type { PhysicsOptions } from '../../../sim/mine/plant.ts';
 import { findFreePort } from '../../../sim/mine/free-port.ts';
 import { FaceController } from '../src/mine/controller-runtime.ts';
 import type { AuditRecord } from '../src/mine/controller-runtime.ts';
+import { MinePki } from '../src/mine/pki.ts';
+import type { MineService } from '../src/mine/service.ts';
+
+/** The mine service of a started test platform. */
+export function mineServiceOf(t: { p: { modules: readonly { name: string }[] } }): MineService {
+  return (t.p.modules.find((m) => m.name === 'mine') as unknown as { service: MineService }).service;
+}
+
+/**
+ * A simulated PLC that trusts the platform's certificate, and whose certificate the platform
+ * trusts: the secure link (SignAndEncrypt) as an engineer would have set it up.
+ */
+export async function startTrustedSim(svc: Pick<MineService, 'pki'>, options: MineSimulatorOptions): Promise<MineSimulator> {
+  const sim = await startMineSimulator({ ...options, trustedClientCertificates: [svc.pki.ownDer(), ...(options.trustedClientCertificates ?? [])] });
+  await svc.pki.trustDer(sim.certificate);
+  return sim;
+}
 
 export interface Rig {
   sim: MineSimulator;
@@ -43,7 +60,8 @@ export async function startRig(options: {
   const faceConfig = options.face ?? testFace();
   const port = await findFreePort();
   const pki = mkdtempSync(join(tmpdir(), 'shuzhi-mine-test-pki-'));
-  const sim = await startMineSimulator({ port, tickMs: 10, face: faceConfig, physics: { rampMs: 80, inrushMs: 30, ...options.physics }, pkiFolder: join(pki, 'server') });
+  const clientPki = await MinePki.open(join(pki, 'client'));
+  const sim = await startTrustedSim({ pki: clientPki }, { port, tickMs: 10, face: faceConfig, physics: { rampMs: 80, inrushMs: 30, ...options.physics }, pkiFolder: join(pki, 'server') });
   const audit: AuditRecord[] = [];
   const alarms: AlarmChange[] = [];
   const events: FaceEvent[] = [];
@@ -53,7 +71,7 @@ export async function startRig(options: {
     endpoint,
     tickMs: 10,
     heartbeatMs: 50,
-    opcua: { pkiFolder: join(pki, 'client'), publishingIntervalMs: 20, samplingIntervalMs: 10, staleAfterMs: options.staleAfterMs ?? 1500, reconnectMaxDelayMs: 300 },
+    opcua: { pki: clientPki, publishingIntervalMs: 20, samplingIntervalMs: 10, staleAfterMs: options.staleAfterMs ?? 1500, reconnectMaxDelayMs: 300 },
     onAudit: (r) => audit.push(r),
     onAlarm: (a) => alarms.push(a),
     onEvent: (e) => events.push(e),
@@ -66,6 +84,7 @@ export async function startRig(options: {
     async close() {
       await controller.close();
       await sim.stop();
+      await clientPki.close();
       rmSync(pki, { recursive: true, force: true });
     },
   };

@@ -17,6 +17,7 @@ Usage: shuzhi <command> [options]     (every command takes --help)
   plan                  plan a scenario file with the planner (fifo | greedy | optimal)
   backup --out FILE     back up the data directory (embedded database, files, keys) into one archive
   restore FILE          restore a backup into a new or empty data directory
+  mine certs list|trust|reject|own   OPC UA certificates of the mine link (trust a face PLC)
   sim mine              run the longwall-face OPC UA simulator
 
 Environment:
@@ -48,6 +49,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   render: async (argv) => (await import('./render.ts')).renderCommand(argv),
   backup: async (argv) => (await import('./backup.ts')).backupCommand(argv),
   restore: async (argv) => (await import('./backup.ts')).restoreCommand(argv),
+  mine: async (argv) => (await import('./mine.ts')).mineCommand(argv),
   sim: async (argv) => {
     if (argv[0] !== 'mine') {
       console.log('usage: shuzhi sim mine --port P');

@@ -40,7 +40,7 @@ export interface FaceControllerOptions {
   tickMs?: number;
   /** period of the watchdog heartbeat written to the PLC; default 250 ms */
   heartbeatMs?: number;
-  opcua?: Partial<Pick<MineOpcUaClientOptions, 'pkiFolder' | 'publishingIntervalMs' | 'samplingIntervalMs' | 'staleAfterMs' | 'connectTimeoutMs' | 'reconnectMaxDelayMs'>>;
+  opcua?: Partial<Pick<MineOpcUaClientOptions, 'pki' | 'security' | 'pkiFolder' | 'publishingIntervalMs' | 'samplingIntervalMs' | 'staleAfterMs' | 'connectTimeoutMs' | 'reconnectMaxDelayMs'>>;
   onAudit?: (r: AuditRecord) => void;
   onAlarm?: (c: AlarmChange) => void;
   onTelemetry?: (s: PlantSnapshot) => void;
@@ -98,7 +98,10 @@ export class FaceController {
     });
   }
 
-  /** Connects and starts the timers. Throws MINE_OPCUA_CONNECT_FAILED when the PLC is unreachable. */
+  /**
+   * Connects and starts the timers. Throws MINE_OPCUA_CONNECT_FAILED when the PLC is unreachable, and
+   * MINE_OPCUA_PLC_CERT_UNTRUSTED / _CLIENT_CERT_REJECTED / _SECURITY_UNSUPPORTED when the secure link cannot be made.
+   */
   async connect(): Promise<void> {
     await this.#client.connect();
     const tickMs = this.#o.tickMs ?? 50;

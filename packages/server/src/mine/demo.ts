@@ -1,7 +1,10 @@
 /**
  * Demo faces: one simulated face PLC per demo mine, started in-process on a free port, with slow
- * enough physics to watch and a gentle methane drift so the trends move.
+ * enough physics to watch and a gentle methane drift so the trends move. The link is the secure
+ * default (SignAndEncrypt): the demo does what an engineer commissioning a face does — the PLC
+ * trusts this server's certificate and this server trusts the PLC's — and nothing else.
  */
+import { join } from 'node:path';
 import { defaultFaceConfig, withTimings } from '@shuzhi/mine';
 import type { MineFaceInput } from '@shuzhi/schema';
 import type { MineSimulator } from '../../../../sim/mine/server.ts';
@@ -25,7 +28,7 @@ export class MineDemo {
   #sims: MineSimulator[] = [];
   #drift: NodeJS.Timeout | null = null;
 
-  constructor(private readonly svc: MineService, private readonly log: Logger) {}
+  constructor(private readonly svc: MineService, private readonly log: Logger, private readonly dataDir: string) {}
 
   async seed(): Promise<string[]> {
     // Faces are loaded from the database only when the module starts, after seeding: a face a
@@ -49,10 +52,14 @@ export class MineDemo {
         tickMs: 50,
         face: engineConfig(f, this.svc.faceConfig(f.id)),
         physics: { rampMs: 1500, inrushMs: 500, watchdogMs: 5000 },
+        // kept across restarts, so the trust given once stays valid
+        pkiFolder: join(this.dataDir, 'pki', `demo-sim-${f.id}`),
+        trustedClientCertificates: [this.svc.pki.ownDer()],
       });
+      await this.svc.pki.trustDer(sim.certificate);
       this.#sims.push(sim);
       await this.svc.updateSettings(f.id, { endpoint: sim.endpoint }, SYSTEM);
-      this.log.info({ face: f.id, endpoint: sim.endpoint }, 'mine demo face simulator started');
+      this.log.info({ face: f.id, endpoint: sim.endpoint, security: sim.security, plcThumbprint: sim.thumbprint }, 'mine demo face simulator started');
     }
     let phase = 0;
     this.#drift = setInterval(() => {

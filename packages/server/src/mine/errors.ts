@@ -19,6 +19,10 @@ const STATUS = {
   MINE_OPCUA_CONNECT_FAILED: 502,
   MINE_OPCUA_NAMESPACE_MISSING: 502,
   MINE_OPCUA_CALL_FAILED: 502,
+  MINE_OPCUA_PLC_CERT_UNTRUSTED: 502,
+  MINE_OPCUA_PLC_CERT_INVALID: 502,
+  MINE_OPCUA_CLIENT_CERT_REJECTED: 502,
+  MINE_OPCUA_SECURITY_UNSUPPORTED: 502,
 } as const satisfies Record<MineErrorCode, number>;
 
 export function mineHttpError(e: MineError): AppError {
@@ -29,5 +33,7 @@ export const mineErrors = {
   faceExists: (id: string) => new AppError('MINE_FACE_EXISTS', 409, `A face with id "${id}" is already registered; change its settings instead.`),
   faceBusy: (id: string, mode: string) =>
     new AppError('MINE_FACE_RUNNING', 409, `Face "${id}" is ${mode} or has machines running: stop it before changing sequences, limits or its endpoint.`),
+  certificateNotFound: (thumbprint: string) =>
+    new AppError('MINE_CERT_NOT_FOUND', 404, `No certificate with thumbprint ${thumbprint} in the mine link's trusted or rejected list; \`shuzhi mine certs list\` shows them (a PLC's certificate appears under rejected after its first refused connection).`),
   faceInvalid: (message: string) => new AppError('MINE_FACE_INVALID', 400, message, { errors: [{ path: 'config', message }] }),
 };

@@ -16,7 +16,7 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle/mine', import.meta
  */
 export const mineModule: ModuleFactory = (ctx) => {
   const service = new MineService({ db: ctx.db, bus: ctx.bus, log: ctx.log, dataDir: ctx.config.dataDir });
-  const demo = new MineDemo(service, ctx.log);
+  const demo = new MineDemo(service, ctx.log, ctx.config.dataDir);
   let mqtt: MqttPublisher | null = null;
   const mod: ServerModule & { service: MineService } = {
     name: 'mine',
@@ -46,6 +46,9 @@ export const mineModule: ModuleFactory = (ctx) => {
     metrics(m) {
       m.gauge('shuzhi_mine_link_connected', 'Whether the OPC UA link to a face is up (1) or down (0)', ['face'], async () =>
         (await service.listFaces()).map((f) => ({ labels: { face: f.id }, value: f.connected ? 1 : 0 })));
+      // an unsecured (None) link is configured on purpose but must not go unnoticed
+      m.gauge('shuzhi_mine_link_insecure', 'Whether the OPC UA link to a face runs with security mode None (1) or signed and encrypted (0)', ['face'], async () =>
+        (await service.listFaces()).map((f) => ({ labels: { face: f.id }, value: f.security.mode === 'None' ? 1 : 0 })));
       m.gauge('shuzhi_mine_open_alarms', 'Open alarms per face', ['face'], async () =>
         (await service.listFaces()).map((f) => ({ labels: { face: f.id }, value: f.openAlarms })));
     },

@@ -10,12 +10,20 @@ import {
 import type { ClientSession, DataValue } from 'node-opcua';
 import { MACHINE_TAG_NAMES, MINE_NAMESPACE_URI, MineError, emptySnapshot, nodeIds } from '@shuzhi/mine';
 import type { Face, FaceMethod, MachineMethod, MachineTag, MachineTelemetry, PlantSnapshot } from '@shuzhi/mine';
+import { MINE_DEFAULT_SECURITY } from '@shuzhi/schema';
+import type { MineLinkSecurity } from '@shuzhi/schema';
+import { SUPERVISOR_APPLICATION_NAME, describeCertificate, firstDer, thumbprintOf } from './pki.ts';
+import type { MinePki } from './pki.ts';
 
 export interface MineOpcUaClientOptions {
   endpoint: string;
   face: Face;
-  /** client PKI folder; default node-opcua's per-user folder */
+  /** this server's certificate and trust list; without it, a bare store in `pkiFolder` (tests of the plain link) */
+  pki?: MinePki;
+  /** client PKI folder when no `pki` is given; default node-opcua's per-user folder */
   pkiFolder?: string;
+  /** default SignAndEncrypt / Basic256Sha256; None only when the face is configured so */
+  security?: MineLinkSecurity;
   publishingIntervalMs?: number;
   samplingIntervalMs?: number;
   /** no notification or keep-alive for this long counts as a lost connection (a silent link) */
@@ -53,6 +61,13 @@ function blankMachine(): MachineTelemetry {
   return { running: false, fault: false, faultCause: '', remote: false, lockout: false, estop: false, motorCurrentA: 0, windingTempC: 0, chainSpeed: 0 };
 }
 
+/** The PLC answered OpenSecureChannel with a fault about our certificate (servers say BadSecurityChecksFailed to hide which check failed). */
+function refusedByPlc(e: unknown): boolean {
+  const status = (e as { statusCode?: { name?: string } }).statusCode?.name ?? '';
+  const text = `${status} ${(e as Error).message ?? ''}`;
+  return /BadSecurityChecksFailed|BadCertificate/.test(text);
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
@@ -62,7 +77,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 export class MineOpcUaClient {
-  readonly #o: Required<Omit<MineOpcUaClientOptions, 'pkiFolder'>> & { pkiFolder?: string };
+  readonly #o: Required<Omit<MineOpcUaClientOptions, 'pkiFolder' | 'pki' | 'security'>> & { pkiFolder?: string; pki?: MinePki; security: MineLinkSecurity };
   #client: OPCUAClient | null = null;
   #session: ClientSession | null = null;
   #subscription: ClientSubscription | null = null;
@@ -78,7 +93,84 @@ export class MineOpcUaClient {
   #closing = false;
 
   constructor(options: MineOpcUaClientOptions) {
-    this.#o = { publishingIntervalMs: 50, samplingIntervalMs: 20, staleAfterMs: 2000, connectTimeoutMs: 10_000, reconnectMaxDelayMs: 2000, ...options };
+    this.#o = { publishingIntervalMs: 50, samplingIntervalMs: 20, staleAfterMs: 2000, connectTimeoutMs: 10_000, reconnectMaxDelayMs: 2000, security: MINE_DEFAULT_SECURITY, ...options };
+  }
+
+  #certificateManager(): OPCUACertificateManager | undefined {
+    if (this.#o.pki) return this.#o.pki.cm;
+    return this.#o.pkiFolder ? new OPCUACertificateManager({ rootFolder: this.#o.pkiFolder, automaticallyAcceptUnknownCertificate: false }) : undefined;
+  }
+
+  #clientIdentity() {
+    const cm = this.#certificateManager();
+    return {
+      applicationName: SUPERVISOR_APPLICATION_NAME,
+      // the PLC checks that the session's application URI is the one in our certificate
+      ...(this.#o.pki ? { applicationUri: this.#o.pki.applicationUri } : {}),
+      ...(cm ? { clientCertificateManager: cm } : {}),
+    };
+  }
+
+  /**
+   * Before a secure connection: asks the PLC for its endpoints (GetEndpoints is open to anyone, as
+   * discovery must be), checks it offers the configured mode and policy, and checks its certificate
+   * against our trust list. node-opcua would refuse an untrusted PLC too, but deep in its connect
+   * with a log line; here the refusal becomes a typed error that names the certificate to trust.
+   */
+  async #checkPlc(sec: MineLinkSecurity): Promise<void> {
+    const o = this.#o;
+    const probe = OPCUAClient.create({
+      ...this.#clientIdentity(),
+      endpointMustExist: false,
+      securityMode: MessageSecurityMode.None,
+      securityPolicy: SecurityPolicy.None,
+      connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+    });
+    let endpoints;
+    try {
+      await withTimeout(probe.connect(o.endpoint), o.connectTimeoutMs, `connect to ${o.endpoint}`);
+      endpoints = await withTimeout(probe.getEndpoints(), o.connectTimeoutMs, 'GetEndpoints');
+    } catch (e) {
+      throw new MineError('MINE_OPCUA_CONNECT_FAILED', `cannot connect to face PLC at ${o.endpoint}: ${(e as Error).message}`, { endpoint: o.endpoint }, { cause: e });
+    } finally {
+      await withTimeout(probe.disconnect(), 2000, 'disconnect').catch(() => undefined);
+    }
+    const wanted = endpoints.find((e) => e.securityMode === MessageSecurityMode[sec.mode] && e.securityPolicyUri === SecurityPolicy[sec.policy]);
+    if (!wanted) {
+      const offered = [...new Set(endpoints.map((e) => `${MessageSecurityMode[e.securityMode]}/${(e.securityPolicyUri ?? '').split('#')[1] ?? '?'}`))].join(', ') || 'nothing';
+      throw new MineError(
+        'MINE_OPCUA_SECURITY_UNSUPPORTED',
+        `the PLC at ${o.endpoint} does not offer ${sec.mode}/${sec.policy} (it offers ${offered}); turn that security on at the PLC, or set the face's security to what it offers — None only on an isolated test link, the HMI then warns`,
+        { endpoint: o.endpoint, offered },
+      );
+    }
+    const cert = wanted.serverCertificate;
+    if (!cert || cert.length === 0) {
+      throw new MineError('MINE_OPCUA_PLC_CERT_INVALID', `the PLC at ${o.endpoint} sent no certificate with its ${sec.mode} endpoint; give the PLC an application certificate`, { endpoint: o.endpoint, thumbprint: null });
+    }
+    const thumbprint = thumbprintOf(cert);
+    const cm = this.#o.pki?.cm;
+    if (!cm) return;
+    const status = await cm.checkCertificate(firstDer(cert));
+    if (status.isGood()) return;
+    let subject = '';
+    try {
+      subject = ` (${describeCertificate(firstDer(cert), 'rejected').subject})`;
+    } catch {
+      // an unreadable certificate is still named by its thumbprint
+    }
+    if (status.name === 'BadCertificateUntrusted') {
+      throw new MineError(
+        'MINE_OPCUA_PLC_CERT_UNTRUSTED',
+        `the PLC's certificate ${thumbprint}${subject} at ${o.endpoint} is not trusted; check it is this face's PLC, then trust it with \`shuzhi mine certs trust ${thumbprint}\` or on the face's Security panel`,
+        { endpoint: o.endpoint, thumbprint },
+      );
+    }
+    throw new MineError(
+      'MINE_OPCUA_PLC_CERT_INVALID',
+      `the PLC's certificate ${thumbprint}${subject} at ${o.endpoint} fails the check (${status.name}); renew or replace the PLC's certificate`,
+      { endpoint: o.endpoint, thumbprint, status: status.name },
+    );
   }
 
   get connected(): boolean {
@@ -91,16 +183,17 @@ export class MineOpcUaClient {
 
   async connect(): Promise<void> {
     const o = this.#o;
+    const sec = o.security;
+    if (sec.mode !== 'None') await this.#checkPlc(sec);
     const client = OPCUAClient.create({
-      applicationName: 'shuzhi-mine-supervisor',
+      ...this.#clientIdentity(),
       endpointMustExist: false,
-      securityMode: MessageSecurityMode.None,
-      securityPolicy: SecurityPolicy.None,
+      securityMode: MessageSecurityMode[sec.mode],
+      securityPolicy: SecurityPolicy[sec.policy],
       keepSessionAlive: true,
       requestedSessionTimeout: 60_000,
       // keep retrying after a loss; the supervisor stays in safe state meanwhile
       connectionStrategy: { initialDelay: Math.min(200, o.reconnectMaxDelayMs), maxDelay: o.reconnectMaxDelayMs, maxRetry: 1_000_000 },
-      ...(o.pkiFolder ? { clientCertificateManager: new OPCUACertificateManager({ rootFolder: o.pkiFolder, automaticallyAcceptUnknownCertificate: true }) } : {}),
     });
     this.#client = client;
     client.on('connection_lost', () => this.#lost('connection lost'));
@@ -118,6 +211,15 @@ export class MineOpcUaClient {
     } catch (e) {
       await this.#teardown();
       if (e instanceof MineError) throw e;
+      if (sec.mode !== 'None' && refusedByPlc(e)) {
+        const own = o.pki ? thumbprintOf(o.pki.ownDer()) : null;
+        throw new MineError(
+          'MINE_OPCUA_CLIENT_CERT_REJECTED',
+          `the PLC at ${o.endpoint} refused this server's certificate${own ? ` ${own}` : ''} (${(e as Error).message.replace(/^.*: /, '')}); trust it on the PLC — \`shuzhi mine certs list\` prints it (PEM) to import into the PLC's trust list`,
+          { endpoint: o.endpoint, thumbprint: own },
+          { cause: e },
+        );
+      }
       throw new MineError('MINE_OPCUA_CONNECT_FAILED', `cannot connect to face PLC at ${o.endpoint}: ${(e as Error).message}`, { endpoint: o.endpoint }, { cause: e });
     }
     this.#lastHeardAt = Date.now();
@@ -203,12 +305,23 @@ export class MineOpcUaClient {
 
   #heard(): void {
     this.#lastHeardAt = Date.now();
+    // A link declared lost for silence whose session then speaks again was never broken at the
+    // transport, so node-opcua will not announce a reconnection: restore it here (the supervisor
+    // still stays in safe state until an operator resets it).
+    if (this.#staleLost && !this.#connected && !this.#closing && !this.#restoring) void this.#restored();
   }
+
+  /** set when the stale check (not the transport) declared the loss */
+  #staleLost = false;
+  #restoring = false;
 
   #checkStale(): void {
     if (!this.#connected) return;
     const silent = Date.now() - this.#lastHeardAt;
-    if (silent > this.#o.staleAfterMs) this.#lost(`no data or keep-alive from the PLC for ${silent} ms`);
+    if (silent > this.#o.staleAfterMs) {
+      this.#lost(`no data or keep-alive from the PLC for ${silent} ms`);
+      this.#staleLost = true;
+    }
   }
 
   #lost(reason: string): void {
@@ -221,17 +334,21 @@ export class MineOpcUaClient {
   }
 
   async #restored(): Promise<void> {
-    if (this.#closing || !this.#session) return;
+    if (this.#closing || !this.#session || this.#restoring) return;
+    this.#restoring = true;
     try {
       // re-read everything: the subscription may not resend values that did not change
       const dvs = await this.#session.read(this.#refs.map((r) => ({ nodeId: this.#nodeId(this.#refNode(r)), attributeId: AttributeIds.Value })));
       dvs.forEach((dv, i) => this.#apply(this.#refs[i]!, dv));
       this.#lastHeardAt = Date.now();
       this.#connected = true;
+      this.#staleLost = false;
       this.#o.onConnection(true, 'connection re-established');
       this.#queueFlush();
     } catch {
-      // still broken; the next reconnection will try again
+      // still broken; the next reconnection (or, after a silence, the next sign of life) tries again
+    } finally {
+      this.#restoring = false;
     }
   }
 

@@ -3,7 +3,8 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import {
   MineAcknowledge, MineAlarm, MineAlarmQuery, MineAuditEntry, MineAuditQuery, MineCommandBody, MineCommandKinds, MineCommandResult,
-  MineFaceConfig, MineFaceInput, MineFaceSettings, MineFaceState, MineFaceSummary, MineFleet, MineTrend, MineTrendQuery, Page, Text,
+  MineCertificate, MineCertificates, MineFaceConfig, MineFaceInput, MineFaceSettings, MineFaceState, MineFaceSummary, MineFleet, MineThumbprint, MineTrend,
+  MineTrendQuery, Page, Text,
 } from '@shuzhi/schema';
 import type { Role } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
@@ -13,12 +14,18 @@ import { clientAddress } from '../http/client-address.ts';
 import type { Env } from '../http/context.ts';
 import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
 import { liveStream } from '../http/sse.ts';
+import { mineErrors } from './errors.ts';
 import type { Actor, LiveMessage, MineService } from './service.ts';
 
 /** Who may watch a face (HMI, streams, alarms, audit), command it, or engineer it. */
 export const MINE_WATCH_ROLES = ['mine-operator', 'mine-engineer', 'viewer', 'operator'] as const satisfies readonly Role[];
 export const MINE_COMMAND_ROLES = ['mine-operator'] as const satisfies readonly Role[];
 export const MINE_ENGINEER_ROLES = ['mine-engineer'] as const satisfies readonly Role[];
+/**
+ * Who decides which PLC certificates the link trusts: the mine engineer who commissions a face, and
+ * the platform operator who runs the server and its PKI. Never the control room (mine-operator) or viewers.
+ */
+export const MINE_PKI_ROLES = ['mine-engineer', 'operator'] as const satisfies readonly Role[];
 
 const FaceParam = z.object({ id: Text(64).min(1) });
 const AlarmParam = z.object({ id: Text(128).min(1) });
@@ -178,6 +185,43 @@ export function mineRoutes(svc: MineService) {
       return c.json({ items: await svc.audit.list({ faceId: q.faceId, user: q.user, action: q.action, logins: q.logins === 'true', limit: q.limit }) }, 200);
     },
   );
+
+  r.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/mine/certificates',
+      tags: TAGS,
+      description: "The mine link's PKI: this server's OPC UA certificate (public part, to import into a PLC) and the trusted and rejected PLC certificates. mine-engineer and operator.",
+      responses: { 200: jsonOk(MineCertificates) },
+    }),
+    async (c) => {
+      await guard(c, MINE_PKI_ROLES, 'certificates.list', 'see the OPC UA certificates', null, 'pki');
+      return c.json(svc.certificates(), 200);
+    },
+  );
+
+  for (const verb of ['trust', 'reject'] as const) {
+    r.openapi(
+      createRoute({
+        method: 'post',
+        path: `/api/mine/certificates/{thumbprint}/${verb}`,
+        tags: TAGS,
+        description:
+          verb === 'trust'
+            ? 'Moves a PLC certificate (usually from rejected/) to trusted/; faces waiting on it connect at once. Audited.'
+            : 'Takes trust away: the certificate moves to rejected/ and is refused from the next connection on. Audited.',
+        request: { params: z.object({ thumbprint: MineThumbprint }) },
+        responses: { 200: jsonOk(MineCertificate) },
+      }),
+      async (c) => {
+        const { thumbprint } = c.req.valid('param');
+        const actor = await guard(c, MINE_PKI_ROLES, `certificate-${verb}`, `${verb} OPC UA certificates`, null, thumbprint.toLowerCase());
+        const cert = await svc.setCertificateTrust(thumbprint, verb === 'trust', actor);
+        if (!cert) throw mineErrors.certificateNotFound(thumbprint.toLowerCase());
+        return c.json(cert, 200);
+      },
+    );
+  }
 
   r.openapi(
     createRoute({ method: 'get', path: '/api/mine/fleet', tags: TAGS, responses: { 200: jsonOk(MineFleet) } }),

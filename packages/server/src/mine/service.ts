@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { MineError, buildFace, isMineError } from '@shuzhi/mine';
 import type { Alarm, AlarmChange, Face, FaceConfig, FaceEvent, FaceStateView, PlantSnapshot } from '@shuzhi/mine';
-import type { MineAlarm, MineCommandKind, MineCommandResult, MineFaceConfig, MineFaceInput, MineFaceSettings, MineFaceState, MineFaceSummary, MineFleet } from '@shuzhi/schema';
+import { MINE_DEFAULT_SECURITY } from '@shuzhi/schema';
+import type {
+  MineAlarm, MineCertificate, MineCertificates, MineCommandKind, MineCommandResult, MineFaceConfig, MineFaceInput, MineFaceSettings, MineFaceState, MineFaceSummary,
+  MineFleet, MineLinkError, MineLinkSecurity,
+} from '@shuzhi/schema';
 import type { Db } from '../db/client.ts';
 import { errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
@@ -23,6 +27,7 @@ import { mineErrors, mineHttpError } from './errors.ts';
 import { demoFleet } from './fleet.ts';
 import { Historian } from './historian.ts';
 import type { MqttPublisher } from './mqtt-publisher.ts';
+import { MinePki } from './pki.ts';
 
 /** Who acts, as the audit records it. */
 export interface Actor {
@@ -56,6 +61,8 @@ interface LiveFace {
   lastSent: PlantSnapshot;
   closed: boolean;
   retry: NodeJS.Timeout | null;
+  /** why the last connection attempt failed; null once connected */
+  linkError: MineLinkError | null;
 }
 
 export interface MineServiceOptions {
@@ -74,6 +81,12 @@ const COMMAND_METHOD = {
   estop: 'emergencyStop',
   reset: 'reset',
 } as const satisfies Record<MineCommandKind, keyof FaceController>;
+
+/** A face without a security setting gets the secure default: None is never a fallback. */
+export const securityOf = (config: MineFaceConfig): MineLinkSecurity => config.security ?? MINE_DEFAULT_SECURITY;
+
+/** Where the server keeps its OPC UA certificate and trust list. */
+export const pkiFolderOf = (dataDir: string) => join(dataDir, 'pki', 'opcua');
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -122,6 +135,7 @@ export class MineService {
   readonly #faces = new Map<string, LiveFace>();
   #writes: Promise<void> = Promise.resolve();
   #mqtt: MqttPublisher | null = null;
+  #pki: MinePki | null = null;
 
   constructor(private readonly o: MineServiceOptions) {
     this.audit = new AuditStore(o.db);
@@ -133,7 +147,21 @@ export class MineService {
     this.#mqtt = p;
   }
 
+  /** The mine link's certificate store; open between start() and stop(). */
+  get pki(): MinePki {
+    if (!this.#pki) throw new Error('mine service not started: the OPC UA PKI is not open');
+    return this.#pki;
+  }
+
+  /** Opens the PKI once; a face registered before start() (the demo seed) needs it as well. */
+  #pkiOpening: Promise<MinePki> | null = null;
+  #openPki(): Promise<MinePki> {
+    this.#pkiOpening ??= MinePki.open(pkiFolderOf(this.o.dataDir)).then((p) => (this.#pki = p));
+    return this.#pkiOpening;
+  }
+
   async start(): Promise<void> {
+    await this.#openPki();
     for (const row of await this.o.db.select().from(mineFaces)) await this.#attach(row);
     this.historian.start();
   }
@@ -143,6 +171,9 @@ export class MineService {
     this.#faces.clear();
     await this.historian.stop();
     await this.flushed();
+    await this.#pki?.close();
+    this.#pki = null;
+    this.#pkiOpening = null;
   }
 
   /** Resolves when every alarm and audit write queued so far is in the database. */
@@ -174,10 +205,11 @@ export class MineService {
 
   async #attach(row: FaceRow): Promise<LiveFace> {
     const face = faceOf(row, row.config as MineFaceConfig);
+    const pki = await this.#openPki();
     await this.alarms.closeLeftovers(row.id, new Date());
     const c = this.o.controller ?? {};
     const live: LiveFace = {
-      row, face, engineToDb: new Map(), dbToEngine: new Map(), listeners: new Set(), lastSent: { machines: {}, sensors: {} }, closed: false, retry: null,
+      row, face, engineToDb: new Map(), dbToEngine: new Map(), listeners: new Set(), lastSent: { machines: {}, sensors: {} }, closed: false, retry: null, linkError: null,
       controller: null as unknown as FaceController,
     };
     live.controller = new FaceController({
@@ -185,8 +217,8 @@ export class MineService {
       endpoint: row.endpoint,
       ...(c.tickMs === undefined ? {} : { tickMs: c.tickMs }),
       ...(c.heartbeatMs === undefined ? {} : { heartbeatMs: c.heartbeatMs }),
-      // the supervisor's own certificate store, not the user's ~/.config
-      opcua: { pkiFolder: join(this.o.dataDir, 'mine-pki'), ...c.opcua },
+      // the supervisor's own certificate store under the data dir, not the user's ~/.config
+      opcua: { pki, security: securityOf(row.config as MineFaceConfig), ...c.opcua },
       onAudit: (r) => this.#onPlcAudit(r),
       onAlarm: (a) => this.#onAlarm(live, a),
       onTelemetry: (s) => this.#onTelemetry(live, s),
@@ -200,12 +232,34 @@ export class MineService {
 
   async #connect(live: LiveFace): Promise<void> {
     if (live.closed) return;
+    live.retry = null;
     try {
       await live.controller.connect();
+      if (live.linkError) this.o.log.info({ face: live.row.id }, 'face PLC link established');
+      live.linkError = null;
+      this.#broadcast(live, { event: 'state', data: this.#stateOf(live) });
     } catch (e) {
       if (live.closed) return;
-      this.o.log.warn({ face: live.row.id, err: (e as Error).message }, 'face PLC not reachable; retrying');
+      const code = isMineError(e) ? e.code : 'MINE_OPCUA_CONNECT_FAILED';
+      const message = (e as Error).message;
+      const thumbprint = isMineError(e) && typeof e.fields.thumbprint === 'string' ? e.fields.thumbprint : null;
+      const changed = live.linkError?.code !== code || live.linkError.message !== message;
+      live.linkError = { code, message, thumbprint, at: new Date().toISOString() };
+      if (changed) {
+        // once per distinct reason, not every retry
+        this.o.log.warn({ face: live.row.id, code, err: message }, 'face PLC link not established; retrying');
+        this.#broadcast(live, { event: 'state', data: this.#stateOf(live) });
+      }
       live.retry = setTimeout(() => void this.#connect(live), 3000);
+    }
+  }
+
+  /** After a trust change: faces that are down try again now instead of at their next retry. */
+  #retryDownFaces(): void {
+    for (const live of this.#faces.values()) {
+      if (live.closed || live.controller.state().connected || !live.retry) continue;
+      clearTimeout(live.retry);
+      void this.#connect(live);
     }
   }
 
@@ -228,6 +282,8 @@ export class MineService {
         connected: v.connected,
         openAlarms: v.alarms.length,
         maxCh4Pct: pcts.length ? Math.max(...pcts) : null,
+        security: securityOf(live.row.config as MineFaceConfig),
+        linkError: v.connected ? null : live.linkError,
       };
     });
   }
@@ -266,6 +322,8 @@ export class MineService {
       cuts: v.cuts.map((c) => ({ sensorId: c.sensorId, cause: c.cause, since: iso(c.since)!, reason: c.reason })),
       openAlarms: v.alarms.length,
       lastMessage: v.lastMessage,
+      security: securityOf(live.row.config as MineFaceConfig),
+      linkError: v.connected ? null : live.linkError,
       at: new Date().toISOString(),
     };
   }
@@ -321,6 +379,7 @@ export class MineService {
       s.limits = { ...s.limits, ...p.limits };
     }
     if (patch.startOrder) next.startOrder = patch.startOrder;
+    if (patch.security) next.security = patch.security;
     faceOf(live.row, next);
     const endpoint = patch.endpoint ?? live.row.endpoint;
     const pending: PublishedEvent[] = [];
@@ -341,6 +400,32 @@ export class MineService {
     for (const l of live.listeners) fresh.listeners.add(l);
     this.#broadcast(fresh, { event: 'state', data: this.#stateOf(fresh) });
     return this.#stateOf(fresh);
+  }
+
+  // ---- certificates of the secure link ----
+
+  certificates(): MineCertificates {
+    return this.pki.list();
+  }
+
+  /** Moves a rejected (or trusted) certificate to trusted/ or rejected/; audited like any engineering change. */
+  async setCertificateTrust(thumbprint: string, trust: boolean, actor: Actor): Promise<MineCertificate | null> {
+    const before = this.pki.status(thumbprint);
+    const cert = trust ? await this.pki.trust(thumbprint) : await this.pki.reject(thumbprint);
+    const action = trust ? 'certificate-trust' : 'certificate-reject';
+    if (!cert) {
+      await this.audit.append({ ...actor, faceId: null, action, target: thumbprint.toLowerCase(), result: 'rejected', code: 'MINE_CERT_NOT_FOUND' });
+      return null;
+    }
+    await this.#recordWithEvent(
+      {
+        ...actor, faceId: null, action, target: cert.thumbprint, result: 'accepted',
+        oldValue: { status: before }, newValue: { status: cert.status, subject: cert.subject, validTo: cert.validTo },
+      },
+      { kind: `mine.certificate.${trust ? 'trusted' : 'rejected'}`, entityId: cert.thumbprint, data: { subject: cert.subject } },
+    );
+    if (trust) this.#retryDownFaces();
+    return cert;
   }
 
   faceConfig(id: string): MineFaceConfig {

@@ -5,6 +5,7 @@ import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Link } from '../../router.tsx';
 import { useInterval, useResource } from '../../useResource.ts';
 import { mineApi } from './api.ts';
+import { linkErrorKey } from './LinkSecurity.tsx';
 import { WATCH_ROLES } from './model.ts';
 
 /** The control room: every connected face with its mode, methane and open alarms. */
@@ -33,8 +34,18 @@ export function ControlPage() {
               <h2>{f.name}</h2>
               <p>
                 <span className={`badge mine-mode mine-mode-${f.mode}`}>{t(`mine.mode.${f.mode}`)}</span>{' '}
-                <span className={`badge ${f.connected ? 'badge-succeeded' : 'badge-failed'}`}>{t(f.connected ? 'mine.face.connected' : 'mine.face.disconnected')}</span>
+                <span className={`badge ${f.connected ? 'badge-succeeded' : 'badge-failed'}`}>{t(f.connected ? 'mine.face.connected' : 'mine.face.disconnected')}</span>{' '}
+                {f.security.mode === 'None' && (
+                  <span className="badge badge-failed" data-testid={`mine-face-insecure-${f.id}`} title={t('mine.security.noneBanner')}>
+                    {t('mine.security.insecure')}
+                  </span>
+                )}
               </p>
+              {!f.connected && f.linkError && (
+                <p className="form-error small" data-testid={`mine-face-link-${f.id}`} data-code={f.linkError.code}>
+                  {t(linkErrorKey(f.linkError.code), { thumbprint: f.linkError.thumbprint ?? '—', mode: f.security.mode, policy: f.security.policy })}
+                </p>
+              )}
               <div className="facts">
                 <div className="fact">
                   <span>{t('mine.face.maxCh4')}</span>

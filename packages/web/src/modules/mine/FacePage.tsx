@@ -10,6 +10,7 @@ import { useResource } from '../../useResource.ts';
 import { AlarmTable } from './AlarmTable.tsx';
 import { mineApi } from './api.ts';
 import { FaceDiagram } from './FaceDiagram.tsx';
+import { InsecureBanner, LinkStatus, SecurityPanel } from './LinkSecurity.tsx';
 import { COMMAND_ROLES } from './model.ts';
 import { useFaceStream } from './useFaceStream.ts';
 import type { LivePoints } from './useFaceStream.ts';
@@ -208,6 +209,8 @@ export function FacePage({ id }: { id: string }) {
         </div>
       </div>
       {!stream.connected && stream.face && <p className="notice">{t('mine.face.streamDown')}</p>}
+      <LinkStatus face={face} />
+      <InsecureBanner security={face.security} />
       {face.cuts.length > 0 && (
         <div className="error-box mine-cut-banner" role="alert" data-testid="mine-cut-banner">
           <strong>{t('mine.cuts.title')}</strong>
@@ -224,6 +227,7 @@ export function FacePage({ id }: { id: string }) {
         <div className="mine-side">
           <SequencePanel face={face} />
           <SensorPanel face={face} />
+          <SecurityPanel face={face} />
         </div>
       </div>
       <div className="card card-flush">

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { MineFaceConfig, MineFaceSettings } from '@shuzhi/schema';
+import type { MineFaceConfig, MineFaceSettings, MineLinkSecurity } from '@shuzhi/schema';
 import { useUser } from '../../api/context.tsx';
 import { ErrorBox, Loading, useErrorText } from '../../components/Feedback.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
@@ -8,6 +8,15 @@ import { mineApi } from './api.ts';
 import { ENGINEER_ROLES } from './model.ts';
 
 type Timing = 'warningMs' | 'feedbackTimeoutMs' | 'runEmptyMs';
+
+/** The link securities an engineer may choose; None last, and named for what it is. */
+const SECURITY_CHOICES: readonly MineLinkSecurity[] = [
+  { mode: 'SignAndEncrypt', policy: 'Basic256Sha256' },
+  { mode: 'SignAndEncrypt', policy: 'Aes128_Sha256_RsaOaep' },
+  { mode: 'SignAndEncrypt', policy: 'Aes256_Sha256_RsaPss' },
+  { mode: 'None', policy: 'None' },
+];
+const securityKey = (s: MineLinkSecurity) => `${s.mode}/${s.policy}`;
 type Limit = 'alarmPct' | 'cutPct' | 'restorePct';
 
 /** Sequence timings and methane limits of a face. The server allows changes by engineers only, and only while the face is stopped. */
@@ -44,6 +53,7 @@ export function SettingsPage() {
         runEmptyMs: m.runEmptyMs ?? resolved.get(m.id)!.runEmptyMs,
       })),
       sensors: draft.sensors.map((s) => ({ id: s.id, limits: s.limits ?? {} })),
+      security: draft.security ?? state.data!.security,
     };
     try {
       await mineApi.settings(id, body);
@@ -120,6 +130,24 @@ export function SettingsPage() {
             })}
           </tbody>
         </table>
+      </div>
+      <div className="card">
+        <label>
+          {t('mine.settings.security')}{' '}
+          <select
+            value={securityKey(draft.security ?? state.data.security)}
+            disabled={!canEdit}
+            data-testid="mine-set-security"
+            onChange={(e) => setDraft((d) => (d ? { ...d, security: SECURITY_CHOICES.find((c) => securityKey(c) === e.target.value)! } : d))}
+          >
+            {SECURITY_CHOICES.map((c) => (
+              <option key={securityKey(c)} value={securityKey(c)}>
+                {c.mode === 'None' ? t('mine.settings.securityNone') : `${c.mode} / ${c.policy}`}
+              </option>
+            ))}
+          </select>
+        </label>
+        {(draft.security ?? state.data.security).mode === 'None' && <p className="form-error small">{t('mine.security.noneBanner')}</p>}
       </div>
       <div className="form-actions">
         <button type="button" className="btn btn-primary" disabled={!canEdit} data-testid="mine-settings-save" onClick={() => void save()}>

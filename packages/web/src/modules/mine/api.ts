@@ -1,5 +1,5 @@
 import type {
-  MineAlarm, MineAuditEntry, MineCommandKind, MineCommandResult, MineFaceConfig, MineFaceSettings, MineFaceState, MineFaceSummary, MineFleet, MineTrend, } from '@shuzhi/schema';
+  MineAlarm, MineAuditEntry, MineCertificate, MineCertificates, MineCommandKind, MineCommandResult, MineFaceConfig, MineFaceSettings, MineFaceState, MineFaceSummary, MineFleet, MineTrend, } from '@shuzhi/schema';
 import { apiRequest } from '../../api/client.ts';
 
 /** This module's calls go through the shared client's request (same errors, same problem+json). */
@@ -36,5 +36,7 @@ export const mineApi = {
   audit: async (q: { faceId?: string; user?: string; action?: string; limit?: number }) =>
     (await call<{ items: MineAuditEntry[] }>('GET', `/mine/audit${qs(q)}`)).items,
   fleet: () => call<MineFleet>('GET', '/mine/fleet'),
+  certificates: () => call<MineCertificates>('GET', '/mine/certificates'),
+  trustCertificate: (thumbprint: string) => call<MineCertificate>('POST', `/mine/certificates/${enc(thumbprint)}/trust`),
   streamUrl: (id: string) => `/api/mine/faces/${enc(id)}/stream`,
 };

@@ -15,6 +15,8 @@ export function machineLook(m: MineMachineState, face: Pick<MineFaceState, 'sequ
 
 export const COMMAND_ROLES: readonly Role[] = ['mine-operator'];
 export const ENGINEER_ROLES: readonly Role[] = ['mine-engineer'];
+/** who may see and decide the trust list of the OPC UA link (the server checks the same) */
+export const PKI_ROLES: readonly Role[] = ['mine-engineer', 'operator'];
 export const WATCH_ROLES: readonly Role[] = ['mine-operator', 'mine-engineer', 'viewer', 'operator'];
 
 /**
