@@ -228,3 +228,58 @@ test('shuzhi serve --help lists SHUZHI_SHUTDOWN_SECONDS', () => {
   assert.equal(r.status, 0);
   assert.match(r.stdout, /SHUZHI_SHUTDOWN_SECONDS +on SIGTERM\/SIGINT/);
 });
+
+test('Platform.open: PostgreSQL that does not answer is DATABASE_UNREACHABLE, within a bound', { timeout: 60_000 }, async () => {
+  const { loadConfig } = await import('../src/config.ts');
+  const { Platform } = await import('../src/platform.ts');
+  // A port nothing listens on: bound and released at once.
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((r) => probe.close(r));
+  const dataDir = tempDir();
+  try {
+    const config = loadConfig({
+      SHUZHI_DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: `postgres://shuzhi:secret@127.0.0.1:${port}/shuzhi`,
+      SHUZHI_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+    });
+    await assert.rejects(Platform.open({ config }), (e: unknown) => {
+      assert.ok(e instanceof StartError);
+      assert.equal(e.code, 'DATABASE_UNREACHABLE');
+      assert.match(e.message, new RegExp(`^cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}/shuzhi \\(DATABASE_URL\\): .*ECONNREFUSED`));
+      assert.ok(!e.message.includes('secret'), 'no password in the message');
+      return true;
+    });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('Platform.open: a migration that fails is MIGRATION_FAILED naming the module; the data dir is unlocked and the database closed', { timeout: 120_000 }, async () => {
+  const { loadConfig } = await import('../src/config.ts');
+  const { Platform } = await import('../src/platform.ts');
+  const { PGlite } = await import('@electric-sql/pglite');
+  const dataDir = tempDir();
+  try {
+    // A table in the way of the workers module's first migration (as a hand edit or a broken restore leaves).
+    const db = new PGlite(join(dataDir, 'pglite'));
+    await db.exec('create table workers (x int)');
+    await db.close();
+    const config = loadConfig({ SHUZHI_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+    await assert.rejects(Platform.open({ config }), (e: unknown) => {
+      assert.ok(e instanceof StartError);
+      assert.equal(e.code, 'MIGRATION_FAILED');
+      assert.match(e.message, /^the workers database migration failed: .*"workers" already exists.*nothing of it was applied/);
+      return true;
+    });
+    assert.equal(existsSync(join(dataDir, LOCK_FILE)), false);
+    // Closed: the same process may open the directory again at once.
+    const again = new PGlite(join(dataDir, 'pglite'));
+    assert.equal((await again.query<{ n: number }>(`select count(*)::int as n from users`)).rows[0]!.n, 0);
+    await again.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
