@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../packages/server/src/config.ts';
 import { LOCK_FILE } from '../../packages/server/src/lifecycle/data-dir-lock.ts';
+import { answersFor, materialsFor } from '../../packages/server/test/gov-suite.ts';
 import { client, login, waitUntil } from '../../packages/server/test/helpers.ts';
 import { killServe, logLines, startServe, type ServeProcess } from '../../packages/server/test/serve-process.ts';
 
@@ -70,7 +71,18 @@ test('the real CLI on one data directory: Ctrl-C exits 0 in bound and the next s
       async () => ((await op.req('GET', '/api/jobs?status=running')).body.items as { id: string }[])[0],
       180_000,
     );
+    // A gov case filed now (the demo seeds registries and people, not cases): it must outlive the restarts.
+    const citizen = client(url, { cookie: await login(url, 'citizen') });
+    const consent = ['population', 'household', 'marriage', 'enterprise', 'social_insurance', 'certificates'];
+    const pre = await citizen.req('POST', '/api/gov/prefill', { itemId: 'item_newborn', consent });
+    assert.equal(pre.status, 200, JSON.stringify(pre.body));
+    const filed = await citizen.req('POST', '/api/gov/applications', {
+      itemId: 'item_newborn', idempotencyKey: 'restart-cli-1', draftId: pre.body.draftId, channel: 'app', consent,
+      answers: answersFor(pre.body), materials: materialsFor(pre.body),
+    });
+    assert.equal(filed.status, 201, JSON.stringify(filed.body));
     const first = await demoData(url);
+    assert.ok(first.cases.includes(filed.body.application.id));
     assert.ok(first.jobs.includes(running.id));
     assert.ok(first.cases.length > 0 && first.faces.length > 0 && first.render.length > 0, JSON.stringify(first));
 

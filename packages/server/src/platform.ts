@@ -232,13 +232,15 @@ export class Platform {
     await this.untilIdle(graceMs);
     http.closeAllConnections?.();
     await closed;
-    await this.untilIdle();
+    // Their handlers see the abort; one that still runs after this is logged, and the stop goes on.
+    await this.untilIdle(5000);
+    if (this.inFlight > 0) this.log.warn({ requests: this.inFlight }, 'requests still being answered as the server stops');
   }
 
-  private untilIdle(ms?: number): Promise<void> {
+  private untilIdle(ms: number): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((res) => {
-      const timer = ms === undefined ? undefined : setTimeout(done, ms);
+      const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         res();
