@@ -13,7 +13,7 @@
 // --seconds; stops it with SIGINT; then saves, under packages/server/test/fixtures/<tag>/:
 //   pglite.tar.xz   the PGlite data directory (<data dir>/pglite) as a tar, xz -9e (gzip would be ~6 MB:
 //                   a fresh PGlite directory alone is 3 MB of catalogues and a 16 MB WAL segment)
-//   postgres.sql    a plain pg_dump (--no-owner --no-privileges) of the same run against a throw-away
+//   postgres.sql.gz a plain pg_dump, gzipped, (--no-owner --no-privileges) of the same run against a throw-away
 //                   PostgreSQL 15 (test/support/postgres.ts)
 //   manifest.json   per table: row count, primary keys, and the fields of users, jobs, bills, cases,
 //                   certificates … that must survive (packages/server/test/fixtures/snapshot.ts)
@@ -23,6 +23,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { PG_BIN_DIR, startPostgres } from '../test/support/postgres.ts';
@@ -219,8 +220,9 @@ try {
     ['-h', u.hostname, '-p', u.port, '-U', u.username, '--no-owner', '--no-privileges', '--format=plain', u.pathname.slice(1)],
     { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
   );
-  writeFileSync(join(out, 'postgres.sql'), sql);
-  console.log(`postgres.sql: ${(Buffer.byteLength(sql) / 1024 / 1024).toFixed(2)} MB`);
+  const gz = gzipSync(sql, { level: 9 });
+  writeFileSync(join(out, 'postgres.sql.gz'), gz);
+  console.log(`postgres.sql.gz: ${(gz.length / 1024 / 1024).toFixed(2)} MB (${(Buffer.byteLength(sql) / 1024 / 1024).toFixed(2)} MB of SQL)`);
 } finally {
   await server.stop();
   rmSync(pgDataDir, { recursive: true, force: true });

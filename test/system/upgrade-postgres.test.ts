@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -15,8 +16,8 @@ for (const tag of fixtureTags()) {
       const u = new URL(server.url);
       execFileSync(
         join(PG_BIN_DIR, 'psql'),
-        ['-h', u.hostname, '-p', u.port, '-U', u.username, '-d', u.pathname.slice(1), '-q', '-v', 'ON_ERROR_STOP=1', '-f', join(FIXTURES, tag, 'postgres.sql')],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+        ['-h', u.hostname, '-p', u.port, '-U', u.username, '-d', u.pathname.slice(1), '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'],
+        { input: gunzipSync(readFileSync(join(FIXTURES, tag, 'postgres.sql.gz'))), stdio: ['pipe', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 },
       );
       await openAndCheckUpgrade({ dataDir, databaseUrl: server.url, before: manifestOf(tag).postgres });
     } finally {
