@@ -49,6 +49,12 @@ async function serving(s: ServeProcess): Promise<{ url: string; op: Api }> {
   return { url, op: client(url, { cookie: await login(url, 'operator') }) };
 }
 
+/** A killed server cannot remove the demo Slurm cluster's temp dir it named in its banner: the test does. */
+async function killAndClean(s: ServeProcess): Promise<void> {
+  await killServe(s);
+  for (const m of s.stdout().matchAll(/\((\/tmp\/shuzhi-slurm-[\w-]+)\/slurm\.conf\)/g)) rmSync(m[1]!, { recursive: true, force: true });
+}
+
 function assertKept(before: Awaited<ReturnType<typeof demoData>>, after: Awaited<ReturnType<typeof demoData>>, when: string): void {
   for (const k of ['jobs', 'render', 'cases', 'faces'] as const) {
     const now = new Set(after[k]);
@@ -114,7 +120,7 @@ test('the real CLI on one data directory: Ctrl-C exits 0 in bound and the next s
     // ---- kill -9 while that demo job runs ----
     const pidBefore = JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).pid;
     assert.equal(pidBefore, s.pid);
-    await killServe(s);
+    await killAndClean(s);
     assert.equal(existsSync(join(dataDir, LOCK_FILE)), true, 'a killed server leaves its lock file');
 
     // ---- third start: takes over the stale lock, comes up, the killed run is recovered ----
@@ -143,7 +149,7 @@ test('the real CLI on one data directory: Ctrl-C exits 0 in bound and the next s
     assert.equal(r.code, 0, `exit after SIGTERM\n${s.stderr()}`);
     assert.ok(r.afterStopMs < 45_000, `stopped in ${r.afterStopMs} ms`);
   } finally {
-    await killServe(s);
+    await killAndClean(s);
     rmSync(dataDir, { recursive: true, force: true });
     // As root the demo workers' task directories live outside the data dir.
     rmSync(loadConfig(env).workDir, { recursive: true, force: true });
