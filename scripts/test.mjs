@@ -25,6 +25,7 @@ function run(cmd, args, opts = {}) {
   return r.status ?? 1;
 }
 
+console.log(`Node ${process.versions.node} (${process.execPath})`);
 let failed = 0;
 if (!system) {
   if (only.length === 0) {

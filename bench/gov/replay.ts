@@ -333,14 +333,3 @@ async function tx(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<void>): Promi
   }
 }
 
-/** Weighted percentile of per-wave latencies, each counted once per step it carried. */
-export function weightedPercentile(samples: { ms: number; steps: number }[], p: number): number {
-  const sorted = samples.filter((s) => s.steps > 0).sort((a, b) => a.ms - b.ms);
-  const total = sorted.reduce((n, s) => n + s.steps, 0);
-  let seen = 0;
-  for (const s of sorted) {
-    seen += s.steps;
-    if (seen >= p * total) return s.ms;
-  }
-  return sorted[sorted.length - 1]?.ms ?? 0;
-}

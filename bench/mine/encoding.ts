@@ -27,8 +27,4 @@ export function latencyOfCh4(value: number, nowMs: number): number {
   return age(Math.round((value - 0.1) * 1e10), nowMs);
 }
 
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
+export { percentile } from '../stats.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jobSlots, parseScenario, slotHours } from '@shuzhi/compute';
 import { formatTable, planReport, type PlanReport } from '../../packages/server/src/cli/plan.ts';
-import { BENCH_SCENARIOS, buildScenario } from './scenarios.ts';
+import { ARRIVALS, BENCH_SCENARIOS, buildScenario, type Arrivals } from './scenarios.ts';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 
@@ -18,18 +18,23 @@ const pct = (a: number, b: number) => (b > 0 ? `${(((b - a) / b) * 100).toFixed(
 
 export async function run(args: string[]): Promise<void> {
   const only = args.filter((a) => !a.startsWith('-'));
+  // --arrivals=trace|even (default both, side by side): real arrival times, or the earlier even spacing.
+  const flag = args.find((a) => a.startsWith('--arrivals='))?.slice('--arrivals='.length);
+  if (flag !== undefined && !ARRIVALS.includes(flag as Arrivals)) throw new Error(`--arrivals must be one of ${ARRIVALS.join(', ')} (got "${flag}")`);
+  const arrivalModes = flag ? [flag as Arrivals] : ARRIVALS;
   // The issue's targets: medium under 10 s, large under 60 s with all three policies side by side.
   const timeLimit = 50;
   const out: (PlanReport & { name: string; provenance: string[] })[] = [];
-  for (const spec of BENCH_SCENARIOS) {
+  for (const spec of BENCH_SCENARIOS) for (const arrivals of arrivalModes) {
     if (only.length && !only.includes(spec.name)) continue;
-    const b = buildScenario(spec.name, spec.jobs, spec.sites, spec.carbonPriceFenPerKg);
+    const name = arrivals === 'trace' ? spec.name : `${spec.name}, even arrivals`;
+    const b = buildScenario(name, spec.jobs, spec.sites, spec.carbonPriceFenPerKg, arrivals);
     const s = parseScenario(b.scenario);
-    process.stderr.write(`planner/${spec.name}: ${s.jobs.length} jobs, ${s.sites.length} sites\n`);
+    process.stderr.write(`planner/${name}: ${s.jobs.length} jobs, ${s.sites.length} sites\n`);
     const rep = await planReport(s, ['fifo', 'greedy', 'optimal'], {
       timeLimitSec: timeLimit, onProgress: (t) => process.stderr.write(`  … ${t}\n`),
     });
-    console.log(`\n== planner / ${spec.name} ==`);
+    console.log(`\n== planner / ${name} ==`);
     console.log(formatTable(rep));
     console.log('data provenance:');
     for (const p of b.provenance) console.log(`  - ${p}`);
@@ -42,7 +47,7 @@ export async function run(args: string[]): Promise<void> {
       console.log(`  ${r.policy.padEnd(16)} ${pct(r.costFen, fifo.costFen).padStart(6)}  ${pct(r.carbonKg, fifo.carbonKg).padStart(7)} |                      ${pct(per(r.costFen, r), per(fifo.costFen, fifo)).padStart(6)}  ${pct(per(r.carbonKg, r), per(fifo.carbonKg, fifo)).padStart(7)}`);
     }
     for (const p of PUBLISHED) console.log(`  ${p}`);
-    out.push({ name: spec.name, ...rep, provenance: b.provenance });
+    out.push({ name, ...rep, provenance: b.provenance });
   }
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(path.join(RESULTS, 'planner.json'), `${JSON.stringify(out, null, 2)}\n`);

@@ -11,6 +11,8 @@ export interface BenchScenario {
 
 const START = '2023-06-05T00:00:00Z';
 const SLOTS = 168;
+/** Hours over which a burst of releases must be absorbable (capacity sizing). */
+const PEAK_WINDOW = 24;
 
 /** Region → grid analogue (README of grid-carbon-price-2023 names Chile as the closest analogue to Xinjiang). */
 const REGIONS: { region: string; zone: Zone; partner: string }[] = [
@@ -33,13 +35,46 @@ function u01(i: number, salt: number): number {
   return (x >>> 0) / 4294967296;
 }
 
+/**
+ * The first `n` jobs of a trace, in file order; past its end the trace is taken again, each pass
+ * arriving one whole trace span after the previous one, so arrival times keep increasing.
+ */
 function takeJobs(trace: TraceJob[], n: number): TraceJob[] {
+  const first = trace[0]!.arrivalH;
+  const span = trace[trace.length - 1]!.arrivalH - first + 1;
   const out: TraceJob[] = [];
-  for (let i = 0; i < n; i++) out.push(trace[i % trace.length]!);
+  for (let i = 0; i < n; i++) {
+    const tj = trace[i % trace.length]!;
+    out.push({ ...tj, arrivalH: tj.arrivalH + Math.floor(i / trace.length) * span });
+  }
   return out;
 }
 
-export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4, carbonPriceFenPerKg = 0): BenchScenario {
+/**
+ * Release slots from real arrival times: the jobs' arrival span is mapped linearly onto slots 0–143,
+ * so an hour in which the trace got many jobs stays a slot that gets many (the bursts time-shifting
+ * exploits), where spacing them evenly by index would flatten them.
+ */
+export function releaseSlots(arrivalsH: readonly number[], lastSlot = 143): number[] {
+  const lo = Math.min(...arrivalsH), hi = Math.max(...arrivalsH);
+  const span = hi - lo;
+  return arrivalsH.map((a) => (span > 0 ? Math.min(lastSlot, Math.floor(((a - lo) / span) * (lastSlot + 1))) : 0));
+}
+
+/** Peak over mean of jobs released per slot (1 = perfectly even). */
+function burstiness(releases: readonly number[], slots: number): number {
+  const per = new Array<number>(slots).fill(0);
+  for (const r of releases) per[r]!++;
+  return Math.max(...per) / (releases.length / slots);
+}
+
+/**
+ * How releases are set: 'trace' from the traces' real arrival times (bursts kept; the default), or
+ * 'even' — the earlier bench's spacing by index, which flattens bursts — kept to compare with its figures.
+ */
+export type Arrivals = 'trace' | 'even';
+
+export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4, carbonPriceFenPerKg = 0, arrivals: Arrivals = 'trace'): BenchScenario {
   const startMs = Date.parse(START);
   const provenance: string[] = [
     `start ${START}, ${SLOTS} hourly slots; grid series from grid-carbon-price-2023 (Electricity Maps carbon, direct gCO2/kWh; market prices) aligned on UTC hours`,
@@ -56,17 +91,22 @@ export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4,
   const gpuTrace = takeJobs(alibabaGpu(), nGpu);
   const cpuTrace = takeJobs(gaiaAzure(), nCpu);
   provenance.push(`jobs: ${nGpu} GPU jobs from alibaba-gpu-trace-2023 openb_pod_list_default (pods with ≥1 GPU, reused cyclically; units = num_gpu; length = deletion − scheduled), ${nCpu} CPU jobs from gaia-job-traces azure-100k (units = cpus), in file order`);
-  provenance.push('arrivals: each trace\'s arrival order kept and compressed linearly into slots 0–143; lengths capped at 24 h; slack 6 h for jobs ≤ 2 h and 24 h otherwise (GAIA waiting limits); deadline ≤ 168');
+  const evenly = (n: number) => Array.from({ length: n }, (_, i) => Math.min(143, Math.floor((i / n) * 144)));
+  const gpuRelease = arrivals === 'trace' ? releaseSlots(gpuTrace.map((j) => j.arrivalH)) : evenly(gpuTrace.length);
+  const cpuRelease = arrivals === 'trace' ? releaseSlots(cpuTrace.map((j) => j.arrivalH)) : evenly(cpuTrace.length);
+  const spanH = (t: TraceJob[]) => Math.round(t[t.length - 1]!.arrivalH - t[0]!.arrivalH);
+  if (arrivals === 'even') provenance.push('arrivals: EVENLY SPACED by index over slots 0–143 (the earlier bench; flattens the traces\' bursts, kept for comparison); lengths capped at 24 h; slack 6 h for jobs ≤ 2 h and 24 h otherwise (GAIA waiting limits); deadline ≤ 168');
+  else provenance.push(`arrivals: each trace's real arrival times, their span (GPU ${spanH(gpuTrace)} h, CPU ${spanH(cpuTrace)} h) mapped linearly onto slots 0–143 — bursts kept: peak/mean jobs per release slot GPU ${burstiness(gpuRelease, 144).toFixed(1)}, CPU ${burstiness(cpuRelease, 144).toFixed(1)}; lengths capped at 24 h; slack 6 h for jobs ≤ 2 h and 24 h otherwise (GAIA waiting limits); deadline ≤ 168`);
   provenance.push('flex by deterministic hash: GPU 50% rigid / 30% malleable / 20% divisible; CPU 40% / 30% / 30%; 40% of jobs restricted to their home region (residency), the rest may also use one partner region; data 2 GB per GPU-hour, 0.05 GB per core-hour');
 
   const jobs: ScenarioInput['jobs'] = [];
   let gpuWork = 0, cpuWork = 0;
-  const addJobs = (trace: TraceJob[], type: 'gpu' | 'cpu', salt: number) => {
-    const maxArr = Math.max(...trace.map((j) => j.arrivalH)) || 1;
+  // Work released per slot, per type: what the capacity has to absorb when the trace bursts.
+  const released = { gpu: new Array<number>(SLOTS).fill(0), cpu: new Array<number>(SLOTS).fill(0) };
+  const addJobs = (trace: TraceJob[], releases: number[], type: 'gpu' | 'cpu', salt: number) => {
     trace.forEach((tj, i) => {
       const id = `${type}${i}`;
-      const release = Math.min(143, Math.floor(((i % trace.length) / trace.length) * 144));
-      void maxArr;
+      const release = releases[i]!;
       const hours = Math.min(24, Math.round(tj.lengthH * 100) / 100);
       const slots = Math.max(1, Math.ceil(hours));
       const slack = hours <= 2 ? 6 : 24;
@@ -80,6 +120,7 @@ export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4,
       const units = Math.max(1, Math.min(type === 'gpu' ? 8 : 32, tj.units));
       const work = units * slots;
       if (type === 'gpu') gpuWork += work; else cpuWork += work;
+      released[type][release]! += work;
       jobs.push({ id, type, units, hours, release, deadline, flex, home: site.id, dataGB: Math.round(work * (type === 'gpu' ? 2 : 0.05) * 100) / 100, regions: allowed });
     });
   };
@@ -96,11 +137,14 @@ export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4,
       provenance.push(`site ${id}: grid = ${r.zone} 2023 (price_${r.zone}_2023.csv, ci_${r.zone}_2023.csv)`);
     }
   }
-  addJobs(gpuTrace, 'gpu', 11);
-  addJobs(cpuTrace, 'cpu', 23);
+  addJobs(gpuTrace, gpuRelease, 'gpu', 11);
+  addJobs(cpuTrace, cpuRelease, 'cpu', 23);
 
-  // Capacity so that the network would be ~45% busy if work were spread evenly.
-  const gpuPerSlot = gpuWork / SLOTS / 0.45, cpuPerSlot = cpuWork / SLOTS / 0.45;
+  // Capacity so that the network would be ~45% busy if work were spread evenly, and — since real arrivals
+  // burst — so that the busiest day's releases would keep it at most 90% busy over that day.
+  const peakDay = (w: number[]) => Math.max(...w.map((_, t) => w.slice(t, t + PEAK_WINDOW).reduce((n, x) => n + x, 0))) / PEAK_WINDOW;
+  const gpuPerSlot = Math.max(gpuWork / SLOTS / 0.45, arrivals === 'trace' ? peakDay(released.gpu) / 0.9 : 0);
+  const cpuPerSlot = Math.max(cpuWork / SLOTS / 0.45, arrivals === 'trace' ? peakDay(released.cpu) / 0.9 : 0);
   const shareSum = (key: 'gpuShare' | 'cpuShare') => regions.length * SITE_SHAPES.slice(0, perRegion).reduce((n, s) => n + s[key], 0);
   sites.forEach((site, i) => {
     const shape = SITE_SHAPES[i % perRegion]!;
@@ -120,7 +164,7 @@ export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4,
       }
     }
   });
-  provenance.push('pools: GPU 875 W busy / 350 W idle per GPU, CPU 7 W / 2.5 W per core (domain sheet §5 planning values); capacity sized to ~45% average load (at least 16 GPUs / 64 cores per site)');
+  provenance.push(`pools: GPU 875 W busy / 350 W idle per GPU, CPU 7 W / 2.5 W per core (domain sheet §5 planning values); capacity sized to the larger of ~45% average load and 90% of the busiest ${PEAK_WINDOW} h of releases (GPU ${Math.round(gpuPerSlot)}, CPU ${Math.round(cpuPerSlot)} units network-wide; the peak decides when it is larger: GPU ${gpuPerSlot > gpuWork / SLOTS / 0.45 ? 'yes' : 'no'}, CPU ${cpuPerSlot > cpuWork / SLOTS / 0.45 ? 'yes' : 'no'}); at least 16 GPUs / 64 cores per site`);
   const links: ScenarioInput['links'] = [];
   for (const r of regions) if (r.region !== 'xinjiang' && regions.some((x) => x.region === r.partner)) links.push({ from: 'xinjiang', to: r.region, gbps: 100, fenPerGB: 5 });
   provenance.push(carbonPriceFenPerKg > 0
@@ -142,3 +186,4 @@ export const BENCH_SCENARIOS = [
   { name: 'medium', jobs: 10_000, sites: 12 as const, carbonPriceFenPerKg: 100 },
   { name: 'large', jobs: 100_000, sites: 12 as const, carbonPriceFenPerKg: 100 },
 ];
+export const ARRIVALS: readonly Arrivals[] = ['trace', 'even'];

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PostgresNotInstalledError, startPostgres } from '../../test/support/postgres.ts';
+import { percentile } from '../stats.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../results/render.json', import.meta.url));
@@ -37,10 +38,6 @@ function rssMB(pid: number): number {
   }
 }
 
-function pct(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -229,9 +226,9 @@ async function runOn(args: string[], db: Db): Promise<Record<string, unknown>> {
     out.tasksDispatched = dispatched;
     out.dispatchPerSec = Math.round(win.dispatched / win.sec);
     out.dispatchPerSecWithTail = Math.round(dispatched / dispatchSec);
-    out.p50Ms = Number(pct(lat, 50).toFixed(1));
-    out.p99Ms = Number(pct(lat, 99).toFixed(1));
-    out.p99MsWithTail = Number(pct(all, 99).toFixed(1));
+    out.p50Ms = Number(percentile(lat, 50).toFixed(1));
+    out.p99Ms = Number(percentile(lat, 99).toFixed(1));
+    out.p99MsWithTail = Number(percentile(all, 99).toFixed(1));
     console.log(`dispatch: ${win.dispatched} tasks in the first ${win.sec.toFixed(1)} s (99% completed) = ${out.dispatchPerSec}/s sustained; ask->task p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms`);
     console.log(`  with the tail: ${dispatched} dispatches (re-dispatches after lease expiry included) in ${dispatchSec.toFixed(1)} s = ${out.dispatchPerSecWithTail}/s, p99 ${out.p99MsWithTail} ms; job ${done ? 'completed' : 'NOT finished within the time bound'}`);
 

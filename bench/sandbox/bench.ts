@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { TaskLimits } from '@shuzhi/schema';
 import { openSandbox, TASK_DIR, type Sandbox } from '../../packages/agent/src/index.ts';
 import { prlimitArgs } from '../../packages/agent/src/sandbox/limits.ts';
+import { percentile } from '../stats.ts';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 const SCENE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data/render/tiny_anim.blend');
@@ -22,10 +23,7 @@ function argNumber(args: string[], name: string, fallback: number): number {
   return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
 }
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-const median = (xs: number[]) => pct([...xs].sort((a, b) => a - b), 50);
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 
 /** Milliseconds from the spawn call to the first stdout byte, and to the exit; and what it printed. */
@@ -110,8 +108,8 @@ export async function run(args: string[]): Promise<void> {
     }
 
     const rows: [string, (w: Way) => string][] = [
-      [`start → first byte, p50 (ms, n=${n})`, (w) => round(pct([...startMs[w]].sort((a, b) => a - b), 50)).toFixed(2)],
-      [`start → first byte, p99 (ms, n=${n})`, (w) => round(pct([...startMs[w]].sort((a, b) => a - b), 99)).toFixed(2)],
+      [`start → first byte, p50 (ms, n=${n})`, (w) => round(percentile([...startMs[w]].sort((a, b) => a - b), 50)).toFixed(2)],
+      [`start → first byte, p99 (ms, n=${n})`, (w) => round(percentile([...startMs[w]].sort((a, b) => a - b), 99)).toFixed(2)],
       [`sha256 of 200 MiB, median wall (ms, ${reps} runs)`, (w) => round(median(hashMs[w]), 0).toFixed(0)],
       [`… its CPU user+sys, median (s)`, (w) => round(median(hashCpuS[w])).toFixed(2)],
       ...(withBlender
@@ -126,7 +124,7 @@ export async function run(args: string[]): Promise<void> {
 
     const summary = (xs: number[]) => {
       const s = [...xs].sort((a, b) => a - b);
-      return { p50Ms: round(pct(s, 50)), p99Ms: round(pct(s, 99)), maxMs: round(s[s.length - 1]!) };
+      return { p50Ms: round(percentile(s, 50)), p99Ms: round(percentile(s, 99)), maxMs: round(s[s.length - 1]!) };
     };
     const loadAvg1mEnd = round(loadavg()[0]!);
     console.log(`load average ${loadAvg1mEnd} at the end (on a busy machine the wall times carry its noise; the CPU row much less)`);

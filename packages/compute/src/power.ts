@@ -11,11 +11,6 @@ export function jobSlots(s: Scenario, job: ScenarioJob): number {
   return Math.max(1, Math.ceil(job.hours / slotHours(s) - 1e-9));
 }
 
-/** Work a job asks for, in unit-slots (units busy for one slot). */
-export function jobUnitSlots(s: Scenario, job: ScenarioJob): number {
-  return job.units * jobSlots(s, job);
-}
-
 /** Extra facility energy (kWh) of one unit busy for one slot instead of idle: PUE × (busyW − idleW) × h. */
 export function busyKWhPerUnitSlot(s: Scenario, site: ScenarioSite, type: string): number {
   const pool = site.pools.find((p) => p.type === type);
@@ -30,16 +25,6 @@ export function busyKWhPerUnitSlot(s: Scenario, site: ScenarioSite, type: string
 export function idleKWh(s: Scenario, site: ScenarioSite): number {
   let w = 0;
   for (const p of site.pools) w += p.units * p.idleW;
-  return (site.pue * w * slotHours(s)) / 1000;
-}
-
-/** Facility energy (kWh) of a site in one slot given busy units per pool type. */
-export function siteSlotKWh(s: Scenario, site: ScenarioSite, busyByType: ReadonlyMap<string, number>): number {
-  let w = 0;
-  for (const p of site.pools) {
-    const busy = Math.min(p.units, busyByType.get(p.type) ?? 0);
-    w += busy * p.busyW + (p.units - busy) * p.idleW;
-  }
   return (site.pue * w * slotHours(s)) / 1000;
 }
 

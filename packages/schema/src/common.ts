@@ -77,6 +77,8 @@ export const Problem = z.object({
   code: z.string(),
   detail: z.string(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** The id on the server's log lines for this request (also the X-Request-Id header). */
+  requestId: z.string().optional(),
 });
 export type Problem = z.infer<typeof Problem>;
 

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { currentRequestId } from './ops/request-context.ts';
 
 /**
  * Fields that never reach a log line, at the top level or one or two levels down (`{ job: { env } }`).
@@ -75,6 +76,11 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: (e: unknown) => pino.stdSerializers.err(scrubError(e) as Error) },
+    // Every line written while serving a request names it (X-Request-Id on the answer).
+    mixin: () => {
+      const reqId = currentRequestId();
+      return reqId ? { reqId } : {};
+    },
   };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -5,6 +5,7 @@ import type { Database, Db } from './db/client.ts';
 import type { EventBus } from './events/bus.ts';
 import type { router } from './http/context.ts';
 import type { Logger } from './log.ts';
+import type { PlatformMetrics } from './ops/metrics.ts';
 import type { WorkerHub } from './workers/hub.ts';
 
 /** What every module gets from the platform. */
@@ -39,6 +40,8 @@ export interface ServerModule {
   /** After the server listens: embedded agents, simulators, demo traffic. */
   startDemo?(baseUrl: string): Promise<void>;
   stopDemo?(): Promise<void>;
+  /** Adds this module's figures to the platform's Prometheus metrics (read at scrape time). */
+  metrics?(m: PlatformMetrics): void;
 }
 
 export type ModuleFactory = (ctx: ModuleContext) => ServerModule;

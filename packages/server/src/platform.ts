@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
@@ -24,6 +25,9 @@ import { loadSecretsKey } from './secrets/key-source.ts';
 import { moduleFactories } from './modules.ts';
 import { shellWorkSource } from './compute/worker-source.ts';
 import { WorkerHub } from './workers/hub.ts';
+import { PlatformMetrics } from './ops/metrics.ts';
+import { registerPlatformMetrics } from './ops/platform-metrics.ts';
+import { opsRoutes, type Readiness } from './ops/routes.ts';
 import { WorkerRegistry } from './workers/registry.ts';
 import { workerRoutes } from './workers/routes.ts';
 
@@ -44,6 +48,7 @@ export class Platform {
   readonly bus = new EventBus();
   readonly log: Logger;
   readonly startedAt = Date.now();
+  readonly metrics = new PlatformMetrics();
   auth!: AuthStore;
   compute!: ComputeModule;
   workers!: WorkerHub;
@@ -127,6 +132,8 @@ export class Platform {
     }
     // Every module migrated and initialised: another server may migrate now (PostgreSQL).
     await p.database.endMigrations();
+    registerPlatformMetrics(p.metrics, { db, compute: p.compute, leaseMs: opts.config.SHUZHI_LEASE_MS });
+    for (const m of p.modules) m.metrics?.(p.metrics);
     const audit = async (e: { kind: string; actor: string; data: Record<string, unknown> }) => {
       await db.insert(events).values({ kind: e.kind, entity: 'auth', entityId: e.actor, actor: e.actor, data: e.data });
     };
@@ -134,6 +141,7 @@ export class Platform {
       auth: p.auth,
       workers: p.workers.registry,
       log: p.log,
+      metrics: p.metrics,
       webDist: WEB_DIST,
       edge: {
         proxies: ProxyTrust.parse(opts.config.SHUZHI_TRUSTED_PROXIES),
@@ -164,9 +172,25 @@ export class Platform {
         computeRoutes(p.compute),
         workerRoutes(p.workers),
         eventRoutes(p.bus),
+        opsRoutes({ metrics: p.metrics, readiness: () => p.readiness() }),
         ...p.modules.flatMap((m) => (m.routes ? [m.routes()] : [])),
       ],
     });
+  }
+
+  /**
+   * Whether this process can do its job: the database answers, every migration ran (Platform.open
+   * finished them before any route exists), and it knows which process runs the once-only work.
+   */
+  async readiness(): Promise<Readiness> {
+    let database = 'ok';
+    try {
+      await this.database.db.execute(sql`select 1`);
+    } catch (err) {
+      database = `unreachable: ${(err as Error).message}`;
+    }
+    const leader = 'self';
+    return { ready: database === 'ok', checks: { database, migrations: 'ok', leader } };
   }
 
   /** Starts background work (dispatcher, live figures). */

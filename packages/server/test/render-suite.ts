@@ -9,7 +9,7 @@ import { fakeNode, farmOf, uploadScene } from './render-helpers.ts';
 /**
  * The render farm's storage contract on one database: a job rendered by fake-renderer nodes, its
  * frames, logs and metering written by the batched log, and the dispatcher rebuilt after a restart.
- * Run against PGlite (render-api.test.ts covers it there) and PostgreSQL 15 (test/system).
+ * Run against PGlite (render-pglite.test.ts) and PostgreSQL 15 (test/system/render-postgres.test.ts).
  */
 export function renderStorageSuite(label: string, databaseUrl: () => string | undefined): void {
   test(`render farm storage on ${label}: render, persist, restart`, async () => {

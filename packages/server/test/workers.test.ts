@@ -175,13 +175,13 @@ describe('a worker credential', () => {
 
 describe('placement keeps to site ownership', () => {
   test("a tenant's own site is never a place for another tenant's job, pinned or not", async () => {
-    const { residencyAllows } = await import('../src/compute/placement.ts');
+    const { siteMayRun } = await import('../src/compute/placement.ts');
     const owned = { id: 'box', region: 'xinjiang', ownerTenantId: 'acme' };
     const shared = { id: 'dc', region: 'xinjiang', ownerTenantId: null };
-    assert.equal(residencyAllows({ regions: [], sites: [], tenantId: 'other' }, owned), false);
-    assert.equal(residencyAllows({ regions: [], sites: ['box'], tenantId: 'other' }, owned), false);
-    assert.equal(residencyAllows({ regions: [], sites: [], tenantId: 'acme' }, owned), true);
-    assert.equal(residencyAllows({ regions: [], sites: [], tenantId: 'other' }, shared), true);
+    assert.equal(siteMayRun({ regions: [], sites: [], tenantId: 'other' }, owned), false);
+    assert.equal(siteMayRun({ regions: [], sites: ['box'], tenantId: 'other' }, owned), false);
+    assert.equal(siteMayRun({ regions: [], sites: [], tenantId: 'acme' }, owned), true);
+    assert.equal(siteMayRun({ regions: [], sites: [], tenantId: 'other' }, shared), true);
   });
 });
 

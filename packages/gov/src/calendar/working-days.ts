@@ -89,14 +89,6 @@ export function slaDueAt(startMs: number, workingDays: number, calendar: Working
 
 export type EscalationLevel = 'none' | 'due_soon' | 'overdue' | 'supervisor';
 
-/** Escalation thresholds in working days relative to the due date, as data. */
-export const escalationRules = {
-  none: { notify: [] },
-  due_soon: { notify: ['officer'] },
-  overdue: { notify: ['officer', 'department_head'] },
-  supervisor: { notify: ['officer', 'department_head', 'supervisor'] },
-} as const satisfies Record<EscalationLevel, { notify: readonly string[] }>;
-
 /** Working days overdue before a case goes to the supervisor. */
 export const SUPERVISOR_AFTER_WORKING_DAYS = 3;
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import {
   ComputeError, getPolicy, parseScenario, POLICY_NAMES, type LowerBound, type PlanResult, type Scenario,
 } from '@shuzhi/compute';
+import { UsageError } from './args.ts';
 
 const USAGE = `usage: shuzhi plan --scenario FILE [--policy fifo|greedy|optimal|all] [--json] [--time-limit SEC]
 
@@ -101,8 +102,6 @@ function parseArgs(argv: string[]): Args {
   }
   return a;
 }
-
-class UsageError extends Error {}
 
 export interface PlanIo {
   stdout: { write(text: string): unknown };

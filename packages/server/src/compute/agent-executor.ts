@@ -104,6 +104,11 @@ export class AgentExecutor implements Executor {
 
   // ---- figures ----
 
+  /** Tasks leased to agents right now. */
+  leasesHeld(): number {
+    return this.leases.size;
+  }
+
   agentsOnline(siteId?: string): number {
     const cutoff = this.opts.now() - this.opts.leaseMs;
     let n = 0;

@@ -9,7 +9,7 @@ import type { Executor } from './executor.ts';
 import type { JobSecrets } from './job-env.ts';
 import type { NetworkStore } from './network-store.ts';
 import { shellTaskLimits } from '../workers/limits.ts';
-import { cheapestSiteNow, residencyAllows, type PlaceFn } from './placement.ts';
+import { cheapestSiteNow, siteMayRun, type PlaceFn } from './placement.ts';
 import { RunHost, toExecTask, type Attempt, type TaskInfo } from './run-host.ts';
 
 export interface DispatcherOptions {
@@ -303,7 +303,7 @@ export class Dispatcher {
         continue;
       }
       // Residency is checked again here, whatever placed the job: a policy bug must not move data out.
-      if (!residencyAllows(t, site)) {
+      if (!siteMayRun(t, site)) {
         this.log.error({ jobId: t.jobId, siteId: site.id, regions: t.regions }, 'placement broke data residency; refused');
         still.push(t);
         continue;

@@ -33,10 +33,12 @@ export type PlaceFn = (
 ) => PlacementChoice | null;
 
 /**
- * Data residency, the job's own site list and site ownership, checked at placement and again at
- * dispatch: a tenant's own site runs only that tenant's work, since its workers are the tenant's.
+ * Whether a site may run a job: data residency, the job's own site list and site ownership, checked
+ * at placement and again at dispatch. A job that names no regions may run in any region (unlike the
+ * planner's scenario format, where a job lists the regions it may use — see compute's
+ * residencyAllows). A tenant's own site runs only that tenant's work, since its workers are the tenant's.
  */
-export function residencyAllows(
+export function siteMayRun(
   job: Pick<PlacementJob, 'regions' | 'sites' | 'tenantId'>,
   site: Pick<SiteInput, 'id' | 'region'> & { ownerTenantId?: string | null },
 ): boolean {
@@ -54,7 +56,7 @@ export const cheapestSiteNow: PlaceFn = (job, sites, freeUnits, nowMs, links) =>
   const hour = localHour(nowMs);
   let best: { site: SiteInput; fen: number; energyFen: number; staging: Staging | null } | null = null;
   for (const site of sites) {
-    if (!residencyAllows(job, site)) continue;
+    if (!siteMayRun(job, site)) continue;
     const pool = site.pools.find((p) => p.type === job.type);
     if (!pool || freeUnits(site.id, job.type) < job.units) continue;
     const staging = job.homeRegion ? stagingFor(links, job.homeRegion, site.region, job.dataGB) : null;

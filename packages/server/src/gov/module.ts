@@ -7,6 +7,7 @@ import type { ModuleFactory, ServerModule } from '../module.ts';
 import { CatalogueStore } from './catalogue-store.ts';
 import { seedGovDemo } from './demo.ts';
 import { loadOrCreateIssuerKey } from './issuer.ts';
+import { govMetrics } from './metrics-query.ts';
 import { RegistryStore } from './registry-store.ts';
 import { govRoutes } from './routes.ts';
 import { GovService, type GovDeps } from './service.ts';
@@ -79,6 +80,20 @@ export const govModule: ModuleFactory = (ctx) => {
       verifyTimer = null;
     },
     seedDemo: () => seedGovDemo(ctx.auth, ctx.db, m.service),
+    metrics(pm) {
+      pm.gauge('shuzhi_gov_tasks', 'Department tasks by department and state (open, overdue = escalated and still open, approved)', ['department', 'state'], async () =>
+        (await govMetrics(ctx.db, catalogue)).byDepartment.flatMap((d) => [
+          { labels: { department: d.departmentId, state: 'open' }, value: d.open },
+          { labels: { department: d.departmentId, state: 'overdue' }, value: d.overdue },
+          { labels: { department: d.departmentId, state: 'approved' }, value: d.approved },
+        ]));
+      pm.gauge('shuzhi_gov_task_sla_compliance_ratio', 'Share of approved department tasks finished before their due time', [], async () => {
+        const r = (await govMetrics(ctx.db, catalogue)).totals.taskSlaCompliance;
+        return r === null ? [] : [{ value: r }];
+      });
+      pm.counterOf('shuzhi_gov_verifications_total', 'Public certificate verifications by answer', ['result'], () =>
+        Object.entries(m.service?.verifications ?? {}).map(([result, value]) => ({ labels: { result }, value })));
+    },
   };
   return m;
 };

@@ -5,6 +5,8 @@ import { getCookie } from 'hono/cookie';
 import type { AuthStore } from '../auth/store.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { PlatformMetrics } from '../ops/metrics.ts';
+import { requestIds } from '../ops/request-context.ts';
 import type { WorkerRegistry } from '../workers/registry.ts';
 import { WORKER_CREDENTIAL_PREFIX } from '@shuzhi/schema';
 import { DOCS_PATHS, mountApiDocs } from './api-docs.ts';
@@ -20,6 +22,8 @@ export interface AppParts {
   workers: WorkerRegistry;
   log: Logger;
   health: () => Promise<Record<string, unknown>>;
+  /** Counts and times every request (Prometheus, at /metrics). */
+  metrics: PlatformMetrics;
   /** Module routers, mounted in order. */
   routers: ReturnType<typeof router>[];
   webDist?: string | undefined;
@@ -27,7 +31,7 @@ export interface AppParts {
   edge: { proxies: ProxyTrust; publicUrl?: string | undefined; limits: BodyLimits };
 }
 
-const PUBLIC = new Set(['/api/health', '/api/auth/login', '/api/openapi.json', ...DOCS_PATHS]);
+const PUBLIC = new Set(['/api/health', '/api/ready', '/api/auth/login', '/api/openapi.json', ...DOCS_PATHS]);
 
 export function isPublic(path: string): boolean {
   return PUBLIC.has(path) || path.startsWith('/api/public/') || !path.startsWith('/api/');
@@ -37,6 +41,11 @@ export function createApp(parts: AppParts) {
   const app = router();
 
   app.onError((err, c) => problemResponse(c, err, parts.log));
+
+  // First: every request gets an id (on the answer and on each log line written for it) and is
+  // counted, whatever the edge below decides.
+  app.use('*', requestIds());
+  app.use('*', parts.metrics.http());
 
   // The edge, before anyone is authenticated: who the client is, security headers and same-origin
   // writes for browsers, and body budgets (see SECURITY.md).

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { currentRequestId } from '../ops/request-context.ts';
 
 /** The one place errors become RFC 9457 problem+json with our stable code. */
 export function problemResponse(c: Context, err: unknown, log: Logger): Response {
@@ -15,7 +16,8 @@ export function problemResponse(c: Context, err: unknown, log: Logger): Response
     // Method and path only: never the body, query or headers (user data, secrets). The `err` serializer
     // (log.ts) strips the bound values of failed database queries from the error.
     log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
-    e = new AppError('INTERNAL', 500, 'Something went wrong on the server; it has been logged. Try again.');
+    const id = currentRequestId();
+    e = new AppError('INTERNAL', 500, `Something went wrong on the server; it has been logged${id ? ` under request id ${id}` : ''}. Try again.`);
   }
   const body = {
     type: `https://shuzhi.dev/problems/${e.code.toLowerCase().replaceAll('_', '-')}`,
@@ -24,6 +26,8 @@ export function problemResponse(c: Context, err: unknown, log: Logger): Response
     code: e.code,
     detail: e.message,
     ...(e.errors ? { errors: e.errors } : {}),
+    // The id on the server's log lines for this request: what an operator searches for.
+    ...(currentRequestId() ? { requestId: currentRequestId() } : {}),
   };
   return new Response(JSON.stringify(body), {
     status: e.status,

@@ -43,6 +43,12 @@ export const mineModule: ModuleFactory = (ctx) => {
     seedDemo: () => demo.seed(),
     startDemo: () => demo.start(),
     stopDemo: () => demo.stop(),
+    metrics(m) {
+      m.gauge('shuzhi_mine_link_connected', 'Whether the OPC UA link to a face is up (1) or down (0)', ['face'], async () =>
+        (await service.listFaces()).map((f) => ({ labels: { face: f.id }, value: f.connected ? 1 : 0 })));
+      m.gauge('shuzhi_mine_open_alarms', 'Open alarms per face', ['face'], async () =>
+        (await service.listFaces()).map((f) => ({ labels: { face: f.id }, value: f.openAlarms })));
+    },
   };
   return mod;
 };

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import {
   MineAcknowledge, MineAlarm, MineAlarmQuery, MineAuditEntry, MineAuditQuery, MineCommandBody, MineCommandKinds, MineCommandResult,
@@ -13,6 +12,7 @@ import { errors } from '../errors.ts';
 import { clientAddress } from '../http/client-address.ts';
 import type { Env } from '../http/context.ts';
 import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
+import { liveStream } from '../http/sse.ts';
 import type { Actor, LiveMessage, MineService } from './service.ts';
 
 /** Who may watch a face (HMI, streams, alarms, audit), command it, or engineer it. */
@@ -193,40 +193,17 @@ export function mineRoutes(svc: MineService) {
     watch(c);
     const id = c.req.param('id');
     if (!svc.hasFace(id)) throw errors.notFound('face', id);
-    return streamSSE(c, async (stream) => {
-      const queue: LiveMessage[] = [];
-      let wake: (() => void) | null = null;
-      const unsubscribe = svc.subscribe(id, (m) => {
-        queue.push(m);
-        wake?.();
-      });
-      stream.onAbort(() => {
-        unsubscribe();
-        wake?.();
-      });
-      await stream.writeSSE({ event: 'state', data: JSON.stringify(svc.faceState(id)) });
-      while (!stream.aborted && !stream.closed) {
-        if (queue.length === 0) {
-          await new Promise<void>((res) => {
-            wake = res;
-            setTimeout(res, 15_000);
-          });
-          wake = null;
-          if (queue.length === 0) {
-            await stream.writeSSE({ event: 'ping', data: '{}' });
-            continue;
-          }
-        }
-        // a client that cannot keep up loses old telemetry, never state or alarms
-        if (queue.length > 2000) {
-          const keep = queue.filter((m) => m.event !== 'telemetry');
-          queue.length = 0;
-          queue.push(...keep, { event: 'state', data: svc.faceState(id) });
-        }
-        const batch = queue.splice(0, queue.length);
-        for (const m of batch) await stream.writeSSE({ event: m.event, data: JSON.stringify(m.data) });
-      }
-      unsubscribe();
+    return liveStream<LiveMessage>(c, {
+      subscribe: (push) => svc.subscribe(id, push),
+      first: () => ({ event: 'state', data: JSON.stringify(svc.faceState(id)) }),
+      // a client that cannot keep up loses old telemetry, never state or alarms
+      trim(queue) {
+        if (queue.length <= 2000) return;
+        const keep = queue.filter((m) => m.event !== 'telemetry');
+        queue.length = 0;
+        queue.push(...keep, { event: 'state', data: svc.faceState(id) });
+      },
+      toMessages: (batch) => batch.map((m) => ({ event: m.event, data: JSON.stringify(m.data) })),
     });
   });
 

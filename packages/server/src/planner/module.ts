@@ -16,6 +16,10 @@ export const plannerModule: ModuleFactory = (ctx) => {
     routes: () => plannerRoutes(svc),
     start: async () => svc.start(),
     stop: () => svc.stop(),
+    metrics(m) {
+      const solve = m.histogram('shuzhi_planner_solve_seconds', 'Time the live planner\'s solver took per plan, by policy', ['policy'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20]);
+      svc.onSolved = (seconds, policy) => solve.observe({ policy }, seconds);
+    },
   };
   return mod;
 };

@@ -44,7 +44,8 @@ export class PlannerService {
   private again = false;
   private unsubscribe: (() => void) | null = null;
   private previousPlaceFn: PlaceFn | null = null;
-  private pinned = new Set<string>();
+  /** Told how long each solve took (the platform's metrics). */
+  onSolved: ((seconds: number, policy: string) => void) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -158,7 +159,6 @@ export class PlannerService {
       .where(eq(tasks.status, 'queued'));
     // Jobs the tenant pinned to sites are not planned: the scenario format knows regions, not sites.
     // They start at the cheapest of their sites with free units (placeFn), and say so.
-    this.pinned = new Set(rows.filter(({ j }) => j.sites.length > 0).map(({ j }) => j.id));
     const live: LiveJob[] = rows.filter(({ j }) => j.sites.length === 0).map(({ j }) => ({
       id: j.id, tenantId: j.tenantId, type: j.type, units: j.units, hours: j.hours, home: j.home, dataGB: j.dataGB,
       regions: j.regions, releaseAt: j.releaseAt.getTime(), deadlineAt: j.deadlineAt?.getTime() ?? null,
@@ -173,7 +173,9 @@ export class PlannerService {
       if (e instanceof ComputeError) this.log.error({ err: e }, 'live scenario invalid');
       throw e;
     }
+    const solveStart = performance.now();
     const result = await getPolicy(settings.policy).plan(scenario, { timeLimitSec: 10 });
+    this.onSolved?.((performance.now() - solveStart) / 1000, settings.policy);
     const plan = this.toPlan(scenario, built.startMs, sites, live, result, built.skipped);
     await this.store(plan);
     this.adopt(plan);
@@ -315,7 +317,9 @@ export class PlannerService {
    */
   readonly placeFn: PlaceFn = (job, sites, freeUnits, nowMs, links) => {
     const id = job.jobId;
-    if (id && this.pinned.has(id)) {
+    // A pinned job is the plan's business only in that it is not planned: it needs no re-plan to start
+    // (waiting for one held every pinned job for a whole solve).
+    if ((job.sites?.length ?? 0) > 0) {
       const c = cheapestSiteNow(job, sites, freeUnits, nowMs, links);
       return c && { ...c, explanation: `pinned by its tenant to ${(job.sites ?? []).join(', ')}; ${c.explanation}` };
     }

@@ -59,6 +59,21 @@ export const renderModule: ModuleFactory = (ctx) => {
     seedDemo: () => demo.seed(),
     startDemo: (baseUrl) => demo.start(baseUrl),
     stopDemo: () => demo.stop(),
+    metrics(m) {
+      m.counterOf('shuzhi_render_assignments_total', 'Render chunks handed to nodes', () => farm.counters.assigned);
+      m.counterOf('shuzhi_render_completions_total', 'Render chunks completed', () => farm.counters.completed);
+      m.counterOf('shuzhi_render_heartbeats_total', 'Render lease heartbeats absorbed', () => farm.counters.heartbeats);
+      m.counterOf('shuzhi_render_syncs_total', 'Render node syncs answered', () => farm.counters.syncs);
+      m.gauge('shuzhi_render_dispatcher', 'The render dispatcher now: nodes, parked polls, active leases, jobs', ['figure'], () => {
+        const s = farm.d.stats();
+        return [
+          { labels: { figure: 'nodes' }, value: s.nodes },
+          { labels: { figure: 'parked' }, value: s.parked },
+          { labels: { figure: 'leases' }, value: s.activeLeases },
+          { labels: { figure: 'jobs' }, value: s.jobs },
+        ];
+      });
+    },
   };
   return mod;
 };
