@@ -5,6 +5,10 @@
 //
 //   node --import tsx scripts/make-upgrade-fixture.mjs [--tag v0.1.0] [--seconds 45]
 //
+// v0.1.0 is an annotated tag on 8539490 (2026-11-27), the last commit before the one worker protocol
+// (63b804f): compute network, render farm, gov, mine and billing as first released. Its schema lacks
+// core migrations 0004–0005, billing 0002 and the workers module, so the fixture exercises real upgrades.
+//
 // For the tag it: checks the release out into a temporary git worktree (<tmp>/shuzhi-fixture-<tag>/src,
 // beside a link to ../shared) and runs `npm ci` there; runs that release's `shuzhi serve` with the demo
 // (SHUZHI_DEMO=1, one demo worker per agent site, no demo render nodes, so the demo render job waits);
