@@ -32,5 +32,7 @@ if (existsSync(join(web, 'index.html'))) {
 const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/cli/main.ts', 'serve', ...process.argv.slice(2)], {
   stdio: 'inherit',
 });
+// The server stops gracefully on either (a repeat within a second is taken as the same request, since a
+// terminal's Ctrl-C reaches this process and the server alike); a later second signal makes it exit at once.
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code) => process.exit(code ?? 0));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

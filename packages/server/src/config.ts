@@ -27,6 +27,7 @@ export const ConfigSchema = z.object({
   SHUZHI_DEMO: z.enum(['0', '1']).default('1'),
   SHUZHI_DEMO_AGENTS: z.coerce.number().int().min(0).max(64).default(2),
   SHUZHI_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+  SHUZHI_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   SHUZHI_WORK_DIR: z.string().optional(),
   SHUZHI_MQTT_URL: z
     .string()
@@ -76,6 +77,8 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   SHUZHI_DEMO: 'seed and run the demo network (1) or start empty (0); default 1',
   SHUZHI_DEMO_AGENTS: 'embedded demo agents per agent site with work (default 2)',
   SHUZHI_LEASE_MS: 'task lease: a task whose agent is silent this long is requeued (default 15000)',
+  SHUZHI_SHUTDOWN_SECONDS:
+    'on SIGTERM/SIGINT the server stops taking work, hands back leases, flushes writes and exits 0 within this long, else exits 1 (default 10); a second signal exits at once',
   SHUZHI_WORK_DIR: 'task directories of the embedded demo workers (default <data dir>/work; as root /var/lib/shuzhi/work-<hash of the data dir>, outside the private data dir so task users can reach them)',
   SHUZHI_MQTT_URL: 'publish mine telemetry to this MQTT broker (mqtt://user:pass@host:1883); off when unset',
   SHUZHI_PUBLIC_URL: 'the URL browsers use (https://shuzhi.example.cn): accepted as Origin of cookie-authenticated writes; https makes the session cookie Secure and adds HSTS',
@@ -100,8 +103,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   );
   const parsed = ConfigSchema.safeParse(picked);
   if (!parsed.success) {
-    const lines = zodIssues(parsed.error.issues).map((i) => `  ${i.path}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    // One line, so a start that cannot proceed says why in one line (`shuzhi serve`).
+    const issues = zodIssues(parsed.error.issues).map((i) => `${i.path}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${issues.join('; ')} (shuzhi serve --help lists the settings)`);
   }
   const dataDir = resolve(parsed.data.SHUZHI_DATA_DIR);
   // The demo seeds users whose passwords are printed in the README: never offer them to the network by default.

@@ -18,6 +18,8 @@ import { ProxyTrust } from './http/client-address.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { computeRoutes } from './http/routes/compute.ts';
 import { eventRoutes } from './http/routes/events.ts';
+import { DataDirLock } from './lifecycle/data-dir-lock.ts';
+import { StartError } from './lifecycle/errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { ServerModule } from './module.ts';
 import { loadSecretsKey } from './secrets/key-source.ts';
@@ -55,6 +57,11 @@ export class Platform {
   app!: ReturnType<typeof createApp>;
   modules: ServerModule[] = [];
   private server: ServerType | null = null;
+  /** Held while an embedded (PGlite) database in the data directory is open: one server per directory. */
+  private dataLock: DataDirLock | null = null;
+  /** Requests being answered now: a stop lets them finish before the database closes. */
+  private inFlight = 0;
+  private idle: (() => void) | null = null;
 
   private constructor(readonly config: Config) {
     this.log = createLogger(config.LOG_LEVEL);
@@ -63,8 +70,23 @@ export class Platform {
   static async open(opts: PlatformOptions): Promise<Platform> {
     const p = new Platform(opts.config);
     if (opts.log) (p as { log: Logger }).log = opts.log;
+    try {
+      await p.openParts(opts);
+      return p;
+    } catch (err) {
+      // A start that failed half-way leaves nothing open: no database handle, no lock file.
+      await p.database?.close().catch(() => undefined);
+      p.dataLock?.release();
+      throw err;
+    }
+  }
+
+  private async openParts(opts: PlatformOptions): Promise<void> {
+    const p = this;
     // Tenant code (Slurm jobs run as an unprivileged user) must not list or read the server's files.
     if (!opts.memory || existsSync(opts.config.dataDir)) await makePrivate(opts.config.dataDir, p.log);
+    // Two processes on one PGlite directory corrupt it: the second start stops here, naming the first.
+    if (!opts.memory && !opts.config.DATABASE_URL) p.dataLock = DataDirLock.acquire(opts.config.dataDir, { log: p.log, version: VERSION });
     // The key first: a bad key file stops the start before the database is opened.
     const key = loadSecretsKey({
       envKey: opts.config.SHUZHI_SECRETS_KEY,
@@ -81,6 +103,7 @@ export class Platform {
       url: opts.config.DATABASE_URL,
       dataDir: opts.config.dataDir,
       memory: opts.memory ?? false,
+      log: p.log,
     });
     const db = p.database.db;
     p.auth = new AuthStore(db);
@@ -108,6 +131,8 @@ export class Platform {
       if (m.migrationsFolder) await migrateModule(p.database, m.name, m.migrationsFolder);
       await m.init?.();
     }
+    // Every module migrated and initialised: another server may migrate now (PostgreSQL).
+    await p.database.endMigrations();
     registerPlatformMetrics(p.metrics, { db, compute: p.compute, leaseMs: opts.config.SHUZHI_LEASE_MS });
     for (const m of p.modules) m.metrics?.(p.metrics);
     const audit = async (e: { kind: string; actor: string; data: Record<string, unknown> }) => {
@@ -153,7 +178,6 @@ export class Platform {
         ...p.modules.flatMap((m) => (m.routes ? [m.routes()] : [])),
       ],
     });
-    return p;
   }
 
   /**
@@ -177,25 +201,78 @@ export class Platform {
     for (const m of this.modules) await m.start?.();
   }
 
+  /** Listens for HTTP; rejects with PORT_IN_USE or LISTEN_FAILED when the address cannot be had. */
   listen(port = this.config.PORT, host = this.config.HOST): Promise<number> {
-    return new Promise((resolve) => {
-      this.server = serve({ fetch: this.app.fetch, port, hostname: host }, (info) => resolve(info.port));
+    const fetch = async (req: Request, env: unknown): Promise<Response> => {
+      this.inFlight++;
+      try {
+        return await this.app.fetch(req, env as never);
+      } finally {
+        if (--this.inFlight === 0) this.idle?.();
+      }
+    };
+    return new Promise((resolve, reject) => {
+      const server = serve({ fetch, port, hostname: host }, (info) => {
+        server.off('error', failed);
+        resolve(info.port);
+      });
+      const failed = (err: NodeJS.ErrnoException) => {
+        this.server = null;
+        const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new StartError('PORT_IN_USE', `port ${port} is in use at ${where} (another Shuzhi or another program); stop it or set PORT`, { cause: err })
+            : new StartError('LISTEN_FAILED', `cannot listen on ${where}: ${err.message}; check HOST and PORT`, { cause: err }),
+        );
+      };
+      server.once('error', failed);
+      this.server = server;
     });
   }
 
+  /**
+   * Stops in order: demo workers hand back their leases (through the API, still listening); no new
+   * connections, requests in flight finish (long polls and event streams are cut after a short grace);
+   * modules stop their timers and flush batched writes; dispatch stops; the database closes; the data
+   * directory is unlocked. Bounded by the caller (`shuzhi serve`: SHUZHI_SHUTDOWN_SECONDS).
+   */
   async close(): Promise<void> {
-    for (const m of [...this.modules].reverse()) {
-      await m.stopDemo?.();
-      await m.stop?.();
-    }
+    for (const m of [...this.modules].reverse()) await m.stopDemo?.();
+    await this.stopHttp();
+    for (const m of [...this.modules].reverse()) await m.stop?.();
     await this.workers.registry.flushSeen();
-    this.compute.stop();
-    if (this.server) {
-      const s = this.server;
-      (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      await new Promise<void>((res) => s.close(() => res()));
-    }
+    await this.compute.stop();
     await this.database.close();
+    this.dataLock?.release();
+  }
+
+  private async stopHttp(graceMs = 1000): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    this.server = null;
+    const closed = new Promise<void>((res) => s.close(() => res()));
+    const http = s as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+    http.closeIdleConnections?.();
+    // Requests in flight get a moment to answer; what still holds a connection then (a worker's long
+    // poll, an event stream) is cut, and its handler sees the abort.
+    await this.untilIdle(graceMs);
+    http.closeAllConnections?.();
+    await closed;
+    // Their handlers see the abort; one that still runs after this is logged, and the stop goes on.
+    await this.untilIdle(5000);
+    if (this.inFlight > 0) this.log.warn({ requests: this.inFlight }, 'requests still being answered as the server stops');
+  }
+
+  private untilIdle(ms: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((res) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        res();
+      }
+      this.idle = done;
+    });
   }
 }
 

@@ -10,6 +10,9 @@ import { existsSync } from 'node:fs';
 import { lstat, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { DataDirLock } from '../lifecycle/data-dir-lock.ts';
+import { createLogger } from '../log.ts';
+import { SHUZHI_VERSION } from './version.ts';
 import { TarGzWriter, readTar, type AddedFile } from './archive.ts';
 import { BackupError } from './errors.ts';
 import { FORMAT, FORMAT_VERSION, MANIFEST_NAME, PG_DUMP_ENTRY, excludeReason, type Manifest } from './manifest.ts';
@@ -176,7 +179,33 @@ async function walk(root: string, opts: { workRel: string | null; dbKind: 'pglit
   return w;
 }
 
+/**
+ * An offline backup of the embedded database holds the data directory's lock while it copies, so a
+ * server cannot start on it halfway through (it would say the directory is in use, and by whom).
+ */
 export async function backup(o: BackupOptions): Promise<BackupResult> {
+  const dataDir = resolve(o.dataDir);
+  if (o.databaseUrl || o.online || !existsSync(dataDir)) return backupWithin(o);
+  if (!o.serverStopped) {
+    const why = await serverInUse(dataDir, 'pglite');
+    if (why) throw serverRunningError(dataDir, why, 'back up');
+  }
+  let lock: DataDirLock;
+  try {
+    lock = DataDirLock.acquire(dataDir, { log: createLogger('silent'), version: SHUZHI_VERSION });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'DATA_DIR_LOCKED') throw serverRunningError(dataDir, (err as Error).message, 'back up');
+    throw err;
+  }
+  try {
+    // Holding the lock is the proof no server runs: the lock file is ours, not a server's.
+    return await backupWithin({ ...o, serverStopped: true });
+  } finally {
+    lock.release();
+  }
+}
+
+async function backupWithin(o: BackupOptions): Promise<BackupResult> {
   const say = o.progress ?? (() => undefined);
   const dataDir = resolve(o.dataDir);
   const out = resolve(o.out);

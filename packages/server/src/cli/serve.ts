@@ -1,14 +1,48 @@
-import { loadConfig } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
 import { DemoRunner, startDemoSlurm } from '../demo/runner.ts';
 import { workDirProblem } from '@shuzhi/agent';
 import { demoSandbox } from '../demo/sandbox.ts';
 import { seedDemo } from '../demo/seed.ts';
+import { oneLine } from '../lifecycle/errors.ts';
+import { Shutdown } from '../lifecycle/shutdown.ts';
 import { Platform } from '../platform.ts';
 
+/** What a start has opened so far: a failed start and a stop close exactly these. */
+interface Running {
+  p: Platform | null;
+  demo: DemoRunner | null;
+  demoSlurm: { stop: () => Promise<void> } | null;
+}
+
+/**
+ * `shuzhi serve`. A start that cannot proceed (bad config, database unreachable, data directory in use,
+ * port in use, a failed migration) closes what it opened and throws one line naming the cause; main
+ * prints it and exits 1. Once serving, SIGTERM/SIGINT stop it gracefully within SHUZHI_SHUTDOWN_SECONDS.
+ */
 export async function serveCommand(): Promise<number> {
+  const run: Running = { p: null, demo: null, demoSlurm: null };
+  const stopAll = async () => {
+    await run.demo?.stop();
+    await run.p?.close();
+    await run.demoSlurm?.stop();
+  };
+  let config: Config;
+  try {
+    config = loadConfig();
+    await start(config, run);
+  } catch (err) {
+    // Bounded: a wedged part must not keep a failed start alive.
+    await Promise.race([stopAll().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
+    throw new Error(`cannot start: ${oneLine(err)}`, { cause: err });
+  }
+  new Shutdown({ log: run.p!.log, timeoutMs: config.SHUZHI_SHUTDOWN_SECONDS * 1000, stop: stopAll }).install();
+  return new Promise(() => undefined);
+}
+
+async function start(config: Config, run: Running): Promise<void> {
   const t0 = Date.now();
-  const config = loadConfig();
   const p = await Platform.open({ config });
+  run.p = p;
   let demo: DemoRunner | null = null;
   const creds = config.SHUZHI_DEMO === '1' ? await seedDemo(p) : null;
   const moduleLines: string[] = [];
@@ -16,6 +50,7 @@ export async function serveCommand(): Promise<number> {
   const demoSlurm = creds
     ? await startDemoSlurm(p).catch((err: unknown) => ({ lines: [`Slurm demo site did not start: ${(err as Error).message}`], stop: async () => undefined }))
     : null;
+  run.demoSlurm = demoSlurm;
   if (demoSlurm) moduleLines.push(...demoSlurm.lines);
   await p.start();
   const port = await p.listen();
@@ -27,6 +62,7 @@ export async function serveCommand(): Promise<number> {
       moduleLines.push(`  demo workers: none — ${problem} (SHUZHI_WORK_DIR)`);
     } else if ('sandbox' in box) {
       demo = new DemoRunner(p, `http://127.0.0.1:${port}`, box.sandbox);
+      run.demo = demo;
       await demo.start(config.SHUZHI_DEMO_AGENTS);
       moduleLines.push(`  demo workers: ${config.SHUZHI_DEMO_AGENTS} per agent site; tasks run in ${box.sandbox.description}`);
     } else {
@@ -58,16 +94,6 @@ export async function serveCommand(): Promise<number> {
   // Modules word their own lines; the banner indents them all alike.
   lines.push('', ...moduleLines.map((l) => `  ${l.trim()}`));
   process.stdout.write(lines.join('\n') + '\n\n');
-  const shutdown = async (signal: string) => {
-    p.log.info({ signal }, 'shutting down');
-    await demo?.stop();
-    await p.close();
-    await demoSlurm?.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  return new Promise(() => undefined);
 }
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);

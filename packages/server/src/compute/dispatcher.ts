@@ -36,6 +36,7 @@ export class Dispatcher {
   private executors = new Map<string, Executor>();
   private unplaced: TaskInfo[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
   private placing: Promise<void> | null = null;
   private readonly now: () => number;
   /** Placement hook: the planner replaces the cheapest-now rule when it runs. */
@@ -144,15 +145,22 @@ export class Dispatcher {
 
   start(tickMs = 1000): void {
     this.timer = setInterval(() => {
-      void this.tick().catch((err) => this.log.error({ err }, 'dispatcher tick failed'));
+      if (this.ticking) return;
+      this.ticking = this.tick()
+        .catch((err) => this.log.error({ err }, 'dispatcher tick failed'))
+        .finally(() => {
+          this.ticking = null;
+        });
     }, tickMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops placing work; a tick under way and the engines' own loops finish before this resolves. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    for (const ex of this.executors.values()) void ex.close();
+    await this.ticking;
+    await Promise.allSettled([...this.executors.values()].map((ex) => ex.close()));
   }
 
   async tick(): Promise<void> {

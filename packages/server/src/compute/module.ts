@@ -76,11 +76,11 @@ export class ComputeModule {
     }
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.unsubscribe?.();
     if (this.probeTimer) clearInterval(this.probeTimer);
-    this.dispatcher.stop();
     if (this.liveTimer) clearInterval(this.liveTimer);
+    await this.dispatcher.stop();
   }
 
   async sitesLive(): Promise<Site[]> {
