@@ -12,6 +12,11 @@ import type { Worker } from '@shuzhi/agent';
 import { loadConfig } from '../../packages/server/src/config.ts';
 import { seedDemo } from '../../packages/server/src/demo/seed.ts';
 import { Platform } from '../../packages/server/src/platform.ts';
+import { Leadership, LeadershipLostError } from '../../packages/server/src/replicas/leadership.ts';
+import { createLogger } from '../../packages/server/src/log.ts';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../packages/server/src/db/client.ts';
 import { enrolledWorker, fundDemoTenants, smallSite, waitUntil } from '../../packages/server/test/helpers.ts';
 import { freePort } from '../support/ports.ts';
 import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
@@ -204,4 +209,48 @@ test('kill -9 the leader mid-queue: B takes over, every job finishes once, each 
   const tx = (await db.query(`select idem_key, count(*)::int as n from billing_transactions where idem_key = any($1) group by idem_key`, [succeeded.map((r) => `run:${r}`)])).rows as { idem_key: string; n: number }[];
   assert.equal(tx.length, succeeded.length, 'one ledger transaction per succeeded run');
   for (const t of tx) assert.equal(t.n, 1, `${t.idem_key}: one ledger transaction`);
+});
+
+test('fencing: once another replica holds a newer epoch, the old leader\'s writes are refused and it demotes', async () => {
+  await b?.stop();
+  b = null;
+  const d = drizzle(db) as unknown as Db;
+  const log = createLogger('silent');
+  const one = new Leadership(d, { ttlMs: 2000, url: () => 'http://one.invalid', log });
+  const two = new Leadership(d, { ttlMs: 2000, url: () => 'http://two.invalid', log });
+  const demoted: string[] = [];
+  one.onDemoted = (why) => demoted.push(why);
+  try {
+    await one.start();
+    assert.ok(one.isLeader(), 'the first to ask gets the free (released) lease');
+    await two.start();
+    assert.equal(two.isLeader(), false, 'the second follows while the lease is live');
+    assert.equal(two.current?.holder, one.id);
+    // The first stalls past its lease (a long pause: it renews nothing); the second takes over.
+    await db.query(`update leadership set expires_at = now() - interval '1 second' where name = 'leader'`);
+    await two.refresh();
+    assert.ok(two.isLeader(), 'the lease was free, so the second takes it');
+    assert.equal(two.fencingEpoch, one.fencingEpoch! + 1, 'a new holder gets the next epoch');
+    // The old leader wakes up and writes: its fenced transaction is rolled back.
+    await assert.rejects(
+      d.transaction(async (tx) => {
+        await tx.execute(sql`insert into regions (id, name_zh, name_en, lat, lon) values ('fenced-out', '围栏', 'Fenced', 1, 1)`);
+        await one.fence(tx);
+      }),
+      (err: unknown) => err instanceof LeadershipLostError && err.code === 'LEADERSHIP_LOST',
+    );
+    const left = await db.query(`select 1 from regions where id = 'fenced-out'`);
+    assert.equal(left.rows.length, 0, 'nothing of the deposed leader\'s transaction was kept');
+    assert.equal(demoted.length, 1, 'the deposed leader stopped its leader work');
+    assert.equal(one.isLeader(), false);
+    // The new leader's fenced writes go through.
+    await d.transaction(async (tx) => {
+      await two.fence(tx);
+      await tx.execute(sql`insert into regions (id, name_zh, name_en, lat, lon) values ('fenced-in', '围栏', 'Fenced', 1, 1)`);
+    });
+    assert.equal((await db.query(`select 1 from regions where id = 'fenced-in'`)).rows.length, 1);
+  } finally {
+    await one.stop();
+    await two.stop();
+  }
 });
