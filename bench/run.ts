@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   render: () => import('./render/bench.ts'),
   gov: () => import('./gov/bench.ts'),
   sandbox: () => import('./sandbox/bench.ts'),
+  failover: () => import('./failover/bench.ts'),
 };
 
 const args = process.argv.slice(2);

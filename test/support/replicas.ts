@@ -45,11 +45,18 @@ export function replicaEnv(databaseUrl: string, extra: Record<string, string> = 
   };
 }
 
-export async function startReplica(name: string, env: Record<string, string>, opts: { port?: number; healthTimeoutMs?: number } = {}): Promise<ReplicaProcess> {
+export async function startReplica(
+  name: string,
+  env: Record<string, string>,
+  opts: { port?: number; healthTimeoutMs?: number; /** Raise the soft open-file limit to the hard one (benches with thousands of sockets). */ raiseFileLimit?: boolean } = {},
+): Promise<ReplicaProcess> {
   const port = opts.port ?? (await freePort());
   const dataDir = mkdtempSync(join(tmpdir(), `shuzhi-replica-${name}-`));
   let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
+  const [cmd, argv] = opts.raiseFileLimit
+    ? ['bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" --import tsx "$@"', process.execPath, CLI, 'serve']]
+    : [process.execPath, ['--import', 'tsx', CLI, 'serve']];
+  const proc = spawn(cmd, argv as string[], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), SHUZHI_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
