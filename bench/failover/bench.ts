@@ -232,8 +232,9 @@ async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: 
       return j;
     };
     const hard = 20_000;
-    // The same client sockets in both cases: with two replicas each parked poll on the follower also holds one to the leader.
-    const conns = Math.max(1, Math.floor(Math.min(nodes, hard - 800) / workers / replicas));
+    // The same client sockets in both cases (the open-file cap less a margin, as the render bench). With two
+    // replicas the leader holds its own nodes' sockets plus one per poll the follower passes on: the same total.
+    const conns = Math.max(1, Math.floor(Math.min(nodes, hard - 800) / workers));
     const latest: WorkerStats[] = [];
     let latencies: number[] = [];
     const per = Math.ceil(nodes / workers);
