@@ -216,8 +216,8 @@ test('fencing: once another replica holds a newer epoch, the old leader\'s write
   b = null;
   const d = drizzle(db) as unknown as Db;
   const log = createLogger('silent');
-  const one = new Leadership(d, { ttlMs: 2000, url: () => 'http://one.invalid', log });
-  const two = new Leadership(d, { ttlMs: 2000, url: () => 'http://two.invalid', log });
+  const one = new Leadership(d, { databaseUrl: pgh.url, ttlMs: 2000, url: () => 'http://one.invalid', log });
+  const two = new Leadership(d, { databaseUrl: pgh.url, ttlMs: 2000, url: () => 'http://two.invalid', log });
   const demoted: string[] = [];
   one.onDemoted = (why) => demoted.push(why);
   try {
@@ -227,6 +227,8 @@ test('fencing: once another replica holds a newer epoch, the old leader\'s write
     assert.equal(two.isLeader(), false, 'the second follows while the lease is live');
     assert.equal(two.current?.holder, one.id);
     // The first stalls past its lease (a long pause: it renews nothing); the second takes over.
+    one.suspend();
+    await new Promise((r) => setTimeout(r, 100));
     await db.query(`update leadership set expires_at = now() - interval '1 second' where name = 'leader'`);
     await two.refresh();
     assert.ok(two.isLeader(), 'the lease was free, so the second takes it');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { AppError } from '../errors.ts';
@@ -31,12 +31,25 @@ export interface LeaderInfo {
 export interface LeadershipOptions {
   /** Lease length. The holder renews every third of it and gives up after 80 % without a renewal. */
   ttlMs: number;
+  /** The PostgreSQL the replicas share (the lease thread opens its own connection). */
+  databaseUrl: string;
   /** This replica's internal URL, once known (it listens after the election starts). */
   url: () => string | null;
+  /** The lease is not renewed while the main event loop has not run for this long (default 3 × ttlMs). */
+  maxStallMs?: number;
   log: Logger;
 }
 
 const rowsOf = <T>(r: unknown): T[] => ((r as { rows?: T[] }).rows ?? (r as T[]));
+const LEASE_THREAD = new URL('./lease-thread.mjs', import.meta.url);
+const now = () => process.hrtime.bigint();
+
+type FromThread =
+  | { type: 'won'; epoch: number; url: string | null }
+  | { type: 'round'; current: LeaderInfo | null | undefined }
+  | { type: 'lost'; why: string }
+  | { type: 'error'; message: string }
+  | { type: 'stopped' };
 
 /**
  * Leader election through PostgreSQL: a lease row (`leadership`), taken with one conditional upsert when
@@ -45,18 +58,23 @@ const rowsOf = <T>(r: unknown): T[] => ((r as { rows?: T[] }).rows ?? (r as T[])
  * check `fence()` — holder and epoch unchanged and the lease unexpired, under a share lock so a takeover
  * waits for them — and a deposed leader's writes fail with LEADERSHIP_LOST.
  *
- * A leader that cannot renew within 80 % of the TTL (measured on its own monotonic clock from before the
- * last successful renewal) demotes itself before anyone else may take the lease.
+ * The lease is renewed from a worker thread with its own connection (lease-thread.mjs), so a main event
+ * loop busy with thousands of syncs does not lose it; the thread stops renewing when the main loop has
+ * not run for `maxStallMs` (a wedged server gives the lease up). The lease counts as held for 80 % of
+ * the TTL after the start of the last successful renewal (monotonic clock); past that, or when the thread
+ * reports a loss, this replica demotes itself — before anyone else may take the lease.
  */
 export class Leadership {
   readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private epoch: number | null = null;
-  private validUntil = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly slots = new BigInt64Array(new SharedArrayBuffer(3 * 8));
+  private thread: Worker | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
+  private roundWaiters: (() => void)[] = [];
+  private stoppedWaiter: (() => void) | null = null;
   private promotion: Promise<void> | null = null;
+  private lastUrl: string | null = null;
   /** The leader as last read (this replica included). */
   current: LeaderInfo | null = null;
   /** Called once when this replica wins the lease; the lease is renewed meanwhile. */
@@ -75,7 +93,7 @@ export class Leadership {
 
   /** Holds the lease now (and is not past its own safety margin). */
   isLeader(): boolean {
-    return this.epoch !== null && performance.now() < this.validUntil;
+    return this.epoch !== null && now() < Atomics.load(this.slots, 0);
   }
 
   get fencingEpoch(): number | null {
@@ -83,38 +101,80 @@ export class Leadership {
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
-    await this.round();
-    const every = Math.max(200, Math.floor(this.opts.ttlMs / 3));
-    this.timer = setInterval(() => void this.round(), every);
-    this.timer.unref();
+    Atomics.store(this.slots, 1, now());
+    this.heartbeat = setInterval(() => {
+      Atomics.store(this.slots, 1, now());
+      const url = this.opts.url();
+      if (url !== this.lastUrl) {
+        this.lastUrl = url;
+        this.thread?.postMessage({ type: 'url', url });
+      }
+    }, 250);
+    this.heartbeat.unref();
+    this.lastUrl = this.opts.url();
+    const first = this.nextRound();
+    this.thread = new Worker(LEASE_THREAD, {
+      workerData: {
+        databaseUrl: this.opts.databaseUrl,
+        ttlMs: this.opts.ttlMs,
+        holder: this.id,
+        name: LEADER,
+        url: this.lastUrl,
+        maxStallMs: this.opts.maxStallMs ?? this.opts.ttlMs * 3,
+        shared: this.slots.buffer,
+      },
+    });
+    this.thread.unref();
+    this.thread.on('message', (m: FromThread) => this.onThread(m));
+    this.thread.on('error', (err) => {
+      this.opts.log.error({ err: err.message }, 'the leader lease thread failed');
+      this.demote(`the lease thread failed: ${err.message}`);
+    });
     this.watchdog = setInterval(() => {
-      if (this.epoch !== null && performance.now() >= this.validUntil) this.demote('the lease could not be renewed in time (database unreachable or slow)');
+      if (this.epoch !== null && !this.isLeader()) this.demote('the lease could not be renewed in time (database unreachable or slow)');
     }, Math.max(100, Math.floor(this.opts.ttlMs / 20)));
     this.watchdog.unref();
+    await first;
     // Won at once (the first replica up): its leader work has started when start() returns.
     await this.promotion;
   }
 
   /** An extra round now (after this replica learned its URL: the lease row carries it to the others). */
   refresh(): Promise<void> {
-    return this.round();
+    if (!this.thread) return Promise.resolve();
+    const url = this.opts.url();
+    if (url !== this.lastUrl) {
+      this.lastUrl = url;
+      this.thread.postMessage({ type: 'url', url });
+    }
+    const next = this.nextRound();
+    this.thread.postMessage({ type: 'refresh' });
+    return next;
+  }
+
+  /** Stops renewing without releasing, as a stalled leader would (tests). */
+  suspend(): void {
+    this.thread?.postMessage({ type: 'suspend' });
   }
 
   /** Stops competing; a leader releases its lease so another replica takes over at once. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.watchdog) clearInterval(this.watchdog);
-    this.timer = this.watchdog = null;
-    await this.running;
-    if (this.epoch !== null) {
-      const epoch = this.epoch;
-      this.epoch = null;
-      await this.db
-        .execute(sql`update leadership set expires_at = now() - interval '1 second' where name = ${LEADER} and holder = ${this.id} and epoch = ${epoch}`)
-        .catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, 'could not release the leader lease; another replica takes over when it expires'));
-    }
+    this.heartbeat = this.watchdog = null;
+    const t = this.thread;
+    this.thread = null;
+    this.epoch = null;
+    if (!t) return;
+    const stopped = new Promise<void>((resolve) => {
+      this.stoppedWaiter = resolve;
+      t.once('exit', () => resolve());
+      setTimeout(resolve, 5000).unref();
+    });
+    t.postMessage({ type: 'stop', release: true });
+    await stopped;
+    await t.terminate();
+    for (const w of this.roundWaiters.splice(0)) w();
   }
 
   /** Inside a state-changing transaction of leader-only work: refuses it unless this replica still leads. */
@@ -132,63 +192,40 @@ export class Leadership {
     }
   }
 
-  private round(): Promise<void> {
-    if (this.running || this.stopped) return this.running ?? Promise.resolve();
-    this.running = this.tryAcquire()
-      .catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, 'leader election: the database did not answer; retrying'))
-      .finally(() => {
-        this.running = null;
-      });
-    return this.running;
+  private nextRound(): Promise<void> {
+    return new Promise((resolve) => this.roundWaiters.push(resolve));
   }
 
-  private async tryAcquire(): Promise<void> {
-    const t0 = performance.now();
-    const ttl = `${this.opts.ttlMs} milliseconds`;
-    const url = this.opts.url();
-    const won = rowsOf<{ epoch: string | number }>(
-      await this.db.execute(sql`
-        insert into leadership (name, holder, url, epoch, expires_at, acquired_at)
-        values (${LEADER}, ${this.id}, ${url}, 1, now() + ${ttl}::interval, now())
-        on conflict (name) do update set
-          holder = excluded.holder,
-          url = excluded.url,
-          epoch = case when leadership.holder = excluded.holder then leadership.epoch else leadership.epoch + 1 end,
-          acquired_at = case when leadership.holder = excluded.holder then leadership.acquired_at else now() end,
-          expires_at = excluded.expires_at
-        where leadership.holder = excluded.holder or leadership.expires_at < now()
-        returning epoch`),
-    );
-    if (this.stopped) return;
-    if (won.length) {
-      const epoch = Number(won[0]!.epoch);
-      if (this.epoch !== null && this.epoch !== epoch) {
-        // Cannot happen while holder ids are unique per process; treat it as a loss rather than guess.
-        this.demote(`the lease epoch moved from ${this.epoch} to ${epoch}`);
-        return;
+  private onThread(m: FromThread): void {
+    switch (m.type) {
+      case 'won':
+        this.epoch = m.epoch;
+        this.current = { holder: this.id, url: m.url, epoch: m.epoch };
+        this.opts.log.info({ replica: this.id, epoch: m.epoch }, 'this replica is now the leader');
+        // Not awaited: renewals go on (in the thread) while the leader's work starts.
+        this.promotion = this.onPromoted(m.epoch);
+        break;
+      case 'round': {
+        if (m.current !== undefined) {
+          const next = m.current;
+          if (this.epoch === null && (next?.holder !== this.current?.holder || next?.url !== this.current?.url)) {
+            this.opts.log.info({ leader: next?.holder ?? null, url: next?.url ?? null }, next ? 'following the leader' : 'no leader at the moment');
+          }
+          this.current = next;
+        }
+        for (const w of this.roundWaiters.splice(0)) w();
+        break;
       }
-      this.validUntil = t0 + this.opts.ttlMs * 0.8;
-      this.current = { holder: this.id, url, epoch };
-      if (this.epoch === null) {
-        this.epoch = epoch;
-        this.opts.log.info({ replica: this.id, epoch }, 'this replica is now the leader');
-        // Not awaited: renewals must go on while the leader's work starts (recovery can take a while).
-        this.promotion = this.onPromoted(epoch);
-      }
-      return;
+      case 'lost':
+        this.demote(m.why);
+        break;
+      case 'error':
+        this.opts.log.warn({ err: m.message }, 'leader election: the database did not answer; retrying');
+        break;
+      case 'stopped':
+        this.stoppedWaiter?.();
+        break;
     }
-    if (this.epoch !== null) {
-      this.demote('another replica holds the lease');
-      return;
-    }
-    const [row] = rowsOf<{ holder: string; url: string | null; epoch: string | number; live: boolean }>(
-      await this.db.execute(sql`select holder, url, epoch, expires_at > now() as live from leadership where name = ${LEADER}`),
-    );
-    const next = row && row.live ? { holder: row.holder, url: row.url, epoch: Number(row.epoch) } : null;
-    if (next?.holder !== this.current?.holder || next?.url !== this.current?.url) {
-      this.opts.log.info({ leader: next?.holder ?? null, url: next?.url ?? null }, next ? 'following the leader' : 'no leader at the moment');
-    }
-    this.current = next;
   }
 
   private demote(why: string): void {
@@ -196,10 +233,10 @@ export class Leadership {
     const epoch = this.epoch;
     this.epoch = null;
     this.current = null;
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
     if (this.watchdog) clearInterval(this.watchdog);
-    this.timer = this.watchdog = null;
+    this.watchdog = null;
+    // The thread stops renewing; the lease runs out (or is already gone).
+    this.thread?.postMessage({ type: 'suspend' });
     this.opts.log.error({ replica: this.id, epoch, why }, 'this replica lost the leadership; its leader-only work stops now');
     this.onDemoted(why);
   }

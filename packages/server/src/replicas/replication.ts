@@ -1,7 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import type { Database, Db } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
 import { forwardToLeader, type LeaderRoute } from './forward.ts';
@@ -23,8 +21,6 @@ export class Replication {
   role: ReplicaRole = 'follower';
   /** This replica's internal URL (SHUZHI_REPLICA_URL, or derived once it listens). */
   selfUrl: string | null;
-  /** Renewals on a connection of their own: never queued behind request traffic in the main pool. */
-  private readonly leasePool: pg.Pool;
 
   constructor(
     database: Database,
@@ -34,9 +30,8 @@ export class Replication {
     opts: { ttlMs: number; url: string | undefined },
   ) {
     this.selfUrl = opts.url ?? null;
-    this.leasePool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-    this.leasePool.on('error', (err) => log.warn({ err: err.message }, 'leader lease connection failed; it is opened again'));
-    this.leadership = new Leadership(drizzle(this.leasePool) as unknown as Db, { ttlMs: opts.ttlMs, url: () => this.selfUrl, log });
+    this.leadership = new Leadership(database.db, {
+      databaseUrl, ttlMs: opts.ttlMs, url: () => this.selfUrl, log });
     this.relay = new EventRelay(databaseUrl, this.leadership.id, bus, database.db, log);
     bus.relay = this.relay;
   }
@@ -70,7 +65,6 @@ export class Replication {
   async stop(): Promise<void> {
     await this.leadership.stop();
     await this.relay.stop();
-    await this.leasePool.end().catch(() => undefined);
   }
 
   /** Where a leader-only request goes now. */
