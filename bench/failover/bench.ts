@@ -254,12 +254,13 @@ async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: 
     const total = (k: keyof Omit<WorkerStats, 'latencies'>) => latest.reduce((x, s) => x + s[k], 0);
     const send = (msg: unknown) => procs.forEach((q) => q.stdin!.write(`${JSON.stringify(msg)}\n`));
     const t0 = Date.now();
-    let ov = await call(operator, 'GET', '/api/render/overview');
-    while (ov.nodes.total - ov.nodes.offline < nodes && Date.now() - t0 < 180_000) {
+    // While thousands of nodes connect the server may answer slowly: a late or failed look is retried.
+    const online = async () => call(operator, 'GET', '/api/render/overview').then((o) => o.nodes.total - o.nodes.offline as number, () => -1);
+    let connected = await online();
+    while (connected < nodes && Date.now() - t0 < 240_000) {
       await sleep(1000);
-      ov = await call(operator, 'GET', '/api/render/overview');
+      connected = Math.max(connected, await online());
     }
-    const connected = ov.nodes.total - ov.nodes.offline;
     console.log(`  ${connected} nodes online after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     // Dispatch: 2 short tasks per node (chunks of one frame), ask→task latency of every assignment.
     const scene = { kind: 'shared', path: scenePath };
