@@ -55,8 +55,9 @@ type FromThread =
  * Leader election through PostgreSQL: a lease row (`leadership`), taken with one conditional upsert when
  * it is free or expired (database time, so replicas' clocks do not matter) and renewed by its holder.
  * Each change of holder increments `epoch`, the fencing token: the leader's state-changing transactions
- * check `fence()` — holder and epoch unchanged and the lease unexpired, under a share lock so a takeover
- * waits for them — and a deposed leader's writes fail with LEADERSHIP_LOST.
+ * check `fence()` — holder and epoch unchanged and the lease unexpired, under FOR KEY SHARE: a takeover
+ * (SELECT … FOR UPDATE first) waits for them, the holder's renewals (no key change) do not — and a deposed
+ * leader's writes fail with LEADERSHIP_LOST.
  *
  * The lease is renewed from a worker thread with its own connection (lease-thread.mjs), so a main event
  * loop busy with thousands of syncs does not lose it; the thread stops renewing when the main loop has
@@ -183,7 +184,7 @@ export class Leadership {
     if (epoch === null) throw new LeadershipLostError(this.id, 0);
     const rows = rowsOf<{ ok: number }>(
       await tx.execute(
-        sql`select 1 as ok from leadership where name = ${LEADER} and holder = ${this.id} and epoch = ${epoch} and expires_at > now() for share`,
+        sql`select 1 as ok from leadership where name = ${LEADER} and holder = ${this.id} and epoch = ${epoch} and expires_at > now() for key share`,
       ),
     );
     if (rows.length === 0) {

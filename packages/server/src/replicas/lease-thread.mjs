@@ -44,8 +44,29 @@ async function round() {
     lose(`the server's event loop has not run for more than ${maxStallMs} ms`);
     return;
   }
+  let client = null;
+  let inTx = false;
   try {
-    const won = await pool.query(ACQUIRE, [name, holder, url, `${ttlMs} milliseconds`]);
+    client = await pool.connect();
+    const [seen] = (await client.query('select holder, expires_at < now() as expired from leadership where name = $1', [name])).rows;
+    if (seen && seen.holder !== holder) {
+      if (!seen.expired) {
+        const r = await client.query('select holder, url, epoch, expires_at > now() as live from leadership where name = $1', [name]);
+        const row = r.rows[0];
+        parentPort.postMessage({ type: 'round', current: row && row.live ? { holder: row.holder, url: row.url, epoch: Number(row.epoch) } : null });
+        return;
+      }
+      // A takeover waits for the old leader's fenced transactions (FOR KEY SHARE) to end; the holder's
+      // own renewals (no key change) never wait for them.
+      await client.query('begin');
+      inTx = true;
+      await client.query('select 1 from leadership where name = $1 for update', [name]);
+    }
+    const won = await client.query(ACQUIRE, [name, holder, url, `${ttlMs} milliseconds`]);
+    if (inTx) {
+      await client.query('commit');
+      inTx = false;
+    }
     if (stopped) return;
     if (won.rows.length) {
       const e = Number(won.rows[0].epoch);
@@ -66,12 +87,15 @@ async function round() {
       lose('another replica holds the lease');
       return;
     }
-    const r = await pool.query('select holder, url, epoch, expires_at > now() as live from leadership where name = $1', [name]);
+    const r = await client.query('select holder, url, epoch, expires_at > now() as live from leadership where name = $1', [name]);
     const row = r.rows[0];
     parentPort.postMessage({ type: 'round', current: row && row.live ? { holder: row.holder, url: row.url, epoch: Number(row.epoch) } : null });
   } catch (err) {
+    if (inTx) await client.query('rollback').catch(() => undefined);
     parentPort.postMessage({ type: 'error', message: err.message });
     parentPort.postMessage({ type: 'round', current: undefined });
+  } finally {
+    client?.release();
   }
 }
 
