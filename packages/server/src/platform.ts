@@ -146,6 +146,8 @@ export class Platform {
         version: VERSION,
         database: p.database.kind,
         uptimeSec: Math.round((Date.now() - p.startedAt) / 1000),
+        // With several replicas: a load balancer may send leader-only routes (worker syncs) straight to the leader.
+        ...(p.replication ? { replica: { id: p.replication.id, role: p.replication.role, leader: p.replication.leadership.current?.url ?? null } } : {}),
       }),
       routers: [
         authRoutes(p.auth, audit, p.bus, {
