@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   gov: () => import('./gov/bench.ts'),
   sandbox: () => import('./sandbox/bench.ts'),
   scaling: () => import('./scaling/bench.ts'),
+  failover: () => import('./failover/bench.ts'),
 };
 
 const args = process.argv.slice(2);

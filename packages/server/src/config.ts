@@ -28,6 +28,10 @@ export const ConfigSchema = z.object({
   SHUZHI_DEMO_AGENTS: z.coerce.number().int().min(0).max(64).default(2),
   SHUZHI_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   SHUZHI_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  SHUZHI_LEADER_TTL_MS: z.coerce.number().int().min(1000, 'at least 1000 ms').max(20_000, 'at most 20000 ms: a dead leader must be replaced within 30 s').default(10_000),
+  SHUZHI_REPLICA_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL at which the other replicas reach this one, e.g. http://10.0.0.5:8080' })
+    .optional(),
   SHUZHI_WORK_DIR: z.string().optional(),
   SHUZHI_MQTT_URL: z
     .string()
@@ -79,6 +83,12 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   SHUZHI_LEASE_MS: 'task lease: a task whose agent is silent this long is requeued (default 15000)',
   SHUZHI_SHUTDOWN_SECONDS:
     'on SIGTERM/SIGINT the server stops taking work, hands back leases, flushes writes and exits 0 within this long, else exits 1 (default 10); a second signal exits at once',
+  SHUZHI_LEADER_TTL_MS:
+    'with DATABASE_URL: the leader lease; singleton work (dispatchers, planner, timers) runs on the replica holding it, renewed every third ' +
+    'of it; a dead leader is replaced within this time plus one renewal (default 10000, at most 20000)',
+  SHUZHI_REPLICA_URL:
+    'with DATABASE_URL: the URL other replicas reach this server at, to pass it worker syncs and other leader-only calls ' +
+    '(default http://<HOST, or 127.0.0.1 for a wildcard>:<port>; set it when replicas run on several machines)',
   SHUZHI_WORK_DIR: 'task directories of the embedded demo workers (default <data dir>/work; as root /var/lib/shuzhi/work-<hash of the data dir>, outside the private data dir so task users can reach them)',
   SHUZHI_MQTT_URL: 'publish mine telemetry to this MQTT broker (mqtt://user:pass@host:1883); off when unset',
   SHUZHI_PUBLIC_URL: 'the URL browsers use (https://shuzhi.example.cn): accepted as Origin of cookie-authenticated writes; https makes the session cookie Secure and adds HSTS',

@@ -1,7 +1,7 @@
 import type { AuthStore } from './auth/store.ts';
 import type { ComputeModule } from './compute/module.ts';
 import type { Config } from './config.ts';
-import type { Database, Db } from './db/client.ts';
+import type { Database, Db, Tx } from './db/client.ts';
 import type { EventBus } from './events/bus.ts';
 import type { router } from './http/context.ts';
 import type { Logger } from './log.ts';
@@ -19,6 +19,12 @@ export interface ModuleContext {
   compute: ComputeModule;
   /** The worker protocol: a module that leases work to workers registers its work source here. */
   workers: WorkerHub;
+  /**
+   * With several replicas on one PostgreSQL: call first in transactions of leader-only work (leases,
+   * dispatch); it throws LEADERSHIP_LOST, rolling the transaction back, once this server no longer leads.
+   * Null on a single server.
+   */
+  fence: ((tx: Tx) => Promise<void>) | null;
 }
 
 /**
@@ -33,6 +39,12 @@ export interface ServerModule {
   /** Called once migrations are applied. */
   init?(): Promise<void>;
   routes?(): ReturnType<typeof router>;
+  /**
+   * With several replicas: this server was just elected leader; reload from the database whatever
+   * in-memory state start() works from (what init() read is stale by now). Called before start().
+   */
+  reload?(): Promise<void>;
+  /** Background work that must run once (timers, dispatchers, device sessions): only on the leader. */
   start?(): Promise<void>;
   stop?(): Promise<void>;
   /** Seeds demo data (idempotent: a second start finds it). Returns lines to print at start. */

@@ -8,7 +8,7 @@ import { backupRoutes } from './backup/routes.ts';
 import { JobSecrets } from './compute/job-env.ts';
 import { ComputeModule } from './compute/module.ts';
 import type { Config } from './config.ts';
-import { migrateModule, openDatabase, type Database } from './db/client.ts';
+import { migrateModule, openDatabase, type Database, type Tx } from './db/client.ts';
 import { events } from './db/schema.ts';
 import { EventBus } from './events/bus.ts';
 import { LoginThrottle } from './auth/throttle.ts';
@@ -31,6 +31,7 @@ import { registerPlatformMetrics } from './ops/platform-metrics.ts';
 import { opsRoutes, type Readiness } from './ops/routes.ts';
 import { WorkerRegistry } from './workers/registry.ts';
 import { workerRoutes } from './workers/routes.ts';
+import { REPLICAS_MIGRATIONS, Replication } from './replicas/replication.ts';
 
 const WORKERS_MIGRATIONS = fileURLToPath(new URL('../drizzle/workers', import.meta.url));
 
@@ -62,6 +63,15 @@ export class Platform {
   /** Requests being answered now: a stop lets them finish before the database closes. */
   private inFlight = 0;
   private idle: (() => void) | null = null;
+  // ---- replicas (several servers on one PostgreSQL; see README "Running several replicas") ----
+  /** Leader election, event relay and forwarding; null on PGlite, where the one process does everything. */
+  replication: Replication | null = null;
+  /** Whether this process runs the leader-only work now. */
+  leaderWork = false;
+  private onLeader: (() => Promise<void>)[] = [];
+  /** Called when this replica loses the leadership it held (the CLI exits so a supervisor restarts it as a follower). */
+  onDemoted: (why: string) => void = () => undefined;
+  // ---- end replicas ----
 
   private constructor(readonly config: Config) {
     this.log = createLogger(config.LOG_LEVEL);
@@ -106,12 +116,21 @@ export class Platform {
       log: p.log,
     });
     const db = p.database.db;
+    if (p.database.kind === 'postgres' && opts.config.DATABASE_URL) {
+      await migrateModule(p.database, 'replicas', REPLICAS_MIGRATIONS);
+      p.replication = new Replication(p.database, opts.config.DATABASE_URL, p.bus, p.log, {
+        ttlMs: opts.config.SHUZHI_LEADER_TTL_MS,
+        url: opts.config.SHUZHI_REPLICA_URL,
+      });
+    }
+    const fence = p.replication ? (tx: Tx) => p.replication!.leadership.fence(tx) : null;
     p.auth = new AuthStore(db);
     p.compute = new ComputeModule(db, p.bus, p.log, {
       leaseMs: opts.config.SHUZHI_LEASE_MS,
       dataDir: opts.config.dataDir,
       secrets: new JobSecrets(key.box),
     });
+    p.compute.dispatcher.host.fence = fence;
     if (p.database.created && opts.config.SHUZHI_BOOTSTRAP_TOKEN) {
       const id = await p.auth.createUser({
         username: 'bootstrap',
@@ -125,7 +144,7 @@ export class Platform {
     await migrateModule(p.database, 'workers', WORKERS_MIGRATIONS);
     p.workers = new WorkerHub(new WorkerRegistry(db, p.bus, p.compute.network));
     p.workers.register(shellWorkSource(p.compute.network, p.compute.dispatcher.agents));
-    const ctx = { db, database: p.database, bus: p.bus, log: p.log, config: opts.config, auth: p.auth, compute: p.compute, workers: p.workers };
+    const ctx = { db, database: p.database, bus: p.bus, log: p.log, config: opts.config, auth: p.auth, compute: p.compute, workers: p.workers, fence };
     p.modules = moduleFactories.map((f) => f(ctx));
     for (const m of p.modules) {
       if (m.migrationsFolder) await migrateModule(p.database, m.name, m.migrationsFolder);
@@ -144,6 +163,7 @@ export class Platform {
       log: p.log,
       metrics: p.metrics,
       webDist: WEB_DIST,
+      beforeAuth: p.replication ? [p.replication.middleware()] : [],
       edge: {
         proxies: ProxyTrust.parse(opts.config.SHUZHI_TRUSTED_PROXIES),
         publicUrl: opts.config.SHUZHI_PUBLIC_URL,
@@ -160,6 +180,8 @@ export class Platform {
         version: VERSION,
         database: p.database.kind,
         uptimeSec: Math.round((Date.now() - p.startedAt) / 1000),
+        // With several replicas: a load balancer may send leader-only routes (worker syncs) straight to the leader.
+        ...(p.replication ? { replica: { id: p.replication.id, role: p.replication.role, leader: p.replication.leadership.current?.url ?? null } } : {}),
       }),
       routers: [
         authRoutes(p.auth, audit, p.bus, {
@@ -191,14 +213,55 @@ export class Platform {
     } catch (err) {
       database = `unreachable: ${(err as Error).message}`;
     }
-    const leader = 'self';
-    return { ready: database === 'ok', checks: { database, migrations: 'ok', leader } };
+    // PGlite: this one process is the leader. Several replicas: the lease row names it (or nobody, mid-takeover).
+    let leader = 'self';
+    if (this.replication && !this.leaderWork) {
+      const url = this.replication.leadership.current?.url ?? null;
+      leader = url ? `replica at ${url}` : 'unknown: no replica holds the leader lease yet (a takeover takes up to SHUZHI_LEADER_TTL_MS)';
+    }
+    const ready = database === 'ok' && !leader.startsWith('unknown');
+    return { ready, checks: { database, migrations: 'ok', leader } };
   }
 
-  /** Starts background work (dispatcher, live figures). */
+  /**
+   * Starts background work (dispatcher, live figures). With several replicas (DATABASE_URL) this replica
+   * relays events and competes for the leader lease; the background work starts when it wins.
+   */
   async start(): Promise<void> {
+    if (!this.replication) return this.startLeaderWork();
+    await this.replication.start({
+      promote: async () => {
+        for (const m of this.modules) await m.reload?.();
+        await this.startLeaderWork();
+      },
+      demote: (why) => {
+        void this.stopLeaderWork().finally(() => this.onDemoted(why));
+      },
+    });
+  }
+
+  /** Work that must happen once: dispatchers, planner, timers, device sessions, then what `whenLeader` queued. */
+  private async startLeaderWork(): Promise<void> {
     await this.compute.start();
     for (const m of this.modules) await m.start?.();
+    this.leaderWork = true;
+    for (const fn of this.onLeader.splice(0)) await fn();
+  }
+
+  private async stopLeaderWork(): Promise<void> {
+    if (!this.leaderWork) return;
+    this.leaderWork = false;
+    for (const m of [...this.modules].reverse()) {
+      await m.stopDemo?.().catch(() => undefined);
+      await m.stop?.().catch(() => undefined);
+    }
+    this.compute.stop();
+  }
+
+  /** Runs `fn` once this process runs the leader-only work (at once on a single server): demo runners. */
+  async whenLeader(fn: () => Promise<void>): Promise<void> {
+    if (this.leaderWork) await fn();
+    else this.onLeader.push(fn);
   }
 
   /** Listens for HTTP; rejects with PORT_IN_USE or LISTEN_FAILED when the address cannot be had. */
@@ -214,6 +277,11 @@ export class Platform {
     return new Promise((resolve, reject) => {
       const server = serve({ fetch, port, hostname: host }, (info) => {
         server.off('error', failed);
+        if (this.replication && !this.replication.selfUrl) {
+          const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+          this.replication.selfUrl = `http://${h}:${info.port}`;
+          void this.replication.leadership.refresh();
+        }
         resolve(info.port);
       });
       const failed = (err: NodeJS.ErrnoException) => {
@@ -242,6 +310,8 @@ export class Platform {
     for (const m of [...this.modules].reverse()) await m.stop?.();
     await this.workers.registry.flushSeen();
     await this.compute.stop();
+    // After the leader's work stopped: releasing the lease lets another replica take over at once.
+    await this.replication?.stop();
     await this.database.close();
     this.dataLock?.release();
   }

@@ -43,6 +43,12 @@ async function start(config: Config, run: Running): Promise<void> {
   const t0 = Date.now();
   const p = await Platform.open({ config });
   run.p = p;
+  // A replica that lost the leadership cannot trust what it holds in memory: it stops, and its supervisor
+  // starts it again as a follower.
+  p.onDemoted = (why) => {
+    p.log.fatal({ why }, 'leadership lost: exiting (status 75) so that a supervisor restarts this replica as a follower');
+    process.exit(75);
+  };
   let demo: DemoRunner | null = null;
   const creds = config.SHUZHI_DEMO === '1' ? await seedDemo(p) : null;
   const moduleLines: string[] = [];
@@ -55,7 +61,8 @@ async function start(config: Config, run: Running): Promise<void> {
   await p.start();
   const port = await p.listen();
   const url = `http://${browsable(config.HOST)}:${port}`;
-  if (creds) {
+  // Demo workers and simulators run once, on the leader (at once on a single server).
+  const startDemo = async () => {
     const box = await demoSandbox();
     const problem = 'sandbox' in box ? await workDirProblem(box.sandbox, config.workDir) : null;
     if (problem) {
@@ -73,6 +80,10 @@ async function start(config: Config, run: Running): Promise<void> {
         moduleLines.push(`  ${m.name} demo did not start: ${(err as Error).message}`);
       });
     }
+  };
+  if (creds) {
+    if (p.replication && !p.leaderWork) moduleLines.push('  demo workers: started when this replica becomes the leader');
+    await p.whenLeader(startDemo);
   }
   const lines = [
     '',
@@ -80,6 +91,9 @@ async function start(config: Config, run: Running): Promise<void> {
     `  listening on ${listenLine(config.HOST, port, config.hostExplicit)}`,
     `  database: ${p.database.kind}${p.database.kind === 'pglite' ? ` in ${config.dataDir}` : ''}; ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   ];
+  if (p.replication) {
+    lines.push(`  replica ${p.replication.id} (${p.replication.selfUrl}): ${p.leaderWork ? 'leader' : 'follower'} — leader lease ${config.SHUZHI_LEADER_TTL_MS} ms`);
+  }
   if (creds && !isLoopback(config.HOST)) {
     lines.push(
       '',

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { meterRun, siteLoadKW, type Staging } from '@shuzhi/compute';
 import { storableText, type Fence } from '@shuzhi/schema';
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { jobs, runs, taskLogs, tasks } from '../db/schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
@@ -92,6 +92,11 @@ export class RunHost implements ExecutorHost {
   readonly attempts = new Map<string, Attempt>();
   /** Called when an attempt ends or is lost, so capacity is freed and placement runs again. */
   onEnded: (a: Attempt, outcome: 'succeeded' | 'failed' | 'lost') => void = () => undefined;
+  /**
+   * With several replicas: run first in every state-changing transaction; throws (rolling it back) when
+   * this server is no longer the elected leader (replicas/leadership.ts). Null on a single server.
+   */
+  fence: ((tx: Tx) => Promise<void>) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -133,6 +138,7 @@ export class RunHost implements ExecutorHost {
     const ev: PublishedEvent[] = [];
     const readyAt = this.now() + Math.ceil((staging?.seconds ?? 0) * 1000);
     const attempt = await this.db.transaction(async (tx) => {
+      await this.fence?.(tx);
       const upd = await tx
         .update(tasks)
         .set({
@@ -186,6 +192,7 @@ export class RunHost implements ExecutorHost {
     if (!a || a.startedAt !== null) return false;
     const ev: PublishedEvent[] = [];
     const ok = await this.db.transaction(async (tx) => {
+      await this.fence?.(tx);
       const upd = await tx
         .update(tasks)
         .set({ status: 'running', agentId: workerId, updatedAt: new Date() })
@@ -245,6 +252,7 @@ export class RunHost implements ExecutorHost {
     const status = result.exitCode === 0 ? 'succeeded' : 'failed';
     const ev: PublishedEvent[] = [];
     const done = await this.db.transaction(async (tx) => {
+      await this.fence?.(tx);
       const upd = await tx
         .update(tasks)
         .set({ status, leaseExpiresAt: null, updatedAt: new Date() })
@@ -292,6 +300,7 @@ export class RunHost implements ExecutorHost {
     if (!a) return false;
     const ev: PublishedEvent[] = [];
     const requeued = await this.db.transaction(async (tx) => {
+      await this.fence?.(tx);
       const upd = await tx
         .update(tasks)
         .set({ status: 'queued', agentId: null, siteId: null, leaseExpiresAt: null, updatedAt: new Date() })

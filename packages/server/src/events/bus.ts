@@ -15,11 +15,22 @@ export type PublishedEvent = ServerEvent & { tenantId: string | null };
 type Listener = (e: PublishedEvent) => void;
 
 /**
+ * Carries events to the other server processes sharing the database (replicas/relay.ts): a stored event
+ * is announced inside its own transaction (so only if it commits), a transient one at once.
+ */
+export interface BusRelay {
+  inTransaction(tx: Tx, e: PublishedEvent): Promise<void>;
+  transient(e: PublishedEvent): void;
+}
+
+/**
  * Events are written to the append-only table inside the caller's transaction and fanned out to
  * live listeners (SSE) only after that transaction commits, so nobody sees a change that rolled back.
  */
 export class EventBus {
   private listeners = new Set<Listener>();
+  /** Set when several replicas share one PostgreSQL; null on PGlite (one process). */
+  relay: BusRelay | null = null;
 
   subscribe(l: Listener): () => void {
     this.listeners.add(l);
@@ -28,7 +39,14 @@ export class EventBus {
 
   /** Ephemeral events (live figures) that are not state changes and are not stored. */
   publishTransient(kind: string, data: Record<string, unknown>, tenantId: string | null = null): void {
-    this.fanOut({ id: 0, at: new Date().toISOString(), kind, entity: 'live', entityId: kind, data, tenantId });
+    const e = { id: 0, at: new Date().toISOString(), kind, entity: 'live', entityId: kind, data, tenantId };
+    this.fanOut(e);
+    this.relay?.transient(e);
+  }
+
+  /** An event another replica published: to this process's live listeners only. */
+  deliver(e: PublishedEvent): void {
+    this.fanOut(e);
   }
 
   async record(tx: Tx, pending: PublishedEvent[], e: EventInput): Promise<void> {
@@ -43,7 +61,7 @@ export class EventBus {
         data: e.data ?? {},
       })
       .returning({ id: events.id, at: events.at });
-    pending.push({
+    const published: PublishedEvent = {
       id: row!.id,
       at: row!.at.toISOString(),
       kind: e.kind,
@@ -51,7 +69,9 @@ export class EventBus {
       entityId: e.entityId,
       data: e.data ?? {},
       tenantId: e.tenantId ?? null,
-    });
+    };
+    pending.push(published);
+    if (this.relay) await this.relay.inTransaction(tx, published);
   }
 
   publish(pending: PublishedEvent[]): void {

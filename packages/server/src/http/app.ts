@@ -13,7 +13,8 @@ import { DOCS_PATHS, mountApiDocs } from './api-docs.ts';
 import { bodyLimits, type BodyLimits } from './body-limits.ts';
 import { browserSafety } from './browser-safety.ts';
 import type { ProxyTrust } from './client-address.ts';
-import { router } from './context.ts';
+import { router, type Env } from './context.ts';
+import type { MiddlewareHandler } from 'hono';
 import { problemResponse } from './problem.ts';
 import { SESSION_COOKIE } from './routes/auth.ts';
 
@@ -29,6 +30,8 @@ export interface AppParts {
   webDist?: string | undefined;
   /** What the edge believes and allows: trusted proxies, the public URL, body budgets. */
   edge: { proxies: ProxyTrust; publicUrl?: string | undefined; limits: BodyLimits };
+  /** Run after the edge checks and before authentication (a follower replica passes leader-only calls on). */
+  beforeAuth?: MiddlewareHandler<Env>[];
 }
 
 const PUBLIC = new Set(['/api/health', '/api/ready', '/api/auth/login', '/api/openapi.json', ...DOCS_PATHS]);
@@ -55,6 +58,7 @@ export function createApp(parts: AppParts) {
   });
   app.use('*', ...browserSafety({ publicUrl: parts.edge.publicUrl, sessionCookie: SESSION_COOKIE }));
   app.use('*', bodyLimits(parts.edge.limits));
+  for (const m of parts.beforeAuth ?? []) app.use('*', m);
 
   // Authentication: bearer token for machines, session cookie for the web, a worker credential on
   // the worker protocol only. Authorisation is per route.

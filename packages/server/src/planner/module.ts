@@ -13,6 +13,7 @@ export const plannerModule: ModuleFactory = (ctx) => {
     migrationsFolder,
     planner: svc,
     init: () => svc.init(),
+    reload: () => svc.init(),
     routes: () => plannerRoutes(svc),
     start: async () => svc.start(),
     stop: () => svc.stop(),

@@ -183,6 +183,12 @@ export class RenderFarm {
 
   /** Rebuilds the dispatcher from the database: job rows, task rows that differ from fresh, frames. */
   async restore(): Promise<void> {
+    // Again on a replica that becomes leader: what it read at start is stale, so start from nothing.
+    this.jobs.clear();
+    this.nodes.clear();
+    this.pendingCancels.clear();
+    this.startedAt.clear();
+    this.progress.clear();
     const jobRows = await this.db.select().from(renderJobs).orderBy(renderJobs.createdAt);
     const taskRows = await this.db.select().from(renderTasks);
     const frameRows = await this.db.select({ jobId: renderFrames.jobId, frame: renderFrames.frame, hasThumb: renderFrames.hasThumb }).from(renderFrames);

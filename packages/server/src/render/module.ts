@@ -46,6 +46,7 @@ export const renderModule: ModuleFactory = (ctx) => {
   const renderersHere = () => (here ??= { blender: onPath('blender'), povray: onPath('povray'), ffmpeg: onPath('ffmpeg') });
   const demo = new RenderDemo(ctx, farm, renderersHere);
   ctx.workers.register(renderWorkSource(farm));
+  farm.writer.fence = ctx.fence;
   const mod: ServerModule & { farm: RenderFarm } = {
     name: 'render',
     migrationsFolder,
@@ -53,6 +54,7 @@ export const renderModule: ModuleFactory = (ctx) => {
     async init() {
       await farm.restore();
     },
+    reload: () => farm.restore(),
     routes: () => renderRoutes(farm, ctx.compute.network, renderersHere, ctx.log),
     start: () => farm.start(),
     stop: () => farm.stop(),

@@ -131,6 +131,8 @@ export class BatchWriter {
   private flushing: Promise<void> | null = null;
   private failStreak = 0;
   /** Rows written so far, for the bench and tests; rows dropped as unstorable, by kind. */
+  /** With several replicas: refuses the batch unless this server still leads (see RunHost.fence). */
+  fence: ((tx: Tx) => Promise<void>) | null = null;
   stats = { batches: 0, taskRows: 0, jobRows: 0, maxBatchMs: 0, droppedRows: 0, dropped: {} as Record<string, number> };
 
   constructor(
@@ -299,7 +301,10 @@ export class BatchWriter {
 
   private async writeAndPublish(units: readonly Unit[]): Promise<void> {
     const published: PublishedEvent[] = [];
-    await this.db.transaction((tx) => this.write(tx, units, published));
+    await this.db.transaction(async (tx) => {
+      await this.fence?.(tx);
+      await this.write(tx, units, published);
+    });
     this.bus.publish(published);
   }
 
