@@ -19,7 +19,7 @@ import { loadConfig } from '../../packages/server/src/config.ts';
 import { seedDemo } from '../../packages/server/src/demo/seed.ts';
 import { Platform } from '../../packages/server/src/platform.ts';
 import { enrolledWorker, fundDemoTenants, smallSite } from '../../packages/server/test/helpers.ts';
-import { freePort } from '../../test/support/ports.ts';
+import { freePort } from '../../sim/free-port.ts';
 import { startPostgres } from '../../test/support/postgres.ts';
 import { leaderRow, replicaEnv, startReplica, type ReplicaProcess } from '../../test/support/replicas.ts';
 

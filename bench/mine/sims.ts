@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultFaceConfig } from '@shuzhi/mine';
-import { findFreePort } from '../../sim/mine/free-port.ts';
+import { freePort } from '../../sim/free-port.ts';
 import { startBenchFace } from './face-sim.ts';
 import type { BenchFace } from './face-sim.ts';
 
@@ -11,7 +11,7 @@ const n = Number(process.argv[2] ?? 1);
 const pki = mkdtempSync(join(tmpdir(), 'shuzhi-bench-mine-pki-'));
 const faces: BenchFace[] = [];
 for (let i = 0; i < n; i++) {
-  faces.push(await startBenchFace({ port: await findFreePort(), face: defaultFaceConfig({ id: `bench-${i}` }), pkiFolder: join(pki, String(i)) }));
+  faces.push(await startBenchFace({ port: await freePort(), face: defaultFaceConfig({ id: `bench-${i}` }), pkiFolder: join(pki, String(i)) }));
 }
 process.stdout.write(`@@bench-mine ${JSON.stringify({ endpoints: faces.map((f) => f.endpoint), dynamicTags: faces.reduce((a, f) => a + f.dynamicTags, 0) })}\n`);
 const stop = async () => {

@@ -3,4 +3,3 @@ export type { MineSimulator, MineSimulatorOptions } from './server.ts';
 export { SimPlant, DEFAULT_PHYSICS } from './plant.ts';
 export type { SimEvent, SimEventKind, SimCause, PhysicsOptions } from './plant.ts';
 export { simMineCommand } from './cli.ts';
-export { findFreePort } from './free-port.ts';

@@ -14,7 +14,7 @@ import { MACHINE_KIND_SPECS, MINE_NAMESPACE_URI, nodeIds } from '@shuzhi/mine';
 import type { MachineTag } from '@shuzhi/mine';
 import { startMineSimulator } from './server.ts';
 import type { MineSimulator } from './server.ts';
-import { findFreePort } from './free-port.ts';
+import { freePort } from '../free-port.ts';
 
 let sim: MineSimulator;
 let client: OPCUAClient;
@@ -30,7 +30,7 @@ function secureClient(folder: string, mode = MessageSecurityMode.SignAndEncrypt,
 }
 
 before(async () => {
-  sim = await startMineSimulator({ port: await findFreePort(), tickMs: 10, physics: { rampMs: 150, inrushMs: 60 }, pkiFolder: join(pki, 'server') });
+  sim = await startMineSimulator({ port: await freePort(), tickMs: 10, physics: { rampMs: 150, inrushMs: 60 }, pkiFolder: join(pki, 'server') });
   const secure = secureClient(join(pki, 'client'));
   client = secure.client;
   // the engineer's two steps: the PLC trusts this client, the client trusts the PLC
@@ -83,7 +83,7 @@ test('secure by default: a client asking for SecurityMode None gets no session',
 });
 
 test('an old PLC (security None) is what the simulator plays only when asked', async () => {
-  const old = await startMineSimulator({ port: await findFreePort(), tickMs: 50, security: 'None', pkiFolder: join(pki, 'old') });
+  const old = await startMineSimulator({ port: await freePort(), tickMs: 50, security: 'None', pkiFolder: join(pki, 'old') });
   const plain = secureClient(join(pki, 'client'), MessageSecurityMode.None, SecurityPolicy.None);
   try {
     assert.equal(old.security, 'None');

@@ -3,7 +3,7 @@ import { chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ports.ts';
+import { freePort } from '../../sim/free-port.ts';
 
 /** Where Debian's `postgresql-15` puts its server binaries; the project targets PostgreSQL 15 only. */
 export const PG_BIN_DIR = '/usr/lib/postgresql/15/bin';

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { startPostgres } from '../support/postgres.ts';
 import type { PostgresHandle } from '../support/postgres.ts';
 import { launchBrowser } from '../support/browser.ts';
-import { freePort } from '../support/ports.ts';
+import { freePort } from '../../sim/free-port.ts';
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });

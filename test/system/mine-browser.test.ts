@@ -12,7 +12,7 @@ import { buildFace } from '@shuzhi/mine';
 import { client, login, startPlatform, waitUntil, type TestPlatform } from '../../packages/server/test/helpers.ts';
 import { mineServiceOf, startTrustedSim, testFace } from '../../packages/server/test/mine-harness.ts';
 import { startMineSimulator, type MineSimulator } from '../../sim/mine/server.ts';
-import { findFreePort } from '../../sim/mine/free-port.ts';
+import { freePort } from '../../sim/free-port.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { ensureWebBuilt } from '../support/web.ts';
 
@@ -31,7 +31,7 @@ before(async () => {
   ensureWebBuilt();
   t = await startPlatform();
   pki = mkdtempSync(join(tmpdir(), 'shuzhi-mine-browser-pki-'));
-  sim = await startTrustedSim(mineServiceOf(t), { port: await findFreePort(), tickMs: 10, face: config, physics: { rampMs: 150, inrushMs: 50 }, pkiFolder: join(pki, 'server') });
+  sim = await startTrustedSim(mineServiceOf(t), { port: await freePort(), tickMs: 10, face: config, physics: { rampMs: 150, inrushMs: 50 }, pkiFolder: join(pki, 'server') });
   const eng = client(t.url, { cookie: await login(t.url, 'mine-engineer') });
   const r = await eng.req('POST', '/api/mine/faces', { id: FACE, name: '1201 综放工作面', mineId: 'mine-01', endpoint: sim.endpoint, config: { machines: config.machines, sensors: config.sensors } });
   assert.equal(r.status, 201, JSON.stringify(r.body));
@@ -129,7 +129,7 @@ test('in Chromium: a face whose PLC certificate is untrusted shows not connected
   const id = 'face-untrusted';
   const c = testFace((x) => ({ ...x, id }));
   // this PLC trusts the server, but the server has never seen the PLC's certificate
-  const plc = await startMineSimulator({ port: await findFreePort(), tickMs: 20, face: c, physics: { rampMs: 150, inrushMs: 50 }, pkiFolder: join(pki, 'untrusted'), trustedClientCertificates: [mineServiceOf(t).pki.ownDer()] });
+  const plc = await startMineSimulator({ port: await freePort(), tickMs: 20, face: c, physics: { rampMs: 150, inrushMs: 50 }, pkiFolder: join(pki, 'untrusted'), trustedClientCertificates: [mineServiceOf(t).pki.ownDer()] });
   extraSims.push(plc);
   const eng = client(t.url, { cookie: await login(t.url, 'mine-engineer') });
   const r = await eng.req('POST', '/api/mine/faces', { id, name: '2103 综采工作面', mineId: 'mine-02', endpoint: plc.endpoint, config: { machines: c.machines, sensors: c.sensors } });
@@ -156,7 +156,7 @@ test('in Chromium: a face whose PLC certificate is untrusted shows not connected
 test('in Chromium: a face set to security None shows a warning banner on its page and on the control room card', async () => {
   const id = 'face-plain';
   const c = testFace((x) => ({ ...x, id }));
-  const plc = await startMineSimulator({ port: await findFreePort(), tickMs: 20, face: c, physics: { rampMs: 150, inrushMs: 50 }, pkiFolder: join(pki, 'plain'), security: 'None' });
+  const plc = await startMineSimulator({ port: await freePort(), tickMs: 20, face: c, physics: { rampMs: 150, inrushMs: 50 }, pkiFolder: join(pki, 'plain'), security: 'None' });
   extraSims.push(plc);
   const eng = client(t.url, { cookie: await login(t.url, 'mine-engineer') });
   const r = await eng.req('POST', '/api/mine/faces', { id, name: 'test link', mineId: 'mine-04', endpoint: plc.endpoint, config: { machines: c.machines, sensors: c.sensors, security: { mode: 'None', policy: 'None' } } });

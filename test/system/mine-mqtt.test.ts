@@ -10,8 +10,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { client, login, startPlatform, waitUntil, type TestPlatform } from '../../packages/server/test/helpers.ts';
 import { mineServiceOf, startTrustedSim, testFace } from '../../packages/server/test/mine-harness.ts';
 import type { MineSimulator } from '../../sim/mine/server.ts';
-import { findFreePort } from '../../sim/mine/free-port.ts';
-import { freePort } from '../support/ports.ts';
+import { freePort } from '../../sim/free-port.ts';
 
 const FACE = 'face-mqtt';
 let dir: string;
@@ -34,7 +33,7 @@ before(async () => {
 
   t = await startPlatform({ env: { SHUZHI_MQTT_URL: url } });
   const config = testFace((c) => ({ ...c, id: FACE }));
-  sim = await startTrustedSim(mineServiceOf(t), { port: await findFreePort(), tickMs: 10, face: config, physics: { rampMs: 80, inrushMs: 30 }, pkiFolder: join(dir, 'pki') });
+  sim = await startTrustedSim(mineServiceOf(t), { port: await freePort(), tickMs: 10, face: config, physics: { rampMs: 80, inrushMs: 30 }, pkiFolder: join(dir, 'pki') });
   const eng = client(t.url, { cookie: await login(t.url, 'mine-engineer') });
   const r = await eng.req('POST', '/api/mine/faces', { id: FACE, name: 'MQTT face', mineId: 'mine-03', endpoint: sim.endpoint, config: { machines: config.machines, sensors: config.sensors } });
   assert.equal(r.status, 201, JSON.stringify(r.body));

@@ -18,7 +18,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../packages/server/src/db/client.ts';
 import { enrolledWorker, fundDemoTenants, smallSite, waitUntil } from '../../packages/server/test/helpers.ts';
-import { freePort } from '../support/ports.ts';
+import { freePort } from '../../sim/free-port.ts';
 import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
 import { leaderRow, replicaEnv, startReplica, type ReplicaProcess } from '../support/replicas.ts';
 

@@ -12,7 +12,7 @@ import { sql } from 'drizzle-orm';
 import { buildFace } from '@shuzhi/mine';
 import type { Face } from '@shuzhi/mine';
 import type { MineSimulator } from '../../../sim/mine/server.ts';
-import { findFreePort } from '../../../sim/mine/free-port.ts';
+import { freePort } from '../../../sim/free-port.ts';
 import type { MineService } from '../src/mine/service.ts';
 import { client, login, startPlatform, waitUntil } from './helpers.ts';
 import type { TestPlatform } from './helpers.ts';
@@ -78,7 +78,7 @@ export function mineApiSuite(opts: { database?: () => Promise<SuiteDatabase> } =
     // the rear AFC warns long enough for a fault to hit the sequence in its middle
     const config = testFace((c) => ({ ...c, id: FACE, machines: c.machines.map((m) => (m.id === 'rearAfc' ? { ...m, warningMs: 500 } : m)) }));
     face = buildFace(config);
-    sim = await startTrustedSim(svc, { port: await findFreePort(), tickMs: 10, face: config, physics: { rampMs: 80, inrushMs: 30 }, pkiFolder: join(pki, 'server') });
+    sim = await startTrustedSim(svc, { port: await freePort(), tickMs: 10, face: config, physics: { rampMs: 80, inrushMs: 30 }, pkiFolder: join(pki, 'server') });
     opCookie = await login(t.url, 'mine-operator');
     viewerCookie = await login(t.url, 'viewer');
     op = client(t.url, { cookie: opCookie });

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { findFreePort } from '../../../sim/mine/free-port.ts';
+import { freePort } from '../../../sim/free-port.ts';
 import { startRig, testFace, waitFor } from './mine-harness.ts';
 import { FaceController } from '../src/mine/controller-runtime.ts';
 import type { Rig } from './mine-harness.ts';
@@ -40,7 +40,7 @@ before(async () => {
   rig = await startRig({
     physics: { watchdogMs: 300 },
     endpointFor: async (endpoint, simPort) => {
-      proxy = new LinkProxy(await findFreePort(), simPort);
+      proxy = new LinkProxy(await freePort(), simPort);
       await proxy.open();
       return endpoint.replace(`:${simPort}/`, `:${proxy.port}/`);
     },
@@ -86,7 +86,7 @@ test('connection loss: supervisor goes to safe state and says so; the PLC watchd
 });
 
 test('an unreachable PLC fails to connect with a clear error', async () => {
-  const port = await findFreePort();
+  const port = await freePort();
   const fc = new FaceController({ face: testFace(), endpoint: `opc.tcp://127.0.0.1:${port}/UA/ShuzhiMine`, opcua: { connectTimeoutMs: 800 } });
   await assert.rejects(fc.connect(), (e: Error & { code?: string }) => e.code === 'MINE_OPCUA_CONNECT_FAILED' && e.message.includes(String(port)));
   await fc.close();

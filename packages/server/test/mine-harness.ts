@@ -7,7 +7,7 @@ import type { AlarmChange, Face, FaceConfig, FaceEvent } from '@shuzhi/mine';
 import { startMineSimulator } from '../../../sim/mine/server.ts';
 import type { MineSimulator, MineSimulatorOptions } from '../../../sim/mine/server.ts';
 import type { PhysicsOptions } from '../../../sim/mine/plant.ts';
-import { findFreePort } from '../../../sim/mine/free-port.ts';
+import { freePort } from '../../../sim/free-port.ts';
 import { FaceController } from '../src/mine/controller-runtime.ts';
 import type { AuditRecord } from '../src/mine/controller-runtime.ts';
 import { MinePki } from '../src/mine/pki.ts';
@@ -58,7 +58,7 @@ export async function startRig(options: {
   staleAfterMs?: number;
 } = {}): Promise<Rig> {
   const faceConfig = options.face ?? testFace();
-  const port = await findFreePort();
+  const port = await freePort();
   const pki = mkdtempSync(join(tmpdir(), 'shuzhi-mine-test-pki-'));
   const clientPki = await MinePki.open(join(pki, 'client'));
   const sim = await startTrustedSim({ pki: clientPki }, { port, tickMs: 10, face: faceConfig, physics: { rampMs: 80, inrushMs: 30, ...options.physics }, pkiFolder: join(pki, 'server') });

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { startMineSimulator } from '../../../sim/mine/server.ts';
 import type { MineSimulator, MineSimulatorOptions } from '../../../sim/mine/server.ts';
-import { findFreePort } from '../../../sim/mine/free-port.ts';
+import { freePort } from '../../../sim/free-port.ts';
 import { thumbprintOf } from '../src/mine/pki.ts';
 import type { MineService } from '../src/mine/service.ts';
 import { client, login, operatorToken, startPlatform, waitUntil } from './helpers.ts';
@@ -49,7 +49,7 @@ after(async () => {
 });
 
 async function sim(name: string, o: Partial<MineSimulatorOptions> = {}): Promise<MineSimulator> {
-  const s = await startMineSimulator({ port: await findFreePort(), tickMs: 20, face: testFace(), physics: { rampMs: 80, inrushMs: 30 }, pkiFolder: join(pki, name), ...o });
+  const s = await startMineSimulator({ port: await freePort(), tickMs: 20, face: testFace(), physics: { rampMs: 80, inrushMs: 30 }, pkiFolder: join(pki, name), ...o });
   sims.push(s);
   return s;
 }

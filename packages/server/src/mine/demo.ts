@@ -43,10 +43,10 @@ export class MineDemo {
 
   async start(): Promise<void> {
     const { startMineSimulator } = await import('../../../../sim/mine/server.ts');
-    const { findFreePort } = await import('../../../../sim/mine/free-port.ts');
+    const { freePort } = await import('../../../../sim/free-port.ts');
     for (const f of DEMO_FACES) {
       if (!this.svc.hasFace(f.id)) continue;
-      const port = await findFreePort();
+      const port = await freePort();
       const sim = await startMineSimulator({
         port,
         tickMs: 50,
