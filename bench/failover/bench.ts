@@ -12,7 +12,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../../packages/server/src/config.ts';
@@ -22,6 +21,7 @@ import { enrolledWorker, fundDemoTenants, smallSite } from '../../packages/serve
 import { freePort } from '../../sim/free-port.ts';
 import { startPostgres } from '../../test/support/postgres.ts';
 import { leaderRow, replicaEnv, startReplica, type ReplicaProcess } from '../../test/support/replicas.ts';
+import { startNodeFleet } from '../render/node-fleet.ts';
 
 const RESULTS = fileURLToPath(new URL('../results/failover.json', import.meta.url));
 const RENDER_WORKER = fileURLToPath(new URL('../render/worker.ts', import.meta.url));
@@ -193,7 +193,6 @@ async function failover(url: string, jobCount: number): Promise<Record<string, n
 
 // ---------------------------------------------------------------- part 2: render farm, 1 vs 2 replicas
 
-interface WorkerStats { connected: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[] }
 
 async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: number): Promise<Record<string, number>> {
   console.log(`\nrender farm: ${nodes} simulated nodes on ${replicas} replica(s)`);
@@ -235,24 +234,12 @@ async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: 
     // The same client sockets in both cases (the open-file cap less a margin, as the render bench). With two
     // replicas the leader holds its own nodes' sockets plus one per poll the follower passes on: the same total.
     const conns = Math.max(1, Math.floor(Math.min(nodes, hard - 800) / workers));
-    const latest: WorkerStats[] = [];
-    let latencies: number[] = [];
-    const per = Math.ceil(nodes / workers);
-    for (let w = 0; w < workers; w++) {
-      const count = Math.min(per, nodes - w * per);
-      const target = servers[w % servers.length]!.url;
-      const cfg = { url: target, credentialsFile, first: w * per, count, connections: conns, taskMs: [200, 1000], holdMs: 24_000, seed: 11 + w };
-      const proc = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec node --import tsx "$@"', 'bash', RENDER_WORKER, JSON.stringify(cfg)], { stdio: ['pipe', 'pipe', 'inherit'] });
-      procs.push(proc);
-      latest.push({ connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] });
-      createInterface({ input: proc.stdout! }).on('line', (l) => {
-        const s = JSON.parse(l) as WorkerStats;
-        latest[w] = s;
-        latencies = latencies.concat(s.latencies);
-      });
-    }
-    const total = (k: keyof Omit<WorkerStats, 'latencies'>) => latest.reduce((x, s) => x + s[k], 0);
-    const send = (msg: unknown) => procs.forEach((q) => q.stdin!.write(`${JSON.stringify(msg)}\n`));
+    const fleet = startNodeFleet(
+      { urls: servers.map((x) => x.url), credentialsFile, nodes, workers, connectionsPerWorker: conns, seed: 11 },
+      (cfg) => spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec node --import tsx "$@"', 'bash', RENDER_WORKER, cfg], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
+    procs.push(...fleet.procs);
+    const { total, send } = fleet;
     const t0 = Date.now();
     // While thousands of nodes connect the server may answer slowly: a late or failed look is retried.
     const online = async () => call(operator, 'GET', '/api/render/overview').then((o) => o.nodes.total - o.nodes.offline as number, () => -1);
@@ -265,7 +252,7 @@ async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: 
     // Dispatch: 2 short tasks per node (chunks of one frame), ask→task latency of every assignment.
     const scene = { kind: 'shared', path: scenePath };
     const job = await call(studio, 'POST', '/api/render/jobs', { name: 'farm dispatch', scene, frames: `1-${nodes * 2}`, chunkSize: 1, renderer: 'blender' });
-    latencies = [];
+    fleet.resetLatencies();
     const a0 = total('assigned');
     const d0 = Date.now();
     while (Date.now() - d0 < 120_000) {
@@ -274,7 +261,7 @@ async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: 
       if (st.counts.completed >= 0.99 * (job.taskCount - 1)) break;
     }
     const dispatchSec = (Date.now() - d0) / 1000;
-    const lat = latencies.slice().sort((x, y) => x - y);
+    const lat = fleet.latencies().slice().sort((x, y) => x - y);
     const pct = (q: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((q / 100) * lat.length))]! : NaN);
     const dispatched = total('assigned') - a0;
     // Heartbeats: every node holds a task of a long job and heartbeats every 2 s.

@@ -9,11 +9,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PostgresNotInstalledError, startPostgres } from '../../test/support/postgres.ts';
 import { percentile } from '../stats.ts';
+import { startNodeFleet } from './node-fleet.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../results/render.json', import.meta.url));
 
-interface WorkerStats { connected: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[] }
 
 function flag(args: string[], name: string, fallback: number): number {
   const eq = args.find((a) => a.startsWith(`--${name}=`));
@@ -139,24 +139,11 @@ async function runOn(args: string[], db: Db): Promise<Record<string, unknown>> {
   let peakRss = idleRss;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMB(info.pid))), 500);
 
-  const latest: WorkerStats[] = [];
-  let latencies: number[] = [];
-  const procs: ChildProcess[] = [];
-  const per = Math.ceil(nodes / workers);
-  for (let w = 0; w < workers; w++) {
-    const count = Math.min(per, nodes - w * per);
-    const cfg = { url, credentialsFile: info.credentialsFile, first: w * per, count, connections: connsPerWorker, taskMs: [200, 1000], holdMs: 24000, seed: 7 + w };
-    const p = spawnTs(`${HERE}worker.ts`, [JSON.stringify(cfg)]);
-    procs.push(p);
-    latest.push({ connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] });
-    createInterface({ input: p.stdout! }).on('line', (l) => {
-      const s = JSON.parse(l) as WorkerStats;
-      latest[w] = s;
-      latencies = latencies.concat(s.latencies);
-    });
-  }
-  const total = (k: keyof Omit<WorkerStats, 'latencies'>) => latest.reduce((a, s) => a + s[k], 0);
-  const send = (msg: unknown) => procs.forEach((p) => p.stdin!.write(`${JSON.stringify(msg)}\n`));
+  const fleet = startNodeFleet(
+    { urls: [url], credentialsFile: info.credentialsFile, nodes, workers, connectionsPerWorker: connsPerWorker, seed: 7 },
+    (cfg) => spawnTs(`${HERE}worker.ts`, [cfg]),
+  );
+  const { procs, total, send } = fleet;
 
   const out: Record<string, unknown> = { nodes, workers, connections: connsPerWorker * workers, openFileLimit: hardLimit };
   // Hard stop whatever happens: the bench must end by itself.
@@ -192,7 +179,7 @@ async function runOn(args: string[], db: Db): Promise<Record<string, unknown>> {
     out.millionFrameSubmitSec = Number(submitSec.toFixed(3));
     out.millionFrameTasks = job.taskCount;
     console.log(`submitted ${frames} frames as ${job.taskCount} tasks in ${submitSec.toFixed(3)} s`);
-    latencies = [];
+    fleet.resetLatencies();
     const a0 = total('assigned');
     const d0 = Date.now();
     const limitMs = quick ? 60_000 : 150_000;
@@ -205,7 +192,7 @@ async function runOn(args: string[], db: Db): Promise<Record<string, unknown>> {
       await sleep(1000);
       const st = await call(info.studio, 'GET', `/api/render/jobs/${job.id}?taskLimit=1`);
       if (!sustained && st.counts.completed >= 0.99 * (job.taskCount - 1)) {
-        sustained = { sec: (Date.now() - d0) / 1000, dispatched: total('assigned') - a0, latencies: latencies.length };
+        sustained = { sec: (Date.now() - d0) / 1000, dispatched: total('assigned') - a0, latencies: fleet.latencies().length };
       }
       if (Date.now() - lastPrint > 10_000) {
         lastPrint = Date.now();
@@ -218,9 +205,9 @@ async function runOn(args: string[], db: Db): Promise<Record<string, unknown>> {
     }
     const dispatchSec = (Date.now() - d0) / 1000;
     const dispatched = total('assigned') - a0;
-    const win = sustained ?? { sec: dispatchSec, dispatched, latencies: latencies.length };
-    const lat = latencies.slice(0, win.latencies).sort((a, b) => a - b);
-    const all = latencies.slice().sort((a, b) => a - b);
+    const win = sustained ?? { sec: dispatchSec, dispatched, latencies: fleet.latencies().length };
+    const lat = fleet.latencies().slice(0, win.latencies).sort((a, b) => a - b);
+    const all = fleet.latencies().slice().sort((a, b) => a - b);
     out.millionFrameFullyDispatched = done;
     out.dispatchSec = dispatchSec;
     out.tasksDispatched = dispatched;
