@@ -255,7 +255,7 @@ export class Platform {
       await m.stopDemo?.().catch(() => undefined);
       await m.stop?.().catch(() => undefined);
     }
-    this.compute.stop();
+    await this.compute.stop();
   }
 
   /** Runs `fn` once this process runs the leader-only work (at once on a single server): demo runners. */
