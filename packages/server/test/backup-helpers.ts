@@ -106,10 +106,14 @@ export function fileHashes(dataDir: string): Record<string, string> {
   return out;
 }
 
-/** A platform on a restored data dir, as `shuzhi serve` opens it: no demo seeding, background work off. */
+/**
+ * A platform on a restored data dir, as `shuzhi serve` opens it: no demo seeding. It is started: on
+ * PostgreSQL a server that has not joined the leader election answers leader routes with 503.
+ */
 export async function openRestored(dataDir: string, env: Record<string, string> = {}): Promise<TestPlatform> {
   const config = loadConfig({ SHUZHI_DATA_DIR: dataDir, LOG_LEVEL: 'silent', SHUZHI_DEMO: '0', ...env });
   const p = await Platform.open({ config });
+  await p.start();
   const port = await p.listen(0, '127.0.0.1');
   return { p, url: `http://127.0.0.1:${port}`, port, dataDir, close: () => p.close() };
 }

@@ -251,7 +251,8 @@ async function backupWithin(o: BackupOptions): Promise<BackupResult> {
   } else if (o.withPgDump) {
     pgDumpFile = join(tmpdir(), `shuzhi-pgdump-${randomBytes(6).toString('hex')}.dump`);
     say('running pg_dump (custom format) of DATABASE_URL…');
-    await runPgTool('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--file=${pgDumpFile}`], o.databaseUrl!, 'BACKUP_PG_DUMP_FAILED');
+    // The leader lease stays out: a restored database must not name a leader that may still be alive (or was never there).
+    await runPgTool('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', '--exclude-table-data=leadership', `--file=${pgDumpFile}`], o.databaseUrl!, 'BACKUP_PG_DUMP_FAILED');
     tables = await countPostgres(o.databaseUrl!);
   }
 
@@ -396,7 +397,7 @@ async function countPostgres(url: string): Promise<Record<string, number>> {
 
 /** The PostgreSQL procedure, printed when the database is not in the archive. */
 export const PG_PROCEDURE = `The database is PostgreSQL (DATABASE_URL): this archive holds the data files only. Back up the database with
-  pg_dump --format=custom --no-owner --file=shuzhi-db.dump "$DATABASE_URL"
+  pg_dump --format=custom --no-owner --exclude-table-data=leadership --file=shuzhi-db.dump "$DATABASE_URL"
 (or run shuzhi backup --with-pg-dump to put the dump into the archive). Restore: create an empty database, then
   pg_restore --no-owner --dbname="$NEW_DATABASE_URL" shuzhi-db.dump
   shuzhi restore FILE --data-dir DIR
