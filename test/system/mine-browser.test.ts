@@ -18,7 +18,9 @@ import { ensureWebBuilt } from '../support/web.ts';
 
 const FACE = 'face-1';
 // slow enough that every machine is seen warning, then starting, then running
-const config = testFace((c) => ({ ...c, id: FACE, machines: c.machines.map((m) => ({ ...m, warningMs: 150 })) }));
+// Each warning lasts long enough to be drawn on its own: a shorter one can reach a loaded browser in the
+// same stream batch as the start that follows it, and React draws only the later state.
+const config = testFace((c) => ({ ...c, id: FACE, machines: c.machines.map((m) => ({ ...m, warningMs: 600 })) }));
 const face = buildFace(config);
 
 let t: TestPlatform;
