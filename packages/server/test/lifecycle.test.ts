@@ -208,6 +208,37 @@ test('shuzhi serve: a second start on the same data dir exits 1 naming the first
   }
 });
 
+test('shuzhi serve: Ctrl-C while it is still starting stops it once the start has finished — exit 0, lock gone, nothing of the demo left running', { timeout: 300_000 }, async () => {
+  const dataDir = tempDir();
+  // The demo: seeding every module and a Slurm cluster of its own, which a half-started server used to leave behind.
+  const s = startServe({ SHUZHI_DATA_DIR: dataDir, SHUZHI_DEMO: '1', SHUZHI_DEMO_AGENTS: '1', SHUZHI_SHUTDOWN_SECONDS: '30' });
+  try {
+    // The first log line comes early in the start (the secrets key), long before the banner.
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (s.stdout().includes('{"level"')) resolve();
+        else if (s.child.exitCode !== null) reject(new Error(`exited before logging:\n${s.stdout()}\n${s.stderr()}`));
+        else setTimeout(check, 20);
+      };
+      check();
+    });
+    assert.ok(!s.stdout().includes('ready in'), 'the start had already finished: the test did not signal during it');
+    s.signal('SIGINT');
+    const r = await s.exited;
+    assert.equal(r.code, 0, `${s.stdout()}\n${s.stderr()}`);
+    assert.match(s.stderr(), /SIGINT while starting: stopping as soon as the start has finished/);
+    const msgs = logLines(s.stdout()).map((l) => l.msg);
+    assert.ok(msgs.includes('stopped'), s.stdout());
+    assert.equal(existsSync(join(dataDir, LOCK_FILE)), false, 'the data directory is unlocked');
+    // Nothing it started lives on in its process group (the demo's slurmctld and slurmd were left before).
+    await new Promise((res) => setTimeout(res, 500));
+    assert.throws(() => process.kill(-s.pid, 0), (e: NodeJS.ErrnoException) => e.code === 'ESRCH', 'a process of the server\'s group still runs');
+  } finally {
+    await killServe(s);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('shuzhi serve with a bad setting exits 1 with one line naming it', { timeout: 60_000 }, async () => {
   const dataDir = tempDir();
   try {

@@ -4,7 +4,7 @@ import { workDirProblem } from '@shuzhi/agent';
 import { demoSandbox } from '../demo/sandbox.ts';
 import { seedDemo } from '../demo/seed.ts';
 import { oneLine } from '../lifecycle/errors.ts';
-import { Shutdown } from '../lifecycle/shutdown.ts';
+import { DUPLICATE_SIGNAL_MS, Shutdown, type StopSignal } from '../lifecycle/shutdown.ts';
 import { Platform } from '../platform.ts';
 
 /** What a start has opened so far: a failed start and a stop close exactly these. */
@@ -26,16 +26,37 @@ export async function serveCommand(): Promise<number> {
     await run.p?.close();
     await run.demoSlurm?.stop();
   };
+  // A signal during the start must not kill the process half-started (demo daemons left running, the
+  // lock left behind): it is kept and the stop runs as soon as the start has finished. Sent again (not
+  // the echo of a terminal's Ctrl-C through npm), it exits at once.
+  let pending: { signal: StopSignal; at: number } | null = null;
+  const early = (signal: StopSignal) => () => {
+    if (pending) {
+      if (signal === pending.signal && Date.now() - pending.at < DUPLICATE_SIGNAL_MS) return;
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    pending = { signal, at: Date.now() };
+    process.stderr.write(`${signal} while starting: stopping as soon as the start has finished (send it again to exit at once)\n`);
+  };
+  const onEarly = { SIGINT: early('SIGINT'), SIGTERM: early('SIGTERM') };
+  process.on('SIGINT', onEarly.SIGINT);
+  process.on('SIGTERM', onEarly.SIGTERM);
   let config: Config;
+  let shutdown: Shutdown;
   try {
     config = loadConfig();
     await start(config, run);
+    shutdown = new Shutdown({ log: run.p!.log, timeoutMs: config.SHUZHI_SHUTDOWN_SECONDS * 1000, stop: stopAll }).install();
   } catch (err) {
     // Bounded: a wedged part must not keep a failed start alive.
     await Promise.race([stopAll().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
     throw new Error(`cannot start: ${oneLine(err)}`, { cause: err });
+  } finally {
+    process.removeListener('SIGINT', onEarly.SIGINT);
+    process.removeListener('SIGTERM', onEarly.SIGTERM);
   }
-  new Shutdown({ log: run.p!.log, timeoutMs: config.SHUZHI_SHUTDOWN_SECONDS * 1000, stop: stopAll }).install();
+  const asked = pending as { signal: StopSignal } | null;
+  if (asked) void shutdown.signal(asked.signal);
   return new Promise(() => undefined);
 }
 
