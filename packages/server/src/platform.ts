@@ -214,12 +214,9 @@ export class Platform {
       database = `unreachable: ${(err as Error).message}`;
     }
     // PGlite: this one process is the leader. Several replicas: the lease row names it (or nobody, mid-takeover).
-    let leader = 'self';
-    if (this.replication && !this.leaderWork) {
-      const url = this.replication.leadership.current?.url ?? null;
-      leader = url ? `replica at ${url}` : 'unknown: no replica holds the leader lease yet (a takeover takes up to SHUZHI_LEADER_TTL_MS)';
-    }
-    const ready = database === 'ok' && !leader.startsWith('unknown');
+    const leaderUrl = this.replication && !this.leaderWork ? (this.replication.leadership.current?.url ?? null) : undefined;
+    const leader = leaderUrl === undefined ? 'self' : leaderUrl ? `replica at ${leaderUrl}` : 'unknown: no replica holds the leader lease yet (a takeover takes up to SHUZHI_LEADER_TTL_MS)';
+    const ready = database === 'ok' && leaderUrl !== null;
     return { ready, checks: { database, migrations: 'ok', leader } };
   }
 

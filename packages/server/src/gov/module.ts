@@ -81,14 +81,20 @@ export const govModule: ModuleFactory = (ctx) => {
     },
     seedDemo: () => seedGovDemo(ctx.auth, ctx.db, m.service),
     metrics(pm) {
+      // Both gauges read the same dashboard query: one read per scrape, not one per gauge.
+      let shared: { at: number; figures: ReturnType<typeof govMetrics> } | null = null;
+      const figures = () => {
+        if (!shared || Date.now() - shared.at > 1000) shared = { at: Date.now(), figures: govMetrics(ctx.db, catalogue) };
+        return shared.figures;
+      };
       pm.gauge('shuzhi_gov_tasks', 'Department tasks by department and state (open, overdue = escalated and still open, approved)', ['department', 'state'], async () =>
-        (await govMetrics(ctx.db, catalogue)).byDepartment.flatMap((d) => [
+        (await figures()).byDepartment.flatMap((d) => [
           { labels: { department: d.departmentId, state: 'open' }, value: d.open },
           { labels: { department: d.departmentId, state: 'overdue' }, value: d.overdue },
           { labels: { department: d.departmentId, state: 'approved' }, value: d.approved },
         ]));
       pm.gauge('shuzhi_gov_task_sla_compliance_ratio', 'Share of approved department tasks finished before their due time', [], async () => {
-        const r = (await govMetrics(ctx.db, catalogue)).totals.taskSlaCompliance;
+        const r = (await figures()).totals.taskSlaCompliance;
         return r === null ? [] : [{ value: r }];
       });
       pm.counterOf('shuzhi_gov_verifications_total', 'Public certificate verifications by answer', ['result'], () =>
