@@ -1,3 +1,4 @@
+import type { Clock } from '@shuzhi/schema';
 import type { ChunkPlan, TaskKind } from './chunks.ts';
 import { parseTaskId, taskIdOf } from './chunks.ts';
 import { LeaseStaleError, RenderDuplicateError, RenderNotFoundError, RestoreInvalidError } from './errors.ts';
@@ -8,9 +9,7 @@ import type { FailureKind, FailurePolicy } from './policy.ts';
 import { FINAL_JOB_STATES, TASK_STATES, TASK_STATE_CODE, nextJobState, nextTaskState, taskStateFromCode } from './states.ts';
 import type { JobEvent, JobState, TaskEvent, TaskState } from './states.ts';
 
-export interface Clock {
-  now(): number;
-}
+export type { Clock } from '@shuzhi/schema';
 
 export interface NodeSpec {
   readonly id: string;

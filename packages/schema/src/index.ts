@@ -9,3 +9,5 @@ export * from './billing.ts';
 export * from './render.ts';
 export * from './planner.ts';
 export * from './worker.ts';
+export * from './clock.ts';
+export * from './rng.ts';

@@ -1,3 +1,4 @@
+import { createRng } from '@shuzhi/schema';
 import { eq } from 'drizzle-orm';
 import { account, meterRun, siteLoadKW } from '@shuzhi/compute';
 import type { Principal } from '../auth/principal.ts';
@@ -17,12 +18,6 @@ const EXTRA_TENANTS = [
   { id: 'gobi-vision', name: '戈壁视觉智能（演示）Gobi Vision AI (demo)', username: 'tenant3', displayName: '戈壁视觉 Gobi Vision' },
   { id: 'junggar-llm', name: '准噶尔大模型（演示）Junggar LLM (demo)', username: 'tenant4', displayName: '准噶尔大模型 Junggar LLM' },
 ];
-
-/** A small deterministic generator so the demo history is the same on every machine. */
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 
 /**
  * The demo: an illustrative Shihezi programme (Hangzhou-like 30 % on domestic GPUs, Shihezi park
@@ -103,7 +98,8 @@ export class BillingDemo {
 
   /** Past runs written as the dispatcher writes them, then billed by the same path as live runs. */
   private async history(now: number): Promise<void> {
-    const rnd = lcg(20260601);
+    const rng = createRng(20260601);
+    const rnd = (): number => rng.next();
     const plan: { tenantId: string; siteId: string; type: string; units: number; fromDay: number; toDay: number; count: number }[] = [
       { tenantId: 'tianshan-ai', siteId: 'shihezi', type: 'gpu', units: 64, fromDay: 98, toDay: 92, count: 3 },
       { tenantId: 'tianshan-ai', siteId: 'shihezi', type: 'gpu', units: 64, fromDay: 38, toDay: 1, count: 12 },

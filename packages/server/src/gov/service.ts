@@ -1,3 +1,4 @@
+import type { Clock } from '@shuzhi/schema';
 import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import QRCode from 'qrcode';
@@ -84,9 +85,7 @@ import { measureCase } from './measure.ts';
 import { ownersOf, type RegistryStore } from './registry-store.ts';
 import { checkSubmission } from './validation.ts';
 
-export interface Clock {
-  now(): number;
-}
+export type { Clock } from '@shuzhi/schema';
 
 export interface GovDeps {
   db: Db;

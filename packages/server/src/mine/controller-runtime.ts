@@ -1,3 +1,4 @@
+import type { Clock } from '@shuzhi/schema';
 /**
  * Runs one face's pure controller (`FaceStateMachine` of @shuzhi/mine) against a real PLC over
  * OPC UA: feeds it telemetry, real-time ticks, operator commands and connection changes, and
@@ -11,9 +12,7 @@ import type {
 import { MineOpcUaClient } from './opcua-client.ts';
 import type { MineOpcUaClientOptions } from './opcua-client.ts';
 
-export interface Clock {
-  now(): number;
-}
+export type { Clock } from '@shuzhi/schema';
 
 export type AuditAction = 'start-sequence' | 'stop-sequence' | 'emergency-stop' | 'reset' | 'acknowledge' | 'silence' | 'plc-command';
 

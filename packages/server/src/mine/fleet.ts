@@ -1,3 +1,4 @@
+import { createRng } from '@shuzhi/schema';
 import type { MineFleet, MineFleetMine } from '@shuzhi/schema';
 
 /**
@@ -18,16 +19,9 @@ const AREAS = [
 ] as const;
 
 /** Park–Miller: the fleet is the same on every start. */
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 48271) % 2147483647;
-    return s / 2147483647;
-  };
-}
-
 export function demoFleet(liveFaces: ReadonlyMap<string, { faceId: string; connected: boolean }>): MineFleet {
-  const rand = seeded(20240601);
+  const rng = createRng(20240601);
+  const rand = (): number => rng.next();
   const mines: MineFleetMine[] = [];
   for (let i = 1; i <= FLEET_TOTAL; i++) {
     const area = AREAS[(i - 1) % AREAS.length]!;
