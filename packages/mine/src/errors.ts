@@ -1,3 +1,5 @@
+import { EngineError } from '@shuzhi/schema';
+
 /** Stable codes: the HTTP layer maps them to problem+json, the HMI shows `message`. */
 export const MINE_ERROR_CODES = [
   'MINE_FACE_INVALID',
@@ -25,17 +27,7 @@ export const MINE_ERROR_CODES = [
 
 export type MineErrorCode = (typeof MINE_ERROR_CODES)[number];
 
-export class MineError extends Error {
-  readonly code: MineErrorCode;
-  readonly fields: Readonly<Record<string, unknown>>;
-
-  constructor(code: MineErrorCode, message: string, fields: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MineError';
-    this.code = code;
-    this.fields = fields;
-  }
-}
+export class MineError extends EngineError<MineErrorCode> {}
 
 export function isMineError(e: unknown): e is MineError {
   return e instanceof MineError;

@@ -11,3 +11,4 @@ export * from './planner.ts';
 export * from './worker.ts';
 export * from './clock.ts';
 export * from './rng.ts';
+export * from './engine-error.ts';

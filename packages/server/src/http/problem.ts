@@ -1,14 +1,18 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { AppError } from '../errors.ts';
+import { EngineError, engineErrorStatus } from './error-status.ts';
 import type { Logger } from '../log.ts';
 import { currentRequestId } from '../ops/request-context.ts';
 
 /** The one place errors become RFC 9457 problem+json with our stable code. */
 export function problemResponse(c: Context, err: unknown, log: Logger): Response {
   let e: AppError;
+  const engineStatus = err instanceof EngineError ? engineErrorStatus(err) : null;
   if (err instanceof AppError) e = err;
-  else if (err instanceof HTTPException) {
+  else if (err instanceof EngineError && engineStatus !== null) {
+    e = new AppError(err.code, engineStatus, err.message, { cause: err, ...(err.issues ? { errors: [...err.issues] } : {}) });
+  } else if (err instanceof HTTPException) {
     e = new AppError(err.status === 400 ? 'BAD_REQUEST' : `HTTP_${err.status}`, err.status, err.message || 'Bad request');
   } else if (err instanceof SyntaxError) {
     e = new AppError('BAD_JSON', 400, `The request body is not valid JSON: ${err.message}`);

@@ -1,8 +1,8 @@
-import type { MineError, MineErrorCode } from '@shuzhi/mine';
+import type { MineErrorCode } from '@shuzhi/mine';
 import { AppError } from '../errors.ts';
 
 /** HTTP status of each engine refusal: a blocked start is a conflict with the plant's state, not a bad request. */
-const STATUS = {
+export const MINE_ERROR_STATUS = {
   MINE_FACE_INVALID: 400,
   MINE_START_BLOCKED_METHANE: 409,
   MINE_START_BLOCKED_INTERLOCK: 409,
@@ -24,10 +24,6 @@ const STATUS = {
   MINE_OPCUA_CLIENT_CERT_REJECTED: 502,
   MINE_OPCUA_SECURITY_UNSUPPORTED: 502,
 } as const satisfies Record<MineErrorCode, number>;
-
-export function mineHttpError(e: MineError): AppError {
-  return new AppError(e.code, STATUS[e.code], e.message, { cause: e });
-}
 
 export const mineErrors = {
   faceExists: (id: string) => new AppError('MINE_FACE_EXISTS', 409, `A face with id "${id}" is already registered; change its settings instead.`),

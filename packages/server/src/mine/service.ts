@@ -23,7 +23,7 @@ import type { AuditInput } from './audit-store.ts';
 import { FaceController } from './controller-runtime.ts';
 import type { AuditRecord, FaceControllerOptions } from './controller-runtime.ts';
 import { mineFaces } from './db-schema.ts';
-import { mineErrors, mineHttpError } from './errors.ts';
+import { mineErrors } from './errors.ts';
 import { demoFleet } from './fleet.ts';
 import { Historian } from './historian.ts';
 import type { MqttPublisher } from './mqtt-publisher.ts';
@@ -453,7 +453,7 @@ export class MineService {
       },
       { kind: `mine.command.${kind}`, entityId: id, data: { user: actor.username, accepted: !refused, code: refused?.code ?? null } },
     );
-    if (refused) throw mineHttpError(refused);
+    if (refused) throw refused;
     return { accepted: true, mode: after.mode, message: after.lastMessage };
   }
 
@@ -547,7 +547,7 @@ export class MineService {
       },
       { kind: `mine.alarm.${action === 'acknowledge' ? 'acknowledged' : 'silenced'}`, entityId: stored.faceId, data: { alarmId, user: actor.username, accepted: !refused, code: stored.code } },
     );
-    if (refused) throw mineHttpError(refused);
+    if (refused) throw refused;
     const after = (await this.alarms.get(alarmId))!;
     if (live && !engineId) this.#broadcast(live, { event: 'alarm', data: { change: 'acknowledged', alarm: after } });
     return after;
