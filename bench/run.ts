@@ -1,4 +1,6 @@
 // Entry of `npm run bench -- [name…]`: runs the named benchmarks, or all of them.
+import { BenchUsageError } from './args.ts';
+
 const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   planner: () => import('./planner/bench.ts'),
   mine: () => import('./mine/bench.ts'),
@@ -17,7 +19,17 @@ if (unknown.length) {
   console.error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
   process.exit(2);
 }
-for (const name of names.length ? names : Object.keys(BENCHES)) {
-  const mod = await BENCHES[name]!();
-  await mod.run(args.filter((a) => a !== name));
+if (args.includes('--help') && names.length === 0) {
+  console.log(`usage: npm run bench -- [${Object.keys(BENCHES).join('|')} …] [options]\nno name runs them all; \`npm run bench -- NAME --help\` lists a benchmark's options`);
+  process.exit(0);
+}
+try {
+  for (const name of names.length ? names : Object.keys(BENCHES)) {
+    const mod = await BENCHES[name]!();
+    await mod.run(args.filter((a) => !(a in BENCHES)));
+  }
+} catch (e) {
+  if (!(e instanceof BenchUsageError)) throw e;
+  console.error(e.message);
+  process.exit(2);
 }

@@ -12,13 +12,19 @@ import { newId } from '../../packages/server/src/ids.ts';
 import { Platform } from '../../packages/server/src/platform.ts';
 import { BillingService } from '../../packages/server/src/billing/service.ts';
 import { startPostgres } from '../../test/support/postgres.ts';
+import { benchArgs } from '../args.ts';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 const TENANTS = ['tianshan-ai', 'karamay-studio', 'xju-lab'];
 
 export async function run(args: string[]): Promise<void> {
-  const runsN = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 2000);
-  const concurrency = Number(args.find((a) => a.startsWith('--concurrency='))?.slice(14) ?? 16);
+  const a = benchArgs('billing', args, {
+    runs: { type: 'count', default: 2000, help: 'run records billed' },
+    concurrency: { type: 'count', default: 16, help: 'bills settled at once' },
+  });
+  if (!a) return;
+  const runsN = a.runs;
+  const concurrency = a.concurrency;
   const pg = await startPostgres({ database: 'shuzhi_bench_billing' });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'shuzhi-bench-billing-'));
   const p = await Platform.open({ config: loadConfig({ SHUZHI_DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: pg.url }) });

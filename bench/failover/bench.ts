@@ -22,17 +22,12 @@ import { freePort } from '../../sim/free-port.ts';
 import { startPostgres } from '../../test/support/postgres.ts';
 import { leaderRow, replicaEnv, startReplica, type ReplicaProcess } from '../../test/support/replicas.ts';
 import { startNodeFleet } from '../render/node-fleet.ts';
+import { benchArgs } from '../args.ts';
 
 const RESULTS = fileURLToPath(new URL('../results/failover.json', import.meta.url));
 const RENDER_WORKER = fileURLToPath(new URL('../render/worker.ts', import.meta.url));
 const SITE = 'failover-site';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function flag(args: string[], name: string, fallback: number): number {
-  const eq = args.find((a) => a.startsWith(`--${name}=`));
-  const v = eq ? Number(eq.slice(name.length + 3)) : fallback;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
 
 async function until<T>(what: string, fn: () => Promise<T | null | false | undefined>, ms: number, every = 100): Promise<T> {
   const end = Date.now() + ms;
@@ -45,18 +40,28 @@ async function until<T>(what: string, fn: () => Promise<T | null | false | undef
 }
 
 export async function run(args: string[]): Promise<void> {
-  const quick = args.includes('--quick');
+  const a = benchArgs('failover', args, {
+    jobs: { type: 'count', default: 30, help: 'compute jobs in flight when the leader is killed (12 with --quick)' },
+    nodes: { type: 'count', default: 20_000, help: 'simulated render nodes (2,000 with --quick)' },
+    workers: { type: 'count', default: 4, help: 'processes simulating the nodes' },
+    quick: { type: 'switch', help: 'a smaller run' },
+    'skip-failover': { type: 'switch', help: 'only the render farm part' },
+    'skip-render': { type: 'switch', help: 'only the failover part' },
+  });
+  if (!a) return;
+  const quick = a.quick;
+  const pick = (name: 'jobs' | 'nodes', quickValue: number) => (quick && !a.given.has(name) ? quickValue : a[name]);
   console.log(`\n$ npm run bench -- failover ${args.join(' ')}`.trimEnd());
   const out: Record<string, unknown> = { at: new Date().toISOString() };
   const pgh = await startPostgres({ database: 'shuzhi_bench_failover' });
   try {
-    if (!args.includes('--skip-failover')) out.failover = await failover(pgh.url, flag(args, 'jobs', quick ? 12 : 30));
+    if (!a['skip-failover']) out.failover = await failover(pgh.url, pick('jobs', 12));
   } finally {
     await pgh.stop();
   }
-  if (!args.includes('--skip-render')) {
-    const nodes = flag(args, 'nodes', quick ? 2000 : 20_000);
-    const workers = flag(args, 'workers', 4);
+  if (!a['skip-render']) {
+    const nodes = pick('nodes', 2000);
+    const workers = a.workers;
     const render: Record<string, Record<string, number>> = {};
     for (const replicas of [1, 2] as const) {
       const pgr = await startPostgres({ database: `shuzhi_bench_farm${replicas}` });

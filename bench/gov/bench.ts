@@ -13,16 +13,10 @@ import type { GovServerModule } from '../../packages/server/src/gov/module.ts';
 import { Platform } from '../../packages/server/src/platform.ts';
 import { startPostgres } from '../../test/support/postgres.ts';
 import { ITEM_MIX, replay } from './replay.ts';
+import { benchArgs } from '../args.ts';
 import { percentile, weightedPercentile } from '../stats.ts';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
-
-/** `--cases=4000` (bench/run.ts refuses bare positional values). */
-function argNumber(args: string[], name: string, fallback: number): number {
-  const a = args.find((x) => x.startsWith(`--${name}=`));
-  const v = a ? Number(a.slice(name.length + 3)) : NaN;
-  return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
-}
 
 const round = (v: number | null, d = 2) => (v === null ? null : Math.round(v * 10 ** d) / 10 ** d);
 
@@ -65,9 +59,13 @@ async function serviceSample(gov: GovServerModule, cases: number) {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const cases = argNumber(args, 'cases', 110_000);
-  const batchSize = argNumber(args, 'batch', 500);
-  const sample = argNumber(args, 'sample', 30);
+  const a = benchArgs('gov', args, {
+    cases: { type: 'count', default: 110_000, help: 'cases replayed (a year of one county)' },
+    batch: { type: 'count', default: 500, help: 'cases written per transaction' },
+    sample: { type: 'count', default: 30, help: 'cases also driven through the service layer for step latency' },
+  });
+  if (!a) return;
+  const { cases, batch: batchSize, sample } = a;
   const pgHandle = await startPostgres({ database: 'shuzhi_bench_gov' });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'shuzhi-bench-gov-'));
   let platform: Platform | null = null;

@@ -18,19 +18,12 @@ import { loadConfig } from '../../packages/server/src/config.ts';
 import { seedDemo } from '../../packages/server/src/demo/seed.ts';
 import type { MineService } from '../../packages/server/src/mine/service.ts';
 import { Platform } from '../../packages/server/src/platform.ts';
+import { benchArgs } from '../args.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS = path.resolve(HERE, '../results');
 export const REPORT = '@@bench-mine ';
 const SIZES = { small: 5, medium: 10, large: 25 } as const;
-
-function flag(args: string[], name: string, fallback: number): number {
-  // `--name=N`: bench/run.ts takes any bare word for a benchmark name
-  const given = args.find((a) => a.startsWith(`--${name}=`));
-  const v = given ? Number(given.slice(name.length + 3)) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
-  return v;
-}
 
 function child(script: string, args: string[]): { proc: ChildProcess; line: Promise<string> } {
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -53,11 +46,21 @@ async function waitFor(what: string, fn: () => Promise<boolean>, ms: number): Pr
 }
 
 export async function run(args: string[]): Promise<void> {
-  const size = args.find((a): a is keyof typeof SIZES => a in SIZES);
-  const faces = flag(args, 'faces', size ? SIZES[size] : 10);
-  const perFace = flag(args, 'clients', 2);
-  const seconds = flag(args, 'seconds', 20);
-  const warmup = flag(args, 'warmup', 5);
+  const a = benchArgs(
+    'mine',
+    args,
+    {
+      faces: { type: 'count', default: 10, help: 'simulated faces (or a size: small 5, medium 10, large 25)' },
+      clients: { type: 'count', default: 2, help: 'SSE clients per face' },
+      seconds: { type: 'count', default: 20, help: 'seconds measured' },
+      warmup: { type: 'count', default: 5, help: 'seconds of warm-up first' },
+    },
+    { allowed: Object.keys(SIZES), help: 'a size sets --faces' },
+  );
+  if (!a) return;
+  const size = a.positionals.find((p): p is keyof typeof SIZES => p in SIZES);
+  const faces = size && !a.given.has('faces') ? SIZES[size] : a.faces;
+  const { clients: perFace, seconds, warmup } = a;
   process.stderr.write(`mine: ${faces} faces × ${perFace} SSE clients each, ${warmup} s warm-up, ${seconds} s measured\n`);
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'shuzhi-bench-mine-'));

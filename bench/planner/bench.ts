@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jobSlots, parseScenario, slotHours } from '@shuzhi/compute';
 import { formatTable, planReport, type PlanReport } from '../../packages/server/src/cli/plan.ts';
+import { benchArgs } from '../args.ts';
 import { ARRIVALS, BENCH_SCENARIOS, buildScenario, type Arrivals } from './scenarios.ts';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
@@ -17,11 +18,15 @@ const PUBLISHED = [
 const pct = (a: number, b: number) => (b > 0 ? `${(((b - a) / b) * 100).toFixed(1)}%` : '–');
 
 export async function run(args: string[]): Promise<void> {
-  const only = args.filter((a) => !a.startsWith('-'));
-  // --arrivals=trace|even (default both, side by side): real arrival times, or the earlier even spacing.
-  const flag = args.find((a) => a.startsWith('--arrivals='))?.slice('--arrivals='.length);
-  if (flag !== undefined && !ARRIVALS.includes(flag as Arrivals)) throw new Error(`--arrivals must be one of ${ARRIVALS.join(', ')} (got "${flag}")`);
-  const arrivalModes = flag ? [flag as Arrivals] : ARRIVALS;
+  const a = benchArgs(
+    'planner',
+    args,
+    { arrivals: { type: 'choice', choices: [...ARRIVALS, 'both'], default: 'both', help: 'real arrival times (trace), the earlier even spacing, or both side by side' } },
+    { allowed: BENCH_SCENARIOS.map((s) => s.name), help: 'only these scenarios' },
+  );
+  if (!a) return;
+  const only = a.positionals;
+  const arrivalModes = a.arrivals === 'both' ? ARRIVALS : [a.arrivals as Arrivals];
   // The issue's targets: medium under 10 s, large under 60 s with all three policies side by side.
   const timeLimit = 50;
   const out: (PlanReport & { name: string; provenance: string[] })[] = [];

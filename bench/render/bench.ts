@@ -8,18 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PostgresNotInstalledError, startPostgres } from '../../test/support/postgres.ts';
+import { benchArgs } from '../args.ts';
 import { percentile } from '../stats.ts';
 import { startNodeFleet } from './node-fleet.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../results/render.json', import.meta.url));
 
-
-function flag(args: string[], name: string, fallback: number): number {
-  const eq = args.find((a) => a.startsWith(`--${name}=`));
-  const v = eq ? Number(eq.slice(name.length + 3)) : fallback;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
 
 /** Children start through bash so the soft open-file limit can be raised to the hard limit first. */
 function spawnTs(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
@@ -43,10 +38,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Db = { label: 'pglite' | 'postgresql'; url?: string };
 
+interface RenderBenchOptions {
+  nodes: number;
+  workers: number;
+  quick: boolean;
+}
+
 export async function run(args: string[]): Promise<void> {
-  const which = args.find((a) => a.startsWith('--db='))?.slice(5) ?? 'both';
+  const a = benchArgs('render', args, {
+    nodes: { type: 'count', default: 20_000, help: 'simulated render nodes (2,000 with --quick)' },
+    workers: { type: 'count', default: 4, help: 'processes simulating the nodes' },
+    db: { type: 'choice', choices: ['pglite', 'postgres', 'both'], default: 'both', help: 'which database' },
+    quick: { type: 'switch', help: 'a smaller run: 2,000 nodes, a 100,000-frame job' },
+  });
+  if (!a) return;
+  const which = a.db;
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick };
   const results: Record<string, Record<string, unknown>> = {};
-  if (which === 'pglite' || which === 'both') results['pglite'] = await runOn(args, { label: 'pglite' });
+  if (which === 'pglite' || which === 'both') results['pglite'] = await runOn(opts, { label: 'pglite' });
   if (which === 'postgres' || which === 'both') {
     let pg: Awaited<ReturnType<typeof startPostgres>> | null = null;
     try {
@@ -57,7 +66,7 @@ export async function run(args: string[]): Promise<void> {
     }
     if (pg) {
       try {
-        results['postgresql'] = await runOn(args, { label: 'postgresql', url: pg.url });
+        results['postgresql'] = await runOn(opts, { label: 'postgresql', url: pg.url });
       } finally {
         await pg.stop();
       }
@@ -90,10 +99,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn(args: string[], db: Db): Promise<Record<string, unknown>> {
-  const quick = args.includes('--quick');
-  const nodes = flag(args, 'nodes', quick ? 2000 : 20_000);
-  const workers = flag(args, 'workers', 4);
+async function runOn({ nodes, workers, quick }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';

@@ -10,18 +10,13 @@ import type { TaskLimits } from '@shuzhi/schema';
 import { openSandbox, TASK_DIR, type Sandbox } from '../../packages/agent/src/index.ts';
 import { prlimitArgs } from '../../packages/agent/src/sandbox/limits.ts';
 import { percentile } from '../stats.ts';
+import { benchArgs } from '../args.ts';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 const SCENE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data/render/tiny_anim.blend');
 const LIMITS: TaskLimits = { cpuSeconds: 600, memoryMB: 2048, processes: 256 };
 const WAYS = ['bare', 'prlimit', 'bubblewrap'] as const;
 type Way = (typeof WAYS)[number];
-
-function argNumber(args: string[], name: string, fallback: number): number {
-  const a = args.find((x) => x.startsWith(`--${name}=`));
-  const v = a ? Number(a.slice(name.length + 3)) : NaN;
-  return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
-}
 
 const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
@@ -49,8 +44,12 @@ function childCpuSeconds(timesOutput: string): number {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const n = argNumber(args, 'n', 200);
-  const reps = argNumber(args, 'reps', 5);
+  const a = benchArgs('sandbox', args, {
+    n: { type: 'count', default: 200, help: 'tasks per way of running them' },
+    reps: { type: 'count', default: 5, help: 'repetitions (the median is reported)' },
+  });
+  if (!a) return;
+  const { n, reps } = a;
   const sandbox = await openSandbox();
   const root = mkdtempSync(path.join(tmpdir(), 'shuzhi-bench-sandbox-'));
   chmodSync(root, 0o711);

@@ -6,12 +6,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { client, login, newWorker, smallSite, startPlatform, type TestPlatform } from '../../packages/server/test/helpers.ts';
 import { startPostgres, type PostgresHandle } from '../../test/support/postgres.ts';
 import { percentile, sortedCopy } from '../stats.ts';
 import { capacityPlan, formatCapacityPlan, type Measured } from '../../sim/scaling/model.ts';
+import { benchArgs } from '../args.ts';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
 const SITE = 'scale-bench';
@@ -121,24 +121,15 @@ async function measure(database: 'pglite' | 'postgres', o: { jobs: number; worke
 }
 
 export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      jobs: { type: 'string', default: '600' },
-      workers: { type: 'string', default: '4' },
-      slots: { type: 'string', default: '4' },
-      db: { type: 'string', default: 'both' },
-    },
+  const a = benchArgs('scaling', args, {
+    jobs: { type: 'count', default: 600, help: 'compute jobs submitted through the API' },
+    workers: { type: 'count', default: 4, help: 'workers at the one site' },
+    slots: { type: 'count', default: 4, help: 'slots per worker' },
+    db: { type: 'choice', choices: ['pglite', 'postgres', 'both'], default: 'both', help: 'which database' },
   });
-  const num = (name: string, v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number (got "${v}")`);
-    return n;
-  };
-  const o = { jobs: num('jobs', values.jobs), workers: num('workers', values.workers), slots: num('slots', values.slots) };
-  const dbs: readonly ('pglite' | 'postgres')[] | null = values.db === 'both' ? ['pglite', 'postgres'] : values.db === 'pglite' || values.db === 'postgres' ? [values.db] : null;
-  if (!dbs) throw new Error(`--db must be pglite, postgres or both (got "${values.db}")`);
+  if (!a) return;
+  const o = { jobs: a.jobs, workers: a.workers, slots: a.slots };
+  const dbs: readonly ('pglite' | 'postgres')[] = a.db === 'both' ? ['pglite', 'postgres'] : [a.db as 'pglite' | 'postgres'];
   console.log(`\n== scaling: one control plane, compute jobs end to end ==`);
   console.log(`${o.jobs} jobs ('true', 1 unit) submitted through the API by 8 concurrent clients; ${o.workers} workers × ${o.slots} slots at one site, tasks in the bubblewrap sandbox; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)} at start`);
   const results: ScalingResult[] = [];
