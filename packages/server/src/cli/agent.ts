@@ -28,7 +28,7 @@ in a directory of its own, sending progress, logs and results back.
 
 
 export async function agentCommand(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, ['help', 'unsandboxed']);
+  const { flags } = parseArgs(argv, { switches: ['unsandboxed'], values: ['credential', 'slots', 'threads', 'server', 'work-dir', 'runners', 'tags'], gone: ['token', 'site', 'id', 'render'] });
   if (flags.help) {
     console.log(workerHelp);
     return 0;

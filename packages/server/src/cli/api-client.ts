@@ -1,4 +1,4 @@
-import { UsageError } from './args.ts';
+import { type Flags, UsageError } from './args.ts';
 
 /** The CLI's HTTP client: server and token from flags or SHUZHI_SERVER / SHUZHI_TOKEN. */
 export class ApiClient {
@@ -7,7 +7,7 @@ export class ApiClient {
     private readonly token: string,
   ) {}
 
-  static from(flags: Record<string, string | true>): ApiClient {
+  static from(flags: Flags): ApiClient {
     const server = (typeof flags.server === 'string' ? flags.server : process.env.SHUZHI_SERVER) ?? 'http://localhost:8080';
     const token = typeof flags.token === 'string' ? flags.token : process.env.SHUZHI_TOKEN;
     if (!token) throw new UsageError('no API token: pass --token or set SHUZHI_TOKEN (eval "$(npx shuzhi login --username NAME)", or POST /api/tokens)');

@@ -1,26 +1,37 @@
-/** Minimal `--flag value` / `--flag=value` / `--bool` parsing; positional args kept in order. */
-export function parseArgs(argv: string[], booleans: readonly string[] = []) {
-  const flags: Record<string, string | true> = {};
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (eq > 0) flags[name] = a.slice(eq + 1);
-      else if (booleans.includes(name) || i + 1 >= argv.length || argv[i + 1]!.startsWith('--')) flags[name] = true;
-      else flags[name] = argv[++i]!;
-    } else if (a === '-h') flags.help = true;
-    else positional.push(a);
-  }
-  return { flags, positional };
-}
+import { parseArgs as parseArgv } from 'node:util';
 
 export class UsageError extends Error {
   readonly code = 'USAGE';
 }
 
-export function str(flags: Record<string, string | true>, name: string, fallback?: string): string {
+export type Flags = Record<string, string | true>;
+
+/**
+ * A command's arguments through node:util's parseArgs: `--name value` or `--name=value`, `-h` for
+ * help, positionals in order. Every option is declared; an unknown one or a value option given
+ * without its value is a UsageError naming it. `gone` lists options a command once had: they are
+ * accepted here so the command can say what replaced them.
+ */
+export function parseArgs(
+  argv: readonly string[],
+  spec: { switches?: readonly string[]; values?: readonly string[]; gone?: readonly string[] },
+): { flags: Flags; positional: string[] } {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const name of spec.switches ?? []) options[name] = { type: 'boolean' };
+  for (const name of [...(spec.values ?? []), ...(spec.gone ?? [])]) options[name] = { type: 'string' };
+  let parsed: ReturnType<typeof parseArgv>;
+  try {
+    parsed = parseArgv({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (e) {
+    const known = Object.keys(options).filter((o) => !spec.gone?.includes(o)).map((o) => `--${o}`).join(', ');
+    throw new UsageError(`${(e as Error).message.split('. To specify')[0]} (options here: ${known})`);
+  }
+  const flags: Flags = {};
+  for (const [name, v] of Object.entries(parsed.values)) if (v !== undefined && v !== false) flags[name] = v === true ? true : String(v);
+  return { flags, positional: parsed.positionals };
+}
+
+export function str(flags: Flags, name: string, fallback?: string): string {
   const v = flags[name];
   if (typeof v === 'string') return v;
   if (fallback !== undefined) return fallback;

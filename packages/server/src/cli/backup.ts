@@ -10,7 +10,7 @@ import { PG_PROCEDURE, backup } from '../backup/backup.ts';
 import { BackupError } from '../backup/errors.ts';
 import { restore, verifyArchive } from '../backup/restore.ts';
 import { SHUZHI_VERSION } from '../backup/version.ts';
-import { UsageError, parseArgs, str } from './args.ts';
+import { type Flags, UsageError, parseArgs, str } from './args.ts';
 
 export const BACKUP_USAGE = `usage: shuzhi backup --out FILE [--data-dir DIR] [--force] [--with-pg-dump] [--server-stopped]
        shuzhi backup --online --out FILE [--server URL] [--token T] [--force]
@@ -64,7 +64,7 @@ const defaultIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error
 
 const MiB = 1024 * 1024;
 
-function configFor(flags: Record<string, string | true>, env: CliIo['env']) {
+function configFor(flags: Flags, env: CliIo['env']) {
   const dir = flags['data-dir'];
   if (dir === true) throw new UsageError('--data-dir needs a directory');
   return loadConfig(dir ? { ...env, SHUZHI_DATA_DIR: dir } : env);
@@ -83,7 +83,7 @@ async function guarded(io: CliIo, run: () => Promise<number>): Promise<number> {
 }
 
 export async function backupCommand(argv: string[], io: CliIo = defaultIo): Promise<number> {
-  const { flags, positional } = parseArgs(argv, ['force', 'with-pg-dump', 'server-stopped', 'online', 'help']);
+  const { flags, positional } = parseArgs(argv, { switches: ['force', 'with-pg-dump', 'server-stopped', 'online'], values: ['out', 'data-dir', 'server', 'token'] });
   if (flags.help) {
     io.out(BACKUP_USAGE);
     return 0;
@@ -122,7 +122,7 @@ function summarise(io: CliIo, out: string, bytes: number, m: Manifest): void {
 }
 
 /** Asks the running server for the archive, saves it (0600, never over a file without --force) and checks it. */
-async function onlineBackup(flags: Record<string, string | true>, out: string, io: CliIo): Promise<number> {
+async function onlineBackup(flags: Flags, out: string, io: CliIo): Promise<number> {
   const server = (typeof flags.server === 'string' ? flags.server : io.env.SHUZHI_SERVER) ?? 'http://localhost:8080';
   const token = typeof flags.token === 'string' ? flags.token : io.env.SHUZHI_TOKEN;
   if (!token) throw new UsageError('--online needs an operator\'s API token: pass --token or set SHUZHI_TOKEN (eval "$(npx shuzhi login --username operator)")');
@@ -161,7 +161,7 @@ async function onlineBackup(flags: Record<string, string | true>, out: string, i
 }
 
 export async function restoreCommand(argv: string[], io: CliIo = defaultIo): Promise<number> {
-  const { flags, positional } = parseArgs(argv, ['force', 'pg-restore', 'server-stopped', 'help']);
+  const { flags, positional } = parseArgs(argv, { switches: ['force', 'pg-restore', 'server-stopped'], values: ['data-dir'] });
   if (flags.help) {
     io.out(RESTORE_USAGE);
     return 0;

@@ -14,7 +14,7 @@ const fen = (f: number) => `¥${(f / 100).toFixed(2)}`;
 
 export async function jobCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { flags, positional } = parseArgs(rest, ['help', 'json', 'wait']);
+  const { flags, positional } = parseArgs(rest, { switches: ['json', 'wait'], values: ['name', 'type', 'units', 'hours', 'command', 'priority', 'regions', 'sites', 'tenant', 'status', 'server', 'token'] });
   if (!sub || flags.help || sub === '--help') {
     console.log(jobHelp);
     return sub ? 0 : 2;
@@ -97,7 +97,7 @@ export const siteHelp = `shuzhi site list [--json]    the network's sites with l
 
 export async function siteCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { flags } = parseArgs(rest, ['help', 'json']);
+  const { flags } = parseArgs(rest, { switches: ['json'], values: ['server', 'token'] });
   if (sub !== 'list' || flags.help) {
     console.log(siteHelp);
     return sub === 'list' || flags.help ? 0 : 2;

@@ -24,7 +24,7 @@ function askHidden(question: string): Promise<string> {
 }
 
 export async function loginCommand(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv);
+  const { flags } = parseArgs(argv, { values: ['server', 'username', 'password', 'name', 'days'] });
   if (flags.help) {
     console.log(loginHelp);
     return 0;

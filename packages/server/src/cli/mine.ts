@@ -17,7 +17,7 @@ const row = (c: MineCertificate) =>
 
 export async function mineCommand(argv: string[]): Promise<number> {
   const [group, sub, ...rest] = argv;
-  const { flags, positional } = parseArgs(rest, ['help', 'json']);
+  const { flags, positional } = parseArgs(rest, { switches: ['json'], values: ['face', 'server', 'token'] });
   if (group !== 'certs' || !sub || flags.help || sub === '--help') {
     console.log(mineHelp);
     return group === '--help' || flags.help || sub === '--help' ? 0 : 2;

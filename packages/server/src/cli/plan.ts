@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import {
   ComputeError, getPolicy, parseScenario, POLICY_NAMES, type LowerBound, type PlanResult, type Scenario,
 } from '@shuzhi/compute';
-import { UsageError } from './args.ts';
+import { parseArgs, str, UsageError } from './args.ts';
 
 const USAGE = `usage: shuzhi plan --scenario FILE [--policy fifo|greedy|optimal|all] [--json] [--time-limit SEC]
 
@@ -80,25 +80,15 @@ export function formatTable(rep: PlanReport): string {
 
 interface Args { scenario?: string; policy: string; json: boolean; timeLimit?: number; help: boolean }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { policy: 'all', json: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--scenario') a.scenario = value();
-    else if (flag === '--policy') a.policy = value();
-    else if (flag === '--json') a.json = true;
-    else if (flag === '--time-limit') {
-      const v = Number(value());
-      if (!Number.isFinite(v) || v <= 0) throw new UsageError('--time-limit must be a positive number of seconds');
-      a.timeLimit = v;
-    } else if (flag === '--help' || flag === '-h') a.help = true;
-    else throw new UsageError(`unknown argument ${arg}`);
+function planArgs(argv: string[]): Args {
+  const { flags, positional } = parseArgs(argv, { switches: ['json'], values: ['scenario', 'policy', 'time-limit'] });
+  if (positional.length) throw new UsageError(`unexpected argument ${positional[0]}`);
+  const a: Args = { policy: str(flags, 'policy', 'all'), json: flags.json === true, help: flags.help === true };
+  if (typeof flags.scenario === 'string') a.scenario = flags.scenario;
+  if (typeof flags['time-limit'] === 'string') {
+    const v = Number(flags['time-limit']);
+    if (!Number.isFinite(v) || v <= 0) throw new UsageError('--time-limit must be a positive number of seconds');
+    a.timeLimit = v;
   }
   return a;
 }
@@ -112,7 +102,7 @@ export interface PlanIo {
 export async function planCommand(argv: string[], io: PlanIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let args: Args;
   try {
-    args = parseArgs(argv);
+    args = planArgs(argv);
   } catch (e) {
     io.stderr.write(`shuzhi plan: ${(e as Error).message}\n${USAGE}\n`);
     return 2;

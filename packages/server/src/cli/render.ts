@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { RenderJob, RenderJobDetail, RenderJobSubmit, RenderUpload } from '@shuzhi/schema';
 import { ApiClient } from './api-client.ts';
-import { parseArgs, str, UsageError } from './args.ts';
+import { type Flags, parseArgs, str, UsageError } from './args.ts';
 
 export const renderHelp = `shuzhi render submit SCENE --frames 1-48 [--chunk 8] [--renderer blender|povray] [--wait]
                      [--width W --height H] [--samples N] [--format png|jpg|exr] [--priority 0-100]
@@ -16,13 +16,13 @@ POV-Ray needs --width and --height (default 320x180). --wait shows a progress ba
 and exits 0 only if it completed.
 Talks to $SHUZHI_SERVER (or --server) with the token in $SHUZHI_TOKEN (or --token).`;
 
-function tokenOf(flags: Record<string, string | true>): string {
+function tokenOf(flags: Flags): string {
   const token = typeof flags.token === 'string' ? flags.token : process.env.SHUZHI_TOKEN;
   if (!token) throw new UsageError('no API token: pass --token or set SHUZHI_TOKEN');
   return token;
 }
 
-function int(flags: Record<string, string | true>, name: string): number | undefined {
+function int(flags: Flags, name: string): number | undefined {
   const v = flags[name];
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -77,7 +77,7 @@ async function wait(api: ApiClient, id: string): Promise<number> {
 
 export async function renderCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { flags, positional } = parseArgs(rest, ['help', 'json', 'wait', 'shared']);
+  const { flags, positional } = parseArgs(rest, { switches: ['json', 'wait', 'shared'], values: ['renderer', 'tenant', 'width', 'height', 'samples', 'frames', 'chunk', 'format', 'priority', 'tags', 'name', 'task', 'server', 'token'] });
   if (!sub || flags.help || sub === '--help' || sub === 'help') {
     console.log(renderHelp);
     return sub ? 0 : 2;

@@ -11,7 +11,7 @@ const day = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : 
 
 export async function tokensCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { flags, positional } = parseArgs(rest, ['help', 'json', 'all']);
+  const { flags, positional } = parseArgs(rest, { switches: ['json', 'all'], values: ['server', 'token'] });
   if (!sub || flags.help || sub === '--help') {
     console.log(tokensHelp);
     return sub ? 0 : 2;

@@ -18,7 +18,7 @@ const printCredential = (w: WorkerCredential) => {
 
 export async function workersCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { flags, positional } = parseArgs(rest, ['help', 'json', 'all']);
+  const { flags, positional } = parseArgs(rest, { switches: ['json', 'all'], values: ['site', 'name', 'server', 'token'] });
   if (!sub || flags.help || sub === '--help') {
     console.log(workersHelp);
     return sub ? 0 : 2;

@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseArgs, UsageError } from '../src/cli/args.ts';
+
+const SPEC = { switches: ['json'], values: ['site', 'name'], gone: ['token'] } as const;
+
+test('declared options in both spellings, -h, positionals in order', () => {
+  assert.deepEqual(parseArgs(['enroll', '--site', 'hami', '--name=n1', '--json', 'x'], SPEC), {
+    flags: { site: 'hami', name: 'n1', json: true },
+    positional: ['enroll', 'x'],
+  });
+  assert.deepEqual(parseArgs(['-h'], SPEC).flags, { help: true });
+});
+
+test('an unknown option, a value option without its value and a value given to a switch are usage errors', () => {
+  for (const [argv, says] of [
+    [['--sight', 'hami'], /Unknown option '--sight'.*options here: --help, --json, --site, --name/],
+    [['--site'], /--site.*argument missing/],
+    [['--json=yes'], /--json.*does not take an argument/],
+  ] as const) {
+    assert.throws(() => parseArgs(argv, SPEC), (e: unknown) => e instanceof UsageError && says.test(e.message), argv.join(' '));
+  }
+});
+
+test('an option a command no longer has is parsed, so the command can say what replaced it, but not offered', () => {
+  assert.equal(parseArgs(['--token', 't'], SPEC).flags.token, 't');
+  assert.throws(() => parseArgs(['--x'], SPEC), (e: unknown) => e instanceof UsageError && !/--token/.test(e.message));
+});
