@@ -1,3 +1,4 @@
+import type { Clock, Rng } from '@shuzhi/schema';
 import type { AuthStore } from './auth/store.ts';
 import type { ComputeModule } from './compute/module.ts';
 import type { Config } from './config.ts';
@@ -25,6 +26,10 @@ export interface ModuleContext {
    * Null on a single server.
    */
   fence: ((tx: Tx) => Promise<void>) | null;
+  /** The platform's one clock: read it instead of Date.now() so tests can freeze time. */
+  clock: Clock;
+  /** The platform's one seeded random stream (demo data). */
+  rng: Rng;
 }
 
 /**

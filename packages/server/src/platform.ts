@@ -1,3 +1,4 @@
+import { createRng, systemClock, type Clock } from '@shuzhi/schema';
 import { existsSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { chmod, mkdir, stat } from 'node:fs/promises';
@@ -43,12 +44,20 @@ export interface PlatformOptions {
   /** Use an in-memory PGlite (tests). */
   memory?: boolean;
   log?: Logger;
+  /** The one clock of the platform and its modules; tests freeze or step it. Default: the system clock. */
+  clock?: Clock;
+  /** Seed of the platform's one random stream (demo data); the same seed gives the same demo. */
+  seed?: number;
 }
+
+/** The demo's seed when none is given: the same demo data on every machine. */
+const DEMO_SEED = 20260601;
 
 /** Everything the server runs, wired once: database, stores, modules, HTTP app. */
 export class Platform {
   readonly bus = new EventBus();
   readonly log: Logger;
+  readonly clock: Clock = systemClock;
   readonly startedAt = Date.now();
   readonly metrics = new PlatformMetrics();
   auth!: AuthStore;
@@ -79,6 +88,7 @@ export class Platform {
 
   static async open(opts: PlatformOptions): Promise<Platform> {
     const p = new Platform(opts.config);
+    if (opts.clock) (p as { clock: Clock }).clock = opts.clock;
     if (opts.log) (p as { log: Logger }).log = opts.log;
     try {
       await p.openParts(opts);
@@ -129,6 +139,7 @@ export class Platform {
       leaseMs: opts.config.SHUZHI_LEASE_MS,
       dataDir: opts.config.dataDir,
       secrets: new JobSecrets(key.box),
+      clock: p.clock,
     });
     p.compute.dispatcher.host.fence = fence;
     if (p.database.created && opts.config.SHUZHI_BOOTSTRAP_TOKEN) {
@@ -144,7 +155,7 @@ export class Platform {
     await migrateModule(p.database, 'workers', WORKERS_MIGRATIONS);
     p.workers = new WorkerHub(new WorkerRegistry(db, p.bus, p.compute.network));
     p.workers.register(shellWorkSource(p.compute.network, p.compute.dispatcher.agents));
-    const ctx = { db, database: p.database, bus: p.bus, log: p.log, config: opts.config, auth: p.auth, compute: p.compute, workers: p.workers, fence };
+    const ctx = { db, database: p.database, bus: p.bus, log: p.log, config: opts.config, auth: p.auth, compute: p.compute, workers: p.workers, fence, clock: p.clock, rng: createRng(opts.seed ?? DEMO_SEED) };
     p.modules = moduleFactories.map((f) => f(ctx));
     for (const m of p.modules) {
       if (m.migrationsFolder) await migrateModule(p.database, m.name, m.migrationsFolder);

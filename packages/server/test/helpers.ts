@@ -1,3 +1,4 @@
+import type { Clock } from '@shuzhi/schema';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ export async function startPlatform(
     env?: Record<string, string>;
     /** Replaces the platform's logger (tests that read what the server logs). */
     log?: Logger;
+    /** The platform's clock (a frozen or stepped one from manualClock). */
+    clock?: Clock;
   } = {},
 ): Promise<TestPlatform> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'shuzhi-test-'));
@@ -41,7 +44,7 @@ export async function startPlatform(
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...opts.env,
   });
-  const p = await Platform.open({ config, ...(opts.log ? { log: opts.log } : {}) });
+  const p = await Platform.open({ config, ...(opts.log ? { log: opts.log } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
   await seedDemo(p);
   await p.start();
   // Work starts only when its tenant can pay: the demo tenants get money, as a real tenant tops up first.

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { localHour } from '@shuzhi/compute';
-import type { PlannerPlan, PlannerSettings } from '@shuzhi/schema';
+import { manualClock, type PlannerPlan, type PlannerSettings } from '@shuzhi/schema';
 import type { PlannerService } from '../src/planner/service.ts';
 import { announceAgent, client, login, operatorToken, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
 
@@ -12,10 +12,14 @@ let planner: PlannerService;
 
 const base: PlannerSettings = { carbonPriceFenPerKg: 0, greenShareTarget: null, policy: 'optimal', cadenceSec: 3600, defaultSlackHours: 6, horizonHours: 24 };
 const flat = (v: number) => new Array<number>(24).fill(v);
+// The platform's clock stands still at noon Beijing time (04:00 UTC, on an hour), so a plan's times and
+// its explanation are the same on every run.
+const T = Date.parse('2026-06-01T04:00:00Z');
+const clock = manualClock(T);
 
 before(async () => {
   // A long lease: the announced agents stay online for the whole file without syncing again.
-  t = await startPlatform({ leaseMs: 600_000 });
+  t = await startPlatform({ leaseMs: 600_000, clock });
   const token = await operatorToken(t.p);
   for (const s of (await client(t.url, { token }).req('GET', '/api/sites')).body.items as { id: string }[]) await announceAgent(t, s.id);
   op = client(t.url, { cookie: await login(t.url, 'operator') });
@@ -25,9 +29,10 @@ before(async () => {
 });
 after(async () => { await t.close(); });
 
-async function setPower(siteId: string, tariff: number[], carbon: number[]) {
+async function setPower(siteId: string, tariff: number[], carbon: number[], opts: { gridOnly?: boolean } = {}) {
   const site = (await op.req('GET', `/api/sites/${siteId}`)).body;
-  const res = await op.req('PATCH', `/api/sites/${siteId}`, { power: { ...site.power, tariffFenPerKWh: tariff, carbonGPerKWh: carbon } });
+  const own = opts.gridOnly ? { renewables: null, storage: null } : {};
+  const res = await op.req('PATCH', `/api/sites/${siteId}`, { power: { ...site.power, tariffFenPerKWh: tariff, carbonGPerKWh: carbon, ...own } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
 }
 
@@ -49,12 +54,19 @@ async function regionOf(siteId: string): Promise<string> {
 }
 
 test('jobs get planned and show their plan and a one-line explanation', async () => {
+  // Home is the cheapest and cleanest site of the region all day (the others on a dear grid, without
+  // their own wind and solar): the plan runs the job there, now.
+  await setPower('hami', flat(100), flat(100));
+  for (const other of ['karamay', 'shihezi', 'korla', 'kashgar', 'urumqi']) await setPower(other, flat(900), flat(900), { gridOnly: true });
   const id = await submit({ home: 'hami', regions: ['xinjiang'] });
   const e = await entryOf(id);
   assert.equal(e.units, 8);
-  assert.equal(Date.parse(e.endAt) - Date.parse(e.startAt), 2 * 3600_000);
-  // "¥x less … than" or "same cost and carbon as", depending on the hour the test runs at.
-  assert.match(e.explanation, /running now at home \(/);
+  assert.equal(e.siteId, 'hami');
+  assert.equal(Date.parse(e.startAt), T);
+  assert.equal(Date.parse(e.endAt), T + 2 * 3600_000);
+  // A flat tariff is the day's mean at every hour; running at home now saves nothing against itself.
+  const hami = 'Hami (Yiwu) advanced computing cluster';
+  assert.equal(e.explanation, `${hami} 12:00–14:00 Beijing time (flat ×1.00 of the day's mean tariff): same cost and carbon as running now at home (${hami})`);
   const job = (await ten.req('GET', `/api/jobs/${id}`)).body;
   assert.ok(job.explanation.includes(e.explanation), job.explanation);
   // tenants see only their own entries; other roles may not read the plan
@@ -78,7 +90,7 @@ test('settings change the plan: a carbon price moves work off a cheap but dirty 
   await setPower('chongqing', flat(0), flat(3000));
   await op.req('PUT', '/api/planner/settings', { ...base, carbonPriceFenPerKg: 0 });
   // Released two hours from now, so it is still waiting (and re-planned) when the settings change.
-  const id = await submit({ home: 'chongqing', regions: [], releaseAt: new Date(Date.now() + 2 * 3600_000).toISOString() });
+  const id = await submit({ home: 'chongqing', regions: [], releaseAt: new Date(clock.now() + 2 * 3600_000).toISOString() });
   assert.equal((await entryOf(id)).siteId, 'chongqing');
   const saved = await op.req('PUT', '/api/planner/settings', { ...base, carbonPriceFenPerKg: 1000 });
   assert.equal(saved.status, 200);
@@ -93,7 +105,7 @@ test('settings change the plan: a carbon price moves work off a cheap but dirty 
 
 test('a job waits for its planned slot and is placed when the slot arrives', async () => {
   // Chongqing dear all day except one hour three hours from now; the job may only run there.
-  const now = Date.now();
+  const now = clock.now();
   const cheapAt = Math.floor(now / 3600_000) * 3600_000 + 3 * 3600_000;
   const tariff = flat(500);
   tariff[localHour(cheapAt)] = 1;

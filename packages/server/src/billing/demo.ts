@@ -1,4 +1,3 @@
-import { createRng } from '@shuzhi/schema';
 import { eq } from 'drizzle-orm';
 import { account, meterRun, siteLoadKW } from '@shuzhi/compute';
 import type { Principal } from '../auth/principal.ts';
@@ -98,8 +97,7 @@ export class BillingDemo {
 
   /** Past runs written as the dispatcher writes them, then billed by the same path as live runs. */
   private async history(now: number): Promise<void> {
-    const rng = createRng(20260601);
-    const rnd = (): number => rng.next();
+    const rnd = (): number => this.ctx.rng.next();
     const plan: { tenantId: string; siteId: string; type: string; units: number; fromDay: number; toDay: number; count: number }[] = [
       { tenantId: 'tianshan-ai', siteId: 'shihezi', type: 'gpu', units: 64, fromDay: 98, toDay: 92, count: 3 },
       { tenantId: 'tianshan-ai', siteId: 'shihezi', type: 'gpu', units: 64, fromDay: 38, toDay: 1, count: 12 },

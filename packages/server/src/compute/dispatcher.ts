@@ -1,3 +1,4 @@
+import type { Clock } from '@shuzhi/schema';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { SiteInput } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
@@ -14,7 +15,8 @@ import { RunHost, toExecTask, type Attempt, type TaskInfo } from './run-host.ts'
 
 export interface DispatcherOptions {
   leaseMs: number;
-  now?: () => number;
+  /** The platform's clock (leases, placement, timestamps). */
+  clock: Clock;
   /** Opens jobs' env for the engines (and only for them). */
   secrets: JobSecrets;
 }
@@ -57,7 +59,7 @@ export class Dispatcher {
     private readonly log: Logger,
     opts: DispatcherOptions,
   ) {
-    this.now = opts.now ?? Date.now;
+    this.now = () => opts.clock.now();
     this.host = new RunHost(db, bus, network, this.now, (siteId) => this.busyByType(siteId), opts.secrets);
     this.agents = new AgentExecutor(this.host, db, log, { leaseMs: opts.leaseMs, now: this.now, limits: shellTaskLimits });
     this.executors.set('agent', this.agents);

@@ -1,3 +1,4 @@
+import type { Clock } from '@shuzhi/schema';
 import { and, count, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Flow, Job, JobDetail, JobStatus, LogLine, Run, SubmitJob, Usage } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
@@ -95,6 +96,7 @@ export class JobService {
     private readonly network: NetworkStore,
     private readonly dispatcher: Dispatcher,
     private readonly secrets: JobSecrets,
+    private readonly clock: Clock,
   ) {}
 
   async submit(p: Principal, input: SubmitJob): Promise<Job> {
@@ -134,7 +136,7 @@ export class JobService {
         { path: 'units', message: `no site has a ${input.type} pool with ${input.units} units` },
       ]);
     }
-    const releaseAt = input.releaseAt ? new Date(input.releaseAt) : new Date();
+    const releaseAt = input.releaseAt ? new Date(input.releaseAt) : new Date(this.clock.now());
     const deadlineAt = input.deadlineAt ? new Date(input.deadlineAt) : null;
     if (deadlineAt && deadlineAt <= releaseAt) {
       throw errors.validation([{ path: 'deadlineAt', message: 'the deadline must be after the release time' }]);

@@ -1,3 +1,4 @@
+import type { Clock } from '@shuzhi/schema';
 import { join } from 'node:path';
 import { and, gte, sql } from 'drizzle-orm';
 import type { Overview, PowerCurve, Site } from '@shuzhi/schema';
@@ -33,12 +34,12 @@ export class ComputeModule {
     private readonly db: Db,
     private readonly bus: EventBus,
     private readonly log: Logger,
-    opts: { leaseMs: number; dataDir: string; secrets: JobSecrets },
+    opts: { leaseMs: number; dataDir: string; secrets: JobSecrets; clock: Clock },
   ) {
     this.secrets = opts.secrets;
     this.network = new NetworkStore(db, bus);
-    this.dispatcher = new Dispatcher(db, bus, this.network, log, { leaseMs: opts.leaseMs, secrets: opts.secrets });
-    this.jobs = new JobService(db, bus, this.network, this.dispatcher, opts.secrets);
+    this.dispatcher = new Dispatcher(db, bus, this.network, log, { leaseMs: opts.leaseMs, secrets: opts.secrets, clock: opts.clock });
+    this.jobs = new JobService(db, bus, this.network, this.dispatcher, opts.secrets, opts.clock);
     this.slurm = new SlurmSites(this.network, this.dispatcher, log, join(opts.dataDir, 'slurm'));
   }
 

@@ -7,7 +7,7 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle/planner', import.m
 
 /** The live planner: rolling-horizon plans that decide where and when the dispatcher starts each job. */
 export const plannerModule: ModuleFactory = (ctx) => {
-  const svc = new PlannerService(ctx.db, ctx.bus, ctx.compute, ctx.log);
+  const svc = new PlannerService(ctx.db, ctx.bus, ctx.compute, ctx.log, () => ctx.clock.now());
   const mod: ServerModule & { planner: PlannerService } = {
     name: 'planner',
     migrationsFolder,

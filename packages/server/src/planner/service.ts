@@ -52,7 +52,7 @@ export class PlannerService {
     private readonly bus: EventBus,
     private readonly compute: ComputeModule,
     private readonly log: Logger,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {}
 
   async init(): Promise<void> {
