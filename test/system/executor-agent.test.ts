@@ -1,120 +1,106 @@
-// The shared executor suite on our own agents. TEMPORARY adapter until the dispatcher implements
-// Executor: submit() posts a job through the HTTP API to the only site with an agent online, and the
-// host's reports are derived by polling the job, its runs and its logs.
-import type { Fence } from '@shuzhi/schema';
-import type { ExecTask, Executor } from '../../packages/server/src/compute/executor.ts';
-import { client, login, newWorker, smallSite, startPlatform } from '../../packages/server/test/helpers.ts';
+// The shared executor suite run directly against AgentExecutor, the engine behind every agent site.
+// The suite calls submit/cancel on it and records its reports in a RecordingHost; real agents (the
+// @shuzhi/agent Worker, tasks in the bubblewrap sandbox) pull the work over the real worker protocol:
+// a real WorkerHub and WorkerRegistry on the test platform's database, behind this file's own small
+// HTTP endpoint (the platform's routes stay bound to its own engine; their auth is tested in npm test).
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { chmodSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { ShellRunner, Worker, openSandbox } from '@shuzhi/agent';
+import { WorkerSyncRequest } from '@shuzhi/schema';
+import { AgentExecutor } from '../../packages/server/src/compute/agent-executor.ts';
+import { shellWorkSource } from '../../packages/server/src/compute/worker-source.ts';
+import { AppError } from '../../packages/server/src/errors.ts';
+import { WorkerHub } from '../../packages/server/src/workers/hub.ts';
+import { shellTaskLimits } from '../../packages/server/src/workers/limits.ts';
+import { WorkerRegistry } from '../../packages/server/src/workers/registry.ts';
+import { client, enrollWorker, login, smallSite, startPlatform, workerDir } from '../../packages/server/test/helpers.ts';
 import type { TestPlatform } from '../../packages/server/test/helpers.ts';
 import { RecordingHost, executorSuite } from './executor-suite.ts';
 
 const SITE = 'exec-suite-agent';
-const POLL_MS = 150;
+const LEASE_MS = 1500;
 
-interface Watched {
-  task: ExecTask;
-  jobId: string;
-  logCursor: number;
-  started: boolean;
-  done: boolean;
-}
-
-type Api = ReturnType<typeof client>;
-
-class ApiAgentExecutor implements Executor {
-  readonly engine = 'agent' as const;
-  private readonly watched = new Map<string, Watched>();
-  private timer: NodeJS.Timeout | null = null;
-  private polling: Promise<void> | null = null;
-
-  constructor(
-    private readonly api: Api,
-    private readonly host: RecordingHost,
-  ) {}
-
-  async submit(task: ExecTask): Promise<void> {
-    const r = await this.api.req('POST', '/api/jobs', {
-      name: task.jobName,
-      type: task.type,
-      units: task.units,
-      hours: task.hours,
-      command: task.command,
-      env: task.env,
-      regions: [smallSite(SITE).region],
+/** POST /api/workers/{id}/sync, authenticated by the worker's credential, into `hub`; problems as the platform answers them. */
+function workerEndpoint(hub: WorkerHub): Server {
+  return createServer((req, res) => {
+    const answer = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': status === 200 ? 'application/json' : 'application/problem+json' });
+      res.end(JSON.stringify(body));
+    };
+    const m = /^\/api\/workers\/([^/]+)\/sync$/.exec(req.url ?? '');
+    const credential = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (req.method !== 'POST' || !m || !credential) return answer(404, { code: 'NOT_FOUND', detail: `${req.method} ${req.url}` });
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => (raw += d));
+    req.on('end', () => {
+      void (async () => {
+        const w = await hub.registry.authenticate(credential);
+        if (!w) return answer(401, { code: 'WORKER_CREDENTIAL_INVALID', detail: 'unknown credential' });
+        answer(200, await hub.sync(w, decodeURIComponent(m[1]!), WorkerSyncRequest.parse(JSON.parse(raw)), abort.signal));
+      })().catch((e: unknown) => {
+        if (e instanceof AppError) answer(e.status, { code: e.code, status: e.status, detail: e.message, ...(e.errors ? { errors: e.errors } : {}) });
+        else answer(500, { code: 'INTERNAL', detail: String(e) });
+      });
     });
-    if (r.status !== 201) throw new Error(`submit failed: ${r.status} ${JSON.stringify(r.body)}`);
-    this.watched.set(task.taskId, { task, jobId: r.body.id as string, logCursor: 0, started: false, done: false });
-    this.timer ??= setInterval(() => void (this.polling ??= this.poll().finally(() => (this.polling = null))), POLL_MS);
-  }
-
-  async cancel(fence: Fence): Promise<void> {
-    const w = this.watched.get(fence.taskId);
-    if (!w || w.done || fence.attempt !== w.task.attempt) return;
-    w.done = true;
-    await this.api.req('POST', `/api/jobs/${w.jobId}/cancel`);
-  }
-
-  async recover(): Promise<void> {}
-
-  async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.polling;
-  }
-
-  private async poll(): Promise<void> {
-    for (const w of this.watched.values()) {
-      if (w.done) continue;
-      const fence = { taskId: w.task.taskId, attempt: w.task.attempt };
-      const job = (await this.api.req('GET', `/api/jobs/${w.jobId}`)).body;
-      const run = (job?.runs ?? [])[0] as { status: string; startedAt: string; endedAt: string | null; exitCode: number | null; attempt: number } | undefined;
-      if (run && !w.started) {
-        w.started = true;
-        await this.host.started(fence, Date.parse(run.startedAt));
-      }
-      const lines = (await this.api.req('GET', `/api/jobs/${w.jobId}/logs?after=${w.logCursor}`)).body?.items ?? [];
-      const mine = (lines as { seq: number; attempt: number; stream: 'stdout' | 'stderr' | 'system'; text: string }[]).filter((l) => l.attempt === run?.attempt);
-      if (lines.length > 0) w.logCursor = Math.max(w.logCursor, ...lines.map((l: { seq: number }) => l.seq));
-      if (mine.length > 0) await this.host.logs(fence, mine.map((l) => ({ stream: l.stream, text: l.text })));
-      if (!run || run.status === 'running') continue;
-      w.done = true;
-      if (run.status === 'lost') {
-        await this.host.lost(fence, 'the platform requeued the task (agent lease expired)');
-        // The suite only watches attempt 0; the requeued attempt must not hold the agent's slot.
-        await this.api.req('POST', `/api/jobs/${w.jobId}/cancel`);
-      } else if (run.status === 'succeeded' || run.status === 'failed') {
-        await this.host.finished(fence, {
-          exitCode: run.exitCode ?? 1,
-          startedAtMs: Date.parse(run.startedAt),
-          endedAtMs: run.endedAt ? Date.parse(run.endedAt) : Date.now(),
-        });
-      }
-    }
-  }
+  });
 }
 
 executorSuite('agent', async () => {
-  const t: TestPlatform = await startPlatform({ leaseMs: 1500 });
+  const t: TestPlatform = await startPlatform();
   const op = client(t.url, { cookie: await login(t.url, 'operator') });
   const created = await op.req('POST', '/api/sites', smallSite(SITE));
   if (created.status !== 201) throw new Error(`site: ${created.status} ${JSON.stringify(created.body)}`);
-  let agents = 0;
-  let agent = await newWorker(t, SITE, `suite-agent-${agents++}`, { slots: 2 });
-  agent.start();
-  const tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
+
   const host = new RecordingHost();
-  const executor = new ApiAgentExecutor(tenant, host);
+  const executor = new AgentExecutor(host, t.p.database.db, t.p.log, { leaseMs: LEASE_MS, now: () => Date.now(), limits: shellTaskLimits });
+  const hub = new WorkerHub(new WorkerRegistry(t.p.database.db, t.p.bus, t.p.compute.network));
+  hub.register(shellWorkSource(t.p.compute.network, executor));
+  // The owner's periodic work, as the compute dispatcher's tick does it.
+  const ticker = setInterval(() => void executor.expireLeases(), 250);
+  const endpoint = workerEndpoint(hub);
+  await new Promise<void>((r) => endpoint.listen(0, '127.0.0.1', r));
+  const server = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}`;
+
+  // Real isolation: bubblewrap must be there (no unsandboxed fallback in this suite).
+  const sandbox = await openSandbox();
+  let agents = 0;
+  const startAgent = async () => {
+    const name = `suite-agent-${agents++}`;
+    const { credential } = await enrollWorker(t.p, SITE, name);
+    const w = new Worker({ server, credential, slots: 2, tags: [], workDir: workerDir(name), runners: [new ShellRunner()], sandbox, waitMs: 1000, log: () => undefined });
+    w.start();
+    return w;
+  };
+  let agent = await startAgent();
+
+  // A secret the server keeps in its (private) data directory: tasks must neither list nor read it.
+  const secret = `suite-secret-${randomBytes(8).toString('hex')}`;
+  const secretFile = join(t.dataDir, 'suite-secret.txt');
+  writeFileSync(secretFile, secret);
+  chmodSync(secretFile, 0o600);
+
   return {
     executor,
     host,
     siteId: SITE,
     accounts: false,
+    isolation: { dataDir: t.dataDir, secretFile, secret },
     async loseWorker() {
       await agent.stop({ kill: true });
-      agent = await newWorker(t, SITE, `suite-agent-${agents++}`, { slots: 2 });
-      agent.start();
+      agent = await startAgent();
     },
     async cleanup() {
-      await executor.close();
+      clearInterval(ticker);
       await agent.stop();
+      await executor.close();
+      await new Promise<void>((r) => endpoint.close(() => r()));
+      endpoint.closeAllConnections();
       await t.close();
     },
   };

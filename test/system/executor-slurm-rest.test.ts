@@ -94,10 +94,10 @@ executorSuite('slurm over slurmrestd', async () => {
     // No slurmdbd here: usage comes from the job list (tres_alloc_str, start and end times).
     accounts: true,
     loseWorker: () => s.failNode(),
-    isolation: { dataDir: data.dir, secretFile: data.secretFile, secret: data.secret, stdoutFile: 'stdout.log' },
+    isolation: { dataDir: data.dir, secretFile: data.secretFile, secret: data.secret },
     cleanup: () => executor.close(),
   };
-});
+}, { stdoutFile: 'stdout.log' });
 
 describe('slurmrestd backend', () => {
   let s: SlurmHandle;

@@ -53,10 +53,10 @@ executorSuite('slurm', async () => {
     siteId: SITE,
     accounts: true,
     loseWorker: () => s.failNode(),
-    isolation: { dataDir: data.dir, secretFile: data.secretFile, secret: data.secret, stdoutFile: 'stdout.log' },
+    isolation: { dataDir: data.dir, secretFile: data.secretFile, secret: data.secret },
     cleanup: () => executor.close(),
   };
-});
+}, { stdoutFile: 'stdout.log' });
 
 describe('slurm executor', () => {
   let s: SlurmHandle;

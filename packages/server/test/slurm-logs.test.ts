@@ -196,7 +196,7 @@ describe('job user', () => {
       { host, backend },
     );
     try {
-      const task = { taskId: 't1', attempt: 0, jobId: 'j1', jobName: 'x', siteId: 'hpc', type: 'cpu', units: 1, hours: 1, command: 'id -u', env: {} };
+      const task = { taskId: 't1', attempt: 0, jobId: 'j1', jobName: 'x', siteId: 'hpc', type: 'cpu', units: 1, hours: 1, command: 'id -u', env: {}, tenantId: 'tianshan-ai', priority: 50, createdAtMs: 0, readyAtMs: 0 };
       assert.equal(await code(executor.submit(task)), 'SLURM_JOB_USER_ROOT');
       assert.equal(submitted, 0, 'a job reached Slurm');
       assert.equal(executor.degraded, true);

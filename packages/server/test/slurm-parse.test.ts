@@ -68,7 +68,7 @@ test('UTF-8 cut points never split a character', () => {
 test('batch script quotes the environment; job spec turns units and hours into Slurm limits', () => {
   const task = {
     taskId: 't1', attempt: 2, jobId: 'j1', jobName: 'render / frames 1-10', siteId: 's', type: 'gpu', units: 4, hours: 2,
-    command: 'echo "$X"', env: { X: "it's $HOME" }, arraySize: 2,
+    command: 'echo "$X"', env: { X: "it's $HOME" }, arraySize: 2, tenantId: 'tianshan-ai', priority: 50, createdAtMs: 0, readyAtMs: 0,
   };
   const script = batchScript(task);
   assert.match(script, /export X='it'\\''s \$HOME'/);

@@ -4,12 +4,12 @@ import { agents } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import type { WorkerIdentity } from '../workers/registry.ts';
 import type { SourceSync, SourceSyncResult } from '../workers/source.ts';
-import type { ExecTask, Executor } from './executor.ts';
-import type { Attempt, RunHost } from './run-host.ts';
+import type { ExecTask, Executor, ExecutorHost } from './executor.ts';
 
 interface Lease {
-  attempt: Attempt;
+  attempt: ExecTask;
   agentId: string;
+  startedAtMs: number;
   expiresAt: number;
 }
 
@@ -28,7 +28,7 @@ interface AgentState {
 }
 
 /** Higher priority first, then first come first served. */
-const byPriority = (a: Attempt, b: Attempt) => b.priority - a.priority || a.createdAt - b.createdAt;
+const byPriority = (a: ExecTask, b: ExecTask) => b.priority - a.priority || a.createdAtMs - b.createdAtMs;
 
 /**
  * Our own agents as an execution engine: attempts wait in per-site queues in memory until an agent
@@ -37,7 +37,7 @@ const byPriority = (a: Attempt, b: Attempt) => b.priority - a.priority || a.crea
  */
 export class AgentExecutor implements Executor {
   readonly engine = 'agent' as const;
-  private siteQueues = new Map<string, Attempt[]>();
+  private siteQueues = new Map<string, ExecTask[]>();
   private leases = new Map<string, Lease>();
   private agentsById = new Map<string, AgentState>();
   private waiters = new Map<string, Set<() => void>>();
@@ -47,22 +47,20 @@ export class AgentExecutor implements Executor {
   onAgentArrived: () => void = () => undefined;
 
   constructor(
-    private readonly host: RunHost,
+    private readonly host: ExecutorHost,
     private readonly db: Db,
     private readonly log: Logger,
-    private readonly opts: { leaseMs: number; now: () => number; limits: (a: Attempt) => TaskLimits },
+    private readonly opts: { leaseMs: number; now: () => number; limits: (t: ExecTask) => TaskLimits },
   ) {}
 
   // ---- Executor ----
 
   async submit(task: ExecTask): Promise<void> {
-    const a = this.host.attempts.get(task.taskId);
-    if (!a || a.attempt !== task.attempt) return;
-    const q = this.siteQueues.get(a.siteId) ?? [];
-    q.push(a);
+    const q = this.siteQueues.get(task.siteId) ?? [];
+    q.push(task);
     q.sort(byPriority);
-    this.siteQueues.set(a.siteId, q);
-    this.wake(a.siteId);
+    this.siteQueues.set(task.siteId, q);
+    this.wake(task.siteId);
   }
 
   async cancel(f: Fence): Promise<void> {
@@ -87,8 +85,8 @@ export class AgentExecutor implements Executor {
   }
 
   /** A running attempt found in the database at start: its agent gets a fresh lease to report back. */
-  recoverRunning(a: Attempt, agentId: string): void {
-    this.leases.set(a.taskId, { attempt: a, agentId, expiresAt: this.opts.now() + this.opts.leaseMs });
+  recoverRunning(a: ExecTask, agentId: string, startedAtMs: number): void {
+    this.leases.set(a.taskId, { attempt: a, agentId, startedAtMs, expiresAt: this.opts.now() + this.opts.leaseMs });
   }
 
   async loadAgents(): Promise<void> {
@@ -260,12 +258,12 @@ export class AgentExecutor implements Executor {
   /** Wakes parked agents of sites where staged data has just arrived. */
   wakeReady(): void {
     const now = this.opts.now();
-    for (const [siteId, q] of this.siteQueues) if (q.some((a) => a.readyAt <= now)) this.wake(siteId);
+    for (const [siteId, q] of this.siteQueues) if (q.some((a) => a.readyAtMs <= now)) this.wake(siteId);
   }
 
   private waitForWork(siteId: string, ms: number, signal?: AbortSignal): Promise<void> {
     const now = this.opts.now();
-    if (this.siteQueues.get(siteId)?.some((a) => a.readyAt <= now)) return Promise.resolve();
+    if (this.siteQueues.get(siteId)?.some((a) => a.readyAtMs <= now)) return Promise.resolve();
     return new Promise((resolve) => {
       const set = this.waiters.get(siteId) ?? new Set();
       const done = () => {
@@ -298,12 +296,14 @@ export class AgentExecutor implements Executor {
     // Attempts whose data is still being staged stay queued; the rest go in priority order.
     const now = this.opts.now();
     // A tenant's own workers run only that tenant's work (placement keeps to this; this is the backstop).
-    const mayRun = (a: Attempt) => a.readyAt <= now && (agent.ownerTenantId === null || a.tenantId === agent.ownerTenantId);
+    const mayRun = (a: ExecTask) => a.readyAtMs <= now && (agent.ownerTenantId === null || a.tenantId === agent.ownerTenantId);
     const ready = q ? q.filter(mayRun).slice(0, free) : [];
     if (q && ready.length) this.siteQueues.set(agent.siteId, q.filter((a) => !ready.includes(a)));
     for (const a of ready) {
-      if (!(await this.host.started(a, this.opts.now(), agentId))) continue;
-      this.leases.set(a.taskId, { attempt: a, agentId, expiresAt: this.opts.now() + this.opts.leaseMs });
+      const startedAtMs = this.opts.now();
+      // The host refuses an attempt that is no longer current (cancelled, requeued): it is not run.
+      if ((await this.host.started(a, startedAtMs, agentId)) === false) continue;
+      this.leases.set(a.taskId, { attempt: a, agentId, startedAtMs, expiresAt: this.opts.now() + this.opts.leaseMs });
       out.push({
         kind: 'shell',
         taskId: a.taskId,
@@ -326,13 +326,13 @@ export class AgentExecutor implements Executor {
     const { result } = rep;
     // No exit code: the command never ran (127) or was killed (137); the message says which.
     const exitCode = result.exitCode ?? (result.failure?.code === 'killed' ? 137 : result.ok ? 0 : 127);
-    const ok = await this.host.finished(rep, {
+    const ok = (await this.host.finished(rep, {
       exitCode,
       ...(result.failure ? { error: `${result.failure.code}: ${result.failure.message}` } : {}),
-      startedAtMs: l.attempt.startedAt ?? this.opts.now(),
+      startedAtMs: l.startedAtMs,
       endedAtMs: this.opts.now(),
       logs: rep.logs,
-    });
+    })) !== false;
     this.leases.delete(rep.taskId);
     return ok;
   }

@@ -130,7 +130,7 @@ export class Dispatcher {
       });
       this.host.adopt(a);
       const engine = sites.get(t.siteId)?.engine ?? 'agent';
-      if (engine === 'agent' && a.startedAt !== null) this.agents.recoverRunning(a, t.agentId ?? 'unknown');
+      if (engine === 'agent' && a.startedAt !== null) this.agents.recoverRunning(toExecTask(a), t.agentId ?? 'unknown', a.startedAt);
       else {
         const key = executorKey(engine, t.siteId);
         byExecutor.set(key, [...(byExecutor.get(key) ?? []), a]);

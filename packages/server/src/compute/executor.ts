@@ -19,6 +19,13 @@ export interface ExecTask extends Fence {
   env: Record<string, string>;
   /** Divisible jobs may run as an array of `arraySize` pieces (Slurm job arrays). */
   arraySize?: number;
+  /** The job's tenant: a tenant's own workers run only its work. */
+  tenantId: string;
+  /** Higher first; among equals, the earlier `createdAtMs` first. */
+  priority: number;
+  createdAtMs: number;
+  /** Not before this time: its data is being staged to the site. */
+  readyAtMs: number;
 }
 
 export interface ExecLog {
@@ -31,6 +38,8 @@ export interface ExecResult {
   error?: string;
   startedAtMs: number;
   endedAtMs: number;
+  /** The attempt's last output, kept with its result in one write (engines that report both at once). */
+  logs?: ExecLog[];
   /** What the engine accounted, when it accounts (Slurm's sacct): elapsed seconds and allocated TRES. */
   engineUsage?: { elapsedSec: number; allocTres: Record<string, number> };
 }
@@ -40,7 +49,8 @@ export interface ExecResult {
  * by resolving `false` (an engine may then drop what it holds for that fence).
  */
 export interface ExecutorHost {
-  started(fence: Fence, atMs: number): Promise<boolean | void>;
+  /** `by`: the worker that took it, where the engine knows (our agents). */
+  started(fence: Fence, atMs: number, by?: string | null): Promise<boolean | void>;
   logs(fence: Fence, logs: ExecLog[]): Promise<boolean | void>;
   finished(fence: Fence, result: ExecResult): Promise<boolean | void>;
   /** The engine lost the task (node died, job vanished): the host requeues it. */

@@ -68,6 +68,10 @@ export const toExecTask = (a: Attempt): ExecTask =>
       units: a.units,
       hours: a.hours,
       command: a.command,
+      tenantId: a.tenantId,
+      priority: a.priority,
+      createdAtMs: a.createdAt,
+      readyAtMs: a.readyAt,
     },
     () => a.env,
   );
@@ -232,7 +236,7 @@ export class RunHost implements ExecutorHost {
     return true;
   }
 
-  async finished(f: Fence, result: ExecResult & { logs?: ExecLog[] }): Promise<boolean> {
+  async finished(f: Fence, result: ExecResult): Promise<boolean> {
     const a = this.current(f);
     if (!a || a.startedAt === null) return false;
     const site = await this.network.getSite(a.siteId);
