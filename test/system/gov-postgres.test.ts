@@ -1,6 +1,7 @@
 import { after, before } from 'node:test';
 import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
 import { govApiSuite } from '../../packages/server/test/gov-suite.ts';
+import { govTicketSuite } from '../../packages/server/test/gov-tickets-suite.ts';
 
 let pg: PostgresHandle;
 before(async () => {
@@ -11,3 +12,5 @@ after(async () => {
 });
 
 govApiSuite({ databaseUrl: () => pg.url });
+// Windows racing for tickets: on PostgreSQL transactions really run at once (PGlite runs one at a time).
+govTicketSuite({ databaseUrl: () => pg.url });

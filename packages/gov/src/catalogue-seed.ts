@@ -88,7 +88,7 @@ const newbornServices: ServiceInput[] = [
   svc({ id: `${NB}household_registration`, name: { zh: '出生登记（户口）', en: 'Birth household registration' }, departmentId: 'dept_public_security',
     fields: [F.childName, F.childSex, F.childBirthDate, F.birthPlace, F.birthCertNo, F.householdNo, F.householdHead, F.applicantAddress],
     materials: [M.birthMedicalCert, M.parentsIdCards, M.householdRegister, M.marriageCert], dependsOn: [`${NB}birth_medical_certificate`],
-    slaWorkingDays: 1, results: ['HOUSEHOLD_REGISTER'], note: 'SLA not in the sheet', sources: [SRC.guangdongNewborn, SRC.xiamenNewborn] }),
+    slaWorkingDays: 1, results: ['HOUSEHOLD_REGISTER'], lifeEvent: 'birth_registered', note: 'SLA not in the sheet', sources: [SRC.guangdongNewborn, SRC.xiamenNewborn] }),
   svc({ id: `${NB}medical_insurance_enrolment`, name: { zh: '城乡居民医保参保', en: 'Residents’ medical insurance enrolment' }, departmentId: 'dept_medical_insurance',
     fields: [F.childName, F.childBirthDate, F.householdNo], dependsOn: [`${NB}household_registration`],
     slaWorkingDays: 1, unverified: true, note: 'Dependency on household registration and SLA not in the sheet', sources: [SRC.guangdongNewborn] }),

@@ -1,28 +1,36 @@
+import { EngineError } from '@shuzhi/schema';
 import type { FieldError } from './field-errors.ts';
 
-/** Every error the gov engine throws. `code` is stable: the HTTP layer maps it to problem+json. */
-export class GovError extends Error {
-  readonly code: string;
-  readonly fields: Readonly<Record<string, unknown>>;
+/** Stable codes: the HTTP layer maps each to a status (packages/server/src/gov/errors.ts). */
+export const GOV_ERROR_CODES = [
+  'CATALOGUE_INVALID',
+  'UNKNOWN_REFERENCE',
+  'CERTIFICATE_FORMAT',
+  'TRANSITION_NOT_ALLOWED',
+  'WRONG_DEPARTMENT',
+  'COMMITMENT_NOT_ALLOWED',
+  'COMMITMENT_MISSING',
+  'ISSUANCE_MISMATCH',
+  'ALREADY_ISSUED',
+  'NOT_READY_FOR_ISSUANCE',
+  'CALENDAR_OUT_OF_RANGE',
+] as const;
 
-  constructor(code: string, message: string, fields: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.fields = fields;
-  }
-}
+export type GovErrorCode = (typeof GOV_ERROR_CODES)[number];
 
-/** Input failed field-level validation; `errors` says which field and why, in zh and en. */
+/** Every error the gov engine throws. */
+export class GovError extends EngineError<GovErrorCode> {}
+
+/** Input failed field-level validation; `issues` says which field and why, in zh and en. */
 export class CatalogueInvalidError extends GovError {
-  readonly errors: readonly FieldError[];
+  override readonly issues: readonly { path: string; message: string }[];
   constructor(errors: readonly FieldError[]) {
     super(
       'CATALOGUE_INVALID',
       `Catalogue item is invalid: ${errors.map((e) => `${e.field}: ${e.message.en}`).join('; ')}`,
       { errors },
     );
-    this.errors = errors;
+    this.issues = errors.map((e) => ({ path: e.field, message: `${e.message.zh} / ${e.message.en}` }));
   }
 }
 
@@ -39,7 +47,7 @@ export class TransitionNotAllowedError extends GovError {
 
 /** A guard on an action failed although the state allows it (missing commitment, unmet dependency…). */
 export class GuardFailedError extends GovError {
-  constructor(code: string, message: string, fields: Record<string, unknown> = {}) {
+  constructor(code: 'WRONG_DEPARTMENT' | 'COMMITMENT_NOT_ALLOWED' | 'COMMITMENT_MISSING' | 'ISSUANCE_MISMATCH', message: string, fields: Record<string, unknown> = {}) {
     super(code, message, fields);
   }
 }

@@ -23,3 +23,4 @@ export * from './certificates/canonical-json.ts';
 export * from './certificates/identifier.ts';
 export * from './certificates/certificate.ts';
 export * from './metrics.ts';
+export * from './messages.ts';

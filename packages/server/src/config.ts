@@ -57,6 +57,8 @@ export const ConfigSchema = z.object({
   SHUZHI_MAX_UPLOAD_BYTES: bytes(2 * 1024 * MiB),
   SHUZHI_MAX_FRAME_BYTES: bytes(512 * MiB),
   SHUZHI_MAX_SYNC_BYTES: bytes(64 * MiB),
+  // gov
+  SHUZHI_PUBLIC_VERIFY_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = Omit<z.infer<typeof ConfigSchema>, 'HOST'> & {
@@ -100,6 +102,8 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   SHUZHI_MAX_UPLOAD_BYTES: 'largest render scene upload (default 2 GiB)',
   SHUZHI_MAX_FRAME_BYTES: 'largest frame, thumbnail or preview a worker uploads (default 512 MiB)',
   SHUZHI_MAX_SYNC_BYTES: 'largest worker sync (reports and logs) body (default 64 MiB)',
+  // gov
+  SHUZHI_PUBLIC_VERIFY_PER_MINUTE: 'public certificate verifications per client address per minute (default 60; past it 429 with Retry-After)',
   LOG_LEVEL: 'pino log level (default info)',
 };
 

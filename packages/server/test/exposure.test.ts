@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { CERTIFICATE_ID_LENGTH, makeCertificateId, parseCertificateId, serializeCertificate, signCertificate } from '@shuzhi/gov';
+import { ConfigError, configHelp, loadConfig } from '../src/config.ts';
 import { govCertificates } from '../src/gov/db-schema.ts';
 import { issuerCodeOf } from '../src/gov/issuer.ts';
 import { RateLimiter } from '../src/http/rate-limit.ts';
@@ -14,17 +15,22 @@ import { answersFor, as, govOf, materialsFor, workUntilDone } from './gov-suite.
 const ALL_CONSENT = ['population', 'household', 'marriage', 'enterprise', 'social_insurance', 'certificates'];
 const PER_MINUTE = 8;
 let t: TestPlatform;
-const saved = process.env.SHUZHI_PUBLIC_VERIFY_PER_MINUTE;
 
 before(async () => {
-  process.env.SHUZHI_PUBLIC_VERIFY_PER_MINUTE = String(PER_MINUTE);
-  t = await startPlatform({ fundTenants: false });
+  t = await startPlatform({ fundTenants: false, env: { SHUZHI_PUBLIC_VERIFY_PER_MINUTE: String(PER_MINUTE) } });
   await govOf(t).seedDemo!();
 });
 after(async () => {
   await t.close();
-  if (saved === undefined) delete process.env.SHUZHI_PUBLIC_VERIFY_PER_MINUTE;
-  else process.env.SHUZHI_PUBLIC_VERIFY_PER_MINUTE = saved;
+});
+
+test('the public verification budget is a validated setting: a bad value stops the start, naming the variable', () => {
+  assert.equal(loadConfig({}).SHUZHI_PUBLIC_VERIFY_PER_MINUTE, 60);
+  assert.equal(loadConfig({ SHUZHI_PUBLIC_VERIFY_PER_MINUTE: '8' }).SHUZHI_PUBLIC_VERIFY_PER_MINUTE, 8);
+  for (const bad of ['0', 'lots', '2.5']) {
+    assert.throws(() => loadConfig({ SHUZHI_PUBLIC_VERIFY_PER_MINUTE: bad }), (e: Error) => e instanceof ConfigError && /SHUZHI_PUBLIC_VERIFY_PER_MINUTE: /.test(e.message), bad);
+  }
+  assert.match(configHelp.SHUZHI_PUBLIC_VERIFY_PER_MINUTE, /per client address per minute/);
 });
 
 const eventCount = async () => {

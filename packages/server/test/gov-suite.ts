@@ -375,6 +375,25 @@ function govApiTests(opts: { databaseUrl?: () => string }) {
       assert.equal(seen.status, 200);
     });
 
+    test('roles are checked at the route: a role an action is not for gets 403 before any case is read', async () => {
+      const citizen = await as(t, 'citizen');
+      const officer = await as(t, 'officer-health');
+      for (const [who, method, path, body] of [
+        [await as(t, 'operator'), 'POST', '/api/gov/tickets/next', undefined],
+        [officer, 'POST', '/api/gov/tickets', undefined],
+        [citizen, 'GET', '/api/gov/tasks', undefined],
+        [citizen, 'GET', '/api/gov/tickets', undefined],
+        // No such case: a 404 would mean the service ran before the role was checked.
+        [citizen, 'POST', '/api/gov/applications/app_nosuchcase/tasks/svc_nb_household_registration/actions', { action: 'accept' }],
+        [officer, 'POST', '/api/gov/applications/app_nosuchcase/supplement', { answers: {}, materials: [] }],
+        [officer, 'GET', '/api/gov/notifications', undefined],
+      ] as const) {
+        const r = await who.req(method, path, body);
+        assert.equal(r.status, 403, `${method} ${path}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.code, 'FORBIDDEN');
+      }
+    });
+
     test('metrics report each figure on its own, measured from closed cases, with SLA compliance', async () => {
       const s = await as(t, 'supervisor');
       const m = await s.req('GET', '/api/gov/metrics');

@@ -82,6 +82,8 @@ export const Service = z.object({
   commitmentAllowed: z.boolean().default(false),
   /** Runs on data pushed from an upstream department, not on anything the applicant submits. */
   followOn: z.boolean().default(false),
+  /** The life event its approval records (免申办 grants run on it): approving 出生登记 registers a birth. */
+  lifeEvent: z.enum(['birth_registered']).optional(),
   unverified,
   note: z.string().optional(),
   sources,

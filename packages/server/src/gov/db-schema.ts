@@ -230,12 +230,29 @@ export const govGrants = pgTable('gov_grants', {
   grantedAt: ts('granted_at').notNull(),
 });
 
-export const govTickets = pgTable('gov_tickets', {
-  id: text('id').primaryKey(),
-  number: text('number').notNull(),
-  status: text('status').notNull(),
-  windowUserId: text('window_user_id'),
-  applicationId: text('application_id'),
-  createdAt: ts('created_at').notNull(),
-  calledAt: ts('called_at'),
+/**
+ * A hall ticket. `day` (Asia/Shanghai) and `seq` are what `number` prints; the unique index makes a number
+ * issued twice impossible. Tickets from before the counter existed that shared a number keep it but have
+ * no `day`/`seq` (see migration 0001).
+ */
+export const govTickets = pgTable(
+  'gov_tickets',
+  {
+    id: text('id').primaryKey(),
+    number: text('number').notNull(),
+    day: text('day'),
+    seq: integer('seq'),
+    status: text('status').notNull(),
+    windowUserId: text('window_user_id'),
+    applicationId: text('application_id'),
+    createdAt: ts('created_at').notNull(),
+    calledAt: ts('called_at'),
+  },
+  (t) => [uniqueIndex('gov_tickets_day_seq').on(t.day, t.seq)],
+);
+
+/** The last ticket number issued on each day: one row per day, bumped atomically by every new ticket. */
+export const govTicketCounters = pgTable('gov_ticket_counters', {
+  day: text('day').primaryKey(),
+  last: integer('last').notNull(),
 });

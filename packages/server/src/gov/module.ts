@@ -1,7 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { createWorkingCalendar, seedRegistries, shanghaiDate } from '@shuzhi/gov';
-import { z } from 'zod';
-import { ConfigError } from '../config.ts';
 import { RateLimiter } from '../http/rate-limit.ts';
 import type { ModuleFactory, ServerModule } from '../module.ts';
 import { CatalogueStore } from './catalogue-store.ts';
@@ -10,18 +8,12 @@ import { loadOrCreateIssuerKey } from './issuer.ts';
 import { govMetrics } from './metrics-query.ts';
 import { RegistryStore } from './registry-store.ts';
 import { govRoutes } from './routes.ts';
-import { GovService, type GovDeps } from './service.ts';
+import type { GovDeps } from './deps.ts';
+import { GovService } from './service.ts';
 
 const SLA_SWEEP_MS = 60_000;
 /** How often the counts of public verifications are logged (they are not stored per call). */
 const VERIFY_LOG_MS = 5 * 60_000;
-
-/** SHUZHI_PUBLIC_VERIFY_PER_MINUTE, validated: public verifications per client address per minute (default 60). */
-export function verifyPerMinute(value: string | undefined): number {
-  const parsed = z.coerce.number().int().min(1).max(1_000_000).default(60).safeParse(value === '' ? undefined : value);
-  if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  SHUZHI_PUBLIC_VERIFY_PER_MINUTE: ${parsed.error.issues[0]?.message ?? 'a whole number'}`);
-  return parsed.data;
-}
 
 export interface GovServerModule extends ServerModule {
   /** Available after init(); tests and the bench drive the service directly. */
@@ -31,17 +23,13 @@ export interface GovServerModule extends ServerModule {
   registry: RegistryStore;
 }
 
-/**
- * 高效办成一件事: catalogue as data, registries, intake from every channel, back office, issuance, audit.
- * Environment (read here): SHUZHI_PUBLIC_VERIFY_PER_MINUTE — public certificate verifications per
- * client address per minute (default 60; past it 429 with Retry-After).
- */
+/** 高效办成一件事: catalogue as data, registries, intake from every channel, back office, issuance, audit. */
 export const govModule: ModuleFactory = (ctx) => {
   const catalogue = new CatalogueStore(ctx.db);
   const registry = new RegistryStore(ctx.db);
   let timer: NodeJS.Timeout | null = null;
   let verifyTimer: NodeJS.Timeout | null = null;
-  const verifyLimit = new RateLimiter({ perWindow: verifyPerMinute(process.env.SHUZHI_PUBLIC_VERIFY_PER_MINUTE), windowMs: 60_000 });
+  const verifyLimit = new RateLimiter({ perWindow: ctx.config.SHUZHI_PUBLIC_VERIFY_PER_MINUTE, windowMs: 60_000 });
   let logged = { valid: 0, tampered: 0, revoked: 0, not_found: 0 };
   const m: GovServerModule = {
     name: 'gov',

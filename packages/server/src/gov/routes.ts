@@ -22,13 +22,15 @@ import {
   jsonTextProblem,
   Text,
 } from '@shuzhi/schema';
-import { requireRole } from '../auth/principal.ts';
+import type { Context } from 'hono';
+import type { Role } from '@shuzhi/schema';
+import { requireRole, type Principal } from '../auth/principal.ts';
 import { peerAddress, type RateLimiter, rateLimited } from '../http/rate-limit.ts';
 import type { Logger } from '../log.ts';
 import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
 import type { CatalogueStore } from './catalogue-store.ts';
-import { mapGov } from './gov-errors.ts';
 import { govMetrics } from './metrics-query.ts';
+import { APPLICANT_ROLES, CASE_ROLES } from './roles.ts';
 import type { GovService } from './service.ts';
 import { catalogueView } from './views.ts';
 
@@ -43,6 +45,14 @@ const CatalogueItemBody = z
     const bad = jsonTextProblem(ctx.value);
     if (bad) ctx.issues.push({ code: 'custom', path: bad.path, message: bad.message, input: ctx.value });
   });
+
+/** The caller, refused with 403 unless their role may do `what` (ownership is the service's to check). */
+const allowed = (c: Context, roles: readonly Role[], what: string): Principal => {
+  const p = principalOf(c);
+  requireRole(p, roles, what);
+  return p;
+};
+const FILERS = [...APPLICANT_ROLES, 'window'] as const;
 
 export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimit: RateLimiter, log: Logger) {
   const r = router();
@@ -76,20 +86,20 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
     async (c) => {
       const p = principalOf(c);
       requireRole(p, ['operator'], 'edit the catalogue');
-      const item = await mapGov(() => catalogue.addItem(c.req.valid('json'), p.userId));
+      const item = await catalogue.addItem(c.req.valid('json'), p.userId);
       const view = catalogueView(await catalogue.load()).find((i) => i.id === item.id)!;
       return c.json(view, 201);
     },
   );
 
   r.openapi(createRoute({ method: 'post', path: '/api/gov/prefill', tags, request: { body: jsonBody(GovPrefillRequest) }, responses: { 200: jsonOk(GovPrefillResponse) } }), async (c) =>
-    c.json(await svc.prefill(principalOf(c), c.req.valid('json')), 200),
+    c.json(await svc.prefill(allowed(c, FILERS, 'file applications'), c.req.valid('json')), 200),
   );
 
   r.openapi(
     createRoute({ method: 'post', path: '/api/gov/applications', tags, request: { body: jsonBody(GovSubmitApplication) }, responses: { 201: jsonOk(GovSubmitResponse), 200: jsonOk(GovSubmitResponse) } }),
     async (c) => {
-      const out = await svc.submit(principalOf(c), c.req.valid('json'));
+      const out = await svc.submit(allowed(c, FILERS, 'file applications'), c.req.valid('json'));
       return c.json(out, out.created ? 201 : 200);
     },
   );
@@ -102,23 +112,23 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
       request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0), status: Text(40).optional() }) },
       responses: { 200: jsonOk(z.object({ items: z.array(GovApplicationSummary), total: z.number().int() })) },
     }),
-    async (c) => c.json(await svc.list(principalOf(c), c.req.valid('query')), 200),
+    async (c) => c.json(await svc.list(allowed(c, CASE_ROLES, 'list applications'), c.req.valid('query')), 200),
   );
 
   r.openapi(createRoute({ method: 'get', path: '/api/gov/applications/{id}', tags, request: { params: AppId }, responses: { 200: jsonOk(GovApplicationView) } }), async (c) =>
-    c.json(await svc.get(principalOf(c), c.req.valid('param').id), 200),
+    c.json(await svc.get(allowed(c, CASE_ROLES, 'read applications'), c.req.valid('param').id), 200),
   );
 
   r.openapi(
     createRoute({ method: 'post', path: '/api/gov/applications/{id}/supplement', tags, request: { params: AppId, body: jsonBody(GovSupplementSubmission) }, responses: { 200: jsonOk(GovApplicationView) } }),
-    async (c) => c.json(await svc.supplement(principalOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+    async (c) => c.json(await svc.supplement(allowed(c, FILERS, 'supplement applications'), c.req.valid('param').id, c.req.valid('json')), 200),
   );
 
   r.openapi(
     createRoute({ method: 'post', path: '/api/gov/applications/{id}/tasks/{serviceId}/actions', tags, request: { params: TaskParams, body: jsonBody(GovTaskActionRequest) }, responses: { 200: jsonOk(GovApplicationView) } }),
     async (c) => {
       const { id, serviceId } = c.req.valid('param');
-      return c.json(await svc.act(principalOf(c), id, serviceId, c.req.valid('json')), 200);
+      return c.json(await svc.act(allowed(c, ['officer'], 'act on department tasks'), id, serviceId, c.req.valid('json')), 200);
     },
   );
 
@@ -132,24 +142,24 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
     }),
     async (c) => {
       const q = c.req.valid('query');
-      return c.json({ items: await svc.queue(principalOf(c), { state: q.state, escalated: q.escalated === 'true' }) }, 200);
+      return c.json({ items: await svc.queue(allowed(c, ['officer', 'supervisor', 'operator'], 'see work queues'), { state: q.state, escalated: q.escalated === 'true' }) }, 200);
     },
   );
 
   r.openapi(createRoute({ method: 'get', path: '/api/gov/certificates', tags, responses: { 200: jsonOk(items(GovCertificateView)) } }), async (c) =>
-    c.json({ items: await svc.myCertificates(principalOf(c)) }, 200),
+    c.json({ items: await svc.myCertificates(allowed(c, APPLICANT_ROLES, 'list your certificates')) }, 200),
   );
 
   r.openapi(
     createRoute({ method: 'get', path: '/api/gov/access-log', tags, request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) }, responses: { 200: jsonOk(items(GovAccessEntry)) } }),
-    async (c) => c.json({ items: await svc.accessLog(principalOf(c), c.req.valid('query')) }, 200),
+    async (c) => c.json({ items: await svc.accessLog(allowed(c, [...APPLICANT_ROLES, 'supervisor', 'operator'], 'read the data-use log'), c.req.valid('query')) }, 200),
   );
 
   r.openapi(createRoute({ method: 'get', path: '/api/gov/notifications', tags, responses: { 200: jsonOk(items(GovNotification)) } }), async (c) =>
-    c.json({ items: await svc.notifications(principalOf(c)) }, 200),
+    c.json({ items: await svc.notifications(allowed(c, APPLICANT_ROLES, 'read notifications')) }, 200),
   );
 
-  r.openapi(createRoute({ method: 'get', path: '/api/gov/grants', tags, responses: { 200: jsonOk(items(GovGrant)) } }), async (c) => c.json({ items: await svc.grants(principalOf(c)) }, 200));
+  r.openapi(createRoute({ method: 'get', path: '/api/gov/grants', tags, responses: { 200: jsonOk(items(GovGrant)) } }), async (c) => c.json({ items: await svc.grants(allowed(c, APPLICANT_ROLES, 'read entitlements')) }, 200));
 
   r.openapi(
     createRoute({
@@ -160,7 +170,7 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
       request: { body: jsonBody(z.object({ parentResidentId: Text(18).min(18), childName: Text(40).min(1), childSex: z.enum(['male', 'female']), childBirthDate: z.iso.date() })) },
       responses: { 201: jsonOk(z.object({ grants: z.number().int() })) },
     }),
-    async (c) => c.json(await svc.registerBirth(principalOf(c), c.req.valid('json')), 201),
+    async (c) => c.json(await svc.registerBirth(allowed(c, ['operator', 'officer'], 'register births'), c.req.valid('json')), 201),
   );
 
   r.openapi(createRoute({ method: 'get', path: '/api/gov/metrics', tags, responses: { 200: jsonOk(GovMetrics) } }), async (c) => {
@@ -169,11 +179,17 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
     return c.json(await govMetrics(svc.db, catalogue), 200);
   });
 
-  r.openapi(createRoute({ method: 'post', path: '/api/gov/tickets', tags, responses: { 201: jsonOk(GovTicket) } }), async (c) => c.json(await svc.takeTicket(principalOf(c)), 201));
+  r.openapi(createRoute({ method: 'post', path: '/api/gov/tickets', tags, responses: { 201: jsonOk(GovTicket) } }), async (c) => {
+    allowed(c, FILERS, 'take a queue ticket');
+    return c.json(await svc.takeTicket(), 201);
+  });
   r.openapi(createRoute({ method: 'post', path: '/api/gov/tickets/next', tags, responses: { 200: jsonOk(z.object({ ticket: GovTicket.nullable() })) } }), async (c) =>
-    c.json({ ticket: await svc.callNext(principalOf(c)) }, 200),
+    c.json({ ticket: await svc.callNext(allowed(c, ['window'], 'call tickets')) }, 200),
   );
-  r.openapi(createRoute({ method: 'get', path: '/api/gov/tickets', tags, responses: { 200: jsonOk(items(GovTicket)) } }), async (c) => c.json({ items: await svc.tickets(principalOf(c)) }, 200));
+  r.openapi(createRoute({ method: 'get', path: '/api/gov/tickets', tags, responses: { 200: jsonOk(items(GovTicket)) } }), async (c) => {
+    allowed(c, ['window', 'supervisor'], 'see the ticket queue');
+    return c.json({ items: await svc.tickets() }, 200);
+  });
 
   // Public: the QR code on a certificate leads here; no login (OpenCRVS #9238).
   r.openapi(

@@ -1,0 +1,3 @@
+import { govTicketSuite } from './gov-tickets-suite.ts';
+
+govTicketSuite();
