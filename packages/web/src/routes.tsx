@@ -1,9 +1,7 @@
 import type { ReactNode } from 'react';
 import { modules } from './modules/registry.ts';
 import { plannerRoutes } from './modules/planner/index.tsx';
-import { navGroups } from './nav.ts';
 import { matchPath, routeQueryParam } from './router.tsx';
-import { ComingPage } from './pages/ComingPage.tsx';
 import { JobDetailPage } from './pages/JobDetailPage.tsx';
 import { JobsPage } from './pages/JobsPage.tsx';
 import { NetworkMapPage } from './pages/NetworkMapPage.tsx';
@@ -31,12 +29,7 @@ const computeRoutes: Route[] = [
   ...plannerRoutes,
 ];
 
-/** Every `coming` module gets its page from the nav data, so adding a module needs no route code until it ships. */
-const comingRoutes: Route[] = navGroups
-  .filter((g) => g.state === 'coming')
-  .flatMap((g) => g.items.map((i) => ({ pattern: i.path, render: () => <ComingPage group={g} /> })));
-
-export const routes: readonly Route[] = [...computeRoutes, ...modules.flatMap((m) => m.routes), ...comingRoutes];
+export const routes: readonly Route[] = [...computeRoutes, ...modules.flatMap((m) => m.routes)];
 
 export function renderRoute(path: string): ReactNode {
   for (const r of routes) {

@@ -60,11 +60,8 @@ export function Shell({ user, path, onLogout, children }: { user: User; path: st
           const items = visibleItems(g, user.role);
           if (items.length === 0) return null;
           return (
-            <section key={g.id} className={`nav-group nav-group-${g.state}`}>
-              <h3>
-                {t(g.label)}
-                {g.state === 'coming' && <span className="tag">{t('nav.coming')}</span>}
-              </h3>
+            <section key={g.id} className="nav-group">
+              <h3>{t(g.label)}</h3>
               <ul>
                 {items.map((i) => (
                   <li key={i.id}>

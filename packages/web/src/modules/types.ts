@@ -6,7 +6,7 @@ export interface ModuleRoute {
   render(params: Record<string, string>): ReactNode;
 }
 
-/** What a module adds to the app: its nav group (replacing the "coming" one of the same id) and routes. */
+/** What a module adds to the app: its nav group and routes. */
 export interface ModuleUi {
   nav: NavGroup;
   routes: readonly ModuleRoute[];

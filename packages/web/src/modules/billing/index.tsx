@@ -11,7 +11,6 @@ export const ui: ModuleUi | null = {
   nav: {
     id: 'billing',
     label: 'nav.billing',
-    state: 'live',
     items: [
       { id: 'home', path: '/billing', label: 'billing.nav.wallet', roles: ['tenant', 'operator', 'viewer'] },
       { id: 'programme', path: '/billing/programme', label: 'billing.nav.programme', roles: ['programme', 'operator', 'viewer'] },

@@ -11,7 +11,6 @@ export const ui: ModuleUi = {
   nav: {
     id: 'gov',
     label: 'nav.gov',
-    state: 'live',
     items: [
       { id: 'catalogue', path: '/gov', label: 'gov.nav.catalogue' },
       { id: 'app', path: '/gov/app', label: 'gov.nav.app', roles: ['citizen', 'enterprise'] },

@@ -13,7 +13,6 @@ export const ui: ModuleUi | null = {
   nav: {
     id: 'mine',
     label: 'nav.mine',
-    state: 'live',
     items: [
       { id: 'control', path: '/mine', label: 'nav.mine.control', roles: WATCH_ROLES },
       { id: 'alarms', path: '/mine/alarms', label: 'mine.nav.alarms', roles: WATCH_ROLES },

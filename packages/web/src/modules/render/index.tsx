@@ -8,7 +8,6 @@ export const ui: ModuleUi | null = {
   nav: {
     id: 'render',
     label: 'nav.render',
-    state: 'live',
     items: [
       { id: 'farm', path: '/render', label: 'nav.render.farm', roles: ['operator', 'viewer', 'tenant'] },
       { id: 'nodes', path: '/render/nodes', label: 'render.nav.nodes', roles: ['operator', 'viewer'] },
