@@ -14,3 +14,4 @@ export { HighsWorker, type SolveResult } from './solver.ts';
 export * from './meter.ts';
 export * from './billing/index.ts';
 export * from './staging.ts';
+export * from './sbatch.ts';
