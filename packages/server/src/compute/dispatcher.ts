@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { SiteInput } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
-import { jobs, runs, tasks } from '../db/schema.ts';
+import { jobs, runs, tasks } from './db-schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
 import { AgentExecutor } from './agent-executor.ts';

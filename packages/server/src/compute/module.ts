@@ -3,13 +3,16 @@ import { and, gte, sql } from 'drizzle-orm';
 import type { Overview, PowerCurve, Site } from '@shuzhi/schema';
 import { localHour, renewableKW, siteLoadKW } from '@shuzhi/compute';
 import type { Db } from '../db/client.ts';
-import { runs } from '../db/schema.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
+import type { ServerModule } from '../module.ts';
+import type { PlatformMetrics } from '../ops/metrics.ts';
+import { runs, tasks } from './db-schema.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { JobSecrets } from './job-env.ts';
 import { JobService } from './jobs.ts';
 import { NetworkStore } from './network-store.ts';
+import { computeRoutes } from './routes.ts';
 import { SlurmSites } from './slurm-sites.ts';
 
 /** Start of today in Asia/Shanghai, as a Date. */
@@ -18,7 +21,13 @@ function startOfShanghaiDay(nowMs: number): Date {
   return new Date(shifted - (shifted % 86_400_000) - 8 * 3600_000);
 }
 
-export class ComputeModule {
+/**
+ * Jobs, their dispatch to agents and Slurm sites, and the network's live figures. Built by the platform
+ * before the other modules (they receive it as `ctx.compute` and use its services, never its tables);
+ * its migrations are the core folder's (see db-schema.ts), applied when the database opens.
+ */
+export class ComputeModule implements ServerModule {
+  readonly name = 'compute';
   readonly network: NetworkStore;
   readonly dispatcher: Dispatcher;
   readonly jobs: JobService;
@@ -40,6 +49,19 @@ export class ComputeModule {
     this.dispatcher = new Dispatcher(db, bus, this.network, log, { leaseMs: opts.leaseMs, secrets: opts.secrets });
     this.jobs = new JobService(db, bus, this.network, this.dispatcher, opts.secrets);
     this.slurm = new SlurmSites(this.network, this.dispatcher, log, join(opts.dataDir, 'slurm'));
+  }
+
+  routes() {
+    return computeRoutes(this);
+  }
+
+  metrics(m: PlatformMetrics): void {
+    m.gauge('shuzhi_compute_tasks', 'Compute tasks by status (queued is the queue depth)', ['status'], async () => {
+      const rows = await this.db.select({ status: tasks.status, n: sql<number>`count(*)::int` }).from(tasks).groupBy(tasks.status);
+      return rows.map((r) => ({ labels: { status: r.status }, value: r.n }));
+    });
+    m.gauge('shuzhi_compute_agent_leases', 'Compute tasks leased to agent workers now', [], () => [{ value: this.dispatcher.agents.leasesHeld() }]);
+    m.gauge('shuzhi_compute_agents_online', 'Agent workers that synced within a lease period', [], () => [{ value: this.dispatcher.agents.agentsOnline() }]);
   }
 
   async start(): Promise<void> {
