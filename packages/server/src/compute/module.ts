@@ -12,7 +12,9 @@ import { Dispatcher } from './dispatcher.ts';
 import type { JobSecrets } from './job-env.ts';
 import { JobService } from './jobs.ts';
 import { NetworkStore } from './network-store.ts';
+import { PlanningQueue } from './planning.ts';
 import { computeRoutes } from './routes.ts';
+import { RunRecords } from './run-records.ts';
 import { SlurmSites } from './slurm-sites.ts';
 
 /** Start of today in Asia/Shanghai, as a Date. */
@@ -32,6 +34,10 @@ export class ComputeModule implements ServerModule {
   readonly dispatcher: Dispatcher;
   readonly jobs: JobService;
   readonly slurm: SlurmSites;
+  /** Runs as other modules read them (billing). */
+  readonly runs: RunRecords;
+  /** The queue as the planner reads and annotates it. */
+  readonly planning: PlanningQueue;
   /** Seals and opens jobs' env (the server's secrets key). */
   readonly secrets: JobSecrets;
   private liveTimer: NodeJS.Timeout | null = null;
@@ -49,6 +55,8 @@ export class ComputeModule implements ServerModule {
     this.dispatcher = new Dispatcher(db, bus, this.network, log, { leaseMs: opts.leaseMs, secrets: opts.secrets });
     this.jobs = new JobService(db, bus, this.network, this.dispatcher, opts.secrets);
     this.slurm = new SlurmSites(this.network, this.dispatcher, log, join(opts.dataDir, 'slurm'));
+    this.runs = new RunRecords(db);
+    this.planning = new PlanningQueue(db);
   }
 
   routes() {
