@@ -5,12 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { loadConfig } from '../../packages/server/src/config.ts';
-import { jobs, runs, tasks } from '../../packages/server/src/db/schema.ts';
-import { seedDemo } from '../../packages/server/src/demo/seed.ts';
-import { newId } from '../../packages/server/src/ids.ts';
-import { Platform } from '../../packages/server/src/platform.ts';
-import { BillingService } from '../../packages/server/src/billing/service.ts';
+import { loadConfig, seedDemo, Platform } from '@shuzhi/server';
+import { BillingService } from '@shuzhi/server/testing';
 import { startPostgres } from '../../test/support/postgres.ts';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');

@@ -2,7 +2,7 @@
 // Executor: submit() posts a job through the HTTP API to the only site with an agent online, and the
 // host's reports are derived by polling the job, its runs and its logs.
 import type { Fence } from '@shuzhi/schema';
-import type { ExecTask, Executor } from '../../packages/server/src/compute/executor.ts';
+import type { ExecTask, Executor } from '@shuzhi/server/testing';
 import { client, login, newWorker, smallSite, startPlatform } from '../../packages/server/test/helpers.ts';
 import type { TestPlatform } from '../../packages/server/test/helpers.ts';
 import { RecordingHost, executorSuite } from './executor-suite.ts';
