@@ -141,6 +141,19 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
       }
     }
 
+    test('a run whose meter reading cannot be priced is refused with the billing rule\'s code, not a 500', async () => {
+      const run = await finishedRun({ tenantId: 'tianshan-ai', siteId: 'shihezi' });
+      // A reading no meter writes (negative unit-hours): the pricing rule refuses it.
+      await db().update(runs).set({ unitHours: -1 }).where(eq(runs.id, run.runId));
+      const r = await op.req('POST', `/api/billing/runs/${run.runId}/bill`);
+      assert.equal(r.status, 422, JSON.stringify(r.body));
+      assert.equal(r.body.code, 'BILLING_AMOUNT_INVALID');
+      assert.match(r.type, /^application\/problem\+json/);
+      assert.match(r.body.detail, /unit-hours/);
+      const [line] = await db().select().from(billingCharges).where(eq(billingCharges.runId, run.runId));
+      assert.equal(line, undefined, 'nothing was billed');
+    });
+
     test('a programme admin sees only its own programme', async () => {
       const mine = await createProgramme({ admins: ['programme'] });
       const other = await createProgramme();
