@@ -143,6 +143,7 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
 
     test('a run whose meter reading cannot be priced is refused with the billing rule\'s code, not a 500', async () => {
       const run = await finishedRun({ tenantId: 'tianshan-ai', siteId: 'shihezi' });
+      const [reading] = await db().select({ unitHours: runs.unitHours }).from(runs).where(eq(runs.id, run.runId));
       // A reading no meter writes (negative unit-hours): the pricing rule refuses it.
       await db().update(runs).set({ unitHours: -1 }).where(eq(runs.id, run.runId));
       const r = await op.req('POST', `/api/billing/runs/${run.runId}/bill`);
@@ -152,6 +153,9 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
       assert.match(r.body.detail, /unit-hours/);
       const [line] = await db().select().from(billingCharges).where(eq(billingCharges.runId, run.runId));
       assert.equal(line, undefined, 'nothing was billed');
+      // Corrected, it bills as any other run (and leaves no unbillable run for the other tests' sweeps).
+      await db().update(runs).set({ unitHours: reading!.unitHours }).where(eq(runs.id, run.runId));
+      assert.equal((await op.req('POST', `/api/billing/runs/${run.runId}/bill`)).status, 200);
     });
 
     test('a programme admin sees only its own programme', async () => {
