@@ -62,7 +62,8 @@ if (!existsSync(join(src, 'node_modules'))) {
 
 /** Runs the release's server with the demo for `seconds`, then stops it with SIGINT. */
 async function runRelease(env) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/cli/main.ts', 'serve'], {
+  // The release's `shuzhi` command (v0.1.0 has bin/shuzhi.mjs too), not its source files.
+  const child = spawn(process.execPath, ['packages/server/bin/shuzhi.mjs', 'serve'], {
     cwd: src,
     env: {
       ...process.env,

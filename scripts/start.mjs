@@ -29,7 +29,8 @@ if (existsSync(join(web, 'index.html'))) {
   }
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/cli/main.ts', 'serve', ...process.argv.slice(2)], {
+// The `shuzhi` command (bin/shuzhi.mjs loads the TypeScript through tsx itself).
+const child = spawn(process.execPath, ['packages/server/bin/shuzhi.mjs', 'serve', ...process.argv.slice(2)], {
   stdio: 'inherit',
 });
 // The server stops gracefully on either (a repeat within a second is taken as the same request, since a

@@ -5,12 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { loadConfig } from '../../packages/server/src/config.ts';
-import { jobs, runs, tasks } from '../../packages/server/src/db/schema.ts';
-import { seedDemo } from '../../packages/server/src/demo/seed.ts';
-import { newId } from '../../packages/server/src/ids.ts';
-import { Platform } from '../../packages/server/src/platform.ts';
-import { BillingService } from '../../packages/server/src/billing/service.ts';
+import { loadConfig, seedDemo, Platform } from '@shuzhi/server';
+import { BillingService } from '@shuzhi/server/testing';
 import { startPostgres } from '../../test/support/postgres.ts';
 import { benchArgs } from '../args.ts';
 
@@ -31,7 +27,7 @@ export async function run(args: string[]): Promise<void> {
   try {
     await seedDemo(p);
     const db = p.database.db;
-    const billing = new BillingService(db, p.bus, p.log);
+    const billing = new BillingService(db, p.bus, p.log, p.compute.runs);
     const operator = (await p.auth.byOperatorName())!;
     const tenantUser = { ...operator, role: 'tenant' as const, tenantId: 'tianshan-ai' };
     // One voucher for the AI tenant, so a third of the bills lock and split it.
@@ -51,23 +47,14 @@ export async function run(args: string[]): Promise<void> {
         const i = start + k;
         const tenantId = TENANTS[i % TENANTS.length]!;
         const [siteId, type] = tenantId === 'tianshan-ai' ? ['shihezi', 'gpu'] : tenantId === 'karamay-studio' ? ['karamay', 'render'] : ['urumqi', 'cpu'];
-        const id = { job: newId('job'), task: newId('task'), run: newId('run') };
-        ids.push(id.run);
-        const end = new Date(now - 1000 - i);
-        const begin = new Date(end.getTime() - 3600_000);
-        return { id, tenantId, siteId: siteId!, type: type!, begin, end };
+        const endedAt = new Date(now - 1000 - i);
+        return {
+          tenantId, siteId: siteId!, type: type!, units: 8, hours: 1, name: 'bench', command: 'true', createdBy: 'bench',
+          startedAt: new Date(endedAt.getTime() - 3600_000), endedAt,
+          usage: { unitHours: 8, energyKWh: 6, greenKWh: 3, carbonG: 1000, costFen: 1000 },
+        };
       });
-      await db.transaction(async (tx) => {
-        await tx.insert(jobs).values(batch.map((b) => ({
-          id: b.id.job, tenantId: b.tenantId, name: 'bench', type: b.type, units: 8, hours: 1, flex: 'malleable', dataGB: 0, regions: [],
-          priority: 50, command: 'true', env: {}, status: 'succeeded', siteId: b.siteId, releaseAt: b.begin, createdBy: 'bench',
-        })));
-        await tx.insert(tasks).values(batch.map((b) => ({ id: b.id.task, jobId: b.id.job, attempt: 1, status: 'succeeded', siteId: b.siteId })));
-        await tx.insert(runs).values(batch.map((b) => ({
-          id: b.id.run, jobId: b.id.job, taskId: b.id.task, attempt: 1, siteId: b.siteId, status: 'succeeded', startedAt: b.begin, endedAt: b.end,
-          exitCode: 0, unitHours: 8, energyKWh: 6, greenKWh: 3, carbonG: 1000, costFen: 1000,
-        })));
-      });
+      ids.push(...(await p.compute.runs.recordPast(batch)));
     }
 
     let next = 0;

@@ -25,8 +25,7 @@ import {
   type TaskAction,
   type WorkingCalendar,
 } from '@shuzhi/gov';
-import { issuerCodes, type IssuerKey } from '../../packages/server/src/gov/issuer.ts';
-import { measureCase } from '../../packages/server/src/gov/measure.ts';
+import { issuerCodes, type IssuerKey, measureCase } from '@shuzhi/server/testing';
 
 /** Share of the year's cases per item (the 13 national items). Assumed mix, stated in the report. */
 export const ITEM_MIX: Record<string, number> = {

@@ -14,10 +14,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { defaultFaceConfig } from '@shuzhi/mine';
-import { loadConfig } from '../../packages/server/src/config.ts';
-import { seedDemo } from '../../packages/server/src/demo/seed.ts';
-import type { MineService } from '../../packages/server/src/mine/service.ts';
-import { Platform } from '../../packages/server/src/platform.ts';
+import { loadConfig, seedDemo, type MineService, Platform } from '@shuzhi/server';
 import { benchArgs } from '../args.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

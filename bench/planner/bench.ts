@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jobSlots, parseScenario, slotHours } from '@shuzhi/compute';
-import { formatTable, planReport, type PlanReport } from '../../packages/server/src/cli/plan.ts';
+import { formatTable, planReport, type PlanReport } from '@shuzhi/server';
 import { benchArgs } from '../args.ts';
 import { ARRIVALS, BENCH_SCENARIOS, buildScenario, type Arrivals } from './scenarios.ts';
 

@@ -3,9 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../packages/server/src/config.ts';
-import { seedDemo } from '../../packages/server/src/demo/seed.ts';
-import { Platform } from '../../packages/server/src/platform.ts';
+import { loadConfig, seedDemo, Platform } from '@shuzhi/server';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-render-bench-'));
 const config = loadConfig({ SHUZHI_DATA_DIR: dataDir, LOG_LEVEL: 'error', SHUZHI_LEASE_MS: process.env.BENCH_LEASE_MS ?? '6000', ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) });

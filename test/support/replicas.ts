@@ -8,7 +8,8 @@ import pg from 'pg';
 import { freePort } from '../../sim/free-port.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'packages/server/src/cli/main.ts');
+// The `shuzhi` command as installed (it loads the TypeScript through tsx itself).
+const CLI = join(ROOT, 'packages/server/bin/shuzhi.mjs');
 
 /** One `shuzhi serve` process on a shared PostgreSQL (a real replica, as an operator runs it). */
 export interface ReplicaProcess {
@@ -54,8 +55,8 @@ export async function startReplica(
   const dataDir = mkdtempSync(join(tmpdir(), `shuzhi-replica-${name}-`));
   let out = '';
   const [cmd, argv] = opts.raiseFileLimit
-    ? ['bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" --import tsx "$@"', process.execPath, CLI, 'serve']]
-    : [process.execPath, ['--import', 'tsx', CLI, 'serve']];
+    ? ['bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" "$@"', process.execPath, CLI, 'serve']]
+    : [process.execPath, [CLI, 'serve']];
   const proc = spawn(cmd, argv as string[], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), SHUZHI_DATA_DIR: dataDir },

@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { startLocalSlurm } from '../../packages/server/src/compute/slurm/local-cluster.ts';
-import type { LocalSlurm } from '../../packages/server/src/compute/slurm/local-cluster.ts';
+import { startLocalSlurm, type LocalSlurm } from '@shuzhi/server/testing';
+export { SlurmNotInstalledError } from '@shuzhi/server/testing';
 
-export { SlurmNotInstalledError } from '../../packages/server/src/compute/slurm/local-cluster.ts';
 
 export interface SlurmHandle extends LocalSlurm {
   /** Marks the node DOWN (its jobs die as NODE_FAIL, like a crashed machine), then brings it back. */

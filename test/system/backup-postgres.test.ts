@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
-import { backupCommand, restoreCommand, type CliIo } from '../../packages/server/src/cli/backup.ts';
+import { backupCommand, restoreCommand, type CliIo } from '@shuzhi/server';
 import { assertRestored, fileHashes, fingerprint, openRestored, seedBackupData, type Fingerprint, type Seeded } from '../../packages/server/test/backup-helpers.ts';
 import { startPlatform } from '../../packages/server/test/helpers.ts';
 

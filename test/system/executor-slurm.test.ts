@@ -3,8 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { SlurmExecutor } from '../../packages/server/src/compute/slurm/index.ts';
-import type { SlurmSiteConfig } from '../../packages/server/src/compute/slurm/index.ts';
+import { SlurmExecutor, type SlurmSiteConfig } from '@shuzhi/server/testing';
 import { serverDataDir, startSlurm } from '../support/slurm.ts';
 import type { SlurmHandle } from '../support/slurm.ts';
 import { RecordingHost, executorSuite, suiteTask } from './executor-suite.ts';

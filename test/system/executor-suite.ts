@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Fence } from '@shuzhi/schema';
-import type { ExecLog, ExecResult, ExecTask, Executor, ExecutorHost } from '../../packages/server/src/compute/executor.ts';
+import type { ExecLog, ExecResult, ExecTask, Executor, ExecutorHost } from '@shuzhi/server/testing';
 
 export type HostEvent =
   | { kind: 'started'; fence: Fence; atMs: number; receivedAt: number }

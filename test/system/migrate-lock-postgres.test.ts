@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { loadConfig } from '../../packages/server/src/config.ts';
-import { Platform } from '../../packages/server/src/platform.ts';
+import { loadConfig, Platform } from '@shuzhi/server';
 import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
 
 let server: PostgresHandle;

@@ -55,11 +55,11 @@ export interface SbatchIssue {
 }
 
 /** The script cannot become a job as written; `issues` names each directive (by line) and why. */
-export class SbatchInvalidError extends ComputeError {
-  readonly problems: readonly SbatchIssue[];
-  constructor(problems: readonly SbatchIssue[]) {
-    super('SBATCH_INVALID', `the batch script cannot run as written: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
-    this.problems = problems;
+export class SbatchInvalidError extends ComputeError<'SBATCH_INVALID'> {
+  override readonly issues: readonly SbatchIssue[];
+  constructor(issues: readonly SbatchIssue[]) {
+    super('SBATCH_INVALID', `the batch script cannot run as written: ${issues.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    this.issues = issues;
   }
 }
 

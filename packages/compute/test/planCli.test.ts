@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { planCommand } from '../../server/src/cli/plan.ts';
+import { planCommand } from '@shuzhi/server';
 
 function capture() {
   const out: string[] = [], err: string[] = [];

@@ -15,7 +15,7 @@ const refusal = (script: string, opts = OPTS) => {
   try {
     translateSbatch(script, opts);
   } catch (e) {
-    if (e instanceof SbatchInvalidError) return e.problems;
+    if (e instanceof SbatchInvalidError) return e.issues;
     throw e;
   }
   assert.fail('the script was accepted');

@@ -39,7 +39,10 @@ export interface ModuleContext {
  */
 export interface ServerModule {
   name: string;
-  /** Absolute path of this module's drizzle migrations folder, applied at start. */
+  /**
+   * Absolute path of this module's drizzle migrations folder, applied at start. Compute has none: its
+   * tables predate the modules and stay in the core folder (see compute/db-schema.ts).
+   */
   migrationsFolder?: string;
   /** Called once migrations are applied. */
   init?(): Promise<void>;

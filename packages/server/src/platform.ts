@@ -17,7 +17,6 @@ import { createApp } from './http/app.ts';
 import { LOGIN_BODY_BYTES, PUBLIC_BODY_BYTES } from './http/body-limits.ts';
 import { ProxyTrust } from './http/client-address.ts';
 import { authRoutes } from './http/routes/auth.ts';
-import { computeRoutes } from './http/routes/compute.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { DataDirLock } from './lifecycle/data-dir-lock.ts';
 import { StartError } from './lifecycle/errors.ts';
@@ -156,14 +155,15 @@ export class Platform {
     p.workers = new WorkerHub(new WorkerRegistry(db, p.bus, p.compute.network));
     p.workers.register(shellWorkSource(p.compute.network, p.compute.dispatcher.agents));
     const ctx = { db, database: p.database, bus: p.bus, log: p.log, config: opts.config, auth: p.auth, compute: p.compute, workers: p.workers, fence, clock: p.clock, rng: createRng(opts.seed ?? DEMO_SEED) };
-    p.modules = moduleFactories.map((f) => f(ctx));
+    // Compute first: the others use its services, and it stops last. Its tables came with the core migrations.
+    p.modules = [p.compute, ...moduleFactories.map((f) => f(ctx))];
     for (const m of p.modules) {
       if (m.migrationsFolder) await migrateModule(p.database, m.name, m.migrationsFolder);
       await m.init?.();
     }
     // Every module migrated and initialised: another server may migrate now (PostgreSQL).
     await p.database.endMigrations();
-    registerPlatformMetrics(p.metrics, { db, compute: p.compute, leaseMs: opts.config.SHUZHI_LEASE_MS });
+    registerPlatformMetrics(p.metrics, { db, leaseMs: opts.config.SHUZHI_LEASE_MS });
     for (const m of p.modules) m.metrics?.(p.metrics);
     const audit = async (e: { kind: string; actor: string; data: Record<string, unknown> }) => {
       await db.insert(events).values({ kind: e.kind, entity: 'auth', entityId: e.actor, actor: e.actor, data: e.data });
@@ -203,7 +203,6 @@ export class Platform {
           }),
           alwaysSecure: opts.config.SHUZHI_PUBLIC_URL?.startsWith('https:') ?? false,
         }),
-        computeRoutes(p.compute),
         workerRoutes(p.workers),
         eventRoutes(p.bus),
         opsRoutes({ metrics: p.metrics, readiness: () => p.readiness() }),
@@ -250,7 +249,6 @@ export class Platform {
 
   /** Work that must happen once: dispatchers, planner, timers, device sessions, then what `whenLeader` queued. */
   private async startLeaderWork(): Promise<void> {
-    await this.compute.start();
     for (const m of this.modules) await m.start?.();
     this.leaderWork = true;
     for (const fn of this.onLeader.splice(0)) await fn();
@@ -263,7 +261,6 @@ export class Platform {
       await m.stopDemo?.().catch(() => undefined);
       await m.stop?.().catch(() => undefined);
     }
-    await this.compute.stop();
   }
 
   /** Runs `fn` once this process runs the leader-only work (at once on a single server): demo runners. */
@@ -317,7 +314,6 @@ export class Platform {
     await this.stopHttp();
     for (const m of [...this.modules].reverse()) await m.stop?.();
     await this.workers.registry.flushSeen();
-    await this.compute.stop();
     // After the leader's work stopped: releasing the lease lets another replica take over at once.
     await this.replication?.stop();
     await this.database.close();

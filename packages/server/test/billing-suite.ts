@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import { meterRun, siteLoadKW } from '@shuzhi/compute';
 import { billingCharges, billingEntries, billingVouchers } from '../src/billing/db-schema.ts';
-import { jobs, runs, tasks, tenants } from '../src/db/schema.ts';
+import { jobs, runs, tasks } from '../src/compute/db-schema.ts';
+import { tenants } from '../src/db/schema.ts';
 import { newId } from '../src/ids.ts';
 import type { BillingService } from '../src/billing/service.ts';
 import { client, login, newWorker, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
@@ -139,6 +140,23 @@ export function billingSuite(name: string, databaseUrl: () => string | undefined
         assert.equal(Number(w!.s) + l.walletFen, 0, `wallet entries of ${l.runId}`);
       }
     }
+
+    test('a run whose meter reading cannot be priced is refused with the billing rule\'s code, not a 500', async () => {
+      const run = await finishedRun({ tenantId: 'tianshan-ai', siteId: 'shihezi' });
+      const [reading] = await db().select({ unitHours: runs.unitHours }).from(runs).where(eq(runs.id, run.runId));
+      // A reading no meter writes (negative unit-hours): the pricing rule refuses it.
+      await db().update(runs).set({ unitHours: -1 }).where(eq(runs.id, run.runId));
+      const r = await op.req('POST', `/api/billing/runs/${run.runId}/bill`);
+      assert.equal(r.status, 422, JSON.stringify(r.body));
+      assert.equal(r.body.code, 'BILLING_AMOUNT_INVALID');
+      assert.match(r.type, /^application\/problem\+json/);
+      assert.match(r.body.detail, /unit-hours/);
+      const [line] = await db().select().from(billingCharges).where(eq(billingCharges.runId, run.runId));
+      assert.equal(line, undefined, 'nothing was billed');
+      // Corrected, it bills as any other run (and leaves no unbillable run for the other tests' sweeps).
+      await db().update(runs).set({ unitHours: reading!.unitHours }).where(eq(runs.id, run.runId));
+      assert.equal((await op.req('POST', `/api/billing/runs/${run.runId}/bill`)).status, 200);
+    });
 
     test('a programme admin sees only its own programme', async () => {
       const mine = await createProgramme({ admins: ['programme'] });

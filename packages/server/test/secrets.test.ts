@@ -7,7 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import { ENV_MASK, type Fence } from '@shuzhi/schema';
 import { JobSecrets } from '../src/compute/job-env.ts';
 import type { ExecTask, Executor } from '../src/compute/executor.ts';
-import { jobs, tasks } from '../src/db/schema.ts';
+import { jobs, tasks } from '../src/compute/db-schema.ts';
 import { newId } from '../src/ids.ts';
 import { createLogger } from '../src/log.ts';
 import { SecretBox } from '../src/secrets/secret-box.ts';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { count, eq } from 'drizzle-orm';
-import { apiTokens, events, jobs, sessions, sites, tasks } from '../src/db/schema.ts';
+import { jobs, tasks } from '../src/compute/db-schema.ts';
+import { apiTokens, events, sessions, sites } from '../src/db/schema.ts';
 import { smallSite, startPlatform, type TestPlatform } from './helpers.ts';
 
 /**

@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { account, billPostings, priceUsageFen, splitBill, transfer, type ProgrammeRules, type VoucherState } from '@shuzhi/compute';
 import type { BillRunResult, StatementLine } from '@shuzhi/schema';
 import type { Db } from '../db/client.ts';
-import { jobs, runs, sites, tenants } from '../db/schema.ts';
+import type { RunRecords } from '../compute/run-records.ts';
+import { sites, tenants } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { balancesOf, claimKey, shanghaiMonth, writeEntries } from './ledger.ts';
@@ -64,17 +65,14 @@ export class ChargeService {
   constructor(
     private readonly db: Db,
     private readonly bus: EventBus,
+    private readonly runs: RunRecords,
     private readonly feeBp: number,
   ) {}
 
   async billRun(runId: string, actor: string | null = null): Promise<BillRunResult> {
-    const [row] = await this.db
-      .select({ run: runs, tenantId: jobs.tenantId, type: jobs.type, jobTransferFen: jobs.transferFen })
-      .from(runs)
-      .innerJoin(jobs, eq(jobs.id, runs.jobId))
-      .where(eq(runs.id, runId));
-    if (!row) throw errors.notFound('run', runId);
-    const { run, tenantId, type, jobTransferFen } = row;
+    const run = await this.runs.get(runId);
+    if (!run) throw errors.notFound('run', runId);
+    const { tenantId, resourceType: type, jobTransferFen } = run;
     if (!FINISHED.includes(run.status as (typeof FINISHED)[number]) || !run.endedAt || run.unitHours === null) {
       throw errors.conflict('RUN_NOT_FINISHED', `Run ${runId} is ${run.status}; only succeeded or failed runs with metered usage are billed.`);
     }
@@ -192,25 +190,12 @@ export class ChargeService {
 
   /** Bills the latest attempt of a job that just finished (the bus says which job, not which run). */
   async billLatestRunOfJob(jobId: string): Promise<BillRunResult | null> {
-    const [run] = await this.db
-      .select({ id: runs.id, status: runs.status })
-      .from(runs)
-      .where(eq(runs.jobId, jobId))
-      .orderBy(desc(runs.attempt), desc(runs.startedAt))
-      .limit(1);
-    if (!run || !FINISHED.includes(run.status as (typeof FINISHED)[number])) return null;
-    return this.billRun(run.id);
+    const runId = await this.runs.latestFinishedOfJob(jobId);
+    return runId ? this.billRun(runId) : null;
   }
 
   /** Finished runs with usage that have no statement line yet (after a restart, or a missed event). */
-  async unbilledRunIds(limit = 500): Promise<string[]> {
-    const rows = await this.db
-      .select({ id: runs.id })
-      .from(runs)
-      .leftJoin(billingCharges, eq(billingCharges.runId, runs.id))
-      .where(and(inArray(runs.status, [...FINISHED]), sql`${runs.unitHours} is not null`, sql`${runs.endedAt} is not null`, isNull(billingCharges.runId)))
-      .orderBy(asc(runs.endedAt))
-      .limit(limit);
-    return rows.map((r) => r.id);
+  unbilledRunIds(limit = 500): Promise<string[]> {
+    return this.runs.finishedWithout(billingCharges.runId, limit);
   }
 }

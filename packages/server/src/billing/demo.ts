@@ -1,8 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { account, meterRun, siteLoadKW } from '@shuzhi/compute';
 import type { Principal } from '../auth/principal.ts';
-import { jobs, runs, tasks } from '../db/schema.ts';
-import { newId } from '../ids.ts';
 import type { ModuleContext } from '../module.ts';
 import { billingProgrammes } from './db-schema.ts';
 import { balanceOf } from './ledger.ts';
@@ -118,48 +116,20 @@ export class BillingDemo {
         const startMs = Math.round((now - day * DAY) / 3600_000) * 3600_000;
         const endMs = startMs + hours * 3600_000;
         const usage = meterRun({ site, pool, units: p.units, startMs, endMs, siteLoadKW: siteLoadKW(site, site.pools, { [p.type]: p.units }) });
-        const jobId = newId('job');
-        const taskId = newId('task');
-        await this.ctx.db.transaction(async (tx) => {
-          await tx.insert(jobs).values({
-            id: jobId,
-            tenantId: p.tenantId,
-            name: `${p.type === 'render' ? 'Render batch' : p.type === 'cpu' ? 'Sequence alignment' : 'Training run'} (history ${i + 1})`,
-            type: p.type,
-            units: p.units,
-            hours,
-            flex: 'malleable',
-            home: p.siteId,
-            dataGB: 0,
-            regions: [],
-            priority: 50,
-            command: 'echo demo history',
-            env: {},
-            status: 'succeeded',
-            siteId: p.siteId,
-            releaseAt: new Date(startMs),
-            createdBy: 'seed',
-            createdAt: new Date(startMs),
-            updatedAt: new Date(endMs),
-          });
-          await tx.insert(tasks).values({ id: taskId, jobId, attempt: 1, status: 'succeeded', siteId: p.siteId, updatedAt: new Date(endMs) });
-          await tx.insert(runs).values({
-            id: newId('run'),
-            jobId,
-            taskId,
-            attempt: 1,
-            siteId: p.siteId,
-            status: 'succeeded',
-            startedAt: new Date(startMs),
-            endedAt: new Date(endMs),
-            exitCode: 0,
-            unitHours: usage.unitHours,
-            energyKWh: usage.energyKWh,
-            greenKWh: usage.greenKWh,
-            carbonG: usage.carbonG,
-            costFen: usage.costFen,
-          });
-        });
+        await this.ctx.compute.runs.recordPast([{
+          tenantId: p.tenantId,
+          siteId: p.siteId,
+          type: p.type,
+          units: p.units,
+          hours,
+          name: `${p.type === 'render' ? 'Render batch' : p.type === 'cpu' ? 'Sequence alignment' : 'Training run'} (history ${i + 1})`,
+          command: 'echo demo history',
+          createdBy: 'seed',
+          home: p.siteId,
+          startedAt: new Date(startMs),
+          endedAt: new Date(endMs),
+          usage: { unitHours: usage.unitHours, energyKWh: usage.energyKWh, greenKWh: usage.greenKWh, carbonG: usage.carbonG, costFen: usage.costFen },
+        }]);
       }
     }
   }

@@ -6,7 +6,7 @@ import { BillingService } from './service.ts';
 
 /** Ledger, billing of finished runs, voucher programmes (算力券), statements and reports. */
 export const billingModule: ModuleFactory = (ctx) => {
-  const service = new BillingService(ctx.db, ctx.bus, ctx.log, { paymentHmacKey: ctx.config.SHUZHI_PAYMENT_HMAC_KEY });
+  const service = new BillingService(ctx.db, ctx.bus, ctx.log, ctx.compute.runs, { paymentHmacKey: ctx.config.SHUZHI_PAYMENT_HMAC_KEY });
   const demo = new BillingDemo(ctx, service);
   const mod: ServerModule & { service: BillingService } = {
     name: 'billing',

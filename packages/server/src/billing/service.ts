@@ -1,3 +1,4 @@
+import type { RunRecords } from '../compute/run-records.ts';
 import type { Db } from '../db/client.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
@@ -38,10 +39,12 @@ export class BillingService {
     readonly db: Db,
     readonly bus: EventBus,
     private readonly log: Logger,
+    /** Compute's finished runs, which this service charges. */
+    runs: RunRecords,
     opts: BillingOptions = {},
   ) {
     const now = opts.now ?? Date.now;
-    this.charges = new ChargeService(db, bus, opts.feeBp ?? PLATFORM_FEE_BP);
+    this.charges = new ChargeService(db, bus, runs, opts.feeBp ?? PLATFORM_FEE_BP);
     this.programmes = new ProgrammeService(db, bus, now);
     this.statements = new StatementService(db, bus, this.programmes, now);
     this.topUps = new TopUpService(db, bus, log, now, opts.paymentHmacKey);

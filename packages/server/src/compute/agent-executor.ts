@@ -1,6 +1,6 @@
 import type { Fence, ShellWork, TaskLimits, WorkFence } from '@shuzhi/schema';
 import type { Db } from '../db/client.ts';
-import { agents } from '../db/schema.ts';
+import { agents } from './db-schema.ts';
 import type { Logger } from '../log.ts';
 import type { WorkerIdentity } from '../workers/registry.ts';
 import type { SourceSync, SourceSyncResult } from '../workers/source.ts';

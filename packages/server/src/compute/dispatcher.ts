@@ -2,7 +2,7 @@ import type { Clock } from '@shuzhi/schema';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { SiteInput } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
-import { jobs, runs, tasks } from '../db/schema.ts';
+import { jobs, runs, tasks } from './db-schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
 import { AgentExecutor } from './agent-executor.ts';

@@ -4,7 +4,8 @@ import type { Flow, Job, JobDetail, JobStatus, LogLine, Run, SubmitJob, Usage } 
 import type { Principal } from '../auth/principal.ts';
 import { requireRole } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
-import { jobs, runs, taskLogs, tasks, tenants } from '../db/schema.ts';
+import { tenants } from '../db/schema.ts';
+import { jobs, runs, taskLogs, tasks } from './db-schema.ts';
 import { errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';

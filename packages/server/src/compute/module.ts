@@ -4,13 +4,18 @@ import { and, gte, sql } from 'drizzle-orm';
 import type { Overview, PowerCurve, Site } from '@shuzhi/schema';
 import { localHour, renewableKW, siteLoadKW } from '@shuzhi/compute';
 import type { Db } from '../db/client.ts';
-import { runs } from '../db/schema.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
+import type { ServerModule } from '../module.ts';
+import type { PlatformMetrics } from '../ops/metrics.ts';
+import { runs, tasks } from './db-schema.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { JobSecrets } from './job-env.ts';
 import { JobService } from './jobs.ts';
 import { NetworkStore } from './network-store.ts';
+import { PlanningQueue } from './planning.ts';
+import { computeRoutes } from './routes.ts';
+import { RunRecords } from './run-records.ts';
 import { SlurmSites } from './slurm-sites.ts';
 
 /** Start of today in Asia/Shanghai, as a Date. */
@@ -19,11 +24,21 @@ function startOfShanghaiDay(nowMs: number): Date {
   return new Date(shifted - (shifted % 86_400_000) - 8 * 3600_000);
 }
 
-export class ComputeModule {
+/**
+ * Jobs, their dispatch to agents and Slurm sites, and the network's live figures. Built by the platform
+ * before the other modules (they receive it as `ctx.compute` and use its services, never its tables);
+ * its migrations are the core folder's (see db-schema.ts), applied when the database opens.
+ */
+export class ComputeModule implements ServerModule {
+  readonly name = 'compute';
   readonly network: NetworkStore;
   readonly dispatcher: Dispatcher;
   readonly jobs: JobService;
   readonly slurm: SlurmSites;
+  /** Runs as other modules read them (billing). */
+  readonly runs: RunRecords;
+  /** The queue as the planner reads and annotates it. */
+  readonly planning: PlanningQueue;
   /** Seals and opens jobs' env (the server's secrets key). */
   readonly secrets: JobSecrets;
   private liveTimer: NodeJS.Timeout | null = null;
@@ -41,6 +56,21 @@ export class ComputeModule {
     this.dispatcher = new Dispatcher(db, bus, this.network, log, { leaseMs: opts.leaseMs, secrets: opts.secrets, clock: opts.clock });
     this.jobs = new JobService(db, bus, this.network, this.dispatcher, opts.secrets, opts.clock);
     this.slurm = new SlurmSites(this.network, this.dispatcher, log, join(opts.dataDir, 'slurm'));
+    this.runs = new RunRecords(db);
+    this.planning = new PlanningQueue(db);
+  }
+
+  routes() {
+    return computeRoutes(this);
+  }
+
+  metrics(m: PlatformMetrics): void {
+    m.gauge('shuzhi_compute_tasks', 'Compute tasks by status (queued is the queue depth)', ['status'], async () => {
+      const rows = await this.db.select({ status: tasks.status, n: sql<number>`count(*)::int` }).from(tasks).groupBy(tasks.status);
+      return rows.map((r) => ({ labels: { status: r.status }, value: r.n }));
+    });
+    m.gauge('shuzhi_compute_agent_leases', 'Compute tasks leased to agent workers now', [], () => [{ value: this.dispatcher.agents.leasesHeld() }]);
+    m.gauge('shuzhi_compute_agents_online', 'Agent workers that synced within a lease period', [], () => [{ value: this.dispatcher.agents.agentsOnline() }]);
   }
 
   async start(): Promise<void> {

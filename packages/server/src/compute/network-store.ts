@@ -2,7 +2,8 @@ import { and, eq, or, sql } from 'drizzle-orm';
 import type { Link, Pool, Region, SiteInput, SitePower, SlurmSettings, Tenant } from '@shuzhi/schema';
 import { SitePatch } from '@shuzhi/schema';
 import type { Db } from '../db/client.ts';
-import { events, jobs, links, regions, sites, tenants } from '../db/schema.ts';
+import { events, links, regions, sites, tenants } from '../db/schema.ts';
+import { jobs } from './db-schema.ts';
 import { errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { meterRun, siteLoadKW, type Staging } from '@shuzhi/compute';
 import { storableText, type Fence } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
-import { jobs, runs, taskLogs, tasks } from '../db/schema.ts';
+import { jobs, runs, taskLogs, tasks } from './db-schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
 import type { ExecLog, ExecResult, ExecTask, ExecutorHost } from './executor.ts';

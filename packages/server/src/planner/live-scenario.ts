@@ -1,20 +1,11 @@
 import { jobSlots, localHour, renewableKW, type ScenarioInput } from '@shuzhi/compute';
 import type { Link, PlannerSettings, SiteInput } from '@shuzhi/schema';
+import type { QueuedJob } from '../compute/planning.ts';
 
 export const SLOT_MS = 3600_000;
 
-export interface LiveJob {
-  id: string;
-  tenantId: string;
-  type: string;
-  units: number;
-  hours: number;
-  home: string | null;
-  dataGB: number;
-  regions: readonly string[];
-  releaseAt: number;
-  deadlineAt: number | null;
-}
+/** A queued job as the scenario takes it: compute's queue entry, times in ms, not pinned to sites. */
+export type LiveJob = Omit<QueuedJob, 'sites' | 'releaseAt' | 'deadlineAt'> & { releaseAt: number; deadlineAt: number | null };
 
 export interface LiveScenario {
   scenario: ScenarioInput;

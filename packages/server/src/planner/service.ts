@@ -1,4 +1,4 @@
-import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
+import { desc, eq, notInArray } from 'drizzle-orm';
 import {
   ComputeError, getPolicy, localHour, parseScenario, stagingFor, type PlanResult, type Scenario,
 } from '@shuzhi/compute';
@@ -6,7 +6,6 @@ import type { PlannerEntry, PlannerHour, PlannerPlan, PlannerSettings, SiteInput
 import type { ComputeModule } from '../compute/module.ts';
 import { cheapestSiteNow, type PlaceFn } from '../compute/placement.ts';
 import type { Db } from '../db/client.ts';
-import { jobs, tasks } from '../db/schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
 import type { Logger } from '../log.ts';
@@ -152,14 +151,10 @@ export class PlannerService {
     const sites = (await this.compute.network.listSites()).filter((x) => !x.ownerTenantId && this.compute.dispatcher.canRun(x));
     if (sites.length === 0) return;
     const links = await this.compute.network.listLinks();
-    const rows = await this.db
-      .select({ j: jobs })
-      .from(tasks)
-      .innerJoin(jobs, eq(jobs.id, tasks.jobId))
-      .where(eq(tasks.status, 'queued'));
+    const queued = await this.compute.planning.queued();
     // Jobs the tenant pinned to sites are not planned: the scenario format knows regions, not sites.
     // They start at the cheapest of their sites with free units (placeFn), and say so.
-    const live: LiveJob[] = rows.filter(({ j }) => j.sites.length === 0).map(({ j }) => ({
+    const live: LiveJob[] = queued.filter((j) => j.sites.length === 0).map((j) => ({
       id: j.id, tenantId: j.tenantId, type: j.type, units: j.units, hours: j.hours, home: j.home, dataGB: j.dataGB,
       regions: j.regions, releaseAt: j.releaseAt.getTime(), deadlineAt: j.deadlineAt?.getTime() ?? null,
     }));
@@ -288,12 +283,8 @@ export class PlannerService {
       await tx.insert(plannerPlans).values({ id: plan.id, policy: plan.policy, startAt: new Date(plan.start), plan });
       const keep = await tx.select({ id: plannerPlans.id }).from(plannerPlans).orderBy(desc(plannerPlans.createdAt)).limit(KEEP_PLANS);
       await tx.delete(plannerPlans).where(notInArray(plannerPlans.id, keep.map((k) => k.id)));
-      // Waiting jobs show their plan; the dispatcher writes the final explanation when it hands them out.
-      for (const e of plan.entries) {
-        // A job held back by admission (its tenant cannot pay) keeps saying so until it starts.
-        await tx.update(jobs).set({ explanation: `planned: ${e.explanation}` })
-          .where(and(eq(jobs.id, e.jobId), eq(jobs.status, 'queued'), sql`coalesce(${jobs.explanation}, '') not like 'waiting:%'`));
-      }
+      // Waiting jobs show their plan, in the transaction that stores it.
+      await this.compute.planning.notePlanned(tx, plan.entries);
       await this.bus.record(tx, ev, {
         kind: 'planner.planned', entity: 'planner', entityId: plan.id,
         data: { policy: plan.policy, jobs: plan.entries.length, unplanned: plan.unplanned.length, objectiveFen: Math.round(plan.objectiveFen) },

@@ -17,10 +17,10 @@ import {
   TenantInput,
   Text,
 } from '@shuzhi/schema';
-import { requireRole, type Principal } from '../../auth/principal.ts';
-import type { ComputeModule } from '../../compute/module.ts';
-import { errors } from '../../errors.ts';
-import { jsonBody, jsonOk, principalOf, router } from '../context.ts';
+import { requireRole, type Principal } from '../auth/principal.ts';
+import { errors } from '../errors.ts';
+import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
+import type { ComputeModule } from './module.ts';
 
 const IdParam = z.object({ id: Text(128).min(1) });
 

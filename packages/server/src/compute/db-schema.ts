@@ -1,0 +1,127 @@
+import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { tenants } from '../db/schema.ts';
+import type { StoredEnv } from './job-env.ts';
+
+/**
+ * Compute's tables: jobs, their tasks and runs, task logs and agents. Other modules reach them only
+ * through ComputeModule's services.
+ *
+ * Migrations: these tables were created by the core migrations (packages/server/drizzle, journal
+ * drizzle/meta) before compute was a module, and existing databases record them there. Rewriting that
+ * history would replay or skip DDL on every upgraded database, so the core folder stays the home of
+ * compute's migrations as well as the platform's: drizzle.config.ts lists both schema files and
+ * `drizzle-kit generate` writes the next change of either into drizzle/. openDatabase applies that
+ * folder before any module's, so every module may rely on compute's tables existing.
+ */
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    name: text('name').notNull(),
+    type: text('type').notNull(),
+    units: integer('units').notNull(),
+    hours: doublePrecision('hours').notNull(),
+    flex: text('flex').notNull(),
+    home: text('home'),
+    dataGB: doublePrecision('data_gb').notNull(),
+    regions: jsonb('regions').notNull().$type<string[]>(),
+    sites: jsonb('sites').notNull().default([]).$type<string[]>(),
+    priority: integer('priority').notNull(),
+    command: text('command').notNull(),
+    /**
+     * Sealed (AES-256-GCM envelope, see compute/job-env.ts); rows from before encryption hold the plain
+     * object and are still read. Open only through JobSecrets.
+     */
+    env: jsonb('env').notNull().$type<StoredEnv>(),
+    status: text('status').notNull(),
+    siteId: text('site_id'),
+    releaseAt: ts('release_at').notNull(),
+    deadlineAt: ts('deadline_at'),
+    error: text('error'),
+    explanation: text('explanation'),
+    /** Data staged from the home region to where the job runs: volume, link price and when it is there. */
+    transferGB: doublePrecision('transfer_gb').notNull().default(0),
+    transferFen: bigint('transfer_fen', { mode: 'number' }).notNull().default(0),
+    transferFrom: text('transfer_from'),
+    transferTo: text('transfer_to'),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('jobs_tenant_created').on(t.tenantId, t.createdAt), index('jobs_status').on(t.status)],
+);
+
+export const tasks = pgTable(
+  'tasks',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    /** Fencing token: bumped on every assignment; reports for an older attempt are refused. */
+    attempt: integer('attempt').notNull().default(0),
+    status: text('status').notNull(),
+    siteId: text('site_id'),
+    agentId: text('agent_id'),
+    leaseExpiresAt: ts('lease_expires_at'),
+    /** Not before this time: its data is still being staged to the site. */
+    readyAt: ts('ready_at'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('tasks_status').on(t.status), index('tasks_job').on(t.jobId)],
+);
+
+export const runs = pgTable(
+  'runs',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    taskId: text('task_id')
+      .notNull()
+      .references(() => tasks.id),
+    attempt: integer('attempt').notNull(),
+    siteId: text('site_id').notNull(),
+    agentId: text('agent_id'),
+    status: text('status').notNull(),
+    startedAt: ts('started_at').notNull(),
+    endedAt: ts('ended_at'),
+    exitCode: integer('exit_code'),
+    unitHours: doublePrecision('unit_hours'),
+    energyKWh: doublePrecision('energy_kwh'),
+    greenKWh: doublePrecision('green_kwh'),
+    carbonG: doublePrecision('carbon_g'),
+    costFen: bigint('cost_fen', { mode: 'number' }),
+  },
+  (t) => [uniqueIndex('runs_task_attempt').on(t.taskId, t.attempt), index('runs_job').on(t.jobId)],
+);
+
+export const taskLogs = pgTable(
+  'task_logs',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    jobId: text('job_id').notNull(),
+    taskId: text('task_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    stream: text('stream').notNull(),
+    text: text('text').notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('task_logs_job_seq').on(t.jobId, t.seq)],
+);
+
+export const agents = pgTable('agents', {
+  id: text('id').primaryKey(),
+  siteId: text('site_id').notNull(),
+  slots: integer('slots').notNull(),
+  tags: jsonb('tags').notNull().$type<string[]>(),
+  online: boolean('online').notNull().default(true),
+  lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
+});
