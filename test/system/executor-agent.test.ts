@@ -16,7 +16,9 @@ import type { TestPlatform } from '../../packages/server/test/helpers.ts';
 import { RecordingHost, executorSuite } from './executor-suite.ts';
 
 const SITE = 'exec-suite-agent';
-const LEASE_MS = 1500;
+// Long enough that a busy CI machine does not starve a healthy agent's heartbeats (a third of it), short
+// enough that a killed agent's task is reported lost quickly.
+const LEASE_MS = 4000;
 
 /** POST /api/workers/{id}/sync, authenticated by the worker's credential, into `hub`; problems as the platform answers them. */
 function workerEndpoint(hub: WorkerHub): Server {
