@@ -7,6 +7,7 @@ import { runs } from '../db/schema.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { externalWork } from './external-work.ts';
 import type { JobSecrets } from './job-env.ts';
 import { JobService } from './jobs.ts';
 import { NetworkStore } from './network-store.ts';
@@ -25,6 +26,8 @@ export class ComputeModule {
   readonly slurm: SlurmSites;
   /** Seals and opens jobs' env (the server's secrets key). */
   readonly secrets: JobSecrets;
+  /** Work other modules run that compute meters (the render farm's jobs). */
+  readonly externalWork = externalWork;
   private liveTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private probeTimer: NodeJS.Timeout | null = null;
