@@ -1,5 +1,5 @@
-import { frameSetHas, parseTaskId } from '@shuzhi/render';
-import { AppError, errors } from '../errors.ts';
+import { LeaseStaleError, frameSetHas, parseTaskId } from '@shuzhi/render';
+import { errors } from '../errors.ts';
 import type { WorkerIdentity } from '../workers/registry.ts';
 import type { BatchWriter } from './persist.ts';
 import type { FarmState, JobMeta } from './state.ts';
@@ -20,12 +20,12 @@ export class NodeFiles {
   /** A task of the calling worker's current lease, or 409: a worker reads and reports only its own tasks. */
   private workerTask(w: WorkerIdentity, taskId: string, attempt: number): { m: JobMeta; index: number } {
     const ref = parseTaskId(taskId);
-    if (!ref) throw new AppError('LEASE_STALE', 409, `${taskId} is not a render task; drop it.`);
+    if (!ref) throw new LeaseStaleError(taskId, attempt, 'not a render task');
     const m = this.state.jobs.get(ref.jobId);
-    if (!m) throw new AppError('LEASE_STALE', 409, `Task ${taskId} is not a task of job ${ref.jobId}; drop this upload.`);
+    if (!m) throw new LeaseStaleError(taskId, attempt, `no job ${ref.jobId}`);
     const t = this.state.engine.taskInfo(m.id, ref.index);
     if (t.state !== 'active' || t.attempt !== attempt || t.nodeId !== w.workerId) {
-      throw new AppError('LEASE_STALE', 409, `Task ${taskId} attempt ${attempt} no longer holds the lease on ${w.workerId}; drop this run's results.`);
+      throw new LeaseStaleError(taskId, attempt, `not leased to ${w.workerId}`);
     }
     return { m, index: ref.index };
   }
