@@ -41,9 +41,9 @@ export interface FarmOptions {
 export class RenderFarm {
   readonly writer: BatchWriter;
   readonly uploads: UploadQuota;
-  readonly views: FarmViews;
-  readonly jobs: FarmJobs;
-  readonly nodeFiles: NodeFiles;
+  private readonly views: FarmViews;
+  private readonly jobs: FarmJobs;
+  private readonly nodeFiles: NodeFiles;
   private readonly state: FarmState;
   private readonly nodeSync: NodeSync;
   private readonly meter: FarmMeter;

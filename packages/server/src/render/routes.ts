@@ -35,7 +35,10 @@ const tags = ['render'];
 // Roles are checked here, at the route; the farm checks only ownership (a tenant acts on its own jobs).
 const STUDIO: Principal['role'][] = ['tenant', 'operator'];
 const READERS: Principal['role'][] = ['tenant', 'operator', 'viewer'];
-const reader = (p: Principal) => (requireRole(p, READERS, 'read render jobs'), p);
+function reader(p: Principal): Principal {
+  requireRole(p, READERS, 'read render jobs');
+  return p;
+}
 
 function fileResponse(path: string, type: string): Response {
   const size = statSync(path).size;
