@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig, seedDemo, Platform } from '@shuzhi/server';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-render-bench-'));
-const config = loadConfig({ SHUZHI_DATA_DIR: dataDir, LOG_LEVEL: 'error', SHUZHI_LEASE_MS: process.env.BENCH_LEASE_MS ?? '6000', ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) });
+const config = loadConfig({ SHUZHI_DATA_DIR: dataDir, LOG_LEVEL: 'error', SHUZHI_LEASE_MS: process.env.BENCH_LEASE_MS ?? '6000', SHUZHI_RENDER_VERIFY_FRAMES: process.env.SHUZHI_RENDER_VERIFY_FRAMES, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) });
 const p = await Platform.open({ config });
 await seedDemo(p);
 await p.start();

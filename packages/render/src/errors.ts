@@ -1,14 +1,20 @@
-/** Every error of the render engine carries a stable `code` the HTTP layer maps to problem+json. */
-export class RenderError extends Error {
-  readonly code: string;
-  readonly fields: Readonly<Record<string, unknown>>;
-  constructor(code: string, message: string, fields: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.fields = fields;
-  }
-}
+import { EngineError } from '@shuzhi/schema';
+
+/** Stable codes of the render engine: the server maps each to an HTTP status (render/errors.ts there). */
+export const RENDER_ERROR_CODES = [
+  'FRAMES_INVALID',
+  'RENDER_JOB_INVALID',
+  'LEASE_STALE',
+  'TRANSITION_INVALID',
+  'RENDER_NOT_FOUND',
+  'RENDER_DUPLICATE',
+  'RENDER_COMMAND_INVALID',
+  'RENDER_RESTORE_INVALID',
+] as const;
+
+export type RenderErrorCode = (typeof RENDER_ERROR_CODES)[number];
+
+export class RenderError extends EngineError<RenderErrorCode> {}
 
 export type FramesInvalidReason =
   | 'empty'
@@ -37,7 +43,7 @@ export interface SpecIssue {
 }
 
 export class JobSpecInvalidError extends RenderError {
-  readonly issues: readonly SpecIssue[];
+  override readonly issues: readonly SpecIssue[];
   constructor(issues: readonly SpecIssue[]) {
     const first = issues[0];
     const summary = first ? `${first.path || '(root)'}: ${first.message}` : 'invalid render job';

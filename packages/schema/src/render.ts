@@ -13,6 +13,21 @@ export const RenderJobState = z.enum(['queued', 'active', 'paused', 'completed',
 export type RenderJobState = z.infer<typeof RenderJobState>;
 export const RenderTaskState = RenderJobState;
 export type RenderTaskState = z.infer<typeof RenderTaskState>;
+export const RenderAction = z.enum(['pause', 'resume', 'cancel', 'requeue']);
+export type RenderAction = z.infer<typeof RenderAction>;
+
+/**
+ * Which controls a job or a task allows in each state (jobs and tasks share it). The render engine's
+ * transition tables are the rule; its tests check that this table says the same.
+ */
+export const RENDER_ACTIONS = {
+  queued: ['pause', 'cancel'],
+  active: ['pause', 'cancel'],
+  paused: ['resume', 'cancel'],
+  completed: ['requeue'],
+  failed: ['requeue'],
+  cancelled: ['requeue'],
+} as const satisfies Record<RenderJobState, readonly RenderAction[]>;
 
 export const RenderSceneRef = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('upload'), uploadId: Text(80), fileName: Text(255).min(1) }),

@@ -59,6 +59,15 @@ export const ConfigSchema = z.object({
   SHUZHI_MAX_SYNC_BYTES: bytes(64 * MiB),
   // gov
   SHUZHI_PUBLIC_VERIFY_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  // The render farm's settings, one block.
+  SHUZHI_RENDER_SITE: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a site id such as karamay').default('karamay'),
+  SHUZHI_RENDER_SHARED_ROOTS: z
+    .string()
+    .default('')
+    .refine((v) => v.split(':').every((dir) => dir === '' || dir.startsWith('/')), 'must be absolute folders separated by \':\''),
+  SHUZHI_RENDER_DEMO_NODES: z.coerce.number().int().min(0).max(16).default(3),
+  SHUZHI_RENDER_VERIFY_FRAMES: z.enum(['0', '1']).default('1'),
+  SHUZHI_RENDER_UPLOAD_QUOTA_MB: z.coerce.number().int('must be a whole number of MiB').min(0).max(1024 ** 3).default(10_240),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = Omit<z.infer<typeof ConfigSchema>, 'HOST'> & {
@@ -104,6 +113,11 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   SHUZHI_MAX_SYNC_BYTES: 'largest worker sync (reports and logs) body (default 64 MiB)',
   // gov
   SHUZHI_PUBLIC_VERIFY_PER_MINUTE: 'public certificate verifications per client address per minute (default 60; past it 429 with Retry-After)',
+  SHUZHI_RENDER_SITE: 'site whose render pool meters the render farm\'s energy (default karamay)',
+  SHUZHI_RENDER_SHARED_ROOTS: 'extra folders (\':\'-separated, absolute) that render jobs may name as shared-storage scenes; <data dir>/render/shared always is one',
+  SHUZHI_RENDER_DEMO_NODES: 'embedded demo render nodes, 0-16 (default 3)',
+  SHUZHI_RENDER_VERIFY_FRAMES: '0 = accept chunk completions without checking that the frames were uploaded (only for the bench\'s simulated nodes); default 1',
+  SHUZHI_RENDER_UPLOAD_QUOTA_MB: 'MiB of uploaded scenes each tenant may keep (default 10240; 0 = no uploads)',
   LOG_LEVEL: 'pino log level (default info)',
 };
 

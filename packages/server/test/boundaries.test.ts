@@ -34,10 +34,7 @@ interface Allowed {
   why: string;
 }
 
-const ALLOWED: readonly Allowed[] = [
-  { file: 'packages/server/src/render/farm.ts', finding: 'imports compute tables jobs, runs, tasks', why: 'removed by render-split (render meters its work through compute\'s API)' },
-  { file: 'packages/server/src/db/schema.ts', finding: 'imports packages/server/src/compute/db-schema.ts', why: 'the re-export render/farm.ts still imports; removed by render-split' },
-];
+const ALLOWED: readonly Allowed[] = [];
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -98,6 +98,21 @@ describe('render jobs: input and scoping', () => {
     await api().req('POST', `/api/render/jobs/${job.id}/cancel`);
   });
 
+  test('roles are refused at the route: a viewer cannot control a job or a task, a tenant cannot list nodes', async () => {
+    const job = await submit({ frames: '1' });
+    const viewer = client(t.url, { cookie: await login(t.url, 'viewer') });
+    for (const path of [`/api/render/jobs/${job.id}/pause`, `/api/render/jobs/${job.id}/tasks/0/cancel`]) {
+      const r = await viewer.req('POST', path);
+      assert.equal(r.status, 403, `${path}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.code, 'FORBIDDEN');
+    }
+    assert.equal((await api().req('GET', '/api/render/nodes')).status, 403);
+    assert.equal((await viewer.req('GET', '/api/render/nodes')).status, 200);
+    // The refusals paused nothing; the owner still may act.
+    assert.notEqual((await api().req('GET', `/api/render/jobs/${job.id}`)).body.state, 'paused');
+    assert.equal((await api().req('POST', `/api/render/jobs/${job.id}/cancel`)).body.state, 'cancelled');
+  });
+
   test('a 100,000-frame job is one job row with 100,001 tasks', async () => {
     const job = await submit({ frames: '1-100000', chunkSize: 1 });
     assert.equal(job.taskCount, 100_001);

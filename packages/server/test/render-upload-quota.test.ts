@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { uploadQuotaMB } from '../src/render/module.ts';
+import { loadConfig } from '../src/config.ts';
 import { UploadQuota } from '../src/render/uploads.ts';
 import { login, startPlatform, type TestPlatform } from './helpers.ts';
 
@@ -14,19 +14,15 @@ let t: TestPlatform;
 let studio: string;
 let other: string;
 let operator: string;
-const saved = process.env.SHUZHI_RENDER_UPLOAD_QUOTA_MB;
 
 before(async () => {
-  process.env.SHUZHI_RENDER_UPLOAD_QUOTA_MB = '1';
-  t = await startPlatform({ fundTenants: false });
+  t = await startPlatform({ fundTenants: false, env: { SHUZHI_RENDER_UPLOAD_QUOTA_MB: '1' } });
   studio = await login(t.url, 'tenant2');
   other = await login(t.url, 'tenant');
   operator = await login(t.url, 'operator');
 });
 after(async () => {
   await t.close();
-  if (saved === undefined) delete process.env.SHUZHI_RENDER_UPLOAD_QUOTA_MB;
-  else process.env.SHUZHI_RENDER_UPLOAD_QUOTA_MB = saved;
 });
 
 async function upload(cookie: string, bytes: number, opts: { stream?: boolean; tenantId?: string } = {}) {
@@ -96,9 +92,17 @@ test('uploads stored before a restart still count: usage is read from the stored
   await assert.rejects(fresh.check(studioId, 200 * 1024), (e: Error & { code?: string }) => e.code === 'UPLOAD_QUOTA_EXCEEDED');
 });
 
-test('the quota setting is validated', () => {
-  assert.equal(uploadQuotaMB(undefined), 10_240);
-  assert.equal(uploadQuotaMB('5'), 5);
-  assert.throws(() => uploadQuotaMB('lots'), /SHUZHI_RENDER_UPLOAD_QUOTA_MB/);
-  assert.throws(() => uploadQuotaMB('-1'), /SHUZHI_RENDER_UPLOAD_QUOTA_MB/);
+test('the render settings are validated in the one config, a bad value refused naming its variable', () => {
+  const quota = (v: string | undefined) => loadConfig({ SHUZHI_RENDER_UPLOAD_QUOTA_MB: v }).SHUZHI_RENDER_UPLOAD_QUOTA_MB;
+  assert.equal(quota(undefined), 10_240);
+  assert.equal(quota(''), 10_240);
+  assert.equal(quota('5'), 5);
+  assert.throws(() => quota('lots'), /SHUZHI_RENDER_UPLOAD_QUOTA_MB/);
+  assert.throws(() => quota('-1'), /SHUZHI_RENDER_UPLOAD_QUOTA_MB/);
+  assert.throws(() => loadConfig({ SHUZHI_RENDER_DEMO_NODES: 'many' }), /SHUZHI_RENDER_DEMO_NODES/);
+  assert.throws(() => loadConfig({ SHUZHI_RENDER_VERIFY_FRAMES: 'no' }), /SHUZHI_RENDER_VERIFY_FRAMES/);
+  assert.throws(() => loadConfig({ SHUZHI_RENDER_SHARED_ROOTS: 'scenes:/mnt/nfs' }), /SHUZHI_RENDER_SHARED_ROOTS/);
+  assert.throws(() => loadConfig({ SHUZHI_RENDER_SITE: '../x' }), /SHUZHI_RENDER_SITE/);
+  const c = loadConfig({});
+  assert.deepEqual([c.SHUZHI_RENDER_SITE, c.SHUZHI_RENDER_SHARED_ROOTS, c.SHUZHI_RENDER_DEMO_NODES, c.SHUZHI_RENDER_VERIFY_FRAMES], ['karamay', '', 3, '1']);
 });

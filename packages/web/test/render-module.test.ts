@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { en, zh } from '../src/modules/render/messages.ts';
-import { JOB_ACTIONS, jobProgress } from '../src/modules/render/api.ts';
+import { RENDER_ACTIONS } from '@shuzhi/schema';
+import { jobProgress } from '../src/modules/render/api.ts';
 
 describe('render module', () => {
   test('every zh-CN message has an English one and no text is empty', () => {
@@ -14,9 +15,9 @@ describe('render module', () => {
   });
 
   test('finished jobs can only be requeued; running ones paused or cancelled', () => {
-    expect(JOB_ACTIONS.completed).toEqual(['requeue']);
-    expect(JOB_ACTIONS.active).toContain('pause');
-    expect(JOB_ACTIONS.paused).toContain('resume');
+    expect(RENDER_ACTIONS.completed).toEqual(['requeue']);
+    expect(RENDER_ACTIONS.active).toContain('pause');
+    expect(RENDER_ACTIONS.paused).toContain('resume');
   });
 
   test('progress counts settled tasks', () => {

@@ -117,12 +117,6 @@ export const events = pgTable(
   (t) => [index('events_entity').on(t.entity, t.entityId)],
 );
 
-/**
- * Compute's tables as render/farm.ts imported them before compute owned its schema. Temporary: the
- * render-split branch meters render work through compute's API and drops that import; remove this then.
- */
-export { jobs, runs, tasks } from '../compute/db-schema.ts';
-
 export const settings = pgTable('settings', {
   key: text('key').primaryKey(),
   value: jsonb('value').notNull(),

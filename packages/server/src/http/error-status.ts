@@ -2,13 +2,14 @@ import { EngineError } from '@shuzhi/schema';
 import { GOV_ERROR_STATUS } from '../gov/errors.ts';
 import { COMPUTE_ERROR_STATUS } from '../compute/errors.ts';
 import { MINE_ERROR_STATUS } from '../mine/errors.ts';
+import { RENDER_ERROR_STATUS } from '../render/errors.ts';
 
 /**
  * Every engine's error code → HTTP status, one typed table per engine (each `as const satisfies
  * Record<ItsCode, number>`, so a new code without a status does not compile). Services throw engine
  * errors as they are; problem.ts is the one place they become HTTP answers.
  */
-const TABLES: readonly Readonly<Record<string, number>>[] = [MINE_ERROR_STATUS, GOV_ERROR_STATUS, COMPUTE_ERROR_STATUS];
+const TABLES: readonly Readonly<Record<string, number>>[] = [MINE_ERROR_STATUS, GOV_ERROR_STATUS, COMPUTE_ERROR_STATUS, RENDER_ERROR_STATUS];
 
 const STATUS_BY_CODE = new Map<string, number>();
 for (const table of TABLES) {

@@ -48,8 +48,7 @@ export class RenderDemo {
   }
 
   private nodeCount(): number {
-    const n = Number(process.env.SHUZHI_RENDER_DEMO_NODES ?? 3);
-    return Number.isInteger(n) ? Math.max(0, Math.min(16, n)) : 3;
+    return this.ctx.config.SHUZHI_RENDER_DEMO_NODES;
   }
 
   async start(baseUrl: string): Promise<void> {

@@ -1,46 +1,29 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
-import { ConfigError } from '../config.ts';
 import type { ModuleFactory, ServerModule } from '../module.ts';
 import { RenderDemo } from './demo.ts';
-import { DEFAULT_UPLOAD_QUOTA_MB, RenderFarm } from './farm.ts';
+import { RenderFarm } from './farm.ts';
 import { renderRoutes } from './routes.ts';
 import { renderWorkSource } from './worker-source.ts';
 import { RenderStorage } from './storage.ts';
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle/render', import.meta.url));
 
-/** SHUZHI_RENDER_UPLOAD_QUOTA_MB, validated: a whole number of MiB (0 = no uploads). */
-export function uploadQuotaMB(value: string | undefined): number {
-  const parsed = z.coerce.number().int().min(0).max(1024 ** 3).default(DEFAULT_UPLOAD_QUOTA_MB).safeParse(value === '' ? undefined : value);
-  if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  SHUZHI_RENDER_UPLOAD_QUOTA_MB: ${parsed.error.issues[0]?.message ?? 'a whole number of MiB'}`);
-  return parsed.data;
-}
-
 /** Whether an executable is on PATH (checked once; the farm page says which renderers are here). */
 export function onPath(name: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, name)));
 }
 
-/**
- * The render farm. Environment (read here, not in the core config):
- *   SHUZHI_RENDER_SITE           site whose render pool meters the farm's energy (default karamay)
- *   SHUZHI_RENDER_SHARED_ROOTS   extra folders (':'-separated) that jobs may name as shared-storage scenes;
- *                                <data dir>/render/shared is always one
- *   SHUZHI_RENDER_DEMO_NODES     embedded demo render nodes (default 3)
- *   SHUZHI_RENDER_VERIFY_FRAMES  0 = accept chunk completions without checking the frames are uploaded
- *                                (only for the bench's simulated nodes; default 1)
- *   SHUZHI_RENDER_UPLOAD_QUOTA_MB  bytes of uploaded scenes each tenant may keep, in MiB (default 10240)
- */
+/** The render farm; its settings (SHUZHI_RENDER_*) are in the validated config (config.ts). */
 export const renderModule: ModuleFactory = (ctx) => {
-  const storage = new RenderStorage(ctx.config.dataDir, (process.env.SHUZHI_RENDER_SHARED_ROOTS ?? '').split(':').filter(Boolean));
-  const farm = new RenderFarm(ctx.db, ctx.bus, ctx.log, ctx.compute.network, storage, {
-    leaseMs: ctx.config.SHUZHI_LEASE_MS,
-    siteId: process.env.SHUZHI_RENDER_SITE ?? 'karamay',
-    verifyFrames: process.env.SHUZHI_RENDER_VERIFY_FRAMES !== '0',
-    uploadQuotaBytes: uploadQuotaMB(process.env.SHUZHI_RENDER_UPLOAD_QUOTA_MB) * 1024 * 1024,
+  const { config } = ctx;
+  const storage = new RenderStorage(config.dataDir, config.SHUZHI_RENDER_SHARED_ROOTS.split(':').filter(Boolean));
+  const farm = new RenderFarm(ctx.db, ctx.bus, ctx.log, ctx.compute.network, ctx.compute.externalWork, storage, {
+    leaseMs: config.SHUZHI_LEASE_MS,
+    siteId: config.SHUZHI_RENDER_SITE,
+    verifyFrames: config.SHUZHI_RENDER_VERIFY_FRAMES !== '0',
+    uploadQuotaBytes: config.SHUZHI_RENDER_UPLOAD_QUOTA_MB * 1024 * 1024,
   });
   let here: { blender: boolean; povray: boolean; ffmpeg: boolean } | null = null;
   const renderersHere = () => (here ??= { blender: onPath('blender'), povray: onPath('povray'), ffmpeg: onPath('ffmpeg') });
@@ -67,7 +50,7 @@ export const renderModule: ModuleFactory = (ctx) => {
       m.counterOf('shuzhi_render_heartbeats_total', 'Render lease heartbeats absorbed', () => farm.counters.heartbeats);
       m.counterOf('shuzhi_render_syncs_total', 'Render node syncs answered', () => farm.counters.syncs);
       m.gauge('shuzhi_render_dispatcher', 'The render dispatcher now: nodes, parked polls, active leases, jobs', ['figure'], () => {
-        const s = farm.d.stats();
+        const s = farm.dispatcherStats();
         return [
           { labels: { figure: 'nodes' }, value: s.nodes },
           { labels: { figure: 'parked' }, value: s.parked },

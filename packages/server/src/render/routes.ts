@@ -15,6 +15,8 @@ import {
   RenderUpload,
   Text,
 } from '@shuzhi/schema';
+import { requireRole } from '../auth/principal.ts';
+import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
 import { jsonBody, jsonOk, principalOf, router, workerOf } from '../http/context.ts';
 import { problemResponse } from '../http/problem.ts';
@@ -29,6 +31,14 @@ const Action = z.enum(['pause', 'resume', 'cancel', 'requeue']);
 const Page = z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(200) });
 const binary = (type: string, description: string) => ({ description, content: { [type]: { schema: z.string() } } });
 const tags = ['render'];
+
+// Roles are checked here, at the route; the farm checks only ownership (a tenant acts on its own jobs).
+const STUDIO: Principal['role'][] = ['tenant', 'operator'];
+const READERS: Principal['role'][] = ['tenant', 'operator', 'viewer'];
+function reader(p: Principal): Principal {
+  requireRole(p, READERS, 'read render jobs');
+  return p;
+}
 
 function fileResponse(path: string, type: string): Response {
   const size = statSync(path).size;
@@ -51,6 +61,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
     }),
     async (c) => {
       const p = principalOf(c);
+      requireRole(p, STUDIO, 'upload scenes');
       const q = c.req.valid('query');
       const length = Number(c.req.header('content-length'));
       try {
@@ -67,7 +78,11 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
 
   r.openapi(
     createRoute({ method: 'post', path: '/api/render/jobs', tags, request: { body: jsonBody(RenderJobSubmit) }, responses: { 201: jsonOk(RenderJob) } }),
-    async (c) => c.json(await farm.submit(principalOf(c), c.req.valid('json')), 201),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, STUDIO, 'submit render jobs');
+      return c.json(await farm.submit(p, c.req.valid('json')), 201);
+    },
   );
 
   r.openapi(
@@ -78,7 +93,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       request: { query: Page.extend({ state: RenderJobState.optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }) },
       responses: { 200: jsonOk(z.object({ items: z.array(RenderJob), total: z.number().int() })) },
     }),
-    async (c) => c.json(farm.list(principalOf(c), c.req.valid('query')), 200),
+    async (c) => c.json(farm.list(reader(principalOf(c)), c.req.valid('query')), 200),
   );
 
   r.openapi(
@@ -95,7 +110,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
     }),
     async (c) => {
       const q = c.req.valid('query');
-      return c.json(farm.get(principalOf(c), c.req.valid('param').id, { offset: q.taskOffset, limit: q.taskLimit }), 200);
+      return c.json(farm.get(reader(principalOf(c)), c.req.valid('param').id, { offset: q.taskOffset, limit: q.taskLimit }), 200);
     },
   );
 
@@ -110,7 +125,9 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
     }),
     async (c) => {
       const { id, action } = c.req.valid('param');
-      return c.json(farm.control(principalOf(c), id, action), 200);
+      const p = principalOf(c);
+      requireRole(p, STUDIO, `${action} render jobs`);
+      return c.json(farm.control(p, id, action), 200);
     },
   );
 
@@ -125,7 +142,9 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
     }),
     async (c) => {
       const { id, index, action } = c.req.valid('param');
-      return c.json(farm.controlTask(principalOf(c), id, index, action), 200);
+      const p = principalOf(c);
+      requireRole(p, STUDIO, `${action} render tasks`);
+      return c.json(farm.controlTask(p, id, index, action), 200);
     },
   );
 
@@ -144,7 +163,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       },
       responses: { 200: jsonOk(z.object({ items: z.array(RenderLogLine) })) },
     }),
-    async (c) => c.json({ items: await farm.logs(principalOf(c), c.req.valid('param').id, c.req.valid('query')) }, 200),
+    async (c) => c.json({ items: await farm.logs(reader(principalOf(c)), c.req.valid('param').id, c.req.valid('query')) }, 200),
   );
 
   r.openapi(
@@ -155,7 +174,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       request: { params: JobParam, query: Page },
       responses: { 200: jsonOk(z.object({ items: z.array(RenderFrame), total: z.number().int() })) },
     }),
-    async (c) => c.json(await farm.frames(principalOf(c), c.req.valid('param').id, c.req.valid('query')), 200),
+    async (c) => c.json(await farm.frames(reader(principalOf(c)), c.req.valid('param').id, c.req.valid('query')), 200),
   );
 
   r.openapi(
@@ -167,14 +186,14 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       request: { params: JobParam },
       responses: { 200: jsonOk(z.object({ frames: z.array(z.number().int()) })) },
     }),
-    async (c) => c.json({ frames: farm.publishedFrames(principalOf(c), c.req.valid('param').id) }, 200),
+    async (c) => c.json({ frames: farm.publishedFrames(reader(principalOf(c)), c.req.valid('param').id) }, 200),
   );
 
   r.openapi(
     createRoute({ method: 'get', path: '/api/render/jobs/{id}/frames/{frame}/file', tags, request: { params: FrameParam }, responses: { 200: binary('image/png', 'The frame') } }),
     async (c) => {
       const { id, frame } = c.req.valid('param');
-      const f = farm.fileOf(principalOf(c), id, { frame, thumb: false });
+      const f = farm.fileOf(reader(principalOf(c)), id, { frame, thumb: false });
       return fileResponse(f.path, f.type) as never;
     },
   );
@@ -183,7 +202,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
     createRoute({ method: 'get', path: '/api/render/jobs/{id}/frames/{frame}/thumb', tags, request: { params: FrameParam }, responses: { 200: binary('image/jpeg', 'The thumbnail') } }),
     async (c) => {
       const { id, frame } = c.req.valid('param');
-      const f = farm.fileOf(principalOf(c), id, { frame, thumb: true });
+      const f = farm.fileOf(reader(principalOf(c)), id, { frame, thumb: true });
       return fileResponse(f.path, f.type) as never;
     },
   );
@@ -191,7 +210,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   r.openapi(
     createRoute({ method: 'get', path: '/api/render/jobs/{id}/preview', tags, request: { params: JobParam }, responses: { 200: binary('video/mp4', 'The preview video') } }),
     async (c) => {
-      const f = farm.fileOf(principalOf(c), c.req.valid('param').id, 'preview');
+      const f = farm.fileOf(reader(principalOf(c)), c.req.valid('param').id, 'preview');
       return fileResponse(f.path, f.type) as never;
     },
   );
@@ -199,7 +218,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   r.openapi(
     createRoute({ method: 'get', path: '/api/render/jobs/{id}/scene', tags, request: { params: JobParam }, responses: { 200: binary('application/octet-stream', 'The scene file') } }),
     async (c) => {
-      const path = farm.scenePath(principalOf(c), c.req.valid('param').id);
+      const path = farm.scenePath(reader(principalOf(c)), c.req.valid('param').id);
       return fileResponse(path, 'application/octet-stream') as never;
     },
   );
@@ -277,12 +296,19 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       request: { query: Page.extend({ state: z.enum(['idle', 'busy', 'offline']).optional() }) },
       responses: { 200: jsonOk(z.object({ items: z.array(RenderNodeInfo), total: z.number().int() })) },
     }),
-    async (c) => c.json(farm.nodesList(principalOf(c), c.req.valid('query')), 200),
+    async (c) => {
+      requireRole(principalOf(c), ['operator', 'viewer'], 'list render nodes');
+      return c.json(farm.nodesList(c.req.valid('query')), 200);
+    },
   );
 
   r.openapi(
     createRoute({ method: 'get', path: '/api/render/overview', tags, responses: { 200: jsonOk(RenderFarmOverview) } }),
-    async (c) => c.json(farm.overview(principalOf(c), renderersHere()), 200),
+    async (c) => {
+      const p = principalOf(c);
+      requireRole(p, READERS, 'see the render farm');
+      return c.json(farm.overview(p, renderersHere()), 200);
+    },
   );
 
   return r;

@@ -3,7 +3,8 @@ import { ErrorBox, Loading, useErrorText } from '../../components/Feedback.tsx';
 import { formatDateTime, formatEnergyKWh, formatNumber } from '../../format.ts';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { useInterval, useResource } from '../../useResource.ts';
-import { JOB_ACTIONS, TASK_ACTIONS, jobProgress, renderApi, type RenderAction } from './api.ts';
+import { RENDER_ACTIONS, type RenderAction } from '@shuzhi/schema';
+import { jobProgress, renderApi } from './api.ts';
 import { StateBadge } from './StateBadge.tsx';
 
 /** One job: controls, progress, the frame grid of thumbnails, the preview video, tasks and their logs. */
@@ -43,7 +44,7 @@ export function JobPage({ id }: { id: string }) {
           {j.name} <StateBadge state={j.state} />
         </h1>
         <div className="toolbar">
-          {JOB_ACTIONS[j.state].map((a: RenderAction) => (
+          {RENDER_ACTIONS[j.state].map((a: RenderAction) => (
             <button key={a} type="button" className="btn" data-testid={`render-job-${a}`} onClick={() => void act(() => renderApi.control(id, a))}>
               {t(`render.action.${a}`)}
             </button>
@@ -131,7 +132,7 @@ export function JobPage({ id }: { id: string }) {
                   <button type="button" className="btn btn-small" onClick={() => setLogIndex(task.index)}>
                     {t('render.action.logs')}
                   </button>
-                  {TASK_ACTIONS[task.state].map((a: RenderAction) => (
+                  {RENDER_ACTIONS[task.state].map((a: RenderAction) => (
                     <button key={a} type="button" className="btn btn-small" onClick={() => void act(() => renderApi.controlTask(id, task.index, a))}>
                       {t(`render.action.${a}`)}
                     </button>

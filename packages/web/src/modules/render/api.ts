@@ -1,11 +1,10 @@
-import type { RenderFarmOverview, RenderFrame, RenderJob, RenderJobDetail, RenderLogLine, RenderNodeInfo, RenderTask } from '@shuzhi/schema';
+import type { RenderAction, RenderFarmOverview, RenderFrame, RenderJob, RenderJobDetail, RenderLogLine, RenderNodeInfo, RenderTask } from '@shuzhi/schema';
 import { apiRequest } from '../../api/client.ts';
 
 /** This module's calls go through the shared client's request (same errors, same problem+json). */
 const call = <T,>(method: string, path: string, body?: unknown): Promise<T> => apiRequest<T>(method, path, body);
 
 const enc = encodeURIComponent;
-export type RenderAction = 'pause' | 'resume' | 'cancel' | 'requeue';
 
 export const renderApi = {
   overview: () => call<RenderFarmOverview>('GET', '/render/overview'),
@@ -20,25 +19,6 @@ export const renderApi = {
   frameUrl: (id: string, frame: number) => `/api/render/jobs/${enc(id)}/frames/${frame}/file`,
   previewUrl: (id: string) => `/api/render/jobs/${enc(id)}/preview`,
 };
-
-/** Which controls make sense in a state (the server decides; this only hides buttons that cannot work). */
-export const JOB_ACTIONS = {
-  queued: ['pause', 'cancel'],
-  active: ['pause', 'cancel'],
-  paused: ['resume', 'cancel'],
-  completed: ['requeue'],
-  failed: ['requeue'],
-  cancelled: ['requeue'],
-} as const satisfies Record<RenderJob['state'], readonly RenderAction[]>;
-
-export const TASK_ACTIONS = {
-  queued: ['pause', 'cancel'],
-  active: ['pause', 'cancel'],
-  paused: ['resume', 'cancel'],
-  completed: ['requeue'],
-  failed: ['requeue'],
-  cancelled: ['requeue'],
-} as const satisfies Record<RenderTask['state'], readonly RenderAction[]>;
 
 /** Share of the job settled: completed or cancelled tasks over all tasks. */
 export function jobProgress(j: Pick<RenderJob, 'counts' | 'taskCount'>): number {

@@ -1,0 +1,28 @@
+import type { JobRec } from './records.ts';
+import { jobRow, taskRow } from './rows.ts';
+import type { DispatcherRows, TaskRow } from './types.ts';
+
+/** Jobs and tasks changed since the caller last persisted, drained as rows for one batched transaction. */
+export class DirtyRows {
+  private jobs = new Set<JobRec>();
+  private tasks = new Map<JobRec, Set<number>>();
+
+  job(job: JobRec): void {
+    this.jobs.add(job);
+  }
+
+  task(job: JobRec, index: number): void {
+    let set = this.tasks.get(job);
+    if (!set) this.tasks.set(job, (set = new Set()));
+    set.add(index);
+  }
+
+  drain(): DispatcherRows {
+    const jobs = [...this.jobs].map(jobRow);
+    const tasks: TaskRow[] = [];
+    for (const [job, set] of this.tasks) for (const i of set) tasks.push(taskRow(job, i));
+    this.jobs = new Set();
+    this.tasks = new Map();
+    return { jobs, tasks };
+  }
+}

@@ -1,0 +1,64 @@
+import { parseTaskId, taskIdOf } from '../chunks.ts';
+import { LeaseStaleError } from '../errors.ts';
+import { MinHeap } from '../heap.ts';
+import type { JobRec, LeaseRec, NodeRec } from './records.ts';
+import type { LeaseToken } from './types.ts';
+
+/**
+ * Who holds which task, until when. A lease is on its job (job.active) and its node (node.leases);
+ * expiry goes through a heap whose stale entries (ended or extended leases) are skipped.
+ */
+export class LeaseTable {
+  private readonly heap = new MinHeap<{ at: number; lease: LeaseRec }>((a, b) => a.at < b.at);
+
+  constructor(private readonly jobs: ReadonlyMap<string, JobRec>) {}
+
+  open(job: JobRec, index: number, attempt: number, node: NodeRec, expiresAt: number): LeaseRec {
+    const lease: LeaseRec = { job, index, attempt, node, expiresAt, ended: false };
+    job.active.set(index, lease);
+    node.leases.add(lease);
+    this.heap.push({ at: expiresAt, lease });
+    return lease;
+  }
+
+  extend(lease: LeaseRec, expiresAt: number): void {
+    lease.expiresAt = expiresAt;
+    this.heap.push({ at: expiresAt, lease });
+  }
+
+  end(lease: LeaseRec): void {
+    lease.ended = true;
+    lease.job.active.delete(lease.index);
+    lease.node.leases.delete(lease);
+  }
+
+  /** The next lease whose time is up at `now`, taken off the heap (still open: the caller ends it), or null. */
+  nextExpired(now: number): LeaseRec | null {
+    for (;;) {
+      const top = this.heap.peek();
+      if (!top || top.at > now) return null;
+      this.heap.pop();
+      const lease = top.lease;
+      if (!lease.ended && lease.expiresAt === top.at) return lease;
+    }
+  }
+
+  /** The open lease the token names, held by the node; anything else is a stale report. */
+  held(nodeId: string, token: LeaseToken): LeaseRec {
+    const ref = parseTaskId(token.taskId);
+    const job = ref ? this.jobs.get(ref.jobId) : undefined;
+    if (!ref || !job || ref.index >= job.plan.taskCount) throw new LeaseStaleError(token.taskId, token.attempt, 'unknown task');
+    const lease = job.active.get(ref.index);
+    const current = job.attempts[ref.index]!;
+    if (!lease) throw new LeaseStaleError(token.taskId, token.attempt, 'task is not running', { currentAttempt: current });
+    if (lease.attempt !== token.attempt) {
+      throw new LeaseStaleError(token.taskId, token.attempt, 'a newer attempt holds the task', { currentAttempt: current });
+    }
+    if (lease.node.id !== nodeId) throw new LeaseStaleError(token.taskId, token.attempt, `leased to another node`, { currentAttempt: current });
+    return lease;
+  }
+}
+
+export function tokenOf(lease: LeaseRec): LeaseToken {
+  return { taskId: taskIdOf(lease.job.id, lease.index), attempt: lease.attempt };
+}

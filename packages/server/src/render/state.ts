@@ -1,0 +1,105 @@
+import { Dispatcher } from '@shuzhi/render';
+import type { Clock, FailurePolicy, JobRow, JobState, RenderJobPlan, RenderJobSpec, TaskRow } from '@shuzhi/render';
+import type { RenderJob } from '@shuzhi/schema';
+
+export type Usage = NonNullable<RenderJob['usage']>;
+
+/** What the farm keeps of a job beside the dispatcher: its spec and plan, its files, its metering. */
+export interface JobMeta {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly spec: RenderJobSpec;
+  readonly plan: RenderJobPlan;
+  readonly createdAt: Date;
+  readonly createdBy: string;
+  updatedAt: Date;
+  /** Node time of finished attempts, and how much of it is already metered. */
+  nodeMs: number;
+  meteredMs: number;
+  usage: Usage | null;
+  readonly published: Set<number>;
+  readonly thumbs: Set<number>;
+  hasPreview: boolean;
+  lastState: JobState;
+}
+
+export interface NodeState {
+  readonly id: string;
+  siteId: string;
+  tags: string[];
+  slots: number;
+  lastSeen: number;
+  persistedAt: number;
+  inSync: number;
+  left: boolean;
+  readonly tasks: Set<string>;
+}
+
+export type Cancel = { taskId: string; attempt: number; reason: string };
+
+/**
+ * The farm's in-memory model, shared by node sync, views, commands and metering. The dispatcher is
+ * private: `engine` reads it, and only `rebuild` (the restore) replaces it, together with everything
+ * else that was read from the database, so no part can hold a dispatcher of an older restore.
+ */
+export class FarmState {
+  readonly jobs = new Map<string, JobMeta>();
+  readonly nodes = new Map<string, NodeState>();
+  readonly pendingCancels = new Map<string, Cancel[]>();
+  readonly startedAt = new Map<string, number>();
+  readonly progress = new Map<string, number>();
+  #dispatcher: Dispatcher;
+
+  constructor(
+    readonly clock: Clock,
+    policy: Partial<FailurePolicy> & { leaseMs: number },
+    /** Where a node first seen in a persisted row is placed until it syncs. */
+    private readonly defaultSiteId: string,
+  ) {
+    this.#dispatcher = new Dispatcher({ clock, policy });
+  }
+
+  get engine(): Dispatcher {
+    return this.#dispatcher;
+  }
+
+  get leaseMs(): number {
+    return this.#dispatcher.policy.leaseMs;
+  }
+
+  /** Starts over from rows read from the database (at start, and on a replica that becomes leader). */
+  rebuild(metas: readonly JobMeta[], jobs: readonly { row: JobRow; plan: RenderJobPlan }[], tasks: readonly TaskRow[]): void {
+    this.jobs.clear();
+    this.nodes.clear();
+    this.pendingCancels.clear();
+    this.startedAt.clear();
+    this.progress.clear();
+    for (const m of metas) this.jobs.set(m.id, m);
+    this.#dispatcher = Dispatcher.restore({ clock: this.clock, policy: { ...this.#dispatcher.policy }, jobs, tasks });
+    for (const t of tasks) {
+      if (t.state === 'active' && t.nodeId) this.nodeState(t.nodeId, null).tasks.add(`${t.jobId}.${t.index}`);
+    }
+  }
+
+  nodeState(id: string, req: { siteId: string; tags: string[]; slots: number } | null): NodeState {
+    let n = this.nodes.get(id);
+    if (!n) {
+      n = { id, siteId: req?.siteId ?? this.defaultSiteId, tags: req?.tags ?? [], slots: req?.slots ?? 1, lastSeen: 0, persistedAt: 0, inSync: 0, left: true, tasks: new Set() };
+      this.nodes.set(id, n);
+    }
+    return n;
+  }
+
+  forgetTask(node: NodeState, taskId: string): void {
+    node.tasks.delete(taskId);
+    this.startedAt.delete(taskId);
+    this.progress.delete(taskId);
+  }
+
+  busyNodes(): number {
+    let n = 0;
+    for (const node of this.nodes.values()) if (node.tasks.size) n++;
+    return n;
+  }
+}
