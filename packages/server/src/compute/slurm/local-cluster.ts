@@ -3,13 +3,14 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync, readdirSync, rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { DEFAULT_JOB_USER } from './config.ts';
 import { SlurmError, SlurmJobUserError } from './errors.ts';
 import { lookupUser } from './job-user.ts';
 import type { UnixUser } from './job-user.ts';
+// The one free-port helper, shared with the simulators.
+import { freePort } from '../../../../../sim/free-port.ts';
 
 /**
  * Debian packages that provide what a local cluster runs. For `rest: true`: slurmrestd, and
@@ -92,18 +93,6 @@ export function missingSlurmBinaries(rest = false): string[] {
   // Without it slurmctld exits at start with "cannot find auth plugin for auth/jwt".
   if (rest && !hasJwtPlugin()) missing.push('auth_jwt.so (slurm-wlm-jwt-plugin)');
   return missing;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<string> {
