@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+
+type SecurityRequirement = Record<string, string[]>;
+
+/**
+ * What the OpenAPI document says about the API as a whole: who may call (security schemes), where it
+ * is served, and the one error shape. Each route states its own operationId, summary, security and
+ * the problem answers it can give (`problems(...)`); `redocly lint` (recommended rules) checks it
+ * in packages/server/test/openapi-lint.test.ts.
+ */
+export const OPENAPI_CONFIG: Parameters<OpenAPIHono['getOpenAPI31Document']>[0] = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Shuzhi API',
+    version: '0.1.0',
+    description: 'Green compute network, render farm, one-thing services, mine control',
+  },
+  // Relative: the document describes whichever server served it.
+  servers: [{ url: '/', description: 'The server this document came from' }],
+};
+
+/** Session cookie (the web app) or an API token (`shuzhi login`, scripts): either signs a user in. */
+export const SIGNED_IN: SecurityRequirement[] = [{ session: [] }, { apiToken: [] }];
+/** The worker protocol: an enrolled worker's own credential (szw.…), refused everywhere else. */
+export const WORKER: SecurityRequirement[] = [{ workerCredential: [] }];
+/** Anonymous: login, public verification, payment callbacks (signed in their body, not by a caller). */
+export const PUBLIC: SecurityRequirement[] = [];
+
+/** The RFC 9457 body http/problem.ts writes for every error. */
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().describe('Stable machine-readable error code, e.g. VALIDATION_FAILED'),
+    detail: z.string().describe('What went wrong and what to do about it'),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('One entry per bad field'),
+    requestId: z.string().optional().describe("The id on the server's log lines for this request"),
+  })
+  .meta({ id: 'Problem' });
+
+const PROBLEM_TEXT = {
+  400: 'The request is invalid (VALIDATION_FAILED names each bad field)',
+  // Anonymous routes too: a malformed or unknown Authorization header is refused before any route.
+  401: 'Not signed in, or the credential is malformed, unknown, expired or revoked',
+  403: 'Signed in, but not allowed (role, department, or a cross-origin write with the session cookie)',
+  404: 'No such resource, or the caller may not see it',
+  409: "Conflicts with the resource's current state",
+  413: 'The request body is larger than this route accepts',
+  422: 'Well-formed, but its content is refused',
+  429: 'Too many requests; retry after the Retry-After header',
+  503: 'Switched off on this server, or not ready',
+} as const;
+
+export type ProblemStatus = keyof typeof PROBLEM_TEXT;
+
+type ProblemAnswer = { description: string; content: { 'application/problem+json': { schema: typeof Problem } } };
+
+/** The problem+json answers an operation can give; name only those its handler can really produce. */
+export function problems<S extends ProblemStatus>(...statuses: S[]): Record<S, ProblemAnswer> {
+  const answers = {} as Record<S, ProblemAnswer>;
+  for (const s of statuses) answers[s] = { description: PROBLEM_TEXT[s], content: { 'application/problem+json': { schema: Problem } } };
+  return answers;
+}
+
+/** Declares the security schemes the routes' `security` names (see the authentication in app.ts). */
+export function registerSecuritySchemes(app: Pick<OpenAPIHono, 'openAPIRegistry'>, sessionCookie: string): void {
+  const reg = app.openAPIRegistry;
+  reg.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: sessionCookie,
+    description: 'Set by POST /api/auth/login. Writes with it must come from the same origin.',
+  });
+  reg.registerComponent('securitySchemes', 'apiToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API token from POST /api/tokens (or `shuzhi login`).',
+  });
+  reg.registerComponent('securitySchemes', 'workerCredential', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An enrolled worker\'s credential (szw.…) from POST /api/workers; accepted only on /api/workers/{id}/… of that worker.',
+  });
+}
