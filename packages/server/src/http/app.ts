@@ -15,7 +15,7 @@ import { browserSafety } from './browser-safety.ts';
 import type { ProxyTrust } from './client-address.ts';
 import { router, type Env } from './context.ts';
 import type { MiddlewareHandler } from 'hono';
-import { OPENAPI_CONFIG, registerSecuritySchemes } from './openapi.ts';
+import { OPENAPI_CONFIG, registerComponents } from './openapi.ts';
 import { problemResponse } from './problem.ts';
 import { SESSION_COOKIE } from './routes/auth.ts';
 
@@ -96,7 +96,7 @@ export function createApp(parts: AppParts) {
   for (const r of parts.routers) app.route('/', r);
 
   app.doc31('/api/openapi.json', OPENAPI_CONFIG);
-  registerSecuritySchemes(app, SESSION_COOKIE);
+  registerComponents(app, SESSION_COOKIE);
   mountApiDocs(app);
 
   app.all('/api/*', (c) => {

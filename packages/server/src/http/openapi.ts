@@ -38,35 +38,44 @@ export const Problem = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('One entry per bad field'),
     requestId: z.string().optional().describe("The id on the server's log lines for this request"),
   })
-  .meta({ id: 'Problem' });
+  .describe('RFC 9457 problem details with a stable code');
 
-const PROBLEM_TEXT = {
-  400: 'The request is invalid (VALIDATION_FAILED names each bad field)',
+/** Each problem answer once, in components.responses; operations refer to them. */
+const PROBLEM_ANSWERS = {
+  400: { name: 'BadRequest', text: 'The request is invalid (VALIDATION_FAILED names each bad field)' },
   // Anonymous routes too: a malformed or unknown Authorization header is refused before any route.
-  401: 'Not signed in, or the credential is malformed, unknown, expired or revoked',
-  403: 'Signed in, but not allowed (role, department, or a cross-origin write with the session cookie)',
-  404: 'No such resource, or the caller may not see it',
-  409: "Conflicts with the resource's current state",
-  413: 'The request body is larger than this route accepts',
-  422: 'Well-formed, but its content is refused',
-  429: 'Too many requests; retry after the Retry-After header',
-  503: 'Switched off on this server, or not ready',
+  401: { name: 'Unauthorized', text: 'Not signed in, or the credential is malformed, unknown, expired or revoked' },
+  403: { name: 'Forbidden', text: 'Signed in, but not allowed (role, department, or a cross-origin write with the session cookie)' },
+  404: { name: 'NotFound', text: 'No such resource, or the caller may not see it' },
+  409: { name: 'Conflict', text: "Conflicts with the resource's current state" },
+  413: { name: 'ContentTooLarge', text: 'The request body is larger than this route accepts' },
+  422: { name: 'UnprocessableContent', text: 'Well-formed, but its content is refused' },
+  429: { name: 'TooManyRequests', text: 'Too many requests; retry after the Retry-After header' },
+  503: { name: 'ServiceUnavailable', text: 'Switched off on this server' },
 } as const;
 
-export type ProblemStatus = keyof typeof PROBLEM_TEXT;
-
-type ProblemAnswer = { description: string; content: { 'application/problem+json': { schema: typeof Problem } } };
+export type ProblemStatus = keyof typeof PROBLEM_ANSWERS;
 
 /** The problem+json answers an operation can give; name only those its handler can really produce. */
-export function problems<S extends ProblemStatus>(...statuses: S[]): Record<S, ProblemAnswer> {
-  const answers = {} as Record<S, ProblemAnswer>;
-  for (const s of statuses) answers[s] = { description: PROBLEM_TEXT[s], content: { 'application/problem+json': { schema: Problem } } };
+export function problems<S extends ProblemStatus>(...statuses: S[]): Record<S, { $ref: string }> {
+  const answers = {} as Record<S, { $ref: string }>;
+  for (const s of statuses) answers[s] = { $ref: `#/components/responses/${PROBLEM_ANSWERS[s].name}` };
   return answers;
 }
 
-/** Declares the security schemes the routes' `security` names (see the authentication in app.ts). */
-export function registerSecuritySchemes(app: Pick<OpenAPIHono, 'openAPIRegistry'>, sessionCookie: string): void {
+/**
+ * Declares what the routes refer to: the Problem schema and answers `problems(...)` names, and the
+ * security schemes their `security` names (see the authentication in app.ts).
+ */
+export function registerComponents(app: Pick<OpenAPIHono, 'openAPIRegistry'>, sessionCookie: string): void {
   const reg = app.openAPIRegistry;
+  reg.register('Problem', Problem);
+  for (const { name, text } of Object.values(PROBLEM_ANSWERS)) {
+    reg.registerComponent('responses', name, {
+      description: text,
+      content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+    });
+  }
   reg.registerComponent('securitySchemes', 'session', {
     type: 'apiKey',
     in: 'cookie',
