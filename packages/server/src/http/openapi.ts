@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import type { OpenAPIHono } from '@hono/zod-openapi';
+// zod-openapi's own z: `register` needs schemas made after it extended zod, whatever imports first.
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 
 type SecurityRequirement = Record<string, string[]>;
 
