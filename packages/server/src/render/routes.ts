@@ -50,8 +50,12 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       path: '/api/render/uploads',
       tags,
       description: 'Upload a scene file (request body = the file). Use the returned uploadId in a job\'s scene. Each tenant\'s uploads together stay within its quota (SHUZHI_RENDER_UPLOAD_QUOTA_MB): past it, 413 UPLOAD_QUOTA_EXCEEDED.',
-      request: { query: z.object({ fileName: Text(255).min(1), tenantId: Text(64).optional() }) },
-      responses: { 201: jsonOk(RenderUpload), ...problems(400, 401, 403) },
+      request: {
+        query: z.object({ fileName: Text(255).min(1), tenantId: Text(64).optional() }),
+        // Streamed to disk as it arrives, never parsed: documented, not validated.
+        body: { content: { 'application/octet-stream': { schema: z.unknown().describe("The scene file's bytes") } }, required: true },
+      },
+      responses: { 201: jsonOk(RenderUpload), ...problems(400, 401, 403, 413) },
     }),
     async (c) => {
       const p = principalOf(c);

@@ -65,12 +65,23 @@ export function authRoutes(auth: AuthStore, audit: Audit, _bus: EventBus, opts: 
       return c.json(toUser(res.principal), 200);
     },
   );
-  r.post('/api/auth/logout', async (c) => {
-    const s = getCookie(c, SESSION_COOKIE);
-    if (s) await auth.logout(s);
-    deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Lax', secure: secure(c) });
-    return c.body(null, 204);
-  });
+  r.openapi(
+    createRoute({
+      operationId: 'logOut',
+      summary: 'Log out; ends the session and clears its cookie',
+      security: SIGNED_IN,
+      method: 'post',
+      path: '/api/auth/logout',
+      tags: ['auth'],
+      responses: { 204: { description: 'Logged out' }, ...problems(401, 403) },
+    }),
+    async (c) => {
+      const s = getCookie(c, SESSION_COOKIE);
+      if (s) await auth.logout(s);
+      deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Lax', secure: secure(c) });
+      return c.body(null, 204);
+    },
+  );
   r.openapi(
     createRoute({ operationId: 'getCurrentUser', summary: 'The signed-in user', security: SIGNED_IN, method: 'get', path: '/api/auth/me', tags: ['auth'], responses: { 200: jsonOk(User), ...problems(401) } }),
     (c) => c.json(toUser(principalOf(c)), 200),
