@@ -107,12 +107,12 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
       path: '/api/gov/applications',
       tags,
       request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0), status: Text(40).optional() }) },
-      responses: { 200: jsonOk(z.object({ items: z.array(GovApplicationSummary), total: z.number().int() })), ...problems(400, 401) },
+      responses: { 200: jsonOk(z.object({ items: z.array(GovApplicationSummary), total: z.number().int() })), ...problems(400, 401, 403) },
     }),
     async (c) => c.json(await svc.list(principalOf(c), c.req.valid('query')), 200),
   );
 
-  r.openapi(createRoute({ operationId: 'getGovApplication', summary: 'Get an application', security: SIGNED_IN, method: 'get', path: '/api/gov/applications/{id}', tags, request: { params: AppId }, responses: { 200: jsonOk(GovApplicationView), ...problems(400, 401, 404) } }), async (c) =>
+  r.openapi(createRoute({ operationId: 'getGovApplication', summary: 'Get an application', security: SIGNED_IN, method: 'get', path: '/api/gov/applications/{id}', tags, request: { params: AppId }, responses: { 200: jsonOk(GovApplicationView), ...problems(400, 401, 403, 404) } }), async (c) =>
     c.json(await svc.get(principalOf(c), c.req.valid('param').id), 200),
   );
 
@@ -146,20 +146,20 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
     },
   );
 
-  r.openapi(createRoute({ operationId: 'listGovCertificates', summary: "The caller's certificates", security: SIGNED_IN, method: 'get', path: '/api/gov/certificates', tags, responses: { 200: jsonOk(items(GovCertificateView)), ...problems(401) } }), async (c) =>
+  r.openapi(createRoute({ operationId: 'listGovCertificates', summary: "The caller's certificates", security: SIGNED_IN, method: 'get', path: '/api/gov/certificates', tags, responses: { 200: jsonOk(items(GovCertificateView)), ...problems(401, 403) } }), async (c) =>
     c.json({ items: await svc.myCertificates(principalOf(c)) }, 200),
   );
 
   r.openapi(
-    createRoute({ operationId: 'getGovAccessLog', summary: "Who read the caller's data", security: SIGNED_IN, method: 'get', path: '/api/gov/access-log', tags, request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) }, responses: { 200: jsonOk(items(GovAccessEntry)), ...problems(400, 401) } }),
+    createRoute({ operationId: 'getGovAccessLog', summary: "Who read the caller's data", security: SIGNED_IN, method: 'get', path: '/api/gov/access-log', tags, request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) }, responses: { 200: jsonOk(items(GovAccessEntry)), ...problems(400, 401, 403) } }),
     async (c) => c.json({ items: await svc.accessLog(principalOf(c), c.req.valid('query')) }, 200),
   );
 
-  r.openapi(createRoute({ operationId: 'listGovNotifications', summary: "The caller's notifications", security: SIGNED_IN, method: 'get', path: '/api/gov/notifications', tags, responses: { 200: jsonOk(items(GovNotification)), ...problems(401) } }), async (c) =>
+  r.openapi(createRoute({ operationId: 'listGovNotifications', summary: "The caller's notifications", security: SIGNED_IN, method: 'get', path: '/api/gov/notifications', tags, responses: { 200: jsonOk(items(GovNotification)), ...problems(401, 403) } }), async (c) =>
     c.json({ items: await svc.notifications(principalOf(c)) }, 200),
   );
 
-  r.openapi(createRoute({ operationId: 'listGovGrants', summary: "The caller's grants", security: SIGNED_IN, method: 'get', path: '/api/gov/grants', tags, responses: { 200: jsonOk(items(GovGrant)), ...problems(401) } }), async (c) => c.json({ items: await svc.grants(principalOf(c)) }, 200));
+  r.openapi(createRoute({ operationId: 'listGovGrants', summary: "The caller's grants", security: SIGNED_IN, method: 'get', path: '/api/gov/grants', tags, responses: { 200: jsonOk(items(GovGrant)), ...problems(401, 403) } }), async (c) => c.json({ items: await svc.grants(principalOf(c)) }, 200));
 
   r.openapi(
     createRoute({

@@ -87,7 +87,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       path: '/api/render/jobs',
       tags,
       request: { query: Page.extend({ state: RenderJobState.optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }) },
-      responses: { 200: jsonOk(z.object({ items: z.array(RenderJob), total: z.number().int() })), ...problems(400, 401) },
+      responses: { 200: jsonOk(z.object({ items: z.array(RenderJob), total: z.number().int() })), ...problems(400, 401, 403) },
     }),
     async (c) => c.json(farm.list(principalOf(c), c.req.valid('query')), 200),
   );
@@ -105,7 +105,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
         params: JobParam,
         query: z.object({ taskOffset: z.coerce.number().int().min(0).default(0), taskLimit: z.coerce.number().int().min(1).max(2000).default(500) }),
       },
-      responses: { 200: jsonOk(RenderJobDetail), ...problems(400, 401, 404) },
+      responses: { 200: jsonOk(RenderJobDetail), ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -165,7 +165,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
           limit: z.coerce.number().int().min(1).max(5000).default(1000),
         }),
       },
-      responses: { 200: jsonOk(z.object({ items: z.array(RenderLogLine) })), ...problems(400, 401, 404) },
+      responses: { 200: jsonOk(z.object({ items: z.array(RenderLogLine) })), ...problems(400, 401, 403, 404) },
     }),
     async (c) => c.json({ items: await farm.logs(principalOf(c), c.req.valid('param').id, c.req.valid('query')) }, 200),
   );
@@ -179,7 +179,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       path: '/api/render/jobs/{id}/frames',
       tags,
       request: { params: JobParam, query: Page },
-      responses: { 200: jsonOk(z.object({ items: z.array(RenderFrame), total: z.number().int() })), ...problems(400, 401, 404) },
+      responses: { 200: jsonOk(z.object({ items: z.array(RenderFrame), total: z.number().int() })), ...problems(400, 401, 403, 404) },
     }),
     async (c) => c.json(await farm.frames(principalOf(c), c.req.valid('param').id, c.req.valid('query')), 200),
   );
@@ -194,13 +194,13 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       tags,
       description: 'Frame numbers already on the server (render nodes use it for the preview).',
       request: { params: JobParam },
-      responses: { 200: jsonOk(z.object({ frames: z.array(z.number().int()) })), ...problems(400, 401, 404) },
+      responses: { 200: jsonOk(z.object({ frames: z.array(z.number().int()) })), ...problems(400, 401, 403, 404) },
     }),
     async (c) => c.json({ frames: farm.publishedFrames(principalOf(c), c.req.valid('param').id) }, 200),
   );
 
   r.openapi(
-    createRoute({ operationId: 'getRenderFrameFile', summary: 'Download a rendered frame', security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/frames/{frame}/file', tags, request: { params: FrameParam }, responses: { 200: binary('image/png', 'The frame'), ...problems(400, 401, 404) } }),
+    createRoute({ operationId: 'getRenderFrameFile', summary: 'Download a rendered frame', security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/frames/{frame}/file', tags, request: { params: FrameParam }, responses: { 200: binary('image/png', 'The frame'), ...problems(400, 401, 403, 404) } }),
     async (c) => {
       const { id, frame } = c.req.valid('param');
       const f = farm.fileOf(principalOf(c), id, { frame, thumb: false });
@@ -209,7 +209,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   );
 
   r.openapi(
-    createRoute({ operationId: 'getRenderFrameThumb', summary: "Download a frame's thumbnail", security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/frames/{frame}/thumb', tags, request: { params: FrameParam }, responses: { 200: binary('image/jpeg', 'The thumbnail'), ...problems(400, 401, 404) } }),
+    createRoute({ operationId: 'getRenderFrameThumb', summary: "Download a frame's thumbnail", security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/frames/{frame}/thumb', tags, request: { params: FrameParam }, responses: { 200: binary('image/jpeg', 'The thumbnail'), ...problems(400, 401, 403, 404) } }),
     async (c) => {
       const { id, frame } = c.req.valid('param');
       const f = farm.fileOf(principalOf(c), id, { frame, thumb: true });
@@ -218,7 +218,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   );
 
   r.openapi(
-    createRoute({ operationId: 'getRenderPreview', summary: "Download a render job's preview", security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/preview', tags, request: { params: JobParam }, responses: { 200: binary('video/mp4', 'The preview video'), ...problems(400, 401, 404) } }),
+    createRoute({ operationId: 'getRenderPreview', summary: "Download a render job's preview", security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/preview', tags, request: { params: JobParam }, responses: { 200: binary('video/mp4', 'The preview video'), ...problems(400, 401, 403, 404) } }),
     async (c) => {
       const f = farm.fileOf(principalOf(c), c.req.valid('param').id, 'preview');
       return fileResponse(f.path, f.type) as never;
@@ -226,7 +226,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   );
 
   r.openapi(
-    createRoute({ operationId: 'getRenderScene', summary: "Download a render job's scene", security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/scene', tags, request: { params: JobParam }, responses: { 200: binary('application/octet-stream', 'The scene file'), ...problems(400, 401, 404) } }),
+    createRoute({ operationId: 'getRenderScene', summary: "Download a render job's scene", security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/scene', tags, request: { params: JobParam }, responses: { 200: binary('application/octet-stream', 'The scene file'), ...problems(400, 401, 403, 404) } }),
     async (c) => {
       const path = farm.scenePath(principalOf(c), c.req.valid('param').id);
       return fileResponse(path, 'application/octet-stream') as never;
@@ -316,13 +316,13 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       path: '/api/render/nodes',
       tags,
       request: { query: Page.extend({ state: z.enum(['idle', 'busy', 'offline']).optional() }) },
-      responses: { 200: jsonOk(z.object({ items: z.array(RenderNodeInfo), total: z.number().int() })), ...problems(400, 401) },
+      responses: { 200: jsonOk(z.object({ items: z.array(RenderNodeInfo), total: z.number().int() })), ...problems(400, 401, 403) },
     }),
     async (c) => c.json(farm.nodesList(principalOf(c), c.req.valid('query')), 200),
   );
 
   r.openapi(
-    createRoute({ operationId: 'getRenderOverview', summary: 'Render farm overview', security: SIGNED_IN, method: 'get', path: '/api/render/overview', tags, responses: { 200: jsonOk(RenderFarmOverview), ...problems(401) } }),
+    createRoute({ operationId: 'getRenderOverview', summary: 'Render farm overview', security: SIGNED_IN, method: 'get', path: '/api/render/overview', tags, responses: { 200: jsonOk(RenderFarmOverview), ...problems(401, 403) } }),
     async (c) => c.json(farm.overview(principalOf(c), renderersHere()), 200),
   );
 
