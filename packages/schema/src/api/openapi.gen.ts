@@ -1807,18 +1807,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description RFC 9457 problem details with a stable code */
         Problem: {
-            /** @description Stable machine-readable error code, e.g. VALIDATION_FAILED */
             code: string;
-            /** @description What went wrong and what to do about it */
             detail: string;
-            /** @description One entry per bad field */
             errors?: {
                 message: string;
                 path: string;
             }[];
-            /** @description The id on the server's log lines for this request */
             requestId?: string;
             status: number;
             title: string;

@@ -1,5 +1,5 @@
-// zod-openapi's own z: `register` needs schemas made after it extended zod, whatever imports first.
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { Problem } from '@shuzhi/schema';
 
 type SecurityRequirement = Record<string, string[]>;
 
@@ -24,21 +24,8 @@ export const OPENAPI_CONFIG: Parameters<OpenAPIHono['getOpenAPI31Document']>[0] 
 export const SIGNED_IN: SecurityRequirement[] = [{ session: [] }, { apiToken: [] }];
 /** The worker protocol: an enrolled worker's own credential (szw.…), refused everywhere else. */
 export const WORKER: SecurityRequirement[] = [{ workerCredential: [] }];
-/** Anonymous: login, public verification, payment callbacks (signed in their body, not by a caller). */
+/** Anonymous: login, public verification, payment callbacks (HMAC-signed by the provider, not a user's call). */
 export const PUBLIC: SecurityRequirement[] = [];
-
-/** The RFC 9457 body http/problem.ts writes for every error. */
-export const Problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    code: z.string().describe('Stable machine-readable error code, e.g. VALIDATION_FAILED'),
-    detail: z.string().describe('What went wrong and what to do about it'),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('One entry per bad field'),
-    requestId: z.string().optional().describe("The id on the server's log lines for this request"),
-  })
-  .describe('RFC 9457 problem details with a stable code');
 
 /** Each problem answer once, in components.responses; operations refer to them. */
 const PROBLEM_ANSWERS = {
@@ -54,7 +41,7 @@ const PROBLEM_ANSWERS = {
   503: { name: 'ServiceUnavailable', text: 'Switched off on this server' },
 } as const;
 
-export type ProblemStatus = keyof typeof PROBLEM_ANSWERS;
+type ProblemStatus = keyof typeof PROBLEM_ANSWERS;
 
 /** The problem+json answers an operation can give; name only those its handler can really produce. */
 export function problems<S extends ProblemStatus>(...statuses: S[]): Record<S, { $ref: string }> {
@@ -69,7 +56,9 @@ export function problems<S extends ProblemStatus>(...statuses: S[]): Record<S, {
  */
 export function registerComponents(app: Pick<OpenAPIHono, 'openAPIRegistry'>, sessionCookie: string): void {
   const reg = app.openAPIRegistry;
-  reg.register('Problem', Problem);
+  // The body http/problem.ts writes for every error. A copy made now: zod 4 gives each schema its
+  // methods when it is made, and one made before zod-openapi extended zod has no `.openapi` to register with.
+  reg.register('Problem', Problem.clone());
   for (const { name, text } of Object.values(PROBLEM_ANSWERS)) {
     reg.registerComponent('responses', name, {
       description: text,
