@@ -16,6 +16,7 @@ import type { Logger } from '../log.ts';
 import { backup } from './backup.ts';
 import { BackupError } from './errors.ts';
 import { SHUZHI_VERSION } from './version.ts';
+import { SIGNED_IN, problems } from '../http/openapi.ts';
 
 /**
  * POST /api/admin/backup (operators): the same archive as `shuzhi backup`, taken by the running server —
@@ -26,11 +27,13 @@ export function backupRoutes(o: { database: Database; config: Config; log: Logge
   let running = false;
   r.openapi(
     createRoute({
+      operationId: 'takeBackup',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/admin/backup',
       tags: ['admin'],
       summary: 'Back up the data directory (embedded database, files, keys) as a .tar.gz (operators)',
-      responses: { 200: { description: 'The archive (shuzhi restore FILE restores it)', content: { 'application/gzip': { schema: z.string() } } } },
+      responses: { 200: { description: 'The archive (shuzhi restore FILE restores it)', content: { 'application/gzip': { schema: z.string() } } }, ...problems(401, 403, 409) },
     }),
     async (c) => {
       const p = principalOf(c);

@@ -38,6 +38,7 @@ import type { BillingService } from './service.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './topups.ts';
 import { peerAddress, RateLimiter, rateLimited } from '../http/rate-limit.ts';
 import type { Logger } from '../log.ts';
+import { PUBLIC, SIGNED_IN, problems } from '../http/openapi.ts';
 
 const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
 const TenantQuery = z.object({ tenantId: Text(64).min(1).optional() });
@@ -50,7 +51,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
   const callbackLimiter = new RateLimiter({ perWindow: 120, windowMs: 60_000 });
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/billing/wallet', tags, request: { query: TenantQuery }, responses: { 200: jsonOk(Wallet) } }),
+    createRoute({ operationId: 'getWallet', summary: "A tenant's wallet", security: SIGNED_IN, method: 'get', path: '/api/billing/wallet', tags, request: { query: TenantQuery }, responses: { 200: jsonOk(Wallet), ...problems(400, 401, 403) } }),
     async (c) => {
       const tenantId = tenantScope(principalOf(c), c.req.valid('query').tenantId);
       return c.json(await b.statements.wallet(tenantId), 200);
@@ -59,11 +60,14 @@ export function billingRoutes(b: BillingService, log: Logger) {
 
   r.openapi(
     createRoute({
+      operationId: 'setBudget',
+      summary: "Set a tenant's budget caps",
+      security: SIGNED_IN,
       method: 'put',
       path: '/api/billing/budget',
       tags,
       request: { query: TenantQuery, body: jsonBody(BudgetInput) },
-      responses: { 200: jsonOk(Wallet) },
+      responses: { 200: jsonOk(Wallet), ...problems(400, 401, 403, 413) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -75,13 +79,16 @@ export function billingRoutes(b: BillingService, log: Logger) {
 
   r.openapi(
     createRoute({
+      operationId: 'createTopUp',
+      summary: 'Start a wallet top-up',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/billing/topups',
       tags,
       description:
         'Asks to top up a wallet: a payment intent in state `pending`; no money moves. It is credited once an operator confirms the payment (POST /api/billing/topups/{id}/confirm) or the payment provider\'s signed callback arrives (POST /api/public/billing/payment-callback); unpaid, it expires after 24 h.',
       request: { body: jsonBody(TopUpInput) },
-      responses: { 201: jsonOk(TopUpResult), 200: jsonOk(TopUpResult, 'Replayed') },
+      responses: { 201: jsonOk(TopUpResult), 200: jsonOk(TopUpResult, 'Replayed'), ...problems(400, 401, 403, 409, 413) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -95,12 +102,15 @@ export function billingRoutes(b: BillingService, log: Logger) {
 
   r.openapi(
     createRoute({
+      operationId: 'listTopUps',
+      summary: 'List top-ups',
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/billing/topups',
       tags,
       description: 'Top-ups, newest first: a tenant its own; operators and viewers every tenant\'s (or one, with tenantId) — e.g. `state=pending` to confirm payments.',
       request: { query: TopUpQuery },
-      responses: { 200: jsonOk(items(TopUp)) },
+      responses: { 200: jsonOk(items(TopUp)), ...problems(400, 401, 403) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -110,28 +120,34 @@ export function billingRoutes(b: BillingService, log: Logger) {
     },
   );
   r.openapi(
-    createRoute({ method: 'get', path: '/api/billing/topups/{id}', tags, request: { params: IdParam }, responses: { 200: jsonOk(TopUp) } }),
+    createRoute({ operationId: 'getTopUp', summary: 'Get a top-up', security: SIGNED_IN, method: 'get', path: '/api/billing/topups/{id}', tags, request: { params: IdParam }, responses: { 200: jsonOk(TopUp), ...problems(400, 401, 404) } }),
     async (c) => c.json(await b.topUps.get(principalOf(c), c.req.valid('param').id), 200),
   );
   r.openapi(
     createRoute({
+      operationId: 'confirmTopUp',
+      summary: 'Confirm a top-up was paid (operators)',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/billing/topups/{id}/confirm',
       tags,
       description: 'Operators: the payment of a pending top-up arrived — credit the wallet (once; confirming again answers `replayed`).',
       request: { params: IdParam },
-      responses: { 200: jsonOk(TopUp) },
+      responses: { 200: jsonOk(TopUp), ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => c.json(await b.topUps.confirm(principalOf(c), c.req.valid('param').id), 200),
   );
   r.openapi(
     createRoute({
+      operationId: 'cancelTopUp',
+      summary: 'Cancel a pending top-up',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/billing/topups/{id}/cancel',
       tags,
       description: 'Withdraws a pending top-up (its tenant or an operator); it can no longer be credited.',
       request: { params: IdParam },
-      responses: { 200: jsonOk(TopUp) },
+      responses: { 200: jsonOk(TopUp), ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => c.json(await b.topUps.cancel(principalOf(c), c.req.valid('param').id), 200),
   );
@@ -139,13 +155,16 @@ export function billingRoutes(b: BillingService, log: Logger) {
   // Public (no login): the payment provider calls it. Authenticated by the HMAC signature alone.
   r.openapi(
     createRoute({
+      operationId: 'receivePaymentCallback',
+      summary: "Payment provider's signed callback",
+      security: PUBLIC,
       method: 'post',
       path: '/api/public/billing/payment-callback',
       tags,
       description:
         'The payment provider reports a paid top-up. Body (JSON): {"topUpId","amountFen","nonce","status":"paid"}. Headers: `X-Shuzhi-Timestamp: <Unix seconds>` and `X-Shuzhi-Signature: sha256=<hex HMAC-SHA256 under SHUZHI_PAYMENT_HMAC_KEY of "<timestamp>.<raw body>">`. Timestamps more than 5 min off, wrong signatures and amounts that differ from the top-up are refused and audited; the same nonce (or another callback for a credited top-up) credits nothing. 503 PAYMENT_CALLBACK_DISABLED without a key.',
       // No body schema here: the signature covers the raw bytes, so the handler reads them itself.
-      responses: { 200: jsonOk(PaymentCallbackResult) },
+      responses: { 200: jsonOk(PaymentCallbackResult), ...problems(400, 401, 404, 409, 413, 422, 429, 503) },
     }),
     async (c) => {
       const address = peerAddress(c);
@@ -159,11 +178,14 @@ export function billingRoutes(b: BillingService, log: Logger) {
 
   r.openapi(
     createRoute({
+      operationId: 'listVouchers',
+      summary: 'List compute vouchers',
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/billing/vouchers',
       tags,
       request: { query: TenantQuery.extend({ programmeId: Text(64).min(1).optional() }) },
-      responses: { 200: jsonOk(items(Voucher)) },
+      responses: { 200: jsonOk(items(Voucher)), ...problems(400, 401, 403) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -177,7 +199,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/billing/statements', tags, request: { query: TenantQuery }, responses: { 200: jsonOk(items(StatementSummary)) } }),
+    createRoute({ operationId: 'listStatements', summary: 'List monthly statements', security: SIGNED_IN, method: 'get', path: '/api/billing/statements', tags, request: { query: TenantQuery }, responses: { 200: jsonOk(items(StatementSummary)), ...problems(400, 401, 403) } }),
     async (c) => {
       const tenantId = tenantScope(principalOf(c), c.req.valid('query').tenantId);
       return c.json({ items: await b.statements.months(tenantId) }, 200);
@@ -198,12 +220,15 @@ export function billingRoutes(b: BillingService, log: Logger) {
 
   r.openapi(
     createRoute({
+      operationId: 'getStatement',
+      summary: "Get one month's statement",
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/billing/statements/{month}',
       tags,
       description: 'A monthly statement. The same statement as CSV: GET /api/billing/statements/{month}.csv',
       request: { params: z.object({ month: Month }), query: TenantQuery },
-      responses: { 200: jsonOk(Statement) },
+      responses: { 200: jsonOk(Statement), ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
       const tenantId = tenantScope(principalOf(c), c.req.valid('query').tenantId);
@@ -212,19 +237,19 @@ export function billingRoutes(b: BillingService, log: Logger) {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/billing/programmes', tags, responses: { 200: jsonOk(items(Programme)) } }),
+    createRoute({ operationId: 'listProgrammes', summary: 'List voucher programmes', security: SIGNED_IN, method: 'get', path: '/api/billing/programmes', tags, responses: { 200: jsonOk(items(Programme)), ...problems(401) } }),
     async (c) => c.json({ items: await b.programmes.list(principalOf(c)) }, 200),
   );
   r.openapi(
-    createRoute({ method: 'post', path: '/api/billing/programmes', tags, request: { body: jsonBody(ProgrammeInput) }, responses: { 201: jsonOk(Programme) } }),
+    createRoute({ operationId: 'createProgramme', summary: 'Create a voucher programme', security: SIGNED_IN, method: 'post', path: '/api/billing/programmes', tags, request: { body: jsonBody(ProgrammeInput) }, responses: { 201: jsonOk(Programme), ...problems(400, 401, 403, 409, 413) } }),
     async (c) => c.json(await b.programmes.create(principalOf(c), c.req.valid('json')), 201),
   );
   r.openapi(
-    createRoute({ method: 'get', path: '/api/billing/programmes/{id}', tags, request: { params: IdParam }, responses: { 200: jsonOk(Programme) } }),
+    createRoute({ operationId: 'getProgramme', summary: 'Get a voucher programme', security: SIGNED_IN, method: 'get', path: '/api/billing/programmes/{id}', tags, request: { params: IdParam }, responses: { 200: jsonOk(Programme), ...problems(400, 401, 404) } }),
     async (c) => c.json(await b.programmes.get(principalOf(c), c.req.valid('param').id), 200),
   );
   r.openapi(
-    createRoute({ method: 'get', path: '/api/billing/programmes/{id}/report', tags, request: { params: IdParam }, responses: { 200: jsonOk(ProgrammeReport) } }),
+    createRoute({ operationId: 'getProgrammeReport', summary: "A voucher programme's report", security: SIGNED_IN, method: 'get', path: '/api/billing/programmes/{id}/report', tags, request: { params: IdParam }, responses: { 200: jsonOk(ProgrammeReport), ...problems(400, 401, 403, 404) } }),
     async (c) => {
       const p = principalOf(c);
       const { id } = c.req.valid('param');
@@ -236,21 +261,27 @@ export function billingRoutes(b: BillingService, log: Logger) {
   );
   r.openapi(
     createRoute({
+      operationId: 'applyForVoucher',
+      summary: 'Apply to a voucher programme',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/billing/programmes/{id}/applications',
       tags,
       request: { params: IdParam, body: jsonBody(ApplicationInput) },
-      responses: { 201: jsonOk(Application) },
+      responses: { 201: jsonOk(Application), ...problems(400, 401, 403, 404, 409, 413) },
     }),
     async (c) => c.json(await b.programmes.apply(principalOf(c), c.req.valid('param').id, c.req.valid('json')), 201),
   );
   r.openapi(
     createRoute({
+      operationId: 'listVoucherApplications',
+      summary: 'List voucher applications',
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/billing/applications',
       tags,
       request: { query: z.object({ programmeId: Text(64).min(1).optional(), status: ApplicationStatus.optional() }) },
-      responses: { 200: jsonOk(items(Application)) },
+      responses: { 200: jsonOk(items(Application)), ...problems(400, 401, 403) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -260,17 +291,20 @@ export function billingRoutes(b: BillingService, log: Logger) {
   );
   r.openapi(
     createRoute({
+      operationId: 'decideVoucherApplication',
+      summary: 'Approve or reject a voucher application',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/billing/applications/{id}/decision',
       tags,
       request: { params: IdParam, body: jsonBody(DecisionInput) },
-      responses: { 200: jsonOk(Application) },
+      responses: { 200: jsonOk(Application), ...problems(400, 401, 403, 404, 409, 413) },
     }),
     async (c) => c.json(await b.programmes.decide(principalOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/billing/revenue', tags, request: { query: z.object({ month: Month.optional() }) }, responses: { 200: jsonOk(RevenueReport) } }),
+    createRoute({ operationId: 'getSiteRevenue', summary: 'Site revenue for a month', security: SIGNED_IN, method: 'get', path: '/api/billing/revenue', tags, request: { query: z.object({ month: Month.optional() }) }, responses: { 200: jsonOk(RevenueReport), ...problems(400, 401, 403) } }),
     async (c) => {
       requireRole(principalOf(c), ['operator', 'viewer'], 'read site revenue');
       return c.json(await revenueReport(b.db, c.req.valid('query').month), 200);
@@ -278,7 +312,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/billing/prices', tags, responses: { 200: jsonOk(items(PriceEntry)) } }),
+    createRoute({ operationId: 'listPrices', summary: 'List prices per site and resource', security: SIGNED_IN, method: 'get', path: '/api/billing/prices', tags, responses: { 200: jsonOk(items(PriceEntry)), ...problems(401) } }),
     async (c) => {
       principalOf(c);
       return c.json({ items: await listPrices(b.db) }, 200);
@@ -286,11 +320,14 @@ export function billingRoutes(b: BillingService, log: Logger) {
   );
   r.openapi(
     createRoute({
+      operationId: 'setPrice',
+      summary: "Set a site's price for a resource",
+      security: SIGNED_IN,
       method: 'put',
       path: '/api/billing/prices/{siteId}/{resourceType}',
       tags,
       request: { params: z.object({ siteId: Text(64).min(1), resourceType: ResourceType }), body: jsonBody(PriceInput) },
-      responses: { 200: jsonOk(PriceEntry) },
+      responses: { 200: jsonOk(PriceEntry), ...problems(400, 401, 403, 404, 413) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -311,7 +348,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
   );
 
   r.openapi(
-    createRoute({ method: 'post', path: '/api/billing/runs/{id}/bill', tags, request: { params: IdParam }, responses: { 200: jsonOk(BillRunResult) } }),
+    createRoute({ operationId: 'billRun', summary: 'Bill a finished run by hand', security: SIGNED_IN, method: 'post', path: '/api/billing/runs/{id}/bill', tags, request: { params: IdParam }, responses: { 200: jsonOk(BillRunResult), ...problems(400, 401, 403, 404, 409) } }),
     async (c) => {
       const p = principalOf(c);
       requireRole(p, ['operator'], 'bill runs by hand');
@@ -319,7 +356,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
     },
   );
   r.openapi(
-    createRoute({ method: 'post', path: '/api/billing/expire', tags, responses: { 200: jsonOk(z.object({ expired: z.number().int() })) } }),
+    createRoute({ operationId: 'expireVouchers', summary: 'Expire vouchers past their programme', security: SIGNED_IN, method: 'post', path: '/api/billing/expire', tags, responses: { 200: jsonOk(z.object({ expired: z.number().int() })), ...problems(401, 403) } }),
     async (c) => {
       requireRole(principalOf(c), ['operator'], 'expire vouchers');
       return c.json({ expired: await b.programmes.expireDue() }, 200);

@@ -1,11 +1,19 @@
+import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import type { paths } from '@shuzhi/schema/api';
 import { type Flags, UsageError } from './args.ts';
 
-/** The CLI's HTTP client: server and token from flags or SHUZHI_SERVER / SHUZHI_TOKEN. */
+/**
+ * The CLI's HTTP client, typed by the API's generated OpenAPI types: server and token from flags or
+ * SHUZHI_SERVER / SHUZHI_TOKEN. A failed call throws one Error naming the request, the status and the
+ * server's problem code and detail; `ok(...)` gives the body of a successful one.
+ */
 export class ApiClient {
-  constructor(
-    readonly server: string,
-    private readonly token: string,
-  ) {}
+  readonly http: Client<paths>;
+
+  constructor(readonly server: string, token: string) {
+    this.http = createClient<paths>({ baseUrl: server.replace(/\/$/, ''), headers: { authorization: `Bearer ${token}` } });
+    this.http.use(failuresAsErrors(server));
+  }
 
   static from(flags: Flags): ApiClient {
     const server = (typeof flags.server === 'string' ? flags.server : process.env.SHUZHI_SERVER) ?? 'http://localhost:8080';
@@ -13,20 +21,18 @@ export class ApiClient {
     if (!token) throw new UsageError('no API token: pass --token or set SHUZHI_TOKEN (eval "$(npx shuzhi login --username NAME)", or POST /api/tokens)');
     return new ApiClient(server, token);
   }
+}
 
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.server.replace(/\/$/, '')}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (err) {
-      throw new Error(`cannot reach ${this.server}: ${(err as Error).message}. Is the server running (npm start)?`);
-    }
-    const text = await res.text();
-    if (!res.ok) {
+/** The body of a call that succeeded: every failure has thrown in `failuresAsErrors` before this. */
+export async function ok<T>(call: Promise<{ data?: T }>): Promise<T> {
+  return (await call).data as T;
+}
+
+function failuresAsErrors(server: string): Middleware {
+  return {
+    async onResponse({ request, response }) {
+      if (response.ok) return undefined;
+      const text = await response.text();
       let msg = text;
       try {
         const p = JSON.parse(text) as { code?: string; detail?: string };
@@ -34,8 +40,11 @@ export class ApiClient {
       } catch {
         /* not problem+json */
       }
-      throw new Error(`${method} ${path} failed (${res.status}) ${msg}`);
-    }
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+      const url = new URL(request.url);
+      throw new Error(`${request.method} ${url.pathname}${url.search} failed (${response.status}) ${msg}`);
+    },
+    onError({ error }) {
+      return new Error(`cannot reach ${server}: ${(error as Error).message}. Is the server running (npm start)?`);
+    },
+  };
 }

@@ -4,6 +4,8 @@ import { rename, stat, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import createClient from 'openapi-fetch';
+import type { paths } from '@shuzhi/schema/api';
 import { loadConfig } from '../config.ts';
 import type { Manifest } from '../backup/manifest.ts';
 import { PG_PROCEDURE, backup } from '../backup/backup.ts';
@@ -128,27 +130,19 @@ async function onlineBackup(flags: Flags, out: string, io: CliIo): Promise<numbe
   if (!token) throw new UsageError('--online needs an operator\'s API token: pass --token or set SHUZHI_TOKEN (eval "$(npx shuzhi login --username operator)")');
   if (existsSync(out) && flags.force !== true) throw new BackupError('BACKUP_OUT_EXISTS', `${out} exists. Choose another --out, or pass --force to replace it.`);
   io.out(`asking ${server} for a backup…`);
-  let res: Response;
-  try {
-    res = await fetch(`${server.replace(/\/$/, '')}/api/admin/backup`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-  } catch (err) {
-    throw new BackupError('BACKUP_SERVER_UNREACHABLE', `cannot reach ${server}: ${(err as Error).message}. Is the server running? Without it, run shuzhi backup without --online.`);
-  }
-  if (!res.ok || !res.body) {
-    const text = await res.text();
-    let msg = text;
-    try {
-      const p = JSON.parse(text) as { code?: string; detail?: string };
-      msg = `${p.code}: ${p.detail}`;
-    } catch {
-      /* not problem+json */
-    }
+  const http = createClient<paths>({ baseUrl: server.replace(/\/$/, ''), headers: { authorization: `Bearer ${token}` } });
+  const { data: body, error, response: res } = await http.POST('/api/admin/backup', { parseAs: 'stream' }).catch((err: Error) => {
+    throw new BackupError('BACKUP_SERVER_UNREACHABLE', `cannot reach ${server}: ${err.message}. Is the server running? Without it, run shuzhi backup without --online.`);
+  });
+  if (!body) {
+    // openapi-fetch hands over problem+json parsed, anything else as text.
+    const msg = error && typeof error === 'object' ? `${error.code}: ${error.detail}` : String(error ?? '');
     io.err(`error: the server refused the backup (${res.status}) ${msg}`);
     return 1;
   }
   const partial = `${out}.partial-${randomBytes(6).toString('hex')}`;
   try {
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+    await pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream), createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
     io.out('checking the archive (manifest and every sha256)…');
     const m = await verifyArchive(partial);
     await rename(partial, out);

@@ -1,5 +1,5 @@
-import type { Job, JobDetail, Site, SubmitJob } from '@shuzhi/schema';
-import { ApiClient } from './api-client.ts';
+import type { JobStatus, SubmitJob } from '@shuzhi/schema';
+import { ApiClient, ok } from './api-client.ts';
 import { parseArgs, str, UsageError } from './args.ts';
 
 export const jobHelp = `shuzhi job submit --name NAME --type gpu|cpu|render --units N --hours H --command CMD
@@ -22,7 +22,7 @@ export async function jobCommand(argv: string[]): Promise<number> {
   const api = ApiClient.from(flags);
   switch (sub) {
     case 'submit': {
-      const body: Partial<SubmitJob> = {
+      const body = {
         name: str(flags, 'name'),
         type: str(flags, 'type') as SubmitJob['type'],
         units: Number(str(flags, 'units', '1')),
@@ -33,14 +33,15 @@ export async function jobCommand(argv: string[]): Promise<number> {
         sites: typeof flags.sites === 'string' ? flags.sites.split(',').filter(Boolean) : [],
         ...(typeof flags.tenant === 'string' ? { tenantId: flags.tenant } : {}),
       };
-      const job = await api.call<Job>('POST', '/api/jobs', body);
+      const job = await ok(api.http.POST('/api/jobs', { body }));
       console.log(flags.json ? JSON.stringify(job, null, 2) : `submitted ${job.id} (${job.status})${job.explanation ? ` — ${job.explanation}` : ''}`);
       if (flags.wait) return waitFor(api, job.id);
       return 0;
     }
     case 'list': {
-      const q = typeof flags.status === 'string' ? `?status=${encodeURIComponent(flags.status)}` : '';
-      const res = await api.call<{ items: Job[]; total: number }>('GET', `/api/jobs${q}`);
+      // The server names an unknown status in its 400.
+      const query = typeof flags.status === 'string' ? { status: flags.status as JobStatus } : {};
+      const res = await ok(api.http.GET('/api/jobs', { params: { query } }));
       if (flags.json) console.log(JSON.stringify(res, null, 2));
       else {
         console.log(`${'ID'.padEnd(28)} ${'STATUS'.padEnd(10)} ${'SITE'.padEnd(10)} ${'COST'.padStart(10)}  NAME`);
@@ -54,7 +55,7 @@ export async function jobCommand(argv: string[]): Promise<number> {
     case 'get': {
       const id = positional[0];
       if (!id) throw new UsageError('usage: shuzhi job get ID');
-      const j = await api.call<JobDetail>('GET', `/api/jobs/${encodeURIComponent(id)}`);
+      const j = await ok(api.http.GET('/api/jobs/{id}', { params: { path: { id } } }));
       if (flags.json) console.log(JSON.stringify(j, null, 2));
       else {
         console.log(`${j.id}  ${j.name}\n  status ${j.status}  site ${j.siteId ?? '-'}  ${j.units} ${j.type} × ${j.hours} h`);
@@ -70,7 +71,7 @@ export async function jobCommand(argv: string[]): Promise<number> {
     case 'cancel': {
       const id = positional[0];
       if (!id) throw new UsageError('usage: shuzhi job cancel ID');
-      const j = await api.call<Job>('POST', `/api/jobs/${encodeURIComponent(id)}/cancel`);
+      const j = await ok(api.http.POST('/api/jobs/{id}/cancel', { params: { path: { id } } }));
       console.log(`${j.id} ${j.status}`);
       return 0;
     }
@@ -82,7 +83,7 @@ export async function jobCommand(argv: string[]): Promise<number> {
 async function waitFor(api: ApiClient, id: string): Promise<number> {
   let last = '';
   for (;;) {
-    const j = await api.call<JobDetail>('GET', `/api/jobs/${encodeURIComponent(id)}`);
+    const j = await ok(api.http.GET('/api/jobs/{id}', { params: { path: { id } } }));
     if (j.status !== last) {
       console.error(`${new Date().toISOString()} ${id} ${j.status}`);
       last = j.status;
@@ -103,7 +104,7 @@ export async function siteCommand(argv: string[]): Promise<number> {
     return sub === 'list' || flags.help ? 0 : 2;
   }
   const api = ApiClient.from(flags);
-  const res = await api.call<{ items: Site[] }>('GET', '/api/sites');
+  const res = await ok(api.http.GET('/api/sites'));
   if (flags.json) {
     console.log(JSON.stringify(res, null, 2));
     return 0;

@@ -1,4 +1,6 @@
 import { createInterface } from 'node:readline';
+import createClient from 'openapi-fetch';
+import type { paths } from '@shuzhi/schema/api';
 import { parseArgs, str, UsageError } from './args.ts';
 
 export const loginHelp = `shuzhi login --username NAME [--password P] [--server URL] [--name LABEL] [--days N]
@@ -33,13 +35,10 @@ export async function loginCommand(argv: string[]): Promise<number> {
   const username = str(flags, 'username');
   const password = typeof flags.password === 'string' ? flags.password : (process.env.SHUZHI_PASSWORD ?? (await askHidden(`password for ${username}: `)));
   if (!password) throw new UsageError('no password given');
+  const http = createClient<paths>({ baseUrl: server });
   let res: Response;
   try {
-    res = await fetch(`${server}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password }),
-    });
+    res = (await http.POST('/api/auth/login', { body: { username, password } })).response;
   } catch (err) {
     throw new Error(`cannot reach ${server}: ${(err as Error).message}. Is the server running (npm start)?`);
   }
@@ -54,16 +53,12 @@ export async function loginCommand(argv: string[]): Promise<number> {
   if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 365)) throw new UsageError('--days must be a whole number from 1 to 365');
   // The session writes like the web app does: naming the server's origin, which it checks on cookie writes.
   const session = { cookie, origin: new URL(server).origin };
-  const made = await fetch(`${server}/api/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...session },
-    body: JSON.stringify({ name: label, ...(days !== undefined ? { expiresInDays: days } : {}) }),
-  });
-  const body = (await made.json().catch(() => ({}))) as { token?: string; expiresAt?: string; detail?: string };
+  const made = await http.POST('/api/tokens', { headers: session, body: { name: label, ...(days !== undefined ? { expiresInDays: days } : {}) } });
   // The session was only the way to the token: end it rather than leave it live for 12 hours.
-  await fetch(`${server}/api/auth/logout`, { method: 'POST', headers: session }).catch(() => undefined);
-  if (made.status !== 201 || !body.token) throw new Error(`creating a token failed (${made.status}): ${body.detail ?? 'no token returned'}`);
+  await http.POST('/api/auth/logout', { headers: session }).catch(() => undefined);
+  const body = made.data;
+  if (!body) throw new Error(`creating a token failed (${made.response.status}): ${made.error?.detail ?? 'no token returned'}`);
   process.stdout.write(`export SHUZHI_SERVER=${server}\nexport SHUZHI_TOKEN=${body.token}\n`);
-  process.stderr.write(`token "${label}" created for ${username}, valid until ${body.expiresAt ?? '?'}; it is shown once — keep it secret\n`);
+  process.stderr.write(`token "${label}" created for ${username}, valid until ${body.expiresAt}; it is shown once — keep it secret\n`);
   return 0;
 }

@@ -1,5 +1,5 @@
-import type { MineCertificate, MineCertificates, MineFaceState } from '@shuzhi/schema';
-import { ApiClient } from './api-client.ts';
+import type { MineCertificate } from '@shuzhi/schema';
+import { ApiClient, ok } from './api-client.ts';
 import { parseArgs, UsageError } from './args.ts';
 
 export const mineHelp = `shuzhi mine certs list|trust|reject|own — the OPC UA certificates of the mine link (mine-engineer or operator)
@@ -26,8 +26,8 @@ export async function mineCommand(argv: string[]): Promise<number> {
   const out = (v: unknown) => console.log(JSON.stringify(v, null, 2));
   switch (sub) {
     case 'list': {
-      const pki = await api.call<MineCertificates>('GET', '/api/mine/certificates');
-      const face = typeof flags.face === 'string' ? await api.call<MineFaceState>('GET', `/api/mine/faces/${encodeURIComponent(flags.face)}`) : null;
+      const pki = await ok(api.http.GET('/api/mine/certificates'));
+      const face = typeof flags.face === 'string' ? await ok(api.http.GET('/api/mine/faces/{id}', { params: { path: { id: flags.face } } })) : null;
       if (flags.json) return out(face ? { ...pki, face: { id: face.id, connected: face.connected, security: face.security, linkError: face.linkError } } : pki), 0;
       if (face) {
         console.log(`face ${face.id}: ${face.endpoint}, security ${face.security.mode}/${face.security.policy}, ${face.connected ? 'connected' : 'NOT connected'}`);
@@ -42,7 +42,7 @@ export async function mineCommand(argv: string[]): Promise<number> {
       return 0;
     }
     case 'own': {
-      const pki = await api.call<MineCertificates>('GET', '/api/mine/certificates');
+      const pki = await ok(api.http.GET('/api/mine/certificates'));
       if (flags.json) return out(pki.own), 0;
       console.error(`# ${pki.own.subject}, thumbprint ${pki.own.thumbprint}, valid to ${pki.own.validTo}`);
       process.stdout.write(pki.own.pem);
@@ -52,7 +52,7 @@ export async function mineCommand(argv: string[]): Promise<number> {
     case 'reject': {
       const thumbprint = positional[0]?.replace(/:/g, '');
       if (!thumbprint) throw new UsageError(`${sub} needs a certificate thumbprint (shuzhi mine certs list)`);
-      const c = await api.call<MineCertificate>('POST', `/api/mine/certificates/${encodeURIComponent(thumbprint)}/${sub}`);
+      const c = await ok(api.http.POST(`/api/mine/certificates/{thumbprint}/${sub}`, { params: { path: { thumbprint } } }));
       if (flags.json) return out(c), 0;
       console.log(`${sub === 'trust' ? 'trusted' : 'rejected'}: ${row(c)}`);
       return 0;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import type { RenderJob, RenderJobDetail, RenderJobSubmit, RenderUpload } from '@shuzhi/schema';
-import { ApiClient } from './api-client.ts';
+import type { RenderJob, RenderJobSubmit, RenderUpload } from '@shuzhi/schema';
+import { ApiClient, ok } from './api-client.ts';
 import { type Flags, parseArgs, str, UsageError } from './args.ts';
 
 export const renderHelp = `shuzhi render submit SCENE --frames 1-48 [--chunk 8] [--renderer blender|povray] [--wait]
@@ -15,12 +15,6 @@ storage that the server and the render nodes can read. The renderer follows the 
 POV-Ray needs --width and --height (default 320x180). --wait shows a progress bar until the job ends
 and exits 0 only if it completed.
 Talks to $SHUZHI_SERVER (or --server) with the token in $SHUZHI_TOKEN (or --token).`;
-
-function tokenOf(flags: Flags): string {
-  const token = typeof flags.token === 'string' ? flags.token : process.env.SHUZHI_TOKEN;
-  if (!token) throw new UsageError('no API token: pass --token or set SHUZHI_TOKEN');
-  return token;
-}
 
 function int(flags: Flags, name: string): number | undefined {
   const v = flags[name];
@@ -38,28 +32,23 @@ export function progressLine(j: RenderJob, width = 30): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(j.framesDone).padStart(String(j.frameCount).length)}/${j.frameCount} frames  ${settled}/${j.taskCount} tasks  ${j.state}`;
 }
 
-async function upload(server: string, token: string, file: string, tenant: string | undefined): Promise<RenderUpload> {
-  const body = await readFile(file);
-  const q = `fileName=${encodeURIComponent(basename(file))}${tenant ? `&tenantId=${encodeURIComponent(tenant)}` : ''}`;
-  let res: Response;
-  try {
-    res = await fetch(`${server.replace(/\/$/, '')}/api/render/uploads?${q}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
-      body,
-    });
-  } catch (err) {
-    throw new Error(`cannot reach ${server}: ${(err as Error).message}. Is the server running (npm start)?`);
-  }
-  if (res.status !== 201) throw new Error(`upload of ${file} failed (${res.status}): ${await res.text()}`);
-  return (await res.json()) as RenderUpload;
+async function upload(api: ApiClient, file: string, tenant: string | undefined): Promise<RenderUpload> {
+  const bytes = await readFile(file);
+  return ok(
+    api.http.POST('/api/render/uploads', {
+      params: { query: { fileName: basename(file), ...(tenant ? { tenantId: tenant } : {}) } },
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+      bodySerializer: (b) => b as Buffer<ArrayBuffer>,
+    }),
+  );
 }
 
 async function wait(api: ApiClient, id: string): Promise<number> {
   const tty = process.stderr.isTTY;
   let last = '';
   for (;;) {
-    const j = await api.call<RenderJob>('GET', `/api/render/jobs/${encodeURIComponent(id)}?taskLimit=1`);
+    const j = await ok(api.http.GET('/api/render/jobs/{id}', { params: { path: { id }, query: { taskLimit: 1 } } }));
     const line = progressLine(j);
     if (line !== last) {
       process.stderr.write(tty ? `\r${line}` : `${line}\n`);
@@ -96,7 +85,7 @@ export async function renderCommand(argv: string[]): Promise<number> {
       const samples = int(flags, 'samples');
       const ref: RenderJobSubmit['scene'] = flags.shared
         ? { kind: 'shared', path: resolve(scene) }
-        : await upload(api.server, tokenOf(flags), scene, tenant).then((u) => ({ kind: 'upload' as const, uploadId: u.uploadId, fileName: u.fileName }));
+        : await upload(api, scene, tenant).then((u) => ({ kind: 'upload' as const, uploadId: u.uploadId, fileName: u.fileName }));
       const body: RenderJobSubmit = {
         scene: ref,
         frames: str(flags, 'frames'),
@@ -113,14 +102,14 @@ export async function renderCommand(argv: string[]): Promise<number> {
           ...(samples !== undefined ? { samples } : {}),
         },
       };
-      const job = await api.call<RenderJob>('POST', '/api/render/jobs', body);
+      const job = await ok(api.http.POST('/api/render/jobs', { body }));
       console.log(flags.json ? JSON.stringify(job, null, 2) : `submitted ${job.id}: ${job.frameCount} frames in ${job.taskCount - 1} chunks + preview (${job.renderer})`);
       return flags.wait ? wait(api, job.id) : 0;
     }
     case 'status': {
       const id = positional[0];
       if (!id) {
-        const res = await api.call<{ items: RenderJob[]; total: number }>('GET', '/api/render/jobs?limit=50');
+        const res = await ok(api.http.GET('/api/render/jobs', { params: { query: { limit: 50 } } }));
         if (flags.json) console.log(JSON.stringify(res, null, 2));
         else {
           console.log(`${'ID'.padEnd(28)} ${'STATE'.padEnd(10)} ${'FRAMES'.padStart(13)}  NAME`);
@@ -129,7 +118,7 @@ export async function renderCommand(argv: string[]): Promise<number> {
         }
         return 0;
       }
-      const j = await api.call<RenderJobDetail>('GET', `/api/render/jobs/${encodeURIComponent(id)}?taskLimit=200`);
+      const j = await ok(api.http.GET('/api/render/jobs/{id}', { params: { path: { id }, query: { taskLimit: 200 } } }));
       if (flags.json) {
         console.log(JSON.stringify(j, null, 2));
         return 0;
@@ -149,10 +138,10 @@ export async function renderCommand(argv: string[]): Promise<number> {
       if (!id) throw new UsageError(`usage: shuzhi render ${sub} JOB [--task INDEX]`);
       const task = int(flags, 'task');
       if (task !== undefined) {
-        const t = await api.call<{ taskId: string; state: string }>('POST', `/api/render/jobs/${encodeURIComponent(id)}/tasks/${task}/${sub}`);
+        const t = await ok(api.http.POST('/api/render/jobs/{id}/tasks/{index}/{action}', { params: { path: { id, index: task, action: sub } } }));
         console.log(`${t.taskId}: ${t.state}`);
       } else {
-        const j = await api.call<RenderJob>('POST', `/api/render/jobs/${encodeURIComponent(id)}/${sub}`);
+        const j = await ok(api.http.POST('/api/render/jobs/{id}/{action}', { params: { path: { id, action: sub } } }));
         console.log(`${j.id}: ${j.state}`);
       }
       return 0;

@@ -1,5 +1,4 @@
-import type { ApiTokenInfo } from '@shuzhi/schema';
-import { ApiClient } from './api-client.ts';
+import { ApiClient, ok } from './api-client.ts';
 import { parseArgs, UsageError } from './args.ts';
 
 export const tokensHelp = `shuzhi tokens list [--all] [--json]   your API tokens (never their secrets); --all: everyone's (operators)
@@ -19,7 +18,7 @@ export async function tokensCommand(argv: string[]): Promise<number> {
   const api = ApiClient.from(flags);
   switch (sub) {
     case 'list': {
-      const res = await api.call<{ items: ApiTokenInfo[] }>('GET', `/api/tokens${flags.all ? '?all=1' : ''}`);
+      const res = await ok(api.http.GET('/api/tokens', { params: { query: flags.all ? { all: '1' } : {} } }));
       if (flags.json) console.log(JSON.stringify(res, null, 2));
       else {
         console.log(`${'ID'.padEnd(26)} ${'USER'.padEnd(14)} ${'CREATED'.padEnd(16)} ${'EXPIRES'.padEnd(16)} ${'LAST USED'.padEnd(16)}  NAME`);
@@ -33,7 +32,7 @@ export async function tokensCommand(argv: string[]): Promise<number> {
     case 'revoke': {
       const id = positional[0];
       if (!id) throw new UsageError('usage: shuzhi tokens revoke ID (shuzhi tokens list shows the ids)');
-      const t = await api.call<ApiTokenInfo>('DELETE', `/api/tokens/${encodeURIComponent(id)}`);
+      const t = await ok(api.http.DELETE('/api/tokens/{id}', { params: { path: { id } } }));
       console.log(flags.json ? JSON.stringify(t, null, 2) : `revoked ${t.id} (${t.name}) of ${t.username}`);
       return 0;
     }

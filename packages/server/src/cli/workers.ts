@@ -1,5 +1,5 @@
-import type { WorkerCredential, WorkerInfo } from '@shuzhi/schema';
-import { ApiClient } from './api-client.ts';
+import type { WorkerCredential } from '@shuzhi/schema';
+import { ApiClient, ok } from './api-client.ts';
 import { parseArgs, UsageError } from './args.ts';
 
 export const workersHelp = `shuzhi workers enroll|list|rotate|revoke — manage the workers enrolled at sites (operators; a tenant for a site it owns)
@@ -28,16 +28,14 @@ export async function workersCommand(argv: string[]): Promise<number> {
   switch (sub) {
     case 'enroll': {
       if (typeof flags.site !== 'string' || typeof flags.name !== 'string') throw new UsageError('enroll needs --site ID and --name NAME');
-      const w = await api.call<WorkerCredential>('POST', '/api/workers', { siteId: flags.site, name: flags.name });
+      const w = await ok(api.http.POST('/api/workers', { body: { siteId: flags.site, name: flags.name } }));
       if (flags.json) out(w);
       else printCredential(w);
       return 0;
     }
     case 'list': {
-      const q = new URLSearchParams();
-      if (typeof flags.site === 'string') q.set('siteId', flags.site);
-      if (flags.all) q.set('includeRevoked', '1');
-      const res = await api.call<{ items: WorkerInfo[] }>('GET', `/api/workers?${q}`);
+      const query = { ...(typeof flags.site === 'string' ? { siteId: flags.site } : {}), ...(flags.all ? { includeRevoked: '1' as const } : {}) };
+      const res = await ok(api.http.GET('/api/workers', { params: { query } }));
       if (flags.json) return out(res), 0;
       console.log(`${'WORKER'.padEnd(24)} ${'SITE'.padEnd(11)} ${'NAME'.padEnd(20)} ${'LAST SEEN'.padEnd(25)} STATE`);
       for (const w of res.items) {
@@ -50,11 +48,11 @@ export async function workersCommand(argv: string[]): Promise<number> {
       const id = positional[0];
       if (!id) throw new UsageError(`${sub} needs a worker id (shuzhi workers list)`);
       if (sub === 'rotate') {
-        const w = await api.call<WorkerCredential>('POST', `/api/workers/${encodeURIComponent(id)}/rotate`);
+        const w = await ok(api.http.POST('/api/workers/{id}/rotate', { params: { path: { id } } }));
         if (flags.json) out(w);
         else printCredential(w);
       } else {
-        const w = await api.call<WorkerInfo>('DELETE', `/api/workers/${encodeURIComponent(id)}`);
+        const w = await ok(api.http.DELETE('/api/workers/{id}', { params: { path: { id } } }));
         if (flags.json) out(w);
         else console.log(`worker ${w.id} (${w.name}) revoked at ${w.revokedAt}`);
       }

@@ -21,6 +21,7 @@ import { requireRole, type Principal } from '../auth/principal.ts';
 import { errors } from '../errors.ts';
 import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
 import type { ComputeModule } from './module.ts';
+import { SIGNED_IN, problems } from '../http/openapi.ts';
 
 const IdParam = z.object({ id: Text(128).min(1) });
 
@@ -40,7 +41,7 @@ export function computeRoutes(m: ComputeModule) {
   const r = router();
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/regions', tags: ['network'], responses: { 200: jsonOk(items(Region)) } }),
+    createRoute({ operationId: 'listRegions', summary: 'List regions', security: SIGNED_IN, method: 'get', path: '/api/regions', tags: ['network'], responses: { 200: jsonOk(items(Region)), ...problems(401) } }),
     async (c) => {
       principalOf(c);
       return c.json({ items: await m.network.listRegions() }, 200);
@@ -48,11 +49,14 @@ export function computeRoutes(m: ComputeModule) {
   );
   r.openapi(
     createRoute({
+      operationId: 'createRegion',
+      summary: 'Create a region',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/regions',
       tags: ['network'],
       request: { body: jsonBody(Region) },
-      responses: { 201: jsonOk(Region) },
+      responses: { 201: jsonOk(Region), ...problems(400, 401, 403, 409, 413) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -62,11 +66,14 @@ export function computeRoutes(m: ComputeModule) {
   );
   r.openapi(
     createRoute({
+      operationId: 'updateRegion',
+      summary: 'Update a region',
+      security: SIGNED_IN,
       method: 'patch',
       path: '/api/regions/{id}',
       tags: ['network'],
       request: { params: IdParam, body: jsonBody(Region.omit({ id: true }).partial()) },
-      responses: { 200: jsonOk(Region) },
+      responses: { 200: jsonOk(Region), ...problems(400, 401, 403, 404, 413) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -76,11 +83,14 @@ export function computeRoutes(m: ComputeModule) {
   );
   r.openapi(
     createRoute({
+      operationId: 'deleteRegion',
+      summary: 'Delete a region',
+      security: SIGNED_IN,
       method: 'delete',
       path: '/api/regions/{id}',
       tags: ['network'],
       request: { params: IdParam },
-      responses: { 204: { description: 'Deleted' } },
+      responses: { 204: { description: 'Deleted' }, ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -91,11 +101,14 @@ export function computeRoutes(m: ComputeModule) {
   );
   r.openapi(
     createRoute({
+      operationId: 'deleteLink',
+      summary: 'Delete a link between two regions',
+      security: SIGNED_IN,
       method: 'delete',
       path: '/api/links/{from}/{to}',
       tags: ['network'],
       request: { params: z.object({ from: Text(64), to: Text(64) }) },
-      responses: { 204: { description: 'Deleted' } },
+      responses: { 204: { description: 'Deleted' }, ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -106,7 +119,7 @@ export function computeRoutes(m: ComputeModule) {
     },
   );
   r.openapi(
-    createRoute({ method: 'get', path: '/api/links', tags: ['network'], responses: { 200: jsonOk(items(Link)) } }),
+    createRoute({ operationId: 'listLinks', summary: 'List links between regions', security: SIGNED_IN, method: 'get', path: '/api/links', tags: ['network'], responses: { 200: jsonOk(items(Link)), ...problems(401) } }),
     async (c) => {
       principalOf(c);
       return c.json({ items: await m.network.listLinks() }, 200);
@@ -114,11 +127,14 @@ export function computeRoutes(m: ComputeModule) {
   );
   r.openapi(
     createRoute({
+      operationId: 'upsertLink',
+      summary: 'Create or update a link between regions',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/links',
       tags: ['network'],
       request: { body: jsonBody(Link) },
-      responses: { 201: jsonOk(Link) },
+      responses: { 201: jsonOk(Link), ...problems(400, 401, 403, 413) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -128,7 +144,7 @@ export function computeRoutes(m: ComputeModule) {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/sites', tags: ['network'], responses: { 200: jsonOk(items(Site)) } }),
+    createRoute({ operationId: 'listSites', summary: 'List sites with their live state', security: SIGNED_IN, method: 'get', path: '/api/sites', tags: ['network'], responses: { 200: jsonOk(items(Site)), ...problems(401) } }),
     async (c) => {
       const p = principalOf(c);
       return c.json({ items: (await m.sitesLive()).map((s) => siteFor(p, s)) }, 200);
@@ -136,11 +152,14 @@ export function computeRoutes(m: ComputeModule) {
   );
   r.openapi(
     createRoute({
+      operationId: 'getSite',
+      summary: 'Get a site',
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/sites/{id}',
       tags: ['network'],
       request: { params: IdParam },
-      responses: { 200: jsonOk(Site) },
+      responses: { 200: jsonOk(Site), ...problems(400, 401, 404) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -152,11 +171,14 @@ export function computeRoutes(m: ComputeModule) {
   );
   r.openapi(
     createRoute({
+      operationId: 'createSite',
+      summary: 'Create a site',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/sites',
       tags: ['network'],
       request: { body: jsonBody(SiteInput) },
-      responses: { 201: jsonOk(Site) },
+      responses: { 201: jsonOk(Site), ...problems(400, 401, 403, 409, 413) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -166,11 +188,14 @@ export function computeRoutes(m: ComputeModule) {
   );
   r.openapi(
     createRoute({
+      operationId: 'updateSite',
+      summary: 'Update a site',
+      security: SIGNED_IN,
       method: 'patch',
       path: '/api/sites/{id}',
       tags: ['network'],
       request: { params: IdParam, body: jsonBody(SitePatch) },
-      responses: { 200: jsonOk(Site) },
+      responses: { 200: jsonOk(Site), ...problems(400, 401, 403, 404, 413) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -180,11 +205,14 @@ export function computeRoutes(m: ComputeModule) {
   );
   r.openapi(
     createRoute({
+      operationId: 'deleteSite',
+      summary: 'Delete a site',
+      security: SIGNED_IN,
       method: 'delete',
       path: '/api/sites/{id}',
       tags: ['network'],
       request: { params: IdParam },
-      responses: { 204: { description: 'Deleted' } },
+      responses: { 204: { description: 'Deleted' }, ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -195,6 +223,9 @@ export function computeRoutes(m: ComputeModule) {
   );
   r.openapi(
     createRoute({
+      operationId: 'getSitePowerCurve',
+      summary: "A site's power curve",
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/sites/{id}/power',
       tags: ['network'],
@@ -202,7 +233,7 @@ export function computeRoutes(m: ComputeModule) {
         params: IdParam,
         query: z.object({ hours: z.coerce.number().int().min(1).max(168).default(48) }),
       },
-      responses: { 200: jsonOk(PowerCurve) },
+      responses: { 200: jsonOk(PowerCurve), ...problems(400, 401, 404) },
     }),
     async (c) => {
       principalOf(c);
@@ -211,7 +242,7 @@ export function computeRoutes(m: ComputeModule) {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/tenants', tags: ['network'], responses: { 200: jsonOk(items(TenantInput)) } }),
+    createRoute({ operationId: 'listTenants', summary: 'List tenants', security: SIGNED_IN, method: 'get', path: '/api/tenants', tags: ['network'], responses: { 200: jsonOk(items(TenantInput)), ...problems(401, 403) } }),
     async (c) => {
       const p = principalOf(c);
       requireRole(p, ['operator'], 'list tenants');
@@ -220,11 +251,14 @@ export function computeRoutes(m: ComputeModule) {
   );
   r.openapi(
     createRoute({
+      operationId: 'createTenant',
+      summary: 'Create a tenant',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/tenants',
       tags: ['network'],
       request: { body: jsonBody(TenantInput) },
-      responses: { 201: jsonOk(TenantInput) },
+      responses: { 201: jsonOk(TenantInput), ...problems(400, 401, 403, 409, 413) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -235,6 +269,9 @@ export function computeRoutes(m: ComputeModule) {
 
   r.openapi(
     createRoute({
+      operationId: 'listJobs',
+      summary: 'List compute jobs',
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/jobs',
       tags: ['jobs'],
@@ -245,42 +282,54 @@ export function computeRoutes(m: ComputeModule) {
           offset: z.coerce.number().int().min(0).default(0),
         }),
       },
-      responses: { 200: jsonOk(z.object({ items: z.array(Job), total: z.number().int() })) },
+      responses: { 200: jsonOk(z.object({ items: z.array(Job), total: z.number().int() })), ...problems(400, 401) },
     }),
     async (c) => c.json(await m.jobs.list(principalOf(c), c.req.valid('query')), 200),
   );
   r.openapi(
     createRoute({
+      operationId: 'submitJob',
+      summary: 'Submit a compute job',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/jobs',
       tags: ['jobs'],
       request: { body: jsonBody(SubmitJob) },
-      responses: { 201: jsonOk(Job) },
+      responses: { 201: jsonOk(Job), ...problems(400, 401, 403, 413) },
     }),
     async (c) => c.json(await m.jobs.submit(principalOf(c), c.req.valid('json')), 201),
   );
   r.openapi(
     createRoute({
+      operationId: 'getJob',
+      summary: 'Get a compute job with its tasks and runs',
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/jobs/{id}',
       tags: ['jobs'],
       request: { params: IdParam },
-      responses: { 200: jsonOk(JobDetail) },
+      responses: { 200: jsonOk(JobDetail), ...problems(400, 401, 404) },
     }),
     async (c) => c.json(await m.jobs.get(principalOf(c), c.req.valid('param').id), 200),
   );
   r.openapi(
     createRoute({
+      operationId: 'cancelJob',
+      summary: 'Cancel a compute job',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/jobs/{id}/cancel',
       tags: ['jobs'],
       request: { params: IdParam },
-      responses: { 200: jsonOk(Job) },
+      responses: { 200: jsonOk(Job), ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => c.json(await m.jobs.cancel(principalOf(c), c.req.valid('param').id), 200),
   );
   r.openapi(
     createRoute({
+      operationId: 'getJobLogs',
+      summary: "Read a compute job's log lines",
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/jobs/{id}/logs',
       tags: ['jobs'],
@@ -288,7 +337,7 @@ export function computeRoutes(m: ComputeModule) {
         params: IdParam,
         query: z.object({ after: z.coerce.number().int().min(0).default(0) }),
       },
-      responses: { 200: jsonOk(items(LogLine)) },
+      responses: { 200: jsonOk(items(LogLine)), ...problems(400, 401, 404) },
     }),
     async (c) => {
       const lines = await m.jobs.logs(principalOf(c), c.req.valid('param').id, c.req.valid('query').after);
@@ -298,16 +347,19 @@ export function computeRoutes(m: ComputeModule) {
 
   r.openapi(
     createRoute({
+      operationId: 'listFlows',
+      summary: 'Energy and work flows between regions',
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/flows',
       tags: ['network'],
       request: { query: z.object({ days: z.coerce.number().int().min(1).max(90).default(7) }) },
-      responses: { 200: jsonOk(items(Flow)) },
+      responses: { 200: jsonOk(items(Flow)), ...problems(400, 401) },
     }),
     async (c) => c.json({ items: await m.jobs.flows(principalOf(c), c.req.valid('query').days) }, 200),
   );
   r.openapi(
-    createRoute({ method: 'get', path: '/api/overview', tags: ['network'], responses: { 200: jsonOk(Overview) } }),
+    createRoute({ operationId: 'getOverview', summary: 'Network overview', security: SIGNED_IN, method: 'get', path: '/api/overview', tags: ['network'], responses: { 200: jsonOk(Overview), ...problems(401) } }),
     async (c) => {
       principalOf(c);
       return c.json(await m.overview(), 200);

@@ -33,6 +33,7 @@ import { govMetrics } from './metrics-query.ts';
 import { APPLICANT_ROLES, CASE_ROLES } from './roles.ts';
 import type { GovService } from './service.ts';
 import { catalogueView } from './views.ts';
+import { PUBLIC, SIGNED_IN, problems } from '../http/openapi.ts';
 
 const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
 const AppId = z.object({ id: Text(100).min(1) });
@@ -67,21 +68,24 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
     });
   }
 
-  r.openapi(createRoute({ method: 'get', path: '/api/gov/me', tags, responses: { 200: jsonOk(GovMe) } }), async (c) => c.json(await svc.me(principalOf(c)), 200));
+  r.openapi(createRoute({ operationId: 'getGovIdentity', summary: "The caller's identity in the registries", security: SIGNED_IN, method: 'get', path: '/api/gov/me', tags, responses: { 200: jsonOk(GovMe), ...problems(401) } }), async (c) => c.json(await svc.me(principalOf(c)), 200));
 
-  r.openapi(createRoute({ method: 'get', path: '/api/gov/catalogue', tags, responses: { 200: jsonOk(items(GovCatalogueItem)) } }), async (c) => {
+  r.openapi(createRoute({ operationId: 'getGovCatalogue', summary: 'The one-thing service catalogue', security: SIGNED_IN, method: 'get', path: '/api/gov/catalogue', tags, responses: { 200: jsonOk(items(GovCatalogueItem)), ...problems(401) } }), async (c) => {
     principalOf(c);
     return c.json({ items: catalogueView(await catalogue.load()) }, 200);
   });
 
   r.openapi(
     createRoute({
+      operationId: 'addGovCatalogueItem',
+      summary: 'Add a catalogue item (operators)',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/gov/catalogue/items',
       tags,
       description: 'Adds an item (or a new version of one), with any new services, as data. Operators only.',
       request: { body: jsonBody(CatalogueItemBody) },
-      responses: { 201: jsonOk(GovCatalogueItem) },
+      responses: { 201: jsonOk(GovCatalogueItem), ...problems(400, 401, 403, 409, 413) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -92,12 +96,12 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
     },
   );
 
-  r.openapi(createRoute({ method: 'post', path: '/api/gov/prefill', tags, request: { body: jsonBody(GovPrefillRequest) }, responses: { 200: jsonOk(GovPrefillResponse) } }), async (c) =>
+  r.openapi(createRoute({ operationId: 'prefillGovApplication', summary: 'Prefill an application from the registries', security: SIGNED_IN, method: 'post', path: '/api/gov/prefill', tags, request: { body: jsonBody(GovPrefillRequest) }, responses: { 200: jsonOk(GovPrefillResponse), ...problems(400, 401, 403, 409, 413) } }), async (c) =>
     c.json(await svc.prefill(allowed(c, FILERS, 'file applications'), c.req.valid('json')), 200),
   );
 
   r.openapi(
-    createRoute({ method: 'post', path: '/api/gov/applications', tags, request: { body: jsonBody(GovSubmitApplication) }, responses: { 201: jsonOk(GovSubmitResponse), 200: jsonOk(GovSubmitResponse) } }),
+    createRoute({ operationId: 'submitGovApplication', summary: 'Submit a one-thing application', security: SIGNED_IN, method: 'post', path: '/api/gov/applications', tags, request: { body: jsonBody(GovSubmitApplication) }, responses: { 201: jsonOk(GovSubmitResponse), 200: jsonOk(GovSubmitResponse), ...problems(400, 401, 403, 409, 413) } }),
     async (c) => {
       const out = await svc.submit(allowed(c, FILERS, 'file applications'), c.req.valid('json'));
       return c.json(out, out.created ? 201 : 200);
@@ -106,26 +110,29 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
 
   r.openapi(
     createRoute({
+      operationId: 'listGovApplications',
+      summary: 'List applications',
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/gov/applications',
       tags,
       request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0), status: Text(40).optional() }) },
-      responses: { 200: jsonOk(z.object({ items: z.array(GovApplicationSummary), total: z.number().int() })) },
+      responses: { 200: jsonOk(z.object({ items: z.array(GovApplicationSummary), total: z.number().int() })), ...problems(400, 401, 403) },
     }),
     async (c) => c.json(await svc.list(allowed(c, CASE_ROLES, 'list applications'), c.req.valid('query')), 200),
   );
 
-  r.openapi(createRoute({ method: 'get', path: '/api/gov/applications/{id}', tags, request: { params: AppId }, responses: { 200: jsonOk(GovApplicationView) } }), async (c) =>
+  r.openapi(createRoute({ operationId: 'getGovApplication', summary: 'Get an application', security: SIGNED_IN, method: 'get', path: '/api/gov/applications/{id}', tags, request: { params: AppId }, responses: { 200: jsonOk(GovApplicationView), ...problems(400, 401, 403, 404) } }), async (c) =>
     c.json(await svc.get(allowed(c, CASE_ROLES, 'read applications'), c.req.valid('param').id), 200),
   );
 
   r.openapi(
-    createRoute({ method: 'post', path: '/api/gov/applications/{id}/supplement', tags, request: { params: AppId, body: jsonBody(GovSupplementSubmission) }, responses: { 200: jsonOk(GovApplicationView) } }),
+    createRoute({ operationId: 'supplementGovApplication', summary: 'Submit supplementary material', security: SIGNED_IN, method: 'post', path: '/api/gov/applications/{id}/supplement', tags, request: { params: AppId, body: jsonBody(GovSupplementSubmission) }, responses: { 200: jsonOk(GovApplicationView), ...problems(400, 401, 403, 404, 409, 413) } }),
     async (c) => c.json(await svc.supplement(allowed(c, FILERS, 'supplement applications'), c.req.valid('param').id, c.req.valid('json')), 200),
   );
 
   r.openapi(
-    createRoute({ method: 'post', path: '/api/gov/applications/{id}/tasks/{serviceId}/actions', tags, request: { params: TaskParams, body: jsonBody(GovTaskActionRequest) }, responses: { 200: jsonOk(GovApplicationView) } }),
+    createRoute({ operationId: 'actOnGovTask', summary: "An officer acts on an application's task", security: SIGNED_IN, method: 'post', path: '/api/gov/applications/{id}/tasks/{serviceId}/actions', tags, request: { params: TaskParams, body: jsonBody(GovTaskActionRequest) }, responses: { 200: jsonOk(GovApplicationView), ...problems(400, 401, 403, 404, 409, 413) } }),
     async (c) => {
       const { id, serviceId } = c.req.valid('param');
       return c.json(await svc.act(allowed(c, ['officer'], 'act on department tasks'), id, serviceId, c.req.valid('json')), 200);
@@ -134,11 +141,14 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
 
   r.openapi(
     createRoute({
+      operationId: 'listGovTasks',
+      summary: "An officer's queue of tasks",
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/gov/tasks',
       tags,
       request: { query: z.object({ state: Text(40).optional(), escalated: z.enum(['true', 'false']).optional() }) },
-      responses: { 200: jsonOk(items(GovQueueEntry)) },
+      responses: { 200: jsonOk(items(GovQueueEntry)), ...problems(400, 401, 403) },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -146,64 +156,70 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
     },
   );
 
-  r.openapi(createRoute({ method: 'get', path: '/api/gov/certificates', tags, responses: { 200: jsonOk(items(GovCertificateView)) } }), async (c) =>
+  r.openapi(createRoute({ operationId: 'listGovCertificates', summary: "The caller's certificates", security: SIGNED_IN, method: 'get', path: '/api/gov/certificates', tags, responses: { 200: jsonOk(items(GovCertificateView)), ...problems(401, 403) } }), async (c) =>
     c.json({ items: await svc.myCertificates(allowed(c, APPLICANT_ROLES, 'list your certificates')) }, 200),
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/gov/access-log', tags, request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) }, responses: { 200: jsonOk(items(GovAccessEntry)) } }),
+    createRoute({ operationId: 'getGovAccessLog', summary: "Who read the caller's data", security: SIGNED_IN, method: 'get', path: '/api/gov/access-log', tags, request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) }, responses: { 200: jsonOk(items(GovAccessEntry)), ...problems(400, 401, 403) } }),
     async (c) => c.json({ items: await svc.accessLog(allowed(c, [...APPLICANT_ROLES, 'supervisor', 'operator'], 'read the data-use log'), c.req.valid('query')) }, 200),
   );
 
-  r.openapi(createRoute({ method: 'get', path: '/api/gov/notifications', tags, responses: { 200: jsonOk(items(GovNotification)) } }), async (c) =>
+  r.openapi(createRoute({ operationId: 'listGovNotifications', summary: "The caller's notifications", security: SIGNED_IN, method: 'get', path: '/api/gov/notifications', tags, responses: { 200: jsonOk(items(GovNotification)), ...problems(401, 403) } }), async (c) =>
     c.json({ items: await svc.notifications(allowed(c, APPLICANT_ROLES, 'read notifications')) }, 200),
   );
 
-  r.openapi(createRoute({ method: 'get', path: '/api/gov/grants', tags, responses: { 200: jsonOk(items(GovGrant)) } }), async (c) => c.json({ items: await svc.grants(allowed(c, APPLICANT_ROLES, 'read entitlements')) }, 200));
+  r.openapi(createRoute({ operationId: 'listGovGrants', summary: "The caller's grants", security: SIGNED_IN, method: 'get', path: '/api/gov/grants', tags, responses: { 200: jsonOk(items(GovGrant)), ...problems(401, 403) } }), async (c) => c.json({ items: await svc.grants(allowed(c, APPLICANT_ROLES, 'read entitlements')) }, 200));
 
   r.openapi(
     createRoute({
+      operationId: 'registerBirth',
+      summary: 'Register a birth',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/gov/registry/births',
       tags,
       description: 'A birth registered without an application (免申办): the child enters the registries and the family is granted what the rules give.',
       request: { body: jsonBody(z.object({ parentResidentId: Text(18).min(18), childName: Text(40).min(1), childSex: z.enum(['male', 'female']), childBirthDate: z.iso.date() })) },
-      responses: { 201: jsonOk(z.object({ grants: z.number().int() })) },
+      responses: { 201: jsonOk(z.object({ grants: z.number().int() })), ...problems(400, 401, 403, 409, 413) },
     }),
     async (c) => c.json(await svc.registerBirth(allowed(c, ['operator', 'officer'], 'register births'), c.req.valid('json')), 201),
   );
 
-  r.openapi(createRoute({ method: 'get', path: '/api/gov/metrics', tags, responses: { 200: jsonOk(GovMetrics) } }), async (c) => {
+  r.openapi(createRoute({ operationId: 'getGovMetrics', summary: 'Service metrics', security: SIGNED_IN, method: 'get', path: '/api/gov/metrics', tags, responses: { 200: jsonOk(GovMetrics), ...problems(401, 403) } }), async (c) => {
     const p = principalOf(c);
     requireRole(p, ['supervisor', 'operator', 'viewer'], 'see the service dashboard');
     return c.json(await govMetrics(svc.db, catalogue), 200);
   });
 
-  r.openapi(createRoute({ method: 'post', path: '/api/gov/tickets', tags, responses: { 201: jsonOk(GovTicket) } }), async (c) => {
+  r.openapi(createRoute({ operationId: 'takeGovTicket', summary: 'Take a service-hall queue ticket', security: SIGNED_IN, method: 'post', path: '/api/gov/tickets', tags, responses: { 201: jsonOk(GovTicket), ...problems(401, 403, 409) } }), async (c) => {
     allowed(c, FILERS, 'take a queue ticket');
     return c.json(await svc.takeTicket(), 201);
   });
-  r.openapi(createRoute({ method: 'post', path: '/api/gov/tickets/next', tags, responses: { 200: jsonOk(z.object({ ticket: GovTicket.nullable() })) } }), async (c) =>
+  r.openapi(createRoute({ operationId: 'callNextGovTicket', summary: 'Call the next ticket', security: SIGNED_IN, method: 'post', path: '/api/gov/tickets/next', tags, responses: { 200: jsonOk(z.object({ ticket: GovTicket.nullable() })), ...problems(401, 403, 409) } }), async (c) =>
     c.json({ ticket: await svc.callNext(allowed(c, ['window'], 'call tickets')) }, 200),
   );
-  r.openapi(createRoute({ method: 'get', path: '/api/gov/tickets', tags, responses: { 200: jsonOk(items(GovTicket)) } }), async (c) => {
+  r.openapi(createRoute({ operationId: 'listGovTickets', summary: 'List queue tickets', security: SIGNED_IN, method: 'get', path: '/api/gov/tickets', tags, responses: { 200: jsonOk(items(GovTicket)), ...problems(401, 403) } }), async (c) => {
     allowed(c, ['window', 'supervisor'], 'see the ticket queue');
     return c.json({ items: await svc.tickets() }, 200);
   });
 
   // Public: the QR code on a certificate leads here; no login (OpenCRVS #9238).
   r.openapi(
-    createRoute({ method: 'get', path: '/api/public/gov/verify/{id}', tags, request: { params: z.object({ id: Text(64).min(1) }) }, responses: { 200: jsonOk(GovVerification) } }),
+    createRoute({ operationId: 'verifyGovCertificateById', summary: 'Verify a certificate by id', security: PUBLIC, method: 'get', path: '/api/public/gov/verify/{id}', tags, request: { params: z.object({ id: Text(64).min(1) }) }, responses: { 200: jsonOk(GovVerification), ...problems(400, 401, 404, 429) } }),
     async (c) => c.json(await svc.verify(c.req.valid('param').id), 200),
   );
   r.openapi(
     createRoute({
+      operationId: 'verifyGovCertificate',
+      summary: 'Verify a presented certificate',
+      security: PUBLIC,
       method: 'post',
       path: '/api/public/gov/verify',
       tags,
       description: 'Verify a presented certificate (its canonical signed text).',
       request: { body: jsonBody(z.object({ certificateId: Text(64).min(1), text: Text(20_000).min(2) })) },
-      responses: { 200: jsonOk(GovVerification) },
+      responses: { 200: jsonOk(GovVerification), ...problems(400, 401, 413, 429) },
     }),
     async (c) => {
       const b = c.req.valid('json');
@@ -211,7 +227,7 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
     },
   );
   r.openapi(
-    createRoute({ method: 'get', path: '/api/public/gov/keys', tags, responses: { 200: jsonOk(z.object({ keyId: z.string(), alg: z.literal('Ed25519'), publicKeyPem: z.string() })) } }),
+    createRoute({ operationId: 'listGovIssuerKeys', summary: "The issuer's public keys", security: PUBLIC, method: 'get', path: '/api/public/gov/keys', tags, responses: { 200: jsonOk(z.object({ keyId: z.string(), alg: z.literal('Ed25519'), publicKeyPem: z.string() })), ...problems(401) } }),
     async (c) => c.json(await svc.publicKey(), 200),
   );
 

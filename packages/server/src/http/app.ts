@@ -15,6 +15,7 @@ import { browserSafety } from './browser-safety.ts';
 import type { ProxyTrust } from './client-address.ts';
 import { router, type Env } from './context.ts';
 import type { MiddlewareHandler } from 'hono';
+import { OPENAPI_CONFIG, registerComponents } from './openapi.ts';
 import { problemResponse } from './problem.ts';
 import { SESSION_COOKIE } from './routes/auth.ts';
 
@@ -94,11 +95,8 @@ export function createApp(parts: AppParts) {
   app.get('/api/health', async (c) => c.json({ status: 'ok', ...(await parts.health()) }));
   for (const r of parts.routers) app.route('/', r);
 
-  app.doc31('/api/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Shuzhi API', version: '0.1.0', description: 'Green compute network, render farm, one-thing services, mine control' },
-  });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/api/openapi.json', OPENAPI_CONFIG);
+  registerComponents(app, SESSION_COOKIE);
   mountApiDocs(app);
 
   app.all('/api/*', (c) => {

@@ -16,6 +16,7 @@ import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
 import { liveStream } from '../http/sse.ts';
 import { mineErrors } from './errors.ts';
 import type { Actor, LiveMessage, MineService } from './service.ts';
+import { SIGNED_IN, problems } from '../http/openapi.ts';
 
 /** Who may watch a face (HMI, streams, alarms, audit), command it, or engineer it. */
 export const MINE_WATCH_ROLES = ['mine-operator', 'mine-engineer', 'viewer', 'operator'] as const satisfies readonly Role[];
@@ -51,7 +52,7 @@ export function mineRoutes(svc: MineService) {
   const watch = (c: Context<Env>) => requireRole(principalOf(c), MINE_WATCH_ROLES, 'watch the mine');
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/mine/faces', tags: TAGS, responses: { 200: jsonOk(items(MineFaceSummary)) } }),
+    createRoute({ operationId: 'listMineFaces', summary: 'List working faces', security: SIGNED_IN, method: 'get', path: '/api/mine/faces', tags: TAGS, responses: { 200: jsonOk(items(MineFaceSummary)), ...problems(401, 403) } }),
     async (c) => {
       watch(c);
       return c.json({ items: await svc.listFaces() }, 200);
@@ -59,7 +60,7 @@ export function mineRoutes(svc: MineService) {
   );
 
   r.openapi(
-    createRoute({ method: 'post', path: '/api/mine/faces', tags: TAGS, request: { body: jsonBody(MineFaceInput) }, responses: { 201: jsonOk(MineFaceState) } }),
+    createRoute({ operationId: 'registerMineFace', summary: 'Register a working face', security: SIGNED_IN, method: 'post', path: '/api/mine/faces', tags: TAGS, request: { body: jsonBody(MineFaceInput) }, responses: { 201: jsonOk(MineFaceState), ...problems(400, 401, 403, 409, 413) } }),
     async (c) => {
       const body = c.req.valid('json');
       const actor = await guard(c, MINE_ENGINEER_ROLES, 'face-register', 'register a face', body.id, body.id);
@@ -68,7 +69,7 @@ export function mineRoutes(svc: MineService) {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/mine/faces/{id}', tags: TAGS, request: { params: FaceParam }, responses: { 200: jsonOk(MineFaceState) } }),
+    createRoute({ operationId: 'getMineFace', summary: "Get a working face's live state", security: SIGNED_IN, method: 'get', path: '/api/mine/faces/{id}', tags: TAGS, request: { params: FaceParam }, responses: { 200: jsonOk(MineFaceState), ...problems(400, 401, 403, 404) } }),
     (c) => {
       watch(c);
       return c.json(svc.faceState(c.req.valid('param').id), 200);
@@ -76,7 +77,7 @@ export function mineRoutes(svc: MineService) {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/mine/faces/{id}/config', tags: TAGS, request: { params: FaceParam }, responses: { 200: jsonOk(MineFaceConfig) } }),
+    createRoute({ operationId: 'getMineFaceConfig', summary: "A working face's configuration", security: SIGNED_IN, method: 'get', path: '/api/mine/faces/{id}/config', tags: TAGS, request: { params: FaceParam }, responses: { 200: jsonOk(MineFaceConfig), ...problems(400, 401, 403, 404) } }),
     (c) => {
       watch(c);
       return c.json(svc.faceConfig(c.req.valid('param').id), 200);
@@ -85,11 +86,14 @@ export function mineRoutes(svc: MineService) {
 
   r.openapi(
     createRoute({
+      operationId: 'updateMineFaceSettings',
+      summary: "Change a working face's settings",
+      security: SIGNED_IN,
       method: 'patch',
       path: '/api/mine/faces/{id}/settings',
       tags: TAGS,
       request: { params: FaceParam, body: jsonBody(MineFaceSettings) },
-      responses: { 200: jsonOk(MineFaceState) },
+      responses: { 200: jsonOk(MineFaceState), ...problems(400, 401, 403, 404, 409, 413) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -100,12 +104,15 @@ export function mineRoutes(svc: MineService) {
 
   r.openapi(
     createRoute({
+      operationId: 'commandMineFace',
+      summary: 'Send a command to a working face',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/mine/faces/{id}/commands/{kind}',
       tags: TAGS,
       description: 'start / stop the face sequence, emergency stop, reset. mine-operator only; every attempt is audited.',
       request: { params: FaceParam.extend({ kind: z.enum(MineCommandKinds) }) },
-      responses: { 200: jsonOk(MineCommandResult) },
+      responses: { 200: jsonOk(MineCommandResult), ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { id, kind } = c.req.valid('param');
@@ -120,11 +127,14 @@ export function mineRoutes(svc: MineService) {
 
   r.openapi(
     createRoute({
+      operationId: 'getMineFaceTrends',
+      summary: "A working face's trends",
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/mine/faces/{id}/trends',
       tags: TAGS,
       request: { params: FaceParam, query: MineTrendQuery },
-      responses: { 200: jsonOk(items(MineTrend)) },
+      responses: { 200: jsonOk(items(MineTrend)), ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
       watch(c);
@@ -137,7 +147,7 @@ export function mineRoutes(svc: MineService) {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/mine/alarms', tags: TAGS, request: { query: MineAlarmQuery }, responses: { 200: jsonOk(Page(MineAlarm)) } }),
+    createRoute({ operationId: 'listMineAlarms', summary: 'List alarms', security: SIGNED_IN, method: 'get', path: '/api/mine/alarms', tags: TAGS, request: { query: MineAlarmQuery }, responses: { 200: jsonOk(Page(MineAlarm)), ...problems(400, 401, 403) } }),
     async (c) => {
       watch(c);
       await svc.flushed();
@@ -147,12 +157,15 @@ export function mineRoutes(svc: MineService) {
 
   r.openapi(
     createRoute({
+      operationId: 'acknowledgeMineAlarm',
+      summary: 'Acknowledge an alarm',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/mine/alarms/{id}/acknowledge',
       tags: TAGS,
       description: 'Only once the cause has returned to normal (cleared, unacknowledged); records user and comment.',
       request: { params: AlarmParam, body: jsonBody(MineAcknowledge) },
-      responses: { 200: jsonOk(MineAlarm) },
+      responses: { 200: jsonOk(MineAlarm), ...problems(400, 401, 403, 404, 409, 413) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -163,11 +176,14 @@ export function mineRoutes(svc: MineService) {
 
   r.openapi(
     createRoute({
+      operationId: 'silenceMineAlarm',
+      summary: "Silence an alarm's horn",
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/mine/alarms/{id}/silence',
       tags: TAGS,
       request: { params: AlarmParam },
-      responses: { 200: jsonOk(MineAlarm) },
+      responses: { 200: jsonOk(MineAlarm), ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -177,7 +193,7 @@ export function mineRoutes(svc: MineService) {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/mine/audit', tags: TAGS, request: { query: MineAuditQuery }, responses: { 200: jsonOk(items(MineAuditEntry)) } }),
+    createRoute({ operationId: 'getMineAudit', summary: "The mine's audit trail", security: SIGNED_IN, method: 'get', path: '/api/mine/audit', tags: TAGS, request: { query: MineAuditQuery }, responses: { 200: jsonOk(items(MineAuditEntry)), ...problems(400, 401, 403) } }),
     async (c) => {
       watch(c);
       await svc.flushed();
@@ -188,11 +204,14 @@ export function mineRoutes(svc: MineService) {
 
   r.openapi(
     createRoute({
+      operationId: 'listMineCertificates',
+      summary: "The mine link's certificates",
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/mine/certificates',
       tags: TAGS,
       description: "The mine link's PKI: this server's OPC UA certificate (public part, to import into a PLC) and the trusted and rejected PLC certificates. mine-engineer and operator.",
-      responses: { 200: jsonOk(MineCertificates) },
+      responses: { 200: jsonOk(MineCertificates), ...problems(401, 403) },
     }),
     async (c) => {
       await guard(c, MINE_PKI_ROLES, 'certificates.list', 'see the OPC UA certificates', null, 'pki');
@@ -203,6 +222,9 @@ export function mineRoutes(svc: MineService) {
   for (const verb of ['trust', 'reject'] as const) {
     r.openapi(
       createRoute({
+        operationId: `${verb}MineCertificate`,
+        summary: verb === 'trust' ? 'Trust a PLC certificate' : 'Reject a PLC certificate',
+        security: SIGNED_IN,
         method: 'post',
         path: `/api/mine/certificates/{thumbprint}/${verb}`,
         tags: TAGS,
@@ -211,7 +233,7 @@ export function mineRoutes(svc: MineService) {
             ? 'Moves a PLC certificate (usually from rejected/) to trusted/; faces waiting on it connect at once. Audited.'
             : 'Takes trust away: the certificate moves to rejected/ and is refused from the next connection on. Audited.',
         request: { params: z.object({ thumbprint: MineThumbprint }) },
-        responses: { 200: jsonOk(MineCertificate) },
+        responses: { 200: jsonOk(MineCertificate), ...problems(400, 401, 403, 404) },
       }),
       async (c) => {
         const { thumbprint } = c.req.valid('param');
@@ -224,7 +246,7 @@ export function mineRoutes(svc: MineService) {
   }
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/mine/fleet', tags: TAGS, responses: { 200: jsonOk(MineFleet) } }),
+    createRoute({ operationId: 'getMineFleet', summary: "The mine fleet's state", security: SIGNED_IN, method: 'get', path: '/api/mine/fleet', tags: TAGS, responses: { 200: jsonOk(MineFleet), ...problems(401, 403) } }),
     (c) => {
       watch(c);
       return c.json(svc.fleet(), 200);

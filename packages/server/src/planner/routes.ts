@@ -4,13 +4,17 @@ import { requireRole } from '../auth/principal.ts';
 import { errors } from '../errors.ts';
 import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
 import type { PlannerService } from './service.ts';
+import { SIGNED_IN, problems } from '../http/openapi.ts';
 
 export function plannerRoutes(svc: PlannerService) {
   const r = router();
   r.openapi(
     createRoute({
+      operationId: 'getPlan',
+      summary: 'The current green-power plan',
+      security: SIGNED_IN,
       method: 'get', path: '/api/planner/plan', tags: ['planner'],
-      responses: { 200: jsonOk(PlannerPlan, 'The plan in force: per site per hour, and per job (tenants see their own jobs only)') },
+      responses: { 200: jsonOk(PlannerPlan, 'The plan in force: per site per hour, and per job (tenants see their own jobs only)'), ...problems(401, 403) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -23,7 +27,7 @@ export function plannerRoutes(svc: PlannerService) {
     },
   );
   r.openapi(
-    createRoute({ method: 'get', path: '/api/planner/settings', tags: ['planner'], responses: { 200: jsonOk(PlannerSettings) } }),
+    createRoute({ operationId: 'getPlannerSettings', summary: 'Planner settings', security: SIGNED_IN, method: 'get', path: '/api/planner/settings', tags: ['planner'], responses: { 200: jsonOk(PlannerSettings), ...problems(401) } }),
     async (c) => {
       principalOf(c);
       return c.json(svc.settings(), 200);
@@ -31,9 +35,12 @@ export function plannerRoutes(svc: PlannerService) {
   );
   r.openapi(
     createRoute({
+      operationId: 'setPlannerSettings',
+      summary: 'Change planner settings',
+      security: SIGNED_IN,
       method: 'put', path: '/api/planner/settings', tags: ['planner'],
       request: { body: jsonBody(PlannerSettings) },
-      responses: { 200: jsonOk(PlannerSettings, 'Saved; a re-plan has run with them') },
+      responses: { 200: jsonOk(PlannerSettings, 'Saved; a re-plan has run with them'), ...problems(400, 401, 403, 413) },
     }),
     async (c) => {
       const p = principalOf(c);

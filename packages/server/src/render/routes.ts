@@ -23,6 +23,7 @@ import { problemResponse } from '../http/problem.ts';
 import type { Logger } from '../log.ts';
 import type { NetworkStore } from '../compute/network-store.ts';
 import type { RenderFarm } from './farm.ts';
+import { SIGNED_IN, WORKER, problems } from '../http/openapi.ts';
 
 const JobParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'a render job id') });
 const TaskParam = JobParam.extend({ index: z.coerce.number().int().min(0) });
@@ -52,12 +53,19 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
 
   r.openapi(
     createRoute({
+      operationId: 'uploadScene',
+      summary: 'Upload a scene file',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/render/uploads',
       tags,
       description: 'Upload a scene file (request body = the file). Use the returned uploadId in a job\'s scene. Each tenant\'s uploads together stay within its quota (SHUZHI_RENDER_UPLOAD_QUOTA_MB): past it, 413 UPLOAD_QUOTA_EXCEEDED.',
-      request: { query: z.object({ fileName: Text(255).min(1), tenantId: Text(64).optional() }) },
-      responses: { 201: jsonOk(RenderUpload) },
+      request: {
+        query: z.object({ fileName: Text(255).min(1), tenantId: Text(64).optional() }),
+        // Streamed to disk as it arrives, never parsed: documented, not validated.
+        body: { content: { 'application/octet-stream': { schema: z.unknown().describe("The scene file's bytes") } }, required: true },
+      },
+      responses: { 201: jsonOk(RenderUpload), ...problems(400, 401, 403, 413) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -77,7 +85,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   );
 
   r.openapi(
-    createRoute({ method: 'post', path: '/api/render/jobs', tags, request: { body: jsonBody(RenderJobSubmit) }, responses: { 201: jsonOk(RenderJob) } }),
+    createRoute({ operationId: 'submitRenderJob', summary: 'Submit a render job', security: SIGNED_IN, method: 'post', path: '/api/render/jobs', tags, request: { body: jsonBody(RenderJobSubmit) }, responses: { 201: jsonOk(RenderJob), ...problems(400, 401, 403, 409, 413) } }),
     async (c) => {
       const p = principalOf(c);
       requireRole(p, STUDIO, 'submit render jobs');
@@ -87,17 +95,23 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
 
   r.openapi(
     createRoute({
+      operationId: 'listRenderJobs',
+      summary: 'List render jobs',
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/render/jobs',
       tags,
       request: { query: Page.extend({ state: RenderJobState.optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }) },
-      responses: { 200: jsonOk(z.object({ items: z.array(RenderJob), total: z.number().int() })) },
+      responses: { 200: jsonOk(z.object({ items: z.array(RenderJob), total: z.number().int() })), ...problems(400, 401, 403) },
     }),
     async (c) => c.json(farm.list(reader(principalOf(c)), c.req.valid('query')), 200),
   );
 
   r.openapi(
     createRoute({
+      operationId: 'getRenderJob',
+      summary: 'Get a render job with its tasks',
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/render/jobs/{id}',
       tags,
@@ -106,7 +120,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
         params: JobParam,
         query: z.object({ taskOffset: z.coerce.number().int().min(0).default(0), taskLimit: z.coerce.number().int().min(1).max(2000).default(500) }),
       },
-      responses: { 200: jsonOk(RenderJobDetail) },
+      responses: { 200: jsonOk(RenderJobDetail), ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -116,12 +130,15 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
 
   r.openapi(
     createRoute({
+      operationId: 'actOnRenderJob',
+      summary: 'Pause, resume, cancel or retry a render job',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/render/jobs/{id}/{action}',
       tags,
       description: 'pause | resume | cancel | requeue a whole job',
       request: { params: JobParam.extend({ action: Action }) },
-      responses: { 200: jsonOk(RenderJob) },
+      responses: { 200: jsonOk(RenderJob), ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { id, action } = c.req.valid('param');
@@ -133,12 +150,15 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
 
   r.openapi(
     createRoute({
+      operationId: 'actOnRenderTask',
+      summary: 'Act on one task of a render job',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/render/jobs/{id}/tasks/{index}/{action}',
       tags,
       description: 'pause | resume | cancel | requeue one task',
       request: { params: TaskParam.extend({ action: Action }) },
-      responses: { 200: jsonOk(RenderTask) },
+      responses: { 200: jsonOk(RenderTask), ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { id, index, action } = c.req.valid('param');
@@ -150,6 +170,9 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
 
   r.openapi(
     createRoute({
+      operationId: 'getRenderJobLogs',
+      summary: "Read a render job's log lines",
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/render/jobs/{id}/logs',
       tags,
@@ -161,36 +184,42 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
           limit: z.coerce.number().int().min(1).max(5000).default(1000),
         }),
       },
-      responses: { 200: jsonOk(z.object({ items: z.array(RenderLogLine) })) },
+      responses: { 200: jsonOk(z.object({ items: z.array(RenderLogLine) })), ...problems(400, 401, 403, 404) },
     }),
     async (c) => c.json({ items: await farm.logs(reader(principalOf(c)), c.req.valid('param').id, c.req.valid('query')) }, 200),
   );
 
   r.openapi(
     createRoute({
+      operationId: 'listRenderFrames',
+      summary: "List a render job's frames",
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/render/jobs/{id}/frames',
       tags,
       request: { params: JobParam, query: Page },
-      responses: { 200: jsonOk(z.object({ items: z.array(RenderFrame), total: z.number().int() })) },
+      responses: { 200: jsonOk(z.object({ items: z.array(RenderFrame), total: z.number().int() })), ...problems(400, 401, 403, 404) },
     }),
     async (c) => c.json(await farm.frames(reader(principalOf(c)), c.req.valid('param').id, c.req.valid('query')), 200),
   );
 
   r.openapi(
     createRoute({
+      operationId: 'getRenderPublished',
+      summary: "A render job's published outputs",
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/render/jobs/{id}/published',
       tags,
       description: 'Frame numbers already on the server (render nodes use it for the preview).',
       request: { params: JobParam },
-      responses: { 200: jsonOk(z.object({ frames: z.array(z.number().int()) })) },
+      responses: { 200: jsonOk(z.object({ frames: z.array(z.number().int()) })), ...problems(400, 401, 403, 404) },
     }),
     async (c) => c.json({ frames: farm.publishedFrames(reader(principalOf(c)), c.req.valid('param').id) }, 200),
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/render/jobs/{id}/frames/{frame}/file', tags, request: { params: FrameParam }, responses: { 200: binary('image/png', 'The frame') } }),
+    createRoute({ operationId: 'getRenderFrameFile', summary: 'Download a rendered frame', security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/frames/{frame}/file', tags, request: { params: FrameParam }, responses: { 200: binary('image/png', 'The frame'), ...problems(400, 401, 403, 404) } }),
     async (c) => {
       const { id, frame } = c.req.valid('param');
       const f = farm.fileOf(reader(principalOf(c)), id, { frame, thumb: false });
@@ -199,7 +228,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/render/jobs/{id}/frames/{frame}/thumb', tags, request: { params: FrameParam }, responses: { 200: binary('image/jpeg', 'The thumbnail') } }),
+    createRoute({ operationId: 'getRenderFrameThumb', summary: "Download a frame's thumbnail", security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/frames/{frame}/thumb', tags, request: { params: FrameParam }, responses: { 200: binary('image/jpeg', 'The thumbnail'), ...problems(400, 401, 403, 404) } }),
     async (c) => {
       const { id, frame } = c.req.valid('param');
       const f = farm.fileOf(reader(principalOf(c)), id, { frame, thumb: true });
@@ -208,7 +237,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/render/jobs/{id}/preview', tags, request: { params: JobParam }, responses: { 200: binary('video/mp4', 'The preview video') } }),
+    createRoute({ operationId: 'getRenderPreview', summary: "Download a render job's preview", security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/preview', tags, request: { params: JobParam }, responses: { 200: binary('video/mp4', 'The preview video'), ...problems(400, 401, 403, 404) } }),
     async (c) => {
       const f = farm.fileOf(reader(principalOf(c)), c.req.valid('param').id, 'preview');
       return fileResponse(f.path, f.type) as never;
@@ -216,7 +245,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/render/jobs/{id}/scene', tags, request: { params: JobParam }, responses: { 200: binary('application/octet-stream', 'The scene file') } }),
+    createRoute({ operationId: 'getRenderScene', summary: "Download a render job's scene", security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/scene', tags, request: { params: JobParam }, responses: { 200: binary('application/octet-stream', 'The scene file'), ...problems(400, 401, 403, 404) } }),
     async (c) => {
       const path = farm.scenePath(reader(principalOf(c)), c.req.valid('param').id);
       return fileResponse(path, 'application/octet-stream') as never;
@@ -235,15 +264,15 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   };
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/workers/{id}/tasks/{taskId}/scene', tags: ['workers'], request: { params: WorkerTask, query: Attempt }, responses: { 200: binary('application/octet-stream', 'The scene of a leased render task') } }),
+    createRoute({ operationId: 'getWorkerTaskScene', summary: "Worker: download a task's scene", security: WORKER, method: 'get', path: '/api/workers/{id}/tasks/{taskId}/scene', tags: ['workers'], request: { params: WorkerTask, query: Attempt }, responses: { 200: binary('application/octet-stream', 'The scene of a leased render task'), ...problems(400, 401, 403, 404, 409) } }),
     async (c) => fileResponse(farm.workerScene(self(c), { taskId: c.req.valid('param').taskId, attempt: c.req.valid('query').attempt }), 'application/octet-stream') as never,
   );
   r.openapi(
-    createRoute({ method: 'get', path: '/api/workers/{id}/tasks/{taskId}/published', tags: ['workers'], request: { params: WorkerTask, query: Attempt }, responses: { 200: jsonOk(z.object({ frames: z.array(z.number().int()) })) } }),
+    createRoute({ operationId: 'getWorkerTaskPublished', summary: "Worker: a task's published inputs", security: WORKER, method: 'get', path: '/api/workers/{id}/tasks/{taskId}/published', tags: ['workers'], request: { params: WorkerTask, query: Attempt }, responses: { 200: jsonOk(z.object({ frames: z.array(z.number().int()) })), ...problems(400, 401, 403, 404, 409) } }),
     async (c) => c.json({ frames: farm.workerPublished(self(c), { taskId: c.req.valid('param').taskId, attempt: c.req.valid('query').attempt }) }, 200),
   );
   r.openapi(
-    createRoute({ method: 'get', path: '/api/workers/{id}/tasks/{taskId}/frames/{frame}', tags: ['workers'], request: { params: WorkerTask.extend({ frame: z.coerce.number().int().min(0) }), query: Attempt }, responses: { 200: binary('image/png', 'A published frame, for the preview task') } }),
+    createRoute({ operationId: 'getWorkerTaskFrame', summary: 'Worker: download a frame of a task', security: WORKER, method: 'get', path: '/api/workers/{id}/tasks/{taskId}/frames/{frame}', tags: ['workers'], request: { params: WorkerTask.extend({ frame: z.coerce.number().int().min(0) }), query: Attempt }, responses: { 200: binary('image/png', 'A published frame, for the preview task'), ...problems(400, 401, 403, 404, 409) } }),
     async (c) => {
       const { taskId, frame } = c.req.valid('param');
       const f = farm.workerFrameFile(self(c), { taskId, frame, attempt: c.req.valid('query').attempt });
@@ -252,12 +281,15 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   );
   r.openapi(
     createRoute({
+      operationId: 'putWorkerTaskFrame',
+      summary: 'Worker: upload a rendered frame',
+      security: WORKER,
       method: 'put',
       path: '/api/workers/{id}/tasks/{taskId}/frames/{frame}',
       tags: ['workers'],
       description: 'A worker publishes a finished frame of its leased chunk (body = the image). A frame already published is kept, never replaced.',
       request: { params: WorkerTask.extend({ frame: z.coerce.number().int().min(0) }), query: Attempt },
-      responses: { 200: jsonOk(Stored) },
+      responses: { 200: jsonOk(Stored), ...problems(400, 401, 403, 404, 409, 413) },
     }),
     async (c) => {
       const { taskId, frame } = c.req.valid('param');
@@ -266,11 +298,14 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   );
   r.openapi(
     createRoute({
+      operationId: 'putWorkerTaskFrameThumb',
+      summary: "Worker: upload a frame's thumbnail",
+      security: WORKER,
       method: 'put',
       path: '/api/workers/{id}/tasks/{taskId}/frames/{frame}/thumb',
       tags: ['workers'],
       request: { params: WorkerTask.extend({ frame: z.coerce.number().int().min(0) }), query: Attempt },
-      responses: { 200: jsonOk(Stored) },
+      responses: { 200: jsonOk(Stored), ...problems(400, 401, 403, 404, 409, 413) },
     }),
     async (c) => {
       const { taskId, frame } = c.req.valid('param');
@@ -279,22 +314,28 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   );
   r.openapi(
     createRoute({
+      operationId: 'putWorkerTaskPreview',
+      summary: "Worker: upload a task's preview",
+      security: WORKER,
       method: 'put',
       path: '/api/workers/{id}/tasks/{taskId}/preview',
       tags: ['workers'],
       request: { params: WorkerTask, query: Attempt },
-      responses: { 200: jsonOk(z.object({ stored: z.boolean(), bytes: z.number().int() })) },
+      responses: { 200: jsonOk(z.object({ stored: z.boolean(), bytes: z.number().int() })), ...problems(400, 401, 403, 404, 409, 413) },
     }),
     async (c) => c.json(await farm.putPreview(self(c), { taskId: c.req.valid('param').taskId, attempt: c.req.valid('query').attempt }, c.req.raw.body), 200),
   );
 
   r.openapi(
     createRoute({
+      operationId: 'listRenderNodes',
+      summary: 'List render nodes',
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/render/nodes',
       tags,
       request: { query: Page.extend({ state: z.enum(['idle', 'busy', 'offline']).optional() }) },
-      responses: { 200: jsonOk(z.object({ items: z.array(RenderNodeInfo), total: z.number().int() })) },
+      responses: { 200: jsonOk(z.object({ items: z.array(RenderNodeInfo), total: z.number().int() })), ...problems(400, 401, 403) },
     }),
     async (c) => {
       requireRole(principalOf(c), ['operator', 'viewer'], 'list render nodes');
@@ -303,7 +344,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/api/render/overview', tags, responses: { 200: jsonOk(RenderFarmOverview) } }),
+    createRoute({ operationId: 'getRenderOverview', summary: 'Render farm overview', security: SIGNED_IN, method: 'get', path: '/api/render/overview', tags, responses: { 200: jsonOk(RenderFarmOverview), ...problems(401, 403) } }),
     async (c) => {
       const p = principalOf(c);
       requireRole(p, READERS, 'see the render farm');

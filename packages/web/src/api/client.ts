@@ -17,6 +17,8 @@ import type {
   WorkerEnrollRequest,
   WorkerInfo,
 } from '@shuzhi/schema';
+import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import type { paths } from '@shuzhi/schema/api';
 
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -83,97 +85,96 @@ export interface ApiClient {
 
 export interface ApiOptions {
   fetch?: FetchFn;
-  base?: string;
-  /** Called on every 401 except from login itself, so the app can fall back to the login page. */
+  /** Called on every 401 except from login, logout and the session probe me(), so the app can fall back to the login page. */
   onUnauthorized?: () => void;
 }
 
+/** The typed HTTP client: paths, parameters, bodies and answers from the server's OpenAPI document. */
+export type Http = Client<paths>;
+
+/** Answers to these are about the session itself: their 401 is the answer, not a lost session. */
+const SESSION_CALLS = new Set(['/api/auth/login', '/api/auth/logout', '/api/auth/me']);
+
 /**
- * One JSON call to the API: problem+json answers become an ApiError carrying the problem (and its field
- * errors), a network failure an ApiError with code NETWORK. Every module's client goes through it.
+ * The one way the web app calls the API (openapi-fetch, typed by the generated `paths`): problem+json
+ * answers become an ApiError carrying the problem (and its field errors), a network failure an
+ * ApiError with code NETWORK.
  */
-export async function apiRequest<T>(method: string, path: string, body?: unknown, opts: ApiOptions = {}): Promise<T> {
+export function createHttp(opts: ApiOptions = {}): Http {
+  // Looked up per call, so a bare `window.fetch` is never called with the wrong `this` (and tests can stub it).
   const doFetch: FetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const init: RequestInit = { method, headers, credentials: 'same-origin' };
-  if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  let res: Response;
-  try {
-    res = await doFetch(`${opts.base ?? '/api'}${path}`, init);
-  } catch (err) {
-    throw new ApiError(0, NETWORK_ERROR, err instanceof Error ? err.message : String(err), null);
-  }
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  let parsed: unknown = null;
-  if (text) {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = null;
-    }
-  }
-  if (!res.ok) {
-    if (res.status === 401) opts.onUnauthorized?.();
-    const problem = isProblem(parsed) ? parsed : null;
-    throw new ApiError(
-      res.status,
-      problem?.code ?? `HTTP_${res.status}`,
-      problem?.detail ?? (res.statusText || `HTTP ${res.status}`),
-      problem,
-    );
-  }
-  return parsed as T;
+  const http = createClient<paths>({
+    // openapi-fetch builds a Request, which needs an absolute URL; the app only ever calls its own origin.
+    baseUrl: globalThis.location?.origin ?? 'http://localhost',
+    headers: { accept: 'application/json' },
+    fetch: async (req: Request) => {
+      const url = new URL(req.url);
+      const body = req.body ? await req.text() : undefined;
+      return doFetch(`${url.pathname}${url.search}`, {
+        method: req.method,
+        headers: Object.fromEntries(req.headers),
+        credentials: 'same-origin',
+        ...(body !== undefined ? { body } : {}),
+      });
+    },
+  });
+  http.use(problemsAsErrors(opts.onUnauthorized));
+  return http;
 }
 
-export function createApi(opts: ApiOptions = {}): ApiClient {
-  // Wrapped so a bare `window.fetch` is never called with the wrong `this`.
-  const doFetch: FetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
-  const base = opts.base ?? '/api';
-
-  const call = <T,>(method: string, path: string, body?: unknown, handle401 = true): Promise<T> =>
-    apiRequest<T>(method, path, body, { fetch: doFetch, base, ...(handle401 && opts.onUnauthorized ? { onUnauthorized: opts.onUnauthorized } : {}) });
-
-  const enc = encodeURIComponent;
-
+function problemsAsErrors(onUnauthorized: (() => void) | undefined): Middleware {
   return {
-    login: (body) => call<User>('POST', '/auth/login', body, false),
-    logout: () => call<void>('POST', '/auth/logout', undefined, false),
-    me: () => call<User>('GET', '/auth/me', undefined, false),
-    regions: async () => (await call<{ items: Region[] }>('GET', '/regions')).items,
-    links: async () => (await call<{ items: Link[] }>('GET', '/links')).items,
-    flows: async (days = 7) => (await call<{ items: Flow[] }>('GET', `/flows?days=${days}`)).items,
-    sites: async () => (await call<{ items: Site[] }>('GET', '/sites')).items,
-    site: (id) => call<Site>('GET', `/sites/${enc(id)}`),
-    sitePower: (id, hours = 48) => call<PowerCurve>('GET', `/sites/${enc(id)}/power?hours=${hours}`),
-    jobs: (q = {}) => {
-      const params = new URLSearchParams();
-      if (q.status) params.set('status', q.status);
-      if (q.limit !== undefined) params.set('limit', String(q.limit));
-      if (q.offset !== undefined) params.set('offset', String(q.offset));
-      const qs = params.toString();
-      return call<{ items: Job[]; total: number }>('GET', `/jobs${qs ? `?${qs}` : ''}`);
+    async onResponse({ response, schemaPath }) {
+      if (response.ok) return undefined;
+      if (response.status === 401 && !SESSION_CALLS.has(schemaPath)) onUnauthorized?.();
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(await response.text());
+      } catch {
+        parsed = null;
+      }
+      const problem = isProblem(parsed) ? parsed : null;
+      throw new ApiError(response.status, problem?.code ?? `HTTP_${response.status}`, problem?.detail ?? (response.statusText || `HTTP ${response.status}`), problem);
     },
-    job: (id) => call<JobDetail>('GET', `/jobs/${enc(id)}`),
-    submitJob: (body) => call<Job>('POST', '/jobs', body),
-    cancelJob: (id) => call<Job>('POST', `/jobs/${enc(id)}/cancel`),
-    jobLogs: async (id, after) => {
-      const qs = after !== undefined ? `?after=${after}` : '';
-      return (await call<{ items: LogLine[] }>('GET', `/jobs/${enc(id)}/logs${qs}`)).items;
+    onError({ error }) {
+      return new ApiError(0, NETWORK_ERROR, error instanceof Error ? error.message : String(error), null);
     },
-    overview: () => call<Overview>('GET', '/overview'),
-    workers: async (q = {}) => {
-      const params = new URLSearchParams();
-      if (q.siteId) params.set('siteId', q.siteId);
-      if (q.includeRevoked) params.set('includeRevoked', '1');
-      const qs = params.toString();
-      return (await call<{ items: WorkerInfo[] }>('GET', `/workers${qs ? `?${qs}` : ''}`)).items;
+  };
+}
+
+/** The body of a call that succeeded: every failure has thrown an ApiError before this. */
+export async function ok<T>(call: Promise<{ data?: T }>): Promise<T> {
+  return (await call).data as T;
+}
+
+/** The client the modules' API files share: the global fetch, no session handling of its own. */
+export const http = createHttp();
+
+export function createApi(opts: ApiOptions = {}): ApiClient {
+  const h = createHttp(opts);
+  const id = (v: string) => ({ params: { path: { id: v } } });
+  return {
+    login: (body) => ok(h.POST('/api/auth/login', { body })),
+    logout: async () => {
+      await h.POST('/api/auth/logout');
     },
-    enrollWorker: (body) => call<WorkerCredential>('POST', '/workers', body),
-    rotateWorker: (id) => call<WorkerCredential>('POST', `/workers/${enc(id)}/rotate`),
-    revokeWorker: (id) => call<WorkerInfo>('DELETE', `/workers/${enc(id)}`),
+    me: () => ok(h.GET('/api/auth/me')),
+    regions: async () => (await ok(h.GET('/api/regions'))).items,
+    links: async () => (await ok(h.GET('/api/links'))).items,
+    flows: async (days = 7) => (await ok(h.GET('/api/flows', { params: { query: { days } } }))).items,
+    sites: async () => (await ok(h.GET('/api/sites'))).items,
+    site: (siteId) => ok(h.GET('/api/sites/{id}', id(siteId))),
+    sitePower: (siteId, hours = 48) => ok(h.GET('/api/sites/{id}/power', { params: { path: { id: siteId }, query: { hours } } })),
+    jobs: (q = {}) => ok(h.GET('/api/jobs', { params: { query: q } })),
+    job: (jobId) => ok(h.GET('/api/jobs/{id}', id(jobId))),
+    submitJob: (body) => ok(h.POST('/api/jobs', { body })),
+    cancelJob: (jobId) => ok(h.POST('/api/jobs/{id}/cancel', id(jobId))),
+    jobLogs: async (jobId, after) => (await ok(h.GET('/api/jobs/{id}/logs', { params: { path: { id: jobId }, query: { after } } }))).items,
+    overview: () => ok(h.GET('/api/overview')),
+    workers: async (q = {}) =>
+      (await ok(h.GET('/api/workers', { params: { query: { siteId: q.siteId, ...(q.includeRevoked ? { includeRevoked: '1' as const } : {}) } } }))).items,
+    enrollWorker: (body) => ok(h.POST('/api/workers', { body })),
+    rotateWorker: (workerId) => ok(h.POST('/api/workers/{id}/rotate', id(workerId))),
+    revokeWorker: (workerId) => ok(h.DELETE('/api/workers/{id}', id(workerId))),
   };
 }

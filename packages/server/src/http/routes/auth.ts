@@ -10,6 +10,7 @@ import { errors } from '../../errors.ts';
 import type { EventBus } from '../../events/bus.ts';
 import { clientAddress, isHttps } from '../client-address.ts';
 import { jsonBody, jsonOk, principalOf, router, type Env } from '../context.ts';
+import { PUBLIC, SIGNED_IN, problems } from '../openapi.ts';
 
 export const SESSION_COOKIE = 'shuzhi_session';
 
@@ -35,13 +36,16 @@ export function authRoutes(auth: AuthStore, audit: Audit, _bus: EventBus, opts: 
   const secure = (c: Context<Env>) => opts.alwaysSecure === true || isHttps(c);
   r.openapi(
     createRoute({
+      operationId: 'logIn',
+      summary: 'Log in; sets the session cookie',
+      security: PUBLIC,
       method: 'post',
       path: '/api/auth/login',
       tags: ['auth'],
       description:
         'Wrong passwords are throttled per account and per client address: past the budget the answer is 429 LOGIN_THROTTLED with Retry-After, and each further failure doubles the wait.',
       request: { body: jsonBody(LoginRequest) },
-      responses: { 200: jsonOk(User) },
+      responses: { 200: jsonOk(User), ...problems(400, 401, 413, 429) },
     }),
     async (c) => {
       const { username, password } = c.req.valid('json');
@@ -61,24 +65,38 @@ export function authRoutes(auth: AuthStore, audit: Audit, _bus: EventBus, opts: 
       return c.json(toUser(res.principal), 200);
     },
   );
-  r.post('/api/auth/logout', async (c) => {
-    const s = getCookie(c, SESSION_COOKIE);
-    if (s) await auth.logout(s);
-    deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Lax', secure: secure(c) });
-    return c.body(null, 204);
-  });
   r.openapi(
-    createRoute({ method: 'get', path: '/api/auth/me', tags: ['auth'], responses: { 200: jsonOk(User) } }),
+    createRoute({
+      operationId: 'logOut',
+      summary: 'Log out; ends the session and clears its cookie',
+      security: SIGNED_IN,
+      method: 'post',
+      path: '/api/auth/logout',
+      tags: ['auth'],
+      responses: { 204: { description: 'Logged out' }, ...problems(401, 403) },
+    }),
+    async (c) => {
+      const s = getCookie(c, SESSION_COOKIE);
+      if (s) await auth.logout(s);
+      deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Lax', secure: secure(c) });
+      return c.body(null, 204);
+    },
+  );
+  r.openapi(
+    createRoute({ operationId: 'getCurrentUser', summary: 'The signed-in user', security: SIGNED_IN, method: 'get', path: '/api/auth/me', tags: ['auth'], responses: { 200: jsonOk(User), ...problems(401) } }),
     (c) => c.json(toUser(principalOf(c)), 200),
   );
   r.openapi(
     createRoute({
+      operationId: 'createApiToken',
+      summary: 'Create an API token for the caller',
+      security: SIGNED_IN,
       method: 'post',
       path: '/api/tokens',
       tags: ['auth'],
       description: 'An API token for the caller; it expires after expiresInDays (default 90, at most 365).',
       request: { body: jsonBody(CreateTokenRequest) },
-      responses: { 201: jsonOk(CreatedToken, 'The token; it is shown only once') },
+      responses: { 201: jsonOk(CreatedToken, 'The token; it is shown only once'), ...problems(400, 401, 403, 413) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -93,12 +111,15 @@ export function authRoutes(auth: AuthStore, audit: Audit, _bus: EventBus, opts: 
   );
   r.openapi(
     createRoute({
+      operationId: 'listApiTokens',
+      summary: 'List API tokens',
+      security: SIGNED_IN,
       method: 'get',
       path: '/api/tokens',
       tags: ['auth'],
       description: "The caller's API tokens that have not expired (never their secrets); operators may ask for everyone's with ?all=1.",
       request: { query: TokenListQuery },
-      responses: { 200: jsonOk(z.object({ items: z.array(ApiTokenInfo) })) },
+      responses: { 200: jsonOk(z.object({ items: z.array(ApiTokenInfo) })), ...problems(400, 401, 403) },
     }),
     async (c) => {
       const p = principalOf(c);
@@ -109,12 +130,15 @@ export function authRoutes(auth: AuthStore, audit: Audit, _bus: EventBus, opts: 
   );
   r.openapi(
     createRoute({
+      operationId: 'revokeApiToken',
+      summary: 'Revoke an API token',
+      security: SIGNED_IN,
       method: 'delete',
       path: '/api/tokens/{id}',
       tags: ['auth'],
       description: 'Revokes a token at once: your own, or (operators) anyone\'s.',
       request: { params: z.object({ id: Text(64).min(1) }) },
-      responses: { 200: jsonOk(ApiTokenInfo, 'The revoked token') },
+      responses: { 200: jsonOk(ApiTokenInfo, 'The revoked token'), ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
       const p = principalOf(c);

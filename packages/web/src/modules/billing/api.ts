@@ -1,39 +1,29 @@
-import type {
-  Application,
-  Programme,
-  ProgrammeReport,
-  RevenueReport,
-  Statement,
-  StatementSummary,
-  TopUpResult,
-  Wallet,
-} from '@shuzhi/schema';
-import { apiRequest } from '../../api/client.ts';
-
-/** This module's calls go through the shared client's request (same errors, same problem+json). */
-const call = <T,>(method: string, path: string, body?: unknown): Promise<T> => apiRequest<T>(method, path, body);
+import { http, ok } from '../../api/client.ts';
 
 const enc = encodeURIComponent;
 const q = (tenantId?: string) => (tenantId ? `?tenantId=${enc(tenantId)}` : '');
+/** The tenant a call is about: operators name one, a tenant's own is implied. */
+const tenant = (tenantId?: string) => ({ query: tenantId ? { tenantId } : {} });
 /** A fresh key per user action: a double click or a retried request still pays once. */
 export const newIdempotencyKey = () => `web-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 
+/** Typed by the API's generated paths, through the shared client (same errors, same problem+json). */
 export const billingApi = {
-  wallet: (tenantId?: string) => call<Wallet>('GET', `/billing/wallet${q(tenantId)}`),
+  wallet: (tenantId?: string) => ok(http.GET('/api/billing/wallet', { params: tenant(tenantId) })),
   topUp: (amountFen: number, tenantId?: string) =>
-    call<TopUpResult>('POST', '/billing/topups', { amountFen, idempotencyKey: newIdempotencyKey(), ...(tenantId ? { tenantId } : {}) }),
-  setBudget: (monthlyCapFen: number | null, tenantId?: string) => call<Wallet>('PUT', `/billing/budget${q(tenantId)}`, { monthlyCapFen }),
-  statements: (tenantId?: string) => call<{ items: StatementSummary[] }>('GET', `/billing/statements${q(tenantId)}`),
-  statement: (month: string, tenantId?: string) => call<Statement>('GET', `/billing/statements/${enc(month)}${q(tenantId)}`),
+    ok(http.POST('/api/billing/topups', { body: { amountFen, idempotencyKey: newIdempotencyKey(), ...(tenantId ? { tenantId } : {}) } })),
+  setBudget: (monthlyCapFen: number | null, tenantId?: string) => ok(http.PUT('/api/billing/budget', { params: tenant(tenantId), body: { monthlyCapFen } })),
+  statements: (tenantId?: string) => ok(http.GET('/api/billing/statements', { params: tenant(tenantId) })),
+  statement: (month: string, tenantId?: string) => ok(http.GET('/api/billing/statements/{month}', { params: { path: { month }, ...tenant(tenantId) } })),
   csvUrl: (month: string, tenantId?: string) => `/api/billing/statements/${enc(month)}.csv${q(tenantId)}`,
-  programmes: () => call<{ items: Programme[] }>('GET', '/billing/programmes'),
-  report: (id: string) => call<ProgrammeReport>('GET', `/billing/programmes/${enc(id)}/report`),
-  applications: (programmeId?: string) => call<{ items: Application[] }>('GET', `/billing/applications${programmeId ? `?programmeId=${enc(programmeId)}` : ''}`),
+  programmes: () => ok(http.GET('/api/billing/programmes')),
+  report: (id: string) => ok(http.GET('/api/billing/programmes/{id}/report', { params: { path: { id } } })),
+  applications: (programmeId?: string) => ok(http.GET('/api/billing/applications', { params: { query: programmeId ? { programmeId } : {} } })),
   apply: (programmeId: string, requestedFen: number, purpose: string) =>
-    call<Application>('POST', `/billing/programmes/${enc(programmeId)}/applications`, { requestedFen, purpose }),
+    ok(http.POST('/api/billing/programmes/{id}/applications', { params: { path: { id: programmeId } }, body: { requestedFen, purpose } })),
   decide: (id: string, decision: 'approve' | 'reject', reason: string) =>
-    call<Application>('POST', `/billing/applications/${enc(id)}/decision`, { decision, reason, idempotencyKey: newIdempotencyKey() }),
-  revenue: (month?: string) => call<RevenueReport>('GET', `/billing/revenue${month ? `?month=${enc(month)}` : ''}`),
+    ok(http.POST('/api/billing/applications/{id}/decision', { params: { path: { id } }, body: { decision, reason, idempotencyKey: newIdempotencyKey() } })),
+  revenue: (month?: string) => ok(http.GET('/api/billing/revenue', { params: { query: month ? { month } : {} } })),
 };
 
 /** "¥12.34" typed by a person → fen, or null when it is not a positive amount with at most two decimals. */

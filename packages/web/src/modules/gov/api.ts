@@ -1,50 +1,30 @@
-import type {
-  GovAccessEntry,
-  GovApplicationSummary,
-  GovApplicationView,
-  GovCatalogueItem,
-  GovCertificateView,
-  GovGrant,
-  GovMe,
-  GovMetrics,
-  GovNotification,
-  GovPrefillRequest,
-  GovPrefillResponse,
-  GovQueueEntry,
-  GovSubmitApplication,
-  GovSupplementSubmission,
-  GovTaskActionRequest,
-  GovTicket,
-  GovVerification,
-  } from '@shuzhi/schema';
-import { apiRequest } from '../../api/client.ts';
+import type { GovPrefillRequest, GovSubmitApplication, GovSupplementSubmission, GovTaskActionRequest } from '@shuzhi/schema';
+import { http, ok } from '../../api/client.ts';
 
-/** This module's calls go through the shared client's request (same errors, same problem+json). */
-const call = <T,>(method: string, path: string, body?: unknown): Promise<T> => apiRequest<T>(method, path, body);
 
-const enc = encodeURIComponent;
-
+/** Typed by the API's generated paths, through the shared client (same errors, same problem+json). */
 export const govApi = {
-  me: () => call<GovMe>('GET', '/gov/me'),
-  catalogue: () => call<{ items: GovCatalogueItem[] }>('GET', '/gov/catalogue').then((r) => r.items),
-  addItem: (body: unknown) => call<GovCatalogueItem>('POST', '/gov/catalogue/items', body),
-  prefill: (body: GovPrefillRequest) => call<GovPrefillResponse>('POST', '/gov/prefill', body),
-  submit: (body: GovSubmitApplication) => call<{ application: GovApplicationView; created: boolean }>('POST', '/gov/applications', body),
-  applications: () => call<{ items: GovApplicationSummary[]; total: number }>('GET', '/gov/applications?limit=100'),
-  application: (id: string) => call<GovApplicationView>('GET', `/gov/applications/${enc(id)}`),
-  supplement: (id: string, body: GovSupplementSubmission) => call<GovApplicationView>('POST', `/gov/applications/${enc(id)}/supplement`, body),
-  act: (id: string, serviceId: string, body: GovTaskActionRequest) => call<GovApplicationView>('POST', `/gov/applications/${enc(id)}/tasks/${enc(serviceId)}/actions`, body),
-  queue: (escalated = false) => call<{ items: GovQueueEntry[] }>('GET', `/gov/tasks${escalated ? '?escalated=true' : ''}`).then((r) => r.items),
-  certificates: () => call<{ items: GovCertificateView[] }>('GET', '/gov/certificates').then((r) => r.items),
-  accessLog: () => call<{ items: GovAccessEntry[] }>('GET', '/gov/access-log').then((r) => r.items),
-  notifications: () => call<{ items: GovNotification[] }>('GET', '/gov/notifications').then((r) => r.items),
-  grants: () => call<{ items: GovGrant[] }>('GET', '/gov/grants').then((r) => r.items),
-  metrics: () => call<GovMetrics>('GET', '/gov/metrics'),
-  takeTicket: () => call<GovTicket>('POST', '/gov/tickets'),
-  callNext: () => call<{ ticket: GovTicket | null }>('POST', '/gov/tickets/next').then((r) => r.ticket),
-  tickets: () => call<{ items: GovTicket[] }>('GET', '/gov/tickets').then((r) => r.items),
-  verify: (id: string) => call<GovVerification>('GET', `/public/gov/verify/${enc(id)}`),
-  verifyText: (certificateId: string, text: string) => call<GovVerification>('POST', '/public/gov/verify', { certificateId, text }),
+  me: () => ok(http.GET('/api/gov/me')),
+  catalogue: async () => (await ok(http.GET('/api/gov/catalogue'))).items,
+  addItem: (body: { item: Record<string, unknown>; services?: Record<string, unknown>[] }) => ok(http.POST('/api/gov/catalogue/items', { body })),
+  prefill: (body: GovPrefillRequest) => ok(http.POST('/api/gov/prefill', { body })),
+  submit: (body: GovSubmitApplication) => ok(http.POST('/api/gov/applications', { body })),
+  applications: () => ok(http.GET('/api/gov/applications', { params: { query: { limit: 100 } } })),
+  application: (id: string) => ok(http.GET('/api/gov/applications/{id}', { params: { path: { id } } })),
+  supplement: (id: string, body: GovSupplementSubmission) => ok(http.POST('/api/gov/applications/{id}/supplement', { params: { path: { id } }, body })),
+  act: (id: string, serviceId: string, body: GovTaskActionRequest) =>
+    ok(http.POST('/api/gov/applications/{id}/tasks/{serviceId}/actions', { params: { path: { id, serviceId } }, body })),
+  queue: async (escalated = false) => (await ok(http.GET('/api/gov/tasks', { params: { query: escalated ? { escalated: 'true' } : {} } }))).items,
+  certificates: async () => (await ok(http.GET('/api/gov/certificates'))).items,
+  accessLog: async () => (await ok(http.GET('/api/gov/access-log'))).items,
+  notifications: async () => (await ok(http.GET('/api/gov/notifications'))).items,
+  grants: async () => (await ok(http.GET('/api/gov/grants'))).items,
+  metrics: () => ok(http.GET('/api/gov/metrics')),
+  takeTicket: () => ok(http.POST('/api/gov/tickets')),
+  callNext: async () => (await ok(http.POST('/api/gov/tickets/next'))).ticket,
+  tickets: async () => (await ok(http.GET('/api/gov/tickets'))).items,
+  verify: (id: string) => ok(http.GET('/api/public/gov/verify/{id}', { params: { path: { id } } })),
+  verifyText: (certificateId: string, text: string) => ok(http.POST('/api/public/gov/verify', { body: { certificateId, text } })),
 };
 
 export const ALL_CONSENT = ['population', 'household', 'marriage', 'enterprise', 'social_insurance', 'certificates'] as const;

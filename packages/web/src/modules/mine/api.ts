@@ -1,17 +1,10 @@
-import type {
-  MineAlarm, MineAuditEntry, MineCertificate, MineCertificates, MineCommandKind, MineCommandResult, MineFaceConfig, MineFaceSettings, MineFaceState, MineFaceSummary, MineFleet, MineTrend, } from '@shuzhi/schema';
-import { apiRequest } from '../../api/client.ts';
+import type { MineAuditEntry, MineCommandKind, MineFaceSettings, MineTrend } from '@shuzhi/schema';
+import { http, ok } from '../../api/client.ts';
 
-/** This module's calls go through the shared client's request (same errors, same problem+json). */
-const call = <T,>(method: string, path: string, body?: unknown): Promise<T> => apiRequest<T>(method, path, body);
 
 const enc = encodeURIComponent;
-const qs = (q: Record<string, string | number | undefined>) => {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v));
-  const s = p.toString();
-  return s ? `?${s}` : '';
-};
+/** A filter without its empty fields: an empty text box or "all" filters nothing. */
+const present = <T extends object>(q: T) => Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
 
 export interface AlarmFilter {
   faceId?: string | undefined;
@@ -22,21 +15,24 @@ export interface AlarmFilter {
   offset?: number | undefined;
 }
 
+/** Typed by the API's generated paths, through the shared client (same errors, same problem+json). */
 export const mineApi = {
-  faces: async () => (await call<{ items: MineFaceSummary[] }>('GET', '/mine/faces')).items,
-  face: (id: string) => call<MineFaceState>('GET', `/mine/faces/${enc(id)}`),
-  config: (id: string) => call<MineFaceConfig>('GET', `/mine/faces/${enc(id)}/config`),
-  settings: (id: string, body: MineFaceSettings) => call<MineFaceState>('PATCH', `/mine/faces/${enc(id)}/settings`, body),
-  command: (id: string, kind: MineCommandKind) => call<MineCommandResult>('POST', `/mine/faces/${enc(id)}/commands/${kind}`, {}),
+  faces: async () => (await ok(http.GET('/api/mine/faces'))).items,
+  face: (id: string) => ok(http.GET('/api/mine/faces/{id}', { params: { path: { id } } })),
+  config: (id: string) => ok(http.GET('/api/mine/faces/{id}/config', { params: { path: { id } } })),
+  settings: (id: string, body: MineFaceSettings) => ok(http.PATCH('/api/mine/faces/{id}/settings', { params: { path: { id } }, body })),
+  command: (id: string, kind: MineCommandKind) => ok(http.POST('/api/mine/faces/{id}/commands/{kind}', { params: { path: { id, kind } } })),
+  // The document gives points as prefixItems pairs, which openapi-typescript reads as number[]: the schema's tuple type is the same data.
   trends: async (id: string, tags: string[], minutes = 15) =>
-    (await call<{ items: MineTrend[] }>('GET', `/mine/faces/${enc(id)}/trends${qs({ tags: tags.join(','), minutes })}`)).items,
-  alarms: (f: AlarmFilter) => call<{ items: MineAlarm[]; total: number }>('GET', `/mine/alarms${qs({ ...f })}`),
-  acknowledge: (id: string, comment: string) => call<MineAlarm>('POST', `/mine/alarms/${enc(id)}/acknowledge`, { comment }),
-  silence: (id: string) => call<MineAlarm>('POST', `/mine/alarms/${enc(id)}/silence`),
+    (await ok(http.GET('/api/mine/faces/{id}/trends', { params: { path: { id }, query: { tags: tags.join(','), minutes } } }))).items as MineTrend[],
+  alarms: (f: AlarmFilter) => ok(http.GET('/api/mine/alarms', { params: { query: present(f) } })),
+  acknowledge: (id: string, comment: string) => ok(http.POST('/api/mine/alarms/{id}/acknowledge', { params: { path: { id } }, body: { comment } })),
+  silence: (id: string) => ok(http.POST('/api/mine/alarms/{id}/silence', { params: { path: { id } } })),
+  // oldValue/newValue are z.unknown(), optional in the document (an undefined value is left out of the JSON): the same data.
   audit: async (q: { faceId?: string; user?: string; action?: string; limit?: number }) =>
-    (await call<{ items: MineAuditEntry[] }>('GET', `/mine/audit${qs(q)}`)).items,
-  fleet: () => call<MineFleet>('GET', '/mine/fleet'),
-  certificates: () => call<MineCertificates>('GET', '/mine/certificates'),
-  trustCertificate: (thumbprint: string) => call<MineCertificate>('POST', `/mine/certificates/${enc(thumbprint)}/trust`),
+    (await ok(http.GET('/api/mine/audit', { params: { query: q } }))).items as MineAuditEntry[],
+  fleet: () => ok(http.GET('/api/mine/fleet')),
+  certificates: () => ok(http.GET('/api/mine/certificates')),
+  trustCertificate: (thumbprint: string) => ok(http.POST('/api/mine/certificates/{thumbprint}/trust', { params: { path: { thumbprint } } })),
   streamUrl: (id: string) => `/api/mine/faces/${enc(id)}/stream`,
 };

@@ -1,11 +1,10 @@
-import type { PlannerPlan, PlannerSettings } from '@shuzhi/schema';
-import { apiRequest } from '../../api/client.ts';
+import type { PlannerSettings } from '@shuzhi/schema';
+import { http, ok } from '../../api/client.ts';
 
-/** This module's calls go through the shared client's request (same errors, same problem+json). */
-const call = <T,>(method: string, path: string, body?: unknown): Promise<T> => apiRequest<T>(method, path, body);
 
+/** Typed by the API's generated paths, through the shared client (same errors, same problem+json). */
 export const plannerApi = {
-  plan: () => call<PlannerPlan>('GET', '/planner/plan'),
-  settings: () => call<PlannerSettings>('GET', '/planner/settings'),
-  saveSettings: (s: PlannerSettings) => call<PlannerSettings>('PUT', '/planner/settings', s),
+  plan: () => ok(http.GET('/api/planner/plan')),
+  settings: () => ok(http.GET('/api/planner/settings')),
+  saveSettings: (s: PlannerSettings) => ok(http.PUT('/api/planner/settings', { body: s })),
 };

@@ -1,20 +1,19 @@
-import type { RenderAction, RenderFarmOverview, RenderFrame, RenderJob, RenderJobDetail, RenderLogLine, RenderNodeInfo, RenderTask } from '@shuzhi/schema';
-import { apiRequest } from '../../api/client.ts';
-
-/** This module's calls go through the shared client's request (same errors, same problem+json). */
-const call = <T,>(method: string, path: string, body?: unknown): Promise<T> => apiRequest<T>(method, path, body);
+import type { RenderAction, RenderJob } from '@shuzhi/schema';
+import { http, ok } from '../../api/client.ts';
 
 const enc = encodeURIComponent;
 
+/** Typed by the API's generated paths, through the shared client (same errors, same problem+json). */
 export const renderApi = {
-  overview: () => call<RenderFarmOverview>('GET', '/render/overview'),
-  jobs: (offset = 0) => call<{ items: RenderJob[]; total: number }>('GET', `/render/jobs?limit=50&offset=${offset}`),
-  job: (id: string) => call<RenderJobDetail>('GET', `/render/jobs/${enc(id)}?taskLimit=500`),
-  frames: (id: string) => call<{ items: RenderFrame[]; total: number }>('GET', `/render/jobs/${enc(id)}/frames?limit=1000`),
-  logs: (id: string, index: number) => call<{ items: RenderLogLine[] }>('GET', `/render/jobs/${enc(id)}/logs?index=${index}&limit=2000`),
-  nodes: (offset = 0) => call<{ items: RenderNodeInfo[]; total: number }>('GET', `/render/nodes?limit=500&offset=${offset}`),
-  control: (id: string, action: RenderAction) => call<RenderJob>('POST', `/render/jobs/${enc(id)}/${action}`),
-  controlTask: (id: string, index: number, action: RenderAction) => call<RenderTask>('POST', `/render/jobs/${enc(id)}/tasks/${index}/${action}`),
+  overview: () => ok(http.GET('/api/render/overview')),
+  jobs: (offset = 0) => ok(http.GET('/api/render/jobs', { params: { query: { limit: 50, offset } } })),
+  job: (id: string) => ok(http.GET('/api/render/jobs/{id}', { params: { path: { id }, query: { taskLimit: 500 } } })),
+  frames: (id: string) => ok(http.GET('/api/render/jobs/{id}/frames', { params: { path: { id }, query: { limit: 1000 } } })),
+  logs: (id: string, index: number) => ok(http.GET('/api/render/jobs/{id}/logs', { params: { path: { id }, query: { index, limit: 2000 } } })),
+  nodes: (offset = 0) => ok(http.GET('/api/render/nodes', { params: { query: { limit: 500, offset } } })),
+  control: (id: string, action: RenderAction) => ok(http.POST('/api/render/jobs/{id}/{action}', { params: { path: { id, action } } })),
+  controlTask: (id: string, index: number, action: RenderAction) =>
+    ok(http.POST('/api/render/jobs/{id}/tasks/{index}/{action}', { params: { path: { id, index, action } } })),
   thumbUrl: (id: string, frame: number) => `/api/render/jobs/${enc(id)}/frames/${frame}/thumb`,
   frameUrl: (id: string, frame: number) => `/api/render/jobs/${enc(id)}/frames/${frame}/file`,
   previewUrl: (id: string) => `/api/render/jobs/${enc(id)}/preview`,
