@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { localHour, parseScenario } from '@shuzhi/compute';
-import { PlannerSettings } from '@shuzhi/schema';
+import { localHour, parseScenario, SLOT_MINUTES } from '@shuzhi/compute';
+import { PLANNER_SLOT_MINUTES, PlannerSettings } from '@shuzhi/schema';
 import { buildLiveScenario, type LiveJob } from '../src/planner/live-scenario.ts';
 import { DEFAULT_SETTINGS } from '../src/planner/service.ts';
 import { smallSite } from './helpers.ts';
@@ -56,4 +56,6 @@ test('planner settings: slotMinutes defaults to 60 and must be 5, 15, 30 or 60 (
   const bad = PlannerSettings.safeParse({ ...rest, slotMinutes: 20 });
   assert.equal(bad.success, false);
   assert.deepEqual(bad.error?.issues.map((i) => [i.path.join('.'), i.message]), [['slotMinutes', 'slotMinutes must be one of 5, 15, 30, 60']]);
+  // The settings accept exactly the slot lengths a scenario accepts.
+  assert.deepEqual(PLANNER_SLOT_MINUTES, [...SLOT_MINUTES]);
 });
