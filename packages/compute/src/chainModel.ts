@@ -55,7 +55,7 @@ export function classify(ix: PlanIndex): JobClass[] {
  * Aggregated LP relaxation (size independent of the number of jobs): each class splits its work over
  * sites (entering at release + transfer delay); per (type, deadline, site) a chain carries not-yet-done
  * work from slot to slot and must be empty at the deadline. Per-slot size limits, single-site and
- * contiguity rules and the once-per-region transfer charge are relaxed, so its optimum is a lower bound.
+ * contiguity rules and the once-per-region transfer charge are relaxed.
  */
 export function buildChainModel(ix: PlanIndex, classes: JobClass[]): ChainModel {
   const b = new LpBuilder();
@@ -67,6 +67,19 @@ export function buildChainModel(ix: PlanIndex, classes: JobClass[]): ChainModel 
     const ch = chains.get(key);
     if (!ch) chains.set(key, { site: o.site, type: c.type, deadline: c.deadline, start: o.firstSlot, xCol: [] });
     else ch.start = Math.min(ch.start, o.firstSlot);
+  }
+  // Chains mix jobs that run different fractions of their unit-slots; each chain draws its jobs' mean
+  // (weighted by work). That makes this LP a guide for rounding rather than a relaxation: the reported
+  // bound is the Lagrangian one (lagrange.ts), which prices every job's exact fractions.
+  const fillSum = new Map<string, { fill: number; work: number }>();
+  for (const c of classes) {
+    const f = c.jobs.reduce((n, j) => n + ix.jobs[j]!.fill * ix.jobs[j]!.work, 0);
+    for (const o of c.options) {
+      const key = chainKey(c.type, c.deadline, o.site);
+      const acc = fillSum.get(key) ?? { fill: 0, work: 0 };
+      acc.fill += f; acc.work += c.work;
+      fillSum.set(key, acc);
+    }
   }
   const nodeRow = new Map<string, number[]>();
   for (const [key, ch] of chains) {
@@ -88,9 +101,11 @@ export function buildChainModel(ix: PlanIndex, classes: JobClass[]): ChainModel 
   for (const [key, ch] of chains) {
     const rows = nodeRow.get(key)!;
     const units = ix.poolUnits[ch.site * nK + ch.type]!;
+    const acc = fillSum.get(key)!;
+    const fraction = acc.work > 0 ? acc.fill / acc.work : 1;
     for (let t = ch.start; t < ch.deadline; t++) {
       const r = [rows[t - ch.start]!], cf = [1];
-      workEntries(eb, ix, ch.site, ch.type, t, 1, r, cf);
+      workEntries(eb, ix, ch.site, ch.type, t, 1, r, cf, fraction);
       ch.xCol.push(b.addCol(0, 0, units, r, cf));
       if (t + 1 < ch.deadline) b.addCol(0, 0, INF, [rows[t - ch.start]!, rows[t + 1 - ch.start]!], [1, -1]);
     }

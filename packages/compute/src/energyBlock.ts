@@ -95,10 +95,15 @@ export function addEnergyBlock(b: LpBuilder, ix: PlanIndex, shortfallPenalty: nu
   return { energyRow, capRow, greenRow, target, gridCol, greenCol, chargeCol, numRows: b.numRows, numCols: b.numCols, impliedUpper };
 }
 
-/** Rows and coefficients a work column (unit-slots of `type` at site-slot) joins. */
-export function workEntries(eb: EnergyBlock, ix: PlanIndex, site: number, type: number, t: number, units: number, rows: number[], coefs: number[]): void {
+/**
+ * Rows and coefficients a work column (unit-slots of `type` at site-slot) joins: it holds `units` of
+ * capacity for the whole slot and draws energy for the `fraction` of the slot it runs.
+ */
+export function workEntries(
+  eb: EnergyBlock, ix: PlanIndex, site: number, type: number, t: number, units: number, rows: number[], coefs: number[], fraction = 1,
+): void {
   const nK = ix.types.length;
-  const k = ix.busyKWh[site * nK + type]!;
+  const k = ix.busyKWh[site * nK + type]! * fraction;
   rows.push(eb.capRow[(site * nK + type) * ix.T + t]!); coefs.push(units);
   rows.push(eb.energyRow[site * ix.T + t]!); coefs.push(-k * units);
   if (eb.greenRow >= 0) { rows.push(eb.greenRow); coefs.push(-eb.target * k * units); }

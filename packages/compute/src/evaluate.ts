@@ -1,6 +1,6 @@
 import { dispatchSite } from './power.ts';
 import type { Scenario } from './scenario.ts';
-import { buildIndex, type PlanIndex } from './planIndex.ts';
+import { buildIndex, runFraction, type PlanIndex } from './planIndex.ts';
 import type { Allocation, PlanMetrics } from './policy.ts';
 
 /**
@@ -16,7 +16,10 @@ export const UNSERVED_PENALTY_FEN_PER_UNIT_HOUR = 100_000;
  */
 export const GREEN_SHORTFALL_PENALTY_FEN_PER_KWH = 1_000;
 
-/** Metrics of any plan, computed one way for every policy. */
+/**
+ * Metrics of any plan, computed one way for every policy. Energy (and so cost, carbon and green share)
+ * counts the fraction of each slot a job actually runs (runFraction); capacity is held for whole slots.
+ */
 export function evaluate(scenario: Scenario, allocations: readonly Allocation[], index?: PlanIndex): PlanMetrics {
   const ix = index ?? buildIndex(scenario);
   const { T, types } = ix;
@@ -25,13 +28,18 @@ export function evaluate(scenario: Scenario, allocations: readonly Allocation[],
   const busy = new Float64Array(nS * nK * T);
   const served = new Float64Array(ix.jobs.length);
   const remoteRegions = new Map<number, Set<string>>();
+  const lastSlot = new Int32Array(ix.jobs.length).fill(-1);
+  for (const a of allocations) {
+    const j = ix.jobById.get(a.job);
+    if (j !== undefined && a.units > 0) lastSlot[j] = Math.max(lastSlot[j]!, a.slot);
+  }
   for (const a of allocations) {
     const j = ix.jobById.get(a.job);
     const s = ix.siteById.get(a.site);
     if (j === undefined || s === undefined || a.slot < 0 || a.slot >= T || a.units <= 0) continue;
     const info = ix.jobs[j]!;
     if (info.type < 0) continue;
-    busy[(s * nK + info.type) * T + a.slot]! += a.units;
+    busy[(s * nK + info.type) * T + a.slot]! += a.units * runFraction(info, a.slot === lastSlot[j]);
     served[j]! += a.units;
     const home = ix.siteRegion[info.homeSite]!;
     const region = ix.siteRegion[s]!;

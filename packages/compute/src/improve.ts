@@ -1,3 +1,4 @@
+import { runFraction } from './planIndex.ts';
 import { bestDivisible, bestMalleable, bestRigid, commit, type Placement, type PlanState } from './planState.ts';
 
 export interface ImproveReport {
@@ -13,8 +14,12 @@ function placementCost(st: PlanState, job: number, cells: readonly { site: numbe
   const info = ix.jobs[job]!;
   const merged = new Map<number, number>();
   for (const c of cells) merged.set(c.site * ix.T + c.t, (merged.get(c.site * ix.T + c.t) ?? 0) + c.units);
+  const lastT = Math.max(...cells.map((c) => c.t));
   let cost = 0;
-  for (const [key, units] of merged) cost += st.cost(Math.floor(key / ix.T), info.type, key % ix.T, units);
+  for (const [key, units] of merged) {
+    const t = key % ix.T;
+    cost += st.cost(Math.floor(key / ix.T), info.type, t, units, runFraction(info, t === lastT));
+  }
   const regions = new Set<string>();
   for (const c of cells) if (ix.siteRegion[c.site] !== ix.siteRegion[info.homeSite]) regions.add(ix.siteRegion[c.site]!);
   for (const r of regions) cost += info.options.find((o) => ix.siteRegion[o.site] === r)?.transferFen ?? 0;

@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './scenario.ts';
+export { resampleHourly, resampleScenario } from './resample.ts';
 export * from './power.ts';
 export * from './policy.ts';
 export { UNSERVED_PENALTY_FEN_PER_UNIT_HOUR, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, evaluate } from './evaluate.ts';

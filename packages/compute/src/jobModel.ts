@@ -39,7 +39,7 @@ export function buildJobModel(ix: PlanIndex): JobModel {
       for (const o of info.options) {
         for (let tau = o.firstSlot; tau + d <= job.deadline; tau++) {
           const rows = [demand], coefs = [job.units * d];
-          for (let t = tau; t < tau + d; t++) workEntries(eb, ix, o.site, type, t, job.units, rows, coefs);
+          for (let t = tau; t < tau + d; t++) workEntries(eb, ix, o.site, type, t, job.units, rows, coefs, t === tau + d - 1 ? info.tail : 1);
           work.push({ col: b.addCol(o.transferFen, 0, 1, rows, coefs, true), job: j, site: o.site, t: tau, slots: d, units: job.units });
         }
       }
@@ -50,7 +50,7 @@ export function buildJobModel(ix: PlanIndex): JobModel {
         b.addCol(o.transferFen, 0, 1, [pick, link], [1, -info.work], true);
         for (let t = o.firstSlot; t < job.deadline; t++) {
           const rows = [demand, link], coefs = [1, 1];
-          workEntries(eb, ix, o.site, type, t, 1, rows, coefs);
+          workEntries(eb, ix, o.site, type, t, 1, rows, coefs, info.fill);
           work.push({ col: b.addCol(0, 0, job.units, rows, coefs, true), job: j, site: o.site, t, slots: 1, units: 1 });
         }
       }
@@ -69,7 +69,7 @@ export function buildJobModel(ix: PlanIndex): JobModel {
         for (let t = o.firstSlot; t < job.deadline; t++) {
           const rows = [demand], coefs = [1];
           if (o.remote) { rows.push(regionRow.get(ix.siteRegion[o.site]!)!); coefs.push(1); }
-          workEntries(eb, ix, o.site, type, t, 1, rows, coefs);
+          workEntries(eb, ix, o.site, type, t, 1, rows, coefs, info.fill);
           work.push({ col: b.addCol(0, 0, cap, rows, coefs, true), job: j, site: o.site, t, slots: 1, units: 1 });
         }
       }

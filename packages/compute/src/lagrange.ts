@@ -11,7 +11,8 @@ import type { JobInfo, PlanIndex } from './planIndex.ts';
  * energy column within its bounds) of cost − yᵀ(Ax − b) is ≤ the optimum (weak duality). The jobs'
  * part is solved exactly per job — a rigid job's best contiguous window, a malleable job's best site and
  * at most `units` per slot, a divisible job's best set of regions — so the bound is at least as tight as
- * the job-level LP at the same multipliers and closes the relaxation gaps of the aggregated model.
+ * the job-level LP at the same multipliers and closes the relaxation gaps of the aggregated model. Each
+ * unit-slot's energy counts the fraction of the slot the job runs (runFraction), as evaluate() does.
  */
 export function lagrangianBound(ix: PlanIndex, model: LpModel, eb: EnergyBlock, rowDual: Float64Array): number {
   const nR = eb.numRows, nC = eb.numCols;
@@ -39,20 +40,24 @@ export function lagrangianBound(ix: PlanIndex, model: LpModel, eb: EnergyBlock, 
   return value;
 }
 
-/** Reduced cost of one busy unit-slot per (site, type, slot): −y_cap + kWh × (y_energy + target × y_green). */
-function unitPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array): Float64Array {
+/** Reduced cost of one unit-slot per (site, type, slot), in its capacity part −y_cap and its energy part kWh × (y_energy + target × y_green). */
+interface UnitPrices { cap: Float64Array; energy: Float64Array }
+
+function unitPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array): UnitPrices {
   const nK = ix.types.length, T = ix.T;
-  const out = new Float64Array(ix.siteIds.length * nK * T);
+  const cap = new Float64Array(ix.siteIds.length * nK * T);
+  const energy = new Float64Array(ix.siteIds.length * nK * T);
   const yG = eb.greenRow >= 0 ? y[eb.greenRow]! : 0;
   for (let s = 0; s < ix.siteIds.length; s++) for (let k = 0; k < nK; k++) {
     const kwh = ix.busyKWh[s * nK + k]!;
     for (let t = 0; t < T; t++) {
       const capRow = eb.capRow[(s * nK + k) * T + t]!;
       const yCap = capRow >= 0 ? y[capRow]! : 0;
-      out[(s * nK + k) * T + t] = -yCap + kwh * (y[eb.energyRow[s * T + t]!]! + eb.target * yG);
+      cap[(s * nK + k) * T + t] = -yCap;
+      energy[(s * nK + k) * T + t] = kwh * (y[eb.energyRow[s * T + t]!]! + eb.target * yG);
     }
   }
-  return out;
+  return { cap, energy };
 }
 
 /** Cheapest way to place `need` unit-slots over (price, capacity) pieces, each unit-slot at most `pen`. */
@@ -68,27 +73,31 @@ function fillCost(pieces: { p: number; cap: number }[], need: number, pen: numbe
   return cost + left * pen;
 }
 
-function jobMin(ix: PlanIndex, info: JobInfo, price: Float64Array, pen: number): number {
+function jobMin(ix: PlanIndex, info: JobInfo, price: UnitPrices, pen: number): number {
   const { job, type, slots: d, work } = info;
   const nK = ix.types.length, T = ix.T;
   let best = work * pen;
   if (info.options.length === 0) return best;
   const base = (s: number) => (s * nK + type) * T;
+  const { cap, energy } = price;
+  // A unit-slot run for fraction f: its capacity part whole, its energy part × f.
+  const at = (i: number, f: number) => cap[i]! + f * energy[i]!;
   if (job.flex === 'rigid') {
     for (const o of info.options) {
       const b = base(o.site);
       let sum = 0;
       for (let t = o.firstSlot; t < job.deadline; t++) {
-        sum += price[b + t]!;
-        if (t - o.firstSlot >= d) sum -= price[b + t - d]!;
-        if (t - o.firstSlot >= d - 1) best = Math.min(best, o.transferFen + job.units * sum);
+        sum += at(b + t, 1);
+        if (t - o.firstSlot >= d) sum -= at(b + t - d, 1);
+        // the window's last slot runs only `tail` of the slot
+        if (t - o.firstSlot >= d - 1) best = Math.min(best, o.transferFen + job.units * (sum - (1 - info.tail) * energy[b + t]!));
       }
     }
   } else if (job.flex === 'malleable') {
     for (const o of info.options) {
       const b = base(o.site);
       const pieces: { p: number; cap: number }[] = [];
-      for (let t = o.firstSlot; t < job.deadline; t++) pieces.push({ p: price[b + t]!, cap: job.units });
+      for (let t = o.firstSlot; t < job.deadline; t++) pieces.push({ p: at(b + t, info.fill), cap: job.units });
       best = Math.min(best, o.transferFen + fillCost(pieces, work, pen));
     }
   } else {
@@ -103,8 +112,8 @@ function jobMin(ix: PlanIndex, info: JobInfo, price: Float64Array, pen: number):
       for (const o of info.options) {
         if (!regions.has(ix.siteRegion[o.site]!)) continue;
         const b = base(o.site);
-        const cap = Math.min(work, ix.poolUnits[o.site * nK + type]!);
-        for (let t = o.firstSlot; t < job.deadline; t++) pieces.push({ p: price[b + t]!, cap });
+        const room = Math.min(work, ix.poolUnits[o.site * nK + type]!);
+        for (let t = o.firstSlot; t < job.deadline; t++) pieces.push({ p: at(b + t, info.fill), cap: room });
       }
       if (pieces.length) best = Math.min(best, fixed + fillCost(pieces, work, pen));
     }

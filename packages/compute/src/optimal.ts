@@ -32,8 +32,8 @@ function relax(m: LpModel): LpModel {
 
 /**
  * The LP plan made integral. Small problems: the exact job-level MIP (its LP relaxation is the lower
- * bound). Larger ones: jobs aggregated into classes, the aggregated LP solved (its optimum is the lower
- * bound, raised by pricing each job's exact placement at the LP duals), rounded, repaired and improved by
+ * bound). Larger ones: jobs aggregated into classes, the aggregated LP solved (the lower bound prices each
+ * job's exact placement at the LP duals), rounded, repaired and improved by
  * local search. The plan is always the LP-derived one; the notes say what was done (including any
  * heuristic placement when the LP could not be solved).
  */
@@ -85,12 +85,12 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
           progress('solving aggregated LP');
           const lp = await worker.solve({ model: cm.model, timeLimitSec: remaining(), duals: true });
           if (lp.optimal) {
-            lowerBound = bound(cm.eb, ix, lp);
+            // The aggregated LP counts each chain's mean run fraction, so it is no bound by itself.
             const lag = lagrangianBound(ix, cm.model, cm.eb, lp.rowDual);
-            if (lag > lowerBound.objective) {
-              notes.push(`lower bound: the aggregated LP gives ${(lowerBound.objective / 100).toFixed(0)} ¥; pricing each job's exact placement (contiguous rigid windows, per-slot size limits) at its duals raises it to ${(lag / 100).toFixed(0)} ¥ (Lagrangian bound); cost and carbon of the bound are the LP's`);
-              lowerBound = { ...lowerBound, objective: lag };
-            }
+            if (Number.isFinite(lag)) {
+              lowerBound = { ...bound(cm.eb, ix, lp), objective: lag };
+              notes.push(`lower bound ${(lag / 100).toFixed(0)} ¥: each job's exact placement (contiguous rigid windows, per-slot size limits, the fraction of each slot it runs) priced at the aggregated LP's duals (Lagrangian bound; the LP itself gives ${(lp.objective / 100).toFixed(0)} ¥); cost and carbon of the bound are the LP's`);
+            } else notes.push('the Lagrangian bound at the LP duals is unbounded; no lower bound reported');
           } else notes.push(`LP stopped with status ${lp.statusName}; no lower bound reported`);
           progress('rounding');
           const rep = roundChainSolution(cm, lp.colValue, st);

@@ -1,6 +1,6 @@
 import {
-  busyKWhPerUnitSlot, gridEffectiveFenPerKWh, greenPreferred, idleKWh, jobSlots, renewableKWh, residencyAllows,
-  slotHours, transferBetween,
+  busyKWhPerUnitSlot, gridEffectiveFenPerKWh, greenPreferred, idleKWh, jobFill, jobSlots, lastSlotFraction,
+  renewableKWh, residencyAllows, slotHours, transferBetween,
 } from './power.ts';
 import type { Scenario, ScenarioJob } from './scenario.ts';
 
@@ -19,8 +19,12 @@ export interface JobInfo {
   type: number;
   /** Slots of work at full size. */
   slots: number;
-  /** Work in unit-slots. */
+  /** Work in unit-slots (capacity is held in whole slots). */
   work: number;
+  /** Fraction of a slot each unit-slot runs, for energy: malleable and divisible jobs (jobFill). */
+  fill: number;
+  /** Fraction of its last slot a rigid job runs (lastSlotFraction); its other slots run in full. */
+  tail: number;
   homeSite: number;
   options: SiteOption[];
 }
@@ -92,7 +96,9 @@ export function buildIndex(s: Scenario): PlanIndex {
       if (job.flex === 'rigid' && (firstSlot + slots > job.deadline || poolUnits[si * nK + type]! < job.units)) return;
       options.push({ site: si, firstSlot, transferFen: tr.fen, remote: site.region !== homeRegion });
     });
-    return { index, job, type, slots, work: job.units * slots, homeSite, options };
+    return {
+      index, job, type, slots, work: job.units * slots, fill: jobFill(s, job), tail: lastSlotFraction(s, job), homeSite, options,
+    };
   });
   return {
     scenario: s, slotHours: slotHours(s), T, types,
@@ -100,4 +106,13 @@ export function buildIndex(s: Scenario): PlanIndex {
     poolUnits, busyKWh, idleKWh: idle, renewKWh: renew, gridEffFen: eff, greenPref: pref, renewFen,
     jobs, jobById: new Map(s.jobs.map((j, i) => [j.id, i])), siteById,
   };
+}
+
+/**
+ * Fraction of a slot one of the job's unit-slots actually runs (what its energy, carbon and cost count):
+ * a rigid job's last slot runs `tail`, its others in full; other jobs run `fill` of every unit-slot.
+ */
+export function runFraction(info: JobInfo, lastOfRigid: boolean): number {
+  if (info.job.flex !== 'rigid') return info.fill;
+  return lastOfRigid ? info.tail : 1;
 }

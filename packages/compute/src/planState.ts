@@ -1,4 +1,4 @@
-import type { JobInfo, PlanIndex, SiteOption } from './planIndex.ts';
+import { runFraction, type JobInfo, type PlanIndex, type SiteOption } from './planIndex.ts';
 import type { Allocation } from './policy.ts';
 
 /**
@@ -17,8 +17,8 @@ export class PlanState {
   readonly firstSite: Int32Array;
   /** units per (malleable job, site, slot), so that a second placement pass keeps the per-slot size limit */
   private malleableUse = new Map<string, number>();
-  /** cells per job: site, slot, units (one entry per add) */
-  private cells: { site: number; t: number; units: number }[][];
+  /** cells per job: site, slot, units and the fraction of the slot they run (one entry per add) */
+  private cells: { site: number; t: number; units: number; fraction: number }[][];
 
   constructor(ix: PlanIndex) {
     this.ix = ix;
@@ -44,10 +44,10 @@ export class PlanState {
     return Math.max(0, this.greenCap[siteSlot]! - this.busyLoad[siteSlot]!);
   }
 
-  /** Cost (fen) of running q more units of `type` at (site, t): renewables first, then the grid. */
-  cost(site: number, type: number, t: number, q: number): number {
+  /** Cost (fen) of running q more units of `type` at (site, t) for `fraction` of the slot: renewables first, then the grid. */
+  cost(site: number, type: number, t: number, q: number, fraction = 1): number {
     const ix = this.ix;
-    const kwh = q * ix.busyKWh[site * ix.types.length + type]!;
+    const kwh = q * ix.busyKWh[site * ix.types.length + type]! * fraction;
     const st = site * ix.T + t;
     const green = Math.min(kwh, this.greenLeft(st));
     return green * ix.renewFen[site]! + (kwh - green) * ix.gridEffFen[st]!;
@@ -66,19 +66,22 @@ export class PlanState {
     return dGreen * ix.renewFen[site]! + (kwh - dGreen) * ix.gridEffFen[st]!;
   }
 
+  /** Adds work; a rigid job's cells come in time order, so the one that completes it is its last slot. */
   add(job: number, site: number, t: number, units: number): void {
     if (units <= 0) return;
     const ix = this.ix;
-    const type = ix.jobs[job]!.type;
+    const info = ix.jobs[job]!;
+    const type = info.type;
+    const fraction = runFraction(info, this.served[job]! + units >= info.work);
     this.capRemain[this.cell(site, type, t)]! -= units;
-    this.busyLoad[site * ix.T + t]! += units * ix.busyKWh[site * ix.types.length + type]!;
+    this.busyLoad[site * ix.T + t]! += units * ix.busyKWh[site * ix.types.length + type]! * fraction;
     this.served[job]! += units;
     if (this.firstSite[job]! < 0) this.firstSite[job] = site;
     if (ix.jobs[job]!.job.flex === 'malleable') {
       const key = `${job}:${site}:${t}`;
       this.malleableUse.set(key, (this.malleableUse.get(key) ?? 0) + units);
     }
-    this.cells[job]!.push({ site, t, units });
+    this.cells[job]!.push({ site, t, units, fraction });
   }
 
   /** Takes a job's whole placement out of the plan and returns it. */
@@ -89,7 +92,7 @@ export class PlanState {
     for (const c of out) {
       this.capRemain[this.cell(c.site, type, c.t)]! += c.units;
       const st = c.site * ix.T + c.t;
-      this.busyLoad[st] = Math.max(0, this.busyLoad[st]! - c.units * ix.busyKWh[c.site * ix.types.length + type]!);
+      this.busyLoad[st] = Math.max(0, this.busyLoad[st]! - c.units * ix.busyKWh[c.site * ix.types.length + type]! * c.fraction);
       if (ix.jobs[job]!.job.flex === 'malleable') this.malleableUse.delete(`${job}:${c.site}:${c.t}`);
     }
     this.cells[job] = [];
@@ -146,9 +149,12 @@ export function bestRigid(st: PlanState, info: JobInfo, options: readonly SiteOp
     if (to < from) continue;
     let sum = 0, blocked = 0;
     const c: number[] = [];
+    // the window's last slot runs only `tail` of the slot
+    const last: number[] = [];
     for (let t = from; t < job.deadline; t++) {
       const ok = st.capRemain[st.cell(o.site, type, t)]! >= u;
       c.push(ok ? st.cost(o.site, type, t, u) : NaN);
+      last.push(ok ? st.cost(o.site, type, t, u, info.tail) : NaN);
     }
     for (let i = 0; i < c.length; i++) {
       const v = c[i]!;
@@ -156,7 +162,7 @@ export function bestRigid(st: PlanState, info: JobInfo, options: readonly SiteOp
       if (i >= d) { const w = c[i - d]!; if (Number.isNaN(w)) blocked--; else sum -= w; }
       if (i >= d - 1 && blocked === 0) {
         const start = from + i - d + 1;
-        const total = sum + o.transferFen;
+        const total = sum - v + last[i]! + o.transferFen;
         const key = earliest ? start : total;
         if (key < bestKey - 1e-9) {
           bestKey = key;
@@ -177,7 +183,7 @@ function segments(st: PlanState, info: JobInfo, options: readonly SiteOption[], 
   const nK = ix.types.length;
   const out: Seg[] = [];
   for (const o of options) {
-    const k = ix.busyKWh[o.site * nK + info.type]!;
+    const k = ix.busyKWh[o.site * nK + info.type]! * info.fill;
     for (let t = o.firstSlot; t < info.job.deadline; t++) {
       const own = info.job.flex === 'malleable' ? st.usedBy(info.index, o.site, t) : 0;
       const free = Math.min(perSlotCap - own, need, st.capRemain[st.cell(o.site, info.type, t)]!);

@@ -11,6 +11,22 @@ export function jobSlots(s: Scenario, job: ScenarioJob): number {
   return Math.max(1, Math.ceil(job.hours / slotHours(s) - 1e-9));
 }
 
+/**
+ * Fraction of its last slot a rigid job runs. A job starts at a slot boundary and runs `hours` straight,
+ * so every slot but the last is run in full; capacity is still held for the whole last slot.
+ */
+export function lastSlotFraction(s: Scenario, job: ScenarioJob): number {
+  return Math.min(1, Math.max(0, job.hours / slotHours(s) - (jobSlots(s, job) - 1)));
+}
+
+/**
+ * Fraction of each unit-slot a malleable or divisible job runs: the planner hands out its unit-slots one
+ * by one, so its unit-hours are spread evenly over the `units × slots` unit-slots it holds.
+ */
+export function jobFill(s: Scenario, job: ScenarioJob): number {
+  return Math.min(1, job.hours / (jobSlots(s, job) * slotHours(s)));
+}
+
 /** Extra facility energy (kWh) of one unit busy for one slot instead of idle: PUE × (busyW − idleW) × h. */
 export function busyKWhPerUnitSlot(s: Scenario, site: ScenarioSite, type: string): number {
   const pool = site.pools.find((p) => p.type === type);

@@ -66,7 +66,7 @@ export function roundChainSolution(cm: ChainModel, x: Float64Array, st: PlanStat
             for (let t = tau; t < tau + info.slots; t++) {
               if (st.capRemain[st.cell(ch.site, ch.type, t)]! < u) { ok = false; break; }
               cover += Math.min(u, Math.max(0, B(t)));
-              cost += st.cost(ch.site, ch.type, t, u);
+              cost += st.cost(ch.site, ch.type, t, u, t === tau + info.slots - 1 ? info.tail : 1);
             }
             if (ok && (cover > bestCover || (cover === bestCover && cost < bestCost))) { bestStart = tau; bestCover = cover; bestCost = cost; }
           }

@@ -5,6 +5,14 @@ import { ScenarioError, type ScenarioIssue } from './errors.ts';
 export const FLEX_KINDS = ['rigid', 'malleable', 'divisible'] as const;
 export const SITE_KINDS = ['general', 'intelligent', 'supercomputing', 'render'] as const;
 
+/** Slot lengths the network plans in: each divides an hour, so hourly series resample exactly. */
+export const SLOT_MINUTES = [5, 15, 30, 60] as const;
+export type SlotMinutes = (typeof SLOT_MINUTES)[number];
+
+export const SlotMinutesSchema = z.number().refine((v): v is SlotMinutes => (SLOT_MINUTES as readonly number[]).includes(v), {
+  message: `slotMinutes must be one of ${SLOT_MINUTES.join(', ')}`,
+});
+
 const id = z.string().min(1);
 const nonNeg = z.number().finite().nonnegative();
 const series = z.array(z.number().finite());
@@ -69,7 +77,7 @@ export const ScenarioJobSchema = z.object({
 const ScenarioShape = z.object({
   version: z.literal(1),
   start: z.iso.datetime({ offset: true }),
-  slotMinutes: z.number().int().min(1).max(1440),
+  slotMinutes: SlotMinutesSchema,
   slots: z.number().int().min(1).max(100_000),
   carbonPriceFenPerKg: nonNeg.default(0),
   greenShareTarget: z.number().min(0).max(1).nullable().default(null),

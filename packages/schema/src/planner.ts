@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Slot lengths the planner accepts (each divides an hour); the same list as @shuzhi/compute's SLOT_MINUTES. */
+export const PLANNER_SLOT_MINUTES: readonly number[] = [5, 15, 30, 60];
+
 /** Operator settings of the live planner (PUT /api/planner/settings). */
 export const PlannerSettings = z.object({
   /** Shadow price of carbon in the objective, fen per kg CO2 (100 fen/kg = 1,000 ¥/t). */
@@ -12,6 +15,12 @@ export const PlannerSettings = z.object({
   /** Window given to jobs without a deadline: release + booked hours + this slack. */
   defaultSlackHours: z.number().int().min(0).max(168),
   horizonHours: z.number().int().min(1).max(168),
+  /**
+   * Planning slot length in minutes: 5, 15, 30 or 60. Hourly tariff and carbon tables are resampled to
+   * it and energy counts the part of each slot a job runs. 60 (the default) keeps the horizon small;
+   * 15 lets short jobs start between hours.
+   */
+  slotMinutes: z.number().refine((v) => PLANNER_SLOT_MINUTES.includes(v), { message: 'slotMinutes must be one of 5, 15, 30, 60' }).default(60),
 });
 export type PlannerSettings = z.infer<typeof PlannerSettings>;
 

@@ -10,7 +10,7 @@ let op: ReturnType<typeof client>;
 let ten: ReturnType<typeof client>;
 let planner: PlannerService;
 
-const base: PlannerSettings = { carbonPriceFenPerKg: 0, greenShareTarget: null, policy: 'optimal', cadenceSec: 3600, defaultSlackHours: 6, horizonHours: 24 };
+const base: PlannerSettings = { carbonPriceFenPerKg: 0, greenShareTarget: null, policy: 'optimal', cadenceSec: 3600, defaultSlackHours: 6, horizonHours: 24, slotMinutes: 60 };
 const flat = (v: number) => new Array<number>(24).fill(v);
 // The platform's clock stands still at noon Beijing time (04:00 UTC, on an hour), so a plan's times and
 // its explanation are the same on every run.
@@ -100,6 +100,9 @@ test('settings change the plan: a carbon price moves work off a cheap but dirty 
   assert.equal((await ten.req('PUT', '/api/planner/settings', base)).status, 403);
   const bad = await op.req('PUT', '/api/planner/settings', { ...base, greenShareTarget: 1.5 });
   assert.equal(bad.status, 400);
+  const badSlot = await op.req('PUT', '/api/planner/settings', { ...base, slotMinutes: 20 });
+  assert.equal(badSlot.status, 400);
+  assert.match(JSON.stringify(badSlot.body), /slotMinutes must be one of 5, 15, 30, 60/);
   await op.req('PUT', '/api/planner/settings', base);
 });
 

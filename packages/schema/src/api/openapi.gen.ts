@@ -6182,6 +6182,8 @@ export interface operations {
                         horizonHours: number;
                         /** @enum {string} */
                         policy: "greedy" | "optimal";
+                        /** @default 60 */
+                        slotMinutes: number;
                     };
                 };
             };
@@ -6205,6 +6207,8 @@ export interface operations {
                     horizonHours: number;
                     /** @enum {string} */
                     policy: "greedy" | "optimal";
+                    /** @default 60 */
+                    slotMinutes?: number;
                 };
             };
         };
@@ -6223,6 +6227,8 @@ export interface operations {
                         horizonHours: number;
                         /** @enum {string} */
                         policy: "greedy" | "optimal";
+                        /** @default 60 */
+                        slotMinutes: number;
                     };
                 };
             };

@@ -11,6 +11,7 @@ export const plannerSettings = pgTable('planner_settings', {
   cadenceSec: integer('cadence_sec').notNull(),
   defaultSlackHours: integer('default_slack_hours').notNull(),
   horizonHours: integer('horizon_hours').notNull(),
+  slotMinutes: integer('slot_minutes').notNull().default(60),
   updatedBy: text('updated_by'),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });

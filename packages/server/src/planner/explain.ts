@@ -1,22 +1,23 @@
-import type { Scenario, ScenarioSite } from '@shuzhi/compute';
-import { localHour } from '@shuzhi/compute';
+import type { Scenario, ScenarioJob, ScenarioSite } from '@shuzhi/compute';
+import { lastSlotFraction, localHour, slotHours } from '@shuzhi/compute';
 
 export interface JobCost { costFen: number; carbonG: number }
 
 /**
  * What running `units` of a job's type at `site` for slots [from, to) costs on its own: the energy above
- * idle (PUE × (busy − idle) × h), green first up to the site's renewable output above its idle load,
+ * idle (PUE × (busy − idle) × the part of each slot it runs), green first up to the site's renewable output above its idle load,
  * then the grid at that hour's tariff and carbon intensity.
  */
-export function jobCostAt(s: Scenario, site: ScenarioSite, type: string, units: number, from: number, to: number): JobCost {
-  const pool = site.pools.find((p) => p.type === type);
+export function jobCostAt(s: Scenario, site: ScenarioSite, job: ScenarioJob, units: number, from: number, to: number): JobCost {
+  const pool = site.pools.find((p) => p.type === job.type);
   if (!pool) return { costFen: 0, carbonG: 0 };
-  const h = s.slotMinutes / 60;
+  const h = slotHours(s);
   let costFen = 0, carbonG = 0;
   let idleW = 0;
   for (const p of site.pools) idleW += p.units * p.idleW;
   for (let t = from; t < to && t < s.slots; t++) {
-    const kwh = (site.pue * units * (pool.busyW - pool.idleW) * h) / 1000;
+    const run = t === to - 1 ? lastSlotFraction(s, job) : 1;
+    const kwh = (site.pue * units * (pool.busyW - pool.idleW) * h * run) / 1000;
     const renew = (site.renewables?.kW[t] ?? 0) * h;
     const spare = Math.max(0, renew - (site.pue * idleW * h) / 1000);
     const tariff = site.grid.fenPerKWh[t] ?? 0;

@@ -2,7 +2,10 @@ import { jobSlots, localHour, renewableKW, type ScenarioInput } from '@shuzhi/co
 import type { Link, PlannerSettings, SiteInput } from '@shuzhi/schema';
 import type { QueuedJob } from '../compute/planning.ts';
 
-export const SLOT_MS = 3600_000;
+/** Milliseconds in one planning slot. */
+export function slotMs(slotMinutes: number): number {
+  return slotMinutes * 60_000;
+}
 
 /** A queued job as the scenario takes it: compute's queue entry, times in ms, not pinned to sites. */
 export type LiveJob = Omit<QueuedJob, 'sites' | 'releaseAt' | 'deadlineAt'> & { releaseAt: number; deadlineAt: number | null };
@@ -15,8 +18,9 @@ export interface LiveScenario {
 }
 
 /**
- * The live network as a planner scenario: hourly slots from the start of the current hour; each site's
- * 24-hour tariff and carbon tables laid over the horizon in Beijing time; renewables from the site's
+ * The live network as a planner scenario: slots of `settings.slotMinutes` from the start of the current
+ * slot over `horizonHours`; each site's 24-hour tariff and carbon tables laid over the horizon in Beijing
+ * time (a sub-hour slot takes its hour's value); renewables from the site's
  * solar/wind model at each slot's midpoint; pool capacity minus the units already handed out or running.
  * The platform runs a job as one task (all units, one site, contiguous), so every job is planned rigid.
  */
@@ -29,11 +33,13 @@ export function buildLiveScenario(args: {
   busyUnits: (siteId: string, type: string) => number;
 }): LiveScenario {
   const { nowMs, settings } = args;
-  const startMs = Math.floor(nowMs / SLOT_MS) * SLOT_MS;
-  const T = settings.horizonHours;
+  const slotLen = slotMs(settings.slotMinutes);
+  const startMs = Math.floor(nowMs / slotLen) * slotLen;
+  const slotsPerHour = 60 / settings.slotMinutes;
+  const T = settings.horizonHours * slotsPerHour;
   const regions = [...new Set(args.sites.map((s) => s.region))].sort();
   const sites: ScenarioInput['sites'] = args.sites.map((s) => {
-    const at = (t: number) => startMs + t * SLOT_MS;
+    const at = (t: number) => startMs + t * slotLen;
     return {
       id: s.id, region: s.region, kind: s.kind, pue: s.pue,
       pools: s.pools.map((p) => ({
@@ -45,7 +51,7 @@ export function buildLiveScenario(args: {
         carbonGPerKWh: Array.from({ length: T }, (_, t) => s.power.carbonGPerKWh[localHour(at(t))] ?? 0),
       },
       ...(s.power.renewables
-        ? { renewables: { kW: Array.from({ length: T }, (_, t) => renewableKW(s, at(t) + SLOT_MS / 2)), fenPerKWh: s.power.renewables.fenPerKWh } }
+        ? { renewables: { kW: Array.from({ length: T }, (_, t) => renewableKW(s, at(t) + slotLen / 2)), fenPerKWh: s.power.renewables.fenPerKWh } }
         : {}),
       ...(s.power.storage && s.power.storage.kWh > 0 ? { storage: s.power.storage } : {}),
     };
@@ -61,11 +67,11 @@ export function buildLiveScenario(args: {
     const dataGB = home && allowed.includes(home.region) ? j.dataGB : 0;
     if (!home || !allowed.includes(home.region)) home = args.sites.find((s) => allowed.includes(s.region) && s.pools.some((p) => p.type === j.type));
     if (!home || allowed.length === 0) { skipped.push(j.id); continue; }
-    const release = Math.max(0, Math.floor((j.releaseAt - startMs) / SLOT_MS));
+    const release = Math.max(0, Math.floor((j.releaseAt - startMs) / slotLen));
     if (release >= T) { skipped.push(j.id); continue; }
-    const need = Math.max(1, Math.ceil(j.hours - 1e-9));
+    const need = Math.max(1, Math.ceil(j.hours * slotsPerHour - 1e-9));
     // A deadline inside a slot rounds down: finishing in that slot could be too late.
-    const due = j.deadlineAt !== null ? Math.floor((j.deadlineAt - startMs) / SLOT_MS) : release + need + settings.defaultSlackHours;
+    const due = j.deadlineAt !== null ? Math.floor((j.deadlineAt - startMs) / slotLen) : release + need + settings.defaultSlackHours * slotsPerHour;
     const deadline = Math.min(T, Math.max(release + 1, due));
     jobs.push({
       id: j.id, tenant: j.tenantId, type: j.type, units: j.units, hours: j.hours, release, deadline,
@@ -75,7 +81,7 @@ export function buildLiveScenario(args: {
   return {
     startMs, skipped,
     scenario: {
-      version: 1, start: new Date(startMs).toISOString(), slotMinutes: 60, slots: T,
+      version: 1, start: new Date(startMs).toISOString(), slotMinutes: settings.slotMinutes, slots: T,
       carbonPriceFenPerKg: settings.carbonPriceFenPerKg, greenShareTarget: settings.greenShareTarget,
       regions, links, sites, jobs,
     },

@@ -1,6 +1,6 @@
 import { desc, eq, notInArray } from 'drizzle-orm';
 import {
-  ComputeError, getPolicy, localHour, parseScenario, stagingFor, type PlanResult, type Scenario,
+  ComputeError, getPolicy, lastSlotFraction, localHour, parseScenario, slotHours, stagingFor, type PlanResult, type Scenario,
 } from '@shuzhi/compute';
 import type { PlannerEntry, PlannerHour, PlannerPlan, PlannerSettings, SiteInput } from '@shuzhi/schema';
 import type { ComputeModule } from '../compute/module.ts';
@@ -11,7 +11,7 @@ import { newId } from '../ids.ts';
 import type { Logger } from '../log.ts';
 import { plannerPlans, plannerSettings } from './db-schema.ts';
 import { explanation, jobCostAt, periodLabel } from './explain.ts';
-import { buildLiveScenario, SLOT_MS, type LiveJob } from './live-scenario.ts';
+import { buildLiveScenario, slotMs, type LiveJob } from './live-scenario.ts';
 
 export const DEFAULT_SETTINGS: PlannerSettings = {
   carbonPriceFenPerKg: 0,
@@ -21,6 +21,7 @@ export const DEFAULT_SETTINGS: PlannerSettings = {
   cadenceSec: 60,
   defaultSlackHours: 6,
   horizonHours: 48,
+  slotMinutes: 60,
 };
 
 const KEEP_PLANS = 20;
@@ -181,21 +182,18 @@ export class PlannerService {
   private toPlan(s: Scenario, startMs: number, sites: readonly SiteInput[], live: readonly LiveJob[], r: PlanResult, skipped: string[]): PlannerPlan {
     const siteById = new Map(sites.map((x) => [x.id, x]));
     const scSite = new Map(s.sites.map((x) => [x.id, x]));
-    const at = (t: number) => startMs + t * SLOT_MS;
+    const at = (t: number) => startMs + t * slotMs(s.slotMinutes);
     const liveById = new Map(live.map((j) => [j.id, j]));
     const byJob = new Map<string, { site: string; slots: number[]; units: number }>();
     const busy = new Map<string, number>();
-    const busyW = new Map<string, number>();
     const scJob = new Map(s.jobs.map((j) => [j.id, j]));
     for (const a of r.allocations) {
-      const pool = scSite.get(a.site)?.pools.find((p) => p.type === scJob.get(a.job)?.type);
-      if (pool) busyW.set(`${a.site}:${a.slot}`, (busyW.get(`${a.site}:${a.slot}`) ?? 0) + a.units * (pool.busyW - pool.idleW));
       const e = byJob.get(a.job) ?? { site: a.site, slots: [], units: a.units };
       e.slots.push(a.slot);
       byJob.set(a.job, e);
       busy.set(`${a.site}:${a.slot}`, (busy.get(`${a.site}:${a.slot}`) ?? 0) + a.units);
     }
-    const nowSlot = Math.max(0, Math.floor((this.now() - startMs) / SLOT_MS));
+    const nowSlot = Math.max(0, Math.floor((this.now() - startMs) / slotMs(s.slotMinutes)));
     const objective = (c: { costFen: number; carbonG: number }) => c.costFen + (c.carbonG / 1000) * s.carbonPriceFenPerKg;
     // Waiting is only worth it when it saves something: a job the plan put later at no gain (a tie in
     // the solver) starts now at the same site, if the units are free over its whole window.
@@ -206,22 +204,27 @@ export class PlannerService {
       const from = Math.min(...e.slots), d = e.slots.length;
       const start = Math.max(nowSlot, sj.release);
       if (!pool || start >= from || e.slots.length !== Math.max(...e.slots) - from + 1) continue;
-      const planned = objective(jobCostAt(s, site, sj.type, e.units, from, from + d));
-      if (objective(jobCostAt(s, site, sj.type, e.units, start, start + d)) > planned + 1e-6) continue;
+      const planned = objective(jobCostAt(s, site, sj, e.units, from, from + d));
+      if (objective(jobCostAt(s, site, sj, e.units, start, start + d)) > planned + 1e-6) continue;
       let fits = true;
       for (let t = start; t < start + d && fits; t++) {
         const own = e.slots.includes(t) ? e.units : 0;
         fits = (busy.get(`${e.site}:${t}`) ?? 0) - own + e.units <= pool.units;
       }
       if (!fits) continue;
-      const w = e.units * (pool.busyW - pool.idleW);
-      for (const t of e.slots) {
-        busy.set(`${e.site}:${t}`, (busy.get(`${e.site}:${t}`) ?? 0) - e.units);
-        busyW.set(`${e.site}:${t}`, (busyW.get(`${e.site}:${t}`) ?? 0) - w);
-      }
+      for (const t of e.slots) busy.set(`${e.site}:${t}`, (busy.get(`${e.site}:${t}`) ?? 0) - e.units);
       e.slots = Array.from({ length: d }, (_, k) => start + k);
+      for (const t of e.slots) busy.set(`${e.site}:${t}`, (busy.get(`${e.site}:${t}`) ?? 0) + e.units);
+    }
+    // Busy power per site-slot above idle; a job's last slot draws only for the part of it the job runs.
+    const busyW = new Map<string, number>();
+    for (const [jobId, e] of byJob) {
+      const sj = scJob.get(jobId)!;
+      const pool = scSite.get(e.site)?.pools.find((p) => p.type === sj.type);
+      if (!pool) continue;
+      const last = Math.max(...e.slots);
       for (const t of e.slots) {
-        busy.set(`${e.site}:${t}`, (busy.get(`${e.site}:${t}`) ?? 0) + e.units);
+        const w = e.units * (pool.busyW - pool.idleW) * (t === last ? lastSlotFraction(s, sj) : 1);
         busyW.set(`${e.site}:${t}`, (busyW.get(`${e.site}:${t}`) ?? 0) + w);
       }
     }
@@ -231,10 +234,10 @@ export class PlannerService {
       const sj = scJob.get(jobId)!;
       const site = scSite.get(e.site)!;
       const from = Math.min(...e.slots), to = Math.max(...e.slots) + 1;
-      const planned = jobCostAt(s, site, sj.type, e.units, from, to);
+      const planned = jobCostAt(s, site, sj, e.units, from, to);
       const home = scSite.get(sj.home)!;
       const release = Math.max(sj.release, nowSlot);
-      const ref = jobCostAt(s, home, sj.type, e.units, release, release + (to - from));
+      const ref = jobCostAt(s, home, sj, e.units, release, release + (to - from));
       const saved = { costFen: ref.costFen - planned.costFen, carbonG: ref.carbonG - planned.carbonG };
       const siteRec = siteById.get(e.site)!;
       const text = explanation({
@@ -255,8 +258,8 @@ export class PlannerService {
       for (const p of site.pools) idleW += p.units * p.idleW;
       const hours: PlannerHour[] = Array.from({ length: s.slots }, (_, t) => {
         const units = busy.get(`${site.id}:${t}`) ?? 0;
-        const energyKWh = (site.pue * (idleW + (busyW.get(`${site.id}:${t}`) ?? 0))) / 1000;
-        const renew = site.renewables?.kW[t] ?? 0;
+        const energyKWh = (site.pue * (idleW + (busyW.get(`${site.id}:${t}`) ?? 0)) * slotHours(s)) / 1000;
+        const renew = (site.renewables?.kW[t] ?? 0) * slotHours(s);
         const greenKWh = Math.min(energyKWh, renew);
         netEnergy += energyKWh; netGreen += greenKWh;
         return {
@@ -339,7 +342,7 @@ function fromRow(r: typeof plannerSettings.$inferSelect): PlannerSettings {
   return {
     carbonPriceFenPerKg: r.carbonPriceFenPerKg, greenShareTarget: r.greenShareTarget,
     policy: r.policy === 'greedy' ? 'greedy' : 'optimal', cadenceSec: r.cadenceSec,
-    defaultSlackHours: r.defaultSlackHours, horizonHours: r.horizonHours,
+    defaultSlackHours: r.defaultSlackHours, horizonHours: r.horizonHours, slotMinutes: r.slotMinutes,
   };
 }
 

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import type { PlannerPlan, PlannerSettings } from '@shuzhi/schema';
+import { PLANNER_SLOT_MINUTES, type PlannerPlan, type PlannerSettings } from '@shuzhi/schema';
 import { useServerEvents, useUser } from '../../api/context.tsx';
 import { LazyEChart as EChart } from '../../charts/LazyEChart.tsx';
 import { ErrorBox, Loading, useErrorText } from '../../components/Feedback.tsx';
@@ -49,6 +49,8 @@ function SettingsForm({ onSaved }: { onSaved: () => void }) {
       <label>{t('planner.cadence')} <input type="number" min={5} value={draft.cadenceSec} onChange={num('cadenceSec')} /></label>
       <label>{t('planner.slack')} <input type="number" min={0} value={draft.defaultSlackHours} onChange={num('defaultSlackHours')} /></label>
       <label>{t('planner.horizon')} <input type="number" min={1} max={168} value={draft.horizonHours} onChange={num('horizonHours')} /></label>
+      <label>{t('planner.slotMinutes')} <select value={draft.slotMinutes} onChange={num('slotMinutes')}>
+        {PLANNER_SLOT_MINUTES.map((m) => <option key={m} value={m}>{m}</option>)}</select></label>
       <button type="submit">{t('planner.save')}</button>
       {msg && <p role="status">{msg}</p>}
     </form>

@@ -27,6 +27,7 @@ export const zh = {
   'planner.cadence': '重排周期（秒）',
   'planner.slack': '无截止时间作业的默认松弛（小时）',
   'planner.horizon': '规划时域（小时）',
+  'planner.slotMinutes': '时段长度（分钟）',
   'planner.save': '保存并重排',
   'planner.savedOk': '已保存，计划已更新。',
 } as const;
@@ -59,6 +60,7 @@ export const en: Record<keyof typeof zh, string> = {
   'planner.cadence': 'Re-plan every (s)',
   'planner.slack': 'Default slack for jobs without a deadline (h)',
   'planner.horizon': 'Horizon (h)',
+  'planner.slotMinutes': 'Slot length (min)',
   'planner.save': 'Save and re-plan',
   'planner.savedOk': 'Saved; the plan is updated.',
 };

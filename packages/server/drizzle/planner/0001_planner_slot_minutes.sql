@@ -1,0 +1,1 @@
+ALTER TABLE "planner_settings" ADD COLUMN "slot_minutes" integer DEFAULT 60 NOT NULL;
