@@ -207,6 +207,29 @@ export const SubmitJob = z.object({
 });
 export type SubmitJob = z.infer<typeof SubmitJob>;
 
+/** A Slurm batch script submitted as it is (`shuzhi sbatch job.sh`): its #SBATCH directives become the job. */
+export const SbatchSubmit = z.object({
+  script: Text(8000).min(1),
+  /** The script's file name: the job's name when it has no --job-name. */
+  fileName: Text(128).optional(),
+  /** Values of the submitter's variables that `--export=NAME` (without a value) names; nothing else. */
+  env: JobEnv.default({}),
+  /** Only say what the script becomes; submit nothing. */
+  dryRun: z.boolean().default(false),
+  /** Operators may submit on behalf of a tenant. */
+  tenantId: Text(64).optional(),
+});
+export type SbatchSubmit = z.infer<typeof SbatchSubmit>;
+
+export const SbatchNote = z.object({
+  /** The directive as written (`--mem=4G`), or what the note is about (`srun`). */
+  directive: z.string(),
+  /** Its line in the script; 0 for notes about the script as a whole. */
+  line: z.number().int(),
+  /** What it became, or why it was not applied. */
+  note: z.string(),
+});
+
 export const Usage = z.object({
   unitHours: z.number(),
   energyKWh: z.number(),
@@ -267,6 +290,25 @@ export const Job = z.object({
   usage: Usage.nullable(),
 });
 export type Job = z.infer<typeof Job>;
+
+export const SbatchResult = z.object({
+  /** The submitted job; null on a dry run. */
+  job: Job.nullable(),
+  /** What the script became (the env's names only: its values are the job's secrets). */
+  request: z.object({
+    name: z.string(),
+    type: ResourceType,
+    units: z.number().int(),
+    hours: z.number(),
+    sites: z.array(z.string()),
+    releaseAt: z.string().optional(),
+    deadlineAt: z.string().optional(),
+    envNames: z.array(z.string()),
+  }),
+  honoured: z.array(SbatchNote),
+  ignored: z.array(SbatchNote),
+});
+export type SbatchResult = z.infer<typeof SbatchResult>;
 
 export const JobDetail = Job.extend({ runs: z.array(Run) });
 export type JobDetail = z.infer<typeof JobDetail>;

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -134,4 +137,25 @@ test('shuzhi worker runs a job in its sandbox and leaves cleanly on SIGTERM', as
     child.kill('SIGTERM');
   }
   assert.equal(await exited, 0, stderr);
+});
+
+test('sbatch: a Slurm batch script runs as a job, its directives listed; an array script is refused naming its line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shuzhi-sbatch-'));
+  const script = join(dir, 'hello.sh');
+  writeFileSync(script, ['#!/bin/bash', '#SBATCH --job-name=hello-sbatch', '#SBATCH --time=00:01:00', '#SBATCH --partition=cli-site', '#SBATCH --mem=1G', '#SBATCH --export=GREETING', 'echo "$GREETING from $(basename "$0")"'].join('\n'));
+  const sub = await shuzhi(['sbatch', script, '--tenant', 'tianshan-ai', '--wait'], { GREETING: 'salam' });
+  assert.equal(sub.code, 0, sub.stderr);
+  assert.match(sub.stdout, /honoured:\n.*--job-name=hello-sbatch/);
+  assert.match(sub.stdout, /ignored:\n.*--mem=1G\s+memory is not booked/);
+  assert.match(sub.stdout, /job: "hello-sbatch", 1 cpu unit for 0\.017 h at cli-site, env GREETING/);
+  const id = /submitted (job_\S+)/.exec(sub.stdout)?.[1];
+  assert.ok(id, sub.stdout);
+  const logs = await fetch(`${t.url}/api/jobs/${id}/logs`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<{ items: { text: string }[] }>);
+  assert.match(logs.items.map((l) => l.text).join(''), /salam from job\.sh/);
+
+  writeFileSync(join(dir, 'array.sh'), '#!/bin/bash\n#SBATCH --time=5\n#SBATCH --array=0-15%4\necho $SLURM_ARRAY_TASK_ID\n');
+  const refused = await shuzhi(['sbatch', join(dir, 'array.sh'), '--dry-run']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /SBATCH_INVALID.*line 3 --array=0-15%4: job arrays are not supported yet/);
+  rmSync(dir, { recursive: true, force: true });
 });

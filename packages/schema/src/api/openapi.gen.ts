@@ -812,6 +812,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/jobs/sbatch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a Slurm batch script as a job
+         * @description The script's #SBATCH directives become the job (name, time, tasks × CPUs or GPUs, partition as a site, begin, deadline, export); each is listed as honoured or ignored with the reason. Directives that would change what the job means (arrays, dependencies) are refused with 422, naming their line. `dryRun` only translates.
+         */
+        post: operations["submitSbatchScript"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/links": {
         parameters: {
             query?: never;
@@ -5039,6 +5059,190 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    submitSbatchScript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default false */
+                    dryRun?: boolean;
+                    /** @default {} */
+                    env?: {
+                        [key: string]: string;
+                    };
+                    fileName?: string;
+                    script: string;
+                    tenantId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        honoured: {
+                            directive: string;
+                            line: number;
+                            note: string;
+                        }[];
+                        ignored: {
+                            directive: string;
+                            line: number;
+                            note: string;
+                        }[];
+                        job: {
+                            command: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            dataGB: number;
+                            /** Format: date-time */
+                            deadlineAt: string | null;
+                            env: {
+                                [key: string]: string;
+                            };
+                            error: string | null;
+                            explanation: string | null;
+                            /** @enum {string} */
+                            flex: "rigid" | "malleable" | "divisible";
+                            home: string | null;
+                            hours: number;
+                            id: string;
+                            name: string;
+                            priority: number;
+                            regions: string[];
+                            /** Format: date-time */
+                            releaseAt: string;
+                            siteId: string | null;
+                            sites: string[];
+                            /** @enum {string} */
+                            status: "queued" | "planned" | "running" | "succeeded" | "failed" | "cancelled";
+                            tenantId: string;
+                            transfer: {
+                                dataGB: number;
+                                fen: number;
+                                fromRegion: string;
+                                toRegion: string;
+                            } | null;
+                            /** @enum {string} */
+                            type: "gpu" | "cpu" | "render";
+                            units: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            usage: {
+                                carbonG: number;
+                                costFen: number;
+                                energyKWh: number;
+                                greenKWh: number;
+                                unitHours: number;
+                            } | null;
+                        } | null;
+                        request: {
+                            deadlineAt?: string;
+                            envNames: string[];
+                            hours: number;
+                            name: string;
+                            releaseAt?: string;
+                            sites: string[];
+                            /** @enum {string} */
+                            type: "gpu" | "cpu" | "render";
+                            units: number;
+                        };
+                    };
+                };
+            };
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        honoured: {
+                            directive: string;
+                            line: number;
+                            note: string;
+                        }[];
+                        ignored: {
+                            directive: string;
+                            line: number;
+                            note: string;
+                        }[];
+                        job: {
+                            command: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            dataGB: number;
+                            /** Format: date-time */
+                            deadlineAt: string | null;
+                            env: {
+                                [key: string]: string;
+                            };
+                            error: string | null;
+                            explanation: string | null;
+                            /** @enum {string} */
+                            flex: "rigid" | "malleable" | "divisible";
+                            home: string | null;
+                            hours: number;
+                            id: string;
+                            name: string;
+                            priority: number;
+                            regions: string[];
+                            /** Format: date-time */
+                            releaseAt: string;
+                            siteId: string | null;
+                            sites: string[];
+                            /** @enum {string} */
+                            status: "queued" | "planned" | "running" | "succeeded" | "failed" | "cancelled";
+                            tenantId: string;
+                            transfer: {
+                                dataGB: number;
+                                fen: number;
+                                fromRegion: string;
+                                toRegion: string;
+                            } | null;
+                            /** @enum {string} */
+                            type: "gpu" | "cpu" | "render";
+                            units: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            usage: {
+                                carbonG: number;
+                                costFen: number;
+                                energyKWh: number;
+                                greenKWh: number;
+                                unitHours: number;
+                            } | null;
+                        } | null;
+                        request: {
+                            deadlineAt?: string;
+                            envNames: string[];
+                            hours: number;
+                            name: string;
+                            releaseAt?: string;
+                            sites: string[];
+                            /** @enum {string} */
+                            type: "gpu" | "cpu" | "render";
+                            units: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
         };
     };
     listLinks: {

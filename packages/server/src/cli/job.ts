@@ -80,7 +80,7 @@ export async function jobCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function waitFor(api: ApiClient, id: string): Promise<number> {
+export async function waitFor(api: ApiClient, id: string): Promise<number> {
   let last = '';
   for (;;) {
     const j = await ok(api.http.GET('/api/jobs/{id}', { params: { path: { id } } }));

@@ -12,6 +12,7 @@ Usage: shuzhi <command> [options]     (every command takes --help)
   worker                run a worker: compute tasks and render chunks, sandboxed (alias: agent)
   workers enroll|list|rotate|revoke   workers enrolled at sites, and their credentials
   job submit|list|get|cancel
+  sbatch SCRIPT         submit a Slurm batch script (#SBATCH directives) as a job
   site list
   render submit|status|pause|resume|cancel|requeue   render farm jobs
   plan                  plan a scenario file with the planner (fifo | greedy | optimal)
@@ -45,6 +46,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   workers: async (argv) => (await import('./workers.ts')).workersCommand(argv),
   job: jobCommand,
   site: siteCommand,
+  sbatch: async (argv) => (await import('./sbatch.ts')).sbatchCommand(argv),
   plan: async (argv) => (await import('./plan.ts')).planCommand(argv),
   render: async (argv) => (await import('./render.ts')).renderCommand(argv),
   backup: async (argv) => (await import('./backup.ts')).backupCommand(argv),

@@ -1,6 +1,7 @@
 import type { Clock } from '@shuzhi/schema';
 import { and, count, desc, eq, gt, inArray, sql } from 'drizzle-orm';
-import type { Flow, Job, JobDetail, JobStatus, LogLine, Run, SubmitJob, Usage } from '@shuzhi/schema';
+import type { Flow, Job, JobDetail, JobStatus, LogLine, Run, SbatchResult, SbatchSubmit, SubmitJob, Usage } from '@shuzhi/schema';
+import { translateSbatch } from '@shuzhi/compute';
 import type { Principal } from '../auth/principal.ts';
 import { requireRole } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
@@ -99,6 +100,25 @@ export class JobService {
     private readonly secrets: JobSecrets,
     private readonly clock: Clock,
   ) {}
+
+  /** A Slurm batch script as a job: its directives translated (or refused, naming the line), then submitted. */
+  async submitScript(p: Principal, input: SbatchSubmit): Promise<SbatchResult> {
+    requireRole(p, ['tenant', 'operator'], 'submit jobs');
+    const siteIds = [...(await this.network.sitesById()).keys()];
+    const t = translateSbatch(input.script, { nowMs: this.clock.now(), siteIds, env: input.env, ...(input.fileName ? { fileName: input.fileName } : {}) });
+    const { env, command: _command, ...shown } = t.job;
+    const request = { ...shown, envNames: Object.keys(env) };
+    if (input.dryRun) return { job: null, request, honoured: t.honoured, ignored: t.ignored };
+    const job = await this.submit(p, {
+      ...t.job,
+      flex: 'rigid',
+      dataGB: 0,
+      regions: [],
+      priority: 50,
+      ...(input.tenantId ? { tenantId: input.tenantId } : {}),
+    });
+    return { job, request, honoured: t.honoured, ignored: t.ignored };
+  }
 
   async submit(p: Principal, input: SubmitJob): Promise<Job> {
     requireRole(p, ['tenant', 'operator'], 'submit jobs');

@@ -1,6 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import {
+  SbatchResult,
+  SbatchSubmit,
   Flow,
   Job,
   JobDetail,
@@ -298,6 +300,25 @@ export function computeRoutes(m: ComputeModule) {
       responses: { 201: jsonOk(Job), ...problems(400, 401, 403, 413) },
     }),
     async (c) => c.json(await m.jobs.submit(principalOf(c), c.req.valid('json')), 201),
+  );
+  r.openapi(
+    createRoute({
+      operationId: 'submitSbatchScript',
+      summary: 'Submit a Slurm batch script as a job',
+      description:
+        'The script\'s #SBATCH directives become the job (name, time, tasks × CPUs or GPUs, partition as a site, begin, deadline, export); each is listed as honoured or ignored with the reason. Directives that would change what the job means (arrays, dependencies) are refused with 422, naming their line. `dryRun` only translates.',
+      security: SIGNED_IN,
+      method: 'post',
+      path: '/api/jobs/sbatch',
+      tags: ['jobs'],
+      request: { body: jsonBody(SbatchSubmit) },
+      responses: { 201: jsonOk(SbatchResult), 200: jsonOk(SbatchResult), ...problems(400, 401, 403, 413, 422) },
+    }),
+    async (c) => {
+      const result = await m.jobs.submitScript(principalOf(c), c.req.valid('json'));
+      // 201 with the job it created; 200 for a dry run, which creates nothing.
+      return result.job ? c.json(result, 201) : c.json(result, 200);
+    },
   );
   r.openapi(
     createRoute({

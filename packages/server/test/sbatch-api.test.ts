@@ -1,0 +1,41 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { client, login, startPlatform, type TestPlatform } from './helpers.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`../../compute/test/fixtures/sbatch/${name}`, import.meta.url), 'utf8');
+
+let t: TestPlatform;
+before(async () => {
+  t = await startPlatform();
+});
+after(async () => {
+  await t.close();
+});
+
+test('a dry run says what a script becomes and submits nothing; a submission creates the job', async () => {
+  const tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
+  const before = (await tenant.req('GET', '/api/jobs')).body.total as number;
+  const dry = await tenant.req('POST', '/api/jobs/sbatch', { script: fixture('princeton-multithreaded.sh'), fileName: 'mt.sh', dryRun: true });
+  assert.equal(dry.status, 200, JSON.stringify(dry.body));
+  assert.equal(dry.body.job, null);
+  assert.deepEqual(dry.body.request, { name: 'multithread', type: 'cpu', units: 4, hours: 0.25, sites: [], envNames: [] });
+  assert.equal((await tenant.req('GET', '/api/jobs')).body.total, before);
+
+  const sub = await tenant.req('POST', '/api/jobs/sbatch', { script: fixture('princeton-gpu.sh'), env: {} });
+  assert.equal(sub.status, 201, JSON.stringify(sub.body));
+  const job = (await tenant.req('GET', `/api/jobs/${sub.body.job.id}`)).body;
+  assert.deepEqual([job.name, job.type, job.units, job.hours], ['myjob', 'gpu', 1, 1 / 60]);
+});
+
+test('a script that cannot run as written is a 422 naming each line; a role that may not submit gets 403', async () => {
+  const tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
+  const refused = await tenant.req('POST', '/api/jobs/sbatch', { script: fixture('slurm-dependency.sh') });
+  assert.equal(refused.status, 422);
+  assert.equal(refused.body.code, 'SBATCH_INVALID');
+  assert.deepEqual(refused.body.errors.map((e: { path: string }) => e.path), ['line 2 --dependency=afterok:123456']);
+  const bad = await tenant.req('POST', '/api/jobs/sbatch', { script: '#SBATCH --time=1\0\ntrue' });
+  assert.equal(bad.status, 400);
+  const citizen = client(t.url, { cookie: await login(t.url, 'citizen') });
+  assert.equal((await citizen.req('POST', '/api/jobs/sbatch', { script: fixture('slurm-man-time.sh') })).status, 403);
+});
