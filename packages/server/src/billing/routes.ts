@@ -29,7 +29,7 @@ import {
 import { sql } from 'drizzle-orm';
 import { requireRole } from '../auth/principal.ts';
 import { errors } from '../errors.ts';
-import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
+import { jsonBody, jsonOk, principalIn, principalOf, router } from '../http/context.ts';
 import { adminProgramme, requireProgrammeAccess, tenantScope } from './access.ts';
 import { billingPrices } from './db-schema.ts';
 import { listPrices } from './pricing.ts';
@@ -135,7 +135,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
       request: { params: IdParam },
       responses: { 200: jsonOk(TopUp), ...problems(400, 401, 403, 404, 409) },
     }),
-    async (c) => c.json(await b.topUps.confirm(principalOf(c), c.req.valid('param').id), 200),
+    async (c) => c.json(await b.topUps.confirm(principalIn(c, ['operator'], 'confirm top-up payments'), c.req.valid('param').id), 200),
   );
   r.openapi(
     createRoute({
@@ -149,7 +149,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
       request: { params: IdParam },
       responses: { 200: jsonOk(TopUp), ...problems(400, 401, 403, 404, 409) },
     }),
-    async (c) => c.json(await b.topUps.cancel(principalOf(c), c.req.valid('param').id), 200),
+    async (c) => c.json(await b.topUps.cancel(principalIn(c, ['tenant', 'operator'], 'cancel top-ups'), c.req.valid('param').id), 200),
   );
 
   // Public (no login): the payment provider calls it. Authenticated by the HMAC signature alone.
@@ -242,7 +242,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
   );
   r.openapi(
     createRoute({ operationId: 'createProgramme', summary: 'Create a voucher programme', security: SIGNED_IN, method: 'post', path: '/api/billing/programmes', tags, request: { body: jsonBody(ProgrammeInput) }, responses: { 201: jsonOk(Programme), ...problems(400, 401, 403, 409, 413) } }),
-    async (c) => c.json(await b.programmes.create(principalOf(c), c.req.valid('json')), 201),
+    async (c) => c.json(await b.programmes.create(principalIn(c, ['operator'], 'create voucher programmes'), c.req.valid('json')), 201),
   );
   r.openapi(
     createRoute({ operationId: 'getProgramme', summary: 'Get a voucher programme', security: SIGNED_IN, method: 'get', path: '/api/billing/programmes/{id}', tags, request: { params: IdParam }, responses: { 200: jsonOk(Programme), ...problems(400, 401, 404) } }),
@@ -270,7 +270,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
       request: { params: IdParam, body: jsonBody(ApplicationInput) },
       responses: { 201: jsonOk(Application), ...problems(400, 401, 403, 404, 409, 413) },
     }),
-    async (c) => c.json(await b.programmes.apply(principalOf(c), c.req.valid('param').id, c.req.valid('json')), 201),
+    async (c) => c.json(await b.programmes.apply(principalIn(c, ['tenant'], 'apply for vouchers'), c.req.valid('param').id, c.req.valid('json')), 201),
   );
   r.openapi(
     createRoute({
@@ -300,7 +300,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
       request: { params: IdParam, body: jsonBody(DecisionInput) },
       responses: { 200: jsonOk(Application), ...problems(400, 401, 403, 404, 409, 413) },
     }),
-    async (c) => c.json(await b.programmes.decide(principalOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+    async (c) => c.json(await b.programmes.decide(principalIn(c, ['programme', 'operator'], 'decide on voucher applications'), c.req.valid('param').id, c.req.valid('json')), 200),
   );
 
   r.openapi(

@@ -21,7 +21,7 @@ import {
 } from '@shuzhi/schema';
 import { requireRole, type Principal } from '../auth/principal.ts';
 import { errors } from '../errors.ts';
-import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
+import { jsonBody, jsonOk, principalIn, principalOf, router } from '../http/context.ts';
 import type { ComputeModule } from './module.ts';
 import { SIGNED_IN, problems } from '../http/openapi.ts';
 
@@ -37,6 +37,9 @@ export function siteFor(p: Principal, s: Site): Site {
   const live = s.live && s.live.engineNote !== null && s.engine !== 'agent' ? { ...s.live, engineNote: 'the site\'s engine is not available now' } : s.live;
   return { ...s, slurm: null, ...(live ? { live } : {}) };
 }
+/** Who submits and cancels compute work (a tenant its own; an operator on a tenant's behalf). */
+const SUBMITTERS = ['tenant', 'operator'] as const;
+
 const items = <T extends z.ZodType>(s: T) => z.object({ items: z.array(s) });
 
 export function computeRoutes(m: ComputeModule) {
@@ -299,7 +302,7 @@ export function computeRoutes(m: ComputeModule) {
       request: { body: jsonBody(SubmitJob) },
       responses: { 201: jsonOk(Job), ...problems(400, 401, 403, 413) },
     }),
-    async (c) => c.json(await m.jobs.submit(principalOf(c), c.req.valid('json')), 201),
+    async (c) => c.json(await m.jobs.submit(principalIn(c, SUBMITTERS, 'submit jobs'), c.req.valid('json')), 201),
   );
   r.openapi(
     createRoute({
@@ -315,7 +318,7 @@ export function computeRoutes(m: ComputeModule) {
       responses: { 201: jsonOk(SbatchResult), 200: jsonOk(SbatchResult), ...problems(400, 401, 403, 413, 422) },
     }),
     async (c) => {
-      const result = await m.jobs.submitScript(principalOf(c), c.req.valid('json'));
+      const result = await m.jobs.submitScript(principalIn(c, SUBMITTERS, 'submit jobs'), c.req.valid('json'));
       // 201 with the job it created; 200 for a dry run, which creates nothing.
       return result.job ? c.json(result, 201) : c.json(result, 200);
     },
@@ -344,7 +347,7 @@ export function computeRoutes(m: ComputeModule) {
       request: { params: IdParam },
       responses: { 200: jsonOk(Job), ...problems(400, 401, 403, 404, 409) },
     }),
-    async (c) => c.json(await m.jobs.cancel(principalOf(c), c.req.valid('param').id), 200),
+    async (c) => c.json(await m.jobs.cancel(principalIn(c, SUBMITTERS, 'cancel jobs'), c.req.valid('param').id), 200),
   );
   r.openapi(
     createRoute({

@@ -22,12 +22,10 @@ import {
   jsonTextProblem,
   Text,
 } from '@shuzhi/schema';
-import type { Context } from 'hono';
-import type { Role } from '@shuzhi/schema';
-import { requireRole, type Principal } from '../auth/principal.ts';
+import { requireRole } from '../auth/principal.ts';
 import { peerAddress, type RateLimiter, rateLimited } from '../http/rate-limit.ts';
 import type { Logger } from '../log.ts';
-import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
+import { jsonBody, jsonOk, principalIn, principalOf, router } from '../http/context.ts';
 import type { CatalogueStore } from './catalogue-store.ts';
 import { govMetrics } from './metrics-query.ts';
 import { APPLICANT_ROLES, CASE_ROLES } from './roles.ts';
@@ -47,12 +45,6 @@ const CatalogueItemBody = z
     if (bad) ctx.issues.push({ code: 'custom', path: bad.path, message: bad.message, input: ctx.value });
   });
 
-/** The caller, refused with 403 unless their role may do `what` (ownership is the service's to check). */
-const allowed = (c: Context, roles: readonly Role[], what: string): Principal => {
-  const p = principalOf(c);
-  requireRole(p, roles, what);
-  return p;
-};
 const FILERS = [...APPLICANT_ROLES, 'window'] as const;
 
 export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimit: RateLimiter, log: Logger) {
@@ -97,13 +89,13 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
   );
 
   r.openapi(createRoute({ operationId: 'prefillGovApplication', summary: 'Prefill an application from the registries', security: SIGNED_IN, method: 'post', path: '/api/gov/prefill', tags, request: { body: jsonBody(GovPrefillRequest) }, responses: { 200: jsonOk(GovPrefillResponse), ...problems(400, 401, 403, 409, 413) } }), async (c) =>
-    c.json(await svc.prefill(allowed(c, FILERS, 'file applications'), c.req.valid('json')), 200),
+    c.json(await svc.prefill(principalIn(c, FILERS, 'file applications'), c.req.valid('json')), 200),
   );
 
   r.openapi(
     createRoute({ operationId: 'submitGovApplication', summary: 'Submit a one-thing application', security: SIGNED_IN, method: 'post', path: '/api/gov/applications', tags, request: { body: jsonBody(GovSubmitApplication) }, responses: { 201: jsonOk(GovSubmitResponse), 200: jsonOk(GovSubmitResponse), ...problems(400, 401, 403, 409, 413) } }),
     async (c) => {
-      const out = await svc.submit(allowed(c, FILERS, 'file applications'), c.req.valid('json'));
+      const out = await svc.submit(principalIn(c, FILERS, 'file applications'), c.req.valid('json'));
       return c.json(out, out.created ? 201 : 200);
     },
   );
@@ -119,23 +111,23 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
       request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0), status: Text(40).optional() }) },
       responses: { 200: jsonOk(z.object({ items: z.array(GovApplicationSummary), total: z.number().int() })), ...problems(400, 401, 403) },
     }),
-    async (c) => c.json(await svc.list(allowed(c, CASE_ROLES, 'list applications'), c.req.valid('query')), 200),
+    async (c) => c.json(await svc.list(principalIn(c, CASE_ROLES, 'list applications'), c.req.valid('query')), 200),
   );
 
   r.openapi(createRoute({ operationId: 'getGovApplication', summary: 'Get an application', security: SIGNED_IN, method: 'get', path: '/api/gov/applications/{id}', tags, request: { params: AppId }, responses: { 200: jsonOk(GovApplicationView), ...problems(400, 401, 403, 404) } }), async (c) =>
-    c.json(await svc.get(allowed(c, CASE_ROLES, 'read applications'), c.req.valid('param').id), 200),
+    c.json(await svc.get(principalIn(c, CASE_ROLES, 'read applications'), c.req.valid('param').id), 200),
   );
 
   r.openapi(
     createRoute({ operationId: 'supplementGovApplication', summary: 'Submit supplementary material', security: SIGNED_IN, method: 'post', path: '/api/gov/applications/{id}/supplement', tags, request: { params: AppId, body: jsonBody(GovSupplementSubmission) }, responses: { 200: jsonOk(GovApplicationView), ...problems(400, 401, 403, 404, 409, 413) } }),
-    async (c) => c.json(await svc.supplement(allowed(c, FILERS, 'supplement applications'), c.req.valid('param').id, c.req.valid('json')), 200),
+    async (c) => c.json(await svc.supplement(principalIn(c, FILERS, 'supplement applications'), c.req.valid('param').id, c.req.valid('json')), 200),
   );
 
   r.openapi(
     createRoute({ operationId: 'actOnGovTask', summary: "An officer acts on an application's task", security: SIGNED_IN, method: 'post', path: '/api/gov/applications/{id}/tasks/{serviceId}/actions', tags, request: { params: TaskParams, body: jsonBody(GovTaskActionRequest) }, responses: { 200: jsonOk(GovApplicationView), ...problems(400, 401, 403, 404, 409, 413) } }),
     async (c) => {
       const { id, serviceId } = c.req.valid('param');
-      return c.json(await svc.act(allowed(c, ['officer'], 'act on department tasks'), id, serviceId, c.req.valid('json')), 200);
+      return c.json(await svc.act(principalIn(c, ['officer'], 'act on department tasks'), id, serviceId, c.req.valid('json')), 200);
     },
   );
 
@@ -152,24 +144,24 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
     }),
     async (c) => {
       const q = c.req.valid('query');
-      return c.json({ items: await svc.queue(allowed(c, ['officer', 'supervisor', 'operator'], 'see work queues'), { state: q.state, escalated: q.escalated === 'true' }) }, 200);
+      return c.json({ items: await svc.queue(principalIn(c, ['officer', 'supervisor', 'operator'], 'see work queues'), { state: q.state, escalated: q.escalated === 'true' }) }, 200);
     },
   );
 
   r.openapi(createRoute({ operationId: 'listGovCertificates', summary: "The caller's certificates", security: SIGNED_IN, method: 'get', path: '/api/gov/certificates', tags, responses: { 200: jsonOk(items(GovCertificateView)), ...problems(401, 403) } }), async (c) =>
-    c.json({ items: await svc.myCertificates(allowed(c, APPLICANT_ROLES, 'list your certificates')) }, 200),
+    c.json({ items: await svc.myCertificates(principalIn(c, APPLICANT_ROLES, 'list your certificates')) }, 200),
   );
 
   r.openapi(
     createRoute({ operationId: 'getGovAccessLog', summary: "Who read the caller's data", security: SIGNED_IN, method: 'get', path: '/api/gov/access-log', tags, request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) }, responses: { 200: jsonOk(items(GovAccessEntry)), ...problems(400, 401, 403) } }),
-    async (c) => c.json({ items: await svc.accessLog(allowed(c, [...APPLICANT_ROLES, 'supervisor', 'operator'], 'read the data-use log'), c.req.valid('query')) }, 200),
+    async (c) => c.json({ items: await svc.accessLog(principalIn(c, [...APPLICANT_ROLES, 'supervisor', 'operator'], 'read the data-use log'), c.req.valid('query')) }, 200),
   );
 
   r.openapi(createRoute({ operationId: 'listGovNotifications', summary: "The caller's notifications", security: SIGNED_IN, method: 'get', path: '/api/gov/notifications', tags, responses: { 200: jsonOk(items(GovNotification)), ...problems(401, 403) } }), async (c) =>
-    c.json({ items: await svc.notifications(allowed(c, APPLICANT_ROLES, 'read notifications')) }, 200),
+    c.json({ items: await svc.notifications(principalIn(c, APPLICANT_ROLES, 'read notifications')) }, 200),
   );
 
-  r.openapi(createRoute({ operationId: 'listGovGrants', summary: "The caller's grants", security: SIGNED_IN, method: 'get', path: '/api/gov/grants', tags, responses: { 200: jsonOk(items(GovGrant)), ...problems(401, 403) } }), async (c) => c.json({ items: await svc.grants(allowed(c, APPLICANT_ROLES, 'read entitlements')) }, 200));
+  r.openapi(createRoute({ operationId: 'listGovGrants', summary: "The caller's grants", security: SIGNED_IN, method: 'get', path: '/api/gov/grants', tags, responses: { 200: jsonOk(items(GovGrant)), ...problems(401, 403) } }), async (c) => c.json({ items: await svc.grants(principalIn(c, APPLICANT_ROLES, 'read entitlements')) }, 200));
 
   r.openapi(
     createRoute({
@@ -183,7 +175,7 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
       request: { body: jsonBody(z.object({ parentResidentId: Text(18).min(18), childName: Text(40).min(1), childSex: z.enum(['male', 'female']), childBirthDate: z.iso.date() })) },
       responses: { 201: jsonOk(z.object({ grants: z.number().int() })), ...problems(400, 401, 403, 409, 413) },
     }),
-    async (c) => c.json(await svc.registerBirth(allowed(c, ['operator', 'officer'], 'register births'), c.req.valid('json')), 201),
+    async (c) => c.json(await svc.registerBirth(principalIn(c, ['operator', 'officer'], 'register births'), c.req.valid('json')), 201),
   );
 
   r.openapi(createRoute({ operationId: 'getGovMetrics', summary: 'Service metrics', security: SIGNED_IN, method: 'get', path: '/api/gov/metrics', tags, responses: { 200: jsonOk(GovMetrics), ...problems(401, 403) } }), async (c) => {
@@ -193,14 +185,14 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
   });
 
   r.openapi(createRoute({ operationId: 'takeGovTicket', summary: 'Take a service-hall queue ticket', security: SIGNED_IN, method: 'post', path: '/api/gov/tickets', tags, responses: { 201: jsonOk(GovTicket), ...problems(401, 403, 409) } }), async (c) => {
-    allowed(c, FILERS, 'take a queue ticket');
+    principalIn(c, FILERS, 'take a queue ticket');
     return c.json(await svc.takeTicket(), 201);
   });
   r.openapi(createRoute({ operationId: 'callNextGovTicket', summary: 'Call the next ticket', security: SIGNED_IN, method: 'post', path: '/api/gov/tickets/next', tags, responses: { 200: jsonOk(z.object({ ticket: GovTicket.nullable() })), ...problems(401, 403, 409) } }), async (c) =>
-    c.json({ ticket: await svc.callNext(allowed(c, ['window'], 'call tickets')) }, 200),
+    c.json({ ticket: await svc.callNext(principalIn(c, ['window'], 'call tickets')) }, 200),
   );
   r.openapi(createRoute({ operationId: 'listGovTickets', summary: 'List queue tickets', security: SIGNED_IN, method: 'get', path: '/api/gov/tickets', tags, responses: { 200: jsonOk(items(GovTicket)), ...problems(401, 403) } }), async (c) => {
-    allowed(c, ['window', 'supervisor'], 'see the ticket queue');
+    principalIn(c, ['window', 'supervisor'], 'see the ticket queue');
     return c.json({ items: await svc.tickets() }, 200);
   });
 

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Principal } from '../auth/principal.ts';
+import type { Role } from '@shuzhi/schema';
+import { requireRole, type Principal } from '../auth/principal.ts';
 import { AppError, errors, zodIssues } from '../errors.ts';
 import type { WorkerIdentity } from '../workers/registry.ts';
 import type { ProxyTrust } from './client-address.ts';
@@ -19,6 +20,16 @@ export function router() {
 export function principalOf(c: { get(key: 'principal'): Principal | null }): Principal {
   const p = c.get('principal');
   if (!p) throw errors.authRequired();
+  return p;
+}
+
+/**
+ * The caller, refused with 403 unless their role is one of `roles`: the one place a route states who
+ * may call it (ownership of the record is the service's to check).
+ */
+export function principalIn(c: { get(key: 'principal'): Principal | null }, roles: readonly Role[], what: string): Principal {
+  const p = principalOf(c);
+  requireRole(p, roles, what);
   return p;
 }
 
