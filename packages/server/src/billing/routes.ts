@@ -70,8 +70,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
       responses: { 200: jsonOk(Wallet), ...problems(400, 401, 403, 413) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['tenant', 'operator'], 'set budget caps');
+      const p = principalIn(c, ['tenant', 'operator'], 'set budget caps');
       const tenantId = tenantScope(p, c.req.valid('query').tenantId);
       return c.json(await b.statements.setBudget(p, tenantId, c.req.valid('json').monthlyCapFen), 200);
     },
@@ -91,8 +90,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
       responses: { 201: jsonOk(TopUpResult), 200: jsonOk(TopUpResult, 'Replayed'), ...problems(400, 401, 403, 409, 413) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['tenant', 'operator'], 'top up wallets');
+      const p = principalIn(c, ['tenant', 'operator'], 'top up wallets');
       const input = c.req.valid('json');
       const tenantId = tenantScope(p, input.tenantId);
       const out = await b.topUps.request(p, tenantId, input);
@@ -284,8 +282,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
       responses: { 200: jsonOk(items(Application)), ...problems(400, 401, 403) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['tenant', 'programme', 'operator', 'viewer'], 'read voucher applications');
+      const p = principalIn(c, ['tenant', 'programme', 'operator', 'viewer'], 'read voucher applications');
       return c.json({ items: await b.programmes.applications(p, c.req.valid('query')) }, 200);
     },
   );
@@ -330,8 +327,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
       responses: { 200: jsonOk(PriceEntry), ...problems(400, 401, 403, 404, 413) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'set prices');
+      const p = principalIn(c, ['operator'], 'set prices');
       const { siteId, resourceType } = c.req.valid('param');
       const body = c.req.valid('json');
       const current = (await listPrices(b.db)).find((x) => x.siteId === siteId && x.resourceType === resourceType);
@@ -350,8 +346,7 @@ export function billingRoutes(b: BillingService, log: Logger) {
   r.openapi(
     createRoute({ operationId: 'billRun', summary: 'Bill a finished run by hand', security: SIGNED_IN, method: 'post', path: '/api/billing/runs/{id}/bill', tags, request: { params: IdParam }, responses: { 200: jsonOk(BillRunResult), ...problems(400, 401, 403, 404, 409) } }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'bill runs by hand');
+      const p = principalIn(c, ['operator'], 'bill runs by hand');
       return c.json(await b.charges.billRun(c.req.valid('param').id, p.userId), 200);
     },
   );

@@ -64,8 +64,7 @@ export function computeRoutes(m: ComputeModule) {
       responses: { 201: jsonOk(Region), ...problems(400, 401, 403, 409, 413) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'edit the network');
+      const p = principalIn(c, ['operator'], 'edit the network');
       return c.json(await m.network.createRegion(c.req.valid('json'), p.userId), 201);
     },
   );
@@ -81,8 +80,7 @@ export function computeRoutes(m: ComputeModule) {
       responses: { 200: jsonOk(Region), ...problems(400, 401, 403, 404, 413) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'edit the network');
+      const p = principalIn(c, ['operator'], 'edit the network');
       return c.json(await m.network.updateRegion(c.req.valid('param').id, c.req.valid('json'), p.userId), 200);
     },
   );
@@ -98,8 +96,7 @@ export function computeRoutes(m: ComputeModule) {
       responses: { 204: { description: 'Deleted' }, ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'edit the network');
+      const p = principalIn(c, ['operator'], 'edit the network');
       await m.network.deleteRegion(c.req.valid('param').id, p.userId);
       return c.body(null, 204);
     },
@@ -116,8 +113,7 @@ export function computeRoutes(m: ComputeModule) {
       responses: { 204: { description: 'Deleted' }, ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'edit the network');
+      const p = principalIn(c, ['operator'], 'edit the network');
       const { from, to } = c.req.valid('param');
       await m.network.deleteLink(from, to, p.userId);
       return c.body(null, 204);
@@ -142,8 +138,7 @@ export function computeRoutes(m: ComputeModule) {
       responses: { 201: jsonOk(Link), ...problems(400, 401, 403, 413) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'edit the network');
+      const p = principalIn(c, ['operator'], 'edit the network');
       return c.json(await m.network.upsertLink(c.req.valid('json'), p.userId), 201);
     },
   );
@@ -186,8 +181,7 @@ export function computeRoutes(m: ComputeModule) {
       responses: { 201: jsonOk(Site), ...problems(400, 401, 403, 409, 413) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'edit the network');
+      const p = principalIn(c, ['operator'], 'edit the network');
       return c.json(await m.network.createSite(c.req.valid('json'), p.userId), 201);
     },
   );
@@ -203,8 +197,7 @@ export function computeRoutes(m: ComputeModule) {
       responses: { 200: jsonOk(Site), ...problems(400, 401, 403, 404, 413) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'edit the network');
+      const p = principalIn(c, ['operator'], 'edit the network');
       return c.json(await m.network.updateSite(c.req.valid('param').id, c.req.valid('json'), p.userId), 200);
     },
   );
@@ -220,8 +213,7 @@ export function computeRoutes(m: ComputeModule) {
       responses: { 204: { description: 'Deleted' }, ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'edit the network');
+      const p = principalIn(c, ['operator'], 'edit the network');
       await m.network.deleteSite(c.req.valid('param').id, p.userId);
       return c.body(null, 204);
     },
@@ -249,8 +241,7 @@ export function computeRoutes(m: ComputeModule) {
   r.openapi(
     createRoute({ operationId: 'listTenants', summary: 'List tenants', security: SIGNED_IN, method: 'get', path: '/api/tenants', tags: ['network'], responses: { 200: jsonOk(items(TenantInput)), ...problems(401, 403) } }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'list tenants');
+      const p = principalIn(c, ['operator'], 'list tenants');
       return c.json({ items: await m.network.listTenants() }, 200);
     },
   );
@@ -266,8 +257,7 @@ export function computeRoutes(m: ComputeModule) {
       responses: { 201: jsonOk(TenantInput), ...problems(400, 401, 403, 409, 413) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'create tenants');
+      const p = principalIn(c, ['operator'], 'create tenants');
       return c.json(await m.network.createTenant(c.req.valid('json'), p.userId), 201);
     },
   );

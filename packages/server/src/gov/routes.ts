@@ -80,8 +80,7 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
       responses: { 201: jsonOk(GovCatalogueItem), ...problems(400, 401, 403, 409, 413) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'edit the catalogue');
+      const p = principalIn(c, ['operator'], 'edit the catalogue');
       const item = await catalogue.addItem(c.req.valid('json'), p.userId);
       const view = catalogueView(await catalogue.load()).find((i) => i.id === item.id)!;
       return c.json(view, 201);
@@ -179,8 +178,7 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
   );
 
   r.openapi(createRoute({ operationId: 'getGovMetrics', summary: 'Service metrics', security: SIGNED_IN, method: 'get', path: '/api/gov/metrics', tags, responses: { 200: jsonOk(GovMetrics), ...problems(401, 403) } }), async (c) => {
-    const p = principalOf(c);
-    requireRole(p, ['supervisor', 'operator', 'viewer'], 'see the service dashboard');
+    const p = principalIn(c, ['supervisor', 'operator', 'viewer'], 'see the service dashboard');
     return c.json(await govMetrics(svc.db, catalogue), 200);
   });
 

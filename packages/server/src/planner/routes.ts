@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { PlannerPlan, PlannerSettings } from '@shuzhi/schema';
 import { requireRole } from '../auth/principal.ts';
 import { errors } from '../errors.ts';
-import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
+import { jsonBody, jsonOk, principalIn, principalOf, router } from '../http/context.ts';
 import type { PlannerService } from './service.ts';
 import { SIGNED_IN, problems } from '../http/openapi.ts';
 
@@ -17,8 +17,7 @@ export function plannerRoutes(svc: PlannerService) {
       responses: { 200: jsonOk(PlannerPlan, 'The plan in force: per site per hour, and per job (tenants see their own jobs only)'), ...problems(401, 403) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator', 'viewer', 'tenant'], 'read the plan');
+      const p = principalIn(c, ['operator', 'viewer', 'tenant'], 'read the plan');
       const plan = svc.latest();
       if (!plan) throw errors.notFound('plan', 'latest');
       const entries = p.role === 'tenant' ? plan.entries.filter((e) => e.tenantId === p.tenantId) : plan.entries;
@@ -43,8 +42,7 @@ export function plannerRoutes(svc: PlannerService) {
       responses: { 200: jsonOk(PlannerSettings, 'Saved; a re-plan has run with them'), ...problems(400, 401, 403, 413) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, ['operator'], 'change planner settings');
+      const p = principalIn(c, ['operator'], 'change planner settings');
       return c.json(await svc.updateSettings(c.req.valid('json'), p.userId), 200);
     },
   );

@@ -18,7 +18,7 @@ import {
 import { requireRole } from '../auth/principal.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
-import { jsonBody, jsonOk, principalOf, router, workerOf } from '../http/context.ts';
+import { jsonBody, jsonOk, principalIn, principalOf, router, workerOf } from '../http/context.ts';
 import { problemResponse } from '../http/problem.ts';
 import type { Logger } from '../log.ts';
 import type { NetworkStore } from '../compute/network-store.ts';
@@ -68,8 +68,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       responses: { 201: jsonOk(RenderUpload), ...problems(400, 401, 403, 413) },
     }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, STUDIO, 'upload scenes');
+      const p = principalIn(c, STUDIO, 'upload scenes');
       const q = c.req.valid('query');
       const length = Number(c.req.header('content-length'));
       try {
@@ -87,8 +86,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   r.openapi(
     createRoute({ operationId: 'submitRenderJob', summary: 'Submit a render job', security: SIGNED_IN, method: 'post', path: '/api/render/jobs', tags, request: { body: jsonBody(RenderJobSubmit) }, responses: { 201: jsonOk(RenderJob), ...problems(400, 401, 403, 409, 413) } }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, STUDIO, 'submit render jobs');
+      const p = principalIn(c, STUDIO, 'submit render jobs');
       return c.json(await farm.submit(p, c.req.valid('json')), 201);
     },
   );
@@ -346,8 +344,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   r.openapi(
     createRoute({ operationId: 'getRenderOverview', summary: 'Render farm overview', security: SIGNED_IN, method: 'get', path: '/api/render/overview', tags, responses: { 200: jsonOk(RenderFarmOverview), ...problems(401, 403) } }),
     async (c) => {
-      const p = principalOf(c);
-      requireRole(p, READERS, 'see the render farm');
+      const p = principalIn(c, READERS, 'see the render farm');
       return c.json(farm.overview(p, renderersHere()), 200);
     },
   );
