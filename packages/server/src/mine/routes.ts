@@ -12,7 +12,7 @@ import { requireRole } from '../auth/principal.ts';
 import { errors } from '../errors.ts';
 import { clientAddress } from '../http/client-address.ts';
 import type { Env } from '../http/context.ts';
-import { jsonBody, jsonOk, principalOf, router } from '../http/context.ts';
+import { jsonBody, jsonOk, principalIn, principalOf, router } from '../http/context.ts';
 import { liveStream } from '../http/sse.ts';
 import { mineErrors } from './errors.ts';
 import type { Actor, LiveMessage, MineService } from './service.ts';
@@ -49,7 +49,7 @@ export function mineRoutes(svc: MineService) {
     return actor;
   }
 
-  const watch = (c: Context<Env>) => requireRole(principalOf(c), MINE_WATCH_ROLES, 'watch the mine');
+  const watch = (c: Context<Env>) => principalIn(c, MINE_WATCH_ROLES, 'watch the mine');
 
   r.openapi(
     createRoute({ operationId: 'listMineFaces', summary: 'List working faces', security: SIGNED_IN, method: 'get', path: '/api/mine/faces', tags: TAGS, responses: { 200: jsonOk(items(MineFaceSummary)), ...problems(401, 403) } }),

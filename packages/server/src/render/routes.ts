@@ -15,7 +15,6 @@ import {
   RenderUpload,
   Text,
 } from '@shuzhi/schema';
-import { requireRole } from '../auth/principal.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
 import { jsonBody, jsonOk, principalIn, principalOf, router, workerOf } from '../http/context.ts';
@@ -36,10 +35,7 @@ const tags = ['render'];
 // Roles are checked here, at the route; the farm checks only ownership (a tenant acts on its own jobs).
 const STUDIO: Principal['role'][] = ['tenant', 'operator'];
 const READERS: Principal['role'][] = ['tenant', 'operator', 'viewer'];
-function reader(p: Principal): Principal {
-  requireRole(p, READERS, 'read render jobs');
-  return p;
-}
+const reader = (c: Parameters<typeof principalIn>[0]): Principal => principalIn(c, READERS, 'read render jobs');
 
 function fileResponse(path: string, type: string): Response {
   const size = statSync(path).size;
@@ -102,7 +98,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       request: { query: Page.extend({ state: RenderJobState.optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }) },
       responses: { 200: jsonOk(z.object({ items: z.array(RenderJob), total: z.number().int() })), ...problems(400, 401, 403) },
     }),
-    async (c) => c.json(farm.list(reader(principalOf(c)), c.req.valid('query')), 200),
+    async (c) => c.json(farm.list(reader(c), c.req.valid('query')), 200),
   );
 
   r.openapi(
@@ -122,7 +118,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
     }),
     async (c) => {
       const q = c.req.valid('query');
-      return c.json(farm.get(reader(principalOf(c)), c.req.valid('param').id, { offset: q.taskOffset, limit: q.taskLimit }), 200);
+      return c.json(farm.get(reader(c), c.req.valid('param').id, { offset: q.taskOffset, limit: q.taskLimit }), 200);
     },
   );
 
@@ -140,8 +136,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
     }),
     async (c) => {
       const { id, action } = c.req.valid('param');
-      const p = principalOf(c);
-      requireRole(p, STUDIO, `${action} render jobs`);
+      const p = principalIn(c, STUDIO, `${action} render jobs`);
       return c.json(farm.control(p, id, action), 200);
     },
   );
@@ -160,8 +155,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
     }),
     async (c) => {
       const { id, index, action } = c.req.valid('param');
-      const p = principalOf(c);
-      requireRole(p, STUDIO, `${action} render tasks`);
+      const p = principalIn(c, STUDIO, `${action} render tasks`);
       return c.json(farm.controlTask(p, id, index, action), 200);
     },
   );
@@ -184,7 +178,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       },
       responses: { 200: jsonOk(z.object({ items: z.array(RenderLogLine) })), ...problems(400, 401, 403, 404) },
     }),
-    async (c) => c.json({ items: await farm.logs(reader(principalOf(c)), c.req.valid('param').id, c.req.valid('query')) }, 200),
+    async (c) => c.json({ items: await farm.logs(reader(c), c.req.valid('param').id, c.req.valid('query')) }, 200),
   );
 
   r.openapi(
@@ -198,7 +192,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       request: { params: JobParam, query: Page },
       responses: { 200: jsonOk(z.object({ items: z.array(RenderFrame), total: z.number().int() })), ...problems(400, 401, 403, 404) },
     }),
-    async (c) => c.json(await farm.frames(reader(principalOf(c)), c.req.valid('param').id, c.req.valid('query')), 200),
+    async (c) => c.json(await farm.frames(reader(c), c.req.valid('param').id, c.req.valid('query')), 200),
   );
 
   r.openapi(
@@ -213,14 +207,14 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       request: { params: JobParam },
       responses: { 200: jsonOk(z.object({ frames: z.array(z.number().int()) })), ...problems(400, 401, 403, 404) },
     }),
-    async (c) => c.json({ frames: farm.publishedFrames(reader(principalOf(c)), c.req.valid('param').id) }, 200),
+    async (c) => c.json({ frames: farm.publishedFrames(reader(c), c.req.valid('param').id) }, 200),
   );
 
   r.openapi(
     createRoute({ operationId: 'getRenderFrameFile', summary: 'Download a rendered frame', security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/frames/{frame}/file', tags, request: { params: FrameParam }, responses: { 200: binary('image/png', 'The frame'), ...problems(400, 401, 403, 404) } }),
     async (c) => {
       const { id, frame } = c.req.valid('param');
-      const f = farm.fileOf(reader(principalOf(c)), id, { frame, thumb: false });
+      const f = farm.fileOf(reader(c), id, { frame, thumb: false });
       return fileResponse(f.path, f.type) as never;
     },
   );
@@ -229,7 +223,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
     createRoute({ operationId: 'getRenderFrameThumb', summary: "Download a frame's thumbnail", security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/frames/{frame}/thumb', tags, request: { params: FrameParam }, responses: { 200: binary('image/jpeg', 'The thumbnail'), ...problems(400, 401, 403, 404) } }),
     async (c) => {
       const { id, frame } = c.req.valid('param');
-      const f = farm.fileOf(reader(principalOf(c)), id, { frame, thumb: true });
+      const f = farm.fileOf(reader(c), id, { frame, thumb: true });
       return fileResponse(f.path, f.type) as never;
     },
   );
@@ -237,7 +231,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   r.openapi(
     createRoute({ operationId: 'getRenderPreview', summary: "Download a render job's preview", security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/preview', tags, request: { params: JobParam }, responses: { 200: binary('video/mp4', 'The preview video'), ...problems(400, 401, 403, 404) } }),
     async (c) => {
-      const f = farm.fileOf(reader(principalOf(c)), c.req.valid('param').id, 'preview');
+      const f = farm.fileOf(reader(c), c.req.valid('param').id, 'preview');
       return fileResponse(f.path, f.type) as never;
     },
   );
@@ -245,7 +239,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   r.openapi(
     createRoute({ operationId: 'getRenderScene', summary: "Download a render job's scene", security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/scene', tags, request: { params: JobParam }, responses: { 200: binary('application/octet-stream', 'The scene file'), ...problems(400, 401, 403, 404) } }),
     async (c) => {
-      const path = farm.scenePath(reader(principalOf(c)), c.req.valid('param').id);
+      const path = farm.scenePath(reader(c), c.req.valid('param').id);
       return fileResponse(path, 'application/octet-stream') as never;
     },
   );
@@ -336,7 +330,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       responses: { 200: jsonOk(z.object({ items: z.array(RenderNodeInfo), total: z.number().int() })), ...problems(400, 401, 403) },
     }),
     async (c) => {
-      requireRole(principalOf(c), ['operator', 'viewer'], 'list render nodes');
+      principalIn(c, ['operator', 'viewer'], 'list render nodes');
       return c.json(farm.nodesList(c.req.valid('query')), 200);
     },
   );
