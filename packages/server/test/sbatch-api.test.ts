@@ -36,6 +36,9 @@ test('a script that cannot run as written is a 422 naming each line; a role that
   assert.deepEqual(refused.body.errors.map((e: { path: string }) => e.path), ['line 2 --dependency=afterok:123456']);
   const bad = await tenant.req('POST', '/api/jobs/sbatch', { script: '#SBATCH --time=1\0\ntrue' });
   assert.equal(bad.status, 400);
+  // A tenant may not submit a script for another tenant.
+  const other = await tenant.req('POST', '/api/jobs/sbatch', { script: fixture('slurm-man-time.sh'), tenantId: 'karamay-studio' });
+  assert.equal(other.status, 403, JSON.stringify(other.body));
   const citizen = client(t.url, { cookie: await login(t.url, 'citizen') });
   assert.equal((await citizen.req('POST', '/api/jobs/sbatch', { script: fixture('slurm-man-time.sh') })).status, 403);
 });
