@@ -121,7 +121,9 @@ describe('a top-up is a payment intent', () => {
     const expired = await op.req('POST', `/api/billing/topups/${i.id}/confirm`);
     assert.equal(expired.status, 409);
     assert.equal(expired.body.code, 'TOPUP_NOT_PENDING');
-    assert.equal(await billing().topUps.expireDue(), 1);
+    // The billing sweep runs on a timer too and may expire it first: either way it is expired once.
+    assert.ok((await billing().topUps.expireDue()) <= 1);
+    assert.equal(await billing().topUps.expireDue(), 0, 'expiring again changes nothing');
     assert.equal((await ten.req('GET', `/api/billing/topups/${i.id}`)).body.state, 'expired');
     assert.equal(await creditedFor(i.id), 0);
   });
