@@ -5,6 +5,7 @@ export * from './agent.ts';
 export * from './events.ts';
 export * from './mine.ts';
 export * from './gov.ts';
+export * from './data.ts';
 export * from './billing.ts';
 export * from './render.ts';
 export * from './planner.ts';
