@@ -105,10 +105,14 @@ export function normalizeRanges(input: readonly FrameRange[]): FrameRange[] {
   const pending = [...input].sort(compareRanges);
   const out: FrameRange[] = [];
   const append = (r: FrameRange): void => {
-    const last = out[out.length - 1];
-    const joined = last ? tryAppend(last, r) : null;
-    if (joined) out[out.length - 1] = joined;
-    else out.push(r);
+    out.push(r);
+    // A join can make the run before it joinable too (`268,270,272-274x2` → `268-274x2`): keep
+    // joining backwards, or formatting the result and parsing it again would give another text.
+    while (out.length >= 2) {
+      const joined = tryAppend(out[out.length - 2]!, out[out.length - 1]!);
+      if (!joined) break;
+      out.splice(out.length - 2, 2, joined);
+    }
   };
   let i = 0;
   while (i < pending.length) {

@@ -36,6 +36,11 @@ function expectCode(fn: () => unknown, reason: string): void {
   });
 }
 
+test('a join that makes the run before it joinable joins that too (a counterexample CI found)', () => {
+  assert.equal(formatFrameRanges(parseFrameRanges('270,268,272-274x2')), '268-274x2');
+  assert.equal(formatFrameRanges(parseFrameRanges('1,3,5,7-11x2')), '1-11x2');
+});
+
 test('the issue example: a stepped range inside a plain range adds nothing', () => {
   const r = parseFrameRanges('1-240,300,10-20x2');
   assert.equal(formatFrameRanges(r), '1-240,300');
