@@ -112,6 +112,13 @@ test('date and timestamp filters bind as typed parameters DuckDB compares with t
   const want = meterRows.filter((r) => (r.day as string) >= '2026-04-01' && (r.read_at as string) < '2026-01-01 12:00:00').length;
   assert.ok(want > 0);
   assert.equal(Number((await run(plan))[0]!.count), want);
+  // The same instant written in China Standard Time: 20:00+08:00 is 12:00 UTC.
+  const zoned = planQuery(
+    DataQuery.parse({ measures: [{ fn: 'count' }], filters: [{ column: 'day', op: 'gte', value: '2026-04-01' }, { column: 'read_at', op: 'lt', value: '2026-01-01T20:00:00+08:00' }] }),
+    meters,
+    K,
+  );
+  assert.equal(Number((await run(zoned))[0]!.count), want);
 });
 
 test('a join counts the product records of the consumer keys, per consumer class', async () => {

@@ -121,7 +121,10 @@ export function planQuery(query: DataQuery, columns: DataColumn[], output: DataO
     if (!col) return;
     const problem = filterProblem(f, col);
     if (problem) issues.push({ code: 'QUERY_INVALID', path: `query.filters[${i}].value`, message: problem });
-    else filters.push({ column: col.name, op: f.op, value: f.value as SqlParam | SqlParam[], type: col.type });
+    else {
+      const value = f.value as SqlParam | SqlParam[];
+      filters.push({ column: col.name, op: f.op, value: col.type === 'timestamp' ? mapValue(value, toUtc) : value, type: col.type });
+    }
   });
 
   let consumerTable: QueryPlan['consumerTable'] = null;
@@ -199,6 +202,18 @@ export function planQuery(query: DataQuery, columns: DataColumn[], output: DataO
     avgAsParts: dp,
   });
   return { sql, params, consumerTable, groupColumns: groups.map((g) => g.name), outputs, epsilon, categories };
+}
+
+function mapValue(v: SqlParam | SqlParam[], fn: (x: SqlParam) => SqlParam): SqlParam | SqlParam[] {
+  return Array.isArray(v) ? v.map(fn) : fn(v);
+}
+
+/**
+ * Timestamp columns hold UTC times without a zone. DuckDB's cast to TIMESTAMP drops a zone offset
+ * without applying it, so a time with a zone is converted to UTC here.
+ */
+function toUtc(v: SqlParam): SqlParam {
+  return typeof v === 'string' && /(Z|[+-]\d{2}:\d{2})$/.test(v) ? new Date(v).toISOString() : v;
 }
 
 function filterProblem(f: DataFilter, col: DataColumn): string | undefined {
