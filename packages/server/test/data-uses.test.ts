@@ -73,6 +73,7 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
     const res = await use(contractId);
     assert.equal(res.status, 202, JSON.stringify(res.body));
     assert.equal(res.body.state, 'queued');
+    assert.ok(res.body.jobId, 'its job is submitted');
     const done = await settled(res.body.id);
     assert.equal(done.state, 'released', JSON.stringify(done.refusal));
     assert.equal(done.siteId, 'urumqi');
@@ -285,7 +286,7 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
     const jobRuns = await db().select().from(runs).where(eq(runs.jobId, done.jobId!));
     assert.equal(jobRuns.length, 1);
     assert.equal(jobRuns[0]!.status, 'succeeded');
-    assert.ok((jobRuns[0]!.costFen ?? 0) > 0, 'the run is metered');
+    assert.ok((jobRuns[0]!.unitHours ?? 0) > 0, 'the run is metered');
     const again = await data().uses.get({ userId: 'x', username: 'x', displayName: 'x', role: 'operator', tenantId: null, department: null, via: 'token' }, done.id);
     assert.deepEqual(again.result, done.result);
   });

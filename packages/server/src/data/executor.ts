@@ -32,7 +32,8 @@ export const USE_COMMAND = 'shuzhi data-plane run ';
 
 /** Uniform doubles in [0, 1) from the operating system's CSPRNG: noise an observer cannot predict or replay. */
 export const cryptoUniform: UniformSource = {
-  next: () => Number(randomBytes(7).readBigUInt64BE(0) >> 3n) / 2 ** 53,
+  // 53 random bits: every double in [0, 1) on the 2^-53 grid, equally likely.
+  next: () => Number(randomBytes(8).readBigUInt64BE(0) >> 11n) / 2 ** 53,
 };
 
 interface Deps {

@@ -141,8 +141,9 @@ export class UseService {
       return this.view(p, existing);
     }
     bus.publish(ev);
-    await this.submitJob(p, row, product);
-    return this.get(p, useId);
+    const jobId = await this.submitJob(p, row, product);
+    // The use as it was queued (the plane may be running it already by now).
+    return jobId ? this.view(p, { ...row, jobId }) : this.get(p, useId);
   }
 
   async list(p: Principal, f: { contractId?: string; productId?: string; limit?: number }): Promise<DataUse[]> {
@@ -240,8 +241,11 @@ export class UseService {
     );
   }
 
-  /** Submits the use's job as the consumer tenant; a use whose job cannot be submitted fails and gives its spend back. */
-  private async submitJob(p: Principal, use: UseRow, product: typeof dataProducts.$inferSelect): Promise<void> {
+  /**
+   * Submits the use's job as the consumer tenant and returns its id; a use whose job cannot be submitted
+   * fails and gives its spend back (null).
+   */
+  private async submitJob(p: Principal, use: UseRow, product: typeof dataProducts.$inferSelect): Promise<string | null> {
     const { compute, db } = this.deps;
     try {
       const site = await compute.network.getSite(product.siteId);
@@ -263,9 +267,11 @@ export class UseService {
         .update(dataUses)
         .set({ jobId: job.id })
         .where(and(eq(dataUses.id, use.id), or(isNull(dataUses.jobId), eq(dataUses.jobId, job.id))));
+      return job.id;
     } catch (err) {
       this.deps.log.warn({ err, useId: use.id }, 'data plane: the job of a use could not be submitted');
       await this.fail(use, 'JOB_NOT_SUBMITTED', `the compute job could not be submitted: ${(err as Error).message}`);
+      return null;
     }
   }
 
