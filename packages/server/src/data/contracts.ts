@@ -40,7 +40,7 @@ export class ContractService {
       const again = await this.#byIdempotencyKey(consumerTenantId, req.idempotencyKey);
       if (again) return this.#view(again);
     }
-    const product = await this.deps.products.rowFor(p, req.productId);
+    const product = await this.deps.products.rowToRequest(p, req.productId);
     if (product.state !== 'listed') {
       throw new DataServerError('PRODUCT_NOT_LISTED', `Product ${product.id} is ${product.state}: it takes no new contracts${product.state === 'draft' ? ' until its dataset is uploaded' : ''}.`);
     }
