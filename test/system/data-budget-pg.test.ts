@@ -22,8 +22,9 @@ after(async () => {
 });
 
 test('20 concurrent uses of ε = 0.5 against a budget of 3: exactly 6 are queued, 3.0 is spent, the rest are refused with BUDGET_EXHAUSTED', async () => {
-  const [provider, consumer] = await Promise.all(['provider', 'tenant'].map((u) => dataClient(t, u)));
-  const reg = await provider.req('POST', '/api/data/products', meterProduct({ policy: { output: { kind: 'differential-privacy', epsilonBudget: 3, maxEpsilonPerQuery: 1 } } as never }));
+  const provider = await dataClient(t, 'provider');
+  const consumer = await dataClient(t, 'tenant');
+  const reg = await provider.req('POST', '/api/data/products', meterProduct({ policy: { output: { kind: 'differential-privacy', epsilonBudget: 3, maxEpsilonPerQuery: 1 } } }));
   assert.equal(reg.status, 201, JSON.stringify(reg.body));
   assert.equal((await provider.putCsv(`/api/data/products/${reg.body.id}/dataset`, meterCsv(30))).status, 200);
   const contract = await consumer.req('POST', '/api/data/contracts', { productId: reg.body.id, purpose: 'research', actions: ['aggregate'] });

@@ -22,7 +22,9 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
 
   before(async () => {
     t = await startPlatform();
-    [provider, consumer, other] = await Promise.all(['provider', 'tenant', 'tenant2'].map((u) => dataClient(t, u)));
+    provider = await dataClient(t, 'provider');
+    consumer = await dataClient(t, 'tenant');
+    other = await dataClient(t, 'tenant2');
   });
   after(async () => {
     await t?.close();
@@ -221,7 +223,7 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
     const dpQuery = (epsilon: number) => ({ action: 'aggregate', measures: [{ fn: 'count' }], groupBy: ['county'], epsilon });
 
     test('uses spend their ε; exhaustion is refused with the numbers; an invalid query spends nothing', async () => {
-      const productId = await listed({ policy: dpPolicy as never });
+      const productId = await listed({ policy: dpPolicy });
       const contractId = await agreed(productId);
       for (const eps of [1, 1, 0.5]) {
         const res = await use(contractId, dpQuery(eps));
