@@ -262,6 +262,38 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
     });
   });
 
+  test('a use whose job the consumer cancels before it runs fails and gives its spend back', async () => {
+    const contractId = await agreed(await listed());
+    const id = await whilePlaneAway(async () => {
+      const res = await use(contractId);
+      assert.equal((await consumer.req('POST', `/api/jobs/${res.body.jobId}/cancel`)).status, 200);
+      return res.body.id as string;
+    });
+    const done = await settled(id);
+    assert.equal(done.state, 'failed');
+    assert.equal(done.refusal?.code, 'CANCELLED');
+    assert.equal(await contractUses(contractId), 0);
+    assert.equal((await useEvents(id, 'data.use.released')).length, 0);
+  });
+
+  test('a use left without a job (a crash between the use and its job) is submitted again at start, and released once', async () => {
+    const contractId = await agreed(await listed());
+    const id = await whilePlaneAway(async () => {
+      const res = await use(contractId);
+      // The crash: the job was submitted, its id never stored.
+      await db().update(dataUses).set({ jobId: null }).where(eq(dataUses.id, res.body.id));
+      await data().uses.start();
+      const [row] = await db().select().from(dataUses).where(eq(dataUses.id, res.body.id));
+      assert.ok(row!.jobId && row!.jobId !== res.body.jobId, 'a new job was submitted');
+      return res.body.id as string;
+    });
+    await t.p.compute.dispatcher.place();
+    const done = await settled(id);
+    assert.equal(done.state, 'released', JSON.stringify(done.refusal));
+    assert.equal((await useEvents(id, 'data.use.released')).length, 1);
+    assert.equal(await contractUses(contractId), 1);
+  });
+
   test('exactly once: a released use has one data.use.released event and one billed run, even when the plane runs it again after a restart', async () => {
     const done = await settled((await use(await agreed(await listed()))).body.id);
     assert.equal(done.state, 'released');

@@ -185,7 +185,7 @@ export class UseService {
 
   /** Resubmits uses whose job was never submitted (a crash between the use and its job); follows job cancellations. */
   async start(): Promise<void> {
-    this.unsubscribe = this.deps.bus.subscribe((e) => {
+    this.unsubscribe ??= this.deps.bus.subscribe((e) => {
       if (e.kind === 'job.status' && e.entity === 'job' && e.data.status === 'cancelled') {
         void this.jobCancelled(e.entityId).catch((err: unknown) => this.deps.log.warn({ err, jobId: e.entityId }, 'data plane: could not settle a cancelled use'));
       }
