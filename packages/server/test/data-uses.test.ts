@@ -57,6 +57,21 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
   const contractUses = async (id: string) => (await db().select({ uses: dataContracts.uses }).from(dataContracts).where(eq(dataContracts.id, id)))[0]!.uses;
   const useEvents = (id: string, kind: string) => db().select().from(events).where(and(eq(events.entityId, id), eq(events.kind, kind)));
 
+  /** A task of the use's job as the dispatcher would hand it to the plane (after a restart: `recover`). */
+  const planeTask = (u: { id: string; jobId: string | null }, at: Pick<ExecTask, 'taskId' | 'attempt' | 'siteId' | 'type'>): ExecTask => ({
+    ...at,
+    jobId: u.jobId!,
+    jobName: `data use ${u.id}`,
+    units: 1,
+    hours: 0.05,
+    command: `shuzhi data-plane run ${u.id}`,
+    env: {},
+    tenantId: 'tianshan-ai',
+    priority: 60,
+    createdAtMs: 0,
+    readyAtMs: 0,
+  });
+
   /**
    * Keeps the plane away from new tasks (the dispatcher's route hook unset): a use's job then waits
    * unplaced, as it would behind a busy site, until the hook is back.
@@ -161,23 +176,7 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
         const res = await use(contractId);
         assert.equal(res.status, 202);
         // A task at Zhengzhou, as a placement bug would hand it to the plane.
-        const task = {
-          taskId: 'task_elsewhere',
-          attempt: 1,
-          jobId: res.body.jobId,
-          jobName: 'misplaced',
-          siteId: 'zhengzhou',
-          type: 'gpu',
-          units: 1,
-          hours: 0.05,
-          command: `shuzhi data-plane run ${res.body.id}`,
-          env: {},
-          tenantId: 'tianshan-ai',
-          priority: 60,
-          createdAtMs: 0,
-          readyAtMs: 0,
-        } satisfies ExecTask;
-        await data().uses.plane.recover([task]);
+        await data().uses.plane.recover([planeTask(res.body, { taskId: 'task_elsewhere', attempt: 1, siteId: 'zhengzhou', type: 'gpu' })]);
         return settled(res.body.id);
       });
       assert.equal(queued.state, 'refused');
@@ -298,22 +297,7 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
     const done = await settled((await use(await agreed(await listed()))).body.id);
     assert.equal(done.state, 'released');
     const [run] = await db().select().from(runs).where(eq(runs.jobId, done.jobId!));
-    const task: ExecTask = {
-      taskId: run!.taskId,
-      attempt: run!.attempt,
-      jobId: done.jobId!,
-      jobName: 'again',
-      siteId: 'urumqi',
-      type: 'cpu',
-      units: 1,
-      hours: 0.05,
-      command: `shuzhi data-plane run ${done.id}`,
-      env: {},
-      tenantId: 'tianshan-ai',
-      priority: 60,
-      createdAtMs: 0,
-      readyAtMs: 0,
-    };
+    const task = planeTask(done, { taskId: run!.taskId, attempt: run!.attempt, siteId: 'urumqi', type: 'cpu' });
     await data().uses.plane.recover([task, task]);
     await data().uses.plane.close(); // waits for the runs it holds
     assert.equal((await useEvents(done.id, 'data.use.released')).length, 1);

@@ -36,7 +36,7 @@ export const cryptoUniform: UniformSource = {
   next: () => Number(randomBytes(8).readBigUInt64BE(0) >> 11n) / 2 ** 53,
 };
 
-interface Deps {
+export interface PlaneDeps {
   db: Db;
   bus: EventBus;
   log: Logger;
@@ -61,7 +61,7 @@ export class DataPlaneExecutor implements Executor {
   private readonly runs = new Map<string, { fence: Fence; cancelled: boolean; done: Promise<void> }>();
   private readonly host: ExecutorHost;
 
-  constructor(private readonly deps: Deps) {
+  constructor(private readonly deps: PlaneDeps) {
     this.host = deps.compute.dispatcher.host;
   }
 

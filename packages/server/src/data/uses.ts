@@ -2,26 +2,15 @@ import { and, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizz
 import { checkUse, DataRuleError, planQuery, type UniformSource } from '@shuzhi/data';
 import type { DataAction, DataConstraint, DataContractState, DataPurpose, DataQuery, DataUse, DataUseRequest, DataUsagePolicy } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
-import type { ComputeModule } from '../compute/module.ts';
-import type { Db, Tx } from '../db/client.ts';
+import type { Tx } from '../db/client.ts';
 import { errors } from '../errors.ts';
-import type { EventBus, PublishedEvent } from '../events/bus.ts';
+import type { PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
-import type { Logger } from '../log.ts';
 import { dataBudgets, dataContracts, dataProducts, dataUses } from './db-schema.ts';
-import { cryptoUniform, DataPlaneExecutor, returnSpend, USE_COMMAND, type UseRow } from './executor.ts';
-import type { DataStore } from './plane/store.ts';
+import { cryptoUniform, DataPlaneExecutor, returnSpend, USE_COMMAND, type PlaneDeps, type UseRow } from './executor.ts';
 
-export interface UseDeps {
-  db: Db;
-  bus: EventBus;
-  log: Logger;
-  clock: { now(): number };
-  compute: ComputeModule;
-  store: DataStore;
-  /** The noise source of differential privacy; the OS's CSPRNG unless a test injects a seeded one. */
-  noise?: UniformSource;
-}
+/** The plane's deps; `noise` (differential privacy) is the OS's CSPRNG unless a test injects a seeded one. */
+export type UseDeps = Omit<PlaneDeps, 'noise'> & { noise?: UniformSource };
 
 /** Who starts the jobs of uses resubmitted at start (no user is asking then); jobs carry the consumer's tenant. */
 const SYSTEM: Principal = { userId: 'system:data-plane', username: 'data-plane', displayName: 'Data plane', role: 'operator', tenantId: null, department: null, via: 'token' };
