@@ -120,7 +120,7 @@ export class DataPlaneExecutor implements Executor {
     if (use.state === 'refused' || use.state === 'failed') return finish(1, `data plane: use ${use.id} was already ${use.state}`, use.refusal?.message ?? use.state);
     await db.update(dataUses).set({ state: 'running' }).where(and(eq(dataUses.id, use.id), eq(dataUses.state, 'queued')));
 
-    const outcome = await this.compute(use, task.siteId).catch((err: unknown): Outcome => {
+    const outcome = await this.runAtSite(use, task.siteId).catch((err: unknown): Outcome => {
       // The rules (and residency) refuse; a missing dataset or a broken plan is the plane's failure, not the query's.
       if (err instanceof DataRuleError || (err instanceof DataPlaneError && err.code === 'RESIDENCY')) return { state: 'refused', code: err.code, message: err.message };
       if (err instanceof DataPlaneError) return { state: 'failed', code: err.code, message: err.message };
@@ -142,7 +142,7 @@ export class DataPlaneExecutor implements Executor {
   }
 
   /** Residency, the contract again, the plan, the scan at the site, the output rule. Throws the refusal. */
-  private async compute(use: UseRow, siteId: string): Promise<Outcome> {
+  private async runAtSite(use: UseRow, siteId: string): Promise<Outcome> {
     const { db, compute, store, clock, noise } = this.deps;
     const [product] = await db.select().from(dataProducts).where(eq(dataProducts.id, use.productId));
     const [contract] = await db.select().from(dataContracts).where(eq(dataContracts.id, use.contractId));
