@@ -128,6 +128,21 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
     assert.equal((await other.req('GET', `/api/data/uses/${done.id}`)).status, 404);
   });
 
+  test('the operator may run a use on the consumer\'s behalf (the job is the consumer\'s); other tenants may not, nor see the contract', async () => {
+    const contractId = await agreed(await listed());
+    const operator = await dataClient(t, 'operator');
+    const res = await use(contractId, byCounty, operator);
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.equal(res.body.consumerTenantId, 'tianshan-ai');
+    const job = await consumer.req('GET', `/api/jobs/${res.body.jobId}`);
+    assert.equal(job.body.tenantId, 'tianshan-ai');
+    assert.equal((await settled(res.body.id)).state, 'released');
+    const stranger = await use(contractId, byCounty, other);
+    assert.equal(stranger.status, 404);
+    assert.equal((await use(contractId, byCounty, provider)).status, 403, 'the provider is a party, but not the consumer');
+    assert.equal(await contractUses(contractId), 1);
+  });
+
   test('the same idempotency key gives the same use, counted once', async () => {
     const contractId = await agreed(await listed());
     const body = { contractId, query: byCounty, idempotencyKey: 'use-key-0001' };
