@@ -123,8 +123,9 @@ export class ContractService {
     if (!row) throw dataErrors.contractNotFound(id);
     if (!row.terms || !row.proof) return { contractId: id, result: 'unsigned', keyId: null, publicKeyPem: null };
     const key = await publicKeyOf(this.deps.db, row.proof.keyId);
-    const valid = key !== null && verifyContract(row.terms, row.proof, key.key);
-    return { contractId: id, result: valid ? 'valid' : 'tampered', keyId: row.proof.keyId, publicKeyPem: key?.pem ?? null };
+    // A proof naming a key this server never had cannot be trusted either.
+    const result = key ? verifyContract(row.terms, row.proof, key.key) : 'tampered';
+    return { contractId: id, result, keyId: row.proof.keyId, publicKeyPem: key?.pem ?? null };
   }
 
   async list(p: Principal, f: { as?: 'consumer' | 'provider' | undefined; productId?: string | undefined }): Promise<DataContract[]> {
