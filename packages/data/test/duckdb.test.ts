@@ -150,7 +150,7 @@ test('train fits the same line DuckDB reports for y = 3x + 2 exactly', async () 
   assert.deepEqual(result.groups[0]!.values, { slope: 3, intercept: 2, r2: 1 });
 });
 
-test('under differential privacy DuckDB clamps each value to the bounds before summing', async () => {
+test('under differential privacy DuckDB clamps each value to the bounds and snaps it to the grid before summing', async () => {
   await load(db, meters, meterRows);
   const dp: DataOutputRule = { kind: 'differential-privacy', epsilonBudget: 10, maxEpsilonPerQuery: 10 };
   const plan = planQuery(DataQuery.parse({ measures: [{ fn: 'sum', column: 'energy_kwh' }, { fn: 'avg', column: 'peak_kw' }], groupBy: ['county'], epsilon: 1 }), meters, dp);
@@ -158,7 +158,8 @@ test('under differential privacy DuckDB clamps each value to the bounds before s
   for (const county of counties) {
     const members = meterRows.filter((r) => r.county === county);
     const row = rows.find((r) => r.county === county)!;
-    assert.equal(row.sum_energy_kwh, members.reduce((s, r) => s + Math.min(100, r.energy_kwh as number), 0));
+    // In grid steps of Δ/1000 = 0.1 kWh, each value clamped to 100 first.
+    assert.equal(row.sum_energy_kwh, members.reduce((s, r) => s + Math.round(Math.min(100, r.energy_kwh as number) / 0.1), 0));
     assert.equal(Number(row.avg_peak_kw__count), members.length);
   }
 });

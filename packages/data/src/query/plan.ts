@@ -1,4 +1,5 @@
 import type { DataColumn, DataOutputRule, DataQuery } from '@shuzhi/schema';
+import { sensitivity } from '../output/grid.ts';
 import { checkFilters } from './filters.ts';
 import { QueryIssues } from './issues.ts';
 import { checkJoin, type ConsumerTable } from './join.ts';
@@ -66,8 +67,8 @@ function checkOutputs(query: DataQuery, dp: boolean, issues: QueryIssues): SqlOu
     }
     const col = issues.column(m.column, `${path}.column`, ['measure'], 'aggregated');
     if (!col) return;
-    if (dp && !col.bounds) {
-      issues.add('BOUNDS_MISSING', `${path}.column`, `'${col.name}' has no bounds, so its ${m.fn} cannot be released with calibrated noise; ask the provider to set bounds`);
+    if (dp && !(col.bounds && sensitivity(col.bounds) > 0)) {
+      issues.add('BOUNDS_MISSING', `${path}.column`, `'${col.name}' has no bounds (or only [0, 0]), so its ${m.fn} cannot be released with calibrated noise; ask the provider to set bounds`);
       return;
     }
     outputs.push({ name: `${m.fn}_${col.name}`, fn: m.fn, column: col.name, bounds: dp ? col.bounds! : null });
