@@ -3,10 +3,11 @@ import { checkUse, DataRuleError, planQuery, type UniformSource } from '@shuzhi/
 import type { DataAction, DataConstraint, DataContractState, DataPurpose, DataQuery, DataUse, DataUseRequest, DataUsagePolicy } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import type { Tx } from '../db/client.ts';
-import { errors } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import type { PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
 import { dataBudgets, dataContracts, dataProducts, dataUses } from './db-schema.ts';
+import { dataErrors } from './errors.ts';
 import { cryptoUniform, DataPlaneExecutor, returnSpend, USE_COMMAND, type PlaneDeps, type UseRow } from './executor.ts';
 
 /** The plane's deps; `noise` (differential privacy) is the OS's CSPRNG unless a test injects a seeded one. */
@@ -17,6 +18,8 @@ const SYSTEM: Principal = { userId: 'system:data-plane', username: 'data-plane',
 
 /** The job of one use: small, pinned to the data's site, within the policy's regions. */
 const USE_JOB = { units: 1, hours: 0.05, flex: 'rigid', dataGB: 0, priority: 60, env: {} } as const;
+
+const useNotFound = (id: string) => new AppError('DATA_USE_NOT_FOUND', 404, `No data use "${id}" (or you may not see it).`);
 
 /** Raised inside the submit transaction when the idempotency key is taken: rolls the spend back. */
 class SameKey extends Error {}
@@ -53,7 +56,7 @@ export class UseService {
       if (existing) return this.view(p, existing);
     }
     const [product] = await db.select().from(dataProducts).where(eq(dataProducts.id, contract.productId));
-    if (!product) throw errors.notFound('data product', contract.productId);
+    if (!product) throw dataErrors.productNotFound(contract.productId);
     const policy = contract.terms?.policy ?? product.policy;
     const now = clock.now();
     // Both throw DataRuleError (a 4xx) before anything is counted, reserved or written.
@@ -148,7 +151,7 @@ export class UseService {
   async get(p: Principal, id: string): Promise<DataUse> {
     const [row] = await this.deps.db.select().from(dataUses).where(and(eq(dataUses.id, id), this.visible(p)));
     // Another tenant's use is missing, not forbidden: its existence is not ours to reveal.
-    if (!row) throw errors.notFound('data use', id);
+    if (!row) throw useNotFound(id);
     return this.view(p, row);
   }
 
@@ -165,18 +168,18 @@ export class UseService {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const [row] = await this.deps.db.select().from(dataUses).where(eq(dataUses.id, id));
-      if (!row) throw errors.notFound('data use', id);
+      if (!row) throw useNotFound(id);
       if (row.state !== 'queued' && row.state !== 'running') return this.view(null, row);
       if (Date.now() > end) throw new Error(`data use ${id} is still ${row.state} after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
-  /** Resubmits uses whose job was never submitted (a crash between the use and its job); follows job cancellations. */
+  /** Resubmits uses whose job was never submitted (a crash between the use and its job); follows jobs that end unreleased. */
   async start(): Promise<void> {
     this.unsubscribe ??= this.deps.bus.subscribe((e) => {
-      if (e.kind === 'job.status' && e.entity === 'job' && e.data.status === 'cancelled') {
-        void this.jobCancelled(e.entityId).catch((err: unknown) => this.deps.log.warn({ err, jobId: e.entityId }, 'data plane: could not settle a cancelled use'));
+      if (e.kind === 'job.status' && e.entity === 'job' && (e.data.status === 'cancelled' || e.data.status === 'failed')) {
+        void this.jobEnded(e.entityId, e.data.status).catch((err: unknown) => this.deps.log.warn({ err, jobId: e.entityId }, 'data plane: could not settle the use of an ended job'));
       }
     });
     const orphans = await this.deps.db.select().from(dataUses).where(and(eq(dataUses.state, 'queued'), isNull(dataUses.jobId)));
@@ -197,7 +200,7 @@ export class UseService {
   /** The contract the principal may run uses under: its consumer's users, or an operator on its behalf. */
   private async contractFor(p: Principal, id: string) {
     const [c] = await this.deps.db.select().from(dataContracts).where(eq(dataContracts.id, id));
-    if (!c || (p.role === 'tenant' && p.tenantId !== c.consumerTenantId && p.tenantId !== c.providerTenantId)) throw errors.notFound('data contract', id);
+    if (!c || (p.role === 'tenant' && p.tenantId !== c.consumerTenantId && p.tenantId !== c.providerTenantId)) throw dataErrors.contractNotFound(id);
     if (p.role === 'operator' || (p.role === 'tenant' && p.tenantId === c.consumerTenantId)) return c;
     throw errors.forbidden('run queries under a contract it is not the consumer of');
   }
@@ -264,9 +267,12 @@ export class UseService {
     }
   }
 
-  private async jobCancelled(jobId: string): Promise<void> {
+  /** A job that ended without releasing its use (cancelled, or the plane failed): the use fails, its spend returned. */
+  private async jobEnded(jobId: string, status: 'cancelled' | 'failed'): Promise<void> {
     const [use] = await this.deps.db.select().from(dataUses).where(eq(dataUses.jobId, jobId));
-    if (use) await this.fail(use, 'CANCELLED', 'the job was cancelled before the result was released');
+    if (!use) return;
+    if (status === 'cancelled') await this.fail(use, 'CANCELLED', 'the job was cancelled before the result was released');
+    else await this.fail(use, 'JOB_FAILED', 'the compute job failed before the result was released; nothing was spent, try again');
   }
 
   /** Fails a queued or running use and gives its spend back (once, whoever gets here first). */
