@@ -26,3 +26,11 @@ test('an option a command no longer has is parsed, so the command can say what r
   assert.equal(parseArgs(['--token', 't'], SPEC).flags.token, 't');
   assert.throws(() => parseArgs(['--x'], SPEC), (e: unknown) => e instanceof UsageError && !/--token/.test(e.message));
 });
+
+test('a list option may be given more than once; its values come in order, and none given is an empty list', () => {
+  const spec = { switches: ['count'], lists: ['where', 'sum'] };
+  const { flags, lists } = parseArgs(['--where', 'month>=7', '--count', '--where=county=shihezi'], spec);
+  assert.deepEqual(lists, { where: ['month>=7', 'county=shihezi'], sum: [] });
+  assert.equal(flags.count, true);
+  assert.equal('where' in flags, false);
+});
