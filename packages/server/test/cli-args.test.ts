@@ -8,6 +8,7 @@ test('declared options in both spellings, -h, positionals in order', () => {
   assert.deepEqual(parseArgs(['enroll', '--site', 'hami', '--name=n1', '--json', 'x'], SPEC), {
     flags: { site: 'hami', name: 'n1', json: true },
     positional: ['enroll', 'x'],
+    lists: {},
   });
   assert.deepEqual(parseArgs(['-h'], SPEC).flags, { help: true });
 });
