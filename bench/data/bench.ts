@@ -122,7 +122,7 @@ export function formatTable(r: DataBenchResult, command: string): string {
     `command: ${command}`,
     '',
     line(header),
-    `|${widths.map((w, i) => (i === 0 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w - 1)}:-`)).join('|')}|`,
+    `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
     ...body.map(line),
     '',
     'direct: the compiled statement in one open DuckDB connection over the same Parquet. full: UseService.submit → settled',

@@ -1,4 +1,4 @@
-import type { DataContract, DataContractRequest, DataProduct, DataProductInput, DataQueryInput, DataUse, DataUseRequest } from '@shuzhi/schema';
+import { DataContractRequest, DataProductInput, DataQuery, type DataContract, type DataProduct, type DataQueryInput, type DataUse, type DataUseRequest } from '@shuzhi/schema';
 import type { Platform, Principal } from '@shuzhi/server';
 
 /** The data module's services as the bench drives them (its public surface through `platform.modules`). */
@@ -44,9 +44,10 @@ export class FullPath {
     if (!data) throw new Error('the data module is not loaded');
     const provider = tenantPrincipal(providerTenantId);
     const consumer = tenantPrincipal(consumerTenantId);
-    const draft = await data.products.register(provider, { ...input, providerTenantId });
+    // As the routes do: the services take input their zod schemas have parsed (defaults filled in).
+    const draft = await data.products.register(provider, DataProductInput.parse({ ...input, providerTenantId }));
     const product = await data.products.ingestFile(provider, draft.id, parquet);
-    const contract = await data.contracts.request(consumer, { productId: product.id, purpose: 'planning', actions: ['aggregate'], note: 'npm run bench -- data' });
+    const contract = await data.contracts.request(consumer, DataContractRequest.parse({ productId: product.id, purpose: 'planning', actions: ['aggregate'], note: 'npm run bench -- data' }));
     if (contract.state !== 'agreed') throw new Error(`the bench contract was not agreed: ${contract.state} ${JSON.stringify(contract.reasons)}`);
     return new FullPath(data, consumer, product, contract);
   }
@@ -57,7 +58,7 @@ export class FullPath {
   }
 
   async run(query: DataQueryInput): Promise<DataUse> {
-    const use = await this.data.uses.submit(this.consumer, { contractId: this.contract.id, query: query as DataUseRequest['query'], idempotencyKey: `bench-data-${process.pid}-${++this.seq}` });
+    const use = await this.data.uses.submit(this.consumer, { contractId: this.contract.id, query: DataQuery.parse(query), idempotencyKey: `bench-data-${process.pid}-${++this.seq}` });
     const done = await this.data.uses.settled(use.id, 600_000);
     if (done.state !== 'released') throw new Error(`use ${done.id} ${done.state}: ${done.refusal ? `${done.refusal.code}: ${done.refusal.message}` : 'no reason'}`);
     return done;
