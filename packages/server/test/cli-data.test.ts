@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { METER_COUNTIES, meterCsv, meterProduct } from './data-helpers.ts';
-import { startPlatform, type TestPlatform } from './helpers.ts';
+import { startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../bin/shuzhi.mjs', import.meta.url));
@@ -86,6 +86,14 @@ test('register, list, request, verify, query with --wait, uses, revoke', async (
   assert.equal((uses.stdout.match(/ released /g) ?? []).length, 2, uses.stdout);
   const contracts = await shuzhi('tenant2', ['contracts', '--as', 'provider']);
   assert.match(contracts.stdout, new RegExp(`${contractId}\\s+agreed\\s+CLI 电表\\s+tianshan-ai\\s+karamay-studio\\s+planning\\s+2`));
+
+  // Billing posted both released uses' fees from the data module's events: 300 fen each, less 3 %.
+  const statement = async (user: string) => {
+    const res = await fetch(`${t.url}/api/billing/statements`, { headers: { authorization: `Bearer ${tokens[user]}` } });
+    return ((await res.json()) as { items: { dataFeesFen: number; dataIncomeFen: number }[] }).items[0]!;
+  };
+  await waitUntil('the provider to be paid for both uses', async () => (await statement('tenant2')).dataIncomeFen === 2 * (300 - 9));
+  assert.equal((await statement('tenant')).dataFeesFen, 2 * 300);
 
   const revoke = await shuzhi('tenant2', ['revoke', contractId, '--reason', 'the licence ended']);
   assert.equal(revoke.code, 0, revoke.stderr);
