@@ -1,9 +1,10 @@
 // `npm run bench -- data`: aggregate queries over a product of ≥ 10M rows at its site, through the full
 // path of a use (contract check → planning → a compute job run by the site's data plane → output rule
 // → release) against the same compiled SQL run directly in DuckDB: the overhead of trust.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DataResult } from '@shuzhi/schema';
 import { loadConfig, seedDemo, Platform } from '@shuzhi/server';
 import { fundDemoTenants } from '../../packages/server/test/helpers.ts';
@@ -13,6 +14,8 @@ import { DirectEngine } from './direct.ts';
 import { FullPath } from './full.ts';
 import { generateParquet } from './generate.ts';
 import { benchProduct, QUERIES } from './product.ts';
+
+const RESULTS = resolve(dirname(fileURLToPath(import.meta.url)), '../results');
 
 /** Where the product sits (Xinjiang), who provides it and who queries it: demo tenants. */
 const SITE = 'shihezi';
@@ -140,5 +143,9 @@ export async function run(args: string[]): Promise<void> {
   const rows = a.quick && !a.given.has('rows') ? 1_000_000 : a.rows;
   const queries = a.quick && !a.given.has('queries') ? 5 : a.queries;
   const r = await measure(rows, queries, (s) => process.stderr.write(`${s}\n`));
-  console.log(formatTable(r, `npm run bench -- data ${args.join(' ')}`.trim()));
+  const command = `npm run bench -- data ${args.join(' ')}`.trim();
+  console.log(formatTable(r, command));
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'data.json'), `${JSON.stringify({ bench: 'data', command, ...r }, null, 2)}\n`);
+  console.log(`written to ${join(RESULTS, 'data.json')}`);
 }
