@@ -74,7 +74,7 @@ export class DataFeeService {
       await tx.insert(billingDataFees).values({ ...d, txnId: claim.txnId, platformFeeFen, month, releasedAt });
       await this.bus.record(tx, pending, {
         kind: 'billing.data-fee',
-        entity: DATA_USE_ENTITY,
+        entity: 'billing-data-fee',
         entityId: d.useId,
         tenantId: d.consumerTenantId,
         data: { contractId: d.contractId, productId: d.productId, providerTenantId: d.providerTenantId, feeFen: d.feeFen, platformFeeFen },
