@@ -78,6 +78,8 @@ test('differential privacy needs categories to group by, bounds to sum and an ε
   refused({ measures: [{ fn: 'count' }], groupBy: ['county'], epsilon: 0.5 }, DP, 'QUERY_INVALID', 'query.groupBy[0]', noCategories);
   const noBounds = meterColumns.map((c) => (c.name === 'energy_kwh' ? { ...c, bounds: undefined } : c));
   refused({ measures: [{ fn: 'avg', column: 'energy_kwh' }], epsilon: 0.5 }, DP, 'BOUNDS_MISSING', 'query.measures[0].column', noBounds);
+  const zeroBounds = meterColumns.map((c) => (c.name === 'energy_kwh' ? { ...c, bounds: [0, 0] as [number, number] } : c));
+  refused({ measures: [{ fn: 'sum', column: 'energy_kwh' }], epsilon: 0.5 }, DP, 'BOUNDS_MISSING', 'query.measures[0].column', zeroBounds);
   refused({ measures: [{ fn: 'count' }] }, DP, 'QUERY_INVALID', 'query.epsilon');
   refused({ measures: [{ fn: 'count' }], epsilon: 1.5 }, DP, 'EPSILON_TOO_LARGE', 'query.epsilon');
   refused({ action: 'train', train: { target: 'energy_kwh', feature: 'peak_kw' }, epsilon: 1 }, DP, 'QUERY_INVALID', 'query.train');
@@ -86,13 +88,14 @@ test('differential privacy needs categories to group by, bounds to sum and an ε
   assert.match(e.message, /schema/);
 });
 
-test('under differential privacy sums are clamped to the bounds and an avg is selected as its sum and count', () => {
+test('under differential privacy values are clamped and snapped to the grid, and an avg is selected as its sum and count', () => {
   const plan = planQuery(q({ measures: [{ fn: 'sum', column: 'energy_kwh' }, { fn: 'avg', column: 'peak_kw' }], groupBy: ['county'], epsilon: 0.8 }), meterColumns, DP);
   assert.equal(plan.epsilon, 0.8);
-  assert.deepEqual(plan.params, [0, 2000, 0, 50]);
+  // Bounds, then the grid step Δ/1000 each clamped value is snapped to.
+  assert.deepEqual(plan.params, [0, 2000, 2, 0, 50, 0.05]);
   assert.deepEqual(plan.categories, { county: ['Shawan', 'Kuitun', 'Wusu'] });
-  assert.match(plan.sql, /sum\(least\(greatest\(p\."energy_kwh", \$1\), \$2\)\) AS "sum_energy_kwh"/);
-  assert.match(plan.sql, /sum\(least\(greatest\(p\."peak_kw", \$3\), \$4\)\) AS "avg_peak_kw__sum", count\(p\."peak_kw"\) AS "avg_peak_kw__count"/);
+  assert.match(plan.sql, /sum\(round\(least\(greatest\(p\."energy_kwh", \$1\), \$2\) \/ \$3\)\) AS "sum_energy_kwh"/);
+  assert.match(plan.sql, /sum\(round\(least\(greatest\(p\."peak_kw", \$4\), \$5\) \/ \$6\)\) AS "avg_peak_kw__sum", count\(p\."peak_kw"\) AS "avg_peak_kw__count"/);
 });
 
 test('a join runs on the consumer rows at the site and groups by product then consumer columns', () => {
@@ -109,6 +112,9 @@ test('joins are refused when they would reveal or fake records', () => {
   refused({ action: 'join', measures: [{ fn: 'count' }], join: { ...base, groupBy: ['meter_id'] } }, K, 'JOIN_INVALID', 'query.join.groupBy[0]');
   refused({ action: 'join', measures: [{ fn: 'count' }], join: { ...base, rows: [['M-1', 'a'], ['M-1', 'b']] } }, K, 'JOIN_INVALID', 'query.join.rows[1]');
   refused({ action: 'join', measures: [{ fn: 'count' }], join: { ...base, rows: [['M-1']] } }, K, 'JOIN_INVALID', 'query.join.rows[0]');
+  const numericKey = meterColumns.map((c) => (c.name === 'meter_id' ? { ...c, type: 'integer' as const } : c));
+  const dup = { on: 'meter_id', columns: ['meter_id'], rows: [[7], ['07']] };
+  refused({ action: 'join', measures: [{ fn: 'count' }], join: dup }, K, 'JOIN_INVALID', 'query.join.rows[1]', numericKey);
   refused({ action: 'join', measures: [{ fn: 'count' }], join: { ...base, columns: ['id', 'class'] } }, K, 'JOIN_INVALID', 'query.join.columns');
   refused({ action: 'aggregate', measures: [{ fn: 'count' }], join: base }, K, 'JOIN_INVALID', 'query.join');
   refused({ action: 'join', measures: [{ fn: 'count' }] }, K, 'JOIN_INVALID', 'query.join');

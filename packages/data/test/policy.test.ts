@@ -82,6 +82,9 @@ test('unknown actions, regions, DP without bounds, a per-query ε over the budge
     'schema.columns[6].categories',
   ]);
   assert.match(issues.find((i) => i.path === 'schema.columns[4].bounds')!.message, /energy_kwh/);
+  const zero = meterColumns.map((c) => (c.name === 'peak_kw' ? { ...c, bounds: [0, 0] as [number, number] } : c));
+  const dp = policy({ output: { kind: 'differential-privacy', epsilonBudget: 1, maxEpsilonPerQuery: 1 } });
+  assert.deepEqual(validatePolicy(dp, { regionId: 'xj-north', columns: zero }).map((i) => i.path), ['schema.columns[5].bounds']);
 });
 
 const ask = { consumerTenantId: 't-bank', consumerRegion: 'xj-north', purpose: 'research' as const, actions: ['aggregate' as const] };
@@ -105,7 +108,7 @@ test('an action no permission covers goes to the provider; a prohibition beats a
   assert.equal(evaluateRequest(p, { ...ask, actions: ['train'] }, AT).decision, 'agree');
   const credit = evaluateRequest(p, { ...ask, purpose: 'credit-assessment', actions: ['aggregate', 'train', 'join'] }, AT);
   assert.equal(credit.decision, 'refuse');
-  assert.deepEqual(credit.reasons.map((r) => r.code), ['ACTION_PROHIBITED']);
+  assert.deepEqual(credit.reasons.map((r) => r.code), ['ACTION_PROHIBITED', 'ACTION_NOT_PERMITTED']);
 });
 
 test('consumer lists, purposes and dateTime windows decide whether a permission applies', () => {

@@ -98,7 +98,8 @@ function noiseVariance(p: ReturnType<typeof plan>, rows: Record<string, unknown>
 test('the noise on counts and sums has the scale Δ/ε_share (statistically, over many seeds)', () => {
   // ε 2 over two outputs: a share of 1 each; count Δ = 1, sum Δ = 2000 (energy_kwh bounds [0, 2000]).
   const p = plan({ measures: [{ fn: 'count' }, { fn: 'sum', column: 'energy_kwh' }], epsilon: 2 }, DP);
-  const rows = [{ __n: 5000n, count: 5000n, sum_energy_kwh: 1_234_000 }];
+  // The raw sum comes in grid steps of Δ/1000 = 2 kWh: 617,000 steps are 1,234,000 kWh.
+  const rows = [{ __n: 5000n, count: 5000n, sum_energy_kwh: 617_000 }];
   const seeds = 6000;
   const countVar = noiseVariance(p, rows, 'count', 5000, seeds);
   const expectedCount = discreteLaplaceVariance(1);

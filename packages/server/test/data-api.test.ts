@@ -76,6 +76,11 @@ describe('data space API: products and contracts (PGlite)', () => {
       // A tenant cannot register in another tenant's name.
       assert.equal((await consumer.req('POST', '/api/data/products', meterProduct({ providerTenantId: 'xj-energy-data' }))).status, 403);
       assert.equal((await viewer.req('POST', '/api/data/products', meterProduct())).status, 403);
+      const unnamed = await operator.req('POST', '/api/data/products', meterProduct());
+      assert.equal(unnamed.status, 400, 'the operator names the provider');
+      assert.equal(unnamed.body.code, 'TENANT_REQUIRED');
+      const forXju = await operator.req('POST', '/api/data/products', meterProduct({ providerTenantId: 'xju-lab' }));
+      assert.equal(forXju.body.providerTenantId, 'xju-lab');
     });
 
     test('a malformed CSV is refused naming its line and column, and nothing is stored', async () => {

@@ -2,6 +2,7 @@ import type { DataOutputRule, DataResult, DataResultGroup } from '@shuzhi/schema
 import { DataRuleError } from '../errors.ts';
 import type { QueryPlan } from '../query/plan.ts';
 import type { SqlOutput } from '../query/sql.ts';
+import { GRID_STEPS, resolution, sensitivity } from './grid.ts';
 import { discreteLaplace, type UniformSource } from './noise.ts';
 
 /** What DuckDB returned for `plan.sql`: one row per group (group columns, outputs, `__n`). */
@@ -9,9 +10,6 @@ export interface RawResult {
   rows: Record<string, unknown>[];
   rowsScanned: number;
 }
-
-/** Sums are released on a grid of this many steps per unit of sensitivity (see sumNoise). */
-const GRID_STEPS = 1000;
 
 /**
  * The output rule, applied where the data is: only what this returns leaves the site. Under
@@ -58,9 +56,9 @@ function releaseDp(plan: QueryPlan, raw: RawResult, noise: UniformSource): DataR
   const scale: Record<string, number> = {};
   for (const o of plan.outputs) {
     if (o.fn === 'count') scale[o.name] = 1 / share;
-    else if (o.fn === 'sum') scale[o.name] = sensitivity(o) / share;
+    else if (o.fn === 'sum') scale[o.name] = sensitivity(o.bounds!) / share;
     else {
-      scale[`${o.name}:sum`] = sensitivity(o) / share;
+      scale[`${o.name}:sum`] = sensitivity(o.bounds!) / share;
       scale[`${o.name}:count`] = 1 / share;
     }
   }
@@ -88,26 +86,17 @@ function releaseDp(plan: QueryPlan, raw: RawResult, noise: UniformSource): DataR
   };
 }
 
-/** One record changes a sum of values clamped to [lo, hi] by at most max(|lo|, |hi|). */
-function sensitivity(o: SqlOutput): number {
-  const [lo, hi] = o.bounds!;
-  return Math.max(Math.abs(lo), Math.abs(hi));
-}
-
 /** Counts change by 1 per record. Clamping at 0 is post-processing of the noisy value, so it costs no privacy. */
 function noisyCount(count: number, share: number, noise: UniformSource): number {
   return Math.max(0, Math.round(count) + discreteLaplace(1 / share, noise));
 }
 
 /**
- * The clamped sum snapped to a grid of resolution r = Δ/1000, plus discrete Laplace noise in grid
- * steps with scale (Δ/ε)/r: the Laplace mechanism of scale Δ/ε, on integers (see discreteLaplace).
+ * `steps` is the sum in grid steps (output/grid.ts), which one record moves by at most GRID_STEPS:
+ * discrete Laplace noise of scale GRID_STEPS/ε in steps is the Laplace mechanism of scale Δ/ε in units.
  */
-function noisySum(sum: number, o: SqlOutput, share: number, noise: UniformSource): number {
-  const delta = sensitivity(o);
-  if (delta === 0) return 0;
-  const r = delta / GRID_STEPS;
-  return (Math.round(sum / r) + discreteLaplace(GRID_STEPS / share, noise)) * r;
+function noisySum(steps: number, o: SqlOutput, share: number, noise: UniformSource): number {
+  return (Math.round(steps) + discreteLaplace(GRID_STEPS / share, noise)) * resolution(o.bounds!);
 }
 
 function cartesian(lists: string[][]): string[][] {

@@ -2,6 +2,7 @@ import { DataActions, DataLeftOperands, DataOperators, DataPurposes } from '@shu
 import type { DataColumn, DataConstraint, DataRule, DataUsagePolicy } from '@shuzhi/schema';
 import type { DataIssue } from '../errors.ts';
 import { isIsoInstant } from '../iso-time.ts';
+import { sensitivity } from '../output/grid.ts';
 
 export type PolicyIssue = DataIssue;
 
@@ -27,10 +28,10 @@ export function validatePolicy(policy: DataUsagePolicy, product: { regionId: str
   const out = policy.output;
   if (out.kind === 'differential-privacy') {
     product.columns.forEach((col, i) => {
-      if (col.role === 'measure' && !col.bounds) {
+      if (col.role === 'measure' && !(col.bounds && sensitivity(col.bounds) > 0)) {
         issues.push({
           path: `schema.columns[${i}].bounds`,
-          message: `differential privacy needs bounds [lo, hi] on measure column '${col.name}': noise is calibrated to them`,
+          message: `differential privacy needs bounds [lo, hi] (not [0, 0]) on measure column '${col.name}': noise is calibrated to them`,
         });
       }
     });

@@ -1,4 +1,5 @@
 import type { DataColumnType } from '@shuzhi/schema';
+import { resolution } from '../output/grid.ts';
 
 /** One value a compiled statement binds: every value a consumer sends becomes one, never SQL text. */
 export type SqlParam = string | number | boolean;
@@ -9,7 +10,10 @@ export interface SqlOutput {
   name: string;
   fn: OutputFn;
   column: string | null;
-  /** Clamp each value to [lo, hi] before aggregating (differential privacy), or null. */
+  /**
+   * Differential privacy: each value is clamped to [lo, hi] and snapped to the grid of output/grid.ts,
+   * so a sum comes back in grid steps. Null: the values as they are.
+   */
   bounds: [number, number] | null;
 }
 
@@ -74,7 +78,7 @@ function outputSql(out: SqlOutput, parts: SqlParts, bind: (v: SqlParam) => strin
     return [`regr_${out.fn}(p.${quote(t.target)}, p.${quote(t.feature)}) AS ${as}`];
   }
   const col = `p.${quote(out.column!)}`;
-  const value = out.bounds ? `least(greatest(${col}, ${bind(out.bounds[0])}), ${bind(out.bounds[1])})` : col;
+  const value = out.bounds ? `round(least(greatest(${col}, ${bind(out.bounds[0])}), ${bind(out.bounds[1])}) / ${bind(resolution(out.bounds))})` : col;
   if (out.fn === 'sum') return [`sum(${value}) AS ${as}`];
   if (parts.avgAsParts) return [`sum(${value}) AS ${quote(`${out.name}__sum`)}`, `count(${col}) AS ${quote(`${out.name}__count`)}`];
   return [`avg(${value}) AS ${as}`];

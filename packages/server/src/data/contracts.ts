@@ -7,6 +7,7 @@ import { sites } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
+import { actingTenant } from './acting.ts';
 import { dataContracts, dataProducts } from './db-schema.ts';
 import { DataServerError, dataErrors } from './errors.ts';
 import { publicKeyOf, type SigningKey } from './keys.ts';
@@ -35,7 +36,7 @@ export class ContractService {
   ) {}
 
   async request(p: Principal, req: DataContractRequest): Promise<DataContract> {
-    const consumerTenantId = this.#consumerFor(p, req.consumerTenantId);
+    const consumerTenantId = actingTenant(p, req.consumerTenantId, 'consumerTenantId', 'ask for data contracts');
     if (req.idempotencyKey) {
       const again = await this.#byIdempotencyKey(consumerTenantId, req.idempotencyKey);
       if (again) return this.#view(again);
@@ -218,17 +219,6 @@ export class ContractService {
       .from(dataContracts)
       .where(and(eq(dataContracts.consumerTenantId, consumerTenantId), eq(dataContracts.idempotencyKey, key)));
     return row;
-  }
-
-  /** A tenant asks for itself; the operator asks on behalf of a named tenant. */
-  #consumerFor(p: Principal, named: string | undefined): string {
-    if (isStaff(p)) {
-      if (!named) throw new DataServerError('TENANT_REQUIRED', 'An operator asks on behalf of a consumer: name it in consumerTenantId.');
-      return named;
-    }
-    if (!p.tenantId) throw errors.forbidden('ask for data contracts (only tenants and the operator may)');
-    if (named && named !== p.tenantId) throw errors.forbidden('ask for a contract on behalf of another tenant');
-    return p.tenantId;
   }
 
   /** The consumer's home region: the region of a site it owns, when the network knows one. */

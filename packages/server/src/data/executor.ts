@@ -32,10 +32,11 @@ export const USE_COMMAND = 'shuzhi data-plane run ';
 
 /** Uniform doubles in [0, 1) from the operating system's CSPRNG: noise an observer cannot predict or replay. */
 export const cryptoUniform: UniformSource = {
-  next: () => Number(randomBytes(7).readBigUInt64BE(0) >> 3n) / 2 ** 53,
+  // 53 random bits: every double in [0, 1) on the 2^-53 grid, equally likely.
+  next: () => Number(randomBytes(8).readBigUInt64BE(0) >> 11n) / 2 ** 53,
 };
 
-interface Deps {
+export interface PlaneDeps {
   db: Db;
   bus: EventBus;
   log: Logger;
@@ -60,7 +61,7 @@ export class DataPlaneExecutor implements Executor {
   private readonly runs = new Map<string, { fence: Fence; cancelled: boolean; done: Promise<void> }>();
   private readonly host: ExecutorHost;
 
-  constructor(private readonly deps: Deps) {
+  constructor(private readonly deps: PlaneDeps) {
     this.host = deps.compute.dispatcher.host;
   }
 
@@ -119,7 +120,7 @@ export class DataPlaneExecutor implements Executor {
     if (use.state === 'refused' || use.state === 'failed') return finish(1, `data plane: use ${use.id} was already ${use.state}`, use.refusal?.message ?? use.state);
     await db.update(dataUses).set({ state: 'running' }).where(and(eq(dataUses.id, use.id), eq(dataUses.state, 'queued')));
 
-    const outcome = await this.compute(use, task.siteId).catch((err: unknown): Outcome => {
+    const outcome = await this.runAtSite(use, task.siteId).catch((err: unknown): Outcome => {
       // The rules (and residency) refuse; a missing dataset or a broken plan is the plane's failure, not the query's.
       if (err instanceof DataRuleError || (err instanceof DataPlaneError && err.code === 'RESIDENCY')) return { state: 'refused', code: err.code, message: err.message };
       if (err instanceof DataPlaneError) return { state: 'failed', code: err.code, message: err.message };
@@ -141,7 +142,7 @@ export class DataPlaneExecutor implements Executor {
   }
 
   /** Residency, the contract again, the plan, the scan at the site, the output rule. Throws the refusal. */
-  private async compute(use: UseRow, siteId: string): Promise<Outcome> {
+  private async runAtSite(use: UseRow, siteId: string): Promise<Outcome> {
     const { db, compute, store, clock, noise } = this.deps;
     const [product] = await db.select().from(dataProducts).where(eq(dataProducts.id, use.productId));
     const [contract] = await db.select().from(dataContracts).where(eq(dataContracts.id, use.contractId));

@@ -7,6 +7,7 @@ import { sites, tenants } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
+import { actingTenant } from './acting.ts';
 import { dataProducts } from './db-schema.ts';
 import { DataServerError, dataErrors } from './errors.ts';
 import { productView, type ProductRow } from './views.ts';
@@ -37,7 +38,7 @@ export class ProductService {
   constructor(private readonly deps: { db: Db; bus: EventBus; clock: Clock; store: DatasetStore }) {}
 
   async register(p: Principal, input: DataProductInput): Promise<DataProduct> {
-    const providerTenantId = this.#tenantFor(p, input.providerTenantId);
+    const providerTenantId = actingTenant(p, input.providerTenantId, 'providerTenantId', 'register data products');
     const { db, bus, clock } = this.deps;
     const [tenant] = await db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, providerTenantId));
     if (!tenant) throw new DataServerError('TENANT_UNKNOWN', `No tenant "${providerTenantId}": name an existing tenant as providerTenantId.`);
@@ -180,17 +181,6 @@ export class ProductService {
     const [row] = await this.deps.db.select().from(dataProducts).where(eq(dataProducts.id, id));
     if (!row || !canSeeProduct(p, row)) throw dataErrors.productNotFound(id);
     return row;
-  }
-
-  /** A tenant registers for itself; the operator names the provider. */
-  #tenantFor(p: Principal, named: string | undefined): string {
-    if (isStaff(p)) {
-      if (!named) throw new DataServerError('TENANT_REQUIRED', 'An operator registers a product for a provider: name it in providerTenantId.');
-      return named;
-    }
-    if (!p.tenantId) throw errors.forbidden('register data products (only tenants and the operator may)');
-    if (named && named !== p.tenantId) throw errors.forbidden('register a product for another tenant');
-    return p.tenantId;
   }
 
   #eventData(row: ProductRow) {

@@ -12,8 +12,15 @@ export interface DemoProduct {
 }
 
 const SITE = 'urumqi';
-const duties = [{ action: 'pay-per-use' as const }, { action: 'attribute' as const }];
-const kAnonymous = (k: number) => ({ kind: 'k-anonymity' as const, k });
+
+/** Every demo product: computed in Xinjiang only, agreed automatically for a year, paid per use and cited. */
+const policy = (p: Pick<DataUsagePolicyInput, 'permissions' | 'prohibitions' | 'output'>): DataUsagePolicyInput => ({
+  ...p,
+  duties: [{ action: 'pay-per-use' }, { action: 'attribute' }],
+  computeRegions: ['xinjiang'],
+  approval: 'automatic',
+  contractDays: 365,
+});
 
 export const demoProducts: DemoProduct[] = [
   {
@@ -44,15 +51,11 @@ export const demoProducts: DemoProduct[] = [
           { name: 'price_per_mwh', type: 'number', role: 'measure', unit: 'USD/MWh', bounds: [-500, 5000] },
         ],
       },
-      policy: {
+      policy: policy({
         permissions: [{ action: 'aggregate', constraints: [{ leftOperand: 'purpose', operator: 'isAnyOf', rightOperand: ['research', 'planning', 'public-service', 'commercial-analytics'] }] }],
         prohibitions: [{ action: 'train', constraints: [] }],
-        duties,
-        output: kAnonymous(10),
-        computeRegions: ['xinjiang'],
-        approval: 'automatic',
-        contractDays: 365,
-      },
+        output: { kind: 'k-anonymity', k: 10 },
+      }),
     },
     scenario: {
       title: { zh: '数据中心按小时排布算力负荷', en: 'A data centre plans its load by hour of day' },
@@ -98,15 +101,11 @@ export const demoProducts: DemoProduct[] = [
           { name: 'censored', type: 'boolean', role: 'dimension' },
         ],
       },
-      policy: {
+      policy: policy({
         permissions: [{ action: 'aggregate', constraints: [] }, { action: 'train', constraints: [{ leftOperand: 'purpose', operator: 'eq', rightOperand: 'research' }] }],
         prohibitions: [],
-        duties,
-        output: kAnonymous(10),
-        computeRegions: ['xinjiang'],
-        approval: 'automatic',
-        contractDays: 365,
-      },
+        output: { kind: 'k-anonymity', k: 10 },
+      }),
     },
     scenario: {
       title: { zh: '按 GPU 需求分布规划新智算集群', en: "Sizing a new GPU cluster from the trace's GPU-count distribution" },
@@ -148,15 +147,11 @@ export const demoProducts: DemoProduct[] = [
           { name: 'yield_kg_per_mu', type: 'number', role: 'measure', unit: 'kg/亩', bounds: [0, 800] },
         ],
       },
-      policy: {
+      policy: policy({
         permissions: [{ action: 'aggregate', constraints: [] }, { action: 'join', constraints: [{ leftOperand: 'purpose', operator: 'isAnyOf', rightOperand: ['research', 'credit-assessment'] }] }],
         prohibitions: [],
-        duties,
         output: { kind: 'differential-privacy', epsilonBudget: 3, maxEpsilonPerQuery: 1 },
-        computeRegions: ['xinjiang'],
-        approval: 'automatic',
-        contractDays: 365,
-      },
+      }),
     },
     scenario: {
       title: { zh: '差分隐私下按县统计土壤墒情（合成数据）', en: 'Soil moisture by county under differential privacy (synthetic data)' },
