@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import type { DataUse } from '@shuzhi/schema';
@@ -288,6 +289,17 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
     assert.equal(done.refusal?.code, 'CANCELLED');
     assert.equal(await contractUses(contractId), 0);
     assert.equal((await useEvents(id, 'data.use.released')).length, 0);
+  });
+
+  test('a use whose dataset has gone from the site fails, says so, and gives its spend back', async () => {
+    const productId = await listed();
+    const contractId = await agreed(productId);
+    rmSync(data().store.dirOf('urumqi', productId), { recursive: true, force: true });
+    const done = await settled((await use(contractId)).body.id);
+    assert.equal(done.state, 'failed');
+    assert.equal(done.refusal?.code, 'DATASET_MISSING');
+    assert.equal(await contractUses(contractId), 0);
+    assert.equal((await consumer.req('GET', `/api/jobs/${done.jobId}`)).body.status, 'failed');
   });
 
   test('a use left without a job (a crash between the use and its job) is submitted again at start, and released once', async () => {

@@ -99,7 +99,7 @@ export class DataPlaneExecutor implements Executor {
   }
 
   private async run(task: ExecTask, resumed: boolean, cancelled: () => boolean): Promise<void> {
-    const { db, clock } = this.deps;
+    const { clock } = this.deps;
     const fence = { taskId: task.taskId, attempt: task.attempt };
     const startedAt = clock.now();
     // A recovered attempt may have started before the restart: then `started` says no, and that is fine.
@@ -108,6 +108,18 @@ export class DataPlaneExecutor implements Executor {
       const logs: ExecLog[] = [{ stream: 'system', text: `${line}\n` }];
       await this.host.finished(fence, { exitCode, startedAtMs: startedAt, endedAtMs: clock.now(), logs, ...(error ? { error } : {}) });
     };
+    try {
+      await this.runUse(task, finish, cancelled);
+    } catch (err) {
+      // The job ends failed and the use service fails the use with it (its spend returned); the job's log stays free of values.
+      this.deps.log.error({ err, jobId: task.jobId, taskId: task.taskId }, 'data plane: run failed');
+      await finish(1, 'data plane: the run failed at the site; nothing was released', 'the data plane failed');
+    }
+  }
+
+  /** Binds the task's job to its use, runs the use unless it is settled, stores the outcome once, ends the task. */
+  private async runUse(task: ExecTask, finish: (exitCode: number, line: string, error?: string) => Promise<void>, cancelled: () => boolean): Promise<void> {
+    const { db } = this.deps;
     const useId = task.command.slice(USE_COMMAND.length).trim();
     // Bind the job to the use: only the job the use was submitted with (or the first to claim it) may run it.
     const [use] = await db

@@ -172,11 +172,11 @@ export class UseService {
     }
   }
 
-  /** Resubmits uses whose job was never submitted (a crash between the use and its job); follows job cancellations. */
+  /** Resubmits uses whose job was never submitted (a crash between the use and its job); follows jobs that end unreleased. */
   async start(): Promise<void> {
     this.unsubscribe ??= this.deps.bus.subscribe((e) => {
-      if (e.kind === 'job.status' && e.entity === 'job' && e.data.status === 'cancelled') {
-        void this.jobCancelled(e.entityId).catch((err: unknown) => this.deps.log.warn({ err, jobId: e.entityId }, 'data plane: could not settle a cancelled use'));
+      if (e.kind === 'job.status' && e.entity === 'job' && (e.data.status === 'cancelled' || e.data.status === 'failed')) {
+        void this.jobEnded(e.entityId, e.data.status).catch((err: unknown) => this.deps.log.warn({ err, jobId: e.entityId }, 'data plane: could not settle the use of an ended job'));
       }
     });
     const orphans = await this.deps.db.select().from(dataUses).where(and(eq(dataUses.state, 'queued'), isNull(dataUses.jobId)));
@@ -264,9 +264,12 @@ export class UseService {
     }
   }
 
-  private async jobCancelled(jobId: string): Promise<void> {
+  /** A job that ended without releasing its use (cancelled, or the plane failed): the use fails, its spend returned. */
+  private async jobEnded(jobId: string, status: 'cancelled' | 'failed'): Promise<void> {
     const [use] = await this.deps.db.select().from(dataUses).where(eq(dataUses.jobId, jobId));
-    if (use) await this.fail(use, 'CANCELLED', 'the job was cancelled before the result was released');
+    if (!use) return;
+    if (status === 'cancelled') await this.fail(use, 'CANCELLED', 'the job was cancelled before the result was released');
+    else await this.fail(use, 'JOB_FAILED', 'the compute job failed before the result was released; nothing was spent, try again');
   }
 
   /** Fails a queued or running use and gives its spend back (once, whoever gets here first). */
