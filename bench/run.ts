@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   sandbox: () => import('./sandbox/bench.ts'),
   scaling: () => import('./scaling/bench.ts'),
   failover: () => import('./failover/bench.ts'),
+  data: () => import('./data/bench.ts'),
 };
 
 const args = process.argv.slice(2);

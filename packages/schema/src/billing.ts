@@ -215,8 +215,29 @@ export const StatementSummary = z.object({
   voucherFen: Fen,
   walletFen: Fen,
   topUpsFen: Fen,
+  /** Data fees the tenant's wallet paid for uses of others' data products (数据要素×). */
+  dataFeesFen: Fen,
+  /** What the tenant earned as a data provider: its products' fees less the platform's commission. */
+  dataIncomeFen: Fen,
 });
 export type StatementSummary = z.infer<typeof StatementSummary>;
+
+/** One released data use on a statement: a fee the tenant paid (consumer) or earned (provider). */
+export const DataFeeLine = z.object({
+  useId: z.string(),
+  contractId: z.string(),
+  productId: z.string(),
+  siteId: z.string(),
+  role: z.enum(['consumer', 'provider']),
+  /** The other party: the provider for a fee paid, the consumer for income. */
+  counterpartyTenantId: z.string(),
+  feeFen: Fen,
+  platformFeeFen: Fen,
+  /** The provider's share: the fee less the platform's commission. */
+  providerFen: Fen,
+  releasedAt: isoTime,
+});
+export type DataFeeLine = z.infer<typeof DataFeeLine>;
 
 export const Statement = StatementSummary.extend({
   tenantId: z.string(),
@@ -226,6 +247,10 @@ export const Statement = StatementSummary.extend({
   lines: z.array(StatementLine),
   topUps: z.array(z.object({ txnId: z.string(), at: isoTime, amountFen: Fen })),
   bySite: z.array(z.object({ siteId: z.string(), amountFen: Fen, voucherFen: Fen, walletFen: Fen, energyKWh: z.number(), greenKWh: z.number() })),
+  /** Data uses released this month, paid for or provided, oldest first. */
+  dataUses: z.array(DataFeeLine),
+  /** The provider account's balance at the end of the month: data income not yet paid out. */
+  dataIncomeClosingFen: SignedFen,
 });
 export type Statement = z.infer<typeof Statement>;
 

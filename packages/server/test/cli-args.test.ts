@@ -8,6 +8,7 @@ test('declared options in both spellings, -h, positionals in order', () => {
   assert.deepEqual(parseArgs(['enroll', '--site', 'hami', '--name=n1', '--json', 'x'], SPEC), {
     flags: { site: 'hami', name: 'n1', json: true },
     positional: ['enroll', 'x'],
+    lists: {},
   });
   assert.deepEqual(parseArgs(['-h'], SPEC).flags, { help: true });
 });
@@ -25,4 +26,12 @@ test('an unknown option, a value option without its value and a value given to a
 test('an option a command no longer has is parsed, so the command can say what replaced it, but not offered', () => {
   assert.equal(parseArgs(['--token', 't'], SPEC).flags.token, 't');
   assert.throws(() => parseArgs(['--x'], SPEC), (e: unknown) => e instanceof UsageError && !/--token/.test(e.message));
+});
+
+test('a list option may be given more than once; its values come in order, and none given is an empty list', () => {
+  const spec = { switches: ['count'], lists: ['where', 'sum'] };
+  const { flags, lists } = parseArgs(['--where', 'month>=7', '--count', '--where=county=shihezi'], spec);
+  assert.deepEqual(lists, { where: ['month>=7', 'county=shihezi'], sum: [] });
+  assert.equal(flags.count, true);
+  assert.equal('where' in flags, false);
 });

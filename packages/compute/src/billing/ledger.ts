@@ -12,15 +12,18 @@ export const account = {
   budget: (programmeId: string) => `budget:${programmeId}`,
   voucher: (voucherId: string) => `voucher:${voucherId}`,
   revenue: (siteId: string) => `revenue:${siteId}`,
+  /** A data provider's income from data fees (数据要素×): kept apart from its wallet, which pays. */
+  provider: (tenantId: string) => `provider:${tenantId}`,
   platform: 'platform',
   external: 'external',
 } as const;
 
-export type AccountKind = 'wallet' | 'budget' | 'voucher' | 'revenue' | 'platform' | 'external';
+const ACCOUNT_KINDS = ['wallet', 'budget', 'voucher', 'revenue', 'provider', 'platform', 'external'] as const;
+export type AccountKind = (typeof ACCOUNT_KINDS)[number];
 
 export function accountKind(name: string): AccountKind {
   const k = name.split(':', 1)[0];
-  if (k === 'wallet' || k === 'budget' || k === 'voucher' || k === 'revenue' || k === 'platform' || k === 'external') return k;
+  if ((ACCOUNT_KINDS as readonly string[]).includes(k!)) return k as AccountKind;
   throw new BillingRuleError('LEDGER_UNBALANCED', 'account', `unknown ledger account "${name}"`);
 }
 
@@ -61,6 +64,18 @@ export function billPostings(split: BillSplit, tenantId: string, siteId: string,
   for (const p of split.parts) out.push(...transfer(account.voucher(p.voucherId), revenue, p.fen));
   out.push(...transfer(account.wallet(tenantId), revenue, split.walletFen));
   out.push(...transfer(revenue, account.platform, platformFeeFen(split.amountFen, feeBp)));
+  assertBalanced(out);
+  return out;
+}
+
+/**
+ * Entries for one released data use: the consumer's wallet pays the agreed fee to the provider, and
+ * the platform takes its commission from the provider as it does from a site (rounded down, so the
+ * provider keeps the rounding). Vouchers subsidise compute only, never data fees.
+ */
+export function dataFeePostings(consumerTenantId: string, providerTenantId: string, feeFen: number, feeBp: BasisPoints): Posting[] {
+  const provider = account.provider(providerTenantId);
+  const out = [...transfer(account.wallet(consumerTenantId), provider, feeFen), ...transfer(provider, account.platform, platformFeeFen(feeFen, feeBp))];
   assertBalanced(out);
   return out;
 }

@@ -2992,6 +2992,8 @@ export interface operations {
                     "application/json": {
                         items: {
                             chargedFen: number;
+                            dataFeesFen: number;
+                            dataIncomeFen: number;
                             month: string;
                             runs: number;
                             topUpsFen: number;
@@ -3036,6 +3038,23 @@ export interface operations {
                         }[];
                         chargedFen: number;
                         closingFen: number;
+                        dataFeesFen: number;
+                        dataIncomeClosingFen: number;
+                        dataIncomeFen: number;
+                        dataUses: {
+                            contractId: string;
+                            counterpartyTenantId: string;
+                            feeFen: number;
+                            platformFeeFen: number;
+                            productId: string;
+                            providerFen: number;
+                            /** Format: date-time */
+                            releasedAt: string;
+                            /** @enum {string} */
+                            role: "consumer" | "provider";
+                            siteId: string;
+                            useId: string;
+                        }[];
                         lines: {
                             amountFen: number;
                             /** Format: date-time */

@@ -3,6 +3,7 @@ import { account, ADMISSION_TEXT, admit, voucherCoverFen } from '@shuzhi/compute
 import type { Db } from '../db/client.ts';
 import { sites, tenants } from '../db/schema.ts';
 import { rulesOf, voucherStateOf } from './charges.ts';
+import { DataFeeService } from './data-fees.ts';
 import { billingBudgets, billingCharges, billingProgrammes, billingRedemptions, billingVouchers } from './db-schema.ts';
 import { balanceOf, balancesOf, shanghaiMonth } from './ledger.ts';
 
@@ -33,7 +34,7 @@ export class Admission {
       estimateFen,
       walletFen: await balanceOf(this.db, account.wallet(tenantId)),
       voucherCoverFen: await this.cover(tenantId, estimateFen, where),
-      monthSpentFen: Number(spent?.fen ?? 0),
+      monthSpentFen: Number(spent?.fen ?? 0) + (await DataFeeService.monthFeesFen(this.db, tenantId, month)),
       monthlyCapFen: budget?.monthlyCapFen ?? null,
     });
     return verdict.ok ? { ok: true } : { ok: false, reason: `${verdict.reason}: ${ADMISSION_TEXT[verdict.reason].en}` };

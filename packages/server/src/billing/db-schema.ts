@@ -207,3 +207,27 @@ export const billingPaymentCallbacks = pgTable('billing_payment_callbacks', {
   result: text('result').notNull(),
   receivedAt: ts('received_at').notNull().defaultNow(),
 });
+
+/**
+ * A data fee (数据要素×): one released data use, posted once from the data module's
+ * `data.use.released` event (the use id is the key), with both parties for their statements.
+ */
+export const billingDataFees = pgTable(
+  'billing_data_fees',
+  {
+    useId: text('use_id').primaryKey(),
+    txnId: text('txn_id').notNull(),
+    contractId: text('contract_id').notNull(),
+    productId: text('product_id').notNull(),
+    consumerTenantId: text('consumer_tenant_id').notNull(),
+    providerTenantId: text('provider_tenant_id').notNull(),
+    siteId: text('site_id').notNull(),
+    feeFen: fen('fee_fen').notNull(),
+    platformFeeFen: fen('platform_fee_fen').notNull(),
+    /** The Shanghai month of the release (the event's time), not of the posting. */
+    month: text('month').notNull(),
+    releasedAt: ts('released_at').notNull(),
+    billedAt: ts('billed_at').notNull().defaultNow(),
+  },
+  (t) => [index('billing_data_fees_consumer').on(t.consumerTenantId, t.month), index('billing_data_fees_provider').on(t.providerTenantId, t.month)],
+);

@@ -19,7 +19,7 @@ export interface TxnMeta {
   key: string;
   /** What was asked; the same key with a different request is refused. */
   request: unknown;
-  kind: 'charge' | 'topup' | 'fund' | 'issue' | 'expire';
+  kind: 'charge' | 'topup' | 'fund' | 'issue' | 'expire' | 'data-fee';
   month: string;
   tenantId?: string | null;
   programmeId?: string | null;

@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import { Admission, type AdmissionResult } from './admission.ts';
 import { priceFor } from './pricing.ts';
 import { ChargeService } from './charges.ts';
+import { DataFeeService } from './data-fees.ts';
 import { ProgrammeService } from './programmes.ts';
 import { StatementService } from './statements.ts';
 import { TopUpService } from './topups.ts';
@@ -26,6 +27,7 @@ export interface BillingOptions {
  */
 export class BillingService {
   readonly charges: ChargeService;
+  readonly dataFees: DataFeeService;
   readonly programmes: ProgrammeService;
   readonly statements: StatementService;
   readonly topUps: TopUpService;
@@ -45,8 +47,9 @@ export class BillingService {
   ) {
     const now = opts.now ?? Date.now;
     this.charges = new ChargeService(db, bus, runs, opts.feeBp ?? PLATFORM_FEE_BP);
+    this.dataFees = new DataFeeService(db, bus, opts.feeBp ?? PLATFORM_FEE_BP);
     this.programmes = new ProgrammeService(db, bus, now);
-    this.statements = new StatementService(db, bus, this.programmes, now);
+    this.statements = new StatementService(db, bus, this.programmes, this.dataFees, now);
     this.topUps = new TopUpService(db, bus, log, now, opts.paymentHmacKey);
     this.admission = new Admission(db, now);
   }
@@ -82,6 +85,14 @@ export class BillingService {
   }
 
   private onEvent(e: PublishedEvent): void {
+    if (DataFeeService.handles(e)) {
+      this.track(
+        this.dataFees.post(e).catch((err: unknown) => {
+          this.log.warn({ err, useId: e.entityId }, 'posting a data fee failed; the sweep will retry');
+        }),
+      );
+      return;
+    }
     if (e.kind !== 'job.status' || e.entity !== 'job') return;
     const status = e.data['status'];
     if (status !== 'succeeded' && status !== 'failed') return;
@@ -98,7 +109,7 @@ export class BillingService {
     void p.finally(() => this.inflight.delete(p));
   }
 
-  /** Bills every finished run that has no statement line yet, then expires vouchers past their date and unpaid top-ups. */
+  /** Bills every finished run that has no statement line yet, posts data fees missed, then expires vouchers past their date and unpaid top-ups. */
   sweep(): Promise<void> {
     if (this.sweeping) return this.sweeping;
     this.sweeping = (async () => {
@@ -108,6 +119,7 @@ export class BillingService {
           for (const id of ids) await this.charges.billRun(id);
           if (ids.length < 200) break;
         }
+        await this.postMissedDataFees();
         const expired = await this.programmes.expireDue();
         if (expired) this.log.info({ expired }, 'vouchers expired; their value returned to the programmes');
         const unpaid = await this.topUps.expireDue();
@@ -119,5 +131,17 @@ export class BillingService {
       this.sweeping = null;
     });
     return this.sweeping;
+  }
+
+  /** One bad event must not hold up the others: it is logged and retried on the next sweep. */
+  private async postMissedDataFees(): Promise<void> {
+    for (let after = 0; ; ) {
+      const missed = await this.dataFees.unposted(after, 200);
+      for (const e of missed) {
+        await this.dataFees.post(e).catch((err: unknown) => this.log.warn({ err, useId: e.entityId }, 'posting a data fee failed; the next sweep retries'));
+      }
+      if (missed.length < 200) return;
+      after = missed.at(-1)!.id;
+    }
   }
 }

@@ -7,6 +7,7 @@ import { tenants } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 import type { EventBus } from '../events/bus.ts';
 import { toLine } from './charges.ts';
+import { DataFeeService } from './data-fees.ts';
 import { billingBudgets, billingCharges, billingEntries, billingTransactions } from './db-schema.ts';
 import { balanceOf, shanghaiMonth } from './ledger.ts';
 import type { ProgrammeService } from './programmes.ts';
@@ -17,6 +18,7 @@ export class StatementService {
     private readonly db: Db,
     private readonly bus: EventBus,
     private readonly programmes: ProgrammeService,
+    private readonly dataFees: DataFeeService,
     private readonly now: () => number,
   ) {}
 
@@ -31,7 +33,7 @@ export class StatementService {
       .select({ fen: sql<string>`coalesce(sum(${billingCharges.amountFen}), 0)` })
       .from(billingCharges)
       .where(and(eq(billingCharges.tenantId, tenantId), eq(billingCharges.month, month)));
-    return Number(r?.fen ?? 0);
+    return Number(r?.fen ?? 0) + (await DataFeeService.monthFeesFen(this.db, tenantId, month));
   }
 
   async monthlyCapFen(tenantId: string): Promise<number | null> {
@@ -79,7 +81,8 @@ export class StatementService {
       .where(eq(billingCharges.tenantId, tenantId))
       .groupBy(billingCharges.month);
     const topups = await this.topUpsByMonth(tenantId);
-    const months = [...new Set([...charged.map((c) => c.month), ...topups.keys()])].sort().reverse();
+    const data = await this.dataFees.byMonth(tenantId);
+    const months = [...new Set([...charged.map((c) => c.month), ...topups.keys(), ...data.keys()])].sort().reverse();
     return months.map((month) => {
       const c = charged.find((x) => x.month === month);
       return {
@@ -89,6 +92,8 @@ export class StatementService {
         voucherFen: Number(c?.voucherFen ?? 0),
         walletFen: Number(c?.walletFen ?? 0),
         topUpsFen: topups.get(month) ?? 0,
+        dataFeesFen: data.get(month)?.feesFen ?? 0,
+        dataIncomeFen: data.get(month)?.incomeFen ?? 0,
       };
     });
   }
@@ -141,6 +146,9 @@ export class StatementService {
     }
     const openingFen = Number(opening?.fen ?? 0);
     const sum = (f: (l: (typeof lines)[number]) => number) => lines.reduce((a, l) => a + f(l), 0);
+    const dataUses = await this.dataFees.lines(tenantId, month);
+    const dataSum = (role: 'consumer' | 'provider', f: (l: (typeof dataUses)[number]) => number) =>
+      dataUses.filter((l) => l.role === role).reduce((a, l) => a + f(l), 0);
     return {
       tenantId,
       tenantName: t.name,
@@ -150,11 +158,15 @@ export class StatementService {
       voucherFen: sum((l) => l.voucherFen),
       walletFen: sum((l) => l.walletFen),
       topUpsFen: topUps.reduce((a, x) => a + x.fen, 0),
+      dataFeesFen: dataSum('consumer', (l) => l.feeFen),
+      dataIncomeFen: dataSum('provider', (l) => l.providerFen),
       openingFen,
       closingFen: openingFen + Number(moved?.fen ?? 0),
       lines,
       topUps: topUps.map((x) => ({ txnId: x.txnId, at: x.at.toISOString(), amountFen: x.fen })),
       bySite: [...bySite.values()].sort((a, b) => b.amountFen - a.amountFen),
+      dataUses,
+      dataIncomeClosingFen: await this.dataFees.incomeBalanceFen(tenantId, month),
     };
   }
 
@@ -185,6 +197,10 @@ export class StatementService {
         l.transferFen,
       ]),
       ['total', '', '', '', '', '', '', '', '', '', '', s.chargedFen, s.voucherFen, s.walletFen, yuan(s.chargedFen), s.lines.reduce((a, l) => a + l.transferFen, 0)],
+      [],
+      ['data_use_id', 'role', 'counterparty', 'contract_id', 'product_id', 'site_id', 'released_at', 'fee_fen', 'platform_fee_fen', 'provider_fen'],
+      ...s.dataUses.map((d) => [d.useId, d.role, d.counterpartyTenantId, d.contractId, d.productId, d.siteId, d.releasedAt, d.feeFen, d.platformFeeFen, d.providerFen]),
+      ['data_fees_fen', s.dataFeesFen, 'data_income_fen', s.dataIncomeFen, 'data_income_closing_fen', s.dataIncomeClosingFen],
     ];
     return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
   }

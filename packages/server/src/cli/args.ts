@@ -10,15 +10,17 @@ export type Flags = Record<string, string | true>;
  * A command's arguments through node:util's parseArgs: `--name value` or `--name=value`, `-h` for
  * help, positionals in order. Every option is declared; an unknown one or a value option given
  * without its value is a UsageError naming it. `gone` lists options a command once had: they are
- * accepted here so the command can say what replaced them.
+ * accepted here so the command can say what replaced them. `lists` are value options that may be
+ * given more than once (`--where a=1 --where b=2`): their values, in order, are in `lists`.
  */
 export function parseArgs(
   argv: readonly string[],
-  spec: { switches?: readonly string[]; values?: readonly string[]; gone?: readonly string[] },
-): { flags: Flags; positional: string[] } {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  spec: { switches?: readonly string[]; values?: readonly string[]; gone?: readonly string[]; lists?: readonly string[] },
+): { flags: Flags; positional: string[]; lists: Record<string, string[]> } {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { help: { type: 'boolean', short: 'h' } };
   for (const name of spec.switches ?? []) options[name] = { type: 'boolean' };
   for (const name of [...(spec.values ?? []), ...(spec.gone ?? [])]) options[name] = { type: 'string' };
+  for (const name of spec.lists ?? []) options[name] = { type: 'string', multiple: true };
   let parsed: ReturnType<typeof parseArgv>;
   try {
     parsed = parseArgv({ args: [...argv], options, allowPositionals: true, strict: true });
@@ -27,8 +29,12 @@ export function parseArgs(
     throw new UsageError(`${(e as Error).message.split('. To specify')[0]} (options here: ${known})`);
   }
   const flags: Flags = {};
-  for (const [name, v] of Object.entries(parsed.values)) if (v !== undefined && v !== false) flags[name] = v === true ? true : String(v);
-  return { flags, positional: parsed.positionals };
+  const lists: Record<string, string[]> = Object.fromEntries((spec.lists ?? []).map((n) => [n, []]));
+  for (const [name, v] of Object.entries(parsed.values)) {
+    if (Array.isArray(v)) lists[name] = v.map(String);
+    else if (v !== undefined && v !== false) flags[name] = v === true ? true : String(v);
+  }
+  return { flags, positional: parsed.positionals, lists };
 }
 
 export function str(flags: Flags, name: string, fallback?: string): string {

@@ -19,6 +19,7 @@ Usage: shuzhi <command> [options]     (every command takes --help)
   backup --out FILE     back up the data directory (embedded database, files, keys) into one archive
   restore FILE          restore a backup into a new or empty data directory
   mine certs list|trust|reject|own   OPC UA certificates of the mine link (trust a face PLC)
+  data products|request|query|…   the data space (数据要素×): products, contracts, queries at the data's site
   sim mine              run the longwall-face OPC UA simulator
 
 Environment:
@@ -52,6 +53,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   backup: async (argv) => (await import('./backup.ts')).backupCommand(argv),
   restore: async (argv) => (await import('./backup.ts')).restoreCommand(argv),
   mine: async (argv) => (await import('./mine.ts')).mineCommand(argv),
+  data: async (argv) => (await import('./data.ts')).dataCommand(argv),
   sim: async (argv) => {
     if (argv[0] !== 'mine') {
       console.log('usage: shuzhi sim mine --port P');
