@@ -423,3 +423,23 @@ export type DataScenario = z.infer<typeof DataScenario>;
 export const DataOverview = z.object({
   byDomain: z.array(z.object({ domain: DataDomain, products: z.number().int(), contracts: z.number().int(), uses: z.number().int() })),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Catalogue figures and a tenant's data fees (added by the server helper)
+
+/** One of the 12 domains with its names and how many products are listed in it. */
+export const DataDomainSummary = z.object({ domain: DataDomain, name: z.object({ zh: z.string(), en: z.string() }), products: z.number().int() });
+export type DataDomainSummary = z.infer<typeof DataDomainSummary>;
+
+/** Released uses of one product in one month (UTC, `YYYY-MM`) and the data fees they carried. */
+export const DataIncomeLine = z.object({ productId: z.string(), productTitle: DataText, month: z.string(), uses: z.number().int(), feeFen: z.number().int() });
+export type DataIncomeLine = z.infer<typeof DataIncomeLine>;
+
+/** A tenant's data fees: earned as a provider, paid as a consumer. */
+export const DataIncome = z.object({
+  asProvider: z.array(DataIncomeLine),
+  asConsumer: z.array(DataIncomeLine),
+  earnedFen: z.number().int(),
+  paidFen: z.number().int(),
+});
+export type DataIncome = z.infer<typeof DataIncome>;

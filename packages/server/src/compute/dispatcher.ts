@@ -48,6 +48,12 @@ export class Dispatcher {
    * task stays queued and its job says why.
    */
   admit: AdmitFn | null = null;
+  /**
+   * Routing hook: work a module runs itself at the site rather than through the site's engine (the data
+   * plane computes on a dataset where it is held, at agent sites with no agent online too). Such a task
+   * may be placed at any site its job allows, engine online or not, and goes to the executor returned.
+   */
+  route: RouteFn | null = null;
   private waitingReasons = new Map<string, { reason: string; atMs: number }>();
   /** Called when an engine comes online (an agent arrives, a Slurm site is registered): plans may change. */
   readonly onEnginesChanged = new Set<() => void>();
@@ -115,6 +121,7 @@ export class Dispatcher {
     const started = new Map(openRuns.map((r) => [`${r.taskId}:${r.attempt}`, r.startedAt.getTime()]));
     const sites = await this.network.sitesById();
     const byExecutor = new Map<string, Attempt[]>();
+    const routedTo = new Map<Executor, Attempt[]>();
     await this.agents.loadAgents();
     for (const { t, j } of rows) {
       const info = taskInfo(t.id, j);
@@ -130,7 +137,9 @@ export class Dispatcher {
       });
       this.host.adopt(a);
       const engine = sites.get(t.siteId)?.engine ?? 'agent';
-      if (engine === 'agent' && a.startedAt !== null) this.agents.recoverRunning(toExecTask(a), t.agentId ?? 'unknown', a.startedAt);
+      const routed = this.route?.(a);
+      if (routed) routedTo.set(routed, [...(routedTo.get(routed) ?? []), a]);
+      else if (engine === 'agent' && a.startedAt !== null) this.agents.recoverRunning(toExecTask(a), t.agentId ?? 'unknown', a.startedAt);
       else {
         const key = executorKey(engine, t.siteId);
         byExecutor.set(key, [...(byExecutor.get(key) ?? []), a]);
@@ -141,6 +150,7 @@ export class Dispatcher {
       if (ex) await ex.recover(list.map(toExecTask));
       else for (const a of list) await this.host.lost(a, `no engine configured for site ${a.siteId}`);
     }
+    for (const [ex, list] of routedTo) await ex.recover(list.map(toExecTask));
     this.unplaced.sort(byPriority);
     this.log.info(this.counts(), 'dispatcher recovered from database');
   }
@@ -245,15 +255,17 @@ export class Dispatcher {
         const a = this.host.attempts.get(id);
         if (!a) continue;
         this.host.attempts.delete(id);
-        void this.executorFor(a.siteId).then((ex) => ex?.cancel(a));
+        void this.executorFor(a).then((ex) => ex?.cancel(a));
       }
       void this.place();
     };
   }
 
-  private async executorFor(siteId: string): Promise<Executor | undefined> {
-    const site = (await this.network.sitesById()).get(siteId);
-    return this.executors.get(executorKey(site?.engine ?? 'agent', siteId));
+  private async executorFor(a: Attempt): Promise<Executor | undefined> {
+    const routed = this.route?.(a);
+    if (routed) return routed;
+    const site = (await this.network.sitesById()).get(a.siteId);
+    return this.executors.get(executorKey(site?.engine ?? 'agent', a.siteId));
   }
 
   // ---- placement ----
@@ -281,9 +293,10 @@ export class Dispatcher {
 
   private async placeOnce(): Promise<void> {
     if (this.unplaced.length === 0) return;
-    const sites = (await this.network.listSites()).filter((s) => this.canRun(s));
+    const everySite = await this.network.listSites();
+    const sites = everySite.filter((s) => this.canRun(s));
     const free = (siteId: string, type: string) => {
-      const pool = sites.find((s) => s.id === siteId)?.pools.find((p) => p.type === type);
+      const pool = everySite.find((s) => s.id === siteId)?.pools.find((p) => p.type === type);
       return pool ? pool.units - this.busyUnits(siteId, type) : 0;
     };
     const all = await this.network.sitesById();
@@ -298,7 +311,7 @@ export class Dispatcher {
         continue;
       }
       const homeRegion = t.home ? (all.get(t.home)?.region ?? null) : null;
-      const choice = this.placeFn({ ...t, homeRegion }, sites, free, this.now(), links);
+      const choice = this.placeFn({ ...t, homeRegion }, this.route?.(t) ? everySite : sites, free, this.now(), links);
       const site = choice ? all.get(choice.siteId) : undefined;
       if (!choice || !site) {
         still.push(t);
@@ -321,7 +334,7 @@ export class Dispatcher {
       }
       const a = await this.host.handOut(t, choice.siteId, choice.explanation, choice.staging);
       if (!a) continue;
-      const ex = await this.executorFor(a.siteId);
+      const ex = await this.executorFor(a);
       try {
         await ex!.submit(toExecTask(a));
       } catch (err) {
@@ -334,6 +347,9 @@ export class Dispatcher {
     this.unplaced = still.concat(this.unplaced.filter((t) => !seen.has(t.taskId)));
   }
 }
+
+/** The executor that runs this task instead of its site's engine, or null (see Dispatcher.route). */
+export type RouteFn = (t: Pick<TaskInfo, 'jobId' | 'tenantId' | 'command'>) => Executor | null;
 
 /** `transferFen`: what staging the job's data to the site costs on top of its compute. */
 export type AdmitFn = (t: TaskInfo, siteId: string, transferFen: number) => Promise<{ ok: boolean; reason?: string }>;

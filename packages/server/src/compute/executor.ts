@@ -62,7 +62,8 @@ export interface ExecutorHost {
  * Every implementation passes the shared executor suite (test/system/executor-suite.ts).
  */
 export interface Executor {
-  readonly engine: 'agent' | 'slurm';
+  /** `data`: the data plane, which the dispatcher reaches through its route hook, not per site. */
+  readonly engine: 'agent' | 'slurm' | 'data';
   /** True while the engine cannot take new work (its controller does not answer). */
   readonly degraded?: boolean;
   /** Hands one attempt to the engine. Resolves once the engine holds it (queued there), not when it ran. */

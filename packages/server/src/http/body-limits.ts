@@ -20,9 +20,12 @@ export interface BodyLimits {
 
 export const LOGIN_BODY_BYTES = 16 * 1024;
 export const PUBLIC_BODY_BYTES = 64 * 1024;
+/** A data product's CSV (PUT /api/data/products/{id}/dataset), read whole to be checked; larger sets go in as files (CLI, seed). */
+export const DATASET_BODY_BYTES = 32 * 1024 * 1024;
 
 const FRAME_ROUTE = /^\/api\/workers\/[^/]+\/tasks\/[^/]+\/(frames\/[^/]+(\/thumb)?|preview)$/;
 const SYNC_ROUTE = /^\/api\/workers\/[^/]+\/sync$/;
+const DATASET_ROUTE = /^\/api\/data\/products\/[^/]+\/dataset$/;
 
 /** Which budget a route gets; streamed routes are the ones whose handlers never hold the body in memory. */
 export function limitFor(path: string, limits: BodyLimits): { max: number; streamed: boolean } {
@@ -31,6 +34,7 @@ export function limitFor(path: string, limits: BodyLimits): { max: number; strea
   if (path === '/api/render/uploads') return { max: limits.upload, streamed: true };
   if (FRAME_ROUTE.test(path)) return { max: limits.frame, streamed: true };
   if (SYNC_ROUTE.test(path)) return { max: limits.sync, streamed: false };
+  if (DATASET_ROUTE.test(path)) return { max: DATASET_BODY_BYTES, streamed: false };
   return { max: limits.json, streamed: false };
 }
 
