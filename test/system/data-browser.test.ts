@@ -137,7 +137,9 @@ test('in Chromium: a provider registers a product, a consumer finds and requests
   await useRow.waitFor({ timeout: 10_000 });
   assert.equal(await useRow.getAttribute('data-state'), 'released');
   assert.equal(await useRow.getByTestId('data-use-site-cell').innerText(), 'hami');
-  await waitUntil('the income shown', async () => (await prov.getByTestId('data-income-total').innerText()).includes('12.50'), 10_000);
+  const income = prov.getByTestId(`data-income-${productId}`);
+  await income.waitFor({ timeout: 10_000 });
+  assert.equal((await income.getByTestId('data-income-fee').innerText()).trim(), '¥12.50');
 
   await consumerCtx.close();
   await providerCtx.close();

@@ -135,11 +135,13 @@ export function ProviderPage() {
             </thead>
             <tbody>
               {income.data.asProvider.map((r) => (
-                <tr key={`${r.month}/${r.productId}`}>
+                <tr key={`${r.month}/${r.productId}`} data-testid={`data-income-${r.productId}`}>
                   <td className="mono">{r.month}</td>
                   <td>{tx(r.productTitle)}</td>
                   <td className="num">{r.uses}</td>
-                  <td className="num">{formatFen(r.feeFen)}</td>
+                  <td className="num" data-testid="data-income-fee">
+                    {formatFen(r.feeFen)}
+                  </td>
                 </tr>
               ))}
               <tr>
