@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { DataDomains, type DataDomain, type DataProduct } from '@shuzhi/schema';
 import { useApi } from '../../api/context.tsx';
 import { ErrorBox, Loading } from '../../components/Feedback.tsx';
@@ -21,10 +21,8 @@ export function CataloguePage() {
   const [provider, setProvider] = useState(() => routeQueryParam('provider') ?? '');
   const [q, setQ] = useState(() => routeQueryParam('q') ?? '');
   const filter = { domain, region: region || undefined, provider: provider || undefined, q: q.trim() || undefined };
-  const products = useResource(() => {
-    replaceRouteQuery({ domain, region, provider, q: q.trim() });
-    return dataApi.products(filter);
-  }, [domain, region, provider, q.trim()]);
+  const products = useResource(() => dataApi.products(filter), [domain, region, provider, q.trim()]);
+  useEffect(() => replaceRouteQuery({ domain, region, provider, q: q.trim() }), [domain, region, provider, q]);
   const domains = useResource(() => dataApi.domains(), []);
   const regions = useResource(() => api.regions(), []);
   // Providers to pick from: those with anything listed, whatever the other filters say.

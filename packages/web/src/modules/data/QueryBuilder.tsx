@@ -5,6 +5,8 @@ import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { dataApi } from './api.ts';
 import { buildUseRequest, emptyQueryForm, type QueryErrors, type QueryForm } from './query.ts';
 
+const FILTER_SYMBOL = { eq: '=', neq: '≠', lt: '<', lte: '≤', gt: '>', gte: '≥' } as const;
+
 /**
  * The consumer's query: aggregates over measure columns, grouped by dimension columns, filtered, and
  * optionally joined with its own rows. Only what the schema's roles allow is offered; under
@@ -113,7 +115,7 @@ export function QueryBuilder({ contractId, product, onSubmitted }: { contractId:
             <select value={x.op} onChange={(e) => set({ filters: f.filters.map((y, j) => (j === i ? { ...y, op: e.target.value } : y)) })}>
               {DataFilterOps.map((op) => (
                 <option key={op} value={op}>
-                  {t(`data.filterOp.${op}`)}
+                  {op === 'in' ? t('data.filterOp.in') : FILTER_SYMBOL[op]}
                 </option>
               ))}
             </select>

@@ -10,7 +10,24 @@ import { domainName } from './common.tsx';
 import { actionWord, purposeWord } from './policy.ts';
 import { buildProductInput, emptyColumn, emptyProductForm, type ProductForm } from './register.ts';
 
-const toggle = <T,>(list: T[], v: T, on: boolean) => (on ? [...list, v] : list.filter((x) => x !== v));
+/** A row of checkboxes over a list of values: the values ticked, in the list's order. */
+function Checks<T extends string>({ options, on, set, testId }: { options: (readonly [T, string])[]; on: T[]; set: (v: T[]) => void; testId: string }) {
+  return (
+    <div className="checks">
+      {options.map(([value, label]) => (
+        <label key={value} className="check">
+          <input
+            type="checkbox"
+            checked={on.includes(value)}
+            data-testid={`${testId}-${value}`}
+            onChange={(e) => set(options.map(([v]) => v).filter((v) => (v === value ? e.target.checked : on.includes(v))))}
+          />
+          {label}
+        </label>
+      ))}
+    </div>
+  );
+}
 
 /** The provider registers a product: texts, domain, site, schema, usage policy, fee; the dataset is uploaded next. */
 export function RegisterForm({ onRegistered }: { onRegistered: (p: DataProduct) => void }) {
@@ -161,39 +178,10 @@ export function RegisterForm({ onRegistered }: { onRegistered: (p: DataProduct) 
       {field(
         'policy.computeRegions',
         t('data.register.regions'),
-        <div className="checks">
-          {(regions.data ?? []).map((r) => (
-            <label key={r.id} className="check">
-              <input type="checkbox" checked={f.computeRegions.includes(r.id)} data-testid={`data-register-region-${r.id}`} onChange={(e) => set({ computeRegions: toggle(f.computeRegions, r.id, e.target.checked) })} />
-              {lang === 'en' ? r.nameEn : r.nameZh}
-            </label>
-          ))}
-        </div>,
+        <Checks testId="data-register-region" options={(regions.data ?? []).map((r) => [r.id, lang === 'en' ? r.nameEn : r.nameZh])} on={f.computeRegions} set={(computeRegions) => set({ computeRegions })} />,
       )}
-      {field(
-        'policy.permissions',
-        t('data.register.actions'),
-        <div className="checks">
-          {DataActions.map((a) => (
-            <label key={a} className="check">
-              <input type="checkbox" checked={f.actions.includes(a)} onChange={(e) => set({ actions: toggle(f.actions, a, e.target.checked) })} />
-              {actionWord(a, t)}
-            </label>
-          ))}
-        </div>,
-      )}
-      {field(
-        'purposes',
-        t('data.register.purposes'),
-        <div className="checks">
-          {DataPurposes.map((p) => (
-            <label key={p} className="check">
-              <input type="checkbox" checked={f.purposes.includes(p)} onChange={(e) => set({ purposes: toggle(f.purposes, p, e.target.checked) })} />
-              {purposeWord(p, t)}
-            </label>
-          ))}
-        </div>,
-      )}
+      {field('policy.permissions', t('data.register.actions'), <Checks testId="data-register-action" options={DataActions.map((a) => [a, actionWord(a, t)])} on={f.actions} set={(actions) => set({ actions })} />)}
+      {field('purposes', t('data.register.purposes'), <Checks testId="data-register-purpose" options={DataPurposes.map((p) => [p, purposeWord(p, t)])} on={f.purposes} set={(purposes) => set({ purposes })} />)}
       <div className="checks">
         <label className="check">
           <input type="checkbox" checked={f.resultsMayLeaveRegion} onChange={(e) => set({ resultsMayLeaveRegion: e.target.checked })} />
