@@ -221,6 +221,8 @@ export const demoTenants: Tenant[] = [
   { id: 'tianshan-ai', name: '天山智算科技（演示）Tianshan AI (demo)', kind: 'ai-company' },
   { id: 'karamay-studio', name: '克拉玛依光影动画（演示）Karamay Light Studio (demo)', kind: 'studio' },
   { id: 'xju-lab', name: '新疆大学计算实验室（演示）XJU compute lab (demo)', kind: 'research' },
+  { id: 'xj-energy-data', name: '新疆能源数据（演示）Xinjiang Energy Data (demo)', kind: 'enterprise' },
+  { id: 'xj-agri', name: '新疆农业数据（演示）Xinjiang Agri Data (demo)', kind: 'enterprise' },
 ];
 
 /** One user per role; passwords are `<username>-demo` and are printed at start. */
@@ -234,6 +236,7 @@ export const demoUsers: {
   { username: 'operator', role: 'operator', displayName: '网络运营 Network operator' },
   { username: 'tenant', role: 'tenant', displayName: '天山智算 Tianshan AI', tenantId: 'tianshan-ai' },
   { username: 'tenant2', role: 'tenant', displayName: '光影动画 Light Studio', tenantId: 'karamay-studio' },
+  { username: 'provider', role: 'tenant', displayName: '新疆能源数据 Xinjiang Energy Data', tenantId: 'xj-energy-data' },
   { username: 'programme', role: 'programme', displayName: '石河子算力券 Shihezi vouchers' },
   { username: 'officer', role: 'officer', displayName: '卫健委审批员 Health officer', department: 'health' },
   { username: 'window', role: 'window', displayName: '综合窗口 Service window' },
