@@ -1,4 +1,4 @@
-import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, StatementType, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, StatementType, type DuckDBValue } from '@duckdb/node-api';
 import type { DataColumnType } from '@shuzhi/schema';
 import { DataPlaneError } from './errors.ts';
 
@@ -80,23 +80,4 @@ function plain(v: unknown, isDate: boolean): PlainValue {
   if (v instanceof Date) return isDate ? v.toISOString().slice(0, 10) : v.toISOString();
   if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
   return String(v);
-}
-
-/** Appends one value of a column declared as `type` (the appender takes typed calls, never SQL text). */
-export function appendValue(a: DuckDBAppender, type: DataColumnType, v: PlainValue): void {
-  if (v === null) return a.appendNull();
-  switch (type) {
-    case 'integer':
-      if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`expected an integer, got ${typeof v}`);
-      return a.appendBigInt(BigInt(v));
-    case 'number':
-      if (typeof v !== 'number') throw new TypeError(`expected a number, got ${typeof v}`);
-      return a.appendDouble(v);
-    case 'boolean':
-      if (typeof v !== 'boolean') throw new TypeError(`expected true or false, got ${typeof v}`);
-      return a.appendBoolean(v);
-    default:
-      // Strings, and dates/timestamps as ISO text: the table declares those columns VARCHAR (see consumerTableDDL).
-      return a.appendVarchar(String(v));
-  }
 }

@@ -3,7 +3,7 @@ import { open, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DataColumnType, DataSchema } from '@shuzhi/schema';
-import { appendValue, duckType, ident, lockDown, selectRows, sqlText, withDuckDB, type PlainRow, type PlainValue } from './duckdb.ts';
+import { duckType, ident, lockDown, selectRows, sqlText, withDuckDB, type PlainRow, type PlainValue } from './duckdb.ts';
 import { DataPlaneError } from './errors.ts';
 
 /** Where a product's dataset sits, and what it looks like. */
@@ -18,7 +18,7 @@ export interface RunnablePlan {
   sql: string;
   params: readonly PlainValue[];
   /** For a join: the consumer's rows, loaded as the table `__consumer` before the engine is locked. */
-  consumerTable?: { columns: readonly { name: string; type: DataColumnType }[]; rows: readonly (readonly PlainValue[])[] } | null;
+  consumerTable: { columns: readonly string[]; rows: readonly (readonly (string | number | null)[])[] } | null;
 }
 
 /** The one file a product's dataset is kept in; a new ingest replaces it in one rename. */
@@ -101,7 +101,7 @@ export class DataStore {
     }
     return withDuckDB(async (c) => {
       await c.run(`CREATE VIEW __product AS SELECT * FROM read_parquet(${sqlText(join(dir, '*.parquet'))})`);
-      if (plan.consumerTable) await loadConsumer(c, plan.consumerTable);
+      if (plan.consumerTable) await loadConsumer(c, product.schema, plan.consumerTable);
       await lockDown(c, [dir]);
       const [count] = await selectRows(c, 'SELECT count(*) AS n FROM __product');
       const rows = await selectRows(c, plan.sql, plan.params);
@@ -208,19 +208,35 @@ async function parquetSource(c: DuckDBConnection, schema: DataSchema, path: stri
   return { select: castList(schema), from };
 }
 
-/** The consumer's rows as the temporary table `__consumer`, through the appender (values are never SQL). */
-async function loadConsumer(c: DuckDBConnection, table: NonNullable<RunnablePlan['consumerTable']>): Promise<void> {
-  // Dates and timestamps arrive as text; the plan casts them where it compares them.
-  const ddl = table.columns.map((col) => `${ident(col.name)} ${col.type === 'date' || col.type === 'timestamp' ? 'VARCHAR' : duckType[col.type]}`).join(', ');
-  await c.run(`CREATE TEMP TABLE __consumer (${ddl})`);
-  const a = await c.createAppender('__consumer', null, 'temp');
+/**
+ * The consumer's rows as the temporary table `__consumer`. Values go in through the appender as text
+ * (never as SQL), then take their types: a column the product also has (the join key) the product's
+ * type, so the join compares like with like (a key that does not parse matches nothing); a column of
+ * numbers only DOUBLE; anything else text.
+ */
+async function loadConsumer(c: DuckDBConnection, schema: DataSchema, table: NonNullable<RunnablePlan['consumerTable']>): Promise<void> {
+  await c.run(`CREATE TEMP TABLE __consumer_text (${table.columns.map((n) => `${ident(n)} VARCHAR`).join(', ')})`);
+  const a = await c.createAppender('__consumer_text', null, 'temp');
   try {
     for (const row of table.rows) {
-      table.columns.forEach((col, i) => appendValue(a, col.type, row[i] ?? null));
+      table.columns.forEach((_, i) => {
+        const v = row[i];
+        if (v === null || v === undefined) a.appendNull();
+        else a.appendVarchar(String(v));
+      });
       a.endRow();
     }
     a.flushSync();
   } finally {
     a.closeSync();
   }
+  const productType = new Map(schema.columns.map((col) => [col.name, col.type]));
+  const typed = table.columns.map((n, i) => {
+    const known = productType.get(n);
+    const numeric = table.rows.every((r) => r[i] === null || r[i] === undefined || typeof r[i] === 'number');
+    const type = known ? duckType[known] : numeric ? 'DOUBLE' : 'VARCHAR';
+    return `TRY_CAST(${ident(n)} AS ${type}) AS ${ident(n)}`;
+  });
+  await c.run(`CREATE TEMP TABLE __consumer AS SELECT ${typed.join(', ')} FROM __consumer_text`);
+  await c.run('DROP TABLE __consumer_text');
 }
