@@ -1,6 +1,7 @@
 import { useUser } from '../../api/context.tsx';
 import { ErrorBox, Loading } from '../../components/Feedback.tsx';
-import { formatNumber } from '../../format.ts';
+import { FigureTile } from '../../components/FigureTile.tsx';
+import { formatFen, formatNumber } from '../../format.ts';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Link } from '../../router.tsx';
 import { useResource } from '../../useResource.ts';
@@ -18,6 +19,8 @@ export function ConsumerPage() {
   const me = user?.tenantId ?? null;
   const contracts = useResource(async () => (await dataApi.contracts()).filter((c) => user?.role === 'operator' || c.consumerTenantId === me), [me]);
   const uses = useResource(async () => (await dataApi.uses()).filter((u) => user?.role === 'operator' || u.consumerTenantId === me), [me]);
+  const fees = useResource(() => dataApi.income(), []);
+  const released = (uses.data ?? []).filter((u) => u.state === 'released').length;
   return (
     <div className="page" data-testid="data-consumer">
       <div className="page-head">
@@ -25,6 +28,11 @@ export function ConsumerPage() {
         <Link to="/data" className="btn btn-primary">
           {t('data.consumer.find')}
         </Link>
+      </div>
+      <div className="tile-grid">
+        <FigureTile id="data-my-contracts" label={t('data.consumer.contracts')} value={formatNumber((contracts.data ?? []).filter((c) => c.state === 'agreed').length, lang, 0)} />
+        <FigureTile id="data-my-released" label={t('data.consumer.released')} value={formatNumber(released, lang, 0)} accent="green" />
+        <FigureTile id="data-my-paid" label={t('data.consumer.paid')} value={fees.data ? formatFen(fees.data.paidFen) : '—'} accent="amber" />
       </div>
       <div className="card card-flush">
         <h2 className="card-title">{t('data.consumer.contracts')}</h2>

@@ -8,16 +8,20 @@ import { ProviderPage } from './ProviderPage.tsx';
 import { ScenariosPage } from './ScenariosPage.tsx';
 import './data.css';
 
+/** As the server's routes say: tenants and the operator take part; a viewer reads the catalogue and the figures. */
+const PARTIES = ['tenant', 'operator'] as const;
+const READERS = [...PARTIES, 'viewer'] as const;
+
 /** 数据要素×, the trusted data space: catalogue, products, contracts and queries, the provider's and consumer's desks, scenarios. */
 export const ui: ModuleUi = {
   nav: {
     id: 'data',
     label: 'data.nav.group',
     items: [
-      { id: 'catalogue', path: '/data', label: 'data.nav.catalogue' },
-      { id: 'consumer', path: '/data/consumer', label: 'data.nav.consumer', roles: ['tenant', 'operator'] },
-      { id: 'provider', path: '/data/provider', label: 'data.nav.provider', roles: ['tenant', 'operator'] },
-      { id: 'scenarios', path: '/data/scenarios', label: 'data.nav.scenarios' },
+      { id: 'catalogue', path: '/data', label: 'data.nav.catalogue', roles: READERS },
+      { id: 'consumer', path: '/data/consumer', label: 'data.nav.consumer', roles: PARTIES },
+      { id: 'provider', path: '/data/provider', label: 'data.nav.provider', roles: PARTIES },
+      { id: 'scenarios', path: '/data/scenarios', label: 'data.nav.scenarios', roles: READERS },
     ],
   },
   routes: [

@@ -185,6 +185,8 @@ export const zh = {
   'data.consumer.contracts': '我的合同',
   'data.consumer.noContracts': '还没有合同：在数据目录中找到产品后申请使用',
   'data.consumer.uses': '我的查询与结果',
+  'data.consumer.released': '已发布的结果',
+  'data.consumer.paid': '已付数据费',
 
   'data.provider.title': '数据提供方工作台',
   'data.provider.products': '我的数据产品',
@@ -436,6 +438,8 @@ export const en: Record<keyof typeof zh, string> = {
   'data.consumer.contracts': 'My contracts',
   'data.consumer.noContracts': 'No contracts yet: find a product in the catalogue and request its use',
   'data.consumer.uses': 'My queries and results',
+  'data.consumer.released': 'Results released',
+  'data.consumer.paid': 'Data fees paid',
 
   'data.provider.title': "Data provider's desk",
   'data.provider.products': 'My data products',
