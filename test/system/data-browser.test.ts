@@ -96,7 +96,7 @@ test('in Chromium: a provider registers a product, a consumer finds and requests
   assert.ok(await card.getByTestId('data-synthetic').isVisible());
   await card.getByRole('link').click();
   await cons.getByTestId('data-product').waitFor();
-  assert.match(await cons.getByTestId('data-policy').innerText(), /3/);
+  assert.match(await cons.getByTestId('data-policy').innerText(), /每组至少 3 条记录/);
   await cons.getByTestId('data-preview-note').waitFor();
   await cons.getByTestId('data-request-purpose').selectOption('planning');
   await cons.getByTestId('data-request-note').fill('县级产量规划');

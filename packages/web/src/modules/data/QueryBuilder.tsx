@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { DataAggregateFns, DataFilterOps, type DataAggregateFn, type DataProduct, type DataUse } from '@shuzhi/schema';
 import { useErrorText } from '../../components/Feedback.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
-import { dataApi } from './api.ts';
+import { dataApi, newIdempotencyKey } from './api.ts';
 import { buildUseRequest, emptyQueryForm, type QueryErrors, type QueryForm } from './query.ts';
 
 const FILTER_SYMBOL = { eq: '=', neq: '≠', lt: '<', lte: '≤', gt: '>', gte: '≥' } as const;
@@ -25,6 +25,8 @@ export function QueryBuilder({ contractId, product, onSubmitted }: { contractId:
   const [f, setF] = useState<QueryForm>(emptyQueryForm);
   const [errors, setErrors] = useState<QueryErrors>({});
   const [busy, setBusy] = useState(false);
+  // One key per query as built: a double click runs it once; the next query gets a new key.
+  const [key, setKey] = useState(newIdempotencyKey);
   const [failure, setFailure] = useState('');
   const set = (patch: Partial<QueryForm>) => setF({ ...f, ...patch });
 
@@ -36,7 +38,8 @@ export function QueryBuilder({ contractId, product, onSubmitted }: { contractId:
     setErrors({});
     setBusy(true);
     try {
-      onSubmitted(await dataApi.submitUse({ ...built.body, idempotencyKey: globalThis.crypto.randomUUID() }));
+      onSubmitted(await dataApi.submitUse({ ...built.body, idempotencyKey: key }));
+      setKey(newIdempotencyKey());
     } catch (err) {
       setFailure(errText(err));
     } finally {
