@@ -7,6 +7,7 @@ import type { Lang } from '../../i18n/lang.ts';
 import { policyInWords } from './policy.ts';
 import { buildUseRequest, emptyQueryForm, parseCsv, type QueryForm } from './query.ts';
 import { QueryBuilder } from './QueryBuilder.tsx';
+import { CataloguePage } from './CataloguePage.tsx';
 
 const tr = (lang: Lang) => (key: Parameters<typeof translate>[1], params?: Parameters<typeof translate>[2]) => translate(lang, key, params);
 
@@ -149,5 +150,62 @@ describe('QueryBuilder', () => {
     await waitFor(() => expect(submitted).toHaveBeenCalledWith({ id: 'du_1' }));
     expect(posted[0]).toMatchObject({ contractId: 'dc_9', query: { action: 'aggregate', measures: [{ fn: 'count' }, { fn: 'sum', column: 'energy_kwh' }], groupBy: ['county'], filters: [] } });
     expect((posted[0] as { idempotencyKey: string }).idempotencyKey.length).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('CataloguePage', () => {
+  afterEach(() => {
+    cleanup();
+    vi.unstubAllGlobals();
+  });
+
+  it('counts products per domain on the chips, labels synthetic sets, and asks the server for the domain picked', async () => {
+    const asked: string[] = [];
+    const cotton = {
+      id: 'dp_cotton',
+      providerTenantId: 'xj-agri',
+      providerName: '新疆农业数据',
+      title: { zh: '棉田传感器', en: 'Cotton field sensors' },
+      description: { zh: '合成', en: 'synthetic' },
+      domain: 'agriculture',
+      siteId: 'hami',
+      regionId: 'xinjiang',
+      schema,
+      synthetic: true,
+      source: 'generated',
+      quality: '',
+      licence: 'CC BY 4.0',
+      feeFenPerUse: 500,
+      policy: kPolicy,
+      state: 'listed',
+      rows: 12000,
+      preview: [],
+      createdAt: '2026-12-01T00:00:00Z',
+    };
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        asked.push(url);
+        const body = url.startsWith('/api/data/domains')
+          ? { items: [{ domain: 'agriculture', name: { zh: '现代农业', en: 'Modern agriculture' }, products: 1 }] }
+          : url.startsWith('/api/data/products')
+            ? { items: [cotton], total: 1 }
+            : { items: [] };
+        return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+      }),
+    );
+    render(
+      <I18nProvider initialLang="en">
+        <CataloguePage />
+      </I18nProvider>,
+    );
+    const card = await screen.findByTestId('data-product-dp_cotton');
+    expect(card.textContent).toContain('Synthetic');
+    expect(card.textContent).toContain('groups ≥ 10');
+    expect(card.textContent).toContain('¥5.00 per use');
+    await waitFor(() => expect(screen.getByTestId('data-chip-agriculture').textContent).toBe('Modern agriculture1'));
+    expect(screen.getByTestId('data-chip-green').textContent).toBe('Green and low-carbon0');
+    fireEvent.click(screen.getByTestId('data-chip-agriculture'));
+    await waitFor(() => expect(asked).toContain('/api/data/products?domain=agriculture'));
   });
 });
