@@ -12,3 +12,5 @@ export { planQuery, type QueryPlan } from './query/plan.ts';
 export type { OutputFn, SqlOutput as PlanOutput, SqlParam } from './query/sql.ts';
 export { releaseResult, type RawResult } from './output/release.ts';
 export { discreteLaplace, type UniformSource } from './output/noise.ts';
+export { contractSigningInput, signContract, verifyContract } from './contract.ts';
+export { previewRows, type PreviewRow } from './preview.ts';

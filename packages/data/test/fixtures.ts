@@ -20,3 +20,9 @@ export const meterColumns: DataColumn[] = [
   { name: 'peak_kw', type: 'integer', role: 'measure', bounds: [0, 50] },
   { name: 'holder_name', type: 'string', role: 'sensitive' },
 ];
+
+/** Var of the discrete Laplace with P(k) ∝ exp(−|k|/b): 2q/(1−q)² with q = e^{−1/b}. */
+export function discreteLaplaceVariance(b: number): number {
+  const q = Math.exp(-1 / b);
+  return (2 * q) / (1 - q) ** 2;
+}
