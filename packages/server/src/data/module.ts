@@ -36,6 +36,8 @@ export const dataModule: ModuleFactory = (ctx) => {
     async init() {
       const key = await loadOrCreateSigningKey(ctx.db);
       m.uses = new UseService({ db: ctx.db, bus: ctx.bus, log: ctx.log, clock: ctx.clock, compute: ctx.compute, store });
+      // Set here, not in start(): compute recovers the plane's tasks before this module starts.
+      m.uses.attach();
       m.products = new ProductService({ db: ctx.db, bus: ctx.bus, clock: ctx.clock, store });
       m.contracts = new ContractService({ db: ctx.db, bus: ctx.bus, clock: ctx.clock, key, products: m.products, uses: m.uses });
     },

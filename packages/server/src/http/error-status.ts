@@ -1,4 +1,6 @@
 import { EngineError } from '@shuzhi/schema';
+import { DATA_ERROR_STATUS } from '../data/errors.ts';
+import { DATA_PLANE_ERROR_STATUS } from '../data/plane/errors.ts';
 import { GOV_ERROR_STATUS } from '../gov/errors.ts';
 import { COMPUTE_ERROR_STATUS } from '../compute/errors.ts';
 import { MINE_ERROR_STATUS } from '../mine/errors.ts';
@@ -9,7 +11,7 @@ import { RENDER_ERROR_STATUS } from '../render/errors.ts';
  * Record<ItsCode, number>`, so a new code without a status does not compile). Services throw engine
  * errors as they are; problem.ts is the one place they become HTTP answers.
  */
-const TABLES: readonly Readonly<Record<string, number>>[] = [MINE_ERROR_STATUS, GOV_ERROR_STATUS, COMPUTE_ERROR_STATUS, RENDER_ERROR_STATUS];
+const TABLES: readonly Readonly<Record<string, number>>[] = [MINE_ERROR_STATUS, GOV_ERROR_STATUS, COMPUTE_ERROR_STATUS, RENDER_ERROR_STATUS, DATA_ERROR_STATUS, DATA_PLANE_ERROR_STATUS];
 
 const STATUS_BY_CODE = new Map<string, number>();
 for (const table of TABLES) {
