@@ -429,6 +429,299 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/data/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The data space's events: a provider's products, a consumer's contracts and uses, all for the operator */
+        get: operations["listDataAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's contracts, as consumer, provider or both */
+        get: operations["listDataContracts"];
+        put?: never;
+        /**
+         * Ask for a contract on a product
+         * @description Evaluated against the product's usage policy at once: agreed and signed when the policy allows it and approval is automatic, `requested` when the provider decides, `declined` when a prohibition applies (the body says the state and the reasons). The same idempotencyKey answers with the same contract.
+         */
+        post: operations["requestDataContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/contracts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A contract (its provider, its consumer and the operator) */
+        get: operations["getDataContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/contracts/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The provider agrees to (signs) or declines a requested contract */
+        post: operations["decideDataContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/contracts/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a contract (provider, consumer or operator): no new use starts under it */
+        post: operations["revokeDataContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/contracts/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check a contract's Ed25519 signature against its stored terms
+         * @description Anyone signed in may verify: the answer says valid, tampered or unsigned, with the public key, and nothing of the terms.
+         */
+        get: operations["verifyDataContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The 12 domains of 数据要素× with counts of listed products */
+        get: operations["listDataDomains"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/income": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's data fees: earned per product and month as a provider, paid as a consumer */
+        get: operations["getDataIncome"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Listed products, contracts and released uses per domain (the 大屏) */
+        get: operations["getDataOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search the data catalogue
+         * @description Listed products for everyone signed in; drafts and withdrawn products only for their provider and the operator. `q` matches titles and descriptions in Chinese and English, case-insensitively.
+         */
+        get: operations["listDataProducts"];
+        put?: never;
+        /**
+         * Register a data product (draft until its dataset is uploaded)
+         * @description The provider is the calling tenant (an operator names `providerTenantId`). A policy the rules cannot evaluate is refused with 422 POLICY_INVALID naming each field in `errors`.
+         */
+        post: operations["registerDataProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/products/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A data product */
+        get: operations["getDataProduct"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/products/{id}/dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload a draft product's dataset (CSV) to its site; the product is then listed
+         * @description The body is the CSV (header = the schema's column names, in any order; up to 32 MiB). It is checked against the schema and stored at the product's site; a malformed file is refused with 400 DATASET_INVALID naming the line and column, and nothing is stored. The provider only.
+         */
+        put: operations["uploadDataProductDataset"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/products/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a product: no new contracts (agreed ones run until revoked or expired) */
+        post: operations["withdrawDataProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/scenarios": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The worked scenarios (场景) and the results their demo uses released */
+        get: operations["listDataScenarios"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/uses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Uses: a consumer's own, a provider's on its products (without the consumer's join rows) */
+        get: operations["listDataUses"];
+        put?: never;
+        /**
+         * Run a query under a contract, at the data's site
+         * @description Checked against the contract now; then computed as a compute job of the consumer at the product's site, and only the result the output rule releases is stored. Poll GET /api/data/uses/{id}.
+         */
+        post: operations["submitDataUse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/data/uses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A use and its released result */
+        get: operations["getDataUse"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flows": {
         parameters: {
             query?: never;
@@ -3132,6 +3425,1917 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+        };
+    };
+    listDataAudit: {
+        parameters: {
+            query?: {
+                productId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            at: string;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            entity: string;
+                            entityId: string;
+                            id: number;
+                            kind: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listDataContracts: {
+        parameters: {
+            query?: {
+                as?: "consumer" | "provider";
+                productId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            actions: ("aggregate" | "join" | "train")[];
+                            consumerTenantId: string;
+                            createdAt: string;
+                            decidedAt: string | null;
+                            epsilon: {
+                                budget: number;
+                                left: number;
+                                spent: number;
+                            } | null;
+                            id: string;
+                            note: string;
+                            productId: string;
+                            productTitle: {
+                                en: string;
+                                zh: string;
+                            };
+                            proof: {
+                                /** @enum {string} */
+                                alg: "Ed25519";
+                                keyId: string;
+                                signature: string;
+                            } | null;
+                            providerTenantId: string;
+                            /** @enum {string} */
+                            purpose: "research" | "planning" | "public-service" | "credit-assessment" | "commercial-analytics" | "model-training";
+                            reasons: {
+                                code: string;
+                                message: string;
+                            }[];
+                            /** @enum {string} */
+                            state: "requested" | "agreed" | "declined" | "revoked" | "expired";
+                            terms: {
+                                actions: ("aggregate" | "join" | "train")[];
+                                agreedAt: string;
+                                consumerTenantId: string;
+                                contractId: string;
+                                expiresAt: string;
+                                feeFenPerUse: number;
+                                policy: {
+                                    /**
+                                     * @default automatic
+                                     * @enum {string}
+                                     */
+                                    approval: "automatic" | "provider";
+                                    computeRegions: string[];
+                                    /** @default 365 */
+                                    contractDays: number;
+                                    /** @default [] */
+                                    duties: {
+                                        /** @enum {string} */
+                                        action: "pay-per-use" | "attribute";
+                                    }[];
+                                    output: {
+                                        k: number;
+                                        /** @enum {string} */
+                                        kind: "k-anonymity";
+                                    } | {
+                                        epsilonBudget: number;
+                                        /** @enum {string} */
+                                        kind: "differential-privacy";
+                                        maxEpsilonPerQuery: number;
+                                    };
+                                    permissions: {
+                                        action: string;
+                                        /** @default [] */
+                                        constraints: {
+                                            leftOperand: string;
+                                            operator: string;
+                                            rightOperand: string | number | string[];
+                                        }[];
+                                    }[];
+                                    /** @default [] */
+                                    prohibitions: {
+                                        action: string;
+                                        /** @default [] */
+                                        constraints: {
+                                            leftOperand: string;
+                                            operator: string;
+                                            rightOperand: string | number | string[];
+                                        }[];
+                                    }[];
+                                    /** @default true */
+                                    resultsMayLeaveRegion: boolean;
+                                };
+                                productId: string;
+                                providerTenantId: string;
+                                /** @enum {string} */
+                                purpose: "research" | "planning" | "public-service" | "credit-assessment" | "commercial-analytics" | "model-training";
+                            } | null;
+                            uses: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    requestDataContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actions: ("aggregate" | "join" | "train")[];
+                    consumerTenantId?: string;
+                    idempotencyKey?: string;
+                    /** @default  */
+                    note?: string;
+                    productId: string;
+                    /** @enum {string} */
+                    purpose: "research" | "planning" | "public-service" | "credit-assessment" | "commercial-analytics" | "model-training";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        actions: ("aggregate" | "join" | "train")[];
+                        consumerTenantId: string;
+                        createdAt: string;
+                        decidedAt: string | null;
+                        epsilon: {
+                            budget: number;
+                            left: number;
+                            spent: number;
+                        } | null;
+                        id: string;
+                        note: string;
+                        productId: string;
+                        productTitle: {
+                            en: string;
+                            zh: string;
+                        };
+                        proof: {
+                            /** @enum {string} */
+                            alg: "Ed25519";
+                            keyId: string;
+                            signature: string;
+                        } | null;
+                        providerTenantId: string;
+                        /** @enum {string} */
+                        purpose: "research" | "planning" | "public-service" | "credit-assessment" | "commercial-analytics" | "model-training";
+                        reasons: {
+                            code: string;
+                            message: string;
+                        }[];
+                        /** @enum {string} */
+                        state: "requested" | "agreed" | "declined" | "revoked" | "expired";
+                        terms: {
+                            actions: ("aggregate" | "join" | "train")[];
+                            agreedAt: string;
+                            consumerTenantId: string;
+                            contractId: string;
+                            expiresAt: string;
+                            feeFenPerUse: number;
+                            policy: {
+                                /**
+                                 * @default automatic
+                                 * @enum {string}
+                                 */
+                                approval: "automatic" | "provider";
+                                computeRegions: string[];
+                                /** @default 365 */
+                                contractDays: number;
+                                /** @default [] */
+                                duties: {
+                                    /** @enum {string} */
+                                    action: "pay-per-use" | "attribute";
+                                }[];
+                                output: {
+                                    k: number;
+                                    /** @enum {string} */
+                                    kind: "k-anonymity";
+                                } | {
+                                    epsilonBudget: number;
+                                    /** @enum {string} */
+                                    kind: "differential-privacy";
+                                    maxEpsilonPerQuery: number;
+                                };
+                                permissions: {
+                                    action: string;
+                                    /** @default [] */
+                                    constraints: {
+                                        leftOperand: string;
+                                        operator: string;
+                                        rightOperand: string | number | string[];
+                                    }[];
+                                }[];
+                                /** @default [] */
+                                prohibitions: {
+                                    action: string;
+                                    /** @default [] */
+                                    constraints: {
+                                        leftOperand: string;
+                                        operator: string;
+                                        rightOperand: string | number | string[];
+                                    }[];
+                                }[];
+                                /** @default true */
+                                resultsMayLeaveRegion: boolean;
+                            };
+                            productId: string;
+                            providerTenantId: string;
+                            /** @enum {string} */
+                            purpose: "research" | "planning" | "public-service" | "credit-assessment" | "commercial-analytics" | "model-training";
+                        } | null;
+                        uses: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getDataContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        actions: ("aggregate" | "join" | "train")[];
+                        consumerTenantId: string;
+                        createdAt: string;
+                        decidedAt: string | null;
+                        epsilon: {
+                            budget: number;
+                            left: number;
+                            spent: number;
+                        } | null;
+                        id: string;
+                        note: string;
+                        productId: string;
+                        productTitle: {
+                            en: string;
+                            zh: string;
+                        };
+                        proof: {
+                            /** @enum {string} */
+                            alg: "Ed25519";
+                            keyId: string;
+                            signature: string;
+                        } | null;
+                        providerTenantId: string;
+                        /** @enum {string} */
+                        purpose: "research" | "planning" | "public-service" | "credit-assessment" | "commercial-analytics" | "model-training";
+                        reasons: {
+                            code: string;
+                            message: string;
+                        }[];
+                        /** @enum {string} */
+                        state: "requested" | "agreed" | "declined" | "revoked" | "expired";
+                        terms: {
+                            actions: ("aggregate" | "join" | "train")[];
+                            agreedAt: string;
+                            consumerTenantId: string;
+                            contractId: string;
+                            expiresAt: string;
+                            feeFenPerUse: number;
+                            policy: {
+                                /**
+                                 * @default automatic
+                                 * @enum {string}
+                                 */
+                                approval: "automatic" | "provider";
+                                computeRegions: string[];
+                                /** @default 365 */
+                                contractDays: number;
+                                /** @default [] */
+                                duties: {
+                                    /** @enum {string} */
+                                    action: "pay-per-use" | "attribute";
+                                }[];
+                                output: {
+                                    k: number;
+                                    /** @enum {string} */
+                                    kind: "k-anonymity";
+                                } | {
+                                    epsilonBudget: number;
+                                    /** @enum {string} */
+                                    kind: "differential-privacy";
+                                    maxEpsilonPerQuery: number;
+                                };
+                                permissions: {
+                                    action: string;
+                                    /** @default [] */
+                                    constraints: {
+                                        leftOperand: string;
+                                        operator: string;
+                                        rightOperand: string | number | string[];
+                                    }[];
+                                }[];
+                                /** @default [] */
+                                prohibitions: {
+                                    action: string;
+                                    /** @default [] */
+                                    constraints: {
+                                        leftOperand: string;
+                                        operator: string;
+                                        rightOperand: string | number | string[];
+                                    }[];
+                                }[];
+                                /** @default true */
+                                resultsMayLeaveRegion: boolean;
+                            };
+                            productId: string;
+                            providerTenantId: string;
+                            /** @enum {string} */
+                            purpose: "research" | "planning" | "public-service" | "credit-assessment" | "commercial-analytics" | "model-training";
+                        } | null;
+                        uses: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    decideDataContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    decision: "agree" | "decline";
+                    /** @default  */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        actions: ("aggregate" | "join" | "train")[];
+                        consumerTenantId: string;
+                        createdAt: string;
+                        decidedAt: string | null;
+                        epsilon: {
+                            budget: number;
+                            left: number;
+                            spent: number;
+                        } | null;
+                        id: string;
+                        note: string;
+                        productId: string;
+                        productTitle: {
+                            en: string;
+                            zh: string;
+                        };
+                        proof: {
+                            /** @enum {string} */
+                            alg: "Ed25519";
+                            keyId: string;
+                            signature: string;
+                        } | null;
+                        providerTenantId: string;
+                        /** @enum {string} */
+                        purpose: "research" | "planning" | "public-service" | "credit-assessment" | "commercial-analytics" | "model-training";
+                        reasons: {
+                            code: string;
+                            message: string;
+                        }[];
+                        /** @enum {string} */
+                        state: "requested" | "agreed" | "declined" | "revoked" | "expired";
+                        terms: {
+                            actions: ("aggregate" | "join" | "train")[];
+                            agreedAt: string;
+                            consumerTenantId: string;
+                            contractId: string;
+                            expiresAt: string;
+                            feeFenPerUse: number;
+                            policy: {
+                                /**
+                                 * @default automatic
+                                 * @enum {string}
+                                 */
+                                approval: "automatic" | "provider";
+                                computeRegions: string[];
+                                /** @default 365 */
+                                contractDays: number;
+                                /** @default [] */
+                                duties: {
+                                    /** @enum {string} */
+                                    action: "pay-per-use" | "attribute";
+                                }[];
+                                output: {
+                                    k: number;
+                                    /** @enum {string} */
+                                    kind: "k-anonymity";
+                                } | {
+                                    epsilonBudget: number;
+                                    /** @enum {string} */
+                                    kind: "differential-privacy";
+                                    maxEpsilonPerQuery: number;
+                                };
+                                permissions: {
+                                    action: string;
+                                    /** @default [] */
+                                    constraints: {
+                                        leftOperand: string;
+                                        operator: string;
+                                        rightOperand: string | number | string[];
+                                    }[];
+                                }[];
+                                /** @default [] */
+                                prohibitions: {
+                                    action: string;
+                                    /** @default [] */
+                                    constraints: {
+                                        leftOperand: string;
+                                        operator: string;
+                                        rightOperand: string | number | string[];
+                                    }[];
+                                }[];
+                                /** @default true */
+                                resultsMayLeaveRegion: boolean;
+                            };
+                            productId: string;
+                            providerTenantId: string;
+                            /** @enum {string} */
+                            purpose: "research" | "planning" | "public-service" | "credit-assessment" | "commercial-analytics" | "model-training";
+                        } | null;
+                        uses: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+        };
+    };
+    revokeDataContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        actions: ("aggregate" | "join" | "train")[];
+                        consumerTenantId: string;
+                        createdAt: string;
+                        decidedAt: string | null;
+                        epsilon: {
+                            budget: number;
+                            left: number;
+                            spent: number;
+                        } | null;
+                        id: string;
+                        note: string;
+                        productId: string;
+                        productTitle: {
+                            en: string;
+                            zh: string;
+                        };
+                        proof: {
+                            /** @enum {string} */
+                            alg: "Ed25519";
+                            keyId: string;
+                            signature: string;
+                        } | null;
+                        providerTenantId: string;
+                        /** @enum {string} */
+                        purpose: "research" | "planning" | "public-service" | "credit-assessment" | "commercial-analytics" | "model-training";
+                        reasons: {
+                            code: string;
+                            message: string;
+                        }[];
+                        /** @enum {string} */
+                        state: "requested" | "agreed" | "declined" | "revoked" | "expired";
+                        terms: {
+                            actions: ("aggregate" | "join" | "train")[];
+                            agreedAt: string;
+                            consumerTenantId: string;
+                            contractId: string;
+                            expiresAt: string;
+                            feeFenPerUse: number;
+                            policy: {
+                                /**
+                                 * @default automatic
+                                 * @enum {string}
+                                 */
+                                approval: "automatic" | "provider";
+                                computeRegions: string[];
+                                /** @default 365 */
+                                contractDays: number;
+                                /** @default [] */
+                                duties: {
+                                    /** @enum {string} */
+                                    action: "pay-per-use" | "attribute";
+                                }[];
+                                output: {
+                                    k: number;
+                                    /** @enum {string} */
+                                    kind: "k-anonymity";
+                                } | {
+                                    epsilonBudget: number;
+                                    /** @enum {string} */
+                                    kind: "differential-privacy";
+                                    maxEpsilonPerQuery: number;
+                                };
+                                permissions: {
+                                    action: string;
+                                    /** @default [] */
+                                    constraints: {
+                                        leftOperand: string;
+                                        operator: string;
+                                        rightOperand: string | number | string[];
+                                    }[];
+                                }[];
+                                /** @default [] */
+                                prohibitions: {
+                                    action: string;
+                                    /** @default [] */
+                                    constraints: {
+                                        leftOperand: string;
+                                        operator: string;
+                                        rightOperand: string | number | string[];
+                                    }[];
+                                }[];
+                                /** @default true */
+                                resultsMayLeaveRegion: boolean;
+                            };
+                            productId: string;
+                            providerTenantId: string;
+                            /** @enum {string} */
+                            purpose: "research" | "planning" | "public-service" | "credit-assessment" | "commercial-analytics" | "model-training";
+                        } | null;
+                        uses: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+        };
+    };
+    verifyDataContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contractId: string;
+                        keyId: string | null;
+                        publicKeyPem: string | null;
+                        /** @enum {string} */
+                        result: "valid" | "tampered" | "unsigned";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listDataDomains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @enum {string} */
+                            domain: "industry" | "agriculture" | "commerce" | "transport" | "finance" | "science" | "culture-tourism" | "health" | "emergency" | "meteorology" | "urban" | "green";
+                            name: {
+                                en: string;
+                                zh: string;
+                            };
+                            products: number;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getDataIncome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        asConsumer: {
+                            feeFen: number;
+                            month: string;
+                            productId: string;
+                            productTitle: {
+                                en: string;
+                                zh: string;
+                            };
+                            uses: number;
+                        }[];
+                        asProvider: {
+                            feeFen: number;
+                            month: string;
+                            productId: string;
+                            productTitle: {
+                                en: string;
+                                zh: string;
+                            };
+                            uses: number;
+                        }[];
+                        earnedFen: number;
+                        paidFen: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getDataOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        byDomain: {
+                            contracts: number;
+                            /** @enum {string} */
+                            domain: "industry" | "agriculture" | "commerce" | "transport" | "finance" | "science" | "culture-tourism" | "health" | "emergency" | "meteorology" | "urban" | "green";
+                            products: number;
+                            uses: number;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    listDataProducts: {
+        parameters: {
+            query?: {
+                domain?: "industry" | "agriculture" | "commerce" | "transport" | "finance" | "science" | "culture-tourism" | "health" | "emergency" | "meteorology" | "urban" | "green";
+                provider?: string;
+                q?: string;
+                region?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            createdAt: string;
+                            description: {
+                                en: string;
+                                zh: string;
+                            };
+                            /** @enum {string} */
+                            domain: "industry" | "agriculture" | "commerce" | "transport" | "finance" | "science" | "culture-tourism" | "health" | "emergency" | "meteorology" | "urban" | "green";
+                            feeFenPerUse: number;
+                            id: string;
+                            licence: string;
+                            policy: {
+                                /**
+                                 * @default automatic
+                                 * @enum {string}
+                                 */
+                                approval: "automatic" | "provider";
+                                computeRegions: string[];
+                                /** @default 365 */
+                                contractDays: number;
+                                /** @default [] */
+                                duties: {
+                                    /** @enum {string} */
+                                    action: "pay-per-use" | "attribute";
+                                }[];
+                                output: {
+                                    k: number;
+                                    /** @enum {string} */
+                                    kind: "k-anonymity";
+                                } | {
+                                    epsilonBudget: number;
+                                    /** @enum {string} */
+                                    kind: "differential-privacy";
+                                    maxEpsilonPerQuery: number;
+                                };
+                                permissions: {
+                                    action: string;
+                                    /** @default [] */
+                                    constraints: {
+                                        leftOperand: string;
+                                        operator: string;
+                                        rightOperand: string | number | string[];
+                                    }[];
+                                }[];
+                                /** @default [] */
+                                prohibitions: {
+                                    action: string;
+                                    /** @default [] */
+                                    constraints: {
+                                        leftOperand: string;
+                                        operator: string;
+                                        rightOperand: string | number | string[];
+                                    }[];
+                                }[];
+                                /** @default true */
+                                resultsMayLeaveRegion: boolean;
+                            };
+                            preview: {
+                                [key: string]: string | number | boolean | null;
+                            }[];
+                            providerName: string;
+                            providerTenantId: string;
+                            quality: string;
+                            regionId: string;
+                            rows: number | null;
+                            schema: {
+                                columns: {
+                                    bounds?: [
+                                        number,
+                                        number
+                                    ];
+                                    categories?: string[];
+                                    description?: {
+                                        en: string;
+                                        zh: string;
+                                    };
+                                    name: string;
+                                    /** @enum {string} */
+                                    role: "dimension" | "measure" | "identifier" | "sensitive";
+                                    /** @enum {string} */
+                                    type: "string" | "integer" | "number" | "date" | "timestamp" | "boolean";
+                                    unit?: string;
+                                }[];
+                            };
+                            siteId: string;
+                            source: string;
+                            /** @enum {string} */
+                            state: "draft" | "listed" | "withdrawn";
+                            synthetic: boolean;
+                            title: {
+                                en: string;
+                                zh: string;
+                            };
+                        }[];
+                        total: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    registerDataProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description: {
+                        en: string;
+                        zh: string;
+                    };
+                    /** @enum {string} */
+                    domain: "industry" | "agriculture" | "commerce" | "transport" | "finance" | "science" | "culture-tourism" | "health" | "emergency" | "meteorology" | "urban" | "green";
+                    feeFenPerUse: number;
+                    licence: string;
+                    policy: {
+                        /**
+                         * @default automatic
+                         * @enum {string}
+                         */
+                        approval?: "automatic" | "provider";
+                        computeRegions: string[];
+                        /** @default 365 */
+                        contractDays?: number;
+                        /** @default [] */
+                        duties?: {
+                            /** @enum {string} */
+                            action: "pay-per-use" | "attribute";
+                        }[];
+                        output: {
+                            k: number;
+                            /** @enum {string} */
+                            kind: "k-anonymity";
+                        } | {
+                            epsilonBudget: number;
+                            /** @enum {string} */
+                            kind: "differential-privacy";
+                            maxEpsilonPerQuery: number;
+                        };
+                        permissions: {
+                            action: string;
+                            /** @default [] */
+                            constraints?: {
+                                leftOperand: string;
+                                operator: string;
+                                rightOperand: string | number | string[];
+                            }[];
+                        }[];
+                        /** @default [] */
+                        prohibitions?: {
+                            action: string;
+                            /** @default [] */
+                            constraints?: {
+                                leftOperand: string;
+                                operator: string;
+                                rightOperand: string | number | string[];
+                            }[];
+                        }[];
+                        /** @default true */
+                        resultsMayLeaveRegion?: boolean;
+                    };
+                    providerTenantId?: string;
+                    /** @default  */
+                    quality?: string;
+                    schema: {
+                        columns: {
+                            bounds?: [
+                                number,
+                                number
+                            ];
+                            categories?: string[];
+                            description?: {
+                                en: string;
+                                zh: string;
+                            };
+                            name: string;
+                            /** @enum {string} */
+                            role: "dimension" | "measure" | "identifier" | "sensitive";
+                            /** @enum {string} */
+                            type: "string" | "integer" | "number" | "date" | "timestamp" | "boolean";
+                            unit?: string;
+                        }[];
+                    };
+                    siteId: string;
+                    source: string;
+                    synthetic: boolean;
+                    title: {
+                        en: string;
+                        zh: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        description: {
+                            en: string;
+                            zh: string;
+                        };
+                        /** @enum {string} */
+                        domain: "industry" | "agriculture" | "commerce" | "transport" | "finance" | "science" | "culture-tourism" | "health" | "emergency" | "meteorology" | "urban" | "green";
+                        feeFenPerUse: number;
+                        id: string;
+                        licence: string;
+                        policy: {
+                            /**
+                             * @default automatic
+                             * @enum {string}
+                             */
+                            approval: "automatic" | "provider";
+                            computeRegions: string[];
+                            /** @default 365 */
+                            contractDays: number;
+                            /** @default [] */
+                            duties: {
+                                /** @enum {string} */
+                                action: "pay-per-use" | "attribute";
+                            }[];
+                            output: {
+                                k: number;
+                                /** @enum {string} */
+                                kind: "k-anonymity";
+                            } | {
+                                epsilonBudget: number;
+                                /** @enum {string} */
+                                kind: "differential-privacy";
+                                maxEpsilonPerQuery: number;
+                            };
+                            permissions: {
+                                action: string;
+                                /** @default [] */
+                                constraints: {
+                                    leftOperand: string;
+                                    operator: string;
+                                    rightOperand: string | number | string[];
+                                }[];
+                            }[];
+                            /** @default [] */
+                            prohibitions: {
+                                action: string;
+                                /** @default [] */
+                                constraints: {
+                                    leftOperand: string;
+                                    operator: string;
+                                    rightOperand: string | number | string[];
+                                }[];
+                            }[];
+                            /** @default true */
+                            resultsMayLeaveRegion: boolean;
+                        };
+                        preview: {
+                            [key: string]: string | number | boolean | null;
+                        }[];
+                        providerName: string;
+                        providerTenantId: string;
+                        quality: string;
+                        regionId: string;
+                        rows: number | null;
+                        schema: {
+                            columns: {
+                                bounds?: [
+                                    number,
+                                    number
+                                ];
+                                categories?: string[];
+                                description?: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                name: string;
+                                /** @enum {string} */
+                                role: "dimension" | "measure" | "identifier" | "sensitive";
+                                /** @enum {string} */
+                                type: "string" | "integer" | "number" | "date" | "timestamp" | "boolean";
+                                unit?: string;
+                            }[];
+                        };
+                        siteId: string;
+                        source: string;
+                        /** @enum {string} */
+                        state: "draft" | "listed" | "withdrawn";
+                        synthetic: boolean;
+                        title: {
+                            en: string;
+                            zh: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getDataProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        description: {
+                            en: string;
+                            zh: string;
+                        };
+                        /** @enum {string} */
+                        domain: "industry" | "agriculture" | "commerce" | "transport" | "finance" | "science" | "culture-tourism" | "health" | "emergency" | "meteorology" | "urban" | "green";
+                        feeFenPerUse: number;
+                        id: string;
+                        licence: string;
+                        policy: {
+                            /**
+                             * @default automatic
+                             * @enum {string}
+                             */
+                            approval: "automatic" | "provider";
+                            computeRegions: string[];
+                            /** @default 365 */
+                            contractDays: number;
+                            /** @default [] */
+                            duties: {
+                                /** @enum {string} */
+                                action: "pay-per-use" | "attribute";
+                            }[];
+                            output: {
+                                k: number;
+                                /** @enum {string} */
+                                kind: "k-anonymity";
+                            } | {
+                                epsilonBudget: number;
+                                /** @enum {string} */
+                                kind: "differential-privacy";
+                                maxEpsilonPerQuery: number;
+                            };
+                            permissions: {
+                                action: string;
+                                /** @default [] */
+                                constraints: {
+                                    leftOperand: string;
+                                    operator: string;
+                                    rightOperand: string | number | string[];
+                                }[];
+                            }[];
+                            /** @default [] */
+                            prohibitions: {
+                                action: string;
+                                /** @default [] */
+                                constraints: {
+                                    leftOperand: string;
+                                    operator: string;
+                                    rightOperand: string | number | string[];
+                                }[];
+                            }[];
+                            /** @default true */
+                            resultsMayLeaveRegion: boolean;
+                        };
+                        preview: {
+                            [key: string]: string | number | boolean | null;
+                        }[];
+                        providerName: string;
+                        providerTenantId: string;
+                        quality: string;
+                        regionId: string;
+                        rows: number | null;
+                        schema: {
+                            columns: {
+                                bounds?: [
+                                    number,
+                                    number
+                                ];
+                                categories?: string[];
+                                description?: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                name: string;
+                                /** @enum {string} */
+                                role: "dimension" | "measure" | "identifier" | "sensitive";
+                                /** @enum {string} */
+                                type: "string" | "integer" | "number" | "date" | "timestamp" | "boolean";
+                                unit?: string;
+                            }[];
+                        };
+                        siteId: string;
+                        source: string;
+                        /** @enum {string} */
+                        state: "draft" | "listed" | "withdrawn";
+                        synthetic: boolean;
+                        title: {
+                            en: string;
+                            zh: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    uploadDataProductDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        description: {
+                            en: string;
+                            zh: string;
+                        };
+                        /** @enum {string} */
+                        domain: "industry" | "agriculture" | "commerce" | "transport" | "finance" | "science" | "culture-tourism" | "health" | "emergency" | "meteorology" | "urban" | "green";
+                        feeFenPerUse: number;
+                        id: string;
+                        licence: string;
+                        policy: {
+                            /**
+                             * @default automatic
+                             * @enum {string}
+                             */
+                            approval: "automatic" | "provider";
+                            computeRegions: string[];
+                            /** @default 365 */
+                            contractDays: number;
+                            /** @default [] */
+                            duties: {
+                                /** @enum {string} */
+                                action: "pay-per-use" | "attribute";
+                            }[];
+                            output: {
+                                k: number;
+                                /** @enum {string} */
+                                kind: "k-anonymity";
+                            } | {
+                                epsilonBudget: number;
+                                /** @enum {string} */
+                                kind: "differential-privacy";
+                                maxEpsilonPerQuery: number;
+                            };
+                            permissions: {
+                                action: string;
+                                /** @default [] */
+                                constraints: {
+                                    leftOperand: string;
+                                    operator: string;
+                                    rightOperand: string | number | string[];
+                                }[];
+                            }[];
+                            /** @default [] */
+                            prohibitions: {
+                                action: string;
+                                /** @default [] */
+                                constraints: {
+                                    leftOperand: string;
+                                    operator: string;
+                                    rightOperand: string | number | string[];
+                                }[];
+                            }[];
+                            /** @default true */
+                            resultsMayLeaveRegion: boolean;
+                        };
+                        preview: {
+                            [key: string]: string | number | boolean | null;
+                        }[];
+                        providerName: string;
+                        providerTenantId: string;
+                        quality: string;
+                        regionId: string;
+                        rows: number | null;
+                        schema: {
+                            columns: {
+                                bounds?: [
+                                    number,
+                                    number
+                                ];
+                                categories?: string[];
+                                description?: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                name: string;
+                                /** @enum {string} */
+                                role: "dimension" | "measure" | "identifier" | "sensitive";
+                                /** @enum {string} */
+                                type: "string" | "integer" | "number" | "date" | "timestamp" | "boolean";
+                                unit?: string;
+                            }[];
+                        };
+                        siteId: string;
+                        source: string;
+                        /** @enum {string} */
+                        state: "draft" | "listed" | "withdrawn";
+                        synthetic: boolean;
+                        title: {
+                            en: string;
+                            zh: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+        };
+    };
+    withdrawDataProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        description: {
+                            en: string;
+                            zh: string;
+                        };
+                        /** @enum {string} */
+                        domain: "industry" | "agriculture" | "commerce" | "transport" | "finance" | "science" | "culture-tourism" | "health" | "emergency" | "meteorology" | "urban" | "green";
+                        feeFenPerUse: number;
+                        id: string;
+                        licence: string;
+                        policy: {
+                            /**
+                             * @default automatic
+                             * @enum {string}
+                             */
+                            approval: "automatic" | "provider";
+                            computeRegions: string[];
+                            /** @default 365 */
+                            contractDays: number;
+                            /** @default [] */
+                            duties: {
+                                /** @enum {string} */
+                                action: "pay-per-use" | "attribute";
+                            }[];
+                            output: {
+                                k: number;
+                                /** @enum {string} */
+                                kind: "k-anonymity";
+                            } | {
+                                epsilonBudget: number;
+                                /** @enum {string} */
+                                kind: "differential-privacy";
+                                maxEpsilonPerQuery: number;
+                            };
+                            permissions: {
+                                action: string;
+                                /** @default [] */
+                                constraints: {
+                                    leftOperand: string;
+                                    operator: string;
+                                    rightOperand: string | number | string[];
+                                }[];
+                            }[];
+                            /** @default [] */
+                            prohibitions: {
+                                action: string;
+                                /** @default [] */
+                                constraints: {
+                                    leftOperand: string;
+                                    operator: string;
+                                    rightOperand: string | number | string[];
+                                }[];
+                            }[];
+                            /** @default true */
+                            resultsMayLeaveRegion: boolean;
+                        };
+                        preview: {
+                            [key: string]: string | number | boolean | null;
+                        }[];
+                        providerName: string;
+                        providerTenantId: string;
+                        quality: string;
+                        regionId: string;
+                        rows: number | null;
+                        schema: {
+                            columns: {
+                                bounds?: [
+                                    number,
+                                    number
+                                ];
+                                categories?: string[];
+                                description?: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                name: string;
+                                /** @enum {string} */
+                                role: "dimension" | "measure" | "identifier" | "sensitive";
+                                /** @enum {string} */
+                                type: "string" | "integer" | "number" | "date" | "timestamp" | "boolean";
+                                unit?: string;
+                            }[];
+                        };
+                        siteId: string;
+                        source: string;
+                        /** @enum {string} */
+                        state: "draft" | "listed" | "withdrawn";
+                        synthetic: boolean;
+                        title: {
+                            en: string;
+                            zh: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listDataScenarios: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            contractId: string | null;
+                            description: {
+                                en: string;
+                                zh: string;
+                            };
+                            /** @enum {string} */
+                            domain: "industry" | "agriculture" | "commerce" | "transport" | "finance" | "science" | "culture-tourism" | "health" | "emergency" | "meteorology" | "urban" | "green";
+                            id: string;
+                            productIds: string[];
+                            result: {
+                                groups: {
+                                    key: {
+                                        [key: string]: string | number | boolean | null;
+                                    };
+                                    values: {
+                                        [key: string]: number | null;
+                                    };
+                                }[];
+                                release: {
+                                    k: number;
+                                    /** @enum {string} */
+                                    kind: "k-anonymity";
+                                    smallestGroup: number;
+                                } | {
+                                    epsilonSpent: number;
+                                    /** @enum {string} */
+                                    kind: "differential-privacy";
+                                    /** @enum {string} */
+                                    mechanism: "discrete-laplace";
+                                    scale: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                rowsScanned: number;
+                            } | null;
+                            synthetic: boolean;
+                            title: {
+                                en: string;
+                                zh: string;
+                            };
+                            useId: string | null;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    listDataUses: {
+        parameters: {
+            query?: {
+                contractId?: string;
+                limit?: number;
+                productId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            consumerTenantId: string;
+                            contractId: string;
+                            createdAt: string;
+                            epsilonSpent: number;
+                            feeFen: number;
+                            finishedAt: string | null;
+                            id: string;
+                            jobId: string | null;
+                            productId: string;
+                            providerTenantId: string;
+                            query: {
+                                /**
+                                 * @default aggregate
+                                 * @enum {string}
+                                 */
+                                action: "aggregate" | "join" | "train";
+                                epsilon?: number;
+                                /** @default [] */
+                                filters: {
+                                    column: string;
+                                    /** @enum {string} */
+                                    op: "eq" | "neq" | "lt" | "lte" | "gt" | "gte" | "in";
+                                    value: string | number | boolean | (string | number)[];
+                                }[];
+                                /** @default [] */
+                                groupBy: string[];
+                                join?: {
+                                    columns: string[];
+                                    /** @default [] */
+                                    groupBy: string[];
+                                    on: string;
+                                    rows: (string | number | null)[][];
+                                };
+                                /** @default [] */
+                                measures: {
+                                    column?: string;
+                                    /** @enum {string} */
+                                    fn: "count" | "sum" | "avg";
+                                }[];
+                                train?: {
+                                    feature: string;
+                                    target: string;
+                                };
+                            };
+                            refusal: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            result: {
+                                groups: {
+                                    key: {
+                                        [key: string]: string | number | boolean | null;
+                                    };
+                                    values: {
+                                        [key: string]: number | null;
+                                    };
+                                }[];
+                                release: {
+                                    k: number;
+                                    /** @enum {string} */
+                                    kind: "k-anonymity";
+                                    smallestGroup: number;
+                                } | {
+                                    epsilonSpent: number;
+                                    /** @enum {string} */
+                                    kind: "differential-privacy";
+                                    /** @enum {string} */
+                                    mechanism: "discrete-laplace";
+                                    scale: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                rowsScanned: number;
+                            } | null;
+                            siteId: string;
+                            /** @enum {string} */
+                            state: "queued" | "running" | "released" | "refused" | "failed";
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    submitDataUse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    contractId: string;
+                    idempotencyKey?: string;
+                    query: {
+                        /**
+                         * @default aggregate
+                         * @enum {string}
+                         */
+                        action?: "aggregate" | "join" | "train";
+                        epsilon?: number;
+                        /** @default [] */
+                        filters?: {
+                            column: string;
+                            /** @enum {string} */
+                            op: "eq" | "neq" | "lt" | "lte" | "gt" | "gte" | "in";
+                            value: string | number | boolean | (string | number)[];
+                        }[];
+                        /** @default [] */
+                        groupBy?: string[];
+                        join?: {
+                            columns: string[];
+                            /** @default [] */
+                            groupBy?: string[];
+                            on: string;
+                            rows: (string | number | null)[][];
+                        };
+                        /** @default [] */
+                        measures?: {
+                            column?: string;
+                            /** @enum {string} */
+                            fn: "count" | "sum" | "avg";
+                        }[];
+                        train?: {
+                            feature: string;
+                            target: string;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted: queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        consumerTenantId: string;
+                        contractId: string;
+                        createdAt: string;
+                        epsilonSpent: number;
+                        feeFen: number;
+                        finishedAt: string | null;
+                        id: string;
+                        jobId: string | null;
+                        productId: string;
+                        providerTenantId: string;
+                        query: {
+                            /**
+                             * @default aggregate
+                             * @enum {string}
+                             */
+                            action: "aggregate" | "join" | "train";
+                            epsilon?: number;
+                            /** @default [] */
+                            filters: {
+                                column: string;
+                                /** @enum {string} */
+                                op: "eq" | "neq" | "lt" | "lte" | "gt" | "gte" | "in";
+                                value: string | number | boolean | (string | number)[];
+                            }[];
+                            /** @default [] */
+                            groupBy: string[];
+                            join?: {
+                                columns: string[];
+                                /** @default [] */
+                                groupBy: string[];
+                                on: string;
+                                rows: (string | number | null)[][];
+                            };
+                            /** @default [] */
+                            measures: {
+                                column?: string;
+                                /** @enum {string} */
+                                fn: "count" | "sum" | "avg";
+                            }[];
+                            train?: {
+                                feature: string;
+                                target: string;
+                            };
+                        };
+                        refusal: {
+                            code: string;
+                            message: string;
+                        } | null;
+                        result: {
+                            groups: {
+                                key: {
+                                    [key: string]: string | number | boolean | null;
+                                };
+                                values: {
+                                    [key: string]: number | null;
+                                };
+                            }[];
+                            release: {
+                                k: number;
+                                /** @enum {string} */
+                                kind: "k-anonymity";
+                                smallestGroup: number;
+                            } | {
+                                epsilonSpent: number;
+                                /** @enum {string} */
+                                kind: "differential-privacy";
+                                /** @enum {string} */
+                                mechanism: "discrete-laplace";
+                                scale: {
+                                    [key: string]: number;
+                                };
+                            };
+                            rowsScanned: number;
+                        } | null;
+                        siteId: string;
+                        /** @enum {string} */
+                        state: "queued" | "running" | "released" | "refused" | "failed";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+        };
+    };
+    getDataUse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        consumerTenantId: string;
+                        contractId: string;
+                        createdAt: string;
+                        epsilonSpent: number;
+                        feeFen: number;
+                        finishedAt: string | null;
+                        id: string;
+                        jobId: string | null;
+                        productId: string;
+                        providerTenantId: string;
+                        query: {
+                            /**
+                             * @default aggregate
+                             * @enum {string}
+                             */
+                            action: "aggregate" | "join" | "train";
+                            epsilon?: number;
+                            /** @default [] */
+                            filters: {
+                                column: string;
+                                /** @enum {string} */
+                                op: "eq" | "neq" | "lt" | "lte" | "gt" | "gte" | "in";
+                                value: string | number | boolean | (string | number)[];
+                            }[];
+                            /** @default [] */
+                            groupBy: string[];
+                            join?: {
+                                columns: string[];
+                                /** @default [] */
+                                groupBy: string[];
+                                on: string;
+                                rows: (string | number | null)[][];
+                            };
+                            /** @default [] */
+                            measures: {
+                                column?: string;
+                                /** @enum {string} */
+                                fn: "count" | "sum" | "avg";
+                            }[];
+                            train?: {
+                                feature: string;
+                                target: string;
+                            };
+                        };
+                        refusal: {
+                            code: string;
+                            message: string;
+                        } | null;
+                        result: {
+                            groups: {
+                                key: {
+                                    [key: string]: string | number | boolean | null;
+                                };
+                                values: {
+                                    [key: string]: number | null;
+                                };
+                            }[];
+                            release: {
+                                k: number;
+                                /** @enum {string} */
+                                kind: "k-anonymity";
+                                smallestGroup: number;
+                            } | {
+                                epsilonSpent: number;
+                                /** @enum {string} */
+                                kind: "differential-privacy";
+                                /** @enum {string} */
+                                mechanism: "discrete-laplace";
+                                scale: {
+                                    [key: string]: number;
+                                };
+                            };
+                            rowsScanned: number;
+                        } | null;
+                        siteId: string;
+                        /** @enum {string} */
+                        state: "queued" | "running" | "released" | "refused" | "failed";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     listFlows: {

@@ -81,7 +81,11 @@ export function ProviderPage() {
                   </td>
                   <td className="num">{formatFen(p.feeFenPerUse)}</td>
                   <td>
-                    <DatasetUpload product={p} onDone={all.reload} />
+                    {p.state === 'draft' ? (
+                      <DatasetUpload product={p} onDone={all.reload} />
+                    ) : p.state === 'listed' ? (
+                      <Withdraw product={p} onDone={all.reload} />
+                    ) : null}
                   </td>
                 </tr>
               ))}
@@ -195,6 +199,34 @@ function AuditTable({ audit }: { audit: ReturnType<typeof useResource<Awaited<Re
         </table>
       )}
     </div>
+  );
+}
+
+/** Withdrawn: no new contracts; agreed ones run until revoked or expired (the server's rule). */
+function Withdraw({ product, onDone }: { product: DataProduct; onDone: () => void }) {
+  const { t } = useI18n();
+  const errText = useErrorText();
+  const [error, setError] = useState('');
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn-small"
+        data-testid={`data-withdraw-${product.id}`}
+        onClick={async () => {
+          if (!window.confirm(t('data.provider.withdrawConfirm'))) return;
+          try {
+            await dataApi.withdraw(product.id);
+            onDone();
+          } catch (err) {
+            setError(errText(err));
+          }
+        }}
+      >
+        {t('data.provider.withdraw')}
+      </button>
+      {error && <div className="field-error">{error}</div>}
+    </>
   );
 }
 
