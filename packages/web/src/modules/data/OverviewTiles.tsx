@@ -30,7 +30,6 @@ export function DataOverviewTiles() {
       />
       <FigureTile
         id="data-by-domain"
-        wide
         label={t('data.tile.byDomain')}
         value={n(used.length)}
         sub={used.slice(0, 5).map((d) => `${domainName(d.domain, lang)} ${n(d.uses)}`).join(' · ')}

@@ -49,12 +49,12 @@ export function QueryBuilder({ contractId, product, onSubmitted }: { contractId:
   const err = (k: string) => (errors[k] ? <span className="field-error" data-testid={`data-query-error-${k}`}>{errors[k]}</span> : null);
 
   return (
-    <form className="card data-rows" onSubmit={submit} data-testid="data-query">
+    <form className="card" onSubmit={submit} data-testid="data-query">
       <h2>{t('data.query.title')}</h2>
       <div className="field">
         <span className="label">{t('data.query.measures')}</span>
         {f.measures.map((m, i) => (
-          <div key={i}>
+          <div key={i} className="data-row">
             <select value={m.fn} data-testid={`data-query-fn-${i}`} onChange={(e) => set({ measures: f.measures.map((x, j) => (j === i ? { ...x, fn: e.target.value as DataAggregateFn } : x)) })}>
               {DataAggregateFns.map((fn) => (
                 <option key={fn} value={fn}>
@@ -107,7 +107,7 @@ export function QueryBuilder({ contractId, product, onSubmitted }: { contractId:
       <div className="field">
         <span className="label">{t('data.query.filters')}</span>
         {f.filters.map((x, i) => (
-          <div key={i}>
+          <div key={i} className="data-row">
             <select value={x.column} onChange={(e) => set({ filters: f.filters.map((y, j) => (j === i ? { ...y, column: e.target.value } : y)) })}>
               {[...dimensions, ...measures].map((c) => (
                 <option key={c.name} value={c.name}>
@@ -147,7 +147,7 @@ export function QueryBuilder({ contractId, product, onSubmitted }: { contractId:
           <summary>{t('data.query.join')}</summary>
           <p className="hint">{t('data.query.joinHint')}</p>
           <textarea rows={5} value={f.joinCsv} onChange={(e) => set({ joinCsv: e.target.value })} placeholder={'meter_id,tariff\nM001,A'} data-testid="data-query-join-csv" />
-          <div>
+          <div className="data-row">
             <label className="inline-field">
               {t('data.query.joinOn')}
               <select value={f.joinOn} onChange={(e) => set({ joinOn: e.target.value })} data-testid="data-query-join-on">

@@ -112,9 +112,9 @@ export function RegisterForm({ onRegistered }: { onRegistered: (p: DataProduct) 
       {text('descriptionEn', 'description.en', t('data.register.descriptionEn'), true)}
 
       <h3>{t('data.product.schema')}</h3>
-      <div className="data-rows" data-testid="data-register-columns">
+      <div data-testid="data-register-columns">
         {f.columns.map((c, i) => (
-          <div key={i}>
+          <div key={i} className="data-row">
             <input placeholder={t('data.schema.name')} value={c.name} onChange={(e) => setCol(i, { name: e.target.value })} data-testid={`data-col-name-${i}`} />
             <select value={c.type} onChange={(e) => setCol(i, { type: e.target.value as DataColumnType })} data-testid={`data-col-type-${i}`}>
               {DataColumnTypes.map((x) => (

@@ -1,4 +1,4 @@
-import { DataDomains, type DataResult, type DataScenario } from '@shuzhi/schema';
+import { DataDomains, type DataResult, type DataScenario, type DataText } from '@shuzhi/schema';
 import { LazyEChart } from '../../charts/LazyEChart.tsx';
 import { ErrorBox, Loading } from '../../components/Feedback.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
@@ -11,6 +11,8 @@ import { domainName, ReleaseNote, ResultTable, SyntheticBadge, useDataText } fro
 export function ScenariosPage() {
   const { t, lang } = useI18n();
   const scenarios = useResource(() => dataApi.scenarios(), []);
+  const products = useResource(() => dataApi.products(), []);
+  const titles = new Map((products.data ?? []).map((p) => [p.id, p.title]));
   if (scenarios.error) return <ErrorBox error={scenarios.error} onRetry={scenarios.reload} />;
   if (!scenarios.data) return <Loading />;
   const byDomain = DataDomains.map((d) => [d, scenarios.data!.filter((s) => s.domain === d)] as const).filter(([, list]) => list.length > 0);
@@ -25,7 +27,7 @@ export function ScenariosPage() {
         <section key={domain} data-testid={`data-scenarios-${domain}`}>
           <h2>{domainName(domain, lang)}</h2>
           {list.map((s) => (
-            <Scenario key={s.id} s={s} />
+            <Scenario key={s.id} s={s} titles={titles} />
           ))}
         </section>
       ))}
@@ -33,7 +35,7 @@ export function ScenariosPage() {
   );
 }
 
-function Scenario({ s }: { s: DataScenario }) {
+function Scenario({ s, titles }: { s: DataScenario; titles: Map<string, DataText> }) {
   const { t } = useI18n();
   const tx = useDataText();
   return (
@@ -48,7 +50,7 @@ function Scenario({ s }: { s: DataScenario }) {
         {s.productIds.map((id, i) => (
           <span key={id}>
             {i > 0 && ', '}
-            <Link to={`/data/products/${encodeURIComponent(id)}`}>{id}</Link>
+            <Link to={`/data/products/${encodeURIComponent(id)}`}>{titles.has(id) ? tx(titles.get(id)!) : id}</Link>
           </span>
         ))}
         {s.contractId && (
