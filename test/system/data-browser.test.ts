@@ -131,6 +131,14 @@ test('in Chromium: a provider registers a product, a consumer finds and requests
   assert.match(await use.getByTestId('data-release').innerText(), /k = 3/);
   const useId = (await use.getAttribute('data-use-id'))!;
 
+  // A finer grouping singles out Hami's one wheat plot: refused with its reason, nothing released.
+  await cons.getByTestId('data-query-group-crop').check();
+  await cons.getByTestId('data-query-submit').click();
+  await waitUntil('a second use shown', async () => (await use.getAttribute('data-use-id')) !== useId, 10_000);
+  await waitUntil('the second use refused', async () => (await use.getAttribute('data-state')) === 'refused', 60_000);
+  assert.ok((await use.getByTestId('data-use-refusal').innerText()).length > 10);
+  assert.equal(await use.locator('[data-testid="data-result"]').count(), 0);
+
   // 5. The provider sees the use (at hami, released) and the fee as income.
   await open(prov, '/data/provider');
   const useRow = prov.getByTestId(`data-use-row-${useId}`);
