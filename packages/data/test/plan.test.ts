@@ -59,6 +59,7 @@ test('roles and types: a measure is not grouped, a dimension not summed, filter 
   refused({ measures: [{ fn: 'count' }], groupBy: ['energy_kwh'] }, K, 'QUERY_INVALID', 'query.groupBy[0]');
   refused({ measures: [{ fn: 'sum', column: 'county' }] }, K, 'QUERY_INVALID', 'query.measures[0].column');
   refused({ measures: [{ fn: 'count' }], filters: [{ column: 'month', op: 'gt', value: 'last spring' }] }, K, 'QUERY_INVALID', 'query.filters[0].value');
+  refused({ measures: [{ fn: 'count' }], filters: [{ column: 'month', op: 'lt', value: '2026-02-30' }] }, K, 'QUERY_INVALID', 'query.filters[0].value');
   refused({ measures: [{ fn: 'count' }], filters: [{ column: 'county', op: 'lt', value: 'K' }] }, K, 'QUERY_INVALID', 'query.filters[0].value');
   refused({ measures: [{ fn: 'count' }], filters: [{ column: 'county', op: 'in', value: 'Wusu' }] }, K, 'QUERY_INVALID', 'query.filters[0].value');
   refused({ measures: [{ fn: 'count' }, { fn: 'count' }] }, K, 'QUERY_INVALID', 'query.measures');

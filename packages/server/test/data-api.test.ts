@@ -17,7 +17,11 @@ describe('data space API: products and contracts (PGlite)', () => {
 
   before(async () => {
     t = await startPlatform();
-    [provider, consumer, other, operator, viewer] = await Promise.all(['provider', 'tenant', 'tenant2', 'operator', 'viewer'].map((u) => dataClient(t, u)));
+    provider = await dataClient(t, 'provider');
+    consumer = await dataClient(t, 'tenant');
+    other = await dataClient(t, 'tenant2');
+    operator = await dataClient(t, 'operator');
+    viewer = await dataClient(t, 'viewer');
   });
   after(async () => {
     await t?.close();
@@ -216,6 +220,49 @@ describe('data space API: products and contracts (PGlite)', () => {
       assert.equal(c.status, 201);
       assert.equal(c.body.consumerTenantId, 'karamay-studio');
       assert.ok((await other.req('GET', '/api/data/contracts?as=consumer')).body.items.some((x: { id: string }) => x.id === c.body.id));
+    });
+  });
+
+  describe('uses, end to end', () => {
+    test('register → list → contract → use at the site → released; the provider sees the use and its income', async () => {
+      const id = await listed({ feeFenPerUse: 250 }, 60);
+      const c = await consumer.req('POST', '/api/data/contracts', { productId: id, purpose: 'research', actions: ['aggregate'] });
+      const query = { action: 'aggregate', groupBy: ['county'], measures: [{ fn: 'count' }, { fn: 'sum', column: 'kwh' }] };
+      const submitted = await consumer.req('POST', '/api/data/uses', { contractId: c.body.id, query });
+      assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+      assert.equal(submitted.body.siteId, 'urumqi');
+      const done = await dataOf(t).uses.settled(submitted.body.id, 120_000);
+      assert.equal(done.state, 'released', JSON.stringify(done.refusal));
+      const got = await consumer.req('GET', `/api/data/uses/${done.id}`);
+      assert.equal(got.body.result.release.kind, 'k-anonymity');
+      // 60 rows over three counties: 20 each, and the sums of the fixture's readings.
+      const expected = new Map<string, number>();
+      meterCsv(60).trim().split('\n').slice(1).forEach((line) => {
+        const [, county, kwh] = line.split(',');
+        expected.set(county!, (expected.get(county!) ?? 0) + Number(kwh));
+      });
+      assert.equal(got.body.result.groups.length, 3);
+      for (const g of got.body.result.groups) {
+        assert.equal(g.values.count, 20);
+        assert.equal(g.values.sum_kwh, expected.get(g.key.county));
+      }
+      assert.equal((await other.req('GET', `/api/data/uses/${done.id}`)).status, 404);
+      const seenByProvider = (await provider.req('GET', `/api/data/uses?productId=${id}`)).body.items;
+      assert.ok(seenByProvider.some((u: { id: string; state: string }) => u.id === done.id && u.state === 'released'));
+      const earned = (await provider.req('GET', '/api/data/income')).body;
+      const line = earned.asProvider.find((l: { productId: string }) => l.productId === id);
+      assert.equal(line.uses, 1);
+      assert.equal(line.feeFen, 250);
+      const paid = (await consumer.req('GET', '/api/data/income')).body;
+      assert.equal(paid.asConsumer.find((l: { productId: string }) => l.productId === id).feeFen, 250);
+      assert.equal((await consumer.req('GET', `/api/data/contracts/${c.body.id}`)).body.uses, 1);
+      const overview = (await viewer.req('GET', '/api/data/overview')).body.byDomain;
+      assert.ok(overview.find((d: { domain: string }) => d.domain === 'green').uses >= 1);
+      const audit = (await provider.req('GET', `/api/data/audit?productId=${id}`)).body.items;
+      const released = audit.find((e: { kind: string }) => e.kind === 'data.use.released');
+      assert.ok(released, 'the release is in the audit');
+      assert.equal(released.data.feeFen, 250);
+      assert.ok(!('result' in released.data), 'events never carry results');
     });
   });
 

@@ -1,4 +1,3 @@
-import type { DataProductInput } from '@shuzhi/schema';
 import type { DataServerModule } from '../src/data/module.ts';
 import { client, login, type TestPlatform } from './helpers.ts';
 
@@ -22,7 +21,7 @@ export async function dataClient(t: TestPlatform, username: string): Promise<Dat
 export const METER_COUNTIES = ['沙湾', '玛纳斯', '石河子'];
 
 /** A small metered-energy product at the Urumqi site (region xinjiang). */
-export function meterProduct(over: Partial<DataProductInput> & { policy?: Partial<DataProductInput['policy']> } = {}): Record<string, unknown> {
+export function meterProduct(over: Record<string, unknown> & { policy?: Record<string, unknown> } = {}): Record<string, unknown> {
   const { policy, ...rest } = over;
   return {
     title: { zh: '测试电表用电量', en: 'Test meter energy use' },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { DataRuleError, planQuery, releaseResult } from '@shuzhi/data';
-import { createRng, type DataColumn, type DataFilter, type DataQuery } from '@shuzhi/schema';
+import { createRng, type DataColumn, type DataFilter, type DataMeasure, type DataQuery } from '@shuzhi/schema';
 import { DataStore } from '../src/data/plane/store.ts';
 
 /**
@@ -59,7 +59,7 @@ const table = people.chain((ids) =>
 /** Mostly what the rules allow; now and then what they never do (weight 1), so both paths are taken. */
 const mostly = <T,>(allowed: fc.Arbitrary<T>, forbidden: fc.Arbitrary<T>) => fc.oneof({ arbitrary: allowed, weight: 8 }, { arbitrary: forbidden, weight: 1 });
 
-const filter: fc.Arbitrary<DataFilter> = mostly(
+const filter = mostly<DataFilter>(
   fc.oneof(
     fc.record({ column: fc.constant('county'), op: fc.constantFrom('eq' as const, 'neq' as const), value: fc.constantFrom(...COUNTIES) }),
     fc.record({ column: fc.constant('county'), op: fc.constant('in' as const), value: fc.subarray(COUNTIES, { minLength: 1 }) }),
@@ -72,10 +72,10 @@ const filter: fc.Arbitrary<DataFilter> = mostly(
 const query = (ids: string[]) =>
   fc
     .record({
-      groupBy: mostly(fc.subarray(['county', 'year']), fc.constantFrom(['person_id'], ['county', 'diagnosis'])),
-      measures: mostly(
-        fc.subarray([{ fn: 'count' as const }, { fn: 'sum' as const, column: 'income' }, { fn: 'avg' as const, column: 'income' }], { minLength: 1 }),
-        fc.constantFrom([], [{ fn: 'sum' as const, column: 'diagnosis' }]),
+      groupBy: mostly<string[]>(fc.subarray(['county', 'year']), fc.constantFrom(['person_id'], ['county', 'diagnosis'])),
+      measures: mostly<DataMeasure[]>(
+        fc.subarray<DataMeasure>([{ fn: 'count' }, { fn: 'sum', column: 'income' }, { fn: 'avg', column: 'income' }], { minLength: 1 }),
+        fc.constantFrom<DataMeasure[]>([], [{ fn: 'sum', column: 'diagnosis' }]),
       ),
       filters: fc.array(filter, { maxLength: 2 }),
       join: fc.option(

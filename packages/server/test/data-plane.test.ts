@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { planQuery, releaseResult } from '@shuzhi/data';
 import { createRng, type DataColumn } from '@shuzhi/schema';
+import { cryptoUniform } from '../src/data/executor.ts';
 import { DataPlaneError } from '../src/data/plane/errors.ts';
 import { DataStore } from '../src/data/plane/store.ts';
 
@@ -177,4 +178,17 @@ describe('execute', () => {
   test('a product without a dataset in the store is named', async () => {
     await assert.rejects(store.execute(product('dp_none'), { sql: 'SELECT 1 AS a', params: [], consumerTable: null }), (err) => err instanceof DataPlaneError && err.code === 'DATASET_MISSING');
   });
+});
+
+test('the noise source draws uniform doubles in [0, 1) from the OS CSPRNG', () => {
+  const n = 20_000;
+  const draws = Array.from({ length: n }, () => cryptoUniform.next());
+  assert.ok(draws.every((u) => u >= 0 && u < 1));
+  // Mean 1/2 and a tenth of the draws in each tenth, well within 10 standard errors.
+  assert.ok(Math.abs(draws.reduce((a, b) => a + b, 0) / n - 0.5) < 10 * Math.sqrt(1 / 12 / n));
+  for (let d = 0; d < 10; d++) {
+    const share = draws.filter((u) => Math.floor(u * 10) === d).length / n;
+    assert.ok(Math.abs(share - 0.1) < 10 * Math.sqrt(0.09 / n), `tenth ${d}: ${share}`);
+  }
+  assert.equal(new Set(draws).size, n, 'no repeats among 53-bit draws');
 });

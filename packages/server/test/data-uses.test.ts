@@ -22,7 +22,9 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
 
   before(async () => {
     t = await startPlatform();
-    [provider, consumer, other] = await Promise.all(['provider', 'tenant', 'tenant2'].map((u) => dataClient(t, u)));
+    provider = await dataClient(t, 'provider');
+    consumer = await dataClient(t, 'tenant');
+    other = await dataClient(t, 'tenant2');
   });
   after(async () => {
     await t?.close();
@@ -55,6 +57,21 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
   const contractUses = async (id: string) => (await db().select({ uses: dataContracts.uses }).from(dataContracts).where(eq(dataContracts.id, id)))[0]!.uses;
   const useEvents = (id: string, kind: string) => db().select().from(events).where(and(eq(events.entityId, id), eq(events.kind, kind)));
 
+  /** A task of the use's job as the dispatcher would hand it to the plane (after a restart: `recover`). */
+  const planeTask = (u: { id: string; jobId: string | null }, at: Pick<ExecTask, 'taskId' | 'attempt' | 'siteId' | 'type'>): ExecTask => ({
+    ...at,
+    jobId: u.jobId!,
+    jobName: `data use ${u.id}`,
+    units: 1,
+    hours: 0.05,
+    command: `shuzhi data-plane run ${u.id}`,
+    env: {},
+    tenantId: 'tianshan-ai',
+    priority: 60,
+    createdAtMs: 0,
+    readyAtMs: 0,
+  });
+
   /**
    * Keeps the plane away from new tasks (the dispatcher's route hook unset): a use's job then waits
    * unplaced, as it would behind a busy site, until the hook is back.
@@ -73,6 +90,7 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
     const res = await use(contractId);
     assert.equal(res.status, 202, JSON.stringify(res.body));
     assert.equal(res.body.state, 'queued');
+    assert.ok(res.body.jobId, 'its job is submitted');
     const done = await settled(res.body.id);
     assert.equal(done.state, 'released', JSON.stringify(done.refusal));
     assert.equal(done.siteId, 'urumqi');
@@ -158,23 +176,7 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
         const res = await use(contractId);
         assert.equal(res.status, 202);
         // A task at Zhengzhou, as a placement bug would hand it to the plane.
-        const task = {
-          taskId: 'task_elsewhere',
-          attempt: 1,
-          jobId: res.body.jobId,
-          jobName: 'misplaced',
-          siteId: 'zhengzhou',
-          type: 'gpu',
-          units: 1,
-          hours: 0.05,
-          command: `shuzhi data-plane run ${res.body.id}`,
-          env: {},
-          tenantId: 'tianshan-ai',
-          priority: 60,
-          createdAtMs: 0,
-          readyAtMs: 0,
-        } satisfies ExecTask;
-        await data().uses.plane.recover([task]);
+        await data().uses.plane.recover([planeTask(res.body, { taskId: 'task_elsewhere', attempt: 1, siteId: 'zhengzhou', type: 'gpu' })]);
         return settled(res.body.id);
       });
       assert.equal(queued.state, 'refused');
@@ -220,7 +222,7 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
     const dpQuery = (epsilon: number) => ({ action: 'aggregate', measures: [{ fn: 'count' }], groupBy: ['county'], epsilon });
 
     test('uses spend their ε; exhaustion is refused with the numbers; an invalid query spends nothing', async () => {
-      const productId = await listed({ policy: dpPolicy as never });
+      const productId = await listed({ policy: dpPolicy });
       const contractId = await agreed(productId);
       for (const eps of [1, 1, 0.5]) {
         const res = await use(contractId, dpQuery(eps));
@@ -259,33 +261,50 @@ describe('data uses: computed at the data\'s site, released once (PGlite)', () =
     });
   });
 
+  test('a use whose job the consumer cancels before it runs fails and gives its spend back', async () => {
+    const contractId = await agreed(await listed());
+    const id = await whilePlaneAway(async () => {
+      const res = await use(contractId);
+      assert.equal((await consumer.req('POST', `/api/jobs/${res.body.jobId}/cancel`)).status, 200);
+      return res.body.id as string;
+    });
+    const done = await settled(id);
+    assert.equal(done.state, 'failed');
+    assert.equal(done.refusal?.code, 'CANCELLED');
+    assert.equal(await contractUses(contractId), 0);
+    assert.equal((await useEvents(id, 'data.use.released')).length, 0);
+  });
+
+  test('a use left without a job (a crash between the use and its job) is submitted again at start, and released once', async () => {
+    const contractId = await agreed(await listed());
+    const id = await whilePlaneAway(async () => {
+      const res = await use(contractId);
+      // The crash: the job was submitted, its id never stored.
+      await db().update(dataUses).set({ jobId: null }).where(eq(dataUses.id, res.body.id));
+      await data().uses.start();
+      const [row] = await db().select().from(dataUses).where(eq(dataUses.id, res.body.id));
+      assert.ok(row!.jobId && row!.jobId !== res.body.jobId, 'a new job was submitted');
+      return res.body.id as string;
+    });
+    await t.p.compute.dispatcher.place();
+    const done = await settled(id);
+    assert.equal(done.state, 'released', JSON.stringify(done.refusal));
+    assert.equal((await useEvents(id, 'data.use.released')).length, 1);
+    assert.equal(await contractUses(contractId), 1);
+  });
+
   test('exactly once: a released use has one data.use.released event and one billed run, even when the plane runs it again after a restart', async () => {
     const done = await settled((await use(await agreed(await listed()))).body.id);
     assert.equal(done.state, 'released');
     const [run] = await db().select().from(runs).where(eq(runs.jobId, done.jobId!));
-    const task: ExecTask = {
-      taskId: run!.taskId,
-      attempt: run!.attempt,
-      jobId: done.jobId!,
-      jobName: 'again',
-      siteId: 'urumqi',
-      type: 'cpu',
-      units: 1,
-      hours: 0.05,
-      command: `shuzhi data-plane run ${done.id}`,
-      env: {},
-      tenantId: 'tianshan-ai',
-      priority: 60,
-      createdAtMs: 0,
-      readyAtMs: 0,
-    };
+    const task = planeTask(done, { taskId: run!.taskId, attempt: run!.attempt, siteId: 'urumqi', type: 'cpu' });
     await data().uses.plane.recover([task, task]);
     await data().uses.plane.close(); // waits for the runs it holds
     assert.equal((await useEvents(done.id, 'data.use.released')).length, 1);
     const jobRuns = await db().select().from(runs).where(eq(runs.jobId, done.jobId!));
     assert.equal(jobRuns.length, 1);
     assert.equal(jobRuns[0]!.status, 'succeeded');
-    assert.ok((jobRuns[0]!.costFen ?? 0) > 0, 'the run is metered');
+    assert.ok((jobRuns[0]!.unitHours ?? 0) > 0, 'the run is metered');
     const again = await data().uses.get({ userId: 'x', username: 'x', displayName: 'x', role: 'operator', tenantId: null, department: null, via: 'token' }, done.id);
     assert.deepEqual(again.result, done.result);
   });

@@ -1,12 +1,12 @@
 import { DataActions, DataLeftOperands, DataOperators, DataPurposes } from '@shuzhi/schema';
 import type { DataColumn, DataConstraint, DataRule, DataUsagePolicy } from '@shuzhi/schema';
 import type { DataIssue } from '../errors.ts';
+import { isIsoInstant } from '../iso-time.ts';
 
 export type PolicyIssue = DataIssue;
 
 const SET_OPERATORS = new Set(['eq', 'neq', 'isAnyOf', 'isNoneOf']);
 const ORDER_OPERATORS = new Set(['lt', 'lteq', 'gt', 'gteq']);
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 /**
  * Everything in a product's policy and schema that the engine could not evaluate or enforce, each
@@ -72,7 +72,7 @@ function checkConstraint(c: DataConstraint, path: string, issues: PolicyIssue[])
   const right = c.rightOperand;
   const valuePath = `${path}.rightOperand`;
   if (c.leftOperand === 'dateTime') {
-    if (typeof right !== 'string' || !ISO_DATE_TIME.test(right) || Number.isNaN(Date.parse(right))) {
+    if (!isIsoInstant(right)) {
       issues.push({ path: valuePath, message: `dateTime needs an ISO 8601 time such as 2027-01-01T00:00:00Z (got ${JSON.stringify(right)})` });
     }
     return;

@@ -1,6 +1,7 @@
 import { DataColumnName } from '@shuzhi/schema';
 import type { DataColumn, DataFilter, DataOutputRule, DataQuery } from '@shuzhi/schema';
 import { DataRuleError, type DataRuleCode } from '../errors.ts';
+import { isIsoDate, isIsoDateTime } from '../iso-time.ts';
 import { compileSql, type SqlFilter, type SqlGroup, type SqlOutput, type SqlParam } from './sql.ts';
 
 /** What the data plane runs and what the output rule needs to release its result. */
@@ -25,8 +26,6 @@ interface Issue {
 }
 
 const ORDERED_TYPES = new Set(['integer', 'number', 'date', 'timestamp']);
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
 
 /**
  * Checks a query against the product's schema and output rule, and compiles it. Throws
@@ -221,9 +220,9 @@ function valueProblem(v: unknown, col: DataColumn): string | undefined {
     case 'boolean':
       return typeof v === 'boolean' ? undefined : `'${col.name}' holds true or false (got ${JSON.stringify(v)})`;
     case 'date':
-      return typeof v === 'string' && ISO_DATE.test(v) && !Number.isNaN(Date.parse(v)) ? undefined : `'${col.name}' holds dates such as 2026-01-31 (got ${JSON.stringify(v)})`;
+      return isIsoDate(v) ? undefined : `'${col.name}' holds dates such as 2026-01-31 (got ${JSON.stringify(v)})`;
     case 'timestamp':
-      return typeof v === 'string' && ISO_TIMESTAMP.test(v) && !Number.isNaN(Date.parse(v)) ? undefined : `'${col.name}' holds times such as 2026-01-31T08:00:00Z (got ${JSON.stringify(v)})`;
+      return isIsoDateTime(v) ? undefined : `'${col.name}' holds times such as 2026-01-31T08:00:00Z (got ${JSON.stringify(v)})`;
     case 'string':
       return typeof v === 'string' ? undefined : `'${col.name}' holds text (got ${JSON.stringify(v)})`;
   }

@@ -40,7 +40,7 @@ export class ContractService {
       const again = await this.#byIdempotencyKey(consumerTenantId, req.idempotencyKey);
       if (again) return this.#view(again);
     }
-    const product = await this.deps.products.rowFor(p, req.productId);
+    const product = await this.deps.products.rowToRequest(p, req.productId);
     if (product.state !== 'listed') {
       throw new DataServerError('PRODUCT_NOT_LISTED', `Product ${product.id} is ${product.state}: it takes no new contracts${product.state === 'draft' ? ' until its dataset is uploaded' : ''}.`);
     }
@@ -123,8 +123,9 @@ export class ContractService {
     if (!row) throw dataErrors.contractNotFound(id);
     if (!row.terms || !row.proof) return { contractId: id, result: 'unsigned', keyId: null, publicKeyPem: null };
     const key = await publicKeyOf(this.deps.db, row.proof.keyId);
-    const valid = key !== null && verifyContract(row.terms, row.proof, key.key);
-    return { contractId: id, result: valid ? 'valid' : 'tampered', keyId: row.proof.keyId, publicKeyPem: key?.pem ?? null };
+    // A proof naming a key this server never had cannot be trusted either.
+    const result = key ? verifyContract(row.terms, row.proof, key.key) : 'tampered';
+    return { contractId: id, result, keyId: row.proof.keyId, publicKeyPem: key?.pem ?? null };
   }
 
   async list(p: Principal, f: { as?: 'consumer' | 'provider' | undefined; productId?: string | undefined }): Promise<DataContract[]> {

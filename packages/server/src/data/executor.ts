@@ -32,10 +32,11 @@ export const USE_COMMAND = 'shuzhi data-plane run ';
 
 /** Uniform doubles in [0, 1) from the operating system's CSPRNG: noise an observer cannot predict or replay. */
 export const cryptoUniform: UniformSource = {
-  next: () => Number(randomBytes(7).readBigUInt64BE(0) >> 3n) / 2 ** 53,
+  // 53 random bits: every double in [0, 1) on the 2^-53 grid, equally likely.
+  next: () => Number(randomBytes(8).readBigUInt64BE(0) >> 11n) / 2 ** 53,
 };
 
-interface Deps {
+export interface PlaneDeps {
   db: Db;
   bus: EventBus;
   log: Logger;
@@ -60,7 +61,7 @@ export class DataPlaneExecutor implements Executor {
   private readonly runs = new Map<string, { fence: Fence; cancelled: boolean; done: Promise<void> }>();
   private readonly host: ExecutorHost;
 
-  constructor(private readonly deps: Deps) {
+  constructor(private readonly deps: PlaneDeps) {
     this.host = deps.compute.dispatcher.host;
   }
 

@@ -155,9 +155,14 @@ export class ProductService {
     return productView(row, await this.#tenantName(row.providerTenantId));
   }
 
-  /** The product's row, for the contracts and the uses (404 when the caller may not see it). */
-  async rowFor(p: Principal, id: string): Promise<ProductRow> {
-    return this.#visible(p, id);
+  /**
+   * The product a contract is asked on: a withdrawn one was public, so asking it is answered with why
+   * not (409) rather than 404; another provider's draft stays unseen.
+   */
+  async rowToRequest(p: Principal, id: string): Promise<ProductRow> {
+    const [row] = await this.deps.db.select().from(dataProducts).where(eq(dataProducts.id, id));
+    if (!row || (row.state === 'draft' && !mayManage(p, row))) throw dataErrors.productNotFound(id);
+    return row;
   }
 
   /** The 12 domains, each with its names and the count of listed products. */

@@ -2,26 +2,15 @@ import { and, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizz
 import { checkUse, DataRuleError, planQuery, type UniformSource } from '@shuzhi/data';
 import type { DataAction, DataConstraint, DataContractState, DataPurpose, DataQuery, DataUse, DataUseRequest, DataUsagePolicy } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
-import type { ComputeModule } from '../compute/module.ts';
-import type { Db, Tx } from '../db/client.ts';
+import type { Tx } from '../db/client.ts';
 import { errors } from '../errors.ts';
-import type { EventBus, PublishedEvent } from '../events/bus.ts';
+import type { PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
-import type { Logger } from '../log.ts';
 import { dataBudgets, dataContracts, dataProducts, dataUses } from './db-schema.ts';
-import { cryptoUniform, DataPlaneExecutor, returnSpend, USE_COMMAND, type UseRow } from './executor.ts';
-import type { DataStore } from './plane/store.ts';
+import { cryptoUniform, DataPlaneExecutor, returnSpend, USE_COMMAND, type PlaneDeps, type UseRow } from './executor.ts';
 
-export interface UseDeps {
-  db: Db;
-  bus: EventBus;
-  log: Logger;
-  clock: { now(): number };
-  compute: ComputeModule;
-  store: DataStore;
-  /** The noise source of differential privacy; the OS's CSPRNG unless a test injects a seeded one. */
-  noise?: UniformSource;
-}
+/** The plane's deps; `noise` (differential privacy) is the OS's CSPRNG unless a test injects a seeded one. */
+export type UseDeps = Omit<PlaneDeps, 'noise'> & { noise?: UniformSource };
 
 /** Who starts the jobs of uses resubmitted at start (no user is asking then); jobs carry the consumer's tenant. */
 const SYSTEM: Principal = { userId: 'system:data-plane', username: 'data-plane', displayName: 'Data plane', role: 'operator', tenantId: null, department: null, via: 'token' };
@@ -141,8 +130,9 @@ export class UseService {
       return this.view(p, existing);
     }
     bus.publish(ev);
-    await this.submitJob(p, row, product);
-    return this.get(p, useId);
+    const jobId = await this.submitJob(p, row, product);
+    // The use as it was queued (the plane may be running it already by now).
+    return jobId ? this.view(p, { ...row, jobId }) : this.get(p, useId);
   }
 
   async list(p: Principal, f: { contractId?: string; productId?: string; limit?: number }): Promise<DataUse[]> {
@@ -184,7 +174,7 @@ export class UseService {
 
   /** Resubmits uses whose job was never submitted (a crash between the use and its job); follows job cancellations. */
   async start(): Promise<void> {
-    this.unsubscribe = this.deps.bus.subscribe((e) => {
+    this.unsubscribe ??= this.deps.bus.subscribe((e) => {
       if (e.kind === 'job.status' && e.entity === 'job' && e.data.status === 'cancelled') {
         void this.jobCancelled(e.entityId).catch((err: unknown) => this.deps.log.warn({ err, jobId: e.entityId }, 'data plane: could not settle a cancelled use'));
       }
@@ -240,8 +230,11 @@ export class UseService {
     );
   }
 
-  /** Submits the use's job as the consumer tenant; a use whose job cannot be submitted fails and gives its spend back. */
-  private async submitJob(p: Principal, use: UseRow, product: typeof dataProducts.$inferSelect): Promise<void> {
+  /**
+   * Submits the use's job as the consumer tenant and returns its id; a use whose job cannot be submitted
+   * fails and gives its spend back (null).
+   */
+  private async submitJob(p: Principal, use: UseRow, product: typeof dataProducts.$inferSelect): Promise<string | null> {
     const { compute, db } = this.deps;
     try {
       const site = await compute.network.getSite(product.siteId);
@@ -263,9 +256,11 @@ export class UseService {
         .update(dataUses)
         .set({ jobId: job.id })
         .where(and(eq(dataUses.id, use.id), or(isNull(dataUses.jobId), eq(dataUses.jobId, job.id))));
+      return job.id;
     } catch (err) {
       this.deps.log.warn({ err, useId: use.id }, 'data plane: the job of a use could not be submitted');
       await this.fail(use, 'JOB_NOT_SUBMITTED', `the compute job could not be submitted: ${(err as Error).message}`);
+      return null;
     }
   }
 
