@@ -109,6 +109,9 @@ test('joins are refused when they would reveal or fake records', () => {
   refused({ action: 'join', measures: [{ fn: 'count' }], join: { ...base, groupBy: ['meter_id'] } }, K, 'JOIN_INVALID', 'query.join.groupBy[0]');
   refused({ action: 'join', measures: [{ fn: 'count' }], join: { ...base, rows: [['M-1', 'a'], ['M-1', 'b']] } }, K, 'JOIN_INVALID', 'query.join.rows[1]');
   refused({ action: 'join', measures: [{ fn: 'count' }], join: { ...base, rows: [['M-1']] } }, K, 'JOIN_INVALID', 'query.join.rows[0]');
+  const numericKey = meterColumns.map((c) => (c.name === 'meter_id' ? { ...c, type: 'integer' as const } : c));
+  const dup = { on: 'meter_id', columns: ['meter_id'], rows: [[7], ['07']] };
+  refused({ action: 'join', measures: [{ fn: 'count' }], join: dup }, K, 'JOIN_INVALID', 'query.join.rows[1]', numericKey);
   refused({ action: 'join', measures: [{ fn: 'count' }], join: { ...base, columns: ['id', 'class'] } }, K, 'JOIN_INVALID', 'query.join.columns');
   refused({ action: 'aggregate', measures: [{ fn: 'count' }], join: base }, K, 'JOIN_INVALID', 'query.join');
   refused({ action: 'join', measures: [{ fn: 'count' }] }, K, 'JOIN_INVALID', 'query.join');

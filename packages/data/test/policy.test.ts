@@ -105,7 +105,7 @@ test('an action no permission covers goes to the provider; a prohibition beats a
   assert.equal(evaluateRequest(p, { ...ask, actions: ['train'] }, AT).decision, 'agree');
   const credit = evaluateRequest(p, { ...ask, purpose: 'credit-assessment', actions: ['aggregate', 'train', 'join'] }, AT);
   assert.equal(credit.decision, 'refuse');
-  assert.deepEqual(credit.reasons.map((r) => r.code), ['ACTION_PROHIBITED']);
+  assert.deepEqual(credit.reasons.map((r) => r.code), ['ACTION_PROHIBITED', 'ACTION_NOT_PERMITTED']);
 });
 
 test('consumer lists, purposes and dateTime windows decide whether a permission applies', () => {

@@ -15,9 +15,8 @@ export interface ConstraintFacts {
   count?: number;
 }
 
-/** Left operands known when a contract is asked for; the others are checked before each use. */
+/** Left operands known when a contract is asked for; the others (dateTime, count) are checked before each use. */
 export const AGREEMENT_OPERANDS: ReadonlySet<string> = new Set(['purpose', 'consumer', 'consumerRegion']);
-export const USE_OPERANDS: ReadonlySet<string> = new Set(['dateTime', 'count']);
 
 /** Whether a (validated) constraint holds; undefined when its fact is not known. */
 export function holds(c: DataConstraint, facts: ConstraintFacts): boolean | undefined {
@@ -68,19 +67,14 @@ function compare(op: string, left: number, right: number): boolean {
   }
 }
 
-const OPERATOR_WORDS: Record<string, string> = {
-  eq: 'is',
-  neq: 'is not',
-  lt: 'before / below',
-  lteq: 'at most',
-  gt: 'after / above',
-  gteq: 'at least',
-  isAnyOf: 'is any of',
-  isNoneOf: 'is none of',
-};
+const SET_WORDS: Record<string, string> = { eq: 'is', neq: 'is not', isAnyOf: 'is any of', isNoneOf: 'is none of' };
+const TIME_WORDS: Record<string, string> = { lt: 'before', lteq: 'at or before', gt: 'after', gteq: 'at or after' };
+const COUNT_WORDS: Record<string, string> = { lt: 'below', lteq: 'at most', gt: 'above', gteq: 'at least' };
 
 /** A constraint in words, for the reasons a decision gives: "purpose is any of research, planning". */
 export function describe(c: DataConstraint): string {
   const right = Array.isArray(c.rightOperand) ? c.rightOperand.join(', ') : String(c.rightOperand);
-  return `${c.leftOperand} ${OPERATOR_WORDS[c.operator] ?? c.operator} ${right}`;
+  const words = c.leftOperand === 'dateTime' ? TIME_WORDS : c.leftOperand === 'count' ? COUNT_WORDS : SET_WORDS;
+  const subject = c.leftOperand === 'dateTime' ? 'the time is' : c.leftOperand === 'count' ? 'the number of uses is' : c.leftOperand;
+  return `${subject} ${words[c.operator] ?? c.operator} ${right}`;
 }

@@ -49,7 +49,8 @@ export function evaluateRequest(policy: DataUsagePolicy, req: ContractAsk, atMs:
       message: `results of this product stay in ${policy.computeRegions.join(', ')}; the consumer's home region is ${req.consumerRegion ?? 'not set'}`,
     });
   }
-  if (refusals.length > 0) return { decision: 'refuse', reasons: refusals };
+  // A refusal lists what else the provider would have had to agree to as well, so the consumer sees it all at once.
+  if (refusals.length > 0) return { decision: 'refuse', reasons: [...refusals, ...unpermitted] };
   if (unpermitted.length > 0) return { decision: 'ask-provider', reasons: unpermitted };
   if (policy.approval === 'provider') {
     return { decision: 'ask-provider', reasons: [{ code: 'PROVIDER_DECIDES', message: 'the provider decides every request for this product' }] };

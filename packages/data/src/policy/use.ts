@@ -49,18 +49,19 @@ export function checkUse(contract: UsableContract, query: DataQuery, atMs: numbe
   if (prohibition) {
     throw new DataRuleError('ACTION_PROHIBITED', `the policy prohibits '${action}' when ${prohibition.constraints.map(describe).join(' and ')}`, { action });
   }
+  const useTime = (c: DataConstraint) => !AGREEMENT_OPERANDS.has(c.leftOperand);
+  // The permissions this contract was agreed under; all of the action's when the provider agreed beyond them.
   const rules = contract.policy.permissions.filter((r) => r.action === action);
-  const agreed = rules.filter((r) => r.constraints.every((c) => !AGREEMENT_OPERANDS.has(c.leftOperand) || holds(c, facts) === true));
+  const agreed = rules.filter((r) => r.constraints.every((c) => useTime(c) || holds(c, facts) === true));
   const candidates = agreed.length > 0 ? agreed : rules;
   if (candidates.length === 0) return;
-  const useTime = (c: DataConstraint) => !AGREEMENT_OPERANDS.has(c.leftOperand);
   if (candidates.some((r) => r.constraints.filter(useTime).every((c) => holds(c, facts) === true))) return;
   const failing = candidates.flatMap((r) => r.constraints.filter((c) => useTime(c) && holds(c, facts) === false));
   const time = failing.find((c) => c.leftOperand === 'dateTime');
   if (time) {
     throw new DataRuleError(
       'OUTSIDE_PERMITTED_TIME',
-      `'${action}' is permitted only when ${describe(time)}; it is now ${new Date(atMs).toISOString()}`,
+      `'${action}' is permitted only when ${describe(time)}; it is now ${new Date(atMs).toISOString()}. Use the data within the permitted time`,
       { action, constraint: time },
     );
   }

@@ -166,8 +166,10 @@ export function planQuery(query: DataQuery, columns: DataColumn[], output: DataO
       const key = row[keyAt];
       if (keyAt < 0 || key === null || key === undefined) return;
       // A key listed twice would count each matching product record twice, faking group sizes past k.
-      if (keys.has(String(key))) issues.push({ code: 'JOIN_INVALID', path: `query.join.rows[${r}]`, message: `join key ${JSON.stringify(key)} appears more than once; list each key once` });
-      keys.add(String(key));
+      // Keys of a numeric column compare as numbers, as the data plane casts them ("01" is 1).
+      const norm = on && (on.type === 'integer' || on.type === 'number') ? String(Number(key)) : String(key);
+      if (keys.has(norm)) issues.push({ code: 'JOIN_INVALID', path: `query.join.rows[${r}]`, message: `join key ${JSON.stringify(key)} appears more than once; list each key once` });
+      keys.add(norm);
     });
     if (issues.length === before) consumerTable = { columns: [...j.columns], rows: j.rows.map((row) => [...row]) };
   }
