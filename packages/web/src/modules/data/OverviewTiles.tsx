@@ -1,3 +1,4 @@
+import { useServerEvents } from '../../api/context.tsx';
 import { FigureTile } from '../../components/FigureTile.tsx';
 import { formatNumber } from '../../format.ts';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
@@ -9,6 +10,7 @@ import { domainName } from './common.tsx';
 export function DataOverviewTiles() {
   const { t, lang } = useI18n();
   const o = useResource(() => dataApi.overview(), []);
+  useServerEvents(['data'], () => o.reload(), 1000);
   useInterval(() => o.reload(), 30_000);
   if (!o.data) return null;
   const sum = (k: 'products' | 'contracts' | 'uses') => o.data!.byDomain.reduce((n, d) => n + d[k], 0);

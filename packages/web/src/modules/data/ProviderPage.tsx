@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { DataProduct } from '@shuzhi/schema';
-import { useUser } from '../../api/context.tsx';
+import { useServerEvents, useUser } from '../../api/context.tsx';
 import { ErrorBox, Loading, useErrorText } from '../../components/Feedback.tsx';
 import { FigureTile } from '../../components/FigureTile.tsx';
 import { formatDateTime, formatFen, formatNumber } from '../../format.ts';
@@ -36,6 +36,8 @@ export function ProviderPage() {
     income.reload();
     audit.reload();
   };
+  // A request, a use or a release anywhere in the provider's data shows here as it happens.
+  useServerEvents(['data'], reload, 1000);
 
   return (
     <div className="page" data-testid="data-provider">
