@@ -115,6 +115,11 @@ export function ProviderPage() {
                   <td>{purposeWord(c.purpose, t)}</td>
                   <td className="small">{c.note}</td>
                   <td>{formatDateTime(c.createdAt)}</td>
+                  <td>
+                    <Link className="btn btn-small btn-primary" to={`/data/contracts/${encodeURIComponent(c.id)}`}>
+                      {t('data.provider.decide')}
+                    </Link>
+                  </td>
                 </tr>
               ))}
             </tbody>
