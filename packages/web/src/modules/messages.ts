@@ -1,8 +1,9 @@
 import * as billing from './billing/messages.ts';
+import * as data from './data/messages.ts';
 import * as gov from './gov/messages.ts';
 import * as mine from './mine/messages.ts';
 import * as planner from './planner/messages.ts';
 import * as render from './render/messages.ts';
 
-export const moduleZh = { ...render.zh, ...gov.zh, ...mine.zh, ...billing.zh, ...planner.zh } as const;
-export const moduleEn = { ...render.en, ...gov.en, ...mine.en, ...billing.en, ...planner.en };
+export const moduleZh = { ...render.zh, ...gov.zh, ...mine.zh, ...billing.zh, ...planner.zh, ...data.zh } as const;
+export const moduleEn = { ...render.en, ...gov.en, ...mine.en, ...billing.en, ...planner.en, ...data.en };
