@@ -63,6 +63,12 @@ export function StatementPage({ month, tenantId }: { month: string; tenantId: st
         <div>
           {t('billing.col.wallet')}: <strong>{formatFen(d.walletFen)}</strong>
         </div>
+        <div>
+          {t('billing.data.fees')}: <strong>{formatFen(d.dataFeesFen)}</strong>
+        </div>
+        <div>
+          {t('billing.data.income')}: <strong>{formatFen(d.dataIncomeFen)}</strong>
+        </div>
       </div>
       <table>
         <thead>
@@ -109,6 +115,39 @@ export function StatementPage({ month, tenantId }: { month: string; tenantId: st
           </tr>
         </tbody>
       </table>
+      {d.dataUses.length > 0 && (
+        <>
+          <h2>{t('billing.data.title')}</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>{t('billing.data.use')}</th>
+                <th>{t('billing.data.role')}</th>
+                <th>{t('billing.data.counterparty')}</th>
+                <th>{t('billing.col.site')}</th>
+                <th>{t('billing.data.released')}</th>
+                <th className="num">{t('billing.data.fee')}</th>
+                <th className="num">{t('billing.data.commission')}</th>
+                <th className="num">{t('billing.data.providerShare')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.dataUses.map((u) => (
+                <tr key={`${u.useId}-${u.role}`}>
+                  <td className="mono">{u.useId}</td>
+                  <td>{t(u.role === 'consumer' ? 'billing.data.paid' : 'billing.data.earned')}</td>
+                  <td className="mono">{u.counterpartyTenantId}</td>
+                  <td>{u.siteId}</td>
+                  <td>{formatDateTime(u.releasedAt)}</td>
+                  <td className="num">{formatFen(u.feeFen)}</td>
+                  <td className="num">{formatFen(u.platformFeeFen)}</td>
+                  <td className="num">{formatFen(u.providerFen)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
       <p className="muted small">{t('billing.print.note')}</p>
     </div>
   );
