@@ -38,6 +38,16 @@ const DOORS: ReadonlyArray<[username: string, door: string]> = [
   ['viewer', '/compute/overview'],
 ];
 
+/** Every page of the app's navigation, whoever sees it. */
+const ALL_PAGES = [
+  '/compute/overview', '/compute/map', '/compute/sites', '/compute/jobs', '/compute/submit', '/compute/plan', '/compute/workers',
+  '/render', '/render/nodes',
+  '/gov', '/gov/app', '/gov/kiosk', '/gov/window', '/gov/work', '/gov/dashboard',
+  '/mine', '/mine/alarms', '/mine/fleet', '/mine/audit', '/mine/settings',
+  '/billing', '/billing/programme', '/billing/revenue',
+  '/data', '/data/consumer', '/data/provider', '/data/scenarios',
+];
+
 const hashPath = (page: Page) => new URL(page.url()).hash.replace(/^#/, '').split('?')[0] ?? '';
 
 /** Waits until no API call is in flight (the event stream excepted) and no loading placeholder shows. */
@@ -98,8 +108,22 @@ for (const [username, door] of DOORS) {
       await page.locator(`nav.nav a[href="#${target}"]`).click();
       await waitUntil(`${target} to open`, async () => hashPath(page) === target, 5_000);
       await settled(page, () => inflight, where);
-      assert.equal(await page.locator('main [data-testid="not-found"]').count(), 0, `${target} exists`);
+      assert.equal(await page.locator('main [data-testid="not-found"], main [data-testid="not-allowed"]').count(), 0, `${target} exists and is open to ${username}`);
     }
+
+    // A page outside the role's navigation, opened by its address (a shared link), says so and calls nothing.
+    const foreign = ALL_PAGES.filter((p) => !targets.includes(p));
+    for (const target of foreign) {
+      where = `${target} (not in the navigation)`;
+      await page.evaluate(`location.hash = ${JSON.stringify(target)}`);
+      await page.getByTestId('not-allowed').waitFor();
+      await waitUntil(`${target} to settle`, async () => inflight === 0, 15_000);
+    }
+    assert.ok(foreign.length > 0, `${username} does not see every page`);
+    where = `${door} (back from a page not for the role)`;
+    await page.getByTestId('back-to-door').click();
+    await waitUntil(`back to ${door}`, async () => hashPath(page) === door, 5_000);
+    await settled(page, () => inflight, where);
 
     const problems = [
       ...(landed === door ? [] : [`landed on ${landed}, not ${door}`]),

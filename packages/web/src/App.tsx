@@ -6,7 +6,8 @@ import { EventHub } from './api/events.ts';
 import { ErrorBox, Loading } from './components/Feedback.tsx';
 import { Shell } from './components/Shell.tsx';
 import { I18nProvider } from './i18n/I18nProvider.tsx';
-import { homePath } from './nav.ts';
+import { allowedFor, homePath } from './nav.ts';
+import { NotAllowedPage } from './pages/NotFoundPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { navigate, useRoutePath } from './router.tsx';
 import { renderRoute } from './routes.tsx';
@@ -44,7 +45,7 @@ function Authenticated({ user, api, onLogout }: { user: User; api: ApiClient; on
             }
           }}
         >
-          {renderRoute(path)}
+          {allowedFor(path, user.role) ? renderRoute(path) : <NotAllowedPage />}
         </Shell>
       </EventsProvider>
     </UserProvider>

@@ -81,3 +81,14 @@ export function activeItemPath(path: string): string | null {
   }
   return best;
 }
+
+/**
+ * Whether the role may open the page at `path`: the nav item it belongs to (its list, for a detail page)
+ * lists the role. Pages outside the navigation (public verification, a case opened from a dashboard) are
+ * left to the page and the server.
+ */
+export function allowedFor(path: string, role: Role | undefined): boolean {
+  const owner = activeItemPath(path);
+  if (owner === null) return true;
+  return navGroups.some((g) => visibleItems(g, role).some((i) => i.path === owner));
+}
