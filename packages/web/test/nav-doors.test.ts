@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Roles } from '@shuzhi/schema';
-import { DOORS, homePath, navGroups, visibleItems } from '../src/nav.ts';
+import { DOORS, allowedFor, homePath, navGroups, visibleItems } from '../src/nav.ts';
 import { routes } from '../src/routes.tsx';
 import { matchPath } from '../src/router.tsx';
 
@@ -26,5 +26,19 @@ describe('front doors', () => {
     const nav = navOf('citizen');
     expect(nav).toEqual(expect.arrayContaining(['/gov/app', '/gov/kiosk']));
     for (const staff of ['/gov/window', '/gov/work', '/gov/dashboard', '/mine', '/billing', '/data']) expect(nav).not.toContain(staff);
+  });
+
+  it('a page, or a detail page under it, opens only for the roles its nav item lists', () => {
+    expect(allowedFor('/compute/overview', 'citizen')).toBe(false);
+    expect(allowedFor('/compute/jobs/job_1', 'officer')).toBe(false);
+    expect(allowedFor('/compute/jobs/job_1', 'tenant')).toBe(true);
+    expect(allowedFor('/gov/app/apply/item_newborn', 'citizen')).toBe(true);
+    expect(allowedFor('/gov/app/apply/item_newborn', 'tenant')).toBe(false);
+    expect(allowedFor('/gov/work/app_1', 'officer')).toBe(true);
+    expect(allowedFor('/gov/applications/app_1', 'supervisor')).toBe(true);
+    expect(allowedFor('/mine/faces/face-1', 'mine-operator')).toBe(true);
+    expect(allowedFor('/mine/faces/face-1', 'citizen')).toBe(false);
+    // Outside the navigation: left to the page (public verification needs no role at all).
+    expect(allowedFor('/verify/cert_1', 'citizen')).toBe(true);
   });
 });
