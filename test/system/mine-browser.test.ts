@@ -127,6 +127,45 @@ test('in Chromium: a viewer watches the same face but cannot command it', async 
   await page.close();
 });
 
+// Runs in the page: for each machine box, every pair of its text lines whose rectangles intersect, and
+// every line that leaves its box (1 px of rounding allowed).
+const TEXT_CLASHES = `(() => {
+  const out = [];
+  const overlap = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  for (const g of document.querySelectorAll('[data-testid^="mine-machine-"]')) {
+    const id = g.getAttribute('data-testid');
+    const box = g.querySelector('rect').getBoundingClientRect();
+    const texts = [...g.querySelectorAll('text')].map((el) => ({ text: el.textContent, r: el.getBoundingClientRect() }));
+    for (const t of texts) {
+      if (t.r.left < box.left - 1 || t.r.right > box.right + 1 || t.r.top < box.top - 1 || t.r.bottom > box.bottom + 1) out.push(id + ': "' + t.text + '" leaves its box');
+    }
+    for (let i = 0; i < texts.length; i++)
+      for (let j = i + 1; j < texts.length; j++)
+        if (overlap(texts[i].r, texts[j].r)) out.push(id + ': "' + texts[i].text + '" overlaps "' + texts[j].text + '"');
+  }
+  return out;
+})()`;
+
+test('in Chromium: the equipment boxes keep machine names, kinds and states apart at every width from 1280 to 1920, in both languages', async () => {
+  const page = await browser.newPage();
+  await logIn(page, 'viewer');
+  await page.goto(`${t.url}/#/mine/faces/${FACE}`);
+  await page.getByTestId('mine-diagram').waitFor();
+  await waitUntil('the machines drawn', async () => (await page.locator('[data-testid^="mine-machine-"]').count()) === face.startOrder.length);
+  const sw = page.getByTestId('lang-switch');
+  for (const lang of ['zh-CN', 'en']) {
+    if ((await sw.getAttribute('data-lang')) !== lang) await sw.click();
+    await waitUntil(lang, async () => (await sw.getAttribute('data-lang')) === lang);
+    for (const width of [1280, 1366, 1440, 1600, 1920]) {
+      await page.setViewportSize({ width, height: 1000 });
+      // Each line is fitted to its box after layout: wait a frame for the fitting.
+      await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
+      assert.deepEqual(await page.evaluate(TEXT_CLASHES), [], `${lang} at ${width} px`);
+    }
+  }
+  await page.close();
+});
+
 test('in Chromium: a face whose PLC certificate is untrusted shows not connected and why; the engineer trusts it on the Security panel and it connects', async () => {
   const id = 'face-untrusted';
   const c = testFace((x) => ({ ...x, id }));

@@ -45,7 +45,7 @@ async function submit(body: Record<string, unknown>): Promise<string> {
 async function entryOf(jobId: string) {
   return waitUntil(`plan entry for ${jobId}`, async () => {
     const res = await op.req('GET', '/api/planner/plan');
-    return res.status === 200 ? (res.body as PlannerPlan).entries.find((e) => e.jobId === jobId) : null;
+    return res.status === 200 && res.body ? (res.body as PlannerPlan).entries.find((e) => e.jobId === jobId) : null;
   }, 20_000);
 }
 

@@ -6,7 +6,8 @@ import { EventHub } from './api/events.ts';
 import { ErrorBox, Loading } from './components/Feedback.tsx';
 import { Shell } from './components/Shell.tsx';
 import { I18nProvider } from './i18n/I18nProvider.tsx';
-import { HOME_PATH } from './nav.ts';
+import { allowedFor, homePath } from './nav.ts';
+import { NotAllowedPage } from './pages/NotFoundPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { navigate, useRoutePath } from './router.tsx';
 import { renderRoute } from './routes.tsx';
@@ -23,8 +24,9 @@ function Authenticated({ user, api, onLogout }: { user: User; api: ApiClient; on
     return () => hub.stop();
   }, [hub]);
   useEffect(() => {
-    if (path === '/' || path === '') navigate(HOME_PATH);
-  }, [path]);
+    // Each role lands on its own door; a deep link (a shared URL, a page reloaded) is kept.
+    if (path === '/' || path === '') navigate(homePath(user.role));
+  }, [path, user.role]);
 
   return (
     <UserProvider user={user}>
@@ -34,6 +36,8 @@ function Authenticated({ user, api, onLogout }: { user: User; api: ApiClient; on
           path={path}
           onLogout={async () => {
             hub.stop();
+            // The next person to sign in on this screen lands on their own door, not on this one's last page.
+            navigate('/');
             try {
               await api.logout();
             } finally {
@@ -41,7 +45,7 @@ function Authenticated({ user, api, onLogout }: { user: User; api: ApiClient; on
             }
           }}
         >
-          {renderRoute(path)}
+          {allowedFor(path, user.role) ? renderRoute(path) : <NotAllowedPage />}
         </Shell>
       </EventsProvider>
     </UserProvider>

@@ -17,6 +17,11 @@ export interface NavGroup {
 }
 
 export const SUBMIT_ROLES = ['tenant', 'operator'] as const satisfies readonly Role[];
+/**
+ * Who reads the compute network and its jobs: the server answers `/api/jobs` and `/api/flows` (the map's
+ * lines) for operators and viewers, and a tenant for its own work (compute/jobs.ts `scope`).
+ */
+export const COMPUTE_READERS = ['operator', 'viewer', 'tenant'] as const satisfies readonly Role[];
 
 import { plannerNavItem } from './modules/planner/nav.ts';
 import { WORKER_ROLES } from './pages/workers/model.ts';
@@ -26,10 +31,10 @@ const computeNavGroup: NavGroup = {
   id: 'compute',
   label: 'nav.compute',
   items: [
-    { id: 'overview', path: '/compute/overview', label: 'nav.compute.overview' },
-    { id: 'map', path: '/compute/map', label: 'nav.compute.map' },
-    { id: 'sites', path: '/compute/sites', label: 'nav.compute.sites' },
-    { id: 'jobs', path: '/compute/jobs', label: 'nav.compute.jobs' },
+    { id: 'overview', path: '/compute/overview', label: 'nav.compute.overview', roles: COMPUTE_READERS },
+    { id: 'map', path: '/compute/map', label: 'nav.compute.map', roles: COMPUTE_READERS },
+    { id: 'sites', path: '/compute/sites', label: 'nav.compute.sites', roles: COMPUTE_READERS },
+    { id: 'jobs', path: '/compute/jobs', label: 'nav.compute.jobs', roles: COMPUTE_READERS },
     { id: 'submit', path: '/compute/submit', label: 'nav.compute.submit', roles: SUBMIT_ROLES },
     plannerNavItem,
     { id: 'workers', path: '/compute/workers', label: 'workers.nav', roles: WORKER_ROLES },
@@ -39,6 +44,28 @@ const computeNavGroup: NavGroup = {
 export const navGroups: readonly NavGroup[] = [computeNavGroup, ...modules.map((m) => m.nav)];
 
 export const HOME_PATH = '/compute/overview';
+
+/**
+ * Each role's front door: the page it lands on after signing in (and from the brand and "back home" links).
+ * Every door is in that role's navigation; roles-browser.test.ts checks both in Chromium.
+ */
+export const DOORS: Readonly<Record<Role, string>> = {
+  citizen: '/gov/app',
+  enterprise: '/gov/app',
+  window: '/gov/window',
+  officer: '/gov/work',
+  supervisor: '/gov/dashboard',
+  'mine-operator': '/mine',
+  'mine-engineer': '/mine',
+  programme: '/billing/programme',
+  tenant: '/compute/jobs',
+  operator: HOME_PATH,
+  viewer: HOME_PATH,
+};
+
+export function homePath(role: Role | undefined): string {
+  return role ? DOORS[role] : HOME_PATH;
+}
 
 export function visibleItems(group: NavGroup, role: Role | undefined): NavItem[] {
   return group.items.filter((i) => !i.roles || (role !== undefined && i.roles.includes(role)));
@@ -53,4 +80,15 @@ export function activeItemPath(path: string): string | null {
     }
   }
   return best;
+}
+
+/**
+ * Whether the role may open the page at `path`: the nav item it belongs to (its list, for a detail page)
+ * lists the role. Pages outside the navigation (public verification, a case opened from a dashboard) are
+ * left to the page and the server.
+ */
+export function allowedFor(path: string, role: Role | undefined): boolean {
+  const owner = activeItemPath(path);
+  if (owner === null) return true;
+  return navGroups.some((g) => visibleItems(g, role).some((i) => i.path === owner));
 }

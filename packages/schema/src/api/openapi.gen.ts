@@ -8531,7 +8531,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The plan in force: per site per hour, and per job (tenants see their own jobs only) */
+            /** @description The plan in force: per site per hour, and per job (tenants see their own jobs only); null before the first plan (no site can take work yet) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8579,7 +8579,7 @@ export interface operations {
                         slots: number;
                         start: string;
                         unplanned: string[];
-                    };
+                    } | null;
                 };
             };
             401: components["responses"]["Unauthorized"];

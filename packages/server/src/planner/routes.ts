@@ -1,7 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { PlannerPlan, PlannerSettings } from '@shuzhi/schema';
 import { requireRole } from '../auth/principal.ts';
-import { errors } from '../errors.ts';
 import { jsonBody, jsonOk, principalIn, principalOf, router } from '../http/context.ts';
 import type { PlannerService } from './service.ts';
 import { SIGNED_IN, problems } from '../http/openapi.ts';
@@ -14,12 +13,16 @@ export function plannerRoutes(svc: PlannerService) {
       summary: 'The current green-power plan',
       security: SIGNED_IN,
       method: 'get', path: '/api/planner/plan', tags: ['planner'],
-      responses: { 200: jsonOk(PlannerPlan, 'The plan in force: per site per hour, and per job (tenants see their own jobs only)'), ...problems(401, 403) },
+      responses: {
+        200: jsonOk(PlannerPlan.nullable(), 'The plan in force: per site per hour, and per job (tenants see their own jobs only); null before the first plan (no site can take work yet)'),
+        ...problems(401, 403),
+      },
     }),
     async (c) => {
       const p = principalIn(c, ['operator', 'viewer', 'tenant'], 'read the plan');
       const plan = svc.latest();
-      if (!plan) throw errors.notFound('plan', 'latest');
+      // No plan yet is a state, not an error: the plan page says so without a failed call in the browser.
+      if (!plan) return c.json(null, 200);
       const entries = p.role === 'tenant' ? plan.entries.filter((e) => e.tenantId === p.tenantId) : plan.entries;
       const unplanned = p.role === 'tenant' ? [] : plan.unplanned;
       return c.json({ ...plan, entries, unplanned }, 200);

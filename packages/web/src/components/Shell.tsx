@@ -3,7 +3,7 @@ import type { User } from '@shuzhi/schema';
 import { useLiveState } from '../api/context.tsx';
 import { formatClock } from '../format.ts';
 import { useI18n } from '../i18n/I18nProvider.tsx';
-import { activeItemPath, navGroups, visibleItems } from '../nav.ts';
+import { activeItemPath, homePath, navGroups, visibleItems } from '../nav.ts';
 import { Link } from '../router.tsx';
 import { LangSwitch } from './LangSwitch.tsx';
 
@@ -38,7 +38,7 @@ export function Shell({ user, path, onLogout, children }: { user: User; path: st
   return (
     <div className="shell">
       <header className="header">
-        <Link to="/compute/overview" className="brand">
+        <Link to={homePath(user.role)} className="brand">
           <span className="brand-mark">数</span>
           <span className="brand-name">{t('app.name')}</span>
         </Link>

@@ -1,7 +1,7 @@
 import { modules } from '../modules/registry.ts';
 import { useEffect, useState, type ComponentType } from 'react';
-import type { Region, Site } from '@shuzhi/schema';
-import { useApi, useServerEvents } from '../api/context.tsx';
+import type { Region, Role, Site } from '@shuzhi/schema';
+import { useApi, useServerEvents, useUser } from '../api/context.tsx';
 import { ErrorBox, Loading } from '../components/Feedback.tsx';
 import { FigureTile } from '../components/FigureTile.tsx';
 import { NetworkMap } from '../components/NetworkMap.tsx';
@@ -42,10 +42,15 @@ function ComputeFigures() {
 }
 
 /** Other modules add their tile components here; each fills cells of the same grid. */
-const overviewSections: readonly ComponentType[] = [
-  ComputeFigures,
-  ...modules.flatMap((m) => (m.overviewTiles ? [m.overviewTiles] : [])),
+const overviewSections: ReadonlyArray<{ Section: ComponentType; roles?: readonly Role[] }> = [
+  { Section: ComputeFigures },
+  ...modules.flatMap((m) => (m.overviewTiles ? [{ Section: m.overviewTiles, roles: m.overviewTileRoles }] : [])),
 ];
+
+/** The sections whose calls the server allows this role: a tenant sees no mine tiles, as it may not watch the mine. */
+export function sectionsFor(role: Role | undefined): ComponentType[] {
+  return overviewSections.filter((s) => !s.roles || (role !== undefined && s.roles.includes(role))).map((s) => s.Section);
+}
 
 function SitesLiveTable() {
   const api = useApi();
@@ -121,6 +126,7 @@ function FullscreenButton() {
 
 export function OverviewPage() {
   const { t } = useI18n();
+  const user = useUser();
   return (
     <div className="bigscreen" data-testid="overview">
       <div className="bigscreen-head">
@@ -128,7 +134,7 @@ export function OverviewPage() {
         <FullscreenButton />
       </div>
       <div className="tile-grid">
-        {overviewSections.map((Section, i) => (
+        {sectionsFor(user?.role).map((Section, i) => (
           <Section key={i} />
         ))}
       </div>

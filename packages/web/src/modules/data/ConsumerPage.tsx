@@ -19,7 +19,9 @@ export function ConsumerPage() {
   const me = user?.tenantId ?? null;
   const contracts = useResource(async () => (await dataApi.contracts()).filter((c) => user?.role === 'operator' || c.consumerTenantId === me), [me]);
   const uses = useResource(async () => (await dataApi.uses()).filter((u) => user?.role === 'operator' || u.consumerTenantId === me), [me]);
-  const fees = useResource(() => dataApi.income(), []);
+  // Fees are a tenant's own (the server answers /api/data/income for tenants only).
+  const hasFees = user?.role === 'tenant';
+  const fees = useResource(() => (hasFees ? dataApi.income() : Promise.resolve(null)), [hasFees]);
   const released = (uses.data ?? []).filter((u) => u.state === 'released').length;
   return (
     <div className="page" data-testid="data-consumer">

@@ -22,7 +22,9 @@ export function ProviderPage() {
   const all = useResource(() => dataApi.products(), []);
   const contracts = useResource(() => dataApi.contracts(), []);
   const uses = useResource(() => dataApi.uses(), []);
-  const income = useResource(() => dataApi.income(), []);
+  // Fees are a tenant's own (the server answers /api/data/income for tenants only): the operator sees no income here.
+  const hasIncome = user?.role === 'tenant';
+  const income = useResource(() => (hasIncome ? dataApi.income() : Promise.resolve(null)), [hasIncome]);
   const audit = useResource(() => dataApi.audit(), []);
   // The list holds the listed products and, for their provider, its drafts.
   const products = (all.data ?? []).filter((p) => user?.role === 'operator' || p.providerTenantId === me);
@@ -33,7 +35,7 @@ export function ProviderPage() {
     all.reload();
     contracts.reload();
     uses.reload();
-    income.reload();
+    if (hasIncome) income.reload();
     audit.reload();
   };
   // A request, a use or a release anywhere in the provider's data shows here as it happens.
@@ -132,7 +134,7 @@ export function ProviderPage() {
         {uses.error ? <ErrorBox error={uses.error} onRetry={uses.reload} /> : !uses.data ? <Loading /> : <UseList uses={myUses.filter((u) => mine.has(u.productId) || user?.role === 'operator')} showConsumer />}
       </div>
 
-      <div className="card card-flush">
+      {hasIncome && <div className="card card-flush">
         <h2 className="card-title">{t('data.provider.incomeTitle')}</h2>
         {income.error ? <ErrorBox error={income.error} onRetry={income.reload} /> : !income.data ? <Loading /> : (
           <table className="table" data-testid="data-income">
@@ -164,7 +166,7 @@ export function ProviderPage() {
             </tbody>
           </table>
         )}
-      </div>
+      </div>}
 
       <AuditTable audit={audit} />
     </div>

@@ -34,4 +34,5 @@ export const ui: ModuleUi = {
     { pattern: '/data/scenarios', render: () => <ScenariosPage /> },
   ],
   overviewTiles: DataOverviewTiles,
+  overviewTileRoles: READERS,
 };

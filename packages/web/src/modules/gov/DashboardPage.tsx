@@ -1,3 +1,5 @@
+import type { Role } from '@shuzhi/schema';
+import { useUser } from '../../api/context.tsx';
 import { LazyEChart } from '../../charts/LazyEChart.tsx';
 import { ErrorBox, Loading } from '../../components/Feedback.tsx';
 import { FigureTile } from '../../components/FigureTile.tsx';
@@ -8,6 +10,9 @@ import { useInterval, useResource } from '../../useResource.ts';
 import { govApi } from './api.ts';
 import { useText } from './text.ts';
 
+/** Who the server shows the work queues (gov/routes.ts, listGovQueue). */
+const QUEUE_ROLES: readonly Role[] = ['officer', 'supervisor', 'operator'];
+
 type FigureKey = 'steps' | 'materials' | 'workingDays' | 'trips';
 const FIGURES: FigureKey[] = ['steps', 'materials', 'workingDays', 'trips'];
 const labelOf = { steps: 'gov.metrics.steps', materials: 'gov.metrics.materials', workingDays: 'gov.metrics.days', trips: 'gov.metrics.trips' } as const;
@@ -17,10 +22,13 @@ export function DashboardPage() {
   const { t, lang } = useI18n();
   const tx = useText();
   const m = useResource(() => govApi.metrics(), []);
-  const esc = useResource(() => govApi.queue(true), []);
+  // Escalations come from the work queues, which the server shows supervisors and operators (not viewers).
+  const user = useUser();
+  const seesQueues = user !== null && QUEUE_ROLES.includes(user.role);
+  const esc = useResource(() => (seesQueues ? govApi.queue(true) : Promise.resolve(null)), [seesQueues]);
   useInterval(() => {
     m.reload();
-    esc.reload();
+    if (seesQueues) esc.reload();
   }, 10_000);
   if (m.error && !m.data) return <ErrorBox error={m.error} onRetry={m.reload} />;
   if (!m.data) return <Loading />;
@@ -86,7 +94,7 @@ export function DashboardPage() {
         </table>
         <p className="hint">{t('gov.dash.beforeNote')}</p>
       </div>
-      <div className="card">
+      {seesQueues && <div className="card">
         <h3>{t('gov.dash.escalations')}</h3>
         {!esc.data ? <Loading /> : esc.data.length === 0 ? <p className="muted">{t('gov.dash.noEscalations')}</p> : (
           <ul>
@@ -97,7 +105,7 @@ export function DashboardPage() {
             ))}
           </ul>
         )}
-      </div>
+      </div>}
       <div className="card card-flush">
         <table className="table">
           <thead>

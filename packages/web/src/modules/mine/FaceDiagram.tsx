@@ -1,10 +1,36 @@
+import { useLayoutEffect, useRef, type ReactNode } from 'react';
 import type { MineFaceState } from '@shuzhi/schema';
 import { formatNumber } from '../../format.ts';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { layoutFace, machineLook } from './model.ts';
 
 const W = 172;
-const H = 92;
+const H = 106;
+/** Room for text inside a box: its width less the padding on both sides. */
+const TEXT_W = W - 20;
+
+/**
+ * One line of text that never leaves its box: a name or a state longer than the room (English names, a
+ * long fault cause) is narrowed to fit, so it cannot run into the next box or under its neighbour.
+ */
+function FitText({ y, className, children }: { y: number; className: string; children: ReactNode }) {
+  const ref = useRef<SVGTextElement>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || typeof el.getComputedTextLength !== 'function') return;
+    el.removeAttribute('textLength');
+    el.removeAttribute('lengthAdjust');
+    if (el.getComputedTextLength() > TEXT_W) {
+      el.setAttribute('textLength', String(TEXT_W));
+      el.setAttribute('lengthAdjust', 'spacingAndGlyphs');
+    }
+  });
+  return (
+    <text ref={ref} x={10} y={y} className={className}>
+      {children}
+    </text>
+  );
+}
 const GAP_X = 46;
 const GAP_Y = 26;
 
@@ -56,17 +82,18 @@ export function FaceDiagram({ face }: { face: MineFaceState }) {
           >
             <title>{`${m.name}: ${t(`mine.look.${look}`)}${m.faultCause ? ` — ${m.faultCause}` : ''}`}</title>
             <rect width={W} height={H} rx={8} />
-            <text x={10} y={20} className="mine-m-title">{t(`mine.kind.${m.kind}`)}</text>
-            <text x={W - 10} y={20} textAnchor="end" className="mine-m-state">{t(`mine.look.${look}`)}</text>
-            <text x={10} y={37} className="mine-m-sub">{m.name}</text>
-            <text x={10} y={58} className="mine-m-val">
+            {/* One line each (kind, name, state, readings): they never share a line, so they cannot overlap. */}
+            <FitText y={20} className="mine-m-title">{t(`mine.kind.${m.kind}`)}</FitText>
+            <FitText y={37} className="mine-m-sub">{m.name}</FitText>
+            <FitText y={55} className="mine-m-state">{t(`mine.look.${look}`)}</FitText>
+            <FitText y={73} className="mine-m-val">
               {`${t('mine.machine.current')} ${formatNumber(m.motorCurrentA, lang, 0)} A · ${t('mine.machine.speed')} ${formatNumber(m.chainSpeed, lang, 2)}`}
-            </text>
-            <text x={10} y={74} className="mine-m-val">
+            </FitText>
+            <FitText y={89} className="mine-m-val">
               {`${t('mine.machine.temp')} ${formatNumber(m.windingTempC, lang, 1)} °C${m.fault ? ` · ${m.faultCause}` : ''}`}
-            </text>
-            <rect x={10} y={80} width={W - 20} height={4} rx={2} className="mine-m-track" />
-            <rect x={10} y={80} width={(W - 20) * load} height={4} rx={2} className="mine-m-load" />
+            </FitText>
+            <rect x={10} y={96} width={TEXT_W} height={4} rx={2} className="mine-m-track" />
+            <rect x={10} y={96} width={TEXT_W * load} height={4} rx={2} className="mine-m-load" />
           </g>
         );
       })}

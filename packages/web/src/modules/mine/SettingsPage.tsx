@@ -35,6 +35,9 @@ export function SettingsPage() {
   const canEdit = user !== null && ENGINEER_ROLES.includes(user.role);
 
   if (faces.error && !faces.data) return <ErrorBox error={faces.error} onRetry={faces.reload} />;
+  if (faces.data && faces.data.length === 0) return <p className="empty" data-testid="mine-settings-empty">{t('mine.faces.empty')}</p>;
+  if (state.error && !state.data) return <ErrorBox error={state.error} onRetry={state.reload} />;
+  if (config.error && !config.data) return <ErrorBox error={config.error} onRetry={config.reload} />;
   if (!faces.data || !state.data || !draft) return <Loading />;
   const resolved = new Map(state.data.machines.map((m) => [m.id, m]));
   const sensors = new Map(state.data.sensors.map((s) => [s.id, s]));

@@ -30,4 +30,5 @@ export const ui: ModuleUi | null = {
     { pattern: '/mine/settings', render: () => <SettingsPage /> },
   ],
   overviewTiles: MineOverviewTiles,
+  overviewTileRoles: WATCH_ROLES,
 };

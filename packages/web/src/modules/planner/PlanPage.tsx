@@ -78,7 +78,9 @@ export function PlanPage() {
     <section className="page" data-testid="planner-page">
       <h1>{t('planner.title')}</h1>
       {plan.error && !p ? (
-        (plan.error as { status?: number }).status === 404 ? <p>{t('planner.empty')}</p> : <ErrorBox error={plan.error} onRetry={plan.reload} />
+        <ErrorBox error={plan.error} onRetry={plan.reload} />
+      ) : p === null ? (
+        <p className="empty" data-testid="planner-empty">{t('planner.empty')}</p>
       ) : !p || !charts ? <Loading /> : (
         <>
           <p className="muted">
