@@ -7,6 +7,7 @@ import { formatDateTime, formatFen, formatShortTime } from '../../format.ts';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { useResource } from '../../useResource.ts';
 import { plannerApi } from './api.ts';
+import { Link } from '../../router.tsx';
 
 function lineOption(plan: PlannerPlan, value: (h: PlannerPlan['sites'][number]['hours'][number]) => number, percent = false) {
   return {
@@ -103,7 +104,7 @@ export function PlanPage() {
             <tbody>
               {p.entries.map((e) => (
                 <tr key={e.jobId}>
-                  <td><a href={`/compute/jobs/${e.jobId}`}>{e.jobId}</a></td><td>{e.siteId}</td>
+                  <td><Link to={`/compute/jobs/${e.jobId}`}>{e.jobId}</Link></td><td>{e.siteId}</td>
                   <td>{formatDateTime(e.startAt)}</td><td>{formatDateTime(e.endAt)}</td>
                   <td>{formatFen(e.savedFen)} · {(e.savedCarbonG / 1000).toFixed(1)} kg CO2</td><td>{e.explanation}</td>
                 </tr>
