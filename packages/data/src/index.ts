@@ -7,7 +7,7 @@
 export { DATA_RULE_CODES, DataRuleError, type DataRuleCode, type DataIssue } from './errors.ts';
 export { validatePolicy, type PolicyIssue } from './policy/validate.ts';
 export { evaluateRequest, type ContractAsk, type RequestDecision, type RequestReasonCode } from './policy/evaluate.ts';
-export { checkUse, type UsableContract } from './policy/use.ts';
+export { checkUse, useLimit, useLimitReached, type UsableContract } from './policy/use.ts';
 export { planQuery, type QueryPlan } from './query/plan.ts';
 export type { OutputFn, SqlOutput as PlanOutput, SqlParam } from './query/sql.ts';
 export { releaseResult, type RawResult } from './output/release.ts';

@@ -66,11 +66,34 @@ export function checkUse(contract: UsableContract, query: DataQuery, atMs: numbe
     );
   }
   const count = failing.find((c) => c.leftOperand === 'count');
-  throw new DataRuleError('USE_LIMIT_REACHED', useLimitMessage(count, contract.uses), { action, uses: contract.uses, constraint: count });
+  const limit = count ? countBound(count) : Infinity;
+  if (Number.isFinite(limit)) throw useLimitReached(limit, contract.uses, { action, constraint: count });
+  throw new DataRuleError('USE_LIMIT_REACHED', `this use would break the policy's limit (${count ? describe(count) : 'count'}); ${contract.uses} made`, {
+    action,
+    uses: contract.uses,
+    constraint: count,
+  });
 }
 
-function useLimitMessage(c: DataConstraint | undefined, uses: number): string {
-  const limit = c === undefined ? undefined : c.operator === 'lteq' ? Number(c.rightOperand) : c.operator === 'lt' ? Number(c.rightOperand) - 1 : undefined;
-  if (limit !== undefined) return `this contract allows ${limit} uses; ${uses} made. Ask for a new contract to continue`;
-  return `this use would break the policy's limit (${c ? describe(c) : 'count'}); ${uses} made`;
+/**
+ * The most uses the policy's count constraints allow for this action — the most permissive of its
+ * permissions; null = no limit. The server guards its use counter with it (`uses < limit`).
+ */
+export function useLimit(policy: DataUsagePolicy, action: string): number | null {
+  const perRule = policy.permissions.filter((r) => r.action === action).map((r) => Math.min(...r.constraints.map(countBound)));
+  const most = perRule.length ? Math.max(...perRule) : Infinity;
+  return Number.isFinite(most) ? most : null;
+}
+
+/** The refusal once a contract's uses reach its limit. */
+export function useLimitReached(limit: number, uses: number, fields: Record<string, unknown> = {}): DataRuleError {
+  return new DataRuleError('USE_LIMIT_REACHED', `this contract allows ${limit} uses; ${uses} made. Ask for a new contract to continue`, { ...fields, uses });
+}
+
+/** `count lteq N` and `count eq N`: N uses; `count lt N`: N−1. Other constraints do not bound the count. */
+function countBound(c: DataConstraint): number {
+  if (c.leftOperand !== 'count' || typeof c.rightOperand !== 'number') return Infinity;
+  if (c.operator === 'lteq' || c.operator === 'eq') return c.rightOperand;
+  if (c.operator === 'lt') return c.rightOperand - 1;
+  return Infinity;
 }

@@ -47,7 +47,7 @@ export interface PlaneDeps {
 }
 
 /** Why a use did not release: refused by a rule (the consumer's query or contract), or failed (the plane). */
-type Outcome = { state: 'released'; result: DataResult } | { state: 'refused' | 'failed'; code: string; message: string };
+export type Outcome = { state: 'released'; result: DataResult } | { state: 'refused' | 'failed'; code: string; message: string };
 
 /**
  * The data plane as an engine of the compute network: it takes the tasks of data-use jobs at the site
@@ -178,7 +178,7 @@ export class DataPlaneExecutor implements Executor {
   }
 
   /** Stores the outcome once (guarded by the use's state); a use that is not released gives its spend back. */
-  private async settle(use: UseRow, outcome: Outcome): Promise<boolean> {
+  async settle(use: UseRow, outcome: Outcome): Promise<boolean> {
     const { db, bus, clock } = this.deps;
     const ev: PublishedEvent[] = [];
     const changed = await db.transaction(async (tx) => {

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import { checkUse, DataRuleError, planQuery, type UniformSource } from '@shuzhi/data';
-import type { DataAction, DataConstraint, DataContractState, DataPurpose, DataQuery, DataUse, DataUseRequest, DataUsagePolicy } from '@shuzhi/schema';
+import { checkUse, DataRuleError, planQuery, useLimit, useLimitReached, type UniformSource } from '@shuzhi/data';
+import type { DataAction, DataContractState, DataPurpose, DataQuery, DataUse, DataUseRequest } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import type { Tx } from '../db/client.ts';
 import { AppError, errors } from '../errors.ts';
@@ -8,7 +8,7 @@ import type { PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
 import { dataBudgets, dataContracts, dataProducts, dataUses } from './db-schema.ts';
 import { dataErrors } from './errors.ts';
-import { cryptoUniform, DataPlaneExecutor, returnSpend, USE_COMMAND, type PlaneDeps, type UseRow } from './executor.ts';
+import { cryptoUniform, DataPlaneExecutor, USE_COMMAND, type PlaneDeps, type UseRow } from './executor.ts';
 
 /** The plane's deps; `noise` (differential privacy) is the OS's CSPRNG unless a test injects a seeded one. */
 export type UseDeps = Omit<PlaneDeps, 'noise'> & { noise?: UniformSource };
@@ -101,7 +101,7 @@ export class UseService {
           .returning();
         if (!inserted) throw new SameKey();
         // Counted only while agreed, unexpired and under the policy's count limit: concurrent uses cannot pass it.
-        const limit = countLimit(policy, req.query.action);
+        const limit = useLimit(policy, req.query.action);
         const counted = await tx
           .update(dataContracts)
           .set({ uses: sql`${dataContracts.uses} + 1` })
@@ -277,25 +277,7 @@ export class UseService {
 
   /** Fails a queued or running use and gives its spend back (once, whoever gets here first). */
   private async fail(use: UseRow, code: string, message: string): Promise<void> {
-    const { db, bus, clock } = this.deps;
-    const ev: PublishedEvent[] = [];
-    await db.transaction(async (tx) => {
-      const [row] = await tx
-        .update(dataUses)
-        .set({ state: 'failed', refusal: { code, message }, epsilonSpent: 0, finishedAt: new Date(clock.now()) })
-        .where(and(eq(dataUses.id, use.id), inArray(dataUses.state, ['queued', 'running'])))
-        .returning({ id: dataUses.id });
-      if (!row) return;
-      await returnSpend(tx, use);
-      await bus.record(tx, ev, {
-        kind: 'data.use.failed',
-        entity: 'data-use',
-        entityId: use.id,
-        tenantId: use.consumerTenantId,
-        data: { useId: use.id, contractId: use.contractId, productId: use.productId, consumerTenantId: use.consumerTenantId, providerTenantId: use.providerTenantId, siteId: use.siteId, code },
-      });
-    });
-    bus.publish(ev);
+    await this.plane.settle(use, { state: 'failed', code, message });
   }
 
   /** Tenants see the uses they made or that were made of their products; operators all. */
@@ -334,29 +316,9 @@ export class UseService {
 async function whyNotCounted(tx: Tx, contractId: string, limit: number | null): Promise<DataRuleError> {
   const [c] = await tx.select().from(dataContracts).where(eq(dataContracts.id, contractId));
   if (c && c.state === 'agreed' && limit !== null && c.uses >= limit) {
-    return new DataRuleError('USE_LIMIT_REACHED', `this contract allows ${limit} uses; ${c.uses} made. Ask for a new contract to continue`, { uses: c.uses });
+    return useLimitReached(limit, c.uses);
   }
   return new DataRuleError('CONTRACT_NOT_ACTIVE', `contract ${contractId} is ${c?.state === 'agreed' ? 'expired' : (c?.state ?? 'gone')}; ask for a new contract to use the data`);
 }
 
 const num = (x: number) => (Number.isInteger(x) ? x.toFixed(1) : String(Math.round(x * 1e6) / 1e6));
-
-/**
- * The most uses the policy's count constraints allow for this action (the most permissive of its
- * permissions; null = no limit), as the bound `uses < limit` of the guarded update.
- */
-function countLimit(policy: DataUsagePolicy, action: string): number | null {
-  const perRule = policy.permissions
-    .filter((r) => r.action === action)
-    .map((r) => Math.min(...r.constraints.map(countBound)));
-  const most = perRule.length ? Math.max(...perRule) : Infinity;
-  return Number.isFinite(most) ? most : null;
-}
-
-/** `count lteq N`: N uses; `count lt N`: N−1; `count eq N`: N. Others do not bound the count. */
-function countBound(c: DataConstraint): number {
-  if (c.leftOperand !== 'count' || typeof c.rightOperand !== 'number') return Infinity;
-  if (c.operator === 'lteq' || c.operator === 'eq') return c.rightOperand;
-  if (c.operator === 'lt') return c.rightOperand - 1;
-  return Infinity;
-}
