@@ -53,7 +53,6 @@ export const dataModule: ModuleFactory = (ctx) => {
       if (timer) clearInterval(timer);
       timer = null;
       await m.uses.stop();
-      await store.close();
     },
     seedDemo: () => seedDataDemo(ctx, m),
     startDemo: () => startDataDemo(ctx, m),

@@ -108,10 +108,6 @@ export class DataStore {
       return { rows, rowsScanned: Number(count?.n ?? 0) };
     });
   }
-
-  async close(): Promise<void> {
-    // Every engine instance is closed by the call that opened it: nothing is held between calls.
-  }
 }
 
 const invalid = (message: string, fields: Record<string, unknown> = {}) => new DataPlaneError('DATASET_INVALID', message, fields);
