@@ -4,7 +4,7 @@ import { createApi, type ApiClient } from './api/client.ts';
 import { ApiProvider, EventsProvider, UserProvider } from './api/context.tsx';
 import { EventHub } from './api/events.ts';
 import { ErrorBox, Loading } from './components/Feedback.tsx';
-import { Shell } from './components/Shell.tsx';
+import { doorFor } from './doors/registry.ts';
 import { I18nProvider } from './i18n/I18nProvider.tsx';
 import { allowedFor, homePath } from './nav.ts';
 import { NotAllowedPage } from './pages/NotFoundPage.tsx';
@@ -28,10 +28,11 @@ function Authenticated({ user, api, onLogout }: { user: User; api: ApiClient; on
     if (path === '/' || path === '') navigate(homePath(user.role));
   }, [path, user.role]);
 
+  const { Layout } = doorFor(path);
   return (
     <UserProvider user={user}>
       <EventsProvider hub={hub}>
-        <Shell
+        <Layout
           user={user}
           path={path}
           onLogout={async () => {
@@ -46,7 +47,7 @@ function Authenticated({ user, api, onLogout }: { user: User; api: ApiClient; on
           }}
         >
           {allowedFor(path, user.role) ? renderRoute(path) : <NotAllowedPage />}
-        </Shell>
+        </Layout>
       </EventsProvider>
     </UserProvider>
   );
@@ -85,8 +86,10 @@ export function App({ api: given }: { api?: ApiClient }) {
   if (path.startsWith('/verify/')) body = <VerifyPage key={path} id={decodeURIComponent(path.slice('/verify/'.length))} />;
   else if (session.state === 'checking') body = <Loading />;
   else if (session.state === 'error') body = <ErrorBox error={session.error} onRetry={check} />;
-  else if (session.state === 'anonymous')
-    body = <LoginPage expired={session.expired} onLoggedIn={(user) => setSession({ state: 'signed-in', user })} />;
+  else if (session.state === 'anonymous') {
+    const Login = doorFor(path).Login ?? LoginPage;
+    body = <Login expired={session.expired} onLoggedIn={(user) => setSession({ state: 'signed-in', user })} />;
+  }
   else
     body = (
       <Authenticated user={session.user} api={api} onLogout={() => setSession({ state: 'anonymous', expired: false })} />
