@@ -9,6 +9,7 @@ import type { LpModel } from './lp.ts';
 import { buildIndex, type PlanIndex } from './planIndex.ts';
 import { PlanState, placeCheapest } from './planState.ts';
 import type { LowerBound, PlanOptions, PlanResult, Policy } from './policy.ts';
+import { rescueUnserved } from './rescue.ts';
 import { roundChainSolution } from './round.ts';
 import type { Scenario } from './scenario.ts';
 import { HighsWorker, type SolveResult } from './solver.ts';
@@ -98,6 +99,16 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
           progress('improving');
           const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 4, deadline: () => remaining() <= 1 });
           notes.push(`local search (each job moved to its cheapest feasible place given the others): ${imp.moves} moves in ${imp.passes} passes`);
+        }
+      }
+      if (st.served.some((v, j) => v < ix.jobs[j]!.work)) {
+        progress('exact MIP for unserved jobs');
+        const rr = await rescueUnserved(st, worker, { secondsLeft: () => remaining() - 1 });
+        notes.push(`unserved after rounding: ${rr.tried} exact MIPs (HiGHS) over an unserved job's window with the jobs overlapping it; ${rr.rescued} unserved jobs now served in full (${rr.servedUnitSlots} unit-slots more served)`);
+        for (const p of rr.proofs) notes.push(`not served: ${p}`);
+        if (rr.servedUnitSlots > 0) {
+          const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 1, deadline: () => remaining() <= 1 });
+          notes.push(`local search after the rescue: ${imp.moves} moves`);
         }
       }
     } catch (e) {
