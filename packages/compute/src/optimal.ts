@@ -60,6 +60,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
     const worker = new HighsWorker();
     let st = new PlanState(ix);
     let lowerBound: LowerBound | undefined;
+    let bounds: NonNullable<PlanResult['bounds']> = {};
     try {
       const size = jobModelSize(ix);
       if (mipMax > 0 && size <= mipMax) {
@@ -67,10 +68,11 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
         const jm = buildJobModel(ix);
         progress('solving LP relaxation');
         const lp = await worker.solve({ model: relax(jm.model), timeLimitSec: remaining() });
-        if (lp.optimal) lowerBound = bound(jm.eb, ix, lp);
+        if (lp.optimal) { lowerBound = bound(jm.eb, ix, lp); bounds.lp = lp.objective; }
         progress('solving MIP');
         const mip = await worker.solve({ model: jm.model, timeLimitSec: remaining(), mipRelGap: 1e-7 });
         applyJobSolution(jm, mip.colValue, st);
+        if (Number.isFinite(mip.mipDualBound)) bounds.mip = { objective: mip.mipDualBound, gap: Number.isFinite(mip.mipGap) ? mip.mipGap : null, status: mip.statusName };
         notes.push(`exact job-level MIP: ${jm.model.numCols} columns, ${jm.model.numRows} rows, status ${mip.statusName}`);
       } else {
         progress('aggregating jobs into classes');
@@ -90,6 +92,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
             const lag = lagrangianBound(ix, cm.model, cm.eb, lp.rowDual);
             if (Number.isFinite(lag)) {
               lowerBound = { ...bound(cm.eb, ix, lp), objective: lag };
+              bounds.lagrangian = lag;
               notes.push(`lower bound ${(lag / 100).toFixed(0)} ¥: each job's exact placement (contiguous rigid windows, per-slot size limits, the fraction of each slot it runs) priced at the aggregated LP's duals (Lagrangian bound; the LP itself gives ${(lp.objective / 100).toFixed(0)} ¥); cost and carbon of the bound are the LP's`);
             } else notes.push('the Lagrangian bound at the LP duals is unbounded; no lower bound reported');
           } else notes.push(`LP stopped with status ${lp.statusName}; no lower bound reported`);
@@ -116,6 +119,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
       st = new PlanState(ix);
       for (const j of edfOrder(scenario)) placeCheapest(st, j);
       lowerBound = undefined;
+      bounds = {};
     } finally {
       await worker.close();
     }
@@ -123,7 +127,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
     const metrics = evaluate(scenario, allocations, ix);
     return {
       policy: 'optimal', ...metrics, allocations, solveMs: clock.now() - t0,
-      ...(lowerBound ? { lowerBound } : {}), notes,
+      ...(lowerBound ? { lowerBound } : {}), bounds, notes,
     };
   },
 };
