@@ -11,8 +11,8 @@ export interface ExactBounds {
 }
 
 export interface MipBound {
-  /** HiGHS' proven lower bound on the exact job-level MIP (fen); every integral plan costs at least this */
-  objective: number;
+  /** HiGHS' proven lower bound on the exact job-level MIP (fen), null if it proved none in the time; every integral plan costs at least this */
+  objective: number | null;
   /** the best integral plan HiGHS found in the time (fen), if any */
   incumbent: number | null;
   /** HiGHS' relative gap between incumbent and bound */
@@ -40,7 +40,7 @@ export async function exactBounds(scenario: Scenario, opts: { timeLimitSec: numb
     const r = await worker.solve({ model: jm.model, timeLimitSec: opts.timeLimitSec, mipRelGap: 1e-6 });
     const has = Number.isFinite(r.objective);
     return { lp: lp.optimal ? lp.objective : null, mip: {
-      objective: r.mipDualBound, incumbent: has ? r.objective : null, gap: has && Number.isFinite(r.mipGap) ? r.mipGap : null,
+      objective: Number.isFinite(r.mipDualBound) ? r.mipDualBound : null, incumbent: has ? r.objective : null, gap: has && Number.isFinite(r.mipGap) ? r.mipGap : null,
       status: r.statusName, columns: jm.model.numCols, rows: jm.model.numRows,
     } };
   } finally {
