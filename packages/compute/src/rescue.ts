@@ -2,7 +2,8 @@ import { UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import { edfOrder } from './greedy.ts';
 import { INF } from './energyBlock.ts';
 import { LpBuilder } from './lp.ts';
-import { runFraction, type PlanIndex } from './planIndex.ts';
+import { addJobColumns, type CellHooks, type WorkCol } from './jobModel.ts';
+import type { PlanIndex } from './planIndex.ts';
 import type { PlanState } from './planState.ts';
 import type { HighsWorker, SolveResult } from './solver.ts';
 
@@ -21,8 +22,6 @@ export interface RescueReport {
   /** one line per job still unserved: what the exact MIP proved (or could not prove) about it */
   proofs: string[];
 }
-
-interface Col { col: number; job: number; site: number; t: number; slots: number; units: number }
 
 /**
  * The jobs of the same resource type that use capacity inside `job`'s window at the sites it may use,
@@ -67,58 +66,18 @@ function buildNeighbourhoodModel(st: PlanState, jobs: readonly number[]) {
     if (r === undefined) capRow.set(cell, (r = b.addRow(-INF, st.capRemain[cell]!)));
     return r;
   };
-  const price = (site: number, type: number, t: number, f: number) => ix.busyKWh[site * nK + type]! * f * ix.gridEffFen[site * ix.T + t]!;
+  const cells: CellHooks = {
+    entries: (site, type, t, units, rows, coefs) => { rows.push(cap(site, type, t)); coefs.push(units); },
+    cost: (site, type, t, units, fraction) => units * ix.busyKWh[site * nK + type]! * fraction * ix.gridEffFen[site * ix.T + t]!,
+    free: (site, type, t) => st.capRemain[st.cell(site, type, t)]!,
+  };
   const penalty = UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * ix.slotHours;
-  const cols: Col[] = [];
+  const cols: WorkCol[] = [];
   for (const j of jobs) {
     const info = ix.jobs[j]!;
-    const { job, slots: d, type } = info;
     const demand = b.addRow(info.work, info.work);
     b.addCol(penalty, 0, info.work, [demand], [1]);
-    if (job.flex === 'rigid') {
-      for (const o of info.options) {
-        for (let tau = o.firstSlot; tau + d <= job.deadline; tau++) {
-          let fits = true, cost = o.transferFen;
-          for (let t = tau; t < tau + d && fits; t++) {
-            fits = st.capRemain[st.cell(o.site, type, t)]! >= job.units;
-            cost += job.units * price(o.site, type, t, runFraction(info, t === tau + d - 1));
-          }
-          if (!fits) continue;
-          const rows = [demand], coefs = [job.units * d];
-          for (let t = tau; t < tau + d; t++) { rows.push(cap(o.site, type, t)); coefs.push(job.units); }
-          cols.push({ col: b.addCol(cost, 0, 1, rows, coefs, true), job: j, site: o.site, t: tau, slots: d, units: job.units });
-        }
-      }
-    } else if (job.flex === 'malleable') {
-      const pick = b.addRow(-INF, 1);
-      for (const o of info.options) {
-        const link = b.addRow(-INF, 0);
-        b.addCol(o.transferFen, 0, 1, [pick, link], [1, -info.work], true);
-        for (let t = o.firstSlot; t < job.deadline; t++) {
-          const free = Math.min(job.units, st.capRemain[st.cell(o.site, type, t)]!);
-          if (free <= 0) continue;
-          cols.push({ col: b.addCol(price(o.site, type, t, info.fill), 0, free, [demand, link, cap(o.site, type, t)], [1, 1, 1], true), job: j, site: o.site, t, slots: 1, units: 1 });
-        }
-      }
-    } else {
-      const regionRow = new Map<string, number>();
-      for (const o of info.options) {
-        const r = ix.siteRegion[o.site]!;
-        if (!o.remote || regionRow.has(r)) continue;
-        const row = b.addRow(-INF, 0);
-        regionRow.set(r, row);
-        b.addCol(o.transferFen, 0, 1, [row], [-info.work], true);
-      }
-      for (const o of info.options) {
-        for (let t = o.firstSlot; t < job.deadline; t++) {
-          const free = Math.min(info.work, st.capRemain[st.cell(o.site, type, t)]!);
-          if (free <= 0) continue;
-          const rows = [demand, cap(o.site, type, t)], coefs = [1, 1];
-          if (o.remote) { rows.push(regionRow.get(ix.siteRegion[o.site]!)!); coefs.push(1); }
-          cols.push({ col: b.addCol(price(o.site, type, t, info.fill), 0, free, rows, coefs, true), job: j, site: o.site, t, slots: 1, units: 1 });
-        }
-      }
-    }
+    addJobColumns(b, ix, info, demand, cells, cols);
   }
   return { model: b.build(), cols };
 }
