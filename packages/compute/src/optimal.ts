@@ -20,6 +20,8 @@ export const MIP_MAX_COLUMNS = 4000;
 /** The 32-bit WASM HiGHS runs out of memory near 1.5M columns; stay well below. */
 export const LP_MAX_COLUMNS = 1_200_000;
 export const DEFAULT_TIME_LIMIT_SEC = 60;
+/** Seconds the exact MIPs for unserved jobs get even past the time limit. */
+export const RESCUE_FLOOR_SEC = 15;
 
 function bound(eb: Parameters<typeof energyTotals>[0], ix: PlanIndex, r: SolveResult): LowerBound {
   const e = energyTotals(eb, ix, r.colValue);
@@ -106,7 +108,9 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
       }
       if (st.served.some((v, j) => v < ix.jobs[j]!.work)) {
         progress('exact MIP for unserved jobs');
-        const rr = await rescueUnserved(st, worker, { secondsLeft: () => remaining() - 1 });
+        // Unserved work costs far more than a late answer: the rescue gets a floor even when the LP used the time up.
+        const rescueUntil = clock.now() + Math.max(remaining() - 1, RESCUE_FLOOR_SEC) * 1000;
+        const rr = await rescueUnserved(st, worker, { secondsLeft: () => (rescueUntil - clock.now()) / 1000 });
         notes.push(`unserved after rounding: ${rr.tried} exact MIPs (HiGHS) over an unserved job's window with the jobs overlapping it; ${rr.rescued} unserved jobs now served in full (${rr.servedUnitSlots} unit-slots more served)`);
         for (const p of rr.proofs) notes.push(`not served: ${p}`);
         if (rr.servedUnitSlots > 0) {
