@@ -50,31 +50,53 @@ function takeJobs(trace: TraceJob[], n: number): TraceJob[] {
   return out;
 }
 
-/**
- * Release slots from real arrival times: the jobs' arrival span is mapped linearly onto slots 0–143,
- * so an hour in which the trace got many jobs stays a slot that gets many (the bursts time-shifting
- * exploits), where spacing them evenly by index would flatten them.
- */
-export function releaseSlots(arrivalsH: readonly number[], lastSlot = 143): number[] {
-  const lo = Math.min(...arrivalsH), hi = Math.max(...arrivalsH);
-  const span = hi - lo;
-  return arrivalsH.map((a) => (span > 0 ? Math.min(lastSlot, Math.floor(((a - lo) / span) * (lastSlot + 1))) : 0));
-}
-
-/** Peak over mean of jobs released per slot (1 = perfectly even). */
-function burstiness(releases: readonly number[], slots: number): number {
-  const per = new Array<number>(slots).fill(0);
-  for (const r of releases) per[r]!++;
-  return Math.max(...per) / (releases.length / slots);
+/** How arrival hours became release slots (for the provenance and the tests). */
+export interface Compression {
+  /** trace hours with at least one arrival */
+  occupiedHours: number;
+  /** busy trace hours that share one release slot (1 = every busy hour keeps its own slot) */
+  hoursPerSlot: number;
+  /** slots kept per idle trace hour between busy ones (1 = gaps kept as they are) */
+  gapScale: number;
 }
 
 /**
- * How releases are set: 'trace' from the traces' real arrival times (bursts kept; the default), or
- * 'even' — the earlier bench's spacing by index, which flattens bursts — kept to compare with its figures.
+ * Release slots from real arrival times, compressed into slots 0–`lastSlot` so that bursts stay bursts:
+ * each trace hour with arrivals keeps its own slot (so a slot gets exactly the jobs that hour got) and
+ * only the idle stretches between busy hours are shortened, all by the same factor. When there are more
+ * busy hours than slots, `hoursPerSlot` consecutive busy hours share a slot — the least merging that
+ * fits — and the provenance says so.
  */
-export type Arrivals = 'trace' | 'even';
+export function releaseSlots(arrivalsH: readonly number[], lastSlot = 143): { slots: number[]; compression: Compression } {
+  const lo = arrivalsH.reduce((m, a) => Math.min(m, a), Infinity);
+  const hourOf = arrivalsH.map((a) => Math.floor(a - lo));
+  const hours = [...new Set(hourOf)].sort((a, b) => a - b);
+  const hoursPerSlot = Math.ceil(hours.length / (lastSlot + 1));
+  // Busy hours grouped hoursPerSlot at a time; a group spans from its first to its last busy hour.
+  const groupOf = new Map(hours.map((h, i) => [h, Math.floor(i / hoursPerSlot)]));
+  const groups = Math.ceil(hours.length / hoursPerSlot);
+  const first = (g: number) => hours[g * hoursPerSlot]!;
+  const last = (g: number) => hours[Math.min(hours.length, (g + 1) * hoursPerSlot) - 1]!;
+  let idle = 0;
+  for (let g = 1; g < groups; g++) idle += first(g) - last(g - 1) - 1;
+  const room = lastSlot - (groups - 1);
+  const gapScale = idle > room ? room / idle : 1;
+  const slotOfGroup: number[] = [0];
+  for (let g = 1; g < groups; g++) slotOfGroup.push(slotOfGroup[g - 1]! + 1 + Math.floor((first(g) - last(g - 1) - 1) * gapScale));
+  return {
+    slots: hourOf.map((h) => slotOfGroup[groupOf.get(h)!]!),
+    compression: { occupiedHours: hours.length, hoursPerSlot, gapScale },
+  };
+}
 
-export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4, carbonPriceFenPerKg = 0, arrivals: Arrivals = 'trace'): BenchScenario {
+/** Most jobs released in one slot (or arriving in one hour, given whole hours). */
+export function peakPerSlot(releases: readonly number[]): number {
+  const per = new Map<number, number>();
+  for (const r of releases) per.set(r, (per.get(r) ?? 0) + 1);
+  return Math.max(...per.values());
+}
+
+export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4, carbonPriceFenPerKg = 0): BenchScenario {
   const startMs = Date.parse(START);
   const provenance: string[] = [
     `start ${START}, ${SLOTS} hourly slots; grid series from grid-carbon-price-2023 (Electricity Maps carbon, direct gCO2/kWh; market prices) aligned on UTC hours`,
@@ -91,12 +113,14 @@ export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4,
   const gpuTrace = takeJobs(alibabaGpu(), nGpu);
   const cpuTrace = takeJobs(gaiaAzure(), nCpu);
   provenance.push(`jobs: ${nGpu} GPU jobs from alibaba-gpu-trace-2023 openb_pod_list_default (pods with ≥1 GPU, reused cyclically; units = num_gpu; length = deletion − scheduled), ${nCpu} CPU jobs from gaia-job-traces azure-100k (units = cpus), in file order`);
-  const evenly = (n: number) => Array.from({ length: n }, (_, i) => Math.min(143, Math.floor((i / n) * 144)));
-  const gpuRelease = arrivals === 'trace' ? releaseSlots(gpuTrace.map((j) => j.arrivalH)) : evenly(gpuTrace.length);
-  const cpuRelease = arrivals === 'trace' ? releaseSlots(cpuTrace.map((j) => j.arrivalH)) : evenly(cpuTrace.length);
+  const gpu = releaseSlots(gpuTrace.map((j) => j.arrivalH)), cpu = releaseSlots(cpuTrace.map((j) => j.arrivalH));
+  const gpuRelease = gpu.slots, cpuRelease = cpu.slots;
   const spanH = (t: TraceJob[]) => Math.round(t[t.length - 1]!.arrivalH - t[0]!.arrivalH);
-  if (arrivals === 'even') provenance.push('arrivals: EVENLY SPACED by index over slots 0–143 (the earlier bench; flattens the traces\' bursts, kept for comparison); lengths capped at 24 h; slack 6 h for jobs ≤ 2 h and 24 h otherwise (GAIA waiting limits); deadline ≤ 168');
-  else provenance.push(`arrivals: each trace's real arrival times, their span (GPU ${spanH(gpuTrace)} h, CPU ${spanH(cpuTrace)} h) mapped linearly onto slots 0–143 — bursts kept: peak/mean jobs per release slot GPU ${burstiness(gpuRelease, 144).toFixed(1)}, CPU ${burstiness(cpuRelease, 144).toFixed(1)}; lengths capped at 24 h; slack 6 h for jobs ≤ 2 h and 24 h otherwise (GAIA waiting limits); deadline ≤ 168`);
+  const peakHour = (t: TraceJob[]) => peakPerSlot(t.map((j) => Math.floor(j.arrivalH - t[0]!.arrivalH)));
+  const how = (c: Compression) => c.hoursPerSlot === 1
+    ? `each of its ${c.occupiedHours} busy hours its own slot, idle gaps × ${c.gapScale.toFixed(3)}`
+    : `${c.occupiedHours} busy hours, ${c.hoursPerSlot} consecutive busy hours per slot (more busy hours than slots), idle gaps × ${c.gapScale.toFixed(3)}`;
+  provenance.push(`arrivals: each trace's real arrival times compressed into slots 0–143 keeping bursts — GPU (span ${spanH(gpuTrace)} h): ${how(gpu.compression)}, peak ${peakPerSlot(gpuRelease)} jobs in one slot (trace: ${peakHour(gpuTrace)} in one hour); CPU (span ${spanH(cpuTrace)} h): ${how(cpu.compression)}, peak ${peakPerSlot(cpuRelease)} jobs in one slot (trace: ${peakHour(cpuTrace)} in one hour); lengths capped at 24 h; slack 6 h for jobs ≤ 2 h and 24 h otherwise (GAIA waiting limits); deadline ≤ 168`);
   provenance.push('flex by deterministic hash: GPU 50% rigid / 30% malleable / 20% divisible; CPU 40% / 30% / 30%; 40% of jobs restricted to their home region (residency), the rest may also use one partner region; data 2 GB per GPU-hour, 0.05 GB per core-hour');
 
   const jobs: ScenarioInput['jobs'] = [];
@@ -140,11 +164,11 @@ export function buildScenario(name: string, jobCount: number, siteCount: 12 | 4,
   addJobs(gpuTrace, gpuRelease, 'gpu', 11);
   addJobs(cpuTrace, cpuRelease, 'cpu', 23);
 
-  // Capacity so that the network would be ~45% busy if work were spread evenly, and — since real arrivals
+  // Capacity so that the network would be ~45% busy if work were spread evenly, and — since arrivals
   // burst — so that the busiest day's releases would keep it at most 90% busy over that day.
   const peakDay = (w: number[]) => Math.max(...w.map((_, t) => w.slice(t, t + PEAK_WINDOW).reduce((n, x) => n + x, 0))) / PEAK_WINDOW;
-  const gpuPerSlot = Math.max(gpuWork / SLOTS / 0.45, arrivals === 'trace' ? peakDay(released.gpu) / 0.9 : 0);
-  const cpuPerSlot = Math.max(cpuWork / SLOTS / 0.45, arrivals === 'trace' ? peakDay(released.cpu) / 0.9 : 0);
+  const gpuPerSlot = Math.max(gpuWork / SLOTS / 0.45, peakDay(released.gpu) / 0.9);
+  const cpuPerSlot = Math.max(cpuWork / SLOTS / 0.45, peakDay(released.cpu) / 0.9);
   const shareSum = (key: 'gpuShare' | 'cpuShare') => regions.length * SITE_SHAPES.slice(0, perRegion).reduce((n, s) => n + s[key], 0);
   sites.forEach((site, i) => {
     const shape = SITE_SHAPES[i % perRegion]!;
@@ -186,4 +210,3 @@ export const BENCH_SCENARIOS = [
   { name: 'medium', jobs: 10_000, sites: 12 as const, carbonPriceFenPerKg: 100 },
   { name: 'large', jobs: 100_000, sites: 12 as const, carbonPriceFenPerKg: 100 },
 ];
-export const ARRIVALS: readonly Arrivals[] = ['trace', 'even'];

@@ -1,29 +1,69 @@
-import type { PlanReport } from '@shuzhi/server';
+import type { PlanResult } from '@shuzhi/compute';
+
+/** One scenario at one slot length: every policy's result and every bound computed for it (fen). */
+export interface PlannerRun {
+  slotMinutes: number;
+  results: PlanResult[];
+  bounds: {
+    lagrangian: number | null;
+    /** the job-level model's LP relaxation */
+    lp: number | null;
+    mip: { objective: number | null; incumbent: number | null; gap: number | null; status: string; timeLimitSec: number } | null;
+    best: number | null;
+  };
+}
 
 const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const yuan = (fen: number | null | undefined) => (fen === null || fen === undefined ? '–' : n(fen / 100));
+export const gapTo = (v: number, bound: number | null) => (bound !== null && bound > 0 ? `${n(((v - bound) / bound) * 100, 2)}%` : '–');
 
-/**
- * One scenario planned at several slot lengths, one row per policy (and the bound), one column group
- * per slot length: how much of a policy's result is the slot length rather than the policy.
- */
-export function sideBySide(runs: readonly { slotMinutes: number; rep: PlanReport }[]): string {
-  const metrics: { name: string; of: (r: PlanReport['results'][number]) => string; bound?: (b: NonNullable<PlanReport['lowerBound']>) => string }[] = [
-    { name: 'objective ¥', of: (r) => n(r.objective / 100), bound: (b) => n(b.objective / 100) },
-    { name: 'cost ¥', of: (r) => n(r.costFen / 100), bound: (b) => n(b.costFen / 100) },
-    { name: 'carbon kg', of: (r) => n(r.carbonKg), bound: (b) => n(b.carbonKg) },
-    { name: 'energy kWh', of: (r) => n(r.energyKWh) },
-    { name: 'green %', of: (r) => n(r.greenShare * 100, 1) },
-    { name: 'unserved u·h', of: (r) => n(r.unservedUnitHours, 1) },
-    { name: 'solve ms', of: (r) => String(r.solveMs) },
-  ];
-  const head = ['policy', ...metrics.flatMap((m) => runs.map((x) => `${m.name} @${x.slotMinutes}`))];
-  const policies = runs[0]?.rep.results.map((r) => r.policy) ?? [];
-  const rows = policies.map((p) => [p, ...metrics.flatMap((m) => runs.map((x) => {
-    const r = x.rep.results.find((y) => y.policy === p);
-    return r ? m.of(r) : '–';
-  }))]);
-  rows.push(['bound', ...metrics.flatMap((m) => runs.map((x) => (x.rep.lowerBound && m.bound ? m.bound(x.rep.lowerBound) : '')))]);
+function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Per policy: objective, cost, carbon, green share, misses, unserved work, solve time and gap to the best bound; then the bounds. */
+export function runTable(run: PlannerRun): string {
+  const b = run.bounds;
+  const rows = run.results.map((r) => [
+    r.policy, yuan(r.objective), yuan(r.costFen), n(r.carbonKg), n(r.greenShare * 100, 1), String(r.deadlineMisses),
+    n(r.unservedUnitHours, 1), n(r.solveMs), gapTo(r.objective, b.best),
+  ]);
+  const mip = b.mip;
+  const boundLines = [
+    `Lagrangian bound (aggregated LP's duals, optimal's own): ${yuan(b.lagrangian)} ¥`,
+    `LP bound (job-level LP relaxation): ${yuan(b.lp)} ¥`,
+    mip
+      ? `MIP bound (exact job-level MIP, HiGHS, ${mip.timeLimitSec} s limit, status ${mip.status}): ${yuan(mip.objective)} ¥; HiGHS' best plan ${yuan(mip.incumbent)} ¥, its gap ${mip.gap === null ? '–' : `${n(mip.gap * 100, 2)}%`}`
+      : 'MIP bound: not computed (job-level model above the size limit)',
+    `best bound: ${yuan(b.best)} ¥`,
+  ];
+  return [table(['policy', 'objective ¥', 'cost ¥', 'carbon kg', 'green %', 'misses', 'unserved u·h', 'solve ms', 'gap to best bound'], rows), ...boundLines].join('\n');
+}
+
+/**
+ * One scenario planned at several slot lengths, one row per policy (and the bounds), one column group
+ * per slot length: how much of a policy's result is the slot length rather than the policy.
+ */
+export function sideBySide(runs: readonly PlannerRun[]): string {
+  const metrics: { name: string; of: (r: PlanResult) => string }[] = [
+    { name: 'objective ¥', of: (r) => yuan(r.objective) },
+    { name: 'cost ¥', of: (r) => yuan(r.costFen) },
+    { name: 'carbon kg', of: (r) => n(r.carbonKg) },
+    { name: 'green %', of: (r) => n(r.greenShare * 100, 1) },
+    { name: 'misses', of: (r) => String(r.deadlineMisses) },
+    { name: 'unserved u·h', of: (r) => n(r.unservedUnitHours, 1) },
+    { name: 'solve ms', of: (r) => n(r.solveMs) },
+  ];
+  const head = ['policy', ...metrics.flatMap((m) => runs.map((x) => `${m.name} @${x.slotMinutes}`))];
+  const policies = runs[0]?.results.map((r) => r.policy) ?? [];
+  const rows = policies.map((p) => [p, ...metrics.flatMap((m) => runs.map((x) => {
+    const r = x.results.find((y) => y.policy === p);
+    return r ? m.of(r) : '–';
+  }))]);
+  const boundRow = (name: string, of: (b: PlannerRun['bounds']) => number | null | undefined) =>
+    [name, ...metrics.flatMap((m) => runs.map((x) => (m.name === 'objective ¥' ? yuan(of(x.bounds)) : '')))];
+  rows.push(boundRow('Lagrangian bound', (b) => b.lagrangian), boundRow('LP bound', (b) => b.lp), boundRow('MIP bound', (b) => b.mip?.objective));
+  return table(head, rows);
 }

@@ -34,11 +34,15 @@ parentPort.on('message', async (req) => {
       model.run();
       const status = model.getModelStatus();
       const sol = model.getSolution();
+      // A MIP's own proven bound and gap (meaningful when it stops at a time limit too).
+      const mipInfo = (name) => { try { return Number(model.info.get(name)); } catch { return NaN; } };
       const hasValues = sol.colValue.length === m.numCols && status !== highs.constants.modelStatus.infeasible;
       reply = {
         ok: true, status, statusName: statusName(highs.constants.modelStatus, status),
         objective: hasValues ? model.getObjectiveValue() : NaN,
         colValue: hasValues ? sol.colValue : new Float64Array(0),
+        mipDualBound: m.integrality ? mipInfo('mip_dual_bound') : NaN,
+        mipGap: m.integrality ? mipInfo('mip_gap') : NaN,
         rowDual: hasValues && req.duals && !m.integrality && sol.rowDual ? Float64Array.from(sol.rowDual) : new Float64Array(0),
       };
     } finally {

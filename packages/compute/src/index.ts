@@ -9,6 +9,7 @@ export { buildIndex, type PlanIndex, type JobInfo, type SiteOption } from './pla
 export { fifo } from './fifo.ts';
 export { greedy, edfOrder } from './greedy.ts';
 export { optimal, makeOptimal, MIP_MAX_COLUMNS, LP_MAX_COLUMNS, DEFAULT_TIME_LIMIT_SEC } from './optimal.ts';
+export { exactBounds, type ExactBounds, type MipBound } from './mipBound.ts';
 export { POLICIES, getPolicy } from './policies.ts';
 export { LpBuilder, type LpModel } from './lp.ts';
 export { HighsWorker, type SolveResult } from './solver.ts';

@@ -1,11 +1,11 @@
 import { addEnergyBlock, energyTotals, INF, workEntries, type EnergyBlock } from './energyBlock.ts';
 import { UNSERVED_PENALTY_FEN_PER_UNIT_HOUR, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH } from './evaluate.ts';
 import { LpBuilder, type LpModel } from './lp.ts';
-import type { PlanIndex } from './planIndex.ts';
+import type { JobInfo, PlanIndex } from './planIndex.ts';
 import type { PlanState } from './planState.ts';
 
 /** A work column of the job-level model: `units` per unit of the column value, on `slots` consecutive slots from `t`. */
-interface WorkCol { col: number; job: number; site: number; t: number; slots: number; units: number }
+export interface WorkCol { col: number; job: number; site: number; t: number; slots: number; units: number }
 
 export interface JobModel {
   model: LpModel;
@@ -21,59 +21,91 @@ export function jobModelSize(ix: PlanIndex): number {
 }
 
 /**
- * Exact job-level MIP: rigid jobs choose one (site, start); malleable jobs one site and 0..units per slot;
- * divisible jobs any integer split, paying each remote region's transfer once.
+ * What a job's placement columns join at a (site, slot): `entries` adds the rows (capacity, energy) that
+ * `units` unit-slots run for `fraction` of the slot join, `cost` prices them (beyond the transfer),
+ * `free` is the most units the column may take there.
  */
+export interface CellHooks {
+  entries(site: number, type: number, t: number, units: number, rows: number[], coefs: number[], fraction: number): void;
+  cost(site: number, type: number, t: number, units: number, fraction: number): number;
+  free(site: number, type: number, t: number): number;
+}
+
+/**
+ * A job's placement columns, joined to its `demand` row: rigid jobs choose one (site, start); malleable
+ * jobs one site and 0..units per slot; divisible jobs any integer split, paying each remote region's
+ * transfer once. Each work column is recorded in `work`.
+ */
+export function addJobColumns(b: LpBuilder, ix: PlanIndex, info: JobInfo, demand: number, cells: CellHooks, work: WorkCol[]): void {
+  const j = info.index;
+  const { job, slots: d, type } = info;
+  if (job.flex === 'rigid') {
+    for (const o of info.options) {
+      for (let tau = o.firstSlot; tau + d <= job.deadline; tau++) {
+        let fits = true, cost = o.transferFen;
+        const rows = [demand], coefs = [job.units * d];
+        for (let t = tau; t < tau + d && fits; t++) {
+          const f = t === tau + d - 1 ? info.tail : 1;
+          fits = cells.free(o.site, type, t) >= job.units;
+          cost += cells.cost(o.site, type, t, job.units, f);
+          cells.entries(o.site, type, t, job.units, rows, coefs, f);
+        }
+        if (fits) work.push({ col: b.addCol(cost, 0, 1, rows, coefs, true), job: j, site: o.site, t: tau, slots: d, units: job.units });
+      }
+    }
+  } else if (job.flex === 'malleable') {
+    const pick = b.addRow(-INF, 1);
+    for (const o of info.options) {
+      const link = b.addRow(-INF, 0);
+      b.addCol(o.transferFen, 0, 1, [pick, link], [1, -info.work], true);
+      for (let t = o.firstSlot; t < job.deadline; t++) {
+        const free = Math.min(job.units, cells.free(o.site, type, t));
+        if (free <= 0) continue;
+        const rows = [demand, link], coefs = [1, 1];
+        cells.entries(o.site, type, t, 1, rows, coefs, info.fill);
+        work.push({ col: b.addCol(cells.cost(o.site, type, t, 1, info.fill), 0, free, rows, coefs, true), job: j, site: o.site, t, slots: 1, units: 1 });
+      }
+    }
+  } else {
+    const regionRow = new Map<string, number>();
+    for (const o of info.options) {
+      if (!o.remote) continue;
+      const r = ix.siteRegion[o.site]!;
+      if (regionRow.has(r)) continue;
+      const row = b.addRow(-INF, 0);
+      regionRow.set(r, row);
+      b.addCol(o.transferFen, 0, 1, [row], [-info.work], true);
+    }
+    for (const o of info.options) {
+      for (let t = o.firstSlot; t < job.deadline; t++) {
+        const free = Math.min(info.work, cells.free(o.site, type, t));
+        if (free <= 0) continue;
+        const rows = [demand], coefs = [1];
+        if (o.remote) { rows.push(regionRow.get(ix.siteRegion[o.site]!)!); coefs.push(1); }
+        cells.entries(o.site, type, t, 1, rows, coefs, info.fill);
+        work.push({ col: b.addCol(cells.cost(o.site, type, t, 1, info.fill), 0, free, rows, coefs, true), job: j, site: o.site, t, slots: 1, units: 1 });
+      }
+    }
+  }
+}
+
+/** Exact job-level MIP: every job's placement columns (addJobColumns) over the network's energy block. */
 export function buildJobModel(ix: PlanIndex): JobModel {
   const b = new LpBuilder();
   const eb = addEnergyBlock(b, ix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
   const work: WorkCol[] = [];
   const nK = ix.types.length;
   const penalty = UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * ix.slotHours;
+  // Energy is priced by the energy block's columns; the work columns only join its rows.
+  const cells: CellHooks = {
+    entries: (site, type, t, units, rows, coefs, fraction) => workEntries(eb, ix, site, type, t, units, rows, coefs, fraction),
+    cost: () => 0,
+    free: (site, type) => ix.poolUnits[site * nK + type]!,
+  };
   for (const info of ix.jobs) {
-    const j = info.index;
-    const { job, slots: d, type } = info;
     const demand = b.addRow(info.work, info.work);
     b.addCol(penalty, 0, info.work, [demand], [1]);
-    if (job.flex === 'rigid') {
-      for (const o of info.options) {
-        for (let tau = o.firstSlot; tau + d <= job.deadline; tau++) {
-          const rows = [demand], coefs = [job.units * d];
-          for (let t = tau; t < tau + d; t++) workEntries(eb, ix, o.site, type, t, job.units, rows, coefs, t === tau + d - 1 ? info.tail : 1);
-          work.push({ col: b.addCol(o.transferFen, 0, 1, rows, coefs, true), job: j, site: o.site, t: tau, slots: d, units: job.units });
-        }
-      }
-    } else if (job.flex === 'malleable') {
-      const pick = b.addRow(-INF, 1);
-      for (const o of info.options) {
-        const link = b.addRow(-INF, 0);
-        b.addCol(o.transferFen, 0, 1, [pick, link], [1, -info.work], true);
-        for (let t = o.firstSlot; t < job.deadline; t++) {
-          const rows = [demand, link], coefs = [1, 1];
-          workEntries(eb, ix, o.site, type, t, 1, rows, coefs, info.fill);
-          work.push({ col: b.addCol(0, 0, job.units, rows, coefs, true), job: j, site: o.site, t, slots: 1, units: 1 });
-        }
-      }
-    } else {
-      const regionRow = new Map<string, number>();
-      for (const o of info.options) {
-        if (!o.remote) continue;
-        const r = ix.siteRegion[o.site]!;
-        if (regionRow.has(r)) continue;
-        const row = b.addRow(-INF, 0);
-        regionRow.set(r, row);
-        b.addCol(o.transferFen, 0, 1, [row], [-info.work], true);
-      }
-      for (const o of info.options) {
-        const cap = Math.min(info.work, ix.poolUnits[o.site * nK + type]!);
-        for (let t = o.firstSlot; t < job.deadline; t++) {
-          const rows = [demand], coefs = [1];
-          if (o.remote) { rows.push(regionRow.get(ix.siteRegion[o.site]!)!); coefs.push(1); }
-          workEntries(eb, ix, o.site, type, t, 1, rows, coefs, info.fill);
-          work.push({ col: b.addCol(0, 0, cap, rows, coefs, true), job: j, site: o.site, t, slots: 1, units: 1 });
-        }
-      }
-    }
+    addJobColumns(b, ix, info, demand, cells, work);
   }
   return { model: b.build(), eb, work };
 }

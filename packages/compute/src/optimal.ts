@@ -9,6 +9,7 @@ import type { LpModel } from './lp.ts';
 import { buildIndex, type PlanIndex } from './planIndex.ts';
 import { PlanState, placeCheapest } from './planState.ts';
 import type { LowerBound, PlanOptions, PlanResult, Policy } from './policy.ts';
+import { rescueUnserved } from './rescue.ts';
 import { roundChainSolution } from './round.ts';
 import type { Scenario } from './scenario.ts';
 import { HighsWorker, type SolveResult } from './solver.ts';
@@ -19,6 +20,8 @@ export const MIP_MAX_COLUMNS = 4000;
 /** The 32-bit WASM HiGHS runs out of memory near 1.5M columns; stay well below. */
 export const LP_MAX_COLUMNS = 1_200_000;
 export const DEFAULT_TIME_LIMIT_SEC = 60;
+/** Seconds the exact MIPs for unserved jobs get even past the time limit. */
+export const RESCUE_FLOOR_SEC = 15;
 
 function bound(eb: Parameters<typeof energyTotals>[0], ix: PlanIndex, r: SolveResult): LowerBound {
   const e = energyTotals(eb, ix, r.colValue);
@@ -59,6 +62,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
     const worker = new HighsWorker();
     let st = new PlanState(ix);
     let lowerBound: LowerBound | undefined;
+    let bounds: NonNullable<PlanResult['bounds']> = {};
     try {
       const size = jobModelSize(ix);
       if (mipMax > 0 && size <= mipMax) {
@@ -66,10 +70,11 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
         const jm = buildJobModel(ix);
         progress('solving LP relaxation');
         const lp = await worker.solve({ model: relax(jm.model), timeLimitSec: remaining() });
-        if (lp.optimal) lowerBound = bound(jm.eb, ix, lp);
+        if (lp.optimal) { lowerBound = bound(jm.eb, ix, lp); bounds.lp = lp.objective; }
         progress('solving MIP');
         const mip = await worker.solve({ model: jm.model, timeLimitSec: remaining(), mipRelGap: 1e-7 });
         applyJobSolution(jm, mip.colValue, st);
+        if (Number.isFinite(mip.mipDualBound)) bounds.mip = { objective: mip.mipDualBound, gap: Number.isFinite(mip.mipGap) ? mip.mipGap : null, status: mip.statusName };
         notes.push(`exact job-level MIP: ${jm.model.numCols} columns, ${jm.model.numRows} rows, status ${mip.statusName}`);
       } else {
         progress('aggregating jobs into classes');
@@ -89,6 +94,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
             const lag = lagrangianBound(ix, cm.model, cm.eb, lp.rowDual);
             if (Number.isFinite(lag)) {
               lowerBound = { ...bound(cm.eb, ix, lp), objective: lag };
+              bounds.lagrangian = lag;
               notes.push(`lower bound ${(lag / 100).toFixed(0)} ¥: each job's exact placement (contiguous rigid windows, per-slot size limits, the fraction of each slot it runs) priced at the aggregated LP's duals (Lagrangian bound; the LP itself gives ${(lp.objective / 100).toFixed(0)} ¥); cost and carbon of the bound are the LP's`);
             } else notes.push('the Lagrangian bound at the LP duals is unbounded; no lower bound reported');
           } else notes.push(`LP stopped with status ${lp.statusName}; no lower bound reported`);
@@ -100,11 +106,24 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
           notes.push(`local search (each job moved to its cheapest feasible place given the others): ${imp.moves} moves in ${imp.passes} passes`);
         }
       }
+      if (st.served.some((v, j) => v < ix.jobs[j]!.work)) {
+        progress('exact MIP for unserved jobs');
+        // Unserved work costs far more than a late answer: the rescue gets a floor even when the LP used the time up.
+        const rescueUntil = clock.now() + Math.max(remaining() - 1, RESCUE_FLOOR_SEC) * 1000;
+        const rr = await rescueUnserved(st, worker, { secondsLeft: () => (rescueUntil - clock.now()) / 1000 });
+        notes.push(`unserved after rounding: ${rr.tried} exact MIPs (HiGHS) over an unserved job's window with the jobs overlapping it; ${rr.rescued} unserved jobs now served in full (${rr.servedUnitSlots} unit-slots more served)`);
+        for (const p of rr.proofs) notes.push(`not served: ${p}`);
+        if (rr.servedUnitSlots > 0) {
+          const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 1, deadline: () => remaining() <= 1 });
+          notes.push(`local search after the rescue: ${imp.moves} moves`);
+        }
+      }
     } catch (e) {
       notes.push(`solver failed (${e instanceof Error ? e.message : String(e)}): NOT solved; jobs placed by cheapest-feasible placement in EDF order (a heuristic plan), no lower bound`);
       st = new PlanState(ix);
       for (const j of edfOrder(scenario)) placeCheapest(st, j);
       lowerBound = undefined;
+      bounds = {};
     } finally {
       await worker.close();
     }
@@ -112,7 +131,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
     const metrics = evaluate(scenario, allocations, ix);
     return {
       policy: 'optimal', ...metrics, allocations, solveMs: clock.now() - t0,
-      ...(lowerBound ? { lowerBound } : {}), notes,
+      ...(lowerBound ? { lowerBound } : {}), bounds, notes,
     };
   },
 };

@@ -46,6 +46,8 @@ export interface PlanResult extends PlanMetrics {
   solveMs: number;
   /** The LP relaxation optimum, when the policy solved one. */
   lowerBound?: LowerBound;
+  /** Each lower bound the policy computed (fen): `lowerBound.objective` is the best of them. */
+  bounds?: { lagrangian?: number; lp?: number; mip?: { objective: number; gap: number | null; status: string } };
   /** What the policy did that a reader should know (aggregation, rounding repairs, time limits). */
   notes: string[];
 }

@@ -14,7 +14,7 @@ export interface SolveRequest {
 }
 
 export type SolveResponse =
-  | { ok: true; status: number; statusName: string; objective: number; colValue: Float64Array; rowDual: Float64Array }
+  | { ok: true; status: number; statusName: string; objective: number; colValue: Float64Array; rowDual: Float64Array; mipDualBound: number; mipGap: number }
   | { ok: false; error: string };
 
 export interface SolveResult {
@@ -25,6 +25,10 @@ export interface SolveResult {
   colValue: Float64Array;
   /** row duals (c − Aᵀy convention) when asked for on an LP; empty otherwise */
   rowDual: Float64Array;
+  /** a MIP's proven lower bound (HiGHS' mip_dual_bound); NaN for an LP */
+  mipDualBound: number;
+  /** a MIP's relative gap between incumbent and bound (HiGHS' mip_gap); NaN for an LP */
+  mipGap: number;
 }
 
 /** A HiGHS session in its own worker thread; solve several models, then `close()`. */
@@ -51,7 +55,7 @@ export class HighsWorker {
         if (!r.ok) return reject(new SolverError('error', `HiGHS failed: ${r.error}`));
         const hasSolution = r.colValue.length === req.model.numCols;
         if (!hasSolution) return reject(new SolverError(r.statusName, `HiGHS ended with status ${r.statusName} and no solution`));
-        resolve({ statusName: r.statusName, optimal: r.statusName === 'optimal', objective: r.objective, colValue: r.colValue, rowDual: r.rowDual });
+        resolve({ statusName: r.statusName, optimal: r.statusName === 'optimal', objective: r.objective, colValue: r.colValue, rowDual: r.rowDual, mipDualBound: r.mipDualBound, mipGap: r.mipGap });
       };
       const cleanup = () => { this.worker.off('message', onMessage); this.worker.off('error', onError); };
       this.worker.on('message', onMessage);

@@ -1,0 +1,49 @@
+import { buildJobModel, jobModelSize } from './jobModel.ts';
+import { LP_MAX_COLUMNS } from './optimal.ts';
+import { buildIndex } from './planIndex.ts';
+import type { Scenario } from './scenario.ts';
+import { HighsWorker } from './solver.ts';
+
+export interface ExactBounds {
+  /** the job-level model's LP relaxation optimum (fen), null if HiGHS did not prove it in the time */
+  lp: number | null;
+  mip: MipBound;
+}
+
+export interface MipBound {
+  /** HiGHS' proven lower bound on the exact job-level MIP (fen), null if it proved none in the time; every integral plan costs at least this */
+  objective: number | null;
+  /** the best integral plan HiGHS found in the time (fen), if any */
+  incumbent: number | null;
+  /** HiGHS' relative gap between incumbent and bound */
+  gap: number | null;
+  status: string;
+  columns: number;
+  rows: number;
+}
+
+/**
+ * The job-level LP relaxation, and the exact job-level MIP (the planner's own model: every job's whole placement, the energy, storage
+ * and green-share rows) solved by HiGHS under a time limit, for the proven bound it reports. It is a
+ * second, independent lower bound beside the LP/Lagrangian one: when the plan is far above the
+ * Lagrangian bound but close to this one, the gap was the bound's. Null when the model is too large for
+ * the WASM solver.
+ */
+export async function exactBounds(scenario: Scenario, opts: { timeLimitSec: number; maxColumns?: number }): Promise<ExactBounds | null> {
+  const ix = buildIndex(scenario);
+  if (jobModelSize(ix) > (opts.maxColumns ?? LP_MAX_COLUMNS)) return null;
+  const jm = buildJobModel(ix);
+  const worker = new HighsWorker();
+  try {
+    const { integrality: _drop, ...relaxed } = jm.model;
+    const lp = await worker.solve({ model: relaxed, timeLimitSec: opts.timeLimitSec });
+    const r = await worker.solve({ model: jm.model, timeLimitSec: opts.timeLimitSec, mipRelGap: 1e-6 });
+    const has = Number.isFinite(r.objective);
+    return { lp: lp.optimal ? lp.objective : null, mip: {
+      objective: Number.isFinite(r.mipDualBound) ? r.mipDualBound : null, incumbent: has ? r.objective : null, gap: has && Number.isFinite(r.mipGap) ? r.mipGap : null,
+      status: r.statusName, columns: jm.model.numCols, rows: jm.model.numRows,
+    } };
+  } finally {
+    await worker.close();
+  }
+}
