@@ -53,16 +53,27 @@ export function parseArraySpec(spec: string): ArraySpec {
 }
 
 /** The variables each task of an array finds in its environment (Slurm's names, and ours). */
-export function arrayTaskEnv(jobId: string, index: number, spec: ArraySpec): Record<string, string> {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const i of spec.indices) (min = Math.min(min, i)), (max = Math.max(max, i));
+export function arrayTaskEnv(jobId: string, index: number, array: ArrayBounds): Record<string, string> {
   return {
     SHUZHI_ARRAY_TASK_ID: String(index),
     SHUZHI_ARRAY_JOB_ID: jobId,
     SLURM_ARRAY_TASK_ID: String(index),
-    SLURM_ARRAY_TASK_COUNT: String(spec.indices.length),
-    SLURM_ARRAY_TASK_MIN: String(min),
-    SLURM_ARRAY_TASK_MAX: String(max),
+    SLURM_ARRAY_TASK_COUNT: String(array.size),
+    SLURM_ARRAY_TASK_MIN: String(array.min),
+    SLURM_ARRAY_TASK_MAX: String(array.max),
   };
+}
+
+/** How many indices an array has and its smallest and largest (what each task's env tells it). */
+export interface ArrayBounds {
+  size: number;
+  min: number;
+  max: number;
+}
+
+export function arrayBounds(spec: ArraySpec): ArrayBounds {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const i of spec.indices) (min = Math.min(min, i)), (max = Math.max(max, i));
+  return { size: spec.indices.length, min, max };
 }

@@ -158,3 +158,14 @@ export async function planWithPrecedence(scenario: Scenario, edges: readonly Pre
     }
   }
 }
+
+/** Slurm's dependency conditions against a parent's state: after it succeeded, ended anyhow, or failed. */
+export type DependencyKind = 'ok' | 'any' | 'notok';
+export type DependencyState = 'waiting' | 'met' | 'impossible';
+
+export function dependencyState(kind: DependencyKind, parentStatus: string): DependencyState {
+  const final = parentStatus === 'succeeded' || parentStatus === 'failed' || parentStatus === 'cancelled';
+  if (!final) return 'waiting';
+  if (kind === 'any') return 'met';
+  return (parentStatus === 'succeeded') === (kind === 'ok') ? 'met' : 'impossible';
+}

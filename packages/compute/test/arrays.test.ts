@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ARRAY_MAX_TASKS, arrayTaskEnv, parseArraySpec } from '../src/index.ts';
+import { ARRAY_MAX_TASKS, arrayBounds, arrayTaskEnv, parseArraySpec } from '../src/index.ts';
 
 test('Slurm array specs: ranges, steps, lists and a cap', () => {
   assert.deepEqual(parseArraySpec('0-3'), { indices: [0, 1, 2, 3], cap: null });
@@ -22,6 +22,6 @@ test('bad array specs say what is wrong', () => {
 });
 
 test('each task sees its index as Slurm would give it', () => {
-  const env = arrayTaskEnv('job_1', 8, parseArraySpec('0-15:4'));
+  const env = arrayTaskEnv('job_1', 8, arrayBounds(parseArraySpec('0-15:4')));
   assert.deepEqual(env, { SHUZHI_ARRAY_TASK_ID: '8', SHUZHI_ARRAY_JOB_ID: 'job_1', SLURM_ARRAY_TASK_ID: '8', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '12' });
 });
