@@ -1136,7 +1136,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a Slurm batch script as a job
-         * @description The script's #SBATCH directives become the job (name, time, tasks × CPUs or GPUs, partition as a site, begin, deadline, export); each is listed as honoured or ignored with the reason. Directives that would change what the job means (arrays, dependencies) are refused with 422, naming their line. `dryRun` only translates.
+         * @description The script's #SBATCH directives become the job (name, time, tasks × CPUs or GPUs, partition as a site, begin, deadline, export); each is listed as honoured or ignored with the reason. --array and --dependency (afterok, afterany, afternotok) become the job's array and dependencies. Directives that would change what the job means (heterogeneous jobs, --wrap, singleton) are refused with 422, naming their line. `dryRun` only translates.
          */
         post: operations["submitSbatchScript"];
         delete?: never;

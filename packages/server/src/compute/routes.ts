@@ -302,7 +302,7 @@ export function computeRoutes(m: ComputeModule) {
       operationId: 'submitSbatchScript',
       summary: 'Submit a Slurm batch script as a job',
       description:
-        'The script\'s #SBATCH directives become the job (name, time, tasks × CPUs or GPUs, partition as a site, begin, deadline, export); each is listed as honoured or ignored with the reason. --array and --dependency (afterok, afterany, afternotok) become the job's array and dependencies. Directives that would change what the job means (heterogeneous jobs, --wrap, singleton) are refused with 422, naming their line. `dryRun` only translates.',
+        'The script\'s #SBATCH directives become the job (name, time, tasks × CPUs or GPUs, partition as a site, begin, deadline, export); each is listed as honoured or ignored with the reason. --array and --dependency (afterok, afterany, afternotok) become the job\'s array and dependencies. Directives that would change what the job means (heterogeneous jobs, --wrap, singleton) are refused with 422, naming their line. `dryRun` only translates.',
       security: SIGNED_IN,
       method: 'post',
       path: '/api/jobs/sbatch',
