@@ -17,3 +17,5 @@ export * from './meter.ts';
 export * from './billing/index.ts';
 export * from './staging.ts';
 export * from './sbatch.ts';
+export * from './precedence.ts';
+export * from './arrays.ts';

@@ -1,3 +1,4 @@
+import { ArraySpecError, parseArraySpec } from './arrays.ts';
 import { ComputeError } from './errors.ts';
 
 /**
@@ -5,7 +6,7 @@ import { ComputeError } from './errors.ts';
  * does (only in the comment block before the first command; a `#` after whitespace starts a comment)
  * and maps those that mean something on the network onto a job submission. Every directive ends up in
  * exactly one list: honoured (with what it became), ignored (with why, the job still means what the
- * user meant), or refused (the job would mean something else: arrays, dependencies) — refused ones
+ * user meant), or refused (the job would mean something else: heterogeneous jobs, --wrap) — refused ones
  * stop the translation with an error naming them.
  *
  * Times without a zone are Beijing time (UTC+8), the network's local time.
@@ -22,6 +23,10 @@ export interface SbatchJob {
   env: Record<string, string>;
   /** The script itself, written to a file in the job's work directory and run by its own interpreter. */
   command: string;
+  /** `--array`, as written (the server reads and checks it). */
+  array?: string;
+  /** `--dependency=afterok:ID[:ID],afterany:…,afternotok:…`. */
+  after?: { kind: 'ok' | 'any' | 'notok'; jobId: string }[];
 }
 
 export interface SbatchNote {
@@ -104,8 +109,6 @@ const IGNORED: Record<string, string> = {
 
 /** Directives that would change the job's meaning if dropped: the translation stops on them. */
 const REFUSED: Record<string, string> = {
-  array: 'job arrays are not supported yet: submit one job per index, or loop over the indices in the script',
-  dependency: 'dependencies between jobs are not supported yet: submit the next job when this one has finished (shuzhi job get --wait)',
   'het-job': 'heterogeneous jobs are not supported',
   wrap: 'use the script body instead of --wrap',
 };
@@ -234,6 +237,8 @@ export function translateSbatch(script: string, opts: SbatchOptions): SbatchTran
   let releaseAt: number | null = null;
   let deadlineAt: number | null = null;
   const env: Record<string, string> = {};
+  let array: string | null = null;
+  const after: { kind: 'ok' | 'any' | 'notok'; jobId: string }[] = [];
 
   for (const d of sbatchDirectives(script)) {
     const v = d.value;
@@ -319,6 +324,40 @@ export function translateSbatch(script: string, opts: SbatchOptions): SbatchTran
         else (deadlineAt = t), ok(d, `deadline ${new Date(t).toISOString()}`);
         break;
       }
+      case 'array': {
+        const n = need();
+        if (n === null) break;
+        let spec: ReturnType<typeof parseArraySpec> | null = null;
+        try {
+          spec = parseArraySpec(n);
+        } catch (err) {
+          if (!(err instanceof ArraySpecError)) throw err;
+          bad(d, err.message);
+        }
+        if (spec) (array = n), ok(d, `an array of ${spec.indices.length} task${spec.indices.length === 1 ? '' : 's'}${spec.cap ? `, at most ${spec.cap} at once` : ''}; each sees SLURM_ARRAY_TASK_ID`);
+        break;
+      }
+      case 'dependency': {
+        const n = need();
+        if (n === null) break;
+        if (n.includes('?')) {
+          bad(d, 'dependencies joined by ? (any of them) are not supported: join them with , (all of them)');
+          break;
+        }
+        for (const part of n.split(',')) {
+          const [cond = '', ...ids] = part.split(':');
+          const kind = ({ afterok: 'ok', afterany: 'any', afternotok: 'notok' } as const)[cond as 'afterok'];
+          if (!kind) {
+            bad(d, cond === 'singleton' || cond === 'after' || cond === 'aftercorr' || cond === 'afterburstbuffer' ? `${cond} is not supported: use afterok, afterany or afternotok` : `"${part}" is not afterok:ID, afterany:ID or afternotok:ID`);
+            continue;
+          }
+          const clean = ids.map((id) => id.replace(/\+\d+$/, ''));
+          if (!clean.length || clean.some((id) => !/^[A-Za-z0-9_-]+$/.test(id))) bad(d, `${cond} needs job ids, such as ${cond}:job_12:job_13`);
+          else for (const jobId of clean) after.push({ kind, jobId });
+        }
+        if (after.length) ok(d, `waits for ${after.map((a) => `${a.jobId} (after${a.kind})`).join(', ')}`);
+        break;
+      }
       case 'export': {
         const n = need();
         if (n === null) break;
@@ -371,6 +410,8 @@ export function translateSbatch(script: string, opts: SbatchOptions): SbatchTran
       ...(deadlineAt !== null ? { deadlineAt: new Date(deadlineAt).toISOString() } : {}),
       env,
       command: scriptCommand(script),
+      ...(array !== null ? { array } : {}),
+      ...(after.length ? { after } : {}),
     },
     honoured,
     ignored,

@@ -50,10 +50,24 @@ test('Harvard FASRC example: short options, an unknown partition ignored with th
   assert.deepEqual(t.ignored.map((n) => n.directive), ['-p serial_requeue', '--mem=100', '--open-mode=append', '-o hostname_%j.out', '-e hostname_%j.err']);
 });
 
-test('arrays and dependencies would change what the job means: refused, naming the line', () => {
-  assert.match(refusal(fixture('slurm-array.sh'))[0]!.path, /^line 2 --array=0-15%4$/);
-  assert.match(refusal(fixture('slurm-array.sh'))[0]!.message, /job arrays are not supported yet/);
-  assert.match(refusal(fixture('slurm-dependency.sh'))[0]!.message, /dependencies between jobs are not supported yet/);
+test('Slurm manual and Princeton array examples: --array and --dependency=afterok map onto the job', () => {
+  const slurm = translateSbatch(fixture('slurm-array.sh'), OPTS);
+  assert.equal(slurm.job.array, '0-15%4');
+  assert.match(slurm.honoured.find((n) => n.line === 2)!.note, /an array of 16 tasks, at most 4 at once/);
+  const princeton = translateSbatch(fixture('princeton-array.sh'), OPTS);
+  assert.deepEqual([princeton.job.name, princeton.job.array, princeton.job.units, princeton.job.hours], ['array-job', '0-4', 1, 1 / 60]);
+  const dep = translateSbatch(fixture('slurm-dependency.sh'), OPTS);
+  assert.deepEqual(dep.job.after, [{ kind: 'ok', jobId: '123456' }]);
+  const many = translateSbatch('#!/bin/sh\n#SBATCH --dependency=afterok:job_1:job_2,afternotok:job_3\ntrue\n', OPTS);
+  assert.deepEqual(many.job.after, [{ kind: 'ok', jobId: 'job_1' }, { kind: 'ok', jobId: 'job_2' }, { kind: 'notok', jobId: 'job_3' }]);
+});
+
+test('array and dependency forms the network cannot honour are refused, naming the line', () => {
+  assert.deepEqual(refusal('#!/bin/sh\n#SBATCH --array=0-9%0\ntrue\n').map((p) => p.path), ['line 2 --array=0-9%0']);
+  assert.match(refusal('#!/bin/sh\n#SBATCH --array=9-0\ntrue\n')[0]!.message, /backwards/);
+  assert.match(refusal('#!/bin/sh\n#SBATCH --dependency=singleton\ntrue\n')[0]!.message, /singleton is not supported/);
+  assert.match(refusal('#!/bin/sh\n#SBATCH --dependency=afterok:1?afterany:2\ntrue\n')[0]!.message, /joined by \?/);
+  assert.match(refusal('#!/bin/sh\n#SBATCH -d afterok\ntrue\n')[0]!.message, /needs job ids/);
 });
 
 test('a partition naming a site pins the job there; begin, deadline and export are applied', () => {

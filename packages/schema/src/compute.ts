@@ -174,6 +174,12 @@ export const JobEnv = z
     if (total > ENV_MAX_TOTAL) ctx.addIssue({ code: 'custom', message: `names and values together at most ${ENV_MAX_TOTAL} characters` });
   });
 
+/** Slurm's dependency conditions: after the parent succeeded, ended in any way, or failed (or was cancelled). */
+export const DependencyKind = z.enum(['ok', 'any', 'notok']);
+export type DependencyKind = z.infer<typeof DependencyKind>;
+export const Dependency = z.object({ kind: DependencyKind.default('ok'), jobId: Text(64).min(1) });
+export const OnParentFailure = z.enum(['cancel', 'hold']);
+
 export const SubmitJob = z.object({
   name: Text(128).min(1),
   type: ResourceType,
@@ -204,6 +210,15 @@ export const SubmitJob = z.object({
   env: JobEnv.default({}),
   /** Operators may submit on behalf of a tenant. */
   tenantId: Text(64).optional(),
+  /** Jobs (of the same tenant) this one waits for, with Slurm's conditions (afterok, afterany, afternotok). */
+  after: z.array(Dependency).max(64).optional(),
+  /** When a parent's outcome means the condition can never be met: cancel this job, or hold it (it says why). */
+  onParentFailure: OnParentFailure.optional(),
+  /**
+   * A job array (Slurm's `--array`): `0-999%50`, `0-15:4`, `1,3,5`; `%N` runs at most N tasks at once. Each
+   * task runs the command with SHUZHI_ARRAY_TASK_ID (and SLURM_ARRAY_TASK_ID) set to its index.
+   */
+  array: Text(256).min(1).optional(),
 });
 export type SubmitJob = z.infer<typeof SubmitJob>;
 
@@ -254,6 +269,14 @@ export const Run = z.object({
 });
 export type Run = z.infer<typeof Run>;
 
+export const TaskStatus = z.enum(['pending', 'waiting', 'queued', 'planned', 'running', 'succeeded', 'failed', 'cancelled']);
+export const ArraySummary = z.object({
+  spec: z.string(),
+  size: z.number().int(),
+  cap: z.number().int().nullable(),
+  counts: z.record(z.string(), z.number().int()),
+});
+
 export const Job = z.object({
   id: z.string(),
   tenantId: z.string(),
@@ -288,6 +311,15 @@ export const Job = z.object({
     .object({ fromRegion: z.string(), toRegion: z.string(), dataGB: z.number(), fen: z.number().int() })
     .nullable(),
   usage: Usage.nullable(),
+  /** The jobs it waits for, each with its condition and whether that is met, still open or can no longer be met. */
+  dependencies: z.array(z.object({ jobId: z.string(), kind: DependencyKind, state: z.enum(['waiting', 'met', 'impossible']) })).default([]),
+  onParentFailure: OnParentFailure.default('cancel'),
+  /** Why it does not start yet on account of its parents ("waiting for job_12 (afterok)", or held); null otherwise. */
+  held: z.string().nullable().default(null),
+  /** A job array: its spec, size, cap and how many tasks are in each state (not yet made = pending). */
+  array: ArraySummary.nullable().default(null),
+  /** The workflow it is a step of. */
+  workflow: z.object({ id: z.string(), step: z.string() }).nullable().default(null),
 });
 export type Job = z.infer<typeof Job>;
 
@@ -310,7 +342,49 @@ export const SbatchResult = z.object({
 });
 export type SbatchResult = z.infer<typeof SbatchResult>;
 
-export const JobDetail = Job.extend({ runs: z.array(Run) });
+export const JobDetail = Job.extend({
+  runs: z.array(Run),
+  /** Jobs that wait for this one. */
+  dependants: z.array(z.object({ jobId: z.string(), kind: DependencyKind })).default([]),
+});
+
+/** One task of a job (an array's task has its index). */
+export const JobTask = z.object({
+  id: z.string(),
+  index: z.number().int().nullable(),
+  status: TaskStatus,
+  siteId: z.string().nullable(),
+  attempt: z.number().int(),
+  updatedAt: isoTime,
+});
+export type JobTask = z.infer<typeof JobTask>;
+
+/** A workflow: named steps, each a job, with `after` edges by step name; submitted, shown and cancelled as one. */
+export const WorkflowStep = z.object({
+  name: slug,
+  after: z.array(z.union([slug, z.object({ step: slug, kind: DependencyKind.default('ok') })])).max(64).default([]),
+  job: SubmitJob.omit({ after: true, tenantId: true }),
+});
+export const SubmitWorkflow = z.object({
+  name: Text(128).min(1),
+  steps: z.array(WorkflowStep).min(1).max(500),
+  onParentFailure: OnParentFailure.default('cancel'),
+  /** Operators may submit on behalf of a tenant. */
+  tenantId: Text(64).optional(),
+});
+export type SubmitWorkflow = z.infer<typeof SubmitWorkflow>;
+export const Workflow = z.object({
+  id: z.string(),
+  tenantId: z.string(),
+  name: z.string(),
+  createdAt: isoTime,
+  /** finished when every job is final: succeeded only if each succeeded. */
+  status: z.enum(['active', 'succeeded', 'failed', 'cancelled']),
+  counts: z.record(z.string(), z.number().int()),
+  steps: z.array(z.object({ name: z.string(), jobId: z.string(), status: JobStatus, held: z.string().nullable(), siteId: z.string().nullable() })),
+  edges: z.array(z.object({ from: z.string(), to: z.string(), kind: DependencyKind })),
+});
+export type Workflow = z.infer<typeof Workflow>;
 export type JobDetail = z.infer<typeof JobDetail>;
 
 export const LogLine = z.object({

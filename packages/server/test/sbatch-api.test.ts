@@ -30,10 +30,17 @@ test('a dry run says what a script becomes and submits nothing; a submission cre
 
 test('a script that cannot run as written is a 422 naming each line; a role that may not submit gets 403', async () => {
   const tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
-  const refused = await tenant.req('POST', '/api/jobs/sbatch', { script: fixture('slurm-dependency.sh') });
+  const refused = await tenant.req('POST', '/api/jobs/sbatch', { script: '#!/bin/sh\n#SBATCH --dependency=singleton\ntrue\n' });
   assert.equal(refused.status, 422);
   assert.equal(refused.body.code, 'SBATCH_INVALID');
-  assert.deepEqual(refused.body.errors.map((e: { path: string }) => e.path), ['line 2 --dependency=afterok:123456']);
+  assert.deepEqual(refused.body.errors.map((e: { path: string }) => e.path), ['line 2 --dependency=singleton']);
+  // A dependency on a job the tenant does not have: the field is named, as for any submission.
+  const unknown = await tenant.req('POST', '/api/jobs/sbatch', { script: fixture('slurm-dependency.sh') });
+  assert.equal(unknown.status, 400);
+  assert.deepEqual(unknown.body.errors.map((e: { path: string }) => e.path), ['after.0.jobId']);
+  const array = await tenant.req('POST', '/api/jobs/sbatch', { script: fixture('princeton-array.sh') });
+  assert.equal(array.status, 201, JSON.stringify(array.body));
+  assert.deepEqual([array.body.job.array.spec, array.body.job.array.size], ['0-4', 5]);
   const bad = await tenant.req('POST', '/api/jobs/sbatch', { script: '#SBATCH --time=1\0\ntrue' });
   assert.equal(bad.status, 400);
   // A tenant may not submit a script for another tenant.

@@ -1105,6 +1105,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/jobs/{id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a job's tasks (an array's tasks with their indices)
+         * @description Tasks are made as the array's cap lets them run; those not made yet are counted as `pending` in the job's `array.counts`.
+         */
+        get: operations["listJobTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/jobs/sbatch": {
         parameters: {
             query?: never;
@@ -1116,7 +1136,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a Slurm batch script as a job
-         * @description The script's #SBATCH directives become the job (name, time, tasks × CPUs or GPUs, partition as a site, begin, deadline, export); each is listed as honoured or ignored with the reason. Directives that would change what the job means (arrays, dependencies) are refused with 422, naming their line. `dryRun` only translates.
+         * @description The script's #SBATCH directives become the job (name, time, tasks × CPUs or GPUs, partition as a site, begin, deadline, export); each is listed as honoured or ignored with the reason. --array and --dependency (afterok, afterany, afternotok) become the job's array and dependencies. Directives that would change what the job means (heterogeneous jobs, --wrap, singleton) are refused with 422, naming their line. `dryRun` only translates.
          */
         post: operations["submitSbatchScript"];
         delete?: never;
@@ -2110,6 +2130,61 @@ export interface paths {
         get: operations["getWorkerTaskScene"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List workflows, one line each with its jobs counted by state */
+        get: operations["listWorkflows"];
+        put?: never;
+        /**
+         * Submit a workflow (a DAG of jobs) as one
+         * @description Named steps, each a job, with `after` edges by step name (a name is afterok; `{step, kind}` says any or notok). A cycle or an unknown step is a 400 naming `steps.N.after`.
+         */
+        post: operations["submitWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a workflow: its steps (jobs) and edges */
+        get: operations["getWorkflow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel every unfinished job of a workflow */
+        post: operations["cancelWorkflow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6927,12 +7002,29 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
+                            /** @default null */
+                            array: {
+                                cap: number | null;
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                size: number;
+                                spec: string;
+                            } | null;
                             command: string;
                             /** Format: date-time */
                             createdAt: string;
                             dataGB: number;
                             /** Format: date-time */
                             deadlineAt: string | null;
+                            /** @default [] */
+                            dependencies: {
+                                jobId: string;
+                                /** @enum {string} */
+                                kind: "ok" | "any" | "notok";
+                                /** @enum {string} */
+                                state: "waiting" | "met" | "impossible";
+                            }[];
                             env: {
                                 [key: string]: string;
                             };
@@ -6940,10 +7032,17 @@ export interface operations {
                             explanation: string | null;
                             /** @enum {string} */
                             flex: "rigid" | "malleable" | "divisible";
+                            /** @default null */
+                            held: string | null;
                             home: string | null;
                             hours: number;
                             id: string;
                             name: string;
+                            /**
+                             * @default cancel
+                             * @enum {string}
+                             */
+                            onParentFailure: "cancel" | "hold";
                             priority: number;
                             regions: string[];
                             /** Format: date-time */
@@ -6971,6 +7070,11 @@ export interface operations {
                                 greenKWh: number;
                                 unitHours: number;
                             } | null;
+                            /** @default null */
+                            workflow: {
+                                id: string;
+                                step: string;
+                            } | null;
                         }[];
                         total: number;
                     };
@@ -6990,6 +7094,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    after?: {
+                        jobId: string;
+                        /**
+                         * @default ok
+                         * @enum {string}
+                         */
+                        kind?: "ok" | "any" | "notok";
+                    }[];
+                    array?: string;
                     command: string;
                     /** @default 0 */
                     dataGB?: number;
@@ -7007,6 +7120,8 @@ export interface operations {
                     home?: string;
                     hours: number;
                     name: string;
+                    /** @enum {string} */
+                    onParentFailure?: "cancel" | "hold";
                     /** @default 50 */
                     priority?: number;
                     /** @default [] */
@@ -7030,12 +7145,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @default null */
+                        array: {
+                            cap: number | null;
+                            counts: {
+                                [key: string]: number;
+                            };
+                            size: number;
+                            spec: string;
+                        } | null;
                         command: string;
                         /** Format: date-time */
                         createdAt: string;
                         dataGB: number;
                         /** Format: date-time */
                         deadlineAt: string | null;
+                        /** @default [] */
+                        dependencies: {
+                            jobId: string;
+                            /** @enum {string} */
+                            kind: "ok" | "any" | "notok";
+                            /** @enum {string} */
+                            state: "waiting" | "met" | "impossible";
+                        }[];
                         env: {
                             [key: string]: string;
                         };
@@ -7043,10 +7175,17 @@ export interface operations {
                         explanation: string | null;
                         /** @enum {string} */
                         flex: "rigid" | "malleable" | "divisible";
+                        /** @default null */
+                        held: string | null;
                         home: string | null;
                         hours: number;
                         id: string;
                         name: string;
+                        /**
+                         * @default cancel
+                         * @enum {string}
+                         */
+                        onParentFailure: "cancel" | "hold";
                         priority: number;
                         regions: string[];
                         /** Format: date-time */
@@ -7073,6 +7212,11 @@ export interface operations {
                             energyKWh: number;
                             greenKWh: number;
                             unitHours: number;
+                        } | null;
+                        /** @default null */
+                        workflow: {
+                            id: string;
+                            step: string;
                         } | null;
                     };
                 };
@@ -7101,12 +7245,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @default null */
+                        array: {
+                            cap: number | null;
+                            counts: {
+                                [key: string]: number;
+                            };
+                            size: number;
+                            spec: string;
+                        } | null;
                         command: string;
                         /** Format: date-time */
                         createdAt: string;
                         dataGB: number;
                         /** Format: date-time */
                         deadlineAt: string | null;
+                        /** @default [] */
+                        dependants: {
+                            jobId: string;
+                            /** @enum {string} */
+                            kind: "ok" | "any" | "notok";
+                        }[];
+                        /** @default [] */
+                        dependencies: {
+                            jobId: string;
+                            /** @enum {string} */
+                            kind: "ok" | "any" | "notok";
+                            /** @enum {string} */
+                            state: "waiting" | "met" | "impossible";
+                        }[];
                         env: {
                             [key: string]: string;
                         };
@@ -7114,10 +7281,17 @@ export interface operations {
                         explanation: string | null;
                         /** @enum {string} */
                         flex: "rigid" | "malleable" | "divisible";
+                        /** @default null */
+                        held: string | null;
                         home: string | null;
                         hours: number;
                         id: string;
                         name: string;
+                        /**
+                         * @default cancel
+                         * @enum {string}
+                         */
+                        onParentFailure: "cancel" | "hold";
                         priority: number;
                         regions: string[];
                         /** Format: date-time */
@@ -7167,6 +7341,11 @@ export interface operations {
                             greenKWh: number;
                             unitHours: number;
                         } | null;
+                        /** @default null */
+                        workflow: {
+                            id: string;
+                            step: string;
+                        } | null;
                     };
                 };
             };
@@ -7193,12 +7372,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @default null */
+                        array: {
+                            cap: number | null;
+                            counts: {
+                                [key: string]: number;
+                            };
+                            size: number;
+                            spec: string;
+                        } | null;
                         command: string;
                         /** Format: date-time */
                         createdAt: string;
                         dataGB: number;
                         /** Format: date-time */
                         deadlineAt: string | null;
+                        /** @default [] */
+                        dependencies: {
+                            jobId: string;
+                            /** @enum {string} */
+                            kind: "ok" | "any" | "notok";
+                            /** @enum {string} */
+                            state: "waiting" | "met" | "impossible";
+                        }[];
                         env: {
                             [key: string]: string;
                         };
@@ -7206,10 +7402,17 @@ export interface operations {
                         explanation: string | null;
                         /** @enum {string} */
                         flex: "rigid" | "malleable" | "divisible";
+                        /** @default null */
+                        held: string | null;
                         home: string | null;
                         hours: number;
                         id: string;
                         name: string;
+                        /**
+                         * @default cancel
+                         * @enum {string}
+                         */
+                        onParentFailure: "cancel" | "hold";
                         priority: number;
                         regions: string[];
                         /** Format: date-time */
@@ -7237,6 +7440,11 @@ export interface operations {
                             greenKWh: number;
                             unitHours: number;
                         } | null;
+                        /** @default null */
+                        workflow: {
+                            id: string;
+                            step: string;
+                        } | null;
                     };
                 };
             };
@@ -7251,6 +7459,7 @@ export interface operations {
         parameters: {
             query?: {
                 after?: number | null;
+                task?: number | null;
             };
             header?: never;
             path: {
@@ -7276,6 +7485,46 @@ export interface operations {
                             stream: "stdout" | "stderr" | "system";
                             text: string;
                         }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listJobTasks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number | null;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            attempt: number;
+                            id: string;
+                            index: number | null;
+                            siteId: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "waiting" | "queued" | "planned" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        total: number;
                     };
                 };
             };
@@ -7325,12 +7574,29 @@ export interface operations {
                             note: string;
                         }[];
                         job: {
+                            /** @default null */
+                            array: {
+                                cap: number | null;
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                size: number;
+                                spec: string;
+                            } | null;
                             command: string;
                             /** Format: date-time */
                             createdAt: string;
                             dataGB: number;
                             /** Format: date-time */
                             deadlineAt: string | null;
+                            /** @default [] */
+                            dependencies: {
+                                jobId: string;
+                                /** @enum {string} */
+                                kind: "ok" | "any" | "notok";
+                                /** @enum {string} */
+                                state: "waiting" | "met" | "impossible";
+                            }[];
                             env: {
                                 [key: string]: string;
                             };
@@ -7338,10 +7604,17 @@ export interface operations {
                             explanation: string | null;
                             /** @enum {string} */
                             flex: "rigid" | "malleable" | "divisible";
+                            /** @default null */
+                            held: string | null;
                             home: string | null;
                             hours: number;
                             id: string;
                             name: string;
+                            /**
+                             * @default cancel
+                             * @enum {string}
+                             */
+                            onParentFailure: "cancel" | "hold";
                             priority: number;
                             regions: string[];
                             /** Format: date-time */
@@ -7368,6 +7641,11 @@ export interface operations {
                                 energyKWh: number;
                                 greenKWh: number;
                                 unitHours: number;
+                            } | null;
+                            /** @default null */
+                            workflow: {
+                                id: string;
+                                step: string;
                             } | null;
                         } | null;
                         request: {
@@ -7402,12 +7680,29 @@ export interface operations {
                             note: string;
                         }[];
                         job: {
+                            /** @default null */
+                            array: {
+                                cap: number | null;
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                size: number;
+                                spec: string;
+                            } | null;
                             command: string;
                             /** Format: date-time */
                             createdAt: string;
                             dataGB: number;
                             /** Format: date-time */
                             deadlineAt: string | null;
+                            /** @default [] */
+                            dependencies: {
+                                jobId: string;
+                                /** @enum {string} */
+                                kind: "ok" | "any" | "notok";
+                                /** @enum {string} */
+                                state: "waiting" | "met" | "impossible";
+                            }[];
                             env: {
                                 [key: string]: string;
                             };
@@ -7415,10 +7710,17 @@ export interface operations {
                             explanation: string | null;
                             /** @enum {string} */
                             flex: "rigid" | "malleable" | "divisible";
+                            /** @default null */
+                            held: string | null;
                             home: string | null;
                             hours: number;
                             id: string;
                             name: string;
+                            /**
+                             * @default cancel
+                             * @enum {string}
+                             */
+                            onParentFailure: "cancel" | "hold";
                             priority: number;
                             regions: string[];
                             /** Format: date-time */
@@ -7445,6 +7747,11 @@ export interface operations {
                                 energyKWh: number;
                                 greenKWh: number;
                                 unitHours: number;
+                            } | null;
+                            /** @default null */
+                            workflow: {
+                                id: string;
+                                step: string;
                             } | null;
                         } | null;
                         request: {
@@ -10929,6 +11236,269 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listWorkflows: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            counts: {
+                                [key: string]: number;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            edges: {
+                                from: string;
+                                /** @enum {string} */
+                                kind: "ok" | "any" | "notok";
+                                to: string;
+                            }[];
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "active" | "succeeded" | "failed" | "cancelled";
+                            steps: {
+                                held: string | null;
+                                jobId: string;
+                                name: string;
+                                siteId: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "planned" | "running" | "succeeded" | "failed" | "cancelled";
+                            }[];
+                            tenantId: string;
+                        }[];
+                        total: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    submitWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /**
+                     * @default cancel
+                     * @enum {string}
+                     */
+                    onParentFailure?: "cancel" | "hold";
+                    steps: {
+                        /** @default [] */
+                        after?: (string | {
+                            /**
+                             * @default ok
+                             * @enum {string}
+                             */
+                            kind?: "ok" | "any" | "notok";
+                            step: string;
+                        })[];
+                        job: {
+                            array?: string;
+                            command: string;
+                            /** @default 0 */
+                            dataGB?: number;
+                            /** Format: date-time */
+                            deadlineAt?: string;
+                            /** @default {} */
+                            env?: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * @default malleable
+                             * @enum {string}
+                             */
+                            flex?: "rigid" | "malleable" | "divisible";
+                            home?: string;
+                            hours: number;
+                            name: string;
+                            /** @enum {string} */
+                            onParentFailure?: "cancel" | "hold";
+                            /** @default 50 */
+                            priority?: number;
+                            /** @default [] */
+                            regions?: string[];
+                            /** Format: date-time */
+                            releaseAt?: string;
+                            /** @default [] */
+                            sites?: string[];
+                            /** @enum {string} */
+                            type: "gpu" | "cpu" | "render";
+                            units: number;
+                        };
+                        name: string;
+                    }[];
+                    tenantId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        counts: {
+                            [key: string]: number;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        edges: {
+                            from: string;
+                            /** @enum {string} */
+                            kind: "ok" | "any" | "notok";
+                            to: string;
+                        }[];
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "active" | "succeeded" | "failed" | "cancelled";
+                        steps: {
+                            held: string | null;
+                            jobId: string;
+                            name: string;
+                            siteId: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "planned" | "running" | "succeeded" | "failed" | "cancelled";
+                        }[];
+                        tenantId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+        };
+    };
+    getWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        counts: {
+                            [key: string]: number;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        edges: {
+                            from: string;
+                            /** @enum {string} */
+                            kind: "ok" | "any" | "notok";
+                            to: string;
+                        }[];
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "active" | "succeeded" | "failed" | "cancelled";
+                        steps: {
+                            held: string | null;
+                            jobId: string;
+                            name: string;
+                            siteId: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "planned" | "running" | "succeeded" | "failed" | "cancelled";
+                        }[];
+                        tenantId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    cancelWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        counts: {
+                            [key: string]: number;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        edges: {
+                            from: string;
+                            /** @enum {string} */
+                            kind: "ok" | "any" | "notok";
+                            to: string;
+                        }[];
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "active" | "succeeded" | "failed" | "cancelled";
+                        steps: {
+                            held: string | null;
+                            jobId: string;
+                            name: string;
+                            siteId: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "planned" | "running" | "succeeded" | "failed" | "cancelled";
+                        }[];
+                        tenantId: string;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -4,8 +4,12 @@ import { parseArgs, str, UsageError } from './args.ts';
 
 export const jobHelp = `shuzhi job submit --name NAME --type gpu|cpu|render --units N --hours H --command CMD
                   [--regions xinjiang,…] [--sites shihezi,…] [--priority 0-100] [--tenant ID] [--wait]
+                  [--after ok:JOB,any:JOB,notok:JOB] [--on-parent-failure cancel|hold]
+                  [--array 0-99%10]    (each task sees SHUZHI_ARRAY_TASK_ID / SLURM_ARRAY_TASK_ID)
 shuzhi job list [--status STATUS] [--json]
 shuzhi job get ID [--json]
+shuzhi job tasks ID [--json]      an array's tasks, with their indices and states
+shuzhi job logs ID [--task INDEX]
 shuzhi job cancel ID
 
 Talks to $SHUZHI_SERVER (or --server) with the token in $SHUZHI_TOKEN (or --token).`;
@@ -14,7 +18,7 @@ const fen = (f: number) => `¥${(f / 100).toFixed(2)}`;
 
 export async function jobCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { flags, positional } = parseArgs(rest, { switches: ['json', 'wait'], values: ['name', 'type', 'units', 'hours', 'command', 'priority', 'regions', 'sites', 'tenant', 'status', 'server', 'token'] });
+  const { flags, positional } = parseArgs(rest, { switches: ['json', 'wait'], values: ['name', 'type', 'units', 'hours', 'command', 'priority', 'regions', 'sites', 'tenant', 'status', 'server', 'token', 'after', 'on-parent-failure', 'array', 'task'] });
   if (!sub || flags.help || sub === '--help') {
     console.log(jobHelp);
     return sub ? 0 : 2;
@@ -32,9 +36,12 @@ export async function jobCommand(argv: string[]): Promise<number> {
         regions: typeof flags.regions === 'string' ? flags.regions.split(',').filter(Boolean) : [],
         sites: typeof flags.sites === 'string' ? flags.sites.split(',').filter(Boolean) : [],
         ...(typeof flags.tenant === 'string' ? { tenantId: flags.tenant } : {}),
+        ...(typeof flags.after === 'string' ? { after: parseAfter(flags.after) } : {}),
+        ...(typeof flags['on-parent-failure'] === 'string' ? { onParentFailure: flags['on-parent-failure'] as 'cancel' | 'hold' } : {}),
+        ...(typeof flags.array === 'string' ? { array: flags.array } : {}),
       };
       const job = await ok(api.http.POST('/api/jobs', { body }));
-      console.log(flags.json ? JSON.stringify(job, null, 2) : `submitted ${job.id} (${job.status})${job.explanation ? ` — ${job.explanation}` : ''}`);
+      console.log(flags.json ? JSON.stringify(job, null, 2) : `submitted ${job.id} (${job.status})${job.held ? ` — ${job.held}` : job.explanation ? ` — ${job.explanation}` : ''}`);
       if (flags.wait) return waitFor(api, job.id);
       return 0;
     }
@@ -46,7 +53,8 @@ export async function jobCommand(argv: string[]): Promise<number> {
       else {
         console.log(`${'ID'.padEnd(28)} ${'STATUS'.padEnd(10)} ${'SITE'.padEnd(10)} ${'COST'.padStart(10)}  NAME`);
         for (const j of res.items) {
-          console.log(`${j.id.padEnd(28)} ${j.status.padEnd(10)} ${(j.siteId ?? '-').padEnd(10)} ${(j.usage ? fen(j.usage.costFen) : '-').padStart(10)}  ${j.name}`);
+          const tail = j.array ? `  [array ${j.array.spec}: ${counted(j.array.counts)}]` : j.held ? `  (${j.held})` : '';
+          console.log(`${j.id.padEnd(28)} ${j.status.padEnd(10)} ${(j.siteId ?? '-').padEnd(10)} ${(j.usage ? fen(j.usage.costFen) : '-').padStart(10)}  ${j.name}${tail}`);
         }
         console.log(`${res.items.length} of ${res.total}`);
       }
@@ -60,12 +68,37 @@ export async function jobCommand(argv: string[]): Promise<number> {
       else {
         console.log(`${j.id}  ${j.name}\n  status ${j.status}  site ${j.siteId ?? '-'}  ${j.units} ${j.type} × ${j.hours} h`);
         if (j.explanation) console.log(`  why: ${j.explanation}`);
+        if (j.held) console.log(`  ${j.held}`);
         if (j.error) console.log(`  error: ${j.error}`);
+        for (const d of j.dependencies ?? []) console.log(`  after${d.kind} ${d.jobId}: ${d.state}`);
+        for (const d of j.dependants ?? []) console.log(`  ${d.jobId} waits for it (after${d.kind})`);
+        if (j.array) console.log(`  array ${j.array.spec}: ${j.array.size} tasks${j.array.cap ? `, at most ${j.array.cap} at once` : ''} — ${counted(j.array.counts)}`);
+        if (j.workflow) console.log(`  step ${j.workflow.step} of workflow ${j.workflow.id}`);
         for (const r of j.runs) {
           const u = r.usage;
           console.log(`  run #${r.attempt} ${r.status} on ${r.agentId ?? '-'}${u ? `: ${u.unitHours.toFixed(3)} unit-h, ${u.energyKWh.toFixed(2)} kWh (${u.greenKWh.toFixed(2)} green), ${(u.carbonG / 1000).toFixed(2)} kg CO2, ${fen(u.costFen)}` : ''}`);
         }
       }
+      return 0;
+    }
+    case 'tasks': {
+      const id = positional[0];
+      if (!id) throw new UsageError('usage: shuzhi job tasks ID');
+      const res = await ok(api.http.GET('/api/jobs/{id}/tasks', { params: { path: { id }, query: { limit: 1000 } } }));
+      if (flags.json) console.log(JSON.stringify(res, null, 2));
+      else {
+        console.log(`${'INDEX'.padStart(7)} ${'STATUS'.padEnd(10)} ${'SITE'.padEnd(10)} ATTEMPT`);
+        for (const t of res.items) console.log(`${String(t.index ?? '-').padStart(7)} ${t.status.padEnd(10)} ${(t.siteId ?? '-').padEnd(10)} ${t.attempt}`);
+        console.log(`${res.items.length} of ${res.total} made (tasks not yet made are counted as pending in shuzhi job get)`);
+      }
+      return 0;
+    }
+    case 'logs': {
+      const id = positional[0];
+      if (!id) throw new UsageError('usage: shuzhi job logs ID [--task INDEX]');
+      const query = typeof flags.task === 'string' ? { task: Number(flags.task) } : {};
+      const res = await ok(api.http.GET('/api/jobs/{id}/logs', { params: { path: { id }, query } }));
+      for (const l of res.items) process.stdout.write(l.text.endsWith('\n') ? l.text : `${l.text}\n`);
       return 0;
     }
     case 'cancel': {
@@ -78,6 +111,24 @@ export async function jobCommand(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown job command "${sub}"\n${jobHelp}`);
   }
+}
+
+const counted = (c: Record<string, number>) =>
+  Object.entries(c)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ') || 'no tasks';
+
+/** `ok:job_1,any:job_2` (a bare id is afterok), as Slurm's --dependency reads. */
+export function parseAfter(v: string): { kind: 'ok' | 'any' | 'notok'; jobId: string }[] {
+  return v
+    .split(',')
+    .filter(Boolean)
+    .map((part) => {
+      const m = /^(?:(ok|any|notok|afterok|afterany|afternotok):)?(.+)$/.exec(part);
+      if (!m) throw new UsageError(`--after: "${part}" is not ok:JOB, any:JOB or notok:JOB`);
+      return { kind: (m[1] ?? 'ok').replace(/^after/, '') as 'ok' | 'any' | 'notok', jobId: m[2]! };
+    });
 }
 
 export async function waitFor(api: ApiClient, id: string): Promise<number> {

@@ -11,7 +11,8 @@ Usage: shuzhi <command> [options]     (every command takes --help)
   tokens list|revoke    your API tokens; revoke one at once
   worker                run a worker: compute tasks and render chunks, sandboxed (alias: agent)
   workers enroll|list|rotate|revoke   workers enrolled at sites, and their credentials
-  job submit|list|get|cancel
+  job submit|list|get|tasks|logs|cancel   (--after ok:JOB,… dependencies, --array 0-99%10)
+  workflow submit|list|get|cancel   a DAG of jobs from a JSON or YAML file, as one
   sbatch SCRIPT         submit a Slurm batch script (#SBATCH directives) as a job
   site list
   render submit|status|pause|resume|cancel|requeue   render farm jobs
@@ -47,6 +48,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   workers: async (argv) => (await import('./workers.ts')).workersCommand(argv),
   job: jobCommand,
   site: siteCommand,
+  workflow: async (argv) => (await import('./workflow.ts')).workflowCommand(argv),
   sbatch: async (argv) => (await import('./sbatch.ts')).sbatchCommand(argv),
   plan: async (argv) => (await import('./plan.ts')).planCommand(argv),
   render: async (argv) => (await import('./render.ts')).renderCommand(argv),

@@ -1,4 +1,4 @@
-import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { tenants } from '../db/schema.ts';
 import type { StoredEnv } from './job-env.ts';
 
@@ -53,6 +53,16 @@ export const jobs = pgTable(
     createdBy: text('created_by').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    /** cancel | hold: what happens when a parent's outcome means the job's condition can never be met. */
+    onParentFailure: text('on_parent_failure').notNull().default('cancel'),
+    /** Non-null while the job waits for its parents, or is held: the reason shown. The dispatcher skips it. */
+    held: text('held'),
+    /** A job array: its spec (`0-999%50`), number of indices and cap; tasks are made as the cap lets them run. */
+    arraySpec: text('array_spec'),
+    arraySize: integer('array_size'),
+    arrayCap: integer('array_cap'),
+    workflowId: text('workflow_id'),
+    workflowStep: text('workflow_step'),
   },
   (t) => [index('jobs_tenant_created').on(t.tenantId, t.createdAt), index('jobs_status').on(t.status)],
 );
@@ -73,8 +83,40 @@ export const tasks = pgTable(
     /** Not before this time: its data is still being staged to the site. */
     readyAt: ts('ready_at'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    /** The index of an array's task; null for a plain job's one task. */
+    arrayIndex: integer('array_index'),
   },
-  (t) => [index('tasks_status').on(t.status), index('tasks_job').on(t.jobId)],
+  (t) => [index('tasks_status').on(t.status), index('tasks_job').on(t.jobId), uniqueIndex('tasks_job_array_index').on(t.jobId, t.arrayIndex)],
+);
+
+/** `job` waits for `parent` (same tenant) under Slurm's condition `kind` (ok, any, notok). */
+export const jobDependencies = pgTable(
+  'job_dependencies',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    parentId: text('parent_id')
+      .notNull()
+      .references(() => jobs.id),
+    kind: text('kind').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.parentId] }), index('job_dependencies_parent').on(t.parentId)],
+);
+
+/** A DAG of jobs submitted as one; its steps are the jobs with this workflow_id. */
+export const workflows = pgTable(
+  'workflows',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    name: text('name').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('workflows_tenant_created').on(t.tenantId, t.createdAt)],
 );
 
 export const runs = pgTable(

@@ -1,5 +1,6 @@
 import type { Clock } from '@shuzhi/schema';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { arrayBounds, parseArraySpec, type ArrayBounds } from '@shuzhi/compute';
 import type { SiteInput } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
 import { jobs, runs, tasks } from './db-schema.ts';
@@ -23,6 +24,23 @@ export interface DispatcherOptions {
 
 /** Our agents serve every agent site; each Slurm site has an executor of its own (its own cluster). */
 const executorKey = (engine: string, siteId: string) => (engine === 'agent' ? 'agent' : `${engine}:${siteId}`);
+
+/**
+ * An array's tasks are made (rows written, queued for placement) only as they may run: at most its cap,
+ * and never more than this many unfinished at once, so a 100,000-task array costs what its running
+ * window costs.
+ */
+export const ARRAY_WINDOW = 1000;
+
+/** An array job whose tasks are still being made: `next` indexes `indices`; `open` are made and unfinished. */
+interface ArrayFeed {
+  job: typeof jobs.$inferSelect;
+  indices: number[];
+  bounds: ArrayBounds;
+  next: number;
+  open: number;
+  window: number;
+}
 
 /** Higher priority first, then first come first served. */
 const byPriority = (a: TaskInfo, b: TaskInfo) => b.priority - a.priority || a.createdAt - b.createdAt;
@@ -55,6 +73,7 @@ export class Dispatcher {
    */
   route: RouteFn | null = null;
   private waitingReasons = new Map<string, { reason: string; atMs: number }>();
+  private feeds = new Map<string, ArrayFeed>();
   /** Called when an engine comes online (an agent arrives, a Slurm site is registered): plans may change. */
   readonly onEnginesChanged = new Set<() => void>();
 
@@ -70,6 +89,11 @@ export class Dispatcher {
     this.agents = new AgentExecutor(this.host, db, log, { leaseMs: opts.leaseMs, now: this.now, limits: shellTaskLimits });
     this.executors.set('agent', this.agents);
     this.host.onEnded = (a, outcome) => {
+      const feed = a.array ? this.feeds.get(a.jobId) : undefined;
+      if (feed && outcome !== 'lost') {
+        feed.open--;
+        if (feed.open === 0 && feed.next === feed.indices.length) this.feeds.delete(a.jobId);
+      }
       if (outcome === 'lost') {
         this.unplaced.push(a);
         this.unplaced.sort(byPriority);
@@ -123,8 +147,9 @@ export class Dispatcher {
     const byExecutor = new Map<string, Attempt[]>();
     const routedTo = new Map<Executor, Attempt[]>();
     await this.agents.loadAgents();
+    await this.recoverFeeds();
     for (const { t, j } of rows) {
-      const info = taskInfo(t.id, j);
+      const info = this.taskInfo(t, j);
       if (t.status === 'queued' || !t.siteId) {
         this.unplaced.push(info);
         continue;
@@ -221,7 +246,7 @@ export class Dispatcher {
       .innerJoin(jobs, eq(jobs.id, tasks.jobId))
       .where(eq(tasks.id, taskId));
     if (!row || row.t.status !== 'queued') return;
-    this.unplaced.push(taskInfo(row.t.id, row.j));
+    this.unplaced.push(this.taskInfo(row.t, row.j));
     this.unplaced.sort(byPriority);
     await this.place();
   }
@@ -231,7 +256,7 @@ export class Dispatcher {
     const rows = await tx
       .update(tasks)
       .set({ status: 'cancelled', leaseExpiresAt: null, updatedAt: new Date() })
-      .where(and(eq(tasks.jobId, jobId), inArray(tasks.status, ['queued', 'planned', 'running'])))
+      .where(and(eq(tasks.jobId, jobId), inArray(tasks.status, ['waiting', 'queued', 'planned', 'running'])))
       .returning({ id: tasks.id, attempt: tasks.attempt });
     for (const r of rows) {
       await tx
@@ -249,6 +274,7 @@ export class Dispatcher {
     const ids = new Set(rows.map((r) => r.id));
     // Memory and engines follow only after the transaction commits.
     return () => {
+      this.feeds.delete(jobId);
       this.unplaced = this.unplaced.filter((t) => !ids.has(t.taskId));
       for (const id of ids) this.waitingReasons.delete(id);
       for (const id of ids) {
@@ -291,7 +317,56 @@ export class Dispatcher {
     return this.placing;
   }
 
+  /** An array job may make its tasks now (submitted free of parents, or its parents are done). */
+  async arrayReady(jobId: string): Promise<void> {
+    const [j] = await this.db.select().from(jobs).where(and(eq(jobs.id, jobId), isNull(jobs.held), isNotNull(jobs.arraySpec)));
+    if (!j || ['succeeded', 'failed', 'cancelled'].includes(j.status) || this.feeds.has(jobId)) return;
+    this.feeds.set(jobId, this.feedOf(j, 0, 0));
+    await this.place();
+  }
+
+  private feedOf(j: typeof jobs.$inferSelect, made: number, open: number): ArrayFeed {
+    const spec = parseArraySpec(j.arraySpec!);
+    return { job: j, indices: spec.indices, bounds: arrayBounds(spec), next: made, open, window: Math.min(spec.cap ?? ARRAY_WINDOW, ARRAY_WINDOW) };
+  }
+
+  /** Arrays that were making tasks when the server stopped: carry on from the tasks already made. */
+  private async recoverFeeds(): Promise<void> {
+    const rows = await this.db
+      .select({
+        j: jobs,
+        made: sql<number>`(select count(*)::int from ${tasks} where ${tasks.jobId} = ${jobs.id})`,
+        open: sql<number>`(select count(*)::int from ${tasks} where ${tasks.jobId} = ${jobs.id} and ${tasks.status} in ('queued', 'planned', 'running'))`,
+      })
+      .from(jobs)
+      .where(and(isNotNull(jobs.arraySpec), isNull(jobs.held), inArray(jobs.status, ['queued', 'planned', 'running'])));
+    for (const r of rows) this.feeds.set(r.j.id, this.feedOf(r.j, Number(r.made), Number(r.open)));
+  }
+
+  /** Makes the next tasks of each array as far as its cap allows, in index order, queued for placement. */
+  private async feedArrays(): Promise<void> {
+    for (const [jobId, f] of this.feeds) {
+      const n = Math.min(f.window - f.open, f.indices.length - f.next);
+      if (n <= 0) continue;
+      const made = f.indices.slice(f.next, f.next + n).map((index) => ({ id: `${jobId}_${index}`, jobId, status: 'queued', arrayIndex: index }));
+      const inserted = await this.db.insert(tasks).values(made).onConflictDoNothing().returning({ id: tasks.id, arrayIndex: tasks.arrayIndex });
+      f.next += n;
+      f.open += inserted.length;
+      for (const r of inserted) this.unplaced.push(this.taskInfo({ id: r.id, arrayIndex: r.arrayIndex }, f.job));
+      if (f.open === 0 && f.next === f.indices.length) this.feeds.delete(jobId);
+    }
+    this.unplaced.sort(byPriority);
+  }
+
+  private taskInfo(t: { id: string; arrayIndex: number | null }, j: typeof jobs.$inferSelect): TaskInfo {
+    const info = taskInfo(t.id, j);
+    if (t.arrayIndex === null) return info;
+    const bounds = this.feeds.get(j.id)?.bounds ?? arrayBounds(parseArraySpec(j.arraySpec ?? String(t.arrayIndex)));
+    return { ...info, jobName: `${j.name}[${t.arrayIndex}]`, array: { index: t.arrayIndex, bounds } };
+  }
+
   private async placeOnce(): Promise<void> {
+    if (this.feeds.size) await this.feedArrays();
     if (this.unplaced.length === 0) return;
     const everySite = await this.network.listSites();
     const sites = everySite.filter((s) => this.canRun(s));

@@ -1,11 +1,11 @@
 import type { Clock } from '@shuzhi/schema';
-import { and, count, desc, eq, gt, inArray, sql } from 'drizzle-orm';
-import type { Flow, Job, JobDetail, JobStatus, LogLine, Run, SbatchResult, SbatchSubmit, SubmitJob, Usage } from '@shuzhi/schema';
-import { translateSbatch } from '@shuzhi/compute';
+import { and, count, desc, eq, gt, inArray, isNotNull, sql } from 'drizzle-orm';
+import type { Flow, Job, JobDetail, JobStatus, JobTask, LogLine, Run, SbatchResult, SbatchSubmit, SubmitJob, Usage } from '@shuzhi/schema';
+import { ArraySpecError, dependencyState, parseArraySpec, translateSbatch, type DependencyKind, type DependencyState } from '@shuzhi/compute';
 import type { Principal } from '../auth/principal.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { tenants } from '../db/schema.ts';
-import { jobs, runs, taskLogs, tasks } from './db-schema.ts';
+import { jobDependencies, jobs, runs, taskLogs, tasks } from './db-schema.ts';
 import { errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
@@ -87,7 +87,53 @@ const toJob = (j: JobRow, usage: Usage | null, env: Record<string, string> = mas
       ? { fromRegion: j.transferFrom, toRegion: j.transferTo, dataGB: j.transferGB, fen: j.transferFen }
       : null,
   usage,
+  dependencies: [],
+  onParentFailure: j.onParentFailure as Job['onParentFailure'],
+  held: j.held,
+  array: null,
+  workflow: j.workflowId && j.workflowStep ? { id: j.workflowId, step: j.workflowStep } : null,
 });
+
+/** A parent as a new job sees it: its condition's state now. */
+interface ParentState {
+  jobId: string;
+  kind: DependencyKind;
+  state: DependencyState;
+  status: string;
+}
+
+/** A submission checked and ready to write (see JobService.prepare). */
+export interface PreparedJob {
+  tenantId: string;
+  input: SubmitJob;
+  releaseAt: Date;
+  deadlineAt: Date | null;
+  array: { spec: string; size: number; cap: number | null } | null;
+  parents: ParentState[];
+}
+
+interface Inserted {
+  jobId: string;
+  /** The plain job's task; null for an array (its tasks are made later). */
+  taskId: string | null;
+  held: boolean;
+  /** Cancelled at once: a parent had already ended so that its condition can never be met. */
+  final: boolean;
+}
+
+/**
+ * What a job's parents mean for it: run (no reason), wait or hold (the reason shown), or be cancelled
+ * (a condition can never be met and the submitter asked for cancel).
+ */
+export function holdVerdict(deps: readonly { jobId: string; kind: DependencyKind; state: DependencyState; status: string }[], onParentFailure: 'cancel' | 'hold'): { reason: string | null; cancel: boolean } {
+  const broken = deps.filter((d) => d.state === 'impossible');
+  if (broken.length) {
+    const why = broken.map((d) => `${d.jobId} ${d.status} (after${d.kind} can no longer be met)`).join(', ');
+    return onParentFailure === 'cancel' ? { reason: `cancelled: parent ${why}`, cancel: true } : { reason: `held: parent ${why}`, cancel: false };
+  }
+  const open = deps.filter((d) => d.state === 'waiting');
+  return { reason: open.length ? `waiting for ${open.map((d) => `${d.jobId} (after${d.kind})`).join(', ')}` : null, cancel: false };
+}
 
 /** Jobs as tenants see them: submit, list, read, cancel, logs — scoped to the caller's tenant. */
 export class JobService {
@@ -119,6 +165,16 @@ export class JobService {
   }
 
   async submit(p: Principal, input: SubmitJob): Promise<Job> {
+    const prep = await this.prepare(p, input);
+    const ev: PublishedEvent[] = [];
+    const made = await this.db.transaction((tx) => this.insert(tx, ev, p, prep));
+    this.bus.publish(ev);
+    await this.afterInsert(made);
+    return this.get(p, made.jobId);
+  }
+
+  /** Checks a submission against the network and the tenant's jobs; what `insert` writes. */
+  async prepare(p: Principal, input: SubmitJob): Promise<PreparedJob> {
     const tenantId = p.role === 'operator' ? (input.tenantId ?? p.tenantId) : p.tenantId;
     if (!tenantId) {
       throw errors.validation([{ path: 'tenantId', message: 'operators must name the tenant the job is for' }]);
@@ -159,43 +215,178 @@ export class JobService {
     if (deadlineAt && deadlineAt <= releaseAt) {
       throw errors.validation([{ path: 'deadlineAt', message: 'the deadline must be after the release time' }]);
     }
+    let array: PreparedJob['array'] = null;
+    if (input.array !== undefined) {
+      try {
+        const spec = parseArraySpec(input.array);
+        array = { spec: input.array.trim(), size: spec.indices.length, cap: spec.cap };
+      } catch (err) {
+        if (err instanceof ArraySpecError) throw errors.validation([{ path: 'array', message: err.message }]);
+        throw err;
+      }
+    }
+    const after = input.after ?? [];
+    const parents = await this.parentsOf(tenantId, after);
+    return { tenantId, input, releaseAt, deadlineAt, array, parents };
+  }
+
+  /** The named parents, each checked to be one of the tenant's jobs (another tenant's is unknown here). */
+  private async parentsOf(tenantId: string, after: NonNullable<SubmitJob['after']>): Promise<ParentState[]> {
+    if (!after.length) return [];
+    const rows = await this.db
+      .select({ id: jobs.id, status: jobs.status })
+      .from(jobs)
+      .where(and(eq(jobs.tenantId, tenantId), inArray(jobs.id, after.map((d) => d.jobId))));
+    const status = new Map(rows.map((r) => [r.id, r.status]));
+    const seen = new Set<string>();
+    return after.map((d, i) => {
+      const st = status.get(d.jobId);
+      if (st === undefined) throw errors.validation([{ path: `after.${i}.jobId`, message: `no job "${d.jobId}" of this tenant to wait for` }]);
+      if (seen.has(d.jobId)) throw errors.validation([{ path: `after.${i}.jobId`, message: `"${d.jobId}" is named twice` }]);
+      seen.add(d.jobId);
+      return { jobId: d.jobId, kind: d.kind, state: dependencyState(d.kind, st), status: st };
+    });
+  }
+
+  /**
+   * Writes a prepared job in the caller's transaction (a workflow writes all its steps in one).
+   * `more` are parents inside the same workflow, still to run. Returns what `afterInsert` needs.
+   */
+  async insert(tx: Tx, ev: PublishedEvent[], p: Principal, prep: PreparedJob, more: { workflowId?: string; step?: string; parents?: { jobId: string; kind: DependencyKind }[] } = {}): Promise<Inserted> {
+    const { input, tenantId } = prep;
     const jobId = newId('job');
     const taskId = newId('task');
+    const onParentFailure = input.onParentFailure ?? 'cancel';
+    const deps = [...prep.parents, ...(more.parents ?? []).map((d) => ({ ...d, state: 'waiting' as const, status: 'queued' }))];
+    const verdict = holdVerdict(deps, onParentFailure);
+    const status: JobStatus = verdict.cancel ? 'cancelled' : 'queued';
+    await tx.insert(jobs).values({
+      id: jobId,
+      tenantId,
+      name: input.name,
+      type: input.type,
+      units: input.units,
+      hours: input.hours,
+      flex: input.flex,
+      home: input.home ?? null,
+      dataGB: input.dataGB,
+      regions: input.regions,
+      sites: input.sites,
+      priority: input.priority,
+      command: input.command,
+      env: this.secrets.seal(jobId, input.env),
+      status,
+      error: verdict.cancel ? verdict.reason : null,
+      releaseAt: prep.releaseAt,
+      deadlineAt: prep.deadlineAt,
+      createdBy: p.userId,
+      onParentFailure,
+      held: verdict.cancel ? null : verdict.reason,
+      arraySpec: prep.array?.spec ?? null,
+      arraySize: prep.array?.size ?? null,
+      arrayCap: prep.array?.cap ?? null,
+      workflowId: more.workflowId ?? null,
+      workflowStep: more.step ?? null,
+    });
+    if (deps.length) await tx.insert(jobDependencies).values(deps.map((d) => ({ jobId, parentId: d.jobId, kind: d.kind })));
+    // An array's tasks are made by the dispatcher as its cap lets them run; a plain job has one.
+    if (!prep.array) await tx.insert(tasks).values({ id: taskId, jobId, status: verdict.cancel ? 'cancelled' : verdict.reason ? 'waiting' : 'queued' });
+    await this.bus.record(tx, ev, {
+      kind: 'job.status',
+      entity: 'job',
+      entityId: jobId,
+      tenantId,
+      actor: p.userId,
+      data: { status, name: input.name, ...(verdict.reason ? { held: verdict.reason } : {}) },
+    });
+    return { jobId, taskId: prep.array ? null : taskId, held: verdict.reason !== null && !verdict.cancel, final: verdict.cancel };
+  }
+
+  /** After the insert committed: hand the job to the dispatcher, or look at its parents once more. */
+  async afterInsert(made: Inserted): Promise<void> {
+    if (made.final) return this.settleDependants(made.jobId);
+    // A parent may have ended between our read of it and our commit; its settling could not see us.
+    if (made.held) return this.reassess(made.jobId);
+    if (made.taskId) await this.dispatcher.submitted(made.taskId);
+    else await this.dispatcher.arrayReady(made.jobId);
+  }
+
+  /** A job reached its final state: each dependant still waiting goes, waits on, or is cancelled or held. */
+  async settleDependants(parentId: string): Promise<void> {
+    const rows = await this.db.select({ jobId: jobDependencies.jobId }).from(jobDependencies).where(eq(jobDependencies.parentId, parentId));
+    for (const r of rows) await this.reassess(r.jobId);
+  }
+
+  /** Looks at a waiting job's parents: releases it when every condition is met, else says why it waits. */
+  private async reassess(jobId: string): Promise<void> {
+    const [j] = await this.db.select().from(jobs).where(eq(jobs.id, jobId));
+    if (!j || j.held === null || j.status !== 'queued') return;
+    const parents = await this.db
+      .select({ jobId: jobDependencies.parentId, kind: jobDependencies.kind, status: jobs.status, siteId: jobs.siteId })
+      .from(jobDependencies)
+      .innerJoin(jobs, eq(jobs.id, jobDependencies.parentId))
+      .where(eq(jobDependencies.jobId, jobId));
+    const deps = parents.map((d) => ({ ...d, kind: d.kind as DependencyKind, state: dependencyState(d.kind as DependencyKind, d.status) }));
+    const verdict = holdVerdict(deps, j.onParentFailure as 'cancel' | 'hold');
     const ev: PublishedEvent[] = [];
-    await this.db.transaction(async (tx) => {
-      await tx.insert(jobs).values({
-        id: jobId,
-        tenantId,
-        name: input.name,
-        type: input.type,
-        units: input.units,
-        hours: input.hours,
-        flex: input.flex,
-        home: input.home ?? null,
-        dataGB: input.dataGB,
-        regions: input.regions,
-        sites: input.sites,
-        priority: input.priority,
-        command: input.command,
-        env: this.secrets.seal(jobId, input.env),
-        status: 'queued',
-        releaseAt,
-        deadlineAt,
-        createdBy: p.userId,
+    if (verdict.cancel) {
+      const after = await this.db.transaction(async (tx) => {
+        const upd = await tx
+          .update(jobs)
+          .set({ status: 'cancelled', held: null, error: verdict.reason, updatedAt: new Date() })
+          .where(and(eq(jobs.id, jobId), eq(jobs.status, 'queued'), isNotNull(jobs.held)))
+          .returning({ id: jobs.id });
+        if (!upd.length) return null;
+        const commit = await this.dispatcher.cancel(jobId, tx, ev, 'system');
+        await this.bus.record(tx, ev, { kind: 'job.status', entity: 'job', entityId: jobId, tenantId: j.tenantId, data: { status: 'cancelled', reason: verdict.reason } });
+        return commit;
       });
-      await tx.insert(tasks).values({ id: taskId, jobId, status: 'queued' });
-      await this.bus.record(tx, ev, {
-        kind: 'job.status',
-        entity: 'job',
-        entityId: jobId,
-        tenantId,
-        actor: p.userId,
-        data: { status: 'queued', name: input.name },
-      });
+      this.bus.publish(ev);
+      if (after) {
+        after();
+        await this.settleDependants(jobId);
+      }
+      return;
+    }
+    if (verdict.reason !== null) {
+      if (verdict.reason !== j.held) await this.db.update(jobs).set({ held: verdict.reason, updatedAt: new Date() }).where(and(eq(jobs.id, jobId), isNotNull(jobs.held)));
+      return;
+    }
+    // Every condition met. A job with no home of its own takes its input where its (first) parent ran,
+    // so placement stages it from there like any job's data (the transfer is shown and billed).
+    const from = deps.find((d) => d.siteId)?.siteId ?? null;
+    const released = await this.db.transaction(async (tx) => {
+      const upd = await tx
+        .update(jobs)
+        .set({ held: null, home: j.home ?? from, explanation: null, updatedAt: new Date() })
+        .where(and(eq(jobs.id, jobId), eq(jobs.status, 'queued'), isNotNull(jobs.held)))
+        .returning({ id: jobs.id });
+      if (!upd.length) return null;
+      const t = await tx.update(tasks).set({ status: 'queued', updatedAt: new Date() }).where(and(eq(tasks.jobId, jobId), eq(tasks.status, 'waiting'))).returning({ id: tasks.id });
+      await this.bus.record(tx, ev, { kind: 'job.status', entity: 'job', entityId: jobId, tenantId: j.tenantId, data: { status: 'queued', released: true } });
+      return t[0]?.id ?? '';
     });
     this.bus.publish(ev);
-    await this.dispatcher.submitted(taskId);
-    return this.get(p, jobId);
+    if (released === null) return;
+    if (released) await this.dispatcher.submitted(released);
+    else await this.dispatcher.arrayReady(jobId);
+  }
+
+  /** An array's tasks (made so far; those not made yet are counted as pending in the job's `array`). */
+  async tasks(p: Principal, id: string, q: { limit: number; offset: number }): Promise<{ items: JobTask[]; total: number }> {
+    await this.load(p, id);
+    const rows = await this.db
+      .select()
+      .from(tasks)
+      .where(eq(tasks.jobId, id))
+      .orderBy(sql`${tasks.arrayIndex} nulls first`, tasks.id)
+      .limit(q.limit)
+      .offset(q.offset);
+    const [{ n } = { n: 0 }] = await this.db.select({ n: count() }).from(tasks).where(eq(tasks.jobId, id));
+    return {
+      items: rows.map((t) => ({ id: t.id, index: t.arrayIndex, status: t.status as JobTask['status'], siteId: t.siteId, attempt: t.attempt, updatedAt: t.updatedAt.toISOString() })),
+      total: Number(n),
+    };
   }
 
   async list(p: Principal, q: { status?: JobStatus | undefined; limit: number; offset: number }) {
@@ -210,8 +401,9 @@ export class JobService {
       .offset(q.offset);
     const [{ n } = { n: 0 }] = await this.db.select({ n: count() }).from(jobs).where(where);
     const usage = await this.usageByJob(rows.map((r) => r.id));
+    const extra = await this.extras(rows);
     // Lists never carry env values, not even to the owner: only a single job's answer does.
-    return { items: rows.map((r) => toJob(r, usage.get(r.id) ?? null)), total: Number(n) };
+    return { items: rows.map((r) => ({ ...toJob(r, usage.get(r.id) ?? null), ...extra(r) })), total: Number(n) };
   }
 
   async get(p: Principal, id: string): Promise<JobDetail> {
@@ -219,7 +411,9 @@ export class JobService {
     const runRows = await this.db.select().from(runs).where(eq(runs.jobId, id)).orderBy(runs.startedAt);
     const runList = runRows.map(toRun);
     const env = ownsEnv(p, j) ? this.secrets.open(j.id, j.env) : maskedEnv(j.env);
-    return { ...toJob(j, sumUsage(runList.map((r) => r.usage)), env), runs: runList };
+    const extra = await this.extras([j]);
+    const dependants = await this.db.select({ jobId: jobDependencies.jobId, kind: jobDependencies.kind }).from(jobDependencies).where(eq(jobDependencies.parentId, id));
+    return { ...toJob(j, sumUsage(runList.map((r) => r.usage)), env), ...extra(j), runs: runList, dependants: dependants.map((d) => ({ jobId: d.jobId, kind: d.kind as DependencyKind })) };
   }
 
   async cancel(p: Principal, id: string): Promise<Job> {
@@ -236,6 +430,7 @@ export class JobService {
         .returning({ id: jobs.id });
       if (upd.length === 0) throw errors.conflict('JOB_FINISHED', `Job ${id} finished meanwhile.`);
       const commit = await this.dispatcher.cancel(id, tx, ev, p.userId);
+      await tx.update(jobs).set({ held: null }).where(eq(jobs.id, id));
       await this.bus.record(tx, ev, {
         kind: 'job.status',
         entity: 'job',
@@ -248,15 +443,16 @@ export class JobService {
     });
     after();
     this.bus.publish(ev);
+    await this.settleDependants(id);
     return this.get(p, id);
   }
 
-  async logs(p: Principal, id: string, after: number, limit = 2000): Promise<LogLine[]> {
+  async logs(p: Principal, id: string, after: number, limit = 2000, arrayIndex?: number): Promise<LogLine[]> {
     await this.load(p, id);
     const rows = await this.db
       .select()
       .from(taskLogs)
-      .where(and(eq(taskLogs.jobId, id), gt(taskLogs.seq, after)))
+      .where(and(eq(taskLogs.jobId, id), gt(taskLogs.seq, after), arrayIndex === undefined ? undefined : eq(taskLogs.taskId, `${id}_${arrayIndex}`)))
       .orderBy(taskLogs.seq)
       .limit(limit);
     return rows.map((r) => ({
@@ -350,6 +546,38 @@ export class JobService {
     // Another tenant's job is reported as missing, not forbidden: its existence is not ours to reveal.
     if (!j) throw errors.notFound('job', id);
     return j;
+  }
+
+  /** Each job's dependencies (with their state) and, for arrays, its tasks counted by state. */
+  private async extras(rows: JobRow[]): Promise<(j: JobRow) => Pick<Job, 'dependencies' | 'array'>> {
+    const ids = rows.map((r) => r.id);
+    const deps = ids.length
+      ? await this.db
+          .select({ jobId: jobDependencies.jobId, parentId: jobDependencies.parentId, kind: jobDependencies.kind, status: jobs.status })
+          .from(jobDependencies)
+          .innerJoin(jobs, eq(jobs.id, jobDependencies.parentId))
+          .where(inArray(jobDependencies.jobId, ids))
+      : [];
+    const arrayIds = rows.filter((r) => r.arraySpec !== null).map((r) => r.id);
+    const counts = arrayIds.length
+      ? await this.db.select({ jobId: tasks.jobId, status: tasks.status, n: sql<number>`count(*)::int` }).from(tasks).where(inArray(tasks.jobId, arrayIds)).groupBy(tasks.jobId, tasks.status)
+      : [];
+    return (j) => {
+      const mine = counts.filter((c) => c.jobId === j.id);
+      const made = mine.reduce((a, c) => a + Number(c.n), 0);
+      return {
+        dependencies: deps.filter((d) => d.jobId === j.id).map((d) => ({ jobId: d.parentId, kind: d.kind as DependencyKind, state: dependencyState(d.kind as DependencyKind, d.status) })),
+        array:
+          j.arraySpec === null
+            ? null
+            : {
+                spec: j.arraySpec,
+                size: j.arraySize ?? 0,
+                cap: j.arrayCap,
+                counts: { ...Object.fromEntries(mine.map((c) => [c.status, Number(c.n)])), pending: Math.max(0, (j.arraySize ?? 0) - made) },
+              },
+      };
+    };
   }
 
   private async usageByJob(ids: string[]): Promise<Map<string, Usage>> {

@@ -13,6 +13,7 @@ import { Dispatcher } from './dispatcher.ts';
 import { externalWork } from './external-work.ts';
 import type { JobSecrets } from './job-env.ts';
 import { JobService } from './jobs.ts';
+import { WorkflowService } from './workflows.ts';
 import { NetworkStore } from './network-store.ts';
 import { PlanningQueue } from './planning.ts';
 import { computeRoutes } from './routes.ts';
@@ -35,6 +36,7 @@ export class ComputeModule implements ServerModule {
   readonly network: NetworkStore;
   readonly dispatcher: Dispatcher;
   readonly jobs: JobService;
+  readonly workflows: WorkflowService;
   readonly slurm: SlurmSites;
   /** Runs as other modules read them (billing). */
   readonly runs: RunRecords;
@@ -58,6 +60,10 @@ export class ComputeModule implements ServerModule {
     this.network = new NetworkStore(db, bus);
     this.dispatcher = new Dispatcher(db, bus, this.network, log, { leaseMs: opts.leaseMs, secrets: opts.secrets, clock: opts.clock });
     this.jobs = new JobService(db, bus, this.network, this.dispatcher, opts.secrets, opts.clock);
+    this.workflows = new WorkflowService(db, bus, this.jobs);
+    this.dispatcher.host.onJobFinal = (jobId) => {
+      this.jobs.settleDependants(jobId).catch((err: unknown) => log.error({ err, jobId }, 'settling the dependants of a finished job failed'));
+    };
     this.slurm = new SlurmSites(this.network, this.dispatcher, log, join(opts.dataDir, 'slurm'));
     this.runs = new RunRecords(db);
     this.planning = new PlanningQueue(db);

@@ -1,4 +1,5 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { ARRAY_WINDOW } from './dispatcher.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { jobs, tasks } from './db-schema.ts';
 
@@ -22,16 +23,37 @@ export interface QueuedJob {
 export class PlanningQueue {
   constructor(private readonly db: Db) {}
 
+  /**
+   * Every job with queued work. An array is one entry however many tasks it has: its remaining tasks
+   * (queued, and not made yet) as one block `cap` tasks wide and as many rounds long as they need — the
+   * planner sees the array as aggregated work, never 100,000 jobs.
+   */
   async queued(): Promise<QueuedJob[]> {
     const rows = await this.db
       .select({ j: jobs })
       .from(tasks)
       .innerJoin(jobs, eq(jobs.id, tasks.jobId))
       .where(eq(tasks.status, 'queued'));
-    return rows.map(({ j }) => ({
-      id: j.id, tenantId: j.tenantId, type: j.type, units: j.units, hours: j.hours, home: j.home, dataGB: j.dataGB,
-      regions: j.regions, sites: j.sites, releaseAt: j.releaseAt, deadlineAt: j.deadlineAt,
-    }));
+    const arrays = new Map<string, { j: typeof jobs.$inferSelect; queued: number }>();
+    const out: QueuedJob[] = [];
+    for (const { j } of rows) {
+      if (j.arraySpec === null) out.push(queuedJob(j, j.units, j.hours));
+      else arrays.set(j.id, { j, queued: (arrays.get(j.id)?.queued ?? 0) + 1 });
+    }
+    if (arrays.size) {
+      const made = await this.db
+        .select({ jobId: tasks.jobId, n: sql<number>`count(*)::int` })
+        .from(tasks)
+        .where(inArray(tasks.jobId, [...arrays.keys()]))
+        .groupBy(tasks.jobId);
+      const madeBy = new Map(made.map((m) => [m.jobId, Number(m.n)]));
+      for (const { j, queued } of arrays.values()) {
+        const remaining = queued + Math.max(0, (j.arraySize ?? 0) - (madeBy.get(j.id) ?? 0));
+        const width = Math.min(remaining, j.arrayCap ?? ARRAY_WINDOW);
+        out.push(queuedJob(j, j.units * width, j.hours * Math.ceil(remaining / width)));
+      }
+    }
+    return out;
   }
 
   /**
@@ -46,3 +68,8 @@ export class PlanningQueue {
     }
   }
 }
+
+const queuedJob = (j: typeof jobs.$inferSelect, units: number, hours: number): QueuedJob => ({
+  id: j.id, tenantId: j.tenantId, type: j.type, units, hours, home: j.home, dataGB: j.dataGB,
+  regions: j.regions, sites: j.sites, releaseAt: j.releaseAt, deadlineAt: j.deadlineAt,
+});

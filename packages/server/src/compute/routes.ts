@@ -1,6 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import {
+  JobTask,
+  SubmitWorkflow,
+  Workflow,
   SbatchResult,
   SbatchSubmit,
   Flow,
@@ -299,7 +302,7 @@ export function computeRoutes(m: ComputeModule) {
       operationId: 'submitSbatchScript',
       summary: 'Submit a Slurm batch script as a job',
       description:
-        'The script\'s #SBATCH directives become the job (name, time, tasks × CPUs or GPUs, partition as a site, begin, deadline, export); each is listed as honoured or ignored with the reason. Directives that would change what the job means (arrays, dependencies) are refused with 422, naming their line. `dryRun` only translates.',
+        'The script\'s #SBATCH directives become the job (name, time, tasks × CPUs or GPUs, partition as a site, begin, deadline, export); each is listed as honoured or ignored with the reason. --array and --dependency (afterok, afterany, afternotok) become the job\'s array and dependencies. Directives that would change what the job means (heterogeneous jobs, --wrap, singleton) are refused with 422, naming their line. `dryRun` only translates.',
       security: SIGNED_IN,
       method: 'post',
       path: '/api/jobs/sbatch',
@@ -349,14 +352,90 @@ export function computeRoutes(m: ComputeModule) {
       tags: ['jobs'],
       request: {
         params: IdParam,
-        query: z.object({ after: z.coerce.number().int().min(0).default(0) }),
+        query: z.object({
+          after: z.coerce.number().int().min(0).default(0),
+          /** Only this array task's lines (its index). */
+          task: z.coerce.number().int().min(0).optional(),
+        }),
       },
       responses: { 200: jsonOk(items(LogLine)), ...problems(400, 401, 404) },
     }),
     async (c) => {
-      const lines = await m.jobs.logs(principalOf(c), c.req.valid('param').id, c.req.valid('query').after);
+      const q = c.req.valid('query');
+      const lines = await m.jobs.logs(principalOf(c), c.req.valid('param').id, q.after, 2000, q.task);
       return c.json({ items: lines }, 200);
     },
+  );
+  r.openapi(
+    createRoute({
+      operationId: 'listJobTasks',
+      summary: "List a job's tasks (an array's tasks with their indices)",
+      description: "Tasks are made as the array's cap lets them run; those not made yet are counted as `pending` in the job's `array.counts`.",
+      security: SIGNED_IN,
+      method: 'get',
+      path: '/api/jobs/{id}/tasks',
+      tags: ['jobs'],
+      request: {
+        params: IdParam,
+        query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), offset: z.coerce.number().int().min(0).default(0) }),
+      },
+      responses: { 200: jsonOk(z.object({ items: z.array(JobTask), total: z.number().int() })), ...problems(400, 401, 404) },
+    }),
+    async (c) => c.json(await m.jobs.tasks(principalOf(c), c.req.valid('param').id, c.req.valid('query')), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      operationId: 'submitWorkflow',
+      summary: 'Submit a workflow (a DAG of jobs) as one',
+      description: 'Named steps, each a job, with `after` edges by step name (a name is afterok; `{step, kind}` says any or notok). A cycle or an unknown step is a 400 naming `steps.N.after`.',
+      security: SIGNED_IN,
+      method: 'post',
+      path: '/api/workflows',
+      tags: ['jobs'],
+      request: { body: jsonBody(SubmitWorkflow) },
+      responses: { 201: jsonOk(Workflow), ...problems(400, 401, 403, 413) },
+    }),
+    async (c) => c.json(await m.workflows.submit(principalIn(c, SUBMITTERS, 'submit workflows'), c.req.valid('json')), 201),
+  );
+  r.openapi(
+    createRoute({
+      operationId: 'listWorkflows',
+      summary: 'List workflows, one line each with its jobs counted by state',
+      security: SIGNED_IN,
+      method: 'get',
+      path: '/api/workflows',
+      tags: ['jobs'],
+      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) }) },
+      responses: { 200: jsonOk(z.object({ items: z.array(Workflow), total: z.number().int() })), ...problems(400, 401, 403) },
+    }),
+    async (c) => c.json(await m.workflows.list(principalOf(c), c.req.valid('query')), 200),
+  );
+  r.openapi(
+    createRoute({
+      operationId: 'getWorkflow',
+      summary: 'Get a workflow: its steps (jobs) and edges',
+      security: SIGNED_IN,
+      method: 'get',
+      path: '/api/workflows/{id}',
+      tags: ['jobs'],
+      request: { params: IdParam },
+      responses: { 200: jsonOk(Workflow), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => c.json(await m.workflows.get(principalOf(c), c.req.valid('param').id), 200),
+  );
+  r.openapi(
+    createRoute({
+      operationId: 'cancelWorkflow',
+      summary: 'Cancel every unfinished job of a workflow',
+      security: SIGNED_IN,
+      method: 'post',
+      path: '/api/workflows/{id}/cancel',
+      tags: ['jobs'],
+      request: { params: IdParam },
+      responses: { 200: jsonOk(Workflow), ...problems(400, 401, 403, 404, 409) },
+    }),
+    async (c) => c.json(await m.workflows.cancel(principalIn(c, SUBMITTERS, 'cancel workflows'), c.req.valid('param').id), 200),
   );
 
   r.openapi(

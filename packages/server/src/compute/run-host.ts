@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { meterRun, siteLoadKW, type Staging } from '@shuzhi/compute';
+import { arrayTaskEnv, meterRun, siteLoadKW, type ArrayBounds, type Staging } from '@shuzhi/compute';
 import { storableText, type Fence } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
 import { jobs, runs, taskLogs, tasks } from './db-schema.ts';
@@ -30,6 +30,8 @@ export interface TaskInfo {
   /** The job's env exactly as stored: sealed (legacy rows: plain). Never plaintext in memory. */
   sealedEnv: StoredEnv;
   createdAt: number;
+  /** An array's task: its index and the array's bounds (for its env); null for a plain job. */
+  array?: { index: number; bounds: ArrayBounds } | null;
 }
 
 /** A handed-out attempt, as the host tracks it until it ends. Build it with `RunHost.attemptOf`. */
@@ -94,6 +96,8 @@ function logRows(a: Attempt, logs: readonly ExecLog[]) {
 export class RunHost implements ExecutorHost {
   /** Attempts handed to an engine and not yet ended, by task id. */
   readonly attempts = new Map<string, Attempt>();
+  /** Called after a job reached its final state here (its dependants may go, or can no longer). */
+  onJobFinal: (jobId: string) => void = () => undefined;
   /** Called when an attempt ends or is lost, so capacity is freed and placement runs again. */
   onEnded: (a: Attempt, outcome: 'succeeded' | 'failed' | 'lost') => void = () => undefined;
   /**
@@ -120,7 +124,8 @@ export class RunHost implements ExecutorHost {
   attemptOf(t: TaskInfo, at: Pick<Attempt, 'siteId' | 'attempt' | 'startedAt' | 'readyAt'>): Attempt {
     const { secrets } = this;
     const a = { ...t, ...at };
-    return lazyEnv(a, () => secrets.open(a.jobId, a.sealedEnv));
+    const arr = a.array;
+    return lazyEnv(a, () => (arr ? { ...secrets.open(a.jobId, a.sealedEnv), ...arrayTaskEnv(a.jobId, arr.index, arr.bounds) } : secrets.open(a.jobId, a.sealedEnv)));
   }
 
   /**
@@ -279,22 +284,29 @@ export class RunHost implements ExecutorHost {
         })
         .where(and(eq(runs.taskId, a.taskId), eq(runs.attempt, a.attempt)));
       const error = status === 'failed' ? storableText(result.error ?? `command exited with code ${result.exitCode}`) : null;
-      await tx.update(jobs).set({ status, error, updatedAt: new Date() }).where(eq(jobs.id, a.jobId));
+      const jobStatus = a.array ? await arrayJobStatus(tx, a.jobId, a.array.bounds.size) : status;
+      if (jobStatus !== 'running') {
+        await tx
+          .update(jobs)
+          .set({ status: jobStatus, error: a.array && jobStatus === 'failed' ? 'some of the array\'s tasks failed (see its tasks)' : error, updatedAt: new Date() })
+          .where(eq(jobs.id, a.jobId));
+      }
       await this.bus.record(tx, ev, {
         kind: 'job.status',
         entity: 'job',
         entityId: a.jobId,
         tenantId: a.tenantId,
-        data: { status, exitCode: result.exitCode, siteId: a.siteId, usage, engineUsage: result.engineUsage ?? null },
+        data: { status: jobStatus, exitCode: result.exitCode, siteId: a.siteId, usage, engineUsage: result.engineUsage ?? null, ...(a.array ? { arrayIndex: a.array.index } : {}) },
       });
-      return true;
+      return jobStatus;
     });
     this.bus.publish(ev);
     if (done) {
       this.attempts.delete(a.taskId);
       this.onEnded(a, status);
+      if (done !== 'running') this.onJobFinal(a.jobId);
     }
-    return done;
+    return done !== false;
   }
 
   /** The engine lost the attempt (silent agent, vanished batch job, site unreachable): requeue the task. */
@@ -315,10 +327,13 @@ export class RunHost implements ExecutorHost {
         .update(runs)
         .set({ status: 'lost', endedAt: new Date(this.now()) })
         .where(and(eq(runs.taskId, a.taskId), eq(runs.attempt, a.attempt), eq(runs.status, 'running')));
-      await tx
-        .update(jobs)
-        .set({ status: 'queued', siteId: null, updatedAt: new Date() })
-        .where(and(eq(jobs.id, a.jobId), inArray(jobs.status, ['planned', 'running'])));
+      // An array keeps running while its other tasks do; only a plain job goes back to the queue.
+      if (!a.array) {
+        await tx
+          .update(jobs)
+          .set({ status: 'queued', siteId: null, updatedAt: new Date() })
+          .where(and(eq(jobs.id, a.jobId), inArray(jobs.status, ['planned', 'running'])));
+      }
       await tx.insert(taskLogs).values({
         jobId: a.jobId,
         taskId: a.taskId,
@@ -340,4 +355,21 @@ export class RunHost implements ExecutorHost {
     if (requeued) this.onEnded(a, 'lost');
     return requeued;
   }
+}
+
+/**
+ * An array job's state once one of its tasks ended: running while any task is still to be made or
+ * unfinished, then failed if any task failed (as Slurm reports an array), else succeeded.
+ */
+async function arrayJobStatus(tx: Tx, jobId: string, size: number): Promise<'running' | 'succeeded' | 'failed'> {
+  const [row] = await tx
+    .select({
+      made: sql<number>`count(*)::int`,
+      open: sql<number>`count(*) filter (where ${tasks.status} not in ('succeeded', 'failed', 'cancelled'))::int`,
+      failed: sql<number>`count(*) filter (where ${tasks.status} = 'failed')::int`,
+    })
+    .from(tasks)
+    .where(eq(tasks.jobId, jobId));
+  if (!row || Number(row.made) < size || Number(row.open) > 0) return 'running';
+  return Number(row.failed) > 0 ? 'failed' : 'succeeded';
 }

@@ -1,0 +1,171 @@
+import { ComputeError } from './errors.ts';
+import { evaluate } from './evaluate.ts';
+import type { Allocation, PlanOptions, PlanResult, Policy } from './policy.ts';
+import type { Scenario, ScenarioJob } from './scenario.ts';
+import { stagingFor } from './staging.ts';
+
+/**
+ * Dependencies as precedence constraints across sites: a dependant starts no earlier than each parent's
+ * planned end plus the time to stage its input data from the parent's site to its own. Pure planning
+ * logic, policy-agnostic: any policy (fifo, greedy, optimal) plans under it through `planWithPrecedence`.
+ */
+
+/** `job` may start only after every job in `after` has finished. */
+export interface PrecedenceEdge {
+  job: string;
+  after: readonly string[];
+}
+
+/** The DAG has a cycle, or names a job the scenario does not have. */
+export class PrecedenceError extends ComputeError<'SCENARIO_INVALID'> {
+  constructor(readonly path: string, message: string) {
+    super('SCENARIO_INVALID', `${path}: ${message}`);
+  }
+}
+
+/**
+ * The jobs in an order where every parent comes before its dependants (Kahn); throws PrecedenceError
+ * naming a job on a cycle. `parents` maps a job to the jobs it waits for.
+ */
+export function topologicalOrder(ids: readonly string[], parents: ReadonlyMap<string, readonly string[]>): string[] {
+  const known = new Set(ids);
+  const indegree = new Map(ids.map((id) => [id, 0]));
+  const children = new Map<string, string[]>();
+  for (const id of ids) {
+    for (const p of parents.get(id) ?? []) {
+      if (!known.has(p)) throw new PrecedenceError(id, `waits for "${p}", which is not among the jobs`);
+      indegree.set(id, indegree.get(id)! + 1);
+      children.set(p, [...(children.get(p) ?? []), id]);
+    }
+  }
+  const ready = ids.filter((id) => indegree.get(id) === 0);
+  const out: string[] = [];
+  while (ready.length) {
+    const id = ready.shift()!;
+    out.push(id);
+    for (const c of children.get(id) ?? []) {
+      indegree.set(c, indegree.get(c)! - 1);
+      if (indegree.get(c) === 0) ready.push(c);
+    }
+  }
+  if (out.length < ids.length) {
+    const stuck = ids.find((id) => indegree.get(id)! > 0)!;
+    throw new PrecedenceError(stuck, 'the dependencies form a cycle through this job');
+  }
+  return out;
+}
+
+/** Where and when each job runs in a plan: its first slot, the slot after its last, its sites. */
+export interface PlannedSpan {
+  start: number;
+  end: number;
+  sites: Set<string>;
+  unitHours: number;
+}
+
+export function plannedSpans(allocations: readonly Allocation[], slotHours: number): Map<string, PlannedSpan> {
+  const out = new Map<string, PlannedSpan>();
+  for (const a of allocations) {
+    if (a.units <= 0) continue;
+    const s = out.get(a.job) ?? { start: Infinity, end: -Infinity, sites: new Set<string>(), unitHours: 0 };
+    s.start = Math.min(s.start, a.slot);
+    s.end = Math.max(s.end, a.slot + 1);
+    s.sites.add(a.site);
+    s.unitHours += a.units * slotHours;
+    out.set(a.job, s);
+  }
+  return out;
+}
+
+/** Whole slots to stage `dataGB` between two sites' regions; Infinity when no link joins them. */
+export function stagingSlots(scenario: Scenario, fromSite: string, toSite: string, dataGB: number): number {
+  const region = (id: string) => scenario.sites.find((s) => s.id === id)?.region;
+  const from = region(fromSite);
+  const to = region(toSite);
+  if (from === undefined || to === undefined) return Infinity;
+  const st = stagingFor(scenario.links, from, to, dataGB);
+  return st ? Math.ceil(st.seconds / (scenario.slotMinutes * 60) - 1e-9) : Infinity;
+}
+
+/** A dependant planned to start before a parent finished and its data arrived. */
+export interface PrecedenceViolation {
+  job: string;
+  parent: string;
+  /** The slot it may start at the earliest at the site it was planned at (Infinity: never). */
+  earliest: number;
+  start: number;
+}
+
+const served = (job: ScenarioJob, span: PlannedSpan | undefined) => span !== undefined && span.unitHours >= job.units * job.hours - 1e-6;
+
+/**
+ * Every dependant that starts too early in `allocations`: before a parent's end plus staging from each
+ * of the parent's sites to each of its own, or at all while a parent is not fully served.
+ */
+export function precedenceViolations(scenario: Scenario, edges: readonly PrecedenceEdge[], allocations: readonly Allocation[]): PrecedenceViolation[] {
+  const spans = plannedSpans(allocations, scenario.slotMinutes / 60);
+  const jobs = new Map(scenario.jobs.map((j) => [j.id, j]));
+  const out: PrecedenceViolation[] = [];
+  for (const e of edges) {
+    const span = spans.get(e.job);
+    const job = jobs.get(e.job);
+    if (!span || !job) continue;
+    for (const p of e.after) {
+      const earliest = earliestAfter(scenario, job, jobs.get(p), spans.get(p), span.sites);
+      if (span.start < earliest) out.push({ job: e.job, parent: p, earliest, start: span.start });
+    }
+  }
+  return out;
+}
+
+function earliestAfter(scenario: Scenario, job: ScenarioJob, parent: ScenarioJob | undefined, ps: PlannedSpan | undefined, at: ReadonlySet<string>): number {
+  if (!parent || !served(parent, ps)) return Infinity;
+  let earliest = ps!.end;
+  for (const from of ps!.sites) for (const to of at) earliest = Math.max(earliest, ps!.end + stagingSlots(scenario, from, to, job.dataGB));
+  return earliest;
+}
+
+/**
+ * Plans `scenario` with `policy` so that no dependant starts before its parents end (plus staging).
+ * Each round plans, finds dependants that start too early and raises their release to the earliest
+ * slot the last plan allows; a job that can no longer start before its deadline (or whose parent is not
+ * served) is left out, and counts as unserved. Releases only rise and are bounded by the horizon, so
+ * the rounds end; the last plan has no violation.
+ */
+export async function planWithPrecedence(scenario: Scenario, edges: readonly PrecedenceEdge[], policy: Policy, opts?: PlanOptions): Promise<PlanResult & { rounds: number; blocked: string[] }> {
+  const parents = new Map(edges.map((e) => [e.job, e.after]));
+  topologicalOrder(scenario.jobs.map((j) => j.id), parents);
+  const release = new Map(scenario.jobs.map((j) => [j.id, j.release]));
+  const blocked = new Set<string>();
+  let solveMs = 0;
+  for (let rounds = 1; ; rounds++) {
+    const jobs = scenario.jobs.filter((j) => !blocked.has(j.id)).map((j) => ({ ...j, release: release.get(j.id)! }));
+    const plan = await policy.plan({ ...scenario, jobs }, opts);
+    solveMs += plan.solveMs;
+    const violations = precedenceViolations({ ...scenario, jobs }, edges.filter((e) => !blocked.has(e.job)), plan.allocations);
+    // A dependant of a blocked job would be reported as never startable by the check above too.
+    for (const e of edges) if (!blocked.has(e.job) && e.after.some((p) => blocked.has(p))) violations.push({ job: e.job, parent: '', earliest: Infinity, start: 0 });
+    if (violations.length === 0) {
+      const allocations = plan.allocations;
+      const notes = blocked.size ? [...plan.notes, `${blocked.size} dependant(s) could not start before their deadline after their parents: ${[...blocked].slice(0, 5).join(', ')}`] : plan.notes;
+      return { ...plan, ...evaluate(scenario, allocations), allocations, solveMs, notes, rounds, blocked: [...blocked] };
+    }
+    for (const v of violations) {
+      const job = scenario.jobs.find((j) => j.id === v.job)!;
+      const next = Math.max(release.get(v.job)!, v.earliest);
+      if (next >= job.deadline) blocked.add(v.job);
+      else release.set(v.job, next);
+    }
+  }
+}
+
+/** Slurm's dependency conditions against a parent's state: after it succeeded, ended anyhow, or failed. */
+export type DependencyKind = 'ok' | 'any' | 'notok';
+export type DependencyState = 'waiting' | 'met' | 'impossible';
+
+export function dependencyState(kind: DependencyKind, parentStatus: string): DependencyState {
+  const final = parentStatus === 'succeeded' || parentStatus === 'failed' || parentStatus === 'cancelled';
+  if (!final) return 'waiting';
+  if (kind === 'any') return 'met';
+  return (parentStatus === 'succeeded') === (kind === 'ok') ? 'met' : 'impossible';
+}

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { fifo, greedy, parseScenario, planWithPrecedence, PrecedenceError, topologicalOrder, type Allocation, type Scenario } from '../src/index.ts';
+import { tinyScenarioArb } from './scenarios.ts';
+
+/** Random DAGs over the scenario's jobs: each job may wait for any earlier one (so no cycles). */
+const dagArb = (n: number) =>
+  fc.array(fc.array(fc.boolean(), { minLength: n, maxLength: n }), { minLength: n, maxLength: n }).map((m) =>
+    Array.from({ length: n }, (_, i) => ({ job: `j${i}`, after: Array.from({ length: i }, (_, k) => k).filter((k) => m[i]![k]).map((k) => `j${k}`) })).filter((e) => e.after.length > 0),
+  );
+
+/** Checked here from first principles, not with the module's own helpers. */
+function checkOrder(s: Scenario, edges: { job: string; after: string[] }[], allocs: readonly Allocation[]): string | null {
+  const slotH = s.slotMinutes / 60;
+  const of = (id: string) => allocs.filter((a) => a.job === id && a.units > 0);
+  const region = (site: string) => s.sites.find((x) => x.id === site)!.region;
+  for (const e of edges) {
+    const mine = of(e.job);
+    if (!mine.length) continue;
+    const start = Math.min(...mine.map((a) => a.slot));
+    const dataGB = s.jobs.find((j) => j.id === e.job)!.dataGB;
+    for (const p of e.after) {
+      const theirs = of(p);
+      const pj = s.jobs.find((j) => j.id === p)!;
+      const done = theirs.reduce((n, a) => n + a.units * slotH, 0);
+      if (done < pj.units * pj.hours - 1e-6) return `${e.job} runs though its parent ${p} is not fully served`;
+      const end = Math.max(...theirs.map((a) => a.slot + 1));
+      for (const a of theirs) for (const b of mine) {
+        let stage = 0;
+        if (region(a.site) !== region(b.site) && dataGB > 0) stage = Math.ceil((dataGB * 8) / s.links[0]!.gbps / (s.slotMinutes * 60));
+        if (start < end + stage) return `${e.job} starts at ${start}, before ${p} ends at ${end} plus ${stage} slot(s) of staging`;
+      }
+    }
+  }
+  return null;
+}
+
+for (const policy of [fifo, greedy]) {
+  test(`${policy.name}: no job starts before its parents finish plus staging (random DAGs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(tinyScenarioArb({ maxJobs: 7, slots: 16 }).chain((raw) => fc.tuple(fc.constant(raw), dagArb(raw.jobs.length))), async ([raw, edges]) => {
+        const s = parseScenario(raw);
+        const plan = await planWithPrecedence(s, edges, policy);
+        assert.equal(checkOrder(s, edges, plan.allocations), null);
+        // Blocked jobs are left out of the plan entirely.
+        for (const id of plan.blocked) assert.equal(plan.allocations.some((a) => a.job === id && a.units > 0), false);
+      }),
+      { numRuns: 150, seed: 15 },
+    );
+  });
+}
+
+test('a chain across regions waits for the staging of its data', async () => {
+  const raw = {
+    version: 1, start: '2023-06-05T00:00:00Z', slotMinutes: 60, slots: 12, regions: ['a', 'b'],
+    links: [{ from: 'a', to: 'b', gbps: 1, fenPerGB: 0 }],
+    sites: [
+      { id: 'sa', region: 'a', pools: [{ type: 'gpu', units: 1, busyW: 100, idleW: 0 }], grid: { fenPerKWh: Array(12).fill(1), carbonGPerKWh: Array(12).fill(1) } },
+      { id: 'sb', region: 'b', pools: [{ type: 'gpu', units: 1, busyW: 100, idleW: 0 }], grid: { fenPerKWh: Array(12).fill(1), carbonGPerKWh: Array(12).fill(1) } },
+    ],
+    jobs: [
+      { id: 'p', type: 'gpu', units: 1, hours: 2, release: 0, deadline: 12, flex: 'rigid', home: 'sa', regions: ['a'] },
+      // 900 GB over 1 Gbps: 7,200 s = 2 slots of staging from a to b.
+      { id: 'c', type: 'gpu', units: 1, hours: 1, release: 0, deadline: 12, flex: 'rigid', home: 'sb', dataGB: 900, regions: ['b'] },
+    ],
+  };
+  const plan = await planWithPrecedence(parseScenario(raw), [{ job: 'c', after: ['p'] }], fifo);
+  const start = (id: string) => Math.min(...plan.allocations.filter((a) => a.job === id).map((a) => a.slot));
+  assert.equal(start('p'), 0);
+  assert.equal(start('c'), 4, 'parent ends at slot 2, then two slots of staging');
+});
+
+test('a cycle is refused, naming a job on it', () => {
+  assert.throws(() => topologicalOrder(['a', 'b', 'c'], new Map([['a', ['c']], ['b', ['a']], ['c', ['b']]])), (e: unknown) => e instanceof PrecedenceError && ['a', 'b', 'c'].includes(e.path));
+  assert.throws(() => topologicalOrder(['a'], new Map([['a', ['x']]])), /not among the jobs/);
+  assert.deepEqual(topologicalOrder(['c', 'b', 'a'], new Map([['c', ['b']], ['b', ['a']]])), ['a', 'b', 'c']);
+});
