@@ -142,11 +142,12 @@ export class GovLiveDemo {
     this.clock.t = now;
     const a = await this.ensureActors();
     const arrivals = poisson(this.rng, (pace.perMinute * stepMs) / MINUTE);
-    if (arrivals && (await this.demoCases()) < this.opts.maxCases) {
-      for (let i = 0; i < arrivals; i++) await this.file(a).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'gov demo: an application was refused'));
+    for (let i = 0; i < arrivals && (await this.demoCases()) < this.opts.maxCases; i++) {
+      await this.file(a).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'gov demo: an application was refused'));
     }
     const queue = await this.svc.queue(a.supervisor, {});
-    for (const e of queue) await this.work(a, e, now, pace).catch((err: unknown) => this.log.warn({ err: (err as Error).message, task: `${e.applicationId}/${e.serviceId}` }, 'gov demo: an officer action failed'));
+    const supplemented = new Set<string>();
+    for (const e of queue) await this.work(a, e, now, pace, supplemented).catch((err: unknown) => this.log.warn({ err: (err as Error).message, task: `${e.applicationId}/${e.serviceId}` }, 'gov demo: an officer action failed'));
   }
 
   private async file(a: Actors): Promise<void> {
@@ -189,14 +190,19 @@ export class GovLiveDemo {
   }
 
   /** An officer's next move on a task once its (fixed, per task) delay has passed. */
-  private async work(a: Actors, e: GovQueueEntry, now: number, pace: Pace): Promise<void> {
+  private async work(a: Actors, e: GovQueueEntry, now: number, pace: Pace, supplemented: Set<string>): Promise<void> {
     const key = `${e.applicationId}/${e.serviceId}`;
     const officer = a.officers.get(e.departmentId);
     const since = e.readyAt ? Date.parse(e.readyAt) : now;
     const acceptAt = since + within(pace.acceptAfterMs, unit(`${key}:accept`));
     const decideAt = acceptAt + within(pace.decideAfterMs, unit(`${key}:decide`));
     const can = (x: string) => e.allowedActions.includes(x as never);
-    if (e.state === 'supplement_requested') return this.answerSupplement(a, e);
+    if (e.state === 'supplement_requested') {
+      // One supplement answers every task of the application that asked.
+      if (supplemented.has(e.applicationId)) return;
+      supplemented.add(e.applicationId);
+      return this.answerSupplement(a, e);
+    }
     if (!officer || now < acceptAt) return;
     if (e.state === 'ready' && can('accept')) {
       await this.svc.act(officer, e.applicationId, e.serviceId, { action: 'accept' });
