@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
+import { ConfigError, configHelp, loadConfig } from '../src/config.ts';
 import { govOutbox } from '../src/gov/db-schema.ts';
+import { maskInText } from '../src/gov/notify/compose.ts';
 import { smtpSender } from '../src/gov/notify/email.ts';
 import { OutboxSender } from '../src/gov/notify/sender.ts';
 import { LocalSmsSink } from '../src/gov/notify/sms.ts';
@@ -181,4 +183,14 @@ test('a restart resumes unsent notices: rows a killed sender had claimed are sen
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+test('notice settings are validated and listed in --help; addresses are masked in texts meant for logs', () => {
+  assert.equal(loadConfig({}).SHUZHI_SMTP_URL, undefined);
+  assert.equal(loadConfig({ SHUZHI_SMTP_URL: 'smtps://u:p@mail.example.cn:465' }).SHUZHI_SMTP_URL, 'smtps://u:p@mail.example.cn:465');
+  assert.throws(() => loadConfig({ SHUZHI_SMTP_URL: 'http://mail.example.cn' }), (e: Error) => e instanceof ConfigError && /SHUZHI_SMTP_URL: .*smtp:\/\//.test(e.message));
+  assert.throws(() => loadConfig({ SHUZHI_SMTP_FROM: 'nobody' }), (e: Error) => e instanceof ConfigError && /SHUZHI_SMTP_FROM/.test(e.message));
+  assert.throws(() => loadConfig({ SHUZHI_GOV_DEMO_PER_MINUTE: '-1' }), (e: Error) => e instanceof ConfigError && /SHUZHI_GOV_DEMO_PER_MINUTE/.test(e.message));
+  for (const k of ['SHUZHI_SMTP_URL', 'SHUZHI_SMTP_FROM', 'SHUZHI_GOV_SMS_SINK', 'SHUZHI_GOV_DEMO_PER_MINUTE'] as const) assert.ok(configHelp[k].length > 20, k);
+  assert.equal(maskInText('550 <mother@example.test> unknown; sms 13900001111'), '550 <m***@example.test> unknown; sms 139****1111');
 });
