@@ -41,6 +41,9 @@ export const noticeText = {
   rejected: (reasons: readonly string[]) => t(`您的申请未获批准：${reasons.join('；')}`, `Your application was not approved: ${reasons.join('; ')}`),
   issued: (item: LocalizedText, certificates: number) =>
     t(`您的“${item.zh}”已全部办结，${certificates} 份电子证照已发放。`, `Your “${item.en}” is done; ${certificates} e-certificates were issued.`),
+  received: (item: LocalizedText, applicationId: string) =>
+    t(`您的“${item.zh}”申请（${applicationId}）已受理，我们会在每次进展时通知您。`, `Your “${item.en}” application (${applicationId}) was received; you will be told of each step.`),
+  resumed: t('补正材料已收到，您的申请继续办理。', 'Your supplement was received; your application is being processed again.'),
   grantedWithoutApplication: (benefits: readonly LocalizedText[]) =>
     t(
       `宝宝出生登记已完成，以下待遇已为您主动办理，无需申请：${benefits.map((x) => x.zh).join('、')}`,

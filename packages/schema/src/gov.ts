@@ -226,7 +226,7 @@ export const GovAccessEntry = z.object({
 });
 export type GovAccessEntry = z.infer<typeof GovAccessEntry>;
 
-export const GovNotification = z.object({ id: z.string(), kind: z.string(), applicationId: z.string().nullable(), message: GovText, at: z.string() });
+export const GovNotification = z.object({ id: z.string(), kind: z.string(), applicationId: z.string().nullable(), message: GovText, at: z.string(), readAt: z.string().nullable() });
 export type GovNotification = z.infer<typeof GovNotification>;
 
 export const GovGrant = z.object({ id: z.string(), ruleId: z.string(), benefit: GovText, departmentId: z.string(), beneficiaryMasked: z.string(), grantedAt: z.string() });
@@ -251,7 +251,15 @@ export type GovItemMetrics = z.infer<typeof GovItemMetrics>;
 
 export const GovMetrics = z.object({
   items: z.array(GovItemMetrics),
-  totals: z.object({ cases: z.number().int(), closedCases: z.number().int(), openTasks: z.number().int(), escalated: z.number().int(), taskSlaCompliance: z.number().nullable() }),
+  totals: z.object({
+    cases: z.number().int(),
+    closedCases: z.number().int(),
+    openTasks: z.number().int(),
+    escalated: z.number().int(),
+    taskSlaCompliance: z.number().nullable(),
+    /** Cases filed by the living demo's synthetic applicants: above 0, the dashboard is labelled "demo data". */
+    demoCases: z.number().int(),
+  }),
   byDepartment: z.array(z.object({ departmentId: z.string(), name: GovText, open: z.number().int(), approved: z.number().int(), overdue: z.number().int() })),
 });
 export type GovMetrics = z.infer<typeof GovMetrics>;
@@ -308,3 +316,20 @@ export const GovCatalogueItem = z.object({
   baseline: z.object({ steps: z.object({ before: z.number().nullable(), after: z.number().nullable() }), materials: z.object({ before: z.number().nullable(), after: z.number().nullable() }), workingDays: z.object({ before: z.number().nullable(), after: z.number().nullable() }), trips: z.object({ before: z.number().nullable(), after: z.number().nullable() }) }),
 });
 export type GovCatalogueItem = z.infer<typeof GovCatalogueItem>;
+
+/** An applicant's own contact details for notices by e-mail and SMS (personal data: only they read or set it). */
+export const GovContact = z.object({
+  email: z.email().max(254).nullable(),
+  /** A mainland mobile number: 11 digits starting with 1. */
+  phone: z.string().regex(/^1\d{10}$/, 'a mobile number has 11 digits starting with 1').nullable(),
+  lang: z.enum(['zh', 'en', 'ug']).default('zh'),
+});
+export type GovContact = z.infer<typeof GovContact>;
+
+/** The notification outbox as operators see it: counts by channel and state, the latest failures (addresses masked). */
+export const GovOutboxStatus = z.object({
+  channels: z.object({ email: z.boolean(), sms: z.string().nullable() }),
+  counts: z.array(z.object({ channel: z.string(), status: z.string(), n: z.number().int() })),
+  failures: z.array(z.object({ id: z.string(), channel: z.string(), status: z.string(), attempts: z.number().int(), lastError: z.string().nullable(), nextAt: z.string(), to: z.string().nullable() })),
+});
+export type GovOutboxStatus = z.infer<typeof GovOutboxStatus>;

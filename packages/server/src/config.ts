@@ -59,6 +59,12 @@ export const ConfigSchema = z.object({
   SHUZHI_MAX_SYNC_BYTES: bytes(64 * MiB),
   // gov
   SHUZHI_PUBLIC_VERIFY_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  SHUZHI_SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.cn:587' })
+    .optional(),
+  SHUZHI_SMTP_FROM: z.string().regex(/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/, 'must be an e-mail address, optionally with a name: 数智政务 <no-reply@example.cn>').default('Shuzhi <no-reply@shuzhi.invalid>'),
+  SHUZHI_GOV_SMS_SINK: z.string().min(1).optional(),
+  SHUZHI_GOV_DEMO_PER_MINUTE: z.coerce.number().min(0).max(60).default(3),
   // The render farm's settings, one block.
   SHUZHI_RENDER_SITE: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a site id such as karamay').default('karamay'),
   SHUZHI_RENDER_SHARED_ROOTS: z
@@ -113,6 +119,10 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   SHUZHI_MAX_SYNC_BYTES: 'largest worker sync (reports and logs) body (default 64 MiB)',
   // gov
   SHUZHI_PUBLIC_VERIFY_PER_MINUTE: 'public certificate verifications per client address per minute (default 60; past it 429 with Retry-After)',
+  SHUZHI_SMTP_URL: 'SMTP server for gov notices by e-mail (smtp://user:pass@host:587, smtps://… for TLS); unset = e-mail off (said once at start)',
+  SHUZHI_SMTP_FROM: 'sender of gov notice e-mails (default Shuzhi <no-reply@shuzhi.invalid>)',
+  SHUZHI_GOV_SMS_SINK: 'file the LocalSmsSink writes gov SMS notices to — no carrier is called (default <data dir>/gov-sms-sink.jsonl; "off" = SMS off)',
+  SHUZHI_GOV_DEMO_PER_MINUTE: 'living gov demo: synthetic one-thing applications per minute after a 7-day backfill (default 3; 0 = off; only with SHUZHI_DEMO=1)',
   SHUZHI_RENDER_SITE: 'site whose render pool meters the render farm\'s energy (default karamay)',
   SHUZHI_RENDER_SHARED_ROOTS: 'extra folders (\':\'-separated, absolute) that render jobs may name as shared-storage scenes; <data dir>/render/shared always is one',
   SHUZHI_RENDER_DEMO_NODES: 'embedded demo render nodes, 0-16 (default 3)',

@@ -879,6 +879,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/gov/contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's contact for notices by e-mail and SMS */
+        get: operations["getGovContact"];
+        /** Set the caller's contact for notices (null = no notices on that channel) */
+        put: operations["setGovContact"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/gov/grants": {
         parameters: {
             query?: never;
@@ -939,6 +957,40 @@ export interface paths {
         };
         /** The caller's notifications */
         get: operations["listGovNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/gov/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark one of the caller's notifications read */
+        post: operations["markGovNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/gov/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery of notices by e-mail and SMS: counts and latest failures */
+        get: operations["getGovOutbox"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6533,6 +6585,85 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
+    getGovContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string | null;
+                        /**
+                         * @default zh
+                         * @enum {string}
+                         */
+                        lang: "zh" | "en" | "ug";
+                        phone: string | null;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    setGovContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string | null;
+                    /**
+                     * @default zh
+                     * @enum {string}
+                     */
+                    lang?: "zh" | "en" | "ug";
+                    phone: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string | null;
+                        /**
+                         * @default zh
+                         * @enum {string}
+                         */
+                        lang: "zh" | "en" | "ug";
+                        phone: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+        };
+    };
     listGovGrants: {
         parameters: {
             query?: never;
@@ -6677,6 +6808,7 @@ export interface operations {
                         totals: {
                             cases: number;
                             closedCases: number;
+                            demoCases: number;
                             escalated: number;
                             openTasks: number;
                             taskSlaCompliance: number | null;
@@ -6713,6 +6845,71 @@ export interface operations {
                                 en: string;
                                 zh: string;
                             };
+                            readAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    markGovNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Marked read */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getGovOutbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        channels: {
+                            email: boolean;
+                            sms: string | null;
+                        };
+                        counts: {
+                            channel: string;
+                            n: number;
+                            status: string;
+                        }[];
+                        failures: {
+                            attempts: number;
+                            channel: string;
+                            id: string;
+                            lastError: string | null;
+                            nextAt: string;
+                            status: string;
+                            to: string | null;
                         }[];
                     };
                 };

@@ -127,6 +127,8 @@ export const govApplications = pgTable(
     beforeTrips: integer('before_trips'),
     beforeWorkingDays: integer('before_working_days'),
     slaMet: boolean('sla_met'),
+    /** Filed by the living demo's synthetic applicants or clerks (gov_demo_users): the dashboard says "demo data". */
+    demo: boolean('demo').notNull().default(false),
   },
   (t) => [
     uniqueIndex('gov_applications_idem').on(t.idempotencyKey),
@@ -215,6 +217,7 @@ export const govNotifications = pgTable(
     kind: text('kind').notNull(),
     message: jsonb('message').notNull(),
     at: ts('at').notNull(),
+    readAt: ts('read_at'),
   },
   (t) => [index('gov_notifications_recipient').on(t.recipientId, t.at), uniqueIndex('gov_notifications_once').on(t.applicationId, t.kind)],
 );
@@ -255,4 +258,47 @@ export const govTickets = pgTable(
 export const govTicketCounters = pgTable('gov_ticket_counters', {
   day: text('day').primaryKey(),
   last: integer('last').notNull(),
+});
+
+// ---- notifications beyond the app: contacts and the outbox ------------------------------------------
+
+/** How an applicant (person or company) wants to be told: their own contact details, set by themselves. */
+export const govContacts = pgTable('gov_contacts', {
+  /** Resident ID or credit code, as gov_notifications.recipient_id. */
+  subjectId: text('subject_id').primaryKey(),
+  email: text('email'),
+  phone: text('phone'),
+  /** Language of e-mails and SMS: zh, en (ug once its texts exist; falls back to zh). */
+  lang: text('lang').notNull().default('zh'),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+/**
+ * One row per notification and channel, written in the transaction that made the notification; the sender
+ * loop claims rows with a lease (FOR UPDATE SKIP LOCKED), so a killed sender's rows are taken up again once
+ * the lease runs out. The address is read at send time from gov_contacts, never copied here.
+ */
+export const govOutbox = pgTable(
+  'gov_outbox',
+  {
+    id: text('id').primaryKey(),
+    notificationId: text('notification_id').notNull(),
+    channel: text('channel').notNull(),
+    /** pending → sent | failed (after the last attempt) | skipped (no contact for this channel any more). */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAt: ts('next_at').notNull(),
+    claimedBy: text('claimed_by'),
+    claimedUntil: ts('claimed_until'),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [uniqueIndex('gov_outbox_once').on(t.notificationId, t.channel), index('gov_outbox_due').on(t.status, t.nextAt)],
+);
+
+/** Users the living demo created (synthetic applicants, clerks, officers): what they file is demo data. */
+export const govDemoUsers = pgTable('gov_demo_users', {
+  userId: text('user_id').primaryKey(),
+  kind: text('kind').notNull(),
 });

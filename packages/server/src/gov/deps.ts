@@ -15,4 +15,8 @@ export interface GovDeps {
   key: IssuerKey;
   calendar: WorkingCalendar;
   clock: Clock;
+  /** Channels beyond the app that notices are queued for (e-mail only when SMTP is configured). */
+  outboxChannels: readonly OutboxChannel[];
 }
+
+export type OutboxChannel = 'email' | 'sms';

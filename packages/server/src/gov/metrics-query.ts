@@ -45,6 +45,7 @@ export async function govMetrics(db: Db, catalogue: CatalogueStore): Promise<Gov
     })
     .from(govTasks)
     .groupBy(govTasks.departmentId);
+  const [demo] = await db.select({ n: sql<number>`count(*)::int` }).from(govApplications).where(sql`${govApplications.demo}`);
   const byItem = new Map(perItem.map((r) => [r.itemId, r]));
   const items = cat.latest.items.map((item) => {
     const r = byItem.get(item.id);
@@ -71,6 +72,7 @@ export async function govMetrics(db: Db, catalogue: CatalogueStore): Promise<Gov
       openTasks: depts.reduce((n, d) => n + d.open, 0),
       escalated: depts.reduce((n, d) => n + d.overdue, 0),
       taskSlaCompliance: timed ? depts.reduce((n, d) => n + d.onTime, 0) / timed : null,
+      demoCases: demo?.n ?? 0,
     },
     byDepartment: depts.map((d) => ({
       departmentId: d.departmentId,

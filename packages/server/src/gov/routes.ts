@@ -6,10 +6,12 @@ import {
   GovApplicationView,
   GovCatalogueItem,
   GovCertificateView,
+  GovContact,
   GovGrant,
   GovMe,
   GovMetrics,
   GovNotification,
+  GovOutboxStatus,
   GovPrefillRequest,
   GovPrefillResponse,
   GovQueueEntry,
@@ -47,7 +49,7 @@ const CatalogueItemBody = z
 
 const FILERS = [...APPLICANT_ROLES, 'window'] as const;
 
-export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimit: RateLimiter, log: Logger) {
+export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimit: RateLimiter, log: Logger, outbox: () => Promise<GovOutboxStatus>) {
   const r = router();
 
   // Public verification is anonymous: each client address gets a budget of calls (the identifiers are
@@ -159,6 +161,25 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
   r.openapi(createRoute({ operationId: 'listGovNotifications', summary: "The caller's notifications", security: SIGNED_IN, method: 'get', path: '/api/gov/notifications', tags, responses: { 200: jsonOk(items(GovNotification)), ...problems(401, 403) } }), async (c) =>
     c.json({ items: await svc.notifications(principalIn(c, APPLICANT_ROLES, 'read notifications')) }, 200),
   );
+
+  r.openapi(
+    createRoute({ operationId: 'markGovNotificationRead', summary: 'Mark one of the caller\'s notifications read', security: SIGNED_IN, method: 'post', path: '/api/gov/notifications/{id}/read', tags, request: { params: AppId }, responses: { 204: { description: 'Marked read' }, ...problems(401, 403, 404) } }),
+    async (c) => {
+      await svc.markNotificationRead(principalIn(c, APPLICANT_ROLES, 'read notifications'), c.req.valid('param').id);
+      return c.body(null, 204);
+    },
+  );
+  r.openapi(createRoute({ operationId: 'getGovContact', summary: "The caller's contact for notices by e-mail and SMS", security: SIGNED_IN, method: 'get', path: '/api/gov/contact', tags, responses: { 200: jsonOk(GovContact), ...problems(401, 403, 409) } }), async (c) =>
+    c.json(await svc.contact(principalIn(c, APPLICANT_ROLES, 'read your contact details')), 200),
+  );
+  r.openapi(
+    createRoute({ operationId: 'setGovContact', summary: "Set the caller's contact for notices (null = no notices on that channel)", security: SIGNED_IN, method: 'put', path: '/api/gov/contact', tags, request: { body: jsonBody(GovContact) }, responses: { 200: jsonOk(GovContact), ...problems(400, 401, 403, 409, 413) } }),
+    async (c) => c.json(await svc.setContact(principalIn(c, APPLICANT_ROLES, 'set your contact details'), c.req.valid('json')), 200),
+  );
+  r.openapi(createRoute({ operationId: 'getGovOutbox', summary: 'Delivery of notices by e-mail and SMS: counts and latest failures', security: SIGNED_IN, method: 'get', path: '/api/gov/outbox', tags, responses: { 200: jsonOk(GovOutboxStatus), ...problems(401, 403) } }), async (c) => {
+    principalIn(c, ['operator', 'supervisor'], 'see notice delivery');
+    return c.json(await outbox(), 200);
+  });
 
   r.openapi(createRoute({ operationId: 'listGovGrants', summary: "The caller's grants", security: SIGNED_IN, method: 'get', path: '/api/gov/grants', tags, responses: { 200: jsonOk(items(GovGrant)), ...problems(401, 403) } }), async (c) => c.json({ items: await svc.grants(principalIn(c, APPLICANT_ROLES, 'read entitlements')) }, 200));
 

@@ -4,10 +4,10 @@
  * actions/ (one file per action); this facade gives routes, the demo, the bench and tests one object.
  * Roles are checked at the routes; ownership (whose case, which department) in the actions.
  */
-import type { GovPrefillRequest, GovSubmitApplication, GovSupplementSubmission, GovTaskActionRequest, GovVerification } from '@shuzhi/schema';
+import type { GovContact, GovPrefillRequest, GovSubmitApplication, GovSupplementSubmission, GovTaskActionRequest, GovVerification } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
-import { accessLog, grants, myCertificates, notifications } from './actions/citizen-records.ts';
+import { accessLog, getContact, grants, markNotificationRead, myCertificates, notifications, setContact } from './actions/citizen-records.ts';
 import { registerBirth } from './actions/birth.ts';
 import { linkUser, me } from './actions/identity.ts';
 import { officerDecide } from './actions/officer-decide.ts';
@@ -43,6 +43,9 @@ export class GovService {
   myCertificates = (p: Principal) => myCertificates(this.d, p);
   accessLog = (p: Principal, q: { limit: number }) => accessLog(this.d, p, q);
   notifications = (p: Principal) => notifications(this.d, p);
+  markNotificationRead = (p: Principal, id: string) => markNotificationRead(this.d, p, id);
+  contact = (p: Principal) => getContact(this.d, p);
+  setContact = (p: Principal, c: GovContact) => setContact(this.d, p, c);
   grants = (p: Principal) => grants(this.d, p);
   takeTicket = () => takeTicket(this.d);
   callNext = (p: Principal) => callNext(this.d, p);

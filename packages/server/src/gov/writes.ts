@@ -1,8 +1,9 @@
 /** Writes several actions share: the task queue mirror and applicant notifications. */
 import type { Application, LocalizedText } from '@shuzhi/gov';
 import type { Tx } from '../db/client.ts';
+import { eq } from 'drizzle-orm';
 import { newId } from '../ids.ts';
-import { govNotifications, govTasks } from './db-schema.ts';
+import { govContacts, govNotifications, govOutbox, govTasks } from './db-schema.ts';
 import type { GovDeps } from './deps.ts';
 
 /** Mirrors the engine's tasks into the queue table: only tasks whose state changed are written. */
@@ -27,7 +28,18 @@ export async function writeTasks(tx: Tx, app: Application, before: Application |
   }
 }
 
-/** Tells a person once per `kind`: a replayed transition notifies nobody twice. */
+/**
+ * Tells a person once per `kind`: a replayed transition notifies nobody twice. The in-app notice and one
+ * outbox row per channel the recipient gave a contact for are written in the caller's transaction, so a
+ * status change and its messages commit (or roll back) together; the sender loop delivers them later.
+ */
 export async function notify(d: GovDeps, tx: Tx, recipientId: string, applicationId: string | null, kind: string, message: LocalizedText, at = d.clock.now()): Promise<void> {
-  await tx.insert(govNotifications).values({ id: newId('ntf'), recipientId, applicationId, kind, message, at: new Date(at) }).onConflictDoNothing();
+  const [row] = await tx.insert(govNotifications).values({ id: newId('ntf'), recipientId, applicationId, kind, message, at: new Date(at) }).onConflictDoNothing().returning({ id: govNotifications.id });
+  if (!row || !d.outboxChannels.length) return;
+  const [contact] = await tx.select().from(govContacts).where(eq(govContacts.subjectId, recipientId));
+  if (!contact) return;
+  const channels = d.outboxChannels.filter((c) => (c === 'email' ? contact.email : contact.phone));
+  for (const channel of channels) {
+    await tx.insert(govOutbox).values({ id: newId('obx'), notificationId: row.id, channel, status: 'pending', nextAt: new Date(at), createdAt: new Date(at) }).onConflictDoNothing();
+  }
 }

@@ -29,6 +29,11 @@ export async function afterTransition(d: GovDeps, tx: Tx, row: ApplicationRecord
     if (before.tasks[id]?.state !== 'revoked' && app.tasks[id]!.state === 'revoked') await revokeAfterFailedVerification(d, tx, row, app, id, now);
   }
   const finalStatus = applicationStatus(app);
+  if (applicationStatus(before) === 'supplement_needed' && finalStatus === 'in_progress') {
+    // Numbered by the history's length: each supplement round resumes once, and is told once.
+    const n = app.order.reduce((k, id) => k + app.tasks[id]!.history.length, 0);
+    await notify(d, tx, row.subjectId, row.id, `resumed:${n}`, noticeText.resumed, now);
+  }
   const closing = (finalStatus === 'issued' || finalStatus === 'rejected') && row.closedAt === null;
   const set: Partial<typeof govApplications.$inferInsert> = { state: app, status: finalStatus, updatedAt: new Date(now) };
   if (closing) {

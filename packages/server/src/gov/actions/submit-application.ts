@@ -1,7 +1,7 @@
 /** Intake from every channel: one idempotent submit creates the case, its department tasks and the audit rows. */
 import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { applicationStatus, createApplication, formText, type Channel } from '@shuzhi/gov';
+import { applicationStatus, createApplication, formText, noticeText, type Channel } from '@shuzhi/gov';
 import { GovSubmitApplication as SubmitSchema, type GovApplicationView, type GovSubmitApplication } from '@shuzhi/schema';
 import type { Principal } from '../../auth/principal.ts';
 import { errors } from '../../errors.ts';
@@ -14,7 +14,8 @@ import type { GovDeps } from '../deps.ts';
 import { applicationByIdempotency, bilingual, itemOrFail, today } from '../reads.ts';
 import { applicationRecord, type ApplicationRecord, type StoredForm } from '../rows.ts';
 import { checkSubmission } from '../validation.ts';
-import { writeTasks } from '../writes.ts';
+import { notify, writeTasks } from '../writes.ts';
+import { isDemoUser } from './demo-users.ts';
 import { resolveApplicant } from './identity.ts';
 import { accessReads, runPrefill } from './prefill.ts';
 
@@ -67,6 +68,7 @@ export async function submitApplication(d: GovDeps, p: Principal, raw: GovSubmit
     materials: body.materials,
     ...(body.commitment ? { commitmentStatement: body.commitment.statement } : {}),
   };
+  const demo = await isDemoUser(d, p.userId);
   const ev: PublishedEvent[] = [];
   let row: ApplicationRecord | undefined;
   try {
@@ -88,11 +90,13 @@ export async function submitApplication(d: GovDeps, p: Principal, raw: GovSubmit
           form,
           submittedAt: new Date(now),
           updatedAt: new Date(now),
+          demo,
         })
         .returning();
       row = applicationRecord(inserted!);
       await writeTasks(tx, app, null, now);
       await recordReads(d, tx, p, accessReads(result, registries), id, 'application intake');
+      await notify(d, tx, who.subjectId, id, 'received', noticeText.received(item.name, id), now);
       if (body.ticketId && p.role === 'window') {
         await tx.update(govTickets).set({ status: 'done', applicationId: id }).where(and(eq(govTickets.id, body.ticketId), eq(govTickets.windowUserId, p.userId)));
       }

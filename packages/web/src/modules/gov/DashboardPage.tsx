@@ -39,6 +39,11 @@ export function DashboardPage() {
     <div className="page" data-testid="gov-dashboard">
       <div className="page-head">
         <h1>{t('gov.dash.title')}</h1>
+        {d.totals.demoCases > 0 && (
+          <span className="badge badge-demo" data-testid="gov-demo-data" title={t('gov.dash.demoDataHint', { n: d.totals.demoCases })}>
+            {t('gov.dash.demoData')}
+          </span>
+        )}
       </div>
       <div className="tile-grid">
         <FigureTile id="gov-cases" label={t('gov.dash.cases')} value={formatNumber(d.totals.cases, lang, 0)} sub={t('gov.dash.closed', { n: d.totals.closedCases })} />

@@ -1,4 +1,4 @@
-import type { GovPrefillRequest, GovSubmitApplication, GovSupplementSubmission, GovTaskActionRequest } from '@shuzhi/schema';
+import type { GovContact, GovPrefillRequest, GovSubmitApplication, GovSupplementSubmission, GovTaskActionRequest } from '@shuzhi/schema';
 import { http, ok } from '../../api/client.ts';
 
 
@@ -18,6 +18,9 @@ export const govApi = {
   certificates: async () => (await ok(http.GET('/api/gov/certificates'))).items,
   accessLog: async () => (await ok(http.GET('/api/gov/access-log'))).items,
   notifications: async () => (await ok(http.GET('/api/gov/notifications'))).items,
+  markNotificationRead: (id: string) => ok(http.POST('/api/gov/notifications/{id}/read', { params: { path: { id } } })),
+  contact: () => ok(http.GET('/api/gov/contact')),
+  setContact: (body: GovContact) => ok(http.PUT('/api/gov/contact', { body })),
   grants: async () => (await ok(http.GET('/api/gov/grants'))).items,
   metrics: () => ok(http.GET('/api/gov/metrics')),
   takeTicket: () => ok(http.POST('/api/gov/tickets')),
