@@ -35,10 +35,10 @@ function Authenticated({ user, api, onLogout }: { user: User; api: ApiClient; on
         <Layout
           user={user}
           path={path}
-          onLogout={async () => {
+          onLogout={async (then?: string) => {
             hub.stop();
             // The next person to sign in on this screen lands on their own door, not on this one's last page.
-            navigate('/');
+            navigate(then ?? '/');
             try {
               await api.logout();
             } finally {
