@@ -27,7 +27,6 @@ function useIdle(onExpired: () => void): [IdlePhase, () => void] {
   const expired = useRef(onExpired);
   expired.current = onExpired;
   useEffect(() => {
-    const cfg = readIdleConfig();
     const touch = () => {
       last.current = Date.now();
     };
@@ -35,7 +34,8 @@ function useIdle(onExpired: () => void): [IdlePhase, () => void] {
     for (const e of events) window.addEventListener(e, touch, { passive: true });
     let done = false;
     const id = setInterval(() => {
-      const next = idlePhase(Date.now() - last.current, cfg);
+      // Read on every tick so a hall (or a test) can change the timeout without restarting the terminal.
+      const next = idlePhase(Date.now() - last.current, readIdleConfig());
       setPhase((prev) => (prev.phase === next.phase && (prev.phase !== 'warning' || next.phase !== 'warning' || prev.secondsLeft === next.secondsLeft) ? prev : next));
       if (next.phase === 'expired' && !done) {
         done = true;
