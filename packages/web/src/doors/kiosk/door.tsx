@@ -83,11 +83,15 @@ function KioskLayout({ user, path, onLogout, children }: DoorLayoutProps) {
     <SignOutProvider value={signOut}>
       <div className={`door kiosk${care ? ' care' : ''}`} data-testid="kiosk">
         <header className="kiosk-bar">
-          <span className="kiosk-brand">{t('gov.kiosk.title')}</span>
-          <LangPicker />
-          <CareToggle />
-          <span className="door-user" data-testid="current-user" data-role={user.role}><Iso>{user.displayName || user.username}</Iso></span>
-          <button type="button" className="btn kiosk-signout" data-testid="logout" onClick={signOut}>{t('auth.logout')}</button>
+          <div className="kiosk-bar-row">
+            <span className="kiosk-brand">{t('gov.kiosk.title')}</span>
+            <span className="door-user" data-testid="current-user" data-role={user.role}><Iso>{user.displayName || user.username}</Iso></span>
+            <button type="button" className="btn kiosk-signout" data-testid="logout" onClick={signOut}>{t('auth.logout')}</button>
+          </div>
+          <div className="kiosk-bar-row">
+            <LangPicker />
+            <CareToggle />
+          </div>
         </header>
         <p className="kiosk-guide" role="status" data-testid="kiosk-guide">{t(guideFor(path))}</p>
         <main className="main kiosk-main">{children}</main>
@@ -138,9 +142,8 @@ function KioskLogin({ expired, onLoggedIn }: DoorLoginProps) {
   return (
     <div className={`door kiosk kiosk-start${care ? ' care' : ''}`} data-testid="kiosk-start">
       <header className="kiosk-bar">
-        <span className="kiosk-brand">{t('gov.kiosk.title')}</span>
-        <LangPicker />
-        <CareToggle />
+        <div className="kiosk-bar-row"><span className="kiosk-brand">{t('gov.kiosk.title')}</span></div>
+        <div className="kiosk-bar-row"><LangPicker /><CareToggle /></div>
       </header>
       <p className="kiosk-guide" role="status">{t('kiosk.guide.login')}</p>
       <main className="kiosk-main">
