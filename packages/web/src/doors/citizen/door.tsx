@@ -1,7 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { useApi } from '../../api/context.tsx';
-import { ApiError } from '../../api/client.ts';
-import { useErrorText } from '../../components/Feedback.tsx';
+import { useSignIn } from '../../pages/LoginPage.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Link, navigate } from '../../router.tsx';
 import type { Door, DoorLayoutProps, DoorLoginProps } from '../types.ts';
@@ -67,29 +65,13 @@ function CitizenLayout({ user, path, onLogout, children }: DoorLayoutProps) {
 
 /** Sign-in sized for a thumb: the same account and password as everywhere, larger fields, the language at hand. */
 export function CitizenLogin({ expired, onLoggedIn }: DoorLoginProps) {
-  const api = useApi();
   const { t } = useI18n();
   const care = useCare();
-  const errorText = useErrorText();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, signIn } = useSignIn(onLoggedIn);
   useEffect(registerShellWorker, []);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (!username || !password) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onLoggedIn(await api.login({ username, password }));
-    } catch (err) {
-      setError(err instanceof ApiError && (err.status === 401 || err.code === 'AUTH_INVALID') ? t('auth.invalid') : errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submit = (e: FormEvent) => signIn(e, username, password);
 
   return (
     <div className={`door citizen door-login${care ? ' care' : ''}`}>

@@ -1,7 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { useApi } from '../../api/context.tsx';
-import { ApiError } from '../../api/client.ts';
-import { useErrorText } from '../../components/Feedback.tsx';
+import { useSignIn } from '../../pages/LoginPage.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { DEFAULT_LANG } from '../../i18n/lang.ts';
 import type { MessageKey } from '../../i18n/dictionaries.ts';
@@ -116,28 +114,12 @@ const KIOSK_ACCOUNTS = [
 ] as const;
 
 function KioskLogin({ expired, onLoggedIn }: DoorLoginProps) {
-  const api = useApi();
   const { t } = useI18n();
   const care = useCare();
-  const errorText = useErrorText();
   const [username, setUsername] = useState<string>(KIOSK_ACCOUNTS[0].username);
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (!password) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onLoggedIn(await api.login({ username, password }));
-    } catch (err) {
-      setError(err instanceof ApiError && (err.status === 401 || err.code === 'AUTH_INVALID') ? t('auth.invalid') : errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, signIn } = useSignIn(onLoggedIn);
+  const submit = (e: FormEvent) => signIn(e, username, password);
 
   return (
     <div className={`door kiosk kiosk-start${care ? ' care' : ''}`} data-testid="kiosk-start">

@@ -2,7 +2,6 @@ import { useState } from 'react';
 import type { GovTicket } from '@shuzhi/schema';
 import { ErrorBox, Loading, useErrorText } from '../../components/Feedback.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
-import { ApplyForm } from '../../modules/gov/ApplyForm.tsx';
 import { itemsFor, useSubject } from '../../modules/gov/CitizenApp.tsx';
 import { govApi } from '../../modules/gov/api.ts';
 import { navigate } from '../../router.tsx';
@@ -46,19 +45,6 @@ export function KioskHome() {
           <button type="button" className="btn kiosk-btn kiosk-print" onClick={() => window.print()}>{t('kiosk.receipt.print')}</button>
         </section>
       )}
-    </>
-  );
-}
-
-/** Step 2: the shared form, channel `kiosk`; elderly mode asks one question per screen. */
-export function KioskApply({ itemId }: { itemId: string }) {
-  const care = useCare();
-  const cat = useResource(() => govApi.catalogue(), []);
-  const item = cat.data?.find((i) => i.id === itemId);
-  return (
-    <>
-      <h1><Tx text={item?.name} itemId={itemId} /></h1>
-      <ApplyForm itemId={itemId} channel="kiosk" stepwise={care} onDone={(a) => navigate(`${KIOSK_HOME}/done/${a.id}`)} />
     </>
   );
 }

@@ -6,7 +6,8 @@ import { ErrorBox, Loading, useErrorText } from '../../components/Feedback.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { useInterval, useResource } from '../../useResource.ts';
 import { govApi } from './api.ts';
-import { Iso, Tx, interpolate, useDoorFormat } from '../../doors/citizen/common.tsx';
+import { Iso, Tx, useDoorFormat } from '../../doors/citizen/common.tsx';
+import { FilledTable } from './ApplyForm.tsx';
 
 function Certificates({ app }: { app: GovApplicationView }) {
   const { t } = useI18n();
@@ -161,17 +162,7 @@ export function ApplicationDetail({ id }: { id: string }) {
       <Certificates app={a} />
       <div className="card">
         <h3>{t('gov.detail.prefilled')}</h3>
-        <table className="table">
-          <tbody>
-            {a.prefilled.filter((f) => f.status === 'filled').map((f) => (
-              <tr key={f.key}>
-                <td><Tx text={f.label} /></td>
-                <td><Iso>{String(f.value)}</Iso></td>
-                <td className="muted small">{interpolate(t('gov.apply.from'), { source: <Tx text={f.sourceLabel} /> })}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <FilledTable fields={a.prefilled.filter((f) => f.status === 'filled')} />
       </div>
     </div>
   );

@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import type { GovApplicantRef, GovApplicationView, GovChannel, GovMaterialSubmission, GovPrefillResponse } from '@shuzhi/schema';
+import type { GovApplicantRef, GovApplicationView, GovChannel, GovFieldView, GovMaterialSubmission, GovPrefillResponse } from '@shuzhi/schema';
 import { ApiError } from '../../api/client.ts';
 import { useErrorText } from '../../components/Feedback.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
@@ -7,6 +7,24 @@ import { ALL_CONSENT, govApi, newIdempotencyKey, sha256Hex } from './api.ts';
 import { Iso, Tx, interpolate } from '../../doors/citizen/common.tsx';
 
 type Answer = string | number | boolean;
+
+/** What the registries answered, each with its source (the form, and the application afterwards). */
+export function FilledTable({ fields, testId }: { fields: readonly GovFieldView[]; testId?: string }) {
+  const { t } = useI18n();
+  return (
+    <table className="table" data-testid={testId}>
+      <tbody>
+        {fields.map((f) => (
+          <tr key={f.key} data-testid={`gov-filled-${f.key}`}>
+            <td><Tx text={f.label} /></td>
+            <td><Iso>{String(f.value)}</Iso></td>
+            <td className="muted small">{interpolate(t('gov.apply.from'), { source: <Tx text={f.sourceLabel} /> })}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 /**
  * One form for every channel (app, kiosk, window): consent, what was filled and from where, the rest to ask.
@@ -162,17 +180,7 @@ export function ApplyForm({ itemId, channel, applicant, ticketId, stepwise = fal
       )}
       <div className="card">
         <h3>{interpolate(t('gov.apply.filledTitle'), { n: count(filled.length) })}</h3>
-        <table className="table" data-testid="gov-filled">
-          <tbody>
-            {filled.map((f) => (
-              <tr key={f.key} data-testid={`gov-filled-${f.key}`}>
-                <td><Tx text={f.label} /></td>
-                <td><Iso>{String(f.value)}</Iso></td>
-                <td className="muted small">{interpolate(t('gov.apply.from'), { source: <Tx text={f.sourceLabel} /> })}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <FilledTable fields={filled} testId="gov-filled" />
       </div>
       {!stepwise && (
         <div className="card">

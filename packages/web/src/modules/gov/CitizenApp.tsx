@@ -103,14 +103,15 @@ export function CitizenApplications() {
   );
 }
 
-export function CitizenApply({ itemId }: { itemId: string }) {
+/** One item's form in the app or at the kiosk; elderly mode asks one question per screen. */
+export function CitizenApply({ itemId, channel = 'app' }: { itemId: string; channel?: 'app' | 'kiosk' }) {
   const care = useCare();
   const cat = useResource(() => govApi.catalogue(), []);
   const item = cat.data?.find((i) => i.id === itemId);
   return (
     <>
-      <h2><Tx text={item?.name} itemId={itemId} /></h2>
-      <ApplyForm itemId={itemId} channel="app" stepwise={care} onDone={(a) => navigate(`/gov/app/applications/${a.id}`)} />
+      <h1><Tx text={item?.name} itemId={itemId} /></h1>
+      <ApplyForm itemId={itemId} channel={channel} stepwise={care} onDone={(a) => navigate(channel === 'kiosk' ? `/gov/kiosk/done/${a.id}` : `/gov/app/applications/${a.id}`)} />
     </>
   );
 }

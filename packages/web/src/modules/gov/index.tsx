@@ -1,7 +1,7 @@
 import type { ModuleUi } from '../types.ts';
 import { CataloguePage } from './CataloguePage.tsx';
 import { CitizenApplication, CitizenApplications, CitizenApply, CitizenCertificates, CitizenHome, CitizenMe, DataUse } from './CitizenApp.tsx';
-import { KioskApply, KioskDone, KioskHome } from '../../doors/kiosk/pages.tsx';
+import { KioskDone, KioskHome } from '../../doors/kiosk/pages.tsx';
 import { DashboardPage } from './DashboardPage.tsx';
 import { OfficerWorkbench, StaffApplication, WindowWorkbench } from './StaffPages.tsx';
 import { VerifyPage } from './VerifyPage.tsx';
@@ -38,7 +38,7 @@ export const ui: ModuleUi = {
     { pattern: '/gov/app/me', render: () => <CitizenMe /> },
     { pattern: '/gov/app/data', render: () => <DataUse /> },
     { pattern: '/gov/kiosk', render: () => <KioskHome /> },
-    { pattern: '/gov/kiosk/apply/:itemId', render: (p) => <KioskApply key={p.itemId} itemId={p.itemId ?? ''} /> },
+    { pattern: '/gov/kiosk/apply/:itemId', render: (p) => <CitizenApply key={p.itemId} itemId={p.itemId ?? ''} channel="kiosk" /> },
     { pattern: '/gov/kiosk/done/:id', render: (p) => <KioskDone id={p.id ?? ''} /> },
     { pattern: '/gov/window', render: () => <WindowWorkbench /> },
     { pattern: '/gov/work', render: () => <OfficerWorkbench /> },
