@@ -38,6 +38,9 @@ const DOORS: ReadonlyArray<[username: string, door: string]> = [
   ['viewer', '/compute/overview'],
 ];
 
+/** Doors a role opens by their address rather than from its navigation: a citizen signs in at a service-hall kiosk. */
+const OTHER_DOORS: Readonly<Record<string, readonly string[]>> = { citizen: ['/gov/kiosk'], enterprise: ['/gov/kiosk'] };
+
 /** Every page of the app's navigation, whoever sees it. */
 const ALL_PAGES = [
   '/compute/overview', '/compute/map', '/compute/sites', '/compute/jobs', '/compute/submit', '/compute/plan', '/compute/workers',
@@ -111,8 +114,16 @@ for (const [username, door] of DOORS) {
       assert.equal(await page.locator('main [data-testid="not-found"], main [data-testid="not-allowed"]').count(), 0, `${target} exists and is open to ${username}`);
     }
 
+    const others = OTHER_DOORS[username] ?? [];
+    for (const target of others) {
+      where = `${target} (another door of the role)`;
+      await page.evaluate(`location.hash = ${JSON.stringify(target)}`);
+      await settled(page, () => inflight, where);
+      assert.equal(await page.locator('main [data-testid="not-found"], main [data-testid="not-allowed"]').count(), 0, `${target} is open to ${username}`);
+    }
+
     // A page outside the role's navigation, opened by its address (a shared link), says so and calls nothing.
-    const foreign = ALL_PAGES.filter((p) => !targets.includes(p));
+    const foreign = ALL_PAGES.filter((p) => !targets.includes(p) && !others.includes(p));
     for (const target of foreign) {
       where = `${target} (not in the navigation)`;
       await page.evaluate(`location.hash = ${JSON.stringify(target)}`);

@@ -35,14 +35,16 @@ function Authenticated({ user, api, onLogout }: { user: User; api: ApiClient; on
         <Layout
           user={user}
           path={path}
-          onLogout={async () => {
+          onLogout={async (then?: string) => {
             hub.stop();
             // The next person to sign in on this screen lands on their own door, not on this one's last page.
-            navigate('/');
+            if (!then) navigate('/');
             try {
               await api.logout();
             } finally {
               onLogout();
+              // A door's own start screen (the kiosk's) only once signed out: its page would call the API.
+              if (then) navigate(then);
             }
           }}
         >

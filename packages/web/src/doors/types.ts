@@ -11,7 +11,8 @@ export interface DoorLayoutProps {
   user: User;
   /** The route path (`/gov/app/…`), for highlighting the door's own navigation. */
   path: string;
-  onLogout: () => void;
+  /** Signs out; `then` is where the screen goes afterwards (a kiosk's start screen), default the shared sign-in. */
+  onLogout: (then?: string) => void;
   children: ReactNode;
 }
 

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { DEFAULT_LANG, LANG_STORAGE_KEY, isLang, type Lang } from './lang.ts';
+import { DEFAULT_LANG, LANG_STORAGE_KEY, dirOf, isLang, type Lang } from './lang.ts';
 import { translate, type MessageKey, type Params } from './dictionaries.ts';
 
 export interface I18n {
@@ -38,6 +38,7 @@ export function I18nProvider({ children, initialLang }: { children: ReactNode; i
 
   useEffect(() => {
     document.documentElement.lang = lang;
+    document.documentElement.dir = dirOf(lang);
   }, [lang]);
 
   const value = useMemo<I18n>(

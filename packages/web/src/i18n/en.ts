@@ -1,10 +1,12 @@
 import { moduleEn } from '../modules/messages.ts';
 import * as workers from '../pages/workers/messages.ts';
+import * as doors from '../doors/citizen/messages.ts';
 import type { MessageKey } from './zh-CN.ts';
 
 export const en: Record<MessageKey, string> = {
   ...moduleEn,
   ...workers.en,
+  ...doors.en,
   'app.name': '数智 Shuzhi',
   'app.tagline': 'Digital-intelligence infrastructure platform',
   'app.loading': 'Loading…',
@@ -25,6 +27,7 @@ export const en: Record<MessageKey, string> = {
   'lang.switchTitle': 'Switch language',
   'lang.zh-CN': '中文',
   'lang.en': 'English',
+  'lang.ug': 'ئۇيغۇرچە',
 
   'live.connected': 'Live',
   'live.connecting': 'Connecting',

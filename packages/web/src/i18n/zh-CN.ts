@@ -1,10 +1,12 @@
 import { moduleZh } from '../modules/messages.ts';
 import * as workers from '../pages/workers/messages.ts';
+import * as doors from '../doors/citizen/messages.ts';
 
 /** The source dictionary: zh-CN is the product's first language, every other dictionary must carry the same keys. */
 export const zhCN = {
   ...moduleZh,
   ...workers.zh,
+  ...doors.zh,
   'app.name': '数智 Shuzhi',
   'app.tagline': '数字智能基础设施平台',
   'app.loading': '加载中…',
@@ -25,6 +27,7 @@ export const zhCN = {
   'lang.switchTitle': '切换语言',
   'lang.zh-CN': '中文',
   'lang.en': 'English',
+  'lang.ug': 'ئۇيغۇرچە',
 
   'live.connected': '实时',
   'live.connecting': '连接中',

@@ -6,16 +6,15 @@ import { useErrorText } from '../components/Feedback.tsx';
 import { LangSwitch } from '../components/LangSwitch.tsx';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 
-export function LoginPage({ onLoggedIn, expired }: { onLoggedIn: (u: User) => void; expired?: boolean }) {
+/** Signing in, shared by every door's sign-in screen (they differ in layout only): busy, the error to show, submit. */
+export function useSignIn(onLoggedIn: (u: User) => void) {
   const api = useApi();
   const { t } = useI18n();
   const errorText = useErrorText();
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
-  async function submit(e: FormEvent) {
+  async function signIn(e: FormEvent, username: string, password: string) {
     e.preventDefault();
     if (!username || !password) return;
     setBusy(true);
@@ -28,6 +27,15 @@ export function LoginPage({ onLoggedIn, expired }: { onLoggedIn: (u: User) => vo
       setBusy(false);
     }
   }
+  return { busy, error, signIn };
+}
+
+export function LoginPage({ onLoggedIn, expired }: { onLoggedIn: (u: User) => void; expired?: boolean }) {
+  const { t } = useI18n();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const { busy, error, signIn } = useSignIn(onLoggedIn);
+  const submit = (e: FormEvent) => signIn(e, username, password);
 
   return (
     <div className="login-page">

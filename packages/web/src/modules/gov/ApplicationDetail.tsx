@@ -3,15 +3,15 @@ import type { GovApplicationView, GovTaskView } from '@shuzhi/schema';
 import { ApiError } from '../../api/client.ts';
 import { useUser } from '../../api/context.tsx';
 import { ErrorBox, Loading, useErrorText } from '../../components/Feedback.tsx';
-import { formatDateTime } from '../../format.ts';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { useInterval, useResource } from '../../useResource.ts';
 import { govApi } from './api.ts';
-import { useText } from './text.ts';
+import { Iso, Tx, useDoorFormat } from '../../doors/citizen/common.tsx';
+import { FilledTable } from './ApplyForm.tsx';
 
 function Certificates({ app }: { app: GovApplicationView }) {
   const { t } = useI18n();
-  const tx = useText();
+  const fmt = useDoorFormat();
   if (!app.certificates.length) return null;
   return (
     <div className="card" data-testid="gov-certificates">
@@ -21,9 +21,9 @@ function Certificates({ app }: { app: GovApplicationView }) {
           <div key={c.id} className="gov-cert" data-testid={`gov-cert-${c.type}`}>
             <div className="gov-qr" dangerouslySetInnerHTML={{ __html: c.qrSvg }} />
             <div>
-              <strong>{tx(c.name)}</strong>
+              <strong><Tx text={c.name} /></strong>
               <div className="mono small">{c.id}</div>
-              <div className="small">{c.issuer} · {formatDateTime(c.issuedAt)}</div>
+              <div className="small"><Iso>{c.issuer}</Iso> · {fmt.date(c.issuedAt)}</div>
               <div className="small">{t(`gov.cert.${c.status}`)}</div>
               <a href={c.verifyUrl} data-testid="gov-verify-link">{t('gov.detail.verify')}</a>
             </div>
@@ -36,7 +36,6 @@ function Certificates({ app }: { app: GovApplicationView }) {
 
 function SupplementBox({ app, onDone }: { app: GovApplicationView; onDone: () => void }) {
   const { t } = useI18n();
-  const tx = useText();
   const errText = useErrorText();
   const asked = app.tasks.filter((x) => x.state === 'supplement_requested' && x.supplement);
   const [answers, setAnswers] = useState<Record<string, string>>({});
@@ -49,12 +48,12 @@ function SupplementBox({ app, onDone }: { app: GovApplicationView; onDone: () =>
       <h3>{t('gov.detail.supplementTitle')}</h3>
       {asked.map((x) => (
         <p key={x.serviceId}>
-          <strong>{tx(x.serviceName)}</strong>: {x.supplement?.message}
+          <strong><Tx text={x.serviceName} /></strong>: <Iso>{x.supplement?.message}</Iso>
         </p>
       ))}
       {fields.map((f) => (
         <label key={f} className="field">
-          <span>{tx(label(f)) || f}</span>
+          <span>{label(f) ? <Tx text={label(f)} /> : f}</span>
           <input data-testid={`gov-supplement-${f}`} value={answers[f] ?? ''} onChange={(e) => setAnswers({ ...answers, [f]: e.target.value })} />
         </label>
       ))}
@@ -113,7 +112,7 @@ function TaskActions({ app, task, onDone }: { app: GovApplicationView; task: Gov
 
 export function ApplicationDetail({ id }: { id: string }) {
   const { t } = useI18n();
-  const tx = useText();
+  const fmt = useDoorFormat();
   const user = useUser();
   const app = useResource(() => govApi.application(id), [id]);
   useInterval(() => app.reload(), 4000);
@@ -124,12 +123,12 @@ export function ApplicationDetail({ id }: { id: string }) {
   return (
     <div data-testid="gov-application" data-status={a.status}>
       <div className="card">
-        <h2>{tx(a.itemName)}</h2>
+        <h2><Tx text={a.itemName} itemId={a.itemId} /></h2>
         <div className="facts">
           <span className="mono small">{a.id}</span>
           <span className={`badge gov-status-${a.status}`} data-testid="gov-app-status">{t(`gov.status.${a.status}`)}</span>
-          <span>{a.applicantName} · {a.subjectMasked}</span>
-          <span>{t(`gov.channel.${a.channel}`)} · {formatDateTime(a.submittedAt)}</span>
+          <span><Iso>{a.applicantName}</Iso> · <Iso>{a.subjectMasked}</Iso></span>
+          <span>{t(`gov.channel.${a.channel}`)} · {fmt.date(a.submittedAt)}</span>
         </div>
       </div>
       <SupplementBox app={a} onDone={app.reload} />
@@ -148,13 +147,13 @@ export function ApplicationDetail({ id }: { id: string }) {
             {a.tasks.map((task) => (
               <tr key={task.serviceId} data-testid={`gov-task-${task.serviceId}`} data-state={task.state}>
                 <td>
-                  {tx(task.serviceName)}
-                  {task.supplement && <div className="small muted">{task.supplement.message}</div>}
+                  <Tx text={task.serviceName} />
+                  {task.supplement && <div className="small muted"><Iso>{task.supplement.message}</Iso></div>}
                   {officer && <TaskActions app={a} task={task} onDone={app.reload} />}
                 </td>
-                <td>{tx(task.departmentName)}</td>
+                <td><Tx text={task.departmentName} /></td>
                 <td>{t(`gov.task.${task.state}`)}{task.escalation !== 'none' ? ` · ${t(`gov.escalation.${task.escalation as 'none'}`)}` : ''}</td>
-                <td>{task.dueAt ? formatDateTime(task.dueAt) : '—'}</td>
+                <td>{fmt.date(task.dueAt)}</td>
               </tr>
             ))}
           </tbody>
@@ -163,17 +162,7 @@ export function ApplicationDetail({ id }: { id: string }) {
       <Certificates app={a} />
       <div className="card">
         <h3>{t('gov.detail.prefilled')}</h3>
-        <table className="table">
-          <tbody>
-            {a.prefilled.filter((f) => f.status === 'filled').map((f) => (
-              <tr key={f.key}>
-                <td>{tx(f.label)}</td>
-                <td>{String(f.value)}</td>
-                <td className="muted small">{t('gov.apply.from', { source: tx(f.sourceLabel) })}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <FilledTable fields={a.prefilled.filter((f) => f.status === 'filled')} />
       </div>
     </div>
   );

@@ -1,17 +1,37 @@
-import { useState } from 'react';
-import type { GovApplicantRef, GovApplicationView, GovChannel, GovMaterialSubmission, GovPrefillResponse } from '@shuzhi/schema';
+import { useState, type ReactNode } from 'react';
+import type { GovApplicantRef, GovApplicationView, GovChannel, GovFieldView, GovMaterialSubmission, GovPrefillResponse } from '@shuzhi/schema';
 import { ApiError } from '../../api/client.ts';
 import { useErrorText } from '../../components/Feedback.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { ALL_CONSENT, govApi, newIdempotencyKey, sha256Hex } from './api.ts';
-import { useText } from './text.ts';
+import { Iso, Tx, interpolate } from '../../doors/citizen/common.tsx';
 
 type Answer = string | number | boolean;
 
-/** One form for every channel (app, kiosk, window): consent, what was filled and from where, the rest to ask. */
-export function ApplyForm({ itemId, channel, applicant, ticketId, onDone }: { itemId: string; channel: GovChannel; applicant?: GovApplicantRef; ticketId?: string; onDone: (app: GovApplicationView) => void }) {
+/** What the registries answered, each with its source (the form, and the application afterwards). */
+export function FilledTable({ fields, testId }: { fields: readonly GovFieldView[]; testId?: string }) {
   const { t } = useI18n();
-  const tx = useText();
+  return (
+    <table className="table" data-testid={testId}>
+      <tbody>
+        {fields.map((f) => (
+          <tr key={f.key} data-testid={`gov-filled-${f.key}`}>
+            <td><Tx text={f.label} /></td>
+            <td><Iso>{String(f.value)}</Iso></td>
+            <td className="muted small">{interpolate(t('gov.apply.from'), { source: <Tx text={f.sourceLabel} /> })}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/**
+ * One form for every channel (app, kiosk, window): consent, what was filled and from where, the rest to ask.
+ * `stepwise` (elderly mode) asks one question per screen before the documents and the submit button.
+ */
+export function ApplyForm({ itemId, channel, applicant, ticketId, stepwise = false, onDone }: { itemId: string; channel: GovChannel; applicant?: GovApplicantRef; ticketId?: string; stepwise?: boolean; onDone: (app: GovApplicationView) => void }) {
+  const { t, lang } = useI18n();
   const errText = useErrorText();
   const [consent, setConsent] = useState<string[]>([...ALL_CONSENT]);
   const [agreed, setAgreed] = useState(false);
@@ -23,6 +43,7 @@ export function ApplyForm({ itemId, channel, applicant, ticketId, onDone }: { it
   const [error, setError] = useState<unknown>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [key] = useState(newIdempotencyKey);
+  const [step, setStep] = useState(0);
 
   const load = async () => {
     setBusy(true);
@@ -59,11 +80,17 @@ export function ApplyForm({ itemId, channel, applicant, ticketId, onDone }: { it
       onDone(out.application);
     } catch (err) {
       setError(err);
-      if (err instanceof ApiError) setFieldErrors(Object.fromEntries(err.fieldErrors.map((e) => [e.path, e.message])));
+      if (err instanceof ApiError) {
+        setFieldErrors(Object.fromEntries(err.fieldErrors.map((e) => [e.path, e.message])));
+        const first = needed.findIndex((f) => err.fieldErrors.some((e) => e.path === `answers.${f.key}`));
+        if (stepwise && first >= 0) setStep(first);
+      }
     } finally {
       setBusy(false);
     }
   };
+
+  const needed = pre?.fields.filter((f) => f.status === 'needed') ?? [];
 
   if (!pre) {
     return (
@@ -96,39 +123,21 @@ export function ApplyForm({ itemId, channel, applicant, ticketId, onDone }: { it
   }
 
   const filled = pre.fields.filter((f) => f.status === 'filled');
-  const needed = pre.fields.filter((f) => f.status === 'needed');
   const asked = pre.materials.filter((m) => m.status === 'upload' || m.status === 'commitment');
-  return (
-    <div className="gov-form" data-testid="gov-form">
-      <div className="card">
-        <h3>{t('gov.apply.filledTitle', { n: filled.length })}</h3>
-        <table className="table" data-testid="gov-filled">
-          <tbody>
-            {filled.map((f) => (
-              <tr key={f.key} data-testid={`gov-filled-${f.key}`}>
-                <td>{tx(f.label)}</td>
-                <td>{String(f.value)}</td>
-                <td className="muted small">{t('gov.apply.from', { source: f.sourceLabel ? tx(f.sourceLabel) : '' })}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <div className="card">
-        <h3>{t('gov.apply.askTitle', { n: needed.length })}</h3>
-        {needed.length === 0 && <p className="muted">{t('gov.apply.nothingToAsk')}</p>}
-        {needed.map((f) => {
+  const count = (n: number): ReactNode => <Iso>{n}</Iso>;
+  const question = (f: (typeof needed)[number]) => {
           const path = `answers.${f.key}`;
           const v = answers[f.key];
           const set = (x: Answer) => setAnswers({ ...answers, [f.key]: x });
           return (
             <label key={f.key} className={`field${fieldErrors[path] ? ' field-invalid' : ''}`}>
-              <span>{tx(f.label)}{f.optional ? ` (${t('gov.apply.optional')})` : ''}</span>
+              <span><Tx text={f.label} />{f.optional ? ` (${t('gov.apply.optional')})` : ''}</span>
               {f.type === 'choice' ? (
                 <select data-testid={`gov-field-${f.key}`} value={String(v ?? '')} onChange={(e) => set(e.target.value)}>
                   <option value="">—</option>
                   {(f.choices ?? []).map((c) => (
-                    <option key={c} value={c}>{c}</option>
+                    // Choices are the registry's own values (Chinese); tagged so a reader or screen reader knows.
+                    <option key={c} value={c} lang={lang === 'en' ? undefined : 'zh-CN'}>{c}</option>
                   ))}
                 </select>
               ) : f.type === 'boolean' ? (
@@ -145,8 +154,41 @@ export function ApplyForm({ itemId, channel, applicant, ticketId, onDone }: { it
               {fieldErrors[path] && <small className="field-error" data-testid={`gov-error-${path}`}>{fieldErrors[path]}</small>}
             </label>
           );
-        })}
+  };
+
+  if (stepwise && step < needed.length) {
+    const f = needed[step]!;
+    return (
+      <div className="gov-form gov-step" data-testid="gov-form" data-step={step + 1}>
+        <p className="hint" data-testid="gov-step">{interpolate(t('door.step'), { n: count(step + 1), total: count(needed.length + 1) })}</p>
+        <div className="card">{question(f)}</div>
+        <div className="form-actions gov-step-actions">
+          {step > 0 && <button type="button" className="btn" data-testid="gov-step-prev" onClick={() => setStep(step - 1)}>{t('door.prev')}</button>}
+          <button type="button" className="btn btn-primary" data-testid="gov-step-next" onClick={() => setStep(step + 1)}>{t('door.next')}</button>
+        </div>
       </div>
+    );
+  }
+
+  return (
+    <div className="gov-form" data-testid="gov-form">
+      {stepwise && needed.length > 0 && (
+        <div className="form-actions">
+          <p className="hint" data-testid="gov-step">{interpolate(t('door.step'), { n: count(needed.length + 1), total: count(needed.length + 1) })}</p>
+          <button type="button" className="btn" data-testid="gov-step-prev" onClick={() => setStep(needed.length - 1)}>{t('door.prev')}</button>
+        </div>
+      )}
+      <div className="card">
+        <h3>{interpolate(t('gov.apply.filledTitle'), { n: count(filled.length) })}</h3>
+        <FilledTable fields={filled} testId="gov-filled" />
+      </div>
+      {!stepwise && (
+        <div className="card">
+          <h3>{interpolate(t('gov.apply.askTitle'), { n: count(needed.length) })}</h3>
+          {needed.length === 0 && <p className="muted">{t('gov.apply.nothingToAsk')}</p>}
+          {needed.map(question)}
+        </div>
+      )}
       <div className="card">
         <h3>{t('gov.apply.materialsTitle')}</h3>
         <ul className="gov-materials">
@@ -154,7 +196,7 @@ export function ApplyForm({ itemId, channel, applicant, ticketId, onDone }: { it
             const path = `materials.${m.materialId}`;
             return (
               <li key={m.materialId} data-testid={`gov-material-${m.materialId}`}>
-                <span className={`tag gov-trust-${m.trustLevel}`}>{m.trustLevel}</span> {tx(m.name)} — <span className="muted">{t(`gov.material.${m.status}`)}</span>
+                <span className={`tag gov-trust-${m.trustLevel}`}>{m.trustLevel}</span> <Tx text={m.name} /> — <span className="muted">{t(`gov.material.${m.status}`)}</span>
                 {(m.status === 'upload' || m.status === 'commitment') && (
                   <div>
                     <input

@@ -4,7 +4,7 @@ import { useUser } from '../../api/context.tsx';
 import { ErrorBox, Loading, useErrorText } from '../../components/Feedback.tsx';
 import { formatDateTime } from '../../format.ts';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
-import { Link, navigate } from '../../router.tsx';
+import { Link } from '../../router.tsx';
 import { useInterval, useResource } from '../../useResource.ts';
 import { ApplicationDetail } from './ApplicationDetail.tsx';
 import { ApplyForm } from './ApplyForm.tsx';
@@ -133,36 +133,6 @@ export function WindowWorkbench() {
           )}
         </div>
       )}
-    </div>
-  );
-}
-
-/** Self-service terminal: big targets, the signed-in citizen's items, channel `kiosk`. */
-export function KioskHome() {
-  const { t } = useI18n();
-  const tx = useText();
-  const me = useResource(() => govApi.me(), []);
-  const cat = useResource(() => govApi.catalogue(), []);
-  const subject = me.data?.role === 'enterprise' ? 'enterprise' : 'individual';
-  return (
-    <div className="gov-kiosk">
-      <h1>{t('gov.kiosk.title')}</h1>
-      <div className="gov-kiosk-grid">
-        {(cat.data ?? []).filter((i) => i.subject === subject).map((i) => (
-          <button key={i.id} type="button" className="btn gov-kiosk-btn" onClick={() => navigate(`/gov/kiosk/apply/${i.id}`)}>{tx(i.name)}</button>
-        ))}
-      </div>
-    </div>
-  );
-}
-
-export function KioskDone({ id }: { id: string }) {
-  const { t } = useI18n();
-  return (
-    <div className="gov-kiosk">
-      <h1>{t('gov.kiosk.done')}</h1>
-      <p className="mono">{id}</p>
-      <button type="button" className="btn btn-primary gov-kiosk-btn" onClick={() => navigate('/gov/kiosk')}>{t('gov.kiosk.again')}</button>
     </div>
   );
 }

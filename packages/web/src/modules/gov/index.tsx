@@ -1,13 +1,17 @@
 import type { ModuleUi } from '../types.ts';
 import { CataloguePage } from './CataloguePage.tsx';
-import { CitizenApplication, CitizenApply, CitizenCertificates, CitizenHome, DataUse } from './CitizenApp.tsx';
+import { CitizenApplication, CitizenApplications, CitizenApply, CitizenCertificates, CitizenHome, CitizenMe, DataUse } from './CitizenApp.tsx';
+import { KioskDone, KioskHome } from '../../doors/kiosk/pages.tsx';
 import { DashboardPage } from './DashboardPage.tsx';
-import { KioskDone, KioskHome, OfficerWorkbench, StaffApplication, WindowWorkbench } from './StaffPages.tsx';
+import { OfficerWorkbench, StaffApplication, WindowWorkbench } from './StaffPages.tsx';
 import { VerifyPage } from './VerifyPage.tsx';
 import './gov.css';
 
-/** The people of the one-thing services, and those who oversee the whole platform. */
-const GOV_ROLES = ['citizen', 'enterprise', 'window', 'officer', 'supervisor', 'operator', 'viewer'] as const;
+/**
+ * Staff of the one-thing services and those who oversee the platform. Citizens and companies find the
+ * catalogue inside their own door (the app's 办事 tab, the kiosk's start screen).
+ */
+const GOV_ROLES = ['window', 'officer', 'supervisor', 'operator', 'viewer'] as const;
 
 /** 高效办成一件事: the citizen app (phone layout), window, kiosk, officer workbench, supervisor dashboard, public verification. */
 export const ui: ModuleUi = {
@@ -26,9 +30,12 @@ export const ui: ModuleUi = {
   routes: [
     { pattern: '/gov', render: () => <CataloguePage /> },
     { pattern: '/gov/app', render: () => <CitizenHome /> },
+    { pattern: '/gov/app/all', render: () => <CitizenHome all /> },
     { pattern: '/gov/app/apply/:itemId', render: (p) => <CitizenApply key={p.itemId} itemId={p.itemId ?? ''} /> },
+    { pattern: '/gov/app/applications', render: () => <CitizenApplications /> },
     { pattern: '/gov/app/applications/:id', render: (p) => <CitizenApplication key={p.id} id={p.id ?? ''} /> },
     { pattern: '/gov/app/certificates', render: () => <CitizenCertificates /> },
+    { pattern: '/gov/app/me', render: () => <CitizenMe /> },
     { pattern: '/gov/app/data', render: () => <DataUse /> },
     { pattern: '/gov/kiosk', render: () => <KioskHome /> },
     { pattern: '/gov/kiosk/apply/:itemId', render: (p) => <CitizenApply key={p.itemId} itemId={p.itemId ?? ''} channel="kiosk" /> },

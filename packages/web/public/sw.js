@@ -1,0 +1,38 @@
+// The citizen app's service worker: it keeps the app shell (the page, its scripts and styles, the icons) so
+// the app opens on a slow or dropped link. API answers are personal and live: never cached, never touched.
+const CACHE = 'shuzhi-shell-v1';
+const SHELL = ['/', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+function isShell(url) {
+  return url.pathname === '/' || url.pathname === '/index.html' || url.pathname.startsWith('/assets/') || SHELL.includes(url.pathname);
+}
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/') || !isShell(url)) return;
+  // Network first: a new release shows at once; the cached copy only when the network fails.
+  event.respondWith(
+    fetch(event.request)
+      .then((response) => {
+        if (response.ok) {
+          const copy = response.clone();
+          event.waitUntil(caches.open(CACHE).then((cache) => cache.put(event.request, copy)));
+        }
+        return response;
+      })
+      .catch(() => caches.match(event.request).then((hit) => hit || caches.match('/'))),
+  );
+});

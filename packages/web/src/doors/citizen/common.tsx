@@ -1,0 +1,141 @@
+import { Fragment, createContext, useContext, useSyncExternalStore, type ReactNode } from 'react';
+import type { GovText } from '@shuzhi/schema';
+import { useI18n } from '../../i18n/I18nProvider.tsx';
+import { Langs, type Lang } from '../../i18n/lang.ts';
+import { formatCountFor, formatDateFor } from './intl.ts';
+
+/** What the citizen app and the kiosk share: language choice, elderly mode, and text that comes from the server. */
+
+const CARE_KEY = 'shuzhi.care';
+const careListeners = new Set<() => void>();
+
+function readCare(): boolean {
+  try {
+    return globalThis.localStorage?.getItem(CARE_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+export function setCare(on: boolean): void {
+  try {
+    globalThis.localStorage?.setItem(CARE_KEY, on ? '1' : '0');
+  } catch {
+    // Storage blocked: the mode still applies until the page is reloaded.
+  }
+  careValue = on;
+  for (const l of careListeners) l();
+}
+
+let careValue = readCare();
+
+/** 关怀模式 (elderly mode), remembered on this device. */
+export function useCare(): boolean {
+  return useSyncExternalStore(
+    (on) => {
+      careListeners.add(on);
+      return () => careListeners.delete(on);
+    },
+    () => careValue,
+  );
+}
+
+/** Each language named in itself, so a reader finds theirs whatever the page is in. */
+export function LangPicker() {
+  const { lang, setLang, t } = useI18n();
+  return (
+    <div className="door-langs" role="group" aria-label={t('door.lang')} data-testid="lang-picker">
+      {Langs.map((l) => (
+        <button
+          key={l}
+          type="button"
+          lang={l}
+          dir={l === 'ug' ? 'rtl' : 'ltr'}
+          className="door-lang"
+          aria-pressed={lang === l}
+          data-testid={`lang-${l}`}
+          onClick={() => setLang(l)}
+        >
+          {t(`lang.${l}`)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export function CareToggle() {
+  const { t } = useI18n();
+  const care = useCare();
+  return (
+    <button type="button" className="door-care" aria-pressed={care} title={t('door.care.hint')} data-testid="care-toggle" onClick={() => setCare(!care)}>
+      {t('door.care')}
+    </button>
+  );
+}
+
+/** Uyghur names of the catalogue's items; sources in i18n/ug-glossary.md. */
+export const ITEM_NAMES_UG: Readonly<Record<string, string>> = {
+  item_newborn: 'بوۋاق تۇغۇلۇش',
+  item_school_admission: 'مەكتەپكە كىرىش',
+  item_social_security_card: 'ئىجتىمائىي كاپالەت كارتىسى «بىر كارتا» مۇلازىمىتى',
+  item_disability_services: 'مېيىپلەر مۇلازىمىتى',
+  item_retirement: 'پىنسىيەگە چىقىش',
+  item_enterprise_info_change: 'كارخانا ئۇچۇرىنى ئۆزگەرتىش',
+  item_open_restaurant: 'ئاشخانا ئېچىش',
+  item_open_transport_enterprise: 'قاتناش-تىرانسپورت كارخانىسى ئېچىش',
+  item_employee_hiring: 'خىزمەتچى قوبۇل قىلىش',
+  item_listing_compliance_check: 'كارخانا بازارغا چىقىشتىكى قانۇنغا ئۇيغۇنلۇق ئۇچۇرىنى تەكشۈرۈش',
+  item_bankruptcy_info_check: 'كارخانا ۋەيران بولۇش ئۇچۇرىنى تەكشۈرۈش',
+  item_credit_repair: 'ئىناۋەتنى ئەسلىگە كەلتۈرۈش',
+  item_utilities_joint_connection: 'سۇ، توك، گاز ۋە تورنى بىرلىكتە ئۇلاش',
+  item_xj_open_homestay: 'ئائىلە مېھمانخانىسى ئېچىش (شىنجاڭ)',
+  item_xj_cotton_subsidy: 'پاختا نىشان باھا تولۇقلىمىسى (شىنجاڭ)',
+};
+
+/**
+ * Text the server sends in Chinese and English only (item, service and department names, field labels). In
+ * Uyghur: the web's own name for a catalogue item when there is one, else the Chinese, isolated (<bdi>) so it
+ * does not reorder the right-to-left sentence around it, tagged `lang` for screen readers, and marked.
+ */
+export function Tx({ text, itemId }: { text: GovText | null | undefined; itemId?: string | undefined }) {
+  const { lang, t } = useI18n();
+  if (!text) return null;
+  if (lang === 'en') return <bdi lang="en">{text.en}</bdi>;
+  if (lang === 'zh-CN') return <bdi>{text.zh}</bdi>;
+  const own = itemId ? ITEM_NAMES_UG[itemId] : undefined;
+  if (own) return <bdi>{own}</bdi>;
+  return (
+    <bdi lang="zh-CN" className="door-untranslated" title={t('door.untranslated')}>
+      {text.zh}
+    </bdi>
+  );
+}
+
+/** A value from outside the sentence (a name, an ID, a number): isolated so bidirectional text keeps its order. */
+export function Iso({ children, lang }: { children: ReactNode; lang?: string }) {
+  return <bdi {...(lang ? { lang } : {})}>{children}</bdi>;
+}
+
+/** Fills `{name}` placeholders of a translated sentence with elements (a <bdi> name, a formatted number). */
+export function interpolate(text: string, params: Record<string, ReactNode>): ReactNode[] {
+  return text.split(/(\{\w+\})/g).map((part, i) => {
+    const m = /^\{(\w+)\}$/.exec(part);
+    return <Fragment key={i}>{m && m[1]! in params ? params[m[1]!] : part}</Fragment>;
+  });
+}
+
+export function useDoorFormat(): { date: (at: string | number | Date | null | undefined) => ReactNode; count: (n: number) => ReactNode } {
+  const { lang } = useI18n();
+  return {
+    date: (at) => (at === null || at === undefined ? '—' : <Iso>{formatDateFor(at, lang as Lang)}</Iso>),
+    count: (n) => <Iso>{formatCountFor(n, lang)}</Iso>,
+  };
+}
+
+const SignOutContext = createContext<() => void>(() => {});
+
+/** The door's sign-out, for a page inside it (the citizen app's "Me", the kiosk's "Finish"). */
+export const SignOutProvider = SignOutContext.Provider;
+export function useSignOut(): () => void {
+  return useContext(SignOutContext);
+}

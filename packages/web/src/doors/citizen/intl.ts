@@ -1,0 +1,32 @@
+import { DISPLAY_TIME_ZONE, formatDateTime } from '../../format.ts';
+import type { Lang } from '../../i18n/lang.ts';
+
+export type LocaleSupport = (locale: string) => boolean;
+
+const intlSupports: LocaleSupport = (locale) => Intl.DateTimeFormat.supportedLocalesOf([locale]).length > 0;
+
+/**
+ * The Intl locale for a language, or null when this runtime's ICU lacks it. Browsers differ here: a build
+ * may ship Uyghur as `ug-CN`, only as `ug`, or not at all (Chromium trims ICU to its UI languages).
+ */
+export function intlLocale(lang: Lang, supports: LocaleSupport = intlSupports): string | null {
+  const wanted = lang === 'ug' ? ['ug-CN', 'ug'] : [lang];
+  return wanted.find(supports) ?? null;
+}
+
+/**
+ * A date and time in Beijing time, worded for the language ("2025年6月1日 08:00", "Jun 1, 2025, 08:00").
+ * Without locale data the numeric "2025-06-01 08:00" — readable in every language — rather than another
+ * language's month names.
+ */
+export function formatDateFor(at: string | number | Date, lang: Lang, supports?: LocaleSupport): string {
+  const locale = intlLocale(lang, supports);
+  const d = at instanceof Date ? at : new Date(at);
+  if (!locale || Number.isNaN(d.getTime())) return formatDateTime(at);
+  return new Intl.DateTimeFormat(locale, { timeZone: DISPLAY_TIME_ZONE, dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23' }).format(d);
+}
+
+/** A count grouped for the language; Latin digits when the locale is missing, as the region's forms print them. */
+export function formatCountFor(n: number, lang: Lang, supports?: LocaleSupport): string {
+  return new Intl.NumberFormat(intlLocale(lang, supports) ?? 'en', { maximumFractionDigits: 0 }).format(n);
+}
