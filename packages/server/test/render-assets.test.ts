@@ -3,11 +3,13 @@
 // a tenant sees only its own blobs, whatever hashes it knows.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { RenderRunner, type Worker } from '@shuzhi/agent';
 import { client, enrolledWorker, login, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
+import { renderCommand } from '../src/cli/render.ts';
 import { FAKE_RENDERER, farmOf } from './render-helpers.ts';
 
 let t: TestPlatform;
@@ -128,4 +130,39 @@ test('blobs count toward the upload quota once per tenant', async () => {
   assert.equal((await putBlob(studio, f.sha256, f.body)).status, 201);
   assert.equal((await putBlob(studio, f.sha256, f.body)).status, 200);
   assert.equal((await farm.uploads.used(tenantId)) - start, f.size);
+});
+
+test('the CLI uploads a scene folder by manifest: only the files the farm lacks', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shuzhi-scene-'));
+  const put = (path: string, body: string) => {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), body);
+  };
+  // Three files the studio uploaded in the test above, two new ones, and a hidden file left out.
+  put('shot_a.blend', 'FAKE BLEND shot a');
+  put('shot_b.blend', 'FAKE BLEND shot b');
+  put('textures/wood.png', 'WOOD TEXTURE BYTES '.repeat(200));
+  put('notes.txt', 'lighting notes');
+  put('cache/sim.bin', 'x'.repeat(3 * 1024 * 1024));
+  put('.DS_Store', 'junk');
+  const created = await client(t.url, { cookie: studio }).req('POST', '/api/tokens', { name: 'cli-assets' });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const secret = (created.body as { token: string }).token;
+  const lines: string[] = [];
+  const log = console.log;
+  const err = console.error;
+  console.log = (...a: unknown[]) => void lines.push(a.join(' '));
+  console.error = (...a: unknown[]) => void lines.push(a.join(' '));
+  let code: number;
+  try {
+    code = await renderCommand(['submit', dir, '--main', 'shot_a.blend', '--frames', '1-2', '--server', t.url, '--token', secret]);
+  } finally {
+    console.log = log;
+    console.error = err;
+  }
+  assert.equal(code, 0, lines.join('\n'));
+  assert.ok(lines.includes('3 of 5 files already on the farm, uploaded 2 (3.0 MB)'), lines.join('\n'));
+  assert.match(lines.join('\n'), /submitted rjob_/);
+  const ambiguous = renderCommand(['submit', dir, '--frames', '1-2', '--server', t.url, '--token', secret]);
+  await assert.rejects(ambiguous, /--main/);
 });

@@ -67,6 +67,7 @@ export async function renderCommand(argv: string[]): Promise<number> {
     case 'submit': {
       const scene = positional[0];
       if (!scene) throw new UsageError('usage: shuzhi render submit SCENE --frames 1-48');
+      if (flags.renderer !== undefined && flags.renderer !== 'blender' && flags.renderer !== 'povray') throw new UsageError('--renderer is blender or povray');
       const main = typeof flags.main === 'string' ? flags.main : undefined;
       const tenant = typeof flags.tenant === 'string' ? flags.tenant : undefined;
       const uploaded = flags.shared ? null : await uploadScene(api, scene, { main, tenant });
@@ -74,7 +75,6 @@ export async function renderCommand(argv: string[]): Promise<number> {
       const sceneFile = uploaded?.ref.kind === 'manifest' ? uploaded.ref.main : scene;
       const ext = sceneFile.toLowerCase().endsWith('.pov') ? 'povray' : 'blender';
       const renderer = str(flags, 'renderer', ext) as RenderJobSubmit['renderer'];
-      if (renderer !== 'blender' && renderer !== 'povray') throw new UsageError('--renderer is blender or povray');
       const width = int(flags, 'width') ?? (renderer === 'povray' ? 320 : undefined);
       const height = int(flags, 'height') ?? (renderer === 'povray' ? 180 : undefined);
       const samples = int(flags, 'samples');
