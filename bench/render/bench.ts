@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { PostgresNotInstalledError, startPostgres } from '../../test/support/postgres.ts';
 import { benchArgs } from '../args.ts';
 import { percentile } from '../stats.ts';
+import { assetFanoutSection } from './assets.ts';
 import { startNodeFleet } from './node-fleet.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -48,12 +49,14 @@ export async function run(args: string[]): Promise<void> {
   const a = benchArgs('render', args, {
     nodes: { type: 'count', default: 20_000, help: 'simulated render nodes (2,000 with --quick)' },
     workers: { type: 'count', default: 4, help: 'processes simulating the nodes' },
-    db: { type: 'choice', choices: ['pglite', 'postgres', 'both'], default: 'both', help: 'which database' },
+    db: { type: 'choice', choices: ['pglite', 'postgres', 'both', 'none'], default: 'both', help: 'which database (none: only the asset fan-out figures)' },
     quick: { type: 'switch', help: 'a smaller run: 2,000 nodes, a 100,000-frame job' },
   });
   if (!a) return;
   const which = a.db;
   const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick };
+  const assets = assetFanoutSection(opts.nodes);
+  if (which === 'none') return;
   const results: Record<string, Record<string, unknown>> = {};
   if (which === 'pglite' || which === 'both') results['pglite'] = await runOn(opts, { label: 'pglite' });
   if (which === 'postgres' || which === 'both') {
@@ -77,12 +80,14 @@ export async function run(args: string[]): Promise<void> {
     console.log(`\n== render farm, side by side ==\n${'measure'.padEnd(36)} ${dbs.map((d) => d.padStart(22)).join(' ')}  target`);
     for (const [k, tgt, f] of TABLE) console.log(`${k.padEnd(36)} ${dbs.map((d) => f(results[d]!).padStart(22)).join(' ')}  ${tgt}`);
   }
+  const mb = (b: number) => Math.round(b / 1024 / 1024).toLocaleString('en');
+  console.log(`${'asset MB from store at job start'.padEnd(36)} ${`${mb(assets.storeLimited.storeBytes)} (naive ${mb(assets.naive.storeBytes)}, tree ${mb(assets.tree.storeBytes)})`.padStart(22)}`);
   // Top-level figures: PostgreSQL when measured (the database a farm of this size runs on), else PGlite.
   const primary = results['postgresql'] ?? results['pglite']!;
   mkdirSync(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true });
   writeFileSync(
     RESULTS,
-    `${JSON.stringify({ ...primary, database: results['postgresql'] ? 'postgresql' : 'pglite', byDatabase: results, at: new Date().toISOString(), note: 'simulated nodes with fake tasks over loopback HTTP; top-level figures from the database named in "database"' }, null, 2)}\n`,
+    `${JSON.stringify({ ...primary, assetFanout: assets, database: results['postgresql'] ? 'postgresql' : 'pglite', byDatabase: results, at: new Date().toISOString(), note: 'simulated nodes with fake tasks over loopback HTTP; top-level figures from the database named in "database"' }, null, 2)}\n`,
   );
   console.log(`written to bench/results/render.json`);
 }

@@ -8,3 +8,5 @@ export * from './progress.ts';
 export * from './states.ts';
 export * from './policy.ts';
 export * from './dispatcher.ts';
+export * from './assets.ts';
+export * from './fanout.ts';

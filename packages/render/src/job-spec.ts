@@ -45,8 +45,19 @@ export const sceneRefSchema = z.discriminatedUnion('kind', [
     fileName: z.string().min(1).max(255).regex(/^[^/\\\u0000-\u001f]+$/, 'a file name, not a path'),
   }),
   z.object({ kind: z.literal('shared'), path: sharedPathSchema }),
+  /** Content-addressed: the files of a stored manifest (see assets.ts), `main` being the one to render. */
+  z.object({
+    kind: z.literal('manifest'),
+    manifest: z.string().regex(/^[0-9a-f]{64}$/, 'a manifest id (the SHA-256 the farm answered)'),
+    main: z.string().min(1).max(1024),
+  }),
 ]);
 export type SceneRef = z.infer<typeof sceneRefSchema>;
+
+/** The file a renderer opens, as the scene reference names it (its extension says which renderer). */
+export function sceneFileOf(scene: SceneRef): string {
+  return scene.kind === 'shared' ? scene.path : scene.kind === 'upload' ? scene.fileName : scene.main;
+}
 
 export const renderJobSpecSchema = z
   .object({
@@ -81,7 +92,7 @@ export const renderJobSpecSchema = z
         message: `${spec.renderer} writes ${caps.formats.join('/')}, not ${spec.outputFormat}`,
       });
     }
-    const sceneName = spec.scene.kind === 'shared' ? spec.scene.path : spec.scene.fileName;
+    const sceneName = sceneFileOf(spec.scene);
     if (!caps.sceneExtensions.some((ext) => sceneName.toLowerCase().endsWith(ext))) {
       ctx.addIssue({
         code: 'custom',

@@ -32,6 +32,8 @@ export const RENDER_ACTIONS = {
 export const RenderSceneRef = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('upload'), uploadId: Text(80), fileName: Text(255).min(1) }),
   z.object({ kind: z.literal('shared'), path: Text(4096).min(2) }),
+  /** A stored manifest (POST /api/render/manifests) and the path in it of the file to render. */
+  z.object({ kind: z.literal('manifest'), manifest: Text(64), main: Text(1024).min(1) }),
 ]);
 export type RenderSceneRef = z.infer<typeof RenderSceneRef>;
 
@@ -96,6 +98,8 @@ export const RenderJob = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   usage: RenderUsage.nullable(),
+  /** Why a queued job is not handed out yet (billing admission: the studio cannot pay), else null. */
+  waiting: z.string().nullable(),
 });
 export type RenderJob = z.infer<typeof RenderJob>;
 
@@ -165,3 +169,27 @@ export type RenderUpload = z.infer<typeof RenderUpload>;
 // ---------------------------------------------------------------- the render node protocol
 
 
+
+/** One file of a scene folder: its path in the folder, SHA-256 (lower-case hex) and size. */
+export const RenderManifestFile = z.object({
+  path: Text(1024).min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lower-case hex SHA-256'),
+  size: z.number().int().min(0),
+});
+export const RenderManifestSubmit = z.object({
+  files: z.array(RenderManifestFile).min(1).max(10_000),
+  /** Operators store manifests for a tenant; a tenant's are its own. */
+  tenantId: Text(64).optional(),
+});
+export type RenderManifestSubmit = z.infer<typeof RenderManifestSubmit>;
+/** The farm's answer to a manifest: its id (for a job's scene) and which blobs this tenant still has to upload. */
+export const RenderManifestAnswer = z.object({
+  manifest: z.string(),
+  files: z.number().int(),
+  blobs: z.number().int(),
+  /** Hashes the farm does not hold for this tenant: upload each with PUT /api/render/blobs/{sha256}. */
+  missing: z.array(z.string()),
+  missingBytes: z.number().int(),
+});
+export type RenderManifestAnswer = z.infer<typeof RenderManifestAnswer>;
+export const RenderBlobStored = z.object({ sha256: z.string(), size: z.number().int(), stored: z.boolean() });

@@ -24,6 +24,7 @@ const job = (over: Partial<RenderJob>): RenderJob => ({
   createdAt: '',
   updatedAt: '',
   usage: null,
+  waiting: null,
   ...over,
 });
 

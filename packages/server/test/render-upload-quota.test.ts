@@ -86,7 +86,7 @@ test('the quota is per tenant, and an operator uploading for a tenant uses that 
 });
 
 test('uploads stored before a restart still count: usage is read from the stored files', async () => {
-  const fresh = new UploadQuota(join(t.dataDir, 'render', 'uploads'), MiB);
+  const fresh = new UploadQuota(join(t.dataDir, 'render', 'uploads'), join(t.dataDir, 'render', 'assets'), MiB);
   const studioId = ((await fetch(`${t.url}/api/auth/me`, { headers: { cookie: studio } }).then((r) => r.json())) as { tenantId: string }).tenantId;
   assert.equal(await fresh.used(studioId), 900 * 1024);
   await assert.rejects(fresh.check(studioId, 200 * 1024), (e: Error & { code?: string }) => e.code === 'UPLOAD_QUOTA_EXCEEDED');

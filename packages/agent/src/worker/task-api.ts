@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { LeaseLost, TaskStopped, WorkerError } from './errors.ts';
@@ -35,12 +36,37 @@ export class TaskApi {
   }
 
   /** Streams the job's scene into `file` (written under a temporary name, then renamed into place). */
-  async downloadScene(file: string): Promise<void> {
-    const res = await this.call('GET', '/scene', undefined, this.opts.sceneTimeoutMs ?? 3_600_000);
-    if (!res.body) throw new WorkerError('TASK_API_FAILED', 'the server sent an empty scene');
+  downloadScene(file: string): Promise<void> {
+    return this.download('/scene', file);
+  }
+
+  /** The files of the job's scene when it is a manifest (path, SHA-256, size). */
+  async manifest(): Promise<{ path: string; sha256: string; size: number }[]> {
+    const body = (await (await this.call('GET', '/manifest')).json()) as { files?: unknown };
+    if (!Array.isArray(body.files)) throw new WorkerError('TASK_API_FAILED', 'the server sent a malformed manifest');
+    return body.files as { path: string; sha256: string; size: number }[];
+  }
+
+  /** Streams one blob of the job's manifest into `file`; bytes that do not hash to `sha256` are dropped. */
+  downloadBlob(sha256: string, file: string): Promise<void> {
+    return this.download(`/blobs/${sha256}`, file, sha256);
+  }
+
+  private async download(path: string, file: string, sha256?: string): Promise<void> {
+    const res = await this.call('GET', path, undefined, this.opts.sceneTimeoutMs ?? 3_600_000);
+    if (!res.body) throw new WorkerError('TASK_API_FAILED', `the server sent an empty body for ${path}`);
     const partial = `${file}.partial-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const hash = createHash('sha256');
+    const hashing = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    });
     try {
-      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(partial, { flags: 'wx', mode: 0o644 }));
+      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), hashing, createWriteStream(partial, { flags: 'wx', mode: 0o644 }));
+      const got = hash.digest('hex');
+      if (sha256 && got !== sha256) throw new WorkerError('TASK_API_FAILED', `blob ${sha256} arrived with the hash ${got}; dropped`);
       await rename(partial, file);
     } catch (err) {
       await unlink(partial).catch(() => undefined);

@@ -1648,6 +1648,30 @@ export interface paths {
         patch: operations["updateRegion"];
         trace?: never;
     };
+    "/api/render/blobs/{sha256}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download one of your scene files by hash
+         * @description Only the caller's tenant's own blobs: a hash another tenant uploaded is 404, the same answer as a hash nobody has.
+         */
+        get: operations["getRenderBlob"];
+        /**
+         * Upload a scene file by its hash
+         * @description Request body = the file. The server hashes it as it arrives: bytes whose SHA-256 is not the one in the URL are refused (400 BLOB_HASH_MISMATCH) and nothing is kept. A blob the tenant already has answers 200 without being read again; each blob counts once toward the upload quota (SHUZHI_RENDER_UPLOAD_QUOTA_MB).
+         */
+        put: operations["putRenderBlob"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/render/jobs": {
         parameters: {
             query?: never;
@@ -1842,6 +1866,26 @@ export interface paths {
          * @description pause | resume | cancel | requeue one task
          */
         post: operations["actOnRenderTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/render/manifests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a scene folder's manifest
+         * @description The files of a scene folder by SHA-256. The answer is the manifest's id (use it in a job's scene: {kind: 'manifest', manifest, main}) and the hashes this tenant has not uploaded yet: PUT only those to /api/render/blobs/{sha256}. Only the tenant's own uploads count: another studio having the same file changes nothing.
+         */
+        post: operations["putRenderManifest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2099,6 +2143,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workers/{id}/tasks/{taskId}/blobs/{sha256}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Worker: download a blob of a task's scene
+         * @description A file of the leased task's manifest by hash. The store serves a bounded number of transfers at once; the rest wait their turn. Nodes keep blobs in a cache shared by their jobs and verify the hash on arrival.
+         */
+        get: operations["getWorkerTaskBlob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workers/{id}/tasks/{taskId}/frames/{frame}": {
         parameters: {
             query?: never;
@@ -2130,6 +2194,26 @@ export interface paths {
         get?: never;
         /** Worker: upload a frame's thumbnail */
         put: operations["putWorkerTaskFrameThumb"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workers/{id}/tasks/{taskId}/manifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Worker: a task's scene manifest
+         * @description The files of the leased task's scene (path, SHA-256, size) when the job's scene is a manifest; 404 for a single-file scene.
+         */
+        get: operations["getWorkerTaskManifest"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -9448,6 +9532,83 @@ export interface operations {
             413: components["responses"]["ContentTooLarge"];
         };
     };
+    getRenderBlob: {
+        parameters: {
+            query?: {
+                tenantId?: string;
+            };
+            header?: never;
+            path: {
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The blob */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    putRenderBlob: {
+        parameters: {
+            query?: {
+                tenantId?: string;
+            };
+            header?: never;
+            path: {
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": unknown;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sha256: string;
+                        size: number;
+                        stored: boolean;
+                    };
+                };
+            };
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sha256: string;
+                        size: number;
+                        stored: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+        };
+    };
     listRenderJobs: {
         parameters: {
             query?: {
@@ -9504,6 +9665,7 @@ export interface operations {
                                 greenKWh: number;
                                 nodeHours: number;
                             } | null;
+                            waiting: string | null;
                         }[];
                         total: number;
                     };
@@ -9551,6 +9713,11 @@ export interface operations {
                         /** @enum {string} */
                         kind: "shared";
                         path: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "manifest";
+                        main: string;
+                        manifest: string;
                     };
                     tags?: string[];
                     tenantId?: string;
@@ -9601,6 +9768,7 @@ export interface operations {
                             greenKWh: number;
                             nodeHours: number;
                         } | null;
+                        waiting: string | null;
                     };
                 };
             };
@@ -9688,6 +9856,7 @@ export interface operations {
                             greenKWh: number;
                             nodeHours: number;
                         } | null;
+                        waiting: string | null;
                     };
                 };
             };
@@ -9751,6 +9920,7 @@ export interface operations {
                             greenKWh: number;
                             nodeHours: number;
                         } | null;
+                        waiting: string | null;
                     };
                 };
             };
@@ -10012,6 +10182,46 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    putRenderManifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    files: {
+                        path: string;
+                        sha256: string;
+                        size: number;
+                    }[];
+                    tenantId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        blobs: number;
+                        files: number;
+                        manifest: string;
+                        missing: string[];
+                        missingBytes: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     listRenderNodes: {
@@ -11216,6 +11426,11 @@ export interface operations {
                                 /** @enum {string} */
                                 kind: "shared";
                                 path: string;
+                            } | {
+                                /** @enum {string} */
+                                kind: "manifest";
+                                main: string;
+                                manifest: string;
                             };
                             taskId: string;
                             thumbnailWidth: number;
@@ -11243,6 +11458,37 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
+        };
+    };
+    getWorkerTaskBlob: {
+        parameters: {
+            query: {
+                attempt: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                sha256: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The blob */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     getWorkerTaskFrame: {
@@ -11344,6 +11590,42 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
+        };
+    };
+    getWorkerTaskManifest: {
+        parameters: {
+            query: {
+                attempt: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        files: {
+                            path: string;
+                            sha256: string;
+                            size: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     putWorkerTaskPreview: {

@@ -15,10 +15,12 @@ export const billingModule: ModuleFactory = (ctx) => {
     routes: () => billingRoutes(service, ctx.log),
     async start() {
       ctx.compute.dispatcher.admit = (t, siteId, transferFen) => service.admitTask(t, siteId, transferFen);
+      ctx.compute.externalWork.admit = (w) => service.admitTask(w, w.siteId, 0);
       await service.start();
     },
     async stop() {
       ctx.compute.dispatcher.admit = null;
+      ctx.compute.externalWork.admit = null;
       await service.stop();
     },
     seedDemo: () => demo.seed(),

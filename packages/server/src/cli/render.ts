@@ -1,17 +1,20 @@
-import { readFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
-import type { RenderJob, RenderJobSubmit, RenderUpload } from '@shuzhi/schema';
+import { resolve } from 'node:path';
+import type { RenderJob, RenderJobSubmit } from '@shuzhi/schema';
 import { ApiClient, ok } from './api-client.ts';
 import { type Flags, parseArgs, str, UsageError } from './args.ts';
+import { uploadScene } from './render-assets.ts';
 
 export const renderHelp = `shuzhi render submit SCENE --frames 1-48 [--chunk 8] [--renderer blender|povray] [--wait]
                      [--width W --height H] [--samples N] [--format png|jpg|exr] [--priority 0-100]
-                     [--tags a,b] [--name NAME] [--tenant ID] [--shared]
+                     [--tags a,b] [--name NAME] [--tenant ID] [--shared] [--main PATH]
 shuzhi render status [JOB] [--json]
 shuzhi render pause|resume|cancel|requeue JOB [--task INDEX]
 
-SCENE is a local .blend or .pov file, uploaded to the server; with --shared it is a path on shared
+SCENE is a local .blend or .pov file, or a folder with one (textures and libraries beside it; --main
+names the file to render when there are several). Its files go to the farm by SHA-256: only files the
+farm does not already hold for your studio are uploaded. With --shared SCENE is a path on shared
 storage that the server and the render nodes can read. The renderer follows the file extension.
+A job of a studio that cannot pay waits (status says why) and starts once the wallet is topped up.
 POV-Ray needs --width and --height (default 320x180). --wait shows a progress bar until the job ends
 and exits 0 only if it completed.
 Talks to $SHUZHI_SERVER (or --server) with the token in $SHUZHI_TOKEN (or --token).`;
@@ -30,18 +33,6 @@ export function progressLine(j: RenderJob, width = 30): string {
   const filled = Math.round(frac * width);
   const settled = j.counts.completed + j.counts.cancelled;
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(j.framesDone).padStart(String(j.frameCount).length)}/${j.frameCount} frames  ${settled}/${j.taskCount} tasks  ${j.state}`;
-}
-
-async function upload(api: ApiClient, file: string, tenant: string | undefined): Promise<RenderUpload> {
-  const bytes = await readFile(file);
-  return ok(
-    api.http.POST('/api/render/uploads', {
-      params: { query: { fileName: basename(file), ...(tenant ? { tenantId: tenant } : {}) } },
-      headers: { 'content-type': 'application/octet-stream' },
-      body: bytes,
-      bodySerializer: (b) => b as Buffer<ArrayBuffer>,
-    }),
-  );
 }
 
 async function wait(api: ApiClient, id: string): Promise<number> {
@@ -66,7 +57,7 @@ async function wait(api: ApiClient, id: string): Promise<number> {
 
 export async function renderCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { flags, positional } = parseArgs(rest, { switches: ['json', 'wait', 'shared'], values: ['renderer', 'tenant', 'width', 'height', 'samples', 'frames', 'chunk', 'format', 'priority', 'tags', 'name', 'task', 'server', 'token'] });
+  const { flags, positional } = parseArgs(rest, { switches: ['json', 'wait', 'shared'], values: ['main', 'renderer', 'tenant', 'width', 'height', 'samples', 'frames', 'chunk', 'format', 'priority', 'tags', 'name', 'task', 'server', 'token'] });
   if (!sub || flags.help || sub === '--help' || sub === 'help') {
     console.log(renderHelp);
     return sub ? 0 : 2;
@@ -76,16 +67,18 @@ export async function renderCommand(argv: string[]): Promise<number> {
     case 'submit': {
       const scene = positional[0];
       if (!scene) throw new UsageError('usage: shuzhi render submit SCENE --frames 1-48');
-      const ext = scene.toLowerCase().endsWith('.pov') ? 'povray' : 'blender';
-      const renderer = str(flags, 'renderer', ext) as RenderJobSubmit['renderer'];
-      if (renderer !== 'blender' && renderer !== 'povray') throw new UsageError('--renderer is blender or povray');
+      if (flags.renderer !== undefined && flags.renderer !== 'blender' && flags.renderer !== 'povray') throw new UsageError('--renderer is blender or povray');
+      const main = typeof flags.main === 'string' ? flags.main : undefined;
       const tenant = typeof flags.tenant === 'string' ? flags.tenant : undefined;
+      const uploaded = flags.shared ? null : await uploadScene(api, scene, { main, tenant });
+      if (uploaded) console.error(uploaded.line);
+      const sceneFile = uploaded?.ref.kind === 'manifest' ? uploaded.ref.main : scene;
+      const ext = sceneFile.toLowerCase().endsWith('.pov') ? 'povray' : 'blender';
+      const renderer = str(flags, 'renderer', ext) as RenderJobSubmit['renderer'];
       const width = int(flags, 'width') ?? (renderer === 'povray' ? 320 : undefined);
       const height = int(flags, 'height') ?? (renderer === 'povray' ? 180 : undefined);
       const samples = int(flags, 'samples');
-      const ref: RenderJobSubmit['scene'] = flags.shared
-        ? { kind: 'shared', path: resolve(scene) }
-        : await upload(api, scene, tenant).then((u) => ({ kind: 'upload' as const, uploadId: u.uploadId, fileName: u.fileName }));
+      const ref: RenderJobSubmit['scene'] = uploaded ? uploaded.ref : { kind: 'shared', path: resolve(scene) };
       const body: RenderJobSubmit = {
         scene: ref,
         frames: str(flags, 'frames'),
@@ -104,6 +97,7 @@ export async function renderCommand(argv: string[]): Promise<number> {
       };
       const job = await ok(api.http.POST('/api/render/jobs', { body }));
       console.log(flags.json ? JSON.stringify(job, null, 2) : `submitted ${job.id}: ${job.frameCount} frames in ${job.taskCount - 1} chunks + preview (${job.renderer})`);
+      if (!flags.json && job.waiting) console.log(`  ${job.waiting}`);
       return flags.wait ? wait(api, job.id) : 0;
     }
     case 'status': {
@@ -113,7 +107,7 @@ export async function renderCommand(argv: string[]): Promise<number> {
         if (flags.json) console.log(JSON.stringify(res, null, 2));
         else {
           console.log(`${'ID'.padEnd(28)} ${'STATE'.padEnd(10)} ${'FRAMES'.padStart(13)}  NAME`);
-          for (const j of res.items) console.log(`${j.id.padEnd(28)} ${j.state.padEnd(10)} ${`${j.framesDone}/${j.frameCount}`.padStart(13)}  ${j.name}`);
+          for (const j of res.items) console.log(`${j.id.padEnd(28)} ${(j.waiting ? 'waiting' : j.state).padEnd(10)} ${`${j.framesDone}/${j.frameCount}`.padStart(13)}  ${j.name}`);
           console.log(`${res.items.length} of ${res.total}`);
         }
         return 0;
@@ -126,6 +120,7 @@ export async function renderCommand(argv: string[]): Promise<number> {
       console.log(`${j.id}  ${j.name}  (${j.renderer}, frames ${j.frames}, chunks of ${j.chunkSize})`);
       console.log(`  ${progressLine(j)}`);
       if (j.failureMessage) console.log(`  failure: ${j.failureMessage}`);
+      if (j.waiting) console.log(`  ${j.waiting}`);
       for (const b of j.blocklist) console.log(`  blocklisted: ${b.nodeId} until ${b.until}`);
       for (const t of j.tasks) console.log(`  #${String(t.index).padEnd(5)} ${t.kind.padEnd(8)} ${t.state.padEnd(10)} ${t.frames.padEnd(14)} attempt ${t.attempt}${t.nodeId ? ` on ${t.nodeId}` : ''}`);
       return 0;

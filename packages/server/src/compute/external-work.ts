@@ -80,6 +80,24 @@ export async function recordExternalRun(tx: Tx, work: ExternalWork, run: Externa
   });
 }
 
-/** Compute's service API for metered external work (ComputeModule.externalWork). */
-export const externalWork = { record: recordExternalRun };
-export type ExternalWorkApi = typeof externalWork;
+/** What external work would cost, for admission: `units` for `hours` of resource `type` at `siteId`. */
+export interface ExternalEstimate {
+  readonly tenantId: string;
+  readonly type: string;
+  readonly siteId: string;
+  readonly units: number;
+  readonly hours: number;
+}
+
+/** May the tenant start this work? Billing registers it (as it does the dispatcher's `admit`); null: no check. */
+export type ExternalAdmitFn = (w: ExternalEstimate) => Promise<{ ok: boolean; reason?: string }>;
+
+/** Compute's service API for metered external work (ComputeModule.externalWork), one per platform. */
+export interface ExternalWorkApi {
+  record: typeof recordExternalRun;
+  admit: ExternalAdmitFn | null;
+}
+
+export function externalWorkApi(): ExternalWorkApi {
+  return { record: recordExternalRun, admit: null };
+}

@@ -10,7 +10,7 @@ import type { ServerModule } from '../module.ts';
 import type { PlatformMetrics } from '../ops/metrics.ts';
 import { runs, tasks } from './db-schema.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { externalWork } from './external-work.ts';
+import { externalWorkApi } from './external-work.ts';
 import type { JobSecrets } from './job-env.ts';
 import { JobService } from './jobs.ts';
 import { WorkflowService } from './workflows.ts';
@@ -45,7 +45,7 @@ export class ComputeModule implements ServerModule {
   /** Seals and opens jobs' env (the server's secrets key). */
   readonly secrets: JobSecrets;
   /** Work other modules run that compute meters (the render farm's jobs). */
-  readonly externalWork = externalWork;
+  readonly externalWork = externalWorkApi();
   private liveTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private probeTimer: NodeJS.Timeout | null = null;

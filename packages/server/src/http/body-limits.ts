@@ -31,7 +31,7 @@ const DATASET_ROUTE = /^\/api\/data\/products\/[^/]+\/dataset$/;
 export function limitFor(path: string, limits: BodyLimits): { max: number; streamed: boolean } {
   if (path === '/api/auth/login') return { max: limits.login, streamed: false };
   if (path.startsWith('/api/public/')) return { max: limits.public, streamed: false };
-  if (path === '/api/render/uploads') return { max: limits.upload, streamed: true };
+  if (path === '/api/render/uploads' || path.startsWith('/api/render/blobs/')) return { max: limits.upload, streamed: true };
   if (FRAME_ROUTE.test(path)) return { max: limits.frame, streamed: true };
   if (SYNC_ROUTE.test(path)) return { max: limits.sync, streamed: false };
   if (DATASET_ROUTE.test(path)) return { max: DATASET_BODY_BYTES, streamed: false };

@@ -26,6 +26,8 @@ export const renderJobs = pgTable(
     /** Node time spent on finished attempts, for metering. */
     nodeMs: bigint('node_ms', { mode: 'number' }).notNull().default(0),
     usage: jsonb('usage').$type<{ nodeHours: number; energyKWh: number; greenKWh: number; carbonG: number; costFen: number } | null>(),
+    /** Why the job is held back from the dispatcher (billing admission refused it); null once admitted. */
+    admissionWait: text('admission_wait'),
     createdBy: text('created_by').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),

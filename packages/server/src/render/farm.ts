@@ -7,6 +7,9 @@ import type { NetworkStore } from '../compute/network-store.ts';
 import type { Db } from '../db/client.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
+import { RenderAdmission } from './admission.ts';
+import { BlobStore } from './assets/blob-store.ts';
+import { StoreSlots } from './assets/store-slots.ts';
 import { FarmJobs } from './jobs.ts';
 import { FarmMeter } from './metering.ts';
 import { NodeFiles } from './node-files.ts';
@@ -30,6 +33,8 @@ export interface FarmOptions {
   verifyFrames?: boolean;
   /** Bytes of uploaded scenes each tenant may keep (SHUZHI_RENDER_UPLOAD_QUOTA_MB). */
   uploadQuotaBytes: number;
+  /** Blob transfers to nodes the store serves at once; more wait their turn (default 32). */
+  storeSlots?: number;
 }
 
 /**
@@ -41,6 +46,10 @@ export interface FarmOptions {
 export class RenderFarm {
   readonly writer: BatchWriter;
   readonly uploads: UploadQuota;
+  /** Content-addressed scene files, and the limit on how many nodes read them at once. */
+  readonly blobs: BlobStore;
+  readonly storeSlots: StoreSlots;
+  private readonly admission: RenderAdmission;
   private readonly views: FarmViews;
   private readonly jobs: FarmJobs;
   private readonly nodeFiles: NodeFiles;
@@ -60,13 +69,16 @@ export class RenderFarm {
   ) {
     this.state = new FarmState(opts.clock ?? systemClock, { leaseMs: opts.leaseMs, ...opts.policy }, opts.siteId);
     this.writer = new BatchWriter(db, bus, log, () => this.drainChanges(), opts.batchMs ?? 75);
-    this.uploads = new UploadQuota(join(storage.root, 'uploads'), opts.uploadQuotaBytes);
+    this.uploads = new UploadQuota(join(storage.root, 'uploads'), join(storage.root, 'assets'), opts.uploadQuotaBytes);
+    this.blobs = new BlobStore(storage, this.uploads);
+    this.storeSlots = new StoreSlots(opts.storeSlots ?? 32);
     const throughput = new Throughput();
     this.meter = new FarmMeter(this.state, network, compute, opts.siteId);
-    this.views = new FarmViews(db, this.state, storage, throughput);
+    this.views = new FarmViews(db, this.state, storage, throughput, this.blobs);
     this.nodeSync = new NodeSync(this.state, this.writer, throughput, { verifyFrames: opts.verifyFrames !== false });
-    this.nodeFiles = new NodeFiles(this.state, storage, this.writer, this.views);
-    this.jobs = new FarmJobs(db, bus, this.state, storage, this.uploads, this.writer, this.views, () => this.pump());
+    this.nodeFiles = new NodeFiles(this.state, storage, this.writer, this.views, this.blobs);
+    this.admission = new RenderAdmission(this.state, compute, this.writer, opts.siteId, (m) => this.jobs.release(m));
+    this.jobs = new FarmJobs(db, bus, this.state, storage, this.uploads, this.writer, this.views, this.blobs, this.admission, () => this.pump());
   }
 
   /** Counters for the bench and the metrics. */
@@ -100,6 +112,8 @@ export class RenderFarm {
         this.log.error({ err }, 'render: lease sweep failed');
       }
       if (++n % 240 === 0) void this.meter.refreshSite();
+      // Held jobs are asked about again every 2 s: a top-up lets them start without anyone acting.
+      if (n % 8 === 0) void this.readmit();
     }, 250);
     this.timer.unref();
   }
@@ -109,6 +123,11 @@ export class RenderFarm {
     this.timer = null;
     this.nodeSync.releaseAll();
     await this.writer.stop();
+  }
+
+  /** Asks billing again about the jobs admission holds back; those it admits start. */
+  readmit(): Promise<void> {
+    return this.admission.readmit().catch((err: unknown) => this.log.error({ err }, 'render: re-admission failed'));
   }
 
   pump(): void {
@@ -156,4 +175,9 @@ export class RenderFarm {
   workerScene: NodeFiles['scene'] = (...a) => this.nodeFiles.scene(...a);
   workerPublished: NodeFiles['published'] = (...a) => this.nodeFiles.published(...a);
   workerFrameFile: NodeFiles['frameFile'] = (...a) => this.nodeFiles.frameFile(...a);
+  workerManifest: NodeFiles['manifest'] = (...a) => this.nodeFiles.manifest(...a);
+  workerBlob: NodeFiles['blob'] = (...a) => this.nodeFiles.blob(...a);
+  putManifest: FarmJobs['putManifest'] = (...a) => this.jobs.putManifest(...a);
+  putBlob: FarmJobs['putBlob'] = (...a) => this.jobs.putBlob(...a);
+  blobPath: FarmJobs['blobPath'] = (...a) => this.jobs.blobPath(...a);
 }

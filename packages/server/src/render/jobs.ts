@@ -8,12 +8,14 @@ import type { RenderJob, RenderJobSubmit, RenderTask } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
 import { tenants } from '../db/schema.ts';
-import { errors } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
+import type { RenderAdmission } from './admission.ts';
+import type { BlobStore } from './assets/blob-store.ts';
 import { renderJobs } from './db-schema.ts';
 import type { BatchWriter } from './persist.ts';
-import type { FarmState } from './state.ts';
+import type { FarmState, JobMeta } from './state.ts';
 import type { RenderStorage } from './storage.ts';
 import type { UploadQuota } from './uploads.ts';
 import type { FarmViews } from './views.ts';
@@ -33,20 +35,45 @@ export class FarmJobs {
     private readonly uploads: UploadQuota,
     private readonly writer: BatchWriter,
     private readonly views: FarmViews,
+    private readonly blobs: BlobStore,
+    private readonly admission: RenderAdmission,
     /** Answers parked polls after the dispatcher changed. */
     private readonly pump: () => void,
   ) {}
 
+  /** The tenant a studio call acts for: an operator names it, a tenant's is its own. */
+  private ownerOf(p: Principal, asked: string | undefined, what: string): string {
+    if (p.role !== 'operator' && asked && asked !== p.tenantId) throw errors.forbidden(`${what} for another tenant`);
+    const tenantId = p.role === 'operator' ? (asked ?? p.tenantId) : p.tenantId;
+    if (!tenantId) throw errors.validation([{ path: 'tenantId', message: `operators must name the tenant to ${what} for` }]);
+    return tenantId;
+  }
+
+  /** Stores a scene folder's manifest; the answer names the blobs this tenant still has to upload. */
+  putManifest(p: Principal, input: { files: unknown; tenantId?: string | undefined }) {
+    return this.blobs.putManifest(this.ownerOf(p, input.tenantId, 'store manifests'), { files: input.files });
+  }
+
+  putBlob(p: Principal, sha256: string, body: ReadableStream<Uint8Array> | null, tenantId?: string, declaredBytes?: number) {
+    return this.blobs.put(this.ownerOf(p, tenantId, 'upload blobs'), sha256, body, declaredBytes);
+  }
+
+  /** The path of one of the tenant's own blobs; any other hash is 404, whoever else holds it. */
+  async blobPath(p: Principal, sha256: string, tenantId?: string): Promise<string> {
+    const path = await this.blobs.pathOf(this.ownerOf(p, tenantId, 'read blobs'), sha256);
+    if (!path) throw errors.notFound('blob', sha256);
+    return path;
+  }
+
   async submit(p: Principal, input: RenderJobSubmit): Promise<RenderJob> {
     const { tenantId: asked, ...specInput } = input;
-    const tenantId = p.role === 'operator' ? (asked ?? p.tenantId) : p.tenantId;
-    if (!tenantId) throw errors.validation([{ path: 'tenantId', message: 'operators must name the tenant the job is for' }]);
-    if (p.role !== 'operator' && asked && asked !== p.tenantId) throw errors.forbidden('submit render jobs for another tenant');
+    const tenantId = this.ownerOf(p, asked, 'submit render jobs');
     const [tenant] = await this.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId));
     if (!tenant) throw errors.validation([{ path: 'tenantId', message: `unknown tenant "${tenantId}"` }]);
     const spec = parseRenderJobSpec(specInput);
     const plan = planRenderJob(spec);
     await this.checkScene(spec, tenantId);
+    const waiting = await this.admission.waitReason(tenantId, plan);
     const id = newId('rjob');
     const name = spec.name ?? `${spec.renderer} ${spec.frames.length > 40 ? `${spec.frames.slice(0, 40)}…` : spec.frames}`;
     const now = new Date(this.state.clock.now());
@@ -67,6 +94,7 @@ export class FarmJobs {
         createdBy: p.userId,
         createdAt: now,
         updatedAt: now,
+        admissionWait: waiting,
       });
       await this.bus.record(tx, ev, {
         kind: 'render.job',
@@ -74,7 +102,7 @@ export class FarmJobs {
         entityId: id,
         tenantId,
         actor: p.userId,
-        data: { state: 'queued', name, frames: plan.frameCount, tasks: plan.taskCount },
+        data: { state: 'queued', name, frames: plan.frameCount, tasks: plan.taskCount, ...(waiting ? { waiting } : {}) },
       });
     });
     this.bus.publish(ev);
@@ -94,16 +122,34 @@ export class FarmJobs {
       thumbs: new Set<number>(),
       hasPreview: false,
       lastState: 'queued' as const,
+      waiting,
     };
     this.state.jobs.set(id, meta);
-    this.state.engine.submit({ id, plan, priority: spec.priority, tags: spec.tags });
-    this.pump();
+    if (waiting === null) this.release(meta);
     return this.views.job(meta);
+  }
+
+  /** Hands a job billing admitted to the dispatcher. */
+  release(m: JobMeta): void {
+    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: m.spec.tags });
+    this.pump();
   }
 
   private async checkScene(spec: RenderJobSpec, tenantId: string): Promise<void> {
     if (spec.scene.kind === 'shared') {
       this.storage.resolveShared(spec.scene.path);
+      return;
+    }
+    if (spec.scene.kind === 'manifest') {
+      const { manifest: id, main } = spec.scene;
+      const m = await this.blobs.manifest(tenantId, id);
+      if (!m) throw errors.validation([{ path: 'scene.manifest', message: `no manifest ${id} for this tenant; send it first (POST /api/render/manifests)` }]);
+      if (!m.files.some((f) => f.path === main)) throw errors.validation([{ path: 'scene.main', message: `${main} is not a file of manifest ${id}` }]);
+      const lacking: string[] = [];
+      for (const f of m.files) if (!(await this.blobs.pathOf(tenantId, f.sha256))) lacking.push(f.path);
+      if (lacking.length) {
+        throw errors.validation([{ path: 'scene.manifest', message: `${lacking.length} file(s) of the manifest are not uploaded yet (${lacking.slice(0, 3).join(', ')}${lacking.length > 3 ? ', …' : ''}); PUT /api/render/blobs/{sha256} each missing hash` }]);
+      }
       return;
     }
     const path = this.storage.uploadPath(spec.scene.uploadId, spec.scene.fileName);
@@ -133,7 +179,7 @@ export class FarmJobs {
     const meter = await this.uploads.meter(owner);
     let kept = false;
     try {
-      const { tmp, bytes } = await this.storage.receive(body, dir, { onChunk: meter.add });
+      const { tmp, bytes } = await this.storage.receive(body, dir, { onChunk: (chunk) => meter.add(chunk.length) });
       await writeFile(join(dir, '.owner'), owner);
       await this.storage.publishReplace(tmp, final);
       kept = true;
@@ -147,6 +193,7 @@ export class FarmJobs {
   /** Pause, resume, cancel or requeue a whole job. */
   control(p: Principal, id: string, action: JobAction): RenderJob {
     const m = this.views.load(p, id);
+    this.unhold(m, action);
     const d = this.state.engine;
     if (action === 'pause') d.pauseJob(id);
     else if (action === 'resume') d.resumeJob(id);
@@ -164,6 +211,7 @@ export class FarmJobs {
   controlTask(p: Principal, id: string, index: number, action: JobAction): RenderTask {
     const m = this.views.load(p, id);
     if (!Number.isInteger(index) || index < 0 || index >= m.plan.taskCount) throw errors.notFound('render task', `${id}.${index}`);
+    this.unhold(m, action);
     const d = this.state.engine;
     if (action === 'pause') d.pauseTask(id, index);
     else if (action === 'resume') d.resumeTask(id, index);
@@ -175,5 +223,16 @@ export class FarmJobs {
     this.writer.addEvent({ kind: `render.task.${action}`, entity: 'render-job', entityId: id, tenantId: m.tenantId, actor: p.userId, data: { index } });
     this.pump();
     return this.views.task(m, index);
+  }
+
+  /**
+   * A job admission holds may only be cancelled (it goes to the dispatcher, which cancels it); pausing
+   * or requeueing it would let it past billing once resumed.
+   */
+  private unhold(m: JobMeta, action: JobAction): void {
+    if (m.waiting === null) return;
+    if (action !== 'cancel') throw new AppError('RENDER_JOB_WAITING', 409, `Job ${m.id} has not started: ${m.waiting}. Top up the wallet (it then starts by itself), or cancel it.`);
+    this.admission.note(m, null);
+    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: m.spec.tags });
   }
 }

@@ -1,6 +1,8 @@
 import { LeaseStaleError, frameSetHas, parseTaskId } from '@shuzhi/render';
 import { errors } from '../errors.ts';
+import type { Manifest } from '@shuzhi/render';
 import type { WorkerIdentity } from '../workers/registry.ts';
+import type { BlobStore } from './assets/blob-store.ts';
 import type { BatchWriter } from './persist.ts';
 import type { FarmState, JobMeta } from './state.ts';
 import type { RenderStorage } from './storage.ts';
@@ -15,6 +17,7 @@ export class NodeFiles {
     private readonly storage: RenderStorage,
     private readonly writer: BatchWriter,
     private readonly views: FarmViews,
+    private readonly blobs: BlobStore,
   ) {}
 
   /** A task of the calling worker's current lease, or 409: a worker reads and reports only its own tasks. */
@@ -70,7 +73,7 @@ export class NodeFiles {
   }
 
   /** The scene of the worker's leased task. */
-  scene(w: WorkerIdentity, q: Leased): string {
+  scene(w: WorkerIdentity, q: Leased): Promise<string> {
     return this.views.sceneOf(this.workerTask(w, q.taskId, q.attempt).m);
   }
 
@@ -85,5 +88,24 @@ export class NodeFiles {
     if (m.plan.taskKind(index) !== 'preview') throw errors.validation([{ path: 'taskId', message: `only the preview task reads finished frames; ${q.taskId} is a chunk` }]);
     if (!m.published.has(q.frame)) throw errors.notFound('render frame', `${m.id}/${q.frame}`);
     return this.views.frameFile(m, q.frame);
+  }
+
+  /** The manifest of the leased task's job (404 when its scene is a single file). */
+  async manifest(w: WorkerIdentity, q: Leased): Promise<Manifest> {
+    const { m } = this.workerTask(w, q.taskId, q.attempt);
+    const s = m.spec.scene;
+    const found = s.kind === 'manifest' ? await this.blobs.manifest(m.tenantId, s.manifest) : null;
+    if (!found) throw errors.notFound('render manifest', m.id);
+    return found;
+  }
+
+  /** A blob of the leased task's job: only hashes its manifest lists, from its tenant's own blobs. */
+  async blob(w: WorkerIdentity, q: Leased & { sha256: string }): Promise<string> {
+    const manifest = await this.manifest(w, q);
+    const { m } = this.workerTask(w, q.taskId, q.attempt);
+    const path = manifest.files.some((f) => f.sha256 === q.sha256) ? await this.blobs.pathOf(m.tenantId, q.sha256) : null;
+    if (!path) throw errors.notFound('blob of this job', q.sha256);
+    this.blobs.counters.served++;
+    return path;
   }
 }

@@ -34,7 +34,10 @@ export async function restoreFarm(db: Db, storage: RenderStorage, state: FarmSta
       thumbs: new Set(),
       hasPreview: existsSync(storage.previewPath(j.id)),
       lastState: j.state as JobState,
+      waiting: j.admissionWait,
     });
+    // A job billing has not admitted stays out of the dispatcher (see FarmState.jobStatus).
+    if (j.admissionWait !== null) continue;
     // A job whose first batch never landed has seq 0: it goes after the others, in creation order.
     const seq = j.seq > 0 ? j.seq : ++maxSeq;
     restoreJobs.push({

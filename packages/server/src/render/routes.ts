@@ -9,7 +9,11 @@ import {
   RenderJobDetail,
   RenderJobState,
   RenderJobSubmit,
+  RenderBlobStored,
   RenderLogLine,
+  RenderManifestAnswer,
+  RenderManifestFile,
+  RenderManifestSubmit,
   RenderNodeInfo,
   RenderTask,
   RenderUpload,
@@ -41,6 +45,17 @@ function fileResponse(path: string, type: string): Response {
   const size = statSync(path).size;
   const body = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream;
   return new Response(body, { status: 200, headers: { 'content-type': type, 'content-length': String(size), 'cache-control': 'private, max-age=60' } });
+}
+
+/** The response with its body's end (or abort) giving the store slot back. */
+function slotted(res: Response, done: () => void): Response {
+  if (!res.body) {
+    done();
+    return res;
+  }
+  const passThrough = new TransformStream<Uint8Array, Uint8Array>({ flush: done });
+  void res.body.pipeTo(passThrough.writable).catch(done);
+  return new Response(passThrough.readable, { status: res.status, headers: res.headers });
 }
 
 /** Routes of the render farm: jobs and their files for studios, the node protocol for render nodes. */
@@ -76,6 +91,74 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
         res.headers.set('connection', 'close');
         return res as never;
       }
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      operationId: 'putRenderManifest',
+      summary: "Send a scene folder's manifest",
+      security: SIGNED_IN,
+      method: 'post',
+      path: '/api/render/manifests',
+      tags,
+      description:
+        "The files of a scene folder by SHA-256. The answer is the manifest's id (use it in a job's scene: {kind: 'manifest', manifest, main}) and the hashes this tenant has not uploaded yet: PUT only those to /api/render/blobs/{sha256}. Only the tenant's own uploads count: another studio having the same file changes nothing.",
+      request: { body: jsonBody(RenderManifestSubmit) },
+      responses: { 201: jsonOk(RenderManifestAnswer), ...problems(400, 401, 403) },
+    }),
+    async (c) => c.json(await farm.putManifest(principalIn(c, STUDIO, 'send manifests'), c.req.valid('json')), 201),
+  );
+
+  const BlobParam = z.object({ sha256: Text(64) });
+  r.openapi(
+    createRoute({
+      operationId: 'putRenderBlob',
+      summary: 'Upload a scene file by its hash',
+      security: SIGNED_IN,
+      method: 'put',
+      path: '/api/render/blobs/{sha256}',
+      tags,
+      description:
+        'Request body = the file. The server hashes it as it arrives: bytes whose SHA-256 is not the one in the URL are refused (400 BLOB_HASH_MISMATCH) and nothing is kept. A blob the tenant already has answers 200 without being read again; each blob counts once toward the upload quota (SHUZHI_RENDER_UPLOAD_QUOTA_MB).',
+      request: {
+        params: BlobParam,
+        query: z.object({ tenantId: Text(64).optional() }),
+        body: { content: { 'application/octet-stream': { schema: z.unknown().describe("The file's bytes") } }, required: true },
+      },
+      responses: { 200: jsonOk(RenderBlobStored), 201: jsonOk(RenderBlobStored), ...problems(400, 401, 403, 413) },
+    }),
+    async (c) => {
+      const p = principalIn(c, STUDIO, 'upload blobs');
+      const length = Number(c.req.header('content-length'));
+      const declared = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+      try {
+        const out = await farm.putBlob(p, c.req.valid('param').sha256, c.req.raw.body, c.req.valid('query').tenantId, declared);
+        return c.json(out, out.stored ? 201 : 200);
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status !== 413) throw err;
+        const res = problemResponse(c, err, log);
+        res.headers.set('connection', 'close');
+        return res as never;
+      }
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      operationId: 'getRenderBlob',
+      summary: 'Download one of your scene files by hash',
+      security: SIGNED_IN,
+      method: 'get',
+      path: '/api/render/blobs/{sha256}',
+      tags,
+      description: "Only the caller's tenant's own blobs: a hash another tenant uploaded is 404, the same answer as a hash nobody has.",
+      request: { params: BlobParam, query: z.object({ tenantId: Text(64).optional() }) },
+      responses: { 200: binary('application/octet-stream', 'The blob'), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const p = principalIn(c, STUDIO, 'read blobs');
+      return fileResponse(await farm.blobPath(p, c.req.valid('param').sha256, c.req.valid('query').tenantId), 'application/octet-stream') as never;
     },
   );
 
@@ -239,7 +322,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   r.openapi(
     createRoute({ operationId: 'getRenderScene', summary: "Download a render job's scene", security: SIGNED_IN, method: 'get', path: '/api/render/jobs/{id}/scene', tags, request: { params: JobParam }, responses: { 200: binary('application/octet-stream', 'The scene file'), ...problems(400, 401, 403, 404) } }),
     async (c) => {
-      const path = farm.scenePath(reader(c), c.req.valid('param').id);
+      const path = await farm.scenePath(reader(c), c.req.valid('param').id);
       return fileResponse(path, 'application/octet-stream') as never;
     },
   );
@@ -257,7 +340,45 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
 
   r.openapi(
     createRoute({ operationId: 'getWorkerTaskScene', summary: "Worker: download a task's scene", security: WORKER, method: 'get', path: '/api/workers/{id}/tasks/{taskId}/scene', tags: ['workers'], request: { params: WorkerTask, query: Attempt }, responses: { 200: binary('application/octet-stream', 'The scene of a leased render task'), ...problems(400, 401, 403, 404, 409) } }),
-    async (c) => fileResponse(farm.workerScene(self(c), { taskId: c.req.valid('param').taskId, attempt: c.req.valid('query').attempt }), 'application/octet-stream') as never,
+    async (c) => fileResponse(await farm.workerScene(self(c), { taskId: c.req.valid('param').taskId, attempt: c.req.valid('query').attempt }), 'application/octet-stream') as never,
+  );
+  r.openapi(
+    createRoute({
+      operationId: 'getWorkerTaskManifest',
+      summary: "Worker: a task's scene manifest",
+      security: WORKER,
+      method: 'get',
+      path: '/api/workers/{id}/tasks/{taskId}/manifest',
+      tags: ['workers'],
+      description: "The files of the leased task's scene (path, SHA-256, size) when the job's scene is a manifest; 404 for a single-file scene.",
+      request: { params: WorkerTask, query: Attempt },
+      responses: { 200: jsonOk(z.object({ files: z.array(RenderManifestFile) })), ...problems(400, 401, 403, 404, 409) },
+    }),
+    async (c) => c.json(await farm.workerManifest(self(c), { taskId: c.req.valid('param').taskId, attempt: c.req.valid('query').attempt }), 200),
+  );
+  r.openapi(
+    createRoute({
+      operationId: 'getWorkerTaskBlob',
+      summary: "Worker: download a blob of a task's scene",
+      security: WORKER,
+      method: 'get',
+      path: '/api/workers/{id}/tasks/{taskId}/blobs/{sha256}',
+      tags: ['workers'],
+      description: "A file of the leased task's manifest by hash. The store serves a bounded number of transfers at once; the rest wait their turn. Nodes keep blobs in a cache shared by their jobs and verify the hash on arrival.",
+      request: { params: WorkerTask.extend({ sha256: Text(64) }), query: Attempt },
+      responses: { 200: binary('application/octet-stream', 'The blob'), ...problems(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { taskId, sha256 } = c.req.valid('param');
+      const path = await farm.workerBlob(self(c), { taskId, sha256, attempt: c.req.valid('query').attempt });
+      const done = await farm.storeSlots.take();
+      try {
+        return slotted(fileResponse(path, 'application/octet-stream'), done) as never;
+      } catch (err) {
+        done();
+        throw err;
+      }
+    },
   );
   r.openapi(
     createRoute({ operationId: 'getWorkerTaskPublished', summary: "Worker: a task's published inputs", security: WORKER, method: 'get', path: '/api/workers/{id}/tasks/{taskId}/published', tags: ['workers'], request: { params: WorkerTask, query: Attempt }, responses: { 200: jsonOk(z.object({ frames: z.array(z.number().int()) })), ...problems(400, 401, 403, 404, 409) } }),

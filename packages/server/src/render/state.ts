@@ -1,5 +1,5 @@
-import { Dispatcher } from '@shuzhi/render';
-import type { Clock, FailurePolicy, JobRow, JobState, RenderJobPlan, RenderJobSpec, TaskRow } from '@shuzhi/render';
+import { Dispatcher, taskIdOf } from '@shuzhi/render';
+import type { Clock, FailurePolicy, JobRow, JobState, JobStatus, RenderJobPlan, RenderJobSpec, TaskInfo, TaskRow } from '@shuzhi/render';
 import type { RenderJob } from '@shuzhi/schema';
 
 export type Usage = NonNullable<RenderJob['usage']>;
@@ -22,6 +22,11 @@ export interface JobMeta {
   readonly thumbs: Set<number>;
   hasPreview: boolean;
   lastState: JobState;
+  /**
+   * Why billing admission holds the job back, or null once admitted. A held job is not in the
+   * dispatcher: no node can be handed its tasks, however the dispatcher orders its queue.
+   */
+  waiting: string | null;
 }
 
 export interface NodeState {
@@ -95,6 +100,18 @@ export class FarmState {
     node.tasks.delete(taskId);
     this.startedAt.delete(taskId);
     this.progress.delete(taskId);
+  }
+
+  /** A job's status: the dispatcher's, or, while admission holds it, every task queued. */
+  jobStatus(m: JobMeta): JobStatus {
+    if (m.waiting === null) return this.#dispatcher.jobStatus(m.id);
+    const counts = { queued: m.plan.taskCount, active: 0, paused: 0, completed: 0, failed: 0, cancelled: 0 };
+    return { id: m.id, state: 'queued', priority: m.spec.priority, taskCount: m.plan.taskCount, counts, failureMessage: null, blocklist: [] };
+  }
+
+  taskInfo(m: JobMeta, index: number): TaskInfo {
+    if (m.waiting === null) return this.#dispatcher.taskInfo(m.id, index);
+    return { taskId: taskIdOf(m.id, index), kind: m.plan.taskKind(index), state: 'queued', attempt: 0, nodeId: null, leaseExpiresAt: null, failedOn: [] };
   }
 
   busyNodes(): number {

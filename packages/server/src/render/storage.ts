@@ -75,9 +75,9 @@ export class RenderStorage {
 
   /**
    * Streams a body to a scratch file next to `dir`; returns its path and size. `onChunk` sees each
-   * chunk's size first and may throw (a quota) to stop the transfer.
+   * chunk first (a quota, a hash) and may throw to stop the transfer.
    */
-  async receive(body: ReadableStream<Uint8Array> | null, dir: string, opts: { onChunk?: (bytes: number) => void } = {}): Promise<{ tmp: string; bytes: number }> {
+  async receive(body: ReadableStream<Uint8Array> | null, dir: string, opts: { onChunk?: (chunk: Buffer) => void } = {}): Promise<{ tmp: string; bytes: number }> {
     if (!body) throw new AppError('RENDER_BODY_MISSING', 400, 'Send the file as the request body.');
     const scratch = join(dir, '.incoming');
     mkdirSync(scratch, { recursive: true });
@@ -88,7 +88,7 @@ export class RenderStorage {
         bytes += chunk.length;
         if (bytes > MAX_UPLOAD_BYTES) return cb(new AppError('RENDER_UPLOAD_TOO_LARGE', 413, `Files above ${MAX_UPLOAD_BYTES} bytes are refused.`));
         try {
-          opts.onChunk?.(chunk.length);
+          opts.onChunk?.(chunk);
         } catch (err) {
           return cb(err as Error);
         }

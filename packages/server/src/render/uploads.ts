@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors.ts';
+import { blobBytesByTenant } from './assets/blob-store.ts';
 
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
@@ -17,7 +18,8 @@ export function uploadQuotaExceeded(tenantId: string, usedBytes: number, limitBy
 
 /**
  * The bytes of uploaded scenes per tenant, against one quota. Stored uploads are counted from disk once
- * (each upload folder has an `.owner` file naming its tenant); uploads in flight count as they stream,
+ * (each upload folder has an `.owner` file naming its tenant; each of the tenant's content-addressed
+ * blobs once, however many manifests list it); uploads in flight count as they stream,
  * so two concurrent uploads cannot both slip under the limit.
  */
 export class UploadQuota {
@@ -27,6 +29,7 @@ export class UploadQuota {
 
   constructor(
     private readonly uploadsDir: string,
+    private readonly assetsDir: string,
     readonly limitBytes: number,
   ) {}
 
@@ -71,7 +74,10 @@ export class UploadQuota {
 
   private load(): Promise<Map<string, number>> {
     if (this.stored) return Promise.resolve(this.stored);
-    this.loading ??= scanUploads(this.uploadsDir).then((m) => (this.stored = m));
+    this.loading ??= Promise.all([scanUploads(this.uploadsDir), blobBytesByTenant(this.assetsDir)]).then(([m, blobs]) => {
+      for (const [t, b] of blobs) m.set(t, (m.get(t) ?? 0) + b);
+      return (this.stored = m);
+    });
     return this.loading;
   }
 }

@@ -9,6 +9,7 @@ import { renderFrames, renderTaskLogs } from './db-schema.ts';
 import type { FarmState, JobMeta, NodeState } from './state.ts';
 import type { RenderStorage } from './storage.ts';
 import type { Throughput } from './throughput.ts';
+import type { BlobStore } from './assets/blob-store.ts';
 
 const FRAME_TYPES = { png: 'image/png', jpg: 'image/jpeg', exr: 'image/x-exr' } as const;
 
@@ -29,6 +30,7 @@ export class FarmViews {
     private readonly state: FarmState,
     private readonly storage: RenderStorage,
     private readonly throughput: Throughput,
+    private readonly blobs: BlobStore,
   ) {}
 
   /** A job of the caller's tenant (any job for operators and viewers); another tenant's is reported missing. */
@@ -42,16 +44,15 @@ export class FarmViews {
 
   list(p: Principal, q: { state?: JobState | undefined; limit: number; offset: number }): { items: RenderJob[]; total: number } {
     const scope = tenantScope(p);
-    const d = this.state.engine;
     const all = [...this.state.jobs.values()]
-      .filter((m) => (!scope || m.tenantId === scope) && (!q.state || d.jobStatus(m.id).state === q.state))
+      .filter((m) => (!scope || m.tenantId === scope) && (!q.state || this.state.jobStatus(m).state === q.state))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
     return { items: all.slice(q.offset, q.offset + q.limit).map((m) => this.job(m)), total: all.length };
   }
 
   get(p: Principal, id: string, page: { offset: number; limit: number }): RenderJobDetail {
     const m = this.load(p, id);
-    const st = this.state.engine.jobStatus(id);
+    const st = this.state.jobStatus(m);
     const tasks: RenderTask[] = [];
     const end = Math.min(m.plan.taskCount, page.offset + page.limit);
     for (let i = page.offset; i < end; i++) tasks.push(this.task(m, i));
@@ -65,7 +66,7 @@ export class FarmViews {
   }
 
   task(m: JobMeta, index: number): RenderTask {
-    const t = this.state.engine.taskInfo(m.id, index);
+    const t = this.state.taskInfo(m, index);
     return {
       index,
       taskId: t.taskId,
@@ -80,7 +81,7 @@ export class FarmViews {
   }
 
   job(m: JobMeta): RenderJob {
-    const st = this.state.engine.jobStatus(m.id);
+    const st = this.state.jobStatus(m);
     return {
       id: m.id,
       tenantId: m.tenantId,
@@ -101,6 +102,7 @@ export class FarmViews {
       createdAt: m.createdAt.toISOString(),
       updatedAt: m.updatedAt.toISOString(),
       usage: m.usage,
+      waiting: m.waiting,
     };
   }
 
@@ -157,13 +159,21 @@ export class FarmViews {
     return { path: this.storage.framePath(m.id, frame, m.plan.padWidth, m.spec.outputFormat), type: FRAME_TYPES[m.spec.outputFormat] };
   }
 
-  /** The scene file of a job (nodes download it when it is not on their shared storage). */
-  sceneOf(m: JobMeta): string {
+  /**
+   * The scene file of a job (nodes download it when it is not on their shared storage); for a
+   * manifest, its main file (a node that knows manifests fetches every file of it instead).
+   */
+  async sceneOf(m: JobMeta): Promise<string> {
     const s = m.spec.scene;
-    return s.kind === 'shared' ? this.storage.resolveShared(s.path) : this.storage.uploadPath(s.uploadId, s.fileName);
+    if (s.kind === 'shared') return this.storage.resolveShared(s.path);
+    if (s.kind === 'upload') return this.storage.uploadPath(s.uploadId, s.fileName);
+    const main = (await this.blobs.manifest(m.tenantId, s.manifest))?.files.find((f) => f.path === s.main);
+    const path = main ? await this.blobs.pathOf(m.tenantId, main.sha256) : null;
+    if (!path) throw errors.notFound('render scene', m.id);
+    return path;
   }
 
-  scenePath(p: Principal, jobId: string): string {
+  scenePath(p: Principal, jobId: string): Promise<string> {
     return this.sceneOf(this.load(p, jobId));
   }
 
@@ -178,12 +188,12 @@ export class FarmViews {
   }
 
   nodesList(q: { offset: number; limit: number; state?: RenderNodeInfo['state'] | undefined }): { items: RenderNodeInfo[]; total: number } {
-    const d = this.state.engine;
     const now = this.state.clock.now();
     const blocked = new Map<string, { jobId: string; until: string }[]>();
     for (const m of this.state.jobs.values()) {
-      if (FINAL_JOB_STATES.has(d.jobStatus(m.id).state)) continue;
-      for (const b of d.jobStatus(m.id).blocklist) {
+      const st = this.state.jobStatus(m);
+      if (FINAL_JOB_STATES.has(st.state)) continue;
+      for (const b of st.blocklist) {
         if (b.until <= now) continue;
         const list = blocked.get(b.nodeId) ?? [];
         list.push({ jobId: m.id, until: new Date(b.until).toISOString() });
@@ -222,7 +232,7 @@ export class FarmViews {
     let tasksActive = 0;
     for (const m of this.state.jobs.values()) {
       if (scope && m.tenantId !== scope) continue;
-      const st = this.state.engine.jobStatus(m.id);
+      const st = this.state.jobStatus(m);
       jobs[st.state]++;
       if (!FINAL_JOB_STATES.has(st.state)) {
         tasksQueued += st.counts.queued;

@@ -1,4 +1,4 @@
-import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
+import { link, lstat, mkdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   CommandInvalidError,
@@ -11,10 +11,12 @@ import {
   framesToRender,
   iterateFrames,
   parseFrameRanges,
+  sceneFileOf,
 } from '@shuzhi/render';
 import type { Argv, RenderEvent } from '@shuzhi/render';
 import type { RenderRenderer, RenderWork, WorkResult, WorkerRunner } from '@shuzhi/schema';
 import { LeaseLost, TaskFailure, TaskStopped, WorkerError } from '../errors.ts';
+import { BlobCache } from '../blob-cache.ts';
 import { readTaskOutput, removeTaskDir, unlinkTaskOutput, writeNewFile } from '../files.ts';
 import type { ExecOptions, TaskContext, TaskRunner } from '../runner.ts';
 import { blenderRenderer, povrayRenderer, type RendererPlugin } from './renderers.ts';
@@ -36,6 +38,8 @@ export interface RenderRunnerOptions {
   env?: Record<string, string>;
   /** Jobs whose scene stays cached in the work directory once no task of theirs runs (default 8). */
   cachedScenes?: number;
+  /** Size cap of the blob cache shared by manifest scenes, in bytes (default 10 GiB; least recently used go first). */
+  blobCacheBytes?: number;
 }
 
 const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
@@ -59,6 +63,8 @@ export class RenderRunner implements TaskRunner<RenderWork> {
   private readonly sceneUse = new Map<string, { running: number; lastUsed: number; dir: string }>();
   /** Scene directories being removed; a new download for that job waits for it. */
   private readonly evicting = new Map<string, Promise<void>>();
+  /** Blobs of manifest scenes, in `<workDir>/blobs` (made at the first task: the work dir comes with it). */
+  private blobCache: BlobCache | null = null;
 
   constructor(private readonly opts: RenderRunnerOptions = {}) {
     const renderers = opts.renderers ?? ['blender', 'povray'];
@@ -131,7 +137,8 @@ export class RenderRunner implements TaskRunner<RenderWork> {
         const { events, code } = await this.exec(ctx, argv, {
           parser: plugin.parser(),
           onEvent,
-          readOnly: [scene, ...this.programs(plugin.program)],
+          // A manifest scene is a folder (the main file with its textures and libraries): all of it is readable.
+          readOnly: [work.scene.kind === 'manifest' ? this.sceneDir(work, ctx) : scene, ...this.programs(plugin.program)],
           signal: current.signal,
         });
         await chain;
@@ -238,7 +245,7 @@ export class RenderRunner implements TaskRunner<RenderWork> {
   private async useScene(work: RenderWork, ctx: TaskContext): Promise<string> {
     if (work.scene.kind === 'shared' && (await isPlainFile(work.scene.path))) return work.scene.path;
     if (!SAFE_ID.test(work.jobId)) throw new TaskFailure('render-error', `job id ${JSON.stringify(work.jobId)} cannot name a directory`);
-    const dir = join(ctx.workDir, 'scenes', work.jobId);
+    const dir = this.sceneDir(work, ctx);
     const use = this.sceneUse.get(work.jobId) ?? { running: 0, lastUsed: 0, dir };
     use.running++;
     use.lastUsed = Date.now();
@@ -270,9 +277,41 @@ export class RenderRunner implements TaskRunner<RenderWork> {
     }
   }
 
+  private sceneDir(work: RenderWork, ctx: TaskContext): string {
+    return join(ctx.workDir, 'scenes', work.jobId);
+  }
+
+  /** Blobs fetched from the server so far (each once, whatever the number of jobs listing it). */
+  get blobsFetched(): number {
+    return this.blobCache?.fetched ?? 0;
+  }
+
+  /**
+   * A manifest scene: every file of it from the node's blob cache (fetched once, hash checked),
+   * hard-linked into `<dir>/<path>`; returns the main file.
+   */
+  private async layOutManifest(work: RenderWork & { scene: { kind: 'manifest' } }, ctx: TaskContext, dir: string): Promise<string> {
+    const cache = (this.blobCache ??= new BlobCache(join(ctx.workDir, 'blobs'), this.opts.blobCacheBytes ?? 10 * 1024 ** 3));
+    const files = await ctx.api.manifest();
+    for (const f of files) {
+      const target = join(dir, f.path);
+      if (!target.startsWith(`${dir}/`) || f.path.split('/').some((s) => s === '..' || s === '' || s === '.')) {
+        throw new TaskFailure('render-error', `the manifest names ${JSON.stringify(f.path)}, outside the scene folder`);
+      }
+      const blob = await cache.get(f.sha256, (file) => ctx.api.downloadBlob(f.sha256, file));
+      await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+      await link(blob, target).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+    }
+    await cache.trim(new Set(files.map((f) => f.sha256)));
+    return join(dir, work.scene.main);
+  }
+
   private async fetchScene(work: RenderWork, ctx: TaskContext, dir: string): Promise<string> {
     await this.evicting.get(work.jobId);
     await mkdir(dir, { recursive: true, mode: 0o711 });
+    if (work.scene.kind === 'manifest') return this.layOutManifest(work as RenderWork & { scene: { kind: 'manifest' } }, ctx, dir);
     const file = join(dir, sceneFileName(work));
     if (await isPlainFile(file)) return file;
     await ctx.api.downloadScene(file);
@@ -321,7 +360,7 @@ async function isPlainFile(path: string): Promise<boolean> {
 
 /** The scene's own file name (renderers go by its extension), reduced to safe characters. */
 export function sceneFileName(work: Pick<RenderWork, 'scene' | 'renderer'>): string {
-  const raw = basename(work.scene.kind === 'upload' ? work.scene.fileName : work.scene.path);
+  const raw = basename(sceneFileOf(work.scene));
   const ext = /\.[A-Za-z0-9]{1,16}$/.exec(raw)?.[0] ?? (work.renderer === 'blender' ? '.blend' : '.pov');
   const stem = raw
     .slice(0, raw.length - (raw.endsWith(ext) ? ext.length : 0))

@@ -74,6 +74,12 @@ export function FarmPage() {
                   </td>
                   <td>
                     <StateBadge state={j.state} />
+                    {j.waiting && (
+                      <span className="muted" title={j.waiting} data-testid="render-job-waiting-badge">
+                        {' '}
+                        {t('render.job.waitingShort')}
+                      </span>
+                    )}
                   </td>
                   <td>{formatDateTime(j.createdAt)}</td>
                 </tr>

@@ -59,6 +59,11 @@ export function JobPage({ id }: { id: string }) {
       <p data-testid="render-job-progress">
         {t('render.job.framesDone', { done: formatNumber(j.framesDone, lang, 0), total: formatNumber(j.frameCount, lang, 0) })} · {formatNumber(jobProgress(j) * 100, lang, 0)}%
       </p>
+      {j.waiting && (
+        <p className="notice" data-testid="render-job-waiting">
+          {t('render.job.waiting', { reason: j.waiting })}
+        </p>
+      )}
       {j.failureMessage && (
         <p className="error-box" data-testid="render-job-failure">
           {t('render.job.failure', { message: j.failureMessage })}
