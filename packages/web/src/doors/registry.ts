@@ -1,11 +1,12 @@
 import { consoleDoor } from './console.tsx';
 import type { Door } from './types.ts';
+import { wallDoor } from './wall/index.tsx';
 
 /**
  * Every front door. Order matters only between overlapping prefixes: the longest matching prefix wins.
  * The console door is the fallback for any path no other door owns.
  */
-export const doors: readonly Door[] = [consoleDoor];
+export const doors: readonly Door[] = [consoleDoor, wallDoor];
 
 function owns(prefix: string, path: string): boolean {
   return path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);

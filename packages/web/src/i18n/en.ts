@@ -1,9 +1,11 @@
 import { moduleEn } from '../modules/messages.ts';
+import { en as wallEn } from '../doors/wall/messages.ts';
 import * as workers from '../pages/workers/messages.ts';
 import type { MessageKey } from './zh-CN.ts';
 
 export const en: Record<MessageKey, string> = {
   ...moduleEn,
+  ...wallEn,
   ...workers.en,
   'app.name': '数智 Shuzhi',
   'app.tagline': 'Digital-intelligence infrastructure platform',

@@ -1,9 +1,11 @@
 import { moduleZh } from '../modules/messages.ts';
+import { zh as wallZh } from '../doors/wall/messages.ts';
 import * as workers from '../pages/workers/messages.ts';
 
 /** The source dictionary: zh-CN is the product's first language, every other dictionary must carry the same keys. */
 export const zhCN = {
   ...moduleZh,
+  ...wallZh,
   ...workers.zh,
   'app.name': '数智 Shuzhi',
   'app.tagline': '数字智能基础设施平台',
