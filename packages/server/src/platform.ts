@@ -191,6 +191,8 @@ export class Platform {
         version: VERSION,
         database: p.database.kind,
         uptimeSec: Math.round((Date.now() - p.startedAt) / 1000),
+        // Screens that show the platform's figures (the control-room wall) label them as demo data when they are.
+        demo: opts.config.SHUZHI_DEMO === '1',
         // With several replicas: a load balancer may send leader-only routes (worker syncs) straight to the leader.
         ...(p.replication ? { replica: { id: p.replication.id, role: p.replication.role, leader: p.replication.leadership.current?.url ?? null } } : {}),
       }),

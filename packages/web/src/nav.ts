@@ -41,7 +41,11 @@ const computeNavGroup: NavGroup = {
   ],
 };
 
-export const navGroups: readonly NavGroup[] = [computeNavGroup, ...modules.map((m) => m.nav)];
+/** The control-room wall (doors/wall): for the roles whose calls its figures are (compute, render, gov metrics, mine, data). */
+export const WALL_ROLES = ['operator', 'viewer'] as const satisfies readonly Role[];
+const wallNavGroup: NavGroup = { id: 'wall', label: 'wall.nav', items: [{ id: 'wall', path: '/wall', label: 'wall.nav', roles: WALL_ROLES }] };
+
+export const navGroups: readonly NavGroup[] = [computeNavGroup, ...modules.map((m) => m.nav), wallNavGroup];
 
 export const HOME_PATH = '/compute/overview';
 

@@ -1,4 +1,5 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
+import { Loading } from './components/Feedback.tsx';
 import { modules } from './modules/registry.ts';
 import { plannerRoutes } from './modules/planner/index.tsx';
 import { matchPath, routeQueryParam } from './router.tsx';
@@ -29,7 +30,18 @@ const computeRoutes: Route[] = [
   ...plannerRoutes,
 ];
 
-export const routes: readonly Route[] = [...computeRoutes, ...modules.flatMap((m) => m.routes)];
+// The wall is its own chunk: the console's first load does not carry it.
+const WallPage = lazy(() => import('./doors/wall/WallPage.tsx').then((m) => ({ default: m.WallPage })));
+const wallRoute: Route = {
+  pattern: '/wall',
+  render: () => (
+    <Suspense fallback={<Loading />}>
+      <WallPage />
+    </Suspense>
+  ),
+};
+
+export const routes: readonly Route[] = [...computeRoutes, ...modules.flatMap((m) => m.routes), wallRoute];
 
 export function renderRoute(path: string): ReactNode {
   for (const r of routes) {

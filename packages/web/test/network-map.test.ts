@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Link, Region, Site } from '@shuzhi/schema';
-import { networkMapOption } from '../src/charts/networkMapOption.ts';
+import type { Flow, Link, Region, Site } from '@shuzhi/schema';
+import { mapBounds, networkMapOption } from '../src/charts/networkMapOption.ts';
+import { GEO_NAMES_EN, XINJIANG_PREFECTURES } from '../src/charts/geo/names.ts';
+import geometry from '../src/charts/geo/china-xinjiang.json';
 import { translate } from '../src/i18n/dictionaries.ts';
 
 const regions: Region[] = [
@@ -18,12 +20,21 @@ const site = (id: string, pflops: number, live: boolean): Site => ({
   ...(live ? { live: { busyUnits: 50, totalUnits: 100, utilisation: 0.5, greenShareNow: 0.9, pflopsOnline: pflops, agentsOnline: 1, engineOnline: true, engineNote: null, renewableKWNow: 1, loadKWNow: 1 } } : {}),
 });
 
-type Series = { id: string; data: unknown[]; symbolSize?: (v: number[]) => number };
+const flows: Flow[] = [
+  { from: 'xinjiang', to: 'chongqing', jobs: 3, dataGB: 120, fen: 600 },
+  { from: 'chongqing', to: 'xinjiang', jobs: 1, dataGB: 0, fen: 0 },
+  { from: 'nowhere', to: 'xinjiang', jobs: 2, dataGB: 5, fen: 25 },
+];
+
+type Series = { id: string; data: unknown[]; coordinateSystem?: string; effect?: { show: boolean }; symbolSize?: (v: number[]) => number };
+type Geo = { map: string; boundingCoords: [[number, number], [number, number]]; nameMap?: Record<string, string>; regions: { name: string }[] };
 const t = (key: Parameters<typeof translate>[1], p?: Record<string, string | number>) => translate('en', key, p);
 
 describe('networkMapOption', () => {
-  const opt = networkMapOption({ regions, links, sites: [site('hami', 4000, true), site('small', 40, true), site('cold', 100, false)] }, { t, lang: 'en' }, true) as {
+  const sites = [site('hami', 4000, true), site('small', 40, true), site('cold', 100, false)];
+  const opt = networkMapOption({ regions, links, sites, flows }, { t, lang: 'en' }, true, { view: 'regional' }) as {
     series: Series[];
+    geo: Geo;
     visualMap: { seriesIndex: number; dimension: number };
   };
   const byId = (id: string) => opt.series.find((s) => s.id === id)!;
@@ -41,5 +52,44 @@ describe('networkMapOption', () => {
     const size = byId('sites').symbolSize!;
     const [big, small] = (byId('sites').data as { value: number[] }[]).map((p) => size(p.value));
     expect(big).toBeGreaterThan(small!);
+  });
+  it('puts every site on the map of China, each series on the geo coordinate system', () => {
+    expect(opt.geo.map).toBe('china');
+    expect(opt.series.every((x) => x.coordinateSystem === 'geo')).toBe(true);
+    const points = [...byId('sites').data, ...byId('sites-offline').data] as { value: number[]; name: string }[];
+    expect(points.map((p) => p.name).sort()).toEqual(['cold', 'hami', 'small']);
+    expect(points.every((p) => p.value[0] === 93.5 && p.value[1] === 42.8)).toBe(true);
+  });
+  it('draws a moving mark for each flow that carried data between known regions', () => {
+    const f = byId('flows');
+    expect(f.effect?.show).toBe(true);
+    expect((f.data as { flow: Flow; coords: number[][] }[]).map((d) => [d.flow.from, d.flow.to, d.coords])).toEqual([
+      ['xinjiang', 'chongqing', [[87.6, 43.8], [106.55, 29.56]]],
+    ]);
+  });
+  it('names areas in English with a name for every area of the geometry, and emphasises Xinjiang', () => {
+    const names = geometry.features.map((f) => f.properties.name);
+    expect(names.filter((n) => !(n in GEO_NAMES_EN))).toEqual([]);
+    expect(names).not.toContain('新疆');
+    expect(XINJIANG_PREFECTURES.filter((n) => !names.includes(n))).toEqual([]);
+    expect(opt.geo.nameMap).toBe(GEO_NAMES_EN);
+    expect(opt.geo.regions.map((r) => r.name)).toContain('Hami');
+    const zh = networkMapOption({ regions, links, sites }, { t, lang: 'zh-CN' }, false, { view: 'regional' }) as { geo: Geo };
+    expect(zh.geo.nameMap).toBeUndefined();
+    expect(zh.geo.regions.map((r) => r.name)).toContain('哈密市');
+  });
+});
+
+describe('mapBounds', () => {
+  it('frames Xinjiang and every point in the regional view, never reaching the South China Sea', () => {
+    const [[w, n], [e, s]] = mapBounds('regional', [{ lon: 113.6, lat: 34.7 }, { lon: 110, lat: 18 }]);
+    expect(w).toBeLessThan(73.5);
+    expect(n).toBeGreaterThan(49.2);
+    expect(e).toBeGreaterThan(113.6);
+    expect(s).toBe(24);
+  });
+  it('frames the whole country, the South China Sea inset included, in the national view', () => {
+    const [[w, n], [e, s]] = mapBounds('national', []);
+    expect([w, n, e, s]).toEqual([73, 54, 135.5, 17.5]);
   });
 });

@@ -106,7 +106,7 @@ export function createApp(parts: AppParts) {
   const dist = parts.webDist;
   if (dist && existsSync(join(dist, 'index.html'))) {
     const index = readFileSync(join(dist, 'index.html'), 'utf8');
-    app.use('/*', serveStatic({ root: dist }));
+    app.use('/*', serveStatic({ root: dist, precompressed: true }));
     // The web app routes on the client: every other path gets its shell.
     app.get('*', (c) => c.html(index));
   } else {

@@ -5,7 +5,18 @@ import { echarts, type EChartsCoreOption } from './echarts.ts';
  * A chart that follows its option: created once, updated in place (so live refreshes do not
  * reset tooltips or zoom), resized with its box, disposed on unmount.
  */
-export function EChart({ option, style, className }: { option: EChartsCoreOption; style?: CSSProperties; className?: string }) {
+export function EChart({
+  option,
+  style,
+  className,
+  onOption,
+}: {
+  option: EChartsCoreOption;
+  style?: CSSProperties;
+  className?: string;
+  /** Called with the option the chart holds after each update (what it draws, for text alternatives and tests). */
+  onOption?: (held: EChartsCoreOption) => void;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<ReturnType<typeof echarts.init> | null>(null);
 
@@ -24,8 +35,11 @@ export function EChart({ option, style, className }: { option: EChartsCoreOption
   }, []);
 
   useEffect(() => {
-    chart.current?.setOption(option, { notMerge: false, lazyUpdate: true, replaceMerge: ['series'] });
-  }, [option]);
+    const c = chart.current;
+    if (!c) return;
+    c.setOption(option, { notMerge: false, lazyUpdate: true, replaceMerge: ['series'] });
+    onOption?.(c.getOption());
+  }, [option, onOption]);
 
   return <div ref={box} className={className ?? 'chart'} style={style} />;
 }

@@ -2,9 +2,9 @@
 import * as echarts from 'echarts/core';
 import { BarChart, LineChart, LinesChart, ScatterChart, EffectScatterChart } from 'echarts/charts';
 import {
+  GeoComponent,
   GridComponent,
   LegendComponent,
-  MarkAreaComponent,
   TooltipComponent,
   VisualMapComponent,
   DataZoomInsideComponent,
@@ -18,9 +18,9 @@ echarts.use([
   LinesChart,
   ScatterChart,
   EffectScatterChart,
+  GeoComponent,
   GridComponent,
   LegendComponent,
-  MarkAreaComponent,
   TooltipComponent,
   VisualMapComponent,
   DataZoomInsideComponent,

@@ -2,12 +2,13 @@ import { citizenDoor } from './citizen/door.tsx';
 import { consoleDoor } from './console.tsx';
 import { kioskDoor } from './kiosk/door.tsx';
 import type { Door } from './types.ts';
+import { wallDoor } from './wall/index.tsx';
 
 /**
  * Every front door. Order matters only between overlapping prefixes: the longest matching prefix wins.
  * The console door is the fallback for any path no other door owns.
  */
-export const doors: readonly Door[] = [consoleDoor, citizenDoor, kioskDoor];
+export const doors: readonly Door[] = [consoleDoor, citizenDoor, kioskDoor, wallDoor];
 
 function owns(prefix: string, path: string): boolean {
   return path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);

@@ -1,10 +1,12 @@
 import { moduleEn } from '../modules/messages.ts';
+import { en as wallEn } from '../doors/wall/messages.ts';
 import * as workers from '../pages/workers/messages.ts';
 import * as doors from '../doors/citizen/messages.ts';
 import type { MessageKey } from './zh-CN.ts';
 
 export const en: Record<MessageKey, string> = {
   ...moduleEn,
+  ...wallEn,
   ...workers.en,
   ...doors.en,
   'app.name': '数智 Shuzhi',
@@ -118,10 +120,14 @@ export const en: Record<MessageKey, string> = {
   'map.regions': 'Regions',
   'map.sites': 'Sites',
   'map.links': 'Inter-region links',
-  'map.xinjiang': 'Xinjiang',
-  'map.lon': 'Longitude (°E)',
-  'map.lat': 'Latitude (°N)',
-  'map.note': 'Schematic: sites plotted by latitude and longitude, no base map.',
+  'map.note': 'Base map: China\'s provinces and Xinjiang\'s prefectures as bundled with ECharts 4.9.0 (Apache-2.0, simplified); not a certified standard map (no 审图号), for orientation only.',
+  'map.flows': 'Data flows, last 7 days',
+  'map.green100': 'Green 100%',
+  'map.view': 'View',
+  'map.viewRegional': 'Xinjiang and the west',
+  'map.viewNational': 'All China (with South China Sea islands)',
+  'map.a11ySites': 'Sites on the map',
+  'map.a11yLinks': 'Inter-region links on the map',
   'map.flowLabel': '{gb} GB · {jobs} jobs',
   'map.flowTooltip': 'Data moved in the last 7 days: {gb} GB ({jobs} jobs, transfer {cost})',
   'map.linkTooltip': '{from} → {to}: {gbps} Gbps, {price}/GB',

@@ -1,10 +1,12 @@
 import { moduleZh } from '../modules/messages.ts';
+import { zh as wallZh } from '../doors/wall/messages.ts';
 import * as workers from '../pages/workers/messages.ts';
 import * as doors from '../doors/citizen/messages.ts';
 
 /** The source dictionary: zh-CN is the product's first language, every other dictionary must carry the same keys. */
 export const zhCN = {
   ...moduleZh,
+  ...wallZh,
   ...workers.zh,
   ...doors.zh,
   'app.name': '数智 Shuzhi',
@@ -118,10 +120,14 @@ export const zhCN = {
   'map.regions': '区域',
   'map.sites': '站点',
   'map.links': '区域间链路',
-  'map.xinjiang': '新疆',
-  'map.lon': '经度 (°E)',
-  'map.lat': '纬度 (°N)',
-  'map.note': '示意图：站点按经纬度绘制，未使用地图底图。',
+  'map.note': '底图：ECharts 4.9.0 所附中国省级及新疆地州边界（Apache-2.0，已简化），非审图号标准地图，仅作示意。',
+  'map.flows': '近 7 天数据流动',
+  'map.green100': '绿电 100%',
+  'map.view': '视图',
+  'map.viewRegional': '新疆及西部',
+  'map.viewNational': '全国（含南海诸岛）',
+  'map.a11ySites': '地图上的站点',
+  'map.a11yLinks': '地图上的区域间链路',
   'map.flowLabel': '{gb} GB · {jobs} 个作业',
   'map.flowTooltip': '近 7 天迁移数据 {gb} GB（{jobs} 个作业，传输费 {cost}）',
   'map.linkTooltip': '{from} → {to}：{gbps} Gbps，{price}/GB',

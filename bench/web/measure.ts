@@ -1,0 +1,112 @@
+// Pure parts of the web bench: the network profile, time to interactive from a request timeline, the table.
+
+/**
+ * Chrome DevTools' "Slow 3G" preset as DevTools passes it to CDP Network.emulateNetworkConditions
+ * (devtools-frontend, front_end/core/sdk/NetworkManager.ts, Slow3GConditions): 500 kbit/s × 0.8 =
+ * 400 kbit/s (50,000 bytes/s) each way, and a per-request latency of 400 ms × 5 = 2,000 ms — DevTools'
+ * factor that makes request-level throttling approximate a 400 ms round-trip time on the wire.
+ */
+export const SLOW_3G = { latencyMs: 2000, downBytesPerSec: 50_000, upBytesPerSec: 50_000 } as const;
+/** Chrome DevTools' "4× slowdown" CPU preset (CDP Emulation.setCPUThrottlingRate). */
+export const CPU_SLOWDOWN = 4;
+/** The network must stay quiet this long after the door's main control shows for the door to count as interactive. */
+export const QUIET_MS = 500;
+
+export interface RequestSpan {
+  /** Seconds on one clock (CDP's monotonic timestamps). */
+  start: number;
+  /** null: still open when the run ended. */
+  end: number | null;
+}
+
+/**
+ * Time to interactive: the first moment at or after `readyAt` (the door's main control rendered) from
+ * which no request is in flight or starts for `quietMs`. Long-lived streams (the event stream) are left
+ * out by the caller. Infinity when a request never finishes.
+ */
+export function interactiveAt(readyAt: number, spans: readonly RequestSpan[], quietMs = QUIET_MS): number {
+  const quiet = quietMs / 1000;
+  let t = readyAt;
+  for (;;) {
+    // Requests that are in flight at t or start within the quiet window after it push t to their end.
+    const busy = spans.filter((s) => s.start <= t + quiet && (s.end === null || s.end > t));
+    if (busy.length === 0) return t;
+    if (busy.some((s) => s.end === null)) return Infinity;
+    t = Math.max(...busy.map((s) => s.end!));
+  }
+}
+
+/** The middle value (the mean of the two middle values for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export interface DoorRun {
+  transferBytes: number;
+  requests: number;
+  fcpMs: number | null;
+  ttiMs: number | null;
+}
+
+export interface DoorResult {
+  door: string;
+  path: string;
+  user: string;
+  runs: DoorRun[];
+  /** Why the door did not become interactive, when it did not (its control never showed, a request hung). */
+  failure: string | null;
+}
+
+export interface Summary {
+  door: string;
+  path: string;
+  transferKB: number | null;
+  requests: number | null;
+  fcpMs: number | null;
+  ttiMs: number | null;
+  /** The door's time to interactive over the operations console's (1 = as fast). */
+  vsConsole: number | null;
+}
+
+const med = (xs: (number | null)[]) => {
+  const v = xs.filter((x): x is number => x !== null);
+  return v.length === xs.length && v.length > 0 ? median(v) : null;
+};
+
+export function summarise(results: readonly DoorResult[], consoleDoor = 'console'): Summary[] {
+  const rows = results.map((r) => ({
+    door: r.door,
+    path: r.path,
+    transferKB: r.runs.length ? Math.round(median(r.runs.map((x) => x.transferBytes)) / 1024) : null,
+    requests: r.runs.length ? Math.round(median(r.runs.map((x) => x.requests))) : null,
+    fcpMs: r.failure ? null : med(r.runs.map((x) => x.fcpMs)),
+    ttiMs: r.failure ? null : med(r.runs.map((x) => x.ttiMs)),
+  }));
+  const base = rows.find((r) => r.door === consoleDoor)?.ttiMs ?? null;
+  return rows.map((r) => ({ ...r, vsConsole: base && r.ttiMs !== null ? Math.round((r.ttiMs / base) * 100) / 100 : null }));
+}
+
+const s = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(2)} s`);
+
+export function formatTable(rows: readonly Summary[], o: { command: string; runs: number; latencyMs: number; downBytesPerSec: number; cpu: number; targetMs: number; citizenDoor: string }): string {
+  const lines = [
+    `web bench: ${o.command}`,
+    `network: ${o.latencyMs} ms latency, ${(o.downBytesPerSec * 8) / 1000} kbit/s down and up (CDP Network.emulateNetworkConditions); CPU ${o.cpu}× slower (Emulation.setCPUThrottlingRate); cold cache (a new browser context per run); median of ${o.runs} runs`,
+    '',
+    '| door | path | transfer | requests | first contentful paint | time to interactive | vs console |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.door} | ${r.path} | ${r.transferKB === null ? '—' : `${r.transferKB.toLocaleString('en')} KB`} | ${r.requests ?? '—'} | ${s(r.fcpMs)} | ${s(r.ttiMs)} | ${r.vsConsole === null ? '—' : `${r.vsConsole}×`} |`),
+    '',
+    'transfer: bytes over the wire (CDP encodedDataLength, headers included) until interactive. time to interactive: from navigation start until the',
+    `door's main control is rendered and no request (the event stream aside) is in flight or starts for ${QUIET_MS} ms.`,
+  ];
+  const citizen = rows.find((r) => r.door === o.citizenDoor);
+  if (citizen) {
+    const met = citizen.ttiMs !== null && citizen.ttiMs < o.targetMs;
+    lines.push(`target: the citizen app interactive in under ${s(o.targetMs)} — ${met ? 'met' : 'NOT met'} (${s(citizen.ttiMs)}).`);
+  }
+  return lines.join('\n');
+}
