@@ -5,7 +5,7 @@ import { echarts, type EChartsCoreOption } from './echarts.ts';
  * A chart that follows its option: created once, updated in place (so live refreshes do not
  * reset tooltips or zoom), resized with its box, disposed on unmount.
  */
-export function EChart({ option, style, className }: { option: EChartsCoreOption; style?: CSSProperties; className?: string }) {
+export function EChart({ option, style, className, label }: { option: EChartsCoreOption; style?: CSSProperties; className?: string; label?: string }) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<ReturnType<typeof echarts.init> | null>(null);
 
@@ -27,5 +27,6 @@ export function EChart({ option, style, className }: { option: EChartsCoreOption
     chart.current?.setOption(option, { notMerge: false, lazyUpdate: true, replaceMerge: ['series'] });
   }, [option]);
 
-  return <div ref={box} className={className ?? 'chart'} style={style} />;
+  // A canvas says nothing to a screen reader: a labelled chart is one image with a name (the figures are in the page's tables).
+  return <div ref={box} className={className ?? 'chart'} style={style} {...(label ? { role: 'img', 'aria-label': label } : {})} />;
 }

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { ApiError } from '../../api/client.ts';
 import { useUser } from '../../api/context.tsx';
-import { ErrorBox, Loading, useErrorText } from '../../components/Feedback.tsx';
+import { EmptyState, ErrorBox, Loading, useErrorText } from '../../components/Feedback.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Link } from '../../router.tsx';
 import { useResource } from '../../useResource.ts';
@@ -27,7 +27,7 @@ export function CataloguePage() {
         <h1>{t('gov.catalogue.title')}</h1>
         <Link to={entry} className="btn btn-primary">{t('gov.catalogue.enter')}</Link>
       </div>
-      {cat.error ? <ErrorBox error={cat.error} /> : !cat.data ? <Loading /> : (
+      {cat.error ? <ErrorBox error={cat.error} onRetry={cat.reload} /> : !cat.data ? <Loading /> : cat.data.length === 0 ? <EmptyState>{t('app.empty')}</EmptyState> : (
         <div className="card card-flush">
           <table className="table" data-testid="gov-catalogue">
             <thead>
