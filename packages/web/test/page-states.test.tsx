@@ -30,7 +30,7 @@ const EMPTY_BODIES: Record<string, unknown> = {
 };
 
 const answering = (answer: (path: string) => Promise<Response>): FetchFn =>
-  vi.fn<FetchFn>(async (input) => answer(new URL(input, "http://test").pathname));
+  vi.fn<FetchFn>(async (input) => answer(new URL(input, 'http://test').pathname));
 
 const API = {
   pending: answering(() => new Promise<Response>(() => {})),
