@@ -54,7 +54,7 @@ export function StaffFrame({ user, path, onLogout, children, door, title }: Door
           </button>
         </div>
       </header>
-      <main className="main staff-main" id="main" tabIndex={-1}>{children}</main>
+      <main className="main staff-main" id="main" tabIndex={0}>{children}</main>
     </div>
   );
 }

@@ -60,9 +60,9 @@ export function CataloguePage() {
       )}
       {user?.role === 'operator' && (
         <div className="card">
-          <h3>{t('gov.catalogue.add')}</h3>
+          <h2 id="gov-item-add">{t('gov.catalogue.add')}</h2>
           <p className="hint">{t('gov.catalogue.addHint')}</p>
-          <textarea data-testid="gov-item-json" rows={10} style={{ width: '100%' }} value={json} onChange={(e) => setJson(e.target.value)} />
+          <textarea aria-labelledby="gov-item-add" data-testid="gov-item-json" rows={10} style={{ width: '100%' }} value={json} onChange={(e) => setJson(e.target.value)} />
           <button
             type="button"
             className="btn btn-primary"
