@@ -1,12 +1,16 @@
 // In Chromium, once per demo role: sign in through the login form, land on the role's own start page
 // (its door), then open every page its navigation lists. No page may earn a 4xx/5xx answer from the API
-// (a call the role may not make) and the console stays free of errors.
+// (a call the role may not make), the console stays free of errors, and axe-core finds no serious or
+// critical accessibility violation on any page (the login and public verification pages included).
+// With SHUZHI_SCREENSHOTS=1 (`npm run screenshots`) it also photographs each front door for the README.
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page, Response } from 'playwright-core';
 import { startPlatform, waitUntil, type TestPlatform } from '../../packages/server/test/helpers.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { ensureWebBuilt } from '../support/web.ts';
+import { a11yTable, checkA11y, type A11yResult } from './axe.ts';
 
 let t: TestPlatform;
 let browser: Browser;
@@ -21,6 +25,51 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await t?.close();
+  console.log(`axe-core violations (nodes) per page and impact:\n${a11yTable(a11y)}`);
+});
+
+const a11y: A11yResult[] = [];
+
+/**
+ * One screenshot per front door (docs/screenshots/<door>.png, shown in the README): who opens it, where,
+ * at which screen size. Only with SHUZHI_SCREENSHOTS=1, so ordinary runs leave the tree clean.
+ */
+const SHOTS: ReadonlyArray<{ door: string; username: string; path: string; viewport: { width: number; height: number } }> = [
+  { door: 'console', username: 'operator', path: '/compute/overview', viewport: { width: 1280, height: 800 } },
+  { door: 'window', username: 'window', path: '/gov/window', viewport: { width: 1280, height: 800 } },
+  { door: 'workbench', username: 'officer', path: '/gov/work', viewport: { width: 1280, height: 800 } },
+  { door: 'supervisor', username: 'supervisor', path: '/gov/dashboard', viewport: { width: 1280, height: 800 } },
+  { door: 'citizen', username: 'citizen', path: '/gov/app', viewport: { width: 390, height: 844 } },
+  { door: 'kiosk', username: 'citizen', path: '/gov/kiosk', viewport: { width: 1280, height: 800 } },
+];
+const SHOT_DIR = new URL('../../docs/screenshots/', import.meta.url);
+
+async function photograph(page: Page, username: string, path: string): Promise<void> {
+  if (process.env.SHUZHI_SCREENSHOTS !== '1') return;
+  for (const shot of SHOTS.filter((x) => x.username === username && x.path === path)) {
+    const before = page.viewportSize();
+    mkdirSync(SHOT_DIR, { recursive: true });
+    await page.setViewportSize(shot.viewport);
+    // Charts re-measure on resize; let them draw before the picture.
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: new URL(`${shot.door}.png`, SHOT_DIR).pathname });
+    if (before) await page.setViewportSize(before);
+  }
+}
+
+test('in Chromium: the login page and the public verification page have no serious or critical accessibility violations', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  await page.goto(t.url);
+  await page.getByTestId('login-username').waitFor();
+  const login = await checkA11y(page, '(login)');
+  // An unknown certificate: the page shows the state a mistyped QR link leads to.
+  await page.goto(`${t.url}/#/verify/CERT-UNKNOWN`);
+  await page.locator('[data-testid="gov-verdict"], .error-box').first().waitFor();
+  const verify = await checkA11y(page, '/verify/…');
+  a11y.push(login, verify);
+  assert.deepEqual([...login.blocking, ...verify.blocking], []);
+  await ctx.close();
 });
 
 /** Each demo user (packages/server/src/demo/network.ts) and the page it must land on after signing in. */
@@ -99,6 +148,12 @@ for (const [username, door] of DOORS) {
     where = '(start)';
     await settled(page, () => inflight, where);
     const landed = hashPath(page);
+    const blocking: string[] = [];
+    const audit = async (label: string) => {
+      const r = await checkA11y(page, `${username} ${label}`);
+      a11y.push(r);
+      blocking.push(...r.blocking);
+    };
 
     const links = page.locator('nav.nav a[data-testid^="nav-"]');
     const targets: string[] = [];
@@ -112,6 +167,8 @@ for (const [username, door] of DOORS) {
       await waitUntil(`${target} to open`, async () => hashPath(page) === target, 5_000);
       await settled(page, () => inflight, where);
       assert.equal(await page.locator('main [data-testid="not-found"], main [data-testid="not-allowed"]').count(), 0, `${target} exists and is open to ${username}`);
+      await audit(target);
+      await photograph(page, username, target);
     }
 
     const others = OTHER_DOORS[username] ?? [];
@@ -130,6 +187,8 @@ for (const [username, door] of DOORS) {
       await page.getByTestId('not-allowed').waitFor();
       await waitUntil(`${target} to settle`, async () => inflight === 0, 15_000);
     }
+    // The page that says so is the same everywhere: checked once per role, in the role's own door.
+    if (foreign.length > 0) await audit(`${foreign.at(-1)} (not allowed)`);
     assert.ok(foreign.length > 0, `${username} does not see every page`);
     where = `${door} (back from a page not for the role)`;
     await page.getByTestId('back-to-door').click();
@@ -141,6 +200,7 @@ for (const [username, door] of DOORS) {
       ...(targets.includes(door) ? [] : [`the door ${door} is not in the navigation`]),
       ...bad,
       ...consoleErrors,
+      ...blocking,
     ];
     assert.deepEqual(problems, [], `${username} (navigation: ${nav})`);
     await ctx.close();

@@ -9,11 +9,14 @@ export function EChart({
   option,
   style,
   className,
+  label,
   onOption,
 }: {
   option: EChartsCoreOption;
   style?: CSSProperties;
   className?: string;
+  /** The chart's accessible name: a labelled chart is announced as one image. */
+  label?: string;
   /** Called with the option the chart holds after each update (what it draws, for text alternatives and tests). */
   onOption?: (held: EChartsCoreOption) => void;
 }) {
@@ -41,5 +44,6 @@ export function EChart({
     onOption?.(c.getOption());
   }, [option, onOption]);
 
-  return <div ref={box} className={className ?? 'chart'} style={style} />;
+  // A canvas says nothing to a screen reader: a labelled chart is one image with a name (the figures are in the page's tables).
+  return <div ref={box} className={className ?? 'chart'} style={style} {...(label ? { role: 'img', 'aria-label': label } : {})} />;
 }

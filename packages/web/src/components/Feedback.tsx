@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { ApiError, NETWORK_ERROR } from '../api/client.ts';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 
@@ -32,4 +33,9 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
       )}
     </div>
   );
+}
+
+/** A list or page with nothing to show yet: says so instead of leaving a blank card. */
+export function EmptyState({ children, testId }: { children: ReactNode; testId?: string }) {
+  return <p className="empty" data-testid={testId ?? 'empty'}>{children}</p>;
 }

@@ -13,6 +13,7 @@ export const en: Record<MessageKey, string> = {
   'app.tagline': 'Digital-intelligence infrastructure platform',
   'app.loading': 'Loading…',
   'app.retry': 'Retry',
+  'app.empty': 'Nothing to show yet',
   'app.refresh': 'Refresh',
   'app.none': 'None',
   'app.unknown': 'Unknown',

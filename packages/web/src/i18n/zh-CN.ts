@@ -13,6 +13,7 @@ export const zhCN = {
   'app.tagline': '数字智能基础设施平台',
   'app.loading': '加载中…',
   'app.retry': '重试',
+  'app.empty': '暂无数据',
   'app.refresh': '刷新',
   'app.none': '无',
   'app.unknown': '未知',

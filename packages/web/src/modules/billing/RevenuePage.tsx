@@ -1,5 +1,5 @@
 import { LazyEChart as EChart } from '../../charts/LazyEChart.tsx';
-import { ErrorBox, Loading } from '../../components/Feedback.tsx';
+import { EmptyState, ErrorBox, Loading } from '../../components/Feedback.tsx';
 import { FigureTile } from '../../components/FigureTile.tsx';
 import { formatEnergyKWh, formatFen, formatPercent } from '../../format.ts';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
@@ -30,7 +30,8 @@ export function RevenuePage() {
       </div>
       <div className="card">
         <h2>{t('billing.revenue.bySite')}</h2>
-        <EChart
+        {r.bySite.length === 0 ? <EmptyState>{t('app.empty')}</EmptyState> : <EChart
+          label={t('billing.revenue.bySite')}
           style={{ height: 280 }}
           option={fenBars(
             r.bySite.map((s) => s.siteId),
@@ -39,7 +40,7 @@ export function RevenuePage() {
               { name: t('billing.col.wallet'), data: r.bySite.map((s) => s.billedFen - s.voucherFen), stack: 'b', color: '#3a6fd8' },
             ],
           )}
-        />
+        />}
       </div>
       <div className="card card-flush">
         <table className="table" data-testid="billing-revenue-table">

@@ -62,7 +62,7 @@ export function RegisterForm({ onRegistered }: { onRegistered: (p: DataProduct) 
     }
   };
   const field = (key: string, label: string, input: ReactNode) => (
-    <div className={`field${errors[key] ? ' field-invalid' : ''}`}>
+    <label className={`field${errors[key] ? ' field-invalid' : ''}`}>
       <span className="label">{label}</span>
       {input}
       {errors[key] && (
@@ -70,7 +70,7 @@ export function RegisterForm({ onRegistered }: { onRegistered: (p: DataProduct) 
           {errors[key]}
         </span>
       )}
-    </div>
+    </label>
   );
   const text = (key: keyof ProductForm, path: string, label: string, area = false) => {
     const props = { value: String(f[key]), onChange: (e: { target: { value: string } }) => set({ [key]: e.target.value } as Partial<ProductForm>), 'data-testid': `data-register-${key}` };
@@ -116,14 +116,14 @@ export function RegisterForm({ onRegistered }: { onRegistered: (p: DataProduct) 
         {f.columns.map((c, i) => (
           <div key={i} className="data-row">
             <input placeholder={t('data.schema.name')} value={c.name} onChange={(e) => setCol(i, { name: e.target.value })} data-testid={`data-col-name-${i}`} />
-            <select value={c.type} onChange={(e) => setCol(i, { type: e.target.value as DataColumnType })} data-testid={`data-col-type-${i}`}>
+            <select aria-label={t('data.schema.type')} value={c.type} onChange={(e) => setCol(i, { type: e.target.value as DataColumnType })} data-testid={`data-col-type-${i}`}>
               {DataColumnTypes.map((x) => (
                 <option key={x} value={x}>
                   {x}
                 </option>
               ))}
             </select>
-            <select value={c.role} onChange={(e) => setCol(i, { role: e.target.value as DataColumnRole })} data-testid={`data-col-role-${i}`}>
+            <select aria-label={t('data.schema.role')} value={c.role} onChange={(e) => setCol(i, { role: e.target.value as DataColumnRole })} data-testid={`data-col-role-${i}`}>
               {DataColumnRoles.map((x) => (
                 <option key={x} value={x}>
                   {t(`data.role.${x}`)}

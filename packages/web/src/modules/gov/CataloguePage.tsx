@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { ApiError } from '../../api/client.ts';
 import { useUser } from '../../api/context.tsx';
-import { ErrorBox, Loading, useErrorText } from '../../components/Feedback.tsx';
+import { EmptyState, ErrorBox, Loading, useErrorText } from '../../components/Feedback.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Link } from '../../router.tsx';
 import { useResource } from '../../useResource.ts';
@@ -27,7 +27,7 @@ export function CataloguePage() {
         <h1>{t('gov.catalogue.title')}</h1>
         <Link to={entry} className="btn btn-primary">{t('gov.catalogue.enter')}</Link>
       </div>
-      {cat.error ? <ErrorBox error={cat.error} /> : !cat.data ? <Loading /> : (
+      {cat.error ? <ErrorBox error={cat.error} onRetry={cat.reload} /> : !cat.data ? <Loading /> : cat.data.length === 0 ? <EmptyState>{t('app.empty')}</EmptyState> : (
         <div className="card card-flush">
           <table className="table" data-testid="gov-catalogue">
             <thead>
@@ -60,9 +60,9 @@ export function CataloguePage() {
       )}
       {user?.role === 'operator' && (
         <div className="card">
-          <h3>{t('gov.catalogue.add')}</h3>
+          <h2 id="gov-item-add">{t('gov.catalogue.add')}</h2>
           <p className="hint">{t('gov.catalogue.addHint')}</p>
-          <textarea data-testid="gov-item-json" rows={10} style={{ width: '100%' }} value={json} onChange={(e) => setJson(e.target.value)} />
+          <textarea aria-labelledby="gov-item-add" data-testid="gov-item-json" rows={10} style={{ width: '100%' }} value={json} onChange={(e) => setJson(e.target.value)} />
           <button
             type="button"
             className="btn btn-primary"

@@ -1,7 +1,7 @@
 import type { Role } from '@shuzhi/schema';
 import { useUser } from '../../api/context.tsx';
 import { LazyEChart } from '../../charts/LazyEChart.tsx';
-import { ErrorBox, Loading } from '../../components/Feedback.tsx';
+import { EmptyState, ErrorBox, Loading } from '../../components/Feedback.tsx';
 import { FigureTile } from '../../components/FigureTile.tsx';
 import { formatNumber, formatPercent } from '../../format.ts';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
@@ -51,11 +51,12 @@ export function DashboardPage() {
         <FigureTile id="gov-escalated" label={t('gov.dash.escalated')} value={formatNumber(d.totals.escalated, lang, 0)} accent="red" />
         <FigureTile id="gov-sla" label={t('gov.dash.taskSla')} value={d.totals.taskSlaCompliance === null ? '—' : formatPercent(d.totals.taskSlaCompliance, lang)} accent="green" {...(d.totals.taskSlaCompliance !== null ? { share: d.totals.taskSlaCompliance } : {})} />
       </div>
-      <div className="chart-pair">
+      {withCases.length === 0 ? <EmptyState testId="gov-dash-empty">{t('gov.dash.noCases')}</EmptyState> : <div className="chart-pair">
         {FIGURES.map((f) => (
           <div className="card" key={f}>
-            <h3>{t(labelOf[f])}</h3>
+            <h2>{t(labelOf[f])}</h2>
             <LazyEChart
+              label={t('gov.dash.chartLabel', { figure: t(labelOf[f]) })}
               style={{ height: 260 }}
               option={{
                 tooltip: { trigger: 'axis' },
@@ -71,7 +72,7 @@ export function DashboardPage() {
             />
           </div>
         ))}
-      </div>
+      </div>}
       <div className="card card-flush">
         <table className="table" data-testid="gov-metrics-table">
           <thead>
@@ -100,8 +101,8 @@ export function DashboardPage() {
         <p className="hint">{t('gov.dash.beforeNote')}</p>
       </div>
       {seesQueues && <div className="card">
-        <h3>{t('gov.dash.escalations')}</h3>
-        {!esc.data ? <Loading /> : esc.data.length === 0 ? <p className="muted">{t('gov.dash.noEscalations')}</p> : (
+        <h2>{t('gov.dash.escalations')}</h2>
+        {esc.error ? <ErrorBox error={esc.error} onRetry={esc.reload} /> : !esc.data ? <Loading /> : esc.data.length === 0 ? <EmptyState>{t('gov.dash.noEscalations')}</EmptyState> : (
           <ul>
             {esc.data.map((e) => (
               <li key={`${e.applicationId}/${e.serviceId}`}>

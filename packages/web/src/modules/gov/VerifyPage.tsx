@@ -32,8 +32,8 @@ export function VerifyPage({ id }: { id: string }) {
         </div>
       )}
       <div className="card">
-        <h3>{t('gov.verify.paste')}</h3>
-        <textarea data-testid="gov-verify-text" rows={6} style={{ width: '100%' }} value={text} onChange={(e) => setText(e.target.value)} />
+        <h2 id="gov-verify-paste">{t('gov.verify.paste')}</h2>
+        <textarea aria-labelledby="gov-verify-paste" data-testid="gov-verify-text" rows={6} style={{ width: '100%' }} value={text} onChange={(e) => setText(e.target.value)} />
         <button type="button" className="btn" data-testid="gov-verify-check" onClick={() => govApi.verifyText(id, text).then(setPresented)}>
           {t('gov.verify.check')}
         </button>

@@ -8,10 +8,10 @@ import { VerifyPage } from './VerifyPage.tsx';
 import './gov.css';
 
 /**
- * Staff of the one-thing services and those who oversee the platform. Citizens and companies find the
- * catalogue inside their own door (the app's 办事 tab, the kiosk's start screen).
+ * Who browses the item catalogue in the console. Citizens and companies find it inside their own door (the
+ * app's 办事 tab, the kiosk's start screen); the staff doors (window, workbench) carry what their roles need.
  */
-const GOV_ROLES = ['window', 'officer', 'supervisor', 'operator', 'viewer'] as const;
+const CATALOGUE_ROLES = ['operator', 'viewer'] as const;
 
 /** 高效办成一件事: the citizen app (phone layout), window, kiosk, officer workbench, supervisor dashboard, public verification. */
 export const ui: ModuleUi = {
@@ -19,11 +19,11 @@ export const ui: ModuleUi = {
     id: 'gov',
     label: 'nav.gov',
     items: [
-      { id: 'catalogue', path: '/gov', label: 'gov.nav.catalogue', roles: GOV_ROLES },
+      { id: 'catalogue', path: '/gov', label: 'gov.nav.catalogue', roles: CATALOGUE_ROLES },
       { id: 'app', path: '/gov/app', label: 'gov.nav.app', roles: ['citizen', 'enterprise'] },
       { id: 'kiosk', path: '/gov/kiosk', label: 'gov.nav.kiosk', roles: ['citizen', 'enterprise'] },
       { id: 'window', path: '/gov/window', label: 'gov.nav.window', roles: ['window'] },
-      { id: 'work', path: '/gov/work', label: 'gov.nav.work', roles: ['officer'] },
+      { id: 'work', path: '/gov/work', label: 'gov.nav.work', roles: ['officer', 'supervisor'] },
       { id: 'dashboard', path: '/gov/dashboard', label: 'gov.nav.dashboard', roles: ['supervisor', 'operator', 'viewer'] },
     ],
   },

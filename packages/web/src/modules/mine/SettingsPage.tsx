@@ -67,8 +67,8 @@ export function SettingsPage() {
       setResult({ ok: false, text: errorText(e) });
     }
   };
-  const num = (v: number, on: (n: number) => void, testId: string, step = 1) => (
-    <input type="number" step={step} value={v} disabled={!canEdit} data-testid={testId} onChange={(e) => on(Number(e.target.value))} />
+  const num = (label: string, v: number, on: (n: number) => void, testId: string, step = 1) => (
+    <input type="number" aria-label={label} step={step} value={v} disabled={!canEdit} data-testid={testId} onChange={(e) => on(Number(e.target.value))} />
   );
 
   return (
@@ -76,7 +76,7 @@ export function SettingsPage() {
       <div className="page-head">
         <h1>{t('mine.settings.title')}</h1>
         <div className="toolbar">
-          <select value={id} onChange={(e) => setFaceId(e.target.value)}>
+          <select aria-label={t('mine.settings.title')} value={id} onChange={(e) => setFaceId(e.target.value)}>
             {faces.data.map((f) => (
               <option key={f.id} value={f.id}>{f.name}</option>
             ))}
@@ -100,9 +100,9 @@ export function SettingsPage() {
               return (
                 <tr key={m.id}>
                   <td>{r ? `${t(`mine.kind.${r.kind}`)} · ${r.name}` : m.id}</td>
-                  <td>{num(m.warningMs ?? r?.warningMs ?? 0, (v) => setTiming(m.id, 'warningMs', v), `mine-set-warning-${m.id}`)}</td>
-                  <td>{num(m.feedbackTimeoutMs ?? r?.feedbackTimeoutMs ?? 0, (v) => setTiming(m.id, 'feedbackTimeoutMs', v), `mine-set-feedback-${m.id}`)}</td>
-                  <td>{num(m.runEmptyMs ?? r?.runEmptyMs ?? 0, (v) => setTiming(m.id, 'runEmptyMs', v), `mine-set-runempty-${m.id}`)}</td>
+                  <td>{num(`${r?.name ?? m.id} · ${t('mine.settings.warning')}`, m.warningMs ?? r?.warningMs ?? 0, (v) => setTiming(m.id, 'warningMs', v), `mine-set-warning-${m.id}`)}</td>
+                  <td>{num(`${r?.name ?? m.id} · ${t('mine.settings.feedback')}`, m.feedbackTimeoutMs ?? r?.feedbackTimeoutMs ?? 0, (v) => setTiming(m.id, 'feedbackTimeoutMs', v), `mine-set-feedback-${m.id}`)}</td>
+                  <td>{num(`${r?.name ?? m.id} · ${t('mine.settings.runEmpty')}`, m.runEmptyMs ?? r?.runEmptyMs ?? 0, (v) => setTiming(m.id, 'runEmptyMs', v), `mine-set-runempty-${m.id}`)}</td>
                 </tr>
               );
             })}
@@ -125,9 +125,9 @@ export function SettingsPage() {
               return (
                 <tr key={s.id}>
                   <td>{r?.name ?? s.id}</td>
-                  <td>{num(s.limits?.alarmPct ?? r?.alarmPct ?? 0, (v) => setLimit(s.id, 'alarmPct', v), `mine-set-alarm-${s.id}`, 0.1)}</td>
-                  <td>{num(s.limits?.cutPct ?? r?.cutPct ?? 0, (v) => setLimit(s.id, 'cutPct', v), `mine-set-cut-${s.id}`, 0.1)}</td>
-                  <td>{num(s.limits?.restorePct ?? r?.restorePct ?? 0, (v) => setLimit(s.id, 'restorePct', v), `mine-set-restore-${s.id}`, 0.1)}</td>
+                  <td>{num(`${s.id} · ${t('mine.settings.alarmPct')}`, s.limits?.alarmPct ?? r?.alarmPct ?? 0, (v) => setLimit(s.id, 'alarmPct', v), `mine-set-alarm-${s.id}`, 0.1)}</td>
+                  <td>{num(`${s.id} · ${t('mine.settings.cutPct')}`, s.limits?.cutPct ?? r?.cutPct ?? 0, (v) => setLimit(s.id, 'cutPct', v), `mine-set-cut-${s.id}`, 0.1)}</td>
+                  <td>{num(`${s.id} · ${t('mine.settings.restorePct')}`, s.limits?.restorePct ?? r?.restorePct ?? 0, (v) => setLimit(s.id, 'restorePct', v), `mine-set-restore-${s.id}`, 0.1)}</td>
                 </tr>
               );
             })}
