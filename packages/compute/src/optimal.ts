@@ -1,6 +1,7 @@
 import { buildChainModel, classify } from './chainModel.ts';
 import { energyTotals } from './energyBlock.ts';
 import { evaluate } from './evaluate.ts';
+import { fifo } from './fifo.ts';
 import { edfOrder } from './greedy.ts';
 import { improvePlan } from './improve.ts';
 import { lagrangianBound } from './lagrange.ts';
@@ -22,6 +23,8 @@ export const LP_MAX_COLUMNS = 1_200_000;
 export const DEFAULT_TIME_LIMIT_SEC = 60;
 /** Seconds the exact MIPs for unserved jobs get even past the time limit. */
 export const RESCUE_FLOOR_SEC = 15;
+/** Unserved jobs named one by one in the notes; the rest are counted. */
+const MAX_PROOF_NOTES = 20;
 
 function bound(eb: Parameters<typeof energyTotals>[0], ix: PlanIndex, r: SolveResult): LowerBound {
   const e = energyTotals(eb, ix, r.colValue);
@@ -82,8 +85,17 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
         const cm = buildChainModel(ix, classes);
         notes.push(`aggregated ${ix.jobs.length} jobs into ${classes.length} classes (same type, window, sites, entry slots, transfer per unit) and ${cm.chains.size} (type, deadline, site) chains: LP with ${cm.model.numCols} columns, ${cm.model.numRows} rows`);
         if (cm.model.numCols > LP_MAX_COLUMNS) {
-          notes.push(`model exceeds ${LP_MAX_COLUMNS} columns (WASM memory): NOT solved; jobs placed by cheapest-feasible placement in EDF order plus local search (a heuristic plan), no lower bound`);
+          notes.push(`model exceeds ${LP_MAX_COLUMNS} columns (WASM memory): NOT solved; jobs placed by cheapest-feasible placement in EDF order or as fifo places them, whichever serves more, plus local search (a heuristic plan), no lower bound`);
           for (const j of edfOrder(scenario)) placeCheapest(st, j);
+          // Cheapest-first can fragment capacity that release order leaves whole; local search then only makes either cheaper.
+          const queued = new PlanState(ix);
+          const fifoPlan = await fifo.plan(scenario);
+          for (const a of [...fifoPlan.allocations].sort((x, y) => x.slot - y.slot)) queued.add(ix.jobById.get(a.job)!, ix.siteById.get(a.site)!, a.slot, a.units);
+          const unservedIn = (p: PlanState) => p.served.reduce((n, v, j) => n + ix.jobs[j]!.work - v, 0);
+          if (unservedIn(queued) < unservedIn(st)) {
+            st = queued;
+            notes.push('fifo\'s placement serves more work than cheapest-first in EDF order: started from it');
+          }
           const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 4, deadline: () => remaining() <= 1 });
           notes.push(`local search: ${imp.moves} moves in ${imp.passes} passes`);
         } else {
@@ -112,7 +124,8 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
         const rescueUntil = clock.now() + Math.max(remaining() - 1, RESCUE_FLOOR_SEC) * 1000;
         const rr = await rescueUnserved(st, worker, { secondsLeft: () => (rescueUntil - clock.now()) / 1000 });
         notes.push(`unserved after rounding: ${rr.tried} exact MIPs (HiGHS) over an unserved job's window with the jobs overlapping it; ${rr.rescued} unserved jobs now served in full (${rr.servedUnitSlots} unit-slots more served)`);
-        for (const p of rr.proofs) notes.push(`not served: ${p}`);
+        for (const p of rr.proofs.slice(0, MAX_PROOF_NOTES)) notes.push(`not served: ${p}`);
+        if (rr.proofs.length > MAX_PROOF_NOTES) notes.push(`not served: ${rr.proofs.length - MAX_PROOF_NOTES} more jobs, not listed`);
         if (rr.servedUnitSlots > 0) {
           const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 1, deadline: () => remaining() <= 1 });
           notes.push(`local search after the rescue: ${imp.moves} moves`);
