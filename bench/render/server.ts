@@ -4,12 +4,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, seedDemo, Platform } from '@shuzhi/server';
+import { fundDemoTenants } from '../../packages/server/test/helpers.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-render-bench-'));
 const config = loadConfig({ SHUZHI_DATA_DIR: dataDir, LOG_LEVEL: 'error', SHUZHI_LEASE_MS: process.env.BENCH_LEASE_MS ?? '6000', SHUZHI_RENDER_VERIFY_FRAMES: process.env.SHUZHI_RENDER_VERIFY_FRAMES, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) });
 const p = await Platform.open({ config });
 await seedDemo(p);
 await p.start();
+// Render jobs pass billing admission: the studio's wallet covers the million-frame job's estimate.
+await fundDemoTenants(p, 10_000_000_000);
 const port = await p.listen(0, '127.0.0.1');
 const opId = (await p.auth.userIdByName('operator'))!;
 const operatorPrincipal = (await p.auth.byOperatorName())!;

@@ -38,6 +38,11 @@ test('a studio with no money: its render job waits and says why; it starts when 
   assert.equal(shown.body.tasks[0].state, 'queued');
   const pause = await api.req('POST', `/api/render/jobs/${id}/pause`);
   assert.equal(pause.status, 409, 'a held job cannot be paused past billing');
+  // The hold is on the job row: a farm rebuilt from the database (restart, new leader) still holds it.
+  await farmOf(t).restore();
+  assert.match((await api.req('GET', `/api/render/jobs/${id}`)).body.waiting, /insufficient-funds/);
+  const still = await workerSync(t.url, w.credential, w.id, { ...RENDER, waitMs: 0 });
+  assert.deepEqual(still.body.assignments, []);
 
   // Billing's own top-up path; the farm's sweep asks again and lets the job in.
   const billing = (t.p.modules.find((m) => m.name === 'billing') as unknown as { service: BillingService }).service;

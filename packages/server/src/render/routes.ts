@@ -1,6 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import {
   RenderFarmOverview,
@@ -47,6 +48,22 @@ function fileResponse(path: string, type: string): Response {
   return new Response(body, { status: 200, headers: { 'content-type': type, 'content-length': String(size), 'cache-control': 'private, max-age=60' } });
 }
 
+/**
+ * Runs a streamed upload with its declared size (Content-Length, when given). A 413 stops reading
+ * the body, so the connection cannot carry another request: it is closed after the answer.
+ */
+async function streamedUpload<R>(c: Context, log: Logger, run: (declaredBytes: number | undefined) => Promise<R>): Promise<R> {
+  const length = Number(c.req.header('content-length'));
+  try {
+    return await run(Number.isSafeInteger(length) && length >= 0 ? length : undefined);
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status !== 413) throw err;
+    const res = problemResponse(c, err, log);
+    res.headers.set('connection', 'close');
+    return res as never;
+  }
+}
+
 /** The response with its body's end (or abort) giving the store slot back. */
 function slotted(res: Response, done: () => void): Response {
   if (!res.body) {
@@ -81,16 +98,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
     async (c) => {
       const p = principalIn(c, STUDIO, 'upload scenes');
       const q = c.req.valid('query');
-      const length = Number(c.req.header('content-length'));
-      try {
-        return c.json(await farm.upload(p, q.fileName, c.req.raw.body, q.tenantId, Number.isSafeInteger(length) && length >= 0 ? length : undefined), 201);
-      } catch (err) {
-        if (!(err instanceof AppError) || err.status !== 413) throw err;
-        // The rest of the body is not read: the connection cannot carry another request.
-        const res = problemResponse(c, err, log);
-        res.headers.set('connection', 'close');
-        return res as never;
-      }
+      return streamedUpload(c, log, async (declared) => c.json(await farm.upload(p, q.fileName, c.req.raw.body, q.tenantId, declared), 201));
     },
   );
 
@@ -130,17 +138,10 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
     }),
     async (c) => {
       const p = principalIn(c, STUDIO, 'upload blobs');
-      const length = Number(c.req.header('content-length'));
-      const declared = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
-      try {
+      return streamedUpload(c, log, async (declared) => {
         const out = await farm.putBlob(p, c.req.valid('param').sha256, c.req.raw.body, c.req.valid('query').tenantId, declared);
         return c.json(out, out.stored ? 201 : 200);
-      } catch (err) {
-        if (!(err instanceof AppError) || err.status !== 413) throw err;
-        const res = problemResponse(c, err, log);
-        res.headers.set('connection', 'close');
-        return res as never;
-      }
+      });
     },
   );
 
