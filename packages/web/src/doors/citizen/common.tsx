@@ -139,3 +139,21 @@ export const SignOutProvider = SignOutContext.Provider;
 export function useSignOut(): () => void {
   return useContext(SignOutContext);
 }
+
+/** The end of both doors' sign-in forms: password, the error, the button, the demo accounts. */
+export function PasswordAndSubmit({ password, setPassword, error, busy, buttonClass, autoComplete }: { password: string; setPassword: (v: string) => void; error: string | null; busy: boolean; buttonClass: string; autoComplete: string }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <label className="field">
+        <span>{t('auth.password')}</span>
+        <input data-testid="login-password" name="password" type="password" autoComplete={autoComplete} value={password} onChange={(e) => setPassword(e.target.value)} required />
+      </label>
+      {error && <p className="form-error" role="alert" data-testid="login-error">{error}</p>}
+      <button type="submit" className={`btn btn-primary btn-block ${buttonClass}`} data-testid="login-submit" disabled={busy}>
+        {busy ? t('auth.submitting') : t('auth.submit')}
+      </button>
+      <p className="hint">{t('door.login.hint')}</p>
+    </>
+  );
+}

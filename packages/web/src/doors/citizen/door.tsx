@@ -3,7 +3,7 @@ import { useSignIn } from '../../pages/LoginPage.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Link, navigate } from '../../router.tsx';
 import type { Door, DoorLayoutProps, DoorLoginProps } from '../types.ts';
-import { CareToggle, Iso, LangPicker, SignOutProvider, useCare } from './common.tsx';
+import { CareToggle, Iso, LangPicker, PasswordAndSubmit, SignOutProvider, useCare } from './common.tsx';
 import { registerShellWorker } from './pwa.ts';
 import './citizen.css';
 
@@ -87,15 +87,7 @@ export function CitizenLogin({ expired, onLoggedIn }: DoorLoginProps) {
             <span>{t('auth.username')}</span>
             <input data-testid="login-username" name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required />
           </label>
-          <label className="field">
-            <span>{t('auth.password')}</span>
-            <input data-testid="login-password" name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
-          </label>
-          {error && <p className="form-error" role="alert" data-testid="login-error">{error}</p>}
-          <button type="submit" className="btn btn-primary btn-block" data-testid="login-submit" disabled={busy}>
-            {busy ? t('auth.submitting') : t('auth.submit')}
-          </button>
-          <p className="hint">{t('door.login.hint')}</p>
+          <PasswordAndSubmit password={password} setPassword={setPassword} error={error} busy={busy} buttonClass="" autoComplete="current-password" />
         </form>
       </main>
     </div>

@@ -4,7 +4,7 @@ import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { DEFAULT_LANG } from '../../i18n/lang.ts';
 import type { MessageKey } from '../../i18n/dictionaries.ts';
 import type { Door, DoorLayoutProps, DoorLoginProps } from '../types.ts';
-import { CareToggle, Iso, LangPicker, SignOutProvider, interpolate, setCare, useCare } from '../citizen/common.tsx';
+import { CareToggle, Iso, LangPicker, PasswordAndSubmit, SignOutProvider, interpolate, setCare, useCare } from '../citizen/common.tsx';
 import { IDLE_STORAGE_KEY, idlePhase, parseIdleConfig, type IdlePhase } from './idle.ts';
 import './kiosk.css';
 
@@ -139,15 +139,8 @@ function KioskLogin({ expired, onLoggedIn }: DoorLoginProps) {
               </button>
             ))}
           </div>
-          <label className="field">
-            <span>{t('auth.password')}</span>
-            <input data-testid="login-password" type="password" autoComplete="off" value={password} onChange={(e) => setPassword(e.target.value)} required />
-          </label>
-          {error && <p className="form-error" role="alert" data-testid="login-error">{error}</p>}
-          <button type="submit" className="btn btn-primary kiosk-btn btn-block" data-testid="login-submit" disabled={busy}>
-            {busy ? t('auth.submitting') : t('auth.submit')}
-          </button>
-          <p className="hint">{t('door.login.hint')}</p>
+          {/* A shared terminal: the browser must not offer to remember anyone's password. */}
+          <PasswordAndSubmit password={password} setPassword={setPassword} error={error} busy={busy} buttonClass="kiosk-btn" autoComplete="off" />
         </form>
       </main>
     </div>
