@@ -51,6 +51,12 @@ interface Actors {
 }
 
 /** A number in [0, 1) fixed by the text: the same task always gets the same delays and decision. */
+/**
+ * After each demo call: on PGlite the demo's back-to-back transactions would otherwise keep real users'
+ * requests waiting for the one connection (the backfill makes thousands of calls).
+ */
+const pause = () => new Promise<void>((r) => setTimeout(r, 10));
+
 const unit = (s: string): number => createHash('sha256').update(s).digest().readUInt32BE(0) / 2 ** 32;
 const within = ([lo, hi]: [number, number], u: number) => lo + (hi - lo) * u;
 
@@ -144,10 +150,17 @@ export class GovLiveDemo {
     const arrivals = poisson(this.rng, (pace.perMinute * stepMs) / MINUTE);
     for (let i = 0; i < arrivals && (await this.demoCases()) < this.opts.maxCases; i++) {
       await this.file(a).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'gov demo: an application was refused'));
+      await pause();
     }
     const queue = await this.svc.queue(a.supervisor, {});
     const supplemented = new Set<string>();
-    for (const e of queue) await this.work(a, e, now, pace, supplemented).catch((err: unknown) => this.log.warn({ err: (err as Error).message, task: `${e.applicationId}/${e.serviceId}` }, 'gov demo: an officer action failed'));
+    for (const e of queue) {
+      const acted = await this.work(a, e, now, pace, supplemented).catch((err: unknown) => {
+        this.log.warn({ err: (err as Error).message, task: `${e.applicationId}/${e.serviceId}` }, 'gov demo: an officer action failed');
+        return true;
+      });
+      if (acted) await pause();
+    }
   }
 
   private async file(a: Actors): Promise<void> {
@@ -190,7 +203,8 @@ export class GovLiveDemo {
   }
 
   /** An officer's next move on a task once its (fixed, per task) delay has passed. */
-  private async work(a: Actors, e: GovQueueEntry, now: number, pace: Pace, supplemented: Set<string>): Promise<void> {
+  /** Returns whether it called the service. */
+  private async work(a: Actors, e: GovQueueEntry, now: number, pace: Pace, supplemented: Set<string>): Promise<boolean> {
     const key = `${e.applicationId}/${e.serviceId}`;
     const officer = a.officers.get(e.departmentId);
     const since = e.readyAt ? Date.parse(e.readyAt) : now;
@@ -199,16 +213,17 @@ export class GovLiveDemo {
     const can = (x: string) => e.allowedActions.includes(x as never);
     if (e.state === 'supplement_requested') {
       // One supplement answers every task of the application that asked.
-      if (supplemented.has(e.applicationId)) return;
+      if (supplemented.has(e.applicationId)) return false;
       supplemented.add(e.applicationId);
-      return this.answerSupplement(a, e);
+      await this.answerSupplement(a, e);
+      return true;
     }
-    if (!officer || now < acceptAt) return;
+    if (!officer || now < acceptAt) return false;
     if (e.state === 'ready' && can('accept')) {
       await this.svc.act(officer, e.applicationId, e.serviceId, { action: 'accept' });
-      return;
+      return true;
     }
-    if (now < decideAt) return;
+    if (now < decideAt) return false;
     const u = unit(`${key}:outcome`);
     if (can('verify_passed')) await this.svc.act(officer, e.applicationId, e.serviceId, { action: 'verify_passed' });
     else if (u < 0.08 && !this.asked.has(key) && can('request_supplement')) {
@@ -216,6 +231,8 @@ export class GovLiveDemo {
       await this.svc.act(officer, e.applicationId, e.serviceId, { action: 'request_supplement', supplement: { message: '请补充清晰的身份证明扫描件（演示）/ Please add a clear scan of your ID (demo)', fields: [], materials: [] } });
     } else if (u > 0.97 && can('reject')) await this.svc.act(officer, e.applicationId, e.serviceId, { action: 'reject', reason: '不符合办理条件（演示数据）/ Not eligible (demo data)' });
     else if (can('approve')) await this.svc.act(officer, e.applicationId, e.serviceId, { action: 'approve' });
+    else return false;
+    return true;
   }
 
   /** The applicant (or the clerk who filed it) sends the supplement at the next step. */

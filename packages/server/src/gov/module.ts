@@ -92,7 +92,13 @@ export const govModule: ModuleFactory = (ctx) => {
       await m.demo?.stop();
       await m.sender.stop();
     },
-    seedDemo: () => seedGovDemo(ctx.auth, ctx.db, m.service),
+    seedDemo: async () => [
+      ...(await seedGovDemo(ctx.auth, ctx.db, m.service)),
+      ctx.config.SHUZHI_GOV_DEMO_PER_MINUTE > 0
+        ? `gov living demo: synthetic applicants file ${ctx.config.SHUZHI_GOV_DEMO_PER_MINUTE} cases/min through every channel (demo data; a week of history on first start)`
+        : 'gov living demo: off (SHUZHI_GOV_DEMO_PER_MINUTE=0)',
+      `gov notices: e-mail ${smtpUrl ? `via ${smtpDescription(smtpUrl)}` : 'off (SHUZHI_SMTP_URL unset)'}; SMS ${sms ? `to ${sms.description}` : 'off'}`,
+    ],
     async startDemo() {
       const perMinute = ctx.config.SHUZHI_GOV_DEMO_PER_MINUTE;
       if (perMinute <= 0) return;
@@ -120,6 +126,8 @@ export const govModule: ModuleFactory = (ctx) => {
         const r = (await figures()).totals.taskSlaCompliance;
         return r === null ? [] : [{ value: r }];
       });
+      pm.gauge('shuzhi_gov_outbox', 'Notices by e-mail and SMS by channel and state (pending, sent, failed, skipped)', ['channel', 'status'], async () =>
+        (await outboxStatus(ctx.db, { email: smtpUrl !== undefined, sms: sms?.description ?? null })).counts.map((c) => ({ labels: { channel: c.channel, status: c.status }, value: c.n })));
       pm.counterOf('shuzhi_gov_verifications_total', 'Public certificate verifications by answer', ['result'], () =>
         Object.entries(m.service?.verifications ?? {}).map(([result, value]) => ({ labels: { result }, value })));
     },
