@@ -1,4 +1,5 @@
 // Pure parts of the web bench: the network profile, time to interactive from a request timeline, the table.
+import { percentile, sortedCopy } from '../stats.ts';
 
 /**
  * Chrome DevTools' "Slow 3G" preset as DevTools passes it to CDP Network.emulateNetworkConditions
@@ -36,12 +37,9 @@ export function interactiveAt(readyAt: number, spans: readonly RequestSpan[], qu
   }
 }
 
-/** The middle value (the mean of the two middle values for an even count); NaN for none. */
+/** The median as every bench states it (bench/stats.ts: nearest rank); NaN for none. */
 export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return percentile(sortedCopy(xs), 50);
 }
 
 export interface DoorRun {

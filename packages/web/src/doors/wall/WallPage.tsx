@@ -5,6 +5,8 @@ import type { MessageKey } from '../../i18n/dictionaries.ts';
 import { DataOverviewTiles } from '../../modules/data/OverviewTiles.tsx';
 import { MineOverviewTiles } from '../../modules/mine/FleetPage.tsx';
 import { ComputeSection, GovSection, RenderSection } from './sections.tsx';
+// With the page's chunk, not the app's first load; the layout's frame is styled once the page arrives.
+import './wall.css';
 
 function Section({ id, title, children }: { id: string; title: MessageKey; children: ReactNode }) {
   const { t } = useI18n();

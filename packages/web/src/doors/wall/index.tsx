@@ -4,7 +4,6 @@ import { formatClock, formatDateTime } from '../../format.ts';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { homePath } from '../../nav.ts';
 import { useInterval } from '../../useResource.ts';
-import './wall.css';
 
 /** `/api/health` says whether the demo network runs; it is a plain route outside the OpenAPI client. */
 function useDemoFlag(): boolean {
