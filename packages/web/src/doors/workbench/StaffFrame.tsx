@@ -49,7 +49,7 @@ export function StaffFrame({ user, path, onLogout, children, door, title }: Door
             <span className="user-name">{user.displayName || user.username}</span>
             <span className="user-role">{t(`role.${user.role}`)}</span>
           </span>
-          <button type="button" className="btn btn-ghost" data-testid="logout" onClick={onLogout}>
+          <button type="button" className="btn btn-ghost" data-testid="logout" onClick={() => onLogout()}>
             {t('auth.logout')}
           </button>
         </div>

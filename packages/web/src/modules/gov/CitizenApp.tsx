@@ -7,6 +7,7 @@ import { useInterval, useResource } from '../../useResource.ts';
 import { ApplicationDetail } from './ApplicationDetail.tsx';
 import { ApplyForm } from './ApplyForm.tsx';
 import { govApi } from './api.ts';
+import { NotificationsList } from './NotificationsList.tsx';
 
 /**
  * The citizen / enterprise app's pages (the door's frame, tabs and sign-in are in doors/citizen). Elderly
@@ -62,7 +63,7 @@ export function CitizenHome({ all = false }: { all?: boolean }) {
       {care && !all && <Link to="/gov/app/all" className="btn btn-block" data-testid="gov-all-items">{t('door.allItems')}</Link>}
       {notes.data && notes.data.length > 0 && (
         <section className="card notice" data-testid="gov-notifications" aria-label={t('door.status')}>
-          {/* The messages come from the server in Chinese and English; G's notification list may replace this. */}
+          {/* The latest few; the full list, markable as read, is on the 我的 tab. Messages come from the server in Chinese and English. */}
           {notes.data.slice(0, 5).map((n) => (
             <p key={n.id} data-kind={n.kind}><Tx text={n.message} /> <span className="muted small">{fmt.date(n.at)}</span></p>
           ))}
@@ -162,6 +163,7 @@ export function CitizenMe() {
         <CareToggle />
         <p className="hint">{t('door.care.hint')}</p>
       </section>
+      <NotificationsList />
       <Link to="/gov/app/data" className="btn btn-block" data-testid="gov-tab-data">{t('gov.app.data')}</Link>
       <button type="button" className="btn btn-block door-signout" data-testid="logout" onClick={signOut}>{t('auth.logout')}</button>
     </>
