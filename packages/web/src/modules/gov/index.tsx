@@ -6,8 +6,8 @@ import { KioskDone, KioskHome, OfficerWorkbench, StaffApplication, WindowWorkben
 import { VerifyPage } from './VerifyPage.tsx';
 import './gov.css';
 
-/** Who browses the item catalogue; the staff doors (window, workbench) carry what their roles need instead. */
-const CATALOGUE_ROLES = ['citizen', 'enterprise', 'operator', 'viewer'] as const;
+/** The people of the one-thing services, and those who oversee the whole platform. */
+const GOV_ROLES = ['citizen', 'enterprise', 'window', 'officer', 'supervisor', 'operator', 'viewer'] as const;
 
 /** 高效办成一件事: the citizen app (phone layout), window, kiosk, officer workbench, supervisor dashboard, public verification. */
 export const ui: ModuleUi = {
@@ -15,7 +15,7 @@ export const ui: ModuleUi = {
     id: 'gov',
     label: 'nav.gov',
     items: [
-      { id: 'catalogue', path: '/gov', label: 'gov.nav.catalogue', roles: CATALOGUE_ROLES },
+      { id: 'catalogue', path: '/gov', label: 'gov.nav.catalogue', roles: GOV_ROLES },
       { id: 'app', path: '/gov/app', label: 'gov.nav.app', roles: ['citizen', 'enterprise'] },
       { id: 'kiosk', path: '/gov/kiosk', label: 'gov.nav.kiosk', roles: ['citizen', 'enterprise'] },
       { id: 'window', path: '/gov/window', label: 'gov.nav.window', roles: ['window'] },
