@@ -6,6 +6,7 @@ import { useI18n } from '../i18n/I18nProvider.tsx';
 import { activeItemPath, homePath, navGroups, visibleItems } from '../nav.ts';
 import { Link } from '../router.tsx';
 import { LangSwitch } from './LangSwitch.tsx';
+import { SessionControls } from './SessionControls.tsx';
 
 function Clock() {
   const { t } = useI18n();
@@ -46,13 +47,7 @@ export function Shell({ user, path, onLogout, children }: { user: User; path: st
           <LiveIndicator />
           <Clock />
           <LangSwitch />
-          <span className="user" data-testid="current-user" data-role={user.role}>
-            <span className="user-name">{user.displayName || user.username}</span>
-            <span className="user-role">{t(`role.${user.role}`)}</span>
-          </span>
-          <button type="button" className="btn btn-ghost" data-testid="logout" onClick={onLogout}>
-            {t('auth.logout')}
-          </button>
+          <SessionControls user={user} onLogout={onLogout} />
         </div>
       </header>
       <nav className="nav" aria-label={t("app.name")}>

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { Role, User } from '@shuzhi/schema';
 import { LangSwitch } from '../../components/LangSwitch.tsx';
+import { SessionControls } from '../../components/SessionControls.tsx';
 import { Shell } from '../../components/Shell.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import type { MessageKey } from '../../i18n/dictionaries.ts';
@@ -45,13 +46,7 @@ export function StaffFrame({ user, path, onLogout, children, door, title }: Door
         </nav>
         <div className="staff-header-right">
           <LangSwitch />
-          <span className="user" data-testid="current-user" data-role={user.role}>
-            <span className="user-name">{user.displayName || user.username}</span>
-            <span className="user-role">{t(`role.${user.role}`)}</span>
-          </span>
-          <button type="button" className="btn btn-ghost" data-testid="logout" onClick={onLogout}>
-            {t('auth.logout')}
-          </button>
+          <SessionControls user={user} onLogout={onLogout} />
         </div>
       </header>
       <main className="main staff-main" id="main" tabIndex={0}>{children}</main>
