@@ -6,6 +6,7 @@ import { useI18n } from '../i18n/I18nProvider.tsx';
 import { activeItemPath, homePath, navGroups, visibleItems } from '../nav.ts';
 import { Link } from '../router.tsx';
 import { LangSwitch } from './LangSwitch.tsx';
+import { NavItemLink } from './NavItemLink.tsx';
 import { SessionControls } from './SessionControls.tsx';
 
 function Clock() {
@@ -59,16 +60,7 @@ export function Shell({ user, path, onLogout, children }: { user: User; path: st
               <h3>{t(g.label)}</h3>
               <ul>
                 {items.map((i) => (
-                  <li key={i.id}>
-                    <Link
-                      to={i.path}
-                      data-testid={`nav-${g.id}-${i.id}`}
-                      className={active === i.path ? 'active' : undefined}
-                      aria-current={active === i.path ? 'page' : undefined}
-                    >
-                      {t(i.label)}
-                    </Link>
-                  </li>
+                  <NavItemLink key={i.id} groupId={g.id} item={i} active={active} />
                 ))}
               </ul>
             </section>

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { Role, User } from '@shuzhi/schema';
 import { LangSwitch } from '../../components/LangSwitch.tsx';
+import { NavItemLink } from '../../components/NavItemLink.tsx';
 import { SessionControls } from '../../components/SessionControls.tsx';
 import { Shell } from '../../components/Shell.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
@@ -31,16 +32,7 @@ export function StaffFrame({ user, path, onLogout, children, door, title }: Door
         <nav className="nav staff-nav" aria-label={t(title)}>
           <ul>
             {items.map((i) => (
-              <li key={i.id}>
-                <Link
-                  to={i.path}
-                  data-testid={`nav-gov-${i.id}`}
-                  className={active === i.path ? 'active' : undefined}
-                  aria-current={active === i.path ? 'page' : undefined}
-                >
-                  {t(i.label)}
-                </Link>
-              </li>
+              <NavItemLink key={i.id} groupId="gov" item={i} active={active} />
             ))}
           </ul>
         </nav>
