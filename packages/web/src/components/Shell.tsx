@@ -6,6 +6,8 @@ import { useI18n } from '../i18n/I18nProvider.tsx';
 import { activeItemPath, homePath, navGroups, visibleItems } from '../nav.ts';
 import { Link } from '../router.tsx';
 import { LangSwitch } from './LangSwitch.tsx';
+import { NavItemLink } from './NavItemLink.tsx';
+import { SessionControls } from './SessionControls.tsx';
 
 function Clock() {
   const { t } = useI18n();
@@ -46,13 +48,7 @@ export function Shell({ user, path, onLogout, children }: { user: User; path: st
           <LiveIndicator />
           <Clock />
           <LangSwitch />
-          <span className="user" data-testid="current-user" data-role={user.role}>
-            <span className="user-name">{user.displayName || user.username}</span>
-            <span className="user-role">{t(`role.${user.role}`)}</span>
-          </span>
-          <button type="button" className="btn btn-ghost" data-testid="logout" onClick={onLogout}>
-            {t('auth.logout')}
-          </button>
+          <SessionControls user={user} onLogout={onLogout} />
         </div>
       </header>
       <nav className="nav" aria-label={t("app.name")}>
@@ -64,16 +60,7 @@ export function Shell({ user, path, onLogout, children }: { user: User; path: st
               <h3>{t(g.label)}</h3>
               <ul>
                 {items.map((i) => (
-                  <li key={i.id}>
-                    <Link
-                      to={i.path}
-                      data-testid={`nav-${g.id}-${i.id}`}
-                      className={active === i.path ? 'active' : undefined}
-                      aria-current={active === i.path ? 'page' : undefined}
-                    >
-                      {t(i.label)}
-                    </Link>
-                  </li>
+                  <NavItemLink key={i.id} groupId={g.id} item={i} active={active} />
                 ))}
               </ul>
             </section>

@@ -1,6 +1,8 @@
 import type { ReactNode } from 'react';
 import type { Role, User } from '@shuzhi/schema';
 import { LangSwitch } from '../../components/LangSwitch.tsx';
+import { NavItemLink } from '../../components/NavItemLink.tsx';
+import { SessionControls } from '../../components/SessionControls.tsx';
 import { Shell } from '../../components/Shell.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import type { MessageKey } from '../../i18n/dictionaries.ts';
@@ -30,28 +32,13 @@ export function StaffFrame({ user, path, onLogout, children, door, title }: Door
         <nav className="nav staff-nav" aria-label={t(title)}>
           <ul>
             {items.map((i) => (
-              <li key={i.id}>
-                <Link
-                  to={i.path}
-                  data-testid={`nav-gov-${i.id}`}
-                  className={active === i.path ? 'active' : undefined}
-                  aria-current={active === i.path ? 'page' : undefined}
-                >
-                  {t(i.label)}
-                </Link>
-              </li>
+              <NavItemLink key={i.id} groupId="gov" item={i} active={active} />
             ))}
           </ul>
         </nav>
         <div className="staff-header-right">
           <LangSwitch />
-          <span className="user" data-testid="current-user" data-role={user.role}>
-            <span className="user-name">{user.displayName || user.username}</span>
-            <span className="user-role">{t(`role.${user.role}`)}</span>
-          </span>
-          <button type="button" className="btn btn-ghost" data-testid="logout" onClick={() => onLogout()}>
-            {t('auth.logout')}
-          </button>
+          <SessionControls user={user} onLogout={onLogout} />
         </div>
       </header>
       <main className="main staff-main" id="main" tabIndex={0}>{children}</main>

@@ -8,10 +8,10 @@ import { VerifyPage } from './VerifyPage.tsx';
 import './gov.css';
 
 /**
- * Who browses the item catalogue in the console. Citizens and companies find it inside their own door (the
- * app's 办事 tab, the kiosk's start screen); the staff doors (window, workbench) carry what their roles need.
+ * Who browses the item catalogue: staff and those who oversee the platform. Citizens and companies find it
+ * inside their own door (the app's 办事 tab, the kiosk's start screen).
  */
-const CATALOGUE_ROLES = ['operator', 'viewer'] as const;
+const CATALOGUE_ROLES = ['window', 'officer', 'supervisor', 'operator', 'viewer'] as const;
 
 /** 高效办成一件事: the citizen app (phone layout), window, kiosk, officer workbench, supervisor dashboard, public verification. */
 export const ui: ModuleUi = {
