@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   scaling: () => import('./scaling/bench.ts'),
   failover: () => import('./failover/bench.ts'),
   data: () => import('./data/bench.ts'),
+  arrays: () => import('./arrays/bench.ts'),
 };
 
 const args = process.argv.slice(2);

@@ -7002,8 +7002,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
-                            /** @default null */
-                            array: {
+                            array?: {
                                 cap: number | null;
                                 counts: {
                                     [key: string]: number;
@@ -7017,8 +7016,7 @@ export interface operations {
                             dataGB: number;
                             /** Format: date-time */
                             deadlineAt: string | null;
-                            /** @default [] */
-                            dependencies: {
+                            dependencies?: {
                                 jobId: string;
                                 /** @enum {string} */
                                 kind: "ok" | "any" | "notok";
@@ -7032,17 +7030,13 @@ export interface operations {
                             explanation: string | null;
                             /** @enum {string} */
                             flex: "rigid" | "malleable" | "divisible";
-                            /** @default null */
-                            held: string | null;
+                            held?: string | null;
                             home: string | null;
                             hours: number;
                             id: string;
                             name: string;
-                            /**
-                             * @default cancel
-                             * @enum {string}
-                             */
-                            onParentFailure: "cancel" | "hold";
+                            /** @enum {string} */
+                            onParentFailure?: "cancel" | "hold";
                             priority: number;
                             regions: string[];
                             /** Format: date-time */
@@ -7070,8 +7064,7 @@ export interface operations {
                                 greenKWh: number;
                                 unitHours: number;
                             } | null;
-                            /** @default null */
-                            workflow: {
+                            workflow?: {
                                 id: string;
                                 step: string;
                             } | null;
@@ -7145,8 +7138,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @default null */
-                        array: {
+                        array?: {
                             cap: number | null;
                             counts: {
                                 [key: string]: number;
@@ -7160,8 +7152,7 @@ export interface operations {
                         dataGB: number;
                         /** Format: date-time */
                         deadlineAt: string | null;
-                        /** @default [] */
-                        dependencies: {
+                        dependencies?: {
                             jobId: string;
                             /** @enum {string} */
                             kind: "ok" | "any" | "notok";
@@ -7175,17 +7166,13 @@ export interface operations {
                         explanation: string | null;
                         /** @enum {string} */
                         flex: "rigid" | "malleable" | "divisible";
-                        /** @default null */
-                        held: string | null;
+                        held?: string | null;
                         home: string | null;
                         hours: number;
                         id: string;
                         name: string;
-                        /**
-                         * @default cancel
-                         * @enum {string}
-                         */
-                        onParentFailure: "cancel" | "hold";
+                        /** @enum {string} */
+                        onParentFailure?: "cancel" | "hold";
                         priority: number;
                         regions: string[];
                         /** Format: date-time */
@@ -7213,8 +7200,7 @@ export interface operations {
                             greenKWh: number;
                             unitHours: number;
                         } | null;
-                        /** @default null */
-                        workflow: {
+                        workflow?: {
                             id: string;
                             step: string;
                         } | null;
@@ -7245,8 +7231,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @default null */
-                        array: {
+                        array?: {
                             cap: number | null;
                             counts: {
                                 [key: string]: number;
@@ -7260,14 +7245,12 @@ export interface operations {
                         dataGB: number;
                         /** Format: date-time */
                         deadlineAt: string | null;
-                        /** @default [] */
-                        dependants: {
+                        dependants?: {
                             jobId: string;
                             /** @enum {string} */
                             kind: "ok" | "any" | "notok";
                         }[];
-                        /** @default [] */
-                        dependencies: {
+                        dependencies?: {
                             jobId: string;
                             /** @enum {string} */
                             kind: "ok" | "any" | "notok";
@@ -7281,17 +7264,13 @@ export interface operations {
                         explanation: string | null;
                         /** @enum {string} */
                         flex: "rigid" | "malleable" | "divisible";
-                        /** @default null */
-                        held: string | null;
+                        held?: string | null;
                         home: string | null;
                         hours: number;
                         id: string;
                         name: string;
-                        /**
-                         * @default cancel
-                         * @enum {string}
-                         */
-                        onParentFailure: "cancel" | "hold";
+                        /** @enum {string} */
+                        onParentFailure?: "cancel" | "hold";
                         priority: number;
                         regions: string[];
                         /** Format: date-time */
@@ -7341,8 +7320,7 @@ export interface operations {
                             greenKWh: number;
                             unitHours: number;
                         } | null;
-                        /** @default null */
-                        workflow: {
+                        workflow?: {
                             id: string;
                             step: string;
                         } | null;
@@ -7372,8 +7350,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @default null */
-                        array: {
+                        array?: {
                             cap: number | null;
                             counts: {
                                 [key: string]: number;
@@ -7387,8 +7364,7 @@ export interface operations {
                         dataGB: number;
                         /** Format: date-time */
                         deadlineAt: string | null;
-                        /** @default [] */
-                        dependencies: {
+                        dependencies?: {
                             jobId: string;
                             /** @enum {string} */
                             kind: "ok" | "any" | "notok";
@@ -7402,17 +7378,13 @@ export interface operations {
                         explanation: string | null;
                         /** @enum {string} */
                         flex: "rigid" | "malleable" | "divisible";
-                        /** @default null */
-                        held: string | null;
+                        held?: string | null;
                         home: string | null;
                         hours: number;
                         id: string;
                         name: string;
-                        /**
-                         * @default cancel
-                         * @enum {string}
-                         */
-                        onParentFailure: "cancel" | "hold";
+                        /** @enum {string} */
+                        onParentFailure?: "cancel" | "hold";
                         priority: number;
                         regions: string[];
                         /** Format: date-time */
@@ -7440,8 +7412,7 @@ export interface operations {
                             greenKWh: number;
                             unitHours: number;
                         } | null;
-                        /** @default null */
-                        workflow: {
+                        workflow?: {
                             id: string;
                             step: string;
                         } | null;
@@ -7574,8 +7545,7 @@ export interface operations {
                             note: string;
                         }[];
                         job: {
-                            /** @default null */
-                            array: {
+                            array?: {
                                 cap: number | null;
                                 counts: {
                                     [key: string]: number;
@@ -7589,8 +7559,7 @@ export interface operations {
                             dataGB: number;
                             /** Format: date-time */
                             deadlineAt: string | null;
-                            /** @default [] */
-                            dependencies: {
+                            dependencies?: {
                                 jobId: string;
                                 /** @enum {string} */
                                 kind: "ok" | "any" | "notok";
@@ -7604,17 +7573,13 @@ export interface operations {
                             explanation: string | null;
                             /** @enum {string} */
                             flex: "rigid" | "malleable" | "divisible";
-                            /** @default null */
-                            held: string | null;
+                            held?: string | null;
                             home: string | null;
                             hours: number;
                             id: string;
                             name: string;
-                            /**
-                             * @default cancel
-                             * @enum {string}
-                             */
-                            onParentFailure: "cancel" | "hold";
+                            /** @enum {string} */
+                            onParentFailure?: "cancel" | "hold";
                             priority: number;
                             regions: string[];
                             /** Format: date-time */
@@ -7642,8 +7607,7 @@ export interface operations {
                                 greenKWh: number;
                                 unitHours: number;
                             } | null;
-                            /** @default null */
-                            workflow: {
+                            workflow?: {
                                 id: string;
                                 step: string;
                             } | null;
@@ -7680,8 +7644,7 @@ export interface operations {
                             note: string;
                         }[];
                         job: {
-                            /** @default null */
-                            array: {
+                            array?: {
                                 cap: number | null;
                                 counts: {
                                     [key: string]: number;
@@ -7695,8 +7658,7 @@ export interface operations {
                             dataGB: number;
                             /** Format: date-time */
                             deadlineAt: string | null;
-                            /** @default [] */
-                            dependencies: {
+                            dependencies?: {
                                 jobId: string;
                                 /** @enum {string} */
                                 kind: "ok" | "any" | "notok";
@@ -7710,17 +7672,13 @@ export interface operations {
                             explanation: string | null;
                             /** @enum {string} */
                             flex: "rigid" | "malleable" | "divisible";
-                            /** @default null */
-                            held: string | null;
+                            held?: string | null;
                             home: string | null;
                             hours: number;
                             id: string;
                             name: string;
-                            /**
-                             * @default cancel
-                             * @enum {string}
-                             */
-                            onParentFailure: "cancel" | "hold";
+                            /** @enum {string} */
+                            onParentFailure?: "cancel" | "hold";
                             priority: number;
                             regions: string[];
                             /** Format: date-time */
@@ -7748,8 +7706,7 @@ export interface operations {
                                 greenKWh: number;
                                 unitHours: number;
                             } | null;
-                            /** @default null */
-                            workflow: {
+                            workflow?: {
                                 id: string;
                                 step: string;
                             } | null;

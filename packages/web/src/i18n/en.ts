@@ -1,10 +1,12 @@
 import { moduleEn } from '../modules/messages.ts';
 import * as workers from '../pages/workers/messages.ts';
+import * as workflows from '../pages/workflows/messages.ts';
 import type { MessageKey } from './zh-CN.ts';
 
 export const en: Record<MessageKey, string> = {
   ...moduleEn,
   ...workers.en,
+  ...workflows.en,
   'app.name': '数智 Shuzhi',
   'app.tagline': 'Digital-intelligence infrastructure platform',
   'app.loading': 'Loading…',

@@ -1,10 +1,12 @@
 import { moduleZh } from '../modules/messages.ts';
 import * as workers from '../pages/workers/messages.ts';
+import * as workflows from '../pages/workflows/messages.ts';
 
 /** The source dictionary: zh-CN is the product's first language, every other dictionary must carry the same keys. */
 export const zhCN = {
   ...moduleZh,
   ...workers.zh,
+  ...workflows.zh,
   'app.name': '数智 Shuzhi',
   'app.tagline': '数字智能基础设施平台',
   'app.loading': '加载中…',

@@ -54,6 +54,9 @@ export function JobsPage() {
           <button type="button" className="btn" onClick={jobs.reload}>
             {t('app.refresh')}
           </button>
+          <Link to="/compute/workflows" className="btn">
+            {t('workflow.list')}
+          </Link>
           {canSubmit && (
             <Link to="/compute/submit" className="btn btn-primary">
               {t('jobs.new')}
@@ -90,6 +93,16 @@ export function JobsPage() {
                     <td>
                       <Link to={`/compute/jobs/${encodeURIComponent(j.id)}`}>{j.name}</Link>
                       <div className="muted small mono">{j.id}</div>
+                      {j.array && (
+                        <div className="muted small" data-testid={`job-array-${j.id}`}>
+                          [{j.array.spec}]{' '}
+                          {Object.entries(j.array.counts)
+                            .filter(([, n]) => n > 0)
+                            .map(([k, n]) => `${n} ${k === 'pending' ? t('array.count.pending') : t(`status.${k as JobStatus}`)}`)
+                            .join(' · ')}
+                        </div>
+                      )}
+                      {j.held && <div className="muted small">{j.held}</div>}
                     </td>
                     <td className="mono">{j.tenantId}</td>
                     <td>{t(`resource.${j.type}`)}</td>
