@@ -4,7 +4,7 @@
 // written as for a real one), so the figures are the platform's own cost per task, not a workload's.
 import { performance } from 'node:perf_hooks';
 import { benchArgs } from '../args.ts';
-import type { ExecTask, Executor } from '../../packages/server/src/testing.ts';
+import type { ExecTask, Executor } from '@shuzhi/server/testing';
 import { client, login, startPlatform } from '../../packages/server/test/helpers.ts';
 
 const MB = 1024 * 1024;

@@ -8,6 +8,7 @@ import { useI18n } from '../i18n/I18nProvider.tsx';
 import { SUBMIT_ROLES } from '../nav.ts';
 import { Link } from '../router.tsx';
 import { useInterval, useResource } from '../useResource.ts';
+import { arrayCountsText } from './workflows/JobRelations.tsx';
 
 const PAGE_SIZE = 50;
 
@@ -95,11 +96,7 @@ export function JobsPage() {
                       <div className="muted small mono">{j.id}</div>
                       {j.array && (
                         <div className="muted small" data-testid={`job-array-${j.id}`}>
-                          [{j.array.spec}]{' '}
-                          {Object.entries(j.array.counts)
-                            .filter(([, n]) => n > 0)
-                            .map(([k, n]) => `${n} ${k === 'pending' ? t('array.count.pending') : t(`status.${k as JobStatus}`)}`)
-                            .join(' · ')}
+                          [{j.array.spec}] {arrayCountsText(j.array.counts, t)}
                         </div>
                       )}
                       {j.held && <div className="muted small">{j.held}</div>}

@@ -62,6 +62,14 @@ export function JobRelations({ job }: { job: JobDetail }) {
 
 const SHOWN = 200;
 
+/** An array's tasks counted by state, in the user's language (`pending`: not made yet). */
+export function arrayCountsText(counts: Record<string, number>, t: ReturnType<typeof useI18n>['t']): string {
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k === 'pending' ? t('array.count.pending') : t(`status.${k as JobStatus}`)}`)
+    .join(' · ');
+}
+
 /** An array's tasks: counts by state (those not made yet as pending) and the first tasks made. */
 export function ArrayTasks({ job, version }: { job: JobDetail; version: string }) {
   const api = useApi();
@@ -75,10 +83,7 @@ export function ArrayTasks({ job, version }: { job: JobDetail; version: string }
         {t('array.title')} <span className="muted small">{a.spec} · {t('array.summary', { size: a.size, cap: a.cap ? t('array.cap', { cap: a.cap }) : '' })}</span>
       </h2>
       <p className="counts" data-testid="array-counts">
-        {Object.entries(a.counts)
-          .filter(([, n]) => n > 0)
-          .map(([k, n]) => `${n} ${k === 'pending' ? t('array.count.pending') : t(`status.${k as JobStatus}`)}`)
-          .join(' · ')}
+        {arrayCountsText(a.counts, t)}
       </p>
       {tasks.data && (
         <>
