@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   failover: () => import('./failover/bench.ts'),
   data: () => import('./data/bench.ts'),
   web: () => import('./web/bench.ts'),
+  arrays: () => import('./arrays/bench.ts'),
 };
 
 const args = process.argv.slice(2);

@@ -312,14 +312,14 @@ export const Job = z.object({
     .nullable(),
   usage: Usage.nullable(),
   /** The jobs it waits for, each with its condition and whether that is met, still open or can no longer be met. */
-  dependencies: z.array(z.object({ jobId: z.string(), kind: DependencyKind, state: z.enum(['waiting', 'met', 'impossible']) })).default([]),
-  onParentFailure: OnParentFailure.default('cancel'),
+  dependencies: z.array(z.object({ jobId: z.string(), kind: DependencyKind, state: z.enum(['waiting', 'met', 'impossible']) })).optional(),
+  onParentFailure: OnParentFailure.optional(),
   /** Why it does not start yet on account of its parents ("waiting for job_12 (afterok)", or held); null otherwise. */
-  held: z.string().nullable().default(null),
+  held: z.string().nullable().optional(),
   /** A job array: its spec, size, cap and how many tasks are in each state (not yet made = pending). */
-  array: ArraySummary.nullable().default(null),
+  array: ArraySummary.nullable().optional(),
   /** The workflow it is a step of. */
-  workflow: z.object({ id: z.string(), step: z.string() }).nullable().default(null),
+  workflow: z.object({ id: z.string(), step: z.string() }).nullable().optional(),
 });
 export type Job = z.infer<typeof Job>;
 
@@ -345,7 +345,7 @@ export type SbatchResult = z.infer<typeof SbatchResult>;
 export const JobDetail = Job.extend({
   runs: z.array(Run),
   /** Jobs that wait for this one. */
-  dependants: z.array(z.object({ jobId: z.string(), kind: DependencyKind })).default([]),
+  dependants: z.array(z.object({ jobId: z.string(), kind: DependencyKind })).optional(),
 });
 
 /** One task of a job (an array's task has its index). */

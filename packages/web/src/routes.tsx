@@ -12,6 +12,7 @@ import { SiteDetailPage } from './pages/SiteDetailPage.tsx';
 import { SitesPage } from './pages/SitesPage.tsx';
 import { SubmitPage } from './pages/SubmitPage.tsx';
 import { WorkersPage } from './pages/workers/WorkersPage.tsx';
+import { WorkflowPage, WorkflowsPage } from './pages/workflows/WorkflowPage.tsx';
 
 interface Route {
   pattern: string;
@@ -26,6 +27,8 @@ const computeRoutes: Route[] = [
   { pattern: '/compute/jobs', render: () => <JobsPage /> },
   { pattern: '/compute/jobs/:id', render: (p) => <JobDetailPage key={p.id} id={p.id ?? ''} /> },
   { pattern: '/compute/submit', render: () => <SubmitPage /> },
+  { pattern: '/compute/workflows', render: () => <WorkflowsPage /> },
+  { pattern: '/compute/workflows/:id', render: (p) => <WorkflowPage key={p.id} id={p.id ?? ''} /> },
   { pattern: '/compute/workers', render: () => <WorkersPage initialSite={routeQueryParam('site') ?? ''} /> },
   ...plannerRoutes,
 ];

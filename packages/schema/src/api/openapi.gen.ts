@@ -7283,8 +7283,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
-                            /** @default null */
-                            array: {
+                            array?: {
                                 cap: number | null;
                                 counts: {
                                     [key: string]: number;
@@ -7298,8 +7297,7 @@ export interface operations {
                             dataGB: number;
                             /** Format: date-time */
                             deadlineAt: string | null;
-                            /** @default [] */
-                            dependencies: {
+                            dependencies?: {
                                 jobId: string;
                                 /** @enum {string} */
                                 kind: "ok" | "any" | "notok";
@@ -7313,17 +7311,13 @@ export interface operations {
                             explanation: string | null;
                             /** @enum {string} */
                             flex: "rigid" | "malleable" | "divisible";
-                            /** @default null */
-                            held: string | null;
+                            held?: string | null;
                             home: string | null;
                             hours: number;
                             id: string;
                             name: string;
-                            /**
-                             * @default cancel
-                             * @enum {string}
-                             */
-                            onParentFailure: "cancel" | "hold";
+                            /** @enum {string} */
+                            onParentFailure?: "cancel" | "hold";
                             priority: number;
                             regions: string[];
                             /** Format: date-time */
@@ -7351,8 +7345,7 @@ export interface operations {
                                 greenKWh: number;
                                 unitHours: number;
                             } | null;
-                            /** @default null */
-                            workflow: {
+                            workflow?: {
                                 id: string;
                                 step: string;
                             } | null;
@@ -7426,8 +7419,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @default null */
-                        array: {
+                        array?: {
                             cap: number | null;
                             counts: {
                                 [key: string]: number;
@@ -7441,8 +7433,7 @@ export interface operations {
                         dataGB: number;
                         /** Format: date-time */
                         deadlineAt: string | null;
-                        /** @default [] */
-                        dependencies: {
+                        dependencies?: {
                             jobId: string;
                             /** @enum {string} */
                             kind: "ok" | "any" | "notok";
@@ -7456,17 +7447,13 @@ export interface operations {
                         explanation: string | null;
                         /** @enum {string} */
                         flex: "rigid" | "malleable" | "divisible";
-                        /** @default null */
-                        held: string | null;
+                        held?: string | null;
                         home: string | null;
                         hours: number;
                         id: string;
                         name: string;
-                        /**
-                         * @default cancel
-                         * @enum {string}
-                         */
-                        onParentFailure: "cancel" | "hold";
+                        /** @enum {string} */
+                        onParentFailure?: "cancel" | "hold";
                         priority: number;
                         regions: string[];
                         /** Format: date-time */
@@ -7494,8 +7481,7 @@ export interface operations {
                             greenKWh: number;
                             unitHours: number;
                         } | null;
-                        /** @default null */
-                        workflow: {
+                        workflow?: {
                             id: string;
                             step: string;
                         } | null;
@@ -7526,8 +7512,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @default null */
-                        array: {
+                        array?: {
                             cap: number | null;
                             counts: {
                                 [key: string]: number;
@@ -7541,14 +7526,12 @@ export interface operations {
                         dataGB: number;
                         /** Format: date-time */
                         deadlineAt: string | null;
-                        /** @default [] */
-                        dependants: {
+                        dependants?: {
                             jobId: string;
                             /** @enum {string} */
                             kind: "ok" | "any" | "notok";
                         }[];
-                        /** @default [] */
-                        dependencies: {
+                        dependencies?: {
                             jobId: string;
                             /** @enum {string} */
                             kind: "ok" | "any" | "notok";
@@ -7562,17 +7545,13 @@ export interface operations {
                         explanation: string | null;
                         /** @enum {string} */
                         flex: "rigid" | "malleable" | "divisible";
-                        /** @default null */
-                        held: string | null;
+                        held?: string | null;
                         home: string | null;
                         hours: number;
                         id: string;
                         name: string;
-                        /**
-                         * @default cancel
-                         * @enum {string}
-                         */
-                        onParentFailure: "cancel" | "hold";
+                        /** @enum {string} */
+                        onParentFailure?: "cancel" | "hold";
                         priority: number;
                         regions: string[];
                         /** Format: date-time */
@@ -7622,8 +7601,7 @@ export interface operations {
                             greenKWh: number;
                             unitHours: number;
                         } | null;
-                        /** @default null */
-                        workflow: {
+                        workflow?: {
                             id: string;
                             step: string;
                         } | null;
@@ -7653,8 +7631,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @default null */
-                        array: {
+                        array?: {
                             cap: number | null;
                             counts: {
                                 [key: string]: number;
@@ -7668,8 +7645,7 @@ export interface operations {
                         dataGB: number;
                         /** Format: date-time */
                         deadlineAt: string | null;
-                        /** @default [] */
-                        dependencies: {
+                        dependencies?: {
                             jobId: string;
                             /** @enum {string} */
                             kind: "ok" | "any" | "notok";
@@ -7683,17 +7659,13 @@ export interface operations {
                         explanation: string | null;
                         /** @enum {string} */
                         flex: "rigid" | "malleable" | "divisible";
-                        /** @default null */
-                        held: string | null;
+                        held?: string | null;
                         home: string | null;
                         hours: number;
                         id: string;
                         name: string;
-                        /**
-                         * @default cancel
-                         * @enum {string}
-                         */
-                        onParentFailure: "cancel" | "hold";
+                        /** @enum {string} */
+                        onParentFailure?: "cancel" | "hold";
                         priority: number;
                         regions: string[];
                         /** Format: date-time */
@@ -7721,8 +7693,7 @@ export interface operations {
                             greenKWh: number;
                             unitHours: number;
                         } | null;
-                        /** @default null */
-                        workflow: {
+                        workflow?: {
                             id: string;
                             step: string;
                         } | null;
@@ -7855,8 +7826,7 @@ export interface operations {
                             note: string;
                         }[];
                         job: {
-                            /** @default null */
-                            array: {
+                            array?: {
                                 cap: number | null;
                                 counts: {
                                     [key: string]: number;
@@ -7870,8 +7840,7 @@ export interface operations {
                             dataGB: number;
                             /** Format: date-time */
                             deadlineAt: string | null;
-                            /** @default [] */
-                            dependencies: {
+                            dependencies?: {
                                 jobId: string;
                                 /** @enum {string} */
                                 kind: "ok" | "any" | "notok";
@@ -7885,17 +7854,13 @@ export interface operations {
                             explanation: string | null;
                             /** @enum {string} */
                             flex: "rigid" | "malleable" | "divisible";
-                            /** @default null */
-                            held: string | null;
+                            held?: string | null;
                             home: string | null;
                             hours: number;
                             id: string;
                             name: string;
-                            /**
-                             * @default cancel
-                             * @enum {string}
-                             */
-                            onParentFailure: "cancel" | "hold";
+                            /** @enum {string} */
+                            onParentFailure?: "cancel" | "hold";
                             priority: number;
                             regions: string[];
                             /** Format: date-time */
@@ -7923,8 +7888,7 @@ export interface operations {
                                 greenKWh: number;
                                 unitHours: number;
                             } | null;
-                            /** @default null */
-                            workflow: {
+                            workflow?: {
                                 id: string;
                                 step: string;
                             } | null;
@@ -7961,8 +7925,7 @@ export interface operations {
                             note: string;
                         }[];
                         job: {
-                            /** @default null */
-                            array: {
+                            array?: {
                                 cap: number | null;
                                 counts: {
                                     [key: string]: number;
@@ -7976,8 +7939,7 @@ export interface operations {
                             dataGB: number;
                             /** Format: date-time */
                             deadlineAt: string | null;
-                            /** @default [] */
-                            dependencies: {
+                            dependencies?: {
                                 jobId: string;
                                 /** @enum {string} */
                                 kind: "ok" | "any" | "notok";
@@ -7991,17 +7953,13 @@ export interface operations {
                             explanation: string | null;
                             /** @enum {string} */
                             flex: "rigid" | "malleable" | "divisible";
-                            /** @default null */
-                            held: string | null;
+                            held?: string | null;
                             home: string | null;
                             hours: number;
                             id: string;
                             name: string;
-                            /**
-                             * @default cancel
-                             * @enum {string}
-                             */
-                            onParentFailure: "cancel" | "hold";
+                            /** @enum {string} */
+                            onParentFailure?: "cancel" | "hold";
                             priority: number;
                             regions: string[];
                             /** Format: date-time */
@@ -8029,8 +7987,7 @@ export interface operations {
                                 greenKWh: number;
                                 unitHours: number;
                             } | null;
-                            /** @default null */
-                            workflow: {
+                            workflow?: {
                                 id: string;
                                 step: string;
                             } | null;

@@ -113,7 +113,8 @@ export async function jobCommand(argv: string[]): Promise<number> {
   }
 }
 
-const counted = (c: Record<string, number>) =>
+/** `{succeeded: 3, pending: 0}` → `3 succeeded` (states with none left out). */
+export const counted = (c: Record<string, number>) =>
   Object.entries(c)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`)

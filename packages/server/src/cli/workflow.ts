@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { SubmitWorkflow, Workflow } from '@shuzhi/schema';
 import { ApiClient, ok } from './api-client.ts';
 import { parseArgs, UsageError } from './args.ts';
+import { counted } from './job.ts';
 
 export const workflowHelp = `shuzhi workflow submit FILE.json|FILE.yaml [--tenant ID] [--json]
     a DAG of jobs: { name, steps: [{ name, after: [STEP | {step, kind: ok|any|notok}], job: {…} }] }
@@ -11,11 +12,6 @@ shuzhi workflow get ID [--json]     its steps, their states and edges
 shuzhi workflow cancel ID           cancels every unfinished job of it
 
 Talks to $SHUZHI_SERVER (or --server) with the token in $SHUZHI_TOKEN (or --token).`;
-
-const counted = (c: Record<string, number>) =>
-  Object.entries(c)
-    .map(([k, n]) => `${n} ${k}`)
-    .join(', ');
 
 function show(w: Workflow): string {
   const lines = [`${w.id}  ${w.name}  ${w.status}  (${counted(w.counts)})`];

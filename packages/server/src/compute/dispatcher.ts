@@ -322,7 +322,8 @@ export class Dispatcher {
     const [j] = await this.db.select().from(jobs).where(and(eq(jobs.id, jobId), isNull(jobs.held), isNotNull(jobs.arraySpec)));
     if (!j || ['succeeded', 'failed', 'cancelled'].includes(j.status) || this.feeds.has(jobId)) return;
     this.feeds.set(jobId, this.feedOf(j, 0, 0));
-    await this.place();
+    // Not awaited: the submitter gets its answer while the first window of tasks is made and placed.
+    this.place().catch((err: unknown) => this.log.error({ err, jobId }, 'placing an array\'s first tasks failed'));
   }
 
   private feedOf(j: typeof jobs.$inferSelect, made: number, open: number): ArrayFeed {

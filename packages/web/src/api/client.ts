@@ -2,6 +2,8 @@ import type {
   Flow,
   Job,
   JobDetail,
+  JobTask,
+  Workflow,
   JobStatus,
   Link,
   LogLine,
@@ -74,6 +76,10 @@ export interface ApiClient {
   submitJob(body: SubmitJob): Promise<Job>;
   cancelJob(id: string): Promise<Job>;
   jobLogs(id: string, after?: number): Promise<LogLine[]>;
+  jobTasks(id: string, limit?: number): Promise<{ items: JobTask[]; total: number }>;
+  workflows(): Promise<{ items: Workflow[]; total: number }>;
+  workflow(id: string): Promise<Workflow>;
+  cancelWorkflow(id: string): Promise<Workflow>;
   overview(): Promise<Overview>;
   workers(q?: WorkerQuery): Promise<WorkerInfo[]>;
   /** The answer carries the worker's credential: the only time it is ever shown. */
@@ -170,6 +176,10 @@ export function createApi(opts: ApiOptions = {}): ApiClient {
     submitJob: (body) => ok(h.POST('/api/jobs', { body })),
     cancelJob: (jobId) => ok(h.POST('/api/jobs/{id}/cancel', id(jobId))),
     jobLogs: async (jobId, after) => (await ok(h.GET('/api/jobs/{id}/logs', { params: { path: { id: jobId }, query: { after } } }))).items,
+    jobTasks: (jobId, limit = 200) => ok(h.GET('/api/jobs/{id}/tasks', { params: { path: { id: jobId }, query: { limit } } })),
+    workflows: () => ok(h.GET('/api/workflows', { params: { query: {} } })),
+    workflow: (wfId) => ok(h.GET('/api/workflows/{id}', id(wfId))),
+    cancelWorkflow: (wfId) => ok(h.POST('/api/workflows/{id}/cancel', id(wfId))),
     overview: () => ok(h.GET('/api/overview')),
     workers: async (q = {}) =>
       (await ok(h.GET('/api/workers', { params: { query: { siteId: q.siteId, ...(q.includeRevoked ? { includeRevoked: '1' as const } : {}) } } }))).items,

@@ -2,6 +2,7 @@ import { moduleEn } from '../modules/messages.ts';
 import { en as wallEn } from '../doors/wall/messages.ts';
 import * as workers from '../pages/workers/messages.ts';
 import * as doors from '../doors/citizen/messages.ts';
+import * as workflows from '../pages/workflows/messages.ts';
 import type { MessageKey } from './zh-CN.ts';
 
 export const en: Record<MessageKey, string> = {
@@ -9,6 +10,7 @@ export const en: Record<MessageKey, string> = {
   ...wallEn,
   ...workers.en,
   ...doors.en,
+  ...workflows.en,
   'app.name': '数智 Shuzhi',
   'app.tagline': 'Digital-intelligence infrastructure platform',
   'app.loading': 'Loading…',

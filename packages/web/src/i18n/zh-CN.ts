@@ -2,6 +2,7 @@ import { moduleZh } from '../modules/messages.ts';
 import { zh as wallZh } from '../doors/wall/messages.ts';
 import * as workers from '../pages/workers/messages.ts';
 import * as doors from '../doors/citizen/messages.ts';
+import * as workflows from '../pages/workflows/messages.ts';
 
 /** The source dictionary: zh-CN is the product's first language, every other dictionary must carry the same keys. */
 export const zhCN = {
@@ -9,6 +10,7 @@ export const zhCN = {
   ...wallZh,
   ...workers.zh,
   ...doors.zh,
+  ...workflows.zh,
   'app.name': '数智 Shuzhi',
   'app.tagline': '数字智能基础设施平台',
   'app.loading': '加载中…',

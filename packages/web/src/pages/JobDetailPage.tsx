@@ -10,6 +10,7 @@ import { useI18n } from '../i18n/I18nProvider.tsx';
 import { isFinal, jobTimeline } from '../jobTimeline.ts';
 import { Link } from '../router.tsx';
 import { useInterval, useResource } from '../useResource.ts';
+import { ArrayTasks, JobRelations } from './workflows/JobRelations.tsx';
 
 const CANCEL_ROLES = ['tenant', 'operator'];
 
@@ -159,6 +160,9 @@ export function JobDetailPage({ id }: { id: string }) {
           </p>
         )}
       </div>
+
+      <JobRelations job={j} />
+      {j.array && <ArrayTasks job={j} version={j.updatedAt} />}
 
       <div className="facts">
         <div className="fact"><span>{t('job.tenant')}</span><b className="mono">{j.tenantId}</b></div>

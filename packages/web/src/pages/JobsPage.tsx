@@ -8,6 +8,7 @@ import { useI18n } from '../i18n/I18nProvider.tsx';
 import { SUBMIT_ROLES } from '../nav.ts';
 import { Link } from '../router.tsx';
 import { useInterval, useResource } from '../useResource.ts';
+import { arrayCountsText } from './workflows/JobRelations.tsx';
 
 const PAGE_SIZE = 50;
 
@@ -54,6 +55,9 @@ export function JobsPage() {
           <button type="button" className="btn" onClick={jobs.reload}>
             {t('app.refresh')}
           </button>
+          <Link to="/compute/workflows" className="btn">
+            {t('workflow.list')}
+          </Link>
           {canSubmit && (
             <Link to="/compute/submit" className="btn btn-primary">
               {t('jobs.new')}
@@ -90,6 +94,12 @@ export function JobsPage() {
                     <td>
                       <Link to={`/compute/jobs/${encodeURIComponent(j.id)}`}>{j.name}</Link>
                       <div className="muted small mono">{j.id}</div>
+                      {j.array && (
+                        <div className="muted small" data-testid={`job-array-${j.id}`}>
+                          [{j.array.spec}] {arrayCountsText(j.array.counts, t)}
+                        </div>
+                      )}
+                      {j.held && <div className="muted small">{j.held}</div>}
                     </td>
                     <td className="mono">{j.tenantId}</td>
                     <td>{t(`resource.${j.type}`)}</td>

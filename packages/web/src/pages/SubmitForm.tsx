@@ -25,6 +25,10 @@ export interface SubmitFormState {
   command: string;
   env: string;
   tenantId: string;
+  /** `ok:job_1,any:job_2`: the jobs it waits for. */
+  after: string;
+  onParentFailure: string;
+  array: string;
 }
 
 export const emptySubmitForm: SubmitFormState = {
@@ -43,7 +47,21 @@ export const emptySubmitForm: SubmitFormState = {
   command: '',
   env: '',
   tenantId: '',
+  after: '',
+  onParentFailure: 'cancel',
+  array: '',
 };
+
+/** `ok:job_1,any:job_2` (a bare id waits for success), as Slurm's --dependency; null when a part is neither. */
+function parseAfterText(text: string): { kind: 'ok' | 'any' | 'notok'; jobId: string }[] | null {
+  const out: { kind: 'ok' | 'any' | 'notok'; jobId: string }[] = [];
+  for (const part of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^(?:(ok|any|notok):)?([A-Za-z0-9_-]+)$/.exec(part);
+    if (!m) return null;
+    out.push({ kind: (m[1] ?? 'ok') as 'ok' | 'any' | 'notok', jobId: m[2]! });
+  }
+  return out;
+}
 
 type Errors = Record<string, string>;
 
@@ -85,7 +103,12 @@ export function validateSubmitForm(
   if (f.deadlineAt) deadlineAt = shanghaiLocalToIso(f.deadlineAt) ?? ((errors.deadlineAt = t('submit.badDate')), undefined);
   if (releaseAt && deadlineAt && deadlineAt <= releaseAt) errors.deadlineAt = t('submit.deadlineBeforeRelease');
 
+  const after = parseAfterText(f.after);
+  if (after === null) errors.after = t('deps.badAfter');
+
   const candidate = {
+    ...(after?.length ? { after, onParentFailure: f.onParentFailure } : {}),
+    ...(f.array.trim() ? { array: f.array.trim() } : {}),
     name: f.name.trim(),
     type: f.type,
     units: numberField(f.units, 'units', errors, t),
@@ -328,6 +351,24 @@ export function SubmitForm({ sites, regions, onSubmitted, initial }: SubmitFormP
         <Field label={t('submit.env')} field="env" error={errors.env}>
           <textarea {...inputProps('env')} className="mono" rows={3} value={form.env} placeholder="EPOCHS=3" onChange={(e) => set('env', e.target.value)} />
         </Field>
+      </fieldset>
+
+      <fieldset className="card">
+        <legend>{t('deps.title')}</legend>
+        <div className="form-grid">
+          <Field label={t('deps.after')} field="after" error={errors.after} hint={t('deps.afterHint')}>
+            <input {...inputProps('after')} className="mono" value={form.after} placeholder="ok:job_…" onChange={(e) => set('after', e.target.value)} />
+          </Field>
+          <Field label={t('deps.onParentFailure')} field="onParentFailure" error={errors.onParentFailure}>
+            <select {...inputProps('onParentFailure')} value={form.onParentFailure} onChange={(e) => set('onParentFailure', e.target.value)}>
+              <option value="cancel">{t('deps.cancel')}</option>
+              <option value="hold">{t('deps.hold')}</option>
+            </select>
+          </Field>
+          <Field label={t('deps.array')} field="array" error={errors.array} hint={t('deps.arrayHint')}>
+            <input {...inputProps('array')} className="mono" value={form.array} placeholder="0-99%10" onChange={(e) => set('array', e.target.value)} />
+          </Field>
+        </div>
       </fieldset>
 
       {formError && (

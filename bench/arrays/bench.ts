@@ -1,0 +1,87 @@
+// `npm run bench -- arrays`: a 100,000-task array through the real platform (PGlite): submit, what the
+// planner reads, and the dispatcher making and placing its tasks window by window. Tasks go to an
+// instant engine (started and finished at once through the dispatcher's host, every state change
+// written as for a real one), so the figures are the platform's own cost per task, not a workload's.
+import { performance } from 'node:perf_hooks';
+import { benchArgs } from '../args.ts';
+import type { ExecTask, Executor } from '@shuzhi/server/testing';
+import { client, login, startPlatform } from '../../packages/server/test/helpers.ts';
+
+const MB = 1024 * 1024;
+
+export async function run(args: string[]): Promise<void> {
+  const a = benchArgs('arrays', args, {
+    tasks: { type: 'count', default: 100_000, help: 'indices in the array' },
+    cap: { type: 'count', default: 1000, help: 'the array\'s %cap (tasks running at once)' },
+    seconds: { type: 'count', default: 60, help: 'how long to let the dispatcher drain the array before cancelling the rest (the whole array when it is done sooner)' },
+  });
+  if (!a) return;
+  const t = await startPlatform({ leaseMs: 60_000 });
+  try {
+    const d = t.p.compute.dispatcher;
+    const marker = `bench-array-${process.pid}`;
+    let done = 0;
+    const instant: Executor = {
+      engine: 'agent',
+      async submit(task: ExecTask) {
+        setImmediate(async () => {
+          const f = { taskId: task.taskId, attempt: task.attempt };
+          const now = Date.now();
+          await d.host.started(f, now, null);
+          if (await d.host.finished(f, { exitCode: 0, startedAtMs: now, endedAtMs: now + 1 })) done++;
+        });
+      },
+      async cancel() {},
+      async recover() {},
+      async close() {},
+    };
+    const before = d.route;
+    d.route = (x) => (x.command === `echo ${marker}` ? instant : (before?.(x) ?? null));
+    const tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
+    // No agents run here, so the live planner has no site to plan onto: the array is pinned to a site
+    // (placed at the cheapest of its sites with free units, as pinned work is).
+    const site = (await t.p.compute.network.listSites()).find((s) => !s.ownerTenantId && s.pools.some((p) => p.type === 'cpu'))!;
+    global.gc?.();
+    const rss0 = process.memoryUsage().rss;
+    let peakRss = rss0;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+
+    const t0 = performance.now();
+    const r = await tenant.req('POST', '/api/jobs', { name: 'sweep', type: 'cpu', units: 1, hours: 0.01, command: `echo ${marker}`, sites: [site.id], array: `0-${a.tasks - 1}%${a.cap}` });
+    const submitMs = performance.now() - t0;
+    if (r.status !== 201) throw new Error(`submit failed: ${r.status} ${JSON.stringify(r.body)}`);
+    const id = r.body.id as string;
+
+    const q0 = performance.now();
+    const queued = await t.p.compute.planning.queued();
+    const queueMs = performance.now() - q0;
+    const mine = queued.filter((j) => j.id === id);
+
+    const d0 = performance.now();
+    const deadline = d0 + a.seconds * 1000;
+    let status = 'queued';
+    while (performance.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 500));
+      status = (await tenant.req('GET', `/api/jobs/${id}`)).body.status;
+      if (status === 'succeeded' || status === 'failed') break;
+    }
+    const drainS = (performance.now() - d0) / 1000;
+    const job = (await tenant.req('GET', `/api/jobs/${id}`)).body;
+    clearInterval(sampler);
+    const heap = process.memoryUsage().heapUsed;
+    if (status !== 'succeeded') await tenant.req('POST', `/api/jobs/${id}/cancel`);
+
+    console.log(`\narrays: one ${a.tasks.toLocaleString('en')}-task array, cap ${a.cap}, at ${site.id} (${site.pools.find((p) => p.type === 'cpu')!.units} cpu units), PGlite, instant engine`);
+    console.log('| measure | value |');
+    console.log('| --- | --- |');
+    console.log(`| submit (POST /api/jobs, one record) | ${submitMs.toFixed(0)} ms |`);
+    console.log(`| planner's queue read: entries for the array | ${mine.length} (${mine.map((j) => `${j.units} units × ${j.hours.toFixed(2)} h`).join('')}) in ${queueMs.toFixed(0)} ms |`);
+    console.log(`| tasks finished in ${drainS.toFixed(1)} s | ${done.toLocaleString('en')} (${(done / drainS).toFixed(0)} tasks/s)${status === 'succeeded' ? ' — the whole array' : ''} |`);
+    console.log(`| task counts at the end | ${JSON.stringify(job.array.counts)} |`);
+    console.log(`| peak RSS over the run (start ${Math.round(rss0 / MB)} MB) | ${Math.round(peakRss / MB)} MB |`);
+    console.log(`| heap used at the end | ${Math.round(heap / MB)} MB |`);
+    if (status !== 'succeeded') console.log(`| time to drain all at this rate (extrapolated) | ${(a.tasks / (done / drainS) / 60).toFixed(1)} min |`);
+  } finally {
+    await t.close();
+  }
+}
