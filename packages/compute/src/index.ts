@@ -16,3 +16,6 @@ export * from './meter.ts';
 export * from './billing/index.ts';
 export * from './staging.ts';
 export * from './sbatch.ts';
+export * from './quota.ts';
+export * from './fairshare.ts';
+export * from './accelerator.ts';
