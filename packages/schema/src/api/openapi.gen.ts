@@ -722,6 +722,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/fairshare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fair-share table: shares, decayed usage and factor per tenant (a tenant: its own row) */
+        get: operations["getFairShare"];
+        /** Set a tenant's fair-share shares */
+        put: operations["setFairShares"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flows": {
         parameters: {
             query?: never;
@@ -1535,6 +1553,44 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Quotas with their usage (a tenant: its own) */
+        get: operations["listQuotas"];
+        /**
+         * Set a tenant's or project's quota of one resource type
+         * @description Refused (400 naming the field) below the units the tenant or project uses now.
+         */
+        put: operations["setQuota"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quotas/{tenantId}/{type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a quota (the tenant or project is no longer limited in that type) */
+        delete: operations["deleteQuota"];
         options?: never;
         head?: never;
         patch?: never;
@@ -5357,6 +5413,78 @@ export interface operations {
             404: components["responses"]["NotFound"];
         };
     };
+    getFairShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        halfLifeHours: number;
+                        rows: {
+                            effectiveUsage: number;
+                            factor: number;
+                            normShares: number;
+                            normUsage: number;
+                            shares: number;
+                            tenantId: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    setFairShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    shares: number;
+                    tenantId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        halfLifeHours: number;
+                        rows: {
+                            effectiveUsage: number;
+                            factor: number;
+                            normShares: number;
+                            normUsage: number;
+                            shares: number;
+                            tenantId: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+        };
+    };
     listFlows: {
         parameters: {
             query?: {
@@ -6927,6 +7055,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
+                            accelerator: string | null;
                             command: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -6943,8 +7072,11 @@ export interface operations {
                             home: string | null;
                             hours: number;
                             id: string;
+                            minMemGB: number | null;
                             name: string;
+                            oneGroup: boolean;
                             priority: number;
+                            project: string | null;
                             regions: string[];
                             /** Format: date-time */
                             releaseAt: string;
@@ -6990,6 +7122,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    accelerator?: string;
                     command: string;
                     /** @default 0 */
                     dataGB?: number;
@@ -7006,9 +7139,12 @@ export interface operations {
                     flex?: "rigid" | "malleable" | "divisible";
                     home?: string;
                     hours: number;
+                    minMemGB?: number;
                     name: string;
+                    oneGroup?: boolean;
                     /** @default 50 */
                     priority?: number;
+                    project?: string;
                     /** @default [] */
                     regions?: string[];
                     /** Format: date-time */
@@ -7030,6 +7166,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        accelerator: string | null;
                         command: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -7046,8 +7183,11 @@ export interface operations {
                         home: string | null;
                         hours: number;
                         id: string;
+                        minMemGB: number | null;
                         name: string;
+                        oneGroup: boolean;
                         priority: number;
+                        project: string | null;
                         regions: string[];
                         /** Format: date-time */
                         releaseAt: string;
@@ -7101,6 +7241,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        accelerator: string | null;
                         command: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -7117,8 +7258,11 @@ export interface operations {
                         home: string | null;
                         hours: number;
                         id: string;
+                        minMemGB: number | null;
                         name: string;
+                        oneGroup: boolean;
                         priority: number;
+                        project: string | null;
                         regions: string[];
                         /** Format: date-time */
                         releaseAt: string;
@@ -7193,6 +7337,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        accelerator: string | null;
                         command: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -7209,8 +7354,11 @@ export interface operations {
                         home: string | null;
                         hours: number;
                         id: string;
+                        minMemGB: number | null;
                         name: string;
+                        oneGroup: boolean;
                         priority: number;
+                        project: string | null;
                         regions: string[];
                         /** Format: date-time */
                         releaseAt: string;
@@ -7325,6 +7473,7 @@ export interface operations {
                             note: string;
                         }[];
                         job: {
+                            accelerator: string | null;
                             command: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -7341,8 +7490,11 @@ export interface operations {
                             home: string | null;
                             hours: number;
                             id: string;
+                            minMemGB: number | null;
                             name: string;
+                            oneGroup: boolean;
                             priority: number;
+                            project: string | null;
                             regions: string[];
                             /** Format: date-time */
                             releaseAt: string;
@@ -7402,6 +7554,7 @@ export interface operations {
                             note: string;
                         }[];
                         job: {
+                            accelerator: string | null;
                             command: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -7418,8 +7571,11 @@ export interface operations {
                             home: string | null;
                             hours: number;
                             id: string;
+                            minMemGB: number | null;
                             name: string;
+                            oneGroup: boolean;
                             priority: number;
+                            project: string | null;
                             regions: string[];
                             /** Format: date-time */
                             releaseAt: string;
@@ -8807,6 +8963,133 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    listQuotas: {
+        parameters: {
+            query?: {
+                tenantId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            borrowed: number;
+                            /** @default null */
+                            borrowingLimit: number | null;
+                            /** @default null */
+                            cohort: string | null;
+                            /** @default null */
+                            lendingLimit: number | null;
+                            lent: number;
+                            nominal: number;
+                            /** @default null */
+                            project: string | null;
+                            tenantId: string;
+                            /** @enum {string} */
+                            type: "gpu" | "cpu" | "render";
+                            used: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    setQuota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default null */
+                    borrowingLimit?: number | null;
+                    /** @default null */
+                    cohort?: string | null;
+                    /** @default null */
+                    lendingLimit?: number | null;
+                    nominal: number;
+                    /** @default null */
+                    project?: string | null;
+                    tenantId: string;
+                    /** @enum {string} */
+                    type: "gpu" | "cpu" | "render";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        borrowed: number;
+                        /** @default null */
+                        borrowingLimit: number | null;
+                        /** @default null */
+                        cohort: string | null;
+                        /** @default null */
+                        lendingLimit: number | null;
+                        lent: number;
+                        nominal: number;
+                        /** @default null */
+                        project: string | null;
+                        tenantId: string;
+                        /** @enum {string} */
+                        type: "gpu" | "cpu" | "render";
+                        used: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+        };
+    };
+    deleteQuota: {
+        parameters: {
+            query?: {
+                project?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+                type: "gpu" | "cpu" | "render";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     listRegions: {
         parameters: {
             query?: never;
@@ -9682,6 +9965,11 @@ export interface operations {
                             nameZh: string;
                             ownerTenantId?: string | null;
                             pools: {
+                                accelerator?: {
+                                    groupUnits: number;
+                                    memGB: number;
+                                    model: string;
+                                };
                                 busyW: number;
                                 fenPerUnitHour: number;
                                 idleW: number;
@@ -9760,6 +10048,11 @@ export interface operations {
                     nameZh: string;
                     ownerTenantId?: string | null;
                     pools: {
+                        accelerator?: {
+                            groupUnits: number;
+                            memGB: number;
+                            model: string;
+                        };
                         busyW: number;
                         fenPerUnitHour: number;
                         idleW: number;
@@ -9844,6 +10137,11 @@ export interface operations {
                         nameZh: string;
                         ownerTenantId?: string | null;
                         pools: {
+                            accelerator?: {
+                                groupUnits: number;
+                                memGB: number;
+                                model: string;
+                            };
                             busyW: number;
                             fenPerUnitHour: number;
                             idleW: number;
@@ -9945,6 +10243,11 @@ export interface operations {
                         nameZh: string;
                         ownerTenantId?: string | null;
                         pools: {
+                            accelerator?: {
+                                groupUnits: number;
+                                memGB: number;
+                                model: string;
+                            };
                             busyW: number;
                             fenPerUnitHour: number;
                             idleW: number;
@@ -10050,6 +10353,11 @@ export interface operations {
                     nameZh?: string;
                     ownerTenantId?: string | null;
                     pools?: {
+                        accelerator?: {
+                            groupUnits: number;
+                            memGB: number;
+                            model: string;
+                        };
                         busyW: number;
                         fenPerUnitHour: number;
                         idleW: number;
@@ -10134,6 +10442,11 @@ export interface operations {
                         nameZh: string;
                         ownerTenantId?: string | null;
                         pools: {
+                            accelerator?: {
+                                groupUnits: number;
+                                memGB: number;
+                                model: string;
+                            };
                             busyW: number;
                             fenPerUnitHour: number;
                             idleW: number;

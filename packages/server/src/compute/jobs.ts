@@ -12,6 +12,7 @@ import { newId } from '../ids.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { maskedEnv, type JobSecrets } from './job-env.ts';
 import type { NetworkStore } from './network-store.ts';
+import { refuseUnplaceable } from './placement.ts';
 
 const FINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 const READ_ALL: Principal['role'][] = ['operator', 'viewer'];
@@ -87,6 +88,10 @@ const toJob = (j: JobRow, usage: Usage | null, env: Record<string, string> = mas
       ? { fromRegion: j.transferFrom, toRegion: j.transferTo, dataGB: j.transferGB, fen: j.transferFen }
       : null,
   usage,
+  project: j.project,
+  accelerator: j.accelerator,
+  minMemGB: j.minMemGB,
+  oneGroup: j.oneGroup,
 });
 
 /** Jobs as tenants see them: submit, list, read, cancel, logs — scoped to the caller's tenant. */
@@ -154,6 +159,7 @@ export class JobService {
         { path: 'units', message: `no site has a ${input.type} pool with ${input.units} units` },
       ]);
     }
+    refuseUnplaceable(input, [...sites.values()].filter((s) => !s.ownerTenantId || s.ownerTenantId === tenantId));
     const releaseAt = input.releaseAt ? new Date(input.releaseAt) : new Date(this.clock.now());
     const deadlineAt = input.deadlineAt ? new Date(input.deadlineAt) : null;
     if (deadlineAt && deadlineAt <= releaseAt) {
@@ -182,6 +188,10 @@ export class JobService {
         releaseAt,
         deadlineAt,
         createdBy: p.userId,
+        project: input.project ?? null,
+        accelerator: input.accelerator ?? null,
+        minMemGB: input.minMemGB ?? null,
+        oneGroup: input.oneGroup ?? false,
       });
       await tx.insert(tasks).values({ id: taskId, jobId, status: 'queued' });
       await this.bus.record(tx, ev, {

@@ -15,6 +15,8 @@ import type { JobSecrets } from './job-env.ts';
 import { JobService } from './jobs.ts';
 import { NetworkStore } from './network-store.ts';
 import { PlanningQueue } from './planning.ts';
+import { quotaRoutes } from './quota-routes.ts';
+import { QuotaService } from './quotas.ts';
 import { computeRoutes } from './routes.ts';
 import { RunRecords } from './run-records.ts';
 import { SlurmSites } from './slurm-sites.ts';
@@ -42,6 +44,8 @@ export class ComputeModule implements ServerModule {
   readonly planning: PlanningQueue;
   /** Seals and opens jobs' env (the server's secrets key). */
   readonly secrets: JobSecrets;
+  /** Quotas, cohorts and fair share: the dispatcher's admission and order. */
+  readonly quotas: QuotaService;
   /** Work other modules run that compute meters (the render farm's jobs). */
   readonly externalWork = externalWork;
   private liveTimer: NodeJS.Timeout | null = null;
@@ -52,7 +56,11 @@ export class ComputeModule implements ServerModule {
     private readonly db: Db,
     private readonly bus: EventBus,
     private readonly log: Logger,
-    opts: { leaseMs: number; dataDir: string; secrets: JobSecrets; clock: Clock },
+    opts: {
+      leaseMs: number; dataDir: string; secrets: JobSecrets; clock: Clock;
+      /** Defaults: 7 days, 5 minutes (see config.ts). */
+      fairShareHalfLifeHours?: number; quotaReclaimMs?: number;
+    },
   ) {
     this.secrets = opts.secrets;
     this.network = new NetworkStore(db, bus);
@@ -61,10 +69,13 @@ export class ComputeModule implements ServerModule {
     this.slurm = new SlurmSites(this.network, this.dispatcher, log, join(opts.dataDir, 'slurm'));
     this.runs = new RunRecords(db);
     this.planning = new PlanningQueue(db);
+    this.quotas = new QuotaService(db, this.dispatcher, log, {
+      clock: opts.clock, halfLifeHours: opts.fairShareHalfLifeHours ?? 168, reclaimMs: opts.quotaReclaimMs ?? 300_000,
+    });
   }
 
   routes() {
-    return computeRoutes(this);
+    return computeRoutes(this).route('/', quotaRoutes(this.quotas));
   }
 
   metrics(m: PlatformMetrics): void {
@@ -84,6 +95,7 @@ export class ComputeModule implements ServerModule {
       if (e.kind === 'site.created' || e.kind === 'site.updated' || e.kind === 'site.deleted') void this.slurm.sync();
     });
     await this.dispatcher.recover();
+    await this.quotas.start();
     this.probeTimer = setInterval(() => void this.slurm.probeDegraded(), 15_000);
     this.probeTimer.unref();
     this.dispatcher.start();
@@ -114,6 +126,7 @@ export class ComputeModule implements ServerModule {
     this.unsubscribe?.();
     if (this.probeTimer) clearInterval(this.probeTimer);
     if (this.liveTimer) clearInterval(this.liveTimer);
+    this.quotas.stop();
     await this.dispatcher.stop();
   }
 

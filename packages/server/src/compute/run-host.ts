@@ -30,6 +30,11 @@ export interface TaskInfo {
   /** The job's env exactly as stored: sealed (legacy rows: plain). Never plaintext in memory. */
   sealedEnv: StoredEnv;
   createdAt: number;
+  /** The project within the tenant (its quota), and what the job asks of the accelerator. */
+  project?: string | null;
+  accelerator?: string | null;
+  minMemGB?: number | null;
+  oneGroup?: boolean;
 }
 
 /** A handed-out attempt, as the host tracks it until it ends. Build it with `RunHost.attemptOf`. */
