@@ -166,8 +166,10 @@ export class QuotaBook {
         return t.borrowed - t.idle;
       };
       const memberIds = new Set(members.map((m) => m.tenantId));
-      // Newest first: the least work lost.
-      const candidates = running.filter((r) => r.type === q.type && memberIds.has(r.tenantId)).sort((a, b) => b.startedAtMs - a.startedAtMs);
+      // Least work lost first: what has not started yet (newest submitted first), then the newest started.
+      const candidates = running.filter((r) => r.type === q.type && memberIds.has(r.tenantId)).sort(
+        (a, b) => (b.startedAtMs ?? Infinity) - (a.startedAtMs ?? Infinity) || b.submittedAtMs - a.submittedAtMs,
+      );
       for (const r of candidates) {
         if (deficit() <= 0) break;
         const m = members.find((x) => x.tenantId === r.tenantId)!;
@@ -182,7 +184,9 @@ export class QuotaBook {
 
 export interface RunningWork extends QuotaRequest {
   id: string;
-  startedAtMs: number;
+  /** Null: handed to its engine, not started yet. */
+  startedAtMs: number | null;
+  submittedAtMs: number;
 }
 
 export interface QuotaIssue {

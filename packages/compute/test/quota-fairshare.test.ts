@@ -51,13 +51,15 @@ test('a project cap holds inside its tenant', () => {
 test('an owner waiting for its nominal quota gets borrowed work stopped, newest first', () => {
   const book = new QuotaBook([q('a', 8), q('b', 8)]);
   const running: RunningWork[] = [
-    { id: 'a1', tenantId: 'a', project: null, type: 'gpu', units: 8, startedAtMs: 1 },
-    { id: 'a2', tenantId: 'a', project: null, type: 'gpu', units: 4, startedAtMs: 2 },
-    { id: 'a3', tenantId: 'a', project: null, type: 'gpu', units: 4, startedAtMs: 3 },
+    { id: 'a1', tenantId: 'a', project: null, type: 'gpu', units: 4, startedAtMs: 1, submittedAtMs: 0 },
+    { id: 'a2', tenantId: 'a', project: null, type: 'gpu', units: 4, startedAtMs: 2, submittedAtMs: 1 },
+    { id: 'a3', tenantId: 'a', project: null, type: 'gpu', units: 4, startedAtMs: 3, submittedAtMs: 2 },
+    { id: 'a4', tenantId: 'a', project: null, type: 'gpu', units: 4, startedAtMs: null, submittedAtMs: 0 },
   ];
   assert.deepEqual(book.reclaim(running, []), [], 'nobody waits: borrowing stands');
-  assert.deepEqual(book.reclaim(running, [{ tenantId: 'b', project: null, type: 'gpu', units: 4 }]), ['a3']);
-  assert.deepEqual(book.reclaim(running, [{ tenantId: 'b', project: null, type: 'gpu', units: 8 }]), ['a3', 'a2']);
+  // Not started yet (a4) goes first: it loses no work; then the newest started.
+  assert.deepEqual(book.reclaim(running, [{ tenantId: 'b', project: null, type: 'gpu', units: 4 }]), ['a4']);
+  assert.deepEqual(book.reclaim(running, [{ tenantId: 'b', project: null, type: 'gpu', units: 8 }]), ['a4', 'a3']);
 });
 
 /**
@@ -89,7 +91,7 @@ test('property: no tenant exceeds its quota plus what it may borrow; borrowing s
       const tryStart = () => {
         const still: QuotaRequest[] = [];
         for (const w of waiting) {
-          if (book.admit(running, w).ok) running.push({ ...w, id: `w${n}`, startedAtMs: n++ });
+          if (book.admit(running, w).ok) running.push({ ...w, id: `w${n}`, startedAtMs: n % 3 ? n : null, submittedAtMs: n++ });
           else still.push(w);
         }
         waiting = still;

@@ -94,7 +94,7 @@ export class QuotaService {
   /** Units handed out or running, from the dispatcher's attempts. */
   private inUse(): (QuotaUse & RunningWork)[] {
     return [...this.dispatcher.host.attempts.values()].map((a) => ({
-      id: a.taskId, ...asRequest(a), startedAtMs: a.startedAt ?? this.opts.clock.now(),
+      id: a.taskId, ...asRequest(a), startedAtMs: a.startedAt, submittedAtMs: a.createdAt,
     }));
   }
 
