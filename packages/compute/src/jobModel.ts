@@ -34,7 +34,7 @@ export function buildJobModel(ix: PlanIndex): JobModel {
     const j = info.index;
     const { job, slots: d, type } = info;
     const demand = b.addRow(info.work, info.work);
-    b.addCol(penalty, 0, info.work, [demand], [1]);
+    b.addCol(penalty * (job.weight ?? 1), 0, info.work, [demand], [1]);
     if (job.flex === 'rigid') {
       for (const o of info.options) {
         for (let tau = o.firstSlot; tau + d <= job.deadline; tau++) {

@@ -77,6 +77,8 @@ export const toExecTask = (a: Attempt): ExecTask =>
       priority: a.priority,
       createdAtMs: a.createdAt,
       readyAtMs: a.readyAt,
+      accelerator: a.accelerator ?? null,
+      oneGroup: a.oneGroup ?? false,
     },
     () => a.env,
   );
