@@ -4,6 +4,7 @@ import { parseArgs, str, UsageError } from './args.ts';
 
 export const jobHelp = `shuzhi job submit --name NAME --type gpu|cpu|render --units N --hours H --command CMD
                   [--regions xinjiang,…] [--sites shihezi,…] [--priority 0-100] [--tenant ID] [--wait]
+                  [--project P] [--accelerator A800] [--min-mem GB] [--one-group]
 shuzhi job list [--status STATUS] [--json]
 shuzhi job get ID [--json]
 shuzhi job cancel ID
@@ -14,7 +15,7 @@ const fen = (f: number) => `¥${(f / 100).toFixed(2)}`;
 
 export async function jobCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { flags, positional } = parseArgs(rest, { switches: ['json', 'wait'], values: ['name', 'type', 'units', 'hours', 'command', 'priority', 'regions', 'sites', 'tenant', 'status', 'server', 'token'] });
+  const { flags, positional } = parseArgs(rest, { switches: ['json', 'wait', 'one-group'], values: ['name', 'type', 'units', 'hours', 'command', 'priority', 'regions', 'sites', 'tenant', 'status', 'server', 'token', 'project', 'accelerator', 'min-mem'] });
   if (!sub || flags.help || sub === '--help') {
     console.log(jobHelp);
     return sub ? 0 : 2;
@@ -32,6 +33,10 @@ export async function jobCommand(argv: string[]): Promise<number> {
         regions: typeof flags.regions === 'string' ? flags.regions.split(',').filter(Boolean) : [],
         sites: typeof flags.sites === 'string' ? flags.sites.split(',').filter(Boolean) : [],
         ...(typeof flags.tenant === 'string' ? { tenantId: flags.tenant } : {}),
+        ...(typeof flags.project === 'string' ? { project: flags.project } : {}),
+        ...(typeof flags.accelerator === 'string' ? { accelerator: flags.accelerator } : {}),
+        ...(typeof flags['min-mem'] === 'string' ? { minMemGB: Number(flags['min-mem']) } : {}),
+        ...(flags['one-group'] ? { oneGroup: true } : {}),
       };
       const job = await ok(api.http.POST('/api/jobs', { body }));
       console.log(flags.json ? JSON.stringify(job, null, 2) : `submitted ${job.id} (${job.status})${job.explanation ? ` — ${job.explanation}` : ''}`);

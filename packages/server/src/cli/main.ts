@@ -12,6 +12,8 @@ Usage: shuzhi <command> [options]     (every command takes --help)
   worker                run a worker: compute tasks and render chunks, sandboxed (alias: agent)
   workers enroll|list|rotate|revoke   workers enrolled at sites, and their credentials
   job submit|list|get|cancel
+  quota set|get|list    quotas per tenant/project and resource type, cohorts, borrowing (operators set)
+  fairshare             the fair-share table (like Slurm's sshare); --set TENANT=SHARES (operators)
   sbatch SCRIPT         submit a Slurm batch script (#SBATCH directives) as a job
   site list
   render submit|status|pause|resume|cancel|requeue   render farm jobs
@@ -46,6 +48,8 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   tokens: async (argv) => (await import('./tokens.ts')).tokensCommand(argv),
   workers: async (argv) => (await import('./workers.ts')).workersCommand(argv),
   job: jobCommand,
+  quota: async (argv) => (await import('./quota.ts')).quotaCommand(argv),
+  fairshare: async (argv) => (await import('./quota.ts')).fairshareCommand(argv),
   site: siteCommand,
   sbatch: async (argv) => (await import('./sbatch.ts')).sbatchCommand(argv),
   plan: async (argv) => (await import('./plan.ts')).planCommand(argv),
