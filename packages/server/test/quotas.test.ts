@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import { manualClock } from '@shuzhi/schema';
 import { announceAgent, client, login, operatorToken, smallSite, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
 
@@ -115,4 +118,26 @@ test('fair share: the table has every tenant; a tenant sees its own row', async 
   const own = (await tenantA.req('GET', '/api/fairshare')).body.rows;
   assert.deepEqual(own.map((r: { tenantId: string }) => r.tenantId), [A]);
   assert.equal((await op.req('PUT', '/api/fairshare', { tenantId: B, shares: 0 })).status, 400);
+});
+
+test('CLI: quota set/list/get and fairshare print what the API holds; bad input names the field', async () => {
+  const bin = fileURLToPath(new URL('../bin/shuzhi.mjs', import.meta.url));
+  const token = await operatorToken(t.p);
+  const shuzhi = (args: string[]) =>
+    promisify(execFile)(process.execPath, [bin, ...args], { env: { ...process.env, SHUZHI_SERVER: t.url, SHUZHI_TOKEN: token } }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+  const set = await shuzhi(['quota', 'set', 'xju-lab', '--type', 'gpu', '--nominal', '16', '--cohort', 'c2', '--lending-limit', '8']);
+  assert.equal(set.code, 0, set.stderr);
+  assert.match(set.stdout, /xju-lab gpu: nominal 16, cohort c2, 0 in use/);
+  const list = await shuzhi(['quota', 'get', 'xju-lab']);
+  assert.match(list.stdout, /^xju-lab\s+-\s+gpu\s+c2\s+16\s+0\s+0\s+0\s+-\s+8$/m);
+  const bad = await shuzhi(['quota', 'set', 'xju-lab', '--type', 'gpu', '--nominal', '-3']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /nominal/);
+  const fs = await shuzhi(['fairshare']);
+  assert.equal(fs.code, 0, fs.stderr);
+  assert.match(fs.stdout, /^karamay-studio\s+3\s/m);
+  assert.match(fs.stdout, /usage half-life 168 h/);
 });
