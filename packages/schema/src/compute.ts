@@ -392,16 +392,17 @@ export type PowerCurve = z.infer<typeof PowerCurve>;
  * (`project`; project quotas cap only, they neither borrow nor lend). Tenants in one `cohort` borrow
  * each other's idle quota (Kueue's ClusterQueue cohorts).
  */
+const quotaUnits = z.number().int().nonnegative().max(10_000_000);
 export const QuotaInput = z.object({
   tenantId: Text(64).min(1),
   project: slug.nullable().default(null),
   type: ResourceType,
-  nominal: z.number().int().nonnegative().max(10_000_000),
+  nominal: quotaUnits,
   cohort: slug.nullable().default(null),
   /** Most units above nominal the tenant may hold; null: as much as the cohort has idle. */
-  borrowingLimit: z.number().int().nonnegative().max(10_000_000).nullable().default(null),
+  borrowingLimit: quotaUnits.nullable().default(null),
   /** Most of its nominal others may borrow; null: all of it. */
-  lendingLimit: z.number().int().nonnegative().max(10_000_000).nullable().default(null),
+  lendingLimit: quotaUnits.nullable().default(null),
 });
 export type QuotaInput = z.infer<typeof QuotaInput>;
 
