@@ -76,17 +76,19 @@ export function evaluate(scenario: Scenario, allocations: readonly Allocation[],
     }
   }
   let unservedSlots = 0;
+  let weightedUnservedSlots = 0;
   let misses = 0;
   ix.jobs.forEach((info, j) => {
     const short = info.work - Math.min(info.work, served[j]!);
     if (short > 1e-6) {
       unservedSlots += short;
+      weightedUnservedSlots += short * (info.job.weight ?? 1);
       misses++;
     }
   });
   const unservedUnitHours = unservedSlots * ix.slotHours;
   const objective = costFen + transferFen + scenario.carbonPriceFenPerKg * carbonKg
-    + UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * unservedUnitHours;
+    + UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * weightedUnservedSlots * ix.slotHours;
   return {
     objective, costFen, energyKWh, greenKWh, greenShare: energyKWh > 0 ? greenKWh / energyKWh : 0, carbonKg,
     transferFen, deadlineMisses: misses, unservedUnitHours,

@@ -17,7 +17,11 @@ export const fifo: Policy = {
     const t0 = clock.now();
     const ix = buildIndex(scenario);
     const st = new PlanState(ix);
-    const order = ix.jobs.map((j) => j.index).sort((a, b) => ix.jobs[a]!.job.release - ix.jobs[b]!.job.release || a - b);
+    // Among jobs released together, the heavier weight (priority, fair share) first.
+    const order = ix.jobs.map((j) => j.index).sort((a, b) => {
+      const ja = ix.jobs[a]!.job, jb = ix.jobs[b]!.job;
+      return ja.release - jb.release || (jb.weight ?? 1) - (ja.weight ?? 1) || a - b;
+    });
     order.forEach((j, n) => {
       const info = ix.jobs[j]!;
       const home = info.options.filter((o) => o.site === info.homeSite);

@@ -5,11 +5,11 @@ import type { Policy, PlanOptions, PlanResult } from './policy.ts';
 import type { Scenario } from './scenario.ts';
 import { solveClock } from './timing.ts';
 
-/** Jobs in earliest-deadline-first order (ties: release, then file order). */
+/** Jobs in earliest-deadline-first order (ties: release, then the heavier weight, then file order). */
 export function edfOrder(s: Scenario): number[] {
   return s.jobs.map((_, i) => i).sort((a, b) => {
     const ja = s.jobs[a]!, jb = s.jobs[b]!;
-    return ja.deadline - jb.deadline || ja.release - jb.release || a - b;
+    return ja.deadline - jb.deadline || ja.release - jb.release || (jb.weight ?? 1) - (ja.weight ?? 1) || a - b;
   });
 }
 

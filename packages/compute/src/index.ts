@@ -19,3 +19,6 @@ export * from './staging.ts';
 export * from './sbatch.ts';
 export * from './precedence.ts';
 export * from './arrays.ts';
+export * from './quota.ts';
+export * from './fairshare.ts';
+export * from './accelerator.ts';

@@ -104,7 +104,7 @@ export function buildJobModel(ix: PlanIndex): JobModel {
   };
   for (const info of ix.jobs) {
     const demand = b.addRow(info.work, info.work);
-    b.addCol(penalty, 0, info.work, [demand], [1]);
+    b.addCol(penalty * (info.job.weight ?? 1), 0, info.work, [demand], [1]);
     addJobColumns(b, ix, info, demand, cells, work);
   }
   return { model: b.build(), eb, work };

@@ -72,6 +72,13 @@ export const ScenarioJobSchema = z.object({
   home: id,
   dataGB: nonNeg.default(0),
   regions: z.array(id).min(1),
+  /**
+   * Priority weight (default 1): leaving the job unserved costs `weight` times the usual penalty, so
+   * when capacity is short the plan keeps the heavier work; greedy and fifo take heavier jobs first
+   * among equals. The live planner sets it from job priority and fair share. At least 1: the
+   * aggregated bound models price every job at weight 1, which stays a lower bound only so.
+   */
+  weight: z.number().finite().min(1).max(100).optional(),
 });
 
 const ScenarioShape = z.object({

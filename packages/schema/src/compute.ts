@@ -28,6 +28,17 @@ export const Link = z.object({
 });
 export type Link = z.infer<typeof Link>;
 
+/** The accelerator a pool has and how its devices are joined (see compute's accelerator.ts). */
+export const PoolAccelerator = z.object({
+  /** Model as sold: A800, H20, 昇腾 910B … */
+  model: Text(32).min(1),
+  /** Memory per device, GB. */
+  memGB: z.number().positive().max(10_000),
+  /** Devices per interconnect group (NVLink island, HCCS ring); a one-group job fits in one. */
+  groupUnits: z.number().int().positive().max(10_000),
+});
+export type PoolAccelerator = z.infer<typeof PoolAccelerator>;
+
 export const Pool = z.object({
   type: ResourceType,
   units: z.number().int().positive().max(10_000_000),
@@ -35,6 +46,7 @@ export const Pool = z.object({
   idleW: z.number().nonnegative(),
   pflopsPerUnit: z.number().nonnegative(),
   fenPerUnitHour: z.number().int().nonnegative(),
+  accelerator: PoolAccelerator.optional(),
 });
 export type Pool = z.infer<typeof Pool>;
 
@@ -219,6 +231,14 @@ export const SubmitJob = z.object({
    * task runs the command with SHUZHI_ARRAY_TASK_ID (and SLURM_ARRAY_TASK_ID) set to its index.
    */
   array: Text(256).min(1).optional(),
+  /** A project within the tenant: its own quota, if the operator set one. */
+  project: slug.optional(),
+  /** Accelerator model the job needs (a pool's `accelerator.model`). */
+  accelerator: Text(32).min(1).optional(),
+  /** Least memory per device, GB. */
+  minMemGB: z.number().positive().max(10_000).optional(),
+  /** All units in one interconnect group (NVLink island, HCCS ring); absent = no such need. */
+  oneGroup: z.boolean().optional(),
 });
 export type SubmitJob = z.infer<typeof SubmitJob>;
 
@@ -320,6 +340,10 @@ export const Job = z.object({
   array: ArraySummary.nullable().optional(),
   /** The workflow it is a step of. */
   workflow: z.object({ id: z.string(), step: z.string() }).nullable().optional(),
+  project: z.string().nullable(),
+  accelerator: z.string().nullable(),
+  minMemGB: z.number().nullable(),
+  oneGroup: z.boolean(),
 });
 export type Job = z.infer<typeof Job>;
 
@@ -436,3 +460,51 @@ export const PowerCurve = z.object({
   model: z.string(),
 });
 export type PowerCurve = z.infer<typeof PowerCurve>;
+
+/**
+ * A quota an operator sets: units of one resource type for a tenant, or for a project within it
+ * (`project`; project quotas cap only, they neither borrow nor lend). Tenants in one `cohort` borrow
+ * each other's idle quota (Kueue's ClusterQueue cohorts).
+ */
+const quotaUnits = z.number().int().nonnegative().max(10_000_000);
+export const QuotaInput = z.object({
+  tenantId: Text(64).min(1),
+  project: slug.nullable().default(null),
+  type: ResourceType,
+  nominal: quotaUnits,
+  cohort: slug.nullable().default(null),
+  /** Most units above nominal the tenant may hold; null: as much as the cohort has idle. */
+  borrowingLimit: quotaUnits.nullable().default(null),
+  /** Most of its nominal others may borrow; null: all of it. */
+  lendingLimit: quotaUnits.nullable().default(null),
+});
+export type QuotaInput = z.infer<typeof QuotaInput>;
+
+export const Quota = QuotaInput.extend({
+  /** Units handed out or running now. */
+  used: z.number(),
+  /** Units above nominal in use now. */
+  borrowed: z.number(),
+  /** Units of this quota that other cohort members hold now. */
+  lent: z.number(),
+});
+export type Quota = z.infer<typeof Quota>;
+
+export const FairShareInput = z.object({
+  tenantId: Text(64).min(1),
+  shares: z.number().int().positive().max(1_000_000),
+});
+
+export const FairShareRow = z.object({
+  tenantId: z.string(),
+  shares: z.number(),
+  normShares: z.number(),
+  effectiveUsage: z.number(),
+  normUsage: z.number(),
+  factor: z.number(),
+});
+export const FairShareTable = z.object({
+  halfLifeHours: z.number(),
+  rows: z.array(FairShareRow),
+});
+export type FairShareTable = z.infer<typeof FairShareTable>;

@@ -139,6 +139,8 @@ export class Platform {
       dataDir: opts.config.dataDir,
       secrets: new JobSecrets(key.box),
       clock: p.clock,
+      fairShareHalfLifeHours: opts.config.SHUZHI_FAIRSHARE_HALF_LIFE_HOURS,
+      quotaReclaimMs: opts.config.SHUZHI_QUOTA_RECLAIM_SECONDS * 1000,
     });
     p.compute.dispatcher.host.fence = fence;
     if (p.database.created && opts.config.SHUZHI_BOOTSTRAP_TOKEN) {

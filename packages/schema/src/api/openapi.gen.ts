@@ -722,6 +722,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/fairshare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fair-share table: shares, decayed usage and factor per tenant (a tenant: its own row) */
+        get: operations["getFairShare"];
+        /** Set a tenant's fair-share shares */
+        put: operations["setFairShares"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flows": {
         parameters: {
             query?: never;
@@ -1607,6 +1625,44 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Quotas with their usage (a tenant: its own) */
+        get: operations["listQuotas"];
+        /**
+         * Set a tenant's or project's quota of one resource type
+         * @description Refused (400 naming the field) below the units the tenant or project uses now.
+         */
+        put: operations["setQuota"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quotas/{tenantId}/{type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a quota (the tenant or project is no longer limited in that type) */
+        delete: operations["deleteQuota"];
         options?: never;
         head?: never;
         patch?: never;
@@ -5568,6 +5624,78 @@ export interface operations {
             404: components["responses"]["NotFound"];
         };
     };
+    getFairShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        halfLifeHours: number;
+                        rows: {
+                            effectiveUsage: number;
+                            factor: number;
+                            normShares: number;
+                            normUsage: number;
+                            shares: number;
+                            tenantId: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    setFairShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    shares: number;
+                    tenantId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        halfLifeHours: number;
+                        rows: {
+                            effectiveUsage: number;
+                            factor: number;
+                            normShares: number;
+                            normUsage: number;
+                            shares: number;
+                            tenantId: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+        };
+    };
     listFlows: {
         parameters: {
             query?: {
@@ -7283,6 +7411,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
+                            accelerator: string | null;
                             array?: {
                                 cap: number | null;
                                 counts: {
@@ -7315,10 +7444,13 @@ export interface operations {
                             home: string | null;
                             hours: number;
                             id: string;
+                            minMemGB: number | null;
                             name: string;
+                            oneGroup: boolean;
                             /** @enum {string} */
                             onParentFailure?: "cancel" | "hold";
                             priority: number;
+                            project: string | null;
                             regions: string[];
                             /** Format: date-time */
                             releaseAt: string;
@@ -7368,6 +7500,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    accelerator?: string;
                     after?: {
                         jobId: string;
                         /**
@@ -7393,11 +7526,14 @@ export interface operations {
                     flex?: "rigid" | "malleable" | "divisible";
                     home?: string;
                     hours: number;
+                    minMemGB?: number;
                     name: string;
+                    oneGroup?: boolean;
                     /** @enum {string} */
                     onParentFailure?: "cancel" | "hold";
                     /** @default 50 */
                     priority?: number;
+                    project?: string;
                     /** @default [] */
                     regions?: string[];
                     /** Format: date-time */
@@ -7419,6 +7555,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        accelerator: string | null;
                         array?: {
                             cap: number | null;
                             counts: {
@@ -7451,10 +7588,13 @@ export interface operations {
                         home: string | null;
                         hours: number;
                         id: string;
+                        minMemGB: number | null;
                         name: string;
+                        oneGroup: boolean;
                         /** @enum {string} */
                         onParentFailure?: "cancel" | "hold";
                         priority: number;
+                        project: string | null;
                         regions: string[];
                         /** Format: date-time */
                         releaseAt: string;
@@ -7512,6 +7652,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        accelerator: string | null;
                         array?: {
                             cap: number | null;
                             counts: {
@@ -7549,10 +7690,13 @@ export interface operations {
                         home: string | null;
                         hours: number;
                         id: string;
+                        minMemGB: number | null;
                         name: string;
+                        oneGroup: boolean;
                         /** @enum {string} */
                         onParentFailure?: "cancel" | "hold";
                         priority: number;
+                        project: string | null;
                         regions: string[];
                         /** Format: date-time */
                         releaseAt: string;
@@ -7631,6 +7775,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        accelerator: string | null;
                         array?: {
                             cap: number | null;
                             counts: {
@@ -7663,10 +7808,13 @@ export interface operations {
                         home: string | null;
                         hours: number;
                         id: string;
+                        minMemGB: number | null;
                         name: string;
+                        oneGroup: boolean;
                         /** @enum {string} */
                         onParentFailure?: "cancel" | "hold";
                         priority: number;
+                        project: string | null;
                         regions: string[];
                         /** Format: date-time */
                         releaseAt: string;
@@ -7826,6 +7974,7 @@ export interface operations {
                             note: string;
                         }[];
                         job: {
+                            accelerator: string | null;
                             array?: {
                                 cap: number | null;
                                 counts: {
@@ -7858,10 +8007,13 @@ export interface operations {
                             home: string | null;
                             hours: number;
                             id: string;
+                            minMemGB: number | null;
                             name: string;
+                            oneGroup: boolean;
                             /** @enum {string} */
                             onParentFailure?: "cancel" | "hold";
                             priority: number;
+                            project: string | null;
                             regions: string[];
                             /** Format: date-time */
                             releaseAt: string;
@@ -7925,6 +8077,7 @@ export interface operations {
                             note: string;
                         }[];
                         job: {
+                            accelerator: string | null;
                             array?: {
                                 cap: number | null;
                                 counts: {
@@ -7957,10 +8110,13 @@ export interface operations {
                             home: string | null;
                             hours: number;
                             id: string;
+                            minMemGB: number | null;
                             name: string;
+                            oneGroup: boolean;
                             /** @enum {string} */
                             onParentFailure?: "cancel" | "hold";
                             priority: number;
+                            project: string | null;
                             regions: string[];
                             /** Format: date-time */
                             releaseAt: string;
@@ -9352,6 +9508,133 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    listQuotas: {
+        parameters: {
+            query?: {
+                tenantId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            borrowed: number;
+                            /** @default null */
+                            borrowingLimit: number | null;
+                            /** @default null */
+                            cohort: string | null;
+                            /** @default null */
+                            lendingLimit: number | null;
+                            lent: number;
+                            nominal: number;
+                            /** @default null */
+                            project: string | null;
+                            tenantId: string;
+                            /** @enum {string} */
+                            type: "gpu" | "cpu" | "render";
+                            used: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    setQuota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default null */
+                    borrowingLimit?: number | null;
+                    /** @default null */
+                    cohort?: string | null;
+                    /** @default null */
+                    lendingLimit?: number | null;
+                    nominal: number;
+                    /** @default null */
+                    project?: string | null;
+                    tenantId: string;
+                    /** @enum {string} */
+                    type: "gpu" | "cpu" | "render";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        borrowed: number;
+                        /** @default null */
+                        borrowingLimit: number | null;
+                        /** @default null */
+                        cohort: string | null;
+                        /** @default null */
+                        lendingLimit: number | null;
+                        lent: number;
+                        nominal: number;
+                        /** @default null */
+                        project: string | null;
+                        tenantId: string;
+                        /** @enum {string} */
+                        type: "gpu" | "cpu" | "render";
+                        used: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+        };
+    };
+    deleteQuota: {
+        parameters: {
+            query?: {
+                project?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+                type: "gpu" | "cpu" | "render";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     listRegions: {
         parameters: {
             query?: never;
@@ -10353,6 +10636,11 @@ export interface operations {
                             nameZh: string;
                             ownerTenantId?: string | null;
                             pools: {
+                                accelerator?: {
+                                    groupUnits: number;
+                                    memGB: number;
+                                    model: string;
+                                };
                                 busyW: number;
                                 fenPerUnitHour: number;
                                 idleW: number;
@@ -10431,6 +10719,11 @@ export interface operations {
                     nameZh: string;
                     ownerTenantId?: string | null;
                     pools: {
+                        accelerator?: {
+                            groupUnits: number;
+                            memGB: number;
+                            model: string;
+                        };
                         busyW: number;
                         fenPerUnitHour: number;
                         idleW: number;
@@ -10515,6 +10808,11 @@ export interface operations {
                         nameZh: string;
                         ownerTenantId?: string | null;
                         pools: {
+                            accelerator?: {
+                                groupUnits: number;
+                                memGB: number;
+                                model: string;
+                            };
                             busyW: number;
                             fenPerUnitHour: number;
                             idleW: number;
@@ -10616,6 +10914,11 @@ export interface operations {
                         nameZh: string;
                         ownerTenantId?: string | null;
                         pools: {
+                            accelerator?: {
+                                groupUnits: number;
+                                memGB: number;
+                                model: string;
+                            };
                             busyW: number;
                             fenPerUnitHour: number;
                             idleW: number;
@@ -10721,6 +11024,11 @@ export interface operations {
                     nameZh?: string;
                     ownerTenantId?: string | null;
                     pools?: {
+                        accelerator?: {
+                            groupUnits: number;
+                            memGB: number;
+                            model: string;
+                        };
                         busyW: number;
                         fenPerUnitHour: number;
                         idleW: number;
@@ -10805,6 +11113,11 @@ export interface operations {
                         nameZh: string;
                         ownerTenantId?: string | null;
                         pools: {
+                            accelerator?: {
+                                groupUnits: number;
+                                memGB: number;
+                                model: string;
+                            };
                             busyW: number;
                             fenPerUnitHour: number;
                             idleW: number;
@@ -11762,6 +12075,7 @@ export interface operations {
                             step: string;
                         })[];
                         job: {
+                            accelerator?: string;
                             array?: string;
                             command: string;
                             /** @default 0 */
@@ -11779,11 +12093,14 @@ export interface operations {
                             flex?: "rigid" | "malleable" | "divisible";
                             home?: string;
                             hours: number;
+                            minMemGB?: number;
                             name: string;
+                            oneGroup?: boolean;
                             /** @enum {string} */
                             onParentFailure?: "cancel" | "hold";
                             /** @default 50 */
                             priority?: number;
+                            project?: string;
                             /** @default [] */
                             regions?: string[];
                             /** Format: date-time */

@@ -6,6 +6,7 @@ export const jobHelp = `shuzhi job submit --name NAME --type gpu|cpu|render --un
                   [--regions xinjiang,…] [--sites shihezi,…] [--priority 0-100] [--tenant ID] [--wait]
                   [--after ok:JOB,any:JOB,notok:JOB] [--on-parent-failure cancel|hold]
                   [--array 0-99%10]    (each task sees SHUZHI_ARRAY_TASK_ID / SLURM_ARRAY_TASK_ID)
+                  [--project P] [--accelerator A800] [--min-mem GB] [--one-group]
 shuzhi job list [--status STATUS] [--json]
 shuzhi job get ID [--json]
 shuzhi job tasks ID [--json]      an array's tasks, with their indices and states
@@ -18,7 +19,7 @@ const fen = (f: number) => `¥${(f / 100).toFixed(2)}`;
 
 export async function jobCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { flags, positional } = parseArgs(rest, { switches: ['json', 'wait'], values: ['name', 'type', 'units', 'hours', 'command', 'priority', 'regions', 'sites', 'tenant', 'status', 'server', 'token', 'after', 'on-parent-failure', 'array', 'task'] });
+  const { flags, positional } = parseArgs(rest, { switches: ['json', 'wait', 'one-group'], values: ['name', 'type', 'units', 'hours', 'command', 'priority', 'regions', 'sites', 'tenant', 'status', 'server', 'token', 'after', 'on-parent-failure', 'array', 'task', 'project', 'accelerator', 'min-mem'] });
   if (!sub || flags.help || sub === '--help') {
     console.log(jobHelp);
     return sub ? 0 : 2;
@@ -39,6 +40,10 @@ export async function jobCommand(argv: string[]): Promise<number> {
         ...(typeof flags.after === 'string' ? { after: parseAfter(flags.after) } : {}),
         ...(typeof flags['on-parent-failure'] === 'string' ? { onParentFailure: flags['on-parent-failure'] as 'cancel' | 'hold' } : {}),
         ...(typeof flags.array === 'string' ? { array: flags.array } : {}),
+        ...(typeof flags.project === 'string' ? { project: flags.project } : {}),
+        ...(typeof flags.accelerator === 'string' ? { accelerator: flags.accelerator } : {}),
+        ...(typeof flags['min-mem'] === 'string' ? { minMemGB: Number(flags['min-mem']) } : {}),
+        ...(flags['one-group'] ? { oneGroup: true } : {}),
       };
       const job = await ok(api.http.POST('/api/jobs', { body }));
       console.log(flags.json ? JSON.stringify(job, null, 2) : `submitted ${job.id} (${job.status})${job.held ? ` — ${job.held}` : job.explanation ? ` — ${job.explanation}` : ''}`);

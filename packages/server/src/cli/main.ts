@@ -13,6 +13,8 @@ Usage: shuzhi <command> [options]     (every command takes --help)
   workers enroll|list|rotate|revoke   workers enrolled at sites, and their credentials
   job submit|list|get|tasks|logs|cancel   (--after ok:JOB,… dependencies, --array 0-99%10)
   workflow submit|list|get|cancel   a DAG of jobs from a JSON or YAML file, as one
+  quota set|get|list    quotas per tenant/project and resource type, cohorts, borrowing (operators set)
+  fairshare             the fair-share table (like Slurm's sshare); --set TENANT=SHARES (operators)
   sbatch SCRIPT         submit a Slurm batch script (#SBATCH directives) as a job
   site list
   render submit|status|pause|resume|cancel|requeue   render farm jobs
@@ -47,6 +49,8 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   tokens: async (argv) => (await import('./tokens.ts')).tokensCommand(argv),
   workers: async (argv) => (await import('./workers.ts')).workersCommand(argv),
   job: jobCommand,
+  quota: async (argv) => (await import('./quota.ts')).quotaCommand(argv),
+  fairshare: async (argv) => (await import('./quota.ts')).fairshareCommand(argv),
   site: siteCommand,
   workflow: async (argv) => (await import('./workflow.ts')).workflowCommand(argv),
   sbatch: async (argv) => (await import('./sbatch.ts')).sbatchCommand(argv),

@@ -63,6 +63,11 @@ export const jobs = pgTable(
     arrayCap: integer('array_cap'),
     workflowId: text('workflow_id'),
     workflowStep: text('workflow_step'),
+    /** Quota and placement asks (migration 0007): a project within the tenant, the accelerator wanted. */
+    project: text('project'),
+    accelerator: text('accelerator'),
+    minMemGB: doublePrecision('min_mem_gb'),
+    oneGroup: boolean('one_group').notNull().default(false),
   },
   (t) => [index('jobs_tenant_created').on(t.tenantId, t.createdAt), index('jobs_status').on(t.status)],
 );
@@ -158,6 +163,33 @@ export const taskLogs = pgTable(
   },
   (t) => [index('task_logs_job_seq').on(t.jobId, t.seq)],
 );
+
+/** Quotas of units per resource type: a tenant's (project '') or a project's within it. */
+export const quotas = pgTable(
+  'quotas',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    /** '' for the tenant's own quota: a primary key column cannot be null. */
+    project: text('project').notNull().default(''),
+    type: text('type').notNull(),
+    nominal: integer('nominal').notNull(),
+    cohort: text('cohort'),
+    borrowingLimit: integer('borrowing_limit'),
+    lendingLimit: integer('lending_limit'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.project, t.type] })],
+);
+
+/** Fair-share shares per tenant (Slurm's association shares); tenants not listed have 1. */
+export const fairShares = pgTable('fair_shares', {
+  tenantId: text('tenant_id')
+    .primaryKey()
+    .references(() => tenants.id),
+  shares: integer('shares').notNull(),
+});
 
 export const agents = pgTable('agents', {
   id: text('id').primaryKey(),

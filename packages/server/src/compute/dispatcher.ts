@@ -66,6 +66,10 @@ export class Dispatcher {
    * task stays queued and its job says why.
    */
   admit: AdmitFn | null = null;
+  /** Quota hook (compute/quotas.ts), asked before `admit`: work its quota holds back is not priced. */
+  admitQuota: AdmitFn | null = null;
+  /** Dispatch order hook: the quota service orders by priority and fair share; null = `byPriority`. */
+  order: ((queue: TaskInfo[]) => TaskInfo[]) | null = null;
   /**
    * Routing hook: work a module runs itself at the site rather than through the site's engine (the data
    * plane computes on a dataset where it is held, at agent sites with no agent online too). Such a task
@@ -236,6 +240,11 @@ export class Dispatcher {
     return { unplaced: this.unplaced.length, planned, running };
   }
 
+  /** Tasks waiting for placement (the quota service reads the owners' waiting demand). */
+  queuedTasks(): readonly TaskInfo[] {
+    return this.unplaced;
+  }
+
   // ---- job lifecycle entry points ----
 
   /** A new job's task was committed as `queued`: try to place it at once. */
@@ -285,6 +294,16 @@ export class Dispatcher {
       }
       void this.place();
     };
+  }
+
+  /** Stops a handed-out attempt and queues its task again (quota reclaim); false if it had already ended. */
+  async requeue(taskId: string, why: string): Promise<boolean> {
+    const a = this.host.attempts.get(taskId);
+    if (!a) return false;
+    const ex = await this.executorFor(a);
+    const requeued = await this.host.lost(a, why);
+    if (requeued) await ex?.cancel(a);
+    return requeued;
   }
 
   private async executorFor(a: Attempt): Promise<Executor | undefined> {
@@ -378,7 +397,7 @@ export class Dispatcher {
     const all = await this.network.sitesById();
     const links = await this.network.listLinks();
     const still: TaskInfo[] = [];
-    const snapshot = [...this.unplaced];
+    const snapshot = this.order ? this.order([...this.unplaced]) : [...this.unplaced];
     for (const t of snapshot) {
       // A wrong secrets key: the task waits (and says why) rather than going to an engine that cannot get its env.
       if (!this.host.envReadable(t)) {
@@ -395,19 +414,22 @@ export class Dispatcher {
       }
       // Residency is checked again here, whatever placed the job: a policy bug must not move data out.
       if (!siteMayRun(t, site)) {
-        this.log.error({ jobId: t.jobId, siteId: site.id, regions: t.regions }, 'placement broke data residency; refused');
+        this.log.error({ jobId: t.jobId, siteId: site.id, regions: t.regions }, 'placement broke data residency or the job\'s accelerator ask; refused');
         still.push(t);
         continue;
       }
-      if (this.admit) {
-        const verdict = await this.admit(t, site.id, choice.staging?.fen ?? 0).catch((err: unknown) => ({ ok: false, reason: `admission check failed: ${(err as Error).message}` }));
-        if (!verdict.ok) {
-          await this.noteWaiting(t, verdict.reason ?? 'not admitted');
-          still.push(t);
-          continue;
-        }
-        this.waitingReasons.delete(t.taskId);
+      let refused: string | null = null;
+      for (const admit of [this.admitQuota, this.admit]) {
+        if (!admit || refused !== null) continue;
+        const verdict = await admit(t, site.id, choice.staging?.fen ?? 0).catch((err: unknown) => ({ ok: false, reason: `admission check failed: ${(err as Error).message}` }));
+        if (!verdict.ok) refused = verdict.reason ?? 'not admitted';
       }
+      if (refused !== null) {
+        await this.noteWaiting(t, refused);
+        still.push(t);
+        continue;
+      }
+      this.waitingReasons.delete(t.taskId);
       const a = await this.host.handOut(t, choice.siteId, choice.explanation, choice.staging);
       if (!a) continue;
       const ex = await this.executorFor(a);
@@ -448,5 +470,9 @@ function taskInfo(taskId: string, j: typeof jobs.$inferSelect): TaskInfo {
     command: j.command,
     sealedEnv: j.env,
     createdAt: j.createdAt.getTime(),
+    project: j.project,
+    accelerator: j.accelerator,
+    minMemGB: j.minMemGB,
+    oneGroup: j.oneGroup,
   };
 }

@@ -26,6 +26,9 @@ export interface ExecTask extends Fence {
   createdAtMs: number;
   /** Not before this time: its data is being staged to the site. */
   readyAtMs: number;
+  /** The accelerator model the job asked for (Slurm: a GRES type), and whether its units stay in one group. */
+  accelerator?: string | null;
+  oneGroup?: boolean;
 }
 
 export interface ExecLog {

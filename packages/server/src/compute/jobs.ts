@@ -12,6 +12,7 @@ import { newId } from '../ids.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { maskedEnv, type JobSecrets } from './job-env.ts';
 import type { NetworkStore } from './network-store.ts';
+import { refuseUnplaceable } from './placement.ts';
 
 const FINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 const READ_ALL: Principal['role'][] = ['operator', 'viewer'];
@@ -92,6 +93,10 @@ const toJob = (j: JobRow, usage: Usage | null, env: Record<string, string> = mas
   held: j.held,
   array: null,
   workflow: j.workflowId && j.workflowStep ? { id: j.workflowId, step: j.workflowStep } : null,
+  project: j.project,
+  accelerator: j.accelerator,
+  minMemGB: j.minMemGB,
+  oneGroup: j.oneGroup,
 });
 
 /** A parent as a new job sees it: its condition's state now. */
@@ -210,6 +215,7 @@ export class JobService {
         { path: 'units', message: `no site has a ${input.type} pool with ${input.units} units` },
       ]);
     }
+    refuseUnplaceable(input, [...sites.values()].filter((s) => !s.ownerTenantId || s.ownerTenantId === tenantId));
     const releaseAt = input.releaseAt ? new Date(input.releaseAt) : new Date(this.clock.now());
     const deadlineAt = input.deadlineAt ? new Date(input.deadlineAt) : null;
     if (deadlineAt && deadlineAt <= releaseAt) {
@@ -287,6 +293,10 @@ export class JobService {
       arrayCap: prep.array?.cap ?? null,
       workflowId: more.workflowId ?? null,
       workflowStep: more.step ?? null,
+      project: input.project ?? null,
+      accelerator: input.accelerator ?? null,
+      minMemGB: input.minMemGB ?? null,
+      oneGroup: input.oneGroup ?? false,
     });
     if (deps.length) await tx.insert(jobDependencies).values(deps.map((d) => ({ jobId, parentId: d.jobId, kind: d.kind })));
     // An array's tasks are made by the dispatcher as its cap lets them run; a plain job has one.

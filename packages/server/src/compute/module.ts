@@ -16,6 +16,8 @@ import { JobService } from './jobs.ts';
 import { WorkflowService } from './workflows.ts';
 import { NetworkStore } from './network-store.ts';
 import { PlanningQueue } from './planning.ts';
+import { quotaRoutes } from './quota-routes.ts';
+import { QuotaService } from './quotas.ts';
 import { computeRoutes } from './routes.ts';
 import { RunRecords } from './run-records.ts';
 import { SlurmSites } from './slurm-sites.ts';
@@ -44,6 +46,8 @@ export class ComputeModule implements ServerModule {
   readonly planning: PlanningQueue;
   /** Seals and opens jobs' env (the server's secrets key). */
   readonly secrets: JobSecrets;
+  /** Quotas, cohorts and fair share: the dispatcher's admission and order. */
+  readonly quotas: QuotaService;
   /** Work other modules run that compute meters (the render farm's jobs). */
   readonly externalWork = externalWorkApi();
   private liveTimer: NodeJS.Timeout | null = null;
@@ -54,7 +58,11 @@ export class ComputeModule implements ServerModule {
     private readonly db: Db,
     private readonly bus: EventBus,
     private readonly log: Logger,
-    opts: { leaseMs: number; dataDir: string; secrets: JobSecrets; clock: Clock },
+    opts: {
+      leaseMs: number; dataDir: string; secrets: JobSecrets; clock: Clock;
+      /** Defaults: 7 days, 5 minutes (see config.ts). */
+      fairShareHalfLifeHours?: number; quotaReclaimMs?: number;
+    },
   ) {
     this.secrets = opts.secrets;
     this.network = new NetworkStore(db, bus);
@@ -67,10 +75,13 @@ export class ComputeModule implements ServerModule {
     this.slurm = new SlurmSites(this.network, this.dispatcher, log, join(opts.dataDir, 'slurm'));
     this.runs = new RunRecords(db);
     this.planning = new PlanningQueue(db);
+    this.quotas = new QuotaService(db, this.dispatcher, log, {
+      clock: opts.clock, halfLifeHours: opts.fairShareHalfLifeHours ?? 168, reclaimMs: opts.quotaReclaimMs ?? 300_000,
+    });
   }
 
   routes() {
-    return computeRoutes(this);
+    return computeRoutes(this).route('/', quotaRoutes(this.quotas));
   }
 
   metrics(m: PlatformMetrics): void {
@@ -90,6 +101,7 @@ export class ComputeModule implements ServerModule {
       if (e.kind === 'site.created' || e.kind === 'site.updated' || e.kind === 'site.deleted') void this.slurm.sync();
     });
     await this.dispatcher.recover();
+    await this.quotas.start();
     this.probeTimer = setInterval(() => void this.slurm.probeDegraded(), 15_000);
     this.probeTimer.unref();
     this.dispatcher.start();
@@ -120,6 +132,7 @@ export class ComputeModule implements ServerModule {
     this.unsubscribe?.();
     if (this.probeTimer) clearInterval(this.probeTimer);
     if (this.liveTimer) clearInterval(this.liveTimer);
+    this.quotas.stop();
     await this.dispatcher.stop();
   }
 

@@ -1,7 +1,8 @@
 import type { SiteInput } from '@shuzhi/schema';
-import { localHour, stagingFor, type RegionLink, type Staging } from '@shuzhi/compute';
+import { errors } from '../errors.ts';
+import { localHour, poolMismatch, stagingFor, wantsAccelerator, type AcceleratorRequest, type RegionLink, type Staging } from '@shuzhi/compute';
 
-export interface PlacementJob {
+export interface PlacementJob extends AcceleratorRequest {
   /** Set by the dispatcher; a plan-driven placement looks the job up by it. */
   jobId?: string;
   /** The job's tenant: a site a tenant owns takes only that tenant's work. */
@@ -39,12 +40,51 @@ export type PlaceFn = (
  * residencyAllows). A tenant's own site runs only that tenant's work, since its workers are the tenant's.
  */
 export function siteMayRun(
-  job: Pick<PlacementJob, 'regions' | 'sites' | 'tenantId'>,
-  site: Pick<SiteInput, 'id' | 'region'> & { ownerTenantId?: string | null },
+  job: Pick<PlacementJob, 'regions' | 'sites' | 'tenantId' | 'accelerator' | 'minMemGB' | 'oneGroup'> & { type?: string; units?: number },
+  site: Pick<SiteInput, 'id' | 'region'> & { ownerTenantId?: string | null; pools?: SiteInput['pools'] },
 ): boolean {
   if (site.ownerTenantId && site.ownerTenantId !== job.tenantId) return false;
+  if (!acceleratorFits(job, site)) return false;
   if (job.sites && job.sites.length > 0 && !job.sites.includes(site.id)) return false;
   return job.regions.length === 0 || job.regions.includes(site.region);
+}
+
+/** Whether the site's pool of the job's type has the accelerator, memory and group size the job asks. */
+export function acceleratorFits(
+  job: AcceleratorRequest & { type?: string; units?: number },
+  site: { pools?: SiteInput['pools'] },
+): boolean {
+  if (!wantsAccelerator(job)) return true;
+  const pool = site.pools?.find((p) => p.type === job.type);
+  return pool !== undefined && poolMismatch(pool, job.type ?? pool.type, job.units ?? 0, job) === null;
+}
+
+/**
+ * Refuses at submit (400 naming the field) a job that asks for an accelerator no pool it may use has:
+ * the field is the job's ask that the closest pool misses (model first, then memory, then group).
+ */
+export function refuseUnplaceable(
+  job: AcceleratorRequest & Pick<PlacementJob, 'type' | 'units' | 'regions' | 'sites'>,
+  sites: readonly SiteInput[],
+): void {
+  if (!wantsAccelerator(job)) return;
+  const misses: { field: string; message: string; site: string }[] = [];
+  for (const s of sites) {
+    if (!siteMayRun({ regions: job.regions, sites: job.sites ?? [] }, s)) continue;
+    const pool = s.pools.find((p) => p.type === job.type);
+    if (!pool) continue;
+    const miss = poolMismatch(pool, job.type, job.units, job);
+    if (!miss) return;
+    misses.push({ ...miss, site: s.id });
+  }
+  const rank = ['accelerator', 'minMemGB', 'oneGroup', 'units'];
+  misses.sort((a, b) => rank.indexOf(b.field) - rank.indexOf(a.field));
+  const best = misses[0];
+  throw errors.validation([
+    best
+      ? { path: best.field, message: `no ${job.type} pool the job may use has it (closest: ${best.site}, ${best.message})` }
+      : { path: 'accelerator', message: `no site the job may use has a ${job.type} pool` },
+  ]);
 }
 
 /**

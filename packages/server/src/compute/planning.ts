@@ -17,6 +17,11 @@ export interface QueuedJob {
   sites: string[];
   releaseAt: Date;
   deadlineAt: Date | null;
+  priority: number;
+  /** What the job asks of the accelerator (model, memory per device, one interconnect group). */
+  accelerator: string | null;
+  minMemGB: number | null;
+  oneGroup: boolean;
 }
 
 /** What the planner reads from and writes to compute's queue: waiting jobs in, plan explanations out. */
@@ -72,4 +77,5 @@ export class PlanningQueue {
 const queuedJob = (j: typeof jobs.$inferSelect, units: number, hours: number): QueuedJob => ({
   id: j.id, tenantId: j.tenantId, type: j.type, units, hours, home: j.home, dataGB: j.dataGB,
   regions: j.regions, sites: j.sites, releaseAt: j.releaseAt, deadlineAt: j.deadlineAt,
+  priority: j.priority, accelerator: j.accelerator, minMemGB: j.minMemGB, oneGroup: j.oneGroup,
 });

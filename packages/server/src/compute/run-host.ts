@@ -32,6 +32,11 @@ export interface TaskInfo {
   createdAt: number;
   /** An array's task: its index and the array's bounds (for its env); null for a plain job. */
   array?: { index: number; bounds: ArrayBounds } | null;
+  /** The project within the tenant (its quota), and what the job asks of the accelerator. */
+  project?: string | null;
+  accelerator?: string | null;
+  minMemGB?: number | null;
+  oneGroup?: boolean;
 }
 
 /** A handed-out attempt, as the host tracks it until it ends. Build it with `RunHost.attemptOf`. */
@@ -74,6 +79,8 @@ export const toExecTask = (a: Attempt): ExecTask =>
       priority: a.priority,
       createdAtMs: a.createdAt,
       readyAtMs: a.readyAt,
+      accelerator: a.accelerator ?? null,
+      oneGroup: a.oneGroup ?? false,
     },
     () => a.env,
   );

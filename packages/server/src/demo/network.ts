@@ -29,13 +29,19 @@ const henanTariff = touTable('VVVVVVVFFFFFFFFFPPPPPPPP', { F: 60, P: 98.4, V: 24
 /** MEE 2022 provincial grid factors; no hourly series exists, so the day is flat. */
 const flat = (g: number) => Array.from({ length: 24 }, () => g);
 
-const gpu = (units: number, fenPerUnitHour: number, pflopsPerUnit = 0.989): Pool => ({
+/** Accelerators matching each pool's FP16 peak: 8 devices per NVLink board / HCCS ring. */
+const H800 = { model: 'H800', memGB: 80, groupUnits: 8 };
+const ASCEND_910B = { model: '昇腾 910B', memGB: 64, groupUnits: 8 };
+const H20 = { model: 'H20', memGB: 96, groupUnits: 8 };
+const A800 = { model: 'A800', memGB: 80, groupUnits: 8 };
+const gpu = (units: number, fenPerUnitHour: number, pflopsPerUnit = 0.989, accelerator = H800): Pool => ({
   type: 'gpu',
   units,
   busyW: 875,
   idleW: 350,
   pflopsPerUnit,
   fenPerUnitHour,
+  accelerator,
 });
 const cpu = (units: number, fenPerUnitHour: number): Pool => ({
   type: 'cpu',
@@ -125,7 +131,7 @@ export const demoSites: Site[] = [
     lat: 44.3,
     lon: 86.04,
     pue: 1.2,
-    pools: [gpu(1024, 260, 0.32)],
+    pools: [gpu(1024, 260, 0.32, ASCEND_910B)],
     solarKW: 2500,
     windKW: 1000,
   }),
@@ -137,7 +143,7 @@ export const demoSites: Site[] = [
     lat: 41.76,
     lon: 86.15,
     pue: 1.2,
-    pools: [gpu(1024, 830, 0.148)],
+    pools: [gpu(1024, 830, 0.148, H20)],
     solarKW: 1500,
     windKW: 500,
   }),
@@ -149,7 +155,7 @@ export const demoSites: Site[] = [
     lat: 39.47,
     lon: 75.99,
     pue: 1.2,
-    pools: [gpu(512, 430, 0.312)],
+    pools: [gpu(512, 430, 0.312, A800)],
     solarKW: 800,
     windKW: 100,
   }),

@@ -8,7 +8,12 @@ export function slotMs(slotMinutes: number): number {
 }
 
 /** A queued job as the scenario takes it: compute's queue entry, times in ms, not pinned to sites. */
-export type LiveJob = Omit<QueuedJob, 'sites' | 'releaseAt' | 'deadlineAt'> & { releaseAt: number; deadlineAt: number | null };
+export type LiveJob = Pick<QueuedJob, 'id' | 'tenantId' | 'type' | 'units' | 'hours' | 'home' | 'dataGB' | 'regions'> & {
+  releaseAt: number;
+  deadlineAt: number | null;
+  /** Priority weight (job priority and its tenant's fair share, see compute's plannerWeight). */
+  weight?: number;
+};
 
 export interface LiveScenario {
   scenario: ScenarioInput;
@@ -76,6 +81,7 @@ export function buildLiveScenario(args: {
     jobs.push({
       id: j.id, tenant: j.tenantId, type: j.type, units: j.units, hours: j.hours, release, deadline,
       flex: 'rigid', home: home.id, dataGB, regions: allowed,
+      ...(j.weight !== undefined ? { weight: j.weight } : {}),
     });
   }
   return {

@@ -1,6 +1,6 @@
 import { desc, eq, notInArray } from 'drizzle-orm';
 import {
-  ComputeError, getPolicy, lastSlotFraction, localHour, parseScenario, slotHours, stagingFor, type PlanResult, type Scenario,
+  ComputeError, getPolicy, lastSlotFraction, localHour, parseScenario, slotHours, stagingFor, type PlanResult, type Scenario, plannerWeight, wantsAccelerator,
 } from '@shuzhi/compute';
 import type { PlannerEntry, PlannerHour, PlannerPlan, PlannerSettings, SiteInput } from '@shuzhi/schema';
 import type { ComputeModule } from '../compute/module.ts';
@@ -153,11 +153,13 @@ export class PlannerService {
     if (sites.length === 0) return;
     const links = await this.compute.network.listLinks();
     const queued = await this.compute.planning.queued();
-    // Jobs the tenant pinned to sites are not planned: the scenario format knows regions, not sites.
-    // They start at the cheapest of their sites with free units (placeFn), and say so.
-    const live: LiveJob[] = queued.filter((j) => j.sites.length === 0).map((j) => ({
+    // Jobs the tenant pinned to sites, or that ask for an accelerator, are not planned: the scenario
+    // format knows regions and resource types, not sites or models. They start at the cheapest site
+    // that may take them with free units (placeFn), and say so.
+    const live: LiveJob[] = queued.filter((j) => j.sites.length === 0 && !wantsAccelerator(j)).map((j) => ({
       id: j.id, tenantId: j.tenantId, type: j.type, units: j.units, hours: j.hours, home: j.home, dataGB: j.dataGB,
       regions: j.regions, releaseAt: j.releaseAt.getTime(), deadlineAt: j.deadlineAt?.getTime() ?? null,
+      weight: plannerWeight(this.compute.quotas.effectivePriority(j.tenantId, j.priority)),
     }));
     const built = buildLiveScenario({
       nowMs, settings, sites, links, jobs: live, busyUnits: (s, t) => this.compute.dispatcher.busyUnits(s, t),
@@ -316,6 +318,10 @@ export class PlannerService {
     if ((job.sites?.length ?? 0) > 0) {
       const c = cheapestSiteNow(job, sites, freeUnits, nowMs, links);
       return c && { ...c, explanation: `pinned by its tenant to ${(job.sites ?? []).join(', ')}; ${c.explanation}` };
+    }
+    if (wantsAccelerator(job)) {
+      const c = cheapestSiteNow(job, sites, freeUnits, nowMs, links);
+      return c && { ...c, explanation: `needs ${[job.accelerator, job.minMemGB ? `≥${job.minMemGB} GB` : '', job.oneGroup ? 'one group' : ''].filter(Boolean).join(', ')}; ${c.explanation}` };
     }
     const cur = this.current;
     if (!cur || !id) return null;

@@ -10,6 +10,8 @@ export interface JobSpec {
   ntasks: number;
   cpusPerTask: number;
   gpus: number;
+  /** GRES type of the GPUs (`--gres=gpu:<type>:<gpus>`), when the job asked for a model. */
+  gresType?: string;
   timeMinutes: number;
   /** The job's own directory (its working directory), owned by the user it runs as. */
   workDir: string;

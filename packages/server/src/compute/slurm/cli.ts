@@ -48,7 +48,7 @@ export class SlurmCli implements SlurmBackend {
       `--nodes=${spec.nodes}`,
       `--ntasks=${spec.ntasks}`,
       `--cpus-per-task=${spec.cpusPerTask}`,
-      ...(spec.gpus > 0 ? [`--gpus=${spec.gpus}`] : []),
+      ...(spec.gpus > 0 ? [spec.gresType ? `--gres=gpu:${spec.gresType}:${spec.gpus}` : `--gpus=${spec.gpus}`] : []),
       `--time=${spec.timeMinutes}`,
       `--chdir=${spec.workDir}`,
       `--output=${spec.stdout}`,

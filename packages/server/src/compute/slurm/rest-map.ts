@@ -25,8 +25,10 @@ export const JOB_ENVIRONMENT: Readonly<Record<string, string>> = { PATH: '/usr/l
 
 /** The body of POST /slurm/v0.0.38/job/submit; the same options SlurmCli gives sbatch. */
 export function submitBody(spec: JobSpec, script: string): { script: string; job: Record<string, unknown> } {
+  // slurmrestd 0.0.38–0.0.40 have no gres field in a job description; the script's directive is read instead.
+  const gres = spec.gpus > 0 && spec.gresType ? `gpu:${spec.gresType}:${spec.gpus}` : null;
   return {
-    script,
+    script: gres ? script.replace(/^(#![^\n]*\n)?/, (shebang) => `${shebang}#SBATCH --gres=${gres}\n`) : script,
     job: {
       name: spec.name,
       comment: spec.comment,
@@ -34,7 +36,7 @@ export function submitBody(spec: JobSpec, script: string): { script: string; job
       nodes: spec.nodes,
       tasks: spec.ntasks,
       cpus_per_task: spec.cpusPerTask,
-      ...(spec.gpus > 0 ? { gpus: spec.gpus } : {}),
+      ...(spec.gpus > 0 && !gres ? { gpus: spec.gpus } : {}),
       time_limit: spec.timeMinutes,
       current_working_directory: spec.workDir,
       standard_output: spec.stdout,

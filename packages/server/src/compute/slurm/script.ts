@@ -68,6 +68,14 @@ export function batchScript(task: ExecTask): string {
   return lines.join('\n');
 }
 
+/**
+ * The GRES type a model is asked for by: lower case, only a–z, 0–9, `_` and `.` (`A800` → `a800`,
+ * `昇腾 910B` → `910b`). A site names its GPUs so in gres.conf (`Name=gpu Type=910b`).
+ */
+export function gresTypeOf(model: string): string {
+  return model.toLowerCase().replace(/[^a-z0-9_.]/g, '');
+}
+
 /** sbatch options for a task: its units become CPUs/GPUs (split over array pieces), its hours a time limit. */
 export function jobSpecOf(task: ExecTask, cfg: SlurmSiteConfig, jobDir: string, scriptPath: string): JobSpec {
   const pieces = Math.max(1, Math.floor(task.arraySize ?? 1));
@@ -77,7 +85,9 @@ export function jobSpecOf(task: ExecTask, cfg: SlurmSiteConfig, jobDir: string, 
     DEFAULT_UNITS.cpu;
   const unitsPerPiece = Math.max(1, Math.ceil(task.units / pieces));
   const cpus = Math.max(1, unitsPerPiece * shape.cpus);
-  const nodes = cfg.cpusPerNode ? Math.max(1, Math.ceil(cpus / cfg.cpusPerNode)) : 1;
+  // One interconnect group is one node here (an NVLink board, an HCCS ring sits in one machine).
+  const nodes = cfg.cpusPerNode && !task.oneGroup ? Math.max(1, Math.ceil(cpus / cfg.cpusPerNode)) : 1;
+  const gpus = unitsPerPiece * shape.gpus;
   const headroom = cfg.timeHeadroom ?? DEFAULTS.timeHeadroom;
   const slack = cfg.timeSlackMin ?? DEFAULTS.timeSlackMin;
   const files = pieces > 1
@@ -90,7 +100,8 @@ export function jobSpecOf(task: ExecTask, cfg: SlurmSiteConfig, jobDir: string, 
     nodes,
     ntasks: nodes,
     cpusPerTask: Math.ceil(cpus / nodes),
-    gpus: unitsPerPiece * shape.gpus,
+    gpus,
+    ...(task.accelerator && gpus > 0 ? { gresType: gresTypeOf(task.accelerator) } : {}),
     timeMinutes: Math.max(1, Math.ceil(task.hours * 60 * headroom + slack)),
     workDir: jobDir,
     stdout: files.stdout,
