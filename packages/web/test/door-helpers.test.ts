@@ -54,8 +54,12 @@ describe('doors', () => {
     expect(doorFor('/gov/app').id).toBe('citizen');
     expect(doorFor('/gov/app/applications/app_1').id).toBe('citizen');
     expect(doorFor('/gov/kiosk/done/app_1').id).toBe('kiosk');
-    expect(doorFor('/gov/application').id).toBe('console');
-    expect(doorFor('/gov').id).toBe('console');
+    // The rest of /gov is the staff workbench's (its layout hands non-staff roles the console frame).
+    expect(doorFor('/gov/application').id).toBe('workbench');
+    expect(doorFor('/gov').id).toBe('workbench');
+    expect(doorFor('/gov/window').id).toBe('window');
+    expect(doorFor('/wall').id).toBe('wall');
+    expect(doorFor('/compute/jobs').id).toBe('console');
   });
   it('highlights the tab a page belongs to', () => {
     expect(activeTab('/gov/app')).toBe('/gov/app');
