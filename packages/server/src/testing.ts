@@ -31,6 +31,5 @@ export { issuerCodes, type IssuerKey } from './gov/issuer.ts';
 export { measureCase } from './gov/measure.ts';
 // Gov notices: the outbox sender and SMS sink, for the PostgreSQL test with two senders.
 export { openDatabase } from './db/client.ts';
-export { govOutbox } from './gov/db-schema.ts';
 export { OutboxSender } from './gov/notify/sender.ts';
 export { LocalSmsSink, type SmsMessage, type SmsProvider } from './gov/notify/sms.ts';

@@ -139,7 +139,7 @@ test('shuzhi worker runs a job in its sandbox and leaves cleanly on SIGTERM', as
   assert.equal(await exited, 0, stderr);
 });
 
-test('sbatch: a Slurm batch script runs as a job, its directives listed; an array script is refused naming its line', async () => {
+test('sbatch: a Slurm batch script runs as a job, its directives listed; a directive the network cannot honour is refused naming its line', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'shuzhi-sbatch-'));
   const script = join(dir, 'hello.sh');
   writeFileSync(script, ['#!/bin/bash', '#SBATCH --job-name=hello-sbatch', '#SBATCH --time=00:01:00', '#SBATCH --partition=cli-site', '#SBATCH --mem=1G', '#SBATCH --export=GREETING', 'echo "$GREETING from $(basename "$0")"'].join('\n'));
@@ -153,9 +153,9 @@ test('sbatch: a Slurm batch script runs as a job, its directives listed; an arra
   const logs = await fetch(`${t.url}/api/jobs/${id}/logs`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<{ items: { text: string }[] }>);
   assert.match(logs.items.map((l) => l.text).join(''), /salam from job\.sh/);
 
-  writeFileSync(join(dir, 'array.sh'), '#!/bin/bash\n#SBATCH --time=5\n#SBATCH --array=0-15%4\necho $SLURM_ARRAY_TASK_ID\n');
-  const refused = await shuzhi(['sbatch', join(dir, 'array.sh'), '--dry-run']);
+  writeFileSync(join(dir, 'singleton.sh'), '#!/bin/bash\n#SBATCH --time=5\n#SBATCH --dependency=singleton\necho one at a time\n');
+  const refused = await shuzhi(['sbatch', join(dir, 'singleton.sh'), '--dry-run']);
   assert.notEqual(refused.code, 0);
-  assert.match(refused.stderr, /SBATCH_INVALID.*line 3 --array=0-15%4: job arrays are not supported yet/);
+  assert.match(refused.stderr, /SBATCH_INVALID.*line 3 --dependency=singleton/);
   rmSync(dir, { recursive: true, force: true });
 });
