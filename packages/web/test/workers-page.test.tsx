@@ -199,8 +199,9 @@ describe('WorkersPage', () => {
     const panel = await screen.findByTestId('worker-credential-panel');
     expect(calls(fetchMock, 'POST', /^\/api\/workers\/wrk_a\/rotate$/)).toHaveLength(1);
     expect(panel.textContent).toContain('New credential for host-a');
-    // The panel sits above the table: it takes the focus so the user is brought to it.
-    expect(document.activeElement).toBe(panel);
+    // The panel sits above the table: it takes the focus so the user is brought to it (in an effect, after
+    // the panel is painted — so wait for it rather than assume the effect already ran).
+    await waitFor(() => expect(document.activeElement).toBe(panel));
     expect(panel.textContent).toContain('old credential has stopped working');
     expect(screen.getByTestId('worker-run-command').textContent).toContain('--credential szw.wrk_a.rotatedRotatedRotated1');
     expect(screen.queryByTestId('worker-confirm')).toBeNull();
