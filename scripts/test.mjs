@@ -42,7 +42,21 @@ if (!system) {
     failed |= run('npx', ['vitest', 'run', '--root', 'packages/web']);
   }
 } else {
-  const files = only.length ? only : find('test');
-  failed |= run('node', ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...files]);
+  // Two files at a time: most of a system test's time is spent waiting on another process (Chromium,
+  // slurmctld, a renderer, PostgreSQL, a spawned server), and each file brings its own (free ports,
+  // its own Slurm cluster, database and data directory), so two share the machine without sharing
+  // state. The longest files start first so the two lanes end together.
+  const files = only.length ? only : longestFirst(find('test'));
+  failed |= run('node', ['--import', 'tsx', '--test', `--test-concurrency=${only.length === 1 ? 1 : 2}`, '--test-timeout=600000', ...files]);
+}
+
+/** Files known to take longest (a clean-clone run's times), first; the rest in name order. */
+function longestFirst(files) {
+  const slow = ['roles-browser', 'render-renderers', 'restart-cli', 'executor-slurm-rest', 'executor-slurm', 'executor-agent', 'citizen-kiosk-browser'];
+  const rank = (f) => {
+    const i = slow.findIndex((name) => f.endsWith(`${name}.test.ts`));
+    return i < 0 ? slow.length : i;
+  };
+  return [...files].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 process.exit(failed ? 1 : 0);

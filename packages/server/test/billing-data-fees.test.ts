@@ -2,9 +2,7 @@
 // wallet to the provider's account, less the platform's commission, exactly once — whether the
 // data module's event arrives live, twice, or only through the sweep after a restart.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { eq, like, sql } from 'drizzle-orm';
 import { account } from '@shuzhi/compute';
@@ -13,10 +11,11 @@ import { shanghaiMonth } from '../src/billing/ledger.ts';
 import { PLATFORM_FEE_BP, type BillingService } from '../src/billing/service.ts';
 import type { PublishedEvent } from '../src/events/bus.ts';
 import { client, login, startPlatform, type TestPlatform } from './helpers.ts';
+import { migratedDataDir } from './pglite-template.ts';
 
 const CONSUMER = 'tianshan-ai'; // the demo user `tenant`
 const PROVIDER = 'karamay-studio'; // the demo user `tenant2`
-const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-datafees-'));
+const dataDir = await migratedDataDir();
 let t: TestPlatform;
 let seq = 0;
 

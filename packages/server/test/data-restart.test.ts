@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { dataClient, meterCsv, meterProduct } from './data-helpers.ts';
 import { startPlatform } from './helpers.ts';
+import { migratedDataDir } from './pglite-template.ts';
 
 test('a restart keeps the signing key: contracts agreed before it still verify, and new ones are signed with the same key', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-data-restart-'));
+  const dataDir = await migratedDataDir();
   try {
     let t = await startPlatform({ dataDir });
     const provider = await dataClient(t, 'provider');

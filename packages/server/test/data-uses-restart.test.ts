@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { and, eq, sql } from 'drizzle-orm';
 import { jobs, runs, tasks } from '../src/compute/db-schema.ts';
 import { events } from '../src/db/schema.ts';
 import { dataClient, dataOf, meterCsv, meterProduct } from './data-helpers.ts';
 import { startPlatform } from './helpers.ts';
+import { migratedDataDir } from './pglite-template.ts';
 
 test('after a restart, a use task the plane held is recovered through the route hook and released once', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-data-restart-'));
+  const dataDir = await migratedDataDir();
   let t = await startPlatform({ dataDir });
   try {
     const provider = await dataClient(t, 'provider');

@@ -33,9 +33,8 @@ async function newToken(cookie: string, body: Record<string, unknown> = { name: 
 
 describe('login throttling', () => {
   test('50 wrong passwords in a burst, then the right one: refused with 429 LOGIN_THROTTLED and Retry-After', async () => {
-    const started = Date.now();
+    // Concurrent, so the throttle is tested against interleaved checks (its window is minutes, far longer than the burst).
     const burst = await Promise.all(Array.from({ length: 50 }, () => loginAs('programme', 'guess')));
-    assert.ok(Date.now() - started < 10_000);
     const statuses = burst.map((r) => r.status);
     // However they interleave, at most the budget (5) of them was checked against the password.
     assert.ok(statuses.filter((s) => s === 401).length <= 5, `checked: ${statuses.join(',')}`);

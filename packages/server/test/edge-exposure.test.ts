@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { Platform } from '../src/platform.ts';
+import { migratedDataDir } from './pglite-template.ts';
 
 /**
  * "A hardened edge", exposure: the demo seeds users whose passwords are public, so unless HOST says
@@ -51,7 +52,7 @@ test('a platform started with the default configuration listens on loopback only
 });
 
 test('the start banner prints the listen address', { timeout: 120_000 }, async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-edge-'));
+  const dataDir = await migratedDataDir();
   const bin = fileURLToPath(new URL('../bin/shuzhi.mjs', import.meta.url));
   const child = spawn(process.execPath, [bin, 'serve'], {
     env: { ...process.env, SHUZHI_DEMO: '0', PORT: '0', HOST: '127.0.0.1', SHUZHI_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },

@@ -13,6 +13,7 @@ import { OutboxSender } from '../src/gov/notify/sender.ts';
 import { LocalSmsSink } from '../src/gov/notify/sms.ts';
 import { startPlatform, type TestPlatform } from './helpers.ts';
 import { answersFor, as, govOf, materialsFor } from './gov-suite.ts';
+import { migratedDataDir } from './pglite-template.ts';
 
 const ALL = ['population', 'household', 'marriage', 'enterprise', 'social_insurance', 'certificates'];
 const silent = { info() {}, warn() {}, error() {}, debug() {} } as never;
@@ -156,7 +157,7 @@ test('a refused e-mail is retried with backoff and delivered once; operators see
 });
 
 test('a restart resumes unsent notices: rows a killed sender had claimed are sent once its lease runs out, and only once', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-notify-restart-'));
+  const dataDir = await migratedDataDir();
   const smsFile = join(dataDir, 'sms.jsonl');
   try {
     let t = await startPlatform({ dataDir, env: { SHUZHI_GOV_SMS_SINK: smsFile } });

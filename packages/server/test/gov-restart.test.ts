@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { startPlatform } from './helpers.ts';
 import { NEWBORN_OFFICERS, answersFor, as, govOf, materialsFor, workUntilDone } from './gov-suite.ts';
+import { migratedDataDir } from './pglite-template.ts';
 
 const ALL = ['population', 'household', 'marriage', 'enterprise', 'social_insurance', 'certificates'];
 
 test('a restart loses no step: the case, its queue rows and the issuer key survive', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-gov-restart-'));
+  const dataDir = await migratedDataDir();
   try {
     let t = await startPlatform({ dataDir });
     await govOf(t).seedDemo!();

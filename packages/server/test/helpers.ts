@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config.ts';
 import type { Logger } from '../src/log.ts';
 import { Platform } from '../src/platform.ts';
 import { seedDemo } from '../src/demo/seed.ts';
+import { migratedDataDir } from './pglite-template.ts';
 import type { BillingService } from '../src/billing/service.ts';
 
 export interface TestPlatform {
@@ -36,7 +37,10 @@ export async function startPlatform(
     clock?: Clock;
   } = {},
 ): Promise<TestPlatform> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'shuzhi-test-'));
+  // A test of a first start (its own key, the bootstrap token, PostgreSQL) gets an empty directory;
+  // every other test a copy of the migrated template, which spares it an initdb and the migrations.
+  const firstStart = Boolean(opts.databaseUrl || opts.env?.DATABASE_URL || opts.env?.SHUZHI_SECRETS_KEY || opts.env?.SHUZHI_BOOTSTRAP_TOKEN);
+  const dataDir = opts.dataDir ?? (firstStart ? mkdtempSync(join(tmpdir(), 'shuzhi-test-')) : await migratedDataDir());
   const config = loadConfig({
     SHUZHI_DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',

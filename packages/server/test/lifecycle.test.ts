@@ -11,6 +11,7 @@ import { StartError } from '../src/lifecycle/errors.ts';
 import { Shutdown } from '../src/lifecycle/shutdown.ts';
 import { createLogger } from '../src/log.ts';
 import { killServe, logLines, SHUZHI_BIN, startServe } from './serve-process.ts';
+import { migratedDataDir } from './pglite-template.ts';
 
 function capture() {
   const sink = { text: '' };
@@ -165,7 +166,8 @@ function errorLine(stderr: string): string {
 }
 
 test('shuzhi serve: a second start on the same data dir exits 1 naming the first; a taken port exits 1; SIGTERM stops it within its bound, exit 0, lock gone', { timeout: 300_000 }, async () => {
-  const dataDir = tempDir();
+  // Not a first start (that is the Ctrl-C test's): a migrated directory, as on any later day.
+  const dataDir = await migratedDataDir();
   const first = startServe({ SHUZHI_DATA_DIR: dataDir, SHUZHI_DEMO: '0', SHUZHI_SHUTDOWN_SECONDS: '20' });
   const blocker = createServer();
   try {
@@ -184,7 +186,7 @@ test('shuzhi serve: a second start on the same data dir exits 1 naming the first
     // A port some other program holds.
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
-    const otherDir = tempDir();
+    const otherDir = await migratedDataDir();
     const third = startServe({ SHUZHI_DATA_DIR: otherDir, SHUZHI_DEMO: '0', PORT: String(port) });
     const r3 = await third.exited;
     assert.equal(r3.code, 1, third.stderr());

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Worker } from '@shuzhi/agent';
 import { client, enrollWorker, login, startPlatform, waitUntil, workerSync, type TestPlatform } from './helpers.ts';
 import { fakeNode, farmOf, uploadScene, type RenderWorkerOptions } from './render-helpers.ts';
+import { migratedDataDir } from './pglite-template.ts';
 
 let t: TestPlatform;
 let studio: string;
@@ -300,7 +301,7 @@ describe('render workers against hostile scenes', () => {
 
 describe('restart', () => {
   test('the dispatcher is rebuilt from the database', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-render-restart-'));
+    const dataDir = await migratedDataDir();
     let p = await startPlatform({ dataDir, leaseMs: 60_000 });
     const cookie = await login(p.url, 'tenant2');
     const rs1 = await enrollWorker(p.p, 'karamay', 'rs-1');

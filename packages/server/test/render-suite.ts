@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { client, login, startPlatform, waitUntil } from './helpers.ts';
 import { fakeNode, farmOf, uploadScene } from './render-helpers.ts';
+import { migratedDataDir } from './pglite-template.ts';
 
 /**
  * The render farm's storage contract on one database: a job rendered by fake-renderer nodes, its
@@ -13,8 +14,8 @@ import { fakeNode, farmOf, uploadScene } from './render-helpers.ts';
  */
 export function renderStorageSuite(label: string, databaseUrl: () => string | undefined): void {
   test(`render farm storage on ${label}: render, persist, restart`, async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-render-suite-'));
     const url = databaseUrl();
+    const dataDir = url ? mkdtempSync(join(tmpdir(), 'shuzhi-render-suite-')) : await migratedDataDir();
     let t = await startPlatform({ dataDir, leaseMs: 2000, ...(url ? { databaseUrl: url } : {}) });
     let jobId = '';
     try {
