@@ -572,11 +572,14 @@ export class JobService {
     const counts = arrayIds.length
       ? await this.db.select({ jobId: tasks.jobId, status: tasks.status, n: sql<number>`count(*)::int` }).from(tasks).where(inArray(tasks.jobId, arrayIds)).groupBy(tasks.jobId, tasks.status)
       : [];
+    // Grouped once: a page of many jobs would otherwise scan every row for each job.
+    const depsOf = groupByJob(deps);
+    const countsOf = groupByJob(counts);
     return (j) => {
-      const mine = counts.filter((c) => c.jobId === j.id);
+      const mine = countsOf.get(j.id) ?? [];
       const made = mine.reduce((a, c) => a + Number(c.n), 0);
       return {
-        dependencies: deps.filter((d) => d.jobId === j.id).map((d) => ({ jobId: d.parentId, kind: d.kind as DependencyKind, state: dependencyState(d.kind as DependencyKind, d.status) })),
+        dependencies: (depsOf.get(j.id) ?? []).map((d) => ({ jobId: d.parentId, kind: d.kind as DependencyKind, state: dependencyState(d.kind as DependencyKind, d.status) })),
         array:
           j.arraySpec === null
             ? null
@@ -620,4 +623,14 @@ export class JobService {
         ]),
     );
   }
+}
+
+function groupByJob<T extends { jobId: string }>(rows: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const list = out.get(r.jobId);
+    if (list) list.push(r);
+    else out.set(r.jobId, [r]);
+  }
+  return out;
 }
