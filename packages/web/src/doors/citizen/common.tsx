@@ -1,5 +1,5 @@
 import { Fragment, createContext, useContext, useSyncExternalStore, type ReactNode } from 'react';
-import type { GovText } from '@shuzhi/schema';
+import type { GovNoticeText } from '@shuzhi/schema';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Langs, type Lang } from '../../i18n/lang.ts';
 import { ITEM_NAMES_UG } from '@shuzhi/gov/ug';
@@ -76,15 +76,15 @@ export function CareToggle() {
 
 /**
  * Text the server sends in Chinese and English only (item, service and department names, field labels). In
- * Uyghur: the web's own name for a catalogue item when there is one, else the Chinese, isolated (<bdi>) so it
+ * Uyghur: the Uyghur name of a catalogue item, or the Uyghur the text carries (notices), else the Chinese, isolated (<bdi>) so it
  * does not reorder the right-to-left sentence around it, tagged `lang` for screen readers, and marked.
  */
-export function Tx({ text, itemId }: { text: GovText | null | undefined; itemId?: string | undefined }) {
+export function Tx({ text, itemId }: { text: GovNoticeText | null | undefined; itemId?: string | undefined }) {
   const { lang, t } = useI18n();
   if (!text) return null;
   if (lang === 'en') return <bdi lang="en">{text.en}</bdi>;
   if (lang === 'zh-CN') return <bdi>{text.zh}</bdi>;
-  const own = itemId ? ITEM_NAMES_UG[itemId] : undefined;
+  const own = (itemId ? ITEM_NAMES_UG[itemId] : undefined) ?? text.ug;
   if (own) return <bdi>{own}</bdi>;
   return (
     <bdi lang="zh-CN" className="door-untranslated" title={t('door.untranslated')}>
