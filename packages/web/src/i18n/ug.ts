@@ -53,6 +53,8 @@ export const ug: Partial<Record<MessageKey, string>> = {
   'gov.apply.askTitle': 'يەنە {n} تۈرنى تولدۇرۇشىڭىز كېرەك',
   'gov.apply.nothingToAsk': 'باشقا تولدۇرىدىغان مەزمۇن يوق',
   'gov.apply.optional': 'ئىختىيارىي',
+  'gov.value.yes': 'ھەئە',
+  'gov.value.no': 'ياق',
   'gov.apply.blocked': 'مۇناسىۋەتلىك ئامبارغا ھوقۇق بېرىلمىگەن، قولدا تولدۇرۇڭ',
   'gov.apply.materialsTitle': 'ماتېرىياللار',
   'gov.apply.noMaterials': 'بارلىق ماتېرىياللار ئېلېكترونلۇق گۇۋاھنامە ئامبىرىدىن ئېلىندى، تاپشۇرۇشنىڭ ھاجىتى يوق',

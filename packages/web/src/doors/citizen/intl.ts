@@ -30,3 +30,11 @@ export function formatDateFor(at: string | number | Date, lang: Lang, supports?:
 export function formatCountFor(n: number, lang: Lang, supports?: LocaleSupport): string {
   return new Intl.NumberFormat(intlLocale(lang, supports) ?? 'en', { maximumFractionDigits: 0 }).format(n);
 }
+
+/** A calendar day ("2025-06-01", no time of day) worded for the language; as given without locale data. */
+export function formatDayFor(day: string, lang: Lang, supports?: LocaleSupport): string {
+  const locale = intlLocale(lang, supports);
+  const d = new Date(`${day}T00:00:00Z`);
+  if (!locale || !/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(d.getTime())) return day;
+  return new Intl.DateTimeFormat(locale, { timeZone: 'UTC', dateStyle: 'medium' }).format(d);
+}
