@@ -4,83 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { SMTPServer } from 'smtp-server';
 import { ConfigError, configHelp, loadConfig } from '../src/config.ts';
 import { govOutbox } from '../src/gov/db-schema.ts';
-import { composeEmail, composeSms, maskInText } from '../src/gov/notify/compose.ts';
+import { maskInText } from '../src/gov/notify/compose.ts';
 import { smtpSender } from '../src/gov/notify/email.ts';
 import { OutboxSender } from '../src/gov/notify/sender.ts';
 import { LocalSmsSink } from '../src/gov/notify/sms.ts';
-import { startPlatform, type TestPlatform } from './helpers.ts';
-import { answersFor, as, govOf, materialsFor } from './gov-suite.ts';
+import { startPlatform } from './helpers.ts';
+import { newbornCase, smtp, until } from './gov-notify-helpers.ts';
+import { as, govOf } from './gov-suite.ts';
 
-const ALL = ['population', 'household', 'marriage', 'enterprise', 'social_insurance', 'certificates'];
 const silent = { info() {}, warn() {}, error() {}, debug() {} } as never;
-
-interface Mail { to: string[]; subject: string; raw: string }
-
-/** A real SMTP server on a free port; `refuse` recipients get a temporary 451 while it is above 0. */
-async function smtp(opts: { refuse?: number } = {}) {
-  const mails: Mail[] = [];
-  let refuse = opts.refuse ?? 0;
-  const server = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onRcptTo(addr, _s, cb) {
-      if (refuse > 0) {
-        refuse--;
-        const err = Object.assign(new Error('try again later'), { responseCode: 451 });
-        return cb(err);
-      }
-      cb();
-    },
-    onData(stream, session, cb) {
-      let raw = '';
-      stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-      stream.on('end', () => {
-        const subject = raw.match(/^Subject: (.*(?:\r\n[ \t].*)*)/m)?.[1] ?? '';
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), subject: decodeHeader(subject), raw });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.server.address() as { port: number }).port;
-  return { mails, url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-/** Subjects with Chinese come MIME-encoded (=?UTF-8?B?…?= / =?UTF-8?Q?…?=). */
-function decodeHeader(h: string): string {
-  return h.replace(/\r\n[ \t]/g, '').replace(/=\?UTF-8\?([BQ])\?([^?]*)\?=\s*/gi, (_m, enc: string, txt: string) =>
-    enc.toUpperCase() === 'B' ? Buffer.from(txt, 'base64').toString('utf8') : Buffer.from(txt.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h2: string) => String.fromCharCode(parseInt(h2, 16))), 'latin1').toString('utf8'));
-}
-
-/** The text part of a message nodemailer wrote (quoted-printable or base64, UTF-8). */
-function decodeBody(raw: string): string {
-  const [head = '', ...rest] = raw.split('\r\n\r\n');
-  const body = rest.join('\r\n\r\n');
-  if (/Content-Transfer-Encoding: base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  if (/Content-Transfer-Encoding: quoted-printable/i.test(head)) {
-    return Buffer.from(body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8').replace(/\r\n/g, '\n');
-  }
-  return body.replace(/\r\n/g, '\n');
-}
-
-async function newbornCase(t: TestPlatform, key: string): Promise<string> {
-  const c = await as(t, 'citizen');
-  const pre = (await c.req('POST', '/api/gov/prefill', { itemId: 'item_newborn', consent: ALL })).body;
-  const sub = await c.req('POST', '/api/gov/applications', { itemId: 'item_newborn', idempotencyKey: key, consent: ALL, answers: answersFor(pre), materials: materialsFor(pre) });
-  assert.equal(sub.status, 201, JSON.stringify(sub.body));
-  return sub.body.application.id;
-}
-
-async function until(what: string, fn: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 test('a status change reaches its applicant in the app, by e-mail through a real SMTP server and by SMS; nobody else sees it', async () => {
   const mail = await smtp();
@@ -125,51 +59,6 @@ test('a status change reaches its applicant in the app, by e-mail through a real
     await mail.close();
     rmSync(dir, { recursive: true, force: true });
   }
-});
-
-test('an applicant who chose Uyghur gets the notice in Uyghur by e-mail and SMS, ids and Chinese isolated; the app has the Uyghur too', async () => {
-  const mail = await smtp();
-  const dir = mkdtempSync(join(tmpdir(), 'shuzhi-notify-ug-'));
-  const smsFile = join(dir, 'sms.jsonl');
-  const t = await startPlatform({ env: { SHUZHI_SMTP_URL: mail.url, SHUZHI_GOV_SMS_SINK: smsFile } });
-  try {
-    await govOf(t).seedDemo!();
-    const c = await as(t, 'citizen');
-    assert.equal((await c.req('PUT', '/api/gov/contact', { email: 'ana@example.test', phone: '13900002222', lang: 'ug' })).status, 200);
-    assert.equal((await c.req('GET', '/api/gov/contact')).body.lang, 'ug');
-    const id = await newbornCase(t, 'notify-ug-1');
-    await until('the e-mail and SMS', async () => {
-      await govOf(t).sender.runOnce();
-      return mail.mails.length > 0 && existsSync(smsFile);
-    });
-    const isolated = `\u2068${id}\u2069`;
-    const m = mail.mails[0]!;
-    assert.equal(m.subject, `ئىلتىماس ${isolated} نىڭ بېجىرىلىش ئەھۋالى`);
-    const body = decodeBody(m.raw);
-    assert.ok(body.startsWith('«بوۋاق تۇغۇلۇش» ئىلتىماسىڭىز'), body);
-    assert.ok(body.includes(`ئىلتىماس نومۇرى: ${isolated}`), body);
-    assert.doesNotMatch(body, /[\u4e00-\u9fff]/, 'no Chinese left in a Uyghur notice about a catalogued item');
-    const [sms] = readFileSync(smsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string });
-    assert.ok(sms!.text.startsWith('\u200f['), 'a right-to-left mark opens the SMS');
-    assert.ok(sms!.text.includes(`(${isolated})`), sms!.text);
-    // In the app the notice carries all three languages; the web shows the one the reader chose.
-    const notes = (await c.req('GET', '/api/gov/notifications')).body.items as { applicationId: string; kind: string; message: { zh: string; en: string; ug?: string } }[];
-    const received = notes.find((n) => n.applicationId === id && n.kind === 'received')!;
-    assert.match(received.message.zh, /已受理/);
-    assert.match(received.message.en, /was received/);
-    assert.ok(received.message.ug?.includes(isolated), JSON.stringify(received.message));
-  } finally {
-    await t.close();
-    await mail.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('a notice written before notices carried Uyghur goes out in Chinese, isolated inside the Uyghur frame', () => {
-  const old = { zh: '补正材料已收到', en: 'Your supplement was received' };
-  assert.equal(composeSms(old, 'app_1', 'ug'), '\u200f[\u2068Shuzhi\u2069] \u2068补正材料已收到\u2069 (\u2068app_1\u2069)');
-  assert.equal(composeSms(old, 'app_1', 'zh'), '【数智政务】补正材料已收到 (app_1)');
-  assert.match(composeEmail({ ...old, ug: 'تولۇقلىمىڭىز تاپشۇرۇۋېلىندى' }, null, 'ug').text, /^تولۇقلىمىڭىز تاپشۇرۇۋېلىندى\n\n— /);
 });
 
 test('a refused e-mail is retried with backoff and delivered once; operators see the failure meanwhile', async () => {
