@@ -4,7 +4,7 @@ import { ApiError } from '../../api/client.ts';
 import { useErrorText } from '../../components/Feedback.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { formatFen, formatNumber } from '../../format.ts';
-import { formatDayFor } from '../../doors/citizen/intl.ts';
+import { formatCountFor, formatDayFor } from '../../doors/citizen/intl.ts';
 import { ALL_CONSENT, govApi, newIdempotencyKey, sha256Hex } from './api.ts';
 import { Iso, Tx, interpolate, useDoorFormat } from '../../doors/citizen/common.tsx';
 
@@ -16,7 +16,7 @@ export function FilledTable({ fields, testId }: { fields: readonly GovFieldView[
   // A registry's value as the reader's language writes it: days and numbers through Intl, yes/no in words.
   const shown = ({ type, value }: GovFieldView): string =>
     typeof value === 'boolean' ? t(value ? 'gov.value.yes' : 'gov.value.no')
-    : typeof value === 'number' ? (type === 'money_fen' ? formatFen(value) : formatNumber(value, lang, 2))
+    : typeof value === 'number' ? (type === 'money_fen' ? formatFen(value) : Number.isInteger(value) ? formatCountFor(value, lang) : formatNumber(value, lang, 2))
     : type === 'date' && typeof value === 'string' ? formatDayFor(value, lang)
     : String(value);
   return (
