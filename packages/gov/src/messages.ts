@@ -1,9 +1,10 @@
 /**
- * What the gov service says to people, in both UI languages: form problems, notifications, labels.
+ * What the gov service says to people, in both UI languages (notices also in Uyghur): form problems, notifications, labels.
  * Catalogue content (item, service and department names) lives in the catalogue; this is the rest.
  */
 import type { LocalizedText } from './catalogue/model.ts';
 import type { RegistryName } from './catalogue/sources.ts';
+import { ITEM_NAMES_UG } from './ug.ts';
 
 const t = (zh: string, en: string): LocalizedText => ({ zh, en });
 
@@ -34,20 +35,51 @@ export const formText = {
   failedVerificationUnexplained: t('核查不通过须说明理由', 'a failed verification needs its reason'),
 } as const;
 
+/**
+ * A notice in the three languages an applicant can choose (zh, en, ug). The Uyghur wording is this project's
+ * and needs review (packages/web/src/i18n/ug-glossary.md, government terms); anything from outside the
+ * sentence — an officer's Chinese words, an application number, a count — is set between Unicode isolates
+ * (FSI … PDI) so it keeps its own order inside the right-to-left text, in the app, in e-mail and in SMS.
+ */
+export type NoticeText = LocalizedText & { ug: string };
+
+const n3 = (zh: string, en: string, ug: string): NoticeText => ({ zh, en, ug });
+
+/** First-strong isolate: the run takes its own direction and does not reorder the sentence around it. */
+export const isolate = (s: string | number): string => `\u2068${s}\u2069`;
+
+/** An item's or a benefit's Uyghur name: its own where the catalogue has one, else the Chinese, isolated. */
+const ugName = (text: LocalizedText & { ug?: string }, itemId?: string): string => (itemId ? ITEM_NAMES_UG[itemId] : undefined) ?? text.ug ?? isolate(text.zh);
+
 /** What an applicant (or the family of a newborn) is told. */
 export const noticeText = {
-  supplementRequested: (message: string) => t(`您的申请需要补正：${message}`, `Your application needs a supplement: ${message}`),
-  revokedAfterVerification: t('您以承诺方式获批的事项经核查未通过，相关证照已撤销。', 'A service approved on your commitment failed verification; its certificates were revoked.'),
-  rejected: (reasons: readonly string[]) => t(`您的申请未获批准：${reasons.join('；')}`, `Your application was not approved: ${reasons.join('; ')}`),
-  issued: (item: LocalizedText, certificates: number) =>
-    t(`您的“${item.zh}”已全部办结，${certificates} 份电子证照已发放。`, `Your “${item.en}” is done; ${certificates} e-certificates were issued.`),
-  received: (item: LocalizedText, applicationId: string) =>
-    t(`您的“${item.zh}”申请（${applicationId}）已受理，我们会在每次进展时通知您。`, `Your “${item.en}” application (${applicationId}) was received; you will be told of each step.`),
-  resumed: t('补正材料已收到，您的申请继续办理。', 'Your supplement was received; your application is being processed again.'),
+  supplementRequested: (message: string) =>
+    n3(`您的申请需要补正：${message}`, `Your application needs a supplement: ${message}`, `ئىلتىماسىڭىزنى تولۇقلاش كېرەك: ${isolate(message)}`),
+  revokedAfterVerification: n3(
+    '您以承诺方式获批的事项经核查未通过，相关证照已撤销。',
+    'A service approved on your commitment failed verification; its certificates were revoked.',
+    'ۋەدىنامە بىلەن تەستىقلانغان تۈر تەكشۈرۈشتىن ئۆتمىدى، ئۇنىڭ گۇۋاھنامىلىرى بىكار قىلىندى.',
+  ),
+  rejected: (reasons: readonly string[]) =>
+    n3(`您的申请未获批准：${reasons.join('；')}`, `Your application was not approved: ${reasons.join('; ')}`, `ئىلتىماسىڭىز تەستىقلانمىدى: ${reasons.map(isolate).join('؛ ')}`),
+  issued: (item: { id: string; name: LocalizedText }, certificates: number) =>
+    n3(
+      `您的“${item.name.zh}”已全部办结，${certificates} 份电子证照已发放。`,
+      `Your “${item.name.en}” is done; ${certificates} e-certificates were issued.`,
+      `«${ugName(item.name, item.id)}» بېجىرىلىپ بولدى، ${isolate(certificates)} ئېلېكترونلۇق گۇۋاھنامە بېرىلدى.`,
+    ),
+  received: (item: { id: string; name: LocalizedText }, applicationId: string) =>
+    n3(
+      `您的“${item.name.zh}”申请（${applicationId}）已受理，我们会在每次进展时通知您。`,
+      `Your “${item.name.en}” application (${applicationId}) was received; you will be told of each step.`,
+      `«${ugName(item.name, item.id)}» ئىلتىماسىڭىز (${isolate(applicationId)}) قوبۇل قىلىندى، ھەر بىر قەدەمدە سىزگە ئۇقتۇرۇلىدۇ.`,
+    ),
+  resumed: n3('补正材料已收到，您的申请继续办理。', 'Your supplement was received; your application is being processed again.', 'تولۇقلىمىڭىز تاپشۇرۇۋېلىندى، ئىلتىماسىڭىز داۋاملىق بېجىرىلىۋاتىدۇ.'),
   grantedWithoutApplication: (benefits: readonly LocalizedText[]) =>
-    t(
+    n3(
       `宝宝出生登记已完成，以下待遇已为您主动办理，无需申请：${benefits.map((x) => x.zh).join('、')}`,
       `The birth is registered. These were granted without an application: ${benefits.map((x) => x.en).join(', ')}`,
+      `بوۋاقنىڭ تۇغۇلۇش تىزىملىتىشى تاماملاندى. تۆۋەندىكى مۇلازىمەتلەر ئىلتىماسسىز بېرىلدى: ${benefits.map((x) => ugName(x)).join('، ')}`,
     ),
 } as const;
 

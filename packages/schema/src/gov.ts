@@ -226,7 +226,11 @@ export const GovAccessEntry = z.object({
 });
 export type GovAccessEntry = z.infer<typeof GovAccessEntry>;
 
-export const GovNotification = z.object({ id: z.string(), kind: z.string(), applicationId: z.string().nullable(), message: GovText, at: z.string(), readAt: z.string().nullable() });
+/** A notice's text: Chinese and English, and Uyghur for the notices written since they carry it. */
+export const GovNoticeText = GovText.extend({ ug: z.string().optional() });
+export type GovNoticeText = z.infer<typeof GovNoticeText>;
+
+export const GovNotification = z.object({ id: z.string(), kind: z.string(), applicationId: z.string().nullable(), message: GovNoticeText, at: z.string(), readAt: z.string().nullable() });
 export type GovNotification = z.infer<typeof GovNotification>;
 
 export const GovGrant = z.object({ id: z.string(), ruleId: z.string(), benefit: GovText, departmentId: z.string(), beneficiaryMasked: z.string(), grantedAt: z.string() });

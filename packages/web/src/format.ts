@@ -43,7 +43,8 @@ const partsFormatter = new Intl.DateTimeFormat('en-GB', {
   hourCycle: 'h23',
 });
 
-function shanghaiParts(at: Date): ShanghaiParts {
+/** Year, month, day, hour, minute, second of an instant in Beijing time, as 2-digit strings (4 for the year). */
+export function shanghaiParts(at: Date): ShanghaiParts {
   const out: Record<string, string> = {};
   for (const p of partsFormatter.formatToParts(at)) out[p.type] = p.value;
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_IDLE, idlePhase, parseIdleConfig } from '../src/doors/kiosk/idle.ts';
-import { formatCountFor, formatDateFor, intlLocale } from '../src/doors/citizen/intl.ts';
+import { formatCountFor, formatDateFor, formatDayFor, intlLocale } from '../src/doors/citizen/intl.ts';
 import { activeTab } from '../src/doors/citizen/door.tsx';
 import { doorFor } from '../src/doors/registry.ts';
 
@@ -39,8 +39,23 @@ describe('dates and numbers per language', () => {
     expect(text).toMatch(/[\u0600-\u06ff]/);
     expect(text).toContain('08:30');
   });
-  it('falls back to the numeric Beijing time, never another language, without locale data', () => {
-    expect(formatDateFor(at, 'ug', none)).toBe('2025-06-01 08:30');
+  it('without locale data (Chromium has no ug) words Uyghur from CLDR exactly as full ICU does', () => {
+    expect(formatDateFor(at, 'ug', none)).toBe('1-ئىيۇن، 2025، 08:30');
+    expect(formatDateFor(at, 'ug', none)).toBe(formatDateFor(at, 'ug'));
+    for (let m = 1; m <= 12; m++) {
+      const day = `2025-${String(m).padStart(2, '0')}-09`;
+      expect(formatDayFor(day, 'ug', none)).toBe(formatDayFor(day, 'ug'));
+    }
+  });
+  it('falls back to the numeric Beijing time, never another language, for other languages without locale data', () => {
+    expect(formatDateFor(at, 'en', none)).toBe('2025-06-01 08:30');
+  });
+  it('words a calendar day for the language, whatever the time zone, and leaves anything else as given', () => {
+    expect(formatDayFor('2025-06-01', 'zh-CN')).toBe('2025年6月1日');
+    expect(formatDayFor('2025-06-01', 'en')).toBe('Jun 1, 2025');
+    expect(formatDayFor('2025-06-01', 'ug')).toBe('1-ئىيۇن، 2025');
+    expect(formatDayFor('2025-06-01', 'en', none)).toBe('2025-06-01');
+    expect(formatDayFor('June 2025', 'en')).toBe('June 2025');
   });
   it('groups counts per language, with Latin digits as the fallback', () => {
     expect(formatCountFor(1234567, 'zh-CN')).toBe('1,234,567');

@@ -41,4 +41,27 @@ describe('gov NotificationsList', () => {
     await waitFor(() => expect(screen.queryAllByRole('button', { name: 'Mark as read' })).toHaveLength(0));
     expect(posted).toHaveLength(1);
   });
+
+  it('in Uyghur shows the notice’s Uyghur, the Chinese of an older notice isolated and marked, the date by Intl in a <bdi>', async () => {
+    const notes: GovNotification[] = [
+      { id: 'ntf_2', kind: 'received', applicationId: 'app_2', message: { zh: '已受理', en: 'Received', ug: 'ئىلتىماسىڭىز (\u2068app_2\u2069) قوبۇل قىلىندى' }, at: '2025-06-01T00:30:00Z', readAt: '2025-06-01T01:00:00Z' },
+      { id: 'ntf_1', kind: 'ready', applicationId: 'app_1', message: { zh: '已办结', en: 'Done' }, at: '2025-05-01T00:30:00Z', readAt: '2025-05-01T01:00:00Z' },
+    ];
+    vi.stubGlobal('fetch', vi.fn(async () => json(200, { items: notes })));
+    const { container } = render(
+      <I18nProvider initialLang="ug">
+        <NotificationsList />
+      </I18nProvider>,
+    );
+    await screen.findByText(/قوبۇل قىلىندى/);
+    const items = [...container.querySelectorAll('li')];
+    expect(items).toHaveLength(2);
+    expect(items[0]!.querySelector('bdi')!.textContent).toContain('\u2068app_2\u2069');
+    const old = items[1]!.querySelector('bdi[lang="zh-CN"]')!;
+    expect(old.textContent).toBe('已办结');
+    expect(old.getAttribute('title')).toBe('بۇ مەزمۇننىڭ ئۇيغۇرچىسى تېخى يوق، خەنزۇچە كۆرسىتىلدى');
+    const date = items[0]!.querySelector('.muted bdi')!.textContent!;
+    expect(date).toBe(new Intl.DateTimeFormat('ug-CN', { timeZone: 'Asia/Shanghai', dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23' }).format(new Date('2025-06-01T00:30:00Z')));
+    expect(date).toContain('ئىيۇن');
+  });
 });

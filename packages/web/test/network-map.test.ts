@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Flow, Link, Region, Site } from '@shuzhi/schema';
 import { mapBounds, networkMapOption } from '../src/charts/networkMapOption.ts';
-import { GEO_NAMES_EN, XINJIANG_PREFECTURES } from '../src/charts/geo/names.ts';
+import { GEO_NAMES_EN, GEO_NAMES_UG, XINJIANG_PREFECTURES } from '../src/charts/geo/names.ts';
 import geometry from '../src/charts/geo/china-xinjiang.json';
 import { translate } from '../src/i18n/dictionaries.ts';
 
@@ -77,6 +77,27 @@ describe('networkMapOption', () => {
     const zh = networkMapOption({ regions, links, sites }, { t, lang: 'zh-CN' }, false, { view: 'regional' }) as { geo: Geo };
     expect(zh.geo.nameMap).toBeUndefined();
     expect(zh.geo.regions.map((r) => r.name)).toContain('哈密市');
+  });
+  it('names areas, regions and their links in Uyghur with a name for every area; sites keep their Chinese name', () => {
+    const names = geometry.features.map((f) => f.properties.name);
+    expect(names.filter((n) => !(n in GEO_NAMES_UG))).toEqual([]);
+    const tUg = (key: Parameters<typeof translate>[1], p?: Record<string, string | number>) => translate('ug', key, p);
+    const ug = networkMapOption({ regions, links, sites: [site('哈密（伊吾）先进计算集群', 100, true)], flows }, { t: tUg, lang: 'ug' }, false, { view: 'regional' }) as {
+      geo: Geo;
+      series: Series[];
+      tooltip: { formatter: (p: unknown) => string };
+    };
+    expect(ug.geo.nameMap).toBe(GEO_NAMES_UG);
+    // The emphasised prefectures must carry the names nameMap gives them, or ECharts would not find them.
+    expect(ug.geo.regions.map((r) => r.name)).toEqual(XINJIANG_PREFECTURES.map((n) => GEO_NAMES_UG[n]));
+    expect(ug.geo.regions.map((r) => r.name)).toContain('ئۈرۈمچى');
+    expect((ug.series.find((s) => s.id === 'regions')!.data as { name: string }[]).map((r) => r.name)).toEqual(['شىنجاڭ', 'چوڭچىڭ']);
+    expect((ug.series.find((s) => s.id === 'sites')!.data as { name: string }[]).map((r) => r.name)).toEqual(['哈密（伊吾）先进计算集群']);
+    const link = ug.series.find((s) => s.id === 'links')!.data[0];
+    expect(ug.tooltip.formatter({ seriesId: 'links', data: link })).toContain('شىنجاڭ');
+    // A flow from Xinjiang to Chongqing reads right to left: the arrow points from the first name to the second.
+    const flow = ug.series.find((s) => s.id === 'flows')!.data[0];
+    expect(ug.tooltip.formatter({ seriesId: 'flows', data: flow })).toContain('شىنجاڭ ← چوڭچىڭ');
   });
 });
 

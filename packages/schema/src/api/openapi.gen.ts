@@ -7055,6 +7055,7 @@ export interface operations {
                             kind: string;
                             message: {
                                 en: string;
+                                ug?: string;
                                 zh: string;
                             };
                             readAt: string | null;

@@ -17,6 +17,9 @@ import { govApplications, govEnterprises, govPeople } from './db-schema.ts';
 import type { GovDeps } from './deps.ts';
 import { GovService } from './service.ts';
 
+/** The languages the demo's applicants chose for their notices, in turn: the sink shows each. */
+const DEMO_LANGS = ['zh', 'zh', 'en', 'ug'] as const;
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const CONSENT = ['population', 'household', 'marriage', 'enterprise', 'social_insurance', 'certificates'] as const;
@@ -116,10 +119,10 @@ export class GovLiveDemo {
       companyRefs.set(p.userId, { creditCode: e.creditCode, agentResidentId: e.legalRepresentativeResidentId });
       companies.push(p);
     }
-    // Texted through the SMS sink only: no demo applicant has an e-mail address, so a real SMTP server is never
-    // handed a made-up recipient.
+    // Texted through the SMS sink only, in Chinese, English and Uyghur: no demo applicant has an e-mail
+    // address, so a real SMTP server is never handed a made-up recipient.
     for (const [i, p] of [...citizens, ...companies].entries()) {
-      await this.svc.setContact(p, { email: null, phone: `1990000${String(i + 1).padStart(4, '0')}`, lang: i % 3 === 2 ? 'en' : 'zh' });
+      await this.svc.setContact(p, { email: null, phone: `1990000${String(i + 1).padStart(4, '0')}`, lang: DEMO_LANGS[i % DEMO_LANGS.length]! });
     }
     const cat = await this.deps.catalogue.load();
     const officers = new Map<string, Principal>();

@@ -4,8 +4,8 @@
  * fails with GOV_ROW_CORRUPT naming the row, instead of a cast that lets bad data reach the engine.
  */
 import { z } from 'zod';
-import { channels, dataSourceIds, registryNames, taskActions, taskStates, type Application, type Channel, type LocalizedText, type PrefillResult, type RegistryName } from '@shuzhi/gov';
-import { EngineError, GovMaterialSubmission, GovSupplementRequest, type GovMaterialSubmission as Material } from '@shuzhi/schema';
+import { channels, dataSourceIds, registryNames, taskActions, taskStates, type Application, type Channel, type PrefillResult, type RegistryName } from '@shuzhi/gov';
+import { EngineError, GovMaterialSubmission, GovNoticeText, GovSupplementRequest, type GovMaterialSubmission as Material } from '@shuzhi/schema';
 import type { govApplications, govGrants, govNotifications, govTasks } from './db-schema.ts';
 
 export type GovRowErrorCode = 'GOV_ROW_CORRUPT';
@@ -126,6 +126,7 @@ export function taskRecord(row: TaskRow): TaskRecord {
   return { ...row, supplement: parsed(GovSupplementRequest.nullable(), row.supplement, `task ${row.applicationId}/${row.serviceId} (supplement)`) };
 }
 
-export function localizedText(row: typeof govGrants.$inferSelect | typeof govNotifications.$inferSelect): LocalizedText {
-  return 'benefit' in row ? parsed(Localized, row.benefit, `grant ${row.id} (benefit)`) : parsed(Localized, row.message, `notification ${row.id} (message)`);
+/** A grant's benefit, or a notice's text (with its Uyghur, which notices carry since they were written in it). */
+export function localizedText(row: typeof govGrants.$inferSelect | typeof govNotifications.$inferSelect): GovNoticeText {
+  return 'benefit' in row ? parsed(Localized, row.benefit, `grant ${row.id} (benefit)`) : parsed(GovNoticeText, row.message, `notification ${row.id} (message)`);
 }

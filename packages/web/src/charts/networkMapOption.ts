@@ -2,7 +2,7 @@ import type { Flow, Link, Region, Site } from '@shuzhi/schema';
 import type { EChartsCoreOption } from './echarts.ts';
 import { formatFen, formatKW, formatPercent, formatPflops } from '../format.ts';
 import type { I18n } from '../i18n/I18nProvider.tsx';
-import { GEO_NAMES_EN, XINJIANG_PREFECTURES } from './geo/names.ts';
+import { XINJIANG_PREFECTURES, geoNameMap, placeName } from './geo/names.ts';
 
 /** Xinjiang's extent (°E, °N): always inside the regional view, whatever sites are registered. */
 const XINJIANG_BOX = { lon: [73.5, 96.4], lat: [34.3, 49.2] } as const;
@@ -36,8 +36,19 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Operators name their sites in Chinese and English only: a Uyghur page shows the Chinese name. */
 export function siteName(site: { nameZh: string; nameEn: string }, lang: string): string {
   return lang === 'en' ? site.nameEn : site.nameZh;
+}
+
+/** From → to, pointing the way a right-to-left page reads (Uyghur: the first name is on the right). */
+export function fromTo(from: string, to: string, lang: string): string {
+  return lang === 'ug' ? `${from} ← ${to}` : `${from} → ${to}`;
+}
+
+/** A region (a province-level area) in the page's language: Uyghur from the map's sourced names. */
+export function regionLabel(region: { nameZh: string; nameEn: string }, lang: string): string {
+  return lang === 'en' ? region.nameEn : placeName(region.nameZh, lang);
 }
 
 export function sitePflops(site: Site): number {
@@ -50,9 +61,9 @@ interface SitePoint {
   site: Site;
 }
 
-/** Xinjiang's areas as the geo component names them (after `nameMap`, in English). */
+/** Xinjiang's areas as the geo component names them (after `nameMap`, in the page's language). */
 function xinjiangRegions(lang: string): string[] {
-  return XINJIANG_PREFECTURES.map((n) => (lang === 'en' ? (GEO_NAMES_EN[n] ?? n) : n));
+  return XINJIANG_PREFECTURES.map((n) => placeName(n, lang));
 }
 
 /** The name the geometry is registered under: ECharts adds the South China Sea inset to a map called `china`. */
@@ -90,7 +101,7 @@ export function networkMapOption(
 
   const regionName = (id: string) => {
     const r = regionById.get(id);
-    return r ? (lang === 'en' ? r.nameEn : r.nameZh) : id;
+    return r ? regionLabel(r, lang) : id;
   };
 
   const ends = (from: string, to: string) => {
@@ -117,6 +128,7 @@ export function networkMapOption(
   });
 
   const bounds = mapBounds(view, [...regions, ...sites]);
+  const nameMap = geoNameMap(lang);
   const areaColor = dark ? '#13294a' : '#e8eef7';
   const border = dark ? '#3b5f92' : '#9fb3cc';
 
@@ -127,7 +139,7 @@ export function networkMapOption(
       map: CHINA_MAP,
       boundingCoords: bounds,
       roam,
-      ...(lang === 'en' ? { nameMap: GEO_NAMES_EN } : {}),
+      ...(nameMap ? { nameMap } : {}),
       label: { show: false },
       itemStyle: { areaColor, borderColor: border, borderWidth: 0.8 },
       emphasis: { label: { show: true, color: fg }, itemStyle: { areaColor: dark ? '#1d3b66' : '#d3e0f2' } },
@@ -172,7 +184,7 @@ export function networkMapOption(
         }
         if (p.seriesId === 'flows') {
           const { flow: f } = p.data as { flow: Flow };
-          return `${escapeHtml(`${regionName(f.from)} → ${regionName(f.to)}`)}<br/>${escapeHtml(
+          return `${escapeHtml(fromTo(regionName(f.from), regionName(f.to), lang))}<br/>${escapeHtml(
             t('map.flowTooltip', { gb: Math.round(f.dataGB), jobs: f.jobs, cost: formatFen(f.fen) }),
           )}`;
         }
@@ -206,7 +218,7 @@ export function networkMapOption(
         symbolSize: big ? 14 : 10,
         itemStyle: { color: 'transparent', borderColor: dark ? '#6fa8ff' : '#2f6fdf', borderWidth: 1.5 },
         label: { show: true, position: 'bottom', color: fg, fontSize: font, fontWeight: 'bold', formatter: '{b}' },
-        data: regions.map((r) => ({ name: lang === 'en' ? r.nameEn : r.nameZh, value: [r.lon, r.lat] })),
+        data: regions.map((r) => ({ name: regionLabel(r, lang), value: [r.lon, r.lat] })),
         z: 2,
       },
       {

@@ -2,7 +2,7 @@ import { useCallback, useMemo, useState } from 'react';
 import { useApi, useServerEvents } from '../api/context.tsx';
 import type { EChartsCoreOption } from '../charts/echarts.ts';
 import { LazyGeoChart } from '../charts/LazyGeoChart.tsx';
-import { networkMapOption, siteName, type MapView } from '../charts/networkMapOption.ts';
+import { fromTo, networkMapOption, regionLabel, siteName, type MapView } from '../charts/networkMapOption.ts';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 import { useInterval, useResource } from '../useResource.ts';
 import { ErrorBox, Loading } from './Feedback.tsx';
@@ -43,7 +43,7 @@ export function NetworkMap({ dark = false, height = 520, view = 'regional', big 
   if (geo.error) return <ErrorBox error={geo.error} onRetry={geo.reload} />;
   if (sites.error && !sites.data) return <ErrorBox error={sites.error} onRetry={sites.reload} />;
   if (!option || !geo.data || !sites.data) return <Loading />;
-  const regionName = new Map(geo.data.regions.map((r) => [r.id, lang === 'en' ? r.nameEn : r.nameZh]));
+  const regionName = new Map(geo.data.regions.map((r) => [r.id, regionLabel(r, lang)]));
   return (
     <figure
       className="network-map"
@@ -58,14 +58,14 @@ export function NetworkMap({ dark = false, height = 520, view = 'regional', big 
         <span>{t('map.a11ySites')}</span>
         <ul>
           {sites.data.map((s) => (
-            <li key={s.id}>{siteName(s, lang)}</li>
+            <li key={s.id} {...(lang === 'ug' ? { lang: 'zh-CN' } : {})}>{siteName(s, lang)}</li>
           ))}
         </ul>
         <span>{t('map.a11yLinks')}</span>
         <ul>
           {geo.data.links.map((l) => (
             <li key={`${l.from}-${l.to}`}>
-              {regionName.get(l.from) ?? l.from} → {regionName.get(l.to) ?? l.to}
+              {fromTo(regionName.get(l.from) ?? l.from, regionName.get(l.to) ?? l.to, lang)}
             </li>
           ))}
         </ul>

@@ -79,7 +79,7 @@ export async function issueCertificates(d: GovDeps, tx: Tx, row: ApplicationReco
     };
     await d.registry.addLibraryCertificate(tx, lib);
   }
-  await notify(d, tx, row.subjectId, row.id, 'ready', noticeText.issued(cat.item(row.itemId, row.itemVersion)?.name ?? { zh: row.itemId, en: row.itemId }, certificates.length));
+  await notify(d, tx, row.subjectId, row.id, 'ready', noticeText.issued({ id: row.itemId, name: cat.item(row.itemId, row.itemVersion)?.name ?? { zh: row.itemId, en: row.itemId } }, certificates.length));
   await d.bus.record(tx, ev, { kind: 'gov.application.issued', entity: 'gov_application', entityId: row.id, actor, data: { certificates: certificates.length } });
   return issued;
 }

@@ -96,7 +96,7 @@ export async function submitApplication(d: GovDeps, p: Principal, raw: GovSubmit
       row = applicationRecord(inserted!);
       await writeTasks(tx, app, null, now);
       await recordReads(d, tx, p, accessReads(result, registries), id, 'application intake');
-      await notify(d, tx, who.subjectId, id, 'received', noticeText.received(item.name, id), now);
+      await notify(d, tx, who.subjectId, id, 'received', noticeText.received(item, id), now);
       if (body.ticketId && p.role === 'window') {
         await tx.update(govTickets).set({ status: 'done', applicationId: id }).where(and(eq(govTickets.id, body.ticketId), eq(govTickets.windowUserId, p.userId)));
       }

@@ -11,11 +11,11 @@
  */
 import { and, asc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import type { Clock } from '@shuzhi/schema';
-import type { LocalizedText } from '@shuzhi/gov';
 import type { Db } from '../../db/client.ts';
 import { newId } from '../../ids.ts';
 import type { Logger } from '../../log.ts';
 import { govContacts, govNotifications, govOutbox } from '../db-schema.ts';
+import { localizedText } from '../rows.ts';
 import { composeEmail, composeSms, maskAddress, maskInText, type NoticeLang } from './compose.ts';
 import { permanentSmtpFailure, type EmailSender } from './email.ts';
 import type { SmsProvider } from './sms.ts';
@@ -95,7 +95,7 @@ export class OutboxSender {
       return;
     }
     const lang = (c?.lang ?? 'zh') as NoticeLang;
-    const message = n.message as LocalizedText;
+    const message = localizedText(n);
     const attempts = row.attempts + 1;
     try {
       if (row.channel === 'email') await this.d.email!.send({ id: row.id, to, ...composeEmail(message, n.applicationId, lang) });

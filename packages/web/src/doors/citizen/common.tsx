@@ -1,7 +1,8 @@
 import { Fragment, createContext, useContext, useSyncExternalStore, type ReactNode } from 'react';
-import type { GovText } from '@shuzhi/schema';
+import type { GovNoticeText } from '@shuzhi/schema';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Langs, type Lang } from '../../i18n/lang.ts';
+import { ITEM_NAMES_UG } from '@shuzhi/gov/ug';
 import { formatCountFor, formatDateFor } from './intl.ts';
 
 /** What the citizen app and the kiosk share: language choice, elderly mode, and text that comes from the server. */
@@ -73,36 +74,17 @@ export function CareToggle() {
   );
 }
 
-/** Uyghur names of the catalogue's items; sources in i18n/ug-glossary.md. */
-export const ITEM_NAMES_UG: Readonly<Record<string, string>> = {
-  item_newborn: 'بوۋاق تۇغۇلۇش',
-  item_school_admission: 'مەكتەپكە كىرىش',
-  item_social_security_card: 'ئىجتىمائىي كاپالەت كارتىسى «بىر كارتا» مۇلازىمىتى',
-  item_disability_services: 'مېيىپلەر مۇلازىمىتى',
-  item_retirement: 'پىنسىيەگە چىقىش',
-  item_enterprise_info_change: 'كارخانا ئۇچۇرىنى ئۆزگەرتىش',
-  item_open_restaurant: 'ئاشخانا ئېچىش',
-  item_open_transport_enterprise: 'قاتناش-تىرانسپورت كارخانىسى ئېچىش',
-  item_employee_hiring: 'خىزمەتچى قوبۇل قىلىش',
-  item_listing_compliance_check: 'كارخانا بازارغا چىقىشتىكى قانۇنغا ئۇيغۇنلۇق ئۇچۇرىنى تەكشۈرۈش',
-  item_bankruptcy_info_check: 'كارخانا ۋەيران بولۇش ئۇچۇرىنى تەكشۈرۈش',
-  item_credit_repair: 'ئىناۋەتنى ئەسلىگە كەلتۈرۈش',
-  item_utilities_joint_connection: 'سۇ، توك، گاز ۋە تورنى بىرلىكتە ئۇلاش',
-  item_xj_open_homestay: 'ئائىلە مېھمانخانىسى ئېچىش (شىنجاڭ)',
-  item_xj_cotton_subsidy: 'پاختا نىشان باھا تولۇقلىمىسى (شىنجاڭ)',
-};
-
 /**
  * Text the server sends in Chinese and English only (item, service and department names, field labels). In
- * Uyghur: the web's own name for a catalogue item when there is one, else the Chinese, isolated (<bdi>) so it
+ * Uyghur: the Uyghur name of a catalogue item, or the Uyghur the text carries (notices), else the Chinese, isolated (<bdi>) so it
  * does not reorder the right-to-left sentence around it, tagged `lang` for screen readers, and marked.
  */
-export function Tx({ text, itemId }: { text: GovText | null | undefined; itemId?: string | undefined }) {
+export function Tx({ text, itemId }: { text: GovNoticeText | null | undefined; itemId?: string | undefined }) {
   const { lang, t } = useI18n();
   if (!text) return null;
   if (lang === 'en') return <bdi lang="en">{text.en}</bdi>;
   if (lang === 'zh-CN') return <bdi>{text.zh}</bdi>;
-  const own = itemId ? ITEM_NAMES_UG[itemId] : undefined;
+  const own = (itemId ? ITEM_NAMES_UG[itemId] : undefined) ?? text.ug;
   if (own) return <bdi>{own}</bdi>;
   return (
     <bdi lang="zh-CN" className="door-untranslated" title={t('door.untranslated')}>

@@ -22,7 +22,7 @@ function Certificates({ app }: { app: GovApplicationView }) {
             <div className="gov-qr" dangerouslySetInnerHTML={{ __html: c.qrSvg }} />
             <div>
               <strong><Tx text={c.name} /></strong>
-              <div className="mono small">{c.id}</div>
+              <div className="mono small"><Iso>{c.id}</Iso></div>
               <div className="small"><Iso>{c.issuer}</Iso> · {fmt.date(c.issuedAt)}</div>
               <div className="small">{t(`gov.cert.${c.status}`)}</div>
               <a href={c.verifyUrl} data-testid="gov-verify-link">{t('gov.detail.verify')}</a>
@@ -125,7 +125,7 @@ export function ApplicationDetail({ id }: { id: string }) {
       <div className="card">
         <h2><Tx text={a.itemName} itemId={a.itemId} /></h2>
         <div className="facts">
-          <span className="mono small">{a.id}</span>
+          <span className="mono small"><Iso>{a.id}</Iso></span>
           <span className={`badge gov-status-${a.status}`} data-testid="gov-app-status">{t(`gov.status.${a.status}`)}</span>
           <span><Iso>{a.applicantName}</Iso> · <Iso>{a.subjectMasked}</Iso></span>
           <span>{t(`gov.channel.${a.channel}`)} · {fmt.date(a.submittedAt)}</span>

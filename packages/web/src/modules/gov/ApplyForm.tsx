@@ -1,23 +1,31 @@
-import { useState, type ReactNode } from 'react';
+import { useState } from 'react';
 import type { GovApplicantRef, GovApplicationView, GovChannel, GovFieldView, GovMaterialSubmission, GovPrefillResponse } from '@shuzhi/schema';
 import { ApiError } from '../../api/client.ts';
 import { useErrorText } from '../../components/Feedback.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
+import { formatFen, formatNumber } from '../../format.ts';
+import { formatCountFor, formatDayFor } from '../../doors/citizen/intl.ts';
 import { ALL_CONSENT, govApi, newIdempotencyKey, sha256Hex } from './api.ts';
-import { Iso, Tx, interpolate } from '../../doors/citizen/common.tsx';
+import { Iso, Tx, interpolate, useDoorFormat } from '../../doors/citizen/common.tsx';
 
 type Answer = string | number | boolean;
 
 /** What the registries answered, each with its source (the form, and the application afterwards). */
 export function FilledTable({ fields, testId }: { fields: readonly GovFieldView[]; testId?: string }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  // A registry's value as the reader's language writes it: days and numbers through Intl, yes/no in words.
+  const shown = ({ type, value }: GovFieldView): string =>
+    typeof value === 'boolean' ? t(value ? 'gov.value.yes' : 'gov.value.no')
+    : typeof value === 'number' ? (type === 'money_fen' ? formatFen(value) : Number.isInteger(value) ? formatCountFor(value, lang) : formatNumber(value, lang, 2))
+    : type === 'date' && typeof value === 'string' ? formatDayFor(value, lang)
+    : String(value);
   return (
     <table className="table" data-testid={testId}>
       <tbody>
         {fields.map((f) => (
           <tr key={f.key} data-testid={`gov-filled-${f.key}`}>
             <td><Tx text={f.label} /></td>
-            <td><Iso>{String(f.value)}</Iso></td>
+            <td><Iso>{shown(f)}</Iso></td>
             <td className="muted small">{interpolate(t('gov.apply.from'), { source: <Tx text={f.sourceLabel} /> })}</td>
           </tr>
         ))}
@@ -32,6 +40,7 @@ export function FilledTable({ fields, testId }: { fields: readonly GovFieldView[
  */
 export function ApplyForm({ itemId, channel, applicant, ticketId, stepwise = false, onDone }: { itemId: string; channel: GovChannel; applicant?: GovApplicantRef; ticketId?: string; stepwise?: boolean; onDone: (app: GovApplicationView) => void }) {
   const { t, lang } = useI18n();
+  const fmt = useDoorFormat();
   const errText = useErrorText();
   const [consent, setConsent] = useState<string[]>([...ALL_CONSENT]);
   const [agreed, setAgreed] = useState(false);
@@ -124,7 +133,7 @@ export function ApplyForm({ itemId, channel, applicant, ticketId, stepwise = fal
 
   const filled = pre.fields.filter((f) => f.status === 'filled');
   const asked = pre.materials.filter((m) => m.status === 'upload' || m.status === 'commitment');
-  const count = (n: number): ReactNode => <Iso>{n}</Iso>;
+  const count = fmt.count;
   const question = (f: (typeof needed)[number]) => {
           const path = `answers.${f.key}`;
           const v = answers[f.key];

@@ -1,10 +1,9 @@
 import type { GovNotification } from '@shuzhi/schema';
 import { ErrorBox, Loading } from '../../components/Feedback.tsx';
-import { formatDateTime } from '../../format.ts';
+import { Tx, useDoorFormat } from '../../doors/citizen/common.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { useInterval, useResource } from '../../useResource.ts';
 import { govApi } from './api.ts';
-import { useText } from './text.ts';
 
 /**
  * The signed-in applicant's notifications, newest first, each markable as read. The citizen door mounts it;
@@ -12,7 +11,7 @@ import { useText } from './text.ts';
  */
 export function NotificationsList({ limit = 50, refreshMs = 10_000 }: { limit?: number; refreshMs?: number }) {
   const { t } = useI18n();
-  const tx = useText();
+  const fmt = useDoorFormat();
   const notes = useResource(() => govApi.notifications(), []);
   useInterval(() => notes.reload(), refreshMs);
   const markRead = async (n: GovNotification) => {
@@ -30,8 +29,8 @@ export function NotificationsList({ limit = 50, refreshMs = 10_000 }: { limit?: 
         <ul className="gov-list">
           {notes.data.slice(0, limit).map((n) => (
             <li key={n.id} data-kind={n.kind} data-read={n.readAt ? 'true' : 'false'}>
-              {!n.readAt && <span className="badge">{t('gov.notes.unread')}</span>} {tx(n.message)}{' '}
-              <span className="muted small">{formatDateTime(n.at)}</span>
+              {!n.readAt && <span className="badge">{t('gov.notes.unread')}</span>} <Tx text={n.message} />{' '}
+              <span className="muted small">{fmt.date(n.at)}</span>
               {!n.readAt && (
                 <button type="button" className="btn-small" onClick={() => void markRead(n)}>
                   {t('gov.notes.markRead')}
