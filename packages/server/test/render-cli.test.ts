@@ -25,6 +25,9 @@ const job = (over: Partial<RenderJob>): RenderJob => ({
   updatedAt: '',
   usage: null,
   waiting: null,
+  dependsOn: [],
+  dependants: [],
+  heldReason: null,
   ...over,
 });
 

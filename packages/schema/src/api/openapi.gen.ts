@@ -1777,7 +1777,7 @@ export interface paths {
         put?: never;
         /**
          * Pause, resume, cancel or retry a render job
-         * @description pause | resume | cancel | requeue a whole job
+         * @description pause | resume | cancel | requeue a whole job. On cancel, the jobs that run after it are held (the default: they wait, the reason says why) or, with `dependants=cancel`, cancelled too.
          */
         post: operations["actOnRenderJob"];
         delete?: never;
@@ -9880,11 +9880,22 @@ export interface operations {
                                 queued: number;
                             };
                             createdAt: string;
+                            dependants: {
+                                job: string;
+                                /** @enum {string} */
+                                mode: "job" | "frame";
+                            }[];
+                            dependsOn: {
+                                job: string;
+                                /** @enum {string} */
+                                mode: "job" | "frame";
+                            }[];
                             failureMessage: string | null;
                             frameCount: number;
                             frames: string;
                             framesDone: number;
                             hasPreview: boolean;
+                            heldReason: string | null;
                             id: string;
                             name: string;
                             /** @enum {string} */
@@ -9926,6 +9937,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    after?: {
+                        job: string;
+                        /** @enum {string} */
+                        mode?: "job" | "frame";
+                    }[];
                     animation?: {
                         firstFrame: number;
                         lastFrame: number;
@@ -9983,11 +9999,22 @@ export interface operations {
                             queued: number;
                         };
                         createdAt: string;
+                        dependants: {
+                            job: string;
+                            /** @enum {string} */
+                            mode: "job" | "frame";
+                        }[];
+                        dependsOn: {
+                            job: string;
+                            /** @enum {string} */
+                            mode: "job" | "frame";
+                        }[];
                         failureMessage: string | null;
                         frameCount: number;
                         frames: string;
                         framesDone: number;
                         hasPreview: boolean;
+                        heldReason: string | null;
                         id: string;
                         name: string;
                         /** @enum {string} */
@@ -10054,11 +10081,22 @@ export interface operations {
                             queued: number;
                         };
                         createdAt: string;
+                        dependants: {
+                            job: string;
+                            /** @enum {string} */
+                            mode: "job" | "frame";
+                        }[];
+                        dependsOn: {
+                            job: string;
+                            /** @enum {string} */
+                            mode: "job" | "frame";
+                        }[];
                         failureMessage: string | null;
                         frameCount: number;
                         frames: string;
                         framesDone: number;
                         hasPreview: boolean;
+                        heldReason: string | null;
                         id: string;
                         name: string;
                         /** @enum {string} */
@@ -10108,7 +10146,9 @@ export interface operations {
     };
     actOnRenderJob: {
         parameters: {
-            query?: never;
+            query?: {
+                dependants?: "hold" | "cancel";
+            };
             header?: never;
             path: {
                 action: "pause" | "resume" | "cancel" | "requeue";
@@ -10135,11 +10175,22 @@ export interface operations {
                             queued: number;
                         };
                         createdAt: string;
+                        dependants: {
+                            job: string;
+                            /** @enum {string} */
+                            mode: "job" | "frame";
+                        }[];
+                        dependsOn: {
+                            job: string;
+                            /** @enum {string} */
+                            mode: "job" | "frame";
+                        }[];
                         failureMessage: string | null;
                         frameCount: number;
                         frames: string;
                         framesDone: number;
                         hasPreview: boolean;
+                        heldReason: string | null;
                         id: string;
                         name: string;
                         /** @enum {string} */

@@ -214,14 +214,15 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       method: 'post',
       path: '/api/render/jobs/{id}/{action}',
       tags,
-      description: 'pause | resume | cancel | requeue a whole job',
-      request: { params: JobParam.extend({ action: Action }) },
+      description:
+        'pause | resume | cancel | requeue a whole job. On cancel, the jobs that run after it are held (the default: they wait, the reason says why) or, with `dependants=cancel`, cancelled too.',
+      request: { params: JobParam.extend({ action: Action }), query: z.object({ dependants: z.enum(['hold', 'cancel']).optional() }) },
       responses: { 200: jsonOk(RenderJob), ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { id, action } = c.req.valid('param');
       const p = principalIn(c, STUDIO, `${action} render jobs`);
-      return c.json(farm.control(p, id, action), 200);
+      return c.json(farm.control(p, id, action, c.req.valid('query').dependants), 200);
     },
   );
 
