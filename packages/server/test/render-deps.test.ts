@@ -66,9 +66,9 @@ test('frame on frame through the API: the composite frame goes out only after it
   assert.equal(first[0].jobId, input.id, 'the composite outranks its input but waits for it');
   const next = await finish(first[0]);
   assert.equal(next.length, 1);
-  assert.equal(next[0].jobId, comp.body.id);
-  assert.equal(next[0].frames, '1');
-  const then = await finish(next[0]);
+  assert.equal(next[0]!.jobId, comp.body.id);
+  assert.equal(next[0]!.frames, '1');
+  const then = await finish(next[0]!);
   assert.equal(then[0]?.jobId, input.id, "frame 2 of the composite still waits for the input's frame 2");
   await api().req('POST', `/api/render/jobs/${input.id}/cancel?dependants=cancel`);
   assert.equal((await api().req('GET', `/api/render/jobs/${comp.body.id}`)).body.state, 'cancelled');
@@ -83,4 +83,32 @@ test('a cancelled upstream holds its dependant with the reason shown', async () 
   assert.equal(held.state, 'queued');
   assert.equal(held.heldReason, `upstream job ${input.id} cancelled`);
   await api().req('POST', `/api/render/jobs/${enc.id}/cancel`);
+});
+
+test('job types: four shipped; a studio uploads its own, validated, seen by no other tenant', async () => {
+  const shipped = (await api().req('GET', '/api/render/job-types')).body as { name: string; origin: string; steps: unknown[] }[];
+  assert.deepEqual(shipped.filter((x) => x.origin === 'shipped').map((x) => x.name), ['blender', 'composite', 'ffmpeg-encode', 'povray']);
+  const doc = structuredClone(shipped.find((x) => x.name === 'ffmpeg-encode')!) as Record<string, any>;
+  delete doc.origin;
+  delete doc.tenantId;
+  doc.name = 'studio-gif';
+  doc.steps[0].args = ['-y', '-i', '{input:frames}/f_%04d.png', '{outputDir}/anim.gif'];
+  doc.steps[0].outputs = ['{outputDir}/anim.gif'];
+  const put = await api().req('POST', '/api/render/job-types', doc);
+  assert.equal(put.status, 201, JSON.stringify(put.body));
+  assert.ok((await api().req('GET', '/api/render/job-types')).body.some((x: { name: string }) => x.name === 'studio-gif'));
+  const other = client(t.url, { cookie: await login(t.url, 'tenant') });
+  assert.ok(!(await other.req('GET', '/api/render/job-types')).body.some((x: { name: string }) => x.name === 'studio-gif'));
+  const bad: [Record<string, any>, string][] = [
+    [{ ...doc, steps: [{ ...doc.steps[0], executable: 'sh' }] }, 'steps.0.executable'],
+    [{ ...doc, steps: [{ ...doc.steps[0], args: ['{input:scene}'] }] }, 'steps.0.args.0'],
+    [{ ...doc, name: 'blender' }, 'name'],
+  ];
+  for (const [body, field] of bad) {
+    const r = await api().req('POST', '/api/render/job-types', body);
+    assert.equal(r.status, 400, field);
+    assert.ok(JSON.stringify(r.body).includes(field), `${field}: ${JSON.stringify(r.body)}`);
+  }
+  const viewer = client(t.url, { cookie: await login(t.url, 'viewer') });
+  assert.equal((await viewer.req('POST', '/api/render/job-types', doc)).status, 403);
 });

@@ -1728,6 +1728,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/render/job-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List render job types
+         * @description The shipped job types (Blender, POV-Ray, ffmpeg encode, composite) and the caller's studio's own.
+         */
+        get: operations["listRenderJobTypes"];
+        put?: never;
+        /**
+         * Add or replace a studio job type
+         * @description A job type as data: typed parameters, inputs, and steps whose commands are argv templates of an executable render nodes declare (blender, povray, ffmpeg). Validated on upload: a 400 names the bad field. Visible to the studio's own tenant only.
+         */
+        post: operations["putRenderJobType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/render/jobs": {
         parameters: {
             query?: never;
@@ -9847,6 +9871,189 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["ContentTooLarge"];
+        };
+    };
+    listRenderJobTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        inputs: {
+                            extensions?: string[];
+                            /** @enum {string} */
+                            kind: "scene" | "frames";
+                            name: string;
+                        }[];
+                        name: string;
+                        /** @enum {string} */
+                        origin: "shipped" | "tenant";
+                        /** @default [] */
+                        parameters: ({
+                            default: number;
+                            max: number;
+                            min: number;
+                            name: string;
+                            /** @enum {string} */
+                            type: "int";
+                        } | {
+                            default: string;
+                            name: string;
+                            /** @enum {string} */
+                            type: "enum";
+                            values: string[];
+                        })[];
+                        steps: {
+                            args: string[];
+                            chunking: {
+                                framesPerChunk: number;
+                                /** @enum {string} */
+                                kind: "frames";
+                            } | {
+                                /** @enum {string} */
+                                kind: "once";
+                            };
+                            /** @enum {string} */
+                            executable: "blender" | "povray" | "ffmpeg";
+                            name: string;
+                            outputs: string[];
+                        }[];
+                        tenantId: string | null;
+                        title: {
+                            en: string;
+                            zh: string;
+                        };
+                    }[];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    putRenderJobType: {
+        parameters: {
+            query?: {
+                tenantId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    inputs: {
+                        extensions?: string[];
+                        /** @enum {string} */
+                        kind: "scene" | "frames";
+                        name: string;
+                    }[];
+                    name: string;
+                    /** @default [] */
+                    parameters?: ({
+                        default: number;
+                        max: number;
+                        min: number;
+                        name: string;
+                        /** @enum {string} */
+                        type: "int";
+                    } | {
+                        default: string;
+                        name: string;
+                        /** @enum {string} */
+                        type: "enum";
+                        values: string[];
+                    })[];
+                    steps: {
+                        args: string[];
+                        chunking: {
+                            framesPerChunk: number;
+                            /** @enum {string} */
+                            kind: "frames";
+                        } | {
+                            /** @enum {string} */
+                            kind: "once";
+                        };
+                        /** @enum {string} */
+                        executable: "blender" | "povray" | "ffmpeg";
+                        name: string;
+                        outputs: string[];
+                    }[];
+                    title: {
+                        en: string;
+                        zh: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        inputs: {
+                            extensions?: string[];
+                            /** @enum {string} */
+                            kind: "scene" | "frames";
+                            name: string;
+                        }[];
+                        name: string;
+                        /** @enum {string} */
+                        origin: "shipped" | "tenant";
+                        /** @default [] */
+                        parameters: ({
+                            default: number;
+                            max: number;
+                            min: number;
+                            name: string;
+                            /** @enum {string} */
+                            type: "int";
+                        } | {
+                            default: string;
+                            name: string;
+                            /** @enum {string} */
+                            type: "enum";
+                            values: string[];
+                        })[];
+                        steps: {
+                            args: string[];
+                            chunking: {
+                                framesPerChunk: number;
+                                /** @enum {string} */
+                                kind: "frames";
+                            } | {
+                                /** @enum {string} */
+                                kind: "once";
+                            };
+                            /** @enum {string} */
+                            executable: "blender" | "povray" | "ffmpeg";
+                            name: string;
+                            outputs: string[];
+                        }[];
+                        tenantId: string | null;
+                        title: {
+                            en: string;
+                            zh: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     listRenderJobs: {
