@@ -1,21 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Dispatcher, iterateFrames, parseFrameRanges, planChunks } from '../src/index.ts';
+import { Dispatcher, iterateFrames } from '../src/index.ts';
+import { clock, plan } from './dispatch-helpers.ts';
 import type { Assignment, ChunkPlan, Dependency } from '../src/index.ts';
-
-function clock(start = 1_000_000) {
-  return {
-    t: start,
-    now() {
-      return this.t;
-    },
-  };
-}
-
-function plan(frames: string, chunk: number): ChunkPlan {
-  return planChunks(parseFrameRanges(frames), chunk);
-}
 
 /** The check the property states, from the dispatcher's public view of the upstream jobs. */
 function violations(d: Dispatcher, plans: Map<string, ChunkPlan>, deps: Map<string, readonly Dependency[]>, a: Assignment): string[] {
