@@ -1,4 +1,4 @@
-import { FrameRangeBuilder, countFrames, rangeCount } from './frames.ts';
+import { FrameRangeBuilder, countFrames, frameSetHas, rangeCount } from './frames.ts';
 import type { FrameRange } from './frames.ts';
 
 export type TaskKind = 'chunk' | 'preview';
@@ -19,6 +19,8 @@ export interface ChunkPlan {
   taskKind(index: number): TaskKind;
   /** The frames of chunk `index` as compact runs; the preview task's frames are the whole set. */
   taskFrames(index: number): FrameRange[];
+  /** The chunk that renders `frame`, or -1 when the frame is not in the job's set. */
+  chunkOfFrame(frame: number): number;
 }
 
 export function planChunks(frames: readonly FrameRange[], chunkSize: number): ChunkPlan {
@@ -64,6 +66,19 @@ export function planChunks(frames: readonly FrameRange[], chunkSize: number): Ch
     return out.build();
   };
 
+  const chunkOfFrame = (frame: number): number => {
+    if (!frameSetHas(frames, frame)) return -1;
+    let lo = 0;
+    let hi = frames.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (frames[mid]!.start <= frame) lo = mid;
+      else hi = mid - 1;
+    }
+    const r = frames[lo]!;
+    return Math.floor((framesBefore[lo]! + (frame - r.start) / r.step) / chunkSize);
+  };
+
   return {
     frames: frozen,
     frameCount,
@@ -76,6 +91,7 @@ export function planChunks(frames: readonly FrameRange[], chunkSize: number): Ch
       if (!Number.isInteger(index) || index < 0 || index > chunkCount) throw new RangeError(`task index ${index} outside 0..${chunkCount}`);
       return index === chunkCount ? [...frozen] : chunkFrames(index);
     },
+    chunkOfFrame,
   };
 }
 

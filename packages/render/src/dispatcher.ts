@@ -9,8 +9,11 @@ import { Parking } from './dispatch/parking.ts';
 import { CANCELLED, COMPLETED, FAILED, JobRec, QUEUED, ACTIVE, canonicalTags } from './dispatch/records.ts';
 import type { LeaseRec, NodeRec } from './dispatch/records.ts';
 import { snapshotRows } from './dispatch/rows.ts';
+import { heldReason } from './dispatch/deps.ts';
+import type { Dependency, UpstreamLink } from './dispatch/deps.ts';
 import type {
   Assignment,
+  DependantsOnCancel,
   DispatcherRows,
   JobRow,
   JobStatus,
@@ -31,6 +34,8 @@ import type { JobEvent, JobState, TaskEvent, TaskState } from './states.ts';
 
 export type { Clock } from '@shuzhi/schema';
 export type * from './dispatch/types.ts';
+export { DEPENDENCY_MODES } from './dispatch/deps.ts';
+export type { Dependency, DependencyMode } from './dispatch/deps.ts';
 
 export interface DispatcherOptions {
   readonly clock: Clock;
@@ -109,7 +114,10 @@ export class Dispatcher {
   submit(sub: JobSubmission): void {
     if (this.jobs.has(sub.id)) throw new RenderDuplicateError('job', sub.id);
     if (!Number.isInteger(sub.priority)) throw new RangeError('priority must be an integer');
+    // Upstream jobs must already exist, so the graph stays acyclic by construction.
+    const upstream = (sub.dependsOn ?? []).map((d) => ({ job: this.jobOf(d.upstream), mode: d.mode }));
     const job = new JobRec(sub.id, this.nextSeq++, sub.plan, sub.priority, canonicalTags(sub.tags));
+    this.link(job, upstream);
     this.jobs.set(job.id, job);
     this.queue.register(job);
     this.dirty.job(job);
@@ -128,10 +136,15 @@ export class Dispatcher {
     this.completeJobIfDone(job);
   }
 
-  cancelJob(jobId: string): Revocation[] {
+  /** Cancels the job; its dependants are held (the default: the reason shows why) or cancelled too. */
+  cancelJob(jobId: string, dependants: DependantsOnCancel = 'hold'): Revocation[] {
     const job = this.jobOf(jobId);
     this.setJobState(job, 'cancel');
-    return this.revokeAll(job, 'job-cancelled');
+    const out = this.revokeAll(job, 'job-cancelled');
+    if (dependants === 'cancel') {
+      for (const d of job.downstream) if (!FINAL_JOB_STATES.has(d.state)) out.push(...this.cancelJob(d.id, 'cancel'));
+    }
+    return out;
   }
 
   /**
@@ -247,6 +260,7 @@ export class Dispatcher {
     this.transitionTask(job, index, 'complete');
     job.failedOn.delete(index);
     this.afterSettled(job, index);
+    for (const d of job.downstream) this.markReady(d, Math.max(1, Math.ceil(job.plan.chunkSize / d.plan.chunkSize)));
     return { jobState: job.state };
   }
 
@@ -299,6 +313,8 @@ export class Dispatcher {
       counts,
       failureMessage: job.failureMessage,
       blocklist: [...job.blocklist].map(([nodeId, until]) => ({ nodeId, until })),
+      dependsOn: job.upstream.map((u) => ({ upstream: u.job.id, mode: u.mode })),
+      heldReason: FINAL_JOB_STATES.has(job.state) ? null : heldReason(job),
     };
   }
 
@@ -341,11 +357,28 @@ export class Dispatcher {
     return snapshotRows(this.jobs.values());
   }
 
-  static restore(options: DispatcherOptions & { jobs: readonly { row: JobRow; plan: ChunkPlan }[]; tasks: readonly TaskRow[]; nodes?: readonly NodeSpec[] }): Dispatcher {
+  static restore(
+    options: DispatcherOptions & {
+      jobs: readonly { row: JobRow; plan: ChunkPlan; dependsOn?: readonly Dependency[] }[];
+      tasks: readonly TaskRow[];
+      nodes?: readonly NodeSpec[];
+    },
+  ): Dispatcher {
     const d = new Dispatcher(options);
     for (const n of options.nodes ?? []) d.registerNode(n);
     const sorted = [...options.jobs].sort((a, b) => a.row.seq - b.row.seq);
     for (const { row, plan } of sorted) d.restoreJob(row, plan);
+    for (const { row, dependsOn } of sorted) {
+      const job = d.jobs.get(row.id)!;
+      d.link(
+        job,
+        (dependsOn ?? []).map((dep) => {
+          const up = d.jobs.get(dep.upstream);
+          if (!up) throw new RestoreInvalidError(`job ${row.id} depends on unknown job ${dep.upstream}`, { jobId: row.id, upstream: dep.upstream });
+          return { job: up, mode: dep.mode };
+        }),
+      );
+    }
     for (const t of options.tasks) d.restoreTask(t);
     for (const job of d.jobs.values()) {
       job.queuePreviewIfDue();
@@ -384,6 +417,13 @@ export class Dispatcher {
     const node = this.ghostNode(t.nodeId);
     node.slots = Math.max(node.slots, node.leases.size + 1);
     this.leases.open(job, t.index, t.attempt, node, t.leaseExpiresAt);
+  }
+
+  private link(job: JobRec, upstream: readonly UpstreamLink[]): void {
+    for (const u of upstream) {
+      job.upstream.push(u);
+      u.job.downstream.add(job);
+    }
   }
 
   private ghostNode(nodeId: string): NodeRec {

@@ -10,6 +10,7 @@ export const RENDER_ERROR_CODES = [
   'RENDER_DUPLICATE',
   'RENDER_COMMAND_INVALID',
   'RENDER_RESTORE_INVALID',
+  'RENDER_JOB_TYPE_INVALID',
 ] as const;
 
 export type RenderErrorCode = (typeof RENDER_ERROR_CODES)[number];
@@ -49,6 +50,16 @@ export class JobSpecInvalidError extends RenderError {
     const summary = first ? `${first.path || '(root)'}: ${first.message}` : 'invalid render job';
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
     super('RENDER_JOB_INVALID', `Render job spec is invalid: ${summary}${more}`, { issues });
+    this.issues = issues;
+  }
+}
+
+export class JobTypeInvalidError extends RenderError {
+  override readonly issues: readonly SpecIssue[];
+  constructor(issues: readonly SpecIssue[]) {
+    const first = issues[0];
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    super('RENDER_JOB_TYPE_INVALID', `Render job type is invalid: ${first ? `${first.path || '(root)'}: ${first.message}` : 'invalid'}${more}`, { issues });
     this.issues = issues;
   }
 }

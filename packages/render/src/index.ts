@@ -10,3 +10,4 @@ export * from './policy.ts';
 export * from './dispatcher.ts';
 export * from './assets.ts';
 export * from './fanout.ts';
+export * from './job-types.ts';

@@ -4,6 +4,7 @@ import { FramesInvalidError } from './errors.ts';
 import { parseFrameRanges, lastFrame, firstFrame } from './frames.ts';
 import type { FrameRange } from './frames.ts';
 import { planChunks } from './chunks.ts';
+import { DEPENDENCY_MODES } from './dispatch/deps.ts';
 import type { ChunkPlan } from './chunks.ts';
 
 export const RENDERERS = ['blender', 'povray'] as const;
@@ -81,6 +82,22 @@ export const renderJobSpecSchema = z
     tags: z.array(tagSchema).max(16).default([]),
     fps: z.number().int().min(1).max(120).default(24),
     thumbnailWidth: z.number().int().min(16).max(1024).default(160),
+    /**
+     * Jobs this one runs after: `frame` (the default) — frame n after frame n of that job, as a
+     * composite or an encode of its frames; `job` — after the whole job completed.
+     */
+    after: z
+      .array(
+        z
+          .object({
+            job: z.string().regex(/^rjob_[A-Za-z0-9_-]{1,64}$/, 'render job ids look like rjob_…'),
+            mode: z.enum(DEPENDENCY_MODES).default('frame'),
+          })
+          .strict(),
+      )
+      .max(16)
+      .default([])
+      .refine((deps) => new Set(deps.map((d) => d.job)).size === deps.length, 'each upstream job once'),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -1,21 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Dispatcher, LeaseStaleError, TransitionInvalidError, iterateFrames, parseFrameRanges, planChunks } from '../src/index.ts';
+import { Dispatcher, LeaseStaleError, TransitionInvalidError, iterateFrames } from '../src/index.ts';
+import { clock, plan } from './dispatch-helpers.ts';
 import type { Assignment, ChunkPlan, LeaseToken } from '../src/index.ts';
-
-function clock(start = 1_000_000) {
-  return {
-    t: start,
-    now() {
-      return this.t;
-    },
-  };
-}
-
-function plan(frames: string, chunk: number): ChunkPlan {
-  return planChunks(parseFrameRanges(frames), chunk);
-}
 
 function isStale(fn: () => unknown): boolean {
   try {

@@ -13,3 +13,4 @@ export * from './worker.ts';
 export * from './clock.ts';
 export * from './rng.ts';
 export * from './engine-error.ts';
+export * from './render-job-type.ts';

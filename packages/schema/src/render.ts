@@ -37,6 +37,10 @@ export const RenderSceneRef = z.discriminatedUnion('kind', [
 ]);
 export type RenderSceneRef = z.infer<typeof RenderSceneRef>;
 
+export const RenderDependencyMode = z.enum(['job', 'frame']);
+
+export const RenderDependency = z.object({ job: z.string(), mode: RenderDependencyMode });
+
 export const RenderJobSubmit = z.object({
   name: Text(200).min(1).optional(),
   scene: RenderSceneRef,
@@ -56,6 +60,8 @@ export const RenderJobSubmit = z.object({
   tags: z.array(Text(63)).max(16).optional(),
   fps: z.number().int().min(1).max(120).optional(),
   thumbnailWidth: z.number().int().optional(),
+  /** Upstream jobs of the same tenant: `frame` (default) — frame n after their frame n; `job` — after the whole job. */
+  after: z.array(z.object({ job: Text(80), mode: RenderDependencyMode.optional() })).max(16).optional(),
   /** Operators submit for a tenant; a tenant's own jobs are always its own. */
   tenantId: Text(64).optional(),
 });
@@ -100,6 +106,11 @@ export const RenderJob = z.object({
   usage: RenderUsage.nullable(),
   /** Why a queued job is not handed out yet (billing admission: the studio cannot pay), else null. */
   waiting: z.string().nullable(),
+  /** The jobs this one runs after, and the tenant's jobs that run after this one. */
+  dependsOn: z.array(RenderDependency),
+  dependants: z.array(RenderDependency),
+  /** Why the job cannot go on while an upstream failed or was cancelled, e.g. "upstream job rjob_… frame 12 failed". */
+  heldReason: z.string().nullable(),
 });
 export type RenderJob = z.infer<typeof RenderJob>;
 

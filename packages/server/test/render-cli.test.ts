@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RenderJob } from '@shuzhi/schema';
 import { UsageError } from '../src/cli/args.ts';
-import { progressLine, renderCommand } from '../src/cli/render.ts';
+import { afterFlags, progressLine, renderCommand } from '../src/cli/render.ts';
 
 const job = (over: Partial<RenderJob>): RenderJob => ({
   id: 'rjob_x',
@@ -25,6 +25,9 @@ const job = (over: Partial<RenderJob>): RenderJob => ({
   updatedAt: '',
   usage: null,
   waiting: null,
+  dependsOn: [],
+  dependants: [],
+  heldReason: null,
   ...over,
 });
 
@@ -38,4 +41,13 @@ test('submit without a scene or with an unknown renderer is a usage error', asyn
   await assert.rejects(renderCommand(['submit', '--frames', '1-4']), UsageError);
   await assert.rejects(renderCommand(['submit', 's.blend', '--frames', '1-4', '--renderer', 'maya']), UsageError);
   assert.equal(await renderCommand(['--help']), 0);
+});
+
+test('--after: frame by frame by default, :job for the whole job, anything else a usage error', () => {
+  assert.deepEqual(afterFlags(['rjob_a', 'rjob_b:job', 'rjob_c:frame']), [
+    { job: 'rjob_a', mode: 'frame' },
+    { job: 'rjob_b', mode: 'job' },
+    { job: 'rjob_c', mode: 'frame' },
+  ]);
+  for (const bad of ['rjob_a:chunk', ':job', 'rjob_a:job:x']) assert.throws(() => afterFlags([bad]), UsageError, bad);
 });

@@ -1,5 +1,6 @@
 import { MinHeap } from '../heap.ts';
 import type { Blocklist } from './blocklist.ts';
+import { upstreamDone } from './deps.ts';
 import { QUEUED } from './records.ts';
 import type { JobRec, NodeRec } from './records.ts';
 
@@ -21,6 +22,11 @@ export class JobQueue {
   private readonly queuesForSig = new Map<string, TagQueue[]>();
 
   constructor(private readonly blocklist: Blocklist) {}
+
+  /** A task may go out only when it is queued and its upstream frames are done. */
+  private runnable(job: JobRec, index: number): boolean {
+    return job.states[index] === QUEUED && (job.upstream.length === 0 || upstreamDone(job, index));
+  }
 
   /** Makes sure the job's (tags, priority) queue exists. */
   register(job: JobRec): TagQueue {
@@ -93,14 +99,14 @@ export class JobQueue {
         retry.pop();
         continue;
       }
-      if (!node || !job.failedOn.get(top)?.has(node.id)) {
+      if ((!node || !job.failedOn.get(top)?.has(node.id)) && this.runnable(job, top)) {
         if (take) retry.pop();
         return top;
       }
-      // The head failed on this node before; look further down (rare, small heaps).
+      // The head failed on this node before, or waits on its upstream; look further down (rare, small heaps).
       for (let i = 1; i < retry.size; i++) {
         const idx = retry.at(i)!;
-        if (job.states[idx] === QUEUED && !job.failedOn.get(idx)?.has(node.id)) {
+        if (this.runnable(job, idx) && !(node && job.failedOn.get(idx)?.has(node.id))) {
           if (take) retry.removeAt(i);
           return idx;
         }
@@ -121,6 +127,8 @@ export class JobQueue {
         job.cursor++;
         continue;
       }
+      // Chunks go out in frame order; one still waiting on its upstream holds back the rest.
+      if (!this.runnable(job, idx)) return -1;
       if (take) job.cursor++;
       return idx;
     }

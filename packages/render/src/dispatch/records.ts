@@ -2,6 +2,7 @@ import type { ChunkPlan } from '../chunks.ts';
 import { MinHeap } from '../heap.ts';
 import { TASK_STATES, TASK_STATE_CODE } from '../states.ts';
 import type { JobState } from '../states.ts';
+import type { UpstreamLink } from './deps.ts';
 
 /** The dispatcher's in-memory records of jobs, nodes and leases, shared by its parts. */
 
@@ -48,6 +49,9 @@ export class JobRec {
   readonly blocklist = new Map<string, number>();
   inReady = false;
   readonly tagKey: string;
+  /** Jobs this one waits on (see deps.ts), and the jobs waiting on this one. */
+  readonly upstream: UpstreamLink[] = [];
+  readonly downstream = new Set<JobRec>();
 
   constructor(
     readonly id: string,

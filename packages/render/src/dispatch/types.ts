@@ -1,4 +1,5 @@
 import type { ChunkPlan, TaskKind } from '../chunks.ts';
+import type { Dependency } from './deps.ts';
 import type { FrameRange } from '../frames.ts';
 import type { FailureKind } from '../policy.ts';
 import type { JobState, TaskState } from '../states.ts';
@@ -40,7 +41,12 @@ export interface JobSubmission {
   readonly plan: ChunkPlan;
   readonly priority: number;
   readonly tags?: readonly string[];
+  /** Jobs (already submitted) this one waits on, as a whole or frame by frame. */
+  readonly dependsOn?: readonly Dependency[];
 }
+
+/** What happens to a cancelled job's dependants: they wait (held, with the reason) or are cancelled too. */
+export type DependantsOnCancel = 'hold' | 'cancel';
 
 export interface TaskFailure {
   readonly kind: FailureKind;
@@ -81,6 +87,9 @@ export interface JobStatus {
   readonly counts: Readonly<Record<TaskState, number>>;
   readonly failureMessage: string | null;
   readonly blocklist: readonly { readonly nodeId: string; readonly until: number }[];
+  readonly dependsOn: readonly Dependency[];
+  /** Set while an upstream failed or was cancelled: "upstream job job_a frame 12 failed". */
+  readonly heldReason: string | null;
 }
 
 export interface TaskInfo {

@@ -1728,6 +1728,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/render/job-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List render job types
+         * @description The shipped job types (Blender, POV-Ray, ffmpeg encode, composite) and the caller's studio's own.
+         */
+        get: operations["listRenderJobTypes"];
+        put?: never;
+        /**
+         * Add or replace a studio job type
+         * @description A job type as data: typed parameters, inputs, and steps whose commands are argv templates of an executable render nodes declare (blender, povray, ffmpeg). Validated on upload: a 400 names the bad field. Visible to the studio's own tenant only.
+         */
+        post: operations["putRenderJobType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/render/jobs": {
         parameters: {
             query?: never;
@@ -1777,7 +1801,7 @@ export interface paths {
         put?: never;
         /**
          * Pause, resume, cancel or retry a render job
-         * @description pause | resume | cancel | requeue a whole job
+         * @description pause | resume | cancel | requeue a whole job. On cancel, the jobs that run after it are held (the default: they wait, the reason says why) or, with `dependants=cancel`, cancelled too.
          */
         post: operations["actOnRenderJob"];
         delete?: never;
@@ -9850,6 +9874,189 @@ export interface operations {
             413: components["responses"]["ContentTooLarge"];
         };
     };
+    listRenderJobTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        inputs: {
+                            extensions?: string[];
+                            /** @enum {string} */
+                            kind: "scene" | "frames";
+                            name: string;
+                        }[];
+                        name: string;
+                        /** @enum {string} */
+                        origin: "shipped" | "tenant";
+                        /** @default [] */
+                        parameters: ({
+                            default: number;
+                            max: number;
+                            min: number;
+                            name: string;
+                            /** @enum {string} */
+                            type: "int";
+                        } | {
+                            default: string;
+                            name: string;
+                            /** @enum {string} */
+                            type: "enum";
+                            values: string[];
+                        })[];
+                        steps: {
+                            args: string[];
+                            chunking: {
+                                framesPerChunk: number;
+                                /** @enum {string} */
+                                kind: "frames";
+                            } | {
+                                /** @enum {string} */
+                                kind: "once";
+                            };
+                            /** @enum {string} */
+                            executable: "blender" | "povray" | "ffmpeg";
+                            name: string;
+                            outputs: string[];
+                        }[];
+                        tenantId: string | null;
+                        title: {
+                            en: string;
+                            zh: string;
+                        };
+                    }[];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    putRenderJobType: {
+        parameters: {
+            query?: {
+                tenantId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    inputs: {
+                        extensions?: string[];
+                        /** @enum {string} */
+                        kind: "scene" | "frames";
+                        name: string;
+                    }[];
+                    name: string;
+                    /** @default [] */
+                    parameters?: ({
+                        default: number;
+                        max: number;
+                        min: number;
+                        name: string;
+                        /** @enum {string} */
+                        type: "int";
+                    } | {
+                        default: string;
+                        name: string;
+                        /** @enum {string} */
+                        type: "enum";
+                        values: string[];
+                    })[];
+                    steps: {
+                        args: string[];
+                        chunking: {
+                            framesPerChunk: number;
+                            /** @enum {string} */
+                            kind: "frames";
+                        } | {
+                            /** @enum {string} */
+                            kind: "once";
+                        };
+                        /** @enum {string} */
+                        executable: "blender" | "povray" | "ffmpeg";
+                        name: string;
+                        outputs: string[];
+                    }[];
+                    title: {
+                        en: string;
+                        zh: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        inputs: {
+                            extensions?: string[];
+                            /** @enum {string} */
+                            kind: "scene" | "frames";
+                            name: string;
+                        }[];
+                        name: string;
+                        /** @enum {string} */
+                        origin: "shipped" | "tenant";
+                        /** @default [] */
+                        parameters: ({
+                            default: number;
+                            max: number;
+                            min: number;
+                            name: string;
+                            /** @enum {string} */
+                            type: "int";
+                        } | {
+                            default: string;
+                            name: string;
+                            /** @enum {string} */
+                            type: "enum";
+                            values: string[];
+                        })[];
+                        steps: {
+                            args: string[];
+                            chunking: {
+                                framesPerChunk: number;
+                                /** @enum {string} */
+                                kind: "frames";
+                            } | {
+                                /** @enum {string} */
+                                kind: "once";
+                            };
+                            /** @enum {string} */
+                            executable: "blender" | "povray" | "ffmpeg";
+                            name: string;
+                            outputs: string[];
+                        }[];
+                        tenantId: string | null;
+                        title: {
+                            en: string;
+                            zh: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
     listRenderJobs: {
         parameters: {
             query?: {
@@ -9881,11 +10088,22 @@ export interface operations {
                                 queued: number;
                             };
                             createdAt: string;
+                            dependants: {
+                                job: string;
+                                /** @enum {string} */
+                                mode: "job" | "frame";
+                            }[];
+                            dependsOn: {
+                                job: string;
+                                /** @enum {string} */
+                                mode: "job" | "frame";
+                            }[];
                             failureMessage: string | null;
                             frameCount: number;
                             frames: string;
                             framesDone: number;
                             hasPreview: boolean;
+                            heldReason: string | null;
                             id: string;
                             name: string;
                             /** @enum {string} */
@@ -9927,6 +10145,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    after?: {
+                        job: string;
+                        /** @enum {string} */
+                        mode?: "job" | "frame";
+                    }[];
                     animation?: {
                         firstFrame: number;
                         lastFrame: number;
@@ -9984,11 +10207,22 @@ export interface operations {
                             queued: number;
                         };
                         createdAt: string;
+                        dependants: {
+                            job: string;
+                            /** @enum {string} */
+                            mode: "job" | "frame";
+                        }[];
+                        dependsOn: {
+                            job: string;
+                            /** @enum {string} */
+                            mode: "job" | "frame";
+                        }[];
                         failureMessage: string | null;
                         frameCount: number;
                         frames: string;
                         framesDone: number;
                         hasPreview: boolean;
+                        heldReason: string | null;
                         id: string;
                         name: string;
                         /** @enum {string} */
@@ -10055,11 +10289,22 @@ export interface operations {
                             queued: number;
                         };
                         createdAt: string;
+                        dependants: {
+                            job: string;
+                            /** @enum {string} */
+                            mode: "job" | "frame";
+                        }[];
+                        dependsOn: {
+                            job: string;
+                            /** @enum {string} */
+                            mode: "job" | "frame";
+                        }[];
                         failureMessage: string | null;
                         frameCount: number;
                         frames: string;
                         framesDone: number;
                         hasPreview: boolean;
+                        heldReason: string | null;
                         id: string;
                         name: string;
                         /** @enum {string} */
@@ -10109,7 +10354,9 @@ export interface operations {
     };
     actOnRenderJob: {
         parameters: {
-            query?: never;
+            query?: {
+                dependants?: "hold" | "cancel";
+            };
             header?: never;
             path: {
                 action: "pause" | "resume" | "cancel" | "requeue";
@@ -10136,11 +10383,22 @@ export interface operations {
                             queued: number;
                         };
                         createdAt: string;
+                        dependants: {
+                            job: string;
+                            /** @enum {string} */
+                            mode: "job" | "frame";
+                        }[];
+                        dependsOn: {
+                            job: string;
+                            /** @enum {string} */
+                            mode: "job" | "frame";
+                        }[];
                         failureMessage: string | null;
                         frameCount: number;
                         frames: string;
                         framesDone: number;
                         hasPreview: boolean;
+                        heldReason: string | null;
                         id: string;
                         name: string;
                         /** @enum {string} */

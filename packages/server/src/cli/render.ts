@@ -4,17 +4,24 @@ import { ApiClient, ok } from './api-client.ts';
 import { type Flags, parseArgs, str, UsageError } from './args.ts';
 import { uploadScene } from './render-assets.ts';
 
-export const renderHelp = `shuzhi render submit SCENE --frames 1-48 [--chunk 8] [--renderer blender|povray] [--wait]
-                     [--width W --height H] [--samples N] [--format png|jpg|exr] [--priority 0-100]
-                     [--tags a,b] [--name NAME] [--tenant ID] [--shared] [--main PATH]
+export const renderHelp = `shuzhi render submit SCENE --frames 1-48 [--chunk 8] [--type blender|povray] [--wait]
+                     [--after JOB[:frame|job]]... [--width W --height H] [--samples N]
+                     [--format png|jpg|exr] [--priority 0-100] [--tags a,b] [--name NAME]
+                     [--tenant ID] [--shared] [--main PATH]
 shuzhi render status [JOB] [--json]
-shuzhi render pause|resume|cancel|requeue JOB [--task INDEX]
+shuzhi render pause|resume|cancel|requeue JOB [--task INDEX] [--dependants hold|cancel]
+shuzhi render types [--json]
 
 SCENE is a local .blend or .pov file, or a folder with one (textures and libraries beside it; --main
 names the file to render when there are several). Its files go to the farm by SHA-256: only files the
 farm does not already hold for your studio are uploaded. With --shared SCENE is a path on shared
 storage that the server and the render nodes can read. The renderer follows the file extension.
 A job of a studio that cannot pay waits (status says why) and starts once the wallet is topped up.
+--after JOB runs the job after another of your jobs: frame by frame (frame n after that job's frame n,
+the default) or, with JOB:job, after the whole job; give it several times for several inputs. If an
+upstream fails or is cancelled, the job is held and status says why; cancel --dependants cancel
+cancels the jobs after it too (the default holds them). --type is the job type (--renderer is the
+older name); \`render types\` lists the shipped types and your studio's own.
 POV-Ray needs --width and --height (default 320x180). --wait shows a progress bar until the job ends
 and exits 0 only if it completed.
 Talks to $SHUZHI_SERVER (or --server) with the token in $SHUZHI_TOKEN (or --token).`;
@@ -25,6 +32,15 @@ function int(flags: Flags, name: string): number | undefined {
   const n = Number(v);
   if (typeof v !== 'string' || !Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number`);
   return n;
+}
+
+/** `--after rjob_x` (frame by frame) or `--after rjob_x:job` (after the whole job). */
+export function afterFlags(values: readonly string[]): NonNullable<RenderJobSubmit['after']> {
+  return values.map((v) => {
+    const [job, mode = 'frame', ...rest] = v.split(':');
+    if (!job || rest.length || (mode !== 'frame' && mode !== 'job')) throw new UsageError(`--after ${v}: give JOB, JOB:frame or JOB:job`);
+    return { job, mode };
+  });
 }
 
 /** `[##########..........]  24/48 frames  3/7 tasks  active` */
@@ -57,7 +73,7 @@ async function wait(api: ApiClient, id: string): Promise<number> {
 
 export async function renderCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { flags, positional } = parseArgs(rest, { switches: ['json', 'wait', 'shared'], values: ['main', 'renderer', 'tenant', 'width', 'height', 'samples', 'frames', 'chunk', 'format', 'priority', 'tags', 'name', 'task', 'server', 'token'] });
+  const { flags, positional, lists } = parseArgs(rest, { switches: ['json', 'wait', 'shared'], lists: ['after'], values: ['main', 'renderer', 'type', 'dependants', 'tenant', 'width', 'height', 'samples', 'frames', 'chunk', 'format', 'priority', 'tags', 'name', 'task', 'server', 'token'] });
   if (!sub || flags.help || sub === '--help' || sub === 'help') {
     console.log(renderHelp);
     return sub ? 0 : 2;
@@ -67,14 +83,16 @@ export async function renderCommand(argv: string[]): Promise<number> {
     case 'submit': {
       const scene = positional[0];
       if (!scene) throw new UsageError('usage: shuzhi render submit SCENE --frames 1-48');
-      if (flags.renderer !== undefined && flags.renderer !== 'blender' && flags.renderer !== 'povray') throw new UsageError('--renderer is blender or povray');
+      const kind = flags.type ?? flags.renderer;
+      if (kind !== undefined && kind !== 'blender' && kind !== 'povray') throw new UsageError('--type is blender or povray (the job types render nodes run today)');
       const main = typeof flags.main === 'string' ? flags.main : undefined;
       const tenant = typeof flags.tenant === 'string' ? flags.tenant : undefined;
       const uploaded = flags.shared ? null : await uploadScene(api, scene, { main, tenant });
       if (uploaded) console.error(uploaded.line);
       const sceneFile = uploaded?.ref.kind === 'manifest' ? uploaded.ref.main : scene;
       const ext = sceneFile.toLowerCase().endsWith('.pov') ? 'povray' : 'blender';
-      const renderer = str(flags, 'renderer', ext) as RenderJobSubmit['renderer'];
+      const renderer = (typeof kind === 'string' ? kind : ext) as RenderJobSubmit['renderer'];
+      const after = afterFlags(lists.after ?? []);
       const width = int(flags, 'width') ?? (renderer === 'povray' ? 320 : undefined);
       const height = int(flags, 'height') ?? (renderer === 'povray' ? 180 : undefined);
       const samples = int(flags, 'samples');
@@ -89,6 +107,7 @@ export async function renderCommand(argv: string[]): Promise<number> {
         ...(typeof flags.tags === 'string' ? { tags: flags.tags.split(',').filter(Boolean) } : {}),
         ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
         ...(tenant ? { tenantId: tenant } : {}),
+        ...(after.length ? { after } : {}),
         overrides: {
           ...(width !== undefined ? { resolutionX: width } : {}),
           ...(height !== undefined ? { resolutionY: height } : {}),
@@ -98,6 +117,7 @@ export async function renderCommand(argv: string[]): Promise<number> {
       const job = await ok(api.http.POST('/api/render/jobs', { body }));
       console.log(flags.json ? JSON.stringify(job, null, 2) : `submitted ${job.id}: ${job.frameCount} frames in ${job.taskCount - 1} chunks + preview (${job.renderer})`);
       if (!flags.json && job.waiting) console.log(`  ${job.waiting}`);
+      if (!flags.json) for (const d of job.dependsOn) console.log(`  after ${d.job} (${d.mode === 'frame' ? 'frame by frame' : 'the whole job'})`);
       return flags.wait ? wait(api, job.id) : 0;
     }
     case 'status': {
@@ -121,6 +141,9 @@ export async function renderCommand(argv: string[]): Promise<number> {
       console.log(`  ${progressLine(j)}`);
       if (j.failureMessage) console.log(`  failure: ${j.failureMessage}`);
       if (j.waiting) console.log(`  ${j.waiting}`);
+      if (j.heldReason) console.log(`  held: ${j.heldReason}`);
+      for (const d of j.dependsOn) console.log(`  after ${d.job} (${d.mode})`);
+      for (const d of j.dependants) console.log(`  before ${d.job} (${d.mode})`);
       for (const b of j.blocklist) console.log(`  blocklisted: ${b.nodeId} until ${b.until}`);
       for (const t of j.tasks) console.log(`  #${String(t.index).padEnd(5)} ${t.kind.padEnd(8)} ${t.state.padEnd(10)} ${t.frames.padEnd(14)} attempt ${t.attempt}${t.nodeId ? ` on ${t.nodeId}` : ''}`);
       return 0;
@@ -136,9 +159,17 @@ export async function renderCommand(argv: string[]): Promise<number> {
         const t = await ok(api.http.POST('/api/render/jobs/{id}/tasks/{index}/{action}', { params: { path: { id, index: task, action: sub } } }));
         console.log(`${t.taskId}: ${t.state}`);
       } else {
-        const j = await ok(api.http.POST('/api/render/jobs/{id}/{action}', { params: { path: { id, action: sub } } }));
+        const dependants = flags.dependants;
+        if (dependants !== undefined && dependants !== 'hold' && dependants !== 'cancel') throw new UsageError('--dependants is hold or cancel');
+        const j = await ok(api.http.POST('/api/render/jobs/{id}/{action}', { params: { path: { id, action: sub }, query: dependants ? { dependants } : {} } }));
         console.log(`${j.id}: ${j.state}`);
       }
+      return 0;
+    }
+    case 'types': {
+      const types = await ok(api.http.GET('/api/render/job-types'));
+      if (flags.json) console.log(JSON.stringify(types, null, 2));
+      else for (const ty of types) console.log(`${ty.name.padEnd(20)} ${ty.origin.padEnd(8)} ${ty.steps.map((s) => `${s.name}: ${s.executable}`).join(', ').padEnd(28)} ${ty.title.en}`);
       return 0;
     }
     default:

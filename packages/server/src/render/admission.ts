@@ -50,7 +50,9 @@ export class RenderAdmission {
   private async pass(): Promise<void> {
     for (const m of [...this.state.jobs.values()]) {
       if (m.waiting === null) continue;
-      const reason = await this.waitReason(m.tenantId, m.plan);
+      // Jobs are in creation order, so an upstream admitted in this pass already let its dependants in.
+      const upstream = m.spec.after.find((d) => this.state.jobs.get(d.job)?.waiting !== null);
+      const reason = upstream ? `waiting for upstream job ${upstream.job} to be admitted` : await this.waitReason(m.tenantId, m.plan);
       if (m.waiting === null) continue; // cancelled meanwhile
       if (reason !== null) {
         if (reason !== m.waiting) this.note(m, reason);

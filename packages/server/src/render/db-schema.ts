@@ -89,3 +89,16 @@ export const renderNodes = pgTable('render_nodes', {
   slots: integer('slots').notNull(),
   lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
 });
+
+/** A studio's own job types (shipped ones are files in @shuzhi/render/job-types), validated on upload. */
+export const renderJobTypes = pgTable(
+  'render_job_types',
+  {
+    tenantId: text('tenant_id').notNull(),
+    name: text('name').notNull(),
+    doc: jsonb('doc').notNull().$type<Record<string, unknown>>(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
+);

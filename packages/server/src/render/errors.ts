@@ -9,6 +9,7 @@ export const RENDER_ERROR_STATUS = {
   RENDER_NOT_FOUND: 404,
   RENDER_DUPLICATE: 409,
   RENDER_COMMAND_INVALID: 400,
+  RENDER_JOB_TYPE_INVALID: 400,
   // Rows in the database the engine cannot rebuild from: the server's fault, not the caller's.
   RENDER_RESTORE_INVALID: 500,
 } as const satisfies Record<RenderErrorCode, number>;

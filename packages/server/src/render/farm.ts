@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { JobTypes } from './job-types.ts';
 import { FINAL_JOB_STATES } from '@shuzhi/render';
 import type { Clock, FailurePolicy } from '@shuzhi/render';
 import { systemClock } from '@shuzhi/schema';
@@ -56,6 +57,7 @@ export class RenderFarm {
   private readonly state: FarmState;
   private readonly nodeSync: NodeSync;
   private readonly meter: FarmMeter;
+  readonly jobTypes: JobTypes;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -78,6 +80,7 @@ export class RenderFarm {
     this.nodeSync = new NodeSync(this.state, this.writer, throughput, { verifyFrames: opts.verifyFrames !== false });
     this.nodeFiles = new NodeFiles(this.state, storage, this.writer, this.views, this.blobs);
     this.admission = new RenderAdmission(this.state, compute, this.writer, opts.siteId, (m) => this.jobs.release(m));
+    this.jobTypes = new JobTypes(db);
     this.jobs = new FarmJobs(db, bus, this.state, storage, this.uploads, this.writer, this.views, this.blobs, this.admission, () => this.pump());
   }
 

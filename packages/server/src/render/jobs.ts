@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { parseRenderJobSpec, planRenderJob } from '@shuzhi/render';
-import type { RenderJobSpec } from '@shuzhi/render';
+import type { DependantsOnCancel, RenderJobSpec } from '@shuzhi/render';
 import type { RenderJob, RenderJobSubmit, RenderTask } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
@@ -15,6 +15,7 @@ import type { RenderAdmission } from './admission.ts';
 import type { BlobStore } from './assets/blob-store.ts';
 import { renderJobs } from './db-schema.ts';
 import type { BatchWriter } from './persist.ts';
+import { dependenciesOf } from './state.ts';
 import type { FarmState, JobMeta } from './state.ts';
 import type { RenderStorage } from './storage.ts';
 import type { UploadQuota } from './uploads.ts';
@@ -73,7 +74,7 @@ export class FarmJobs {
     const spec = parseRenderJobSpec(specInput);
     const plan = planRenderJob(spec);
     await this.checkScene(spec, tenantId);
-    const waiting = await this.admission.waitReason(tenantId, plan);
+    const waiting = this.upstreamWait(spec, tenantId) ?? (await this.admission.waitReason(tenantId, plan));
     const id = newId('rjob');
     const name = spec.name ?? `${spec.renderer} ${spec.frames.length > 40 ? `${spec.frames.slice(0, 40)}…` : spec.frames}`;
     const now = new Date(this.state.clock.now());
@@ -124,15 +125,29 @@ export class FarmJobs {
       lastState: 'queued' as const,
       waiting,
     };
-    this.state.jobs.set(id, meta);
+    this.state.addJob(meta);
     if (waiting === null) this.release(meta);
     return this.views.job(meta);
   }
 
   /** Hands a job billing admitted to the dispatcher. */
   release(m: JobMeta): void {
-    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: m.spec.tags });
+    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: m.spec.tags, dependsOn: dependenciesOf(m) });
     this.pump();
+  }
+
+  /**
+   * Upstream jobs must be the tenant's own. One that billing still holds is not in the dispatcher yet,
+   * so the dependant waits for it (the reason says so) and is admitted after it.
+   */
+  upstreamWait(spec: RenderJobSpec, tenantId: string): string | null {
+    let reason: string | null = null;
+    spec.after.forEach((dep, i) => {
+      const up = this.state.jobs.get(dep.job);
+      if (!up || up.tenantId !== tenantId) throw errors.validation([{ path: `after.${i}.job`, message: `no render job ${dep.job} of this tenant to run after` }]);
+      if (up.waiting !== null) reason ??= `waiting for upstream job ${dep.job} to be admitted`;
+    });
+    return reason;
   }
 
   private async checkScene(spec: RenderJobSpec, tenantId: string): Promise<void> {
@@ -191,13 +206,13 @@ export class FarmJobs {
   }
 
   /** Pause, resume, cancel or requeue a whole job. */
-  control(p: Principal, id: string, action: JobAction): RenderJob {
+  control(p: Principal, id: string, action: JobAction, dependants: DependantsOnCancel = 'hold'): RenderJob {
     const m = this.views.load(p, id);
     this.unhold(m, action);
     const d = this.state.engine;
     if (action === 'pause') d.pauseJob(id);
     else if (action === 'resume') d.resumeJob(id);
-    else if (action === 'cancel') d.cancelJob(id);
+    else if (action === 'cancel') d.cancelJob(id, dependants);
     else {
       d.requeueJob(id);
       // The preview is made again and must be uploaded again before its task may complete.
@@ -233,6 +248,7 @@ export class FarmJobs {
     if (m.waiting === null) return;
     if (action !== 'cancel') throw new AppError('RENDER_JOB_WAITING', 409, `Job ${m.id} has not started: ${m.waiting}. Top up the wallet (it then starts by itself), or cancel it.`);
     this.admission.note(m, null);
-    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: m.spec.tags });
+    const admitted = dependenciesOf(m).filter((d) => this.state.jobs.get(d.upstream)?.waiting === null);
+    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: m.spec.tags, dependsOn: admitted });
   }
 }

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { parseRenderJobSpec, planRenderJob } from '@shuzhi/render';
-import type { JobRow, JobState, RenderJobPlan, TaskRow } from '@shuzhi/render';
+import type { Dependency, JobRow, JobState, RenderJobPlan, TaskRow } from '@shuzhi/render';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../log.ts';
 import { renderFrames, renderJobs, renderTasks } from './db-schema.ts';
+import { dependenciesOf } from './state.ts';
 import type { FarmState, JobMeta } from './state.ts';
 import type { RenderStorage } from './storage.ts';
 
@@ -14,7 +15,7 @@ export async function restoreFarm(db: Db, storage: RenderStorage, state: FarmSta
   const frameRows = await db.select({ jobId: renderFrames.jobId, frame: renderFrames.frame, hasThumb: renderFrames.hasThumb }).from(renderFrames);
   let maxSeq = jobRows.reduce((m, j) => Math.max(m, j.seq), 0);
   const metas = new Map<string, JobMeta>();
-  const restoreJobs: { row: JobRow; plan: RenderJobPlan }[] = [];
+  const restoreJobs: { row: JobRow; plan: RenderJobPlan; dependsOn: Dependency[] }[] = [];
   for (const j of jobRows) {
     const spec = parseRenderJobSpec(j.spec);
     const plan = planRenderJob(spec);
@@ -42,6 +43,8 @@ export async function restoreFarm(db: Db, storage: RenderStorage, state: FarmSta
     const seq = j.seq > 0 ? j.seq : ++maxSeq;
     restoreJobs.push({
       plan,
+      // An upstream still held by admission is not in the dispatcher; its dependant waits with it.
+      dependsOn: dependenciesOf({ spec }).filter((d) => jobRows.some((u) => u.id === d.upstream && u.admissionWait === null)),
       row: {
         id: j.id,
         seq,

@@ -10,6 +10,8 @@ import {
   RenderJobDetail,
   RenderJobState,
   RenderJobSubmit,
+  RenderJobType,
+  RenderJobTypeDoc,
   RenderBlobStored,
   RenderLogLine,
   RenderManifestAnswer,
@@ -173,6 +175,39 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
 
   r.openapi(
     createRoute({
+      operationId: 'listRenderJobTypes',
+      summary: 'List render job types',
+      security: SIGNED_IN,
+      method: 'get',
+      path: '/api/render/job-types',
+      tags,
+      description: "The shipped job types (Blender, POV-Ray, ffmpeg encode, composite) and the caller's studio's own.",
+      responses: { 200: jsonOk(z.array(RenderJobType)), ...problems(401, 403) },
+    }),
+    async (c) => c.json(await farm.jobTypes.list(reader(c)), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      operationId: 'putRenderJobType',
+      summary: 'Add or replace a studio job type',
+      security: SIGNED_IN,
+      method: 'post',
+      path: '/api/render/job-types',
+      tags,
+      description:
+        "A job type as data: typed parameters, inputs, and steps whose commands are argv templates of an executable render nodes declare (blender, povray, ffmpeg). Validated on upload: a 400 names the bad field. Visible to the studio's own tenant only.",
+      request: { query: z.object({ tenantId: Text(64).optional() }), body: jsonBody(RenderJobTypeDoc) },
+      responses: { 201: jsonOk(RenderJobType), ...problems(400, 401, 403) },
+    }),
+    async (c) => {
+      const p = principalIn(c, STUDIO, 'store render job types');
+      return c.json(await farm.jobTypes.put(p, c.req.valid('json'), c.req.valid('query').tenantId), 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({
       operationId: 'listRenderJobs',
       summary: 'List render jobs',
       security: SIGNED_IN,
@@ -214,14 +249,15 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
       method: 'post',
       path: '/api/render/jobs/{id}/{action}',
       tags,
-      description: 'pause | resume | cancel | requeue a whole job',
-      request: { params: JobParam.extend({ action: Action }) },
+      description:
+        'pause | resume | cancel | requeue a whole job. On cancel, the jobs that run after it are held (the default: they wait, the reason says why) or, with `dependants=cancel`, cancelled too.',
+      request: { params: JobParam.extend({ action: Action }), query: z.object({ dependants: z.enum(['hold', 'cancel']).optional() }) },
       responses: { 200: jsonOk(RenderJob), ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { id, action } = c.req.valid('param');
       const p = principalIn(c, STUDIO, `${action} render jobs`);
-      return c.json(farm.control(p, id, action), 200);
+      return c.json(farm.control(p, id, action, c.req.valid('query').dependants), 200);
     },
   );
 

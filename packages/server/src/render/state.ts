@@ -1,5 +1,5 @@
 import { Dispatcher, taskIdOf } from '@shuzhi/render';
-import type { Clock, FailurePolicy, JobRow, JobState, JobStatus, RenderJobPlan, RenderJobSpec, TaskInfo, TaskRow } from '@shuzhi/render';
+import type { Clock, Dependency, FailurePolicy, JobRow, JobState, JobStatus, RenderJobPlan, RenderJobSpec, TaskInfo, TaskRow } from '@shuzhi/render';
 import type { RenderJob } from '@shuzhi/schema';
 
 export type Usage = NonNullable<RenderJob['usage']>;
@@ -29,6 +29,11 @@ export interface JobMeta {
   waiting: string | null;
 }
 
+/** The jobs a job runs after, as the dispatcher takes them (the spec's `after`). */
+export function dependenciesOf(m: Pick<JobMeta, 'spec'>): Dependency[] {
+  return m.spec.after.map((d) => ({ upstream: d.job, mode: d.mode }));
+}
+
 export interface NodeState {
   readonly id: string;
   siteId: string;
@@ -54,6 +59,8 @@ export class FarmState {
   readonly pendingCancels = new Map<string, Cancel[]>();
   readonly startedAt = new Map<string, number>();
   readonly progress = new Map<string, number>();
+  /** Job id → the jobs that run after it, for the job views and the dependency graph. */
+  readonly dependants = new Map<string, Set<string>>();
   #dispatcher: Dispatcher;
 
   constructor(
@@ -74,16 +81,26 @@ export class FarmState {
   }
 
   /** Starts over from rows read from the database (at start, and on a replica that becomes leader). */
-  rebuild(metas: readonly JobMeta[], jobs: readonly { row: JobRow; plan: RenderJobPlan }[], tasks: readonly TaskRow[]): void {
+  rebuild(metas: readonly JobMeta[], jobs: readonly { row: JobRow; plan: RenderJobPlan; dependsOn: readonly Dependency[] }[], tasks: readonly TaskRow[]): void {
     this.jobs.clear();
+    this.dependants.clear();
     this.nodes.clear();
     this.pendingCancels.clear();
     this.startedAt.clear();
     this.progress.clear();
-    for (const m of metas) this.jobs.set(m.id, m);
+    for (const m of metas) this.addJob(m);
     this.#dispatcher = Dispatcher.restore({ clock: this.clock, policy: { ...this.#dispatcher.policy }, jobs, tasks });
     for (const t of tasks) {
       if (t.state === 'active' && t.nodeId) this.nodeState(t.nodeId, null).tasks.add(`${t.jobId}.${t.index}`);
+    }
+  }
+
+  addJob(m: JobMeta): void {
+    this.jobs.set(m.id, m);
+    for (const d of m.spec.after) {
+      let set = this.dependants.get(d.job);
+      if (!set) this.dependants.set(d.job, (set = new Set()));
+      set.add(m.id);
     }
   }
 
@@ -106,7 +123,7 @@ export class FarmState {
   jobStatus(m: JobMeta): JobStatus {
     if (m.waiting === null) return this.#dispatcher.jobStatus(m.id);
     const counts = { queued: m.plan.taskCount, active: 0, paused: 0, completed: 0, failed: 0, cancelled: 0 };
-    return { id: m.id, state: 'queued', priority: m.spec.priority, taskCount: m.plan.taskCount, counts, failureMessage: null, blocklist: [] };
+    return { id: m.id, state: 'queued', priority: m.spec.priority, taskCount: m.plan.taskCount, counts, failureMessage: null, blocklist: [], dependsOn: dependenciesOf(m), heldReason: null };
   }
 
   taskInfo(m: JobMeta, index: number): TaskInfo {

@@ -103,6 +103,12 @@ export class FarmViews {
       updatedAt: m.updatedAt.toISOString(),
       usage: m.usage,
       waiting: m.waiting,
+      dependsOn: m.spec.after.map((d) => ({ job: d.job, mode: d.mode })),
+      dependants: [...(this.state.dependants.get(m.id) ?? [])].flatMap((id) => {
+        const d = this.state.jobs.get(id)?.spec.after.find((a) => a.job === m.id);
+        return d ? [{ job: id, mode: d.mode }] : [];
+      }),
+      heldReason: st.heldReason,
     };
   }
 

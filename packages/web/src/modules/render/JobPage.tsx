@@ -5,6 +5,7 @@ import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { useInterval, useResource } from '../../useResource.ts';
 import { RENDER_ACTIONS, type RenderAction } from '@shuzhi/schema';
 import { jobProgress, renderApi } from './api.ts';
+import { JobGraph } from './JobGraph.tsx';
 import { StateBadge } from './StateBadge.tsx';
 
 /** One job: controls, progress, the frame grid of thumbnails, the preview video, tasks and their logs. */
@@ -69,6 +70,7 @@ export function JobPage({ id }: { id: string }) {
           {t('render.job.failure', { message: j.failureMessage })}
         </p>
       )}
+      <JobGraph job={j} />
       {j.usage && (
         <p className="muted">
           {t('render.job.usage', { hours: formatNumber(j.usage.nodeHours, lang, 3), energy: formatEnergyKWh(j.usage.energyKWh, lang), green: formatEnergyKWh(j.usage.greenKWh, lang) })}
