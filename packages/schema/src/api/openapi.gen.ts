@@ -7017,6 +7017,12 @@ export interface operations {
                                 };
                             };
                         }[];
+                        today: {
+                            cases: number;
+                            closedCases: number;
+                            /** Format: date */
+                            date: string;
+                        };
                         totals: {
                             cases: number;
                             closedCases: number;
