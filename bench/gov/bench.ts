@@ -86,7 +86,7 @@ export async function run(args: string[]): Promise<void> {
       onProgress: (n) => process.stderr.write(`  … ${n} cases\n`),
     });
     await pool.end();
-    const metrics = await govMetrics(gov.deps.db, gov.catalogue);
+    const metrics = await govMetrics(gov.deps.db, gov.catalogue, gov.deps.clock.now());
     process.stderr.write(`gov: service-layer sample of ${sample} cases\n`);
     const svcSample = await serviceSample(gov, sample);
 

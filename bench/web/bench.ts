@@ -9,7 +9,7 @@ import { loadConfig, Platform, seedDemo } from '@shuzhi/server';
 import { launchBrowser } from '../../test/support/browser.ts';
 import { ensureWebBuilt } from '../../test/support/web.ts';
 import { benchArgs } from '../args.ts';
-import { CPU_SLOWDOWN, formatTable, interactiveAt, QUIET_MS, SLOW_3G, summarise, type DoorResult, type DoorRun, type RequestSpan } from './measure.ts';
+import { CPU_SLOWDOWN, formatTable, formatTimeline, interactiveAt, QUIET_MS, SLOW_3G, summarise, type DoorResult, type DoorRun, type RequestSpan } from './measure.ts';
 
 const RESULTS = resolve(dirname(fileURLToPath(import.meta.url)), '../results');
 /** Give up on a door after this long: far beyond any target, it means the door is broken, not slow. */
@@ -107,7 +107,13 @@ async function loadOnce(browser: Browser, url: string, d: DoorSpec, net: Net): P
     // The page's clock starts at navigation, CDP's is monotonic: the document request anchors one on the other.
     const readyAt = doc.start + readyMs / 1000;
     const tti = interactiveAt(readyAt, all.filter((s) => !s.stream));
+    const since = (x: number) => (x - doc.start) * 1000;
+    const timeline = all
+      .sort((x, y) => x.start - y.start)
+      .map((s) => ({ path: new URL(s.url).pathname, startMs: since(s.start), endMs: s.end === null ? null : since(s.end), bytes: s.bytes }));
     return {
+      timeline,
+      readyMs,
       transferBytes: all.reduce((n, s) => n + s.bytes, 0),
       requests: all.length,
       fcpMs,
@@ -157,6 +163,9 @@ export async function run(args: string[]): Promise<void> {
     const rows = summarise(results);
     console.log(formatTable(rows, { command, runs: a.runs, ...net, targetMs: TARGET_MS, citizenDoor: 'citizen' }));
     for (const r of results.filter((x) => x.failure)) console.log(`${r.door} (${r.path}): not interactive — ${r.failure}`);
+    // Where the citizen app's time goes (its last run): each request costs the profile's latency on top of its bytes.
+    const citizen = results.find((r) => r.door === 'citizen')?.runs.at(-1);
+    if (citizen) console.log(`\ncitizen app, last run, requests from the document's start:\n${formatTimeline(citizen)}`);
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(join(RESULTS, 'web.json'), `${JSON.stringify({ bench: 'web', command, network: net, quietMs: QUIET_MS, rows, results }, null, 2)}\n`);
     console.log(`written to ${join(RESULTS, 'web.json')}`);

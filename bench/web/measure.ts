@@ -47,6 +47,24 @@ export interface DoorRun {
   requests: number;
   fcpMs: number | null;
   ttiMs: number | null;
+  /** Each request of the load, from the document's start: what waited on what, and where the bytes went. */
+  timeline?: TimelineEntry[];
+  /** When the door's main control showed, from the document's start. */
+  readyMs?: number;
+}
+
+export interface TimelineEntry {
+  path: string;
+  startMs: number;
+  endMs: number | null;
+  bytes: number;
+}
+
+/** A load's requests in the order they started, one line each, for reading where the time goes. */
+export function formatTimeline(run: DoorRun): string {
+  const ms = (x: number | null) => (x === null ? 'open' : `${Math.round(x)}`.padStart(6));
+  const lines = (run.timeline ?? []).map((e) => `${ms(e.startMs)} → ${ms(e.endMs)} ms  ${`${(e.bytes / 1024).toFixed(1)} KB`.padStart(9)}  ${e.path}`);
+  return [...lines, `control on screen at ${Math.round(run.readyMs ?? NaN)} ms, interactive at ${Math.round(run.ttiMs ?? NaN)} ms`].join('\n');
 }
 
 export interface DoorResult {

@@ -1,7 +1,7 @@
 // The web bench's pure parts: time to interactive from a request timeline, medians, the table's verdict.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatTable, interactiveAt, median, SLOW_3G, summarise, type DoorResult } from './measure.ts';
+import { formatTable, formatTimeline, interactiveAt, median, SLOW_3G, summarise, type DoorResult } from './measure.ts';
 
 test('interactive: the control shows, then the network must stay quiet for the whole window', () => {
   // Nothing in flight after the control showed: interactive at once.
@@ -35,4 +35,21 @@ test('medians and the comparison with the console; a failed door shows no figure
   assert.match(text, /2000 ms latency, 400 kbit\/s down and up/);
   assert.match(text, /target: the citizen app interactive in under 5\.00 s — met \(4\.00 s\)/);
   assert.match(formatTable(summarise([{ ...results[0]!, runs: [run(200, 6000)] }]), o), /NOT met \(6\.00 s\)/);
+});
+
+test('the timeline lists each request from the document start, an open one as open', () => {
+  const text = formatTimeline({
+    transferBytes: 0,
+    requests: 2,
+    fcpMs: null,
+    ttiMs: 4300,
+    readyMs: 4100,
+    timeline: [
+      { path: '/', startMs: 0, endMs: 2010.4, bytes: 900 },
+      { path: '/api/events', startMs: 4000, endMs: null, bytes: 0 },
+    ],
+  });
+  assert.equal(text.split('\n')[0], '     0 →   2010 ms     0.9 KB  /');
+  assert.match(text, /4000 → open ms/);
+  assert.match(text, /control on screen at 4100 ms, interactive at 4300 ms$/);
 });

@@ -9,6 +9,7 @@ import { client, login, startPlatform, waitUntil, type TestPlatform } from '../.
 import { govOf } from '../../packages/server/test/gov-suite.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { ensureWebBuilt } from '../support/web.ts';
+import { a11yTable, checkA11y, type A11yResult } from './axe.ts';
 
 let t: TestPlatform;
 let browser: Browser;
@@ -22,7 +23,16 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await t?.close();
+  console.log(`axe-core violations (nodes) per kiosk screen and impact:\n${a11yTable(a11y)}`);
 });
+
+/** axe-core on every kiosk screen (the role walk sees only its start screen): serious/critical ones are collected per test. */
+const a11y: A11yResult[] = [];
+async function audit(page: Page, label: string, blocking: string[]): Promise<void> {
+  const r = await checkA11y(page, label);
+  a11y.push(r);
+  blocking.push(...r.blocking);
+}
 
 const PHONE = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const KIOSK = { viewport: { width: 1080, height: 1920 }, hasTouch: true };
@@ -277,10 +287,14 @@ test('in Chromium on a 1080×1920 touch screen: the kiosk in elderly mode, one q
   const ctx = await browser.newContext(KIOSK);
   const page = await ctx.newPage();
   const problems = watch(page);
+  const blocking: string[] = [];
   await page.goto(`${t.url}/#/gov/kiosk`);
   await page.getByTestId('kiosk-start').waitFor();
+  await audit(page, 'kiosk start (zh)', blocking);
   await page.getByTestId('care-toggle').tap();
+  await audit(page, 'kiosk start, elderly mode (zh)', blocking);
   await kioskSignIn(page, 'zh-CN', problems);
+  await audit(page, 'kiosk items, elderly mode (zh)', blocking);
   assert.equal(await page.locator('.shell, nav.nav, header.header').count(), 0, 'no console chrome');
   assert.match(await page.getByTestId('kiosk-guide').innerText(), /第 1 步/);
   const size = Number(await page.evaluate(`parseFloat(getComputedStyle(document.querySelector('main')).fontSize)`));
@@ -293,11 +307,17 @@ test('in Chromium on a 1080×1920 touch screen: the kiosk in elderly mode, one q
   await page.getByTestId('gov-consent').waitFor();
   assert.match(await page.getByTestId('kiosk-guide').innerText(), /第 2 步/);
   assert.deepEqual(await smallTargets(page), [], 'consent targets ≥ 48 px');
+  await audit(page, 'kiosk consent (zh)', blocking);
+  let step = 0;
   await fillNewborn(page, {
     stepwise: true,
-    onStep: async () => assert.deepEqual(await smallTargets(page), [], 'question targets ≥ 48 px'),
+    onStep: async () => {
+      assert.deepEqual(await smallTargets(page), [], 'question targets ≥ 48 px');
+      await audit(page, `kiosk question ${++step} (zh)`, blocking);
+    },
   });
   assert.deepEqual(await smallTargets(page), [], 'final screen targets ≥ 48 px');
+  await audit(page, 'kiosk final screen (zh)', blocking);
   await page.getByTestId('gov-submit').tap();
   await page.getByTestId('kiosk-receipt').waitFor({ timeout: 15_000 });
   const mine = await newbornApplications('citizen');
@@ -307,6 +327,7 @@ test('in Chromium on a 1080×1920 touch screen: the kiosk in elderly mode, one q
   assert.equal(await page.getByTestId('kiosk-receipt-id').innerText(), filed.id);
   assert.match(await page.getByTestId('kiosk-guide').innerText(), /第 3 步/);
   assert.deepEqual(await smallTargets(page), [], 'receipt targets ≥ 48 px');
+  await audit(page, 'kiosk receipt (zh)', blocking);
 
   // Print: the button prints, and on paper only the receipt shows.
   await page.evaluate('window.printed = 0; window.print = () => { window.printed++; }');
@@ -325,6 +346,7 @@ test('in Chromium on a 1080×1920 touch screen: the kiosk in elderly mode, one q
   assert.equal((await ctx.request.get(`${t.url}/api/auth/me`)).status(), 401);
   assert.equal(await page.getByTestId('care-toggle').getAttribute('aria-pressed'), 'false');
   assert.deepEqual(problems, []);
+  assert.deepEqual(blocking, [], 'no serious or critical accessibility violations');
   await ctx.close();
 });
 
@@ -332,7 +354,9 @@ test('in Chromium on a 1080×1920 touch screen: the kiosk in Uyghur, mirrored; l
   const ctx = await browser.newContext(KIOSK);
   const page = await ctx.newPage();
   const problems = watch(page);
+  const blocking: string[] = [];
   await kioskSignIn(page, 'ug', problems);
+  await audit(page, 'kiosk items (ug)', blocking);
   assert.deepEqual(await page.evaluate<string[]>('[document.documentElement.dir, document.documentElement.lang]'), ['rtl', 'ug']);
   // Mirrored: the terminal's name at the right end of the bar, sign-out at the left.
   assert.ok(Number(await page.evaluate(`document.querySelector('.kiosk-brand').getBoundingClientRect().right`)) > 1080 - 60, 'title on the right');
@@ -345,10 +369,12 @@ test('in Chromium on a 1080×1920 touch screen: the kiosk in Uyghur, mirrored; l
   await fillNewborn(page);
   assert.deepEqual(await untranslatedChinese(page), [], 'kiosk form');
   assert.deepEqual(await smallTargets(page), [], 'form targets ≥ 48 px');
+  await audit(page, 'kiosk form (ug)', blocking);
   await page.getByTestId('gov-submit').tap();
   await page.getByTestId('kiosk-receipt').waitFor({ timeout: 15_000 });
   assert.equal((await newbornApplications('citizen')).length, before + 1);
   assert.deepEqual(await untranslatedChinese(page), [], 'receipt');
+  await audit(page, 'kiosk receipt (ug)', blocking);
 
   // A second application begun, then left: after the idle time a countdown, a touch keeps the session…
   await page.getByTestId('kiosk-again').tap();
@@ -368,5 +394,6 @@ test('in Chromium on a 1080×1920 touch screen: the kiosk in Uyghur, mirrored; l
   assert.equal(await page.getByTestId('gov-consent').count(), 0);
   assert.equal(await page.evaluate<string>('document.documentElement.dir'), 'ltr', 'the next person starts in the default language');
   assert.deepEqual(problems, []);
+  assert.deepEqual(blocking, [], 'no serious or critical accessibility violations');
   await ctx.close();
 });

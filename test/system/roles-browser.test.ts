@@ -46,7 +46,9 @@ const SHOTS: ReadonlyArray<{ door: string; username: string; path: string; viewp
   { door: 'workbench', username: 'officer', path: '/gov/work', viewport: { width: 1280, height: 800 } },
   { door: 'supervisor', username: 'supervisor', path: '/gov/dashboard', viewport: { width: 1280, height: 800 } },
   { door: 'citizen', username: 'citizen', path: '/gov/app', viewport: { width: 390, height: 844 } },
-  { door: 'kiosk', username: 'citizen', path: '/gov/kiosk', viewport: { width: 1280, height: 800 } },
+  // The kiosk door is laid out for a portrait 1080×1920 touch screen (a service hall's terminal).
+  { door: 'kiosk', username: 'citizen', path: '/gov/kiosk', viewport: { width: 1080, height: 1920 } },
+  { door: 'wall', username: 'viewer', path: '/wall', viewport: { width: 1920, height: 1080 } },
 ];
 const SHOT_DIR = new URL('../../docs/screenshots/', import.meta.url);
 
@@ -185,6 +187,8 @@ for (const [username, door] of DOORS) {
       await page.evaluate(`location.hash = ${JSON.stringify(target)}`);
       await settled(page, () => inflight, where);
       assert.equal(await page.locator('main [data-testid="not-found"], main [data-testid="not-allowed"]').count(), 0, `${target} is open to ${username}`);
+      await audit(target);
+      await photograph(page, username, target);
     }
 
     // A page outside the role's navigation, opened by its address (a shared link), says so and calls nothing.

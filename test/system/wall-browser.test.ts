@@ -108,6 +108,14 @@ test('in Chromium at 1920×1080: the wall shows every site and link of the demo 
     const shown = Number((await page.getByTestId('tile-gov-cases').locator('.tile-value').textContent())!.replace(/[^\d]/g, ''));
     return shown === (await api<{ totals: { cases: number } }>(page, '/api/gov/metrics')).totals.cases;
   }, 25_000);
+  // Cases today: the dashboard's count for the current day, labelled as demo data while the demo's cases are in it.
+  await waitUntil('the wall\'s cases today to match the dashboard\'s', async () => {
+    const tile = page.getByTestId('tile-gov-today');
+    const shown = Number((await tile.locator('.tile-value').textContent())!.replace(/[^\d]/g, ''));
+    const m = await api<{ today: { cases: number }; totals: { demoCases: number } }>(page, '/api/gov/metrics');
+    const sub = (await tile.locator('.tile-sub').textContent()) ?? '';
+    return shown === m.today.cases && sub.startsWith('演示数据') === m.totals.demoCases > 0;
+  }, 25_000);
   assert.match((await page.getByTestId('wall-clock').textContent()) ?? '', /\d{2}:\d{2}:\d{2}/);
   await page.getByTestId('wall-demo').waitFor();
 

@@ -264,6 +264,8 @@ export const GovMetrics = z.object({
     /** Cases filed by the living demo's synthetic applicants: above 0, the dashboard is labelled "demo data". */
     demoCases: z.number().int(),
   }),
+  /** Today (Asia/Shanghai, the date government service days are counted in): cases filed and cases closed. */
+  today: z.object({ date: z.iso.date(), cases: z.number().int(), closedCases: z.number().int() }),
   byDepartment: z.array(z.object({ departmentId: z.string(), name: GovText, open: z.number().int(), approved: z.number().int(), overdue: z.number().int() })),
 });
 export type GovMetrics = z.infer<typeof GovMetrics>;

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import type { User } from '@shuzhi/schema';
 import { createApi, type ApiClient } from './api/client.ts';
 import { ApiProvider, EventsProvider, UserProvider } from './api/context.tsx';
@@ -9,10 +9,12 @@ import { I18nProvider } from './i18n/I18nProvider.tsx';
 import { allowedFor, homePath } from './nav.ts';
 import { NotAllowedPage } from './pages/NotFoundPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
-import { navigate, useRoutePath } from './router.tsx';
+import { currentPath, navigate, useRoutePath } from './router.tsx';
 import { renderRoute } from './routes.tsx';
 import { ApiError } from './api/client.ts';
-import { VerifyPage } from './modules/gov/VerifyPage.tsx';
+import { lazyPage, preloadPage } from './lazyPage.ts';
+
+const VerifyPage = lazyPage(() => import('./modules/gov/VerifyPage.tsx'), 'VerifyPage');
 
 type Session = { state: 'checking' } | { state: 'anonymous'; expired: boolean } | { state: 'error'; error: unknown } | { state: 'signed-in'; user: User };
 
@@ -48,7 +50,8 @@ function Authenticated({ user, api, onLogout }: { user: User; api: ApiClient; on
             }
           }}
         >
-          {allowedFor(path, user.role) ? renderRoute(path) : <NotAllowedPage />}
+          {/* Pages are loaded with their door (lazyPage): the door's frame stays while one arrives. */}
+          <Suspense fallback={<Loading />}>{allowedFor(path, user.role) ? renderRoute(path) : <NotAllowedPage />}</Suspense>
         </Layout>
       </EventsProvider>
     </UserProvider>
@@ -74,6 +77,9 @@ export function App({ api: given }: { api?: ApiClient }) {
 
   const check = () => {
     setSession({ state: 'checking' });
+    // A deep link's page is fetched while the session is checked (a signed-out visitor gets the sign-in and
+    // the page's chunk waits in the cache); `/` lands on a door chosen by role, known only after the check.
+    preloadPage(renderRoute(currentPath()));
     api.me().then(
       (user) => setSession({ state: 'signed-in', user }),
       (err: unknown) =>
@@ -85,7 +91,12 @@ export function App({ api: given }: { api?: ApiClient }) {
   const path = useRoutePath();
   let body;
   // Certificate verification is public (a QR code on paper leads here): no login, no shell.
-  if (path.startsWith('/verify/')) body = <VerifyPage key={path} id={decodeURIComponent(path.slice('/verify/'.length))} />;
+  if (path.startsWith('/verify/'))
+    body = (
+      <Suspense fallback={<Loading />}>
+        <VerifyPage key={path} id={decodeURIComponent(path.slice('/verify/'.length))} />
+      </Suspense>
+    );
   else if (session.state === 'checking') body = <Loading />;
   else if (session.state === 'error') body = <ErrorBox error={session.error} onRetry={check} />;
   else if (session.state === 'anonymous') {

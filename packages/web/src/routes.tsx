@@ -1,18 +1,21 @@
-import { lazy, Suspense, type ReactNode } from 'react';
-import { Loading } from './components/Feedback.tsx';
+import type { ReactNode } from 'react';
+import { lazyPage } from './lazyPage.ts';
 import { modules } from './modules/registry.ts';
 import { plannerRoutes } from './modules/planner/index.tsx';
 import { matchPath, routeQueryParam } from './router.tsx';
-import { JobDetailPage } from './pages/JobDetailPage.tsx';
-import { JobsPage } from './pages/JobsPage.tsx';
-import { NetworkMapPage } from './pages/NetworkMapPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
-import { OverviewPage } from './pages/OverviewPage.tsx';
-import { SiteDetailPage } from './pages/SiteDetailPage.tsx';
-import { SitesPage } from './pages/SitesPage.tsx';
-import { SubmitPage } from './pages/SubmitPage.tsx';
-import { WorkersPage } from './pages/workers/WorkersPage.tsx';
-import { WorkflowPage, WorkflowsPage } from './pages/workflows/WorkflowPage.tsx';
+
+const JobDetailPage = lazyPage(() => import('./pages/JobDetailPage.tsx'), 'JobDetailPage');
+const JobsPage = lazyPage(() => import('./pages/JobsPage.tsx'), 'JobsPage');
+const NetworkMapPage = lazyPage(() => import('./pages/NetworkMapPage.tsx'), 'NetworkMapPage');
+const OverviewPage = lazyPage(() => import('./pages/OverviewPage.tsx'), 'OverviewPage');
+const SiteDetailPage = lazyPage(() => import('./pages/SiteDetailPage.tsx'), 'SiteDetailPage');
+const SitesPage = lazyPage(() => import('./pages/SitesPage.tsx'), 'SitesPage');
+const SubmitPage = lazyPage(() => import('./pages/SubmitPage.tsx'), 'SubmitPage');
+const WorkersPage = lazyPage(() => import('./pages/workers/WorkersPage.tsx'), 'WorkersPage');
+const WorkflowPage = lazyPage(() => import('./pages/workflows/WorkflowPage.tsx'), 'WorkflowPage');
+const WorkflowsPage = lazyPage(() => import('./pages/workflows/WorkflowPage.tsx'), 'WorkflowsPage');
+const WallPage = lazyPage(() => import('./doors/wall/WallPage.tsx'), 'WallPage');
 
 interface Route {
   pattern: string;
@@ -33,16 +36,7 @@ const computeRoutes: Route[] = [
   ...plannerRoutes,
 ];
 
-// The wall is its own chunk: the console's first load does not carry it.
-const WallPage = lazy(() => import('./doors/wall/WallPage.tsx').then((m) => ({ default: m.WallPage })));
-const wallRoute: Route = {
-  pattern: '/wall',
-  render: () => (
-    <Suspense fallback={<Loading />}>
-      <WallPage />
-    </Suspense>
-  ),
-};
+const wallRoute: Route = { pattern: '/wall', render: () => <WallPage /> };
 
 export const routes: readonly Route[] = [...computeRoutes, ...modules.flatMap((m) => m.routes), wallRoute];
 

@@ -7041,6 +7041,12 @@ export interface operations {
                                 };
                             };
                         }[];
+                        today: {
+                            cases: number;
+                            closedCases: number;
+                            /** Format: date */
+                            date: string;
+                        };
                         totals: {
                             cases: number;
                             closedCases: number;

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { addCalendarDays, shanghaiDate, shanghaiMidnight } from '@shuzhi/gov';
 import type { GovMetrics } from '@shuzhi/schema';
 import type { Db } from '../db/client.ts';
 import type { CatalogueStore } from './catalogue-store.ts';
@@ -9,9 +10,9 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 /**
  * The supervisor dashboard: per item, each figure reported on its own — the published before/after from the
  * catalogue next to what closed cases measured (after) and what the same cases would have taken one service at
- * a time (before) — with case counts, channels and SLA compliance.
+ * a time (before) — with case counts, channels and SLA compliance, and today's cases (`now` fixes the day).
  */
-export async function govMetrics(db: Db, catalogue: CatalogueStore): Promise<GovMetrics> {
+export async function govMetrics(db: Db, catalogue: CatalogueStore, now: number): Promise<GovMetrics> {
   const cat = await catalogue.load();
   const perItem = await db
     .select({
@@ -46,6 +47,15 @@ export async function govMetrics(db: Db, catalogue: CatalogueStore): Promise<Gov
     .from(govTasks)
     .groupBy(govTasks.departmentId);
   const [demo] = await db.select({ n: sql<number>`count(*)::int` }).from(govApplications).where(sql`${govApplications.demo}`);
+  const date = shanghaiDate(now);
+  const dayStart = new Date(shanghaiMidnight(date)).toISOString();
+  const dayEnd = new Date(shanghaiMidnight(addCalendarDays(date, 1))).toISOString();
+  const [day] = await db
+    .select({
+      cases: sql<number>`count(*) filter (where ${govApplications.submittedAt} >= ${dayStart}::timestamptz and ${govApplications.submittedAt} < ${dayEnd}::timestamptz)::int`,
+      closed: sql<number>`count(*) filter (where ${govApplications.closedAt} >= ${dayStart}::timestamptz and ${govApplications.closedAt} < ${dayEnd}::timestamptz)::int`,
+    })
+    .from(govApplications);
   const byItem = new Map(perItem.map((r) => [r.itemId, r]));
   const items = cat.latest.items.map((item) => {
     const r = byItem.get(item.id);
@@ -74,6 +84,7 @@ export async function govMetrics(db: Db, catalogue: CatalogueStore): Promise<Gov
       taskSlaCompliance: timed ? depts.reduce((n, d) => n + d.onTime, 0) / timed : null,
       demoCases: demo?.n ?? 0,
     },
+    today: { date, cases: day?.cases ?? 0, closedCases: day?.closed ?? 0 },
     byDepartment: depts.map((d) => ({
       departmentId: d.departmentId,
       name: cat.department(d.departmentId)?.name ?? { zh: d.departmentId, en: d.departmentId },

@@ -113,7 +113,7 @@ export const govModule: ModuleFactory = (ctx) => {
       // Both gauges read the same dashboard query: one read per scrape, not one per gauge.
       let shared: { at: number; figures: ReturnType<typeof govMetrics> } | null = null;
       const figures = () => {
-        if (!shared || Date.now() - shared.at > 1000) shared = { at: Date.now(), figures: govMetrics(ctx.db, catalogue) };
+        if (!shared || Date.now() - shared.at > 1000) shared = { at: Date.now(), figures: govMetrics(ctx.db, catalogue, ctx.clock.now()) };
         return shared.figures;
       };
       pm.gauge('shuzhi_gov_tasks', 'Department tasks by department and state (open, overdue = escalated and still open, approved)', ['department', 'state'], async () =>

@@ -200,7 +200,7 @@ export function govRoutes(svc: GovService, catalogue: CatalogueStore, verifyLimi
 
   r.openapi(createRoute({ operationId: 'getGovMetrics', summary: 'Service metrics', security: SIGNED_IN, method: 'get', path: '/api/gov/metrics', tags, responses: { 200: jsonOk(GovMetrics), ...problems(401, 403) } }), async (c) => {
     const p = principalIn(c, ['supervisor', 'operator', 'viewer'], 'see the service dashboard');
-    return c.json(await govMetrics(svc.db, catalogue), 200);
+    return c.json(await govMetrics(svc.db, catalogue, svc.clock.now()), 200);
   });
 
   r.openapi(createRoute({ operationId: 'takeGovTicket', summary: 'Take a service-hall queue ticket', security: SIGNED_IN, method: 'post', path: '/api/gov/tickets', tags, responses: { 201: jsonOk(GovTicket), ...problems(401, 403, 409) } }), async (c) => {

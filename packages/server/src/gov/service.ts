@@ -4,7 +4,7 @@
  * actions/ (one file per action); this facade gives routes, the demo, the bench and tests one object.
  * Roles are checked at the routes; ownership (whose case, which department) in the actions.
  */
-import type { GovContact, GovPrefillRequest, GovSubmitApplication, GovSupplementSubmission, GovTaskActionRequest, GovVerification } from '@shuzhi/schema';
+import type { Clock, GovContact, GovPrefillRequest, GovSubmitApplication, GovSupplementSubmission, GovTaskActionRequest, GovVerification } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
 import { accessLog, getContact, grants, markNotificationRead, myCertificates, notifications, setContact } from './actions/citizen-records.ts';
@@ -27,6 +27,10 @@ export class GovService {
 
   get db(): Db {
     return this.d.db;
+  }
+
+  get clock(): Clock {
+    return this.d.clock;
   }
 
   me = (p: Principal) => me(this.d, p);

@@ -1,4 +1,5 @@
 import * as doors from '../doors/citizen/messages.ts';
+import * as wall from '../doors/wall/messages.ts';
 import type { MessageKey } from './zh-CN.ts';
 
 /**
@@ -7,6 +8,7 @@ import type { MessageKey } from './zh-CN.ts';
  */
 export const ug: Partial<Record<MessageKey, string>> = {
   ...doors.ug,
+  ...wall.ug,
   'app.name': 'Shuzhi',
   'app.loading': 'يۈكلىنىۋاتىدۇ…',
   'app.retry': 'قايتا سىناش',

@@ -1,5 +1,5 @@
 import { modules } from '../modules/registry.ts';
-import { useEffect, useState, type ComponentType } from 'react';
+import { Suspense, useEffect, useState, type ComponentType } from 'react';
 import type { Region, Role, Site } from '@shuzhi/schema';
 import { useApi, useServerEvents, useUser } from '../api/context.tsx';
 import { ErrorBox, Loading } from '../components/Feedback.tsx';
@@ -135,7 +135,10 @@ export function OverviewPage() {
       </div>
       <div className="tile-grid">
         {sectionsFor(user?.role).map((Section, i) => (
-          <Section key={i} />
+          // A module's tiles come with their own chunk; the other tiles do not wait for them.
+          <Suspense key={i} fallback={null}>
+            <Section />
+          </Suspense>
         ))}
       </div>
       <div className="bigscreen-panels">

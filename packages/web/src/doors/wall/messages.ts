@@ -20,6 +20,9 @@ export const zh = {
   'wall.gov.days': '{n}\u00a0工作日',
   'wall.gov.byChannel': '各渠道办件',
   'wall.gov.none': '暂无办件',
+  'wall.gov.today': '今日办件',
+  'wall.gov.todayDemo': '演示数据 · 今日办结 {n}',
+  'wall.gov.todayClosed': '今日办结 {n}',
   'wall.updated': '更新于 {time}',
   'wall.console': '控制台',
 } as const;
@@ -45,6 +48,16 @@ export const en: Record<keyof typeof zh, string> = {
   'wall.gov.days': '{n}\u00a0working days',
   'wall.gov.byChannel': 'Cases by channel',
   'wall.gov.none': 'No cases yet',
+  'wall.gov.today': 'Cases today',
+  'wall.gov.todayDemo': 'Demo data · {n} closed today',
+  'wall.gov.todayClosed': '{n} closed today',
   'wall.updated': 'Updated {time}',
   'wall.console': 'Console',
+};
+
+/** Uyghur for the wall's own figures that a Uyghur-speaking operator may switch to (ug.ts takes them in). */
+export const ug: Partial<Record<keyof typeof zh, string>> = {
+  'wall.gov.today': 'بۈگۈنكى ئىشلار',
+  'wall.gov.todayDemo': 'كۆرسىتىش سانلىق مەلۇماتى · بۈگۈن {n} تاماملاندى',
+  'wall.gov.todayClosed': 'بۈگۈن {n} تاماملاندى',
 };

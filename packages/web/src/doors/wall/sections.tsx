@@ -69,7 +69,7 @@ export function GovSection() {
   const m = useResource(() => govApi.metrics(), []);
   useInterval(() => m.reload(), 10_000);
   if (!m.data) return null;
-  const { totals, items } = m.data;
+  const { totals, items, today } = m.data;
   // Average time to close, weighted by each item's closed cases (items without closed cases carry no time yet).
   const timed = items.filter((i) => i.workingDays.after !== null && i.closedCases > 0);
   const weight = timed.reduce((s, i) => s + i.closedCases, 0);
@@ -81,6 +81,14 @@ export function GovSection() {
   return (
     <>
       <FigureTile id="gov-cases" label={t('gov.dash.cases')} value={formatNumber(totals.cases, lang, 0)} sub={t('gov.dash.closed', { n: totals.closedCases })} accent="blue" />
+      <FigureTile
+        id="gov-today"
+        label={t('wall.gov.today')}
+        value={formatNumber(today.cases, lang, 0)}
+        // Cases the living demo's synthetic applicants filed are labelled as such, as on the supervisor's dashboard.
+        sub={t(totals.demoCases > 0 ? 'wall.gov.todayDemo' : 'wall.gov.todayClosed', { n: today.closedCases })}
+        accent="violet"
+      />
       <FigureTile
         id="gov-avg-days"
         label={t('wall.gov.avgDays')}

@@ -1,8 +1,10 @@
 import type { ModuleUi } from '../types.ts';
-import { ProgrammePage } from './ProgrammePage.tsx';
-import { RevenuePage } from './RevenuePage.tsx';
-import { StatementPage } from './StatementPage.tsx';
-import { WalletPage } from './WalletPage.tsx';
+import { lazyPage } from '../../lazyPage.ts';
+
+const ProgrammePage = lazyPage(() => import('./ProgrammePage.tsx'), 'ProgrammePage');
+const RevenuePage = lazyPage(() => import('./RevenuePage.tsx'), 'RevenuePage');
+const StatementPage = lazyPage(() => import('./StatementPage.tsx'), 'StatementPage');
+const WalletPage = lazyPage(() => import('./WalletPage.tsx'), 'WalletPage');
 
 const tenantOf = () => new URLSearchParams(typeof location === 'undefined' ? '' : location.search).get('tenantId') ?? undefined;
 

@@ -1,12 +1,15 @@
 import type { ModuleUi } from '../types.ts';
-import { CataloguePage } from './CataloguePage.tsx';
-import { ConsumerPage, UsePage } from './ConsumerPage.tsx';
-import { ContractPage } from './ContractPage.tsx';
-import { DataOverviewTiles } from './OverviewTiles.tsx';
-import { ProductPage } from './ProductPage.tsx';
-import { ProviderPage } from './ProviderPage.tsx';
-import { ScenariosPage } from './ScenariosPage.tsx';
+import { lazyPage } from '../../lazyPage.ts';
 import './data.css';
+
+const CataloguePage = lazyPage(() => import('./CataloguePage.tsx'), 'CataloguePage');
+const ConsumerPage = lazyPage(() => import('./ConsumerPage.tsx'), 'ConsumerPage');
+const UsePage = lazyPage(() => import('./ConsumerPage.tsx'), 'UsePage');
+const ContractPage = lazyPage(() => import('./ContractPage.tsx'), 'ContractPage');
+const ProductPage = lazyPage(() => import('./ProductPage.tsx'), 'ProductPage');
+const ProviderPage = lazyPage(() => import('./ProviderPage.tsx'), 'ProviderPage');
+const DataOverviewTiles = lazyPage(() => import('./OverviewTiles.tsx'), 'DataOverviewTiles');
+const ScenariosPage = lazyPage(() => import('./ScenariosPage.tsx'), 'ScenariosPage');
 
 /** As the server's routes say: tenants and the operator take part; a viewer reads the catalogue and the figures. */
 const PARTIES = ['tenant', 'operator'] as const;

@@ -1,11 +1,22 @@
 import type { ModuleUi } from '../types.ts';
-import { CataloguePage } from './CataloguePage.tsx';
-import { CitizenApplication, CitizenApplications, CitizenApply, CitizenCertificates, CitizenHome, CitizenMe, DataUse } from './CitizenApp.tsx';
-import { KioskDone, KioskHome } from '../../doors/kiosk/pages.tsx';
-import { DashboardPage } from './DashboardPage.tsx';
-import { OfficerWorkbench, StaffApplication, WindowWorkbench } from './StaffPages.tsx';
-import { VerifyPage } from './VerifyPage.tsx';
+import { lazyPage } from '../../lazyPage.ts';
 import './gov.css';
+
+const CataloguePage = lazyPage(() => import('./CataloguePage.tsx'), 'CataloguePage');
+const CitizenApplication = lazyPage(() => import('./CitizenApp.tsx'), 'CitizenApplication');
+const CitizenApplications = lazyPage(() => import('./CitizenApp.tsx'), 'CitizenApplications');
+const CitizenApply = lazyPage(() => import('./CitizenApp.tsx'), 'CitizenApply');
+const CitizenCertificates = lazyPage(() => import('./CitizenApp.tsx'), 'CitizenCertificates');
+const CitizenHome = lazyPage(() => import('./CitizenApp.tsx'), 'CitizenHome');
+const CitizenMe = lazyPage(() => import('./CitizenApp.tsx'), 'CitizenMe');
+const DataUse = lazyPage(() => import('./CitizenApp.tsx'), 'DataUse');
+const KioskDone = lazyPage(() => import('../../doors/kiosk/pages.tsx'), 'KioskDone');
+const KioskHome = lazyPage(() => import('../../doors/kiosk/pages.tsx'), 'KioskHome');
+const DashboardPage = lazyPage(() => import('./DashboardPage.tsx'), 'DashboardPage');
+const OfficerWorkbench = lazyPage(() => import('./StaffPages.tsx'), 'OfficerWorkbench');
+const StaffApplication = lazyPage(() => import('./StaffPages.tsx'), 'StaffApplication');
+const WindowWorkbench = lazyPage(() => import('./StaffPages.tsx'), 'WindowWorkbench');
+const VerifyPage = lazyPage(() => import('./VerifyPage.tsx'), 'VerifyPage');
 
 /**
  * Who browses the item catalogue: staff and those who oversee the platform. Citizens and companies find it
@@ -49,5 +60,3 @@ export const ui: ModuleUi = {
     { pattern: '/verify/:id', render: (p) => <VerifyPage key={p.id} id={p.id ?? ''} /> },
   ],
 };
-
-export { VerifyPage };

@@ -1,12 +1,15 @@
 import type { ModuleUi } from '../types.ts';
-import { AlarmsPage } from './AlarmsPage.tsx';
-import { AuditPage } from './AuditPage.tsx';
-import { ControlPage } from './ControlPage.tsx';
-import { FacePage } from './FacePage.tsx';
-import { FleetPage, MineOverviewTiles } from './FleetPage.tsx';
-import { SettingsPage } from './SettingsPage.tsx';
+import { lazyPage } from '../../lazyPage.ts';
 import { ENGINEER_ROLES, WATCH_ROLES } from './model.ts';
 import './mine.css';
+
+const AlarmsPage = lazyPage(() => import('./AlarmsPage.tsx'), 'AlarmsPage');
+const AuditPage = lazyPage(() => import('./AuditPage.tsx'), 'AuditPage');
+const ControlPage = lazyPage(() => import('./ControlPage.tsx'), 'ControlPage');
+const FacePage = lazyPage(() => import('./FacePage.tsx'), 'FacePage');
+const FleetPage = lazyPage(() => import('./FleetPage.tsx'), 'FleetPage');
+const MineOverviewTiles = lazyPage(() => import('./FleetPage.tsx'), 'MineOverviewTiles');
+const SettingsPage = lazyPage(() => import('./SettingsPage.tsx'), 'SettingsPage');
 
 /** The mine module: control room, face HMI, alarms, audit, regional fleet, engineering settings. */
 export const ui: ModuleUi | null = {

@@ -1,5 +1,7 @@
 import type { ModuleRoute } from '../types.ts';
-import { PlanPage } from './PlanPage.tsx';
+import { lazyPage } from '../../lazyPage.ts';
+
+const PlanPage = lazyPage(() => import('./PlanPage.tsx'), 'PlanPage');
 
 /**
  * The planner's page lives in the compute nav group (the lead's nav.ts), so this module exports its

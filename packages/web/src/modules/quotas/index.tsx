@@ -1,5 +1,7 @@
 import type { ModuleUi } from '../types.ts';
-import { QuotasPage } from './QuotasPage.tsx';
+import { lazyPage } from '../../lazyPage.ts';
+
+const QuotasPage = lazyPage(() => import('./QuotasPage.tsx'), 'QuotasPage');
 
 /** Quotas, cohorts and fair share: a tenant sees its own; operators see every tenant and set quotas. */
 export const ui: ModuleUi | null = {

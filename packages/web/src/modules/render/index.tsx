@@ -1,7 +1,9 @@
 import type { ModuleUi } from '../types.ts';
-import { FarmPage } from './FarmPage.tsx';
-import { JobPage } from './JobPage.tsx';
-import { NodesPage } from './NodesPage.tsx';
+import { lazyPage } from '../../lazyPage.ts';
+
+const FarmPage = lazyPage(() => import('./FarmPage.tsx'), 'FarmPage');
+const JobPage = lazyPage(() => import('./JobPage.tsx'), 'JobPage');
+const NodesPage = lazyPage(() => import('./NodesPage.tsx'), 'NodesPage');
 
 /** The render farm: overview with the job list, job detail (frame grid, preview, tasks, logs), nodes. */
 export const ui: ModuleUi | null = {
