@@ -204,6 +204,7 @@ export const PreemptResult = z.object({
   /** Tasks asked to stop (SIGTERM then the grace period: checkpointing jobs) or stopped at once. */
   tasks: z.array(z.object({ taskId: z.string(), graceful: z.boolean() })),
 });
+export type PreemptResult = z.infer<typeof PreemptResult>;
 
 export const SubmitJob = z.object({
   name: Text(128).min(1),

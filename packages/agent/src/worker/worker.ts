@@ -78,7 +78,7 @@ const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
 /** How long past its own wait a sync may take before the worker gives up on it. */
 const SYNC_TIMEOUT_MS = 30_000;
 const MAX_FINISHED = 1000;
-const EMPTY: WorkerSyncResponse = { assignments: [], cancel: [], refused: [], nextPollMs: 0 };
+const EMPTY: WorkerSyncResponse = { assignments: [], cancel: [], refused: [], preempt: [], nextPollMs: 0 };
 
 const keyOf = (f: { kind: string; taskId: string }) => `${f.kind}:${f.taskId}`;
 

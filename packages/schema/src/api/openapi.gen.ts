@@ -1175,6 +1175,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/jobs/{id}/preempt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preempt a running compute job
+         * @description Operators only. The job's running tasks are stopped and queued again: a job submitted with `checkpoint: true` gets SIGTERM, its grace (`preemptGraceSeconds`) to save $SHUZHI_CHECKPOINT_DIR, and resumes from it; any other job restarts from the beginning. The stopped run is recorded `preempted`; who pays for it: README, Preemption and checkpoints.
+         */
+        post: operations["preemptJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/jobs/{id}/tasks": {
         parameters: {
             query?: never;
@@ -2212,6 +2232,27 @@ export interface paths {
          */
         get: operations["getWorkerTaskBlob"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workers/{id}/tasks/{taskId}/checkpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Worker: download the checkpoint a task resumes from */
+        get: operations["getWorkerTaskCheckpoint"];
+        /**
+         * Worker: upload a preempted task's checkpoint
+         * @description The archive of $SHUZHI_CHECKPOINT_DIR of a checkpointing task this worker holds the lease of, sent when the task was preempted; it replaces the task's earlier one.
+         */
+        put: operations["putWorkerTaskCheckpoint"];
         post?: never;
         delete?: never;
         options?: never;
@@ -7420,6 +7461,7 @@ export interface operations {
                                 size: number;
                                 spec: string;
                             } | null;
+                            checkpoint: boolean;
                             command: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -7449,6 +7491,8 @@ export interface operations {
                             oneGroup: boolean;
                             /** @enum {string} */
                             onParentFailure?: "cancel" | "hold";
+                            preemptGraceSeconds: number;
+                            preemptions: number;
                             priority: number;
                             project: string | null;
                             regions: string[];
@@ -7510,6 +7554,7 @@ export interface operations {
                         kind?: "ok" | "any" | "notok";
                     }[];
                     array?: string;
+                    checkpoint?: boolean;
                     command: string;
                     /** @default 0 */
                     dataGB?: number;
@@ -7531,6 +7576,7 @@ export interface operations {
                     oneGroup?: boolean;
                     /** @enum {string} */
                     onParentFailure?: "cancel" | "hold";
+                    preemptGraceSeconds?: number;
                     /** @default 50 */
                     priority?: number;
                     project?: string;
@@ -7564,6 +7610,7 @@ export interface operations {
                             size: number;
                             spec: string;
                         } | null;
+                        checkpoint: boolean;
                         command: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -7593,6 +7640,8 @@ export interface operations {
                         oneGroup: boolean;
                         /** @enum {string} */
                         onParentFailure?: "cancel" | "hold";
+                        preemptGraceSeconds: number;
+                        preemptions: number;
                         priority: number;
                         project: string | null;
                         regions: string[];
@@ -7661,6 +7710,7 @@ export interface operations {
                             size: number;
                             spec: string;
                         } | null;
+                        checkpoint: boolean;
                         command: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -7695,6 +7745,8 @@ export interface operations {
                         oneGroup: boolean;
                         /** @enum {string} */
                         onParentFailure?: "cancel" | "hold";
+                        preemptGraceSeconds: number;
+                        preemptions: number;
                         priority: number;
                         project: string | null;
                         regions: string[];
@@ -7708,11 +7760,17 @@ export interface operations {
                             exitCode: number | null;
                             id: string;
                             jobId: string;
+                            preemption?: {
+                                billed: boolean;
+                                checkpointBytes: number | null;
+                                /** @enum {string} */
+                                reason: "quota-reclaim" | "priority" | "cheaper-window" | "operator";
+                            } | null;
                             siteId: string;
                             /** Format: date-time */
                             startedAt: string;
                             /** @enum {string} */
-                            status: "running" | "succeeded" | "failed" | "lost" | "cancelled";
+                            status: "running" | "succeeded" | "failed" | "lost" | "cancelled" | "preempted";
                             taskId: string;
                             usage: {
                                 carbonG: number;
@@ -7784,6 +7842,7 @@ export interface operations {
                             size: number;
                             spec: string;
                         } | null;
+                        checkpoint: boolean;
                         command: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -7813,6 +7872,8 @@ export interface operations {
                         oneGroup: boolean;
                         /** @enum {string} */
                         onParentFailure?: "cancel" | "hold";
+                        preemptGraceSeconds: number;
+                        preemptions: number;
                         priority: number;
                         project: string | null;
                         regions: string[];
@@ -7891,6 +7952,49 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    preemptJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @default operator
+                     * @enum {string}
+                     */
+                    reason?: "quota-reclaim" | "priority" | "cheaper-window" | "operator";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobId: string;
+                        tasks: {
+                            graceful: boolean;
+                            taskId: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     listJobTasks: {
@@ -7983,6 +8087,7 @@ export interface operations {
                                 size: number;
                                 spec: string;
                             } | null;
+                            checkpoint: boolean;
                             command: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -8012,6 +8117,8 @@ export interface operations {
                             oneGroup: boolean;
                             /** @enum {string} */
                             onParentFailure?: "cancel" | "hold";
+                            preemptGraceSeconds: number;
+                            preemptions: number;
                             priority: number;
                             project: string | null;
                             regions: string[];
@@ -8086,6 +8193,7 @@ export interface operations {
                                 size: number;
                                 spec: string;
                             } | null;
+                            checkpoint: boolean;
                             command: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -8115,6 +8223,8 @@ export interface operations {
                             oneGroup: boolean;
                             /** @enum {string} */
                             onParentFailure?: "cancel" | "hold";
+                            preemptGraceSeconds: number;
+                            preemptions: number;
                             priority: number;
                             project: string | null;
                             regions: string[];
@@ -11588,7 +11698,7 @@ export interface operations {
                             exitCode?: number | null;
                             failure?: {
                                 /** @enum {string} */
-                                code: "exit-code" | "start-failed" | "killed" | "sandbox-unavailable" | "output-outside-work-dir" | "render-error" | "scene-load";
+                                code: "exit-code" | "start-failed" | "killed" | "sandbox-unavailable" | "output-outside-work-dir" | "render-error" | "scene-load" | "preempted";
                                 message: string;
                             };
                             ok: boolean;
@@ -11641,6 +11751,12 @@ export interface operations {
                     "application/json": {
                         assignments: ({
                             attempt: number;
+                            checkpoint?: {
+                                restore: {
+                                    bytes: number;
+                                    sha256: string;
+                                } | null;
+                            };
                             command: string;
                             env: {
                                 [key: string]: string;
@@ -11713,6 +11829,15 @@ export interface operations {
                             taskId: string;
                         }[];
                         nextPollMs: number;
+                        /** @default [] */
+                        preempt: {
+                            attempt: number;
+                            graceMs: number;
+                            /** @enum {string} */
+                            kind: "shell" | "render";
+                            reason?: string;
+                            taskId: string;
+                        }[];
                         refused: {
                             attempt: number;
                             /** @enum {string} */
@@ -11759,6 +11884,69 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    getWorkerTaskCheckpoint: {
+        parameters: {
+            query: {
+                attempt: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checkpoint archive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    putWorkerTaskCheckpoint: {
+        parameters: {
+            query: {
+                attempt: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bytes: number;
+                        sha256: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
         };
     };
     getWorkerTaskFrame: {
@@ -12077,6 +12265,7 @@ export interface operations {
                         job: {
                             accelerator?: string;
                             array?: string;
+                            checkpoint?: boolean;
                             command: string;
                             /** @default 0 */
                             dataGB?: number;
@@ -12098,6 +12287,7 @@ export interface operations {
                             oneGroup?: boolean;
                             /** @enum {string} */
                             onParentFailure?: "cancel" | "hold";
+                            preemptGraceSeconds?: number;
                             /** @default 50 */
                             priority?: number;
                             project?: string;

@@ -8,6 +8,7 @@ import type { EventBus } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
 import type { ServerModule } from '../module.ts';
 import type { PlatformMetrics } from '../ops/metrics.ts';
+import { CheckpointStore } from './checkpoints.ts';
 import { runs, tasks } from './db-schema.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { externalWorkApi } from './external-work.ts';
@@ -48,6 +49,8 @@ export class ComputeModule implements ServerModule {
   readonly secrets: JobSecrets;
   /** Quotas, cohorts and fair share: the dispatcher's admission and order. */
   readonly quotas: QuotaService;
+  /** Checkpoints of preempted checkpointing tasks (kept with the job, given back on resume). */
+  readonly checkpoints: CheckpointStore;
   /** Work other modules run that compute meters (the render farm's jobs). */
   readonly externalWork = externalWorkApi();
   private liveTimer: NodeJS.Timeout | null = null;
@@ -72,6 +75,9 @@ export class ComputeModule implements ServerModule {
     this.dispatcher.host.onJobFinal = (jobId) => {
       this.jobs.settleDependants(jobId).catch((err: unknown) => log.error({ err, jobId }, 'settling the dependants of a finished job failed'));
     };
+    this.checkpoints = new CheckpointStore(db, this.dispatcher.agents, opts.dataDir);
+    this.dispatcher.agents.restoreOf = (taskId) => this.checkpoints.restoreOf(taskId);
+    this.dispatcher.host.checkpointSaved = (f) => this.checkpoints.savedBy(f);
     this.slurm = new SlurmSites(this.network, this.dispatcher, log, join(opts.dataDir, 'slurm'));
     this.runs = new RunRecords(db);
     this.planning = new PlanningQueue(db);

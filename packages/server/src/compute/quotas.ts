@@ -150,7 +150,7 @@ export class QuotaService {
     }
     for (const id of due) {
       this.marked.delete(id);
-      await this.dispatcher.requeue(id, `quota: its owner reclaimed the borrowed units after ${Math.round(this.opts.reclaimMs / 1000)} s`);
+      await this.dispatcher.preempt(id, 'quota-reclaim');
     }
     if (due.length) this.log.info({ tasks: due }, 'borrowed work requeued for its quota owners');
     return due;
