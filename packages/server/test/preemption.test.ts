@@ -16,7 +16,9 @@ let agentA: Worker;
 let agentB: Worker | null = null;
 let tenant: ReturnType<typeof client>;
 let operator: ReturnType<typeof client>;
-const UNITS = 30;
+/** Units of work and the seconds each takes: long enough that a loaded machine still preempts mid-way. */
+const UNITS = 40;
+const UNIT_SECONDS = 0.25;
 
 before(async () => {
   t = await startPlatform({ leaseMs: 3000 });
@@ -35,13 +37,13 @@ after(async () => {
   await t.close();
 });
 
-/** Counts UNITS units of 0.1 s; on SIGTERM it finishes the unit under way, saves how far it got and exits. */
+/** Counts UNITS units of UNIT_SECONDS; on SIGTERM it finishes the unit under way, saves how far it got and exits. */
 const COUNTER = `cat > count.sh <<'SCRIPT'
 i=0
 if [ -n "$SHUZHI_CHECKPOINT_DIR" ] && [ -f "$SHUZHI_CHECKPOINT_DIR/progress" ]; then i=$(cat "$SHUZHI_CHECKPOINT_DIR/progress"); echo "resumed at unit $i"; fi
 stop=
 trap 'stop=1' TERM
-while [ "$i" -lt ${UNITS} ] && [ -z "$stop" ]; do sleep 0.1; i=$((i+1)); echo "unit $i"; done
+while [ "$i" -lt ${UNITS} ] && [ -z "$stop" ]; do sleep ${UNIT_SECONDS}; i=$((i+1)); echo "unit $i"; done
 if [ -n "$stop" ]; then
   if [ -n "$SHUZHI_CHECKPOINT_DIR" ]; then echo "$i" > "$SHUZHI_CHECKPOINT_DIR/progress"; fi
   echo "stopped at unit $i"; exit 143
@@ -108,7 +110,6 @@ test('a checkpointing job preempted on agent A resumes from its checkpoint on ag
   const r = await operator.req('POST', `/api/jobs/${job.id}/preempt`, { reason: 'priority' });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.deepEqual(r.body.tasks.map((x: { graceful: boolean }) => x.graceful), [true]);
-
   const done = await final(job.id);
   assert.equal(done.status, 'succeeded', JSON.stringify(done));
   assert.equal(done.preemptions, 1);
