@@ -182,3 +182,30 @@ test('preempting a job that is not running is a 409 that says so', async () => {
   assert.equal(r.status, 409);
   assert.match(r.body.detail, /nothing to preempt/);
 });
+
+test('the live preemptor: an urgent job with no free units takes them from lower-priority checkpointing work, which resumes after', async () => {
+  const c = smallSite('pe-c');
+  await t.p.compute.network.createSite({ ...c, pools: [{ ...c.pools[0]!, units: 1 }] }, 'test');
+  const agentC = await newWorker(t, 'pe-c', 'pe-agent-c', { slots: 2 });
+  agentC.start();
+  try {
+    await waitUntil('agent C online', async () => t.p.compute.dispatcher.agentsOnline('pe-c') > 0);
+    const low = await submit('counter (low priority)', { checkpoint: true, priority: 10, sites: ['pe-c'] });
+    await runningWithUnits(low.id, 3);
+    // It must start now to meet its deadline, and the site's one unit is taken.
+    const urgent = await submit('urgent', { priority: 90, sites: ['pe-c'], command: 'echo urgent', hours: 0.1, deadlineAt: new Date(Date.now() + 6 * 60_000).toISOString() });
+    assert.equal((await final(urgent.id)).status, 'succeeded');
+    const done = await final(low.id);
+    assert.equal(done.status, 'succeeded');
+    const [first, second] = byAttempt(done.runs);
+    assert.equal(first.status, 'preempted');
+    assert.equal(first.preemption.reason, 'priority');
+    assert.ok(first.preemption.checkpointBytes > 0);
+    const u = (await final(urgent.id)).runs[0];
+    assert.ok(Date.parse(u.startedAt) >= Date.parse(first.endedAt), 'the urgent job ran on the units the preempted job gave back');
+    const lines = await logsOf(low.id);
+    assert.deepEqual([...unitsOf(lines, first.attempt), ...unitsOf(lines, second.attempt)], Array.from({ length: UNITS }, (_, i) => i + 1));
+  } finally {
+    await agentC.stop();
+  }
+});

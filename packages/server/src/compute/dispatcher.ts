@@ -204,10 +204,14 @@ export class Dispatcher {
     await Promise.allSettled([...this.executors.values()].map((ex) => ex.close()));
   }
 
+  /** Run on each tick before placement: the preemptor frees units for work that would miss its deadline. */
+  beforePlace: (() => Promise<void>) | null = null;
+
   async tick(): Promise<void> {
     await this.agents.expireLeases();
     await this.agents.releaseOrphans();
     this.agents.wakeReady();
+    await this.beforePlace?.().catch((err: unknown) => this.log.error({ err }, 'preemption check failed'));
     await this.place();
   }
 
@@ -489,5 +493,6 @@ function taskInfo(taskId: string, j: typeof jobs.$inferSelect): TaskInfo {
     checkpoint: j.checkpoint,
     preemptGraceS: j.preemptGraceS,
     preemptions: j.preemptions,
+    deadlineAt: j.deadlineAt?.getTime() ?? null,
   };
 }

@@ -41,6 +41,8 @@ export interface TaskInfo {
   checkpoint?: boolean;
   preemptGraceS?: number;
   preemptions?: number;
+  /** The job's deadline (ms), if it has one: the preemptor serves work that would miss it. */
+  deadlineAt?: number | null;
 }
 
 /** A handed-out attempt, as the host tracks it until it ends. Build it with `RunHost.attemptOf`. */
