@@ -48,7 +48,7 @@ test('job submit --checkpoint, job preempt and job get show the pause and what i
   assert.match(pre.stdout, /SIGTERM sent; it saves its checkpoint and resumes from it/);
   const bad = await shuzhi(['job', 'preempt', job.id, '--reason', 'whim']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--reason must be one of operator, priority, cheaper-window, quota-reclaim/);
+  assert.match(bad.stderr, /--reason must be one of quota-reclaim, priority, cheaper-window, operator/);
 
   await waitUntil('resumed and done', async () => {
     const j = (await (await fetch(`${t.url}/api/jobs/${job.id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string };
