@@ -22,3 +22,4 @@ export * from './arrays.ts';
 export * from './quota.ts';
 export * from './fairshare.ts';
 export * from './accelerator.ts';
+export * from './preemption.ts';

@@ -192,6 +192,20 @@ export type DependencyKind = z.infer<typeof DependencyKind>;
 export const Dependency = z.object({ kind: DependencyKind.default('ok'), jobId: Text(64).min(1) });
 export const OnParentFailure = z.enum(['cancel', 'hold']);
 
+/** Why a running job is stopped and requeued: the platform's reasons, and the quota owner's reclaim. */
+export const PreemptReason = z.enum(['quota-reclaim', 'priority', 'cheaper-window', 'operator']);
+export type PreemptReason = z.infer<typeof PreemptReason>;
+export const PREEMPT_GRACE_DEFAULT_SECONDS = 30;
+export const PREEMPT_GRACE_MAX_SECONDS = 600;
+
+export const PreemptJob = z.object({ reason: PreemptReason.default('operator') });
+export const PreemptResult = z.object({
+  jobId: z.string(),
+  /** Tasks asked to stop (SIGTERM then the grace period: checkpointing jobs) or stopped at once. */
+  tasks: z.array(z.object({ taskId: z.string(), graceful: z.boolean() })),
+});
+export type PreemptResult = z.infer<typeof PreemptResult>;
+
 export const SubmitJob = z.object({
   name: Text(128).min(1),
   type: ResourceType,
@@ -239,6 +253,14 @@ export const SubmitJob = z.object({
   minMemGB: z.number().positive().max(10_000).optional(),
   /** All units in one interconnect group (NVLink island, HCCS ring); absent = no such need. */
   oneGroup: z.boolean().optional(),
+  /**
+   * The job saves its progress into $SHUZHI_CHECKPOINT_DIR when it gets SIGTERM and carries on from it
+   * when it starts again: it may be preempted and resumed (elsewhere, too). A job that does not is
+   * restarted from the beginning when it is preempted.
+   */
+  checkpoint: z.boolean().optional(),
+  /** Seconds between SIGTERM and SIGKILL when the job is preempted: its time to write the checkpoint. */
+  preemptGraceSeconds: z.number().int().min(1).max(PREEMPT_GRACE_MAX_SECONDS).optional(),
 });
 export type SubmitJob = z.infer<typeof SubmitJob>;
 
@@ -281,11 +303,16 @@ export const Run = z.object({
   attempt: z.number().int(),
   siteId: z.string(),
   agentId: z.string().nullable(),
-  status: z.enum(['running', 'succeeded', 'failed', 'lost', 'cancelled']),
+  status: z.enum(['running', 'succeeded', 'failed', 'lost', 'cancelled', 'preempted']),
   startedAt: isoTime,
   endedAt: isoTime.nullable(),
   exitCode: z.number().int().nullable(),
   usage: Usage.nullable(),
+  /** A preempted run: why, the checkpoint it left (bytes; null = none, it restarts) and whether it is billed. */
+  preemption: z
+    .object({ reason: PreemptReason, checkpointBytes: z.number().int().nullable(), billed: z.boolean() })
+    .nullable()
+    .optional(),
 });
 export type Run = z.infer<typeof Run>;
 
@@ -344,6 +371,10 @@ export const Job = z.object({
   accelerator: z.string().nullable(),
   minMemGB: z.number().nullable(),
   oneGroup: z.boolean(),
+  checkpoint: z.boolean(),
+  preemptGraceSeconds: z.number().int(),
+  /** How often it was preempted so far (the planner stops at its per-job bound). */
+  preemptions: z.number().int(),
 });
 export type Job = z.infer<typeof Job>;
 

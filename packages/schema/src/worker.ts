@@ -43,6 +43,8 @@ export const WorkFailureCode = z.enum([
   'output-outside-work-dir',
   'render-error',
   'scene-load',
+  // Stopped by a preemption (SIGTERM, then SIGKILL after the grace): requeued, not failed.
+  'preempted',
 ]);
 export type WorkFailureCode = z.infer<typeof WorkFailureCode>;
 
@@ -96,6 +98,12 @@ export const ShellWork = z.object({
   units: z.number().int(),
   leaseMs: z.number().int(),
   limits: TaskLimits,
+  /**
+   * A checkpointing job: the worker gives it $SHUZHI_CHECKPOINT_DIR, filled with the checkpoint the job
+   * left last time (`restore`: its archive's SHA-256 and size, fetched from the server), and sends the
+   * directory back when the task is preempted.
+   */
+  checkpoint: z.object({ restore: z.object({ sha256: z.string(), bytes: z.number().int() }).nullable() }).optional(),
 });
 export type ShellWork = z.infer<typeof ShellWork>;
 
@@ -133,6 +141,11 @@ export const WorkerSyncResponse = z.object({
   cancel: z.array(WorkFence.extend({ reason: z.string().optional() })),
   /** Fences of reports the server refused as stale. */
   refused: z.array(WorkFence),
+  /**
+   * Tasks to preempt: SIGTERM to the task's processes, SIGKILL after `graceMs`; a checkpointing task's
+   * checkpoint directory then goes to the server before the task reports (failure code `preempted`).
+   */
+  preempt: z.array(WorkFence.extend({ graceMs: z.number().int().min(0).max(600_000), reason: z.string().optional() })).default([]),
   nextPollMs: z.number().int(),
 });
 export type WorkerSyncResponse = z.infer<typeof WorkerSyncResponse>;

@@ -29,6 +29,7 @@ export const ConfigSchema = z.object({
   SHUZHI_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   SHUZHI_FAIRSHARE_HALF_LIFE_HOURS: z.coerce.number().positive().max(24 * 365).default(168),
   SHUZHI_QUOTA_RECLAIM_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  SHUZHI_PREEMPT_MAX_PER_JOB: z.coerce.number().int().min(0).max(100).default(2),
   SHUZHI_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   SHUZHI_LEADER_TTL_MS: z.coerce.number().int().min(1000, 'at least 1000 ms').max(20_000, 'at most 20000 ms: a dead leader must be replaced within 30 s').default(10_000),
   SHUZHI_REPLICA_URL: z
@@ -101,7 +102,8 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   SHUZHI_DEMO_AGENTS: 'embedded demo agents per agent site with work (default 2)',
   SHUZHI_LEASE_MS: 'task lease: a task whose agent is silent this long is requeued (default 15000)',
   SHUZHI_FAIRSHARE_HALF_LIFE_HOURS: 'half-life of the usage behind each tenant\'s fair-share factor, in hours (default 168 = 7 days, as Slurm\'s PriorityDecayHalfLife)',
-  SHUZHI_QUOTA_RECLAIM_SECONDS: 'how long borrowed work keeps running once the quota\'s owner waits for the units, before it is requeued (default 300)',
+  SHUZHI_QUOTA_RECLAIM_SECONDS: 'how long borrowed work keeps running once the quota\'s owner waits for the units, before it is preempted (default 300)',
+  SHUZHI_PREEMPT_MAX_PER_JOB: 'how often the platform may preempt one checkpointing job for more urgent work (default 2; 0 = never)',
   SHUZHI_SHUTDOWN_SECONDS:
     'on SIGTERM/SIGINT the server stops taking work, hands back leases, flushes writes and exits 0 within this long, else exits 1 (default 10); a second signal exits at once',
   SHUZHI_LEADER_TTL_MS:

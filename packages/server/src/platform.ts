@@ -141,6 +141,7 @@ export class Platform {
       clock: p.clock,
       fairShareHalfLifeHours: opts.config.SHUZHI_FAIRSHARE_HALF_LIFE_HOURS,
       quotaReclaimMs: opts.config.SHUZHI_QUOTA_RECLAIM_SECONDS * 1000,
+      preemptMaxPerJob: opts.config.SHUZHI_PREEMPT_MAX_PER_JOB,
     });
     p.compute.dispatcher.host.fence = fence;
     if (p.database.created && opts.config.SHUZHI_BOOTSTRAP_TOKEN) {

@@ -178,7 +178,7 @@ const rawBodies: [string, string][] = [
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 const UPLOAD = (path: string, method: string) =>
   method !== 'get' &&
-  (path === '/api/render/uploads' || path === '/api/render/blobs/{sha256}' || path === '/api/data/products/{id}/dataset' || /^\/api\/workers\/\{id\}\/tasks\/\{taskId\}\/(frames\/\{frame\}(\/thumb)?|preview)$/.test(path));
+  (path === '/api/render/uploads' || path === '/api/render/blobs/{sha256}' || path === '/api/data/products/{id}/dataset' || /^\/api\/workers\/\{id\}\/tasks\/\{taskId\}\/(frames\/\{frame\}(\/thumb)?|preview|checkpoint)$/.test(path));
 const STREAM = (path: string, method: string) => method === 'get' && path.startsWith('/api/events');
 /** Sent with the tenant's cookie it would end the session the rest of the fuzzing uses: the operator (bearer) calls it. */
 const ENDS_SESSION = (path: string, method: string) => method === 'post' && path === '/api/auth/logout';

@@ -8,7 +8,7 @@ function job(status: JobStatus, runs: Partial<Run>[] = [], siteId: string | null
     dataGB: 0, regions: [], sites: [], priority: 50, command: 'true', env: {}, status, siteId,
     releaseAt: '2024-05-01T00:00:00Z', deadlineAt: null, createdAt: '2024-05-01T00:00:00Z',
     updatedAt: '2024-05-01T03:00:00Z', error: null, explanation: null, transfer: null, usage: null,
-    project: null, accelerator: null, minMemGB: null, oneGroup: false,
+    project: null, accelerator: null, minMemGB: null, oneGroup: false, checkpoint: false, preemptGraceSeconds: 30, preemptions: 0,
     runs: runs.map((r, i) => ({
       id: `run_${i}`, jobId: 'job_1', taskId: 'task_1', attempt: i + 1, siteId: 'hami', agentId: null,
       status: 'succeeded', startedAt: '2024-05-01T01:00:00Z', endedAt: null, exitCode: null, usage: null, ...r,

@@ -54,6 +54,8 @@ export interface TaskContext {
   /** Aborted when the task must stop (cancelled, lease lost, worker stopping). */
   readonly signal: AbortSignal;
   readonly stopped: boolean;
+  /** Set once the server preempted the task (its processes got SIGTERM): the run ends as `preempted`. */
+  readonly preempted: { reason: string } | null;
   log(stream: 'stdout' | 'stderr', text: string): void;
   /** Progress of the whole task, 0..1; sent with the next heartbeat. */
   progress(fraction: number): void;

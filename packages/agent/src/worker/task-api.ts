@@ -74,6 +74,16 @@ export class TaskApi {
     }
   }
 
+  /** Streams the checkpoint a checkpointing task resumes from into `file` (checked against its SHA-256). */
+  downloadCheckpoint(sha256: string, file: string): Promise<void> {
+    return this.download('/checkpoint', file, sha256);
+  }
+
+  /** Sends a preempted task's checkpoint archive; the server keeps the newest per task. */
+  async putCheckpoint(body: Uint8Array): Promise<void> {
+    await (await this.call('PUT', '/checkpoint', body)).arrayBuffer();
+  }
+
   /** Frames of the job already published (what a preview is made of). */
   async published(): Promise<number[]> {
     const res = await this.call('GET', '/published');

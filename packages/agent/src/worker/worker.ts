@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -64,6 +65,8 @@ interface LocalTask {
   readonly ctl: AbortController;
   readonly procs: Set<ChildProcess>;
   done: Promise<void>;
+  /** Set when the server preempts the task: its processes got SIGTERM and are killed at `killAt`. */
+  preempt: { reason: string; graceMs: number; timer: NodeJS.Timeout | null } | null;
 }
 
 /** Log text sent per sync over all tasks, in characters; a task keeps at most four times this. */
@@ -75,7 +78,7 @@ const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
 /** How long past its own wait a sync may take before the worker gives up on it. */
 const SYNC_TIMEOUT_MS = 30_000;
 const MAX_FINISHED = 1000;
-const EMPTY: WorkerSyncResponse = { assignments: [], cancel: [], refused: [], nextPollMs: 0 };
+const EMPTY: WorkerSyncResponse = { assignments: [], cancel: [], refused: [], preempt: [], nextPollMs: 0 };
 
 const keyOf = (f: { kind: string; taskId: string }) => `${f.kind}:${f.taskId}`;
 
@@ -350,6 +353,7 @@ export class Worker {
       t.droppedChars = 0;
     }
     for (const f of [...res.cancel, ...res.refused]) this.drop(f);
+    for (const p of res.preempt) this.preempt(p, p.graceMs, p.reason ?? 'preempted');
     const started = leaving || this.stopped ? [] : res.assignments;
     for (const w of started) this.begin(w);
     let pending = false;
@@ -370,6 +374,10 @@ export class Worker {
       assignments,
       cancel: fences(raw.cancel),
       refused: fences(raw.refused),
+      preempt: fences(raw.preempt).map((f) => {
+        const graceMs = (f as { graceMs?: unknown }).graceMs;
+        return { ...f, graceMs: typeof graceMs === 'number' && graceMs >= 0 ? Math.min(graceMs, 600_000) : 0 };
+      }),
       nextPollMs: typeof raw.nextPollMs === 'number' && raw.nextPollMs >= 0 ? Math.min(raw.nextPollMs, 60_000) : 1000,
     };
   }
@@ -403,6 +411,7 @@ export class Worker {
       ctl: new AbortController(),
       procs: new Set(),
       done: Promise.resolve(),
+      preempt: null,
     };
     this.tasks.set(t.key, t);
     return t;
@@ -428,7 +437,25 @@ export class Worker {
 
   private halt(t: LocalTask): void {
     t.ctl.abort();
+    if (t.preempt?.timer) clearTimeout(t.preempt.timer);
     for (const p of t.procs) killGroup(p);
+  }
+
+  /**
+   * Preemption: SIGTERM to every process of the task (the job may write its checkpoint), SIGKILL to
+   * what is left once the grace is over. The runner then finishes the attempt as usual (sending the
+   * checkpoint back) and reports it `preempted`.
+   */
+  private preempt(f: WorkFence, graceMs: number, reason: string): void {
+    const t = this.tasks.get(keyOf(f));
+    if (!t || t.fence.attempt !== f.attempt || t.result !== null || t.preempt) return;
+    this.log(`task ${f.taskId} attempt ${f.attempt}: preempted (${reason}); SIGTERM, SIGKILL in ${Math.round(graceMs / 1000)} s`);
+    t.preempt = { reason, graceMs, timer: null };
+    for (const p of t.procs) terminateTree(p);
+    t.preempt.timer = setTimeout(() => {
+      for (const p of t.procs) killGroup(p);
+    }, graceMs);
+    t.preempt.timer.unref?.();
   }
 
   private addLog(t: LocalTask, stream: 'stdout' | 'stderr', text: string): void {
@@ -488,6 +515,7 @@ export class Worker {
         result = { ok: false, exitCode: null, failure: { code, message: (err as Error).message.slice(0, 3900) } };
       }
     } finally {
+      if (t.preempt?.timer) clearTimeout(t.preempt.timer);
       for (const p of t.procs) killGroup(p);
       if (prepared) {
         await removeTaskDir(t.dir).catch((err: unknown) => this.log(`could not remove ${t.dir}: ${(err as Error).message}`));
@@ -521,6 +549,9 @@ export class Worker {
       signal: t.ctl.signal,
       get stopped() {
         return t.ctl.signal.aborted;
+      },
+      get preempted() {
+        return t.preempt ? { reason: t.preempt.reason } : null;
       },
       log: (stream, text) => this.addLog(t, stream, text),
       progress: (fraction) => {
@@ -614,8 +645,12 @@ export class Worker {
         startError = err;
         if (proc.pid === undefined) finish(() => reject(new TaskFailure('start-failed', `could not start ${argv[0]}: ${err.message}`, { cause: err })));
       });
-      // Whatever the program left behind in its process group dies with it.
-      proc.on('exit', () => killGroup(proc));
+      // Whatever the program left behind in its process group dies with it; while preempted, at the
+      // end of the grace (a job's handler may still be writing its checkpoint).
+      proc.on('exit', () => {
+        if (!t.preempt) killGroup(proc);
+      });
+      if (t.preempt) terminateTree(proc);
       proc.on('close', (code, signal) => {
         finish(() => {
           if (t.ctl.signal.aborted) reject(new TaskStopped());
@@ -626,6 +661,74 @@ export class Worker {
       });
     });
   }
+}
+
+/**
+ * SIGTERM to a task's processes. Unsandboxed they are the process group; inside bubblewrap they are
+ * the descendants of the bwrap process in a session of their own, signalled one by one (bwrap itself
+ * is spared: its death would SIGKILL the sandbox at once, leaving no grace).
+ */
+function terminateTree(p: ChildProcess): void {
+  if (!p.pid) return;
+  const targets = descendantsOf(p.pid);
+  if (!targets.some((d) => d.comm === 'bwrap') && processName(p.pid) !== 'bwrap') {
+    try {
+      process.kill(-p.pid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+  }
+  for (const d of targets) {
+    if (d.comm === 'bwrap') continue;
+    try {
+      process.kill(d.pid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+  }
+}
+
+function processName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Every process under `root`, from /proc (Linux: where the worker and its sandbox run). */
+function descendantsOf(root: number): { pid: number; comm: string }[] {
+  const children = new Map<number, { pid: number; comm: string }[]>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [];
+  }
+  for (const e of entries) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid …: comm may hold spaces and parentheses, so split at the last ')'.
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+    const list = children.get(ppid) ?? [];
+    list.push({ pid: Number(e), comm });
+    children.set(ppid, list);
+  }
+  const out: { pid: number; comm: string }[] = [];
+  const todo = [root];
+  while (todo.length) {
+    for (const c of children.get(todo.pop()!) ?? []) {
+      out.push(c);
+      todo.push(c.pid);
+    }
+  }
+  return out;
 }
 
 /** Kills a task's process and its whole process group (the sandbox starts each in its own). */

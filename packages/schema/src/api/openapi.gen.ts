@@ -1175,6 +1175,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/jobs/{id}/preempt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preempt a running compute job
+         * @description Operators only. The job's running tasks are stopped and queued again: a job submitted with `checkpoint: true` gets SIGTERM, its grace (`preemptGraceSeconds`) to save $SHUZHI_CHECKPOINT_DIR, and resumes from it; any other job restarts from the beginning. The stopped run is recorded `preempted`; who pays for it: README, Preemption and checkpoints.
+         */
+        post: operations["preemptJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/jobs/{id}/tasks": {
         parameters: {
             query?: never;
@@ -2236,6 +2256,27 @@ export interface paths {
          */
         get: operations["getWorkerTaskBlob"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workers/{id}/tasks/{taskId}/checkpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Worker: download the checkpoint a task resumes from */
+        get: operations["getWorkerTaskCheckpoint"];
+        /**
+         * Worker: upload a preempted task's checkpoint
+         * @description The archive of $SHUZHI_CHECKPOINT_DIR of a checkpointing task this worker holds the lease of, sent when the task was preempted; it replaces the task's earlier one.
+         */
+        put: operations["putWorkerTaskCheckpoint"];
         post?: never;
         delete?: never;
         options?: never;
@@ -7451,6 +7492,7 @@ export interface operations {
                                 size: number;
                                 spec: string;
                             } | null;
+                            checkpoint: boolean;
                             command: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -7480,6 +7522,8 @@ export interface operations {
                             oneGroup: boolean;
                             /** @enum {string} */
                             onParentFailure?: "cancel" | "hold";
+                            preemptGraceSeconds: number;
+                            preemptions: number;
                             priority: number;
                             project: string | null;
                             regions: string[];
@@ -7541,6 +7585,7 @@ export interface operations {
                         kind?: "ok" | "any" | "notok";
                     }[];
                     array?: string;
+                    checkpoint?: boolean;
                     command: string;
                     /** @default 0 */
                     dataGB?: number;
@@ -7562,6 +7607,7 @@ export interface operations {
                     oneGroup?: boolean;
                     /** @enum {string} */
                     onParentFailure?: "cancel" | "hold";
+                    preemptGraceSeconds?: number;
                     /** @default 50 */
                     priority?: number;
                     project?: string;
@@ -7595,6 +7641,7 @@ export interface operations {
                             size: number;
                             spec: string;
                         } | null;
+                        checkpoint: boolean;
                         command: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -7624,6 +7671,8 @@ export interface operations {
                         oneGroup: boolean;
                         /** @enum {string} */
                         onParentFailure?: "cancel" | "hold";
+                        preemptGraceSeconds: number;
+                        preemptions: number;
                         priority: number;
                         project: string | null;
                         regions: string[];
@@ -7692,6 +7741,7 @@ export interface operations {
                             size: number;
                             spec: string;
                         } | null;
+                        checkpoint: boolean;
                         command: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -7726,6 +7776,8 @@ export interface operations {
                         oneGroup: boolean;
                         /** @enum {string} */
                         onParentFailure?: "cancel" | "hold";
+                        preemptGraceSeconds: number;
+                        preemptions: number;
                         priority: number;
                         project: string | null;
                         regions: string[];
@@ -7739,11 +7791,17 @@ export interface operations {
                             exitCode: number | null;
                             id: string;
                             jobId: string;
+                            preemption?: {
+                                billed: boolean;
+                                checkpointBytes: number | null;
+                                /** @enum {string} */
+                                reason: "quota-reclaim" | "priority" | "cheaper-window" | "operator";
+                            } | null;
                             siteId: string;
                             /** Format: date-time */
                             startedAt: string;
                             /** @enum {string} */
-                            status: "running" | "succeeded" | "failed" | "lost" | "cancelled";
+                            status: "running" | "succeeded" | "failed" | "lost" | "cancelled" | "preempted";
                             taskId: string;
                             usage: {
                                 carbonG: number;
@@ -7815,6 +7873,7 @@ export interface operations {
                             size: number;
                             spec: string;
                         } | null;
+                        checkpoint: boolean;
                         command: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -7844,6 +7903,8 @@ export interface operations {
                         oneGroup: boolean;
                         /** @enum {string} */
                         onParentFailure?: "cancel" | "hold";
+                        preemptGraceSeconds: number;
+                        preemptions: number;
                         priority: number;
                         project: string | null;
                         regions: string[];
@@ -7922,6 +7983,49 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    preemptJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @default operator
+                     * @enum {string}
+                     */
+                    reason?: "quota-reclaim" | "priority" | "cheaper-window" | "operator";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobId: string;
+                        tasks: {
+                            graceful: boolean;
+                            taskId: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     listJobTasks: {
@@ -8014,6 +8118,7 @@ export interface operations {
                                 size: number;
                                 spec: string;
                             } | null;
+                            checkpoint: boolean;
                             command: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -8043,6 +8148,8 @@ export interface operations {
                             oneGroup: boolean;
                             /** @enum {string} */
                             onParentFailure?: "cancel" | "hold";
+                            preemptGraceSeconds: number;
+                            preemptions: number;
                             priority: number;
                             project: string | null;
                             regions: string[];
@@ -8117,6 +8224,7 @@ export interface operations {
                                 size: number;
                                 spec: string;
                             } | null;
+                            checkpoint: boolean;
                             command: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -8146,6 +8254,8 @@ export interface operations {
                             oneGroup: boolean;
                             /** @enum {string} */
                             onParentFailure?: "cancel" | "hold";
+                            preemptGraceSeconds: number;
+                            preemptions: number;
                             priority: number;
                             project: string | null;
                             regions: string[];
@@ -11853,7 +11963,7 @@ export interface operations {
                             exitCode?: number | null;
                             failure?: {
                                 /** @enum {string} */
-                                code: "exit-code" | "start-failed" | "killed" | "sandbox-unavailable" | "output-outside-work-dir" | "render-error" | "scene-load";
+                                code: "exit-code" | "start-failed" | "killed" | "sandbox-unavailable" | "output-outside-work-dir" | "render-error" | "scene-load" | "preempted";
                                 message: string;
                             };
                             ok: boolean;
@@ -11906,6 +12016,12 @@ export interface operations {
                     "application/json": {
                         assignments: ({
                             attempt: number;
+                            checkpoint?: {
+                                restore: {
+                                    bytes: number;
+                                    sha256: string;
+                                } | null;
+                            };
                             command: string;
                             env: {
                                 [key: string]: string;
@@ -11978,6 +12094,15 @@ export interface operations {
                             taskId: string;
                         }[];
                         nextPollMs: number;
+                        /** @default [] */
+                        preempt: {
+                            attempt: number;
+                            graceMs: number;
+                            /** @enum {string} */
+                            kind: "shell" | "render";
+                            reason?: string;
+                            taskId: string;
+                        }[];
                         refused: {
                             attempt: number;
                             /** @enum {string} */
@@ -12024,6 +12149,69 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    getWorkerTaskCheckpoint: {
+        parameters: {
+            query: {
+                attempt: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checkpoint archive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    putWorkerTaskCheckpoint: {
+        parameters: {
+            query: {
+                attempt: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bytes: number;
+                        sha256: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
         };
     };
     getWorkerTaskFrame: {
@@ -12342,6 +12530,7 @@ export interface operations {
                         job: {
                             accelerator?: string;
                             array?: string;
+                            checkpoint?: boolean;
                             command: string;
                             /** @default 0 */
                             dataGB?: number;
@@ -12363,6 +12552,7 @@ export interface operations {
                             oneGroup?: boolean;
                             /** @enum {string} */
                             onParentFailure?: "cancel" | "hold";
+                            preemptGraceSeconds?: number;
                             /** @default 50 */
                             priority?: number;
                             project?: string;

@@ -10,8 +10,6 @@ import { balancesOf, claimKey, shanghaiMonth, writeEntries } from './ledger.ts';
 import { priceFor } from './pricing.ts';
 import { billingCharges, billingProgrammes, billingRedemptions, billingVouchers } from './db-schema.ts';
 
-const FINISHED = ['succeeded', 'failed'] as const;
-
 export type ProgrammeRow = typeof billingProgrammes.$inferSelect;
 export type VoucherRow = typeof billingVouchers.$inferSelect;
 type ChargeRow = typeof billingCharges.$inferSelect;
@@ -73,8 +71,8 @@ export class ChargeService {
     const run = await this.runs.get(runId);
     if (!run) throw errors.notFound('run', runId);
     const { tenantId, resourceType: type, jobTransferFen } = run;
-    if (!FINISHED.includes(run.status as (typeof FINISHED)[number]) || !run.endedAt || run.unitHours === null) {
-      throw errors.conflict('RUN_NOT_FINISHED', `Run ${runId} is ${run.status}; only succeeded or failed runs with metered usage are billed.`);
+    if (!run.billable || !run.endedAt || run.unitHours === null) {
+      throw errors.conflict('RUN_NOT_FINISHED', `Run ${runId} is ${run.status}; only succeeded, failed or billable preempted runs with metered usage are billed.`);
     }
     const [tenant] = await this.db.select().from(tenants).where(eq(tenants.id, tenantId));
     const [site] = await this.db.select({ region: sites.region }).from(sites).where(eq(sites.id, run.siteId));

@@ -95,6 +95,16 @@ export class BillingService {
     }
     if (e.kind !== 'job.status' || e.entity !== 'job') return;
     const status = e.data['status'];
+    // A preempted run the tenant pays for is billed as it ends (the job goes on).
+    const preemptedRun = e.data['preempted'] && e.data['billable'] === true && typeof e.data['runId'] === 'string' ? e.data['runId'] : null;
+    if (preemptedRun) {
+      this.track(
+        this.charges.billRun(preemptedRun).catch((err: unknown) => {
+          this.log.warn({ err, runId: preemptedRun }, 'billing a preempted run failed; the sweep will retry');
+        }),
+      );
+      return;
+    }
     if (status !== 'succeeded' && status !== 'failed') return;
     this.track(
       this.charges.billLatestRunOfJob(e.entityId).catch((err: unknown) => {

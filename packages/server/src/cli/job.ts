@@ -1,4 +1,4 @@
-import type { JobStatus, SubmitJob } from '@shuzhi/schema';
+import { PreemptReason, type JobStatus, type SubmitJob } from '@shuzhi/schema';
 import { ApiClient, ok } from './api-client.ts';
 import { parseArgs, str, UsageError } from './args.ts';
 
@@ -7,11 +7,13 @@ export const jobHelp = `shuzhi job submit --name NAME --type gpu|cpu|render --un
                   [--after ok:JOB,any:JOB,notok:JOB] [--on-parent-failure cancel|hold]
                   [--array 0-99%10]    (each task sees SHUZHI_ARRAY_TASK_ID / SLURM_ARRAY_TASK_ID)
                   [--project P] [--accelerator A800] [--min-mem GB] [--one-group]
+                  [--checkpoint [--grace SECONDS]]   (it saves $SHUZHI_CHECKPOINT_DIR on SIGTERM: resumable)
 shuzhi job list [--status STATUS] [--json]
 shuzhi job get ID [--json]
 shuzhi job tasks ID [--json]      an array's tasks, with their indices and states
 shuzhi job logs ID [--task INDEX]
 shuzhi job cancel ID
+shuzhi job preempt ID [--reason operator|priority|cheaper-window|quota-reclaim]   (operators)
 
 Talks to $SHUZHI_SERVER (or --server) with the token in $SHUZHI_TOKEN (or --token).`;
 
@@ -19,7 +21,7 @@ const fen = (f: number) => `¥${(f / 100).toFixed(2)}`;
 
 export async function jobCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { flags, positional } = parseArgs(rest, { switches: ['json', 'wait', 'one-group'], values: ['name', 'type', 'units', 'hours', 'command', 'priority', 'regions', 'sites', 'tenant', 'status', 'server', 'token', 'after', 'on-parent-failure', 'array', 'task', 'project', 'accelerator', 'min-mem'] });
+  const { flags, positional } = parseArgs(rest, { switches: ['json', 'wait', 'one-group', 'checkpoint'], values: ['reason', 'grace', 'name', 'type', 'units', 'hours', 'command', 'priority', 'regions', 'sites', 'tenant', 'status', 'server', 'token', 'after', 'on-parent-failure', 'array', 'task', 'project', 'accelerator', 'min-mem'] });
   if (!sub || flags.help || sub === '--help') {
     console.log(jobHelp);
     return sub ? 0 : 2;
@@ -44,6 +46,8 @@ export async function jobCommand(argv: string[]): Promise<number> {
         ...(typeof flags.accelerator === 'string' ? { accelerator: flags.accelerator } : {}),
         ...(typeof flags['min-mem'] === 'string' ? { minMemGB: Number(flags['min-mem']) } : {}),
         ...(flags['one-group'] ? { oneGroup: true } : {}),
+        ...(flags.checkpoint ? { checkpoint: true } : {}),
+        ...(typeof flags.grace === 'string' ? { preemptGraceSeconds: Number(flags.grace) } : {}),
       };
       const job = await ok(api.http.POST('/api/jobs', { body }));
       console.log(flags.json ? JSON.stringify(job, null, 2) : `submitted ${job.id} (${job.status})${job.held ? ` — ${job.held}` : job.explanation ? ` — ${job.explanation}` : ''}`);
@@ -82,6 +86,7 @@ export async function jobCommand(argv: string[]): Promise<number> {
         for (const r of j.runs) {
           const u = r.usage;
           console.log(`  run #${r.attempt} ${r.status} on ${r.agentId ?? '-'}${u ? `: ${u.unitHours.toFixed(3)} unit-h, ${u.energyKWh.toFixed(2)} kWh (${u.greenKWh.toFixed(2)} green), ${(u.carbonG / 1000).toFixed(2)} kg CO2, ${fen(u.costFen)}` : ''}`);
+          if (r.preemption) console.log(`    ${preemptionLine(r.preemption)}`);
         }
       }
       return 0;
@@ -113,10 +118,25 @@ export async function jobCommand(argv: string[]): Promise<number> {
       console.log(`${j.id} ${j.status}`);
       return 0;
     }
+    case 'preempt': {
+      const id = positional[0];
+      if (!id) throw new UsageError('usage: shuzhi job preempt ID [--reason operator|priority|cheaper-window|quota-reclaim]');
+      const reason = PreemptReason.safeParse(flags.reason ?? 'operator');
+      if (!reason.success) throw new UsageError(`--reason must be one of ${PreemptReason.options.join(', ')}`);
+      const res = await ok(api.http.POST('/api/jobs/{id}/preempt', { params: { path: { id } }, body: { reason: reason.data } }));
+      for (const t of res.tasks) {
+        console.log(`${t.taskId}: ${t.graceful ? 'SIGTERM sent; it saves its checkpoint and resumes from it' : 'stopped; it restarts from the beginning'}`);
+      }
+      return 0;
+    }
     default:
       throw new UsageError(`unknown job command "${sub}"\n${jobHelp}`);
   }
 }
+
+/** What a preempted run left: why, its checkpoint, and whether it is billed. */
+const preemptionLine = (p: { reason: string; checkpointBytes: number | null; billed: boolean }) =>
+  `preempted for ${p.reason}; ${p.checkpointBytes !== null ? `checkpoint ${(p.checkpointBytes / 1024).toFixed(1)} KB saved, resumed from it` : 'no checkpoint: restarted from the beginning'}; ${p.billed ? 'billed' : 'not billed'}`;
 
 /** `{succeeded: 3, pending: 0}` → `3 succeeded` (states with none left out). */
 export const counted = (c: Record<string, number>) =>

@@ -11,7 +11,7 @@ Usage: shuzhi <command> [options]     (every command takes --help)
   tokens list|revoke    your API tokens; revoke one at once
   worker                run a worker: compute tasks and render chunks, sandboxed (alias: agent)
   workers enroll|list|rotate|revoke   workers enrolled at sites, and their credentials
-  job submit|list|get|tasks|logs|cancel   (--after ok:JOB,… dependencies, --array 0-99%10)
+  job submit|list|get|tasks|logs|cancel|preempt   (--after ok:JOB,… dependencies, --array 0-99%10, --checkpoint)
   workflow submit|list|get|cancel   a DAG of jobs from a JSON or YAML file, as one
   quota set|get|list    quotas per tenant/project and resource type, cohorts, borrowing (operators set)
   fairshare             the fair-share table (like Slurm's sshare); --set TENANT=SHARES (operators)

@@ -43,6 +43,10 @@ export class AgentExecutor implements Executor {
   private waiters = new Map<string, Set<() => void>>();
   /** Fences an agent must stop (cancelled jobs), handed out on its next sync. */
   private pendingCancels = new Map<string, Fence[]>();
+  /** Fences an agent must preempt (SIGTERM, grace), handed out on its next sync. */
+  private pendingPreempts = new Map<string, { fence: Fence; graceMs: number; reason: string }[]>();
+  /** The checkpoint a checkpointing task resumes from (compute/checkpoints.ts); none by default. */
+  restoreOf: (taskId: string) => Promise<{ sha256: string; bytes: number } | null> = async () => null;
   /** Called when an agent first shows up at a site, so queued work can be placed there. */
   onAgentArrived: () => void = () => undefined;
 
@@ -78,6 +82,21 @@ export class AgentExecutor implements Executor {
       this.pendingCancels.set(l.agentId, list);
       this.wake(l.attempt.siteId);
     }
+  }
+
+  async preempt(f: Fence, graceMs: number, reason: string): Promise<void> {
+    const l = this.leases.get(f.taskId);
+    if (!l || l.attempt.attempt !== f.attempt) return;
+    const list = this.pendingPreempts.get(l.agentId) ?? [];
+    list.push({ fence: f, graceMs, reason });
+    this.pendingPreempts.set(l.agentId, list);
+    this.wake(l.attempt.siteId);
+  }
+
+  /** Whether `workerId` holds the lease of this attempt now (task-scoped calls are fenced by it). */
+  holds(workerId: string, taskId: string, attempt: number): ExecTask | null {
+    const l = this.leases.get(taskId);
+    return l && l.agentId === workerId && l.attempt.attempt === attempt ? l.attempt : null;
   }
 
   async recover(tasks: ExecTask[]): Promise<void> {
@@ -163,6 +182,7 @@ export class AgentExecutor implements Executor {
     const agentId = agent.id;
     const refused: WorkFence[] = [];
     const cancel: WorkFence[] = this.takeCancels(agentId).map(shell);
+    const preempt = this.takePreempts(agentId);
     let accepted = 0;
 
     for (const rep of req.running) {
@@ -181,22 +201,31 @@ export class AgentExecutor implements Executor {
     }
     const reports = req.running.length + req.completed.length;
     // Nothing new is handed to a worker whose every report was stale: it must drop those first.
-    if (reports > 0 && accepted === 0) return { assignments: [], cancel, refused, accepted, nextPollMs: 0 };
+    if (reports > 0 && accepted === 0) return { assignments: [], cancel, refused, preempt, accepted, nextPollMs: 0 };
 
     let assignments = signal?.aborted ? [] : await this.assign(agent, req);
     if (assignments.length === 0 && cancel.length === 0 && reports === 0 && req.waitMs > 0 && req.free > 0) {
       await this.waitForWork(agent.siteId, req.waitMs, signal);
       if (!signal?.aborted && !this.agentsById.get(agentId)?.left) assignments = await this.assign(agent, req);
       cancel.push(...this.takeCancels(agentId).map(shell));
+      preempt.push(...this.takePreempts(agentId));
     }
     // Come straight back only when there may be more work; otherwise heartbeat at a third of the lease.
     return {
       assignments,
       cancel,
       refused,
+      preempt,
       accepted,
       nextPollMs: assignments.length ? 0 : Math.max(200, Math.floor(this.opts.leaseMs / 3)),
     };
+  }
+
+  private takePreempts(agentId: string): (WorkFence & { graceMs: number; reason: string })[] {
+    const list = this.pendingPreempts.get(agentId) ?? [];
+    this.pendingPreempts.delete(agentId);
+    // Only attempts the agent still holds: one that ended meanwhile has nothing to stop.
+    return list.filter((p) => this.holds(agentId, p.fence.taskId, p.fence.attempt)).map((p) => ({ ...shell(p.fence), graceMs: p.graceMs, reason: p.reason }));
   }
 
   private takeCancels(agentId: string): Fence[] {
@@ -223,6 +252,7 @@ export class AgentExecutor implements Executor {
       await this.host.lost(l.attempt, `agent ${agent.id} shut down`);
     }
     this.pendingCancels.delete(agent.id);
+    this.pendingPreempts.delete(agent.id);
     return { assignments: [], cancel: [], refused, accepted, nextPollMs: 0 };
   }
 
@@ -303,6 +333,7 @@ export class AgentExecutor implements Executor {
       const startedAtMs = this.opts.now();
       // The host refuses an attempt that is no longer current (cancelled, requeued): it is not run.
       if ((await this.host.started(a, startedAtMs, agentId)) === false) continue;
+      const restore = a.checkpoint ? await this.restoreOf(a.taskId) : null;
       this.leases.set(a.taskId, { attempt: a, agentId, startedAtMs, expiresAt: this.opts.now() + this.opts.leaseMs });
       out.push({
         kind: 'shell',
@@ -314,6 +345,7 @@ export class AgentExecutor implements Executor {
         units: a.units,
         leaseMs: this.opts.leaseMs,
         limits: this.opts.limits(a),
+        ...(a.checkpoint ? { checkpoint: { restore } } : {}),
       });
       free--;
     }
@@ -324,6 +356,13 @@ export class AgentExecutor implements Executor {
     const l = this.leases.get(rep.taskId);
     if (!l || l.attempt.attempt !== rep.attempt || l.agentId !== agentId) return false;
     const { result } = rep;
+    if (result.failure?.code === 'preempted') {
+      // Stopped by our preemption: the host records the segment and queues the task again.
+      if (rep.logs.length) await this.host.logs(rep, rep.logs);
+      this.leases.delete(rep.taskId);
+      const ended = this.host.preemptEnded ? this.host.preemptEnded(rep, this.opts.now()) : this.host.lost(rep, 'preempted');
+      return (await ended) !== false;
+    }
     // No exit code: the command never ran (127) or was killed (137); the message says which.
     const exitCode = result.exitCode ?? (result.failure?.code === 'killed' ? 137 : result.ok ? 0 : 127);
     const ok = (await this.host.finished(rep, {

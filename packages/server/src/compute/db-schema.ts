@@ -68,6 +68,10 @@ export const jobs = pgTable(
     accelerator: text('accelerator'),
     minMemGB: doublePrecision('min_mem_gb'),
     oneGroup: boolean('one_group').notNull().default(false),
+    /** Preemption (migration 0008): it checkpoints, its SIGTERM→SIGKILL grace, how often it was preempted. */
+    checkpoint: boolean('checkpoint').notNull().default(false),
+    preemptGraceS: integer('preempt_grace_s').notNull().default(30),
+    preemptions: integer('preemptions').notNull().default(0),
   },
   (t) => [index('jobs_tenant_created').on(t.tenantId, t.createdAt), index('jobs_status').on(t.status)],
 );
@@ -146,9 +150,30 @@ export const runs = pgTable(
     greenKWh: doublePrecision('green_kwh'),
     carbonG: doublePrecision('carbon_g'),
     costFen: bigint('cost_fen', { mode: 'number' }),
+    /** A `preempted` run: why, the checkpoint it left (bytes; null = none) and whether the tenant pays for it. */
+    preemptReason: text('preempt_reason'),
+    checkpointBytes: integer('checkpoint_bytes'),
+    billable: boolean('billable').notNull().default(true),
   },
   (t) => [uniqueIndex('runs_task_attempt').on(t.taskId, t.attempt), index('runs_job').on(t.jobId)],
 );
+
+/** The newest checkpoint of a task (the archive is a file under <dataDir>/checkpoints/<tenant>/, named by its SHA-256). */
+export const jobCheckpoints = pgTable('job_checkpoints', {
+  taskId: text('task_id')
+    .primaryKey()
+    .references(() => tasks.id),
+  jobId: text('job_id')
+    .notNull()
+    .references(() => jobs.id),
+  tenantId: text('tenant_id')
+    .notNull()
+    .references(() => tenants.id),
+  attempt: integer('attempt').notNull(),
+  sha256: text('sha256').notNull(),
+  bytes: integer('bytes').notNull(),
+  savedAt: ts('saved_at').notNull().defaultNow(),
+});
 
 export const taskLogs = pgTable(
   'task_logs',

@@ -1,7 +1,7 @@
 import type { Clock } from '@shuzhi/schema';
 import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { arrayBounds, parseArraySpec, type ArrayBounds } from '@shuzhi/compute';
-import type { SiteInput } from '@shuzhi/schema';
+import { PREEMPT_GRACE_DEFAULT_SECONDS, type PreemptReason, type SiteInput } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
 import { jobs, runs, tasks } from './db-schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
@@ -204,10 +204,14 @@ export class Dispatcher {
     await Promise.allSettled([...this.executors.values()].map((ex) => ex.close()));
   }
 
+  /** Run on each tick before placement: the preemptor frees units for work that would miss its deadline. */
+  beforePlace: (() => Promise<void>) | null = null;
+
   async tick(): Promise<void> {
     await this.agents.expireLeases();
     await this.agents.releaseOrphans();
     this.agents.wakeReady();
+    await this.beforePlace?.().catch((err: unknown) => this.log.error({ err }, 'preemption check failed'));
     await this.place();
   }
 
@@ -296,14 +300,26 @@ export class Dispatcher {
     };
   }
 
-  /** Stops a handed-out attempt and queues its task again (quota reclaim); false if it had already ended. */
-  async requeue(taskId: string, why: string): Promise<boolean> {
+  /**
+   * Preempts a handed-out attempt; its task is queued again. A running checkpointing task whose engine
+   * can signal it gets SIGTERM and its grace to save a checkpoint (`graceful`: the run ends when the
+   * engine reports back); anything else is stopped at once (a task that had not started yet has no run
+   * to record). Null when the attempt had already ended.
+   */
+  async preempt(taskId: string, reason: PreemptReason): Promise<{ graceful: boolean } | null> {
     const a = this.host.attempts.get(taskId);
-    if (!a) return false;
+    if (!a) return null;
     const ex = await this.executorFor(a);
-    const requeued = await this.host.lost(a, why);
-    if (requeued) await ex?.cancel(a);
-    return requeued;
+    if (a.startedAt !== null && a.checkpoint && ex?.preempt) {
+      if (!this.host.preempting.has(taskId)) {
+        this.host.preempting.set(taskId, reason);
+        await ex.preempt(a, (a.preemptGraceS ?? PREEMPT_GRACE_DEFAULT_SECONDS) * 1000, reason);
+      }
+      return { graceful: true };
+    }
+    const stopped = a.startedAt === null ? await this.host.lost(a, `preempted (${reason}) before it started`) : await this.host.preempted(a, reason, this.now());
+    if (stopped) await ex?.cancel(a);
+    return stopped ? { graceful: false } : null;
   }
 
   private async executorFor(a: Attempt): Promise<Executor | undefined> {
@@ -474,5 +490,9 @@ function taskInfo(taskId: string, j: typeof jobs.$inferSelect): TaskInfo {
     accelerator: j.accelerator,
     minMemGB: j.minMemGB,
     oneGroup: j.oneGroup,
+    checkpoint: j.checkpoint,
+    preemptGraceS: j.preemptGraceS,
+    preemptions: j.preemptions,
+    deadlineAt: j.deadlineAt?.getTime() ?? null,
   };
 }

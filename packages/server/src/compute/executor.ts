@@ -29,6 +29,8 @@ export interface ExecTask extends Fence {
   /** The accelerator model the job asked for (Slurm: a GRES type), and whether its units stay in one group. */
   accelerator?: string | null;
   oneGroup?: boolean;
+  /** The job checkpoints: its task gets SHUZHI_CHECKPOINT_DIR (filled from its last checkpoint). */
+  checkpoint?: boolean;
 }
 
 export interface ExecLog {
@@ -56,6 +58,11 @@ export interface ExecutorHost {
   started(fence: Fence, atMs: number, by?: string | null): Promise<boolean | void>;
   logs(fence: Fence, logs: ExecLog[]): Promise<boolean | void>;
   finished(fence: Fence, result: ExecResult): Promise<boolean | void>;
+  /**
+   * The attempt stopped because it was preempted (after SIGTERM and its grace): the host requeues it.
+   * Hosts that never preempt (test recorders) leave it out; the engine then reports the attempt lost.
+   */
+  preemptEnded?(fence: Fence, endedAtMs: number): Promise<boolean | void>;
   /** The engine lost the task (node died, job vanished): the host requeues it. */
   lost(fence: Fence, reason: string): Promise<boolean | void>;
 }
@@ -73,6 +80,12 @@ export interface Executor {
   submit(task: ExecTask): Promise<void>;
   /** Stops an attempt wherever it is; a no-op for attempts the engine no longer holds. */
   cancel(fence: Fence): Promise<void>;
+  /**
+   * Asks a running attempt to stop: SIGTERM, then SIGKILL after `graceMs`. The engine reports its end
+   * through the host as usual (`finished` with exit 0 if it completed in the grace, else the host
+   * records the preemption). Engines without it have their preempted attempts cancelled at once.
+   */
+  preempt?(fence: Fence, graceMs: number, reason: string): Promise<void>;
   /** After a restart: re-attach to attempts the database says the engine holds. */
   recover(tasks: ExecTask[]): Promise<void>;
   close(): Promise<void>;

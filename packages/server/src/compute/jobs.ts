@@ -1,6 +1,7 @@
 import type { Clock } from '@shuzhi/schema';
 import { and, count, desc, eq, gt, inArray, isNotNull, sql } from 'drizzle-orm';
-import type { Flow, Job, JobDetail, JobStatus, JobTask, LogLine, Run, SbatchResult, SbatchSubmit, SubmitJob, Usage } from '@shuzhi/schema';
+import type { Flow, Job, JobDetail, JobStatus, JobTask, LogLine, PreemptReason, PreemptResult, Run, SbatchResult, SbatchSubmit, SubmitJob, Usage } from '@shuzhi/schema';
+import { PREEMPT_GRACE_DEFAULT_SECONDS } from '@shuzhi/schema';
 import { ArraySpecError, dependencyState, parseArraySpec, translateSbatch, type DependencyKind, type DependencyState } from '@shuzhi/compute';
 import type { Principal } from '../auth/principal.ts';
 import type { Db, Tx } from '../db/client.ts';
@@ -55,6 +56,9 @@ const toRun = (r: RunRow): Run => ({
   endedAt: r.endedAt?.toISOString() ?? null,
   exitCode: r.exitCode,
   usage: usageOf(r),
+  preemption: r.status === 'preempted' && r.preemptReason
+    ? { reason: r.preemptReason as PreemptReason, checkpointBytes: r.checkpointBytes, billed: r.billable }
+    : null,
 });
 
 /** Whether `p` may read the job's env values: users of the job's own tenant, nobody else. */
@@ -97,6 +101,9 @@ const toJob = (j: JobRow, usage: Usage | null, env: Record<string, string> = mas
   accelerator: j.accelerator,
   minMemGB: j.minMemGB,
   oneGroup: j.oneGroup,
+  checkpoint: j.checkpoint,
+  preemptGraceSeconds: j.preemptGraceS,
+  preemptions: j.preemptions,
 });
 
 /** A parent as a new job sees it: its condition's state now. */
@@ -297,6 +304,8 @@ export class JobService {
       accelerator: input.accelerator ?? null,
       minMemGB: input.minMemGB ?? null,
       oneGroup: input.oneGroup ?? false,
+      checkpoint: input.checkpoint ?? false,
+      preemptGraceS: input.preemptGraceSeconds ?? PREEMPT_GRACE_DEFAULT_SECONDS,
     });
     if (deps.length) await tx.insert(jobDependencies).values(deps.map((d) => ({ jobId, parentId: d.jobId, kind: d.kind })));
     // An array's tasks are made by the dispatcher as its cap lets them run; a plain job has one.
@@ -455,6 +464,25 @@ export class JobService {
     this.bus.publish(ev);
     await this.settleDependants(id);
     return this.get(p, id);
+  }
+
+  /**
+   * Preempts a job's running tasks (an operator's act; the planner and quota reclaim call the
+   * dispatcher directly): a checkpointing job saves its checkpoint in its grace and resumes from it,
+   * any other job restarts from the beginning. Either way its tasks go back to the queue.
+   */
+  async preempt(p: Principal, id: string, reason: PreemptReason): Promise<PreemptResult> {
+    const j = await this.load(p, id);
+    const held = [...this.dispatcher.host.attempts.values()].filter((a) => a.jobId === j.id).map((a) => a.taskId);
+    if (held.length === 0) {
+      throw errors.conflict('JOB_NOT_RUNNING', `Job ${id} is ${j.status}: it has no task placed or running, so there is nothing to preempt.`);
+    }
+    const out: PreemptResult['tasks'] = [];
+    for (const taskId of held) {
+      const r = await this.dispatcher.preempt(taskId, reason);
+      if (r) out.push({ taskId, graceful: r.graceful });
+    }
+    return { jobId: j.id, tasks: out };
   }
 
   async logs(p: Principal, id: string, after: number, limit = 2000, arrayIndex?: number): Promise<LogLine[]> {

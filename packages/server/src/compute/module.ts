@@ -2,12 +2,14 @@ import type { Clock } from '@shuzhi/schema';
 import { join } from 'node:path';
 import { and, gte, sql } from 'drizzle-orm';
 import type { Overview, PowerCurve, Site } from '@shuzhi/schema';
-import { localHour, renewableKW, siteLoadKW } from '@shuzhi/compute';
+import { DEFAULT_MAX_PREEMPTIONS_PER_JOB, localHour, renewableKW, siteLoadKW } from '@shuzhi/compute';
 import type { Db } from '../db/client.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
 import type { ServerModule } from '../module.ts';
 import type { PlatformMetrics } from '../ops/metrics.ts';
+import { CheckpointStore } from './checkpoints.ts';
+import { Preemptor } from './preemptor.ts';
 import { runs, tasks } from './db-schema.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { externalWorkApi } from './external-work.ts';
@@ -48,6 +50,10 @@ export class ComputeModule implements ServerModule {
   readonly secrets: JobSecrets;
   /** Quotas, cohorts and fair share: the dispatcher's admission and order. */
   readonly quotas: QuotaService;
+  /** Preempts running checkpointing work for queued work that would otherwise miss its deadline. */
+  readonly preemptor: Preemptor;
+  /** Checkpoints of preempted checkpointing tasks (kept with the job, given back on resume). */
+  readonly checkpoints: CheckpointStore;
   /** Work other modules run that compute meters (the render farm's jobs). */
   readonly externalWork = externalWorkApi();
   private liveTimer: NodeJS.Timeout | null = null;
@@ -62,6 +68,8 @@ export class ComputeModule implements ServerModule {
       leaseMs: number; dataDir: string; secrets: JobSecrets; clock: Clock;
       /** Defaults: 7 days, 5 minutes (see config.ts). */
       fairShareHalfLifeHours?: number; quotaReclaimMs?: number;
+      /** Default 2 (see config.ts SHUZHI_PREEMPT_MAX_PER_JOB). */
+      preemptMaxPerJob?: number;
     },
   ) {
     this.secrets = opts.secrets;
@@ -72,6 +80,11 @@ export class ComputeModule implements ServerModule {
     this.dispatcher.host.onJobFinal = (jobId) => {
       this.jobs.settleDependants(jobId).catch((err: unknown) => log.error({ err, jobId }, 'settling the dependants of a finished job failed'));
     };
+    this.checkpoints = new CheckpointStore(db, this.dispatcher.agents, opts.dataDir);
+    this.preemptor = new Preemptor(this.dispatcher, this.network, log, { clock: opts.clock, maxPerJob: opts.preemptMaxPerJob ?? DEFAULT_MAX_PREEMPTIONS_PER_JOB });
+    this.dispatcher.beforePlace = () => this.preemptor.tick().then(() => undefined);
+    this.dispatcher.agents.restoreOf = (taskId) => this.checkpoints.restoreOf(taskId);
+    this.dispatcher.host.checkpointSaved = (f) => this.checkpoints.savedBy(f);
     this.slurm = new SlurmSites(this.network, this.dispatcher, log, join(opts.dataDir, 'slurm'));
     this.runs = new RunRecords(db);
     this.planning = new PlanningQueue(db);

@@ -42,11 +42,12 @@ const asRequest = (t: Pick<TaskInfo, 'tenantId' | 'project' | 'type' | 'units'>)
  * they put into compute's dispatcher: admission (work over quota waits, saying why) and the dispatch
  * order (job priority plus the tenant's fair-share factor).
  *
- * Reclaim: there is no checkpoint/preemption yet (issue 15 item 6), so borrowed units are given back
- * by (1) counting the queued work of an owner within its nominal quota as used, so nothing new borrows
- * its units, and (2) requeueing the borrower's newest running work once the owner has waited
- * `reclaimMs` (SHUZHI_QUOTA_RECLAIM_SECONDS): the work restarts later from the beginning, as a lost
- * attempt does. The grace lets short borrowed work finish rather than lose what it did.
+ * Reclaim: borrowed units are given back by (1) counting the queued work of an owner within its
+ * nominal quota as used, so nothing new borrows its units, and (2) preempting the borrower's newest
+ * running work once the owner has waited `reclaimMs` (SHUZHI_QUOTA_RECLAIM_SECONDS): checkpointing
+ * work resumes later from its checkpoint, other work restarts from the beginning (and its lost run is
+ * billed: borrowing was the tenant's risk). The grace lets short borrowed work finish rather than lose
+ * what it did.
  */
 export class QuotaService {
   private book = new QuotaBook([]);
@@ -150,7 +151,7 @@ export class QuotaService {
     }
     for (const id of due) {
       this.marked.delete(id);
-      await this.dispatcher.requeue(id, `quota: its owner reclaimed the borrowed units after ${Math.round(this.opts.reclaimMs / 1000)} s`);
+      await this.dispatcher.preempt(id, 'quota-reclaim');
     }
     if (due.length) this.log.info({ tasks: due }, 'borrowed work requeued for its quota owners');
     return due;

@@ -1,7 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import {
   JobTask,
+  PreemptJob,
+  PreemptResult,
   SubmitWorkflow,
   Workflow,
   SbatchResult,
@@ -24,9 +27,10 @@ import {
 } from '@shuzhi/schema';
 import { requireRole, type Principal } from '../auth/principal.ts';
 import { errors } from '../errors.ts';
-import { jsonBody, jsonOk, principalIn, principalOf, router } from '../http/context.ts';
+import { AppError } from '../errors.ts';
+import { jsonBody, jsonOk, principalIn, principalOf, router, workerOf } from '../http/context.ts';
 import type { ComputeModule } from './module.ts';
-import { SIGNED_IN, problems } from '../http/openapi.ts';
+import { SIGNED_IN, WORKER, problems } from '../http/openapi.ts';
 
 const IdParam = z.object({ id: Text(128).min(1) });
 
@@ -341,6 +345,68 @@ export function computeRoutes(m: ComputeModule) {
       responses: { 200: jsonOk(Job), ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => c.json(await m.jobs.cancel(principalIn(c, SUBMITTERS, 'cancel jobs'), c.req.valid('param').id), 200),
+  );
+  r.openapi(
+    createRoute({
+      operationId: 'preemptJob',
+      summary: 'Preempt a running compute job',
+      description:
+        "Operators only. The job's running tasks are stopped and queued again: a job submitted with `checkpoint: true` gets SIGTERM, its grace (`preemptGraceSeconds`) to save $SHUZHI_CHECKPOINT_DIR, and resumes from it; any other job restarts from the beginning. The stopped run is recorded `preempted`; who pays for it: README, Preemption and checkpoints.",
+      security: SIGNED_IN,
+      method: 'post',
+      path: '/api/jobs/{id}/preempt',
+      tags: ['jobs'],
+      request: { params: IdParam, body: jsonBody(PreemptJob) },
+      responses: { 200: jsonOk(PreemptResult), ...problems(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const p = principalIn(c, ['operator'], 'preempt jobs');
+      return c.json(await m.jobs.preempt(p, c.req.valid('param').id, c.req.valid('json').reason), 200);
+    },
+  );
+
+  // A worker's checkpoint of a task it holds the lease of (the shell part of the worker protocol).
+  const WorkerTask = z.object({ id: Text(80), taskId: Text(200) });
+  const Attempt = z.object({ attempt: z.coerce.number().int().min(1) });
+  const self = (c: Parameters<typeof workerOf>[0] & { req: { valid(k: 'param'): { id: string } } }) => {
+    const w = workerOf(c);
+    if (c.req.valid('param').id !== w.workerId) throw new AppError('WORKER_ID_MISMATCH', 403, `This credential belongs to worker ${w.workerId}.`);
+    return w;
+  };
+  r.openapi(
+    createRoute({
+      operationId: 'putWorkerTaskCheckpoint',
+      summary: "Worker: upload a preempted task's checkpoint",
+      description: 'The archive of $SHUZHI_CHECKPOINT_DIR of a checkpointing task this worker holds the lease of, sent when the task was preempted; it replaces the task\'s earlier one.',
+      security: WORKER,
+      method: 'put',
+      path: '/api/workers/{id}/tasks/{taskId}/checkpoint',
+      tags: ['workers'],
+      request: { params: WorkerTask, query: Attempt },
+      responses: { 200: jsonOk(z.object({ sha256: z.string(), bytes: z.number().int() })), ...problems(400, 401, 403, 409, 413) },
+    }),
+    async (c) => {
+      const w = self(c);
+      const body = new Uint8Array(await c.req.arrayBuffer());
+      return c.json(await m.checkpoints.put(w, { taskId: c.req.valid('param').taskId, attempt: c.req.valid('query').attempt }, body), 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      operationId: 'getWorkerTaskCheckpoint',
+      summary: 'Worker: download the checkpoint a task resumes from',
+      security: WORKER,
+      method: 'get',
+      path: '/api/workers/{id}/tasks/{taskId}/checkpoint',
+      tags: ['workers'],
+      request: { params: WorkerTask, query: Attempt },
+      responses: { 200: { description: 'The checkpoint archive', content: { 'application/octet-stream': { schema: z.string() } } }, ...problems(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const file = await m.checkpoints.fileFor(self(c), { taskId: c.req.valid('param').taskId, attempt: c.req.valid('query').attempt });
+      const bytes = await readFile(file);
+      return new Response(bytes, { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) } }) as never;
+    },
   );
   r.openapi(
     createRoute({

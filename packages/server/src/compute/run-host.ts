@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { arrayTaskEnv, meterRun, siteLoadKW, type ArrayBounds, type Staging } from '@shuzhi/compute';
-import { storableText, type Fence } from '@shuzhi/schema';
+import { arrayTaskEnv, meterRun, preemptedRunBillable, siteLoadKW, type ArrayBounds, type Staging } from '@shuzhi/compute';
+import { storableText, type Fence, type PreemptReason, type Usage } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
 import { jobs, runs, taskLogs, tasks } from './db-schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
@@ -37,6 +37,12 @@ export interface TaskInfo {
   accelerator?: string | null;
   minMemGB?: number | null;
   oneGroup?: boolean;
+  /** It checkpoints (and so may be paused and resumed); its SIGTERM→SIGKILL grace; preemptions so far. */
+  checkpoint?: boolean;
+  preemptGraceS?: number;
+  preemptions?: number;
+  /** The job's deadline (ms), if it has one: the preemptor serves work that would miss it. */
+  deadlineAt?: number | null;
 }
 
 /** A handed-out attempt, as the host tracks it until it ends. Build it with `RunHost.attemptOf`. */
@@ -81,6 +87,7 @@ export const toExecTask = (a: Attempt): ExecTask =>
       readyAtMs: a.readyAt,
       accelerator: a.accelerator ?? null,
       oneGroup: a.oneGroup ?? false,
+      checkpoint: a.checkpoint ?? false,
     },
     () => a.env,
   );
@@ -112,6 +119,10 @@ export class RunHost implements ExecutorHost {
    * this server is no longer the elected leader (replicas/leadership.ts). Null on a single server.
    */
   fence: ((tx: Tx) => Promise<void>) | null = null;
+  /** Running attempts asked to stop (SIGTERM, grace) and why; their end is recorded as `preempted`. */
+  readonly preempting = new Map<string, PreemptReason>();
+  /** The size of the checkpoint an attempt saved, or null (compute/checkpoints.ts). */
+  checkpointSaved: (f: Fence) => Promise<number | null> = async () => null;
 
   constructor(
     private readonly db: Db,
@@ -251,20 +262,8 @@ export class RunHost implements ExecutorHost {
   async finished(f: Fence, result: ExecResult): Promise<boolean> {
     const a = this.current(f);
     if (!a || a.startedAt === null) return false;
-    const site = await this.network.getSite(a.siteId);
-    const pool = site.pools.find((p) => p.type === a.type);
-    const start = a.startedAt;
-    const end = Math.max(result.endedAtMs, start + 1);
-    const usage = pool
-      ? meterRun({
-          site,
-          pool,
-          units: a.units,
-          startMs: start,
-          endMs: end,
-          siteLoadKW: siteLoadKW(site, site.pools, this.busyByType(a.siteId)),
-        })
-      : null;
+    const end = Math.max(result.endedAtMs, a.startedAt + 1);
+    const usage = await this.meter(a, end);
     const status = result.exitCode === 0 ? 'succeeded' : 'failed';
     const ev: PublishedEvent[] = [];
     const done = await this.db.transaction(async (tx) => {
@@ -310,17 +309,72 @@ export class RunHost implements ExecutorHost {
     this.bus.publish(ev);
     if (done) {
       this.attempts.delete(a.taskId);
+      this.preempting.delete(a.taskId);
       this.onEnded(a, status);
       if (done !== 'running') this.onJobFinal(a.jobId);
     }
     return done !== false;
   }
 
+  /** What the attempt used from its start to `endMs`, by the site's meter; null when its pool is gone. */
+  private async meter(a: Attempt, endMs: number): Promise<Usage | null> {
+    const site = await this.network.getSite(a.siteId);
+    const pool = site.pools.find((p) => p.type === a.type);
+    if (!pool || a.startedAt === null) return null;
+    return meterRun({ site, pool, units: a.units, startMs: a.startedAt, endMs, siteLoadKW: siteLoadKW(site, site.pools, this.busyByType(a.siteId)) });
+  }
+
   /** The engine lost the attempt (silent agent, vanished batch job, site unreachable): requeue the task. */
   async lost(f: Fence, why: string): Promise<boolean> {
-    const reason = storableText(why);
     const a = this.current(f);
     if (!a) return false;
+    // An attempt lost while it was being preempted (its agent went silent in the grace) ended by the preemption.
+    const preempting = this.preempting.get(a.taskId);
+    if (preempting && a.startedAt !== null) return this.preempted(f, preempting, this.now());
+    return this.requeue(a, { why, run: { status: 'lost', endedAt: new Date(this.now()) }, data: {} });
+  }
+
+  /**
+   * A running attempt ended by a preemption (it stopped in its grace, or was stopped at once): its
+   * segment is metered and recorded `preempted`, billed by compute's rule (preemptedRunBillable), and
+   * the task is queued again — to resume from the checkpoint the attempt saved, if it saved one.
+   */
+  async preempted(f: Fence, reason: PreemptReason, endedAtMs: number): Promise<boolean> {
+    const a = this.current(f);
+    if (!a || a.startedAt === null) return false;
+    const end = Math.max(endedAtMs, a.startedAt + 1);
+    const usage = await this.meter(a, end);
+    const checkpointBytes = a.checkpoint ? await this.checkpointSaved(a) : null;
+    const billable = preemptedRunBillable(reason, checkpointBytes !== null);
+    const kept = checkpointBytes !== null ? `checkpoint ${checkpointBytes} bytes saved; it resumes from it` : 'no checkpoint: it restarts from the beginning';
+    return this.requeue(a, {
+      why: `preempted (${reason}); ${kept}${billable ? '' : '; the lost run is not billed'}`,
+      run: {
+        status: 'preempted', endedAt: new Date(end), unitHours: usage?.unitHours ?? 0, energyKWh: usage?.energyKWh ?? 0, greenKWh: usage?.greenKWh ?? 0,
+        carbonG: usage?.carbonG ?? 0, costFen: usage?.costFen ?? 0, preemptReason: reason, checkpointBytes, billable,
+      },
+      data: { preempted: reason, checkpointBytes, billable, usage },
+      explanation: `paused: preempted for ${reason}; ${kept}`,
+    });
+  }
+
+  async preemptEnded(f: Fence, endedAtMs: number): Promise<boolean> {
+    const reason = this.preempting.get(f.taskId);
+    const a = this.current(f);
+    if (!reason && a && a.startedAt !== null) {
+      // Nobody asked: a worker that says so is wrong, and the run is what it looks like, a failure.
+      return this.finished(f, { exitCode: 143, error: 'the task stopped as if preempted, but no preemption was asked', startedAtMs: a.startedAt, endedAtMs });
+    }
+    return reason ? this.preempted(f, reason, endedAtMs) : false;
+  }
+
+  /** Ends the attempt's run as `run` says and queues its task again (a new attempt). */
+  private async requeue(
+    a: Attempt,
+    opts: { why: string; run: Partial<typeof runs.$inferInsert>; data: Record<string, unknown>; explanation?: string },
+  ): Promise<boolean> {
+    const reason = storableText(opts.why);
+    const preempted = opts.run.status === 'preempted';
     const ev: PublishedEvent[] = [];
     const requeued = await this.db.transaction(async (tx) => {
       await this.fence?.(tx);
@@ -330,17 +384,19 @@ export class RunHost implements ExecutorHost {
         .where(and(eq(tasks.id, a.taskId), eq(tasks.attempt, a.attempt), inArray(tasks.status, ['planned', 'running'])))
         .returning({ id: tasks.id });
       if (!upd.length) return false;
-      await tx
+      const [run] = await tx
         .update(runs)
-        .set({ status: 'lost', endedAt: new Date(this.now()) })
-        .where(and(eq(runs.taskId, a.taskId), eq(runs.attempt, a.attempt), eq(runs.status, 'running')));
+        .set(opts.run)
+        .where(and(eq(runs.taskId, a.taskId), eq(runs.attempt, a.attempt), eq(runs.status, 'running')))
+        .returning({ id: runs.id });
       // An array keeps running while its other tasks do; only a plain job goes back to the queue.
       if (!a.array) {
         await tx
           .update(jobs)
-          .set({ status: 'queued', siteId: null, updatedAt: new Date() })
+          .set({ status: 'queued', siteId: null, updatedAt: new Date(), ...(opts.explanation ? { explanation: opts.explanation } : {}) })
           .where(and(eq(jobs.id, a.jobId), inArray(jobs.status, ['planned', 'running'])));
       }
+      if (preempted) await tx.update(jobs).set({ preemptions: sql`${jobs.preemptions} + 1` }).where(eq(jobs.id, a.jobId));
       await tx.insert(taskLogs).values({
         jobId: a.jobId,
         taskId: a.taskId,
@@ -353,12 +409,15 @@ export class RunHost implements ExecutorHost {
         entity: 'job',
         entityId: a.jobId,
         tenantId: a.tenantId,
-        data: { status: 'queued', reason, attempt: a.attempt },
+        data: { status: 'queued', reason, attempt: a.attempt, ...(run ? { runId: run.id } : {}), ...opts.data },
       });
       return true;
     });
     this.bus.publish(ev);
     this.attempts.delete(a.taskId);
+    this.preempting.delete(a.taskId);
+    // The queued task carries the count on, for the planner's per-job bound.
+    if (requeued && preempted) a.preemptions = (a.preemptions ?? 0) + 1;
     if (requeued) this.onEnded(a, 'lost');
     return requeued;
   }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Usage } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
@@ -24,6 +24,11 @@ export interface RunRecord {
   energyKWh: number | null;
   greenKWh: number | null;
   costFen: number | null;
+  /**
+   * Whether the tenant pays for it: every finished run, and a preempted one unless the work it did was
+   * lost for the platform's own reasons (compute's preemptedRunBillable, decided when it was preempted).
+   */
+  billable: boolean;
 }
 
 /** A run that finished before it was recorded here (demo history, benchmarks): one job, one task, one attempt. */
@@ -62,6 +67,7 @@ export class RunRecords {
       id: run.id, jobId: run.jobId, tenantId: row.tenantId, resourceType: row.type, jobTransferFen: row.jobTransferFen, siteId: run.siteId,
       status: run.status, startedAt: run.startedAt, endedAt: run.endedAt, unitHours: run.unitHours, energyKWh: run.energyKWh,
       greenKWh: run.greenKWh, costFen: run.costFen,
+      billable: FINISHED.includes(run.status as (typeof FINISHED)[number]) || (run.status === 'preempted' && run.billable),
     };
   }
 
@@ -77,7 +83,7 @@ export class RunRecords {
   }
 
   /**
-   * Finished runs with metered usage that have no row yet in `recordedBy` (a column holding run ids in
+   * Finished (or billable preempted) runs with metered usage that have no row yet in `recordedBy` (a column holding run ids in
    * the caller's own table, e.g. billing's charges), oldest first. The join stays in the database, so a
    * long history costs one indexed query, and neither side names the other's tables.
    */
@@ -86,7 +92,7 @@ export class RunRecords {
       .select({ id: runs.id })
       .from(runs)
       .leftJoin(recordedBy.table, eq(recordedBy, runs.id))
-      .where(and(inArray(runs.status, [...FINISHED]), sql`${runs.unitHours} is not null`, sql`${runs.endedAt} is not null`, isNull(recordedBy)))
+      .where(and(or(inArray(runs.status, [...FINISHED]), and(eq(runs.status, 'preempted'), eq(runs.billable, true))), sql`${runs.unitHours} is not null`, sql`${runs.endedAt} is not null`, isNull(recordedBy)))
       .orderBy(asc(runs.endedAt))
       .limit(limit);
     return rows.map((r) => r.id);

@@ -26,6 +26,9 @@ export const DATASET_BODY_BYTES = 32 * 1024 * 1024;
 const FRAME_ROUTE = /^\/api\/workers\/[^/]+\/tasks\/[^/]+\/(frames\/[^/]+(\/thumb)?|preview)$/;
 const SYNC_ROUTE = /^\/api\/workers\/[^/]+\/sync$/;
 const DATASET_ROUTE = /^\/api\/data\/products\/[^/]+\/dataset$/;
+/** A preempted task's checkpoint archive (compute/checkpoints.ts CHECKPOINT_MAX_BYTES). */
+const CHECKPOINT_ROUTE = /^\/api\/workers\/[^/]+\/tasks\/[^/]+\/checkpoint$/;
+export const CHECKPOINT_BODY_BYTES = 64 * 1024 * 1024;
 
 /** Which budget a route gets; streamed routes are the ones whose handlers never hold the body in memory. */
 export function limitFor(path: string, limits: BodyLimits): { max: number; streamed: boolean } {
@@ -35,6 +38,7 @@ export function limitFor(path: string, limits: BodyLimits): { max: number; strea
   if (FRAME_ROUTE.test(path)) return { max: limits.frame, streamed: true };
   if (SYNC_ROUTE.test(path)) return { max: limits.sync, streamed: false };
   if (DATASET_ROUTE.test(path)) return { max: DATASET_BODY_BYTES, streamed: false };
+  if (CHECKPOINT_ROUTE.test(path)) return { max: CHECKPOINT_BODY_BYTES, streamed: false };
   return { max: limits.json, streamed: false };
 }
 

@@ -64,7 +64,7 @@ export class WorkerHub {
         free = Math.max(0, free - r.assignments.length);
         results.push(r);
       }
-      const idle = results.every((r) => r.assignments.length === 0 && r.cancel.length === 0) && req.completed.length === 0;
+      const idle = results.every((r) => r.assignments.length === 0 && r.cancel.length === 0 && !r.preempt?.length) && req.completed.length === 0;
       if (idle && !req.leaving && req.waitMs > 0 && req.free > 0 && serving.length > 1) {
         results.push(...(await this.waitOnAll(w, serving, part, signal)));
       }
@@ -90,7 +90,8 @@ export class WorkerHub {
     }
     const assignments = results.flatMap((r) => r.assignments);
     const nextPollMs = assignments.length ? 0 : Math.min(...results.map((r) => r.nextPollMs), 10_000);
-    return { assignments, cancel, refused: dedupe(refused), nextPollMs: Number.isFinite(nextPollMs) ? nextPollMs : 5_000 };
+    const preempt = results.flatMap((r) => r.preempt ?? []);
+    return { assignments, cancel, refused: dedupe(refused), preempt, nextPollMs: Number.isFinite(nextPollMs) ? nextPollMs : 5_000 };
   }
 
   /** An idle worker of several kinds waits on all; the first that has work answers, the others let go. */

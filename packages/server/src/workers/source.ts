@@ -18,6 +18,8 @@ export interface SourceSyncResult {
   assignments: Work[];
   cancel: (WorkFence & { reason?: string })[];
   refused: WorkFence[];
+  /** Tasks to preempt (SIGTERM, grace, SIGKILL); sources that never preempt leave it out. */
+  preempt?: (WorkFence & { graceMs: number; reason?: string })[];
   /** Reports this source accepted: a sync whose every report was refused is answered 409. */
   accepted: number;
   nextPollMs: number;

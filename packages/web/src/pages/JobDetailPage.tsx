@@ -153,6 +153,24 @@ export function JobDetailPage({ id }: { id: string }) {
             })}
           </p>
         )}
+        {j.runs.filter((r) => r.preemption).map((r) => {
+          const p = r.preemption!;
+          const next = j.runs.find((n) => n.attempt > r.attempt);
+          const vars = {
+            reason: t(`preemptReason.${p.reason}`),
+            at: formatDateTime(r.endedAt, true),
+            kb: formatNumber((p.checkpointBytes ?? 0) / 1024, lang, 1),
+            resumed: next ? formatDateTime(next.startedAt, true) : t('job.pausedNotYet'),
+          };
+          return (
+            <p className="explanation" data-testid="job-preempted" key={r.id}>
+              <b>{t('job.paused')}{t('app.colon')}</b>
+              {t(p.checkpointBytes !== null ? 'job.pausedCheckpoint' : 'job.pausedRestart', vars)}
+              {' — '}
+              {t(p.billed ? 'job.pausedBilled' : 'job.pausedNotBilled')}
+            </p>
+          );
+        })}
         {j.error && (
           <p className="form-error" data-testid="job-error">
             <b>{t('job.error')}{t('app.colon')}</b>

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { choosePreemptions, preemptedRunBillable, type RunningForPreemption, type WaitingForPreemption } from '../src/preemption.ts';
+
+const H = 3_600_000;
+
+test('the billing rule: kept work is billed; lost work only when the tenant ran on borrowed units', () => {
+  for (const reason of ['quota-reclaim', 'priority', 'cheaper-window', 'operator'] as const) assert.equal(preemptedRunBillable(reason, true), true);
+  assert.equal(preemptedRunBillable('quota-reclaim', false), true);
+  assert.equal(preemptedRunBillable('priority', false), false);
+  assert.equal(preemptedRunBillable('cheaper-window', false), false);
+  assert.equal(preemptedRunBillable('operator', false), false);
+});
+
+const run = (over: Partial<RunningForPreemption> & { taskId: string }): RunningForPreemption => ({
+  jobId: `job-${over.taskId}`, type: 'gpu', units: 4, siteId: 's1', priority: 10, checkpoint: true, preemptions: 0, startedAtMs: 0, ...over,
+});
+const urgent = (over: Partial<WaitingForPreemption> = {}): WaitingForPreemption => ({
+  jobId: 'urgent', type: 'gpu', units: 4, priority: 90, hours: 1, deadlineMs: 1 * H, siteIds: ['s1'], ...over,
+});
+
+test('an urgent job takes the units of the lowest-priority, most recently started checkpointing run', () => {
+  const got = choosePreemptions({
+    running: [run({ taskId: 'a', priority: 20, startedAtMs: 1 }), run({ taskId: 'b', priority: 10, startedAtMs: 1 }), run({ taskId: 'c', priority: 10, startedAtMs: 5 })],
+    waiting: [urgent()],
+    free: () => 0,
+    nowMs: 0,
+    maxPerJob: 2,
+  });
+  assert.deepEqual(got, [{ taskId: 'c', reason: 'priority', forJobId: 'urgent' }]);
+});
+
+test('nothing is preempted for a job that has free units, no deadline soon, or for a run at its bound', () => {
+  const running = [run({ taskId: 'a' })];
+  assert.deepEqual(choosePreemptions({ running, waiting: [urgent()], free: () => 4, nowMs: 0, maxPerJob: 2 }), []);
+  assert.deepEqual(choosePreemptions({ running, waiting: [urgent({ deadlineMs: 10 * H })], free: () => 0, nowMs: 0, maxPerJob: 2 }), []);
+  assert.deepEqual(choosePreemptions({ running: [run({ taskId: 'a', preemptions: 2 })], waiting: [urgent()], free: () => 0, nowMs: 0, maxPerJob: 2 }), []);
+  assert.deepEqual(choosePreemptions({ running: [run({ taskId: 'a', checkpoint: false })], waiting: [urgent()], free: () => 0, nowMs: 0, maxPerJob: 2 }), []);
+});
+
+test('a cheaper window pauses checkpointing work only past the saving threshold', () => {
+  const running = [run({ taskId: 'a' }), run({ taskId: 'b' })];
+  const got = choosePreemptions({ running, waiting: [], free: () => 0, nowMs: 0, maxPerJob: 2, windowSaving: new Map([['a', 0.4], ['b', 0.1]]), savingThreshold: 0.25 });
+  assert.deepEqual(got, [{ taskId: 'a', reason: 'cheaper-window', forJobId: null }]);
+});
+
+const arbRunning = fc.uniqueArray(
+  fc.record({
+    taskId: fc.uuid(),
+    jobId: fc.constantFrom('j1', 'j2', 'j3', 'j4', 'j5'),
+    type: fc.constantFrom('gpu', 'cpu'),
+    units: fc.integer({ min: 1, max: 8 }),
+    siteId: fc.constantFrom('s1', 's2'),
+    priority: fc.integer({ min: 0, max: 100 }),
+    checkpoint: fc.boolean(),
+    preemptions: fc.integer({ min: 0, max: 3 }),
+    startedAtMs: fc.integer({ min: 0, max: 10 * H }),
+  }),
+  { maxLength: 20, selector: (r) => r.taskId },
+);
+const arbWaiting = fc.array(
+  fc.record({
+    jobId: fc.uuid(),
+    type: fc.constantFrom('gpu', 'cpu'),
+    units: fc.integer({ min: 1, max: 16 }),
+    priority: fc.integer({ min: 0, max: 100 }),
+    hours: fc.double({ min: 0.1, max: 5, noNaN: true }),
+    deadlineMs: fc.option(fc.integer({ min: 0, max: 20 * H }), { nil: null }),
+    siteIds: fc.subarray(['s1', 's2'], { minLength: 1 }),
+  }),
+  { maxLength: 8 },
+);
+
+test('property: within the per-job bound, only checkpointing work, only for a strictly more urgent job', () => {
+  fc.assert(
+    fc.property(arbRunning, arbWaiting, fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 3 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 20 }), (drawn, waiting, freeUnits, maxPerJob, savings) => {
+      // The tasks of one job carry the job's count of preemptions.
+      const running = drawn.map((r) => ({ ...r, preemptions: drawn.find((x) => x.jobId === r.jobId)!.preemptions }));
+      const windowSaving = new Map(running.map((r, i) => [r.taskId, savings[i] ?? 0]));
+      const got = choosePreemptions({ running, waiting, free: () => freeUnits, nowMs: 5 * H, maxPerJob, windowSaving, savingThreshold: 0.5 });
+      const byTask = new Map(running.map((r) => [r.taskId, r]));
+      const perJob = new Map<string, number>();
+      assert.equal(new Set(got.map((c) => c.taskId)).size, got.length, 'a task chosen twice');
+      for (const c of got) {
+        const r = byTask.get(c.taskId)!;
+        assert.ok(r, 'preempted a task that is not running');
+        assert.ok(r.checkpoint, 'preempted a job that does not checkpoint');
+        perJob.set(r.jobId, (perJob.get(r.jobId) ?? 0) + 1);
+        if (c.reason === 'priority') {
+          const w = waiting.find((x) => x.jobId === c.forJobId)!;
+          assert.ok(w.priority > r.priority, 'the preempting job is not strictly more urgent');
+          assert.ok(w.siteIds.includes(r.siteId) && w.type === r.type, 'preempted units the waiting job cannot use');
+        } else assert.ok(windowSaving.get(r.taskId)! >= 0.5, 'a cheaper window below the threshold');
+      }
+      for (const [jobId, n] of perJob) {
+        const before = running.find((r) => r.jobId === jobId)!.preemptions;
+        // Tasks of one job carry the job's count; the job's bound holds for the count after this pass.
+        assert.ok(before + n <= maxPerJob, `job ${jobId} preempted ${before + n} times, bound ${maxPerJob}`);
+      }
+    }),
+    { numRuns: 500 },
+  );
+});

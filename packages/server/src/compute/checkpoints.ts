@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Fence } from '@shuzhi/schema';
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { CHECKPOINT_BODY_BYTES } from '../http/body-limits.ts';
+import { AppError } from '../errors.ts';
+import type { WorkerIdentity } from '../workers/registry.ts';
+import type { AgentExecutor } from './agent-executor.ts';
+import { jobCheckpoints } from './db-schema.ts';
+import type { ExecTask } from './executor.ts';
+
+/** The largest checkpoint archive a task may leave: the route's body limit. */
+const CHECKPOINT_MAX_BYTES = CHECKPOINT_BODY_BYTES;
+
+/**
+ * Checkpoints of preempted tasks: the archive a worker sends when a checkpointing task is preempted,
+ * kept as a file named by its SHA-256 under <dataDir>/checkpoints/<tenant>/ with a row per task (the
+ * newest only), and handed to the worker that resumes the task — at any site. A worker reaches a
+ * task's checkpoint only through the lease it holds on that task, so tenants never see each other's.
+ */
+export class CheckpointStore {
+  private readonly root: string;
+
+  constructor(
+    private readonly db: Db,
+    private readonly agents: AgentExecutor,
+    dataDir: string,
+  ) {
+    this.root = resolve(dataDir, 'checkpoints');
+  }
+
+  private leased(w: WorkerIdentity, taskId: string, attempt: number): ExecTask {
+    const t = this.agents.holds(w.workerId, taskId, attempt);
+    if (!t) throw new AppError('LEASE_STALE', 409, `Worker ${w.workerId} holds no lease on task ${taskId} attempt ${attempt}; stop it.`);
+    if (!t.checkpoint) throw new AppError('CHECKPOINT_NOT_ASKED', 409, `Job ${t.jobId} does not checkpoint (submit it with checkpoint: true).`);
+    return t;
+  }
+
+  private fileOf(tenantId: string, sha256: string): string {
+    return join(this.root, tenantId, sha256);
+  }
+
+  /** Stores the archive a preempted attempt left, replacing the task's earlier one. */
+  async put(w: WorkerIdentity, f: Fence, body: Uint8Array): Promise<{ sha256: string; bytes: number }> {
+    const t = this.leased(w, f.taskId, f.attempt);
+    if (body.byteLength === 0) throw new AppError('CHECKPOINT_EMPTY', 400, 'The checkpoint archive is empty.');
+    if (body.byteLength > CHECKPOINT_MAX_BYTES) throw new AppError('BODY_TOO_LARGE', 413, `A checkpoint may hold at most ${CHECKPOINT_MAX_BYTES} bytes.`);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const dir = join(this.root, t.tenantId);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = this.fileOf(t.tenantId, sha256);
+    const partial = `${file}.partial-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    await writeFile(partial, body, { mode: 0o600 });
+    await rename(partial, file);
+    const row = { taskId: t.taskId, jobId: t.jobId, tenantId: t.tenantId, attempt: f.attempt, sha256, bytes: body.byteLength, savedAt: new Date() };
+    const [old] = await this.db.select().from(jobCheckpoints).where(eq(jobCheckpoints.taskId, t.taskId));
+    await this.db.insert(jobCheckpoints).values(row).onConflictDoUpdate({ target: jobCheckpoints.taskId, set: row });
+    // The previous archive of this task goes, unless it is the same bytes.
+    if (old && old.sha256 !== sha256) await unlink(this.fileOf(old.tenantId, old.sha256)).catch(() => undefined);
+    return { sha256, bytes: body.byteLength };
+  }
+
+  /** The file of the checkpoint the leased attempt resumes from (saved by an earlier attempt). */
+  async fileFor(w: WorkerIdentity, f: Fence): Promise<string> {
+    this.leased(w, f.taskId, f.attempt);
+    const [row] = await this.db.select().from(jobCheckpoints).where(eq(jobCheckpoints.taskId, f.taskId));
+    if (!row || row.attempt >= f.attempt) throw new AppError('CHECKPOINT_NOT_FOUND', 404, `Task ${f.taskId} has no checkpoint to resume from.`);
+    const file = this.fileOf(row.tenantId, row.sha256);
+    await stat(file).catch(() => {
+      throw new AppError('CHECKPOINT_NOT_FOUND', 404, `The checkpoint of task ${f.taskId} is recorded but its file is gone.`);
+    });
+    return file;
+  }
+
+  /** What a task resumes from, for its next assignment. */
+  async restoreOf(taskId: string): Promise<{ sha256: string; bytes: number } | null> {
+    const [row] = await this.db.select({ sha256: jobCheckpoints.sha256, bytes: jobCheckpoints.bytes }).from(jobCheckpoints).where(eq(jobCheckpoints.taskId, taskId));
+    return row ?? null;
+  }
+
+  /** The size of the checkpoint this very attempt saved, or null (it saved none: the task restarts). */
+  async savedBy(f: Fence): Promise<number | null> {
+    const [row] = await this.db
+      .select({ bytes: jobCheckpoints.bytes })
+      .from(jobCheckpoints)
+      .where(and(eq(jobCheckpoints.taskId, f.taskId), eq(jobCheckpoints.attempt, f.attempt)));
+    return row?.bytes ?? null;
+  }
+}
