@@ -1,4 +1,4 @@
-import type { RenderExecutable, RenderJobTypeDoc, WorkerRunner } from '@shuzhi/schema';
+import type { RenderJobTypeDoc } from '@shuzhi/schema';
 import { CommandInvalidError } from './errors.ts';
 import type { FrameRange } from './frames.ts';
 import { iterateFrames } from './frames.ts';
@@ -68,9 +68,4 @@ export function planUpstreamTask(doc: RenderJobTypeDoc, stepName: string, input:
   }
   const argv = expandStep(doc, stepName, { params: input.params, inputs, outputDir: `${root}/out`, frames: input.frames, padWidth: input.padWidth });
   return { argv, fetch };
-}
-
-/** Whether a node that declared `provides` can run the step: its executable is one of the node's programs. */
-export function nodeRunsStep(executable: RenderExecutable, provides: readonly WorkerRunner[]): boolean {
-  return provides.includes(executable);
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { CommandInvalidError, nodeRunsStep, parseFrameRanges, parseJobType, planUpstreamTask } from '../src/index.ts';
+import { CommandInvalidError, parseFrameRanges, parseJobType, planUpstreamTask } from '../src/index.ts';
 
 const shipped = (name: string) => parseJobType(JSON.parse(readFileSync(new URL(`../job-types/${name}.json`, import.meta.url), 'utf8')));
 const encode = shipped('ffmpeg-encode');
@@ -49,10 +49,4 @@ test('a frame the upstream job has not published, a missing upstream, or a scene
   assert.match(empty.message, /no published frames/);
   const scene = failure(() => planUpstreamTask(shipped('blender'), 'render', { params: {}, upstream: {}, root: '/t', frames: parseFrameRanges('1'), padWidth: 4 }));
   assert.match(scene.message, /is a scene/);
-});
-
-test('a step runs only on a node that declared its executable', () => {
-  assert.equal(nodeRunsStep('ffmpeg', ['blender', 'ffmpeg']), true);
-  assert.equal(nodeRunsStep('ffmpeg', ['blender', 'povray']), false);
-  assert.equal(nodeRunsStep('blender', ['shell']), false);
 });
