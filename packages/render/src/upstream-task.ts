@@ -1,11 +1,11 @@
 import type { RenderJobTypeDoc } from '@shuzhi/schema';
 import { CommandInvalidError } from './errors.ts';
-import type { FrameRange } from './frames.ts';
 import { iterateFrames } from './frames.ts';
 import type { Argv } from './commands.ts';
 import type { OutputFormat } from './job-spec.ts';
 import { frameFileName } from './output.ts';
 import { expandStep } from './job-types.ts';
+import type { StepContext } from './job-types.ts';
 
 /** The published frames of the upstream job an input of kind `frames` names (its `after`). */
 export interface UpstreamFrames {
@@ -28,15 +28,12 @@ export interface UpstreamTaskPlan {
   readonly fetch: FrameFetch[];
 }
 
-export interface UpstreamTaskInput {
-  readonly params: Readonly<Record<string, number | string>>;
+/** The step's values, frames and padding as for expandStep; the inputs and output directory are the task's. */
+export interface UpstreamTaskInput extends Pick<StepContext, 'params' | 'frames' | 'padWidth'> {
   /** Per input of the type, the upstream job whose frames it reads. */
   readonly upstream: Readonly<Record<string, UpstreamFrames>>;
   /** The task's directory in the programs' view: inputs land in `<root>/in/<name>`, outputs in `<root>/out`. */
   readonly root: string;
-  /** The task's frames (ignored by a `once` step, which reads every upstream frame). */
-  readonly frames: readonly FrameRange[];
-  readonly padWidth: number;
 }
 
 /**
