@@ -11,3 +11,4 @@ export * from './dispatcher.ts';
 export * from './assets.ts';
 export * from './fanout.ts';
 export * from './job-types.ts';
+export * from './upstream-task.ts';

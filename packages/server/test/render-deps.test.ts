@@ -75,6 +75,29 @@ test('frame on frame through the API: the composite frame goes out only after it
   await sync({ free: 1, running: [] });
 });
 
+test("a dependant's leased task reads its upstream's published frames, and nothing else", async () => {
+  const input = (await submit({ frames: '1-2', priority: 50 })).body;
+  const stranger = (await submit({ frames: '1', priority: 0 })).body;
+  const enc = (await submit({ frames: '1', priority: 90, after: [{ job: input.id, mode: 'frame' }] })).body;
+  const first = (await sync()).body.assignments;
+  assert.equal(first[0].jobId, input.id);
+  const task = (await finish(first[0]))[0]!;
+  assert.equal(task.jobId, enc.id);
+  const read = (job: string, frame: number, attempt = task.attempt) =>
+    fetch(`${t.url}/api/workers/${worker.id}/tasks/${task.taskId}/upstream/${job}/frames/${frame}?attempt=${attempt}`, { headers: { authorization: `Bearer ${worker.credential}` } });
+  const ok = await read(input.id, 1);
+  assert.equal(ok.status, 200);
+  assert.equal(Buffer.from(await ok.arrayBuffer()).toString(), 'png', 'the bytes the upstream published');
+  assert.equal((await read(input.id, 2)).status, 404, 'frame 2 of the upstream is not published yet');
+  assert.equal((await read(stranger.id, 1)).status, 404, 'a job this one does not run after is not readable');
+  assert.equal((await read(input.id, 1, task.attempt + 1)).status, 409, 'only the attempt that holds the lease');
+  const anon = await fetch(`${t.url}/api/workers/${worker.id}/tasks/${task.taskId}/upstream/${input.id}/frames/1?attempt=${task.attempt}`);
+  assert.equal(anon.status, 401);
+  await api().req('POST', `/api/render/jobs/${input.id}/cancel?dependants=cancel`);
+  await api().req('POST', `/api/render/jobs/${stranger.id}/cancel`);
+  await sync({ free: 1, running: [] });
+});
+
 test('a cancelled upstream holds its dependant with the reason shown', async () => {
   const input = (await submit({ frames: '1', tags: ['deps-hold'] })).body;
   const enc = (await submit({ frames: '1', tags: ['deps-hold'], after: [{ job: input.id, mode: 'job' }] })).body;

@@ -100,6 +100,12 @@ export class TaskApi {
     return Buffer.from(await res.arrayBuffer());
   }
 
+  /** The bytes of a published frame of a job this task's job runs after (the input of an encode or a composite). */
+  async upstreamFrame(jobId: string, frame: number): Promise<Buffer> {
+    const res = await this.call('GET', `/upstream/${encodeURIComponent(jobId)}/frames/${frame}`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
   /** Publishes a frame; `stored: false` when another attempt published it first (it is never replaced). */
   async putFrame(frame: number, body: Uint8Array): Promise<{ stored: boolean; frame: number }> {
     const res = await this.call('PUT', `/frames/${frame}`, body);

@@ -178,6 +178,7 @@ export class RenderFarm {
   workerScene: NodeFiles['scene'] = (...a) => this.nodeFiles.scene(...a);
   workerPublished: NodeFiles['published'] = (...a) => this.nodeFiles.published(...a);
   workerFrameFile: NodeFiles['frameFile'] = (...a) => this.nodeFiles.frameFile(...a);
+  workerUpstreamFrameFile: NodeFiles['upstreamFrameFile'] = (...a) => this.nodeFiles.upstreamFrameFile(...a);
   workerManifest: NodeFiles['manifest'] = (...a) => this.nodeFiles.manifest(...a);
   workerBlob: NodeFiles['blob'] = (...a) => this.nodeFiles.blob(...a);
   putManifest: FarmJobs['putManifest'] = (...a) => this.jobs.putManifest(...a);

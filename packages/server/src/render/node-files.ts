@@ -90,6 +90,19 @@ export class NodeFiles {
     return this.views.frameFile(m, q.frame);
   }
 
+  /**
+   * A published frame of a job the leased task's job runs after (its `after`): what a task whose input
+   * is an upstream job's frames (an encode, a composite) lays out before it runs. Only upstreams the
+   * job names, only of its own tenant; any other job is a 404, as if it did not exist.
+   */
+  upstreamFrameFile(w: WorkerIdentity, q: Leased & { jobId: string; frame: number }): { path: string; type: string } {
+    const { m } = this.workerTask(w, q.taskId, q.attempt);
+    const up = m.spec.after.some((d) => d.job === q.jobId) ? this.state.jobs.get(q.jobId) : undefined;
+    if (!up || up.tenantId !== m.tenantId) throw errors.notFound('upstream render job', q.jobId);
+    if (!up.published.has(q.frame)) throw errors.notFound('render frame', `${up.id}/${q.frame}`);
+    return this.views.frameFile(up, q.frame);
+  }
+
   /** The manifest of the leased task's job (404 when its scene is a single file). */
   async manifest(w: WorkerIdentity, q: Leased): Promise<Manifest> {
     const { m } = this.workerTask(w, q.taskId, q.attempt);

@@ -431,6 +431,24 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   );
   r.openapi(
     createRoute({
+      operationId: 'getWorkerTaskUpstreamFrame',
+      summary: 'Worker: download a frame of an upstream job of a task',
+      security: WORKER,
+      method: 'get',
+      path: '/api/workers/{id}/tasks/{taskId}/upstream/{jobId}/frames/{frame}',
+      tags: ['workers'],
+      description: "A published frame of a job the leased task's job runs after (`after`), for a task whose input is that job's frames (an encode, a composite). Any other job is a 404.",
+      request: { params: WorkerTask.extend({ jobId: Text(80), frame: z.coerce.number().int().min(0) }), query: Attempt },
+      responses: { 200: binary('image/png', 'The upstream frame'), ...problems(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { taskId, jobId, frame } = c.req.valid('param');
+      const f = farm.workerUpstreamFrameFile(self(c), { taskId, jobId, frame, attempt: c.req.valid('query').attempt });
+      return fileResponse(f.path, f.type) as never;
+    },
+  );
+  r.openapi(
+    createRoute({
       operationId: 'putWorkerTaskFrame',
       summary: 'Worker: upload a rendered frame',
       security: WORKER,
