@@ -1,7 +1,8 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, max, sql } from 'drizzle-orm';
+import { dependencyState, type DependencyKind, type DependencyState } from '@shuzhi/compute';
 import { ARRAY_WINDOW } from './dispatcher.ts';
 import type { Db, Tx } from '../db/client.ts';
-import { jobs, tasks } from './db-schema.ts';
+import { jobDependencies, jobs, runs, tasks } from './db-schema.ts';
 
 /** A job whose task waits in the queue, as a planner sees it. */
 export interface QueuedJob {
@@ -22,6 +23,27 @@ export interface QueuedJob {
   accelerator: string | null;
   minMemGB: number | null;
   oneGroup: boolean;
+}
+
+/** A parent of a waiting job: its condition and what tells when and where it ends. */
+export interface WaitingParent {
+  jobId: string;
+  kind: DependencyKind;
+  state: DependencyState;
+  status: string;
+  /** Where it runs or ran (null while queued). */
+  siteId: string | null;
+  sites: string[];
+  home: string | null;
+  hours: number;
+  releaseAt: Date;
+  /** When its latest run started (null: never started). */
+  startedAt: Date | null;
+}
+
+/** A job waiting for its parents: its queue entry as if released, and its parents. */
+export interface WaitingJob extends QueuedJob {
+  parents: WaitingParent[];
 }
 
 /** What the planner reads from and writes to compute's queue: waiting jobs in, plan explanations out. */
@@ -57,6 +79,39 @@ export class PlanningQueue {
         const width = Math.min(remaining, j.arrayCap ?? ARRAY_WINDOW);
         out.push(queuedJob(j, j.units * width, j.hours * Math.ceil(remaining / width)));
       }
+    }
+    return out;
+  }
+
+  /**
+   * Every job waiting for its parents (not one held because a condition can no longer be met), with
+   * its parents as a planner needs them: their condition's state, where and since when they run. An
+   * array counts as in `queued`: all its tasks, `cap` wide.
+   */
+  async waiting(): Promise<WaitingJob[]> {
+    const rows = await this.db.select().from(jobs).where(and(eq(jobs.status, 'queued'), isNotNull(jobs.held)));
+    if (!rows.length) return [];
+    const parents = await this.db
+      .select({ jobId: jobDependencies.jobId, kind: jobDependencies.kind, p: jobs })
+      .from(jobDependencies)
+      .innerJoin(jobs, eq(jobs.id, jobDependencies.parentId))
+      .where(inArray(jobDependencies.jobId, rows.map((r) => r.id)));
+    const started = await this.db
+      .select({ jobId: runs.jobId, at: max(runs.startedAt) })
+      .from(runs)
+      .where(inArray(runs.jobId, [...new Set(parents.map((x) => x.p.id))]))
+      .groupBy(runs.jobId);
+    const startedAt = new Map(started.map((r) => [r.jobId, r.at]));
+    const out: WaitingJob[] = [];
+    for (const j of rows) {
+      const mine = parents.filter((x) => x.jobId === j.id).map(({ kind, p }) => ({
+        jobId: p.id, kind: kind as DependencyKind, state: dependencyState(kind as DependencyKind, p.status), status: p.status,
+        siteId: p.siteId, sites: p.sites, home: p.home, hours: p.hours, releaseAt: p.releaseAt, startedAt: startedAt.get(p.id) ?? null,
+      }));
+      if (mine.some((d) => d.state === 'impossible')) continue;
+      const width = j.arraySpec === null ? 1 : Math.min(j.arraySize ?? 1, j.arrayCap ?? ARRAY_WINDOW);
+      const rounds = j.arraySpec === null ? 1 : Math.ceil((j.arraySize ?? 1) / width);
+      out.push({ ...queuedJob(j, j.units * width, j.hours * rounds), parents: mine });
     }
     return out;
   }
