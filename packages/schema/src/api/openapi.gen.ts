@@ -8046,6 +8046,7 @@ export interface operations {
                             } | null;
                         } | null;
                         request: {
+                            accelerator?: string;
                             deadlineAt?: string;
                             envNames: string[];
                             hours: number;
@@ -8149,6 +8150,7 @@ export interface operations {
                             } | null;
                         } | null;
                         request: {
+                            accelerator?: string;
                             deadlineAt?: string;
                             envNames: string[];
                             hours: number;
