@@ -132,22 +132,30 @@ function earliestAfter(scenario: Scenario, dataGB: number, parent: ScenarioJob |
   return earliest;
 }
 
-/** The least staging between any site `parent` may run at and any `job` may run at, in whole slots. */
-function leastStaging(scenario: Scenario, parent: ScenarioJob, job: ScenarioJob, dataGB: number): number {
+/** The least and the most staging (whole slots) between the sites `parent` and `job` may run at; the most over linked pairs only. */
+function stagingRange(scenario: Scenario, parent: ScenarioJob, job: ScenarioJob, dataGB: number): { least: number; most: number } {
   const at = (j: ScenarioJob) => scenario.sites.filter((x) => j.regions.includes(x.region) && x.pools.some((p) => p.type === j.type));
-  let least = Infinity;
-  for (const from of at(parent)) for (const to of at(job)) least = Math.min(least, stagingSlots(scenario, from.id, to.id, dataGB));
-  return least;
+  let least = Infinity, most = 0;
+  for (const from of at(parent)) {
+    for (const to of at(job)) {
+      const k = stagingSlots(scenario, from.id, to.id, dataGB);
+      least = Math.min(least, k);
+      if (Number.isFinite(k)) most = Math.max(most, k);
+    }
+  }
+  return { least, most: Math.max(most, least) };
 }
 
 /**
- * Each job's window narrowed by the DAG: a dependant starts no earlier than every parent could have
- * ended (its release plus its run) and its data been staged (between the closest sites either may use),
- * and a parent must end early enough for each dependant to still be staged and run before its deadline. A plan that serves a
- * dependant keeps these windows, so they cut no such plan; they let a policy place a parent knowing
- * what its dependants need, instead of learning it round by round (a parent put in the cheapest late
- * slot would leave its dependant no room). A parent whose narrowed window could no longer hold its own
- * run keeps its deadline: it is better served late than not at all.
+ * Each job's window narrowed by the DAG, so a policy places a parent knowing what its dependants need
+ * instead of learning it round by round (a parent put in the cheapest late slot would leave its
+ * dependant no room). Forwards, a dependant starts no earlier than every parent could have ended (its
+ * release plus its run) and its data been staged the cheapest way: this cuts no plan that serves it.
+ * Backwards, a parent must end early enough for each dependant to be staged and run before its
+ * deadline — staged the dearest way while that still leaves the parent room for its run (its dependant
+ * may then go to any site without another round; this may cut a plan that needed the parent later),
+ * else the cheapest way; a parent with no room even so keeps its deadline: better served late than
+ * not at all.
  */
 export function precedenceWindows(scenario: Scenario, edges: readonly PrecedenceEdge[]): Map<string, { release: number; deadline: number }> {
   const parents = new Map(edges.map((e) => [e.job, e.after]));
@@ -155,24 +163,28 @@ export function precedenceWindows(scenario: Scenario, edges: readonly Precedence
   const jobs = new Map(scenario.jobs.map((j) => [j.id, j]));
   const win = new Map(scenario.jobs.map((j) => [j.id, { release: j.release, deadline: j.deadline }]));
   const run = (id: string) => jobSlots(scenario, jobs.get(id)!);
-  // Slots between a parent's end and its dependant's start, at the least: the cheapest staging.
-  const gap = new Map<string, number>();
+  // Slots between a parent's end and its dependant's start: the cheapest and the dearest staging.
+  const gap = new Map<string, { least: number; most: number }>();
   const children = new Map<string, string[]>();
   for (const e of edges) {
     for (const p of e.after) {
-      gap.set(`${p}>${e.job}`, leastStaging(scenario, jobs.get(p)!, jobs.get(e.job)!, e.dataGB ?? jobs.get(e.job)!.dataGB));
+      gap.set(`${p}>${e.job}`, stagingRange(scenario, jobs.get(p)!, jobs.get(e.job)!, e.dataGB ?? jobs.get(e.job)!.dataGB));
       children.set(p, [...(children.get(p) ?? []), e.job]);
     }
   }
   for (const id of order) {
     const w = win.get(id)!;
-    for (const p of parents.get(id) ?? []) w.release = Math.max(w.release, win.get(p)!.release + run(p) + gap.get(`${p}>${id}`)!);
+    for (const p of parents.get(id) ?? []) w.release = Math.max(w.release, win.get(p)!.release + run(p) + gap.get(`${p}>${id}`)!.least);
   }
+  // Backwards, a parent ends in time for the dearest staging when its own run still fits so (its
+  // dependant may then go to any site without another round), else for the cheapest.
   for (const id of order.reverse()) {
     const w = win.get(id)!;
-    let latest = w.deadline;
-    for (const c of children.get(id) ?? []) latest = Math.min(latest, win.get(c)!.deadline - run(c) - gap.get(`${id}>${c}`)!);
-    if (latest - w.release >= run(id)) w.deadline = latest;
+    const latest = (k: 'least' | 'most') => Math.min(w.deadline, ...(children.get(id) ?? []).map((c) => win.get(c)!.deadline - run(c) - gap.get(`${id}>${c}`)![k]));
+    const safe = latest('most');
+    const tight = latest('least');
+    if (safe - w.release >= run(id)) w.deadline = safe;
+    else if (tight - w.release >= run(id)) w.deadline = tight;
   }
   return win;
 }

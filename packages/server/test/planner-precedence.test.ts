@@ -84,3 +84,16 @@ test('a job waiting on afternotok holds no capacity in the plan', async () => {
   assert.ok(!plan.entries.some((e) => e.jobId === fallback));
   assert.ok(!plan.unplanned.includes(fallback));
 });
+
+test('an array whose made tasks all run still shows the planner its tasks not made yet', async () => {
+  const res = await ten.req('POST', '/api/jobs', { name: 'sweep', type: 'gpu', units: 1, hours: 1, flex: 'rigid', command: 'true', sites: ['hami'], array: '0-9%2' });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const id = res.body.id as string;
+  // Both tasks of the first window are handed out (to agents that never run them); none is queued.
+  await waitUntil('the first window handed out', async () => {
+    const counts = (await ten.req('GET', `/api/jobs/${id}`)).body.array.counts as Record<string, number>;
+    return (counts.planned ?? 0) + (counts.running ?? 0) === 2 && !counts.queued;
+  });
+  const entry = (await t.p.compute.planning.queued()).find((j) => j.id === id);
+  assert.deepEqual(entry && [entry.units, entry.hours], [2, 4], 'eight tasks not made yet: two wide, four long');
+});

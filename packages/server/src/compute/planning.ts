@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, max, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, max, sql } from 'drizzle-orm';
 import { dependencyState, type DependencyKind, type DependencyState } from '@shuzhi/compute';
 import { ARRAY_WINDOW } from './dispatcher.ts';
 import type { Db, Tx } from '../db/client.ts';
@@ -60,22 +60,24 @@ export class PlanningQueue {
       .select({ j: jobs })
       .from(tasks)
       .innerJoin(jobs, eq(jobs.id, tasks.jobId))
-      .where(eq(tasks.status, 'queued'));
-    const arrays = new Map<string, { j: typeof jobs.$inferSelect; queued: number }>();
-    const out: QueuedJob[] = [];
-    for (const { j } of rows) {
-      if (j.arraySpec === null) out.push(queuedJob(j, j.units, j.hours));
-      else arrays.set(j.id, { j, queued: (arrays.get(j.id)?.queued ?? 0) + 1 });
-    }
-    if (arrays.size) {
+      .where(and(eq(tasks.status, 'queued'), isNull(jobs.arraySpec)));
+    const out: QueuedJob[] = rows.map(({ j }) => queuedJob(j, j.units, j.hours));
+    // An array counts while it has tasks queued or not made yet, even when every task made so far runs.
+    const arrays = await this.db
+      .select()
+      .from(jobs)
+      .where(and(isNotNull(jobs.arraySpec), isNull(jobs.held), inArray(jobs.status, ['queued', 'planned', 'running'])));
+    if (arrays.length) {
       const made = await this.db
-        .select({ jobId: tasks.jobId, n: sql<number>`count(*)::int` })
+        .select({ jobId: tasks.jobId, n: sql<number>`count(*)::int`, queued: sql<number>`count(*) filter (where ${tasks.status} = 'queued')::int` })
         .from(tasks)
-        .where(inArray(tasks.jobId, [...arrays.keys()]))
+        .where(inArray(tasks.jobId, arrays.map((j) => j.id)))
         .groupBy(tasks.jobId);
-      const madeBy = new Map(made.map((m) => [m.jobId, Number(m.n)]));
-      for (const { j, queued } of arrays.values()) {
-        const remaining = queued + Math.max(0, (j.arraySize ?? 0) - (madeBy.get(j.id) ?? 0));
+      const madeBy = new Map(made.map((m) => [m.jobId, m]));
+      for (const j of arrays) {
+        const m = madeBy.get(j.id);
+        const remaining = Number(m?.queued ?? 0) + Math.max(0, (j.arraySize ?? 0) - Number(m?.n ?? 0));
+        if (remaining === 0) continue;
         const width = Math.min(remaining, j.arrayCap ?? ARRAY_WINDOW);
         out.push(queuedJob(j, j.units * width, j.hours * Math.ceil(remaining / width)));
       }
