@@ -51,10 +51,14 @@ function epigenomics(w: string, lanes: number): Step[] {
   return s;
 }
 
-/** Hours along the longest chain of a DAG (its steps listed parents first). */
-function criticalPathH(steps: readonly Step[]): number {
+/**
+ * Hours along the longest chain of a DAG (its steps listed parents first), each step rounded up to
+ * whole hours when `hourly` — what it takes at the coarsest slot length (a 15-minute step holds an
+ * hourly slot whole).
+ */
+function criticalPathH(steps: readonly Step[], hourly = false): number {
   const end = new Map<string, number>();
-  for (const st of steps) end.set(st.id, Math.max(0, ...st.after.map((p) => end.get(p)!)) + st.hours);
+  for (const st of steps) end.set(st.id, Math.max(0, ...st.after.map((p) => end.get(p)!)) + (hourly ? Math.ceil(st.hours) : st.hours));
   return Math.max(...end.values());
 }
 
@@ -69,7 +73,7 @@ export interface WorkflowScenario {
  * `count` workflows, Montage (width 16) and Epigenomics (8 lanes) alternating, on the small scenario's
  * 4-site network (real grid series), submitted at the real arrival times of the first `count` jobs of
  * GAIA's Azure trace (compressed like the other scenarios). A workflow's deadline is its release plus
- * twice its critical path plus 6 h; every step shares it (the planner narrows each step's window).
+ * twice its critical path in whole hours plus 6 h; every step shares it (the planner narrows each step's window).
  */
 export function buildWorkflowScenario(count: number): WorkflowScenario {
   const net = buildScenario('workflow', 1_000, 4, 0);
@@ -85,7 +89,7 @@ export function buildWorkflowScenario(count: number): WorkflowScenario {
     const home = sites[w % sites.length]!;
     const cp = criticalPathH(steps);
     const release = arrivals[w]!;
-    const deadline = Math.min(net.scenario.slots, release + Math.ceil(2 * cp) + 6);
+    const deadline = Math.min(net.scenario.slots, release + 2 * criticalPathH(steps, true) + 6);
     workflows.push({ name, shape, jobs: steps.length, criticalPathH: cp });
     for (const st of steps) {
       jobs.push({ id: st.id, type: 'cpu', units: st.units, hours: st.hours, release, deadline, flex: 'rigid', home: home.id, dataGB: st.dataGB, regions: net.scenario.regions });
@@ -95,7 +99,7 @@ export function buildWorkflowScenario(count: number): WorkflowScenario {
   const provenance = [
     'GENERATED DAGs: no real workflow trace is in ../shared/data (its READMEs list cluster job traces, grid carbon and price series, renewable profiles and render assets)',
     'shapes: Montage (width 16: 16 mProjectPP → 15 mDiffFit → mConcatFit → mBgModel → 16 mBackground → mImgtbl → mAdd → mShrink → mJPEG, 53 jobs) and Epigenomics (8 lanes: fastQSplit → 8 × filterContams → sol2sanger → fastq2bfq → map → mapMerge → maqIndex → pileup, 36 jobs), after Bharathi et al. (WORKS \'08) and Juve et al. (FGCS 2013); task lengths (0.25–3 h), units and data sizes are assumptions of this bench',
-    `submissions: the real arrival times of the first ${count} jobs of gaia-job-traces azure-100k, compressed into the week as the other scenarios' arrivals; deadline = release + 2 × critical path + 6 h for every step of a workflow`,
+    `submissions: the real arrival times of the first ${count} jobs of gaia-job-traces azure-100k, compressed into the week as the other scenarios' arrivals; deadline = release + 2 × critical path in whole hours (each step rounded up to the hour, the coarsest slot) + 6 h for every step of a workflow`,
     'every step may run in any region; a step\'s data (its dataGB) is staged from each parent\'s site to its own (100 Gbps links), and from its workflow\'s home site',
     ...net.provenance.filter((p) => p.startsWith('site ') || p.startsWith('links') || p.startsWith('start') || p.startsWith('price')),
   ];
