@@ -5,15 +5,8 @@ import {
 } from '@shuzhi/compute';
 import { drainArray } from '../arrays/bench.ts';
 import { buildScenario } from './scenarios.ts';
+import { n, table } from './side-by-side.ts';
 import { buildWorkflowScenario } from './workflows.ts';
-
-const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
 export interface WorkflowRow { slotMinutes: number; policy: string; objectiveFen: number; costFen: number; carbonKg: number; deadlineMisses: number; unservedUnitHours: number; rounds: number; blocked: number; violations: number; meanFlowH: number | null; solveMs: number }
 
