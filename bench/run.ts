@@ -17,7 +17,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
 
 const args = process.argv.slice(2);
 const names = args.filter((a) => a in BENCHES);
-const unknown = args.filter((a) => !a.startsWith('-') && !(a in BENCHES) && !['small', 'medium', 'large'].includes(a));
+const unknown = args.filter((a) => !a.startsWith('-') && !(a in BENCHES) && !['small', 'medium', 'large', 'workflow', 'array'].includes(a));
 if (unknown.length) {
   console.error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
   process.exit(2);

@@ -7,6 +7,7 @@ import {
 } from '@shuzhi/compute';
 import { benchArgs } from '../args.ts';
 import { BENCH_SCENARIOS, buildScenario } from './scenarios.ts';
+import { arrayScenario, workflowScenario, type ArrayRow, type WorkflowRow } from './extra-scenarios.ts';
 import { gapTo, runTable, sideBySide, type PlannerRun } from './side-by-side.ts';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
@@ -70,8 +71,12 @@ export async function run(args: string[]): Promise<void> {
     {
       'slot-minutes': { type: 'choice', choices: ['15', '60', 'both'], default: 'both', help: 'plan at 15- or 60-minute slots (the hourly series resampled), or both side by side' },
       'bound-time': { type: 'count', default: 60, help: 'seconds HiGHS gets for each exact bound (job-level LP, then MIP) where the job-level model has at most 700,000 columns' },
+      workflows: { type: 'count', default: 12, help: 'generated DAGs in the workflow scenario (Montage and Epigenomics alternating)' },
+      'array-tasks': { type: 'count', default: 100_000, help: 'tasks in the array scenario' },
+      'array-cap': { type: 'count', default: 1000, help: 'the array\'s %cap' },
+      'drain-seconds': { type: 'count', default: 60, help: 'how long the dispatcher may drain the array' },
     },
-    { allowed: BENCH_SCENARIOS.map((s) => s.name), help: 'only these scenarios' },
+    { allowed: [...BENCH_SCENARIOS.map((s) => s.name), 'workflow', 'array'], help: 'only these scenarios (small, medium, large, workflow, array)' },
   );
   if (!a) return;
   const only = a.positionals;
@@ -103,9 +108,14 @@ export async function run(args: string[]): Promise<void> {
       console.log(sideBySide(runs));
     }
   }
+  let workflows: WorkflowRow[] = [];
+  if (!only.length || only.includes('workflow')) workflows = await workflowScenario(a.workflows, slotLengths, timeLimit);
+  let array: ArrayRow[] = [];
+  if (!only.length || only.includes('array')) array = await arrayScenario(a['array-tasks'], a['array-cap'], 0.05, a['drain-seconds']);
   console.log('\n== planner: summary ==');
   for (const row of summary) console.log(row.join(' | '));
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(path.join(RESULTS, 'planner.json'), `${JSON.stringify(out, null, 2)}\n`);
+  if (workflows.length || array.length) writeFileSync(path.join(RESULTS, 'planner-workflows-arrays.json'), `${JSON.stringify({ workflows, array }, null, 2)}\n`);
   console.log(`\nwrote ${path.join(RESULTS, 'planner.json')}`);
 }

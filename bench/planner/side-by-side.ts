@@ -13,11 +13,11 @@ export interface PlannerRun {
   };
 }
 
-const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const yuan = (fen: number | null | undefined) => (fen === null || fen === undefined ? '–' : n(fen / 100));
 export const gapTo = (v: number, bound: number | null) => (bound !== null && bound > 0 ? `${n(((v - bound) / bound) * 100, 2)}%` : '–');
 
-function table(head: string[], rows: string[][]): string {
+export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');

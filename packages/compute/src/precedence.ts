@@ -1,6 +1,7 @@
 import { ComputeError } from './errors.ts';
 import { evaluate } from './evaluate.ts';
 import type { Allocation, PlanOptions, PlanResult, Policy } from './policy.ts';
+import { jobSlots } from './power.ts';
 import type { Scenario, ScenarioJob } from './scenario.ts';
 import { stagingFor } from './staging.ts';
 
@@ -14,6 +15,12 @@ import { stagingFor } from './staging.ts';
 export interface PrecedenceEdge {
   job: string;
   after: readonly string[];
+  /**
+   * Data staged from the parents' sites to the job's (default: the job's `dataGB`). A job whose input
+   * is its parents' output, with no home of its own, carries it here and 0 as its `dataGB`, so its data
+   * is moved once, from where the parents ran, not also from a home.
+   */
+  dataGB?: number;
 }
 
 /** The DAG has a cycle, or names a job the scenario does not have. */
@@ -111,35 +118,92 @@ export function precedenceViolations(scenario: Scenario, edges: readonly Precede
     const job = jobs.get(e.job);
     if (!span || !job) continue;
     for (const p of e.after) {
-      const earliest = earliestAfter(scenario, job, jobs.get(p), spans.get(p), span.sites);
+      const earliest = earliestAfter(scenario, e.dataGB ?? job.dataGB, jobs.get(p), spans.get(p), span.sites);
       if (span.start < earliest) out.push({ job: e.job, parent: p, earliest, start: span.start });
     }
   }
   return out;
 }
 
-function earliestAfter(scenario: Scenario, job: ScenarioJob, parent: ScenarioJob | undefined, ps: PlannedSpan | undefined, at: ReadonlySet<string>): number {
+function earliestAfter(scenario: Scenario, dataGB: number, parent: ScenarioJob | undefined, ps: PlannedSpan | undefined, at: ReadonlySet<string>): number {
   if (!parent || !served(parent, ps)) return Infinity;
   let earliest = ps!.end;
-  for (const from of ps!.sites) for (const to of at) earliest = Math.max(earliest, ps!.end + stagingSlots(scenario, from, to, job.dataGB));
+  for (const from of ps!.sites) for (const to of at) earliest = Math.max(earliest, ps!.end + stagingSlots(scenario, from, to, dataGB));
   return earliest;
+}
+
+/** The least and the most staging (whole slots) between the sites `parent` and `job` may run at; the most over linked pairs only. */
+function stagingRange(scenario: Scenario, parent: ScenarioJob, job: ScenarioJob, dataGB: number): { least: number; most: number } {
+  const at = (j: ScenarioJob) => scenario.sites.filter((x) => j.regions.includes(x.region) && x.pools.some((p) => p.type === j.type));
+  let least = Infinity, most = 0;
+  for (const from of at(parent)) {
+    for (const to of at(job)) {
+      const k = stagingSlots(scenario, from.id, to.id, dataGB);
+      least = Math.min(least, k);
+      if (Number.isFinite(k)) most = Math.max(most, k);
+    }
+  }
+  return { least, most: Math.max(most, least) };
+}
+
+/**
+ * Each job's window narrowed by the DAG, so a policy places a parent knowing what its dependants need
+ * instead of learning it round by round (a parent put in the cheapest late slot would leave its
+ * dependant no room). Forwards, a dependant starts no earlier than every parent could have ended (its
+ * release plus its run) and its data been staged the cheapest way: this cuts no plan that serves it.
+ * Backwards, a parent must end early enough for each dependant to be staged and run before its
+ * deadline — staged the dearest way while that still leaves the parent room for its run (its dependant
+ * may then go to any site without another round; this may cut a plan that needed the parent later),
+ * else the cheapest way; a parent with no room even so keeps its deadline: better served late than
+ * not at all.
+ */
+export function precedenceWindows(scenario: Scenario, edges: readonly PrecedenceEdge[]): Map<string, { release: number; deadline: number }> {
+  const parents = new Map(edges.map((e) => [e.job, e.after]));
+  const order = topologicalOrder(scenario.jobs.map((j) => j.id), parents);
+  const jobs = new Map(scenario.jobs.map((j) => [j.id, j]));
+  const win = new Map(scenario.jobs.map((j) => [j.id, { release: j.release, deadline: j.deadline }]));
+  const run = (id: string) => jobSlots(scenario, jobs.get(id)!);
+  // Slots between a parent's end and its dependant's start: the cheapest and the dearest staging.
+  const gap = new Map<string, { least: number; most: number }>();
+  const children = new Map<string, string[]>();
+  for (const e of edges) {
+    for (const p of e.after) {
+      gap.set(`${p}>${e.job}`, stagingRange(scenario, jobs.get(p)!, jobs.get(e.job)!, e.dataGB ?? jobs.get(e.job)!.dataGB));
+      children.set(p, [...(children.get(p) ?? []), e.job]);
+    }
+  }
+  for (const id of order) {
+    const w = win.get(id)!;
+    for (const p of parents.get(id) ?? []) w.release = Math.max(w.release, win.get(p)!.release + run(p) + gap.get(`${p}>${id}`)!.least);
+  }
+  // Backwards, a parent ends in time for the dearest staging when its own run still fits so (its
+  // dependant may then go to any site without another round), else for the cheapest.
+  for (const id of order.reverse()) {
+    const w = win.get(id)!;
+    const latest = (k: 'least' | 'most') => Math.min(w.deadline, ...(children.get(id) ?? []).map((c) => win.get(c)!.deadline - run(c) - gap.get(`${id}>${c}`)![k]));
+    const safe = latest('most');
+    const tight = latest('least');
+    if (safe - w.release >= run(id)) w.deadline = safe;
+    else if (tight - w.release >= run(id)) w.deadline = tight;
+  }
+  return win;
 }
 
 /**
  * Plans `scenario` with `policy` so that no dependant starts before its parents end (plus staging).
- * Each round plans, finds dependants that start too early and raises their release to the earliest
+ * The windows are first narrowed by `precedenceWindows`. Each round plans, finds dependants that start too early and raises their release to the earliest
  * slot the last plan allows; a job that can no longer start before its deadline (or whose parent is not
  * served) is left out, and counts as unserved. Releases only rise and are bounded by the horizon, so
  * the rounds end; the last plan has no violation.
  */
 export async function planWithPrecedence(scenario: Scenario, edges: readonly PrecedenceEdge[], policy: Policy, opts?: PlanOptions): Promise<PlanResult & { rounds: number; blocked: string[] }> {
-  const parents = new Map(edges.map((e) => [e.job, e.after]));
-  topologicalOrder(scenario.jobs.map((j) => j.id), parents);
-  const release = new Map(scenario.jobs.map((j) => [j.id, j.release]));
-  const blocked = new Set<string>();
+  const windows = precedenceWindows(scenario, edges);
+  const release = new Map(scenario.jobs.map((j) => [j.id, windows.get(j.id)!.release]));
+  // A dependant whose parents cannot all end in time for it to run before its deadline cannot be served.
+  const blocked = new Set(scenario.jobs.filter((j) => windows.get(j.id)!.release + jobSlots(scenario, j) > windows.get(j.id)!.deadline).map((j) => j.id));
   let solveMs = 0;
   for (let rounds = 1; ; rounds++) {
-    const jobs = scenario.jobs.filter((j) => !blocked.has(j.id)).map((j) => ({ ...j, release: release.get(j.id)! }));
+    const jobs = scenario.jobs.filter((j) => !blocked.has(j.id)).map((j) => ({ ...j, release: release.get(j.id)!, deadline: windows.get(j.id)!.deadline }));
     const plan = await policy.plan({ ...scenario, jobs }, opts);
     solveMs += plan.solveMs;
     const violations = precedenceViolations({ ...scenario, jobs }, edges.filter((e) => !blocked.has(e.job)), plan.allocations);
@@ -151,9 +215,8 @@ export async function planWithPrecedence(scenario: Scenario, edges: readonly Pre
       return { ...plan, ...evaluate(scenario, allocations), allocations, solveMs, notes, rounds, blocked: [...blocked] };
     }
     for (const v of violations) {
-      const job = scenario.jobs.find((j) => j.id === v.job)!;
       const next = Math.max(release.get(v.job)!, v.earliest);
-      if (next >= job.deadline) blocked.add(v.job);
+      if (next >= windows.get(v.job)!.deadline) blocked.add(v.job);
       else release.set(v.job, next);
     }
   }

@@ -27,6 +27,8 @@ export interface SbatchJob {
   array?: string;
   /** `--dependency=afterok:ID[:ID],afterany:…,afternotok:…`. */
   after?: { kind: 'ok' | 'any' | 'notok'; jobId: string }[];
+  /** The GPU model of `--gres=gpu:MODEL:N` or `--gpus=MODEL:N`: only pools with that accelerator model. */
+  accelerator?: string;
 }
 
 export interface SbatchNote {
@@ -200,11 +202,17 @@ const valid = (h: number, m: number, s: number) => h < 24 && m < 60 && s < 60;
 
 const positiveInt = (v: string | null) => (v !== null && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : null);
 
-/** The number of GPUs in `--gres=gpu:2`, `gpu:a100:2`, `gpu` (one), alongside other resources. */
-function gresGpus(v: string): number | null {
+/**
+ * The GPUs in `--gres=gpu:2`, `gpu:a100:2`, `gpu:a100` (one), `gpu` (one), alongside other resources
+ * (Slurm's `name[[:type]:count]`: a lone field after `gpu:` is the count when it is a number).
+ */
+function gresGpus(v: string): { count: number; model: string | null } | null {
   for (const part of v.split(',')) {
-    const m = /^gpu(?::[A-Za-z0-9_.-]+)?(?::(\d+))?$/.exec(part.trim());
-    if (m) return m[1] === undefined ? 1 : Number(m[1]);
+    const m = /^gpu(?::([A-Za-z0-9_.-]+))?(?::(\d+))?$/.exec(part.trim());
+    if (!m) continue;
+    if (m[2] !== undefined) return { count: Number(m[2]), model: m[1] ?? null };
+    if (m[1] === undefined) return { count: 1, model: null };
+    return /^\d+$/.test(m[1]) ? { count: Number(m[1]), model: null } : { count: 1, model: m[1] };
   }
   return null;
 }
@@ -238,6 +246,7 @@ export function translateSbatch(script: string, opts: SbatchOptions): SbatchTran
   let deadlineAt: number | null = null;
   const env: Record<string, string> = {};
   let array: string | null = null;
+  let accelerator: string | null = null;
   const after: { kind: 'ok' | 'any' | 'notok'; jobId: string }[] = [];
 
   for (const d of sbatchDirectives(script)) {
@@ -291,16 +300,16 @@ export function translateSbatch(script: string, opts: SbatchOptions): SbatchTran
       case 'gpus-per-task': {
         const n = need();
         if (n === null) break;
-        const count = d.name === 'gres' ? gresGpus(n) : positiveInt(n.replace(/^[A-Za-z0-9_.-]+:/, ''));
-        if (count === null || count < 1) {
+        // gpu:[MODEL:]N in --gres, [MODEL:]N in --gpus*
+        const ask = d.name === 'gres' ? gresGpus(n) : { count: positiveInt(n.replace(/^[A-Za-z0-9_.-]+:/, '')), model: /^([A-Za-z0-9_.-]+):\d+$/.exec(n)?.[1] ?? null };
+        if (ask === null || ask.count === null || ask.count < 1) {
           if (d.name === 'gres') skip(d, 'only GPUs are booked from --gres');
           else bad(d, 'must be a GPU count such as 2 or a100:2');
           break;
         }
-        gpus = d.name === 'gpus-per-task' ? count * ntasks : count;
-        // gpu:MODEL:N in --gres, MODEL:N in --gpus*
-        const model = (d.name === 'gres' ? /(?:^|,)gpu:([A-Za-z][A-Za-z0-9_.-]*):\d+/ : /^([A-Za-z][A-Za-z0-9_.-]*):\d+$/).exec(n)?.[1];
-        ok(d, `${gpus} GPU${gpus === 1 ? '' : 's'}${model ? ` (the model ${model} cannot be asked for yet: any GPU the planner picks)` : ''}`);
+        gpus = d.name === 'gpus-per-task' ? ask.count * ntasks : ask.count;
+        if (ask.model) accelerator = ask.model;
+        ok(d, `${gpus} GPU${gpus === 1 ? '' : 's'}${ask.model ? ` of the model ${ask.model} (only pools with that accelerator; the model's name compares without case, spaces or dashes)` : ''}`);
         break;
       }
       case 'partition': {
@@ -412,6 +421,7 @@ export function translateSbatch(script: string, opts: SbatchOptions): SbatchTran
       command: scriptCommand(script),
       ...(array !== null ? { array } : {}),
       ...(after.length ? { after } : {}),
+      ...(accelerator !== null && gpus > 0 ? { accelerator } : {}),
     },
     honoured,
     ignored,

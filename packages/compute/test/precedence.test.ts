@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { fifo, greedy, parseScenario, planWithPrecedence, PrecedenceError, topologicalOrder, type Allocation, type Scenario } from '../src/index.ts';
+import { fifo, greedy, optimal, parseScenario, planWithPrecedence, precedenceWindows, PrecedenceError, topologicalOrder, type Allocation, type Scenario } from '../src/index.ts';
 import { tinyScenarioArb } from './scenarios.ts';
 
 /** Random DAGs over the scenario's jobs: each job may wait for any earlier one (so no cycles). */
@@ -75,4 +75,41 @@ test('a cycle is refused, naming a job on it', () => {
   assert.throws(() => topologicalOrder(['a', 'b', 'c'], new Map([['a', ['c']], ['b', ['a']], ['c', ['b']]])), (e: unknown) => e instanceof PrecedenceError && ['a', 'b', 'c'].includes(e.path));
   assert.throws(() => topologicalOrder(['a'], new Map([['a', ['x']]])), /not among the jobs/);
   assert.deepEqual(topologicalOrder(['c', 'b', 'a'], new Map([['c', ['b']], ['b', ['a']]])), ['a', 'b', 'c']);
+});
+
+test('a parent is placed early enough for its dependant\'s deadline, though later slots are cheaper', async () => {
+  const tariff = [9, 9, 9, 9, 9, 9, 9, 9, 1, 1, 1, 1];
+  const raw = {
+    version: 1, start: '2023-06-05T00:00:00Z', slotMinutes: 60, slots: 12, regions: ['a'],
+    sites: [{ id: 'sa', region: 'a', pools: [{ type: 'gpu', units: 2, busyW: 1000, idleW: 0 }], grid: { fenPerKWh: tariff, carbonGPerKWh: Array(12).fill(1) } }],
+    jobs: [
+      { id: 'p', type: 'gpu', units: 1, hours: 2, release: 0, deadline: 12, flex: 'rigid', home: 'sa', regions: ['a'] },
+      { id: 'c', type: 'gpu', units: 1, hours: 2, release: 0, deadline: 6, flex: 'rigid', home: 'sa', regions: ['a'] },
+    ],
+  };
+  const s = parseScenario(raw);
+  const edges = [{ job: 'c', after: ['p'] }];
+  assert.deepEqual(precedenceWindows(s, edges).get('p'), { release: 0, deadline: 4 });
+  assert.deepEqual(precedenceWindows(s, edges).get('c'), { release: 2, deadline: 6 });
+  for (const policy of [greedy, optimal]) {
+    const plan = await planWithPrecedence(s, edges, policy);
+    assert.deepEqual(plan.blocked, [], policy.name);
+    const span = (id: string) => plan.allocations.filter((a) => a.job === id && a.units > 0).map((a) => a.slot);
+    assert.ok(Math.max(...span('p')) + 1 <= Math.min(...span('c')), `${policy.name}: c after p`);
+    assert.ok(Math.max(...span('c')) < 6, `${policy.name}: c before its deadline`);
+  }
+});
+
+test('a dependant whose parent cannot end in time is left out from the start', async () => {
+  const raw = {
+    version: 1, start: '2023-06-05T00:00:00Z', slotMinutes: 60, slots: 8, regions: ['a'],
+    sites: [{ id: 'sa', region: 'a', pools: [{ type: 'gpu', units: 2, busyW: 100, idleW: 0 }], grid: { fenPerKWh: Array(8).fill(1), carbonGPerKWh: Array(8).fill(1) } }],
+    jobs: [
+      { id: 'p', type: 'gpu', units: 1, hours: 4, release: 0, deadline: 8, flex: 'rigid', home: 'sa', regions: ['a'] },
+      { id: 'c', type: 'gpu', units: 1, hours: 2, release: 0, deadline: 5, flex: 'rigid', home: 'sa', regions: ['a'] },
+    ],
+  };
+  const plan = await planWithPrecedence(parseScenario(raw), [{ job: 'c', after: ['p'] }], fifo);
+  assert.deepEqual(plan.blocked, ['c']);
+  assert.equal(plan.allocations.filter((a) => a.job === 'p').length, 4, 'the parent is still served in full');
 });

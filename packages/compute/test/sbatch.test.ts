@@ -119,11 +119,27 @@ test('the command writes the script to a file and runs it with its own interpret
   }
 });
 
-test('GPUs from --gres (with other resources), --gpus and --gpus-per-task; a model is noted, not required', () => {
+test('GPUs from --gres (with other resources), --gpus and --gpus-per-task; a model becomes the accelerator ask', () => {
   const gres = translateSbatch('#SBATCH --gres=license:2,gpu:a100:4 --time=1\ntrue', OPTS);
-  assert.deepEqual([gres.job.type, gres.job.units], ['gpu', 4]);
-  assert.match(gres.honoured[0]!.note, /^4 GPUs \(the model a100 cannot be asked for yet/);
+  assert.deepEqual([gres.job.type, gres.job.units, gres.job.accelerator], ['gpu', 4, 'a100']);
+  assert.match(gres.honoured[0]!.note, /^4 GPUs of the model a100 \(only pools with that accelerator/);
+  // Slurm's name[[:type]:count]: a lone number is the count, a lone name the type of one GPU.
+  const ask = (g: string) => { const j = translateSbatch(`#SBATCH --gres=${g}\ntrue`, OPTS).job; return [j.units, j.accelerator ?? null]; };
+  assert.deepEqual(ask('gpu:2'), [2, null]);
+  assert.deepEqual(ask('gpu:a800'), [1, 'a800']);
+  assert.deepEqual(ask('gpu'), [1, null]);
+  assert.deepEqual(ask('gpu:tesla_v100-sxm2:4'), [4, 'tesla_v100-sxm2']);
+  assert.deepEqual(ask('gpu:1g.10gb:1'), [1, '1g.10gb']);
+  assert.equal(translateSbatch('#SBATCH --gpus=h800:8\ntrue', OPTS).job.accelerator, 'h800');
   assert.equal(translateSbatch('#SBATCH --gpus=2\ntrue', OPTS).job.units, 2);
+  assert.equal(translateSbatch('#SBATCH --gpus=2\ntrue', OPTS).job.accelerator, undefined);
   assert.equal(translateSbatch('#SBATCH --ntasks=3 --gpus-per-task=2\ntrue', OPTS).job.units, 6);
   assert.match(refusal('#SBATCH --partition=gpu\ntrue')[0]!.message, /needs GPUs/);
+});
+
+test('NYU CIMS template: --gres=gpu:p100:1 asks for one P100; memory, mail and output ignored with the reason', () => {
+  const t = translateSbatch(fixture('nyu-gpu-type.sh'), OPTS);
+  assert.deepEqual([t.job.name, t.job.type, t.job.units, t.job.hours, t.job.accelerator], ['train-p100', 'gpu', 1, 24, 'p100']);
+  assert.deepEqual(t.honoured.find((n) => n.directive === '--gres=gpu:p100:1')?.line, 10);
+  assert.deepEqual(t.ignored.map((n) => n.directive), ['--mem=16GB', '--mail-type=END,FAIL', '--mail-user=<NetID>@cims.nyu.edu', '--output=%x.%j.out']);
 });

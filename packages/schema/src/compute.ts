@@ -390,6 +390,8 @@ export const SbatchResult = z.object({
     sites: z.array(z.string()),
     releaseAt: z.string().optional(),
     deadlineAt: z.string().optional(),
+    /** The GPU model `--gres=gpu:MODEL:N` asks for. */
+    accelerator: z.string().optional(),
     envNames: z.array(z.string()),
   }),
   honoured: z.array(SbatchNote),

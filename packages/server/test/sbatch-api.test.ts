@@ -49,3 +49,19 @@ test('a script that cannot run as written is a 422 naming each line; a role that
   const citizen = client(t.url, { cookie: await login(t.url, 'citizen') });
   assert.equal((await citizen.req('POST', '/api/jobs/sbatch', { script: fixture('slurm-man-time.sh') })).status, 403);
 });
+
+test('--gres=gpu:MODEL:N asks for that accelerator: placed on a pool of that model, refused naming the field where none has it', async () => {
+  const tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
+  const dry = await tenant.req('POST', '/api/jobs/sbatch', { script: fixture('nyu-gpu-type.sh'), dryRun: true });
+  assert.equal(dry.status, 200, JSON.stringify(dry.body));
+  assert.equal(dry.body.request.accelerator, 'p100');
+  // The network has no P100: the ask is refused like any submission's, naming the field.
+  const none = await tenant.req('POST', '/api/jobs/sbatch', { script: fixture('nyu-gpu-type.sh') });
+  assert.equal(none.status, 400, JSON.stringify(none.body));
+  assert.deepEqual(none.body.errors.map((e: { path: string }) => e.path), ['accelerator']);
+  assert.match(none.body.errors[0].message, /not p100/);
+  // Slurm's lower-case type names match the pools' models (A800 in the demo network).
+  const sub = await tenant.req('POST', '/api/jobs/sbatch', { script: '#!/bin/sh\n#SBATCH --gres=gpu:a800:2\n#SBATCH --time=10\nnvidia-smi\n' });
+  assert.equal(sub.status, 201, JSON.stringify(sub.body));
+  assert.deepEqual([sub.body.job.type, sub.body.job.units, sub.body.job.accelerator], ['gpu', 2, 'a800']);
+});

@@ -137,3 +137,65 @@ describe('SubmitForm', () => {
     expect(body.sites).toEqual(['shihezi']);
   });
 });
+
+describe('SubmitForm: dependencies, array, project and accelerator', () => {
+  const gpuSite = (id: string, model: string) => ({ id, region: 'xinjiang', nameZh: id, nameEn: id, pools: [{ type: 'gpu', units: 8, accelerator: { model, memGB: 80, groupUnits: 8 } }] }) as unknown as Site;
+  const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+  it('picks a parent from the tenant\'s jobs and sends the dependencies, array, project and accelerator asks', async () => {
+    const jobs = { items: [{ id: 'job_prep', name: 'prepare', status: 'running' }, { id: 'job_old', name: 'old run', status: 'failed' }], total: 2 };
+    const { fetchMock } = setup(async (url) => (String(url).startsWith('/api/jobs?') ? json(jobs) : json({ id: 'job_new' }, 201)), 'en', [gpuSite('hami', 'H800'), gpuSite('korla', 'A800')]);
+    fillValid();
+    fireEvent.click(screen.getByTestId('deps-pick-open'));
+    fireEvent.change(await screen.findByTestId('deps-pick'), { target: { value: 'job_prep' } });
+    fireEvent.click(screen.getByTestId('deps-add'));
+    fireEvent.change(screen.getByTestId('deps-pick'), { target: { value: 'job_old' } });
+    fireEvent.change(screen.getByTestId('deps-kind'), { target: { value: 'notok' } });
+    fireEvent.click(screen.getByTestId('deps-add'));
+    expect((screen.getByTestId('submit-after') as HTMLInputElement).value).toBe('ok:job_prep,notok:job_old');
+    type('submit-array', '0-99%10');
+    type('submit-project', 'llm-pretrain');
+    // The models offered are those of the network's pools of the job's type.
+    const models = [...(screen.getByTestId('submit-accelerator') as HTMLSelectElement).options].map((o) => o.value);
+    expect(models).toEqual(['', 'A800', 'H800']);
+    type('submit-accelerator', 'A800');
+    type('submit-minMemGB', '64');
+    fireEvent.click(screen.getByTestId('submit-oneGroup'));
+    fireEvent.click(screen.getByTestId('submit-button'));
+    await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(2));
+    const [url, init] = fetchMock.mock.calls[1]!;
+    expect(url).toBe('/api/jobs');
+    expect(JSON.parse(String(init?.body))).toMatchObject({
+      after: [{ kind: 'ok', jobId: 'job_prep' }, { kind: 'notok', jobId: 'job_old' }],
+      onParentFailure: 'cancel', array: '0-99%10', project: 'llm-pretrain', accelerator: 'A800', minMemGB: 64, oneGroup: true,
+    });
+  });
+
+  it('shows the API\'s 400 per field: a parent, the array, the one-group ask (in Chinese too)', async () => {
+    const problem = {
+      type: 'https://shuzhi.dev/problems/validation', title: 'VALIDATION', status: 400, code: 'VALIDATION', detail: 'not valid',
+      errors: [{ path: 'after.0.jobId', message: 'no job "job_x" of this tenant to wait for' }, { path: 'oneGroup', message: 'its interconnect groups hold 8 devices, fewer than 16' }, { path: 'array', message: 'the cap must be at least 1' }],
+    };
+    setup(async () => json(problem, 400), 'zh-CN', [gpuSite('hami', 'H800')]);
+    fillValid();
+    type('submit-after', 'ok:job_x');
+    type('submit-array', '0-9%1');
+    fireEvent.click(screen.getByTestId('submit-oneGroup'));
+    fireEvent.click(screen.getByTestId('submit-button'));
+    expect((await screen.findByTestId('error-after')).textContent).toBe('no job "job_x" of this tenant to wait for');
+    expect(screen.getByTestId('error-oneGroup').textContent).toContain('fewer than 16');
+    expect(screen.getByTestId('error-array').textContent).toBe('the cap must be at least 1');
+    expect(screen.getByText('项目与加速器')).toBeTruthy();
+  });
+
+  it('refuses a bad memory ask and a badly written dependency before sending', async () => {
+    const { fetchMock } = setup(async () => json({}, 201));
+    fillValid();
+    type('submit-minMemGB', '-5');
+    type('submit-after', 'after:job_1');
+    fireEvent.click(screen.getByTestId('submit-button'));
+    expect(await screen.findByTestId('error-minMemGB')).toBeTruthy();
+    expect(screen.getByTestId('error-after').textContent).toContain('ok:JOB');
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+});

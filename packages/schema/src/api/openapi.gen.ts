@@ -8204,6 +8204,7 @@ export interface operations {
                             } | null;
                         } | null;
                         request: {
+                            accelerator?: string;
                             deadlineAt?: string;
                             envNames: string[];
                             hours: number;
@@ -8310,6 +8311,7 @@ export interface operations {
                             } | null;
                         } | null;
                         request: {
+                            accelerator?: string;
                             deadlineAt?: string;
                             envNames: string[];
                             hours: number;

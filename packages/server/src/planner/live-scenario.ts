@@ -1,4 +1,4 @@
-import { jobSlots, localHour, renewableKW, type ScenarioInput } from '@shuzhi/compute';
+import { jobSlots, localHour, renewableKW, type PrecedenceEdge, type ScenarioInput } from '@shuzhi/compute';
 import type { Link, PlannerSettings, SiteInput } from '@shuzhi/schema';
 import type { QueuedJob } from '../compute/planning.ts';
 
@@ -13,6 +13,8 @@ export type LiveJob = Pick<QueuedJob, 'id' | 'tenantId' | 'type' | 'units' | 'ho
   deadlineAt: number | null;
   /** Priority weight (job priority and its tenant's fair share, see compute's plannerWeight). */
   weight?: number;
+  /** Jobs of the same plan it waits for (listed before it). */
+  after?: readonly string[];
 };
 
 export interface LiveScenario {
@@ -20,6 +22,8 @@ export interface LiveScenario {
   startMs: number;
   /** live job id → scenario job id is the same; jobs left out (released after the horizon) */
   skipped: string[];
+  /** Precedence among the planned jobs. */
+  edges: PrecedenceEdge[];
 }
 
 /**
@@ -65,10 +69,15 @@ export function buildLiveScenario(args: {
   const links = args.links.filter((l) => regions.includes(l.from) && regions.includes(l.to) && l.from !== l.to);
   const jobs: ScenarioInput['jobs'] = [];
   const skipped: string[] = [];
+  const edges: PrecedenceEdge[] = [];
+  const planned = new Set<string>();
   for (const j of args.jobs) {
     const allowed = j.regions.length ? j.regions.filter((r) => regions.includes(r)) : regions;
+    // A dependant's parent left out leaves it out too.
+    if (j.after?.some((p) => !planned.has(p))) { skipped.push(j.id); continue; }
     let home = j.home ? byId.get(j.home) : undefined;
-    // The scenario needs a home site inside the allowed regions; without one the job has no data to move.
+    // The scenario needs a home site inside the allowed regions; without one the job has no data to move
+    // from a home (a dependant's data comes from its parents: its precedence edge stages it).
     const dataGB = home && allowed.includes(home.region) ? j.dataGB : 0;
     if (!home || !allowed.includes(home.region)) home = args.sites.find((s) => allowed.includes(s.region) && s.pools.some((p) => p.type === j.type));
     if (!home || allowed.length === 0) { skipped.push(j.id); continue; }
@@ -78,6 +87,8 @@ export function buildLiveScenario(args: {
     // A deadline inside a slot rounds down: finishing in that slot could be too late.
     const due = j.deadlineAt !== null ? Math.floor((j.deadlineAt - startMs) / slotLen) : release + need + settings.defaultSlackHours * slotsPerHour;
     const deadline = Math.min(T, Math.max(release + 1, due));
+    planned.add(j.id);
+    if (j.after?.length) edges.push({ job: j.id, after: [...j.after], ...(j.home ? {} : { dataGB: j.dataGB }) });
     jobs.push({
       id: j.id, tenant: j.tenantId, type: j.type, units: j.units, hours: j.hours, release, deadline,
       flex: 'rigid', home: home.id, dataGB, regions: allowed,
@@ -85,7 +96,7 @@ export function buildLiveScenario(args: {
     });
   }
   return {
-    startMs, skipped,
+    startMs, skipped, edges,
     scenario: {
       version: 1, start: new Date(startMs).toISOString(), slotMinutes: settings.slotMinutes, slots: T,
       carbonPriceFenPerKg: settings.carbonPriceFenPerKg, greenShareTarget: settings.greenShareTarget,

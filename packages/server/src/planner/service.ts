@@ -1,6 +1,6 @@
 import { desc, eq, notInArray } from 'drizzle-orm';
 import {
-  ComputeError, getPolicy, lastSlotFraction, localHour, parseScenario, slotHours, stagingFor, type PlanResult, type Scenario, plannerWeight, wantsAccelerator,
+  ComputeError, getPolicy, lastSlotFraction, localHour, parseScenario, planWithPrecedence, slotHours, stagingFor, type PlanResult, type Scenario, plannerWeight, wantsAccelerator,
 } from '@shuzhi/compute';
 import type { PlannerEntry, PlannerHour, PlannerPlan, PlannerSettings, SiteInput } from '@shuzhi/schema';
 import type { ComputeModule } from '../compute/module.ts';
@@ -10,6 +10,7 @@ import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
 import type { Logger } from '../log.ts';
 import { plannerPlans, plannerSettings } from './db-schema.ts';
+import { plannedDependants } from './dependants.ts';
 import { explanation, jobCostAt, periodLabel } from './explain.ts';
 import { buildLiveScenario, slotMs, type LiveJob } from './live-scenario.ts';
 
@@ -161,6 +162,9 @@ export class PlannerService {
       regions: j.regions, releaseAt: j.releaseAt.getTime(), deadlineAt: j.deadlineAt?.getTime() ?? null,
       weight: plannerWeight(this.compute.quotas.effectivePriority(j.tenantId, j.priority)),
     }));
+    // Jobs waiting for their parents are planned too, after them (plus staging): see plannedDependants.
+    const waiting = await this.compute.planning.waiting();
+    live.push(...plannedDependants(nowMs, new Set(live.map((j) => j.id)), waiting, (j) => plannerWeight(this.compute.quotas.effectivePriority(j.tenantId, j.priority))));
     const built = buildLiveScenario({
       nowMs, settings, sites, links, jobs: live, busyUnits: (s, t) => this.compute.dispatcher.busyUnits(s, t),
     });
@@ -172,16 +176,17 @@ export class PlannerService {
       throw e;
     }
     const solveStart = performance.now();
-    const result = await getPolicy(settings.policy).plan(scenario, { timeLimitSec: 10 });
+    const policy = getPolicy(settings.policy);
+    const result = built.edges.length ? await planWithPrecedence(scenario, built.edges, policy, { timeLimitSec: 10 }) : await policy.plan(scenario, { timeLimitSec: 10 });
     this.onSolved?.((performance.now() - solveStart) / 1000, settings.policy);
-    const plan = this.toPlan(scenario, built.startMs, sites, live, result, built.skipped);
+    const plan = this.toPlan(scenario, built.startMs, sites, live, result, built.skipped, new Map(built.edges.map((e) => [e.job, e.after])));
     await this.store(plan);
     this.adopt(plan);
     // A job whose planned slot is now starts now.
     await this.compute.dispatcher.place();
   }
 
-  private toPlan(s: Scenario, startMs: number, sites: readonly SiteInput[], live: readonly LiveJob[], r: PlanResult, skipped: string[]): PlannerPlan {
+  private toPlan(s: Scenario, startMs: number, sites: readonly SiteInput[], live: readonly LiveJob[], r: PlanResult, skipped: string[], after: ReadonlyMap<string, readonly string[]>): PlannerPlan {
     const siteById = new Map(sites.map((x) => [x.id, x]));
     const scSite = new Map(s.sites.map((x) => [x.id, x]));
     const at = (t: number) => startMs + t * slotMs(s.slotMinutes);
@@ -198,8 +203,10 @@ export class PlannerService {
     const nowSlot = Math.max(0, Math.floor((this.now() - startMs) / slotMs(s.slotMinutes)));
     const objective = (c: { costFen: number; carbonG: number }) => c.costFen + (c.carbonG / 1000) * s.carbonPriceFenPerKg;
     // Waiting is only worth it when it saves something: a job the plan put later at no gain (a tie in
-    // the solver) starts now at the same site, if the units are free over its whole window.
+    // the solver) starts now at the same site, if the units are free over its whole window. A dependant
+    // stays where precedence put it.
     for (const [jobId, e] of byJob) {
+      if (after.has(jobId)) continue;
       const sj = scJob.get(jobId)!;
       const site = scSite.get(e.site)!;
       const pool = site.pools.find((p) => p.type === sj.type);
@@ -246,7 +253,7 @@ export class PlannerService {
         siteName: siteRec.nameEn, startMs: at(from), endMs: at(to),
         period: periodLabel(siteRec.power.tariffFenPerKWh, localHour(at(from))),
         saved, homeName: j.home ? (siteById.get(sj.home)?.nameEn ?? sj.home) : null, startsNow: from <= nowSlot,
-      });
+      }) + (after.has(jobId) ? `; after ${after.get(jobId)!.join(', ')} (planned to end first, its data staged)` : '');
       entries.push({
         jobId, tenantId: j.tenantId, siteId: e.site, startAt: new Date(at(from)).toISOString(), endAt: new Date(at(to)).toISOString(),
         units: e.units, costFen: Math.round(planned.costFen), carbonG: Math.round(planned.carbonG),

@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { Flex, ResourceType, SubmitJob, type Job, type Region, type Site } from '@shuzhi/schema';
 import { useApi, useUser } from '../api/context.tsx';
 import { ApiError } from '../api/client.ts';
@@ -29,6 +29,11 @@ export interface SubmitFormState {
   after: string;
   onParentFailure: string;
   array: string;
+  project: string;
+  /** An accelerator model of the network's pools, or '' for any. */
+  accelerator: string;
+  minMemGB: string;
+  oneGroup: boolean;
 }
 
 export const emptySubmitForm: SubmitFormState = {
@@ -50,6 +55,10 @@ export const emptySubmitForm: SubmitFormState = {
   after: '',
   onParentFailure: 'cancel',
   array: '',
+  project: '',
+  accelerator: '',
+  minMemGB: '',
+  oneGroup: false,
 };
 
 /** `ok:job_1,any:job_2` (a bare id waits for success), as Slurm's --dependency; null when a part is neither. */
@@ -109,6 +118,10 @@ export function validateSubmitForm(
   const candidate = {
     ...(after?.length ? { after, onParentFailure: f.onParentFailure } : {}),
     ...(f.array.trim() ? { array: f.array.trim() } : {}),
+    ...(f.project.trim() ? { project: f.project.trim() } : {}),
+    ...(f.accelerator ? { accelerator: f.accelerator } : {}),
+    ...(f.minMemGB.trim() ? { minMemGB: numberField(f.minMemGB, 'minMemGB', errors, t) } : {}),
+    ...(f.oneGroup ? { oneGroup: true } : {}),
     name: f.name.trim(),
     type: f.type,
     units: numberField(f.units, 'units', errors, t),
@@ -176,6 +189,28 @@ export function SubmitForm({ sites, regions, onSubmitted, initial }: SubmitFormP
   const [errors, setErrors] = useState<Errors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The tenant's jobs to pick a parent from: loaded only when asked for.
+  const [pickable, setPickable] = useState<Job[] | null>(null);
+  const [pick, setPick] = useState({ jobId: '', kind: 'ok' });
+  const models = useMemo(
+    () => [...new Set(sites.flatMap((s) => (s.pools ?? []).filter((p) => p.type === form.type && p.accelerator).map((p) => p.accelerator!.model)))].sort(),
+    [sites, form.type],
+  );
+
+  async function openPicker() {
+    try {
+      setPickable((await api.jobs({ limit: 100 })).items);
+    } catch (err) {
+      setFormError(errorText(err));
+    }
+  }
+
+  function addPicked() {
+    if (!pick.jobId) return;
+    const part = `${pick.kind}:${pick.jobId}`;
+    set('after', form.after.trim() ? `${form.after.trim()},${part}` : part);
+    setPick({ jobId: '', kind: pick.kind });
+  }
 
   const set = <K extends keyof SubmitFormState>(key: K, value: SubmitFormState[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -368,6 +403,81 @@ export function SubmitForm({ sites, regions, onSubmitted, initial }: SubmitFormP
           <Field label={t('deps.array')} field="array" error={errors.array} hint={t('deps.arrayHint')}>
             <input {...inputProps('array')} className="mono" value={form.array} placeholder="0-99%10" onChange={(e) => set('array', e.target.value)} />
           </Field>
+        </div>
+        {pickable === null ? (
+          <button type="button" className="btn" data-testid="deps-pick-open" onClick={() => void openPicker()}>
+            {t('deps.pickOpen')}
+          </button>
+        ) : pickable.length === 0 ? (
+          <p className="muted" data-testid="deps-pick-empty">{t('deps.pickEmpty')}</p>
+        ) : (
+          <div className="form-grid">
+            <div className="field">
+              <label htmlFor="deps-pick">{t('deps.pick')}</label>
+              <select id="deps-pick" data-testid="deps-pick" value={pick.jobId} onChange={(e) => setPick({ ...pick, jobId: e.target.value })}>
+                <option value="">{t('deps.pickNone')}</option>
+                {pickable.map((j) => (
+                  <option key={j.id} value={j.id}>
+                    {j.name} ({j.id}, {t(`status.${j.status}`)})
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="deps-kind">{t('deps.kind')}</label>
+              <select id="deps-kind" data-testid="deps-kind" value={pick.kind} onChange={(e) => setPick({ ...pick, kind: e.target.value })}>
+                {(['ok', 'any', 'notok'] as const).map((k) => (
+                  <option key={k} value={k}>
+                    {t(`deps.kind.${k}`)}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <button type="button" className="btn" data-testid="deps-add" disabled={!pick.jobId} onClick={addPicked}>
+              {t('deps.add')}
+            </button>
+          </div>
+        )}
+      </fieldset>
+
+      <fieldset className="card">
+        <legend>{t('accel.title')}</legend>
+        <div className="form-grid">
+          <Field label={t('accel.project')} field="project" error={errors.project} hint={t('accel.projectHint')}>
+            <input {...inputProps('project')} value={form.project} onChange={(e) => set('project', e.target.value)} />
+          </Field>
+          <Field label={t('accel.model')} field="accelerator" error={errors.accelerator}>
+            <select {...inputProps('accelerator')} value={form.accelerator} onChange={(e) => set('accelerator', e.target.value)}>
+              <option value="">{t('accel.modelAny')}</option>
+              {[...new Set([...models, ...(form.accelerator ? [form.accelerator] : [])])].map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t('accel.minMem')} field="minMemGB" error={errors.minMemGB}>
+            <input {...inputProps('minMemGB')} inputMode="decimal" value={form.minMemGB} onChange={(e) => set('minMemGB', e.target.value)} />
+          </Field>
+        </div>
+        <div className={`field${errors.oneGroup ? ' field-invalid' : ''}`}>
+          <label className="check">
+            <input
+              type="checkbox"
+              id="submit-oneGroup"
+              data-testid="submit-oneGroup"
+              checked={form.oneGroup}
+              aria-invalid={errors.oneGroup ? true : undefined}
+              aria-describedby={errors.oneGroup ? 'submit-oneGroup-error' : undefined}
+              onChange={(e) => set('oneGroup', e.target.checked)}
+            />
+            {t('accel.oneGroup')}
+          </label>
+          {errors.oneGroup && (
+            <small className="field-error" role="alert" data-testid="error-oneGroup" id="submit-oneGroup-error">
+              {errors.oneGroup}
+            </small>
+          )}
         </div>
       </fieldset>
 

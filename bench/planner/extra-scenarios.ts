@@ -1,0 +1,108 @@
+// The planner bench's two scenarios beyond small/medium/large: workflows (DAGs under precedence) and one
+// 100,000-task array (the planner's view of it, and the dispatcher draining it on the real platform).
+import {
+  getPolicy, parseScenario, planWithPrecedence, plannedSpans, POLICY_NAMES, precedenceViolations, resampleScenario, type Scenario, type SlotMinutes,
+} from '@shuzhi/compute';
+import { drainArray } from '../arrays/bench.ts';
+import { buildScenario } from './scenarios.ts';
+import { n, table } from './side-by-side.ts';
+import { buildWorkflowScenario } from './workflows.ts';
+
+export interface WorkflowRow { slotMinutes: number; policy: string; objectiveFen: number; costFen: number; carbonKg: number; deadlineMisses: number; unservedUnitHours: number; rounds: number; blocked: number; violations: number; meanFlowH: number | null; solveMs: number }
+
+/** Every policy under precedence, at each slot length; the precedence is checked on every plan. */
+export async function workflowScenario(count: number, slotLengths: readonly SlotMinutes[], timeLimitSec: number): Promise<WorkflowRow[]> {
+  const wf = buildWorkflowScenario(count);
+  console.log('\n== planner / workflows (GENERATED DAGs): data provenance ==');
+  for (const p of wf.provenance) console.log(`  - ${p}`);
+  const byShape = (shape: string) => wf.workflows.filter((w) => w.shape === shape);
+  for (const shape of ['Montage', 'Epigenomics']) {
+    const ws = byShape(shape);
+    if (ws.length) console.log(`  ${ws.length} × ${shape}: ${ws[0]!.jobs} jobs each, critical path ${ws[0]!.criticalPathH} h`);
+  }
+  const rows: WorkflowRow[] = [];
+  for (const slotMinutes of slotLengths) {
+    const s = parseScenario(slotMinutes === 60 ? wf.scenario : resampleScenario(wf.scenario, slotMinutes));
+    process.stderr.write(`planner/workflows, ${slotMinutes}-min slots: ${s.jobs.length} jobs, ${wf.edges.length} dependants\n`);
+    for (const policy of POLICY_NAMES) {
+      const r = await planWithPrecedence(s, wf.edges, getPolicy(policy), { timeLimitSec });
+      rows.push({
+        slotMinutes, policy, objectiveFen: r.objective, costFen: r.costFen, carbonKg: r.carbonKg, deadlineMisses: r.deadlineMisses,
+        unservedUnitHours: r.unservedUnitHours, rounds: r.rounds, blocked: r.blocked.length,
+        violations: precedenceViolations(s, wf.edges, r.allocations).length, meanFlowH: meanFlowHours(s, r.allocations), solveMs: r.solveMs,
+      });
+    }
+    // The same jobs with no precedence: what the dependencies cost (and a lower bound's reference).
+    const free = await getPolicy('optimal').plan(s, { timeLimitSec });
+    rows.push({
+      slotMinutes, policy: 'optimal, no DAG', objectiveFen: free.objective, costFen: free.costFen, carbonKg: free.carbonKg, deadlineMisses: free.deadlineMisses,
+      unservedUnitHours: free.unservedUnitHours, rounds: 1, blocked: 0, violations: precedenceViolations(s, wf.edges, free.allocations).length,
+      meanFlowH: meanFlowHours(s, free.allocations), solveMs: free.solveMs,
+    });
+  }
+  console.log(`\n== planner / workflows: ${wf.workflows.length} generated DAGs (${wf.scenario.jobs.length} jobs, ${wf.edges.length} with parents), 4 sites ==`);
+  console.log('precedence checked on every plan: "violations" counts dependants planned before a parent ended plus staging (0 expected; "no DAG" ignores the edges on purpose)');
+  console.log(table(
+    ['slots', 'policy', 'objective ¥', 'cost ¥', 'carbon kg', 'misses', 'unserved unit-h', 'rounds', 'left out', 'violations', 'mean flow h', 'solve s'],
+    rows.map((r) => [`${r.slotMinutes} min`, r.policy, n(r.objectiveFen / 100), n(r.costFen / 100), n(r.carbonKg), String(r.deadlineMisses), n(r.unservedUnitHours, 1), String(r.rounds), String(r.blocked), String(r.violations), r.meanFlowH === null ? '–' : n(r.meanFlowH, 1), n(r.solveMs / 1000, 1)]),
+  ));
+  return rows;
+}
+
+/** Mean over workflows of (last step's end − first release), hours; null when a workflow is not fully planned. */
+function meanFlowHours(s: Scenario, allocations: Parameters<typeof plannedSpans>[0]): number | null {
+  const spans = plannedSpans(allocations, s.slotMinutes / 60);
+  const flows = new Map<string, { release: number; end: number; missing: boolean }>();
+  for (const j of s.jobs) {
+    const w = j.id.slice(0, j.id.indexOf('.'));
+    const f = flows.get(w) ?? { release: j.release, end: 0, missing: false };
+    const sp = spans.get(j.id);
+    if (!sp) f.missing = true;
+    else f.end = Math.max(f.end, sp.end);
+    flows.set(w, f);
+  }
+  const done = [...flows.values()].filter((f) => !f.missing);
+  if (done.length < flows.size) return null;
+  return done.reduce((a, f) => a + (f.end - f.release), 0) / done.length * (s.slotMinutes / 60);
+}
+
+export interface ArrayRow { what: string; value: string }
+
+/**
+ * One `tasks`-task array with cap `cap`: the planner plans it as the platform's queue presents it (one
+ * job `cap` units wide and ceil(tasks / cap) task-lengths long, see PlanningQueue.queued) beside the small
+ * scenario's 1,000 trace jobs, with every policy; then the real platform's dispatcher drains it (the
+ * arrays bench, folded in here).
+ */
+export async function arrayScenario(tasks: number, cap: number, taskHours: number, drainSeconds: number): Promise<ArrayRow[]> {
+  const base = buildScenario('array', 1_000, 4, 0).scenario;
+  const width = Math.min(tasks, cap);
+  const hours = taskHours * Math.ceil(tasks / width);
+  const cpuUnits = Math.max(...base.sites.map((x) => x.pools.find((p) => p.type === 'cpu')!.units));
+  // A cap wider than any site's CPU pool could not run at once anywhere: the block is as wide as the largest.
+  const units = Math.min(width, cpuUnits);
+  const blockHours = Math.round((hours * width / units) * 100) / 100;
+  const s = parseScenario({
+    ...base,
+    jobs: [...base.jobs, { id: 'array', type: 'cpu', units, hours: blockHours, release: 0, deadline: base.slots, flex: 'rigid', home: base.sites[0]!.id, dataGB: 0, regions: base.regions }],
+  });
+  const rows: ArrayRow[] = [{ what: 'as the planner sees it', value: `one job of ${units} cpu units × ${blockHours} h (${tasks.toLocaleString('en')} tasks of ${taskHours} h, cap ${cap}) beside ${base.jobs.length} trace jobs` }];
+  for (const policy of POLICY_NAMES) {
+    const t0 = performance.now();
+    const r = await getPolicy(policy).plan(s, { timeLimitSec: 50 });
+    const ms = performance.now() - t0;
+    const mine = r.allocations.filter((a) => a.job === 'array' && a.units > 0);
+    const planned = mine.length ? `array planned at ${mine[0]!.site} from slot ${Math.min(...mine.map((a) => a.slot))}` : 'array not planned';
+    rows.push({ what: `${policy}: plan time`, value: `${n(ms / 1000, 2)} s (${planned}; ${r.deadlineMisses} deadline misses among all ${s.jobs.length} jobs)` });
+  }
+  const d = await drainArray({ tasks, cap, seconds: drainSeconds });
+  rows.push(
+    { what: 'submit (POST /api/jobs, one record)', value: `${n(d.submitMs)} ms` },
+    { what: "planner's queue read (PlanningQueue.queued)", value: `${d.queueEntries} entry in ${n(d.queueMs)} ms` },
+    { what: `dispatcher drain (${drainSeconds} s at most, instant engine)`, value: `${n(d.done)} tasks in ${n(d.seconds, 1)} s = ${n(d.done / d.seconds)} tasks/s${d.whole ? ' — the whole array' : `; all ${tasks.toLocaleString('en')} at this rate: ${n(tasks / (d.done / d.seconds) / 60, 1)} min`}` },
+    { what: 'peak RSS', value: `${n(d.peakRssMB)} MB` },
+  );
+  console.log(`\n== planner / a ${tasks.toLocaleString('en')}-task array ==`);
+  console.log(table(['measure', 'value'], rows.map((r) => [r.what, r.value])));
+  return rows;
+}
