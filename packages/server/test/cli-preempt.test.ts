@@ -1,34 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
-import type { Worker } from '@shuzhi/agent';
-import { newWorker, operatorToken, smallSite, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
+import { test } from 'node:test';
+import { waitUntil } from './helpers.ts';
+import { cliSuite } from './cli-suite.ts';
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../bin/shuzhi.mjs', import.meta.url));
-
-let t: TestPlatform;
-let token: string;
-let agent: Worker;
-before(async () => {
-  t = await startPlatform({ leaseMs: 3000 });
-  await t.p.compute.network.createSite(smallSite('cp-site'), 'test');
-  token = await operatorToken(t.p);
-  agent = await newWorker(t, 'cp-site', 'cp-agent', { slots: 2 });
-  agent.start();
-});
-after(async () => {
-  await agent.stop();
-  await t.close();
-});
-
-const shuzhi = (args: string[]) =>
-  run(process.execPath, [bin, ...args], { env: { ...process.env, SHUZHI_SERVER: t.url, SHUZHI_TOKEN: token } }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+const cli = cliSuite('cp-site', 'cp-agent', 2);
+const shuzhi = cli.shuzhi;
 
 /** Counts to 60 in half seconds, keeping its count in the checkpoint directory when told to stop. */
 const COUNTER = 'n=$(cat "$SHUZHI_CHECKPOINT_DIR/n" 2>/dev/null || echo 0); trap \'echo $n > "$SHUZHI_CHECKPOINT_DIR/n"; exit 143\' TERM; '
@@ -41,7 +17,7 @@ test('job submit --checkpoint, job preempt and job get show the pause and what i
   assert.equal(job.checkpoint, true);
   assert.equal(job.preemptGraceSeconds, 5);
   // Polled over HTTP rather than through the CLI: a process per poll is slow on a busy machine.
-  const logs = async () => ((await (await fetch(`${t.url}/api/jobs/${job.id}/logs`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { text: string }[] }).items.map((l) => l.text).join('');
+  const logs = async () => ((await (await fetch(`${cli.t.url}/api/jobs/${job.id}/logs`, { headers: { authorization: `Bearer ${cli.token}` } })).json()) as { items: { text: string }[] }).items.map((l) => l.text).join('');
   await waitUntil('a few ticks', async () => /tick 2\b/.test(await logs()), 60_000);
   const pre = await shuzhi(['job', 'preempt', job.id, '--reason', 'cheaper-window']);
   assert.equal(pre.code, 0, pre.stderr);
@@ -51,7 +27,7 @@ test('job submit --checkpoint, job preempt and job get show the pause and what i
   assert.match(bad.stderr, /--reason must be one of quota-reclaim, priority, cheaper-window, operator/);
 
   await waitUntil('resumed and done', async () => {
-    const j = (await (await fetch(`${t.url}/api/jobs/${job.id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string };
+    const j = (await (await fetch(`${cli.t.url}/api/jobs/${job.id}`, { headers: { authorization: `Bearer ${cli.token}` } })).json()) as { status: string };
     return j.status === 'succeeded';
   }, 120_000);
   const done = (await shuzhi(['job', 'get', job.id])).stdout;

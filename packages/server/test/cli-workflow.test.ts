@@ -1,39 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
-import type { Worker } from '@shuzhi/agent';
-import { newWorker, operatorToken, smallSite, startPlatform, type TestPlatform } from './helpers.ts';
+import { after, test } from 'node:test';
+import { cliSuite } from './cli-suite.ts';
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../bin/shuzhi.mjs', import.meta.url));
-
-let t: TestPlatform;
-let token: string;
-let agent: Worker;
+const cli = cliSuite('wf-site', 'wf-agent', 4);
+const shuzhi = cli.shuzhi;
 const dir = mkdtempSync(join(tmpdir(), 'shuzhi-wf-cli-'));
-before(async () => {
-  t = await startPlatform({ leaseMs: 3000 });
-  await t.p.compute.network.createSite(smallSite('wf-site'), 'test');
-  token = await operatorToken(t.p);
-  agent = await newWorker(t, 'wf-site', 'wf-agent', { slots: 4 });
-  agent.start();
-});
-after(async () => {
-  await agent.stop();
-  await t.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const shuzhi = (args: string[]) =>
-  run(process.execPath, [bin, ...args], { env: { ...process.env, SHUZHI_SERVER: t.url, SHUZHI_TOKEN: token } }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 const common = ['--type', 'cpu', '--units', '1', '--hours', '0.1', '--tenant', 'tianshan-ai', '--sites', 'wf-site'];
 

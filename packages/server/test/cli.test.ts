@@ -1,37 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
-import type { Worker } from '@shuzhi/agent';
-import { enrollWorker, newWorker, operatorToken, smallSite, startPlatform, workerDir, type TestPlatform } from './helpers.ts';
+import { test } from 'node:test';
+import { enrollWorker, smallSite, workerDir } from './helpers.ts';
+import { cliSuite } from './cli-suite.ts';
+import { SHUZHI_BIN } from './serve-process.ts';
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../bin/shuzhi.mjs', import.meta.url));
-
-let t: TestPlatform;
-let token: string;
-let agent: Worker;
-before(async () => {
-  t = await startPlatform({ leaseMs: 3000 });
-  await t.p.compute.network.createSite(smallSite('cli-site'), 'test');
-  token = await operatorToken(t.p);
-  agent = await newWorker(t, 'cli-site', 'cli-agent');
-  agent.start();
-});
-after(async () => {
-  await agent.stop();
-  await t.close();
-});
-
-const shuzhi = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, [bin, ...args], { env: { ...process.env, SHUZHI_SERVER: t.url, SHUZHI_TOKEN: token, ...env } }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+const cli = cliSuite('cli-site', 'cli-agent');
+const shuzhi = cli.shuzhi;
 
 test('job submit --wait, list, get and site list against a running server', async () => {
   const sub = await shuzhi([
@@ -50,13 +28,13 @@ test('job submit --wait, list, get and site list against a running server', asyn
   const get = await shuzhi(['job', 'get', id, '--json']);
   const j = JSON.parse(get.stdout);
   assert.equal(j.status, 'succeeded');
-  assert.equal(j.runs[0].agentId, agent.id);
+  assert.equal(j.runs[0].agentId, cli.agent.id);
 
   const sites = await shuzhi(['site', 'list']);
   assert.match(sites.stdout, /hami\s+xinjiang\s+intelligent/);
 });
 
-test('usage errors exit 2 with a message; a bad token exits 1 saying why', async () => {
+test('usage errors exit 2 with a message; a bad cli.token exits 1 saying why', async () => {
   const missing = await shuzhi(['job', 'submit', '--type', 'cpu']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /missing --name/);
@@ -71,7 +49,7 @@ test('usage errors exit 2 with a message; a bad token exits 1 saying why', async
   assert.match(help.stdout, /SHUZHI_BOOTSTRAP_TOKEN/);
 });
 
-test('login prints a working token; a wrong password exits 1 and prints no token', async () => {
+test('login prints a working cli.token; a wrong password exits 1 and prints no token', async () => {
   const ok = await shuzhi(['login', '--username', 'tenant', '--password', 'tenant-demo'], { SHUZHI_TOKEN: '' });
   assert.equal(ok.code, 0, ok.stderr);
   const tok = /export SHUZHI_TOKEN=(\S+)/.exec(ok.stdout)?.[1];
@@ -80,7 +58,7 @@ test('login prints a working token; a wrong password exits 1 and prints no token
   assert.equal(list.code, 0, list.stderr);
   const items = (JSON.parse(list.stdout) as { items: { tenantId: string }[] }).items;
   assert.ok(items.length > 0, 'the first test submitted a job for this tenant');
-  assert.ok(items.every((j) => j.tenantId === 'tianshan-ai'), 'the tenant token sees only its own jobs');
+  assert.ok(items.every((j) => j.tenantId === 'tianshan-ai'), 'the tenant cli.token sees only its own jobs');
   const bad = await shuzhi(['login', '--username', 'tenant', '--password', 'wrong'], { SHUZHI_TOKEN: '' });
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /login as tenant failed \(401\)/);
@@ -97,14 +75,14 @@ test('shuzhi worker: refuses what it cannot run safely, exits on a refused crede
   const malformed = await shuzhi(['worker', '--credential', 'tok_abc']);
   assert.equal(malformed.code, 2);
   assert.match(malformed.stderr, /not a worker credential/);
-  const w = await enrollWorker(t.p, 'cli-site', 'cli-refused');
+  const w = await enrollWorker(cli.t.p, 'cli-site', 'cli-refused');
   if (process.getuid?.() === 0) {
     const unsandboxed = await shuzhi(['worker', '--credential', w.credential, '--unsandboxed']);
     assert.equal(unsandboxed.code, 1);
     assert.match(unsandboxed.stderr, /no sandbox for tenant code: refusing to run tenant code unsandboxed as root/);
   }
-  const op = await t.p.auth.byOperatorName();
-  await t.p.workers.registry.revoke(op!, w.id);
+  const op = await cli.t.p.auth.byOperatorName();
+  await cli.t.p.workers.registry.revoke(op!, w.id);
   const revoked = await shuzhi(['worker', '--credential', w.credential, '--work-dir', workerDir('cli-revoked')]);
   assert.equal(revoked.code, 1, revoked.stderr);
   assert.match(revoked.stderr, /refused worker .*credential \(401/);
@@ -114,9 +92,9 @@ test('shuzhi worker: refuses what it cannot run safely, exits on a refused crede
 });
 
 test('shuzhi worker runs a job in its sandbox and leaves cleanly on SIGTERM', async () => {
-  await t.p.compute.network.createSite(smallSite('cli-worker-site'), 'test');
-  const w = await enrollWorker(t.p, 'cli-worker-site', 'cli-box');
-  const child = spawn(process.execPath, [bin, 'worker', '--server', t.url, '--slots', '2', '--work-dir', workerDir('cli-box')], {
+  await cli.t.p.compute.network.createSite(smallSite('cli-worker-site'), 'test');
+  const w = await enrollWorker(cli.t.p, 'cli-worker-site', 'cli-box');
+  const child = spawn(process.execPath, [SHUZHI_BIN, 'worker', '--server', cli.t.url, '--slots', '2', '--work-dir', workerDir('cli-box')], {
     env: { ...process.env, SHUZHI_WORKER_CREDENTIAL: w.credential },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -150,7 +128,7 @@ test('sbatch: a Slurm batch script runs as a job, its directives listed; a direc
   assert.match(sub.stdout, /job: "hello-sbatch", 1 cpu unit for 0\.017 h at cli-site, env GREETING/);
   const id = /submitted (job_\S+)/.exec(sub.stdout)?.[1];
   assert.ok(id, sub.stdout);
-  const logs = await fetch(`${t.url}/api/jobs/${id}/logs`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<{ items: { text: string }[] }>);
+  const logs = await fetch(`${cli.t.url}/api/jobs/${id}/logs`, { headers: { authorization: `Bearer ${cli.token}` } }).then((r) => r.json() as Promise<{ items: { text: string }[] }>);
   assert.match(logs.items.map((l) => l.text).join(''), /salam from job\.sh/);
 
   writeFileSync(join(dir, 'singleton.sh'), '#!/bin/bash\n#SBATCH --time=5\n#SBATCH --dependency=singleton\necho one at a time\n');

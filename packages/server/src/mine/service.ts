@@ -20,14 +20,14 @@ import type { Logger } from '../log.ts';
 import { AlarmStore } from './alarm-store.ts';
 import { AuditStore } from './audit-store.ts';
 import type { AuditInput } from './audit-store.ts';
-import { FaceController } from './controller-runtime.ts';
+import type { FaceController } from './controller-runtime.ts';
 import type { AuditRecord, FaceControllerOptions } from './controller-runtime.ts';
 import { mineFaces } from './db-schema.ts';
 import { mineErrors } from './errors.ts';
 import { demoFleet } from './fleet.ts';
 import { Historian } from './historian.ts';
 import type { MqttPublisher } from './mqtt-publisher.ts';
-import { MinePki } from './pki.ts';
+import type { MinePki } from './pki.ts';
 
 /** Who acts, as the audit records it. */
 export interface Actor {
@@ -156,7 +156,10 @@ export class MineService {
   /** Opens the PKI once; a face registered before start() (the demo seed) needs it as well. */
   #pkiOpening: Promise<MinePki> | null = null;
   #openPki(): Promise<MinePki> {
-    this.#pkiOpening ??= MinePki.open(pkiFolderOf(this.o.dataDir)).then((p) => (this.#pki = p));
+    // node-opcua (≈ 1.5 s to load) comes in with the first face, not with every server start.
+    this.#pkiOpening ??= import('./pki.ts')
+      .then(({ MinePki }) => MinePki.open(pkiFolderOf(this.o.dataDir)))
+      .then((p) => (this.#pki = p));
     return this.#pkiOpening;
   }
 
@@ -206,6 +209,7 @@ export class MineService {
   async #attach(row: FaceRow): Promise<LiveFace> {
     const face = faceOf(row, row.config as MineFaceConfig);
     const pki = await this.#openPki();
+    const { FaceController } = await import('./controller-runtime.ts');
     await this.alarms.closeLeftovers(row.id, new Date());
     const c = this.o.controller ?? {};
     const live: LiveFace = {
