@@ -82,14 +82,15 @@ export function FaceDiagram({ face }: { face: MineFaceState }) {
           >
             <title>{`${m.name}: ${t(`mine.look.${look}`)}${m.faultCause ? ` — ${m.faultCause}` : ''}`}</title>
             <rect width={W} height={H} rx={8} />
-            {/* One line each (kind, name, state, readings): they never share a line, so they cannot overlap. */}
+            {/* One line each (kind, name, state, readings): they never share a line, so they cannot overlap. The
+                last line sits 18 px below the one above it: a CJK font's line box (Noto Sans CJK: 1.45 em) is taller than Latin ones. */}
             <FitText y={20} className="mine-m-title">{t(`mine.kind.${m.kind}`)}</FitText>
             <FitText y={37} className="mine-m-sub">{m.name}</FitText>
             <FitText y={55} className="mine-m-state">{t(`mine.look.${look}`)}</FitText>
             <FitText y={73} className="mine-m-val">
               {`${t('mine.machine.current')} ${formatNumber(m.motorCurrentA, lang, 0)} A · ${t('mine.machine.speed')} ${formatNumber(m.chainSpeed, lang, 2)}`}
             </FitText>
-            <FitText y={89} className="mine-m-val">
+            <FitText y={91} className="mine-m-val">
               {`${t('mine.machine.temp')} ${formatNumber(m.windingTempC, lang, 1)} °C${m.fault ? ` · ${m.faultCause}` : ''}`}
             </FitText>
             <rect x={10} y={96} width={TEXT_W} height={4} rx={2} className="mine-m-track" />
