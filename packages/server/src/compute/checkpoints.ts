@@ -57,8 +57,16 @@ export class CheckpointStore {
     const row = { taskId: t.taskId, jobId: t.jobId, tenantId: t.tenantId, attempt: f.attempt, sha256, bytes: body.byteLength, savedAt: new Date() };
     const [old] = await this.db.select().from(jobCheckpoints).where(eq(jobCheckpoints.taskId, t.taskId));
     await this.db.insert(jobCheckpoints).values(row).onConflictDoUpdate({ target: jobCheckpoints.taskId, set: row });
-    // The previous archive of this task goes, unless it is the same bytes.
-    if (old && old.sha256 !== sha256) await unlink(this.fileOf(old.tenantId, old.sha256)).catch(() => undefined);
+    // The previous archive of this task goes, unless it is the same bytes — or another task of the
+    // tenant saved the same bytes: files are named by their hash, so two tasks may share one.
+    if (old && old.sha256 !== sha256) {
+      const [shared] = await this.db
+        .select({ taskId: jobCheckpoints.taskId })
+        .from(jobCheckpoints)
+        .where(and(eq(jobCheckpoints.tenantId, old.tenantId), eq(jobCheckpoints.sha256, old.sha256)))
+        .limit(1);
+      if (!shared) await unlink(this.fileOf(old.tenantId, old.sha256)).catch(() => undefined);
+    }
     return { sha256, bytes: body.byteLength };
   }
 
