@@ -28,7 +28,7 @@ import {
 import { requireRole, type Principal } from '../auth/principal.ts';
 import { errors } from '../errors.ts';
 import { AppError } from '../errors.ts';
-import { jsonBody, jsonOk, principalIn, principalOf, router, workerOf } from '../http/context.ts';
+import { jsonBody, jsonOk, principalIn, principalOf, router, workerSelf } from '../http/context.ts';
 import type { ComputeModule } from './module.ts';
 import { SIGNED_IN, WORKER, problems } from '../http/openapi.ts';
 
@@ -368,11 +368,7 @@ export function computeRoutes(m: ComputeModule) {
   // A worker's checkpoint of a task it holds the lease of (the shell part of the worker protocol).
   const WorkerTask = z.object({ id: Text(80), taskId: Text(200) });
   const Attempt = z.object({ attempt: z.coerce.number().int().min(1) });
-  const self = (c: Parameters<typeof workerOf>[0] & { req: { valid(k: 'param'): { id: string } } }) => {
-    const w = workerOf(c);
-    if (c.req.valid('param').id !== w.workerId) throw new AppError('WORKER_ID_MISMATCH', 403, `This credential belongs to worker ${w.workerId}.`);
-    return w;
-  };
+  const self = workerSelf;
   r.openapi(
     createRoute({
       operationId: 'putWorkerTaskCheckpoint',

@@ -42,6 +42,13 @@ export function workerOf(c: { get(key: 'worker'): WorkerIdentity | null }): Work
   return w;
 }
 
+/** The worker calling a route under /api/workers/{id}/…, which must be its own id (403 otherwise). */
+export function workerSelf(c: Parameters<typeof workerOf>[0] & { req: { valid(k: 'param'): { id: string } } }): WorkerIdentity {
+  const w = workerOf(c);
+  if (c.req.valid('param').id !== w.workerId) throw new AppError('WORKER_ID_MISMATCH', 403, `This credential belongs to worker ${w.workerId}.`);
+  return w;
+}
+
 export const jsonBody = <T>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
 export const jsonOk = <T>(schema: T, description = 'OK') => ({
   description,

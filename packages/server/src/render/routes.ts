@@ -24,7 +24,7 @@ import {
 } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
-import { jsonBody, jsonOk, principalIn, principalOf, router, workerOf } from '../http/context.ts';
+import { jsonBody, jsonOk, principalIn, principalOf, router, workerSelf } from '../http/context.ts';
 import { problemResponse } from '../http/problem.ts';
 import type { Logger } from '../log.ts';
 import type { NetworkStore } from '../compute/network-store.ts';
@@ -369,11 +369,7 @@ export function renderRoutes(farm: RenderFarm, network: NetworkStore, renderersH
   const WorkerTask = z.object({ id: Text(80), taskId: Text(200) });
   const Attempt = z.object({ attempt: z.coerce.number().int().min(1) });
   const Stored = z.object({ stored: z.boolean(), frame: z.number().int() });
-  const self = (c: Parameters<typeof workerOf>[0] & { req: { valid(k: 'param'): { id: string } } }) => {
-    const w = workerOf(c);
-    if (c.req.valid('param').id !== w.workerId) throw new AppError('WORKER_ID_MISMATCH', 403, `This credential belongs to worker ${w.workerId}.`);
-    return w;
-  };
+  const self = workerSelf;
 
   r.openapi(
     createRoute({ operationId: 'getWorkerTaskScene', summary: "Worker: download a task's scene", security: WORKER, method: 'get', path: '/api/workers/{id}/tasks/{taskId}/scene', tags: ['workers'], request: { params: WorkerTask, query: Attempt }, responses: { 200: binary('application/octet-stream', 'The scene of a leased render task'), ...problems(400, 401, 403, 404, 409) } }),
