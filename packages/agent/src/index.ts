@@ -9,3 +9,4 @@ export { blenderRenderer, povrayRenderer, type RendererInput, type RendererPlugi
 export { BubblewrapSandbox, DEFAULT_UID_BASE, TASK_DIR, UnsandboxedRunner, openSandbox, SandboxUnavailableError } from './sandbox/index.ts';
 export type { BubblewrapOptions, OpenSandboxOptions, Sandbox, SpawnSpec } from './sandbox/index.ts';
 export { workDirProblem } from './worker/preflight.ts';
+export { CheckpointTooBig, packCheckpoint, unpackCheckpoint } from './worker/checkpoint.ts';

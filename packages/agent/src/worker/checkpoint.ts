@@ -48,9 +48,10 @@ function safePath(p: unknown): p is string {
 
 /**
  * Writes an archive's files under `dir` (which exists and is empty), owned by `owner` when the worker
- * runs as root (a bubblewrap task uid). Refuses an archive naming a path outside `dir`.
+ * runs as root (a bubblewrap task uid; its group is `group`, default the same number). Refuses an
+ * archive naming a path outside `dir`.
  */
-export async function unpackCheckpoint(archive: Buffer, dir: string, owner?: number): Promise<number> {
+export async function unpackCheckpoint(archive: Buffer, dir: string, owner?: number, group = owner): Promise<number> {
   const parsed = JSON.parse(gunzipSync(archive, { maxOutputLength: CHECKPOINT_ARCHIVE_MAX * 2 }).toString('utf8')) as { version?: unknown; files?: unknown };
   if (parsed.version !== 1 || !Array.isArray(parsed.files)) throw new Error('not a checkpoint archive');
   const files = parsed.files as Partial<Entry>[];
@@ -62,13 +63,13 @@ export async function unpackCheckpoint(archive: Buffer, dir: string, owner?: num
       const sub = parts.slice(0, i).join('/');
       if (made.has(sub)) continue;
       await mkdir(join(dir, sub), { mode: 0o700 });
-      if (owner !== undefined) await chown(join(dir, sub), owner, owner);
+      if (owner !== undefined) await chown(join(dir, sub), owner, group!);
       made.add(sub);
     }
     const file = join(dir, f.path!);
     // 'wx': never through something already there (a link planted by an earlier entry cannot exist: links are never packed).
     await writeFile(file, Buffer.from(f.data!, 'base64'), { flag: 'wx', mode: (Number(f.mode) & 0o777) || 0o600 });
-    if (owner !== undefined) await chown(file, owner, owner);
+    if (owner !== undefined) await chown(file, owner, group!);
   }
   return files.length;
 }

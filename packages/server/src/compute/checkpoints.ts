@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Fence } from '@shuzhi/schema';
 import { and, eq } from 'drizzle-orm';
@@ -44,7 +44,25 @@ export class CheckpointStore {
 
   /** Stores the archive a preempted attempt left, replacing the task's earlier one. */
   async put(w: WorkerIdentity, f: Fence, body: Uint8Array): Promise<{ sha256: string; bytes: number }> {
-    const t = this.leased(w, f.taskId, f.attempt);
+    return this.keep(this.leased(w, f.taskId, f.attempt), f.attempt, body);
+  }
+
+  /**
+   * The same for an engine that packs the checkpoint itself (Slurm: the executor packs the job's
+   * SHUZHI_CHECKPOINT_DIR once the requeued job stopped); `t` is the attempt the host holds.
+   */
+  async putFromEngine(t: Pick<ExecTask, 'taskId' | 'jobId' | 'tenantId' | 'attempt'>, body: Uint8Array): Promise<{ sha256: string; bytes: number }> {
+    return this.keep(t, t.attempt, body);
+  }
+
+  /** The archive an attempt of the task resumes from (one an earlier attempt saved), or null. */
+  async archiveFor(f: Fence): Promise<Buffer | null> {
+    const [row] = await this.db.select().from(jobCheckpoints).where(eq(jobCheckpoints.taskId, f.taskId));
+    if (!row || row.attempt >= f.attempt) return null;
+    return readFile(this.fileOf(row.tenantId, row.sha256)).catch(() => null);
+  }
+
+  private async keep(t: Pick<ExecTask, 'taskId' | 'jobId' | 'tenantId'>, attempt: number, body: Uint8Array): Promise<{ sha256: string; bytes: number }> {
     if (body.byteLength === 0) throw new AppError('CHECKPOINT_EMPTY', 400, 'The checkpoint archive is empty.');
     if (body.byteLength > CHECKPOINT_MAX_BYTES) throw new AppError('BODY_TOO_LARGE', 413, `A checkpoint may hold at most ${CHECKPOINT_MAX_BYTES} bytes.`);
     const sha256 = createHash('sha256').update(body).digest('hex');
@@ -54,7 +72,7 @@ export class CheckpointStore {
     const partial = `${file}.partial-${process.pid}-${Math.random().toString(36).slice(2)}`;
     await writeFile(partial, body, { mode: 0o600 });
     await rename(partial, file);
-    const row = { taskId: t.taskId, jobId: t.jobId, tenantId: t.tenantId, attempt: f.attempt, sha256, bytes: body.byteLength, savedAt: new Date() };
+    const row = { taskId: t.taskId, jobId: t.jobId, tenantId: t.tenantId, attempt, sha256, bytes: body.byteLength, savedAt: new Date() };
     const [old] = await this.db.select().from(jobCheckpoints).where(eq(jobCheckpoints.taskId, t.taskId));
     await this.db.insert(jobCheckpoints).values(row).onConflictDoUpdate({ target: jobCheckpoints.taskId, set: row });
     // The previous archive of this task goes, unless it is the same bytes — or another task of the

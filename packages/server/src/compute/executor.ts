@@ -63,6 +63,13 @@ export interface ExecutorHost {
    * Hosts that never preempt (test recorders) leave it out; the engine then reports the attempt lost.
    */
   preemptEnded?(fence: Fence, endedAtMs: number): Promise<boolean | void>;
+  /**
+   * Engines that pack a preempted attempt's SHUZHI_CHECKPOINT_DIR themselves (Slurm) hand the archive
+   * here; it is kept as an agent's upload is (compute/checkpoints.ts), so any site can resume from it.
+   */
+  saveCheckpoint?(fence: Fence, archive: Buffer): Promise<void>;
+  /** The archive a checkpointing attempt resumes from (left by an earlier attempt, anywhere), or null. */
+  checkpointOf?(fence: Fence): Promise<Buffer | null>;
   /** The engine lost the task (node died, job vanished): the host requeues it. */
   lost(fence: Fence, reason: string): Promise<boolean | void>;
 }

@@ -85,6 +85,10 @@ export class ComputeModule implements ServerModule {
     this.dispatcher.beforePlace = () => this.preemptor.tick().then(() => undefined);
     this.dispatcher.agents.restoreOf = (taskId) => this.checkpoints.restoreOf(taskId);
     this.dispatcher.host.checkpointSaved = (f) => this.checkpoints.savedBy(f);
+    this.dispatcher.host.checkpointStore = {
+      save: (a, archive) => this.checkpoints.putFromEngine(a, archive),
+      load: (a) => this.checkpoints.archiveFor(a),
+    };
     this.slurm = new SlurmSites(this.network, this.dispatcher, log, join(opts.dataDir, 'slurm'));
     this.runs = new RunRecords(db);
     this.planning = new PlanningQueue(db);

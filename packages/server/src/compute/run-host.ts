@@ -123,6 +123,8 @@ export class RunHost implements ExecutorHost {
   readonly preempting = new Map<string, PreemptReason>();
   /** The size of the checkpoint an attempt saved, or null (compute/checkpoints.ts). */
   checkpointSaved: (f: Fence) => Promise<number | null> = async () => null;
+  /** Where archives that engines pack themselves are kept and read back (compute/checkpoints.ts); none by default. */
+  checkpointStore: { save(a: Attempt, archive: Buffer): Promise<unknown>; load(a: Attempt): Promise<Buffer | null> } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -322,6 +324,16 @@ export class RunHost implements ExecutorHost {
     const pool = site.pools.find((p) => p.type === a.type);
     if (!pool || a.startedAt === null) return null;
     return meterRun({ site, pool, units: a.units, startMs: a.startedAt, endMs, siteLoadKW: siteLoadKW(site, site.pools, this.busyByType(a.siteId)) });
+  }
+
+  async saveCheckpoint(f: Fence, archive: Buffer): Promise<void> {
+    const a = this.current(f);
+    if (a?.checkpoint) await this.checkpointStore?.save(a, archive);
+  }
+
+  async checkpointOf(f: Fence): Promise<Buffer | null> {
+    const a = this.current(f);
+    return a?.checkpoint && this.checkpointStore ? this.checkpointStore.load(a) : null;
   }
 
   /** The engine lost the attempt (silent agent, vanished batch job, site unreachable): requeue the task. */

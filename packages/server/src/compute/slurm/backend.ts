@@ -37,4 +37,15 @@ export interface SlurmBackend {
   accounting(jobIds: string[]): Promise<SacctRow[]>;
   /** Cancels a job (all pieces of an array). Unknown or finished jobs are not an error. */
   cancel(jobId: string): Promise<void>;
+  /**
+   * Stops a running job and puts it back in Slurm's queue, held (`scontrol requeuehold`): Slurm sends
+   * SIGTERM, waits the cluster's KillWait, then SIGKILL; the job keeps its id. Backends without it
+   * (slurmrestd 0.0.38 has no requeue) preempt by cancelling.
+   */
+  requeueHold?(jobId: string): Promise<void>;
+  /** Lets a held, requeued job run again as the attempt `comment` names (`scontrol release`). */
+  release?(jobId: string, comment: string): Promise<void>;
+  /** Pauses a running job in place (SIGSTOP; it keeps its processes and memory) and continues it. */
+  suspend?(jobId: string): Promise<void>;
+  resume?(jobId: string): Promise<void>;
 }

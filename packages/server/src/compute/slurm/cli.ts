@@ -90,6 +90,26 @@ export class SlurmCli implements SlurmBackend {
     }
   }
 
+  async requeueHold(jobId: string): Promise<void> {
+    // Jobs are submitted --no-requeue (Slurm never reruns an attempt on its own); this one is requeued on purpose.
+    await this.run('scontrol', ['update', `jobid=${jobId}`, 'Requeue=1']);
+    await this.run('scontrol', ['requeuehold', jobId]);
+  }
+
+  async release(jobId: string, comment: string): Promise<void> {
+    // A requeued job waits out a begin-time delay; the host already decided when it runs.
+    await this.run('scontrol', ['update', `jobid=${jobId}`, `Comment=${comment}`, 'StartTime=now', 'Requeue=0']);
+    await this.run('scontrol', ['release', jobId]);
+  }
+
+  async suspend(jobId: string): Promise<void> {
+    await this.run('scontrol', ['suspend', jobId]);
+  }
+
+  async resume(jobId: string): Promise<void> {
+    await this.run('scontrol', ['resume', jobId]);
+  }
+
   private run(command: string, args: string[]): Promise<string> {
     const file = this.conn.binDir ? join(this.conn.binDir, command) : command;
     return new Promise((resolve, reject) => {

@@ -1,5 +1,6 @@
-import { chmod, chown, lstat, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { CheckpointTooBig, packCheckpoint, unpackCheckpoint } from '@shuzhi/agent';
 import type { Fence } from '@shuzhi/schema';
 import type { ExecLog, ExecResult, ExecTask, Executor, ExecutorHost } from '../executor.ts';
 import type { SlurmBackend } from './backend.ts';
@@ -13,7 +14,7 @@ import type { JobIdentity } from './job-user.ts';
 import { LogTail } from './logs.ts';
 import type { SacctRow, SqueueJob } from './parse.ts';
 import { DONE_STATE_ERRORS, phaseOf, stateWord } from './states.ts';
-import { batchScript, commentOf, fenceKey, jobDirOf, jobSpecOf, outputNames, workDirOf } from './script.ts';
+import { batchScript, checkpointDirOf, commentOf, fenceKey, jobDirOf, jobSpecOf, outputNames, workDirOf } from './script.ts';
 
 /** What the executor needs of a logger (pino fits). */
 export interface ExecutorLog {
@@ -28,6 +29,10 @@ const MAX_REPORT_TRIES = 5;
 const MAX_PARALLEL_SUBMITS = 4;
 const JOB_ID_FILE = 'slurm-job-id';
 const STATE_FILE = 'shuzhi-state.json';
+/** A released (requeued) Slurm job keeps the job directory of the attempt that first submitted it. */
+const JOB_DIR_FILE = 'job-dir';
+/** How long a requeued, held job waits for the task's next attempt to come back to this site. */
+const PARKED_MS = 6 * 3_600_000;
 
 interface Tracked {
   task: ExecTask;
@@ -52,6 +57,18 @@ interface Tracked {
   doneSince: number | null;
   reportTries: number;
   tails: LogTail[];
+  /** Asked to stop for a preemption: requeued held (or cancelled); its end is a preemption, not a result. */
+  preempting: boolean;
+  /** The requeue (or cancel) of a preempted job still has to reach the controller. */
+  stopPending: string | null;
+}
+
+/** A preempted attempt's Slurm job, requeued and held: the task's next attempt here releases it. */
+interface Parked {
+  slurmId: string;
+  attempt: number;
+  jobDir: string;
+  at: number;
 }
 
 export interface SlurmExecutorOptions {
@@ -85,6 +102,7 @@ export function createSlurmBackend(cfg: SlurmSiteConfig): SlurmBackend {
 export class SlurmExecutor implements Executor {
   readonly engine = 'slurm' as const;
   private readonly tracked = new Map<string, Tracked>();
+  private readonly parked = new Map<string, Parked>();
   private readonly backend: SlurmBackend;
   private readonly host: ExecutorHost;
   private readonly log: ExecutorLog;
@@ -181,6 +199,36 @@ export class SlurmExecutor implements Executor {
     if (this.tracked.has(t.key)) this.wake(0);
   }
 
+  /**
+   * Preempts a running attempt the Slurm way: `scontrol requeuehold` (SIGTERM, the cluster's KillWait
+   * as the grace, SIGKILL; the job goes back to the queue, held, keeping its id and its checkpoint
+   * directory). Once it stopped, its SHUZHI_CHECKPOINT_DIR is packed and kept by the host, and the end
+   * is reported as a preemption; the task's next attempt, if placed here, releases the same job.
+   * Backends without requeue (slurmrestd) cancel it instead, with the same reporting.
+   */
+  async preempt(fence: Fence, _graceMs: number, reason: string): Promise<void> {
+    const t = this.tracked.get(fenceKey(fence));
+    if (!t || t.cancelled || t.preempting) return;
+    t.preempting = true;
+    if (t.slurmId) await this.stopForPreemption(t, reason);
+    this.wake(0);
+  }
+
+  /** Pauses a running attempt in place (`scontrol suspend`): same processes, same memory, until `resume`. */
+  async suspend(fence: Fence): Promise<void> {
+    const t = this.tracked.get(fenceKey(fence));
+    if (!t?.slurmId || !this.backend.suspend) throw new SlurmConfigError(`Slurm site ${this.config.siteId} cannot suspend this job`);
+    await this.backend.suspend(t.slurmId);
+    await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`suspended in Slurm (job ${t.slurmId})`)]));
+  }
+
+  async resume(fence: Fence): Promise<void> {
+    const t = this.tracked.get(fenceKey(fence));
+    if (!t?.slurmId || !this.backend.resume) throw new SlurmConfigError(`Slurm site ${this.config.siteId} cannot resume this job`);
+    await this.backend.resume(t.slurmId);
+    await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`resumed in Slurm (job ${t.slurmId})`)]));
+  }
+
   async recover(tasks: ExecTask[]): Promise<void> {
     // Jobs that already run are re-attached either way; a problem here is logged and shown on the site.
     await this.ready().catch(() => undefined);
@@ -190,6 +238,8 @@ export class SlurmExecutor implements Executor {
       const id = await readFile(join(t.workDir, JOB_ID_FILE), 'utf8').catch(() => '');
       if (/^\d+$/.test(id.trim())) t.slurmId = id.trim();
       else t.uncertain = true; // maybe submitted just before the restart: look for it by comment first
+      const released = await readFile(join(t.workDir, JOB_DIR_FILE), 'utf8').catch(() => '');
+      if (released.startsWith(`${this.jobRoot}/`)) this.useJobDir(t, released);
       const saved = await readFile(join(t.workDir, STATE_FILE), 'utf8').then((s) => JSON.parse(s) as unknown).catch(() => null);
       if (saved && typeof saved === 'object') {
         const s = saved as { started?: unknown; offsets?: unknown; done?: unknown };
@@ -300,10 +350,87 @@ export class SlurmExecutor implements Executor {
     const t: Tracked = {
       task, key, workDir, jobDir, pieces, slurmId: null, uncertain: false, submitting: false, submitFailures: 0,
       nextSubmitAt: 0, lastSubmitEndedAt: 0, lastSubmitError: null, started: false, cancelled: false, missingSince: null,
-      doneSince: null, reportTries: 0, tails,
+      doneSince: null, reportTries: 0, tails, preempting: false, stopPending: null,
     };
     this.tracked.set(key, t);
     return t;
+  }
+
+  /** The attempt runs as a released job whose output goes to that job's directory. */
+  private useJobDir(t: Tracked, jobDir: string): void {
+    t.jobDir = jobDir;
+    const opts = { maxBytes: this.maxLogBytes };
+    t.tails = outputNames(t.pieces).flatMap((f) => [new LogTail(jobDir, f.stdout, 'stdout', 0, opts), new LogTail(jobDir, f.stderr, 'stderr', 0, opts)]);
+  }
+
+  private async stopForPreemption(t: Tracked, reason: string): Promise<void> {
+    t.stopPending = null;
+    try {
+      if (this.backend.requeueHold) await this.backend.requeueHold(t.slurmId!);
+      else await this.backend.cancel(t.slurmId!);
+      await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`preempted (${reason}): Slurm job ${t.slurmId} ${this.backend.requeueHold ? 'requeued and held' : 'cancelled'}; SIGTERM, then SIGKILL after the cluster's KillWait`)]));
+    } catch (err) {
+      // A job that already ended is reconciled as such; an outage is retried on the next poll.
+      if (err instanceof SlurmCommandError && err.transient) {
+        this.controllerFailed(err);
+        t.stopPending = reason;
+      } else {
+        this.log.warn({ task: t.key, err: errText(err) }, 'Slurm refused to requeue a preempted job');
+        t.preempting = false;
+      }
+    }
+  }
+
+  /**
+   * SHUZHI_CHECKPOINT_DIR of a checkpointing attempt about to be submitted afresh: emptied, then filled
+   * with the archive an earlier attempt left (here or at another site), owned by the job user.
+   */
+  private async prepareCheckpointDir(t: Tracked, id: JobIdentity): Promise<string | undefined> {
+    if (!t.task.checkpoint) return undefined;
+    const dir = checkpointDirOf(this.jobRoot, t.task.taskId);
+    await rm(dir, { recursive: true, force: true });
+    await this.prepareJobDir(dir, id);
+    const archive = (await this.host.checkpointOf?.(t.task)) ?? null;
+    if (archive) {
+      const files = await unpackCheckpoint(archive, dir, id.switchUser ? id.uid : undefined, id.gid);
+      await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`checkpoint restored into SHUZHI_CHECKPOINT_DIR (${files} files, ${archive.byteLength} bytes)`)]));
+    }
+    return dir;
+  }
+
+  /** The preempted attempt stopped: keep its checkpoint, report the preemption, park the held job. */
+  private async preemptStopped(t: Tracked, requeued: boolean): Promise<void> {
+    await this.forwardLogs(t, true);
+    if (t.task.checkpoint && this.host.saveCheckpoint) {
+      const dir = checkpointDirOf(this.jobRoot, t.task.taskId);
+      try {
+        const empty = (await readdir(dir)).length === 0;
+        if (!empty) {
+          const { archive, files, skipped } = await packCheckpoint(dir);
+          await this.host.saveCheckpoint(t.task, archive);
+          const note = skipped.length ? `; left out (not regular files): ${skipped.slice(0, 5).join(', ')}` : '';
+          await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`checkpoint saved from SHUZHI_CHECKPOINT_DIR (${files} files, ${archive.byteLength} bytes)${note}`)]));
+        }
+      } catch (err) {
+        const why = err instanceof CheckpointTooBig ? err.message : errText(err);
+        await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`no checkpoint kept: ${why}`)]));
+      }
+    }
+    const slurmId = t.slurmId!;
+    const endedAt = this.now();
+    await this.reportFinal(t, 'preempted', () => (this.host.preemptEnded ? this.host.preemptEnded(t.task, endedAt) : this.host.lost(t.task, 'preempted')));
+    if (requeued && !this.tracked.has(t.key) && !t.cancelled) this.parked.set(t.task.taskId, { slurmId, attempt: t.task.attempt, jobDir: t.jobDir, at: endedAt });
+  }
+
+  /** Held jobs whose task went elsewhere (or was cancelled) are cancelled after PARKED_MS. */
+  private async sweepParked(): Promise<void> {
+    for (const [taskId, p] of this.parked) {
+      if (this.now() - p.at < PARKED_MS) continue;
+      await this.backend.cancel(p.slurmId).then(
+        () => this.parked.delete(taskId),
+        (err: unknown) => this.log.warn({ taskId, slurmJob: p.slurmId, err: errText(err) }, 'could not cancel a held, requeued job'),
+      );
+    }
   }
 
   private controllerOk(): void {
@@ -327,8 +454,9 @@ export class SlurmExecutor implements Executor {
       await this.makeRoots(who);
       // The script stays in the server's private dir: sbatch (root) or the REST backend reads it.
       await mkdir(t.workDir, { recursive: true, mode: 0o700 });
+      if (await this.tryRelease(t)) return;
       const scriptPath = join(t.workDir, 'job.sh');
-      await writeFile(scriptPath, batchScript(t.task), { mode: 0o700 });
+      await writeFile(scriptPath, batchScript(t.task, await this.prepareCheckpointDir(t, who)), { mode: 0o700 });
       await this.prepareJobDir(t.jobDir, who);
       const spec = {
         ...jobSpecOf(t.task, this.config, t.jobDir, scriptPath),
@@ -360,6 +488,34 @@ export class SlurmExecutor implements Executor {
       t.submitting = false;
       t.lastSubmitEndedAt = this.now();
     }
+  }
+
+  /**
+   * The task's previous attempt was requeued here and is held: this attempt is that Slurm job, released
+   * (a requeue, not a new submission); its checkpoint directory is as the stopped run left it.
+   */
+  private async tryRelease(t: Tracked): Promise<boolean> {
+    const p = this.parked.get(t.task.taskId);
+    if (!p || !this.backend.release) return false;
+    this.parked.delete(t.task.taskId);
+    // Another attempt ran since (elsewhere): its checkpoint is newer than this job's directory.
+    if (p.attempt + 1 !== t.task.attempt) {
+      await this.backend.cancel(p.slurmId).catch(() => undefined);
+      return false;
+    }
+    // The stopped run's output was forwarded with its attempt; the released run writes its own.
+    await Promise.all(outputNames(t.pieces).flatMap((f) => [f.stdout, f.stderr]).map((f) => rm(join(p.jobDir, f), { force: true })));
+    t.uncertain = true;
+    await this.backend.release(p.slurmId, commentOf(t.task));
+    t.uncertain = false;
+    t.slurmId = p.slurmId;
+    this.useJobDir(t, p.jobDir);
+    await writeFile(join(t.workDir, JOB_DIR_FILE), p.jobDir);
+    await writeFile(join(t.workDir, JOB_ID_FILE), p.slurmId);
+    this.controllerOk();
+    this.log.info({ site: this.config.siteId, task: t.key, slurmJob: p.slurmId }, 'released the requeued Slurm job');
+    await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`Slurm job ${p.slurmId} (requeued when preempted) released; it resumes from its checkpoint directory`)]));
+    return true;
   }
 
   private async tryCancel(t: Tracked): Promise<void> {
@@ -406,12 +562,15 @@ export class SlurmExecutor implements Executor {
       this.wake(0);
     } else if (this.tracked.size > 0) {
       this.wake(Math.max(this.pollMs, this.outage.until - this.now()));
+    } else if (this.parked.size > 0) {
+      this.wake(60_000);
     }
   }
 
   private async tick(): Promise<void> {
-    if (this.closed || this.tracked.size === 0) return;
+    if (this.closed || (this.tracked.size === 0 && this.parked.size === 0)) return;
     if (this.now() < this.outage.until) return;
+    await this.sweepParked();
     let jobs: SqueueJob[];
     const askedAt = this.now();
     try {
@@ -462,6 +621,14 @@ export class SlurmExecutor implements Executor {
 
   private async reconcile(t: Tracked, records: SqueueJob[]): Promise<void> {
     const now = this.now();
+    if (t.preempting) {
+      const phases = records.map((r) => phaseOf(r.state));
+      // requeuehold: back to pending, held; a cancelled job (no requeue here) is done or forgotten.
+      if (records.length === 0 || phases.every((p) => p === 'done' || p === 'lost')) return this.preemptStopped(t, false);
+      if (phases.every((p) => p === 'waiting')) return this.preemptStopped(t, true);
+      if (t.stopPending !== null) await this.stopForPreemption(t, t.stopPending);
+      return;
+    }
     if (records.length === 0) {
       // The controller forgot it: finished longer ago than MinJobAge (sacct knows), or it vanished.
       t.missingSince ??= now;
@@ -503,7 +670,9 @@ export class SlurmExecutor implements Executor {
 
   private async accounting(ids: string[]): Promise<SacctRow[]> {
     try {
-      return await this.backend.accounting(ids);
+      // A requeued job has a record per run (the jobcomp log keeps them all): its newest run is the one that counts.
+      const rows = await this.backend.accounting(ids);
+      return [...new Map(rows.map((r) => [r.jobIdRaw, r])).values()];
     } catch (err) {
       this.log.warn({ site: this.config.siteId, err: errText(err) }, 'sacct failed');
       return [];

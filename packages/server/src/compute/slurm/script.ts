@@ -26,6 +26,15 @@ export function jobDirOf(jobRoot: string, f: Fence): string {
   return join(jobRoot, attemptDirName(f));
 }
 
+/**
+ * A checkpointing task's SHUZHI_CHECKPOINT_DIR at this site: `<jobRoot>/<taskId>.checkpoint`, one per
+ * task (not per attempt), on the storage the compute nodes share, so it survives a requeue and a
+ * resumed attempt here finds what the stopped one left.
+ */
+export function checkpointDirOf(jobRoot: string, taskId: string): string {
+  return join(jobRoot, `${taskId.replace(/[^A-Za-z0-9_-]/g, '_')}.checkpoint`);
+}
+
 /** Names of a task's output files in its job directory: one pair per array piece. */
 export function outputNames(pieces: number): { stdout: string; stderr: string }[] {
   if (pieces <= 1) return [{ stdout: 'stdout.log', stderr: 'stderr.log' }];
@@ -48,7 +57,7 @@ function jobNameOf(name: string): string {
 }
 
 /** The batch script: task environment, then the command, in the task's work directory. */
-export function batchScript(task: ExecTask): string {
+export function batchScript(task: ExecTask, checkpointDir?: string): string {
   const pieces = task.arraySize ?? 1;
   const lines = [
     '#!/bin/bash',
@@ -59,6 +68,7 @@ export function batchScript(task: ExecTask): string {
     `export SHUZHI_UNITS=${task.units}`,
     `export SHUZHI_PIECES=${pieces}`,
     `export SHUZHI_PIECE="\${SLURM_ARRAY_TASK_ID:-0}"`,
+    ...(checkpointDir ? [`export SHUZHI_CHECKPOINT_DIR=${shellQuote(checkpointDir)}`] : []),
   ];
   for (const [name, value] of Object.entries(task.env)) {
     if (!ENV_NAME.test(name)) throw new SlurmConfigError(`environment variable name ${JSON.stringify(name)} is not allowed`);
