@@ -1,4 +1,6 @@
 import type { PreemptReason } from '@shuzhi/schema';
+import { busyKWhPerUnitSlot, gridEffectiveFenPerKWh, slotHours } from './power.ts';
+import type { Scenario } from './scenario.ts';
 
 /**
  * Preemption: who pays for a preempted run, and which running work the platform may stop for more
@@ -48,6 +50,8 @@ export interface PreemptionChoice {
   reason: Extract<PreemptReason, 'priority' | 'cheaper-window'>;
   /** The waiting job the units go to ('priority'), or null (a cheaper window). */
   forJobId: string | null;
+  /** A cheaper window: when it resumes and what the pause saves. */
+  window?: WindowPause;
 }
 
 export interface PreemptionInput {
@@ -62,22 +66,22 @@ export interface PreemptionInput {
    * start minus now); default: the next 15 minutes.
    */
   urgencyMs?: number;
-  /** Per running task: the fraction of its remaining cost a later window saves (0.3 = 30 %). */
-  windowSaving?: ReadonlyMap<string, number>;
-  /** The least saving worth a preemption (default 0.25). */
-  savingThreshold?: number;
+  /** Per running task: the best later window to resume it in (cheaperWindow), where there is one. */
+  windows?: ReadonlyMap<string, WindowPause>;
+  /** The least saving worth a pause (pauseWorthIt): fen, kg CO2e; 0 leaves a criterion unused. */
+  minSaveFen?: number;
+  minSaveKg?: number;
 }
 
 /**
  * Which running tasks to preempt now, and why. A waiting job that cannot otherwise start by its
  * deadline takes the units of running checkpointing work of strictly lower priority at one of its
  * sites (lowest priority first, then the most recently started: it loses least); a running
- * checkpointing task whose remaining work would cost at least `savingThreshold` less in a later window
- * is paused. A job is never preempted more than `maxPerJob` times, never when it does not checkpoint.
+ * checkpointing task whose remaining work would save at least `minSaveFen` fen or `minSaveKg` kg in a
+ * later window is paused until it. A job is never preempted more than `maxPerJob` times, never when it does not checkpoint.
  */
 export function choosePreemptions(input: PreemptionInput): PreemptionChoice[] {
   const urgencyMs = input.urgencyMs ?? 15 * 60_000;
-  const threshold = input.savingThreshold ?? 0.25;
   const chosen = new Map<string, PreemptionChoice>();
   // Each task preempted counts against its job's bound (an array's tasks share one).
   const perJob = new Map<string, number>();
@@ -120,8 +124,86 @@ export function choosePreemptions(input: PreemptionInput): PreemptionChoice[] {
     }
   }
   for (const r of input.running) {
-    const saving = input.windowSaving?.get(r.taskId);
-    if (saving !== undefined && saving >= threshold && eligible(r)) choose(r, { taskId: r.taskId, reason: 'cheaper-window', forJobId: null });
+    const window = input.windows?.get(r.taskId);
+    if (window && pauseWorthIt(window, input.minSaveFen ?? 0, input.minSaveKg ?? 0) && eligible(r)) choose(r, { taskId: r.taskId, reason: 'cheaper-window', forJobId: null, window });
   }
   return [...chosen.values()];
+}
+
+/** A running task as the cheaper-window check sees it. */
+export interface WindowCandidate {
+  siteId: string;
+  type: string;
+  units: number;
+  /** Work left, in hours. */
+  remainingHours: number;
+  /** Its deadline (ms), or null: any window within the scenario's horizon. */
+  deadlineMs: number | null;
+  /** Time a pause costs in running time: the checkpoint written in the grace, and the restore. */
+  overheadHours: number;
+}
+
+/** A pause worth taking: resume at `resumeAtMs`; what it saves against running on now (net of the overhead). */
+export interface WindowPause {
+  resumeAtMs: number;
+  saveFen: number;
+  saveKg: number;
+}
+
+/**
+ * Whether pausing a running task now and resuming it in a later window of the scenario (the live
+ * network's slots from `startMs`) saves, and where. Priced as the planner prices a slot: the unit's
+ * busy energy (busyKWhPerUnitSlot) at the slot's grid price plus the carbon price
+ * (gridEffectiveFenPerKWh); the pause runs `overheadHours` more, at the window's price and the pool's
+ * unit price. The window must end before the deadline. Null when no window is cheaper.
+ */
+export function cheaperWindow(s: Scenario, startMs: number, nowMs: number, c: WindowCandidate): WindowPause | null {
+  const site = s.sites.find((x) => x.id === c.siteId);
+  const pool = site?.pools.find((p) => p.type === c.type);
+  if (!site || !pool || c.remainingHours <= 0) return null;
+  const h = slotHours(s);
+  const slotLen = h * 3_600_000;
+  const kWhPerSlot = busyKWhPerUnitSlot(s, site, c.type) * c.units;
+  const at = (t: number) => startMs + t * slotLen;
+  /** Cost (objective fen) and carbon (kg) of `hours` of work from time `fromMs`, slot by slot. */
+  const price = (fromMs: number, hours: number) => {
+    let fen = 0;
+    let kg = 0;
+    let left = hours;
+    let t = Math.floor((fromMs - startMs) / slotLen);
+    let offset = (fromMs - at(t)) / 3_600_000;
+    while (left > 1e-9) {
+      if (t >= s.slots) return null;
+      const run = Math.min(left, h - offset);
+      const kWh = (kWhPerSlot * run) / h;
+      fen += kWh * gridEffectiveFenPerKWh(s, site, t);
+      kg += (kWh * (site.grid.carbonGPerKWh[t] ?? 0)) / 1000;
+      left -= run;
+      offset = 0;
+      t++;
+    }
+    return { fen, kg };
+  };
+  const now = price(nowMs, c.remainingHours);
+  if (!now) return null;
+  const endMs = Math.min(c.deadlineMs ?? Infinity, at(s.slots));
+  const rentFen = (pool.fenPerUnitHour ?? 0) * c.units * c.overheadHours;
+  let best: WindowPause | null = null;
+  let bestObjective = 0;
+  for (let t = Math.floor((nowMs - startMs) / slotLen) + 1; at(t) + (c.remainingHours + c.overheadHours) * 3_600_000 <= endMs; t++) {
+    const later = price(at(t), c.remainingHours + c.overheadHours);
+    if (!later) break;
+    const objective = now.fen - later.fen - rentFen;
+    if (objective > bestObjective) {
+      bestObjective = objective;
+      const carbonFen = (s.carbonPriceFenPerKg * (now.kg - later.kg));
+      best = { resumeAtMs: at(t), saveFen: objective - carbonFen, saveKg: now.kg - later.kg };
+    }
+  }
+  return best;
+}
+
+/** Whether a pause saves enough to be worth it: at least `minFen` fen, or at least `minKg` kg CO2e (a 0 threshold is not used). */
+export function pauseWorthIt(p: WindowPause, minFen: number, minKg: number): boolean {
+  return (minFen > 0 && p.saveFen >= minFen) || (minKg > 0 && p.saveKg >= minKg);
 }

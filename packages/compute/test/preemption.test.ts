@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { choosePreemptions, preemptedRunBillable, type RunningForPreemption, type WaitingForPreemption } from '../src/preemption.ts';
+import { parseScenario } from '../src/scenario.ts';
+import { cheaperWindow, choosePreemptions, preemptedRunBillable, type RunningForPreemption, type WaitingForPreemption } from '../src/preemption.ts';
 
 const H = 3_600_000;
 
@@ -41,8 +42,13 @@ test('nothing is preempted for a job that has free units, no deadline soon, or f
 
 test('a cheaper window pauses checkpointing work only past the saving threshold', () => {
   const running = [run({ taskId: 'a' }), run({ taskId: 'b' })];
-  const got = choosePreemptions({ running, waiting: [], free: () => 0, nowMs: 0, maxPerJob: 2, windowSaving: new Map([['a', 0.4], ['b', 0.1]]), savingThreshold: 0.25 });
-  assert.deepEqual(got, [{ taskId: 'a', reason: 'cheaper-window', forJobId: null }]);
+  const pause = (saveFen: number, saveKg: number) => ({ resumeAtMs: 3 * H, saveFen, saveKg });
+  const windows = new Map([['a', pause(400, 0)], ['b', pause(100, 1)]]);
+  const got = choosePreemptions({ running, waiting: [], free: () => 0, nowMs: 0, maxPerJob: 2, windows, minSaveFen: 250 });
+  assert.deepEqual(got, [{ taskId: 'a', reason: 'cheaper-window', forJobId: null, window: pause(400, 0) }]);
+  // Past the carbon threshold alone is enough; a threshold of 0 is not used.
+  assert.deepEqual(choosePreemptions({ running, waiting: [], free: () => 0, nowMs: 0, maxPerJob: 2, windows, minSaveKg: 0.5 }).map((c) => c.taskId), ['b']);
+  assert.deepEqual(choosePreemptions({ running, waiting: [], free: () => 0, nowMs: 0, maxPerJob: 2, windows }), []);
 });
 
 const arbRunning = fc.uniqueArray(
@@ -77,8 +83,8 @@ test('property: within the per-job bound, only checkpointing work, only for a st
     fc.property(arbRunning, arbWaiting, fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 3 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 20 }), (drawn, waiting, freeUnits, maxPerJob, savings) => {
       // The tasks of one job carry the job's count of preemptions.
       const running = drawn.map((r) => ({ ...r, preemptions: drawn.find((x) => x.jobId === r.jobId)!.preemptions }));
-      const windowSaving = new Map(running.map((r, i) => [r.taskId, savings[i] ?? 0]));
-      const got = choosePreemptions({ running, waiting, free: () => freeUnits, nowMs: 5 * H, maxPerJob, windowSaving, savingThreshold: 0.5 });
+      const windows = new Map(running.map((r, i) => [r.taskId, { resumeAtMs: 8 * H, saveFen: savings[i] ?? 0, saveKg: 0 }]));
+      const got = choosePreemptions({ running, waiting, free: () => freeUnits, nowMs: 5 * H, maxPerJob, windows, minSaveFen: 0.5 });
       const byTask = new Map(running.map((r) => [r.taskId, r]));
       const perJob = new Map<string, number>();
       assert.equal(new Set(got.map((c) => c.taskId)).size, got.length, 'a task chosen twice');
@@ -91,7 +97,7 @@ test('property: within the per-job bound, only checkpointing work, only for a st
           const w = waiting.find((x) => x.jobId === c.forJobId)!;
           assert.ok(w.priority > r.priority, 'the preempting job is not strictly more urgent');
           assert.ok(w.siteIds.includes(r.siteId) && w.type === r.type, 'preempted units the waiting job cannot use');
-        } else assert.ok(windowSaving.get(r.taskId)! >= 0.5, 'a cheaper window below the threshold');
+        } else assert.ok(windows.get(r.taskId)!.saveFen >= 0.5, 'a cheaper window below the threshold');
       }
       for (const [jobId, n] of perJob) {
         const before = running.find((r) => r.jobId === jobId)!.preemptions;
@@ -101,4 +107,39 @@ test('property: within the per-job bound, only checkpointing work, only for a st
     }),
     { numRuns: 500 },
   );
+});
+
+/** One site, hourly slots: 1.2 ¥/kWh and 800 g/kWh for 4 h, then a valley of 0.3 ¥/kWh and 400 g/kWh. */
+function valleyScenario(carbonPriceFenPerKg = 0) {
+  const fen = [120, 120, 120, 120, 30, 30, 30, 30];
+  const g = [800, 800, 800, 800, 400, 400, 400, 400];
+  return parseScenario({
+    version: 1, start: new Date(0).toISOString(), slotMinutes: 60, slots: 8, carbonPriceFenPerKg, regions: ['r'], links: [], jobs: [],
+    sites: [{ id: 's', region: 'r', pue: 1, pools: [{ type: 'gpu', units: 8, busyW: 1000, idleW: 0, fenPerUnitHour: 10 }], grid: { fenPerKWh: fen, carbonGPerKWh: g } }],
+  });
+}
+
+test('cheaperWindow: a job at the peak resumes at the valley; the saving is net of the checkpoint and restore time', () => {
+  const s = valleyScenario();
+  // 2 units × 1 kW × 2 h = 4 kWh: 480 fen and 3.2 kg now, 120 fen and 1.6 kg in the valley.
+  const c = { siteId: 's', type: 'gpu', units: 2, remainingHours: 2, deadlineMs: null, overheadHours: 0 };
+  assert.deepEqual(cheaperWindow(s, 0, 0.5 * H, c), { resumeAtMs: 4 * H, saveFen: 360, saveKg: 1.6 });
+  // Overhead: the valley run takes 0.5 h more (5 kWh: 150 fen, 2 kg) and pays 0.5 h × 2 units × 10 fen of unit rent.
+  const o = cheaperWindow(s, 0, 0.5 * H, { ...c, overheadHours: 0.5 })!;
+  assert.equal(o.resumeAtMs, 4 * H);
+  assert.ok(Math.abs(o.saveFen - (480 - 150 - 10)) < 1e-9, String(o.saveFen));
+  assert.ok(Math.abs(o.saveKg - (3.2 - 2)) < 1e-9, String(o.saveKg));
+  // A deadline before the valley ends leaves no window; so does a job already in the valley.
+  assert.equal(cheaperWindow(s, 0, 0.5 * H, { ...c, deadlineMs: 4.5 * H }), null);
+  assert.equal(cheaperWindow(s, 0, 4 * H, c), null);
+});
+
+test('cheaperWindow: with a carbon price, the saving it reports splits into fen of tariff and kg of carbon', () => {
+  // 1 fen/g: the objective saves (120 + 800) − (30 + 400) = 490 fen, of which 400 are the carbon's price.
+  const s = valleyScenario(1000);
+  const c = { siteId: 's', type: 'gpu', units: 1, remainingHours: 1, deadlineMs: null, overheadHours: 0 };
+  const w = cheaperWindow(s, 0, 0, c)!;
+  assert.equal(w.resumeAtMs, 4 * H);
+  // The reported fen are the tariff's alone; the carbon is reported in kg.
+  assert.ok(Math.abs(w.saveFen - 90) < 1e-9 && Math.abs(w.saveKg - 0.4) < 1e-9, JSON.stringify(w));
 });
