@@ -308,9 +308,17 @@ export const Run = z.object({
   endedAt: isoTime.nullable(),
   exitCode: z.number().int().nullable(),
   usage: Usage.nullable(),
-  /** A preempted run: why, the checkpoint it left (bytes; null = none, it restarts) and whether it is billed. */
+  /**
+   * A preempted run: why, the checkpoint it left (bytes; null = none, it restarts) and whether it is
+   * billed; paused for a cheaper window: when it resumes and what the pause saves (fen, kg CO2e).
+   */
   preemption: z
-    .object({ reason: PreemptReason, checkpointBytes: z.number().int().nullable(), billed: z.boolean() })
+    .object({
+      reason: PreemptReason,
+      checkpointBytes: z.number().int().nullable(),
+      billed: z.boolean(),
+      window: z.object({ resumeAt: isoTime, saveFen: z.number(), saveKg: z.number() }).nullable().optional(),
+    })
     .nullable()
     .optional(),
 });

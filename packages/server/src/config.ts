@@ -30,6 +30,8 @@ export const ConfigSchema = z.object({
   SHUZHI_FAIRSHARE_HALF_LIFE_HOURS: z.coerce.number().positive().max(24 * 365).default(168),
   SHUZHI_QUOTA_RECLAIM_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   SHUZHI_PREEMPT_MAX_PER_JOB: z.coerce.number().int().min(0).max(100).default(2),
+  SHUZHI_PREEMPT_WINDOW_MIN_FEN: z.coerce.number().min(0).max(1e9).default(500),
+  SHUZHI_PREEMPT_WINDOW_MIN_KG: z.coerce.number().min(0).max(1e6).default(5),
   SHUZHI_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   SHUZHI_LEADER_TTL_MS: z.coerce.number().int().min(1000, 'at least 1000 ms').max(20_000, 'at most 20000 ms: a dead leader must be replaced within 30 s').default(10_000),
   SHUZHI_REPLICA_URL: z
@@ -104,6 +106,8 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   SHUZHI_FAIRSHARE_HALF_LIFE_HOURS: 'half-life of the usage behind each tenant\'s fair-share factor, in hours (default 168 = 7 days, as Slurm\'s PriorityDecayHalfLife)',
   SHUZHI_QUOTA_RECLAIM_SECONDS: 'how long borrowed work keeps running once the quota\'s owner waits for the units, before it is preempted (default 300)',
   SHUZHI_PREEMPT_MAX_PER_JOB: 'how often the platform may preempt one checkpointing job for more urgent work (default 2; 0 = never)',
+  SHUZHI_PREEMPT_WINDOW_MIN_FEN: 'a running checkpointing job is paused for a cheaper window before its deadline when that saves at least this many fen, net of its checkpoint and restore (default 500 = ¥5; 0 = not by cost)',
+  SHUZHI_PREEMPT_WINDOW_MIN_KG: '… or at least this many kg CO2e (default 5; 0 = not by carbon; both 0 = no cheaper-window pauses)',
   SHUZHI_SHUTDOWN_SECONDS:
     'on SIGTERM/SIGINT the server stops taking work, hands back leases, flushes writes and exits 0 within this long, else exits 1 (default 10); a second signal exits at once',
   SHUZHI_LEADER_TTL_MS:

@@ -142,6 +142,7 @@ export class Platform {
       fairShareHalfLifeHours: opts.config.SHUZHI_FAIRSHARE_HALF_LIFE_HOURS,
       quotaReclaimMs: opts.config.SHUZHI_QUOTA_RECLAIM_SECONDS * 1000,
       preemptMaxPerJob: opts.config.SHUZHI_PREEMPT_MAX_PER_JOB,
+      preemptWindowMin: { fen: opts.config.SHUZHI_PREEMPT_WINDOW_MIN_FEN, kg: opts.config.SHUZHI_PREEMPT_WINDOW_MIN_KG },
     });
     p.compute.dispatcher.host.fence = fence;
     if (p.database.created && opts.config.SHUZHI_BOOTSTRAP_TOKEN) {

@@ -7816,6 +7816,12 @@ export interface operations {
                                 checkpointBytes: number | null;
                                 /** @enum {string} */
                                 reason: "quota-reclaim" | "priority" | "cheaper-window" | "operator";
+                                window?: {
+                                    /** Format: date-time */
+                                    resumeAt: string;
+                                    saveFen: number;
+                                    saveKg: number;
+                                } | null;
                             } | null;
                             siteId: string;
                             /** Format: date-time */

@@ -154,6 +154,10 @@ export const runs = pgTable(
     preemptReason: text('preempt_reason'),
     checkpointBytes: integer('checkpoint_bytes'),
     billable: boolean('billable').notNull().default(true),
+    /** Paused for a cheaper window: when it resumes and what the pause saves (compute's cheaperWindow). */
+    windowResumeAt: ts('window_resume_at'),
+    windowSaveFen: doublePrecision('window_save_fen'),
+    windowSaveKg: doublePrecision('window_save_kg'),
   },
   (t) => [uniqueIndex('runs_task_attempt').on(t.taskId, t.attempt), index('runs_job').on(t.jobId)],
 );

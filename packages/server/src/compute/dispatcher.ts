@@ -421,6 +421,10 @@ export class Dispatcher {
         still.push(t);
         continue;
       }
+      if (t.pause && t.pause.resumeAtMs > this.now()) {
+        still.push(t);
+        continue;
+      }
       const homeRegion = t.home ? (all.get(t.home)?.region ?? null) : null;
       const choice = this.placeFn({ ...t, homeRegion }, this.route?.(t) ? everySite : sites, free, this.now(), links);
       const site = choice ? all.get(choice.siteId) : undefined;

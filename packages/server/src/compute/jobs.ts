@@ -57,7 +57,10 @@ const toRun = (r: RunRow): Run => ({
   exitCode: r.exitCode,
   usage: usageOf(r),
   preemption: r.status === 'preempted' && r.preemptReason
-    ? { reason: r.preemptReason as PreemptReason, checkpointBytes: r.checkpointBytes, billed: r.billable }
+    ? {
+        reason: r.preemptReason as PreemptReason, checkpointBytes: r.checkpointBytes, billed: r.billable,
+        window: r.windowResumeAt ? { resumeAt: r.windowResumeAt.toISOString(), saveFen: r.windowSaveFen ?? 0, saveKg: r.windowSaveKg ?? 0 } : null,
+      }
     : null,
 });
 

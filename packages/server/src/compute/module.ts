@@ -70,6 +70,8 @@ export class ComputeModule implements ServerModule {
       fairShareHalfLifeHours?: number; quotaReclaimMs?: number;
       /** Default 2 (see config.ts SHUZHI_PREEMPT_MAX_PER_JOB). */
       preemptMaxPerJob?: number;
+      /** The least saving a cheaper-window pause must bring (see config.ts SHUZHI_PREEMPT_WINDOW_MIN_*). */
+      preemptWindowMin?: { fen: number; kg: number };
     },
   ) {
     this.secrets = opts.secrets;
@@ -81,7 +83,9 @@ export class ComputeModule implements ServerModule {
       this.jobs.settleDependants(jobId).catch((err: unknown) => log.error({ err, jobId }, 'settling the dependants of a finished job failed'));
     };
     this.checkpoints = new CheckpointStore(db, this.dispatcher.agents, opts.dataDir);
-    this.preemptor = new Preemptor(this.dispatcher, this.network, log, { clock: opts.clock, maxPerJob: opts.preemptMaxPerJob ?? DEFAULT_MAX_PREEMPTIONS_PER_JOB });
+    this.preemptor = new Preemptor(this.dispatcher, this.network, log, {
+      clock: opts.clock, maxPerJob: opts.preemptMaxPerJob ?? DEFAULT_MAX_PREEMPTIONS_PER_JOB, windowMin: opts.preemptWindowMin ?? { fen: 500, kg: 5 },
+    });
     this.dispatcher.beforePlace = () => this.preemptor.tick().then(() => undefined);
     this.dispatcher.agents.restoreOf = (taskId) => this.checkpoints.restoreOf(taskId);
     this.dispatcher.host.checkpointSaved = (f) => this.checkpoints.savedBy(f);

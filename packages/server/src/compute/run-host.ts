@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { arrayTaskEnv, meterRun, preemptedRunBillable, siteLoadKW, type ArrayBounds, type Staging } from '@shuzhi/compute';
+import { arrayTaskEnv, meterRun, preemptedRunBillable, siteLoadKW, type ArrayBounds, type Staging, type WindowPause } from '@shuzhi/compute';
 import { storableText, type Fence, type PreemptReason, type Usage } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
 import { jobs, runs, taskLogs, tasks } from './db-schema.ts';
@@ -43,6 +43,8 @@ export interface TaskInfo {
   preemptions?: number;
   /** The job's deadline (ms), if it has one: the preemptor serves work that would miss it. */
   deadlineAt?: number | null;
+  /** Paused for a cheaper window: not placed before `resumeAtMs` (kept in memory; a restart places it at once). */
+  pause?: WindowPause | null;
 }
 
 /** A handed-out attempt, as the host tracks it until it ends. Build it with `RunHost.attemptOf`. */
@@ -359,14 +361,21 @@ export class RunHost implements ExecutorHost {
     const checkpointBytes = a.checkpoint ? await this.checkpointSaved(a) : null;
     const billable = preemptedRunBillable(reason, checkpointBytes !== null);
     const kept = checkpointBytes !== null ? `checkpoint ${checkpointBytes} bytes saved; it resumes from it` : 'no checkpoint: it restarts from the beginning';
+    // Only a checkpointing task waits for its window; anything else would only lose its work by waiting.
+    const w = reason === 'cheaper-window' && checkpointBytes !== null ? (a.pause ?? null) : null;
+    a.pause = w;
+    const paused = w
+      ? `paused for a cheaper window: saves ¥${(w.saveFen / 100).toFixed(2)} / ${w.saveKg.toFixed(2)} kg CO2e; resumes at ${new Date(w.resumeAtMs).toISOString()}; ${kept}`
+      : `paused: preempted for ${reason}; ${kept}`;
     return this.requeue(a, {
       why: `preempted (${reason}); ${kept}${billable ? '' : '; the lost run is not billed'}`,
       run: {
         status: 'preempted', endedAt: new Date(end), unitHours: usage?.unitHours ?? 0, energyKWh: usage?.energyKWh ?? 0, greenKWh: usage?.greenKWh ?? 0,
         carbonG: usage?.carbonG ?? 0, costFen: usage?.costFen ?? 0, preemptReason: reason, checkpointBytes, billable,
+        ...(w ? { windowResumeAt: new Date(w.resumeAtMs), windowSaveFen: w.saveFen, windowSaveKg: w.saveKg } : {}),
       },
-      data: { preempted: reason, checkpointBytes, billable, usage },
-      explanation: `paused: preempted for ${reason}; ${kept}`,
+      data: { preempted: reason, checkpointBytes, billable, usage, ...(w ? { window: w } : {}) },
+      explanation: paused,
     });
   }
 

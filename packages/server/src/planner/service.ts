@@ -90,6 +90,7 @@ export class PlannerService {
   start(): void {
     this.previousPlaceFn = this.compute.dispatcher.placeFn;
     this.compute.dispatcher.placeFn = this.placeFn;
+    this.compute.preemptor.windowScenario = (nowMs) => this.pricedNetwork(nowMs);
     const unsubscribe = this.bus.subscribe((e) => {
       if (e.kind === 'job.status' && (e.data as { status?: string }).status === 'queued') this.soon();
     });
@@ -109,6 +110,7 @@ export class PlannerService {
     this.timer = this.debounce = null;
     this.unsubscribe?.();
     if (this.previousPlaceFn) this.compute.dispatcher.placeFn = this.previousPlaceFn;
+    this.compute.preemptor.windowScenario = null;
     await this.running?.catch(() => undefined);
   }
 
@@ -142,6 +144,14 @@ export class PlannerService {
       }
     })();
     return this.running;
+  }
+
+  /** The network's slots priced as the planner prices them, with no jobs: the preemptor's cheaper-window check. */
+  private async pricedNetwork(nowMs: number): Promise<{ scenario: Scenario; startMs: number } | null> {
+    const sites = (await this.compute.network.listSites()).filter((x) => this.compute.dispatcher.canRun(x));
+    if (sites.length === 0) return null;
+    const built = buildLiveScenario({ nowMs, settings: this.settingsCache, sites, links: [], jobs: [], busyUnits: () => 0 });
+    return { scenario: parseScenario(built.scenario), startMs: built.startMs };
   }
 
   private async planOnce(): Promise<void> {

@@ -215,6 +215,7 @@ export const en: Record<MessageKey, string> = {
   'job.pausedRestart': 'preempted for {reason} at {at}, no checkpoint: restarted from the beginning at {resumed}',
   'job.pausedNotYet': 'not yet (queued)',
   'job.pausedBilled': 'this run is billed',
+  'job.pausedWindow': 'paused for a cheaper window: saves {fen} / {kg} kg CO2e; resumes at {resumeAt}',
   'job.pausedNotBilled': 'this run is not billed (the platform stopped it)',
   'preemptReason.quota-reclaim': 'its borrowed quota being reclaimed',
   'preemptReason.priority': 'a more urgent job',

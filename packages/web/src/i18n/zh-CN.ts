@@ -215,6 +215,7 @@ export const zhCN = {
   'job.pausedRestart': '{at} 因{reason}被抢占，无检查点：{resumed} 从头重新运行',
   'job.pausedNotYet': '尚未恢复（排队中）',
   'job.pausedBilled': '该次运行计费',
+  'job.pausedWindow': '为更便宜的时段暂停：节省 {fen} / {kg} 千克二氧化碳当量；于 {resumeAt} 恢复',
   'job.pausedNotBilled': '该次运行不计费（平台主动中止）',
   'preemptReason.quota-reclaim': '借用的配额被收回',
   'preemptReason.priority': '更紧急的作业',

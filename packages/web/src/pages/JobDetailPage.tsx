@@ -168,6 +168,12 @@ export function JobDetailPage({ id }: { id: string }) {
               {t(p.checkpointBytes !== null ? 'job.pausedCheckpoint' : 'job.pausedRestart', vars)}
               {' — '}
               {t(p.billed ? 'job.pausedBilled' : 'job.pausedNotBilled')}
+              {p.window && (
+                <span data-testid="job-paused-window">
+                  {' — '}
+                  {t('job.pausedWindow', { fen: formatFen(p.window.saveFen), kg: formatNumber(p.window.saveKg, lang, 2), resumeAt: formatDateTime(p.window.resumeAt, true) })}
+                </span>
+              )}
             </p>
           );
         })}
