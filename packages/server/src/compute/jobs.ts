@@ -59,7 +59,7 @@ const toRun = (r: RunRow): Run => ({
   preemption: r.status === 'preempted' && r.preemptReason
     ? {
         reason: r.preemptReason as PreemptReason, checkpointBytes: r.checkpointBytes, billed: r.billable,
-        window: r.windowResumeAt ? { resumeAt: r.windowResumeAt.toISOString(), saveFen: r.windowSaveFen ?? 0, saveKg: r.windowSaveKg ?? 0 } : null,
+        ...(r.windowResumeAt ? { window: { resumeAt: r.windowResumeAt.toISOString(), saveFen: r.windowSaveFen ?? 0, saveKg: r.windowSaveKg ?? 0 } } : {}),
       }
     : null,
 });
