@@ -135,8 +135,10 @@ export async function jobCommand(argv: string[]): Promise<number> {
 }
 
 /** What a preempted run left: why, its checkpoint, and whether it is billed. */
-const preemptionLine = (p: { reason: string; checkpointBytes: number | null; billed: boolean }) =>
-  `preempted for ${p.reason}; ${p.checkpointBytes !== null ? `checkpoint ${(p.checkpointBytes / 1024).toFixed(1)} KB saved, resumed from it` : 'no checkpoint: restarted from the beginning'}; ${p.billed ? 'billed' : 'not billed'}`;
+const preemptionLine = (p: { reason: string; checkpointBytes: number | null; billed: boolean; window?: { resumeAt: string; saveFen: number; saveKg: number } | null }) =>
+  `preempted for ${p.reason}; ${p.checkpointBytes !== null ? `checkpoint ${(p.checkpointBytes / 1024).toFixed(1)} KB saved, resumed from it` : 'no checkpoint: restarted from the beginning'}; ${p.billed ? 'billed' : 'not billed'}${
+    p.window ? `; paused for a cheaper window: saves ¥${(p.window.saveFen / 100).toFixed(2)} / ${p.window.saveKg.toFixed(2)} kg CO2e, resumes at ${p.window.resumeAt}` : ''
+  }`;
 
 /** `{succeeded: 3, pending: 0}` → `3 succeeded` (states with none left out). */
 export const counted = (c: Record<string, number>) =>
