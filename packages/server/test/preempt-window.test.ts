@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import type { Worker } from '@shuzhi/agent';
 import { manualClock } from '@shuzhi/schema';
 import { client, login, newWorker, smallSite, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
+import { counterCommand } from './counter-job.ts';
 
 /**
  * The live preemptor's cheaper-window trigger on a real (PGlite) platform with a real agent, on the
@@ -39,20 +40,7 @@ after(async () => {
   await t.close();
 });
 
-/** Counts units; on SIGTERM finishes the unit under way, saves its progress (when it can) and exits. */
-const COUNTER = `cat > count.sh <<'SCRIPT'
-i=0
-if [ -n "$SHUZHI_CHECKPOINT_DIR" ] && [ -f "$SHUZHI_CHECKPOINT_DIR/progress" ]; then i=$(cat "$SHUZHI_CHECKPOINT_DIR/progress"); echo "resumed at unit $i"; fi
-stop=
-trap 'stop=1' TERM
-while [ "$i" -lt ${UNITS} ] && [ -z "$stop" ]; do sleep 0.2; i=$((i+1)); echo "unit $i"; done
-if [ -n "$stop" ]; then
-  if [ -n "$SHUZHI_CHECKPOINT_DIR" ]; then echo "$i" > "$SHUZHI_CHECKPOINT_DIR/progress"; fi
-  echo "stopped at unit $i"; exit 143
-fi
-echo "all $i units done"
-SCRIPT
-exec bash count.sh`;
+const COUNTER = counterCommand(UNITS, 0.2);
 
 type Line = { attempt: number; stream: string; text: string };
 const job = async (id: string) => (await tenant.req('GET', `/api/jobs/${id}`)).body;
@@ -84,7 +72,14 @@ test('a job without checkpoint is never paused for a cheaper window, however muc
 });
 
 test('a checkpointing job started at the peak is paused, resumes in the valley from its checkpoint; every unit done once; the paused run is billed', async () => {
+  // The planner's pricing is handed to the preemptor once the job has done a few units: paused before its
+  // trap is set, it would keep no checkpoint (and, as the rule says, not wait for the window).
+  const pricing = t.p.compute.preemptor.windowScenario;
+  assert.ok(pricing, 'the live planner gives the preemptor its pricing');
+  t.p.compute.preemptor.windowScenario = null;
   const id = await submit('counter (checkpoints)', { checkpoint: true, preemptGraceSeconds: 5 });
+  await waitUntil('a few units done', async () => (await unitsOf(id)).length >= 3);
+  t.p.compute.preemptor.windowScenario = pricing;
   const paused = await waitUntil('paused for the window', async () => {
     const b = await job(id);
     return b.status === 'queued' && b.runs.some((r: { status: string }) => r.status === 'preempted') ? b : null;
@@ -116,5 +111,6 @@ test('a checkpointing job started at the peak is paused, resumes in the valley f
   const second = done.runs.find((r: { attempt: number }) => r.attempt > first.attempt);
   assert.ok(Date.parse(second.startedAt) >= VALLEY_MS, `resumed at ${second.startedAt}`);
   const before = await unitsOf(id, first.attempt);
+  assert.ok(before.length >= 3 && before.length < UNITS, `the first run did ${before.length} units`);
   assert.deepEqual([...before, ...(await unitsOf(id, second.attempt))], Array.from({ length: UNITS }, (_, i) => i + 1));
 });

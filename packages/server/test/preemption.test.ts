@@ -4,6 +4,7 @@ import type { Worker } from '@shuzhi/agent';
 import { billingCharges } from '../src/billing/db-schema.ts';
 import { shanghaiMonth } from '../src/billing/ledger.ts';
 import { client, login, newWorker, operatorToken, smallSite, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
+import { counterCommand } from './counter-job.ts';
 
 /**
  * Issue 15's must-hold for preemption, with real agents on a real (PGlite) platform: a bash job that
@@ -37,20 +38,7 @@ after(async () => {
   await t.close();
 });
 
-/** Counts UNITS units of UNIT_SECONDS; on SIGTERM it finishes the unit under way, saves how far it got and exits. */
-const COUNTER = `cat > count.sh <<'SCRIPT'
-i=0
-if [ -n "$SHUZHI_CHECKPOINT_DIR" ] && [ -f "$SHUZHI_CHECKPOINT_DIR/progress" ]; then i=$(cat "$SHUZHI_CHECKPOINT_DIR/progress"); echo "resumed at unit $i"; fi
-stop=
-trap 'stop=1' TERM
-while [ "$i" -lt ${UNITS} ] && [ -z "$stop" ]; do sleep ${UNIT_SECONDS}; i=$((i+1)); echo "unit $i"; done
-if [ -n "$stop" ]; then
-  if [ -n "$SHUZHI_CHECKPOINT_DIR" ]; then echo "$i" > "$SHUZHI_CHECKPOINT_DIR/progress"; fi
-  echo "stopped at unit $i"; exit 143
-fi
-echo "all $i units done"
-SCRIPT
-exec bash count.sh`;
+const COUNTER = counterCommand(UNITS, UNIT_SECONDS);
 
 async function submit(name: string, extra: Record<string, unknown>) {
   const r = await tenant.req('POST', '/api/jobs', { name, type: 'cpu', units: 1, hours: 0.1, command: COUNTER, sites: ['pe-a', 'pe-b'], ...extra });
