@@ -102,3 +102,18 @@ export const renderJobTypes = pgTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
 );
+
+/**
+ * Named limits the dispatcher enforces (dispatch/limits.ts): an operator's licence count, or a tenant's
+ * cap on running tasks (`tenant:<id>`, its ceiling set by an operator, its own cap by the tenant).
+ * Who holds a unit is not stored: the holders are the open leases, rebuilt from the task rows.
+ */
+export const renderLimits = pgTable('render_limits', {
+  name: text('name').primaryKey(),
+  kind: text('kind').notNull().$type<'licence' | 'tenant'>(),
+  tenantId: text('tenant_id'),
+  capacity: integer('capacity'),
+  ownCapacity: integer('own_capacity'),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});

@@ -12,6 +12,7 @@ import { RenderAdmission } from './admission.ts';
 import { BlobStore } from './assets/blob-store.ts';
 import { StoreSlots } from './assets/store-slots.ts';
 import { FarmJobs } from './jobs.ts';
+import { FarmLimits } from './limits.ts';
 import { FarmMeter } from './metering.ts';
 import { NodeFiles } from './node-files.ts';
 import { NodeSync } from './node-sync.ts';
@@ -58,6 +59,8 @@ export class RenderFarm {
   private readonly nodeSync: NodeSync;
   private readonly meter: FarmMeter;
   readonly jobTypes: JobTypes;
+  /** Licences and tenant caps (limits.ts). */
+  readonly limits: FarmLimits;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -81,7 +84,8 @@ export class RenderFarm {
     this.nodeFiles = new NodeFiles(this.state, storage, this.writer, this.views, this.blobs);
     this.admission = new RenderAdmission(this.state, compute, this.writer, opts.siteId, (m) => this.jobs.release(m));
     this.jobTypes = new JobTypes(db);
-    this.jobs = new FarmJobs(db, bus, this.state, storage, this.uploads, this.writer, this.views, this.blobs, this.admission, () => this.pump());
+    this.limits = new FarmLimits(db, this.state);
+    this.jobs = new FarmJobs(db, bus, this.state, storage, this.uploads, this.writer, this.views, this.blobs, this.admission, () => this.pump(), this.limits);
   }
 
   /** Counters for the bench and the metrics. */
@@ -93,6 +97,11 @@ export class RenderFarm {
     return this.state.leaseMs;
   }
 
+  /** Units held of each limit now, as the dispatcher counts them (the tests sample it). */
+  limitUse() {
+    return this.state.engine.limits();
+  }
+
   /** The dispatcher's figures for the metrics. */
   dispatcherStats() {
     return this.state.engine.stats();
@@ -100,7 +109,7 @@ export class RenderFarm {
 
   /** Rebuilds the dispatcher from the database (at start, and again on a replica that becomes leader). */
   restore(): Promise<void> {
-    return restoreFarm(this.db, this.storage, this.state, this.log);
+    return restoreFarm(this.db, this.storage, this.state, this.limits, this.log);
   }
 
   async start(): Promise<void> {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ModuleFactory, ServerModule } from '../module.ts';
 import { RenderDemo } from './demo.ts';
 import { RenderFarm } from './farm.ts';
+import { limitRoutes } from './limit-routes.ts';
 import { renderRoutes } from './routes.ts';
 import { renderWorkSource } from './worker-source.ts';
 import { RenderStorage } from './storage.ts';
@@ -38,7 +39,7 @@ export const renderModule: ModuleFactory = (ctx) => {
       await farm.restore();
     },
     reload: () => farm.restore(),
-    routes: () => renderRoutes(farm, ctx.compute.network, renderersHere, ctx.log),
+    routes: () => renderRoutes(farm, ctx.compute.network, renderersHere, ctx.log).route('/', limitRoutes(farm.limits)),
     start: () => farm.start(),
     stop: () => farm.stop(),
     seedDemo: () => demo.seed(),
