@@ -104,6 +104,8 @@ export const renderJobSpecSchema = z
     limits: z.array(limitNameSchema).max(8).default([]).refine((l) => new Set(l).size === l.length, 'each limit once'),
     /** At most this many tasks of the job run at once (node slots held). */
     maxNodes: z.number().int().min(1).max(100_000).optional(),
+    /** When the frames are wanted (ISO 8601): sleeping nodes are woken in time for it (sleep.ts). */
+    deadline: z.string().datetime({ offset: true }).optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -66,6 +66,8 @@ export const RenderJobSubmit = z.object({
   limits: z.array(Text(63)).max(8).optional(),
   /** At most this many tasks of the job run at once. */
   maxNodes: z.number().int().min(1).max(100_000).optional(),
+  /** When the frames are wanted (ISO 8601); sleeping nodes are woken in time for it. */
+  deadline: z.string().datetime({ offset: true }).optional(),
   /** Operators submit for a tenant; a tenant's own jobs are always its own. */
   tenantId: Text(64).optional(),
 });

@@ -117,3 +117,22 @@ export const renderLimits = pgTable('render_limits', {
   updatedBy: text('updated_by').notNull(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+
+/** Sleep schedules of render nodes (`node:<id>`) and pools (`pool:<tag>`, `pool:*`); see @shuzhi/render sleep.ts. */
+export const renderSleepPolicies = pgTable('render_sleep_policies', {
+  target: text('target').primaryKey(),
+  windows: jsonb('windows').notNull().$type<{ days: number[]; from: string; to: string }[]>(),
+  idleMinutes: integer('idle_minutes'),
+  idleWatts: real('idle_watts'),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** Per node: time slept and what it saved, and whether it sleeps now (restored on restart). */
+export const renderNodeSleep = pgTable('render_node_sleep', {
+  nodeId: text('node_id').primaryKey(),
+  sleptMs: bigint('slept_ms', { mode: 'number' }).notNull().default(0),
+  savedWh: real('saved_wh').notNull().default(0),
+  savedFen: real('saved_fen').notNull().default(0),
+  asleepSince: bigint('asleep_since', { mode: 'number' }),
+});
