@@ -1,15 +1,21 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { RenderLimit, RenderLimitName, RenderLimitPut, RenderTenantCapPut } from '@shuzhi/schema';
+import { RenderLimit, RenderLimitName, RenderLimitPut, RenderPower, RenderSleepPolicy, RenderSleepPolicyPut, RenderSleepTarget, RenderTenantCapPut } from '@shuzhi/schema';
 import { jsonBody, jsonOk, principalIn, router } from '../http/context.ts';
 import { SIGNED_IN, problems } from '../http/openapi.ts';
 import type { FarmLimits } from './limits.ts';
+import type { FarmPower } from './power.ts';
 
 const tags = ['render'];
 const NameParam = z.object({ name: RenderLimitName });
 
-/** Licences and tenant caps: operators define licences and ceilings, a tenant its own cap; readers see use and holders. */
-export function limitRoutes(limits: FarmLimits) {
+const TargetParam = z.object({ target: RenderSleepTarget });
+
+/**
+ * Licences and tenant caps (operators define licences and ceilings, a tenant its own cap; readers see
+ * use and holders), and the farm's sleep schedules and energy saved (operators set schedules).
+ */
+export function limitsPowerRoutes(limits: FarmLimits, power: FarmPower) {
   const r = router();
 
   r.openapi(
@@ -53,6 +59,37 @@ export function limitRoutes(limits: FarmLimits) {
       responses: { 200: jsonOk(RenderLimit), ...problems(400, 401, 403) },
     }),
     async (c) => c.json(await limits.setTenantCap(principalIn(c, ['tenant', 'operator'], 'set render caps'), c.req.valid('json')), 200),
+  );
+
+  r.openapi(
+    createRoute({ operationId: 'getRenderPower', summary: 'Render sleep schedules, sleeping nodes and the energy saved', security: SIGNED_IN, method: 'get', path: '/api/render/power', tags, responses: { 200: jsonOk(RenderPower), ...problems(401, 403) } }),
+    (c) => {
+      principalIn(c, ['tenant', 'operator', 'viewer'], 'see the render farm');
+      return c.json(power.view(), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      operationId: 'putRenderSleepPolicy',
+      summary: 'Set a sleep schedule for a render node or pool (operator)',
+      description: 'target: node:<id>, pool:<tag> or pool:*. A node sleeps in its windows (site time, UTC+8) or after idleMinutes without work, and is woken for queued work in a cheap, green hour or in time for a job deadline.',
+      security: SIGNED_IN,
+      method: 'put',
+      path: '/api/render/sleep/{target}',
+      tags,
+      request: { params: TargetParam, body: jsonBody(RenderSleepPolicyPut) },
+      responses: { 200: jsonOk(RenderSleepPolicy), ...problems(400, 401, 403) },
+    }),
+    async (c) => c.json(await power.setPolicy(principalIn(c, ['operator'], 'set sleep schedules'), c.req.valid('param').target, c.req.valid('json')), 200),
+  );
+
+  r.openapi(
+    createRoute({ operationId: 'deleteRenderSleepPolicy', summary: 'Remove a sleep schedule (operator)', security: SIGNED_IN, method: 'delete', path: '/api/render/sleep/{target}', tags, request: { params: TargetParam }, responses: { 204: { description: 'Removed' }, ...problems(400, 401, 403, 404) } }),
+    async (c) => {
+      await power.removePolicy(principalIn(c, ['operator'], 'remove sleep schedules'), c.req.valid('param').target);
+      return c.body(null, 204);
+    },
   );
 
   return r;
