@@ -80,16 +80,28 @@ test('property: sleeping nodes are woken in time for any feasible deadline', () 
         const hours = [...day(MONDAY - 24 * H, s.valleyFrom), ...day(MONDAY, s.valleyFrom), ...day(MONDAY + 24 * H, s.valleyFrom), ...day(MONDAY + 48 * H, s.valleyFrom)];
         let left = work;
         let wokeAt: number | null = null;
-        for (let now = start; left > 0; now += step) {
-          assert.ok(now <= deadline, `work left (${left} ms) at the deadline; woke at ${wokeAt}`);
+        let doneAt: number | null = null;
+        for (let now = start; doneAt === null; now += step) {
+          assert.ok(now < deadline, `work left (${left} ms) at the deadline; woke at ${wokeAt}`);
           if (wokeAt === null) {
             const horizon = hours.filter((h) => h.startMs + H > now && h.startMs < now + 24 * H);
             const d = decideWake({ now, awakeSlots: s.awake, sleepingSlots: s.sleeping, workMs: left, deadlineMs: deadline, hours: horizon, stepMs: step, wakeLatencyMs: latency });
             if (d.wake) wokeAt = now;
           }
-          const running = s.awake + (wokeAt !== null && now >= wokeAt + latency ? s.sleeping : 0);
-          left -= running * step;
+          // Within the step: the awake slots throughout, the woken ones from the moment they are up.
+          const up = wokeAt === null ? Infinity : Math.max(now, wokeAt + latency);
+          const phases: [number, number][] = [
+            [now, Math.min(now + step, up)],
+            [Math.min(now + step, up), now + step],
+          ];
+          phases.forEach(([a, b], i) => {
+            const rate = s.awake + (i === 1 ? s.sleeping : 0);
+            if (doneAt !== null || b <= a || rate === 0) return;
+            if (rate * (b - a) >= left) doneAt = a + left / rate;
+            else left -= rate * (b - a);
+          });
         }
+        assert.ok(doneAt! <= deadline, `done ${(doneAt! - deadline) / 60_000} min after the deadline; woke at ${wokeAt}`);
       },
     ),
     { numRuns: 300 },
