@@ -12,6 +12,7 @@ import { benchArgs } from '../args.ts';
 import { percentile } from '../stats.ts';
 import { assetFanoutSection } from './assets.ts';
 import { startNodeFleet } from './node-fleet.ts';
+import { sleepDaySection } from './sleep.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../results/render.json', import.meta.url));
@@ -56,6 +57,7 @@ export async function run(args: string[]): Promise<void> {
   const which = a.db;
   const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick };
   const assets = assetFanoutSection(opts.nodes);
+  const sleepDay = sleepDaySection();
   if (which === 'none') return;
   const results: Record<string, Record<string, unknown>> = {};
   if (which === 'pglite' || which === 'both') results['pglite'] = await runOn(opts, { label: 'pglite' });
@@ -87,7 +89,7 @@ export async function run(args: string[]): Promise<void> {
   mkdirSync(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true });
   writeFileSync(
     RESULTS,
-    `${JSON.stringify({ ...primary, assetFanout: assets, database: results['postgresql'] ? 'postgresql' : 'pglite', byDatabase: results, at: new Date().toISOString(), note: 'simulated nodes with fake tasks over loopback HTTP; top-level figures from the database named in "database"' }, null, 2)}\n`,
+    `${JSON.stringify({ ...primary, assetFanout: assets, sleepDay, database: results['postgresql'] ? 'postgresql' : 'pglite', byDatabase: results, at: new Date().toISOString(), note: 'simulated nodes with fake tasks over loopback HTTP; top-level figures from the database named in "database"' }, null, 2)}\n`,
   );
   console.log(`written to bench/results/render.json`);
 }

@@ -5,6 +5,8 @@ import { Blocklist } from './dispatch/blocklist.ts';
 import { DirtyRows } from './dispatch/dirty-rows.ts';
 import { JobQueue } from './dispatch/job-queue.ts';
 import { LeaseTable, tokenOf } from './dispatch/lease-table.ts';
+import { LimitBook, newLimit } from './dispatch/limits.ts';
+import type { LimitUse } from './dispatch/limits.ts';
 import { Parking } from './dispatch/parking.ts';
 import { CANCELLED, COMPLETED, FAILED, JobRec, QUEUED, ACTIVE, canonicalTags } from './dispatch/records.ts';
 import type { LeaseRec, NodeRec } from './dispatch/records.ts';
@@ -17,6 +19,7 @@ import type {
   DispatcherRows,
   JobRow,
   JobStatus,
+  JobLimits,
   JobSubmission,
   LeaseToken,
   NodeSpec,
@@ -36,6 +39,7 @@ export type { Clock } from '@shuzhi/schema';
 export type * from './dispatch/types.ts';
 export { DEPENDENCY_MODES } from './dispatch/deps.ts';
 export type { Dependency, DependencyMode } from './dispatch/deps.ts';
+export type { LimitUse } from './dispatch/limits.ts';
 
 export interface DispatcherOptions {
   readonly clock: Clock;
@@ -59,7 +63,10 @@ export class Dispatcher {
   private readonly blocklist = new Blocklist(this.dirty);
   private readonly queue = new JobQueue(this.blocklist);
   private readonly parking = new Parking(this.blocklist);
-  private readonly leases = new LeaseTable(this.jobs);
+  private readonly limitBook = new LimitBook();
+  private readonly leases = new LeaseTable(this.jobs, (freed) => {
+    for (const j of freed) this.markReady(j, 1);
+  });
   private revocations: Revocation[] = [];
   private nextSeq = 1;
 
@@ -118,6 +125,7 @@ export class Dispatcher {
     const upstream = (sub.dependsOn ?? []).map((d) => ({ job: this.jobOf(d.upstream), mode: d.mode }));
     const job = new JobRec(sub.id, this.nextSeq++, sub.plan, sub.priority, canonicalTags(sub.tags));
     this.link(job, upstream);
+    job.limits = this.limitsOf(job.id, sub);
     this.jobs.set(job.id, job);
     this.queue.register(job);
     this.dirty.job(job);
@@ -300,6 +308,18 @@ export class Dispatcher {
     return out;
   }
 
+  // ---------------------------------------------------------------- limits
+
+  /** Sets a named limit's capacity (null: no limit); jobs that waited on it go back in the queue if it grew. */
+  defineLimit(name: string, capacity: number | null): void {
+    for (const j of this.limitBook.define(name, capacity ?? Infinity)) this.markReady(j, 1);
+  }
+
+  /** Named limits with a capacity or a holder: their use and who holds them. */
+  limits(): LimitUse[] {
+    return this.limitBook.list();
+  }
+
   // ---------------------------------------------------------------- queries
 
   jobStatus(jobId: string): JobStatus {
@@ -359,15 +379,17 @@ export class Dispatcher {
 
   static restore(
     options: DispatcherOptions & {
-      jobs: readonly { row: JobRow; plan: ChunkPlan; dependsOn?: readonly Dependency[] }[];
+      jobs: readonly ({ row: JobRow; plan: ChunkPlan; dependsOn?: readonly Dependency[] } & JobLimits)[];
       tasks: readonly TaskRow[];
       nodes?: readonly NodeSpec[];
+      limits?: readonly { name: string; capacity: number }[];
     },
   ): Dispatcher {
     const d = new Dispatcher(options);
+    for (const l of options.limits ?? []) d.defineLimit(l.name, l.capacity);
     for (const n of options.nodes ?? []) d.registerNode(n);
     const sorted = [...options.jobs].sort((a, b) => a.row.seq - b.row.seq);
-    for (const { row, plan } of sorted) d.restoreJob(row, plan);
+    for (const { row, plan, ...limits } of sorted) d.restoreJob(row, plan, limits);
     for (const { row, dependsOn } of sorted) {
       const job = d.jobs.get(row.id)!;
       d.link(
@@ -389,9 +411,10 @@ export class Dispatcher {
 
   // ---------------------------------------------------------------- internals
 
-  private restoreJob(row: JobRow, plan: ChunkPlan): void {
+  private restoreJob(row: JobRow, plan: ChunkPlan, limits: JobLimits): void {
     if (this.jobs.has(row.id)) throw new RestoreInvalidError(`job ${row.id} appears twice`, { jobId: row.id });
     const job = new JobRec(row.id, row.seq, plan, row.priority, canonicalTags(row.tags));
+    job.limits = this.limitsOf(row.id, limits);
     job.state = row.state;
     job.failureMessage = row.failureMessage;
     for (const f of row.nodeFailures) job.nodeFailures.set(f.nodeId, f.count);
@@ -417,6 +440,16 @@ export class Dispatcher {
     const node = this.ghostNode(t.nodeId);
     node.slots = Math.max(node.slots, node.leases.size + 1);
     this.leases.open(job, t.index, t.attempt, node, t.leaseExpiresAt);
+  }
+
+  /** The named limits a job's tasks hold, plus its own cap on node slots. */
+  private limitsOf(jobId: string, l: JobLimits): JobRec['limits'] {
+    const out = [...new Set(l.limits ?? [])].map((name) => this.limitBook.of(name));
+    if (l.maxNodes !== undefined) {
+      if (!Number.isInteger(l.maxNodes) || l.maxNodes < 1) throw new RangeError(`job ${jobId}: maxNodes must be a positive integer`);
+      out.push(newLimit(`job:${jobId}`, l.maxNodes));
+    }
+    return out;
   }
 
   private link(job: JobRec, upstream: readonly UpstreamLink[]): void {

@@ -30,6 +30,8 @@ export const RENDERER_CAPS = {
 export const MAX_CHUNK_SIZE = 10_000;
 
 const tagSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'tags are lower-case letters, digits, . _ - (max 63)');
+/** A named limit (a licence such as houdini-license): lower-case letters, digits, . _ - like a tag. */
+export const limitNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'limit names are lower-case letters, digits, . _ - (max 63)');
 
 const sharedPathSchema = z
   .string()
@@ -98,6 +100,12 @@ export const renderJobSpecSchema = z
       .max(16)
       .default([])
       .refine((deps) => new Set(deps.map((d) => d.job)).size === deps.length, 'each upstream job once'),
+    /** Named limits (licences) each running task of the job holds one unit of; see dispatch/limits.ts. */
+    limits: z.array(limitNameSchema).max(8).default([]).refine((l) => new Set(l).size === l.length, 'each limit once'),
+    /** At most this many tasks of the job run at once (node slots held). */
+    maxNodes: z.number().int().min(1).max(100_000).optional(),
+    /** When the frames are wanted (ISO 8601): sleeping nodes are woken in time for it (sleep.ts). */
+    deadline: z.string().datetime({ offset: true }).optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -14,3 +14,4 @@ export * from './clock.ts';
 export * from './rng.ts';
 export * from './engine-error.ts';
 export * from './render-job-type.ts';
+export * from './render-limits.ts';

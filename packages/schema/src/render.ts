@@ -62,6 +62,12 @@ export const RenderJobSubmit = z.object({
   thumbnailWidth: z.number().int().optional(),
   /** Upstream jobs of the same tenant: `frame` (default) — frame n after their frame n; `job` — after the whole job. */
   after: z.array(z.object({ job: Text(80), mode: RenderDependencyMode.optional() })).max(16).optional(),
+  /** Named limits (licences, e.g. houdini-license) each running task holds one unit of. */
+  limits: z.array(Text(63)).max(8).optional(),
+  /** At most this many tasks of the job run at once. */
+  maxNodes: z.number().int().min(1).max(100_000).optional(),
+  /** When the frames are wanted (ISO 8601); sleeping nodes are woken in time for it. */
+  deadline: z.string().datetime({ offset: true }).optional(),
   /** Operators submit for a tenant; a tenant's own jobs are always its own. */
   tenantId: Text(64).optional(),
 });

@@ -147,6 +147,8 @@ export const WorkerSyncResponse = z.object({
    */
   preempt: z.array(WorkFence.extend({ graceMs: z.number().int().min(0).max(600_000), reason: z.string().optional() })).default([]),
   nextPollMs: z.number().int(),
+  /** The farm put this node to sleep: ask for no work (free: 0, a long wait) until an answer without it. */
+  sleep: z.boolean().optional(),
 });
 export type WorkerSyncResponse = z.infer<typeof WorkerSyncResponse>;
 

@@ -104,6 +104,8 @@ export class Worker {
   private inflight: { ctl: AbortController; waiting: boolean; nudged: boolean } | null = null;
   private loopDone: Promise<void> | null = null;
   private rr = 0;
+  /** The farm put this node to sleep: it asks for no work, holding one long poll open until woken. */
+  asleep = false;
   private unauthorisedLoggedAt = 0;
   /** Set while the server refuses this worker's credential (401/403). */
   unauthorised: WorkerError | null = null;
@@ -270,10 +272,10 @@ export class Worker {
       if (t.result !== null && n === t.logs.length) completed.push({ ...t.fence, result: t.result, logs });
       else running.push({ ...t.fence, ...(t.progress !== undefined ? { progress: t.progress } : {}), logs });
     }
-    const free = leaving ? 0 : Math.max(0, this.opts.slots - this.runningCount);
+    const free = leaving || this.asleep ? 0 : Math.max(0, this.opts.slots - this.runningCount);
     // Park at the server only with nothing finished to tell it (a finished task whose output did not
     // fit this time counts: the rest goes in the next call, at once).
-    const idle = !leaving && free > 0 && all.every((t) => t.result === null);
+    const idle = !leaving && (free > 0 || this.asleep) && all.every((t) => t.result === null);
     const body: WorkerSyncRequest = {
       slots: this.opts.slots,
       tags: this.opts.tags ?? [],
@@ -343,6 +345,11 @@ export class Worker {
       throw new WorkerError('WORKER_SYNC_FAILED', `the server's answer could not be read: ${(err as Error).message}`, { cause: err });
     }
     const res = this.parseResponse(json);
+    const woken = this.asleep && !res.sleep;
+    if (Boolean(res.sleep) !== this.asleep) {
+      this.asleep = Boolean(res.sleep);
+      this.log(this.asleep ? 'the farm put this node to sleep: asking for no work until it is woken' : 'woken by the farm: asking for work again');
+    }
     // What the server has seen is forgotten: completed tasks entirely, running tasks' sent logs.
     for (const c of completed) {
       const t = this.tasks.get(keyOf(c));
@@ -358,7 +365,7 @@ export class Worker {
     for (const w of started) this.begin(w);
     let pending = false;
     for (const t of this.tasks.values()) if (t.result !== null) pending = true;
-    return { res, again: started.length > 0 || completed.length > 0 || pending };
+    return { res, again: woken || started.length > 0 || completed.length > 0 || pending };
   }
 
   private parseResponse(json: unknown): WorkerSyncResponse {
@@ -379,6 +386,7 @@ export class Worker {
         return { ...f, graceMs: typeof graceMs === 'number' && graceMs >= 0 ? Math.min(graceMs, 600_000) : 0 };
       }),
       nextPollMs: typeof raw.nextPollMs === 'number' && raw.nextPollMs >= 0 ? Math.min(raw.nextPollMs, 60_000) : 1000,
+      ...(raw.sleep === true ? { sleep: true } : {}),
     };
   }
 

@@ -1,6 +1,7 @@
 import { MinHeap } from '../heap.ts';
 import type { Blocklist } from './blocklist.ts';
 import { upstreamDone } from './deps.ts';
+import { limitsAdmit } from './limits.ts';
 import { QUEUED } from './records.ts';
 import type { JobRec, NodeRec } from './records.ts';
 
@@ -168,5 +169,5 @@ export class JobQueue {
 }
 
 function dispatchable(job: JobRec): boolean {
-  return job.state === 'queued' || job.state === 'active';
+  return (job.state === 'queued' || job.state === 'active') && (job.limits.length === 0 || limitsAdmit(job));
 }

@@ -1,6 +1,7 @@
 import { parseTaskId, taskIdOf } from '../chunks.ts';
 import { LeaseStaleError } from '../errors.ts';
 import { MinHeap } from '../heap.ts';
+import { acquireLimits, releaseLimits } from './limits.ts';
 import type { JobRec, LeaseRec, NodeRec } from './records.ts';
 import type { LeaseToken } from './types.ts';
 
@@ -11,12 +12,17 @@ import type { LeaseToken } from './types.ts';
 export class LeaseTable {
   private readonly heap = new MinHeap<{ at: number; lease: LeaseRec }>((a, b) => a.at < b.at);
 
-  constructor(private readonly jobs: ReadonlyMap<string, JobRec>) {}
+  constructor(
+    private readonly jobs: ReadonlyMap<string, JobRec>,
+    /** Jobs that waited on a limit the ended lease gave a unit back to. */
+    private readonly onLimitFreed: (jobs: JobRec[]) => void = () => {},
+  ) {}
 
   open(job: JobRec, index: number, attempt: number, node: NodeRec, expiresAt: number): LeaseRec {
     const lease: LeaseRec = { job, index, attempt, node, expiresAt, ended: false };
     job.active.set(index, lease);
     node.leases.add(lease);
+    if (job.limits.length) acquireLimits(lease);
     this.heap.push({ at: expiresAt, lease });
     return lease;
   }
@@ -27,9 +33,14 @@ export class LeaseTable {
   }
 
   end(lease: LeaseRec): void {
+    if (lease.ended) return;
     lease.ended = true;
     lease.job.active.delete(lease.index);
     lease.node.leases.delete(lease);
+    if (lease.job.limits.length) {
+      const freed = releaseLimits(lease);
+      if (freed.length) this.onLimitFreed(freed);
+    }
   }
 
   /** The next lease whose time is up at `now`, taken off the heap (still open: the caller ends it), or null. */

@@ -3,6 +3,7 @@ import { MinHeap } from '../heap.ts';
 import { TASK_STATES, TASK_STATE_CODE } from '../states.ts';
 import type { JobState } from '../states.ts';
 import type { UpstreamLink } from './deps.ts';
+import type { LimitRec } from './limits.ts';
 
 /** The dispatcher's in-memory records of jobs, nodes and leases, shared by its parts. */
 
@@ -52,6 +53,8 @@ export class JobRec {
   /** Jobs this one waits on (see deps.ts), and the jobs waiting on this one. */
   readonly upstream: UpstreamLink[] = [];
   readonly downstream = new Set<JobRec>();
+  /** Limits each of its running tasks holds a unit of (see limits.ts); empty for most jobs. */
+  limits: LimitRec[] = [];
 
   constructor(
     readonly id: string,

@@ -36,7 +36,13 @@ export interface Revocation {
   readonly reason: RevocationReason;
 }
 
-export interface JobSubmission {
+/** What a job's running tasks hold: units of named limits, and at most `maxNodes` node slots at once. */
+export interface JobLimits {
+  readonly limits?: readonly string[];
+  readonly maxNodes?: number | undefined;
+}
+
+export interface JobSubmission extends JobLimits {
   readonly id: string;
   readonly plan: ChunkPlan;
   readonly priority: number;

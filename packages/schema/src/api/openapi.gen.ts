@@ -1972,6 +1972,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/render/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Render limits, their use and who holds them */
+        get: operations["listRenderLimits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/render/limits/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Define a licence limit (operator)
+         * @description A named count (e.g. houdini-license: 20); every running task of a job that names it in `limits` holds one unit.
+         */
+        put: operations["putRenderLimit"];
+        post?: never;
+        /** Remove a licence limit (operator) */
+        delete: operations["deleteRenderLimit"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/render/manifests": {
         parameters: {
             query?: never;
@@ -2019,6 +2057,64 @@ export interface paths {
         /** Render farm overview */
         get: operations["getRenderOverview"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/render/power": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Render sleep schedules, sleeping nodes and the energy saved */
+        get: operations["getRenderPower"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/render/sleep/{target}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a sleep schedule for a render node or pool (operator)
+         * @description target: node:<id>, pool:<tag> or pool:*. A node sleeps in its windows (site time, UTC+8) or after idleMinutes without work, and is woken for queued work in a cheap, green hour or in time for a job deadline.
+         */
+        put: operations["putRenderSleepPolicy"];
+        post?: never;
+        /** Remove a sleep schedule (operator) */
+        delete: operations["deleteRenderSleepPolicy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/render/tenant-cap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a tenant's cap on running render tasks
+         * @description An operator sets a tenant's ceiling (name tenantId); a tenant sets its own cap, at most the ceiling. null clears.
+         */
+        put: operations["putRenderTenantCap"];
         post?: never;
         delete?: never;
         options?: never;
@@ -10299,8 +10395,12 @@ export interface operations {
                         lastFrame: number;
                     };
                     chunkSize?: number;
+                    /** Format: date-time */
+                    deadline?: string;
                     fps?: number;
                     frames: string;
+                    limits?: string[];
+                    maxNodes?: number;
                     name?: string;
                     /** @enum {string} */
                     outputFormat?: "png" | "exr" | "jpg";
@@ -10827,6 +10927,117 @@ export interface operations {
             409: components["responses"]["Conflict"];
         };
     };
+    listRenderLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            capacity: number | null;
+                            ceiling: number | null;
+                            held: number;
+                            holders: {
+                                held: number;
+                                jobId: string;
+                                jobName: string;
+                                tenantId: string;
+                            }[];
+                            /** @enum {string} */
+                            kind: "licence" | "tenant";
+                            name: string;
+                            othersHeld: number;
+                            own: number | null;
+                            tenantId: string | null;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    putRenderLimit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    capacity: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        capacity: number | null;
+                        ceiling: number | null;
+                        held: number;
+                        holders: {
+                            held: number;
+                            jobId: string;
+                            jobName: string;
+                            tenantId: string;
+                        }[];
+                        /** @enum {string} */
+                        kind: "licence" | "tenant";
+                        name: string;
+                        othersHeld: number;
+                        own: number | null;
+                        tenantId: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    deleteRenderLimit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     putRenderManifest: {
         parameters: {
             query?: never;
@@ -10957,6 +11168,179 @@ export interface operations {
                     };
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getRenderPower: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        asleep: {
+                            nodeId: string;
+                            since: string;
+                        }[];
+                        lastDecision: {
+                            at: string;
+                            reason: string;
+                            wake: boolean;
+                        } | null;
+                        policies: {
+                            /** @default null */
+                            idleMinutes: number | null;
+                            /** @default null */
+                            idleWatts: number | null;
+                            target: string;
+                            /** @default [] */
+                            windows: {
+                                days: number[];
+                                from: string;
+                                to: string;
+                            }[];
+                        }[];
+                        saved: {
+                            fen: number;
+                            kWh: number;
+                            nodeHoursSlept: number;
+                        };
+                        wakeProvider: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    putRenderSleepPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                target: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default null */
+                    idleMinutes?: number | null;
+                    /** @default null */
+                    idleWatts?: number | null;
+                    /** @default [] */
+                    windows?: {
+                        days: number[];
+                        from: string;
+                        to: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @default null */
+                        idleMinutes: number | null;
+                        /** @default null */
+                        idleWatts: number | null;
+                        target: string;
+                        /** @default [] */
+                        windows: {
+                            days: number[];
+                            from: string;
+                            to: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    deleteRenderSleepPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                target: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    putRenderTenantCap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    capacity: number | null;
+                    tenantId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        capacity: number | null;
+                        ceiling: number | null;
+                        held: number;
+                        holders: {
+                            held: number;
+                            jobId: string;
+                            jobName: string;
+                            tenantId: string;
+                        }[];
+                        /** @enum {string} */
+                        kind: "licence" | "tenant";
+                        name: string;
+                        othersHeld: number;
+                        own: number | null;
+                        tenantId: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };
@@ -12137,6 +12521,7 @@ export interface operations {
                             kind: "shell" | "render";
                             taskId: string;
                         }[];
+                        sleep?: boolean;
                     };
                 };
             };

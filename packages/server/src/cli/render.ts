@@ -3,11 +3,13 @@ import type { RenderJob, RenderJobSubmit } from '@shuzhi/schema';
 import { ApiClient, ok } from './api-client.ts';
 import { type Flags, parseArgs, str, UsageError } from './args.ts';
 import { uploadScene } from './render-assets.ts';
+import { LIMITS_COMMANDS, renderLimitsCommand, renderLimitsHelp } from './render-limits.ts';
 
 export const renderHelp = `shuzhi render submit SCENE --frames 1-48 [--chunk 8] [--type blender|povray] [--wait]
                      [--after JOB[:frame|job]]... [--width W --height H] [--samples N]
                      [--format png|jpg|exr] [--priority 0-100] [--tags a,b] [--name NAME]
                      [--tenant ID] [--shared] [--main PATH]
+                     [--limits a,b] [--max-nodes N] [--deadline ISO-8601]
 shuzhi render status [JOB] [--json]
 shuzhi render pause|resume|cancel|requeue JOB [--task INDEX] [--dependants hold|cancel]
 shuzhi render types [--json]
@@ -24,7 +26,9 @@ cancels the jobs after it too (the default holds them). --type is the job type (
 older name); \`render types\` lists the shipped types and your studio's own.
 POV-Ray needs --width and --height (default 320x180). --wait shows a progress bar until the job ends
 and exits 0 only if it completed.
-Talks to $SHUZHI_SERVER (or --server) with the token in $SHUZHI_TOKEN (or --token).`;
+Talks to $SHUZHI_SERVER (or --server) with the token in $SHUZHI_TOKEN (or --token).
+
+${renderLimitsHelp}`;
 
 function int(flags: Flags, name: string): number | undefined {
   const v = flags[name];
@@ -73,7 +77,7 @@ async function wait(api: ApiClient, id: string): Promise<number> {
 
 export async function renderCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { flags, positional, lists } = parseArgs(rest, { switches: ['json', 'wait', 'shared'], lists: ['after'], values: ['main', 'renderer', 'type', 'dependants', 'tenant', 'width', 'height', 'samples', 'frames', 'chunk', 'format', 'priority', 'tags', 'name', 'task', 'server', 'token'] });
+  const { flags, positional, lists } = parseArgs(rest, { switches: ['json', 'wait', 'shared'], lists: ['after', 'window'], values: ['limits', 'max-nodes', 'deadline', 'idle', 'idle-watts', 'main', 'renderer', 'type', 'dependants', 'tenant', 'width', 'height', 'samples', 'frames', 'chunk', 'format', 'priority', 'tags', 'name', 'task', 'server', 'token'] });
   if (!sub || flags.help || sub === '--help' || sub === 'help') {
     console.log(renderHelp);
     return sub ? 0 : 2;
@@ -108,6 +112,9 @@ export async function renderCommand(argv: string[]): Promise<number> {
         ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
         ...(tenant ? { tenantId: tenant } : {}),
         ...(after.length ? { after } : {}),
+        ...(typeof flags.limits === 'string' ? { limits: flags.limits.split(',').filter(Boolean) } : {}),
+        ...(int(flags, 'max-nodes') !== undefined ? { maxNodes: int(flags, 'max-nodes')! } : {}),
+        ...(typeof flags.deadline === 'string' ? { deadline: flags.deadline } : {}),
         overrides: {
           ...(width !== undefined ? { resolutionX: width } : {}),
           ...(height !== undefined ? { resolutionY: height } : {}),
@@ -173,6 +180,7 @@ export async function renderCommand(argv: string[]): Promise<number> {
       return 0;
     }
     default:
+      if (LIMITS_COMMANDS.has(sub)) return renderLimitsCommand(sub, positional, flags, lists, api);
       throw new UsageError(`unknown render command "${sub}"\n\n${renderHelp}`);
   }
 }

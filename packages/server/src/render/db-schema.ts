@@ -102,3 +102,37 @@ export const renderJobTypes = pgTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
 );
+
+/**
+ * Named limits the dispatcher enforces (dispatch/limits.ts): an operator's licence count, or a tenant's
+ * cap on running tasks (`tenant:<id>`, its ceiling set by an operator, its own cap by the tenant).
+ * Who holds a unit is not stored: the holders are the open leases, rebuilt from the task rows.
+ */
+export const renderLimits = pgTable('render_limits', {
+  name: text('name').primaryKey(),
+  kind: text('kind').notNull().$type<'licence' | 'tenant'>(),
+  tenantId: text('tenant_id'),
+  capacity: integer('capacity'),
+  ownCapacity: integer('own_capacity'),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** Sleep schedules of render nodes (`node:<id>`) and pools (`pool:<tag>`, `pool:*`); see @shuzhi/render sleep.ts. */
+export const renderSleepPolicies = pgTable('render_sleep_policies', {
+  target: text('target').primaryKey(),
+  windows: jsonb('windows').notNull().$type<{ days: number[]; from: string; to: string }[]>(),
+  idleMinutes: integer('idle_minutes'),
+  idleWatts: real('idle_watts'),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** Per node: time slept and what it saved, and whether it sleeps now (restored on restart). */
+export const renderNodeSleep = pgTable('render_node_sleep', {
+  nodeId: text('node_id').primaryKey(),
+  sleptMs: bigint('slept_ms', { mode: 'number' }).notNull().default(0),
+  savedWh: real('saved_wh').notNull().default(0),
+  savedFen: real('saved_fen').notNull().default(0),
+  asleepSince: bigint('asleep_since', { mode: 'number' }),
+});

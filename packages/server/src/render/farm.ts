@@ -12,7 +12,9 @@ import { RenderAdmission } from './admission.ts';
 import { BlobStore } from './assets/blob-store.ts';
 import { StoreSlots } from './assets/store-slots.ts';
 import { FarmJobs } from './jobs.ts';
+import { FarmLimits } from './limits.ts';
 import { FarmMeter } from './metering.ts';
+import { FarmPower, LocalWakeProvider } from './power.ts';
 import { NodeFiles } from './node-files.ts';
 import { NodeSync } from './node-sync.ts';
 import { BatchWriter } from './persist.ts';
@@ -58,6 +60,10 @@ export class RenderFarm {
   private readonly nodeSync: NodeSync;
   private readonly meter: FarmMeter;
   readonly jobTypes: JobTypes;
+  /** Licences and tenant caps (limits.ts). */
+  readonly limits: FarmLimits;
+  /** Sleep schedules, waking for work, energy saved (power.ts). */
+  readonly power: FarmPower;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -77,11 +83,14 @@ export class RenderFarm {
     const throughput = new Throughput();
     this.meter = new FarmMeter(this.state, network, compute, opts.siteId);
     this.views = new FarmViews(db, this.state, storage, throughput, this.blobs);
-    this.nodeSync = new NodeSync(this.state, this.writer, throughput, { verifyFrames: opts.verifyFrames !== false });
+    this.nodeSync = new NodeSync(this.state, this.writer, throughput, { verifyFrames: opts.verifyFrames !== false, asleep: (id) => this.power.asleep(id) });
     this.nodeFiles = new NodeFiles(this.state, storage, this.writer, this.views, this.blobs);
     this.admission = new RenderAdmission(this.state, compute, this.writer, opts.siteId, (m) => this.jobs.release(m));
     this.jobTypes = new JobTypes(db);
-    this.jobs = new FarmJobs(db, bus, this.state, storage, this.uploads, this.writer, this.views, this.blobs, this.admission, () => this.pump());
+    this.limits = new FarmLimits(db, this.state);
+    this.power = new FarmPower(db, this.state, this.meter, log);
+    this.power.wakeProvider = new LocalWakeProvider((id) => this.nodeSync.wake(id));
+    this.jobs = new FarmJobs(db, bus, this.state, storage, this.uploads, this.writer, this.views, this.blobs, this.admission, () => this.pump(), this.limits);
   }
 
   /** Counters for the bench and the metrics. */
@@ -93,14 +102,20 @@ export class RenderFarm {
     return this.state.leaseMs;
   }
 
+  /** Units held of each limit now, as the dispatcher counts them (the tests sample it). */
+  limitUse() {
+    return this.state.engine.limits();
+  }
+
   /** The dispatcher's figures for the metrics. */
   dispatcherStats() {
     return this.state.engine.stats();
   }
 
   /** Rebuilds the dispatcher from the database (at start, and again on a replica that becomes leader). */
-  restore(): Promise<void> {
-    return restoreFarm(this.db, this.storage, this.state, this.log);
+  async restore(): Promise<void> {
+    await restoreFarm(this.db, this.storage, this.state, this.limits, this.log);
+    await this.power.load();
   }
 
   async start(): Promise<void> {
@@ -115,6 +130,7 @@ export class RenderFarm {
         this.log.error({ err }, 'render: lease sweep failed');
       }
       if (++n % 240 === 0) void this.meter.refreshSite();
+      if (n % 8 === 0) this.power.tick();
       // Held jobs are asked about again every 2 s: a top-up lets them start without anyone acting.
       if (n % 8 === 0) void this.readmit();
     }, 250);

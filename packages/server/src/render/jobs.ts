@@ -15,6 +15,8 @@ import type { RenderAdmission } from './admission.ts';
 import type { BlobStore } from './assets/blob-store.ts';
 import { renderJobs } from './db-schema.ts';
 import type { BatchWriter } from './persist.ts';
+import { jobLimitsOf } from './limits.ts';
+import type { FarmLimits } from './limits.ts';
 import { dependenciesOf } from './state.ts';
 import type { FarmState, JobMeta } from './state.ts';
 import type { RenderStorage } from './storage.ts';
@@ -40,6 +42,7 @@ export class FarmJobs {
     private readonly admission: RenderAdmission,
     /** Answers parked polls after the dispatcher changed. */
     private readonly pump: () => void,
+    private readonly limits: FarmLimits,
   ) {}
 
   /** The tenant a studio call acts for: an operator names it, a tenant's is its own. */
@@ -72,6 +75,7 @@ export class FarmJobs {
     const [tenant] = await this.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId));
     if (!tenant) throw errors.validation([{ path: 'tenantId', message: `unknown tenant "${tenantId}"` }]);
     const spec = parseRenderJobSpec(specInput);
+    this.limits.checkNames(spec.limits);
     const plan = planRenderJob(spec);
     await this.checkScene(spec, tenantId);
     const waiting = this.upstreamWait(spec, tenantId) ?? (await this.admission.waitReason(tenantId, plan));
@@ -132,7 +136,7 @@ export class FarmJobs {
 
   /** Hands a job billing admitted to the dispatcher. */
   release(m: JobMeta): void {
-    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: m.spec.tags, dependsOn: dependenciesOf(m) });
+    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: m.spec.tags, dependsOn: dependenciesOf(m), ...jobLimitsOf(m) });
     this.pump();
   }
 
@@ -249,6 +253,6 @@ export class FarmJobs {
     if (action !== 'cancel') throw new AppError('RENDER_JOB_WAITING', 409, `Job ${m.id} has not started: ${m.waiting}. Top up the wallet (it then starts by itself), or cancel it.`);
     this.admission.note(m, null);
     const admitted = dependenciesOf(m).filter((d) => this.state.jobs.get(d.upstream)?.waiting === null);
-    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: m.spec.tags, dependsOn: admitted });
+    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: m.spec.tags, dependsOn: admitted, ...jobLimitsOf(m) });
   }
 }

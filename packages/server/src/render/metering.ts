@@ -29,6 +29,11 @@ export class FarmMeter {
     private readonly siteId: string,
   ) {}
 
+  /** The render site and pool as last read (power.ts reads its tariffs, renewables and idle power). */
+  get siteNow(): SiteForMeter | null {
+    return this.site;
+  }
+
   async refreshSite(): Promise<void> {
     try {
       const site = await this.network.getSite(this.siteId);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ModuleFactory, ServerModule } from '../module.ts';
 import { RenderDemo } from './demo.ts';
 import { RenderFarm } from './farm.ts';
+import { limitsPowerRoutes } from './limits-power-routes.ts';
 import { renderRoutes } from './routes.ts';
 import { renderWorkSource } from './worker-source.ts';
 import { RenderStorage } from './storage.ts';
@@ -21,6 +22,7 @@ export const renderModule: ModuleFactory = (ctx) => {
   const storage = new RenderStorage(config.dataDir, config.SHUZHI_RENDER_SHARED_ROOTS.split(':').filter(Boolean));
   const farm = new RenderFarm(ctx.db, ctx.bus, ctx.log, ctx.compute.network, ctx.compute.externalWork, storage, {
     leaseMs: config.SHUZHI_LEASE_MS,
+    clock: ctx.clock,
     siteId: config.SHUZHI_RENDER_SITE,
     verifyFrames: config.SHUZHI_RENDER_VERIFY_FRAMES !== '0',
     uploadQuotaBytes: config.SHUZHI_RENDER_UPLOAD_QUOTA_MB * 1024 * 1024,
@@ -38,7 +40,7 @@ export const renderModule: ModuleFactory = (ctx) => {
       await farm.restore();
     },
     reload: () => farm.restore(),
-    routes: () => renderRoutes(farm, ctx.compute.network, renderersHere, ctx.log),
+    routes: () => renderRoutes(farm, ctx.compute.network, renderersHere, ctx.log).route('/', limitsPowerRoutes(farm.limits, farm.power)),
     start: () => farm.start(),
     stop: () => farm.stop(),
     seedDemo: () => demo.seed(),

@@ -19,6 +19,7 @@ interface SyncAnswer {
   refused: Fence[];
   nextPollMs: number;
   accepted: number;
+  sleep?: boolean;
 }
 interface SyncBody {
   siteId: string;
@@ -34,6 +35,8 @@ interface SyncBody {
 export interface NodeSyncOptions {
   /** Check that a chunk's frames were uploaded before accepting its completion. */
   verifyFrames: boolean;
+  /** Whether the node sleeps now (power.ts): it gets no work, and its poll is held until it is woken. */
+  asleep?: (nodeId: string) => boolean;
 }
 
 /**
@@ -84,6 +87,7 @@ export class NodeSync {
       refused: res.refused.map(render),
       accepted: res.accepted,
       nextPollMs: res.nextPollMs,
+      ...(res.sleep ? { sleep: true } : {}),
     };
   }
 
@@ -176,6 +180,10 @@ export class NodeSync {
     const reports = req.running.length + req.completed.length;
     // Nothing new for a node whose every report was stale: it must drop those runs first.
     if (reports > 0 && accepted === 0) return { assignments: [], cancel, refused, nextPollMs: 0, accepted };
+    if (this.opts.asleep?.(nodeId)) {
+      const woken = await this.doze(node, req, cancel, signal);
+      if (!woken) return { assignments: [], cancel, refused, nextPollMs: Math.max(200, Math.floor(this.state.leaseMs / 3)), accepted, sleep: true };
+    }
     let assignments = this.assignUpTo(node, req.free);
     if (assignments.length === 0 && cancel.length === 0 && req.completed.length === 0 && req.waitMs > 0 && req.free > 0) {
       const deadline = this.state.clock.now() + req.waitMs;
@@ -203,6 +211,18 @@ export class NodeSync {
     }
     const heartbeatMs = Math.max(200, Math.floor(this.state.leaseMs / 3));
     return { assignments, cancel, refused, nextPollMs: assignments.length ? 0 : heartbeatMs, accepted };
+  }
+
+  /** A sleeping node's poll waits (whatever its free slots) until it is woken or its wait ends; whether it was woken. */
+  private async doze(node: NodeState, req: SyncBody, cancel: Cancel[], signal?: AbortSignal): Promise<boolean> {
+    if (req.waitMs > 0 && cancel.length === 0 && req.running.length === 0) await this.waitFor(node.id, req.waitMs, signal);
+    cancel.push(...this.takeCancels(node.id));
+    return !this.opts.asleep!(node.id);
+  }
+
+  /** Answers the node's held poll now (the local wake provider). */
+  wake(nodeId: string): void {
+    this.waiters.get(nodeId)?.();
   }
 
   private assignUpTo(node: NodeState, free: number): RenderWork[] {

@@ -1,21 +1,24 @@
 import { existsSync } from 'node:fs';
 import { parseRenderJobSpec, planRenderJob } from '@shuzhi/render';
-import type { Dependency, JobRow, JobState, RenderJobPlan, TaskRow } from '@shuzhi/render';
+import type { Dependency, JobLimits, JobRow, JobState, RenderJobPlan, TaskRow } from '@shuzhi/render';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../log.ts';
 import { renderFrames, renderJobs, renderTasks } from './db-schema.ts';
+import { jobLimitsOf } from './limits.ts';
+import type { FarmLimits } from './limits.ts';
 import { dependenciesOf } from './state.ts';
 import type { FarmState, JobMeta } from './state.ts';
 import type { RenderStorage } from './storage.ts';
 
 /** Rebuilds the farm's state from the database: job rows, task rows that differ from fresh, frames. */
-export async function restoreFarm(db: Db, storage: RenderStorage, state: FarmState, log: Logger): Promise<void> {
+export async function restoreFarm(db: Db, storage: RenderStorage, state: FarmState, limits: FarmLimits, log: Logger): Promise<void> {
+  await limits.load();
   const jobRows = await db.select().from(renderJobs).orderBy(renderJobs.createdAt);
   const taskRows = await db.select().from(renderTasks);
   const frameRows = await db.select({ jobId: renderFrames.jobId, frame: renderFrames.frame, hasThumb: renderFrames.hasThumb }).from(renderFrames);
   let maxSeq = jobRows.reduce((m, j) => Math.max(m, j.seq), 0);
   const metas = new Map<string, JobMeta>();
-  const restoreJobs: { row: JobRow; plan: RenderJobPlan; dependsOn: Dependency[] }[] = [];
+  const restoreJobs: ({ row: JobRow; plan: RenderJobPlan; dependsOn: Dependency[] } & JobLimits)[] = [];
   for (const j of jobRows) {
     const spec = parseRenderJobSpec(j.spec);
     const plan = planRenderJob(spec);
@@ -43,6 +46,7 @@ export async function restoreFarm(db: Db, storage: RenderStorage, state: FarmSta
     const seq = j.seq > 0 ? j.seq : ++maxSeq;
     restoreJobs.push({
       plan,
+      ...jobLimitsOf({ spec, tenantId: j.tenantId }),
       // An upstream still held by admission is not in the dispatcher; its dependant waits with it.
       dependsOn: dependenciesOf({ spec }).filter((d) => jobRows.some((u) => u.id === d.upstream && u.admissionWait === null)),
       row: {
@@ -74,6 +78,6 @@ export async function restoreFarm(db: Db, storage: RenderStorage, state: FarmSta
     m.published.add(f.frame);
     if (f.hasThumb) m.thumbs.add(f.frame);
   }
-  state.rebuild([...metas.values()], restoreJobs, tasks);
+  state.rebuild([...metas.values()], restoreJobs, tasks, limits.definitions());
   log.info({ jobs: jobRows.length, taskRows: tasks.length }, 'render: dispatcher rebuilt from the database');
 }

@@ -1,5 +1,5 @@
 import { Dispatcher, taskIdOf } from '@shuzhi/render';
-import type { Clock, Dependency, FailurePolicy, JobRow, JobState, JobStatus, RenderJobPlan, RenderJobSpec, TaskInfo, TaskRow } from '@shuzhi/render';
+import type { Clock, Dependency, FailurePolicy, JobLimits, JobRow, JobState, JobStatus, RenderJobPlan, RenderJobSpec, TaskInfo, TaskRow } from '@shuzhi/render';
 import type { RenderJob } from '@shuzhi/schema';
 
 export type Usage = NonNullable<RenderJob['usage']>;
@@ -81,7 +81,12 @@ export class FarmState {
   }
 
   /** Starts over from rows read from the database (at start, and on a replica that becomes leader). */
-  rebuild(metas: readonly JobMeta[], jobs: readonly { row: JobRow; plan: RenderJobPlan; dependsOn: readonly Dependency[] }[], tasks: readonly TaskRow[]): void {
+  rebuild(
+    metas: readonly JobMeta[],
+    jobs: readonly ({ row: JobRow; plan: RenderJobPlan; dependsOn: readonly Dependency[] } & JobLimits)[],
+    tasks: readonly TaskRow[],
+    limits: readonly { name: string; capacity: number }[] = [],
+  ): void {
     this.jobs.clear();
     this.dependants.clear();
     this.nodes.clear();
@@ -89,7 +94,7 @@ export class FarmState {
     this.startedAt.clear();
     this.progress.clear();
     for (const m of metas) this.addJob(m);
-    this.#dispatcher = Dispatcher.restore({ clock: this.clock, policy: { ...this.#dispatcher.policy }, jobs, tasks });
+    this.#dispatcher = Dispatcher.restore({ clock: this.clock, policy: { ...this.#dispatcher.policy }, jobs, tasks, limits });
     for (const t of tasks) {
       if (t.state === 'active' && t.nodeId) this.nodeState(t.nodeId, null).tasks.add(`${t.jobId}.${t.index}`);
     }

@@ -91,7 +91,8 @@ export class WorkerHub {
     const assignments = results.flatMap((r) => r.assignments);
     const nextPollMs = assignments.length ? 0 : Math.min(...results.map((r) => r.nextPollMs), 10_000);
     const preempt = results.flatMap((r) => r.preempt ?? []);
-    return { assignments, cancel, refused: dedupe(refused), preempt, nextPollMs: Number.isFinite(nextPollMs) ? nextPollMs : 5_000 };
+    const sleep = results.some((r) => r.sleep) && assignments.length === 0;
+    return { assignments, cancel, refused: dedupe(refused), preempt, nextPollMs: Number.isFinite(nextPollMs) ? nextPollMs : 5_000, ...(sleep ? { sleep } : {}) };
   }
 
   /** An idle worker of several kinds waits on all; the first that has work answers, the others let go. */

@@ -23,6 +23,8 @@ export interface SourceSyncResult {
   /** Reports this source accepted: a sync whose every report was refused is answered 409. */
   accepted: number;
   nextPollMs: number;
+  /** The node is asleep (render sleep schedule): it asks for no work until an answer without this. */
+  sleep?: boolean;
 }
 
 /**

@@ -5,6 +5,7 @@ import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Link } from '../../router.tsx';
 import { useInterval, useResource } from '../../useResource.ts';
 import { jobProgress, renderApi } from './api.ts';
+import { LimitsPowerPanel } from './LimitsPowerPanel.tsx';
 import { StateBadge } from './StateBadge.tsx';
 
 /** Farm overview: nodes by state, queue, throughput, and the job list. */
@@ -44,6 +45,7 @@ export function FarmPage() {
         />
         <FigureTile id="render-jobs" label={t('render.farm.jobs')} value={formatNumber(Object.values(o.jobs).reduce((a, b) => a + b, 0), lang, 0)} sub={t('render.farm.jobsSub', o.jobs)} accent="violet" />
       </div>
+      <LimitsPowerPanel />
       <h2>{t('render.jobs.title')}</h2>
       {jobs.error && !jobs.data ? <ErrorBox error={jobs.error} onRetry={jobs.reload} /> : null}
       {jobs.data && jobs.data.items.length === 0 ? <p className="empty">{t('render.jobs.empty')}</p> : null}
