@@ -18,8 +18,8 @@ const RESULTS = fileURLToPath(new URL('../results/render.json', import.meta.url)
 
 
 /** Children start through bash so the soft open-file limit can be raised to the hard limit first. */
-function spawnTs(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec node --import tsx "$@"', 'bash', script, ...args], {
+function spawnTs(script: string, args: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): ChildProcess {
+  return spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec node --import tsx "$@"', 'bash', ...nodeFlags, script, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });
@@ -43,6 +43,7 @@ interface RenderBenchOptions {
   nodes: number;
   workers: number;
   quick: boolean;
+  profile: boolean;
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -51,10 +52,11 @@ export async function run(args: string[]): Promise<void> {
     workers: { type: 'count', default: 4, help: 'processes simulating the nodes' },
     db: { type: 'choice', choices: ['pglite', 'postgres', 'both', 'none'], default: 'both', help: 'which database (none: only the asset fan-out figures)' },
     quick: { type: 'switch', help: 'a smaller run: 2,000 nodes, a 100,000-frame job' },
+    profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile };
   const assets = assetFanoutSection(opts.nodes);
   if (which === 'none') return;
   const results: Record<string, Record<string, unknown>> = {};
@@ -104,7 +106,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -118,7 +120,7 @@ async function runOn({ nodes, workers, quick }: RenderBenchOptions, db: Db): Pro
   if (connsPerWorker * workers < nodes) console.log(`note: ${nodes} nodes share ${connsPerWorker * workers} connections because of that cap; a node whose pool is full waits client-side for a connection`);
 
   console.log(`database: ${db.label === 'pglite' ? 'PGlite (embedded, in the server process)' : 'PostgreSQL 15 (throw-away local cluster, its own processes)'}`);
-  const server = spawnTs(`${HERE}server.ts`, [], { SHUZHI_RENDER_VERIFY_FRAMES: '0', SHUZHI_DEMO: '0', DATABASE_URL: db.url ?? '', BENCH_NODES: String(nodes) });
+  const server = spawnTs(`${HERE}server.ts`, [], { SHUZHI_RENDER_VERIFY_FRAMES: '0', SHUZHI_DEMO: '0', DATABASE_URL: db.url ?? '', BENCH_NODES: String(nodes) }, profile ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../results/', import.meta.url))}`, `--cpu-prof-name=render-${db.label}.cpuprofile`] : []);
   const info = await new Promise<{ port: number; credentialsFile: string; enrollMs: number; operator: string; studio: string; pid: number; scenePath: string }>((res, rej) => {
     const rl = createInterface({ input: server.stdout! });
     // Other modules may print warnings first; ours is the line that starts with {"port".

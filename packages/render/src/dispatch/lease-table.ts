@@ -14,7 +14,7 @@ export class LeaseTable {
   constructor(private readonly jobs: ReadonlyMap<string, JobRec>) {}
 
   open(job: JobRec, index: number, attempt: number, node: NodeRec, expiresAt: number): LeaseRec {
-    const lease: LeaseRec = { job, index, attempt, node, expiresAt, ended: false };
+    const lease: LeaseRec = { job, index, attempt, node, expiresAt, persistedExpiresAt: expiresAt, ended: false };
     job.active.set(index, lease);
     node.leases.add(lease);
     this.heap.push({ at: expiresAt, lease });
