@@ -294,9 +294,9 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
 
     // Peak so far: connecting 20,000 nodes and dispatching the 1,000,000-frame job.
     out.rssDispatchMB = Math.round(peakRss);
-    // Phase 3: every node holds a task of a long job and heartbeats every 2 s (a third of the bench's
-    // 6 s lease): 10,000 requests/s asked of one server at 20,000 nodes. At the default lease (15 s)
-    // nodes heartbeat every 5 s: 4,000/s, so what this phase absorbs over 4,000/s is the headroom.
+    // Phase 3: every node holds a task of a long job and heartbeats every 2 s: 10,000 requests/s asked
+    // of one server at 20,000 nodes. At the default lease (15 s) nodes heartbeat every lease/3 = 5 s:
+    // 4,000/s, so what this phase absorbs beyond 4,000/s is the headroom.
     const h = await call(info.studio, 'POST', '/api/render/jobs', { name: 'bench hold', scene, frames: `1-${nodes}`, chunkSize: 1, renderer: 'blender' });
     send({ holdJob: h.id });
     // The job was submitted before the workers learned its id only by a few ms; tasks picked up in
