@@ -35,6 +35,19 @@ function rssMB(pid: number): number {
 }
 
 
+/**
+ * CPU time the process has used (user + system, ms), from /proc: per request it is a figure a busy
+ * machine barely moves, where wall-clock rates fall with every neighbour.
+ */
+function cpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Db = { label: 'pglite' | 'postgresql'; url?: string };
@@ -129,6 +142,8 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… including the straggler tail', '', (o) => String(o.dispatchPerSecWithTail)],
   ['ask → task p50 / p99 (ms)', 'p99 < 1,000', (o) => `${o.p50Ms} / ${o.p99Ms}`],
   ['heartbeats absorbed / s (offered)', '> 4,000 (20k nodes / 5 s)', (o) => `${o.heartbeatsPerSec} (${o.heartbeatsOffered})`],
+  ['server CPU ms per task (assign+complete)', '', (o) => String(o.serverCpuMsPerTask)],
+  ['server CPU ms per heartbeat (→ per CPU-s)', '', (o) => `${o.serverCpuMsPerHeartbeat} (${o.heartbeatsPerCpuSec}/s)`],
   ['overview p50 / max, dispatching (ms)', '< 1,000', (o) => `${o.overviewDispatchP50Ms} / ${o.overviewDispatchMaxMs}`],
   ['overview p50 / max, heartbeats (ms)', '< 1,000', (o) => `${o.overviewHeartbeatP50Ms} / ${o.overviewHeartbeatMaxMs}`],
   ['node errors; bench timeouts/failures', '0', (o) => `${o.errors}; ${o.benchTimeouts}/${o.benchFailures}`],
@@ -246,6 +261,7 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
     fleet.resetLatencies();
     overviewMs.length = 0;
     const a0 = total('assigned');
+    const cpu0 = cpuMs(info.pid);
     const d0 = Date.now();
     const limitMs = quick ? 60_000 : 150_000;
     let done = false;
@@ -272,6 +288,7 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
       }
     }
     const dispatchSec = (Date.now() - d0) / 1000;
+    out.serverCpuMsPerTask = Number(((cpuMs(info.pid) - cpu0) / Math.max(1, total('assigned') - a0)).toFixed(3));
     const ovDispatch = overviewMs.splice(0).sort((x, y) => x - y);
     out.overviewDispatchP50Ms = Math.round(percentile(ovDispatch, 50));
     out.overviewDispatchMaxMs = Math.round(ovDispatch.at(-1) ?? NaN);
@@ -304,6 +321,7 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
     await sleep(4000);
     const hb0 = total('heartbeatsOk');
     const h0 = Date.now();
+    const hcpu0 = cpuMs(info.pid);
     // An operator's view under this load, every 2 s: answered (timed), or counted as slow.
     let lastOv: any = null;
     while (Date.now() - h0 < 10_000) {
@@ -311,6 +329,9 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
       await sleep(2000);
     }
     out.heartbeatsPerSec = Math.round((total('heartbeatsOk') - hb0) / ((Date.now() - h0) / 1000));
+    const msPerHeartbeat = (cpuMs(info.pid) - hcpu0) / Math.max(1, total('heartbeatsOk') - hb0);
+    out.serverCpuMsPerHeartbeat = Number(msPerHeartbeat.toFixed(3));
+    out.heartbeatsPerCpuSec = Math.round(1000 / msPerHeartbeat);
     out.heartbeatsOffered = Math.round(nodes / 2);
     out.heartbeatsNeededDefault = Math.round(nodes / 5);
     const ovHb = overviewMs.splice(0).sort((x, y) => x - y);
