@@ -175,10 +175,10 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
     server.once('exit', (c) => rej(new Error(`bench server exited with ${c}`)));
   });
   const url = `http://127.0.0.1:${info.port}`;
-  const call = async (token: string, method: string, path: string, body?: unknown): Promise<any> => {
+  const call = async (token: string, method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<any> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await callOnce(token, method, path, body);
+        return await callOnce(token, method, path, body, timeoutMs);
       } catch (err) {
         // A keep-alive socket the server closed a moment ago: try again on a fresh one.
         if (attempt >= 3 || !(err instanceof TypeError)) throw err;
@@ -205,8 +205,8 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
     if (ov) overviewMs.push(performance.now() - t);
     return ov;
   };
-  const callOnce = async (token: string, method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(30_000), method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const callOnce = async (token: string, method: string, path: string, body: unknown, timeoutMs: number) => {
+    const r = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(timeoutMs), method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
     const j = await r.json();
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(j)}`);
     return j;
@@ -252,7 +252,7 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
     const scene = { kind: 'shared', path: info.scenePath };
     send({ queuedAt: Date.now() });
     const s0 = performance.now();
-    const job = await call(info.studio, 'POST', '/api/render/jobs', { name: 'bench million', scene, frames: `1-${frames}`, chunkSize: 10, renderer: 'blender' });
+    const job = await call(info.studio, 'POST', '/api/render/jobs', { name: 'bench million', scene, frames: `1-${frames}`, chunkSize: 10, renderer: 'blender' }, 120_000);
     job.submitMs = performance.now() - s0;
     const submitSec = (job.submitMs ?? performance.now() - s0) / 1000;
     out.millionFrameSubmitSec = Number(submitSec.toFixed(3));
@@ -314,7 +314,9 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
     // Phase 3: every node holds a task of a long job and heartbeats every 2 s: 10,000 requests/s asked
     // of one server at 20,000 nodes. At the default lease (15 s) nodes heartbeat every lease/3 = 5 s:
     // 4,000/s, so what this phase absorbs beyond 4,000/s is the headroom.
-    const h = await call(info.studio, 'POST', '/api/render/jobs', { name: 'bench hold', scene, frames: `1-${nodes}`, chunkSize: 1, renderer: 'blender' });
+    // A million-frame job not finished within its bound would keep the nodes from the hold job.
+    if (!done) await tryCall(info.studio, 'POST', `/api/render/jobs/${job.id}/cancel`);
+    const h = await call(info.studio, 'POST', '/api/render/jobs', { name: 'bench hold', scene, frames: `1-${nodes}`, chunkSize: 1, renderer: 'blender' }, 120_000);
     send({ holdJob: h.id });
     // The job was submitted before the workers learned its id only by a few ms; tasks picked up in
     // that gap are held like the rest because the id check happens when a task is worked on.
@@ -345,6 +347,10 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
     if (out.errors) console.log(`node calls that failed, by kind: ${JSON.stringify(out.errorKinds)}`);
     out.benchTimeouts = slowAnswers.timeouts;
     out.benchFailures = slowAnswers.failures;
+  } catch (err) {
+    // What was measured so far is kept and printed; the other database still runs.
+    out.failed = `${(err as Error).name}: ${(err as Error).message}`;
+    console.log(`${db.label}: the run stopped early (${out.failed}); the figures below are what it measured before`);
   } finally {
     clearInterval(rssTimer);
     send({ stop: true });
