@@ -3,8 +3,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export interface WorkerStats { connected: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[] }
-type Counter = keyof Omit<WorkerStats, 'latencies'>;
+export interface WorkerStats { connected: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; errorKinds: Record<string, number> }
+type Counter = keyof Omit<WorkerStats, 'latencies' | 'askLatencies' | 'errorKinds'>;
 
 export interface FleetConfig {
   /** Server URL of each worker process, round-robin (several replicas) or one for all. */
@@ -18,8 +18,12 @@ export interface FleetConfig {
 
 export interface NodeFleet {
   procs: ChildProcess[];
-  /** ask → task latencies reported since the last reset (ms). */
+  /** ask → task latencies reported since the last reset (ms), timed from the ask or from when the job was queued if later. */
   latencies(): number[];
+  /** The same, timed from the ask whenever it began (a node parked before the job existed counts its idle wait). */
+  askLatencies(): number[];
+  /** Failed node calls by kind (HTTP status and code, or the exception's name), summed over the workers. */
+  errorKinds(): Record<string, number>;
   resetLatencies(): void;
   total(k: Counter): number;
   /** A message to every worker process (`{ holdJob }`, `{ stop: true }`). */
@@ -31,24 +35,33 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
   const procs: ChildProcess[] = [];
   const latest: WorkerStats[] = [];
   let latencies: number[] = [];
+  let askLatencies: number[] = [];
   const per = Math.ceil(c.nodes / c.workers);
   for (let w = 0; w < c.workers; w++) {
     const count = Math.min(per, c.nodes - w * per);
     const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 24_000, seed: c.seed + w };
     const proc = spawnWorker(JSON.stringify(cfg));
     procs.push(proc);
-    latest.push({ connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] });
+    latest.push({ connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [], askLatencies: [], errorKinds: {} });
     createInterface({ input: proc.stdout! }).on('line', (l) => {
       const s = JSON.parse(l) as WorkerStats;
       latest[w] = s;
       latencies = latencies.concat(s.latencies);
+      askLatencies = askLatencies.concat(s.askLatencies);
     });
   }
   return {
     procs,
     latencies: () => latencies,
+    askLatencies: () => askLatencies,
+    errorKinds: () => {
+      const out: Record<string, number> = {};
+      for (const s of latest) for (const [k, n] of Object.entries(s.errorKinds)) out[k] = (out[k] ?? 0) + n;
+      return out;
+    },
     resetLatencies: () => {
       latencies = [];
+      askLatencies = [];
     },
     total: (k) => latest.reduce((x, s) => x + s[k], 0),
     send: (msg) => procs.forEach((q) => q.stdin!.write(`${JSON.stringify(msg)}\n`)),

@@ -1,5 +1,6 @@
 // The bench's server process: one real platform (PGlite in a temp dir) on loopback, render nodes
 // trusted to have uploaded their frames (SHUZHI_RENDER_VERIFY_FRAMES=0: simulated nodes render nothing).
+// The lease is the platform's default (15 s) unless BENCH_LEASE_MS says otherwise.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { loadConfig, seedDemo, Platform } from '@shuzhi/server';
 import { fundDemoTenants } from '../../packages/server/test/helpers.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-render-bench-'));
-const config = loadConfig({ SHUZHI_DATA_DIR: dataDir, LOG_LEVEL: 'error', SHUZHI_LEASE_MS: process.env.BENCH_LEASE_MS ?? '6000', SHUZHI_RENDER_VERIFY_FRAMES: process.env.SHUZHI_RENDER_VERIFY_FRAMES, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) });
+const config = loadConfig({ SHUZHI_DATA_DIR: dataDir, LOG_LEVEL: 'error', ...(process.env.BENCH_LEASE_MS ? { SHUZHI_LEASE_MS: process.env.BENCH_LEASE_MS } : {}), SHUZHI_RENDER_VERIFY_FRAMES: process.env.SHUZHI_RENDER_VERIFY_FRAMES, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) });
 const p = await Platform.open({ config });
 await seedDemo(p);
 await p.start();

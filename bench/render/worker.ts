@@ -10,8 +10,22 @@ const credentials = (JSON.parse(readFileSync(cfg.credentialsFile, 'utf8')) as st
 const idOf = (credential: string) => credential.split('.')[1]!;
 const agent = new Agent({ connections: cfg.connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
 let holdJob = '';
+// When the measured job was queued (epoch ms): an ask that began before is timed from then, since
+// a node that asked while there was nothing to do did not wait for queued work.
+let queuedAt = 0;
+const nowMs = () => performance.timeOrigin + performance.now();
 let stopping = false;
-const stats = { connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[] };
+const stats = { connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], errorKinds: {} as Record<string, number> };
+function error(kind: string): void {
+  stats.errors++;
+  stats.errorKinds[kind] = (stats.errorKinds[kind] ?? 0) + 1;
+}
+function assigned(t0: number): void {
+  const end = nowMs();
+  stats.latencies.push(end - Math.max(t0, queuedAt));
+  stats.askLatencies.push(end - t0);
+  stats.assigned++;
+}
 let rnd = cfg.seed >>> 0;
 const random = () => ((rnd = (rnd * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,21 +50,20 @@ async function node(n: number): Promise<void> {
   while (!stopping) {
     try {
       if (!task) {
-        const t0 = performance.now();
+        const t0 = nowMs();
         const r = await sync(id, { free: 1, waitMs: 20_000 });
         if (first) {
           first = false;
           stats.connected++;
         }
         if (r.status !== 200) {
-          stats.errors++;
+          error(`HTTP ${r.status} ${r.json?.code ?? ''}`.trim());
           await sleep(500);
           continue;
         }
         const a = r.json.assignments[0];
         if (a) {
-          stats.latencies.push(performance.now() - t0);
-          stats.assigned++;
+          assigned(t0);
           task = { taskId: a.taskId, attempt: a.attempt, jobId: a.jobId };
         }
         continue;
@@ -70,18 +83,17 @@ async function node(n: number): Promise<void> {
       }
       if (!lost) await sleep(Math.max(0, until - performance.now()));
       if (stopping) break;
-      const t0 = performance.now();
+      const t0 = nowMs();
       const r = lost ? await sync(id, { free: 1, waitMs: 0 }) : await sync(id, { free: 1, waitMs: 20_000, completed: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt, result: { ok: true } }] });
       task = null;
       if (r.status === 200 && !lost) stats.completed++;
       const a = r.status === 200 ? r.json.assignments[0] : undefined;
       if (a) {
-        stats.latencies.push(performance.now() - t0);
-        stats.assigned++;
+        assigned(t0);
         task = { taskId: a.taskId, attempt: a.attempt, jobId: a.jobId };
       }
-    } catch {
-      stats.errors++;
+    } catch (err) {
+      error(`${(err as Error).name}${(err as { code?: string }).code ? ` ${(err as { code?: string }).code}` : ''}`);
       await sleep(1000);
     }
   }
@@ -89,8 +101,9 @@ async function node(n: number): Promise<void> {
 
 process.stdin.on('data', (d) => {
   for (const line of String(d).split('\n').filter(Boolean)) {
-    const msg = JSON.parse(line) as { holdJob?: string; stop?: boolean };
+    const msg = JSON.parse(line) as { holdJob?: string; queuedAt?: number; stop?: boolean };
     if (msg.holdJob !== undefined) holdJob = msg.holdJob;
+    if (msg.queuedAt !== undefined) queuedAt = msg.queuedAt;
     if (msg.stop) {
       stopping = true;
       setTimeout(() => process.exit(0), 500).unref();
@@ -101,6 +114,7 @@ process.stdin.on('data', (d) => {
 setInterval(() => {
   process.stdout.write(`${JSON.stringify(stats)}\n`);
   stats.latencies = [];
+  stats.askLatencies = [];
 }, 1000);
 // Connect gradually: a thundering herd of 5,000 TCP handshakes at once only measures the kernel.
 for (let i = 0; i < credentials.length; i++) {

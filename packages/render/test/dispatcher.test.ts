@@ -241,6 +241,33 @@ test('drainChanges reports each touched row once per batch', () => {
   assert.equal(d.drainChanges().tasks.length, 0);
 });
 
+test('heartbeats reach the durable log once the persisted expiry is half a lease behind, and a restore keeps at least that', () => {
+  const c = clock();
+  const leaseMs = 15_000;
+  const d = new Dispatcher({ clock: c, policy: { leaseMs } });
+  d.registerNode({ id: 'n' });
+  d.submit({ id: 'job_h', plan: plan('1-10', 10), priority: 50 });
+  const a = d.assign('n')!;
+  const opened = d.drainChanges().tasks[0]!.leaseExpiresAt!;
+  assert.equal(opened, c.t + leaseMs, 'the new lease is persisted with its expiry');
+  const heartbeatAt: number[] = [];
+  const persisted: (number | null)[] = [];
+  for (let i = 0; i < 6; i++) {
+    c.t += leaseMs / 3;
+    heartbeatAt.push(c.t);
+    d.heartbeat('n', a.token);
+    const rows = d.drainChanges().tasks;
+    persisted.push(rows.length ? rows[0]!.leaseExpiresAt : null);
+  }
+  // Every other heartbeat (at a third of a lease apart) is written: half the rows of writing each.
+  assert.deepEqual(persisted.map((p) => p !== null), [false, true, false, true, false, true]);
+  let last = opened;
+  for (let i = 0; i < 6; i++) {
+    last = persisted[i] ?? last;
+    assert.ok(last >= heartbeatAt[i]! + leaseMs / 2, `after heartbeat ${i + 1} the persisted lease runs at least half a lease past it`);
+  }
+});
+
 type Op =
   | { op: 'assign'; node: number }
   | { op: 'complete'; pick: number; stale: boolean }

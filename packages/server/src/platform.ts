@@ -305,6 +305,10 @@ export class Platform {
         );
       };
       server.once('error', failed);
+      // Node's 5 s default equals a render node's heartbeat at the default lease (15 s / 3): the server
+      // would close each node's connection just as the node reuses it (ECONNRESET, then a reconnect
+      // storm at 20,000 nodes). Longer than a long poll (20 s) plus a heartbeat.
+      (server as { keepAliveTimeout?: number }).keepAliveTimeout = 30_000;
       this.server = server;
     });
   }

@@ -136,6 +136,21 @@ describe('a worker credential', () => {
     await waitUntil('job done', async () => (await tenant.req('GET', `/api/jobs/${jobId}`)).body.status === 'succeeded');
   });
 
+  test('credentials checked at once share one database lookup, and each still gets only its own identity', async () => {
+    const operator = (await t.p.auth.byOperatorName())!;
+    const creds = await t.p.workers.registry.enrollMany(operator, 'wk-shared', Array.from({ length: 40 }, (_, i) => `batch-${i}`));
+    const revoked = creds.pop()!;
+    assert.equal((await op.req('DELETE', `/api/workers/${revoked.id}`)).status, 200);
+    const forged = `${creds[0]!.credential.slice(0, -4)}AAAA`;
+    const reg = t.p.workers.registry;
+    const before = reg.stats.lookupQueries;
+    const got = await Promise.all([...creds, revoked].map((c) => reg.authenticate(c.credential)).concat(reg.authenticate(forged)));
+    assert.equal(reg.stats.lookupQueries - before, 1, '40 credentials unseen before: one query');
+    assert.deepEqual(got.slice(0, creds.length).map((w) => w?.workerId), creds.map((c) => c.id));
+    assert.equal(got[creds.length], null, 'the revoked credential is refused');
+    assert.equal(got[creds.length + 1], null, 'a forged credential is refused');
+  });
+
   test("revoking a worker refuses it at once and its running task goes back to the queue", async () => {
     const w1 = await enrollWorker(t.p, 'wk-shared', 'to-revoke');
     const jobId = await submit(tenant, 'wk-shared');

@@ -19,7 +19,7 @@ export class LeaseTable {
   ) {}
 
   open(job: JobRec, index: number, attempt: number, node: NodeRec, expiresAt: number): LeaseRec {
-    const lease: LeaseRec = { job, index, attempt, node, expiresAt, ended: false };
+    const lease: LeaseRec = { job, index, attempt, node, expiresAt, persistedExpiresAt: expiresAt, ended: false };
     job.active.set(index, lease);
     node.leases.add(lease);
     if (job.limits.length) acquireLimits(lease);

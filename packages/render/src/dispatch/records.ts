@@ -19,6 +19,8 @@ export interface LeaseRec {
   readonly attempt: number;
   readonly node: NodeRec;
   expiresAt: number;
+  /** The expiry last handed to the durable log: heartbeats persist only when it falls half a lease behind. */
+  persistedExpiresAt: number;
   ended: boolean;
 }
 

@@ -358,7 +358,13 @@ export class NodeSync {
       else missed++;
     }
     if (missed > 0) {
-      for (const w of [...this.waiters.values()].slice(0, missed)) w();
+      // The first `missed` parked polls, without copying all of them (20,000 at a farm's scale) per sync.
+      const some: (() => void)[] = [];
+      for (const w of this.waiters.values()) {
+        if (some.length >= missed) break;
+        some.push(w);
+      }
+      for (const w of some) w();
     }
     for (const r of d.drainRevocations()) {
       const list = this.state.pendingCancels.get(r.nodeId) ?? [];

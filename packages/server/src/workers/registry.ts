@@ -45,6 +45,8 @@ export class WorkerRegistry {
   private readonly cache = new Map<string, { w: WorkerIdentity; until: number }>();
   /** Told when a worker is revoked, so its leases go back to the queues at once. */
   onRevoked: (workerId: string) => Promise<void> = async () => undefined;
+  /** Database lookups of credentials (the cache's misses, several to a query). */
+  readonly stats = { lookupQueries: 0 };
 
   constructor(
     private readonly db: Db,
@@ -204,12 +206,48 @@ export class WorkerRegistry {
     const hit = this.cache.get(hash);
     const now = Date.now();
     if (hit && hit.until > now) return hit.w;
-    const [row] = await this.db.select().from(workers).where(and(eq(workers.credentialHash, hash), isNull(workers.revokedAt)));
+    const row = await this.lookup(hash);
     if (!row || row.id !== id) return null;
     const w: WorkerIdentity = { workerId: row.id, name: row.name, siteId: row.siteId, ownerTenantId: row.ownerTenantId };
     if (this.cache.size > 50_000) this.cache.clear();
     this.cache.set(hash, { w, until: now + CACHE_MS });
     return w;
+  }
+
+  /** Cache misses waiting for the one query that looks up every miss of this turn of the event loop. */
+  private lookups: Map<string, ((row: Row | null) => void)[]> | null = null;
+  private lookupsFailed: ((err: unknown) => void)[] = [];
+
+  /**
+   * A live (not revoked) worker row by credential hash. Misses arriving together share one query:
+   * 20,000 nodes each re-checked every CACHE_MS would otherwise be 2,000 single-row queries a second.
+   */
+  private lookup(hash: string): Promise<Row | null> {
+    return new Promise((resolve, reject) => {
+      if (!this.lookups) {
+        const batch = (this.lookups = new Map());
+        const failed: ((err: unknown) => void)[] = (this.lookupsFailed = []);
+        setImmediate(() => {
+          this.lookups = null;
+          void this.lookupBatch(batch).catch((err: unknown) => failed.forEach((f) => f(err)));
+        });
+      }
+      const waiting = this.lookups.get(hash) ?? [];
+      waiting.push(resolve);
+      this.lookups.set(hash, waiting);
+      this.lookupsFailed.push(reject);
+    });
+  }
+
+  private async lookupBatch(batch: Map<string, ((row: Row | null) => void)[]>): Promise<void> {
+    const hashes = [...batch.keys()];
+    const found = new Map<string, Row>();
+    for (let i = 0; i < hashes.length; i += 1000) {
+      this.stats.lookupQueries++;
+      const rows = await this.db.select().from(workers).where(and(inArray(workers.credentialHash, hashes.slice(i, i + 1000)), isNull(workers.revokedAt)));
+      for (const r of rows) found.set(r.credentialHash, r);
+    }
+    for (const [hash, waiting] of batch) for (const resolve of waiting) resolve(found.get(hash) ?? null);
   }
 
   /**
