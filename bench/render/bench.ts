@@ -84,13 +84,13 @@ export async function run(args: string[]): Promise<void> {
   const neighbour = a.busy ? startBusyNeighbour() : null;
   if (neighbour) console.log(`\n--busy: a second heavy process (pid ${neighbour.pid}, one core of SHA-256 hashing) runs beside the bench until it ends`);
   try {
-    await runAll(opts, which, assets, a.busy);
+    await runAll(opts, which, assets, sleepDay, a.busy);
   } finally {
     neighbour?.kill('SIGKILL');
   }
 }
 
-async function runAll(opts: RenderBenchOptions, which: string, assets: ReturnType<typeof assetFanoutSection>, busy: boolean): Promise<void> {
+async function runAll(opts: RenderBenchOptions, which: string, assets: ReturnType<typeof assetFanoutSection>, sleepDay: ReturnType<typeof sleepDaySection>, busy: boolean): Promise<void> {
   const results: Record<string, Record<string, unknown>> = {};
   // One database's run failing (its server died, a call it cannot do without failed) is reported and
   // the other still runs: the bench prints what it measured instead of crashing.
