@@ -12,3 +12,4 @@ export * from './assets.ts';
 export * from './fanout.ts';
 export * from './job-types.ts';
 export * from './upstream-task.ts';
+export * from './typed-job.ts';

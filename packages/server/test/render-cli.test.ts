@@ -9,6 +9,7 @@ const job = (over: Partial<RenderJob>): RenderJob => ({
   tenantId: 't',
   name: 'n',
   renderer: 'blender',
+  type: 'blender',
   frames: '1-48',
   frameCount: 48,
   chunkSize: 8,

@@ -10247,13 +10247,14 @@ export interface operations {
                             /** @enum {string} */
                             outputFormat: "png" | "exr" | "jpg";
                             priority: number;
-                            /** @enum {string} */
-                            renderer: "blender" | "povray";
+                            /** @enum {string|null} */
+                            renderer: "blender" | "povray" | null;
                             /** @enum {string} */
                             state: "queued" | "active" | "paused" | "completed" | "failed" | "cancelled";
                             tags: string[];
                             taskCount: number;
                             tenantId: string;
+                            type: string;
                             updatedAt: string;
                             usage: {
                                 carbonG: number;
@@ -10294,7 +10295,7 @@ export interface operations {
                     };
                     chunkSize?: number;
                     fps?: number;
-                    frames: string;
+                    frames?: string;
                     name?: string;
                     /** @enum {string} */
                     outputFormat?: "png" | "exr" | "jpg";
@@ -10303,10 +10304,13 @@ export interface operations {
                         resolutionY?: number;
                         samples?: number;
                     };
+                    params?: {
+                        [key: string]: number | string;
+                    };
                     priority?: number;
                     /** @enum {string} */
-                    renderer: "blender" | "povray";
-                    scene: {
+                    renderer?: "blender" | "povray";
+                    scene?: {
                         fileName: string;
                         /** @enum {string} */
                         kind: "upload";
@@ -10324,6 +10328,7 @@ export interface operations {
                     tags?: string[];
                     tenantId?: string;
                     thumbnailWidth?: number;
+                    type?: string;
                 };
             };
         };
@@ -10366,13 +10371,14 @@ export interface operations {
                         /** @enum {string} */
                         outputFormat: "png" | "exr" | "jpg";
                         priority: number;
-                        /** @enum {string} */
-                        renderer: "blender" | "povray";
+                        /** @enum {string|null} */
+                        renderer: "blender" | "povray" | null;
                         /** @enum {string} */
                         state: "queued" | "active" | "paused" | "completed" | "failed" | "cancelled";
                         tags: string[];
                         taskCount: number;
                         tenantId: string;
+                        type: string;
                         updatedAt: string;
                         usage: {
                             carbonG: number;
@@ -10448,8 +10454,8 @@ export interface operations {
                         /** @enum {string} */
                         outputFormat: "png" | "exr" | "jpg";
                         priority: number;
-                        /** @enum {string} */
-                        renderer: "blender" | "povray";
+                        /** @enum {string|null} */
+                        renderer: "blender" | "povray" | null;
                         spec: {
                             [key: string]: unknown;
                         };
@@ -10472,6 +10478,7 @@ export interface operations {
                         }[];
                         tasksTotal: number;
                         tenantId: string;
+                        type: string;
                         updatedAt: string;
                         usage: {
                             carbonG: number;
@@ -10542,13 +10549,14 @@ export interface operations {
                         /** @enum {string} */
                         outputFormat: "png" | "exr" | "jpg";
                         priority: number;
-                        /** @enum {string} */
-                        renderer: "blender" | "povray";
+                        /** @enum {string|null} */
+                        renderer: "blender" | "povray" | null;
                         /** @enum {string} */
                         state: "queued" | "active" | "paused" | "completed" | "failed" | "cancelled";
                         tags: string[];
                         taskCount: number;
                         tenantId: string;
+                        type: string;
                         updatedAt: string;
                         usage: {
                             carbonG: number;
@@ -12089,8 +12097,8 @@ export interface operations {
                             /** @enum {string} */
                             part: "chunk" | "preview";
                             /** @enum {string} */
-                            renderer: "blender" | "povray";
-                            scene: {
+                            renderer?: "blender" | "povray";
+                            scene?: {
                                 fileName: string;
                                 /** @enum {string} */
                                 kind: "upload";
@@ -12104,6 +12112,26 @@ export interface operations {
                                 kind: "manifest";
                                 main: string;
                                 manifest: string;
+                            };
+                            steps?: {
+                                fetch: {
+                                    file: string;
+                                    frame: number;
+                                    input: string;
+                                    jobId: string;
+                                }[];
+                                outputs: {
+                                    file: string;
+                                    frame: number | null;
+                                }[];
+                                root: string;
+                                run: {
+                                    argv: string[];
+                                    /** @enum {string} */
+                                    program: "blender" | "povray" | "ffmpeg";
+                                    step: string;
+                                }[];
+                                type: string;
                             };
                             taskId: string;
                             thumbnailWidth: number;

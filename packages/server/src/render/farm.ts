@@ -81,7 +81,7 @@ export class RenderFarm {
     this.nodeFiles = new NodeFiles(this.state, storage, this.writer, this.views, this.blobs);
     this.admission = new RenderAdmission(this.state, compute, this.writer, opts.siteId, (m) => this.jobs.release(m));
     this.jobTypes = new JobTypes(db);
-    this.jobs = new FarmJobs(db, bus, this.state, storage, this.uploads, this.writer, this.views, this.blobs, this.admission, () => this.pump());
+    this.jobs = new FarmJobs(db, bus, this.state, storage, this.uploads, this.writer, this.views, this.blobs, this.admission, this.jobTypes, () => this.pump());
   }
 
   /** Counters for the bench and the metrics. */

@@ -1,0 +1,50 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RenderSteps } from '@shuzhi/schema';
+import { TaskFailure, TaskStopped } from '../errors.ts';
+import { writeNewFile } from '../files.ts';
+import type { LineParser, TaskContext } from '../runner.ts';
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
+
+/**
+ * Paths in a typed task's command lines name the task directory as the server planned it (`root`):
+ * the programs see it at execDir, which is the same under bubblewrap and the host path otherwise.
+ */
+export function inTaskView(root: string, execDir: string): (arg: string) => string {
+  if (!root || root === execDir) return (a) => a;
+  return (a) => a.replaceAll(`${root}/`, `${execDir}/`);
+}
+
+/** Lays the upstream frames out in `<task>/in/<input>/<file>`, four downloads at a time. */
+export async function fetchUpstream(fetch: RenderSteps['fetch'], ctx: TaskContext, progress: (done: number) => void): Promise<void> {
+  const inputs = new Set(fetch.map((f) => f.input));
+  for (const f of fetch) {
+    // Names from the server become paths here: nothing that could leave the input's directory.
+    if (!NAME.test(f.input) || !NAME.test(f.file)) throw new TaskFailure('render-error', `upstream frame ${JSON.stringify(f.file)} of input ${JSON.stringify(f.input)} cannot name a file`);
+  }
+  await mkdir(join(ctx.dir, 'in'), { mode: 0o755 });
+  for (const i of inputs) await mkdir(join(ctx.dir, 'in', i), { mode: 0o755 });
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < fetch.length) {
+      if (ctx.stopped) throw new TaskStopped();
+      const f = fetch[next++]!;
+      await writeNewFile(join(ctx.dir, 'in', f.input, f.file), await ctx.api.upstreamFrame(f.jobId, f.frame));
+      progress(++done);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+}
+
+/** Keeps the last 20 lines a program printed, for the failure message. */
+export function tailParser(tail: string[]): LineParser<never> {
+  return {
+    push(line) {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      return [];
+    },
+  };
+}
