@@ -73,15 +73,23 @@ async function scene(file: string) {
   return { kind: 'upload', ...(await uploadScene(t.url, studio, file, readFileSync(join(DATA, file)))) };
 }
 
-const settled = (id: string) =>
-  waitUntil(
-    `job ${id} to settle`,
-    async () => {
-      const r = await api().req('GET', `/api/render/jobs/${id}`);
-      return ['completed', 'failed', 'cancelled'].includes(r.body.state) ? r.body : null;
-    },
-    480_000,
-  );
+async function settled(id: string) {
+  try {
+    return await waitUntil(
+      `job ${id} to settle`,
+      async () => {
+        const r = await api().req('GET', `/api/render/jobs/${id}`);
+        return ['completed', 'failed', 'cancelled'].includes(r.body.state) ? r.body : null;
+      },
+      480_000,
+    );
+  } catch (err) {
+    // What the job was doing when time ran out, for whoever reads the failure.
+    const detail = (await api().req('GET', `/api/render/jobs/${id}`)).body;
+    const logs = (await api().req('GET', `/api/render/jobs/${id}/logs`)).body;
+    throw new Error(`${(err as Error).message}: ${JSON.stringify({ state: detail.state, counts: detail.counts, tasks: detail.tasks, logs }).slice(0, 4000)}`);
+  }
+}
 
 function probe(file: string, entries: string): string {
   const p = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', entries, '-of', 'csv=p=0', file], { encoding: 'utf8' });
