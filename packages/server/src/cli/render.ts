@@ -114,7 +114,7 @@ async function submitBody(api: ApiClient, flags: Flags, scene: string | undefine
     if (!after.length) throw new UsageError(`--type ${type} reads upstream frames: give --after JOB, once per input of the type (render types lists them)`);
     return { type, ...common };
   }
-  if (type && !SCENE_TYPES.includes(type)) throw new UsageError(`--type ${type} reads upstream frames, not a scene: leave out ${scene} and give --after JOB`);
+  if (type && !SCENE_TYPES.includes(type)) throw new UsageError(`--type ${type} takes no scene (scenes are for blender and povray): a type that reads upstream frames takes --after JOB instead of ${scene}`);
   if (typeof flags.frames !== 'string') throw new UsageError('--frames is required with a scene (e.g. --frames 1-48)');
   const main = typeof flags.main === 'string' ? flags.main : undefined;
   const uploaded = flags.shared ? null : await uploadScene(api, scene, { main, tenant });

@@ -20,7 +20,7 @@ import { BlobCache } from '../blob-cache.ts';
 import { readTaskOutput, removeTaskDir, unlinkTaskOutput, writeNewFile } from '../files.ts';
 import type { ExecOptions, TaskContext, TaskRunner } from '../runner.ts';
 import { blenderRenderer, povrayRenderer, type RendererPlugin } from './renderers.ts';
-import { fetchUpstream, inTaskView, tailParser } from './typed-steps.ts';
+import { fetchUpstream, fourAtATime, inTaskView, tailParser } from './typed-steps.ts';
 
 export interface RenderRunnerOptions {
   /** Renderers this worker offers (default blender and povray). */
@@ -251,17 +251,12 @@ export class RenderRunner implements TaskRunner<RenderWork> {
     // Made by the worker in the fresh attempt directory: nothing of the task has run yet.
     const framesDir = join(ctx.dir, 'frames');
     await mkdir(framesDir, { mode: 0o755 });
-    let next = 0;
-    let fetched = 0;
-    const fetcher = async () => {
-      while (next < frames.length) {
-        if (ctx.stopped) throw new TaskStopped();
-        const f = frames[next++]!;
-        await writeNewFile(join(framesDir, frameFileName(f, work.padWidth, work.outputFormat)), await ctx.api.frame(f));
-        ctx.progress((0.5 * ++fetched) / frames.length);
-      }
-    };
-    await Promise.all([fetcher(), fetcher(), fetcher(), fetcher()]);
+    await fourAtATime(
+      frames,
+      ctx,
+      async (f) => writeNewFile(join(framesDir, frameFileName(f, work.padWidth, work.outputFormat)), await ctx.api.frame(f)),
+      (done) => ctx.progress((0.5 * done) / frames.length),
+    );
     const tail: string[] = [];
     const argv = ffmpegPreviewCommand({
       framesGlob: frameGlob(join(ctx.execDir, 'frames'), work.outputFormat),

@@ -16,7 +16,7 @@ export function inTaskView(root: string, execDir: string): (arg: string) => stri
   return (a) => a.replaceAll(`${root}/`, `${execDir}/`);
 }
 
-/** Lays the upstream frames out in `<task>/in/<input>/<file>`, four downloads at a time. */
+/** Lays the upstream frames out in `<task>/in/<input>/<file>`. */
 export async function fetchUpstream(fetch: RenderSteps['fetch'], ctx: TaskContext, progress: (done: number) => void): Promise<void> {
   const inputs = new Set(fetch.map((f) => f.input));
   for (const f of fetch) {
@@ -25,17 +25,21 @@ export async function fetchUpstream(fetch: RenderSteps['fetch'], ctx: TaskContex
   }
   await mkdir(join(ctx.dir, 'in'), { mode: 0o755 });
   for (const i of inputs) await mkdir(join(ctx.dir, 'in', i), { mode: 0o755 });
+  await fourAtATime(fetch, ctx, async (f) => writeNewFile(join(ctx.dir, 'in', f.input, f.file), await ctx.api.upstreamFrame(f.jobId, f.frame)), progress);
+}
+
+/** Downloads for one task, four at a time (the server serves many nodes); stops when the task does. */
+export async function fourAtATime<T>(items: readonly T[], ctx: Pick<TaskContext, 'stopped'>, fn: (item: T) => Promise<void>, progress: (done: number) => void): Promise<void> {
   let next = 0;
   let done = 0;
-  const worker = async () => {
-    while (next < fetch.length) {
+  const lane = async () => {
+    while (next < items.length) {
       if (ctx.stopped) throw new TaskStopped();
-      const f = fetch[next++]!;
-      await writeNewFile(join(ctx.dir, 'in', f.input, f.file), await ctx.api.upstreamFrame(f.jobId, f.frame));
+      await fn(items[next++]!);
       progress(++done);
     }
   };
-  await Promise.all([worker(), worker(), worker(), worker()]);
+  await Promise.all([lane(), lane(), lane(), lane()]);
 }
 
 /** Keeps the last 20 lines a program printed, for the failure message. */
