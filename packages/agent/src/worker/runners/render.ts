@@ -20,7 +20,7 @@ import { BlobCache } from '../blob-cache.ts';
 import { readTaskOutput, removeTaskDir, unlinkTaskOutput, writeNewFile } from '../files.ts';
 import type { ExecOptions, TaskContext, TaskRunner } from '../runner.ts';
 import { blenderRenderer, povrayRenderer, type RendererPlugin } from './renderers.ts';
-import { fetchUpstream, fourAtATime, inTaskView, tailParser } from './typed-steps.ts';
+import { fetchUpstream, fourAtATime, inTaskView, makeTaskOwnedDir, tailParser } from './typed-steps.ts';
 
 export interface RenderRunnerOptions {
   /** Renderers this worker offers (default blender and povray). */
@@ -219,7 +219,7 @@ export class RenderRunner implements TaskRunner<RenderWork> {
     });
     const view = inTaskView(steps.root, ctx.execDir);
     await fetchUpstream(steps.fetch, ctx, (done) => ctx.progress((0.2 * done) / Math.max(1, steps.fetch.length)));
-    await mkdir(join(ctx.dir, 'out'), { mode: 0o755 });
+    await makeTaskOwnedDir(ctx.dir, 'out');
     for (const [k, r] of steps.run.entries()) {
       const tail: string[] = [];
       const argv = [programs[k]!, ...r.argv.slice(1).map(view)];

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chown, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RenderSteps } from '@shuzhi/schema';
 import { TaskFailure, TaskStopped } from '../errors.ts';
@@ -40,6 +40,17 @@ export async function fourAtATime<T>(items: readonly T[], ctx: Pick<TaskContext,
     }
   };
   await Promise.all([lane(), lane(), lane(), lane()]);
+}
+
+/**
+ * A directory the task's programs write into: the worker (root, under bubblewrap) makes it, and it
+ * belongs to whoever owns the task directory — the slot's unprivileged uid the sandbox runs them as.
+ */
+export async function makeTaskOwnedDir(taskDir: string, name: string): Promise<void> {
+  const dir = join(taskDir, name);
+  await mkdir(dir, { mode: 0o755 });
+  const owner = await stat(taskDir);
+  await chown(dir, owner.uid, owner.gid);
 }
 
 /** Keeps the last 20 lines a program printed, for the failure message. */
