@@ -13,3 +13,4 @@ export * from './fanout.ts';
 export * from './job-types.ts';
 export * from './upstream-task.ts';
 export * from './sleep.ts';
+export * from './typed-job.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RenderJobTypeDoc } from '@shuzhi/schema';
 import { JobSpecInvalidError } from './errors.ts';
 import { FramesInvalidError } from './errors.ts';
 import { parseFrameRanges, lastFrame, firstFrame } from './frames.ts';
@@ -6,6 +7,7 @@ import type { FrameRange } from './frames.ts';
 import { planChunks } from './chunks.ts';
 import { DEPENDENCY_MODES } from './dispatch/deps.ts';
 import type { ChunkPlan } from './chunks.ts';
+import { typedJobIssues } from './typed-job.ts';
 
 export const RENDERERS = ['blender', 'povray'] as const;
 export type Renderer = (typeof RENDERERS)[number];
@@ -65,10 +67,20 @@ export function sceneFileOf(scene: SceneRef): string {
 export const renderJobSpecSchema = z
   .object({
     name: z.string().min(1).max(200).optional(),
-    scene: sceneRefSchema,
+    /** The job type's name; absent, the renderer's own type (JOB_TYPE_OF_RENDERER). */
+    type: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a job type name (render types lists them)').optional(),
+    /** Values of the type's parameters (checked against typeDoc by resolveParams). */
+    params: z.record(z.string(), z.union([z.number(), z.string().max(32)])).default({}),
+    /**
+     * The type a job without a renderer runs, as it was when the job was submitted (the server puts
+     * it here; a studio changing its type later does not change a job already queued).
+     */
+    typeDoc: RenderJobTypeDoc.optional(),
+    /** A renderer job's scene; a typed job's inputs are the frames of its `after` jobs. */
+    scene: sceneRefSchema.optional(),
     frames: z.string().min(1).max(100_000),
     chunkSize: z.number().int().min(1).max(MAX_CHUNK_SIZE).default(10),
-    renderer: z.enum(RENDERERS),
+    renderer: z.enum(RENDERERS).optional(),
     outputFormat: z.enum(OUTPUT_FORMATS).default('png'),
     overrides: z
       .object({
@@ -109,6 +121,14 @@ export const renderJobSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
+    if (!spec.renderer) {
+      checkTypedJob(spec, ctx);
+      return;
+    }
+    if (!spec.scene) {
+      ctx.addIssue({ code: 'custom', path: ['scene'], message: `a ${spec.renderer} job needs a scene` });
+      return;
+    }
     const caps = RENDERER_CAPS[spec.renderer];
     if (!(caps.formats as readonly string[]).includes(spec.outputFormat)) {
       ctx.addIssue({
@@ -149,6 +169,30 @@ export const renderJobSpecSchema = z
     }
   });
 
+/** Largest frame number of a typed job (it has no renderer to set one). */
+const TYPED_MAX_FRAME = 9_999_999;
+
+/** A job without a renderer: its type runs upstream frames, one `after` job per input, in order. */
+function checkTypedJob(spec: { typeDoc?: RenderJobTypeDoc | undefined; scene?: unknown; after: readonly unknown[]; frames: string }, ctx: z.RefinementCtx): void {
+  const doc = spec.typeDoc;
+  if (!doc) {
+    ctx.addIssue({ code: 'custom', path: ['renderer'], message: 'give a renderer (blender or povray) or a job type' });
+    return;
+  }
+  for (const i of typedJobIssues(doc)) ctx.addIssue({ code: 'custom', path: i.path.split('.'), message: i.message });
+  if (spec.scene !== undefined) ctx.addIssue({ code: 'custom', path: ['scene'], message: `${doc.name} reads upstream frames, not a scene` });
+  const wanted = doc.inputs.length;
+  if (spec.after.length !== wanted) {
+    ctx.addIssue({ code: 'custom', path: ['after'], message: `${doc.name} reads ${wanted} upstream job(s) (${doc.inputs.map((i) => i.name).join(', ')}, in that order); ${spec.after.length} given` });
+  }
+  try {
+    parseFrameRanges(spec.frames, { maxFrame: TYPED_MAX_FRAME });
+  } catch (err) {
+    if (!(err instanceof FramesInvalidError)) throw err;
+    ctx.addIssue({ code: 'custom', path: ['frames'], message: `${err.message} [${err.code}/${err.reason}]` });
+  }
+}
+
 export type RenderJobSpecInput = z.input<typeof renderJobSpecSchema>;
 export type RenderJobSpec = z.output<typeof renderJobSpecSchema>;
 
@@ -173,7 +217,7 @@ export function padWidthFor(frames: readonly FrameRange[]): number {
 
 /** Turns a validated spec into its task graph. */
 export function planRenderJob(spec: RenderJobSpec): RenderJobPlan {
-  const frames = parseFrameRanges(spec.frames, { maxFrame: RENDERER_CAPS[spec.renderer].maxFrame });
+  const frames = parseFrameRanges(spec.frames, { maxFrame: spec.renderer ? RENDERER_CAPS[spec.renderer].maxFrame : TYPED_MAX_FRAME });
   const plan = planChunks(frames, spec.chunkSize);
   return {
     ...plan,

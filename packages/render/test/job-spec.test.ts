@@ -60,7 +60,7 @@ test('scene references: absolute shared paths without .., upload ids, unknown fi
   assert.ok(issuesOf({ ...base, scene: { kind: 'shared', path: 'rel/x.blend' } }).length > 0);
   assert.ok(issuesOf({ ...base, scene: { kind: 'shared', path: '/mnt/../etc/x.blend' } }).length > 0);
   assert.ok(issuesOf({ ...base, scene: { kind: 'upload', uploadId: 'upl_abc', fileName: '../x.blend' } }).length > 0);
-  assert.equal(parseRenderJobSpec({ ...base, scene: { kind: 'upload', uploadId: 'upl_abc', fileName: 'shot 1.blend' } }).scene.kind, 'upload');
+  assert.equal(parseRenderJobSpec({ ...base, scene: { kind: 'upload', uploadId: 'upl_abc', fileName: 'shot 1.blend' } }).scene?.kind, 'upload');
   assert.ok(issuesOf({ ...base, colour: 'red' }).length > 0);
   assert.ok(issuesOf({ ...base, tags: ['GPU'] }).some((i) => i.path.startsWith('tags')));
   assert.ok(issuesOf({ ...base, chunkSize: 0 }).some((i) => i.path === 'chunkSize'));

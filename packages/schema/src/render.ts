@@ -43,10 +43,19 @@ export const RenderDependency = z.object({ job: z.string(), mode: RenderDependen
 
 export const RenderJobSubmit = z.object({
   name: Text(200).min(1).optional(),
-  scene: RenderSceneRef,
-  frames: Text(100_000).min(1),
+  /**
+   * The job type (GET /api/render/job-types): a shipped one or the studio's own. Absent, it follows
+   * `renderer`. A type whose inputs are upstream frames (composite, ffmpeg-encode) takes no scene: its
+   * inputs are the jobs of `after`, in the order the type lists its inputs.
+   */
+  type: Text(40).min(1).optional(),
+  /** Values of the type's parameters; each is checked against the type (a 400 names the field). */
+  params: z.record(Text(40), z.union([z.number(), Text(32)])).optional(),
+  scene: RenderSceneRef.optional(),
+  /** Absent for a typed job: the first upstream job's frames. */
+  frames: Text(100_000).min(1).optional(),
   chunkSize: z.number().int().min(1).max(10_000).optional(),
-  renderer: RenderRenderer,
+  renderer: RenderRenderer.optional(),
   outputFormat: RenderOutputFormat.optional(),
   overrides: z
     .object({
@@ -94,7 +103,10 @@ export const RenderJob = z.object({
   id: z.string(),
   tenantId: z.string(),
   name: z.string(),
-  renderer: RenderRenderer,
+  /** The renderer of a scene job; null for a job whose inputs are upstream frames. */
+  renderer: RenderRenderer.nullable(),
+  /** The job type it runs (blender, povray, composite, ffmpeg-encode, or the studio's own). */
+  type: z.string(),
   frames: z.string(),
   frameCount: z.number().int(),
   chunkSize: z.number().int(),

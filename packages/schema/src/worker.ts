@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isoTime, Text } from './common.ts';
 import { RenderOutputFormat, RenderRenderer, RenderSceneRef } from './render.ts';
+import { RenderExecutable } from './render-job-type.ts';
 
 /**
  * The one worker protocol. Compute agents and render nodes are the same runtime: a worker enrolled
@@ -107,6 +108,21 @@ export const ShellWork = z.object({
 });
 export type ShellWork = z.infer<typeof ShellWork>;
 
+/**
+ * A task of a job type whose inputs are upstream frames, resolved by the server from the type's
+ * templates: argv arrays (never a shell string) naming paths under `root`, the task's directory as
+ * the server planned it (the node maps it to its own), the upstream frames to lay out first, and the
+ * files the steps must leave — a frame each, or the job's video (frame null).
+ */
+export const RenderSteps = z.object({
+  type: z.string(),
+  root: z.string(),
+  fetch: z.array(z.object({ input: z.string(), jobId: z.string(), frame: z.number().int(), file: z.string() })),
+  run: z.array(z.object({ step: z.string(), program: RenderExecutable, argv: z.array(z.string()).min(1) })),
+  outputs: z.array(z.object({ file: z.string(), frame: z.number().int().nullable() })),
+});
+export type RenderSteps = z.infer<typeof RenderSteps>;
+
 export const RenderWork = z.object({
   kind: z.literal('render'),
   taskId: z.string(),
@@ -119,8 +135,9 @@ export const RenderWork = z.object({
   frames: z.string(),
   /** Frames of the task already published: never rendered again. */
   done: z.array(z.number().int()),
-  renderer: RenderRenderer,
-  scene: RenderSceneRef,
+  /** A scene job's renderer and scene; absent for a job whose inputs are upstream frames (see `steps`). */
+  renderer: RenderRenderer.optional(),
+  scene: RenderSceneRef.optional(),
   outputFormat: RenderOutputFormat,
   padWidth: z.number().int(),
   overrides: z.object({ resolutionX: z.number().int().optional(), resolutionY: z.number().int().optional(), samples: z.number().int().optional() }),
@@ -129,6 +146,8 @@ export const RenderWork = z.object({
   thumbnailWidth: z.number().int(),
   leaseMs: z.number().int(),
   limits: TaskLimits,
+  /** A job type run as data: what the node fetches, runs and publishes (see RenderSteps). */
+  steps: RenderSteps.optional(),
 });
 export type RenderWork = z.infer<typeof RenderWork>;
 

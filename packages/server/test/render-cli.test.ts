@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RenderJob } from '@shuzhi/schema';
 import { UsageError } from '../src/cli/args.ts';
-import { afterFlags, progressLine, renderCommand } from '../src/cli/render.ts';
+import { afterFlags, paramFlags, progressLine, renderCommand } from '../src/cli/render.ts';
 
 const job = (over: Partial<RenderJob>): RenderJob => ({
   id: 'rjob_x',
   tenantId: 't',
   name: 'n',
   renderer: 'blender',
+  type: 'blender',
   frames: '1-48',
   frameCount: 48,
   chunkSize: 8,
@@ -41,6 +42,18 @@ test('submit without a scene or with an unknown renderer is a usage error', asyn
   await assert.rejects(renderCommand(['submit', '--frames', '1-4']), UsageError);
   await assert.rejects(renderCommand(['submit', 's.blend', '--frames', '1-4', '--renderer', 'maya']), UsageError);
   assert.equal(await renderCommand(['--help']), 0);
+});
+
+test('a typed job without --after, or a scene given to a typed job, is a usage error that says what to give', async () => {
+  process.env.SHUZHI_TOKEN = 'x';
+  await assert.rejects(renderCommand(['submit', '--type', 'composite']), (err: Error) => err instanceof UsageError && /--after JOB/.test(err.message));
+  await assert.rejects(renderCommand(['submit', 's.blend', '--type', 'ffmpeg-encode', '--after', 'rjob_a']), (err: Error) => err instanceof UsageError && /instead of s\.blend/.test(err.message));
+  await assert.rejects(renderCommand(['submit', '--type', 'blender', '--after', 'rjob_a']), UsageError);
+});
+
+test('--param NAME=VALUE: whole numbers as numbers, the rest as text, anything else a usage error', () => {
+  assert.deepEqual(paramFlags(['fps=12', 'mode=screen', 'gamma=0.8']), { fps: 12, mode: 'screen', gamma: '0.8' });
+  for (const bad of ['fps', '=3']) assert.throws(() => paramFlags([bad]), UsageError, bad);
 });
 
 test('--after: frame by frame by default, :job for the whole job, anything else a usage error', () => {

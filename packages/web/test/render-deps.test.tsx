@@ -10,7 +10,7 @@ afterEach(() => {
 });
 
 const job = (over: Partial<RenderJob>): RenderJob => ({
-  id: 'rjob_x', tenantId: 't', name: 'n', renderer: 'blender', frames: '1-4', frameCount: 4, chunkSize: 1, taskCount: 5, outputFormat: 'png', priority: 50, tags: [],
+  id: 'rjob_x', tenantId: 't', name: 'n', renderer: 'blender', type: 'blender', frames: '1-4', frameCount: 4, chunkSize: 1, taskCount: 5, outputFormat: 'png', priority: 50, tags: [],
   state: 'queued', failureMessage: null, counts: { queued: 5, active: 0, paused: 0, completed: 0, failed: 0, cancelled: 0 }, framesDone: 0, hasPreview: false,
   createdAt: '2026-12-06T00:00:00Z', updatedAt: '2026-12-06T00:00:00Z', usage: null, waiting: null, dependsOn: [], dependants: [], heldReason: null, ...over,
 });

@@ -10349,13 +10349,14 @@ export interface operations {
                             /** @enum {string} */
                             outputFormat: "png" | "exr" | "jpg";
                             priority: number;
-                            /** @enum {string} */
-                            renderer: "blender" | "povray";
+                            /** @enum {string|null} */
+                            renderer: "blender" | "povray" | null;
                             /** @enum {string} */
                             state: "queued" | "active" | "paused" | "completed" | "failed" | "cancelled";
                             tags: string[];
                             taskCount: number;
                             tenantId: string;
+                            type: string;
                             updatedAt: string;
                             usage: {
                                 carbonG: number;
@@ -10398,7 +10399,7 @@ export interface operations {
                     /** Format: date-time */
                     deadline?: string;
                     fps?: number;
-                    frames: string;
+                    frames?: string;
                     limits?: string[];
                     maxNodes?: number;
                     name?: string;
@@ -10409,10 +10410,13 @@ export interface operations {
                         resolutionY?: number;
                         samples?: number;
                     };
+                    params?: {
+                        [key: string]: number | string;
+                    };
                     priority?: number;
                     /** @enum {string} */
-                    renderer: "blender" | "povray";
-                    scene: {
+                    renderer?: "blender" | "povray";
+                    scene?: {
                         fileName: string;
                         /** @enum {string} */
                         kind: "upload";
@@ -10430,6 +10434,7 @@ export interface operations {
                     tags?: string[];
                     tenantId?: string;
                     thumbnailWidth?: number;
+                    type?: string;
                 };
             };
         };
@@ -10472,13 +10477,14 @@ export interface operations {
                         /** @enum {string} */
                         outputFormat: "png" | "exr" | "jpg";
                         priority: number;
-                        /** @enum {string} */
-                        renderer: "blender" | "povray";
+                        /** @enum {string|null} */
+                        renderer: "blender" | "povray" | null;
                         /** @enum {string} */
                         state: "queued" | "active" | "paused" | "completed" | "failed" | "cancelled";
                         tags: string[];
                         taskCount: number;
                         tenantId: string;
+                        type: string;
                         updatedAt: string;
                         usage: {
                             carbonG: number;
@@ -10554,8 +10560,8 @@ export interface operations {
                         /** @enum {string} */
                         outputFormat: "png" | "exr" | "jpg";
                         priority: number;
-                        /** @enum {string} */
-                        renderer: "blender" | "povray";
+                        /** @enum {string|null} */
+                        renderer: "blender" | "povray" | null;
                         spec: {
                             [key: string]: unknown;
                         };
@@ -10578,6 +10584,7 @@ export interface operations {
                         }[];
                         tasksTotal: number;
                         tenantId: string;
+                        type: string;
                         updatedAt: string;
                         usage: {
                             carbonG: number;
@@ -10648,13 +10655,14 @@ export interface operations {
                         /** @enum {string} */
                         outputFormat: "png" | "exr" | "jpg";
                         priority: number;
-                        /** @enum {string} */
-                        renderer: "blender" | "povray";
+                        /** @enum {string|null} */
+                        renderer: "blender" | "povray" | null;
                         /** @enum {string} */
                         state: "queued" | "active" | "paused" | "completed" | "failed" | "cancelled";
                         tags: string[];
                         taskCount: number;
                         tenantId: string;
+                        type: string;
                         updatedAt: string;
                         usage: {
                             carbonG: number;
@@ -12479,8 +12487,8 @@ export interface operations {
                             /** @enum {string} */
                             part: "chunk" | "preview";
                             /** @enum {string} */
-                            renderer: "blender" | "povray";
-                            scene: {
+                            renderer?: "blender" | "povray";
+                            scene?: {
                                 fileName: string;
                                 /** @enum {string} */
                                 kind: "upload";
@@ -12494,6 +12502,26 @@ export interface operations {
                                 kind: "manifest";
                                 main: string;
                                 manifest: string;
+                            };
+                            steps?: {
+                                fetch: {
+                                    file: string;
+                                    frame: number;
+                                    input: string;
+                                    jobId: string;
+                                }[];
+                                outputs: {
+                                    file: string;
+                                    frame: number | null;
+                                }[];
+                                root: string;
+                                run: {
+                                    argv: string[];
+                                    /** @enum {string} */
+                                    program: "blender" | "povray" | "ffmpeg";
+                                    step: string;
+                                }[];
+                                type: string;
                             };
                             taskId: string;
                             thumbnailWidth: number;

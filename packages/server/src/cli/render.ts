@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { RenderJob, RenderJobSubmit } from '@shuzhi/schema';
+import type { RenderJob, RenderJobSubmit, RenderJobTypeDocInput } from '@shuzhi/schema';
 import { ApiClient, ok } from './api-client.ts';
 import { type Flags, parseArgs, str, UsageError } from './args.ts';
 import { uploadScene } from './render-assets.ts';
@@ -8,11 +9,14 @@ import { LIMITS_COMMANDS, renderLimitsCommand, renderLimitsHelp } from './render
 export const renderHelp = `shuzhi render submit SCENE --frames 1-48 [--chunk 8] [--type blender|povray] [--wait]
                      [--after JOB[:frame|job]]... [--width W --height H] [--samples N]
                      [--format png|jpg|exr] [--priority 0-100] [--tags a,b] [--name NAME]
-                     [--tenant ID] [--shared] [--main PATH]
+                     [--tenant ID] [--shared] [--main PATH] [--param NAME=VALUE]...
                      [--limits a,b] [--max-nodes N] [--deadline ISO-8601]
+shuzhi render submit --type composite|ffmpeg-encode|TYPE --after JOB[:frame|job]... [--param NAME=VALUE]...
+                     [--frames 1-48] [--priority 0-100] [--tags a,b] [--name NAME] [--wait]
 shuzhi render status [JOB] [--json]
 shuzhi render pause|resume|cancel|requeue JOB [--task INDEX] [--dependants hold|cancel]
 shuzhi render types [--json]
+shuzhi render types add TYPE.json [--tenant ID]
 
 SCENE is a local .blend or .pov file, or a folder with one (textures and libraries beside it; --main
 names the file to render when there are several). Its files go to the farm by SHA-256: only files the
@@ -23,7 +27,10 @@ A job of a studio that cannot pay waits (status says why) and starts once the wa
 the default) or, with JOB:job, after the whole job; give it several times for several inputs. If an
 upstream fails or is cancelled, the job is held and status says why; cancel --dependants cancel
 cancels the jobs after it too (the default holds them). --type is the job type (--renderer is the
-older name); \`render types\` lists the shipped types and your studio's own.
+older name); \`render types\` lists the shipped types and your studio's own, with their parameters
+(--param NAME=VALUE, checked by the farm). A type that reads upstream frames (composite,
+ffmpeg-encode, or your own) takes no SCENE: its inputs are the --after jobs, in the order the type
+lists them (composite: background, then foreground); its frames default to the first one's.
 POV-Ray needs --width and --height (default 320x180). --wait shows a progress bar until the job ends
 and exits 0 only if it completed.
 Talks to $SHUZHI_SERVER (or --server) with the token in $SHUZHI_TOKEN (or --token).
@@ -75,9 +82,72 @@ async function wait(api: ApiClient, id: string): Promise<number> {
   }
 }
 
+/** `--param samples=32` → { samples: 32 }; whole numbers go as numbers, anything else as text. */
+export function paramFlags(values: readonly string[]): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq < 1) throw new UsageError(`--param ${v}: give NAME=VALUE`);
+    const value = v.slice(eq + 1);
+    out[v.slice(0, eq)] = /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
+
+const SCENE_TYPES = ['blender', 'povray'];
+
+/** The job a `render submit` asks for: a scene job (SCENE given), or a typed job over upstream frames. */
+async function submitBody(api: ApiClient, flags: Flags, scene: string | undefined, lists: Record<string, string[]>): Promise<RenderJobSubmit> {
+  const kind = flags.type ?? flags.renderer;
+  const type = typeof kind === 'string' ? kind : undefined;
+  const after = afterFlags(lists.after ?? []);
+  const params = paramFlags(lists.param ?? []);
+  const tenant = typeof flags.tenant === 'string' ? flags.tenant : undefined;
+  const common = {
+    ...(typeof flags.frames === 'string' ? { frames: flags.frames } : {}),
+    ...(int(flags, 'chunk') !== undefined ? { chunkSize: int(flags, 'chunk')! } : {}),
+    ...(int(flags, 'priority') !== undefined ? { priority: int(flags, 'priority')! } : {}),
+    ...(typeof flags.tags === 'string' ? { tags: flags.tags.split(',').filter(Boolean) } : {}),
+    ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
+    ...(tenant ? { tenantId: tenant } : {}),
+    ...(after.length ? { after } : {}),
+    ...(Object.keys(params).length ? { params } : {}),
+    ...(typeof flags.limits === 'string' ? { limits: flags.limits.split(',').filter(Boolean) } : {}),
+    ...(int(flags, 'max-nodes') !== undefined ? { maxNodes: int(flags, 'max-nodes')! } : {}),
+    ...(typeof flags.deadline === 'string' ? { deadline: flags.deadline } : {}),
+  };
+  if (!scene) {
+    if (!type || SCENE_TYPES.includes(type)) throw new UsageError('usage: shuzhi render submit SCENE --frames 1-48, or shuzhi render submit --type composite|ffmpeg-encode|TYPE --after JOB …');
+    if (!after.length) throw new UsageError(`--type ${type} reads upstream frames: give --after JOB, once per input of the type (render types lists them)`);
+    return { type, ...common };
+  }
+  if (type && !SCENE_TYPES.includes(type)) throw new UsageError(`--type ${type} takes no scene (scenes are for blender and povray): a type that reads upstream frames takes --after JOB instead of ${scene}`);
+  if (typeof flags.frames !== 'string') throw new UsageError('--frames is required with a scene (e.g. --frames 1-48)');
+  const main = typeof flags.main === 'string' ? flags.main : undefined;
+  const uploaded = flags.shared ? null : await uploadScene(api, scene, { main, tenant });
+  if (uploaded) console.error(uploaded.line);
+  const ref: NonNullable<RenderJobSubmit['scene']> = uploaded?.ref ?? { kind: 'shared', path: resolve(scene) };
+  const sceneFile = ref.kind === 'manifest' ? ref.main : scene;
+  const renderer = (type ?? (sceneFile.toLowerCase().endsWith('.pov') ? 'povray' : 'blender')) as NonNullable<RenderJobSubmit['renderer']>;
+  const width = int(flags, 'width') ?? (renderer === 'povray' && params.width === undefined ? 320 : undefined);
+  const height = int(flags, 'height') ?? (renderer === 'povray' && params.height === undefined ? 180 : undefined);
+  const samples = int(flags, 'samples');
+  return {
+    ...common,
+    scene: ref,
+    renderer,
+    ...(typeof flags.format === 'string' ? { outputFormat: flags.format as 'png' } : {}),
+    overrides: {
+      ...(width !== undefined ? { resolutionX: width } : {}),
+      ...(height !== undefined ? { resolutionY: height } : {}),
+      ...(samples !== undefined ? { samples } : {}),
+    },
+  };
+}
+
 export async function renderCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { flags, positional, lists } = parseArgs(rest, { switches: ['json', 'wait', 'shared'], lists: ['after', 'window'], values: ['limits', 'max-nodes', 'deadline', 'idle', 'idle-watts', 'main', 'renderer', 'type', 'dependants', 'tenant', 'width', 'height', 'samples', 'frames', 'chunk', 'format', 'priority', 'tags', 'name', 'task', 'server', 'token'] });
+  const { flags, positional, lists } = parseArgs(rest, { switches: ['json', 'wait', 'shared'], lists: ['after', 'window', 'param'], values: ['limits', 'max-nodes', 'deadline', 'idle', 'idle-watts', 'main', 'renderer', 'type', 'dependants', 'tenant', 'width', 'height', 'samples', 'frames', 'chunk', 'format', 'priority', 'tags', 'name', 'task', 'server', 'token'] });
   if (!sub || flags.help || sub === '--help' || sub === 'help') {
     console.log(renderHelp);
     return sub ? 0 : 2;
@@ -85,44 +155,9 @@ export async function renderCommand(argv: string[]): Promise<number> {
   const api = ApiClient.from(flags);
   switch (sub) {
     case 'submit': {
-      const scene = positional[0];
-      if (!scene) throw new UsageError('usage: shuzhi render submit SCENE --frames 1-48');
-      const kind = flags.type ?? flags.renderer;
-      if (kind !== undefined && kind !== 'blender' && kind !== 'povray') throw new UsageError('--type is blender or povray (the job types render nodes run today)');
-      const main = typeof flags.main === 'string' ? flags.main : undefined;
-      const tenant = typeof flags.tenant === 'string' ? flags.tenant : undefined;
-      const uploaded = flags.shared ? null : await uploadScene(api, scene, { main, tenant });
-      if (uploaded) console.error(uploaded.line);
-      const sceneFile = uploaded?.ref.kind === 'manifest' ? uploaded.ref.main : scene;
-      const ext = sceneFile.toLowerCase().endsWith('.pov') ? 'povray' : 'blender';
-      const renderer = (typeof kind === 'string' ? kind : ext) as RenderJobSubmit['renderer'];
-      const after = afterFlags(lists.after ?? []);
-      const width = int(flags, 'width') ?? (renderer === 'povray' ? 320 : undefined);
-      const height = int(flags, 'height') ?? (renderer === 'povray' ? 180 : undefined);
-      const samples = int(flags, 'samples');
-      const ref: RenderJobSubmit['scene'] = uploaded ? uploaded.ref : { kind: 'shared', path: resolve(scene) };
-      const body: RenderJobSubmit = {
-        scene: ref,
-        frames: str(flags, 'frames'),
-        renderer,
-        ...(int(flags, 'chunk') !== undefined ? { chunkSize: int(flags, 'chunk')! } : {}),
-        ...(typeof flags.format === 'string' ? { outputFormat: flags.format as 'png' } : {}),
-        ...(int(flags, 'priority') !== undefined ? { priority: int(flags, 'priority')! } : {}),
-        ...(typeof flags.tags === 'string' ? { tags: flags.tags.split(',').filter(Boolean) } : {}),
-        ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
-        ...(tenant ? { tenantId: tenant } : {}),
-        ...(after.length ? { after } : {}),
-        ...(typeof flags.limits === 'string' ? { limits: flags.limits.split(',').filter(Boolean) } : {}),
-        ...(int(flags, 'max-nodes') !== undefined ? { maxNodes: int(flags, 'max-nodes')! } : {}),
-        ...(typeof flags.deadline === 'string' ? { deadline: flags.deadline } : {}),
-        overrides: {
-          ...(width !== undefined ? { resolutionX: width } : {}),
-          ...(height !== undefined ? { resolutionY: height } : {}),
-          ...(samples !== undefined ? { samples } : {}),
-        },
-      };
+      const body = await submitBody(api, flags, positional[0], lists);
       const job = await ok(api.http.POST('/api/render/jobs', { body }));
-      console.log(flags.json ? JSON.stringify(job, null, 2) : `submitted ${job.id}: ${job.frameCount} frames in ${job.taskCount - 1} chunks + preview (${job.renderer})`);
+      console.log(flags.json ? JSON.stringify(job, null, 2) : `submitted ${job.id}: ${job.frameCount} frames in ${job.taskCount - 1} chunks + preview (${job.type})`);
       if (!flags.json && job.waiting) console.log(`  ${job.waiting}`);
       if (!flags.json) for (const d of job.dependsOn) console.log(`  after ${d.job} (${d.mode === 'frame' ? 'frame by frame' : 'the whole job'})`);
       return flags.wait ? wait(api, job.id) : 0;
@@ -144,7 +179,7 @@ export async function renderCommand(argv: string[]): Promise<number> {
         console.log(JSON.stringify(j, null, 2));
         return 0;
       }
-      console.log(`${j.id}  ${j.name}  (${j.renderer}, frames ${j.frames}, chunks of ${j.chunkSize})`);
+      console.log(`${j.id}  ${j.name}  (${j.type}, frames ${j.frames}, chunks of ${j.chunkSize})`);
       console.log(`  ${progressLine(j)}`);
       if (j.failureMessage) console.log(`  failure: ${j.failureMessage}`);
       if (j.waiting) console.log(`  ${j.waiting}`);
@@ -174,6 +209,20 @@ export async function renderCommand(argv: string[]): Promise<number> {
       return 0;
     }
     case 'types': {
+      if (positional[0] === 'add') {
+        const file = positional[1];
+        if (!file) throw new UsageError('usage: shuzhi render types add TYPE.json');
+        let doc: unknown;
+        try {
+          doc = JSON.parse(await readFile(file, 'utf8'));
+        } catch (err) {
+          throw new UsageError(`${file}: ${(err as Error).message}`);
+        }
+        const tenant = typeof flags.tenant === 'string' ? flags.tenant : undefined;
+        const added = await ok(api.http.POST('/api/render/job-types', { body: doc as RenderJobTypeDocInput, params: { query: tenant ? { tenantId: tenant } : {} } }));
+        console.log(`job type ${added.name} stored for ${added.tenantId}: ${added.steps.map((st) => `${st.name}: ${st.executable}`).join(', ')}`);
+        return 0;
+      }
       const types = await ok(api.http.GET('/api/render/job-types'));
       if (flags.json) console.log(JSON.stringify(types, null, 2));
       else for (const ty of types) console.log(`${ty.name.padEnd(20)} ${ty.origin.padEnd(8)} ${ty.steps.map((s) => `${s.name}: ${s.executable}`).join(', ').padEnd(28)} ${ty.title.en}`);

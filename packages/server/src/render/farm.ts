@@ -90,7 +90,7 @@ export class RenderFarm {
     this.limits = new FarmLimits(db, this.state);
     this.power = new FarmPower(db, this.state, this.meter, log);
     this.power.wakeProvider = new LocalWakeProvider((id) => this.nodeSync.wake(id));
-    this.jobs = new FarmJobs(db, bus, this.state, storage, this.uploads, this.writer, this.views, this.blobs, this.admission, () => this.pump(), this.limits);
+    this.jobs = new FarmJobs(db, bus, this.state, storage, this.uploads, this.writer, this.views, this.blobs, this.admission, this.jobTypes, () => this.pump(), this.limits);
   }
 
   /** Counters for the bench and the metrics. */

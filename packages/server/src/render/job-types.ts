@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { parseJobType } from '@shuzhi/render';
 import type { RenderJobType, RenderJobTypeDoc } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
@@ -32,6 +32,14 @@ export class JobTypes {
       ...this.shipped.map((d) => ({ ...d, origin: 'shipped' as const, tenantId: null })),
       ...own.map((r) => ({ ...parseJobType(r.doc), origin: 'tenant' as const, tenantId: r.tenantId })),
     ];
+  }
+
+  /** The type a tenant's job names: a shipped one, else the tenant's own (never another tenant's). */
+  async find(tenantId: string, name: string): Promise<RenderJobTypeDoc | null> {
+    const shipped = this.shipped.find((d) => d.name === name);
+    if (shipped) return shipped;
+    const [row] = await this.db.select().from(renderJobTypes).where(and(eq(renderJobTypes.tenantId, tenantId), eq(renderJobTypes.name, name)));
+    return row ? parseJobType(row.doc) : null;
   }
 
   /** Stores (or replaces) the tenant's type; a shipped type's name is not the studio's to reuse. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
-import { parseRenderJobSpec, planRenderJob } from '@shuzhi/render';
+import { dispatchTags, jobTypeName, parseRenderJobSpec, planRenderJob } from '@shuzhi/render';
 import type { DependantsOnCancel, RenderJobSpec } from '@shuzhi/render';
 import type { RenderJob, RenderJobSubmit, RenderTask } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
@@ -22,6 +22,8 @@ import type { FarmState, JobMeta } from './state.ts';
 import type { RenderStorage } from './storage.ts';
 import type { UploadQuota } from './uploads.ts';
 import type { FarmViews } from './views.ts';
+import type { JobTypes } from './job-types.ts';
+import { withJobType } from './typed-submit.ts';
 
 export type JobAction = 'pause' | 'resume' | 'cancel' | 'requeue';
 
@@ -40,6 +42,7 @@ export class FarmJobs {
     private readonly views: FarmViews,
     private readonly blobs: BlobStore,
     private readonly admission: RenderAdmission,
+    private readonly types: JobTypes,
     /** Answers parked polls after the dispatcher changed. */
     private readonly pump: () => void,
     private readonly limits: FarmLimits,
@@ -74,13 +77,13 @@ export class FarmJobs {
     const tenantId = this.ownerOf(p, asked, 'submit render jobs');
     const [tenant] = await this.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId));
     if (!tenant) throw errors.validation([{ path: 'tenantId', message: `unknown tenant "${tenantId}"` }]);
-    const spec = parseRenderJobSpec(specInput);
+    const spec = parseRenderJobSpec(await withJobType(this.types, this.state, tenantId, specInput));
     this.limits.checkNames(spec.limits);
     const plan = planRenderJob(spec);
-    await this.checkScene(spec, tenantId);
+    if (spec.scene) await this.checkScene(spec.scene, tenantId);
     const waiting = this.upstreamWait(spec, tenantId) ?? (await this.admission.waitReason(tenantId, plan));
     const id = newId('rjob');
-    const name = spec.name ?? `${spec.renderer} ${spec.frames.length > 40 ? `${spec.frames.slice(0, 40)}…` : spec.frames}`;
+    const name = spec.name ?? `${jobTypeName(spec)} ${spec.frames.length > 40 ? `${spec.frames.slice(0, 40)}…` : spec.frames}`;
     const now = new Date(this.state.clock.now());
     const ev: PublishedEvent[] = [];
     await this.db.transaction(async (tx) => {
@@ -89,12 +92,13 @@ export class FarmJobs {
         tenantId,
         name,
         spec: spec as unknown as Record<string, unknown>,
-        renderer: spec.renderer,
+        renderer: spec.renderer ?? jobTypeName(spec),
         frameCount: plan.frameCount,
         taskCount: plan.taskCount,
         seq: 0,
         priority: spec.priority,
-        tags: spec.tags,
+        // What the dispatcher matches (restore reads it back): the studio's tags and the programs needed.
+        tags: dispatchTags(spec),
         state: 'queued',
         createdBy: p.userId,
         createdAt: now,
@@ -136,7 +140,7 @@ export class FarmJobs {
 
   /** Hands a job billing admitted to the dispatcher. */
   release(m: JobMeta): void {
-    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: m.spec.tags, dependsOn: dependenciesOf(m), ...jobLimitsOf(m) });
+    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: dispatchTags(m.spec), dependsOn: dependenciesOf(m), ...jobLimitsOf(m) });
     this.pump();
   }
 
@@ -154,13 +158,13 @@ export class FarmJobs {
     return reason;
   }
 
-  private async checkScene(spec: RenderJobSpec, tenantId: string): Promise<void> {
-    if (spec.scene.kind === 'shared') {
-      this.storage.resolveShared(spec.scene.path);
+  private async checkScene(scene: NonNullable<RenderJobSpec['scene']>, tenantId: string): Promise<void> {
+    if (scene.kind === 'shared') {
+      this.storage.resolveShared(scene.path);
       return;
     }
-    if (spec.scene.kind === 'manifest') {
-      const { manifest: id, main } = spec.scene;
+    if (scene.kind === 'manifest') {
+      const { manifest: id, main } = scene;
       const m = await this.blobs.manifest(tenantId, id);
       if (!m) throw errors.validation([{ path: 'scene.manifest', message: `no manifest ${id} for this tenant; send it first (POST /api/render/manifests)` }]);
       if (!m.files.some((f) => f.path === main)) throw errors.validation([{ path: 'scene.main', message: `${main} is not a file of manifest ${id}` }]);
@@ -171,14 +175,14 @@ export class FarmJobs {
       }
       return;
     }
-    const path = this.storage.uploadPath(spec.scene.uploadId, spec.scene.fileName);
+    const path = this.storage.uploadPath(scene.uploadId, scene.fileName);
     const owner = await readFile(join(path, '..', '.owner'), 'utf8').catch((err: NodeJS.ErrnoException) => {
       // Only a missing upload is the caller's problem; anything else (EMFILE, EIO) is the server's.
       if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return null;
       throw err;
     });
     if (!existsSync(path) || owner !== tenantId) {
-      throw errors.validation([{ path: 'scene.uploadId', message: `no uploaded scene ${spec.scene.uploadId}/${spec.scene.fileName} for this tenant; upload it first (POST /api/render/uploads)` }]);
+      throw errors.validation([{ path: 'scene.uploadId', message: `no uploaded scene ${scene.uploadId}/${scene.fileName} for this tenant; upload it first (POST /api/render/uploads)` }]);
     }
   }
 
@@ -253,6 +257,6 @@ export class FarmJobs {
     if (action !== 'cancel') throw new AppError('RENDER_JOB_WAITING', 409, `Job ${m.id} has not started: ${m.waiting}. Top up the wallet (it then starts by itself), or cancel it.`);
     this.admission.note(m, null);
     const admitted = dependenciesOf(m).filter((d) => this.state.jobs.get(d.upstream)?.waiting === null);
-    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: m.spec.tags, dependsOn: admitted, ...jobLimitsOf(m) });
+    this.state.engine.submit({ id: m.id, plan: m.plan, priority: m.spec.priority, tags: dispatchTags(m.spec), dependsOn: admitted, ...jobLimitsOf(m) });
   }
 }

@@ -1,4 +1,4 @@
-import { LeaseStaleError, frameSetHas, parseTaskId } from '@shuzhi/render';
+import { LeaseStaleError, frameSetHas, makesVideo, parseTaskId } from '@shuzhi/render';
 import { errors } from '../errors.ts';
 import type { Manifest } from '@shuzhi/render';
 import type { WorkerIdentity } from '../workers/registry.ts';
@@ -62,9 +62,10 @@ export class NodeFiles {
 
   async putPreview(w: WorkerIdentity, q: Leased, body: ReadableStream<Uint8Array> | null) {
     const { m, index } = this.workerTask(w, q.taskId, q.attempt);
-    if (m.plan.taskKind(index) !== 'preview') {
+    // An encode's one chunk makes the job's video; other jobs' videos come from their preview task.
+    if (makesVideo(m.spec) ? m.plan.taskKind(index) !== 'chunk' : m.plan.taskKind(index) !== 'preview') {
       await body?.cancel().catch(() => undefined);
-      throw errors.validation([{ path: 'taskId', message: `${q.taskId} is not the preview task` }]);
+      throw errors.validation([{ path: 'taskId', message: `${q.taskId} is not the task that makes this job's video` }]);
     }
     const { tmp, bytes } = await this.storage.receive(body, this.storage.jobDir(m.id));
     await this.storage.publishReplace(tmp, this.storage.previewPath(m.id));
@@ -107,7 +108,7 @@ export class NodeFiles {
   async manifest(w: WorkerIdentity, q: Leased): Promise<Manifest> {
     const { m } = this.workerTask(w, q.taskId, q.attempt);
     const s = m.spec.scene;
-    const found = s.kind === 'manifest' ? await this.blobs.manifest(m.tenantId, s.manifest) : null;
+    const found = s?.kind === 'manifest' ? await this.blobs.manifest(m.tenantId, s.manifest) : null;
     if (!found) throw errors.notFound('render manifest', m.id);
     return found;
   }

@@ -1,12 +1,12 @@
-import { LeaseStaleError, countFrames, formatFrameRanges, iterateFrames, parseTaskId } from '@shuzhi/render';
+import { CommandInvalidError, LeaseStaleError, countFrames, formatFrameRanges, iterateFrames, makesVideo, nodeTags, parseTaskId, planTypedTask } from '@shuzhi/render';
 import type { Assignment } from '@shuzhi/render';
-import type { RenderWork } from '@shuzhi/schema';
+import type { RenderSteps, RenderWork } from '@shuzhi/schema';
 import { storableText } from '@shuzhi/schema';
 import type { WorkerIdentity } from '../workers/registry.ts';
 import type { SourceSync, SourceSyncResult } from '../workers/source.ts';
 import { RENDER_TASK_LIMITS } from '../workers/limits.ts';
 import type { BatchWriter } from './persist.ts';
-import type { Cancel, FarmState, NodeState } from './state.ts';
+import type { Cancel, FarmState, JobMeta, NodeState } from './state.ts';
 import type { Throughput } from './throughput.ts';
 
 type Fence = { taskId: string; attempt: number };
@@ -66,7 +66,8 @@ export class NodeSync {
     const body: SyncBody = {
       siteId: w.siteId,
       slots: Math.min(256, req.slots),
-      tags: req.tags.slice(0, 32),
+      // A node takes the jobs whose programs it declared (a `program:` tag each).
+      tags: nodeTags(req.tags.slice(0, 32), req.runners),
       free: Math.min(256, req.free),
       running: req.running.map((r) => ({ taskId: r.taskId, attempt: r.attempt, progress: r.progress, logs: r.logs })),
       completed: req.completed.map((r) => ({
@@ -230,7 +231,15 @@ export class NodeSync {
     for (let i = 0; i < free; i++) {
       const a = this.state.engine.assign(node.id);
       if (!a) break;
-      out.push(this.toAssignment(node, a));
+      try {
+        out.push(this.toAssignment(node, a));
+      } catch (err) {
+        if (!(err instanceof CommandInvalidError)) throw err;
+        // A typed task that cannot be resolved (its type's templates against these frames) fails as a run would.
+        this.state.forgetTask(node, a.token.taskId);
+        this.writer.addLog({ jobId: a.jobId, idx: a.taskIndex, attempt: a.token.attempt, nodeId: node.id, stream: 'system', text: `render-error: ${err.message}` });
+        this.state.engine.fail(node.id, a.token, { kind: 'render-error', message: err.message });
+      }
     }
     return out;
   }
@@ -245,6 +254,7 @@ export class NodeSync {
     const done: number[] = [];
     if (a.kind === 'chunk' && m.published.size) for (const f of iterateFrames(a.frames)) if (m.published.has(f)) done.push(f);
     const o = m.spec.overrides;
+    const steps = this.stepsOf(m, a);
     return {
       kind: 'render',
       taskId,
@@ -254,8 +264,9 @@ export class NodeSync {
       part: a.kind,
       frames: a.kind === 'preview' ? m.spec.frames : formatFrameRanges(a.frames),
       done,
-      renderer: m.spec.renderer,
-      scene: m.spec.scene,
+      ...(m.spec.renderer ? { renderer: m.spec.renderer } : {}),
+      ...(m.spec.scene ? { scene: m.spec.scene } : {}),
+      ...(steps ? { steps } : {}),
       outputFormat: m.spec.outputFormat,
       padWidth: m.plan.padWidth,
       overrides: {
@@ -269,6 +280,22 @@ export class NodeSync {
       leaseMs: this.state.leaseMs,
       limits: RENDER_TASK_LIMITS,
     };
+  }
+
+  /**
+   * A typed job's task as data: its chunk's commands over the upstream frames published so far
+   * (dispatch released it only once they were). An encode's preview task has nothing left to do.
+   */
+  private stepsOf(m: JobMeta, a: Assignment): RenderSteps | null {
+    const doc = m.spec.typeDoc;
+    if (m.spec.renderer || !doc) return null;
+    if (a.kind === 'preview') return makesVideo(m.spec) ? { type: doc.name, root: '', fetch: [], run: [], outputs: [] } : null;
+    const upstream = m.spec.after.map((d) => {
+      const up = this.state.jobs.get(d.job);
+      if (!up) throw new CommandInvalidError(`upstream job ${d.job} is gone`, { job: d.job });
+      return { jobId: up.id, frames: [...up.published], padWidth: up.plan.padWidth, format: up.spec.outputFormat };
+    });
+    return planTypedTask(doc, { params: m.spec.params, frames: a.frames, padWidth: m.plan.padWidth, upstream });
   }
 
   private finish(node: NodeState, rep: SyncBody['completed'][number]): void {
@@ -290,7 +317,7 @@ export class NodeSync {
     let failure = rep.ok ? null : rep.failure ? { kind: rep.failure.kind, message: storableText(rep.failure.message) } : { kind: 'render-error' as const, message: 'the node reported a failure without a message' };
     if (!failure && this.opts.verifyFrames) {
       // Trust, but verify: a chunk is done only when all its frames are on the server.
-      if (ref.index === m.plan.previewIndex) {
+      if (ref.index === m.plan.previewIndex || makesVideo(m.spec)) {
         if (!m.hasPreview) failure = { kind: 'render-error', message: 'preview task reported success but no preview was uploaded' };
       } else {
         const frames = m.plan.taskFrames(ref.index);

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { FINAL_JOB_STATES, formatFrameRanges, parseTaskId } from '@shuzhi/render';
+import { FINAL_JOB_STATES, formatFrameRanges, jobTypeName, parseTaskId } from '@shuzhi/render';
 import type { JobState } from '@shuzhi/render';
 import type { RenderFarmOverview, RenderJob, RenderJobDetail, RenderNodeInfo, RenderTask } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
@@ -86,7 +86,8 @@ export class FarmViews {
       id: m.id,
       tenantId: m.tenantId,
       name: m.name,
-      renderer: m.spec.renderer,
+      renderer: m.spec.renderer ?? null,
+      type: jobTypeName(m.spec),
       frames: m.spec.frames,
       frameCount: m.plan.frameCount,
       chunkSize: m.spec.chunkSize,
@@ -171,6 +172,7 @@ export class FarmViews {
    */
   async sceneOf(m: JobMeta): Promise<string> {
     const s = m.spec.scene;
+    if (!s) throw errors.notFound('render scene', m.id);
     if (s.kind === 'shared') return this.storage.resolveShared(s.path);
     if (s.kind === 'upload') return this.storage.uploadPath(s.uploadId, s.fileName);
     const main = (await this.blobs.manifest(m.tenantId, s.manifest))?.files.find((f) => f.path === s.main);

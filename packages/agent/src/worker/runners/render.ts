@@ -14,12 +14,13 @@ import {
   sceneFileOf,
 } from '@shuzhi/render';
 import type { Argv, RenderEvent } from '@shuzhi/render';
-import type { RenderRenderer, RenderWork, WorkResult, WorkerRunner } from '@shuzhi/schema';
+import type { RenderExecutable, RenderRenderer, RenderSteps, RenderWork, WorkResult, WorkerRunner } from '@shuzhi/schema';
 import { LeaseLost, TaskFailure, TaskStopped, WorkerError } from '../errors.ts';
 import { BlobCache } from '../blob-cache.ts';
 import { readTaskOutput, removeTaskDir, unlinkTaskOutput, writeNewFile } from '../files.ts';
 import type { ExecOptions, TaskContext, TaskRunner } from '../runner.ts';
 import { blenderRenderer, povrayRenderer, type RendererPlugin } from './renderers.ts';
+import { fetchUpstream, fourAtATime, inTaskView, makeTaskOwnedDir, tailParser } from './typed-steps.ts';
 
 export interface RenderRunnerOptions {
   /** Renderers this worker offers (default blender and povray). */
@@ -78,7 +79,8 @@ export class RenderRunner implements TaskRunner<RenderWork> {
   }
 
   async run(work: RenderWork, ctx: TaskContext): Promise<WorkResult> {
-    if (work.part === 'preview') await this.preview(work, ctx);
+    if (work.steps) await this.typed(work, work.steps, ctx);
+    else if (work.part === 'preview') await this.preview(work, ctx);
     else await this.chunk(work, ctx);
     ctx.progress(1);
     return { ok: true, exitCode: 0 };
@@ -96,6 +98,7 @@ export class RenderRunner implements TaskRunner<RenderWork> {
   // ---------------------------------------------------------------- chunks
 
   private async chunk(work: RenderWork, ctx: TaskContext): Promise<void> {
+    if (!work.renderer || !work.scene) throw new TaskFailure('render-error', 'a chunk with neither a renderer and scene nor steps to run');
     const plugin = this.plugins.get(work.renderer);
     if (!plugin) throw new TaskFailure('render-error', `this worker has no ${work.renderer} (it renders with ${[...this.plugins.keys()].join(', ') || 'nothing'})`);
     let chunk;
@@ -193,6 +196,52 @@ export class RenderRunner implements TaskRunner<RenderWork> {
     }
   }
 
+  // ---------------------------------------------------------------- job types as data
+
+  /** The program this worker runs for a step's executable, or null when it has none. */
+  private programFor(executable: RenderExecutable): string | null {
+    if (executable === 'ffmpeg') return this.ffmpeg ? this.ffmpegProgram : null;
+    return this.plugins.get(executable)?.program ?? null;
+  }
+
+  /**
+   * A task of a typed job (composite, encode, a studio's own), as the server resolved it: the
+   * upstream frames laid out under in/<input>/, each command line run in the sandbox like a
+   * renderer's, then every declared output published — a frame each (with its thumbnail), or the
+   * job's video. A step that exits non-zero or leaves an output missing fails the task.
+   */
+  private async typed(work: RenderWork, steps: RenderSteps, ctx: TaskContext): Promise<void> {
+    if (steps.run.length === 0) return;
+    const programs = steps.run.map((r) => {
+      const program = this.programFor(r.program);
+      if (!program) throw new TaskFailure('render-error', `this worker has no ${r.program} for step ${r.step} of ${steps.type}`);
+      return program;
+    });
+    const view = inTaskView(steps.root, ctx.execDir);
+    await fetchUpstream(steps.fetch, ctx, (done) => ctx.progress((0.2 * done) / Math.max(1, steps.fetch.length)));
+    await makeTaskOwnedDir(ctx.dir, 'out');
+    for (const [k, r] of steps.run.entries()) {
+      const tail: string[] = [];
+      const argv = [programs[k]!, ...r.argv.slice(1).map(view)];
+      const { code } = await this.exec(ctx, argv, { readOnly: this.programs(programs[k]!), parser: tailParser(tail) });
+      if (code !== 0) throw new TaskFailure('render-error', `step ${r.step} of ${steps.type} exited with ${code}: ${tail.join('\n').trim().slice(-500)}`);
+      ctx.progress(0.2 + (0.6 * (k + 1)) / steps.run.length);
+    }
+    const frames = steps.outputs.filter((o) => o.frame !== null);
+    const published = new Set<number>(work.done);
+    for (const o of steps.outputs) {
+      const file = ctx.hostPath(view(o.file));
+      if (o.frame !== null) {
+        await this.publishFrame(work, ctx, o.frame, file, published, frames.length);
+        if (!published.has(o.frame)) throw new TaskFailure('render-error', `${steps.type} finished without writing ${o.file}`);
+        continue;
+      }
+      const out = await readTaskOutput(ctx.dir, file);
+      if (!out) throw new TaskFailure('render-error', `${steps.type} finished without writing ${o.file}`);
+      await ctx.api.putPreview(out.bytes);
+    }
+  }
+
   // ---------------------------------------------------------------- preview
 
   private async preview(work: RenderWork, ctx: TaskContext): Promise<void> {
@@ -202,17 +251,12 @@ export class RenderRunner implements TaskRunner<RenderWork> {
     // Made by the worker in the fresh attempt directory: nothing of the task has run yet.
     const framesDir = join(ctx.dir, 'frames');
     await mkdir(framesDir, { mode: 0o755 });
-    let next = 0;
-    let fetched = 0;
-    const fetcher = async () => {
-      while (next < frames.length) {
-        if (ctx.stopped) throw new TaskStopped();
-        const f = frames[next++]!;
-        await writeNewFile(join(framesDir, frameFileName(f, work.padWidth, work.outputFormat)), await ctx.api.frame(f));
-        ctx.progress((0.5 * ++fetched) / frames.length);
-      }
-    };
-    await Promise.all([fetcher(), fetcher(), fetcher(), fetcher()]);
+    await fourAtATime(
+      frames,
+      ctx,
+      async (f) => writeNewFile(join(framesDir, frameFileName(f, work.padWidth, work.outputFormat)), await ctx.api.frame(f)),
+      (done) => ctx.progress((0.5 * done) / frames.length),
+    );
     const tail: string[] = [];
     const argv = ffmpegPreviewCommand({
       framesGlob: frameGlob(join(ctx.execDir, 'frames'), work.outputFormat),
@@ -220,16 +264,7 @@ export class RenderRunner implements TaskRunner<RenderWork> {
       fps: work.fps,
       ffmpegPath: this.ffmpegProgram,
     });
-    const { code } = await this.exec(ctx, argv, {
-      readOnly: this.programs(this.ffmpegProgram),
-      parser: {
-        push(line) {
-          tail.push(line);
-          if (tail.length > 20) tail.shift();
-          return [];
-        },
-      },
-    });
+    const { code } = await this.exec(ctx, argv, { readOnly: this.programs(this.ffmpegProgram), parser: tailParser(tail) });
     const file = code === 0 ? await readTaskOutput(ctx.dir, 'preview.mp4') : null;
     if (!file) throw new TaskFailure('render-error', `ffmpeg could not make the preview (exit ${code}): ${tail.join('\n').trim().slice(-500)}`);
     ctx.progress(0.9);
@@ -243,6 +278,7 @@ export class RenderRunner implements TaskRunner<RenderWork> {
    * (no symbolic links on the way), else a copy fetched once per job into `<workDir>/scenes/<jobId>/`.
    */
   private async useScene(work: RenderWork, ctx: TaskContext): Promise<string> {
+    if (!work.scene) throw new TaskFailure('render-error', 'this task has no scene');
     if (work.scene.kind === 'shared' && (await isPlainFile(work.scene.path))) return work.scene.path;
     if (!SAFE_ID.test(work.jobId)) throw new TaskFailure('render-error', `job id ${JSON.stringify(work.jobId)} cannot name a directory`);
     const dir = this.sceneDir(work, ctx);
@@ -311,8 +347,9 @@ export class RenderRunner implements TaskRunner<RenderWork> {
   private async fetchScene(work: RenderWork, ctx: TaskContext, dir: string): Promise<string> {
     await this.evicting.get(work.jobId);
     await mkdir(dir, { recursive: true, mode: 0o711 });
-    if (work.scene.kind === 'manifest') return this.layOutManifest(work as RenderWork & { scene: { kind: 'manifest' } }, ctx, dir);
-    const file = join(dir, sceneFileName(work));
+    const scene = work.scene!;
+    if (scene.kind === 'manifest') return this.layOutManifest(work as RenderWork & { scene: { kind: 'manifest' } }, ctx, dir);
+    const file = join(dir, sceneFileName({ ...work, scene }));
     if (await isPlainFile(file)) return file;
     await ctx.api.downloadScene(file);
     return file;
@@ -359,7 +396,7 @@ async function isPlainFile(path: string): Promise<boolean> {
 }
 
 /** The scene's own file name (renderers go by its extension), reduced to safe characters. */
-export function sceneFileName(work: Pick<RenderWork, 'scene' | 'renderer'>): string {
+export function sceneFileName(work: Pick<RenderWork, 'scene' | 'renderer'> & { scene: NonNullable<RenderWork['scene']> }): string {
   const raw = basename(sceneFileOf(work.scene));
   const ext = /\.[A-Za-z0-9]{1,16}$/.exec(raw)?.[0] ?? (work.renderer === 'blender' ? '.blend' : '.pov');
   const stem = raw

@@ -69,7 +69,7 @@ export function FarmPage() {
                     <Link to={`/render/jobs/${encodeURIComponent(j.id)}`}>{j.name}</Link>
                     <div className="muted small mono">{j.id}</div>
                   </td>
-                  <td>{j.renderer}</td>
+                  <td>{j.renderer ?? j.type}</td>
                   <td className="mono">{j.frames.length > 24 ? `${j.frames.slice(0, 24)}…` : j.frames}</td>
                   <td className="num">
                     {formatNumber(jobProgress(j) * 100, lang, 0)}% · {formatNumber(j.framesDone, lang, 0)}/{formatNumber(j.frameCount, lang, 0)}
