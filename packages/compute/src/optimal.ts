@@ -5,6 +5,8 @@ import { fifo } from './fifo.ts';
 import { edfOrder } from './greedy.ts';
 import { improvePlan } from './improve.ts';
 import { lagrangianBound } from './lagrange.ts';
+import { lnsImprove } from './lns.ts';
+import { polishWithMip } from './polish.ts';
 import { applyJobSolution, buildJobModel, jobModelSize } from './jobModel.ts';
 import type { LpModel } from './lp.ts';
 import { buildIndex, type PlanIndex } from './planIndex.ts';
@@ -21,6 +23,8 @@ export const MIP_MAX_COLUMNS = 4000;
 /** The 32-bit WASM HiGHS runs out of memory near 1.5M columns; stay well below. */
 export const LP_MAX_COLUMNS = 1_200_000;
 export const DEFAULT_TIME_LIMIT_SEC = 60;
+/** Up to this many job-level columns the plan is finished by the exact MIP started from it; above, by window MIPs. */
+export const POLISH_MAX_COLUMNS = 250_000;
 /** Seconds the exact MIPs for unserved jobs get even past the time limit. */
 export const RESCUE_FLOOR_SEC = 15;
 /** Unserved jobs named one by one in the notes; the rest are counted. */
@@ -43,8 +47,9 @@ function relax(m: LpModel): LpModel {
  * local search. The plan is always the LP-derived one; the notes say what was done (including any
  * heuristic placement when the LP could not be solved).
  */
-export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
+export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean } = {}): Policy {
   const mipMax = tuning.mipMaxColumns ?? MIP_MAX_COLUMNS;
+  const lnsOn = tuning.lns ?? true;
   return {
   name: 'optimal',
   async plan(scenario: Scenario, opts?: PlanOptions): Promise<PlanResult> {
@@ -66,6 +71,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
     let st = new PlanState(ix);
     let lowerBound: LowerBound | undefined;
     let bounds: NonNullable<PlanResult['bounds']> = {};
+    let exactSolved = false;
     try {
       const size = jobModelSize(ix);
       if (mipMax > 0 && size <= mipMax) {
@@ -77,6 +83,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
         progress('solving MIP');
         const mip = await worker.solve({ model: jm.model, timeLimitSec: remaining(), mipRelGap: 1e-7 });
         applyJobSolution(jm, mip.colValue, st);
+        exactSolved = mip.optimal;
         if (Number.isFinite(mip.mipDualBound)) bounds.mip = { objective: mip.mipDualBound, gap: Number.isFinite(mip.mipGap) ? mip.mipGap : null, status: mip.statusName };
         notes.push(`exact job-level MIP: ${jm.model.numCols} columns, ${jm.model.numRows} rows, status ${mip.statusName}`);
       } else {
@@ -130,6 +137,16 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
           const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 1, deadline: () => remaining() <= 1 });
           notes.push(`local search after the rescue: ${imp.moves} moves`);
         }
+      }
+      if (lnsOn && !exactSolved && size <= POLISH_MAX_COLUMNS && remaining() > 2) {
+        progress('exact MIP started from the plan');
+        const p = await polishWithMip(st, worker, remaining() - 1);
+        if (Number.isFinite(p.bound)) bounds.mip = { objective: p.bound, gap: Number.isFinite(p.gap) ? p.gap : null, status: p.status };
+        notes.push(`exact job-level MIP (HiGHS, ${p.columns} columns) started from this plan: status ${p.status}, HiGHS' best plan ${Number.isFinite(p.incumbent) ? `${(p.incumbent / 100).toFixed(0)} ¥` : 'none'}, ${(p.savedFen / 100).toFixed(0)} ¥ saved${Number.isFinite(p.bound) ? `, its proven bound ${(p.bound / 100).toFixed(0)} ¥` : ''}`);
+      } else if (lnsOn && !exactSolved) {
+        progress('re-planning day-long windows exactly');
+        const lns = await lnsImprove(st, worker, { secondsLeft: () => remaining() - 1 });
+        notes.push(`window MIPs (HiGHS, each day-long window re-planned exactly with the rest fixed): ${lns.improved} of ${lns.solves} kept in ${lns.sweeps} sweeps, ${(lns.savedFen / 100).toFixed(0)} ¥ saved`);
       }
     } catch (e) {
       notes.push(`solver failed (${e instanceof Error ? e.message : String(e)}): NOT solved; jobs placed by cheapest-feasible placement in EDF order (a heuristic plan), no lower bound`);
