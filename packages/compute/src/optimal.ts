@@ -7,6 +7,7 @@ import { improvePlan } from './improve.ts';
 import { lagrangianBound } from './lagrange.ts';
 import { lnsImprove } from './lns.ts';
 import { polishWithMip } from './polish.ts';
+import { planDagByMip } from './precedenceModel.ts';
 import { applyJobSolution, buildJobModel, jobModelSize } from './jobModel.ts';
 import type { LpModel } from './lp.ts';
 import { buildIndex, type PlanIndex } from './planIndex.ts';
@@ -47,11 +48,12 @@ function relax(m: LpModel): LpModel {
  * local search. The plan is always the LP-derived one; the notes say what was done (including any
  * heuristic placement when the LP could not be solved).
  */
-export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean } = {}): Policy {
+export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dagMip?: boolean } = {}): Policy {
   const mipMax = tuning.mipMaxColumns ?? MIP_MAX_COLUMNS;
   const lnsOn = tuning.lns ?? true;
   return {
   name: 'optimal',
+  planDag: tuning.dagMip === false ? undefined : planDagByMip,
   async plan(scenario: Scenario, opts?: PlanOptions): Promise<PlanResult> {
     const clock = solveClock(opts);
     const t0 = clock.now();

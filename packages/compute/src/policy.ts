@@ -1,3 +1,4 @@
+import type { PrecedenceEdge } from './precedence.ts';
 import type { Scenario } from './scenario.ts';
 
 /** One piece of a plan: `units` of the job's resource type busy at `site` during `slot`. */
@@ -58,4 +59,6 @@ export type PolicyName = (typeof POLICY_NAMES)[number];
 export interface Policy {
   readonly name: PolicyName;
   plan(scenario: Scenario, opts?: PlanOptions): Promise<PlanResult>;
+  /** Plans a DAG with its precedence inside the policy's own model, in one solve; null when it cannot (planWithPrecedence then plans by rounds). */
+  planDag?(scenario: Scenario, edges: readonly PrecedenceEdge[], opts?: PlanOptions): Promise<(PlanResult & { rounds: number; blocked: string[] }) | null>;
 }
