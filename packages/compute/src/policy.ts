@@ -49,6 +49,8 @@ export interface PlanResult extends PlanMetrics {
   lowerBound?: LowerBound;
   /** Each lower bound the policy computed (fen): `lowerBound.objective` is the best of them. */
   bounds?: { lagrangian?: number; lp?: number; mip?: { objective: number; gap: number | null; status: string } };
+  /** How the plan was made, in a few words (optimal: which model, or that it fell back to a heuristic and why). */
+  method?: string;
   /** What the policy did that a reader should know (aggregation, rounding repairs, time limits). */
   notes: string[];
 }

@@ -89,6 +89,6 @@ export async function planDagByMip(scenario: Scenario, edges: readonly Precedenc
   const bounds: NonNullable<PlanResult['bounds']> = Number.isFinite(res.mipDualBound)
     ? { mip: { objective: res.mipDualBound, gap: Number.isFinite(res.mipGap) ? res.mipGap : null, status: res.statusName } } : {};
   return {
-    policy: 'optimal', ...evaluate(scenario, allocations), allocations, solveMs: clock.now() - t0, bounds, notes, rounds: 1, blocked: [...blocked],
+    policy: 'optimal', ...evaluate(scenario, allocations), allocations, solveMs: clock.now() - t0, bounds, method: `exact MIP with precedence rows (${res.statusName})`, notes, rounds: 1, blocked: [...blocked],
   };
 }
