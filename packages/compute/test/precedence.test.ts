@@ -11,6 +11,12 @@ const dagArb = (n: number) =>
     Array.from({ length: n }, (_, i) => ({ job: `j${i}`, after: Array.from({ length: i }, (_, k) => k).filter((k) => m[i]![k]).map((k) => `j${k}`) })).filter((e) => e.after.length > 0),
   );
 
+/** One site with 2 GPUs and a flat tariff over 8 hourly slots. */
+const flat8 = {
+  version: 1, start: '2023-06-05T00:00:00Z', slotMinutes: 60, slots: 8, regions: ['a'],
+  sites: [{ id: 'sa', region: 'a', pools: [{ type: 'gpu', units: 2, busyW: 100, idleW: 0 }], grid: { fenPerKWh: Array(8).fill(1), carbonGPerKWh: Array(8).fill(1) } }],
+};
+
 /** Checked here from first principles, not with the module's own helpers. */
 function checkOrder(s: Scenario, edges: { job: string; after: string[] }[], allocs: readonly Allocation[]): string | null {
   const slotH = s.slotMinutes / 60;
@@ -68,8 +74,7 @@ test('optimal plans a DAG of rigid jobs in one solve (precedence rows in its MIP
 
 test('the one-solve DAG model declines a DAG with a malleable job on an edge; planWithPrecedence then plans by rounds', async () => {
   const raw = {
-    version: 1, start: '2023-06-05T00:00:00Z', slotMinutes: 60, slots: 8, regions: ['a'],
-    sites: [{ id: 'sa', region: 'a', pools: [{ type: 'gpu', units: 2, busyW: 100, idleW: 0 }], grid: { fenPerKWh: Array(8).fill(1), carbonGPerKWh: Array(8).fill(1) } }],
+    ...flat8,
     jobs: [
       { id: 'p', type: 'gpu', units: 1, hours: 2, release: 0, deadline: 8, flex: 'malleable', home: 'sa', regions: ['a'] },
       { id: 'c', type: 'gpu', units: 1, hours: 2, release: 0, deadline: 8, flex: 'rigid', home: 'sa', regions: ['a'] },
@@ -141,8 +146,7 @@ test('a parent is placed early enough for its dependant\'s deadline, though late
 
 test('a dependant whose parent cannot end in time is left out from the start', async () => {
   const raw = {
-    version: 1, start: '2023-06-05T00:00:00Z', slotMinutes: 60, slots: 8, regions: ['a'],
-    sites: [{ id: 'sa', region: 'a', pools: [{ type: 'gpu', units: 2, busyW: 100, idleW: 0 }], grid: { fenPerKWh: Array(8).fill(1), carbonGPerKWh: Array(8).fill(1) } }],
+    ...flat8,
     jobs: [
       { id: 'p', type: 'gpu', units: 1, hours: 4, release: 0, deadline: 8, flex: 'rigid', home: 'sa', regions: ['a'] },
       { id: 'c', type: 'gpu', units: 1, hours: 2, release: 0, deadline: 5, flex: 'rigid', home: 'sa', regions: ['a'] },
