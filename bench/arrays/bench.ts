@@ -28,7 +28,11 @@ export interface ArrayDrain {
 
 /** Submits one `tasks`-task array (cap `cap`) to a fresh platform and lets the dispatcher drain it for at most `seconds`. */
 export async function drainArray(o: { tasks: number; cap: number; seconds: number }): Promise<ArrayDrain> {
+  // Each phase on stderr with its time: on a loaded machine the platform's start and the reads after the drain take minutes.
+  const b0 = performance.now();
+  const phase = (what: string) => process.stderr.write(`  … arrays: ${what} at ${((performance.now() - b0) / 1000).toFixed(1)} s\n`);
   const t = await startPlatform({ leaseMs: 60_000 });
+  phase('platform up');
   try {
     const d = t.p.compute.dispatcher;
     const marker = `bench-array-${process.pid}`;
@@ -64,6 +68,7 @@ export async function drainArray(o: { tasks: number; cap: number; seconds: numbe
     const t0 = performance.now();
     const r = await tenant.req('POST', '/api/jobs', { name: 'sweep', type: 'cpu', units: 1, hours: 0.01, command: `echo ${marker}`, sites: [site.id], array: `0-${o.tasks - 1}%${o.cap}` });
     const submitMs = performance.now() - t0;
+    phase('array submitted');
     if (r.status !== 201) throw new Error(`submit failed: ${r.status} ${JSON.stringify(r.body)}`);
     const id = r.body.id as string;
 
@@ -80,11 +85,14 @@ export async function drainArray(o: { tasks: number; cap: number; seconds: numbe
     open = false;
     const seconds = (performance.now() - d0) / 1000;
     const doneAtEnd = done;
+    phase(`drain ended, ${done} tasks done`);
     const job = (await tenant.req('GET', `/api/jobs/${id}`)).body;
     const status = job.status as string;
     clearInterval(sampler);
     const heap = process.memoryUsage().heapUsed;
+    phase('final read');
     if (status !== 'succeeded') await tenant.req('POST', `/api/jobs/${id}/cancel`);
+    phase('rest cancelled');
     return {
       site: site.id, siteUnits: site.pools.find((p) => p.type === 'cpu')!.units, submitMs, queueEntries: mine.length,
       queueDesc: mine.map((j) => `${j.units} units × ${j.hours.toFixed(2)} h`).join(''), queueMs, done: doneAtEnd, seconds, whole: doneAtEnd >= o.tasks,
