@@ -17,6 +17,9 @@ const flat8 = {
   sites: [{ id: 'sa', region: 'a', pools: [{ type: 'gpu', units: 2, busyW: 100, idleW: 0 }], grid: { fenPerKWh: Array(8).fill(1), carbonGPerKWh: Array(8).fill(1) } }],
 };
 
+/** A 1-GPU job at flat8's site, released at 0. */
+const gpu1 = (id: string, hours: number, deadline: number, flex: 'rigid' | 'malleable' = 'rigid') => ({ id, type: 'gpu', units: 1, hours, release: 0, deadline, flex, home: 'sa', regions: ['a'] });
+
 /** Checked here from first principles, not with the module's own helpers. */
 function checkOrder(s: Scenario, edges: { job: string; after: string[] }[], allocs: readonly Allocation[]): string | null {
   const slotH = s.slotMinutes / 60;
@@ -76,8 +79,8 @@ test('the one-solve DAG model declines a DAG with a malleable job on an edge; pl
   const raw = {
     ...flat8,
     jobs: [
-      { id: 'p', type: 'gpu', units: 1, hours: 2, release: 0, deadline: 8, flex: 'malleable', home: 'sa', regions: ['a'] },
-      { id: 'c', type: 'gpu', units: 1, hours: 2, release: 0, deadline: 8, flex: 'rigid', home: 'sa', regions: ['a'] },
+      gpu1('p', 2, 8, 'malleable'),
+      gpu1('c', 2, 8),
     ],
   };
   const s = parseScenario(raw);
@@ -148,8 +151,8 @@ test('a dependant whose parent cannot end in time is left out from the start', a
   const raw = {
     ...flat8,
     jobs: [
-      { id: 'p', type: 'gpu', units: 1, hours: 4, release: 0, deadline: 8, flex: 'rigid', home: 'sa', regions: ['a'] },
-      { id: 'c', type: 'gpu', units: 1, hours: 2, release: 0, deadline: 5, flex: 'rigid', home: 'sa', regions: ['a'] },
+      gpu1('p', 4, 8),
+      gpu1('c', 2, 5),
     ],
   };
   const plan = await planWithPrecedence(parseScenario(raw), [{ job: 'c', after: ['p'] }], fifo);
