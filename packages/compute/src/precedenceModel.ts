@@ -21,8 +21,9 @@ export const PRECEDENCE_MIP_MAX_COLUMNS = 200_000;
  * with g the dearest staging, in whole slots, between any linked pair of sites the two may use — so the
  * rows never let a dependant start before its data arrived, wherever the two run. Windows are first
  * narrowed as for the rounds (precedenceWindows). Returns null — the caller then plans by rounds —
- * when a job on an edge is not rigid, the model is above PRECEDENCE_MIP_MAX_COLUMNS, HiGHS finds no
- * plan in the time, or (never expected) the plan breaks an edge.
+ * when a job on an edge is not rigid, the model is above PRECEDENCE_MIP_MAX_COLUMNS, HiGHS stops at
+ * its time limit with work unserved (not proved: serving nothing is always feasible), or (never
+ * expected) the plan breaks an edge.
  */
 export async function planDagByMip(scenario: Scenario, edges: readonly PrecedenceEdge[], opts?: PlanOptions): Promise<(PlanResult & { rounds: number; blocked: string[] }) | null> {
   const clock = solveClock(opts);
@@ -82,6 +83,10 @@ export async function planDagByMip(scenario: Scenario, edges: readonly Precedenc
   applyJobSolution(jm, res.colValue, st);
   const allocations = st.allocations();
   if (precedenceViolations(narrowed, live, allocations).length > 0) return null;
+  const metrics = evaluate(scenario, allocations);
+  // Leaving work unserved is always feasible: an unproved plan that does so (HiGHS stopped at its time
+  // limit, perhaps with nothing better than serving nothing) is not taken; the rounds plan it instead.
+  if (!res.optimal && metrics.unservedUnitHours > 0) return null;
   const notes = [
     `DAG planned in one solve: the exact job-level MIP with ${rows.length} precedence rows (a dependant starts at or after each parent's end plus the dearest staging between the sites the two may use), ${model.numCols} columns, HiGHS status ${res.statusName}${Number.isFinite(res.mipGap) ? `, gap ${(res.mipGap * 100).toFixed(2)} %` : ''}`,
   ];
@@ -89,6 +94,6 @@ export async function planDagByMip(scenario: Scenario, edges: readonly Precedenc
   const bounds: NonNullable<PlanResult['bounds']> = Number.isFinite(res.mipDualBound)
     ? { mip: { objective: res.mipDualBound, gap: Number.isFinite(res.mipGap) ? res.mipGap : null, status: res.statusName } } : {};
   return {
-    policy: 'optimal', ...evaluate(scenario, allocations), allocations, solveMs: clock.now() - t0, bounds, method: `exact MIP with precedence rows (${res.statusName})`, notes, rounds: 1, blocked: [...blocked],
+    policy: 'optimal', ...metrics, allocations, solveMs: clock.now() - t0, bounds, method: `exact MIP with precedence rows (${res.statusName})`, notes, rounds: 1, blocked: [...blocked],
   };
 }
