@@ -100,7 +100,7 @@ export async function run(args: string[]): Promise<void> {
         name, slotMinutes, provenance: b.provenance, results: r.results.map(({ allocations: _drop, ...rest }) => rest),
         bounds: r.bounds, optimalGapToBestBound: gapTo(opt.objective, r.bounds.best),
       });
-      summary.push([name, ...r.results.map((x) => `${x.policy} ${(x.objective / 100).toFixed(0)} ¥ / ${x.deadlineMisses} misses / ${(x.solveMs / 1000).toFixed(1)} s`), `best bound ${r.bounds.best === null ? '–' : (r.bounds.best / 100).toFixed(0)} ¥`, `optimal ${gapTo(opt.objective, r.bounds.best)} above it`]);
+      summary.push([name, ...r.results.map((x) => `${x.policy} ${(x.objective / 100).toFixed(0)} ¥ / ${x.deadlineMisses} misses / ${(x.solveMs / 1000).toFixed(1)} s`), `best bound ${r.bounds.best === null ? '–' : (r.bounds.best / 100).toFixed(0)} ¥`, `optimal ${gapTo(opt.objective, r.bounds.best)} above it`, `optimal planned by: ${opt.method ?? '–'}`]);
       runs.push(r);
     }
     if (runs.length > 1) {

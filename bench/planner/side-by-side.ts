@@ -28,7 +28,7 @@ export function runTable(run: PlannerRun): string {
   const b = run.bounds;
   const rows = run.results.map((r) => [
     r.policy, yuan(r.objective), yuan(r.costFen), n(r.carbonKg), n(r.greenShare * 100, 1), String(r.deadlineMisses),
-    n(r.unservedUnitHours, 1), n(r.solveMs), gapTo(r.objective, b.best),
+    n(r.unservedUnitHours, 1), n(r.solveMs), gapTo(r.objective, b.best), r.method ?? '',
   ]);
   const mip = b.mip;
   const boundLines = [
@@ -39,7 +39,7 @@ export function runTable(run: PlannerRun): string {
       : 'MIP bound: not computed (job-level model above the size limit)',
     `best bound: ${yuan(b.best)} ¥`,
   ];
-  return [table(['policy', 'objective ¥', 'cost ¥', 'carbon kg', 'green %', 'misses', 'unserved u·h', 'solve ms', 'gap to best bound'], rows), ...boundLines].join('\n');
+  return [table(['policy', 'objective ¥', 'cost ¥', 'carbon kg', 'green %', 'misses', 'unserved u·h', 'solve ms', 'gap to best bound', 'how optimal planned'], rows), ...boundLines].join('\n');
 }
 
 /**

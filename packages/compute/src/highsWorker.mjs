@@ -29,7 +29,8 @@ parentPort.on('message', async (req) => {
       if (req.solver) options.solver = req.solver;
       model.options.set(options);
       if (req.start && m.integrality) {
-        try { model.setSolution({ colValue: req.start }); } catch { /* a start is only a hint */ }
+        const start = req.start instanceof Float64Array ? { colValue: req.start } : req.start;
+        try { model.setSolution(start); } catch { /* a start is only a hint */ }
       }
       model.run();
       const status = model.getModelStatus();

@@ -78,3 +78,28 @@ export class LpBuilder {
     return model;
   }
 }
+
+/** A row added to a built model: lower ≤ Σ coef · x[col] ≤ upper. */
+export interface ExtraRow { lower: number; upper: number; cols: number[]; coefs: number[] }
+
+/** `model` with `rows` appended (the column-wise arrays rebuilt once). */
+export function withRows(model: LpModel, rows: readonly ExtraRow[]): LpModel {
+  const perCol: { row: number; coef: number }[][] = Array.from({ length: model.numCols }, () => []);
+  rows.forEach((r, i) => r.cols.forEach((c, k) => { if (r.coefs[k] !== 0) perCol[c]!.push({ row: model.numRows + i, coef: r.coefs[k]! }); }));
+  const extra = perCol.reduce((n, l) => n + l.length, 0);
+  const starts = new Int32Array(model.numCols + 1);
+  const indices = new Int32Array(model.indices.length + extra);
+  const values = new Float64Array(model.values.length + extra);
+  let n = 0;
+  for (let c = 0; c < model.numCols; c++) {
+    starts[c] = n;
+    for (let k = model.starts[c]!; k < model.starts[c + 1]!; k++) { indices[n] = model.indices[k]!; values[n++] = model.values[k]!; }
+    for (const e of perCol[c]!) { indices[n] = e.row; values[n++] = e.coef; }
+  }
+  starts[model.numCols] = n;
+  const grow = (a: Float64Array, f: (r: ExtraRow) => number) => { const b = new Float64Array(a.length + rows.length); b.set(a); rows.forEach((r, i) => { b[a.length + i] = f(r); }); return b; };
+  return {
+    ...model, numRows: model.numRows + rows.length, starts, indices, values,
+    rowLower: grow(model.rowLower, (r) => r.lower), rowUpper: grow(model.rowUpper, (r) => r.upper),
+  };
+}

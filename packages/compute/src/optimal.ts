@@ -5,6 +5,9 @@ import { fifo } from './fifo.ts';
 import { edfOrder } from './greedy.ts';
 import { improvePlan } from './improve.ts';
 import { lagrangianBound } from './lagrange.ts';
+import { lnsImprove } from './lns.ts';
+import { polishWithMip } from './polish.ts';
+import { planDagByMip } from './precedenceModel.ts';
 import { applyJobSolution, buildJobModel, jobModelSize } from './jobModel.ts';
 import type { LpModel } from './lp.ts';
 import { buildIndex, type PlanIndex } from './planIndex.ts';
@@ -21,6 +24,8 @@ export const MIP_MAX_COLUMNS = 4000;
 /** The 32-bit WASM HiGHS runs out of memory near 1.5M columns; stay well below. */
 export const LP_MAX_COLUMNS = 1_200_000;
 export const DEFAULT_TIME_LIMIT_SEC = 60;
+/** Up to this many job-level columns the plan is finished by the exact MIP started from it; above, by window MIPs. */
+export const POLISH_MAX_COLUMNS = 250_000;
 /** Seconds the exact MIPs for unserved jobs get even past the time limit. */
 export const RESCUE_FLOOR_SEC = 15;
 /** Unserved jobs named one by one in the notes; the rest are counted. */
@@ -43,10 +48,12 @@ function relax(m: LpModel): LpModel {
  * local search. The plan is always the LP-derived one; the notes say what was done (including any
  * heuristic placement when the LP could not be solved).
  */
-export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
+export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dagMip?: boolean } = {}): Policy {
   const mipMax = tuning.mipMaxColumns ?? MIP_MAX_COLUMNS;
+  const lnsOn = tuning.lns ?? true;
   return {
   name: 'optimal',
+  planDag: tuning.dagMip === false ? undefined : planDagByMip,
   async plan(scenario: Scenario, opts?: PlanOptions): Promise<PlanResult> {
     const clock = solveClock(opts);
     const t0 = clock.now();
@@ -66,6 +73,8 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
     let st = new PlanState(ix);
     let lowerBound: LowerBound | undefined;
     let bounds: NonNullable<PlanResult['bounds']> = {};
+    let exactSolved = false;
+    let method = '';
     try {
       const size = jobModelSize(ix);
       if (mipMax > 0 && size <= mipMax) {
@@ -77,7 +86,9 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
         progress('solving MIP');
         const mip = await worker.solve({ model: jm.model, timeLimitSec: remaining(), mipRelGap: 1e-7 });
         applyJobSolution(jm, mip.colValue, st);
+        exactSolved = mip.optimal;
         if (Number.isFinite(mip.mipDualBound)) bounds.mip = { objective: mip.mipDualBound, gap: Number.isFinite(mip.mipGap) ? mip.mipGap : null, status: mip.statusName };
+        method = `exact MIP (${mip.statusName})`;
         notes.push(`exact job-level MIP: ${jm.model.numCols} columns, ${jm.model.numRows} rows, status ${mip.statusName}`);
       } else {
         progress('aggregating jobs into classes');
@@ -86,6 +97,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
         notes.push(`aggregated ${ix.jobs.length} jobs into ${classes.length} classes (same type, window, sites, entry slots, transfer per unit) and ${cm.chains.size} (type, deadline, site) chains: LP with ${cm.model.numCols} columns, ${cm.model.numRows} rows`);
         if (cm.model.numCols > LP_MAX_COLUMNS) {
           notes.push(`model exceeds ${LP_MAX_COLUMNS} columns (WASM memory): NOT solved; jobs placed by cheapest-feasible placement in EDF order or as fifo places them, whichever serves more, plus local search (a heuristic plan), no lower bound`);
+          method = 'HEURISTIC: LP too large';
           for (const j of edfOrder(scenario)) placeCheapest(st, j);
           // Cheapest-first can fragment capacity that release order leaves whole; local search then only makes either cheaper.
           const queued = new PlanState(ix);
@@ -94,12 +106,14 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
           const unservedIn = (p: PlanState) => p.served.reduce((n, v, j) => n + ix.jobs[j]!.work - v, 0);
           if (unservedIn(queued) < unservedIn(st)) {
             st = queued;
+            method = 'HEURISTIC from fifo: LP too large';
             notes.push('fifo\'s placement serves more work than cheapest-first in EDF order: started from it');
           }
           const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 4, deadline: () => remaining() <= 1 });
           notes.push(`local search: ${imp.moves} moves in ${imp.passes} passes`);
         } else {
           progress('solving aggregated LP');
+          method = 'LP + rounding';
           const lp = await worker.solve({ model: cm.model, timeLimitSec: remaining(), duals: true });
           if (lp.optimal) {
             // The aggregated LP counts each chain's mean run fraction, so it is no bound by itself.
@@ -109,7 +123,10 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
               bounds.lagrangian = lag;
               notes.push(`lower bound ${(lag / 100).toFixed(0)} ¥: each job's exact placement (contiguous rigid windows, per-slot size limits, the fraction of each slot it runs) priced at the aggregated LP's duals (Lagrangian bound; the LP itself gives ${(lp.objective / 100).toFixed(0)} ¥); cost and carbon of the bound are the LP's`);
             } else notes.push('the Lagrangian bound at the LP duals is unbounded; no lower bound reported');
-          } else notes.push(`LP stopped with status ${lp.statusName}; no lower bound reported`);
+          } else {
+            notes.push(`LP stopped with status ${lp.statusName}; no lower bound reported`);
+            method = `unfinished LP (${lp.statusName}) + rounding`;
+          }
           progress('rounding');
           const rep = roundChainSolution(cm, lp.colValue, st);
           notes.push(`rounded the LP to whole units per slot; ${rep.repairedJobs} jobs did not fit the LP's slot budgets and were placed by cheapest-feasible repair`);
@@ -131,9 +148,22 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
           notes.push(`local search after the rescue: ${imp.moves} moves`);
         }
       }
+      if (lnsOn && !exactSolved && size <= POLISH_MAX_COLUMNS && remaining() > 2) {
+        progress('exact MIP started from the plan');
+        const p = await polishWithMip(st, worker, remaining() - 1);
+        if (p.savedFen > 0) method += ' + MIP from the plan';
+        if (Number.isFinite(p.bound)) bounds.mip = { objective: p.bound, gap: Number.isFinite(p.gap) ? p.gap : null, status: p.status };
+        notes.push(`exact job-level MIP (HiGHS, ${p.columns} columns) started from this plan: status ${p.status}, HiGHS' best plan ${Number.isFinite(p.incumbent) ? `${(p.incumbent / 100).toFixed(0)} ¥` : 'none'}, ${(p.savedFen / 100).toFixed(0)} ¥ saved${Number.isFinite(p.bound) ? `, its proven bound ${(p.bound / 100).toFixed(0)} ¥` : ''}`);
+      } else if (lnsOn && !exactSolved) {
+        progress('re-planning day-long windows exactly');
+        const lns = await lnsImprove(st, worker, { secondsLeft: () => remaining() - 1 });
+        if (lns.improved > 0) method += ' + window MIPs';
+        notes.push(`window MIPs (HiGHS, each day-long window re-planned exactly with the rest fixed): ${lns.improved} of ${lns.solves} kept in ${lns.sweeps} sweeps, ${(lns.savedFen / 100).toFixed(0)} ¥ saved`);
+      }
     } catch (e) {
       notes.push(`solver failed (${e instanceof Error ? e.message : String(e)}): NOT solved; jobs placed by cheapest-feasible placement in EDF order (a heuristic plan), no lower bound`);
       st = new PlanState(ix);
+      method = 'HEURISTIC: solver failed';
       for (const j of edfOrder(scenario)) placeCheapest(st, j);
       lowerBound = undefined;
       bounds = {};
@@ -144,7 +174,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number } = {}): Policy {
     const metrics = evaluate(scenario, allocations, ix);
     return {
       policy: 'optimal', ...metrics, allocations, solveMs: clock.now() - t0,
-      ...(lowerBound ? { lowerBound } : {}), bounds, notes,
+      ...(lowerBound ? { lowerBound } : {}), bounds, method, notes,
     };
   },
 };

@@ -1,3 +1,4 @@
+import type { PrecedenceEdge } from './precedence.ts';
 import type { Scenario } from './scenario.ts';
 
 /** One piece of a plan: `units` of the job's resource type busy at `site` during `slot`. */
@@ -48,6 +49,8 @@ export interface PlanResult extends PlanMetrics {
   lowerBound?: LowerBound;
   /** Each lower bound the policy computed (fen): `lowerBound.objective` is the best of them. */
   bounds?: { lagrangian?: number; lp?: number; mip?: { objective: number; gap: number | null; status: string } };
+  /** How the plan was made, in a few words (optimal: which model, or that it fell back to a heuristic and why). */
+  method?: string;
   /** What the policy did that a reader should know (aggregation, rounding repairs, time limits). */
   notes: string[];
 }
@@ -58,4 +61,6 @@ export type PolicyName = (typeof POLICY_NAMES)[number];
 export interface Policy {
   readonly name: PolicyName;
   plan(scenario: Scenario, opts?: PlanOptions): Promise<PlanResult>;
+  /** Plans a DAG with its precedence inside the policy's own model, in one solve; null when it cannot (planWithPrecedence then plans by rounds). */
+  planDag?(scenario: Scenario, edges: readonly PrecedenceEdge[], opts?: PlanOptions): Promise<(PlanResult & { rounds: number; blocked: string[] }) | null>;
 }

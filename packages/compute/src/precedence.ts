@@ -191,12 +191,15 @@ export function precedenceWindows(scenario: Scenario, edges: readonly Precedence
 
 /**
  * Plans `scenario` with `policy` so that no dependant starts before its parents end (plus staging).
- * The windows are first narrowed by `precedenceWindows`. Each round plans, finds dependants that start too early and raises their release to the earliest
+ * A policy that can put the precedence inside its own model (`planDag`) plans it in one solve where it
+ * fits; otherwise, rounds: the windows are first narrowed by `precedenceWindows`. Each round plans, finds dependants that start too early and raises their release to the earliest
  * slot the last plan allows; a job that can no longer start before its deadline (or whose parent is not
  * served) is left out, and counts as unserved. Releases only rise and are bounded by the horizon, so
  * the rounds end; the last plan has no violation.
  */
 export async function planWithPrecedence(scenario: Scenario, edges: readonly PrecedenceEdge[], policy: Policy, opts?: PlanOptions): Promise<PlanResult & { rounds: number; blocked: string[] }> {
+  const once = policy.planDag ? await policy.planDag(scenario, edges, opts) : null;
+  if (once) return once;
   const windows = precedenceWindows(scenario, edges);
   const release = new Map(scenario.jobs.map((j) => [j.id, windows.get(j.id)!.release]));
   // A dependant whose parents cannot all end in time for it to run before its deadline cannot be served.

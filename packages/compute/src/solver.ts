@@ -9,8 +9,8 @@ export interface SolveRequest {
   solver?: 'simplex' | 'ipm' | 'choose';
   /** return row duals (LP only) */
   duals?: boolean;
-  /** MIP start (full column vector) */
-  start?: Float64Array;
+  /** MIP start: a full column vector, or some columns' values (HiGHS completes the rest) */
+  start?: Float64Array | { indices: Int32Array; values: Float64Array };
 }
 
 export type SolveResponse =

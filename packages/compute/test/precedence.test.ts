@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { fifo, greedy, optimal, parseScenario, planWithPrecedence, precedenceWindows, PrecedenceError, topologicalOrder, type Allocation, type Scenario } from '../src/index.ts';
+import { planDagByMip } from '../src/precedenceModel.ts';
+import { fifo, greedy, makeOptimal, optimal, parseScenario, planWithPrecedence, precedenceWindows, PrecedenceError, topologicalOrder, type Allocation, type Scenario } from '../src/index.ts';
 import { tinyScenarioArb } from './scenarios.ts';
 
 /** Random DAGs over the scenario's jobs: each job may wait for any earlier one (so no cycles). */
@@ -9,6 +10,15 @@ const dagArb = (n: number) =>
   fc.array(fc.array(fc.boolean(), { minLength: n, maxLength: n }), { minLength: n, maxLength: n }).map((m) =>
     Array.from({ length: n }, (_, i) => ({ job: `j${i}`, after: Array.from({ length: i }, (_, k) => k).filter((k) => m[i]![k]).map((k) => `j${k}`) })).filter((e) => e.after.length > 0),
   );
+
+/** One site with 2 GPUs and a flat tariff over 8 hourly slots. */
+const flat8 = {
+  version: 1, start: '2023-06-05T00:00:00Z', slotMinutes: 60, slots: 8, regions: ['a'],
+  sites: [{ id: 'sa', region: 'a', pools: [{ type: 'gpu', units: 2, busyW: 100, idleW: 0 }], grid: { fenPerKWh: Array(8).fill(1), carbonGPerKWh: Array(8).fill(1) } }],
+};
+
+/** A 1-GPU job at flat8's site, released at 0. */
+const gpu1 = (id: string, hours: number, deadline: number, flex: 'rigid' | 'malleable' = 'rigid') => ({ id, type: 'gpu', units: 1, hours, release: 0, deadline, flex, home: 'sa', regions: ['a'] });
 
 /** Checked here from first principles, not with the module's own helpers. */
 function checkOrder(s: Scenario, edges: { job: string; after: string[] }[], allocs: readonly Allocation[]): string | null {
@@ -51,6 +61,37 @@ for (const policy of [fifo, greedy]) {
   });
 }
 
+test('optimal plans a DAG of rigid jobs in one solve (precedence rows in its MIP): no job starts before its parents finish plus staging', async () => {
+  await fc.assert(
+    fc.asyncProperty(tinyScenarioArb({ maxJobs: 6, slots: 12 }).chain((raw) => fc.tuple(fc.constant({ ...raw, jobs: raw.jobs.map((j) => ({ ...j, flex: 'rigid' as const })) }), dagArb(raw.jobs.length))), async ([raw, edges]) => {
+      const s = parseScenario(raw);
+      const plan = await planWithPrecedence(s, edges, optimal);
+      assert.equal(plan.rounds, 1, 'one solve, no rounds');
+      assert.ok(plan.notes.some((n) => n.startsWith('DAG planned in one solve')), plan.notes.join('; '));
+      assert.equal(checkOrder(s, edges, plan.allocations), null);
+      for (const id of plan.blocked) assert.equal(plan.allocations.some((a) => a.job === id && a.units > 0), false);
+    }),
+    { numRuns: 25, seed: 15 },
+  );
+});
+
+test('the one-solve DAG model declines a DAG with a malleable job on an edge; planWithPrecedence then plans by rounds', async () => {
+  const raw = {
+    ...flat8,
+    jobs: [
+      gpu1('p', 2, 8, 'malleable'),
+      gpu1('c', 2, 8),
+    ],
+  };
+  const s = parseScenario(raw);
+  const edges = [{ job: 'c', after: ['p'] }];
+  assert.equal(await planDagByMip(s, edges), null);
+  const plan = await planWithPrecedence(s, edges, optimal);
+  assert.equal(plan.notes.some((n) => n.startsWith('DAG planned in one solve')), false);
+  assert.equal(checkOrder(s, edges, plan.allocations), null);
+  assert.equal(plan.unservedUnitHours, 0);
+});
+
 test('a chain across regions waits for the staging of its data', async () => {
   const raw = {
     version: 1, start: '2023-06-05T00:00:00Z', slotMinutes: 60, slots: 12, regions: ['a', 'b'],
@@ -69,6 +110,12 @@ test('a chain across regions waits for the staging of its data', async () => {
   const start = (id: string) => Math.min(...plan.allocations.filter((a) => a.job === id).map((a) => a.slot));
   assert.equal(start('p'), 0);
   assert.equal(start('c'), 4, 'parent ends at slot 2, then two slots of staging');
+  for (const policy of [optimal, makeOptimal({ dagMip: false })]) {
+    const o = await planWithPrecedence(parseScenario(raw), [{ job: 'c', after: ['p'] }], policy);
+    const at = (id: string) => o.allocations.filter((a) => a.job === id).map((a) => a.slot);
+    assert.ok(Math.min(...at('c')) >= Math.max(...at('p')) + 1 + 2, `c starts after p's end plus two slots of staging (${JSON.stringify(o.allocations)})`);
+    assert.equal(o.unservedUnitHours, 0);
+  }
 });
 
 test('a cycle is refused, naming a job on it', () => {
@@ -102,11 +149,10 @@ test('a parent is placed early enough for its dependant\'s deadline, though late
 
 test('a dependant whose parent cannot end in time is left out from the start', async () => {
   const raw = {
-    version: 1, start: '2023-06-05T00:00:00Z', slotMinutes: 60, slots: 8, regions: ['a'],
-    sites: [{ id: 'sa', region: 'a', pools: [{ type: 'gpu', units: 2, busyW: 100, idleW: 0 }], grid: { fenPerKWh: Array(8).fill(1), carbonGPerKWh: Array(8).fill(1) } }],
+    ...flat8,
     jobs: [
-      { id: 'p', type: 'gpu', units: 1, hours: 4, release: 0, deadline: 8, flex: 'rigid', home: 'sa', regions: ['a'] },
-      { id: 'c', type: 'gpu', units: 1, hours: 2, release: 0, deadline: 5, flex: 'rigid', home: 'sa', regions: ['a'] },
+      gpu1('p', 4, 8),
+      gpu1('c', 2, 5),
     ],
   };
   const plan = await planWithPrecedence(parseScenario(raw), [{ job: 'c', after: ['p'] }], fifo);

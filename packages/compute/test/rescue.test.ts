@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildIndex, checkPlan, evaluate, greedy, makeOptimal, parseScenario, type ScenarioInput } from '../src/index.ts';
 import { PlanState, placeCheapest } from '../src/planState.ts';
+import { lnsImprove } from '../src/lns.ts';
+import { polishWithMip } from '../src/polish.ts';
 import { rescueUnserved } from '../src/rescue.ts';
 import { HighsWorker } from '../src/solver.ts';
 
@@ -90,4 +92,41 @@ test('optimal reports the proof in its notes', async () => {
   assert.deepEqual(checkPlan(overfull, r.allocations), []);
   assert.equal(r.unservedUnitHours, 1 + 3);
   assert.ok(r.notes.some((n) => /^not served: e: .*HiGHS status optimal/.test(n)), r.notes.join('\n'));
+});
+
+test('the exact MIP started from a plan replaces it when cheaper (here: it serves c), and keeps an optimal plan as it is', async () => {
+  const ix = buildIndex(fragmented);
+  const st = new PlanState(ix);
+  for (const j of [0, 1, 2]) placeCheapest(st, j);
+  const before = evaluate(fragmented, st.allocations()).objective;
+  const worker = new HighsWorker();
+  try {
+    const rep = await polishWithMip(st, worker, 30);
+    const after = evaluate(fragmented, st.allocations());
+    assert.equal(after.unservedUnitHours, 0);
+    assert.ok(Math.abs(rep.savedFen - (before - after.objective)) < 1e-6, `${rep.savedFen} vs ${before - after.objective}`);
+    assert.ok(rep.bound <= after.objective + 1e-6, `bound ${rep.bound} above the plan ${after.objective}`);
+    assert.deepEqual(checkPlan(fragmented, st.allocations()), []);
+    const kept = st.allocations();
+    const again = await polishWithMip(st, worker, 30);
+    assert.equal(again.savedFen, 0);
+    assert.deepEqual(st.allocations(), kept);
+  } finally {
+    await worker.close();
+  }
+});
+
+test('window MIPs re-place the jobs of a window jointly: the one-by-one plan that strands c becomes one that serves it', async () => {
+  const ix = buildIndex(fragmented);
+  const st = new PlanState(ix);
+  for (const j of [0, 1, 2]) placeCheapest(st, j);
+  const worker = new HighsWorker();
+  try {
+    const rep = await lnsImprove(st, worker, { secondsLeft: () => 30, windowHours: 4 });
+    assert.equal(rep.improved, 1);
+  } finally {
+    await worker.close();
+  }
+  assert.deepEqual(checkPlan(fragmented, st.allocations()), []);
+  assert.equal(evaluate(fragmented, st.allocations()).unservedUnitHours, 0);
 });
