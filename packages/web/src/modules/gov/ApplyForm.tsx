@@ -4,7 +4,7 @@ import { ApiError } from '../../api/client.ts';
 import { useErrorText } from '../../components/Feedback.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { formatFen, formatNumber } from '../../format.ts';
-import { formatCountFor, formatDayFor } from '../../doors/citizen/intl.ts';
+import { formatCountFor, formatDayFor } from '../../i18n/intl.ts';
 import { ALL_CONSENT, govApi, newIdempotencyKey, sha256Hex } from './api.ts';
 import { Iso, Tx, interpolate, useDoorFormat } from '../../doors/citizen/common.tsx';
 
