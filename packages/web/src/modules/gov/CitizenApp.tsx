@@ -1,3 +1,4 @@
+import { useUser } from '../../api/context.tsx';
 import type { GovCatalogueItem } from '@shuzhi/schema';
 import { ErrorBox, Loading } from '../../components/Feedback.tsx';
 import { CareToggle, Iso, LangPicker, Tx, useCare, useDoorFormat, useSignOut } from '../../doors/citizen/common.tsx';
@@ -20,9 +21,9 @@ export const COMMON_ITEMS: Readonly<Record<'individual' | 'enterprise', readonly
   enterprise: ['item_enterprise_info_change', 'item_employee_hiring', 'item_utilities_joint_connection'],
 };
 
+/** Whose items to offer: from the signed-in user the app already holds, not one more request before the list. */
 export function useSubject(): 'individual' | 'enterprise' {
-  const me = useResource(() => govApi.me(), []);
-  return me.data?.role === 'enterprise' ? 'enterprise' : 'individual';
+  return useUser()?.role === 'enterprise' ? 'enterprise' : 'individual';
 }
 
 /** The items for this applicant; in elderly mode only the common ones unless `all`. */
