@@ -26,12 +26,15 @@ after(async () => {
   console.log(`axe-core violations (nodes) per kiosk screen and impact:\n${a11yTable(a11y)}`);
 });
 
-/** axe-core on every kiosk screen (the role walk sees only its start screen): serious/critical ones are collected per test. */
+/**
+ * axe-core on every kiosk screen (the role walk sees only its start screen): serious, critical and moderate
+ * ones are collected per test — a terminal for everyone in a service hall is held to no moderate finding either.
+ */
 const a11y: A11yResult[] = [];
-async function audit(page: Page, label: string, blocking: string[]): Promise<void> {
+async function audit(page: Page, label: string, findings: string[]): Promise<void> {
   const r = await checkA11y(page, label);
   a11y.push(r);
-  blocking.push(...r.blocking);
+  findings.push(...r.blocking, ...r.moderate);
 }
 
 const PHONE = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
@@ -346,7 +349,7 @@ test('in Chromium on a 1080×1920 touch screen: the kiosk in elderly mode, one q
   assert.equal((await ctx.request.get(`${t.url}/api/auth/me`)).status(), 401);
   assert.equal(await page.getByTestId('care-toggle').getAttribute('aria-pressed'), 'false');
   assert.deepEqual(problems, []);
-  assert.deepEqual(blocking, [], 'no serious or critical accessibility violations');
+  assert.deepEqual(blocking, [], 'no serious, critical or moderate accessibility violations');
   await ctx.close();
 });
 
@@ -394,6 +397,6 @@ test('in Chromium on a 1080×1920 touch screen: the kiosk in Uyghur, mirrored; l
   assert.equal(await page.getByTestId('gov-consent').count(), 0);
   assert.equal(await page.evaluate<string>('document.documentElement.dir'), 'ltr', 'the next person starts in the default language');
   assert.deepEqual(problems, []);
-  assert.deepEqual(blocking, [], 'no serious or critical accessibility violations');
+  assert.deepEqual(blocking, [], 'no serious, critical or moderate accessibility violations');
   await ctx.close();
 });

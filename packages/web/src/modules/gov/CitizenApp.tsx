@@ -113,7 +113,7 @@ export function CitizenApply({ itemId, channel = 'app' }: { itemId: string; chan
   return (
     <>
       <h1><Tx text={item?.name} itemId={itemId} /></h1>
-      <ApplyForm itemId={itemId} channel={channel} stepwise={care} onDone={(a) => navigate(channel === 'kiosk' ? `/gov/kiosk/done/${a.id}` : `/gov/app/applications/${a.id}`)} />
+      <ApplyForm itemId={itemId} channel={channel} stepwise={care} headings="h2" onDone={(a) => navigate(channel === 'kiosk' ? `/gov/kiosk/done/${a.id}` : `/gov/app/applications/${a.id}`)} />
     </>
   );
 }
