@@ -216,9 +216,13 @@ test('in Chromium at 375×812: a parent registers a newborn in the citizen app, 
   // The worker stores the scripts it serves after the reload; the store is asynchronous.
   const cached = await waitUntil('the shell cached', async () => {
     const urls = await cachedUrls();
-    return urls.includes('/') && urls.some((u) => u.startsWith('/assets/')) ? urls : null;
+    return urls.includes('/index.html') && urls.some((u) => u.startsWith('/assets/')) ? urls : null;
   }, 10_000);
   assert.deepEqual(cached.filter((u) => u.startsWith('/api/')), [], 'no API answer is cached');
+  // The page at `/` carries the signed-in user (the server embeds it): it is never stored, and the stored shell has no session.
+  assert.ok(!cached.includes('/'), 'the per-user page is not cached');
+  const storedShell = await page.evaluate<string>(`caches.match('/index.html').then((r) => r.text())`);
+  assert.doesNotMatch(storedShell, /shuzhi-session/);
 
   // Elderly mode, switched on under 我的: larger type, only the most used items, remembered after a reload.
   await page.getByTestId('nav-citizen-me').tap();

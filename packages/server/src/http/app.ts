@@ -116,7 +116,7 @@ export function createApp(parts: AppParts) {
       return c.html(shell.render(p ? toUser(p) : null));
     };
     app.get('/', compress({ encoding: 'gzip' }), page);
-    app.get('/index.html', compress({ encoding: 'gzip' }), page);
+    // /index.html stays the static, session-less shell: the citizen app's service worker keeps that one for offline use.
     app.use('/*', serveStatic({ root: parts.webDist!, precompressed: true }));
     // The web app routes on the client: every other path gets its shell.
     app.get('*', compress({ encoding: 'gzip' }), page);
