@@ -5,10 +5,13 @@ import { CareToggle, Iso, LangPicker, Tx, useCare, useDoorFormat, useSignOut } f
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Link, navigate } from '../../router.tsx';
 import { useInterval, useResource } from '../../useResource.ts';
-import { ApplicationDetail } from './ApplicationDetail.tsx';
+import { lazyPage } from '../../lazyPage.ts';
 import { ApplyForm } from './ApplyForm.tsx';
 import { govApi } from './api.ts';
 import { NotificationsList } from './NotificationsList.tsx';
+
+/** Its own chunk: the start screen, fetched with the app's scripts on a slow link, does not need it. */
+const ApplicationDetail = lazyPage(() => import('./ApplicationDetail.tsx'), 'ApplicationDetail');
 
 /**
  * The citizen / enterprise app's pages (the door's frame, tabs and sign-in are in doors/citizen). Elderly
