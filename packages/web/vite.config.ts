@@ -87,22 +87,9 @@ function inlineIcon(): Plugin {
   };
 }
 
-/**
- * The built app runs on Preact's React-compatible core: React's DOM renderer alone is 36 KB compressed, most
- * of what a phone on a slow link waits for (`npm run bench -- web`); Preact is about 5 KB. The dev server and
- * the unit tests (Testing Library) keep React; the browser tests run the build.
- */
-const preactInBuild = [
-  { find: /^react-dom\/client$/, replacement: 'preact/compat/client' },
-  { find: /^react-dom$/, replacement: 'preact/compat' },
-  { find: /^react\/jsx-runtime$/, replacement: 'preact/jsx-runtime' },
-  { find: /^react\/jsx-dev-runtime$/, replacement: 'preact/jsx-runtime' },
-  { find: /^react$/, replacement: 'preact/compat' },
-];
-
-export default defineConfig(({ command }) => ({
+export default defineConfig({
   plugins: [react(), precompress(), doorChunks(), inlineIcon()],
-  resolve: { alias: [{ find: '@shuzhi/schema', replacement: schemaEntry }, ...(command === 'build' ? preactInBuild : [])] },
+  resolve: { alias: { '@shuzhi/schema': schemaEntry } },
   server: {
     proxy: { '/api': { target: 'http://localhost:8080', changeOrigin: false } },
   },
@@ -115,4 +102,4 @@ export default defineConfig(({ command }) => ({
     environment: 'jsdom',
     include: ['test/**/*.test.{ts,tsx}', 'src/**/*.test.{ts,tsx}'],
   },
-}));
+});

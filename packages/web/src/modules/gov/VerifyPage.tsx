@@ -21,7 +21,10 @@ export function VerifyPage({ id }: { id: string }) {
     <div className="page page-narrow gov-verify">
       <div className="page-head">
         <h1>{t('gov.verify.title')}</h1>
-        <LangPicker />
+        {/* The door's light-background variant of the picker (this page has no door bar). */}
+        <div className="door-settings">
+          <LangPicker />
+        </div>
       </div>
       {stored.error && !stored.data ? <ErrorBox error={stored.error} onRetry={stored.reload} /> : !r ? <Loading /> : (
         <div className={`card gov-verdict gov-verdict-${r.result}`} data-testid="gov-verdict" data-result={r.result}>
