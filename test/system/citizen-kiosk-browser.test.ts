@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { client, login, startPlatform, waitUntil, type TestPlatform } from '../../packages/server/test/helpers.ts';
 import { govOf } from '../../packages/server/test/gov-suite.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { launchBrowser, watchProblems as watch } from '../support/browser.ts';
 import { ensureWebBuilt } from '../support/web.ts';
 import { a11yTable, checkA11y, type A11yResult } from './axe.ts';
 
@@ -40,18 +40,6 @@ async function audit(page: Page, label: string, findings: string[]): Promise<voi
 const PHONE = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const KIOSK = { viewport: { width: 1080, height: 1920 }, hasTouch: true };
 
-/** Every 4xx/5xx answer and console error from the moment it is created (or last cleared). */
-function watch(page: Page) {
-  const problems: string[] = [];
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`${r.request().method()} ${new URL(r.url()).pathname} → ${r.status()}`);
-  });
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  return problems;
-}
 
 /** The door's own sign-in screen answers the first `/api/auth/me` with 401 by design; everything after counts. */
 function clearExpected401(problems: string[]) {

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { client, login, waitUntil } from '../../packages/server/test/helpers.ts';
 import { killServe, startServe, type ServeProcess } from '../../packages/server/test/serve-process.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { launchBrowser, watchProblems } from '../support/browser.ts';
 import { ensureWebBuilt } from '../support/web.ts';
 
 interface DoorCheck {
@@ -81,14 +81,7 @@ test('after `npm start` with the demo on, every door shows live data, no 4xx/5xx
       const signIn = await ctx.request.post(`${url}/api/auth/login`, { data: { username: d.user, password: `${d.user}-demo` }, headers: { origin: url } });
       assert.equal(signIn.status(), 200, `${d.user} signs in`);
       const page = await ctx.newPage();
-      const problems: string[] = [];
-      page.on('response', (r) => {
-        if (r.status() >= 400) problems.push(`${r.request().method()} ${new URL(r.url()).pathname} → ${r.status()}`);
-      });
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      const problems = watchProblems(page);
       await page.goto(`${url}/#${d.path}`);
       try {
         // Attached, not visible: a select's options count as the window's list of items.
