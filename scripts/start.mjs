@@ -19,7 +19,8 @@ function newest(dir) {
 }
 
 if (existsSync(join(web, 'index.html'))) {
-  const stale = !existsSync(dist) || statSync(dist).mtimeMs < Math.max(newest(join(web, 'src')), newest('packages/schema/src'));
+  // public/ (the service worker) and index.html go into the build too.
+  const stale = !existsSync(dist) || statSync(dist).mtimeMs < Math.max(newest(join(web, 'src')), newest(join(web, 'public')), statSync(join(web, 'index.html')).mtimeMs, newest('packages/schema/src'));
   if (stale) {
     console.log('Building the web app (first start, or its sources changed)…');
     const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: web, stdio: 'inherit' });

@@ -60,11 +60,26 @@ export interface TimelineEntry {
   bytes: number;
 }
 
+/**
+ * Round trips in a row before `untilMs`: a request started only after another had answered is one trip
+ * further down the chain (the document, then its scripts, then what they ask for…). On a slow link each
+ * costs the profile's whole latency, so this, not the request count, is what a load's time is made of.
+ */
+export function roundTrips(timeline: readonly TimelineEntry[], untilMs: number): number {
+  const done = timeline.filter((e) => e.endMs !== null && e.endMs <= untilMs).sort((a, b) => a.startMs - b.startMs);
+  const depth: number[] = [];
+  done.forEach((e, i) => {
+    depth[i] = 1 + Math.max(0, ...done.slice(0, i).map((q, j) => (q.endMs! <= e.startMs ? depth[j]! : 0)));
+  });
+  return Math.max(0, ...depth);
+}
+
 /** A load's requests in the order they started, one line each, for reading where the time goes. */
 export function formatTimeline(run: DoorRun): string {
   const ms = (x: number | null) => (x === null ? 'open' : `${Math.round(x)}`.padStart(6));
   const lines = (run.timeline ?? []).map((e) => `${ms(e.startMs)} → ${ms(e.endMs)} ms  ${`${(e.bytes / 1024).toFixed(1)} KB`.padStart(9)}  ${e.path}`);
-  return [...lines, `control on screen at ${Math.round(run.readyMs ?? NaN)} ms, interactive at ${Math.round(run.ttiMs ?? NaN)} ms`].join('\n');
+  const trips = run.ttiMs === null ? NaN : roundTrips(run.timeline ?? [], run.ttiMs);
+  return [...lines, `control on screen at ${Math.round(run.readyMs ?? NaN)} ms, interactive at ${Math.round(run.ttiMs ?? NaN)} ms, after ${trips} round trips in a row`].join('\n');
 }
 
 export interface DoorResult {

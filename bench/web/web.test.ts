@@ -1,7 +1,7 @@
 // The web bench's pure parts: time to interactive from a request timeline, medians, the table's verdict.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatTable, formatTimeline, interactiveAt, median, SLOW_3G, summarise, type DoorResult } from './measure.ts';
+import { formatTable, formatTimeline, interactiveAt, median, roundTrips, SLOW_3G, summarise, type DoorResult } from './measure.ts';
 
 test('interactive: the control shows, then the network must stay quiet for the whole window', () => {
   // Nothing in flight after the control showed: interactive at once.
@@ -51,5 +51,16 @@ test('the timeline lists each request from the document start, an open one as op
   });
   assert.equal(text.split('\n')[0], '     0 →   2010 ms     0.9 KB  /');
   assert.match(text, /4000 → open ms/);
-  assert.match(text, /control on screen at 4100 ms, interactive at 4300 ms$/);
+  assert.match(text, /control on screen at 4100 ms, interactive at 4300 ms, after 1 round trips in a row$/);
+});
+
+test('round trips: requests that waited for another answer chain; parallel ones do not; later ones do not count', () => {
+  const e = (startMs: number, endMs: number | null) => ({ path: '/x', startMs, endMs, bytes: 0 });
+  // The document, then three requests side by side: two trips.
+  assert.equal(roundTrips([e(0, 2000), e(2100, 4000), e(2100, 4500), e(2200, 4200)], 5000), 2);
+  // The document, the scripts, the session check, the page's calls: four.
+  assert.equal(roundTrips([e(0, 2000), e(2100, 4000), e(4100, 6000), e(6100, 8000)], 8000), 4);
+  // A request still open, or ending after the moment asked about, is not on the way there.
+  assert.equal(roundTrips([e(0, 2000), e(2100, 4000), e(4100, null), e(4100, 9000)], 8000), 2);
+  assert.equal(roundTrips([], 1000), 0);
 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import type { Browser, LaunchOptions } from 'playwright-core';
+import type { Browser, LaunchOptions, Page } from 'playwright-core';
 
 /** Debian's `chromium` package; playwright-core never downloads a browser of its own here. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -36,4 +36,17 @@ export async function launchBrowser(options: Omit<LaunchOptions, 'executablePath
     executablePath: CHROMIUM_PATH,
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
   });
+}
+
+/** Every 4xx/5xx answer and console error on `page` from now on (the array fills as they come; empty it to clear). */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`${r.request().method()} ${new URL(r.url()).pathname} → ${r.status()}`);
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return problems;
 }

@@ -19,8 +19,10 @@ function newest(dir: string): number {
 
 let built = false;
 
+// public/ (the service worker, the manifest) and index.html are copied or transformed into the build too.
 const isStale = (index: string) =>
-  !existsSync(index) || statSync(index).mtimeMs < Math.max(newest(join(web, 'src')), newest(join(root, 'packages/schema/src')));
+  !existsSync(index) ||
+  statSync(index).mtimeMs < Math.max(newest(join(web, 'src')), newest(join(web, 'public')), statSync(join(web, 'index.html')).mtimeMs, newest(join(root, 'packages/schema/src')));
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 /** A build takes about a minute; a lock older than this was left by a process that died. */

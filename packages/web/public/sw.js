@@ -1,7 +1,9 @@
 // The citizen app's service worker: it keeps the app shell (the page, its scripts and styles, the icons) so
 // the app opens on a slow or dropped link. API answers are personal and live: never cached, never touched.
-const CACHE = 'shuzhi-shell-v1';
-const SHELL = ['/', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png'];
+// The page at `/` carries who is signed in (the server embeds the session): it is never stored either; a
+// dropped link gets `/index.html`, the same shell without a session, which asks the server who it is.
+const CACHE = 'shuzhi-shell-v2';
+const SHELL = ['/index.html', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -17,12 +19,17 @@ self.addEventListener('activate', (event) => {
 });
 
 function isShell(url) {
-  return url.pathname === '/' || url.pathname === '/index.html' || url.pathname.startsWith('/assets/') || SHELL.includes(url.pathname);
+  return url.pathname.startsWith('/assets/') || SHELL.includes(url.pathname);
 }
 
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
-  if (event.request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/') || !isShell(url)) return;
+  if (event.request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return;
+  if (url.pathname === '/') {
+    event.respondWith(fetch(event.request).catch(() => caches.match('/index.html')));
+    return;
+  }
+  if (!isShell(url)) return;
   // Network first: a new release shows at once; the cached copy only when the network fails.
   event.respondWith(
     fetch(event.request)
@@ -33,6 +40,6 @@ self.addEventListener('fetch', (event) => {
         }
         return response;
       })
-      .catch(() => caches.match(event.request).then((hit) => hit || caches.match('/'))),
+      .catch(() => caches.match(event.request).then((hit) => hit || caches.match('/index.html'))),
   );
 });

@@ -58,8 +58,11 @@ function Authenticated({ user, api, onLogout }: { user: User; api: ApiClient; on
   );
 }
 
-export function App({ api: given }: { api?: ApiClient }) {
-  const [session, setSession] = useState<Session>({ state: 'checking' });
+/** `embedded`: the session the server put in the shell (api/early.ts); without it the app asks /api/auth/me. */
+export function App({ api: given, embedded }: { api?: ApiClient; embedded?: { user: User | null } | undefined }) {
+  const [session, setSession] = useState<Session>(() =>
+    !embedded ? { state: 'checking' } : embedded.user ? { state: 'signed-in', user: embedded.user } : { state: 'anonymous', expired: false },
+  );
   const sessionRef = useRef(session);
   sessionRef.current = session;
 
@@ -86,7 +89,10 @@ export function App({ api: given }: { api?: ApiClient }) {
         setSession(err instanceof ApiError && err.status === 401 ? { state: 'anonymous', expired: false } : { state: 'error', error: err }),
     );
   };
-  useEffect(check, [api]);
+  useEffect(() => {
+    // Known from the shell: the door paints at once, no round trip for the session first.
+    if (!embedded) check();
+  }, [api]);
 
   const path = useRoutePath();
   let body;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_IDLE, idlePhase, parseIdleConfig } from '../src/doors/kiosk/idle.ts';
-import { formatCountFor, formatDateFor, formatDayFor, intlLocale } from '../src/doors/citizen/intl.ts';
+import { formatCountFor, formatDateFor, formatDayFor, intlLocale } from '../src/i18n/intl.ts';
 import { activeTab } from '../src/doors/citizen/door.tsx';
 import { doorFor } from '../src/doors/registry.ts';
 

@@ -12,11 +12,11 @@ describe('dictionaries', () => {
     expect(zhKeys.filter((k) => !keys.includes(k))).toEqual([]);
   });
 
-  it('ug has no key zh-CN lacks, and every key the citizen app and the kiosk show', () => {
+  it('ug has no key zh-CN lacks, and every key the citizen app, the kiosk and the certificate check show', () => {
     const keys = Object.keys(dictionaries.ug);
     expect(keys.filter((k) => !zhKeys.includes(k))).toEqual([]);
     // The doors' own words and the gov texts their pages use (ApplyForm, ApplicationDetail, the app's pages).
-    const doorPrefixes = ['door.', 'kiosk.', 'gov.app.', 'gov.apply.', 'gov.registry.', 'gov.material.', 'gov.status.', 'gov.task.', 'gov.escalation.', 'gov.channel.', 'gov.cert.', 'gov.detail.', 'gov.data.', 'gov.notes.', 'gov.kiosk.', 'auth.', 'lang.', 'error.'];
+    const doorPrefixes = ['door.', 'kiosk.', 'gov.app.', 'gov.apply.', 'gov.registry.', 'gov.material.', 'gov.status.', 'gov.task.', 'gov.escalation.', 'gov.channel.', 'gov.cert.', 'gov.detail.', 'gov.data.', 'gov.notes.', 'gov.kiosk.', 'gov.verify.', 'auth.', 'lang.', 'error.'];
     const doorKeys = zhKeys.filter((k) => doorPrefixes.some((p) => k.startsWith(p)) && k !== 'auth.subtitle' && k !== 'auth.demoHint');
     expect(doorKeys.length).toBeGreaterThan(100);
     expect(doorKeys.filter((k) => !keys.includes(k))).toEqual([]);

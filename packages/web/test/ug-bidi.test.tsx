@@ -4,6 +4,8 @@ import type { GovNotification, GovPrefillResponse } from '@shuzhi/schema';
 import { I18nProvider } from '../src/i18n/I18nProvider.tsx';
 import { ApplyForm } from '../src/modules/gov/ApplyForm.tsx';
 import { NotificationsList } from '../src/modules/gov/NotificationsList.tsx';
+import { VerifyPage } from '../src/modules/gov/VerifyPage.tsx';
+import { wallDoor } from '../src/doors/wall/index.tsx';
 
 /**
  * In Uyghur (right to left) every run that is not Uyghur — a Chinese name, a number, an id, a date — must
@@ -88,6 +90,42 @@ describe('Uyghur pages keep foreign runs isolated', () => {
     );
     await screen.findByText(/قوبۇل قىلىندى/);
     expect(unisolated(container)).toEqual([]);
+  });
+
+  it('the public certificate check: Uyghur words, the language picker, Uyghur dates, the holder and ids isolated', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => json({
+      result: 'valid', certificateId: 'lic_0001', name: { zh: '出生医学证明', en: 'Birth medical certificate' }, issuer: '卫生健康委员会',
+      holderName: '测试新生儿0001', issuedAt: '2025-06-01T00:30:00Z', keyId: 'key_1', checkedAt: '2025-06-02T02:00:00Z',
+    })));
+    const { container } = render(
+      <I18nProvider initialLang="ug">
+        <VerifyPage id="lic_0001" />
+      </I18nProvider>,
+    );
+    await screen.findByTestId('gov-verdict');
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('ئېلېكترونلۇق گۇۋاھنامىنى دەلىللەش');
+    expect(screen.getByTestId('lang-ug').getAttribute('aria-pressed')).toBe('true');
+    // 08:30 in Beijing, worded from CLDR's Uyghur names (Chromium's ICU has none).
+    expect(screen.getByTestId('gov-verify-issued').textContent).toContain('1-ئىيۇن، 2025، 08:30');
+    expect(unisolated(container)).toEqual([]);
+  });
+
+  it("the wall clock: the day in the wall's language", async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => json({ status: 'ok', demo: false })));
+    vi.useFakeTimers({ now: new Date('2025-06-01T04:00:00Z'), toFake: ['Date'] });
+    try {
+      const Layout = wallDoor.Layout;
+      render(
+        <I18nProvider initialLang="ug">
+          <Layout user={{ id: 'u', username: 'viewer', displayName: 'viewer', role: 'viewer', tenantId: null, department: null }} path="/wall" onLogout={() => {}}>
+            <p />
+          </Layout>
+        </I18nProvider>,
+      );
+      expect(screen.getByTestId('wall-date').textContent).toBe('1-ئىيۇن، 2025');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('catches a run left bare (the check can fail)', () => {

@@ -5,10 +5,13 @@ import { isHttps, requestOrigin } from './client-address.ts';
 import type { Env } from './context.ts';
 import { DOCS_CSP } from './api-docs.ts';
 
-/** The web app: scripts and connections only from here; ECharts tooltips and print styles need inline styles. */
-export const APP_CSP = [
+/**
+ * The web app: scripts and connections only from here, and the shell's own inline scripts by their hash;
+ * ECharts tooltips and print styles need inline styles.
+ */
+export const appCsp = (inlineScripts: readonly string[] = []) => [
   "default-src 'self'",
-  "script-src 'self'",
+  ["script-src 'self'", ...inlineScripts].join(' '),
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self' data:",
@@ -26,6 +29,8 @@ export interface BrowserSafetyOptions {
   publicUrl?: string | undefined;
   /** The session cookie's name. */
   sessionCookie: string;
+  /** CSP sources ('sha256-…') of the web shell's inline scripts. */
+  inlineScripts?: readonly string[] | undefined;
 }
 
 function originOfReferer(referer: string | undefined): string | null {
@@ -50,12 +55,13 @@ function originOfReferer(referer: string | undefined): string | null {
 export function browserSafety(opts: BrowserSafetyOptions): MiddlewareHandler<Env>[] {
   const publicOrigin = opts.publicUrl ? new URL(opts.publicUrl).origin : null;
   const hsts = publicOrigin?.startsWith('https:') ?? false;
+  const csp = appCsp(opts.inlineScripts);
 
   // Outermost, so refusals (including the one below) carry the headers too.
   const headers: MiddlewareHandler<Env> = async (c, next) => {
     await next();
     const h = new Headers();
-    h.set('content-security-policy', c.req.path === '/api/docs' ? DOCS_CSP : APP_CSP);
+    h.set('content-security-policy', c.req.path === '/api/docs' ? DOCS_CSP : csp);
     h.set('x-content-type-options', 'nosniff');
     h.set('referrer-policy', 'same-origin');
     h.set('x-frame-options', 'DENY');

@@ -21,6 +21,7 @@ import type {
 } from '@shuzhi/schema';
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { paths } from '@shuzhi/schema/api';
+import { takeEarly } from './early.ts';
 
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -115,6 +116,8 @@ export function createHttp(opts: ApiOptions = {}): Http {
     headers: { accept: 'application/json' },
     fetch: async (req: Request) => {
       const url = new URL(req.url);
+      const early = req.method === 'GET' ? takeEarly(`${url.pathname}${url.search}`) : undefined;
+      if (early) return early;
       const body = req.body ? await req.text() : undefined;
       return doFetch(`${url.pathname}${url.search}`, {
         method: req.method,

@@ -14,7 +14,8 @@ import { PUBLIC, SIGNED_IN, problems } from '../openapi.ts';
 
 export const SESSION_COOKIE = 'shuzhi_session';
 
-const toUser = (p: Principal): User => ({
+/** The signed-in user as the API and the web shell describe them. */
+export const toUser = (p: Principal): User => ({
   id: p.userId,
   username: p.username,
   displayName: p.displayName,

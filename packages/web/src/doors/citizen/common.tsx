@@ -3,7 +3,7 @@ import type { GovNoticeText } from '@shuzhi/schema';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Langs, type Lang } from '../../i18n/lang.ts';
 import { ITEM_NAMES_UG } from '@shuzhi/gov/ug';
-import { formatCountFor, formatDateFor } from './intl.ts';
+import { formatCountFor, formatDateFor } from '../../i18n/intl.ts';
 
 /** What the citizen app and the kiosk share: language choice, elderly mode, and text that comes from the server. */
 

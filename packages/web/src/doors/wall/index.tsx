@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { DoorLayoutProps, Door } from '../types.ts';
 import { formatClock, formatDateTime } from '../../format.ts';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
+import { formatDayFor } from '../../i18n/intl.ts';
 import { homePath } from '../../nav.ts';
 import { useInterval } from '../../useResource.ts';
 
@@ -21,13 +22,15 @@ function useDemoFlag(): boolean {
   return demo;
 }
 
+/** Beijing time; the day worded for the wall's language (Uyghur from CLDR's names, i18n/intl.ts), the time in digits. */
 function Clock() {
+  const { lang } = useI18n();
   const [now, setNow] = useState(() => Date.now());
   useInterval(() => setNow(Date.now()), 1000);
   return (
     <time className="wall-clock" dateTime={new Date(now).toISOString()} data-testid="wall-clock">
-      <span className="wall-date">{formatDateTime(now).slice(0, 10)}</span>
-      <span className="wall-time">{formatClock(now)}</span>
+      <bdi className="wall-date" data-testid="wall-date">{formatDayFor(formatDateTime(now).slice(0, 10), lang)}</bdi>
+      <bdi className="wall-time">{formatClock(now)}</bdi>
     </time>
   );
 }

@@ -4,7 +4,7 @@ import { ApiError } from '../../api/client.ts';
 import { useErrorText } from '../../components/Feedback.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { formatFen, formatNumber } from '../../format.ts';
-import { formatCountFor, formatDayFor } from '../../doors/citizen/intl.ts';
+import { formatCountFor, formatDayFor } from '../../i18n/intl.ts';
 import { ALL_CONSENT, govApi, newIdempotencyKey, sha256Hex } from './api.ts';
 import { Iso, Tx, interpolate, useDoorFormat } from '../../doors/citizen/common.tsx';
 
@@ -38,7 +38,12 @@ export function FilledTable({ fields, testId }: { fields: readonly GovFieldView[
  * One form for every channel (app, kiosk, window): consent, what was filled and from where, the rest to ask.
  * `stepwise` (elderly mode) asks one question per screen before the documents and the submit button.
  */
-export function ApplyForm({ itemId, channel, applicant, ticketId, stepwise = false, onDone }: { itemId: string; channel: GovChannel; applicant?: GovApplicantRef; ticketId?: string; stepwise?: boolean; onDone: (app: GovApplicationView) => void }) {
+/**
+ * `headings`: the level of the form's section titles, one below the heading the form sits under (the item's
+ * <h1> on the citizen app and kiosk, the window's <h2>), so a screen reader's outline skips no level (axe-core
+ * heading-order).
+ */
+export function ApplyForm({ itemId, channel, applicant, ticketId, stepwise = false, headings: H = 'h3', onDone }: { itemId: string; channel: GovChannel; applicant?: GovApplicantRef; ticketId?: string; stepwise?: boolean; headings?: 'h2' | 'h3'; onDone: (app: GovApplicationView) => void }) {
   const { t, lang } = useI18n();
   const fmt = useDoorFormat();
   const errText = useErrorText();
@@ -104,7 +109,7 @@ export function ApplyForm({ itemId, channel, applicant, ticketId, stepwise = fal
   if (!pre) {
     return (
       <div className="card" data-testid="gov-consent">
-        <h3>{t('gov.apply.consentTitle')}</h3>
+        <H>{t('gov.apply.consentTitle')}</H>
         <p className="hint">{t('gov.apply.consentHint')}</p>
         <div className="checks">
           {ALL_CONSENT.map((r) => (
@@ -188,18 +193,18 @@ export function ApplyForm({ itemId, channel, applicant, ticketId, stepwise = fal
         </div>
       )}
       <div className="card">
-        <h3>{interpolate(t('gov.apply.filledTitle'), { n: count(filled.length) })}</h3>
+        <H>{interpolate(t('gov.apply.filledTitle'), { n: count(filled.length) })}</H>
         <FilledTable fields={filled} testId="gov-filled" />
       </div>
       {!stepwise && (
         <div className="card">
-          <h3>{interpolate(t('gov.apply.askTitle'), { n: count(needed.length) })}</h3>
+          <H>{interpolate(t('gov.apply.askTitle'), { n: count(needed.length) })}</H>
           {needed.length === 0 && <p className="muted">{t('gov.apply.nothingToAsk')}</p>}
           {needed.map(question)}
         </div>
       )}
       <div className="card">
-        <h3>{t('gov.apply.materialsTitle')}</h3>
+        <H>{t('gov.apply.materialsTitle')}</H>
         <ul className="gov-materials">
           {pre.materials.map((m) => {
             const path = `materials.${m.materialId}`;

@@ -1,13 +1,17 @@
+import { useUser } from '../../api/context.tsx';
 import type { GovCatalogueItem } from '@shuzhi/schema';
 import { ErrorBox, Loading } from '../../components/Feedback.tsx';
 import { CareToggle, Iso, LangPicker, Tx, useCare, useDoorFormat, useSignOut } from '../../doors/citizen/common.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Link, navigate } from '../../router.tsx';
 import { useInterval, useResource } from '../../useResource.ts';
-import { ApplicationDetail } from './ApplicationDetail.tsx';
+import { lazyPage } from '../../lazyPage.ts';
 import { ApplyForm } from './ApplyForm.tsx';
 import { govApi } from './api.ts';
 import { NotificationsList } from './NotificationsList.tsx';
+
+/** Its own chunk: the start screen, fetched with the app's scripts on a slow link, does not need it. */
+const ApplicationDetail = lazyPage(() => import('./ApplicationDetail.tsx'), 'ApplicationDetail');
 
 /**
  * The citizen / enterprise app's pages (the door's frame, tabs and sign-in are in doors/citizen). Elderly
@@ -20,9 +24,9 @@ export const COMMON_ITEMS: Readonly<Record<'individual' | 'enterprise', readonly
   enterprise: ['item_enterprise_info_change', 'item_employee_hiring', 'item_utilities_joint_connection'],
 };
 
+/** Whose items to offer: from the signed-in user the app already holds, not one more request before the list. */
 export function useSubject(): 'individual' | 'enterprise' {
-  const me = useResource(() => govApi.me(), []);
-  return me.data?.role === 'enterprise' ? 'enterprise' : 'individual';
+  return useUser()?.role === 'enterprise' ? 'enterprise' : 'individual';
 }
 
 /** The items for this applicant; in elderly mode only the common ones unless `all`. */
@@ -112,7 +116,7 @@ export function CitizenApply({ itemId, channel = 'app' }: { itemId: string; chan
   return (
     <>
       <h1><Tx text={item?.name} itemId={itemId} /></h1>
-      <ApplyForm itemId={itemId} channel={channel} stepwise={care} onDone={(a) => navigate(channel === 'kiosk' ? `/gov/kiosk/done/${a.id}` : `/gov/app/applications/${a.id}`)} />
+      <ApplyForm itemId={itemId} channel={channel} stepwise={care} headings="h2" onDone={(a) => navigate(channel === 'kiosk' ? `/gov/kiosk/done/${a.id}` : `/gov/app/applications/${a.id}`)} />
     </>
   );
 }

@@ -1,16 +1,18 @@
 import { useState } from 'react';
-import { LangSwitch } from '../../components/LangSwitch.tsx';
+import { Iso, LangPicker, Tx, interpolate, useDoorFormat } from '../../doors/citizen/common.tsx';
 import { ErrorBox, Loading } from '../../components/Feedback.tsx';
-import { formatDateTime } from '../../format.ts';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { useResource } from '../../useResource.ts';
 import { govApi } from './api.ts';
-import { useText } from './text.ts';
 
-/** Public: the QR code on a certificate leads here, no login. Shows valid, tampered or revoked. */
+/**
+ * Public: the QR code on a certificate leads here, no login. Shows valid, tampered or revoked. Whoever holds
+ * the paper reads it in their language (Uyghur too, right to left): the citizen doors' language picker and
+ * dates; names and ids from the certificate stay isolated runs.
+ */
 export function VerifyPage({ id }: { id: string }) {
   const { t } = useI18n();
-  const tx = useText();
+  const fmt = useDoorFormat();
   const stored = useResource(() => govApi.verify(id), [id]);
   const [text, setText] = useState('');
   const [presented, setPresented] = useState<Awaited<ReturnType<typeof govApi.verifyText>> | null>(null);
@@ -19,16 +21,19 @@ export function VerifyPage({ id }: { id: string }) {
     <div className="page page-narrow gov-verify">
       <div className="page-head">
         <h1>{t('gov.verify.title')}</h1>
-        <LangSwitch />
+        {/* The door's light-background variant of the picker (this page has no door bar). */}
+        <div className="door-settings">
+          <LangPicker />
+        </div>
       </div>
       {stored.error && !stored.data ? <ErrorBox error={stored.error} onRetry={stored.reload} /> : !r ? <Loading /> : (
         <div className={`card gov-verdict gov-verdict-${r.result}`} data-testid="gov-verdict" data-result={r.result}>
           <h2>{t(`gov.verify.${r.result}`)}</h2>
-          <p className="mono small">{r.certificateId}</p>
-          {r.name && <p>{tx(r.name)} · {r.issuer}</p>}
-          {r.holderName && <p>{t('gov.verify.holder')}: {r.holderName}</p>}
-          {r.issuedAt && <p>{t('gov.verify.issued')}: {formatDateTime(r.issuedAt)}</p>}
-          <p className="muted small">{t('gov.verify.checked', { at: formatDateTime(r.checkedAt) })}</p>
+          <p className="mono small"><Iso>{r.certificateId}</Iso></p>
+          {r.name && <p><Tx text={r.name} /> · <Iso>{r.issuer}</Iso></p>}
+          {r.holderName && <p>{t('gov.verify.holder')}: <Iso>{r.holderName}</Iso></p>}
+          {r.issuedAt && <p data-testid="gov-verify-issued">{t('gov.verify.issued')}: {fmt.date(r.issuedAt)}</p>}
+          <p className="muted small">{interpolate(t('gov.verify.checked'), { at: fmt.date(r.checkedAt) })}</p>
         </div>
       )}
       <div className="card">

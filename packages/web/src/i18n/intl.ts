@@ -1,5 +1,5 @@
-import { DISPLAY_TIME_ZONE, formatDateTime, shanghaiParts } from '../../format.ts';
-import type { Lang } from '../../i18n/lang.ts';
+import { DISPLAY_TIME_ZONE, formatDateTime, shanghaiParts } from '../format.ts';
+import type { Lang } from './lang.ts';
 
 export type LocaleSupport = (locale: string) => boolean;
 
