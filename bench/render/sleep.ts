@@ -1,7 +1,7 @@
 import { localHour, renewableKW, siteLoadKW } from '@shuzhi/compute';
 import { decideWake, savedKWh, wantsSleep } from '@shuzhi/render';
 import type { HourSignal, SleepPolicy } from '@shuzhi/render';
-import { demoSites } from '../../packages/server/src/demo/network.ts';
+import { demoSites } from '@shuzhi/server';
 
 const H = 3_600_000;
 const STEP = 60_000;

@@ -8,6 +8,7 @@ export { Platform, VERSION, type PlatformOptions } from './platform.ts';
 export { loadConfig, configHelp, ConfigError, type Config } from './config.ts';
 export { createLogger, type Logger } from './log.ts';
 export { seedDemo, demoPassword, type DemoCredentials } from './demo/seed.ts';
+export { demoSites } from './demo/network.ts';
 export type { ModuleContext, ServerModule } from './module.ts';
 export type { Principal } from './auth/principal.ts';
 
