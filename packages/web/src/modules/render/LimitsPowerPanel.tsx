@@ -1,4 +1,5 @@
 import { http, ok } from '../../api/client.ts';
+import { ErrorBox } from '../../components/Feedback.tsx';
 import { FigureTile } from '../../components/FigureTile.tsx';
 import { formatNumber } from '../../format.ts';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
@@ -18,6 +19,7 @@ export function LimitsPowerPanel() {
   return (
     <>
       <h2>{t('render.limits.title')}</h2>
+      {limits.error && !limits.data ? <ErrorBox error={limits.error} onRetry={limits.reload} /> : null}
       {limits.data && limits.data.items.length === 0 ? <p className="empty">{t('render.limits.empty')}</p> : null}
       {limits.data && limits.data.items.length > 0 ? (
         <div className="card card-flush">
@@ -53,6 +55,7 @@ export function LimitsPowerPanel() {
         </div>
       ) : null}
       <h2>{t('render.power.title')}</h2>
+      {power.error && !power.data ? <ErrorBox error={power.error} onRetry={power.reload} /> : null}
       {p ? (
         <>
           <div className="tile-grid" data-testid="render-power">
