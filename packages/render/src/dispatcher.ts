@@ -29,7 +29,7 @@ import type {
   TaskInfo,
   TaskRow,
 } from './dispatch/types.ts';
-import { RenderDuplicateError, RenderNotFoundError, RestoreInvalidError } from './errors.ts';
+import { LeaseStaleError, RenderDuplicateError, RenderNotFoundError, RestoreInvalidError } from './errors.ts';
 import { DEFAULT_FAILURE_POLICY, FAILURE_RULES, decideFailure } from './policy.ts';
 import type { FailurePolicy } from './policy.ts';
 import { FINAL_JOB_STATES, TASK_STATES, TASK_STATE_CODE, nextJobState, nextTaskState, taskStateFromCode } from './states.ts';
@@ -492,6 +492,17 @@ export class Dispatcher {
 
   private checkIndex(job: JobRec, index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= job.plan.taskCount) throw new RenderNotFoundError('task', taskIdOf(job.id, index));
+  }
+
+  /** Whether the node holds this attempt's lease now; nothing expires or changes. */
+  holds(nodeId: string, token: LeaseToken): boolean {
+    try {
+      this.leases.held(nodeId, token);
+      return true;
+    } catch (err) {
+      if (err instanceof LeaseStaleError) return false;
+      throw err;
+    }
   }
 
   private leaseFor(nodeId: string, token: LeaseToken): LeaseRec {

@@ -166,6 +166,27 @@ describe('a worker credential', () => {
     assert.equal(done.status, 200);
   });
 
+  test('an answer the worker never read is handed again on its next sync, the same attempt; once reported it is not', async () => {
+    const w = await enrollWorker(t.p, 'wk-shared', 'gave-up-on-a-call');
+    const jobId = await submit(tenant, 'wk-shared');
+    const lease = await leaseOf(w, jobId);
+    // The worker gave up on that call (its own nudge, a timeout): its next sync reports nothing.
+    const again = await workerSync(t.url, w.credential, w.id, { free: 1 });
+    assert.equal(again.status, 200);
+    const handed = (again.body.assignments as { jobId: string; taskId: string; attempt: number }[]).filter((a) => a.jobId === jobId);
+    assert.deepEqual(handed.map((a) => [a.taskId, a.attempt]), [[lease.taskId, lease.attempt]], 'the same attempt, once, not a new one');
+    const fence = { kind: 'shell', taskId: lease.taskId, attempt: lease.attempt };
+    const beat = await workerSync(t.url, w.credential, w.id, { free: 0, running: [fence] });
+    assert.equal(beat.status, 200);
+    const next = await workerSync(t.url, w.credential, w.id, { free: 1, running: [fence] });
+    assert.ok(!(next.body.assignments as { taskId: string }[]).some((a) => a.taskId === lease.taskId), 'a task the worker reports is not handed again');
+    const done = await workerSync(t.url, w.credential, w.id, { completed: [{ ...fence, result: { ok: true, exitCode: 0 } }] });
+    assert.equal(done.status, 200);
+    await waitUntil('job done', async () => (await tenant.req('GET', `/api/jobs/${jobId}`)).body.status === 'succeeded');
+    const runs = (await tenant.req('GET', `/api/jobs/${jobId}`)).body;
+    assert.equal(runs.status, 'succeeded');
+  });
+
   test("a tenant's own worker never receives another tenant's job", async () => {
     const own = (await tenant.req('POST', '/api/workers', { siteId: 'wk-owned', name: 'owner-box-2' })).body as { id: string; credential: string };
     const other = client(t.url, { cookie: await login(t.url, 'tenant2') });

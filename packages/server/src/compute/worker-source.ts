@@ -13,5 +13,6 @@ export function shellWorkSource(network: NetworkStore, agents: AgentExecutor): W
     },
     sync: (w, req, signal) => agents.sync(w, req, signal),
     forget: (workerId) => agents.forget(workerId),
+    holds: (workerId, f) => agents.holds(workerId, f.taskId, f.attempt) !== null,
   };
 }

@@ -176,6 +176,7 @@ export class RenderFarm {
   // The worker protocol (worker-source.ts) and the studio calls the routes, tests and demo use.
   syncWorker: NodeSync['syncWorker'] = (...a) => this.nodeSync.syncWorker(...a);
   forgetWorker = async (workerId: string): Promise<void> => this.nodeSync.forgetWorker(workerId);
+  holdsLease = (workerId: string, f: { taskId: string; attempt: number }): boolean => this.state.engine.holds(workerId, f);
   submit: FarmJobs['submit'] = (...a) => this.jobs.submit(...a);
   upload: FarmJobs['upload'] = (...a) => this.jobs.upload(...a);
   control: FarmJobs['control'] = (...a) => this.jobs.control(...a);

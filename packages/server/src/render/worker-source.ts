@@ -8,5 +8,6 @@ export function renderWorkSource(farm: RenderFarm): WorkSource {
     serves: async (w, runners) => w.siteId === farm.opts.siteId && (runners.includes('blender') || runners.includes('povray')),
     sync: (w, req, signal) => farm.syncWorker(w, req, signal),
     forget: (workerId) => farm.forgetWorker(workerId),
+    holds: (workerId, f) => farm.holdsLease(workerId, f),
   };
 }

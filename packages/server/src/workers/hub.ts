@@ -1,4 +1,4 @@
-import type { WorkFence, WorkerSyncRequest, WorkerSyncResponse } from '@shuzhi/schema';
+import type { Work, WorkFence, WorkerSyncRequest, WorkerSyncResponse } from '@shuzhi/schema';
 import { AppError } from '../errors.ts';
 import type { WorkerIdentity, WorkerRegistry } from './registry.ts';
 import type { SourceSync, SourceSyncResult, WorkSource } from './source.ts';
@@ -15,6 +15,13 @@ const fenceKey = (f: WorkFence) => `${f.kind}:${f.taskId}#${f.attempt}`;
  */
 export class WorkerHub {
   private readonly sources: WorkSource[] = [];
+  /**
+   * The work each worker was last handed, stamped with the turn its answer went out. A worker that
+   * gives up on a call (its own nudge when a task ends, a timeout) never reads that answer, while
+   * the leases in it stay taken until they expire: its next sync hands again what it does not report.
+   */
+  private readonly handed = new Map<string, { turn: number; works: Work[] }[]>();
+  private turn = 0;
 
   constructor(readonly registry: WorkerRegistry) {
     registry.onRevoked = async (workerId) => {
@@ -32,6 +39,8 @@ export class WorkerHub {
       throw new AppError('WORKER_ID_MISMATCH', 403, `This credential belongs to worker ${w.workerId}; it may sync only as itself, not as "${pathId}".`);
     }
     this.registry.touch(w.workerId);
+    const arrived = ++this.turn;
+    const unread = this.unread(w.workerId, req, arrived);
     const serving: WorkSource[] = [];
     for (const s of this.sources) if (await s.serves(w, req.runners)) serving.push(s);
     const servedKinds = new Set(serving.map((s) => s.kind));
@@ -55,17 +64,17 @@ export class WorkerHub {
 
     const results: SourceSyncResult[] = [];
     if (serving.length === 1) {
-      results.push(await serving[0]!.sync(w, part(serving[0]!), signal));
+      results.push(await serving[0]!.sync(w, part(serving[0]!, unread.length ? { free: Math.max(0, req.free - unread.length), waitMs: 0 } : {}), signal));
     } else {
       // First every source takes its reports and hands out what is ready, sharing the free slots.
-      let free = req.free;
+      let free = Math.max(0, req.free - unread.length);
       for (const s of serving) {
         const r = await s.sync(w, part(s, { free, waitMs: 0 }), signal);
         free = Math.max(0, free - r.assignments.length);
         results.push(r);
       }
       const idle = results.every((r) => r.assignments.length === 0 && r.cancel.length === 0 && !r.preempt?.length) && req.completed.length === 0;
-      if (idle && !req.leaving && req.waitMs > 0 && req.free > 0 && serving.length > 1) {
+      if (idle && unread.length === 0 && !req.leaving && req.waitMs > 0 && req.free > 0 && serving.length > 1) {
         results.push(...(await this.waitOnAll(w, serving, part, signal)));
       }
     }
@@ -74,6 +83,8 @@ export class WorkerHub {
     for (const r of results) refused.push(...r.refused);
     const reports = req.running.length + req.completed.length;
     if (reports > 0 && accepted === 0 && !req.leaving) {
+      // The worker drops those and comes straight back: what it never read is handed then.
+      if (unread.length) this.handed.set(w.workerId, [{ turn: 0, works: unread }, ...(this.handed.get(w.workerId) ?? [])]);
       throw new AppError(
         'STALE_REPORT',
         409,
@@ -88,11 +99,40 @@ export class WorkerHub {
         cancel.push({ ...f, reason: 'lease-lost' });
       }
     }
-    const assignments = results.flatMap((r) => r.assignments);
+    const assignments = [...unread, ...results.flatMap((r) => r.assignments)];
+    if (assignments.length && !req.leaving) {
+      const list = this.handed.get(w.workerId) ?? [];
+      list.push({ turn: ++this.turn, works: assignments });
+      this.handed.set(w.workerId, list);
+    }
     const nextPollMs = assignments.length ? 0 : Math.min(...results.map((r) => r.nextPollMs), 10_000);
     const preempt = results.flatMap((r) => r.preempt ?? []);
     const sleep = results.some((r) => r.sleep) && assignments.length === 0;
     return { assignments, cancel, refused: dedupe(refused), preempt, nextPollMs: Number.isFinite(nextPollMs) ? nextPollMs : 5_000, ...(sleep ? { sleep } : {}) };
+  }
+
+  /**
+   * Work handed to this worker in answers that went out before this sync arrived, which the sync
+   * does not report and whose lease the worker still holds: the worker never read that answer.
+   * Answers still being written (a call the worker gave up on, finishing now) wait for the next sync.
+   */
+  private unread(workerId: string, req: SyncBody, arrived: number): Work[] {
+    const list = this.handed.get(workerId);
+    if (!list) return [];
+    const before = list.filter((h) => h.turn < arrived);
+    const later = list.filter((h) => h.turn >= arrived);
+    if (later.length) this.handed.set(workerId, later);
+    else this.handed.delete(workerId);
+    if (req.leaving) return [];
+    const reported = new Set([...req.running, ...req.completed].map(fenceKey));
+    const out: Work[] = [];
+    for (const h of before) {
+      for (const work of h.works) {
+        if (reported.has(fenceKey(work))) continue;
+        if (this.sources.find((s) => s.kind === work.kind)?.holds(workerId, work)) out.push(work);
+      }
+    }
+    return out;
   }
 
   /** An idle worker of several kinds waits on all; the first that has work answers, the others let go. */

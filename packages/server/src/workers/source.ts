@@ -40,4 +40,6 @@ export interface WorkSource {
   sync(worker: WorkerIdentity, req: SourceSync, signal?: AbortSignal): Promise<SourceSyncResult>;
   /** The worker was revoked: whatever it held goes back to the queue now. */
   forget(workerId: string): Promise<void>;
+  /** Whether the worker holds this attempt's lease now (an answer it never read is handed again only then). */
+  holds(workerId: string, fence: WorkFence): boolean;
 }
