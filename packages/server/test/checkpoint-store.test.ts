@@ -2,15 +2,15 @@
 // tenant that saved the same bytes share that file: replacing one task's checkpoint must not delete
 // the file the other task still resumes from.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { AgentExecutor, type ExecTask } from '@shuzhi/server/testing';
-import { jobs, tasks } from '../src/compute/db-schema.ts';
+import { jobCheckpoints, jobs, tasks } from '../src/compute/db-schema.ts';
 import { CheckpointStore } from '../src/compute/checkpoints.ts';
-import { client, login, startPlatform } from './helpers.ts';
+import { client, login, startPlatform, waitUntil } from './helpers.ts';
 
-test('a checkpoint file two tasks share outlives one of them moving on to a newer checkpoint', async () => {
+test('a checkpoint file two tasks share outlives one of them moving on to a newer checkpoint, and goes with the last job that names it', async () => {
   const t = await startPlatform();
   try {
     const tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
@@ -42,6 +42,22 @@ test('a checkpoint file two tasks share outlives one of them moving on to a newe
     await store.put(w, { taskId: ta.id, attempt: 2 }, new TextEncoder().encode('a moved on'));
     const file = await store.fileFor(w, { taskId: tb.id, attempt: 2 });
     assert.equal(readFileSync(file, 'utf8'), 'the same saved state');
+
+    // An ended job's checkpoints go, rows and files — but not a file another live task resumes from.
+    const rowsOf = async (jobId: string) => (await db.select().from(jobCheckpoints).where(eq(jobCheckpoints.jobId, jobId))).length;
+    await store.put(w, { taskId: ta.id, attempt: 3 }, same);
+    assert.equal((await tenant.req('POST', `/api/jobs/${jobIds[0]}/cancel`)).status, 200);
+    await waitUntil('the cancelled job\'s checkpoint dropped', async () => (await rowsOf(jobIds[0]!)) === 0);
+    assert.ok(existsSync(file), 'the file job b still resumes from stays');
+    assert.equal((await tenant.req('POST', `/api/jobs/${jobIds[1]}/cancel`)).status, 200);
+    await waitUntil('the second cancelled job\'s checkpoint dropped', async () => (await rowsOf(jobIds[1]!)) === 0);
+    assert.ok(!existsSync(file), 'no row names the file any more: it is deleted');
+
+    // What an ended job still holds when the server starts (it ended while none ran) is swept then.
+    const { sha256 } = await store.put(w, { taskId: ta.id, attempt: 4 }, new TextEncoder().encode('left behind'));
+    assert.equal(await store.sweepFinished(), 1);
+    assert.equal(await rowsOf(jobIds[0]!), 0);
+    assert.ok(!existsSync(file.replace(/[0-9a-f]{64}$/, sha256)), 'its file is gone too');
   } finally {
     await t.close();
   }

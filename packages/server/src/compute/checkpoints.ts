@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Fence } from '@shuzhi/schema';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { CHECKPOINT_BODY_BYTES } from '../http/body-limits.ts';
 import { AppError } from '../errors.ts';
 import type { WorkerIdentity } from '../workers/registry.ts';
 import type { AgentExecutor } from './agent-executor.ts';
-import { jobCheckpoints } from './db-schema.ts';
+import { jobCheckpoints, jobs } from './db-schema.ts';
 import type { ExecTask } from './executor.ts';
 
 /** The largest checkpoint archive a task may leave: the route's body limit. */
@@ -77,15 +77,40 @@ export class CheckpointStore {
     await this.db.insert(jobCheckpoints).values(row).onConflictDoUpdate({ target: jobCheckpoints.taskId, set: row });
     // The previous archive of this task goes, unless it is the same bytes — or another task of the
     // tenant saved the same bytes: files are named by their hash, so two tasks may share one.
-    if (old && old.sha256 !== sha256) {
-      const [shared] = await this.db
-        .select({ taskId: jobCheckpoints.taskId })
-        .from(jobCheckpoints)
-        .where(and(eq(jobCheckpoints.tenantId, old.tenantId), eq(jobCheckpoints.sha256, old.sha256)))
-        .limit(1);
-      if (!shared) await unlink(this.fileOf(old.tenantId, old.sha256)).catch(() => undefined);
-    }
+    if (old && old.sha256 !== sha256) await this.unlinkUnlessShared(old.tenantId, old.sha256);
     return { sha256, bytes: body.byteLength };
+  }
+
+  /** Removes an archive file no row names any more (files are named by hash, so tasks may share one). */
+  private async unlinkUnlessShared(tenantId: string, sha256: string): Promise<void> {
+    const [shared] = await this.db
+      .select({ taskId: jobCheckpoints.taskId })
+      .from(jobCheckpoints)
+      .where(and(eq(jobCheckpoints.tenantId, tenantId), eq(jobCheckpoints.sha256, sha256)))
+      .limit(1);
+    if (!shared) await unlink(this.fileOf(tenantId, sha256)).catch(() => undefined);
+  }
+
+  /**
+   * A finished job's checkpoints go, rows and files: nothing resumes from them any more, and a
+   * tenant's state should not outlive its job on the platform's disk. Returns how many went.
+   */
+  async dropJob(jobId: string): Promise<number> {
+    const gone = await this.db.delete(jobCheckpoints).where(eq(jobCheckpoints.jobId, jobId)).returning({ tenantId: jobCheckpoints.tenantId, sha256: jobCheckpoints.sha256 });
+    for (const r of gone) await this.unlinkUnlessShared(r.tenantId, r.sha256);
+    return gone.length;
+  }
+
+  /** At start: the checkpoints of jobs that ended while no server was there to drop them. */
+  async sweepFinished(): Promise<number> {
+    const ended = await this.db
+      .selectDistinct({ jobId: jobCheckpoints.jobId })
+      .from(jobCheckpoints)
+      .innerJoin(jobs, eq(jobs.id, jobCheckpoints.jobId))
+      .where(inArray(jobs.status, ['succeeded', 'failed', 'cancelled']));
+    let n = 0;
+    for (const { jobId } of ended) n += await this.dropJob(jobId);
+    return n;
   }
 
   /** The file of the checkpoint the leased attempt resumes from (saved by an earlier attempt). */

@@ -35,6 +35,8 @@ function startOfShanghaiDay(nowMs: number): Date {
  * before the other modules (they receive it as `ctx.compute` and use its services, never its tables);
  * its migrations are the core folder's (see db-schema.ts), applied when the database opens.
  */
+const FINAL_JOB = new Set(['succeeded', 'failed', 'cancelled']);
+
 export class ComputeModule implements ServerModule {
   readonly name = 'compute';
   readonly network: NetworkStore;
@@ -79,10 +81,10 @@ export class ComputeModule implements ServerModule {
     this.dispatcher = new Dispatcher(db, bus, this.network, log, { leaseMs: opts.leaseMs, secrets: opts.secrets, clock: opts.clock });
     this.jobs = new JobService(db, bus, this.network, this.dispatcher, opts.secrets, opts.clock);
     this.workflows = new WorkflowService(db, bus, this.jobs);
+    this.checkpoints = new CheckpointStore(db, this.dispatcher.agents, opts.dataDir);
     this.dispatcher.host.onJobFinal = (jobId) => {
       this.jobs.settleDependants(jobId).catch((err: unknown) => log.error({ err, jobId }, 'settling the dependants of a finished job failed'));
     };
-    this.checkpoints = new CheckpointStore(db, this.dispatcher.agents, opts.dataDir);
     this.preemptor = new Preemptor(this.dispatcher, this.network, log, {
       clock: opts.clock, maxPerJob: opts.preemptMaxPerJob ?? DEFAULT_MAX_PREEMPTIONS_PER_JOB, windowMin: opts.preemptWindowMin ?? { fen: 500, kg: 5 },
     });
@@ -120,8 +122,14 @@ export class ComputeModule implements ServerModule {
     await this.slurm.sync();
     this.unsubscribe = this.bus.subscribe((e) => {
       if (e.kind === 'site.created' || e.kind === 'site.updated' || e.kind === 'site.deleted') void this.slurm.sync();
+      // A job that ended (finished or cancelled) resumes from nothing any more: its checkpoints go.
+      if (e.kind === 'job.status' && e.entityId && FINAL_JOB.has(String(e.data?.status))) {
+        this.checkpoints.dropJob(e.entityId).catch((err: unknown) => this.log.error({ err, jobId: e.entityId }, 'dropping the checkpoints of an ended job failed'));
+      }
     });
     await this.dispatcher.recover();
+    const swept = await this.checkpoints.sweepFinished();
+    if (swept) this.log.info({ checkpoints: swept }, 'dropped the checkpoints of jobs that had ended');
     await this.quotas.start();
     this.probeTimer = setInterval(() => void this.slurm.probeDegraded(), 15_000);
     this.probeTimer.unref();
