@@ -102,6 +102,12 @@ async function loadOnce(browser: Browser, url: string, d: DoorSpec, net: Net): P
       }).observe({ type: 'paint', buffered: true });
       setTimeout(() => res(null), 1000);
     })`)) as number | null;
+    // A door that polls (the wall) may have started its next round while the paint was read: wait for it to
+    // end, then take the timeline with nothing in flight (an open request would leave interactive unknown).
+    while (inFlight()) {
+      if (Date.now() > until) throw new Error('a request never finished');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const all = [...spans.values()];
     const doc = all.reduce((a, b) => (b.start < a.start ? b : a));
     // The page's clock starts at navigation, CDP's is monotonic: the document request anchors one on the other.

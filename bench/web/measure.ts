@@ -96,6 +96,8 @@ export interface Summary {
   path: string;
   transferKB: number | null;
   requests: number | null;
+  /** Round trips in a row until interactive (roundTrips): with the bytes, what no faster CPU changes. */
+  roundTrips: number | null;
   fcpMs: number | null;
   ttiMs: number | null;
   /** The door's time to interactive over the operations console's (1 = as fast). */
@@ -113,6 +115,7 @@ export function summarise(results: readonly DoorResult[], consoleDoor = 'console
     path: r.path,
     transferKB: r.runs.length ? Math.round(median(r.runs.map((x) => x.transferBytes)) / 1024) : null,
     requests: r.runs.length ? Math.round(median(r.runs.map((x) => x.requests))) : null,
+    roundTrips: r.failure ? null : med(r.runs.map((x) => (x.ttiMs === null || !x.timeline ? null : roundTrips(x.timeline, x.ttiMs)))),
     fcpMs: r.failure ? null : med(r.runs.map((x) => x.fcpMs)),
     ttiMs: r.failure ? null : med(r.runs.map((x) => x.ttiMs)),
   }));
@@ -127,12 +130,17 @@ export function formatTable(rows: readonly Summary[], o: { command: string; runs
     `web bench: ${o.command}`,
     `network: ${o.latencyMs} ms latency, ${(o.downBytesPerSec * 8) / 1000} kbit/s down and up (CDP Network.emulateNetworkConditions); CPU ${o.cpu}× slower (Emulation.setCPUThrottlingRate); cold cache (a new browser context per run); median of ${o.runs} runs`,
     '',
-    '| door | path | transfer | requests | first contentful paint | time to interactive | vs console |',
-    '|---|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.door} | ${r.path} | ${r.transferKB === null ? '—' : `${r.transferKB.toLocaleString('en')} KB`} | ${r.requests ?? '—'} | ${s(r.fcpMs)} | ${s(r.ttiMs)} | ${r.vsConsole === null ? '—' : `${r.vsConsole}×`} |`),
+    '| door | path | transfer | requests | round trips | first contentful paint | time to interactive | vs console |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.door} | ${r.path} | ${r.transferKB === null ? '—' : `${r.transferKB.toLocaleString('en')} KB`} | ${r.requests ?? '—'} | ${r.roundTrips ?? '—'} | ${s(r.fcpMs)} | ${s(r.ttiMs)} | ${r.vsConsole === null ? '—' : `${r.vsConsole}×`} |`,
+    ),
     '',
-    'transfer: bytes over the wire (CDP encodedDataLength, headers included) until interactive. time to interactive: from navigation start until the',
-    `door's main control is rendered and no request (the event stream aside) is in flight or starts for ${QUIET_MS} ms.`,
+    'transfer: bytes over the wire (CDP encodedDataLength, headers included) until interactive. round trips: requests in a row, each started only',
+    `after another had answered, until interactive; each costs the whole ${o.latencyMs} ms latency, so no door is interactive before round trips × ${o.latencyMs} ms`,
+    `+ transfer ÷ ${(o.downBytesPerSec * 8) / 1000} kbit/s, whatever the CPU. time to interactive: from navigation start until the door's main control is rendered and`,
+    `no request (the event stream aside) is in flight or starts for ${QUIET_MS} ms.`,
   ];
   const citizen = rows.find((r) => r.door === o.citizenDoor);
   if (citizen) {

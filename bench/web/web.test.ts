@@ -20,19 +20,26 @@ test('medians and the comparison with the console; a failed door shows no figure
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 3, 2]), 2);
   assert.ok(Number.isNaN(median([])));
-  const run = (kb: number, tti: number) => ({ transferBytes: kb * 1024, requests: 10, fcpMs: tti / 2, ttiMs: tti });
+  // Each run: the document, then its scripts side by side: two round trips.
+  const timeline = [
+    { path: '/', startMs: 0, endMs: 1000, bytes: 0 },
+    { path: '/a.js', startMs: 1100, endMs: 1500, bytes: 0 },
+    { path: '/b.js', startMs: 1100, endMs: 1600, bytes: 0 },
+  ];
+  const run = (kb: number, tti: number) => ({ transferBytes: kb * 1024, requests: 10, fcpMs: tti / 2, ttiMs: tti, timeline });
   const results: DoorResult[] = [
     { door: 'citizen', path: '/gov/app', user: 'citizen', runs: [run(200, 4000), run(210, 4200), run(190, 3800)], failure: null },
     { door: 'console', path: '/compute/overview', user: 'operator', runs: [run(900, 8000)], failure: null },
     { door: 'kiosk', path: '/gov/kiosk', user: 'citizen', runs: [], failure: 'the control never showed' },
   ];
   const rows = summarise(results);
-  assert.deepEqual(rows[0], { door: 'citizen', path: '/gov/app', transferKB: 200, requests: 10, fcpMs: 2000, ttiMs: 4000, vsConsole: 0.5 });
-  assert.deepEqual(rows[2], { door: 'kiosk', path: '/gov/kiosk', transferKB: null, requests: null, fcpMs: null, ttiMs: null, vsConsole: null });
+  assert.deepEqual(rows[0], { door: 'citizen', path: '/gov/app', transferKB: 200, requests: 10, roundTrips: 2, fcpMs: 2000, ttiMs: 4000, vsConsole: 0.5 });
+  assert.deepEqual(rows[2], { door: 'kiosk', path: '/gov/kiosk', transferKB: null, requests: null, roundTrips: null, fcpMs: null, ttiMs: null, vsConsole: null });
   const o = { command: 'npm run bench -- web', runs: 3, ...SLOW_3G, cpu: 4, targetMs: 5000, citizenDoor: 'citizen' };
   const text = formatTable(rows, o);
-  assert.match(text, /\| citizen \| \/gov\/app \| 200 KB \| 10 \| 2\.00 s \| 4\.00 s \| 0\.5× \|/);
+  assert.match(text, /\| citizen \| \/gov\/app \| 200 KB \| 10 \| 2 \| 2\.00 s \| 4\.00 s \| 0\.5× \|/);
   assert.match(text, /2000 ms latency, 400 kbit\/s down and up/);
+  assert.match(text, /no door is interactive before round trips × 2000 ms/);
   assert.match(text, /target: the citizen app interactive in under 5\.00 s — met \(4\.00 s\)/);
   assert.match(formatTable(summarise([{ ...results[0]!, runs: [run(200, 6000)] }]), o), /NOT met \(6\.00 s\)/);
 });

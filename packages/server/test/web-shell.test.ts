@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { carriesSecrets } from '../src/http/compression.ts';
 import { loadWebShell } from '../src/http/web-shell.ts';
 import { login, startPlatform, type TestPlatform } from './helpers.ts';
 
@@ -60,5 +61,53 @@ describe('API answers over the wire', () => {
     const plain = await fetch(`${t.url}/api/openapi.json`, { headers: { cookie, 'accept-encoding': 'identity' } });
     assert.equal(plain.headers.get('content-encoding'), null);
     await plain.arrayBuffer();
+  });
+
+  // BREACH: a secret compressed beside text the attacker chooses leaks through the answer's length.
+  test('answers that carry secrets go uncompressed, bigger than the compression threshold or not; a catalogue goes gzip\'d', async () => {
+    const cookie = await login(t.url, 'operator');
+    const headers = { cookie, 'accept-encoding': 'gzip', origin: t.url, 'content-type': 'application/json' };
+    // Names the attacker chose next to the token: enough of them that the list is well past hono's 1 KB threshold.
+    for (let i = 0; i < 12; i++) {
+      const created = await fetch(`${t.url}/api/tokens`, { method: 'POST', headers, body: JSON.stringify({ name: `breach-probe-${i}-${'x'.repeat(40)}` }) });
+      assert.equal(created.status, 201);
+      assert.equal(created.headers.get('content-encoding'), null, 'a new token goes as is');
+      await created.arrayBuffer();
+    }
+    const list = await fetch(`${t.url}/api/tokens`, { headers });
+    const body = await list.text();
+    assert.ok(body.length > 1024, `the token list is ${body.length} bytes: too small to show anything`);
+    assert.equal(list.headers.get('content-encoding'), null, 'the token list goes as is');
+    const me = await fetch(`${t.url}/api/auth/me`, { headers });
+    assert.equal(me.headers.get('content-encoding'), null);
+    await me.arrayBuffer();
+
+    const citizen = await login(t.url, 'citizen');
+    const catalogue = await fetch(`${t.url}/api/gov/catalogue`, { headers: { cookie: citizen, 'accept-encoding': 'gzip' } });
+    assert.equal(catalogue.status, 200);
+    assert.equal(catalogue.headers.get('content-encoding'), 'gzip');
+    await catalogue.arrayBuffer();
+  });
+
+  test('which answers carry secrets: sign-in, tokens, worker enrolment, rotation and sync', () => {
+    for (const [m, p] of [
+      ['POST', '/api/auth/login'],
+      ['GET', '/api/auth/me'],
+      ['POST', '/api/tokens'],
+      ['GET', '/api/tokens'],
+      ['DELETE', '/api/tokens/t1'],
+      ['POST', '/api/workers'],
+      ['POST', '/api/workers/w1/rotate'],
+      ['POST', '/api/workers/w1/sync'],
+    ] as const)
+      assert.equal(carriesSecrets(m, p), true, `${m} ${p}`);
+    for (const [m, p] of [
+      ['GET', '/api/workers'],
+      ['GET', '/api/gov/catalogue'],
+      ['GET', '/api/openapi.json'],
+      ['GET', '/api/authors'],
+      ['GET', '/api/workers/w1/syncs'],
+    ] as const)
+      assert.equal(carriesSecrets(m, p), false, `${m} ${p}`);
   });
 });

@@ -10,6 +10,7 @@ import type { WorkerRegistry } from '../workers/registry.ts';
 import { WORKER_CREDENTIAL_PREFIX } from '@shuzhi/schema';
 import { DOCS_PATHS, mountApiDocs } from './api-docs.ts';
 import { bodyLimits, type BodyLimits } from './body-limits.ts';
+import { compressApi } from './compression.ts';
 import { browserSafety } from './browser-safety.ts';
 import type { ProxyTrust } from './client-address.ts';
 import { router, type Env } from './context.ts';
@@ -60,9 +61,7 @@ export function createApp(parts: AppParts) {
   });
   app.use('*', ...browserSafety({ publicUrl: parts.edge.publicUrl, sessionCookie: SESSION_COOKIE, inlineScripts: shell?.scriptSources }));
   app.use('*', bodyLimits(parts.edge.limits));
-  // JSON answers gzip'd for browsers that accept it: on a slow link the catalogue's 63 KB are 1.3 s, gzip'd
-  // under 10 KB (`npm run bench -- web`). The event stream is left alone (hono's filter excludes text/event-stream).
-  app.use('/api/*', compress({ encoding: 'gzip' }));
+  app.use('/api/*', compressApi());
   for (const m of parts.beforeAuth ?? []) app.use('*', m);
 
   // Authentication: bearer token for machines, session cookie for the web, a worker credential on

@@ -165,7 +165,9 @@ export class MineService {
 
   async start(): Promise<void> {
     await this.#openPki();
-    for (const row of await this.o.db.select().from(mineFaces)) await this.#attach(row);
+    // A face registered before the start (the demo's seed) is attached already: a second controller for it
+    // would be left behind, retrying its link every 3 s for as long as the process lives.
+    for (const row of await this.o.db.select().from(mineFaces)) if (!this.#faces.has(row.id)) await this.#attach(row);
     this.historian.start();
   }
 
