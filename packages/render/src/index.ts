@@ -14,3 +14,4 @@ export * from './job-types.ts';
 export * from './upstream-task.ts';
 export * from './sleep.ts';
 export * from './typed-job.ts';
+export * from './peer-grant.ts';
