@@ -12,3 +12,5 @@ export { workDirProblem } from './worker/preflight.ts';
 export { CheckpointTooBig, packCheckpoint, unpackCheckpoint } from './worker/checkpoint.ts';
 export { PEER_PORT, PeerServer, type PeerServeOptions } from './worker/peer-server.ts';
 export type { BlobFetchCounters } from './worker/peer-fetch.ts';
+export { BlobCache } from './worker/blob-cache.ts';
+export { emptyBlobCounters, fetchBlob } from './worker/peer-fetch.ts';

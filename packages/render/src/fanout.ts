@@ -39,6 +39,8 @@ interface Assignment {
 
 interface BlobState {
   holders: Map<string, Holder>;
+  /** Holders with room, by how many they serve now (0 … perHolder-1): the least loaded is found without a scan of 20,000. */
+  room: Set<string>[];
   /** Live transfers by asking node: from the store, or from the holder named. */
   live: Map<string, Assignment>;
   storeLive: number;
@@ -70,7 +72,7 @@ export class BlobFanout {
     const key = keyOf(tenantId, sha256);
     let s = this.blobs.get(key);
     if (!s) {
-      s = { holders: new Map(), live: new Map(), storeLive: 0, fallBack: new Set(), nextSweep: 0 };
+      s = { holders: new Map(), room: Array.from({ length: this.opts.perHolder }, () => new Set<string>()), live: new Map(), storeLive: 0, fallBack: new Set(), nextSweep: 0 };
       this.blobs.set(key, s);
     }
     return s;
@@ -83,16 +85,13 @@ export class BlobFanout {
     this.end(s, node);
     const expiresAt = now + this.opts.assignmentMs;
     if (s.fallBack.delete(node)) return this.fromStore(s, node, expiresAt);
-    let best: [string, Holder] | null = null;
-    for (const h of s.holders) {
-      if (h[0] === node || h[1].serving >= this.opts.perHolder) continue;
-      if (!best || h[1].serving < best[1].serving) best = h;
-    }
-    if (best) {
-      best[1].serving++;
-      s.live.set(node, { from: best[0], expiresAt });
+    const peer = this.leastLoaded(s, node);
+    if (peer) {
+      const h = s.holders.get(peer)!;
+      this.setServing(s, peer, h, h.serving + 1);
+      s.live.set(node, { from: peer, expiresAt });
       this.counters.peer++;
-      return { from: 'peer', node: best[0], url: best[1].url };
+      return { from: 'peer', node: peer, url: h.url };
     }
     if (s.storeLive + s.holders.size < this.opts.seeds) return this.fromStore(s, node, expiresAt);
     this.counters.waits++;
@@ -110,10 +109,19 @@ export class BlobFanout {
     const a = s.live.get(node);
     this.end(s, node);
     if (r.ok) {
-      if (r.serveUrl) s.holders.set(node, { url: r.serveUrl, serving: s.holders.get(node)?.serving ?? 0 });
+      const h = s.holders.get(node);
+      if (h && r.serveUrl) h.url = r.serveUrl;
+      else if (r.serveUrl) {
+        s.holders.set(node, { url: r.serveUrl, serving: 0 });
+        s.room[0]!.add(node);
+      }
     } else if (a && a.from !== 'store') {
       this.counters.peerFailures++;
-      s.holders.delete(a.from);
+      const h = s.holders.get(a.from);
+      if (h) {
+        s.room[h.serving]?.delete(a.from);
+        s.holders.delete(a.from);
+      }
       s.fallBack.add(node);
     }
     return { from: a ? (a.from === 'store' ? 'store' : 'peer') : null };
@@ -138,8 +146,22 @@ export class BlobFanout {
     if (a.from === 'store') s.storeLive--;
     else {
       const h = s.holders.get(a.from);
-      if (h) h.serving--;
+      if (h) this.setServing(s, a.from, h, h.serving - 1);
     }
+  }
+
+  private setServing(s: BlobState, node: string, h: Holder, serving: number): void {
+    s.room[h.serving]?.delete(node);
+    h.serving = serving;
+    if (serving < this.opts.perHolder) s.room[serving]!.add(node);
+  }
+
+  /** A holder other than `asker` with room, serving the fewest now. */
+  private leastLoaded(s: BlobState, asker: string): string | null {
+    for (const level of s.room) {
+      for (const n of level) if (n !== asker) return n;
+    }
+    return null;
   }
 
   private expire(s: BlobState, now: number): void {

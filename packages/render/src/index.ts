@@ -15,3 +15,4 @@ export * from './upstream-task.ts';
 export * from './sleep.ts';
 export * from './typed-job.ts';
 export * from './peer-grant.ts';
+export { MinHeap } from './heap.ts';

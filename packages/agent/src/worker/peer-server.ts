@@ -12,7 +12,7 @@ export interface PeerServeOptions {
   host?: string;
   /** Port (default 7391; 0 = any free port, for tests). */
   port?: number;
-  /** The address other nodes reach this one at (default http://<hostname>:<port>). */
+  /** The address other nodes reach this one at (default http://<host>:<port>, the machine's hostname when listening on every address). */
   advertise?: string;
 }
 
@@ -52,7 +52,9 @@ export class PeerServer {
     });
     this.server = server;
     const port = (server.address() as AddressInfo).port;
-    this.url = (this.opts.advertise ?? `http://${hostname()}:${port}`).replace(/\/+$/, '');
+    const host = this.opts.host ?? '0.0.0.0';
+    const reach = host === '0.0.0.0' || host === '::' ? hostname() : host.includes(':') ? `[${host}]` : host;
+    this.url = (this.opts.advertise ?? `http://${reach}:${port}`).replace(/\/+$/, '');
     return this.url;
   }
 
