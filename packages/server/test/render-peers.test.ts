@@ -12,6 +12,8 @@ import { RenderRunner, type PeerServer, type Worker } from '@shuzhi/agent';
 import { signPeerGrant } from '@shuzhi/render';
 import { client, enrolledWorker, login, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
 import { FAKE_RENDERER, farmOf } from './render-helpers.ts';
+import { peerOptions } from '../src/cli/agent.ts';
+import { UsageError } from '../src/cli/args.ts';
 
 const K = 2; // SHUZHI_RENDER_STORE_SLOTS: nodes the store seeds per blob
 const M = 2; // SHUZHI_RENDER_PEER_SERVES: transfers one node serves at once
@@ -176,4 +178,14 @@ test('a corrupt peer answer is refused and the node fetches the blob again from 
   assert.equal(farm.blobs.counters.servedBytes - storeBefore, prop.size, 'B fetched the prop again, from the store');
   assert.equal(sha(readFileSync(join((await peerOf(b.runner)).blobDir, prop.sha256))), prop.sha256, "B's cache holds the verified bytes");
   assert.deepEqual(farm.peers.fanout.holders(tenant, prop.sha256), [b.worker.id], 'A is no longer offered for the prop');
+});
+
+test('the worker command reads --peer-listen and --peer-advertise, and off turns peer serving off', () => {
+  assert.deepEqual(peerOptions('0.0.0.0:7391', undefined), { host: '0.0.0.0', port: 7391 });
+  assert.deepEqual(peerOptions('[::]:8000', 'http://node-7.farm:8000'), { host: '::', port: 8000, advertise: 'http://node-7.farm:8000' });
+  assert.equal(peerOptions('off', undefined), undefined);
+  assert.throws(() => peerOptions('7391', undefined), UsageError);
+  assert.throws(() => peerOptions('h:70000', undefined), UsageError);
+  assert.throws(() => peerOptions('h:1', 'node-7:8000/x'), /--peer-advertise/);
+  assert.throws(() => peerOptions('off', 'http://n:1'), /--peer-advertise/);
 });
