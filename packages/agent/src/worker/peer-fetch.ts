@@ -1,6 +1,6 @@
 import { TaskStopped } from './errors.ts';
 import type { PeerServer } from './peer-server.ts';
-import type { TaskApi } from './task-api.ts';
+import { sleep, type TaskApi } from './task-api.ts';
 
 /** Where this node's blobs came from (tests and the bench read them). */
 export interface BlobFetchCounters {
@@ -29,7 +29,7 @@ export async function fetchBlob(api: TaskApi, sha256: string, file: string, peer
     const src = await api.blobSource(sha256);
     if (src.from === 'wait') {
       counters.waits++;
-      await pause(src.retryMs, signal);
+      await sleep(src.retryMs, signal);
       continue;
     }
     let bytes: number;
@@ -55,16 +55,4 @@ export async function fetchBlob(api: TaskApi, sha256: string, file: string, peer
     peer?.setKey(key);
     return;
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -126,8 +126,10 @@ export class NodeFiles {
   /** The store's copy of a blob of the leased task's job (counted as served, with its bytes). */
   async blob(w: WorkerIdentity, q: Leased & { sha256: string }): Promise<string> {
     const { path } = await this.leasedBlob(w, q);
+    // Read the size first: `x += await …` would add to the value read before the await, losing concurrent adds.
+    const { size } = await stat(path);
     this.blobs.counters.served++;
-    this.blobs.counters.servedBytes += (await stat(path)).size;
+    this.blobs.counters.servedBytes += size;
     return path;
   }
 }
