@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { PostgresNotInstalledError, startPostgres } from '../../test/support/postgres.ts';
 import { benchArgs } from '../args.ts';
 import { percentile } from '../stats.ts';
-import { assetFanoutSection } from './assets.ts';
+import { assetFanoutRow, assetFanoutSection } from './fanout.ts';
 import { startNodeFleet } from './node-fleet.ts';
 import { sleepDaySection } from './sleep.ts';
 
@@ -78,7 +78,7 @@ export async function run(args: string[]): Promise<void> {
   if (!a) return;
   const which = a.db;
   const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile };
-  const assets = assetFanoutSection(opts.nodes);
+  const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
   const neighbour = a.busy ? startBusyNeighbour() : null;
@@ -90,7 +90,7 @@ export async function run(args: string[]): Promise<void> {
   }
 }
 
-async function runAll(opts: RenderBenchOptions, which: string, assets: ReturnType<typeof assetFanoutSection>, sleepDay: ReturnType<typeof sleepDaySection>, busy: boolean): Promise<void> {
+async function runAll(opts: RenderBenchOptions, which: string, assets: Awaited<ReturnType<typeof assetFanoutSection>>, sleepDay: ReturnType<typeof sleepDaySection>, busy: boolean): Promise<void> {
   const results: Record<string, Record<string, unknown>> = {};
   // One database's run failing (its server died, a call it cannot do without failed) is reported and
   // the other still runs: the bench prints what it measured instead of crashing.
@@ -124,8 +124,7 @@ async function runAll(opts: RenderBenchOptions, which: string, assets: ReturnTyp
     console.log(`\n== render farm, side by side ==\n${'measure'.padEnd(36)} ${dbs.map((d) => d.padStart(22)).join(' ')}  target`);
     for (const [k, tgt, f] of TABLE) console.log(`${k.padEnd(36)} ${dbs.map((d) => f(results[d]!).padStart(22)).join(' ')}  ${tgt}`);
   }
-  const mb = (b: number) => Math.round(b / 1024 / 1024).toLocaleString('en');
-  console.log(`${'asset MB from store at job start'.padEnd(36)} ${`${mb(assets.storeLimited.storeBytes)} (naive ${mb(assets.naive.storeBytes)}, tree ${mb(assets.tree.storeBytes)})`.padStart(22)}`);
+  console.log(assetFanoutRow(assets));
   // Top-level figures: PostgreSQL when measured (the database a farm of this size runs on), else PGlite.
   const primary = results['postgresql'] ?? results['pglite']!;
   mkdirSync(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true });

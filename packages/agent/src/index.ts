@@ -10,3 +10,7 @@ export { BubblewrapSandbox, DEFAULT_UID_BASE, TASK_DIR, UnsandboxedRunner, openS
 export type { BubblewrapOptions, OpenSandboxOptions, Sandbox, SpawnSpec } from './sandbox/index.ts';
 export { workDirProblem } from './worker/preflight.ts';
 export { CheckpointTooBig, packCheckpoint, unpackCheckpoint } from './worker/checkpoint.ts';
+export { PEER_PORT, PeerServer, type PeerServeOptions } from './worker/peer-server.ts';
+export type { BlobFetchCounters } from './worker/peer-fetch.ts';
+export { BlobCache } from './worker/blob-cache.ts';
+export { emptyBlobCounters, fetchBlob } from './worker/peer-fetch.ts';

@@ -14,3 +14,5 @@ export * from './job-types.ts';
 export * from './upstream-task.ts';
 export * from './sleep.ts';
 export * from './typed-job.ts';
+export * from './peer-grant.ts';
+export { MinHeap } from './heap.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fanoutFigures, manifestId, parseManifest, JobSpecInvalidError } from '../src/index.ts';
+import { BlobFanout, manifestId, parseManifest, JobSpecInvalidError } from '../src/index.ts';
 
 const H = (c: string) => c.repeat(64);
 
@@ -27,13 +27,29 @@ test('paths leaving the folder, duplicates, bad hashes and a file that is also a
   }
 });
 
-test('fan-out: the store reads every node in full when naive, k per round when limited, and only its own rounds in a tree', () => {
-  // 10 nodes, 2 store slots, fan-out 1. Round 1: the store serves 2 (2 have it). Round 2: the store 2,
-  // peers 2 (6). Round 3: the store 2, peers the 2 left (10). The store served 6 nodes in all.
-  const f = fanoutFigures({ nodes: 10, blobBytes: [100, 50], storeSlots: 2, fanout: 1 });
-  assert.equal(f.jobBytes, 150);
-  assert.equal(f.naive.storeBytes, 1500);
-  assert.deepEqual(f.storeLimited, { storeBytes: 1500, peakStoreTransfers: 2, rounds: 5 });
-  assert.deepEqual(f.tree, { storeBytes: 6 * 150, peerBytes: 4 * 150, peakStoreTransfers: 2, rounds: 3 });
-  assert.throws(() => fanoutFigures({ nodes: 0, blobBytes: [], storeSlots: 1, fanout: 1 }), RangeError);
+test('fan-out: the store seeds k nodes per blob, each holder serves m at once, a failed peer sends the node to the store', () => {
+  const f = new BlobFanout({ seeds: 2, perHolder: 2, assignmentMs: 60_000, retryMs: 100 });
+  const sha = 'a'.repeat(64);
+  const ask = (n: string) => f.source('t1', sha, n, 0);
+  assert.deepEqual(ask('n1'), { from: 'store' });
+  assert.deepEqual(ask('n2'), { from: 'store' });
+  assert.deepEqual(ask('n3'), { from: 'wait', retryMs: 100 }, 'k store transfers live, no holder yet: wait');
+  f.report('t1', sha, 'n1', { ok: true, serveUrl: 'http://n1' }, 0);
+  assert.deepEqual(ask('n3'), { from: 'peer', node: 'n1', url: 'http://n1' });
+  assert.deepEqual(ask('n4'), { from: 'peer', node: 'n1', url: 'http://n1' });
+  assert.deepEqual(ask('n5'), { from: 'wait', retryMs: 100 }, 'n1 serves 2 already; the store made 2 seeds (1 live, 1 holder)');
+  assert.equal(f.source('t2', sha, 'n5', 0).from, 'store', 'another tenant: its own holders and seeds');
+  // n3's transfer from n1 fails (refused, bad bytes): n1 is no longer a holder, n3 goes to the store.
+  assert.deepEqual(f.report('t1', sha, 'n3', { ok: false }, 0), { from: 'peer' });
+  assert.deepEqual(f.holders('t1', sha), []);
+  assert.deepEqual(ask('n3'), { from: 'store' });
+  f.report('t1', sha, 'n4', { ok: true, serveUrl: 'http://n4' }, 0);
+  assert.deepEqual(ask('n6'), { from: 'peer', node: 'n4', url: 'http://n4' });
+  assert.deepEqual(f.counters, { store: 4, peer: 3, waits: 2, peerFailures: 1 });
+  // A transfer nobody reports on stops counting once its assignment expires.
+  const g = new BlobFanout({ seeds: 1, perHolder: 1, assignmentMs: 1000, retryMs: 100 });
+  assert.equal(g.source('t', sha, 'a', 0).from, 'store');
+  assert.equal(g.source('t', sha, 'b', 500).from, 'wait');
+  assert.equal(g.source('t', sha, 'b', 1000).from, 'store');
+  assert.throws(() => new BlobFanout({ seeds: 0, perHolder: 1, assignmentMs: 1, retryMs: 1 }), RangeError);
 });

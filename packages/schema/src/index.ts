@@ -15,3 +15,4 @@ export * from './rng.ts';
 export * from './engine-error.ts';
 export * from './render-job-type.ts';
 export * from './render-limits.ts';
+export * from './render-peers.ts';

@@ -79,6 +79,8 @@ export const ConfigSchema = z.object({
   SHUZHI_RENDER_DEMO_NODES: z.coerce.number().int().min(0).max(16).default(3),
   SHUZHI_RENDER_VERIFY_FRAMES: z.enum(['0', '1']).default('1'),
   SHUZHI_RENDER_UPLOAD_QUOTA_MB: z.coerce.number().int('must be a whole number of MiB').min(0).max(1024 ** 3).default(10_240),
+  SHUZHI_RENDER_STORE_SLOTS: z.coerce.number().int('must be a whole number').min(1).max(10_000).default(32),
+  SHUZHI_RENDER_PEER_SERVES: z.coerce.number().int('must be a whole number').min(1).max(1000).default(4),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = Omit<z.infer<typeof ConfigSchema>, 'HOST'> & {
@@ -138,6 +140,8 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   SHUZHI_RENDER_DEMO_NODES: 'embedded demo render nodes, 0-16 (default 3)',
   SHUZHI_RENDER_VERIFY_FRAMES: '0 = accept chunk completions without checking that the frames were uploaded (only for the bench\'s simulated nodes); default 1',
   SHUZHI_RENDER_UPLOAD_QUOTA_MB: 'MiB of uploaded scenes each tenant may keep (default 10240; 0 = no uploads)',
+  SHUZHI_RENDER_STORE_SLOTS: 'scene blob transfers the asset store serves at once, and nodes it seeds per blob before nodes serve each other (default 32)',
+  SHUZHI_RENDER_PEER_SERVES: 'transfers of a blob one render node serves to other nodes at once (default 4)',
   LOG_LEVEL: 'pino log level (default info)',
 };
 

@@ -26,6 +26,8 @@ export {
   type LocalSlurm,
   type SlurmSiteConfig,
 } from './compute/slurm/index.ts';
+// Render nodes serving each other blobs: the broker, for the render bench's fan-out run.
+export { PeerBroker } from './render/assets/peer-broker.ts';
 export { govMetrics } from './gov/metrics-query.ts';
 export { issuerCodes, type IssuerKey } from './gov/issuer.ts';
 export { measureCase } from './gov/measure.ts';

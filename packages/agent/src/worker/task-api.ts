@@ -4,6 +4,7 @@ import { rename, unlink } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { RenderBlobSource, type RenderBlobReport } from '@shuzhi/schema';
 import { LeaseLost, TaskStopped, WorkerError } from './errors.ts';
 
 export interface TaskApiOptions {
@@ -36,8 +37,8 @@ export class TaskApi {
   }
 
   /** Streams the job's scene into `file` (written under a temporary name, then renamed into place). */
-  downloadScene(file: string): Promise<void> {
-    return this.download('/scene', file);
+  async downloadScene(file: string): Promise<void> {
+    await this.download('/scene', file);
   }
 
   /** The files of the job's scene when it is a manifest (path, SHA-256, size). */
@@ -47,19 +48,61 @@ export class TaskApi {
     return body.files as { path: string; sha256: string; size: number }[];
   }
 
-  /** Streams one blob of the job's manifest into `file`; bytes that do not hash to `sha256` are dropped. */
-  downloadBlob(sha256: string, file: string): Promise<void> {
+  /** Streams one blob of the job's manifest from the store into `file`; bytes that do not hash to `sha256` are dropped. Answers the bytes. */
+  downloadBlob(sha256: string, file: string): Promise<number> {
     return this.download(`/blobs/${sha256}`, file, sha256);
   }
 
-  private async download(path: string, file: string, sha256?: string): Promise<void> {
+  /** Where to fetch a blob from: the store, a peer node (with the server's grant), or wait and ask again. */
+  async blobSource(sha256: string): Promise<RenderBlobSource> {
+    const parsed = RenderBlobSource.safeParse(await (await this.call('POST', `/blobs/${sha256}/source`)).json());
+    if (!parsed.success) throw new WorkerError('TASK_API_FAILED', `the server sent a malformed blob source: ${parsed.error.issues[0]?.message}`);
+    return parsed.data;
+  }
+
+  /** Tells the server a blob transfer ended; the answer is the farm's key peer grants are checked with. */
+  async reportBlob(sha256: string, report: RenderBlobReport): Promise<string> {
+    const body = (await (await this.call('POST', `/blobs/${sha256}/report`, Buffer.from(JSON.stringify(report)), undefined, 'application/json')).json()) as { grantKey?: unknown };
+    if (typeof body.grantKey !== 'string') throw new WorkerError('TASK_API_FAILED', 'the server sent no grant key');
+    return body.grantKey;
+  }
+
+  /**
+   * Streams a blob from another node (`url` as the server named it) with the server's grant; bytes
+   * that do not hash to `sha256` are dropped. One try, no retries: on any failure the caller reports
+   * it and the server sends it elsewhere.
+   */
+  async downloadBlobFromPeer(url: string, grant: string, sha256: string, file: string): Promise<number> {
+    const timeout = AbortSignal.timeout(this.opts.sceneTimeoutMs ?? 3_600_000);
+    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, timeout]) : timeout;
+    let res: Response;
+    try {
+      res = await fetch(`${url.replace(/\/+$/, '')}/blobs/${sha256}`, { headers: { authorization: `Grant ${grant}` }, signal });
+    } catch (err) {
+      throw this.stoppedOr(new WorkerError('TASK_API_FAILED', `peer ${url} did not answer: ${(err as Error).message}`, { cause: err }));
+    }
+    if (!res.ok) {
+      const text = (await res.text().catch(() => '')).slice(0, 300);
+      throw new WorkerError('TASK_API_FAILED', `peer ${url} refused blob ${sha256} (${res.status}): ${text}`);
+    }
+    return this.save(res, `peer ${url}`, file, sha256);
+  }
+
+  private async download(path: string, file: string, sha256?: string): Promise<number> {
     const res = await this.call('GET', path, undefined, this.opts.sceneTimeoutMs ?? 3_600_000);
+    return this.save(res, path, file, sha256);
+  }
+
+  /** Writes a body to `file` under a temporary name, checking its hash; answers the bytes written. */
+  private async save(res: Response, path: string, file: string, sha256?: string): Promise<number> {
     if (!res.body) throw new WorkerError('TASK_API_FAILED', `the server sent an empty body for ${path}`);
     const partial = `${file}.partial-${process.pid}-${Math.random().toString(36).slice(2)}`;
     const hash = createHash('sha256');
+    let bytes = 0;
     const hashing = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         hash.update(chunk);
+        bytes += chunk.length;
         cb(null, chunk);
       },
     });
@@ -68,6 +111,7 @@ export class TaskApi {
       const got = hash.digest('hex');
       if (sha256 && got !== sha256) throw new WorkerError('TASK_API_FAILED', `blob ${sha256} arrived with the hash ${got}; dropped`);
       await rename(partial, file);
+      return bytes;
     } catch (err) {
       await unlink(partial).catch(() => undefined);
       throw this.stoppedOr(err);
@@ -75,8 +119,8 @@ export class TaskApi {
   }
 
   /** Streams the checkpoint a checkpointing task resumes from into `file` (checked against its SHA-256). */
-  downloadCheckpoint(sha256: string, file: string): Promise<void> {
-    return this.download('/checkpoint', file, sha256);
+  async downloadCheckpoint(sha256: string, file: string): Promise<void> {
+    await this.download('/checkpoint', file, sha256);
   }
 
   /** Sends a preempted task's checkpoint archive; the server keeps the newest per task. */
@@ -130,7 +174,7 @@ export class TaskApi {
     return this.opts.signal?.aborted && !(err instanceof WorkerError) ? new TaskStopped() : err;
   }
 
-  private async call(method: 'GET' | 'PUT', path: string, body?: Uint8Array, timeoutMs = this.opts.timeoutMs ?? 600_000): Promise<Response> {
+  private async call(method: 'GET' | 'PUT' | 'POST', path: string, body?: Uint8Array, timeoutMs = this.opts.timeoutMs ?? 600_000, type = 'application/octet-stream'): Promise<Response> {
     const url = `${this.base}${path}?attempt=${this.opts.attempt}`;
     for (let attempt = 0; ; attempt++) {
       if (this.opts.signal?.aborted) throw new TaskStopped();
@@ -143,7 +187,7 @@ export class TaskApi {
           method,
           headers: {
             authorization: `Bearer ${this.opts.credential}`,
-            ...(body ? { 'content-type': 'application/octet-stream' } : {}),
+            ...(body ? { 'content-type': type } : {}),
           },
           ...(body ? { body } : {}),
           signal,
@@ -170,7 +214,8 @@ export class TaskApi {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when the signal aborts (never rejects). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });

@@ -2359,6 +2359,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workers/{id}/tasks/{taskId}/blobs/{sha256}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Worker: a blob transfer of a task ended
+         * @description ok = the bytes arrived and hashed to the name; with `serve` the node now serves the blob to other nodes of this tenant's jobs. A failed peer transfer drops that peer for this blob and sends this node to the store next. The answer carries the farm's key that grants are checked with.
+         */
+        post: operations["reportWorkerTaskBlob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workers/{id}/tasks/{taskId}/blobs/{sha256}/source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Worker: where to fetch a blob of a task from
+         * @description The store (GET …/blobs/{sha256}), a node that holds the blob for this task's tenant (GET {url}/blobs/{sha256} with `authorization: Grant <grant>`; the grant names the blob, this node and expires in a minute), or wait retryMs and ask again. The store seeds SHUZHI_RENDER_STORE_SLOTS nodes per blob; each holder serves SHUZHI_RENDER_PEER_SERVES at once. Report the outcome to …/report.
+         */
+        post: operations["askWorkerTaskBlobSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workers/{id}/tasks/{taskId}/checkpoint": {
         parameters: {
             query?: never;
@@ -12583,6 +12623,94 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    reportWorkerTaskBlob: {
+        parameters: {
+            query: {
+                attempt: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                sha256: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    bytes?: number;
+                    ok: boolean;
+                    serve?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        grantKey: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    askWorkerTaskBlobSource: {
+        parameters: {
+            query: {
+                attempt: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                sha256: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        from: "store";
+                        tenant: string;
+                    } | {
+                        /** @enum {string} */
+                        from: "peer";
+                        grant: string;
+                        node: string;
+                        tenant: string;
+                        url: string;
+                    } | {
+                        /** @enum {string} */
+                        from: "wait";
+                        retryMs: number;
+                        tenant: string;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
-import { RenderRunner, SandboxUnavailableError, ShellRunner, UnsandboxedRunner, Worker, WorkerError, openSandbox, workDirProblem, type Sandbox, type TaskRunner } from '@shuzhi/agent';
+import { PEER_PORT, RenderRunner, SandboxUnavailableError, ShellRunner, UnsandboxedRunner, Worker, WorkerError, openSandbox, workDirProblem, type PeerServeOptions, type Sandbox, type TaskRunner } from '@shuzhi/agent';
 import { WorkerRunner, workerIdOfCredential } from '@shuzhi/schema';
 import { parseArgs, str, UsageError } from './args.ts';
 
@@ -8,7 +8,7 @@ const onPath = (name: string) => (process.env.PATH ?? '').split(delimiter).some(
 const isRoot = () => process.getuid?.() === 0;
 const defaultWorkDir = () => (isRoot() ? '/var/lib/shuzhi/worker' : './shuzhi-work');
 
-export const workerHelp = `shuzhi worker --server URL --credential CRED [--slots N] [--tags a,b] [--runners shell,blender,povray,ffmpeg] [--work-dir DIR]
+export const workerHelp = `shuzhi worker --server URL --credential CRED [--slots N] [--tags a,b] [--runners shell,blender,povray,ffmpeg] [--work-dir DIR] [--peer-listen HOST:PORT|off]
 (shuzhi agent is the same command)
 
 Runs a worker: long-polls the server for the work leased to it and runs every task in a sandbox,
@@ -23,12 +23,16 @@ in a directory of its own, sending progress, logs and results back.
                  chunks; ffmpeg = thumbnails and previews. The programs must be on PATH.
   --threads      render threads per Blender process (default all cores)
   --work-dir     task directories and the scene cache (default ${defaultWorkDir()})
+  --peer-listen  HOST:PORT where a render worker serves its cached scene blobs to other nodes of the
+                 farm, each transfer only with a grant the server signed (default 0.0.0.0:${PEER_PORT});
+                 off = serve nobody (the node still fetches from peers and the store)
+  --peer-advertise  the URL other nodes reach this one at (default http://<hostname>:<port>)
   --unsandboxed  run tasks without a sandbox, as this user with its files (development only;
                  refused for root). Without it the worker exits when no sandbox is available.`;
 
 
 export async function agentCommand(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, { switches: ['unsandboxed'], values: ['credential', 'slots', 'threads', 'server', 'work-dir', 'runners', 'tags'], gone: ['token', 'site', 'id', 'render'] });
+  const { flags } = parseArgs(argv, { switches: ['unsandboxed'], values: ['credential', 'slots', 'threads', 'server', 'work-dir', 'runners', 'tags', 'peer-listen', 'peer-advertise'], gone: ['token', 'site', 'id', 'render'] });
   if (flags.help) {
     console.log(workerHelp);
     return 0;
@@ -47,7 +51,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a positive whole number');
   const server = str(flags, 'server', process.env.SHUZHI_SERVER ?? 'http://localhost:8080');
   const workDir = resolve(str(flags, 'work-dir', defaultWorkDir()));
-  const runners = buildRunners(str(flags, 'runners', 'shell'), threads);
+  const runners = buildRunners(str(flags, 'runners', 'shell'), threads, peerOptions(str(flags, 'peer-listen', `0.0.0.0:${PEER_PORT}`), typeof flags['peer-advertise'] === 'string' ? flags['peer-advertise'] : undefined));
 
   let sandbox: Sandbox;
   try {
@@ -82,10 +86,24 @@ export async function agentCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', res);
   });
   await worker.stop();
+  for (const r of runners) if (r instanceof RenderRunner) await r.close();
   return 0;
 }
 
-function buildRunners(list: string, threads: number | undefined): TaskRunner<any>[] {
+/** --peer-listen and --peer-advertise as the render runner's peer options (undefined: off). */
+export function peerOptions(listen: string, advertise: string | undefined): PeerServeOptions | undefined {
+  if (listen === 'off') {
+    if (advertise) throw new UsageError('--peer-advertise needs peer serving on (--peer-listen is off)');
+    return undefined;
+  }
+  const m = /^(.+):(\d{1,5})$/.exec(listen);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new UsageError('--peer-listen must be HOST:PORT (e.g. 0.0.0.0:7391) or off');
+  if (advertise !== undefined && !/^https?:\/\/[^\s/]+$/.test(advertise)) throw new UsageError('--peer-advertise must be http://host:port, no path');
+  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port, ...(advertise ? { advertise } : {}) };
+}
+
+function buildRunners(list: string, threads: number | undefined, peer: PeerServeOptions | undefined): TaskRunner<any>[] {
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
   const wanted = new Set<WorkerRunner>();
   for (const n of names) {
@@ -101,7 +119,7 @@ function buildRunners(list: string, threads: number | undefined): TaskRunner<any
   if (wanted.has('shell')) runners.push(new ShellRunner());
   const renderers = (['blender', 'povray'] as const).filter((r) => wanted.has(r));
   if (renderers.length || wanted.has('ffmpeg')) {
-    runners.push(new RenderRunner({ renderers, ffmpeg: wanted.has('ffmpeg'), ...(threads ? { threads } : {}) }));
+    runners.push(new RenderRunner({ renderers, ffmpeg: wanted.has('ffmpeg'), ...(threads ? { threads } : {}), ...(peer ? { peer } : {}) }));
   }
   return runners;
 }

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { JobTypes } from './job-types.ts';
 import { FINAL_JOB_STATES } from '@shuzhi/render';
 import type { Clock, FailurePolicy } from '@shuzhi/render';
-import { systemClock } from '@shuzhi/schema';
+import { systemClock, type RenderBlobReport, type RenderBlobSource } from '@shuzhi/schema';
+import type { WorkerIdentity } from '../workers/registry.ts';
 import type { ExternalWorkApi } from '../compute/external-work.ts';
 import type { NetworkStore } from '../compute/network-store.ts';
 import type { Db } from '../db/client.ts';
@@ -11,6 +12,7 @@ import type { Logger } from '../log.ts';
 import { RenderAdmission } from './admission.ts';
 import { BlobStore } from './assets/blob-store.ts';
 import { StoreSlots } from './assets/store-slots.ts';
+import { PeerBroker } from './assets/peer-broker.ts';
 import { FarmJobs } from './jobs.ts';
 import { FarmLimits } from './limits.ts';
 import { FarmMeter } from './metering.ts';
@@ -36,8 +38,10 @@ export interface FarmOptions {
   verifyFrames?: boolean;
   /** Bytes of uploaded scenes each tenant may keep (SHUZHI_RENDER_UPLOAD_QUOTA_MB). */
   uploadQuotaBytes: number;
-  /** Blob transfers to nodes the store serves at once; more wait their turn (default 32). */
+  /** Blob transfers to nodes the store serves at once; more wait their turn (default 32). Also the nodes the store seeds per blob before peers take over. */
   storeSlots?: number;
+  /** Transfers of a blob one node serves to its peers at once (default 4). */
+  peerServes?: number;
 }
 
 /**
@@ -52,6 +56,8 @@ export class RenderFarm {
   /** Content-addressed scene files, and the limit on how many nodes read them at once. */
   readonly blobs: BlobStore;
   readonly storeSlots: StoreSlots;
+  /** Nodes serving each other blobs: sources and signed grants (assets/peer-broker.ts). */
+  readonly peers: PeerBroker;
   private readonly admission: RenderAdmission;
   private readonly views: FarmViews;
   private readonly jobs: FarmJobs;
@@ -80,6 +86,7 @@ export class RenderFarm {
     this.uploads = new UploadQuota(join(storage.root, 'uploads'), join(storage.root, 'assets'), opts.uploadQuotaBytes);
     this.blobs = new BlobStore(storage, this.uploads);
     this.storeSlots = new StoreSlots(opts.storeSlots ?? 32);
+    this.peers = new PeerBroker(opts.clock ?? systemClock, { seeds: this.storeSlots.size, perHolder: opts.peerServes ?? 4 });
     const throughput = new Throughput();
     this.meter = new FarmMeter(this.state, network, compute, opts.siteId);
     this.views = new FarmViews(db, this.state, storage, throughput, this.blobs);
@@ -198,6 +205,16 @@ export class RenderFarm {
   workerUpstreamFrameFile: NodeFiles['upstreamFrameFile'] = (...a) => this.nodeFiles.upstreamFrameFile(...a);
   workerManifest: NodeFiles['manifest'] = (...a) => this.nodeFiles.manifest(...a);
   workerBlob: NodeFiles['blob'] = (...a) => this.nodeFiles.blob(...a);
+  /** Where a node fetches a blob of its leased task from: the store, a peer (with a grant) or wait. */
+  async workerBlobSource(w: WorkerIdentity, q: { taskId: string; attempt: number; sha256: string }): Promise<RenderBlobSource> {
+    const { tenantId } = await this.nodeFiles.leasedBlob(w, q);
+    return this.peers.source(w.workerId, tenantId, q.sha256);
+  }
+  /** A node's word that its transfer of a blob of its leased task ended (and where it now serves it). */
+  async workerBlobReport(w: WorkerIdentity, q: { taskId: string; attempt: number; sha256: string }, r: RenderBlobReport): Promise<{ grantKey: string }> {
+    const { tenantId } = await this.nodeFiles.leasedBlob(w, q);
+    return this.peers.report(w.workerId, tenantId, q.sha256, r);
+  }
   putManifest: FarmJobs['putManifest'] = (...a) => this.jobs.putManifest(...a);
   putBlob: FarmJobs['putBlob'] = (...a) => this.jobs.putBlob(...a);
   blobPath: FarmJobs['blobPath'] = (...a) => this.jobs.blobPath(...a);

@@ -5,6 +5,7 @@ import type { ModuleFactory, ServerModule } from '../module.ts';
 import { RenderDemo } from './demo.ts';
 import { RenderFarm } from './farm.ts';
 import { limitsPowerRoutes } from './limits-power-routes.ts';
+import { peerRoutes } from './peer-routes.ts';
 import { renderRoutes } from './routes.ts';
 import { renderWorkSource } from './worker-source.ts';
 import { RenderStorage } from './storage.ts';
@@ -26,6 +27,8 @@ export const renderModule: ModuleFactory = (ctx) => {
     siteId: config.SHUZHI_RENDER_SITE,
     verifyFrames: config.SHUZHI_RENDER_VERIFY_FRAMES !== '0',
     uploadQuotaBytes: config.SHUZHI_RENDER_UPLOAD_QUOTA_MB * 1024 * 1024,
+    storeSlots: config.SHUZHI_RENDER_STORE_SLOTS,
+    peerServes: config.SHUZHI_RENDER_PEER_SERVES,
   });
   let here: { blender: boolean; povray: boolean; ffmpeg: boolean } | null = null;
   const renderersHere = () => (here ??= { blender: onPath('blender'), povray: onPath('povray'), ffmpeg: onPath('ffmpeg') });
@@ -40,7 +43,7 @@ export const renderModule: ModuleFactory = (ctx) => {
       await farm.restore();
     },
     reload: () => farm.restore(),
-    routes: () => renderRoutes(farm, ctx.compute.network, renderersHere, ctx.log).route('/', limitsPowerRoutes(farm.limits, farm.power)),
+    routes: () => renderRoutes(farm, ctx.compute.network, renderersHere, ctx.log).route('/', limitsPowerRoutes(farm.limits, farm.power)).route('/', peerRoutes(farm)),
     start: () => farm.start(),
     stop: () => farm.stop(),
     seedDemo: () => demo.seed(),

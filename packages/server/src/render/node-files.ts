@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { LeaseStaleError, frameSetHas, makesVideo, parseTaskId } from '@shuzhi/render';
 import { errors } from '../errors.ts';
 import type { Manifest } from '@shuzhi/render';
@@ -114,12 +115,21 @@ export class NodeFiles {
   }
 
   /** A blob of the leased task's job: only hashes its manifest lists, from its tenant's own blobs. */
-  async blob(w: WorkerIdentity, q: Leased & { sha256: string }): Promise<string> {
+  async leasedBlob(w: WorkerIdentity, q: Leased & { sha256: string }): Promise<{ tenantId: string; path: string }> {
     const manifest = await this.manifest(w, q);
     const { m } = this.workerTask(w, q.taskId, q.attempt);
     const path = manifest.files.some((f) => f.sha256 === q.sha256) ? await this.blobs.pathOf(m.tenantId, q.sha256) : null;
     if (!path) throw errors.notFound('blob of this job', q.sha256);
+    return { tenantId: m.tenantId, path };
+  }
+
+  /** The store's copy of a blob of the leased task's job (counted as served, with its bytes). */
+  async blob(w: WorkerIdentity, q: Leased & { sha256: string }): Promise<string> {
+    const { path } = await this.leasedBlob(w, q);
+    // Read the size first: `x += await …` would add to the value read before the await, losing concurrent adds.
+    const { size } = await stat(path);
     this.blobs.counters.served++;
+    this.blobs.counters.servedBytes += size;
     return path;
   }
 }

@@ -17,6 +17,8 @@ import type { Argv, RenderEvent } from '@shuzhi/render';
 import type { RenderExecutable, RenderRenderer, RenderSteps, RenderWork, WorkResult, WorkerRunner } from '@shuzhi/schema';
 import { LeaseLost, TaskFailure, TaskStopped, WorkerError } from '../errors.ts';
 import { BlobCache } from '../blob-cache.ts';
+import { emptyBlobCounters, fetchBlob } from '../peer-fetch.ts';
+import { PeerServer, type PeerServeOptions } from '../peer-server.ts';
 import { readTaskOutput, removeTaskDir, unlinkTaskOutput, writeNewFile } from '../files.ts';
 import type { ExecOptions, TaskContext, TaskRunner } from '../runner.ts';
 import { blenderRenderer, povrayRenderer, type RendererPlugin } from './renderers.ts';
@@ -41,6 +43,8 @@ export interface RenderRunnerOptions {
   cachedScenes?: number;
   /** Size cap of the blob cache shared by manifest scenes, in bytes (default 10 GiB; least recently used go first). */
   blobCacheBytes?: number;
+  /** Serve the blob cache to other nodes of the farm (with the server's grants) on this address; absent = do not serve. */
+  peer?: PeerServeOptions;
 }
 
 const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
@@ -66,6 +70,10 @@ export class RenderRunner implements TaskRunner<RenderWork> {
   private readonly evicting = new Map<string, Promise<void>>();
   /** Blobs of manifest scenes, in `<workDir>/blobs` (made at the first task: the work dir comes with it). */
   private blobCache: BlobCache | null = null;
+  /** Serves the blob cache to peers (started with the cache, when `peer` is set). */
+  private peerServer: Promise<PeerServer | null> | null = null;
+  /** Where this node's blobs came from: the store or peers. */
+  readonly blobSources = emptyBlobCounters();
 
   constructor(private readonly opts: RenderRunnerOptions = {}) {
     const renderers = opts.renderers ?? ['blender', 'povray'];
@@ -317,9 +325,33 @@ export class RenderRunner implements TaskRunner<RenderWork> {
     return join(ctx.workDir, 'scenes', work.jobId);
   }
 
-  /** Blobs fetched from the server so far (each once, whatever the number of jobs listing it). */
+  /** Blobs fetched so far, from the store or peers (each once, whatever the number of jobs listing it). */
   get blobsFetched(): number {
     return this.blobCache?.fetched ?? 0;
+  }
+
+  /** The node's blob server for peers, once started (null when not serving). */
+  async peer(): Promise<PeerServer | null> {
+    return (await this.peerServer) ?? null;
+  }
+
+  /** Stops serving peers. */
+  async close(): Promise<void> {
+    await (await this.peerServer)?.close();
+  }
+
+  private startPeer(ctx: TaskContext, dir: string): Promise<PeerServer | null> {
+    const opts = this.opts.peer;
+    if (!opts) return Promise.resolve(null);
+    const server = new PeerServer(opts, dir, ctx.workerId);
+    return server.start().then(
+      () => server,
+      (err: Error) => {
+        // A node that cannot listen still renders: it fetches from peers and the store, serving nobody.
+        ctx.log('stderr', `[worker: not serving blobs to peers: ${err.message}]\n`);
+        return null;
+      },
+    );
   }
 
   /**
@@ -328,13 +360,14 @@ export class RenderRunner implements TaskRunner<RenderWork> {
    */
   private async layOutManifest(work: RenderWork & { scene: { kind: 'manifest' } }, ctx: TaskContext, dir: string): Promise<string> {
     const cache = (this.blobCache ??= new BlobCache(join(ctx.workDir, 'blobs'), this.opts.blobCacheBytes ?? 10 * 1024 ** 3));
+    const peer = await (this.peerServer ??= this.startPeer(ctx, cache.dir));
     const files = await ctx.api.manifest();
     for (const f of files) {
       const target = join(dir, f.path);
       if (!target.startsWith(`${dir}/`) || f.path.split('/').some((s) => s === '..' || s === '' || s === '.')) {
         throw new TaskFailure('render-error', `the manifest names ${JSON.stringify(f.path)}, outside the scene folder`);
       }
-      const blob = await cache.get(f.sha256, (file) => ctx.api.downloadBlob(f.sha256, file));
+      const blob = await cache.get(f.sha256, (file) => fetchBlob(ctx.api, f.sha256, file, peer, this.blobSources, ctx.signal));
       await mkdir(dirname(target), { recursive: true, mode: 0o755 });
       await link(blob, target).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw err;

@@ -27,8 +27,8 @@ const missing = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.
  */
 export class BlobStore {
   readonly root: string;
-  /** Blobs newly stored for a tenant, and blobs read by render nodes (tests and the metrics count them). */
-  readonly counters = { stored: 0, served: 0 };
+  /** Blobs newly stored for a tenant, and blobs (and their bytes) read by render nodes (tests, the bench and the metrics count them). */
+  readonly counters = { stored: 0, served: 0, servedBytes: 0 };
 
   constructor(
     private readonly storage: RenderStorage,
