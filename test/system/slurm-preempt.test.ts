@@ -1,12 +1,18 @@
 // Preemption on a real one-node Slurm: a checkpointing counter job is requeued (`scontrol requeuehold`)
 // and resumes from its SHUZHI_CHECKPOINT_DIR — as the same Slurm job at the same site, and from the
 // kept archive at another site — with every unit done exactly once; `scontrol suspend`/`resume` keeps
-// the process (same PID, the counter never restarts).
+// the process (same PID, the counter never restarts); and in the live path, a platform whose Slurm site
+// allows suspend pauses a job in place for a window, keeps the pause across a restart, resumes it at the
+// window and meters and bills it without the suspended interval.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fence } from '@shuzhi/schema';
 import { SlurmExecutor, type ExecTask, type SlurmSiteConfig } from '@shuzhi/server/testing';
+import { shanghaiMonth } from '../../packages/server/src/billing/ledger.ts';
+import { client, login, smallSite, startPlatform, waitUntil as waitFor, type TestPlatform } from '../../packages/server/test/helpers.ts';
+import { migratedDataDir } from '../../packages/server/test/pglite-template.ts';
 import { serverDataDir, startSlurm } from '../support/slurm.ts';
 import type { SlurmHandle } from '../support/slurm.ts';
 import { RecordingHost, suiteTask } from './executor-suite.ts';
@@ -159,6 +165,82 @@ describe('preemption on Slurm', () => {
       assert.equal(host.preemptEnds.length, 0);
     } finally {
       await ex.close();
+    }
+  });
+});
+
+describe('suspend in the live path', () => {
+  test('a site that allows suspend: the job is suspended in place for its window, a restart keeps the pause, it resumes at the window as the same process; its suspended interval is neither metered nor billed', async () => {
+    const dataDir = await migratedDataDir();
+    let t: TestPlatform | null = null;
+    try {
+      t = await startPlatform({ dataDir });
+      const s = smallSite('ss-slurm');
+      await t.p.compute.network.createSite({
+        ...s,
+        engine: 'slurm',
+        pools: [{ ...s.pools[0]!, units: 2, busyW: 1000, idleW: 0, fenPerUnitHour: 100 }],
+        slurm: { mode: 'cli', slurmConf: slurm.conf, partition: slurm.partition, accounting: 'jobcomp', jobUser: slurm.jobUser.name, jobDir: slurm.jobDir, preemption: 'suspend' },
+      }, 'test');
+      let tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
+      const stdout = async (id: string) =>
+        ((await tenant.req('GET', `/api/jobs/${id}/logs`)).body.items as { stream: string; text: string }[]).filter((l) => l.stream === 'stdout').map((l) => l.text).join('');
+      const r = await tenant.req('POST', '/api/jobs', { name: 'counter', type: 'cpu', units: 1, hours: 1, command: COUNTER, sites: ['ss-slurm'], checkpoint: true });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const id = (r.body as { id: string }).id;
+      await waitUntil('a few units done', async () => unitsOf(await stdout(id)).length >= 3, 120_000);
+      const a = [...t.p.compute.dispatcher.host.attempts.values()].find((x) => x.jobId === id)!;
+      // The preemptor's call for a window it priced; the window is a few seconds off, on the real clock.
+      const w = { resumeAtMs: Date.now() + 8000, saveFen: 120, saveKg: 0.4 };
+      assert.equal(await t.p.compute.dispatcher.suspendForWindow(a.taskId, w), true);
+      const paused = (await tenant.req('GET', `/api/jobs/${id}`)).body;
+      assert.equal(paused.status, 'running');
+      assert.match(paused.explanation, /suspended in place for a cheaper window: saves ¥1\.20 \/ 0\.40 kg CO2e; resumes at /);
+      assert.equal(paused.runs[0].suspensions.length, 1);
+      assert.equal(paused.runs[0].suspensions[0].resumedAt, null);
+      const atSuspend = unitsOf(await stdout(id)).length;
+
+      // ---- the platform stops and starts again while the job is suspended ----
+      await t.close();
+      t = await startPlatform({ dataDir });
+      tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
+      const recovered = [...t.p.compute.dispatcher.host.attempts.values()].find((x) => x.jobId === id);
+      assert.equal(recovered?.suspension?.window.resumeAtMs, w.resumeAtMs, 'the recovered attempt knows its window');
+      if (Date.now() < w.resumeAtMs - 1000) assert.ok(unitsOf(await stdout(id)).length <= atSuspend + 1, 'no work while suspended');
+
+      const done = await waitFor('it finished', async () => {
+        const b = (await tenant.req('GET', `/api/jobs/${id}`)).body;
+        return ['succeeded', 'failed'].includes(b.status) ? b : null;
+      }, 120_000);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done));
+      const out = await stdout(id);
+      // One run, one process: suspended and resumed, never requeued nor restarted.
+      assert.equal(done.runs.length, 1);
+      assert.equal(out.match(/^pid \d+$/gm)?.length, 1, out);
+      assert.deepEqual(unitsOf(out), Array.from({ length: UNITS }, (_, i) => i + 1));
+      const run = done.runs[0];
+      const sus = run.suspensions[0];
+      assert.ok(Date.parse(sus.resumedAt) >= w.resumeAtMs, `resumed at ${sus.resumedAt}, window ${new Date(w.resumeAtMs).toISOString()}`);
+      assert.equal(done.preemptions, 1);
+      // Metered without the suspended interval: unit-hours are the run's span less it, to the millisecond.
+      const suspendedMs = Date.parse(sus.resumedAt) - Date.parse(sus.from);
+      const spanMs = Date.parse(run.endedAt) - Date.parse(run.startedAt);
+      assert.ok(suspendedMs >= 7000, `suspended ${suspendedMs} ms`);
+      assert.ok(Math.abs(run.usage.unitHours * 3_600_000 - (spanMs - suspendedMs)) < 1, `unit-hours ${run.usage.unitHours}, span ${spanMs} ms, suspended ${suspendedMs} ms`);
+      // Energy likewise: 1 unit × 1 kW × PUE 1.2 over the active time only.
+      assert.ok(Math.abs(run.usage.energyKWh - (1.2 * (spanMs - suspendedMs)) / 3_600_000) < 1e-9, JSON.stringify(run.usage));
+      // Billed once, for the active time (100 fen per unit-hour, a flat price).
+      const lines = await waitFor('its statement line', async () => {
+        const st = (await tenant.req('GET', `/api/billing/statements/${shanghaiMonth(new Date())}`)).body;
+        const mine = (st.lines as { runId: string; jobId: string; unitHours: number }[]).filter((l) => l.jobId === id);
+        return mine.length ? mine : null;
+      }, 30_000);
+      assert.equal(lines.length, 1);
+      assert.equal(lines[0]!.runId, run.id);
+      assert.ok(Math.abs(lines[0]!.unitHours - run.usage.unitHours) < 1e-12);
+    } finally {
+      await t?.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
