@@ -7924,6 +7924,16 @@ export interface operations {
                             startedAt: string;
                             /** @enum {string} */
                             status: "running" | "succeeded" | "failed" | "lost" | "cancelled" | "preempted";
+                            suspensions?: {
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: date-time */
+                                resumedAt: string | null;
+                                saveFen: number;
+                                saveKg: number;
+                                /** Format: date-time */
+                                until: string;
+                            }[];
                             taskId: string;
                             usage: {
                                 carbonG: number;
@@ -11477,11 +11487,14 @@ export interface operations {
                                  */
                                 mode: "cli" | "rest";
                                 partition?: string;
+                                /** @enum {string} */
+                                preemption?: "requeue" | "suspend" | "both";
                                 restTokenEnv?: string;
                                 /** Format: uri */
                                 restUrl?: string;
                                 restUser?: string;
                                 slurmConf?: string;
+                                suspendMaxHours?: number;
                             } | null;
                         }[];
                     };
@@ -11560,11 +11573,14 @@ export interface operations {
                          */
                         mode?: "cli" | "rest";
                         partition?: string;
+                        /** @enum {string} */
+                        preemption?: "requeue" | "suspend" | "both";
                         restTokenEnv?: string;
                         /** Format: uri */
                         restUrl?: string;
                         restUser?: string;
                         slurmConf?: string;
+                        suspendMaxHours?: number;
                     } | null;
                 };
             };
@@ -11649,11 +11665,14 @@ export interface operations {
                              */
                             mode: "cli" | "rest";
                             partition?: string;
+                            /** @enum {string} */
+                            preemption?: "requeue" | "suspend" | "both";
                             restTokenEnv?: string;
                             /** Format: uri */
                             restUrl?: string;
                             restUser?: string;
                             slurmConf?: string;
+                            suspendMaxHours?: number;
                         } | null;
                     };
                 };
@@ -11755,11 +11774,14 @@ export interface operations {
                              */
                             mode: "cli" | "rest";
                             partition?: string;
+                            /** @enum {string} */
+                            preemption?: "requeue" | "suspend" | "both";
                             restTokenEnv?: string;
                             /** Format: uri */
                             restUrl?: string;
                             restUser?: string;
                             slurmConf?: string;
+                            suspendMaxHours?: number;
                         } | null;
                     };
                 };
@@ -11865,11 +11887,14 @@ export interface operations {
                          */
                         mode?: "cli" | "rest";
                         partition?: string;
+                        /** @enum {string} */
+                        preemption?: "requeue" | "suspend" | "both";
                         restTokenEnv?: string;
                         /** Format: uri */
                         restUrl?: string;
                         restUser?: string;
                         slurmConf?: string;
+                        suspendMaxHours?: number;
                     } | null;
                 };
             };
@@ -11954,11 +11979,14 @@ export interface operations {
                              */
                             mode: "cli" | "rest";
                             partition?: string;
+                            /** @enum {string} */
+                            preemption?: "requeue" | "suspend" | "both";
                             restTokenEnv?: string;
                             /** Format: uri */
                             restUrl?: string;
                             restUser?: string;
                             slurmConf?: string;
+                            suspendMaxHours?: number;
                         } | null;
                     };
                 };
