@@ -205,7 +205,7 @@ describe('suspend in the live path', () => {
       await waitUntil('a few units done', async () => unitsOf(await stdout(id)).length >= 3, 120_000);
       const a = await waitFor('its attempt started', async () => [...t!.p.compute.dispatcher.host.attempts.values()].find((x) => x.jobId === id && x.startedAt !== null));
       // The preemptor's call for a window it priced; the window is a few seconds off, on the real clock.
-      const w = { resumeAtMs: Date.now() + 12_000, saveFen: 120, saveKg: 0.4 };
+      const w = { resumeAtMs: Date.now() + 25_000, saveFen: 120, saveKg: 0.4 };
       const suspended = await t.p.compute.dispatcher.suspendForWindow(a.taskId, w);
       const system = ((await tenant.req('GET', `/api/jobs/${id}/logs`)).body.items as { stream: string; text: string }[]).filter((l) => l.stream === 'system').map((l) => l.text).join('');
       assert.equal(suspended, true, `${JSON.stringify({ startedAt: a.startedAt, suspension: a.suspension, siteId: a.siteId })}\n${system}`);
@@ -218,11 +218,16 @@ describe('suspend in the live path', () => {
 
       // ---- the platform stops and starts again while the job is suspended ----
       await t.close();
+      // The first server is gone before the window: only the restarted one can resume the job.
+      assert.ok(Date.now() < w.resumeAtMs, 'the platform stopped before the window');
       t = await startPlatform({ dataDir });
       tenant = client(t.url, { cookie: await login(t.url, 'tenant') });
-      const recovered = [...t.p.compute.dispatcher.host.attempts.values()].find((x) => x.jobId === id);
-      assert.equal(recovered?.suspension?.window.resumeAtMs, w.resumeAtMs, 'the recovered attempt knows its window');
-      if (Date.now() < w.resumeAtMs - 1000) assert.equal(unitsOf(await stdout(id)).length, atSuspend, 'no work while suspended');
+      if (Date.now() < w.resumeAtMs - 1000) {
+        // Started again before the window (a slow start may not be): it holds the suspension until then.
+        const recovered = [...t.p.compute.dispatcher.host.attempts.values()].find((x) => x.jobId === id);
+        assert.equal(recovered?.suspension?.window.resumeAtMs, w.resumeAtMs, 'the recovered attempt knows its window');
+        assert.equal(unitsOf(await stdout(id)).length, atSuspend, 'no work while suspended');
+      }
 
       const done = await waitFor('it finished', async () => {
         const b = (await tenant.req('GET', `/api/jobs/${id}`)).body;
@@ -241,7 +246,7 @@ describe('suspend in the live path', () => {
       // Metered without the suspended interval: unit-hours are the run's span less it, to the millisecond.
       const suspendedMs = Date.parse(sus.resumedAt) - Date.parse(sus.from);
       const spanMs = Date.parse(run.endedAt) - Date.parse(run.startedAt);
-      assert.ok(suspendedMs >= 11_000, `suspended ${suspendedMs} ms`);
+      assert.ok(suspendedMs >= 24_000, `suspended ${suspendedMs} ms`);
       assert.ok(Math.abs(run.usage.unitHours * 3_600_000 - (spanMs - suspendedMs)) < 1, `unit-hours ${run.usage.unitHours}, span ${spanMs} ms, suspended ${suspendedMs} ms`);
       // Energy likewise: 1 unit × 1 kW × PUE 1.2 over the active time only.
       assert.ok(Math.abs(run.usage.energyKWh - (1.2 * (spanMs - suspendedMs)) / 3_600_000) < 1e-9, JSON.stringify(run.usage));

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import type { Worker } from '@shuzhi/agent';
 import { manualClock } from '@shuzhi/schema';
 import { shanghaiMonth } from '../src/billing/ledger.ts';
-import { client, login, newWorker, smallSite, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
-import { counterCommand } from './counter-job.ts';
+import { client, login, newWorker, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
+import { counterCommand, valleySite } from './counter-job.ts';
 import { migratedDataDir } from './pglite-template.ts';
 
 /**
@@ -28,13 +28,7 @@ test('a job paused for a cheaper window, then a restart: it resumes at the windo
   let agent: Worker | null = null;
   try {
     t = await startPlatform({ dataDir, leaseMs: 3000, clock, env: ENV });
-    const s = smallSite('pwr-a');
-    const valley = (h: number) => h >= 22 || h < 7;
-    await t.p.compute.network.createSite({
-      ...s,
-      pools: [{ ...s.pools[0]!, units: 8, busyW: 1000, idleW: 0 }],
-      power: { ...s.power, tariffFenPerKWh: Array.from({ length: 24 }, (_, h) => (valley(h) ? 30 : 120)), carbonGPerKWh: Array.from({ length: 24 }, (_, h) => (valley(h) ? 400 : 800)) },
-    }, 'test');
+    await t.p.compute.network.createSite(valleySite('pwr-a'), 'test');
     agent = await newWorker(t, 'pwr-a', 'pwr-agent-1', { slots: 2 });
     agent.start();
     await waitUntil('the agent online', async () => t!.p.compute.dispatcher.agentsOnline('pwr-a') > 0);
