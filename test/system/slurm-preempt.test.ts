@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fence } from '@shuzhi/schema';
-import { SlurmExecutor, type ExecTask, type SlurmSiteConfig } from '@shuzhi/server/testing';
+import { SlurmExecutor, type ExecTask, type HeldJob, type SlurmSiteConfig } from '@shuzhi/server/testing';
 import { shanghaiMonth } from '../../packages/server/src/billing/ledger.ts';
 import { client, login, smallSite, startPlatform, waitUntil as waitFor, type TestPlatform } from '../../packages/server/test/helpers.ts';
 import { migratedDataDir } from '../../packages/server/test/pglite-template.ts';
@@ -40,6 +40,13 @@ function siteConfig(s: SlurmHandle, siteId: string): SlurmSiteConfig {
 /** The recording host, plus what a preempting host does: note the preempted end, keep the archive by task. */
 class PreemptHost extends RecordingHost {
   readonly preemptEnds: Fence[] = [];
+  /** Outlives an executor, as the server's slurm_held_jobs table outlives the server. */
+  readonly held = new Map<string, HeldJob>();
+  readonly heldJobs = {
+    list: async (siteId: string) => [...this.held.entries()].filter(([k]) => k.startsWith(`${siteId}/`)).map(([, h]) => h),
+    put: async (siteId: string, h: HeldJob) => void this.held.set(`${siteId}/${h.taskId}`, h),
+    drop: async (siteId: string, taskId: string) => void this.held.delete(`${siteId}/${taskId}`),
+  };
   readonly archives = new Map<string, { attempt: number; archive: Buffer }>();
   async preemptEnded(f: Fence): Promise<boolean> {
     this.preemptEnds.push({ ...f });
@@ -109,13 +116,17 @@ after(async () => {
 });
 
 describe('preemption on Slurm', () => {
-  test('requeued at one site and resumed there: the same Slurm job is released and resumes from its checkpoint; every unit done once', async () => {
+  test('requeued at one site and resumed there, across a restart of the executor: the same Slurm job is released and resumes from its checkpoint; every unit done once', async () => {
     const host = new PreemptHost();
-    const ex = new SlurmExecutor(siteConfig(slurm, 'slurm-a'), { host });
+    let ex = new SlurmExecutor(siteConfig(slurm, 'slurm-a'), { host });
     try {
       const first = suiteTask('slurm-a', COUNTER, { checkpoint: true });
       const before = await preemptMidway(ex, host, first);
       const firstJob = /queued in Slurm as job (\d+)/.exec(host.logText(first, 'system'))![1];
+      assert.equal(host.held.get(`slurm-a/${first.taskId}`)?.slurmJobId, firstJob, 'the held job is kept by the host');
+      // The server restarts: a new executor knows the held job only from the host's table.
+      await ex.close();
+      ex = new SlurmExecutor(siteConfig(slurm, 'slurm-a'), { host });
 
       const second: ExecTask = Object.assign({ ...first, attempt: 1 }, { env: {} });
       await ex.submit(second);
@@ -126,6 +137,7 @@ describe('preemption on Slurm', () => {
       const out = host.logText(second, 'stdout');
       assert.match(out, new RegExp(`resumed at unit ${before.length}\\n`));
       assert.deepEqual([...before, ...unitsOf(out)], Array.from({ length: UNITS }, (_, i) => i + 1));
+      assert.equal(host.held.size, 0, 'released: no longer held');
     } finally {
       await ex.close();
     }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseScenario, type WindowPause } from '@shuzhi/compute';
 import { manualClock } from '@shuzhi/schema';
@@ -7,7 +8,8 @@ import type { NetworkStore } from '../src/compute/network-store.ts';
 import { Preemptor } from '../src/compute/preemptor.ts';
 import { SlurmExecutor } from '../src/compute/slurm/index.ts';
 import type { Logger } from '../src/log.ts';
-import { smallSite } from './helpers.ts';
+import { smallSite, startPlatform } from './helpers.ts';
+import { migratedDataDir } from './pglite-template.ts';
 
 /**
  * The live preemptor's choice for a cheaper window: it asks the dispatcher to suspend the task in place
@@ -72,4 +74,23 @@ test("a Slurm site's preemption setting: requeue (the default) never suspends, s
   assert.equal(ex({ preemption: 'both' }).maySuspend(4 * H + 1), false);
   assert.equal(ex({ preemption: 'both', suspendMaxHours: 1 }).maySuspend(2 * H), false);
   assert.equal(ex({ preemption: 'suspend' }, {} as never).maySuspend(60_000), false);
+});
+
+test('held Slurm jobs are kept in the database: a restarted platform lists what the first one held, and forgets it once dropped', async () => {
+  const dataDir = await migratedDataDir();
+  try {
+    let t = await startPlatform({ dataDir });
+    const held = { taskId: 'task_held', slurmJobId: '4242', attempt: 3, jobDir: '/var/spool/shuzhi/slurm/hpc/task_held.3', heldAtMs: Date.parse('2026-12-06T10:00:00Z') };
+    await t.p.compute.dispatcher.host.heldJobs.put('hpc', held);
+    await t.p.compute.dispatcher.host.heldJobs.put('hpc', { ...held, slurmJobId: '4243' });
+    await t.close();
+    t = await startPlatform({ dataDir });
+    assert.deepEqual(await t.p.compute.dispatcher.host.heldJobs.list('hpc'), [{ ...held, slurmJobId: '4243' }]);
+    assert.deepEqual(await t.p.compute.dispatcher.host.heldJobs.list('other'), []);
+    await t.p.compute.dispatcher.host.heldJobs.drop('hpc', 'task_held');
+    assert.deepEqual(await t.p.compute.dispatcher.host.heldJobs.list('hpc'), []);
+    await t.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
