@@ -10,7 +10,6 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fence } from '@shuzhi/schema';
 import { SlurmExecutor, type ExecTask, type HeldJob, type SlurmSiteConfig } from '@shuzhi/server/testing';
-import { shanghaiMonth } from '../../packages/server/src/billing/ledger.ts';
 import { client, login, smallSite, startPlatform, waitUntil as waitFor, type TestPlatform } from '../../packages/server/test/helpers.ts';
 import { migratedDataDir } from '../../packages/server/test/pglite-template.ts';
 import { serverDataDir, startSlurm } from '../support/slurm.ts';
@@ -264,7 +263,8 @@ describe('suspend in the live path', () => {
       assert.ok(Math.abs(run.usage.energyKWh - (1.2 * (spanMs - suspendedMs)) / 3_600_000) < 1e-9, JSON.stringify(run.usage));
       // Billed once, for the active time (100 fen per unit-hour, a flat price).
       const lines = await waitFor('its statement line', async () => {
-        const st = (await tenant.req('GET', `/api/billing/statements/${shanghaiMonth(new Date())}`)).body;
+        // Statements are by month in Beijing time (UTC+8), the month the run ended in.
+        const st = (await tenant.req('GET', `/api/billing/statements/${new Date(Date.parse(run.endedAt) + 8 * 3_600_000).toISOString().slice(0, 7)}`)).body;
         const mine = (st.lines as { runId: string; jobId: string; unitHours: number }[]).filter((l) => l.jobId === id);
         return mine.length ? mine : null;
       }, 30_000);
