@@ -81,10 +81,10 @@ async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, m
   }
 }
 
-/** The number of units once it stayed the same for a second (polled every 200 ms). */
-async function settledUnits(text: () => string | Promise<string>): Promise<number> {
+/** The number of units once it stayed the same for `ms` (polled every 200 ms; longer than the executor's log poll). */
+async function settledUnits(text: () => string | Promise<string>, ms = 1000): Promise<number> {
   let n = unitsOf(await text()).length;
-  for (let same = 0; same < 5; ) {
+  for (let same = 0; same < ms / 200; ) {
     await new Promise((r) => setTimeout(r, 200));
     const m = unitsOf(await text()).length;
     same = m === n ? same + 1 : 0;
@@ -225,7 +225,8 @@ describe('suspend in the live path', () => {
       assert.match(paused.explanation, /suspended in place for a cheaper window: saves ¥1\.20 \/ 0\.40 kg CO2e; resumes at /);
       assert.equal(paused.runs[0].suspensions.length, 1);
       assert.equal(paused.runs[0].suspensions[0].resumedAt, null);
-      const atSuspend = await settledUnits(() => stdout(id));
+      // The platform's executor forwards output every 2 s (its default poll): settle over more than that.
+      const atSuspend = await settledUnits(() => stdout(id), 5000);
 
       // ---- the platform stops and starts again while the job is suspended ----
       await t.close();
