@@ -87,9 +87,36 @@ export interface RunUsage {
   energyCostFen: number;
 }
 
+/** A stretch of time, [startMs, endMs). */
+export interface Span {
+  startMs: number;
+  endMs: number;
+}
+
+/**
+ * The parts of a run's span [startMs, endMs) in which it ran: the span less the intervals it was
+ * suspended in place (an open suspension, `toMs` null, lasts to the end), in time order.
+ */
+export function activeSpans(startMs: number, endMs: number, suspended: readonly { fromMs: number; toMs: number | null }[] = []): Span[] {
+  const cuts = suspended
+    .map((s) => ({ from: Math.max(startMs, s.fromMs), to: Math.min(endMs, s.toMs ?? endMs) }))
+    .filter((s) => s.to > s.from)
+    .sort((a, b) => a.from - b.from);
+  const out: Span[] = [];
+  let t = startMs;
+  for (const c of cuts) {
+    if (c.from > t) out.push({ startMs: t, endMs: c.from });
+    t = Math.max(t, c.to);
+  }
+  if (endMs > t) out.push({ startMs: t, endMs });
+  return out;
+}
+
 /**
  * Meters a run hour by hour. The green share of each hour is the site's renewable output over its
- * whole load at that time, so a run is credited with its fair part of the site's green power.
+ * whole load at that time, so a run is credited with its fair part of the site's green power. A run
+ * suspended in place (Slurm's `scontrol suspend`) draws no busy power and holds no billed unit-hours
+ * while suspended: only its active spans (activeSpans) are metered.
  */
 export function meterRun(args: {
   site: MeterSite;
@@ -98,29 +125,35 @@ export function meterRun(args: {
   startMs: number;
   endMs: number;
   siteLoadKW: number;
+  /** Intervals the run was suspended in; `toMs` null: still suspended at `endMs`. */
+  suspended?: readonly { fromMs: number; toMs: number | null }[];
 }): RunUsage {
   const { site, pool, units } = args;
   let energyKWh = 0;
   let greenKWh = 0;
   let carbonG = 0;
   let energyCostFen = 0;
-  let t = args.startMs;
-  while (t < args.endMs) {
-    const hourEnd = Math.min(args.endMs, (Math.floor(t / 3600_000) + 1) * 3600_000);
-    const h = (hourEnd - t) / 3600_000;
-    const kWh = (site.pue * units * pool.busyW * h) / 1000;
-    const load = Math.max(args.siteLoadKW, (site.pue * units * pool.busyW) / 1000);
-    const greenShare = load > 0 ? Math.min(1, renewableKW(site, t) / load) : 0;
-    const green = kWh * greenShare;
-    const grid = kWh - green;
-    const hour = localHour(t);
-    energyKWh += kWh;
-    greenKWh += green;
-    carbonG += grid * (site.power.carbonGPerKWh[hour] ?? 0);
-    energyCostFen += grid * (site.power.tariffFenPerKWh[hour] ?? 0) + green * (site.power.renewables?.fenPerKWh ?? 0);
-    t = hourEnd;
+  let activeMs = 0;
+  for (const span of activeSpans(args.startMs, args.endMs, args.suspended)) {
+    activeMs += span.endMs - span.startMs;
+    let t = span.startMs;
+    while (t < span.endMs) {
+      const hourEnd = Math.min(span.endMs, (Math.floor(t / 3600_000) + 1) * 3600_000);
+      const h = (hourEnd - t) / 3600_000;
+      const kWh = (site.pue * units * pool.busyW * h) / 1000;
+      const load = Math.max(args.siteLoadKW, (site.pue * units * pool.busyW) / 1000);
+      const greenShare = load > 0 ? Math.min(1, renewableKW(site, t) / load) : 0;
+      const green = kWh * greenShare;
+      const grid = kWh - green;
+      const hour = localHour(t);
+      energyKWh += kWh;
+      greenKWh += green;
+      carbonG += grid * (site.power.carbonGPerKWh[hour] ?? 0);
+      energyCostFen += grid * (site.power.tariffFenPerKWh[hour] ?? 0) + green * (site.power.renewables?.fenPerKWh ?? 0);
+      t = hourEnd;
+    }
   }
-  const unitHours = (units * (args.endMs - args.startMs)) / 3600_000;
+  const unitHours = (units * activeMs) / 3600_000;
   return {
     unitHours,
     energyKWh,

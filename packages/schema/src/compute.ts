@@ -105,6 +105,16 @@ export const SlurmSettings = z.object({
    * directory; on a real cluster a file system the compute nodes share. Default /var/spool/shuzhi/slurm.
    */
   jobDir: z.string().startsWith('/', 'an absolute path').max(512).optional(),
+  /**
+   * How the platform may pause a running job here. `requeue` (default): `scontrol requeuehold`, the job
+   * leaves its node and resumes from its checkpoint. `suspend`: a cheaper-window pause is `scontrol
+   * suspend` in place (same processes and memory; it needs an operator's rights in Slurm and keeps the
+   * job's memory on the node) and `resume` at the window; other preemptions still requeue. `both`: suspend
+   * pauses up to `suspendMaxHours`, requeue longer ones.
+   */
+  preemption: z.enum(['requeue', 'suspend', 'both']).optional(),
+  /** `both`: the longest pause done by suspending in place (hours; default 4). */
+  suspendMaxHours: z.number().positive().max(168).optional(),
 });
 export type SlurmSettings = z.infer<typeof SlurmSettings>;
 
@@ -320,6 +330,13 @@ export const Run = z.object({
       window: z.object({ resumeAt: isoTime, saveFen: z.number(), saveKg: z.number() }).nullable().optional(),
     })
     .nullable()
+    .optional(),
+  /**
+   * Suspended in place for a cheaper window (Slurm sites that allow it): from when, the planned resume,
+   * when it resumed (null: still suspended) and what the pause saves. Its usage leaves these out.
+   */
+  suspensions: z
+    .array(z.object({ from: isoTime, until: isoTime, resumedAt: isoTime.nullable(), saveFen: z.number(), saveKg: z.number() }))
     .optional(),
 });
 export type Run = z.infer<typeof Run>;

@@ -8,7 +8,7 @@ export { newId } from './ids.ts';
 export { LOCK_FILE } from './lifecycle/data-dir-lock.ts';
 export { Leadership, LeadershipLostError } from './replicas/leadership.ts';
 export { BillingService } from './billing/service.ts';
-export type { ExecLog, ExecResult, ExecTask, Executor, ExecutorHost } from './compute/executor.ts';
+export type { ExecLog, ExecResult, ExecTask, Executor, ExecutorHost, HeldJob } from './compute/executor.ts';
 export { AgentExecutor } from './compute/agent-executor.ts';
 export { shellWorkSource } from './compute/worker-source.ts';
 export { AppError } from './errors.ts';

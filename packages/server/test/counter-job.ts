@@ -1,3 +1,6 @@
+import type { SiteInput } from '@shuzhi/schema';
+import { smallSite } from './helpers.ts';
+
 /**
  * The preemption tests' job: counts `units` units of `unitSeconds`; on SIGTERM it finishes the unit under
  * way, saves how far it got in $SHUZHI_CHECKPOINT_DIR (when it has one) and exits 143; started again, it
@@ -16,3 +19,17 @@ fi
 echo "all $i units done"
 SCRIPT
 exec bash count.sh`;
+
+/**
+ * The cheaper-window tests' site: 8 CPU units of 1 kW each, a tariff and carbon valley from 22:00 to 07:00
+ * Beijing time (30 fen/kWh and 400 g/kWh, 120 and 800 outside it).
+ */
+export function valleySite(id: string): SiteInput {
+  const s = smallSite(id);
+  const valley = (h: number) => h >= 22 || h < 7;
+  return {
+    ...s,
+    pools: [{ ...s.pools[0]!, units: 8, busyW: 1000, idleW: 0 }],
+    power: { ...s.power, tariffFenPerKWh: Array.from({ length: 24 }, (_, h) => (valley(h) ? 30 : 120)), carbonGPerKWh: Array.from({ length: 24 }, (_, h) => (valley(h) ? 400 : 800)) },
+  };
+}

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Worker } from '@shuzhi/agent';
 import { manualClock } from '@shuzhi/schema';
-import { client, login, newWorker, smallSite, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
-import { counterCommand } from './counter-job.ts';
+import { client, login, newWorker, startPlatform, waitUntil, type TestPlatform } from './helpers.ts';
+import { counterCommand, valleySite } from './counter-job.ts';
 
 /**
  * The live preemptor's cheaper-window trigger on a real (PGlite) platform with a real agent, on the
@@ -23,13 +23,7 @@ const UNITS = 30;
 before(async () => {
   // Any saving of at least ¥1 is worth a pause here; carbon is not a criterion.
   t = await startPlatform({ leaseMs: 3000, clock, env: { SHUZHI_PREEMPT_WINDOW_MIN_FEN: '100', SHUZHI_PREEMPT_WINDOW_MIN_KG: '0' } });
-  const s = smallSite('pw-a');
-  const valley = (h: number) => h >= 22 || h < 7;
-  await t.p.compute.network.createSite({
-    ...s,
-    pools: [{ ...s.pools[0]!, units: 8, busyW: 1000, idleW: 0 }],
-    power: { ...s.power, tariffFenPerKWh: Array.from({ length: 24 }, (_, h) => (valley(h) ? 30 : 120)), carbonGPerKWh: Array.from({ length: 24 }, (_, h) => (valley(h) ? 400 : 800)) },
-  }, 'test');
+  await t.p.compute.network.createSite(valleySite('pw-a'), 'test');
   agent = await newWorker(t, 'pw-a', 'pw-agent', { slots: 2 });
   agent.start();
   await waitUntil('the agent online', async () => t.p.compute.dispatcher.agentsOnline('pw-a') > 0);

@@ -1,4 +1,4 @@
-import { localHour } from '../meter.ts';
+import { localHour, type Span } from '../meter.ts';
 import { BillingRuleError } from './errors.ts';
 
 /** A site's price for one resource type: flat, or one price per local hour of the day (time of use). */
@@ -21,9 +21,10 @@ export function validatePrice(p: PriceEntry): void {
 
 /**
  * What metered usage costs under a price entry. The unit-hours are spread evenly over the run's
- * wall-clock span and each hour's slice is priced at that hour's rate; rounding to fen happens once.
+ * wall-clock span — or over its active spans, when it was suspended in place for a while (meter.ts
+ * activeSpans) — and each hour's slice is priced at that hour's rate; rounding to fen happens once.
  */
-export function priceUsageFen(args: { unitHours: number; startMs: number; endMs: number; price: PriceEntry }): number {
+export function priceUsageFen(args: { unitHours: number; startMs: number; endMs: number; price: PriceEntry; spans?: readonly Span[] }): number {
   const { unitHours, startMs, endMs, price } = args;
   validatePrice(price);
   if (!Number.isFinite(unitHours) || unitHours < 0) {
@@ -31,12 +32,15 @@ export function priceUsageFen(args: { unitHours: number; startMs: number; endMs:
   }
   const tou = price.touFenPerUnitHour;
   if (!tou || endMs <= startMs) return Math.round(unitHours * (tou ? (tou[localHour(startMs)] ?? 0) : price.fenPerUnitHour));
-  const perMs = unitHours / (endMs - startMs);
+  const spans = args.spans?.length ? args.spans : [{ startMs, endMs }];
+  const perMs = unitHours / spans.reduce((n, s) => n + (s.endMs - s.startMs), 0);
   let fen = 0;
-  for (let t = startMs; t < endMs; ) {
-    const next = Math.min(endMs, (Math.floor(t / 3600_000) + 1) * 3600_000);
-    fen += perMs * (next - t) * (tou[localHour(t)] ?? 0);
-    t = next;
+  for (const s of spans) {
+    for (let t = s.startMs; t < s.endMs; ) {
+      const next = Math.min(s.endMs, (Math.floor(t / 3600_000) + 1) * 3600_000);
+      fen += perMs * (next - t) * (tou[localHour(t)] ?? 0);
+      t = next;
+    }
   }
   return Math.round(fen);
 }

@@ -7964,6 +7964,16 @@ export interface operations {
                             startedAt: string;
                             /** @enum {string} */
                             status: "running" | "succeeded" | "failed" | "lost" | "cancelled" | "preempted";
+                            suspensions?: {
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: date-time */
+                                resumedAt: string | null;
+                                saveFen: number;
+                                saveKg: number;
+                                /** Format: date-time */
+                                until: string;
+                            }[];
                             taskId: string;
                             usage: {
                                 carbonG: number;
@@ -11517,11 +11527,14 @@ export interface operations {
                                  */
                                 mode: "cli" | "rest";
                                 partition?: string;
+                                /** @enum {string} */
+                                preemption?: "requeue" | "suspend" | "both";
                                 restTokenEnv?: string;
                                 /** Format: uri */
                                 restUrl?: string;
                                 restUser?: string;
                                 slurmConf?: string;
+                                suspendMaxHours?: number;
                             } | null;
                         }[];
                     };
@@ -11600,11 +11613,14 @@ export interface operations {
                          */
                         mode?: "cli" | "rest";
                         partition?: string;
+                        /** @enum {string} */
+                        preemption?: "requeue" | "suspend" | "both";
                         restTokenEnv?: string;
                         /** Format: uri */
                         restUrl?: string;
                         restUser?: string;
                         slurmConf?: string;
+                        suspendMaxHours?: number;
                     } | null;
                 };
             };
@@ -11689,11 +11705,14 @@ export interface operations {
                              */
                             mode: "cli" | "rest";
                             partition?: string;
+                            /** @enum {string} */
+                            preemption?: "requeue" | "suspend" | "both";
                             restTokenEnv?: string;
                             /** Format: uri */
                             restUrl?: string;
                             restUser?: string;
                             slurmConf?: string;
+                            suspendMaxHours?: number;
                         } | null;
                     };
                 };
@@ -11795,11 +11814,14 @@ export interface operations {
                              */
                             mode: "cli" | "rest";
                             partition?: string;
+                            /** @enum {string} */
+                            preemption?: "requeue" | "suspend" | "both";
                             restTokenEnv?: string;
                             /** Format: uri */
                             restUrl?: string;
                             restUser?: string;
                             slurmConf?: string;
+                            suspendMaxHours?: number;
                         } | null;
                     };
                 };
@@ -11905,11 +11927,14 @@ export interface operations {
                          */
                         mode?: "cli" | "rest";
                         partition?: string;
+                        /** @enum {string} */
+                        preemption?: "requeue" | "suspend" | "both";
                         restTokenEnv?: string;
                         /** Format: uri */
                         restUrl?: string;
                         restUser?: string;
                         slurmConf?: string;
+                        suspendMaxHours?: number;
                     } | null;
                 };
             };
@@ -11994,11 +12019,14 @@ export interface operations {
                              */
                             mode: "cli" | "rest";
                             partition?: string;
+                            /** @enum {string} */
+                            preemption?: "requeue" | "suspend" | "both";
                             restTokenEnv?: string;
                             /** Format: uri */
                             restUrl?: string;
                             restUser?: string;
                             slurmConf?: string;
+                            suspendMaxHours?: number;
                         } | null;
                     };
                 };

@@ -79,7 +79,7 @@ export class ChargeService {
     const priced = await priceFor(this.db, run.siteId, type);
     // A site or pool removed since the run still bills what the meter recorded at the time.
     const computeFen = priced
-      ? priceUsageFen({ unitHours: run.unitHours, startMs: run.startedAt.getTime(), endMs: run.endedAt.getTime(), price: priced.price })
+      ? priceUsageFen({ unitHours: run.unitHours, startMs: run.startedAt.getTime(), endMs: run.endedAt.getTime(), price: priced.price, ...(run.activeSpans ? { spans: run.activeSpans } : {}) })
       : Math.max(0, Math.round(run.costFen ?? 0));
     const priceNote = priced?.note ?? 'metered cost (no current price)';
     const month = shanghaiMonth(run.endedAt);

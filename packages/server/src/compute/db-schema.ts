@@ -162,6 +162,47 @@ export const runs = pgTable(
   (t) => [uniqueIndex('runs_task_attempt').on(t.taskId, t.attempt), index('runs_job').on(t.jobId)],
 );
 
+/**
+ * A run suspended in place (Slurm's `scontrol suspend`) for a cheaper window (migration 0010): from when,
+ * until when it is to resume (kept so a restart resumes it on time), when it did resume (null while it is
+ * suspended) and what the pause saves. Metering leaves these intervals out.
+ */
+export const runSuspensions = pgTable(
+  'run_suspensions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id),
+    taskId: text('task_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    fromAt: ts('from_at').notNull(),
+    untilAt: ts('until_at').notNull(),
+    resumedAt: ts('resumed_at'),
+    saveFen: doublePrecision('save_fen').notNull(),
+    saveKg: doublePrecision('save_kg').notNull(),
+  },
+  (t) => [index('run_suspensions_task').on(t.taskId, t.attempt), index('run_suspensions_run').on(t.runId)],
+);
+
+/**
+ * A Slurm job requeued and held when its attempt was preempted (migration 0010): the task's next attempt
+ * at that site releases it; the executor cancels it when the task went elsewhere. Kept so a restart
+ * neither leaves it held for ever nor submits the task afresh beside it.
+ */
+export const slurmHeldJobs = pgTable(
+  'slurm_held_jobs',
+  {
+    siteId: text('site_id').notNull(),
+    taskId: text('task_id').notNull(),
+    slurmJobId: text('slurm_job_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    jobDir: text('job_dir').notNull(),
+    heldAt: ts('held_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'slurm_held_jobs_pk', columns: [t.siteId, t.taskId] })],
+);
+
 /** The newest checkpoint of a task (the archive is a file under <dataDir>/checkpoints/<tenant>/, named by its SHA-256). */
 export const jobCheckpoints = pgTable('job_checkpoints', {
   taskId: text('task_id')

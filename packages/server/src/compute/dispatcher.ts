@@ -1,6 +1,6 @@
 import type { Clock } from '@shuzhi/schema';
 import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
-import { arrayBounds, parseArraySpec, type ArrayBounds } from '@shuzhi/compute';
+import { arrayBounds, parseArraySpec, type ArrayBounds, type WindowPause } from '@shuzhi/compute';
 import { PREEMPT_GRACE_DEFAULT_SECONDS, type PreemptReason, type SiteInput } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
 import { jobs, runs, tasks } from './db-schema.ts';
@@ -180,6 +180,16 @@ export class Dispatcher {
       else for (const a of list) await this.host.lost(a, `no engine configured for site ${a.siteId}`);
     }
     for (const [ex, list] of routedTo) await ex.recover(list.map(toExecTask));
+    // Pauses outlive the server: a suspended attempt resumes at its window, a paused task waits for it.
+    for (const s of await this.host.openSuspensions()) {
+      const a = this.host.attempts.get(s.taskId);
+      if (a && a.attempt === s.attempt && a.startedAt !== null) a.suspension = { fromMs: s.fromMs, window: s.window };
+    }
+    const pausedOnce = new Map(rows.filter((r) => r.j.preemptions > 0 && r.t.status === 'queued').map((r) => [r.t.id, r.t.attempt]));
+    for (const t of this.unplaced) {
+      const attempt = pausedOnce.get(t.taskId);
+      if (attempt !== undefined) t.pause = await this.host.windowOf(t.taskId, attempt);
+    }
     this.unplaced.sort(byPriority);
     this.log.info(this.counts(), 'dispatcher recovered from database');
   }
@@ -211,6 +221,7 @@ export class Dispatcher {
     await this.agents.expireLeases();
     await this.agents.releaseOrphans();
     this.agents.wakeReady();
+    await this.resumeDue().catch((err: unknown) => this.log.error({ err }, 'resuming suspended work failed'));
     await this.beforePlace?.().catch((err: unknown) => this.log.error({ err }, 'preemption check failed'));
     await this.place();
   }
@@ -228,7 +239,8 @@ export class Dispatcher {
   busyByType(siteId: string): Record<string, number> {
     const out: Record<string, number> = {};
     for (const a of this.host.attempts.values()) {
-      if (a.siteId === siteId && a.startedAt !== null) out[a.type] = (out[a.type] ?? 0) + a.units;
+      // A suspended attempt keeps its units booked but draws no busy power.
+      if (a.siteId === siteId && a.startedAt !== null && !a.suspension) out[a.type] = (out[a.type] ?? 0) + a.units;
     }
     return out;
   }
@@ -320,6 +332,44 @@ export class Dispatcher {
     const stopped = a.startedAt === null ? await this.host.lost(a, `preempted (${reason}) before it started`) : await this.host.preempted(a, reason, this.now());
     if (stopped) await ex?.cancel(a);
     return stopped ? { graceful: false } : null;
+  }
+
+  /**
+   * Pauses a running attempt in place until the window `w` (Slurm's `scontrol suspend`), where its site's
+   * engine and setting allow a pause that long; false leaves it to be preempted instead. The interval is
+   * written first, so a restart in between still resumes it at the window.
+   */
+  async suspendForWindow(taskId: string, w: WindowPause): Promise<boolean> {
+    const a = this.host.attempts.get(taskId);
+    if (!a || a.startedAt === null || a.suspension || this.host.preempting.has(taskId)) return false;
+    const ex = await this.executorFor(a);
+    if (!ex?.suspend || !ex.maySuspend?.(w.resumeAtMs - this.now())) return false;
+    if (!(await this.host.suspending(a, w))) return false;
+    try {
+      await ex.suspend(a);
+      return true;
+    } catch (err) {
+      this.log.warn({ err, taskId, siteId: a.siteId }, 'the engine did not suspend the task; it is preempted instead');
+      await this.host.resumedFromSuspension(a, { undo: true });
+      return false;
+    }
+  }
+
+  /** Resumes, once each, the suspended attempts whose window has come (a failed resume is tried on the next tick). */
+  private async resumeDue(): Promise<void> {
+    const now = this.now();
+    for (const a of [...this.host.attempts.values()]) {
+      if (!a.suspension || a.suspension.window.resumeAtMs > now) continue;
+      const ex = await this.executorFor(a);
+      if (!ex?.resume) continue;
+      try {
+        await ex.resume(a);
+      } catch (err) {
+        this.log.warn({ err, taskId: a.taskId, siteId: a.siteId }, 'could not resume a suspended task yet');
+        continue;
+      }
+      await this.host.resumedFromSuspension(a);
+    }
   }
 
   private async executorFor(a: Attempt): Promise<Executor | undefined> {

@@ -72,6 +72,28 @@ export interface ExecutorHost {
   checkpointOf?(fence: Fence): Promise<Buffer | null>;
   /** The engine lost the task (node died, job vanished): the host requeues it. */
   lost(fence: Fence, reason: string): Promise<boolean | void>;
+  /**
+   * Where an engine keeps what it must find again after a restart (Slurm: the jobs it requeued and
+   * holds for the task's next attempt); hosts without it (test recorders) leave it to memory.
+   */
+  heldJobs?: HeldJobStore;
+}
+
+/** A Slurm job requeued and held when its attempt was preempted; the task's next attempt at the site releases it. */
+export interface HeldJob {
+  taskId: string;
+  slurmJobId: string;
+  /** The attempt that was preempted. */
+  attempt: number;
+  /** Its job directory (the released job writes there again). */
+  jobDir: string;
+  heldAtMs: number;
+}
+
+export interface HeldJobStore {
+  list(siteId: string): Promise<HeldJob[]>;
+  put(siteId: string, job: HeldJob): Promise<void>;
+  drop(siteId: string, taskId: string): Promise<void>;
 }
 
 /**
@@ -93,6 +115,15 @@ export interface Executor {
    * records the preemption). Engines without it have their preempted attempts cancelled at once.
    */
   preempt?(fence: Fence, graceMs: number, reason: string): Promise<void>;
+  /**
+   * Whether a pause of `pauseMs` may be done by suspending the attempt in place (same processes and
+   * memory) rather than preempting it: the site's setting (Slurm's `preemption`). Engines without
+   * `suspend` never suspend.
+   */
+  maySuspend?(pauseMs: number): boolean;
+  /** Pauses a running attempt in place, and continues it (Slurm: `scontrol suspend` / `resume`). */
+  suspend?(fence: Fence): Promise<void>;
+  resume?(fence: Fence): Promise<void>;
   /** After a restart: re-attach to attempts the database says the engine holds. */
   recover(tasks: ExecTask[]): Promise<void>;
   close(): Promise<void>;

@@ -6,7 +6,7 @@ import { ArraySpecError, dependencyState, parseArraySpec, translateSbatch, type 
 import type { Principal } from '../auth/principal.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { tenants } from '../db/schema.ts';
-import { jobDependencies, jobs, runs, taskLogs, tasks } from './db-schema.ts';
+import { jobDependencies, jobs, runSuspensions, runs, taskLogs, tasks } from './db-schema.ts';
 import { errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
@@ -431,7 +431,15 @@ export class JobService {
   async get(p: Principal, id: string): Promise<JobDetail> {
     const j = await this.load(p, id);
     const runRows = await this.db.select().from(runs).where(eq(runs.jobId, id)).orderBy(runs.startedAt);
-    const runList = runRows.map(toRun);
+    const suspensions = runRows.length
+      ? await this.db.select().from(runSuspensions).where(inArray(runSuspensions.runId, runRows.map((r) => r.id))).orderBy(runSuspensions.fromAt)
+      : [];
+    const runList = runRows.map((r) => {
+      const own = suspensions.filter((x) => x.runId === r.id);
+      return own.length
+        ? { ...toRun(r), suspensions: own.map((x) => ({ from: x.fromAt.toISOString(), until: x.untilAt.toISOString(), resumedAt: x.resumedAt?.toISOString() ?? null, saveFen: x.saveFen, saveKg: x.saveKg })) }
+        : toRun(r);
+    });
     const env = ownsEnv(p, j) ? this.secrets.open(j.id, j.env) : maskedEnv(j.env);
     const extra = await this.extras([j]);
     const dependants = await this.db.select({ jobId: jobDependencies.jobId, kind: jobDependencies.kind }).from(jobDependencies).where(eq(jobDependencies.parentId, id));

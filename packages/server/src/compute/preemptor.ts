@@ -40,7 +40,8 @@ export class Preemptor {
     const sites = (await this.network.listSites()).filter((s) => this.dispatcher.canRun(s));
     const running: RunningForPreemption[] = [];
     for (const a of this.dispatcher.host.attempts.values()) {
-      if (a.startedAt === null || this.dispatcher.host.preempting.has(a.taskId)) continue;
+      // A suspended attempt already waits for its window (and frees no units by being stopped).
+      if (a.startedAt === null || this.dispatcher.host.preempting.has(a.taskId) || a.suspension) continue;
       running.push({
         taskId: a.taskId, jobId: a.jobId, type: a.type, units: a.units, siteId: a.siteId, priority: a.priority,
         checkpoint: a.checkpoint ?? false, preemptions: a.preemptions ?? 0, startedAtMs: a.startedAt,
@@ -59,6 +60,11 @@ export class Preemptor {
     });
     for (const c of chosen) {
       const a = this.dispatcher.host.attempts.get(c.taskId);
+      // Where the site allows it, a window pause is a suspension in place: no checkpoint, no restart.
+      if (c.window && (await this.dispatcher.suspendForWindow(c.taskId, c.window))) {
+        this.log.info({ taskId: c.taskId, window: c.window }, 'suspended running work in place for a cheaper window');
+        continue;
+      }
       if (a && c.window) a.pause = c.window;
       this.log.info({ taskId: c.taskId, reason: c.reason, forJobId: c.forJobId, window: c.window }, c.window ? 'pausing running work for a cheaper window' : 'preempting running work for a job that cannot otherwise meet its deadline');
       await this.dispatcher.preempt(c.taskId, c.reason);
@@ -71,7 +77,7 @@ export class Preemptor {
     const out = new Map<string, WindowPause>();
     if (!this.windowScenario || (this.opts.windowMin.fen <= 0 && this.opts.windowMin.kg <= 0)) return out;
     if (now - this.lastWindowCheck < WINDOW_CHECK_MS) return out;
-    const checkpointing = [...this.dispatcher.host.attempts.values()].filter((a) => a.startedAt !== null && a.checkpoint && !this.dispatcher.host.preempting.has(a.taskId));
+    const checkpointing = [...this.dispatcher.host.attempts.values()].filter((a) => a.startedAt !== null && a.checkpoint && !a.suspension && !this.dispatcher.host.preempting.has(a.taskId));
     if (checkpointing.length === 0) return out;
     this.lastWindowCheck = now;
     const priced = await this.windowScenario(now);
@@ -80,7 +86,7 @@ export class Preemptor {
       const w = cheaperWindow(priced.scenario, priced.startMs, now, {
         siteId: a.siteId, type: a.type, units: a.units,
         // This attempt's progress only: earlier segments' share is not known here, so the work left is overstated, never under.
-        remainingHours: Math.max(0, a.hours - (now - a.startedAt!) / 3_600_000),
+        remainingHours: Math.max(0, a.hours - (now - a.startedAt! - (a.suspendedMs ?? 0)) / 3_600_000),
         deadlineMs: a.deadlineAt ?? null,
         // The grace to write the checkpoint, and as long again to restore it.
         overheadHours: (2 * (a.preemptGraceS ?? PREEMPT_GRACE_DEFAULT_SECONDS)) / 3600,

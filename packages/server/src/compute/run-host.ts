@@ -1,11 +1,11 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { arrayTaskEnv, meterRun, preemptedRunBillable, siteLoadKW, type ArrayBounds, type Staging, type WindowPause } from '@shuzhi/compute';
 import { storableText, type Fence, type PreemptReason, type Usage } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
-import { jobs, runs, taskLogs, tasks } from './db-schema.ts';
+import { jobs, runSuspensions, runs, slurmHeldJobs, taskLogs, tasks } from './db-schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId } from '../ids.ts';
-import type { ExecLog, ExecResult, ExecTask, ExecutorHost } from './executor.ts';
+import type { ExecLog, ExecResult, ExecTask, ExecutorHost, HeldJobStore } from './executor.ts';
 import type { JobSecrets, StoredEnv } from './job-env.ts';
 import type { NetworkStore } from './network-store.ts';
 
@@ -43,7 +43,10 @@ export interface TaskInfo {
   preemptions?: number;
   /** The job's deadline (ms), if it has one: the preemptor serves work that would miss it. */
   deadlineAt?: number | null;
-  /** Paused for a cheaper window: not placed before `resumeAtMs` (kept in memory; a restart places it at once). */
+  /**
+   * Paused for a cheaper window: not placed before `resumeAtMs` (its preempted run keeps the window, so a
+   * restart reads it back: Dispatcher.recover).
+   */
   pause?: WindowPause | null;
 }
 
@@ -55,6 +58,10 @@ export interface Attempt extends TaskInfo {
   startedAt: number | null;
   /** Not before this time: its data is being staged to the site. */
   readyAt: number;
+  /** Suspended in place for a cheaper window (run_suspensions): since when, and the window it resumes at. */
+  suspension?: { fromMs: number; window: WindowPause } | null;
+  /** Time this attempt spent suspended so far (its progress is its running time less this). */
+  suspendedMs?: number;
   /**
    * The job's env in plaintext, for the worker running this attempt: decrypted on every read, held
    * nowhere. Not enumerable, so spreads, JSON and logs never see it. Read it only where the task goes
@@ -213,6 +220,105 @@ export class RunHost implements ExecutorHost {
     return a;
   }
 
+  /** Compute's table of Slurm jobs held for a task's next attempt (see ExecutorHost.heldJobs). */
+  readonly heldJobs: HeldJobStore = {
+    list: async (siteId) =>
+      (await this.db.select().from(slurmHeldJobs).where(eq(slurmHeldJobs.siteId, siteId))).map((r) => ({
+        taskId: r.taskId, slurmJobId: r.slurmJobId, attempt: r.attempt, jobDir: r.jobDir, heldAtMs: r.heldAt.getTime(),
+      })),
+    put: async (siteId, h) => {
+      const row = { siteId, taskId: h.taskId, slurmJobId: h.slurmJobId, attempt: h.attempt, jobDir: h.jobDir, heldAt: new Date(h.heldAtMs) };
+      await this.db.insert(slurmHeldJobs).values(row).onConflictDoUpdate({ target: [slurmHeldJobs.siteId, slurmHeldJobs.taskId], set: row });
+    },
+    drop: async (siteId, taskId) => {
+      await this.db.delete(slurmHeldJobs).where(and(eq(slurmHeldJobs.siteId, siteId), eq(slurmHeldJobs.taskId, taskId)));
+    },
+  };
+
+  /**
+   * The attempt is about to be suspended in place for the window `w`: the interval opens now (written
+   * before the engine is asked, so a restart resumes it on time), it counts as one of the job's
+   * preemptions, and the job says why it waits. False when it is not running here.
+   */
+  async suspending(f: Fence, w: WindowPause): Promise<boolean> {
+    const a = this.current(f);
+    if (!a || a.startedAt === null || a.suspension) return false;
+    const now = this.now();
+    const ev: PublishedEvent[] = [];
+    const ok = await this.db.transaction(async (tx) => {
+      await this.fence?.(tx);
+      const [run] = await tx
+        .select({ id: runs.id })
+        .from(runs)
+        .where(and(eq(runs.taskId, a.taskId), eq(runs.attempt, a.attempt), eq(runs.status, 'running')));
+      if (!run) return false;
+      await tx.insert(runSuspensions).values({
+        runId: run.id, taskId: a.taskId, attempt: a.attempt, fromAt: new Date(now), untilAt: new Date(w.resumeAtMs), saveFen: w.saveFen, saveKg: w.saveKg,
+      });
+      await tx
+        .update(jobs)
+        .set({ preemptions: sql`${jobs.preemptions} + 1`, explanation: suspendedText(w), updatedAt: new Date(now) })
+        .where(eq(jobs.id, a.jobId));
+      await tx.insert(taskLogs).values({ jobId: a.jobId, taskId: a.taskId, attempt: a.attempt, stream: 'system', text: `${suspendedText(w)}\n` });
+      await this.bus.record(tx, ev, {
+        kind: 'job.status', entity: 'job', entityId: a.jobId, tenantId: a.tenantId,
+        data: { status: 'running', suspended: true, attempt: a.attempt, runId: run.id, window: w },
+      });
+      return true;
+    });
+    this.bus.publish(ev);
+    if (ok) {
+      a.suspension = { fromMs: now, window: w };
+      a.preemptions = (a.preemptions ?? 0) + 1;
+    }
+    return ok;
+  }
+
+  /**
+   * The suspended attempt runs again (`undo`: the engine refused to suspend it, so the interval never
+   * was): the interval closes now, once — a second call finds it closed and changes nothing.
+   */
+  async resumedFromSuspension(f: Fence, opts: { undo?: boolean } = {}): Promise<boolean> {
+    const a = this.current(f);
+    if (!a?.suspension) return false;
+    const now = this.now();
+    const s = a.suspension;
+    const ok = await this.db.transaction(async (tx) => {
+      await this.fence?.(tx);
+      const open = and(eq(runSuspensions.taskId, a.taskId), eq(runSuspensions.attempt, a.attempt), isNull(runSuspensions.resumedAt));
+      const closed = opts.undo
+        ? await tx.delete(runSuspensions).where(open).returning({ id: runSuspensions.id })
+        : await tx.update(runSuspensions).set({ resumedAt: new Date(now) }).where(open).returning({ id: runSuspensions.id });
+      if (!closed.length) return false;
+      if (opts.undo) await tx.update(jobs).set({ preemptions: sql`greatest(${jobs.preemptions} - 1, 0)` }).where(eq(jobs.id, a.jobId));
+      const text = opts.undo ? 'the engine did not suspend it; it runs on' : `resumed in place after a suspension of ${Math.round((now - s.fromMs) / 60_000)} min`;
+      await tx.update(jobs).set({ explanation: text, updatedAt: new Date(now) }).where(eq(jobs.id, a.jobId));
+      await tx.insert(taskLogs).values({ jobId: a.jobId, taskId: a.taskId, attempt: a.attempt, stream: 'system', text: `${text}\n` });
+      return true;
+    });
+    a.suspension = null;
+    if (ok && !opts.undo) a.suspendedMs = (a.suspendedMs ?? 0) + (now - s.fromMs);
+    if (ok && opts.undo) a.preemptions = Math.max(0, (a.preemptions ?? 1) - 1);
+    return ok;
+  }
+
+  /** Suspensions still open (after a restart: each attempt's, to resume at its window). */
+  async openSuspensions(): Promise<{ taskId: string; attempt: number; fromMs: number; window: WindowPause }[]> {
+    const rows = await this.db.select().from(runSuspensions).where(isNull(runSuspensions.resumedAt));
+    return rows.map((r) => ({ taskId: r.taskId, attempt: r.attempt, fromMs: r.fromAt.getTime(), window: { resumeAtMs: r.untilAt.getTime(), saveFen: r.saveFen, saveKg: r.saveKg } }));
+  }
+
+  /** The window a queued task waits for: its last run was paused for one (after a restart, as before it). */
+  async windowOf(taskId: string, attempt: number): Promise<WindowPause | null> {
+    const [r] = await this.db
+      .select({ at: runs.windowResumeAt, fen: runs.windowSaveFen, kg: runs.windowSaveKg })
+      .from(runs)
+      .where(and(eq(runs.taskId, taskId), eq(runs.attempt, attempt), eq(runs.status, 'preempted')))
+      .orderBy(desc(runs.startedAt))
+      .limit(1);
+    return r?.at ? { resumeAtMs: r.at.getTime(), saveFen: r.fen ?? 0, saveKg: r.kg ?? 0 } : null;
+  }
+
   /** Re-attaches an attempt found in the database at start. */
   adopt(a: Attempt): void {
     this.attempts.set(a.taskId, a);
@@ -325,7 +431,13 @@ export class RunHost implements ExecutorHost {
     const site = await this.network.getSite(a.siteId);
     const pool = site.pools.find((p) => p.type === a.type);
     if (!pool || a.startedAt === null) return null;
-    return meterRun({ site, pool, units: a.units, startMs: a.startedAt, endMs, siteLoadKW: siteLoadKW(site, site.pools, this.busyByType(a.siteId)) });
+    const suspended = (
+      await this.db
+        .select({ from: runSuspensions.fromAt, to: runSuspensions.resumedAt })
+        .from(runSuspensions)
+        .where(and(eq(runSuspensions.taskId, a.taskId), eq(runSuspensions.attempt, a.attempt)))
+    ).map((r) => ({ fromMs: r.from.getTime(), toMs: r.to?.getTime() ?? null }));
+    return meterRun({ site, pool, units: a.units, startMs: a.startedAt, endMs, siteLoadKW: siteLoadKW(site, site.pools, this.busyByType(a.siteId)), suspended });
   }
 
   async saveCheckpoint(f: Fence, archive: Buffer): Promise<void> {
@@ -443,6 +555,9 @@ export class RunHost implements ExecutorHost {
     return requeued;
   }
 }
+
+const suspendedText = (w: WindowPause) =>
+  `suspended in place for a cheaper window: saves ¥${(w.saveFen / 100).toFixed(2)} / ${w.saveKg.toFixed(2)} kg CO2e; resumes at ${new Date(w.resumeAtMs).toISOString()}; its energy, carbon and unit-hours are not counted while suspended`;
 
 /**
  * An array job's state once one of its tasks ended: running while any task is still to be made or

@@ -1,9 +1,10 @@
 import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
+import { activeSpans, type Span } from '@shuzhi/compute';
 import type { Usage } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
 import { newId } from '../ids.ts';
-import { jobs, runs, tasks } from './db-schema.ts';
+import { jobs, runSuspensions, runs, tasks } from './db-schema.ts';
 
 const FINISHED = ['succeeded', 'failed'] as const;
 
@@ -29,6 +30,8 @@ export interface RunRecord {
    * lost for the platform's own reasons (compute's preemptedRunBillable, decided when it was preempted).
    */
   billable: boolean;
+  /** The spans it ran in, when it was suspended in place for a while (time-of-use prices apply to these); else null. */
+  activeSpans: Span[] | null;
 }
 
 /** A run that finished before it was recorded here (demo history, benchmarks): one job, one task, one attempt. */
@@ -63,11 +66,16 @@ export class RunRecords {
       .where(eq(runs.id, runId));
     if (!row) return null;
     const { run } = row;
+    const suspended = await this.db.select({ from: runSuspensions.fromAt, to: runSuspensions.resumedAt }).from(runSuspensions).where(eq(runSuspensions.runId, runId));
+    const spans = suspended.length && run.endedAt
+      ? activeSpans(run.startedAt.getTime(), run.endedAt.getTime(), suspended.map((x) => ({ fromMs: x.from.getTime(), toMs: x.to?.getTime() ?? null })))
+      : null;
     return {
       id: run.id, jobId: run.jobId, tenantId: row.tenantId, resourceType: row.type, jobTransferFen: row.jobTransferFen, siteId: run.siteId,
       status: run.status, startedAt: run.startedAt, endedAt: run.endedAt, unitHours: run.unitHours, energyKWh: run.energyKWh,
       greenKWh: run.greenKWh, costFen: run.costFen,
       billable: FINISHED.includes(run.status as (typeof FINISHED)[number]) || (run.status === 'preempted' && run.billable),
+      activeSpans: spans,
     };
   }
 

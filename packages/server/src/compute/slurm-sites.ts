@@ -109,6 +109,8 @@ export function siteConfig(s: SiteInput, workRoot: string, env: NodeJS.ProcessEn
     // Jobs run as an unprivileged user, in directories outside the server's data dir (see SlurmSiteConfig).
     ...(st.jobUser ? { jobUser: st.jobUser } : {}),
     ...(st.jobDir ? { jobRoot: join(st.jobDir, s.id) } : {}),
+    ...(st.preemption ? { preemption: st.preemption } : {}),
+    ...(st.suspendMaxHours ? { suspendMaxHours: st.suspendMaxHours } : {}),
   };
   if (st.mode === 'rest') {
     const missing = [

@@ -177,6 +177,15 @@ export function JobDetailPage({ id }: { id: string }) {
             </p>
           );
         })}
+        {j.runs.flatMap((r) => (r.suspensions ?? []).map((x, i) => (
+          <p className="explanation" data-testid="job-suspended" key={`${r.id}:${i}`}>
+            <b>{t('job.suspended')}{t('app.colon')}</b>
+            {t('job.suspendedText', { from: formatDateTime(x.from, true), fen: formatFen(x.saveFen), kg: formatNumber(x.saveKg, lang, 2), until: formatDateTime(x.until, true) })}
+            {x.resumedAt && <>{' — '}{t('job.suspendedResumed', { at: formatDateTime(x.resumedAt, true) })}</>}
+            {' — '}
+            {t('job.suspendedNotCounted')}
+          </p>
+        )))}
         {j.error && (
           <p className="form-error" data-testid="job-error">
             <b>{t('job.error')}{t('app.colon')}</b>

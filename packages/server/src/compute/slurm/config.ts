@@ -77,6 +77,12 @@ export interface SlurmSiteConfig {
   vanishGraceMs?: number;
   /** After a job ends, how long to wait for its sacct record before settling for squeue's numbers. */
   sacctWaitMs?: number;
+  /**
+   * How a cheaper-window pause is done here (the site's `preemption` setting): `requeue` (default),
+   * `suspend` in place, or `both` (suspend pauses up to `suspendMaxHours`, requeue longer ones).
+   */
+  preemption?: 'requeue' | 'suspend' | 'both';
+  suspendMaxHours?: number;
 }
 
 export const DEFAULT_UNITS = {
@@ -100,4 +106,6 @@ export const DEFAULTS = {
   vanishGraceMs: 60_000,
   sacctWaitMs: 10_000,
   maxLogBytes: 64 * 1024 * 1024,
+  preemption: 'requeue',
+  suspendMaxHours: 4,
 } as const;

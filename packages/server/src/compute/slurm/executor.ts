@@ -103,6 +103,7 @@ export class SlurmExecutor implements Executor {
   readonly engine = 'slurm' as const;
   private readonly tracked = new Map<string, Tracked>();
   private readonly parked = new Map<string, Parked>();
+  private parkedLoaded: Promise<void> | null = null;
   private readonly backend: SlurmBackend;
   private readonly host: ExecutorHost;
   private readonly log: ExecutorLog;
@@ -173,6 +174,7 @@ export class SlurmExecutor implements Executor {
     try {
       await this.backend.jobs();
       this.controllerOk();
+      await this.loadParked();
       return { ok: true };
     } catch (err) {
       this.controllerFailed(err);
@@ -214,6 +216,13 @@ export class SlurmExecutor implements Executor {
     this.wake(0);
   }
 
+  /** A pause this long is done in place when the site's `preemption` setting allows it (and the backend can). */
+  maySuspend(pauseMs: number): boolean {
+    if (!this.backend.suspend || !this.backend.resume) return false;
+    const mode = this.config.preemption ?? DEFAULTS.preemption;
+    return mode === 'suspend' || (mode === 'both' && pauseMs <= (this.config.suspendMaxHours ?? DEFAULTS.suspendMaxHours) * 3_600_000);
+  }
+
   /** Pauses a running attempt in place (`scontrol suspend`): same processes, same memory, until `resume`. */
   async suspend(fence: Fence): Promise<void> {
     const t = this.tracked.get(fenceKey(fence));
@@ -225,7 +234,12 @@ export class SlurmExecutor implements Executor {
   async resume(fence: Fence): Promise<void> {
     const t = this.tracked.get(fenceKey(fence));
     if (!t?.slurmId || !this.backend.resume) throw new SlurmConfigError(`Slurm site ${this.config.siteId} cannot resume this job`);
-    await this.backend.resume(t.slurmId);
+    try {
+      await this.backend.resume(t.slurmId);
+    } catch (err) {
+      // Resumed already (before a restart): the resume wanted has happened.
+      if (!(err instanceof SlurmCommandError && !err.transient && /not suspended|already|is running/i.test(err.output))) throw err;
+    }
     await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`resumed in Slurm (job ${t.slurmId})`)]));
   }
 
@@ -419,7 +433,35 @@ export class SlurmExecutor implements Executor {
     const slurmId = t.slurmId!;
     const endedAt = this.now();
     await this.reportFinal(t, 'preempted', () => (this.host.preemptEnded ? this.host.preemptEnded(t.task, endedAt) : this.host.lost(t.task, 'preempted')));
-    if (requeued && !this.tracked.has(t.key) && !t.cancelled) this.parked.set(t.task.taskId, { slurmId, attempt: t.task.attempt, jobDir: t.jobDir, at: endedAt });
+    if (requeued && !this.tracked.has(t.key) && !t.cancelled) await this.park(t.task.taskId, { slurmId, attempt: t.task.attempt, jobDir: t.jobDir, at: endedAt });
+  }
+
+  /** Held jobs are kept by the host (compute's slurm_held_jobs), so a restart still releases or cancels them. */
+  private async park(taskId: string, p: Parked): Promise<void> {
+    this.parked.set(taskId, p);
+    await this.host.heldJobs?.put(this.config.siteId, { taskId, slurmJobId: p.slurmId, attempt: p.attempt, jobDir: p.jobDir, heldAtMs: p.at })
+      .catch((err: unknown) => this.log.warn({ taskId, slurmJob: p.slurmId, err: errText(err) }, 'could not keep a held Slurm job across restarts'));
+  }
+
+  private async unpark(taskId: string): Promise<void> {
+    this.parked.delete(taskId);
+    await this.host.heldJobs?.drop(this.config.siteId, taskId)
+      .catch((err: unknown) => this.log.warn({ taskId, err: errText(err) }, 'could not forget a held Slurm job'));
+  }
+
+  /** The held jobs a previous run of the server left, read once (a failed read is tried again). */
+  private loadParked(): Promise<void> {
+    this.parkedLoaded ??= (async () => {
+      for (const h of (await this.host.heldJobs?.list(this.config.siteId)) ?? []) {
+        // Only a job directory under this site's root is used again (the row names a path the server writes to).
+        if (!this.parked.has(h.taskId) && h.jobDir.startsWith(`${this.jobRoot}/`)) this.parked.set(h.taskId, { slurmId: h.slurmJobId, attempt: h.attempt, jobDir: h.jobDir, at: h.heldAtMs });
+      }
+      if (this.parked.size > 0) this.wake(this.pollMs);
+    })().catch((err: unknown) => {
+      this.parkedLoaded = null;
+      this.log.warn({ site: this.config.siteId, err: errText(err) }, 'could not read the held Slurm jobs');
+    });
+    return this.parkedLoaded;
   }
 
   /** Held jobs whose task went elsewhere (or was cancelled) are cancelled after PARKED_MS. */
@@ -427,7 +469,7 @@ export class SlurmExecutor implements Executor {
     for (const [taskId, p] of this.parked) {
       if (this.now() - p.at < PARKED_MS) continue;
       await this.backend.cancel(p.slurmId).then(
-        () => this.parked.delete(taskId),
+        () => this.unpark(taskId),
         (err: unknown) => this.log.warn({ taskId, slurmJob: p.slurmId, err: errText(err) }, 'could not cancel a held, requeued job'),
       );
     }
@@ -495,9 +537,10 @@ export class SlurmExecutor implements Executor {
    * (a requeue, not a new submission); its checkpoint directory is as the stopped run left it.
    */
   private async tryRelease(t: Tracked): Promise<boolean> {
+    await this.loadParked();
     const p = this.parked.get(t.task.taskId);
     if (!p || !this.backend.release) return false;
-    this.parked.delete(t.task.taskId);
+    await this.unpark(t.task.taskId);
     // Another attempt ran since (elsewhere): its checkpoint is newer than this job's directory.
     if (p.attempt + 1 !== t.task.attempt) {
       await this.backend.cancel(p.slurmId).catch(() => undefined);
@@ -568,6 +611,7 @@ export class SlurmExecutor implements Executor {
   }
 
   private async tick(): Promise<void> {
+    await this.loadParked();
     if (this.closed || (this.tracked.size === 0 && this.parked.size === 0)) return;
     if (this.now() < this.outage.until) return;
     await this.sweepParked();
