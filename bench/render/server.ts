@@ -32,7 +32,7 @@ const studio = (await p.auth.createToken(tenantId, 'bench studio')).token;
 const scenePath = join(dataDir, 'render', 'shared', 'bench.blend');
 mkdirSync(join(scenePath, '..'), { recursive: true });
 writeFileSync(scenePath, 'stub');
-process.stdout.write(`${JSON.stringify({ port, credentialsFile, enrollMs, operator, studio, pid: process.pid, scenePath })}\n`);
+process.stdout.write(`${JSON.stringify({ port, credentialsFile, enrollMs, operator, studio, pid: process.pid, scenePath, leaseMs: config.SHUZHI_LEASE_MS })}\n`);
 const stop = async () => {
   await p.close();
   rmSync(dataDir, { recursive: true, force: true });
