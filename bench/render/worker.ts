@@ -125,7 +125,8 @@ async function node(n: number): Promise<void> {
 
 process.stdin.on('data', (d) => {
   for (const line of String(d).split('\n').filter(Boolean)) {
-    const msg = JSON.parse(line) as { holdExcept?: string; queuedAt?: number; stop?: boolean };
+    const msg = JSON.parse(line) as { holdExcept?: string; queuedAt?: number; taskMs?: [number, number]; stop?: boolean };
+    if (msg.taskMs !== undefined) cfg.taskMs = msg.taskMs;
     if (msg.holdExcept !== undefined) holdExcept = msg.holdExcept;
     if (msg.queuedAt !== undefined) queuedAt = msg.queuedAt;
     if (msg.stop) {
