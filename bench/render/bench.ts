@@ -184,6 +184,23 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     server.once('exit', (c) => rej(new Error(`bench server exited with ${c}`)));
   });
   const url = `http://127.0.0.1:${info.port}`;
+  // The server's memory by part (bench/render/server.ts answers `memory` on stdin), at the phases' peaks.
+  type Memory = { rssMB: number; heapUsedMB: number; heapTotalMB: number; arrayBuffersMB: number; externalMB: number };
+  let memoryWaiting: ((m: Memory) => void) | null = null;
+  createInterface({ input: server.stdout! }).on('line', (l) => {
+    if (l.startsWith('{"memory"')) memoryWaiting?.(JSON.parse(l).memory);
+  });
+  const memory = async (phase: string): Promise<Memory | null> => {
+    const got = new Promise<Memory | null>((res) => {
+      memoryWaiting = res;
+      setTimeout(() => res(null), 5000).unref();
+    });
+    server.stdin!.write('memory\n');
+    const m = await got;
+    memoryWaiting = null;
+    if (m) console.log(`  server memory, ${phase}: RSS ${m.rssMB} MB = V8 heap ${m.heapUsedMB} MB used of ${m.heapTotalMB} MB held + array buffers ${m.arrayBuffersMB} MB (PGlite's memory) + ${m.rssMB - m.heapTotalMB - m.arrayBuffersMB} MB native (sockets, parsers, code)`);
+    return m;
+  };
   const call = async (token: string, method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<any> => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -255,6 +272,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     out.connectSec = (Date.now() - t0) / 1000;
     out.rssConnectedMB = Math.round(connectedRss);
     console.log(`connected: ${out.connectedNodes} nodes online at the server after ${out.connectSec} s; server RSS ${Math.round(connectedRss)} MB (idle before nodes: ${Math.round(idleRss)} MB)`);
+    out.memoryConnected = await memory('all nodes connected');
 
     // Phase 2: a 1,000,000-frame job (chunks of 10) is accepted, then dispatched to the end.
     const frames = quick ? 100_000 : 1_000_000;
@@ -303,6 +321,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     out.overviewPacedMaxMs = Math.round(ovPaced.at(-1) ?? NaN);
     console.log(`paced: first task on all ${nodes} nodes in ${out.pacedBurstSec} s; then tasks of ${(0.5 * pacedMeanMs / 1000).toFixed(1)}–${(1.5 * pacedMeanMs / 1000).toFixed(1)} s (${nodes} nodes / ${(pacedMeanMs / 1000).toFixed(1)} s mean = ${paced} tasks/s asked) for ${pacedSec.toFixed(1)} s: ${out.pacedPerSec} tasks/s dispatched, ask->task p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms over ${pacedLat.length} asks; overview p50 ${out.overviewPacedP50Ms} ms, max ${out.overviewPacedMaxMs} ms`);
 
+    out.memoryPaced = await memory('paced dispatch');
     // Phase 2b, throughput: 0.2–1 s tasks, the rest of the job dispatched as fast as the server can.
     send({ taskMs: [200, 1000] });
     fleet.resetLatencies();
@@ -405,6 +424,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     out.overviewUnderLoad = lastOv ? `${lastOv.nodes.busy} nodes busy; ${ovHb.length} overviews answered, slowest ${out.overviewHeartbeatMaxMs} ms` : 'the overview did not answer under this load';
     console.log(`heartbeats: ${holding} of ${nodes} nodes hold a task and heartbeat every lease/3 = ${intervalMs} ms (lease ${leaseMs} ms): ${out.heartbeatsOffered}/s offered, ${out.heartbeatsPerSec}/s absorbed over ${hbSec.toFixed(1)} s; ${out.overviewUnderLoad}`);
     console.log(`  arithmetic: 20,000 nodes / ${intervalMs / 1000} s = ${out.heartbeatsNeeded20k}/s needed; the server spent ${out.serverCpuMsPerHeartbeat} ms CPU per heartbeat = ${out.heartbeatsPerCpuSec}/s per CPU-second, ${out.heartbeatHeadroom}× what 20,000 nodes need (${(100 / (out.heartbeatHeadroom as number)).toFixed(0)}% of one core)`);
+    out.memoryHeartbeats = await memory('heartbeats');
     out.rssMB = Math.round(peakRss);
     out.errors = total('errors');
     out.errorKinds = fleet.errorKinds();

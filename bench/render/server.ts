@@ -38,7 +38,14 @@ const stop = async () => {
   rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 };
+// `memory` on stdin: where the server's RSS is, as one JSON line (V8 heap used and held, array
+// buffers — PGlite's WebAssembly memory among them —, the rest native: sockets, parsers, code).
 process.stdin.on('data', (d) => {
+  if (String(d).includes('memory')) {
+    const m = process.memoryUsage();
+    const mb = (b: number) => Math.round(b / 1024 / 1024);
+    process.stdout.write(`${JSON.stringify({ memory: { rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), heapTotalMB: mb(m.heapTotal), arrayBuffersMB: mb(m.arrayBuffers), externalMB: mb(m.external) } })}\n`);
+  }
   if (String(d).includes('stop')) void stop();
 });
 process.stdin.on('end', () => void stop());

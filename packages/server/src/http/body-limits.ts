@@ -80,8 +80,10 @@ export function bodyLimits(limits: BodyLimits): MiddlewareHandler {
         },
       })(c, next);
     }
+    const body = c.req.raw.body;
+    if (!body) return next();
     let seen = 0;
-    const counted = c.req.raw.body.pipeThrough(
+    const counted = body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, ctl) {
           seen += chunk.byteLength;
