@@ -171,7 +171,8 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
   const connsPerWorker = Math.max(1, Math.floor(Math.min(nodes, hardLimit - 800) / workers));
   console.log(`\nrender farm bench: ${nodes} simulated nodes in ${workers} worker processes (undici keep-alive pools of ${connsPerWorker} connections each, ${connsPerWorker * workers} sockets in all); one server process; loopback only`);
   console.log(`open files: soft limit raised to the hard limit ${hardLimit} in every child (bash 'ulimit -n $(ulimit -Hn)'); raising the hard limit needs root with CAP_SYS_RESOURCE (e.g. 'prlimit --nofile=65536:65536' or LimitNOFILE in systemd)`);
-  if (connsPerWorker * workers < nodes) console.log(`note: ${nodes} nodes share ${connsPerWorker * workers} connections because of that cap; a node whose pool is full waits client-side for a connection`);
+  // The server is the process at the cap: it holds every node's connection, a worker process only its share.
+  if (connsPerWorker * workers < nodes) console.log(`note: ${nodes} nodes share ${connsPerWorker * workers} connections because of that cap on the server process (it holds all of them; each worker process ${connsPerWorker}); a node whose pool is full waits client-side for a connection, and a parked long poll frees one within its wait`);
 
   console.log(`database: ${db.label === 'pglite' ? 'PGlite (embedded, in the server process)' : 'PostgreSQL 15 (throw-away local cluster, its own processes)'}`);
   const server = spawnTs(`${HERE}server.ts`, [], { SHUZHI_RENDER_VERIFY_FRAMES: '0', SHUZHI_DEMO: '0', DATABASE_URL: db.url ?? '', BENCH_NODES: String(nodes) }, profile ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../results/', import.meta.url))}`, `--cpu-prof-name=render-${db.label}.cpuprofile`] : []);
