@@ -250,12 +250,14 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
   const { procs, total, send } = fleet;
 
   const out: Record<string, unknown> = { nodes, workers, connections: connsPerWorker * workers, openFileLimit: hardLimit };
-  // Hard stop whatever happens: the bench must end by itself.
+  // Hard stop whatever happens: the bench must end by itself. The processes are killed, so the calls
+  // waiting on them fail and this database's run reports what it measured; the other still runs.
+  server.stdin!.on('error', () => undefined);
+  const alive = () => server.exitCode === null && server.signalCode === null;
   const watchdog = setTimeout(() => {
-    console.error('render bench: 6 minute bound of this database reached; stopping');
+    console.error('render bench: 6 minute bound of this database reached; stopping it');
     for (const p of procs) p.kill('SIGKILL');
     server.kill('SIGKILL');
-    process.exit(1);
   }, 360_000);
   watchdog.unref();
   try {
@@ -264,7 +266,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     // A node counts as connected once the server has seen its first sync (it is then parked in a long poll).
     const online = (o: any) => (o ? o.nodes.total - o.nodes.offline : 0);
     let ov = await tryCall(info.operator, 'GET', '/api/render/overview');
-    while (online(ov) < nodes && Date.now() - t0 < 90_000) {
+    while (alive() && online(ov) < nodes && Date.now() - t0 < 90_000) {
       await sleep(500);
       ov = (await tryCall(info.operator, 'GET', '/api/render/overview')) ?? ov;
     }
@@ -298,14 +300,14 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     // burst of `nodes` dispatches at once) and lasts 1.5 mean task lengths.
     const p0 = Date.now();
     const pa0 = total('assigned');
-    while (total('assigned') - pa0 < nodes && Date.now() - p0 < 60_000) await sleep(500);
+    while (alive() && total('assigned') - pa0 < nodes && Date.now() - p0 < 60_000) await sleep(500);
     out.pacedBurstSec = (Date.now() - p0) / 1000;
     fleet.resetLatencies();
     overviewMs.length = 0;
     const pw0 = Date.now();
     const pwa0 = total('assigned');
     const pcpu0 = cpuMs(info.pid);
-    while (Date.now() - pw0 < Math.max(10_000, 1.5 * pacedMeanMs)) {
+    while (alive() && Date.now() - pw0 < Math.max(10_000, 1.5 * pacedMeanMs)) {
       await timedOverview();
       await sleep(2000);
     }
@@ -337,7 +339,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     // The sustained window ends when 99% of the tasks are completed; the tail after it is stragglers
     // (a node whose lease must expire first), reported separately.
     let sustained: { sec: number; dispatched: number; latencies: number; askLatencies: number } | null = null;
-    while (Date.now() - d0 < limitMs) {
+    while (alive() && Date.now() - d0 < limitMs) {
       await sleep(1000);
       const st = await tryCall(info.studio, 'GET', `/api/render/jobs/${job.id}?taskLimit=1`);
       // The operator looks at the farm every other second while it dispatches.
@@ -389,7 +391,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     // Measured once (nearly) every node holds a task, so every node heartbeats in the window.
     const hw0 = Date.now();
     let holding = 0;
-    while (Date.now() - hw0 < 15_000) {
+    while (alive() && Date.now() - hw0 < 15_000) {
       const st = await tryCall(info.studio, 'GET', `/api/render/jobs/${h.id}?taskLimit=1`);
       holding = st?.counts.active ?? holding;
       if (holding >= 0.99 * nodes) break;
@@ -404,7 +406,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     // An operator's view under this load, every 2 s: answered (timed), or counted as slow. The window
     // spans three heartbeat intervals, so every holding node heartbeats in it about three times.
     let lastOv: any = null;
-    while (Date.now() - h0 < 3 * intervalMs) {
+    while (alive() && Date.now() - h0 < 3 * intervalMs) {
       lastOv = (await timedOverview()) ?? lastOv;
       await sleep(2000);
     }
@@ -441,8 +443,9 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     send({ stop: true });
     await sleep(1500);
     for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
-    server.stdin!.write('stop\n');
+    if (server.exitCode === null) server.stdin!.write('stop\n');
     await new Promise((r) => {
+      if (server.exitCode !== null || server.signalCode !== null) return r(null);
       const timer = setTimeout(() => {
         server.kill('SIGKILL');
         r(null);
