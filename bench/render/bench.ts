@@ -199,7 +199,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     server.stdin!.write('memory\n');
     const m = await got;
     memoryWaiting = null;
-    if (m) console.log(`  server memory, ${phase}: RSS ${m.rssMB} MB = V8 heap ${m.heapUsedMB} MB used of ${m.heapTotalMB} MB held + array buffers ${m.arrayBuffersMB} MB (PGlite's memory) + ${m.rssMB - m.heapTotalMB - m.arrayBuffersMB} MB native (sockets, parsers, code)`);
+    if (m) console.log(`  server memory, ${phase}: RSS ${m.rssMB} MB = V8 heap ${m.heapUsedMB} MB used of ${m.heapTotalMB} MB held + external ${m.externalMB} MB (buffers, ${m.arrayBuffersMB} MB of them array buffers) + ${m.rssMB - m.heapTotalMB - m.externalMB} MB native rest (PGlite's WebAssembly memory, sockets, code)`);
     return m;
   };
   const call = async (token: string, method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<any> => {

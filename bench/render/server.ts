@@ -38,8 +38,8 @@ const stop = async () => {
   rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 };
-// `memory` on stdin: where the server's RSS is, as one JSON line (V8 heap used and held, array
-// buffers — PGlite's WebAssembly memory among them —, the rest native: sockets, parsers, code).
+// `memory` on stdin: where the server's RSS is, as one JSON line (V8 heap used and held, external
+// buffers, the rest native: PGlite's WebAssembly memory, sockets, code).
 process.stdin.on('data', (d) => {
   if (String(d).includes('memory')) {
     const m = process.memoryUsage();

@@ -96,8 +96,12 @@ async function node(n: number): Promise<void> {
       const hold = holdExcept !== '' && task.jobId !== holdExcept;
       const until = performance.now() + (hold ? cfg.holdMs : cfg.taskMs[0] + random() * (cfg.taskMs[1] - cfg.taskMs[0]));
       let lost = false;
-      while (hold && performance.now() + task.pollMs < until && !stopping) {
-        await sleep(task.pollMs);
+      // Heartbeats on a fixed period from the task's start, as the agent keeps them (it waits the
+      // interval less the time its last sync took), so a slow answer does not thin out the offered load.
+      let beat = performance.now();
+      while (hold && beat + task.pollMs < until && !stopping) {
+        beat += task.pollMs;
+        await sleep(Math.max(0, beat - performance.now()));
         stats.heartbeats++;
         const r = await sync(id, { free: 0, waitMs: 0, running: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt }] });
         if (r.status === 200) stats.heartbeatsOk++;
