@@ -267,9 +267,10 @@ async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: 
     const lat = fleet.latencies().slice().sort((x, y) => x - y);
     const pct = (q: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((q / 100) * lat.length))]! : NaN);
     const dispatched = total('assigned') - a0;
-    // Heartbeats: every node holds a task of a long job and heartbeats every 2 s.
-    const h = await call(studio, 'POST', '/api/render/jobs', { name: 'farm hold', scene, frames: `1-${nodes}`, chunkSize: 1, renderer: 'blender' });
-    send({ holdJob: h.id });
+    // Heartbeats: every node holds a task of a long job and heartbeats every lease / 3 (named before
+    // the submission: the servers hand the new job's tasks out before its id is read here).
+    send({ holdExcept: job.id });
+    await call(studio, 'POST', '/api/render/jobs', { name: 'farm hold', scene, frames: `1-${nodes}`, chunkSize: 1, renderer: 'blender' });
     await sleep(4000);
     const hb0 = total('heartbeatsOk');
     const h0 = Date.now();

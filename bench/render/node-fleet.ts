@@ -26,7 +26,7 @@ export interface NodeFleet {
   errorKinds(): Record<string, number>;
   resetLatencies(): void;
   total(k: Counter): number;
-  /** A message to every worker process (`{ holdJob }`, `{ stop: true }`). */
+  /** A message to every worker process (`{ holdExcept }`, `{ queuedAt }`, `{ stop: true }`). */
   send(msg: unknown): void;
 }
 
@@ -39,7 +39,7 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
   const per = Math.ceil(c.nodes / c.workers);
   for (let w = 0; w < c.workers; w++) {
     const count = Math.min(per, c.nodes - w * per);
-    const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 24_000, seed: c.seed + w };
+    const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 40_000, seed: c.seed + w };
     const proc = spawnWorker(JSON.stringify(cfg));
     procs.push(proc);
     latest.push({ connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [], askLatencies: [], errorKinds: {} });

@@ -32,13 +32,20 @@ const studio = (await p.auth.createToken(tenantId, 'bench studio')).token;
 const scenePath = join(dataDir, 'render', 'shared', 'bench.blend');
 mkdirSync(join(scenePath, '..'), { recursive: true });
 writeFileSync(scenePath, 'stub');
-process.stdout.write(`${JSON.stringify({ port, credentialsFile, enrollMs, operator, studio, pid: process.pid, scenePath })}\n`);
+process.stdout.write(`${JSON.stringify({ port, credentialsFile, enrollMs, operator, studio, pid: process.pid, scenePath, leaseMs: config.SHUZHI_LEASE_MS })}\n`);
 const stop = async () => {
   await p.close();
   rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 };
+// `memory` on stdin: where the server's RSS is, as one JSON line (V8 heap used and held, external
+// buffers, the rest native: PGlite's WebAssembly memory, sockets, code).
 process.stdin.on('data', (d) => {
+  if (String(d).includes('memory')) {
+    const m = process.memoryUsage();
+    const mb = (b: number) => Math.round(b / 1024 / 1024);
+    process.stdout.write(`${JSON.stringify({ memory: { rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), heapTotalMB: mb(m.heapTotal), arrayBuffersMB: mb(m.arrayBuffers), externalMB: mb(m.external) } })}\n`);
+  }
   if (String(d).includes('stop')) void stop();
 });
 process.stdin.on('end', () => void stop());

@@ -1,7 +1,8 @@
 // One bench worker process: thousands of simulated render nodes speaking the real worker protocol
 // (POST /api/workers/:id/sync, each node with its own enrolled credential) over keep-alive HTTP/1.1
-// connections of one undici Agent. Tasks are fake: a node holds a task a short random time (or, for
-// the hold job, a long time with heartbeats) and reports it done.
+// connections of one undici Agent. Tasks are fake: a node holds a task a short random time (or, once
+// the bench says `holdExcept`, a task of any other job a long time, heartbeating at the interval the
+// server's answer names — the platform's default, lease / 3) and reports it done.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 
@@ -9,7 +10,12 @@ const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: stri
 const credentials = (JSON.parse(readFileSync(cfg.credentialsFile, 'utf8')) as string[]).slice(cfg.first, cfg.first + cfg.count);
 const idOf = (credential: string) => credential.split('.')[1]!;
 const agent = new Agent({ connections: cfg.connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
-let holdJob = '';
+/**
+ * Set by the bench before it submits the hold job: a task of any job but this one is held. Named before
+ * the submission, because the server hands the hold job's tasks to parked nodes before the bench has
+ * read the new job's id.
+ */
+let holdExcept = '';
 // When the measured job was queued (epoch ms): an ask that began before is timed from then, since
 // a node that asked while there was nothing to do did not wait for queued work.
 let queuedAt = 0;
@@ -29,8 +35,15 @@ function assigned(t0: number): void {
 let rnd = cfg.seed >>> 0;
 const random = () => ((rnd = (rnd * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A failed call by kind: timeouts and other exceptions by name and code (e.g. `timeout UND_ERR_HEADERS_TIMEOUT`). */
+function errorKind(err: unknown): string {
+  const e = err as Error & { code?: string };
+  const timeout = /timeout/i.test(`${e.name} ${e.code ?? ''}`);
+  return `${timeout ? 'timeout' : e.name}${e.code ? ` ${e.code}` : ''}`;
+}
+const httpKind = (r: { status: number; json: any }) => `HTTP ${r.status} ${r.json?.code ?? ''}`.trim();
 
-interface Task { taskId: string; attempt: number; jobId: string }
+interface Task { taskId: string; attempt: number; jobId: string; pollMs: number }
 
 async function sync(credential: string, body: Record<string, unknown>): Promise<{ status: number; json: any }> {
   const res = await request(`${cfg.url}/api/workers/${idOf(credential)}/sync`, {
@@ -40,7 +53,23 @@ async function sync(credential: string, body: Record<string, unknown>): Promise<
     body: JSON.stringify({ slots: 1, tags: [], runners: ['blender', 'povray', 'ffmpeg'], isolation: 'bubblewrap', ...body }),
   });
   const text = await res.body.text();
-  return { status: res.statusCode, json: text ? JSON.parse(text) : null };
+  let json: any = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // A proxy's or an overloaded server's non-JSON answer: its status is what is counted.
+  }
+  return { status: res.statusCode, json };
+}
+
+/** The task in a sync's answer, if any, with the heartbeat interval the answer names for it. */
+function taken(answer: any, t0: number): Task | null {
+  const a = answer?.assignments?.[0];
+  if (!a) return null;
+  assigned(t0);
+  // The agent heartbeats a running task at the server's poll interval (lease / 3); an answer that hands
+  // out work says 0 ("ask again now"), so the lease it carries sets the interval.
+  return { taskId: a.taskId, attempt: a.attempt, jobId: a.jobId, pollMs: Math.max(200, Math.floor((a.leaseMs ?? 15_000) / 3)) };
 }
 
 async function node(n: number): Promise<void> {
@@ -57,26 +86,27 @@ async function node(n: number): Promise<void> {
           stats.connected++;
         }
         if (r.status !== 200) {
-          error(`HTTP ${r.status} ${r.json?.code ?? ''}`.trim());
+          error(httpKind(r));
           await sleep(500);
           continue;
         }
-        const a = r.json.assignments[0];
-        if (a) {
-          assigned(t0);
-          task = { taskId: a.taskId, attempt: a.attempt, jobId: a.jobId };
-        }
+        task = taken(r.json, t0);
         continue;
       }
-      const hold = task.jobId === holdJob;
+      const hold = holdExcept !== '' && task.jobId !== holdExcept;
       const until = performance.now() + (hold ? cfg.holdMs : cfg.taskMs[0] + random() * (cfg.taskMs[1] - cfg.taskMs[0]));
       let lost = false;
-      while (hold && performance.now() + 2000 < until && !stopping) {
-        await sleep(2000);
+      // Heartbeats on a fixed period from the task's start, as the agent keeps them (it waits the
+      // interval less the time its last sync took), so a slow answer does not thin out the offered load.
+      let beat = performance.now();
+      while (hold && beat + task.pollMs < until && !stopping) {
+        beat += task.pollMs;
+        await sleep(Math.max(0, beat - performance.now()));
         stats.heartbeats++;
         const r = await sync(id, { free: 0, waitMs: 0, running: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt }] });
         if (r.status === 200) stats.heartbeatsOk++;
         else {
+          error(`heartbeat ${httpKind(r)}`);
           lost = true;
           break;
         }
@@ -87,13 +117,11 @@ async function node(n: number): Promise<void> {
       const r = lost ? await sync(id, { free: 1, waitMs: 0 }) : await sync(id, { free: 1, waitMs: 20_000, completed: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt, result: { ok: true } }] });
       task = null;
       if (r.status === 200 && !lost) stats.completed++;
-      const a = r.status === 200 ? r.json.assignments[0] : undefined;
-      if (a) {
-        assigned(t0);
-        task = { taskId: a.taskId, attempt: a.attempt, jobId: a.jobId };
-      }
+      // A completion refused as stale (the job was cancelled under it) is the bench's doing, not an error.
+      else if (r.status !== 200 && r.json?.code !== 'STALE_REPORT') error(httpKind(r));
+      if (r.status === 200) task = taken(r.json, t0);
     } catch (err) {
-      error(`${(err as Error).name}${(err as { code?: string }).code ? ` ${(err as { code?: string }).code}` : ''}`);
+      error(errorKind(err));
       await sleep(1000);
     }
   }
@@ -101,8 +129,9 @@ async function node(n: number): Promise<void> {
 
 process.stdin.on('data', (d) => {
   for (const line of String(d).split('\n').filter(Boolean)) {
-    const msg = JSON.parse(line) as { holdJob?: string; queuedAt?: number; stop?: boolean };
-    if (msg.holdJob !== undefined) holdJob = msg.holdJob;
+    const msg = JSON.parse(line) as { holdExcept?: string; queuedAt?: number; taskMs?: [number, number]; stop?: boolean };
+    if (msg.taskMs !== undefined) cfg.taskMs = msg.taskMs;
+    if (msg.holdExcept !== undefined) holdExcept = msg.holdExcept;
     if (msg.queuedAt !== undefined) queuedAt = msg.queuedAt;
     if (msg.stop) {
       stopping = true;

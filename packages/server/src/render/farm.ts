@@ -132,6 +132,7 @@ export class RenderFarm {
     this.timer = setInterval(() => {
       try {
         this.state.engine.expireLeases();
+        this.state.nodeCounts.sweep(this.state.clock.now());
         this.pump();
       } catch (err) {
         this.log.error({ err }, 'render: lease sweep failed');

@@ -103,6 +103,7 @@ export class NodeSync {
 
   private leave(node: NodeState): void {
     node.left = true;
+    this.state.nodeCounts.update(node);
     try {
       for (const t of this.state.engine.removeNode(node.id)) this.state.forgetTask(node, t.taskId);
     } catch {
@@ -123,6 +124,7 @@ export class NodeSync {
       this.state.engine.registerNode({ id, tags, slots: req.slots });
     }
     n.lastSeen = now;
+    this.state.nodeCounts.seen(n);
     // Last-seen reaches the database at most once a minute per node; the live view is in memory.
     if (changed || now - n.persistedAt > 60_000) {
       n.persistedAt = now;
@@ -140,6 +142,7 @@ export class NodeSync {
     } finally {
       node.inSync--;
       node.lastSeen = this.state.clock.now();
+      this.state.nodeCounts.seen(node);
       this.pump();
     }
   }
@@ -251,6 +254,7 @@ export class NodeSync {
     this.state.startedAt.set(taskId, this.state.clock.now());
     this.state.progress.set(taskId, 0);
     node.tasks.add(taskId);
+    this.state.nodeCounts.update(node);
     const done: number[] = [];
     if (a.kind === 'chunk' && m.published.size) for (const f of iterateFrames(a.frames)) if (m.published.has(f)) done.push(f);
     const o = m.spec.overrides;

@@ -1,6 +1,7 @@
 import { Dispatcher, taskIdOf } from '@shuzhi/render';
 import type { Clock, Dependency, FailurePolicy, JobLimits, JobRow, JobState, JobStatus, RenderJobPlan, RenderJobSpec, TaskInfo, TaskRow } from '@shuzhi/render';
 import type { RenderJob } from '@shuzhi/schema';
+import { NodeCounts } from './node-counts.ts';
 
 export type Usage = NonNullable<RenderJob['usage']>;
 
@@ -61,6 +62,8 @@ export class FarmState {
   readonly progress = new Map<string, number>();
   /** Job id → the jobs that run after it, for the job views and the dependency graph. */
   readonly dependants = new Map<string, Set<string>>();
+  /** Nodes by status, kept up to date by whoever changes a node (the overview reads them). */
+  readonly nodeCounts = new NodeCounts(() => this.leaseMs);
   #dispatcher: Dispatcher;
 
   constructor(
@@ -90,13 +93,17 @@ export class FarmState {
     this.jobs.clear();
     this.dependants.clear();
     this.nodes.clear();
+    this.nodeCounts.clear();
     this.pendingCancels.clear();
     this.startedAt.clear();
     this.progress.clear();
     for (const m of metas) this.addJob(m);
     this.#dispatcher = Dispatcher.restore({ clock: this.clock, policy: { ...this.#dispatcher.policy }, jobs, tasks, limits });
     for (const t of tasks) {
-      if (t.state === 'active' && t.nodeId) this.nodeState(t.nodeId, null).tasks.add(`${t.jobId}.${t.index}`);
+      if (t.state !== 'active' || !t.nodeId) continue;
+      const n = this.nodeState(t.nodeId, null);
+      n.tasks.add(`${t.jobId}.${t.index}`);
+      this.nodeCounts.update(n);
     }
   }
 
@@ -114,12 +121,14 @@ export class FarmState {
     if (!n) {
       n = { id, siteId: req?.siteId ?? this.defaultSiteId, tags: req?.tags ?? [], slots: req?.slots ?? 1, lastSeen: 0, persistedAt: 0, inSync: 0, left: true, tasks: new Set() };
       this.nodes.set(id, n);
+      this.nodeCounts.update(n);
     }
     return n;
   }
 
   forgetTask(node: NodeState, taskId: string): void {
     node.tasks.delete(taskId);
+    this.nodeCounts.update(node);
     this.startedAt.delete(taskId);
     this.progress.delete(taskId);
   }

@@ -191,8 +191,7 @@ export class FarmViews {
   }
 
   private nodeStatus(n: NodeState, now: number): RenderNodeInfo['state'] {
-    if (n.left || (n.inSync === 0 && now - n.lastSeen > this.state.leaseMs)) return 'offline';
-    return n.tasks.size ? 'busy' : 'idle';
+    return this.state.nodeCounts.statusOf(n, now);
   }
 
   nodesList(q: { offset: number; limit: number; state?: RenderNodeInfo['state'] | undefined }): { items: RenderNodeInfo[]; total: number } {
@@ -229,11 +228,10 @@ export class FarmViews {
 
   overview(p: Principal, renderersHere: RenderFarmOverview['renderersHere']): RenderFarmOverview {
     const now = this.state.clock.now();
-    const nodes = { total: 0, idle: 0, busy: 0, offline: 0 };
-    for (const n of this.state.nodes.values()) {
-      nodes.total++;
-      nodes[this.nodeStatus(n, now)]++;
-    }
+    // Counters, not a walk over the nodes: this is the call an operator makes while 20,000 nodes sync.
+    // The sweep first, so a node silent for a lease counts as offline now, not at the next timer tick.
+    this.state.nodeCounts.sweep(now);
+    const nodes = this.state.nodeCounts.get();
     const scope = tenantScope(p);
     const jobs = { queued: 0, active: 0, paused: 0, completed: 0, failed: 0, cancelled: 0 };
     let tasksQueued = 0;
