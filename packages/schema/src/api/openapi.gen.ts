@@ -11202,7 +11202,10 @@ export interface operations {
                         }[];
                         lastDecision: {
                             at: string;
+                            nodesAsleep: number;
+                            nodesWoken: number;
                             reason: string;
+                            slotsNeeded: number;
                             wake: boolean;
                         } | null;
                         policies: {
