@@ -28,7 +28,7 @@ export async function loadChain<J extends ChainJob>(start: J, fetch: (id: string
         next.push(d.job);
       }
     }
-    const got = await Promise.all(next.map((id) => fetch(id).catch(() => null)));
+    const got: (J | null)[] = await Promise.all(next.map((id) => fetch(id).catch(() => null)));
     frontier = got.filter((j): j is J => j !== null);
     for (const j of frontier) jobs.set(j.id, j);
   }
