@@ -68,7 +68,7 @@ describe('the render job dependency graph', () => {
       expect(screen.getByTestId('render-job-graph-node-rjob_c').textContent).toContain(lang === 'en' ? 'held' : '已挂起');
       expect(screen.getByTestId('render-chain-held-rjob_c').textContent).toContain('upstream job rjob_b frame 4 failed');
       expect(screen.queryByTestId('render-job-held')).toBeNull();
-      expect([...asked].sort()).toEqual(['rjob_a', 'rjob_b', 'rjob_c'], 'each job of the chain read once');
+      expect([...asked].sort(), 'each job of the chain read once').toEqual(['rjob_a', 'rjob_b', 'rjob_c']);
       cleanup();
     }
   });
