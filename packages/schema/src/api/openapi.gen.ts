@@ -12524,6 +12524,7 @@ export interface operations {
                                     program: "blender" | "povray" | "ffmpeg";
                                     step: string;
                                 }[];
+                                scene?: string;
                                 type: string;
                             };
                             taskId: string;
