@@ -122,6 +122,12 @@ async function submitBody(api: ApiClient, flags: Flags, scene: string | undefine
     if (!after.length) throw new UsageError(`--type ${type} reads upstream frames: give --after JOB, once per input of the type (render types lists them)`);
     return { type, ...common };
   }
+  if (flags.type === undefined && type && !SCENE_TYPES.includes(type)) throw new UsageError(`--renderer is ${SCENE_TYPES.join(' or ')}; other job types go by --type`);
+  if (type && !SCENE_TYPES.includes(type)) {
+    // Asked before anything is uploaded: only a type with a scene input takes one.
+    const doc = (await ok(api.http.GET('/api/render/job-types'))).find((d) => d.name === type);
+    if (doc && !doc.inputs.some((i) => i.kind === 'scene')) throw new UsageError(`--type ${type} takes no scene: a type that reads upstream frames takes --after JOB instead of ${scene}`);
+  }
   if (typeof flags.frames !== 'string') throw new UsageError('--frames is required with a scene (e.g. --frames 1-48)');
   const main = typeof flags.main === 'string' ? flags.main : undefined;
   const uploaded = flags.shared ? null : await uploadScene(api, scene, { main, tenant });
