@@ -52,6 +52,17 @@ test('the farm waits for the valley when the deadline allows, and wakes in it', 
   assert.equal(decideWake({ ...base, now: MONDAY, deadlineMs: null, workMs: 0 }).reason, 'no-work');
 });
 
+/** A farm and its work for the property tests: awake and sleeping slots, hours of work, the valley, the start, the step and the spare time. */
+const SCENARIO = {
+  awake: fc.integer({ min: 0, max: 4 }),
+  sleeping: fc.integer({ min: 1, max: 20 }),
+  workH: fc.integer({ min: 1, max: 200 }),
+  valleyFrom: fc.integer({ min: 0, max: 20 }),
+  startH: fc.integer({ min: 0, max: 23 }),
+  stepMin: fc.integer({ min: 1, max: 15 }),
+  spareH: fc.integer({ min: 0, max: 30 }),
+};
+
 /**
  * Must hold: a sleeping node is woken before a deadline would be missed. The farm's clock steps; the
  * work runs on the awake slots until the decision wakes the rest; whatever the prices, the work is
@@ -60,15 +71,7 @@ test('the farm waits for the valley when the deadline allows, and wakes in it', 
 test('property: sleeping nodes are woken in time for any feasible deadline', () => {
   fc.assert(
     fc.property(
-      fc.record({
-        awake: fc.integer({ min: 0, max: 4 }),
-        sleeping: fc.integer({ min: 1, max: 20 }),
-        workH: fc.integer({ min: 1, max: 200 }),
-        valleyFrom: fc.integer({ min: 0, max: 20 }),
-        startH: fc.integer({ min: 0, max: 23 }),
-        stepMin: fc.integer({ min: 1, max: 15 }),
-        spareH: fc.integer({ min: 0, max: 30 }),
-      }),
+      fc.record(SCENARIO),
       (s) => {
         const step = s.stepMin * 60_000;
         const latency = 5 * 60_000;
@@ -142,17 +145,7 @@ test('planWake wakes the slots the work needs, not every sleeper', () => {
 test('property: waking only as many as needed still meets every feasible deadline', () => {
   fc.assert(
     fc.property(
-      fc.record({
-        awake: fc.integer({ min: 0, max: 4 }),
-        sleeping: fc.integer({ min: 1, max: 40 }),
-        workH: fc.integer({ min: 1, max: 200 }),
-        valleyFrom: fc.integer({ min: 0, max: 20 }),
-        startH: fc.integer({ min: 0, max: 23 }),
-        stepMin: fc.integer({ min: 1, max: 15 }),
-        spareH: fc.integer({ min: 0, max: 30 }),
-        latencyMin: fc.integer({ min: 0, max: 10 }),
-        tasks: fc.integer({ min: 1, max: 60 }),
-      }),
+      fc.record({ ...SCENARIO, sleeping: fc.integer({ min: 1, max: 40 }), latencyMin: fc.integer({ min: 0, max: 10 }), tasks: fc.integer({ min: 1, max: 60 }) }),
       (s) => {
         const step = s.stepMin * 60_000;
         const latency = s.latencyMin * 60_000;
