@@ -219,4 +219,24 @@ describe('render runner: shared scenes', () => {
     assert.ok(!sandbox.spawned.some((s) => s.readOnly?.includes(join(dir, 'real', 'private.blend'))));
     assert.equal(server.taskCalls.filter((c) => c.path === 'scene').length, 2);
   });
+
+  test("a typed job's steps name the scene at steps.scene: the node runs them on its cached copy, read-only", async () => {
+    const { sandbox, workDir } = await renderWorker();
+    const planned = '/shuzhi-scene/main';
+    server.offer(
+      renderWork('rtask_typed', {
+        frames: '1',
+        renderer: undefined,
+        steps: { type: 'bake', root: '/task', fetch: [], run: [{ step: 'bake', program: 'ffmpeg', argv: ['ffmpeg', '-hide_banner', '-i', planned, '-map', `${planned}.sidecar`, '/task/out/f_0001.png'] }], outputs: [{ file: '/task/out/f_0001.png', frame: 1 }], scene: planned },
+      }),
+    );
+    await waitFor('reported', () => result('rtask_typed'));
+    assert.deepEqual(result('rtask_typed'), { ok: true, exitCode: 0 });
+    const scene = join(workDir, 'scenes', 'rjob_t', 'scene.blend');
+    assert.equal(readFileSync(scene, 'utf8'), 'FAKE BLEND', 'fetched into the scene cache as for a scene job');
+    const step = sandbox.spawned.find((x) => x.argv.includes('-i'))!;
+    assert.deepEqual(step.argv.slice(2, 6), ['-i', scene, '-map', `${scene}.sidecar`], 'the planned path replaced inside each argument');
+    assert.ok(step.readOnly?.includes(scene), 'the scene is readable in the sandbox');
+    assert.deepEqual([...server.frames.get('rjob_t')!.keys()], [1]);
+  });
 });

@@ -172,18 +172,24 @@ export const renderJobSpecSchema = z
 /** Largest frame number of a typed job (it has no renderer to set one). */
 const TYPED_MAX_FRAME = 9_999_999;
 
-/** A job without a renderer: its type runs upstream frames, one `after` job per input, in order. */
-function checkTypedJob(spec: { typeDoc?: RenderJobTypeDoc | undefined; scene?: unknown; after: readonly unknown[]; frames: string }, ctx: z.RefinementCtx): void {
+/** A job without a renderer: its type runs as data, one `after` job per upstream input, in order, and its scene if it has a scene input. */
+function checkTypedJob(spec: { typeDoc?: RenderJobTypeDoc | undefined; scene?: SceneRef | undefined; after: readonly unknown[]; frames: string }, ctx: z.RefinementCtx): void {
   const doc = spec.typeDoc;
   if (!doc) {
     ctx.addIssue({ code: 'custom', path: ['renderer'], message: 'give a renderer (blender or povray) or a job type' });
     return;
   }
   for (const i of typedJobIssues(doc)) ctx.addIssue({ code: 'custom', path: i.path.split('.'), message: i.message });
-  if (spec.scene !== undefined) ctx.addIssue({ code: 'custom', path: ['scene'], message: `${doc.name} reads upstream frames, not a scene` });
-  const wanted = doc.inputs.length;
-  if (spec.after.length !== wanted) {
-    ctx.addIssue({ code: 'custom', path: ['after'], message: `${doc.name} reads ${wanted} upstream job(s) (${doc.inputs.map((i) => i.name).join(', ')}, in that order); ${spec.after.length} given` });
+  const sceneInput = doc.inputs.find((i) => i.kind === 'scene');
+  if (!sceneInput && spec.scene !== undefined) ctx.addIssue({ code: 'custom', path: ['scene'], message: `${doc.name} reads upstream frames, not a scene` });
+  if (sceneInput && spec.scene === undefined) ctx.addIssue({ code: 'custom', path: ['scene'], message: `${doc.name} reads a scene (input ${sceneInput.name}): upload one` });
+  if (sceneInput?.extensions?.length && spec.scene !== undefined) {
+    const name = sceneFileOf(spec.scene).toLowerCase();
+    if (!sceneInput.extensions.some((ext) => name.endsWith(ext))) ctx.addIssue({ code: 'custom', path: ['scene'], message: `${doc.name} scenes end in ${sceneInput.extensions.join(' or ')}` });
+  }
+  const ups = doc.inputs.filter((i) => i.kind === 'frames');
+  if (spec.after.length !== ups.length) {
+    ctx.addIssue({ code: 'custom', path: ['after'], message: `${doc.name} reads ${ups.length} upstream job(s) (${ups.map((i) => i.name).join(', ')}, in that order); ${spec.after.length} given` });
   }
   try {
     parseFrameRanges(spec.frames, { maxFrame: TYPED_MAX_FRAME });

@@ -1,4 +1,4 @@
-import { RenderJobTypeDoc } from '@shuzhi/schema';
+import { RenderJobTypeDoc, paramProblem } from '@shuzhi/schema';
 import type { RenderJobTypeDoc as JobTypeDoc } from '@shuzhi/schema';
 import { CommandInvalidError, JobTypeInvalidError } from './errors.ts';
 import type { SpecIssue } from './errors.ts';
@@ -87,8 +87,8 @@ export function resolveParams(doc: JobTypeDoc, given: Readonly<Record<string, nu
   for (const name of Object.keys(given)) if (!doc.parameters.some((p) => p.name === name)) issues.push({ path: `params.${name}`, message: `${doc.name} has no parameter ${name}` });
   for (const p of doc.parameters) {
     const v = given[p.name] ?? p.default;
-    if (p.type === 'int' && (typeof v !== 'number' || !Number.isInteger(v) || v < p.min || v > p.max)) issues.push({ path: `params.${p.name}`, message: `a whole number within ${p.min}..${p.max}` });
-    else if (p.type === 'enum' && !p.values.includes(String(v))) issues.push({ path: `params.${p.name}`, message: `one of ${p.values.join(', ')}` });
+    const problem = paramProblem(p, v);
+    if (problem) issues.push({ path: `params.${p.name}`, message: problem });
     else out[p.name] = String(v);
   }
   if (issues.length) throw new JobTypeInvalidError(issues);

@@ -124,3 +124,82 @@ export function decideWake(w: WakeInput): WakeDecision {
 export function savedKWh(sleptMs: number, idleWatts: number): number {
   return (sleptMs / 3_600_000) * (idleWatts / 1000);
 }
+
+export interface WakePlanInput extends WakeInput {
+  /** Slots woken less than a wake latency ago: counted as working only from a full latency on. */
+  readonly wakingSlots: number;
+  /** Queued tasks: a slot runs one task at a time, so more sleepers than tasks are never of use. */
+  readonly tasks: number;
+}
+
+export type WakeReason = 'cheap-green-hour' | 'deadline' | 'no-work' | 'nobody-asleep' | 'awake-nodes-suffice' | 'waiting-for-cheaper-hour';
+
+/** How many sleeping slots to wake now (0: none), and why; `latestWakeMs` when waiting on a deadline. */
+export interface WakePlan {
+  readonly slots: number;
+  readonly reason: WakeReason;
+  readonly latestWakeMs: number | null;
+}
+
+/**
+ * Sleeping slots that must start now so the work is done within `horizonMs`: the awake slots work the
+ * whole horizon, waking and newly woken ones from a wake latency on. Clamped to the sleepers.
+ */
+function slotsFor(w: WakePlanInput, need: number, horizonMs: number): number {
+  const late = Math.max(0, horizonMs - w.wakeLatencyMs);
+  const deficit = need - w.awakeSlots * horizonMs - w.wakingSlots * late;
+  if (deficit <= 0) return 0;
+  if (late === 0) return w.sleepingSlots;
+  return Math.min(w.sleepingSlots, Math.ceil(deficit / late));
+}
+
+/** End of the run of good hours the current hour starts, or null when the current hour is not good. */
+function goodRunEnd(hours: readonly HourSignal[], now: number): number | null {
+  const good = goodHours(hours);
+  const sorted = [...hours].sort((a, b) => a.startMs - b.startMs);
+  let i = sorted.findIndex((h) => h.startMs <= now && now < h.startMs + 3_600_000);
+  if (i < 0 || !good.has(sorted[i]!.startMs)) return null;
+  while (i + 1 < sorted.length && good.has(sorted[i + 1]!.startMs) && sorted[i + 1]!.startMs === sorted[i]!.startMs + 3_600_000) i++;
+  return sorted[i]!.startMs + 3_600_000;
+}
+
+/**
+ * How many sleeping slots the queued work needs woken now — not every sleeper. Only as many sleepers
+ * as there are queued tasks are of use. For a deadline: none until waiting one more step would be too
+ * late with every useful sleeper woken (decideWake's latest moment), then just enough that the work (with 10 % slack) is done by the deadline, the woken slots counted
+ * from a wake latency on. In a cheap, green hour: enough to finish within the run of cheap hours (at
+ * least the next hour), or the deadline if that is sooner. Deciding again every step wakes more only
+ * when the work outgrows the nodes already up.
+ */
+export function planWake(w: WakePlanInput): WakePlan {
+  if (w.workMs <= 0) return { slots: 0, reason: 'no-work', latestWakeMs: null };
+  if (w.sleepingSlots <= 0) return { slots: 0, reason: 'nobody-asleep', latestWakeMs: null };
+  // One task per slot: slots beyond the queued tasks neither work nor need waking.
+  const awakeSlots = Math.min(w.awakeSlots, w.tasks);
+  const wakingSlots = Math.min(w.wakingSlots, w.tasks - awakeSlots);
+  w = { ...w, awakeSlots, wakingSlots, sleepingSlots: Math.min(w.sleepingSlots, w.tasks - awakeSlots - wakingSlots) };
+  if (w.sleepingSlots <= 0) return { slots: 0, reason: 'awake-nodes-suffice', latestWakeMs: null };
+  const need = w.workMs * SLACK;
+  const runEnd = goodRunEnd(w.hours, w.now);
+  let deadlineSlots = 0;
+  let latest: number | null = null;
+  if (w.deadlineMs !== null) {
+    const left = w.deadlineMs - w.now;
+    const all = slotsFor({ ...w, sleepingSlots: Number.POSITIVE_INFINITY }, need, left);
+    if (all > 0) {
+      // The latest start of every sleeper that still meets the deadline (as decideWake), waking slots counted late.
+      const late = Math.max(0, left - w.wakeLatencyMs);
+      latest = w.deadlineMs - w.wakeLatencyMs - (need - w.awakeSlots * left - w.wakingSlots * late) / w.sleepingSlots;
+      if (w.now + w.stepMs >= latest) deadlineSlots = slotsFor(w, need, left);
+    }
+  }
+  let cheapSlots = 0;
+  if (runEnd !== null) {
+    const horizon = Math.max(runEnd - w.now, 3_600_000);
+    cheapSlots = slotsFor(w, need, w.deadlineMs === null ? horizon : Math.min(horizon, w.deadlineMs - w.now));
+  }
+  const slots = Math.max(deadlineSlots, cheapSlots);
+  if (slots > 0) return { slots, reason: runEnd !== null && cheapSlots >= deadlineSlots ? 'cheap-green-hour' : 'deadline', latestWakeMs: null };
+  if (runEnd !== null || (w.deadlineMs !== null && latest === null)) return { slots: 0, reason: 'awake-nodes-suffice', latestWakeMs: null };
+  return { slots: 0, reason: 'waiting-for-cheaper-hour', latestWakeMs: latest };
+}

@@ -17,6 +17,12 @@ import type { FrameFetch, UpstreamFrames } from './upstream-task.ts';
 /** The task directory in the server's plan; bubblewrap shows every task its directory there, other sandboxes map it. */
 export const TASK_ROOT = '/task';
 
+/**
+ * Where a typed job's steps find its scene: the planned path `{input:NAME}` of a scene input becomes.
+ * The node puts its own copy of the scene there (its scene cache, mounted read-only in the sandbox).
+ */
+export const SCENE_PATH = '/shuzhi-scene/main';
+
 /** Node tags that say which programs a node has: the dispatcher matches them like any tag. */
 export const PROGRAM_TAG = 'program:';
 
@@ -44,15 +50,14 @@ export function nodeTags(tags: readonly string[], runners: readonly string[]): s
 const FRAME_MARK = /\{frame\}|\{framePadded\}|#+/;
 
 /**
- * What a node can run of a type as data, beyond what parseJobType checks: frames inputs only (a
- * scene type runs on the renderer plug-ins), one chunking for all steps, and outputs a node can
- * publish — a frame each, or for a `once` step the job's one video (.mp4).
+ * What a node can run of a type as data, beyond what parseJobType checks: at most one scene input
+ * (the job's scene, uploaded as for a scene job) beside any upstream frames inputs, one chunking for
+ * all steps, and outputs a node can publish — a frame each, or for a `once` step the job's one video (.mp4).
  */
 export function typedJobIssues(doc: RenderJobTypeDoc): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  doc.inputs.forEach((i, k) => {
-    if (i.kind !== 'frames') issues.push({ path: `type.inputs.${k}`, message: `${doc.name} reads a scene: only blender and povray jobs take scenes` });
-  });
+  const scenes = doc.inputs.flatMap((i, k) => (i.kind === 'scene' ? [k] : []));
+  for (const k of scenes.slice(1)) issues.push({ path: `type.inputs.${k}`, message: `${doc.name} has a scene input already: a job has one scene` });
   const kinds = new Set(doc.steps.map((s) => s.chunking.kind));
   if (kinds.size > 1) issues.push({ path: 'type.steps', message: 'all steps of a type must chunk alike (frames, or once)' });
   const videos = doc.steps.flatMap((s, k) =>
@@ -71,8 +76,10 @@ export interface TypedTaskInput {
   /** The task's frames; a `once` step's task covers all of the job's. */
   readonly frames: readonly FrameRange[];
   readonly padWidth: number;
-  /** Per input of the type, in its order: the upstream job's published frames. */
+  /** Per upstream (`frames`) input of the type, in its order: the upstream job's published frames. */
   readonly upstream: readonly UpstreamFrames[];
+  /** Whether the job has a scene (a type with a scene input): its steps name it at SCENE_PATH. */
+  readonly scene?: boolean;
 }
 
 function fillOutput(template: string, root: string, frame: number | null, padWidth: number): string {
@@ -86,12 +93,12 @@ function fillOutput(template: string, root: string, frame: number | null, padWid
 
 /** One task of a typed job: every step's command lines, the upstream frames to fetch first, the outputs to publish. */
 export function planTypedTask(doc: RenderJobTypeDoc, input: TypedTaskInput): RenderSteps {
-  const upstream = Object.fromEntries(doc.inputs.map((i, k) => [i.name, input.upstream[k]!]));
+  const upstream = Object.fromEntries(doc.inputs.filter((i) => i.kind === 'frames').map((i, k) => [i.name, input.upstream[k]!]));
   const fetch = new Map<string, FrameFetch>();
   const run: RenderSteps['run'] = [];
   const outputs: RenderSteps['outputs'] = [];
   for (const step of doc.steps) {
-    const plan = planUpstreamTask(doc, step.name, { params: input.params, frames: input.frames, padWidth: input.padWidth, upstream, root: TASK_ROOT });
+    const plan = planUpstreamTask(doc, step.name, { params: input.params, frames: input.frames, padWidth: input.padWidth, upstream, root: TASK_ROOT, ...(input.scene ? { scenePath: SCENE_PATH } : {}) });
     for (const f of plan.fetch) fetch.set(`${f.input}/${f.file}`, f);
     for (const argv of plan.argv) run.push({ step: step.name, program: step.executable, argv: [...argv] });
     for (const o of step.outputs) {
@@ -99,7 +106,7 @@ export function planTypedTask(doc: RenderJobTypeDoc, input: TypedTaskInput): Ren
       else for (const f of iterateFrames(input.frames)) outputs.push({ file: fillOutput(o, TASK_ROOT, f, input.padWidth), frame: f });
     }
   }
-  return { type: doc.name, root: TASK_ROOT, fetch: [...fetch.values()], run, outputs };
+  return { type: doc.name, root: TASK_ROOT, fetch: [...fetch.values()], run, outputs, ...(input.scene ? { scene: SCENE_PATH } : {}) };
 }
 
 /** Whether the job's work is one task that makes the job's video (an encode), rather than frames. */

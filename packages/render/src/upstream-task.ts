@@ -34,6 +34,8 @@ export interface UpstreamTaskInput extends Pick<StepContext, 'params' | 'frames'
   readonly upstream: Readonly<Record<string, UpstreamFrames>>;
   /** The task's directory in the programs' view: inputs land in `<root>/in/<name>`, outputs in `<root>/out`. */
   readonly root: string;
+  /** Where the job's scene is, for a type with a scene input. */
+  readonly scenePath?: string;
 }
 
 /**
@@ -51,7 +53,11 @@ export function planUpstreamTask(doc: RenderJobTypeDoc, stepName: string, input:
   const inputs: Record<string, string> = {};
   const fetch: FrameFetch[] = [];
   for (const i of doc.inputs) {
-    if (i.kind !== 'frames') throw new CommandInvalidError(`input ${i.name} of ${doc.name} is a ${i.kind}, not an upstream job's frames`, { input: i.name });
+    if (i.kind === 'scene') {
+      if (!input.scenePath) throw new CommandInvalidError(`input ${i.name} of ${doc.name} is a scene, and the job has none`, { input: i.name });
+      inputs[i.name] = input.scenePath;
+      continue;
+    }
     const up = input.upstream[i.name];
     if (!up) throw new CommandInvalidError(`input ${i.name} of ${doc.name} names no upstream job`, { input: i.name });
     const published = new Set(up.frames);

@@ -19,6 +19,12 @@ export const RenderJobTypeParameter = z.discriminatedUnion('type', [
 ]);
 export type RenderJobTypeParameter = z.infer<typeof RenderJobTypeParameter>;
 
+/** Why a value does not fit a parameter, or null: the one check the server (resolveParams) and the web form make. */
+export function paramProblem(p: RenderJobTypeParameter, v: unknown): string | null {
+  if (p.type === 'int') return typeof v === 'number' && Number.isInteger(v) && v >= p.min && v <= p.max ? null : `a whole number within ${p.min}..${p.max}`;
+  return p.values.includes(String(v)) ? null : `one of ${p.values.join(', ')}`;
+}
+
 export const RenderJobTypeInput = z
   .object({
     name: Name,

@@ -69,8 +69,10 @@ export const RenderPower = z.object({
   asleep: z.array(z.object({ nodeId: z.string(), since: z.string() })),
   /** The wake provider in use (`local-held-poll`: a sleeping node's poll is held; waking answers it). */
   wakeProvider: z.string(),
-  /** The last wake decision and why. */
-  lastDecision: z.object({ at: z.string(), wake: z.boolean(), reason: z.string() }).nullable(),
+  /** The last wake decision and why: how many sleeping nodes it woke, of how many, for how many slots the work needed. */
+  lastDecision: z
+    .object({ at: z.string(), wake: z.boolean(), reason: z.string(), nodesWoken: z.number().int(), slotsNeeded: z.number().int(), nodesAsleep: z.number().int() })
+    .nullable(),
   saved: z.object({
     nodeHoursSlept: z.number(),
     /** Idle watts × hours slept. */

@@ -120,6 +120,8 @@ export const RenderSteps = z.object({
   fetch: z.array(z.object({ input: z.string(), jobId: z.string(), frame: z.number().int(), file: z.string() })),
   run: z.array(z.object({ step: z.string(), program: RenderExecutable, argv: z.array(z.string()).min(1) })),
   outputs: z.array(z.object({ file: z.string(), frame: z.number().int().nullable() })),
+  /** For a type with a scene input: the path the argv name the job's scene by; the node puts its copy of the scene there. */
+  scene: z.string().optional(),
 });
 export type RenderSteps = z.infer<typeof RenderSteps>;
 

@@ -47,7 +47,20 @@ test('submit without a scene or with an unknown renderer is a usage error', asyn
 test('a typed job without --after, or a scene given to a typed job, is a usage error that says what to give', async () => {
   process.env.SHUZHI_TOKEN = 'x';
   await assert.rejects(renderCommand(['submit', '--type', 'composite']), (err: Error) => err instanceof UsageError && /--after JOB/.test(err.message));
-  await assert.rejects(renderCommand(['submit', 's.blend', '--type', 'ffmpeg-encode', '--after', 'rjob_a']), (err: Error) => err instanceof UsageError && /instead of s\.blend/.test(err.message));
+  // The CLI asks the farm's types before uploading anything: ffmpeg-encode has no scene input.
+  const real = globalThis.fetch;
+  const asked: string[] = [];
+  globalThis.fetch = (async (input: Request | string | URL) => {
+    const url = input instanceof Request ? input.url : String(input);
+    asked.push(new URL(url).pathname);
+    return new Response(JSON.stringify([{ name: 'ffmpeg-encode', inputs: [{ name: 'frames', kind: 'frames' }] }]), { status: 200, headers: { 'content-type': 'application/json' } });
+  }) as typeof fetch;
+  try {
+    await assert.rejects(renderCommand(['submit', 's.blend', '--type', 'ffmpeg-encode', '--after', 'rjob_a', '--frames', '1-4']), (err: Error) => err instanceof UsageError && /instead of s\.blend/.test(err.message));
+  } finally {
+    globalThis.fetch = real;
+  }
+  assert.deepEqual(asked, ['/api/render/job-types'], 'nothing uploaded');
   await assert.rejects(renderCommand(['submit', '--type', 'blender', '--after', 'rjob_a']), UsageError);
 });
 

@@ -115,8 +115,8 @@ test('job types: four shipped; a studio uploads its own, validated, seen by no o
   delete doc.origin;
   delete doc.tenantId;
   doc.name = 'studio-gif';
-  doc.steps[0].args = ['-y', '-i', '{input:frames}/f_%04d.png', '{outputDir}/anim.gif'];
-  doc.steps[0].outputs = ['{outputDir}/anim.gif'];
+  doc.steps[0].args = ['-y', '-i', '{input:frames}/f_%04d.png', '-vf', 'palettegen', '{outputDir}/anim.mp4'];
+  doc.steps[0].outputs = ['{outputDir}/anim.mp4'];
   const put = await api().req('POST', '/api/render/job-types', doc);
   assert.equal(put.status, 201, JSON.stringify(put.body));
   assert.ok((await api().req('GET', '/api/render/job-types')).body.some((x: { name: string }) => x.name === 'studio-gif'));
@@ -126,6 +126,9 @@ test('job types: four shipped; a studio uploads its own, validated, seen by no o
     [{ ...doc, steps: [{ ...doc.steps[0], executable: 'sh' }] }, 'steps.0.executable'],
     [{ ...doc, steps: [{ ...doc.steps[0], args: ['{input:scene}'] }] }, 'steps.0.args.0'],
     [{ ...doc, name: 'blender' }, 'name'],
+    // What a node could not run is refused on upload too, not only at the first submit.
+    [{ ...doc, steps: [{ ...doc.steps[0], outputs: ['{outputDir}/anim.gif'] }] }, 'steps.0.outputs.0'],
+    [{ ...doc, inputs: [{ name: 'a', kind: 'scene' }, { name: 'b', kind: 'scene' }], steps: [{ ...doc.steps[0], args: ['{input:a}', '{input:b}', '{outputDir}/anim.mp4'] }] }, 'inputs.1'],
   ];
   for (const [body, field] of bad) {
     const r = await api().req('POST', '/api/render/job-types', body);

@@ -116,3 +116,46 @@ test("a studio's own type runs as data; an encode's one task makes the job video
   assert.notEqual(task.state, 'completed');
   await api().req('POST', `/api/render/jobs/${input.id}/cancel?dependants=cancel`);
 });
+
+test("a studio's type with a scene input: validated on upload and at submit, its steps run on the job's scene", async () => {
+  const bake = {
+    name: 'bake',
+    title: { en: 'Bake onto plates', zh: '烘焙到底片' },
+    inputs: [
+      { name: 'scene', kind: 'scene', extensions: ['.blend'] },
+      { name: 'plates', kind: 'frames' },
+    ],
+    steps: [{ name: 'bake', executable: 'blender', args: ['-b', '{input:scene}', '--', '{input:plates}/f_{framePadded}.png', '{outputDir}/f_{framePadded}.png'], chunking: { kind: 'frames', framesPerChunk: 1 }, outputs: ['{outputDir}/f_{framePadded}.png'] }],
+  };
+  const twoScenes = await api().req('POST', '/api/render/job-types', { ...bake, inputs: [...bake.inputs, { name: 'extra', kind: 'scene' }] });
+  assert.equal(twoScenes.status, 400);
+  assert.deepEqual(twoScenes.body.errors.map((e: { path: string }) => e.path), ['inputs.2'], JSON.stringify(twoScenes.body));
+  assert.equal((await api().req('POST', '/api/render/job-types', bake)).status, 201);
+
+  const up = await uploadScene(t.url, studio, 'scene.blend', 'FAKE BLEND');
+  const plates = (await api().req('POST', '/api/render/jobs', { scene: { kind: 'upload', ...up }, renderer: 'blender', frames: '7', tags: ['types'] })).body;
+  const noScene = await api().req('POST', '/api/render/jobs', { type: 'bake', after: [{ job: plates.id }], tags: ['types'] });
+  assert.equal(noScene.status, 400);
+  assert.ok(noScene.body.errors.some((e: { path: string }) => e.path === 'scene'), JSON.stringify(noScene.body));
+  const pov = await uploadScene(t.url, studio, 'scene.pov', 'FAKE POV');
+  const wrongEnding = await api().req('POST', '/api/render/jobs', { type: 'bake', scene: { kind: 'upload', ...pov }, after: [{ job: plates.id }], tags: ['types'] });
+  assert.equal(wrongEnding.status, 400);
+  assert.ok(wrongEnding.body.errors.some((e: { path: string; message: string }) => e.path === 'scene' && /\.blend/.test(e.message)), JSON.stringify(wrongEnding.body));
+
+  const baked = await api().req('POST', '/api/render/jobs', { type: 'bake', scene: { kind: 'upload', ...up }, after: [{ job: plates.id }], priority: 90, tags: ['types'] });
+  assert.equal(baked.status, 201, JSON.stringify(baked.body));
+  assert.equal(baked.body.frames, '7');
+  const p = await driveTo(full, ['blender', 'ffmpeg'], plates.id);
+  await publishAndFinish(full, ['blender', 'ffmpeg'], p, [7]);
+  const b = await driveTo(full, ['blender', 'ffmpeg'], baked.body.id);
+  assert.equal(b.renderer, undefined);
+  assert.deepEqual(b.scene, { kind: 'upload', uploadId: up.uploadId, fileName: up.fileName });
+  assert.equal(b.steps.scene, '/shuzhi-scene/main');
+  assert.deepEqual(b.steps.run[0].argv, ['blender', '-b', '/shuzhi-scene/main', '--', '/task/in/plates/f_0007.png', '/task/out/f_0007.png']);
+  assert.deepEqual(b.steps.fetch.map((f: { input: string; jobId: string }) => `${f.input}:${f.jobId}`), [`plates:${plates.id}`]);
+  const scene = await fetch(`${t.url}/api/workers/${full.id}/tasks/${b.taskId}/scene?attempt=${b.attempt}`, { headers: { authorization: `Bearer ${full.credential}` } });
+  assert.equal(scene.status, 200);
+  assert.equal(await scene.text(), 'FAKE BLEND', 'the node fetches the job scene as for a scene job');
+  await api().req('POST', `/api/render/jobs/${plates.id}/cancel?dependants=cancel`);
+  await syncAs(full, ['blender', 'ffmpeg'], { free: 0 });
+});

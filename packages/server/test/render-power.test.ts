@@ -81,3 +81,51 @@ test('a sleeping node gets no work, waits out a cheap deadline, and is woken in 
   assert.ok(Math.abs(saved.nodeHoursSlept - sleptH) < 1e-6, JSON.stringify(saved));
   assert.ok(saved.kWh > 0 && saved.fen >= 0);
 });
+
+test('queued work wakes only as many sleeping nodes as its tasks and deadline need, and the farm says so', async () => {
+  const clock2 = manualClock(T);
+  const t2 = await startPlatform({ clock: clock2, leaseMs: 60_000 });
+  try {
+    const op = client(t2.url, { cookie: await login(t2.url, 'operator') });
+    const studioCookie = await login(t2.url, 'tenant2');
+    const studio = client(t2.url, { cookie: studioCookie });
+    const farm = farmOf(t2);
+    assert.equal((await op.req('PUT', `/api/render/sleep/${encodeURIComponent('pool:*')}`, { windows: [{ days: [0, 1, 2, 3, 4, 5, 6], from: '19:00', to: '23:00' }] })).status, 200);
+    const nodes = [];
+    for (let i = 0; i < 4; i++) {
+      const w = await enrollWorker(t2.p, 'karamay', `sleepy-${i}`);
+      assert.equal((await workerSync(t2.url, w.credential, w.id, { ...RENDER, free: 1, waitMs: 0 })).status, 200);
+      nodes.push(w);
+    }
+    farm.power.tick();
+    assert.equal((await studio.req('GET', '/api/render/power')).body.asleep.length, 4);
+
+    // Two frames in two chunks and a preview: three tasks of 10 minutes (no task has finished yet) —
+    // three nodes are of use, the fourth is not, however close the deadline.
+    const up = await uploadScene(t2.url, studioCookie, 'scene.blend', 'FAKE');
+    const deadline = T + 40 * MIN;
+    const r = await studio.req('POST', '/api/render/jobs', { scene: { kind: 'upload', ...up }, frames: '1-2', chunkSize: 1, renderer: 'blender', deadline: new Date(deadline).toISOString() });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    let wokeAt: number | null = null;
+    for (let step = 0; step < 80 && wokeAt === null; step++) {
+      farm.power.tick();
+      if (nodes.some((w) => !farm.power.asleep(w.id))) wokeAt = clock2.now();
+      else clock2.advance(MIN / 2);
+    }
+    assert.ok(wokeAt !== null, 'woken');
+    // Three slots from the latest moment: 40 − 2 (waking) − 3 × 10 × 1.1 / 3 = 27 minutes from now.
+    assert.ok(wokeAt > T + 20 * MIN && wokeAt <= T + 27 * MIN, `woken at the latest moment for three nodes (${(wokeAt - T) / MIN} min)`);
+    const awake = nodes.filter((w) => !farm.power.asleep(w.id));
+    assert.equal(awake.length, 3, 'three of the four woken');
+    const decision = (await studio.req('GET', '/api/render/power')).body.lastDecision;
+    assert.deepEqual({ wake: decision.wake, reason: decision.reason, nodesWoken: decision.nodesWoken, slotsNeeded: decision.slotsNeeded, nodesAsleep: decision.nodesAsleep }, { wake: true, reason: 'deadline', nodesWoken: 3, slotsNeeded: 3, nodesAsleep: 4 });
+    // The woken ones are still coming up: the next rounds wake nobody else.
+    for (let step = 0; step < 4; step++) {
+      clock2.advance(MIN / 2);
+      farm.power.tick();
+    }
+    assert.equal(nodes.filter((w) => farm.power.asleep(w.id)).length, 1, 'the fourth sleeps on');
+  } finally {
+    await t2.close();
+  }
+});

@@ -42,6 +42,37 @@ describe('the render job dependency graph', () => {
     }
   });
 
+  it('draws the whole chain from the encode: both renders, the composite held with its reason, the encode', async () => {
+    const a = job({ id: 'rjob_a', name: 'blender render', state: 'completed', framesDone: 4, dependants: [{ job: 'rjob_c', mode: 'frame' }] });
+    const b = job({ id: 'rjob_b', name: 'povray render', state: 'failed', framesDone: 3, dependants: [{ job: 'rjob_c', mode: 'frame' }] });
+    const c = job({ id: 'rjob_c', name: 'composite', dependsOn: [{ job: 'rjob_a', mode: 'frame' }, { job: 'rjob_b', mode: 'frame' }], dependants: [{ job: 'rjob_d', mode: 'frame' }], heldReason: 'upstream job rjob_b frame 4 failed' });
+    const d = job({ id: 'rjob_d', name: 'encode', dependsOn: [{ job: 'rjob_c', mode: 'frame' }] });
+    const byId: Record<string, RenderJob> = { rjob_a: a, rjob_b: b, rjob_c: c, rjob_d: d };
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', async (input: Request | string | URL) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      const id = new URL(url, 'http://x').pathname.split('/').pop()!;
+      asked.push(id);
+      return new Response(JSON.stringify({ ...byId[id], spec: {}, blocklist: [], tasks: [], tasksTotal: 0 }), { status: 200, headers: { 'content-type': 'application/json' } });
+    });
+    for (const lang of ['zh-CN', 'en'] as const) {
+      asked.length = 0;
+      render(
+        <I18nProvider initialLang={lang}>
+          <JobGraph job={d} />
+        </I18nProvider>,
+      );
+      expect(await screen.findByText('blender render')).toBeTruthy();
+      for (const [from, to] of [['rjob_a', 'rjob_c'], ['rjob_b', 'rjob_c'], ['rjob_c', 'rjob_d']]) expect(screen.getByTestId(`render-job-graph-edge-${from}-${to}`)).toBeTruthy();
+      expect(screen.getByTestId('render-job-graph-node-rjob_b').textContent).toContain(lang === 'en' ? 'Failed' : '失败');
+      expect(screen.getByTestId('render-job-graph-node-rjob_c').textContent).toContain(lang === 'en' ? 'held' : '已挂起');
+      expect(screen.getByTestId('render-chain-held-rjob_c').textContent).toContain('upstream job rjob_b frame 4 failed');
+      expect(screen.queryByTestId('render-job-held')).toBeNull();
+      expect([...asked].sort(), 'each job of the chain read once').toEqual(['rjob_a', 'rjob_b', 'rjob_c']);
+      cleanup();
+    }
+  });
+
   it('draws nothing for a job without dependencies', () => {
     const { container } = render(
       <I18nProvider initialLang="en">

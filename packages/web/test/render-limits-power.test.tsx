@@ -17,7 +17,7 @@ const power: RenderPower = {
   policies: [{ target: 'pool:*', windows: [{ days: [1, 2, 3, 4, 5], from: '01:00', to: '07:00' }], idleMinutes: 30, idleWatts: null }],
   asleep: [{ nodeId: 'wrk_1', since: '2026-12-06T17:00:00Z' }],
   wakeProvider: 'local-held-poll',
-  lastDecision: { at: '2026-12-06T18:00:00Z', wake: false, reason: 'waiting-for-cheaper-hour' },
+  lastDecision: { at: '2026-12-06T18:00:00Z', wake: true, reason: 'deadline', nodesWoken: 3, slotsNeeded: 6, nodesAsleep: 40 },
   saved: { nodeHoursSlept: 12.5, kWh: 3.1, fen: 250 },
 };
 
@@ -41,7 +41,7 @@ describe('the farm page limits and power panel', () => {
       expect(screen.getByTestId('render-limit-tenant:karamay-studio').textContent).toContain(lang === 'en' ? 'no cap' : '不限');
       expect((await screen.findByTestId('render-power')).textContent).toContain('kWh');
       expect(screen.getByText(lang === 'en' ? 'Energy saved' : '节省电量')).toBeTruthy();
-      expect(screen.getByTestId('render-wake-decision').textContent).toContain('waiting-for-cheaper-hour');
+      expect(screen.getByTestId('render-wake-decision').textContent).toContain(lang === 'en' ? 'woke 3 of 40 sleeping nodes (6 slots needed) (to meet a deadline)' : '唤醒 3 个节点（共 40 个休眠，需 6 个槽位）（为赶上截止时间）');
       cleanup();
     }
   });

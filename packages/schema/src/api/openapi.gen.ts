@@ -11252,7 +11252,10 @@ export interface operations {
                         }[];
                         lastDecision: {
                             at: string;
+                            nodesAsleep: number;
+                            nodesWoken: number;
                             reason: string;
+                            slotsNeeded: number;
                             wake: boolean;
                         } | null;
                         policies: {
@@ -12589,6 +12592,7 @@ export interface operations {
                                     program: "blender" | "povray" | "ffmpeg";
                                     step: string;
                                 }[];
+                                scene?: string;
                                 type: string;
                             };
                             taskId: string;

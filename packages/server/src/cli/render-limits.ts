@@ -108,7 +108,10 @@ export async function renderLimitsCommand(sub: string, positional: string[], fla
   }
   for (const s of p.policies) console.log(`schedule ${s.target}: ${s.windows.map((w) => `${w.days.join(',')}@${w.from}-${w.to}`).join(' ') || '-'}${s.idleMinutes ? `, idle ${s.idleMinutes} min` : ''}`);
   console.log(`asleep now: ${p.asleep.length ? p.asleep.map((a) => a.nodeId).join(' ') : 'none'} (wake provider: ${p.wakeProvider})`);
-  if (p.lastDecision) console.log(`last wake decision: ${p.lastDecision.wake ? 'wake' : 'wait'} (${p.lastDecision.reason}) at ${p.lastDecision.at}`);
+  if (p.lastDecision) {
+    const d = p.lastDecision;
+    console.log(`last wake decision: ${d.wake ? `woke ${d.nodesWoken} of ${d.nodesAsleep} sleeping nodes (${d.slotsNeeded} slots needed)` : `wait, ${d.nodesAsleep} asleep`} (${d.reason}) at ${d.at}`);
+  }
   console.log(`saved: ${p.saved.nodeHoursSlept.toFixed(1)} node-hours slept, ${p.saved.kWh.toFixed(1)} kWh, ¥${(p.saved.fen / 100).toFixed(2)}`);
   return 0;
 }

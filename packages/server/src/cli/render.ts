@@ -30,7 +30,8 @@ cancels the jobs after it too (the default holds them). --type is the job type (
 older name); \`render types\` lists the shipped types and your studio's own, with their parameters
 (--param NAME=VALUE, checked by the farm). A type that reads upstream frames (composite,
 ffmpeg-encode, or your own) takes no SCENE: its inputs are the --after jobs, in the order the type
-lists them (composite: background, then foreground); its frames default to the first one's.
+lists them (composite: background, then foreground); its frames default to the first one's. A studio
+type with a scene input takes SCENE too (with --frames), beside its --after jobs.
 POV-Ray needs --width and --height (default 320x180). --wait shows a progress bar until the job ends
 and exits 0 only if it completed.
 Talks to $SHUZHI_SERVER (or --server) with the token in $SHUZHI_TOKEN (or --token).
@@ -96,7 +97,7 @@ export function paramFlags(values: readonly string[]): Record<string, number | s
 
 const SCENE_TYPES = ['blender', 'povray'];
 
-/** The job a `render submit` asks for: a scene job (SCENE given), or a typed job over upstream frames. */
+/** The job a `render submit` asks for: a scene job (SCENE given), a typed job over upstream frames, or a studio type with a scene. */
 async function submitBody(api: ApiClient, flags: Flags, scene: string | undefined, lists: Record<string, string[]>): Promise<RenderJobSubmit> {
   const kind = flags.type ?? flags.renderer;
   const type = typeof kind === 'string' ? kind : undefined;
@@ -121,12 +122,19 @@ async function submitBody(api: ApiClient, flags: Flags, scene: string | undefine
     if (!after.length) throw new UsageError(`--type ${type} reads upstream frames: give --after JOB, once per input of the type (render types lists them)`);
     return { type, ...common };
   }
-  if (type && !SCENE_TYPES.includes(type)) throw new UsageError(`--type ${type} takes no scene (scenes are for blender and povray): a type that reads upstream frames takes --after JOB instead of ${scene}`);
+  if (flags.type === undefined && type && !SCENE_TYPES.includes(type)) throw new UsageError(`--renderer is ${SCENE_TYPES.join(' or ')}; other job types go by --type`);
+  if (type && !SCENE_TYPES.includes(type)) {
+    // Asked before anything is uploaded: only a type with a scene input takes one.
+    const doc = (await ok(api.http.GET('/api/render/job-types'))).find((d) => d.name === type);
+    if (doc && !doc.inputs.some((i) => i.kind === 'scene')) throw new UsageError(`--type ${type} takes no scene: a type that reads upstream frames takes --after JOB instead of ${scene}`);
+  }
   if (typeof flags.frames !== 'string') throw new UsageError('--frames is required with a scene (e.g. --frames 1-48)');
   const main = typeof flags.main === 'string' ? flags.main : undefined;
   const uploaded = flags.shared ? null : await uploadScene(api, scene, { main, tenant });
   if (uploaded) console.error(uploaded.line);
   const ref: NonNullable<RenderJobSubmit['scene']> = uploaded?.ref ?? { kind: 'shared', path: resolve(scene) };
+  // A studio type with a scene input: the server checks that the type takes one (400 scene otherwise).
+  if (type && !SCENE_TYPES.includes(type)) return { type, ...common, scene: ref };
   const sceneFile = ref.kind === 'manifest' ? ref.main : scene;
   const renderer = (type ?? (sceneFile.toLowerCase().endsWith('.pov') ? 'povray' : 'blender')) as NonNullable<RenderJobSubmit['renderer']>;
   const width = int(flags, 'width') ?? (renderer === 'povray' && params.width === undefined ? 320 : undefined);

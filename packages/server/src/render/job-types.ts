@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { and, eq } from 'drizzle-orm';
-import { parseJobType } from '@shuzhi/render';
+import { JobTypeInvalidError, parseJobType, typedJobIssues } from '@shuzhi/render';
 import type { RenderJobType, RenderJobTypeDoc } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
@@ -48,6 +48,9 @@ export class JobTypes {
     const tenantId = p.role === 'operator' ? (asked ?? p.tenantId) : p.tenantId;
     if (!tenantId) throw errors.validation([{ path: 'tenantId', message: 'operators must name the tenant the job type is for' }]);
     const doc = parseJobType(input);
+    // What nodes cannot run is refused now, not at the first submit (one scene input at most, outputs a node can publish).
+    const runnable = typedJobIssues(doc);
+    if (runnable.length) throw new JobTypeInvalidError(runnable.map((i) => ({ path: i.path.replace(/^type\./, ''), message: i.message })));
     if (this.shipped.some((s) => s.name === doc.name)) throw errors.validation([{ path: 'name', message: `${doc.name} is a shipped job type; choose another name` }]);
     const row = { tenantId, name: doc.name, doc: doc as unknown as Record<string, unknown>, createdBy: p.userId };
     await this.db.insert(renderJobTypes).values(row).onConflictDoUpdate({ target: [renderJobTypes.tenantId, renderJobTypes.name], set: { doc: row.doc, createdBy: row.createdBy, createdAt: new Date() } });

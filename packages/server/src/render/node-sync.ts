@@ -299,7 +299,7 @@ export class NodeSync {
       if (!up) throw new CommandInvalidError(`upstream job ${d.job} is gone`, { job: d.job });
       return { jobId: up.id, frames: [...up.published], padWidth: up.plan.padWidth, format: up.spec.outputFormat };
     });
-    return planTypedTask(doc, { params: m.spec.params, frames: a.frames, padWidth: m.plan.padWidth, upstream });
+    return planTypedTask(doc, { params: m.spec.params, frames: a.frames, padWidth: m.plan.padWidth, upstream, scene: m.spec.scene !== undefined });
   }
 
   private finish(node: NodeState, rep: SyncBody['completed'][number]): void {

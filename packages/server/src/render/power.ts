@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { localHour, renewableKW, siteLoadKW } from '@shuzhi/compute';
-import { FINAL_JOB_STATES, decideWake, savedKWh, wantsSleep } from '@shuzhi/render';
-import type { HourSignal, SleepPolicy, WakeDecision } from '@shuzhi/render';
+import { FINAL_JOB_STATES, planWake, savedKWh, wantsSleep } from '@shuzhi/render';
+import type { HourSignal, SleepPolicy, WakePlan } from '@shuzhi/render';
 import type { RenderPower, RenderSleepPolicy, RenderSleepPolicyPut } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
@@ -47,9 +47,10 @@ interface Slept {
 
 /**
  * Sleep schedules and waking for work. Every few seconds `tick` puts nodes whose policy says so to
- * sleep (a window, or idle minutes, and no task), wakes nodes whose window ended, and decides with
- * @shuzhi/render's decideWake whether queued work should wake the sleeping ones now — in a cheap,
- * green hour of the render site (compute's tariffs and renewables), or in time for a job's deadline.
+ * sleep (a window, or idle minutes, and no task), wakes nodes whose window ended, and asks
+ * @shuzhi/render's planWake how many sleeping slots queued work needs now — in a cheap, green hour
+ * of the render site (compute's tariffs and renewables), or in time for a job's deadline — and wakes
+ * that many, the biggest nodes first, not every sleeper.
  * Node sync asks `asleep(id)` per poll: one map lookup.
  */
 export class FarmPower {
@@ -57,8 +58,10 @@ export class FarmPower {
   private readonly slept = new Map<string, Slept>();
   /** Nodes woken for work inside their window: awake until they run out of work. */
   private readonly woken = new Set<string>();
+  /** When each node was last woken for work: until a wake latency later it is still coming up. */
+  private readonly wokenAt = new Map<string, number>();
   private readonly idleSince = new Map<string, number>();
-  private last: { at: number; decision: WakeDecision } | null = null;
+  private last: { at: number; plan: WakePlan; nodes: number; sleeping: number } | null = null;
   wakeProvider: WakeProvider = { name: 'none', wake: () => {} };
 
   constructor(
@@ -113,7 +116,9 @@ export class FarmPower {
       policies: [...this.policies.values()].sort((a, b) => a.target.localeCompare(b.target)),
       asleep: asleep.sort((a, b) => a.nodeId.localeCompare(b.nodeId)),
       wakeProvider: this.wakeProvider.name,
-      lastDecision: this.last ? { at: new Date(this.last.at).toISOString(), wake: this.last.decision.wake, reason: this.last.decision.reason } : null,
+      lastDecision: this.last
+        ? { at: new Date(this.last.at).toISOString(), wake: this.last.nodes > 0, reason: this.last.plan.reason, nodesWoken: this.last.nodes, slotsNeeded: this.last.plan.slots, nodesAsleep: this.last.sleeping }
+        : null,
       saved: { nodeHoursSlept: ms / 3_600_000, kWh: wh / 1000, fen: Math.round(fen) },
     };
   }
@@ -136,31 +141,47 @@ export class FarmPower {
     this.wakeForWork(now, work);
   }
 
-  private wakeForWork(now: number, work: { tasks: number; byDeadline: { deadlineMs: number | null; workMs: number }[] }): void {
+  private wakeForWork(now: number, work: { tasks: number; byDeadline: { deadlineMs: number | null; workMs: number; tasks: number }[] }): void {
     const sleeping = [...this.state.nodes.values()].filter((n) => !n.left && this.asleep(n.id));
     if (!sleeping.length || work.tasks === 0) return;
-    const awakeSlots = [...this.state.nodes.values()].reduce((s, n) => s + (!n.left && !this.asleep(n.id) ? n.slots : 0), 0);
+    let awakeSlots = 0;
+    let wakingSlots = 0;
+    for (const n of this.state.nodes.values()) {
+      if (n.left || this.asleep(n.id)) continue;
+      if (now < (this.wokenAt.get(n.id) ?? -Infinity) + WAKE_LATENCY_MS) wakingSlots += n.slots;
+      else awakeSlots += n.slots;
+    }
     const sleepingSlots = sleeping.reduce((s, n) => s + n.slots, 0);
     const hours = this.hours(now);
-    let decision: WakeDecision | null = null;
-    // The tightest deadline decides; work without one waits for a cheap, green hour.
+    // The deadline (or the cheap hour) that needs the most slots decides.
+    let plan: WakePlan | null = null;
     for (const w of work.byDeadline) {
-      const d = decideWake({ now, awakeSlots, sleepingSlots, workMs: w.workMs, deadlineMs: w.deadlineMs, hours, stepMs: 2_000, wakeLatencyMs: WAKE_LATENCY_MS });
-      if (!decision || d.wake) decision = d;
-      if (d.wake) break;
+      const p = planWake({ now, awakeSlots, wakingSlots, sleepingSlots, tasks: w.tasks, workMs: w.workMs, deadlineMs: w.deadlineMs, hours, stepMs: 2_000, wakeLatencyMs: WAKE_LATENCY_MS });
+      if (!plan || p.slots > plan.slots || (plan.slots === 0 && p.latestWakeMs !== null)) plan = p;
     }
-    this.last = { at: now, decision: decision! };
-    if (!decision!.wake) return;
-    for (const n of sleeping) {
+    // The fewest nodes that give the slots: the biggest first.
+    const chosen: NodeState[] = [];
+    let slots = 0;
+    for (const n of sleeping.sort((a, b) => b.slots - a.slots || a.id.localeCompare(b.id))) {
+      if (slots >= plan!.slots) break;
+      chosen.push(n);
+      slots += n.slots;
+    }
+    this.last = { at: now, plan: plan!, nodes: chosen.length, sleeping: sleeping.length };
+    for (const n of chosen) {
       this.woken.add(n.id);
+      this.wokenAt.set(n.id, now);
       this.wake(n.id, now);
     }
-    this.log.info({ nodes: sleeping.length, reason: decision!.reason }, 'render: woke sleeping nodes for queued work');
+    if (chosen.length) this.log.info({ nodes: chosen.length, asleep: sleeping.length, slots: plan!.slots, reason: plan!.reason }, 'render: woke sleeping nodes for queued work');
   }
 
-  /** Queued work per deadline (one entry for all work without one), in node-slot milliseconds. */
-  private queuedWork(): { tasks: number; byDeadline: { deadlineMs: number | null; workMs: number }[] } {
-    const by = new Map<number | null, number>();
+  /**
+   * Queued work per deadline, in node-slot milliseconds and tasks: a deadline also covers the work due
+   * before it, and the entry without one covers all queued work (a cheap hour is worth using for all).
+   */
+  private queuedWork(): { tasks: number; byDeadline: { deadlineMs: number | null; workMs: number; tasks: number }[] } {
+    const by = new Map<number | null, { workMs: number; tasks: number }>();
     let tasks = 0;
     for (const m of this.state.jobs.values()) {
       if (m.waiting !== null) continue;
@@ -170,13 +191,20 @@ export class FarmPower {
       const done = st.counts.completed;
       const perTask = done > 0 && m.nodeMs > 0 ? m.nodeMs / done : DEFAULT_TASK_MS;
       const key = m.spec.deadline ? Date.parse(m.spec.deadline) : null;
-      by.set(key, (by.get(key) ?? 0) + st.counts.queued * perTask);
+      const e = by.get(key) ?? { workMs: 0, tasks: 0 };
+      e.workMs += st.counts.queued * perTask;
+      e.tasks += st.counts.queued;
+      by.set(key, e);
     }
-    // A deadline also covers the work due before it.
     const keys = [...by.keys()].filter((k): k is number => k !== null).sort((a, b) => a - b);
-    let acc = 0;
-    const out: { deadlineMs: number | null; workMs: number }[] = keys.map((k) => ({ deadlineMs: k, workMs: (acc += by.get(k)!) }));
-    if (by.has(null)) out.push({ deadlineMs: null, workMs: by.get(null)! });
+    const acc = { workMs: 0, tasks: 0 };
+    const out: { deadlineMs: number | null; workMs: number; tasks: number }[] = keys.map((k) => {
+      acc.workMs += by.get(k)!.workMs;
+      acc.tasks += by.get(k)!.tasks;
+      return { deadlineMs: k, ...acc };
+    });
+    const none = by.get(null);
+    out.push({ deadlineMs: null, workMs: acc.workMs + (none?.workMs ?? 0), tasks: acc.tasks + (none?.tasks ?? 0) });
     return { tasks, byDeadline: out };
   }
 

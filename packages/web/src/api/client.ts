@@ -118,7 +118,8 @@ export function createHttp(opts: ApiOptions = {}): Http {
       const url = new URL(req.url);
       const early = req.method === 'GET' ? takeEarly(`${url.pathname}${url.search}`) : undefined;
       if (early) return early;
-      const body = req.body ? await req.text() : undefined;
+      // A file upload (a render scene) goes as bytes; text would mangle them.
+      const body = req.body ? (req.headers.get('content-type') === 'application/octet-stream' ? await req.arrayBuffer() : await req.text()) : undefined;
       return doFetch(`${url.pathname}${url.search}`, {
         method: req.method,
         headers: Object.fromEntries(req.headers),

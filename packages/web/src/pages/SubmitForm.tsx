@@ -146,7 +146,7 @@ export function validateSubmitForm(
   return { ok: true, body: parsed.data };
 }
 
-function Field({
+export function Field({
   label,
   field,
   error,

@@ -225,16 +225,25 @@ export class RenderRunner implements TaskRunner<RenderWork> {
       if (!program) throw new TaskFailure('render-error', `this worker has no ${r.program} for step ${r.step} of ${steps.type}`);
       return program;
     });
-    const view = inTaskView(steps.root, ctx.execDir);
+    const inTask = inTaskView(steps.root, ctx.execDir);
     await fetchUpstream(steps.fetch, ctx, (done) => ctx.progress((0.2 * done) / Math.max(1, steps.fetch.length)));
     await makeTaskOwnedDir(ctx.dir, 'out');
-    for (const [k, r] of steps.run.entries()) {
-      const tail: string[] = [];
-      const argv = [programs[k]!, ...r.argv.slice(1).map(view)];
-      const { code } = await this.exec(ctx, argv, { readOnly: this.programs(programs[k]!), parser: tailParser(tail) });
-      if (code !== 0) throw new TaskFailure('render-error', `step ${r.step} of ${steps.type} exited with ${code}: ${tail.join('\n').trim().slice(-500)}`);
-      ctx.progress(0.2 + (0.6 * (k + 1)) / steps.run.length);
+    // A type with a scene input: the steps name the scene at steps.scene; this node's copy is the one in its scene cache.
+    const scene = steps.scene ? await this.useScene(work, ctx) : null;
+    try {
+      const view = scene ? (a: string) => inTask(a).replaceAll(steps.scene!, scene) : inTask;
+      const sceneReadable = scene ? [work.scene?.kind === 'manifest' ? this.sceneDir(work, ctx) : scene] : [];
+      for (const [k, r] of steps.run.entries()) {
+        const tail: string[] = [];
+        const argv = [programs[k]!, ...r.argv.slice(1).map(view)];
+        const { code } = await this.exec(ctx, argv, { readOnly: [...sceneReadable, ...this.programs(programs[k]!)], parser: tailParser(tail) });
+        if (code !== 0) throw new TaskFailure('render-error', `step ${r.step} of ${steps.type} exited with ${code}: ${tail.join('\n').trim().slice(-500)}`);
+        ctx.progress(0.2 + (0.6 * (k + 1)) / steps.run.length);
+      }
+    } finally {
+      if (scene) await this.releaseScene(work);
     }
+    const view = inTask;
     const frames = steps.outputs.filter((o) => o.frame !== null);
     const published = new Set<number>(work.done);
     for (const o of steps.outputs) {

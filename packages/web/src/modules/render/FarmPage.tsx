@@ -1,16 +1,19 @@
 import { ErrorBox, Loading } from '../../components/Feedback.tsx';
 import { FigureTile } from '../../components/FigureTile.tsx';
 import { formatDateTime, formatNumber } from '../../format.ts';
+import { useUser } from '../../api/context.tsx';
 import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Link } from '../../router.tsx';
 import { useInterval, useResource } from '../../useResource.ts';
 import { jobProgress, renderApi } from './api.ts';
 import { LimitsPowerPanel } from './LimitsPowerPanel.tsx';
+import { SubmitPanel } from './TypedJobForm.tsx';
 import { StateBadge } from './StateBadge.tsx';
 
 /** Farm overview: nodes by state, queue, throughput, and the job list. */
 export function FarmPage() {
   const { t, lang } = useI18n();
+  const user = useUser();
   const overview = useResource(() => renderApi.overview(), []);
   const jobs = useResource(() => renderApi.jobs(), []);
   useInterval(() => {
@@ -45,6 +48,7 @@ export function FarmPage() {
         />
         <FigureTile id="render-jobs" label={t('render.farm.jobs')} value={formatNumber(Object.values(o.jobs).reduce((a, b) => a + b, 0), lang, 0)} sub={t('render.farm.jobsSub', o.jobs)} accent="violet" />
       </div>
+      {user?.role === 'tenant' && <SubmitPanel />}
       <LimitsPowerPanel />
       <h2>{t('render.jobs.title')}</h2>
       {jobs.error && !jobs.data ? <ErrorBox error={jobs.error} onRetry={jobs.reload} /> : null}

@@ -6,6 +6,8 @@ import { useI18n } from '../../i18n/I18nProvider.tsx';
 import { Link } from '../../router.tsx';
 import { useInterval, useResource } from '../../useResource.ts';
 
+const WAKE_REASONS = ['cheap-green-hour', 'deadline', 'no-work', 'nobody-asleep', 'awake-nodes-suffice', 'waiting-for-cheaper-hour'] as const;
+
 /** The farm page's limits (use and who holds them) and sleep/power figures (energy saved). */
 export function LimitsPowerPanel() {
   const { t, lang } = useI18n();
@@ -16,6 +18,7 @@ export function LimitsPowerPanel() {
     power.reload();
   }, 5000);
   const p = power.data;
+  const reasonText = (r: string) => ((WAKE_REASONS as readonly string[]).includes(r) ? t(`render.power.reason.${r as (typeof WAKE_REASONS)[number]}`) : r);
   return (
     <>
       <h2>{t('render.limits.title')}</h2>
@@ -71,8 +74,11 @@ export function LimitsPowerPanel() {
             </p>
           ))}
           {p.lastDecision ? (
-            <p className="muted" data-testid="render-wake-decision">
-              {t('render.power.decision', { what: t(p.lastDecision.wake ? 'render.power.wake' : 'render.power.wait'), reason: p.lastDecision.reason })}
+            <p className="muted" data-testid="render-wake-decision" title={p.lastDecision.reason}>
+              {t('render.power.decision', {
+                what: t(p.lastDecision.wake ? 'render.power.wake' : 'render.power.wait', { n: p.lastDecision.nodesWoken, asleep: p.lastDecision.nodesAsleep, slots: p.lastDecision.slotsNeeded }),
+                reason: reasonText(p.lastDecision.reason),
+              })}
             </p>
           ) : null}
         </>

@@ -1,4 +1,4 @@
-import type { RenderAction, RenderJob } from '@shuzhi/schema';
+import type { RenderAction, RenderJob, RenderJobSubmit } from '@shuzhi/schema';
 import { http, ok } from '../../api/client.ts';
 
 const enc = encodeURIComponent;
@@ -14,6 +14,20 @@ export const renderApi = {
   control: (id: string, action: RenderAction) => ok(http.POST('/api/render/jobs/{id}/{action}', { params: { path: { id, action } } })),
   controlTask: (id: string, index: number, action: RenderAction) =>
     ok(http.POST('/api/render/jobs/{id}/tasks/{index}/{action}', { params: { path: { id, index, action } } })),
+  jobTypes: () => ok(http.GET('/api/render/job-types')),
+  /** A studio's own job type: the document as parsed from its JSON; the server validates it. */
+  putJobType: (doc: unknown) => ok(http.POST('/api/render/job-types', { body: doc as never })),
+  submit: (body: RenderJobSubmit) => ok(http.POST('/api/render/jobs', { body })),
+  /** A scene file's bytes, as they are (the client sends an octet-stream body as bytes). */
+  upload: (file: File) =>
+    ok(
+      http.POST('/api/render/uploads', {
+        params: { query: { fileName: file.name } },
+        body: file as never,
+        bodySerializer: (b: unknown) => b as Blob,
+        headers: { 'content-type': 'application/octet-stream' },
+      }),
+    ),
   thumbUrl: (id: string, frame: number) => `/api/render/jobs/${enc(id)}/frames/${frame}/thumb`,
   frameUrl: (id: string, frame: number) => `/api/render/jobs/${enc(id)}/frames/${frame}/file`,
   previewUrl: (id: string) => `/api/render/jobs/${enc(id)}/preview`,
