@@ -12,6 +12,12 @@ export const DOOR_DIR = 'door';
 /** Whose page carries the door build inline: the citizen app's and the kiosk's users. */
 const DOOR_ROLES: ReadonlySet<Role> = new Set<Role>(['citizen', 'enterprise']);
 
+/**
+ * The GETs the citizen app's and the kiosk's start screens make first (index.html's boot script starts those
+ * it is not handed): a door's shell carries their answers, so the start screen needs no request at all.
+ */
+export const DOOR_START_DATA = ['/api/gov/catalogue', '/api/gov/notifications', '/api/gov/grants'] as const;
+
 export interface WebShell {
   /**
    * CSP sources for the shell's inline scripts (the early-fetch boot script in index.html, the door build):
@@ -24,7 +30,9 @@ export interface WebShell {
    * A citizen's or a company's shell carries the door build itself (scripts and styles), so the door needs
    * no request beyond the page: on a slow link each round trip is ≈ 2 s (`npm run bench -- web`).
    */
-  render(user: User | null): string;
+  render(user: User | null, startData?: Record<string, unknown>): string;
+  /** Whether this user's shell carries the door build (and so the start screen's data, DOOR_START_DATA). */
+  carriesDoor(user: User | null): boolean;
 }
 
 /** JSON that can sit inside a <script> element: no `</script>`, no `<!--`. */
@@ -54,7 +62,7 @@ function doorShell(dist: string, index: string): { html: string; script: string 
 }
 
 /** `html` with the session first in <head>: the boot script further down reads it. */
-function withSession(html: string, session: { user: User | null; door?: true }): string {
+function withSession(html: string, session: { user: User | null; door?: true; data?: Record<string, unknown> }): string {
   const head = html.indexOf('<head>');
   const at = head + '<head>'.length;
   return `${html.slice(0, at)}<script type="application/json" id="${SESSION_ELEMENT_ID}">${scriptSafeJson(session)}</script>${html.slice(at)}`;
@@ -68,8 +76,10 @@ export function loadWebShell(dist: string | undefined): WebShell | null {
   const scriptSources = [...index.matchAll(/<script(?![^>]*\bsrc=)(?![^>]*type="application\/json")[^>]*>([\s\S]*?)<\/script>/g)].map((m) => sha256(m[1]!));
   const door = doorShell(dist, index);
   if (door) scriptSources.push(sha256(door.script));
+  const carriesDoor = (user: User | null) => door !== null && user !== null && DOOR_ROLES.has(user.role);
   return {
     scriptSources,
-    render: (user) => (door && user && DOOR_ROLES.has(user.role) ? withSession(door.html, { user, door: true }) : withSession(index, { user })),
+    carriesDoor,
+    render: (user, startData) => (carriesDoor(user) ? withSession(door!.html, { user, door: true, data: startData ?? {} }) : withSession(index, { user })),
   };
 }
