@@ -44,7 +44,8 @@ describe('the web shell', () => {
         `<!doctype html><html><head><title>t</title><script>${boot}</script><script type="module" crossorigin src="/assets/index-1.js"></script>\n<link rel="modulepreload" crossorigin href="/assets/jsx-2.js">\n<link rel="stylesheet" crossorigin href="/assets/index-3.css">\n</head><body><div id="root"></div></body></html>`,
       );
       mkdirSync(join(withDoor, DOOR_DIR));
-      const door = 'document.getElementById("root").textContent = "door";';
+      // `$&` and `$'`, as minified code has them, stay as they are (no replacement-pattern expansion).
+      const door = 'const $ = "door"; document.getElementById("root").textContent = $ + "$&" + "$\'";';
       writeFileSync(join(withDoor, DOOR_DIR, 'door.js'), door);
       writeFileSync(join(withDoor, DOOR_DIR, 'door.css'), '.door{color:red}');
       const shell = loadWebShell(withDoor)!;

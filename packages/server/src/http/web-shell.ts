@@ -56,8 +56,9 @@ function doorShell(dist: string, index: string): { html: string; script: string 
   const html = index
     .replace(/<script type="module"[^>]*\bsrc="\/assets\/[^"]*"[^>]*><\/script>\s*/g, '')
     .replace(/<link rel="(modulepreload|stylesheet)"[^>]*\bhref="\/assets\/[^"]*"[^>]*>\s*/g, '')
-    .replace('</head>', `<style>${style}</style></head>`)
-    .replace('</body>', `<script type="module">${script}</script></body>`);
+    // Replacer functions: minified code is full of `$&`-like sequences a replacement string would expand.
+    .replace('</head>', () => `<style>${style}</style></head>`)
+    .replace('</body>', () => `<script type="module">${script}</script></body>`);
   return { html, script };
 }
 
