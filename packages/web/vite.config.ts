@@ -162,8 +162,8 @@ const preactAliases = [
   { find: /^react$/, replacement: 'preact/compat' },
 ];
 
-/** Where the door build's script and styles go; the server reads them from there. */
-export const DOOR_DIR = 'door';
+/** Where the door build's script and styles go; the server reads them from there (web-shell.ts DOOR_DIR). */
+const DOOR_DIR = 'door';
 
 export default defineConfig(({ mode }) =>
   mode === 'door'
