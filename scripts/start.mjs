@@ -23,7 +23,8 @@ if (existsSync(join(web, 'index.html'))) {
   const stale = !existsSync(dist) || statSync(dist).mtimeMs < Math.max(newest(join(web, 'src')), newest(join(web, 'public')), statSync(join(web, 'index.html')).mtimeMs, newest('packages/schema/src'));
   if (stale) {
     console.log('Building the web app (first start, or its sources changed)…');
-    const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: web, stdio: 'inherit' });
+    // The app, then the citizen door's own build beside it (packages/web/package.json's build script).
+    const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: web, stdio: 'inherit' });
     if (r.status !== 0) {
       console.error('The web build failed; the API still starts. Fix the build and restart.');
     }

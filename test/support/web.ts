@@ -49,8 +49,9 @@ export function ensureWebBuilt(): void {
     try {
       // Another process may have finished the build while we waited for the lock.
       if (!isStale(index)) break;
-      const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: web, stdio: 'inherit' });
-      if (r.status !== 0) throw new Error('the web build failed (npx vite build in packages/web)');
+      // The app, then the citizen door's own build beside it (packages/web/package.json's build script).
+      const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: web, stdio: ['ignore', 'ignore', 'inherit'] });
+      if (r.status !== 0) throw new Error('the web build failed (npm run build in packages/web)');
       break;
     } finally {
       closeSync(fd);

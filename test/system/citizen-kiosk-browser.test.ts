@@ -236,8 +236,12 @@ test('in Chromium at 375×812: a parent registers a newborn in the citizen app, 
 test('in Chromium at 375×812: the same in Uyghur — right to left, mirrored, every string in Uyghur, Chinese names isolated', async () => {
   const ctx = await browser.newContext(PHONE);
   const { page, problems } = await signInOnPhone(ctx, 'ug');
-  assert.deepEqual(await page.evaluate<string[]>('[document.documentElement.dir, document.documentElement.lang]'), ['rtl', 'ug']);
+  // A page loaded signed in is the door build, inline in the shell (server: web-shell.ts): all that follows runs on it.
+  await page.reload();
   await page.getByTestId('gov-items').waitFor();
+  assert.equal(await page.locator('script[type="module"]:not([src])').count(), 1, 'the door build, inline');
+  assert.equal(await page.locator('script[src^="/assets/"]').count(), 0, 'none of the app\'s own scripts');
+  assert.deepEqual(await page.evaluate<string[]>('[document.documentElement.dir, document.documentElement.lang]'), ['rtl', 'ug']);
   assert.deepEqual(await untranslatedChinese(page), [], 'home');
   assert.equal(await page.getByTestId('gov-apply-item_newborn').innerText(), 'بوۋاق تۇغۇلۇش');
 

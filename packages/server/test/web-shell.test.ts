@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { carriesSecrets } from '../src/http/compression.ts';
-import { loadWebShell } from '../src/http/web-shell.ts';
+import { DOOR_DIR, loadWebShell } from '../src/http/web-shell.ts';
 import { login, startPlatform, type TestPlatform } from './helpers.ts';
 
 /**
@@ -34,6 +34,46 @@ describe('the web shell', () => {
     const json = /id="shuzhi-session">(.*?)<\/script>/.exec(html)![1]!;
     assert.equal(JSON.parse(json).user.username, 'a</script><script>alert(1)</script>');
     assert.match(shell.render(null), /id="shuzhi-session">\{"user":null\}<\/script>/);
+  });
+
+  test('a citizen\'s and a company\'s shell carries the door build inline, allowed by its hash; everyone else\'s names the app\'s scripts', () => {
+    const withDoor = mkdtempSync(join(tmpdir(), 'shuzhi-shell-door-'));
+    try {
+      writeFileSync(
+        join(withDoor, 'index.html'),
+        `<!doctype html><html><head><title>t</title><script>${boot}</script><script type="module" crossorigin src="/assets/index-1.js"></script>\n<link rel="modulepreload" crossorigin href="/assets/jsx-2.js">\n<link rel="stylesheet" crossorigin href="/assets/index-3.css">\n</head><body><div id="root"></div></body></html>`,
+      );
+      mkdirSync(join(withDoor, DOOR_DIR));
+      // `$&` and `$'`, as minified code has them, stay as they are (no replacement-pattern expansion).
+      const door = 'const $ = "door"; document.getElementById("root").textContent = $ + "$&" + "$\'";';
+      writeFileSync(join(withDoor, DOOR_DIR, 'door.js'), door);
+      writeFileSync(join(withDoor, DOOR_DIR, 'door.css'), '.door{color:red}');
+      const shell = loadWebShell(withDoor)!;
+      const hash = (s: string) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
+      assert.deepEqual(shell.scriptSources, [hash(boot), hash(door)]);
+      for (const role of ['citizen', 'enterprise'] as const) {
+        const user = { id: 'u1', username: 'a', displayName: 'A', role, tenantId: null, department: null };
+        assert.equal(shell.carriesDoor(user), true);
+        // The start screen's answers ride along, script-safe like the session.
+        const html = shell.render(user, { '/api/x': { n: '</script>' } });
+        assert.match(html, /id="shuzhi-session">\{"user":\{[^<]*\},"door":true,"data":\{"\/api\/x":\{"n":"\\u003c\/script>"\}\}\}<\/script>/);
+        assert.ok(html.includes(`<script type="module">${door}</script></body>`), 'the door script, as hashed, at the end of <body>');
+        assert.ok(html.includes('<style>.door{color:red}</style></head>'));
+        assert.doesNotMatch(html, /\/assets\//, 'no request for the app\'s own scripts or styles');
+      }
+      for (const user of [null, { id: 'u2', username: 'o', displayName: 'O', role: 'operator' as const, tenantId: null, department: null }]) {
+        assert.equal(shell.carriesDoor(user), false);
+        const html = shell.render(user, { '/api/x': { n: 1 } });
+        assert.doesNotMatch(html, /"door":true|"data"|<style>/);
+        assert.match(html, /src="\/assets\/index-1\.js"/);
+        assert.match(html, /href="\/assets\/index-3\.css"/);
+      }
+      // A door build whose code would close its element early is refused rather than served broken.
+      writeFileSync(join(withDoor, DOOR_DIR, 'door.js'), 'const s = "</script>";');
+      assert.throws(() => loadWebShell(withDoor), /end its inline element early/);
+    } finally {
+      rmSync(withDoor, { recursive: true, force: true });
+    }
   });
 
   test('no build, no shell', () => {

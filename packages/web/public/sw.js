@@ -2,11 +2,24 @@
 // the app opens on a slow or dropped link. API answers are personal and live: never cached, never touched.
 // The page at `/` carries who is signed in (the server embeds the session): it is never stored either; a
 // dropped link gets `/index.html`, the same shell without a session, which asks the server who it is.
-const CACHE = 'shuzhi-shell-v2';
+// A citizen's page carries its door inline (the server's web-shell.ts) and asks for no /assets/ file: the
+// offline shell's scripts and styles (those /index.html names) are stored at install, not as they are served.
+const CACHE = 'shuzhi-shell-v3';
 const SHELL = ['/index.html', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png'];
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) =>
+        cache
+          .addAll(SHELL)
+          .then(() => cache.match('/index.html'))
+          .then((page) => page.text())
+          .then((html) => cache.addAll([...new Set([...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]))])),
+      )
+      .then(() => self.skipWaiting()),
+  );
 });
 
 self.addEventListener('activate', (event) => {

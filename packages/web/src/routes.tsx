@@ -2,8 +2,8 @@ import type { ReactNode } from 'react';
 import { lazyPage } from './lazyPage.ts';
 import { modules } from './modules/registry.ts';
 import { plannerRoutes } from './modules/planner/index.tsx';
-import { matchPath, routeQueryParam } from './router.tsx';
-import { NotFoundPage } from './pages/NotFoundPage.tsx';
+import { routeQueryParam } from './router.tsx';
+import { renderFrom, type Route } from './routeTable.tsx';
 
 const JobDetailPage = lazyPage(() => import('./pages/JobDetailPage.tsx'), 'JobDetailPage');
 const JobsPage = lazyPage(() => import('./pages/JobsPage.tsx'), 'JobsPage');
@@ -16,11 +16,6 @@ const WorkersPage = lazyPage(() => import('./pages/workers/WorkersPage.tsx'), 'W
 const WorkflowPage = lazyPage(() => import('./pages/workflows/WorkflowPage.tsx'), 'WorkflowPage');
 const WorkflowsPage = lazyPage(() => import('./pages/workflows/WorkflowPage.tsx'), 'WorkflowsPage');
 const WallPage = lazyPage(() => import('./doors/wall/WallPage.tsx'), 'WallPage');
-
-interface Route {
-  pattern: string;
-  render(params: Record<string, string>): ReactNode;
-}
 
 const computeRoutes: Route[] = [
   { pattern: '/compute/overview', render: () => <OverviewPage /> },
@@ -41,9 +36,5 @@ const wallRoute: Route = { pattern: '/wall', render: () => <WallPage /> };
 export const routes: readonly Route[] = [...computeRoutes, ...modules.flatMap((m) => m.routes), wallRoute];
 
 export function renderRoute(path: string): ReactNode {
-  for (const r of routes) {
-    const params = matchPath(r.pattern, path);
-    if (params) return r.render(params);
-  }
-  return <NotFoundPage />;
+  return renderFrom(routes, path);
 }

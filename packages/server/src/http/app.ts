@@ -18,7 +18,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { OPENAPI_CONFIG, registerComponents } from './openapi.ts';
 import { problemResponse } from './problem.ts';
 import { SESSION_COOKIE, toUser } from './routes/auth.ts';
-import { loadWebShell } from './web-shell.ts';
+import { DOOR_START_DATA, loadWebShell } from './web-shell.ts';
 
 export interface AppParts {
   auth: AuthStore;
@@ -109,10 +109,23 @@ export function createApp(parts: AppParts) {
   if (shell) {
     // The shell carries who is signed in (one round trip less before the first paint), so it is per user:
     // never cached, and rendered here rather than served as the static index.html.
-    const page = (c: Context<Env>) => {
+    const page = async (c: Context<Env>) => {
       const p = c.get('principal');
       c.header('cache-control', 'no-store');
-      return c.html(shell.render(p ? toUser(p) : null));
+      const user = p ? toUser(p) : null;
+      return c.html(shell.render(user, shell.carriesDoor(user) ? await startData(c) : undefined));
+    };
+    // The door's start screen's answers, asked of this app as the same session: only what the user may read,
+    // only answers that succeeded (the app asks again for the rest).
+    const startData = async (c: Context<Env>) => {
+      const headers = { cookie: c.req.header('cookie') ?? '' };
+      const answers = await Promise.all(
+        DOOR_START_DATA.map(async (url) => {
+          const r = await app.request(url, { headers }, c.env);
+          return r.ok ? ([url, await r.json()] as const) : null;
+        }),
+      );
+      return Object.fromEntries(answers.filter((a) => a !== null));
     };
     app.get('/', compress({ encoding: 'gzip' }), page);
     // /index.html stays the static, session-less shell: the citizen app's service worker keeps that one for offline use.

@@ -1,7 +1,7 @@
 import { citizenDoor } from './citizen/door.tsx';
 import { consoleDoor } from './console.tsx';
 import { kioskDoor } from './kiosk/door.tsx';
-import type { Door } from './types.ts';
+import { doorAmong, type Door } from './types.ts';
 import { wallDoor } from './wall/index.tsx';
 import { windowDoor } from './window/index.tsx';
 import { workbenchDoor } from './workbench/index.tsx';
@@ -12,17 +12,7 @@ import { workbenchDoor } from './workbench/index.tsx';
  */
 export const doors: readonly Door[] = [consoleDoor, citizenDoor, kioskDoor, wallDoor, windowDoor, workbenchDoor];
 
-function owns(prefix: string, path: string): boolean {
-  return path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
-}
-
 /** The door whose layout frames the page at `path`. */
 export function doorFor(path: string): Door {
-  let best: { door: Door; len: number } | null = null;
-  for (const door of doors) {
-    for (const p of door.prefixes) {
-      if (owns(p, path) && (!best || p.length > best.len)) best = { door, len: p.length };
-    }
-  }
-  return best?.door ?? consoleDoor;
+  return doorAmong(doors, path) ?? consoleDoor;
 }

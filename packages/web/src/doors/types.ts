@@ -29,3 +29,18 @@ export interface Door {
   /** The door's own sign-in screen (a kiosk's, a phone's); absent = the shared login page. */
   Login?: ComponentType<DoorLoginProps>;
 }
+
+function owns(prefix: string, path: string): boolean {
+  return path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+}
+
+/** The door among `doors` that owns `path` (the longest matching prefix wins), or null. */
+export function doorAmong(doors: readonly Door[], path: string): Door | null {
+  let best: { door: Door; len: number } | null = null;
+  for (const door of doors) {
+    for (const p of door.prefixes) {
+      if (owns(p, path) && (!best || p.length > best.len)) best = { door, len: p.length };
+    }
+  }
+  return best?.door ?? null;
+}
