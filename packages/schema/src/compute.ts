@@ -166,6 +166,8 @@ export const TenantInput = z.object({
 export type Tenant = z.infer<typeof TenantInput>;
 
 export const JobStatuses = ['queued', 'planned', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+/** The statuses a job never leaves. */
+export const FINAL_JOB_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 export const JobStatus = z.enum(JobStatuses);
 export type JobStatus = z.infer<typeof JobStatus>;
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Fence } from '@shuzhi/schema';
+import { FINAL_JOB_STATUSES } from '@shuzhi/schema';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { CHECKPOINT_BODY_BYTES } from '../http/body-limits.ts';
@@ -107,7 +108,7 @@ export class CheckpointStore {
       .selectDistinct({ jobId: jobCheckpoints.jobId })
       .from(jobCheckpoints)
       .innerJoin(jobs, eq(jobs.id, jobCheckpoints.jobId))
-      .where(inArray(jobs.status, ['succeeded', 'failed', 'cancelled']));
+      .where(inArray(jobs.status, [...FINAL_JOB_STATUSES]));
     let n = 0;
     for (const { jobId } of ended) n += await this.dropJob(jobId);
     return n;

@@ -1,7 +1,7 @@
 import type { Clock } from '@shuzhi/schema';
 import { and, count, desc, eq, gt, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Flow, Job, JobDetail, JobStatus, JobTask, LogLine, PreemptReason, PreemptResult, Run, SbatchResult, SbatchSubmit, SubmitJob, Usage } from '@shuzhi/schema';
-import { PREEMPT_GRACE_DEFAULT_SECONDS } from '@shuzhi/schema';
+import { FINAL_JOB_STATUSES, PREEMPT_GRACE_DEFAULT_SECONDS } from '@shuzhi/schema';
 import { ArraySpecError, dependencyState, parseArraySpec, translateSbatch, type DependencyKind, type DependencyState } from '@shuzhi/compute';
 import type { Principal } from '../auth/principal.ts';
 import type { Db, Tx } from '../db/client.ts';
@@ -15,7 +15,6 @@ import { maskedEnv, type JobSecrets } from './job-env.ts';
 import type { NetworkStore } from './network-store.ts';
 import { refuseUnplaceable } from './placement.ts';
 
-const FINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 const READ_ALL: Principal['role'][] = ['operator', 'viewer'];
 
 type JobRow = typeof jobs.$inferSelect;
@@ -448,7 +447,7 @@ export class JobService {
 
   async cancel(p: Principal, id: string): Promise<Job> {
     const j = await this.load(p, id);
-    if (FINAL.includes(j.status as JobStatus)) {
+    if (FINAL_JOB_STATUSES.includes(j.status as JobStatus)) {
       throw errors.conflict('JOB_FINISHED', `Job ${id} is already ${j.status}; there is nothing to cancel.`);
     }
     const ev: PublishedEvent[] = [];

@@ -1,7 +1,8 @@
 import type { Clock } from '@shuzhi/schema';
 import { join } from 'node:path';
 import { and, gte, sql } from 'drizzle-orm';
-import type { Overview, PowerCurve, Site } from '@shuzhi/schema';
+import type { JobStatus, Overview, PowerCurve, Site } from '@shuzhi/schema';
+import { FINAL_JOB_STATUSES } from '@shuzhi/schema';
 import { DEFAULT_MAX_PREEMPTIONS_PER_JOB, localHour, renewableKW, siteLoadKW } from '@shuzhi/compute';
 import type { Db } from '../db/client.ts';
 import type { EventBus } from '../events/bus.ts';
@@ -35,8 +36,6 @@ function startOfShanghaiDay(nowMs: number): Date {
  * before the other modules (they receive it as `ctx.compute` and use its services, never its tables);
  * its migrations are the core folder's (see db-schema.ts), applied when the database opens.
  */
-const FINAL_JOB = new Set(['succeeded', 'failed', 'cancelled']);
-
 export class ComputeModule implements ServerModule {
   readonly name = 'compute';
   readonly network: NetworkStore;
@@ -123,7 +122,7 @@ export class ComputeModule implements ServerModule {
     this.unsubscribe = this.bus.subscribe((e) => {
       if (e.kind === 'site.created' || e.kind === 'site.updated' || e.kind === 'site.deleted') void this.slurm.sync();
       // A job that ended (finished or cancelled) resumes from nothing any more: its checkpoints go.
-      if (e.kind === 'job.status' && e.entityId && FINAL_JOB.has(String(e.data?.status))) {
+      if (e.kind === 'job.status' && e.entityId && FINAL_JOB_STATUSES.includes(e.data?.status as JobStatus)) {
         this.checkpoints.dropJob(e.entityId).catch((err: unknown) => this.log.error({ err, jobId: e.entityId }, 'dropping the checkpoints of an ended job failed'));
       }
     });
