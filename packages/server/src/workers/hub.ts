@@ -25,6 +25,7 @@ export class WorkerHub {
 
   constructor(readonly registry: WorkerRegistry) {
     registry.onRevoked = async (workerId) => {
+      this.handed.delete(workerId);
       for (const s of this.sources) await s.forget(workerId);
     };
   }
