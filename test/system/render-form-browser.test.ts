@@ -3,7 +3,10 @@
 // as sent), then a job of its own type after it — a server 400 shown at the field it names first —
 // and the job page draws the two as a dependency graph.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { client, login, startPlatform, waitUntil, type TestPlatform } from '../../packages/server/test/helpers.ts';
@@ -98,4 +101,57 @@ test('in Chromium: a studio uploads its own type, submits a scene job and a job 
   await page.getByTestId(`render-job-graph-edge-${renderJob}-${gradeJob}`).waitFor();
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test('in Chromium: a studio submits a scene folder; only files the farm lacks are uploaded, and a second job sends none', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shuzhi-folder-'));
+  const root = join(dir, 'shot_020');
+  mkdirSync(join(root, 'tex'), { recursive: true });
+  const files = { 'shot.blend': randomBytes(2048), 'tex/wood.png': randomBytes(1024), 'tex/wood_copy.png': Buffer.alloc(0) };
+  files['tex/wood_copy.png'] = files['tex/wood.png'];
+  for (const [path, bytes] of Object.entries(files)) writeFileSync(join(root, path), bytes);
+  writeFileSync(join(root, '.DS_Store'), 'left out');
+  const page = await browser.newPage();
+  const problems = watchProblems(page);
+  const writes: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() !== 'GET') writes.push(`${r.method()} ${new URL(r.url()).pathname.replace(/[0-9a-f]{64}$/, '{sha256}')}`);
+  });
+  try {
+    await page.goto(t.url);
+    await page.getByTestId('login-username').fill('tenant2');
+    await page.getByTestId('login-password').fill('tenant2-demo');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('current-user').waitFor();
+    const submitFolder = async () => {
+      await page.goto(`${t.url}/#/render`);
+      await page.getByTestId('render-form-type').selectOption('blender');
+      await page.getByTestId('render-form-scene-source-folder').check();
+      await page.getByTestId('render-form-scene').setInputFiles(root);
+      assert.equal(await page.getByTestId('render-form-sceneMain').inputValue(), 'shot.blend');
+      await page.getByTestId('render-form-frames').fill('1-2');
+      writes.length = 0;
+      await page.getByTestId('render-form-submit').click();
+      await page.getByTestId('render-job-page').waitFor();
+      return decodeURIComponent(new URL(page.url()).hash.split('/').pop()!);
+    };
+    const first = await submitFolder();
+    // Two distinct blobs (the copy shares the texture's hash); the hidden file is not part of the scene.
+    assert.deepEqual(writes.filter((w) => !w.startsWith('POST /api/auth')), ['POST /api/render/manifests', 'PUT /api/render/blobs/{sha256}', 'PUT /api/render/blobs/{sha256}', 'POST /api/render/jobs']);
+    const studio = client(t.url, { cookie: await login(t.url, 'tenant2') });
+    const manifest = Object.entries(files).map(([path, bytes]) => ({ path, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length }));
+    const again = await studio.req('POST', '/api/render/manifests', { files: manifest });
+    assert.equal(again.status, 201);
+    assert.deepEqual(again.body.missing, [], 'every blob arrived and matched its hash');
+    const job = (await studio.req('GET', `/api/render/jobs/${encodeURIComponent(first)}`)).body;
+    assert.equal(job.type, 'blender');
+
+    const second = await submitFolder();
+    assert.notEqual(second, first);
+    assert.deepEqual(writes.filter((w) => !w.startsWith('POST /api/auth')), ['POST /api/render/manifests', 'POST /api/render/jobs'], 'nothing uploaded the second time');
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

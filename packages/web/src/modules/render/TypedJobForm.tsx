@@ -7,6 +7,7 @@ import { Field } from '../../pages/SubmitForm.tsx';
 import { navigate } from '../../router.tsx';
 import { useResource } from '../../useResource.ts';
 import { renderApi } from './api.ts';
+import { folderFiles, mainCandidates, sendFolder, type FolderFile, type FolderProgress } from './scene-folder.ts';
 import { formFieldOf, formFor, sceneInputs, upstreamInputs, validateTypedForm, type FormErrors, type TypedJobForm } from './typed-form.ts';
 
 /**
@@ -22,6 +23,9 @@ export function TypedJobFormCard({ onSubmitted }: { onSubmitted: (job: RenderJob
   const jobs = useResource(() => renderApi.jobs(), []);
   const [form, setForm] = useState<TypedJobForm | null>(null);
   const [file, setFile] = useState<File | null>(null);
+  const [sceneSource, setSceneSource] = useState<'file' | 'folder'>('file');
+  const [folder, setFolder] = useState<{ files: FolderFile[]; main: string } | null>(null);
+  const [progress, setProgress] = useState<FolderProgress | null>(null);
   const [errors, setErrors] = useState<FormErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState<null | 'upload' | 'submit'>(null);
@@ -47,8 +51,17 @@ export function TypedJobFormCard({ onSubmitted }: { onSubmitted: (job: RenderJob
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (busy) return;
-    const pre = validateTypedForm(doc!, f, t, file ? { kind: 'upload', uploadId: 'pending', fileName: file.name } : null);
+    const chosen =
+      sceneSource === 'folder'
+        ? folder?.main
+          ? ({ kind: 'manifest', manifest: 'pending', main: folder.main } as const)
+          : null
+        : file
+          ? ({ kind: 'upload', uploadId: 'pending', fileName: file.name } as const)
+          : null;
+    const pre = validateTypedForm(doc!, f, t, chosen);
     if (!pre.ok) {
+      if (sceneSource === 'folder' && folder && !folder.main && pre.errors.scene) pre.errors.scene = t('render.form.folderPickMain');
       setErrors(pre.errors);
       setFormError(t('render.form.fixErrors'));
       return;
@@ -57,7 +70,11 @@ export function TypedJobFormCard({ onSubmitted }: { onSubmitted: (job: RenderJob
     setFormError(null);
     try {
       let body = pre.body;
-      if (file && sceneInputs(doc!).length > 0) {
+      if (sceneSource === 'folder' && folder && sceneInputs(doc!).length > 0) {
+        setBusy('upload');
+        const sent = await sendFolder(folder.files, folder.main, renderApi, setProgress);
+        body = { ...body, scene: sent.scene };
+      } else if (file && sceneInputs(doc!).length > 0) {
         setBusy('upload');
         const up = await renderApi.upload(file);
         body = { ...body, scene: { kind: 'upload', uploadId: up.uploadId, fileName: up.fileName } };
@@ -73,8 +90,32 @@ export function TypedJobFormCard({ onSubmitted }: { onSubmitted: (job: RenderJob
       setFormError(err instanceof ApiError && err.status > 0 ? t('render.form.rejected', { detail: err.message }) : errorText(err));
     } finally {
       setBusy(null);
+      setProgress(null);
     }
   }
+
+  function pickFolder(list: readonly File[]) {
+    if (errors.scene) setErrors(({ scene: _gone, ...rest }) => rest);
+    const read = folderFiles(list);
+    if (!read.ok) {
+      setFolder(null);
+      setErrors((e) => ({
+        ...e,
+        scene: read.problem.code === 'empty' ? t('render.form.folderEmpty') : t('render.form.folderTooLarge', { path: read.problem.path, mb: Math.round(read.problem.size / 1024 / 1024) }),
+      }));
+      return;
+    }
+    const mains = mainCandidates(read.files, sceneInputs(doc!)[0]?.extensions ?? []);
+    setFolder({ files: read.files, main: mains.length === 1 ? mains[0]! : '' });
+    if (mains.length === 0) setErrors((e) => ({ ...e, scene: t('render.form.folderNoMain', { extensions: (sceneInputs(doc!)[0]?.extensions ?? []).join(' ') }) }));
+  }
+
+  const progressLine =
+    progress === null
+      ? null
+      : progress.phase === 'hashing'
+        ? t('render.form.hashing', { done: progress.done, total: progress.total })
+        : t('render.form.uploadingBlobs', { done: progress.done, total: progress.total, mb: (progress.bytes / 1024 / 1024).toFixed(1), totalMb: (progress.totalBytes / 1024 / 1024).toFixed(1) });
 
   const known = new Set(['type', 'name', 'scene', 'frames', 'chunkSize', 'priority', 'deadline', 'limits', 'maxNodes', ...doc.parameters.map((p) => `params.${p.name}`), ...upstreamInputs(doc).map((_, i) => `after.${i}`)]);
   const other = Object.entries(errors).filter(([k]) => !known.has(k));
@@ -102,18 +143,61 @@ export function TypedJobFormCard({ onSubmitted }: { onSubmitted: (job: RenderJob
           <input {...input('name')} value={f.name} maxLength={200} onChange={(e) => set({ name: e.target.value }, 'name')} />
         </Field>
         {sceneInputs(doc).map((i) => (
-          <Field key={i.name} label={t('render.form.scene')} field="scene" error={errors.scene} hint={t('render.form.sceneHint', { name: i.name, extensions: (i.extensions ?? []).join(' ') || '*' })}>
-            <input
-              {...input('scene')}
-              type="file"
-              accept={(i.extensions ?? []).join(',') || undefined}
-              onChange={(e) => {
-                setFile(e.target.files?.[0] ?? null);
-                if (errors.scene) setErrors(({ scene: _gone, ...rest }) => rest);
-              }}
-            />
+          <Field
+            key={i.name}
+            label={t(sceneSource === 'folder' ? 'render.form.sceneFolder' : 'render.form.scene')}
+            field="scene"
+            error={errors.scene}
+            hint={sceneSource === 'folder' ? t('render.form.sceneFolderHint') : t('render.form.sceneHint', { name: i.name, extensions: (i.extensions ?? []).join(' ') || '*' })}
+          >
+            <span className="segmented" role="radiogroup" aria-label={t('render.form.sceneSource')}>
+              {(['file', 'folder'] as const).map((src) => (
+                <label key={src}>
+                  <input type="radio" name="scene-source" value={src} data-testid={`render-form-scene-source-${src}`} checked={sceneSource === src} onChange={() => {
+                    setSceneSource(src);
+                    if (errors.scene) setErrors(({ scene: _gone, ...rest }) => rest);
+                  }} />
+                  {t(src === 'file' ? 'render.form.sourceFile' : 'render.form.sourceFolder')}
+                </label>
+              ))}
+            </span>
+            {sceneSource === 'file' ? (
+              <input
+                {...input('scene')}
+                type="file"
+                accept={(i.extensions ?? []).join(',') || undefined}
+                onChange={(e) => {
+                  setFile(e.target.files?.[0] ?? null);
+                  if (errors.scene) setErrors(({ scene: _gone, ...rest }) => rest);
+                }}
+              />
+            ) : (
+              <input
+                {...input('scene')}
+                type="file"
+                multiple
+                // A folder picker: every file under the chosen folder, each with its path in webkitRelativePath.
+                {...({ webkitdirectory: '', directory: '' } as Record<string, string>)}
+                onChange={(e) => pickFolder(Array.from(e.target.files ?? []))}
+              />
+            )}
           </Field>
         ))}
+        {sceneSource === 'folder' && folder && sceneInputs(doc).length > 0 && (
+          <Field label={t('render.form.folderMain')} field="sceneMain" error={undefined} hint={t('render.form.folderSummary', { files: folder.files.length, mb: (folder.files.reduce((n, x) => n + x.size, 0) / 1024 / 1024).toFixed(1) })}>
+            <select {...input('sceneMain')} value={folder.main} onChange={(e) => {
+              setFolder({ ...folder, main: e.target.value });
+              if (errors.scene) setErrors(({ scene: _gone, ...rest }) => rest);
+            }}>
+              <option value="">{t('render.form.pickMain')}</option>
+              {mainCandidates(folder.files, sceneInputs(doc)[0]?.extensions ?? []).map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
+          </Field>
+        )}
         {upstreamInputs(doc).map((i, k) => (
           <Field key={i.name} label={t('render.form.upstream', { input: i.name })} field={`after.${k}`} error={errors[`after.${k}`] ?? (k === 0 ? errors.after : undefined)}>
             <select {...input(`after.${k}`)} value={f.after[k] ?? ''} onChange={(e) => set({ after: f.after.map((x, j) => (j === k ? e.target.value : x)) }, `after.${k}`)}>
@@ -179,6 +263,11 @@ export function TypedJobFormCard({ onSubmitted }: { onSubmitted: (job: RenderJob
       {formError && (
         <p className="error-box" role="alert" data-testid="render-form-error">
           {formError}
+        </p>
+      )}
+      {progressLine && (
+        <p className="hint" role="status" data-testid="render-form-progress">
+          {progressLine}
         </p>
       )}
       <button type="submit" className="btn btn-primary" disabled={busy !== null} data-testid="render-form-submit">

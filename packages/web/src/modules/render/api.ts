@@ -28,6 +28,18 @@ export const renderApi = {
         headers: { 'content-type': 'application/octet-stream' },
       }),
     ),
+  /** A scene folder's manifest: the farm answers its id and the hashes it lacks for this studio. */
+  manifest: (files: { path: string; sha256: string; size: number }[]) => ok(http.POST('/api/render/manifests', { body: { files } })),
+  /** One scene file by its hash; the server hashes the bytes again and refuses a mismatch. */
+  putBlob: (sha256: string, blob: Blob) =>
+    ok(
+      http.PUT('/api/render/blobs/{sha256}', {
+        params: { path: { sha256 } },
+        body: blob as never,
+        bodySerializer: (b: unknown) => b as Blob,
+        headers: { 'content-type': 'application/octet-stream' },
+      }),
+    ),
   thumbUrl: (id: string, frame: number) => `/api/render/jobs/${enc(id)}/frames/${frame}/thumb`,
   frameUrl: (id: string, frame: number) => `/api/render/jobs/${enc(id)}/frames/${frame}/file`,
   previewUrl: (id: string) => `/api/render/jobs/${enc(id)}/preview`,
