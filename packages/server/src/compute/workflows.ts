@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import type { DependencyKind as Kind, JobStatus, SubmitWorkflow, Workflow } from '@shuzhi/schema';
+import { FINAL_JOB_STATUSES, type DependencyKind as Kind, type JobStatus, type SubmitWorkflow, type Workflow } from '@shuzhi/schema';
 import { PrecedenceError, topologicalOrder, type DependencyKind } from '@shuzhi/compute';
 import type { Principal } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
@@ -9,7 +9,8 @@ import { newId } from '../ids.ts';
 import { jobDependencies, jobs, workflows } from './db-schema.ts';
 import type { JobService, PreparedJob } from './jobs.ts';
 
-const FINAL = ['succeeded', 'failed', 'cancelled'];
+/** Job rows carry their status as text. */
+const isFinal = (status: string) => (FINAL_JOB_STATUSES as readonly string[]).includes(status);
 
 /** A step's `after` entries as edges: a bare name is afterok. */
 const edgesOf = (step: SubmitWorkflow['steps'][number]) => step.after.map((a) => (typeof a === 'string' ? { step: a, kind: 'ok' as Kind } : a));
@@ -100,9 +101,9 @@ export class WorkflowService {
   async cancel(p: Principal, id: string): Promise<Workflow> {
     await this.load(p, id);
     const open = await this.db.select({ id: jobs.id, status: jobs.status }).from(jobs).where(eq(jobs.workflowId, id));
-    if (open.every((j) => FINAL.includes(j.status))) throw errors.conflict('WORKFLOW_FINISHED', `Workflow ${id} has finished; there is nothing to cancel.`);
+    if (open.every((j) => isFinal(j.status))) throw errors.conflict('WORKFLOW_FINISHED', `Workflow ${id} has finished; there is nothing to cancel.`);
     for (const j of open) {
-      if (FINAL.includes(j.status)) continue;
+      if (isFinal(j.status)) continue;
       await this.jobs.cancel(p, j.id).catch((err: unknown) => {
         // A job that finished (or was cancelled by its parent) meanwhile: nothing left to do for it.
         if (!(err instanceof AppError && err.status === 409)) throw err;
@@ -155,7 +156,7 @@ export class WorkflowService {
 
 /** Active while any job is unfinished; then cancelled if any was, failed if any failed, else succeeded. */
 function workflowStatus(statuses: string[]): Workflow['status'] {
-  if (statuses.some((s) => !FINAL.includes(s))) return 'active';
+  if (statuses.some((s) => !isFinal(s))) return 'active';
   if (statuses.includes('cancelled')) return 'cancelled';
   return statuses.includes('failed') ? 'failed' : 'succeeded';
 }
