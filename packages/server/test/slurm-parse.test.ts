@@ -13,6 +13,7 @@ import {
 } from '../src/compute/slurm/parse.ts';
 import { completeUtf8Length } from '../src/compute/slurm/logs.ts';
 import { phaseOf } from '../src/compute/slurm/states.ts';
+import { currentRuns } from '../src/compute/slurm/executor.ts';
 import { batchScript, jobSpecOf } from '../src/compute/slurm/script.ts';
 
 test('sbatch --parsable: id with or without cluster; anything else is an error', () => {
@@ -80,4 +81,19 @@ test('batch script quotes the environment; job spec turns units and hours into S
   assert.equal(spec.gpus, 2, 'units are split over the array pieces');
   assert.equal(spec.timeMinutes, 2 * 60 * 1.5 + 5);
   assert.equal(spec.stdout, '/w/t1.2/stdout.%a.log');
+});
+
+test("a released job's accounting: only the run squeue shows now counts, never the stopped run's row", () => {
+  const row = (startS: number, state: string, exitCode: number) => ({ jobIdRaw: '42', jobId: '42', state, exitCode, elapsedSec: 1, tres: {}, startMs: startS * 1000, endMs: (startS + 1) * 1000 });
+  const stopped = row(1_000, 'REQUEUED', 0);
+  const finished = row(1_030, 'COMPLETED', 0);
+  const now = [{ jobId: '42', startMs: 1_030_000 }];
+  // Right after the new run ended only the stopped run's row may be there: it is not this run's.
+  assert.deepEqual(currentRuns([stopped], now), []);
+  assert.deepEqual(currentRuns([stopped, finished], now), [finished]);
+  // sacct has whole seconds; squeue's start may be later within that second.
+  assert.deepEqual(currentRuns([finished], [{ jobId: '42', startMs: 1_030_700 }]), [finished]);
+  // A job squeue no longer shows, or shows without a start: nothing to compare with, every row stays.
+  assert.deepEqual(currentRuns([stopped, finished], []), [stopped, finished]);
+  assert.deepEqual(currentRuns([stopped], [{ jobId: '42', startMs: null }]), [stopped]);
 });

@@ -94,6 +94,20 @@ export function createSlurmBackend(cfg: SlurmSiteConfig): SlurmBackend {
 }
 
 /**
+ * Accounting rows of the runs squeue shows now. A requeued and released job keeps its id, and the
+ * accounting of the run that was stopped can be all there is for a while after the new run ended;
+ * taken for the new run, it would finish the task with the stopped run's state and exit code. A row
+ * that started more than a second (sacct's resolution) before squeue's start of the run is that old run.
+ */
+export function currentRuns(rows: readonly SacctRow[], records: readonly Pick<SqueueJob, 'jobId' | 'startMs'>[]): SacctRow[] {
+  const startOf = new Map(records.map((r) => [r.jobId, r.startMs]));
+  return rows.filter((row) => {
+    const start = startOf.get(row.jobIdRaw);
+    return start === undefined || start === null || row.startMs === null || row.startMs > start - 1000;
+  });
+}
+
+/**
  * The Slurm executor: sbatch on submit, one squeue per poll for all attempts, sacct for usage, scancel on
  * cancel. Slurm being down never fails a task: submissions wait in memory and every call backs off
  * exponentially until the controller answers again. Submission is idempotent through the job comment
@@ -706,7 +720,7 @@ export class SlurmExecutor implements Executor {
     if (covered < t.pieces || phases.some((p) => p !== 'done')) return;
 
     t.doneSince ??= now;
-    const rows = await this.accounting(records.map((r) => r.jobId));
+    const rows = currentRuns(await this.accounting(records.map((r) => r.jobId)), records);
     const complete = records.every((r) => rows.some((row) => row.jobIdRaw === r.jobId && phaseOf(row.state) === 'done'));
     if (!complete && now - t.doneSince < this.sacctWaitMs && (this.config.accounting ?? DEFAULTS.accounting) !== 'none') return;
     await this.finish(t, records, rows);
