@@ -89,7 +89,11 @@ test('in Chromium: an operator starts the face, each machine turns green in star
   await page.getByTestId('mine-confirm').waitFor();
   assert.ok(!sim.events.some((e) => e.kind === 'started'), 'nothing started before the confirmation');
   await page.getByTestId('mine-confirm-ok').click();
-  await waitUntil('the face running on the page', async () => (await page.getByTestId('mine-mode').getAttribute('data-mode')) === 'running', 20_000);
+  // A generous wait: on a loaded machine the 10 ms simulator ticks and the browser both run late; a
+  // sequence that stops instead shows another mode, which the failure names.
+  await waitUntil('the face running on the page', async () => (await page.getByTestId('mine-mode').getAttribute('data-mode')) === 'running', 60_000).catch(async (e: unknown) => {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; the page shows mode ${await page.getByTestId('mine-mode').getAttribute('data-mode')}; simulator events: ${sim.events.map((x) => x.kind).join(',')}`);
+  });
 
   const seen = (await page.evaluate('window.__mine')) as { order: string[]; seen: [string, string][] };
   assert.deepEqual(seen.order, face.startOrder, 'machines turned green in start order');
