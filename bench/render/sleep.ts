@@ -1,10 +1,14 @@
 import { localHour, renewableKW, siteLoadKW } from '@shuzhi/compute';
-import { decideWake, savedKWh, wantsSleep } from '@shuzhi/render';
+import { planWake, savedKWh, wantsSleep } from '@shuzhi/render';
 import type { HourSignal, SleepPolicy } from '@shuzhi/render';
 import { demoSites } from '@shuzhi/server';
 
 const H = 3_600_000;
 const STEP = 60_000;
+/** A sleeping node is working this long after it is woken (boot and agent start). */
+const WAKE_LATENCY_MS = 2 * 60_000;
+/** The night job's chunks, for planWake's one-task-per-slot cap: 5-minute chunks. */
+const CHUNK_MS = 5 * 60_000;
 
 export interface SleepDayFigures {
   nodes: number;
@@ -12,6 +16,8 @@ export interface SleepDayFigures {
   kWhSaved: number;
   fenSaved: number;
   nightJobWokeAtLocal: string;
+  /** Most nodes awake for the night job at once: planWake wakes only what the deadline or a cheap hour needs. */
+  nightJobNodesWoken: number;
   nightJobDoneAtLocal: string;
   deadlineLocal: string;
   deadlineMet: boolean;
@@ -20,8 +26,8 @@ export interface SleepDayFigures {
 /**
  * One simulated weekday of the demo render base (Karamay, 20,000 nodes): busy 09:00–18:00 local, a
  * night job submitted at 02:00 and due at 09:00, the pool's schedule mon-fri@01:00-07:00 and 30 idle minutes.
- * The farm's own sleep rules (@shuzhi/render sleep.ts) and the site's tariffs and renewables (compute's
- * meter) decide, minute by minute; node power is the pool's idle watts. A model of a day, not a measurement.
+ * The farm's own sleep rules and wake planner (@shuzhi/render sleep.ts: wantsSleep, planWake — what the
+ * server's power loop runs) and the site's tariffs and renewables (compute's meter) decide, minute by minute; node power is the pool's idle watts. A model of a day, not a measurement.
  */
 export function sleepDaySection(nightJobNodeHours = 60_000): SleepDayFigures {
   const site = demoSites.find((s) => s.id === 'karamay')!;
@@ -39,6 +45,9 @@ export function sleepDaySection(nightJobNodeHours = 60_000): SleepDayFigures {
     });
   let asleep = 0;
   let woken = false;
+  /** Nodes woken for the night job, by the minute they were woken (they work from a wake latency on). */
+  const waking: { at: number; n: number }[] = [];
+  let mostWoken = 0;
   let idleSince: number | null = null;
   let nightLeft = nightJobNodeHours * H;
   let sleptMs = 0;
@@ -51,21 +60,28 @@ export function sleepDaySection(nightJobNodeHours = 60_000): SleepDayFigures {
     const busy = day ? nodes : 0;
     if (!day && !nightJob) idleSince ??= now;
     else idleSince = null;
-    if (!woken && asleep === 0 && busy === 0 && wantsSleep(policy, now, idleSince ?? (nightJob ? null : now), 8)) asleep = nodes;
+    if (!woken && asleep < nodes && busy === 0 && wantsSleep(policy, now, idleSince ?? (nightJob ? null : now), 8)) asleep = nodes;
     if (asleep && !wantsSleep(policy, now, idleSince, 8) && !nightJob) asleep = 0;
+    const wakingNow = waking.filter((w) => now - w.at < WAKE_LATENCY_MS).reduce((n, w) => n + w.n, 0);
     if (asleep && nightJob) {
-      const d = decideWake({ now, awakeSlots: nodes - asleep, sleepingSlots: asleep, workMs: nightLeft, deadlineMs: deadline, hours: hours(now), stepMs: STEP, wakeLatencyMs: 2 * 60_000 });
-      if (d.wake) {
-        asleep = 0;
+      const p = planWake({
+        now, awakeSlots: nodes - asleep - wakingNow, wakingSlots: wakingNow, sleepingSlots: asleep, tasks: Math.ceil(nightLeft / CHUNK_MS),
+        workMs: nightLeft, deadlineMs: deadline, hours: hours(now), stepMs: STEP, wakeLatencyMs: WAKE_LATENCY_MS,
+      });
+      if (p.slots > 0) {
+        asleep -= p.slots;
+        waking.push({ at: now, n: p.slots });
         woken = true;
         wokeAt ??= now;
+        mostWoken = Math.max(mostWoken, nodes - asleep);
       }
     }
     if (nightJob) {
-      nightLeft -= (nodes - asleep) * STEP;
+      nightLeft -= (nodes - asleep - wakingNow) * STEP;
       if (nightLeft <= 0) {
         doneAt = now + STEP;
         woken = false;
+        waking.length = 0;
       }
     }
     if (asleep) {
@@ -80,6 +96,7 @@ export function sleepDaySection(nightJobNodeHours = 60_000): SleepDayFigures {
     kWhSaved: Math.round(savedKWh(sleptMs, pool.idleW)),
     fenSaved: Math.round(fen),
     nightJobWokeAtLocal: local(wokeAt),
+    nightJobNodesWoken: mostWoken,
     nightJobDoneAtLocal: local(doneAt),
     deadlineLocal: local(deadline),
     deadlineMet: doneAt !== null && doneAt <= deadline,
@@ -87,6 +104,6 @@ export function sleepDaySection(nightJobNodeHours = 60_000): SleepDayFigures {
   console.log(`\n== sleep schedule: one simulated weekday of the demo render base (a model, not a measurement) ==`);
   console.log(`${nodes.toLocaleString('en')} nodes at ${pool.idleW} W idle; schedule mon-fri@01:00-07:00 + 30 idle minutes; a ${nightJobNodeHours.toLocaleString('en')} node-hour job submitted 02:00, due ${out.deadlineLocal} (site time)`);
   console.log(`node-hours slept ${out.nodeHoursSlept.toLocaleString('en')}, energy saved ${out.kWhSaved.toLocaleString('en')} kWh, money saved ¥${(out.fenSaved / 100).toLocaleString('en', { maximumFractionDigits: 0 })}`);
-  console.log(`night job: nodes woken at ${out.nightJobWokeAtLocal}, done at ${out.nightJobDoneAtLocal}, deadline ${out.deadlineMet ? 'met' : 'MISSED'}`);
+  console.log(`night job: first nodes woken at ${out.nightJobWokeAtLocal} (at most ${out.nightJobNodesWoken.toLocaleString('en')} of ${nodes.toLocaleString('en')} awake for it; planWake, wake latency ${WAKE_LATENCY_MS / 60_000} min), done at ${out.nightJobDoneAtLocal}, deadline ${out.deadlineMet ? 'met' : 'MISSED'}`);
   return out;
 }
