@@ -1,6 +1,6 @@
 // The bench's server process: one real platform (PGlite in a temp dir) on loopback, render nodes
 // trusted to have uploaded their frames (SHUZHI_RENDER_VERIFY_FRAMES=0: simulated nodes render nothing).
-// The lease is the platform's default (15 s) unless BENCH_LEASE_MS says otherwise.
+// The lease is the platform's default (30 s) unless BENCH_LEASE_MS says otherwise.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

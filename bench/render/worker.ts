@@ -2,7 +2,7 @@
 // (POST /api/workers/:id/sync, each node with its own enrolled credential) over keep-alive HTTP/1.1
 // connections of one undici Agent. Tasks are fake: a node holds a task a short random time (or, once
 // the bench says `holdExcept`, a task of any other job a long time, heartbeating at the interval the
-// server's answer names — the platform's default, lease / 3) and reports it done.
+// server's answer names — lease / 3, 10 s at the platform's default lease) and reports it done.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 
@@ -69,7 +69,7 @@ function taken(answer: any, t0: number): Task | null {
   assigned(t0);
   // The agent heartbeats a running task at the server's poll interval (lease / 3); an answer that hands
   // out work says 0 ("ask again now"), so the lease it carries sets the interval.
-  return { taskId: a.taskId, attempt: a.attempt, jobId: a.jobId, pollMs: Math.max(200, Math.floor((a.leaseMs ?? 15_000) / 3)) };
+  return { taskId: a.taskId, attempt: a.attempt, jobId: a.jobId, pollMs: Math.max(200, Math.floor((a.leaseMs ?? 30_000) / 3)) };
 }
 
 async function node(n: number): Promise<void> {

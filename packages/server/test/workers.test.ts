@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { events } from '../src/db/schema.ts';
+import { WorkerRegistry } from '../src/workers/registry.ts';
 import { client, enrollWorker, login, operatorToken, smallSite, startPlatform, waitUntil, workerSync, type TestPlatform } from './helpers.ts';
 
 let t: TestPlatform;
@@ -149,6 +150,26 @@ describe('a worker credential', () => {
     assert.deepEqual(got.slice(0, creds.length).map((w) => w?.workerId), creds.map((c) => c.id));
     assert.equal(got[creds.length], null, 'the revoked credential is refused');
     assert.equal(got[creds.length + 1], null, 'a forged credential is refused');
+  });
+
+  test('a checked credential costs no lookup again; one revoked or rotated on another replica is refused at the next look for changes', async () => {
+    const operator = (await t.p.auth.byOperatorName())!;
+    const [a, b, c] = await t.p.workers.registry.enrollMany(operator, 'wk-shared', ['replica-a', 'replica-b', 'replica-c']);
+    // A second replica's registry on the same database, looking for revocations and rotations at every call.
+    const other = new WorkerRegistry(t.p.database.db, t.p.bus, t.p.compute.network, { recheckMs: 0 });
+    for (const w of [a!, b!, c!]) assert.equal((await other.authenticate(w.credential))?.workerId, w.id);
+    const lookups = other.stats.lookupQueries;
+    for (const w of [a!, b!, c!]) assert.equal((await other.authenticate(w.credential))?.workerId, w.id);
+    assert.equal(other.stats.lookupQueries, lookups, 'checked once: no credential lookup again');
+    // Revoked and rotated through this server, behind the other registry's back.
+    assert.equal((await op.req('DELETE', `/api/workers/${a!.id}`)).status, 200);
+    const rotated = await op.req('POST', `/api/workers/${b!.id}/rotate`);
+    assert.equal(rotated.status, 200);
+    assert.equal(await other.authenticate(a!.credential), null, 'revoked on another replica: refused');
+    assert.equal(await other.authenticate(b!.credential), null, 'rotated on another replica: the old credential is refused');
+    assert.equal((await other.authenticate(rotated.body.credential))?.workerId, b!.id, 'the new credential works');
+    assert.equal((await other.authenticate(c!.credential))?.workerId, c!.id, 'the others still pass');
+    assert.ok(other.stats.revocationChecks > 0);
   });
 
   test("revoking a worker refuses it at once and its running task goes back to the queue", async () => {

@@ -82,6 +82,19 @@ const EMPTY: WorkerSyncResponse = { assignments: [], cancel: [], refused: [], pr
 
 const keyOf = (f: { kind: string; taskId: string }) => `${f.kind}:${f.taskId}`;
 
+/** The platform's default task lease (SHUZHI_LEASE_MS), for a worker with nothing running. */
+const DEFAULT_LEASE_MS = 30_000;
+
+/**
+ * How often a worker reports its running tasks: a third of the shortest lease among them, so two
+ * heartbeats may be lost before a lease runs out. The lease is the server's (SHUZHI_LEASE_MS, handed
+ * out with each task), not capped here: a longer lease is how a farm of many nodes asks for fewer heartbeats.
+ */
+export function heartbeatInterval(leasesMs: readonly number[]): number {
+  // Nothing running: the platform's default lease.
+  const lease = leasesMs.length ? Math.min(...leasesMs) : DEFAULT_LEASE_MS;
+  return Math.max(200, Math.floor(lease / 3));
+}
 /**
  * The one worker runtime: compute tasks and render chunks alike. One long-poll sync loop
  * (`POST /api/workers/{id}/sync`) renews leases with progress and logs, reports completions (kept
@@ -216,9 +229,7 @@ export class Worker {
   }
 
   private heartbeatMs(): number {
-    let lease = 15_000;
-    for (const t of this.tasks.values()) if (t.result === null) lease = Math.min(lease, t.work.leaseMs);
-    return Math.max(200, Math.floor(lease / 3));
+    return heartbeatInterval([...this.tasks.values()].filter((t) => t.result === null).map((t) => t.work.leaseMs));
   }
 
   private pause(ms: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, or } from 'drizzle-orm';
 import type { WorkerCredential, WorkerInfo } from '@shuzhi/schema';
 import { WORKER_CREDENTIAL_PREFIX, workerIdOfCredential } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
@@ -33,7 +33,16 @@ const toInfo = (r: Row): WorkerInfo => ({
   lastSeenAt: r.lastSeenAt?.toISOString() ?? null,
 });
 
-const CACHE_MS = 10_000;
+/**
+ * A credential is checked against the database once; after that, every RECHECK_MS the registry asks the
+ * database which workers were revoked or rotated since its last look (by any replica) and drops those.
+ * A revoked credential is so refused everywhere within about RECHECK_MS, and a heartbeat costs no query.
+ */
+const RECHECK_MS = 10_000;
+/** How far before the last look changes are asked for: replicas' clocks differ, and a slow transaction commits late. */
+const CHANGE_MARGIN_MS = 60_000;
+/** Workers whose last-seen one statement updates. */
+const SEEN_SLICE = 1000;
 
 /**
  * Worker enrollment and credentials, modelled on Kubernetes' node authorizer: an operator (or the
@@ -41,17 +50,21 @@ const CACHE_MS = 10_000;
  * id and site; credentials are listed, rotated and revoked, and each of those is an audited event.
  */
 export class WorkerRegistry {
-  /** Credentials seen in the last seconds: workers sync many times a second in all. */
-  private readonly cache = new Map<string, { w: WorkerIdentity; until: number }>();
+  /** Identities of the credentials checked so far, by credential hash: workers sync thousands of times a second in all. */
+  private readonly cache = new Map<string, WorkerIdentity>();
+  /** When the last look for revocations and rotations began (0: none yet). */
+  private checkedAt = 0;
+  private checking: Promise<void> | null = null;
   /** Told when a worker is revoked, so its leases go back to the queues at once. */
   onRevoked: (workerId: string) => Promise<void> = async () => undefined;
-  /** Database lookups of credentials (the cache's misses, several to a query). */
-  readonly stats = { lookupQueries: 0 };
+  /** Database lookups of credentials (the cache's misses, several to a query); looks for revocations and rotations. */
+  readonly stats = { lookupQueries: 0, revocationChecks: 0 };
 
   constructor(
     private readonly db: Db,
     private readonly bus: EventBus,
     private readonly network: NetworkStore,
+    private readonly opts: { recheckMs?: number } = {},
   ) {}
 
   /** Only an operator, or a tenant for a site it owns, may put workers on a site. */
@@ -202,16 +215,41 @@ export class WorkerRegistry {
   async authenticate(credential: string): Promise<WorkerIdentity | null> {
     const id = workerIdOfCredential(credential);
     if (!id) return null;
+    await this.dropChanged();
     const hash = sha256(credential);
     const hit = this.cache.get(hash);
-    const now = Date.now();
-    if (hit && hit.until > now) return hit.w;
+    if (hit) return hit;
     const row = await this.lookup(hash);
     if (!row || row.id !== id) return null;
     const w: WorkerIdentity = { workerId: row.id, name: row.name, siteId: row.siteId, ownerTenantId: row.ownerTenantId };
     if (this.cache.size > 50_000) this.cache.clear();
-    this.cache.set(hash, { w, until: now + CACHE_MS });
+    this.cache.set(hash, w);
     return w;
+  }
+
+  /**
+   * Drops the cached credentials of workers revoked or rotated since the last look, once RECHECK_MS have
+   * passed: one small query for the whole farm, which every call arriving meanwhile waits for (a cached
+   * credential is never used unchecked for longer than that).
+   */
+  private async dropChanged(): Promise<void> {
+    if (Date.now() - this.checkedAt < (this.opts.recheckMs ?? RECHECK_MS)) return;
+    this.checking ??= this.lookForChanges().finally(() => {
+      this.checking = null;
+    });
+    await this.checking;
+  }
+
+  private async lookForChanges(): Promise<void> {
+    const started = Date.now();
+    // Nothing is cached before the first look.
+    if (this.checkedAt > 0 && this.cache.size > 0) {
+      this.stats.revocationChecks++;
+      const since = new Date(this.checkedAt - CHANGE_MARGIN_MS);
+      const rows = await this.db.select({ id: workers.id }).from(workers).where(or(gte(workers.revokedAt, since), gte(workers.rotatedAt, since)));
+      this.forget(...rows.map((r) => r.id));
+    }
+    this.checkedAt = started;
   }
 
   /** Cache misses waiting for the one query that looks up every miss of this turn of the event loop. */
@@ -266,11 +304,18 @@ export class WorkerRegistry {
     this.flushing = null;
     const ids = [...this.seen];
     this.seen.clear();
-    if (ids.length) await this.db.update(workers).set({ lastSeenAt: new Date() }).where(inArray(workers.id, ids)).catch(() => undefined);
+    const at = new Date();
+    // In slices: on the embedded database one statement for 20,000 workers holds the event loop (and every
+    // sync and operator call waiting on it) for the whole update.
+    for (let i = 0; i < ids.length; i += SEEN_SLICE) {
+      await this.db.update(workers).set({ lastSeenAt: at }).where(inArray(workers.id, ids.slice(i, i + SEEN_SLICE))).catch(() => undefined);
+    }
   }
 
-  private forget(workerId: string): void {
-    for (const [k, v] of this.cache) if (v.w.workerId === workerId) this.cache.delete(k);
+  private forget(...workerIds: string[]): void {
+    if (!workerIds.length) return;
+    const gone = new Set(workerIds);
+    for (const [k, w] of this.cache) if (gone.has(w.workerId)) this.cache.delete(k);
   }
 
   private async write(fn: (tx: Tx, ev: PublishedEvent[]) => Promise<void>): Promise<void> {
