@@ -1,4 +1,4 @@
-import { chainKey, type ChainModel } from './chainModel.ts';
+import { bucketDeadline, chainKey, type ChainModel } from './chainModel.ts';
 import { edfOrder } from './greedy.ts';
 import type { SiteOption } from './planIndex.ts';
 import { placeCheapest, type PlanState } from './planState.ts';
@@ -39,7 +39,7 @@ export function roundChainSolution(cm: ChainModel, x: Float64Array, st: PlanStat
       if (best < 0) continue;
       share[best]! -= ix.jobs[j]!.work;
       const opt = c.options[best]!;
-      const key = chainKey(c.type, c.deadline, opt.site);
+      const key = chainKey(c.type, bucketDeadline(c.deadline, cm.deadlineBucket, ix.T), opt.site);
       let list = assigned.get(key);
       if (!list) assigned.set(key, (list = []));
       list.push({ job: j, opt });
@@ -59,9 +59,11 @@ export function roundChainSolution(cm: ChainModel, x: Float64Array, st: PlanStat
       for (const { job, opt } of jobs) {
         const info = ix.jobs[job]!;
         const u = info.job.units;
+        // A bucketed chain runs past some of its jobs' deadlines; each job keeps to its own.
+        const end = Math.min(ch.deadline, info.job.deadline);
         if (pass === 'rigid') {
           let bestStart = -1, bestCover = -1, bestCost = Infinity;
-          for (let tau = opt.firstSlot; tau + info.slots <= ch.deadline; tau++) {
+          for (let tau = opt.firstSlot; tau + info.slots <= end; tau++) {
             let cover = 0, cost = 0, ok = true;
             for (let t = tau; t < tau + info.slots; t++) {
               if (st.capRemain[st.cell(ch.site, ch.type, t)]! < u) { ok = false; break; }
@@ -75,7 +77,7 @@ export function roundChainSolution(cm: ChainModel, x: Float64Array, st: PlanStat
           }
         } else {
           const perSlot = pass === 'malleable' ? u : Number.MAX_SAFE_INTEGER;
-          for (let t = opt.firstSlot; t < ch.deadline && st.remaining(job) > 0; t++) {
+          for (let t = opt.firstSlot; t < end && st.remaining(job) > 0; t++) {
             const q = Math.min(perSlot, st.capRemain[st.cell(ch.site, ch.type, t)]!, st.remaining(job), B(t));
             if (q > 0) { st.add(job, ch.site, t, q); bud[t - ch.start]! -= q; }
           }
