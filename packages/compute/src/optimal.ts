@@ -26,8 +26,14 @@ export const MIP_MAX_COLUMNS = 4000;
 /** The 32-bit WASM HiGHS runs out of memory near 1.5M columns; stay well below. */
 export const LP_MAX_COLUMNS = 1_200_000;
 export const DEFAULT_TIME_LIMIT_SEC = 60;
-/** Up to this many job-level columns the plan is finished by the exact MIP started from it; above, by window MIPs. */
+/**
+ * Up to this many job-level columns, and with at least POLISH_MIN_SEC left, the plan is finished by the
+ * exact MIP started from it; otherwise by window MIPs. With less time HiGHS spends it on the full model's
+ * root LP and returns the plan unchanged (the bench's small scenario: 47,000 columns, nothing saved in
+ * the ~4 s a 10 s limit leaves), while a day-long window's MIP solves in a second or two.
+ */
 export const POLISH_MAX_COLUMNS = 250_000;
+export const POLISH_MIN_SEC = 20;
 /**
  * HiGHS' pace on the aggregated LP: columns it solves per second of budget (measured: ~10,000 columns per
  * CPU second on the bench's medium scenario; a margin below that). With LP_SHARE it sizes the LP.
@@ -202,7 +208,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
           notes.push(`local search after the rescue: ${imp.moves} moves`);
         }
       }
-      if (lnsOn && !exactSolved && size <= POLISH_MAX_COLUMNS && remaining() > 2) {
+      if (lnsOn && !exactSolved && size <= POLISH_MAX_COLUMNS && remaining() > POLISH_MIN_SEC) {
         progress('exact MIP started from the plan');
         const p = await polishWithMip(st, worker, remaining() - 1);
         if (p.savedFen > 0) method += ' + MIP from the plan';
