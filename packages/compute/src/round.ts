@@ -1,6 +1,6 @@
 import { bucketDeadline, chainKey, type ChainModel } from './chainModel.ts';
 import { edfOrder } from './greedy.ts';
-import type { SiteOption } from './planIndex.ts';
+import type { PlanIndex, SiteOption } from './planIndex.ts';
 import { placeCheapest, type PlanState } from './planState.ts';
 
 /** Integer budgets along a chain that keep the LP's running totals (cumulative rounding). */
@@ -14,6 +14,13 @@ function integerBudget(values: number[]): Int32Array {
     prev = r;
   });
   return out;
+}
+
+/** EDF order with rigid jobs first, then malleable, then divisible: the jobs hardest to fit take capacity first. */
+export function rigidFirstEdf(ix: PlanIndex): number[] {
+  const order = edfOrder(ix.scenario);
+  const rank = { rigid: 0, malleable: 1, divisible: 2 } as const;
+  return order.sort((a, b) => rank[ix.jobs[a]!.job.flex] - rank[ix.jobs[b]!.job.flex]);
 }
 
 export interface RoundingReport {
@@ -86,10 +93,7 @@ export function roundChainSolution(cm: ChainModel, x: Float64Array, st: PlanStat
     }
   }
   let repairedJobs = 0;
-  const order = edfOrder(ix.scenario);
-  const rank = { rigid: 0, malleable: 1, divisible: 2 } as const;
-  order.sort((a, b) => rank[ix.jobs[a]!.job.flex] - rank[ix.jobs[b]!.job.flex]);
-  for (const j of order) {
+  for (const j of rigidFirstEdf(ix)) {
     if (st.remaining(j) <= 0) continue;
     const info = ix.jobs[j]!;
     if (info.job.flex === 'rigid' && st.served[j]! > 0) continue;
