@@ -3,6 +3,8 @@ import type { PlanResult } from '@shuzhi/compute';
 /** One scenario at one slot length: every policy's result and every bound computed for it (fen). */
 export interface PlannerRun {
   slotMinutes: number;
+  /** seconds every policy was given */
+  timeLimitSec: number;
   results: PlanResult[];
   bounds: {
     lagrangian: number | null;
@@ -10,6 +12,8 @@ export interface PlannerRun {
     lp: number | null;
     mip: { objective: number | null; incumbent: number | null; gap: number | null; status: string; timeLimitSec: number } | null;
     best: number | null;
+    /** which bound the best one is, and where it came from */
+    bestFrom: string | null;
   };
 }
 
@@ -37,7 +41,7 @@ export function runTable(run: PlannerRun): string {
     mip
       ? `MIP bound (exact job-level MIP, HiGHS, ${mip.timeLimitSec} s limit, status ${mip.status}): ${yuan(mip.objective)} ¥; HiGHS' best plan ${yuan(mip.incumbent)} ¥, its gap ${mip.gap === null ? '–' : `${n(mip.gap * 100, 2)}%`}`
       : 'MIP bound: not computed (job-level model above the size limit)',
-    `best bound: ${yuan(b.best)} ¥`,
+    `best bound: ${yuan(b.best)} ¥${b.bestFrom ? ` — ${b.bestFrom}` : ''}; "gap to best bound" is measured against it`,
   ];
   return [table(['policy', 'objective ¥', 'cost ¥', 'carbon kg', 'green %', 'misses', 'unserved u·h', 'solve ms', 'gap to best bound', 'how optimal planned'], rows), ...boundLines].join('\n');
 }

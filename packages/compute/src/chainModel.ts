@@ -31,6 +31,36 @@ export interface ChainModel {
   eb: EnergyBlock;
   classes: JobClass[];
   chains: Map<string, Chain>;
+  /** slots per deadline bucket: a chain carries the work of every deadline in (bucket end − width, bucket end] */
+  deadlineBucket: number;
+}
+
+/**
+ * The chain deadline of a class: its deadline rounded up to the end of its bucket (capped at the horizon).
+ * Rounding up only lets the LP run work later than the job may, so the bucketed LP relaxes the
+ * unbucketed one; rounding and repair still place each job inside its own window.
+ */
+export function bucketDeadline(deadline: number, width: number, horizon: number): number {
+  return width <= 1 ? deadline : Math.min(horizon, Math.ceil(deadline / width) * width);
+}
+
+/** Deadline bucket width (slots) that brings the chain LP's column count near `targetColumns`: 1 when it already fits. */
+export function bucketFor(ix: PlanIndex, classes: readonly JobClass[], targetColumns: number): number {
+  const cols = (w: number) => {
+    const start = new Map<string, number>();
+    for (const c of classes) for (const o of c.options) {
+      const key = chainKey(c.type, bucketDeadline(c.deadline, w, ix.T), o.site);
+      start.set(key, Math.min(start.get(key) ?? Infinity, o.firstSlot));
+    }
+    // per class its unserved column and one entry per option; per chain slot its work and carry columns
+    let n = 0;
+    for (const c of classes) n += 1 + c.options.length;
+    for (const [key, s] of start) n += 2 * (Number(key.split('|')[1]) - s);
+    return n;
+  };
+  let w = 1;
+  while (w < ix.T && cols(w) > targetColumns) w *= 2;
+  return w;
 }
 
 const chainKey = (type: number, deadline: number, site: number) => `${type}|${deadline}|${site}`;
@@ -57,15 +87,16 @@ export function classify(ix: PlanIndex): JobClass[] {
  * work from slot to slot and must be empty at the deadline. Per-slot size limits, single-site and
  * contiguity rules and the once-per-region transfer charge are relaxed.
  */
-export function buildChainModel(ix: PlanIndex, classes: JobClass[]): ChainModel {
+export function buildChainModel(ix: PlanIndex, classes: JobClass[], deadlineBucket = 1): ChainModel {
   const b = new LpBuilder();
   const eb = addEnergyBlock(b, ix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
   const nK = ix.types.length;
   const chains = new Map<string, Chain>();
+  const chainDeadline = (c: JobClass) => bucketDeadline(c.deadline, deadlineBucket, ix.T);
   for (const c of classes) for (const o of c.options) {
-    const key = chainKey(c.type, c.deadline, o.site);
+    const key = chainKey(c.type, chainDeadline(c), o.site);
     const ch = chains.get(key);
-    if (!ch) chains.set(key, { site: o.site, type: c.type, deadline: c.deadline, start: o.firstSlot, xCol: [] });
+    if (!ch) chains.set(key, { site: o.site, type: c.type, deadline: chainDeadline(c), start: o.firstSlot, xCol: [] });
     else ch.start = Math.min(ch.start, o.firstSlot);
   }
   // Chains mix jobs that run different fractions of their unit-slots; each chain draws its jobs' mean
@@ -75,7 +106,7 @@ export function buildChainModel(ix: PlanIndex, classes: JobClass[]): ChainModel 
   for (const c of classes) {
     const f = c.jobs.reduce((n, j) => n + ix.jobs[j]!.fill * ix.jobs[j]!.work, 0);
     for (const o of c.options) {
-      const key = chainKey(c.type, c.deadline, o.site);
+      const key = chainKey(c.type, chainDeadline(c), o.site);
       const acc = fillSum.get(key) ?? { fill: 0, work: 0 };
       acc.fill += f; acc.work += c.work;
       fillSum.set(key, acc);
@@ -92,7 +123,7 @@ export function buildChainModel(ix: PlanIndex, classes: JobClass[]): ChainModel 
     const demand = b.addRow(c.work, c.work);
     b.addCol(penalty, 0, INF, [demand], [1]);
     c.options.forEach((o, i) => {
-      const key = chainKey(c.type, c.deadline, o.site);
+      const key = chainKey(c.type, chainDeadline(c), o.site);
       const ch = chains.get(key)!;
       const node = nodeRow.get(key)![o.firstSlot - ch.start]!;
       c.entryCol.push(b.addCol(c.transferPerUnit[i]!, 0, INF, [demand, node], [1, -1]));
@@ -110,7 +141,7 @@ export function buildChainModel(ix: PlanIndex, classes: JobClass[]): ChainModel 
       if (t + 1 < ch.deadline) b.addCol(0, 0, INF, [rows[t - ch.start]!, rows[t + 1 - ch.start]!], [1, -1]);
     }
   }
-  return { model: b.build(), eb, classes, chains };
+  return { model: b.build(), eb, classes, chains, deadlineBucket };
 }
 
 export { chainKey };

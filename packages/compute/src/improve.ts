@@ -37,15 +37,22 @@ function bestFor(st: PlanState, job: number): Placement | undefined {
 /**
  * Local search: take each job out and put it back at its cheapest feasible place given every other job,
  * keeping the move only when it serves more work or costs less. Each accepted move lowers the plan's
- * cost under the marginal model, so passes stop when nothing moves (or at `maxPasses` / `deadline`).
+ * cost under the marginal model, so passes stop when nothing moves (or at `maxPasses` / `deadline`; with
+ * `serveFirst`, the deadline is not heeded in a pass that starts with work unserved).
  */
-export function improvePlan(st: PlanState, order: readonly number[], opts: { maxPasses: number; deadline?: () => boolean }): ImproveReport {
+export function improvePlan(
+  st: PlanState, order: readonly number[], opts: { maxPasses: number; deadline?: () => boolean; serveFirst?: boolean },
+): ImproveReport {
   const rep: ImproveReport = { passes: 0, moves: 0, savedFen: 0 };
   for (let pass = 0; pass < opts.maxPasses; pass++) {
+    // serveFirst: a pass that starts with work unserved runs to its end whatever the deadline says —
+    // it is the pass that can serve that work, and unserved work costs more than a late answer.
+    const serving = opts.serveFirst === true && st.served.some((v, j) => v < st.ix.jobs[j]!.work && st.ix.jobs[j]!.options.length > 0);
+    if (!serving && opts.deadline?.()) return rep;
     rep.passes++;
     let moved = 0, saved = 0;
     for (const j of order) {
-      if (opts.deadline?.()) return rep;
+      if (!serving && opts.deadline?.()) return rep;
       const info = st.ix.jobs[j]!;
       if (info.options.length === 0) continue;
       const oldWork = st.served[j]!;

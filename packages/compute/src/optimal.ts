@@ -1,4 +1,4 @@
-import { buildChainModel, classify } from './chainModel.ts';
+import { bucketFor, buildChainModel, classify } from './chainModel.ts';
 import { energyTotals } from './energyBlock.ts';
 import { evaluate } from './evaluate.ts';
 import { fifo } from './fifo.ts';
@@ -14,18 +14,38 @@ import { buildIndex, type PlanIndex } from './planIndex.ts';
 import { PlanState, placeCheapest } from './planState.ts';
 import type { LowerBound, PlanOptions, PlanResult, Policy } from './policy.ts';
 import { rescueUnserved } from './rescue.ts';
-import { roundChainSolution } from './round.ts';
+import { rigidFirstEdf, roundChainSolution } from './round.ts';
 import type { Scenario } from './scenario.ts';
 import { HighsWorker, type SolveResult } from './solver.ts';
 import { solveClock } from './timing.ts';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => { setTimeout(resolve, Math.max(0, ms)).unref(); });
 
 /** Above this many job-level work columns the exact MIP is replaced by the aggregated LP and rounding. */
 export const MIP_MAX_COLUMNS = 4000;
 /** The 32-bit WASM HiGHS runs out of memory near 1.5M columns; stay well below. */
 export const LP_MAX_COLUMNS = 1_200_000;
 export const DEFAULT_TIME_LIMIT_SEC = 60;
-/** Up to this many job-level columns the plan is finished by the exact MIP started from it; above, by window MIPs. */
+/**
+ * Up to this many job-level columns, and with at least POLISH_MIN_SEC left, the plan is finished by the
+ * exact MIP started from it; otherwise by window MIPs. With less time HiGHS spends it on the full model's
+ * root LP and returns the plan unchanged (the bench's small scenario: 47,000 columns, nothing saved in
+ * the ~4 s a 10 s limit leaves), while a day-long window's MIP solves in a second or two.
+ */
 export const POLISH_MAX_COLUMNS = 250_000;
+export const POLISH_MIN_SEC = 20;
+/**
+ * HiGHS' pace on the aggregated LP: columns it solves per second of budget (measured: ~10,000 columns per
+ * CPU second on the bench's medium scenario; a margin below that). With LP_SHARE it sizes the LP.
+ */
+export const LP_COLUMNS_PER_SEC = 8000;
+/** Share of the time limit the aggregated LP is sized for, and the share after which it is stopped. */
+export const LP_SHARE = 0.35;
+export const LP_TIME_SHARE = 0.5;
+/** Below this many columns the LP is never bucketed further (it solves in well under a second). */
+export const MIN_LP_COLUMNS = 20_000;
+/** Rounding's local search stops at this share of the time limit; the exact MIPs get the rest. */
+export const ROUND_TIME_SHARE = 0.8;
 /** Seconds the exact MIPs for unserved jobs get even past the time limit. */
 export const RESCUE_FLOOR_SEC = 15;
 /** Unserved jobs named one by one in the notes; the rest are counted. */
@@ -39,6 +59,32 @@ function bound(eb: Parameters<typeof energyTotals>[0], ix: PlanIndex, r: SolveRe
 function relax(m: LpModel): LpModel {
   const { integrality: _drop, ...rest } = m;
   return rest;
+}
+
+/**
+ * A plan without the LP: cheapest-feasible placement in EDF order (rigid jobs first, as the rounding's
+ * repair places them) and fifo's placement, each improved by local search; the one serving more work
+ * wins, then the cheaper. Both are searched because which serves more after the search is not known
+ * before it (on the bench's medium scenario fifo's start leaves 1,320 unit-hours unserved and ends at
+ * none; the EDF start leaves fewer and ends at 14).
+ */
+async function heuristicPlan(ix: PlanIndex, scenario: Scenario, stop: () => boolean): Promise<{ st: PlanState; fromFifo: boolean; moves: number; passes: number }> {
+  const edf = new PlanState(ix);
+  for (const j of rigidFirstEdf(ix)) placeCheapest(edf, j);
+  const queued = new PlanState(ix);
+  const fifoPlan = await fifo.plan(scenario);
+  for (const a of [...fifoPlan.allocations].sort((x, y) => x.slot - y.slot)) queued.add(ix.jobById.get(a.job)!, ix.siteById.get(a.site)!, a.slot, a.units);
+  const order = edfOrder(scenario);
+  const fromEdf = improvePlan(edf, order, { maxPasses: 4, deadline: stop, serveFirst: true });
+  const fromQueue = improvePlan(queued, order, { maxPasses: 4, deadline: stop, serveFirst: true });
+  const fromFifo = better(evaluate(scenario, queued.allocations(), ix), evaluate(scenario, edf.allocations(), ix));
+  const imp = fromFifo ? fromQueue : fromEdf;
+  return { st: fromFifo ? queued : edf, fromFifo, moves: imp.moves, passes: imp.passes };
+}
+
+/** Whether plan a beats plan b: more work served, then a lower objective (whose unserved penalty already dominates). */
+function better(a: { unservedUnitHours: number; objective: number }, b: { unservedUnitHours: number; objective: number }): boolean {
+  return a.unservedUnitHours < b.unservedUnitHours - 1e-9 || (a.unservedUnitHours <= b.unservedUnitHours + 1e-9 && a.objective < b.objective);
 }
 
 /**
@@ -69,7 +115,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
     if (scenario.greenShareTarget !== null) {
       notes.push(`green-share target ${scenario.greenShareTarget} is a soft constraint of this policy's model; lowerBound includes its shortfall penalty, fifo and greedy ignore the target`);
     }
-    const worker = new HighsWorker();
+    let worker = new HighsWorker();
     let st = new PlanState(ix);
     let lowerBound: LowerBound | undefined;
     let bounds: NonNullable<PlanResult['bounds']> = {};
@@ -93,46 +139,68 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
       } else {
         progress('aggregating jobs into classes');
         const classes = classify(ix);
-        const cm = buildChainModel(ix, classes);
-        notes.push(`aggregated ${ix.jobs.length} jobs into ${classes.length} classes (same type, window, sites, entry slots, transfer per unit) and ${cm.chains.size} (type, deadline, site) chains: LP with ${cm.model.numCols} columns, ${cm.model.numRows} rows`);
+        // The LP's size follows its time budget: deadlines are bucketed until the columns fit (lp stage budget).
+        const width = bucketFor(ix, classes, Math.max(MIN_LP_COLUMNS, LP_COLUMNS_PER_SEC * LP_SHARE * limit));
+        const cm = buildChainModel(ix, classes, width);
+        notes.push(`aggregated ${ix.jobs.length} jobs into ${classes.length} classes (same type, window, sites, entry slots, transfer per unit) and ${cm.chains.size} (type, deadline${width > 1 ? ` bucket of ${width} slots` : ''}, site) chains: LP with ${cm.model.numCols} columns, ${cm.model.numRows} rows`);
         if (cm.model.numCols > LP_MAX_COLUMNS) {
           notes.push(`model exceeds ${LP_MAX_COLUMNS} columns (WASM memory): NOT solved; jobs placed by cheapest-feasible placement in EDF order or as fifo places them, whichever serves more, plus local search (a heuristic plan), no lower bound`);
           method = 'HEURISTIC: LP too large';
-          for (const j of edfOrder(scenario)) placeCheapest(st, j);
-          // Cheapest-first can fragment capacity that release order leaves whole; local search then only makes either cheaper.
-          const queued = new PlanState(ix);
-          const fifoPlan = await fifo.plan(scenario);
-          for (const a of [...fifoPlan.allocations].sort((x, y) => x.slot - y.slot)) queued.add(ix.jobById.get(a.job)!, ix.siteById.get(a.site)!, a.slot, a.units);
-          const unservedIn = (p: PlanState) => p.served.reduce((n, v, j) => n + ix.jobs[j]!.work - v, 0);
-          if (unservedIn(queued) < unservedIn(st)) {
-            st = queued;
-            method = 'HEURISTIC from fifo: LP too large';
-            notes.push('fifo\'s placement serves more work than cheapest-first in EDF order: started from it');
-          }
-          const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 4, deadline: () => remaining() <= 1 });
-          notes.push(`local search: ${imp.moves} moves in ${imp.passes} passes`);
+          const h = await heuristicPlan(ix, scenario, () => remaining() <= 1);
+          st = h.st;
+          if (h.fromFifo) { method = 'HEURISTIC from fifo: LP too large'; notes.push('fifo\'s placement serves more work than cheapest-first in EDF order: started from it'); }
+          notes.push(`local search: ${h.moves} moves in ${h.passes} passes`);
         } else {
           progress('solving aggregated LP');
           method = 'LP + rounding';
-          const lp = await worker.solve({ model: cm.model, timeLimitSec: remaining(), duals: true });
+          // HiGHS solves the LP in its worker while this thread builds the heuristic plan (both cores busy);
+          // the better of the two, LP-rounded or heuristic, goes on to the exact MIPs.
+          // The LP may run past its share (up to the rescue floor) only while the heuristic plan leaves work
+          // unserved: then the LP's rounding is the best hope of serving it. Otherwise it is cut at its share.
+          const lpDeadline = t0 + LP_TIME_SHARE * limit * 1000;
+          const lpSolve = worker.solve({ model: cm.model, timeLimitSec: Math.max(LP_TIME_SHARE * limit, RESCUE_FLOOR_SEC), duals: true });
+          const h = await heuristicPlan(ix, scenario, () => clock.now() > lpDeadline);
+          const serves = h.st.served.every((v, j) => v >= ix.jobs[j]!.work || ix.jobs[j]!.options.length === 0);
+          const cut = serves ? await Promise.race([lpSolve, sleep(lpDeadline - clock.now()).then(() => null)]) : await lpSolve;
+          if (cut === null) {
+            // HiGHS cannot be interrupted mid-solve: its worker goes, a fresh one serves the exact MIPs.
+            await worker.close();
+            worker = new HighsWorker();
+          }
+          const lp: SolveResult = cut ?? { statusName: 'timeLimit (cut at its share of the limit)', optimal: false, objective: NaN, colValue: new Float64Array(0), rowDual: new Float64Array(0), mipDualBound: NaN, mipGap: NaN };
           if (lp.optimal) {
             // The aggregated LP counts each chain's mean run fraction, so it is no bound by itself.
             const lag = lagrangianBound(ix, cm.model, cm.eb, lp.rowDual);
             if (Number.isFinite(lag)) {
               lowerBound = { ...bound(cm.eb, ix, lp), objective: lag };
               bounds.lagrangian = lag;
-              notes.push(`lower bound ${(lag / 100).toFixed(0)} ¥: each job's exact placement (contiguous rigid windows, per-slot size limits, the fraction of each slot it runs) priced at the aggregated LP's duals (Lagrangian bound; the LP itself gives ${(lp.objective / 100).toFixed(0)} ¥); cost and carbon of the bound are the LP's`);
+              notes.push(`lower bound ${(lag / 100).toFixed(0)} ¥: each job's exact placement (contiguous rigid windows, per-slot size limits, the fraction of each slot it runs) priced at the aggregated LP's duals (Lagrangian bound, valid at any duals; the LP itself gives ${(lp.objective / 100).toFixed(0)} ¥); cost and carbon of the bound are the LP's`);
             } else notes.push('the Lagrangian bound at the LP duals is unbounded; no lower bound reported');
           } else {
             notes.push(`LP stopped with status ${lp.statusName}; no lower bound reported`);
-            method = `unfinished LP (${lp.statusName}) + rounding`;
           }
-          progress('rounding');
-          const rep = roundChainSolution(cm, lp.colValue, st);
-          notes.push(`rounded the LP to whole units per slot; ${rep.repairedJobs} jobs did not fit the LP's slot budgets and were placed by cheapest-feasible repair`);
-          progress('improving');
-          const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 4, deadline: () => remaining() <= 1 });
-          notes.push(`local search (each job moved to its cheapest feasible place given the others): ${imp.moves} moves in ${imp.passes} passes`);
+          const roundDeadline = t0 + ROUND_TIME_SHARE * limit * 1000;
+          const heuristic = `${h.fromFifo ? 'fifo\'s placement' : 'cheapest-feasible in EDF order, rigid first'}, local search ${h.moves} moves`;
+          if (lp.optimal) {
+            progress('rounding');
+            const rep = roundChainSolution(cm, lp.colValue, st);
+            notes.push(`rounded the LP to whole units per slot; ${rep.repairedJobs} jobs did not fit the LP's slot budgets and were placed by cheapest-feasible repair`);
+            progress('improving');
+            const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 4, deadline: () => clock.now() > roundDeadline, serveFirst: true });
+            notes.push(`local search (each job moved to its cheapest feasible place given the others): ${imp.moves} moves in ${imp.passes} passes`);
+            const mine = evaluate(scenario, st.allocations(), ix), theirs = evaluate(scenario, h.st.allocations(), ix);
+            if (better(theirs, mine)) {
+              st = h.st;
+              method = `${h.fromFifo ? 'fifo' : 'EDF cheapest-feasible'} + local search (beat the LP rounding)`;
+              notes.push(`the heuristic plan built while the LP ran (${heuristic}) beats the LP rounding (${(theirs.objective / 100).toFixed(0)} ¥ vs ${(mine.objective / 100).toFixed(0)} ¥): kept it`);
+            }
+          } else {
+            // An unfinished LP's values are no guide: the heuristic plan goes on.
+            st = h.st;
+            method = `HEURISTIC: ${h.fromFifo ? 'fifo' : 'EDF cheapest-feasible'} + local search (LP unfinished)`;
+            const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 4, deadline: () => clock.now() > roundDeadline, serveFirst: true });
+            notes.push(`the LP did not finish: kept the heuristic plan built while it ran (${heuristic}), then ${imp.moves} more local-search moves`);
+          }
         }
       }
       if (st.served.some((v, j) => v < ix.jobs[j]!.work)) {
@@ -144,11 +212,11 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
         for (const p of rr.proofs.slice(0, MAX_PROOF_NOTES)) notes.push(`not served: ${p}`);
         if (rr.proofs.length > MAX_PROOF_NOTES) notes.push(`not served: ${rr.proofs.length - MAX_PROOF_NOTES} more jobs, not listed`);
         if (rr.servedUnitSlots > 0) {
-          const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 1, deadline: () => remaining() <= 1 });
+          const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 1, deadline: () => remaining() <= 1, serveFirst: true });
           notes.push(`local search after the rescue: ${imp.moves} moves`);
         }
       }
-      if (lnsOn && !exactSolved && size <= POLISH_MAX_COLUMNS && remaining() > 2) {
+      if (lnsOn && !exactSolved && size <= POLISH_MAX_COLUMNS && remaining() > POLISH_MIN_SEC) {
         progress('exact MIP started from the plan');
         const p = await polishWithMip(st, worker, remaining() - 1);
         if (p.savedFen > 0) method += ' + MIP from the plan';

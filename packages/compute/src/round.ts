@@ -1,6 +1,6 @@
-import { chainKey, type ChainModel } from './chainModel.ts';
+import { bucketDeadline, chainKey, type ChainModel } from './chainModel.ts';
 import { edfOrder } from './greedy.ts';
-import type { SiteOption } from './planIndex.ts';
+import type { PlanIndex, SiteOption } from './planIndex.ts';
 import { placeCheapest, type PlanState } from './planState.ts';
 
 /** Integer budgets along a chain that keep the LP's running totals (cumulative rounding). */
@@ -14,6 +14,13 @@ function integerBudget(values: number[]): Int32Array {
     prev = r;
   });
   return out;
+}
+
+/** EDF order with rigid jobs first, then malleable, then divisible: the jobs hardest to fit take capacity first. */
+export function rigidFirstEdf(ix: PlanIndex): number[] {
+  const order = edfOrder(ix.scenario);
+  const rank = { rigid: 0, malleable: 1, divisible: 2 } as const;
+  return order.sort((a, b) => rank[ix.jobs[a]!.job.flex] - rank[ix.jobs[b]!.job.flex]);
 }
 
 export interface RoundingReport {
@@ -39,7 +46,7 @@ export function roundChainSolution(cm: ChainModel, x: Float64Array, st: PlanStat
       if (best < 0) continue;
       share[best]! -= ix.jobs[j]!.work;
       const opt = c.options[best]!;
-      const key = chainKey(c.type, c.deadline, opt.site);
+      const key = chainKey(c.type, bucketDeadline(c.deadline, cm.deadlineBucket, ix.T), opt.site);
       let list = assigned.get(key);
       if (!list) assigned.set(key, (list = []));
       list.push({ job: j, opt });
@@ -59,9 +66,11 @@ export function roundChainSolution(cm: ChainModel, x: Float64Array, st: PlanStat
       for (const { job, opt } of jobs) {
         const info = ix.jobs[job]!;
         const u = info.job.units;
+        // A bucketed chain runs past some of its jobs' deadlines; each job keeps to its own.
+        const end = Math.min(ch.deadline, info.job.deadline);
         if (pass === 'rigid') {
           let bestStart = -1, bestCover = -1, bestCost = Infinity;
-          for (let tau = opt.firstSlot; tau + info.slots <= ch.deadline; tau++) {
+          for (let tau = opt.firstSlot; tau + info.slots <= end; tau++) {
             let cover = 0, cost = 0, ok = true;
             for (let t = tau; t < tau + info.slots; t++) {
               if (st.capRemain[st.cell(ch.site, ch.type, t)]! < u) { ok = false; break; }
@@ -75,7 +84,7 @@ export function roundChainSolution(cm: ChainModel, x: Float64Array, st: PlanStat
           }
         } else {
           const perSlot = pass === 'malleable' ? u : Number.MAX_SAFE_INTEGER;
-          for (let t = opt.firstSlot; t < ch.deadline && st.remaining(job) > 0; t++) {
+          for (let t = opt.firstSlot; t < end && st.remaining(job) > 0; t++) {
             const q = Math.min(perSlot, st.capRemain[st.cell(ch.site, ch.type, t)]!, st.remaining(job), B(t));
             if (q > 0) { st.add(job, ch.site, t, q); bud[t - ch.start]! -= q; }
           }
@@ -84,10 +93,7 @@ export function roundChainSolution(cm: ChainModel, x: Float64Array, st: PlanStat
     }
   }
   let repairedJobs = 0;
-  const order = edfOrder(ix.scenario);
-  const rank = { rigid: 0, malleable: 1, divisible: 2 } as const;
-  order.sort((a, b) => rank[ix.jobs[a]!.job.flex] - rank[ix.jobs[b]!.job.flex]);
-  for (const j of order) {
+  for (const j of rigidFirstEdf(ix)) {
     if (st.remaining(j) <= 0) continue;
     const info = ix.jobs[j]!;
     if (info.job.flex === 'rigid' && st.served[j]! > 0) continue;
