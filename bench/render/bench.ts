@@ -137,10 +137,30 @@ async function runAll(opts: RenderBenchOptions, which: string, assets: Awaited<R
   console.log(`written to bench/results/render${busy ? '-busy' : ''}.json`);
 }
 
+type MemoryParts = { rssMB: number; heapUsedMB: number; heapTotalMB: number; arrayBuffersMB: number; externalMB: number; pgliteMB: number };
+
+/**
+ * RSS by part. PGlite's WebAssembly memory is an external buffer (counted in `external`, as array
+ * buffers are), reserved whole but resident only where touched, so the parts are upper bounds and
+ * the native rest (compiled code, sockets, Node's own allocations) is what RSS leaves over.
+ */
+function memoryParts(m: MemoryParts): string {
+  const otherExternal = Math.max(0, m.externalMB - m.pgliteMB);
+  const rest = m.rssMB - m.heapTotalMB - m.externalMB;
+  return `RSS ${m.rssMB} MB = V8 heap ${m.heapTotalMB} MB held (${m.heapUsedMB} MB used) + PGlite's WebAssembly memory ${m.pgliteMB} MB + other external ${otherExternal} MB (${m.arrayBuffersMB} MB array buffers) + native rest ${rest} MB (code, sockets, Node's allocations)`;
+}
+
+/** The server's memory by part at its highest RSS, as last reported, for the table. */
+function peakMemory(o: Record<string, unknown>): string {
+  const m = ((o.memoryHeartbeats ?? o.memoryPaced ?? o.memoryConnected) as { peak: MemoryParts } | null | undefined)?.peak;
+  return m ? `${m.rssMB}: ${m.heapTotalMB} / ${m.pgliteMB} / ${m.rssMB - m.heapTotalMB - m.pgliteMB}` : 'not reported';
+}
+
 const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['connected nodes', '20,000', (o) => String(o.connectedNodes)],
   ['server RSS idle / peak (MB)', '< 2,048 PGlite, < 1,024 PG', (o) => `${o.rssIdleMB} / ${o.rssDispatchMB}`],
   ['… peak under heartbeat overload (MB)', '', (o) => String(o.rssMB)],
+  ['… peak RSS: V8 heap / PGlite / rest (MB)', '', peakMemory],
   ['tasks dispatched / s (sustained)', '≥ 2,000', (o) => String(o.dispatchPerSec)],
   ['… including the straggler tail', '', (o) => String(o.dispatchPerSecWithTail)],
   ['ask → task p50 / p99 (ms), paced', 'p99 < 1,000', (o) => `${o.p50Ms} / ${o.p99Ms}`],
@@ -185,7 +205,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
   });
   const url = `http://127.0.0.1:${info.port}`;
   // The server's memory by part (bench/render/server.ts answers `memory` on stdin), at the phases' peaks.
-  type Memory = { rssMB: number; heapUsedMB: number; heapTotalMB: number; arrayBuffersMB: number; externalMB: number };
+  type Memory = MemoryParts & { peak: MemoryParts };
   let memoryWaiting: ((m: Memory) => void) | null = null;
   createInterface({ input: server.stdout! }).on('line', (l) => {
     if (l.startsWith('{"memory"')) memoryWaiting?.(JSON.parse(l).memory);
@@ -193,12 +213,14 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
   const memory = async (phase: string): Promise<Memory | null> => {
     const got = new Promise<Memory | null>((res) => {
       memoryWaiting = res;
-      setTimeout(() => res(null), 5000).unref();
+      // A loaded server reads its stdin late; past this the phase's figure is missing, said so below.
+      setTimeout(() => res(null), 20_000).unref();
     });
     server.stdin!.write('memory\n');
     const m = await got;
     memoryWaiting = null;
-    if (m) console.log(`  server memory, ${phase}: RSS ${m.rssMB} MB = V8 heap ${m.heapUsedMB} MB used of ${m.heapTotalMB} MB held + external ${m.externalMB} MB (buffers, ${m.arrayBuffersMB} MB of them array buffers) + ${m.rssMB - m.heapTotalMB - m.externalMB} MB native rest (PGlite's WebAssembly memory, sockets, code)`);
+    if (m) console.log(`  server memory, ${phase}: ${memoryParts(m)}\n  … at its highest RSS so far (sampled every 0.5 s): ${memoryParts(m.peak)}`);
+    else console.log(`  server memory, ${phase}: the server did not answer within 20 s`);
     return m;
   };
   const call = async (token: string, method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<any> => {

@@ -38,14 +38,23 @@ const stop = async () => {
   rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 };
-// `memory` on stdin: where the server's RSS is, as one JSON line (V8 heap used and held, external
-// buffers, the rest native: PGlite's WebAssembly memory, sockets, code).
+// `memory` on stdin: where the server's RSS is, as one JSON line: V8 heap used and held; external
+// memory, of which PGlite's WebAssembly memory (0 on PostgreSQL) and array buffers; the rest native
+// (compiled code, sockets, allocations of Node and its libraries).
+const mb = (b: number) => Math.round(b / 1024 / 1024);
+function memoryNow() {
+  const m = process.memoryUsage();
+  const engine = p.database.engineMemoryBytes?.() ?? 0;
+  return { rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), heapTotalMB: mb(m.heapTotal), arrayBuffersMB: mb(m.arrayBuffers), externalMB: mb(m.external), pgliteMB: mb(engine) };
+}
+// The sample with the highest RSS so far, every half second: the parts at the peak, not at a phase's end.
+let peak = memoryNow();
+setInterval(() => {
+  const m = memoryNow();
+  if (m.rssMB > peak.rssMB) peak = m;
+}, 500).unref();
 process.stdin.on('data', (d) => {
-  if (String(d).includes('memory')) {
-    const m = process.memoryUsage();
-    const mb = (b: number) => Math.round(b / 1024 / 1024);
-    process.stdout.write(`${JSON.stringify({ memory: { rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), heapTotalMB: mb(m.heapTotal), arrayBuffersMB: mb(m.arrayBuffers), externalMB: mb(m.external) } })}\n`);
-  }
+  if (String(d).includes('memory')) process.stdout.write(`${JSON.stringify({ memory: { ...memoryNow(), peak } })}\n`);
   if (String(d).includes('stop')) void stop();
 });
 process.stdin.on('end', () => void stop());

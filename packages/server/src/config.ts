@@ -14,6 +14,7 @@ export const ConfigSchema = z.object({
   /** Unset: 127.0.0.1 while the demo (public passwords) runs, 0.0.0.0 otherwise. */
   HOST: z.string().min(1).optional(),
   SHUZHI_DATA_DIR: z.string().default('./data'),
+  SHUZHI_PGLITE_SHARED_BUFFERS_MB: z.coerce.number().int('must be a whole number').min(1).max(1024).default(32),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
@@ -96,6 +97,8 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   PORT: 'HTTP port (default 8080)',
   HOST: 'address to listen on (default 127.0.0.1 while the demo runs — its passwords are public —, 0.0.0.0 with SHUZHI_DEMO=0)',
   SHUZHI_DATA_DIR: 'where the embedded PGlite database and files live (default ./data)',
+  SHUZHI_PGLITE_SHARED_BUFFERS_MB:
+    "the embedded PGlite's page cache (PostgreSQL shared_buffers), MB (default 32); it lives in PGlite's WebAssembly memory, which never shrinks — the operating system still caches the files",
   DATABASE_URL: 'use this PostgreSQL instead of the embedded PGlite (postgres://user:pass@host:port/db)',
   SHUZHI_BOOTSTRAP_TOKEN: 'when the database is first created, this becomes an operator API token',
   SHUZHI_PAYMENT_HMAC_KEY: 'key shared with the payment provider: its callbacks (POST /api/public/billing/payment-callback) are signed with HMAC-SHA256 under it; unset = callbacks off, operators confirm top-ups',

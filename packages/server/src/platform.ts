@@ -123,6 +123,7 @@ export class Platform {
       dataDir: opts.config.dataDir,
       memory: opts.memory ?? false,
       log: p.log,
+      pgliteSharedBuffersMb: opts.config.SHUZHI_PGLITE_SHARED_BUFFERS_MB,
     });
     const db = p.database.db;
     if (p.database.kind === 'postgres' && opts.config.DATABASE_URL) {

@@ -21,6 +21,11 @@ export interface Database {
   close(): Promise<void>;
   /** PGlite only: a consistent copy of its data directory as a tar (taken between queries, after a checkpoint). */
   dumpDataDir?: () => Promise<Blob>;
+  /**
+   * PGlite only: the bytes of its WebAssembly memory now (part of the process's `external` memory).
+   * It grows to what the database has needed at once and never shrinks.
+   */
+  engineMemoryBytes?: () => number;
 }
 
 /**
@@ -44,6 +49,8 @@ export async function openDatabase(opts: {
   dataDir?: string | undefined;
   memory?: boolean;
   log?: Logger;
+  /** PGlite only: its page cache (shared_buffers) in MB; PostgreSQL's default 128 MB when unset. */
+  pgliteSharedBuffersMb?: number;
 }): Promise<Database> {
   if (opts.url) {
     const pg = await import('pg');
@@ -100,10 +107,12 @@ export async function openDatabase(opts: {
   const dir = opts.memory ? null : `${opts.dataDir ?? './data'}/pglite`;
   let client: InstanceType<typeof PGlite>;
   try {
-    if (dir === null) client = new PGlite();
+    // Postgres settings go in as command-line options after PGlite's own (-c name=value).
+    const startParams = opts.pgliteSharedBuffersMb ? [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.pgliteSharedBuffersMb}MB`] : undefined;
+    if (dir === null) client = new PGlite(startParams ? { startParams } : {});
     else {
       mkdirSync(dir, { recursive: true });
-      client = new PGlite(dir);
+      client = new PGlite(dir, startParams ? { startParams } : {});
     }
     await client.waitReady;
   } catch (err) {
@@ -121,8 +130,10 @@ export async function openDatabase(opts: {
       await client.exec('CHECKPOINT');
       return client.dumpDataDir('none');
     };
+    // PGlite has no public figure for it: its Emscripten module's heap view spans the whole memory.
+    const engineMemoryBytes = () => (client as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod?.HEAPU8?.byteLength ?? 0;
     return {
-      db: db as unknown as Db, kind: 'pglite', created, endMigrations: async () => undefined, close: () => client.close(),
+      db: db as unknown as Db, kind: 'pglite', created, endMigrations: async () => undefined, close: () => client.close(), engineMemoryBytes,
       ...(opts.memory ? {} : { dumpDataDir }),
     };
   } catch (err) {

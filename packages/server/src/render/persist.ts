@@ -48,6 +48,18 @@ type Unit =
 const MAX_UNIT_TRIES = 3;
 /** The longest pause between retries while the database is unreachable. */
 const MAX_BACKOFF_MS = 5_000;
+/**
+ * Rows one set-based statement carries at most; a bigger batch is several statements in the same
+ * transaction. PGlite's WebAssembly memory grows to fit the largest statement (its JSON parameter,
+ * the parsed jsonb, the rows) and never shrinks: one 100,000-row upsert grew it by 200 MB, while
+ * 2,000-row statements stay inside its initial memory. Also keeps the JSON string on our heap small.
+ */
+export const ROWS_PER_STATEMENT = 2_000;
+
+/** `rows` in slices of at most ROWS_PER_STATEMENT, in order. */
+function* statementSlices<T>(rows: readonly T[]): Generator<readonly T[]> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
+}
 
 /** The SQLSTATE of a database error, looked up through wrappers (drizzle's DrizzleQueryError keeps it in `cause`). */
 export function sqlState(err: unknown): string | null {
@@ -133,7 +145,7 @@ export class BatchWriter {
   /** Rows written so far, for the bench and tests; rows dropped as unstorable, by kind. */
   /** With several replicas: refuses the batch unless this server still leads (see RunHost.fence). */
   fence: ((tx: Tx) => Promise<void>) | null = null;
-  stats = { batches: 0, taskRows: 0, jobRows: 0, maxBatchMs: 0, droppedRows: 0, dropped: {} as Record<string, number> };
+  stats = { batches: 0, taskRows: 0, jobRows: 0, maxBatchMs: 0, droppedRows: 0, dropped: {} as Record<string, number>, statements: 0, maxStatementRows: 0 };
 
   constructor(
     private readonly db: Db,
@@ -315,8 +327,8 @@ export class BatchWriter {
     const logs = of('log').map((u) => u.row);
     const frames = of('frame').map((u) => u.row);
     const nodes = of('node').map((u) => u.row);
-    if (jobs.length) {
-      const data = jobs.map((j) => ({
+    for (const slice of statementSlices(jobs)) {
+      const data = this.counted(slice).map((j) => ({
         id: j.id,
         seq: j.seq,
         state: j.state,
@@ -331,8 +343,8 @@ export class BatchWriter {
           as x(id text, seq int, state text, failure_message text, blocklist jsonb, node_failures jsonb)
         where r.id = x.id`);
     }
-    if (tasks.length) {
-      const data = tasks.map((t) => ({
+    for (const slice of statementSlices(tasks)) {
+      const data = this.counted(slice).map((t) => ({
         job_id: t.jobId,
         idx: t.index,
         state: t.state,
@@ -350,16 +362,16 @@ export class BatchWriter {
           node_id = excluded.node_id, lease_expires_at = excluded.lease_expires_at, failed_on = excluded.failed_on,
           updated_at = now()`);
     }
-    if (logs.length) {
-      const data = logs.map((l) => ({ job_id: l.jobId, idx: l.idx, attempt: l.attempt, node_id: l.nodeId, stream: l.stream, text: l.text }));
+    for (const slice of statementSlices(logs)) {
+      const data = this.counted(slice).map((l) => ({ job_id: l.jobId, idx: l.idx, attempt: l.attempt, node_id: l.nodeId, stream: l.stream, text: l.text }));
       await tx.execute(sql`
         insert into render_task_logs (job_id, idx, attempt, node_id, stream, text)
         select x.job_id, x.idx, x.attempt, x.node_id, x.stream, x.text
         from jsonb_to_recordset(${JSON.stringify(data)}::jsonb)
           as x(job_id text, idx int, attempt int, node_id text, stream text, text text)`);
     }
-    if (frames.length) {
-      const data = frames.map((f) => ({ job_id: f.jobId, frame: f.frame, node_id: f.nodeId, attempt: f.attempt, bytes: f.bytes, has_thumb: f.hasThumb ? 1 : 0 }));
+    for (const slice of statementSlices(frames)) {
+      const data = this.counted(slice).map((f) => ({ job_id: f.jobId, frame: f.frame, node_id: f.nodeId, attempt: f.attempt, bytes: f.bytes, has_thumb: f.hasThumb ? 1 : 0 }));
       await tx.execute(sql`
         insert into render_frames (job_id, frame, node_id, attempt, bytes, has_thumb)
         select x.job_id, x.frame, x.node_id, x.attempt, x.bytes, x.has_thumb
@@ -368,8 +380,8 @@ export class BatchWriter {
         on conflict (job_id, frame) do update set has_thumb = greatest(render_frames.has_thumb, excluded.has_thumb),
           bytes = case when render_frames.bytes = 0 then excluded.bytes else render_frames.bytes end`);
     }
-    if (nodes.length) {
-      const data = nodes.map((n) => ({ id: n.id, site_id: n.siteId, tags: n.tags, slots: n.slots, last_seen_ms: n.lastSeenMs }));
+    for (const slice of statementSlices(nodes)) {
+      const data = this.counted(slice).map((n) => ({ id: n.id, site_id: n.siteId, tags: n.tags, slots: n.slots, last_seen_ms: n.lastSeenMs }));
       await tx.execute(sql`
         insert into render_nodes (id, site_id, tags, slots, last_seen_at)
         select x.id, x.site_id, x.tags, x.slots, to_timestamp(x.last_seen_ms / 1000.0)
@@ -380,6 +392,13 @@ export class BatchWriter {
     }
     for (const u of of('event')) await this.bus.record(tx, published, u.e);
     for (const u of of('hook')) await u.h(tx, published);
+  }
+
+  /** The rows of one statement, counted for the stats (the bench and tests read the largest). */
+  private counted<T>(rows: readonly T[]): readonly T[] {
+    this.stats.statements++;
+    this.stats.maxStatementRows = Math.max(this.stats.maxStatementRows, rows.length);
+    return rows;
   }
 }
 
