@@ -11,6 +11,7 @@ import { PostgresNotInstalledError, startPostgres } from '../../test/support/pos
 import { benchArgs } from '../args.ts';
 import { percentile } from '../stats.ts';
 import { assetFanoutRow, assetFanoutSection } from './fanout.ts';
+import type { LoopReport } from './loop-watch.ts';
 import { startNodeFleet } from './node-fleet.ts';
 import { sleepDaySection } from './sleep.ts';
 
@@ -137,6 +138,8 @@ async function runAll(opts: RenderBenchOptions, which: string, assets: Awaited<R
   console.log(`written to bench/results/render${busy ? '-busy' : ''}.json`);
 }
 
+const loopCell = (l: unknown) => (l ? `${(l as LoopReport).delayP99Ms} / ${(l as LoopReport).delayMaxMs}` : '–');
+
 const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['connected nodes', '20,000', (o) => String(o.connectedNodes)],
   ['server RSS idle / peak (MB)', '< 2,048 PGlite, < 1,024 PG', (o) => `${o.rssIdleMB} / ${o.rssDispatchMB}`],
@@ -144,6 +147,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['tasks dispatched / s (sustained)', '≥ 2,000', (o) => String(o.dispatchPerSec)],
   ['… including the straggler tail', '', (o) => String(o.dispatchPerSecWithTail)],
   ['ask → task p50 / p99 (ms), paced', 'p99 < 1,000', (o) => `${o.p50Ms} / ${o.p99Ms}`],
+  ['… server loop delay p99 / max (ms)', '', (o) => loopCell(o.loopPaced)],
   ['… at tasks/s asked (dispatched)', '', (o) => `${o.pacedOffered} (${o.pacedPerSec})`],
   ['… saturated (the queue: nodes / rate)', '', (o) => `${o.p50MsSaturated} / ${o.p99MsSaturated}`],
   ['overview p50 / max, paced (ms)', '< 1,000', (o) => `${o.overviewPacedP50Ms} / ${o.overviewPacedMaxMs}`],
@@ -173,6 +177,8 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
   // The server is the process at the cap: it holds every node's connection, a worker process only its share.
   if (connsPerWorker * workers < nodes) console.log(`note: ${nodes} nodes share ${connsPerWorker * workers} connections because of that cap on the server process (it holds all of them; each worker process ${connsPerWorker}); a node whose pool is full waits client-side for a connection, and a parked long poll frees one within its wait`);
 
+  // Sockets the kernel still holds from an earlier phase (TIME_WAIT keeps a closed connection's port for 60 s).
+  console.log(`kernel TCP sockets before this phase: ${/TCP: (.*)/.exec(readFileSync('/proc/net/sockstat', 'utf8'))?.[1] ?? 'unknown'}`);
   console.log(`database: ${db.label === 'pglite' ? 'PGlite (embedded, in the server process)' : 'PostgreSQL 15 (throw-away local cluster, its own processes)'}`);
   const server = spawnTs(`${HERE}server.ts`, [], { SHUZHI_RENDER_VERIFY_FRAMES: '0', SHUZHI_DEMO: '0', DATABASE_URL: db.url ?? '', BENCH_NODES: String(nodes) }, profile ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../results/', import.meta.url))}`, `--cpu-prof-name=render-${db.label}.cpuprofile`] : []);
   const info = await new Promise<{ port: number; credentialsFile: string; enrollMs: number; operator: string; studio: string; pid: number; scenePath: string; leaseMs: number }>((res, rej) => {
@@ -184,22 +190,37 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     server.once('exit', (c) => rej(new Error(`bench server exited with ${c}`)));
   });
   const url = `http://127.0.0.1:${info.port}`;
-  // The server's memory by part (bench/render/server.ts answers `memory` on stdin), at the phases' peaks.
-  type Memory = { rssMB: number; heapUsedMB: number; heapTotalMB: number; arrayBuffersMB: number; externalMB: number };
-  let memoryWaiting: ((m: Memory) => void) | null = null;
+  // The server answers `memory` (its memory by part) and `loop` (its event loop since the last ask) on
+  // stdin with one JSON line each (bench/render/server.ts).
+  const waiting = new Map<string, (v: any) => void>();
   createInterface({ input: server.stdout! }).on('line', (l) => {
-    if (l.startsWith('{"memory"')) memoryWaiting?.(JSON.parse(l).memory);
+    const m = /^\{"(memory|loop)"/.exec(l);
+    if (m) waiting.get(m[1]!)?.(JSON.parse(l)[m[1]!]);
   });
-  const memory = async (phase: string): Promise<Memory | null> => {
-    const got = new Promise<Memory | null>((res) => {
-      memoryWaiting = res;
+  const askServer = async <T,>(what: 'memory' | 'loop'): Promise<T | null> => {
+    const got = new Promise<T | null>((res) => {
+      waiting.set(what, res);
       setTimeout(() => res(null), 5000).unref();
     });
-    server.stdin!.write('memory\n');
-    const m = await got;
-    memoryWaiting = null;
+    server.stdin!.write(`${what}\n`);
+    const v = await got;
+    waiting.delete(what);
+    return v;
+  };
+  type Memory = { rssMB: number; heapUsedMB: number; heapTotalMB: number; arrayBuffersMB: number; externalMB: number };
+  const memory = async (phase: string): Promise<Memory | null> => {
+    const m = await askServer<Memory>('memory');
     if (m) console.log(`  server memory, ${phase}: RSS ${m.rssMB} MB = V8 heap ${m.heapUsedMB} MB used of ${m.heapTotalMB} MB held + external ${m.externalMB} MB (buffers, ${m.arrayBuffersMB} MB of them array buffers) + ${m.rssMB - m.heapTotalMB - m.externalMB} MB native rest (PGlite's WebAssembly memory, sockets, code)`);
     return m;
+  };
+  /** The server's event loop over a phase (reset at its start): how late it ran, its stalls and what ran in them. */
+  const loopOf = async (phase: string): Promise<LoopReport | null> => {
+    const l = await askServer<LoopReport>('loop');
+    if (!l) return null;
+    console.log(`  server event loop, ${phase}: CPU ${(l.cpuMs / 1000).toFixed(1)} s in ${(l.wallMs / 1000).toFixed(1)} s; delay p50 ${l.delayP50Ms} ms, p99 ${l.delayP99Ms} ms, max ${l.delayMaxMs} ms; ${l.stalls} stalls over 100 ms (${l.stallMs} ms in all, the server's CPU busy ${l.stallCpuMs} ms of it)${l.worstStalls.length ? `; worst: ${l.worstStalls.map((w) => `${w.ms} ms (CPU ${w.cpuMs}) at ${w.atSec} s${w.during.length ? ` (under way: ${w.during.join(', ')})` : ''}`).join('; ')}` : ''}`);
+    const busy = Object.entries(l.phases).filter(([, p]) => p.maxMs >= 50 || p.stalls > 0);
+    if (busy.length) console.log(`    periodic work: ${busy.map(([k, p]) => `${k} ${p.calls}× max ${p.maxMs} ms${p.stalls ? `, in ${p.stalls} stalls` : ''}`).join('; ')}`);
+    return l;
   };
   const call = async (token: string, method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<any> => {
     for (let attempt = 1; ; attempt++) {
@@ -275,6 +296,9 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     out.rssConnectedMB = Math.round(connectedRss);
     console.log(`connected: ${out.connectedNodes} nodes online at the server after ${out.connectSec} s; server RSS ${Math.round(connectedRss)} MB (idle before nodes: ${Math.round(idleRss)} MB)`);
     out.memoryConnected = await memory('all nodes connected');
+    out.loopConnect = await loopOf('connecting');
+    out.errorKindsConnect = fleet.errorKinds();
+    if (total('errors')) console.log(`  node calls that failed while connecting, by kind: ${JSON.stringify(out.errorKindsConnect)}`);
 
     // Phase 2: a 1,000,000-frame job (chunks of 10) is accepted, then dispatched to the end.
     const frames = quick ? 100_000 : 1_000_000;
@@ -303,6 +327,8 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     out.pacedBurstSec = (Date.now() - p0) / 1000;
     fleet.resetLatencies();
     overviewMs.length = 0;
+    await askServer('loop');
+    fleet.resetLoop();
     const pw0 = Date.now();
     const pwa0 = total('assigned');
     const pcpu0 = cpuMs(info.pid);
@@ -323,6 +349,9 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     out.overviewPacedMaxMs = Math.round(ovPaced.at(-1) ?? NaN);
     console.log(`paced: first task on all ${nodes} nodes in ${out.pacedBurstSec} s; then tasks of ${(0.5 * pacedMeanMs / 1000).toFixed(1)}–${(1.5 * pacedMeanMs / 1000).toFixed(1)} s (${nodes} nodes / ${(pacedMeanMs / 1000).toFixed(1)} s mean = ${paced} tasks/s asked) for ${pacedSec.toFixed(1)} s: ${out.pacedPerSec} tasks/s dispatched, ask->task p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms over ${pacedLat.length} asks; overview p50 ${out.overviewPacedP50Ms} ms, max ${out.overviewPacedMaxMs} ms`);
 
+    out.loopPaced = await loopOf('paced window');
+    out.fleetLoopPacedMaxMs = fleet.loopMaxMs();
+    console.log(`  simulated nodes' own event loops (worker processes), paced window: delay max ${out.fleetLoopPacedMaxMs} ms (a node's ask → task includes it)`);
     out.memoryPaced = await memory('paced dispatch');
     // Phase 2b, throughput: 0.2–1 s tasks, the rest of the job dispatched as fast as the server can.
     send({ taskMs: [200, 1000] });
@@ -330,6 +359,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     overviewMs.length = 0;
     const a0 = total('assigned');
     const cpu0 = cpuMs(info.pid);
+    await askServer('loop');
     const d0 = Date.now();
     // Both databases in under 13 minutes: each run is bounded (connect 90 s, first tasks 60 s, paced 30 s, dispatch 100 s, heartbeats 30 s; 6 minutes in all).
     const limitMs = quick ? 60_000 : 100_000;
@@ -380,6 +410,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
 
     // Peak so far: connecting 20,000 nodes and dispatching the 1,000,000-frame job.
     out.rssDispatchMB = Math.round(peakRss);
+    out.loopDispatch = await loopOf('saturated dispatch');
     // Phase 3: every node holds a task of a long job and heartbeats at the platform's default interval,
     // as the agent does: every lease / 3 (5 s at the default 15 s lease), so 20,000 nodes offer 4,000/s.
     // A million-frame job not finished within its bound would keep the nodes from the hold job.
@@ -400,6 +431,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     const leaseMs = info.leaseMs;
     const intervalMs = Math.max(200, Math.floor(leaseMs / 3));
     const hb0 = total('heartbeatsOk');
+    await askServer('loop');
     const h0 = Date.now();
     const hcpu0 = cpuMs(info.pid);
     // An operator's view under this load, every 2 s: answered (timed), or counted as slow. The window
@@ -426,6 +458,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     out.overviewUnderLoad = lastOv ? `${lastOv.nodes.busy} nodes busy; ${ovHb.length} overviews answered, slowest ${out.overviewHeartbeatMaxMs} ms` : 'the overview did not answer under this load';
     console.log(`heartbeats: ${holding} of ${nodes} nodes hold a task and heartbeat every lease/3 = ${intervalMs} ms (lease ${leaseMs} ms): ${out.heartbeatsOffered}/s offered, ${out.heartbeatsPerSec}/s absorbed over ${hbSec.toFixed(1)} s; ${out.overviewUnderLoad}`);
     console.log(`  arithmetic: 20,000 nodes / ${intervalMs / 1000} s = ${out.heartbeatsNeeded20k}/s needed; the server spent ${out.serverCpuMsPerHeartbeat} ms CPU per heartbeat = ${out.heartbeatsPerCpuSec}/s per CPU-second, ${out.heartbeatHeadroom}× what 20,000 nodes need (${(100 / (out.heartbeatHeadroom as number)).toFixed(0)}% of one core)`);
+    out.loopHeartbeats = await loopOf('heartbeats');
     out.memoryHeartbeats = await memory('heartbeats');
     out.rssMB = Math.round(peakRss);
     out.errors = total('errors');
