@@ -50,6 +50,20 @@ function cpuMs(pid: number): number {
   }
 }
 
+/**
+ * Handshakes the kernel dropped because a listening socket's accept queue was full (TcpExt
+ * ListenOverflows, machine-wide: other programs' servers count too).
+ */
+function listenOverflows(): number {
+  try {
+    const [head, values] = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const i = head!.split(' ').indexOf('ListenOverflows');
+    return Number(values!.split(' ')[i]);
+  } catch {
+    return NaN;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Db = { label: 'pglite' | 'postgresql'; url?: string };
@@ -60,6 +74,7 @@ interface RenderBenchOptions {
   quick: boolean;
   profile: boolean;
   paced: number;
+  connect: number;
 }
 
 /** A second heavy process sharing the machine: one core of SHA-256 hashing until it is killed. */
@@ -73,6 +88,7 @@ export async function run(args: string[]): Promise<void> {
     nodes: { type: 'count', default: 20_000, help: 'simulated render nodes (2,000 with --quick)' },
     workers: { type: 'count', default: 4, help: 'processes simulating the nodes' },
     paced: { type: 'count', default: 1000, help: 'tasks/s the nodes ask for while ask → task latency is measured (task length = nodes / paced s)' },
+    connect: { type: 'count', default: 2500, help: 'simulated nodes started per second, over all worker processes, while they connect' },
     db: { type: 'choice', choices: ['pglite', 'postgres', 'both', 'none'], default: 'both', help: 'which database (none: only the asset fan-out figures)' },
     quick: { type: 'switch', help: 'a smaller run: 2,000 nodes, a 100,000-frame job' },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
@@ -80,7 +96,7 @@ export async function run(args: string[]): Promise<void> {
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, paced: a.paced };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, paced: a.paced, connect: a.connect };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -163,7 +179,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile, paced, connect }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -172,7 +188,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
   })) || 1024);
   // The server needs one socket per connection plus its own files; keep a margin under the cap.
   const connsPerWorker = Math.max(1, Math.floor(Math.min(nodes, hardLimit - 800) / workers));
-  console.log(`\nrender farm bench: ${nodes} simulated nodes in ${workers} worker processes (undici keep-alive pools of ${connsPerWorker} connections each, ${connsPerWorker * workers} sockets in all); one server process; loopback only`);
+  console.log(`\nrender farm bench: ${nodes} simulated nodes in ${workers} worker processes (undici keep-alive pools of ${connsPerWorker} connections each, ${connsPerWorker * workers} sockets in all), started at ${connect}/s; one server process; loopback only`);
   console.log(`open files: soft limit raised to the hard limit ${hardLimit} in every child (bash 'ulimit -n $(ulimit -Hn)'); raising the hard limit needs root with CAP_SYS_RESOURCE (e.g. 'prlimit --nofile=65536:65536' or LimitNOFILE in systemd)`);
   // The server is the process at the cap: it holds every node's connection, a worker process only its share.
   if (connsPerWorker * workers < nodes) console.log(`note: ${nodes} nodes share ${connsPerWorker * workers} connections because of that cap on the server process (it holds all of them; each worker process ${connsPerWorker}); a node whose pool is full waits client-side for a connection, and a parked long poll frees one within its wait`);
@@ -264,7 +280,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMB(info.pid))), 500);
 
   const fleet = startNodeFleet(
-    { urls: [url], credentialsFile: info.credentialsFile, nodes, workers, connectionsPerWorker: connsPerWorker, seed: 7 },
+    { urls: [url], credentialsFile: info.credentialsFile, nodes, workers, connectionsPerWorker: connsPerWorker, seed: 7, connectPerSec: connect },
     (cfg) => spawnTs(`${HERE}worker.ts`, [cfg]),
   );
   const { procs, total, send } = fleet;
@@ -283,6 +299,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
   try {
     // Phase 1: every node connects and parks in a long poll.
     const t0 = Date.now();
+    const overflows0 = listenOverflows();
     // A node counts as connected once the server has seen its first sync (it is then parked in a long poll).
     const online = (o: any) => (o ? o.nodes.total - o.nodes.offline : 0);
     let ov = await tryCall(info.operator, 'GET', '/api/render/overview');
@@ -297,6 +314,8 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     console.log(`connected: ${out.connectedNodes} nodes online at the server after ${out.connectSec} s; server RSS ${Math.round(connectedRss)} MB (idle before nodes: ${Math.round(idleRss)} MB)`);
     out.memoryConnected = await memory('all nodes connected');
     out.loopConnect = await loopOf('connecting');
+    out.listenOverflowsConnect = listenOverflows() - overflows0;
+    console.log(`  handshakes the kernel dropped for a full accept queue while connecting (machine-wide): ${out.listenOverflowsConnect}`);
     out.errorKindsConnect = fleet.errorKinds();
     if (total('errors')) console.log(`  node calls that failed while connecting, by kind: ${JSON.stringify(out.errorKindsConnect)}`);
 
