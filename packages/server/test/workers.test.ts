@@ -151,6 +151,18 @@ describe('a worker credential', () => {
     assert.equal(got[creds.length + 1], null, 'a forged credential is refused');
   });
 
+  test('credentials checked a loop turn apart still share one lookup', async () => {
+    const operator = (await t.p.auth.byOperatorName())!;
+    const [a, b] = await t.p.workers.registry.enrollMany(operator, 'wk-shared', ['turn-a', 'turn-b']);
+    const reg = t.p.workers.registry;
+    const before = reg.stats.lookupQueries;
+    const first = reg.authenticate(a!.credential);
+    await new Promise((r) => setImmediate(r));
+    const second = reg.authenticate(b!.credential);
+    assert.deepEqual([(await first)?.workerId, (await second)?.workerId], [a!.id, b!.id]);
+    assert.equal(reg.stats.lookupQueries - before, 1, 'requests read on two turns of the event loop: one query');
+  });
+
   test('last-seen reaches the database for every worker seen, a few hundred to a statement', async () => {
     const operator = (await t.p.auth.byOperatorName())!;
     const creds = await t.p.workers.registry.enrollMany(operator, 'wk-shared', Array.from({ length: 1100 }, (_, i) => `seen-${i}`));

@@ -39,6 +39,8 @@ const CACHE_MS = 10_000;
  * 20,000 rows at once held every request for most of a second (measured ≈ 0.6–0.9 s of CPU).
  */
 const SEEN_CHUNK = 500;
+/** How long a credential lookup waits for others to share its query (a miss: once per CACHE_MS per worker). */
+const LOOKUP_GATHER_MS = 5;
 
 /**
  * Worker enrollment and credentials, modelled on Kubernetes' node authorizer: an operator (or the
@@ -219,7 +221,7 @@ export class WorkerRegistry {
     return w;
   }
 
-  /** Cache misses waiting for the one query that looks up every miss of this turn of the event loop. */
+  /** Cache misses waiting for the one query that looks up every miss of the next LOOKUP_GATHER_MS. */
   private lookups: Map<string, ((row: Row | null) => void)[]> | null = null;
   private lookupsFailed: ((err: unknown) => void)[] = [];
 
@@ -232,10 +234,12 @@ export class WorkerRegistry {
       if (!this.lookups) {
         const batch = (this.lookups = new Map());
         const failed: ((err: unknown) => void)[] = (this.lookupsFailed = []);
-        setImmediate(() => {
+        // A few milliseconds gather the misses of many requests: one per loop turn is what a loaded
+        // server reads, so a batch per turn was nearly a query per worker when 20,000 (re)connected.
+        setTimeout(() => {
           this.lookups = null;
           void this.lookupBatch(batch).catch((err: unknown) => failed.forEach((f) => f(err)));
-        });
+        }, LOOKUP_GATHER_MS);
       }
       const waiting = this.lookups.get(hash) ?? [];
       waiting.push(resolve);
