@@ -11,6 +11,7 @@ import { PostgresNotInstalledError, startPostgres } from '../../test/support/pos
 import { benchArgs } from '../args.ts';
 import { percentile } from '../stats.ts';
 import { assetFanoutRow, assetFanoutSection } from './fanout.ts';
+import type { LoopReport } from './loop-watch.ts';
 import { startNodeFleet } from './node-fleet.ts';
 import { sleepDaySection } from './sleep.ts';
 
@@ -49,6 +50,20 @@ function cpuMs(pid: number): number {
   }
 }
 
+/**
+ * Handshakes the kernel dropped because a listening socket's accept queue was full (TcpExt
+ * ListenOverflows, machine-wide: other programs' servers count too).
+ */
+function listenOverflows(): number {
+  try {
+    const [head, values] = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const i = head!.split(' ').indexOf('ListenOverflows');
+    return Number(values!.split(' ')[i]);
+  } catch {
+    return NaN;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Db = { label: 'pglite' | 'postgresql'; url?: string };
@@ -59,6 +74,7 @@ interface RenderBenchOptions {
   quick: boolean;
   profile: boolean;
   paced: number;
+  connect: number;
 }
 
 /** A second heavy process sharing the machine: one core of SHA-256 hashing until it is killed. */
@@ -72,6 +88,7 @@ export async function run(args: string[]): Promise<void> {
     nodes: { type: 'count', default: 20_000, help: 'simulated render nodes (2,000 with --quick)' },
     workers: { type: 'count', default: 4, help: 'processes simulating the nodes' },
     paced: { type: 'count', default: 1000, help: 'tasks/s the nodes ask for while ask → task latency is measured (task length = nodes / paced s)' },
+    connect: { type: 'count', default: 2500, help: 'simulated nodes started per second, over all worker processes, while they connect' },
     db: { type: 'choice', choices: ['pglite', 'postgres', 'both', 'none'], default: 'both', help: 'which database (none: only the asset fan-out figures)' },
     quick: { type: 'switch', help: 'a smaller run: 2,000 nodes, a 100,000-frame job' },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
@@ -79,7 +96,7 @@ export async function run(args: string[]): Promise<void> {
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, paced: a.paced };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, paced: a.paced, connect: a.connect };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -155,6 +172,7 @@ function peakMemory(o: Record<string, unknown>): string {
   const m = ((o.memoryHeartbeats ?? o.memoryPaced ?? o.memoryConnected) as { peak: MemoryParts } | null | undefined)?.peak;
   return m ? `${m.rssMB}: ${m.heapTotalMB} / ${m.pgliteMB} / ${m.rssMB - m.heapTotalMB - m.pgliteMB}` : 'not reported';
 }
+const loopCell = (l: unknown) => (l ? `${(l as LoopReport).delayP99Ms} / ${(l as LoopReport).delayMaxMs}` : '–');
 
 const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['connected nodes', '20,000', (o) => String(o.connectedNodes)],
@@ -164,6 +182,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['tasks dispatched / s (sustained)', '≥ 2,000', (o) => String(o.dispatchPerSec)],
   ['… including the straggler tail', '', (o) => String(o.dispatchPerSecWithTail)],
   ['ask → task p50 / p99 (ms), paced', 'p99 < 1,000', (o) => `${o.p50Ms} / ${o.p99Ms}`],
+  ['… server loop delay p99 / max (ms)', '', (o) => loopCell(o.loopPaced)],
   ['… at tasks/s asked (dispatched)', '', (o) => `${o.pacedOffered} (${o.pacedPerSec})`],
   ['… saturated (the queue: nodes / rate)', '', (o) => `${o.p50MsSaturated} / ${o.p99MsSaturated}`],
   ['overview p50 / max, paced (ms)', '< 1,000', (o) => `${o.overviewPacedP50Ms} / ${o.overviewPacedMaxMs}`],
@@ -179,7 +198,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile, paced, connect }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -188,11 +207,13 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
   })) || 1024);
   // The server needs one socket per connection plus its own files; keep a margin under the cap.
   const connsPerWorker = Math.max(1, Math.floor(Math.min(nodes, hardLimit - 800) / workers));
-  console.log(`\nrender farm bench: ${nodes} simulated nodes in ${workers} worker processes (undici keep-alive pools of ${connsPerWorker} connections each, ${connsPerWorker * workers} sockets in all); one server process; loopback only`);
+  console.log(`\nrender farm bench: ${nodes} simulated nodes in ${workers} worker processes (undici keep-alive pools of ${connsPerWorker} connections each, ${connsPerWorker * workers} sockets in all), started at ${connect}/s; one server process; loopback only`);
   console.log(`open files: soft limit raised to the hard limit ${hardLimit} in every child (bash 'ulimit -n $(ulimit -Hn)'); raising the hard limit needs root with CAP_SYS_RESOURCE (e.g. 'prlimit --nofile=65536:65536' or LimitNOFILE in systemd)`);
   // The server is the process at the cap: it holds every node's connection, a worker process only its share.
   if (connsPerWorker * workers < nodes) console.log(`note: ${nodes} nodes share ${connsPerWorker * workers} connections because of that cap on the server process (it holds all of them; each worker process ${connsPerWorker}); a node whose pool is full waits client-side for a connection, and a parked long poll frees one within its wait`);
 
+  // Sockets the kernel still holds from an earlier phase (TIME_WAIT keeps a closed connection's port for 60 s).
+  console.log(`kernel TCP sockets before this phase: ${/TCP: (.*)/.exec(readFileSync('/proc/net/sockstat', 'utf8'))?.[1] ?? 'unknown'}`);
   console.log(`database: ${db.label === 'pglite' ? 'PGlite (embedded, in the server process)' : 'PostgreSQL 15 (throw-away local cluster, its own processes)'}`);
   const server = spawnTs(`${HERE}server.ts`, [], { SHUZHI_RENDER_VERIFY_FRAMES: '0', SHUZHI_DEMO: '0', DATABASE_URL: db.url ?? '', BENCH_NODES: String(nodes) }, profile ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../results/', import.meta.url))}`, `--cpu-prof-name=render-${db.label}.cpuprofile`] : []);
   const info = await new Promise<{ port: number; credentialsFile: string; enrollMs: number; operator: string; studio: string; pid: number; scenePath: string; leaseMs: number }>((res, rej) => {
@@ -204,24 +225,39 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     server.once('exit', (c) => rej(new Error(`bench server exited with ${c}`)));
   });
   const url = `http://127.0.0.1:${info.port}`;
-  // The server's memory by part (bench/render/server.ts answers `memory` on stdin), at the phases' peaks.
+  // The server answers `memory` (its memory by part, and at its highest RSS so far) and `loop` (its event
+  // loop since the last ask) on stdin with one JSON line each (bench/render/server.ts).
   type Memory = MemoryParts & { peak: MemoryParts };
-  let memoryWaiting: ((m: Memory) => void) | null = null;
+  const waiting = new Map<string, (v: any) => void>();
   createInterface({ input: server.stdout! }).on('line', (l) => {
-    if (l.startsWith('{"memory"')) memoryWaiting?.(JSON.parse(l).memory);
+    const m = /^\{"(memory|loop)"/.exec(l);
+    if (m) waiting.get(m[1]!)?.(JSON.parse(l)[m[1]!]);
   });
-  const memory = async (phase: string): Promise<Memory | null> => {
-    const got = new Promise<Memory | null>((res) => {
-      memoryWaiting = res;
+  const askServer = async <T,>(what: 'memory' | 'loop'): Promise<T | null> => {
+    const got = new Promise<T | null>((res) => {
+      waiting.set(what, res);
       // A loaded server reads its stdin late; past this the phase's figure is missing, said so below.
       setTimeout(() => res(null), 20_000).unref();
     });
-    server.stdin!.write('memory\n');
-    const m = await got;
-    memoryWaiting = null;
+    server.stdin!.write(`${what}\n`);
+    const v = await got;
+    waiting.delete(what);
+    return v;
+  };
+  const memory = async (phase: string): Promise<Memory | null> => {
+    const m = await askServer<Memory>('memory');
     if (m) console.log(`  server memory, ${phase}: ${memoryParts(m)}\n  … at its highest RSS so far (sampled every 0.5 s): ${memoryParts(m.peak)}`);
     else console.log(`  server memory, ${phase}: the server did not answer within 20 s`);
     return m;
+  };
+  /** The server's event loop over a phase (reset at its start): how late it ran, its stalls and what ran in them. */
+  const loopOf = async (phase: string): Promise<LoopReport | null> => {
+    const l = await askServer<LoopReport>('loop');
+    if (!l) return null;
+    console.log(`  server event loop, ${phase}: CPU ${(l.cpuMs / 1000).toFixed(1)} s in ${(l.wallMs / 1000).toFixed(1)} s; delay p50 ${l.delayP50Ms} ms, p99 ${l.delayP99Ms} ms, max ${l.delayMaxMs} ms; ${l.stalls} stalls over 100 ms (${l.stallMs} ms in all, the server's CPU busy ${l.stallCpuMs} ms of it)${l.worstStalls.length ? `; worst: ${l.worstStalls.map((w) => `${w.ms} ms (CPU ${w.cpuMs}) at ${w.atSec} s${w.during.length ? ` (under way: ${w.during.join(', ')})` : ''}`).join('; ')}` : ''}`);
+    const busy = Object.entries(l.phases).filter(([, p]) => p.maxMs >= 50 || p.stalls > 0);
+    if (busy.length) console.log(`    periodic work: ${busy.map(([k, p]) => `${k} ${p.calls}× max ${p.maxMs} ms${p.stalls ? `, in ${p.stalls} stalls` : ''}`).join('; ')}`);
+    return l;
   };
   const call = async (token: string, method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<any> => {
     for (let attempt = 1; ; attempt++) {
@@ -265,7 +301,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMB(info.pid))), 500);
 
   const fleet = startNodeFleet(
-    { urls: [url], credentialsFile: info.credentialsFile, nodes, workers, connectionsPerWorker: connsPerWorker, seed: 7 },
+    { urls: [url], credentialsFile: info.credentialsFile, nodes, workers, connectionsPerWorker: connsPerWorker, seed: 7, connectPerSec: connect },
     (cfg) => spawnTs(`${HERE}worker.ts`, [cfg]),
   );
   const { procs, total, send } = fleet;
@@ -284,6 +320,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
   try {
     // Phase 1: every node connects and parks in a long poll.
     const t0 = Date.now();
+    const overflows0 = listenOverflows();
     // A node counts as connected once the server has seen its first sync (it is then parked in a long poll).
     const online = (o: any) => (o ? o.nodes.total - o.nodes.offline : 0);
     let ov = await tryCall(info.operator, 'GET', '/api/render/overview');
@@ -297,6 +334,11 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     out.rssConnectedMB = Math.round(connectedRss);
     console.log(`connected: ${out.connectedNodes} nodes online at the server after ${out.connectSec} s; server RSS ${Math.round(connectedRss)} MB (idle before nodes: ${Math.round(idleRss)} MB)`);
     out.memoryConnected = await memory('all nodes connected');
+    out.loopConnect = await loopOf('connecting');
+    out.listenOverflowsConnect = listenOverflows() - overflows0;
+    console.log(`  handshakes the kernel dropped for a full accept queue while connecting (machine-wide): ${out.listenOverflowsConnect}`);
+    out.errorKindsConnect = fleet.errorKinds();
+    if (total('errors')) console.log(`  node calls that failed while connecting, by kind: ${JSON.stringify(out.errorKindsConnect)}`);
 
     // Phase 2: a 1,000,000-frame job (chunks of 10) is accepted, then dispatched to the end.
     const frames = quick ? 100_000 : 1_000_000;
@@ -325,6 +367,8 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     out.pacedBurstSec = (Date.now() - p0) / 1000;
     fleet.resetLatencies();
     overviewMs.length = 0;
+    await askServer('loop');
+    fleet.resetLoop();
     const pw0 = Date.now();
     const pwa0 = total('assigned');
     const pcpu0 = cpuMs(info.pid);
@@ -345,6 +389,9 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     out.overviewPacedMaxMs = Math.round(ovPaced.at(-1) ?? NaN);
     console.log(`paced: first task on all ${nodes} nodes in ${out.pacedBurstSec} s; then tasks of ${(0.5 * pacedMeanMs / 1000).toFixed(1)}–${(1.5 * pacedMeanMs / 1000).toFixed(1)} s (${nodes} nodes / ${(pacedMeanMs / 1000).toFixed(1)} s mean = ${paced} tasks/s asked) for ${pacedSec.toFixed(1)} s: ${out.pacedPerSec} tasks/s dispatched, ask->task p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms over ${pacedLat.length} asks; overview p50 ${out.overviewPacedP50Ms} ms, max ${out.overviewPacedMaxMs} ms`);
 
+    out.loopPaced = await loopOf('paced window');
+    out.fleetLoopPacedMaxMs = fleet.loopMaxMs();
+    console.log(`  simulated nodes' own event loops (worker processes), paced window: delay max ${out.fleetLoopPacedMaxMs} ms (a node's ask → task includes it)`);
     out.memoryPaced = await memory('paced dispatch');
     // Phase 2b, throughput: 0.2–1 s tasks, the rest of the job dispatched as fast as the server can.
     send({ taskMs: [200, 1000] });
@@ -352,6 +399,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     overviewMs.length = 0;
     const a0 = total('assigned');
     const cpu0 = cpuMs(info.pid);
+    await askServer('loop');
     const d0 = Date.now();
     // Both databases in under 13 minutes: each run is bounded (connect 90 s, first tasks 60 s, paced 30 s, dispatch 100 s, heartbeats 30 s; 6 minutes in all).
     const limitMs = quick ? 60_000 : 100_000;
@@ -402,6 +450,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
 
     // Peak so far: connecting 20,000 nodes and dispatching the 1,000,000-frame job.
     out.rssDispatchMB = Math.round(peakRss);
+    out.loopDispatch = await loopOf('saturated dispatch');
     // Phase 3: every node holds a task of a long job and heartbeats at the platform's default interval,
     // as the agent does: every lease / 3 (10 s at the default 30 s lease), so 20,000 nodes offer 2,000/s.
     // A million-frame job not finished within its bound would keep the nodes from the hold job.
@@ -422,6 +471,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     const leaseMs = info.leaseMs;
     const intervalMs = Math.max(200, Math.floor(leaseMs / 3));
     const hb0 = total('heartbeatsOk');
+    await askServer('loop');
     const h0 = Date.now();
     const hcpu0 = cpuMs(info.pid);
     // An operator's view under this load, every 2 s: answered (timed), or counted as slow. The window
@@ -448,6 +498,7 @@ async function runOn({ nodes, workers, quick, profile, paced }: RenderBenchOptio
     out.overviewUnderLoad = lastOv ? `${lastOv.nodes.busy} nodes busy; ${ovHb.length} overviews answered, slowest ${out.overviewHeartbeatMaxMs} ms` : 'the overview did not answer under this load';
     console.log(`heartbeats: ${holding} of ${nodes} nodes hold a task and heartbeat every lease/3 = ${intervalMs} ms (lease ${leaseMs} ms): ${out.heartbeatsOffered}/s offered, ${out.heartbeatsPerSec}/s absorbed over ${hbSec.toFixed(1)} s; ${out.overviewUnderLoad}`);
     console.log(`  arithmetic: 20,000 nodes / ${intervalMs / 1000} s = ${out.heartbeatsNeeded20k}/s needed; the server spent ${out.serverCpuMsPerHeartbeat} ms CPU per heartbeat = ${out.heartbeatsPerCpuSec}/s per CPU-second, ${out.heartbeatHeadroom}× what 20,000 nodes need (${(100 / (out.heartbeatHeadroom as number)).toFixed(0)}% of one core)`);
+    out.loopHeartbeats = await loopOf('heartbeats');
     out.memoryHeartbeats = await memory('heartbeats');
     out.rssMB = Math.round(peakRss);
     out.errors = total('errors');

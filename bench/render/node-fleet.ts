@@ -3,8 +3,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export interface WorkerStats { connected: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; errorKinds: Record<string, number> }
-type Counter = keyof Omit<WorkerStats, 'latencies' | 'askLatencies' | 'errorKinds'>;
+export interface WorkerStats { connected: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; errorKinds: Record<string, number>; loopMaxMs: number }
+type Counter = keyof Omit<WorkerStats, 'latencies' | 'askLatencies' | 'errorKinds' | 'loopMaxMs'>;
 
 export interface FleetConfig {
   /** Server URL of each worker process, round-robin (several replicas) or one for all. */
@@ -14,6 +14,8 @@ export interface FleetConfig {
   workers: number;
   connectionsPerWorker: number;
   seed: number;
+  /** New nodes started per second over all worker processes (default 2,500: 20,000 nodes in 8 s). */
+  connectPerSec?: number;
 }
 
 export interface NodeFleet {
@@ -25,6 +27,9 @@ export interface NodeFleet {
   /** Failed node calls by kind (HTTP status and code, or the exception's name), summed over the workers. */
   errorKinds(): Record<string, number>;
   resetLatencies(): void;
+  /** The longest event-loop delay of any worker process since resetLoop() (ms). */
+  loopMaxMs(): number;
+  resetLoop(): void;
   total(k: Counter): number;
   /** A message to every worker process (`{ holdExcept }`, `{ queuedAt }`, `{ stop: true }`). */
   send(msg: unknown): void;
@@ -36,18 +41,20 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
   const latest: WorkerStats[] = [];
   let latencies: number[] = [];
   let askLatencies: number[] = [];
+  let loopMax = 0;
   const per = Math.ceil(c.nodes / c.workers);
   for (let w = 0; w < c.workers; w++) {
     const count = Math.min(per, c.nodes - w * per);
-    const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 40_000, seed: c.seed + w };
+    const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 40_000, seed: c.seed + w, connectPerSec: (c.connectPerSec ?? 2500) / c.workers };
     const proc = spawnWorker(JSON.stringify(cfg));
     procs.push(proc);
-    latest.push({ connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [], askLatencies: [], errorKinds: {} });
+    latest.push({ connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [], askLatencies: [], errorKinds: {}, loopMaxMs: 0 });
     createInterface({ input: proc.stdout! }).on('line', (l) => {
       const s = JSON.parse(l) as WorkerStats;
       latest[w] = s;
       latencies = latencies.concat(s.latencies);
       askLatencies = askLatencies.concat(s.askLatencies);
+      loopMax = Math.max(loopMax, s.loopMaxMs);
     });
   }
   return {
@@ -62,6 +69,10 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
     resetLatencies: () => {
       latencies = [];
       askLatencies = [];
+    },
+    loopMaxMs: () => loopMax,
+    resetLoop: () => {
+      loopMax = 0;
     },
     total: (k) => latest.reduce((x, s) => x + s[k], 0),
     send: (msg) => procs.forEach((q) => q.stdin!.write(`${JSON.stringify(msg)}\n`)),

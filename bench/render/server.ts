@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, seedDemo, Platform } from '@shuzhi/server';
 import { fundDemoTenants } from '../../packages/server/test/helpers.ts';
+import { LoopWatch } from './loop-watch.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-render-bench-'));
 const config = loadConfig({ SHUZHI_DATA_DIR: dataDir, LOG_LEVEL: 'error', ...(process.env.BENCH_LEASE_MS ? { SHUZHI_LEASE_MS: process.env.BENCH_LEASE_MS } : {}), SHUZHI_RENDER_VERIFY_FRAMES: process.env.SHUZHI_RENDER_VERIFY_FRAMES, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) });
@@ -32,6 +33,18 @@ const studio = (await p.auth.createToken(tenantId, 'bench studio')).token;
 const scenePath = join(dataDir, 'render', 'shared', 'bench.blend');
 mkdirSync(join(scenePath, '..'), { recursive: true });
 writeFileSync(scenePath, 'stub');
+// The event loop's delay and stalls, with the periodic jobs that ran during them (`loop` on stdin).
+const loop = new LoopWatch();
+const farm = (p.modules.find((m) => m.name === 'render') as unknown as { farm: any }).farm;
+loop.wrap(farm.writer, 'flush', 'render: batch write');
+loop.wrap(farm.state.engine, 'expireLeases', 'render: lease expiry');
+loop.wrap(farm.state.nodeCounts, 'sweep', 'render: node-count sweep');
+loop.wrap(farm.power, 'tick', 'render: power tick');
+loop.wrap(farm, 'readmit', 'render: billing re-admission');
+loop.wrap(farm.views, 'overview', 'render: overview');
+loop.wrap(p.workers.registry, 'lookupBatch', 'workers: credential lookup');
+loop.wrap(p.workers.registry, 'flushSeen', 'workers: last-seen write');
+loop.wrap(p.workers.registry, 'lookForChanges', 'workers: look for revoked or rotated');
 process.stdout.write(`${JSON.stringify({ port, credentialsFile, enrollMs, operator, studio, pid: process.pid, scenePath, leaseMs: config.SHUZHI_LEASE_MS })}\n`);
 const stop = async () => {
   await p.close();
@@ -55,6 +68,7 @@ setInterval(() => {
 }, 500).unref();
 process.stdin.on('data', (d) => {
   if (String(d).includes('memory')) process.stdout.write(`${JSON.stringify({ memory: { ...memoryNow(), peak } })}\n`);
+  if (String(d).includes('loop')) process.stdout.write(`${JSON.stringify({ loop: loop.report() })}\n`);
   if (String(d).includes('stop')) void stop();
 });
 process.stdin.on('end', () => void stop());

@@ -1,12 +1,14 @@
 // One bench worker process: thousands of simulated render nodes speaking the real worker protocol
 // (POST /api/workers/:id/sync, each node with its own enrolled credential) over keep-alive HTTP/1.1
 // connections of one undici Agent. Tasks are fake: a node holds a task a short random time (or, once
-// the bench says `holdExcept`, a task of any other job a long time, heartbeating at the interval the
-// server's answer names — lease / 3, 10 s at the platform's default lease) and reports it done.
+// the bench says `holdExcept`, a task of any other job a long time) and reports it done; while it
+// holds one it heartbeats at the interval the server's answer names (lease / 3, 10 s at the platform's
+// default lease), as the agent does, so a task longer than the lease keeps it.
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 
-const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number };
+const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number; connectPerSec: number };
 const credentials = (JSON.parse(readFileSync(cfg.credentialsFile, 'utf8')) as string[]).slice(cfg.first, cfg.first + cfg.count);
 const idOf = (credential: string) => credential.split('.')[1]!;
 const agent = new Agent({ connections: cfg.connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
@@ -21,7 +23,10 @@ let holdExcept = '';
 let queuedAt = 0;
 const nowMs = () => performance.timeOrigin + performance.now();
 let stopping = false;
-const stats = { connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], errorKinds: {} as Record<string, number> };
+const stats = { connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0 };
+// This process's own event-loop delay: a late timer or a late read here is counted in a node's latency too.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 function error(kind: string): void {
   stats.errors++;
   stats.errorKinds[kind] = (stats.errorKinds[kind] ?? 0) + 1;
@@ -99,13 +104,17 @@ async function node(n: number): Promise<void> {
       // Heartbeats on a fixed period from the task's start, as the agent keeps them (it waits the
       // interval less the time its last sync took), so a slow answer does not thin out the offered load.
       let beat = performance.now();
-      while (hold && beat + task.pollMs < until && !stopping) {
+      while (beat + task.pollMs < until && !stopping) {
         beat += task.pollMs;
         await sleep(Math.max(0, beat - performance.now()));
         stats.heartbeats++;
         const r = await sync(id, { free: 0, waitMs: 0, running: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt }] });
         if (r.status === 200) stats.heartbeatsOk++;
-        else {
+        else if (r.json?.code === 'STALE_REPORT' && task.jobId === holdExcept) {
+          // The bench cancelled that job (the million-frame job, to free the nodes for the hold job): not an error.
+          lost = true;
+          break;
+        } else {
           error(`heartbeat ${httpKind(r)}`);
           lost = true;
           break;
@@ -141,12 +150,16 @@ process.stdin.on('data', (d) => {
   }
 });
 setInterval(() => {
+  stats.loopMaxMs = Math.round(loopDelay.max / 1e6);
+  loopDelay.reset();
   process.stdout.write(`${JSON.stringify(stats)}\n`);
   stats.latencies = [];
   stats.askLatencies = [];
 }, 1000);
-// Connect gradually: a thundering herd of 5,000 TCP handshakes at once only measures the kernel.
+// Connect gradually, at the pace the bench names: a thundering herd of 20,000 handshakes at once
+// overflows the server's accept queue and measures the kernel's SYN backoff, not the server.
+const perTick = Math.max(1, Math.round(cfg.connectPerSec / 20));
 for (let i = 0; i < credentials.length; i++) {
   void node(i);
-  if (i % 200 === 199) await sleep(50);
+  if (i % perTick === perTick - 1) await sleep(50);
 }

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { serve, type ServerType } from '@hono/node-server';
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
 import { AuthStore } from './auth/store.ts';
 import { backupRoutes } from './backup/routes.ts';
 import { JobSecrets } from './compute/job-env.ts';
@@ -51,6 +52,8 @@ export interface PlatformOptions {
 
 /** The demo's seed when none is given: the same demo data on every machine. */
 const DEMO_SEED = 20260601;
+/** Connections waiting to be accepted; see listen(). */
+const LISTEN_BACKLOG = 8192;
 
 /** Everything the server runs, wired once: database, stores, modules, HTTP app. */
 export class Platform {
@@ -287,7 +290,12 @@ export class Platform {
       }
     };
     return new Promise((resolve, reject) => {
-      const server = serve({ fetch, port, hostname: host }, (info) => {
+      const server = createAdaptorServer({ fetch, hostname: host });
+      // A deep accept queue (the kernel caps it at net.core.somaxconn): 20,000 render nodes reconnecting
+      // at once (after a restart) overflow Node's default of 511 while the loop is busy, and the kernel
+      // then drops their handshakes — connect timeouts and resets, and TCP's backoff delays them for seconds.
+      server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
+        const info = server.address() as AddressInfo;
         server.off('error', failed);
         if (this.replication && !this.replication.selfUrl) {
           const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

@@ -172,6 +172,33 @@ describe('a worker credential', () => {
     assert.ok(other.stats.revocationChecks > 0);
   });
 
+  test('credentials checked a loop turn apart still share one lookup', async () => {
+    const operator = (await t.p.auth.byOperatorName())!;
+    const [a, b] = await t.p.workers.registry.enrollMany(operator, 'wk-shared', ['turn-a', 'turn-b']);
+    const reg = t.p.workers.registry;
+    const before = reg.stats.lookupQueries;
+    const first = reg.authenticate(a!.credential);
+    await new Promise((r) => setImmediate(r));
+    const second = reg.authenticate(b!.credential);
+    assert.deepEqual([(await first)?.workerId, (await second)?.workerId], [a!.id, b!.id]);
+    assert.equal(reg.stats.lookupQueries - before, 1, 'requests read on two turns of the event loop: one query');
+  });
+
+  test('last-seen reaches the database for every worker seen, a few hundred to a statement', async () => {
+    const operator = (await t.p.auth.byOperatorName())!;
+    const creds = await t.p.workers.registry.enrollMany(operator, 'wk-shared', Array.from({ length: 1100 }, (_, i) => `seen-${i}`));
+    const reg = t.p.workers.registry;
+    await reg.flushSeen();
+    const before = reg.stats.seenWrites;
+    for (const c of creds) reg.touch(c.id);
+    await reg.flushSeen();
+    assert.equal(reg.stats.seenWrites - before, 3, '1,100 workers: three statements of at most 500');
+    const ours = new Set(creds.map((c) => c.id));
+    const listed = (await reg.list(operator, { siteId: 'wk-shared', includeRevoked: false })).filter((w) => ours.has(w.id));
+    assert.equal(listed.length, creds.length);
+    assert.deepEqual(listed.filter((w) => w.lastSeenAt === null).map((w) => w.id), [], 'every worker seen has its last-seen time');
+  });
+
   test("revoking a worker refuses it at once and its running task goes back to the queue", async () => {
     const w1 = await enrollWorker(t.p, 'wk-shared', 'to-revoke');
     const jobId = await submit(tenant, 'wk-shared');
