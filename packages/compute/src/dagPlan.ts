@@ -32,7 +32,14 @@ export async function planWithPrecedence(scenario: Scenario, edges: readonly Pre
     for (const e of edges) if (!blocked.has(e.job) && e.after.some((p) => blocked.has(p))) violations.push({ job: e.job, parent: '', earliest: Infinity, start: 0 });
     if (violations.length === 0) {
       const { allocations, notes: repairNotes, stillBlocked } = repairWorkflows(scenario, edges, plan.allocations, blocked);
-      const notes = [...plan.notes, ...repairNotes];
+      // The last round's notes on work it could not serve hold no more for work the repair served.
+      const spans = plannedSpans(allocations, scenario.slotMinutes / 60);
+      const servedNow = (note: string) => {
+        const id = /^not served: ([^:]+):/.exec(note)?.[1];
+        const job = id === undefined ? undefined : scenario.jobs.find((j) => j.id === id);
+        return job !== undefined && servedInFull(job, spans.get(job.id));
+      };
+      const notes = [...plan.notes.filter((n) => !servedNow(n)), ...repairNotes];
       if (stillBlocked.length) notes.push(`${stillBlocked.length} dependant(s) could not start before their deadline after their parents: ${stillBlocked.slice(0, 5).join(', ')}`);
       return { ...plan, ...evaluate(scenario, allocations), allocations, solveMs, notes, rounds, blocked: stillBlocked };
     }
