@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { evaluate, fifo, greedy, makeOptimal, parseScenario, planWithPrecedence, precedenceViolations, repairDag, type Allocation } from '../src/index.ts';
-import { tinyScenarioArb } from './scenarios.ts';
+import { dagArb, tinyScenarioArb } from './scenarios.ts';
 
 /**
  * Two GPUs over 8 hourly slots, dear but for slots 6 (cheapest) and 7. A parent (both GPUs) and its
@@ -53,12 +53,6 @@ test('planned by rounds, a dependant is not left out where a plan serving it exi
   assert.deepEqual(precedenceViolations(squeeze, edges, r.allocations), []);
   assert.ok(r.notes.some((n) => n.startsWith('workflow repair: 1 workflow(s)')), r.notes.join('\n'));
 });
-
-/** Random DAGs: each job may wait for any earlier one. */
-const dagArb = (n: number) =>
-  fc.array(fc.array(fc.boolean(), { minLength: n, maxLength: n }), { minLength: n, maxLength: n }).map((m) =>
-    Array.from({ length: n }, (_, i) => ({ job: `j${i}`, after: Array.from({ length: i }, (_, k) => k).filter((k) => m[i]![k]).map((k) => `j${k}`) })).filter((e) => e.after.length > 0),
-  );
 
 test('property: the repair never serves less of a workflow and never breaks an edge', async () => {
   await fc.assert(
