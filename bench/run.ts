@@ -17,7 +17,9 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
 
 const args = process.argv.slice(2);
 const names = args.filter((a) => a in BENCHES);
-const unknown = args.filter((a) => !a.startsWith('-') && !(a in BENCHES) && !['small', 'medium', 'large', 'workflow', 'array'].includes(a));
+// A bare word right after `--option` (no `=`) is that option's value (`--slot-minutes 60`), not a benchmark.
+const isValue = (i: number) => i > 0 && args[i - 1]!.startsWith('--') && !args[i - 1]!.includes('=');
+const unknown = args.filter((a, i) => !a.startsWith('-') && !isValue(i) && !(a in BENCHES) && !['small', 'medium', 'large', 'workflow', 'array'].includes(a));
 if (unknown.length) {
   console.error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
   process.exit(2);

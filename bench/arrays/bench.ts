@@ -120,5 +120,5 @@ export async function run(args: string[]): Promise<void> {
   console.log(`| task counts at the end | ${JSON.stringify(r.counts)} |`);
   console.log(`| peak RSS over the run (start ${r.rss0MB} MB) | ${r.peakRssMB} MB |`);
   console.log(`| heap used at the end | ${r.heapMB} MB |`);
-  if (!r.whole) console.log(`| time to drain all at this rate (extrapolated) | ${(a.tasks / (r.done / r.seconds) / 60).toFixed(1)} min |`);
+  if (!r.whole) console.log(`| time to drain all at this rate (extrapolated, not measured) | ${(a.tasks / (r.done / r.seconds) / 60).toFixed(1)} min |`);
 }

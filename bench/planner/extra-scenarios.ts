@@ -101,7 +101,7 @@ export async function arrayScenario(tasks: number, cap: number, taskHours: numbe
   rows.push(
     { what: 'submit (POST /api/jobs, one record)', value: `${n(d.submitMs)} ms` },
     { what: "planner's queue read (PlanningQueue.queued)", value: `${d.queueEntries} entry in ${n(d.queueMs)} ms` },
-    { what: `dispatcher drain (${drainSeconds} s at most, instant engine)`, value: `${n(d.done)} tasks in ${n(d.seconds, 1)} s = ${n(d.done / d.seconds)} tasks/s${d.whole ? ' — the whole array' : `; all ${tasks.toLocaleString('en')} at this rate: ${n(tasks / (d.done / d.seconds) / 60, 1)} min`}` },
+    { what: `dispatcher drain (${drainSeconds} s at most, instant engine)`, value: `${n(d.done)} tasks in ${n(d.seconds, 1)} s = ${n(d.done / d.seconds)} tasks/s${d.whole ? ' — the whole array' : `; all ${tasks.toLocaleString('en')} at this rate would take ${n(tasks / (d.done / d.seconds) / 60, 1)} min (extrapolated, not measured)`}` },
     { what: 'peak RSS', value: `${n(d.peakRssMB)} MB` },
   );
   console.log(`\n== planner / a ${tasks.toLocaleString('en')}-task array ==`);

@@ -18,6 +18,8 @@ export * from './billing/index.ts';
 export * from './staging.ts';
 export * from './sbatch.ts';
 export * from './precedence.ts';
+export { planWithPrecedence } from './dagPlan.ts';
+export { repairDag, type DagRepair } from './dagRepair.ts';
 export * from './arrays.ts';
 export * from './quota.ts';
 export * from './fairshare.ts';

@@ -1,6 +1,5 @@
 import { ComputeError } from './errors.ts';
-import { evaluate } from './evaluate.ts';
-import type { Allocation, PlanOptions, PlanResult, Policy } from './policy.ts';
+import type { Allocation } from './policy.ts';
 import { jobSlots } from './power.ts';
 import type { Scenario, ScenarioJob } from './scenario.ts';
 import { stagingFor } from './staging.ts';
@@ -8,7 +7,8 @@ import { stagingFor } from './staging.ts';
 /**
  * Dependencies as precedence constraints across sites: a dependant starts no earlier than each parent's
  * planned end plus the time to stage its input data from the parent's site to its own. Pure planning
- * logic, policy-agnostic: any policy (fifo, greedy, optimal) plans under it through `planWithPrecedence`.
+ * logic, policy-agnostic: any policy (fifo, greedy, optimal) plans under it through `planWithPrecedence`
+ * (dagPlan.ts).
  */
 
 /** `job` may start only after every job in `after` has finished. */
@@ -103,7 +103,8 @@ export interface PrecedenceViolation {
   start: number;
 }
 
-const served = (job: ScenarioJob, span: PlannedSpan | undefined) => span !== undefined && span.unitHours >= job.units * job.hours - 1e-6;
+/** Whether a job's planned span holds all its work. */
+export const servedInFull = (job: ScenarioJob, span: PlannedSpan | undefined): boolean => span !== undefined && span.unitHours >= job.units * job.hours - 1e-6;
 
 /**
  * Every dependant that starts too early in `allocations`: before a parent's end plus staging from each
@@ -126,7 +127,7 @@ export function precedenceViolations(scenario: Scenario, edges: readonly Precede
 }
 
 function earliestAfter(scenario: Scenario, dataGB: number, parent: ScenarioJob | undefined, ps: PlannedSpan | undefined, at: ReadonlySet<string>): number {
-  if (!parent || !served(parent, ps)) return Infinity;
+  if (!parent || !servedInFull(parent, ps)) return Infinity;
   let earliest = ps!.end;
   for (const from of ps!.sites) for (const to of at) earliest = Math.max(earliest, ps!.end + stagingSlots(scenario, from, to, dataGB));
   return earliest;
@@ -187,42 +188,6 @@ export function precedenceWindows(scenario: Scenario, edges: readonly Precedence
     else if (tight - w.release >= run(id)) w.deadline = tight;
   }
   return win;
-}
-
-/**
- * Plans `scenario` with `policy` so that no dependant starts before its parents end (plus staging).
- * A policy that can put the precedence inside its own model (`planDag`) plans it in one solve where it
- * fits; otherwise, rounds: the windows are first narrowed by `precedenceWindows`. Each round plans, finds dependants that start too early and raises their release to the earliest
- * slot the last plan allows; a job that can no longer start before its deadline (or whose parent is not
- * served) is left out, and counts as unserved. Releases only rise and are bounded by the horizon, so
- * the rounds end; the last plan has no violation.
- */
-export async function planWithPrecedence(scenario: Scenario, edges: readonly PrecedenceEdge[], policy: Policy, opts?: PlanOptions): Promise<PlanResult & { rounds: number; blocked: string[] }> {
-  const once = policy.planDag ? await policy.planDag(scenario, edges, opts) : null;
-  if (once) return once;
-  const windows = precedenceWindows(scenario, edges);
-  const release = new Map(scenario.jobs.map((j) => [j.id, windows.get(j.id)!.release]));
-  // A dependant whose parents cannot all end in time for it to run before its deadline cannot be served.
-  const blocked = new Set(scenario.jobs.filter((j) => windows.get(j.id)!.release + jobSlots(scenario, j) > windows.get(j.id)!.deadline).map((j) => j.id));
-  let solveMs = 0;
-  for (let rounds = 1; ; rounds++) {
-    const jobs = scenario.jobs.filter((j) => !blocked.has(j.id)).map((j) => ({ ...j, release: release.get(j.id)!, deadline: windows.get(j.id)!.deadline }));
-    const plan = await policy.plan({ ...scenario, jobs }, opts);
-    solveMs += plan.solveMs;
-    const violations = precedenceViolations({ ...scenario, jobs }, edges.filter((e) => !blocked.has(e.job)), plan.allocations);
-    // A dependant of a blocked job would be reported as never startable by the check above too.
-    for (const e of edges) if (!blocked.has(e.job) && e.after.some((p) => blocked.has(p))) violations.push({ job: e.job, parent: '', earliest: Infinity, start: 0 });
-    if (violations.length === 0) {
-      const allocations = plan.allocations;
-      const notes = blocked.size ? [...plan.notes, `${blocked.size} dependant(s) could not start before their deadline after their parents: ${[...blocked].slice(0, 5).join(', ')}`] : plan.notes;
-      return { ...plan, ...evaluate(scenario, allocations), allocations, solveMs, notes, rounds, blocked: [...blocked] };
-    }
-    for (const v of violations) {
-      const next = Math.max(release.get(v.job)!, v.earliest);
-      if (next >= windows.get(v.job)!.deadline) blocked.add(v.job);
-      else release.set(v.job, next);
-    }
-  }
 }
 
 /** Slurm's dependency conditions against a parent's state: after it succeeded, ended anyhow, or failed. */

@@ -32,6 +32,11 @@ export interface RunningForPreemption {
   /** Times the job was preempted so far. */
   preemptions: number;
   startedAtMs: number;
+  /**
+   * Suspended in place (Slurm's `scontrol suspend`): it holds its units and makes no progress, so
+   * requeueing it costs the least of all — it is the first victim for urgent work.
+   */
+  suspended?: boolean;
 }
 
 export interface WaitingForPreemption {
@@ -76,7 +81,8 @@ export interface PreemptionInput {
 /**
  * Which running tasks to preempt now, and why. A waiting job that cannot otherwise start by its
  * deadline takes the units of running checkpointing work of strictly lower priority at one of its
- * sites (lowest priority first, then the most recently started: it loses least); a running
+ * sites: first work suspended in place (it holds units and runs not at all), then the lowest priority,
+ * then the most recently started (it loses least); a running
  * checkpointing task whose remaining work would save at least `minSaveFen` fen or `minSaveKg` kg in a
  * later window is paused until it. A job is never preempted more than `maxPerJob` times, never when it does not checkpoint.
  */
@@ -106,7 +112,7 @@ export function choosePreemptions(input: PreemptionInput): PreemptionChoice[] {
       }
       const victims = input.running
         .filter((r) => r.siteId === siteId && r.type === w.type && r.priority < w.priority && eligible(r))
-        .sort((a, b) => a.priority - b.priority || b.startedAtMs - a.startedAtMs);
+        .sort((a, b) => Number(b.suspended ?? false) - Number(a.suspended ?? false) || a.priority - b.priority || b.startedAtMs - a.startedAtMs);
       const take: RunningForPreemption[] = [];
       const taking = new Map<string, number>();
       let got = have;
@@ -125,7 +131,8 @@ export function choosePreemptions(input: PreemptionInput): PreemptionChoice[] {
   }
   for (const r of input.running) {
     const window = input.windows?.get(r.taskId);
-    if (window && pauseWorthIt(window, input.minSaveFen ?? 0, input.minSaveKg ?? 0) && eligible(r)) choose(r, { taskId: r.taskId, reason: 'cheaper-window', forJobId: null, window });
+    // A suspended task already waits for its window.
+    if (window && !r.suspended && pauseWorthIt(window, input.minSaveFen ?? 0, input.minSaveKg ?? 0) && eligible(r)) choose(r, { taskId: r.taskId, reason: 'cheaper-window', forJobId: null, window });
   }
   return [...chosen.values()];
 }

@@ -3,13 +3,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { planDagByMip } from '../src/precedenceModel.ts';
 import { fifo, greedy, makeOptimal, optimal, parseScenario, planWithPrecedence, precedenceWindows, PrecedenceError, topologicalOrder, type Allocation, type Scenario } from '../src/index.ts';
-import { tinyScenarioArb } from './scenarios.ts';
+import { dagArb, tinyScenarioArb } from './scenarios.ts';
 
-/** Random DAGs over the scenario's jobs: each job may wait for any earlier one (so no cycles). */
-const dagArb = (n: number) =>
-  fc.array(fc.array(fc.boolean(), { minLength: n, maxLength: n }), { minLength: n, maxLength: n }).map((m) =>
-    Array.from({ length: n }, (_, i) => ({ job: `j${i}`, after: Array.from({ length: i }, (_, k) => k).filter((k) => m[i]![k]).map((k) => `j${k}`) })).filter((e) => e.after.length > 0),
-  );
 
 /** One site with 2 GPUs and a flat tariff over 8 hourly slots. */
 const flat8 = {

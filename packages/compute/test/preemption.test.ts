@@ -32,6 +32,24 @@ test('an urgent job takes the units of the lowest-priority, most recently starte
   assert.deepEqual(got, [{ taskId: 'c', reason: 'priority', forJobId: 'urgent' }]);
 });
 
+test('a job suspended in place holds units and runs not at all: it is the first victim, before running work of lower priority', () => {
+  const running = [
+    run({ taskId: 'low', priority: 5, startedAtMs: 9 }),
+    run({ taskId: 'paused', priority: 30, startedAtMs: 1, suspended: true, preemptions: 1 }),
+  ];
+  const got = choosePreemptions({ running, waiting: [urgent()], free: () => 0, nowMs: 0, maxPerJob: 2 });
+  assert.deepEqual(got, [{ taskId: 'paused', reason: 'priority', forJobId: 'urgent' }]);
+  // Wider work takes the suspended units first, then the running ones it still needs.
+  const wide = choosePreemptions({ running, waiting: [urgent({ units: 8 })], free: () => 0, nowMs: 0, maxPerJob: 2 });
+  assert.deepEqual(wide.map((c) => c.taskId), ['paused', 'low']);
+  // The same rules otherwise: not for work of the same priority or higher, not past the per-job bound,
+  // and a suspended task is never paused again for a window.
+  assert.deepEqual(choosePreemptions({ running, waiting: [urgent({ priority: 30 })], free: () => 0, nowMs: 0, maxPerJob: 2 }).map((c) => c.taskId), ['low']);
+  assert.deepEqual(choosePreemptions({ running, waiting: [urgent()], free: () => 0, nowMs: 0, maxPerJob: 1 }).map((c) => c.taskId), ['low']);
+  const windows = new Map([['paused', { resumeAtMs: 3 * H, saveFen: 1_000, saveKg: 1 }]]);
+  assert.deepEqual(choosePreemptions({ running, waiting: [], free: () => 0, nowMs: 0, maxPerJob: 2, windows, minSaveFen: 1 }), []);
+});
+
 test('nothing is preempted for a job that has free units, no deadline soon, or for a run at its bound', () => {
   const running = [run({ taskId: 'a' })];
   assert.deepEqual(choosePreemptions({ running, waiting: [urgent()], free: () => 4, nowMs: 0, maxPerJob: 2 }), []);
@@ -62,6 +80,7 @@ const arbRunning = fc.uniqueArray(
     checkpoint: fc.boolean(),
     preemptions: fc.integer({ min: 0, max: 3 }),
     startedAtMs: fc.integer({ min: 0, max: 10 * H }),
+    suspended: fc.boolean(),
   }),
   { maxLength: 20, selector: (r) => r.taskId },
 );
@@ -97,7 +116,10 @@ test('property: within the per-job bound, only checkpointing work, only for a st
           const w = waiting.find((x) => x.jobId === c.forJobId)!;
           assert.ok(w.priority > r.priority, 'the preempting job is not strictly more urgent');
           assert.ok(w.siteIds.includes(r.siteId) && w.type === r.type, 'preempted units the waiting job cannot use');
-        } else assert.ok(windows.get(r.taskId)!.saveFen >= 0.5, 'a cheaper window below the threshold');
+        } else {
+          assert.ok(windows.get(r.taskId)!.saveFen >= 0.5, 'a cheaper window below the threshold');
+          assert.ok(!r.suspended, 'a suspended task paused again for a window');
+        }
       }
       for (const [jobId, n] of perJob) {
         const before = running.find((r) => r.jobId === jobId)!.preemptions;

@@ -55,3 +55,9 @@ export function tinyScenarioArb(o: TinyOpts): fc.Arbitrary<ScenarioInput> {
     }),
   }));
 }
+
+/** Random DAGs over the scenario's jobs: each job may wait for any earlier one (so no cycles). */
+export const dagArb = (n: number) =>
+  fc.array(fc.array(fc.boolean(), { minLength: n, maxLength: n }), { minLength: n, maxLength: n }).map((m) =>
+    Array.from({ length: n }, (_, i) => ({ job: `j${i}`, after: Array.from({ length: i }, (_, k) => k).filter((k) => m[i]![k]).map((k) => `j${k}`) })).filter((e) => e.after.length > 0),
+  );

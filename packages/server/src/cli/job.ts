@@ -88,7 +88,7 @@ export async function jobCommand(argv: string[]): Promise<number> {
           console.log(`  run #${r.attempt} ${r.status} on ${r.agentId ?? '-'}${u ? `: ${u.unitHours.toFixed(3)} unit-h, ${u.energyKWh.toFixed(2)} kWh (${u.greenKWh.toFixed(2)} green), ${(u.carbonG / 1000).toFixed(2)} kg CO2, ${fen(u.costFen)}` : ''}`);
           if (r.preemption) console.log(`    ${preemptionLine(r.preemption)}`);
           for (const x of r.suspensions ?? []) {
-            console.log(`    suspended in place ${x.from} for a cheaper window (saves ¥${(x.saveFen / 100).toFixed(2)} / ${x.saveKg.toFixed(2)} kg CO2e): ${x.resumedAt ? `resumed ${x.resumedAt}` : `resumes at ${x.until}`}; not metered while suspended`);
+            console.log(`    suspended in place ${x.from} for a cheaper window (saves ¥${(x.saveFen / 100).toFixed(2)} / ${x.saveKg.toFixed(2)} kg CO2e): ${x.resumedAt ? (x.resumedAt === r.endedAt ? `until its run ended ${x.resumedAt}` : `resumed ${x.resumedAt}`) : `resumes at ${x.until}`}; not metered while suspended`);
           }
         }
       }

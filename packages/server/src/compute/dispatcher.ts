@@ -180,7 +180,10 @@ export class Dispatcher {
       else for (const a of list) await this.host.lost(a, `no engine configured for site ${a.siteId}`);
     }
     for (const [ex, list] of routedTo) await ex.recover(list.map(toExecTask));
-    // Pauses outlive the server: a suspended attempt resumes at its window, a paused task waits for it.
+    // Pauses outlive the server: a suspended attempt resumes at its window, a paused task waits for it;
+    // one whose run ended meanwhile is closed at that end.
+    const closed = await this.host.closeEndedSuspensions();
+    if (closed) this.log.info({ suspensions: closed }, 'closed the suspensions of runs that had ended');
     for (const s of await this.host.openSuspensions()) {
       const a = this.host.attempts.get(s.taskId);
       if (a && a.attempt === s.attempt && a.startedAt !== null) a.suspension = { fromMs: s.fromMs, window: s.window };
@@ -283,11 +286,14 @@ export class Dispatcher {
       .set({ status: 'cancelled', leaseExpiresAt: null, updatedAt: new Date() })
       .where(and(eq(tasks.jobId, jobId), inArray(tasks.status, ['waiting', 'queued', 'planned', 'running'])))
       .returning({ id: tasks.id, attempt: tasks.attempt });
+    const now = this.now();
     for (const r of rows) {
       await tx
         .update(runs)
-        .set({ status: 'cancelled', endedAt: new Date(this.now()) })
+        .set({ status: 'cancelled', endedAt: new Date(now) })
         .where(and(eq(runs.taskId, r.id), eq(runs.attempt, r.attempt), eq(runs.status, 'running')));
+      // Cancelled while suspended in place: the suspension ends with the run.
+      await this.host.closeSuspension(tx, r.id, r.attempt, now);
     }
     await this.bus.record(tx, ev, {
       kind: 'task.cancelled',
@@ -359,7 +365,8 @@ export class Dispatcher {
   private async resumeDue(): Promise<void> {
     const now = this.now();
     for (const a of [...this.host.attempts.values()]) {
-      if (!a.suspension || a.suspension.window.resumeAtMs > now) continue;
+      // One being requeued for urgent work (the preemptor takes suspended work first) is not resumed.
+      if (!a.suspension || a.suspension.window.resumeAtMs > now || this.host.preempting.has(a.taskId)) continue;
       const ex = await this.executorFor(a);
       if (!ex?.resume) continue;
       try {

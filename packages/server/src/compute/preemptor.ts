@@ -12,10 +12,11 @@ const WINDOW_CHECK_MS = 60_000;
 
 /**
  * The live use of compute's choosePreemptions: on each tick, a queued job that must start now to meet
- * its deadline and finds no free units takes them from running checkpointing work of strictly lower
- * priority at a site it may use; and a running checkpointing task whose remaining work would cost
- * enough less in a later window before its deadline (compute's cheaperWindow over the planner's
- * scenario, net of the checkpoint and restore time) is paused until that window. Either is done at
+ * its deadline and finds no free units takes them from checkpointing work of strictly lower priority at
+ * a site it may use — work suspended in place first (it holds its units and does not run); and a
+ * running checkpointing task whose remaining work would cost enough less in a later window before its
+ * deadline (compute's cheaperWindow over the planner's scenario, net of the checkpoint and restore
+ * time) is paused until that window. Either is done at
  * most `maxPerJob` times per job. The decisions are the engine's; this reads the dispatcher's state
  * and acts on it.
  */
@@ -40,11 +41,11 @@ export class Preemptor {
     const sites = (await this.network.listSites()).filter((s) => this.dispatcher.canRun(s));
     const running: RunningForPreemption[] = [];
     for (const a of this.dispatcher.host.attempts.values()) {
-      // A suspended attempt already waits for its window (and frees no units by being stopped).
-      if (a.startedAt === null || this.dispatcher.host.preempting.has(a.taskId) || a.suspension) continue;
+      if (a.startedAt === null || this.dispatcher.host.preempting.has(a.taskId)) continue;
+      // A suspended attempt holds its units while it waits for its window: urgent work takes them first.
       running.push({
         taskId: a.taskId, jobId: a.jobId, type: a.type, units: a.units, siteId: a.siteId, priority: a.priority,
-        checkpoint: a.checkpoint ?? false, preemptions: a.preemptions ?? 0, startedAtMs: a.startedAt,
+        checkpoint: a.checkpoint ?? false, preemptions: a.preemptions ?? 0, startedAtMs: a.startedAt, suspended: !!a.suspension,
       });
     }
     const asWaiting = waiting.map((t): WaitingForPreemption => ({

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { arrayTaskEnv, meterRun, preemptedRunBillable, siteLoadKW, type ArrayBounds, type Staging, type WindowPause } from '@shuzhi/compute';
 import { storableText, type Fence, type PreemptReason, type Usage } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
@@ -302,6 +302,34 @@ export class RunHost implements ExecutorHost {
     return ok;
   }
 
+  /**
+   * Closes the attempt's open suspension at `atMs`, the end of its run: a run that ended while suspended
+   * (finished, preempted, lost or cancelled) is suspended no more, and its record must say until when.
+   * In the transaction that ends the run.
+   */
+  async closeSuspension(tx: Tx, taskId: string, attempt: number, atMs: number): Promise<void> {
+    await tx
+      .update(runSuspensions)
+      .set({ resumedAt: new Date(atMs) })
+      .where(and(eq(runSuspensions.taskId, taskId), eq(runSuspensions.attempt, attempt), isNull(runSuspensions.resumedAt)));
+  }
+
+  /**
+   * At start: suspensions left open by runs that ended while no server could close them (or before
+   * runs closed them at their end), closed at the run's end. Returns how many.
+   */
+  async closeEndedSuspensions(): Promise<number> {
+    const open = await this.db
+      .select({ id: runSuspensions.id, endedAt: runs.endedAt })
+      .from(runSuspensions)
+      .innerJoin(runs, eq(runs.id, runSuspensions.runId))
+      .where(and(isNull(runSuspensions.resumedAt), ne(runs.status, 'running')));
+    for (const r of open) {
+      await this.db.update(runSuspensions).set({ resumedAt: r.endedAt ?? new Date(this.now()) }).where(eq(runSuspensions.id, r.id));
+    }
+    return open.length;
+  }
+
   /** Suspensions still open (after a restart: each attempt's, to resume at its window). */
   async openSuspensions(): Promise<{ taskId: string; attempt: number; fromMs: number; window: WindowPause }[]> {
     const rows = await this.db.select().from(runSuspensions).where(isNull(runSuspensions.resumedAt));
@@ -399,6 +427,7 @@ export class RunHost implements ExecutorHost {
           costFen: usage?.costFen ?? 0,
         })
         .where(and(eq(runs.taskId, a.taskId), eq(runs.attempt, a.attempt)));
+      await this.closeSuspension(tx, a.taskId, a.attempt, end);
       const error = status === 'failed' ? storableText(result.error ?? `command exited with code ${result.exitCode}`) : null;
       const jobStatus = a.array ? await arrayJobStatus(tx, a.jobId, a.array.bounds.size) : status;
       if (jobStatus !== 'running') {
@@ -522,6 +551,7 @@ export class RunHost implements ExecutorHost {
         .set(opts.run)
         .where(and(eq(runs.taskId, a.taskId), eq(runs.attempt, a.attempt), eq(runs.status, 'running')))
         .returning({ id: runs.id });
+      await this.closeSuspension(tx, a.taskId, a.attempt, opts.run.endedAt?.getTime() ?? this.now());
       // An array keeps running while its other tasks do; only a plain job goes back to the queue.
       if (!a.array) {
         await tx

@@ -1,6 +1,6 @@
 import { desc, eq, notInArray } from 'drizzle-orm';
 import {
-  ComputeError, getPolicy, lastSlotFraction, localHour, parseScenario, planWithPrecedence, slotHours, stagingFor, type PlanResult, type Scenario, plannerWeight, wantsAccelerator,
+  ComputeError, getPolicy, lastSlotFraction, localHour, parseScenario, slotHours, stagingFor, type PlanResult, type Policy, type Scenario, plannerWeight, wantsAccelerator,
 } from '@shuzhi/compute';
 import type { PlannerEntry, PlannerHour, PlannerPlan, PlannerSettings, SiteInput } from '@shuzhi/schema';
 import type { ComputeModule } from '../compute/module.ts';
@@ -13,6 +13,7 @@ import { plannerPlans, plannerSettings } from './db-schema.ts';
 import { plannedDependants } from './dependants.ts';
 import { explanation, jobCostAt, periodLabel } from './explain.ts';
 import { buildLiveScenario, slotMs, type LiveJob } from './live-scenario.ts';
+import { PlanMemo, replanTimeLimitSec } from './plan-memo.ts';
 
 export const DEFAULT_SETTINGS: PlannerSettings = {
   carbonPriceFenPerKg: 0,
@@ -32,8 +33,8 @@ interface PlanCell { siteId: string; startMs: number; endMs: number; units: numb
 
 /**
  * The live planner: builds a scenario from the network and the waiting jobs, plans it with the chosen
- * policy (optimal runs HiGHS in a worker thread, time-limited) on a cadence and shortly after each
- * arrival, stores the plan and drives the dispatcher through its placement hook: a job is handed to its
+ * policy (optimal runs HiGHS in a worker thread, time-limited to 10 s and half the cadence) on a cadence
+ * and shortly after each arrival — not again over the same inputs (PlanMemo) — stores the plan and drives the dispatcher through its placement hook: a job is handed to its
  * planned site only once its planned start slot has come.
  */
 export class PlannerService {
@@ -47,6 +48,9 @@ export class PlannerService {
   private previousPlaceFn: PlaceFn | null = null;
   /** Told how long each solve took (the platform's metrics). */
   onSolved: ((seconds: number, policy: string) => void) | null = null;
+  /** The policy of a name (compute's; a test wraps it to count its solves). */
+  policyFor: (name: string) => Policy = getPolicy;
+  private readonly memo = new PlanMemo();
 
   constructor(
     private readonly db: Db,
@@ -186,9 +190,8 @@ export class PlannerService {
       throw e;
     }
     const solveStart = performance.now();
-    const policy = getPolicy(settings.policy);
-    const result = built.edges.length ? await planWithPrecedence(scenario, built.edges, policy, { timeLimitSec: 10 }) : await policy.plan(scenario, { timeLimitSec: 10 });
-    this.onSolved?.((performance.now() - solveStart) / 1000, settings.policy);
+    const { result, solved } = await this.memo.plan(scenario, built.edges, this.policyFor(settings.policy), { timeLimitSec: replanTimeLimitSec(settings.cadenceSec) });
+    if (solved) this.onSolved?.((performance.now() - solveStart) / 1000, settings.policy);
     const plan = this.toPlan(scenario, built.startMs, sites, live, result, built.skipped, new Map(built.edges.map((e) => [e.job, e.after])));
     await this.store(plan);
     this.adopt(plan);

@@ -219,6 +219,7 @@ export const en: Record<MessageKey, string> = {
   'job.suspended': 'Suspended in place',
   'job.suspendedText': 'suspended at {from} for a cheaper window, in place (same processes and memory, no checkpoint); saves {fen} / {kg} kg CO2e; resumes at {until}',
   'job.suspendedResumed': 'resumed at {at}',
+  'job.suspendedRunEnded': 'suspended until its run ended at {at}',
   'job.suspendedNotCounted': 'its energy, carbon and unit-hours are not counted while suspended',
   'job.pausedNotBilled': 'this run is not billed (the platform stopped it)',
   'preemptReason.quota-reclaim': 'its borrowed quota being reclaimed',

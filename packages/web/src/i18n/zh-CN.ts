@@ -219,6 +219,7 @@ export const zhCN = {
   'job.suspended': '原地挂起',
   'job.suspendedText': '为更便宜的时段于 {from} 原地挂起（进程与内存保留，无需检查点）；节省 {fen} / {kg} 千克二氧化碳当量；于 {until} 恢复',
   'job.suspendedResumed': '已于 {at} 恢复',
+  'job.suspendedRunEnded': '一直挂起，直至运行于 {at} 结束',
   'job.suspendedNotCounted': '挂起期间不计能耗、碳排放和单元时',
   'job.pausedNotBilled': '该次运行不计费（平台主动中止）',
   'preemptReason.quota-reclaim': '借用的配额被收回',

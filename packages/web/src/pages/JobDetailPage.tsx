@@ -181,7 +181,8 @@ export function JobDetailPage({ id }: { id: string }) {
           <p className="explanation" data-testid="job-suspended" key={`${r.id}:${i}`}>
             <b>{t('job.suspended')}{t('app.colon')}</b>
             {t('job.suspendedText', { from: formatDateTime(x.from, true), fen: formatFen(x.saveFen), kg: formatNumber(x.saveKg, lang, 2), until: formatDateTime(x.until, true) })}
-            {x.resumedAt && <>{' — '}{t('job.suspendedResumed', { at: formatDateTime(x.resumedAt, true) })}</>}
+            {/* Closed at the run's end (cancelled, requeued while suspended) it never resumed. */}
+            {x.resumedAt && <>{' — '}{t(x.resumedAt === r.endedAt ? 'job.suspendedRunEnded' : 'job.suspendedResumed', { at: formatDateTime(x.resumedAt, true) })}</>}
             {' — '}
             {t('job.suspendedNotCounted')}
           </p>
