@@ -12,7 +12,7 @@ import { applyJobSolution, buildJobModel, jobModelSize } from './jobModel.ts';
 import type { LpModel } from './lp.ts';
 import { buildIndex, type PlanIndex } from './planIndex.ts';
 import { PlanState, placeCheapest } from './planState.ts';
-import type { LowerBound, PlanOptions, PlanResult, Policy } from './policy.ts';
+import type { LowerBound, PlanMetrics, PlanOptions, PlanResult, Policy } from './policy.ts';
 import { rescueUnserved } from './rescue.ts';
 import { rigidFirstEdf, roundChainSolution } from './round.ts';
 import type { Scenario } from './scenario.ts';
@@ -68,7 +68,7 @@ function relax(m: LpModel): LpModel {
  * before it (on the bench's medium scenario fifo's start leaves 1,320 unit-hours unserved and ends at
  * none; the EDF start leaves fewer and ends at 14).
  */
-async function heuristicPlan(ix: PlanIndex, scenario: Scenario, stop: () => boolean): Promise<{ st: PlanState; fromFifo: boolean; moves: number; passes: number }> {
+async function heuristicPlan(ix: PlanIndex, scenario: Scenario, stop: () => boolean): Promise<{ st: PlanState; metrics: PlanMetrics; fromFifo: boolean; moves: number; passes: number }> {
   const edf = new PlanState(ix);
   for (const j of rigidFirstEdf(ix)) placeCheapest(edf, j);
   const queued = new PlanState(ix);
@@ -77,9 +77,11 @@ async function heuristicPlan(ix: PlanIndex, scenario: Scenario, stop: () => bool
   const order = edfOrder(scenario);
   const fromEdf = improvePlan(edf, order, { maxPasses: 4, deadline: stop, serveFirst: true });
   const fromQueue = improvePlan(queued, order, { maxPasses: 4, deadline: stop, serveFirst: true });
-  const fromFifo = better(evaluate(scenario, queued.allocations(), ix), evaluate(scenario, edf.allocations(), ix));
+  const ofQueue = evaluate(scenario, queued.allocations(), ix);
+  const ofEdf = evaluate(scenario, edf.allocations(), ix);
+  const fromFifo = better(ofQueue, ofEdf);
   const imp = fromFifo ? fromQueue : fromEdf;
-  return { st: fromFifo ? queued : edf, fromFifo, moves: imp.moves, passes: imp.passes };
+  return { st: fromFifo ? queued : edf, metrics: fromFifo ? ofQueue : ofEdf, fromFifo, moves: imp.moves, passes: imp.passes };
 }
 
 /** Whether plan a beats plan b: more work served, then a lower objective (whose unserved penalty already dominates). */
@@ -188,7 +190,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
             progress('improving');
             const imp = improvePlan(st, edfOrder(scenario), { maxPasses: 4, deadline: () => clock.now() > roundDeadline, serveFirst: true });
             notes.push(`local search (each job moved to its cheapest feasible place given the others): ${imp.moves} moves in ${imp.passes} passes`);
-            const mine = evaluate(scenario, st.allocations(), ix), theirs = evaluate(scenario, h.st.allocations(), ix);
+            const mine = evaluate(scenario, st.allocations(), ix), theirs = h.metrics;
             if (better(theirs, mine)) {
               st = h.st;
               method = `${h.fromFifo ? 'fifo' : 'EDF cheapest-feasible'} + local search (beat the LP rounding)`;

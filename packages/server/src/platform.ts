@@ -314,9 +314,9 @@ export class Platform {
         );
       };
       server.once('error', failed);
-      // Node's 5 s default equals a render node's heartbeat at the default lease (15 s / 3): the server
-      // would close each node's connection just as the node reuses it (ECONNRESET, then a reconnect
-      // storm at 20,000 nodes). Longer than a long poll (20 s) plus a heartbeat.
+      // Node's 5 s default is shorter than a render node's quiet gap between calls (a heartbeat every
+      // lease / 3, 10 s at the default lease; the pause between long polls): the server would close each
+      // node's connection just as the node reuses it (ECONNRESET, then a reconnect storm at 20,000 nodes).
       (server as { keepAliveTimeout?: number }).keepAliveTimeout = 30_000;
       this.server = server;
     });

@@ -1,6 +1,7 @@
 /** The data-use log: every read of someone's data, allowed or refused, is a row the owner can see. */
 import type { Principal } from '../auth/principal.ts';
 import type { Db, Tx } from '../db/client.ts';
+import { slices } from '../db/slices.ts';
 import type { PublishedEvent } from '../events/bus.ts';
 import { govAccessLog } from './db-schema.ts';
 import type { GovDeps } from './deps.ts';
@@ -31,7 +32,7 @@ export async function recordReads(d: GovDeps, q: Db | Tx, p: Principal, reads: R
       at: new Date(d.clock.now()),
     })),
   );
-  for (let i = 0; i < rows.length; i += 500) await q.insert(govAccessLog).values(rows.slice(i, i + 500));
+  for (const slice of slices(rows, 500)) await q.insert(govAccessLog).values(slice);
 }
 
 /** A read of the case itself (not of a registry). */

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DispatcherRows, JobRow, TaskRow } from '@shuzhi/render';
 import { storableText } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
+import { slices } from '../db/slices.ts';
 import type { EventBus, EventInput, PublishedEvent } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
 
@@ -55,11 +56,6 @@ const MAX_BACKOFF_MS = 5_000;
  * 2,000-row statements stay inside its initial memory. Also keeps the JSON string on our heap small.
  */
 export const ROWS_PER_STATEMENT = 2_000;
-
-/** `rows` in slices of at most ROWS_PER_STATEMENT, in order. */
-function* statementSlices<T>(rows: readonly T[]): Generator<readonly T[]> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
-}
 
 /** The SQLSTATE of a database error, looked up through wrappers (drizzle's DrizzleQueryError keeps it in `cause`). */
 export function sqlState(err: unknown): string | null {
@@ -327,7 +323,7 @@ export class BatchWriter {
     const logs = of('log').map((u) => u.row);
     const frames = of('frame').map((u) => u.row);
     const nodes = of('node').map((u) => u.row);
-    for (const slice of statementSlices(jobs)) {
+    for (const slice of slices(jobs, ROWS_PER_STATEMENT)) {
       const data = this.counted(slice).map((j) => ({
         id: j.id,
         seq: j.seq,
@@ -343,7 +339,7 @@ export class BatchWriter {
           as x(id text, seq int, state text, failure_message text, blocklist jsonb, node_failures jsonb)
         where r.id = x.id`);
     }
-    for (const slice of statementSlices(tasks)) {
+    for (const slice of slices(tasks, ROWS_PER_STATEMENT)) {
       const data = this.counted(slice).map((t) => ({
         job_id: t.jobId,
         idx: t.index,
@@ -362,7 +358,7 @@ export class BatchWriter {
           node_id = excluded.node_id, lease_expires_at = excluded.lease_expires_at, failed_on = excluded.failed_on,
           updated_at = now()`);
     }
-    for (const slice of statementSlices(logs)) {
+    for (const slice of slices(logs, ROWS_PER_STATEMENT)) {
       const data = this.counted(slice).map((l) => ({ job_id: l.jobId, idx: l.idx, attempt: l.attempt, node_id: l.nodeId, stream: l.stream, text: l.text }));
       await tx.execute(sql`
         insert into render_task_logs (job_id, idx, attempt, node_id, stream, text)
@@ -370,7 +366,7 @@ export class BatchWriter {
         from jsonb_to_recordset(${JSON.stringify(data)}::jsonb)
           as x(job_id text, idx int, attempt int, node_id text, stream text, text text)`);
     }
-    for (const slice of statementSlices(frames)) {
+    for (const slice of slices(frames, ROWS_PER_STATEMENT)) {
       const data = this.counted(slice).map((f) => ({ job_id: f.jobId, frame: f.frame, node_id: f.nodeId, attempt: f.attempt, bytes: f.bytes, has_thumb: f.hasThumb ? 1 : 0 }));
       await tx.execute(sql`
         insert into render_frames (job_id, frame, node_id, attempt, bytes, has_thumb)
@@ -380,7 +376,7 @@ export class BatchWriter {
         on conflict (job_id, frame) do update set has_thumb = greatest(render_frames.has_thumb, excluded.has_thumb),
           bytes = case when render_frames.bytes = 0 then excluded.bytes else render_frames.bytes end`);
     }
-    for (const slice of statementSlices(nodes)) {
+    for (const slice of slices(nodes, ROWS_PER_STATEMENT)) {
       const data = this.counted(slice).map((n) => ({ id: n.id, site_id: n.siteId, tags: n.tags, slots: n.slots, last_seen_ms: n.lastSeenMs }));
       await tx.execute(sql`
         insert into render_nodes (id, site_id, tags, slots, last_seen_at)

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal.ts';
 import { sha256 } from '../auth/passwords.ts';
 import type { NetworkStore } from '../compute/network-store.ts';
 import type { Db, Tx } from '../db/client.ts';
+import { slices } from '../db/slices.ts';
 import { AppError, errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId, newSecret } from '../ids.ts';
@@ -124,9 +125,9 @@ export class WorkerRegistry {
       return { id, name, credential: `${WORKER_CREDENTIAL_PREFIX}${id}.${newSecret()}` };
     });
     await this.write(async (tx, ev) => {
-      for (let i = 0; i < made.length; i += 1000) {
+      for (const slice of slices(made, 1000)) {
         await tx.insert(workers).values(
-          made.slice(i, i + 1000).map((m) => ({
+          slice.map((m) => ({
             id: m.id,
             name: m.name,
             siteId,
@@ -287,9 +288,9 @@ export class WorkerRegistry {
   private async lookupBatch(batch: Map<string, ((row: Row | null) => void)[]>): Promise<void> {
     const hashes = [...batch.keys()];
     const found = new Map<string, Row>();
-    for (let i = 0; i < hashes.length; i += 1000) {
+    for (const slice of slices(hashes, 1000)) {
       this.stats.lookupQueries++;
-      const rows = await this.db.select().from(workers).where(and(inArray(workers.credentialHash, hashes.slice(i, i + 1000)), isNull(workers.revokedAt)));
+      const rows = await this.db.select().from(workers).where(and(inArray(workers.credentialHash, slice), isNull(workers.revokedAt)));
       for (const r of rows) found.set(r.credentialHash, r);
     }
     for (const [hash, waiting] of batch) for (const resolve of waiting) resolve(found.get(hash) ?? null);
@@ -314,15 +315,17 @@ export class WorkerRegistry {
     const at = new Date();
     // In chunks: on the embedded database one statement for 20,000 workers holds the event loop (and every
     // sync and operator call waiting on it) for the whole update.
-    for (let i = 0; i < ids.length; i += SEEN_CHUNK) {
+    let first = true;
+    for (const slice of slices(ids, SEEN_CHUNK)) {
       // Requests run between the chunks (an await alone may not let them: PGlite runs a statement and
       // resolves it without returning to the event loop).
-      if (i > 0) await new Promise((r) => setImmediate(r));
+      if (!first) await new Promise((r) => setImmediate(r));
+      first = false;
       this.stats.seenWrites++;
       await this.db
         .update(workers)
         .set({ lastSeenAt: at })
-        .where(inArray(workers.id, ids.slice(i, i + SEEN_CHUNK)))
+        .where(inArray(workers.id, slice))
         .catch(() => undefined);
     }
   }
