@@ -31,13 +31,11 @@ export async function planWithPrecedence(scenario: Scenario, edges: readonly Pre
     // A dependant of a blocked job would be reported as never startable by the check above too.
     for (const e of edges) if (!blocked.has(e.job) && e.after.some((p) => blocked.has(p))) violations.push({ job: e.job, parent: '', earliest: Infinity, start: 0 });
     if (violations.length === 0) {
-      const { allocations, notes: repairNotes, stillBlocked } = repairWorkflows(scenario, edges, plan.allocations, blocked);
+      const { allocations, notes: repairNotes, stillBlocked, servedNow: served } = repairWorkflows(scenario, edges, plan.allocations, blocked);
       // The last round's notes on work it could not serve hold no more for work the repair served.
-      const spans = plannedSpans(allocations, scenario.slotMinutes / 60);
       const servedNow = (note: string) => {
         const id = /^not served: ([^:]+):/.exec(note)?.[1];
-        const job = id === undefined ? undefined : scenario.jobs.find((j) => j.id === id);
-        return job !== undefined && servedInFull(job, spans.get(job.id));
+        return id !== undefined && served(id);
       };
       const notes = [...plan.notes.filter((n) => !servedNow(n)), ...repairNotes];
       if (stillBlocked.length) notes.push(`${stillBlocked.length} dependant(s) could not start before their deadline after their parents: ${stillBlocked.slice(0, 5).join(', ')}`);
@@ -55,15 +53,23 @@ export async function planWithPrecedence(scenario: Scenario, edges: readonly Pre
  * The rounds' plan with its workflows that left work unserved placed again where that serves more
  * (repairDag), unless the repair broke an edge (never expected: then the rounds' plan stands).
  */
-function repairWorkflows(scenario: Scenario, edges: readonly PrecedenceEdge[], allocations: Allocation[], blocked: ReadonlySet<string>): { allocations: Allocation[]; notes: string[]; stillBlocked: string[] } {
-  const kept = { allocations, notes: [] as string[], stillBlocked: [...blocked] };
-  const r = repairDag(scenario, edges, allocations);
-  if (r.workflows === 0 || precedenceViolations(scenario, edges, r.allocations).length > 0) return kept;
-  const spans = plannedSpans(r.allocations, scenario.slotMinutes / 60);
+function repairWorkflows(
+  scenario: Scenario, edges: readonly PrecedenceEdge[], allocations: Allocation[], blocked: ReadonlySet<string>,
+): { allocations: Allocation[]; notes: string[]; stillBlocked: string[]; servedNow: (jobId: string) => boolean } {
   const jobs = new Map(scenario.jobs.map((j) => [j.id, j]));
+  const servedIn = (a: readonly Allocation[]) => {
+    const spans = plannedSpans(a, scenario.slotMinutes / 60);
+    return (id: string) => jobs.has(id) && servedInFull(jobs.get(id)!, spans.get(id));
+  };
+  const r = repairDag(scenario, edges, allocations);
+  if (r.workflows === 0 || precedenceViolations(scenario, edges, r.allocations).length > 0) {
+    return { allocations, notes: [], stillBlocked: [...blocked], servedNow: servedIn(allocations) };
+  }
+  const servedNow = servedIn(r.allocations);
   return {
     allocations: r.allocations,
     notes: [`workflow repair: ${r.workflows} workflow(s) with unserved work placed again, parents first, each job after its parents' end plus staging (cheapest start leaving its dependants room, else earliest): ${r.servedMore} job(s) more served in full`],
-    stillBlocked: [...blocked].filter((id) => !servedInFull(jobs.get(id)!, spans.get(id))),
+    stillBlocked: [...blocked].filter((id) => !servedNow(id)),
+    servedNow,
   };
 }
