@@ -3,6 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { count, eq } from 'drizzle-orm';
 import { jobs, tasks } from '../src/compute/db-schema.ts';
 import { apiTokens, events, sessions, sites } from '../src/db/schema.ts';
+import { sql } from 'drizzle-orm';
+import { generateDrizzleJson, generateMigration } from 'drizzle-kit/api';
+import { drizzleModules } from './drizzle-modules.ts';
 import { smallSite, startPlatform, type TestPlatform } from './helpers.ts';
 
 /**
@@ -27,6 +30,30 @@ export function storageSuite(name: string, databaseUrl: () => string | undefined
       assert.equal(t.p.database.kind, databaseUrl() ? 'postgres' : 'pglite');
       const [{ n } = { n: 0 }] = await t.p.database.db.select({ n: count() }).from(sites);
       assert.ok(Number(n) >= 8);
+    });
+
+    test('the tables the migrations built are the ones the Drizzle schemas describe: columns, keys, indexes', async () => {
+      const schema = Object.assign({}, ...(await drizzleModules()).map((m) => m.schema));
+      const create = await generateMigration(generateDrizzleJson({}), generateDrizzleJson(schema));
+      const lines = (rows: unknown) => new Set((rows as { rows: { d: string }[] }).rows.map((r) => r.d));
+      // What the schemas describe is built beside the real tables in a schema of its own, in a transaction
+      // that is rolled back (a second PGlite would cost an initdb).
+      const { built, described } = await t.p.database.db
+        .transaction(async (tx) => {
+          await tx.execute(sql.raw(`create schema ${DESCRIBED}`));
+          await tx.execute(sql.raw(`set local search_path to ${DESCRIBED}`));
+          for (const s of create) await tx.execute(sql.raw(s.replaceAll('"public".', `"${DESCRIBED}".`)));
+          const found = { built: lines(await tx.execute(catalog('public'))), described: lines(await tx.execute(catalog(DESCRIBED))) };
+          throw new RolledBack(found);
+        })
+        .catch((e: unknown) => {
+          if (e instanceof RolledBack) return e.found;
+          throw e;
+        });
+      // The replicas' leadership table is raw SQL by design (see migrations-snapshots.test.ts).
+      const onlyBuilt = [...built].filter((d) => !described.has(d) && !/__drizzle_migrations|leadership/.test(d));
+      const onlyDescribed = [...described].filter((d) => !built.has(d));
+      assert.deepEqual({ onlyBuilt, onlyDescribed }, { onlyBuilt: [], onlyDescribed: [] });
     });
 
     test('a site round-trips with its pools and power as written', async () => {
@@ -125,4 +152,29 @@ export function storageSuite(name: string, databaseUrl: () => string | undefined
       assert.equal(await t.p.auth.bySession(res.session), null);
     });
   });
+}
+
+const DESCRIBED = 'described_by_drizzle';
+
+class RolledBack {
+  constructor(readonly found: { built: Set<string>; described: Set<string> }) {}
+}
+
+/**
+ * A schema's tables as comparable lines, its name left out: columns (type, nullability, default),
+ * constraints by name and definition, indexes. NOT NULL constraints are left out: PostgreSQL 18 lists
+ * them in pg_constraint, 15 does not.
+ */
+function catalog(schema: string) {
+  const q = `
+select 'column ' || table_name || '.' || column_name || ' ' || udt_name
+       || case when is_nullable = 'NO' then ' not null' else '' end || coalesce(' default ' || replace(column_default, '${schema}.', ''), '') as d
+  from information_schema.columns where table_schema = '${schema}'
+union all
+select 'constraint ' || c.relname || ' ' || k.conname || ' ' || replace(pg_get_constraintdef(k.oid), '${schema}.', '')
+  from pg_constraint k join pg_class c on c.oid = k.conrelid
+ where k.connamespace = '${schema}'::regnamespace and k.contype <> 'n'
+union all
+select 'index ' || replace(indexdef, ' ${schema}.', ' ') from pg_indexes where schemaname = '${schema}'`;
+  return sql.raw(q);
 }

@@ -1,4 +1,5 @@
-import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -21,5 +22,9 @@ export const workers = pgTable(
     revokedBy: text('revoked_by'),
     lastSeenAt: ts('last_seen_at'),
   },
-  (t) => [index('workers_site').on(t.siteId)],
+  (t) => [
+    index('workers_site').on(t.siteId),
+    // One live worker per name at a site; a revoked name may be enrolled again.
+    uniqueIndex('workers_active_name').on(t.siteId, t.name).where(sql`${t.revokedAt} is null`),
+  ],
 );
