@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const system = process.argv.includes('--system');
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -18,6 +19,12 @@ function find(dir, out = []) {
   }
   return out;
 }
+
+// Every Node process of a test run (test files, the CLI and servers they spawn) loads the resolution
+// shortcut in scripts/test-resolve-cache.mjs first: it spares each one re-parsing large package.json
+// files on every import (why: see that file).
+const RESOLVE_CACHE = fileURLToPath(new URL('./test-resolve-cache.mjs', import.meta.url));
+const testEnv = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${JSON.stringify(RESOLVE_CACHE)}`.trim() };
 
 function run(cmd, args, opts = {}) {
   console.log(`\n$ ${cmd} ${args.join(' ')}`);
@@ -36,7 +43,7 @@ if (!system) {
     ? only
     : [...find('packages').filter((f) => !f.startsWith(join('packages', 'web'))), ...find('sim'), ...find('bench')];
   if (files.length) {
-    failed |= run('node', ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files]);
+    failed |= run('node', ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files], { env: testEnv });
   }
   if (only.length === 0 && find(join('packages', 'web')).length) {
     failed |= run('npx', ['vitest', 'run', '--root', 'packages/web']);
@@ -47,7 +54,7 @@ if (!system) {
   // its own Slurm cluster, database and data directory), so two share the machine without sharing
   // state. The longest files start first so the two lanes end together.
   const files = only.length ? only : longestFirst(find('test'));
-  failed |= run('node', ['--import', 'tsx', '--test', `--test-concurrency=${only.length === 1 ? 1 : 2}`, '--test-timeout=600000', ...files]);
+  failed |= run('node', ['--import', 'tsx', '--test', `--test-concurrency=${only.length === 1 ? 1 : 2}`, '--test-timeout=600000', ...files], { env: testEnv });
 }
 
 /** Files known to take longest (a clean-clone run's times), first; the rest in name order. */
