@@ -9,7 +9,8 @@
 //
 // What it answers itself, exactly as Node would:
 // - a relative `.js`/`.mjs`/`.cjs` import from one file of a package to another existing file of the
-//   same package: that file, in the format its extension or the package's "type" gives;
+//   same package: that file, in the format its extension or its package scope's "type" (the nearest
+//   package.json, which may be a nested one such as dist/esm/package.json) gives;
 // - a bare specifier (`drizzle-orm/pg-core`) resolved once per package directory it is found in and
 //   per set of conditions: later imports of it from anywhere that finds the same package get the
 //   same answer (resolution through "exports" depends on nothing else).
@@ -24,11 +25,16 @@ const PACKAGE_DIR = /^(.*[\\/]node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/;
 const RELATIVE_SCRIPT = /^\.\.?\/.*\.(?:m?js|cjs)$/;
 const BARE = /^(?![./#]|node:|data:|file:)((?:@[^/]+\/)?[^/]+)/;
 
+/** "module" or "commonjs" as the nearest package.json above `dir` (up to the package's root) says; null if it names no type. */
 const typeOf = new Map();
-function packageType(dir) {
+function scopeType(dir, root) {
   let type = typeOf.get(dir);
   if (type === undefined) {
-    type = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type === 'module' ? 'module' : 'commonjs';
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const declared = JSON.parse(readFileSync(file, 'utf8')).type;
+      type = declared === 'module' || declared === 'commonjs' ? declared : null;
+    } else type = dir === root ? null : scopeType(dirname(dir), root);
     typeOf.set(dir, type);
   }
   return type;
@@ -56,8 +62,9 @@ registerHooks({
       const path = fileURLToPath(url);
       const pkg = PACKAGE_DIR.exec(path)?.[1];
       if (pkg && pkg === PACKAGE_DIR.exec(parentPath)?.[1] && existsSync(path)) {
-        const format = path.endsWith('.mjs') ? 'module' : path.endsWith('.cjs') ? 'commonjs' : packageType(pkg);
-        return { url: url.href, format, shortCircuit: true };
+        // A .js file's format is its package scope's "type"; without one Node looks at the source: let it.
+        const format = path.endsWith('.mjs') ? 'module' : path.endsWith('.cjs') ? 'commonjs' : scopeType(dirname(path), pkg);
+        if (format) return { url: url.href, format, shortCircuit: true };
       }
       return nextResolve(specifier, context);
     }
