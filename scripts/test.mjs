@@ -2,7 +2,6 @@
 // Runs the type check, every unit/API test (node:test, PGlite) and the web tests (Vitest).
 // With --system, runs the system suite instead (real PostgreSQL, Chromium, Slurm, renderers).
 import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,8 +59,7 @@ if (!system) {
     failed |= await run('node', ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files], { env: testEnv });
   }
   if (only.length === 0 && find(join('packages', 'web')).length) {
-    // Vitest's default is one worker fewer than the cores: one worker on a 2-core machine.
-    failed |= await run('npx', ['vitest', 'run', '--root', 'packages/web', `--maxWorkers=${availableParallelism()}`]);
+    failed |= await run('npx', ['vitest', 'run', '--root', 'packages/web']);
   }
 } else {
   // Two files at a time: most of a system test's time is spent waiting on another process (Chromium,
