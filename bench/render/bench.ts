@@ -1,4 +1,4 @@
-// `npm run bench -- render [--nodes=N] [--workers=W] [--paced=R] [--quick] [--db=pglite|postgres|both]`: the render
+// `npm run bench -- render [--nodes=N] [--workers=W] [--paced=R] [--quick] [--db=pglite|postgres|both] [--heap-snapshot]`: the render
 // farm dispatcher at scale, on the embedded PGlite and on PostgreSQL 15 side by side (default both).
 // One server process (the real platform on 127.0.0.1) and W worker processes that each hold
 // thousands of simulated render nodes on keep-alive HTTP connections (undici Agent), all speaking the
@@ -73,6 +73,7 @@ interface RenderBenchOptions {
   workers: number;
   quick: boolean;
   profile: boolean;
+  heapSnapshot: boolean;
   paced: number;
   connect: number;
 }
@@ -93,10 +94,11 @@ export async function run(args: string[]): Promise<void> {
     quick: { type: 'switch', help: 'a smaller run: 2,000 nodes, a 100,000-frame job' },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
+    'heap-snapshot': { type: 'switch', help: "write the server's heap after the paced and the heartbeat phases to bench/results/render-<database>-<phase>.heapsnapshot (Chrome DevTools, Memory)" },
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, paced: a.paced, connect: a.connect };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], paced: a.paced, connect: a.connect };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -154,7 +156,7 @@ async function runAll(opts: RenderBenchOptions, which: string, assets: Awaited<R
   console.log(`written to bench/results/render${busy ? '-busy' : ''}.json`);
 }
 
-type MemoryParts = { rssMB: number; heapUsedMB: number; heapTotalMB: number; arrayBuffersMB: number; externalMB: number; pgliteMB: number };
+type MemoryParts = { rssMB: number; heapUsedMB: number; heapTotalMB: number; arrayBuffersMB: number; externalMB: number; pgliteMB: number; spaces?: Record<string, number> };
 
 /**
  * RSS by part. PGlite's WebAssembly memory is an external buffer (counted in `external`, as array
@@ -164,7 +166,7 @@ type MemoryParts = { rssMB: number; heapUsedMB: number; heapTotalMB: number; arr
 function memoryParts(m: MemoryParts): string {
   const otherExternal = Math.max(0, m.externalMB - m.pgliteMB);
   const rest = m.rssMB - m.heapTotalMB - m.externalMB;
-  return `RSS ${m.rssMB} MB = V8 heap ${m.heapTotalMB} MB held (${m.heapUsedMB} MB used) + PGlite's WebAssembly memory ${m.pgliteMB} MB + other external ${otherExternal} MB (${m.arrayBuffersMB} MB array buffers) + native rest ${rest} MB (code, sockets, Node's allocations)`;
+  return `RSS ${m.rssMB} MB = V8 heap ${m.heapTotalMB} MB held (${m.heapUsedMB} MB used) + PGlite's WebAssembly memory ${m.pgliteMB} MB + other external ${otherExternal} MB (${m.arrayBuffersMB} MB array buffers) + native rest ${rest} MB (code, sockets, Node's allocations)${m.spaces ? `; heap used by space: ${Object.entries(m.spaces).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')} MB` : ''}`;
 }
 
 /** The server's memory by part at its highest RSS, as last reported, for the table. */
@@ -198,7 +200,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick, profile, paced, connect }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, connect }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -230,16 +232,16 @@ async function runOn({ nodes, workers, quick, profile, paced, connect }: RenderB
   type Memory = MemoryParts & { peak: MemoryParts };
   const waiting = new Map<string, (v: any) => void>();
   createInterface({ input: server.stdout! }).on('line', (l) => {
-    const m = /^\{"(memory|loop)"/.exec(l);
+    const m = /^\{"(memory|loop|heap)"/.exec(l);
     if (m) waiting.get(m[1]!)?.(JSON.parse(l)[m[1]!]);
   });
-  const askServer = async <T,>(what: 'memory' | 'loop'): Promise<T | null> => {
+  const askServer = async <T,>(what: 'memory' | 'loop' | 'heap', arg = ''): Promise<T | null> => {
     const got = new Promise<T | null>((res) => {
       waiting.set(what, res);
       // A loaded server reads its stdin late; past this the phase's figure is missing, said so below.
-      setTimeout(() => res(null), 20_000).unref();
+      setTimeout(() => res(null), what === 'heap' ? 300_000 : 20_000).unref();
     });
-    server.stdin!.write(`${what}\n`);
+    server.stdin!.write(`${what}${arg ? ` ${arg}` : ''}\n`);
     const v = await got;
     waiting.delete(what);
     return v;
@@ -249,6 +251,12 @@ async function runOn({ nodes, workers, quick, profile, paced, connect }: RenderB
     if (m) console.log(`  server memory, ${phase}: ${memoryParts(m)}\n  … at its highest RSS so far (sampled every 0.5 s): ${memoryParts(m.peak)}`);
     else console.log(`  server memory, ${phase}: the server did not answer within 20 s`);
     return m;
+  };
+  /** With --heap-snapshot: the server's live heap after a phase (the snapshot collects the garbage first). */
+  const snapshot = async (phase: string): Promise<void> => {
+    if (!heapSnapshot) return;
+    const file = await askServer<string>('heap', fileURLToPath(new URL(`../results/render-${db.label}-${phase}.heapsnapshot`, import.meta.url)));
+    console.log(`  server heap snapshot, ${phase}: ${file ?? 'not written within 5 minutes'}`);
   };
   /** The server's event loop over a phase (reset at its start): how late it ran, its stalls and what ran in them. */
   const loopOf = async (phase: string): Promise<LoopReport | null> => {
@@ -311,11 +319,13 @@ async function runOn({ nodes, workers, quick, profile, paced, connect }: RenderB
   // waiting on them fail and this database's run reports what it measured; the other still runs.
   server.stdin!.on('error', () => undefined);
   const alive = () => server.exitCode === null && server.signalCode === null;
+  // A heap snapshot stops the server for a while (minutes for a heap of a few GB): 5 more minutes then.
+  const boundMin = heapSnapshot ? 11 : 6;
   const watchdog = setTimeout(() => {
-    console.error('render bench: 6 minute bound of this database reached; stopping it');
+    console.error(`render bench: ${boundMin} minute bound of this database reached; stopping it`);
     for (const p of procs) p.kill('SIGKILL');
     server.kill('SIGKILL');
-  }, 360_000);
+  }, boundMin * 60_000);
   watchdog.unref();
   try {
     // Phase 1: every node connects and parks in a long poll.
@@ -393,6 +403,7 @@ async function runOn({ nodes, workers, quick, profile, paced, connect }: RenderB
     out.fleetLoopPacedMaxMs = fleet.loopMaxMs();
     console.log(`  simulated nodes' own event loops (worker processes), paced window: delay max ${out.fleetLoopPacedMaxMs} ms (a node's ask → task includes it)`);
     out.memoryPaced = await memory('paced dispatch');
+    await snapshot('paced');
     // Phase 2b, throughput: 0.2–1 s tasks, the rest of the job dispatched as fast as the server can.
     send({ taskMs: [200, 1000] });
     fleet.resetLatencies();
@@ -500,6 +511,7 @@ async function runOn({ nodes, workers, quick, profile, paced, connect }: RenderB
     console.log(`  arithmetic: 20,000 nodes / ${intervalMs / 1000} s = ${out.heartbeatsNeeded20k}/s needed; the server spent ${out.serverCpuMsPerHeartbeat} ms CPU per heartbeat = ${out.heartbeatsPerCpuSec}/s per CPU-second, ${out.heartbeatHeadroom}× what 20,000 nodes need (${(100 / (out.heartbeatHeadroom as number)).toFixed(0)}% of one core)`);
     out.loopHeartbeats = await loopOf('heartbeats');
     out.memoryHeartbeats = await memory('heartbeats');
+    await snapshot('heartbeats');
     out.rssMB = Math.round(peakRss);
     out.errors = total('errors');
     out.errorKinds = fleet.errorKinds();

@@ -4,6 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { loadConfig, seedDemo, Platform } from '@shuzhi/server';
 import { fundDemoTenants } from '../../packages/server/test/helpers.ts';
 import { LoopWatch } from './loop-watch.ts';
@@ -58,7 +59,10 @@ const mb = (b: number) => Math.round(b / 1024 / 1024);
 function memoryNow() {
   const m = process.memoryUsage();
   const engine = p.database.engineMemoryBytes?.() ?? 0;
-  return { rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), heapTotalMB: mb(m.heapTotal), arrayBuffersMB: mb(m.arrayBuffers), externalMB: mb(m.external), pgliteMB: mb(engine) };
+  // The heap by space: young objects (new space) are what scavenges copy; old space what survived them.
+  const spaces: Record<string, number> = {};
+  for (const s of getHeapSpaceStatistics()) spaces[s.space_name.replace(/_space$/, '')] = mb(s.space_used_size);
+  return { rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), heapTotalMB: mb(m.heapTotal), arrayBuffersMB: mb(m.arrayBuffers), externalMB: mb(m.external), pgliteMB: mb(engine), spaces };
 }
 // The sample with the highest RSS so far, every half second: the parts at the peak, not at a phase's end.
 let peak = memoryNow();
@@ -69,6 +73,9 @@ setInterval(() => {
 process.stdin.on('data', (d) => {
   if (String(d).includes('memory')) process.stdout.write(`${JSON.stringify({ memory: { ...memoryNow(), peak } })}\n`);
   if (String(d).includes('loop')) process.stdout.write(`${JSON.stringify({ loop: loop.report() })}\n`);
+  // `heap <file>`: a heap snapshot (open in Chrome DevTools' Memory tab); the loop stops while it is written.
+  const snap = /heap (\S+)/.exec(String(d));
+  if (snap) process.stdout.write(`${JSON.stringify({ heap: writeHeapSnapshot(snap[1]) })}\n`);
   if (String(d).includes('stop')) void stop();
 });
 process.stdin.on('end', () => void stop());

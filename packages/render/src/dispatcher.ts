@@ -375,6 +375,11 @@ export class Dispatcher {
 
   // ---------------------------------------------------------------- persistence
 
+  /** Rows drainChanges() would return now: the persistence backlog the dispatcher holds. */
+  pendingChanges(): number {
+    return this.dirty.size;
+  }
+
   /** Rows changed since the last call, for one batched transaction. */
   drainChanges(): DispatcherRows {
     return this.dirty.drain();

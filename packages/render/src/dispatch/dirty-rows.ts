@@ -6,6 +6,12 @@ import type { DispatcherRows, TaskRow } from './types.ts';
 export class DirtyRows {
   private jobs = new Set<JobRec>();
   private tasks = new Map<JobRec, Set<number>>();
+  private taskCount = 0;
+
+  /** Rows waiting for the next drain (one per job or task, however often it changed). */
+  get size(): number {
+    return this.jobs.size + this.taskCount;
+  }
 
   job(job: JobRec): void {
     this.jobs.add(job);
@@ -14,7 +20,10 @@ export class DirtyRows {
   task(job: JobRec, index: number): void {
     let set = this.tasks.get(job);
     if (!set) this.tasks.set(job, (set = new Set()));
-    set.add(index);
+    if (!set.has(index)) {
+      set.add(index);
+      this.taskCount++;
+    }
   }
 
   drain(): DispatcherRows {
@@ -23,6 +32,7 @@ export class DirtyRows {
     for (const [job, set] of this.tasks) for (const i of set) tasks.push(taskRow(job, i));
     this.jobs = new Set();
     this.tasks = new Map();
+    this.taskCount = 0;
     return { jobs, tasks };
   }
 }

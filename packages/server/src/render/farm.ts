@@ -19,7 +19,7 @@ import { FarmMeter } from './metering.ts';
 import { FarmPower, LocalWakeProvider } from './power.ts';
 import { NodeFiles } from './node-files.ts';
 import { NodeSync } from './node-sync.ts';
-import { BatchWriter } from './persist.ts';
+import { BatchWriter, WRITER_BOUNDS, type WriterBounds } from './persist.ts';
 import { restoreFarm } from './restore.ts';
 import { FarmState } from './state.ts';
 import type { RenderStorage } from './storage.ts';
@@ -33,6 +33,8 @@ export interface FarmOptions {
   siteId: string;
   policy?: Partial<FailurePolicy>;
   batchMs?: number;
+  /** How much unwritten work may wait while the database is behind (persist.ts WRITER_BOUNDS). */
+  writerBounds?: Partial<WriterBounds>;
   clock?: Clock;
   /** Check that a chunk's frames were uploaded before accepting its completion (default true; the bench's simulated nodes upload nothing). */
   verifyFrames?: boolean;
@@ -82,7 +84,7 @@ export class RenderFarm {
     readonly opts: FarmOptions,
   ) {
     this.state = new FarmState(opts.clock ?? systemClock, { leaseMs: opts.leaseMs, ...opts.policy }, opts.siteId);
-    this.writer = new BatchWriter(db, bus, log, () => this.drainChanges(), opts.batchMs ?? 75);
+    this.writer = new BatchWriter(db, bus, log, () => this.drainChanges(), opts.batchMs ?? 75, () => this.state.engine.pendingChanges(), { ...WRITER_BOUNDS, ...opts.writerBounds });
     this.uploads = new UploadQuota(join(storage.root, 'uploads'), join(storage.root, 'assets'), opts.uploadQuotaBytes);
     this.blobs = new BlobStore(storage, this.uploads);
     this.storeSlots = new StoreSlots(opts.storeSlots ?? 32);

@@ -45,6 +45,8 @@ export interface NodeSyncOptions {
  */
 export class NodeSync {
   private readonly waiters = new Map<string, () => void>();
+  /** Nodes refused new work while the database was behind (BatchWriter.admitsWork): woken when it catches up. */
+  private readonly heldForWrites = new Set<string>();
   /** Counters for the bench and the metrics. */
   readonly counters = { assigned: 0, heartbeats: 0, completed: 0, syncs: 0 };
 
@@ -53,7 +55,12 @@ export class NodeSync {
     private readonly writer: BatchWriter,
     private readonly throughput: Throughput,
     private readonly opts: NodeSyncOptions,
-  ) {}
+  ) {
+    writer.onCaughtUp = () => {
+      for (const id of this.heldForWrites) this.waiters.get(id)?.();
+      this.heldForWrites.clear();
+    };
+  }
 
   /** Answers every parked poll (the farm stops). */
   releaseAll(): void {
@@ -231,6 +238,11 @@ export class NodeSync {
 
   private assignUpTo(node: NodeState, free: number): RenderWork[] {
     const out: RenderWork[] = [];
+    // Back-pressure: no new work while the unwritten backlog is over its bound.
+    if (free > 0 && !this.writer.admitsWork()) {
+      this.heldForWrites.add(node.id);
+      return out;
+    }
     for (let i = 0; i < free; i++) {
       const a = this.state.engine.assign(node.id);
       if (!a) break;

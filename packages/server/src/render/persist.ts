@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DispatcherRows, JobRow, TaskRow } from '@shuzhi/render';
 import { storableText } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
-import { slices } from '../db/slices.ts';
+import { nextTurn, slices } from '../db/slices.ts';
 import type { EventBus, EventInput, PublishedEvent } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
 
@@ -56,6 +56,20 @@ const MAX_BACKOFF_MS = 5_000;
  * 2,000-row statements stay inside its initial memory. Also keeps the JSON string on our heap small.
  */
 export const ROWS_PER_STATEMENT = 2_000;
+
+/**
+ * How much unwritten work the writer lets pile up while the database is behind (slow, or down).
+ * `backlogRows`: rows waiting (the dispatcher's changed jobs and tasks, one per task however often it
+ * changed, plus logs, frames, nodes, events and the batch under way); above it the farm hands out no
+ * new tasks (see admitsWork) until a flush brings it back under — heartbeats and completions are
+ * still taken. `logRows`: renderer output lines waiting; past it new lines are dropped and counted
+ * (a restart needs none of them), so a chatty farm cannot fill the heap while the database is away.
+ */
+export interface WriterBounds {
+  backlogRows: number;
+  logRows: number;
+}
+export const WRITER_BOUNDS: WriterBounds = { backlogRows: 50_000, logRows: 100_000 };
 
 /** The SQLSTATE of a database error, looked up through wrappers (drizzle's DrizzleQueryError keeps it in `cause`). */
 export function sqlState(err: unknown): string | null {
@@ -138,10 +152,20 @@ export class BatchWriter {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private failStreak = 0;
+  /** Log rows among `retry` (they count against the log bound). */
+  private retryLogs = 0;
+  /** Units of the flush under way (they count against the backlog bound until written). */
+  private inFlight = 0;
+  /** Someone was refused work (admitsWork) since the backlog last fell under its bound. */
+  private holding = false;
+  /** Called once the backlog is back under its bound after admitsWork refused work (the farm wakes the polls it held). */
+  onCaughtUp: (() => void) | null = null;
+  /** Statements of the transaction under way so far (the first runs at once, the others each after a loop turn). */
+  private statementsInWrite = 0;
   /** Rows written so far, for the bench and tests; rows dropped as unstorable, by kind. */
   /** With several replicas: refuses the batch unless this server still leads (see RunHost.fence). */
   fence: ((tx: Tx) => Promise<void>) | null = null;
-  stats = { batches: 0, taskRows: 0, jobRows: 0, maxBatchMs: 0, droppedRows: 0, dropped: {} as Record<string, number>, statements: 0, maxStatementRows: 0 };
+  stats = { batches: 0, taskRows: 0, jobRows: 0, maxBatchMs: 0, droppedRows: 0, dropped: {} as Record<string, number>, statements: 0, maxStatementRows: 0, droppedLogRows: 0, maxBacklogRows: 0, heldWork: 0 };
 
   constructor(
     private readonly db: Db,
@@ -149,7 +173,30 @@ export class BatchWriter {
     private readonly log: Logger,
     private readonly drain: () => DispatcherRows,
     private readonly intervalMs = 75,
+    /** Rows the dispatcher holds for the next drain (its part of the backlog). */
+    private readonly pending: () => number = () => 0,
+    /** Mutable for tests that hold the farm as if the database were behind. */
+    public bounds: WriterBounds = WRITER_BOUNDS,
   ) {}
+
+  /** Rows waiting to be written, the batch under way included. */
+  backlog(): number {
+    const failed = this.failedRows ? this.failedRows.jobs.length + this.failedRows.tasks.length : 0;
+    return this.pending() + failed + this.inFlight + this.retry.length + this.logs.length + this.frames.size + this.nodes.size + this.events.length + this.hooks.length;
+  }
+
+  /**
+   * Whether new work may be handed out now: not while the backlog is over its bound, so a database
+   * that falls behind slows the dispatcher down instead of the backlog growing without end.
+   */
+  admitsWork(): boolean {
+    const n = this.backlog();
+    if (n > this.stats.maxBacklogRows) this.stats.maxBacklogRows = n;
+    if (n <= this.bounds.backlogRows) return true;
+    this.holding = true;
+    this.stats.heldWork++;
+    return false;
+  }
 
   start(): void {
     const tick = (delay: number) => {
@@ -184,8 +231,16 @@ export class BatchWriter {
   }
 
   addLog(row: LogRow): void {
+    if (!row.text.length) return;
+    if (this.logs.length + this.retryLogs >= this.bounds.logRows) {
+      // Logged when the first line of a streak is dropped, not per line.
+      if (this.stats.droppedLogRows++ === 0 || this.stats.droppedLogRows % 10_000 === 0) {
+        this.log.warn({ dropped: this.stats.droppedLogRows, bound: this.bounds.logRows }, 'render: log lines dropped: the database is behind and the log backlog is full');
+      }
+      return;
+    }
     // Renderer output is data, not input: never refused, made storable.
-    if (row.text.length) this.logs.push({ ...row, text: storableText(row.text) });
+    this.logs.push({ ...row, text: storableText(row.text) });
   }
   addFrame(row: FrameRow): void {
     const key = `${row.jobId}:${row.frame}`;
@@ -207,8 +262,16 @@ export class BatchWriter {
     while (this.flushing) await this.flushing;
     this.flushing = this.flushOnce().finally(() => {
       this.flushing = null;
+      this.afterFlush();
     });
     return this.flushing;
+  }
+
+  /** Tells the farm when work it held back may go out again. */
+  private afterFlush(): void {
+    if (!this.holding || this.backlog() > this.bounds.backlogRows) return;
+    this.holding = false;
+    this.onCaughtUp?.();
   }
 
   /** Dispatcher rows of a failed batch, written again with the next one. */
@@ -228,6 +291,7 @@ export class BatchWriter {
       ...this.hooks.map((h): Unit => ({ kind: 'hook', h })),
     ];
     this.retry = [];
+    this.retryLogs = 0;
     this.logs = [];
     this.frames = new Map();
     this.nodes = new Map();
@@ -235,6 +299,7 @@ export class BatchWriter {
     this.hooks = [];
     if (!units.length) return;
     const t0 = performance.now();
+    this.inFlight = units.length;
     try {
       await this.writeAndPublish(units);
     } catch (err) {
@@ -249,6 +314,8 @@ export class BatchWriter {
         throw err;
       }
       return;
+    } finally {
+      this.inFlight = 0;
     }
     const ms = performance.now() - t0;
     this.stats.batches++;
@@ -305,6 +372,8 @@ export class BatchWriter {
     // Dispatcher rows are merged with the next snapshot (newer rows win); the rest keep their order.
     if (jobs.length || tasks.length) this.failedRows = mergeRows({ jobs, tasks }, this.failedRows ?? { jobs: [], tasks: [] });
     this.retry = side.concat(this.retry);
+    this.retryLogs = 0;
+    for (const u of this.retry) if (u.kind === 'log') this.retryLogs++;
   }
 
   private async writeAndPublish(units: readonly Unit[]): Promise<void> {
@@ -317,6 +386,7 @@ export class BatchWriter {
   }
 
   private async write(tx: Tx, units: readonly Unit[], published: PublishedEvent[]): Promise<void> {
+    this.statementsInWrite = 0;
     const of = <K extends Unit['kind']>(k: K) => units.filter((u): u is Extract<Unit, { kind: K }> => u.kind === k);
     const jobs = of('job').map((u) => u.row);
     const tasks = of('task').map((u) => u.row);
@@ -324,7 +394,7 @@ export class BatchWriter {
     const frames = of('frame').map((u) => u.row);
     const nodes = of('node').map((u) => u.row);
     for (const slice of slices(jobs, ROWS_PER_STATEMENT)) {
-      const data = this.counted(slice).map((j) => ({
+      const data = (await this.counted(slice)).map((j) => ({
         id: j.id,
         seq: j.seq,
         state: j.state,
@@ -340,7 +410,7 @@ export class BatchWriter {
         where r.id = x.id`);
     }
     for (const slice of slices(tasks, ROWS_PER_STATEMENT)) {
-      const data = this.counted(slice).map((t) => ({
+      const data = (await this.counted(slice)).map((t) => ({
         job_id: t.jobId,
         idx: t.index,
         state: t.state,
@@ -359,7 +429,7 @@ export class BatchWriter {
           updated_at = now()`);
     }
     for (const slice of slices(logs, ROWS_PER_STATEMENT)) {
-      const data = this.counted(slice).map((l) => ({ job_id: l.jobId, idx: l.idx, attempt: l.attempt, node_id: l.nodeId, stream: l.stream, text: l.text }));
+      const data = (await this.counted(slice)).map((l) => ({ job_id: l.jobId, idx: l.idx, attempt: l.attempt, node_id: l.nodeId, stream: l.stream, text: l.text }));
       await tx.execute(sql`
         insert into render_task_logs (job_id, idx, attempt, node_id, stream, text)
         select x.job_id, x.idx, x.attempt, x.node_id, x.stream, x.text
@@ -367,7 +437,7 @@ export class BatchWriter {
           as x(job_id text, idx int, attempt int, node_id text, stream text, text text)`);
     }
     for (const slice of slices(frames, ROWS_PER_STATEMENT)) {
-      const data = this.counted(slice).map((f) => ({ job_id: f.jobId, frame: f.frame, node_id: f.nodeId, attempt: f.attempt, bytes: f.bytes, has_thumb: f.hasThumb ? 1 : 0 }));
+      const data = (await this.counted(slice)).map((f) => ({ job_id: f.jobId, frame: f.frame, node_id: f.nodeId, attempt: f.attempt, bytes: f.bytes, has_thumb: f.hasThumb ? 1 : 0 }));
       await tx.execute(sql`
         insert into render_frames (job_id, frame, node_id, attempt, bytes, has_thumb)
         select x.job_id, x.frame, x.node_id, x.attempt, x.bytes, x.has_thumb
@@ -377,7 +447,7 @@ export class BatchWriter {
           bytes = case when render_frames.bytes = 0 then excluded.bytes else render_frames.bytes end`);
     }
     for (const slice of slices(nodes, ROWS_PER_STATEMENT)) {
-      const data = this.counted(slice).map((n) => ({ id: n.id, site_id: n.siteId, tags: n.tags, slots: n.slots, last_seen_ms: n.lastSeenMs }));
+      const data = (await this.counted(slice)).map((n) => ({ id: n.id, site_id: n.siteId, tags: n.tags, slots: n.slots, last_seen_ms: n.lastSeenMs }));
       await tx.execute(sql`
         insert into render_nodes (id, site_id, tags, slots, last_seen_at)
         select x.id, x.site_id, x.tags, x.slots, to_timestamp(x.last_seen_ms / 1000.0)
@@ -390,8 +460,12 @@ export class BatchWriter {
     for (const u of of('hook')) await u.h(tx, published);
   }
 
-  /** The rows of one statement, counted for the stats (the bench and tests read the largest). */
-  private counted<T>(rows: readonly T[]): readonly T[] {
+  /**
+   * The rows of one statement, counted for the stats (the bench and tests read the largest), after a
+   * turn of the event loop when a statement of this transaction ran before it.
+   */
+  private async counted<T>(rows: readonly T[]): Promise<readonly T[]> {
+    if (this.statementsInWrite++ > 0) await nextTurn();
     this.stats.statements++;
     this.stats.maxStatementRows = Math.max(this.stats.maxStatementRows, rows.length);
     return rows;
