@@ -174,7 +174,7 @@ test('in Chromium: a face whose PLC certificate is untrusted shows not connected
   const id = 'face-untrusted';
   const c = testFace((x) => ({ ...x, id }));
   // this PLC trusts the server, but the server has never seen the PLC's certificate
-  const plc = await startMineSimulator({ port: await freePort(), tickMs: 20, face: c, physics: { rampMs: 150, inrushMs: 50 }, pkiFolder: join(pki, 'untrusted'), trustedClientCertificates: [mineServiceOf(t).pki.ownDer()] });
+  const plc = await startMineSimulator({ port: await freePort(), tickMs: 20, face: c, physics: { rampMs: 150, inrushMs: 50 }, pkiFolder: join(pki, 'untrusted'), trustedClientCertificates: [(await mineServiceOf(t).openPki()).ownDer()] });
   extraSims.push(plc);
   const eng = client(t.url, { cookie: await login(t.url, 'mine-engineer') });
   const r = await eng.req('POST', '/api/mine/faces', { id, name: '2103 综采工作面', mineId: 'mine-02', endpoint: plc.endpoint, config: { machines: c.machines, sensors: c.sensors } });

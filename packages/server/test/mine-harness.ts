@@ -22,9 +22,10 @@ export function mineServiceOf(t: { p: { modules: readonly { name: string }[] } }
  * A simulated PLC that trusts the platform's certificate, and whose certificate the platform
  * trusts: the secure link (SignAndEncrypt) as an engineer would have set it up.
  */
-export async function startTrustedSim(svc: Pick<MineService, 'pki'>, options: MineSimulatorOptions): Promise<MineSimulator> {
-  const sim = await startMineSimulator({ ...options, trustedClientCertificates: [svc.pki.ownDer(), ...(options.trustedClientCertificates ?? [])] });
-  await svc.pki.trustDer(sim.certificate);
+export async function startTrustedSim(svc: Pick<MineService, 'openPki'>, options: MineSimulatorOptions): Promise<MineSimulator> {
+  const pki = await svc.openPki();
+  const sim = await startMineSimulator({ ...options, trustedClientCertificates: [pki.ownDer(), ...(options.trustedClientCertificates ?? [])] });
+  await pki.trustDer(sim.certificate);
   return sim;
 }
 
@@ -61,7 +62,7 @@ export async function startRig(options: {
   const port = await freePort();
   const pki = mkdtempSync(join(tmpdir(), 'shuzhi-mine-test-pki-'));
   const clientPki = await MinePki.open(join(pki, 'client'));
-  const sim = await startTrustedSim({ pki: clientPki }, { port, tickMs: 10, face: faceConfig, physics: { rampMs: 80, inrushMs: 30, ...options.physics }, pkiFolder: join(pki, 'server') });
+  const sim = await startTrustedSim({ openPki: async () => clientPki }, { port, tickMs: 10, face: faceConfig, physics: { rampMs: 80, inrushMs: 30, ...options.physics }, pkiFolder: join(pki, 'server') });
   const audit: AuditRecord[] = [];
   const alarms: AlarmChange[] = [];
   const events: FaceEvent[] = [];

@@ -69,7 +69,7 @@ const connected = (id: string) => waitUntil(`${id} connected`, async () => (awai
 
 test('a PLC certificate the server does not trust: the face is not connected and the API says which certificate and how to trust it; trusting it through the API connects the face', async () => {
   // the PLC trusts the server; the server has never seen the PLC
-  const plc = await sim('plc-a', { trustedClientCertificates: [svc.pki.ownDer()] });
+  const plc = await sim('plc-a', { trustedClientCertificates: [(await svc.openPki()).ownDer()] });
   await register('sec-a', plc);
 
   const s = await linkCode('sec-a', 'MINE_OPCUA_PLC_CERT_UNTRUSTED');
@@ -88,7 +88,7 @@ test('a PLC certificate the server does not trust: the face is not connected and
   assert.ok(rejected, JSON.stringify(certs.rejected));
   assert.match(rejected.subject, /CN=/);
   assert.ok(Date.parse(rejected.validTo) > Date.now());
-  assert.equal(certs.own.thumbprint, thumbprintOf(svc.pki.ownDer()));
+  assert.equal(certs.own.thumbprint, thumbprintOf((await svc.openPki()).ownDer()));
   assert.match(certs.own.pem, /BEGIN CERTIFICATE/);
   assert.doesNotMatch(JSON.stringify(certs), /PRIVATE KEY/);
 
@@ -113,20 +113,20 @@ test('a PLC certificate the server does not trust: the face is not connected and
 
 test('a PLC that does not trust the server: the face says the PLC refused our certificate; trusting it at the PLC connects the face', async () => {
   const plc = await sim('plc-b');
-  await svc.pki.trustDer(plc.certificate);
+  await (await svc.openPki()).trustDer(plc.certificate);
   await register('sec-b', plc);
-  const own = thumbprintOf(svc.pki.ownDer());
+  const own = thumbprintOf((await svc.openPki()).ownDer());
   const s = await linkCode('sec-b', 'MINE_OPCUA_CLIENT_CERT_REJECTED');
   assert.equal(s.connected, false);
   assert.equal(s.linkError.thumbprint, own);
   assert.match(s.linkError.message, /refused this server's certificate/);
   assert.ok(plc.rejectedClients().includes(own), 'the PLC filed our certificate under rejected/');
-  await plc.trustClient(svc.pki.ownDer());
+  await plc.trustClient((await svc.openPki()).ownDer());
   await connected('sec-b');
 });
 
 test('with the CLI: `shuzhi mine certs list --face` marks the untrusted PLC certificate and says why; `trust` connects the face', async () => {
-  const plc = await sim('plc-c', { trustedClientCertificates: [svc.pki.ownDer()] });
+  const plc = await sim('plc-c', { trustedClientCertificates: [(await svc.openPki()).ownDer()] });
   await register('sec-c', plc);
   await linkCode('sec-c', 'MINE_OPCUA_PLC_CERT_UNTRUSTED');
   const env = { ...process.env, SHUZHI_SERVER: t.url, SHUZHI_TOKEN: await operatorToken(t.p) };

@@ -46,6 +46,7 @@ export class MineDemo {
     const { freePort } = await import('../../../../sim/free-port.ts');
     for (const f of DEMO_FACES) {
       if (!this.svc.hasFace(f.id)) continue;
+      const pki = await this.svc.openPki();
       const port = await freePort();
       const sim = await startMineSimulator({
         port,
@@ -54,9 +55,9 @@ export class MineDemo {
         physics: { rampMs: 1500, inrushMs: 500, watchdogMs: 5000 },
         // kept across restarts, so the trust given once stays valid
         pkiFolder: join(this.dataDir, 'pki', `demo-sim-${f.id}`),
-        trustedClientCertificates: [this.svc.pki.ownDer()],
+        trustedClientCertificates: [pki.ownDer()],
       });
-      await this.svc.pki.trustDer(sim.certificate);
+      await pki.trustDer(sim.certificate);
       this.#sims.push(sim);
       await this.svc.updateSettings(f.id, { endpoint: sim.endpoint }, SYSTEM);
       this.log.info({ face: f.id, endpoint: sim.endpoint, security: sim.security, plcThumbprint: sim.thumbprint }, 'mine demo face simulator started');

@@ -215,7 +215,7 @@ export function mineRoutes(svc: MineService) {
     }),
     async (c) => {
       await guard(c, MINE_PKI_ROLES, 'certificates.list', 'see the OPC UA certificates', null, 'pki');
-      return c.json(svc.certificates(), 200);
+      return c.json(await svc.certificates(), 200);
     },
   );
 

@@ -147,15 +147,12 @@ export class MineService {
     this.#mqtt = p;
   }
 
-  /** The mine link's certificate store; open between start() and stop(). */
-  get pki(): MinePki {
-    if (!this.#pki) throw new Error('mine service not started: the OPC UA PKI is not open');
-    return this.#pki;
-  }
-
-  /** Opens the PKI once; a face registered before start() (the demo seed) needs it as well. */
+  /**
+   * The mine link's certificate store, opened once, by the first face or the first certificate call (a
+   * face registered before start(), the demo's seed, needs it as well).
+   */
   #pkiOpening: Promise<MinePki> | null = null;
-  #openPki(): Promise<MinePki> {
+  openPki(): Promise<MinePki> {
     // node-opcua (≈ 1.5 s to load) comes in with the first face, not with every server start.
     this.#pkiOpening ??= import('./pki.ts')
       .then(({ MinePki }) => MinePki.open(pkiFolderOf(this.o.dataDir)))
@@ -164,7 +161,6 @@ export class MineService {
   }
 
   async start(): Promise<void> {
-    await this.#openPki();
     // A face registered before the start (the demo's seed) is attached already: a second controller for it
     // would be left behind, retrying its link every 3 s for as long as the process lives.
     for (const row of await this.o.db.select().from(mineFaces)) if (!this.#faces.has(row.id)) await this.#attach(row);
@@ -210,7 +206,7 @@ export class MineService {
 
   async #attach(row: FaceRow): Promise<LiveFace> {
     const face = faceOf(row, row.config as MineFaceConfig);
-    const pki = await this.#openPki();
+    const pki = await this.openPki();
     const { FaceController } = await import('./controller-runtime.ts');
     await this.alarms.closeLeftovers(row.id, new Date());
     const c = this.o.controller ?? {};
@@ -410,14 +406,15 @@ export class MineService {
 
   // ---- certificates of the secure link ----
 
-  certificates(): MineCertificates {
-    return this.pki.list();
+  async certificates(): Promise<MineCertificates> {
+    return (await this.openPki()).list();
   }
 
   /** Moves a rejected (or trusted) certificate to trusted/ or rejected/; audited like any engineering change. */
   async setCertificateTrust(thumbprint: string, trust: boolean, actor: Actor): Promise<MineCertificate | null> {
-    const before = this.pki.status(thumbprint);
-    const cert = trust ? await this.pki.trust(thumbprint) : await this.pki.reject(thumbprint);
+    const pki = await this.openPki();
+    const before = pki.status(thumbprint);
+    const cert = trust ? await pki.trust(thumbprint) : await pki.reject(thumbprint);
     const action = trust ? 'certificate-trust' : 'certificate-reject';
     if (!cert) {
       await this.audit.append({ ...actor, faceId: null, action, target: thumbprint.toLowerCase(), result: 'rejected', code: 'MINE_CERT_NOT_FOUND' });
