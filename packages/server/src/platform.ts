@@ -185,6 +185,7 @@ export class Platform {
       metrics: p.metrics,
       webDist: WEB_DIST,
       beforeAuth: p.replication ? [p.replication.middleware()] : [],
+      ...(p.replication ? { leaderHere: () => p.replication!.route().local } : {}),
       edge: {
         proxies: ProxyTrust.parse(opts.config.SHUZHI_TRUSTED_PROXIES),
         publicUrl: opts.config.SHUZHI_PUBLIC_URL,

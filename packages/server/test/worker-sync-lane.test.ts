@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { WorkerSyncLane } from '../src/http/worker-sync-lane.ts';
 import { enrollWorker, startPlatform } from './helpers.ts';
 
 /**
@@ -57,4 +58,28 @@ test('the worker sync lane answers as the app does: the same statuses, codes and
   } finally {
     await t.close();
   }
+});
+
+test('with replicas the lane answers only on the leader: on a follower it leaves the sync to the app, which passes it on', () => {
+  let leader = false;
+  const lane = new WorkerSyncLane({
+    hub: null as never,
+    log: null as never,
+    metrics: null as never,
+    maxBytes: 1 << 20,
+    safetyHeaders: {},
+    answersHere: () => leader,
+  });
+  const body = '{}';
+  const req = {
+    method: 'POST',
+    url: '/api/workers/wrk_abc/sync',
+    headers: { authorization: 'Bearer szw.wrk_abc.secret', 'content-type': 'application/json', 'content-length': String(body.length) },
+  };
+  assert.equal(lane.take(req as never, null as never), null, 'a follower: the app takes it');
+  assert.equal(lane.taken, 0);
+  leader = true;
+  // Taken now (the answer itself needs the real hub: the first test covers it).
+  const chunked = { ...req, headers: { ...req.headers, 'content-length': undefined, 'transfer-encoding': 'chunked' } };
+  assert.equal(lane.take(chunked as never, null as never), null, 'a chunked body goes to the app, leader or not');
 });

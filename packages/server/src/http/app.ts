@@ -38,6 +38,11 @@ export interface AppParts {
   beforeAuth?: MiddlewareHandler<Env>[];
   /** The worker protocol's hub: its sync gets a lane of its own beside the app (worker-sync-lane.ts). */
   syncHub?: WorkerHub;
+  /**
+   * With replicas: whether this process is the leader now, which answers the worker protocol itself (a
+   * follower's `beforeAuth` passes it on to the leader, so the sync lane leaves it to the app then).
+   */
+  leaderHere?: () => boolean;
 }
 
 const PUBLIC = new Set(['/api/health', '/api/ready', '/api/auth/login', '/api/openapi.json', ...DOCS_PATHS]);
@@ -141,12 +146,13 @@ export function createApp(parts: AppParts) {
       c.text('Shuzhi API is running. The web app is not built: run `npm run build` (npm start does it for you).'),
     );
   }
-  // The sync's own lane, where its answer is the same for every request: not with a follower's
-  // pass-on in front of authentication, nor with per-request HSTS.
+  // The sync's own lane, where its answer is the same for every request (no per-request HSTS) and this
+  // process answers it itself: a single server, or the leader of replicas (`leaderHere`).
   const safety = fixedSafetyHeaders({ publicUrl: parts.edge.publicUrl, sessionCookie: SESSION_COOKIE, inlineScripts: shell?.scriptSources });
+  const here = parts.beforeAuth?.length ? parts.leaderHere : () => true;
   const syncLane =
-    parts.syncHub && !parts.beforeAuth?.length && safety
-      ? new WorkerSyncLane({ hub: parts.syncHub, log: parts.log, metrics: parts.metrics, maxBytes: parts.edge.limits.sync, safetyHeaders: safety })
+    parts.syncHub && here && safety
+      ? new WorkerSyncLane({ hub: parts.syncHub, log: parts.log, metrics: parts.metrics, maxBytes: parts.edge.limits.sync, safetyHeaders: safety, answersHere: here })
       : null;
   return Object.assign(app, { syncLane });
 }

@@ -22,6 +22,8 @@ export interface SyncLaneParts {
   maxBytes: number;
   /** The security headers every answer carries (browser-safety.ts). */
   safetyHeaders: Record<string, string>;
+  /** Whether this process answers worker syncs now (with replicas, only the leader does; the app passes them on). */
+  answersHere: () => boolean;
 }
 
 /**
@@ -42,7 +44,7 @@ export class WorkerSyncLane {
 
   /** The answer to this request under way, or null when the app must take it. */
   take(req: IncomingMessage, res: ServerResponse): Promise<void> | null {
-    if (req.method !== 'POST') return null;
+    if (req.method !== 'POST' || !this.parts.answersHere()) return null;
     const path = PATH.exec(req.url ?? '');
     if (!path) return null;
     const h = req.headers;
