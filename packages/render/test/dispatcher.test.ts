@@ -241,31 +241,59 @@ test('drainChanges reports each touched row once per batch', () => {
   assert.equal(d.drainChanges().tasks.length, 0);
 });
 
-test('heartbeats reach the durable log once the persisted expiry is half a lease behind, and a restore keeps at least that', () => {
+test('heartbeats write no row; a restore grants every lease a full lease from the restore, which a live node keeps and a gone one loses', () => {
   const c = clock();
   const leaseMs = 15_000;
   const d = new Dispatcher({ clock: c, policy: { leaseMs } });
-  d.registerNode({ id: 'n' });
-  d.submit({ id: 'job_h', plan: plan('1-10', 10), priority: 50 });
-  const a = d.assign('n')!;
-  const opened = d.drainChanges().tasks[0]!.leaseExpiresAt!;
-  assert.equal(opened, c.t + leaseMs, 'the new lease is persisted with its expiry');
-  const heartbeatAt: number[] = [];
-  const persisted: (number | null)[] = [];
+  d.registerNode({ id: 'live' });
+  d.registerNode({ id: 'gone' });
+  const p = plan('1-10', 5);
+  d.submit({ id: 'job_h', plan: p, priority: 50 });
+  const live = d.assign('live')!;
+  const gone = d.assign('gone')!;
+  const opened = d.drainChanges().tasks;
+  assert.deepEqual(opened.map((t) => t.leaseExpiresAt), [c.t + leaseMs, c.t + leaseMs], 'a new lease is persisted with its expiry');
   for (let i = 0; i < 6; i++) {
     c.t += leaseMs / 3;
-    heartbeatAt.push(c.t);
-    d.heartbeat('n', a.token);
-    const rows = d.drainChanges().tasks;
-    persisted.push(rows.length ? rows[0]!.leaseExpiresAt : null);
+    d.heartbeat('live', live.token);
+    d.heartbeat('gone', gone.token);
+    assert.equal(d.drainChanges().tasks.length, 0, `heartbeat ${i + 1} writes nothing`);
   }
-  // Every other heartbeat (at a third of a lease apart) is written: half the rows of writing each.
-  assert.deepEqual(persisted.map((p) => p !== null), [false, true, false, true, false, true]);
-  let last = opened;
-  for (let i = 0; i < 6; i++) {
-    last = persisted[i] ?? last;
-    assert.ok(last >= heartbeatAt[i]! + leaseMs / 2, `after heartbeat ${i + 1} the persisted lease runs at least half a lease past it`);
-  }
+  assert.deepEqual(d.expireLeases(), [], 'heartbeats keep the leases in memory');
+  // The server stops now, long after the persisted expiries, and is back two leases later.
+  const snap = d.snapshot();
+  c.t += 2 * leaseMs;
+  const r = Dispatcher.restore({ clock: c, policy: { leaseMs }, jobs: snap.jobs.map((row) => ({ row, plan: p })), tasks: snap.tasks });
+  r.registerNode({ id: 'live' });
+  r.registerNode({ id: 'gone' });
+  c.t += leaseMs - 1;
+  assert.deepEqual(r.expireLeases(), [], 'a lease from the restore: nobody loses a task before it ends');
+  r.heartbeat('live', live.token);
+  c.t += 2;
+  assert.deepEqual(
+    r.expireLeases().map((x) => x.nodeId),
+    ['gone'],
+    'the node that heartbeats keeps its task; the silent one loses it a lease after the restore',
+  );
+  r.complete('live', live.token);
+  assert.ok(isStale(() => r.complete('gone', gone.token)));
+});
+
+test('an extended lease expires at its new time, not at the one it had when it was handed out', () => {
+  const c = clock();
+  const d = new Dispatcher({ clock: c, policy: { leaseMs: 10_000 } });
+  d.registerNode({ id: 'n', slots: 2 });
+  d.submit({ id: 'job_x', plan: plan('1-10', 5), priority: 50 });
+  const a = d.assign('n')!;
+  const b = d.assign('n')!;
+  c.t += 6_000;
+  d.heartbeat('n', a.token);
+  c.t += 5_000;
+  assert.deepEqual(d.expireLeases().map((x) => x.token), [b.token], 'only the lease without a heartbeat ended at 10 s');
+  c.t += 4_999;
+  assert.deepEqual(d.expireLeases(), [], 'the extended one runs to 16 s');
+  c.t += 1;
+  assert.deepEqual(d.expireLeases().map((x) => x.token), [a.token]);
 });
 
 type Op =

@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { createAdaptorServer, type ServerType } from '@hono/node-server';
+import { getRequestListener, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { AuthStore } from './auth/store.ts';
 import { backupRoutes } from './backup/routes.ts';
 import { JobSecrets } from './compute/job-env.ts';
@@ -179,10 +180,12 @@ export class Platform {
     p.app = createApp({
       auth: p.auth,
       workers: p.workers.registry,
+      syncHub: p.workers,
       log: p.log,
       metrics: p.metrics,
       webDist: WEB_DIST,
       beforeAuth: p.replication ? [p.replication.middleware()] : [],
+      ...(p.replication ? { leaderHere: () => p.replication!.route().local } : {}),
       edge: {
         proxies: ProxyTrust.parse(opts.config.SHUZHI_TRUSTED_PROXIES),
         publicUrl: opts.config.SHUZHI_PUBLIC_URL,
@@ -289,8 +292,23 @@ export class Platform {
         if (--this.inFlight === 0) this.idle?.();
       }
     };
+    const lane = this.app.syncLane;
+    const track = async (answer: Promise<void>) => {
+      this.inFlight++;
+      try {
+        await answer;
+      } finally {
+        if (--this.inFlight === 0) this.idle?.();
+      }
+    };
     return new Promise((resolve, reject) => {
-      const server = createAdaptorServer({ fetch, hostname: host });
+      // Workers' syncs on their own lane (http/worker-sync-lane.ts); everything else through the app.
+      const app = getRequestListener(fetch, { hostname: host });
+      const server = createServer((req, res) => {
+        const answer = lane?.take(req, res);
+        if (answer) void track(answer);
+        else void app(req, res);
+      });
       // A deep accept queue (the kernel caps it at net.core.somaxconn): 20,000 render nodes reconnecting
       // at once (after a restart) overflow Node's default of 511 while the loop is busy, and the kernel
       // then drops their handshakes — connect timeouts and resets, and TCP's backoff delays them for seconds.

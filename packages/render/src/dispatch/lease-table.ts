@@ -7,7 +7,9 @@ import type { LeaseToken } from './types.ts';
 
 /**
  * Who holds which task, until when. A lease is on its job (job.active) and its node (node.leases);
- * expiry goes through a heap whose stale entries (ended or extended leases) are skipped.
+ * expiry goes through a heap that holds each lease once, at the expiry it had when it was last put
+ * there: a heartbeat only moves `expiresAt` (no heap work, no garbage — 2,000 of them a second at a
+ * farm's scale), and an extended lease that reaches the top is put back at its new expiry then.
  */
 export class LeaseTable {
   private readonly heap = new MinHeap<{ at: number; lease: LeaseRec }>((a, b) => a.at < b.at);
@@ -19,7 +21,7 @@ export class LeaseTable {
   ) {}
 
   open(job: JobRec, index: number, attempt: number, node: NodeRec, expiresAt: number): LeaseRec {
-    const lease: LeaseRec = { job, index, attempt, node, expiresAt, persistedExpiresAt: expiresAt, ended: false };
+    const lease: LeaseRec = { job, index, attempt, node, expiresAt, ended: false };
     job.active.set(index, lease);
     node.leases.add(lease);
     if (job.limits.length) acquireLimits(lease);
@@ -27,9 +29,9 @@ export class LeaseTable {
     return lease;
   }
 
+  /** Moves the lease's expiry later (never earlier: its heap entry must not be later than it). */
   extend(lease: LeaseRec, expiresAt: number): void {
-    lease.expiresAt = expiresAt;
-    this.heap.push({ at: expiresAt, lease });
+    if (expiresAt > lease.expiresAt) lease.expiresAt = expiresAt;
   }
 
   end(lease: LeaseRec): void {
@@ -50,7 +52,11 @@ export class LeaseTable {
       if (!top || top.at > now) return null;
       this.heap.pop();
       const lease = top.lease;
-      if (!lease.ended && lease.expiresAt === top.at) return lease;
+      if (lease.ended) continue;
+      if (lease.expiresAt <= now) return lease;
+      // Extended since it was put on the heap: back on at its expiry now.
+      top.at = lease.expiresAt;
+      this.heap.push(top);
     }
   }
 

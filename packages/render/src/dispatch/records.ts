@@ -18,9 +18,8 @@ export interface LeaseRec {
   readonly index: number;
   readonly attempt: number;
   readonly node: NodeRec;
+  /** Only ever moves later; the expiry heap holds the lease once, at or before this time (see LeaseTable). */
   expiresAt: number;
-  /** The expiry last handed to the durable log: heartbeats persist only when it falls half a lease behind. */
-  persistedExpiresAt: number;
   ended: boolean;
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'node:crypto';
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, hash } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, keylen: number, opts: object) => Promise<Buffer>;
@@ -24,7 +24,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(expected, got);
 }
 
-/** Tokens and session ids are stored only as hashes. */
+/** Tokens and session ids are stored only as hashes (one-shot: a worker's every sync hashes its credential). */
 export function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
+  return hash('sha256', s, 'hex');
 }

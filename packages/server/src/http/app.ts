@@ -6,12 +6,13 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PlatformMetrics } from '../ops/metrics.ts';
 import { requestIds } from '../ops/request-context.ts';
+import type { WorkerHub } from '../workers/hub.ts';
 import type { WorkerRegistry } from '../workers/registry.ts';
 import { WORKER_CREDENTIAL_PREFIX } from '@shuzhi/schema';
 import { DOCS_PATHS, mountApiDocs } from './api-docs.ts';
 import { bodyLimits, type BodyLimits } from './body-limits.ts';
 import { compressApi } from './compression.ts';
-import { browserSafety } from './browser-safety.ts';
+import { browserSafety, fixedSafetyHeaders } from './browser-safety.ts';
 import type { ProxyTrust } from './client-address.ts';
 import { router, type Env } from './context.ts';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -19,6 +20,7 @@ import { OPENAPI_CONFIG, registerComponents } from './openapi.ts';
 import { problemResponse } from './problem.ts';
 import { SESSION_COOKIE, toUser } from './routes/auth.ts';
 import { DOOR_START_DATA, loadWebShell } from './web-shell.ts';
+import { WorkerSyncLane } from './worker-sync-lane.ts';
 
 export interface AppParts {
   auth: AuthStore;
@@ -34,6 +36,13 @@ export interface AppParts {
   edge: { proxies: ProxyTrust; publicUrl?: string | undefined; limits: BodyLimits };
   /** Run after the edge checks and before authentication (a follower replica passes leader-only calls on). */
   beforeAuth?: MiddlewareHandler<Env>[];
+  /** The worker protocol's hub: its sync gets a lane of its own beside the app (worker-sync-lane.ts). */
+  syncHub?: WorkerHub;
+  /**
+   * With replicas: whether this process is the leader now, which answers the worker protocol itself (a
+   * follower's `beforeAuth` passes it on to the leader, so the sync lane leaves it to the app then).
+   */
+  leaderHere?: () => boolean;
 }
 
 const PUBLIC = new Set(['/api/health', '/api/ready', '/api/auth/login', '/api/openapi.json', ...DOCS_PATHS]);
@@ -137,5 +146,13 @@ export function createApp(parts: AppParts) {
       c.text('Shuzhi API is running. The web app is not built: run `npm run build` (npm start does it for you).'),
     );
   }
-  return app;
+  // The sync's own lane, where its answer is the same for every request (no per-request HSTS) and this
+  // process answers it itself: a single server, or the leader of replicas (`leaderHere`).
+  const safety = fixedSafetyHeaders({ publicUrl: parts.edge.publicUrl, sessionCookie: SESSION_COOKIE, inlineScripts: shell?.scriptSources });
+  const here = parts.beforeAuth?.length ? parts.leaderHere : () => true;
+  const syncLane =
+    parts.syncHub && here && safety
+      ? new WorkerSyncLane({ hub: parts.syncHub, log: parts.log, metrics: parts.metrics, maxBytes: parts.edge.limits.sync, safetyHeaders: safety, answersHere: here })
+      : null;
+  return Object.assign(app, { syncLane });
 }

@@ -42,6 +42,23 @@ function originOfReferer(referer: string | undefined): string | null {
   }
 }
 
+const safetyHeaders = (csp: string): Record<string, string> => ({
+  'content-security-policy': csp,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+});
+
+/**
+ * The security headers of an API answer when they are the same for every request, or null when they
+ * depend on it (HSTS: an https public URL, sent only on requests that came over https).
+ */
+export function fixedSafetyHeaders(opts: BrowserSafetyOptions): Record<string, string> | null {
+  if (opts.publicUrl && new URL(opts.publicUrl).protocol === 'https:') return null;
+  return safetyHeaders(appCsp(opts.inlineScripts));
+}
+
 /**
  * What a browser must not be tricked into, and what it is told to refuse:
  *
@@ -60,12 +77,7 @@ export function browserSafety(opts: BrowserSafetyOptions): MiddlewareHandler<Env
   // Outermost, so refusals (including the one below) carry the headers too.
   const headers: MiddlewareHandler<Env> = async (c, next) => {
     await next();
-    const h = new Headers();
-    h.set('content-security-policy', c.req.path === '/api/docs' ? DOCS_CSP : csp);
-    h.set('x-content-type-options', 'nosniff');
-    h.set('referrer-policy', 'same-origin');
-    h.set('x-frame-options', 'DENY');
-    h.set('cross-origin-opener-policy', 'same-origin');
+    const h = new Headers(safetyHeaders(c.req.path === '/api/docs' ? DOCS_CSP : csp));
     if (hsts && isHttps(c)) h.set('strict-transport-security', 'max-age=31536000');
     try {
       h.forEach((v, k) => c.res.headers.set(k, v));

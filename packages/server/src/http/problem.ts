@@ -7,6 +7,12 @@ import { currentRequestId } from '../ops/request-context.ts';
 
 /** The one place errors become RFC 9457 problem+json with our stable code. */
 export function problemResponse(c: Context, err: unknown, log: Logger): Response {
+  const p = problemOf(err, log, c.req);
+  return new Response(p.body, { status: p.status, headers: p.headers });
+}
+
+/** An error as problem+json: status, headers and body (the worker sync lane writes it without a Response). */
+export function problemOf(err: unknown, log: Logger, req: { method: string; path: string }): { status: number; headers: Record<string, string>; body: string } {
   let e: AppError;
   const engineStatus = err instanceof EngineError ? engineErrorStatus(err) : null;
   if (err instanceof AppError) e = err;
@@ -19,7 +25,7 @@ export function problemResponse(c: Context, err: unknown, log: Logger): Response
   } else {
     // Method and path only: never the body, query or headers (user data, secrets). The `err` serializer
     // (log.ts) strips the bound values of failed database queries from the error.
-    log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
+    log.error({ err, method: req.method, path: req.path }, 'unhandled error');
     const id = currentRequestId();
     e = new AppError('INTERNAL', 500, `Something went wrong on the server; it has been logged${id ? ` under request id ${id}` : ''}. Try again.`);
   }
@@ -33,8 +39,5 @@ export function problemResponse(c: Context, err: unknown, log: Logger): Response
     // The id on the server's log lines for this request: what an operator searches for.
     ...(currentRequestId() ? { requestId: currentRequestId() } : {}),
   };
-  return new Response(JSON.stringify(body), {
-    status: e.status,
-    headers: { ...e.headers, 'content-type': 'application/problem+json; charset=utf-8' },
-  });
+  return { status: e.status, headers: { ...e.headers, 'content-type': 'application/problem+json; charset=utf-8' }, body: JSON.stringify(body) };
 }

@@ -105,11 +105,16 @@ export class PlatformMetrics {
         await next();
       } finally {
         const route = c.req.path.startsWith('/api/') || c.req.path === '/metrics' ? routeOf(c.req) : 'web';
-        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-        this.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
-        this.durations.observe({ method: c.req.method, route }, seconds);
+        this.countRequest(c.req.method, route, c.res.status, start);
       }
     };
+  }
+
+  /** One answered request, by its matched route (as the app's router names it), timed from `start` (hrtime). */
+  countRequest(method: string, route: string, status: number, start: bigint): void {
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    this.requests.inc({ method, route, status: String(status) });
+    this.durations.observe({ method, route }, seconds);
   }
 
   async scrape(): Promise<{ contentType: string; body: string }> {

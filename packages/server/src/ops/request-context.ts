@@ -21,13 +21,22 @@ export function currentRequestId(): string | undefined {
   return storage.getStore()?.requestId;
 }
 
+/** The caller's X-Request-Id when it is plain, else a new one. */
+export function requestIdOf(offered: string | undefined): string {
+  return offered && CLIENT_ID.test(offered) ? offered : randomUUID();
+}
+
+/** Runs `fn` as the work of request `requestId` (its log lines carry the id). */
+export function withRequestId<T>(requestId: string, fn: () => T): T {
+  return storage.run({ requestId }, fn);
+}
+
 /** Takes the caller's X-Request-Id when it is plain, else makes one; echoes it on the answer. */
 export function requestIds(): MiddlewareHandler {
   return async (c, next) => {
-    const offered = c.req.header(REQUEST_ID_HEADER);
-    const requestId = offered && CLIENT_ID.test(offered) ? offered : randomUUID();
+    const requestId = requestIdOf(c.req.header(REQUEST_ID_HEADER));
     c.header('X-Request-Id', requestId);
-    await storage.run({ requestId }, next);
+    await withRequestId(requestId, next);
     // Handlers may replace the response (errors, static files): the id goes on whatever leaves.
     if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', requestId);
   };

@@ -120,9 +120,9 @@ export class NodeSync {
 
   private seeNode(id: string, req: SyncBody): NodeState {
     const n = this.state.nodeState(id, req);
-    const tags = [...new Set(req.tags)].sort();
-    const changed = n.left || n.slots !== req.slots || n.siteId !== req.siteId || n.tags.join(',') !== tags.join(',');
+    const changed = n.left || n.slots !== req.slots || n.siteId !== req.siteId || !sameTags(n.tags, req.tags);
     const now = this.state.clock.now();
+    const tags = changed ? [...new Set(req.tags)].sort() : n.tags;
     if (changed) {
       n.tags = tags;
       n.slots = req.slots;
@@ -418,6 +418,16 @@ export class NodeSync {
       this.waiters.get(r.nodeId)?.();
     }
   }
+}
+
+/**
+ * Whether a node's tags (sorted, without repeats) are the ones it sent, in any order: no allocation on
+ * a heartbeat; a repeated tag counts as a change (the caller then sorts the set out).
+ */
+function sameTags(known: readonly string[], sent: readonly string[]): boolean {
+  if (known.length !== sent.length) return false;
+  for (let i = 0; i < sent.length; i++) if (!known.includes(sent[i]!) || sent.indexOf(sent[i]!) !== i) return false;
+  return true;
 }
 
 /**

@@ -38,6 +38,9 @@ export class LocalWakeProvider implements WakeProvider {
   }
 }
 
+/** Queued work, in all and per deadline (see queuedWork). */
+type QueuedWork = { tasks: number; byDeadline: { deadlineMs: number | null; workMs: number; tasks: number }[] };
+
 interface Slept {
   sleptMs: number;
   savedWh: number;
@@ -61,6 +64,8 @@ export class FarmPower {
   /** When each node was last woken for work: until a wake latency later it is still coming up. */
   private readonly wokenAt = new Map<string, number>();
   private readonly idleSince = new Map<string, number>();
+  /** Nodes asleep now (those in `slept` with an asleepSince). */
+  private asleepCount = 0;
   private last: { at: number; plan: WakePlan; nodes: number; sleeping: number } | null = null;
   wakeProvider: WakeProvider = { name: 'none', wake: () => {} };
 
@@ -76,6 +81,7 @@ export class FarmPower {
     this.policies = new Map(rows.map((r) => [r.target, { target: r.target, windows: r.windows, idleMinutes: r.idleMinutes, idleWatts: r.idleWatts }]));
     this.slept.clear();
     for (const r of await this.db.select().from(renderNodeSleep)) this.slept.set(r.nodeId, { sleptMs: r.sleptMs, savedWh: r.savedWh, savedFen: r.savedFen, asleepSince: r.asleepSince });
+    this.asleepCount = [...this.slept.values()].filter((s) => s.asleepSince !== null).length;
   }
 
   asleep(nodeId: string): boolean {
@@ -123,25 +129,34 @@ export class FarmPower {
     };
   }
 
-  /** One round: nodes to sleep and to wake by their policies, then whether queued work wakes the sleepers. */
+  /**
+   * One round: nodes to sleep and to wake by their policies, then whether queued work wakes the sleepers.
+   * Incremental where a farm spends its time: with no schedule, no sleeper and no node woken for work
+   * (every node of a farm that never sleeps) a node costs only its idle-since entry, and queued work is
+   * counted only when a sleeper or a woken node needs it — not 20,000 policy lookups and a scan of
+   * every job every 2 s.
+   */
   tick(): void {
     const now = this.state.clock.now();
-    const work = this.queuedWork();
+    let work: QueuedWork | null = null;
+    const queued = () => (work ??= this.queuedWork());
+    const scheduled = this.policies.size > 0;
     for (const n of this.state.nodes.values()) {
       if (n.left) continue;
       const busy = n.tasks.size > 0;
       if (busy) this.idleSince.delete(n.id);
       else if (!this.idleSince.has(n.id)) this.idleSince.set(n.id, now);
-      if (this.woken.has(n.id) && !busy && work.tasks === 0) this.woken.delete(n.id);
-      const policy = this.policyOf(n);
+      if (!scheduled && this.asleepCount === 0 && this.woken.size === 0) continue;
+      if (!busy && this.woken.has(n.id) && queued().tasks === 0) this.woken.delete(n.id);
+      const policy = scheduled ? this.policyOf(n) : null;
       const want = policy !== null && !this.woken.has(n.id) && wantsSleep(policy, now, this.idleSince.get(n.id) ?? null, SITE_UTC_OFFSET_H);
       if (want && !busy && !this.asleep(n.id) && n.inSync === 0) this.sleep(n.id, now);
       else if (!want && this.asleep(n.id)) this.wake(n.id, now);
     }
-    this.wakeForWork(now, work);
+    if (this.asleepCount > 0) this.wakeForWork(now, queued());
   }
 
-  private wakeForWork(now: number, work: { tasks: number; byDeadline: { deadlineMs: number | null; workMs: number; tasks: number }[] }): void {
+  private wakeForWork(now: number, work: QueuedWork): void {
     const sleeping = [...this.state.nodes.values()].filter((n) => !n.left && this.asleep(n.id));
     if (!sleeping.length || work.tasks === 0) return;
     let awakeSlots = 0;
@@ -180,7 +195,7 @@ export class FarmPower {
    * Queued work per deadline, in node-slot milliseconds and tasks: a deadline also covers the work due
    * before it, and the entry without one covers all queued work (a cheap hour is worth using for all).
    */
-  private queuedWork(): { tasks: number; byDeadline: { deadlineMs: number | null; workMs: number; tasks: number }[] } {
+  private queuedWork(): QueuedWork {
     const by = new Map<number | null, { workMs: number; tasks: number }>();
     let tasks = 0;
     for (const m of this.state.jobs.values()) {
@@ -253,6 +268,7 @@ export class FarmPower {
 
   private sleep(nodeId: string, now: number): void {
     const s = this.slept.get(nodeId) ?? { sleptMs: 0, savedWh: 0, savedFen: 0, asleepSince: null };
+    if (s.asleepSince === null) this.asleepCount++;
     s.asleepSince = now;
     this.slept.set(nodeId, s);
     this.persist(nodeId, s);
@@ -266,6 +282,7 @@ export class FarmPower {
     s.savedWh += a.wh;
     s.savedFen += a.fen;
     s.asleepSince = null;
+    this.asleepCount--;
     this.persist(nodeId, s);
     this.wakeProvider.wake(nodeId);
   }

@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { WORKER_CREDENTIAL_PREFIX, WorkerSyncRequest } from '@shuzhi/schema';
+import { HTTPException } from 'hono/http-exception';
+import { AppError, errors, zodIssues } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { PlatformMetrics } from '../ops/metrics.ts';
+import { REQUEST_ID_HEADER, requestIdOf, withRequestId } from '../ops/request-context.ts';
+import type { WorkerHub } from '../workers/hub.ts';
+import { problemOf } from './problem.ts';
+
+/** The route as the app's router names it in the metrics. */
+const ROUTE = '/api/workers/:id/sync';
+/** The path with the worker id the route accepts (workers/routes.ts WorkerId); anything else goes to the app. */
+const PATH = /^\/api\/workers\/(wrk_[A-Za-z0-9_-]{1,64})\/sync$/;
+const CREDENTIAL = /^Bearer\s+(\S+)$/i;
+
+export interface SyncLaneParts {
+  hub: WorkerHub;
+  log: Logger;
+  metrics: PlatformMetrics;
+  /** The sync's body budget (SHUZHI_MAX_SYNC_BYTES). */
+  maxBytes: number;
+  /** The security headers every answer carries (browser-safety.ts). */
+  safetyHeaders: Record<string, string>;
+  /** Whether this process answers worker syncs now (with replicas, only the leader does; the app passes them on). */
+  answersHere: () => boolean;
+}
+
+/**
+ * A worker's sync (POST /api/workers/{id}/sync) answered beside the app, straight from Node's request:
+ * 20,000 render nodes heartbeat 2,000 times a second, and the app's way (a web Request and Response per
+ * call, the middleware chain, routing, the validator) cost more CPU than the sync itself. The rules are
+ * the app's, in the same order with the same answers: the body budget, the worker credential
+ * (WorkerRegistry.authenticate, on its own worker's path only), the one zod schema (WorkerSyncRequest),
+ * problem+json errors, the request id, the security headers, the metrics. A call this lane does not
+ * take whole from its headers (another credential, no Content-Length, a chunked or oversized body, not
+ * JSON, a malformed id) goes to the app, which answers it as before.
+ */
+export class WorkerSyncLane {
+  /** Syncs this lane answered (the app answered the rest). */
+  taken = 0;
+
+  constructor(private readonly parts: SyncLaneParts) {}
+
+  /** The answer to this request under way, or null when the app must take it. */
+  take(req: IncomingMessage, res: ServerResponse): Promise<void> | null {
+    if (req.method !== 'POST' || !this.parts.answersHere()) return null;
+    const path = PATH.exec(req.url ?? '');
+    if (!path) return null;
+    const h = req.headers;
+    const credential = CREDENTIAL.exec(h.authorization ?? '')?.[1];
+    if (!credential?.startsWith(WORKER_CREDENTIAL_PREFIX)) return null;
+    if (!h['content-type']?.toLowerCase().startsWith('application/json') || h['transfer-encoding'] !== undefined) return null;
+    const length = h['content-length'];
+    if (length === undefined || !/^\d+$/.test(length) || Number(length) > this.parts.maxBytes) return null;
+    const requestId = requestIdOf(h[REQUEST_ID_HEADER] as string | undefined);
+    this.taken++;
+    return withRequestId(requestId, () => this.answer(req, res, path[1]!, credential, requestId));
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse, pathId: string, credential: string, requestId: string): Promise<void> {
+    const start = process.hrtime.bigint();
+    let status = 500;
+    try {
+      const body = await readBody(req);
+      const w = await this.parts.hub.registry.authenticate(credential);
+      if (!w) throw new AppError('WORKER_CREDENTIAL_INVALID', 401, 'Unknown, rotated or revoked worker credential; ask an operator for a new one.');
+      if (pathId !== w.workerId) {
+        throw new AppError('WORKER_SCOPE', 403, `A worker credential is accepted only on its own worker protocol (/api/workers/${w.workerId}/…).`);
+      }
+      const parsed = WorkerSyncRequest.safeParse(parseJson(body));
+      if (!parsed.success) throw errors.validation(zodIssues(parsed.error.issues));
+      // Only a long poll waits for the node's going away.
+      const signal = parsed.data.waitMs > 0 ? abortOnClose(res) : undefined;
+      const out = JSON.stringify(await this.parts.hub.sync(w, pathId, parsed.data, signal));
+      status = 200;
+      this.write(res, 200, { 'content-type': 'application/json' }, out, requestId);
+    } catch (err) {
+      const p = problemOf(err, this.parts.log, { method: 'POST', path: req.url ?? '' });
+      status = p.status;
+      this.write(res, p.status, p.headers, p.body, requestId);
+    } finally {
+      this.parts.metrics.countRequest('POST', ROUTE, status, start);
+    }
+  }
+
+  private write(res: ServerResponse, status: number, headers: Record<string, string>, body: string, requestId: string): void {
+    if (res.destroyed) return;
+    res.writeHead(status, { ...headers, ...this.parts.safetyHeaders, 'x-request-id': requestId, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+}
+
+/** As the app's validator refuses a body that is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HTTPException(400, { message: 'Malformed JSON in request body' });
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+}
+
+/** Aborted when the client goes away before its answer was written (as the app's request signal is). */
+function abortOnClose(res: ServerResponse): AbortSignal {
+  const ctl = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) ctl.abort();
+  });
+  return ctl.signal;
+}
