@@ -80,7 +80,7 @@ function lagrangianAt(ix: PlanIndex, model: LpModel, eb: EnergyBlock, y: Float64
  * overshoots: on the bench's medium scenario θ = 1 lost 2 % of the bound on its first step, θ = 0.02
  * gained steadily.
  */
-const ASCENT_THETA = Number(process.env.THETA ?? 0.1);
+const ASCENT_THETA = 0.1;
 const ASCENT_PATIENCE = 3;
 
 export interface AscentReport {
@@ -122,7 +122,6 @@ export async function lagrangianAscent(
     project(model, y);
     value = lagrangianAt(ix, model, eb, y, grad);
     iterations++;
-    if (process.env.ASCENT_DEBUG) console.log(iterations, theta, value, best);
     if (!Number.isFinite(value)) break;
     if (value > best + 1e-9 * Math.abs(best)) { best = value; stale = 0; } else if (++stale >= ASCENT_PATIENCE) { theta /= 2; stale = 0; if (theta < 1e-5) break; }
   }
