@@ -94,9 +94,10 @@ const servedCost = (m: PlanMetrics) => m.objective - m.unservedUnitHours * UNSER
 
 /**
  * A plan that serves its work more cheaply than `reference` but leaves some unserved gets the exact MIPs
- * for its unserved jobs (while `secondsLeft`): on the bench's medium scenario the placement at the LP's
- * prices leaves 10 unit-hours that four such MIPs serve, and then beats the plan that served everything
- * from the start (fifo + local search) by 2.6 %. Returns a note, or null when nothing was tried.
+ * for its unserved jobs (while `secondsLeft`): on the bench's medium scenario, placement at the LP's
+ * prices in EDF order left 10 unit-hours that four such MIPs served (given 30 s), after which it beat
+ * the plan that served everything from the start (fifo + local search) by 2.6 %. Returns a note, or
+ * null when nothing was tried.
  */
 async function rescueIfCheaper(c: Candidate, reference: Candidate, worker: HighsWorker, secondsLeft: () => number): Promise<string | null> {
   if (c.metrics.unservedUnitHours <= 0 || servedCost(c.metrics) >= servedCost(reference.metrics) || secondsLeft() <= 1) return null;
@@ -181,7 +182,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
           progress('solving aggregated LP');
           method = 'LP + rounding';
           // HiGHS solves the LP in its worker while this thread builds the heuristic plan (both cores busy);
-          // the better of the two, LP-rounded or heuristic, goes on to the exact MIPs.
+          // the best of placement at the LP's prices, the LP rounded and the heuristic goes on to the exact MIPs.
           // The LP may run past its share (up to the rescue floor) only while the heuristic plan leaves work
           // unserved: then the LP's rounding is the best hope of serving it. Otherwise it is cut at its share.
           const lpDeadline = t0 + LP_TIME_SHARE * limit * 1000;

@@ -1,8 +1,7 @@
 import type { EnergyBlock } from './energyBlock.ts';
 import type { PlanIndex } from './planIndex.ts';
 import { PlanState, placeCheapest } from './planState.ts';
-
-const FLEX_RANK = { rigid: 0, malleable: 1, divisible: 2 } as const;
+import { FLEX_RANK } from './round.ts';
 
 /**
  * Rigid jobs first, then malleable, then divisible; within each, the job with the least slack (its
