@@ -14,6 +14,8 @@ export interface JobClass {
   transferPerUnit: number[];
   /** column of a[c,o] per option */
   entryCol: number[];
+  /** what the class's jobs share apart from their deadline: type, release, and per option site, entry slot and transfer per unit */
+  signature: string;
 }
 
 /** Work of one type with one deadline at one site, flowing through slots until done. */
@@ -48,13 +50,19 @@ export function bucketDeadline(deadline: number, width: number, horizon: number)
 export function bucketFor(ix: PlanIndex, classes: readonly JobClass[], targetColumns: number): number {
   const cols = (w: number) => {
     const start = new Map<string, number>();
-    for (const c of classes) for (const o of c.options) {
-      const key = chainKey(c.type, bucketDeadline(c.deadline, w, ix.T), o.site);
-      start.set(key, Math.min(start.get(key) ?? Infinity, o.firstSlot));
+    const merged = new Map<string, number>();
+    for (const c of classes) {
+      const dl = bucketDeadline(c.deadline, w, ix.T);
+      // per merged class its unserved column and one entry per option
+      merged.set(`${dl}|${c.signature}`, 1 + c.options.length);
+      for (const o of c.options) {
+        const key = chainKey(c.type, dl, o.site);
+        start.set(key, Math.min(start.get(key) ?? Infinity, o.firstSlot));
+      }
     }
-    // per class its unserved column and one entry per option; per chain slot its work and carry columns
+    // per chain slot its work and carry columns
     let n = 0;
-    for (const c of classes) n += 1 + c.options.length;
+    for (const v of merged.values()) n += v;
     for (const [key, s] of start) n += 2 * (Number(key.split('|')[1]) - s);
     return n;
   };
@@ -63,16 +71,35 @@ export function bucketFor(ix: PlanIndex, classes: readonly JobClass[], targetCol
   return w;
 }
 
+/**
+ * Classes whose deadlines fall in one bucket merged into one: in the bucketed LP they feed the same
+ * chains through the same entry columns, so one demand row for their summed work gives the same LP with
+ * fewer columns (each job still keeps its own deadline in rounding and in the bound). Width 1 merges nothing.
+ */
+export function mergeByBucket(ix: PlanIndex, classes: readonly JobClass[], width: number): JobClass[] {
+  if (width <= 1) return [...classes];
+  const byKey = new Map<string, JobClass>();
+  for (const c of classes) {
+    const deadline = bucketDeadline(c.deadline, width, ix.T);
+    const key = `${deadline}|${c.signature}`;
+    const m = byKey.get(key);
+    if (!m) byKey.set(key, { ...c, jobs: [...c.jobs], deadline, entryCol: [] });
+    else { m.jobs.push(...c.jobs); m.work += c.work; }
+  }
+  return [...byKey.values()];
+}
+
 const chainKey = (type: number, deadline: number, site: number) => `${type}|${deadline}|${site}`;
 
 export function classify(ix: PlanIndex): JobClass[] {
   const byKey = new Map<string, JobClass>();
   for (const info of ix.jobs) {
     const per = info.options.map((o) => o.transferFen / info.work);
-    const key = `${info.type}|${info.job.release}|${info.job.deadline}|` + info.options.map((o, i) => `${o.site}:${o.firstSlot}:${per[i]!.toPrecision(9)}`).join(',');
+    const signature = `${info.type}|${info.job.release}|` + info.options.map((o, i) => `${o.site}:${o.firstSlot}:${per[i]!.toPrecision(9)}`).join(',');
+    const key = `${info.job.deadline}|${signature}`;
     let c = byKey.get(key);
     if (!c) {
-      c = { jobs: [], work: 0, deadline: info.job.deadline, type: info.type, options: info.options, transferPerUnit: per, entryCol: [] };
+      c = { jobs: [], work: 0, deadline: info.job.deadline, type: info.type, options: info.options, transferPerUnit: per, entryCol: [], signature };
       byKey.set(key, c);
     }
     c.jobs.push(info.index);

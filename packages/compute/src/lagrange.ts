@@ -2,6 +2,7 @@ import type { EnergyBlock } from './energyBlock.ts';
 import { UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import type { LpModel } from './lp.ts';
 import type { JobInfo, PlanIndex } from './planIndex.ts';
+import type { PlanState } from './planState.ts';
 
 /**
  * A lower bound on the integral problem from multipliers on the shared site-slot rows (capacity, energy
@@ -15,17 +16,32 @@ import type { JobInfo, PlanIndex } from './planIndex.ts';
  * unit-slot's energy counts the fraction of the slot the job runs (runFraction), as evaluate() does.
  */
 export function lagrangianBound(ix: PlanIndex, model: LpModel, eb: EnergyBlock, rowDual: Float64Array): number {
+  const y = new Float64Array(eb.numRows);
+  for (let i = 0; i < eb.numRows; i++) y[i] = rowDual[i] ?? 0;
+  return lagrangianAt(ix, model, eb, project(model, y));
+}
+
+/** Multipliers with the signs their rows allow (≥ 0 only below a finite lower bound, ≤ 0 only under a finite upper one). */
+function project(model: LpModel, y: Float64Array): Float64Array {
+  for (let i = 0; i < y.length; i++) {
+    if (y[i]! > 0 && !Number.isFinite(model.rowLower[i]!)) y[i] = 0;
+    if (y[i]! < 0 && !Number.isFinite(model.rowUpper[i]!)) y[i] = 0;
+  }
+  return y;
+}
+
+/**
+ * The Lagrangian value at multipliers y (already projected). With `grad`, also a subgradient at y:
+ * per row, its right-hand side minus its activity at the minimising placement (b − A·x*).
+ */
+function lagrangianAt(ix: PlanIndex, model: LpModel, eb: EnergyBlock, y: Float64Array, grad?: Float64Array): number {
   const nR = eb.numRows, nC = eb.numCols;
-  const y = new Float64Array(nR);
   let value = 0;
   for (let i = 0; i < nR; i++) {
-    let v = rowDual[i] ?? 0;
-    const lo = model.rowLower[i]!, hi = model.rowUpper[i]!;
-    if (v > 0 && !Number.isFinite(lo)) v = 0;
-    if (v < 0 && !Number.isFinite(hi)) v = 0;
-    y[i] = v;
+    const v = y[i]!, lo = model.rowLower[i]!, hi = model.rowUpper[i]!;
     value += v > 0 ? v * lo : v < 0 ? v * hi : 0;
   }
+  const act = grad ? new Float64Array(nR) : undefined;
   for (let c = 0; c < nC; c++) {
     let rc = model.colCost[c]!;
     for (let k = model.starts[c]!; k < model.starts[c + 1]!; k++) rc -= y[model.indices[k]!]! * model.values[k]!;
@@ -33,12 +49,86 @@ export function lagrangianBound(ix: PlanIndex, model: LpModel, eb: EnergyBlock, 
     const at = rc >= 0 ? lo : hi;
     if (!Number.isFinite(at)) return Number.NEGATIVE_INFINITY;
     value += rc * at;
+    if (act && at !== 0) for (let k = model.starts[c]!; k < model.starts[c + 1]!; k++) act[model.indices[k]!]! += model.values[k]! * at;
   }
   const price = unitPrices(ix, eb, y);
   const pen = UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * ix.slotHours;
-  for (const info of ix.jobs) value += jobMin(ix, info, price, pen);
+  const nK = ix.types.length;
+  // A unit-slot of the minimising placement joins its capacity row (+units) and its energy and green rows (−kWh run).
+  const use: Use | undefined = act ? (site, type, t, units, fraction) => {
+    const kwh = ix.busyKWh[site * nK + type]! * fraction * units;
+    const cap = eb.capRow[(site * nK + type) * ix.T + t]!;
+    if (cap >= 0) act[cap]! += units;
+    act[eb.energyRow[site * ix.T + t]!]! -= kwh;
+    if (eb.greenRow >= 0) act[eb.greenRow]! -= eb.target * kwh;
+  } : undefined;
+  for (const info of ix.jobs) value += jobMin(ix, info, price, pen, use);
+  if (grad && act) {
+    for (let i = 0; i < nR; i++) {
+      const lo = model.rowLower[i]!, hi = model.rowUpper[i]!, a = act[i]!;
+      // The side the multiplier prices: by its sign, or at zero the side the activity violates.
+      const b = y[i]! > 0 ? lo : y[i]! < 0 ? hi : a < lo ? lo : a > hi ? hi : a;
+      grad[i] = b - a;
+    }
+  }
   return value;
 }
+
+/**
+ * First step length as a share of the distance to the target, and the steps without a new best after
+ * which it is halved. The target (a plan's objective) is far above the bound, so a full Polyak step
+ * overshoots: on the bench's medium scenario θ = 1 lost 2 % of the bound on its first step, θ = 0.02
+ * gained steadily.
+ */
+const ASCENT_THETA = 0.1;
+const ASCENT_PATIENCE = 3;
+
+export interface AscentReport {
+  bound: number;
+  /** the bound at the starting multipliers */
+  start: number;
+  iterations: number;
+}
+
+/**
+ * Tightens the Lagrangian bound by projected subgradient ascent from multipliers y0 (e.g. the aggregated
+ * LP's duals): step θ·(target − L)/‖g‖² towards `target` (a plan's objective, which the bound cannot
+ * pass), θ halved after a run of steps without a new best. Every iterate is a valid bound, so it may stop
+ * at any time; the best one is returned.
+ */
+export async function lagrangianAscent(
+  ix: PlanIndex, model: LpModel, eb: EnergyBlock, y0: Float64Array,
+  opts: { target: number; stop: () => boolean; maxIterations?: number },
+): Promise<AscentReport> {
+  const nR = eb.numRows;
+  const y = new Float64Array(nR);
+  for (let i = 0; i < nR; i++) y[i] = y0[i] ?? 0;
+  project(model, y);
+  const grad = new Float64Array(nR);
+  const start = lagrangianAt(ix, model, eb, y, grad);
+  if (!Number.isFinite(start)) return { bound: start, start, iterations: 0 };
+  let best = start, value = start, theta = ASCENT_THETA, stale = 0, iterations = 0;
+  const maxIt = opts.maxIterations ?? Infinity;
+  while (iterations < maxIt) {
+    // Each step takes a whole pass over the jobs: the event loop (a HiGHS worker's answer) gets a turn between steps.
+    await new Promise<void>((resolve) => { setImmediate(resolve); });
+    if (opts.stop()) break;
+    let norm = 0;
+    for (let i = 0; i < nR; i++) norm += grad[i]! * grad[i]!;
+    const gap = opts.target - value;
+    if (norm <= 0 || gap <= 0) break;
+    const step = (theta * gap) / norm;
+    for (let i = 0; i < nR; i++) y[i] = y[i]! + step * grad[i]!;
+    project(model, y);
+    value = lagrangianAt(ix, model, eb, y, grad);
+    iterations++;
+    if (!Number.isFinite(value)) break;
+    if (value > best + 1e-9 * Math.abs(best)) { best = value; stale = 0; } else if (++stale >= ASCENT_PATIENCE) { theta /= 2; stale = 0; if (theta < 1e-5) break; }
+  }
+  return { bound: best, start, iterations };
+}
+
+type Use = (site: number, type: number, t: number, units: number, fraction: number) => void;
 
 /** Reduced cost of one unit-slot per (site, type, slot), in its capacity part −y_cap and its energy part kWh × (y_energy + target × y_green). */
 interface UnitPrices { cap: Float64Array; energy: Float64Array }
@@ -60,8 +150,10 @@ function unitPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array): UnitPrices
   return { cap, energy };
 }
 
-/** Cheapest way to place `need` unit-slots over (price, capacity) pieces, each unit-slot at most `pen`. */
-function fillCost(pieces: { p: number; cap: number }[], need: number, pen: number): number {
+interface Piece { p: number; cap: number; site: number; t: number }
+
+/** Cheapest way to place `need` unit-slots over (price, capacity) pieces, each unit-slot at most `pen`; `take` hears the pieces used. */
+function fillCost(pieces: Piece[], need: number, pen: number, take?: (x: Piece, q: number) => void): number {
   pieces.sort((a, b) => a.p - b.p);
   let left = need, cost = 0;
   for (const x of pieces) {
@@ -69,11 +161,13 @@ function fillCost(pieces: { p: number; cap: number }[], need: number, pen: numbe
     const q = Math.min(left, x.cap);
     cost += q * x.p;
     left -= q;
+    take?.(x, q);
   }
   return cost + left * pen;
 }
 
-function jobMin(ix: PlanIndex, info: JobInfo, price: UnitPrices, pen: number): number {
+/** The job's cheapest placement at these prices (or its unserved penalty); `use` hears the unit-slots of that placement. */
+function jobMin(ix: PlanIndex, info: JobInfo, price: UnitPrices, pen: number, use?: Use): number {
   const { job, type, slots: d, work } = info;
   const nK = ix.types.length, T = ix.T;
   let best = work * pen;
@@ -83,6 +177,7 @@ function jobMin(ix: PlanIndex, info: JobInfo, price: UnitPrices, pen: number): n
   // A unit-slot run for fraction f: its capacity part whole, its energy part × f.
   const at = (i: number, f: number) => cap[i]! + f * energy[i]!;
   if (job.flex === 'rigid') {
+    let bestSite = -1, bestStart = -1;
     for (const o of info.options) {
       const b = base(o.site);
       let sum = 0;
@@ -90,33 +185,59 @@ function jobMin(ix: PlanIndex, info: JobInfo, price: UnitPrices, pen: number): n
         sum += at(b + t, 1);
         if (t - o.firstSlot >= d) sum -= at(b + t - d, 1);
         // the window's last slot runs only `tail` of the slot
-        if (t - o.firstSlot >= d - 1) best = Math.min(best, o.transferFen + job.units * (sum - (1 - info.tail) * energy[b + t]!));
+        if (t - o.firstSlot >= d - 1) {
+          const v = o.transferFen + job.units * (sum - (1 - info.tail) * energy[b + t]!);
+          if (v < best) { best = v; bestSite = o.site; bestStart = t - d + 1; }
+        }
       }
     }
+    if (use && bestSite >= 0) for (let t = bestStart; t < bestStart + d; t++) use(bestSite, type, t, job.units, t === bestStart + d - 1 ? info.tail : 1);
   } else if (job.flex === 'malleable') {
+    let bestPieces: [Piece, number][] | null = null;
     for (const o of info.options) {
       const b = base(o.site);
-      const pieces: { p: number; cap: number }[] = [];
-      for (let t = o.firstSlot; t < job.deadline; t++) pieces.push({ p: at(b + t, info.fill), cap: job.units });
-      best = Math.min(best, o.transferFen + fillCost(pieces, work, pen));
+      const pieces: Piece[] = [];
+      for (let t = o.firstSlot; t < job.deadline; t++) pieces.push({ p: at(b + t, info.fill), cap: job.units, site: o.site, t });
+      const taken: [Piece, number][] = [];
+      const v = o.transferFen + fillCost(pieces, work, pen, use ? (x, q) => taken.push([x, q]) : undefined);
+      if (v < best) { best = v; bestPieces = taken; }
     }
+    if (use && bestPieces) for (const [x, q] of bestPieces) use(x.site, type, x.t, q, info.fill);
   } else {
     const home = ix.siteRegion[info.homeSite]!;
     const remote = [...new Set(info.options.filter((o) => o.remote).map((o) => ix.siteRegion[o.site]!))];
     const transfer = new Map(info.options.map((o) => [ix.siteRegion[o.site]!, o.transferFen]));
+    let bestPieces: [Piece, number][] | null = null;
     for (let mask = 0; mask < 1 << Math.min(remote.length, 6); mask++) {
       const regions = new Set([home, ...remote.filter((_, i) => mask & (1 << i))]);
       let fixed = 0;
       for (const r of regions) if (r !== home) fixed += transfer.get(r) ?? 0;
-      const pieces: { p: number; cap: number }[] = [];
+      const pieces: Piece[] = [];
       for (const o of info.options) {
         if (!regions.has(ix.siteRegion[o.site]!)) continue;
         const b = base(o.site);
         const room = Math.min(work, ix.poolUnits[o.site * nK + type]!);
-        for (let t = o.firstSlot; t < job.deadline; t++) pieces.push({ p: at(b + t, info.fill), cap: room });
+        for (let t = o.firstSlot; t < job.deadline; t++) pieces.push({ p: at(b + t, info.fill), cap: room, site: o.site, t });
       }
-      if (pieces.length) best = Math.min(best, fixed + fillCost(pieces, work, pen));
+      if (!pieces.length) continue;
+      const taken: [Piece, number][] = [];
+      const v = fixed + fillCost(pieces, work, pen, use ? (x, q) => taken.push([x, q]) : undefined);
+      if (v < best) { best = v; bestPieces = taken; }
     }
+    if (use && bestPieces) for (const [x, q] of bestPieces) use(x.site, type, x.t, q, info.fill);
   }
   return best;
+}
+
+/**
+ * Multipliers without an LP, read off a plan: each site-slot's energy row priced at what a kWh more
+ * costs there under that plan (renewables while some are left, else the grid), every other row at zero.
+ * A valid start for the ascent when the LP did not finish (any multipliers give a bound); the closer the
+ * plan is to optimal, the closer these are to the LP's duals.
+ */
+export function planPriceMultipliers(st: PlanState, eb: EnergyBlock): Float64Array {
+  const ix = st.ix;
+  const y = new Float64Array(eb.numRows);
+  for (let i = 0; i < eb.energyRow.length; i++) y[eb.energyRow[i]!] = st.greenLeft(i) > 0 ? ix.renewFen[Math.floor(i / ix.T)]! : ix.gridEffFen[i]!;
+  return y;
 }

@@ -17,6 +17,11 @@ export class PlanState {
   readonly firstSite: Int32Array;
   /** units per (malleable job, site, slot), so that a second placement pass keeps the per-slot size limit */
   private malleableUse = new Map<string, number>();
+  /**
+   * Fen added per unit-slot held at a (site, type, slot) cell while placing (e.g. an LP's capacity
+   * duals: what that cell is worth to the other jobs); null = plain marginal cost. Local search runs without it.
+   */
+  capPrice: Float64Array | null = null;
   /** cells per job: site, slot, units and the fraction of the slot they run (one entry per add) */
   private cells: { site: number; t: number; units: number; fraction: number }[][];
 
@@ -50,7 +55,8 @@ export class PlanState {
     const kwh = q * ix.busyKWh[site * ix.types.length + type]! * fraction;
     const st = site * ix.T + t;
     const green = Math.min(kwh, this.greenLeft(st));
-    return green * ix.renewFen[site]! + (kwh - green) * ix.gridEffFen[st]!;
+    const held = this.capPrice ? q * this.capPrice[this.cell(site, type, t)]! : 0;
+    return green * ix.renewFen[site]! + (kwh - green) * ix.gridEffFen[st]! + held;
   }
 
   /** Cost (fen) saved by taking q units of `type` away from (site, t). */
@@ -189,9 +195,10 @@ function segments(st: PlanState, info: JobInfo, options: readonly SiteOption[], 
       const free = Math.min(perSlotCap - own, need, st.capRemain[st.cell(o.site, info.type, t)]!);
       if (free <= 0) continue;
       const sIdx = o.site * ix.T + t;
+      const held = st.capPrice ? st.capPrice[st.cell(o.site, info.type, t)]! : 0;
       const greenUnits = k > 0 ? Math.min(free, Math.floor(st.greenLeft(sIdx) / k + 1e-9)) : free;
-      if (greenUnits > 0) out.push({ site: o.site, t, units: greenUnits, price: k * ix.renewFen[o.site]! });
-      if (free > greenUnits) out.push({ site: o.site, t, units: free - greenUnits, price: k * ix.gridEffFen[sIdx]! });
+      if (greenUnits > 0) out.push({ site: o.site, t, units: greenUnits, price: k * ix.renewFen[o.site]! + held });
+      if (free > greenUnits) out.push({ site: o.site, t, units: free - greenUnits, price: k * ix.gridEffFen[sIdx]! + held });
     }
   }
   return out;

@@ -16,11 +16,13 @@ function integerBudget(values: number[]): Int32Array {
   return out;
 }
 
+/** Placement order of flex kinds: rigid work takes capacity first, divisible work fills what is left. */
+export const FLEX_RANK = { rigid: 0, malleable: 1, divisible: 2 } as const;
+
 /** EDF order with rigid jobs first, then malleable, then divisible: the jobs hardest to fit take capacity first. */
 export function rigidFirstEdf(ix: PlanIndex): number[] {
   const order = edfOrder(ix.scenario);
-  const rank = { rigid: 0, malleable: 1, divisible: 2 } as const;
-  return order.sort((a, b) => rank[ix.jobs[a]!.job.flex] - rank[ix.jobs[b]!.job.flex]);
+  return order.sort((a, b) => FLEX_RANK[ix.jobs[a]!.job.flex] - FLEX_RANK[ix.jobs[b]!.job.flex]);
 }
 
 export interface RoundingReport {
