@@ -8,6 +8,7 @@ import {
 import { benchArgs } from '../args.ts';
 import { BENCH_SCENARIOS, buildScenario } from './scenarios.ts';
 import { arrayScenario, workflowScenario, type ArrayRow, type WorkflowRow } from './extra-scenarios.ts';
+import { mergeByName, readJson } from './results.ts';
 import { gapTo, runTable, sideBySide, type PlannerRun } from './side-by-side.ts';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results');
@@ -134,7 +135,13 @@ export async function run(args: string[]): Promise<void> {
   console.log('\n== planner: summary ==');
   for (const row of summary) console.log(row.join(' | '));
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(path.join(RESULTS, 'planner.json'), `${JSON.stringify(out, null, 2)}\n`);
-  if (workflows.length || array.length) writeFileSync(path.join(RESULTS, 'planner-workflows-arrays.json'), `${JSON.stringify({ workflows, array }, null, 2)}\n`);
-  console.log(`\nwrote ${path.join(RESULTS, 'planner.json')}`);
+  // A run of some scenarios replaces those scenarios' rows and keeps the others' from earlier runs.
+  const plannerJson = path.join(RESULTS, 'planner.json');
+  writeFileSync(plannerJson, `${JSON.stringify(mergeByName(readJson(plannerJson, []), out, BENCH_SCENARIOS.map((x) => x.name)), null, 2)}\n`);
+  const extraJson = path.join(RESULTS, 'planner-workflows-arrays.json');
+  const extra = readJson<{ workflows?: WorkflowRow[]; array?: ArrayRow[] }>(extraJson, {});
+  if (workflows.length || array.length) {
+    writeFileSync(extraJson, `${JSON.stringify({ workflows: workflows.length ? workflows : extra.workflows ?? [], array: array.length ? array : extra.array ?? [] }, null, 2)}\n`);
+  }
+  console.log(`\nwrote ${plannerJson}${out.length ? '' : ' (no small/medium/large row run: kept as it was)'}${workflows.length || array.length ? ` and ${extraJson}` : ''}`);
 }
