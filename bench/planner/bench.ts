@@ -18,8 +18,8 @@ const PUBLISHED = [
   "Let's Wait Awhile (Wiesner et al., Middleware '21): ~5–9% carbon from temporal shifting",
   'GAIA (Hanafy et al., ASPLOS \'24): best policy ~27% carbon at 60% of the waiting of carbon-only scheduling',
 ];
-/** Seconds each policy gets per workflow plan unless --time-limit says otherwise. */
-const WORKFLOW_TIME_LIMIT_SEC = 50;
+/** Seconds each workflow plan (each round) gets unless --time-limit says otherwise: the small/medium target. */
+const WORKFLOW_TIME_LIMIT_SEC = 10;
 /** The exact MIP's bound is computed up to this many job-level columns (small at both slot lengths, medium hourly). */
 const BOUND_MAX_COLUMNS = 700_000;
 
