@@ -46,8 +46,9 @@ export async function workflowScenario(count: number, slotLengths: readonly Slot
         rows.push({ ...at, policy: 'optimal, rounds (MIP\'s start)', objectiveFen: r.start.objective, unservedUnitHours: r.start.unservedUnitHours, rounds: r.start.rounds, solveMs: r.start.solveMs, costFen: NaN, carbonKg: NaN, deadlineMisses: NaN, unservedJobs: NaN, meanFlowH: null, violations: NaN, blocked: NaN });
         at.mipVsStart = r.start.kept === 'mip'
           ? (r.objective < r.start.objective ? `improved by ${n((r.start.objective - r.objective) / 100, 2)} ¥` : 'no better: start kept as is')
-          : 'MIP worse or none: start kept';
+          : r.start.kept === 'rounds: MIP worse' ? 'MIP ended worse: start kept' : 'MIP gave no plan: start kept';
         at.policy = 'optimal (rounds, then MIP)';
+        at.rounds = r.start.rounds;
       }
       rows.push(at);
     }

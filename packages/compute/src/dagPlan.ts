@@ -22,14 +22,14 @@ export async function planWithPrecedence(scenario: Scenario, edges: readonly Pre
   const once = await policy.planDag(scenario, edges, opts, rounds.allocations);
   const fen = (v: number) => `${(v / 100).toFixed(2)} ¥`;
   const start = (kept: WarmStart['kept']): WarmStart => ({ rounds: rounds.rounds, objective: rounds.objective, unservedUnitHours: rounds.unservedUnitHours, solveMs: rounds.solveMs, kept });
-  if (!once) return { ...rounds, start: start('rounds'), notes: [...rounds.notes, 'the one-solve DAG MIP, warm-started from this plan, gave no plan: the rounds plan stands'] };
+  if (!once) return { ...rounds, start: start('rounds: no MIP plan'), notes: [...rounds.notes, 'the one-solve DAG MIP, warm-started from this plan, gave no plan: the rounds plan stands'] };
   const solveMs = rounds.solveMs + once.solveMs;
   // Both plans keep every edge; the one-solve MIP started from the rounds plan, so it is kept only where it is at least as good.
   if (once.objective <= rounds.objective) {
     const verdict = once.objective < rounds.objective ? `improved it by ${fen(rounds.objective - once.objective)}` : 'did not improve it';
     return { ...once, solveMs, start: start('mip'), notes: [...once.notes, `warm start: the repaired rounds plan (${rounds.rounds} round(s), objective ${fen(rounds.objective)}); the MIP ${verdict}`] };
   }
-  return { ...rounds, solveMs, start: start('rounds'), notes: [...rounds.notes, `the one-solve DAG MIP, warm-started from this plan, ended worse (${fen(once.objective)} against ${fen(rounds.objective)}): the rounds plan stands`] };
+  return { ...rounds, solveMs, start: start('rounds: MIP worse'), notes: [...rounds.notes, `the one-solve DAG MIP, warm-started from this plan, ended worse (${fen(once.objective)} against ${fen(rounds.objective)}): the rounds plan stands`] };
 }
 
 /** The repaired rounds plan a one-solve DAG MIP was started from, and which of the two was kept. */
@@ -38,7 +38,7 @@ export interface WarmStart {
   objective: number;
   unservedUnitHours: number;
   solveMs: number;
-  kept: 'mip' | 'rounds';
+  kept: 'mip' | 'rounds: MIP worse' | 'rounds: no MIP plan';
 }
 
 export type DagPlanResult = PlanResult & { rounds: number; blocked: string[]; start?: WarmStart };
