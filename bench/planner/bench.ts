@@ -95,7 +95,8 @@ export async function run(args: string[]): Promise<void> {
       workflows: { type: 'count', default: 12, help: 'generated DAGs in the workflow scenario (Montage and Epigenomics alternating)' },
       'array-tasks': { type: 'count', default: 100_000, help: 'tasks in the array scenario' },
       'array-cap': { type: 'count', default: 1000, help: 'the array\'s %cap' },
-      'drain-seconds': { type: 'count', default: 60, help: 'how long the dispatcher may drain the array' },
+      'drain-seconds': { type: 'count', default: 60, help: 'the drain window: tasks finished within it are counted' },
+      'array-baseline-jobs': { type: 'count', default: 1000, help: 'separate one-task jobs submitted beside the array as its baseline (0: none)' },
     },
     { allowed: [...BENCH_SCENARIOS.map((s) => s.name), 'workflow', 'array'], help: 'only these scenarios (small, medium, large, workflow, array)' },
   );
@@ -131,7 +132,7 @@ export async function run(args: string[]): Promise<void> {
   let workflows: WorkflowRow[] = [];
   if (!only.length || only.includes('workflow')) workflows = await workflowScenario(a.workflows, slotLengths, a.given.has('time-limit') ? a['time-limit'] as number : WORKFLOW_TIME_LIMIT_SEC);
   let array: ArrayRow[] = [];
-  if (!only.length || only.includes('array')) array = await arrayScenario(a['array-tasks'], a['array-cap'], 0.05, a['drain-seconds']);
+  if (!only.length || only.includes('array')) array = await arrayScenario(a['array-tasks'], a['array-cap'], 0.05, a['drain-seconds'], a['array-baseline-jobs']);
   console.log('\n== planner: summary ==');
   for (const row of summary) console.log(row.join(' | '));
   mkdirSync(RESULTS, { recursive: true });
