@@ -78,7 +78,8 @@ export interface WorkflowScenario {
 export function buildWorkflowScenario(count: number): WorkflowScenario {
   const net = buildScenario('workflow', 1_000, 4, 0);
   const sites = net.scenario.sites;
-  const arrivals = releaseSlots(gaiaAzure().slice(0, count).map((j) => j.arrivalH)).slots;
+  const arrivalsH = gaiaAzure().slice(0, count).map((j) => j.arrivalH);
+  const arrivals = releaseSlots(arrivalsH).slots;
   const jobs: ScenarioInput['jobs'] = [];
   const edges: PrecedenceEdge[] = [];
   const workflows: WorkflowScenario['workflows'] = [];
@@ -99,9 +100,20 @@ export function buildWorkflowScenario(count: number): WorkflowScenario {
   const provenance = [
     'GENERATED DAGs: no real workflow trace is in ../shared/data (its READMEs list cluster job traces, grid carbon and price series, renewable profiles and render assets)',
     'shapes: Montage (width 16: 16 mProjectPP → 15 mDiffFit → mConcatFit → mBgModel → 16 mBackground → mImgtbl → mAdd → mShrink → mJPEG, 53 jobs) and Epigenomics (8 lanes: fastQSplit → 8 × filterContams → sol2sanger → fastq2bfq → map → mapMerge → maqIndex → pileup, 36 jobs), after Bharathi et al. (WORKS \'08) and Juve et al. (FGCS 2013); task lengths (0.25–3 h), units and data sizes are assumptions of this bench',
-    `submissions: the real arrival times of the first ${count} jobs of gaia-job-traces azure-100k, compressed into the week as the other scenarios' arrivals; deadline = release + 2 × critical path in whole hours (each step rounded up to the hour, the coarsest slot) + 6 h for every step of a workflow`,
+    `submissions: the real arrival times of the first ${count} jobs of gaia-job-traces azure-100k, compressed into the week as the other scenarios' arrivals (${burst(arrivalsH, arrivals)}); deadline = release + 2 × critical path in whole hours (each step rounded up to the hour, the coarsest slot) + 6 h for every step of a workflow`,
     'every step may run in any region; a step\'s data (its dataGB) is staged from each parent\'s site to its own (100 Gbps links), and from its workflow\'s home site',
     ...net.provenance.filter((p) => p.startsWith('site ') || p.startsWith('links') || p.startsWith('start') || p.startsWith('price')),
   ];
   return { scenario: { ...net.scenario, jobs }, edges, workflows, provenance };
+}
+
+/**
+ * Says where the workflows' releases come from when they bunch up: releaseSlots keeps every job of a busy
+ * trace hour in that hour's slot, so a burst in the trace is a burst of workflows, not an artefact.
+ */
+function burst(arrivalsH: readonly number[], slots: readonly number[]): string {
+  const lo = Math.min(...arrivalsH), hi = Math.max(...arrivalsH);
+  const hours = new Set(arrivalsH.map((a) => Math.floor(a - lo))).size;
+  const distinct = [...new Set(slots)].sort((a, b) => a - b);
+  return `these ${arrivalsH.length} arrive within ${((hi - lo) * 60).toFixed(1)} min of each other, in ${hours} trace hour(s): the trace's own burst at its start, kept — released in slot(s) ${distinct.join(', ')}`;
 }

@@ -192,6 +192,36 @@ describe('preemption on Slurm', () => {
       await ex.close();
     }
   });
+
+  test('a suspended job preempted: resumed first, so its SIGTERM is handled and it checkpoints; released, it resumes from there, every unit done once', async () => {
+    // Slurm requeues a SUSPENDED job at once but kills its stopped processes without running their TERM
+    // trap (seen on Slurm 22.05): the executor resumes it before `scontrol requeuehold`.
+    const host = new PreemptHost();
+    const ex = new SlurmExecutor(siteConfig(slurm, 'slurm-d'), { host });
+    try {
+      const first = suiteTask('slurm-d', COUNTER, { checkpoint: true });
+      await ex.submit(first);
+      await waitUntil('a few units done', () => unitsOf(host.logText(first, 'stdout')).length >= 4);
+      await ex.suspend(first);
+      await settledUnits(() => host.logText(first, 'stdout'));
+      await ex.preempt(first, 2000, 'higher-priority');
+      await waitUntil('the preempted end', () => host.preemptEnds.some((f) => f.taskId === first.taskId && f.attempt === first.attempt));
+      assert.match(host.logText(first, 'stdout'), /stopped at unit \d+/, 'the job handled its SIGTERM');
+      assert.ok(host.archives.has(first.taskId), 'no checkpoint archive kept');
+      const before = unitsOf(host.logText(first, 'stdout'));
+
+      const second: ExecTask = Object.assign({ ...first, attempt: 1 }, { env: {} });
+      await ex.submit(second);
+      const end = await host.waitForEnd(second);
+      assert.equal(end.kind, 'finished', host.describe());
+      assert.equal(end.result.exitCode, 0, host.describe());
+      const out = host.logText(second, 'stdout');
+      assert.match(out, new RegExp(`resumed at unit ${before.length}\\n`));
+      assert.deepEqual([...before, ...unitsOf(out)], Array.from({ length: UNITS }, (_, i) => i + 1));
+    } finally {
+      await ex.close();
+    }
+  });
 });
 
 describe('suspend in the live path', () => {

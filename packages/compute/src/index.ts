@@ -18,7 +18,7 @@ export * from './billing/index.ts';
 export * from './staging.ts';
 export * from './sbatch.ts';
 export * from './precedence.ts';
-export { planWithPrecedence } from './dagPlan.ts';
+export { planWithPrecedence, type DagPlanResult, type WarmStart } from './dagPlan.ts';
 export { repairDag, type DagRepair } from './dagRepair.ts';
 export * from './arrays.ts';
 export * from './quota.ts';

@@ -61,6 +61,9 @@ export type PolicyName = (typeof POLICY_NAMES)[number];
 export interface Policy {
   readonly name: PolicyName;
   plan(scenario: Scenario, opts?: PlanOptions): Promise<PlanResult>;
-  /** Plans a DAG with its precedence inside the policy's own model, in one solve; null when it cannot (planWithPrecedence then plans by rounds). */
-  planDag?(scenario: Scenario, edges: readonly PrecedenceEdge[], opts?: PlanOptions): Promise<(PlanResult & { rounds: number; blocked: string[] }) | null>;
+  /**
+   * Plans a DAG with its precedence inside the policy's own model, in one solve, from `start` (a plan keeping
+   * every edge) when given; null when it cannot (planWithPrecedence then keeps its rounds plan).
+   */
+  planDag?(scenario: Scenario, edges: readonly PrecedenceEdge[], opts?: PlanOptions, start?: readonly Allocation[]): Promise<(PlanResult & { rounds: number; blocked: string[] }) | null>;
 }

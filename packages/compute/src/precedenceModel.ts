@@ -1,9 +1,9 @@
 import { evaluate } from './evaluate.ts';
-import { applyJobSolution, buildJobModel, jobModelSize } from './jobModel.ts';
+import { applyJobSolution, buildJobModel, jobModelSize, type WorkCol } from './jobModel.ts';
 import { withRows, type ExtraRow } from './lp.ts';
-import { buildIndex } from './planIndex.ts';
+import { buildIndex, type PlanIndex } from './planIndex.ts';
 import { PlanState } from './planState.ts';
-import type { PlanOptions, PlanResult } from './policy.ts';
+import type { Allocation, PlanOptions, PlanResult } from './policy.ts';
 import { jobSlots } from './power.ts';
 import { precedenceViolations, precedenceWindows, stagingSlots, type PrecedenceEdge } from './precedence.ts';
 import type { Scenario } from './scenario.ts';
@@ -24,8 +24,14 @@ export const PRECEDENCE_MIP_MAX_COLUMNS = 200_000;
  * when a job on an edge is not rigid, the model is above PRECEDENCE_MIP_MAX_COLUMNS, HiGHS stops at
  * its time limit with work unserved (not proved: serving nothing is always feasible), or (never
  * expected) the plan breaks an edge.
+ *
+ * `start`, a plan that keeps every edge (the repaired rounds plan), is given to HiGHS as its MIP start
+ * (dagMipStart): HiGHS then searches from that incumbent, so an unproved plan is returned too — the
+ * caller (planWithPrecedence) keeps whichever of the two evaluate() finds cheaper.
  */
-export async function planDagByMip(scenario: Scenario, edges: readonly PrecedenceEdge[], opts?: PlanOptions): Promise<(PlanResult & { rounds: number; blocked: string[] }) | null> {
+export async function planDagByMip(
+  scenario: Scenario, edges: readonly PrecedenceEdge[], opts?: PlanOptions, start?: readonly Allocation[],
+): Promise<(PlanResult & { rounds: number; blocked: string[] }) | null> {
   const clock = solveClock(opts);
   const t0 = clock.now();
   const byId = new Map(scenario.jobs.map((j) => [j.id, j]));
@@ -73,7 +79,7 @@ export async function planDagByMip(scenario: Scenario, edges: readonly Precedenc
   let res;
   try {
     opts?.onProgress?.({ policy: 'optimal', phase: `solving the DAG as one MIP (${model.numCols} columns, ${rows.length} precedence rows)` });
-    res = await worker.solve({ model, timeLimitSec: limit, mipRelGap: 1e-4 });
+    res = await worker.solve({ model, timeLimitSec: limit, mipRelGap: 1e-4, ...(start ? { start: dagMipStart(jm.work, ix, live, start) } : {}) });
   } catch {
     return null;
   } finally {
@@ -86,9 +92,9 @@ export async function planDagByMip(scenario: Scenario, edges: readonly Precedenc
   const metrics = evaluate(scenario, allocations);
   // Leaving work unserved is always feasible: an unproved plan that does so (HiGHS stopped at its time
   // limit, perhaps with nothing better than serving nothing) is not taken; the rounds plan it instead.
-  if (!res.optimal && metrics.unservedUnitHours > 0) return null;
+  if (!start && !res.optimal && metrics.unservedUnitHours > 0) return null;
   const notes = [
-    `DAG planned in one solve: the exact job-level MIP with ${rows.length} precedence rows (a dependant starts at or after each parent's end plus the dearest staging between the sites the two may use), ${model.numCols} columns, HiGHS status ${res.statusName}${Number.isFinite(res.mipGap) ? `, gap ${(res.mipGap * 100).toFixed(2)} %` : ''}`,
+    `DAG planned in one solve${start ? ' (warm-started from the rounds plan)' : ''}: the exact job-level MIP with ${rows.length} precedence rows (a dependant starts at or after each parent's end plus the dearest staging between the sites the two may use), ${model.numCols} columns, HiGHS status ${res.statusName}${Number.isFinite(res.mipGap) ? `, gap ${(res.mipGap * 100).toFixed(2)} %` : ''}`,
   ];
   if (blocked.size) notes.push(`${blocked.size} dependant(s) could not start before their deadline after their parents: ${[...blocked].slice(0, 5).join(', ')}`);
   const bounds: NonNullable<PlanResult['bounds']> = Number.isFinite(res.mipDualBound)
@@ -96,4 +102,38 @@ export async function planDagByMip(scenario: Scenario, edges: readonly Precedenc
   return {
     policy: 'optimal', ...metrics, allocations, solveMs: clock.now() - t0, bounds, method: `exact MIP with precedence rows (${res.statusName})`, notes, rounds: 1, blocked: [...blocked],
   };
+}
+
+/**
+ * The MIP start for planDagByMip: every rigid job's start column at the site and first slot where
+ * `plan` runs it set to 1, every other work column 0 (HiGHS completes the energy columns). A job whose
+ * start has no column in the narrowed model, or any of whose parents is not started, is left out of
+ * the start (0), so the start keeps the precedence rows (served_c ≤ served_p).
+ */
+export function dagMipStart(
+  work: readonly WorkCol[], ix: PlanIndex,
+  edges: readonly PrecedenceEdge[], plan: readonly Allocation[],
+): { indices: Int32Array; values: Float64Array } {
+  const first = new Map<string, { site: string; slot: number }>();
+  for (const a of plan) {
+    if (a.units <= 0) continue;
+    const f = first.get(a.job);
+    if (!f || a.slot < f.slot) first.set(a.job, { site: a.site, slot: a.slot });
+  }
+  const chosen = new Map<number, number>();
+  work.forEach((w, i) => {
+    const f = first.get(ix.jobs[w.job]!.job.id);
+    if (f && ix.siteIds[w.site] === f.site && w.t === f.slot) chosen.set(w.job, i);
+  });
+  for (let dropped = true; dropped;) {
+    dropped = false;
+    for (const e of edges) {
+      const c = ix.jobById.get(e.job);
+      if (c !== undefined && chosen.has(c) && e.after.some((p) => !chosen.has(ix.jobById.get(p) ?? -1))) { chosen.delete(c); dropped = true; }
+    }
+  }
+  const indices = new Int32Array(work.length), values = new Float64Array(work.length);
+  const on = new Set(chosen.values());
+  work.forEach((w, i) => { indices[i] = w.col; values[i] = on.has(i) ? 1 : 0; });
+  return { indices, values };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { planDagByMip } from '../src/precedenceModel.ts';
-import { fifo, greedy, makeOptimal, optimal, parseScenario, planWithPrecedence, precedenceWindows, PrecedenceError, topologicalOrder, type Allocation, type Scenario } from '../src/index.ts';
+import { evaluate, fifo, greedy, makeOptimal, optimal, parseScenario, planWithPrecedence, precedenceWindows, PrecedenceError, topologicalOrder, type Allocation, type Scenario } from '../src/index.ts';
 import { dagArb, tinyScenarioArb } from './scenarios.ts';
 
 
@@ -153,4 +153,38 @@ test('a dependant whose parent cannot end in time is left out from the start', a
   const plan = await planWithPrecedence(parseScenario(raw), [{ job: 'c', after: ['p'] }], fifo);
   assert.deepEqual(plan.blocked, ['c']);
   assert.equal(plan.allocations.filter((a) => a.job === 'p').length, 4, 'the parent is still served in full');
+});
+
+test('planWithPrecedence keeps the rounds plan where the one-solve plan is worse (a fake planDag that serves nothing)', async () => {
+  const s = parseScenario({ ...flat8, jobs: [gpu1('p', 2, 8), gpu1('c', 2, 8)] });
+  const edges = [{ job: 'c', after: ['p'] }];
+  let startGiven: readonly Allocation[] | undefined;
+  // A fake: a one-solve planner that ignores its start and serves nothing.
+  const servesNothing = {
+    ...makeOptimal({ dagMip: false }),
+    planDag: async (sc: Scenario, _e: unknown, _o: unknown, start?: readonly Allocation[]) => {
+      startGiven = start;
+      return { policy: 'optimal' as const, ...evaluate(sc, []), allocations: [], solveMs: 0, notes: [], rounds: 1, blocked: [] };
+    },
+  };
+  const plan = await planWithPrecedence(s, edges, servesNothing);
+  assert.ok(startGiven && startGiven.some((a) => a.job === 'c'), 'the rounds plan is given as the start');
+  assert.equal(plan.unservedUnitHours, 0);
+  assert.ok(plan.notes.some((n) => n.includes('the rounds plan stands')), plan.notes.join('; '));
+});
+
+test('property: warm-started from the repaired rounds plan, the one-solve DAG MIP ends no worse than that start', async () => {
+  const rounds = makeOptimal({ dagMip: false });
+  await fc.assert(
+    fc.asyncProperty(tinyScenarioArb({ maxJobs: 5, slots: 10 }).chain((raw) => fc.tuple(fc.constant({ ...raw, jobs: raw.jobs.map((j) => ({ ...j, flex: 'rigid' as const })) }), dagArb(raw.jobs.length))), async ([raw, edges]) => {
+      const s = parseScenario(raw);
+      const start = await planWithPrecedence(s, edges, rounds);
+      const mip = await planDagByMip(s, edges, undefined, start.allocations);
+      if (mip) assert.equal(checkOrder(s, edges, mip.allocations), null);
+      const plan = await planWithPrecedence(s, edges, optimal);
+      assert.ok(plan.objective <= start.objective + 1e-6, `${plan.objective} > ${start.objective}: ${plan.notes.join('; ')}`);
+      assert.equal(checkOrder(s, edges, plan.allocations), null);
+    }),
+    { numRuns: 12, seed: 21 },
+  );
 });

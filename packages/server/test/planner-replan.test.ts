@@ -30,9 +30,9 @@ function counting(real: Policy): Policy {
       counts.plans++;
       return real.plan(s, o);
     },
-    planDag: async (s, e, o) => {
+    planDag: async (s, e, o, start) => {
       counts.dagSolves++;
-      return dagMipGivesNothing ? null : (real.planDag?.(s, e, o) ?? null);
+      return dagMipGivesNothing ? null : (real.planDag?.(s, e, o, start) ?? null);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { planWithPrecedence, type PlanOptions, type PlanResult, type Policy, type PrecedenceEdge, type Scenario } from '@shuzhi/compute';
+import { planWithPrecedence, type Allocation, type PlanOptions, type PlanResult, type Policy, type PrecedenceEdge, type Scenario } from '@shuzhi/compute';
 
 export type LivePlan = PlanResult & { rounds?: number; blocked?: string[] };
 
@@ -44,8 +44,8 @@ export class PlanMemo {
         plan: (s, o) => policy.plan(s, o),
         ...(once && !skip
           ? {
-              planDag: async (s: Scenario, e: readonly PrecedenceEdge[], o?: PlanOptions) => {
-                const r = await once.call(policy, s, e, o);
+              planDag: async (s: Scenario, e: readonly PrecedenceEdge[], o?: PlanOptions, start?: readonly Allocation[]) => {
+                const r = await once.call(policy, s, e, o, start);
                 gaveNothing = r === null;
                 return r;
               },

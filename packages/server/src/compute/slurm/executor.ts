@@ -248,12 +248,7 @@ export class SlurmExecutor implements Executor {
   async resume(fence: Fence): Promise<void> {
     const t = this.tracked.get(fenceKey(fence));
     if (!t?.slurmId || !this.backend.resume) throw new SlurmConfigError(`Slurm site ${this.config.siteId} cannot resume this job`);
-    try {
-      await this.backend.resume(t.slurmId);
-    } catch (err) {
-      // Resumed already (before a restart): the resume wanted has happened.
-      if (!(err instanceof SlurmCommandError && !err.transient && /not suspended|already|is running/i.test(err.output))) throw err;
-    }
+    await this.resumeIfSuspended(t.slurmId);
     await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`resumed in Slurm (job ${t.slurmId})`)]));
   }
 
@@ -391,9 +386,25 @@ export class SlurmExecutor implements Executor {
     t.tails = outputNames(t.pieces).flatMap((f) => [new LogTail(jobDir, f.stdout, 'stdout', 0, opts), new LogTail(jobDir, f.stderr, 'stderr', 0, opts)]);
   }
 
+  /**
+   * `scontrol resume`; a job not suspended (running, resumed before a restart, or — `anyState` — pending
+   * or ended: then the requeue that follows decides) is no error.
+   */
+  private async resumeIfSuspended(slurmId: string, anyState = false): Promise<void> {
+    try {
+      await this.backend.resume!(slurmId);
+    } catch (err) {
+      const notSuspended = err instanceof SlurmCommandError && !err.transient && (anyState || /not suspended|already|is running/i.test(err.output));
+      if (!notSuspended) throw err;
+    }
+  }
+
   private async stopForPreemption(t: Tracked, reason: string): Promise<void> {
     t.stopPending = null;
     try {
+      // Slurm (22.05 here) requeues a SUSPENDED job at once but kills its stopped processes without their
+      // SIGTERM ever being handled: the job could not checkpoint. Resumed first, it gets its SIGTERM and KillWait.
+      if (this.backend.requeueHold && this.backend.resume) await this.resumeIfSuspended(t.slurmId!, true);
       if (this.backend.requeueHold) await this.backend.requeueHold(t.slurmId!);
       else await this.backend.cancel(t.slurmId!);
       await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`preempted (${reason}): Slurm job ${t.slurmId} ${this.backend.requeueHold ? 'requeued and held' : 'cancelled'}; SIGTERM, then SIGKILL after the cluster's KillWait`)]));
