@@ -87,13 +87,20 @@ test("a released job's accounting: only the run squeue shows now counts, never t
   const row = (startS: number, state: string, exitCode: number) => ({ jobIdRaw: '42', jobId: '42', state, exitCode, elapsedSec: 1, tres: {}, startMs: startS * 1000, endMs: (startS + 1) * 1000 });
   const stopped = row(1_000, 'REQUEUED', 0);
   const finished = row(1_030, 'COMPLETED', 0);
-  const now = [{ jobId: '42', startMs: 1_030_000 }];
+  const now = [{ jobId: '42', startMs: 1_030_000, state: 'COMPLETED' }];
   // Right after the new run ended only the stopped run's row may be there: it is not this run's.
   assert.deepEqual(currentRuns([stopped], now), []);
   assert.deepEqual(currentRuns([stopped, finished], now), [finished]);
   // sacct has whole seconds; squeue's start may be later within that second.
-  assert.deepEqual(currentRuns([finished], [{ jobId: '42', startMs: 1_030_700 }]), [finished]);
+  assert.deepEqual(currentRuns([finished], [{ jobId: '42', startMs: 1_030_700, state: 'COMPLETED' }]), [finished]);
+  // Released at once, the new run started in the second the stopped one ended, and the stopped run's row
+  // may carry that second as its start: it ended by then in another state, so it is still not this run's.
+  const stoppedJustNow = { ...row(1_030, 'REQUEUED', 1), endMs: 1_030_000 };
+  assert.deepEqual(currentRuns([stoppedJustNow], now), []);
+  // The current run's own row, ended within the second it started, stays.
+  const quick = { ...finished, endMs: 1_030_000 };
+  assert.deepEqual(currentRuns([quick], now), [quick]);
   // A job squeue no longer shows, or shows without a start: nothing to compare with, every row stays.
   assert.deepEqual(currentRuns([stopped, finished], []), [stopped, finished]);
-  assert.deepEqual(currentRuns([stopped], [{ jobId: '42', startMs: null }]), [stopped]);
+  assert.deepEqual(currentRuns([stopped], [{ jobId: '42', startMs: null, state: 'COMPLETED' }]), [stopped]);
 });

@@ -16,6 +16,9 @@ import type { SacctRow, SqueueJob } from './parse.ts';
 import { DONE_STATE_ERRORS, phaseOf, stateWord } from './states.ts';
 import { batchScript, checkpointDirOf, commentOf, fenceKey, jobDirOf, jobSpecOf, outputNames, workDirOf } from './script.ts';
 
+/** How long a resumed job is given to run again before it is requeued (see stopForPreemption). */
+const RESUME_SETTLE_MS = 2000;
+
 /** What the executor needs of a logger (pino fits). */
 export interface ExecutorLog {
   info(obj: object, msg: string): void;
@@ -97,13 +100,18 @@ export function createSlurmBackend(cfg: SlurmSiteConfig): SlurmBackend {
  * Accounting rows of the runs squeue shows now. A requeued and released job keeps its id, and the
  * accounting of the run that was stopped can be all there is for a while after the new run ended;
  * taken for the new run, it would finish the task with the stopped run's state and exit code. A row
- * that started more than a second (sacct's resolution) before squeue's start of the run is that old run.
+ * that started more than a second (sacct's resolution) before squeue's start of the run is that old run;
+ * so is a row that ended by then (within that second) in another state than squeue's: a run released at
+ * once can start in the second the stopped one ended, and its accounting may give that run the same start.
  */
-export function currentRuns(rows: readonly SacctRow[], records: readonly Pick<SqueueJob, 'jobId' | 'startMs'>[]): SacctRow[] {
-  const startOf = new Map(records.map((r) => [r.jobId, r.startMs]));
+export function currentRuns(rows: readonly SacctRow[], records: readonly Pick<SqueueJob, 'jobId' | 'startMs' | 'state'>[]): SacctRow[] {
+  const recordOf = new Map(records.map((r) => [r.jobId, r]));
   return rows.filter((row) => {
-    const start = startOf.get(row.jobIdRaw);
-    return start === undefined || start === null || row.startMs === null || row.startMs > start - 1000;
+    const rec = recordOf.get(row.jobIdRaw);
+    const start = rec?.startMs;
+    if (rec === undefined || start === undefined || start === null || row.startMs === null) return true;
+    if (row.startMs <= start - 1000) return false;
+    return !(row.endMs !== null && row.endMs <= start + 1000 && stateWord(row.state) !== stateWord(rec.state));
   });
 }
 
@@ -390,12 +398,14 @@ export class SlurmExecutor implements Executor {
    * `scontrol resume`; a job not suspended (running, resumed before a restart, or — `anyState` — pending
    * or ended: then the requeue that follows decides) is no error.
    */
-  private async resumeIfSuspended(slurmId: string, anyState = false): Promise<void> {
+  private async resumeIfSuspended(slurmId: string, anyState = false): Promise<boolean> {
     try {
       await this.backend.resume!(slurmId);
+      return true;
     } catch (err) {
       const notSuspended = err instanceof SlurmCommandError && !err.transient && (anyState || /not suspended|already|is running/i.test(err.output));
       if (!notSuspended) throw err;
+      return false;
     }
   }
 
@@ -404,7 +414,11 @@ export class SlurmExecutor implements Executor {
     try {
       // Slurm (22.05 here) requeues a SUSPENDED job at once but kills its stopped processes without their
       // SIGTERM ever being handled: the job could not checkpoint. Resumed first, it gets its SIGTERM and KillWait.
-      if (this.backend.requeueHold && this.backend.resume) await this.resumeIfSuspended(t.slurmId!, true);
+      // slurmctld answers the resume at once but thaws the processes through slurmd later, and a requeue that
+      // reaches slurmd first finds them still stopped: the job is given RESUME_SETTLE_MS to run again.
+      if (this.backend.requeueHold && this.backend.resume && (await this.resumeIfSuspended(t.slurmId!, true))) {
+        await new Promise((r) => setTimeout(r, RESUME_SETTLE_MS));
+      }
       if (this.backend.requeueHold) await this.backend.requeueHold(t.slurmId!);
       else await this.backend.cancel(t.slurmId!);
       await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`preempted (${reason}): Slurm job ${t.slurmId} ${this.backend.requeueHold ? 'requeued and held' : 'cancelled'}; SIGTERM, then SIGKILL after the cluster's KillWait`)]));
