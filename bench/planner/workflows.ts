@@ -115,5 +115,6 @@ function burst(arrivalsH: readonly number[], slots: readonly number[]): string {
   const lo = Math.min(...arrivalsH), hi = Math.max(...arrivalsH);
   const hours = new Set(arrivalsH.map((a) => Math.floor(a - lo))).size;
   const distinct = [...new Set(slots)].sort((a, b) => a - b);
-  return `these ${arrivalsH.length} arrive within ${((hi - lo) * 60).toFixed(1)} min of each other, in ${hours} trace hour(s): the trace's own burst at its start, kept — released in slot(s) ${distinct.join(', ')}`;
+  const spread = `these ${arrivalsH.length} arrive within ${((hi - lo) * 60).toFixed(1)} min of each other, in ${hours} trace hour(s)`;
+  return `${spread}${hours === 1 ? ": the trace's own burst, kept" : ''} — released in slot(s) ${distinct.join(', ')}`;
 }

@@ -54,7 +54,7 @@ export function bucketFor(ix: PlanIndex, classes: readonly JobClass[], targetCol
     for (const c of classes) {
       const dl = bucketDeadline(c.deadline, w, ix.T);
       // per merged class its unserved column and one entry per option
-      merged.set(`${dl}|${c.signature}`, 1 + c.options.length);
+      merged.set(mergeKey(dl, c), 1 + c.options.length);
       for (const o of c.options) {
         const key = chainKey(c.type, dl, o.site);
         start.set(key, Math.min(start.get(key) ?? Infinity, o.firstSlot));
@@ -81,7 +81,7 @@ export function mergeByBucket(ix: PlanIndex, classes: readonly JobClass[], width
   const byKey = new Map<string, JobClass>();
   for (const c of classes) {
     const deadline = bucketDeadline(c.deadline, width, ix.T);
-    const key = `${deadline}|${c.signature}`;
+    const key = mergeKey(deadline, c);
     const m = byKey.get(key);
     if (!m) byKey.set(key, { ...c, jobs: [...c.jobs], deadline, entryCol: [] });
     else { m.jobs.push(...c.jobs); m.work += c.work; }
@@ -90,6 +90,8 @@ export function mergeByBucket(ix: PlanIndex, classes: readonly JobClass[], width
 }
 
 const chainKey = (type: number, deadline: number, site: number) => `${type}|${deadline}|${site}`;
+/** Classes with one key are one class of the LP at that deadline bucket (mergeByBucket; counted by bucketFor). */
+const mergeKey = (bucketedDeadline: number, c: JobClass) => `${bucketedDeadline}|${c.signature}`;
 
 export function classify(ix: PlanIndex): JobClass[] {
   const byKey = new Map<string, JobClass>();

@@ -2,7 +2,6 @@ import type { EnergyBlock } from './energyBlock.ts';
 import { UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import type { LpModel } from './lp.ts';
 import type { JobInfo, PlanIndex } from './planIndex.ts';
-import type { PlanState } from './planState.ts';
 
 /**
  * A lower bound on the integral problem from multipliers on the shared site-slot rows (capacity, energy
@@ -227,17 +226,4 @@ function jobMin(ix: PlanIndex, info: JobInfo, price: UnitPrices, pen: number, us
     if (use && bestPieces) for (const [x, q] of bestPieces) use(x.site, type, x.t, q, info.fill);
   }
   return best;
-}
-
-/**
- * Multipliers without an LP, read off a plan: each site-slot's energy row priced at what a kWh more
- * costs there under that plan (renewables while some are left, else the grid), every other row at zero.
- * A valid start for the ascent when the LP did not finish (any multipliers give a bound); the closer the
- * plan is to optimal, the closer these are to the LP's duals.
- */
-export function planPriceMultipliers(st: PlanState, eb: EnergyBlock): Float64Array {
-  const ix = st.ix;
-  const y = new Float64Array(eb.numRows);
-  for (let i = 0; i < eb.energyRow.length; i++) y[eb.energyRow[i]!] = st.greenLeft(i) > 0 ? ix.renewFen[Math.floor(i / ix.T)]! : ix.gridEffFen[i]!;
-  return y;
 }

@@ -284,29 +284,23 @@ export class Platform {
 
   /** Listens for HTTP; rejects with PORT_IN_USE or LISTEN_FAILED when the address cannot be had. */
   listen(port = this.config.PORT, host = this.config.HOST): Promise<number> {
-    const fetch = async (req: Request, env: unknown): Promise<Response> => {
+    // Every answer under way counts, whichever way it goes, so a graceful stop waits for it.
+    const counted = async <T>(answer: () => T | Promise<T>): Promise<T> => {
       this.inFlight++;
       try {
-        return await this.app.fetch(req, env as never);
+        return await answer();
       } finally {
         if (--this.inFlight === 0) this.idle?.();
       }
     };
+    const fetch = (req: Request, env: unknown): Promise<Response> => counted(() => this.app.fetch(req, env as never));
     const lane = this.app.syncLane;
-    const track = async (answer: Promise<void>) => {
-      this.inFlight++;
-      try {
-        await answer;
-      } finally {
-        if (--this.inFlight === 0) this.idle?.();
-      }
-    };
     return new Promise((resolve, reject) => {
       // Workers' syncs on their own lane (http/worker-sync-lane.ts); everything else through the app.
       const app = getRequestListener(fetch, { hostname: host });
       const server = createServer((req, res) => {
         const answer = lane?.take(req, res);
-        if (answer) void track(answer);
+        if (answer) void counted(() => answer);
         else void app(req, res);
       });
       // A deep accept queue (the kernel caps it at net.core.somaxconn): 20,000 render nodes reconnecting

@@ -21,6 +21,7 @@ import { problemResponse } from './problem.ts';
 import { SESSION_COOKIE, toUser } from './routes/auth.ts';
 import { DOOR_START_DATA, loadWebShell } from './web-shell.ts';
 import { WorkerSyncLane } from './worker-sync-lane.ts';
+import { workerOnItsPath } from './worker-credential.ts';
 
 export interface AppParts {
   auth: AuthStore;
@@ -83,12 +84,7 @@ export function createApp(parts: AppParts) {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       if (!m) throw new AppError('AUTH_INVALID', 401, 'Authorization must be "Bearer <token>".');
       if (m[1]!.startsWith(WORKER_CREDENTIAL_PREFIX)) {
-        const w = await parts.workers.authenticate(m[1]!);
-        if (!w) throw new AppError('WORKER_CREDENTIAL_INVALID', 401, 'Unknown, rotated or revoked worker credential; ask an operator for a new one.');
-        if (!c.req.path.startsWith(`/api/workers/${w.workerId}/`)) {
-          throw new AppError('WORKER_SCOPE', 403, `A worker credential is accepted only on its own worker protocol (/api/workers/${w.workerId}/…).`);
-        }
-        c.set('worker', w);
+        c.set('worker', await workerOnItsPath(parts.workers, m[1]!, c.req.path));
         return next();
       }
       const p = await parts.auth.byToken(m[1]!);

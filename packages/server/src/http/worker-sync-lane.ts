@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WORKER_CREDENTIAL_PREFIX, WorkerSyncRequest } from '@shuzhi/schema';
 import { HTTPException } from 'hono/http-exception';
-import { AppError, errors, zodIssues } from '../errors.ts';
+import { errors, zodIssues } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PlatformMetrics } from '../ops/metrics.ts';
 import { REQUEST_ID_HEADER, requestIdOf, withRequestId } from '../ops/request-context.ts';
 import type { WorkerHub } from '../workers/hub.ts';
 import { problemOf } from './problem.ts';
+import { workerOnItsPath } from './worker-credential.ts';
 
 /** The route as the app's router names it in the metrics. */
 const ROUTE = '/api/workers/:id/sync';
@@ -31,7 +32,7 @@ export interface SyncLaneParts {
  * 20,000 render nodes heartbeat 2,000 times a second, and the app's way (a web Request and Response per
  * call, the middleware chain, routing, the validator) cost more CPU than the sync itself. The rules are
  * the app's, in the same order with the same answers: the body budget, the worker credential
- * (WorkerRegistry.authenticate, on its own worker's path only), the one zod schema (WorkerSyncRequest),
+ * (workerOnItsPath, as the app's authentication), the one zod schema (WorkerSyncRequest),
  * problem+json errors, the request id, the security headers, the metrics. A call this lane does not
  * take whole from its headers (another credential, no Content-Length, a chunked or oversized body, not
  * JSON, a malformed id) goes to the app, which answers it as before.
@@ -63,11 +64,7 @@ export class WorkerSyncLane {
     let status = 500;
     try {
       const body = await readBody(req);
-      const w = await this.parts.hub.registry.authenticate(credential);
-      if (!w) throw new AppError('WORKER_CREDENTIAL_INVALID', 401, 'Unknown, rotated or revoked worker credential; ask an operator for a new one.');
-      if (pathId !== w.workerId) {
-        throw new AppError('WORKER_SCOPE', 403, `A worker credential is accepted only on its own worker protocol (/api/workers/${w.workerId}/…).`);
-      }
+      const w = await workerOnItsPath(this.parts.hub.registry, credential, req.url!);
       const parsed = WorkerSyncRequest.safeParse(parseJson(body));
       if (!parsed.success) throw errors.validation(zodIssues(parsed.error.issues));
       // Only a long poll waits for the node's going away.
