@@ -118,6 +118,9 @@ test('two jobs sharing assets upload and fetch each blob once; another tenant ca
   }
   assert.equal(runner.blobsFetched, 3, 'the node fetched each of the three blobs once');
   assert.equal(farm.blobs.counters.served - servedBefore, 3, 'the server served each blob once');
+  // The node's work is done: stopped here, so it cannot take (and fetch for) the jobs of the tests below.
+  await worker.stop({ kill: true });
+  worker = null;
 });
 
 test('blobs count toward the upload quota once per tenant', async () => {
