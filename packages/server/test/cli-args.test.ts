@@ -35,3 +35,15 @@ test('a list option may be given more than once; its values come in order, and n
   assert.equal(flags.count, true);
   assert.equal('where' in flags, false);
 });
+
+test('a value that begins with a dash (a base64url token, a negative number) is the option\'s value; an option after a value option is still a missing value', () => {
+  const spec = { switches: ['json'], values: ['token', 'priority'], lists: ['after'] };
+  const { flags, lists, positional } = parseArgs(['submit', '--token', '-Xq3_a', '--priority', '-3', '--after', '-ok', '--json', 'x'], spec);
+  assert.deepEqual(flags, { token: '-Xq3_a', priority: '-3', json: true });
+  assert.deepEqual(lists.after, ['-ok']);
+  assert.deepEqual(positional, ['submit', 'x']);
+  assert.throws(() => parseArgs(['--token', '--json'], spec), (e: unknown) => e instanceof UsageError && /--token/.test(e.message));
+  assert.throws(() => parseArgs(['--token', '-h'], spec), (e: unknown) => e instanceof UsageError && /--token/.test(e.message));
+  // After "--" everything is positional, as before.
+  assert.deepEqual(parseArgs(['--', '--token', '-x'], spec).positional, ['--token', '-x']);
+});

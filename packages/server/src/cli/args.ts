@@ -23,7 +23,7 @@ export function parseArgs(
   for (const name of spec.lists ?? []) options[name] = { type: 'string', multiple: true };
   let parsed: ReturnType<typeof parseArgv>;
   try {
-    parsed = parseArgv({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgv({ args: dashedValuesJoined(argv, options), options, allowPositionals: true, strict: true });
   } catch (e) {
     const known = Object.keys(options).filter((o) => !spec.gone?.includes(o)).map((o) => `--${o}`).join(', ');
     throw new UsageError(`${(e as Error).message.split('. To specify')[0]} (options here: ${known})`);
@@ -35,6 +35,30 @@ export function parseArgs(
     else if (v !== undefined && v !== false) flags[name] = v === true ? true : String(v);
   }
   return { flags, positional: parsed.positionals, lists };
+}
+
+/**
+ * `--name value` where the value begins with a dash, as `--name=value`: an API token is base64url and
+ * one in 64 begins with "-", as may a negative number; node:util would call it ambiguous. A next
+ * argument that is itself one of the options (`--site --json`) stays an option, so a forgotten value
+ * is still reported.
+ */
+function dashedValuesJoined(argv: readonly string[], options: Record<string, { type: 'string' | 'boolean'; short?: string }>): string[] {
+  const isOption = (a: string) => a === '--' || /^-[a-zA-Z]$/.test(a) || (a.startsWith('--') && a.slice(2).split('=')[0]! in options);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (a.startsWith('--') && options[a.slice(2)]?.type === 'string' && next !== undefined && next.startsWith('-') && !isOption(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 export function str(flags: Flags, name: string, fallback?: string): string {
