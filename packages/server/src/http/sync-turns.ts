@@ -3,9 +3,10 @@
  * order, for the next turns.
  *
  * Why: Node answers every request that is ready in one poll phase, and a sync runs to its answer in
- * the microtasks of the callback that read it. With 20,000 render nodes asking as fast as they finish
- * (a saturated farm), every node's next sync is ready by the time the last one is answered, so one
- * turn of the loop grew to 20,000 syncs — 8–13 s of CPU in which no timer ran: the batch writer's
+ * the microtasks of the callback that read it. With thousands of render nodes asking as fast as they
+ * finish (a saturated farm), every node's next sync is ready by the time the last one is answered, so
+ * one turn of the loop grew to thousands of syncs (the render bench at 5,000 nodes: a 13 s turn, 7.2 s
+ * of it this process's CPU, its profile all sync handling) in which no timer ran: the batch writer's
  * statements (one round trip a turn) took tens of seconds, its backlog bound then held the dispatch,
  * and an operator's overview waited as long. Bounded turns keep the same work going while timers, the
  * database's answers and other requests get the loop between them.
