@@ -47,6 +47,16 @@ loop.wrap(p.workers.registry, 'lookupBatch', 'workers: credential lookup');
 loop.wrap(p.workers.registry, 'flushSeen', 'workers: last-seen write');
 loop.wrap(p.workers.registry, 'lookForChanges', 'workers: look for revoked or rotated');
 process.stdout.write(`${JSON.stringify({ port, credentialsFile, enrollMs, operator, studio, pid: process.pid, scenePath, leaseMs: config.SHUZHI_LEASE_MS })}\n`);
+// Worker syncs that waited for a later turn of the loop (http/sync-turns.ts) since the last `loop`, and the most at once.
+const turns = p.app.syncLane?.turns;
+let deferredBefore = 0;
+function syncTurnsSinceLast() {
+  if (!turns) return null;
+  const out = { deferred: turns.stats.deferred - deferredBefore, maxWaiting: turns.stats.maxWaiting };
+  deferredBefore = turns.stats.deferred;
+  turns.stats.maxWaiting = 0;
+  return out;
+}
 const stop = async () => {
   await p.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -72,7 +82,7 @@ setInterval(() => {
 }, 500).unref();
 process.stdin.on('data', (d) => {
   if (String(d).includes('memory')) process.stdout.write(`${JSON.stringify({ memory: { ...memoryNow(), peak } })}\n`);
-  if (String(d).includes('loop')) process.stdout.write(`${JSON.stringify({ loop: loop.report() })}\n`);
+  if (String(d).includes('loop')) process.stdout.write(`${JSON.stringify({ loop: { ...loop.report(), syncTurns: syncTurnsSinceLast() } })}\n`);
   // `heap <file>`: a heap snapshot (open in Chrome DevTools' Memory tab); the loop stops while it is written.
   const snap = /heap (\S+)/.exec(String(d));
   if (snap) process.stdout.write(`${JSON.stringify({ heap: writeHeapSnapshot(snap[1]) })}\n`);

@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+import { SyncTurns } from '../src/http/sync-turns.ts';
+import { enrollWorker, startPlatform } from './helpers.ts';
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+// Worker syncs are started at most N per turn of the event loop; the rest wait in arrival order and
+// settle as their answers do (sync-turns.ts says why).
+
+test('syncs beyond a turn\'s room wait for later turns, in arrival order, and settle as their answers do', async () => {
+  const turns = new SyncTurns(2);
+  const started: number[] = [];
+  const finish = new Map<number, () => void>();
+  const answer = (i: number) => () => {
+    started.push(i);
+    return new Promise<void>((r) => finish.set(i, r));
+  };
+  const settled: number[] = [];
+  const all = [0, 1, 2, 3, 4].map((i) => turns.admit(answer(i)).then(() => settled.push(i)));
+  assert.deepEqual(started, [0, 1], 'two start in the turn they arrived in');
+  assert.equal(turns.waitingCount(), 3);
+  await nextTurn();
+  assert.deepEqual(started, [0, 1, 2, 3], 'the next turn starts the next two, the oldest first');
+  await nextTurn();
+  assert.deepEqual(started, [0, 1, 2, 3, 4]);
+  assert.equal(turns.waitingCount(), 0);
+  assert.equal(turns.stats.deferred, 3);
+  assert.equal(turns.stats.maxWaiting, 3);
+  // A deferred sync's promise is its answer's: it settles when the answer does, not when it starts.
+  for (const i of [4, 2, 0, 1, 3]) finish.get(i)!();
+  await Promise.all(all);
+  assert.deepEqual(settled.sort(), [0, 1, 2, 3, 4]);
+});
+
+test('a deferred answer that fails rejects its caller; the syncs behind it still run', async () => {
+  const turns = new SyncTurns(1);
+  const first = turns.admit(async () => undefined);
+  const failing = turns.admit(async () => {
+    throw new Error('boom');
+  });
+  let ran = false;
+  const after = turns.admit(async () => {
+    ran = true;
+  });
+  await first;
+  await assert.rejects(failing, /boom/);
+  await after;
+  assert.ok(ran);
+});
+
+/**
+ * A client on its own thread: `n` syncs over `n` keep-alive connections, once to open them and then
+ * again when told, so the second round can arrive while the server's thread is blocked.
+ */
+const CLIENT = `
+const { parentPort, workerData: { url, credential, n, body } } = require('node:worker_threads');
+const round = () => Promise.all(Array.from({ length: n }, () => fetch(url, { method: 'POST', headers: { authorization: 'Bearer ' + credential, 'content-type': 'application/json' }, body }).then(async (r) => { await r.text(); return r.status; })));
+parentPort.on('message', async (m) => parentPort.postMessage(await round()));
+`;
+
+test('the sync lane answers syncs arriving together beyond a turn\'s room: all of them, the rest in later turns', async () => {
+  const t = await startPlatform();
+  const w = await enrollWorker(t.p, 'karamay', 'turns-a');
+  const n = 250;
+  const body = JSON.stringify({ slots: 1, free: 0, waitMs: 0, runners: ['shell'], isolation: 'bubblewrap' });
+  const client = new Worker(CLIENT, { eval: true, workerData: { url: `${t.url}/api/workers/${w.id}/sync`, credential: w.credential, n, body } });
+  const round = () => new Promise<number[]>((resolve) => client.once('message', resolve));
+  try {
+    const lane = t.p.app.syncLane!;
+    const warm = round();
+    client.postMessage('warm');
+    assert.deepEqual(new Set(await warm), new Set([200]));
+    const deferred = lane.turns.stats.deferred;
+    // The second round is sent while this thread (the server's) is blocked: it arrives as one poll phase.
+    const answers = round();
+    client.postMessage('go');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+    const statuses = await answers;
+    assert.equal(statuses.length, n);
+    assert.deepEqual(new Set(statuses), new Set([200]));
+    assert.equal(lane.taken, 2 * n);
+    assert.ok(lane.turns.stats.deferred > deferred, `syncs beyond a turn's room waited (${JSON.stringify(lane.turns.stats)})`);
+    assert.equal(lane.turns.waitingCount(), 0);
+  } finally {
+    await client.terminate();
+    await t.close();
+  }
+});
