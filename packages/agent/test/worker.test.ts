@@ -143,6 +143,18 @@ describe('shell tasks', () => {
     assert.match(outOf('task_long'), /tick 1\n[^]*tick 6\n/);
   });
 
+  test("a task's first heartbeat comes at a random phase of the interval, later ones every interval less up to 10%", async () => {
+    // Two slots, one task: the idle poll that reports the running task waits until its heartbeat is due,
+    // so each poll's waitMs is the heartbeat wait the worker drew (pacing.ts); here every draw is 0.5.
+    const { w } = await newWorker({ slots: 2, random: () => 0.5 });
+    server.offer(shellWork('task_phase', 'sleep 30', { leaseMs: 3000 }));
+    w.start();
+    await waitFor('three heartbeats', () => server.syncs.filter((s) => (s.running ?? []).some((r) => r.taskId === 'task_phase')).length >= 3, 10_000);
+    const beats = server.syncs.filter((s) => (s.running ?? []).some((r) => r.taskId === 'task_phase')).map((s) => s.waitMs);
+    // Interval 1000 ms (lease / 3): the first at half of it, the next at 1000 × (1 − 0.1 × 0.5).
+    assert.deepEqual(beats.slice(0, 3), [500, 950, 950]);
+  });
+
   test('cancel kills the task and nothing is reported for it', async () => {
     const { w, sandbox } = await newWorker();
     server.offer(shellWork('task_cancel', 'echo started; sleep 30'));

@@ -17,6 +17,7 @@ import {
 import type { Sandbox, SpawnSpec } from '../sandbox/types.ts';
 import { LeaseLost, TaskFailure, TaskStopped, WorkerError } from './errors.ts';
 import { hostPathOf, removeTaskDir } from './files.ts';
+import { heartbeatWait, retryWait, type Random } from './pacing.ts';
 import type { ExecOptions, ExecResult, TaskContext, TaskRunner } from './runner.ts';
 import { TaskApi } from './task-api.ts';
 
@@ -39,8 +40,13 @@ export interface WorkerOptions {
   log?: (msg: string) => void;
   /** How long past its own wait a sync may go unanswered before the worker gives up on it (default 30 s). */
   syncTimeoutMs?: number;
-  /** Waits of the sync loop after a failed call (default 0.5 s doubling to 10 s) and after a refused credential (30 s). */
+  /**
+   * Waits of the sync loop after a failed call (a ceiling of 0.5 s doubling to 10 s, each wait drawn
+   * from the ceiling's upper half: pacing.ts retryWait) and after a refused credential (30 s).
+   */
   backoff?: { firstMs?: number; maxMs?: number; unauthorisedMs?: number };
+  /** Draws in [0, 1) for the heartbeat phase and the retry jitter (default Math.random; tests pass a seeded one). */
+  random?: Random;
 }
 
 /** What the worker finished (ok or not), newest last; for tests and the CLI. */
@@ -120,6 +126,10 @@ export class Worker {
   /** The farm put this node to sleep: it asks for no work, holding one long poll open until woken. */
   asleep = false;
   private unauthorisedLoggedAt = 0;
+  /** A task began since the last heartbeat: the next one comes at a random point of the interval (pacing.ts). */
+  private freshTask = false;
+  /** The wait before the next heartbeat, drawn at the last sync that reported running tasks. */
+  private beatMs = 0;
   /** Set while the server refuses this worker's credential (401/403). */
   unauthorised: WorkerError | null = null;
 
@@ -192,22 +202,22 @@ export class Worker {
   }
 
   private async loop(): Promise<void> {
-    const first = this.opts.backoff?.firstMs ?? 500;
-    const max = this.opts.backoff?.maxMs ?? 10_000;
-    let backoff = first;
+    const backoff = { firstMs: this.opts.backoff?.firstMs ?? 500, maxMs: this.opts.backoff?.maxMs ?? 10_000 };
+    let failures = 0;
     while (!this.stopped) {
       try {
         const startedAt = Date.now();
         const { res, again } = await this.syncOnce();
-        backoff = first;
+        failures = 0;
         if (this.unauthorised) {
           this.log('the server accepts this worker again');
           this.unauthorised = null;
         }
         if (again) continue;
         let wait = res.nextPollMs;
-        // A running task's lease needs a heartbeat every third of it, whatever the server suggests.
-        if (this.runningCount > 0) wait = Math.min(wait, this.heartbeatMs() - (Date.now() - startedAt));
+        // A running task's lease needs a heartbeat every third of it, whatever the server suggests
+        // (sooner, at a random phase, after a task began: pacing.ts).
+        if (this.runningCount > 0) wait = Math.min(wait, this.beatMs - (Date.now() - startedAt));
         await this.pause(Math.max(50, wait));
       } catch (err) {
         if (this.stopped) break;
@@ -221,9 +231,9 @@ export class Worker {
           await this.pause(this.opts.backoff?.unauthorisedMs ?? 30_000);
           continue;
         }
-        this.log(`sync failed: ${(err as Error).message}; retrying in ${backoff} ms`);
-        await this.pause(backoff);
-        backoff = Math.min(backoff * 2, max);
+        const retryMs = retryWait(++failures, backoff, this.opts.random);
+        this.log(`sync failed: ${(err as Error).message}; retrying in ${retryMs} ms`);
+        await this.pause(retryMs);
       }
     }
   }
@@ -287,6 +297,10 @@ export class Worker {
     // Park at the server only with nothing finished to tell it (a finished task whose output did not
     // fit this time counts: the rest goes in the next call, at once).
     const idle = !leaving && (free > 0 || this.asleep) && all.every((t) => t.result === null);
+    if (running.length) {
+      this.beatMs = heartbeatWait(this.heartbeatMs(), this.freshTask, this.opts.random);
+      this.freshTask = false;
+    }
     const body: WorkerSyncRequest = {
       slots: this.opts.slots,
       tags: this.opts.tags ?? [],
@@ -296,7 +310,7 @@ export class Worker {
       running,
       completed,
       leaving,
-      waitMs: opts.waitMs ?? (idle ? (running.length ? this.heartbeatMs() : (this.opts.waitMs ?? 25_000)) : 0),
+      waitMs: opts.waitMs ?? (idle ? (running.length ? this.beatMs : (this.opts.waitMs ?? 25_000)) : 0),
     };
     const ctl = new AbortController();
     const inflight = { ctl, waiting: idle && !this.stopped, nudged: false };
@@ -502,6 +516,7 @@ export class Worker {
     }
     const dir = SAFE_NAME.test(work.taskId) ? join(resolve(this.opts.workDir), 'tasks', `${work.taskId}-${work.attempt}`) : '';
     const t = this.newTask(work, dir);
+    this.freshTask = true;
     this.log(`task ${work.taskId} attempt ${work.attempt}: ${work.kind}${work.kind === 'render' ? ` ${work.part} ${work.frames}` : ''}`);
     t.done = this.execute(t);
   }
