@@ -3,9 +3,12 @@
 // connections of one undici Agent. Tasks are fake: a node holds a task a short random time (or, once
 // the bench says `holdExcept`, a task of any other job a long time) and reports it done; while it
 // holds one it heartbeats at the interval the server's answer names (lease / 3, 10 s at the platform's
-// default lease), as the agent does, so a task longer than the lease keeps it.
+// default lease), as the agent does, so a task longer than the lease keeps it. Its waits are the agent's
+// own (packages/agent pacing.ts): a task's first heartbeat at a random phase of the interval, and a
+// failed call retried after a jittered, doubling wait.
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { heartbeatWait, retryWait } from '@shuzhi/agent';
 import { Agent, request } from 'undici';
 
 const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number; connectPerSec: number };
@@ -40,6 +43,8 @@ function assigned(t0: number): void {
 let rnd = cfg.seed >>> 0;
 const random = () => ((rnd = (rnd * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The agent's retry waits (WorkerOptions.backoff defaults). */
+const BACKOFF = { firstMs: 500, maxMs: 10_000 };
 /** A failed call by kind: timeouts and other exceptions by name and code (e.g. `timeout UND_ERR_HEADERS_TIMEOUT`). */
 function errorKind(err: unknown): string {
   const e = err as Error & { code?: string };
@@ -81,6 +86,8 @@ async function node(n: number): Promise<void> {
   const id = credentials[n]!;
   let task: Task | null = null;
   let first = true;
+  // Failed calls in a row: the agent's retry wait grows with them.
+  let failures = 0;
   while (!stopping) {
     try {
       if (!task) {
@@ -92,20 +99,25 @@ async function node(n: number): Promise<void> {
         }
         if (r.status !== 200) {
           error(httpKind(r));
-          await sleep(500);
+          await sleep(retryWait(++failures, BACKOFF, random));
           continue;
         }
+        failures = 0;
         task = taken(r.json, t0);
         continue;
       }
       const hold = holdExcept !== '' && task.jobId !== holdExcept;
       const until = performance.now() + (hold ? cfg.holdMs : cfg.taskMs[0] + random() * (cfg.taskMs[1] - cfg.taskMs[0]));
       let lost = false;
-      // Heartbeats on a fixed period from the task's start, as the agent keeps them (it waits the
-      // interval less the time its last sync took), so a slow answer does not thin out the offered load.
+      // Heartbeats timed from the last one's start, as the agent keeps them (it waits its heartbeat wait
+      // less the time its last sync took), so a slow answer does not thin out the offered load; the
+      // first at a random phase of the interval, as the agent's (nodes handed work together do not
+      // heartbeat together).
       let beat = performance.now();
-      while (beat + task.pollMs < until && !stopping) {
-        beat += task.pollMs;
+      let wait = heartbeatWait(task.pollMs, true, random);
+      while (beat + wait < until && !stopping) {
+        beat += wait;
+        wait = heartbeatWait(task.pollMs, false, random);
         await sleep(Math.max(0, beat - performance.now()));
         stats.heartbeats++;
         const r = await sync(id, { free: 0, waitMs: 0, running: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt }] });
@@ -128,10 +140,13 @@ async function node(n: number): Promise<void> {
       if (r.status === 200 && !lost) stats.completed++;
       // A completion refused as stale (the job was cancelled under it) is the bench's doing, not an error.
       else if (r.status !== 200 && r.json?.code !== 'STALE_REPORT') error(httpKind(r));
-      if (r.status === 200) task = taken(r.json, t0);
+      if (r.status === 200) {
+        failures = 0;
+        task = taken(r.json, t0);
+      }
     } catch (err) {
       error(errorKind(err));
-      await sleep(1000);
+      await sleep(retryWait(++failures, BACKOFF, random));
     }
   }
 }
