@@ -126,10 +126,13 @@ export class Worker {
   /** The farm put this node to sleep: it asks for no work, holding one long poll open until woken. */
   asleep = false;
   private unauthorisedLoggedAt = 0;
-  /** A task began since the last heartbeat: the next one comes at a random point of the interval (pacing.ts). */
-  private freshTask = false;
-  /** The wait before the next heartbeat, drawn at the last sync that reported running tasks. */
-  private beatMs = 0;
+  /**
+   * When the next heartbeat is due (epoch ms): drawn at a random phase of the interval when a task
+   * began (`phased` until that heartbeat went), else an interval (less up to 10%) after the last sync
+   * that reported running tasks (pacing.ts).
+   */
+  private beatDue = 0;
+  private phased = false;
   /** Set while the server refuses this worker's credential (401/403). */
   unauthorised: WorkerError | null = null;
 
@@ -206,7 +209,6 @@ export class Worker {
     let failures = 0;
     while (!this.stopped) {
       try {
-        const startedAt = Date.now();
         const { res, again } = await this.syncOnce();
         failures = 0;
         if (this.unauthorised) {
@@ -216,8 +218,13 @@ export class Worker {
         if (again) continue;
         let wait = res.nextPollMs;
         // A running task's lease needs a heartbeat every third of it, whatever the server suggests
-        // (sooner, at a random phase, after a task began: pacing.ts).
-        if (this.runningCount > 0) wait = Math.min(wait, this.beatMs - (Date.now() - startedAt));
+        // (sooner, at a random phase, after a task began: pacing.ts). With every slot taken, the
+        // server's "ask again now" (it just handed out work) has nothing more for this worker: the
+        // next call is the heartbeat.
+        if (this.runningCount > 0) {
+          const beatIn = this.beatDue - Date.now();
+          wait = this.freeSlots() === 0 ? beatIn : Math.min(wait, beatIn);
+        }
         await this.pause(Math.max(50, wait));
       } catch (err) {
         if (this.stopped) break;
@@ -236,6 +243,10 @@ export class Worker {
         await this.pause(retryMs);
       }
     }
+  }
+
+  private freeSlots(): number {
+    return this.asleep ? 0 : Math.max(0, this.opts.slots - this.runningCount);
   }
 
   private heartbeatMs(): number {
@@ -293,13 +304,16 @@ export class Worker {
       if (t.result !== null && n === t.logs.length) completed.push({ ...t.fence, result: t.result, logs });
       else running.push({ ...t.fence, ...(t.progress !== undefined ? { progress: t.progress } : {}), logs });
     }
-    const free = leaving || this.asleep ? 0 : Math.max(0, this.opts.slots - this.runningCount);
+    const free = leaving ? 0 : this.freeSlots();
     // Park at the server only with nothing finished to tell it (a finished task whose output did not
     // fit this time counts: the rest goes in the next call, at once).
     const idle = !leaving && (free > 0 || this.asleep) && all.every((t) => t.result === null);
-    if (running.length) {
-      this.beatMs = heartbeatWait(this.heartbeatMs(), this.freshTask, this.opts.random);
-      this.freshTask = false;
+    // This call renews the running tasks' leases: the next heartbeat is an interval from now, unless
+    // a task that began is still waiting for its phased first one.
+    const now = Date.now();
+    if (running.length && !(this.phased && now < this.beatDue)) {
+      this.beatDue = now + heartbeatWait(this.heartbeatMs(), false, this.opts.random);
+      this.phased = false;
     }
     const body: WorkerSyncRequest = {
       slots: this.opts.slots,
@@ -310,7 +324,7 @@ export class Worker {
       running,
       completed,
       leaving,
-      waitMs: opts.waitMs ?? (idle ? (running.length ? this.beatMs : (this.opts.waitMs ?? 25_000)) : 0),
+      waitMs: opts.waitMs ?? (idle ? (running.length ? Math.max(0, this.beatDue - now) : (this.opts.waitMs ?? 25_000)) : 0),
     };
     const ctl = new AbortController();
     const inflight = { ctl, waiting: idle && !this.stopped, nudged: false };
@@ -388,9 +402,16 @@ export class Worker {
     for (const p of res.preempt) this.preempt(p, p.graceMs, p.reason ?? 'preempted');
     const started = leaving || this.stopped ? [] : res.assignments;
     for (const w of started) this.begin(w);
+    if (started.length) {
+      // Nodes handed work in the same moment must not heartbeat together: the first heartbeat comes
+      // at a random point of the interval (pacing.ts), not at once.
+      this.beatDue = Date.now() + heartbeatWait(this.heartbeatMs(), true, this.opts.random);
+      this.phased = true;
+    }
     let pending = false;
     for (const t of this.tasks.values()) if (t.result !== null) pending = true;
-    return { res, again: woken || started.length > 0 || completed.length > 0 || pending };
+    // Work arrived: ask again at once only while slots are still free (there may be more for them).
+    return { res, again: woken || (started.length > 0 && this.freeSlots() > 0) || completed.length > 0 || pending };
   }
 
   private parseResponse(json: unknown): WorkerSyncResponse {
@@ -516,7 +537,6 @@ export class Worker {
     }
     const dir = SAFE_NAME.test(work.taskId) ? join(resolve(this.opts.workDir), 'tasks', `${work.taskId}-${work.attempt}`) : '';
     const t = this.newTask(work, dir);
-    this.freshTask = true;
     this.log(`task ${work.taskId} attempt ${work.attempt}: ${work.kind}${work.kind === 'render' ? ` ${work.part} ${work.frames}` : ''}`);
     t.done = this.execute(t);
   }
