@@ -5,13 +5,14 @@
 // holds one it heartbeats at the interval the server's answer names (lease / 3, 10 s at the platform's
 // default lease), as the agent does, so a task longer than the lease keeps it. Its waits are the agent's
 // own (packages/agent pacing.ts): a task's first heartbeat at a random phase of the interval, and a
-// failed call retried after a jittered, doubling wait.
+// failed call retried after a jittered, doubling wait. With `lockstep` (the bench's baseline) a node
+// heartbeats every interval from its task's start instead, as the agent did before pacing.ts.
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { heartbeatWait, retryWait } from '@shuzhi/agent';
 import { Agent, request } from 'undici';
 
-const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number; connectPerSec: number };
+const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number; connectPerSec: number; lockstep: boolean };
 const credentials = (JSON.parse(readFileSync(cfg.credentialsFile, 'utf8')) as string[]).slice(cfg.first, cfg.first + cfg.count);
 const idOf = (credential: string) => credential.split('.')[1]!;
 const agent = new Agent({ connections: cfg.connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
@@ -26,7 +27,7 @@ let holdExcept = '';
 let queuedAt = 0;
 const nowMs = () => performance.timeOrigin + performance.now();
 let stopping = false;
-const stats = { connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0 };
+const stats = { connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number> };
 // This process's own event-loop delay: a late timer or a late read here is counted in a node's latency too.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -114,12 +115,16 @@ async function node(n: number): Promise<void> {
       // first at a random phase of the interval, as the agent's (nodes handed work together do not
       // heartbeat together).
       let beat = performance.now();
-      let wait = heartbeatWait(task.pollMs, true, random);
+      const nextWait = (fresh: boolean) => (cfg.lockstep ? task!.pollMs : heartbeatWait(task!.pollMs, fresh, random));
+      let wait = nextWait(true);
       while (beat + wait < until && !stopping) {
         beat += wait;
-        wait = heartbeatWait(task.pollMs, false, random);
+        wait = nextWait(false);
         await sleep(Math.max(0, beat - performance.now()));
         stats.heartbeats++;
+        // Heartbeats sent per wall-clock second: how bursty the offered load is.
+        const sec = Math.floor(nowMs() / 1000);
+        stats.beatsBySec[sec] = (stats.beatsBySec[sec] ?? 0) + 1;
         const r = await sync(id, { free: 0, waitMs: 0, running: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt }] });
         if (r.status === 200) stats.heartbeatsOk++;
         else if (r.json?.code === 'STALE_REPORT' && task.jobId === holdExcept) {
@@ -170,6 +175,7 @@ setInterval(() => {
   process.stdout.write(`${JSON.stringify(stats)}\n`);
   stats.latencies = [];
   stats.askLatencies = [];
+  stats.beatsBySec = {};
 }, 1000);
 // Connect gradually, at the pace the bench names: a thundering herd of 20,000 handshakes at once
 // overflows the server's accept queue and measures the kernel's SYN backoff, not the server.
