@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { LISTEN_BACKLOG } from '@shuzhi/server';
 import { PostgresNotInstalledError, startPostgres } from '../../test/support/postgres.ts';
 import { benchArgs } from '../args.ts';
 import { percentile } from '../stats.ts';
@@ -64,6 +65,15 @@ function listenOverflows(): number {
   }
 }
 
+/** The server's accept queue: its listen backlog, capped by the kernel at net.core.somaxconn. */
+function acceptQueue(): number {
+  try {
+    return Math.min(LISTEN_BACKLOG, Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim()));
+  } catch {
+    return LISTEN_BACKLOG;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Db = { label: 'pglite' | 'postgresql'; url?: string };
@@ -77,6 +87,7 @@ interface RenderBenchOptions {
   paced: number;
   connect: number;
   frames: number;
+  lockstep: boolean;
 }
 
 /** A second heavy process sharing the machine: one core of SHA-256 hashing until it is killed. */
@@ -94,13 +105,14 @@ export async function run(args: string[]): Promise<void> {
     db: { type: 'choice', choices: ['pglite', 'postgres', 'both', 'none'], default: 'both', help: 'which database (none: only the asset fan-out figures)' },
     quick: { type: 'switch', help: 'a smaller run: 2,000 nodes, a 100,000-frame job' },
     frames: { type: 'count', default: 1_000_000, help: 'frames of the dispatched job (default 1,000,000, 100,000 with --quick); fewer nodes need fewer frames to leave a saturated phase after the paced one' },
+    heartbeats: { type: 'choice', choices: ['agent', 'lockstep'], default: 'agent', help: "when a simulated node heartbeats: as the agent (a task's first at a random phase of the interval, pacing.ts) or, for comparison, every interval from its task's start (lockstep: the agent before pacing.ts)" },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
     'heap-snapshot': { type: 'switch', help: "write the server's heap after the paced and the heartbeat phases to bench/results/render-<database>-<phase>.heapsnapshot (Chrome DevTools, Memory)" },
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep' };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -192,6 +204,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['overview p50 / max, paced (ms)', '< 1,000', (o) => `${o.overviewPacedP50Ms} / ${o.overviewPacedMaxMs}`],
   ['nodes holding a task (heartbeat phase)', 'all', (o) => String(o.holdingNodes)],
   ['heartbeats absorbed / s (offered)', '= offered', (o) => `${o.heartbeatsPerSec} (${o.heartbeatsOffered})`],
+  ['… sent / s: mean / busiest second', '', (o) => `${o.heartbeatsSentMeanPerSec} / ${o.heartbeatsSentBusiestSec}`],
   ['server CPU ms per task (assign+complete)', '', (o) => `${o.serverCpuMsPerTask} (paced ${o.pacedCpuMsPerTask})`],
   ['server CPU ms per heartbeat (→ per CPU-s)', '', (o) => `${o.serverCpuMsPerHeartbeat} (${o.heartbeatsPerCpuSec}/s)`],
   ['… headroom over 20k nodes / interval', '≥ 1.5 (one core)', (o) => `${o.heartbeatHeadroom}× of ${o.heartbeatsNeeded20k}/s`],
@@ -202,7 +215,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, connect, frames }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, connect, frames, lockstep }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -313,7 +326,7 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, conn
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMB(info.pid))), 500);
 
   const fleet = startNodeFleet(
-    { urls: [url], credentialsFile: info.credentialsFile, nodes, workers, connectionsPerWorker: connsPerWorker, seed: 7, connectPerSec: connect },
+    { urls: [url], credentialsFile: info.credentialsFile, nodes, workers, connectionsPerWorker: connsPerWorker, seed: 7, connectPerSec: connect, lockstepHeartbeats: lockstep },
     (cfg) => spawnTs(`${HERE}worker.ts`, [cfg]),
   );
   const { procs, total, send } = fleet;
@@ -350,7 +363,8 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, conn
     out.memoryConnected = await memory('all nodes connected');
     out.loopConnect = await loopOf('connecting');
     out.listenOverflowsConnect = listenOverflows() - overflows0;
-    console.log(`  handshakes the kernel dropped for a full accept queue while connecting (machine-wide): ${out.listenOverflowsConnect}`);
+    out.acceptQueue = acceptQueue();
+    console.log(`  handshakes the kernel dropped for a full accept queue while connecting (machine-wide): ${out.listenOverflowsConnect}; the server's accept queue holds ${out.acceptQueue} (it asks for ${LISTEN_BACKLOG}, the kernel caps it at net.core.somaxconn)`);
     out.errorKindsConnect = fleet.errorKinds();
     if (total('errors')) console.log(`  node calls that failed while connecting, by kind: ${JSON.stringify(out.errorKindsConnect)}`);
 
@@ -507,11 +521,18 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, conn
     out.heartbeatsNeeded20k = Math.round(20_000 / (intervalMs / 1000));
     // Headroom: how many times over one core's CPU could absorb what 20,000 nodes need.
     out.heartbeatHeadroom = Number((out.heartbeatsPerCpuSec as number / (out.heartbeatsNeeded20k as number)).toFixed(1));
+    // The last second's counts arrive with the workers' next report.
+    await sleep(1200);
+    const perSecond = fleet.heartbeatsPerSecond(h0, h0 + hbSec * 1000);
+    out.heartbeatTiming = lockstep ? 'lockstep (every interval from the task start)' : "the agent's (pacing.ts)";
+    out.heartbeatsSentMeanPerSec = Math.round(perSecond.reduce((x, y) => x + y, 0) / Math.max(1, perSecond.length));
+    out.heartbeatsSentBusiestSec = Math.max(0, ...perSecond);
     const ovHb = overviewMs.splice(0).sort((x, y) => x - y);
     out.overviewHeartbeatP50Ms = Math.round(percentile(ovHb, 50));
     out.overviewHeartbeatMaxMs = Math.round(ovHb.at(-1) ?? NaN);
     out.overviewUnderLoad = lastOv ? `${lastOv.nodes.busy} nodes busy; ${ovHb.length} overviews answered, slowest ${out.overviewHeartbeatMaxMs} ms` : 'the overview did not answer under this load';
     console.log(`heartbeats: ${holding} of ${nodes} nodes hold a task and heartbeat every lease/3 = ${intervalMs} ms (lease ${leaseMs} ms): ${out.heartbeatsOffered}/s offered, ${out.heartbeatsPerSec}/s absorbed over ${hbSec.toFixed(1)} s; ${out.overviewUnderLoad}`);
+    console.log(`  sent by the nodes, heartbeat timing ${out.heartbeatTiming}: ${out.heartbeatsSentMeanPerSec}/s on average, ${out.heartbeatsSentBusiestSec} in the busiest second (${(Number(out.heartbeatsSentBusiestSec) / Math.max(1, Number(out.heartbeatsSentMeanPerSec))).toFixed(1)}× the mean)`);
     console.log(`  arithmetic: 20,000 nodes / ${intervalMs / 1000} s = ${out.heartbeatsNeeded20k}/s needed; the server spent ${out.serverCpuMsPerHeartbeat} ms CPU per heartbeat = ${out.heartbeatsPerCpuSec}/s per CPU-second, ${out.heartbeatHeadroom}× what 20,000 nodes need (${(100 / (out.heartbeatHeadroom as number)).toFixed(0)}% of one core)`);
     out.loopHeartbeats = await loopOf('heartbeats');
     out.memoryHeartbeats = await memory('heartbeats');

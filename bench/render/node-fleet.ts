@@ -3,8 +3,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export interface WorkerStats { connected: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; errorKinds: Record<string, number>; loopMaxMs: number }
-type Counter = keyof Omit<WorkerStats, 'latencies' | 'askLatencies' | 'errorKinds' | 'loopMaxMs'>;
+export interface WorkerStats { connected: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; errorKinds: Record<string, number>; loopMaxMs: number; beatsBySec: Record<string, number> }
+type Counter = keyof Omit<WorkerStats, 'latencies' | 'askLatencies' | 'errorKinds' | 'loopMaxMs' | 'beatsBySec'>;
 
 export interface FleetConfig {
   /** Server URL of each worker process, round-robin (several replicas) or one for all. */
@@ -16,6 +16,8 @@ export interface FleetConfig {
   seed: number;
   /** New nodes started per second over all worker processes (default 2,500: 20,000 nodes in 8 s). */
   connectPerSec?: number;
+  /** Heartbeat every interval from a task's start (the agent before pacing.ts), not at the agent's random phase. */
+  lockstepHeartbeats?: boolean;
 }
 
 export interface NodeFleet {
@@ -27,6 +29,8 @@ export interface NodeFleet {
   /** Failed node calls by kind (HTTP status and code, or the exception's name), summed over the workers. */
   errorKinds(): Record<string, number>;
   resetLatencies(): void;
+  /** Heartbeats sent in each whole second from `fromMs` to `toMs` (epoch ms), over all workers. */
+  heartbeatsPerSecond(fromMs: number, toMs: number): number[];
   /** The longest event-loop delay of any worker process since resetLoop() (ms). */
   loopMaxMs(): number;
   resetLoop(): void;
@@ -42,19 +46,21 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
   let latencies: number[] = [];
   let askLatencies: number[] = [];
   let loopMax = 0;
+  const beatsBySec = new Map<number, number>();
   const per = Math.ceil(c.nodes / c.workers);
   for (let w = 0; w < c.workers; w++) {
     const count = Math.min(per, c.nodes - w * per);
-    const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 40_000, seed: c.seed + w, connectPerSec: (c.connectPerSec ?? 2500) / c.workers };
+    const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 40_000, seed: c.seed + w, connectPerSec: (c.connectPerSec ?? 2500) / c.workers, lockstep: c.lockstepHeartbeats ?? false };
     const proc = spawnWorker(JSON.stringify(cfg));
     procs.push(proc);
-    latest.push({ connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [], askLatencies: [], errorKinds: {}, loopMaxMs: 0 });
+    latest.push({ connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [], askLatencies: [], errorKinds: {}, loopMaxMs: 0, beatsBySec: {} });
     createInterface({ input: proc.stdout! }).on('line', (l) => {
       const s = JSON.parse(l) as WorkerStats;
       latest[w] = s;
       latencies = latencies.concat(s.latencies);
       askLatencies = askLatencies.concat(s.askLatencies);
       loopMax = Math.max(loopMax, s.loopMaxMs);
+      for (const [sec, n] of Object.entries(s.beatsBySec ?? {})) beatsBySec.set(Number(sec), (beatsBySec.get(Number(sec)) ?? 0) + n);
     });
   }
   return {
@@ -69,6 +75,11 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
     resetLatencies: () => {
       latencies = [];
       askLatencies = [];
+    },
+    heartbeatsPerSecond: (fromMs, toMs) => {
+      const out: number[] = [];
+      for (let sec = Math.ceil(fromMs / 1000); sec < Math.floor(toMs / 1000); sec++) out.push(beatsBySec.get(sec) ?? 0);
+      return out;
     },
     loopMaxMs: () => loopMax,
     resetLoop: () => {

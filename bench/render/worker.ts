@@ -3,12 +3,16 @@
 // connections of one undici Agent. Tasks are fake: a node holds a task a short random time (or, once
 // the bench says `holdExcept`, a task of any other job a long time) and reports it done; while it
 // holds one it heartbeats at the interval the server's answer names (lease / 3, 10 s at the platform's
-// default lease), as the agent does, so a task longer than the lease keeps it.
+// default lease), as the agent does, so a task longer than the lease keeps it. Its waits are the agent's
+// own (packages/agent pacing.ts): a task's first heartbeat at a random phase of the interval, and a
+// failed call retried after a jittered, doubling wait. With `lockstep` (the bench's baseline) a node
+// heartbeats every interval from its task's start instead, as the agent did before pacing.ts.
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { heartbeatWait, retryWait } from '@shuzhi/agent';
 import { Agent, request } from 'undici';
 
-const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number; connectPerSec: number };
+const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number; connectPerSec: number; lockstep: boolean };
 const credentials = (JSON.parse(readFileSync(cfg.credentialsFile, 'utf8')) as string[]).slice(cfg.first, cfg.first + cfg.count);
 const idOf = (credential: string) => credential.split('.')[1]!;
 const agent = new Agent({ connections: cfg.connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
@@ -23,7 +27,7 @@ let holdExcept = '';
 let queuedAt = 0;
 const nowMs = () => performance.timeOrigin + performance.now();
 let stopping = false;
-const stats = { connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0 };
+const stats = { connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number> };
 // This process's own event-loop delay: a late timer or a late read here is counted in a node's latency too.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -40,6 +44,8 @@ function assigned(t0: number): void {
 let rnd = cfg.seed >>> 0;
 const random = () => ((rnd = (rnd * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The agent's retry waits (WorkerOptions.backoff defaults). */
+const BACKOFF = { firstMs: 500, maxMs: 10_000 };
 /** A failed call by kind: timeouts and other exceptions by name and code (e.g. `timeout UND_ERR_HEADERS_TIMEOUT`). */
 function errorKind(err: unknown): string {
   const e = err as Error & { code?: string };
@@ -81,6 +87,8 @@ async function node(n: number): Promise<void> {
   const id = credentials[n]!;
   let task: Task | null = null;
   let first = true;
+  // Failed calls in a row: the agent's retry wait grows with them.
+  let failures = 0;
   while (!stopping) {
     try {
       if (!task) {
@@ -92,22 +100,31 @@ async function node(n: number): Promise<void> {
         }
         if (r.status !== 200) {
           error(httpKind(r));
-          await sleep(500);
+          await sleep(retryWait(++failures, BACKOFF, random));
           continue;
         }
+        failures = 0;
         task = taken(r.json, t0);
         continue;
       }
       const hold = holdExcept !== '' && task.jobId !== holdExcept;
       const until = performance.now() + (hold ? cfg.holdMs : cfg.taskMs[0] + random() * (cfg.taskMs[1] - cfg.taskMs[0]));
       let lost = false;
-      // Heartbeats on a fixed period from the task's start, as the agent keeps them (it waits the
-      // interval less the time its last sync took), so a slow answer does not thin out the offered load.
+      // Heartbeats timed from the last one's start, as the agent keeps them (it waits its heartbeat wait
+      // less the time its last sync took), so a slow answer does not thin out the offered load; the
+      // first at a random phase of the interval, as the agent's (nodes handed work together do not
+      // heartbeat together).
       let beat = performance.now();
-      while (beat + task.pollMs < until && !stopping) {
-        beat += task.pollMs;
+      const nextWait = (fresh: boolean) => (cfg.lockstep ? task!.pollMs : heartbeatWait(task!.pollMs, fresh, random));
+      let wait = nextWait(true);
+      while (beat + wait < until && !stopping) {
+        beat += wait;
+        wait = nextWait(false);
         await sleep(Math.max(0, beat - performance.now()));
         stats.heartbeats++;
+        // Heartbeats sent per wall-clock second: how bursty the offered load is.
+        const sec = Math.floor(nowMs() / 1000);
+        stats.beatsBySec[sec] = (stats.beatsBySec[sec] ?? 0) + 1;
         const r = await sync(id, { free: 0, waitMs: 0, running: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt }] });
         if (r.status === 200) stats.heartbeatsOk++;
         else if (r.json?.code === 'STALE_REPORT' && task.jobId === holdExcept) {
@@ -128,10 +145,13 @@ async function node(n: number): Promise<void> {
       if (r.status === 200 && !lost) stats.completed++;
       // A completion refused as stale (the job was cancelled under it) is the bench's doing, not an error.
       else if (r.status !== 200 && r.json?.code !== 'STALE_REPORT') error(httpKind(r));
-      if (r.status === 200) task = taken(r.json, t0);
+      if (r.status === 200) {
+        failures = 0;
+        task = taken(r.json, t0);
+      }
     } catch (err) {
       error(errorKind(err));
-      await sleep(1000);
+      await sleep(retryWait(++failures, BACKOFF, random));
     }
   }
 }
@@ -155,6 +175,7 @@ setInterval(() => {
   process.stdout.write(`${JSON.stringify(stats)}\n`);
   stats.latencies = [];
   stats.askLatencies = [];
+  stats.beatsBySec = {};
 }, 1000);
 // Connect gradually, at the pace the bench names: a thundering herd of 20,000 handshakes at once
 // overflows the server's accept queue and measures the kernel's SYN backoff, not the server.

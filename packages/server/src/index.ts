@@ -4,7 +4,7 @@
  * through the types below. Anything else is internal: tests and benches that need internals use
  * `@shuzhi/server/testing`, and nothing imports files under src/ directly (test/boundaries.test.ts).
  */
-export { Platform, VERSION, type PlatformOptions } from './platform.ts';
+export { LISTEN_BACKLOG, Platform, VERSION, type PlatformOptions } from './platform.ts';
 export { loadConfig, configHelp, ConfigError, type Config } from './config.ts';
 export { createLogger, type Logger } from './log.ts';
 export { seedDemo, demoPassword, type DemoCredentials } from './demo/seed.ts';

@@ -53,8 +53,8 @@ export interface PlatformOptions {
 
 /** The demo's seed when none is given: the same demo data on every machine. */
 const DEMO_SEED = 20260601;
-/** Connections waiting to be accepted; see listen(). */
-const LISTEN_BACKLOG = 8192;
+/** Connections waiting to be accepted (the kernel caps it at net.core.somaxconn); see listen(). */
+export const LISTEN_BACKLOG = 8192;
 
 /** Everything the server runs, wired once: database, stores, modules, HTTP app. */
 export class Platform {

@@ -17,6 +17,7 @@ import {
 import type { Sandbox, SpawnSpec } from '../sandbox/types.ts';
 import { LeaseLost, TaskFailure, TaskStopped, WorkerError } from './errors.ts';
 import { hostPathOf, removeTaskDir } from './files.ts';
+import { heartbeatWait, retryWait, type Random } from './pacing.ts';
 import type { ExecOptions, ExecResult, TaskContext, TaskRunner } from './runner.ts';
 import { TaskApi } from './task-api.ts';
 
@@ -39,8 +40,13 @@ export interface WorkerOptions {
   log?: (msg: string) => void;
   /** How long past its own wait a sync may go unanswered before the worker gives up on it (default 30 s). */
   syncTimeoutMs?: number;
-  /** Waits of the sync loop after a failed call (default 0.5 s doubling to 10 s) and after a refused credential (30 s). */
+  /**
+   * Waits of the sync loop after a failed call (a ceiling of 0.5 s doubling to 10 s, each wait drawn
+   * from the ceiling's upper half: pacing.ts retryWait) and after a refused credential (30 s).
+   */
   backoff?: { firstMs?: number; maxMs?: number; unauthorisedMs?: number };
+  /** Draws in [0, 1) for the heartbeat phase and the retry jitter (default Math.random; tests pass a seeded one). */
+  random?: Random;
 }
 
 /** What the worker finished (ok or not), newest last; for tests and the CLI. */
@@ -120,6 +126,13 @@ export class Worker {
   /** The farm put this node to sleep: it asks for no work, holding one long poll open until woken. */
   asleep = false;
   private unauthorisedLoggedAt = 0;
+  /**
+   * When the next heartbeat is due (epoch ms): drawn at a random phase of the interval when a task
+   * began (`phased` until that heartbeat went), else an interval (less up to 10%) after the last sync
+   * that reported running tasks (pacing.ts).
+   */
+  private beatDue = 0;
+  private phased = false;
   /** Set while the server refuses this worker's credential (401/403). */
   unauthorised: WorkerError | null = null;
 
@@ -192,22 +205,26 @@ export class Worker {
   }
 
   private async loop(): Promise<void> {
-    const first = this.opts.backoff?.firstMs ?? 500;
-    const max = this.opts.backoff?.maxMs ?? 10_000;
-    let backoff = first;
+    const backoff = { firstMs: this.opts.backoff?.firstMs ?? 500, maxMs: this.opts.backoff?.maxMs ?? 10_000 };
+    let failures = 0;
     while (!this.stopped) {
       try {
-        const startedAt = Date.now();
         const { res, again } = await this.syncOnce();
-        backoff = first;
+        failures = 0;
         if (this.unauthorised) {
           this.log('the server accepts this worker again');
           this.unauthorised = null;
         }
         if (again) continue;
         let wait = res.nextPollMs;
-        // A running task's lease needs a heartbeat every third of it, whatever the server suggests.
-        if (this.runningCount > 0) wait = Math.min(wait, this.heartbeatMs() - (Date.now() - startedAt));
+        // A running task's lease needs a heartbeat every third of it, whatever the server suggests
+        // (sooner, at a random phase, after a task began: pacing.ts). With every slot taken, the
+        // server's "ask again now" (it just handed out work) has nothing more for this worker: the
+        // next call is the heartbeat.
+        if (this.runningCount > 0) {
+          const beatIn = this.beatDue - Date.now();
+          wait = this.freeSlots() === 0 ? beatIn : Math.min(wait, beatIn);
+        }
         await this.pause(Math.max(50, wait));
       } catch (err) {
         if (this.stopped) break;
@@ -221,11 +238,15 @@ export class Worker {
           await this.pause(this.opts.backoff?.unauthorisedMs ?? 30_000);
           continue;
         }
-        this.log(`sync failed: ${(err as Error).message}; retrying in ${backoff} ms`);
-        await this.pause(backoff);
-        backoff = Math.min(backoff * 2, max);
+        const retryMs = retryWait(++failures, backoff, this.opts.random);
+        this.log(`sync failed: ${(err as Error).message}; retrying in ${retryMs} ms`);
+        await this.pause(retryMs);
       }
     }
+  }
+
+  private freeSlots(): number {
+    return this.asleep ? 0 : Math.max(0, this.opts.slots - this.runningCount);
   }
 
   private heartbeatMs(): number {
@@ -283,10 +304,17 @@ export class Worker {
       if (t.result !== null && n === t.logs.length) completed.push({ ...t.fence, result: t.result, logs });
       else running.push({ ...t.fence, ...(t.progress !== undefined ? { progress: t.progress } : {}), logs });
     }
-    const free = leaving || this.asleep ? 0 : Math.max(0, this.opts.slots - this.runningCount);
+    const free = leaving ? 0 : this.freeSlots();
     // Park at the server only with nothing finished to tell it (a finished task whose output did not
     // fit this time counts: the rest goes in the next call, at once).
     const idle = !leaving && (free > 0 || this.asleep) && all.every((t) => t.result === null);
+    // This call renews the running tasks' leases: the next heartbeat is an interval from now, unless
+    // a task that began is still waiting for its phased first one.
+    const now = Date.now();
+    if (running.length && !(this.phased && now < this.beatDue)) {
+      this.beatDue = now + heartbeatWait(this.heartbeatMs(), false, this.opts.random);
+      this.phased = false;
+    }
     const body: WorkerSyncRequest = {
       slots: this.opts.slots,
       tags: this.opts.tags ?? [],
@@ -296,7 +324,7 @@ export class Worker {
       running,
       completed,
       leaving,
-      waitMs: opts.waitMs ?? (idle ? (running.length ? this.heartbeatMs() : (this.opts.waitMs ?? 25_000)) : 0),
+      waitMs: opts.waitMs ?? (idle ? (running.length ? Math.max(0, this.beatDue - now) : (this.opts.waitMs ?? 25_000)) : 0),
     };
     const ctl = new AbortController();
     const inflight = { ctl, waiting: idle && !this.stopped, nudged: false };
@@ -374,9 +402,16 @@ export class Worker {
     for (const p of res.preempt) this.preempt(p, p.graceMs, p.reason ?? 'preempted');
     const started = leaving || this.stopped ? [] : res.assignments;
     for (const w of started) this.begin(w);
+    if (started.length) {
+      // Nodes handed work in the same moment must not heartbeat together: the first heartbeat comes
+      // at a random point of the interval (pacing.ts), not at once.
+      this.beatDue = Date.now() + heartbeatWait(this.heartbeatMs(), true, this.opts.random);
+      this.phased = true;
+    }
     let pending = false;
     for (const t of this.tasks.values()) if (t.result !== null) pending = true;
-    return { res, again: woken || started.length > 0 || completed.length > 0 || pending };
+    // Work arrived: ask again at once only while slots are still free (there may be more for them).
+    return { res, again: woken || (started.length > 0 && this.freeSlots() > 0) || completed.length > 0 || pending };
   }
 
   private parseResponse(json: unknown): WorkerSyncResponse {
