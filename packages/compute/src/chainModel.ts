@@ -77,15 +77,15 @@ export function chainModelSize(ix: PlanIndex, classes: readonly JobClass[], widt
 
 /**
  * Deadline bucket width (slots) that brings the chain LP's rows plus columns to at most `targetSize`
- * (1 when it already fits); when even one bucket for the whole horizon does not fit, that widest width.
+ * (1 when it already fits); when even one bucket for the whole horizon (or of `maxWidth`) does not fit, that widest width.
  * Rows count as much as columns: at 15-minute slots the model's rows (energy block, chain nodes) are
  * two thirds of its columns, and a budget on columns alone let a model through that HiGHS could not
  * solve in its share (the bench's medium scenario: 71,892 columns and 45,975 rows).
  */
-export function bucketFor(ix: PlanIndex, classes: readonly JobClass[], targetSize: number, energy: ModelSize): number {
+export function bucketFor(ix: PlanIndex, classes: readonly JobClass[], targetSize: number, energy: ModelSize, maxWidth = Infinity): number {
   const size = (w: number) => { const m = chainModelSize(ix, classes, w, energy); return m.rows + m.cols; };
   let w = 1;
-  while (w < ix.T && size(w) > targetSize) w *= 2;
+  while (w < ix.T && w < maxWidth && size(w) > targetSize) w *= 2;
   return w;
 }
 

@@ -41,6 +41,12 @@ export function coarseningFactors(slotMinutes: number, slots: number): number[] 
   return out;
 }
 
+/** Whether every site's series (tariff, carbon, renewables) holds one value over each block of `factor` slots. */
+export function seriesConstantOver(s: Scenario, factor: number): boolean {
+  const flat = (v: readonly number[]) => v.every((x, t) => t % factor === 0 || x === v[t - 1]);
+  return s.sites.every((site) => flat(site.grid.fenPerKWh) && flat(site.grid.carbonGPerKWh) && (!site.renewables || flat(site.renewables.kW)));
+}
+
 /** The aggregated LP's grid: slots merged per LP slot, the index it is built on, its classes and deadline buckets. */
 export interface PricingGrid {
   factor: number;
@@ -52,26 +58,38 @@ export interface PricingGrid {
 }
 
 /**
- * The finest grid whose aggregated LP fits `budget` rows plus columns: deadline buckets first (bucketFor),
- * then slots merged (coarsenScenario) when even one deadline bucket for the whole horizon does not fit.
- * At 15-minute slots the energy block alone (a row and a column per site-slot, more with storage) and one
- * chain per (type, site) over every slot outgrow a 10 s budget; on an hourly grid the LP is the hourly one.
- * The coarsest grid is taken when none fits.
+ * The aggregated LP's grid within `budget` rows plus columns, deadline buckets (bucketFor) and merged
+ * slots (coarsenScenario) traded against each other. Merging slots into hours loses no price when every
+ * series is constant over them (15-minute slots resampled from hourly data): then the grid with the finer
+ * deadlines in the planner's slots (factor × width) is taken, the planner's own slots on a tie. Medium at
+ * 15-minute slots: at its own slots even one deadline bucket for the whole week is 117,867 rows plus
+ * columns; on hours, 64-hour buckets fit. Large: 64-hour buckets at its own slots, 4-hour ones on hours,
+ * in about the same size. Only when neither fits are prices merged too: the least merging that fits, the
+ * coarsest when none does.
  */
 export function pricingGrid(ix: PlanIndex, budget: number): PricingGrid {
-  const factors = coarseningFactors(ix.scenario.slotMinutes, ix.T);
-  let grid: PricingGrid | null = null;
-  for (const factor of factors) {
+  const at = (factor: number, maxWidth = Infinity): PricingGrid => {
     const cix = factor === 1 ? ix : buildIndex(coarsenScenario(ix.scenario, factor));
     const { model } = energyBlockModel(cix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
     const energy = { rows: model.numRows, cols: model.numCols };
     const fine = classify(cix);
-    const width = bucketFor(cix, fine, budget, energy);
-    const size = chainModelSize(cix, fine, width, energy);
-    grid = { factor, ix: cix, classes: mergeByBucket(cix, fine, width), width, size };
-    if (size.rows + size.cols <= budget) break;
+    const width = bucketFor(cix, fine, budget, energy, maxWidth);
+    return { factor, ix: cix, classes: mergeByBucket(cix, fine, width), width, size: chainModelSize(cix, fine, width, energy) };
+  };
+  const fits = (g: PricingGrid) => g.size.rows + g.size.cols <= budget;
+  const factors = coarseningFactors(ix.scenario.slotMinutes, ix.T);
+  const lossless = factors.filter((f) => f > 1 && ix.scenario.slotMinutes * f <= 60 && seriesConstantOver(ix.scenario, f)).at(-1);
+  const hours = lossless ? at(lossless) : null;
+  // The planner's own slots are only sized up to the width at which they would lose to the hours.
+  const own = at(1, hours && fits(hours) ? hours.factor * hours.width : Infinity);
+  if (fits(own) && !(hours && fits(hours) && hours.factor * hours.width < own.width)) return own;
+  if (hours && fits(hours)) return hours;
+  let g = own;
+  for (const factor of factors.slice(1)) {
+    if (fits(g)) break;
+    g = at(factor);
   }
-  return grid!;
+  return g;
 }
 
 /**

@@ -121,8 +121,9 @@ function better(a: { unservedUnitHours: number; objective: number }, b: { unserv
  * local search. The plan is always the LP-derived one; the notes say what was done (including any
  * heuristic placement when the LP could not be solved).
  */
-export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dagMip?: boolean } = {}): Policy {
+export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dagMip?: boolean; lpSizePerSec?: number } = {}): Policy {
   const mipMax = tuning.mipMaxColumns ?? MIP_MAX_COLUMNS;
+  const lpPace = tuning.lpSizePerSec ?? LP_SIZE_PER_SEC;
   const lnsOn = tuning.lns ?? true;
   return {
   name: 'optimal',
@@ -168,7 +169,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
       } else {
         progress('aggregating jobs into classes');
         // The LP's size follows its time budget: deadlines are bucketed, then slots merged, until its rows and columns fit.
-        const grid = pricingGrid(ix, Math.max(MIN_LP_SIZE, LP_SIZE_PER_SEC * LP_SHARE * limit));
+        const grid = pricingGrid(ix, Math.max(MIN_LP_SIZE, lpPace * LP_SHARE * limit));
         const { classes, width } = grid;
         const cm = buildChainModel(grid.ix, classes, width);
         const coarse = grid.factor > 1 ? ` on ${grid.ix.scenario.slotMinutes}-minute slots (${grid.factor} of the plan's slots each: at its own slots it would not fit its time share)` : '';

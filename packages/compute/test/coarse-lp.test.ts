@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { buildIndex, checkPlan, HighsWorker, optimal, parseScenario, resampleScenario } from '../src/index.ts';
 import { buildChainModel, chainModelSize, classify, mergeByBucket } from '../src/chainModel.ts';
-import { coarsenScenario, pricesOnPlannerSlots, pricingGrid } from '../src/coarseLp.ts';
+import { coarsenScenario, pricesOnPlannerSlots, pricingGrid, seriesConstantOver } from '../src/coarseLp.ts';
 import { energyBlockModel } from '../src/energyBlock.ts';
 import { GREEN_SHORTFALL_PENALTY_FEN_PER_KWH } from '../src/evaluate.ts';
 import { lagrangianBound } from '../src/lagrange.ts';
@@ -35,6 +35,7 @@ test('merged slots only widen job windows and keep each site-slot series\' mean'
 });
 
 test('the aggregated LP\'s size is counted without building it, and the chosen grid keeps to the budget', () => {
+  const factors = new Set<number>();
   fc.assert(fc.property(tinyScenarioArb({ maxJobs: 10, slots: 8, storage: true }), fc.integer({ min: 200, max: 2000 }), (raw, budget) => {
     const s = parseScenario(resampleScenario(raw, 15));
     const ix = buildIndex(s);
@@ -45,16 +46,20 @@ test('the aggregated LP\'s size is counted without building it, and the chosen g
       assert.deepEqual(chainModelSize(ix, fine, width, { rows: model.numRows, cols: model.numCols }), { rows: cm.model.numRows, cols: cm.model.numCols });
     }
     const grid = pricingGrid(ix, budget);
+    factors.add(grid.factor);
     const built = buildChainModel(grid.ix, grid.classes, grid.width).model;
     assert.deepEqual(grid.size, { rows: built.numRows, cols: built.numCols });
     // Either it fits, or it is the coarsest grid tried (a whole hour doubled until the horizon) at its widest buckets.
     if (grid.size.rows + grid.size.cols > budget) assert.ok(grid.factor * 2 > s.slots && grid.width >= grid.ix.T, `grid ${grid.factor}×${grid.width} over budget though coarser ones remain`);
-    // Slots are merged only when the planner's own slots do not fit even with one deadline bucket for the horizon.
+    // Slots are merged only when the planner's own slots do not fit with deadline buckets as fine (in its
+    // slots) as the merged grid's, or at all when merging loses prices.
     if (grid.factor > 1) {
-      const widest = chainModelSize(ix, fine, 2 ** Math.ceil(Math.log2(ix.T)), { rows: model.numRows, cols: model.numCols });
-      assert.ok(widest.rows + widest.cols > budget, 'slots merged though the planner\'s own slots fit');
+      const res = seriesConstantOver(s, grid.factor) ? grid.factor * grid.width : ix.T;
+      const own = chainModelSize(ix, fine, 2 ** Math.floor(Math.log2(res)), { rows: model.numRows, cols: model.numCols });
+      assert.ok(own.rows + own.cols > budget, `slots merged ×${grid.factor} though the planner's own slots fit`);
     }
   }), { numRuns: 30, seed: 11 });
+  assert.ok(factors.has(1) && [...factors].some((f) => f > 1), `both the planner's own slots and merged ones were chosen (${[...factors].join(', ')})`);
 });
 
 test('the Lagrangian bound at a coarse LP\'s duals on 15-minute slots stays at or below the exact optimum; placement at those prices keeps every rule', async () => {
