@@ -47,6 +47,8 @@ export const LP_SHARE = 0.35;
 export const LP_TIME_SHARE = 0.5;
 /** Below this many rows plus columns the LP is never bucketed further (it solves in well under a second). */
 export const MIN_LP_SIZE = 30_000;
+/** Milliseconds the LP's answer is waited for when its deadline has passed: long enough for a queued worker message to be read. */
+const LP_ANSWER_GRACE_MS = 50;
 /** Rounding's local search stops at this share of the time limit; the exact MIPs get the rest. */
 export const ROUND_TIME_SHARE = 0.8;
 /** Share of the time limit by which a cheaper candidate plan's exact MIPs for its unserved jobs must end. */
@@ -192,7 +194,10 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
           const lpSolve = worker.solve({ model: cm.model, timeLimitSec: Math.max(LP_TIME_SHARE * limit, RESCUE_FLOOR_SEC), duals: true });
           const h = await heuristicPlan(ix, scenario, () => clock.now() > lpDeadline);
           const serves = h.st.served.every((v, j) => v >= ix.jobs[j]!.work || ix.jobs[j]!.options.length === 0);
-          const cut = serves ? await Promise.race([lpSolve, sleep(lpDeadline - clock.now()).then(() => null)]) : await lpSolve;
+          // The grace lets an answer that came while this thread was busy past the deadline be read before
+          // the cut: a timer of 0 can fire before the worker's queued message (medium at 15-minute slots under
+          // load: an LP solved in 3 s was cut as unfinished after a heuristic plan that ran past its share).
+          const cut = serves ? await Promise.race([lpSolve, sleep(Math.max(lpDeadline - clock.now(), LP_ANSWER_GRACE_MS)).then(() => null)]) : await lpSolve;
           if (cut === null) {
             // HiGHS cannot be interrupted mid-solve: its worker goes, a fresh one serves the exact MIPs.
             await worker.close();
