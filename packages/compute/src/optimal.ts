@@ -1,7 +1,6 @@
 import { buildChainModel } from './chainModel.ts';
 import { pricesOnPlannerSlots, pricingGrid } from './coarseLp.ts';
-import type { EnergyBlock } from './energyBlock.ts';
-import { energyTotals } from './energyBlock.ts';
+import { energyTotals, type EnergyBlock } from './energyBlock.ts';
 import { evaluate, UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import { fifo } from './fifo.ts';
 import { edfOrder } from './greedy.ts';
@@ -174,7 +173,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
         const grid = pricingGrid(ix, Math.max(MIN_LP_SIZE, lpPace * LP_SHARE * limit));
         const { classes, width } = grid;
         const cm = buildChainModel(grid.ix, classes, width);
-        const coarse = grid.factor > 1 ? ` on ${grid.ix.scenario.slotMinutes}-minute slots (${grid.factor} of the plan's slots each: at its own slots it would not fit its time share)` : '';
+        const coarse = grid.factor > 1 ? ` on ${grid.ix.scenario.slotMinutes}-minute slots (${grid.factor} of the plan's slots each: its own slots fit the time share only with coarser deadline buckets, or not at all)` : '';
         notes.push(`aggregated ${ix.jobs.length} jobs into ${classes.length} classes (same type, release, sites, entry slots, transfer per unit and deadline${width > 1 ? ' bucket' : ''}) and ${cm.chains.size} (type, deadline${width > 1 ? ` bucket of ${width} slots` : ''}, site) chains: LP${coarse} with ${cm.model.numCols} columns, ${cm.model.numRows} rows`);
         if (cm.model.numCols > LP_MAX_COLUMNS) {
           notes.push(`model exceeds ${LP_MAX_COLUMNS} columns (WASM memory): NOT solved; jobs placed by cheapest-feasible placement in EDF order or as fifo places them, whichever serves more, plus local search (a heuristic plan), no lower bound`);
