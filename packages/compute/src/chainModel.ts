@@ -46,28 +46,46 @@ export function bucketDeadline(deadline: number, width: number, horizon: number)
   return width <= 1 ? deadline : Math.min(horizon, Math.ceil(deadline / width) * width);
 }
 
-/** Deadline bucket width (slots) that brings the chain LP's column count near `targetColumns`: 1 when it already fits. */
-export function bucketFor(ix: PlanIndex, classes: readonly JobClass[], targetColumns: number): number {
-  const cols = (w: number) => {
-    const start = new Map<string, number>();
-    const merged = new Map<string, number>();
-    for (const c of classes) {
-      const dl = bucketDeadline(c.deadline, w, ix.T);
-      // per merged class its unserved column and one entry per option
-      merged.set(mergeKey(dl, c), 1 + c.options.length);
-      for (const o of c.options) {
-        const key = chainKey(c.type, dl, o.site);
-        start.set(key, Math.min(start.get(key) ?? Infinity, o.firstSlot));
-      }
+/** Rows and columns of a model (HiGHS' time grows with both: the rows set the size of its basis). */
+export interface ModelSize { rows: number; cols: number }
+
+/**
+ * Rows and columns of buildChainModel(ix, mergeByBucket(ix, classes, width), width), counted without
+ * building it: the energy block's (`energy`, fixed for the index) plus per chain a node row and a work
+ * and a carry column per slot, plus per merged class a demand row, an unserved column and an entry per option.
+ */
+export function chainModelSize(ix: PlanIndex, classes: readonly JobClass[], width: number, energy: ModelSize): ModelSize {
+  const start = new Map<string, number>();
+  const merged = new Map<string, number>();
+  for (const c of classes) {
+    const dl = bucketDeadline(c.deadline, width, ix.T);
+    merged.set(mergeKey(dl, c), c.options.length);
+    for (const o of c.options) {
+      const key = chainKey(c.type, dl, o.site);
+      start.set(key, Math.min(start.get(key) ?? Infinity, o.firstSlot));
     }
-    // per chain slot its work and carry columns
-    let n = 0;
-    for (const v of merged.values()) n += v;
-    for (const [key, s] of start) n += 2 * (Number(key.split('|')[1]) - s);
-    return n;
-  };
+  }
+  let rows = energy.rows + merged.size, cols = energy.cols;
+  for (const options of merged.values()) cols += 1 + options;
+  for (const [key, s] of start) {
+    const len = Number(key.split('|')[1]) - s;
+    rows += len;
+    cols += 2 * len - 1;
+  }
+  return { rows, cols };
+}
+
+/**
+ * Deadline bucket width (slots) that brings the chain LP's rows plus columns to at most `targetSize`
+ * (1 when it already fits); when even one bucket for the whole horizon (or of `maxWidth`) does not fit, that widest width.
+ * Rows count as much as columns: at 15-minute slots the model's rows (energy block, chain nodes) are
+ * two thirds of its columns, and a budget on columns alone let a model through that HiGHS could not
+ * solve in its share (the bench's medium scenario: 71,892 columns and 45,975 rows).
+ */
+export function bucketFor(ix: PlanIndex, classes: readonly JobClass[], targetSize: number, energy: ModelSize, maxWidth = Infinity): number {
+  const size = (w: number) => { const m = chainModelSize(ix, classes, w, energy); return m.rows + m.cols; };
   let w = 1;
-  while (w < ix.T && cols(w) > targetColumns) w *= 2;
+  while (w < ix.T && w < maxWidth && size(w) > targetSize) w *= 2;
   return w;
 }
 

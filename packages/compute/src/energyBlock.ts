@@ -1,4 +1,4 @@
-import { LpBuilder } from './lp.ts';
+import { LpBuilder, type LpModel } from './lp.ts';
 import type { PlanIndex } from './planIndex.ts';
 
 /**
@@ -13,6 +13,9 @@ import type { PlanIndex } from './planIndex.ts';
 export interface EnergyBlock {
   energyRow: Int32Array;
   capRow: Int32Array;
+  /** storage rows by site * T + t (−1 at sites without storage): renewables split and state of charge */
+  renewRow: Int32Array;
+  socRow: Int32Array;
   greenRow: number;
   target: number;
   /** columns for reading the solution back: [gridCol, greenCol, chargeCol] per site-slot (−1 when absent) */
@@ -39,6 +42,8 @@ export function addEnergyBlock(b: LpBuilder, ix: PlanIndex, shortfallPenalty: nu
   const gridCol = new Int32Array(nS * T).fill(-1);
   const greenCol = new Int32Array(nS * T).fill(-1);
   const chargeCol = new Int32Array(nS * T).fill(-1);
+  const renewRow = new Int32Array(nS * T).fill(-1);
+  const socRow = new Int32Array(nS * T).fill(-1);
   let idleTotal = 0;
   for (let i = 0; i < nS * T; i++) { energyRow[i] = b.addRow(ix.idleKWh[i]!, ix.idleKWh[i]!); idleTotal += ix.idleKWh[i]!; }
   for (let si = 0; si < nS; si++) for (let k = 0; k < nK; k++) {
@@ -64,7 +69,11 @@ export function addEnergyBlock(b: LpBuilder, ix: PlanIndex, shortfallPenalty: nu
     const st = site.storage && site.storage.kWh > 0 && site.storage.kW > 0 ? site.storage : undefined;
     const renewRows: number[] = [];
     const socRows: number[] = [];
-    if (st) for (let t = 0; t < T; t++) { renewRows.push(b.addRow(-INF, ix.renewKWh[si * T + t]!)); socRows.push(b.addRow(0, 0)); }
+    if (st) for (let t = 0; t < T; t++) {
+      const renew = b.addRow(-INF, ix.renewKWh[si * T + t]!), soc = b.addRow(0, 0);
+      renewRows.push(renew); socRows.push(soc);
+      renewRow[si * T + t] = renew; socRow[si * T + t] = soc;
+    }
     for (let t = 0; t < T; t++) {
       const i = si * T + t;
       const er = energyRow[i]!;
@@ -92,7 +101,14 @@ export function addEnergyBlock(b: LpBuilder, ix: PlanIndex, shortfallPenalty: nu
   if (greenRow >= 0) implied.set(b.addCol(shortfallPenalty, 0, INF, [greenRow], [1]), target * maxLoadTotal);
   const impliedUpper = new Float64Array(b.numCols).fill(INF);
   for (const [c, v] of implied) impliedUpper[c] = v;
-  return { energyRow, capRow, greenRow, target, gridCol, greenCol, chargeCol, numRows: b.numRows, numCols: b.numCols, impliedUpper };
+  return { energyRow, capRow, renewRow, socRow, greenRow, target, gridCol, greenCol, chargeCol, numRows: b.numRows, numCols: b.numCols, impliedUpper };
+}
+
+/** Rows and columns of the energy block alone, and the block itself on a model of its own. */
+export function energyBlockModel(ix: PlanIndex, shortfallPenalty: number): { eb: EnergyBlock; model: LpModel } {
+  const b = new LpBuilder();
+  const eb = addEnergyBlock(b, ix, shortfallPenalty);
+  return { eb, model: b.build() };
 }
 
 /**

@@ -1,5 +1,6 @@
-import { bucketFor, buildChainModel, classify, mergeByBucket, type ChainModel } from './chainModel.ts';
-import { energyTotals } from './energyBlock.ts';
+import { buildChainModel } from './chainModel.ts';
+import { pricesOnPlannerSlots, pricingGrid } from './coarseLp.ts';
+import { energyTotals, type EnergyBlock } from './energyBlock.ts';
 import { evaluate, UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import { fifo } from './fifo.ts';
 import { edfOrder } from './greedy.ts';
@@ -36,15 +37,17 @@ export const DEFAULT_TIME_LIMIT_SEC = 60;
 export const POLISH_MAX_COLUMNS = 250_000;
 export const POLISH_MIN_SEC = 20;
 /**
- * HiGHS' pace on the aggregated LP: columns it solves per second of budget (measured: ~10,000 columns per
- * CPU second on the bench's medium scenario; a margin below that). With LP_SHARE it sizes the LP.
+ * HiGHS' pace on the aggregated LP: rows plus columns it solves per second of budget. With LP_SHARE it
+ * sizes the LP (pricingGrid).
  */
-export const LP_COLUMNS_PER_SEC = 8000;
+export const LP_SIZE_PER_SEC = 13_000;
 /** Share of the time limit the aggregated LP is sized for, and the share after which it is stopped. */
 export const LP_SHARE = 0.35;
 export const LP_TIME_SHARE = 0.5;
-/** Below this many columns the LP is never bucketed further (it solves in well under a second). */
-export const MIN_LP_COLUMNS = 20_000;
+/** Below this many rows plus columns the LP is never bucketed further (it solves in well under a second). */
+export const MIN_LP_SIZE = 30_000;
+/** Milliseconds the LP's answer is waited for when its deadline has passed: long enough for a queued worker message to be read. */
+const LP_ANSWER_GRACE_MS = 50;
 /** Rounding's local search stops at this share of the time limit; the exact MIPs get the rest. */
 export const ROUND_TIME_SHARE = 0.8;
 /** Share of the time limit by which a cheaper candidate plan's exact MIPs for its unserved jobs must end. */
@@ -119,8 +122,9 @@ function better(a: { unservedUnitHours: number; objective: number }, b: { unserv
  * local search. The plan is always the LP-derived one; the notes say what was done (including any
  * heuristic placement when the LP could not be solved).
  */
-export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dagMip?: boolean } = {}): Policy {
+export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dagMip?: boolean; lpSizePerSec?: number } = {}): Policy {
   const mipMax = tuning.mipMaxColumns ?? MIP_MAX_COLUMNS;
+  const lpPace = tuning.lpSizePerSec ?? LP_SIZE_PER_SEC;
   const lnsOn = tuning.lns ?? true;
   return {
   name: 'optimal',
@@ -147,7 +151,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
     let exactSolved = false;
     let method = '';
     /** the aggregated LP and its duals, from which the Lagrangian bound is tightened while the exact MIPs run */
-    let duals: { model: LpModel; eb: ChainModel['eb']; y: Float64Array } | null = null;
+    let duals: { model: LpModel; eb: EnergyBlock; y: Float64Array } | null = null;
     try {
       const size = jobModelSize(ix);
       if (mipMax > 0 && size <= mipMax) {
@@ -165,12 +169,12 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
         notes.push(`exact job-level MIP: ${jm.model.numCols} columns, ${jm.model.numRows} rows, status ${mip.statusName}`);
       } else {
         progress('aggregating jobs into classes');
-        // The LP's size follows its time budget: deadlines are bucketed until the columns fit (lp stage budget).
-        const fine = classify(ix);
-        const width = bucketFor(ix, fine, Math.max(MIN_LP_COLUMNS, LP_COLUMNS_PER_SEC * LP_SHARE * limit));
-        const classes = mergeByBucket(ix, fine, width);
-        const cm = buildChainModel(ix, classes, width);
-        notes.push(`aggregated ${ix.jobs.length} jobs into ${classes.length} classes (same type, release, sites, entry slots, transfer per unit and deadline${width > 1 ? ' bucket' : ''}) and ${cm.chains.size} (type, deadline${width > 1 ? ` bucket of ${width} slots` : ''}, site) chains: LP with ${cm.model.numCols} columns, ${cm.model.numRows} rows`);
+        // The LP's size follows its time budget: deadlines are bucketed, then slots merged, until its rows and columns fit.
+        const grid = pricingGrid(ix, Math.max(MIN_LP_SIZE, lpPace * LP_SHARE * limit));
+        const { classes, width } = grid;
+        const cm = buildChainModel(grid.ix, classes, width);
+        const coarse = grid.factor > 1 ? ` on ${grid.ix.scenario.slotMinutes}-minute slots (${grid.factor} of the plan's slots each: its own slots fit the time share only with coarser deadline buckets, or not at all)` : '';
+        notes.push(`aggregated ${ix.jobs.length} jobs into ${classes.length} classes (same type, release, sites, entry slots, transfer per unit and deadline${width > 1 ? ' bucket' : ''}) and ${cm.chains.size} (type, deadline${width > 1 ? ` bucket of ${width} slots` : ''}, site) chains: LP${coarse} with ${cm.model.numCols} columns, ${cm.model.numRows} rows`);
         if (cm.model.numCols > LP_MAX_COLUMNS) {
           notes.push(`model exceeds ${LP_MAX_COLUMNS} columns (WASM memory): NOT solved; jobs placed by cheapest-feasible placement in EDF order or as fifo places them, whichever serves more, plus local search (a heuristic plan), no lower bound`);
           method = 'HEURISTIC: LP too large';
@@ -189,19 +193,24 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
           const lpSolve = worker.solve({ model: cm.model, timeLimitSec: Math.max(LP_TIME_SHARE * limit, RESCUE_FLOOR_SEC), duals: true });
           const h = await heuristicPlan(ix, scenario, () => clock.now() > lpDeadline);
           const serves = h.st.served.every((v, j) => v >= ix.jobs[j]!.work || ix.jobs[j]!.options.length === 0);
-          const cut = serves ? await Promise.race([lpSolve, sleep(lpDeadline - clock.now()).then(() => null)]) : await lpSolve;
+          // The grace lets an answer that came while this thread was busy past the deadline be read before
+          // the cut: a timer of 0 can fire before the worker's queued message (medium at 15-minute slots under
+          // load: an LP solved in 3 s was cut as unfinished after a heuristic plan that ran past its share).
+          const cut = serves ? await Promise.race([lpSolve, sleep(Math.max(lpDeadline - clock.now(), LP_ANSWER_GRACE_MS)).then(() => null)]) : await lpSolve;
           if (cut === null) {
             // HiGHS cannot be interrupted mid-solve: its worker goes, a fresh one serves the exact MIPs.
             await worker.close();
             worker = new HighsWorker();
           }
           const lp: SolveResult = cut ?? { statusName: 'timeLimit (cut at its share of the limit)', optimal: false, objective: NaN, colValue: new Float64Array(0), rowDual: new Float64Array(0), mipDualBound: NaN, mipGap: NaN };
-          if (lp.optimal) {
+          // The LP's duals as multipliers on the planner's own slots (the same ones unless slots were merged).
+          const prices = !lp.optimal ? null : grid.factor === 1 ? { model: cm.model, eb: cm.eb, y: lp.rowDual } : pricesOnPlannerSlots(ix, grid, cm.eb, lp.rowDual);
+          if (prices) {
             // The aggregated LP counts each chain's mean run fraction, so it is no bound by itself.
-            const lag = lagrangianBound(ix, cm.model, cm.eb, lp.rowDual);
+            const lag = lagrangianBound(ix, prices.model, prices.eb, prices.y);
             if (Number.isFinite(lag)) {
-              duals = { model: cm.model, eb: cm.eb, y: lp.rowDual };
-              lowerBound = { ...bound(cm.eb, ix, lp), objective: lag };
+              duals = prices;
+              lowerBound = { ...bound(cm.eb, grid.ix, lp), objective: lag };
               bounds.lagrangian = lag;
               notes.push(`lower bound ${(lag / 100).toFixed(0)} ¥: each job's exact placement (contiguous rigid windows, per-slot size limits, the fraction of each slot it runs) priced at the aggregated LP's duals (Lagrangian bound, valid at any duals; the LP itself gives ${(lp.objective / 100).toFixed(0)} ¥); cost and carbon of the bound are the LP's`);
             } else notes.push('the Lagrangian bound at the LP duals is unbounded; no lower bound reported');
@@ -210,9 +219,9 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
           }
           const roundDeadline = t0 + ROUND_TIME_SHARE * limit * 1000;
           const heuristic = `${h.fromFifo ? 'fifo\'s placement' : 'cheapest-feasible in EDF order, rigid first'}, local search ${h.moves} moves`;
-          if (lp.optimal) {
+          if (prices) {
             progress('placing at the LP prices');
-            const priced = placeAtDuals(ix, cm.eb, lp.rowDual);
+            const priced = placeAtDuals(ix, prices.eb, prices.y);
             const pimp = improvePlan(priced, edfOrder(scenario), { maxPasses: 4, deadline: () => clock.now() > roundDeadline, serveFirst: true });
             notes.push(`placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual too), then local search ${pimp.moves} moves`);
             const heur: Candidate = { label: `${h.fromFifo ? 'fifo' : 'EDF cheapest-feasible'} + local search`, st: h.st, metrics: h.metrics };
@@ -221,7 +230,13 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
             const rescueNote = await rescueIfCheaper(atPrices, heur, worker, () => (t0 + SPECULATIVE_RESCUE_SHARE * limit * 1000 - clock.now()) / 1000);
             if (rescueNote) notes.push(rescueNote);
             const candidates = [atPrices, heur];
-            if (clock.now() < roundDeadline) {
+            if (grid.factor > 1) notes.push('the LP\'s own values are on merged slots: not rounded');
+            // The rounding (the LP's slot budgets, then repair) is kept for when no plan so far serves every
+            // job; otherwise its time goes to the exact window MIPs. On the bench it served less and cost
+            // more than placement at the prices on every scenario (small 1,604 vs 1,599 ¥; medium 21,114 vs
+            // 13,031 ¥ with 8 unit-hours unserved; large 178,210 vs 128,287 ¥ with 48).
+            else if (candidates.some((c) => c.metrics.unservedUnitHours <= 0)) notes.push('the LP not rounded: a plan above already serves every job');
+            else if (clock.now() < roundDeadline) {
               progress('rounding');
               const rep = roundChainSolution(cm, lp.colValue, st);
               notes.push(`rounded the LP to whole units per slot; ${rep.repairedJobs} jobs did not fit the LP's slot budgets and were placed by cheapest-feasible repair`);
