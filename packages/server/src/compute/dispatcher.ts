@@ -3,6 +3,7 @@ import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { arrayBounds, parseArraySpec, type ArrayBounds, type Staging, type WindowPause } from '@shuzhi/compute';
 import { PREEMPT_GRACE_DEFAULT_SECONDS, type PreemptReason, type SiteInput } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
+import { nextTurn } from '../db/slices.ts';
 import { jobs, runs, tasks } from './db-schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
@@ -407,9 +408,12 @@ export class Dispatcher {
 
   /**
    * One placement pass at a time: two passes could both see the same free units. `again`: units were
-   * freed or work arrived while a pass runs (a task ended, a job was submitted), which that pass's
-   * snapshot cannot see, so another pass follows it at once instead of at the next tick; that is how an
-   * array's window refills task by task. A lost attempt does not ask again: an engine refusing a task
+   * freed or work arrived (a task ended, a job was submitted), so a pass runs after a turn of the event
+   * loop, taking together everything that ended in that turn (an array's window refills as its tasks
+   * end, one pass for all that ended at once rather than one each); asked during a pass, another pass
+   * follows it, as its snapshot could not see the change. The turn matters on PGlite, which resolves a
+   * statement without returning to the event loop: passes run back to back would hold every request
+   * and timer until the array drained. A lost attempt does not ask again: an engine refusing a task
    * would otherwise be handed it back in a loop (it is retried at the next tick).
    */
   async place(again = false): Promise<void> {
@@ -417,10 +421,13 @@ export class Dispatcher {
       if (again) this.placeAgain = true;
       return this.placing;
     }
+    this.placeAgain = again;
     this.placing = (async () => {
+      if (again) await nextTurn();
       do {
         this.placeAgain = false;
         await this.placeOnce();
+        if (this.placeAgain) await nextTurn();
       } while (this.placeAgain);
     })().finally(() => {
       this.placing = null;

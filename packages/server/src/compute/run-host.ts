@@ -387,7 +387,8 @@ export class RunHost implements ExecutorHost {
         status: 'running',
         startedAt: new Date(atMs),
       });
-      await tx.update(jobs).set({ status: 'running', updatedAt: new Date() }).where(eq(jobs.id, a.jobId));
+      // Only a change is written: an array's job row is not rewritten as each of its tasks starts.
+      await tx.update(jobs).set({ status: 'running', updatedAt: new Date() }).where(and(eq(jobs.id, a.jobId), ne(jobs.status, 'running')));
       await this.bus.record(tx, ev, {
         kind: 'job.status',
         entity: 'job',
