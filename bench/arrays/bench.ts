@@ -21,6 +21,10 @@ export interface ArrayDrain {
   queueEntries: number;
   queueDesc: string;
   queueMs: number;
+  /** CPU of the whole process (server and the bench's client in it) from the POST until the first window was handed out */
+  submitCpuMs: number;
+  /** CPU of the whole process over the drain window */
+  drainCpuMs: number;
   /** tasks finished inside the measured drain window (none finish before it: the engine holds them until then) */
   done: number;
   seconds: number;
@@ -29,8 +33,14 @@ export interface ArrayDrain {
   rss0MB: number;
   peakRssMB: number;
   heapMB: number;
-  baseline: { jobs: number; submitMs: number; done: number; seconds: number } | null;
+  baseline: { jobs: number; submitMs: number; submitCpuMs: number; done: number; seconds: number; drainCpuMs: number } | null;
 }
+
+/** CPU (user + system) this process used since `from`, in ms. */
+const cpuMsSince = (from: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+};
 
 /**
  * An instant engine (a fake, named so: tasks start and end at once through the dispatcher's host, every
@@ -108,6 +118,7 @@ export async function drainArray(o: { tasks: number; cap: number; seconds: numbe
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
 
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const r = await tenant.req('POST', '/api/jobs', { ...body, array: `0-${o.tasks - 1}%${o.cap}` });
     const submitMs = performance.now() - t0;
     if (r.status !== 201) throw new Error(`submit failed: ${r.status} ${JSON.stringify(r.body)}`);
@@ -115,6 +126,7 @@ export async function drainArray(o: { tasks: number; cap: number; seconds: numbe
     // The first window: as many tasks as the cap, the dispatcher's window and the site's units allow at once.
     const firstWindow = Math.min(o.tasks, o.cap, 1000, siteUnits);
     const queuedMs = (await until(() => engine.handed >= firstWindow, 120_000)) ? performance.now() - t0 : null;
+    const submitCpuMs = cpuMsSince(c0);
     phase(`array submitted (${engine.handed} tasks handed to the engine, held)`);
 
     const q0 = performance.now();
@@ -124,11 +136,12 @@ export async function drainArray(o: { tasks: number; cap: number; seconds: numbe
 
     const drain = async (total: number) => {
       const d0 = performance.now();
+      const dc = process.cpuUsage();
       engine.open();
       // The engine's own count, not an API poll: while the dispatcher drains, a GET waits behind its database work.
       await until(() => engine.done >= total, o.seconds * 1000);
       engine.close();
-      return { done: engine.done, seconds: (performance.now() - d0) / 1000 };
+      return { done: engine.done, seconds: (performance.now() - d0) / 1000, cpuMs: cpuMsSince(dc) };
     };
     const a = await drain(o.tasks);
     phase(`array drain ended, ${a.done} tasks done`);
@@ -143,20 +156,22 @@ export async function drainArray(o: { tasks: number; cap: number; seconds: numbe
     if (o.baselineJobs > 0) {
       engine = heldInstantEngine(d);
       const s0 = performance.now();
+      const sc = process.cpuUsage();
       for (let i = 0; i < o.baselineJobs; i++) {
         const rj = await tenant.req('POST', '/api/jobs', { ...body, name: `sweep-${i}` });
         if (rj.status !== 201) throw new Error(`baseline submit failed: ${rj.status} ${JSON.stringify(rj.body)}`);
       }
       const bSubmitMs = performance.now() - s0;
+      const bSubmitCpuMs = cpuMsSince(sc);
       phase(`baseline: ${o.baselineJobs} separate jobs submitted`);
       const b = await drain(o.baselineJobs);
-      baseline = { jobs: o.baselineJobs, submitMs: bSubmitMs, done: b.done, seconds: b.seconds };
+      baseline = { jobs: o.baselineJobs, submitMs: bSubmitMs, submitCpuMs: bSubmitCpuMs, done: b.done, seconds: b.seconds, drainCpuMs: b.cpuMs };
       phase(`baseline drain ended, ${b.done} done`);
     }
     clearInterval(sampler);
     return {
       site: site.id, siteUnits, submitMs, queuedMs, firstWindow, queueEntries: mine.length,
-      queueDesc: mine.map((j) => `${j.units} units × ${j.hours.toFixed(2)} h`).join(''), queueMs, done: a.done, seconds: a.seconds, whole: a.done >= o.tasks,
+      queueDesc: mine.map((j) => `${j.units} units × ${j.hours.toFixed(2)} h`).join(''), queueMs, submitCpuMs, drainCpuMs: a.cpuMs, done: a.done, seconds: a.seconds, whole: a.done >= o.tasks,
       counts, rss0MB: Math.round(rss0 / MB), peakRssMB: Math.round(peakRss / MB), heapMB: Math.round(heap / MB), baseline,
     };
   } finally {
@@ -172,8 +187,18 @@ export function arrayRows(r: ArrayDrain, o: { tasks: number; cap: number; second
     { measure: 'work submitted', array: `1 array of ${o.tasks.toLocaleString('en')} tasks, cap ${o.cap}`, baseline: b ? `${b.jobs.toLocaleString('en')} separate 1-task jobs (same command, same site)` : '–' },
     { measure: 'submit: API calls until all stored (201)', array: `${r.submitMs.toFixed(0)} ms (1 POST)`, baseline: b ? `${b.submitMs.toFixed(0)} ms (${b.jobs.toLocaleString('en')} POSTs, ${(b.submitMs / b.jobs).toFixed(1)} ms each)` : '–' },
     { measure: `submit until the first window (${r.firstWindow} tasks) was made and handed out`, array: r.queuedMs === null ? 'not within 120 s' : `${r.queuedMs.toFixed(0)} ms`, baseline: '–' },
+    {
+      measure: 'submit: process CPU (server and client) from the first POST until the work was handed out, per task handed out',
+      array: `${r.submitCpuMs.toFixed(0)} ms for the first ${r.firstWindow} tasks = ${(r.submitCpuMs / r.firstWindow).toFixed(2)} ms/task`,
+      baseline: b ? `${b.submitCpuMs.toFixed(0)} ms for ${b.jobs.toLocaleString('en')} jobs = ${(b.submitCpuMs / b.jobs).toFixed(2)} ms/job` : '–',
+    },
     { measure: "planner's queue read (PlanningQueue.queued)", array: `${r.queueEntries} entry (${r.queueDesc}) in ${r.queueMs.toFixed(0)} ms`, baseline: '–' },
     { measure: `drain: tasks finished in a window of ${o.seconds} s (its measured length given: the database's work can hold the clock check back)`, array: `${rate(r.done, r.seconds)}${r.whole ? ' — the whole array' : ` — ${(o.tasks - r.done).toLocaleString('en')} not drained in the window (cancelled)`}`, baseline: b ? `${rate(b.done, b.seconds)}${b.done >= b.jobs ? ' — all of them' : ''}` : '–' },
+    {
+      measure: 'drain: process CPU over the window per task finished (the array makes and places its tasks in it; the baseline\'s were placed at submit)',
+      array: r.done ? `${(r.drainCpuMs / r.done).toFixed(2)} ms/task` : '–',
+      baseline: b?.done ? `${(b.drainCpuMs / b.done).toFixed(2)} ms/task` : '–',
+    },
     { measure: 'task counts read after the window (tasks in flight at its end finish meanwhile, uncounted above)', array: typeof r.counts === 'string' ? r.counts : JSON.stringify(r.counts), baseline: '–' },
     { measure: `peak RSS over the run (start ${r.rss0MB} MB)`, array: `${r.peakRssMB} MB (array and baseline)`, baseline: '' },
   ];

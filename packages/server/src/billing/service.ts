@@ -105,6 +105,16 @@ export class BillingService {
       );
       return;
     }
+    const ended = typeof e.data['runId'] === 'string' ? e.data['runId'] : null;
+    // An array's task that ended names its run; the array's own status stays `running` until the last.
+    if (ended && e.data['arrayIndex'] !== undefined) {
+      this.track(
+        this.charges.billRun(ended).catch((err: unknown) => {
+          this.log.warn({ err, runId: ended }, 'billing a finished run failed; the sweep will retry');
+        }),
+      );
+      return;
+    }
     if (status !== 'succeeded' && status !== 'failed') return;
     this.track(
       this.charges.billLatestRunOfJob(e.entityId).catch((err: unknown) => {

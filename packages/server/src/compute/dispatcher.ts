@@ -1,8 +1,9 @@
 import type { Clock } from '@shuzhi/schema';
 import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
-import { arrayBounds, parseArraySpec, type ArrayBounds, type WindowPause } from '@shuzhi/compute';
+import { arrayBounds, parseArraySpec, type ArrayBounds, type Staging, type WindowPause } from '@shuzhi/compute';
 import { PREEMPT_GRACE_DEFAULT_SECONDS, type PreemptReason, type SiteInput } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
+import { nextTurn } from '../db/slices.ts';
 import { jobs, runs, tasks } from './db-schema.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
@@ -58,6 +59,7 @@ export class Dispatcher {
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private placing: Promise<void> | null = null;
+  private placeAgain = false;
   private readonly now: () => number;
   /** Placement hook: the planner replaces the cheapest-now rule when it runs. */
   placeFn: PlaceFn = cheapestSiteNow;
@@ -102,7 +104,11 @@ export class Dispatcher {
         this.unplaced.push(a);
         this.unplaced.sort(byPriority);
       }
-      void this.place();
+      void this.place(outcome !== 'lost');
+    };
+    this.host.arrayFullyMade = (jobId) => {
+      const f = this.feeds.get(jobId);
+      return !f || f.next >= f.indices.length;
     };
     this.agents.onAgentArrived = () => {
       this.enginesChanged();
@@ -276,7 +282,7 @@ export class Dispatcher {
     if (!row || row.t.status !== 'queued') return;
     this.unplaced.push(this.taskInfo(row.t, row.j));
     this.unplaced.sort(byPriority);
-    await this.place();
+    await this.place(true);
   }
 
   /** Cancels a job's work wherever it is: unplaced, waiting in an engine, or running. */
@@ -400,10 +406,30 @@ export class Dispatcher {
       .where(and(eq(jobs.id, t.jobId), eq(jobs.status, 'queued')));
   }
 
-  async place(): Promise<void> {
-    // One placement pass at a time: two passes could both see the same free units.
-    if (this.placing) return this.placing;
-    this.placing = this.placeOnce().finally(() => {
+  /**
+   * One placement pass at a time: two passes could both see the same free units. `again`: units were
+   * freed or work arrived (a task ended, a job was submitted), so a pass runs after a turn of the event
+   * loop, taking together everything that ended in that turn (an array's window refills as its tasks
+   * end, one pass for all that ended at once rather than one each); asked during a pass, another pass
+   * follows it, as its snapshot could not see the change. The turn matters on PGlite, which resolves a
+   * statement without returning to the event loop: passes run back to back would hold every request
+   * and timer until the array drained. A lost attempt does not ask again: an engine refusing a task
+   * would otherwise be handed it back in a loop (it is retried at the next tick).
+   */
+  async place(again = false): Promise<void> {
+    if (this.placing) {
+      if (again) this.placeAgain = true;
+      return this.placing;
+    }
+    this.placeAgain = again;
+    this.placing = (async () => {
+      if (again) await nextTurn();
+      do {
+        this.placeAgain = false;
+        await this.placeOnce();
+        if (this.placeAgain) await nextTurn();
+      } while (this.placeAgain);
+    })().finally(() => {
       this.placing = null;
     });
     return this.placing;
@@ -415,7 +441,7 @@ export class Dispatcher {
     if (!j || ['succeeded', 'failed', 'cancelled'].includes(j.status) || this.feeds.has(jobId)) return;
     this.feeds.set(jobId, this.feedOf(j, 0, 0));
     // Not awaited: the submitter gets its answer while the first window of tasks is made and placed.
-    this.place().catch((err: unknown) => this.log.error({ err, jobId }, 'placing an array\'s first tasks failed'));
+    this.place(true).catch((err: unknown) => this.log.error({ err, jobId }, 'placing an array\'s first tasks failed'));
   }
 
   private feedOf(j: typeof jobs.$inferSelect, made: number, open: number): ArrayFeed {
@@ -425,15 +451,24 @@ export class Dispatcher {
 
   /** Arrays that were making tasks when the server stopped: carry on from the tasks already made. */
   private async recoverFeeds(): Promise<void> {
-    const rows = await this.db
-      .select({
-        j: jobs,
-        made: sql<number>`(select count(*)::int from ${tasks} where ${tasks.jobId} = ${jobs.id})`,
-        open: sql<number>`(select count(*)::int from ${tasks} where ${tasks.jobId} = ${jobs.id} and ${tasks.status} in ('queued', 'planned', 'running'))`,
-      })
+    const arrays = await this.db
+      .select()
       .from(jobs)
       .where(and(isNotNull(jobs.arraySpec), isNull(jobs.held), inArray(jobs.status, ['queued', 'planned', 'running'])));
-    for (const r of rows) this.feeds.set(r.j.id, this.feedOf(r.j, Number(r.made), Number(r.open)));
+    if (!arrays.length) return;
+    // Counted in a query of its own: a correlated subquery's bare column names ("job_id" = "id") bound
+    // to the tasks table and counted nothing, so a restarted array made its window again past its cap.
+    const counts = await this.db
+      .select({
+        jobId: tasks.jobId,
+        made: sql<number>`count(*)::int`,
+        open: sql<number>`(count(*) filter (where ${tasks.status} in ('queued', 'planned', 'running')))::int`,
+      })
+      .from(tasks)
+      .where(inArray(tasks.jobId, arrays.map((j) => j.id)))
+      .groupBy(tasks.jobId);
+    const of = new Map(counts.map((c) => [c.jobId, c]));
+    for (const j of arrays) this.feeds.set(j.id, this.feedOf(j, Number(of.get(j.id)?.made ?? 0), Number(of.get(j.id)?.open ?? 0)));
   }
 
   /** Makes the next tasks of each array as far as its cap allows, in index order, queued for placement. */
@@ -458,57 +493,105 @@ export class Dispatcher {
     return { ...info, jobName: `${j.name}[${t.arrayIndex}]`, array: { index: t.arrayIndex, bounds } };
   }
 
+  /** Array tasks this pass admitted and booked but has not written yet (the quota service counts them as in use). */
+  pendingHandOuts(): readonly TaskInfo[] {
+    return [...this.batches.values()].flatMap((b) => b.tasks);
+  }
+
+  private batches = new Map<string, HandOutBatch>();
+
   private async placeOnce(): Promise<void> {
     if (this.feeds.size) await this.feedArrays();
     if (this.unplaced.length === 0) return;
     const everySite = await this.network.listSites();
     const sites = everySite.filter((s) => this.canRun(s));
+    // Booked units counted once per pass and kept up to date as it books more: counting every attempt
+    // for each task would cost a pass the square of an array's window.
+    const booked = new Map<string, number>();
+    for (const a of this.host.attempts.values()) booked.set(`${a.siteId}:${a.type}`, (booked.get(`${a.siteId}:${a.type}`) ?? 0) + a.units);
     const free = (siteId: string, type: string) => {
       const pool = everySite.find((s) => s.id === siteId)?.pools.find((p) => p.type === type);
-      return pool ? pool.units - this.busyUnits(siteId, type) : 0;
+      return pool ? pool.units - (booked.get(`${siteId}:${type}`) ?? 0) : 0;
     };
     const all = await this.network.sitesById();
     const links = await this.network.listLinks();
     const still: TaskInfo[] = [];
+    // Billing's verdict on one ask (tenant, site, size, transfer) holds for the pass: placing work
+    // charges nothing (runs are billed as they end), so an array's tasks are priced once, not each.
+    const billed = new Map<string, Promise<{ ok: boolean; reason?: string }>>();
     const snapshot = this.order ? this.order([...this.unplaced]) : [...this.unplaced];
-    for (const t of snapshot) {
-      // A wrong secrets key: the task waits (and says why) rather than going to an engine that cannot get its env.
-      if (!this.host.envReadable(t)) {
-        await this.noteWaiting(t, 'its env was sealed with another secrets key than this server\'s; set SHUZHI_SECRETS_KEY to the key it was written with');
-        still.push(t);
-        continue;
+    this.batches.clear();
+    try {
+      for (const t of snapshot) {
+        // A wrong secrets key: the task waits (and says why) rather than going to an engine that cannot get its env.
+        if (!this.host.envReadable(t)) {
+          await this.noteWaiting(t, 'its env was sealed with another secrets key than this server\'s; set SHUZHI_SECRETS_KEY to the key it was written with');
+          still.push(t);
+          continue;
+        }
+        if (t.pause && t.pause.resumeAtMs > this.now()) {
+          still.push(t);
+          continue;
+        }
+        const homeRegion = t.home ? (all.get(t.home)?.region ?? null) : null;
+        const choice = this.placeFn({ ...t, homeRegion }, this.route?.(t) ? everySite : sites, free, this.now(), links);
+        const site = choice ? all.get(choice.siteId) : undefined;
+        if (!choice || !site) {
+          still.push(t);
+          continue;
+        }
+        // Residency is checked again here, whatever placed the job: a policy bug must not move data out.
+        if (!siteMayRun(t, site)) {
+          this.log.error({ jobId: t.jobId, siteId: site.id, regions: t.regions }, 'placement broke data residency or the job\'s accelerator ask; refused');
+          still.push(t);
+          continue;
+        }
+        const transferFen = choice.staging?.fen ?? 0;
+        const refused = await this.refusal(t, site.id, transferFen, billed);
+        if (refused !== null) {
+          await this.noteWaiting(t, refused);
+          still.push(t);
+          continue;
+        }
+        this.waitingReasons.delete(t.taskId);
+        booked.set(`${site.id}:${t.type}`, (booked.get(`${site.id}:${t.type}`) ?? 0) + t.units);
+        if (!t.array) {
+          await this.handOut({ tasks: [t], siteId: site.id, explanation: choice.explanation, staging: choice.staging ?? null });
+          continue;
+        }
+        // An array's tasks placed at one site in this pass are written together at its end.
+        const key = `${t.jobId}:${site.id}`;
+        const b = this.batches.get(key);
+        if (b) b.tasks.push(t);
+        else this.batches.set(key, { tasks: [t], siteId: site.id, explanation: choice.explanation, staging: choice.staging ?? null });
       }
-      if (t.pause && t.pause.resumeAtMs > this.now()) {
-        still.push(t);
-        continue;
-      }
-      const homeRegion = t.home ? (all.get(t.home)?.region ?? null) : null;
-      const choice = this.placeFn({ ...t, homeRegion }, this.route?.(t) ? everySite : sites, free, this.now(), links);
-      const site = choice ? all.get(choice.siteId) : undefined;
-      if (!choice || !site) {
-        still.push(t);
-        continue;
-      }
-      // Residency is checked again here, whatever placed the job: a policy bug must not move data out.
-      if (!siteMayRun(t, site)) {
-        this.log.error({ jobId: t.jobId, siteId: site.id, regions: t.regions }, 'placement broke data residency or the job\'s accelerator ask; refused');
-        still.push(t);
-        continue;
-      }
-      let refused: string | null = null;
-      for (const admit of [this.admitQuota, this.admit]) {
-        if (!admit || refused !== null) continue;
-        const verdict = await admit(t, site.id, choice.staging?.fen ?? 0).catch((err: unknown) => ({ ok: false, reason: `admission check failed: ${(err as Error).message}` }));
-        if (!verdict.ok) refused = verdict.reason ?? 'not admitted';
-      }
-      if (refused !== null) {
-        await this.noteWaiting(t, refused);
-        still.push(t);
-        continue;
-      }
-      this.waitingReasons.delete(t.taskId);
-      const a = await this.host.handOut(t, choice.siteId, choice.explanation, choice.staging);
-      if (!a) continue;
+      for (const b of this.batches.values()) await this.handOut(b);
+    } finally {
+      this.batches.clear();
+    }
+    // Tasks that arrived while this pass awaited are kept for the next one.
+    const seen = new Set(snapshot.map((t) => t.taskId));
+    this.unplaced = still.concat(this.unplaced.filter((t) => !seen.has(t.taskId)));
+  }
+
+  /** Why the task may not start at the site now (quota first: work it holds back is not priced), or null. */
+  private async refusal(t: TaskInfo, siteId: string, transferFen: number, billed: Map<string, Promise<{ ok: boolean; reason?: string }>>): Promise<string | null> {
+    const failed = (err: unknown) => ({ ok: false, reason: `admission check failed: ${(err as Error).message}` });
+    if (this.admitQuota) {
+      const q = await this.admitQuota(t, siteId, transferFen).catch(failed);
+      if (!q.ok) return q.reason ?? 'not admitted';
+    }
+    if (!this.admit) return null;
+    const key = `${t.tenantId}:${siteId}:${t.type}:${t.units}:${t.hours}:${transferFen}`;
+    let verdict = billed.get(key);
+    if (!verdict) billed.set(key, (verdict = this.admit(t, siteId, transferFen).catch(failed)));
+    const v = await verdict;
+    return v.ok ? null : (v.reason ?? 'not admitted');
+  }
+
+  /** Writes the batch's attempts and gives each to its engine; one the engine refuses goes back to placement. */
+  private async handOut(b: HandOutBatch): Promise<void> {
+    for (const a of await this.host.handOut(b.tasks, b.siteId, b.explanation, b.staging)) {
       const ex = await this.executorFor(a);
       try {
         await ex!.submit(toExecTask(a));
@@ -517,10 +600,15 @@ export class Dispatcher {
         await this.host.lost(a, `the ${ex!.engine} engine at ${a.siteId} refused the task: ${(err as Error).message}`);
       }
     }
-    // Tasks that arrived while this pass awaited are kept for the next one.
-    const seen = new Set(snapshot.map((t) => t.taskId));
-    this.unplaced = still.concat(this.unplaced.filter((t) => !seen.has(t.taskId)));
   }
+}
+
+/** Tasks of one job placed at one site in one pass, written in one transaction. */
+interface HandOutBatch {
+  tasks: TaskInfo[];
+  siteId: string;
+  explanation: string;
+  staging: Staging | null;
 }
 
 /** The executor that runs this task instead of its site's engine, or null (see Dispatcher.route). */

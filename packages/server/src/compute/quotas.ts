@@ -99,6 +99,12 @@ export class QuotaService {
     }));
   }
 
+  /** Whether a quota (the tenant's, or its project's) bounds this work at all. */
+  private governs(t: TaskInfo): boolean {
+    if (this.book.quotaOf(t.tenantId, t.type)) return true;
+    return t.project != null && this.book.projects.some((p) => p.tenantId === t.tenantId && p.project === t.project && p.type === t.type);
+  }
+
   /** Queued work of tenants that fits in their nominal quota: the owners borrowers give units back to. */
   private waitingWithinNominal(use: readonly QuotaUse[]): QuotaRequest[] {
     const held = new Map<string, number>();
@@ -119,7 +125,11 @@ export class QuotaService {
 
   /** Admission: within quota plus what may be borrowed; an owner's waiting work is not idle quota. */
   admit(t: TaskInfo): { ok: boolean; reason?: string } {
-    const use = this.inUse();
+    // Work no quota bounds is admitted without counting every attempt and queued task: a pass asks
+    // once for each task of an array's window.
+    if (!this.governs(t)) return { ok: true };
+    // The array tasks the dispatcher's pass has booked but not written yet are in use too.
+    const use = [...this.inUse(), ...this.dispatcher.pendingHandOuts().map(asRequest)];
     const others = this.waitingWithinNominal(use).filter((w) => w.tenantId !== t.tenantId);
     const v = this.book.admit([...use, ...others], asRequest(t));
     return v.ok ? { ok: true } : { ok: false, reason: v.reason };

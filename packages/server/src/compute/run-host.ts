@@ -121,6 +121,11 @@ export class RunHost implements ExecutorHost {
   readonly attempts = new Map<string, Attempt>();
   /** Called after a job reached its final state here (its dependants may go, or can no longer). */
   onJobFinal: (jobId: string) => void = () => undefined;
+  /**
+   * Whether every task of the array has been made (the dispatcher makes them window by window). While
+   * some are still to be made the array runs on, known without counting its tasks at each end.
+   */
+  arrayFullyMade: (jobId: string) => boolean = () => true;
   /** Called when an attempt ends or is lost, so capacity is freed and placement runs again. */
   onEnded: (a: Attempt, outcome: 'succeeded' | 'failed' | 'lost') => void = () => undefined;
   /**
@@ -171,11 +176,18 @@ export class RunHost implements ExecutorHost {
     return this.secrets.readable(t.sealedEnv);
   }
 
-  /** Places a queued task at a site as a new attempt (the fence the engine will carry). */
-  async handOut(t: TaskInfo, siteId: string, explanation: string, staging: Staging | null = null): Promise<Attempt | null> {
+  /**
+   * Places queued tasks of one job at a site as new attempts (the fences the engine will carry), in one
+   * transaction: the tasks of an array placed in one pass are written together, one statement for all,
+   * and recorded as one event. Returns the attempts of those still queued (a task cancelled meanwhile
+   * is left out).
+   */
+  async handOut(ts: readonly TaskInfo[], siteId: string, explanation: string, staging: Staging | null = null): Promise<Attempt[]> {
+    const first = ts[0];
+    if (!first) return [];
     const ev: PublishedEvent[] = [];
     const readyAt = this.now() + Math.ceil((staging?.seconds ?? 0) * 1000);
-    const attempt = await this.db.transaction(async (tx) => {
+    const placed = await this.db.transaction(async (tx) => {
       await this.fence?.(tx);
       const upd = await tx
         .update(tasks)
@@ -187,10 +199,9 @@ export class RunHost implements ExecutorHost {
           readyAt: new Date(readyAt),
           updatedAt: new Date(),
         })
-        .where(and(eq(tasks.id, t.taskId), eq(tasks.status, 'queued')))
-        .returning({ attempt: tasks.attempt });
-      const n = upd[0]?.attempt;
-      if (n === undefined) return null;
+        .where(and(ts.length === 1 ? eq(tasks.id, first.taskId) : inArray(tasks.id, ts.map((t) => t.taskId)), eq(tasks.status, 'queued')))
+        .returning({ id: tasks.id, attempt: tasks.attempt });
+      if (!upd.length) return upd;
       await tx
         .update(jobs)
         .set({
@@ -203,21 +214,23 @@ export class RunHost implements ExecutorHost {
           transferTo: staging && staging.dataGB > 0 ? staging.toRegion : null,
           updatedAt: new Date(),
         })
-        .where(and(eq(jobs.id, t.jobId), inArray(jobs.status, ['queued', 'planned'])));
+        .where(and(eq(jobs.id, first.jobId), inArray(jobs.status, ['queued', 'planned'])));
       await this.bus.record(tx, ev, {
         kind: 'job.status',
         entity: 'job',
-        entityId: t.jobId,
-        tenantId: t.tenantId,
-        data: { status: 'planned', siteId, explanation, attempt: n, staging },
+        entityId: first.jobId,
+        tenantId: first.tenantId,
+        data: { status: 'planned', siteId, explanation, ...(upd.length === 1 ? { attempt: upd[0]!.attempt } : { tasks: upd.length }), staging },
       });
-      return n;
+      return upd;
     });
     this.bus.publish(ev);
-    if (attempt === null) return null;
-    const a = this.attemptOf(t, { siteId, attempt, startedAt: null, readyAt });
-    this.attempts.set(t.taskId, a);
-    return a;
+    const byId = new Map(ts.map((t) => [t.taskId, t]));
+    return placed.map((r) => {
+      const a = this.attemptOf(byId.get(r.id)!, { siteId, attempt: r.attempt, startedAt: null, readyAt });
+      this.attempts.set(r.id, a);
+      return a;
+    });
   }
 
   /** Compute's table of Slurm jobs held for a task's next attempt (see ExecutorHost.heldJobs). */
@@ -374,7 +387,8 @@ export class RunHost implements ExecutorHost {
         status: 'running',
         startedAt: new Date(atMs),
       });
-      await tx.update(jobs).set({ status: 'running', updatedAt: new Date() }).where(eq(jobs.id, a.jobId));
+      // Only a change is written: an array's job row is not rewritten as each of its tasks starts.
+      await tx.update(jobs).set({ status: 'running', updatedAt: new Date() }).where(and(eq(jobs.id, a.jobId), ne(jobs.status, 'running')));
       await this.bus.record(tx, ev, {
         kind: 'job.status',
         entity: 'job',
@@ -414,7 +428,7 @@ export class RunHost implements ExecutorHost {
       if (!upd.length) return false;
       const rows = logRows(a, result.logs ?? []);
       if (rows.length) await tx.insert(taskLogs).values(rows);
-      await tx
+      const [run] = await tx
         .update(runs)
         .set({
           status,
@@ -426,10 +440,11 @@ export class RunHost implements ExecutorHost {
           carbonG: usage?.carbonG ?? 0,
           costFen: usage?.costFen ?? 0,
         })
-        .where(and(eq(runs.taskId, a.taskId), eq(runs.attempt, a.attempt)));
+        .where(and(eq(runs.taskId, a.taskId), eq(runs.attempt, a.attempt)))
+        .returning({ id: runs.id });
       await this.closeSuspension(tx, a.taskId, a.attempt, end);
       const error = status === 'failed' ? storableText(result.error ?? `command exited with code ${result.exitCode}`) : null;
-      const jobStatus = a.array ? await arrayJobStatus(tx, a.jobId, a.array.bounds.size) : status;
+      const jobStatus = !a.array ? status : this.arrayFullyMade(a.jobId) ? await arrayJobStatus(tx, a.jobId, a.array.bounds.size) : 'running';
       if (jobStatus !== 'running') {
         await tx
           .update(jobs)
@@ -441,7 +456,10 @@ export class RunHost implements ExecutorHost {
         entity: 'job',
         entityId: a.jobId,
         tenantId: a.tenantId,
-        data: { status: jobStatus, exitCode: result.exitCode, siteId: a.siteId, usage, engineUsage: result.engineUsage ?? null, ...(a.array ? { arrayIndex: a.array.index } : {}) },
+        data: {
+          status: jobStatus, exitCode: result.exitCode, siteId: a.siteId, usage, engineUsage: result.engineUsage ?? null,
+          ...(run ? { runId: run.id } : {}), ...(a.array ? { arrayIndex: a.array.index } : {}),
+        },
       });
       return jobStatus;
     });
@@ -594,6 +612,13 @@ const suspendedText = (w: WindowPause) =>
  * unfinished, then failed if any task failed (as Slurm reports an array), else succeeded.
  */
 async function arrayJobStatus(tx: Tx, jobId: string, size: number): Promise<'running' | 'succeeded' | 'failed'> {
+  // Most ends leave tasks open: one row found settles it, before all the array's rows are counted.
+  const [open] = await tx
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.jobId, jobId), inArray(tasks.status, ['waiting', 'queued', 'planned', 'running'])))
+    .limit(1);
+  if (open) return 'running';
   const [row] = await tx
     .select({
       made: sql<number>`count(*)::int`,
