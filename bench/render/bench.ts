@@ -278,8 +278,8 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, conn
     const l = await askServer<LoopReport>('loop');
     if (!l) return null;
     console.log(`  server event loop, ${phase}: CPU ${(l.cpuMs / 1000).toFixed(1)} s in ${(l.wallMs / 1000).toFixed(1)} s; delay p50 ${l.delayP50Ms} ms, p99 ${l.delayP99Ms} ms, max ${l.delayMaxMs} ms; ${l.stalls} stalls over 100 ms (${l.stallMs} ms in all, the server's CPU busy ${l.stallCpuMs} ms of it)${l.worstStalls.length ? `; worst: ${l.worstStalls.map((w) => `${w.ms} ms (CPU ${w.cpuMs}) at ${w.atSec} s${w.during.length ? ` (under way: ${w.during.join(', ')})` : ''}`).join('; ')}` : ''}`);
-    const turns = (l as LoopReport & { syncTurns?: { deferred: number; maxWaiting: number } | null }).syncTurns;
-    if (turns) console.log(`    worker syncs that waited for a later loop turn (at most 100 start per turn): ${turns.deferred}, at most ${turns.maxWaiting} at once`);
+    const turns = (l as LoopReport & { syncTurns?: { perTurn: number; deferred: number; maxWaiting: number } | null }).syncTurns;
+    if (turns) console.log(`    worker syncs that waited for a later loop turn (at most ${turns.perTurn} start per turn): ${turns.deferred}, at most ${turns.maxWaiting} at once`);
     const busy = Object.entries(l.phases).filter(([, p]) => p.maxMs >= 50 || p.stalls > 0);
     if (busy.length) console.log(`    periodic work: ${busy.map(([k, p]) => `${k} ${p.calls}× max ${p.maxMs} ms${p.stalls ? `, in ${p.stalls} stalls` : ''}`).join('; ')}`);
     return l;

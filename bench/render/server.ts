@@ -52,7 +52,7 @@ const turns = p.app.syncLane?.turns;
 let deferredBefore = 0;
 function syncTurnsSinceLast() {
   if (!turns) return null;
-  const out = { deferred: turns.stats.deferred - deferredBefore, maxWaiting: turns.stats.maxWaiting };
+  const out = { perTurn: turns.perTurn, deferred: turns.stats.deferred - deferredBefore, maxWaiting: turns.stats.maxWaiting };
   deferredBefore = turns.stats.deferred;
   turns.stats.maxWaiting = 0;
   return out;

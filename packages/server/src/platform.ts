@@ -181,6 +181,7 @@ export class Platform {
       auth: p.auth,
       workers: p.workers.registry,
       syncHub: p.workers,
+      syncsPerTurn: opts.config.SHUZHI_SYNCS_PER_TURN,
       log: p.log,
       metrics: p.metrics,
       webDist: WEB_DIST,

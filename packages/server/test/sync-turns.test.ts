@@ -61,7 +61,8 @@ parentPort.on('message', async (m) => parentPort.postMessage(await round()));
 `;
 
 test('the sync lane answers syncs arriving together beyond a turn\'s room: all of them, the rest in later turns', async () => {
-  const t = await startPlatform();
+  // 100 a turn (SHUZHI_SYNCS_PER_TURN), so 250 syncs need three turns without opening thousands of sockets.
+  const t = await startPlatform({ env: { SHUZHI_SYNCS_PER_TURN: '100' } });
   const w = await enrollWorker(t.p, 'karamay', 'turns-a');
   const n = 250;
   const body = JSON.stringify({ slots: 1, free: 0, waitMs: 0, runners: ['shell'], isolation: 'bubblewrap' });

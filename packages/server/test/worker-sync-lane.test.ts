@@ -67,6 +67,7 @@ test('with replicas the lane answers only on the leader: on a follower it leaves
     log: null as never,
     metrics: null as never,
     maxBytes: 1 << 20,
+    syncsPerTurn: 100,
     safetyHeaders: {},
     answersHere: () => leader,
   });

@@ -20,7 +20,7 @@ import { OPENAPI_CONFIG, registerComponents } from './openapi.ts';
 import { problemResponse } from './problem.ts';
 import { SESSION_COOKIE, toUser } from './routes/auth.ts';
 import { DOOR_START_DATA, loadWebShell } from './web-shell.ts';
-import { WorkerSyncLane } from './worker-sync-lane.ts';
+import { SYNCS_PER_TURN, WorkerSyncLane } from './worker-sync-lane.ts';
 import { workerOnItsPath } from './worker-credential.ts';
 
 export interface AppParts {
@@ -39,6 +39,8 @@ export interface AppParts {
   beforeAuth?: MiddlewareHandler<Env>[];
   /** The worker protocol's hub: its sync gets a lane of its own beside the app (worker-sync-lane.ts). */
   syncHub?: WorkerHub;
+  /** Worker syncs the sync lane starts per loop turn (SHUZHI_SYNCS_PER_TURN, sync-turns.ts). */
+  syncsPerTurn?: number;
   /**
    * With replicas: whether this process is the leader now, which answers the worker protocol itself (a
    * follower's `beforeAuth` passes it on to the leader, so the sync lane leaves it to the app then).
@@ -148,7 +150,7 @@ export function createApp(parts: AppParts) {
   const here = parts.beforeAuth?.length ? parts.leaderHere : () => true;
   const syncLane =
     parts.syncHub && here && safety
-      ? new WorkerSyncLane({ hub: parts.syncHub, log: parts.log, metrics: parts.metrics, maxBytes: parts.edge.limits.sync, safetyHeaders: safety, answersHere: here })
+      ? new WorkerSyncLane({ hub: parts.syncHub, log: parts.log, metrics: parts.metrics, maxBytes: parts.edge.limits.sync, safetyHeaders: safety, answersHere: here, syncsPerTurn: parts.syncsPerTurn ?? SYNCS_PER_TURN })
       : null;
   return Object.assign(app, { syncLane });
 }

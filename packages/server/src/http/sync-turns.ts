@@ -21,7 +21,7 @@ export class SyncTurns {
   /** Syncs that waited for a later turn, and the most that waited at once (for the bench and tests). */
   readonly stats = { deferred: 0, maxWaiting: 0 };
 
-  constructor(private readonly perTurn: number) {
+  constructor(readonly perTurn: number) {
     if (!(perTurn >= 1)) throw new RangeError('syncs per turn must be at least 1');
   }
 
