@@ -79,6 +79,11 @@ interface LocalTask {
 const MAX_LOG_CHARS_PER_SYNC = 200_000;
 const MAX_LOG_ENTRIES_PER_TASK = 200;
 const MAX_LOG_ENTRY = 64 * 1024;
+/** What one sync carried of a task's logs: its last entry, and the dropped characters its note reported. */
+interface SentLogs {
+  last: WorkLog | null;
+  dropped: number;
+}
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
 /** How long past its own wait a sync may take before the worker gives up on it. */
@@ -284,7 +289,7 @@ export class Worker {
     const leaving = opts.leaving ?? false;
     const running: NonNullable<WorkerSyncRequest['running']> = [];
     const completed: NonNullable<WorkerSyncRequest['completed']> = [];
-    const sent = new Map<LocalTask, number>();
+    const sent = new Map<LocalTask, SentLogs>();
     let budget = MAX_LOG_CHARS_PER_SYNC;
     const all = [...this.tasks.values()];
     // Round robin, so one chatty task cannot starve the others' logs.
@@ -299,7 +304,7 @@ export class Worker {
         logs.push(t.logs[n]!);
         n++;
       }
-      sent.set(t, n);
+      sent.set(t, { last: n > 0 ? t.logs[n - 1]! : null, dropped: t.droppedChars });
       // A finished task whose output did not all fit this time is reported as running until it has.
       if (t.result !== null && n === t.logs.length) completed.push({ ...t.fence, result: t.result, logs });
       else running.push({ ...t.fence, ...(t.progress !== undefined ? { progress: t.progress } : {}), logs });
@@ -356,7 +361,7 @@ export class Worker {
 
   private async handleResponse(
     response: Response,
-    { running, completed, sent, leaving }: { running: WorkFence[]; completed: WorkFence[]; sent: Map<LocalTask, number>; leaving: boolean },
+    { running, completed, sent, leaving }: { running: WorkFence[]; completed: WorkFence[]; sent: Map<LocalTask, SentLogs>; leaving: boolean },
   ): Promise<{ res: WorkerSyncResponse; again: boolean }> {
     if (response.status === 409) {
       // Every report was stale: those leases are gone, the runs belong to someone else now.
@@ -394,9 +399,12 @@ export class Worker {
       const t = this.tasks.get(keyOf(c));
       if (t && t.fence.attempt === c.attempt) this.tasks.delete(t.key);
     }
-    for (const [t, n] of sent) {
-      for (const l of t.logs.splice(0, n)) t.logChars -= l.text.length;
-      t.droppedChars = 0;
+    // Output that came while the call was under way may have pushed the oldest entries out (addLog),
+    // so what was sent is found by identity, not by count: a count removed entries never sent.
+    for (const [t, s] of sent) {
+      const upTo = s.last ? t.logs.indexOf(s.last) : -1;
+      for (const l of t.logs.splice(0, upTo + 1)) t.logChars -= l.text.length;
+      t.droppedChars -= s.dropped;
     }
     for (const f of [...res.cancel, ...res.refused]) this.drop(f);
     for (const p of res.preempt) this.preempt(p, p.graceMs, p.reason ?? 'preempted');
