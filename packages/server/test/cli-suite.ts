@@ -29,7 +29,8 @@ export function cliSuite(site: string, agentName: string, slots?: number): CliSu
   let token = '';
   let agent: Worker | undefined;
   before(async () => {
-    t = await startPlatform({ leaseMs: 3000 });
+    // 10 s, not 3 s: the array test below failed once in a loaded CI run with a 3 s lease, and a lease that lapses while a task runs makes it run twice; no test here waits on a lease.
+    t = await startPlatform({ leaseMs: 10_000 });
     await t.p.compute.network.createSite(smallSite(site), 'test');
     token = await operatorToken(t.p);
     agent = await newWorker(t, site, agentName, slots === undefined ? {} : { slots });
