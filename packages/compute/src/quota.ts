@@ -90,6 +90,10 @@ export class QuotaBook {
     return this.tenants.find((q) => q.tenantId === tenantId && q.type === type);
   }
 
+  projectQuotaOf(tenantId: string, project: string | null, type: string): ProjectQuota | undefined {
+    return project === null ? undefined : this.projects.find((p) => p.tenantId === tenantId && p.project === project && p.type === type);
+  }
+
   members(q: TenantQuota): TenantQuota[] {
     return q.cohort === null ? [q] : this.tenants.filter((m) => m.type === q.type && m.cohort === q.cohort);
   }
@@ -101,13 +105,11 @@ export class QuotaBook {
    * borrowing limit.
    */
   admit(use: readonly QuotaUse[], req: QuotaRequest): QuotaVerdict {
-    if (req.project !== null) {
-      const pq = this.projects.find((p) => p.tenantId === req.tenantId && p.project === req.project && p.type === req.type);
-      if (pq) {
-        const used = sumUse(use, req.tenantId, req.type, req.project);
-        if (used + req.units > pq.nominal) {
-          return { ok: false, reason: `quota: project ${req.project} ${req.type} ${used}/${pq.nominal} in use, needs ${req.units}` };
-        }
+    const pq = this.projectQuotaOf(req.tenantId, req.project, req.type);
+    if (pq) {
+      const used = sumUse(use, req.tenantId, req.type, pq.project);
+      if (used + req.units > pq.nominal) {
+        return { ok: false, reason: `quota: project ${pq.project} ${req.type} ${used}/${pq.nominal} in use, needs ${req.units}` };
       }
     }
     const q = this.quotaOf(req.tenantId, req.type);

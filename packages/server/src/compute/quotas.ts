@@ -101,8 +101,7 @@ export class QuotaService {
 
   /** Whether a quota (the tenant's, or its project's) bounds this work at all. */
   private governs(t: TaskInfo): boolean {
-    if (this.book.quotaOf(t.tenantId, t.type)) return true;
-    return t.project != null && this.book.projects.some((p) => p.tenantId === t.tenantId && p.project === t.project && p.type === t.type);
+    return Boolean(this.book.quotaOf(t.tenantId, t.type) ?? this.book.projectQuotaOf(t.tenantId, t.project ?? null, t.type));
   }
 
   /** Queued work of tenants that fits in their nominal quota: the owners borrowers give units back to. */
