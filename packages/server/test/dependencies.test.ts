@@ -8,7 +8,9 @@ let t: TestPlatform;
 let agents: Worker[] = [];
 let tenant: ReturnType<typeof client>;
 before(async () => {
-  t = await startPlatform({ leaseMs: 3000 });
+  // No test here waits for a lease to lapse; a short one can lapse under the suite's load while a task
+  // runs, and the task then runs twice (seen in CI: an array index's output twice).
+  t = await startPlatform({ leaseMs: 10_000 });
   await t.p.compute.network.createSite(smallSite('xj-dep', 'xinjiang'), 'test');
   await t.p.compute.network.createSite(smallSite('cq-dep', 'chongqing'), 'test');
   agents = [await newWorker(t, 'xj-dep', 'xj-dep-agent', { slots: 4 }), await newWorker(t, 'cq-dep', 'cq-dep-agent', { slots: 4 })];
