@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { SyncTurns } from '../src/http/sync-turns.ts';
-import { enrollWorker, startPlatform } from './helpers.ts';
+import { enrollWorker, startPlatform, waitUntil } from './helpers.ts';
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
@@ -85,6 +85,53 @@ test('the sync lane answers syncs arriving together beyond a turn\'s room: all o
     assert.ok(lane.turns.stats.deferred > deferred, `syncs beyond a turn's room waited (${JSON.stringify(lane.turns.stats)})`);
     assert.equal(lane.turns.waitingCount(), 0);
   } finally {
+    await client.terminate();
+    await t.close();
+  }
+});
+
+/** As CLIENT, but each sync of a round is abandoned `abortMs` after it was sent (a node whose call timed out). */
+const LEAVING_CLIENT = `
+const { parentPort, workerData: { url, credential, n, body, abortMs } } = require('node:worker_threads');
+const round = (abortMs) => Promise.all(Array.from({ length: n }, () => fetch(url, { method: 'POST', headers: { authorization: 'Bearer ' + credential, 'content-type': 'application/json' }, body, signal: abortMs ? AbortSignal.timeout(abortMs) : undefined }).then(async (r) => { await r.text(); return r.status; }, (e) => e.name)));
+parentPort.on('message', async (m) => parentPort.postMessage(await round(m === 'leave' ? abortMs : 0)));
+`;
+
+test('a sync whose node went away while it waited for its turn is not run: no answer for nobody', async () => {
+  // One sync a turn: all but the first of a burst wait, and their nodes leave meanwhile.
+  const t = await startPlatform({ env: { SHUZHI_SYNCS_PER_TURN: '1' } });
+  const w = await enrollWorker(t.p, 'karamay', 'turns-b');
+  const n = 30;
+  const body = JSON.stringify({ slots: 1, free: 0, waitMs: 0, runners: ['shell'], isolation: 'bubblewrap' });
+  const client = new Worker(LEAVING_CLIENT, { eval: true, workerData: { url: `${t.url}/api/workers/${w.id}/sync`, credential: w.credential, n, body, abortMs: 300 } });
+  const round = () => new Promise<string[]>((resolve) => client.once('message', resolve));
+  const hub = t.p.workers;
+  const realSync = hub.sync.bind(hub);
+  let ran = 0;
+  hub.sync = (...args: Parameters<typeof hub.sync>) => {
+    ran++;
+    return realSync(...args);
+  };
+  try {
+    const lane = t.p.app.syncLane!;
+    const warm = round();
+    client.postMessage('warm');
+    assert.deepEqual(new Set(await warm), new Set([200]));
+    const [taken, gone] = [lane.taken, lane.gone];
+    ran = 0;
+    // Sent while the server's thread is blocked; every node gives up (300 ms) before it is unblocked.
+    const answers = round();
+    client.postMessage('leave');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+    assert.deepEqual(new Set(await answers), new Set(['TimeoutError']));
+    await waitUntil('every sync of the round settled', async () => lane.taken - taken === n && ran + (lane.gone - gone) === n && lane.turns.waitingCount() === 0);
+    assert.ok(lane.gone - gone > 0, `syncs whose node left were still run: ran ${ran} of ${n}`);
+    // The lane still answers the nodes that stay.
+    const again = round();
+    client.postMessage('stay');
+    assert.deepEqual(new Set(await again), new Set([200]));
+  } finally {
+    hub.sync = realSync;
     await client.terminate();
     await t.close();
   }

@@ -15,6 +15,8 @@ const ROUTE = '/api/workers/:id/sync';
 /** The path with the worker id the route accepts (workers/routes.ts WorkerId); anything else goes to the app. */
 const PATH = /^\/api\/workers\/(wrk_[A-Za-z0-9_-]{1,64})\/sync$/;
 const CREDENTIAL = /^Bearer\s+(\S+)$/i;
+/** The status a request is counted with when its client closed it before the answer (nginx's 499). */
+const CLIENT_GONE = 499;
 /**
  * Syncs started per turn of the event loop by default (sync-turns.ts). 100 kept a saturated farm's
  * turns near 50 ms but capped the answers at 100 a turn: at 20,000 nodes and 1,000 tasks/s asked the
@@ -49,8 +51,14 @@ export interface SyncLaneParts {
  * JSON, a malformed id) goes to the app, which answers it as before.
  */
 export class WorkerSyncLane {
-  /** Syncs this lane answered (the app answered the rest). */
+  /** Syncs this lane took (the app answered the rest). */
   taken = 0;
+  /**
+   * Syncs whose node went away before they were answered (it timed out while they waited their turn):
+   * not run, so no task is handed to a node no longer listening (it would sit out a lease); the node
+   * sends its reports again with its next sync.
+   */
+  gone = 0;
   /** Bounds the syncs answered per loop turn; the rest wait their turn in arrival order. */
   readonly turns: SyncTurns;
 
@@ -71,7 +79,10 @@ export class WorkerSyncLane {
     if (length === undefined || !/^\d+$/.test(length) || Number(length) > this.parts.maxBytes) return null;
     const requestId = requestIdOf(h[REQUEST_ID_HEADER] as string | undefined);
     this.taken++;
-    return this.turns.admit(() => withRequestId(requestId, () => this.answer(req, res, path[1]!, credential, requestId)));
+    return this.turns.admit(() => {
+      if (clientGone(req, res)) return this.leftUnanswered();
+      return withRequestId(requestId, () => this.answer(req, res, path[1]!, credential, requestId));
+    });
   }
 
   private async answer(req: IncomingMessage, res: ServerResponse, pathId: string, credential: string, requestId: string): Promise<void> {
@@ -88,12 +99,24 @@ export class WorkerSyncLane {
       status = 200;
       this.write(res, 200, { 'content-type': 'application/json' }, out, requestId);
     } catch (err) {
+      // The node left while its body was read or its answer made: nobody to answer, nothing to log.
+      if (clientGone(req, res)) {
+        status = CLIENT_GONE;
+        this.gone++;
+        return;
+      }
       const p = problemOf(err, this.parts.log, { method: 'POST', path: req.url ?? '' });
       status = p.status;
       this.write(res, p.status, p.headers, p.body, requestId);
     } finally {
       this.parts.metrics.countRequest('POST', ROUTE, status, start);
     }
+  }
+
+  private leftUnanswered(): Promise<void> {
+    this.gone++;
+    this.parts.metrics.countRequest('POST', ROUTE, CLIENT_GONE, process.hrtime.bigint());
+    return Promise.resolve();
   }
 
   private write(res: ServerResponse, status: number, headers: Record<string, string>, body: string, requestId: string): void {
@@ -118,7 +141,16 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
     req.once('error', reject);
+    // A client that goes away mid-body ends neither with 'end' nor always with 'error'.
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('the client closed the request before its body arrived'));
+    });
   });
+}
+
+/** The client closed the connection (a request read to its end is destroyed too: that is no sign). */
+function clientGone(req: IncomingMessage, res: ServerResponse): boolean {
+  return res.destroyed || (req.destroyed && !req.complete);
 }
 
 /** Aborted when the client goes away before its answer was written (as the app's request signal is). */
