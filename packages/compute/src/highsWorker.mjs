@@ -27,6 +27,7 @@ parentPort.on('message', async (req) => {
       const options = { output_flag: false, time_limit: req.timeLimitSec };
       if (m.integrality) options.mip_rel_gap = req.mipRelGap ?? 1e-6;
       if (req.solver) options.solver = req.solver;
+      if (req.mipLpSolver && m.integrality) options.mip_lp_solver = req.mipLpSolver;
       model.options.set(options);
       if (req.start && m.integrality) {
         const start = req.start instanceof Float64Array ? { colValue: req.start } : req.start;

@@ -36,8 +36,9 @@ export async function exactBounds(scenario: Scenario, opts: { timeLimitSec: numb
   const worker = new HighsWorker();
   try {
     const { integrality: _drop, ...relaxed } = jm.model;
-    const lp = await worker.solve({ model: relaxed, timeLimitSec: opts.timeLimitSec });
-    const r = await worker.solve({ model: jm.model, timeLimitSec: opts.timeLimitSec, mipRelGap: 1e-6 });
+    // Interior point: on the small scenario at 15-minute slots 17 s where the default dual simplex took 56 s.
+    const lp = await worker.solve({ model: relaxed, timeLimitSec: opts.timeLimitSec, solver: 'ipm' });
+    const r = await worker.solve({ model: jm.model, timeLimitSec: opts.timeLimitSec, mipRelGap: 1e-6, mipLpSolver: 'ipm' });
     const has = Number.isFinite(r.objective);
     return { lp: lp.optimal ? lp.objective : null, mip: {
       objective: Number.isFinite(r.mipDualBound) ? r.mipDualBound : null, incumbent: has ? r.objective : null, gap: has && Number.isFinite(r.mipGap) ? r.mipGap : null,

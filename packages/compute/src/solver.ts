@@ -7,6 +7,8 @@ export interface SolveRequest {
   timeLimitSec: number;
   mipRelGap?: number;
   solver?: 'simplex' | 'ipm' | 'choose';
+  /** the MIP's LP solver (HiGHS' mip_lp_solver): interior point solves a large root LP several times faster than dual simplex */
+  mipLpSolver?: 'simplex' | 'ipm' | 'choose';
   /** return row duals (LP only) */
   duals?: boolean;
   /** MIP start: a full column vector, or some columns' values (HiGHS completes the rest) */
