@@ -36,7 +36,7 @@ test('rigid jobs on the running-units flow: a job that runs part of its last slo
       const sites = raw.sites.map(({ renewables: _none, ...site }) => site);
       const s = parseScenario({ ...raw, sites, greenShareTarget: 0.3, jobs: raw.jobs.map((j) => ({ ...j, hours: j.hours - 0.4 })) });
       const ix = buildIndex(s);
-      const jm = buildJobModel(ix);
+      const jm = buildJobModel(ix, { rigid: 'flow' });
       const r = await worker.solve({ model: jm.model, timeLimitSec: 20, mipRelGap: 1e-9 });
       const st = new PlanState(ix);
       applyJobSolution(jm, r.colValue, st);
