@@ -105,7 +105,7 @@ export async function run(args: string[]): Promise<void> {
     db: { type: 'choice', choices: ['pglite', 'postgres', 'both', 'none'], default: 'both', help: 'which database (none: only the asset fan-out figures)' },
     quick: { type: 'switch', help: 'a smaller run: 2,000 nodes, a 100,000-frame job' },
     frames: { type: 'count', default: 1_000_000, help: 'frames of the dispatched job (default 1,000,000, 100,000 with --quick); fewer nodes need fewer frames to leave a saturated phase after the paced one' },
-    heartbeats: { type: 'choice', choices: ['agent', 'lockstep'], default: 'agent', help: "when a simulated node heartbeats: as the agent (a task's first at a random phase of the interval, pacing.ts) or, for comparison, every interval from its task's start (lockstep: the agent before pacing.ts)" },
+    heartbeats: { type: 'choice', choices: ['agent', 'lockstep'], default: 'agent', help: "when a simulated node heartbeats: as the agent (a task's first at a random phase of the interval's upper half, pacing.ts) or, for comparison, every interval from its task's start (lockstep: the agent before pacing.ts)" },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
     'heap-snapshot': { type: 'switch', help: "write the server's heap after the paced and the heartbeat phases to bench/results/render-<database>-<phase>.heapsnapshot (Chrome DevTools, Memory)" },
@@ -280,6 +280,8 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, conn
     console.log(`  server event loop, ${phase}: CPU ${(l.cpuMs / 1000).toFixed(1)} s in ${(l.wallMs / 1000).toFixed(1)} s; delay p50 ${l.delayP50Ms} ms, p99 ${l.delayP99Ms} ms, max ${l.delayMaxMs} ms; ${l.stalls} stalls over 100 ms (${l.stallMs} ms in all, the server's CPU busy ${l.stallCpuMs} ms of it)${l.worstStalls.length ? `; worst: ${l.worstStalls.map((w) => `${w.ms} ms (CPU ${w.cpuMs}) at ${w.atSec} s${w.during.length ? ` (under way: ${w.during.join(', ')})` : ''}`).join('; ')}` : ''}`);
     const turns = (l as LoopReport & { syncTurns?: { perTurn: number; deferred: number; maxWaiting: number } | null }).syncTurns;
     if (turns) console.log(`    worker syncs that waited for a later loop turn (at most ${turns.perTurn} start per turn): ${turns.deferred}, at most ${turns.maxWaiting} at once`);
+    const wr = (l as LoopReport & { writer?: { heldAsks: number; maxBacklogRows: number; bound: number; maxBatchMs: number } }).writer;
+    if (wr) console.log(`    batch writer: largest backlog ${wr.maxBacklogRows} rows (bound ${wr.bound}), longest batch ${wr.maxBatchMs} ms; asks held back over the bound: ${wr.heldAsks}`);
     const busy = Object.entries(l.phases).filter(([, p]) => p.maxMs >= 50 || p.stalls > 0);
     if (busy.length) console.log(`    periodic work: ${busy.map(([k, p]) => `${k} ${p.calls}× max ${p.maxMs} ms${p.stalls ? `, in ${p.stalls} stalls` : ''}`).join('; ')}`);
     return l;
@@ -400,12 +402,19 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, conn
     const pw0 = Date.now();
     const pwa0 = total('assigned');
     const pcpu0 = cpuMs(info.pid);
+    // The nodes' calls in the window by kind: heartbeats, completions (each also asks for the next
+    // task), and the rest (asks without a report: a node's first, after a lost task, retries).
+    const pk0 = { syncs: total('syncs'), heartbeats: total('heartbeats'), completed: total('completed') };
     while (alive() && Date.now() - pw0 < Math.max(10_000, 1.5 * pacedMeanMs)) {
       await timedOverview();
       await sleep(2000);
     }
     const pacedSec = (Date.now() - pw0) / 1000;
     const pacedLat = fleet.latencies().slice().sort((x, y) => x - y);
+    const perSec = (n: number) => Math.round(n / pacedSec);
+    const pacedHeartbeats = total('heartbeats') - pk0.heartbeats;
+    const pacedCompletions = total('completed') - pk0.completed;
+    out.pacedSyncsPerSec = { all: perSec(total('syncs') - pk0.syncs), heartbeats: perSec(pacedHeartbeats), completions: perSec(pacedCompletions), otherAsks: perSec(total('syncs') - pk0.syncs - pacedHeartbeats - pacedCompletions) };
     out.pacedOffered = paced;
     out.pacedTaskMeanMs = Math.round(pacedMeanMs);
     out.pacedPerSec = Math.round((total('assigned') - pwa0) / pacedSec);
@@ -417,6 +426,8 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, conn
     out.overviewPacedMaxMs = Math.round(ovPaced.at(-1) ?? NaN);
     console.log(`paced: first task on all ${nodes} nodes in ${out.pacedBurstSec} s; then tasks of ${(0.5 * pacedMeanMs / 1000).toFixed(1)}–${(1.5 * pacedMeanMs / 1000).toFixed(1)} s (${nodes} nodes / ${(pacedMeanMs / 1000).toFixed(1)} s mean = ${paced} tasks/s asked) for ${pacedSec.toFixed(1)} s: ${out.pacedPerSec} tasks/s dispatched, ask->task p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms over ${pacedLat.length} asks; overview p50 ${out.overviewPacedP50Ms} ms, max ${out.overviewPacedMaxMs} ms`);
 
+    const ps = out.pacedSyncsPerSec as Record<string, number>;
+    console.log(`  node syncs in the paced window: ${ps.all}/s = ${ps.heartbeats} heartbeats + ${ps.completions} completions (each asking for the next task) + ${ps.otherAsks} other asks; ${(pacedHeartbeats / Math.max(1, pacedCompletions)).toFixed(2)} heartbeats per completed task`);
     out.loopPaced = await loopOf('paced window');
     out.fleetLoopPacedMaxMs = fleet.loopMaxMs();
     console.log(`  simulated nodes' own event loops (worker processes), paced window: delay max ${out.fleetLoopPacedMaxMs} ms (a node's ask → task includes it)`);

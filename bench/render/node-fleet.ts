@@ -3,7 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export interface WorkerStats { connected: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; errorKinds: Record<string, number>; loopMaxMs: number; beatsBySec: Record<string, number> }
+export interface WorkerStats { connected: number; syncs: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; errorKinds: Record<string, number>; loopMaxMs: number; beatsBySec: Record<string, number> }
 type Counter = keyof Omit<WorkerStats, 'latencies' | 'askLatencies' | 'errorKinds' | 'loopMaxMs' | 'beatsBySec'>;
 
 export interface FleetConfig {
@@ -53,7 +53,7 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
     const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 40_000, seed: c.seed + w, connectPerSec: (c.connectPerSec ?? 2500) / c.workers, lockstep: c.lockstepHeartbeats ?? false };
     const proc = spawnWorker(JSON.stringify(cfg));
     procs.push(proc);
-    latest.push({ connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [], askLatencies: [], errorKinds: {}, loopMaxMs: 0, beatsBySec: {} });
+    latest.push({ connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [], askLatencies: [], errorKinds: {}, loopMaxMs: 0, beatsBySec: {} });
     createInterface({ input: proc.stdout! }).on('line', (l) => {
       const s = JSON.parse(l) as WorkerStats;
       latest[w] = s;

@@ -57,6 +57,17 @@ function syncTurnsSinceLast() {
   turns.stats.maxWaiting = 0;
   return out;
 }
+// The batch writer since the last `loop`: its largest backlog, and the asks it held back (admitsWork)
+// because the backlog was over its bound: a held ask waits for the writer to catch up.
+const writer = farm.writer as { stats: { maxBacklogRows: number; heldWork: number; maxBatchMs: number }; bounds: { backlogRows: number } };
+let heldBefore = 0;
+function writerSinceLast() {
+  const out = { heldAsks: writer.stats.heldWork - heldBefore, maxBacklogRows: writer.stats.maxBacklogRows, bound: writer.bounds.backlogRows, maxBatchMs: Math.round(writer.stats.maxBatchMs) };
+  heldBefore = writer.stats.heldWork;
+  writer.stats.maxBacklogRows = 0;
+  writer.stats.maxBatchMs = 0;
+  return out;
+}
 const stop = async () => {
   await p.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -82,7 +93,7 @@ setInterval(() => {
 }, 500).unref();
 process.stdin.on('data', (d) => {
   if (String(d).includes('memory')) process.stdout.write(`${JSON.stringify({ memory: { ...memoryNow(), peak } })}\n`);
-  if (String(d).includes('loop')) process.stdout.write(`${JSON.stringify({ loop: { ...loop.report(), syncTurns: syncTurnsSinceLast() } })}\n`);
+  if (String(d).includes('loop')) process.stdout.write(`${JSON.stringify({ loop: { ...loop.report(), syncTurns: syncTurnsSinceLast(), writer: writerSinceLast() } })}\n`);
   // `heap <file>`: a heap snapshot (open in Chrome DevTools' Memory tab); the loop stops while it is written.
   const snap = /heap (\S+)/.exec(String(d));
   if (snap) process.stdout.write(`${JSON.stringify({ heap: writeHeapSnapshot(snap[1]) })}\n`);

@@ -4,7 +4,7 @@
 // the bench says `holdExcept`, a task of any other job a long time) and reports it done; while it
 // holds one it heartbeats at the interval the server's answer names (lease / 3, 10 s at the platform's
 // default lease), as the agent does, so a task longer than the lease keeps it. Its waits are the agent's
-// own (packages/agent pacing.ts): a task's first heartbeat at a random phase of the interval, and a
+// own (packages/agent pacing.ts): a task's first heartbeat at a random phase of the interval's upper half, and a
 // failed call retried after a jittered, doubling wait. With `lockstep` (the bench's baseline) a node
 // heartbeats every interval from its task's start instead, as the agent did before pacing.ts.
 import { readFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ let holdExcept = '';
 let queuedAt = 0;
 const nowMs = () => performance.timeOrigin + performance.now();
 let stopping = false;
-const stats = { connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number> };
+const stats = { connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number> };
 // This process's own event-loop delay: a late timer or a late read here is counted in a node's latency too.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -57,6 +57,7 @@ const httpKind = (r: { status: number; json: any }) => `HTTP ${r.status} ${r.jso
 interface Task { taskId: string; attempt: number; jobId: string; pollMs: number }
 
 async function sync(credential: string, body: Record<string, unknown>): Promise<{ status: number; json: any }> {
+  stats.syncs++;
   const res = await request(`${cfg.url}/api/workers/${idOf(credential)}/sync`, {
     method: 'POST',
     dispatcher: agent,

@@ -12,18 +12,43 @@ function seeded(seed: number): () => number {
 
 const INTERVAL = 10_000;
 
-test('agents handed a task in the same moment spread their first heartbeat over the whole interval', () => {
+test("agents handed a task in the same moment spread their first heartbeat over the interval's upper half", () => {
   const random = seeded(1);
   const agents = 20_000;
   const firsts = Array.from({ length: agents }, () => heartbeatWait(INTERVAL, true, random));
-  // Never later than the interval (the lease is renewed in time), never at once.
-  assert.ok(firsts.every((t) => t >= 1 && t <= INTERVAL));
-  // Spread: each tenth of the interval holds about a tenth of the agents (binomial sd ≈ 42 here).
+  // Never later than the interval (the lease is renewed in time, two heartbeats may be lost), and
+  // never in its first half (a lease just granted needs no renewal yet).
+  assert.ok(firsts.every((t) => t >= INTERVAL / 2 && t <= INTERVAL), `first heartbeats from ${Math.min(...firsts)} to ${Math.max(...firsts)} ms`);
+  // Spread: each tenth of the upper half holds about a tenth of the agents (binomial sd ≈ 42 here).
+  const half = INTERVAL / 2;
   const tenths = new Array(10).fill(0);
-  for (const t of firsts) tenths[Math.min(9, Math.floor((t - 1) / (INTERVAL / 10)))]++;
-  for (const n of tenths) assert.ok(n > agents / 10 - 300 && n < agents / 10 + 300, `tenths of the interval: ${tenths.join(', ')}`);
-  // So the busiest second of the interval sees about a tenth of the fleet, not all of it.
+  for (const t of firsts) tenths[Math.min(9, Math.floor((t - half) / (half / 10)))]++;
+  for (const n of tenths) assert.ok(n > agents / 10 - 300 && n < agents / 10 + 300, `tenths of the upper half: ${tenths.join(', ')}`);
+  // So the busiest half-second sees about a tenth of the fleet, not all of it.
   assert.ok(Math.max(...tenths) < 0.12 * agents);
+});
+
+test('a short task sends fewer heartbeats with the first in the upper half than anywhere in the interval', () => {
+  // Tasks of 10–30 s at a 10 s interval (the render bench's paced phase): heartbeats a task sends before it ends.
+  const beatsOf = (firstWait: (r: () => number) => number, random: () => number) => {
+    let n = 0;
+    const length = 10_000 + random() * 20_000;
+    for (let at = firstWait(random); at < length; at += heartbeatWait(INTERVAL, false, random)) n++;
+    return n;
+  };
+  const tasks = 20_000;
+  const mean = (firstWait: (r: () => number) => number, seed: number) => {
+    const random = seeded(seed);
+    let sum = 0;
+    for (let i = 0; i < tasks; i++) sum += beatsOf(firstWait, random);
+    return sum / tasks;
+  };
+  const upperHalf = mean((r) => heartbeatWait(INTERVAL, true, r), 6);
+  const wholeInterval = mean((r) => Math.max(1, Math.ceil((1 - r()) * INTERVAL)), 6);
+  // Expected ≈ 1.8 against ≈ 2.1: a tenth of the heartbeats a paced farm sends.
+  assert.ok(upperHalf < wholeInterval - 0.2, `heartbeats per task: ${upperHalf.toFixed(2)} (upper half) vs ${wholeInterval.toFixed(2)} (whole interval)`);
+  // Still at least one per task longer than the interval: the lease is renewed.
+  assert.ok(upperHalf >= 1);
 });
 
 test('steady heartbeats come within the interval and up to 10% before it, so phases that met drift apart', () => {

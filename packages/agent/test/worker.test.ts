@@ -143,7 +143,7 @@ describe('shell tasks', () => {
     assert.match(outOf('task_long'), /tick 1\n[^]*tick 6\n/);
   });
 
-  test("a task's first heartbeat comes at a random phase of the interval, later ones every interval less up to 10%", async () => {
+  test("a task's first heartbeat comes at a random phase of the interval's upper half, later ones every interval less up to 10%", async () => {
     // Two slots, one task: the idle poll that reports the running task waits until its heartbeat is due,
     // so each poll's waitMs is the heartbeat wait the worker drew (pacing.ts); here every draw is 0.5.
     const { w } = await newWorker({ slots: 2, random: () => 0.5 });
@@ -151,14 +151,14 @@ describe('shell tasks', () => {
     w.start();
     await waitFor('three heartbeats', () => server.syncs.filter((s) => (s.running ?? []).some((r) => r.taskId === 'task_phase')).length >= 3, 10_000);
     const beats = server.syncs.filter((s) => (s.running ?? []).some((r) => r.taskId === 'task_phase')).map((s) => s.waitMs);
-    // Interval 1000 ms (lease / 3): the first due half of it after the task arrived (the poll that
-    // waits for it goes out a moment later), the next at 1000 × (1 − 0.1 × 0.5).
-    assert.ok(beats[0]! <= 500 && beats[0]! >= 250, `first heartbeat wait ${beats[0]} ms`);
+    // Interval 1000 ms (lease / 3): the first due 1000 × (1 − 0.5 × 0.5) = 750 ms after the task
+    // arrived (the poll that waits for it goes out a moment later), the next at 1000 × (1 − 0.1 × 0.5).
+    assert.ok(beats[0]! <= 750 && beats[0]! >= 500, `first heartbeat wait ${beats[0]} ms`);
     assert.deepEqual(beats.slice(1, 3), [950, 950]);
   });
 
   test('a worker whose slots are all taken does not call again at once after taking a task: its next call is the heartbeat', async () => {
-    // One slot; the heartbeat is due 5 s after the task arrived (a 30 s lease, every draw 0.5); the task
+    // One slot; the heartbeat is due 7.5 s after the task arrived (a 30 s lease, every draw 0.5); the task
     // ends long before, so no sync reports it running: the completion is the next call.
     const { w } = await newWorker({ random: () => 0.5 });
     server.offer(shellWork('task_quick', 'sleep 0.3', { leaseMs: 30_000 }));

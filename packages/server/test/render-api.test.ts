@@ -131,6 +131,24 @@ describe('render jobs: input and scoping', () => {
 });
 
 describe('render node protocol', () => {
+  test('a sync that fills every free slot names the heartbeat as the next call; one that leaves slots free says "now"', async () => {
+    // 8 chunks of one frame and the preview: 9 tasks, only for nodes with this tag.
+    const job = await submit({ tags: ['proto-poll'], chunkSize: 1 }, 'FAKE', ['proto-poll']);
+    const heartbeatMs = Math.floor(1500 / 3);
+    const full = await sync('proto-poll-full', { tags: ['proto-poll'], slots: 2, free: 2 });
+    assert.equal(full.body.assignments.length, 2);
+    assert.equal(full.body.nextPollMs, heartbeatMs, 'both slots taken: nothing more to ask for before the heartbeat');
+    // The rest of the job (fewer than twenty tasks) for twenty free slots: work was handed out and
+    // slots are still free, so "now".
+    const room = await sync('proto-poll-room', { tags: ['proto-poll'], slots: 20, free: 20 });
+    assert.ok(room.body.assignments.length > 0 && room.body.assignments.length < 20, `${room.body.assignments.length} tasks`);
+    assert.equal(room.body.nextPollMs, 0);
+    // And a heartbeat with every slot busy is told to come back at the interval.
+    const beat = await sync('proto-poll-full', { tags: ['proto-poll'], slots: 2, free: 0, running: full.body.assignments.map(fenceOf) });
+    assert.equal(beat.body.nextPollMs, heartbeatMs);
+    await api().req('POST', `/api/render/jobs/${job.id}/cancel`);
+  });
+
   test('pause holds work back, resume releases it, cancel revokes the running lease', async () => {
     const job = await submit({ tags: ['proto-a'] }, 'FAKE', ['proto-a']);
     assert.equal((await api().req('POST', `/api/render/jobs/${job.id}/pause`)).body.state, 'paused');

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.ts';
 import { agents } from './db-schema.ts';
 import type { Logger } from '../log.ts';
 import type { WorkerIdentity } from '../workers/registry.ts';
-import type { SourceSync, SourceSyncResult } from '../workers/source.ts';
+import { heartbeatMsOf, nextPollAfter, type SourceSync, type SourceSyncResult } from '../workers/source.ts';
 import type { ExecTask, Executor, ExecutorHost } from './executor.ts';
 
 interface Lease {
@@ -210,15 +210,8 @@ export class AgentExecutor implements Executor {
       cancel.push(...this.takeCancels(agentId).map(shell));
       preempt.push(...this.takePreempts(agentId));
     }
-    // Come straight back only when there may be more work; otherwise heartbeat at a third of the lease.
-    return {
-      assignments,
-      cancel,
-      refused,
-      preempt,
-      accepted,
-      nextPollMs: assignments.length ? 0 : Math.max(200, Math.floor(this.opts.leaseMs / 3)),
-    };
+    // Come straight back only while slots are free and there may be more work; otherwise heartbeat.
+    return { assignments, cancel, refused, preempt, accepted, nextPollMs: nextPollAfter(assignments.length, req.free, heartbeatMsOf(this.opts.leaseMs)) };
   }
 
   private takePreempts(agentId: string): (WorkFence & { graceMs: number; reason: string })[] {

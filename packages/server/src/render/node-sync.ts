@@ -3,7 +3,7 @@ import type { Assignment } from '@shuzhi/render';
 import type { RenderSteps, RenderWork } from '@shuzhi/schema';
 import { storableText } from '@shuzhi/schema';
 import type { WorkerIdentity } from '../workers/registry.ts';
-import type { SourceSync, SourceSyncResult } from '../workers/source.ts';
+import { heartbeatMsOf, nextPollAfter, type SourceSync, type SourceSyncResult } from '../workers/source.ts';
 import { RENDER_TASK_LIMITS } from '../workers/limits.ts';
 import type { BatchWriter } from './persist.ts';
 import type { Cancel, FarmState, JobMeta, NodeState } from './state.ts';
@@ -193,7 +193,7 @@ export class NodeSync {
     if (reports > 0 && accepted === 0) return { assignments: [], cancel, refused, nextPollMs: 0, accepted };
     if (this.opts.asleep?.(nodeId)) {
       const woken = await this.doze(node, req, cancel, signal);
-      if (!woken) return { assignments: [], cancel, refused, nextPollMs: Math.max(200, Math.floor(this.state.leaseMs / 3)), accepted, sleep: true };
+      if (!woken) return { assignments: [], cancel, refused, nextPollMs: heartbeatMsOf(this.state.leaseMs), accepted, sleep: true };
     }
     let assignments = this.assignUpTo(node, req.free);
     if (assignments.length === 0 && cancel.length === 0 && req.completed.length === 0 && req.waitMs > 0 && req.free > 0) {
@@ -220,8 +220,7 @@ export class NodeSync {
         assignments = [];
       }
     }
-    const heartbeatMs = Math.max(200, Math.floor(this.state.leaseMs / 3));
-    return { assignments, cancel, refused, nextPollMs: assignments.length ? 0 : heartbeatMs, accepted };
+    return { assignments, cancel, refused, nextPollMs: nextPollAfter(assignments.length, req.free, heartbeatMsOf(this.state.leaseMs)), accepted };
   }
 
   /** A sleeping node's poll waits (whatever its free slots) until it is woken or its wait ends; whether it was woken. */

@@ -1,7 +1,7 @@
 import type { Work, WorkFence, WorkerSyncRequest, WorkerSyncResponse } from '@shuzhi/schema';
 import { AppError } from '../errors.ts';
 import type { WorkerIdentity, WorkerRegistry } from './registry.ts';
-import type { SourceSync, SourceSyncResult, WorkSource } from './source.ts';
+import { nextPollAfter, type SourceSync, type SourceSyncResult, type WorkSource } from './source.ts';
 
 /** A sync as the route hands it over: parsed, defaults filled in. */
 type SyncBody = ReturnType<(typeof WorkerSyncRequest)['parse']>;
@@ -106,7 +106,9 @@ export class WorkerHub {
       list.push({ turn: ++this.turn, works: assignments });
       this.handed.set(w.workerId, list);
     }
-    const nextPollMs = assignments.length ? 0 : Math.min(...results.map((r) => r.nextPollMs), 10_000);
+    // A source that handed out work says "now"; with every slot filled, the soonest other wait counts.
+    const polls = results.map((r) => r.nextPollMs);
+    const nextPollMs = nextPollAfter(assignments.length, req.free, Math.min(...(assignments.length ? polls.filter((ms) => ms > 0) : polls), 10_000));
     const preempt = results.flatMap((r) => r.preempt ?? []);
     const sleep = results.some((r) => r.sleep) && assignments.length === 0;
     return { assignments, cancel, refused: dedupe(refused), preempt, nextPollMs: Number.isFinite(nextPollMs) ? nextPollMs : 5_000, ...(sleep ? { sleep } : {}) };
