@@ -84,6 +84,7 @@ interface RenderBenchOptions {
   quick: boolean;
   profile: boolean;
   heapSnapshot: boolean;
+  semiSpaceMB: number;
   paced: number;
   connect: number;
   frames: number;
@@ -108,11 +109,12 @@ export async function run(args: string[]): Promise<void> {
     heartbeats: { type: 'choice', choices: ['agent', 'lockstep'], default: 'agent', help: "when a simulated node heartbeats: as the agent (a task's first at a random phase of the interval, pacing.ts) or, for comparison, every interval from its task's start (lockstep: the agent before pacing.ts)" },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
+    'semi-space': { type: 'count', default: 0, help: "the server's --max-semi-space-size in MB (V8's young generation; 0: V8's own default)" },
     'heap-snapshot': { type: 'switch', help: "write the server's heap after the paced and the heartbeat phases to bench/results/render-<database>-<phase>.heapsnapshot (Chrome DevTools, Memory)" },
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep' };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'], paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep' };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -215,7 +217,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, connect, frames, lockstep }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, paced, connect, frames, lockstep }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -232,7 +234,11 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, conn
   // Sockets the kernel still holds from an earlier phase (TIME_WAIT keeps a closed connection's port for 60 s).
   console.log(`kernel TCP sockets before this phase: ${/TCP: (.*)/.exec(readFileSync('/proc/net/sockstat', 'utf8'))?.[1] ?? 'unknown'}`);
   console.log(`database: ${db.label === 'pglite' ? 'PGlite (embedded, in the server process)' : 'PostgreSQL 15 (throw-away local cluster, its own processes)'}`);
-  const server = spawnTs(`${HERE}server.ts`, [], { SHUZHI_RENDER_VERIFY_FRAMES: '0', SHUZHI_DEMO: '0', DATABASE_URL: db.url ?? '', BENCH_NODES: String(nodes) }, profile ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../results/', import.meta.url))}`, `--cpu-prof-name=render-${db.label}.cpuprofile`] : []);
+  const server = spawnTs(`${HERE}server.ts`, [], { SHUZHI_RENDER_VERIFY_FRAMES: '0', SHUZHI_DEMO: '0', DATABASE_URL: db.url ?? '', BENCH_NODES: String(nodes) }, [
+    ...(semiSpaceMB > 0 ? [`--max-semi-space-size=${semiSpaceMB}`] : []),
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../results/', import.meta.url))}`, `--cpu-prof-name=render-${db.label}.cpuprofile`] : []),
+  ]);
+  console.log(`server V8 young generation: ${semiSpaceMB > 0 ? `--max-semi-space-size=${semiSpaceMB} (MB)` : "V8's default semi-space size"}`);
   const info = await new Promise<{ port: number; credentialsFile: string; enrollMs: number; operator: string; studio: string; pid: number; scenePath: string; leaseMs: number }>((res, rej) => {
     const rl = createInterface({ input: server.stdout! });
     // Other modules may print warnings first; ours is the line that starts with {"port".
