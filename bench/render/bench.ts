@@ -109,12 +109,12 @@ export async function run(args: string[]): Promise<void> {
     heartbeats: { type: 'choice', choices: ['agent', 'lockstep'], default: 'agent', help: "when a simulated node heartbeats: as the agent (a task's first at a random phase of the interval, pacing.ts) or, for comparison, every interval from its task's start (lockstep: the agent before pacing.ts)" },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
-    'semi-space': { type: 'count', default: 0, help: "the server's --max-semi-space-size in MB (V8's young generation; 0: V8's own default)" },
+    'semi-space': { type: 'choice', choices: ['v8', '16', '32', '64', '128'], default: 'v8', help: "the server's --max-semi-space-size in MB (V8's young generation; v8: V8's own default)" },
     'heap-snapshot': { type: 'switch', help: "write the server's heap after the paced and the heartbeat phases to bench/results/render-<database>-<phase>.heapsnapshot (Chrome DevTools, Memory)" },
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'], paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep' };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep' };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;

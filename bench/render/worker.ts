@@ -32,10 +32,11 @@ let stopping = false;
  * ends it within the new length, so the saturated phase starts with every node asking, not with the
  * paced phase's long holds (10–30 s at 20,000 nodes) still running out while it is timed.
  */
-let lengthsChanged = Promise.withResolvers<void>();
 let lengthsGeneration = 0;
+let lengthsChanged = () => {};
+let lengthsChange = new Promise<void>((r) => (lengthsChanged = r));
 /** Sleeps `ms`, or less when the task lengths change meanwhile. */
-const pause = (ms: number) => Promise.race([sleep(ms), lengthsChanged.promise]);
+const pause = (ms: number) => Promise.race([sleep(ms), lengthsChange]);
 const stats = { connected: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number> };
 // This process's own event-loop delay: a late timer or a late read here is counted in a node's latency too.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -179,8 +180,8 @@ process.stdin.on('data', (d) => {
     if (msg.taskMs !== undefined) {
       cfg.taskMs = msg.taskMs;
       lengthsGeneration++;
-      lengthsChanged.resolve();
-      lengthsChanged = Promise.withResolvers<void>();
+      lengthsChanged();
+      lengthsChange = new Promise<void>((r) => (lengthsChanged = r));
     }
     if (msg.holdExcept !== undefined) holdExcept = msg.holdExcept;
     if (msg.queuedAt !== undefined) queuedAt = msg.queuedAt;
