@@ -85,6 +85,7 @@ interface RenderBenchOptions {
   profile: boolean;
   heapSnapshot: boolean;
   semiSpaceMB: number;
+  oldSpaceMB: number;
   paced: number;
   connect: number;
   frames: number;
@@ -110,11 +111,12 @@ export async function run(args: string[]): Promise<void> {
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
     'semi-space': { type: 'choice', choices: ['v8', '16', '32', '64', '128'], default: 'v8', help: "the server's --max-semi-space-size in MB (V8's young generation; v8: V8's own default)" },
+    'old-space': { type: 'choice', choices: ['v8', '768', '1024', '1536', '2048'], default: 'v8', help: "the server's --max-old-space-size in MB (below 2 GB V8 also grows its heap by a smaller factor between collections; v8: V8's own default)" },
     'heap-snapshot': { type: 'switch', help: "write the server's heap after the paced and the heartbeat phases to bench/results/render-<database>-<phase>.heapsnapshot (Chrome DevTools, Memory)" },
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep' };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: a['old-space'] === 'v8' ? 0 : Number(a['old-space']), paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep' };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -217,7 +219,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, paced, connect, frames, lockstep }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, oldSpaceMB, paced, connect, frames, lockstep }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -236,9 +238,10 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
   console.log(`database: ${db.label === 'pglite' ? 'PGlite (embedded, in the server process)' : 'PostgreSQL 15 (throw-away local cluster, its own processes)'}`);
   const server = spawnTs(`${HERE}server.ts`, [], { SHUZHI_RENDER_VERIFY_FRAMES: '0', SHUZHI_DEMO: '0', DATABASE_URL: db.url ?? '', BENCH_NODES: String(nodes) }, [
     ...(semiSpaceMB > 0 ? [`--max-semi-space-size=${semiSpaceMB}`] : []),
+    ...(oldSpaceMB > 0 ? [`--max-old-space-size=${oldSpaceMB}`] : []),
     ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../results/', import.meta.url))}`, `--cpu-prof-name=render-${db.label}.cpuprofile`] : []),
   ]);
-  console.log(`server V8 young generation: ${semiSpaceMB > 0 ? `--max-semi-space-size=${semiSpaceMB} (MB)` : "V8's default semi-space size"}`);
+  console.log(`server V8 heap: young generation ${semiSpaceMB > 0 ? `--max-semi-space-size=${semiSpaceMB} (MB)` : "V8's default"}, old generation ${oldSpaceMB > 0 ? `--max-old-space-size=${oldSpaceMB} (MB)` : "V8's default"}`);
   const info = await new Promise<{ port: number; credentialsFile: string; enrollMs: number; operator: string; studio: string; pid: number; scenePath: string; leaseMs: number }>((res, rej) => {
     const rl = createInterface({ input: server.stdout! });
     // Other modules may print warnings first; ours is the line that starts with {"port".
