@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LISTEN_BACKLOG } from '@shuzhi/server';
 import { PostgresNotInstalledError, startPostgres } from '../../test/support/postgres.ts';
+import { serverHeapFlags } from '../../scripts/server-heap.mjs';
 import { benchArgs } from '../args.ts';
 import { percentile } from '../stats.ts';
 import { assetFanoutRow, assetFanoutSection } from './fanout.ts';
@@ -92,6 +93,14 @@ interface RenderBenchOptions {
   lockstep: boolean;
 }
 
+/** The server's old-generation cap in MB (0: V8's default); `npm-start`: the one scripts/start.mjs gives it. */
+function oldSpaceOf(choice: string): number {
+  if (choice === 'v8') return 0;
+  if (choice !== 'npm-start') return Number(choice);
+  const flag = serverHeapFlags().find((f) => f.startsWith('--max-old-space-size='));
+  return flag ? Number(flag.split('=')[1]) : 0;
+}
+
 /** A second heavy process sharing the machine: one core of SHA-256 hashing until it is killed. */
 function startBusyNeighbour(): ChildProcess {
   const burn = "const c=require('node:crypto');const b=Buffer.alloc(1<<20);for(;;)c.createHash('sha256').update(b).digest()";
@@ -111,12 +120,12 @@ export async function run(args: string[]): Promise<void> {
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
     'semi-space': { type: 'choice', choices: ['v8', '16', '32', '64', '128'], default: 'v8', help: "the server's --max-semi-space-size in MB (V8's young generation; v8: V8's own default)" },
-    'old-space': { type: 'choice', choices: ['v8', '768', '1024', '1536', '2048'], default: 'v8', help: "the server's --max-old-space-size in MB (below 2 GB V8 also grows its heap by a smaller factor between collections; v8: V8's own default)" },
+    'old-space': { type: 'choice', choices: ['npm-start', 'v8', '768', '1024', '1536', '2048'], default: 'npm-start', help: "the server's --max-old-space-size in MB (a cap below V8's default also makes V8 grow the heap by a smaller factor between full collections; npm-start: as `npm start` runs it, scripts/server-heap.mjs; v8: V8's own default)" },
     'heap-snapshot': { type: 'switch', help: "write the server's heap after the paced and the heartbeat phases to bench/results/render-<database>-<phase>.heapsnapshot (Chrome DevTools, Memory)" },
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: a['old-space'] === 'v8' ? 0 : Number(a['old-space']), paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep' };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: oldSpaceOf(a['old-space']), paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep' };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
