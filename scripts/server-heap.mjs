@@ -10,7 +10,7 @@
  * survived its last full collection before the next one, with a smaller cap by a factor between 1.3 and 2
  * (MemoryController::MaxGrowingFactor, V8's heap-controller.cc). With a
  * 1,024 MB cap the same bench held 328 MB (142 MB used) at its peak, and the server's peak RSS fell from
- * 809–821 MB to 589 MB (PostgreSQL). The price: a live heap that outgrows the cap stops the server with
+ * 814–821 MB to 589 MB (PostgreSQL). The price: a live heap that outgrows the cap stops the server with
  * "JavaScript heap out of memory"; raise it then (SHUZHI_MAX_OLD_SPACE_MB, or NODE_OPTIONS).
  */
 export const DEFAULT_MAX_OLD_SPACE_MB = 1024;
