@@ -77,7 +77,14 @@ function memoryNow() {
 // The sample with the highest RSS so far, every half second: the parts at the peak, not at a phase's end.
 let peak = memoryNow();
 setInterval(() => {
-  const m = memoryNow();
+  // process.memoryUsage() reads /proc/self/stat through a file descriptor: with ~19,000 node sockets the
+  // server can be at its open-file cap for a moment (EMFILE), which skips this sample, not the run.
+  let m: ReturnType<typeof memoryNow>;
+  try {
+    m = memoryNow();
+  } catch {
+    return;
+  }
   if (m.rssMB > peak.rssMB) peak = m;
 }, 500).unref();
 process.stdin.on('data', (d) => {
