@@ -3,6 +3,16 @@
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { serverHeapFlags } from './server-heap.mjs';
+
+// Checked before the web build: a bad setting fails at once.
+let heapFlags;
+try {
+  heapFlags = serverHeapFlags();
+} catch (err) {
+  console.error(err.message);
+  process.exit(2);
+}
 
 const web = 'packages/web';
 const dist = join(web, 'dist', 'index.html');
@@ -31,8 +41,9 @@ if (existsSync(join(web, 'index.html'))) {
   }
 }
 
-// The `shuzhi` command (bin/shuzhi.mjs loads the TypeScript through tsx itself).
-const child = spawn(process.execPath, ['packages/server/bin/shuzhi.mjs', 'serve', ...process.argv.slice(2)], {
+// The `shuzhi` command (bin/shuzhi.mjs loads the TypeScript through tsx itself), with its heap bounded
+// (server-heap.mjs: V8 grows a capped heap by a smaller factor between full collections).
+const child = spawn(process.execPath, [...heapFlags, 'packages/server/bin/shuzhi.mjs', 'serve', ...process.argv.slice(2)], {
   stdio: 'inherit',
 });
 // The server stops gracefully on either (a repeat within a second is taken as the same request, since a

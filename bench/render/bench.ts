@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LISTEN_BACKLOG } from '@shuzhi/server';
 import { PostgresNotInstalledError, startPostgres } from '../../test/support/postgres.ts';
+import { serverHeapFlags } from '../../scripts/server-heap.mjs';
 import { benchArgs } from '../args.ts';
 import { percentile } from '../stats.ts';
 import { assetFanoutRow, assetFanoutSection } from './fanout.ts';
@@ -84,10 +85,20 @@ interface RenderBenchOptions {
   quick: boolean;
   profile: boolean;
   heapSnapshot: boolean;
+  semiSpaceMB: number;
+  oldSpaceMB: number;
   paced: number;
   connect: number;
   frames: number;
   lockstep: boolean;
+}
+
+/** The server's old-generation cap in MB (0: V8's default); `npm-start`: the one scripts/start.mjs gives it. */
+function oldSpaceOf(choice: string): number {
+  if (choice === 'v8') return 0;
+  if (choice !== 'npm-start') return Number(choice);
+  const flag = serverHeapFlags().find((f) => f.startsWith('--max-old-space-size='));
+  return flag ? Number(flag.split('=')[1]) : 0;
 }
 
 /** A second heavy process sharing the machine: one core of SHA-256 hashing until it is killed. */
@@ -108,11 +119,13 @@ export async function run(args: string[]): Promise<void> {
     heartbeats: { type: 'choice', choices: ['agent', 'lockstep'], default: 'agent', help: "when a simulated node heartbeats: as the agent (a task's first at a random phase of the interval's upper half, pacing.ts) or, for comparison, every interval from its task's start (lockstep: the agent before pacing.ts)" },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
+    'semi-space': { type: 'choice', choices: ['v8', '16', '32', '64', '128'], default: 'v8', help: "the server's --max-semi-space-size in MB (V8's young generation; v8: V8's own default)" },
+    'old-space': { type: 'choice', choices: ['npm-start', 'v8', '768', '1024', '1536', '2048'], default: 'npm-start', help: "the server's --max-old-space-size in MB (a cap below V8's default also makes V8 grow the heap by a smaller factor between full collections; npm-start: as `npm start` runs it, scripts/server-heap.mjs; v8: V8's own default)" },
     'heap-snapshot': { type: 'switch', help: "write the server's heap after the paced and the heartbeat phases to bench/results/render-<database>-<phase>.heapsnapshot (Chrome DevTools, Memory)" },
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep' };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: oldSpaceOf(a['old-space']), paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep' };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -215,7 +228,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, connect, frames, lockstep }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, oldSpaceMB, paced, connect, frames, lockstep }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -232,7 +245,12 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, paced, conn
   // Sockets the kernel still holds from an earlier phase (TIME_WAIT keeps a closed connection's port for 60 s).
   console.log(`kernel TCP sockets before this phase: ${/TCP: (.*)/.exec(readFileSync('/proc/net/sockstat', 'utf8'))?.[1] ?? 'unknown'}`);
   console.log(`database: ${db.label === 'pglite' ? 'PGlite (embedded, in the server process)' : 'PostgreSQL 15 (throw-away local cluster, its own processes)'}`);
-  const server = spawnTs(`${HERE}server.ts`, [], { SHUZHI_RENDER_VERIFY_FRAMES: '0', SHUZHI_DEMO: '0', DATABASE_URL: db.url ?? '', BENCH_NODES: String(nodes) }, profile ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../results/', import.meta.url))}`, `--cpu-prof-name=render-${db.label}.cpuprofile`] : []);
+  const server = spawnTs(`${HERE}server.ts`, [], { SHUZHI_RENDER_VERIFY_FRAMES: '0', SHUZHI_DEMO: '0', DATABASE_URL: db.url ?? '', BENCH_NODES: String(nodes) }, [
+    ...(semiSpaceMB > 0 ? [`--max-semi-space-size=${semiSpaceMB}`] : []),
+    ...(oldSpaceMB > 0 ? [`--max-old-space-size=${oldSpaceMB}`] : []),
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../results/', import.meta.url))}`, `--cpu-prof-name=render-${db.label}.cpuprofile`] : []),
+  ]);
+  console.log(`server V8 heap: young generation ${semiSpaceMB > 0 ? `--max-semi-space-size=${semiSpaceMB} (MB)` : "V8's default"}, old generation ${oldSpaceMB > 0 ? `--max-old-space-size=${oldSpaceMB} (MB)` : "V8's default"}`);
   const info = await new Promise<{ port: number; credentialsFile: string; enrollMs: number; operator: string; studio: string; pid: number; scenePath: string; leaseMs: number }>((res, rej) => {
     const rl = createInterface({ input: server.stdout! });
     // Other modules may print warnings first; ours is the line that starts with {"port".

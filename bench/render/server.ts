@@ -85,14 +85,25 @@ function memoryNow() {
   for (const s of getHeapSpaceStatistics()) spaces[s.space_name.replace(/_space$/, '')] = mb(s.space_used_size);
   return { rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), heapTotalMB: mb(m.heapTotal), arrayBuffersMB: mb(m.arrayBuffers), externalMB: mb(m.external), pgliteMB: mb(engine), spaces };
 }
+/** memoryNow, or null when the server is at its open-file cap for the moment. */
+function memorySample(): ReturnType<typeof memoryNow> | null {
+  try {
+    return memoryNow();
+  } catch {
+    return null;
+  }
+}
 // The sample with the highest RSS so far, every half second: the parts at the peak, not at a phase's end.
 let peak = memoryNow();
 setInterval(() => {
-  const m = memoryNow();
-  if (m.rssMB > peak.rssMB) peak = m;
+  // process.memoryUsage() reads /proc/self/stat through a file descriptor: with ~19,000 node sockets the
+  // server can be at its open-file cap for a moment (EMFILE), which skips this sample, not the run.
+  const m = memorySample();
+  if (m && m.rssMB > peak.rssMB) peak = m;
 }, 500).unref();
 process.stdin.on('data', (d) => {
-  if (String(d).includes('memory')) process.stdout.write(`${JSON.stringify({ memory: { ...memoryNow(), peak } })}\n`);
+  // At the open-file cap this moment, the phase's figures are the peak's (the highest sample so far).
+  if (String(d).includes('memory')) process.stdout.write(`${JSON.stringify({ memory: { ...(memorySample() ?? peak), peak } })}\n`);
   if (String(d).includes('loop')) process.stdout.write(`${JSON.stringify({ loop: { ...loop.report(), syncTurns: syncTurnsSinceLast(), writer: writerSinceLast() } })}\n`);
   // `heap <file>`: a heap snapshot (open in Chrome DevTools' Memory tab); the loop stops while it is written.
   const snap = /heap (\S+)/.exec(String(d));

@@ -27,6 +27,16 @@ let holdExcept = '';
 let queuedAt = 0;
 const nowMs = () => performance.timeOrigin + performance.now();
 let stopping = false;
+/**
+ * Settled (and replaced) when the bench names new task lengths: a node holding a task wakes then and
+ * ends it within the new length, so the saturated phase starts with every node asking, not with the
+ * paced phase's long holds (10–30 s at 20,000 nodes) still running out while it is timed.
+ */
+let lengthsGeneration = 0;
+let lengthsChanged = () => {};
+let lengthsChange = new Promise<void>((r) => (lengthsChanged = r));
+/** Sleeps `ms`, or less when the task lengths change meanwhile. */
+const pause = (ms: number) => Promise.race([sleep(ms), lengthsChange]);
 const stats = { connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number> };
 // This process's own event-loop delay: a late timer or a late read here is counted in a node's latency too.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -109,7 +119,9 @@ async function node(n: number): Promise<void> {
         continue;
       }
       const hold = holdExcept !== '' && task.jobId !== holdExcept;
-      const until = performance.now() + (hold ? cfg.holdMs : cfg.taskMs[0] + random() * (cfg.taskMs[1] - cfg.taskMs[0]));
+      const length = () => cfg.taskMs[0] + random() * (cfg.taskMs[1] - cfg.taskMs[0]);
+      let until = performance.now() + (hold ? cfg.holdMs : length());
+      let generation = lengthsGeneration;
       let lost = false;
       // Heartbeats timed from the last one's start, as the agent keeps them (it waits its heartbeat wait
       // less the time its last sync took), so a slow answer does not thin out the offered load; the
@@ -118,10 +130,17 @@ async function node(n: number): Promise<void> {
       let beat = performance.now();
       const nextWait = (fresh: boolean) => (cfg.lockstep ? task!.pollMs : heartbeatWait(task!.pollMs, fresh, random));
       let wait = nextWait(true);
-      while (beat + wait < until && !stopping) {
+      while (!stopping) {
+        await pause(Math.max(0, Math.min(beat + wait, until) - performance.now()));
+        if (generation !== lengthsGeneration) {
+          generation = lengthsGeneration;
+          if (!hold) until = Math.min(until, performance.now() + length());
+        }
+        if (stopping || performance.now() >= until) break;
+        // Woken early by new lengths: the heartbeat is not due yet.
+        if (performance.now() < beat + wait) continue;
         beat += wait;
         wait = nextWait(false);
-        await sleep(Math.max(0, beat - performance.now()));
         stats.heartbeats++;
         // Heartbeats sent per wall-clock second: how bursty the offered load is.
         const sec = Math.floor(nowMs() / 1000);
@@ -138,7 +157,6 @@ async function node(n: number): Promise<void> {
           break;
         }
       }
-      if (!lost) await sleep(Math.max(0, until - performance.now()));
       if (stopping) break;
       const t0 = nowMs();
       const r = lost ? await sync(id, { free: 1, waitMs: 0 }) : await sync(id, { free: 1, waitMs: 20_000, completed: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt, result: { ok: true } }] });
@@ -160,7 +178,12 @@ async function node(n: number): Promise<void> {
 process.stdin.on('data', (d) => {
   for (const line of String(d).split('\n').filter(Boolean)) {
     const msg = JSON.parse(line) as { holdExcept?: string; queuedAt?: number; taskMs?: [number, number]; stop?: boolean };
-    if (msg.taskMs !== undefined) cfg.taskMs = msg.taskMs;
+    if (msg.taskMs !== undefined) {
+      cfg.taskMs = msg.taskMs;
+      lengthsGeneration++;
+      lengthsChanged();
+      lengthsChange = new Promise<void>((r) => (lengthsChanged = r));
+    }
     if (msg.holdExcept !== undefined) holdExcept = msg.holdExcept;
     if (msg.queuedAt !== undefined) queuedAt = msg.queuedAt;
     if (msg.stop) {

@@ -1,0 +1,2 @@
+export declare const DEFAULT_MAX_OLD_SPACE_MB: number;
+export declare function serverHeapFlags(env?: Record<string, string | undefined>): string[];
