@@ -92,7 +92,7 @@ export class RecordingHost implements ExecutorHost {
 
   describe(): string {
     return this.events
-      .map((e) => `  ${e.fence.taskId}#${e.fence.attempt} ${e.kind}${e.kind === 'finished' ? ` exit=${e.result.exitCode}` : e.kind === 'lost' ? ` ${e.reason}` : e.kind === 'logs' ? ` ${JSON.stringify(e.logs.map((l) => l.text).join('').slice(0, 120))}` : ''}`)
+      .map((e) => `  ${e.fence.taskId}#${e.fence.attempt} ${e.kind}${e.kind === 'finished' ? ` exit=${e.result.exitCode}${e.result.error ? ` (${e.result.error})` : ''}` : e.kind === 'lost' ? ` ${e.reason}` : e.kind === 'logs' ? ` ${JSON.stringify(e.logs.map((l) => l.text).join('').slice(0, 120))}` : ''}`)
       .join('\n');
   }
 }

@@ -18,6 +18,13 @@ import { batchScript, checkpointDirOf, commentOf, fenceKey, jobDirOf, jobSpecOf,
 
 /** How long a resumed job is given to run again before it is requeued (see stopForPreemption). */
 const RESUME_SETTLE_MS = 2000;
+/**
+ * How long after its stopped run ended a requeued, held job is released at the earliest. The
+ * controller shows the job pending once its processes are gone, but the node's step daemon of that run
+ * may still be tearing down; a release that reaches the node meanwhile fails to launch (the job ends at
+ * once, exit 1, nothing run). Seen in CI under load on Slurm 22.05; a preempted job loses nothing by it.
+ */
+const RELEASE_SETTLE_MS = 5000;
 
 /** What the executor needs of a logger (pino fits). */
 export interface ExecutorLog {
@@ -535,7 +542,8 @@ export class SlurmExecutor implements Executor {
       await this.makeRoots(who);
       // The script stays in the server's private dir: sbatch (root) or the REST backend reads it.
       await mkdir(t.workDir, { recursive: true, mode: 0o700 });
-      if (await this.tryRelease(t)) return;
+      // Released (the stopped run's job runs again), or to be released once its run has settled.
+      if ((await this.tryRelease(t)) !== 'submit') return;
       const scriptPath = join(t.workDir, 'job.sh');
       await writeFile(scriptPath, batchScript(t.task, await this.prepareCheckpointDir(t, who)), { mode: 0o700 });
       await this.prepareJobDir(t.jobDir, who);
@@ -575,15 +583,20 @@ export class SlurmExecutor implements Executor {
    * The task's previous attempt was requeued here and is held: this attempt is that Slurm job, released
    * (a requeue, not a new submission); its checkpoint directory is as the stopped run left it.
    */
-  private async tryRelease(t: Tracked): Promise<boolean> {
+  private async tryRelease(t: Tracked): Promise<'released' | 'later' | 'submit'> {
     await this.loadParked();
     const p = this.parked.get(t.task.taskId);
-    if (!p || !this.backend.release) return false;
+    if (!p || !this.backend.release) return 'submit';
+    const releasable = p.at + RELEASE_SETTLE_MS;
+    if (p.attempt + 1 === t.task.attempt && this.now() < releasable) {
+      t.nextSubmitAt = releasable;
+      return 'later';
+    }
     await this.unpark(t.task.taskId);
     // Another attempt ran since (elsewhere): its checkpoint is newer than this job's directory.
     if (p.attempt + 1 !== t.task.attempt) {
       await this.backend.cancel(p.slurmId).catch(() => undefined);
-      return false;
+      return 'submit';
     }
     // The stopped run's output was forwarded with its attempt; the released run writes its own.
     await Promise.all(outputNames(t.pieces).flatMap((f) => [f.stdout, f.stderr]).map((f) => rm(join(p.jobDir, f), { force: true })));
@@ -597,7 +610,7 @@ export class SlurmExecutor implements Executor {
     this.controllerOk();
     this.log.info({ site: this.config.siteId, task: t.key, slurmJob: p.slurmId }, 'released the requeued Slurm job');
     await this.report(t, 'logs', () => this.host.logs(t.task, [sys(`Slurm job ${p.slurmId} (requeued when preempted) released; it resumes from its checkpoint directory`)]));
-    return true;
+    return 'released';
   }
 
   private async tryCancel(t: Tracked): Promise<void> {
