@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { RenderRunnerOptions, Worker } from '@shuzhi/agent';
+import { imageLooksComplete } from '@shuzhi/render';
 import { client, login, startPlatform, waitUntil, type TestPlatform } from '../../packages/server/test/helpers.ts';
 import { farmOf, realNode, uploadScene } from '../../packages/server/test/render-helpers.ts';
 
@@ -65,7 +66,11 @@ function checkOutputs(jobId: string, expected: number) {
     files,
     Array.from({ length: expected }, (_, i) => `f_${String(i + 1).padStart(4, '0')}.png`),
   );
-  for (const f of files) assert.deepEqual(readFileSync(join(dir, f)).subarray(0, 8), PNG_SIGNATURE, `${f} is a PNG`);
+  for (const f of files) {
+    const bytes = readFileSync(join(dir, f));
+    assert.deepEqual(bytes.subarray(0, 8), PNG_SIGNATURE, `${f} is a PNG`);
+    assert.ok(imageLooksComplete(bytes, 'png'), `${f} is a whole PNG, IEND included (${bytes.length} bytes)`);
+  }
   const thumbs = readdirSync(join(dir, 'thumbs'));
   assert.equal(thumbs.length, expected);
   const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,nb_read_frames', '-of', 'csv=p=0', join(dir, 'preview.mp4')], { encoding: 'utf8' });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { imageLooksComplete } from '@shuzhi/render';
 import { RenderRunner, Worker, sceneFileName, type RenderRunnerOptions } from '../src/index.ts';
 import { CREDENTIAL, FAKE_RENDERER, FakeServer, directSandbox, renderWork, tempDir, viewSandbox, waitFor } from './helpers.ts';
 
@@ -129,6 +130,31 @@ describe('render runner', () => {
     assert.equal(result('rtask_fail')!.failure?.code, 'render-error');
     assert.match(result('rtask_fail')!.failure!.message, /fake render failure/);
     assert.match(result('rtask_pov')!.failure!.message, /no povray/);
+  });
+
+  test('POV-Ray: a frame is published once its file is written, not at its Render Time block', async () => {
+    // The fake prints `Render Time:` and then writes the PNG 100 ms later, as the real POV-Ray 3.7 does
+    // under CPU contention; read at that line, the file was empty (CI published a 0-byte frame).
+    server.scenes.set('rjob_t', Buffer.from('#declare X = 1;'));
+    await renderWorker({ povrayPath: FAKE_RENDERER, renderers: ['povray'] });
+    server.offer(renderWork('rtask_pov3', { renderer: 'povray', frames: '1-3', scene: { kind: 'upload', uploadId: 'upl_p', fileName: 'scene.pov' } }));
+    await waitFor('reported', () => result('rtask_pov3'));
+    assert.deepEqual(result('rtask_pov3'), { ok: true, exitCode: 0 });
+    const frames = server.frames.get('rjob_t')!;
+    assert.deepEqual([...frames.keys()].sort(), [1, 2, 3]);
+    for (const [f, bytes] of frames) assert.ok(imageLooksComplete(bytes, 'png'), `frame ${f} is a whole PNG (${bytes.length} bytes)`);
+  });
+
+  test('a frame file the renderer has not finished is never published: the chunk fails and can be retried', async () => {
+    // A Blender-speaking fake that reports a frame saved while its file is still empty.
+    server.scenes.set('rjob_t', Buffer.from('EMPTY'));
+    await renderWorker();
+    server.offer(renderWork('rtask_empty', { frames: '1-2' }));
+    await waitFor('reported', () => result('rtask_empty'));
+    const r = result('rtask_empty')!;
+    assert.equal(r.failure?.code, 'render-error');
+    assert.match(r.failure!.message, /frame 1: .* is not a whole PNG file \(0 bytes\)/);
+    assert.ok(!server.frames.get('rjob_t')?.has(1), 'the empty frame was not uploaded');
   });
 
   test('a lost lease on upload stops the chunk and reports nothing', async () => {

@@ -5,6 +5,7 @@ export * from './job-spec.ts';
 export * from './output.ts';
 export * from './commands.ts';
 export * from './progress.ts';
+export * from './image-check.ts';
 export * from './states.ts';
 export * from './policy.ts';
 export * from './dispatcher.ts';

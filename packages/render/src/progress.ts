@@ -13,6 +13,8 @@ export type RenderEvent =
 export interface OutputParser {
   /** Feed one line (without its newline); returns the events it carries, usually none or one. */
   push(line: string): RenderEvent[];
+  /** Called once the program has exited with code 0: the events only its exit can confirm. */
+  end?(): RenderEvent[];
 }
 
 /**
@@ -102,17 +104,27 @@ export function createBlenderOutputParser(): OutputParser {
 
 /**
  * POV-Ray 3.7 with -V (verbose off) prints per frame: `Rendering frame 3 of 5` (position within this
- * process), `  Output file..........out/pov_12.png, 24 bpp PNG`, then a `Render Time:` block once the
- * frame is written. Parse errors wrap at 80 columns; the first line carries the message.
+ * process), `  Output file..........out/pov_12.png, 24 bpp PNG`, then a `Render Time:` block. That
+ * block does not mean the frame is on disk: under CPU contention POV-Ray prints it while the PNG is
+ * still empty (measured on Debian's 3.7), and writes the file before it starts the next frame. So a
+ * frame is `saved` when the next one starts, and the last one when the process has exited. Parse
+ * errors wrap at 80 columns; the first line carries the message.
  */
 export function createPovrayOutputParser(): OutputParser {
   let frame: number | null = null;
   let file: string | null = null;
+  /** A frame whose render finished and whose file may still be being written. */
+  let rendered: { frame: number; file: string } | null = null;
+  const flush = (events: RenderEvent[]) => {
+    if (rendered) events.push({ kind: 'saved', frame: rendered.frame, savedFile: rendered.file });
+    rendered = null;
+  };
   return {
     push(line) {
       const events: RenderEvent[] = [];
       const output = /^\s*Output file\.+(.+?), \d+ bpp/.exec(line);
       if (output) {
+        flush(events);
         file = output[1]!;
         const f = frameFromFileName(file);
         if (f !== null && f !== frame) {
@@ -124,13 +136,18 @@ export function createPovrayOutputParser(): OutputParser {
       }
       if (/^Render Time:/.test(line) && frame !== null && file !== null) {
         events.push({ kind: 'progress', frame, fraction: 1 });
-        events.push({ kind: 'saved', frame, savedFile: file });
+        rendered = { frame, file };
         file = null;
         return events;
       }
       const trimmed = line.trim();
       if (POVRAY_SCENE_ERRORS.some((re) => re.test(trimmed))) events.push({ kind: 'scene-error', message: trimmed });
       else if (/^Render failed/.test(trimmed) || /^Fatal error/.test(trimmed)) events.push({ kind: 'render-error', message: trimmed });
+      return events;
+    },
+    end() {
+      const events: RenderEvent[] = [];
+      flush(events);
       return events;
     },
   };

@@ -77,14 +77,29 @@ Rendering frame 2 of 2
 Render Time:
 POV-Ray finished`;
 
-test('povray: frames from the output file line, saved after each Render Time block', () => {
-  const ev = feed(createPovrayOutputParser(), POV_RUN);
-  assert.deepEqual(ev.filter((e) => e.kind === 'saved'), [
-    { kind: 'saved', frame: 7, savedFile: 'out/pov_07.png' },
-    { kind: 'saved', frame: 8, savedFile: 'out/pov_08.png' },
-  ]);
+test('povray: a frame is saved when the next one starts, the last one at a clean exit', () => {
+  const parser = createPovrayOutputParser();
+  const lines = POV_RUN.split('\n');
+  const nextStart = lines.findIndex((l) => l.includes('pov_08.png'));
+  // POV-Ray prints Render Time before it writes the PNG (under CPU contention the file is still
+  // empty then): nothing is saved until frame 8 starts.
+  const beforeNext = lines.slice(0, nextStart).flatMap((l) => parser.push(l));
+  assert.deepEqual(beforeNext.filter((e) => e.kind === 'saved'), []);
+  assert.deepEqual(beforeNext.filter((e) => e.kind === 'progress').at(-1), { kind: 'progress', frame: 7, fraction: 1 });
+  const rest = lines.slice(nextStart).flatMap((l) => parser.push(l));
+  assert.deepEqual(rest.filter((e) => e.kind === 'saved'), [{ kind: 'saved', frame: 7, savedFile: 'out/pov_07.png' }]);
+  const atExit = parser.end!();
+  assert.deepEqual(atExit, [{ kind: 'saved', frame: 8, savedFile: 'out/pov_08.png' }]);
+  assert.deepEqual(parser.end!(), [], 'each frame is saved once');
+  const ev = [...beforeNext, ...rest, ...atExit];
   assert.deepEqual(ev.filter((e) => e.kind === 'frame-start').map((e) => e.frame), [7, 8]);
   assert.deepEqual(classifyRun(ev, 0), { outcome: 'ok' });
+});
+
+test('povray: a frame whose render did not finish is never saved', () => {
+  const parser = createPovrayOutputParser();
+  const ev = feed(parser, 'Rendering frame 1 of 2\n  Output file..........out/pov_01.png, 24 bpp PNG\n');
+  assert.deepEqual([...ev, ...parser.end!()].filter((e) => e.kind === 'saved'), []);
 });
 
 test('povray: parse errors are scene errors', () => {

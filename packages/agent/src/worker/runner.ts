@@ -4,6 +4,8 @@ import type { TaskApi } from './task-api.ts';
 /** Reads a program's output line by line and says what it means (a renderer's progress, its saved files). */
 export interface LineParser<E> {
   push(line: string): E[];
+  /** Events only a clean exit (code 0) confirms, taken once the program is gone. */
+  end?(): E[];
 }
 
 export interface ExecOptions<E = never> {

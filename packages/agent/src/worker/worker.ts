@@ -718,7 +718,20 @@ export class Worker {
           if (t.ctl.signal.aborted) reject(new TaskStopped());
           else if (handlerError) reject(handlerError);
           else if (startError && code === null && signal === null) reject(new TaskFailure('start-failed', `could not start ${argv[0]}: ${startError.message}`));
-          else resolvePromise({ code, signal, events, aborted });
+          else {
+            try {
+              if (code === 0 && !aborted) {
+                for (const e of opts.parser?.end?.() ?? []) {
+                  events.push(e);
+                  opts.onEvent?.(e);
+                }
+              }
+            } catch (err) {
+              reject(err);
+              return;
+            }
+            resolvePromise({ code, signal, events, aborted });
+          }
         });
       });
     });

@@ -9,6 +9,7 @@ import {
   frameFileName,
   frameGlob,
   framesToRender,
+  imageLooksComplete,
   iterateFrames,
   parseFrameRanges,
   sceneFileOf,
@@ -177,6 +178,9 @@ export class RenderRunner implements TaskRunner<RenderWork> {
     if (published.has(frame)) return;
     const out = await readTaskOutput(ctx.dir, file);
     if (!out) return;
+    if (!imageLooksComplete(out.bytes, work.outputFormat)) {
+      throw new TaskFailure('render-error', `frame ${frame}: ${out.rel} is not a whole ${work.outputFormat.toUpperCase()} file (${out.bytes.length} bytes); the renderer had not finished writing it`);
+    }
     await ctx.api.putFrame(frame, out.bytes);
     published.add(frame);
     ctx.progress(published.size / total);
