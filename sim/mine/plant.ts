@@ -85,6 +85,8 @@ export class SimPlant {
   readonly machines = new Map<string, SimMachine>();
   readonly sensors = new Map<string, SimSensor>();
   readonly events: SimEvent[] = [];
+  /** Told of each event as it is logged (a test acting at an exact point of a sequence). */
+  readonly listeners = new Set<(e: SimEvent) => void>();
   estopLatched = false;
   #lastHeartbeatAt: number | null = null;
   #lastTickAt: number;
@@ -104,10 +106,12 @@ export class SimPlant {
   }
 
   #log(at: number, kind: SimEventKind, source: string, by?: SimCause, detail?: string, downstreamSpeed?: number): void {
-    this.events.push({
+    const e: SimEvent = {
       seq: ++this.#seq, at, kind, source,
       ...(by ? { by } : {}), ...(detail ? { detail } : {}), ...(downstreamSpeed !== undefined ? { downstreamSpeed } : {}),
-    });
+    };
+    this.events.push(e);
+    for (const l of this.listeners) l(e);
   }
 
   #machine(id: string): SimMachine {

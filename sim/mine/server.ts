@@ -50,6 +50,11 @@ export interface MineSimulator {
   plant: SimPlant;
   /** everything that started, stopped, tripped or was refused, in order */
   events: SimEvent[];
+  /**
+   * Calls `listener` with each event as the plant logs it, until the returned function is called;
+   * a listener that acts on the plant should defer (queueMicrotask): the event is mid-command.
+   */
+  onEvent(listener: (e: SimEvent) => void): () => void;
   injectFault(target: string, kind: FaultKind): void;
   clearFault(target: string): void;
   setMethane(sensorId: string, pct: number): void;
@@ -235,6 +240,10 @@ export async function startMineSimulator(options: MineSimulatorOptions): Promise
     },
     plant,
     events: plant.events,
+    onEvent(listener) {
+      plant.listeners.add(listener);
+      return () => plant.listeners.delete(listener);
+    },
     injectFault: (target, kind) => act(() => plant.injectFault(target, kind, Date.now())),
     clearFault: (target) => act(() => plant.clearFault(target, Date.now())),
     setMethane: (sensorId, pct) => act(() => plant.setMethane(sensorId, pct, Date.now())),

@@ -75,7 +75,8 @@ export function mineApiSuite(opts: { database?: () => Promise<SuiteDatabase> } =
     t = await startPlatform(db ? { databaseUrl: db.url } : {});
     svc = (t.p.modules.find((m) => m.name === 'mine') as unknown as { service: MineService }).service;
     pki = mkdtempSync(join(tmpdir(), 'shuzhi-mine-api-pki-'));
-    // the rear AFC warns long enough for a fault to hit the sequence in its middle
+    // the rear AFC warns longer than the rest: a margin for the fault test (the crusher faults as the
+    // stage loader starts, and the controller must see it before the rear AFC is commanded)
     const config = testFace((c) => ({ ...c, id: FACE, machines: c.machines.map((m) => (m.id === 'rearAfc' ? { ...m, warningMs: 500 } : m)) }));
     face = buildFace(config);
     sim = await startTrustedSim(svc, { port: await freePort(), tickMs: 10, face: config, physics: { rampMs: 80, inrushMs: 30 }, pkiFolder: join(pki, 'server') });
@@ -183,10 +184,18 @@ export function mineApiSuite(opts: { database?: () => Promise<SuiteDatabase> } =
 
     test('a fault mid-sequence stops upstream first and raises alarms; acknowledgement needs a cleared cause, a user and a comment', async () => {
       const from = sim.events.length;
+      // The crusher faults the moment the PLC starts the stage loader: the sequence is then in its middle
+      // whatever the load on this machine (a fault injected after polling the API could come too late,
+      // once the rear AFC's warning had run out).
+      const off = sim.onEvent((e) => {
+        if (e.kind === 'started' && e.source === 'stageLoader') {
+          off();
+          queueMicrotask(() => sim.injectFault('crusher', 'overcurrent'));
+        }
+      });
       assert.equal((await op.req('POST', `/api/mine/faces/${FACE}/commands/start`)).status, 200);
-      await until('stage loader confirmed', async () => (await state()).sequence?.started.includes('stageLoader'));
-      sim.injectFault('crusher', 'overcurrent');
       await until('face tripped and stopped', async () => (await state()).mode === 'tripped' && allStopped());
+      assert.ok(sim.events.slice(from).some((e) => e.kind === 'started' && e.source === 'stageLoader'), 'the stage loader had started');
       const log = sim.events.slice(from);
       const stopIdx = (id: string) => log.findIndex((e) => e.kind === 'stopped' && e.source === id);
       assert.ok(stopIdx('stageLoader') < stopIdx('pump1') && stopIdx('pump1') < stopIdx('belt'), 'upstream stopped before downstream');
