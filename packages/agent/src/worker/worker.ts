@@ -133,7 +133,7 @@ export class Worker {
   private unauthorisedLoggedAt = 0;
   /**
    * When the next heartbeat is due (epoch ms): drawn at a random phase of the interval when a task
-   * began or after a failed call (`phased` until that heartbeat went), as long again after it
+   * began or after a failed call (`phased` until that heartbeat went), the one after timed from it
    * (`firstBeatMs`), else an interval (less up to 2%) after the last sync that reported running tasks
    * (pacing.ts).
    */
@@ -260,7 +260,7 @@ export class Worker {
     return this.asleep ? 0 : Math.max(0, this.opts.slots - this.runningCount);
   }
 
-  /** The next heartbeat at a random phase of the interval from `now`, the one after as long again (pacing.ts). */
+  /** The next heartbeat at a random phase of the interval from `now`, the one after timed from it (pacing.ts). */
   private phaseHeartbeats(now: number): void {
     this.firstBeatMs = heartbeatWait(this.heartbeatMs(), { turn: 'first' }, this.opts.random);
     this.beatDue = now + this.firstBeatMs;
