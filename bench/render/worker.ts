@@ -6,9 +6,8 @@
 // default lease), as the agent does, so a task longer than the lease keeps it. Its waits are the agent's
 // own (packages/agent pacing.ts): a task's first heartbeat at a random phase of the interval's last three
 // quarters, the second at that point of the next interval's whole, later ones every interval less up to
-// 2 %; a failed call retried after a
-// jittered, doubling wait. With `lockstep` (the bench's baseline) a node heartbeats every interval from
-// its task's start instead, as the agent did before pacing.ts.
+// 2 %; a failed call retried after a jittered, doubling wait. With `lockstep` (the bench's baseline) a
+// node heartbeats every interval from its task's start instead, as the agent did before pacing.ts.
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { heartbeatWait, retryWait } from '@shuzhi/agent';
