@@ -16,6 +16,7 @@ import { assetFanoutRow, assetFanoutSection } from './fanout.ts';
 import type { LoopReport } from './loop-watch.ts';
 import { startNodeFleet } from './node-fleet.ts';
 import { sleepDaySection } from './sleep.ts';
+import { timeline, type OverviewSample } from './timeline.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../results/render.json', import.meta.url));
@@ -91,6 +92,7 @@ interface RenderBenchOptions {
   connect: number;
   frames: number;
   lockstep: boolean;
+  timeline: boolean;
 }
 
 /** The server's old-generation cap in MB (0: V8's default); `npm-start`: the one scripts/start.mjs gives it. */
@@ -116,7 +118,8 @@ export async function run(args: string[]): Promise<void> {
     db: { type: 'choice', choices: ['pglite', 'postgres', 'both', 'none'], default: 'both', help: 'which database (none: only the asset fan-out figures)' },
     quick: { type: 'switch', help: 'a smaller run: 2,000 nodes, a 100,000-frame job' },
     frames: { type: 'count', default: 1_000_000, help: 'frames of the dispatched job (default 1,000,000, 100,000 with --quick); fewer nodes need fewer frames to leave a saturated phase after the paced one' },
-    heartbeats: { type: 'choice', choices: ['agent', 'lockstep'], default: 'agent', help: "when a simulated node heartbeats: as the agent (a task's first at a random phase of the interval's upper half, pacing.ts) or, for comparison, every interval from its task's start (lockstep: the agent before pacing.ts)" },
+    heartbeats: { type: 'choice', choices: ['agent', 'lockstep'], default: 'agent', help: "when a simulated node heartbeats: as the agent (a task's first at a random phase of the interval's last three quarters, the second timed from it: pacing.ts) or, for comparison, every interval from its task's start (lockstep: the agent before pacing.ts)" },
+    timeline: { type: 'switch', help: 'print the paced and heartbeat windows second by second (heartbeats sent, tasks handed out and their ask → task p99, overview calls) and the asks and overviews in heartbeat bursts against the rest' },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
     'semi-space': { type: 'choice', choices: ['v8', '16', '32', '64', '128'], default: 'v8', help: "the server's --max-semi-space-size in MB (V8's young generation; v8: V8's own default)" },
@@ -125,7 +128,7 @@ export async function run(args: string[]): Promise<void> {
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: oldSpaceOf(a['old-space']), paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep' };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: oldSpaceOf(a['old-space']), paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep', timeline: a.timeline };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -228,7 +231,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, oldSpaceMB, paced, connect, frames, lockstep }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, oldSpaceMB, paced, connect, frames, lockstep, timeline: printTimeline }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -328,10 +331,13 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
   };
   /** The operator's overview, timed; null when it failed or timed out (counted). */
   const overviewMs: number[] = [];
+  const overviewLog: OverviewSample[] = [];
   const timedOverview = async (): Promise<any> => {
     const t = performance.now();
+    const at = Date.now();
     const ov = await tryCall(info.operator, 'GET', '/api/render/overview');
     if (ov) overviewMs.push(performance.now() - t);
+    if (ov) overviewLog.push({ at, ms: performance.now() - t });
     return ov;
   };
   const callOnce = async (token: string, method: string, path: string, body: unknown, timeoutMs: number) => {
@@ -428,6 +434,7 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
       await sleep(2000);
     }
     const pacedSec = (Date.now() - pw0) / 1000;
+    const pw1 = Date.now();
     const pacedLat = fleet.latencies().slice().sort((x, y) => x - y);
     const perSec = (n: number) => Math.round(n / pacedSec);
     const pacedHeartbeats = total('heartbeats') - pk0.heartbeats;
@@ -446,6 +453,10 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
 
     const ps = out.pacedSyncsPerSec as Record<string, number>;
     console.log(`  node syncs in the paced window: ${ps.all}/s = ${ps.heartbeats} heartbeats + ${ps.completions} completions (each asking for the next task) + ${ps.otherAsks} other asks; ${(pacedHeartbeats / Math.max(1, pacedCompletions)).toFixed(2)} heartbeats per completed task`);
+    if (printTimeline) {
+      await sleep(1200);
+      console.log(`  paced window second by second:\n${timeline({ fromMs: pw0, toMs: pw1, beats: fleet.heartbeatsPerSecond(pw0, pw1), latencies: fleet.latenciesBySecond(), overviews: overviewLog })}`);
+    }
     out.loopPaced = await loopOf('paced window');
     out.fleetLoopPacedMaxMs = fleet.loopMaxMs();
     console.log(`  simulated nodes' own event loops (worker processes), paced window: delay max ${out.fleetLoopPacedMaxMs} ms (a node's ask → task includes it)`);
@@ -556,6 +567,7 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     out.heartbeatTiming = lockstep ? 'lockstep (every interval from the task start)' : "the agent's (pacing.ts)";
     out.heartbeatsSentMeanPerSec = Math.round(perSecond.reduce((x, y) => x + y, 0) / Math.max(1, perSecond.length));
     out.heartbeatsSentBusiestSec = Math.max(0, ...perSecond);
+    if (printTimeline) console.log(`  heartbeat window second by second:\n${timeline({ fromMs: h0, toMs: h0 + hbSec * 1000, beats: perSecond, latencies: fleet.latenciesBySecond(), overviews: overviewLog })}`);
     const ovHb = overviewMs.splice(0).sort((x, y) => x - y);
     out.overviewHeartbeatP50Ms = Math.round(percentile(ovHb, 50));
     out.overviewHeartbeatMaxMs = Math.round(ovHb.at(-1) ?? NaN);

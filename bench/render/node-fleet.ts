@@ -31,6 +31,8 @@ export interface NodeFleet {
   resetLatencies(): void;
   /** Heartbeats sent in each whole second from `fromMs` to `toMs` (epoch ms), over all workers. */
   heartbeatsPerSecond(fromMs: number, toMs: number): number[];
+  /** ask → task latencies (ms) by the second they were reported in (epoch s; a worker reports each second's batch just after it), for the bench's --timeline. */
+  latenciesBySecond(): ReadonlyMap<number, number[]>;
   /** The longest event-loop delay of any worker process since resetLoop() (ms). */
   loopMaxMs(): number;
   resetLoop(): void;
@@ -47,6 +49,7 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
   let askLatencies: number[] = [];
   let loopMax = 0;
   const beatsBySec = new Map<number, number>();
+  const latenciesBySec = new Map<number, number[]>();
   const per = Math.ceil(c.nodes / c.workers);
   for (let w = 0; w < c.workers; w++) {
     const count = Math.min(per, c.nodes - w * per);
@@ -58,6 +61,8 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
       const s = JSON.parse(l) as WorkerStats;
       latest[w] = s;
       latencies = latencies.concat(s.latencies);
+      const sec = Math.floor(Date.now() / 1000) - 1;
+      latenciesBySec.set(sec, (latenciesBySec.get(sec) ?? []).concat(s.latencies));
       askLatencies = askLatencies.concat(s.askLatencies);
       loopMax = Math.max(loopMax, s.loopMaxMs);
       for (const [sec, n] of Object.entries(s.beatsBySec ?? {})) beatsBySec.set(Number(sec), (beatsBySec.get(Number(sec)) ?? 0) + n);
@@ -81,6 +86,7 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
       for (let sec = Math.ceil(fromMs / 1000); sec < Math.floor(toMs / 1000); sec++) out.push(beatsBySec.get(sec) ?? 0);
       return out;
     },
+    latenciesBySecond: () => latenciesBySec,
     loopMaxMs: () => loopMax,
     resetLoop: () => {
       loopMax = 0;

@@ -4,9 +4,10 @@
 // the bench says `holdExcept`, a task of any other job a long time) and reports it done; while it
 // holds one it heartbeats at the interval the server's answer names (lease / 3, 10 s at the platform's
 // default lease), as the agent does, so a task longer than the lease keeps it. Its waits are the agent's
-// own (packages/agent pacing.ts): a task's first heartbeat at a random phase of the interval's upper half, and a
-// failed call retried after a jittered, doubling wait. With `lockstep` (the bench's baseline) a node
-// heartbeats every interval from its task's start instead, as the agent did before pacing.ts.
+// own (packages/agent pacing.ts): a task's first heartbeat at a random phase of the interval's last three
+// quarters, the second at that point of the next interval's whole, later ones every interval less up to
+// 2 %; a failed call retried after a jittered, doubling wait. With `lockstep` (the bench's baseline) a
+// node heartbeats every interval from its task's start instead, as the agent did before pacing.ts.
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { heartbeatWait, retryWait } from '@shuzhi/agent';
@@ -128,8 +129,11 @@ async function node(n: number): Promise<void> {
       // first at a random phase of the interval, as the agent's (nodes handed work together do not
       // heartbeat together).
       let beat = performance.now();
-      const nextWait = (fresh: boolean) => (cfg.lockstep ? task!.pollMs : heartbeatWait(task!.pollMs, fresh, random));
-      let wait = nextWait(true);
+      // The agent's turns (pacing.ts): the first at a random phase, the second timed from it, then steady.
+      const firstWait = cfg.lockstep ? task.pollMs : heartbeatWait(task.pollMs, { turn: 'first' }, random);
+      let beats = 0;
+      const nextWait = () => (cfg.lockstep ? task!.pollMs : heartbeatWait(task!.pollMs, beats === 1 ? { turn: 'second', firstWaitMs: firstWait } : { turn: 'steady' }, random));
+      let wait = firstWait;
       while (!stopping) {
         await pause(Math.max(0, Math.min(beat + wait, until) - performance.now()));
         if (generation !== lengthsGeneration) {
@@ -140,7 +144,8 @@ async function node(n: number): Promise<void> {
         // Woken early by new lengths: the heartbeat is not due yet.
         if (performance.now() < beat + wait) continue;
         beat += wait;
-        wait = nextWait(false);
+        beats++;
+        wait = nextWait();
         stats.heartbeats++;
         // Heartbeats sent per wall-clock second: how bursty the offered load is.
         const sec = Math.floor(nowMs() / 1000);

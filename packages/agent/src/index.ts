@@ -1,5 +1,5 @@
 export { Worker, type FinishedTask, type WorkerOptions } from './worker/worker.ts';
-export { heartbeatWait, retryCeiling, retryWait, type Random } from './worker/pacing.ts';
+export { heartbeatWait, retryCeiling, retryWait, type HeartbeatTurn, type Random } from './worker/pacing.ts';
 export type { ExecOptions, ExecResult, LineParser, TaskContext, TaskRunner } from './worker/runner.ts';
 export { TaskApi, type TaskApiOptions } from './worker/task-api.ts';
 export { LeaseLost, OutputOutsideWorkDir, TaskFailure, TaskStopped, WorkerError, type WorkerErrorCode } from './worker/errors.ts';

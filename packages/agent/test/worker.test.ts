@@ -36,6 +36,9 @@ async function newWorker(over: Partial<WorkerOptions> = {}) {
   return { w, sandbox };
 }
 
+/** The waits of the idle polls that reported `taskId` running: with a free slot, the heartbeat wait the worker drew. */
+const beatsOf = (taskId: string) => server.syncs.filter((s) => (s.running ?? []).some((r) => r.taskId === taskId)).map((s) => s.waitMs);
+
 const outOf = (taskId: string, stream = 'stdout') =>
   server.logs
     .filter((l) => l.taskId === taskId && l.stream === stream)
@@ -143,18 +146,37 @@ describe('shell tasks', () => {
     assert.match(outOf('task_long'), /tick 1\n[^]*tick 6\n/);
   });
 
-  test("a task's first heartbeat comes at a random phase of the interval's upper half, later ones every interval less up to 10%", async () => {
+  test("a task's first heartbeat comes at a random phase of the interval's last three quarters, the second at the same point of the next interval's whole, later ones every interval less up to 2%", async () => {
     // Two slots, one task: the idle poll that reports the running task waits until its heartbeat is due,
     // so each poll's waitMs is the heartbeat wait the worker drew (pacing.ts); here every draw is 0.5.
     const { w } = await newWorker({ slots: 2, random: () => 0.5 });
     server.offer(shellWork('task_phase', 'sleep 30', { leaseMs: 3000 }));
     w.start();
-    await waitFor('three heartbeats', () => server.syncs.filter((s) => (s.running ?? []).some((r) => r.taskId === 'task_phase')).length >= 3, 10_000);
-    const beats = server.syncs.filter((s) => (s.running ?? []).some((r) => r.taskId === 'task_phase')).map((s) => s.waitMs);
-    // Interval 1000 ms (lease / 3): the first due 1000 × (1 − 0.5 × 0.5) = 750 ms after the task
-    // arrived (the poll that waits for it goes out a moment later), the next at 1000 × (1 − 0.1 × 0.5).
-    assert.ok(beats[0]! <= 750 && beats[0]! >= 500, `first heartbeat wait ${beats[0]} ms`);
-    assert.deepEqual(beats.slice(1, 3), [950, 950]);
+    await waitFor('four heartbeats', () => beatsOf('task_phase').length >= 4, 10_000);
+    const beats = beatsOf('task_phase');
+    // Interval 1000 ms (lease / 3): the first due 1000 × (1 − 0.75 × 0.5) = 625 ms after the task
+    // arrived (the poll that waits for it goes out a moment later), half-way along its span 250–1000 ms;
+    // the second half-way along the next interval, 1500 ms after the task began, 875 ms after the first;
+    // then every 1000 × (1 − 0.02 × 0.5).
+    assert.ok(beats[0]! <= 625 && beats[0]! >= 400, `first heartbeat wait ${beats[0]} ms`);
+    assert.deepEqual(beats.slice(1, 4), [875, 990, 990]);
+  });
+
+  test('after a failed call the heartbeats are phased afresh, as after a task began', async () => {
+    // A fleet whose server came back answers its retries at about the same moment: timed steadily from
+    // there, its heartbeats would stay bunched.
+    const { w } = await newWorker({ slots: 2, random: () => 0.5 });
+    server.offer(shellWork('task_retry', 'sleep 30', { leaseMs: 3000 }));
+    w.start();
+    await waitFor('steady heartbeats', () => beatsOf('task_retry').length >= 3, 10_000);
+    server.failWith = 500;
+    await waitFor('a failed call', () => logs.some((l) => /sync failed/.test(l)), 5000);
+    server.failWith = null;
+    const n = beatsOf('task_retry').length;
+    await waitFor('three more heartbeats', () => beatsOf('task_retry').length >= n + 3, 10_000);
+    // The retry that went through is followed by a first heartbeat at the random phase (625 ms), the
+    // second, then steady ones.
+    assert.deepEqual(beatsOf('task_retry').slice(n, n + 3), [625, 875, 990]);
   });
 
   test('a worker whose slots are all taken does not call again at once after taking a task: its next call is the heartbeat', async () => {

@@ -8,29 +8,53 @@
 /** A draw from [0, 1), as Math.random (tests pass a seeded one). */
 export type Random = () => number;
 
-/** How much shorter than the interval a steady heartbeat may come, so phases that met drift apart again. */
-const STEADY_JITTER = 0.1;
+/**
+ * How much shorter than the interval a steady heartbeat may come: a margin for a late timer (the wait is
+ * the most allowed) and enough that two nodes whose heartbeats met do not stay together for ever. Small,
+ * because the mean wait sets the load (at 10 % early a farm sent ≈ 5 % more heartbeats than one per
+ * interval), and because a fleet's phases drift by it: with waits up to 10 % short, a fleet handed work
+ * together drifted apart so slowly that its heartbeats still came in bursts a minute on.
+ */
+const STEADY_JITTER = 0.02;
 
 /**
- * Where in the interval a task's first heartbeat may fall: its upper half. Still spread (nodes handed
- * work in the same moment heartbeat over five seconds of a ten-second interval, not together), and
- * never later than the interval, so two heartbeats may still be lost before the lease ends. Not from
- * 0: a first heartbeat drawn near the start renews a lease that was just granted, and a short task
- * (the render bench's 10–30 s ones at a 10 s interval) then sent one heartbeat more than it needs —
- * at 20,000 nodes and 1,000 tasks/s, 2.15 heartbeats per task instead of ≈ 1.8 (bench, paced phase).
+ * Where in the interval a task's first heartbeat may fall: its last three quarters. Nodes handed work in
+ * the same moment then heartbeat over 7.5 s of a 10 s interval, at 4/3 of the mean rate (20,000 nodes:
+ * 2,667 a second, within what one core absorbs; from half the interval on it was twice the mean, 4,000,
+ * and the server fell seconds behind). Not from 0: a task shorter than a quarter of the interval (the
+ * render bench's 0.2–1 s saturated tasks) ends before its first heartbeat is due, and a first heartbeat
+ * drawn near 0 renews a lease just granted. Never later than the interval, so two may be lost.
  */
-const FIRST_PHASE_FROM = 0.5;
+const FIRST_PHASE_FROM = 0.25;
 
 /**
- * The wait before the next heartbeat, at most `intervalMs` (a third of the lease: two may be lost).
- * `fresh`: a task began since the last heartbeat. Its first heartbeat then comes at a uniformly random
- * point of the interval's upper half (FIRST_PHASE_FROM), so nodes handed work in the same moment
- * heartbeat spread out rather than together; later heartbeats come every interval less up to 10%.
+ * Which heartbeat of a task the wait is for: the `first` after the task began; the `second`, which is
+ * timed from the first one's wait (`firstWaitMs`); or a `steady` one after that.
  */
-export function heartbeatWait(intervalMs: number, fresh: boolean, random: Random = Math.random): number {
-  const u = random();
-  if (fresh) return Math.max(1, Math.ceil((1 - (1 - FIRST_PHASE_FROM) * u) * intervalMs));
-  return Math.ceil(intervalMs * (1 - STEADY_JITTER * u));
+export type HeartbeatTurn = { turn: 'first' } | { turn: 'second'; firstWaitMs: number } | { turn: 'steady' };
+
+/**
+ * The wait before a task's next heartbeat, at most `intervalMs` (a third of the lease: two may be lost).
+ *
+ * The first comes at a uniformly random point of the interval's last three quarters (FIRST_PHASE_FROM).
+ * The second falls in the next interval at the point the first fell in its span, stretched over the
+ * whole interval (a first at the span's start gives a second at the next interval's start, one at its end
+ * a second at the end): for nodes handed work in the same moment (a job's submission on an idle farm, a
+ * farm restarted), uniformly over the whole of the next interval. From there on the fleet's heartbeats
+ * are spread evenly and stay so, each node heartbeating every interval less up to 2 %. With steady waits
+ * from the first on instead (10 % early), the first interval's bunching came back every interval for
+ * over a minute. The price: the second wait is shorter than a steady one by up to FIRST_PHASE_FROM of the
+ * interval (an eighth on average), once per task. Never longer than the interval.
+ */
+export function heartbeatWait(intervalMs: number, beat: HeartbeatTurn, random: Random = Math.random): number {
+  if (beat.turn === 'first') return Math.max(1, Math.ceil((1 - (1 - FIRST_PHASE_FROM) * random()) * intervalMs));
+  if (beat.turn === 'second') {
+    // Where the first fell in [FIRST_PHASE_FROM, 1] of the interval, as a fraction of that span.
+    const first = Math.min(1, Math.max(FIRST_PHASE_FROM, beat.firstWaitMs / intervalMs));
+    const along = (first - FIRST_PHASE_FROM) / (1 - FIRST_PHASE_FROM);
+    return Math.max(1, Math.min(intervalMs, Math.round((1 - first + along) * intervalMs)));
+  }
+  return Math.ceil(intervalMs * (1 - STEADY_JITTER * random()));
 }
 
 /**

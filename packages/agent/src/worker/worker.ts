@@ -133,11 +133,15 @@ export class Worker {
   private unauthorisedLoggedAt = 0;
   /**
    * When the next heartbeat is due (epoch ms): drawn at a random phase of the interval when a task
-   * began (`phased` until that heartbeat went), else an interval (less up to 10%) after the last sync
-   * that reported running tasks (pacing.ts).
+   * began or after a failed call (`phased` until that heartbeat went), the one after timed from it
+   * (`firstBeatMs`), else an interval (less up to 2%) after the last sync that reported running tasks
+   * (pacing.ts).
    */
   private beatDue = 0;
   private phased = false;
+  private firstBeatMs: number | null = null;
+  /** The last call failed: the next one that reports running tasks times the heartbeats afresh. */
+  private afterFailure = false;
   /** Set while the server refuses this worker's credential (401/403). */
   unauthorised: WorkerError | null = null;
 
@@ -216,6 +220,7 @@ export class Worker {
       try {
         const { res, again } = await this.syncOnce();
         failures = 0;
+        this.afterFailure = false;
         if (this.unauthorised) {
           this.log('the server accepts this worker again');
           this.unauthorised = null;
@@ -233,6 +238,7 @@ export class Worker {
         await this.pause(Math.max(50, wait));
       } catch (err) {
         if (this.stopped) break;
+        this.afterFailure = true;
         if (err instanceof WorkerError && err.code === 'WORKER_UNAUTHORISED') {
           // Retrying fast cannot help and would hammer the server: retry slowly, say so once a minute.
           this.unauthorised = err;
@@ -252,6 +258,13 @@ export class Worker {
 
   private freeSlots(): number {
     return this.asleep ? 0 : Math.max(0, this.opts.slots - this.runningCount);
+  }
+
+  /** The next heartbeat at a random phase of the interval from `now`, the one after timed from it (pacing.ts). */
+  private phaseHeartbeats(now: number): void {
+    this.firstBeatMs = heartbeatWait(this.heartbeatMs(), { turn: 'first' }, this.opts.random);
+    this.beatDue = now + this.firstBeatMs;
+    this.phased = true;
   }
 
   private heartbeatMs(): number {
@@ -316,9 +329,14 @@ export class Worker {
     // This call renews the running tasks' leases: the next heartbeat is an interval from now, unless
     // a task that began is still waiting for its phased first one.
     const now = Date.now();
-    if (running.length && !(this.phased && now < this.beatDue)) {
-      this.beatDue = now + heartbeatWait(this.heartbeatMs(), false, this.opts.random);
+    // After a failed call a fleet comes back together (a restarted server): its heartbeats are then
+    // phased again as after a task began, so they do not stay bunched at the moments the retries came.
+    if (running.length && this.afterFailure) this.phaseHeartbeats(now);
+    else if (running.length && !(this.phased && now < this.beatDue)) {
+      const first = this.phased ? this.firstBeatMs : null;
+      this.beatDue = now + heartbeatWait(this.heartbeatMs(), first === null ? { turn: 'steady' } : { turn: 'second', firstWaitMs: first }, this.opts.random);
       this.phased = false;
+      this.firstBeatMs = null;
     }
     const body: WorkerSyncRequest = {
       slots: this.opts.slots,
@@ -410,12 +428,9 @@ export class Worker {
     for (const p of res.preempt) this.preempt(p, p.graceMs, p.reason ?? 'preempted');
     const started = leaving || this.stopped ? [] : res.assignments;
     for (const w of started) this.begin(w);
-    if (started.length) {
-      // Nodes handed work in the same moment must not heartbeat together: the first heartbeat comes
-      // at a random point of the interval (pacing.ts), not at once.
-      this.beatDue = Date.now() + heartbeatWait(this.heartbeatMs(), true, this.opts.random);
-      this.phased = true;
-    }
+    // Nodes handed work in the same moment must not heartbeat together: the first heartbeat comes
+    // at a random point of the interval (pacing.ts), not at once.
+    if (started.length) this.phaseHeartbeats(Date.now());
     let pending = false;
     for (const t of this.tasks.values()) if (t.result !== null) pending = true;
     // Work arrived: ask again at once only while slots are still free (there may be more for them).
