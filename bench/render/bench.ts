@@ -4,7 +4,7 @@
 // thousands of simulated render nodes on keep-alive HTTP connections (undici Agent), all speaking the
 // real worker protocol (POST /api/workers/:id/sync, one enrolled credential per node) with short fake tasks. Bounded in counts and time.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LISTEN_BACKLOG } from '@shuzhi/server';
@@ -76,6 +76,15 @@ function acceptQueue(): number {
   }
 }
 
+/** Files (sockets included) the process holds open now, from /proc. */
+function openFiles(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Db = { label: 'pglite' | 'postgresql'; url?: string };
@@ -92,6 +101,7 @@ interface RenderBenchOptions {
   connect: number;
   frames: number;
   lockstep: boolean;
+  pooled: boolean;
 }
 
 /** How long the paced window runs (s): 1.5 mean task lengths (nodes / paced), at least 10 s. */
@@ -126,6 +136,7 @@ export async function run(args: string[]): Promise<void> {
     quick: { type: 'switch', help: 'a smaller run: 2,000 nodes, a 100,000-frame job' },
     frames: { type: 'count', default: 1_000_000, help: 'frames of the dispatched job (default 1,000,000, 100,000 with --quick, or more where the nodes need more to keep work queued through a steady saturated window: 20 s at 3,000 tasks/s, 10 s with --quick; steady.ts)' },
     heartbeats: { type: 'choice', choices: ['agent', 'lockstep'], default: 'agent', help: "when a simulated node heartbeats: as the agent (a task's first at a random phase of the interval's upper half, pacing.ts) or, for comparison, every interval from its task's start (lockstep: the agent before pacing.ts)" },
+    connections: { type: 'choice', choices: ['per-node', 'pool'], default: 'per-node', help: "how a simulated node reaches the server: on its own keep-alive connection, as an agent does (per-node), or, for comparison, on the first free one of its worker process's shared pool (pool: the bench before, whose idle connections the server closed and the next burst reopened)" },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
     'semi-space': { type: 'choice', choices: ['v8', '16', '32', '64', '128'], default: 'v8', help: "the server's --max-semi-space-size in MB (V8's young generation; v8: V8's own default)" },
@@ -134,7 +145,7 @@ export async function run(args: string[]): Promise<void> {
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: oldSpaceOf(a['old-space']), paced: a.paced, connect: a.connect, frames: a.given.has('frames') ? a.frames : defaultFrames(a.quick && !a.given.has('nodes') ? 2000 : a.nodes, a.paced, a.quick), lockstep: a.heartbeats === 'lockstep' };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: oldSpaceOf(a['old-space']), paced: a.paced, connect: a.connect, frames: a.given.has('frames') ? a.frames : defaultFrames(a.quick && !a.given.has('nodes') ? 2000 : a.nodes, a.paced, a.quick), lockstep: a.heartbeats === 'lockstep', pooled: a.connections === 'pool' };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -244,7 +255,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, oldSpaceMB, paced, connect, frames, lockstep }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, oldSpaceMB, paced, connect, frames, lockstep, pooled }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -253,7 +264,7 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
   })) || 1024);
   // The server needs one socket per connection plus its own files; keep a margin under the cap.
   const connsPerWorker = Math.max(1, Math.floor(Math.min(nodes, hardLimit - 800) / workers));
-  console.log(`\nrender farm bench: ${nodes} simulated nodes in ${workers} worker processes (undici keep-alive pools of ${connsPerWorker} connections each, ${connsPerWorker * workers} sockets in all), started at ${connect}/s; one server process; loopback only`);
+  console.log(`\nrender farm bench: ${nodes} simulated nodes in ${workers} worker processes (${pooled ? `undici keep-alive pools of ${connsPerWorker} connections each, each call on the first free one` : `each node on its own keep-alive connection, ${connsPerWorker} per process`}, ${connsPerWorker * workers} sockets in all), started at ${connect}/s; one server process; loopback only`);
   console.log(`open files: soft limit raised to the hard limit ${hardLimit} in every child (bash 'ulimit -n $(ulimit -Hn)'); raising the hard limit needs root with CAP_SYS_RESOURCE (e.g. 'prlimit --nofile=65536:65536' or LimitNOFILE in systemd)`);
   // The server is the process at the cap: it holds every node's connection, a worker process only its share.
   if (connsPerWorker * workers < nodes) console.log(`note: ${nodes} nodes share ${connsPerWorker * workers} connections because of that cap on the server process (it holds all of them; each worker process ${connsPerWorker}); a node whose pool is full waits client-side for a connection, and a parked long poll frees one within its wait`);
@@ -359,11 +370,17 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
   const idleRss = rssMB(info.pid);
   console.log(`${nodes} workers enrolled with a credential each in ${info.enrollMs} ms`);
   let peakRss = idleRss;
-  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMB(info.pid))), 500);
+  // The server's open files, sampled with its RSS: at its cap, the server's accept fails (EMFILE) and libuv
+  // accepts and closes what waits in the queue to drain it, so nodes see their connections reset.
+  let peakFiles = 0;
+  const rssTimer = setInterval(() => {
+    peakRss = Math.max(peakRss, rssMB(info.pid));
+    peakFiles = Math.max(peakFiles, openFiles(info.pid));
+  }, 500);
 
   const overflows0 = listenOverflows();
   const fleet = startNodeFleet(
-    { urls: [url], credentialsFile: info.credentialsFile, nodes, workers, connectionsPerWorker: connsPerWorker, seed: 7, connectPerSec: connect, lockstepHeartbeats: lockstep },
+    { urls: [url], credentialsFile: info.credentialsFile, nodes, workers, connectionsPerWorker: connsPerWorker, seed: 7, connectPerSec: connect, lockstepHeartbeats: lockstep, pooledConnections: pooled },
     (cfg) => spawnTs(`${HERE}worker.ts`, [cfg]),
   );
   const { procs, total, send } = fleet;
@@ -373,7 +390,8 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     const now = fleet.errorKinds();
     const since = Object.fromEntries(Object.entries(now).map(([k, n]) => [k, n - (errorsBefore[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
     errorsBefore = now;
-    console.log(`  node calls that failed in ${phase}, by kind: ${Object.keys(since).length ? JSON.stringify(since) : 'none'}; handshakes the kernel dropped for a full accept queue so far (machine-wide): ${listenOverflows() - overflows0}`);
+    console.log(`  node calls that failed in ${phase}, by kind: ${Object.keys(since).length ? JSON.stringify(since) : 'none'}; handshakes the kernel dropped for a full accept queue so far (machine-wide): ${listenOverflows() - overflows0}; the server's open files at most ${peakFiles} (cap ${hardLimit})`);
+    peakFiles = 0;
     return since;
   };
 
