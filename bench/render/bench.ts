@@ -16,7 +16,7 @@ import { assetFanoutRow, assetFanoutSection } from './fanout.ts';
 import type { LoopReport } from './loop-watch.ts';
 import { startNodeFleet } from './node-fleet.ts';
 import { sleepDaySection } from './sleep.ts';
-import { CHUNK_FRAMES, framesForSteadyWindow, steadyWindow, type QueueMark } from './steady.ts';
+import { chunkForSteadyWindow, steadyWindow, type QueueMark } from './steady.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../results/render.json', import.meta.url));
@@ -107,9 +107,9 @@ interface RenderBenchOptions {
 /** How long the paced window runs (s): 1.5 mean task lengths (nodes / paced), at least 10 s. */
 const pacedWindowSec = (nodes: number, paced: number) => Math.max(10, 1.5 * (nodes / paced));
 
-/** The job's frames unless --frames names them: enough to leave work queued through the saturated window. */
-function defaultFrames(nodes: number, paced: number, quick: boolean): number {
-  return framesForSteadyWindow({ nodes, paced, pacedWindowSec: pacedWindowSec(nodes, paced), steadySec: quick ? 10 : 20 }, quick ? 100_000 : 1_000_000);
+/** Frames per task of the dispatched job: enough tasks to leave work queued through the saturated window. */
+function chunkOf(nodes: number, paced: number, frames: number, quick: boolean): number {
+  return chunkForSteadyWindow({ nodes, paced, pacedWindowSec: pacedWindowSec(nodes, paced), steadySec: quick ? 10 : 20 }, frames);
 }
 
 /** The server's old-generation cap in MB (0: V8's default); `npm-start`: the one scripts/start.mjs gives it. */
@@ -134,9 +134,9 @@ export async function run(args: string[]): Promise<void> {
     connect: { type: 'count', default: 2500, help: 'simulated nodes started per second, over all worker processes, while they connect' },
     db: { type: 'choice', choices: ['pglite', 'postgres', 'both', 'none'], default: 'both', help: 'which database (none: only the asset fan-out figures)' },
     quick: { type: 'switch', help: 'a smaller run: 2,000 nodes, a 100,000-frame job' },
-    frames: { type: 'count', default: 1_000_000, help: 'frames of the dispatched job (default 1,000,000, 100,000 with --quick, or more where the nodes need more to keep work queued through a steady saturated window: 20 s at 3,000 tasks/s, 10 s with --quick; steady.ts)' },
+    frames: { type: 'count', default: 1_000_000, help: 'frames of the dispatched job (default 1,000,000, 100,000 with --quick), in chunks of 10 frames a task, or fewer where the nodes need more tasks to keep work queued through a steady saturated window (20 s at 3,000 tasks/s, 10 s with --quick; steady.ts)' },
     heartbeats: { type: 'choice', choices: ['agent', 'lockstep'], default: 'agent', help: "when a simulated node heartbeats: as the agent (a task's first at a random phase of the interval's upper half, pacing.ts) or, for comparison, every interval from its task's start (lockstep: the agent before pacing.ts)" },
-    connections: { type: 'choice', choices: ['per-node', 'pool'], default: 'per-node', help: "how a simulated node reaches the server: on its own keep-alive connection, as an agent does (per-node), or, for comparison, on the first free one of its worker process's shared pool (pool: the bench before, whose idle connections the server closed and the next burst reopened)" },
+    connections: { type: 'choice', choices: ['pool', 'per-node'], default: 'pool', help: "how a simulated node reaches the server: on the first free connection of its worker process's shared pool (pool), or on its own keep-alive connection, as an agent does (per-node: the pool's far end idles while load is light, the server closes it and the next burst reopens thousands at once)" },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
     'semi-space': { type: 'choice', choices: ['v8', '16', '32', '64', '128'], default: 'v8', help: "the server's --max-semi-space-size in MB (V8's young generation; v8: V8's own default)" },
@@ -145,7 +145,7 @@ export async function run(args: string[]): Promise<void> {
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: oldSpaceOf(a['old-space']), paced: a.paced, connect: a.connect, frames: a.given.has('frames') ? a.frames : defaultFrames(a.quick && !a.given.has('nodes') ? 2000 : a.nodes, a.paced, a.quick), lockstep: a.heartbeats === 'lockstep', pooled: a.connections === 'pool' };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: oldSpaceOf(a['old-space']), paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep', pooled: a.connections === 'pool' };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -439,14 +439,15 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     const pacedMeanMs = (nodes / paced) * 1000;
     send({ taskMs: [0.5 * pacedMeanMs, 1.5 * pacedMeanMs] });
     send({ queuedAt: Date.now() });
+    const chunk = chunkOf(nodes, paced, frames, quick);
     const s0 = performance.now();
-    const job = await call(info.studio, 'POST', '/api/render/jobs', { name: 'bench million', scene, frames: `1-${frames}`, chunkSize: CHUNK_FRAMES, renderer: 'blender' }, 120_000);
+    const job = await call(info.studio, 'POST', '/api/render/jobs', { name: 'bench million', scene, frames: `1-${frames}`, chunkSize: chunk, renderer: 'blender' }, 120_000);
     job.submitMs = performance.now() - s0;
     const submitSec = (job.submitMs ?? performance.now() - s0) / 1000;
     out.millionFrameSubmitSec = Number(submitSec.toFixed(3));
     out.frames = frames;
     out.millionFrameTasks = job.taskCount;
-    console.log(`submitted ${frames} frames as ${job.taskCount} tasks in ${submitSec.toFixed(3)} s`);
+    console.log(`submitted ${frames} frames as ${job.taskCount} tasks (chunks of ${chunk} frames) in ${submitSec.toFixed(3)} s`);
     fleet.resetLatencies();
     overviewMs.length = 0;
     // The window opens once every node has had its first task (the start of a job on an idle farm is a

@@ -1,20 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CHUNK_FRAMES, framesForSteadyWindow, SIZED_FOR_PER_SEC, steadyWindow, tasksForSteadyWindow, type QueueMark } from './steady.ts';
+import { chunkForSteadyWindow, MAX_CHUNK_FRAMES, SIZED_FOR_PER_SEC, steadyWindow, tasksForSteadyWindow, type QueueMark } from './steady.ts';
 
 const mark = (sec: number, assigned: number, queued: number, cpuMs = sec * 500): QueueMark => ({ atMs: sec * 1000, assigned, queued, cpuMs });
 
 test('the job leaves every node work through the steady seconds: paced burst and window, first asks, steady tasks, nodes left over', () => {
   const s = { nodes: 20_000, paced: 1000, pacedWindowSec: 30, steadySec: 20 };
   assert.equal(tasksForSteadyWindow(s), 20_000 + 30_000 + 20_000 + 20 * SIZED_FOR_PER_SEC + 20_000);
-  assert.equal(framesForSteadyWindow(s, 1_000_000), 1_500_000);
-  assert.equal(tasksForSteadyWindow(s) * CHUNK_FRAMES, 1_500_000);
+  // 1,000,000 frames in chunks of 6: 166,667 tasks, at least the 150,000 needed; chunks of 7 would be too few.
+  assert.equal(chunkForSteadyWindow(s, 1_000_000), 6);
 });
 
-test('a small farm keeps the stated frames when they already leave enough work; sizes round up to 100,000 frames', () => {
-  assert.equal(framesForSteadyWindow({ nodes: 100, paced: 100, pacedWindowSec: 10, steadySec: 1 }, 1_000_000), 1_000_000);
-  // 100 + 1,000 + 100 + 3,000 + 100 tasks = 43,000 frames.
-  assert.equal(framesForSteadyWindow({ nodes: 100, paced: 100, pacedWindowSec: 10, steadySec: 1 }, 0), 100_000);
+test('a small farm keeps the usual chunk; a job too small for its farm gets chunks of one frame', () => {
+  assert.equal(chunkForSteadyWindow({ nodes: 100, paced: 100, pacedWindowSec: 10, steadySec: 1 }, 1_000_000), MAX_CHUNK_FRAMES);
+  assert.equal(chunkForSteadyWindow({ nodes: 20_000, paced: 1000, pacedWindowSec: 30, steadySec: 20 }, 100_000), 1);
 });
 
 test('the window opens once every node has been handed a task and ends at the last sample with a task queued for each node', () => {

@@ -1,13 +1,13 @@
-// The render bench's saturated dispatch rate, timed while work stays queued: a job big enough that every
-// node can take a task for the whole window, and the window cut from the bench's once-a-second samples of
+// The render bench's saturated dispatch rate, timed while work stays queued: a job of enough tasks that every
+// node can take one for the whole window, and the window cut from the bench's once-a-second samples of
 // the queue. Timed to the job's end instead, the rate is a drain's (the last tasks go to a few nodes while
 // the rest ask for nothing), not what the server sustains.
 
 /** The dispatch rate the job is sized for (tasks/s): above one core's ~3,500 at 0.28 ms CPU a task, rounded down. */
 export const SIZED_FOR_PER_SEC = 3000;
 
-/** Frames per task of the bench's dispatched job. */
-export const CHUNK_FRAMES = 10;
+/** Frames per task of the bench's dispatched job at most (the chunk of the render bench before). */
+export const MAX_CHUNK_FRAMES = 10;
 
 export interface JobSizing {
   nodes: number;
@@ -28,10 +28,13 @@ export function tasksForSteadyWindow(s: JobSizing): number {
   return s.nodes + Math.ceil(s.paced * s.pacedWindowSec) + s.nodes + s.steadySec * SIZED_FOR_PER_SEC + s.nodes;
 }
 
-/** The job's frames by default: `atLeast` (the issue's 1,000,000), or more, in whole 100,000s, where the nodes need more work. */
-export function framesForSteadyWindow(s: JobSizing, atLeast: number): number {
-  const needed = tasksForSteadyWindow(s) * CHUNK_FRAMES;
-  return Math.max(atLeast, Math.ceil(needed / 100_000) * 100_000);
+/**
+ * Frames per task for a job of `frames` frames: MAX_CHUNK_FRAMES, or fewer where the nodes need more tasks
+ * (at least 1). The frames stay as given: a frame number is bounded (Blender's 1,048,574), so a bigger
+ * farm gets smaller chunks of the same million frames, not more frames.
+ */
+export function chunkForSteadyWindow(s: JobSizing, frames: number): number {
+  return Math.max(1, Math.min(MAX_CHUNK_FRAMES, Math.floor(frames / tasksForSteadyWindow(s))));
 }
 
 /** One sample of the saturated phase: when, tasks handed out since it began, tasks queued, server CPU (ms). */

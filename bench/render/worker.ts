@@ -1,6 +1,6 @@
 // One bench worker process: thousands of simulated render nodes speaking the real worker protocol
-// (POST /api/workers/:id/sync, each node with its own enrolled credential), each node on its own
-// keep-alive HTTP/1.1 connection (an undici Client). Tasks are fake: a node holds a task a short random time (or, once
+// (POST /api/workers/:id/sync, each node with its own enrolled credential) over keep-alive HTTP/1.1
+// connections: one undici pool per process, or (`pooled: false`) each node its own connection. Tasks are fake: a node holds a task a short random time (or, once
 // the bench says `holdExcept`, a task of any other job a long time) and reports it done; while it
 // holds one it heartbeats at the interval the server's answer names (lease / 3, 10 s at the platform's
 // default lease), as the agent does, so a task longer than the lease keeps it. Its waits are the agent's
@@ -16,13 +16,12 @@ const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: stri
 const credentials = (JSON.parse(readFileSync(cfg.credentialsFile, 'utf8')) as string[]).slice(cfg.first, cfg.first + cfg.count);
 const idOf = (credential: string) => credential.split('.')[1]!;
 const http = { pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 };
-// Each node keeps its own connection (node n the n-th, shared only when the open-file cap leaves fewer
-// connections than nodes), as a real agent does: a node calls at least every heartbeat interval, so its
-// connection never idles to the server's keep-alive timeout. One pool for all nodes (`pooled`, the bench
-// before) hands each call the first free connection: the pool's far end idles while load is light, the
-// server closes it, and the next burst reopens thousands at once (accept-queue overflow, connect timeouts;
-// the server past its open-file cap while closed sockets are not yet reaped, resets).
-const pool = cfg.pooled ? new Agent({ connections: cfg.connections, ...http }) : null;
+// One pool for all nodes (`pooled`) hands each call the first free connection: the pool's far end idles
+// while load is light, the server closes it at its keep-alive timeout, and the next burst reopens
+// thousands at once (the accept queue overflows). Without it each node keeps its own connection (node n
+// the n-th, shared only when the open-file cap leaves fewer connections than nodes), as a real agent does:
+// a node calls at least every heartbeat interval, so its connection does not idle to that timeout.
+const pool = cfg.pooled !== false ? new Agent({ connections: cfg.connections, ...http }) : null;
 const own: Dispatcher[] = pool ? [] : Array.from({ length: Math.min(cfg.connections, credentials.length) }, () => new Client(cfg.url, http));
 const dispatcherOf = (n: number): Dispatcher => pool ?? own[n % own.length]!;
 /**
