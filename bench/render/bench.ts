@@ -4,7 +4,7 @@
 // thousands of simulated render nodes on keep-alive HTTP connections (undici Agent), all speaking the
 // real worker protocol (POST /api/workers/:id/sync, one enrolled credential per node) with short fake tasks. Bounded in counts and time.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LISTEN_BACKLOG } from '@shuzhi/server';
@@ -17,6 +17,7 @@ import type { LoopReport } from './loop-watch.ts';
 import { startNodeFleet } from './node-fleet.ts';
 import { sleepDaySection } from './sleep.ts';
 import { timeline, type OverviewSample } from './timeline.ts';
+import { chunkForSteadyWindow, steadyWindow, type QueueMark } from './steady.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../results/render.json', import.meta.url));
@@ -76,6 +77,15 @@ function acceptQueue(): number {
   }
 }
 
+/** Files (sockets included) the process holds open now, from /proc. */
+function openFiles(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Db = { label: 'pglite' | 'postgresql'; url?: string };
@@ -93,6 +103,15 @@ interface RenderBenchOptions {
   frames: number;
   lockstep: boolean;
   timeline: boolean;
+  pooled: boolean;
+}
+
+/** How long the paced window runs (s): 1.5 mean task lengths (nodes / paced), at least 10 s. */
+const pacedWindowSec = (nodes: number, paced: number) => Math.max(10, 1.5 * (nodes / paced));
+
+/** Frames per task of the dispatched job: enough tasks to leave work queued through the saturated window. */
+function chunkOf(nodes: number, paced: number, frames: number, quick: boolean): number {
+  return chunkForSteadyWindow({ nodes, paced, pacedWindowSec: pacedWindowSec(nodes, paced), steadySec: quick ? 10 : 20 }, frames);
 }
 
 /** The server's old-generation cap in MB (0: V8's default); `npm-start`: the one scripts/start.mjs gives it. */
@@ -117,9 +136,10 @@ export async function run(args: string[]): Promise<void> {
     connect: { type: 'count', default: 2500, help: 'simulated nodes started per second, over all worker processes, while they connect' },
     db: { type: 'choice', choices: ['pglite', 'postgres', 'both', 'none'], default: 'both', help: 'which database (none: only the asset fan-out figures)' },
     quick: { type: 'switch', help: 'a smaller run: 2,000 nodes, a 100,000-frame job' },
-    frames: { type: 'count', default: 1_000_000, help: 'frames of the dispatched job (default 1,000,000, 100,000 with --quick); fewer nodes need fewer frames to leave a saturated phase after the paced one' },
+    frames: { type: 'count', default: 1_000_000, help: 'frames of the dispatched job (default 1,000,000, 100,000 with --quick), in chunks of 10 frames a task, or fewer where the nodes need more tasks to keep work queued through a steady saturated window (20 s at 3,000 tasks/s, 10 s with --quick; steady.ts)' },
     heartbeats: { type: 'choice', choices: ['agent', 'lockstep'], default: 'agent', help: "when a simulated node heartbeats: as the agent (a task's first at a random phase of the interval's last three quarters, the second timed from it: pacing.ts) or, for comparison, every interval from its task's start (lockstep: the agent before pacing.ts)" },
     timeline: { type: 'switch', help: 'print the paced and heartbeat windows second by second (heartbeats sent, tasks handed out and their ask → task p99, overview calls) and the asks and overviews in heartbeat bursts against the rest' },
+    connections: { type: 'choice', choices: ['pool', 'per-node'], default: 'pool', help: "how a simulated node reaches the server: on the first free connection of its worker process's shared pool (pool), or on its own keep-alive connection, as an agent does (per-node: the pool's far end idles while load is light, the server closes it and the next burst reopens thousands at once)" },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
     'semi-space': { type: 'choice', choices: ['v8', '16', '32', '64', '128'], default: 'v8', help: "the server's --max-semi-space-size in MB (V8's young generation; v8: V8's own default)" },
@@ -128,7 +148,7 @@ export async function run(args: string[]): Promise<void> {
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: oldSpaceOf(a['old-space']), paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep', timeline: a.timeline };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: oldSpaceOf(a['old-space']), paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep', timeline: a.timeline, pooled: a.connections === 'pool' };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -204,6 +224,11 @@ function peakMemory(o: Record<string, unknown>): string {
   const m = ((o.memoryHeartbeats ?? o.memoryPaced ?? o.memoryConnected) as { peak: MemoryParts } | null | undefined)?.peak;
   return m ? `${m.rssMB}: ${m.heapTotalMB} / ${m.pgliteMB} / ${m.rssMB - m.heapTotalMB - m.pgliteMB}` : 'not reported';
 }
+/** The steady window's queue at its ends (thousands) and the server's CPU per task in it. */
+function steadyCell(o: Record<string, unknown>): string {
+  const w = o.steadyWindow as { queuedAtStart: number; queuedAtEnd: number; cpuMsPerTask: number; sec: number } | null | undefined;
+  return w ? `${Math.round(w.queuedAtStart / 1000)}k → ${Math.round(w.queuedAtEnd / 1000)}k in ${Math.round(w.sec)} s; ${w.cpuMsPerTask}` : '–';
+}
 const loopCell = (l: unknown) => (l ? `${(l as LoopReport).delayP99Ms} / ${(l as LoopReport).delayMaxMs}` : '–');
 
 const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
@@ -211,7 +236,9 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['server RSS idle / peak (MB)', '< 2,048 PGlite, < 1,024 PG', (o) => `${o.rssIdleMB} / ${o.rssDispatchMB}`],
   ['… peak under heartbeat overload (MB)', '', (o) => String(o.rssMB)],
   ['… peak RSS: V8 heap / PGlite / rest (MB)', '', peakMemory],
-  ['tasks dispatched / s (sustained)', '≥ 2,000', (o) => String(o.dispatchPerSec)],
+  ['tasks dispatched / s (steady)', '≥ 2,000', (o) => (o.dispatchPerSec == null ? 'no steady window' : String(o.dispatchPerSec))],
+  ['… queued at start → end; CPU ms/task', '≥ nodes', steadyCell],
+  ['… to 99% completed (a drain)', '', (o) => String(o.dispatchPerSecTo99)],
   ['… including the straggler tail', '', (o) => String(o.dispatchPerSecWithTail)],
   ['ask → task p50 / p99 (ms), paced', 'p99 < 1,000', (o) => `${o.p50Ms} / ${o.p99Ms}`],
   ['… server loop delay p99 / max (ms)', '', (o) => loopCell(o.loopPaced)],
@@ -231,7 +258,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, oldSpaceMB, paced, connect, frames, lockstep, timeline: printTimeline }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, oldSpaceMB, paced, connect, frames, lockstep, timeline: printTimeline, pooled }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -240,7 +267,7 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
   })) || 1024);
   // The server needs one socket per connection plus its own files; keep a margin under the cap.
   const connsPerWorker = Math.max(1, Math.floor(Math.min(nodes, hardLimit - 800) / workers));
-  console.log(`\nrender farm bench: ${nodes} simulated nodes in ${workers} worker processes (undici keep-alive pools of ${connsPerWorker} connections each, ${connsPerWorker * workers} sockets in all), started at ${connect}/s; one server process; loopback only`);
+  console.log(`\nrender farm bench: ${nodes} simulated nodes in ${workers} worker processes (${pooled ? `undici keep-alive pools of ${connsPerWorker} connections each, each call on the first free one` : `each node on its own keep-alive connection, ${connsPerWorker} per process`}, ${connsPerWorker * workers} sockets in all), started at ${connect}/s; one server process; loopback only`);
   console.log(`open files: soft limit raised to the hard limit ${hardLimit} in every child (bash 'ulimit -n $(ulimit -Hn)'); raising the hard limit needs root with CAP_SYS_RESOURCE (e.g. 'prlimit --nofile=65536:65536' or LimitNOFILE in systemd)`);
   // The server is the process at the cap: it holds every node's connection, a worker process only its share.
   if (connsPerWorker * workers < nodes) console.log(`note: ${nodes} nodes share ${connsPerWorker * workers} connections because of that cap on the server process (it holds all of them; each worker process ${connsPerWorker}); a node whose pool is full waits client-side for a connection, and a parked long poll frees one within its wait`);
@@ -349,13 +376,30 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
   const idleRss = rssMB(info.pid);
   console.log(`${nodes} workers enrolled with a credential each in ${info.enrollMs} ms`);
   let peakRss = idleRss;
-  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMB(info.pid))), 500);
+  // The server's open files, sampled with its RSS: at its cap, the server's accept fails (EMFILE) and libuv
+  // accepts and closes what waits in the queue to drain it, so nodes see their connections reset.
+  let peakFiles = 0;
+  const rssTimer = setInterval(() => {
+    peakRss = Math.max(peakRss, rssMB(info.pid));
+    peakFiles = Math.max(peakFiles, openFiles(info.pid));
+  }, 500);
 
+  const overflows0 = listenOverflows();
   const fleet = startNodeFleet(
-    { urls: [url], credentialsFile: info.credentialsFile, nodes, workers, connectionsPerWorker: connsPerWorker, seed: 7, connectPerSec: connect, lockstepHeartbeats: lockstep },
+    { urls: [url], credentialsFile: info.credentialsFile, nodes, workers, connectionsPerWorker: connsPerWorker, seed: 7, connectPerSec: connect, lockstepHeartbeats: lockstep, pooledConnections: pooled },
     (cfg) => spawnTs(`${HERE}worker.ts`, [cfg]),
   );
   const { procs, total, send } = fleet;
+  // The nodes' failed calls in each phase, by kind (when they fail says which load caused them).
+  let errorsBefore: Record<string, number> = {};
+  const phaseErrors = (phase: string): Record<string, number> => {
+    const now = fleet.errorKinds();
+    const since = Object.fromEntries(Object.entries(now).map(([k, n]) => [k, n - (errorsBefore[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
+    errorsBefore = now;
+    console.log(`  node calls that failed in ${phase}, by kind: ${Object.keys(since).length ? JSON.stringify(since) : 'none'}; handshakes the kernel dropped for a full accept queue so far (machine-wide): ${listenOverflows() - overflows0}; the server's open files at most ${peakFiles} (cap ${hardLimit})`);
+    peakFiles = 0;
+    return since;
+  };
 
   const out: Record<string, unknown> = { nodes, workers, connections: connsPerWorker * workers, openFileLimit: hardLimit };
   // Hard stop whatever happens: the bench must end by itself. The processes are killed, so the calls
@@ -373,7 +417,6 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
   try {
     // Phase 1: every node connects and parks in a long poll.
     const t0 = Date.now();
-    const overflows0 = listenOverflows();
     // A node counts as connected once the server has seen its first sync (it is then parked in a long poll).
     const online = (o: any) => (o ? o.nodes.total - o.nodes.offline : 0);
     let ov = await tryCall(info.operator, 'GET', '/api/render/overview');
@@ -391,8 +434,7 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     out.listenOverflowsConnect = listenOverflows() - overflows0;
     out.acceptQueue = acceptQueue();
     console.log(`  handshakes the kernel dropped for a full accept queue while connecting (machine-wide): ${out.listenOverflowsConnect}; the server's accept queue holds ${out.acceptQueue} (it asks for ${LISTEN_BACKLOG}, the kernel caps it at net.core.somaxconn)`);
-    out.errorKindsConnect = fleet.errorKinds();
-    if (total('errors')) console.log(`  node calls that failed while connecting, by kind: ${JSON.stringify(out.errorKindsConnect)}`);
+    out.errorKindsConnect = phaseErrors('connecting');
 
     // Phase 2: a 1,000,000-frame job (chunks of 10) is accepted, then dispatched to the end.
     const scene = { kind: 'shared', path: info.scenePath };
@@ -403,14 +445,15 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     const pacedMeanMs = (nodes / paced) * 1000;
     send({ taskMs: [0.5 * pacedMeanMs, 1.5 * pacedMeanMs] });
     send({ queuedAt: Date.now() });
+    const chunk = chunkOf(nodes, paced, frames, quick);
     const s0 = performance.now();
-    const job = await call(info.studio, 'POST', '/api/render/jobs', { name: 'bench million', scene, frames: `1-${frames}`, chunkSize: 10, renderer: 'blender' }, 120_000);
+    const job = await call(info.studio, 'POST', '/api/render/jobs', { name: 'bench million', scene, frames: `1-${frames}`, chunkSize: chunk, renderer: 'blender' }, 120_000);
     job.submitMs = performance.now() - s0;
     const submitSec = (job.submitMs ?? performance.now() - s0) / 1000;
     out.millionFrameSubmitSec = Number(submitSec.toFixed(3));
     out.frames = frames;
     out.millionFrameTasks = job.taskCount;
-    console.log(`submitted ${frames} frames as ${job.taskCount} tasks in ${submitSec.toFixed(3)} s`);
+    console.log(`submitted ${frames} frames as ${job.taskCount} tasks (chunks of ${chunk} frames) in ${submitSec.toFixed(3)} s`);
     fleet.resetLatencies();
     overviewMs.length = 0;
     // The window opens once every node has had its first task (the start of a job on an idle farm is a
@@ -429,7 +472,7 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     // The nodes' calls in the window by kind: heartbeats, completions (each also asks for the next
     // task), and the rest (asks without a report: a node's first, after a lost task, retries).
     const pk0 = { syncs: total('syncs'), heartbeats: total('heartbeats'), completed: total('completed') };
-    while (alive() && Date.now() - pw0 < Math.max(10_000, 1.5 * pacedMeanMs)) {
+    while (alive() && Date.now() - pw0 < pacedWindowSec(nodes, paced) * 1000) {
       await timedOverview();
       await sleep(2000);
     }
@@ -460,6 +503,7 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     out.loopPaced = await loopOf('paced window');
     out.fleetLoopPacedMaxMs = fleet.loopMaxMs();
     console.log(`  simulated nodes' own event loops (worker processes), paced window: delay max ${out.fleetLoopPacedMaxMs} ms (a node's ask → task includes it)`);
+    out.errorKindsPaced = phaseErrors('the paced phase');
     out.memoryPaced = await memory('paced dispatch');
     await snapshot('paced');
     // Phase 2b, throughput: 0.2–1 s tasks, the rest of the job dispatched as fast as the server can.
@@ -471,15 +515,19 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     await askServer('loop');
     const d0 = Date.now();
     // Both databases in under 13 minutes: each run is bounded (connect 90 s, first tasks 60 s, paced 30 s, dispatch 100 s, heartbeats 30 s; 6 minutes in all).
-    const limitMs = quick ? 60_000 : 100_000;
+    // A job sized for a steady window (steady.ts) takes longer than a drain: under load at 1,000 tasks/s, 120 s.
+    const limitMs = quick ? 60_000 : 150_000;
     let done = false;
     let lastPrint = 0;
+    // The queue once a second, for the steady window: timed while at least `nodes` tasks stay queued.
+    const marks: QueueMark[] = [];
     // The sustained window ends when 99% of the tasks are completed; the tail after it is stragglers
     // (a node whose lease must expire first), reported separately.
     let sustained: { sec: number; dispatched: number; latencies: number; askLatencies: number } | null = null;
     while (alive() && Date.now() - d0 < limitMs) {
       await sleep(1000);
       const st = await tryCall(info.studio, 'GET', `/api/render/jobs/${job.id}?taskLimit=1`);
+      if (st) marks.push({ atMs: Date.now(), assigned: total('assigned') - a0, queued: st.counts.queued, cpuMs: cpuMs(info.pid) });
       // The operator looks at the farm every other second while it dispatches.
       if (Math.floor((Date.now() - d0) / 1000) % 2 === 0) await timedOverview();
       if (!st) continue;
@@ -509,15 +557,24 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     out.millionFrameFullyDispatched = done;
     out.dispatchSec = dispatchSec;
     out.tasksDispatched = dispatched;
-    out.dispatchPerSec = Math.round(win.dispatched / win.sec);
+    out.dispatchPerSecTo99 = Math.round(win.dispatched / win.sec);
+    const steady = steadyWindow(marks, nodes);
+    out.dispatchPerSec = steady?.perSec ?? null;
+    out.steadyWindow = steady && { sec: Number(steady.sec.toFixed(1)), tasks: steady.end.assigned - steady.start.assigned, queuedAtStart: steady.start.queued, queuedAtEnd: steady.end.queued, cpuMsPerTask: steady.cpuMsPerTask };
     out.dispatchPerSecWithTail = Math.round(dispatched / dispatchSec);
     out.p50MsSaturated = Number(percentile(lat, 50).toFixed(1));
     out.p99MsSaturated = Number(percentile(lat, 99).toFixed(1));
     out.p99MsWithTail = Number(percentile(all, 99).toFixed(1));
-    console.log(`dispatch, saturated: ${win.dispatched} tasks in the first ${win.sec.toFixed(1)} s (99% completed) = ${out.dispatchPerSec}/s sustained; ask->task p50 ${out.p50MsSaturated} ms, p99 ${out.p99MsSaturated} ms = the queue of ${nodes} nodes asking at once (timed from the ask or the job's submission, whichever is later; from the ask alone, counting the idle wait of nodes parked before the job existed: p99 ${out.p99MsFromAsk} ms)`);
+    console.log(
+      steady
+        ? `dispatch, saturated, steady: ${steady.end.assigned - steady.start.assigned} tasks in ${steady.sec.toFixed(1)} s = ${steady.perSec}/s while work stayed queued for every node (${steady.start.queued} tasks queued at the window's start, ${steady.end.queued} at its end, ≥ ${nodes} nodes throughout; it opened once every node had been handed a task in this phase, at ${((steady.start.atMs - d0) / 1000).toFixed(1)} s); server CPU ${steady.cpuMsPerTask} ms per task in it`
+        : `dispatch, saturated: NO steady window (never ${nodes} tasks queued after every node had been handed one): the job left too little work for ${nodes} nodes; give more --frames`,
+    );
+    console.log(`  to 99% completed: ${win.dispatched} tasks in the first ${win.sec.toFixed(1)} s = ${out.dispatchPerSecTo99}/s (a drain at the end: the last tasks go to a few nodes); ask->task p50 ${out.p50MsSaturated} ms, p99 ${out.p99MsSaturated} ms = the queue of ${nodes} nodes asking at once (timed from the ask or the job's submission, whichever is later; from the ask alone, counting the idle wait of nodes parked before the job existed: p99 ${out.p99MsFromAsk} ms)`);
     console.log(`  with the tail: ${dispatched} dispatches (re-dispatches after lease expiry included) in ${dispatchSec.toFixed(1)} s = ${out.dispatchPerSecWithTail}/s, p99 ${out.p99MsWithTail} ms; job ${done ? 'completed' : 'NOT finished within the time bound'}`);
 
     // Peak so far: connecting 20,000 nodes and dispatching the 1,000,000-frame job.
+    out.errorKindsSaturated = phaseErrors('the saturated phase');
     out.rssDispatchMB = Math.round(peakRss);
     out.loopDispatch = await loopOf('saturated dispatch');
     // Phase 3: every node holds a task of a long job and heartbeats at the platform's default interval,
@@ -579,6 +636,7 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     out.memoryHeartbeats = await memory('heartbeats');
     await snapshot('heartbeats');
     out.rssMB = Math.round(peakRss);
+    out.errorKindsHeartbeats = phaseErrors('the heartbeat phase');
     out.errors = total('errors');
     out.errorKinds = fleet.errorKinds();
     if (out.errors) console.log(`node calls that failed, by kind: ${JSON.stringify(out.errorKinds)}`);

@@ -18,6 +18,8 @@ export interface FleetConfig {
   connectPerSec?: number;
   /** Heartbeat every interval from a task's start (the agent before pacing.ts), not at the agent's random phase. */
   lockstepHeartbeats?: boolean;
+  /** All of a worker process's nodes share one pool of connections, each call on the first free one (default), or each node has its own (false). */
+  pooledConnections?: boolean;
 }
 
 export interface NodeFleet {
@@ -53,7 +55,7 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
   const per = Math.ceil(c.nodes / c.workers);
   for (let w = 0; w < c.workers; w++) {
     const count = Math.min(per, c.nodes - w * per);
-    const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 40_000, seed: c.seed + w, connectPerSec: (c.connectPerSec ?? 2500) / c.workers, lockstep: c.lockstepHeartbeats ?? false };
+    const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 40_000, seed: c.seed + w, connectPerSec: (c.connectPerSec ?? 2500) / c.workers, lockstep: c.lockstepHeartbeats ?? false, pooled: c.pooledConnections ?? true };
     const proc = spawnWorker(JSON.stringify(cfg));
     procs.push(proc);
     latest.push({ connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [], askLatencies: [], errorKinds: {}, loopMaxMs: 0, beatsBySec: {} });

@@ -1,6 +1,6 @@
 // One bench worker process: thousands of simulated render nodes speaking the real worker protocol
 // (POST /api/workers/:id/sync, each node with its own enrolled credential) over keep-alive HTTP/1.1
-// connections of one undici Agent. Tasks are fake: a node holds a task a short random time (or, once
+// connections: one undici pool per process, or (`pooled: false`) each node its own connection. Tasks are fake: a node holds a task a short random time (or, once
 // the bench says `holdExcept`, a task of any other job a long time) and reports it done; while it
 // holds one it heartbeats at the interval the server's answer names (lease / 3, 10 s at the platform's
 // default lease), as the agent does, so a task longer than the lease keeps it. Its waits are the agent's
@@ -11,12 +11,20 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { heartbeatWait, retryWait } from '@shuzhi/agent';
-import { Agent, request } from 'undici';
+import { Agent, Client, request, type Dispatcher } from 'undici';
 
-const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number; connectPerSec: number; lockstep: boolean };
+const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number; connectPerSec: number; lockstep: boolean; pooled?: boolean };
 const credentials = (JSON.parse(readFileSync(cfg.credentialsFile, 'utf8')) as string[]).slice(cfg.first, cfg.first + cfg.count);
 const idOf = (credential: string) => credential.split('.')[1]!;
-const agent = new Agent({ connections: cfg.connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
+const http = { pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 };
+// One pool for all nodes (`pooled`) hands each call the first free connection: the pool's far end idles
+// while load is light, the server closes it at its keep-alive timeout, and the next burst reopens
+// thousands at once (the accept queue overflows). Without it each node keeps its own connection (node n
+// the n-th, shared only when the open-file cap leaves fewer connections than nodes), as a real agent does:
+// a node calls at least every heartbeat interval, so its connection does not idle to that timeout.
+const pool = cfg.pooled !== false ? new Agent({ connections: cfg.connections, ...http }) : null;
+const own: Dispatcher[] = pool ? [] : Array.from({ length: Math.min(cfg.connections, credentials.length) }, () => new Client(cfg.url, http));
+const dispatcherOf = (n: number): Dispatcher => pool ?? own[n % own.length]!;
 /**
  * Set by the bench before it submits the hold job: a task of any job but this one is held. Named before
  * the submission, because the server hands the hold job's tasks to parked nodes before the bench has
@@ -67,11 +75,12 @@ const httpKind = (r: { status: number; json: any }) => `HTTP ${r.status} ${r.jso
 
 interface Task { taskId: string; attempt: number; jobId: string; pollMs: number }
 
-async function sync(credential: string, body: Record<string, unknown>): Promise<{ status: number; json: any }> {
+async function sync(n: number, body: Record<string, unknown>): Promise<{ status: number; json: any }> {
   stats.syncs++;
+  const credential = credentials[n]!;
   const res = await request(`${cfg.url}/api/workers/${idOf(credential)}/sync`, {
     method: 'POST',
-    dispatcher: agent,
+    dispatcher: dispatcherOf(n),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
     body: JSON.stringify({ slots: 1, tags: [], runners: ['blender', 'povray', 'ffmpeg'], isolation: 'bubblewrap', ...body }),
   });
@@ -96,7 +105,6 @@ function taken(answer: any, t0: number): Task | null {
 }
 
 async function node(n: number): Promise<void> {
-  const id = credentials[n]!;
   let task: Task | null = null;
   let first = true;
   // Failed calls in a row: the agent's retry wait grows with them.
@@ -105,7 +113,7 @@ async function node(n: number): Promise<void> {
     try {
       if (!task) {
         const t0 = nowMs();
-        const r = await sync(id, { free: 1, waitMs: 20_000 });
+        const r = await sync(n, { free: 1, waitMs: 20_000 });
         if (first) {
           first = false;
           stats.connected++;
@@ -150,7 +158,7 @@ async function node(n: number): Promise<void> {
         // Heartbeats sent per wall-clock second: how bursty the offered load is.
         const sec = Math.floor(nowMs() / 1000);
         stats.beatsBySec[sec] = (stats.beatsBySec[sec] ?? 0) + 1;
-        const r = await sync(id, { free: 0, waitMs: 0, running: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt }] });
+        const r = await sync(n, { free: 0, waitMs: 0, running: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt }] });
         if (r.status === 200) stats.heartbeatsOk++;
         else if (r.json?.code === 'STALE_REPORT' && task.jobId === holdExcept) {
           // The bench cancelled that job (the million-frame job, to free the nodes for the hold job): not an error.
@@ -164,7 +172,7 @@ async function node(n: number): Promise<void> {
       }
       if (stopping) break;
       const t0 = nowMs();
-      const r = lost ? await sync(id, { free: 1, waitMs: 0 }) : await sync(id, { free: 1, waitMs: 20_000, completed: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt, result: { ok: true } }] });
+      const r = lost ? await sync(n, { free: 1, waitMs: 0 }) : await sync(n, { free: 1, waitMs: 20_000, completed: [{ kind: 'render', taskId: task.taskId, attempt: task.attempt, result: { ok: true } }] });
       task = null;
       if (r.status === 200 && !lost) stats.completed++;
       // A completion refused as stale (the job was cancelled under it) is the bench's doing, not an error.
@@ -194,7 +202,7 @@ process.stdin.on('data', (d) => {
     if (msg.stop) {
       stopping = true;
       setTimeout(() => process.exit(0), 500).unref();
-      void agent.destroy().then(() => process.exit(0));
+      void Promise.all([pool, ...own].map((d) => d?.destroy())).then(() => process.exit(0));
     }
   }
 });
