@@ -69,11 +69,16 @@ export async function replanSites(
     const start = current;
     // A job re-placed in a kept neighbourhood this pass is not a seed again until the next pass: its regret has changed.
     const moved = new Set<number>();
+    // Seeds of one cluster often name the same neighbourhood: one that did not improve is not solved again this pass.
+    const tried = new Set<string>();
     for (const seed of seeds) {
       if (moved.has(seed.job)) continue;
       const budget = Math.min(opts.solveSec ?? SITE_SOLVE_SEC, opts.secondsLeft());
       if (budget < 0.5) return rep;
       const jobs = neighbourhood(st, seed.job, opts.neighbours ?? SITE_NEIGHBOURS, seed.sites);
+      const key = [...jobs].sort((a, b) => a - b).join(',');
+      if (tried.has(key)) continue;
+      tried.add(key);
       rep.solves++;
       const next = await replanJobs(st, worker, jobs, 0, ix.T, budget, current);
       if (next === null) continue;
