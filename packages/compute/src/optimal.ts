@@ -129,10 +129,11 @@ function better(a: { unservedUnitHours: number; objective: number }, b: { unserv
  * local search. The plan is always the LP-derived one; the notes say what was done (including any
  * heuristic placement when the LP could not be solved).
  */
-export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dagMip?: boolean; lpSizePerSec?: number } = {}): Policy {
+export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; siteMips?: boolean; dagMip?: boolean; lpSizePerSec?: number } = {}): Policy {
   const mipMax = tuning.mipMaxColumns ?? MIP_MAX_COLUMNS;
   const lpPace = tuning.lpSizePerSec ?? LP_SIZE_PER_SEC;
   const lnsOn = tuning.lns ?? true;
+  const sitesOn = tuning.siteMips ?? true;
   return {
   name: 'optimal',
   planDag: tuning.dagMip === false ? undefined : planDagByMip,
@@ -289,14 +290,16 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; dag
       } else if (lnsOn && !exactSolved) {
         progress('re-planning day-long windows exactly');
         // The window MIPs re-time jobs within a day; the site neighbourhoods after them get a share of the time left.
-        const siteReserve = SITE_REPLAN_SHARE * (remaining() - 1);
+        const siteReserve = sitesOn ? SITE_REPLAN_SHARE * (remaining() - 1) : 0;
         const lns = await lnsImprove(st, worker, { secondsLeft: () => remaining() - 1 - siteReserve });
         if (lns.improved > 0) method += ' + window MIPs';
         notes.push(`window MIPs (HiGHS, each day-long window re-planned exactly with the rest fixed): ${lns.improved} of ${lns.solves} kept in ${lns.sweeps} sweeps, ${(lns.savedFen / 100).toFixed(0)} ¥ saved`);
-        progress('re-planning site choice exactly');
-        const sites = await replanSites(st, worker, { secondsLeft: () => remaining() - 1 });
-        if (sites.improved > 0) method += ' + site MIPs';
-        notes.push(`site MIPs (HiGHS; a job off its cheapest placement re-placed with the jobs holding its cheapest sites, over their whole windows, the rest fixed): ${sites.improved} of ${sites.solves} kept (${sites.seeds} jobs off their cheapest placement), ${(sites.savedFen / 100).toFixed(2)} ¥ saved`);
+        if (sitesOn) {
+          progress('re-planning site choice exactly');
+          const sites = await replanSites(st, worker, { secondsLeft: () => remaining() - 1 });
+          if (sites.improved > 0) method += ' + site MIPs';
+          notes.push(`site MIPs (HiGHS; a job off its cheapest placement re-placed with the jobs holding its cheapest sites, over their whole windows, the rest fixed): ${sites.improved} of ${sites.solves} kept (${sites.seeds} jobs off their cheapest placement), ${(sites.savedFen / 100).toFixed(2)} ¥ saved`);
+        }
       }
       if (ascent) {
         const a = await ascent;
