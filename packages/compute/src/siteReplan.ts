@@ -64,6 +64,8 @@ export async function replanSites(
   const rep: SiteReplanReport = { solves: 0, improved: 0, savedFen: 0, seeds: 0 };
   let current = evaluate(ix.scenario, st.allocations(), ix).objective;
   for (let pass = 0; pass < (opts.maxPasses ?? 3); pass++) {
+    // Ranking every job is not free on a large plan: not begun without time for a solve after it.
+    if (opts.secondsLeft() < 1) return rep;
     const seeds = regrets(st);
     if (pass === 0) rep.seeds = seeds.length;
     const start = current;
