@@ -9,7 +9,7 @@ export interface ImproveReport {
 }
 
 /** Cost of a placement already removed from the plan, were it put back now (energy + transfer, once per remote region). */
-function placementCost(st: PlanState, job: number, cells: readonly { site: number; t: number; units: number }[]): number {
+export function placementCost(st: PlanState, job: number, cells: readonly { site: number; t: number; units: number }[]): number {
   const ix = st.ix;
   const info = ix.jobs[job]!;
   const merged = new Map<number, number>();
@@ -26,7 +26,7 @@ function placementCost(st: PlanState, job: number, cells: readonly { site: numbe
   return cost;
 }
 
-function bestFor(st: PlanState, job: number): Placement | undefined {
+export function bestFor(st: PlanState, job: number): Placement | undefined {
   const info = st.ix.jobs[job]!;
   if (info.options.length === 0) return undefined;
   if (info.job.flex === 'rigid') return bestRigid(st, info, info.options);

@@ -94,6 +94,38 @@ function windowGroups(st: PlanState, from: number, to: number, maxCols: number):
 }
 
 /**
+ * Takes `jobs` out of the plan and re-places them by HiGHS' exact MIP over slots [from, to) (windowModel)
+ * on what the rest of the plan leaves; keeps the new placement only when evaluate() says the whole plan's
+ * objective fell below `current`, else puts the old one back. Returns the new objective, or null when the
+ * plan is unchanged — so a plan never gets worse.
+ */
+export async function replanJobs(
+  st: PlanState, worker: HighsWorker, jobs: readonly number[], from: number, to: number, budgetSec: number, current: number,
+): Promise<number | null> {
+  const ix = st.ix;
+  const old = jobs.map((k) => st.remove(k).slice());
+  const restore = () => {
+    for (const k of jobs) st.remove(k);
+    jobs.forEach((k, i) => { for (const c of old[i]!) st.add(k, c.site, c.t, c.units); });
+    return null;
+  };
+  const { model, cols } = windowModel(st, jobs, from, to);
+  let x: Float64Array;
+  try {
+    x = (await worker.solve({ model, timeLimitSec: budgetSec, mipRelGap: 1e-6 })).colValue;
+  } catch {
+    return restore();
+  }
+  // Rigid columns first: each add() of a job's last unit-slot prices its tail.
+  for (const c of cols) {
+    const v = Math.round(x[c.col] ?? 0);
+    for (let k = 0; v > 0 && k < c.slots; k++) st.add(c.job, c.site, c.t + k, v * c.units);
+  }
+  const next = evaluate(ix.scenario, st.allocations(), ix).objective;
+  return next < current - 1e-6 * Math.max(1, Math.abs(current)) ? next : restore();
+}
+
+/**
  * Large-neighbourhood search: day-long windows, half a day apart, each re-planned by HiGHS' exact MIP
  * (windowModel) with the rest of the plan fixed; a window's new placement is kept only when evaluate()
  * says the whole plan's objective fell. Sweeps repeat while one saves at least `minGain` of the
@@ -107,8 +139,7 @@ export async function lnsImprove(
   const rep: LnsReport = { solves: 0, improved: 0, savedFen: 0, sweeps: 0 };
   const W = Math.max(2, Math.round((opts.windowHours ?? LNS_WINDOW_HOURS) / ix.slotHours));
   const step = Math.max(1, Math.floor(W / 2));
-  const objective = () => evaluate(ix.scenario, st.allocations(), ix).objective;
-  let current = objective();
+  let current = evaluate(ix.scenario, st.allocations(), ix).objective;
   for (let sweep = 0; sweep < (opts.maxSweeps ?? 3); sweep++) {
     rep.sweeps++;
     const start = current;
@@ -117,31 +148,13 @@ export async function lnsImprove(
       for (const jobs of windowGroups(st, from, to, opts.maxCols ?? LNS_MAX_COLUMNS)) {
         const budget = Math.min(LNS_SOLVE_SEC, opts.secondsLeft());
         if (budget < 0.5) return rep;
-        const old = jobs.map((k) => st.remove(k).slice());
-        const restore = () => {
-          for (const k of jobs) st.remove(k);
-          jobs.forEach((k, i) => { for (const c of old[i]!) st.add(k, c.site, c.t, c.units); });
-        };
-        const { model, cols } = windowModel(st, jobs, from, to);
         rep.solves++;
-        let x: Float64Array;
-        try {
-          x = (await worker.solve({ model, timeLimitSec: budget, mipRelGap: 1e-6 })).colValue;
-        } catch {
-          restore();
-          continue;
-        }
-        // Rigid columns first: each add() of a job's last unit-slot prices its tail.
-        for (const c of cols) {
-          const v = Math.round(x[c.col] ?? 0);
-          for (let k = 0; v > 0 && k < c.slots; k++) st.add(c.job, c.site, c.t + k, v * c.units);
-        }
-        const next = objective();
-        if (next < current - 1e-6 * Math.max(1, Math.abs(current))) {
+        const next = await replanJobs(st, worker, jobs, from, to, budget, current);
+        if (next !== null) {
           rep.improved++;
           rep.savedFen += current - next;
           current = next;
-        } else restore();
+        }
       }
       if (to === ix.T) break;
     }

@@ -24,14 +24,17 @@ export interface RescueReport {
 }
 
 /**
- * The jobs of the same resource type that use capacity inside `job`'s window at the sites it may use,
- * most-overlapping first, plus other unserved jobs competing for the same window.
+ * The jobs of the same resource type that use capacity inside `job`'s window at the sites it may use
+ * (only `sites` of them when given), most-overlapping first, plus other unserved jobs competing for the
+ * same window.
  */
-function neighbourhood(st: PlanState, job: number, limit: number): number[] {
+export function neighbourhood(st: PlanState, job: number, limit: number, sites?: ReadonlySet<number>): number[] {
   const ix = st.ix;
   const info = ix.jobs[job]!;
-  const window = new Map(info.options.map((o) => [o.site, o.firstSlot]));
-  const lo = Math.min(...info.options.map((o) => o.firstSlot)), hi = info.job.deadline;
+  const options = sites ? info.options.filter((o) => sites.has(o.site)) : info.options;
+  if (options.length === 0) return [job];
+  const window = new Map(options.map((o) => [o.site, o.firstSlot]));
+  const lo = Math.min(...options.map((o) => o.firstSlot)), hi = info.job.deadline;
   const scored: { job: number; overlap: number }[] = [];
   for (const other of ix.jobs) {
     const k = other.index;

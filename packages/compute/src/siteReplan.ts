@@ -1,0 +1,95 @@
+import { evaluate } from './evaluate.ts';
+import { bestFor, placementCost } from './improve.ts';
+import { replanJobs } from './lns.ts';
+import { PlanState } from './planState.ts';
+import { neighbourhood } from './rescue.ts';
+import type { HighsWorker } from './solver.ts';
+
+/** Jobs re-placed together with a seed: it and those holding the capacity of its cheapest sites in its window. */
+export const SITE_NEIGHBOURS = 12;
+/** HiGHS time per neighbourhood MIP (a neighbourhood is a few thousand columns; most solve in well under a second). */
+export const SITE_SOLVE_SEC = 2;
+
+export interface SiteReplanReport {
+  /** neighbourhood MIPs solved */
+  solves: number;
+  /** of them, those whose plan was kept (it lowered the plan's objective) */
+  improved: number;
+  /** objective (fen) saved, measured by evaluate() */
+  savedFen: number;
+  /** jobs whose placement costs more than their cheapest placement in an empty network (the seeds) */
+  seeds: number;
+}
+
+/**
+ * Each placed job's regret: what its placement costs given the rest of the plan, less what its cheapest
+ * placement would cost were the network empty (no other job holding capacity or renewables), with the
+ * sites of that cheapest placement. Jobs with the largest regret are those the rest of the plan pushed
+ * furthest from their best site or time.
+ */
+function regrets(st: PlanState): { job: number; regret: number; sites: Set<number> }[] {
+  const ix = st.ix;
+  const empty = new PlanState(ix);
+  const out: { job: number; regret: number; sites: Set<number> }[] = [];
+  for (const info of ix.jobs) {
+    const j = info.index;
+    const cells = st.placementOf(j);
+    if (cells.length === 0 || st.remaining(j) > 0) continue;
+    const ideal = bestFor(empty, j);
+    if (!ideal || ideal.work < info.work) continue;
+    const old = st.remove(j).slice();
+    const cost = placementCost(st, j, old);
+    for (const c of old) st.add(j, c.site, c.t, c.units);
+    const regret = cost - ideal.cost;
+    if (regret > 1e-6 * Math.max(1, cost)) out.push({ job: j, regret, sites: new Set(ideal.cells.map((c) => c.site)) });
+  }
+  return out.sort((a, b) => b.regret - a.regret || a.job - b.job);
+}
+
+/**
+ * Site re-planning: the window MIPs (lnsImprove) re-time jobs inside a day, so a job pushed to a dearer
+ * site by others holding its cheapest one stays there when freeing that site takes moving those others
+ * beyond the day. Here each seed — a job by falling regret (regrets) — is re-placed with the jobs holding
+ * capacity at its cheapest sites inside its window (rescue's neighbourhood), all over their whole
+ * release–deadline windows, by HiGHS' exact MIP with the rest of the plan fixed (capacity as the rest
+ * leaves it; energy, renewables and storage as in the full model). A neighbourhood's new placement is kept
+ * only when evaluate() says the whole plan's objective fell, so the plan never gets worse and keeps every
+ * constraint the job-level model has. Passes repeat while one saves something and time is left.
+ */
+export async function replanSites(
+  st: PlanState, worker: HighsWorker,
+  opts: { secondsLeft: () => number; neighbours?: number; solveSec?: number; maxPasses?: number },
+): Promise<SiteReplanReport> {
+  const ix = st.ix;
+  const rep: SiteReplanReport = { solves: 0, improved: 0, savedFen: 0, seeds: 0 };
+  let current = evaluate(ix.scenario, st.allocations(), ix).objective;
+  for (let pass = 0; pass < (opts.maxPasses ?? 3); pass++) {
+    // Ranking every job is not free on a large plan: not begun without time for a solve after it.
+    if (opts.secondsLeft() < 1) return rep;
+    const seeds = regrets(st);
+    if (pass === 0) rep.seeds = seeds.length;
+    const start = current;
+    // A job re-placed in a kept neighbourhood this pass is not a seed again until the next pass: its regret has changed.
+    const moved = new Set<number>();
+    // Seeds of one cluster often name the same neighbourhood: one that did not improve is not solved again this pass.
+    const tried = new Set<string>();
+    for (const seed of seeds) {
+      if (moved.has(seed.job)) continue;
+      const budget = Math.min(opts.solveSec ?? SITE_SOLVE_SEC, opts.secondsLeft());
+      if (budget < 0.5) return rep;
+      const jobs = neighbourhood(st, seed.job, opts.neighbours ?? SITE_NEIGHBOURS, seed.sites);
+      const key = [...jobs].sort((a, b) => a - b).join(',');
+      if (tried.has(key)) continue;
+      tried.add(key);
+      rep.solves++;
+      const next = await replanJobs(st, worker, jobs, 0, ix.T, budget, current);
+      if (next === null) continue;
+      rep.improved++;
+      rep.savedFen += current - next;
+      current = next;
+      for (const k of jobs) moved.add(k);
+    }
+    if (current >= start) break;
+  }
+  return rep;
+}
