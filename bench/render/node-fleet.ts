@@ -3,8 +3,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export interface WorkerStats { connected: number; syncs: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; errorKinds: Record<string, number>; loopMaxMs: number; beatsBySec: Record<string, number> }
-type Counter = keyof Omit<WorkerStats, 'latencies' | 'askLatencies' | 'errorKinds' | 'loopMaxMs' | 'beatsBySec'>;
+export interface WorkerStats { connected: number; syncs: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; carried?: number[]; errorKinds: Record<string, number>; loopMaxMs: number; beatsBySec: Record<string, number> }
+type Counter = keyof Omit<WorkerStats, 'latencies' | 'askLatencies' | 'carried' | 'errorKinds' | 'loopMaxMs' | 'beatsBySec'>;
 
 export interface FleetConfig {
   /** Server URL of each worker process, round-robin (several replicas) or one for all. */
@@ -26,6 +26,8 @@ export interface NodeFleet {
   procs: ChildProcess[];
   /** ask → task latencies reported since the last reset (ms), timed from the ask or from when the job was queued if later. */
   latencies(): number[];
+  /** Ask → task of asks begun before the window's `measureFrom` and answered in it (kept apart). */
+  carriedLatencies(): number[];
   /** The same, timed from the ask whenever it began (a node parked before the job existed counts its idle wait). */
   askLatencies(): number[];
   /** Failed node calls by kind (HTTP status and code, or the exception's name), summed over the workers. */
@@ -49,6 +51,7 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
   const latest: WorkerStats[] = [];
   let latencies: number[] = [];
   let askLatencies: number[] = [];
+  let carried: number[] = [];
   let loopMax = 0;
   const beatsBySec = new Map<number, number>();
   const latenciesBySec = new Map<number, number[]>();
@@ -58,7 +61,7 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
     const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 40_000, seed: c.seed + w, connectPerSec: (c.connectPerSec ?? 2500) / c.workers, lockstep: c.lockstepHeartbeats ?? false, pooled: c.pooledConnections ?? true };
     const proc = spawnWorker(JSON.stringify(cfg));
     procs.push(proc);
-    latest.push({ connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [], askLatencies: [], errorKinds: {}, loopMaxMs: 0, beatsBySec: {} });
+    latest.push({ connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [], askLatencies: [], carried: [], errorKinds: {}, loopMaxMs: 0, beatsBySec: {} });
     createInterface({ input: proc.stdout! }).on('line', (l) => {
       const s = JSON.parse(l) as WorkerStats;
       latest[w] = s;
@@ -66,6 +69,7 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
       const sec = Math.floor(Date.now() / 1000) - 1;
       latenciesBySec.set(sec, (latenciesBySec.get(sec) ?? []).concat(s.latencies));
       askLatencies = askLatencies.concat(s.askLatencies);
+      carried = carried.concat(s.carried ?? []);
       loopMax = Math.max(loopMax, s.loopMaxMs);
       for (const [sec, n] of Object.entries(s.beatsBySec ?? {})) beatsBySec.set(Number(sec), (beatsBySec.get(Number(sec)) ?? 0) + n);
     });
@@ -74,6 +78,7 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
     procs,
     latencies: () => latencies,
     askLatencies: () => askLatencies,
+    carriedLatencies: () => carried,
     errorKinds: () => {
       const out: Record<string, number> = {};
       for (const s of latest) for (const [k, n] of Object.entries(s.errorKinds)) out[k] = (out[k] ?? 0) + n;
@@ -82,6 +87,7 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
     resetLatencies: () => {
       latencies = [];
       askLatencies = [];
+      carried = [];
     },
     heartbeatsPerSecond: (fromMs, toMs) => {
       const out: number[] = [];

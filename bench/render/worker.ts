@@ -46,7 +46,7 @@ let lengthsChanged = () => {};
 let lengthsChange = new Promise<void>((r) => (lengthsChanged = r));
 /** Sleeps `ms`, or less when the task lengths change meanwhile. */
 const pause = (ms: number) => Promise.race([sleep(ms), lengthsChange]);
-const stats = { connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number> };
+const stats = { connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], carried: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number> };
 // This process's own event-loop delay: a late timer or a late read here is counted in a node's latency too.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -54,10 +54,15 @@ function error(kind: string): void {
   stats.errors++;
   stats.errorKinds[kind] = (stats.errorKinds[kind] ?? 0) + 1;
 }
+/** Asks begun before this time (epoch ms) are kept apart: they belong to the phase before the window. */
+let measureFrom = 0;
 function assigned(t0: number): void {
   const end = nowMs();
-  stats.latencies.push(end - Math.max(t0, queuedAt));
-  stats.askLatencies.push(end - t0);
+  if (t0 < measureFrom) stats.carried.push(end - Math.max(t0, queuedAt));
+  else {
+    stats.latencies.push(end - Math.max(t0, queuedAt));
+    stats.askLatencies.push(end - t0);
+  }
   stats.assigned++;
 }
 let rnd = cfg.seed >>> 0;
@@ -190,7 +195,7 @@ async function node(n: number): Promise<void> {
 
 process.stdin.on('data', (d) => {
   for (const line of String(d).split('\n').filter(Boolean)) {
-    const msg = JSON.parse(line) as { holdExcept?: string; queuedAt?: number; taskMs?: [number, number]; stop?: boolean };
+    const msg = JSON.parse(line) as { holdExcept?: string; queuedAt?: number; measureFrom?: number; taskMs?: [number, number]; stop?: boolean };
     if (msg.taskMs !== undefined) {
       cfg.taskMs = msg.taskMs;
       lengthsGeneration++;
@@ -199,6 +204,7 @@ process.stdin.on('data', (d) => {
     }
     if (msg.holdExcept !== undefined) holdExcept = msg.holdExcept;
     if (msg.queuedAt !== undefined) queuedAt = msg.queuedAt;
+    if (msg.measureFrom !== undefined) measureFrom = msg.measureFrom;
     if (msg.stop) {
       stopping = true;
       setTimeout(() => process.exit(0), 500).unref();
@@ -212,6 +218,7 @@ setInterval(() => {
   process.stdout.write(`${JSON.stringify(stats)}\n`);
   stats.latencies = [];
   stats.askLatencies = [];
+  stats.carried = [];
   stats.beatsBySec = {};
 }, 1000);
 // Connect gradually, at the pace the bench names: a thundering herd of 20,000 handshakes at once
