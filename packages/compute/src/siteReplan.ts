@@ -27,12 +27,14 @@ export interface SiteReplanReport {
  * sites of that cheapest placement. Jobs with the largest regret are those the rest of the plan pushed
  * furthest from their best site or time.
  */
-function regrets(st: PlanState): { job: number; regret: number; sites: Set<number> }[] {
+function regrets(st: PlanState, outOfTime: () => boolean): { job: number; regret: number; sites: Set<number> }[] | null {
   const ix = st.ix;
   const empty = new PlanState(ix);
   const out: { job: number; regret: number; sites: Set<number> }[] = [];
   for (const info of ix.jobs) {
     const j = info.index;
+    // 100,000 jobs take seconds to rank: the planner's time limit is checked as it goes.
+    if (j % 512 === 0 && outOfTime()) return null;
     const cells = st.placementOf(j);
     if (cells.length === 0 || st.remaining(j) > 0) continue;
     const ideal = bestFor(empty, j);
@@ -62,11 +64,14 @@ export async function replanSites(
 ): Promise<SiteReplanReport> {
   const ix = st.ix;
   const rep: SiteReplanReport = { solves: 0, improved: 0, savedFen: 0, seeds: 0 };
+  // Evaluating and ranking every job is not free on a large plan: not begun without time for a solve
+  // after it, and the ranking given up when that time is gone.
+  if (opts.secondsLeft() < 1) return rep;
   let current = evaluate(ix.scenario, st.allocations(), ix).objective;
   for (let pass = 0; pass < (opts.maxPasses ?? 3); pass++) {
-    // Ranking every job is not free on a large plan: not begun without time for a solve after it.
     if (opts.secondsLeft() < 1) return rep;
-    const seeds = regrets(st);
+    const seeds = regrets(st, () => opts.secondsLeft() < 0.5);
+    if (seeds === null) return rep;
     if (pass === 0) rep.seeds = seeds.length;
     const start = current;
     // A job re-placed in a kept neighbourhood this pass is not a seed again until the next pass: its regret has changed.

@@ -115,3 +115,23 @@ test('with no time left nothing is solved and the plan stays as it was', async (
   }
   assert.deepEqual(placed(st), ['x@A:0', 'x@A:1', 'y@B:0', 'y@B:1']);
 });
+
+test('time that runs out while the jobs are ranked stops the ranking: nothing ranked, nothing solved', async () => {
+  const ix = buildIndex(crowded);
+  const st = new PlanState(ix);
+  for (const j of edfOrder(crowded)) placeCheapest(st, j);
+  const kept = placed(st);
+  const worker = new HighsWorker();
+  let asked = 0;
+  try {
+    // Time enough to begin (the entry and pass checks), none from then on: on 100,000 jobs the ranking
+    // alone took the large plan 2 s past its limit.
+    const rep = await replanSites(st, worker, { secondsLeft: () => (++asked <= 2 ? 60 : 0) });
+    assert.ok(asked > 2, 'the ranking looked at the clock');
+    assert.equal(rep.seeds, 0);
+    assert.equal(rep.solves, 0);
+  } finally {
+    await worker.close();
+  }
+  assert.deepEqual(placed(st), kept);
+});
