@@ -9,6 +9,11 @@ import type { HighsWorker } from './solver.ts';
 export const SITE_NEIGHBOURS = 12;
 /** HiGHS time per neighbourhood MIP (a neighbourhood is a few thousand columns; most solve in well under a second). */
 export const SITE_SOLVE_SEC = 2;
+/**
+ * Time to allow per job for the step's first evaluate and one ranking pass: 2 s for 100,000 jobs,
+ * over twice what they took there (large at 15-minute slots ran 0.8 s past its limit with 0 jobs ranked).
+ */
+export const EVALUATE_SEC_PER_JOB = 2e-5;
 
 export interface SiteReplanReport {
   /** neighbourhood MIPs solved */
@@ -64,9 +69,10 @@ export async function replanSites(
 ): Promise<SiteReplanReport> {
   const ix = st.ix;
   const rep: SiteReplanReport = { solves: 0, improved: 0, savedFen: 0, seeds: 0 };
-  // Evaluating and ranking every job is not free on a large plan: not begun without time for a solve
-  // after it, and the ranking given up when that time is gone.
-  if (opts.secondsLeft() < 1) return rep;
+  // Evaluating and ranking every job is not free on a large plan (the first evaluate alone took large at
+  // 15-minute slots, 100,000 jobs, past its limit): not begun without time for both and a solve after
+  // them, and the ranking given up when that time is gone.
+  if (opts.secondsLeft() < 1 + ix.jobs.length * EVALUATE_SEC_PER_JOB) return rep;
   let current = evaluate(ix.scenario, st.allocations(), ix).objective;
   for (let pass = 0; pass < (opts.maxPasses ?? 3); pass++) {
     if (opts.secondsLeft() < 1) return rep;
