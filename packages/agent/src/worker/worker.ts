@@ -133,12 +133,11 @@ export class Worker {
   private unauthorisedLoggedAt = 0;
   /**
    * When the next heartbeat is due (epoch ms): drawn at a random phase of the interval when a task
-   * began or after a failed call (`phased` until that heartbeat went), the one after timed from it
-   * (`firstBeatMs`), else an interval (less up to 2%) after the last sync that reported running tasks
-   * (pacing.ts).
+   * began or after a failed call, the one after timed from it, else an interval (less up to 2%) after
+   * the last sync that reported running tasks (pacing.ts).
    */
   private beatDue = 0;
-  private phased = false;
+  /** The wait drawn for the phased first heartbeat, until that heartbeat went (null: none pending). */
   private firstBeatMs: number | null = null;
   /** The last call failed: the next one that reports running tasks times the heartbeats afresh. */
   private afterFailure = false;
@@ -264,7 +263,6 @@ export class Worker {
   private phaseHeartbeats(now: number): void {
     this.firstBeatMs = heartbeatWait(this.heartbeatMs(), { turn: 'first' }, this.opts.random);
     this.beatDue = now + this.firstBeatMs;
-    this.phased = true;
   }
 
   private heartbeatMs(): number {
@@ -332,10 +330,9 @@ export class Worker {
     // After a failed call a fleet comes back together (a restarted server): its heartbeats are then
     // phased again as after a task began, so they do not stay bunched at the moments the retries came.
     if (running.length && this.afterFailure) this.phaseHeartbeats(now);
-    else if (running.length && !(this.phased && now < this.beatDue)) {
-      const first = this.phased ? this.firstBeatMs : null;
+    else if (running.length && !(this.firstBeatMs !== null && now < this.beatDue)) {
+      const first = this.firstBeatMs;
       this.beatDue = now + heartbeatWait(this.heartbeatMs(), first === null ? { turn: 'steady' } : { turn: 'second', firstWaitMs: first }, this.opts.random);
-      this.phased = false;
       this.firstBeatMs = null;
     }
     const body: WorkerSyncRequest = {
@@ -682,6 +679,12 @@ export class Worker {
         opts.signal?.removeEventListener('abort', onAbort);
         fn();
       };
+      const emit = (parsed: readonly E[]) => {
+        for (const e of parsed) {
+          events.push(e);
+          opts.onEvent?.(e);
+        }
+      };
       const feed = (stream: 'stdout' | 'stderr') => {
         const decoder = new StringDecoder('utf8');
         let tail = '';
@@ -692,10 +695,7 @@ export class Worker {
           for (const line of parts) {
             if (end && line === '') continue;
             try {
-              for (const e of opts.parser.push(line)) {
-                events.push(e);
-                opts.onEvent?.(e);
-              }
+              emit(opts.parser.push(line));
             } catch (err) {
               // A runner's handler failed: stop the program, and reject with that error once it is gone.
               handlerError ??= err;
@@ -735,12 +735,7 @@ export class Worker {
           else if (startError && code === null && signal === null) reject(new TaskFailure('start-failed', `could not start ${argv[0]}: ${startError.message}`));
           else {
             try {
-              if (code === 0 && !aborted) {
-                for (const e of opts.parser?.end?.() ?? []) {
-                  events.push(e);
-                  opts.onEvent?.(e);
-                }
-              }
+              if (code === 0 && !aborted) emit(opts.parser?.end?.() ?? []);
             } catch (err) {
               reject(err);
               return;
