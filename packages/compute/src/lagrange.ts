@@ -17,7 +17,31 @@ import type { JobInfo, PlanIndex } from './planIndex.ts';
 export function lagrangianBound(ix: PlanIndex, model: LpModel, eb: EnergyBlock, rowDual: Float64Array): number {
   const y = new Float64Array(eb.numRows);
   for (let i = 0; i < eb.numRows; i++) y[i] = rowDual[i] ?? 0;
-  return lagrangianAt(ix, model, eb, project(model, y));
+  return runToEnd(lagrangianAt(ix, model, eb, project(model, y)));
+}
+
+/**
+ * Jobs priced between two points where a caller may pause a pass: at 100,000 jobs and 672 slots one pass
+ * takes seconds, and a pass that could not be paused held the event loop (a HiGHS worker's answer unread)
+ * and ran past the planner's time limit.
+ */
+export const LAGRANGE_JOBS_PER_TURN = 256;
+
+function runToEnd<T>(pass: Generator<void, T>): T {
+  for (;;) {
+    const r = pass.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Runs a pass a turn of the event loop at a time; null when `stop` came true before it ended. */
+async function runInTurns<T>(pass: Generator<void, T>, stop: () => boolean): Promise<T | null> {
+  for (;;) {
+    const r = pass.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => { setImmediate(resolve); });
+    if (stop()) return null;
+  }
 }
 
 /** Multipliers with the signs their rows allow (≥ 0 only below a finite lower bound, ≤ 0 only under a finite upper one). */
@@ -31,9 +55,10 @@ function project(model: LpModel, y: Float64Array): Float64Array {
 
 /**
  * The Lagrangian value at multipliers y (already projected). With `grad`, also a subgradient at y:
- * per row, its right-hand side minus its activity at the minimising placement (b − A·x*).
+ * per row, its right-hand side minus its activity at the minimising placement (b − A·x*). A pass that
+ * pauses after every LAGRANGE_JOBS_PER_TURN jobs; `grad` is complete only when it has ended.
  */
-function lagrangianAt(ix: PlanIndex, model: LpModel, eb: EnergyBlock, y: Float64Array, grad?: Float64Array): number {
+function* lagrangianAt(ix: PlanIndex, model: LpModel, eb: EnergyBlock, y: Float64Array, grad?: Float64Array): Generator<void, number> {
   const nR = eb.numRows, nC = eb.numCols;
   let value = 0;
   for (let i = 0; i < nR; i++) {
@@ -61,7 +86,11 @@ function lagrangianAt(ix: PlanIndex, model: LpModel, eb: EnergyBlock, y: Float64
     act[eb.energyRow[site * ix.T + t]!]! -= kwh;
     if (eb.greenRow >= 0) act[eb.greenRow]! -= eb.target * kwh;
   } : undefined;
-  for (const info of ix.jobs) value += jobMin(ix, info, price, pen, use);
+  let sinceTurn = 0;
+  for (const info of ix.jobs) {
+    value += jobMin(ix, info, price, pen, use);
+    if (++sinceTurn === LAGRANGE_JOBS_PER_TURN) { sinceTurn = 0; yield; }
+  }
   if (grad && act) {
     for (let i = 0; i < nR; i++) {
       const lo = model.rowLower[i]!, hi = model.rowUpper[i]!, a = act[i]!;
@@ -104,12 +133,13 @@ export async function lagrangianAscent(
   for (let i = 0; i < nR; i++) y[i] = y0[i] ?? 0;
   project(model, y);
   const grad = new Float64Array(nR);
-  const start = lagrangianAt(ix, model, eb, y, grad);
-  if (!Number.isFinite(start)) return { bound: start, start, iterations: 0 };
+  // Every pass over the jobs gives the event loop (a HiGHS worker's answer) a turn now and then, and is
+  // given up when the time is gone: a bound from a pass not ended is no bound.
+  const start = await runInTurns(lagrangianAt(ix, model, eb, y, grad), opts.stop);
+  if (start === null || !Number.isFinite(start)) return { bound: start ?? Number.NEGATIVE_INFINITY, start: start ?? Number.NEGATIVE_INFINITY, iterations: 0 };
   let best = start, value = start, theta = ASCENT_THETA, stale = 0, iterations = 0;
   const maxIt = opts.maxIterations ?? Infinity;
   while (iterations < maxIt) {
-    // Each step takes a whole pass over the jobs: the event loop (a HiGHS worker's answer) gets a turn between steps.
     await new Promise<void>((resolve) => { setImmediate(resolve); });
     if (opts.stop()) break;
     let norm = 0;
@@ -119,7 +149,9 @@ export async function lagrangianAscent(
     const step = (theta * gap) / norm;
     for (let i = 0; i < nR; i++) y[i] = y[i]! + step * grad[i]!;
     project(model, y);
-    value = lagrangianAt(ix, model, eb, y, grad);
+    const next = await runInTurns(lagrangianAt(ix, model, eb, y, grad), opts.stop);
+    if (next === null) break;
+    value = next;
     iterations++;
     if (!Number.isFinite(value)) break;
     if (value > best + 1e-9 * Math.abs(best)) { best = value; stale = 0; } else if (++stale >= ASCENT_PATIENCE) { theta /= 2; stale = 0; if (theta < 1e-5) break; }

@@ -310,7 +310,9 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
           lowerBound = { ...lowerBound, objective: a.bound };
           bounds.lagrangian = a.bound;
         }
-        notes.push(`Lagrangian bound tightened by ${a.iterations} subgradient steps from the LP's duals: ${(a.start / 100).toFixed(0)} ¥ → ${(a.bound / 100).toFixed(0)} ¥`);
+        notes.push(Number.isFinite(a.start)
+          ? `Lagrangian bound tightened by ${a.iterations} subgradient steps from the LP's duals: ${(a.start / 100).toFixed(0)} ¥ → ${(a.bound / 100).toFixed(0)} ¥`
+          : 'Lagrangian bound not tightened: the time limit came before its first pass over the jobs ended');
       }
     } catch (e) {
       notes.push(`solver failed (${e instanceof Error ? e.message : String(e)}): NOT solved; jobs placed by cheapest-feasible placement in EDF order (a heuristic plan), no lower bound`);

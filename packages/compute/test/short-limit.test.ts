@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkPlan, fifo, makeOptimal, parseScenario, type ScenarioInput } from '../src/index.ts';
+import { buildIndex, checkPlan, fifo, HighsWorker, makeOptimal, parseScenario, type ScenarioInput } from '../src/index.ts';
+import { buildChainModel, classify } from '../src/chainModel.ts';
+import { LAGRANGE_JOBS_PER_TURN, lagrangianAscent, lagrangianBound } from '../src/lagrange.ts';
 
 /** Deterministic pseudo-random numbers in [0, 1) (a 32-bit LCG), so the scenario is the same on every run. */
 function lcg(seed: number): () => number {
@@ -57,3 +59,30 @@ for (const timeLimitSec of [1, 3]) {
     assert.ok(o.notes.some((n) => n.startsWith('aggregated')), 'took the aggregated path');
   });
 }
+
+test('the Lagrangian ascent pauses within a pass over the jobs and gives the pass up when the time runs out in it', async () => {
+  const s = parseScenario(burstyScenario(42));
+  const ix = buildIndex(s);
+  assert.ok(ix.jobs.length > 2 * LAGRANGE_JOBS_PER_TURN, 'a pass has several pauses');
+  const cm = buildChainModel(ix, classify(ix));
+  const worker = new HighsWorker();
+  try {
+    const lp = await worker.solve({ model: cm.model, timeLimitSec: 60, duals: true });
+    assert.ok(lp.optimal, lp.statusName);
+    const atDuals = lagrangianBound(ix, cm.model, cm.eb, lp.rowDual);
+    // A pass run in turns gives the same value as one run straight through.
+    let asked = 0;
+    const whole = await lagrangianAscent(ix, cm.model, cm.eb, lp.rowDual, { target: Number.POSITIVE_INFINITY, stop: () => { asked++; return false; }, maxIterations: 1 });
+    assert.equal(whole.start, atDuals);
+    assert.equal(whole.iterations, 1);
+    assert.ok(asked >= 2 * Math.floor(ix.jobs.length / LAGRANGE_JOBS_PER_TURN), `the clock was looked at ${asked} times in two passes`);
+    // Time that runs out during the first pass ends the ascent there: no step, no bound from half a pass.
+    asked = 0;
+    const cut = await lagrangianAscent(ix, cm.model, cm.eb, lp.rowDual, { target: Number.POSITIVE_INFINITY, stop: () => ++asked >= 2 });
+    assert.equal(asked, 2, 'nothing more was priced once the time was gone');
+    assert.equal(cut.iterations, 0);
+    assert.equal(cut.bound, Number.NEGATIVE_INFINITY);
+  } finally {
+    await worker.close();
+  }
+});
