@@ -124,6 +124,28 @@ test('urgent work takes the units of suspended work first, which is requeued; it
   for (const id of [paused.jobId, busy.jobId, res.body.id as string]) assert.equal((await ten.req('POST', `/api/jobs/${id}/cancel`)).status, 200);
 });
 
+test('a run reported ended just before the resume this server saw (Slurm gives whole seconds) ends at the resume: its suspension never outlasts it, and the meter counts the rest', async () => {
+  const { jobId, taskId } = await submitRunning({ units: 1, name: 'whole seconds' });
+  const host = t.p.compute.dispatcher.host;
+  const f = { taskId, attempt: host.attempts.get(taskId)!.attempt };
+  const startedAt = host.attempts.get(taskId)!.startedAt!;
+  await suspend(taskId);
+  clock.advance(30 * 60_000 + 850);
+  const resumedAt = clock.now();
+  assert.equal(await host.resumedFromSuspension(f), true);
+  clock.advance(300);
+  // The engine's end, truncated to its second, comes before the resume.
+  const engineEnd = Math.floor(clock.now() / 1000) * 1000 - 1000;
+  assert.ok(engineEnd < resumedAt);
+  assert.equal(await host.finished(f, { exitCode: 0, startedAtMs: startedAt, endedAtMs: engineEnd, logs: [] }), true);
+  const run = (await ten.req('GET', `/api/jobs/${jobId}`)).body.runs[0];
+  const sus = run.suspensions[0];
+  assert.equal(Date.parse(sus.resumedAt), resumedAt);
+  assert.ok(Date.parse(run.endedAt) >= Date.parse(sus.resumedAt), `the run ended ${run.endedAt}, before its resume ${sus.resumedAt}`);
+  const active = Date.parse(run.endedAt) - Date.parse(run.startedAt) - (Date.parse(sus.resumedAt) - Date.parse(sus.from));
+  assert.ok(Math.abs(run.usage.unitHours * H - active) < 1e-6, `unit-hours ${run.usage.unitHours}, active ${active} ms`);
+});
+
 test('after a restart, a suspension its ended run left open (an older server, or a crash) is closed at the run\'s end', async () => {
   const { jobId, taskId } = await submitRunning({ units: 1, name: 'left open' });
   await suspend(taskId);

@@ -414,8 +414,7 @@ export class RunHost implements ExecutorHost {
   async finished(f: Fence, result: ExecResult): Promise<boolean> {
     const a = this.current(f);
     if (!a || a.startedAt === null) return false;
-    const end = Math.max(result.endedAtMs, a.startedAt + 1);
-    const usage = await this.meter(a, end);
+    const { endMs: end, usage } = await this.meter(a, a.startedAt, result.endedAtMs);
     const status = result.exitCode === 0 ? 'succeeded' : 'failed';
     const ev: PublishedEvent[] = [];
     const done = await this.db.transaction(async (tx) => {
@@ -474,17 +473,23 @@ export class RunHost implements ExecutorHost {
   }
 
   /** What the attempt used from its start to `endMs`, by the site's meter; null when its pool is gone. */
-  private async meter(a: Attempt, endMs: number): Promise<Usage | null> {
-    const site = await this.network.getSite(a.siteId);
-    const pool = site.pools.find((p) => p.type === a.type);
-    if (!pool || a.startedAt === null) return null;
+  /**
+   * The run's end and what it used. The end is the engine's, but never before the run's start nor before a
+   * resume this host saw: Slurm's accounting gives whole seconds, so a job that ended 0.9 s after it was
+   * resumed may be reported as ended before the resume, and its suspension would outlast the run.
+   */
+  private async meter(a: Attempt, startMs: number, endedAtMs: number): Promise<{ endMs: number; usage: Usage | null }> {
     const suspended = (
       await this.db
         .select({ from: runSuspensions.fromAt, to: runSuspensions.resumedAt })
         .from(runSuspensions)
         .where(and(eq(runSuspensions.taskId, a.taskId), eq(runSuspensions.attempt, a.attempt)))
     ).map((r) => ({ fromMs: r.from.getTime(), toMs: r.to?.getTime() ?? null }));
-    return meterRun({ site, pool, units: a.units, startMs: a.startedAt, endMs, siteLoadKW: siteLoadKW(site, site.pools, this.busyByType(a.siteId)), suspended });
+    const endMs = Math.max(endedAtMs, startMs + 1, ...suspended.map((s) => s.toMs ?? 0));
+    const site = await this.network.getSite(a.siteId);
+    const pool = site.pools.find((p) => p.type === a.type);
+    if (!pool) return { endMs, usage: null };
+    return { endMs, usage: meterRun({ site, pool, units: a.units, startMs, endMs, siteLoadKW: siteLoadKW(site, site.pools, this.busyByType(a.siteId)), suspended }) };
   }
 
   async saveCheckpoint(f: Fence, archive: Buffer): Promise<void> {
@@ -515,8 +520,7 @@ export class RunHost implements ExecutorHost {
   async preempted(f: Fence, reason: PreemptReason, endedAtMs: number): Promise<boolean> {
     const a = this.current(f);
     if (!a || a.startedAt === null) return false;
-    const end = Math.max(endedAtMs, a.startedAt + 1);
-    const usage = await this.meter(a, end);
+    const { endMs: end, usage } = await this.meter(a, a.startedAt, endedAtMs);
     const checkpointBytes = a.checkpoint ? await this.checkpointSaved(a) : null;
     const billable = preemptedRunBillable(reason, checkpointBytes !== null);
     const kept = checkpointBytes !== null ? `checkpoint ${checkpointBytes} bytes saved; it resumes from it` : 'no checkpoint: it restarts from the beginning';
