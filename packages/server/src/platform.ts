@@ -345,7 +345,7 @@ export class Platform {
     for (const m of [...this.modules].reverse()) await m.stopDemo?.();
     await this.stopHttp();
     for (const m of [...this.modules].reverse()) await m.stop?.();
-    await this.workers.registry.flushSeen();
+    await this.workers.registry.flushSeen({ all: true });
     // After the leader's work stopped: releasing the lease lets another replica take over at once.
     await this.replication?.stop();
     await this.database.close();
