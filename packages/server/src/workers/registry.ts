@@ -5,7 +5,7 @@ import type { Principal } from '../auth/principal.ts';
 import { sha256 } from '../auth/passwords.ts';
 import type { NetworkStore } from '../compute/network-store.ts';
 import type { Db, Tx } from '../db/client.ts';
-import { nextTurn, slices } from '../db/slices.ts';
+import { nextTurn, slices, statementPacing } from '../db/slices.ts';
 import { AppError, errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId, newSecret } from '../ids.ts';
@@ -43,8 +43,9 @@ const RECHECK_MS = 10_000;
 /** How far before the last look changes are asked for: replicas' clocks differ, and a slow transaction commits late. */
 const CHANGE_MARGIN_MS = 60_000;
 /**
- * Workers per last-seen statement. On the embedded database a statement runs on the event loop:
+ * Workers per last-seen statement on the embedded database, where a statement runs on the event loop:
  * 20,000 rows at once held every request for most of a second (measured ≈ 0.6–0.9 s of CPU).
+ * PostgreSQL takes larger ones (slices.ts statementPacing).
  */
 const SEEN_CHUNK = 500;
 /**
@@ -98,7 +99,7 @@ export class WorkerRegistry {
     private readonly db: Db,
     private readonly bus: EventBus,
     private readonly network: NetworkStore,
-    private readonly opts: { recheckMs?: number; seenRowsPerFlush?: number } = {},
+    private readonly opts: { recheckMs?: number; seenRowsPerFlush?: number; databaseKind?: 'pglite' | 'postgres' } = {},
   ) {}
 
   /** Only an operator, or a tenant for a site it owns, may put workers on a site. */
@@ -372,11 +373,12 @@ export class WorkerRegistry {
     if (!opts.all && due.length > cap) due.sort((a, b) => a[1].due - b[1].due).length = cap;
     // In chunks: on the embedded database one statement for 20,000 workers holds the event loop (and every
     // sync and operator call waiting on it) for the whole update.
+    const pacing = statementPacing(this.opts.databaseKind ?? 'pglite', SEEN_CHUNK);
     let first = true;
-    for (const slice of slices(due, SEEN_CHUNK)) {
+    for (const slice of slices(due, pacing.rowsPerStatement)) {
       // Requests run between the chunks (an await alone may not let them: PGlite runs a statement and
       // resolves it without returning to the event loop).
-      if (!first) await nextTurn();
+      if (!first && pacing.turnBetween) await nextTurn();
       first = false;
       this.stats.seenWrites++;
       const rows = slice.map(([id, s]) => ({ id, at_ms: s.at }));
