@@ -173,6 +173,21 @@ describe('a worker credential', () => {
     assert.ok(other.stats.revocationChecks > 0);
   });
 
+  test('the look for revoked or rotated credentials begins before its bound, and calls within the bound do not wait for it', async () => {
+    const operator = (await t.p.auth.byOperatorName())!;
+    const [a] = await t.p.workers.registry.enrollMany(operator, 'wk-shared', ['ahead-a']);
+    const reg = new WorkerRegistry(t.p.database.db, t.p.bus, t.p.compute.network, { recheckMs: 1000 });
+    assert.equal((await reg.authenticate(a!.credential))?.workerId, a!.id);
+    await new Promise((r) => setTimeout(r, 850));
+    const checks = reg.stats.revocationChecks;
+    assert.equal((await reg.authenticate(a!.credential))?.workerId, a!.id);
+    assert.equal(reg.stats.revocationChecks, checks + 1, 'past 80 % of the bound a call begins the next look');
+    // Revoked behind its back: refused once the look has run, and never used later than the bound.
+    assert.equal((await op.req('DELETE', `/api/workers/${a!.id}`)).status, 200);
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal(await reg.authenticate(a!.credential), null, 'past the bound the call waits for a look, which drops the revoked credential');
+  });
+
   test('credentials checked a loop turn apart still share one lookup', async () => {
     const operator = (await t.p.auth.byOperatorName())!;
     const [a, b] = await t.p.workers.registry.enrollMany(operator, 'wk-shared', ['turn-a', 'turn-b']);

@@ -40,6 +40,8 @@ const toInfo = (r: Row): WorkerInfo => ({
  * A revoked credential is so refused everywhere within about RECHECK_MS, and a heartbeat costs no query.
  */
 const RECHECK_MS = 10_000;
+/** The part of RECHECK_MS after which the next look begins, without anyone waiting for it until RECHECK_MS. */
+const RECHECK_AHEAD = 0.8;
 /** How far before the last look changes are asked for: replicas' clocks differ, and a slow transaction commits late. */
 const CHANGE_MARGIN_MS = 60_000;
 /**
@@ -268,15 +270,25 @@ export class WorkerRegistry {
   }
 
   /**
-   * Drops the cached credentials of workers revoked or rotated since the last look, once RECHECK_MS have
-   * passed: one small query for the whole farm, which every call arriving meanwhile waits for (a cached
-   * credential is never used unchecked for longer than that).
+   * Drops the cached credentials of workers revoked or rotated since the last look: one small query for
+   * the whole farm. It begins once RECHECK_AHEAD of RECHECK_MS have passed, and calls wait for it only
+   * when it has not ended by RECHECK_MS (a cached credential is never used unchecked for longer than
+   * that). Waiting from the start held every sync arriving during the query: on PostgreSQL, whose answer
+   * waits for a turn of the loop, hundreds of them, all resumed in one turn when it came.
    */
   private async dropChanged(): Promise<void> {
-    if (Date.now() - this.checkedAt < (this.opts.recheckMs ?? RECHECK_MS)) return;
-    this.checking ??= this.lookForChanges().finally(() => {
-      this.checking = null;
-    });
+    const recheckMs = this.opts.recheckMs ?? RECHECK_MS;
+    const age = Date.now() - this.checkedAt;
+    if (age < recheckMs * RECHECK_AHEAD) return;
+    if (!this.checking) {
+      const look = this.lookForChanges().finally(() => {
+        this.checking = null;
+      });
+      // Begun ahead, it may fail with nobody waiting: a call past the bound waits for the next look.
+      look.catch(() => undefined);
+      this.checking = look;
+    }
+    if (age < recheckMs) return;
     await this.checking;
   }
 
