@@ -162,9 +162,9 @@ export class BatchWriter {
   onCaughtUp: (() => void) | null = null;
   /** Statements of the transaction under way so far (the first runs at once, the others each after a loop turn). */
   private statementsInWrite = 0;
-  /** Rows written so far, for the bench and tests; rows dropped as unstorable, by kind. */
   /** Statement size and whether a loop turn separates statements: the embedded database's by default (slices.ts). */
   pacing: StatementPacing = statementPacing('pglite', ROWS_PER_STATEMENT);
+  /** Rows written so far, for the bench and tests; rows dropped as unstorable, by kind. */
   /** With several replicas: refuses the batch unless this server still leads (see RunHost.fence). */
   fence: ((tx: Tx) => Promise<void>) | null = null;
   stats = { batches: 0, taskRows: 0, jobRows: 0, maxBatchMs: 0, droppedRows: 0, dropped: {} as Record<string, number>, statements: 0, maxStatementRows: 0, droppedLogRows: 0, maxBacklogRows: 0, heldWork: 0 };

@@ -66,10 +66,10 @@ const SEEN_ROWS_PER_FLUSH = 3_000;
  * the lag that still leaves a flush interval and a margin for the write. Random, so the rows of workers
  * first seen together (a farm starting) do not keep coming due in the same flush.
  */
-const refreshAfter = (random: () => number = Math.random): number => {
+const refreshAfter = (): number => {
   const latest = LAST_SEEN_LAG_MS - SEEN_FLUSH_MS - 5_000;
   const earliest = (LAST_SEEN_LAG_MS * 2) / 3;
-  return earliest + random() * (latest - earliest);
+  return earliest + Math.random() * (latest - earliest);
 };
 
 /** A worker's last-seen as this process knows it: `at` seen, `written` the value last stored (0: none), `due` when it is next stored. */
