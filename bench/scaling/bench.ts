@@ -91,7 +91,7 @@ async function measure(database: 'pglite' | 'postgres', o: { jobs: number; worke
     }
     const seconds = (performance.now() - t0) / 1000;
     // Batched writes (worker last-seen, logs) land before rows are counted.
-    await t.p.workers.registry.flushSeen();
+    await t.p.workers.registry.flushSeen({ all: true });
     const after = await tableRows(t);
     const bytesAfter = await databaseBytes(t).catch(() => null);
     const byTable: Record<string, number> = {};

@@ -161,7 +161,7 @@ export class Platform {
       p.log.info('bootstrap operator token created from SHUZHI_BOOTSTRAP_TOKEN');
     }
     await migrateModule(p.database, 'workers', WORKERS_MIGRATIONS);
-    p.workers = new WorkerHub(new WorkerRegistry(db, p.bus, p.compute.network));
+    p.workers = new WorkerHub(new WorkerRegistry(db, p.bus, p.compute.network, { databaseKind: p.database.kind }));
     p.workers.register(shellWorkSource(p.compute.network, p.compute.dispatcher.agents));
     const ctx = { db, database: p.database, bus: p.bus, log: p.log, config: opts.config, auth: p.auth, compute: p.compute, workers: p.workers, fence, clock: p.clock, rng: createRng(opts.seed ?? DEMO_SEED) };
     // Compute first: the others use its services, and it stops last. Its tables came with the core migrations.
@@ -345,7 +345,7 @@ export class Platform {
     for (const m of [...this.modules].reverse()) await m.stopDemo?.();
     await this.stopHttp();
     for (const m of [...this.modules].reverse()) await m.stop?.();
-    await this.workers.registry.flushSeen();
+    await this.workers.registry.flushSeen({ all: true });
     // After the leader's work stopped: releasing the lease lets another replica take over at once.
     await this.replication?.stop();
     await this.database.close();

@@ -2,9 +2,10 @@
 // reach, and that a worker reads and reports only the tasks leased to it. Raw HTTP, real server.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { events } from '../src/db/schema.ts';
-import { WorkerRegistry } from '../src/workers/registry.ts';
+import { workers } from '../src/workers/db-schema.ts';
+import { LAST_SEEN_LAG_MS, WorkerRegistry } from '../src/workers/registry.ts';
 import { client, enrollWorker, login, operatorToken, smallSite, startPlatform, waitUntil, workerSync, type TestPlatform } from './helpers.ts';
 
 let t: TestPlatform;
@@ -172,6 +173,21 @@ describe('a worker credential', () => {
     assert.ok(other.stats.revocationChecks > 0);
   });
 
+  test('the look for revoked or rotated credentials begins before its bound, and calls within the bound do not wait for it', async () => {
+    const operator = (await t.p.auth.byOperatorName())!;
+    const [a] = await t.p.workers.registry.enrollMany(operator, 'wk-shared', ['ahead-a']);
+    const reg = new WorkerRegistry(t.p.database.db, t.p.bus, t.p.compute.network, { recheckMs: 1000 });
+    assert.equal((await reg.authenticate(a!.credential))?.workerId, a!.id);
+    await new Promise((r) => setTimeout(r, 850));
+    const checks = reg.stats.revocationChecks;
+    assert.equal((await reg.authenticate(a!.credential))?.workerId, a!.id);
+    assert.equal(reg.stats.revocationChecks, checks + 1, 'past 80 % of the bound a call begins the next look');
+    // Revoked behind its back: refused once the look has run, and never used later than the bound.
+    assert.equal((await op.req('DELETE', `/api/workers/${a!.id}`)).status, 200);
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal(await reg.authenticate(a!.credential), null, 'past the bound the call waits for a look, which drops the revoked credential');
+  });
+
   test('credentials checked a loop turn apart still share one lookup', async () => {
     const operator = (await t.p.auth.byOperatorName())!;
     const [a, b] = await t.p.workers.registry.enrollMany(operator, 'wk-shared', ['turn-a', 'turn-b']);
@@ -184,19 +200,51 @@ describe('a worker credential', () => {
     assert.equal(reg.stats.lookupQueries - before, 1, 'requests read on two turns of the event loop: one query');
   });
 
-  test('last-seen reaches the database for every worker seen, a few hundred to a statement', async () => {
+  test('a last-seen flush writes at most its cap of rows, never-written workers first; a worker not yet due is not written again', async () => {
     const operator = (await t.p.auth.byOperatorName())!;
     const creds = await t.p.workers.registry.enrollMany(operator, 'wk-shared', Array.from({ length: 1100 }, (_, i) => `seen-${i}`));
-    const reg = t.p.workers.registry;
-    await reg.flushSeen();
+    const reg = new WorkerRegistry(t.p.database.db, t.p.bus, t.p.compute.network, { seenRowsPerFlush: 400 });
+    const ids = creds.map((c) => c.id);
+    const storedSeen = async () => {
+      const rows = await t.p.database.db.select({ id: workers.id, at: workers.lastSeenAt }).from(workers).where(inArray(workers.id, ids));
+      return new Map(rows.map((r) => [r.id, r.at?.getTime() ?? null]));
+    };
+    const t0 = Date.now();
+    for (const id of ids) reg.touch(id, t0);
+    const written: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await reg.flushSeen({ now: t0 });
+      written.push([...(await storedSeen()).values()].filter((v) => v !== null).length);
+    }
+    assert.deepEqual(written, [400, 800, 1100], 'at most 400 rows a flush, until every worker seen is written');
     const before = reg.stats.seenWrites;
-    for (const c of creds) reg.touch(c.id);
-    await reg.flushSeen();
-    assert.equal(reg.stats.seenWrites - before, 3, '1,100 workers: three statements of at most 500');
-    const ours = new Set(creds.map((c) => c.id));
-    const listed = (await reg.list(operator, { siteId: 'wk-shared', includeRevoked: false })).filter((w) => ours.has(w.id));
-    assert.equal(listed.length, creds.length);
-    assert.deepEqual(listed.filter((w) => w.lastSeenAt === null).map((w) => w.id), [], 'every worker seen has its last-seen time');
+    for (const id of ids) reg.touch(id, t0 + 1000);
+    await reg.flushSeen({ now: t0 + 1000 });
+    assert.equal(reg.stats.seenWrites, before, 'a second later no stored value is due for a refresh: no statement');
+    assert.deepEqual(new Set((await storedSeen()).values()), new Set([t0]));
+    const listed = (await reg.list(operator, { siteId: 'wk-shared', includeRevoked: false })).filter((w) => ids.includes(w.id));
+    assert.deepEqual(new Set(listed.map((w) => w.lastSeenAt)), new Set([new Date(t0 + 1000).toISOString()]), 'the list shows the exact last-seen this server knows');
+    await reg.flushSeen({ all: true });
+    assert.deepEqual(new Set((await storedSeen()).values()), new Set([t0 + 1000]), 'a flush of all (at shutdown) writes every worker seen since');
+  });
+
+  test('a worker seen every few seconds never has a stored last-seen more than LAST_SEEN_LAG_MS behind', async () => {
+    const operator = (await t.p.auth.byOperatorName())!;
+    const creds = await t.p.workers.registry.enrollMany(operator, 'wk-shared', Array.from({ length: 50 }, (_, i) => `lag-${i}`));
+    const reg = new WorkerRegistry(t.p.database.db, t.p.bus, t.p.compute.network);
+    const ids = creds.map((c) => c.id);
+    const t0 = Date.now();
+    let worst = 0;
+    // Ten minutes of syncs every 2.5 s, flushed every 5 s as the registry's timer does.
+    for (let now = t0; now <= t0 + 600_000; now += 2_500) {
+      for (const id of ids) reg.touch(id, now);
+      if ((now - t0) % 5_000 === 0) await reg.flushSeen({ now });
+      const rows = await t.p.database.db.select({ at: workers.lastSeenAt }).from(workers).where(inArray(workers.id, ids));
+      for (const r of rows) worst = Math.max(worst, now - (r.at?.getTime() ?? -Infinity));
+    }
+    assert.ok(worst <= LAST_SEEN_LAG_MS, `the stored last-seen fell ${worst} ms behind (bound ${LAST_SEEN_LAG_MS})`);
+    // Each worker written when first seen, then about once in 40–50 s: at most 1 + 600 / 40 rows a worker, not one a flush (120).
+    assert.ok(reg.stats.seenRows <= ids.length * 16, `${reg.stats.seenRows} rows written for ${ids.length} workers over 120 flushes`);
   });
 
   test("revoking a worker refuses it at once and its running task goes back to the queue", async () => {

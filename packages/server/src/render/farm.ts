@@ -19,7 +19,8 @@ import { FarmMeter } from './metering.ts';
 import { FarmPower, LocalWakeProvider } from './power.ts';
 import { NodeFiles } from './node-files.ts';
 import { NodeSync } from './node-sync.ts';
-import { BatchWriter, WRITER_BOUNDS, type WriterBounds } from './persist.ts';
+import { statementPacing } from '../db/slices.ts';
+import { BatchWriter, ROWS_PER_STATEMENT, WRITER_BOUNDS, type WriterBounds } from './persist.ts';
 import { restoreFarm } from './restore.ts';
 import { FarmState } from './state.ts';
 import type { RenderStorage } from './storage.ts';
@@ -35,6 +36,8 @@ export interface FarmOptions {
   batchMs?: number;
   /** How much unwritten work may wait while the database is behind (persist.ts WRITER_BOUNDS). */
   writerBounds?: Partial<WriterBounds>;
+  /** The database the batch writer writes to: it sizes and paces its statements for it (slices.ts statementPacing); the embedded one's when unset. */
+  databaseKind?: 'pglite' | 'postgres';
   clock?: Clock;
   /** Check that a chunk's frames were uploaded before accepting its completion (default true; the bench's simulated nodes upload nothing). */
   verifyFrames?: boolean;
@@ -85,6 +88,7 @@ export class RenderFarm {
   ) {
     this.state = new FarmState(opts.clock ?? systemClock, { leaseMs: opts.leaseMs, ...opts.policy }, opts.siteId);
     this.writer = new BatchWriter(db, bus, log, () => this.drainChanges(), opts.batchMs ?? 75, () => this.state.engine.pendingChanges(), { ...WRITER_BOUNDS, ...opts.writerBounds });
+    if (opts.databaseKind) this.writer.pacing = statementPacing(opts.databaseKind, ROWS_PER_STATEMENT);
     this.uploads = new UploadQuota(join(storage.root, 'uploads'), join(storage.root, 'assets'), opts.uploadQuotaBytes);
     this.blobs = new BlobStore(storage, this.uploads);
     this.storeSlots = new StoreSlots(opts.storeSlots ?? 32);

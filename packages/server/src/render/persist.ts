@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DispatcherRows, JobRow, TaskRow } from '@shuzhi/render';
 import { storableText } from '@shuzhi/schema';
 import type { Db, Tx } from '../db/client.ts';
-import { nextTurn, slices } from '../db/slices.ts';
+import { nextTurn, slices, statementPacing, type StatementPacing } from '../db/slices.ts';
 import type { EventBus, EventInput, PublishedEvent } from '../events/bus.ts';
 import type { Logger } from '../log.ts';
 
@@ -162,6 +162,8 @@ export class BatchWriter {
   onCaughtUp: (() => void) | null = null;
   /** Statements of the transaction under way so far (the first runs at once, the others each after a loop turn). */
   private statementsInWrite = 0;
+  /** Statement size and whether a loop turn separates statements: the embedded database's by default (slices.ts). */
+  pacing: StatementPacing = statementPacing('pglite', ROWS_PER_STATEMENT);
   /** Rows written so far, for the bench and tests; rows dropped as unstorable, by kind. */
   /** With several replicas: refuses the batch unless this server still leads (see RunHost.fence). */
   fence: ((tx: Tx) => Promise<void>) | null = null;
@@ -393,7 +395,7 @@ export class BatchWriter {
     const logs = of('log').map((u) => u.row);
     const frames = of('frame').map((u) => u.row);
     const nodes = of('node').map((u) => u.row);
-    for (const slice of slices(jobs, ROWS_PER_STATEMENT)) {
+    for (const slice of slices(jobs, this.pacing.rowsPerStatement)) {
       const data = (await this.counted(slice)).map((j) => ({
         id: j.id,
         seq: j.seq,
@@ -409,7 +411,7 @@ export class BatchWriter {
           as x(id text, seq int, state text, failure_message text, blocklist jsonb, node_failures jsonb)
         where r.id = x.id`);
     }
-    for (const slice of slices(tasks, ROWS_PER_STATEMENT)) {
+    for (const slice of slices(tasks, this.pacing.rowsPerStatement)) {
       const data = (await this.counted(slice)).map((t) => ({
         job_id: t.jobId,
         idx: t.index,
@@ -428,7 +430,7 @@ export class BatchWriter {
           node_id = excluded.node_id, lease_expires_at = excluded.lease_expires_at, failed_on = excluded.failed_on,
           updated_at = now()`);
     }
-    for (const slice of slices(logs, ROWS_PER_STATEMENT)) {
+    for (const slice of slices(logs, this.pacing.rowsPerStatement)) {
       const data = (await this.counted(slice)).map((l) => ({ job_id: l.jobId, idx: l.idx, attempt: l.attempt, node_id: l.nodeId, stream: l.stream, text: l.text }));
       await tx.execute(sql`
         insert into render_task_logs (job_id, idx, attempt, node_id, stream, text)
@@ -436,7 +438,7 @@ export class BatchWriter {
         from jsonb_to_recordset(${JSON.stringify(data)}::jsonb)
           as x(job_id text, idx int, attempt int, node_id text, stream text, text text)`);
     }
-    for (const slice of slices(frames, ROWS_PER_STATEMENT)) {
+    for (const slice of slices(frames, this.pacing.rowsPerStatement)) {
       const data = (await this.counted(slice)).map((f) => ({ job_id: f.jobId, frame: f.frame, node_id: f.nodeId, attempt: f.attempt, bytes: f.bytes, has_thumb: f.hasThumb ? 1 : 0 }));
       await tx.execute(sql`
         insert into render_frames (job_id, frame, node_id, attempt, bytes, has_thumb)
@@ -446,7 +448,7 @@ export class BatchWriter {
         on conflict (job_id, frame) do update set has_thumb = greatest(render_frames.has_thumb, excluded.has_thumb),
           bytes = case when render_frames.bytes = 0 then excluded.bytes else render_frames.bytes end`);
     }
-    for (const slice of slices(nodes, ROWS_PER_STATEMENT)) {
+    for (const slice of slices(nodes, this.pacing.rowsPerStatement)) {
       const data = (await this.counted(slice)).map((n) => ({ id: n.id, site_id: n.siteId, tags: n.tags, slots: n.slots, last_seen_ms: n.lastSeenMs }));
       await tx.execute(sql`
         insert into render_nodes (id, site_id, tags, slots, last_seen_at)
@@ -462,10 +464,10 @@ export class BatchWriter {
 
   /**
    * The rows of one statement, counted for the stats (the bench and tests read the largest), after a
-   * turn of the event loop when a statement of this transaction ran before it.
+   * turn of the event loop when a statement of this transaction ran before it (on the embedded database).
    */
   private async counted<T>(rows: readonly T[]): Promise<readonly T[]> {
-    if (this.statementsInWrite++ > 0) await nextTurn();
+    if (this.statementsInWrite++ > 0 && this.pacing.turnBetween) await nextTurn();
     this.stats.statements++;
     this.stats.maxStatementRows = Math.max(this.stats.maxStatementRows, rows.length);
     return rows;

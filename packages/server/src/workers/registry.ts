@@ -1,11 +1,11 @@
-import { and, desc, eq, gte, inArray, isNull, or } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { WorkerCredential, WorkerInfo } from '@shuzhi/schema';
 import { WORKER_CREDENTIAL_PREFIX, workerIdOfCredential } from '@shuzhi/schema';
 import type { Principal } from '../auth/principal.ts';
 import { sha256 } from '../auth/passwords.ts';
 import type { NetworkStore } from '../compute/network-store.ts';
 import type { Db, Tx } from '../db/client.ts';
-import { slices } from '../db/slices.ts';
+import { nextTurn, slices, statementPacing } from '../db/slices.ts';
 import { AppError, errors } from '../errors.ts';
 import type { EventBus, PublishedEvent } from '../events/bus.ts';
 import { newId, newSecret } from '../ids.ts';
@@ -40,13 +40,44 @@ const toInfo = (r: Row): WorkerInfo => ({
  * A revoked credential is so refused everywhere within about RECHECK_MS, and a heartbeat costs no query.
  */
 const RECHECK_MS = 10_000;
+/** The part of RECHECK_MS after which the next look begins, without anyone waiting for it until RECHECK_MS. */
+const RECHECK_AHEAD = 0.8;
 /** How far before the last look changes are asked for: replicas' clocks differ, and a slow transaction commits late. */
 const CHANGE_MARGIN_MS = 60_000;
 /**
- * Workers per last-seen statement. On the embedded database a statement runs on the event loop:
+ * Workers per last-seen statement on the embedded database, where a statement runs on the event loop:
  * 20,000 rows at once held every request for most of a second (measured ≈ 0.6–0.9 s of CPU).
+ * PostgreSQL takes larger ones (slices.ts statementPacing).
  */
 const SEEN_CHUNK = 500;
+/**
+ * How far behind a worker's last sync the database's last_seen_at may be, for a worker seen since
+ * (while at most SEEN_ROWS_PER_FLUSH × the shortest refresh / SEEN_FLUSH_MS = 24,000 workers come due
+ * together; past that the oldest go first and the lag grows). Readers of the column allow for it
+ * (platform-metrics.ts; the web's online window, two minutes, is above it and a poll interval).
+ */
+export const LAST_SEEN_LAG_MS = 60_000;
+/** How often due last-seen rows are written. */
+const SEEN_FLUSH_MS = 5_000;
+/** Rows one flush writes at most: 20,000 workers refreshed every 40–50 s come due ≈ 2,200 a flush. */
+const SEEN_ROWS_PER_FLUSH = 3_000;
+/**
+ * When a worker's stored last-seen is next refreshed, after a write: a random point in the last part of
+ * the lag that still leaves a flush interval and a margin for the write. Random, so the rows of workers
+ * first seen together (a farm starting) do not keep coming due in the same flush.
+ */
+const refreshAfter = (): number => {
+  const latest = LAST_SEEN_LAG_MS - SEEN_FLUSH_MS - 5_000;
+  const earliest = (LAST_SEEN_LAG_MS * 2) / 3;
+  return earliest + Math.random() * (latest - earliest);
+};
+
+/** A worker's last-seen as this process knows it: `at` seen, `written` the value last stored (0: none), `due` when it is next stored. */
+interface SeenState {
+  at: number;
+  written: number;
+  due: number;
+}
 /** How long a credential lookup waits for others to share its query (a miss: a worker not seen since this process started). */
 const LOOKUP_GATHER_MS = 5;
 
@@ -63,14 +94,14 @@ export class WorkerRegistry {
   private checking: Promise<void> | null = null;
   /** Told when a worker is revoked, so its leases go back to the queues at once. */
   onRevoked: (workerId: string) => Promise<void> = async () => undefined;
-  /** Database lookups of credentials (the cache's misses, several to a query); looks for revocations and rotations; last-seen statements. */
-  readonly stats = { lookupQueries: 0, revocationChecks: 0, seenWrites: 0 };
+  /** Database lookups of credentials (the cache's misses, several to a query); looks for revocations and rotations; last-seen statements and rows written. */
+  readonly stats = { lookupQueries: 0, revocationChecks: 0, seenWrites: 0, seenRows: 0 };
 
   constructor(
     private readonly db: Db,
     private readonly bus: EventBus,
     private readonly network: NetworkStore,
-    private readonly opts: { recheckMs?: number } = {},
+    private readonly opts: { recheckMs?: number; seenRowsPerFlush?: number; databaseKind?: 'pglite' | 'postgres' } = {},
   ) {}
 
   /** Only an operator, or a tenant for a site it owns, may put workers on a site. */
@@ -162,7 +193,12 @@ export class WorkerRegistry {
       .from(workers)
       .where(conds.length ? and(...conds) : undefined)
       .orderBy(desc(workers.enrolledAt));
-    return rows.map(toInfo);
+    // The database's last-seen may lag by LAST_SEEN_LAG_MS: the workers this process serves are shown exact.
+    return rows.map((r) => {
+      const info = toInfo(r);
+      const at = this.lastSeen(r.id);
+      return at !== null && (!r.lastSeenAt || at > r.lastSeenAt.getTime()) ? { ...info, lastSeenAt: new Date(at).toISOString() } : info;
+    });
   }
 
   private async load(p: Principal, id: string, what: string): Promise<Row> {
@@ -234,15 +270,25 @@ export class WorkerRegistry {
   }
 
   /**
-   * Drops the cached credentials of workers revoked or rotated since the last look, once RECHECK_MS have
-   * passed: one small query for the whole farm, which every call arriving meanwhile waits for (a cached
-   * credential is never used unchecked for longer than that).
+   * Drops the cached credentials of workers revoked or rotated since the last look: one small query for
+   * the whole farm. It begins once RECHECK_AHEAD of RECHECK_MS have passed, and calls wait for it only
+   * when it has not ended by RECHECK_MS (a cached credential is never used unchecked for longer than
+   * that). Waiting from the start held every sync arriving during the query: on PostgreSQL, whose answer
+   * waits for a turn of the loop, hundreds of them, all resumed in one turn when it came.
    */
   private async dropChanged(): Promise<void> {
-    if (Date.now() - this.checkedAt < (this.opts.recheckMs ?? RECHECK_MS)) return;
-    this.checking ??= this.lookForChanges().finally(() => {
-      this.checking = null;
-    });
+    const recheckMs = this.opts.recheckMs ?? RECHECK_MS;
+    const age = Date.now() - this.checkedAt;
+    if (age < recheckMs * RECHECK_AHEAD) return;
+    if (!this.checking) {
+      const look = this.lookForChanges().finally(() => {
+        this.checking = null;
+      });
+      // Begun ahead, it may fail with nobody waiting: a call past the bound waits for the next look.
+      look.catch(() => undefined);
+      this.checking = look;
+    }
+    if (age < recheckMs) return;
     await this.checking;
   }
 
@@ -297,37 +343,77 @@ export class WorkerRegistry {
   }
 
   /**
-   * Last-seen reaches the database every 15 s for all workers seen since, SEEN_CHUNK to a statement:
-   * a farm of thousands of workers would otherwise write a row per worker per minute on its own.
+   * Last-seen is kept exact in memory (`seen`) and reaches the database boundedly late: a worker's row
+   * is written when it was never written by this process, or when its stored value is due for a refresh
+   * (LAST_SEEN_LAG_MS), at most SEEN_ROWS_PER_FLUSH rows every SEEN_FLUSH_MS. Writing every worker seen
+   * each 15 s was 20,000 rows every 15 s at 20,000 render nodes (1,333 rows/s, 40 statements a flush).
    */
-  private readonly seen = new Set<string>();
+  private readonly seen = new Map<string, SeenState>();
   private flushing: NodeJS.Timeout | null = null;
-  touch(workerId: string): void {
-    this.seen.add(workerId);
-    this.flushing ??= setTimeout(() => void this.flushSeen(), 15_000).unref();
+  touch(workerId: string, now = Date.now()): void {
+    const s = this.seen.get(workerId);
+    if (s) s.at = now;
+    else this.seen.set(workerId, { at: now, written: 0, due: 0 });
+    this.armSeenFlush();
   }
 
-  async flushSeen(): Promise<void> {
+  private armSeenFlush(): void {
+    this.flushing ??= setTimeout(() => void this.flushSeen().catch(() => undefined), SEEN_FLUSH_MS).unref();
+  }
+
+  /** When each worker was last seen, as far as this process knows: exact for the workers it serves. */
+  lastSeen(workerId: string): number | null {
+    return this.seen.get(workerId)?.at ?? null;
+  }
+
+  /**
+   * Writes the last-seen of the workers that are due (`all`: of every worker seen since its last write,
+   * as at shutdown), oldest due first, at most SEEN_ROWS_PER_FLUSH of them unless `all`.
+   */
+  async flushSeen(opts: { all?: boolean; now?: number } = {}): Promise<void> {
     if (this.flushing) clearTimeout(this.flushing);
     this.flushing = null;
-    const ids = [...this.seen];
-    this.seen.clear();
-    const at = new Date();
+    const now = opts.now ?? Date.now();
+    const due: [string, SeenState][] = [];
+    let unwritten = 0;
+    for (const e of this.seen) {
+      if (e[1].at <= e[1].written) continue;
+      unwritten++;
+      if (opts.all || e[1].due <= now) due.push(e);
+    }
+    const cap = this.opts.seenRowsPerFlush ?? SEEN_ROWS_PER_FLUSH;
+    if (!opts.all && due.length > cap) due.sort((a, b) => a[1].due - b[1].due).length = cap;
     // In chunks: on the embedded database one statement for 20,000 workers holds the event loop (and every
     // sync and operator call waiting on it) for the whole update.
+    const pacing = statementPacing(this.opts.databaseKind ?? 'pglite', SEEN_CHUNK);
     let first = true;
-    for (const slice of slices(ids, SEEN_CHUNK)) {
+    for (const slice of slices(due, pacing.rowsPerStatement)) {
       // Requests run between the chunks (an await alone may not let them: PGlite runs a statement and
       // resolves it without returning to the event loop).
-      if (!first) await new Promise((r) => setImmediate(r));
+      if (!first && pacing.turnBetween) await nextTurn();
       first = false;
       this.stats.seenWrites++;
-      await this.db
-        .update(workers)
-        .set({ lastSeenAt: at })
-        .where(inArray(workers.id, slice))
-        .catch(() => undefined);
+      const rows = slice.map(([id, s]) => ({ id, at_ms: s.at }));
+      const ok = await this.db
+        .execute(
+          sql`update ${workers} as w set last_seen_at = to_timestamp(x.at_ms / 1000.0)
+            from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id text, at_ms bigint)
+            where w.id = x.id and (w.last_seen_at is null or w.last_seen_at < to_timestamp(x.at_ms / 1000.0))`,
+        )
+        .then(
+          () => true,
+          () => false,
+        );
+      // A failed write is tried again at the next flush: the rows stay unwritten and due.
+      if (!ok) continue;
+      for (const [i, [, s]] of slice.entries()) {
+        s.written = rows[i]!.at_ms;
+        s.due = now + refreshAfter();
+      }
+      unwritten -= slice.length;
+      this.stats.seenRows += slice.length;
     }
+    if (unwritten > 0) this.armSeenFlush();
   }
 
   private forget(...workerIds: string[]): void {

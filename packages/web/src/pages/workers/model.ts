@@ -3,7 +3,11 @@ import type { Role, Site, User, WorkerInfo } from '@shuzhi/schema';
 /** Who may list and manage workers: operators (every site), tenants (the sites they own). The server decides each call. */
 export const WORKER_ROLES = ['operator', 'tenant'] as const satisfies readonly Role[];
 
-/** A worker long-polls about every 25 s, each poll marking it seen; two minutes of silence means it is gone. */
+/**
+ * A worker long-polls about every 25 s, each poll marking it seen; two minutes of silence means it is gone.
+ * The server stores last-seen up to a minute late (LAST_SEEN_LAG_MS in its workers/registry.ts): a poll
+ * interval and that lag stay well inside the window.
+ */
 export const ONLINE_WINDOW_MS = 2 * 60_000;
 
 export type WorkerState = 'revoked' | 'online' | 'offline' | 'new';
