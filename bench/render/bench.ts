@@ -13,8 +13,9 @@ import { serverHeapFlags } from '../../scripts/server-heap.mjs';
 import { benchArgs } from '../args.ts';
 import { percentile } from '../stats.ts';
 import { assetFanoutRow, assetFanoutSection } from './fanout.ts';
+import type { ConnReport } from './conn-watch.ts';
 import type { LoopReport } from './loop-watch.ts';
-import { startNodeFleet } from './node-fleet.ts';
+import { countsSince, startNodeFleet, type FleetConnections } from './node-fleet.ts';
 import { sleepDaySection } from './sleep.ts';
 import { timeline, type OverviewSample } from './timeline.ts';
 import { chunkForSteadyWindow, steadyWindow, type QueueMark } from './steady.ts';
@@ -330,6 +331,8 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     if (turns) console.log(`    worker syncs that waited for a later loop turn (at most ${turns.perTurn} start per turn): ${turns.deferred}, at most ${turns.maxWaiting} at once`);
     const wr = (l as LoopReport & { writer?: { heldAsks: number; maxBacklogRows: number; bound: number; maxBatchMs: number } }).writer;
     if (wr) console.log(`    batch writer: largest backlog ${wr.maxBacklogRows} rows (bound ${wr.bound}), longest batch ${wr.maxBatchMs} ms; asks held back over the bound: ${wr.heldAsks}`);
+    const cw = (l as LoopReport & { connections?: ConnReport }).connections;
+    if (cw) console.log(`    server connections: ${cw.opened} opened (at most ${cw.openedMaxPerSec} in one second), ${cw.open} open now; closed by cause ${JSON.stringify(cw.closed)}; request/headers timeouts and bad requests ${JSON.stringify(cw.clientErrors)}`);
     const busy = Object.entries(l.phases).filter(([, p]) => p.maxMs >= 50 || p.stalls > 0);
     if (busy.length) console.log(`    periodic work: ${busy.map(([k, p]) => `${k} ${p.calls}× max ${p.maxMs} ms${p.stalls ? `, in ${p.stalls} stalls` : ''}`).join('; ')}`);
     return l;
@@ -392,11 +395,16 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
   const { procs, total, send } = fleet;
   // The nodes' failed calls in each phase, by kind (when they fail says which load caused them).
   let errorsBefore: Record<string, number> = {};
+  let connsBefore: FleetConnections = { connects: 0, disconnects: {}, connectErrors: {} };
   const phaseErrors = (phase: string): Record<string, number> => {
     const now = fleet.errorKinds();
-    const since = Object.fromEntries(Object.entries(now).map(([k, n]) => [k, n - (errorsBefore[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
+    const since = countsSince(now, errorsBefore);
     errorsBefore = now;
     console.log(`  node calls that failed in ${phase}, by kind: ${Object.keys(since).length ? JSON.stringify(since) : 'none'}; handshakes the kernel dropped for a full accept queue so far (machine-wide): ${listenOverflows() - overflows0}; the server's open files at most ${peakFiles} (cap ${hardLimit})`);
+    // Which side closed connections in the phase: the nodes' view (undici), beside the server's (loop report).
+    const c = fleet.connections();
+    console.log(`    nodes' connections in ${phase} (undici): ${c.connects - connsBefore.connects} opened; closed by reason ${JSON.stringify(countsSince(c.disconnects, connsBefore.disconnects))}; connects failed ${JSON.stringify(countsSince(c.connectErrors, connsBefore.connectErrors))}; kernel TCP now: ${/TCP: (.*)/.exec(readFileSync('/proc/net/sockstat', 'utf8'))?.[1] ?? 'unknown'}`);
+    connsBefore = c;
     peakFiles = 0;
     return since;
   };

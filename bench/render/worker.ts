@@ -25,6 +25,15 @@ const http = { pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000,
 const pool = cfg.pooled !== false ? new Agent({ connections: cfg.connections, ...http }) : null;
 const own: Dispatcher[] = pool ? [] : Array.from({ length: Math.min(cfg.connections, credentials.length) }, () => new Client(cfg.url, http));
 const dispatcherOf = (n: number): Dispatcher => pool ?? own[n % own.length]!;
+// Connections opened and closed as undici saw them, and why they closed ('socket idle timeout' is
+// undici's own keep-alive timeout; 'other side closed' the server's; a connect error never opened).
+const conn = { connects: 0, disconnects: {} as Record<string, number>, connectErrors: {} as Record<string, number> };
+const reasonOf = (err: unknown) => { const e = err as Error & { code?: string }; return `${e?.code ?? e?.name ?? 'unknown'}: ${e?.message ?? ''}`.slice(0, 80); };
+for (const d of pool ? [pool] : own) {
+  d.on('connect', () => conn.connects++);
+  d.on('disconnect', (_o, _t, err) => (conn.disconnects[reasonOf(err)] = (conn.disconnects[reasonOf(err)] ?? 0) + 1));
+  d.on('connectionError', (_o, _t, err) => (conn.connectErrors[reasonOf(err)] = (conn.connectErrors[reasonOf(err)] ?? 0) + 1));
+}
 /**
  * Set by the bench before it submits the hold job: a task of any job but this one is held. Named before
  * the submission, because the server hands the hold job's tasks to parked nodes before the bench has
@@ -46,7 +55,7 @@ let lengthsChanged = () => {};
 let lengthsChange = new Promise<void>((r) => (lengthsChanged = r));
 /** Sleeps `ms`, or less when the task lengths change meanwhile. */
 const pause = (ms: number) => Promise.race([sleep(ms), lengthsChange]);
-const stats = { connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], carried: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number> };
+const stats = { connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], carried: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number>, conn };
 // This process's own event-loop delay: a late timer or a late read here is counted in a node's latency too.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
