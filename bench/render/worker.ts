@@ -16,7 +16,10 @@ import { Agent, Client, request, type Dispatcher } from 'undici';
 const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number; connectPerSec: number; lockstep: boolean; pooled?: boolean };
 const credentials = (JSON.parse(readFileSync(cfg.credentialsFile, 'utf8')) as string[]).slice(cfg.first, cfg.first + cfg.count);
 const idOf = (credential: string) => credential.split('.')[1]!;
-const http = { pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 };
+// No keepAliveTimeout of our own: as the agent's fetch, undici keeps an idle socket until 2 s before the
+// timeout the server announces (Keep-Alive: timeout=30 at the default lease), so the node, not the
+// server, closes it (http/keep-alive.ts in the server).
+const http = { pipelining: 1, headersTimeout: 120_000, bodyTimeout: 120_000 };
 // One pool for all nodes (`pooled`) hands each call the first free connection: the pool's far end idles
 // while load is light, the server closes it at its keep-alive timeout, and the next burst reopens
 // thousands at once (the accept queue overflows). Without it each node keeps its own connection (node n
