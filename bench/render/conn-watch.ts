@@ -55,9 +55,14 @@ export class ConnWatch {
     }) as Server['emit'];
   }
 
+  /** What happened since the last report, without starting a new one. */
+  peek(): ConnReport {
+    return { opened: this.opened, openedMaxPerSec: Math.max(0, ...this.bySec.values()), closed: { ...this.closed }, clientErrors: { ...this.clientErrors }, open: this.open };
+  }
+
   /** What happened since the last report. */
   report(): ConnReport {
-    const out: ConnReport = { opened: this.opened, openedMaxPerSec: Math.max(0, ...this.bySec.values()), closed: this.closed, clientErrors: this.clientErrors, open: this.open };
+    const out = this.peek();
     this.opened = 0;
     this.closed = {};
     this.clientErrors = {};
