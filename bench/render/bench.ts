@@ -13,8 +13,9 @@ import { serverHeapFlags } from '../../scripts/server-heap.mjs';
 import { benchArgs } from '../args.ts';
 import { percentile } from '../stats.ts';
 import { assetFanoutRow, assetFanoutSection } from './fanout.ts';
+import type { ConnReport } from './conn-watch.ts';
 import type { LoopReport } from './loop-watch.ts';
-import { startNodeFleet } from './node-fleet.ts';
+import { countsSince, startNodeFleet, type FleetConnections } from './node-fleet.ts';
 import { sleepDaySection } from './sleep.ts';
 import { timeline, type OverviewSample } from './timeline.ts';
 import { chunkForSteadyWindow, steadyWindow, type QueueMark } from './steady.ts';
@@ -139,7 +140,7 @@ export async function run(args: string[]): Promise<void> {
     frames: { type: 'count', default: 1_000_000, help: 'frames of the dispatched job (default 1,000,000, 100,000 with --quick), in chunks of 10 frames a task, or fewer where the nodes need more tasks to keep work queued through a steady saturated window (20 s at 3,000 tasks/s, 10 s with --quick; steady.ts)' },
     heartbeats: { type: 'choice', choices: ['agent', 'lockstep'], default: 'agent', help: "when a simulated node heartbeats: as the agent (a task's first at a random phase of the interval's last three quarters, the second timed from it: pacing.ts) or, for comparison, every interval from its task's start (lockstep: the agent before pacing.ts)" },
     timeline: { type: 'switch', help: 'print the paced and heartbeat windows second by second (heartbeats sent, tasks handed out and their ask → task p99, overview calls) and the asks and overviews in heartbeat bursts against the rest' },
-    connections: { type: 'choice', choices: ['pool', 'per-node'], default: 'pool', help: "how a simulated node reaches the server: on the first free connection of its worker process's shared pool (pool), or on its own keep-alive connection, as an agent does (per-node: the pool's far end idles while load is light, the server closes it and the next burst reopens thousands at once)" },
+    connections: { type: 'choice', choices: ['per-node', 'pool'], default: 'per-node', help: "how a simulated node reaches the server: on its own keep-alive connection, as an agent does (per-node, the default: a node calls at least every heartbeat interval, so its connection never idles out), or on the first free connection of its worker process's shared pool (pool: calls gather on the pool's first connections, the rest idle until undici closes them, and the next burst reopens thousands at once into the server's 4,096-deep accept queue; at 20,000 nodes under the same load, after connecting: 59,832 calls failed on connections (connect timeouts, resets, header timeouts) with the pool, none per node; SCALING.md)" },
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
     'semi-space': { type: 'choice', choices: ['v8', '16', '32', '64', '128'], default: 'v8', help: "the server's --max-semi-space-size in MB (V8's young generation; v8: V8's own default)" },
@@ -270,7 +271,7 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
   console.log(`\nrender farm bench: ${nodes} simulated nodes in ${workers} worker processes (${pooled ? `undici keep-alive pools of ${connsPerWorker} connections each, each call on the first free one` : `each node on its own keep-alive connection, ${connsPerWorker} per process`}, ${connsPerWorker * workers} sockets in all), started at ${connect}/s; one server process; loopback only`);
   console.log(`open files: soft limit raised to the hard limit ${hardLimit} in every child (bash 'ulimit -n $(ulimit -Hn)'); raising the hard limit needs root with CAP_SYS_RESOURCE (e.g. 'prlimit --nofile=65536:65536' or LimitNOFILE in systemd)`);
   // The server is the process at the cap: it holds every node's connection, a worker process only its share.
-  if (connsPerWorker * workers < nodes) console.log(`note: ${nodes} nodes share ${connsPerWorker * workers} connections because of that cap on the server process (it holds all of them; each worker process ${connsPerWorker}); a node whose pool is full waits client-side for a connection, and a parked long poll frees one within its wait`);
+  if (connsPerWorker * workers < nodes) console.log(`note: ${nodes} nodes share ${connsPerWorker * workers} connections because of that cap on the server process (it holds all of them; each worker process ${connsPerWorker}); ${pooled ? 'a node whose pool is full waits client-side for a connection, and a parked long poll frees one within its wait' : `${nodes - connsPerWorker * workers} connections carry two nodes each, one call at a time`}`);
 
   // Sockets the kernel still holds from an earlier phase (TIME_WAIT keeps a closed connection's port for 60 s).
   console.log(`kernel TCP sockets before this phase: ${/TCP: (.*)/.exec(readFileSync('/proc/net/sockstat', 'utf8'))?.[1] ?? 'unknown'}`);
@@ -330,6 +331,8 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     if (turns) console.log(`    worker syncs that waited for a later loop turn (at most ${turns.perTurn} start per turn): ${turns.deferred}, at most ${turns.maxWaiting} at once`);
     const wr = (l as LoopReport & { writer?: { heldAsks: number; maxBacklogRows: number; bound: number; maxBatchMs: number } }).writer;
     if (wr) console.log(`    batch writer: largest backlog ${wr.maxBacklogRows} rows (bound ${wr.bound}), longest batch ${wr.maxBatchMs} ms; asks held back over the bound: ${wr.heldAsks}`);
+    const cw = (l as LoopReport & { connections?: ConnReport }).connections;
+    if (cw) console.log(`    server connections: ${cw.opened} opened (at most ${cw.openedMaxPerSec} in one second), ${cw.open} open now; closed by cause ${JSON.stringify(cw.closed)}; request/headers timeouts and bad requests ${JSON.stringify(cw.clientErrors)}`);
     const busy = Object.entries(l.phases).filter(([, p]) => p.maxMs >= 50 || p.stalls > 0);
     if (busy.length) console.log(`    periodic work: ${busy.map(([k, p]) => `${k} ${p.calls}× max ${p.maxMs} ms${p.stalls ? `, in ${p.stalls} stalls` : ''}`).join('; ')}`);
     return l;
@@ -392,11 +395,16 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
   const { procs, total, send } = fleet;
   // The nodes' failed calls in each phase, by kind (when they fail says which load caused them).
   let errorsBefore: Record<string, number> = {};
+  let connsBefore: FleetConnections = { connects: 0, disconnects: {}, connectErrors: {} };
   const phaseErrors = (phase: string): Record<string, number> => {
     const now = fleet.errorKinds();
-    const since = Object.fromEntries(Object.entries(now).map(([k, n]) => [k, n - (errorsBefore[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
+    const since = countsSince(now, errorsBefore);
     errorsBefore = now;
     console.log(`  node calls that failed in ${phase}, by kind: ${Object.keys(since).length ? JSON.stringify(since) : 'none'}; handshakes the kernel dropped for a full accept queue so far (machine-wide): ${listenOverflows() - overflows0}; the server's open files at most ${peakFiles} (cap ${hardLimit})`);
+    // Which side closed connections in the phase: the nodes' view (undici), beside the server's (loop report).
+    const c = fleet.connections();
+    console.log(`    nodes' connections in ${phase} (undici): ${c.connects - connsBefore.connects} opened; closed by reason ${JSON.stringify(countsSince(c.disconnects, connsBefore.disconnects))}; connects failed ${JSON.stringify(countsSince(c.connectErrors, connsBefore.connectErrors))}; kernel TCP now: ${/TCP: (.*)/.exec(readFileSync('/proc/net/sockstat', 'utf8'))?.[1] ?? 'unknown'}`);
+    connsBefore = c;
     peakFiles = 0;
     return since;
   };

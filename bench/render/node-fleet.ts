@@ -3,8 +3,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export interface WorkerStats { connected: number; syncs: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; carried?: number[]; errorKinds: Record<string, number>; loopMaxMs: number; beatsBySec: Record<string, number> }
-type Counter = keyof Omit<WorkerStats, 'latencies' | 'askLatencies' | 'carried' | 'errorKinds' | 'loopMaxMs' | 'beatsBySec'>;
+export interface WorkerStats { connected: number; syncs: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; carried?: number[]; errorKinds: Record<string, number>; loopMaxMs: number; beatsBySec: Record<string, number>; conn?: FleetConnections }
+
+/** The nodes' connections as undici saw them: opened, closed by reason, and connects that failed, by error. */
+export interface FleetConnections { connects: number; disconnects: Record<string, number>; connectErrors: Record<string, number> }
+type Counter = keyof Omit<WorkerStats, 'latencies' | 'askLatencies' | 'carried' | 'errorKinds' | 'loopMaxMs' | 'beatsBySec' | 'conn'>;
 
 export interface FleetConfig {
   /** Server URL of each worker process, round-robin (several replicas) or one for all. */
@@ -32,6 +35,8 @@ export interface NodeFleet {
   askLatencies(): number[];
   /** Failed node calls by kind (HTTP status and code, or the exception's name), summed over the workers. */
   errorKinds(): Record<string, number>;
+  /** The nodes' connections so far, summed over the workers. */
+  connections(): FleetConnections;
   resetLatencies(): void;
   /** Heartbeats sent in each whole second from `fromMs` to `toMs` (epoch ms), over all workers. */
   heartbeatsPerSecond(fromMs: number, toMs: number): number[];
@@ -81,7 +86,16 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
     carriedLatencies: () => carried,
     errorKinds: () => {
       const out: Record<string, number> = {};
-      for (const s of latest) for (const [k, n] of Object.entries(s.errorKinds)) out[k] = (out[k] ?? 0) + n;
+      for (const s of latest) addCounts(out, s.errorKinds);
+      return out;
+    },
+    connections: () => {
+      const out: FleetConnections = { connects: 0, disconnects: {}, connectErrors: {} };
+      for (const s of latest) {
+        out.connects += s.conn?.connects ?? 0;
+        addCounts(out.disconnects, s.conn?.disconnects ?? {});
+        addCounts(out.connectErrors, s.conn?.connectErrors ?? {});
+      }
       return out;
     },
     resetLatencies: () => {
@@ -102,4 +116,14 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
     total: (k) => latest.reduce((x, s) => x + s[k], 0),
     send: (msg) => procs.forEach((q) => q.stdin!.write(`${JSON.stringify(msg)}\n`)),
   };
+}
+
+/** Adds counts by kind into `into`. */
+function addCounts(into: Record<string, number>, add: Record<string, number>): void {
+  for (const [k, n] of Object.entries(add)) into[k] = (into[k] ?? 0) + n;
+}
+
+/** Counts by kind that grew since `before`, by how much (kinds that did not grow left out). */
+export function countsSince(now: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(now).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
 }

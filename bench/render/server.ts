@@ -3,10 +3,12 @@
 // The lease is the platform's default (30 s) unless BENCH_LEASE_MS says otherwise.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { loadConfig, seedDemo, Platform } from '@shuzhi/server';
 import { fundDemoTenants } from '../../packages/server/test/helpers.ts';
+import { ConnWatch } from './conn-watch.ts';
 import { LoopWatch } from './loop-watch.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'shuzhi-render-bench-'));
@@ -17,6 +19,8 @@ await p.start();
 // Render jobs pass billing admission: the studio's wallet covers the million-frame job's estimate.
 await fundDemoTenants(p, 10_000_000_000);
 const port = await p.listen(0, '127.0.0.1');
+// The nodes' connections: opened, and which side closed them (reported with `loop`).
+const conns = new ConnWatch((p as unknown as { server: Server }).server);
 const opId = (await p.auth.userIdByName('operator'))!;
 const operatorPrincipal = (await p.auth.byOperatorName())!;
 // Every simulated node is an enrolled worker with its own credential, as on a real farm.
@@ -104,7 +108,7 @@ setInterval(() => {
 process.stdin.on('data', (d) => {
   // At the open-file cap this moment, the phase's figures are the peak's (the highest sample so far).
   if (String(d).includes('memory')) process.stdout.write(`${JSON.stringify({ memory: { ...(memorySample() ?? peak), peak } })}\n`);
-  if (String(d).includes('loop')) process.stdout.write(`${JSON.stringify({ loop: { ...loop.report(), syncTurns: syncTurnsSinceLast(), writer: writerSinceLast() } })}\n`);
+  if (String(d).includes('loop')) process.stdout.write(`${JSON.stringify({ loop: { ...loop.report(), syncTurns: syncTurnsSinceLast(), writer: writerSinceLast(), connections: conns.report() } })}\n`);
   // `heap <file>`: a heap snapshot (open in Chrome DevTools' Memory tab); the loop stops while it is written.
   const snap = /heap (\S+)/.exec(String(d));
   if (snap) process.stdout.write(`${JSON.stringify({ heap: writeHeapSnapshot(snap[1]) })}\n`);

@@ -16,7 +16,10 @@ import { Agent, Client, request, type Dispatcher } from 'undici';
 const cfg = JSON.parse(process.argv[2]!) as { url: string; credentialsFile: string; first: number; count: number; connections: number; taskMs: [number, number]; holdMs: number; seed: number; connectPerSec: number; lockstep: boolean; pooled?: boolean };
 const credentials = (JSON.parse(readFileSync(cfg.credentialsFile, 'utf8')) as string[]).slice(cfg.first, cfg.first + cfg.count);
 const idOf = (credential: string) => credential.split('.')[1]!;
-const http = { pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 };
+// No keepAliveTimeout of our own: as the agent's fetch, undici keeps an idle socket until 2 s before the
+// timeout the server announces (Keep-Alive: timeout=30 at the default lease), so the node, not the
+// server, closes it (http/keep-alive.ts in the server).
+const http = { pipelining: 1, headersTimeout: 120_000, bodyTimeout: 120_000 };
 // One pool for all nodes (`pooled`) hands each call the first free connection: the pool's far end idles
 // while load is light, the server closes it at its keep-alive timeout, and the next burst reopens
 // thousands at once (the accept queue overflows). Without it each node keeps its own connection (node n
@@ -25,6 +28,15 @@ const http = { pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000,
 const pool = cfg.pooled !== false ? new Agent({ connections: cfg.connections, ...http }) : null;
 const own: Dispatcher[] = pool ? [] : Array.from({ length: Math.min(cfg.connections, credentials.length) }, () => new Client(cfg.url, http));
 const dispatcherOf = (n: number): Dispatcher => pool ?? own[n % own.length]!;
+// Connections opened and closed as undici saw them, and why they closed ('socket idle timeout' is
+// undici's own keep-alive timeout; 'other side closed' the server's; a connect error never opened).
+const conn = { connects: 0, disconnects: {} as Record<string, number>, connectErrors: {} as Record<string, number> };
+const reasonOf = (err: unknown) => { const e = err as Error & { code?: string }; return `${e?.code ?? e?.name ?? 'unknown'}: ${e?.message ?? ''}`.slice(0, 80); };
+for (const d of pool ? [pool] : own) {
+  d.on('connect', () => conn.connects++);
+  d.on('disconnect', (_o, _t, err) => (conn.disconnects[reasonOf(err)] = (conn.disconnects[reasonOf(err)] ?? 0) + 1));
+  d.on('connectionError', (_o, _t, err) => (conn.connectErrors[reasonOf(err)] = (conn.connectErrors[reasonOf(err)] ?? 0) + 1));
+}
 /**
  * Set by the bench before it submits the hold job: a task of any job but this one is held. Named before
  * the submission, because the server hands the hold job's tasks to parked nodes before the bench has
@@ -46,7 +58,7 @@ let lengthsChanged = () => {};
 let lengthsChange = new Promise<void>((r) => (lengthsChanged = r));
 /** Sleeps `ms`, or less when the task lengths change meanwhile. */
 const pause = (ms: number) => Promise.race([sleep(ms), lengthsChange]);
-const stats = { connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], carried: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number> };
+const stats = { connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], carried: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number>, conn };
 // This process's own event-loop delay: a late timer or a late read here is counted in a node's latency too.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();

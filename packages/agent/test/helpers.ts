@@ -261,3 +261,9 @@ export async function waitFor<T>(what: string, fn: () => T | null | undefined | 
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** A seeded generator (a linear congruential one) of draws in [0, 1): the same draws every run. */
+export function seeded(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => (x = (x * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+}

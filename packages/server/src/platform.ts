@@ -18,6 +18,7 @@ import { LoginThrottle } from './auth/throttle.ts';
 import { createApp } from './http/app.ts';
 import { LOGIN_BODY_BYTES, PUBLIC_BODY_BYTES } from './http/body-limits.ts';
 import { ProxyTrust } from './http/client-address.ts';
+import { keepAliveTimeoutMs } from './http/keep-alive.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { DataDirLock } from './lifecycle/data-dir-lock.ts';
@@ -327,10 +328,9 @@ export class Platform {
         );
       };
       server.once('error', failed);
-      // Node's 5 s default is shorter than a render node's quiet gap between calls (a heartbeat every
-      // lease / 3, 10 s at the default lease; the pause between long polls): the server would close each
-      // node's connection just as the node reuses it (ECONNRESET, then a reconnect storm at 20,000 nodes).
-      (server as { keepAliveTimeout?: number }).keepAliveTimeout = 30_000;
+      // Longer than a node's quiet gap between calls (http/keep-alive.ts): Node's 5 s default would close
+      // each node's connection between its heartbeats (a reconnect storm at 20,000 nodes).
+      (server as { keepAliveTimeout?: number }).keepAliveTimeout = keepAliveTimeoutMs(this.config.SHUZHI_LEASE_MS);
       this.server = server;
     });
   }

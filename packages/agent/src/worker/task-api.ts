@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { RenderBlobSource, type RenderBlobReport } from '@shuzhi/schema';
 import { LeaseLost, TaskStopped, WorkerError } from './errors.ts';
+import { retryWait, type Random } from './pacing.ts';
 
 export interface TaskApiOptions {
   server: string;
@@ -18,8 +19,17 @@ export interface TaskApiOptions {
   /** Longest a call may take, body included (default 10 min; a scene download 60 min). */
   timeoutMs?: number;
   sceneTimeoutMs?: number;
-  /** Waits between retries of a call that met a network error or a 502/503/504 (default 0.5 s, 1 s, 2 s). */
-  retryDelaysMs?: readonly number[];
+  /**
+   * Retries of a call that met a network error or a 502/503/504: `tries` of them (default 3), each after
+   * a jittered wait whose ceiling doubles from `firstMs` to `maxMs` (default 0.5 s to 2 s; pacing.ts
+   * retryWait). Fixed waits would bring every node of a job back at the same instants: 20,000 nodes
+   * that lost the server together reconnect together into its accept queue, and overflow it again.
+   */
+  retry?: { tries?: number; firstMs?: number; maxMs?: number };
+  /** Draws in [0, 1) for the retry jitter (default Math.random; tests pass a seeded one). */
+  random?: Random;
+  /** How a retry waits (default: a timer, cut short when the task stops; tests pass a fake clock). */
+  wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -29,11 +39,16 @@ export interface TaskApiOptions {
  */
 export class TaskApi {
   private readonly base: string;
-  private readonly retryDelays: readonly number[];
+  private readonly retry: { tries: number; firstMs: number; maxMs: number };
 
   constructor(private readonly opts: TaskApiOptions) {
     this.base = `${opts.server.replace(/\/+$/, '')}/api/workers/${encodeURIComponent(opts.workerId)}/tasks/${encodeURIComponent(opts.taskId)}`;
-    this.retryDelays = opts.retryDelaysMs ?? [500, 1000, 2000];
+    this.retry = { tries: opts.retry?.tries ?? 3, firstMs: opts.retry?.firstMs ?? 500, maxMs: opts.retry?.maxMs ?? 2000 };
+  }
+
+  /** Waits before the `retry`-th retry (1, 2, …), jittered (pacing.ts retryWait). */
+  private backOff(retry: number): Promise<void> {
+    return (this.opts.wait ?? sleep)(retryWait(retry, this.retry, this.opts.random), this.opts.signal);
   }
 
   /** Streams the job's scene into `file` (written under a temporary name, then renamed into place). */
@@ -194,8 +209,8 @@ export class TaskApi {
         });
       } catch (err) {
         if (this.opts.signal?.aborted) throw new TaskStopped();
-        if (attempt < this.retryDelays.length && !timeout.aborted) {
-          await sleep(this.retryDelays[attempt]!, this.opts.signal);
+        if (attempt < this.retry.tries && !timeout.aborted) {
+          await this.backOff(attempt + 1);
           continue;
         }
         const why = timeout.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (err as Error).message;
@@ -204,8 +219,8 @@ export class TaskApi {
       if (res.ok) return res;
       const text = (await res.text().catch(() => '')).slice(0, 300);
       if (res.status === 409) throw new LeaseLost(`the lease of ${this.opts.taskId} attempt ${this.opts.attempt} is gone (${method} ${path}: ${text})`);
-      if ((res.status === 502 || res.status === 503 || res.status === 504) && attempt < this.retryDelays.length) {
-        await sleep(this.retryDelays[attempt]!, this.opts.signal);
+      if ((res.status === 502 || res.status === 503 || res.status === 504) && attempt < this.retry.tries) {
+        await this.backOff(attempt + 1);
         continue;
       }
       const code = res.status === 401 || res.status === 403 ? 'WORKER_UNAUTHORISED' : 'TASK_API_FAILED';

@@ -612,6 +612,7 @@ export class Worker {
       taskId: t.work.taskId,
       attempt: t.work.attempt,
       signal: t.ctl.signal,
+      random: this.opts.random,
     });
     const execDir = this.execDirOf(t.dir);
     return {
