@@ -38,7 +38,9 @@ let rig: Rig;
 let proxy: LinkProxy;
 before(async () => {
   rig = await startRig({
-    physics: { watchdogMs: 300 },
+    // Six heartbeat periods (250 ms each): a loaded machine can hold the loop past one or two, and a
+    // watchdog that trips then stops the face before the test cuts the link (seen at 300 ms).
+    physics: { watchdogMs: 1500 },
     endpointFor: async (endpoint, simPort) => {
       proxy = new LinkProxy(await freePort(), simPort);
       await proxy.open();
@@ -54,7 +56,8 @@ after(async () => {
 test('connection loss: supervisor goes to safe state and says so; the PLC watchdog stops the face', async () => {
   const { sim, controller, face } = rig;
   await controller.startSequence('op-sun');
-  await waitFor(() => controller.state().mode === 'running', 'face running');
+  await waitFor(() => controller.state().mode === 'running', 'face running', 30_000);
+  assert.ok(!sim.events.some((e) => e.kind === 'watchdog'), 'no watchdog trip while the link was up');
   assert.ok(sim.events.some((e) => e.kind === 'heartbeat-first'), 'the supervisor writes the watchdog heartbeat');
 
   await proxy.cut();
