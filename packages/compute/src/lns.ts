@@ -4,7 +4,6 @@ import { addJobColumns, type CellHooks, type WorkCol } from './jobModel.ts';
 import { LpBuilder, type LpModel } from './lp.ts';
 import type { PlanIndex } from './planIndex.ts';
 import type { PlanState } from './planState.ts';
-import { jobsSpan, sliceSlots } from './slotSlice.ts';
 import type { HighsWorker } from './solver.ts';
 
 /** Hours of one time window re-planned at once (a day: the price and carbon cycle the plan shifts work along). */
@@ -27,22 +26,20 @@ export interface LnsReport {
 /**
  * The exact job-level MIP over a window: `jobs` (already taken out of the plan) may be placed in slots
  * [from, to) on the capacity the rest of the plan leaves; every other job's energy is fixed load, so
- * renewables, storage and the grid are shared as in the full model. The energy block covers only the
- * slots the jobs can use (sliceSlots: elsewhere the load is fixed) unless a green-share target, a
- * constraint over the whole horizon, needs it all.
+ * renewables, storage and the grid are shared exactly as in the full model (energyBlock over the whole
+ * horizon, priced by its own columns).
  */
 function windowModel(st: PlanState, jobs: readonly number[], from: number, to: number): { model: LpModel; cols: WorkCol[] } {
   const ix = st.ix;
   const nK = ix.types.length;
   const idle = Float64Array.from(ix.idleKWh, (v, i) => v + st.busyLoad[i]!);
-  const { lo, hi } = ix.scenario.greenShareTarget === null ? jobsSpan(ix, jobs, from, to) : { lo: 0, hi: ix.T };
-  const fixed = sliceSlots({ ...ix, idleKWh: idle }, lo, hi);
+  const fixed: PlanIndex = { ...ix, idleKWh: idle };
   const b = new LpBuilder();
   const eb = addEnergyBlock(b, fixed, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
   const cells: CellHooks = {
-    entries: (site, type, t, units, rows, coefs, fraction) => workEntries(eb, fixed, site, type, t - lo, units, rows, coefs, fraction),
+    entries: (site, type, t, units, rows, coefs, fraction) => workEntries(eb, ix, site, type, t, units, rows, coefs, fraction),
     cost: () => 0,
-    free: (site, type, t) => (t >= Math.max(from, lo) && t < Math.min(to, hi) ? st.capRemain[st.cell(site, type, t)]! : 0),
+    free: (site, type, t) => (t >= from && t < to ? st.capRemain[st.cell(site, type, t)]! : 0),
   };
   const penalty = UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * ix.slotHours;
   const cols: WorkCol[] = [];
@@ -54,8 +51,8 @@ function windowModel(st: PlanState, jobs: readonly number[], from: number, to: n
   }
   const model = b.build();
   // The capacity rows hold what the fixed jobs leave, not the pool.
-  for (let s = 0; s < ix.siteIds.length; s++) for (let k = 0; k < nK; k++) for (let t = lo; t < hi; t++) {
-    const row = eb.capRow[(s * nK + k) * fixed.T + t - lo]!;
+  for (let s = 0; s < ix.siteIds.length; s++) for (let k = 0; k < nK; k++) for (let t = 0; t < ix.T; t++) {
+    const row = eb.capRow[(s * nK + k) * ix.T + t]!;
     if (row >= 0) model.rowUpper[row] = st.capRemain[st.cell(s, k, t)]!;
   }
   return { model, cols };
