@@ -18,8 +18,13 @@ const b = buildScenario(spec.name, spec.jobs, spec.sites, spec.carbonPriceFenPer
 const s: Scenario = parseScenario(Number(slotArg) === 60 ? b.scenario : resampleScenario(b.scenario, Number(slotArg) as 15));
 const ix: PlanIndex = buildIndex(s);
 
-const ours = await optimal.plan(s, { timeLimitSec: Number(policySec) });
+// How the budget is spent: the wall-clock time between the planner's progress phases (each phase runs until the next begins).
+const phases: { phase: string; at: number }[] = [];
+const began = performance.now();
+const ours = await optimal.plan(s, { timeLimitSec: Number(policySec), onProgress: (p) => { if (phases.at(-1)?.phase !== p.phase) phases.push({ phase: p.phase, at: performance.now() - began }); } });
 console.log(`optimal: ${(ours.objective / 100).toFixed(2)} ¥ (${ours.method}), ${(ours.solveMs / 1000).toFixed(1)} s`);
+phases.forEach((p, i) => console.log(`  ${(((phases[i + 1]?.at ?? ours.solveMs) - p.at) / 1000).toFixed(2)} s  ${p.phase}`));
+for (const n of ours.notes) console.log(`  note: ${n}`);
 
 const jm = buildJobModel(ix);
 const worker = new HighsWorker();
