@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { SyncTurns } from '../src/http/sync-turns.ts';
+import { ROUTINE_WAIT_MS, SyncTurns } from '../src/http/sync-turns.ts';
 import { enrollWorker, startPlatform, waitUntil } from './helpers.ts';
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
@@ -32,6 +32,28 @@ test('syncs beyond a turn\'s room wait for later turns, in arrival order, and se
   for (const i of [4, 2, 0, 1, 3]) finish.get(i)!();
   await Promise.all(all);
   assert.deepEqual(settled.sort(), [0, 1, 2, 3, 4]);
+});
+
+test('waiting syncs that ask for work start before waiting heartbeats; a heartbeat that has waited ROUTINE_WAIT_MS goes first', async () => {
+  let now = 0;
+  const turns = new SyncTurns(2, () => now);
+  const started: string[] = [];
+  const answer = (name: string) => async () => { started.push(name); };
+  // The turn's room is taken; then heartbeats (h) and asks (a) arrive mixed.
+  for (const [name, urgent] of [['x', true], ['y', true], ['h1', false], ['h2', false], ['a1', true], ['h3', false], ['a2', true], ['a3', true]] as const) void turns.admit(answer(name), urgent);
+  assert.deepEqual(started, ['x', 'y']);
+  await nextTurn();
+  assert.deepEqual(started.slice(2), ['a1', 'a2'], 'the asks first, in arrival order');
+  now += ROUTINE_WAIT_MS;
+  void turns.admit(answer('a4'), true);
+  await nextTurn();
+  assert.deepEqual(started.slice(4), ['h1', 'h2'], 'heartbeats that waited their time go before the asks still waiting');
+  now += 1;
+  await nextTurn();
+  assert.deepEqual(started.slice(6), ['h3', 'a3'], 'h3 has waited its time too; then the asks');
+  await nextTurn();
+  assert.deepEqual(started.slice(8), ['a4']);
+  assert.equal(turns.waitingCount(), 0);
 });
 
 test('a deferred answer that fails rejects its caller; the syncs behind it still run', async () => {

@@ -79,19 +79,22 @@ export class WorkerSyncLane {
     if (length === undefined || !/^\d+$/.test(length) || Number(length) > this.parts.maxBytes) return null;
     const requestId = requestIdOf(h[REQUEST_ID_HEADER] as string | undefined);
     this.taken++;
-    return this.turns.admit(() => {
+    const start = process.hrtime.bigint();
+    // The body is read before the sync waits for its turn: whether it asks for work decides which wait.
+    const admit = (body: SyncBody) => this.turns.admit(() => {
       if (clientGone(req, res)) return this.leftUnanswered();
-      return withRequestId(requestId, () => this.answer(req, res, path[1]!, credential, requestId));
-    });
+      return withRequestId(requestId, () => this.answer(req, res, path[1]!, credential, requestId, body, start));
+    }, !('json' in body) || asksForWork(body.json));
+    return readBody(req).then((text) => admit({ json: parseJson(text) }), (readError: unknown) => admit({ readError }));
   }
 
-  private async answer(req: IncomingMessage, res: ServerResponse, pathId: string, credential: string, requestId: string): Promise<void> {
-    const start = process.hrtime.bigint();
+  private async answer(req: IncomingMessage, res: ServerResponse, pathId: string, credential: string, requestId: string, body: SyncBody, start: bigint): Promise<void> {
     let status = 500;
     try {
-      const body = await readBody(req);
+      if ('readError' in body) throw body.readError;
       const w = await workerOnItsPath(this.parts.hub.registry, credential, req.url!);
-      const parsed = WorkerSyncRequest.safeParse(parseJson(body));
+      if (body.json === MALFORMED) throw new HTTPException(400, { message: 'Malformed JSON in request body' });
+      const parsed = WorkerSyncRequest.safeParse(body.json);
       if (!parsed.success) throw errors.validation(zodIssues(parsed.error.issues));
       // Only a long poll waits for the node's going away.
       const signal = parsed.data.waitMs > 0 ? abortOnClose(res) : undefined;
@@ -126,13 +129,24 @@ export class WorkerSyncLane {
   }
 }
 
-/** As the app's validator refuses a body that is not JSON. */
+/** A body that is not JSON: refused as the app's validator refuses it, once the credential is checked. */
+const MALFORMED = Symbol('malformed JSON');
+type SyncBody = { json: unknown } | { readError: unknown };
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new HTTPException(400, { message: 'Malformed JSON in request body' });
+    return MALFORMED;
   }
+}
+
+/** The sync asks for work or reports work done (anything else only renews leases: SyncTurns lets it wait). */
+function asksForWork(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null) return true;
+  const o = json as { free?: unknown; completed?: unknown; leaving?: unknown };
+  // A body the schema will refuse is answered (refused) without waiting behind heartbeats.
+  return typeof o.free !== 'number' || o.free > 0 || (Array.isArray(o.completed) && o.completed.length > 0) || o.leaving === true;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
