@@ -133,7 +133,7 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
   SHUZHI_MAX_UPLOAD_BYTES: 'largest render scene upload (default 2 GiB)',
   SHUZHI_MAX_FRAME_BYTES: 'largest frame, thumbnail or preview a worker uploads (default 512 MiB)',
   SHUZHI_MAX_SYNC_BYTES: 'largest worker sync (reports and logs) body (default 64 MiB)',
-  SHUZHI_SYNCS_PER_TURN: 'worker syncs started per turn of the event loop; the rest wait their turn (asks for work and reports of work done before heartbeats, a heartbeat after 2 s at most), so an operator\'s call is not held behind every node\'s sync (default 1000)',
+  SHUZHI_SYNCS_PER_TURN: 'worker syncs started per turn of the event loop; the rest wait their turn (asks for work and reports of work done may overtake the last 2 s of heartbeats), so an operator\'s call is not held behind every node\'s sync (default 1000)',
   // gov
   SHUZHI_PUBLIC_VERIFY_PER_MINUTE: 'public certificate verifications per client address per minute (default 60; past it 429 with Retry-After)',
   SHUZHI_SMTP_URL: 'SMTP server for gov notices by e-mail (smtp://user:pass@host:587, smtps://… for TLS); unset = e-mail off (said once at start)',
