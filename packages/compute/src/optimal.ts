@@ -5,7 +5,7 @@ import { evaluate, UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import { fifo } from './fifo.ts';
 import { edfOrder } from './greedy.ts';
 import { improvePlan } from './improve.ts';
-import { lagrangianAscent, lagrangianBound } from './lagrange.ts';
+import { lagrangianAscent, lagrangianStart, type LagrangianPoint } from './lagrange.ts';
 import { lnsImprove } from './lns.ts';
 import { polishWithMip } from './polish.ts';
 import { placeAtDuals } from './pricedPlacement.ts';
@@ -162,7 +162,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
     let exactSolved = false;
     let method = '';
     /** the aggregated LP and its duals, from which the Lagrangian bound is tightened while the exact MIPs run */
-    let duals: { model: LpModel; eb: EnergyBlock; y: Float64Array } | null = null;
+    let duals: { model: LpModel; eb: EnergyBlock; y: Float64Array; start: LagrangianPoint } | null = null;
     try {
       const size = jobModelSize(ix);
       if (mipMax > 0 && size <= mipMax) {
@@ -218,9 +218,10 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
           const prices = !lp.optimal ? null : grid.factor === 1 ? { model: cm.model, eb: cm.eb, y: lp.rowDual } : pricesOnPlannerSlots(ix, grid, cm.eb, lp.rowDual);
           if (prices) {
             // The aggregated LP counts each chain's mean run fraction, so it is no bound by itself.
-            const lag = lagrangianBound(ix, prices.model, prices.eb, prices.y);
+            const at = lagrangianStart(ix, prices.model, prices.eb, prices.y);
+            const lag = at.value;
             if (Number.isFinite(lag)) {
-              duals = prices;
+              duals = { ...prices, start: at };
               lowerBound = { ...bound(cm.eb, grid.ix, lp), objective: lag };
               bounds.lagrangian = lag;
               notes.push(`lower bound ${(lag / 100).toFixed(0)} ¥: each job's exact placement (contiguous rigid windows, per-slot size limits, the fraction of each slot it runs) priced at the aggregated LP's duals (Lagrangian bound, valid at any duals; the LP itself gives ${(lp.objective / 100).toFixed(0)} ¥); cost and carbon of the bound are the LP's`);
@@ -283,7 +284,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
         }
       }
       // The bound's ascent is JavaScript on this thread while HiGHS works in its worker: both cores busy.
-      const ascent = duals ? lagrangianAscent(ix, duals.model, duals.eb, duals.y, { target: evaluate(scenario, st.allocations(), ix).objective, stop: () => remaining() <= 1 }) : null;
+      const ascent = duals ? lagrangianAscent(ix, duals.model, duals.eb, duals.y, { target: evaluate(scenario, st.allocations(), ix).objective, stop: () => remaining() <= 1, start: duals.start }) : null;
       if (lnsOn && !exactSolved && size <= POLISH_MAX_COLUMNS && remaining() > POLISH_MIN_SEC) {
         progress('exact MIP started from the plan');
         const p = await polishWithMip(st, worker, remaining() - 1);
