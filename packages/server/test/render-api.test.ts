@@ -266,7 +266,8 @@ describe('render farm with fake renderer nodes', () => {
 
   test('a node killed mid-chunk: the chunk finishes elsewhere, every frame once, none overwritten', async () => {
     const job = await submit({ frames: '1-6', chunkSize: 6, tags: ['kill'] }, 'FAKE', ['kill']);
-    const victim = await node('kill-1', { tags: ['kill'], runner: { env: { FAKE_FRAME_MS: '300' } } });
+    // Slow frames: the four left after the kill take the victim seconds, so the rescuer has them to finish.
+    const victim = await node('kill-1', { tags: ['kill'], runner: { env: { FAKE_FRAME_MS: '800' } } });
     victim.start();
     const dir = farmOf(t).storage.jobDir(job.id);
     await waitUntil('two frames published', async () => (await api().req('GET', `/api/render/jobs/${job.id}`)).body.framesDone >= 2);
@@ -280,7 +281,9 @@ describe('render farm with fake renderer nodes', () => {
     rescuer.start();
     const done = await settled(job.id);
     assert.equal(done.state, 'completed');
-    assert.equal(done.tasks[0].attempt, 2);
+    // At least one requeue (the kill); on a loaded machine a heartbeat that came later than the 1.5 s lease
+    // requeues it once more, which is the lease doing its job.
+    assert.ok(done.tasks[0].attempt >= 2, `attempt ${done.tasks[0].attempt}: the chunk was requeued after the kill`);
     assert.equal(done.tasks[0].nodeId, null);
     const frames = (await api().req('GET', `/api/render/jobs/${job.id}/frames`)).body.items;
     assert.deepEqual(
@@ -292,6 +295,7 @@ describe('render farm with fake renderer nodes', () => {
       const name = `f_${String(f.frame).padStart(4, '0')}.png`;
       assert.equal(f.nodeId, before.has(name) ? victim.id : rescuer.id, `frame ${f.frame} came from the node that published it first`);
     }
+    assert.ok(frames.some((f: { nodeId: string }) => f.nodeId === rescuer.id), 'the rescuer finished frames the victim had not published');
   });
 });
 
