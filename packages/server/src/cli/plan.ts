@@ -13,7 +13,9 @@ LP lower bound when the optimal policy runs.
   --scenario FILE    scenario JSON (required)
   --policy NAME      fifo, greedy, optimal or all (default all)
   --json             print one JSON object instead of a table
-  --time-limit SEC   solver time limit for optimal (default 60)
+  --time-limit SEC   solver time limit for optimal (default 60). While a plan would leave work unserved,
+                     the LP and the exact MIPs that serve it get at least 15 s each, even past a
+                     shorter limit: a plan that drops work it could serve is worse than a later one
   --help             this text
 exit codes: 0 ok, 2 bad arguments or bad scenario file, 1 planner failure`;
 
