@@ -98,7 +98,8 @@ interface RenderBenchOptions {
   profile: boolean;
   heapSnapshot: boolean;
   semiSpaceMB: number;
-  oldSpaceMB: number;
+  /** --old-space as given; `npm-start` is resolved per database (scripts/server-heap.mjs). */
+  oldSpace: string;
   paced: number;
   connect: number;
   frames: number;
@@ -115,11 +116,11 @@ function chunkOf(nodes: number, paced: number, frames: number, quick: boolean): 
   return chunkForSteadyWindow({ nodes, paced, pacedWindowSec: pacedWindowSec(nodes, paced), steadySec: quick ? 10 : 20 }, frames);
 }
 
-/** The server's old-generation cap in MB (0: V8's default); `npm-start`: the one scripts/start.mjs gives it. */
-function oldSpaceOf(choice: string): number {
+/** The server's old-generation cap in MB (0: V8's default); `npm-start`: the one scripts/start.mjs gives it on this database. */
+function oldSpaceOf(choice: string, db: Db): number {
   if (choice === 'v8') return 0;
   if (choice !== 'npm-start') return Number(choice);
-  const flag = serverHeapFlags().find((f) => f.startsWith('--max-old-space-size='));
+  const flag = serverHeapFlags({ ...process.env, DATABASE_URL: db.url ?? '' }).find((f) => f.startsWith('--max-old-space-size='));
   return flag ? Number(flag.split('=')[1]) : 0;
 }
 
@@ -149,7 +150,7 @@ export async function run(args: string[]): Promise<void> {
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: oldSpaceOf(a['old-space']), paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep', timeline: a.timeline, pooled: a.connections === 'pool' };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpace: a['old-space'], paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep', timeline: a.timeline, pooled: a.connections === 'pool' };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -259,7 +260,8 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, oldSpaceMB, paced, connect, frames, lockstep, timeline: printTimeline, pooled }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, oldSpace, paced, connect, frames, lockstep, timeline: printTimeline, pooled }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+  const oldSpaceMB = oldSpaceOf(oldSpace, db);
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
