@@ -212,6 +212,9 @@ async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: 
   writeFileSync(scenePath, 'stub');
   try {
     await seedDemo(p);
+    // Render jobs pass billing admission (as in the render bench): the studio's wallet covers the jobs'
+    // estimates, or they wait for money and nothing is dispatched.
+    await fundDemoTenants(p, 10_000_000_000);
     const op = (await p.auth.byOperatorName())!;
     const enrolled = await p.workers.registry.enrollMany(op, 'karamay', Array.from({ length: nodes }, (_, i) => `sim-${i}`));
     writeFileSync(credentialsFile, JSON.stringify(enrolled.map((w) => w.credential)));
@@ -270,6 +273,8 @@ async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: 
     const lat = fleet.latencies().slice().sort((x, y) => x - y);
     const pct = (q: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((q / 100) * lat.length))]! : NaN);
     const dispatched = total('assigned') - a0;
+    // Nothing handed out: say what the job waits for instead of a table of zeros.
+    if (dispatched === 0) console.log(`  nothing dispatched in ${dispatchSec.toFixed(0)} s; the job: ${JSON.stringify(await call(studio, 'GET', `/api/render/jobs/${job.id}?taskLimit=1`).then((j) => ({ ...j, tasks: undefined }), (e: Error) => e.message))}`.slice(0, 600));
     // Heartbeats: every node holds a task of a long job and heartbeats every lease / 3 (named before
     // the submission: the servers hand the new job's tasks out before its id is read here).
     send({ holdExcept: job.id });
