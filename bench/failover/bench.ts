@@ -291,7 +291,8 @@ async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: 
       dispatchPerSec: Math.round(dispatched / dispatchSec),
       errors: total('errors'),
     };
-    console.log(`  ${JSON.stringify(res)}`);
+    // Which calls failed and how (HTTP status and code, or the exception): a count alone does not say why.
+    console.log(`  ${JSON.stringify(res)}\n  node calls that failed, by kind: ${JSON.stringify(fleet.errorKinds())}`);
     return res;
   } catch (err) {
     for (const s of servers) console.error(`--- ${s.name} ---\n${s.output().split('\n').filter((l) => /leader|lease|error|fatal/i.test(l)).slice(-20).join('\n')}`);
