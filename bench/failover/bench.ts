@@ -1,4 +1,4 @@
-// `npm run bench -- failover [--jobs=N] [--nodes=N] [--workers=W] [--quick] [--skip-render]`
+// `npm run bench -- failover [--jobs=N] [--nodes=N] [--workers=W] [--connections=per-node|pool] [--quick] [--skip-render]`
 //
 // Part 1, failover: two real `shuzhi serve` replicas on one throw-away PostgreSQL 15 with the default
 // leader lease; a shell worker connected to the follower; a queue of jobs; the leader killed with
@@ -6,8 +6,9 @@
 // after it (work flowing again) and to the last job; jobs lost; duplicate completions; double bills.
 //
 // Part 2, render farm: the render bench's simulated nodes (bench/render/worker.ts, the real worker
-// protocol, one enrolled credential per node) against one replica, then spread over two (half of
-// the nodes on each). Reported side by side: heartbeats absorbed per second and ask→task p50/p99.
+// protocol, one enrolled credential per node, each node on its own keep-alive connection as an agent
+// unless --connections=pool) against one replica, then spread over two (half of the nodes on each).
+// Reported side by side: heartbeats absorbed per second and ask→task p50/p99.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ import { enrolledWorker, fundDemoTenants, smallSite } from '../../packages/serve
 import { freePort } from '../../sim/free-port.ts';
 import { startPostgres } from '../../test/support/postgres.ts';
 import { leaderRow, replicaEnv, startReplica, type ReplicaProcess } from '../../test/support/replicas.ts';
-import { startNodeFleet } from '../render/node-fleet.ts';
+import { FLEET_CONNECTIONS_OPTION, startNodeFleet } from '../render/node-fleet.ts';
 import { benchArgs } from '../args.ts';
 
 const RESULTS = fileURLToPath(new URL('../results/failover.json', import.meta.url));
@@ -42,6 +43,7 @@ export async function run(args: string[]): Promise<void> {
     jobs: { type: 'count', default: 30, help: 'compute jobs in flight when the leader is killed (12 with --quick)' },
     nodes: { type: 'count', default: 20_000, help: 'simulated render nodes (2,000 with --quick)' },
     workers: { type: 'count', default: 4, help: 'processes simulating the nodes' },
+    connections: FLEET_CONNECTIONS_OPTION,
     quick: { type: 'switch', help: 'a smaller run' },
     'skip-failover': { type: 'switch', help: 'only the render farm part' },
     'skip-render': { type: 'switch', help: 'only the failover part' },
@@ -60,17 +62,18 @@ export async function run(args: string[]): Promise<void> {
   if (!a['skip-render']) {
     const nodes = pick('nodes', 2000);
     const workers = a.workers;
+    const pooled = a.connections === 'pool';
     const render: Record<string, Record<string, number>> = {};
     for (const replicas of [1, 2] as const) {
       const pgr = await startPostgres({ database: `shuzhi_bench_farm${replicas}` });
       try {
-        render[`${replicas}`] = await renderFarm(pgr.url, replicas, nodes, workers);
+        render[`${replicas}`] = await renderFarm(pgr.url, replicas, nodes, workers, pooled);
       } finally {
         await pgr.stop();
       }
     }
-    out.render = { nodes, workers, byReplicas: render };
-    console.log(`\n== render farm: ${nodes} simulated nodes, one replica vs two on one PostgreSQL 15 ==`);
+    out.render = { nodes, workers, connections: a.connections, byReplicas: render };
+    console.log(`\n== render farm: ${nodes} simulated nodes (${pooled ? 'a shared pool of connections per worker process' : 'each on its own keep-alive connection'}), one replica vs two on one PostgreSQL 15 ==`);
     console.log(`${'measure'.padEnd(34)} ${'1 replica'.padStart(14)} ${'2 replicas'.padStart(14)}`);
     const row = (k: string, f: (o: Record<string, number>) => string) => console.log(`${k.padEnd(34)} ${f(render['1']!).padStart(14)} ${f(render['2']!).padStart(14)}`);
     row('nodes connected', (o) => String(o.connected));
@@ -197,7 +200,7 @@ async function failover(url: string, jobCount: number): Promise<Record<string, n
 // ---------------------------------------------------------------- part 2: render farm, 1 vs 2 replicas
 
 
-async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: number): Promise<Record<string, number>> {
+async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: number, pooled: boolean): Promise<Record<string, number>> {
   console.log(`\nrender farm: ${nodes} simulated nodes on ${replicas} replica(s)`);
   const env = replicaEnv(url, { LOG_LEVEL: 'error', SHUZHI_RENDER_VERIFY_FRAMES: '0', SHUZHI_LEASE_MS: '6000' });
   const seedDir = mkdtempSync(join(tmpdir(), 'shuzhi-farm-seed-'));
@@ -209,6 +212,9 @@ async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: 
   writeFileSync(scenePath, 'stub');
   try {
     await seedDemo(p);
+    // Render jobs pass billing admission (as in the render bench): the studio's wallet covers the jobs'
+    // estimates, or they wait for money and nothing is dispatched.
+    await fundDemoTenants(p, 10_000_000_000);
     const op = (await p.auth.byOperatorName())!;
     const enrolled = await p.workers.registry.enrollMany(op, 'karamay', Array.from({ length: nodes }, (_, i) => `sim-${i}`));
     writeFileSync(credentialsFile, JSON.stringify(enrolled.map((w) => w.credential)));
@@ -238,7 +244,7 @@ async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: 
     // replicas the leader holds its own nodes' sockets plus one per poll the follower passes on: the same total.
     const conns = Math.max(1, Math.floor(Math.min(nodes, hard - 800) / workers));
     const fleet = startNodeFleet(
-      { urls: servers.map((x) => x.url), credentialsFile, nodes, workers, connectionsPerWorker: conns, seed: 11 },
+      { urls: servers.map((x) => x.url), credentialsFile, nodes, workers, connectionsPerWorker: conns, seed: 11, pooledConnections: pooled },
       (cfg) => spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec node --import tsx "$@"', 'bash', RENDER_WORKER, cfg], { stdio: ['pipe', 'pipe', 'inherit'] }),
     );
     procs.push(...fleet.procs);
@@ -267,6 +273,8 @@ async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: 
     const lat = fleet.latencies().slice().sort((x, y) => x - y);
     const pct = (q: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((q / 100) * lat.length))]! : NaN);
     const dispatched = total('assigned') - a0;
+    // Nothing handed out: say what the job waits for instead of a table of zeros.
+    if (dispatched === 0) console.log(`  nothing dispatched in ${dispatchSec.toFixed(0)} s; the job: ${JSON.stringify(await call(studio, 'GET', `/api/render/jobs/${job.id}?taskLimit=1`).then((j) => ({ ...j, tasks: undefined }), (e: Error) => e.message))}`.slice(0, 600));
     // Heartbeats: every node holds a task of a long job and heartbeats every lease / 3 (named before
     // the submission: the servers hand the new job's tasks out before its id is read here).
     send({ holdExcept: job.id });
@@ -283,7 +291,8 @@ async function renderFarm(url: string, replicas: 1 | 2, nodes: number, workers: 
       dispatchPerSec: Math.round(dispatched / dispatchSec),
       errors: total('errors'),
     };
-    console.log(`  ${JSON.stringify(res)}`);
+    // Which calls failed and how (HTTP status and code, or the exception): a count alone does not say why.
+    console.log(`  ${JSON.stringify(res)}\n  node calls that failed, by kind: ${JSON.stringify(fleet.errorKinds())}`);
     return res;
   } catch (err) {
     for (const s of servers) console.error(`--- ${s.name} ---\n${s.output().split('\n').filter((l) => /leader|lease|error|fatal/i.test(l)).slice(-20).join('\n')}`);

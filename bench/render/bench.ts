@@ -15,7 +15,7 @@ import { percentile } from '../stats.ts';
 import { assetFanoutRow, assetFanoutSection } from './fanout.ts';
 import type { ConnReport } from './conn-watch.ts';
 import type { LoopReport } from './loop-watch.ts';
-import { countsSince, startNodeFleet, type FleetConnections } from './node-fleet.ts';
+import { countsSince, FLEET_CONNECTIONS_OPTION, startNodeFleet, type FleetConnections } from './node-fleet.ts';
 import { sleepDaySection } from './sleep.ts';
 import { timeline, type OverviewSample } from './timeline.ts';
 import { chunkForSteadyWindow, steadyWindow, type QueueMark } from './steady.ts';
@@ -98,7 +98,8 @@ interface RenderBenchOptions {
   profile: boolean;
   heapSnapshot: boolean;
   semiSpaceMB: number;
-  oldSpaceMB: number;
+  /** --old-space as given; `npm-start` is resolved per database (scripts/server-heap.mjs). */
+  oldSpace: string;
   paced: number;
   connect: number;
   frames: number;
@@ -115,11 +116,11 @@ function chunkOf(nodes: number, paced: number, frames: number, quick: boolean): 
   return chunkForSteadyWindow({ nodes, paced, pacedWindowSec: pacedWindowSec(nodes, paced), steadySec: quick ? 10 : 20 }, frames);
 }
 
-/** The server's old-generation cap in MB (0: V8's default); `npm-start`: the one scripts/start.mjs gives it. */
-function oldSpaceOf(choice: string): number {
+/** The server's old-generation cap in MB (0: V8's default); `npm-start`: the one scripts/start.mjs gives it on this database. */
+function oldSpaceOf(choice: string, db: Db): number {
   if (choice === 'v8') return 0;
   if (choice !== 'npm-start') return Number(choice);
-  const flag = serverHeapFlags().find((f) => f.startsWith('--max-old-space-size='));
+  const flag = serverHeapFlags({ ...process.env, DATABASE_URL: db.url ?? '' }).find((f) => f.startsWith('--max-old-space-size='));
   return flag ? Number(flag.split('=')[1]) : 0;
 }
 
@@ -140,16 +141,16 @@ export async function run(args: string[]): Promise<void> {
     frames: { type: 'count', default: 1_000_000, help: 'frames of the dispatched job (default 1,000,000, 100,000 with --quick), in chunks of 10 frames a task, or fewer where the nodes need more tasks to keep work queued through a steady saturated window (20 s at 3,000 tasks/s, 10 s with --quick; steady.ts)' },
     heartbeats: { type: 'choice', choices: ['agent', 'lockstep'], default: 'agent', help: "when a simulated node heartbeats: as the agent (a task's first at a random phase of the interval's last three quarters, the second timed from it: pacing.ts) or, for comparison, every interval from its task's start (lockstep: the agent before pacing.ts)" },
     timeline: { type: 'switch', help: 'print the paced and heartbeat windows second by second (heartbeats sent, tasks handed out and their ask → task p99, overview calls) and the asks and overviews in heartbeat bursts against the rest' },
-    connections: { type: 'choice', choices: ['per-node', 'pool'], default: 'per-node', help: "how a simulated node reaches the server: on its own keep-alive connection, as an agent does (per-node, the default: a node calls at least every heartbeat interval, so its connection never idles out), or on the first free connection of its worker process's shared pool (pool: calls gather on the pool's first connections, the rest idle until undici closes them, and the next burst reopens thousands at once into the server's 4,096-deep accept queue; at 20,000 nodes under the same load, after connecting: 59,832 calls failed on connections (connect timeouts, resets, header timeouts) with the pool, none per node; SCALING.md)" },
+    connections: FLEET_CONNECTIONS_OPTION,
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
     'semi-space': { type: 'choice', choices: ['v8', '16', '32', '64', '128'], default: 'v8', help: "the server's --max-semi-space-size in MB (V8's young generation; v8: V8's own default)" },
-    'old-space': { type: 'choice', choices: ['npm-start', 'v8', '768', '1024', '1536', '2048'], default: 'npm-start', help: "the server's --max-old-space-size in MB (a cap below V8's default also makes V8 grow the heap by a smaller factor between full collections; npm-start: as `npm start` runs it, scripts/server-heap.mjs; v8: V8's own default)" },
+    'old-space': { type: 'choice', choices: ['npm-start', 'v8', '512', '768', '1024', '1536', '2048'], default: 'npm-start', help: "the server's --max-old-space-size in MB (a cap below V8's default also makes V8 grow the heap by a smaller factor between full collections; npm-start: as `npm start` runs it, scripts/server-heap.mjs; v8: V8's own default)" },
     'heap-snapshot': { type: 'switch', help: "write the server's heap after the paced and the heartbeat phases to bench/results/render-<database>-<phase>.heapsnapshot (Chrome DevTools, Memory)" },
   });
   if (!a) return;
   const which = a.db;
-  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpaceMB: oldSpaceOf(a['old-space']), paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep', timeline: a.timeline, pooled: a.connections === 'pool' };
+  const opts: RenderBenchOptions = { nodes: a.quick && !a.given.has('nodes') ? 2000 : a.nodes, workers: a.workers, quick: a.quick, profile: a.profile, heapSnapshot: a['heap-snapshot'], semiSpaceMB: a['semi-space'] === 'v8' ? 0 : Number(a['semi-space']), oldSpace: a['old-space'], paced: a.paced, connect: a.connect, frames: a.quick && !a.given.has('frames') ? 100_000 : a.frames, lockstep: a.heartbeats === 'lockstep', timeline: a.timeline, pooled: a.connections === 'pool' };
   const assets = await assetFanoutSection(opts.nodes);
   const sleepDay = sleepDaySection();
   if (which === 'none') return;
@@ -259,7 +260,8 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… and fully dispatched', '', (o) => `${o.millionFrameFullyDispatched} in ${Number(o.dispatchSec).toFixed(1)} s`],
 ];
 
-async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, oldSpaceMB, paced, connect, frames, lockstep, timeline: printTimeline, pooled }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB, oldSpace, paced, connect, frames, lockstep, timeline: printTimeline, pooled }: RenderBenchOptions, db: Db): Promise<Record<string, unknown>> {
+  const oldSpaceMB = oldSpaceOf(oldSpace, db);
   const hardLimit = Number((await new Promise<string>((res) => {
     const p = spawn('bash', ['-c', 'ulimit -Hn'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';

@@ -2,6 +2,7 @@
 // they report, for the render bench and the failover bench's farm comparison.
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { BenchOption } from '../args.ts';
 
 export interface WorkerStats { connected: number; syncs: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; carried?: number[]; errorKinds: Record<string, number>; loopMaxMs: number; beatsBySec: Record<string, number>; conn?: FleetConnections }
 
@@ -21,7 +22,7 @@ export interface FleetConfig {
   connectPerSec?: number;
   /** Heartbeat every interval from a task's start (the agent before pacing.ts), not at the agent's random phase. */
   lockstepHeartbeats?: boolean;
-  /** All of a worker process's nodes share one pool of connections, each call on the first free one (default), or each node has its own (false). */
+  /** All of a worker process's nodes share one pool of connections, each call on the first free one (true), or each node has its own (false, the default: as an agent). */
   pooledConnections?: boolean;
 }
 
@@ -50,6 +51,14 @@ export interface NodeFleet {
   send(msg: unknown): void;
 }
 
+/** The benches' `--connections` option: how a simulated node reaches the server (FleetConfig.pooledConnections). */
+export const FLEET_CONNECTIONS_OPTION = {
+  type: 'choice',
+  choices: ['per-node', 'pool'],
+  default: 'per-node',
+  help: "how a simulated node reaches the server: on its own keep-alive connection, as an agent does (per-node, the default: a node calls at least every heartbeat interval, so its connection never idles out), or on the first free connection of its worker process's shared pool (pool: calls gather on the pool's first connections, the rest idle until undici closes them, and the next burst reopens thousands at once into the server's 4,096-deep accept queue; at 20,000 nodes under the same load, after connecting: 59,832 calls failed on connections (connect timeouts, resets, header timeouts) with the pool, none per node; SCALING.md)",
+} as const satisfies BenchOption;
+
 /** Starts `workers` processes sharing `nodes` simulated nodes; `spawnWorker` runs bench/render/worker.ts with the config. */
 export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) => ChildProcess): NodeFleet {
   const procs: ChildProcess[] = [];
@@ -63,7 +72,7 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
   const per = Math.ceil(c.nodes / c.workers);
   for (let w = 0; w < c.workers; w++) {
     const count = Math.min(per, c.nodes - w * per);
-    const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 40_000, seed: c.seed + w, connectPerSec: (c.connectPerSec ?? 2500) / c.workers, lockstep: c.lockstepHeartbeats ?? false, pooled: c.pooledConnections ?? true };
+    const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 40_000, seed: c.seed + w, connectPerSec: (c.connectPerSec ?? 2500) / c.workers, lockstep: c.lockstepHeartbeats ?? false, pooled: c.pooledConnections ?? false };
     const proc = spawnWorker(JSON.stringify(cfg));
     procs.push(proc);
     latest.push({ connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [], askLatencies: [], carried: [], errorKinds: {}, loopMaxMs: 0, beatsBySec: {} });
