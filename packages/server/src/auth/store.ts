@@ -10,6 +10,14 @@ import type { Principal } from './principal.ts';
 const SESSION_MS = 12 * 3600_000;
 /** How long a looked-up API token is believed without asking the database again. */
 export const TOKEN_CACHE_MS = 10_000;
+/**
+ * The part of TOKEN_CACHE_MS after which a token in use is looked up again in the background while its
+ * calls are still answered from the cache. A call that has to wait for the database waits, on PGlite,
+ * for whatever holds it: the render farm's batch writer keeps a transaction open over several turns of
+ * the event loop (a turn between statements), which at 20,000 nodes is most of the time and up to
+ * ~1.5 s; an operator polling the overview with a token waited for that once per cache period.
+ */
+const TOKEN_REFRESH_AHEAD = 0.8;
 
 type UserRow = typeof users.$inferSelect;
 const toPrincipal = (u: UserRow, via: Principal['via']): Principal => ({
@@ -21,6 +29,16 @@ const toPrincipal = (u: UserRow, via: Principal['via']): Principal => ({
   department: u.department,
   via,
 });
+
+interface TokenCacheEntry {
+  p: Principal;
+  tokenId: string;
+  /** Believed until then without asking the database. */
+  until: number;
+  /** From then on a call starts a look-up in the background (TOKEN_REFRESH_AHEAD). */
+  refreshFrom: number;
+  refreshing: Promise<unknown> | null;
+}
 
 export class AuthStore {
   constructor(private readonly db: Db) {}
@@ -76,19 +94,48 @@ export class AuthStore {
    * a database round trip per poll would cap the farm. Revocation clears the entry here at once;
    * another replica's cache keeps a revoked token for at most TOKEN_CACHE_MS.
    */
-  private readonly tokenCache = new Map<string, { p: Principal; tokenId: string; until: number }>();
+  private readonly tokenCache = new Map<string, TokenCacheEntry>();
+  /** Bumped by every revocation: a background look-up begun before one does not put its token back. */
+  private revocations = 0;
 
   async byToken(token: string): Promise<Principal | null> {
+    const now = Date.now();
     const hit = this.tokenCache.get(token);
-    if (hit && hit.until > Date.now()) return hit.p;
+    if (hit && hit.until > now) {
+      if (!hit.refreshing && now >= hit.refreshFrom) {
+        // A failed look-up is tried again by a later call; past `until` calls wait for the database.
+        hit.refreshing = this.lookUpToken(token).catch(() => {
+          hit.refreshing = null;
+        });
+      }
+      return hit.p;
+    }
     if (hit) this.tokenCache.delete(token);
+    return this.lookUpToken(token);
+  }
+
+  /** Asks the database for a token and caches the answer (an unknown, revoked or expired one leaves the cache). */
+  private async lookUpToken(token: string): Promise<Principal | null> {
+    const revocations = this.revocations;
     const found = await this.byTokenUncached(token);
-    if (!found) return null;
+    if (!found) {
+      this.tokenCache.delete(token);
+      return null;
+    }
+    // Revoked while this look-up ran, maybe this very token: answered (the call began before the
+    // revocation) but not cached, so the next call asks the database again.
+    if (revocations !== this.revocations) {
+      this.tokenCache.delete(token);
+      return found.p;
+    }
     if (this.tokenCache.size > 50_000) this.tokenCache.clear();
+    const now = Date.now();
     this.tokenCache.set(token, {
       p: found.p,
       tokenId: found.tokenId,
-      until: Math.min(Date.now() + TOKEN_CACHE_MS, found.expiresAt.getTime()),
+      until: Math.min(now + TOKEN_CACHE_MS, found.expiresAt.getTime()),
+      refreshFrom: now + TOKEN_CACHE_MS * TOKEN_REFRESH_AHEAD,
+      refreshing: null,
     });
     return found.p;
   }
@@ -131,6 +178,7 @@ export class AuthStore {
     const [t] = await this.tokenRows(and(eq(apiTokens.id, id), isNull(apiTokens.siteId)));
     if (!t || (t.userId !== by.userId && by.role !== 'operator')) throw errors.notFound('token', id);
     await this.db.delete(apiTokens).where(eq(apiTokens.id, id));
+    this.revocations++;
     for (const [secret, hit] of this.tokenCache) if (hit.tokenId === id) this.tokenCache.delete(secret);
     return t;
   }
