@@ -4,20 +4,16 @@ import { errors } from '../errors.ts';
 import type { Db } from '../db/client.ts';
 import { apiTokens, sessions, users } from '../db/schema.ts';
 import { newId, newSecret } from '../ids.ts';
+import { LookupCache } from './lookup-cache.ts';
 import { hashPassword, sha256, verifyPassword } from './passwords.ts';
 import type { Principal } from './principal.ts';
 
 const SESSION_MS = 12 * 3600_000;
-/** How long a looked-up API token is believed without asking the database again. */
-export const TOKEN_CACHE_MS = 10_000;
 /**
- * The part of TOKEN_CACHE_MS after which a token in use is looked up again in the background while its
- * calls are still answered from the cache. A call that has to wait for the database waits, on PGlite,
- * for whatever holds it: the render farm's batch writer keeps a transaction open over several turns of
- * the event loop (a turn between statements), which at 20,000 nodes is most of the time and up to
- * ~1.5 s; an operator polling the overview with a token waited for that once per cache period.
+ * How long a looked-up API token or session is believed without asking the database again (one in use
+ * is looked up again in the background before then: lookup-cache.ts).
  */
-const TOKEN_REFRESH_AHEAD = 0.8;
+export const TOKEN_CACHE_MS = 10_000;
 
 type UserRow = typeof users.$inferSelect;
 const toPrincipal = (u: UserRow, via: Principal['via']): Principal => ({
@@ -29,16 +25,6 @@ const toPrincipal = (u: UserRow, via: Principal['via']): Principal => ({
   department: u.department,
   via,
 });
-
-interface TokenCacheEntry {
-  p: Principal;
-  tokenId: string;
-  /** Believed until then without asking the database. */
-  until: number;
-  /** From then on a call starts a look-up in the background (TOKEN_REFRESH_AHEAD). */
-  refreshFrom: number;
-  refreshing: Promise<unknown> | null;
-}
 
 export class AuthStore {
   constructor(private readonly db: Db) {}
@@ -78,15 +64,25 @@ export class AuthStore {
 
   async logout(session: string): Promise<void> {
     await this.db.delete(sessions).where(eq(sessions.tokenHash, sha256(session)));
+    this.sessionCache.drop((_, key) => key === session);
   }
 
-  async bySession(session: string): Promise<Principal | null> {
+  /**
+   * Sessions seen in the last few seconds, as tokens: a signed-in operator's page polls the farm's
+   * overview, and on PGlite a look-up per call waited for the render farm's batch writer. Logging out
+   * here ends the session at once; another replica's cache keeps it for at most TOKEN_CACHE_MS.
+   */
+  private readonly sessionCache = new LookupCache<Principal>(async (session) => {
     const [row] = await this.db
-      .select({ u: users })
+      .select({ u: users, expiresAt: sessions.expiresAt })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(and(eq(sessions.tokenHash, sha256(session)), gt(sessions.expiresAt, new Date())));
-    return row ? toPrincipal(row.u, 'session') : null;
+    return row ? { value: toPrincipal(row.u, 'session'), expiresAt: row.expiresAt.getTime() } : null;
+  }, TOKEN_CACHE_MS);
+
+  bySession(session: string): Promise<Principal | null> {
+    return this.sessionCache.get(session);
   }
 
   /**
@@ -94,50 +90,13 @@ export class AuthStore {
    * a database round trip per poll would cap the farm. Revocation clears the entry here at once;
    * another replica's cache keeps a revoked token for at most TOKEN_CACHE_MS.
    */
-  private readonly tokenCache = new Map<string, TokenCacheEntry>();
-  /** Bumped by every revocation: a background look-up begun before one does not put its token back. */
-  private revocations = 0;
+  private readonly tokenCache = new LookupCache<{ p: Principal; tokenId: string }>(async (token) => {
+    const found = await this.byTokenUncached(token);
+    return found && { value: { p: found.p, tokenId: found.tokenId }, expiresAt: found.expiresAt.getTime() };
+  }, TOKEN_CACHE_MS);
 
   async byToken(token: string): Promise<Principal | null> {
-    const now = Date.now();
-    const hit = this.tokenCache.get(token);
-    if (hit && hit.until > now) {
-      if (!hit.refreshing && now >= hit.refreshFrom) {
-        // A failed look-up is tried again by a later call; past `until` calls wait for the database.
-        hit.refreshing = this.lookUpToken(token).catch(() => {
-          hit.refreshing = null;
-        });
-      }
-      return hit.p;
-    }
-    if (hit) this.tokenCache.delete(token);
-    return this.lookUpToken(token);
-  }
-
-  /** Asks the database for a token and caches the answer (an unknown, revoked or expired one leaves the cache). */
-  private async lookUpToken(token: string): Promise<Principal | null> {
-    const revocations = this.revocations;
-    const found = await this.byTokenUncached(token);
-    if (!found) {
-      this.tokenCache.delete(token);
-      return null;
-    }
-    // Revoked while this look-up ran, maybe this very token: answered (the call began before the
-    // revocation) but not cached, so the next call asks the database again.
-    if (revocations !== this.revocations) {
-      this.tokenCache.delete(token);
-      return found.p;
-    }
-    if (this.tokenCache.size > 50_000) this.tokenCache.clear();
-    const now = Date.now();
-    this.tokenCache.set(token, {
-      p: found.p,
-      tokenId: found.tokenId,
-      until: Math.min(now + TOKEN_CACHE_MS, found.expiresAt.getTime()),
-      refreshFrom: now + TOKEN_CACHE_MS * TOKEN_REFRESH_AHEAD,
-      refreshing: null,
-    });
-    return found.p;
+    return (await this.tokenCache.get(token))?.p ?? null;
   }
 
   private async byTokenUncached(token: string): Promise<{ p: Principal; tokenId: string; expiresAt: Date } | null> {
@@ -178,8 +137,7 @@ export class AuthStore {
     const [t] = await this.tokenRows(and(eq(apiTokens.id, id), isNull(apiTokens.siteId)));
     if (!t || (t.userId !== by.userId && by.role !== 'operator')) throw errors.notFound('token', id);
     await this.db.delete(apiTokens).where(eq(apiTokens.id, id));
-    this.revocations++;
-    for (const [secret, hit] of this.tokenCache) if (hit.tokenId === id) this.tokenCache.delete(secret);
+    this.tokenCache.drop((hit) => hit.tokenId === id);
     return t;
   }
 

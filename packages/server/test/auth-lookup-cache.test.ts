@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { TOKEN_CACHE_MS } from '../src/auth/store.ts';
 import { startPlatform, type TestPlatform } from './helpers.ts';
 
-// A token in use is looked up again in the background before its cache entry runs out, so a caller
+// A token (or session) in use is looked up again in the background before its cache entry runs out, so a caller
 // polling with it (an operator's overview on a farm whose batch writer keeps PGlite busy) is answered
 // from the cache and never waits for the database; a token gone from the database is still refused
 // within TOKEN_CACHE_MS, and a revocation here at once. The clock is V8's Date, mocked: no waiting.
@@ -104,6 +104,32 @@ test('a revoked token is refused at once, even while a background look-up of it 
     assert.equal(await auth.byToken(token), null, 'revoked here: refused at once');
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     assert.equal(await auth.byToken(token), null, 'the look-up begun before the revocation did not put it back');
+  } finally {
+    mock.timers.reset();
+    for (const release of holds) release();
+    holds.clear();
+  }
+});
+
+test('a session in use is renewed in the background as a token is; logging out ends it at once', async () => {
+  const auth = t.p.auth;
+  const signedIn = (await auth.login('operator', 'operator-demo'))!;
+  mock.timers.enable({ apis: ['Date'], now: Date.now() });
+  try {
+    assert.equal((await auth.bySession(signedIn.session))?.username, 'operator');
+    mock.timers.tick(Math.ceil(TOKEN_CACHE_MS * 0.9));
+    let release = await holdDatabase();
+    assert.equal(await settlesSoon(auth.bySession(signedIn.session)), true, 'answered from the cache while the database is busy');
+    await release();
+    await t.p.database.db.execute(sql`select 1`);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    mock.timers.tick(Math.ceil(TOKEN_CACHE_MS * 0.5));
+    release = await holdDatabase();
+    assert.equal(await settlesSoon(auth.bySession(signedIn.session)), true, 'renewed in the background, so no wait past the first period');
+    await release();
+
+    await auth.logout(signedIn.session);
+    assert.equal(await auth.bySession(signedIn.session), null, 'logged out here: refused at once');
   } finally {
     mock.timers.reset();
     for (const release of holds) release();
