@@ -49,50 +49,61 @@ async function settlesSoon<T>(p: Promise<T>): Promise<boolean> {
   return settled;
 }
 
-test('a token in use stays cached past its period without a call waiting for the database; one gone from the database is refused', async () => {
-  const auth = t.p.auth;
-  const opId = (await auth.userIdByName('operator'))!;
-  const { token, id } = await auth.createToken(opId, 'overview poller');
+/** Runs `fn` with Date mocked (mock.timers.tick moves it); afterwards the real clock, and no hold left open. */
+async function withMockedDate(fn: () => Promise<void>): Promise<void> {
   mock.timers.enable({ apis: ['Date'], now: Date.now() });
   try {
-    assert.equal((await auth.byToken(token))?.userId, opId, 'looked up and cached');
-
-    // Late in its period: answered from the cache while the database is held; a look-up starts behind it.
-    mock.timers.tick(Math.ceil(TOKEN_CACHE_MS * 0.9));
-    let release = await holdDatabase();
-    const late = auth.byToken(token);
-    assert.equal(await settlesSoon(late), true, 'answered from the cache while the database is busy');
-    assert.equal((await late)?.userId, opId);
-    await release();
-    // Let the background look-up finish (it queued behind the held transaction).
-    await t.p.database.db.execute(sql`select 1`);
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-
-    // Past the first period: still cached (the background look-up renewed it), again without the database.
-    mock.timers.tick(Math.ceil(TOKEN_CACHE_MS * 0.5));
-    release = await holdDatabase();
-    const renewed = auth.byToken(token);
-    assert.equal(await settlesSoon(renewed), true, 'renewed in the background, so no wait past the first period');
-    assert.equal((await renewed)?.userId, opId);
-    await release();
-
-    // Gone from the database (as another replica revokes it): refused once the cache's period ends.
-    await t.p.database.db.execute(sql`delete from api_tokens where id = ${id}`);
-    mock.timers.tick(TOKEN_CACHE_MS + 1);
-    assert.equal(await auth.byToken(token), null);
+    await fn();
   } finally {
     mock.timers.reset();
     for (const release of holds) release();
     holds.clear();
   }
+}
+
+/**
+ * Late in its period a cached credential is answered while the database is held, and the look-up that
+ * starts behind it renews the entry: past the first period it is still answered without the database.
+ */
+async function renewedInBackground(call: () => Promise<{ userId: string } | null>, userId: string): Promise<void> {
+  mock.timers.tick(Math.ceil(TOKEN_CACHE_MS * 0.9));
+  let release = await holdDatabase();
+  const late = call();
+  assert.equal(await settlesSoon(late), true, 'answered from the cache while the database is busy');
+  assert.equal((await late)?.userId, userId);
+  await release();
+  // Let the background look-up finish (it queued behind the held transaction).
+  await t.p.database.db.execute(sql`select 1`);
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  mock.timers.tick(Math.ceil(TOKEN_CACHE_MS * 0.5));
+  release = await holdDatabase();
+  const renewed = call();
+  assert.equal(await settlesSoon(renewed), true, 'renewed in the background, so no wait past the first period');
+  assert.equal((await renewed)?.userId, userId);
+  await release();
+}
+
+test('a token in use stays cached past its period without a call waiting for the database; one gone from the database is refused', async () => {
+  const auth = t.p.auth;
+  const opId = (await auth.userIdByName('operator'))!;
+  const { token, id } = await auth.createToken(opId, 'overview poller');
+  await withMockedDate(async () => {
+    assert.equal((await auth.byToken(token))?.userId, opId, 'looked up and cached');
+
+    await renewedInBackground(() => auth.byToken(token), opId);
+
+    // Gone from the database (as another replica revokes it): refused once the cache's period ends.
+    await t.p.database.db.execute(sql`delete from api_tokens where id = ${id}`);
+    mock.timers.tick(TOKEN_CACHE_MS + 1);
+    assert.equal(await auth.byToken(token), null);
+  });
 });
 
 test('a revoked token is refused at once, even while a background look-up of it is under way', async () => {
   const auth = t.p.auth;
   const op = (await auth.byOperatorName())!;
   const { token, id } = await auth.createToken(op.userId, 'revoked poller');
-  mock.timers.enable({ apis: ['Date'], now: Date.now() });
-  try {
+  await withMockedDate(async () => {
     assert.ok(await auth.byToken(token));
     mock.timers.tick(Math.ceil(TOKEN_CACHE_MS * 0.9));
     // The background look-up reads the row before the revocation deletes it (the database is held until then).
@@ -104,35 +115,17 @@ test('a revoked token is refused at once, even while a background look-up of it 
     assert.equal(await auth.byToken(token), null, 'revoked here: refused at once');
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     assert.equal(await auth.byToken(token), null, 'the look-up begun before the revocation did not put it back');
-  } finally {
-    mock.timers.reset();
-    for (const release of holds) release();
-    holds.clear();
-  }
+  });
 });
 
 test('a session in use is renewed in the background as a token is; logging out ends it at once', async () => {
   const auth = t.p.auth;
   const signedIn = (await auth.login('operator', 'operator-demo'))!;
-  mock.timers.enable({ apis: ['Date'], now: Date.now() });
-  try {
+  await withMockedDate(async () => {
     assert.equal((await auth.bySession(signedIn.session))?.username, 'operator');
-    mock.timers.tick(Math.ceil(TOKEN_CACHE_MS * 0.9));
-    let release = await holdDatabase();
-    assert.equal(await settlesSoon(auth.bySession(signedIn.session)), true, 'answered from the cache while the database is busy');
-    await release();
-    await t.p.database.db.execute(sql`select 1`);
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-    mock.timers.tick(Math.ceil(TOKEN_CACHE_MS * 0.5));
-    release = await holdDatabase();
-    assert.equal(await settlesSoon(auth.bySession(signedIn.session)), true, 'renewed in the background, so no wait past the first period');
-    await release();
+    await renewedInBackground(() => auth.bySession(signedIn.session), signedIn.principal.userId);
 
     await auth.logout(signedIn.session);
     assert.equal(await auth.bySession(signedIn.session), null, 'logged out here: refused at once');
-  } finally {
-    mock.timers.reset();
-    for (const release of holds) release();
-    holds.clear();
-  }
+  });
 });
