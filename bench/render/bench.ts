@@ -334,6 +334,7 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     const wr = (l as LoopReport & { writer?: { heldAsks: number; maxBacklogRows: number; bound: number; maxBatchMs: number } }).writer;
     if (wr) console.log(`    batch writer: largest backlog ${wr.maxBacklogRows} rows (bound ${wr.bound}), longest batch ${wr.maxBatchMs} ms; asks held back over the bound: ${wr.heldAsks}`);
     const cw = (l as LoopReport & { connections?: ConnReport }).connections;
+    if (profile) console.log(`    CPU profile window (monotonic µs, for bench/render/profile-summary.ts --from --to): ${l.fromMonoUs} ${l.toMonoUs}`);
     if (cw) console.log(`    server connections: ${cw.opened} opened (at most ${cw.openedMaxPerSec} in one second), ${cw.open} open now; closed by cause ${JSON.stringify(cw.closed)}; request/headers timeouts and bad requests ${JSON.stringify(cw.clientErrors)}`);
     const busy = Object.entries(l.phases).filter(([, p]) => p.maxMs >= 50 || p.stalls > 0);
     if (busy.length) console.log(`    periodic work: ${busy.map(([k, p]) => `${k} ${p.calls}× max ${p.maxMs} ms${p.stalls ? `, in ${p.stalls} stalls` : ''}`).join('; ')}`);

@@ -5,6 +5,9 @@
 // loop delay) or the queue's otherwise.
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 
+/** Now on the monotonic clock (CLOCK_MONOTONIC, as V8's CPU profiler stamps its samples), in µs. */
+const monoUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
 /** A tick later than this is a stall. */
 const STALL_MS = 100;
 const TICK_MS = 20;
@@ -34,6 +37,9 @@ export interface LoopReport {
   stallCpuMs: number;
   worstStalls: { atSec: number; ms: number; cpuMs: number; during: string[] }[];
   phases: Record<string, { calls: number; totalMs: number; maxMs: number; stalls: number; stallMs: number }>;
+  /** The span reported, on the monotonic clock in µs (V8's CPU profile's clock): the window to cut from --profile's file. */
+  fromMonoUs: number;
+  toMonoUs: number;
 }
 
 export class LoopWatch {
@@ -45,7 +51,7 @@ export class LoopWatch {
   private readonly t0 = performance.now();
   private lastTick = performance.now();
   private lastCpu = process.cpuUsage();
-  private reportedAt = { wall: performance.now(), cpu: process.cpuUsage() };
+  private reportedAt = { wall: performance.now(), cpu: process.cpuUsage(), monoUs: monoUs() };
 
   constructor() {
     this.delay.enable();
@@ -162,9 +168,11 @@ export class LoopWatch {
         .slice(0, 5)
         .map((s) => ({ atSec: Number(((s.at - this.t0) / 1000).toFixed(1)), ms: Math.round(s.ms), cpuMs: Math.round(s.cpuMs), during: s.during })),
       phases,
+      fromMonoUs: this.reportedAt.monoUs,
+      toMonoUs: monoUs(),
     };
     this.delay.reset();
-    this.reportedAt = { wall: performance.now(), cpu };
+    this.reportedAt = { wall: performance.now(), cpu, monoUs: out.toMonoUs };
     this.stalls = [];
     return out;
   }

@@ -4,11 +4,15 @@ import { errors } from '../errors.ts';
 import type { Db } from '../db/client.ts';
 import { apiTokens, sessions, users } from '../db/schema.ts';
 import { newId, newSecret } from '../ids.ts';
+import { LookupCache } from './lookup-cache.ts';
 import { hashPassword, sha256, verifyPassword } from './passwords.ts';
 import type { Principal } from './principal.ts';
 
 const SESSION_MS = 12 * 3600_000;
-/** How long a looked-up API token is believed without asking the database again. */
+/**
+ * How long a looked-up API token or session is believed without asking the database again (one in use
+ * is looked up again in the background before then: lookup-cache.ts).
+ */
 export const TOKEN_CACHE_MS = 10_000;
 
 type UserRow = typeof users.$inferSelect;
@@ -60,15 +64,25 @@ export class AuthStore {
 
   async logout(session: string): Promise<void> {
     await this.db.delete(sessions).where(eq(sessions.tokenHash, sha256(session)));
+    this.sessionCache.drop((_, key) => key === session);
   }
 
-  async bySession(session: string): Promise<Principal | null> {
+  /**
+   * Sessions seen in the last few seconds, as tokens: a signed-in operator's page polls the farm's
+   * overview, and on PGlite a look-up per call waited for the render farm's batch writer. Logging out
+   * here ends the session at once; another replica's cache keeps it for at most TOKEN_CACHE_MS.
+   */
+  private readonly sessionCache = new LookupCache<Principal>(async (session) => {
     const [row] = await this.db
-      .select({ u: users })
+      .select({ u: users, expiresAt: sessions.expiresAt })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(and(eq(sessions.tokenHash, sha256(session)), gt(sessions.expiresAt, new Date())));
-    return row ? toPrincipal(row.u, 'session') : null;
+    return row ? { value: toPrincipal(row.u, 'session'), expiresAt: row.expiresAt.getTime() } : null;
+  }, TOKEN_CACHE_MS);
+
+  bySession(session: string): Promise<Principal | null> {
+    return this.sessionCache.get(session);
   }
 
   /**
@@ -76,21 +90,13 @@ export class AuthStore {
    * a database round trip per poll would cap the farm. Revocation clears the entry here at once;
    * another replica's cache keeps a revoked token for at most TOKEN_CACHE_MS.
    */
-  private readonly tokenCache = new Map<string, { p: Principal; tokenId: string; until: number }>();
+  private readonly tokenCache = new LookupCache<{ p: Principal; tokenId: string }>(async (token) => {
+    const found = await this.byTokenUncached(token);
+    return found && { value: { p: found.p, tokenId: found.tokenId }, expiresAt: found.expiresAt.getTime() };
+  }, TOKEN_CACHE_MS);
 
   async byToken(token: string): Promise<Principal | null> {
-    const hit = this.tokenCache.get(token);
-    if (hit && hit.until > Date.now()) return hit.p;
-    if (hit) this.tokenCache.delete(token);
-    const found = await this.byTokenUncached(token);
-    if (!found) return null;
-    if (this.tokenCache.size > 50_000) this.tokenCache.clear();
-    this.tokenCache.set(token, {
-      p: found.p,
-      tokenId: found.tokenId,
-      until: Math.min(Date.now() + TOKEN_CACHE_MS, found.expiresAt.getTime()),
-    });
-    return found.p;
+    return (await this.tokenCache.get(token))?.p ?? null;
   }
 
   private async byTokenUncached(token: string): Promise<{ p: Principal; tokenId: string; expiresAt: Date } | null> {
@@ -131,7 +137,7 @@ export class AuthStore {
     const [t] = await this.tokenRows(and(eq(apiTokens.id, id), isNull(apiTokens.siteId)));
     if (!t || (t.userId !== by.userId && by.role !== 'operator')) throw errors.notFound('token', id);
     await this.db.delete(apiTokens).where(eq(apiTokens.id, id));
-    for (const [secret, hit] of this.tokenCache) if (hit.tokenId === id) this.tokenCache.delete(secret);
+    this.tokenCache.drop((hit) => hit.tokenId === id);
     return t;
   }
 
