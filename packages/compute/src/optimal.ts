@@ -7,6 +7,7 @@ import { edfOrder } from './greedy.ts';
 import { improvePlan } from './improve.ts';
 import { lagrangianAscent, lagrangianStart, type LagrangianPoint } from './lagrange.ts';
 import { lnsImprove } from './lns.ts';
+import { exchangePairs } from './pairExchange.ts';
 import { polishWithMip } from './polish.ts';
 import { placeAtDuals } from './pricedPlacement.ts';
 import { planDagByMip } from './precedenceModel.ts';
@@ -60,6 +61,8 @@ export const ROUND_TIME_SHARE = 0.8;
  * 20 s 13,024 → 13,013 ¥; large hourly at 60 s 129,081 → 128,689 ¥ (site MIPs 302 ¥).
  */
 export const SITE_REPLAN_SHARE = 0.5;
+/** Share of the time left after rounding that pair exchange (exchangePairs) may take before the window MIPs. */
+export const PAIR_EXCHANGE_SHARE = 0.25;
 /** Share of the time limit by which a cheaper candidate plan's exact MIPs for its unserved jobs must end. */
 export const SPECULATIVE_RESCUE_SHARE = 0.9;
 /** Seconds the exact MIPs for unserved jobs get even past the time limit. */
@@ -132,11 +135,12 @@ function better(a: { unservedUnitHours: number; objective: number }, b: { unserv
  * local search. The plan is always the LP-derived one; the notes say what was done (including any
  * heuristic placement when the LP could not be solved).
  */
-export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; siteMips?: boolean; dagMip?: boolean; lpSizePerSec?: number } = {}): Policy {
+export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; siteMips?: boolean; pairs?: boolean; dagMip?: boolean; lpSizePerSec?: number } = {}): Policy {
   const mipMax = tuning.mipMaxColumns ?? MIP_MAX_COLUMNS;
   const lpPace = tuning.lpSizePerSec ?? LP_SIZE_PER_SEC;
   const lnsOn = tuning.lns ?? true;
   const sitesOn = tuning.siteMips ?? true;
+  const pairsOn = tuning.pairs ?? true;
   return {
   name: 'optimal',
   planDag: tuning.dagMip === false ? undefined : planDagByMip,
@@ -292,6 +296,13 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
         if (Number.isFinite(p.bound)) bounds.mip = { objective: p.bound, gap: Number.isFinite(p.gap) ? p.gap : null, status: p.status };
         notes.push(`exact job-level MIP (HiGHS, ${p.columns} columns) started from this plan: status ${p.status}, HiGHS' best plan ${Number.isFinite(p.incumbent) ? `${(p.incumbent / 100).toFixed(0)} ¥` : 'none'}, ${(p.savedFen / 100).toFixed(0)} ¥ saved${Number.isFinite(p.bound) ? `, its proven bound ${(p.bound / 100).toFixed(0)} ¥` : ''}`);
       } else if (lnsOn && !exactSolved) {
+        if (pairsOn) {
+          progress('exchanging pairs of jobs');
+          const pairStop = clock.now() + PAIR_EXCHANGE_SHARE * (remaining() - 1) * 1000;
+          const px = exchangePairs(st, { stop: () => clock.now() > pairStop });
+          if (px.kept > 0) method += ' + pair exchange';
+          notes.push(`pair exchange (a job off its cheapest placement and one holding its cheapest sites moved together, each to its cheapest feasible place): ${px.kept} of ${px.checked} kept (${px.seeds} jobs off their cheapest placement), ${(px.savedFen / 100).toFixed(2)} ¥ saved`);
+        }
         progress('re-planning day-long windows exactly');
         // The window MIPs re-time jobs within a day; the site neighbourhoods after them get a share of the time left.
         const siteReserve = sitesOn ? SITE_REPLAN_SHARE * (remaining() - 1) : 0;

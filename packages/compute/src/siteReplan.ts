@@ -32,7 +32,7 @@ export interface SiteReplanReport {
  * sites of that cheapest placement. Jobs with the largest regret are those the rest of the plan pushed
  * furthest from their best site or time.
  */
-function regrets(st: PlanState, outOfTime: () => boolean): { job: number; regret: number; sites: Set<number> }[] | null {
+export function regrets(st: PlanState, outOfTime: () => boolean): { job: number; regret: number; sites: Set<number> }[] | null {
   const ix = st.ix;
   const empty = new PlanState(ix);
   const out: { job: number; regret: number; sites: Set<number> }[] = [];
