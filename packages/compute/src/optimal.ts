@@ -8,6 +8,7 @@ import { improvePlan } from './improve.ts';
 import { lagrangianAscent, lagrangianStart, type LagrangianPoint } from './lagrange.ts';
 import { lnsImprove } from './lns.ts';
 import { exchangePairs } from './pairExchange.ts';
+import { dualSeeds } from './dualSeeds.ts';
 import { polishWithMip } from './polish.ts';
 import { placeAtDuals } from './pricedPlacement.ts';
 import { planDagByMip } from './precedenceModel.ts';
@@ -135,12 +136,13 @@ function better(a: { unservedUnitHours: number; objective: number }, b: { unserv
  * local search. The plan is always the LP-derived one; the notes say what was done (including any
  * heuristic placement when the LP could not be solved).
  */
-export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; siteMips?: boolean; pairs?: boolean; dagMip?: boolean; lpSizePerSec?: number } = {}): Policy {
+export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; siteMips?: boolean; pairs?: boolean; dualSeeds?: boolean; dagMip?: boolean; lpSizePerSec?: number } = {}): Policy {
   const mipMax = tuning.mipMaxColumns ?? MIP_MAX_COLUMNS;
   const lpPace = tuning.lpSizePerSec ?? LP_SIZE_PER_SEC;
   const lnsOn = tuning.lns ?? true;
   const sitesOn = tuning.siteMips ?? true;
   const pairsOn = tuning.pairs ?? true;
+  const dualSeedsOn = tuning.dualSeeds ?? true;
   return {
   name: 'optimal',
   planDag: tuning.dagMip === false ? undefined : planDagByMip,
@@ -289,6 +291,9 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
       }
       // The bound's ascent is JavaScript on this thread while HiGHS works in its worker: both cores busy.
       const ascent = duals ? lagrangianAscent(ix, duals.model, duals.eb, duals.y, { target: evaluate(scenario, st.allocations(), ix).objective, stop: () => remaining() <= 1, start: duals.start }) : null;
+      // Site MIPs and pair exchange start from the jobs dearest at the LP's duals against their cheapest placement there.
+      const atDuals = duals;
+      const rank = dualSeedsOn && atDuals ? (s: PlanState, stop: () => boolean) => dualSeeds(s, atDuals, stop) : undefined;
       if (lnsOn && !exactSolved && size <= POLISH_MAX_COLUMNS && remaining() > POLISH_MIN_SEC) {
         progress('exact MIP started from the plan');
         const p = await polishWithMip(st, worker, remaining() - 1);
@@ -299,9 +304,9 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
         if (pairsOn) {
           progress('exchanging pairs of jobs');
           const pairStop = clock.now() + PAIR_EXCHANGE_SHARE * (remaining() - 1) * 1000;
-          const px = exchangePairs(st, { stop: () => clock.now() > pairStop });
+          const px = exchangePairs(st, { stop: () => clock.now() > pairStop, rank });
           if (px.kept > 0) method += ' + pair exchange';
-          notes.push(`pair exchange (a job off its cheapest placement and one holding its cheapest sites moved together, each to its cheapest feasible place): ${px.kept} of ${px.checked} kept (${px.seeds} jobs off their cheapest placement), ${(px.savedFen / 100).toFixed(2)} ¥ saved`);
+          notes.push(`pair exchange (a job off its cheapest placement${rank ? ' at the LP\'s duals' : ''} and one holding its cheapest sites moved together, each to its cheapest feasible place): ${px.kept} of ${px.checked} kept (${px.seeds} jobs off their cheapest placement), ${(px.savedFen / 100).toFixed(2)} ¥ saved`);
         }
         progress('re-planning day-long windows exactly');
         // The window MIPs re-time jobs within a day; the site neighbourhoods after them get a share of the time left.
@@ -311,9 +316,9 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
         notes.push(`window MIPs (HiGHS, each day-long window re-planned exactly with the rest fixed): ${lns.improved} of ${lns.solves} kept in ${lns.sweeps} sweeps, ${(lns.savedFen / 100).toFixed(0)} ¥ saved`);
         if (sitesOn) {
           progress('re-planning site choice exactly');
-          const sites = await replanSites(st, worker, { secondsLeft: () => remaining() - 1 });
+          const sites = await replanSites(st, worker, { secondsLeft: () => remaining() - 1, rank });
           if (sites.improved > 0) method += ' + site MIPs';
-          notes.push(`site MIPs (HiGHS; a job off its cheapest placement re-placed with the jobs holding its cheapest sites, over their whole windows, the rest fixed): ${sites.improved} of ${sites.solves} kept (${sites.seeds} jobs off their cheapest placement), ${(sites.savedFen / 100).toFixed(2)} ¥ saved`);
+          notes.push(`site MIPs (HiGHS; a job off its cheapest placement${rank ? ' at the LP\'s duals' : ''} re-placed with the jobs holding its cheapest sites, over their whole windows, the rest fixed): ${sites.improved} of ${sites.solves} kept (${sites.seeds} jobs off their cheapest placement), ${(sites.savedFen / 100).toFixed(2)} ¥ saved`);
         }
       }
       if (ascent) {

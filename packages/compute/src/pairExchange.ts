@@ -2,7 +2,7 @@ import { evaluate } from './evaluate.ts';
 import { bestFor, placementCost } from './improve.ts';
 import { commit, type PlanState } from './planState.ts';
 import { neighbourhood } from './rescue.ts';
-import { regrets } from './siteReplan.ts';
+import { regrets, type SeedRanking } from './siteReplan.ts';
 
 /** Jobs tried as the partner of a seed: those holding the most capacity at its cheapest sites in its window. */
 export const EXCHANGE_PARTNERS = 24;
@@ -29,11 +29,11 @@ export interface PairExchangeReport {
  * are served in full, and the plan never gets worse. Plain JavaScript, about a thousand times cheaper per
  * try than a neighbourhood MIP: it reaches the seeds the site MIPs have no time for.
  */
-export function exchangePairs(st: PlanState, opts: { stop: () => boolean; partners?: number }): PairExchangeReport {
+export function exchangePairs(st: PlanState, opts: { stop: () => boolean; partners?: number; rank?: SeedRanking }): PairExchangeReport {
   const ix = st.ix;
   const rep: PairExchangeReport = { seeds: 0, checked: 0, kept: 0, savedFen: 0 };
   if (opts.stop()) return rep;
-  const seeds = regrets(st, opts.stop);
+  const seeds = (opts.rank ?? regrets)(st, opts.stop);
   if (seeds === null) return rep;
   rep.seeds = seeds.length;
   let current = evaluate(ix.scenario, st.allocations(), ix).objective;

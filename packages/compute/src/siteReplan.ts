@@ -26,16 +26,22 @@ export interface SiteReplanReport {
   seeds: number;
 }
 
+/** A job off its cheapest placement: by how much (fen), and the sites of that cheapest placement. */
+export interface SiteSeed { job: number; regret: number; sites: Set<number> }
+
+/** Ranks the plan's jobs as seeds, by falling regret; null when `outOfTime` said stop first. */
+export type SeedRanking = (st: PlanState, outOfTime: () => boolean) => SiteSeed[] | null;
+
 /**
  * Each placed job's regret: what its placement costs given the rest of the plan, less what its cheapest
  * placement would cost were the network empty (no other job holding capacity or renewables), with the
  * sites of that cheapest placement. Jobs with the largest regret are those the rest of the plan pushed
  * furthest from their best site or time.
  */
-export function regrets(st: PlanState, outOfTime: () => boolean): { job: number; regret: number; sites: Set<number> }[] | null {
+export function regrets(st: PlanState, outOfTime: () => boolean): SiteSeed[] | null {
   const ix = st.ix;
   const empty = new PlanState(ix);
-  const out: { job: number; regret: number; sites: Set<number> }[] = [];
+  const out: SiteSeed[] = [];
   for (const info of ix.jobs) {
     const j = info.index;
     // 100,000 jobs take seconds to rank: the planner's time limit is checked as it goes.
@@ -65,7 +71,7 @@ export function regrets(st: PlanState, outOfTime: () => boolean): { job: number;
  */
 export async function replanSites(
   st: PlanState, worker: HighsWorker,
-  opts: { secondsLeft: () => number; neighbours?: number; solveSec?: number; maxPasses?: number },
+  opts: { secondsLeft: () => number; neighbours?: number; solveSec?: number; maxPasses?: number; rank?: SeedRanking },
 ): Promise<SiteReplanReport> {
   const ix = st.ix;
   const rep: SiteReplanReport = { solves: 0, improved: 0, savedFen: 0, seeds: 0 };
@@ -76,7 +82,7 @@ export async function replanSites(
   let current = evaluate(ix.scenario, st.allocations(), ix).objective;
   for (let pass = 0; pass < (opts.maxPasses ?? 3); pass++) {
     if (opts.secondsLeft() < 1) return rep;
-    const seeds = regrets(st, () => opts.secondsLeft() < 0.5);
+    const seeds = (opts.rank ?? regrets)(st, () => opts.secondsLeft() < 0.5);
     if (seeds === null) return rep;
     if (pass === 0) rep.seeds = seeds.length;
     const start = current;
