@@ -4,7 +4,8 @@ import { jobMin, project, unitPrices } from './lagrange.ts';
 import type { LpModel } from './lp.ts';
 import { runFraction } from './planIndex.ts';
 import type { PlanState } from './planState.ts';
-import type { SiteSeed } from './siteReplan.ts';
+import { rankSeeds, type SiteSeed } from './siteReplan.ts';
+import { transferCost } from './improve.ts';
 
 /**
  * Seeds for the site MIPs and pair exchange ranked at the aggregated LP's duals instead of against an
@@ -20,25 +21,16 @@ export function dualSeeds(st: PlanState, duals: { model: LpModel; eb: EnergyBloc
   // Multipliers of the wrong sign are projected to zero, as the bound does.
   const price = unitPrices(ix, duals.eb, project(duals.model, Float64Array.from(duals.y)));
   const pen = UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * ix.slotHours;
-  const out: SiteSeed[] = [];
-  for (const info of ix.jobs) {
-    const j = info.index;
-    if (j % 512 === 0 && stop()) return null;
+  return rankSeeds(st, stop, (j) => {
+    const info = ix.jobs[j]!;
     const cells = st.placementOf(j);
-    if (cells.length === 0 || st.remaining(j) > 0) continue;
     const lastT = Math.max(...cells.map((c) => c.t));
-    let cost = 0;
+    let cost = transferCost(ix, j, cells);
     for (const c of cells) {
       const i = (c.site * nK + info.type) * T + c.t;
       cost += c.units * (price.cap[i]! + runFraction(info, c.t === lastT) * price.energy[i]!);
     }
-    const regions = new Set<string>();
-    for (const c of cells) if (ix.siteRegion[c.site] !== ix.siteRegion[info.homeSite]) regions.add(ix.siteRegion[c.site]!);
-    for (const r of regions) cost += info.options.find((o) => ix.siteRegion[o.site] === r)?.transferFen ?? 0;
     const sites = new Set<number>();
-    const min = jobMin(ix, info, price, pen, (site) => sites.add(site));
-    const regret = cost - min;
-    if (sites.size > 0 && regret > 1e-6 * Math.max(1, Math.abs(cost))) out.push({ job: j, regret, sites });
-  }
-  return out.sort((a, b) => b.regret - a.regret || a.job - b.job);
+    return { cost, best: jobMin(ix, info, price, pen, (site) => sites.add(site)), sites };
+  });
 }

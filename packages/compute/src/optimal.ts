@@ -62,6 +62,12 @@ export const ROUND_TIME_SHARE = 0.8;
  * 20 s 13,024 → 13,013 ¥; large hourly at 60 s 129,081 → 128,689 ¥ (site MIPs 302 ¥).
  */
 export const SITE_REPLAN_SHARE = 0.5;
+/**
+ * Up to this many jobs the site MIPs' seeds are ranked at the LP's duals (dualSeeds); above it against an
+ * empty network. The ranking prices each job's cheapest placement as one Lagrangian pass does — seconds
+ * on 100,000 jobs at 15-minute slots, time the large plan's site MIPs need (not measured on large).
+ */
+export const DUAL_SEEDS_MAX_JOBS = 20_000;
 /** With site MIPs first (the default), their share of the time left after rounding; the window MIPs get the rest. */
 export const SITES_FIRST_SHARE = 0.75;
 /** Share of the time limit by which a cheaper candidate plan's exact MIPs for its unserved jobs must end. */
@@ -294,7 +300,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
       const ascent = duals ? lagrangianAscent(ix, duals.model, duals.eb, duals.y, { target: evaluate(scenario, st.allocations(), ix).objective, stop: () => remaining() <= 1, start: duals.start }) : null;
       // Site MIPs and pair exchange start from the jobs dearest at the LP's duals against their cheapest placement there.
       const atDuals = duals;
-      const rank = dualSeedsOn && atDuals ? (s: PlanState, stop: () => boolean) => dualSeeds(s, atDuals, stop) : undefined;
+      const rank = dualSeedsOn && atDuals && ix.jobs.length <= DUAL_SEEDS_MAX_JOBS ? (s: PlanState, stop: () => boolean) => dualSeeds(s, atDuals, stop) : undefined;
       if (lnsOn && !exactSolved && size <= POLISH_MAX_COLUMNS && remaining() > POLISH_MIN_SEC) {
         progress('exact MIP started from the plan');
         const p = await polishWithMip(st, worker, remaining() - 1);
