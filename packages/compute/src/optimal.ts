@@ -68,7 +68,14 @@ export const SITE_REPLAN_SHARE = 0.5;
  * on 100,000 jobs at 15-minute slots, time the large plan's site MIPs need (not measured on large).
  */
 export const DUAL_SEEDS_MAX_JOBS = 20_000;
-/** With site MIPs first (the default), their share of the time left after rounding; the window MIPs get the rest. */
+/**
+ * With site MIPs first (the default), their share of the time left after rounding; the window MIPs get the
+ * rest. Measured under load in one process (bench/planner/tuning-ab.ts, 10 s limit), empty-network seeds
+ * with windows first → dual seeds → dual seeds with sites first: small hourly 1,594.16 → 1,582.78 →
+ * 1,574.62 ¥ (HiGHS' exact MIP bound 1,568 ¥); small 15-minute 1,597.47 → 1,591.02 → 1,591.02 ¥; medium
+ * hourly 13,027.16 ¥ all three. Pair exchange after both found no time left (small hourly 1,574.94 ¥);
+ * before the window MIPs it cost them 1–1.7 s for 0.25 ¥ on small, 2–5 ¥ on medium hourly: off by default.
+ */
 export const SITES_FIRST_SHARE = 0.75;
 /** Share of the time limit by which a cheaper candidate plan's exact MIPs for its unserved jobs must end. */
 export const SPECULATIVE_RESCUE_SHARE = 0.9;
@@ -147,7 +154,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
   const lpPace = tuning.lpSizePerSec ?? LP_SIZE_PER_SEC;
   const lnsOn = tuning.lns ?? true;
   const sitesOn = tuning.siteMips ?? true;
-  const pairsOn = tuning.pairs ?? true;
+  const pairsOn = tuning.pairs ?? false;
   const dualSeedsOn = tuning.dualSeeds ?? true;
   const sitesFirst = tuning.sitesFirst ?? true;
   return {
