@@ -28,6 +28,8 @@ parentPort.on('message', async (req) => {
       if (m.integrality) options.mip_rel_gap = req.mipRelGap ?? 1e-6;
       if (req.solver) options.solver = req.solver;
       if (req.mipLpSolver && m.integrality) options.mip_lp_solver = req.mipLpSolver;
+      if (req.mipHeuristicEffort !== undefined && m.integrality) options.mip_heuristic_effort = req.mipHeuristicEffort;
+      if (req.presolve) options.presolve = req.presolve;
       model.options.set(options);
       if (req.start && m.integrality) {
         const start = req.start instanceof Float64Array ? { colValue: req.start } : req.start;

@@ -1,4 +1,4 @@
-import { runFraction } from './planIndex.ts';
+import { runFraction, type PlanIndex } from './planIndex.ts';
 import { bestDivisible, bestMalleable, bestRigid, commit, type Placement, type PlanState } from './planState.ts';
 
 export interface ImproveReport {
@@ -20,8 +20,15 @@ export function placementCost(st: PlanState, job: number, cells: readonly { site
     const t = key % ix.T;
     cost += st.cost(Math.floor(key / ix.T), info.type, t, units, runFraction(info, t === lastT));
   }
+  return cost + transferCost(ix, job, cells);
+}
+
+/** A placement's data transfer (fen): once per remote region it uses. */
+export function transferCost(ix: PlanIndex, job: number, cells: readonly { site: number }[]): number {
+  const info = ix.jobs[job]!;
   const regions = new Set<string>();
   for (const c of cells) if (ix.siteRegion[c.site] !== ix.siteRegion[info.homeSite]) regions.add(ix.siteRegion[c.site]!);
+  let cost = 0;
   for (const r of regions) cost += info.options.find((o) => ix.siteRegion[o.site] === r)?.transferFen ?? 0;
   return cost;
 }

@@ -56,7 +56,7 @@ async function runInTurns<T>(pass: Generator<void, T>, stop: () => boolean): Pro
 }
 
 /** Multipliers with the signs their rows allow (≥ 0 only below a finite lower bound, ≤ 0 only under a finite upper one). */
-function project(model: LpModel, y: Float64Array): Float64Array {
+export function project(model: LpModel, y: Float64Array): Float64Array {
   for (let i = 0; i < y.length; i++) {
     if (y[i]! > 0 && !Number.isFinite(model.rowLower[i]!)) y[i] = 0;
     if (y[i]! < 0 && !Number.isFinite(model.rowUpper[i]!)) y[i] = 0;
@@ -175,9 +175,9 @@ export async function lagrangianAscent(
 type Use = (site: number, type: number, t: number, units: number, fraction: number) => void;
 
 /** Reduced cost of one unit-slot per (site, type, slot), in its capacity part −y_cap and its energy part kWh × (y_energy + target × y_green). */
-interface UnitPrices { cap: Float64Array; energy: Float64Array }
+export interface UnitPrices { cap: Float64Array; energy: Float64Array }
 
-function unitPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array): UnitPrices {
+export function unitPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array): UnitPrices {
   const nK = ix.types.length, T = ix.T;
   const cap = new Float64Array(ix.siteIds.length * nK * T);
   const energy = new Float64Array(ix.siteIds.length * nK * T);
@@ -211,7 +211,7 @@ function fillCost(pieces: Piece[], need: number, pen: number, take?: (x: Piece, 
 }
 
 /** The job's cheapest placement at these prices (or its unserved penalty); `use` hears the unit-slots of that placement. */
-function jobMin(ix: PlanIndex, info: JobInfo, price: UnitPrices, pen: number, use?: Use): number {
+export function jobMin(ix: PlanIndex, info: JobInfo, price: UnitPrices, pen: number, use?: Use): number {
   const { job, type, slots: d, work } = info;
   const nK = ix.types.length, T = ix.T;
   let best = work * pen;

@@ -7,6 +7,8 @@ import { edfOrder } from './greedy.ts';
 import { improvePlan } from './improve.ts';
 import { lagrangianAscent, lagrangianStart, type LagrangianPoint } from './lagrange.ts';
 import { lnsImprove } from './lns.ts';
+import { exchangePairs } from './pairExchange.ts';
+import { dualSeeds } from './dualSeeds.ts';
 import { polishWithMip } from './polish.ts';
 import { placeAtDuals } from './pricedPlacement.ts';
 import { planDagByMip } from './precedenceModel.ts';
@@ -60,6 +62,21 @@ export const ROUND_TIME_SHARE = 0.8;
  * 20 s 13,024 → 13,013 ¥; large hourly at 60 s 129,081 → 128,689 ¥ (site MIPs 302 ¥).
  */
 export const SITE_REPLAN_SHARE = 0.5;
+/**
+ * Up to this many jobs the site MIPs' seeds are ranked at the LP's duals (dualSeeds); above it against an
+ * empty network. The ranking prices each job's cheapest placement as one Lagrangian pass does — seconds
+ * on 100,000 jobs at 15-minute slots, time the large plan's site MIPs need (not measured on large).
+ */
+export const DUAL_SEEDS_MAX_JOBS = 20_000;
+/**
+ * With site MIPs first (the default), their share of the time left after rounding; the window MIPs get the
+ * rest. Measured under load in one process (bench/planner/tuning-ab.ts, 10 s limit), empty-network seeds
+ * with windows first → dual seeds → dual seeds with sites first: small hourly 1,594.16 → 1,582.78 →
+ * 1,574.62 ¥ (HiGHS' exact MIP bound 1,568 ¥); small 15-minute 1,597.47 → 1,591.02 → 1,591.02 ¥; medium
+ * hourly 13,027.16 ¥ all three. Pair exchange after both found no time left (small hourly 1,574.94 ¥);
+ * before the window MIPs it cost them 1–1.7 s for 0.25 ¥ on small, 2–5 ¥ on medium hourly: off by default.
+ */
+export const SITES_FIRST_SHARE = 0.75;
 /** Share of the time limit by which a cheaper candidate plan's exact MIPs for its unserved jobs must end. */
 export const SPECULATIVE_RESCUE_SHARE = 0.9;
 /** Seconds the exact MIPs for unserved jobs get even past the time limit. */
@@ -132,11 +149,14 @@ function better(a: { unservedUnitHours: number; objective: number }, b: { unserv
  * local search. The plan is always the LP-derived one; the notes say what was done (including any
  * heuristic placement when the LP could not be solved).
  */
-export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; siteMips?: boolean; dagMip?: boolean; lpSizePerSec?: number } = {}): Policy {
+export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; siteMips?: boolean; sitesFirst?: boolean; pairs?: boolean; dualSeeds?: boolean; dagMip?: boolean; lpSizePerSec?: number } = {}): Policy {
   const mipMax = tuning.mipMaxColumns ?? MIP_MAX_COLUMNS;
   const lpPace = tuning.lpSizePerSec ?? LP_SIZE_PER_SEC;
   const lnsOn = tuning.lns ?? true;
   const sitesOn = tuning.siteMips ?? true;
+  const pairsOn = tuning.pairs ?? false;
+  const dualSeedsOn = tuning.dualSeeds ?? true;
+  const sitesFirst = tuning.sitesFirst ?? true;
   return {
   name: 'optimal',
   planDag: tuning.dagMip === false ? undefined : planDagByMip,
@@ -285,6 +305,9 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
       }
       // The bound's ascent is JavaScript on this thread while HiGHS works in its worker: both cores busy.
       const ascent = duals ? lagrangianAscent(ix, duals.model, duals.eb, duals.y, { target: evaluate(scenario, st.allocations(), ix).objective, stop: () => remaining() <= 1, start: duals.start }) : null;
+      // Site MIPs and pair exchange start from the jobs dearest at the LP's duals against their cheapest placement there.
+      const atDuals = duals;
+      const rank = dualSeedsOn && atDuals && ix.jobs.length <= DUAL_SEEDS_MAX_JOBS ? (s: PlanState, stop: () => boolean) => dualSeeds(s, atDuals, stop) : undefined;
       if (lnsOn && !exactSolved && size <= POLISH_MAX_COLUMNS && remaining() > POLISH_MIN_SEC) {
         progress('exact MIP started from the plan');
         const p = await polishWithMip(st, worker, remaining() - 1);
@@ -292,17 +315,32 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
         if (Number.isFinite(p.bound)) bounds.mip = { objective: p.bound, gap: Number.isFinite(p.gap) ? p.gap : null, status: p.status };
         notes.push(`exact job-level MIP (HiGHS, ${p.columns} columns) started from this plan: status ${p.status}, HiGHS' best plan ${Number.isFinite(p.incumbent) ? `${(p.incumbent / 100).toFixed(0)} ¥` : 'none'}, ${(p.savedFen / 100).toFixed(0)} ¥ saved${Number.isFinite(p.bound) ? `, its proven bound ${(p.bound / 100).toFixed(0)} ¥` : ''}`);
       } else if (lnsOn && !exactSolved) {
-        progress('re-planning day-long windows exactly');
-        // The window MIPs re-time jobs within a day; the site neighbourhoods after them get a share of the time left.
-        const siteReserve = sitesOn ? SITE_REPLAN_SHARE * (remaining() - 1) : 0;
-        const lns = await lnsImprove(st, worker, { secondsLeft: () => remaining() - 1 - siteReserve });
-        if (lns.improved > 0) method += ' + window MIPs';
-        notes.push(`window MIPs (HiGHS, each day-long window re-planned exactly with the rest fixed): ${lns.improved} of ${lns.solves} kept in ${lns.sweeps} sweeps, ${(lns.savedFen / 100).toFixed(0)} ¥ saved`);
-        if (sitesOn) {
+        const windowMips = async (reserveSec: number) => {
+          progress('re-planning day-long windows exactly');
+          const lns = await lnsImprove(st, worker, { secondsLeft: () => remaining() - 1 - reserveSec });
+          if (lns.improved > 0) method += ' + window MIPs';
+          notes.push(`window MIPs (HiGHS, each day-long window re-planned exactly with the rest fixed): ${lns.improved} of ${lns.solves} kept in ${lns.sweeps} sweeps, ${(lns.savedFen / 100).toFixed(0)} ¥ saved`);
+        };
+        const siteMips = async (reserveSec: number) => {
           progress('re-planning site choice exactly');
-          const sites = await replanSites(st, worker, { secondsLeft: () => remaining() - 1 });
+          const sites = await replanSites(st, worker, { secondsLeft: () => remaining() - 1 - reserveSec, rank });
           if (sites.improved > 0) method += ' + site MIPs';
-          notes.push(`site MIPs (HiGHS; a job off its cheapest placement re-placed with the jobs holding its cheapest sites, over their whole windows, the rest fixed): ${sites.improved} of ${sites.solves} kept (${sites.seeds} jobs off their cheapest placement), ${(sites.savedFen / 100).toFixed(2)} ¥ saved`);
+          notes.push(`site MIPs (HiGHS; a job off its cheapest placement${rank ? ' at the LP\'s duals' : ''} re-placed with the jobs holding its cheapest sites, over their whole windows, the rest fixed): ${sites.improved} of ${sites.solves} kept (${sites.seeds} jobs off their cheapest placement), ${(sites.savedFen / 100).toFixed(2)} ¥ saved`);
+        };
+        if (sitesOn && sitesFirst) {
+          // Site choice first: on small at hourly slots the site MIPs seeded at the duals saved 17 ¥ where the window MIPs saved 0–2.
+          await siteMips((1 - SITES_FIRST_SHARE) * (remaining() - 1));
+          await windowMips(0);
+        } else {
+          // The window MIPs re-time jobs within a day; the site neighbourhoods after them get a share of the time left.
+          await windowMips(sitesOn ? SITE_REPLAN_SHARE * (remaining() - 1) : 0);
+          if (sitesOn) await siteMips(0);
+        }
+        if (pairsOn && remaining() > 1.5) {
+          progress('exchanging pairs of jobs');
+          const px = exchangePairs(st, { stop: () => remaining() <= 1, rank });
+          if (px.kept > 0) method += ' + pair exchange';
+          notes.push(`pair exchange (a job off its cheapest placement${rank ? ' at the LP\'s duals' : ''} and one holding its cheapest sites moved together, each to its cheapest feasible place): ${px.kept} of ${px.checked} kept (${px.seeds} jobs off their cheapest placement), ${(px.savedFen / 100).toFixed(2)} ¥ saved`);
         }
       }
       if (ascent) {

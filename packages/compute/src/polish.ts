@@ -1,7 +1,7 @@
 import { evaluate } from './evaluate.ts';
 import { applyJobSolution, buildJobModel } from './jobModel.ts';
 import type { PlanState } from './planState.ts';
-import type { HighsWorker } from './solver.ts';
+import type { HighsWorker, SolveRequest } from './solver.ts';
 
 export interface PolishReport {
   status: string;
@@ -22,7 +22,7 @@ export interface PolishReport {
  * from there for the time given; its plan replaces ours only when evaluate() says it is cheaper. Its
  * proven bound is a lower bound on every integral plan, reported with the gap.
  */
-export async function polishWithMip(st: PlanState, worker: HighsWorker, timeLimitSec: number): Promise<PolishReport> {
+export async function polishWithMip(st: PlanState, worker: HighsWorker, timeLimitSec: number, options: Pick<SolveRequest, 'mipHeuristicEffort' | 'presolve'> = {}): Promise<PolishReport> {
   const ix = st.ix;
   const jm = buildJobModel(ix);
   const at = new Map<string, number>();
@@ -38,7 +38,7 @@ export async function polishWithMip(st: PlanState, worker: HighsWorker, timeLimi
     values[i] = ix.jobs[w.job]!.job.flex === 'rigid' ? (firstAt.get(w.job) === `${w.site}:${w.t}` ? 1 : 0) : (at.get(`${w.job}:${w.site}:${w.t}`) ?? 0);
   });
   const before = evaluate(ix.scenario, st.allocations(), ix).objective;
-  const r = await worker.solve({ model: jm.model, timeLimitSec, mipRelGap: 1e-4, start: { indices, values } });
+  const r = await worker.solve({ model: jm.model, timeLimitSec, mipRelGap: 1e-4, start: { indices, values }, ...options });
   const rep: PolishReport = { status: r.statusName, bound: r.mipDualBound, gap: r.mipGap, incumbent: r.objective, savedFen: 0, columns: jm.model.numCols };
   if (!Number.isFinite(r.objective)) return rep;
   const old = ix.jobs.map((info) => st.remove(info.index).slice());

@@ -26,29 +26,48 @@ export interface SiteReplanReport {
   seeds: number;
 }
 
+/** A job off its cheapest placement: by how much (fen), and the sites of that cheapest placement. */
+export interface SiteSeed { job: number; regret: number; sites: Set<number> }
+
+/** Ranks the plan's jobs as seeds, by falling regret; null when `outOfTime` said stop first. */
+export type SeedRanking = (st: PlanState, outOfTime: () => boolean) => SiteSeed[] | null;
+
 /**
  * Each placed job's regret: what its placement costs given the rest of the plan, less what its cheapest
  * placement would cost were the network empty (no other job holding capacity or renewables), with the
  * sites of that cheapest placement. Jobs with the largest regret are those the rest of the plan pushed
  * furthest from their best site or time.
  */
-function regrets(st: PlanState, outOfTime: () => boolean): { job: number; regret: number; sites: Set<number> }[] | null {
-  const ix = st.ix;
-  const empty = new PlanState(ix);
-  const out: { job: number; regret: number; sites: Set<number> }[] = [];
-  for (const info of ix.jobs) {
-    const j = info.index;
-    // 100,000 jobs take seconds to rank: the planner's time limit is checked as it goes.
-    if (j % 512 === 0 && outOfTime()) return null;
-    const cells = st.placementOf(j);
-    if (cells.length === 0 || st.remaining(j) > 0) continue;
+export function regrets(st: PlanState, outOfTime: () => boolean): SiteSeed[] | null {
+  const empty = new PlanState(st.ix);
+  return rankSeeds(st, outOfTime, (j) => {
     const ideal = bestFor(empty, j);
-    if (!ideal || ideal.work < info.work) continue;
+    if (!ideal || ideal.work < st.ix.jobs[j]!.work) return null;
     const old = st.remove(j).slice();
     const cost = placementCost(st, j, old);
     for (const c of old) st.add(j, c.site, c.t, c.units);
-    const regret = cost - ideal.cost;
-    if (regret > 1e-6 * Math.max(1, cost)) out.push({ job: j, regret, sites: new Set(ideal.cells.map((c) => c.site)) });
+    return { cost, best: ideal.cost, sites: new Set(ideal.cells.map((c) => c.site)) };
+  });
+}
+
+/**
+ * The plan's fully placed jobs whose placement costs more than their cheapest (`price`: what it costs,
+ * the cheapest cost, that one's sites; null to pass the job by), by falling regret; null when
+ * `outOfTime` said stop first.
+ */
+export function rankSeeds(
+  st: PlanState, outOfTime: () => boolean, price: (job: number) => { cost: number; best: number; sites: Set<number> } | null,
+): SiteSeed[] | null {
+  const out: SiteSeed[] = [];
+  for (const info of st.ix.jobs) {
+    const j = info.index;
+    // 100,000 jobs take seconds to rank: the planner's time limit is checked as it goes.
+    if (j % 512 === 0 && outOfTime()) return null;
+    if (st.placementOf(j).length === 0 || st.remaining(j) > 0) continue;
+    const p = price(j);
+    if (!p || p.sites.size === 0) continue;
+    const regret = p.cost - p.best;
+    if (regret > 1e-6 * Math.max(1, Math.abs(p.cost))) out.push({ job: j, regret, sites: p.sites });
   }
   return out.sort((a, b) => b.regret - a.regret || a.job - b.job);
 }
@@ -65,7 +84,7 @@ function regrets(st: PlanState, outOfTime: () => boolean): { job: number; regret
  */
 export async function replanSites(
   st: PlanState, worker: HighsWorker,
-  opts: { secondsLeft: () => number; neighbours?: number; solveSec?: number; maxPasses?: number },
+  opts: { secondsLeft: () => number; neighbours?: number; solveSec?: number; maxPasses?: number; rank?: SeedRanking },
 ): Promise<SiteReplanReport> {
   const ix = st.ix;
   const rep: SiteReplanReport = { solves: 0, improved: 0, savedFen: 0, seeds: 0 };
@@ -76,7 +95,7 @@ export async function replanSites(
   let current = evaluate(ix.scenario, st.allocations(), ix).objective;
   for (let pass = 0; pass < (opts.maxPasses ?? 3); pass++) {
     if (opts.secondsLeft() < 1) return rep;
-    const seeds = regrets(st, () => opts.secondsLeft() < 0.5);
+    const seeds = (opts.rank ?? regrets)(st, () => opts.secondsLeft() < 0.5);
     if (seeds === null) return rep;
     if (pass === 0) rep.seeds = seeds.length;
     const start = current;

@@ -9,6 +9,10 @@ export interface SolveRequest {
   solver?: 'simplex' | 'ipm' | 'choose';
   /** the MIP's LP solver (HiGHS' mip_lp_solver): interior point solves a large root LP several times faster than dual simplex */
   mipLpSolver?: 'simplex' | 'ipm' | 'choose';
+  /** HiGHS' mip_heuristic_effort (default 0.05): the share of a MIP's effort spent on primal heuristics */
+  mipHeuristicEffort?: number;
+  /** HiGHS' presolve ('on' by default) */
+  presolve?: 'on' | 'off';
   /** return row duals (LP only) */
   duals?: boolean;
   /** MIP start: a full column vector, or some columns' values (HiGHS completes the rest) */
