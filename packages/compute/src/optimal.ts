@@ -69,7 +69,7 @@ export const SITE_REPLAN_SHARE = 0.5;
  */
 export const DUAL_SEEDS_MAX_JOBS = 20_000;
 /**
- * With site MIPs first (the default), their share of the time left after rounding; the window MIPs get the
+ * With site MIPs first (the default where their seeds are ranked at the duals), their share of the time left after rounding; the window MIPs get the
  * rest. Measured under load in one process (bench/planner/tuning-ab.ts, 10 s limit), empty-network seeds
  * with windows first → dual seeds → dual seeds with sites first: small hourly 1,594.16 → 1,582.78 →
  * 1,574.62 ¥ (HiGHS' exact MIP bound 1,568 ¥); small 15-minute 1,597.47 → 1,591.02 → 1,591.02 ¥; medium
@@ -156,7 +156,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
   const sitesOn = tuning.siteMips ?? true;
   const pairsOn = tuning.pairs ?? false;
   const dualSeedsOn = tuning.dualSeeds ?? true;
-  const sitesFirst = tuning.sitesFirst ?? true;
+  const sitesFirst = tuning.sitesFirst;
   return {
   name: 'optimal',
   planDag: tuning.dagMip === false ? undefined : planDagByMip,
@@ -327,8 +327,11 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
           if (sites.improved > 0) method += ' + site MIPs';
           notes.push(`site MIPs (HiGHS; a job off its cheapest placement${rank ? ' at the LP\'s duals' : ''} re-placed with the jobs holding its cheapest sites, over their whole windows, the rest fixed): ${sites.improved} of ${sites.solves} kept (${sites.seeds} jobs off their cheapest placement), ${(sites.savedFen / 100).toFixed(2)} ¥ saved`);
         };
-        if (sitesOn && sitesFirst) {
-          // Site choice first: on small at hourly slots the site MIPs seeded at the duals saved 17 ¥ where the window MIPs saved 0–2.
+        // Site choice first where the seeds are ranked at the duals (the default): on small at hourly slots
+        // the site MIPs seeded there saved 17 ¥ where the window MIPs saved 0–2. Without that ranking (large,
+        // above DUAL_SEEDS_MAX_JOBS) the windows go first: sites first there ran large 15-minute to 60.8 s of
+        // its 60 and kept neither (npm run bench -- planner, quiet), where windows first kept window MIPs in 59.8 s.
+        if (sitesOn && (sitesFirst ?? rank !== undefined)) {
           await siteMips((1 - SITES_FIRST_SHARE) * (remaining() - 1));
           await windowMips(0);
         } else {
