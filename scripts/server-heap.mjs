@@ -20,11 +20,13 @@ export const DEFAULT_MAX_OLD_SPACE_MB = 1024;
  * The cap on PostgreSQL (DATABASE_URL set), where a farm of 20,000 render nodes runs: lower, because the
  * server's RSS keeps the V8 heap's high-water mark (pages V8 frees are not given back to the system: a
  * heap that grew to 790 MB and shrank to 6 MB left the process at 750 MB RSS), so the peak RSS is the
- * heap's peak plus ~300 MB of native memory at 20,000 connections. At 1,024 the render bench's server
- * peaked at 1,097 MB RSS (V8 held 748 MB); with this cap the heap cannot pass ~600 MB (SCALING.md,
- * *Memory at the peak*). The live heap there is ~150 MB at 8,000 nodes (heap snapshots).
+ * heap's peak plus ~300 MB of native memory at 20,000 connections. The render bench at 20,000 nodes on
+ * PostgreSQL, quiet machine, one run each (SCALING.md, *Memory at the peak*): at 1,024 the server peaked
+ * at 1,097 MB RSS; at 768 at 1,017 MB with ask → task p99 991 ms and 3,107 tasks/s; at 512 at 938 MB but
+ * with the collector's work p99 rose to 2,735 ms and the rate fell to 2,048 tasks/s. The live heap is
+ * ~150 MB at 8,000 nodes (heap snapshots).
  */
-export const POSTGRES_MAX_OLD_SPACE_MB = 512;
+export const POSTGRES_MAX_OLD_SPACE_MB = 768;
 
 /** The default cap for the database the server will open: PostgreSQL when DATABASE_URL is set, else PGlite. */
 export function defaultMaxOldSpaceMB(env = process.env) {
