@@ -7,7 +7,7 @@ const frame = (functionName: string, url = '') => ({ functionName, url, lineNumb
 const profile: CpuProfile = {
   nodes: [
     { id: 1, callFrame: frame('(root)'), children: [2, 4, 5] },
-    { id: 2, callFrame: frame('write', 'file:///x/packages/server/src/render/persist.ts'), children: [3] },
+    { id: 2, callFrame: frame('write', 'file:///opt/shuzhi/node_modules/@shuzhi/server/src/render/persist.ts'), children: [3] },
     { id: 3, callFrame: frame('execProtocolRaw', 'file:///x/node_modules/@electric-sql/pglite/dist/chunk.js') },
     { id: 4, callFrame: frame('(garbage collector)') },
     { id: 5, callFrame: frame('(idle)') },
