@@ -69,8 +69,8 @@ export const SITE_REPLAN_SHARE = 0.5;
  */
 export const DUAL_SEEDS_MAX_JOBS = 20_000;
 /**
- * With site MIPs first (the default where their seeds are ranked at the duals), their share of the time left after rounding; the window MIPs get the
- * rest. Measured under load in one process (bench/planner/tuning-ab.ts, 10 s limit), empty-network seeds
+ * With site MIPs first (the default where their seeds are ranked at the duals), their share of the time
+ * left after rounding; the window MIPs get the rest. Measured under load in one process (bench/planner/tuning-ab.ts, 10 s limit), empty-network seeds
  * with windows first → dual seeds → dual seeds with sites first: small hourly 1,594.16 → 1,582.78 →
  * 1,574.62 ¥ (HiGHS' exact MIP bound 1,568 ¥); small 15-minute 1,597.47 → 1,591.02 → 1,591.02 ¥; medium
  * hourly 13,027.16 ¥ all three. Pair exchange after both found no time left (small hourly 1,574.94 ¥);
