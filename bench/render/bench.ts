@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { LISTEN_BACKLOG } from '@shuzhi/server';
+import { fleetLeaseMs, fleetLeasePolicyOf, LISTEN_BACKLOG } from '@shuzhi/server';
 import { PostgresNotInstalledError, startPostgres } from '../../test/support/postgres.ts';
 import { serverHeapFlags } from '../../scripts/server-heap.mjs';
 import { benchArgs } from '../args.ts';
@@ -215,6 +215,12 @@ type MemoryParts = { rssMB: number; heapUsedMB: number; heapTotalMB: number; arr
  * buffers are), reserved whole but resident only where touched, so the parts are upper bounds and
  * the native rest (compiled code, sockets, Node's own allocations) is what RSS leaves over.
  */
+/** Tasks by the lease they came with, e.g. "60 s × 30,422". */
+function leasesText(byLeaseMs: Record<string, number>): string {
+  const parts = Object.entries(byLeaseMs).sort((x, y) => y[1] - x[1]).map(([ms, n]) => `${ms === 'none' ? 'none named' : `${Number(ms) / 1000} s`} × ${n}`);
+  return parts.length ? parts.join(', ') : 'no task handed out';
+}
+
 function memoryParts(m: MemoryParts): string {
   const otherExternal = Math.max(0, m.externalMB - m.pgliteMB);
   const rest = m.rssMB - m.heapTotalMB - m.externalMB;
@@ -248,6 +254,7 @@ const TABLE: [string, string, (o: Record<string, unknown>) => string][] = [
   ['… saturated (the queue: nodes / rate)', '', (o) => `${o.p50MsSaturated} / ${o.p99MsSaturated}`],
   ['overview p50 / max, paced (ms)', '< 1,000', (o) => `${o.overviewPacedP50Ms} / ${o.overviewPacedMaxMs}`],
   ['nodes holding a task (heartbeat phase)', 'all', (o) => String(o.holdingNodes)],
+  ['… their lease / interval (s); at 20k nodes', '', (o) => `${Number(o.heartbeatLeaseMs) / 1000} / ${Number(o.heartbeatIntervalMs) / 1000}; ${Number(o.heartbeatLease20kMs) / 1000} / ${Math.floor(Number(o.heartbeatLease20kMs) / 3) / 1000}`],
   ['heartbeats absorbed / s (offered)', '= offered', (o) => `${o.heartbeatsPerSec} (${o.heartbeatsOffered})`],
   ['… sent / s: mean / busiest second', '', (o) => `${o.heartbeatsSentMeanPerSec} / ${o.heartbeatsSentBusiestSec}`],
   ['server CPU ms per task (assign+complete)', '', (o) => `${o.serverCpuMsPerTask} (paced ${o.pacedCpuMsPerTask})`],
@@ -284,7 +291,7 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../results/', import.meta.url))}`, `--cpu-prof-name=render-${db.label}.cpuprofile`] : []),
   ]);
   console.log(`server V8 heap: young generation ${semiSpaceMB > 0 ? `--max-semi-space-size=${semiSpaceMB} (MB)` : "V8's default"}, old generation ${oldSpaceMB > 0 ? `--max-old-space-size=${oldSpaceMB} (MB)` : "V8's default"}`);
-  const info = await new Promise<{ port: number; credentialsFile: string; enrollMs: number; operator: string; studio: string; pid: number; scenePath: string; leaseMs: number }>((res, rej) => {
+  const info = await new Promise<{ port: number; credentialsFile: string; enrollMs: number; operator: string; studio: string; pid: number; scenePath: string; leaseMs: number; heartbeatBudget: number }>((res, rej) => {
     const rl = createInterface({ input: server.stdout! });
     // Other modules may print warnings first; ours is the line that starts with {"port".
     rl.on('line', (l) => {
@@ -487,6 +494,7 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     // The nodes' calls in the window by kind: heartbeats, completions (each also asks for the next
     // task), and the rest (asks without a report: a node's first, after a lost task, retries).
     const pk0 = { syncs: total('syncs'), heartbeats: total('heartbeats'), completed: total('completed') };
+    const pacedLeases0 = fleet.leasesGiven();
     while (alive() && Date.now() - pw0 < pacedWindowSec(nodes, paced) * 1000) {
       await timedOverview();
       await sleep(2000);
@@ -516,6 +524,8 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     console.log(`  asks begun before the window (the first-task burst) and answered in it: ${carriedLat.length}${carriedLat.length ? `, p99 ${out.pacedCarriedP99Ms} ms` : ''}; not in the p99 above`);
     const ps = out.pacedSyncsPerSec as Record<string, number>;
     console.log(`  node syncs in the paced window: ${ps.all}/s = ${ps.heartbeats} heartbeats + ${ps.completions} completions (each asking for the next task) + ${ps.otherAsks} other asks; ${(pacedHeartbeats / Math.max(1, pacedCompletions)).toFixed(2)} heartbeats per completed task`);
+    out.pacedLeases = countsSince(fleet.leasesGiven(), pacedLeases0);
+    console.log(`  leases the tasks of the paced window came with: ${leasesText(out.pacedLeases as Record<string, number>)}`);
     if (printTimeline) {
       await sleep(1200);
       console.log(`  paced window second by second:\n${timeline({ fromMs: pw0, toMs: pw1, beats: fleet.heartbeatsPerSecond(pw0, pw1), latencies: fleet.latenciesBySecond(), overviews: overviewLog })}`);
@@ -597,12 +607,14 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     out.errorKindsSaturated = phaseErrors('the saturated phase');
     out.rssDispatchMB = Math.round(peakRss);
     out.loopDispatch = await loopOf('saturated dispatch');
-    // Phase 3: every node holds a task of a long job and heartbeats at the platform's default interval,
-    // as the agent does: every lease / 3 (10 s at the default 30 s lease), so 20,000 nodes offer 2,000/s.
+    // Phase 3: every node holds a task of a long job and heartbeats as the agent does, every third of
+    // the lease its task came with: the farm's lease at this many nodes (workers/fleet-lease.ts: 60 s at
+    // 20,000 nodes and the default budget, so they offer 1,000/s).
     // A million-frame job not finished within its bound would keep the nodes from the hold job.
     if (!done) await tryCall(info.studio, 'POST', `/api/render/jobs/${job.id}/cancel`);
     // Told before the submission: the server hands the new job's tasks to parked nodes at once.
     send({ holdExcept: job.id });
+    const holdLeases0 = fleet.leasesGiven();
     const h = await call(info.studio, 'POST', '/api/render/jobs', { name: 'bench hold', scene, frames: `1-${nodes}`, chunkSize: 1, renderer: 'blender' }, 120_000);
     // Measured once (nearly) every node holds a task, so every node heartbeats in the window.
     const hw0 = Date.now();
@@ -614,8 +626,15 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
       await sleep(500);
     }
     out.holdingNodes = holding;
-    const leaseMs = info.leaseMs;
+    // The lease the farm handed the hold job's tasks out with (the most common, should the fleet's size
+    // have changed meanwhile), as the nodes saw it: their heartbeat interval is a third of it.
+    const holdLeases = countsSince(fleet.leasesGiven(), holdLeases0);
+    out.heartbeatLeases = holdLeases;
+    const leaseMs = Number(Object.entries(holdLeases).sort((x, y) => y[1] - x[1])[0]?.[0] ?? info.leaseMs) || info.leaseMs;
     const intervalMs = Math.max(200, Math.floor(leaseMs / 3));
+    // What 20,000 nodes would be handed (the same as above in a full run; --quick runs fewer nodes).
+    const lease20kMs = fleetLeaseMs(20_000, fleetLeasePolicyOf({ SHUZHI_LEASE_MS: info.leaseMs, SHUZHI_HEARTBEAT_BUDGET: info.heartbeatBudget }));
+    const interval20kMs = Math.max(200, Math.floor(lease20kMs / 3));
     const hb0 = total('heartbeatsOk');
     await askServer('loop');
     const h0 = Date.now();
@@ -635,7 +654,9 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     out.heartbeatsPerCpuSec = Math.round(1000 / msPerHeartbeat);
     out.heartbeatIntervalMs = intervalMs;
     out.heartbeatsOffered = Math.round(holding / (intervalMs / 1000));
-    out.heartbeatsNeeded20k = Math.round(20_000 / (intervalMs / 1000));
+    out.heartbeatLeaseMs = leaseMs;
+    out.heartbeatLease20kMs = lease20kMs;
+    out.heartbeatsNeeded20k = Math.round(20_000 / (interval20kMs / 1000));
     // Headroom: how many times over one core's CPU could absorb what 20,000 nodes need.
     out.heartbeatHeadroom = Number((out.heartbeatsPerCpuSec as number / (out.heartbeatsNeeded20k as number)).toFixed(1));
     // The last second's counts arrive with the workers' next report.
@@ -649,9 +670,9 @@ async function runOn({ nodes, workers, quick, profile, heapSnapshot, semiSpaceMB
     out.overviewHeartbeatP50Ms = Math.round(percentile(ovHb, 50));
     out.overviewHeartbeatMaxMs = Math.round(ovHb.at(-1) ?? NaN);
     out.overviewUnderLoad = lastOv ? `${lastOv.nodes.busy} nodes busy; ${ovHb.length} overviews answered, slowest ${out.overviewHeartbeatMaxMs} ms` : 'the overview did not answer under this load';
-    console.log(`heartbeats: ${holding} of ${nodes} nodes hold a task and heartbeat every lease/3 = ${intervalMs} ms (lease ${leaseMs} ms): ${out.heartbeatsOffered}/s offered, ${out.heartbeatsPerSec}/s absorbed over ${hbSec.toFixed(1)} s; ${out.overviewUnderLoad}`);
+    console.log(`heartbeats: ${holding} of ${nodes} nodes hold a task and heartbeat every lease/3 = ${intervalMs} ms (lease ${leaseMs} ms as handed out, SHUZHI_LEASE_MS ${info.leaseMs}, SHUZHI_HEARTBEAT_BUDGET ${info.heartbeatBudget}/s; leases: ${leasesText(holdLeases)}): ${out.heartbeatsOffered}/s offered, ${out.heartbeatsPerSec}/s absorbed over ${hbSec.toFixed(1)} s; ${out.overviewUnderLoad}`);
     console.log(`  sent by the nodes, heartbeat timing ${out.heartbeatTiming}: ${out.heartbeatsSentMeanPerSec}/s on average, ${out.heartbeatsSentBusiestSec} in the busiest second (${(Number(out.heartbeatsSentBusiestSec) / Math.max(1, Number(out.heartbeatsSentMeanPerSec))).toFixed(1)}× the mean)`);
-    console.log(`  arithmetic: 20,000 nodes / ${intervalMs / 1000} s = ${out.heartbeatsNeeded20k}/s needed; the server spent ${out.serverCpuMsPerHeartbeat} ms CPU per heartbeat = ${out.heartbeatsPerCpuSec}/s per CPU-second, ${out.heartbeatHeadroom}× what 20,000 nodes need (${(100 / (out.heartbeatHeadroom as number)).toFixed(0)}% of one core)`);
+    console.log(`  arithmetic: 20,000 nodes get a ${lease20kMs / 1000} s lease and heartbeat every ${interval20kMs / 1000} s: 20,000 / ${interval20kMs / 1000} s = ${out.heartbeatsNeeded20k}/s needed; the server spent ${out.serverCpuMsPerHeartbeat} ms CPU per heartbeat = ${out.heartbeatsPerCpuSec}/s per CPU-second, ${out.heartbeatHeadroom}× what 20,000 nodes need (${(100 / (out.heartbeatHeadroom as number)).toFixed(0)}% of one core)`);
     out.loopHeartbeats = await loopOf('heartbeats');
     out.memoryHeartbeats = await memory('heartbeats');
     await snapshot('heartbeats');

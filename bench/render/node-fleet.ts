@@ -4,11 +4,11 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { BenchOption } from '../args.ts';
 
-export interface WorkerStats { connected: number; syncs: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; carried?: number[]; errorKinds: Record<string, number>; loopMaxMs: number; beatsBySec: Record<string, number>; conn?: FleetConnections }
+export interface WorkerStats { connected: number; syncs: number; assigned: number; completed: number; heartbeats: number; heartbeatsOk: number; errors: number; latencies: number[]; askLatencies: number[]; carried?: number[]; errorKinds: Record<string, number>; loopMaxMs: number; beatsBySec: Record<string, number>; leasesGiven?: Record<string, number>; conn?: FleetConnections }
 
 /** The nodes' connections as undici saw them: opened, closed by reason, and connects that failed, by error. */
 export interface FleetConnections { connects: number; disconnects: Record<string, number>; connectErrors: Record<string, number> }
-type Counter = keyof Omit<WorkerStats, 'latencies' | 'askLatencies' | 'carried' | 'errorKinds' | 'loopMaxMs' | 'beatsBySec' | 'conn'>;
+type Counter = keyof Omit<WorkerStats, 'latencies' | 'askLatencies' | 'carried' | 'errorKinds' | 'loopMaxMs' | 'beatsBySec' | 'leasesGiven' | 'conn'>;
 
 export interface FleetConfig {
   /** Server URL of each worker process, round-robin (several replicas) or one for all. */
@@ -39,6 +39,8 @@ export interface NodeFleet {
   /** The nodes' connections so far, summed over the workers. */
   connections(): FleetConnections;
   resetLatencies(): void;
+  /** Tasks the nodes were handed so far, by the lease (ms) each came with, over all workers. */
+  leasesGiven(): Record<string, number>;
   /** Heartbeats sent in each whole second from `fromMs` to `toMs` (epoch ms), over all workers. */
   heartbeatsPerSecond(fromMs: number, toMs: number): number[];
   /** ask → task latencies (ms) by the second they were reported in (epoch s; a worker reports each second's batch just after it), for the bench's --timeline. */
@@ -96,6 +98,11 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
     errorKinds: () => {
       const out: Record<string, number> = {};
       for (const s of latest) addCounts(out, s.errorKinds);
+      return out;
+    },
+    leasesGiven: () => {
+      const out: Record<string, number> = {};
+      for (const s of latest) addCounts(out, s.leasesGiven ?? {});
       return out;
     },
     connections: () => {

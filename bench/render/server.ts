@@ -50,7 +50,7 @@ loop.wrap(farm.views, 'overview', 'render: overview');
 loop.wrap(p.workers.registry, 'lookupBatch', 'workers: credential lookup');
 loop.wrap(p.workers.registry, 'flushSeen', 'workers: last-seen write');
 loop.wrap(p.workers.registry, 'lookForChanges', 'workers: look for revoked or rotated');
-process.stdout.write(`${JSON.stringify({ port, credentialsFile, enrollMs, operator, studio, pid: process.pid, scenePath, leaseMs: config.SHUZHI_LEASE_MS })}\n`);
+process.stdout.write(`${JSON.stringify({ port, credentialsFile, enrollMs, operator, studio, pid: process.pid, scenePath, leaseMs: config.SHUZHI_LEASE_MS, heartbeatBudget: config.SHUZHI_HEARTBEAT_BUDGET })}\n`);
 // Worker syncs that waited for a later turn of the loop (http/sync-turns.ts) since the last `loop`, and the most at once.
 const turns = p.app.syncLane?.turns;
 let deferredBefore = 0;

@@ -58,7 +58,7 @@ let lengthsChanged = () => {};
 let lengthsChange = new Promise<void>((r) => (lengthsChanged = r));
 /** Sleeps `ms`, or less when the task lengths change meanwhile. */
 const pause = (ms: number) => Promise.race([sleep(ms), lengthsChange]);
-const stats = { connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], carried: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number>, conn };
+const stats = { connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [] as number[], askLatencies: [] as number[], carried: [] as number[], errorKinds: {} as Record<string, number>, loopMaxMs: 0, beatsBySec: {} as Record<string, number>, leasesGiven: {} as Record<string, number>, conn };
 // This process's own event-loop delay: a late timer or a late read here is counted in a node's latency too.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -116,6 +116,9 @@ function taken(answer: any, t0: number): Task | null {
   const a = answer?.assignments?.[0];
   if (!a) return null;
   assigned(t0);
+  // The lease each task came with, counted by length: the bench reports the leases the farm hands out.
+  const leaseKey = String(a.leaseMs ?? 'none');
+  stats.leasesGiven[leaseKey] = (stats.leasesGiven[leaseKey] ?? 0) + 1;
   // The agent heartbeats a running task at the server's poll interval (lease / 3); an answer that hands
   // out work says 0 ("ask again now"), so the lease it carries sets the interval.
   return { taskId: a.taskId, attempt: a.attempt, jobId: a.jobId, pollMs: Math.max(200, Math.floor((a.leaseMs ?? 30_000) / 3)) };

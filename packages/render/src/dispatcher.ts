@@ -222,8 +222,11 @@ export class Dispatcher {
 
   // ---------------------------------------------------------------- dispatch
 
-  /** One task for the node, or null (the node is then parked until drainWakeups() names it). */
-  assign(nodeId: string): Assignment | null {
+  /**
+   * One task for the node, or null (the node is then parked until drainWakeups() names it). The lease
+   * (default policy.leaseMs) goes with the task: its heartbeats renew it by that much for as long as it runs.
+   */
+  assign(nodeId: string, leaseMs: number = this.policy.leaseMs): Assignment | null {
     const now = this.clock.now();
     this.expireLeases();
     const node = this.nodeOf(nodeId);
@@ -239,7 +242,7 @@ export class Dispatcher {
     this.setTaskCode(job, index, ACTIVE);
     const attempt = job.attempts[index]! + 1;
     job.attempts[index] = attempt;
-    const lease = this.leases.open(job, index, attempt, node, now + this.policy.leaseMs);
+    const lease = this.leases.open(job, index, attempt, node, now + leaseMs, leaseMs);
     if (job.state === 'queued') this.setJobState(job, 'start');
     this.dirty.task(job, index);
     return {
@@ -250,18 +253,21 @@ export class Dispatcher {
       kind: job.plan.taskKind(index),
       frames: job.plan.taskFrames(index),
       leaseExpiresAt: lease.expiresAt,
+      leaseMs,
     };
   }
 
   /**
-   * Extends a lease; returns the new expiry. Stale tokens throw LeaseStaleError. The extension stays
+   * Extends a lease by its own length (the one it was handed out with: its node heartbeats every third
+   * of that, however the farm's lease changed since); returns the new expiry. Stale tokens throw
+   * LeaseStaleError. The extension stays
    * in memory: a farm's heartbeats (20,000 nodes every 10 s) write nothing, since a restore grants
    * every lease it finds a full lease from the restore (see restoreTask), which covers a node's next
    * heartbeat whatever expiry the row holds.
    */
   heartbeat(nodeId: string, token: LeaseToken): number {
     const lease = this.leaseFor(nodeId, token);
-    this.leases.extend(lease, this.clock.now() + this.policy.leaseMs);
+    this.leases.extend(lease, this.clock.now() + lease.leaseMs);
     return lease.expiresAt;
   }
 
@@ -450,8 +456,10 @@ export class Dispatcher {
     node.slots = Math.max(node.slots, node.leases.size + 1);
     // The row holds the expiry the lease had when it was handed out (heartbeats are not written): a
     // node alive across the restart keeps its task if it heartbeats within a lease from now; a node
-    // that is gone loses it a lease from now.
-    this.leases.open(job, t.index, t.attempt, node, Math.max(t.leaseExpiresAt, this.clock.now() + this.policy.leaseMs));
+    // that is gone loses it a lease from now. Which lease its node heartbeats on is not stored: the
+    // longest the farm hands out covers any of them.
+    const leaseMs = this.policy.longestLeaseMs ?? this.policy.leaseMs;
+    this.leases.open(job, t.index, t.attempt, node, Math.max(t.leaseExpiresAt, this.clock.now() + leaseMs), leaseMs);
   }
 
   /** The named limits a job's tasks hold, plus its own cap on node slots. */

@@ -32,6 +32,11 @@ export interface FailurePolicy {
   readonly distinctNodesBeforeTaskFails: number;
   /** Lease length; agents heartbeat about every third of it, so three missed beats expire it. */
   readonly leaseMs: number;
+  /**
+   * The longest lease the farm may hand out (assign may be given a longer one than leaseMs, for a big
+   * fleet); default leaseMs. A restored lease gets it: its row does not say which lease its node heartbeats on.
+   */
+  readonly longestLeaseMs?: number;
 }
 
 export const DEFAULT_FAILURE_POLICY = {

@@ -28,6 +28,12 @@ export const ConfigSchema = z.object({
   SHUZHI_DEMO: z.enum(['0', '1']).default('1'),
   SHUZHI_DEMO_AGENTS: z.coerce.number().int().min(0).max(64).default(2),
   SHUZHI_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  SHUZHI_HEARTBEAT_BUDGET: z.coerce
+    .number()
+    .int('must be a whole number of heartbeats a second')
+    .min(0, 'must be 0 (off: every task gets SHUZHI_LEASE_MS) or more heartbeats a second')
+    .max(1_000_000)
+    .default(1000),
   SHUZHI_FAIRSHARE_HALF_LIFE_HOURS: z.coerce.number().positive().max(24 * 365).default(168),
   SHUZHI_QUOTA_RECLAIM_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   SHUZHI_PREEMPT_MAX_PER_JOB: z.coerce.number().int().min(0).max(100).default(2),
@@ -108,7 +114,10 @@ export const configHelp: Record<keyof z.infer<typeof ConfigSchema>, string> = {
     '<data dir>/keys/secrets.key. With DATABASE_URL every server must be given the same key',
   SHUZHI_DEMO: 'seed and run the demo network (1) or start empty (0); default 1',
   SHUZHI_DEMO_AGENTS: 'embedded demo agents per agent site with work (default 2)',
-  SHUZHI_LEASE_MS: 'task lease: a task whose agent is silent this long is requeued; agents heartbeat every third of it (default 30000: 20,000 render nodes send 2,000 heartbeats/s)',
+  SHUZHI_LEASE_MS: 'task lease: a task whose agent is silent this long is requeued; agents heartbeat every third of it (default 30000); a big render farm hands out longer ones (SHUZHI_HEARTBEAT_BUDGET)',
+  SHUZHI_HEARTBEAT_BUDGET:
+    'heartbeats a second the render farm\'s nodes may send in all: past SHUZHI_LEASE_MS × budget / 3 nodes (10,000 at the defaults) a task\'s lease grows to 3 × nodes / budget seconds, at most 120 s, ' +
+    'so 20,000 nodes get a 60 s lease and heartbeat every 20 s (a third of one core); the price: a dead node\'s task is requeued up to that lease after its last heartbeat (default 1000; 0 = always SHUZHI_LEASE_MS)',
   SHUZHI_FAIRSHARE_HALF_LIFE_HOURS: 'half-life of the usage behind each tenant\'s fair-share factor, in hours (default 168 = 7 days, as Slurm\'s PriorityDecayHalfLife)',
   SHUZHI_QUOTA_RECLAIM_SECONDS: 'how long borrowed work keeps running once the quota\'s owner waits for the units, before it is preempted (default 300)',
   SHUZHI_PREEMPT_MAX_PER_JOB: 'how often the platform may preempt one checkpointing job for more urgent work (default 2; 0 = never)',

@@ -5,6 +5,7 @@
  * `@shuzhi/server/testing`, and nothing imports files under src/ directly (test/boundaries.test.ts).
  */
 export { LISTEN_BACKLOG, Platform, VERSION, type PlatformOptions } from './platform.ts';
+export { fleetLeaseMs, fleetLeasePolicyOf, MAX_FLEET_LEASE_MS, type FleetLeasePolicy } from './workers/fleet-lease.ts';
 export { loadConfig, configHelp, ConfigError, type Config } from './config.ts';
 export { createLogger, type Logger } from './log.ts';
 export { seedDemo, demoPassword, type DemoCredentials } from './demo/seed.ts';

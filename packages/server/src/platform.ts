@@ -19,6 +19,7 @@ import { createApp } from './http/app.ts';
 import { LOGIN_BODY_BYTES, PUBLIC_BODY_BYTES } from './http/body-limits.ts';
 import { ProxyTrust } from './http/client-address.ts';
 import { keepAliveTimeoutMs } from './http/keep-alive.ts';
+import { longestLeaseOf } from './workers/fleet-lease.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { DataDirLock } from './lifecycle/data-dir-lock.ts';
@@ -173,7 +174,8 @@ export class Platform {
     }
     // Every module migrated and initialised: another server may migrate now (PostgreSQL).
     await p.database.endMigrations();
-    registerPlatformMetrics(p.metrics, { db, leaseMs: opts.config.SHUZHI_LEASE_MS });
+    // A worker is seen within the longest lease any was given (a big render farm's nodes call less often).
+    registerPlatformMetrics(p.metrics, { db, leaseMs: longestLeaseOf(opts.config) });
     for (const m of p.modules) m.metrics?.(p.metrics);
     const audit = async (e: { kind: string; actor: string; data: Record<string, unknown> }) => {
       await db.insert(events).values({ kind: e.kind, entity: 'auth', entityId: e.actor, actor: e.actor, data: e.data });
@@ -330,7 +332,7 @@ export class Platform {
       server.once('error', failed);
       // Longer than a node's quiet gap between calls (http/keep-alive.ts): Node's 5 s default would close
       // each node's connection between its heartbeats (a reconnect storm at 20,000 nodes).
-      (server as { keepAliveTimeout?: number }).keepAliveTimeout = keepAliveTimeoutMs(this.config.SHUZHI_LEASE_MS);
+      (server as { keepAliveTimeout?: number }).keepAliveTimeout = keepAliveTimeoutMs(longestLeaseOf(this.config));
       this.server = server;
     });
   }

@@ -23,7 +23,7 @@ test('the node counters agree with a walk over every node after any sequence of 
       const n = nodes.length && rng.next() < 0.9 ? nodes[rng.int(0, nodes.length - 1)]! : null;
       if (!n) {
         // A node first known from a persisted lease: away until it syncs.
-        const fresh: NodeState = { id: `n${nodes.length}`, siteId: 's', tags: [], slots: 1, lastSeen: 0, persistedAt: 0, inSync: 0, left: true, tasks: new Set() };
+        const fresh: NodeState = { id: `n${nodes.length}`, siteId: 's', tags: [], slots: 1, lastSeen: 0, persistedAt: 0, inSync: 0, left: true, tasks: new Set(), leaseMs: LEASE };
         nodes.push(fresh);
         counts.update(fresh);
       } else {

@@ -20,8 +20,8 @@ export class LeaseTable {
     private readonly onLimitFreed: (jobs: JobRec[]) => void = () => {},
   ) {}
 
-  open(job: JobRec, index: number, attempt: number, node: NodeRec, expiresAt: number): LeaseRec {
-    const lease: LeaseRec = { job, index, attempt, node, expiresAt, ended: false };
+  open(job: JobRec, index: number, attempt: number, node: NodeRec, expiresAt: number, leaseMs: number): LeaseRec {
+    const lease: LeaseRec = { job, index, attempt, node, leaseMs, expiresAt, ended: false };
     job.active.set(index, lease);
     node.leases.add(lease);
     if (job.limits.length) acquireLimits(lease);

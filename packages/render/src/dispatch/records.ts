@@ -18,6 +18,8 @@ export interface LeaseRec {
   readonly index: number;
   readonly attempt: number;
   readonly node: NodeRec;
+  /** The lease length it was handed out with; a heartbeat renews it by this much, whatever the farm hands out now. */
+  readonly leaseMs: number;
   /** Only ever moves later; the expiry heap holds the lease once, at or before this time (see LeaseTable). */
   expiresAt: number;
   ended: boolean;

@@ -25,6 +25,8 @@ export interface Assignment {
   readonly kind: TaskKind;
   readonly frames: readonly FrameRange[];
   readonly leaseExpiresAt: number;
+  /** The lease this task was handed out with: each heartbeat extends it by this much, and the node heartbeats every third of it. */
+  readonly leaseMs: number;
 }
 
 export type RevocationReason = 'lease-expired' | 'task-paused' | 'task-cancelled' | 'job-cancelled' | 'job-failed';

@@ -16,7 +16,8 @@ export const CLIENT_GIVES_UP_EARLY_MS = 2_000;
 const SLACK_MS = 10_000;
 
 /**
- * The keep-alive timeout for a lease: longer than the longest quiet gap between a worker's calls (its
+ * The keep-alive timeout for the longest lease a worker may be given (a big render farm hands out longer
+ * ones than SHUZHI_LEASE_MS: workers/fleet-lease.ts): longer than the longest quiet gap between a worker's calls (its
  * heartbeat interval, a third of the lease, which is also the longest "call again in" the server names;
  * a parked long poll is a request under way, not a quiet gap) plus SLACK_MS, and at least 30 s. A
  * shorter one (Node's default is 5 s) closes every node's connection between its calls: 20,000 nodes

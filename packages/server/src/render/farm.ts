@@ -29,7 +29,10 @@ import { UploadQuota } from './uploads.ts';
 import { FarmViews } from './views.ts';
 
 export interface FarmOptions {
+  /** SHUZHI_LEASE_MS: a small farm's lease, and the shortest. */
   leaseMs: number;
+  /** SHUZHI_HEARTBEAT_BUDGET: heartbeats a second the fleet may ask; more nodes get longer leases (0 or unset: always leaseMs). */
+  heartbeatsPerSec?: number;
   /** The site whose render pool is metered (the demo's Karamay render base). */
   siteId: string;
   policy?: Partial<FailurePolicy>;
@@ -86,7 +89,7 @@ export class RenderFarm {
     readonly storage: RenderStorage,
     readonly opts: FarmOptions,
   ) {
-    this.state = new FarmState(opts.clock ?? systemClock, { leaseMs: opts.leaseMs, ...opts.policy }, opts.siteId);
+    this.state = new FarmState(opts.clock ?? systemClock, { leaseMs: opts.leaseMs, ...opts.policy }, opts.siteId, opts.heartbeatsPerSec ?? 0);
     this.writer = new BatchWriter(db, bus, log, () => this.drainChanges(), opts.batchMs ?? 75, () => this.state.engine.pendingChanges(), { ...WRITER_BOUNDS, ...opts.writerBounds });
     if (opts.databaseKind) this.writer.pacing = statementPacing(opts.databaseKind, ROWS_PER_STATEMENT);
     this.uploads = new UploadQuota(join(storage.root, 'uploads'), join(storage.root, 'assets'), opts.uploadQuotaBytes);
@@ -113,6 +116,11 @@ export class RenderFarm {
 
   get leaseMs(): number {
     return this.state.leaseMs;
+  }
+
+  /** The lease a task handed out now gets, for the nodes live now. */
+  leaseNow(): number {
+    return this.state.leaseNow();
   }
 
   /** Units held of each limit now, as the dispatcher counts them (the tests sample it). */

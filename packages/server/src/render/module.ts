@@ -23,6 +23,7 @@ export const renderModule: ModuleFactory = (ctx) => {
   const storage = new RenderStorage(config.dataDir, config.SHUZHI_RENDER_SHARED_ROOTS.split(':').filter(Boolean));
   const farm = new RenderFarm(ctx.db, ctx.bus, ctx.log, ctx.compute.network, ctx.compute.externalWork, storage, {
     leaseMs: config.SHUZHI_LEASE_MS,
+    heartbeatsPerSec: config.SHUZHI_HEARTBEAT_BUDGET,
     databaseKind: ctx.database.kind,
     clock: ctx.clock,
     siteId: config.SHUZHI_RENDER_SITE,

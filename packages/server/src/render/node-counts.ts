@@ -6,22 +6,26 @@ export type NodeStatus = 'idle' | 'busy' | 'offline';
  * The farm's nodes by status (idle, busy, offline), kept as counters so the operator's overview reads
  * three numbers instead of walking 20,000 nodes under load. Every change of a node's inputs (seen,
  * in or out of a sync, a task taken or given back, left) calls `update`; going silent is the only
- * change time makes, and `sweep` (the farm's timer) finds it in O(nodes gone silent): nodes wait in
- * last-seen order and a sweep stops at the first one seen within a lease.
+ * change time makes, and `sweep` (the farm's timer) finds it: nodes wait in last-seen order and a
+ * sweep stops at the first one seen within the shortest lease (SHUZHI_LEASE_MS). Each node is judged
+ * on its own lease (NodeState.leaseMs: the one it heartbeats on), which a big farm makes longer than
+ * the shortest; a sweep also walks past the nodes between the two, which only a farm whose nodes
+ * heartbeat less often than the shortest lease has (over 30,000 nodes at the defaults).
  */
 export class NodeCounts {
   private readonly counts: Record<NodeStatus, number> = { idle: 0, busy: 0, offline: 0 };
   private readonly status = new Map<NodeState, NodeStatus>();
-  /** Nodes seen within a lease (or not yet swept), oldest sighting first. */
+  /** Nodes seen within their lease (or not yet swept), oldest sighting first. */
   private readonly recent = new Map<string, NodeState>();
-  /** Nodes the sweep found silent for longer than a lease; a sighting clears it. */
+  /** Nodes the sweep found silent for longer than their lease; a sighting clears it. */
   private readonly silent = new Set<NodeState>();
 
-  constructor(private readonly leaseMs: () => number) {}
+  /** The shortest lease a node may have (no node is silent for longer than its lease before this). */
+  constructor(private readonly shortestLeaseMs: () => number) {}
 
   /** A node's status: the rule the views and these counters share. */
   statusOf(n: NodeState, now: number): NodeStatus {
-    if (n.left || (n.inSync === 0 && now - n.lastSeen > this.leaseMs())) return 'offline';
+    if (n.left || (n.inSync === 0 && now - n.lastSeen > n.leaseMs)) return 'offline';
     return n.tasks.size ? 'busy' : 'idle';
   }
 
@@ -43,11 +47,15 @@ export class NodeCounts {
     this.status.set(n, next);
   }
 
-  /** Marks the nodes silent for longer than a lease; cost grows with how many went silent, not with the farm. */
+  /**
+   * Marks the nodes silent for longer than their lease; cost grows with how many were silent for longer
+   * than the shortest lease, not with the farm.
+   */
   sweep(now: number): void {
-    const cutoff = now - this.leaseMs();
+    const cutoff = now - this.shortestLeaseMs();
     for (const [id, n] of this.recent) {
       if (n.lastSeen >= cutoff) break;
+      if (now - n.lastSeen <= n.leaseMs) continue;
       this.recent.delete(id);
       this.silent.add(n);
       this.update(n);

@@ -193,7 +193,7 @@ export class NodeSync {
     if (reports > 0 && accepted === 0) return { assignments: [], cancel, refused, nextPollMs: 0, accepted };
     if (this.opts.asleep?.(nodeId)) {
       const woken = await this.doze(node, req, cancel, signal);
-      if (!woken) return { assignments: [], cancel, refused, nextPollMs: heartbeatMsOf(this.state.leaseMs), accepted, sleep: true };
+      if (!woken) return { assignments: [], cancel, refused, nextPollMs: heartbeatMsOf(this.leaseFor(node)), accepted, sleep: true };
     }
     let assignments = this.assignUpTo(node, req.free);
     if (assignments.length === 0 && cancel.length === 0 && req.completed.length === 0 && req.waitMs > 0 && req.free > 0) {
@@ -220,7 +220,17 @@ export class NodeSync {
         assignments = [];
       }
     }
-    return { assignments, cancel, refused, nextPollMs: nextPollAfter(assignments.length, req.free, heartbeatMsOf(this.state.leaseMs)), accepted };
+    return { assignments, cancel, refused, nextPollMs: nextPollAfter(assignments.length, req.free, heartbeatMsOf(this.leaseFor(node))), accepted };
+  }
+
+  /**
+   * The farm's lease now, named to the node (its next call comes within a third of it): the node is
+   * judged silent on it, or on a longer one while it holds tasks that may carry that.
+   */
+  private leaseFor(node: NodeState): number {
+    const leaseMs = this.state.leaseNow();
+    node.leaseMs = node.tasks.size ? Math.max(node.leaseMs, leaseMs) : leaseMs;
+    return leaseMs;
   }
 
   /** A sleeping node's poll waits (whatever its free slots) until it is woken or its wait ends; whether it was woken. */
@@ -242,8 +252,9 @@ export class NodeSync {
       this.heldForWrites.add(node.id);
       return out;
     }
+    const leaseMs = this.state.leaseNow();
     for (let i = 0; i < free; i++) {
-      const a = this.state.engine.assign(node.id);
+      const a = this.state.engine.assign(node.id, leaseMs);
       if (!a) break;
       try {
         out.push(this.toAssignment(node, a));
@@ -265,6 +276,7 @@ export class NodeSync {
     this.state.startedAt.set(taskId, this.state.clock.now());
     this.state.progress.set(taskId, 0);
     node.tasks.add(taskId);
+    node.leaseMs = Math.max(node.leaseMs, a.leaseMs);
     this.state.nodeCounts.update(node);
     const done: number[] = [];
     if (a.kind === 'chunk' && m.published.size) for (const f of iterateFrames(a.frames)) if (m.published.has(f)) done.push(f);
@@ -292,7 +304,7 @@ export class NodeSync {
       animation: { ...m.plan.animation },
       fps: m.spec.fps,
       thumbnailWidth: m.spec.thumbnailWidth,
-      leaseMs: this.state.leaseMs,
+      leaseMs: a.leaseMs,
       limits: RENDER_TASK_LIMITS,
     };
   }

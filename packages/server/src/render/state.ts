@@ -1,6 +1,7 @@
 import { Dispatcher, taskIdOf } from '@shuzhi/render';
 import type { Clock, Dependency, FailurePolicy, JobLimits, JobRow, JobState, JobStatus, RenderJobPlan, RenderJobSpec, TaskInfo, TaskRow } from '@shuzhi/render';
 import type { RenderJob } from '@shuzhi/schema';
+import { fleetLeaseMs, longestFleetLeaseMs, type FleetLeasePolicy } from '../workers/fleet-lease.ts';
 import { NodeCounts } from './node-counts.ts';
 
 export type Usage = NonNullable<RenderJob['usage']>;
@@ -45,6 +46,11 @@ export interface NodeState {
   inSync: number;
   left: boolean;
   readonly tasks: Set<string>;
+  /**
+   * The lease this node heartbeats on: the farm's lease when it was last answered, never shorter while
+   * it holds tasks (they may carry a longer one). Silent for longer than this, it is offline.
+   */
+  leaseMs: number;
 }
 
 export type Cancel = { taskId: string; attempt: number; reason: string };
@@ -65,22 +71,38 @@ export class FarmState {
   /** Nodes by status, kept up to date by whoever changes a node (the overview reads them). */
   readonly nodeCounts = new NodeCounts(() => this.leaseMs);
   #dispatcher: Dispatcher;
+  private readonly fleetLease: FleetLeasePolicy;
 
   constructor(
     readonly clock: Clock,
     policy: Partial<FailurePolicy> & { leaseMs: number },
     /** Where a node first seen in a persisted row is placed until it syncs. */
     private readonly defaultSiteId: string,
+    /** SHUZHI_HEARTBEAT_BUDGET: past it the farm hands out longer leases (0: always `policy.leaseMs`). */
+    heartbeatsPerSec = 0,
   ) {
-    this.#dispatcher = new Dispatcher({ clock, policy });
+    this.fleetLease = { floorMs: policy.leaseMs, heartbeatsPerSec };
+    this.#dispatcher = new Dispatcher({ clock, policy: { ...policy, longestLeaseMs: longestFleetLeaseMs(this.fleetLease) } });
   }
 
   get engine(): Dispatcher {
     return this.#dispatcher;
   }
 
+  /** The configured lease (SHUZHI_LEASE_MS): a small farm's, and the shortest any task gets. */
   get leaseMs(): number {
     return this.#dispatcher.policy.leaseMs;
+  }
+
+  /** The longest lease the farm may hand out: what a node first known from a persisted lease is given. */
+  get longestLeaseMs(): number {
+    return longestFleetLeaseMs(this.fleetLease);
+  }
+
+  /** The lease a task handed out now gets: longer as more nodes are live (workers/fleet-lease.ts). */
+  leaseNow(): number {
+    const c = this.nodeCounts.get();
+    return fleetLeaseMs(c.idle + c.busy, this.fleetLease);
   }
 
   /** Starts over from rows read from the database (at start, and on a replica that becomes leader). */
@@ -119,7 +141,8 @@ export class FarmState {
   nodeState(id: string, req: { siteId: string; tags: string[]; slots: number } | null): NodeState {
     let n = this.nodes.get(id);
     if (!n) {
-      n = { id, siteId: req?.siteId ?? this.defaultSiteId, tags: req?.tags ?? [], slots: req?.slots ?? 1, lastSeen: 0, persistedAt: 0, inSync: 0, left: true, tasks: new Set() };
+      // Until its first answer names one, any lease the farm hands out may be the one it heartbeats on.
+      n = { id, siteId: req?.siteId ?? this.defaultSiteId, tags: req?.tags ?? [], slots: req?.slots ?? 1, lastSeen: 0, persistedAt: 0, inSync: 0, left: true, tasks: new Set(), leaseMs: this.longestLeaseMs };
       this.nodes.set(id, n);
       this.nodeCounts.update(n);
     }
