@@ -61,6 +61,13 @@ export const FLEET_CONNECTIONS_OPTION = {
   help: "how a simulated node reaches the server: on its own keep-alive connection, as an agent does (per-node, the default: a node calls at least every heartbeat interval, so its connection never idles out), or on the first free connection of its worker process's shared pool (pool: calls gather on the pool's first connections, the rest idle until undici closes them, and the next burst reopens thousands at once into the server's 4,096-deep accept queue; at 20,000 nodes under the same load, after connecting: 59,832 calls failed on connections (connect timeouts, resets, header timeouts) with the pool, none per node; SCALING.md)",
 } as const satisfies BenchOption;
 
+/**
+ * How long a node holds a task of any job but the bench's current one (the heartbeat phase): longer than
+ * that phase's window, three heartbeat intervals of the longest lease the farm hands out (3 × 40 s), and
+ * the wait for every node to hold one.
+ */
+const HOLD_MS = 150_000;
+
 /** Starts `workers` processes sharing `nodes` simulated nodes; `spawnWorker` runs bench/render/worker.ts with the config. */
 export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) => ChildProcess): NodeFleet {
   const procs: ChildProcess[] = [];
@@ -74,7 +81,7 @@ export function startNodeFleet(c: FleetConfig, spawnWorker: (cfgJson: string) =>
   const per = Math.ceil(c.nodes / c.workers);
   for (let w = 0; w < c.workers; w++) {
     const count = Math.min(per, c.nodes - w * per);
-    const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: 40_000, seed: c.seed + w, connectPerSec: (c.connectPerSec ?? 2500) / c.workers, lockstep: c.lockstepHeartbeats ?? false, pooled: c.pooledConnections ?? false };
+    const cfg = { url: c.urls[w % c.urls.length]!, credentialsFile: c.credentialsFile, first: w * per, count, connections: c.connectionsPerWorker, taskMs: [200, 1000], holdMs: HOLD_MS, seed: c.seed + w, connectPerSec: (c.connectPerSec ?? 2500) / c.workers, lockstep: c.lockstepHeartbeats ?? false, pooled: c.pooledConnections ?? false };
     const proc = spawnWorker(JSON.stringify(cfg));
     procs.push(proc);
     latest.push({ connected: 0, syncs: 0, assigned: 0, completed: 0, heartbeats: 0, heartbeatsOk: 0, errors: 0, latencies: [], askLatencies: [], carried: [], errorKinds: {}, loopMaxMs: 0, beatsBySec: {} });

@@ -2,8 +2,8 @@
 // (POST /api/workers/:id/sync, each node with its own enrolled credential) over keep-alive HTTP/1.1
 // connections: one undici pool per process, or (`pooled: false`) each node its own connection. Tasks are fake: a node holds a task a short random time (or, once
 // the bench says `holdExcept`, a task of any other job a long time) and reports it done; while it
-// holds one it heartbeats at the interval the server's answer names (lease / 3, 10 s at the platform's
-// default lease), as the agent does, so a task longer than the lease keeps it. Its waits are the agent's
+// holds one it heartbeats every third of the lease its task came with (the farm's lease for its size:
+// 20 s at 20,000 nodes and the defaults), as the agent does, so a task longer than the lease keeps it. Its waits are the agent's
 // own (packages/agent pacing.ts): a task's first heartbeat at a random phase of the interval's last three
 // quarters, the second at that point of the next interval's whole, later ones every interval less up to
 // 2 %; a failed call retried after a jittered, doubling wait. With `lockstep` (the bench's baseline) a

@@ -162,6 +162,20 @@ describe('shell tasks', () => {
     assert.deepEqual(beats.slice(1, 4), [875, 990, 990]);
   });
 
+  test("a task handed out with a big farm's longer lease is heartbeated every third of that lease, not of the platform's default", async () => {
+    // A farm of many nodes hands out a 6 s lease where a small one hands out 3 s (SHUZHI_HEARTBEAT_BUDGET):
+    // the worker's heartbeats follow the lease that came with the task, every draw 0.5 as above.
+    const { w } = await newWorker({ slots: 2, random: () => 0.5 });
+    server.offer(shellWork('task_big_farm', 'sleep 30', { leaseMs: 6000 }));
+    w.start();
+    await waitFor('three heartbeats', () => beatsOf('task_big_farm').length >= 3, 15_000);
+    const beats = beatsOf('task_big_farm');
+    // Interval 2000 ms: the first due 2000 × (1 − 0.75 × 0.5) = 1250 ms after the task arrived, the
+    // second 3000 ms after it began (1750 ms after the first), then every 2000 × (1 − 0.02 × 0.5).
+    assert.ok(beats[0]! <= 1250 && beats[0]! >= 1000, `first heartbeat wait ${beats[0]} ms`);
+    assert.deepEqual(beats.slice(1, 3), [1750, 1980]);
+  });
+
   test('after a failed call the heartbeats are phased afresh, as after a task began', async () => {
     // A fleet whose server came back answers its retries at about the same moment: timed steadily from
     // there, its heartbeats would stay bunched.

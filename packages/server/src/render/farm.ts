@@ -118,6 +118,13 @@ export class RenderFarm {
     return this.state.leaseMs;
   }
 
+  /** What time changes, at the farm's clock now: leases run out, silent nodes go offline (the timer's sweep). */
+  sweep(): void {
+    this.state.engine.expireLeases();
+    this.state.nodeCounts.sweep(this.state.clock.now());
+    this.pump();
+  }
+
   /** The lease a task handed out now gets, for the nodes live now. */
   leaseNow(): number {
     return this.state.leaseNow();
@@ -145,9 +152,7 @@ export class RenderFarm {
     let n = 0;
     this.timer = setInterval(() => {
       try {
-        this.state.engine.expireLeases();
-        this.state.nodeCounts.sweep(this.state.clock.now());
-        this.pump();
+        this.sweep();
       } catch (err) {
         this.log.error({ err }, 'render: lease sweep failed');
       }
