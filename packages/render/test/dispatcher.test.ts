@@ -296,6 +296,41 @@ test('an extended lease expires at its new time, not at the one it had when it w
   assert.deepEqual(d.expireLeases().map((x) => x.token), [a.token]);
 });
 
+test("a lease handed out longer than the default is renewed by its own length; a restored one gets the longest the farm hands out", () => {
+  const c = clock();
+  // A big farm's 9 s lease beside the default 3 s; the farm hands out at most 12 s.
+  const policy = { leaseMs: 3_000, longestLeaseMs: 12_000 };
+  const d = new Dispatcher({ clock: c, policy });
+  d.registerNode({ id: 'long' });
+  d.registerNode({ id: 'short' });
+  const p = plan('1-10', 5);
+  d.submit({ id: 'job_l', plan: p, priority: 50 });
+  const long = d.assign('long', 9_000)!;
+  const short = d.assign('short')!;
+  assert.deepEqual([long.leaseMs, long.leaseExpiresAt - c.t, short.leaseMs], [9_000, 9_000, 3_000]);
+  // The long lease's node heartbeats every third of its own lease, past three of the default ones.
+  for (let i = 0; i < 4; i++) {
+    c.t += 3_000;
+    d.heartbeat('long', long.token);
+  }
+  assert.deepEqual(d.drainRevocations().map((r) => r.nodeId), ['short'], 'only the silent default lease ran out');
+  c.t += 8_999;
+  assert.deepEqual(d.expireLeases(), [], 'silent, it keeps the task for its own 9 s …');
+  const snap = d.snapshot();
+  c.t += 1;
+  assert.deepEqual(d.expireLeases().map((x) => x.nodeId), ['long'], '… and not a moment longer');
+  // Had the server restarted instead: the row does not say the lease was 9 s, so the restored lease is the longest, 12 s.
+  const r = Dispatcher.restore({ clock: c, policy, jobs: snap.jobs.map((row) => ({ row, plan: p })), tasks: snap.tasks });
+  r.registerNode({ id: 'long' });
+  c.t += 11_999;
+  assert.deepEqual(r.expireLeases(), [], 'restored, nobody loses a task before the longest lease ends');
+  r.heartbeat('long', long.token);
+  c.t += 11_999;
+  assert.deepEqual(r.expireLeases(), [], 'a heartbeat renews a restored lease by the longest lease');
+  c.t += 1;
+  assert.deepEqual(r.expireLeases().map((x) => x.nodeId), ['long']);
+});
+
 type Op =
   | { op: 'assign'; node: number }
   | { op: 'complete'; pick: number; stale: boolean }
