@@ -39,6 +39,19 @@ async function newWorker(over: Partial<WorkerOptions> = {}) {
 /** The waits of the idle polls that reported `taskId` running: with a free slot, the heartbeat wait the worker drew. */
 const beatsOf = (taskId: string) => server.syncs.filter((s) => (s.running ?? []).some((r) => r.taskId === taskId)).map((s) => s.waitMs);
 
+/**
+ * The first `count` heartbeat waits a worker drew for one task of this lease. Two slots, one task: the
+ * idle poll that reports the running task waits until its heartbeat is due, so each poll's waitMs is
+ * the heartbeat wait the worker drew (pacing.ts); here every draw is 0.5.
+ */
+async function drawnBeats(taskId: string, leaseMs: number, count: number): Promise<(number | undefined)[]> {
+  const { w } = await newWorker({ slots: 2, random: () => 0.5 });
+  server.offer(shellWork(taskId, 'sleep 30', { leaseMs }));
+  w.start();
+  await waitFor(`${count} heartbeats`, () => beatsOf(taskId).length >= count, 15_000);
+  return beatsOf(taskId);
+}
+
 const outOf = (taskId: string, stream = 'stdout') =>
   server.logs
     .filter((l) => l.taskId === taskId && l.stream === stream)
@@ -147,13 +160,7 @@ describe('shell tasks', () => {
   });
 
   test("a task's first heartbeat comes at a random phase of the interval's last three quarters, the second at the same point of the next interval's whole, later ones every interval less up to 2%", async () => {
-    // Two slots, one task: the idle poll that reports the running task waits until its heartbeat is due,
-    // so each poll's waitMs is the heartbeat wait the worker drew (pacing.ts); here every draw is 0.5.
-    const { w } = await newWorker({ slots: 2, random: () => 0.5 });
-    server.offer(shellWork('task_phase', 'sleep 30', { leaseMs: 3000 }));
-    w.start();
-    await waitFor('four heartbeats', () => beatsOf('task_phase').length >= 4, 10_000);
-    const beats = beatsOf('task_phase');
+    const beats = await drawnBeats('task_phase', 3000, 4);
     // Interval 1000 ms (lease / 3): the first due 1000 × (1 − 0.75 × 0.5) = 625 ms after the task
     // arrived (the poll that waits for it goes out a moment later), half-way along its span 250–1000 ms;
     // the second half-way along the next interval, 1500 ms after the task began, 875 ms after the first;
@@ -164,12 +171,8 @@ describe('shell tasks', () => {
 
   test("a task handed out with a big farm's longer lease is heartbeated every third of that lease, not of the platform's default", async () => {
     // A farm of many nodes hands out a 6 s lease where a small one hands out 3 s (SHUZHI_HEARTBEAT_BUDGET):
-    // the worker's heartbeats follow the lease that came with the task, every draw 0.5 as above.
-    const { w } = await newWorker({ slots: 2, random: () => 0.5 });
-    server.offer(shellWork('task_big_farm', 'sleep 30', { leaseMs: 6000 }));
-    w.start();
-    await waitFor('three heartbeats', () => beatsOf('task_big_farm').length >= 3, 15_000);
-    const beats = beatsOf('task_big_farm');
+    // the worker's heartbeats follow the lease that came with the task.
+    const beats = await drawnBeats('task_big_farm', 6000, 3);
     // Interval 2000 ms: the first due 2000 × (1 − 0.75 × 0.5) = 1250 ms after the task arrived, the
     // second 3000 ms after it began (1750 ms after the first), then every 2000 × (1 − 0.02 × 0.5).
     assert.ok(beats[0]! <= 1250 && beats[0]! >= 1000, `first heartbeat wait ${beats[0]} ms`);
