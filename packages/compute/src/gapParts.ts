@@ -108,7 +108,7 @@ export function gapParts(ix: PlanIndex, model: LpModel, eb: EnergyBlock, multipl
     if (slack > JOB_GAP_EPS_FEN) capacityRows++;
   }
   const energyObjective = metrics.costFen + ix.scenario.carbonPriceFenPerKg * metrics.carbonKg;
-  const rest = rowsAndEnergyColumns(model, eb, y);
+  const rest = rowsAndEnergyColumns(model, eb, y) ?? Number.NEGATIVE_INFINITY;
   const bound = rest + jobsMin;
   gaps.sort((a, b) => b.fen - a.fen);
   return {

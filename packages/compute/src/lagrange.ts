@@ -72,8 +72,9 @@ export function project(model: LpModel, y: Float64Array): Float64Array {
 function* lagrangianAt(ix: PlanIndex, model: LpModel, eb: EnergyBlock, y: Float64Array, grad?: Float64Array): Generator<void, number> {
   const nR = eb.numRows;
   const act = grad ? new Float64Array(nR) : undefined;
-  let value = rowsAndEnergyColumns(model, eb, y, act);
-  if (!Number.isFinite(value)) return Number.NEGATIVE_INFINITY;
+  const fixed = rowsAndEnergyColumns(model, eb, y, act);
+  if (fixed === null) return Number.NEGATIVE_INFINITY;
+  let value = fixed;
   const price = unitPrices(ix, eb, y);
   const pen = UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * ix.slotHours;
   const nK = ix.types.length;
@@ -104,9 +105,9 @@ function* lagrangianAt(ix: PlanIndex, model: LpModel, eb: EnergyBlock, y: Float6
 /**
  * The Lagrangian's part without the jobs at multipliers y (projected): Σ y_i·b_i over the shared rows, b_i
  * the side y_i prices, plus each energy column at the bound its reduced cost prefers. With `act`, adds
- * those columns' row activities to it. −∞ when a column with a negative reduced cost has no finite bound.
+ * those columns' row activities to it. Null (L = −∞) when a column with a negative reduced cost has no finite bound.
  */
-export function rowsAndEnergyColumns(model: LpModel, eb: EnergyBlock, y: Float64Array, act?: Float64Array): number {
+export function rowsAndEnergyColumns(model: LpModel, eb: EnergyBlock, y: Float64Array, act?: Float64Array): number | null {
   let value = 0;
   for (let i = 0; i < eb.numRows; i++) value += rowSide(model, y, i);
   for (let c = 0; c < eb.numCols; c++) {
@@ -114,7 +115,7 @@ export function rowsAndEnergyColumns(model: LpModel, eb: EnergyBlock, y: Float64
     for (let k = model.starts[c]!; k < model.starts[c + 1]!; k++) rc -= y[model.indices[k]!]! * model.values[k]!;
     const lo = model.colLower[c]!, hi = Math.min(model.colUpper[c]!, eb.impliedUpper[c]!);
     const at = rc >= 0 ? lo : hi;
-    if (!Number.isFinite(at)) return Number.NEGATIVE_INFINITY;
+    if (!Number.isFinite(at)) return null;
     value += rc * at;
     if (act && at !== 0) for (let k = model.starts[c]!; k < model.starts[c + 1]!; k++) act[model.indices[k]!]! += model.values[k]! * at;
   }
