@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { buildIndex, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, HighsWorker, optimal, parseScenario, type Allocation } from '../src/index.ts';
 import { buildChainModel, classify } from '../src/chainModel.ts';
 import { energyBlockModel } from '../src/energyBlock.ts';
+import { lagrangianByColumns } from '../src/dualMaster.ts';
 import { gapParts } from '../src/gapParts.ts';
 import { lagrangianAscent, lagrangianBound } from '../src/lagrange.ts';
 import { tinyScenarioArb } from './scenarios.ts';
@@ -82,6 +83,38 @@ test('the longer ascent (plain and deflected) stays at or below the exact optimu
       close(g.jobs.fen + g.capacity.fen + g.energy.fen, g.plan - g.bound, 'parts add up to the gap');
       assert.ok(g.jobs.fen >= -1e-6 && g.capacity.fen >= -1e-6, `jobs ${g.jobs.fen}, capacity ${g.capacity.fen}`);
     }), { numRuns: 10, seed: 15 });
+  } finally {
+    await worker.close();
+  }
+});
+
+test('the Lagrangian dual by columns: at most the exact optimum, at least its start, L at its multipliers, and the master\'s optimum once converged', async () => {
+  const worker = new HighsWorker();
+  try {
+    let converged = 0;
+    await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 6, slots: 6, storage: true }), fc.boolean(), async (raw, fromZero) => {
+      const s = parseScenario(raw);
+      const ix = buildIndex(s);
+      const cm = buildChainModel(ix, classify(ix));
+      const lp = await worker.solve({ model: cm.model, timeLimitSec: 30, duals: true });
+      assert.ok(lp.optimal, lp.statusName);
+      const exact = await optimal.plan(s);
+      assert.match(exact.method ?? '', /exact MIP \(optimal\)/i, 'HiGHS proved the exact optimum');
+      const start = fromZero ? new Float64Array(0) : lp.rowDual;
+      const c = await lagrangianByColumns(ix, { worker, stop: () => false, secondsLeft: () => 30, start, plan: exact.allocations, maxRounds: 200 });
+      assert.ok(c.bound <= exact.objective + 1e-6 * Math.max(1, exact.objective), `bound by columns ${c.bound} above the exact optimum ${exact.objective}`);
+      assert.ok(c.bound >= c.start - 1e-9 * Math.max(1, Math.abs(c.start)), `bound ${c.bound} below its start ${c.start}`);
+      close(lagrangianBound(ix, c.model, c.eb, c.y), c.bound, 'the reported bound is L at the reported multipliers');
+      if (!fromZero) close(c.start, lagrangianBound(ix, cm.model, cm.eb, lp.rowDual), 'it starts at L of the given multipliers');
+      if (c.converged) {
+        converged++;
+        assert.ok(c.master !== null);
+        close(c.bound, c.master, 'converged: L at the best multipliers is the master\'s optimum');
+      }
+      const g = gapParts(ix, c.model, c.eb, c.y, exact.allocations);
+      close(g.jobs.fen + g.capacity.fen + g.energy.fen, exact.objective - c.bound, 'parts add up to the gap');
+    }), { numRuns: 10, seed: 16 });
+    assert.ok(converged > 0, 'some run converged');
   } finally {
     await worker.close();
   }
