@@ -2,6 +2,7 @@ import { addEnergyBlock, workEntries, type EnergyBlock } from './energyBlock.ts'
 import { GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import { jobMin, LAGRANGE_JOBS_PER_TURN, project, rowsAndEnergyColumns, unitPrices } from './lagrange.ts';
 import { LpBuilder, type LpModel } from './lp.ts';
+import { allocationsByJob, transferFenOf } from './planByJob.ts';
 import { runFraction, type PlanIndex } from './planIndex.ts';
 import type { Allocation } from './policy.ts';
 import type { HighsWorker } from './solver.ts';
@@ -103,29 +104,16 @@ export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions
 
 /** Each job's plan placement as a master column: the master starts from a feasible plan. */
 function addPlanColumns(b: LpBuilder, ix: PlanIndex, eb: EnergyBlock, conv: number[], plan: readonly Allocation[], pen: number): void {
-  const byJob = new Map<number, Allocation[]>();
-  for (const a of plan) {
-    const j = ix.jobById.get(a.job);
-    if (j === undefined || a.units <= 0) continue;
-    let list = byJob.get(j);
-    if (!list) byJob.set(j, (list = []));
-    list.push(a);
-  }
-  for (const [j, own] of byJob) {
+  for (const [j, own] of allocationsByJob(ix, plan)) {
     const info = ix.jobs[j]!;
     const last = own.reduce((m, a) => Math.max(m, a.slot), -1);
     const col = new Entries();
-    const home = ix.siteRegion[info.homeSite]!;
-    const regions = new Set<string>();
     let served = 0;
     for (const a of own) {
-      const s = ix.siteById.get(a.site)!;
-      col.unitSlots(eb, ix, s, info.type, a.slot, a.units, runFraction(info, a.slot === last));
+      col.unitSlots(eb, ix, ix.siteById.get(a.site)!, info.type, a.slot, a.units, runFraction(info, a.slot === last));
       served += a.units;
-      if (ix.siteRegion[s] !== home) regions.add(ix.siteRegion[s]!);
     }
-    let cost = (info.work - Math.min(info.work, served)) * pen;
-    for (const r of regions) cost += info.options.find((o) => ix.siteRegion[o.site] === r)?.transferFen ?? 0;
+    const cost = (info.work - Math.min(info.work, served)) * pen + transferFenOf(ix, info, own);
     const { rows, coefs } = col.lists();
     b.addCol(cost, 0, Number.POSITIVE_INFINITY, [...rows, conv[j]!], [...coefs, 1]);
   }

@@ -2,6 +2,7 @@ import type { EnergyBlock } from './energyBlock.ts';
 import { evaluate, UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import { jobMin, project, rowsAndEnergyColumns, rowSide, unitPrices } from './lagrange.ts';
 import type { LpModel } from './lp.ts';
+import { allocationsByJob, transferFenOf } from './planByJob.ts';
 import { runFraction, type PlanIndex } from './planIndex.ts';
 import type { Allocation } from './policy.ts';
 
@@ -52,14 +53,7 @@ export function gapParts(ix: PlanIndex, model: LpModel, eb: EnergyBlock, multipl
   const price = unitPrices(ix, eb, y);
   const nK = ix.types.length, T = ix.T;
   const pen = UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * ix.slotHours;
-  const byJob = new Map<number, Allocation[]>();
-  for (const a of allocations) {
-    const j = ix.jobById.get(a.job);
-    if (j === undefined || a.units <= 0) continue;
-    let list = byJob.get(j);
-    if (!list) byJob.set(j, (list = []));
-    list.push(a);
-  }
+  const byJob = allocationsByJob(ix, allocations);
   const used = new Float64Array(nK * ix.siteIds.length * T);
   /** Σ over the plan's unit-slots of their price at y: −yᵀ(A x) over the job columns */
   let priced = 0;
@@ -69,8 +63,6 @@ export function gapParts(ix: PlanIndex, model: LpModel, eb: EnergyBlock, multipl
   for (const info of ix.jobs) {
     const own = byJob.get(info.index) ?? [];
     const last = own.reduce((m, a) => Math.max(m, a.slot), -1);
-    const home = ix.siteRegion[info.homeSite]!;
-    const regions = new Set<string>();
     let served = 0, atY = 0;
     for (const a of own) {
       const s = ix.siteById.get(a.site)!;
@@ -78,11 +70,9 @@ export function gapParts(ix: PlanIndex, model: LpModel, eb: EnergyBlock, multipl
       atY += a.units * (price.cap[i]! + runFraction(info, a.slot === last) * price.energy[i]!);
       used[i]! += a.units;
       served += a.units;
-      if (ix.siteRegion[s] !== home) regions.add(ix.siteRegion[s]!);
     }
     priced += atY;
-    let transfer = 0;
-    for (const r of regions) transfer += info.options.find((o) => ix.siteRegion[o.site] === r)?.transferFen ?? 0;
+    const transfer = transferFenOf(ix, info, own);
     const short = info.work - Math.min(info.work, served);
     const cost = transfer + atY + short * pen * (info.job.weight ?? 1);
     const bestSites = new Set<number>();

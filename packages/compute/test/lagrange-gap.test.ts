@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildIndex, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, HighsWorker, optimal, parseScenario, type Allocation } from '../src/index.ts';
+import { buildIndex, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, HighsWorker, optimal, parseScenario, type Allocation, type ScenarioInput } from '../src/index.ts';
 import { buildChainModel, classify } from '../src/chainModel.ts';
 import { energyBlockModel } from '../src/energyBlock.ts';
 import { lagrangianByColumns } from '../src/dualMaster.ts';
@@ -63,17 +63,23 @@ test('gap parts by hand: a priced empty pool and energy priced off the grid pric
   close(g.jobs.fen + g.capacity.fen + g.energy.fen, g.plan - g.bound, 'parts add up');
 });
 
+/** A tiny scenario's aggregated LP (its duals) and its exact optimum, proved by HiGHS. */
+async function withDualsAndOptimum(worker: HighsWorker, raw: ScenarioInput) {
+  const s = parseScenario(raw);
+  const ix = buildIndex(s);
+  const cm = buildChainModel(ix, classify(ix));
+  const lp = await worker.solve({ model: cm.model, timeLimitSec: 30, duals: true });
+  assert.ok(lp.optimal, lp.statusName);
+  const exact = await optimal.plan(s);
+  assert.match(exact.method ?? '', /exact MIP \(optimal\)/i, 'HiGHS proved the exact optimum');
+  return { ix, cm, lp, exact };
+}
+
 test('the longer ascent (plain and deflected) stays at or below the exact optimum, reports L at its multipliers, and the gap parts add up', async () => {
   const worker = new HighsWorker();
   try {
     await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 6, slots: 6, storage: true }), fc.boolean(), async (raw, deflect) => {
-      const s = parseScenario(raw);
-      const ix = buildIndex(s);
-      const cm = buildChainModel(ix, classify(ix));
-      const lp = await worker.solve({ model: cm.model, timeLimitSec: 30, duals: true });
-      assert.ok(lp.optimal, lp.statusName);
-      const exact = await optimal.plan(s);
-      assert.match(exact.method ?? '', /exact MIP \(optimal\)/i, 'HiGHS proved the exact optimum');
+      const { ix, cm, lp, exact } = await withDualsAndOptimum(worker, raw);
       const r = await lagrangianAscent(ix, cm.model, cm.eb, lp.rowDual, { target: exact.objective, stop: () => false, maxIterations: 40, deflect });
       assert.ok(r.bound <= exact.objective + 1e-6 * Math.max(1, exact.objective), `ascent bound ${r.bound} above the exact optimum ${exact.objective}`);
       close(lagrangianBound(ix, cm.model, cm.eb, r.y), r.bound, 'the reported bound is L at the reported multipliers');
@@ -93,13 +99,7 @@ test('the Lagrangian dual by columns: at most the exact optimum, at least its st
   try {
     let converged = 0;
     await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 6, slots: 6, storage: true }), fc.boolean(), async (raw, fromZero) => {
-      const s = parseScenario(raw);
-      const ix = buildIndex(s);
-      const cm = buildChainModel(ix, classify(ix));
-      const lp = await worker.solve({ model: cm.model, timeLimitSec: 30, duals: true });
-      assert.ok(lp.optimal, lp.statusName);
-      const exact = await optimal.plan(s);
-      assert.match(exact.method ?? '', /exact MIP \(optimal\)/i, 'HiGHS proved the exact optimum');
+      const { ix, cm, lp, exact } = await withDualsAndOptimum(worker, raw);
       const start = fromZero ? new Float64Array(0) : lp.rowDual;
       const c = await lagrangianByColumns(ix, { worker, stop: () => false, secondsLeft: () => 30, start, plan: exact.allocations, maxRounds: 200 });
       assert.ok(c.bound <= exact.objective + 1e-6 * Math.max(1, exact.objective), `bound by columns ${c.bound} above the exact optimum ${exact.objective}`);
