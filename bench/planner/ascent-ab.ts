@@ -3,7 +3,9 @@
 // start from optimal's best multipliers and get the same seconds each, in one process under the same load.
 // A diagnostic script, not a benchmark:
 //   npx tsx bench/planner/ascent-ab.ts <small|medium|large> <60|15> <seconds> [setting …]
-// A setting is a comma list for the subgradient ascent, e.g. deflect=1,theta=0.05,patience=20.
+// A setting is a comma list: for the subgradient ascent, e.g. deflect=1,theta=0.05,patience=20; with
+// columns=1 for column generation, e.g. columns=1,smoothing=0.5,perRound=2000,solver=ipm (default: columns=1
+// with smoothing 0.5, then 0).
 import { gapParts, HighsWorker, lagrangianAscent, lagrangianByColumns, makeOptimal, type Multipliers } from '@shuzhi/compute';
 import { resampleScenario } from '../../packages/compute/src/resample.ts';
 import { parseScenario } from '../../packages/compute/src/scenario.ts';
@@ -22,22 +24,26 @@ const yuan = (fen: number) => (fen / 100).toFixed(2);
 const above = (bound: number) => `optimal ${(((opt.objective - bound) / bound) * 100).toFixed(2)}% above`;
 const timer = () => { const began = performance.now(), until = began + Number(sec) * 1000; return { stop: () => performance.now() > until, left: () => (until - performance.now()) / 1000, took: () => ((performance.now() - began) / 1000).toFixed(1) }; };
 console.log(`${name} ${slot} min: optimal ${yuan(opt.objective)} ¥ in ${(opt.solveMs / 1000).toFixed(1)} s, its Lagrangian bound ${yuan(own.bound)} ¥`);
-for (const setting of settings) {
-  const kv = Object.fromEntries(setting.split(',').filter(Boolean).map((x) => x.split('=') as [string, string]));
-  const t = timer();
-  const r = await lagrangianAscent(own.ix, own.model, own.eb, own.y, {
-    target: opt.objective, stop: t.stop, deflect: kv.deflect === '1',
-    ...(kv.theta ? { theta: Number(kv.theta) } : {}), ...(kv.patience ? { patience: Number(kv.patience) } : {}),
-  });
-  console.log(`  subgradient ${setting}: ${yuan(r.start)} → ${yuan(r.bound)} ¥ in ${r.iterations} steps, ${t.took()} s; ${above(r.bound)}`);
-}
 const worker = new HighsWorker();
 try {
-  for (const smoothing of [0.5, 0]) {
+  for (const setting of settings.length ? settings : ['columns=1,smoothing=0.5', 'columns=1,smoothing=0']) {
+    const kv = Object.fromEntries(setting.split(',').filter(Boolean).map((x) => x.split('=') as [string, string]));
     const t = timer();
-    const c = await lagrangianByColumns(own.ix, { worker, stop: t.stop, secondsLeft: t.left, start: own.y, plan: opt.allocations, smoothing });
-    console.log(`  columns, smoothing ${smoothing}: ${yuan(c.start)} → ${yuan(c.bound)} ¥ in ${c.rounds} rounds (${c.columns} columns, master ${c.master === null ? '–' : yuan(c.master)} ¥${c.converged ? ', converged' : ''}), ${t.took()} s; ${above(c.bound)}`);
-    for (const line of gapLines(gapParts(own.ix, c.model, c.eb, c.y, opt.allocations))) console.log(`    ${line}`);
+    if (kv.columns === '1') {
+      const c = await lagrangianByColumns(own.ix, {
+        worker, stop: t.stop, secondsLeft: t.left, start: own.y, plan: opt.allocations,
+        ...(kv.smoothing ? { smoothing: Number(kv.smoothing) } : {}), ...(kv.perRound ? { columnsPerRound: Number(kv.perRound) } : {}),
+        ...(kv.solver === 'ipm' || kv.solver === 'simplex' ? { masterSolver: kv.solver } : {}),
+      });
+      console.log(`  ${setting}: ${yuan(c.start)} → ${yuan(c.bound)} ¥ in ${c.rounds} rounds (${c.columns} columns, master ${c.master === null ? '–' : yuan(c.master)} ¥${c.converged ? ', converged' : ''}), ${t.took()} s; ${above(c.bound)}`);
+      for (const line of gapLines(gapParts(own.ix, c.model, c.eb, c.y, opt.allocations))) console.log(`    ${line}`);
+      continue;
+    }
+    const r = await lagrangianAscent(own.ix, own.model, own.eb, own.y, {
+      target: opt.objective, stop: t.stop, deflect: kv.deflect === '1',
+      ...(kv.theta ? { theta: Number(kv.theta) } : {}), ...(kv.patience ? { patience: Number(kv.patience) } : {}),
+    });
+    console.log(`  subgradient ${setting}: ${yuan(r.start)} → ${yuan(r.bound)} ¥ in ${r.iterations} steps, ${t.took()} s; ${above(r.bound)}`);
   }
 } finally {
   await worker.close();

@@ -47,6 +47,10 @@ export interface DualMasterOptions {
   maxRounds?: number;
   /** weight of the best multipliers when pricing (0: the master's duals alone) */
   smoothing?: number;
+  /** at most this many placements join the master a round, those of most negative reduced cost first (default: all that price out) */
+  columnsPerRound?: number;
+  /** HiGHS' LP method for the master (default: its choice, dual simplex) */
+  masterSolver?: 'simplex' | 'ipm';
 }
 
 /** Wentges' smoothing weight: prices at α·best + (1 − α)·master; 0.5 is a common default. */
@@ -54,7 +58,8 @@ const SMOOTHING = 0.5;
 /** A placement joins the master when its reduced cost is below −this share of its cost (and −1e-6 fen). */
 const PRICE_OUT_REL = 1e-9;
 
-interface Column { cost: number; rows: number[]; coefs: number[] }
+/** A job placement for the master; rc its reduced cost at the master's duals */
+interface Column { cost: number; rows: number[]; coefs: number[]; rc: number }
 
 export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions): Promise<DualMasterReport> {
   const b = new LpBuilder();
@@ -79,7 +84,7 @@ export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions
   const alpha = opts.smoothing ?? SMOOTHING;
   while (rounds < (opts.maxRounds ?? Infinity) && !opts.stop()) {
     const model = b.build(false);
-    const r = await opts.worker.solve({ model, timeLimitSec: Math.max(1, opts.secondsLeft()), duals: true });
+    const r = await opts.worker.solve({ model, timeLimitSec: Math.max(1, opts.secondsLeft()), duals: true, ...(opts.masterSolver ? { solver: opts.masterSolver } : {}) });
     if (!r.optimal || opts.stop()) break;
     rounds++;
     master = r.objective;
@@ -94,7 +99,9 @@ export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions
       const pass = await pricingPass(ix, model, eb, y, { yMaster, mu }, opts.stop);
       if (!pass) break;
       if (pass.bound > bound) { bound = pass.bound; best.set(y); }
-      for (const [j, c] of pass.columns) { b.addCol(c.cost, 0, Number.POSITIVE_INFINITY, [...c.rows, conv[j]!], [...c.coefs, 1]); columns++; added++; }
+      const chosen = opts.columnsPerRound && pass.columns.length > opts.columnsPerRound
+        ? [...pass.columns].sort((x, y) => x[1].rc - y[1].rc).slice(0, opts.columnsPerRound) : pass.columns;
+      for (const [j, c] of chosen) { b.addCol(c.cost, 0, Number.POSITIVE_INFINITY, [...c.rows, conv[j]!], [...c.coefs, 1]); columns++; added++; }
       if (added > 0) break;
     }
     if (added === 0) { converged = !opts.stop(); break; }
@@ -163,7 +170,7 @@ async function pricingPass(
       const yM = duals?.yMaster ?? y;
       let rc = cost - (duals?.mu[j] ?? 0);
       for (let k = 0; k < rows.length; k++) rc -= yM[rows[k]!]! * coefs[k]!;
-      if (duals === null || rc < -Math.max(1e-6, PRICE_OUT_REL * Math.abs(cost))) columns.push([j, { cost, rows, coefs }]);
+      if (duals === null || rc < -Math.max(1e-6, PRICE_OUT_REL * Math.abs(cost))) columns.push([j, { cost, rows, coefs, rc }]);
     }
     if ((j + 1) % LAGRANGE_JOBS_PER_TURN === 0) {
       await new Promise<void>((resolve) => { setImmediate(resolve); });
