@@ -12,8 +12,9 @@ import type { HighsWorker } from './solver.ts';
  * rows whose columns are whole job placements (one convexity row per job), its duals priced by each job's
  * exact cheapest placement (jobMin), whose placements join the master while they have a negative reduced
  * cost. At convergence the master's optimum is the best Lagrangian bound there is (the LP over the convex
- * hull of each job's placements), where subgradient steps crawl: on the bench's small scenario 200 s of
- * them moved the bound by 0.1 % while the job-level LP sits 1.3 % above it.
+ * hull of each job's placements), where subgradient steps crawl: on the bench's small scenario (hourly)
+ * 20 s of deflected steps moved the bound 1,539 → 1,541 ¥ while this converged at 1,567.9 ¥ in 2 s
+ * (the exact MIP's proven bound: 1,568 ¥); on medium hourly it converges at 12,748 ¥ in 180 s.
  *
  * Every reported bound is L(y) evaluated exactly at projected multipliers (weak duality), never the
  * master's objective (which is only a bound once no column prices out). Pricing smooths the master's duals
