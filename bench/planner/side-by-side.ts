@@ -1,4 +1,4 @@
-import type { PlanResult } from '@shuzhi/compute';
+import type { GapParts, PlanResult } from '@shuzhi/compute';
 
 /** One scenario at one slot length: every policy's result and every bound computed for it (fen). */
 export interface PlannerRun {
@@ -11,6 +11,10 @@ export interface PlannerRun {
     /** the job-level model's LP relaxation */
     lp: number | null;
     mip: { objective: number | null; incumbent: number | null; gap: number | null; status: string; timeLimitSec: number } | null;
+    /** the Lagrangian dual by column generation (bench/planner/column-bound.ts), outside optimal's time limit */
+    columns?: { bound: number; start: number; rounds: number; columns: number; seconds: number; master: number | null; converged: boolean } | null;
+    /** the optimal plan's gap to `columns.bound` in parts, at its multipliers */
+    gapParts?: GapParts | null;
     best: number | null;
     /** which bound the best one is, and where it came from */
     bestFrom: string | null;
@@ -38,6 +42,9 @@ export function runTable(run: PlannerRun): string {
   const boundLines = [
     `Lagrangian bound (aggregated LP's duals, optimal's own): ${yuan(b.lagrangian)} ¥`,
     `LP bound (job-level LP relaxation): ${yuan(b.lp)} ¥`,
+    b.columns
+      ? `Lagrangian bound by columns (the Lagrangian dual by column generation from optimal's multipliers, ${b.columns.rounds} rounds, ${b.columns.columns} columns in ${n(b.columns.seconds, 1)} s${b.columns.converged ? ', converged' : `, not converged: the dual is at most ${yuan(b.columns.master)} ¥`}): ${yuan(b.columns.bound)} ¥`
+      : 'Lagrangian bound by columns: not computed',
     mip
       ? `MIP bound (exact job-level MIP, HiGHS, ${mip.timeLimitSec} s limit, status ${mip.status}): ${yuan(mip.objective)} ¥; HiGHS' best plan ${yuan(mip.incumbent)} ¥, its gap ${mip.gap === null ? '–' : `${n(mip.gap * 100, 2)}%`}`
       : 'MIP bound: not computed (job-level model above the size limit)',
@@ -68,6 +75,9 @@ export function sideBySide(runs: readonly PlannerRun[]): string {
   }))]);
   const boundRow = (name: string, of: (b: PlannerRun['bounds']) => number | null | undefined) =>
     [name, ...metrics.flatMap((m) => runs.map((x) => (m.name === 'objective ¥' ? yuan(of(x.bounds)) : '')))];
-  rows.push(boundRow('Lagrangian bound', (b) => b.lagrangian), boundRow('LP bound', (b) => b.lp), boundRow('MIP bound', (b) => b.mip?.objective));
+  rows.push(
+    boundRow('Lagrangian bound', (b) => b.lagrangian), boundRow('Lagrangian by columns', (b) => b.columns?.bound),
+    boundRow('LP bound', (b) => b.lp), boundRow('MIP bound', (b) => b.mip?.objective),
+  );
   return table(head, rows);
 }

@@ -70,22 +70,11 @@ export function project(model: LpModel, y: Float64Array): Float64Array {
  * pauses after every LAGRANGE_JOBS_PER_TURN jobs; `grad` is complete only when it has ended.
  */
 function* lagrangianAt(ix: PlanIndex, model: LpModel, eb: EnergyBlock, y: Float64Array, grad?: Float64Array): Generator<void, number> {
-  const nR = eb.numRows, nC = eb.numCols;
-  let value = 0;
-  for (let i = 0; i < nR; i++) {
-    const v = y[i]!, lo = model.rowLower[i]!, hi = model.rowUpper[i]!;
-    value += v > 0 ? v * lo : v < 0 ? v * hi : 0;
-  }
+  const nR = eb.numRows;
   const act = grad ? new Float64Array(nR) : undefined;
-  for (let c = 0; c < nC; c++) {
-    let rc = model.colCost[c]!;
-    for (let k = model.starts[c]!; k < model.starts[c + 1]!; k++) rc -= y[model.indices[k]!]! * model.values[k]!;
-    const lo = model.colLower[c]!, hi = Math.min(model.colUpper[c]!, eb.impliedUpper[c]!);
-    const at = rc >= 0 ? lo : hi;
-    if (!Number.isFinite(at)) return Number.NEGATIVE_INFINITY;
-    value += rc * at;
-    if (act && at !== 0) for (let k = model.starts[c]!; k < model.starts[c + 1]!; k++) act[model.indices[k]!]! += model.values[k]! * at;
-  }
+  const fixed = rowsAndEnergyColumns(model, eb, y, act);
+  if (fixed === null) return Number.NEGATIVE_INFINITY;
+  let value = fixed;
   const price = unitPrices(ix, eb, y);
   const pen = UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * ix.slotHours;
   const nK = ix.types.length;
@@ -114,6 +103,32 @@ function* lagrangianAt(ix: PlanIndex, model: LpModel, eb: EnergyBlock, y: Float6
 }
 
 /**
+ * The Lagrangian's part without the jobs at multipliers y (projected): Σ y_i·b_i over the shared rows, b_i
+ * the side y_i prices, plus each energy column at the bound its reduced cost prefers. With `act`, adds
+ * those columns' row activities to it. Null (L = −∞) when a column with a negative reduced cost has no finite bound.
+ */
+export function rowsAndEnergyColumns(model: LpModel, eb: EnergyBlock, y: Float64Array, act?: Float64Array): number | null {
+  let value = 0;
+  for (let i = 0; i < eb.numRows; i++) value += rowSide(model, y, i);
+  for (let c = 0; c < eb.numCols; c++) {
+    let rc = model.colCost[c]!;
+    for (let k = model.starts[c]!; k < model.starts[c + 1]!; k++) rc -= y[model.indices[k]!]! * model.values[k]!;
+    const lo = model.colLower[c]!, hi = Math.min(model.colUpper[c]!, eb.impliedUpper[c]!);
+    const at = rc >= 0 ? lo : hi;
+    if (!Number.isFinite(at)) return null;
+    value += rc * at;
+    if (act && at !== 0) for (let k = model.starts[c]!; k < model.starts[c + 1]!; k++) act[model.indices[k]!]! += model.values[k]! * at;
+  }
+  return value;
+}
+
+/** y_i times the side of row i its sign prices (its lower bound when positive, its upper when negative). */
+export function rowSide(model: LpModel, y: Float64Array, i: number): number {
+  const v = y[i]!;
+  return v > 0 ? v * model.rowLower[i]! : v < 0 ? v * model.rowUpper[i]! : 0;
+}
+
+/**
  * First step length as a share of the distance to the target, and the steps without a new best after
  * which it is halved. The target (a plan's objective) is far above the bound, so a full Polyak step
  * overshoots: on the bench's medium scenario θ = 1 lost 2 % of the bound on its first step, θ = 0.02
@@ -127,18 +142,40 @@ export interface AscentReport {
   /** the bound at the starting multipliers */
   start: number;
   iterations: number;
+  /** the multipliers (projected) at which `bound` was evaluated: L(y) there is `bound` exactly */
+  y: Float64Array;
 }
+
+export interface AscentOptions {
+  /** a valid upper bound on the optimum (a plan's objective): Polyak's step aims at it and the bound cannot pass it */
+  target: number;
+  stop: () => boolean;
+  maxIterations?: number;
+  /** the Lagrangian at y0, if the caller has already priced it */
+  start?: LagrangianPoint;
+  /** first step as a share of the distance to the target (ASCENT_THETA) */
+  theta?: number;
+  /** steps without a new best after which θ is halved (ASCENT_PATIENCE) */
+  patience?: number;
+  /**
+   * Camerini–Fratta–Maffioli deflection: each direction is the subgradient plus a share of the last
+   * direction where the two point apart, which damps the zig-zag of plain subgradient steps; and each
+   * halving of θ restarts from the best multipliers. For long runs outside a planner's time limit.
+   */
+  deflect?: boolean;
+}
+
+/** CFM's deflection weight: β = max(0, −CFM_TAU · g·d / ‖d‖²). 1.5 is their recommended value. */
+const CFM_TAU = 1.5;
 
 /**
  * Tightens the Lagrangian bound by projected subgradient ascent from multipliers y0 (e.g. the aggregated
- * LP's duals): step θ·(target − L)/‖g‖² towards `target` (a plan's objective, which the bound cannot
- * pass), θ halved after a run of steps without a new best. Every iterate is a valid bound, so it may stop
- * at any time; the best one is returned.
+ * LP's duals): step θ·(target − L)/‖d‖² along the subgradient (or its deflection) towards `target`, θ
+ * halved after a run of steps without a new best. Every iterate is L evaluated exactly at projected
+ * multipliers, so a valid bound (weak duality); it may stop at any time and returns the best one with
+ * the multipliers it was evaluated at.
  */
-export async function lagrangianAscent(
-  ix: PlanIndex, model: LpModel, eb: EnergyBlock, y0: Float64Array,
-  opts: { target: number; stop: () => boolean; maxIterations?: number; start?: LagrangianPoint },
-): Promise<AscentReport> {
+export async function lagrangianAscent(ix: PlanIndex, model: LpModel, eb: EnergyBlock, y0: Float64Array, opts: AscentOptions): Promise<AscentReport> {
   const nR = eb.numRows;
   const y = new Float64Array(nR);
   for (let i = 0; i < nR; i++) y[i] = y0[i] ?? 0;
@@ -149,27 +186,48 @@ export async function lagrangianAscent(
   // A start the caller already priced (lagrangianStart at y0) is not priced again: on 100,000 jobs a pass takes seconds.
   if (opts.start) grad.set(opts.start.grad);
   const start = (opts.start ? opts.start.value : await runInTurns(lagrangianAt(ix, model, eb, y, grad), opts.stop)) ?? Number.NEGATIVE_INFINITY;
-  if (!Number.isFinite(start)) return { bound: start, start, iterations: 0 };
-  let best = start, value = start, theta = ASCENT_THETA, stale = 0, iterations = 0;
+  const bestY = Float64Array.from(y);
+  if (!Number.isFinite(start)) return { bound: start, start, iterations: 0, y: bestY };
+  const bestGrad = Float64Array.from(grad);
+  const dir = opts.deflect ? new Float64Array(nR) : grad;
+  let best = start, value = start, theta = opts.theta ?? ASCENT_THETA, stale = 0, iterations = 0, fresh = true;
+  const patience = opts.patience ?? ASCENT_PATIENCE;
   const maxIt = opts.maxIterations ?? Infinity;
   while (iterations < maxIt) {
     await new Promise<void>((resolve) => { setImmediate(resolve); });
     if (opts.stop()) break;
+    if (opts.deflect) deflect(dir, grad, fresh);
+    fresh = false;
     let norm = 0;
-    for (let i = 0; i < nR; i++) norm += grad[i]! * grad[i]!;
+    for (let i = 0; i < nR; i++) norm += dir[i]! * dir[i]!;
     const gap = opts.target - value;
     if (norm <= 0 || gap <= 0) break;
     const step = (theta * gap) / norm;
-    for (let i = 0; i < nR; i++) y[i] = y[i]! + step * grad[i]!;
+    for (let i = 0; i < nR; i++) y[i] = y[i]! + step * dir[i]!;
     project(model, y);
     const next = await runInTurns(lagrangianAt(ix, model, eb, y, grad), opts.stop);
     if (next === null) break;
     value = next;
     iterations++;
     if (!Number.isFinite(value)) break;
-    if (value > best + 1e-9 * Math.abs(best)) { best = value; stale = 0; } else if (++stale >= ASCENT_PATIENCE) { theta /= 2; stale = 0; if (theta < 1e-5) break; }
+    if (value > best + 1e-9 * Math.abs(best)) {
+      best = value; stale = 0;
+      bestY.set(y); bestGrad.set(grad);
+    } else if (++stale >= patience) {
+      theta /= 2; stale = 0;
+      if (theta < 1e-5) break;
+      if (opts.deflect) { y.set(bestY); grad.set(bestGrad); value = best; fresh = true; }
+    }
   }
-  return { bound: best, start, iterations };
+  return { bound: best, start, iterations, y: bestY };
+}
+
+/** d ← g + β·d with CFM's β (d ← g on a fresh start). */
+function deflect(d: Float64Array, g: Float64Array, fresh: boolean): void {
+  let gd = 0, dd = 0;
+  if (!fresh) for (let i = 0; i < d.length; i++) { gd += g[i]! * d[i]!; dd += d[i]! * d[i]!; }
+  const beta = dd > 0 ? Math.max(0, (-CFM_TAU * gd) / dd) : 0;
+  for (let i = 0; i < d.length; i++) d[i] = g[i]! + beta * d[i]!;
 }
 
 type Use = (site: number, type: number, t: number, units: number, fraction: number) => void;

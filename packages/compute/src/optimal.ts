@@ -117,6 +117,9 @@ async function heuristicPlan(ix: PlanIndex, scenario: Scenario, stop: () => bool
   return { st: fromFifo ? queued : edf, metrics: fromFifo ? ofQueue : ofEdf, fromFifo, moves: imp.moves, passes: imp.passes };
 }
 
+/** Multipliers on the shared site-slot rows of `model` (its first eb.numRows rows) and the Lagrangian bound L(y) at them. */
+export interface Multipliers { ix: PlanIndex; model: LpModel; eb: EnergyBlock; y: Float64Array; bound: number }
+
 interface Candidate { label: string; st: PlanState; metrics: PlanMetrics }
 
 /** Objective without the unserved penalty: what the work a plan serves costs. */
@@ -149,7 +152,11 @@ function better(a: { unservedUnitHours: number; objective: number }, b: { unserv
  * local search. The plan is always the LP-derived one; the notes say what was done (including any
  * heuristic placement when the LP could not be solved).
  */
-export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; siteMips?: boolean; sitesFirst?: boolean; pairs?: boolean; dualSeeds?: boolean; dagMip?: boolean; lpSizePerSec?: number } = {}): Policy {
+export function makeOptimal(tuning: {
+  mipMaxColumns?: number; lns?: boolean; siteMips?: boolean; sitesFirst?: boolean; pairs?: boolean; dualSeeds?: boolean; dagMip?: boolean; lpSizePerSec?: number;
+  /** hears the best Lagrangian multipliers the plan found (none when it solved the exact MIP or the LP failed), e.g. for a longer ascent outside its time limit */
+  onMultipliers?: (m: Multipliers) => void;
+} = {}): Policy {
   const mipMax = tuning.mipMaxColumns ?? MIP_MAX_COLUMNS;
   const lpPace = tuning.lpSizePerSec ?? LP_SIZE_PER_SEC;
   const lnsOn = tuning.lns ?? true;
@@ -348,6 +355,7 @@ export function makeOptimal(tuning: { mipMaxColumns?: number; lns?: boolean; sit
       }
       if (ascent) {
         const a = await ascent;
+        if (duals) tuning.onMultipliers?.({ ix, model: duals.model, eb: duals.eb, y: a.y, bound: a.bound });
         if (lowerBound && a.bound > lowerBound.objective) {
           lowerBound = { ...lowerBound, objective: a.bound };
           bounds.lagrangian = a.bound;

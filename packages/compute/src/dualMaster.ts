@@ -1,0 +1,182 @@
+import { addEnergyBlock, workEntries, type EnergyBlock } from './energyBlock.ts';
+import { GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
+import { jobMin, LAGRANGE_JOBS_PER_TURN, project, rowsAndEnergyColumns, unitPrices } from './lagrange.ts';
+import { LpBuilder, type LpModel } from './lp.ts';
+import { allocationsByJob, transferFenOf } from './planByJob.ts';
+import { runFraction, type PlanIndex } from './planIndex.ts';
+import type { Allocation } from './policy.ts';
+import type { HighsWorker } from './solver.ts';
+
+/**
+ * The Lagrangian dual solved by column generation (Dantzig–Wolfe): a master LP over the shared site-slot
+ * rows whose columns are whole job placements (one convexity row per job), its duals priced by each job's
+ * exact cheapest placement (jobMin), whose placements join the master while they have a negative reduced
+ * cost. At convergence the master's optimum is the best Lagrangian bound there is (the LP over the convex
+ * hull of each job's placements), where subgradient steps crawl: on the bench's small scenario (hourly)
+ * 20 s of deflected steps moved the bound 1,539 → 1,541 ¥ while this converged at 1,567.9 ¥ in 2 s
+ * (the exact MIP's proven bound: 1,568 ¥); on medium hourly it converges at 12,748 ¥ in 180 s.
+ *
+ * Every reported bound is L(y) evaluated exactly at projected multipliers (weak duality), never the
+ * master's objective (which is only a bound once no column prices out). Pricing smooths the master's duals
+ * towards the best multipliers so far (Wentges), which damps their swings between rounds.
+ */
+export interface DualMasterReport {
+  /** the best L(y) found (fen) and its multipliers on the shared rows */
+  bound: number;
+  y: Float64Array;
+  /** L at the starting multipliers */
+  start: number;
+  rounds: number;
+  columns: number;
+  /** the last master LP's optimum (fen): an upper bound on the Lagrangian dual, a lower one only at convergence */
+  master: number | null;
+  /** no job placement priced out at the last master's duals: `bound` is the Lagrangian dual's optimum */
+  converged: boolean;
+  /** the shared rows and energy columns `y` prices (the master's first rows and columns), e.g. for gapParts */
+  model: LpModel;
+  eb: EnergyBlock;
+}
+
+export interface DualMasterOptions {
+  worker: HighsWorker;
+  stop: () => boolean;
+  /** seconds left, for each master solve's time limit */
+  secondsLeft: () => number;
+  /** multipliers on the shared rows to start from (e.g. a planner's), and its plan whose placements seed the master */
+  start: Float64Array;
+  plan: readonly Allocation[];
+  maxRounds?: number;
+  /** weight of the best multipliers when pricing (0: the master's duals alone) */
+  smoothing?: number;
+  /** at most this many placements join the master a round, those of most negative reduced cost first (default: all that price out) */
+  columnsPerRound?: number;
+  /** HiGHS' LP method for the master (default: its choice, dual simplex) */
+  masterSolver?: 'simplex' | 'ipm';
+}
+
+/** Wentges' smoothing weight: prices at α·best + (1 − α)·master; 0.5 is a common default. */
+const SMOOTHING = 0.5;
+/** A placement joins the master when its reduced cost is below −this share of its cost (and −1e-6 fen). */
+const PRICE_OUT_REL = 1e-9;
+
+/** A job placement for the master; rc its reduced cost at the master's duals */
+interface Column { cost: number; rows: number[]; coefs: number[]; rc: number }
+
+export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions): Promise<DualMasterReport> {
+  const b = new LpBuilder();
+  const eb = addEnergyBlock(b, ix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
+  const nR = eb.numRows;
+  const pen = UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * ix.slotHours;
+  const conv = ix.jobs.map(() => b.addRow(1, 1));
+  // Leaving a job unserved keeps every master feasible whatever the columns.
+  ix.jobs.forEach((info, j) => b.addCol(info.work * pen, 0, Number.POSITIVE_INFINITY, [conv[j]!], [1]));
+  addPlanColumns(b, ix, eb, conv, opts.plan, pen);
+  let columns = b.numCols;
+  const base = b.build(false);
+  const best = new Float64Array(nR);
+  for (let i = 0; i < nR; i++) best[i] = opts.start[i] ?? 0;
+  project(base, best);
+  const first = await pricingPass(ix, base, eb, best, null, opts.stop);
+  if (!first) return { bound: Number.NEGATIVE_INFINITY, y: best, start: Number.NEGATIVE_INFINITY, rounds: 0, columns, master: null, converged: false, model: base, eb };
+  const start = first.bound;
+  let bound = start;
+  for (const [j, c] of first.columns) { b.addCol(c.cost, 0, Number.POSITIVE_INFINITY, [...c.rows, conv[j]!], [...c.coefs, 1]); columns++; }
+  let rounds = 0, master: number | null = null, converged = false;
+  const alpha = opts.smoothing ?? SMOOTHING;
+  while (rounds < (opts.maxRounds ?? Infinity) && !opts.stop()) {
+    const model = b.build(false);
+    const r = await opts.worker.solve({ model, timeLimitSec: Math.max(1, opts.secondsLeft()), duals: true, ...(opts.masterSolver ? { solver: opts.masterSolver } : {}) });
+    if (!r.optimal || opts.stop()) break;
+    rounds++;
+    master = r.objective;
+    const yMaster = project(model, Float64Array.from(r.rowDual.subarray(0, nR)));
+    const mu = Float64Array.from(conv, (row) => r.rowDual[row] ?? 0);
+    let added = 0;
+    // Smoothed prices first; when they price nothing out at the master's duals, the master's own.
+    for (const a of alpha > 0 ? [alpha, 0] : [0]) {
+      const y = new Float64Array(nR);
+      for (let i = 0; i < nR; i++) y[i] = a * best[i]! + (1 - a) * yMaster[i]!;
+      project(model, y);
+      const pass = await pricingPass(ix, model, eb, y, { yMaster, mu }, opts.stop);
+      if (!pass) break;
+      if (pass.bound > bound) { bound = pass.bound; best.set(y); }
+      const chosen = opts.columnsPerRound && pass.columns.length > opts.columnsPerRound
+        ? [...pass.columns].sort((x, y) => x[1].rc - y[1].rc).slice(0, opts.columnsPerRound) : pass.columns;
+      for (const [j, c] of chosen) { b.addCol(c.cost, 0, Number.POSITIVE_INFINITY, [...c.rows, conv[j]!], [...c.coefs, 1]); columns++; added++; }
+      if (added > 0) break;
+    }
+    if (added === 0) { converged = !opts.stop(); break; }
+  }
+  return { bound, y: best, start, rounds, columns, master, converged, model: base, eb };
+}
+
+/** Each job's plan placement as a master column: the master starts from a feasible plan. */
+function addPlanColumns(b: LpBuilder, ix: PlanIndex, eb: EnergyBlock, conv: number[], plan: readonly Allocation[], pen: number): void {
+  for (const [j, own] of allocationsByJob(ix, plan)) {
+    const info = ix.jobs[j]!;
+    const last = own.reduce((m, a) => Math.max(m, a.slot), -1);
+    const col = new Entries();
+    let served = 0;
+    for (const a of own) {
+      col.unitSlots(eb, ix, ix.siteById.get(a.site)!, info.type, a.slot, a.units, runFraction(info, a.slot === last));
+      served += a.units;
+    }
+    const cost = (info.work - Math.min(info.work, served)) * pen + transferFenOf(ix, info, own);
+    const { rows, coefs } = col.lists();
+    b.addCol(cost, 0, Number.POSITIVE_INFINITY, [...rows, conv[j]!], [...coefs, 1]);
+  }
+}
+
+/** A placement's row coefficients, each row once (a divisible job's unit-slots share the green row). */
+class Entries {
+  private m = new Map<number, number>();
+  unitSlots(eb: EnergyBlock, ix: PlanIndex, site: number, type: number, t: number, units: number, fraction: number): void {
+    const rows: number[] = [], coefs: number[] = [];
+    workEntries(eb, ix, site, type, t, units, rows, coefs, fraction);
+    for (let k = 0; k < rows.length; k++) if (rows[k]! >= 0) this.m.set(rows[k]!, (this.m.get(rows[k]!) ?? 0) + coefs[k]!);
+  }
+  lists(): { rows: number[]; coefs: number[] } {
+    return { rows: [...this.m.keys()], coefs: [...this.m.values()] };
+  }
+}
+
+/**
+ * L(y) in one pass over the jobs (a turn of the event loop every LAGRANGE_JOBS_PER_TURN jobs), and each
+ * job's cheapest placement at y as a column where its reduced cost at the master's duals is negative.
+ * Null when `stop` came first: a bound from a pass not ended is no bound.
+ */
+async function pricingPass(
+  ix: PlanIndex, model: LpModel, eb: EnergyBlock, y: Float64Array, duals: { yMaster: Float64Array; mu: Float64Array } | null, stop: () => boolean,
+): Promise<{ bound: number; columns: [number, Column][] } | null> {
+  const fixed = rowsAndEnergyColumns(model, eb, y);
+  if (fixed === null) return { bound: Number.NEGATIVE_INFINITY, columns: [] };
+  const price = unitPrices(ix, eb, y);
+  const pen = UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * ix.slotHours;
+  let bound = fixed;
+  const columns: [number, Column][] = [];
+  for (let j = 0; j < ix.jobs.length; j++) {
+    const info = ix.jobs[j]!;
+    const col = new Entries();
+    let priced = 0;
+    const v = jobMin(ix, info, price, pen, (site, type, t, units, fraction) => {
+      col.unitSlots(eb, ix, site, type, t, units, fraction);
+      const i = (site * ix.types.length + type) * ix.T + t;
+      priced += units * (price.cap[i]! + fraction * price.energy[i]!);
+    });
+    bound += v;
+    const { rows, coefs } = col.lists();
+    // The placement's own cost: its value at y less what y charged its unit-slots (transfer and any unserved part).
+    const cost = v - priced;
+    if (rows.length) {
+      const yM = duals?.yMaster ?? y;
+      let rc = cost - (duals?.mu[j] ?? 0);
+      for (let k = 0; k < rows.length; k++) rc -= yM[rows[k]!]! * coefs[k]!;
+      if (duals === null || rc < -Math.max(1e-6, PRICE_OUT_REL * Math.abs(cost))) columns.push([j, { cost, rows, coefs, rc }]);
+    }
+    if ((j + 1) % LAGRANGE_JOBS_PER_TURN === 0) {
+      await new Promise<void>((resolve) => { setImmediate(resolve); });
+      if (stop()) return null;
+    }
+  }
+  return { bound, columns };
+}

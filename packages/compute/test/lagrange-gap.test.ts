@@ -1,0 +1,121 @@
+// The Lagrangian bound's longer ascent and the plan's gap to it in parts. Real HiGHS for the exact optima.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { buildIndex, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, HighsWorker, optimal, parseScenario, type Allocation, type ScenarioInput } from '../src/index.ts';
+import { buildChainModel, classify } from '../src/chainModel.ts';
+import { energyBlockModel } from '../src/energyBlock.ts';
+import { lagrangianByColumns } from '../src/dualMaster.ts';
+import { gapParts } from '../src/gapParts.ts';
+import { lagrangianAscent, lagrangianBound } from '../src/lagrange.ts';
+import { tinyScenarioArb } from './scenarios.ts';
+
+const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+
+/** One site, one 1-unit GPU pool drawing 1 kWh a slot, grid at 10 then 20 fen/kWh; one rigid 1-hour job free to run in either slot. */
+const twoSlots = parseScenario({
+  version: 1, start: '2023-06-05T00:00:00Z', slotMinutes: 60, slots: 2, carbonPriceFenPerKg: 0, greenShareTarget: null,
+  regions: ['xinjiang'], links: [],
+  sites: [{
+    id: 's0', region: 'xinjiang', kind: 'intelligent', pue: 1,
+    pools: [{ type: 'gpu', units: 1, busyW: 1000, idleW: 0 }],
+    grid: { fenPerKWh: [10, 20], carbonGPerKWh: [0, 0] },
+  }],
+  jobs: [{ id: 'j0', type: 'gpu', units: 1, hours: 1, release: 0, deadline: 2, flex: 'rigid', home: 's0', dataGB: 0, regions: ['xinjiang'] }],
+});
+const lateRun: Allocation[] = [{ job: 'j0', site: 's0', slot: 1, units: 1 }];
+
+test('gap parts by hand: the job run late at the grid prices is all the plan\'s (10 fen of timing)', () => {
+  const ix = buildIndex(twoSlots);
+  const { model, eb } = energyBlockModel(ix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
+  const y = new Float64Array(eb.numRows);
+  y[eb.energyRow[0]!] = 10; y[eb.energyRow[1]!] = 20;
+  const g = gapParts(ix, model, eb, y, lateRun);
+  // L(y) = the job in slot 0 at 10 fen; the plan pays 20 fen in slot 1.
+  assert.equal(g.plan, 20);
+  close(g.bound, 10, 'L(y)');
+  close(lagrangianBound(ix, model, eb, y), 10, 'lagrangianBound');
+  close(g.jobs.fen, 10, 'jobs part');
+  assert.equal(g.jobs.count, 1);
+  assert.deepEqual(g.jobs.byKind.timing, { fen: 10, count: 1 });
+  assert.deepEqual(g.jobs.top[0], { job: 'j0', fen: 10, kind: 'timing', planSites: ['s0'], planStart: 1, bestSites: ['s0'], bestStart: 0 });
+  close(g.capacity.fen, 0, 'capacity part');
+  close(g.energy.fen, 0, 'energy part');
+});
+
+test('gap parts by hand: a priced empty pool and energy priced off the grid prices are the multipliers\' gap, not the plan\'s', () => {
+  const ix = buildIndex(twoSlots);
+  const { model, eb } = energyBlockModel(ix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
+  const y = new Float64Array(eb.numRows);
+  y[eb.energyRow[0]!] = 15; y[eb.energyRow[1]!] = 15;
+  y[eb.capRow[0]!] = -3;
+  const g = gapParts(ix, model, eb, y, lateRun);
+  // L(y) = y_cap·units (−3) + grid column at 10 − 15 for its 1 kWh (−5) + the job at slot 1 (15 < 3 + 15) = 7.
+  close(g.bound, 7, 'L(y)');
+  close(lagrangianBound(ix, model, eb, y), 7, 'lagrangianBound');
+  close(g.jobs.fen, 0, 'jobs part: the job is at its cheapest placement');
+  assert.equal(g.jobs.count, 0);
+  // Slot 0's pool is priced at 3 fen but empty: 3. The grid's 1 kWh at slot 0 priced 15 and bought at 10 is
+  // −5 in L but unused by the plan, and slot 1's kWh costs 20 against 15: 5 + 5 = 10.
+  close(g.capacity.fen, 3, 'capacity part');
+  assert.equal(g.capacity.rows, 1);
+  close(g.energy.fen, 10, 'energy part');
+  close(g.jobs.fen + g.capacity.fen + g.energy.fen, g.plan - g.bound, 'parts add up');
+});
+
+/** A tiny scenario's aggregated LP (its duals) and its exact optimum, proved by HiGHS. */
+async function withDualsAndOptimum(worker: HighsWorker, raw: ScenarioInput) {
+  const s = parseScenario(raw);
+  const ix = buildIndex(s);
+  const cm = buildChainModel(ix, classify(ix));
+  const lp = await worker.solve({ model: cm.model, timeLimitSec: 30, duals: true });
+  assert.ok(lp.optimal, lp.statusName);
+  const exact = await optimal.plan(s);
+  assert.match(exact.method ?? '', /exact MIP \(optimal\)/i, 'HiGHS proved the exact optimum');
+  return { ix, cm, lp, exact };
+}
+
+test('the longer ascent (plain and deflected) stays at or below the exact optimum, reports L at its multipliers, and the gap parts add up', async () => {
+  const worker = new HighsWorker();
+  try {
+    await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 6, slots: 6, storage: true }), fc.boolean(), async (raw, deflect) => {
+      const { ix, cm, lp, exact } = await withDualsAndOptimum(worker, raw);
+      const r = await lagrangianAscent(ix, cm.model, cm.eb, lp.rowDual, { target: exact.objective, stop: () => false, maxIterations: 40, deflect });
+      assert.ok(r.bound <= exact.objective + 1e-6 * Math.max(1, exact.objective), `ascent bound ${r.bound} above the exact optimum ${exact.objective}`);
+      close(lagrangianBound(ix, cm.model, cm.eb, r.y), r.bound, 'the reported bound is L at the reported multipliers');
+      const g = gapParts(ix, cm.model, cm.eb, r.y, exact.allocations);
+      close(g.bound, r.bound, 'the parts\' L(y)');
+      close(g.plan, exact.objective, 'the parts\' plan');
+      close(g.jobs.fen + g.capacity.fen + g.energy.fen, g.plan - g.bound, 'parts add up to the gap');
+      assert.ok(g.jobs.fen >= -1e-6 && g.capacity.fen >= -1e-6, `jobs ${g.jobs.fen}, capacity ${g.capacity.fen}`);
+    }), { numRuns: 10, seed: 15 });
+  } finally {
+    await worker.close();
+  }
+});
+
+test('the Lagrangian dual by columns: at most the exact optimum, at least its start, L at its multipliers, and the master\'s optimum once converged', async () => {
+  const worker = new HighsWorker();
+  try {
+    let converged = 0;
+    await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 6, slots: 6, storage: true }), fc.boolean(), async (raw, fromZero) => {
+      const { ix, cm, lp, exact } = await withDualsAndOptimum(worker, raw);
+      const start = fromZero ? new Float64Array(0) : lp.rowDual;
+      const c = await lagrangianByColumns(ix, { worker, stop: () => false, secondsLeft: () => 30, start, plan: exact.allocations, maxRounds: 200 });
+      assert.ok(c.bound <= exact.objective + 1e-6 * Math.max(1, exact.objective), `bound by columns ${c.bound} above the exact optimum ${exact.objective}`);
+      assert.ok(c.bound >= c.start - 1e-9 * Math.max(1, Math.abs(c.start)), `bound ${c.bound} below its start ${c.start}`);
+      close(lagrangianBound(ix, c.model, c.eb, c.y), c.bound, 'the reported bound is L at the reported multipliers');
+      if (!fromZero) close(c.start, lagrangianBound(ix, cm.model, cm.eb, lp.rowDual), 'it starts at L of the given multipliers');
+      if (c.converged) {
+        converged++;
+        assert.ok(c.master !== null);
+        close(c.bound, c.master, 'converged: L at the best multipliers is the master\'s optimum');
+      }
+      const g = gapParts(ix, c.model, c.eb, c.y, exact.allocations);
+      close(g.jobs.fen + g.capacity.fen + g.energy.fen, exact.objective - c.bound, 'parts add up to the gap');
+    }), { numRuns: 10, seed: 16 });
+    assert.ok(converged > 0, 'some run converged');
+  } finally {
+    await worker.close();
+  }
+});
