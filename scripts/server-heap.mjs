@@ -21,12 +21,12 @@ export const DEFAULT_MAX_OLD_SPACE_MB = 1024;
  * server's RSS keeps the V8 heap's high-water mark (pages V8 frees are not given back to the system: a
  * heap that grew to 790 MB and shrank to 6 MB left the process at 750 MB RSS), so the peak RSS is the
  * heap's peak plus ~300 MB of native memory at 20,000 connections. The render bench at 20,000 nodes on
- * PostgreSQL, quiet machine, one run each (SCALING.md, *Memory at the peak*): at 1,024 the server peaked
- * at 1,097 MB RSS; at 768 at 1,017 MB with ask → task p99 991 ms and 3,107 tasks/s; at 512 at 938 MB but
- * with the collector's work p99 rose to 2,735 ms and the rate fell to 2,048 tasks/s. The live heap is
- * ~150 MB at 8,000 nodes (heap snapshots).
+ * PostgreSQL, quiet machine, one run each (SCALING.md, *Memory at the peak*), since the farm's lease grows
+ * with it (1,000 heartbeats/s at 20,000 nodes): at 768 the server peaked at 1,022 MB RSS, 2 MB under the
+ * target; at 640 at 990 MB with ask → task p99 105 ms and 5,059 tasks/s; at 512 at 920 MB, but the
+ * collector's work cut the rate to 2,489 tasks/s. The live heap is ~150 MB at 8,000 nodes (heap snapshots).
  */
-export const POSTGRES_MAX_OLD_SPACE_MB = 768;
+export const POSTGRES_MAX_OLD_SPACE_MB = 640;
 
 /** The default cap for the database the server will open: PostgreSQL when DATABASE_URL is set, else PGlite. */
 export function defaultMaxOldSpaceMB(env = process.env) {

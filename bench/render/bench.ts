@@ -145,7 +145,7 @@ export async function run(args: string[]): Promise<void> {
     busy: { type: 'switch', help: 'run a second heavy process (one core of hashing) beside the bench the whole time, as on a shared machine' },
     profile: { type: 'switch', help: "write the server's CPU profile to bench/results/render-<database>.cpuprofile (open in Chrome DevTools)" },
     'semi-space': { type: 'choice', choices: ['v8', '16', '32', '64', '128'], default: 'v8', help: "the server's --max-semi-space-size in MB (V8's young generation; v8: V8's own default)" },
-    'old-space': { type: 'choice', choices: ['npm-start', 'v8', '512', '768', '1024', '1536', '2048'], default: 'npm-start', help: "the server's --max-old-space-size in MB (a cap below V8's default also makes V8 grow the heap by a smaller factor between full collections; npm-start: as `npm start` runs it, scripts/server-heap.mjs; v8: V8's own default)" },
+    'old-space': { type: 'choice', choices: ['npm-start', 'v8', '512', '640', '768', '1024', '1536', '2048'], default: 'npm-start', help: "the server's --max-old-space-size in MB (a cap below V8's default also makes V8 grow the heap by a smaller factor between full collections; npm-start: as `npm start` runs it, scripts/server-heap.mjs; v8: V8's own default)" },
     'heap-snapshot': { type: 'switch', help: "write the server's heap after the paced and the heartbeat phases to bench/results/render-<database>-<phase>.heapsnapshot (Chrome DevTools, Memory)" },
   });
   if (!a) return;
