@@ -226,8 +226,12 @@ test('in Chromium at 375×812: a parent registers a newborn in the citizen app, 
   const shown = await page.locator('[data-testid^="gov-apply-"]').count();
   assert.ok(shown >= 1 && shown <= 4, `elderly mode shows the most used items only (${shown})`);
   await page.getByTestId('gov-all-items').tap();
-  await page.getByTestId('gov-items').waitFor();
-  assert.ok((await page.locator('[data-testid^="gov-apply-"]').count()) > shown, 'every item is one tap away');
+  // The list is already on screen: wait for it to grow, not for it to appear (it may re-render a moment after the tap).
+  const all = await waitUntil('every item after one tap', async () => {
+    const n = await page.locator('[data-testid^="gov-apply-"]').count();
+    return n > shown ? n : null;
+  }, 10_000);
+  assert.ok(all > shown, 'every item is one tap away');
 
   assert.deepEqual(problems, []);
   await ctx.close();
@@ -264,7 +268,8 @@ test('in Chromium at 375×812: the same in Uyghur — right to left, mirrored, e
 
   // The language can be switched on every screen, back to Chinese here: left to right again.
   await page.getByTestId('lang-zh-CN').tap();
-  assert.equal(await page.evaluate<string>('document.documentElement.dir'), 'ltr');
+  // The switch applies once the dictionary is in: wait for the direction to flip (a page that never flips fails here).
+  await waitUntil('left to right after switching to Chinese', async () => (await page.evaluate<string>('document.documentElement.dir')) === 'ltr', 10_000);
   assert.ok((await box(page, 'door-back')).centre < 375 / 2);
   assert.deepEqual(problems, []);
   await ctx.close();
