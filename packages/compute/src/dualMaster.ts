@@ -2,7 +2,8 @@ import { addEnergyBlock, workEntries, type EnergyBlock } from './energyBlock.ts'
 import { GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import { jobMin, LAGRANGE_JOBS_PER_TURN, project, rowsAndEnergyColumns, unitPrices } from './lagrange.ts';
 import { LpBuilder, type LpModel } from './lp.ts';
-import { allocationsByJob, transferFenOf } from './planByJob.ts';
+import { transferCost } from './improve.ts';
+import { allocationsByJob } from './planByJob.ts';
 import { runFraction, type PlanIndex } from './planIndex.ts';
 import type { Allocation } from './policy.ts';
 import type { HighsWorker } from './solver.ts';
@@ -121,7 +122,7 @@ function addPlanColumns(b: LpBuilder, ix: PlanIndex, eb: EnergyBlock, conv: numb
       col.unitSlots(eb, ix, ix.siteById.get(a.site)!, info.type, a.slot, a.units, runFraction(info, a.slot === last));
       served += a.units;
     }
-    const cost = (info.work - Math.min(info.work, served)) * pen + transferFenOf(ix, info, own);
+    const cost = (info.work - Math.min(info.work, served)) * pen + transferCost(ix, info.index, own.map((a) => ({ site: ix.siteById.get(a.site)! })));
     const { rows, coefs } = col.lists();
     b.addCol(cost, 0, Number.POSITIVE_INFINITY, [...rows, conv[j]!], [...coefs, 1]);
   }

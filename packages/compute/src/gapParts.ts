@@ -2,7 +2,8 @@ import type { EnergyBlock } from './energyBlock.ts';
 import { evaluate, UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import { jobMin, project, rowsAndEnergyColumns, rowSide, unitPrices } from './lagrange.ts';
 import type { LpModel } from './lp.ts';
-import { allocationsByJob, transferFenOf } from './planByJob.ts';
+import { transferCost } from './improve.ts';
+import { allocationsByJob } from './planByJob.ts';
 import { runFraction, type PlanIndex } from './planIndex.ts';
 import type { Allocation } from './policy.ts';
 
@@ -72,7 +73,7 @@ export function gapParts(ix: PlanIndex, model: LpModel, eb: EnergyBlock, multipl
       served += a.units;
     }
     priced += atY;
-    const transfer = transferFenOf(ix, info, own);
+    const transfer = transferCost(ix, info.index, own.map((a) => ({ site: ix.siteById.get(a.site)! })));
     const short = info.work - Math.min(info.work, served);
     const cost = transfer + atY + short * pen * (info.job.weight ?? 1);
     const bestSites = new Set<number>();
