@@ -2,6 +2,7 @@
 // under the same load, with where the time went and the improvement steps' notes. A diagnostic script,
 // not a benchmark: it computes no bound.
 //   npx tsx bench/planner/tuning-ab.ts <small|medium|large> <60|15> <seconds|-> <setting> [setting …]
+// ALL_NOTES=1 prints every note of each plan (where its candidates came from), not only the MIP stages'.
 // A setting is a comma list of switches, e.g. pairs=0,dualSeeds=1 (see makeOptimal's tuning).
 import { makeOptimal } from '../../packages/compute/src/optimal.ts';
 import { resampleScenario } from '../../packages/compute/src/resample.ts';
@@ -20,5 +21,5 @@ for (const setting of settings.length ? settings : ['']) {
   const r = await makeOptimal(tuning).plan(s, { timeLimitSec: limit, onProgress: (p) => { if (phases.at(-1)?.phase !== p.phase) phases.push({ phase: p.phase, at: performance.now() - began }); } });
   console.log(`${name} ${slot} min, ${limit} s, ${setting || 'defaults'}: ${(r.objective / 100).toFixed(2)} ¥, ${r.unservedUnitHours} unit-hours unserved, ${(r.solveMs / 1000).toFixed(1)} s, ${r.method}`);
   console.log(`  ${phases.map((p, i) => `${p.phase} ${(((phases[i + 1]?.at ?? r.solveMs) - p.at) / 1000).toFixed(2)} s`).join('; ')}`);
-  for (const n of r.notes.filter((x) => /^(window|site) MIPs|^pair exchange/.test(x))) console.log(`  ${n}`);
+  for (const n of (process.env.ALL_NOTES ? r.notes : r.notes.filter((x) => /^(window|site) MIPs|^pair exchange/.test(x)))) console.log(`  ${n}`);
 }
