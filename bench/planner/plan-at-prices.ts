@@ -37,6 +37,13 @@ const variants: Record<string, () => PlanState> = {
   eject: () => planAtPrices(ix, eb, y, { anneal: [] }).st,
   ey: () => planAtPrices(ix, eb, y, { energyAtY: true, ejectionRounds: 0 }).st,
   eyfull: () => planAtPrices(ix, eb, y, { energyAtY: true }).st,
+  eyls: () => planAtPrices(ix, eb, y, { energyAtY: true, atYPasses: 4, ejectionRounds: 0 }).st,
+  eyonly: () => planAtPrices(ix, eb, y, { energyAtY: true, anneal: [], passes: 0, ejectionRounds: 0 }).st,
+  eylsonly: () => planAtPrices(ix, eb, y, { energyAtY: true, atYPasses: 4, anneal: [], passes: 0, ejectionRounds: 0 }).st,
+  eyna: () => planAtPrices(ix, eb, y, { energyAtY: true, anneal: [], ejectionRounds: 0 }).st,
+  hy: () => planAtPrices(ix, eb, y, { energyAtY: true, searchPricing: 'storageAtY', ejectionRounds: 0 }).st,
+  hyfull: () => planAtPrices(ix, eb, y, { energyAtY: true, searchPricing: 'storageAtY' }).st,
+  hycap: () => planAtPrices(ix, eb, y, { searchPricing: 'storageAtY', ejectionRounds: 0 }).st,
   full: () => planAtPrices(ix, eb, y).st,
   full8: () => planAtPrices(ix, eb, y, { ejectionRounds: 8, maxHolders: 8 } satisfies PlanAtPricesOptions).st,
 };

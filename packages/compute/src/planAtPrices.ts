@@ -32,6 +32,14 @@ export interface PlanAtPricesOptions {
    * instead of the marginal energy cost: renewables and storage shared as y shares them.
    */
   energyAtY?: boolean;
+  /** with energyAtY: local-search passes at y's prices (capacity and energy) before the plan is priced at true cost (0) */
+  atYPasses?: number;
+  /**
+   * Energy prices of the local search: 'marginal' = PlanState's (renewables, then the grid; storage
+   * unseen), 'storageAtY' = the same except at sites with storage, where each kWh costs y's price (which
+   * carries the storage the marginal model cannot see).
+   */
+  searchPricing?: 'marginal' | 'storageAtY';
   /** ejection rounds (2; 0 = none) */
   ejectionRounds?: number;
   /** at most this many jobs moved out of the way of one job (EJECT_MAX_HOLDERS) */
@@ -53,13 +61,14 @@ export interface PlanAtPricesReport {
 export function planAtPrices(ix: PlanState['ix'], eb: EnergyBlock, y: Float64Array, opts: PlanAtPricesOptions = {}): PlanAtPricesReport {
   const stop = opts.stop ?? (() => false);
   const order = opts.order ?? rigidFirstLeastSlack(ix);
-  const st = new PlanState(ix);
+  const st = new PlanState(opts.searchPricing === 'storageAtY' ? atEnergyPrices(ix, eb, y, storageSites(ix)) : ix);
   const price = capacityPrices(st, eb, y);
   if (opts.energyAtY) {
     const at = new PlanState(atEnergyPrices(ix, eb, y));
     at.capPrice = price;
     for (const j of order) placeCheapest(at, j);
-    for (const info of ix.jobs) for (const c of at.placementOf(info.index)) st.add(info.index, c.site, c.t, c.units);
+    if (opts.atYPasses) improvePlan(at, order, { maxPasses: opts.atYPasses, deadline: stop, serveFirst: true });
+    copyPlan(at, st);
   } else {
     st.capPrice = price;
     for (const j of order) placeCheapest(st, j);
@@ -82,7 +91,21 @@ export function planAtPrices(ix: PlanState['ix'], eb: EnergyBlock, y: Float64Arr
     if (e.kept === 0) break;
     rep.moves += improvePlan(st, order, { maxPasses: 1, deadline: stop }).moves;
   }
+  // The caller's plan is on its own index: prices of the search's index stay here.
+  if (st.ix !== ix) rep.st = copyPlan(st, new PlanState(ix));
   return rep;
+}
+
+/** Puts every job of `from` at the same cells in `to` (an empty plan on the same jobs and sites); returns `to`. */
+function copyPlan(from: PlanState, to: PlanState): PlanState {
+  for (const info of from.ix.jobs) for (const c of from.placementOf(info.index)) to.add(info.index, c.site, c.t, c.units);
+  return to;
+}
+
+function storageSites(ix: PlanState['ix']): Set<number> {
+  const out = new Set<number>();
+  ix.scenario.sites.forEach((site, s) => { if (site.storage && site.storage.kWh > 0 && site.storage.kW > 0) out.add(s); });
+  return out;
 }
 
 /** Fen per unit-slot held at each (site, type, slot) cell at y: a ≤ row's multiplier is ≤ 0, its negation the price. */
@@ -95,13 +118,19 @@ export function capacityPrices(st: PlanState, eb: EnergyBlock, y: Float64Array):
   return price;
 }
 
-/** The index with each site-slot's kWh priced at y (grid price := y's energy price per kWh; no renewables of its own). */
-export function atEnergyPrices(ix: PlanState['ix'], eb: EnergyBlock, y: Float64Array): PlanState['ix'] {
-  const nS = ix.siteIds.length, T = ix.T;
-  const perKWh = new Float64Array(nS * T);
+/**
+ * The index with each site-slot's kWh priced at y (grid price := y's energy price per kWh plus the green
+ * row's share; no renewables of its own), at `sites` only when given.
+ */
+export function atEnergyPrices(ix: PlanState['ix'], eb: EnergyBlock, y: Float64Array, sites?: ReadonlySet<number>): PlanState['ix'] {
+  const T = ix.T;
+  const gridEffFen = Float64Array.from(ix.gridEffFen), greenPref = Uint8Array.from(ix.greenPref);
   const yG = eb.greenRow >= 0 ? (y[eb.greenRow] ?? 0) : 0;
-  for (let i = 0; i < nS * T; i++) perKWh[i] = (y[eb.energyRow[i]!] ?? 0) + eb.target * yG;
-  return { ...ix, gridEffFen: perKWh, greenPref: new Uint8Array(nS * T) };
+  for (let s = 0; s < ix.siteIds.length; s++) {
+    if (sites && !sites.has(s)) continue;
+    for (let i = s * T; i < (s + 1) * T; i++) { gridEffFen[i] = (y[eb.energyRow[i]!] ?? 0) + eb.target * yG; greenPref[i] = 0; }
+  }
+  return { ...ix, gridEffFen, greenPref };
 }
 
 type Cells = readonly { site: number; t: number; units: number }[];
