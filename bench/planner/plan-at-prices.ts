@@ -8,7 +8,7 @@ import { buildIndex, checkPlan, edfOrder, evaluate, gapParts, GREEN_SHORTFALL_PE
 import { energyBlockModel } from '../../packages/compute/src/energyBlock.ts';
 import { improvePlan } from '../../packages/compute/src/improve.ts';
 import { placeAtDuals } from '../../packages/compute/src/pricedPlacement.ts';
-import { planAtPrices, type PlanAtPricesOptions } from '../../packages/compute/src/planAtPrices.ts';
+import { planAtPrices } from '../../packages/compute/src/planAtPrices.ts';
 import type { PlanState } from '../../packages/compute/src/planState.ts';
 import { resampleScenario } from '../../packages/compute/src/resample.ts';
 import { parseScenario } from '../../packages/compute/src/scenario.ts';
@@ -29,23 +29,17 @@ const L = lagrangianBound(ix, model, eb, y);
 const best = bestArg ? Number(bestArg) * 100 : L;
 console.log(`${tag}: L(y) ${(L / 100).toFixed(2)} ¥ (saved ${(meta.bound / 100).toFixed(2)} ¥), best known bound ${(best / 100).toFixed(0)} ¥`);
 
+// base: what optimal runs today. The rest: planAtPrices with one part changed from its defaults.
 const variants: Record<string, () => PlanState> = {
   base: () => { const st = placeAtDuals(ix, eb, y); improvePlan(st, edfOrder(s), { maxPasses: 4, serveFirst: true }); return st; },
-  placed: () => placeAtDuals(ix, eb, y),
-  noanneal: () => planAtPrices(ix, eb, y, { anneal: [], ejectionRounds: 0 }).st,
-  anneal: () => planAtPrices(ix, eb, y, { ejectionRounds: 0 }).st,
-  eject: () => planAtPrices(ix, eb, y, { anneal: [] }).st,
-  ey: () => planAtPrices(ix, eb, y, { energyAtY: true, ejectionRounds: 0 }).st,
-  eyfull: () => planAtPrices(ix, eb, y, { energyAtY: true }).st,
-  eyls: () => planAtPrices(ix, eb, y, { energyAtY: true, atYPasses: 4, ejectionRounds: 0 }).st,
-  eyonly: () => planAtPrices(ix, eb, y, { energyAtY: true, anneal: [], passes: 0, ejectionRounds: 0 }).st,
-  eylsonly: () => planAtPrices(ix, eb, y, { energyAtY: true, atYPasses: 4, anneal: [], passes: 0, ejectionRounds: 0 }).st,
-  eyna: () => planAtPrices(ix, eb, y, { energyAtY: true, anneal: [], ejectionRounds: 0 }).st,
-  hy: () => planAtPrices(ix, eb, y, { energyAtY: true, searchPricing: 'storageAtY', ejectionRounds: 0 }).st,
-  hyfull: () => planAtPrices(ix, eb, y, { energyAtY: true, searchPricing: 'storageAtY' }).st,
-  hycap: () => planAtPrices(ix, eb, y, { searchPricing: 'storageAtY', ejectionRounds: 0 }).st,
-  full: () => planAtPrices(ix, eb, y).st,
-  full8: () => planAtPrices(ix, eb, y, { ejectionRounds: 8, maxHolders: 8 } satisfies PlanAtPricesOptions).st,
+  placed: () => planAtPrices(ix, eb, y, { searches: ['marginal'], anneal: [], passes: 0 }).st,
+  default: () => { const r = planAtPrices(ix, eb, y); console.log('   ', JSON.stringify(r.objectives), 'kept', r.kept); return r.st; },
+  storageAtY: () => planAtPrices(ix, eb, y, { searches: ['storageAtY'] }).st,
+  marginal: () => planAtPrices(ix, eb, y, { searches: ['marginal'] }).st,
+  noAnneal: () => planAtPrices(ix, eb, y, { anneal: [] }).st,
+  capPlaced: () => planAtPrices(ix, eb, y, { placeAtMarginal: true }).st,
+  capPlacedMarginal: () => planAtPrices(ix, eb, y, { placeAtMarginal: true, searches: ['marginal'] }).st,
+  eject: () => planAtPrices(ix, eb, y, { ejectionRounds: 2 }).st,
 };
 const methods = methodArg ? methodArg.split(',') : Object.keys(variants);
 for (const m of methods) {

@@ -1,78 +1,105 @@
 import type { EnergyBlock } from './energyBlock.ts';
 import { bestFor, improvePlan, placementCost } from './improve.ts';
+import { evaluate } from './evaluate.ts';
+import type { PlanIndex } from './planIndex.ts';
 import { rigidFirstLeastSlack } from './pricedPlacement.ts';
 import { commit, PlanState, placeCheapest, type Placement } from './planState.ts';
 
 /**
  * A plan from multipliers y on the shared site-slot rows (an LP's duals, a subgradient ascent's or the
  * column master's): what optimal runs between its LP and its MIPs, in plain JavaScript.
- *   1. Cheapest-feasible placement, each unit-slot charged its capacity row's price at y on top of its
- *      marginal energy cost (placeAtDuals' rule), in rigid-first least-slack order.
- *   2. Local search with the capacity prices scaled by θ, θ lowered to 0 over passes: at full prices a job
- *      leaves a contested cheap cell only for one cheaper at y; at 0 each job is at its cheapest feasible
- *      place at true marginal cost (improvePlan's fixed point).
- *   3. Ejection moves (true marginal costs): a job whose cheapest placement with the other jobs' capacity
- *      freed beats its own takes it, the jobs holding those cells go to their cheapest feasible places
- *      after it; kept when the whole group costs less. Local search alone cannot see these: each of its
- *      moves is one job into free capacity.
+ *   1. Cheapest-feasible placement at y, in rigid-first least-slack order: each unit-slot costs its
+ *      capacity row's price and its kWh its energy row's price (plus the green row's share). Renewables and
+ *      storage are shared as y shares them, where the marginal energy cost (placeAtDuals) hands each site's
+ *      renewables to the first jobs that come and cannot see storage at all.
+ *   2. Local search from that plan, once per search pricing (SEARCH_PRICINGS), with the capacity prices
+ *      scaled by θ and θ lowered to 0 over passes (at full prices a job leaves a contested cheap cell only
+ *      for one cheaper at y; at 0 it is improvePlan's fixed point). Its energy prices: 'marginal' =
+ *      PlanState's (renewables, then the grid; exact at sites without storage), 'storageAtY' = the same but
+ *      at sites with storage each kWh at y's price, which carries the storage the marginal model cannot
+ *      see. The plan evaluate() prices lower is kept: y's storage prices are only as good as y.
+ *   3. Optionally, ejection moves (ejectionPass) on the kept plan.
  * Every placement is one of PlanState's feasible ones (capacity, windows, rigid contiguity, malleable one
- * site and per-slot size), and no accepted move serves less work.
+ * site and per-slot size), and no local-search move serves less work.
  */
+export type SearchPricing = 'marginal' | 'storageAtY';
+
 export interface PlanAtPricesOptions {
   /** checked between jobs; the plan so far is returned when it comes true (the first placement always ends) */
   stop?: () => boolean;
   /** placement order (rigid-first least slack) */
   order?: readonly number[];
-  /** capacity-price scale per local-search pass, a pass each; a final run at 0 follows (ANNEAL) */
+  /** place at the marginal energy cost plus y's capacity prices (placeAtDuals' rule) instead of at y's energy prices */
+  placeAtMarginal?: boolean;
+  /** local searches, each from the placement; the plan evaluate() prices lowest is kept (SEARCH_PRICINGS) */
+  searches?: readonly SearchPricing[];
+  /** capacity-price scale per local-search pass, a pass each (ANNEAL) */
   anneal?: readonly number[];
-  /** passes of local search at true cost after the annealing (4) */
+  /** passes of local search at θ = 0 after the annealing (4) */
   passes?: number;
-  /**
-   * Place at y's energy prices too (each kWh at its energy row's multiplier plus the green row's share)
-   * instead of the marginal energy cost: renewables and storage shared as y shares them.
-   */
-  energyAtY?: boolean;
-  /** with energyAtY: local-search passes at y's prices (capacity and energy) before the plan is priced at true cost (0) */
-  atYPasses?: number;
-  /**
-   * Energy prices of the local search: 'marginal' = PlanState's (renewables, then the grid; storage
-   * unseen), 'storageAtY' = the same except at sites with storage, where each kWh costs y's price (which
-   * carries the storage the marginal model cannot see).
-   */
-  searchPricing?: 'marginal' | 'storageAtY';
-  /** ejection rounds (2; 0 = none) */
+  /** ejection rounds on the kept plan (0) */
   ejectionRounds?: number;
   /** at most this many jobs moved out of the way of one job (EJECT_MAX_HOLDERS) */
   maxHolders?: number;
 }
 
+/**
+ * Measured offline at saved multipliers (bench/planner/plan-at-prices.ts): 'storageAtY' won on medium
+ * (hourly at the converged columns y: 12,865.7 ¥ vs 12,927.4 ¥; at optimal's y: 12,922.6 vs 12,980.5;
+ * 15-minute at optimal's: 12,906.6 vs 13,023.7), 'marginal' on small 15-minute at optimal's y (1,599.9 ¥ vs
+ * 1,658.0), whose storage prices were poor.
+ */
+export const SEARCH_PRICINGS: readonly SearchPricing[] = ['storageAtY', 'marginal'];
+/** Annealing the capacity prices saved 9 ¥ on medium hourly at the columns y (12,874.5 → 12,865.7 ¥). */
 export const ANNEAL: readonly number[] = [1, 0.5, 0.25];
 export const EJECT_MAX_HOLDERS = 4;
 
 export interface PlanAtPricesReport {
+  /** the kept plan, on the caller's index */
   st: PlanState;
-  /** moves by local search and by ejection */
+  /** the search whose plan was kept, and each search's objective (evaluate(), fen) */
+  kept: SearchPricing;
+  objectives: Partial<Record<SearchPricing, number>>;
   moves: number;
   ejections: number;
   /** fen saved by the ejections under the marginal cost model */
   ejectedFen: number;
 }
 
-export function planAtPrices(ix: PlanState['ix'], eb: EnergyBlock, y: Float64Array, opts: PlanAtPricesOptions = {}): PlanAtPricesReport {
+export function planAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, opts: PlanAtPricesOptions = {}): PlanAtPricesReport {
   const stop = opts.stop ?? (() => false);
   const order = opts.order ?? rigidFirstLeastSlack(ix);
-  const st = new PlanState(opts.searchPricing === 'storageAtY' ? atEnergyPrices(ix, eb, y, storageSites(ix)) : ix);
-  const price = capacityPrices(st, eb, y);
-  if (opts.energyAtY) {
-    const at = new PlanState(atEnergyPrices(ix, eb, y));
-    at.capPrice = price;
-    for (const j of order) placeCheapest(at, j);
-    if (opts.atYPasses) improvePlan(at, order, { maxPasses: opts.atYPasses, deadline: stop, serveFirst: true });
-    copyPlan(at, st);
-  } else {
-    st.capPrice = price;
-    for (const j of order) placeCheapest(st, j);
+  const price = capacityPrices(ix, eb, y);
+  const placed = new PlanState(opts.placeAtMarginal ? ix : atEnergyPrices(ix, eb, y));
+  placed.capPrice = price;
+  for (const j of order) placeCheapest(placed, j);
+  let best: { st: PlanState; search: SearchPricing; objective: number; moves: number } | null = null;
+  const objectives: PlanAtPricesReport['objectives'] = {};
+  for (const search of opts.searches ?? SEARCH_PRICINGS) {
+    if (best && stop()) break;
+    const st = copyPlan(placed, new PlanState(search === 'storageAtY' ? atEnergyPrices(ix, eb, y, storageSites(ix)) : ix));
+    const moves = localSearch(st, order, price, opts, stop);
+    const objective = evaluate(ix.scenario, st.allocations(), ix).objective;
+    objectives[search] = objective;
+    if (!best || objective < best.objective) best = { st, search, objective, moves };
   }
+  const { st, search, moves } = best!;
+  const rep: PlanAtPricesReport = { st, kept: search, objectives, moves, ejections: 0, ejectedFen: 0 };
+  // Ejections at the kept search's prices: at marginal ones they would undo what the storage prices did.
+  for (let round = 0; round < (opts.ejectionRounds ?? 0) && !stop(); round++) {
+    const e = ejectionPass(st, order, { stop, maxHolders: opts.maxHolders ?? EJECT_MAX_HOLDERS });
+    rep.ejections += e.kept;
+    rep.ejectedFen += e.savedFen;
+    if (e.kept === 0) break;
+    rep.moves += improvePlan(st, order, { maxPasses: 1, deadline: stop }).moves;
+  }
+  // The caller's plan is on its own index: the search's prices stay here.
+  if (st.ix !== ix) rep.st = copyPlan(st, new PlanState(ix));
+  return rep;
+}
+
+/** Annealed local search: a pass at each θ of the capacity prices, then passes at θ = 0. */
+function localSearch(st: PlanState, order: readonly number[], price: Float64Array, opts: PlanAtPricesOptions, stop: () => boolean): number {
   let moves = 0;
   const scaled = new Float64Array(price.length);
   for (const theta of opts.anneal ?? ANNEAL) {
@@ -82,18 +109,7 @@ export function planAtPrices(ix: PlanState['ix'], eb: EnergyBlock, y: Float64Arr
     moves += improvePlan(st, order, { maxPasses: 1, deadline: stop, serveFirst: true }).moves;
   }
   st.capPrice = null;
-  moves += improvePlan(st, order, { maxPasses: opts.passes ?? 4, deadline: stop, serveFirst: true }).moves;
-  const rep: PlanAtPricesReport = { st, moves, ejections: 0, ejectedFen: 0 };
-  for (let round = 0; round < (opts.ejectionRounds ?? 2) && !stop(); round++) {
-    const e = ejectionPass(st, order, { stop, maxHolders: opts.maxHolders ?? EJECT_MAX_HOLDERS });
-    rep.ejections += e.kept;
-    rep.ejectedFen += e.savedFen;
-    if (e.kept === 0) break;
-    rep.moves += improvePlan(st, order, { maxPasses: 1, deadline: stop }).moves;
-  }
-  // The caller's plan is on its own index: prices of the search's index stay here.
-  if (st.ix !== ix) rep.st = copyPlan(st, new PlanState(ix));
-  return rep;
+  return moves + improvePlan(st, order, { maxPasses: opts.passes ?? 4, deadline: stop, serveFirst: true }).moves;
 }
 
 /** Puts every job of `from` at the same cells in `to` (an empty plan on the same jobs and sites); returns `to`. */
@@ -102,15 +118,15 @@ function copyPlan(from: PlanState, to: PlanState): PlanState {
   return to;
 }
 
-function storageSites(ix: PlanState['ix']): Set<number> {
+function storageSites(ix: PlanIndex): Set<number> {
   const out = new Set<number>();
   ix.scenario.sites.forEach((site, s) => { if (site.storage && site.storage.kWh > 0 && site.storage.kW > 0) out.add(s); });
   return out;
 }
 
 /** Fen per unit-slot held at each (site, type, slot) cell at y: a ≤ row's multiplier is ≤ 0, its negation the price. */
-export function capacityPrices(st: PlanState, eb: EnergyBlock, y: Float64Array): Float64Array {
-  const price = new Float64Array(st.capRemain.length);
+export function capacityPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array): Float64Array {
+  const price = new Float64Array(eb.capRow.length);
   for (let cell = 0; cell < price.length; cell++) {
     const row = eb.capRow[cell]!;
     if (row >= 0) price[cell] = Math.max(0, -(y[row] ?? 0));
@@ -122,7 +138,7 @@ export function capacityPrices(st: PlanState, eb: EnergyBlock, y: Float64Array):
  * The index with each site-slot's kWh priced at y (grid price := y's energy price per kWh plus the green
  * row's share; no renewables of its own), at `sites` only when given.
  */
-export function atEnergyPrices(ix: PlanState['ix'], eb: EnergyBlock, y: Float64Array, sites?: ReadonlySet<number>): PlanState['ix'] {
+export function atEnergyPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, sites?: ReadonlySet<number>): PlanIndex {
   const T = ix.T;
   const gridEffFen = Float64Array.from(ix.gridEffFen), greenPref = Uint8Array.from(ix.greenPref);
   const yG = eb.greenRow >= 0 ? (y[eb.greenRow] ?? 0) : 0;
