@@ -36,9 +36,11 @@ const variants: Record<string, () => PlanState> = {
   default: () => { const r = planAtPrices(ix, eb, y); console.log('   ', JSON.stringify(r.objectives), 'kept', r.kept); return r.st; },
   storageAtY: () => planAtPrices(ix, eb, y, { searches: ['storageAtY'] }).st,
   marginal: () => planAtPrices(ix, eb, y, { searches: ['marginal'] }).st,
-  noAnneal: () => planAtPrices(ix, eb, y, { anneal: [] }).st,
+  noAnneal: () => planAtPrices(ix, eb, y, { anneal: [], passes: 4 }).st,
+  anneal3: () => planAtPrices(ix, eb, y, { anneal: [1, 0.5, 0.25], passes: 4 }).st,
   capPlaced: () => planAtPrices(ix, eb, y, { placeAtMarginal: true }).st,
   capPlacedMarginal: () => planAtPrices(ix, eb, y, { placeAtMarginal: true, searches: ['marginal'] }).st,
+  onePass: () => planAtPrices(ix, eb, y, { passes: 1 }).st,
   eject: () => planAtPrices(ix, eb, y, { ejectionRounds: 2 }).st,
 };
 const methods = methodArg ? methodArg.split(',') : Object.keys(variants);

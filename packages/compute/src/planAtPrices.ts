@@ -35,7 +35,7 @@ export interface PlanAtPricesOptions {
   searches?: readonly SearchPricing[];
   /** capacity-price scale per local-search pass, a pass each (ANNEAL) */
   anneal?: readonly number[];
-  /** passes of local search at θ = 0 after the annealing (4) */
+  /** passes of local search at θ = 0 after the annealing (SEARCH_PASSES) */
   passes?: number;
   /** ejection rounds on the kept plan (0) */
   ejectionRounds?: number;
@@ -50,8 +50,13 @@ export interface PlanAtPricesOptions {
  * 1,658.0), whose storage prices were poor.
  */
 export const SEARCH_PRICINGS: readonly SearchPricing[] = ['storageAtY', 'marginal'];
-/** Annealing the capacity prices saved 9 ¥ on medium hourly at the columns y (12,874.5 → 12,865.7 ¥). */
-export const ANNEAL: readonly number[] = [1, 0.5, 0.25];
+/**
+ * One pass at half the capacity prices, then two at none: on medium hourly at the columns y 12,865.1 ¥
+ * where none (four passes at 0) gave 12,874.5 and θ = 1, ½, ¼ then four at 0 gave 12,865.7 in twice the
+ * time (15-minute at optimal's y: 12,913.0 in 3.7 s vs 12,906.6 in 8.0 s, both searches, load ~3).
+ */
+export const ANNEAL: readonly number[] = [0.5];
+export const SEARCH_PASSES = 2;
 export const EJECT_MAX_HOLDERS = 4;
 
 export interface PlanAtPricesReport {
@@ -109,7 +114,7 @@ function localSearch(st: PlanState, order: readonly number[], price: Float64Arra
     moves += improvePlan(st, order, { maxPasses: 1, deadline: stop, serveFirst: true }).moves;
   }
   st.capPrice = null;
-  return moves + improvePlan(st, order, { maxPasses: opts.passes ?? 4, deadline: stop, serveFirst: true }).moves;
+  return moves + improvePlan(st, order, { maxPasses: opts.passes ?? SEARCH_PASSES, deadline: stop, serveFirst: true }).moves;
 }
 
 /** Puts every job of `from` at the same cells in `to` (an empty plan on the same jobs and sites); returns `to`. */
