@@ -4,6 +4,9 @@
 // its gap to L(y) in parts (gapParts). No time limit: no bench lock needed.
 //   npx tsx bench/planner/plan-at-prices.ts medium 60 columns [bestBound¥] [methods,comma-separated] [/tmp/placeprice]
 import { readFileSync } from 'node:fs';
+import { dispatchSite } from '../../packages/compute/src/power.ts';
+import { rowSide } from '../../packages/compute/src/lagrange.ts';
+import { runFraction } from '../../packages/compute/src/planIndex.ts';
 import { buildIndex, checkPlan, edfOrder, evaluate, gapParts, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, lagrangianBound } from '@shuzhi/compute';
 import { energyBlockModel } from '../../packages/compute/src/energyBlock.ts';
 import { improvePlan } from '../../packages/compute/src/improve.ts';
@@ -43,6 +46,41 @@ const variants: Record<string, () => PlanState> = {
   onePass: () => planAtPrices(ix, eb, y, { passes: 1 }).st,
   eject: () => planAtPrices(ix, eb, y, { ejectionRounds: 2 }).st,
 };
+/**
+ * The energy part of the gap to L(y) site by site (the green-target row, global, left out): the site's
+ * true energy and carbon cost (dispatchSite, storage included) less what y charges its busy kWh less the
+ * site's own rows' and energy columns' share of L(y). Says where the plan and y disagree on energy.
+ */
+function energyBySite(allocations: ReturnType<PlanState['allocations']>): string[] {
+  const T = ix.T, nS = ix.siteIds.length, nK = ix.types.length;
+  const rowSite = new Int32Array(eb.numRows).fill(-1);
+  for (let i = 0; i < nS * T; i++) for (const r of [eb.energyRow[i]!, eb.renewRow[i]!, eb.socRow[i]!]) if (r >= 0) rowSite[r] = Math.floor(i / T);
+  const rest = new Float64Array(nS);
+  for (let r = 0; r < eb.numRows; r++) if (rowSite[r]! >= 0) rest[rowSite[r]!]! += rowSide(model, y, r);
+  for (let c = 0; c < eb.numCols; c++) {
+    let rc = model.colCost[c]!, site = -1;
+    for (let k = model.starts[c]!; k < model.starts[c + 1]!; k++) { rc -= y[model.indices[k]!]! * model.values[k]!; if (rowSite[model.indices[k]!]! >= 0) site = rowSite[model.indices[k]!]!; }
+    if (site < 0) continue;
+    const lo = model.colLower[c]!, hi = Math.min(model.colUpper[c]!, eb.impliedUpper[c]!);
+    rest[site]! += rc * (rc >= 0 ? lo : hi);
+  }
+  const busy = new Float64Array(nS * T);
+  const last = new Map<string, number>();
+  for (const a of allocations) last.set(a.job, Math.max(last.get(a.job) ?? -1, a.slot));
+  for (const a of allocations) {
+    const info = ix.jobs[ix.jobById.get(a.job)!]!, site = ix.siteById.get(a.site)!;
+    busy[site * T + a.slot]! += a.units * ix.busyKWh[site * nK + info.type]! * runFraction(info, a.slot === last.get(a.job));
+  }
+  return s.sites.map((site, si) => {
+    const load = Array.from({ length: T }, (_, t) => ix.idleKWh[si * T + t]! + busy[si * T + t]!);
+    const d = dispatchSite(s, site, load);
+    let charged = 0;
+    for (let t = 0; t < T; t++) charged += y[eb.energyRow[si * T + t]!]! * busy[si * T + t]!;
+    const gap = d.costFen + s.carbonPriceFenPerKg * d.carbonKg - charged - rest[si]!;
+    return `${site.id}${site.storage ? ' (storage)' : ''}${site.renewables ? ' (renewables)' : ''}: ${(gap / 100).toFixed(2)} ¥`;
+  }).filter((line) => !line.endsWith(' 0.00 ¥') && !line.endsWith(' -0.00 ¥'));
+}
+
 const methods = methodArg ? methodArg.split(',') : Object.keys(variants);
 for (const m of methods) {
   const t0 = performance.now();
@@ -52,5 +90,6 @@ for (const m of methods) {
   const e = evaluate(s, allocations, ix);
   const bad = checkPlan(s, allocations, ix);
   console.log(`${m.padEnd(9)} ${(e.objective / 100).toFixed(2).padStart(10)} ¥  gap ${(((e.objective - best) / best) * 100).toFixed(2)} %  ${sec.toFixed(2)} s  unserved ${e.unservedUnitHours}  violations ${bad.length}`);
+  if (process.env.SITES) for (const line of energyBySite(allocations)) console.log('   ', line);
   if (process.env.PARTS) for (const line of gapLines(gapParts(ix, model, eb, y, allocations, 3))) console.log('   ', line);
 }
