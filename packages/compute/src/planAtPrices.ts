@@ -44,10 +44,11 @@ export interface PlanAtPricesOptions {
 }
 
 /**
- * Measured offline at saved multipliers (bench/planner/plan-at-prices.ts): 'storageAtY' won on medium
- * (hourly at the converged columns y: 12,865.7 ¥ vs 12,927.4 ¥; at optimal's y: 12,922.6 vs 12,980.5;
- * 15-minute at optimal's: 12,906.6 vs 13,023.7), 'marginal' on small 15-minute at optimal's y (1,599.9 ¥ vs
- * 1,658.0), whose storage prices were poor.
+ * Measured offline at saved multipliers (bench/planner/plan-at-prices.ts, defaults otherwise): 'storageAtY'
+ * won on medium (hourly at the converged columns y: 12,865.1 ¥ vs 12,930.2; at optimal's ascent y:
+ * 12,933.7 vs 12,987.2; at the LP's duals: 12,954.7 vs 13,026.8; 15-minute at optimal's: 12,913.0 vs
+ * 13,024.4) and large hourly at the LP's duals (126,952 vs 128,411 ¥); 'marginal' on small 15-minute at
+ * optimal's y (1,600.0 ¥ vs 1,658.1), whose storage prices were poor.
  */
 export const SEARCH_PRICINGS: readonly SearchPricing[] = ['storageAtY', 'marginal'];
 /**
