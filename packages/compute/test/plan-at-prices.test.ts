@@ -82,6 +82,14 @@ test('storage priced at y: the job stays at the battery site, which the marginal
   assert.equal(rep.objectives.marginal, theirs);
 });
 
+test('planAtPrices with time up still places every job (at y), tries one search and keeps it', () => {
+  const { ix, eb, y } = storedPrices();
+  const rep = planAtPrices(ix, eb, y, { stop: () => true });
+  assert.deepEqual(placed(rep.st), ['j@S:1'], 'placed at y: S\'s battery kWh are the cheapest');
+  assert.deepEqual(Object.keys(rep.objectives), ['storageAtY']);
+  assert.equal(rep.moves, 0);
+});
+
 test('planAtPrices keeps every rule at any multipliers: capacity, windows, residency, rigid contiguity, malleable one site and per-slot size; it keeps the cheaper search, and ejections serve no less', () => {
   let moved = 0;
   fc.assert(fc.property(
