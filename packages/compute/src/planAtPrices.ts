@@ -75,15 +75,18 @@ export interface PlanAtPricesReport {
 export function planAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, opts: PlanAtPricesOptions = {}): PlanAtPricesReport {
   const stop = opts.stop ?? (() => false);
   const order = opts.order ?? rigidFirstLeastSlack(ix);
-  const price = capacityPrices(ix, eb, y);
+  const price = capacityPrices(eb, y);
+  const stored = storageSites(ix);
+  // Without storage the two searches are one: the marginal one runs.
+  const searches = (opts.searches ?? SEARCH_PRICINGS).filter((x, _, all) => stored.size > 0 || x === 'marginal' || !all.includes('marginal'));
   const placed = new PlanState(opts.placeAtMarginal ? ix : atEnergyPrices(ix, eb, y));
   placed.capPrice = price;
   for (const j of order) placeCheapest(placed, j);
   let best: { st: PlanState; search: SearchPricing; objective: number; moves: number } | null = null;
   const objectives: PlanAtPricesReport['objectives'] = {};
-  for (const search of opts.searches ?? SEARCH_PRICINGS) {
+  for (const search of searches) {
     if (best && stop()) break;
-    const st = copyPlan(placed, new PlanState(search === 'storageAtY' ? atEnergyPrices(ix, eb, y, storageSites(ix)) : ix));
+    const st = copyPlan(placed, new PlanState(search === 'storageAtY' ? atEnergyPrices(ix, eb, y, stored) : ix));
     const moves = localSearch(st, order, price, opts, stop);
     const objective = evaluate(ix.scenario, st.allocations(), ix).objective;
     objectives[search] = objective;
@@ -131,7 +134,7 @@ function storageSites(ix: PlanIndex): Set<number> {
 }
 
 /** Fen per unit-slot held at each (site, type, slot) cell at y: a ≤ row's multiplier is ≤ 0, its negation the price. */
-export function capacityPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array): Float64Array {
+export function capacityPrices(eb: EnergyBlock, y: Float64Array): Float64Array {
   const price = new Float64Array(eb.capRow.length);
   for (let cell = 0; cell < price.length; cell++) {
     const row = eb.capRow[cell]!;
