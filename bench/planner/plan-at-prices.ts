@@ -1,8 +1,9 @@
-// Plans built from saved multipliers (price-capture.ts writes them), offline and deterministic: the
-// baseline optimal runs today (placeAtDuals + improvePlan) against planAtPrices' variants, each plan's
-// objective, its gap to the best known bound, seconds on this machine, its rule violations (checkPlan) and
-// its gap to L(y) in parts (gapParts). No time limit: no bench lock needed.
-//   npx tsx bench/planner/plan-at-prices.ts medium 60 columns [bestBound¥] [methods,comma-separated] [/tmp/placeprice]
+// Plans built from saved multipliers (price-capture.ts writes `own` and `columns`, price-capture-lp.ts
+// `lp`), offline and deterministic: the baseline optimal runs today (placeAtDuals + improvePlan) against
+// planAtPrices' variants, each plan's objective, its gap to the best known bound, seconds on this machine,
+// its rule violations (checkPlan); PARTS=1 adds its gap to L(y) in parts (gapParts), SITES=1 the energy
+// part of that gap site by site. No time limit: no bench lock needed (hold it for quiet timings).
+//   npx tsx bench/planner/plan-at-prices.ts medium 60 columns|own|lp [bestBound¥] [variants,comma-separated] [/tmp/placeprice]
 import { readFileSync } from 'node:fs';
 import { dispatchSite } from '../../packages/compute/src/power.ts';
 import { rowSide } from '../../packages/compute/src/lagrange.ts';
