@@ -60,6 +60,8 @@ export interface DualMasterOptions {
    * are the sums of its jobs' placements (see jobGroups). The same dual at convergence, a much smaller master.
    */
   groups?: Int32Array;
+  /** a priced column leaves the master after this many masters in a row at 0 (default: none leaves); the smaller master solves faster */
+  dropIdleAfter?: number;
   /** hears each round's end: the best bound so far and the master's optimum (e.g. to trace bound against time) */
   onRound?: (r: { rounds: number; bound: number; master: number; columns: number }) => void;
 }
@@ -71,6 +73,29 @@ const PRICE_OUT_REL = 1e-9;
 
 /** A job placement for the master; rc its reduced cost at the master's duals */
 interface Column { cost: number; rows: number[]; coefs: number[]; rc: number }
+/** A priced column in the master, its convexity row among its rows; idle: the masters in a row it was 0 in */
+interface PoolColumn { cost: number; rows: number[]; coefs: number[]; idle: number }
+
+/** `base` with the pool's columns appended (each ≥ 0). */
+function withColumns(base: LpModel, pool: readonly PoolColumn[]): LpModel {
+  const nnz = pool.reduce((n, c) => n + c.coefs.filter((v) => v !== 0).length, 0);
+  const starts = new Int32Array(base.numCols + pool.length + 1);
+  starts.set(base.starts.subarray(0, base.numCols + 1));
+  const indices = new Int32Array(base.indices.length + nnz);
+  indices.set(base.indices);
+  const values = new Float64Array(base.values.length + nnz);
+  values.set(base.values);
+  const grow = (a: Float64Array, f: (c: PoolColumn) => number) => { const g = new Float64Array(a.length + pool.length); g.set(a); pool.forEach((c, k) => { g[a.length + k] = f(c); }); return g; };
+  let n = base.values.length;
+  pool.forEach((c, k) => {
+    for (let i = 0; i < c.rows.length; i++) if (c.coefs[i] !== 0) { indices[n] = c.rows[i]!; values[n++] = c.coefs[i]!; }
+    starts[base.numCols + k + 1] = n;
+  });
+  return {
+    ...base, numCols: base.numCols + pool.length, starts, indices, values,
+    colCost: grow(base.colCost, (c) => c.cost), colLower: grow(base.colLower, () => 0), colUpper: grow(base.colUpper, () => Number.POSITIVE_INFINITY),
+  };
+}
 
 export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions): Promise<DualMasterReport> {
   const b = new LpBuilder();
@@ -94,15 +119,20 @@ export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions
   if (!first) return { bound: Number.NEGATIVE_INFINITY, y: best, start: Number.NEGATIVE_INFINITY, rounds: 0, columns, master: null, converged: false, yMaster: best, model: base, eb };
   const start = first.bound;
   let bound = start;
-  for (const [g, c] of first.columns) { b.addCol(c.cost, 0, Number.POSITIVE_INFINITY, [...c.rows, conv[g]!], [...c.coefs, 1]); columns++; }
+  // Priced columns live in a pool appended to the fixed part each round, so that idle ones can leave.
+  let pool: PoolColumn[] = [];
+  const join = (g: number, c: Column) => { pool.push({ cost: c.cost, rows: [...c.rows, conv[g]!], coefs: [...c.coefs, 1], idle: 0 }); columns++; };
+  for (const [g, c] of first.columns) join(g, c);
   let rounds = 0, master: number | null = null, converged = false, lastDuals: Float64Array | null = null;
   const alpha = opts.smoothing ?? SMOOTHING;
   while (rounds < (opts.maxRounds ?? Infinity) && !opts.stop()) {
-    const model = b.build(false);
+    const model = withColumns(base, pool);
     const r = await opts.worker.solve({ model, timeLimitSec: Math.max(1, opts.secondsLeft()), duals: true, ...(opts.masterSolver ? { solver: opts.masterSolver } : {}) });
     if (!r.optimal || opts.stop()) break;
     rounds++;
     master = r.objective;
+    pool.forEach((c, k) => { c.idle = (r.colValue[base.numCols + k] ?? 0) > 0 ? 0 : c.idle + 1; });
+    if (opts.dropIdleAfter !== undefined) pool = pool.filter((c) => c.idle < opts.dropIdleAfter!);
     const yMaster = project(model, Float64Array.from(r.rowDual.subarray(0, nR)));
     lastDuals = yMaster;
     const mu = Float64Array.from(conv, (row) => r.rowDual[row] ?? 0);
@@ -117,7 +147,7 @@ export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions
       if (pass.bound > bound) { bound = pass.bound; best.set(y); }
       const chosen = opts.columnsPerRound && pass.columns.length > opts.columnsPerRound
         ? [...pass.columns].sort((x, y) => x[1].rc - y[1].rc).slice(0, opts.columnsPerRound) : pass.columns;
-      for (const [g, c] of chosen) { b.addCol(c.cost, 0, Number.POSITIVE_INFINITY, [...c.rows, conv[g]!], [...c.coefs, 1]); columns++; added++; }
+      for (const [g, c] of chosen) { join(g, c); added++; }
       if (added > 0) break;
     }
     opts.onRound?.({ rounds, bound, master, columns });
