@@ -60,8 +60,9 @@ async function planAndPrint(name: string, s: Scenario, slotMinutes: number, time
     : null;
   // Every bound is a lower bound on every integral plan; the tightest (largest) one is the one to measure against.
   const candidates: { value: number | null | undefined; from: string }[] = [
-    { value: columns?.bound, from: `Lagrangian by columns${masterRows(columns?.groups ?? null)}, ${columns?.rounds} rounds in ${columns?.seconds.toFixed(0)} s${columns?.converged ? ' (converged: the Lagrangian dual\'s optimum)' : ''}` },
+    // Optimal's own first: a bound by columns that gained nothing on it (the same L at the same multipliers) is not credited.
     { value: opt.bounds?.lagrangian, from: "Lagrangian, optimal's own (aggregated LP's duals)" },
+    { value: columns?.bound, from: `Lagrangian by columns${masterRows(columns?.groups ?? null)}, ${columns?.rounds} rounds in ${columns?.seconds.toFixed(0)} s${columns?.converged ? ' (converged: the Lagrangian dual\'s optimum)' : ''}` },
     { value: opt.bounds?.lp, from: "job-level LP relaxation, optimal's own" },
     { value: opt.bounds?.mip?.objective, from: `exact job-level MIP's proven bound, optimal's own (within its ${timeLimit} s)` },
     { value: exact?.lp, from: 'job-level LP relaxation (separate solve)' },
