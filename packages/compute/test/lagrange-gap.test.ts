@@ -7,6 +7,9 @@ import { buildChainModel, classify } from '../src/chainModel.ts';
 import { energyBlockModel } from '../src/energyBlock.ts';
 import { lagrangianByColumns } from '../src/dualMaster.ts';
 import { jobGroups } from '../src/jobGroups.ts';
+import { quickPrices } from '../src/quickPrices.ts';
+import { placeAtDuals } from '../src/pricedPlacement.ts';
+import { checkPlan } from '../src/checkPlan.ts';
 import { gapParts } from '../src/gapParts.ts';
 import { lagrangianAscent, lagrangianBound } from '../src/lagrange.ts';
 import { tinyScenarioArb } from './scenarios.ts';
@@ -148,6 +151,24 @@ test('the Lagrangian dual by columns over groups of jobs: at most the exact opti
       }
     }), { numRuns: 10, seed: 17 });
     assert.ok(bothConverged > 0 && aggregated > 0, `${bothConverged} runs converged both ways, ${aggregated} grouped jobs together`);
+  } finally {
+    await worker.close();
+  }
+});
+
+test('quick prices for placement: L at its multipliers, at least the LP duals\' L, at most the exact optimum, and a plan placed there is feasible', async () => {
+  const worker = new HighsWorker();
+  try {
+    await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 6, slots: 6, storage: true }), async (raw) => {
+      const { ix, cm, lp, exact } = await withDualsAndOptimum(worker, raw);
+      const atLp = lagrangianBound(ix, cm.model, cm.eb, lp.rowDual);
+      const q = await quickPrices(ix, { model: cm.model, eb: cm.eb, y: lp.rowDual }, { seconds: 60, target: exact.objective, maxIterations: 20 });
+      close(lagrangianBound(ix, cm.model, cm.eb, q.y), q.bound, 'the bound is L at the returned multipliers');
+      assert.ok(q.bound >= atLp - 1e-9 * Math.max(1, Math.abs(atLp)), `bound ${q.bound} below L at the LP's duals ${atLp}`);
+      assert.ok(q.bound <= exact.objective + 1e-6 * Math.max(1, exact.objective), `bound ${q.bound} above the exact optimum ${exact.objective}`);
+      const st = placeAtDuals(ix, cm.eb, q.y);
+      assert.deepEqual(checkPlan(ix.scenario, st.allocations(), ix), []);
+    }), { numRuns: 10, seed: 18 });
   } finally {
     await worker.close();
   }
