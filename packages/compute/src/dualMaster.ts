@@ -71,7 +71,7 @@ const SMOOTHING = 0.5;
 /** A placement joins the master when its reduced cost is below −this share of its cost (and −1e-6 fen). */
 const PRICE_OUT_REL = 1e-9;
 
-/** A job placement for the master; rc its reduced cost at the master's duals */
+/** A group's placements (one job's, in the per-job master) as a master column; rc its reduced cost at the master's duals */
 interface Column { cost: number; rows: number[]; coefs: number[]; rc: number }
 /** A priced column in the master, its convexity row among its rows; idle: the masters in a row it was 0 in */
 interface PoolColumn { cost: number; rows: number[]; coefs: number[]; idle: number }
