@@ -1,7 +1,7 @@
 // The bench's own Lagrangian bound: the Lagrangian dual solved by column generation from optimal's best
 // multipliers, outside every policy's time limit, and the optimal plan's gap to it in parts (whose gap it
 // is: the plan's or the bound's).
-import { buildIndex, gapParts, HighsWorker, lagrangianByColumns, type GapParts, type Multipliers, type PlanResult, type Scenario } from '@shuzhi/compute';
+import { buildIndex, gapParts, HighsWorker, jobGroups, lagrangianByColumns, type GapParts, type Multipliers, type PlanIndex, type PlanResult, type Scenario } from '@shuzhi/compute';
 import { n } from './side-by-side.ts';
 
 export interface ColumnBound {
@@ -15,8 +15,29 @@ export interface ColumnBound {
   /** the last master LP's optimum: the Lagrangian dual is at most this */
   master: number | null;
   converged: boolean;
+  /** the master's convexity rows: null one per job, else this many groups of jobs (jobGroups) */
+  groups: number | null;
   /** the optimal plan's gap to `bound` in parts, at the same multipliers */
   parts: GapParts;
+}
+
+/**
+ * Jobs × slots above which the master gets a convexity row per group of jobs, not per job. The per-job
+ * master converges on small (both slot lengths) and medium hourly (1.7 M), but a round takes ~20 s on medium
+ * at 15 minutes (6.7 M) and the first one does not solve in 60 s on large hourly (16.8 M), where 210 groups
+ * lifted the bound 123,169 → 123,977 ¥ in 60 s and 124,695 ¥ in 90 s (ascent-ab.ts, quiet).
+ */
+export const PER_JOB_MASTER_MAX = 3_000_000;
+/**
+ * At most this many groups (jobGroups widens its buckets until they fit). On large hourly the group count
+ * decides whether 60 s gain anything: 500 gives 210 groups (64-slot buckets), +1,000 ¥ in 23 rounds; 160
+ * gives 126 (the master still near the plan after 25 rounds) and 2,000 gives 1,469 (6 rounds): both nothing.
+ */
+export const MASTER_GROUPS = 500;
+
+/** The master's groups for this scenario: null (a convexity row per job) where the per-job master is small enough. */
+export function masterGroups(ix: PlanIndex): { groupOf: Int32Array; count: number } | null {
+  return ix.jobs.length * ix.T <= PER_JOB_MASTER_MAX ? null : jobGroups(ix, MASTER_GROUPS);
 }
 
 /**
@@ -29,14 +50,15 @@ export async function columnBound(s: Scenario, m: Multipliers | null, optimalPla
   const started = performance.now();
   const until = started + seconds * 1000;
   const worker = new HighsWorker();
+  const groups = masterGroups(ix);
   try {
     const c = await lagrangianByColumns(ix, {
       worker, stop: () => performance.now() > until, secondsLeft: () => (until - performance.now()) / 1000,
-      start: m?.y ?? new Float64Array(0), plan: optimalPlan.allocations,
+      start: m?.y ?? new Float64Array(0), plan: optimalPlan.allocations, ...(groups ? { groups: groups.groupOf } : {}),
     });
     const elapsed = (performance.now() - started) / 1000;
     return {
-      bound: c.bound, start: c.start, rounds: c.rounds, columns: c.columns, seconds: elapsed, master: c.master, converged: c.converged,
+      bound: c.bound, start: c.start, rounds: c.rounds, columns: c.columns, seconds: elapsed, master: c.master, converged: c.converged, groups: groups?.count ?? null,
       parts: gapParts(ix, c.model, c.eb, c.y, optimalPlan.allocations),
     };
   } finally {
@@ -45,14 +67,16 @@ export async function columnBound(s: Scenario, m: Multipliers | null, optimalPla
 }
 
 const yuan = (fen: number) => n(fen / 100, 2);
+/** How the master was built, as the bench prints it. */
+export const masterRows = (groups: number | null) => (groups === null ? ' (a master row per job)' : ` (a master row per group of jobs, ${groups} groups)`);
 const share = (part: number, whole: number) => (whole > 0 ? `${n((part / whole) * 100, 1)}%` : '–');
 
 /** The optimal plan's gap to the Lagrangian bound in parts, as the bench prints them. */
-export function gapLines(g: GapParts): string[] {
+export function gapLines(g: GapParts, groups: number | null = null): string[] {
   const gap = g.plan - g.bound;
   const k = g.jobs.byKind;
   const lines = [
-    `gap of optimal to the Lagrangian bound by columns, at its multipliers: ${yuan(gap)} ¥ (plan ${yuan(g.plan)} ¥ − L(y) ${yuan(g.bound)} ¥), by weak duality in parts:`,
+    `gap of optimal to the Lagrangian bound by columns${masterRows(groups)}, at its multipliers: ${yuan(gap)} ¥ (plan ${yuan(g.plan)} ¥ − L(y) ${yuan(g.bound)} ¥), by weak duality in parts:`,
     `  jobs off their cheapest placement at y (the plan's part): ${yuan(g.jobs.fen)} ¥ (${share(g.jobs.fen, gap)}), ${g.jobs.count} jobs — site ${yuan(k.site.fen)} ¥ (${k.site.count}), timing ${yuan(k.timing.fen)} ¥ (${k.timing.count}), unserved ${yuan(k.unserved.fen)} ¥ (${k.unserved.count})`,
     `  capacity priced but not full (complementary slackness): ${yuan(g.capacity.fen)} ¥ (${share(g.capacity.fen, gap)}) on ${g.capacity.rows} pool-slots`,
     `  energy, renewables, storage and green rows with the energy columns: ${yuan(g.energy.fen)} ¥ (${share(g.energy.fen, gap)})`,

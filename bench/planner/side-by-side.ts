@@ -12,7 +12,7 @@ export interface PlannerRun {
     lp: number | null;
     mip: { objective: number | null; incumbent: number | null; gap: number | null; status: string; timeLimitSec: number } | null;
     /** the Lagrangian dual by column generation (bench/planner/column-bound.ts), outside optimal's time limit */
-    columns?: { bound: number; start: number; rounds: number; columns: number; seconds: number; master: number | null; converged: boolean } | null;
+    columns?: { bound: number; start: number; rounds: number; columns: number; seconds: number; master: number | null; converged: boolean; groups?: number | null } | null;
     /** the optimal plan's gap to `columns.bound` in parts, at its multipliers */
     gapParts?: GapParts | null;
     best: number | null;
@@ -43,7 +43,7 @@ export function runTable(run: PlannerRun): string {
     `Lagrangian bound (aggregated LP's duals, optimal's own): ${yuan(b.lagrangian)} ¥`,
     `LP bound (job-level LP relaxation): ${yuan(b.lp)} ¥`,
     b.columns
-      ? `Lagrangian bound by columns (the Lagrangian dual by column generation from optimal's multipliers, ${b.columns.rounds} rounds, ${b.columns.columns} columns in ${n(b.columns.seconds, 1)} s${b.columns.converged ? ', converged' : `, not converged: the dual is at most ${yuan(b.columns.master)} ¥`}): ${yuan(b.columns.bound)} ¥`
+      ? `Lagrangian bound by columns (the Lagrangian dual by column generation from optimal's multipliers, ${b.columns.groups ? `a master row per group of jobs (${b.columns.groups} groups)` : 'a master row per job'}, ${b.columns.rounds} rounds, ${b.columns.columns} columns in ${n(b.columns.seconds, 1)} s${b.columns.converged ? ', converged' : `, not converged: the dual is at most ${yuan(b.columns.master)} ¥`}): ${yuan(b.columns.bound)} ¥`
       : 'Lagrangian bound by columns: not computed',
     mip
       ? `MIP bound (exact job-level MIP, HiGHS, ${mip.timeLimitSec} s limit, status ${mip.status}): ${yuan(mip.objective)} ¥; HiGHS' best plan ${yuan(mip.incumbent)} ¥, its gap ${mip.gap === null ? '–' : `${n(mip.gap * 100, 2)}%`}`
@@ -76,7 +76,8 @@ export function sideBySide(runs: readonly PlannerRun[]): string {
   const boundRow = (name: string, of: (b: PlannerRun['bounds']) => number | null | undefined) =>
     [name, ...metrics.flatMap((m) => runs.map((x) => (m.name === 'objective ¥' ? yuan(of(x.bounds)) : '')))];
   rows.push(
-    boundRow('Lagrangian bound', (b) => b.lagrangian), boundRow('Lagrangian by columns', (b) => b.columns?.bound),
+    boundRow('Lagrangian bound', (b) => b.lagrangian), boundRow('Lagrangian by columns, per job', (b) => (b.columns?.groups ? null : b.columns?.bound)),
+    boundRow('Lagrangian by columns, by groups', (b) => (b.columns?.groups ? b.columns.bound : null)),
     boundRow('LP bound', (b) => b.lp), boundRow('MIP bound', (b) => b.mip?.objective),
   );
   return table(head, rows);

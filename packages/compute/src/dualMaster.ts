@@ -33,6 +33,8 @@ export interface DualMasterReport {
   master: number | null;
   /** no job placement priced out at the last master's duals: `bound` is the Lagrangian dual's optimum */
   converged: boolean;
+  /** the last master's duals on the shared rows (projected; `y` when no master was solved): prices that know the master's plans, e.g. to place jobs at */
+  yMaster: Float64Array;
   /** the shared rows and energy columns `y` prices (the master's first rows and columns), e.g. for gapParts */
   model: LpModel;
   eb: EnergyBlock;
@@ -53,6 +55,15 @@ export interface DualMasterOptions {
   columnsPerRound?: number;
   /** HiGHS' LP method for the master (default: its choice, dual simplex) */
   masterSolver?: 'simplex' | 'ipm';
+  /**
+   * Each job's group (0 … groups − 1; default: a group per job): one convexity row per group, whose columns
+   * are the sums of its jobs' placements (see jobGroups). The same dual at convergence, a much smaller master.
+   */
+  groups?: Int32Array;
+  /** a priced column leaves the master after this many masters in a row at 0 (default: none leaves); the smaller master solves faster */
+  dropIdleAfter?: number;
+  /** hears each round's end: the best bound so far and the master's optimum (e.g. to trace bound against time) */
+  onRound?: (r: { rounds: number; bound: number; master: number; columns: number }) => void;
 }
 
 /** Wentges' smoothing weight: prices at α·best + (1 − α)·master; 0.5 is a common default. */
@@ -60,37 +71,70 @@ const SMOOTHING = 0.5;
 /** A placement joins the master when its reduced cost is below −this share of its cost (and −1e-6 fen). */
 const PRICE_OUT_REL = 1e-9;
 
-/** A job placement for the master; rc its reduced cost at the master's duals */
+/** A group's placements (one job's, in the per-job master) as a master column; rc its reduced cost at the master's duals */
 interface Column { cost: number; rows: number[]; coefs: number[]; rc: number }
+/** A priced column in the master, its convexity row among its rows; idle: the masters in a row it was 0 in */
+interface PoolColumn { cost: number; rows: number[]; coefs: number[]; idle: number }
+
+/** `base` with the pool's columns appended (each ≥ 0). */
+function withColumns(base: LpModel, pool: readonly PoolColumn[]): LpModel {
+  const nnz = pool.reduce((n, c) => n + c.coefs.filter((v) => v !== 0).length, 0);
+  const starts = new Int32Array(base.numCols + pool.length + 1);
+  starts.set(base.starts.subarray(0, base.numCols + 1));
+  const indices = new Int32Array(base.indices.length + nnz);
+  indices.set(base.indices);
+  const values = new Float64Array(base.values.length + nnz);
+  values.set(base.values);
+  const grow = (a: Float64Array, f: (c: PoolColumn) => number) => { const g = new Float64Array(a.length + pool.length); g.set(a); pool.forEach((c, k) => { g[a.length + k] = f(c); }); return g; };
+  let n = base.values.length;
+  pool.forEach((c, k) => {
+    for (let i = 0; i < c.rows.length; i++) if (c.coefs[i] !== 0) { indices[n] = c.rows[i]!; values[n++] = c.coefs[i]!; }
+    starts[base.numCols + k + 1] = n;
+  });
+  return {
+    ...base, numCols: base.numCols + pool.length, starts, indices, values,
+    colCost: grow(base.colCost, (c) => c.cost), colLower: grow(base.colLower, () => 0), colUpper: grow(base.colUpper, () => Number.POSITIVE_INFINITY),
+  };
+}
 
 export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions): Promise<DualMasterReport> {
   const b = new LpBuilder();
   const eb = addEnergyBlock(b, ix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
   const nR = eb.numRows;
   const pen = UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * ix.slotHours;
-  const conv = ix.jobs.map(() => b.addRow(1, 1));
-  // Leaving a job unserved keeps every master feasible whatever the columns.
-  ix.jobs.forEach((info, j) => b.addCol(info.work * pen, 0, Number.POSITIVE_INFINITY, [conv[j]!], [1]));
-  addPlanColumns(b, ix, eb, conv, opts.plan, pen);
+  const groupOf = opts.groups ?? Int32Array.from(ix.jobs, (_, j) => j);
+  const nG = groupOf.reduce((m, g) => Math.max(m, g + 1), 0);
+  const conv = Array.from({ length: nG }, () => b.addRow(1, 1));
+  // Leaving a group's jobs unserved keeps every master feasible whatever the columns.
+  const unserved = new Float64Array(nG);
+  ix.jobs.forEach((info, j) => { unserved[groupOf[j]!]! += info.work * pen; });
+  unserved.forEach((cost, g) => b.addCol(cost, 0, Number.POSITIVE_INFINITY, [conv[g]!], [1]));
+  addPlanColumns(b, ix, eb, conv, groupOf, opts.plan, pen);
   let columns = b.numCols;
   const base = b.build(false);
   const best = new Float64Array(nR);
   for (let i = 0; i < nR; i++) best[i] = opts.start[i] ?? 0;
   project(base, best);
-  const first = await pricingPass(ix, base, eb, best, null, opts.stop);
-  if (!first) return { bound: Number.NEGATIVE_INFINITY, y: best, start: Number.NEGATIVE_INFINITY, rounds: 0, columns, master: null, converged: false, model: base, eb };
+  const first = await pricingPass(ix, base, eb, groupOf, nG, best, null, opts.stop);
+  if (!first) return { bound: Number.NEGATIVE_INFINITY, y: best, start: Number.NEGATIVE_INFINITY, rounds: 0, columns, master: null, converged: false, yMaster: best, model: base, eb };
   const start = first.bound;
   let bound = start;
-  for (const [j, c] of first.columns) { b.addCol(c.cost, 0, Number.POSITIVE_INFINITY, [...c.rows, conv[j]!], [...c.coefs, 1]); columns++; }
-  let rounds = 0, master: number | null = null, converged = false;
+  // Priced columns live in a pool appended to the fixed part each round, so that idle ones can leave.
+  let pool: PoolColumn[] = [];
+  const join = (g: number, c: Column) => { pool.push({ cost: c.cost, rows: [...c.rows, conv[g]!], coefs: [...c.coefs, 1], idle: 0 }); columns++; };
+  for (const [g, c] of first.columns) join(g, c);
+  let rounds = 0, master: number | null = null, converged = false, lastDuals: Float64Array | null = null;
   const alpha = opts.smoothing ?? SMOOTHING;
   while (rounds < (opts.maxRounds ?? Infinity) && !opts.stop()) {
-    const model = b.build(false);
+    const model = withColumns(base, pool);
     const r = await opts.worker.solve({ model, timeLimitSec: Math.max(1, opts.secondsLeft()), duals: true, ...(opts.masterSolver ? { solver: opts.masterSolver } : {}) });
     if (!r.optimal || opts.stop()) break;
     rounds++;
     master = r.objective;
+    pool.forEach((c, k) => { c.idle = (r.colValue[base.numCols + k] ?? 0) > 0 ? 0 : c.idle + 1; });
+    if (opts.dropIdleAfter !== undefined) pool = pool.filter((c) => c.idle < opts.dropIdleAfter!);
     const yMaster = project(model, Float64Array.from(r.rowDual.subarray(0, nR)));
+    lastDuals = yMaster;
     const mu = Float64Array.from(conv, (row) => r.rowDual[row] ?? 0);
     let added = 0;
     // Smoothed prices first; when they price nothing out at the master's duals, the master's own.
@@ -98,33 +142,42 @@ export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions
       const y = new Float64Array(nR);
       for (let i = 0; i < nR; i++) y[i] = a * best[i]! + (1 - a) * yMaster[i]!;
       project(model, y);
-      const pass = await pricingPass(ix, model, eb, y, { yMaster, mu }, opts.stop);
+      const pass = await pricingPass(ix, model, eb, groupOf, nG, y, { yMaster, mu }, opts.stop);
       if (!pass) break;
       if (pass.bound > bound) { bound = pass.bound; best.set(y); }
       const chosen = opts.columnsPerRound && pass.columns.length > opts.columnsPerRound
         ? [...pass.columns].sort((x, y) => x[1].rc - y[1].rc).slice(0, opts.columnsPerRound) : pass.columns;
-      for (const [j, c] of chosen) { b.addCol(c.cost, 0, Number.POSITIVE_INFINITY, [...c.rows, conv[j]!], [...c.coefs, 1]); columns++; added++; }
+      for (const [g, c] of chosen) { join(g, c); added++; }
       if (added > 0) break;
     }
+    opts.onRound?.({ rounds, bound, master, columns });
     if (added === 0) { converged = !opts.stop(); break; }
   }
-  return { bound, y: best, start, rounds, columns, master, converged, model: base, eb };
+  return { bound, y: best, start, rounds, columns, master, converged, yMaster: lastDuals ?? best, model: base, eb };
 }
 
-/** Each job's plan placement as a master column: the master starts from a feasible plan. */
-function addPlanColumns(b: LpBuilder, ix: PlanIndex, eb: EnergyBlock, conv: number[], plan: readonly Allocation[], pen: number): void {
-  for (const [j, own] of allocationsByJob(ix, plan)) {
-    const info = ix.jobs[j]!;
+/** Each group's plan placements (its jobs' sum; a job the plan leaves out unserved) as a master column: the master starts from a feasible plan. */
+function addPlanColumns(b: LpBuilder, ix: PlanIndex, eb: EnergyBlock, conv: number[], groupOf: Int32Array, plan: readonly Allocation[], pen: number): void {
+  const cols = new Map<number, Entries>();
+  const cost = new Float64Array(conv.length);
+  const byJob = allocationsByJob(ix, plan);
+  ix.jobs.forEach((info, j) => {
+    const g = groupOf[j]!;
+    const own = byJob.get(j) ?? [];
     const last = own.reduce((m, a) => Math.max(m, a.slot), -1);
-    const col = new Entries();
+    const col = cols.get(g) ?? new Entries();
+    cols.set(g, col);
     let served = 0;
     for (const a of own) {
       col.unitSlots(eb, ix, ix.siteById.get(a.site)!, info.type, a.slot, a.units, runFraction(info, a.slot === last));
       served += a.units;
     }
-    const cost = (info.work - Math.min(info.work, served)) * pen + transferCost(ix, info.index, own.map((a) => ({ site: ix.siteById.get(a.site)! })));
+    cost[g]! += (info.work - Math.min(info.work, served)) * pen + transferCost(ix, info.index, own.map((a) => ({ site: ix.siteById.get(a.site)! })));
+  });
+  for (const [g, col] of cols) {
     const { rows, coefs } = col.lists();
-    b.addCol(cost, 0, Number.POSITIVE_INFINITY, [...rows, conv[j]!], [...coefs, 1]);
+    // A group the plan leaves wholly unserved has that column already.
+    if (rows.length) b.addCol(cost[g]!, 0, Number.POSITIVE_INFINITY, [...rows, conv[g]!], [...coefs, 1]);
   }
 }
 
@@ -143,21 +196,25 @@ class Entries {
 
 /**
  * L(y) in one pass over the jobs (a turn of the event loop every LAGRANGE_JOBS_PER_TURN jobs), and each
- * job's cheapest placement at y as a column where its reduced cost at the master's duals is negative.
- * Null when `stop` came first: a bound from a pass not ended is no bound.
+ * group's sum of its jobs' cheapest placements at y as a column where its reduced cost at the master's
+ * duals is negative. Null when `stop` came first: a bound from a pass not ended is no bound.
  */
 async function pricingPass(
-  ix: PlanIndex, model: LpModel, eb: EnergyBlock, y: Float64Array, duals: { yMaster: Float64Array; mu: Float64Array } | null, stop: () => boolean,
+  ix: PlanIndex, model: LpModel, eb: EnergyBlock, groupOf: Int32Array, nG: number, y: Float64Array,
+  duals: { yMaster: Float64Array; mu: Float64Array } | null, stop: () => boolean,
 ): Promise<{ bound: number; columns: [number, Column][] } | null> {
   const fixed = rowsAndEnergyColumns(model, eb, y);
   if (fixed === null) return { bound: Number.NEGATIVE_INFINITY, columns: [] };
   const price = unitPrices(ix, eb, y);
   const pen = UNSERVED_PENALTY_FEN_PER_UNIT_HOUR * ix.slotHours;
   let bound = fixed;
-  const columns: [number, Column][] = [];
+  const cols = new Map<number, Entries>();
+  const cost = new Float64Array(nG);
   for (let j = 0; j < ix.jobs.length; j++) {
     const info = ix.jobs[j]!;
-    const col = new Entries();
+    const g = groupOf[j]!;
+    const col = cols.get(g) ?? new Entries();
+    cols.set(g, col);
     let priced = 0;
     const v = jobMin(ix, info, price, pen, (site, type, t, units, fraction) => {
       col.unitSlots(eb, ix, site, type, t, units, fraction);
@@ -165,19 +222,21 @@ async function pricingPass(
       priced += units * (price.cap[i]! + fraction * price.energy[i]!);
     });
     bound += v;
-    const { rows, coefs } = col.lists();
     // The placement's own cost: its value at y less what y charged its unit-slots (transfer and any unserved part).
-    const cost = v - priced;
-    if (rows.length) {
-      const yM = duals?.yMaster ?? y;
-      let rc = cost - (duals?.mu[j] ?? 0);
-      for (let k = 0; k < rows.length; k++) rc -= yM[rows[k]!]! * coefs[k]!;
-      if (duals === null || rc < -Math.max(1e-6, PRICE_OUT_REL * Math.abs(cost))) columns.push([j, { cost, rows, coefs, rc }]);
-    }
+    cost[g]! += v - priced;
     if ((j + 1) % LAGRANGE_JOBS_PER_TURN === 0) {
       await new Promise<void>((resolve) => { setImmediate(resolve); });
       if (stop()) return null;
     }
+  }
+  const columns: [number, Column][] = [];
+  const yM = duals?.yMaster ?? y;
+  for (const [g, col] of cols) {
+    const { rows, coefs } = col.lists();
+    if (!rows.length) continue;
+    let rc = cost[g]! - (duals?.mu[g] ?? 0);
+    for (let k = 0; k < rows.length; k++) rc -= yM[rows[k]!]! * coefs[k]!;
+    if (duals === null || rc < -Math.max(1e-6, PRICE_OUT_REL * Math.abs(cost[g]!))) columns.push([g, { cost: cost[g]!, rows, coefs, rc }]);
   }
   return { bound, columns };
 }

@@ -11,6 +11,8 @@ export { greedy, edfOrder } from './greedy.ts';
 export { optimal, makeOptimal, MIP_MAX_COLUMNS, LP_MAX_COLUMNS, DEFAULT_TIME_LIMIT_SEC, type Multipliers } from './optimal.ts';
 export { lagrangianAscent, lagrangianBound, type AscentOptions, type AscentReport } from './lagrange.ts';
 export { lagrangianByColumns, type DualMasterOptions, type DualMasterReport } from './dualMaster.ts';
+export { jobGroups, type JobGroups } from './jobGroups.ts';
+export { quickPrices, type QuickPricesOptions } from './quickPrices.ts';
 export { gapParts, type GapParts, type JobGap, type JobGapKind } from './gapParts.ts';
 export { exactBounds, type ExactBounds, type MipBound } from './mipBound.ts';
 export { POLICIES, getPolicy } from './policies.ts';

@@ -6,6 +6,10 @@ import { buildIndex, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, HighsWorker, optimal, 
 import { buildChainModel, classify } from '../src/chainModel.ts';
 import { energyBlockModel } from '../src/energyBlock.ts';
 import { lagrangianByColumns } from '../src/dualMaster.ts';
+import { jobGroups } from '../src/jobGroups.ts';
+import { quickPrices } from '../src/quickPrices.ts';
+import { placeAtDuals } from '../src/pricedPlacement.ts';
+import { checkPlan } from '../src/checkPlan.ts';
 import { gapParts } from '../src/gapParts.ts';
 import { lagrangianAscent, lagrangianBound } from '../src/lagrange.ts';
 import { tinyScenarioArb } from './scenarios.ts';
@@ -115,6 +119,56 @@ test('the Lagrangian dual by columns: at most the exact optimum, at least its st
       close(g.jobs.fen + g.capacity.fen + g.energy.fen, exact.objective - c.bound, 'parts add up to the gap');
     }), { numRuns: 10, seed: 16 });
     assert.ok(converged > 0, 'some run converged');
+  } finally {
+    await worker.close();
+  }
+});
+
+test('the Lagrangian dual by columns over groups of jobs: at most the exact optimum, L at its multipliers, a group per job as the per-job master, and once converged the per-job master\'s optimum', async () => {
+  const worker = new HighsWorker();
+  try {
+    let bothConverged = 0, aggregated = 0;
+    await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 6, slots: 6, storage: true }), fc.integer({ min: 1, max: 3 }), async (raw, maxGroups) => {
+      const { ix, lp, exact } = await withDualsAndOptimum(worker, raw);
+      const run = (groups?: Int32Array) => lagrangianByColumns(ix, { worker, stop: () => false, secondsLeft: () => 30, start: lp.rowDual, plan: exact.allocations, maxRounds: 200, ...(groups ? { groups } : {}) });
+      const perJob = await run();
+      const g = jobGroups(ix, maxGroups);
+      assert.ok(g.count <= maxGroups || g.width >= ix.T, `${g.count} groups of width ${g.width}`);
+      assert.deepEqual(new Set(g.groupOf).size, g.count);
+      if (g.count < ix.jobs.length) aggregated++;
+      const grouped = await run(g.groupOf);
+      assert.ok(grouped.bound <= exact.objective + 1e-6 * Math.max(1, exact.objective), `grouped bound ${grouped.bound} above the exact optimum ${exact.objective}`);
+      assert.ok(grouped.bound >= grouped.start - 1e-9 * Math.max(1, Math.abs(grouped.start)), `grouped bound ${grouped.bound} below its start ${grouped.start}`);
+      close(lagrangianBound(ix, grouped.model, grouped.eb, grouped.y), grouped.bound, 'the grouped bound is L at its multipliers');
+      const single = await run(Int32Array.from(ix.jobs, (_, j) => j));
+      close(single.bound, perJob.bound, 'a group per job is the per-job master');
+      assert.equal(single.rounds, perJob.rounds);
+      // Group columns are points of the product of the jobs' placement sets, whose convex hull is the product
+      // of theirs: converged, both masters are the same Lagrangian dual.
+      if (grouped.converged && perJob.converged) {
+        bothConverged++;
+        close(grouped.bound, perJob.bound, 'converged grouped and per-job bounds');
+      }
+    }), { numRuns: 10, seed: 17 });
+    assert.ok(bothConverged > 0 && aggregated > 0, `${bothConverged} runs converged both ways, ${aggregated} grouped jobs together`);
+  } finally {
+    await worker.close();
+  }
+});
+
+test('quick prices for placement: L at its multipliers, at least the LP duals\' L, at most the exact optimum, and a plan placed there is feasible', async () => {
+  const worker = new HighsWorker();
+  try {
+    await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 6, slots: 6, storage: true }), async (raw) => {
+      const { ix, cm, lp, exact } = await withDualsAndOptimum(worker, raw);
+      const atLp = lagrangianBound(ix, cm.model, cm.eb, lp.rowDual);
+      const q = await quickPrices(ix, { model: cm.model, eb: cm.eb, y: lp.rowDual }, { seconds: 60, target: exact.objective, maxIterations: 20 });
+      close(lagrangianBound(ix, cm.model, cm.eb, q.y), q.bound, 'the bound is L at the returned multipliers');
+      assert.ok(q.bound >= atLp - 1e-9 * Math.max(1, Math.abs(atLp)), `bound ${q.bound} below L at the LP's duals ${atLp}`);
+      assert.ok(q.bound <= exact.objective + 1e-6 * Math.max(1, exact.objective), `bound ${q.bound} above the exact optimum ${exact.objective}`);
+      const st = placeAtDuals(ix, cm.eb, q.y);
+      assert.deepEqual(checkPlan(ix.scenario, st.allocations(), ix), []);
+    }), { numRuns: 10, seed: 18 });
   } finally {
     await worker.close();
   }
