@@ -10,7 +10,7 @@ import { lnsImprove } from './lns.ts';
 import { exchangePairs } from './pairExchange.ts';
 import { dualSeeds } from './dualSeeds.ts';
 import { polishWithMip } from './polish.ts';
-import { placeAtDuals } from './pricedPlacement.ts';
+import { capacityPrices, placeAtDuals } from './pricedPlacement.ts';
 import { planDagByMip } from './precedenceModel.ts';
 import { applyJobSolution, buildJobModel, jobModelSize } from './jobModel.ts';
 import type { LpModel } from './lp.ts';
@@ -115,6 +115,26 @@ async function heuristicPlan(ix: PlanIndex, scenario: Scenario, stop: () => bool
   const fromFifo = better(ofQueue, ofEdf);
   const imp = fromFifo ? fromQueue : fromEdf;
   return { st: fromFifo ? queued : edf, metrics: fromFifo ? ofQueue : ofEdf, fromFifo, moves: imp.moves, passes: imp.passes };
+}
+
+/**
+ * A plan placed at multipliers y on the shared site-slot rows: placeAtDuals (cheapest-feasible, rigid
+ * first, least slack first, each unit-slot charged its capacity price too), then local search at true
+ * costs until `deadline`. With `heldShare` > 0 the local search first runs two passes with that share of
+ * the capacity prices still charged. The one place optimal places at given prices: a better placement
+ * goes here.
+ */
+export function placeAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, deadline: () => boolean, opts: { heldShare?: number } = {}): { st: PlanState; moves: number } {
+  const st = placeAtDuals(ix, eb, y);
+  const order = edfOrder(ix.scenario);
+  let moves = 0;
+  if ((opts.heldShare ?? 0) > 0) {
+    st.capPrice = capacityPrices(eb, y, st.capRemain.length, opts.heldShare);
+    moves += improvePlan(st, order, { maxPasses: 2, deadline, serveFirst: true }).moves;
+    st.capPrice = null;
+  }
+  moves += improvePlan(st, order, { maxPasses: 4, deadline, serveFirst: true }).moves;
+  return { st, moves };
 }
 
 /** Multipliers on the shared site-slot rows of `model` (its first eb.numRows rows) and the Lagrangian bound L(y) at them. */
@@ -260,9 +280,8 @@ export function makeOptimal(tuning: {
           const heuristic = `${h.fromFifo ? 'fifo\'s placement' : 'cheapest-feasible in EDF order, rigid first'}, local search ${h.moves} moves`;
           if (prices) {
             progress('placing at the LP prices');
-            const priced = placeAtDuals(ix, prices.eb, prices.y);
-            const pimp = improvePlan(priced, edfOrder(scenario), { maxPasses: 4, deadline: () => clock.now() > roundDeadline, serveFirst: true });
-            notes.push(`placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual too), then local search ${pimp.moves} moves`);
+            const { st: priced, moves } = placeAtPrices(ix, prices.eb, prices.y, () => clock.now() > roundDeadline);
+            notes.push(`placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual too), then local search ${moves} moves`);
             const heur: Candidate = { label: `${h.fromFifo ? 'fifo' : 'EDF cheapest-feasible'} + local search`, st: h.st, metrics: h.metrics };
             const atPrices: Candidate = { label: 'placement at the LP prices + local search', st: priced, metrics: evaluate(scenario, priced.allocations(), ix) };
             progress('exact MIP for the unserved jobs of the placement at the LP prices');
