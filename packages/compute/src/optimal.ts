@@ -77,6 +77,21 @@ export const DUAL_SEEDS_MAX_JOBS = 20_000;
  * before the window MIPs it cost them 1–1.7 s for 0.25 ¥ on small, 2–5 ¥ on medium hourly: off by default.
  */
 export const SITES_FIRST_SHARE = 0.75;
+/**
+ * Share of the time limit at which the plan is placed again (placeAtPrices) at the best multipliers the
+ * subgradient ascent has found by then; the exact MIPs run before and after it. Better multipliers give a
+ * cheaper placement: on medium hourly (offline, bench/planner/reprice-steps.ts) placement + local search
+ * at the LP's duals 13,031 ¥, after 10 ascent steps 13,012 ¥, after 20 12,995 ¥ (the full ascent's 105
+ * steps 12,991 ¥, columns' converged multipliers 12,954 ¥).
+ */
+export const REPRICE_SHARE = 0.55;
+/**
+ * The re-placement's local search first runs two passes still charging this share of the capacity prices,
+ * then at true costs. Medium hourly, offline, at 0 / 10 / 20 / 40 ascent steps: without 13,031 / 13,012 /
+ * 12,995 / 13,003 ¥; share 0.25 13,029 / 13,009 / 12,992 / 12,998; 0.5 13,028 / 13,006 / 12,990 / 12,996;
+ * 0.75 13,029 / 13,008 / 12,992 / 12,998; 1 13,031 / 13,011 / 12,995 / 13,002 (+0.15 s each).
+ */
+export const REPRICE_HELD_SHARE = 0.5;
 /** Share of the time limit by which a cheaper candidate plan's exact MIPs for its unserved jobs must end. */
 export const SPECULATIVE_RESCUE_SHARE = 0.9;
 /** Seconds the exact MIPs for unserved jobs get even past the time limit. */
@@ -174,6 +189,10 @@ function better(a: { unservedUnitHours: number; objective: number }, b: { unserv
  */
 export function makeOptimal(tuning: {
   mipMaxColumns?: number; lns?: boolean; siteMips?: boolean; sitesFirst?: boolean; pairs?: boolean; dualSeeds?: boolean; dagMip?: boolean; lpSizePerSec?: number;
+  /** share of the time limit at which the plan is re-placed at the ascent's best multipliers (REPRICE_SHARE; 0 = never) */
+  reprice?: number;
+  /** share of the capacity prices the re-placement's local search holds in its first passes (REPRICE_HELD_SHARE) */
+  heldShare?: number;
   /** hears the best Lagrangian multipliers the plan found (none when it solved the exact MIP or the LP failed), e.g. for a longer ascent outside its time limit */
   onMultipliers?: (m: Multipliers) => void;
 } = {}): Policy {
@@ -184,6 +203,8 @@ export function makeOptimal(tuning: {
   const pairsOn = tuning.pairs ?? false;
   const dualSeedsOn = tuning.dualSeeds ?? true;
   const sitesFirst = tuning.sitesFirst;
+  const repriceShare = tuning.reprice ?? REPRICE_SHARE;
+  const heldShare = tuning.heldShare ?? REPRICE_HELD_SHARE;
   return {
   name: 'optimal',
   planDag: tuning.dagMip === false ? undefined : planDagByMip,
@@ -210,6 +231,8 @@ export function makeOptimal(tuning: {
     let method = '';
     /** the aggregated LP and its duals, from which the Lagrangian bound is tightened while the exact MIPs run */
     let duals: { model: LpModel; eb: EnergyBlock; y: Float64Array; start: LagrangianPoint } | null = null;
+    /** how long placement at the LP's prices took: what a re-placement at other multipliers must have left */
+    let placeMs = Infinity;
     try {
       const size = jobModelSize(ix);
       if (mipMax > 0 && size <= mipMax) {
@@ -280,7 +303,9 @@ export function makeOptimal(tuning: {
           const heuristic = `${h.fromFifo ? 'fifo\'s placement' : 'cheapest-feasible in EDF order, rigid first'}, local search ${h.moves} moves`;
           if (prices) {
             progress('placing at the LP prices');
+            const placing = clock.now();
             const { st: priced, moves } = placeAtPrices(ix, prices.eb, prices.y, () => clock.now() > roundDeadline);
+            placeMs = clock.now() - placing;
             notes.push(`placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual too), then local search ${moves} moves`);
             const heur: Candidate = { label: `${h.fromFifo ? 'fifo' : 'EDF cheapest-feasible'} + local search`, st: h.st, metrics: h.metrics };
             const atPrices: Candidate = { label: 'placement at the LP prices + local search', st: priced, metrics: evaluate(scenario, priced.allocations(), ix) };
@@ -330,7 +355,12 @@ export function makeOptimal(tuning: {
         }
       }
       // The bound's ascent is JavaScript on this thread while HiGHS works in its worker: both cores busy.
-      const ascent = duals ? lagrangianAscent(ix, duals.model, duals.eb, duals.y, { target: evaluate(scenario, st.allocations(), ix).objective, stop: () => remaining() <= 1, start: duals.start }) : null;
+      /** the ascent's best multipliers so far, if any beat the LP's duals */
+      let improved: { y: Float64Array; bound: number; iterations: number } | null = null;
+      const ascent = duals ? lagrangianAscent(ix, duals.model, duals.eb, duals.y, {
+        target: evaluate(scenario, st.allocations(), ix).objective, stop: () => remaining() <= 1, start: duals.start,
+        onBest: (y, b, iterations) => { improved = { y: Float64Array.from(y), bound: b, iterations }; },
+      }) : null;
       // Site MIPs and pair exchange start from the jobs dearest at the LP's duals against their cheapest placement there.
       const atDuals = duals;
       const rank = dualSeedsOn && atDuals && ix.jobs.length <= DUAL_SEEDS_MAX_JOBS ? (s: PlanState, stop: () => boolean) => dualSeeds(s, atDuals, stop) : undefined;
@@ -341,15 +371,16 @@ export function makeOptimal(tuning: {
         if (Number.isFinite(p.bound)) bounds.mip = { objective: p.bound, gap: Number.isFinite(p.gap) ? p.gap : null, status: p.status };
         notes.push(`exact job-level MIP (HiGHS, ${p.columns} columns) started from this plan: status ${p.status}, HiGHS' best plan ${Number.isFinite(p.incumbent) ? `${(p.incumbent / 100).toFixed(0)} ¥` : 'none'}, ${(p.savedFen / 100).toFixed(0)} ¥ saved${Number.isFinite(p.bound) ? `, its proven bound ${(p.bound / 100).toFixed(0)} ¥` : ''}`);
       } else if (lnsOn && !exactSolved) {
-        const windowMips = async (reserveSec: number) => {
+        const end = () => t0 + (limit - 1) * 1000;
+        const windowMips = async (untilMs: number) => {
           progress('re-planning day-long windows exactly');
-          const lns = await lnsImprove(st, worker, { secondsLeft: () => remaining() - 1 - reserveSec });
+          const lns = await lnsImprove(st, worker, { secondsLeft: () => (untilMs - clock.now()) / 1000 });
           if (lns.improved > 0) method += ' + window MIPs';
           notes.push(`window MIPs (HiGHS, each day-long window re-planned exactly with the rest fixed): ${lns.improved} of ${lns.solves} kept in ${lns.sweeps} sweeps, ${(lns.savedFen / 100).toFixed(0)} ¥ saved`);
         };
-        const siteMips = async (reserveSec: number) => {
+        const siteMips = async (untilMs: number) => {
           progress('re-planning site choice exactly');
-          const sites = await replanSites(st, worker, { secondsLeft: () => remaining() - 1 - reserveSec, rank });
+          const sites = await replanSites(st, worker, { secondsLeft: () => (untilMs - clock.now()) / 1000, rank });
           if (sites.improved > 0) method += ' + site MIPs';
           notes.push(`site MIPs (HiGHS; a job off its cheapest placement${rank ? ' at the LP\'s duals' : ''} re-placed with the jobs holding its cheapest sites, over their whole windows, the rest fixed): ${sites.improved} of ${sites.solves} kept (${sites.seeds} jobs off their cheapest placement), ${(sites.savedFen / 100).toFixed(2)} ¥ saved`);
         };
@@ -357,14 +388,29 @@ export function makeOptimal(tuning: {
         // the site MIPs seeded there saved 17 ¥ where the window MIPs saved 0–2. Without that ranking (large,
         // above DUAL_SEEDS_MAX_JOBS) the windows go first: sites first there ran large 15-minute to 60.8 s of
         // its 60 and kept neither (npm run bench -- planner, quiet), where windows first kept window MIPs in 59.8 s.
-        if (sitesOn && (sitesFirst ?? rank !== undefined)) {
-          await siteMips((1 - SITES_FIRST_SHARE) * (remaining() - 1));
-          await windowMips(0);
-        } else {
-          // The window MIPs re-time jobs within a day; the site neighbourhoods after them get a share of the time left.
-          await windowMips(sitesOn ? SITE_REPLAN_SHARE * (remaining() - 1) : 0);
-          if (sitesOn) await siteMips(0);
+        // The window MIPs re-time jobs within a day; the site neighbourhoods after them get a share of the time left.
+        const sitesFirstNow = sitesOn && (sitesFirst ?? rank !== undefined);
+        const mips = async (untilMs: number) => {
+          const share = sitesFirstNow ? SITES_FIRST_SHARE : sitesOn ? 1 - SITE_REPLAN_SHARE : 1;
+          const split = clock.now() + share * Math.max(0, untilMs - clock.now());
+          if (sitesFirstNow) { await siteMips(split); await windowMips(untilMs); } else { await windowMips(split); if (sitesOn) await siteMips(untilMs); }
+        };
+        const repriceAt = t0 + repriceShare * limit * 1000;
+        if (ascent && duals && repriceShare > 0 && repriceAt + placeMs < end()) {
+          await mips(repriceAt);
+          const snap = improved as { y: Float64Array; bound: number; iterations: number } | null;
+          if (!snap) notes.push('not re-placed: the ascent found no better multipliers than the LP\'s duals by then');
+          else if (clock.now() + 1.5 * placeMs > end()) notes.push(`not re-placed: placement at the LP's prices took ${(placeMs / 1000).toFixed(1)} s, more than the time left`);
+          else {
+            progress('placing at the ascent\'s multipliers');
+            const { st: again, moves } = placeAtPrices(ix, duals.eb, snap.y, () => clock.now() > end(), { heldShare });
+            const now = evaluate(scenario, st.allocations(), ix), next = evaluate(scenario, again.allocations(), ix);
+            const kept = better(next, now);
+            notes.push(`re-placed at the multipliers of ascent step ${snap.iterations} (Lagrangian ${(snap.bound / 100).toFixed(0)} ¥), local search ${moves} moves${heldShare > 0 ? ` (its first passes holding ${heldShare} of the capacity prices)` : ''}: ${(next.objective / 100).toFixed(2)} ¥, ${next.unservedUnitHours.toFixed(1)} unit-hours unserved, against ${(now.objective / 100).toFixed(2)} ¥${kept ? ' — kept' : ' — not kept'}`);
+            if (kept) { st = again; method += ' + re-placed at the ascent\'s multipliers'; }
+          }
         }
+        await mips(end());
         if (pairsOn && remaining() > 1.5) {
           progress('exchanging pairs of jobs');
           const px = exchangePairs(st, { stop: () => remaining() <= 1, rank });
