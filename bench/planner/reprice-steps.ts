@@ -33,7 +33,7 @@ const snaps: { it: number; y: Float64Array; bound: number }[] = [{ it: 0, y: Flo
 let last = 0;
 t = performance.now();
 const a = await lagrangianAscent(ix, prices.model, prices.eb, prices.y, {
-  target: { small: 1_600_00, medium: 13_031_00, large: 128_287_00 }[name]!, stop: () => false, start, maxIterations: Math.max(...steps),
+  target: Number(process.env.TARGET ?? 0) || { small: 1_600_00, medium: 13_031_00, large: 128_287_00 }[name]!, stop: () => false, start, maxIterations: Math.max(...steps),
   onBest: (y, bound, it) => { last = it; snaps.push({ it, y: Float64Array.from(y), bound }); },
 });
 console.log(`ascent ${a.iterations} steps in ${((performance.now() - t) / 1000).toFixed(1)} s: ${(a.start / 100).toFixed(0)} → ${(a.bound / 100).toFixed(0)} ¥ (last best at ${last})`);

@@ -84,7 +84,11 @@ export const SITES_FIRST_SHARE = 0.75;
  * at the LP's duals 13,031 ¥, after 10 ascent steps 13,012 ¥, after 20 12,995 ¥ (the full ascent's 105
  * steps 12,991 ¥, columns' converged multipliers 12,954 ¥).
  */
-export const REPRICE_SHARE = 0.55;
+export const REPRICE_SHARE = 0.6;
+/** The re-placement comes once the ascent's best multipliers are this many steps on (or at REPRICE_SHARE). */
+export const REPRICE_STEPS = 15;
+/** Above this many jobs no re-placement: ... */
+export const REPRICE_MAX_JOBS = 20_000;
 /**
  * The re-placement's local search first runs two passes still charging this share of the capacity prices,
  * then at true costs. Medium hourly, offline, at 0 / 10 / 20 / 40 ascent steps: without 13,031 / 13,012 /
@@ -193,6 +197,12 @@ export function makeOptimal(tuning: {
   reprice?: number;
   /** share of the capacity prices the re-placement's local search holds in its first passes (REPRICE_HELD_SHARE) */
   heldShare?: number;
+  /** the exact MIPs run before the re-placement too (else the ascent runs alone until it) */
+  mipsBefore?: boolean;
+  /** with mipsBefore off, the re-placement comes as soon as the ascent's best is at least this many steps on */
+  repriceSteps?: number;
+  /** the placement at the LP's prices holds heldShare of the capacity prices in its first local-search passes too */
+  heldFirst?: boolean;
   /** hears the best Lagrangian multipliers the plan found (none when it solved the exact MIP or the LP failed), e.g. for a longer ascent outside its time limit */
   onMultipliers?: (m: Multipliers) => void;
 } = {}): Policy {
@@ -205,6 +215,9 @@ export function makeOptimal(tuning: {
   const sitesFirst = tuning.sitesFirst;
   const repriceShare = tuning.reprice ?? REPRICE_SHARE;
   const heldShare = tuning.heldShare ?? REPRICE_HELD_SHARE;
+  const mipsBefore = tuning.mipsBefore ?? false;
+  const repriceSteps = tuning.repriceSteps ?? REPRICE_STEPS;
+  const heldFirst = tuning.heldFirst ?? false;
   return {
   name: 'optimal',
   planDag: tuning.dagMip === false ? undefined : planDagByMip,
@@ -272,7 +285,12 @@ export function makeOptimal(tuning: {
           // unserved: then the LP's rounding is the best hope of serving it. Otherwise it is cut at its share.
           const lpDeadline = t0 + LP_TIME_SHARE * limit * 1000;
           const lpSolve = worker.solve({ model: cm.model, timeLimitSec: Math.max(LP_TIME_SHARE * limit, RESCUE_FLOOR_SEC), duals: true });
-          const h = await heuristicPlan(ix, scenario, () => clock.now() > lpDeadline);
+          // One turn for the worker's queue to post the LP before the heuristic's synchronous placement holds this thread.
+          await Promise.resolve();
+          // The heuristic plan is the fallback; it stops improving once HiGHS has answered (seen on shared memory,
+          // since its local search holds this thread): on medium at 15-minute slots it ran to the LP's share, 5 s
+          // of a 10 s limit, for a plan 340 ¥ dearer than placement at the LP's prices, while the LP took 1.2 s.
+          const h = await heuristicPlan(ix, scenario, () => clock.now() > lpDeadline || worker.answered());
           const serves = h.st.served.every((v, j) => v >= ix.jobs[j]!.work || ix.jobs[j]!.options.length === 0);
           // The grace lets an answer that came while this thread was busy past the deadline be read before
           // the cut: a timer of 0 can fire before the worker's queued message (medium at 15-minute slots under
@@ -304,7 +322,7 @@ export function makeOptimal(tuning: {
           if (prices) {
             progress('placing at the LP prices');
             const placing = clock.now();
-            const { st: priced, moves } = placeAtPrices(ix, prices.eb, prices.y, () => clock.now() > roundDeadline);
+            const { st: priced, moves } = placeAtPrices(ix, prices.eb, prices.y, () => clock.now() > roundDeadline, { heldShare: heldFirst ? heldShare : 0 });
             placeMs = clock.now() - placing;
             notes.push(`placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual too), then local search ${moves} moves`);
             const heur: Candidate = { label: `${h.fromFifo ? 'fifo' : 'EDF cheapest-feasible'} + local search`, st: h.st, metrics: h.metrics };
@@ -396,8 +414,12 @@ export function makeOptimal(tuning: {
           if (sitesFirstNow) { await siteMips(split); await windowMips(untilMs); } else { await windowMips(split); if (sitesOn) await siteMips(untilMs); }
         };
         const repriceAt = t0 + repriceShare * limit * 1000;
-        if (ascent && duals && repriceShare > 0 && repriceAt + placeMs < end()) {
-          await mips(repriceAt);
+        if (ascent && duals && repriceShare > 0 && ix.jobs.length <= REPRICE_MAX_JOBS && repriceAt + placeMs < end()) {
+          if (mipsBefore) await mips(repriceAt);
+          else {
+            // The ascent alone on this thread until the re-placement (HiGHS idle): its steps are not slowed by the MIPs' model building.
+            while (clock.now() < repriceAt && ((improved as { iterations: number } | null)?.iterations ?? 0) < repriceSteps) await sleep(Math.min(20, repriceAt - clock.now()));
+          }
           const snap = improved as { y: Float64Array; bound: number; iterations: number } | null;
           if (!snap) notes.push('not re-placed: the ascent found no better multipliers than the LP\'s duals by then');
           else if (clock.now() + 1.5 * placeMs > end()) notes.push(`not re-placed: placement at the LP's prices took ${(placeMs / 1000).toFixed(1)} s, more than the time left`);
