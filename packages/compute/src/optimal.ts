@@ -203,6 +203,8 @@ export function makeOptimal(tuning: {
   repriceSteps?: number;
   /** the placement at the LP's prices holds heldShare of the capacity prices in its first local-search passes too */
   heldFirst?: boolean;
+  /** the LP is posted before the heuristic fallback is built, and the fallback stops improving once the LP is answered */
+  fallbackStops?: boolean;
   /** hears the best Lagrangian multipliers the plan found (none when it solved the exact MIP or the LP failed), e.g. for a longer ascent outside its time limit */
   onMultipliers?: (m: Multipliers) => void;
 } = {}): Policy {
@@ -218,6 +220,7 @@ export function makeOptimal(tuning: {
   const mipsBefore = tuning.mipsBefore ?? false;
   const repriceSteps = tuning.repriceSteps ?? REPRICE_STEPS;
   const heldFirst = tuning.heldFirst ?? false;
+  const fallbackStops = tuning.fallbackStops ?? true;
   return {
   name: 'optimal',
   planDag: tuning.dagMip === false ? undefined : planDagByMip,
@@ -286,11 +289,11 @@ export function makeOptimal(tuning: {
           const lpDeadline = t0 + LP_TIME_SHARE * limit * 1000;
           const lpSolve = worker.solve({ model: cm.model, timeLimitSec: Math.max(LP_TIME_SHARE * limit, RESCUE_FLOOR_SEC), duals: true });
           // One turn for the worker's queue to post the LP before the heuristic's synchronous placement holds this thread.
-          await Promise.resolve();
+          if (fallbackStops) await Promise.resolve();
           // The heuristic plan is the fallback; it stops improving once HiGHS has answered (seen on shared memory,
           // since its local search holds this thread): on medium at 15-minute slots it ran to the LP's share, 5 s
           // of a 10 s limit, for a plan 340 ¥ dearer than placement at the LP's prices, while the LP took 1.2 s.
-          const h = await heuristicPlan(ix, scenario, () => clock.now() > lpDeadline || worker.answered());
+          const h = await heuristicPlan(ix, scenario, () => clock.now() > lpDeadline || (fallbackStops && worker.answered()));
           const serves = h.st.served.every((v, j) => v >= ix.jobs[j]!.work || ix.jobs[j]!.options.length === 0);
           // The grace lets an answer that came while this thread was busy past the deadline be read before
           // the cut: a timer of 0 can fire before the worker's queued message (medium at 15-minute slots under
@@ -379,6 +382,8 @@ export function makeOptimal(tuning: {
         target: evaluate(scenario, st.allocations(), ix).objective, stop: () => remaining() <= 1, start: duals.start,
         onBest: (y, b, iterations) => { improved = { y: Float64Array.from(y), bound: b, iterations }; },
       }) : null;
+      let ascentEnded = false;
+      void ascent?.finally(() => { ascentEnded = true; });
       // Site MIPs and pair exchange start from the jobs dearest at the LP's duals against their cheapest placement there.
       const atDuals = duals;
       const rank = dualSeedsOn && atDuals && ix.jobs.length <= DUAL_SEEDS_MAX_JOBS ? (s: PlanState, stop: () => boolean) => dualSeeds(s, atDuals, stop) : undefined;
@@ -418,7 +423,10 @@ export function makeOptimal(tuning: {
           if (mipsBefore) await mips(repriceAt);
           else {
             // The ascent alone on this thread until the re-placement (HiGHS idle): its steps are not slowed by the MIPs' model building.
-            while (clock.now() < repriceAt && ((improved as { iterations: number } | null)?.iterations ?? 0) < repriceSteps) await sleep(Math.min(20, repriceAt - clock.now()));
+            // A held timer: with the ascent ended and the worker unreferenced, an unreferenced one would let the process exit mid-plan.
+            while (!ascentEnded && clock.now() < repriceAt && ((improved as { iterations: number } | null)?.iterations ?? 0) < repriceSteps) {
+              await new Promise<void>((resolve) => { setTimeout(resolve, Math.max(0, Math.min(20, repriceAt - clock.now()))); });
+            }
           }
           const snap = improved as { y: Float64Array; bound: number; iterations: number } | null;
           if (!snap) notes.push('not re-placed: the ascent found no better multipliers than the LP\'s duals by then');
