@@ -86,7 +86,7 @@ export const SITES_FIRST_SHARE = 0.75;
  */
 export const REPRICE_SHARE = 0.6;
 /** The re-placement comes once the ascent's best multipliers are this many steps on (or at REPRICE_SHARE). */
-export const REPRICE_STEPS = 15;
+export const REPRICE_STEPS = 20;
 /** Above this many jobs no re-placement: ... */
 export const REPRICE_MAX_JOBS = 20_000;
 /**
@@ -423,6 +423,7 @@ export function makeOptimal(tuning: {
           if (mipsBefore) await mips(repriceAt);
           else {
             // The ascent alone on this thread until the re-placement (HiGHS idle): its steps are not slowed by the MIPs' model building.
+            progress('tightening the multipliers for a re-placement');
             // A held timer: with the ascent ended and the worker unreferenced, an unreferenced one would let the process exit mid-plan.
             while (!ascentEnded && clock.now() < repriceAt && ((improved as { iterations: number } | null)?.iterations ?? 0) < repriceSteps) {
               await new Promise<void>((resolve) => { setTimeout(resolve, Math.max(0, Math.min(20, repriceAt - clock.now()))); });
