@@ -184,6 +184,13 @@ function better(a: { unservedUnitHours: number; objective: number }, b: { unserv
   return a.unservedUnitHours < b.unservedUnitHours - 1e-9 || (a.unservedUnitHours <= b.unservedUnitHours + 1e-9 && a.objective < b.objective);
 }
 
+/** Whether plan `next` (a re-placement) replaces `current`: only when better() says so — more work served, then cheaper by evaluate(). */
+export function keepBetter(current: PlanState, next: PlanState): { kept: boolean; now: PlanMetrics; next: PlanMetrics } {
+  const ix = current.ix;
+  const now = evaluate(ix.scenario, current.allocations(), ix), then = evaluate(ix.scenario, next.allocations(), ix);
+  return { kept: better(then, now), now, next: then };
+}
+
 /**
  * The LP plan made integral. Small problems: the exact job-level MIP (its LP relaxation is the lower
  * bound). Larger ones: jobs aggregated into classes, the aggregated LP solved (the lower bound prices each
@@ -435,8 +442,7 @@ export function makeOptimal(tuning: {
           else {
             progress('placing at the ascent\'s multipliers');
             const { st: again, moves } = placeAtPrices(ix, duals.eb, snap.y, () => clock.now() > end(), { heldShare });
-            const now = evaluate(scenario, st.allocations(), ix), next = evaluate(scenario, again.allocations(), ix);
-            const kept = better(next, now);
+            const { kept, now, next } = keepBetter(st, again);
             notes.push(`re-placed at the multipliers of ascent step ${snap.iterations} (Lagrangian ${(snap.bound / 100).toFixed(0)} ¥), local search ${moves} moves${heldShare > 0 ? ` (its first passes holding ${heldShare} of the capacity prices)` : ''}: ${(next.objective / 100).toFixed(2)} ¥, ${next.unservedUnitHours.toFixed(1)} unit-hours unserved, against ${(now.objective / 100).toFixed(2)} ¥${kept ? ' — kept' : ' — not kept'}`);
             if (kept) { st = again; method += ' + re-placed at the ascent\'s multipliers'; }
           }
