@@ -78,16 +78,29 @@ export const DUAL_SEEDS_MAX_JOBS = 20_000;
  */
 export const SITES_FIRST_SHARE = 0.75;
 /**
- * Share of the time limit at which the plan is placed again (placeAtPrices) at the best multipliers the
- * subgradient ascent has found by then; the exact MIPs run before and after it. Better multipliers give a
- * cheaper placement: on medium hourly (offline, bench/planner/reprice-steps.ts) placement + local search
- * at the LP's duals 13,031 ¥, after 10 ascent steps 13,012 ¥, after 20 12,995 ¥ (the full ascent's 105
- * steps 12,991 ¥, columns' converged multipliers 12,954 ¥).
+ * After placement at the LP's prices the subgradient ascent runs alone (HiGHS idle) until its best
+ * multipliers are REPRICE_STEPS steps on, or until this share of the time limit; then the plan is placed
+ * again at them (placeAtPrices) and the re-placement kept only when better (keepBetter); the exact MIPs
+ * follow. Better multipliers give a cheaper placement: on medium hourly (offline,
+ * bench/planner/reprice-steps.ts) placement + local search at the LP's duals 13,031 ¥, after 10 ascent
+ * steps 13,012 ¥, after 20 12,995 ¥ (the full ascent's 105 steps 12,991 ¥, columns' converged
+ * multipliers 12,954 ¥). With the MIPs before the re-placement as well (their work is lost when it wins)
+ * the ascent had reached only step 4–10 by 45–55 % of medium hourly's 10 s: 12,994–12,998 ¥; alone, step
+ * 12 by 45 %: 12,988 ¥ (tuning-ab, load 4–6). Later than 60 % leaves medium at 15-minute slots (placement
+ * 1.8–2.6 s) too little for a re-placement.
  */
 export const REPRICE_SHARE = 0.6;
-/** The re-placement comes once the ascent's best multipliers are this many steps on (or at REPRICE_SHARE). */
+/**
+ * The re-placement comes once the ascent's best multipliers are this many steps on (or at REPRICE_SHARE).
+ * Medium hourly, 10 s (tuning-ab, load 1.8–2.0): at step 16 the re-placement 12,990.8 ¥, the plan
+ * 12,976.5 ¥; at step 25 12,987.7 and 12,970.7 ¥; offline at 19 12,989.7, at 38 12,996.2 ¥.
+ */
 export const REPRICE_STEPS = 20;
-/** Above this many jobs no re-placement: ... */
+/**
+ * Above this many jobs no re-placement: on large (100,000 jobs, hourly; offline) an ascent step takes
+ * 0.55 s, its best did not move in the first 19 steps, and placement + local search takes 12–17 s, time
+ * the window and site MIPs turn into 560–680 ¥ there.
+ */
 export const REPRICE_MAX_JOBS = 20_000;
 /**
  * The re-placement's local search first runs two passes still charging this share of the capacity prices,
