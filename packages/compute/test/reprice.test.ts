@@ -1,15 +1,12 @@
 // The re-placement at the subgradient ascent's multipliers: kept only when it beats the plan, and optimal
-// with it still serves what it served without it. Real HiGHS throughout.
+// with it still serves what it served without it (placement at the ascent's multipliers itself: lp-prices.test.ts).
+// Real HiGHS throughout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
-import { buildIndex, checkPlan, HighsWorker, makeOptimal, parseScenario, type PlanResult, type Scenario } from '../src/index.ts';
-import { buildChainModel, classify } from '../src/chainModel.ts';
-import { lagrangianAscent } from '../src/lagrange.ts';
-import { keepBetter, placeAtPrices } from '../src/optimal.ts';
+import { buildIndex, checkPlan, makeOptimal, type PlanResult, type Scenario } from '../src/index.ts';
+import { keepBetter } from '../src/optimal.ts';
 import { PlanState } from '../src/planState.ts';
 import { crowded, placed, stuckPlan, twoSites } from './siteFixtures.ts';
-import { tinyScenarioArb } from './scenarios.ts';
 
 /** twoSites' best plan: y at A in hours 0–1, x at A in hours 2–3 (stuckPlan puts y at the dear B). */
 function bestPlan(): PlanState {
@@ -37,32 +34,6 @@ test('a re-placement is kept only when cheaper, and never when it serves less', 
   assert.ok(less.next.unservedUnitHours > less.now.unservedUnitHours);
   assert.equal(less.kept, false, 'serving less loses whatever it costs');
   assert.deepEqual(placed(best), ['x@A:2', 'x@A:3', 'y@A:0', 'y@A:1']);
-});
-
-test('placement at the ascent\'s multipliers (local search first holding half the capacity prices) keeps every rule and leaves no prices behind', async () => {
-  const worker = new HighsWorker();
-  try {
-    await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 6, slots: 6, storage: true }), async (raw) => {
-      const s = parseScenario(raw);
-      const ix = buildIndex(s);
-      const cm = buildChainModel(ix, classify(ix));
-      const lp = await worker.solve({ model: cm.model, timeLimitSec: 30, duals: true });
-      assert.ok(lp.optimal, lp.statusName);
-      const bests: number[] = [];
-      const a = await lagrangianAscent(ix, cm.model, cm.eb, lp.rowDual, {
-        target: 1e9, stop: () => false, maxIterations: 10, onBest: (_y, b) => { bests.push(b); },
-      });
-      for (let i = 1; i < bests.length; i++) assert.ok(bests[i]! > bests[i - 1]!, 'each best the ascent reports beats the last');
-      if (bests.length) assert.equal(bests.at(-1), a.bound, 'the last best heard is the bound returned');
-      for (const heldShare of [0, 0.5]) {
-        const { st } = placeAtPrices(ix, cm.eb, a.y, () => false, { heldShare });
-        assert.deepEqual(checkPlan(s, st.allocations()), []);
-        assert.equal(st.capPrice, null, 'the plan leaves priced at true costs');
-      }
-    }), { numRuns: 8, seed: 15 });
-  } finally {
-    await worker.close();
-  }
 });
 
 const servedUnits = (r: PlanResult) => {
