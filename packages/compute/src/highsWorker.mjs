@@ -1,7 +1,8 @@
 // Runs inside a worker_threads worker so that a long synchronous HiGHS solve never blocks the caller.
 // Plain JavaScript on purpose: worker threads do not inherit the tsx loader when started by the tsx CLI.
-// Protocol: receives a SolveRequest (solver.ts), replies with a SolveResponse.
-import { parentPort } from 'node:worker_threads';
+// Protocol: receives a SolveRequest (solver.ts), replies with a SolveResponse. workerData.answered (an
+// Int32Array on shared memory) is set to 1 just before each reply, so a caller busy in synchronous work can see it.
+import { parentPort, workerData } from 'node:worker_threads';
 import loadHighs from 'highs';
 
 const highsPromise = loadHighs();
@@ -55,5 +56,6 @@ parentPort.on('message', async (req) => {
   } catch (e) {
     reply = { ok: false, error: e instanceof Error ? e.message : String(e) };
   }
+  if (workerData?.answered) Atomics.store(workerData.answered, 0, 1);
   parentPort.postMessage(reply, reply.ok ? [reply.colValue.buffer, reply.rowDual.buffer] : []);
 });

@@ -163,6 +163,11 @@ export interface AscentOptions {
    * halving of θ restarts from the best multipliers. For long runs outside a planner's time limit.
    */
   deflect?: boolean;
+  /**
+   * Hears each new best: the multipliers (a live array the ascent goes on writing: copy what you keep), the
+   * bound there and the steps taken. A planner re-places its jobs at them while the ascent runs.
+   */
+  onBest?: (y: Float64Array, bound: number, iterations: number) => void;
 }
 
 /** CFM's deflection weight: β = max(0, −CFM_TAU · g·d / ‖d‖²). 1.5 is their recommended value. */
@@ -213,6 +218,7 @@ export async function lagrangianAscent(ix: PlanIndex, model: LpModel, eb: Energy
     if (value > best + 1e-9 * Math.abs(best)) {
       best = value; stale = 0;
       bestY.set(y); bestGrad.set(grad);
+      opts.onBest?.(bestY, best, iterations);
     } else if (++stale >= patience) {
       theta /= 2; stale = 0;
       if (theta < 1e-5) break;

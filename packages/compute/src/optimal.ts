@@ -10,7 +10,7 @@ import { lnsImprove } from './lns.ts';
 import { exchangePairs } from './pairExchange.ts';
 import { dualSeeds } from './dualSeeds.ts';
 import { polishWithMip } from './polish.ts';
-import { placeAtDuals } from './pricedPlacement.ts';
+import { capacityPrices, placeAtDuals } from './pricedPlacement.ts';
 import { planDagByMip } from './precedenceModel.ts';
 import { applyJobSolution, buildJobModel, jobModelSize } from './jobModel.ts';
 import type { LpModel } from './lp.ts';
@@ -77,6 +77,38 @@ export const DUAL_SEEDS_MAX_JOBS = 20_000;
  * before the window MIPs it cost them 1–1.7 s for 0.25 ¥ on small, 2–5 ¥ on medium hourly: off by default.
  */
 export const SITES_FIRST_SHARE = 0.75;
+/**
+ * After placement at the LP's prices the subgradient ascent runs alone (HiGHS idle) until its best
+ * multipliers are REPRICE_STEPS steps on, or until this share of the time limit; then the plan is placed
+ * again at them (placeAtPrices) and the re-placement kept only when better (keepBetter); the exact MIPs
+ * follow. Better multipliers give a cheaper placement: on medium hourly (offline,
+ * bench/planner/reprice-steps.ts) placement + local search at the LP's duals 13,031 ¥, after 10 ascent
+ * steps 13,012 ¥, after 20 12,995 ¥ (the full ascent's 105 steps 12,991 ¥, columns' converged
+ * multipliers 12,954 ¥). With the MIPs before the re-placement as well (their work is lost when it wins)
+ * the ascent had reached only step 4–10 by 45–55 % of medium hourly's 10 s: 12,994–12,998 ¥; alone, step
+ * 12 by 45 %: 12,988 ¥ (tuning-ab, load 4–6). Later than 60 % leaves medium at 15-minute slots (placement
+ * 1.8–2.6 s) too little for a re-placement.
+ */
+export const REPRICE_SHARE = 0.6;
+/**
+ * The re-placement comes once the ascent's best multipliers are this many steps on (or at REPRICE_SHARE).
+ * Medium hourly, 10 s (tuning-ab, load 1.8–2.0): at step 16 the re-placement 12,990.8 ¥, the plan
+ * 12,976.5 ¥; at step 25 12,987.7 and 12,970.7 ¥; offline at 19 12,989.7, at 38 12,996.2 ¥.
+ */
+export const REPRICE_STEPS = 20;
+/**
+ * Above this many jobs no re-placement: on large (100,000 jobs, hourly; offline) an ascent step takes
+ * 0.55 s, its best did not move in the first 19 steps, and placement + local search takes 12–17 s, time
+ * the window and site MIPs turn into 560–680 ¥ there.
+ */
+export const REPRICE_MAX_JOBS = 20_000;
+/**
+ * The re-placement's local search first runs two passes still charging this share of the capacity prices,
+ * then at true costs. Medium hourly, offline, at 0 / 10 / 20 / 40 ascent steps: without 13,031 / 13,012 /
+ * 12,995 / 13,003 ¥; share 0.25 13,029 / 13,009 / 12,992 / 12,998; 0.5 13,028 / 13,006 / 12,990 / 12,996;
+ * 0.75 13,029 / 13,008 / 12,992 / 12,998; 1 13,031 / 13,011 / 12,995 / 13,002 (+0.15 s each).
+ */
+export const REPRICE_HELD_SHARE = 0.5;
 /** Share of the time limit by which a cheaper candidate plan's exact MIPs for its unserved jobs must end. */
 export const SPECULATIVE_RESCUE_SHARE = 0.9;
 /** Seconds the exact MIPs for unserved jobs get even past the time limit. */
@@ -117,6 +149,26 @@ async function heuristicPlan(ix: PlanIndex, scenario: Scenario, stop: () => bool
   return { st: fromFifo ? queued : edf, metrics: fromFifo ? ofQueue : ofEdf, fromFifo, moves: imp.moves, passes: imp.passes };
 }
 
+/**
+ * A plan placed at multipliers y on the shared site-slot rows: placeAtDuals (cheapest-feasible, rigid
+ * first, least slack first, each unit-slot charged its capacity price too), then local search at true
+ * costs until `deadline`. With `heldShare` > 0 the local search first runs two passes with that share of
+ * the capacity prices still charged. The one place optimal places at given prices: a better placement
+ * goes here.
+ */
+export function placeAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, deadline: () => boolean, opts: { heldShare?: number } = {}): { st: PlanState; moves: number } {
+  const st = placeAtDuals(ix, eb, y);
+  const order = edfOrder(ix.scenario);
+  let moves = 0;
+  if ((opts.heldShare ?? 0) > 0) {
+    st.capPrice = capacityPrices(eb, y, st.capRemain.length, opts.heldShare);
+    moves += improvePlan(st, order, { maxPasses: 2, deadline, serveFirst: true }).moves;
+    st.capPrice = null;
+  }
+  moves += improvePlan(st, order, { maxPasses: 4, deadline, serveFirst: true }).moves;
+  return { st, moves };
+}
+
 /** Multipliers on the shared site-slot rows of `model` (its first eb.numRows rows) and the Lagrangian bound L(y) at them. */
 export interface Multipliers { ix: PlanIndex; model: LpModel; eb: EnergyBlock; y: Float64Array; bound: number }
 
@@ -145,6 +197,13 @@ function better(a: { unservedUnitHours: number; objective: number }, b: { unserv
   return a.unservedUnitHours < b.unservedUnitHours - 1e-9 || (a.unservedUnitHours <= b.unservedUnitHours + 1e-9 && a.objective < b.objective);
 }
 
+/** Whether plan `next` (a re-placement) replaces `current`: only when better() says so — more work served, then cheaper by evaluate(). */
+export function keepBetter(current: PlanState, next: PlanState): { kept: boolean; now: PlanMetrics; next: PlanMetrics } {
+  const ix = current.ix;
+  const now = evaluate(ix.scenario, current.allocations(), ix), then = evaluate(ix.scenario, next.allocations(), ix);
+  return { kept: better(then, now), now, next: then };
+}
+
 /**
  * The LP plan made integral. Small problems: the exact job-level MIP (its LP relaxation is the lower
  * bound). Larger ones: jobs aggregated into classes, the aggregated LP solved (the lower bound prices each
@@ -154,6 +213,21 @@ function better(a: { unservedUnitHours: number; objective: number }, b: { unserv
  */
 export function makeOptimal(tuning: {
   mipMaxColumns?: number; lns?: boolean; siteMips?: boolean; sitesFirst?: boolean; pairs?: boolean; dualSeeds?: boolean; dagMip?: boolean; lpSizePerSec?: number;
+  /** share of the time limit at which the plan is re-placed at the ascent's best multipliers (REPRICE_SHARE; 0 = never) */
+  reprice?: number;
+  /** share of the capacity prices the re-placement's local search holds in its first passes (REPRICE_HELD_SHARE) */
+  heldShare?: number;
+  /** the exact MIPs run before the re-placement too (else the ascent runs alone until it) */
+  mipsBefore?: boolean;
+  /** with mipsBefore off, the re-placement comes as soon as the ascent's best is at least this many steps on */
+  repriceSteps?: number;
+  /**
+   * the placement at the LP's prices holds heldShare of the capacity prices in its first local-search passes too (large hourly,
+   * offline: 128,287 → 128,165 ¥, its placement + local search 12–17 s → 12–32 s under load; not yet A/B'd within the limit)
+   */
+  heldFirst?: boolean;
+  /** the LP is posted before the heuristic fallback is built, and the fallback stops improving once the LP is answered */
+  fallbackStops?: boolean;
   /** hears the best Lagrangian multipliers the plan found (none when it solved the exact MIP or the LP failed), e.g. for a longer ascent outside its time limit */
   onMultipliers?: (m: Multipliers) => void;
 } = {}): Policy {
@@ -164,6 +238,12 @@ export function makeOptimal(tuning: {
   const pairsOn = tuning.pairs ?? false;
   const dualSeedsOn = tuning.dualSeeds ?? true;
   const sitesFirst = tuning.sitesFirst;
+  const repriceShare = tuning.reprice ?? REPRICE_SHARE;
+  const heldShare = tuning.heldShare ?? REPRICE_HELD_SHARE;
+  const mipsBefore = tuning.mipsBefore ?? false;
+  const repriceSteps = tuning.repriceSteps ?? REPRICE_STEPS;
+  const heldFirst = tuning.heldFirst ?? false;
+  const fallbackStops = tuning.fallbackStops ?? true;
   return {
   name: 'optimal',
   planDag: tuning.dagMip === false ? undefined : planDagByMip,
@@ -190,6 +270,8 @@ export function makeOptimal(tuning: {
     let method = '';
     /** the aggregated LP and its duals, from which the Lagrangian bound is tightened while the exact MIPs run */
     let duals: { model: LpModel; eb: EnergyBlock; y: Float64Array; start: LagrangianPoint } | null = null;
+    /** how long placement at the LP's prices took: what a re-placement at other multipliers must have left */
+    let placeMs = Infinity;
     try {
       const size = jobModelSize(ix);
       if (mipMax > 0 && size <= mipMax) {
@@ -229,7 +311,12 @@ export function makeOptimal(tuning: {
           // unserved: then the LP's rounding is the best hope of serving it. Otherwise it is cut at its share.
           const lpDeadline = t0 + LP_TIME_SHARE * limit * 1000;
           const lpSolve = worker.solve({ model: cm.model, timeLimitSec: Math.max(LP_TIME_SHARE * limit, RESCUE_FLOOR_SEC), duals: true });
-          const h = await heuristicPlan(ix, scenario, () => clock.now() > lpDeadline);
+          // One turn for the worker's queue to post the LP before the heuristic's synchronous placement holds this thread.
+          if (fallbackStops) await Promise.resolve();
+          // The heuristic plan is the fallback; it stops improving once HiGHS has answered (seen on shared memory,
+          // since its local search holds this thread): on medium at 15-minute slots it ran to the LP's share, 5 s
+          // of a 10 s limit, for a plan 340 ¥ dearer than placement at the LP's prices, while the LP took 1.2 s.
+          const h = await heuristicPlan(ix, scenario, () => clock.now() > lpDeadline || (fallbackStops && worker.answered()));
           const serves = h.st.served.every((v, j) => v >= ix.jobs[j]!.work || ix.jobs[j]!.options.length === 0);
           // The grace lets an answer that came while this thread was busy past the deadline be read before
           // the cut: a timer of 0 can fire before the worker's queued message (medium at 15-minute slots under
@@ -260,9 +347,10 @@ export function makeOptimal(tuning: {
           const heuristic = `${h.fromFifo ? 'fifo\'s placement' : 'cheapest-feasible in EDF order, rigid first'}, local search ${h.moves} moves`;
           if (prices) {
             progress('placing at the LP prices');
-            const priced = placeAtDuals(ix, prices.eb, prices.y);
-            const pimp = improvePlan(priced, edfOrder(scenario), { maxPasses: 4, deadline: () => clock.now() > roundDeadline, serveFirst: true });
-            notes.push(`placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual too), then local search ${pimp.moves} moves`);
+            const placing = clock.now();
+            const { st: priced, moves } = placeAtPrices(ix, prices.eb, prices.y, () => clock.now() > roundDeadline, { heldShare: heldFirst ? heldShare : 0 });
+            placeMs = clock.now() - placing;
+            notes.push(`placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual too), then local search ${moves} moves`);
             const heur: Candidate = { label: `${h.fromFifo ? 'fifo' : 'EDF cheapest-feasible'} + local search`, st: h.st, metrics: h.metrics };
             const atPrices: Candidate = { label: 'placement at the LP prices + local search', st: priced, metrics: evaluate(scenario, priced.allocations(), ix) };
             progress('exact MIP for the unserved jobs of the placement at the LP prices');
@@ -311,7 +399,14 @@ export function makeOptimal(tuning: {
         }
       }
       // The bound's ascent is JavaScript on this thread while HiGHS works in its worker: both cores busy.
-      const ascent = duals ? lagrangianAscent(ix, duals.model, duals.eb, duals.y, { target: evaluate(scenario, st.allocations(), ix).objective, stop: () => remaining() <= 1, start: duals.start }) : null;
+      /** the ascent's best multipliers so far, if any beat the LP's duals */
+      let improved: { y: Float64Array; bound: number; iterations: number } | null = null;
+      const ascent = duals ? lagrangianAscent(ix, duals.model, duals.eb, duals.y, {
+        target: evaluate(scenario, st.allocations(), ix).objective, stop: () => remaining() <= 1, start: duals.start,
+        onBest: (y, b, iterations) => { improved = { y: Float64Array.from(y), bound: b, iterations }; },
+      }) : null;
+      let ascentEnded = false;
+      void ascent?.finally(() => { ascentEnded = true; });
       // Site MIPs and pair exchange start from the jobs dearest at the LP's duals against their cheapest placement there.
       const atDuals = duals;
       const rank = dualSeedsOn && atDuals && ix.jobs.length <= DUAL_SEEDS_MAX_JOBS ? (s: PlanState, stop: () => boolean) => dualSeeds(s, atDuals, stop) : undefined;
@@ -322,15 +417,16 @@ export function makeOptimal(tuning: {
         if (Number.isFinite(p.bound)) bounds.mip = { objective: p.bound, gap: Number.isFinite(p.gap) ? p.gap : null, status: p.status };
         notes.push(`exact job-level MIP (HiGHS, ${p.columns} columns) started from this plan: status ${p.status}, HiGHS' best plan ${Number.isFinite(p.incumbent) ? `${(p.incumbent / 100).toFixed(0)} ¥` : 'none'}, ${(p.savedFen / 100).toFixed(0)} ¥ saved${Number.isFinite(p.bound) ? `, its proven bound ${(p.bound / 100).toFixed(0)} ¥` : ''}`);
       } else if (lnsOn && !exactSolved) {
-        const windowMips = async (reserveSec: number) => {
+        const end = () => t0 + (limit - 1) * 1000;
+        const windowMips = async (untilMs: number) => {
           progress('re-planning day-long windows exactly');
-          const lns = await lnsImprove(st, worker, { secondsLeft: () => remaining() - 1 - reserveSec });
+          const lns = await lnsImprove(st, worker, { secondsLeft: () => (untilMs - clock.now()) / 1000 });
           if (lns.improved > 0) method += ' + window MIPs';
           notes.push(`window MIPs (HiGHS, each day-long window re-planned exactly with the rest fixed): ${lns.improved} of ${lns.solves} kept in ${lns.sweeps} sweeps, ${(lns.savedFen / 100).toFixed(0)} ¥ saved`);
         };
-        const siteMips = async (reserveSec: number) => {
+        const siteMips = async (untilMs: number) => {
           progress('re-planning site choice exactly');
-          const sites = await replanSites(st, worker, { secondsLeft: () => remaining() - 1 - reserveSec, rank });
+          const sites = await replanSites(st, worker, { secondsLeft: () => (untilMs - clock.now()) / 1000, rank });
           if (sites.improved > 0) method += ' + site MIPs';
           notes.push(`site MIPs (HiGHS; a job off its cheapest placement${rank ? ' at the LP\'s duals' : ''} re-placed with the jobs holding its cheapest sites, over their whole windows, the rest fixed): ${sites.improved} of ${sites.solves} kept (${sites.seeds} jobs off their cheapest placement), ${(sites.savedFen / 100).toFixed(2)} ¥ saved`);
         };
@@ -338,14 +434,38 @@ export function makeOptimal(tuning: {
         // the site MIPs seeded there saved 17 ¥ where the window MIPs saved 0–2. Without that ranking (large,
         // above DUAL_SEEDS_MAX_JOBS) the windows go first: sites first there ran large 15-minute to 60.8 s of
         // its 60 and kept neither (npm run bench -- planner, quiet), where windows first kept window MIPs in 59.8 s.
-        if (sitesOn && (sitesFirst ?? rank !== undefined)) {
-          await siteMips((1 - SITES_FIRST_SHARE) * (remaining() - 1));
-          await windowMips(0);
-        } else {
-          // The window MIPs re-time jobs within a day; the site neighbourhoods after them get a share of the time left.
-          await windowMips(sitesOn ? SITE_REPLAN_SHARE * (remaining() - 1) : 0);
-          if (sitesOn) await siteMips(0);
+        // The window MIPs re-time jobs within a day; the site neighbourhoods after them get a share of the time left.
+        const sitesFirstNow = sitesOn && (sitesFirst ?? rank !== undefined);
+        const mips = async (untilMs: number) => {
+          const share = sitesFirstNow ? SITES_FIRST_SHARE : sitesOn ? 1 - SITE_REPLAN_SHARE : 1;
+          const split = clock.now() + share * Math.max(0, untilMs - clock.now());
+          if (sitesFirstNow) { await siteMips(split); await windowMips(untilMs); } else { await windowMips(split); if (sitesOn) await siteMips(untilMs); }
+        };
+        const repriceAt = t0 + repriceShare * limit * 1000;
+        const repricing = ascent && duals && repriceShare > 0 && ix.jobs.length <= REPRICE_MAX_JOBS;
+        if (repricing && repriceAt + placeMs >= end()) notes.push(`not re-placed: placement at the LP's prices took ${(placeMs / 1000).toFixed(1)} s, more than would be left after ${Math.round(repriceShare * 100)} % of the limit`);
+        if (repricing && duals && repriceAt + placeMs < end()) {
+          if (mipsBefore) await mips(repriceAt);
+          else {
+            // The ascent alone on this thread until the re-placement (HiGHS idle): its steps are not slowed by the MIPs' model building.
+            progress('tightening the multipliers for a re-placement');
+            // A held timer: with the ascent ended and the worker unreferenced, an unreferenced one would let the process exit mid-plan.
+            while (!ascentEnded && clock.now() < repriceAt && ((improved as { iterations: number } | null)?.iterations ?? 0) < repriceSteps) {
+              await new Promise<void>((resolve) => { setTimeout(resolve, Math.max(0, Math.min(20, repriceAt - clock.now()))); });
+            }
+          }
+          const snap = improved as { y: Float64Array; bound: number; iterations: number } | null;
+          if (!snap) notes.push('not re-placed: the ascent found no better multipliers than the LP\'s duals by then');
+          else if (clock.now() + 1.5 * placeMs > end()) notes.push(`not re-placed: placement at the LP's prices took ${(placeMs / 1000).toFixed(1)} s, more than the time left`);
+          else {
+            progress('placing at the ascent\'s multipliers');
+            const { st: again, moves } = placeAtPrices(ix, duals.eb, snap.y, () => clock.now() > end(), { heldShare });
+            const { kept, now, next } = keepBetter(st, again);
+            notes.push(`re-placed at the multipliers of ascent step ${snap.iterations} (Lagrangian ${(snap.bound / 100).toFixed(0)} ¥), local search ${moves} moves${heldShare > 0 ? ` (its first passes holding ${heldShare} of the capacity prices)` : ''}: ${(next.objective / 100).toFixed(2)} ¥, ${next.unservedUnitHours.toFixed(1)} unit-hours unserved, against ${(now.objective / 100).toFixed(2)} ¥${kept ? ' — kept' : ' — not kept'}`);
+            if (kept) { st = again; method += ' + re-placed at the ascent\'s multipliers'; }
+          }
         }
+        await mips(end());
         if (pairsOn && remaining() > 1.5) {
           progress('exchanging pairs of jobs');
           const px = exchangePairs(st, { stop: () => remaining() <= 1, rank });

@@ -25,14 +25,19 @@ export function rigidFirstLeastSlack(ix: PlanIndex): number[] {
  */
 export function placeAtDuals(ix: PlanIndex, eb: EnergyBlock, rowDual: Float64Array, order: readonly number[] = rigidFirstLeastSlack(ix)): PlanState {
   const st = new PlanState(ix);
-  const price = new Float64Array(st.capRemain.length);
-  for (let cell = 0; cell < price.length; cell++) {
-    const row = eb.capRow[cell]!;
-    // A ≤ row's dual is ≤ 0 in a minimisation: its negation is the price of a unit-slot there.
-    if (row >= 0) price[cell] = Math.max(0, -(rowDual[row] ?? 0));
-  }
-  st.capPrice = price;
+  st.capPrice = capacityPrices(eb, rowDual, st.capRemain.length);
   for (const j of order) placeCheapest(st, j);
   st.capPrice = null;
   return st;
+}
+
+/** Fen per unit-slot held at each (site, type, slot) cell at these multipliers, times `scale`: PlanState.capPrice's form. */
+export function capacityPrices(eb: EnergyBlock, rowDual: Float64Array, cells: number, scale = 1): Float64Array {
+  const price = new Float64Array(cells);
+  for (let cell = 0; cell < cells; cell++) {
+    const row = eb.capRow[cell]!;
+    // A ≤ row's dual is ≤ 0 in a minimisation: its negation is the price of a unit-slot there.
+    if (row >= 0) price[cell] = scale * Math.max(0, -(rowDual[row] ?? 0));
+  }
+  return price;
 }

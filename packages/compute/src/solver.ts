@@ -41,9 +41,11 @@ export interface SolveResult {
 export class HighsWorker {
   private worker: Worker;
   private queue: Promise<unknown> = Promise.resolve();
+  /** 1 once the worker has answered the request last sent (set by the worker itself, on shared memory) */
+  private answeredFlag = new Int32Array(new SharedArrayBuffer(4));
 
   constructor() {
-    this.worker = new Worker(new URL('./highsWorker.mjs', import.meta.url));
+    this.worker = new Worker(new URL('./highsWorker.mjs', import.meta.url), { workerData: { answered: this.answeredFlag } });
     this.worker.unref();
   }
 
@@ -66,8 +68,17 @@ export class HighsWorker {
       const cleanup = () => { this.worker.off('message', onMessage); this.worker.off('error', onError); };
       this.worker.on('message', onMessage);
       this.worker.on('error', onError);
+      Atomics.store(this.answeredFlag, 0, 0);
       this.worker.postMessage(req);
     });
+  }
+
+  /**
+   * Whether the solve last sent has been answered, readable in the middle of synchronous work (before the
+   * answer's message can be read): a caller building a fallback while HiGHS solves stops when it is.
+   */
+  answered(): boolean {
+    return Atomics.load(this.answeredFlag, 0) === 1;
   }
 
   async close(): Promise<void> {

@@ -7,11 +7,12 @@ import { buildIndex, checkPlan, HighsWorker, optimal, parseScenario } from '../s
 import { buildChainModel, classify, mergeByBucket } from '../src/chainModel.ts';
 import { lagrangianAscent, lagrangianBound } from '../src/lagrange.ts';
 import { placeAtDuals, rigidFirstLeastSlack } from '../src/pricedPlacement.ts';
+import { placeAtPrices } from '../src/optimal.ts';
 import { tinyScenarioArb } from './scenarios.ts';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
 
-test('placement at the LP prices keeps every rule; the ascent\'s bound is at least its start and at most the exact optimum', async () => {
+test('placement at the LP prices and at the ascent\'s multipliers keeps every rule; the ascent\'s bound is at least its start and at most the exact optimum', async () => {
   const worker = new HighsWorker();
   try {
     await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 6, slots: 6, storage: true }), async (raw) => {
@@ -25,8 +26,17 @@ test('placement at the LP prices keeps every rule; the ascent\'s bound is at lea
       assert.equal(st.capPrice, null, 'the prices are gone once placed: local search sees true costs');
       const exact = await optimal.plan(s);
       const start = lagrangianBound(ix, cm.model, cm.eb, lp.rowDual);
-      const r = await lagrangianAscent(ix, cm.model, cm.eb, lp.rowDual, { target: exact.objective, stop: () => false, maxIterations: 25 });
+      const bests: number[] = [];
+      const r = await lagrangianAscent(ix, cm.model, cm.eb, lp.rowDual, { target: exact.objective, stop: () => false, maxIterations: 25, onBest: (_y, b) => { bests.push(b); } });
       assert.ok(rel(r.start, start) < 1e-9, 'the ascent starts at the bound of its multipliers');
+      for (let i = 1; i < bests.length; i++) assert.ok(bests[i]! > bests[i - 1]!, 'each best the ascent reports beats the last');
+      if (bests.length) assert.equal(bests.at(-1), r.bound, 'the last best heard is the bound returned');
+      // optimal's re-placement at the ascent's multipliers, its local search first holding half the capacity prices
+      for (const heldShare of [0, 0.5]) {
+        const again = placeAtPrices(ix, cm.eb, r.y, () => false, { heldShare }).st;
+        assert.deepEqual(checkPlan(s, again.allocations()), []);
+        assert.equal(again.capPrice, null, 'the re-placement leaves priced at true costs');
+      }
       assert.ok(r.bound >= start - 1e-9 * Math.max(1, Math.abs(start)));
       assert.ok(r.bound <= exact.objective + 1e-6 * Math.max(1, exact.objective), `ascent bound ${r.bound} above the exact optimum ${exact.objective}`);
     }), { numRuns: 8, seed: 21 });
