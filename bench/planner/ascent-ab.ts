@@ -44,7 +44,7 @@ try {
         ...(kv.trace === '1' ? { onRound: (r: { rounds: number; bound: number; master: number; columns: number }) => console.log(`    round ${r.rounds} at ${t.took()} s: bound ${yuan(r.bound)} ¥, master ${yuan(r.master)} ¥, ${r.columns} columns`) } : {}),
       });
       console.log(`  ${setting}: ${yuan(c.start)} → ${yuan(c.bound)} ¥ in ${c.rounds} rounds (${c.columns} columns, master ${c.master === null ? '–' : yuan(c.master)} ¥${c.converged ? ', converged' : ''}), ${t.took()} s; ${above(c.bound)}`);
-      for (const line of gapLines(gapParts(own.ix, c.model, c.eb, c.y, opt.allocations), grouped?.count ?? null)) console.log(`    ${line}`);
+      for (const line of gapLines(gapParts(own.ix, c.model, c.eb, c.y, opt.allocations), grouped?.count ?? null, Number(kv.blocks ?? 1))) console.log(`    ${line}`);
       continue;
     }
     const r = await lagrangianAscent(own.ix, own.model, own.eb, own.y, {

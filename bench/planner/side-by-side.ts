@@ -12,7 +12,7 @@ export interface PlannerRun {
     lp: number | null;
     mip: { objective: number | null; incumbent: number | null; gap: number | null; status: string; timeLimitSec: number } | null;
     /** the Lagrangian dual by column generation (bench/planner/column-bound.ts), outside optimal's time limit */
-    columns?: { bound: number; start: number; rounds: number; columns: number; seconds: number; master: number | null; converged: boolean; groups?: number | null } | null;
+    columns?: { bound: number; start: number; rounds: number; columns: number; seconds: number; master: number | null; converged: boolean; groups?: number | null; masterSlots?: number } | null;
     /** the optimal plan's gap to `columns.bound` in parts, at its multipliers */
     gapParts?: GapParts | null;
     best: number | null;
