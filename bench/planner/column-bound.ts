@@ -42,7 +42,9 @@ export const MASTER_GROUPS = 500;
  * The planner's slots per master slot: an hour's where slots are shorter and every series is constant over
  * the hour (the bench's 15-minute scenarios are its hourly ones resampled), else 1. On medium at 15 minutes
  * the per-job master over the planner's own rows gained nothing in 60 s (3 rounds); over hourly rows it
- * lifted the bound 12,530 → 12,639 ¥ in 6 (ascent-ab.ts, load 2.1–3.3).
+ * lifted the bound 12,530 → 12,639 ¥ in 6 (ascent-ab.ts, load 2.1–3.3). With 210 groups on large at 15
+ * minutes: 10 rounds on the planner's rows gained nothing (master 128,440 ¥), 17 on hourly rows 122,924 →
+ * 123,013 ¥ (master 125,850 ¥; load 1.1–3.0).
  */
 export function masterSlots(ix: PlanIndex): number {
   const hour = 60 / ix.scenario.slotMinutes;
