@@ -30,9 +30,9 @@ export interface DualMasterReport {
   start: number;
   rounds: number;
   columns: number;
-  /** the last master LP's optimum (fen): an upper bound on the Lagrangian dual, a lower one only at convergence */
+  /** the last master LP's optimum (fen): an upper bound on the Lagrangian dual (with masterSlots, on the dual over its blocks' multipliers), a lower one only at convergence */
   master: number | null;
-  /** no job placement priced out at the last master's duals: `bound` is the Lagrangian dual's optimum */
+  /** no job placement priced out at the last master's duals: `bound` is the Lagrangian dual's optimum (with masterSlots, the best among multipliers constant over its blocks) */
   converged: boolean;
   /** the last master's duals on the shared rows (projected; `y` when no master was solved): prices that know the master's plans, e.g. to place jobs at */
   yMaster: Float64Array;
