@@ -6,7 +6,8 @@
 // A setting is a comma list: for the subgradient ascent, e.g. deflect=1,theta=0.05,patience=20; with
 // columns=1 for column generation, e.g. columns=1,smoothing=0.5,perRound=2000,solver=ipm (default: columns=1
 // with smoothing 0.5, then 0); groups=N for the master over at most N groups of jobs (jobGroups), trace=1
-// to print the bound after every round, drop=K to let a column leave the master after K masters at 0.
+// to print the bound after every round, drop=K to let a column leave the master after K masters at 0,
+// blocks=K for a master on the shared rows summed over K slots (masterSlots; 4 at 15-minute slots: hourly rows).
 import { gapParts, HighsWorker, lagrangianAscent, lagrangianByColumns, makeOptimal, type Multipliers } from '@shuzhi/compute';
 import { resampleScenario } from '../../packages/compute/src/resample.ts';
 import { parseScenario } from '../../packages/compute/src/scenario.ts';
@@ -39,10 +40,11 @@ try {
         ...(kv.smoothing ? { smoothing: Number(kv.smoothing) } : {}), ...(kv.perRound ? { columnsPerRound: Number(kv.perRound) } : {}),
         ...(kv.solver === 'ipm' || kv.solver === 'simplex' ? { masterSolver: kv.solver } : {}),
         ...(grouped ? { groups: grouped.groupOf } : {}), ...(kv.drop ? { dropIdleAfter: Number(kv.drop) } : {}),
+        ...(kv.blocks ? { masterSlots: Number(kv.blocks) } : {}),
         ...(kv.trace === '1' ? { onRound: (r: { rounds: number; bound: number; master: number; columns: number }) => console.log(`    round ${r.rounds} at ${t.took()} s: bound ${yuan(r.bound)} ¥, master ${yuan(r.master)} ¥, ${r.columns} columns`) } : {}),
       });
       console.log(`  ${setting}: ${yuan(c.start)} → ${yuan(c.bound)} ¥ in ${c.rounds} rounds (${c.columns} columns, master ${c.master === null ? '–' : yuan(c.master)} ¥${c.converged ? ', converged' : ''}), ${t.took()} s; ${above(c.bound)}`);
-      for (const line of gapLines(gapParts(own.ix, c.model, c.eb, c.y, opt.allocations), grouped?.count ?? null)) console.log(`    ${line}`);
+      for (const line of gapLines(gapParts(own.ix, c.model, c.eb, c.y, opt.allocations), grouped?.count ?? null, Number(kv.blocks ?? 1))) console.log(`    ${line}`);
       continue;
     }
     const r = await lagrangianAscent(own.ix, own.model, own.eb, own.y, {

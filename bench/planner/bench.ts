@@ -62,7 +62,7 @@ async function planAndPrint(name: string, s: Scenario, slotMinutes: number, time
   const candidates: { value: number | null | undefined; from: string }[] = [
     // Optimal's own first: a bound by columns that gained nothing on it (the same L at the same multipliers) is not credited.
     { value: opt.bounds?.lagrangian, from: "Lagrangian, optimal's own (aggregated LP's duals)" },
-    { value: columns?.bound, from: `Lagrangian by columns${masterRows(columns?.groups ?? null)}, ${columns?.rounds} rounds in ${columns?.seconds.toFixed(0)} s${columns?.converged ? ' (converged: the Lagrangian dual\'s optimum)' : ''}` },
+    { value: columns?.bound, from: `Lagrangian by columns${masterRows(columns?.groups ?? null, columns?.masterSlots)}, ${columns?.rounds} rounds in ${columns?.seconds.toFixed(0)} s${columns?.converged ? (columns.masterSlots > 1 ? ' (converged: the best bound with multipliers constant over its master slots)' : ' (converged: the Lagrangian dual\'s optimum)') : ''}` },
     { value: opt.bounds?.lp, from: "job-level LP relaxation, optimal's own" },
     { value: opt.bounds?.mip?.objective, from: `exact job-level MIP's proven bound, optimal's own (within its ${timeLimit} s)` },
     { value: exact?.lp, from: 'job-level LP relaxation (separate solve)' },
@@ -77,7 +77,7 @@ async function planAndPrint(name: string, s: Scenario, slotMinutes: number, time
     slotMinutes, timeLimitSec: timeLimit, results,
     bounds: {
       lagrangian: opt.bounds?.lagrangian ?? null, lp: exact?.lp ?? opt.bounds?.lp ?? null, mip,
-      columns: columns ? { bound: columns.bound, start: columns.start, rounds: columns.rounds, columns: columns.columns, seconds: columns.seconds, master: columns.master, converged: columns.converged, groups: columns.groups } : null,
+      columns: columns ? { bound: columns.bound, start: columns.start, rounds: columns.rounds, columns: columns.columns, seconds: columns.seconds, master: columns.master, converged: columns.converged, groups: columns.groups, masterSlots: columns.masterSlots } : null,
       gapParts: columns ? { ...columns.parts, jobs: { ...columns.parts.jobs } } : null,
       best: best?.value ?? null, bestFrom: best?.from ?? null,
     },
@@ -89,7 +89,7 @@ async function planAndPrint(name: string, s: Scenario, slotMinutes: number, time
   for (const note of opt.notes) console.log(`note: optimal: ${note}`);
   if (exactFailure) console.log(`note: exact job-level bounds not computed: ${exactFailure}`);
   if (columnsFailure) console.log(`note: Lagrangian bound by columns not computed: ${columnsFailure}`);
-  if (columns) for (const line of gapLines(columns.parts, columns.groups)) console.log(line);
+  if (columns) for (const line of gapLines(columns.parts, columns.groups, columns.masterSlots)) console.log(line);
   const fifo = results.find((r) => r.policy === 'fifo')!;
   // Policies that leave work unserved also save its energy; per served unit-hour compares like with like.
   const requested = s.jobs.reduce((k, j) => k + j.units * jobSlots(s, j) * slotHours(s), 0);

@@ -2,6 +2,7 @@
 // multipliers, outside every policy's time limit, and the optimal plan's gap to it in parts (whose gap it
 // is: the plan's or the bound's).
 import { buildIndex, gapParts, HighsWorker, jobGroups, lagrangianByColumns, type GapParts, type Multipliers, type PlanIndex, type PlanResult, type Scenario } from '@shuzhi/compute';
+import { seriesConstantOver } from '../../packages/compute/src/coarseLp.ts';
 import { n } from './side-by-side.ts';
 
 export interface ColumnBound {
@@ -17,6 +18,8 @@ export interface ColumnBound {
   converged: boolean;
   /** the master's convexity rows: null one per job, else this many groups of jobs (jobGroups) */
   groups: number | null;
+  /** the planner's slots per master slot (masterSlots): 1, the shared rows themselves; 4 at 15-minute slots, hourly rows */
+  masterSlots: number;
   /** the optimal plan's gap to `bound` in parts, at the same multipliers */
   parts: GapParts;
 }
@@ -35,7 +38,25 @@ export const PER_JOB_MASTER_MAX = 3_000_000;
  */
 export const MASTER_GROUPS = 500;
 
-/** The master's groups for this scenario: null (a convexity row per job) where the per-job master is small enough. */
+/**
+ * The planner's slots per master slot: an hour's where slots are shorter and every series is constant over
+ * the hour (the bench's 15-minute scenarios are its hourly ones resampled), else 1. On medium at 15 minutes
+ * the per-job master over the planner's own rows gained nothing in 60 s (3 rounds); over hourly rows it
+ * lifted the bound 12,530 → 12,639 ¥ in 6 (ascent-ab.ts, load 2.1–3.3). With 210 groups on large at 15
+ * minutes: 10 rounds on the planner's rows gained nothing (master 128,440 ¥), 17 on hourly rows 122,924 →
+ * 123,013 ¥ (master 125,850 ¥; load 1.1–3.0).
+ */
+export function masterSlots(ix: PlanIndex): number {
+  const hour = 60 / ix.scenario.slotMinutes;
+  return Number.isInteger(hour) && hour > 1 && seriesConstantOver(ix.scenario, hour) ? hour : 1;
+}
+
+/**
+ * The master's groups for this scenario: null (a convexity row per job) where the per-job master is small
+ * enough. Counted on the planner's slots even where the master's rows are hourly: on medium at 15 minutes
+ * the per-job master on hourly rows reached 12,639 ¥ in 60 s (6 rounds), 209 groups on hourly rows
+ * 12,706 ¥ (26 rounds).
+ */
 export function masterGroups(ix: PlanIndex): { groupOf: Int32Array; count: number } | null {
   return ix.jobs.length * ix.T <= PER_JOB_MASTER_MAX ? null : jobGroups(ix, MASTER_GROUPS);
 }
@@ -50,15 +71,16 @@ export async function columnBound(s: Scenario, m: Multipliers | null, optimalPla
   const started = performance.now();
   const until = started + seconds * 1000;
   const worker = new HighsWorker();
+  const blocks = masterSlots(ix);
   const groups = masterGroups(ix);
   try {
     const c = await lagrangianByColumns(ix, {
       worker, stop: () => performance.now() > until, secondsLeft: () => (until - performance.now()) / 1000,
-      start: m?.y ?? new Float64Array(0), plan: optimalPlan.allocations, ...(groups ? { groups: groups.groupOf } : {}),
+      start: m?.y ?? new Float64Array(0), plan: optimalPlan.allocations, ...(groups ? { groups: groups.groupOf } : {}), ...(blocks > 1 ? { masterSlots: blocks } : {}),
     });
     const elapsed = (performance.now() - started) / 1000;
     return {
-      bound: c.bound, start: c.start, rounds: c.rounds, columns: c.columns, seconds: elapsed, master: c.master, converged: c.converged, groups: groups?.count ?? null,
+      bound: c.bound, start: c.start, rounds: c.rounds, columns: c.columns, seconds: elapsed, master: c.master, converged: c.converged, groups: groups?.count ?? null, masterSlots: blocks,
       parts: gapParts(ix, c.model, c.eb, c.y, optimalPlan.allocations),
     };
   } finally {
@@ -68,15 +90,16 @@ export async function columnBound(s: Scenario, m: Multipliers | null, optimalPla
 
 const yuan = (fen: number) => n(fen / 100, 2);
 /** How the master was built, as the bench prints it. */
-export const masterRows = (groups: number | null) => (groups === null ? ' (a master row per job)' : ` (a master row per group of jobs, ${groups} groups)`);
+export const masterRows = (groups: number | null, slots = 1) =>
+  `${groups === null ? ' (a master row per job' : ` (a master row per group of jobs, ${groups} groups`}${slots > 1 ? `; shared rows summed over ${slots} slots, multipliers constant over each` : ''})`;
 const share = (part: number, whole: number) => (whole > 0 ? `${n((part / whole) * 100, 1)}%` : '–');
 
 /** The optimal plan's gap to the Lagrangian bound in parts, as the bench prints them. */
-export function gapLines(g: GapParts, groups: number | null = null): string[] {
+export function gapLines(g: GapParts, groups: number | null = null, slots = 1): string[] {
   const gap = g.plan - g.bound;
   const k = g.jobs.byKind;
   const lines = [
-    `gap of optimal to the Lagrangian bound by columns${masterRows(groups)}, at its multipliers: ${yuan(gap)} ¥ (plan ${yuan(g.plan)} ¥ − L(y) ${yuan(g.bound)} ¥), by weak duality in parts:`,
+    `gap of optimal to the Lagrangian bound by columns${masterRows(groups, slots)}, at its multipliers: ${yuan(gap)} ¥ (plan ${yuan(g.plan)} ¥ − L(y) ${yuan(g.bound)} ¥), by weak duality in parts:`,
     `  jobs off their cheapest placement at y (the plan's part): ${yuan(g.jobs.fen)} ¥ (${share(g.jobs.fen, gap)}), ${g.jobs.count} jobs — site ${yuan(k.site.fen)} ¥ (${k.site.count}), timing ${yuan(k.timing.fen)} ¥ (${k.timing.count}), unserved ${yuan(k.unserved.fen)} ¥ (${k.unserved.count})`,
     `  capacity priced but not full (complementary slackness): ${yuan(g.capacity.fen)} ¥ (${share(g.capacity.fen, gap)}) on ${g.capacity.rows} pool-slots`,
     `  energy, renewables, storage and green rows with the energy columns: ${yuan(g.energy.fen)} ¥ (${share(g.energy.fen, gap)})`,

@@ -12,7 +12,7 @@ export interface PlannerRun {
     lp: number | null;
     mip: { objective: number | null; incumbent: number | null; gap: number | null; status: string; timeLimitSec: number } | null;
     /** the Lagrangian dual by column generation (bench/planner/column-bound.ts), outside optimal's time limit */
-    columns?: { bound: number; start: number; rounds: number; columns: number; seconds: number; master: number | null; converged: boolean; groups?: number | null } | null;
+    columns?: { bound: number; start: number; rounds: number; columns: number; seconds: number; master: number | null; converged: boolean; groups?: number | null; masterSlots?: number } | null;
     /** the optimal plan's gap to `columns.bound` in parts, at its multipliers */
     gapParts?: GapParts | null;
     best: number | null;
@@ -39,11 +39,12 @@ export function runTable(run: PlannerRun): string {
     n(r.unservedUnitHours, 1), n(r.solveMs), gapTo(r.objective, b.best), r.method ?? '',
   ]);
   const mip = b.mip;
+  const hourly = (b.columns?.masterSlots ?? 1) > 1;
   const boundLines = [
     `Lagrangian bound (aggregated LP's duals, optimal's own): ${yuan(b.lagrangian)} ¥`,
     `LP bound (job-level LP relaxation): ${yuan(b.lp)} ¥`,
     b.columns
-      ? `Lagrangian bound by columns (the Lagrangian dual by column generation from optimal's multipliers, ${b.columns.groups ? `a master row per group of jobs (${b.columns.groups} groups)` : 'a master row per job'}, ${b.columns.rounds} rounds, ${b.columns.columns} columns in ${n(b.columns.seconds, 1)} s${b.columns.converged ? ', converged' : `, not converged: the dual is at most ${yuan(b.columns.master)} ¥`}): ${yuan(b.columns.bound)} ¥`
+      ? `Lagrangian bound by columns (the Lagrangian dual by column generation from optimal's multipliers, ${b.columns.groups ? `a master row per group of jobs (${b.columns.groups} groups)` : 'a master row per job'}${hourly ? `, shared rows summed over ${b.columns.masterSlots} slots` : ''}, ${b.columns.rounds} rounds, ${b.columns.columns} columns in ${n(b.columns.seconds, 1)} s${b.columns.converged ? ', converged' : `, not converged: the dual${hourly ? ' over multipliers constant over those slots' : ''} is at most ${yuan(b.columns.master)} ¥`}): ${yuan(b.columns.bound)} ¥`
       : 'Lagrangian bound by columns: not computed',
     mip
       ? `MIP bound (exact job-level MIP, HiGHS, ${mip.timeLimitSec} s limit, status ${mip.status}): ${yuan(mip.objective)} ¥; HiGHS' best plan ${yuan(mip.incumbent)} ¥, its gap ${mip.gap === null ? '–' : `${n(mip.gap * 100, 2)}%`}`

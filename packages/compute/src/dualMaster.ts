@@ -2,6 +2,7 @@ import { addEnergyBlock, workEntries, type EnergyBlock } from './energyBlock.ts'
 import { GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import { jobMin, LAGRANGE_JOBS_PER_TURN, project, rowsAndEnergyColumns, unitPrices } from './lagrange.ts';
 import { LpBuilder, type LpModel } from './lp.ts';
+import { aggregateRows, blockRows, expandDuals, masterEntries, masterRow } from './masterRows.ts';
 import { transferCost } from './improve.ts';
 import { allocationsByJob } from './planByJob.ts';
 import { runFraction, type PlanIndex } from './planIndex.ts';
@@ -29,9 +30,9 @@ export interface DualMasterReport {
   start: number;
   rounds: number;
   columns: number;
-  /** the last master LP's optimum (fen): an upper bound on the Lagrangian dual, a lower one only at convergence */
+  /** the last master LP's optimum (fen): an upper bound on the Lagrangian dual (with masterSlots, on the dual over its blocks' multipliers), a lower one only at convergence */
   master: number | null;
-  /** no job placement priced out at the last master's duals: `bound` is the Lagrangian dual's optimum */
+  /** no job placement priced out at the last master's duals: `bound` is the Lagrangian dual's optimum (with masterSlots, the best among multipliers constant over its blocks) */
   converged: boolean;
   /** the last master's duals on the shared rows (projected; `y` when no master was solved): prices that know the master's plans, e.g. to place jobs at */
   yMaster: Float64Array;
@@ -60,6 +61,13 @@ export interface DualMasterOptions {
    * are the sums of its jobs' placements (see jobGroups). The same dual at convergence, a much smaller master.
    */
   groups?: Int32Array;
+  /**
+   * The master's shared rows summed over blocks of this many slots (masterRows.ts; default 1: the rows
+   * themselves): its duals are multipliers constant over each block, expanded to the planner's rows, where
+   * every job is still priced exactly on its own slots. A smaller master where slots are finer than the
+   * prices (15-minute slots on hourly series); converged, it is the best bound among such multipliers.
+   */
+  masterSlots?: number;
   /** a priced column leaves the master after this many masters in a row at 0 (default: none leaves); the smaller master solves faster */
   dropIdleAfter?: number;
   /** hears each round's end: the best bound so far and the master's optimum (e.g. to trace bound against time) */
@@ -112,6 +120,12 @@ export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions
   addPlanColumns(b, ix, eb, conv, groupOf, opts.plan, pen);
   let columns = b.numCols;
   const base = b.build(false);
+  // The master LP: the shared rows as they are, or summed over blocks of slots (then columns join it mapped).
+  const blocks = (opts.masterSlots ?? 1) > 1 ? blockRows(ix, eb, opts.masterSlots!) : null;
+  const masterBase = blocks ? aggregateRows(base, blocks) : base;
+  const nM = blocks ? blocks.count : nR;
+  const toMaster = (rows: number[], coefs: number[]) => (blocks ? masterEntries(blocks, rows, coefs) : { rows, coefs });
+  const convRow = conv.map((row) => (blocks ? masterRow(blocks, row).row : row));
   const best = new Float64Array(nR);
   for (let i = 0; i < nR; i++) best[i] = opts.start[i] ?? 0;
   project(base, best);
@@ -121,28 +135,29 @@ export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions
   let bound = start;
   // Priced columns live in a pool appended to the fixed part each round, so that idle ones can leave.
   let pool: PoolColumn[] = [];
-  const join = (g: number, c: Column) => { pool.push({ cost: c.cost, rows: [...c.rows, conv[g]!], coefs: [...c.coefs, 1], idle: 0 }); columns++; };
+  const join = (g: number, c: Column) => { pool.push({ cost: c.cost, ...toMaster([...c.rows, conv[g]!], [...c.coefs, 1]), idle: 0 }); columns++; };
   for (const [g, c] of first.columns) join(g, c);
   let rounds = 0, master: number | null = null, converged = false, lastDuals: Float64Array | null = null;
   const alpha = opts.smoothing ?? SMOOTHING;
   while (rounds < (opts.maxRounds ?? Infinity) && !opts.stop()) {
-    const model = withColumns(base, pool);
+    const model = withColumns(masterBase, pool);
     const r = await opts.worker.solve({ model, timeLimitSec: Math.max(1, opts.secondsLeft()), duals: true, ...(opts.masterSolver ? { solver: opts.masterSolver } : {}) });
     if (!r.optimal || opts.stop()) break;
     rounds++;
     master = r.objective;
-    pool.forEach((c, k) => { c.idle = (r.colValue[base.numCols + k] ?? 0) > 0 ? 0 : c.idle + 1; });
+    pool.forEach((c, k) => { c.idle = (r.colValue[masterBase.numCols + k] ?? 0) > 0 ? 0 : c.idle + 1; });
     if (opts.dropIdleAfter !== undefined) pool = pool.filter((c) => c.idle < opts.dropIdleAfter!);
-    const yMaster = project(model, Float64Array.from(r.rowDual.subarray(0, nR)));
+    const z = Float64Array.from(r.rowDual.subarray(0, nM));
+    const yMaster = project(base, blocks ? expandDuals(blocks, z) : z);
     lastDuals = yMaster;
-    const mu = Float64Array.from(conv, (row) => r.rowDual[row] ?? 0);
+    const mu = Float64Array.from(convRow, (row) => r.rowDual[row] ?? 0);
     let added = 0;
     // Smoothed prices first; when they price nothing out at the master's duals, the master's own.
     for (const a of alpha > 0 ? [alpha, 0] : [0]) {
       const y = new Float64Array(nR);
       for (let i = 0; i < nR; i++) y[i] = a * best[i]! + (1 - a) * yMaster[i]!;
-      project(model, y);
-      const pass = await pricingPass(ix, model, eb, groupOf, nG, y, { yMaster, mu }, opts.stop);
+      project(base, y);
+      const pass = await pricingPass(ix, base, eb, groupOf, nG, y, { yMaster, mu }, opts.stop);
       if (!pass) break;
       if (pass.bound > bound) { bound = pass.bound; best.set(y); }
       const chosen = opts.columnsPerRound && pass.columns.length > opts.columnsPerRound

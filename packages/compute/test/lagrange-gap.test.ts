@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildIndex, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, HighsWorker, optimal, parseScenario, type Allocation, type ScenarioInput } from '../src/index.ts';
+import { buildIndex, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, HighsWorker, optimal, parseScenario, resampleScenario, type Allocation, type ScenarioInput } from '../src/index.ts';
 import { buildChainModel, classify } from '../src/chainModel.ts';
 import { energyBlockModel } from '../src/energyBlock.ts';
 import { lagrangianByColumns } from '../src/dualMaster.ts';
@@ -151,6 +151,35 @@ test('the Lagrangian dual by columns over groups of jobs: at most the exact opti
       }
     }), { numRuns: 10, seed: 17 });
     assert.ok(bothConverged > 0 && aggregated > 0, `${bothConverged} runs converged both ways, ${aggregated} grouped jobs together`);
+  } finally {
+    await worker.close();
+  }
+});
+
+test('the Lagrangian dual by columns on an hourly master for 15-minute slots: at most the exact optimum, L at its multipliers, hourly master duals, and once converged the master\'s optimum', async () => {
+  const worker = new HighsWorker();
+  try {
+    let converged = 0;
+    await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 5, slots: 4, storage: true, maxUnits: 3 }), fc.boolean(), async (raw, fromZero) => {
+      // Fractional hours: rigid jobs end part-way through a 15-minute slot.
+      const { ix, lp, exact } = await withDualsAndOptimum(worker, resampleScenario({ ...raw, jobs: raw.jobs.map((j) => ({ ...j, hours: j.hours - 0.4 })) }, 15));
+      assert.equal(ix.scenario.slotMinutes, 15);
+      const c = await lagrangianByColumns(ix, { worker, stop: () => false, secondsLeft: () => 30, start: fromZero ? new Float64Array(0) : lp.rowDual, plan: exact.allocations, maxRounds: 200, masterSlots: 4 });
+      assert.ok(c.bound <= exact.objective + 1e-6 * Math.max(1, exact.objective), `bound ${c.bound} above the exact optimum ${exact.objective}`);
+      assert.ok(c.bound >= c.start - 1e-9 * Math.max(1, Math.abs(c.start)), `bound ${c.bound} below its start ${c.start}`);
+      close(lagrangianBound(ix, c.model, c.eb, c.y), c.bound, 'the reported bound is L at the reported (15-minute) multipliers');
+      if (c.rounds > 0) {
+        // The master's duals are one price per hour: energy rows equal within each hour, capacity rows too.
+        for (let i = 0; i < ix.siteIds.length * ix.T; i++) if (i % 4 !== 0) close(c.yMaster[c.eb.energyRow[i]!]!, c.yMaster[c.eb.energyRow[i - (i % 4)]!]!, `energy row ${i}`);
+        c.eb.capRow.forEach((row, i) => { if (row >= 0 && i % 4 !== 0) close(c.yMaster[row]!, c.yMaster[c.eb.capRow[i - (i % 4)]!]!, `capacity row ${i}`); });
+      }
+      if (c.converged) {
+        converged++;
+        assert.ok(c.master !== null);
+        close(c.bound, c.master, 'converged: L at the best multipliers is the hourly master\'s optimum');
+      }
+    }), { numRuns: 8, seed: 19 });
+    assert.ok(converged > 0, 'some run converged');
   } finally {
     await worker.close();
   }
