@@ -12,6 +12,8 @@ export const LNS_WINDOW_HOURS = 24;
 export const LNS_MAX_COLUMNS = 6000;
 /** HiGHS time per window MIP. */
 export const LNS_SOLVE_SEC = 4;
+/** Seconds past its own limit a neighbourhood's MIP is waited for before it is abandoned (the plan keeps the jobs where they were). */
+export const HARD_LIMIT_GRACE_SEC = 0.3;
 
 export interface LnsReport {
   /** window MIPs solved */
@@ -112,7 +114,7 @@ export async function replanJobs(
   const { model, cols } = windowModel(st, jobs, from, to);
   let x: Float64Array;
   try {
-    x = (await worker.solve({ model, timeLimitSec: budgetSec, mipRelGap: 1e-6 })).colValue;
+    x = (await worker.solve({ model, timeLimitSec: budgetSec, mipRelGap: 1e-6, hardLimitSec: budgetSec + HARD_LIMIT_GRACE_SEC })).colValue;
   } catch {
     return restore();
   }

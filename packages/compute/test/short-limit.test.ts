@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildIndex, checkPlan, fifo, HighsWorker, makeOptimal, parseScenario, type ScenarioInput } from '../src/index.ts';
+import { SolverError } from '../src/errors.ts';
 import { buildChainModel, classify } from '../src/chainModel.ts';
 import { LAGRANGE_JOBS_PER_TURN, lagrangianAscent, lagrangianBound } from '../src/lagrange.ts';
 
@@ -82,6 +83,27 @@ test('the Lagrangian ascent pauses within a pass over the jobs and gives the pas
     assert.equal(asked, 2, 'nothing more was priced once the time was gone');
     assert.equal(cut.iterations, 0);
     assert.equal(cut.bound, Number.NEGATIVE_INFINITY);
+  } finally {
+    await worker.close();
+  }
+});
+
+test('a solve past its hard limit is abandoned with a typed error, and the worker serves the next request', async () => {
+  const ix = buildIndex(parseScenario(burstyScenario(7)));
+  const cm = buildChainModel(ix, classify(ix));
+  const worker = new HighsWorker();
+  try {
+    // No answer can cross from the worker before a timer of 0 ms fires: the solve is given up.
+    await assert.rejects(worker.solve({ model: cm.model, timeLimitSec: 60, hardLimitSec: 0 }), (e: unknown) => {
+      assert.ok(e instanceof SolverError);
+      assert.equal(e.status, 'hard-time-limit');
+      assert.match(e.message, /did not answer within 0 s/);
+      return true;
+    });
+    // The stuck worker was replaced: the same request with room to finish is answered.
+    const lp = await worker.solve({ model: cm.model, timeLimitSec: 60, hardLimitSec: 120 });
+    assert.ok(lp.optimal, lp.statusName);
+    assert.equal(lp.colValue.length, cm.model.numCols);
   } finally {
     await worker.close();
   }
