@@ -227,14 +227,14 @@ export function makeOptimal(tuning: {
   mipMaxColumns?: number; lns?: boolean; siteMips?: boolean; sitesFirst?: boolean; pairs?: boolean; dualSeeds?: boolean; dagMip?: boolean; lpSizePerSec?: number;
   /** share of the time limit at which the plan is re-placed at the ascent's best multipliers (REPRICE_SHARE; 0 = never) */
   reprice?: number;
-  /** share of the capacity prices the re-placement's local search holds in its first passes (REPRICE_HELD_SHARE) */
+  /** with legacyPlacement: share of the capacity prices the re-placement's local search holds in its first passes (REPRICE_HELD_SHARE) */
   heldShare?: number;
   /** the exact MIPs run before the re-placement too (else the ascent runs alone until it) */
   mipsBefore?: boolean;
   /** with mipsBefore off, the re-placement comes as soon as the ascent's best is at least this many steps on */
   repriceSteps?: number;
   /**
-   * the placement at the LP's prices holds heldShare of the capacity prices in its first local-search passes too (large hourly,
+   * with legacyPlacement: the placement at the LP's prices holds heldShare of the capacity prices in its first local-search passes too (large hourly,
    * offline: 128,287 → 128,165 ¥, its placement + local search 12–17 s → 12–32 s under load; not yet A/B'd within the limit)
    */
   heldFirst?: boolean;
@@ -365,7 +365,9 @@ export function makeOptimal(tuning: {
             const placing = clock.now();
             const { st: priced, moves } = placeAtPrices(ix, prices.eb, prices.y, () => clock.now() > roundDeadline, { heldShare: heldFirst ? heldShare : 0, legacy });
             placeMs = clock.now() - placing;
-            notes.push(`placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual too), then local search ${moves} moves`);
+            notes.push(legacy
+              ? `placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual too), then local search ${moves} moves`
+              : `placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual and each kWh its energy rows' price), then local search with storage priced at them and at marginal costs, the cheaper kept: ${moves} moves`);
             const heur: Candidate = { label: `${h.fromFifo ? 'fifo' : 'EDF cheapest-feasible'} + local search`, st: h.st, metrics: h.metrics };
             const atPrices: Candidate = { label: 'placement at the LP prices + local search', st: priced, metrics: evaluate(scenario, priced.allocations(), ix) };
             progress('exact MIP for the unserved jobs of the placement at the LP prices');
