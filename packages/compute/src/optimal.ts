@@ -173,7 +173,7 @@ export function placeAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, d
   const order = edfOrder(ix.scenario);
   let moves = 0;
   if ((opts.heldShare ?? 0) > 0) {
-    st.capPrice = capacityPrices(eb, y, st.capRemain.length, opts.heldShare);
+    st.capPrice = capacityPrices(eb, y, opts.heldShare);
     moves += improvePlan(st, order, { maxPasses: 2, deadline, serveFirst: true }).moves;
     st.capPrice = null;
   }

@@ -2,7 +2,7 @@ import type { EnergyBlock } from './energyBlock.ts';
 import { bestFor, improvePlan, placementCost } from './improve.ts';
 import { evaluate } from './evaluate.ts';
 import type { PlanIndex } from './planIndex.ts';
-import { rigidFirstLeastSlack } from './pricedPlacement.ts';
+import { capacityPrices, rigidFirstLeastSlack } from './pricedPlacement.ts';
 import { commit, PlanState, placeCheapest, type Placement } from './planState.ts';
 
 /**
@@ -76,7 +76,7 @@ export function planAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, op
   const stop = opts.stop ?? (() => false);
   const order = opts.order ?? rigidFirstLeastSlack(ix);
   const price = capacityPrices(eb, y);
-  const stored = storageSites(ix);
+  const stored = storageSites(ix, eb);
   // Without storage the two searches are one: the marginal one runs.
   const searches = (opts.searches ?? SEARCH_PRICINGS).filter((x, _, all) => stored.size > 0 || x === 'marginal' || !all.includes('marginal'));
   const placed = new PlanState(opts.placeAtMarginal ? ix : atEnergyPrices(ix, eb, y));
@@ -127,20 +127,11 @@ function copyPlan(from: PlanState, to: PlanState): PlanState {
   return to;
 }
 
-function storageSites(ix: PlanIndex): Set<number> {
+/** Sites whose storage the energy block models (it has their state-of-charge rows). */
+function storageSites(ix: PlanIndex, eb: EnergyBlock): Set<number> {
   const out = new Set<number>();
-  ix.scenario.sites.forEach((site, s) => { if (site.storage && site.storage.kWh > 0 && site.storage.kW > 0) out.add(s); });
+  for (let s = 0; s < ix.siteIds.length; s++) if (eb.socRow[s * ix.T]! >= 0) out.add(s);
   return out;
-}
-
-/** Fen per unit-slot held at each (site, type, slot) cell at y: a ≤ row's multiplier is ≤ 0, its negation the price. */
-export function capacityPrices(eb: EnergyBlock, y: Float64Array): Float64Array {
-  const price = new Float64Array(eb.capRow.length);
-  for (let cell = 0; cell < price.length; cell++) {
-    const row = eb.capRow[cell]!;
-    if (row >= 0) price[cell] = Math.max(0, -(y[row] ?? 0));
-  }
-  return price;
 }
 
 /**

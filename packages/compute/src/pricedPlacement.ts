@@ -25,16 +25,16 @@ export function rigidFirstLeastSlack(ix: PlanIndex): number[] {
  */
 export function placeAtDuals(ix: PlanIndex, eb: EnergyBlock, rowDual: Float64Array, order: readonly number[] = rigidFirstLeastSlack(ix)): PlanState {
   const st = new PlanState(ix);
-  st.capPrice = capacityPrices(eb, rowDual, st.capRemain.length);
+  st.capPrice = capacityPrices(eb, rowDual);
   for (const j of order) placeCheapest(st, j);
   st.capPrice = null;
   return st;
 }
 
 /** Fen per unit-slot held at each (site, type, slot) cell at these multipliers, times `scale`: PlanState.capPrice's form. */
-export function capacityPrices(eb: EnergyBlock, rowDual: Float64Array, cells: number, scale = 1): Float64Array {
-  const price = new Float64Array(cells);
-  for (let cell = 0; cell < cells; cell++) {
+export function capacityPrices(eb: EnergyBlock, rowDual: Float64Array, scale = 1): Float64Array {
+  const price = new Float64Array(eb.capRow.length);
+  for (let cell = 0; cell < price.length; cell++) {
     const row = eb.capRow[cell]!;
     // A ≤ row's dual is ≤ 0 in a minimisation: its negation is the price of a unit-slot there.
     if (row >= 0) price[cell] = scale * Math.max(0, -(rowDual[row] ?? 0));
