@@ -45,6 +45,14 @@ const variants: Record<string, () => PlanState> = {
   capPlaced: () => planAtPrices(ix, eb, y, { placeAtMarginal: true }).st,
   capPlacedMarginal: () => planAtPrices(ix, eb, y, { placeAtMarginal: true, searches: ['marginal'] }).st,
   onePass: () => planAtPrices(ix, eb, y, { passes: 1 }).st,
+  storage1: () => planAtPrices(ix, eb, y, { storageRounds: 1 }).st,
+  storage3: () => planAtPrices(ix, eb, y, { storageRounds: 3 }).st,
+  storage3p2: () => planAtPrices(ix, eb, y, { storageRounds: 3, storagePasses: 2 }).st,
+  ...Object.fromEntries([10, 15, 20, 25, 35].map((b) => [`b${b}r1`, () => planAtPrices(ix, eb, y, { storageRounds: 1, storageBlend: b / 100 }).st])),
+  b25p2: () => planAtPrices(ix, eb, y, { storageRounds: 1, storageBlend: 0.25, storagePasses: 2 }).st,
+  b25r2: () => planAtPrices(ix, eb, y, { storageRounds: 2, storageBlend: 0.25 }).st,
+  blend25: () => planAtPrices(ix, eb, y, { storageRounds: 2, storageBlend: 0.25 }).st,
+  blend50: () => planAtPrices(ix, eb, y, { storageRounds: 2, storageBlend: 0.5 }).st,
   eject: () => planAtPrices(ix, eb, y, { ejectionRounds: 2 }).st,
 };
 /**

@@ -11,7 +11,7 @@ import { exchangePairs } from './pairExchange.ts';
 import { dualSeeds } from './dualSeeds.ts';
 import { polishWithMip } from './polish.ts';
 import { capacityPrices, placeAtDuals } from './pricedPlacement.ts';
-import { planAtPrices } from './planAtPrices.ts';
+import { planAtPrices, STORAGE_ROUNDS } from './planAtPrices.ts';
 import { planDagByMip } from './precedenceModel.ts';
 import { applyJobSolution, buildJobModel, jobModelSize } from './jobModel.ts';
 import type { LpModel } from './lp.ts';
@@ -164,9 +164,11 @@ export const ONE_SEARCH_MAX_JOBS = 20_000;
  * with `legacy`, placeAtDuals (capacity prices on top of marginal energy costs) then local search at true
  * costs, with `heldShare` of the capacity prices still charged in its first two passes.
  */
-export function placeAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, deadline: () => boolean, opts: { heldShare?: number; legacy?: boolean } = {}): { st: PlanState; moves: number } {
+export function placeAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, deadline: () => boolean, opts: { heldShare?: number; legacy?: boolean; storageRounds?: number } = {}): { st: PlanState; moves: number } {
   if (!opts.legacy) {
-    const r = planAtPrices(ix, eb, y, { stop: deadline, ...(ix.jobs.length > ONE_SEARCH_MAX_JOBS ? { searches: ['storageAtY'] as const } : {}) });
+    const r = planAtPrices(ix, eb, y, {
+      stop: deadline, ...(ix.jobs.length > ONE_SEARCH_MAX_JOBS ? { searches: ['storageAtY'] as const } : {}), ...(opts.storageRounds === undefined ? {} : { storageRounds: opts.storageRounds }),
+    });
     return { st: r.st, moves: r.moves };
   }
   const st = placeAtDuals(ix, eb, y);
@@ -240,6 +242,8 @@ export function makeOptimal(tuning: {
   heldFirst?: boolean;
   /** place at given prices the way before planAtPrices (placeAtDuals + local search), for A/B */
   legacyPlacement?: boolean;
+  /** planAtPrices' round of local search with storage sites priced by the plan's own dispatch (on: STORAGE_ROUNDS rounds; off: none) */
+  storageRound?: boolean;
   /** the LP is posted before the heuristic fallback is built, and the fallback stops improving once the LP is answered */
   fallbackStops?: boolean;
   /** hears the best Lagrangian multipliers the plan found (none when it solved the exact MIP or the LP failed), e.g. for a longer ascent outside its time limit */
@@ -259,6 +263,7 @@ export function makeOptimal(tuning: {
   const heldFirst = tuning.heldFirst ?? false;
   const fallbackStops = tuning.fallbackStops ?? true;
   const legacy = tuning.legacyPlacement ?? false;
+  const storageRounds = tuning.storageRound === undefined ? undefined : tuning.storageRound ? STORAGE_ROUNDS : 0;
   return {
   name: 'optimal',
   planDag: tuning.dagMip === false ? undefined : planDagByMip,
@@ -363,7 +368,7 @@ export function makeOptimal(tuning: {
           if (prices) {
             progress('placing at the LP prices');
             const placing = clock.now();
-            const { st: priced, moves } = placeAtPrices(ix, prices.eb, prices.y, () => clock.now() > roundDeadline, { heldShare: heldFirst ? heldShare : 0, legacy });
+            const { st: priced, moves } = placeAtPrices(ix, prices.eb, prices.y, () => clock.now() > roundDeadline, { heldShare: heldFirst ? heldShare : 0, legacy, storageRounds });
             placeMs = clock.now() - placing;
             notes.push(legacy
               ? `placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual too), then local search ${moves} moves`
@@ -476,7 +481,7 @@ export function makeOptimal(tuning: {
           else if (clock.now() + 1.5 * placeMs > end()) notes.push(`not re-placed: placement at the LP's prices took ${(placeMs / 1000).toFixed(1)} s, more than the time left`);
           else {
             progress('placing at the ascent\'s multipliers');
-            const { st: again, moves } = placeAtPrices(ix, duals.eb, snap.y, () => clock.now() > end(), { heldShare, legacy });
+            const { st: again, moves } = placeAtPrices(ix, duals.eb, snap.y, () => clock.now() > end(), { heldShare, legacy, storageRounds });
             const { kept, now, next } = keepBetter(st, again);
             notes.push(`re-placed at the multipliers of ascent step ${snap.iterations} (Lagrangian ${(snap.bound / 100).toFixed(0)} ¥), local search ${moves} moves${heldShare > 0 ? ` (its first passes holding ${heldShare} of the capacity prices)` : ''}: ${(next.objective / 100).toFixed(2)} ¥, ${next.unservedUnitHours.toFixed(1)} unit-hours unserved, against ${(now.objective / 100).toFixed(2)} ¥${kept ? ' — kept' : ' — not kept'}`);
             if (kept) { st = again; method += ' + re-placed at the ascent\'s multipliers'; }

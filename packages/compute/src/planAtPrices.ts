@@ -1,6 +1,7 @@
 import type { EnergyBlock } from './energyBlock.ts';
 import { bestFor, improvePlan, placementCost } from './improve.ts';
 import { evaluate } from './evaluate.ts';
+import { siteLoadPrices } from './power.ts';
 import type { PlanIndex } from './planIndex.ts';
 import { capacityPrices, rigidFirstLeastSlack } from './pricedPlacement.ts';
 import { commit, PlanState, placeCheapest, type Placement } from './planState.ts';
@@ -41,6 +42,12 @@ export interface PlanAtPricesOptions {
   ejectionRounds?: number;
   /** at most this many jobs moved out of the way of one job (EJECT_MAX_HOLDERS) */
   maxHolders?: number;
+  /** rounds of local search with storage sites' kWh priced by the kept plan's own dispatch (STORAGE_ROUNDS) */
+  storageRounds?: number;
+  /** local-search passes per storage round (1: a second moved nothing more on medium hourly) */
+  storagePasses?: number;
+  /** weight of the dispatch's prices against y's in a storage round (STORAGE_BLEND) */
+  storageBlend?: number;
 }
 
 /**
@@ -59,6 +66,20 @@ export const SEARCH_PRICINGS: readonly SearchPricing[] = ['storageAtY', 'margina
 export const ANNEAL: readonly number[] = [0.5];
 export const SEARCH_PASSES = 2;
 export const EJECT_MAX_HOLDERS = 4;
+/**
+ * Storage rounds after the searches: a pass of local search with each storage site's kWh priced at
+ * STORAGE_BLEND of the kept plan's own dispatch price (siteLoadPrices) and the rest at y's, kept only when
+ * evaluate() says cheaper; up to STORAGE_ROUNDS, each from the dispatch of the plan before it. The
+ * dispatch's prices are exact for one job's move but not for many: at full weight every job took the
+ * same cheap battery kWh (medium hourly at the LP's duals: 408 moves, 12,954.7 → 12,990.4 ¥). Offline
+ * (plan-at-prices.ts), none → blend 0.25, one round: medium hourly at the LP's duals 12,954.7 → 12,940.9 ¥,
+ * optimal's ascent y 12,933.7 → 12,916.4, the columns y 12,865.1 → 12,840.0; 15-minute at the LP's
+ * duals 12,913.0 → 12,892.1, optimal's y 12,915.9 → 12,896.1; small 15-minute at optimal's y 1,600.0 →
+ * 1,583.9 ¥, a second round 1,577.3 ¥ (medium: nothing more). Blend 0.1–0.15 gained less on the columns
+ * y (12,864), 0.35–0.5 no more or less.
+ */
+export const STORAGE_ROUNDS = 2;
+export const STORAGE_BLEND = 0.25;
 
 export interface PlanAtPricesReport {
   /** the kept plan, on the caller's index */
@@ -67,6 +88,8 @@ export interface PlanAtPricesReport {
   kept: SearchPricing;
   objectives: Partial<Record<SearchPricing, number>>;
   moves: number;
+  /** storage rounds kept (each made the plan cheaper by evaluate()) */
+  storageRounds: number;
   ejections: number;
   /** fen saved by the ejections under the marginal cost model */
   ejectedFen: number;
@@ -92,8 +115,19 @@ export function planAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, op
     objectives[search] = objective;
     if (!best || objective < best.objective) best = { st, search, objective, moves };
   }
+  // Storage rounds: each from the plan kept so far, kept only when evaluate() prices it lower.
+  let storageRounds = 0;
+  for (let round = 0; round < (opts.storageRounds ?? STORAGE_ROUNDS) && stored.size > 0 && !stop(); round++) {
+    const atY = atEnergyPrices(ix, eb, y, stored);
+    const trial = copyPlan(best!.st, new PlanState(atDispatchPrices(atY, best!.st, stored, opts.storageBlend ?? STORAGE_BLEND)));
+    const moves = improvePlan(trial, order, { maxPasses: opts.storagePasses ?? 1, deadline: stop, serveFirst: true }).moves;
+    const objective = evaluate(ix.scenario, trial.allocations(), ix).objective;
+    if (!(objective < best!.objective - 1e-9 * Math.abs(best!.objective))) break;
+    best = { ...best!, st: trial, objective, moves: best!.moves + moves };
+    storageRounds++;
+  }
   const { st, search, moves } = best!;
-  const rep: PlanAtPricesReport = { st, kept: search, objectives, moves, ejections: 0, ejectedFen: 0 };
+  const rep: PlanAtPricesReport = { st, kept: search, objectives, moves, storageRounds, ejections: 0, ejectedFen: 0 };
   // Ejections at the kept search's prices: at marginal ones they would undo what the storage prices did.
   for (let round = 0; round < (opts.ejectionRounds ?? 0) && !stop(); round++) {
     const e = ejectionPass(st, order, { stop, maxHolders: opts.maxHolders ?? EJECT_MAX_HOLDERS });
@@ -145,6 +179,22 @@ export function atEnergyPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, 
   for (let s = 0; s < ix.siteIds.length; s++) {
     if (sites && !sites.has(s)) continue;
     for (let i = s * T; i < (s + 1) * T; i++) { gridEffFen[i] = (y[eb.energyRow[i]!] ?? 0) + eb.target * yG; greenPref[i] = 0; }
+  }
+  return { ...ix, gridEffFen, greenPref };
+}
+
+/**
+ * The index with each storage site's kWh priced at `blend` of the plan's own dispatch price there
+ * (siteLoadPrices: storage and renewables included) and the rest at the index's own grid price, without
+ * renewables of its own; other sites as they are.
+ */
+function atDispatchPrices(ix: PlanIndex, plan: PlanState, sites: ReadonlySet<number>, blend: number): PlanIndex {
+  const T = ix.T;
+  const gridEffFen = Float64Array.from(ix.gridEffFen), greenPref = Uint8Array.from(ix.greenPref);
+  for (const s of sites) {
+    const load = Array.from({ length: T }, (_, t) => ix.idleKWh[s * T + t]! + plan.busyLoad[s * T + t]!);
+    const prices = siteLoadPrices(ix.scenario, ix.scenario.sites[s]!, load);
+    for (let t = 0; t < T; t++) { gridEffFen[s * T + t] = blend * prices[t]! + (1 - blend) * gridEffFen[s * T + t]!; greenPref[s * T + t] = 0; }
   }
   return { ...ix, gridEffFen, greenPref };
 }

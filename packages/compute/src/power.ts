@@ -1,5 +1,5 @@
 import type { Scenario, ScenarioJob, ScenarioLink, ScenarioSite } from './scenario.ts';
-import { dispatchStorage } from './storageFlow.ts';
+import { dispatchStorage, loadPrices, type StorageInput } from './storageFlow.ts';
 
 /** Hours in one planning slot. */
 export function slotHours(s: Scenario): number {
@@ -73,15 +73,26 @@ export interface SiteDispatch {
  * renewables first where not dearer than the grid, storage charged from renewables and discharged by a
  * min-cost flow over time (storageFlow.ts). Storage starts empty.
  */
-export function dispatchSite(s: Scenario, site: ScenarioSite, loadKWh: ArrayLike<number>): SiteDispatch {
+/** A site's storage dispatch problem for a load profile (kWh per slot). */
+export function siteStorageInput(s: Scenario, site: ScenarioSite, loadKWh: ArrayLike<number>): StorageInput {
   const T = s.slots;
   const renew = new Float64Array(T), eff = new Float64Array(T);
   for (let t = 0; t < T; t++) { renew[t] = renewableKWh(s, site, t); eff[t] = gridEffectiveFenPerKWh(s, site, t); }
   const st = site.storage;
-  const d = dispatchStorage({
+  return {
     T, load: loadKWh, renew, gridEff: eff, renewFen: site.renewables?.fenPerKWh ?? 0,
     kWh: st?.kWh ?? 0, perSlotKWh: (st?.kW ?? 0) * slotHours(s), efficiency: st?.efficiency ?? 1,
-  });
+  };
+}
+
+/** Each slot's price (fen, energy and carbon) of one more kWh at a site over a load profile, storage re-dispatched (loadPrices). */
+export function siteLoadPrices(s: Scenario, site: ScenarioSite, loadKWh: ArrayLike<number>): Float64Array {
+  return loadPrices(siteStorageInput(s, site, loadKWh));
+}
+
+export function dispatchSite(s: Scenario, site: ScenarioSite, loadKWh: ArrayLike<number>): SiteDispatch {
+  const T = s.slots;
+  const d = dispatchStorage(siteStorageInput(s, site, loadKWh));
   const renewFen = site.renewables?.fenPerKWh ?? 0;
   const out: SiteDispatch = { energyKWh: 0, greenKWh: 0, gridKWh: 0, costFen: 0, carbonKg: 0 };
   for (let t = 0; t < T; t++) {

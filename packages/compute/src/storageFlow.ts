@@ -57,7 +57,8 @@ export function directGreen(load: number, renew: number, gridEff: number, renewF
   return renewFen <= gridEff ? Math.min(load, renew) : 0;
 }
 
-export function dispatchStorage(x: StorageInput): StorageDispatch {
+/** The storage-free dispatch and, with storage, the min-cost flow on top of it (arcs by slot: -1 where absent). */
+function solveFlow(x: StorageInput): { out: StorageDispatch; g: Graph | null; arcA: number[]; arcB: number[]; arc1: number[]; arc2: number[] } {
   const { T, efficiency: eff } = x;
   const green = new Float64Array(T), charge = new Float64Array(T), discharge = new Float64Array(T), grid = new Float64Array(T);
   for (let t = 0; t < T; t++) {
@@ -65,7 +66,7 @@ export function dispatchStorage(x: StorageInput): StorageDispatch {
     green[t] = directGreen(l, x.renew[t] ?? 0, x.gridEff[t] ?? 0, x.renewFen);
     grid[t] = l - green[t]!;
   }
-  if (x.kWh <= 0 || x.perSlotKWh <= 0 || T === 0) return { green, charge, discharge, grid };
+  if (x.kWh <= 0 || x.perSlotKWh <= 0 || T === 0) return { out: { green, charge, discharge, grid }, g: null, arcA: [], arcB: [], arc1: [], arc2: [] };
 
   // nodes: 0 source, 1 sink, then per slot: charge hub, state, discharge hub
   const S = 0, K = 1, C = (t: number) => 2 + 3 * t, X = (t: number) => 3 + 3 * t, D = (t: number) => 4 + 3 * t;
@@ -108,6 +109,16 @@ export function dispatchStorage(x: StorageInput): StorageDispatch {
     if (!(push > EPS)) break;
     for (let v = K; v !== S; v = g.to[prevArc[v]! ^ 1]!) { g.cap[prevArc[v]!]! -= push; g.cap[prevArc[v]! ^ 1]! += push; }
   }
+  return { out: { green, charge, discharge, grid }, g, arcA, arcB, arc1, arc2 };
+}
+
+export function dispatchStorage(x: StorageInput): StorageDispatch {
+  const f = solveFlow(x);
+  const { T, efficiency: eff } = x;
+  const { green, charge, discharge, grid } = f.out;
+  if (!f.g) return f.out;
+  const g = f.g;
+  const { arcA, arcB, arc1, arc2 } = f;
   const used = (e: number) => (e < 0 ? 0 : g.cap[e ^ 1]!);
   for (let t = 0; t < T; t++) {
     const a = used(arcA[t]!), b = used(arcB[t]!), d1 = used(arc1[t]!), d2 = used(arc2[t]!);
@@ -117,4 +128,57 @@ export function dispatchStorage(x: StorageInput): StorageDispatch {
     grid[t] = Math.max(0, (x.load[t] ?? 0) - green[t]! - discharge[t]!);
   }
   return { green, charge, discharge, grid };
+}
+
+/**
+ * Each slot's price (fen) of one more kWh of load, storage re-dispatched: the optimal dispatch's rate of
+ * change in the load at that slot. One more kWh at t comes from the grid (price p) or, within the
+ * renewable surplus, from renewables (their price), and changes the capacities of t's arcs; each change
+ * is priced by the cheapest residual cycle through the arc, from shortest distances out of the source and
+ * sink (one node, since the flow's size is free): more grid to displace at t is worth storage reaching t
+ * for less than p; less surplus to charge at t costs the stored kWh's cheapest replacement. Exact away
+ * from kinks; at a kink it is the side of more load.
+ */
+export function loadPrices(x: StorageInput): Float64Array {
+  const { T, efficiency: eff } = x;
+  const out = new Float64Array(T);
+  const f = solveFlow(x);
+  const g = f.g ?? new Graph(2 + 3 * T);
+  const n = g.head.length;
+  const S = 0, K = 1, C = (t: number) => 2 + 3 * t, X = (t: number) => 3 + 3 * t, D = (t: number) => 4 + 3 * t;
+  const d = new Float64Array(n).fill(Infinity), inQueue = new Uint8Array(n);
+  d[S] = 0; d[K] = 0; inQueue[S] = 1; inQueue[K] = 1;
+  const queue: number[] = [S, K];
+  for (let qi = 0; qi < queue.length; qi++) {
+    const u = queue[qi]!;
+    inQueue[u] = 0;
+    for (let e = g.head[u]!; e >= 0; e = g.next[e]!) {
+      if (g.cap[e]! <= EPS) continue;
+      const v = g.to[e]!, nd = d[u]! + g.cost[e]!;
+      if (v !== S && v !== K && nd < d[v]! - 1e-12) { d[v] = nd; if (!inQueue[v]) { inQueue[v] = 1; queue.push(v); } }
+    }
+  }
+  const residual = (e: number) => e >= 0 && g.cap[e]! > EPS;
+  // the source arc S → C(t) is the first arc added for slot t; its flow sits on its twin
+  const sourceArcs: number[] = [];
+  for (let e = g.head[S]!; e >= 0; e = g.next[e]!) sourceArcs.push(e);
+  sourceArcs.reverse();
+  for (let t = 0; t < T; t++) {
+    const l = Math.max(0, x.load[t] ?? 0), p = x.gridEff[t] ?? 0, renew = x.renew[t] ?? 0;
+    // Stored energy delivered at t for less than what it displaces there (grid or direct renewables).
+    const viaStorage = (displaced: number) => Math.min(0, d[D(t)]! - displaced);
+    if (x.renewFen <= p && l < renew - EPS) {
+      let price = x.renewFen + viaStorage(x.renewFen);
+      const a = f.arcA[t]!;
+      if (a >= 0 && !residual(a)) {
+        // The surplus arc is full: a kWh less to store is replaced by the next cheapest way into X(t) —
+        // renewables the load would have taken, the grid standing in (the diverted-green arc grows with the load), or another slot's.
+        const src = sourceArcs[t];
+        const alt = Math.min(p / eff, src !== undefined && g.cap[src ^ 1]! > EPS ? d[X(t)]! : Infinity);
+        if (Number.isFinite(alt)) price += eff * alt - x.renewFen;
+      }
+      out[t] = price;
+    } else out[t] = p + viaStorage(p);
+  }
+  return out;
 }

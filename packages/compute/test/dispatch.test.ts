@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { buildIndex, evaluate, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, HighsWorker, parseScenario } from '../src/index.ts';
 import { applyJobSolution, buildJobModel } from '../src/jobModel.ts';
 import { PlanState } from '../src/planState.ts';
-import { dispatchStorage } from '../src/storageFlow.ts';
+import { dispatchStorage, loadPrices, type StorageInput } from '../src/storageFlow.ts';
 import { tinyScenarioArb } from './scenarios.ts';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
@@ -69,4 +69,34 @@ test('storage dispatch keeps its limits and never costs more than no storage', (
         assert.ok(soc >= -1e-6 && soc <= kWh + 1e-6, `state of charge ${soc}`);
       });
     }), { numRuns: 200, seed: 4 });
+});
+
+/** The dispatch's cost (fen) for an input: renewables drawn (fed or stored) at their price, the grid at its own. */
+function dispatchCost(x: StorageInput): number {
+  const d = dispatchStorage(x);
+  let cost = 0;
+  for (let t = 0; t < x.T; t++) cost += (d.green[t]! + d.charge[t]!) * x.renewFen + d.grid[t]! * (x.gridEff[t] ?? 0);
+  return cost;
+}
+
+test('loadPrices is the dispatch cost\'s rate of change in each slot\'s load (one more kWh, storage re-dispatched), storage or not', () => {
+  let belowGrid = 0;
+  fc.assert(fc.property(
+    // Whole kWh: a kink (load at its renewables, storage at a limit) sits on the input, not within the step h of it.
+    fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 5, max: 120 })), { minLength: 1, maxLength: 16 }),
+    fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 10 }), fc.double({ min: 0.5, max: 1, noNaN: true }), fc.integer({ min: 0, max: 60 }),
+    (rows, kWh, per, eff, renewFen) => {
+      const x: StorageInput = { T: rows.length, load: rows.map((r) => r[0]), renew: rows.map((r) => r[1]), gridEff: rows.map((r) => r[2]), renewFen, kWh, perSlotKWh: per, efficiency: eff };
+      const prices = loadPrices(x);
+      const base = dispatchCost(x);
+      const h = 1e-6;
+      rows.forEach((r, t) => {
+        const load = rows.map((q) => q[0]);
+        load[t] = r[0] + h;
+        const up = (dispatchCost({ ...x, load }) - base) / h;
+        assert.ok(Math.abs(prices[t]! - up) < 1e-3 * Math.max(1, up), `slot ${t}: price ${prices[t]} against ${up}`);
+        if (prices[t]! < r[2] - 1e-6 && r[0] >= r[1]) belowGrid++;
+      });
+    }), { numRuns: 300, seed: 7 });
+  assert.ok(belowGrid > 0, 'some slots beyond their renewables were priced below the grid (storage reaching them): the property is not only the grid price');
 });

@@ -39,7 +39,7 @@ test('ejection with time up moves nothing', () => {
 // At S its energy comes from the battery, charged in hour 0 at 20 fen/kWh: 0.96 kWh / 0.9 × 20 = 21.33 fen;
 // at B it costs 0.96 × 60 = 57.6 fen. The marginal cost model cannot see storage: it prices S at the
 // grid's 100 fen/kWh (96 fen) and sends j to B.
-const stored = parseScenario({
+const storedInput = {
   version: 1, start: '2023-06-05T00:00:00Z', slotMinutes: 60, slots: 2, carbonPriceFenPerKg: 0, greenShareTarget: null,
   regions: ['xinjiang'], links: [],
   sites: [
@@ -51,7 +51,8 @@ const stored = parseScenario({
     { id: 'B', region: 'xinjiang', kind: 'intelligent', pue: 1.2, pools: [{ type: 'gpu', units: 1, busyW: 800, idleW: 0 }], grid: { fenPerKWh: [60, 60], carbonGPerKWh: [500, 500] } },
   ],
   jobs: [{ id: 'j', type: 'gpu', units: 1, hours: 1, release: 1, deadline: 2, flex: 'rigid', home: 'S', dataGB: 0, regions: ['xinjiang'] }],
-} satisfies ScenarioInput);
+} satisfies ScenarioInput;
+const stored = parseScenario(storedInput);
 
 /** Multipliers pricing S's hour-1 kWh at the battery's 20 / 0.9 fen, every other kWh at its grid price; no capacity prices. */
 function storedPrices() {
@@ -70,7 +71,7 @@ test('storage priced at y: the job stays at the battery site, which the marginal
   assert.equal(rep.kept, 'storageAtY');
   assert.deepEqual(placed(rep.st), ['j@S:1']);
   assert.equal(rep.st.ix, ix, 'the plan is on the caller\'s index');
-  const marginal = planAtPrices(ix, eb, y, { searches: ['marginal'] });
+  const marginal = planAtPrices(ix, eb, y, { searches: ['marginal'], storageRounds: 0 });
   assert.deepEqual(placed(marginal.st), ['j@B:1']);
   const base = placeAtDuals(ix, eb, y);
   improvePlan(base, edfOrder(stored), { maxPasses: 4 });
@@ -82,6 +83,30 @@ test('storage priced at y: the job stays at the battery site, which the marginal
   assert.equal(rep.objectives.marginal, theirs);
 });
 
+// The same sites, B's grid at 90 fen/kWh, and multipliers that miss the battery: S's hour-1 kWh at its
+// grid's 100 fen. Both searches then send j to B (0.96 × 90 = 86.4 fen against 96 at S). The plan's own
+// dispatch at S (no load there) prices S's hour-1 kWh at the battery's 20 / 0.9 = 22.2 fen; at a quarter
+// of it and three quarters of y's, 0.96 × (22.2 / 4 + 75) = 77.3 fen, j moves to S, where it costs 21.3.
+const storedDearB = parseScenario({ ...storedInput, sites: storedInput.sites.map((s) => (s.id === 'B' ? { ...s, grid: { ...s.grid, fenPerKWh: [90, 90] } } : s)) });
+
+test('storage round: priced by the plan\'s own dispatch, the job moves to the battery y missed, and the plan gets cheaper by evaluate()', () => {
+  const ix = buildIndex(storedDearB);
+  const { eb } = energyBlockModel(ix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
+  const y = new Float64Array(eb.numRows);
+  const [s, b] = [ix.siteById.get('S')!, ix.siteById.get('B')!];
+  for (let t = 0; t < ix.T; t++) { y[eb.energyRow[s * ix.T + t]!] = 100; y[eb.energyRow[b * ix.T + t]!] = 90; }
+  const without = planAtPrices(ix, eb, y, { storageRounds: 0 });
+  assert.deepEqual(placed(without.st), ['j@B:1'], 'at y and at marginal costs alike');
+  const rep = planAtPrices(ix, eb, y);
+  assert.equal(rep.storageRounds, 1, 'the second round finds nothing cheaper');
+  assert.deepEqual(placed(rep.st), ['j@S:1']);
+  assert.equal(rep.st.ix, ix);
+  const before = evaluate(storedDearB, without.st.allocations(), ix).objective;
+  const after = evaluate(storedDearB, rep.st.allocations(), ix).objective;
+  assert.ok(Math.abs(before - after - (0.96 * 90 - (0.96 / 0.9) * 20)) < 1e-6, `${before} − ${after}`);
+  assert.deepEqual(checkPlan(storedDearB, rep.st.allocations(), ix), []);
+});
+
 test('planAtPrices with time up still places every job (at y), tries one search and keeps it', () => {
   const { ix, eb, y } = storedPrices();
   const rep = planAtPrices(ix, eb, y, { stop: () => true });
@@ -91,7 +116,7 @@ test('planAtPrices with time up still places every job (at y), tries one search 
 });
 
 test('planAtPrices keeps every rule at any multipliers: capacity, windows, residency, rigid contiguity, malleable one site and per-slot size; it keeps the cheaper search, and ejections serve no less', () => {
-  let moved = 0;
+  let moved = 0, rounds = 0;
   fc.assert(fc.property(
     tinyScenarioArb({ maxJobs: 8, slots: 6, storage: true }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 64, maxLength: 64 }),
     (input, noise) => {
@@ -105,7 +130,10 @@ test('planAtPrices keeps every rule at any multipliers: capacity, windows, resid
       const rep = planAtPrices(ix, eb, y);
       const got = evaluate(scenario, rep.st.allocations(), ix);
       assert.deepEqual(checkPlan(scenario, rep.st.allocations(), ix), []);
-      assert.equal(got.objective, Math.min(...Object.values(rep.objectives)));
+      // The kept search's plan, or cheaper where a storage round was kept.
+      if (rep.storageRounds === 0) assert.equal(got.objective, Math.min(...Object.values(rep.objectives)));
+      else assert.ok(got.objective < Math.min(...Object.values(rep.objectives)));
+      rounds += rep.storageRounds;
       const ejected = planAtPrices(ix, eb, y, { ejectionRounds: 2 });
       assert.deepEqual(checkPlan(scenario, ejected.st.allocations(), ix), []);
       // Every job an ejection moves is served in full, and the local-search pass after it may serve more.
@@ -114,4 +142,5 @@ test('planAtPrices keeps every rule at any multipliers: capacity, windows, resid
     },
   ), { numRuns: 150 });
   assert.ok(moved > 0, 'some random plans had ejections: the property is not vacuous');
+  assert.ok(rounds > 0, 'some random plans kept a storage round: the property is not vacuous');
 });
