@@ -45,14 +45,10 @@ const variants: Record<string, () => PlanState> = {
   capPlaced: () => planAtPrices(ix, eb, y, { placeAtMarginal: true }).st,
   capPlacedMarginal: () => planAtPrices(ix, eb, y, { placeAtMarginal: true, searches: ['marginal'] }).st,
   onePass: () => planAtPrices(ix, eb, y, { passes: 1 }).st,
-  storage1: () => planAtPrices(ix, eb, y, { storageRounds: 1 }).st,
-  storage3: () => planAtPrices(ix, eb, y, { storageRounds: 3 }).st,
-  storage3p2: () => planAtPrices(ix, eb, y, { storageRounds: 3, storagePasses: 2 }).st,
-  ...Object.fromEntries([10, 15, 20, 25, 35].map((b) => [`b${b}r1`, () => planAtPrices(ix, eb, y, { storageRounds: 1, storageBlend: b / 100 }).st])),
-  b25p2: () => planAtPrices(ix, eb, y, { storageRounds: 1, storageBlend: 0.25, storagePasses: 2 }).st,
-  b25r2: () => planAtPrices(ix, eb, y, { storageRounds: 2, storageBlend: 0.25 }).st,
-  blend25: () => planAtPrices(ix, eb, y, { storageRounds: 2, storageBlend: 0.25 }).st,
-  blend50: () => planAtPrices(ix, eb, y, { storageRounds: 2, storageBlend: 0.5 }).st,
+  noStorageRound: () => planAtPrices(ix, eb, y, { storageRounds: 0 }).st,
+  storageFull: () => planAtPrices(ix, eb, y, { storageRounds: 1, storageBlend: 1 }).st,
+  // storage rounds at other weights of the plan's dispatch prices (STORAGE_BLEND), one round or four
+  ...Object.fromEntries([10, 15, 25, 35, 50].flatMap((b) => [1, 4].map((r) => [`b${b}r${r}`, () => planAtPrices(ix, eb, y, { storageRounds: r, storageBlend: b / 100 }).st]))),
   eject: () => planAtPrices(ix, eb, y, { ejectionRounds: 2 }).st,
 };
 /**

@@ -151,9 +151,10 @@ async function heuristicPlan(ix: PlanIndex, scenario: Scenario, stop: () => bool
 }
 
 /**
- * Above this many jobs planAtPrices runs only its storage-priced search: on large hourly at the LP's duals
- * it alone gave 126,952 ¥ in 4.1 s where both searches took 8.3 s for the same plan (the marginal search
- * wins only where y prices storage poorly, as on small at 15 minutes), and large's MIPs need that time.
+ * Above this many jobs planAtPrices runs only its storage-priced search and no storage rounds: on large
+ * hourly at the LP's duals it alone gave 126,952 ¥ in 4.1 s where both searches took 8.3 s for the same
+ * plan (the marginal search wins only where y prices storage poorly, as on small at 15 minutes), the
+ * storage rounds kept nothing there (126,952 ¥ with or without, offline), and large's MIPs need that time.
  */
 export const ONE_SEARCH_MAX_JOBS = 20_000;
 
@@ -167,7 +168,7 @@ export const ONE_SEARCH_MAX_JOBS = 20_000;
 export function placeAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, deadline: () => boolean, opts: { heldShare?: number; legacy?: boolean; storageRounds?: number } = {}): { st: PlanState; moves: number } {
   if (!opts.legacy) {
     const r = planAtPrices(ix, eb, y, {
-      stop: deadline, ...(ix.jobs.length > ONE_SEARCH_MAX_JOBS ? { searches: ['storageAtY'] as const } : {}), ...(opts.storageRounds === undefined ? {} : { storageRounds: opts.storageRounds }),
+      stop: deadline, ...(ix.jobs.length > ONE_SEARCH_MAX_JOBS ? { searches: ['storageAtY'] as const, storageRounds: 0 } : {}), ...(opts.storageRounds === undefined ? {} : { storageRounds: opts.storageRounds }),
     });
     return { st: r.st, moves: r.moves };
   }
@@ -242,7 +243,7 @@ export function makeOptimal(tuning: {
   heldFirst?: boolean;
   /** place at given prices the way before planAtPrices (placeAtDuals + local search), for A/B */
   legacyPlacement?: boolean;
-  /** planAtPrices' round of local search with storage sites priced by the plan's own dispatch (on: STORAGE_ROUNDS rounds; off: none) */
+  /** planAtPrices' storage rounds (on: STORAGE_ROUNDS, also above ONE_SEARCH_MAX_JOBS; off: none; default: STORAGE_ROUNDS up to ONE_SEARCH_MAX_JOBS jobs) */
   storageRound?: boolean;
   /** the LP is posted before the heuristic fallback is built, and the fallback stops improving once the LP is answered */
   fallbackStops?: boolean;

@@ -19,7 +19,10 @@ import { commit, PlanState, placeCheapest, type Placement } from './planState.ts
  *      PlanState's (renewables, then the grid; exact at sites without storage), 'storageAtY' = the same but
  *      at sites with storage each kWh at y's price, which carries the storage the marginal model cannot
  *      see. The plan evaluate() prices lower is kept: y's storage prices are only as good as y.
- *   3. Optionally, ejection moves (ejectionPass) on the kept plan.
+ *   3. Storage rounds (STORAGE_ROUNDS): a pass of local search with storage sites' kWh priced partly by
+ *      the kept plan's own exact dispatch there (where its battery can still take or give a kWh), kept
+ *      only when evaluate() prices the plan lower.
+ *   4. Optionally, ejection moves (ejectionPass) on the kept plan.
  * Every placement is one of PlanState's feasible ones (capacity, windows, rigid contiguity, malleable one
  * site and per-slot size), and no local-search move serves less work.
  */
