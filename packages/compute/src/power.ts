@@ -67,12 +67,6 @@ export interface SiteDispatch {
   carbonKg: number;
 }
 
-/**
- * Splits a site's load series into renewable, storage and grid energy at least objective cost (the rule
- * every policy is measured by, and the same optimum as the planner LP's energy block for that load):
- * renewables first where not dearer than the grid, storage charged from renewables and discharged by a
- * min-cost flow over time (storageFlow.ts). Storage starts empty.
- */
 /** A site's storage dispatch problem for a load profile (kWh per slot). */
 export function siteStorageInput(s: Scenario, site: ScenarioSite, loadKWh: ArrayLike<number>): StorageInput {
   const T = s.slots;
@@ -90,6 +84,12 @@ export function siteLoadPrices(s: Scenario, site: ScenarioSite, loadKWh: ArrayLi
   return loadPrices(siteStorageInput(s, site, loadKWh));
 }
 
+/**
+ * Splits a site's load series into renewable, storage and grid energy at least objective cost (the rule
+ * every policy is measured by, and the same optimum as the planner LP's energy block for that load):
+ * renewables first where not dearer than the grid, storage charged from renewables and discharged by a
+ * min-cost flow over time (storageFlow.ts). Storage starts empty.
+ */
 export function dispatchSite(s: Scenario, site: ScenarioSite, loadKWh: ArrayLike<number>): SiteDispatch {
   const T = s.slots;
   const d = dispatchStorage(siteStorageInput(s, site, loadKWh));
