@@ -81,6 +81,9 @@ export const EJECT_MAX_HOLDERS = 4;
  * 1,583.9 ¥, a second round 1,577.3 ¥ (medium: nothing more). Blend 0.1–0.15 gained less on the columns
  * y (12,864), 0.35–0.5 no more or less. Recomputing the dispatch's prices 4 or 16 times within the pass
  * (blend 0.25–1) gained nothing on medium hourly and at most 2 ¥ on small 15-minute, for 2–3 s there.
+ * Inside optimal, off → on (bench/planner/tuning-ab.ts storageRound=0/1, two runs each, load 2–4):
+ * small hourly 1,574.5 → 1,574.1 ¥, 15-minute 1,585.3–1,585.9 → 1,577.3; medium hourly 12,945–12,952 →
+ * 12,935–12,939, 15-minute 12,913.0 → 12,892.1.
  */
 export const STORAGE_ROUNDS = 2;
 export const STORAGE_BLEND = 0.25;
