@@ -47,7 +47,7 @@ export interface PlanAtPricesOptions {
   maxHolders?: number;
   /** rounds of local search with storage sites' kWh priced by the kept plan's own dispatch (STORAGE_ROUNDS) */
   storageRounds?: number;
-  /** local-search passes per storage round (1: a second moved nothing more on medium hourly) */
+  /** local-search passes per storage round (1: a second gained under 1 ¥ on medium hourly) */
   storagePasses?: number;
   /** weight of the dispatch's prices against y's in a storage round (STORAGE_BLEND) */
   storageBlend?: number;
