@@ -68,14 +68,7 @@ export interface PricingGrid {
  * coarsest when none does.
  */
 export function pricingGrid(ix: PlanIndex, budget: number): PricingGrid {
-  const at = (factor: number, maxWidth = Infinity): PricingGrid => {
-    const cix = factor === 1 ? ix : buildIndex(coarsenScenario(ix.scenario, factor));
-    const { model } = energyBlockModel(cix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
-    const energy = { rows: model.numRows, cols: model.numCols };
-    const fine = classify(cix);
-    const width = bucketFor(cix, fine, budget, energy, maxWidth);
-    return { factor, ix: cix, classes: mergeByBucket(cix, fine, width), width, size: chainModelSize(cix, fine, width, energy) };
-  };
+  const at = (factor: number, maxWidth = Infinity) => pricingGridAt(ix, factor, (cix, fine, energy) => bucketFor(cix, fine, budget, energy, maxWidth));
   const fits = (g: PricingGrid) => g.size.rows + g.size.cols <= budget;
   const factors = coarseningFactors(ix.scenario.slotMinutes, ix.T);
   const lossless = factors.filter((f) => f > 1 && ix.scenario.slotMinutes * f <= 60 && seriesConstantOver(ix.scenario, f)).at(-1);
@@ -90,6 +83,19 @@ export function pricingGrid(ix: PlanIndex, budget: number): PricingGrid {
     g = at(factor);
   }
   return g;
+}
+
+/**
+ * The aggregated LP's grid at `factor` slots per LP slot, with the deadline bucket width `width` gives
+ * (a number, or a choice from the coarse index, its job classes and its energy block's size).
+ */
+export function pricingGridAt(ix: PlanIndex, factor: number, width: number | ((cix: PlanIndex, fine: JobClass[], energy: ModelSize) => number)): PricingGrid {
+  const cix = factor === 1 ? ix : buildIndex(coarsenScenario(ix.scenario, factor));
+  const { model } = energyBlockModel(cix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
+  const energy = { rows: model.numRows, cols: model.numCols };
+  const fine = classify(cix);
+  const w = typeof width === 'number' ? width : width(cix, fine, energy);
+  return { factor, ix: cix, classes: mergeByBucket(cix, fine, w), width: w, size: chainModelSize(cix, fine, w, energy) };
 }
 
 /**
