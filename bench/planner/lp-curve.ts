@@ -5,7 +5,7 @@
 //   npx tsx bench/planner/lp-curve.ts <small|medium|large> <60|15> <setting> [setting …]
 // A setting is a comma list: default | budget=N (pricingGrid's rows + columns) | f=F,w=W (F slots merged
 // per LP slot, deadline buckets of W LP slots) | job (the job-level LP relaxation); then optionally
-// solver=ipm|simplex|choose, presolve=off, place=0 (no placement).
+// solver=ipm|simplex|choose, crossover=off (with ipm), presolve=off, caps=1 (chainRateCaps), rigid=1 (rigid-block chains), place=0 (no placement).
 import { buildIndex, HighsWorker, resampleScenario } from '@shuzhi/compute';
 import { parseScenario } from '../../packages/compute/src/scenario.ts';
 import { pricesOnPlannerSlots, pricingGrid, pricingGridAt, type PricingGrid } from '../../packages/compute/src/coarseLp.ts';
@@ -36,11 +36,11 @@ function lpOf(kv: Record<string, string>): { label: string; model: LpModel; toPl
     return { label: 'job-level LP', model, toPlanner: (y) => ({ model, eb: jm.eb, y }) };
   }
   const grid: PricingGrid = kv.f !== undefined
-    ? pricingGridAt(ix, Number(kv.f), Number(kv.w ?? 1))
-    : pricingGrid(ix, kv.budget !== undefined ? Number(kv.budget) : Math.max(MIN_LP_SIZE, LP_SIZE_PER_SEC * LP_SHARE * spec.timeLimitSec));
-  const cm = buildChainModel(grid.ix, grid.classes, grid.width);
+    ? pricingGridAt(ix, Number(kv.f), Number(kv.w ?? 1), { rigidBlocks: kv.rigid === '1' })
+    : pricingGrid(ix, kv.budget !== undefined ? Number(kv.budget) : Math.max(MIN_LP_SIZE, LP_SIZE_PER_SEC * LP_SHARE * spec.timeLimitSec), { rigidBlocks: kv.rigid === '1' });
+  const cm = buildChainModel(grid.ix, grid.classes, grid.width, { rateCaps: kv.caps === '1' });
   return {
-    label: `chain LP, ${grid.factor} slot(s) per LP slot, buckets of ${grid.width}, ${grid.classes.length} classes, ${cm.chains.size} chains`,
+    label: `chain LP${kv.rigid === '1' ? ' with rigid blocks' : ''}${kv.caps === '1' ? ' with rate caps' : ''}, ${grid.factor} slot(s) per LP slot, buckets of ${grid.width}, ${grid.classes.length} classes, ${cm.chains.size} chains`,
     model: cm.model,
     toPlanner: (y) => (grid.factor === 1 ? { model: cm.model, eb: cm.eb, y } : pricesOnPlannerSlots(ix, grid, cm.eb, y)),
   };
@@ -57,6 +57,7 @@ try {
     const req: SolveRequest = { model: lp.model, timeLimitSec: 120, duals: true };
     if (kv.solver) req.solver = kv.solver as SolveRequest['solver'];
     if (kv.presolve) req.presolve = kv.presolve as 'on' | 'off';
+    if (kv.crossover) req.crossover = kv.crossover as 'on' | 'off';
     const r = await worker.solve(req);
     const solved = secs(t0);
     const head = `${name} ${slot} min [${setting}] ${lp.label}: ${lp.model.numCols} cols × ${lp.model.numRows} rows (built ${built} s), ${r.statusName} in ${solved} s`;

@@ -1,4 +1,4 @@
-import { bucketFor, chainModelSize, classify, mergeByBucket, type JobClass, type ModelSize } from './chainModel.ts';
+import { bucketFor, chainModelSize, classify, mergeByBucket, splitRigidByLength, type JobClass, type ModelSize } from './chainModel.ts';
 import { energyBlockModel, type EnergyBlock } from './energyBlock.ts';
 import { GREEN_SHORTFALL_PENALTY_FEN_PER_KWH } from './evaluate.ts';
 import type { LpModel } from './lp.ts';
@@ -47,6 +47,9 @@ export function seriesConstantOver(s: Scenario, factor: number): boolean {
   return s.sites.every((site) => flat(site.grid.fenPerKWh) && flat(site.grid.carbonGPerKWh) && (!site.renewables || flat(site.renewables.kW)));
 }
 
+/** How the aggregated LP is formed: `rigidBlocks` gives rigid jobs block chains by length (splitRigidByLength). */
+export interface GridOptions { rigidBlocks?: boolean }
+
 /** The aggregated LP's grid: slots merged per LP slot, the index it is built on, its classes and deadline buckets. */
 export interface PricingGrid {
   factor: number;
@@ -67,8 +70,8 @@ export interface PricingGrid {
  * in about the same size. Only when neither fits are prices merged too: the least merging that fits, the
  * coarsest when none does.
  */
-export function pricingGrid(ix: PlanIndex, budget: number): PricingGrid {
-  const at = (factor: number, maxWidth = Infinity) => pricingGridAt(ix, factor, (cix, fine, energy) => bucketFor(cix, fine, budget, energy, maxWidth));
+export function pricingGrid(ix: PlanIndex, budget: number, opts: GridOptions = {}): PricingGrid {
+  const at = (factor: number, maxWidth = Infinity) => pricingGridAt(ix, factor, (cix, fine, energy) => bucketFor(cix, fine, budget, energy, maxWidth), opts);
   const fits = (g: PricingGrid) => g.size.rows + g.size.cols <= budget;
   const factors = coarseningFactors(ix.scenario.slotMinutes, ix.T);
   const lossless = factors.filter((f) => f > 1 && ix.scenario.slotMinutes * f <= 60 && seriesConstantOver(ix.scenario, f)).at(-1);
@@ -89,11 +92,11 @@ export function pricingGrid(ix: PlanIndex, budget: number): PricingGrid {
  * The aggregated LP's grid at `factor` slots per LP slot, with the deadline bucket width `width` gives
  * (a number, or a choice from the coarse index, its job classes and its energy block's size).
  */
-export function pricingGridAt(ix: PlanIndex, factor: number, width: number | ((cix: PlanIndex, fine: JobClass[], energy: ModelSize) => number)): PricingGrid {
+export function pricingGridAt(ix: PlanIndex, factor: number, width: number | ((cix: PlanIndex, fine: JobClass[], energy: ModelSize) => number), opts: GridOptions = {}): PricingGrid {
   const cix = factor === 1 ? ix : buildIndex(coarsenScenario(ix.scenario, factor));
   const { model } = energyBlockModel(cix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
   const energy = { rows: model.numRows, cols: model.numCols };
-  const fine = classify(cix);
+  const fine = opts.rigidBlocks ? splitRigidByLength(cix, classify(cix)) : classify(cix);
   const w = typeof width === 'number' ? width : width(cix, fine, energy);
   return { factor, ix: cix, classes: mergeByBucket(cix, fine, w), width: w, size: chainModelSize(cix, fine, w, energy) };
 }

@@ -48,7 +48,7 @@ export function roundChainSolution(cm: ChainModel, x: Float64Array, st: PlanStat
       if (best < 0) continue;
       share[best]! -= ix.jobs[j]!.work;
       const opt = c.options[best]!;
-      const key = chainKey(c.type, bucketDeadline(c.deadline, cm.deadlineBucket, ix.T), opt.site);
+      const key = chainKey(c.type, bucketDeadline(c.deadline, cm.deadlineBucket, ix.T), opt.site, c.length);
       let list = assigned.get(key);
       if (!list) assigned.set(key, (list = []));
       list.push({ job: j, opt });
