@@ -5,7 +5,7 @@
 //   npx tsx bench/planner/lp-curve.ts <small|medium|large> <60|15> <setting> [setting …]
 // A setting is a comma list: default | budget=N (pricingGrid's rows + columns) | f=F,w=W (F slots merged
 // per LP slot, deadline buckets of W LP slots) | job (the job-level LP relaxation); then optionally
-// solver=ipm|simplex|choose, crossover=off (with ipm), presolve=off, caps=1 (chainRateCaps), rigid=1 (rigid-block chains), place=0 (no placement).
+// solver=ipm|simplex|choose, crossover=off (with ipm), presolve=off, caps=1 (chainRateCaps), rigid=1 (rigid-block chains), blocks=24:12 (their lengths, hours), place=0 (no placement).
 import { buildIndex, HighsWorker, resampleScenario } from '@shuzhi/compute';
 import { parseScenario } from '../../packages/compute/src/scenario.ts';
 import { pricesOnPlannerSlots, pricingGrid, pricingGridAt, type PricingGrid } from '../../packages/compute/src/coarseLp.ts';
@@ -28,6 +28,9 @@ const ix = buildIndex(s);
 const yuan = (fen: number) => (fen / 100).toFixed(2);
 const secs = (t0: number) => ((performance.now() - t0) / 1000).toFixed(2);
 
+/** rigid=1: rigid-block chains; blocks=24:12:6 their lengths in hours (else every rigid length its own) */
+const gridOpts = (kv: Record<string, string>) => ({ rigidBlocks: kv.rigid === '1', ...(kv.blocks ? { blockHours: kv.blocks.split(':').map(Number) } : {}) });
+
 /** The LP of one setting and how its duals map onto the planner's slots. */
 function lpOf(kv: Record<string, string>): { label: string; model: LpModel; toPlanner: (y: Float64Array) => { model: LpModel; eb: EnergyBlock; y: Float64Array } } {
   if ('job' in kv) {
@@ -36,8 +39,8 @@ function lpOf(kv: Record<string, string>): { label: string; model: LpModel; toPl
     return { label: 'job-level LP', model, toPlanner: (y) => ({ model, eb: jm.eb, y }) };
   }
   const grid: PricingGrid = kv.f !== undefined
-    ? pricingGridAt(ix, Number(kv.f), Number(kv.w ?? 1), { rigidBlocks: kv.rigid === '1' })
-    : pricingGrid(ix, kv.budget !== undefined ? Number(kv.budget) : Math.max(MIN_LP_SIZE, LP_SIZE_PER_SEC * LP_SHARE * spec.timeLimitSec), { rigidBlocks: kv.rigid === '1' });
+    ? pricingGridAt(ix, Number(kv.f), Number(kv.w ?? 1), gridOpts(kv))
+    : pricingGrid(ix, kv.budget !== undefined ? Number(kv.budget) : Math.max(MIN_LP_SIZE, LP_SIZE_PER_SEC * LP_SHARE * spec.timeLimitSec), gridOpts(kv));
   const cm = buildChainModel(grid.ix, grid.classes, grid.width, { rateCaps: kv.caps === '1' });
   return {
     label: `chain LP${kv.rigid === '1' ? ' with rigid blocks' : ''}${kv.caps === '1' ? ' with rate caps' : ''}, ${grid.factor} slot(s) per LP slot, buckets of ${grid.width}, ${grid.classes.length} classes, ${cm.chains.size} chains`,

@@ -145,16 +145,20 @@ export function classify(ix: PlanIndex): JobClass[] {
  * job-level LP is 1,559 ¥, 1,499 ¥ with its rigid jobs made malleable and 1,485 ¥ with every job
  * divisible, about the pooled chain LP's value: contiguity is most of what the pooling loses.
  */
-export function splitRigidByLength(ix: PlanIndex, classes: readonly JobClass[]): JobClass[] {
+export function splitRigidByLength(ix: PlanIndex, classes: readonly JobClass[], blockHours?: readonly number[]): JobClass[] {
+  // Block lengths in slots, longest first; a job takes the longest block no longer than itself.
+  const blocks = blockHours ? [...new Set(blockHours.map((h) => Math.max(1, Math.round(h / ix.slotHours))))].sort((a, b) => b - a) : null;
+  const blockOf = (slots: number) => (blocks ? blocks.find((l) => l <= slots) : slots);
   const out: JobClass[] = [];
   for (const c of classes) {
     const byLength = new Map<number, JobClass>();
     const rest: number[] = [];
     for (const j of c.jobs) {
       const info = ix.jobs[j]!;
-      if (info.job.flex !== 'rigid') { rest.push(j); continue; }
-      let part = byLength.get(info.slots);
-      if (!part) byLength.set(info.slots, (part = { ...c, jobs: [], work: 0, entryCol: [], signature: `${c.signature}|L${info.slots}`, length: info.slots }));
+      const L = info.job.flex === 'rigid' ? blockOf(info.slots) : undefined;
+      if (L === undefined || L <= 1) { rest.push(j); continue; }
+      let part = byLength.get(L);
+      if (!part) byLength.set(L, (part = { ...c, jobs: [], work: 0, entryCol: [], signature: `${c.signature}|L${L}`, length: L }));
       part.jobs.push(j);
       part.work += info.work;
     }
@@ -286,7 +290,8 @@ function chainRateCaps(ix: PlanIndex, classes: readonly JobClass[], chains: Map<
     const pool = ix.poolUnits[o.site * nK + c.type]!;
     for (const j of c.jobs) {
       const info = ix.jobs[j]!;
-      const cap = info.job.flex === 'rigid' || info.job.flex === 'malleable' ? Math.min(info.job.units, pool) : pool;
+      // a job in a block shorter than itself may run as more than one block at once: its units × its length over the block's
+      const cap = info.job.flex === 'rigid' || info.job.flex === 'malleable' ? Math.min(info.job.units * Math.ceil(info.slots / (c.length ?? info.slots)), pool) : pool;
       const from = Math.max(o.firstSlot, ch.start) - ch.start, to = Math.min(info.job.deadline, ch.deadline) - ch.start;
       if (to <= from) continue;
       diff[from]! += cap;

@@ -48,7 +48,7 @@ export function seriesConstantOver(s: Scenario, factor: number): boolean {
 }
 
 /** How the aggregated LP is formed: `rigidBlocks` gives rigid jobs block chains by length (splitRigidByLength). */
-export interface GridOptions { rigidBlocks?: boolean }
+export interface GridOptions { rigidBlocks?: boolean; blockHours?: readonly number[] }
 
 /** The aggregated LP's grid: slots merged per LP slot, the index it is built on, its classes and deadline buckets. */
 export interface PricingGrid {
@@ -96,7 +96,7 @@ export function pricingGridAt(ix: PlanIndex, factor: number, width: number | ((c
   const cix = factor === 1 ? ix : buildIndex(coarsenScenario(ix.scenario, factor));
   const { model } = energyBlockModel(cix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
   const energy = { rows: model.numRows, cols: model.numCols };
-  const fine = opts.rigidBlocks ? splitRigidByLength(cix, classify(cix)) : classify(cix);
+  const fine = opts.rigidBlocks ? splitRigidByLength(cix, classify(cix), opts.blockHours) : classify(cix);
   const w = typeof width === 'number' ? width : width(cix, fine, energy);
   return { factor, ix: cix, classes: mergeByBucket(cix, fine, w), width: w, size: chainModelSize(cix, fine, w, energy) };
 }
