@@ -169,6 +169,18 @@ export function splitRigidByLength(ix: PlanIndex, classes: readonly JobClass[], 
 }
 
 /**
+ * The `count` rigid job lengths (hours, at least two slots) carrying the most rigid work, longest first
+ * on a tie: the block lengths splitRigidByLength is given. A long rigid job is the one a pooled chain
+ * misprices most (it cannot dodge a day's dear hours); a block chain per length costs about as much
+ * LP as the pooled chains of its type, so only the weightiest lengths get one.
+ */
+export function rigidBlockHours(ix: PlanIndex, count: number): number[] {
+  const work = new Map<number, number>();
+  for (const info of ix.jobs) if (info.job.flex === 'rigid' && info.slots >= 2) work.set(info.slots, (work.get(info.slots) ?? 0) + info.work);
+  return [...work].sort((a, b) => b[1] - a[1] || b[0] - a[0]).slice(0, count).map(([slots]) => slots * ix.slotHours);
+}
+
+/**
  * Aggregated LP relaxation (size independent of the number of jobs): each class splits its work over
  * sites (entering at release + transfer delay); per (type, deadline, site) a chain carries not-yet-done
  * work from slot to slot and must be empty at the deadline. Per-slot size limits, single-site and
