@@ -5,7 +5,7 @@
 //   npx tsx bench/planner/lp-curve.ts <small|medium|large> <60|15> <setting> [setting …]
 // A setting is a comma list: default | budget=N (pricingGrid's rows + columns) | f=F,w=W (F slots merged
 // per LP slot, deadline buckets of W LP slots) | job (the job-level LP relaxation); then optionally
-// solver=ipm|simplex|choose, crossover=off (with ipm), presolve=off, caps=1 (chainRateCaps), rigid=1 (rigid-block chains), blocks=24:12 (their lengths, hours; auto: optimal's choice, rigidBlockHours), place=0 (no placement).
+// solver=ipm|simplex|choose, crossover=off (with ipm), presolve=off, caps=1 (chainRateCaps), rigid=1 (rigid-block chains), blocks=24:12 (their lengths, hours; auto: optimal's choice, rigidBlockHours; autoN: its N weightiest lengths), place=0 (no placement).
 import { buildIndex, HighsWorker, resampleScenario } from '@shuzhi/compute';
 import { parseScenario } from '../../packages/compute/src/scenario.ts';
 import { pricesOnPlannerSlots, pricingGrid, pricingGridAt, type PricingGrid } from '../../packages/compute/src/coarseLp.ts';
@@ -29,7 +29,7 @@ const yuan = (fen: number) => (fen / 100).toFixed(2);
 const secs = (t0: number) => ((performance.now() - t0) / 1000).toFixed(2);
 
 /** rigid=1: rigid-block chains; blocks=24:12:6 their lengths in hours (else every rigid length its own) */
-const gridOpts = (kv: Record<string, string>) => ({ rigidBlocks: kv.rigid === '1', ...(kv.blocks ? { blockHours: kv.blocks === 'auto' ? rigidBlockHours(ix, RIGID_BLOCK_LENGTHS) : kv.blocks.split(':').map(Number) } : {}) });
+const gridOpts = (kv: Record<string, string>) => ({ rigidBlocks: kv.rigid === '1', ...(kv.blocks ? { blockHours: kv.blocks.startsWith('auto') ? rigidBlockHours(ix, Number(kv.blocks.slice(4) || RIGID_BLOCK_LENGTHS)) : kv.blocks.split(':').map(Number) } : {}) });
 
 /** The LP of one setting and how its duals map onto the planner's slots. */
 function lpOf(kv: Record<string, string>): { label: string; model: LpModel; toPlanner: (y: Float64Array) => { model: LpModel; eb: EnergyBlock; y: Float64Array } } {
