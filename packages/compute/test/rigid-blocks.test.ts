@@ -5,7 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildIndex, HighsWorker, parseScenario, type ScenarioInput } from '../src/index.ts';
+import { buildIndex, checkPlan, evaluate, HighsWorker, parseScenario, type ScenarioInput } from '../src/index.ts';
+import { PlanState } from '../src/planState.ts';
+import { roundChainSolution } from '../src/round.ts';
 import { buildChainModel, chainModelSize, classify, mergeByBucket, rigidBlockHours, splitRigidByLength } from '../src/chainModel.ts';
 import { pricingGrid } from '../src/coarseLp.ts';
 import { energyBlockModel } from '../src/energyBlock.ts';
@@ -26,21 +28,32 @@ async function lpValues(worker: HighsWorker, ix: PlanIndex, width: number): Prom
   return { pooled: pooled.objective, blocks: blocks.objective, exact: exact.objective };
 }
 
-test('a rigid job in a block chain runs through the dear hour between two cheap ones, as the exact MIP must; a pooled chain hops over it', async () => {
-  // One site, tariff cheap / dear / cheap / dear; a 2-hour rigid job over the first three hours.
+test('rigid jobs in a block chain run through the dear hour between two cheap ones, as the exact MIP must; a pooled chain hops over it; rounding places both', async () => {
+  // One site of two units, tariff cheap / dear / cheap / dear; two like 2-hour rigid jobs (one class) over the first three hours.
+  const job = (id: string) => ({ id, type: 'gpu', units: 1, hours: 2, release: 0, deadline: 3, flex: 'rigid' as const, home: 's0', dataGB: 0, regions: ['xinjiang'] });
   const raw: ScenarioInput = {
     version: 1, start: '2023-06-05T00:00:00Z', slotMinutes: 60, slots: 4, carbonPriceFenPerKg: 0, greenShareTarget: null,
     regions: ['xinjiang'], links: [],
-    sites: [{ id: 's0', region: 'xinjiang', kind: 'intelligent', pue: 1, pools: [{ type: 'gpu', units: 1, busyW: 1000, idleW: 0 }], grid: { fenPerKWh: [10, 100, 10, 100], carbonGPerKWh: [0, 0, 0, 0] } }],
-    jobs: [{ id: 'j0', type: 'gpu', units: 1, hours: 2, release: 0, deadline: 3, flex: 'rigid', home: 's0', dataGB: 0, regions: ['xinjiang'] }],
+    sites: [{ id: 's0', region: 'xinjiang', kind: 'intelligent', pue: 1, pools: [{ type: 'gpu', units: 2, busyW: 1000, idleW: 0 }], grid: { fenPerKWh: [10, 100, 10, 100], carbonGPerKWh: [0, 0, 0, 0] } }],
+    jobs: [job('j0'), job('j1')],
   };
   const worker = new HighsWorker();
   try {
-    const v = await lpValues(worker, buildIndex(parseScenario(raw)), 1);
-    // 1 kWh an hour: pooled 10 + 10 fen, a block 10 + 100 fen (either start)
-    assert.ok(Math.abs(v.pooled - 20) < 1e-6, `pooled ${v.pooled}`);
-    assert.ok(Math.abs(v.blocks - 110) < 1e-6, `blocks ${v.blocks}`);
-    assert.ok(Math.abs(v.exact - 110) < 1e-6, `exact ${v.exact}`);
+    const ix = buildIndex(parseScenario(raw));
+    const v = await lpValues(worker, ix, 1);
+    // 1 kWh an hour each: pooled 2 × (10 + 10) fen, a block 2 × (10 + 100) fen (either start)
+    assert.ok(Math.abs(v.pooled - 40) < 1e-6, `pooled ${v.pooled}`);
+    assert.ok(Math.abs(v.blocks - 220) < 1e-6, `blocks ${v.blocks}`);
+    assert.ok(Math.abs(v.exact - 220) < 1e-6, `exact ${v.exact}`);
+    // the class enters in unit-starts; rounding hands both jobs to the site from them, none left to repair
+    const classes = splitRigidByLength(ix, classify(ix));
+    assert.equal(classes.length, 1);
+    const cm = buildChainModel(ix, classes, 1, { rateCaps: true });
+    const lp = await worker.solve({ model: cm.model, timeLimitSec: 30 });
+    const st = new PlanState(ix);
+    assert.equal(roundChainSolution(cm, lp.colValue, st).repairedJobs, 0);
+    assert.deepEqual(checkPlan(ix.scenario, st.allocations()), []);
+    assert.ok(Math.abs(evaluate(ix.scenario, st.allocations(), ix).objective - 220) < 1e-6);
   } finally {
     await worker.close();
   }
