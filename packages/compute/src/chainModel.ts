@@ -184,7 +184,9 @@ export function rigidBlockHours(ix: PlanIndex, count: number): number[] {
  * Aggregated LP relaxation (size independent of the number of jobs): each class splits its work over
  * sites (entering at release + transfer delay); per (type, deadline, site) a chain carries not-yet-done
  * work from slot to slot and must be empty at the deadline. Per-slot size limits, single-site and
- * contiguity rules and the once-per-region transfer charge are relaxed.
+ * contiguity rules and the once-per-region transfer charge are relaxed — except that classes split by
+ * splitRigidByLength (`length` set) run on rigid-block chains in consecutive slots, and with `rateCaps`
+ * each chain's work per slot is capped by its jobs' per-slot sizes (chainRateCaps).
  */
 export function buildChainModel(ix: PlanIndex, classes: JobClass[], deadlineBucket = 1, opts: { rateCaps?: boolean } = {}): ChainModel {
   const b = new LpBuilder();

@@ -57,7 +57,11 @@ export const MIN_LP_SIZE = 30_000;
  * LP on today's grid; pooled → blocks for the 24-hour jobs): medium hourly LP 12,243 → 12,484 ¥, L at
  * its duals 12,546 → 12,572 ¥, planAtPrices there 12,955 → 12,897 ¥, LP 45 k → 71 k rows plus columns
  * (1.1 → 2.0 s); medium 15-minute L 12,530 → 12,551, plan 12,913 → 12,877 ¥; small 15-minute L 1,538 →
- * 1,565, plan 1,600 → 1,574 ¥.
+ * 1,565, plan 1,600 → 1,574 ¥. Optimal's final plan within its 10 s (tuning-ab, rigidBlocks=0 vs default,
+ * twice each, load 1.7–3.5): medium hourly 12,944.9 → 12,860.6 ¥, 15-minute 12,913.0 → 12,877.4 ¥; small
+ * hourly 1,574.4 → 1,571.0 ¥, 15-minute 1,585.3 → 1,572.2–1,572.9 ¥. A second length (the next weightiest,
+ * 2 h on medium) loosened the LP (12,484 → 12,421 ¥: shorter jobs then take 2-hour blocks, whose rate cap
+ * is looser than a pooled job's) and took it to 66 k columns.
  */
 export const RIGID_BLOCK_LENGTHS = 1;
 /**
