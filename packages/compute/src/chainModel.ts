@@ -291,7 +291,9 @@ function addRigidBlocks(b: LpBuilder, eb: EnergyBlock, ix: PlanIndex, ch: Chain,
  * (not the bucket's); a divisible job is capped only by the pool. Any plan's work on a chain's site,
  * type and slot from the chain's jobs fits under this, so capping the chain's work column by it keeps
  * the LP a relaxation of the job-level one while forbidding what the pooled chain allowed: jobs' work
- * piled into the few cheapest slots of their windows beyond the rate each job can run.
+ * piled into the few cheapest slots of their windows beyond the rate each job can run. Alone it barely
+ * binds (medium hourly LP 12,243 → 12,249 ¥: a pooled chain's many jobs sum to more than its pool); beside
+ * rigid blocks L at the duals 12,530 → 12,572 ¥ and planAtPrices 12,920 → 12,897 ¥ (bench/planner/lp-curve.ts).
  */
 function chainRateCaps(ix: PlanIndex, classes: readonly JobClass[], chains: Map<string, Chain>, chainDeadline: (c: JobClass) => number): Map<string, Float64Array> {
   const nK = ix.types.length;
