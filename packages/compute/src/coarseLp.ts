@@ -51,7 +51,7 @@ export function seriesConstantOver(s: Scenario, factor: number): boolean {
  * How the aggregated LP is formed: `rigidBlocks` gives rigid jobs block chains (splitRigidByLength) of
  * `blockHours` (every rigid length its own when absent).
  */
-export interface GridOptions { rigidBlocks?: boolean; blockHours?: readonly number[] }
+export interface GridOptions { rigidBlocks?: boolean; blockHours?: readonly number[]; /** with rigidBlocks: deadline buckets at least this wide (LP slots) */ minWidth?: number }
 
 /** The aggregated LP's grid: slots merged per LP slot, the index it is built on, its classes and deadline buckets. */
 export interface PricingGrid {
@@ -78,7 +78,7 @@ export interface PricingGrid {
  */
 export function pricingGrid(ix: PlanIndex, budget: number, opts: GridOptions = {}): PricingGrid {
   const g = pooledGrid(ix, budget);
-  return opts.rigidBlocks ? pricingGridAt(ix, g.factor, g.width, opts) : g;
+  return opts.rigidBlocks ? pricingGridAt(ix, g.factor, Math.max(g.width, opts.minWidth ?? 1), opts) : g;
 }
 
 function pooledGrid(ix: PlanIndex, budget: number): PricingGrid {
