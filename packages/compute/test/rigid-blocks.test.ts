@@ -99,5 +99,7 @@ test('block lengths: the rigid lengths carrying the most work; a job takes the l
   // the grid with blocks is the pooled grid's, blocks added
   const pooled = pricingGrid(ix, 1_000), blocks = pricingGrid(ix, 1_000, { rigidBlocks: true, blockHours: [4] });
   assert.deepEqual([blocks.factor, blocks.width], [pooled.factor, pooled.width]);
+  const wide = pricingGrid(ix, 1_000, { rigidBlocks: true, blockHours: [4], minWidth: 4 });
+  assert.deepEqual([wide.factor, wide.width], [pooled.factor, Math.max(4, pooled.width)]);
   assert.ok(blocks.classes.some((c) => c.length === 4));
 });
