@@ -65,14 +65,15 @@ export const MIN_LP_SIZE = 30_000;
  */
 export const RIGID_BLOCK_LENGTHS = 1;
 /**
- * Above this many jobs the aggregated LP pools every job unless rigidBlocks is set: on large hourly
- * (100,000 jobs) its 24-hour blocks on the pooled grid's 4-hour buckets took the LP from 209 k rows plus
- * columns, solved in 9.6 s, to 354 k, unsolved after 120 s (bench/planner/lp-curve.ts, load 1–2), where
- * the LP is cut at 30 s. With buckets of RIGID_BLOCKS_LARGE_WIDTH it is 155 k, solved in 9.0 s (load 4.9),
- * L at its duals 123,104 → 123,996 ¥; not yet A/B'd within the limit.
+ * Above this many jobs the LP with rigid blocks gets deadline buckets at least RIGID_BLOCKS_LARGE_WIDTH
+ * LP slots wide: on large hourly (100,000 jobs) its 24-hour blocks on the pooled grid's 4-hour buckets
+ * took the LP from 209 k rows plus columns, solved in 9.6 s, to 354 k, unsolved after 120 s
+ * (bench/planner/lp-curve.ts, load 1–2), where the LP is cut at 30 s; on 16-hour buckets it is 155 k,
+ * solved in 9.0 s (load 4.9), L at its duals 123,104 → 123,996 ¥. Optimal within its 60 s (tuning-ab,
+ * rigidBlocks=0 vs blocks, one process, load 1.7–2.4): large hourly 126,780 → 126,140 ¥ (its bound
+ * 123,174 → 124,087 ¥, 59.1 s both), 15-minute 126,880 → 126,106 ¥ (122,924 → 123,763 ¥, 59.6 → 59.8 s).
  */
-export const RIGID_BLOCKS_MAX_JOBS = 20_000;
-/** Deadline buckets (LP slots) at least this wide for rigid blocks above RIGID_BLOCKS_MAX_JOBS jobs. */
+export const RIGID_BLOCKS_WIDE_JOBS = 20_000;
 export const RIGID_BLOCKS_LARGE_WIDTH = 16;
 /** Milliseconds the LP's answer is waited for when its deadline has passed: long enough for a queued worker message to be read. */
 const LP_ANSWER_GRACE_MS = 50;
@@ -266,7 +267,7 @@ export function makeOptimal(tuning: {
   legacyPlacement?: boolean;
   /** the LP is posted before the heuristic fallback is built, and the fallback stops improving once the LP is answered */
   fallbackStops?: boolean;
-  /** rigid job lengths given block chains in the aggregated LP (RIGID_BLOCK_LENGTHS; 0 = all pooled); above RIGID_BLOCKS_MAX_JOBS jobs only when set, on buckets of RIGID_BLOCKS_LARGE_WIDTH */
+  /** rigid job lengths given block chains in the aggregated LP (RIGID_BLOCK_LENGTHS; 0 = all pooled) */
   rigidBlocks?: number;
   /** hears the best Lagrangian multipliers the plan found (none when it solved the exact MIP or the LP failed), e.g. for a longer ascent outside its time limit */
   onMultipliers?: (m: Multipliers) => void;
@@ -332,9 +333,9 @@ export function makeOptimal(tuning: {
       } else {
         progress('aggregating jobs into classes');
         // The LP's size follows its time budget: deadlines are bucketed, then slots merged, until its rows and columns fit.
-        const many = ix.jobs.length > RIGID_BLOCKS_MAX_JOBS;
-        const blockHours = blockLengths > 0 && (!many || tuning.rigidBlocks !== undefined) ? rigidBlockHours(ix, blockLengths) : [];
-        const grid = pricingGrid(ix, Math.max(MIN_LP_SIZE, lpPace * LP_SHARE * limit), { rigidBlocks: blockHours.length > 0, blockHours, ...(many ? { minWidth: RIGID_BLOCKS_LARGE_WIDTH } : {}) });
+        const blockHours = blockLengths > 0 ? rigidBlockHours(ix, blockLengths) : [];
+        const wide = ix.jobs.length > RIGID_BLOCKS_WIDE_JOBS ? { minWidth: RIGID_BLOCKS_LARGE_WIDTH } : {};
+        const grid = pricingGrid(ix, Math.max(MIN_LP_SIZE, lpPace * LP_SHARE * limit), { rigidBlocks: blockHours.length > 0, blockHours, ...wide });
         const { classes, width } = grid;
         const cm = buildChainModel(grid.ix, classes, width, { rateCaps: blockHours.length > 0 });
         const coarse = grid.factor > 1 ? ` on ${grid.ix.scenario.slotMinutes}-minute slots (${grid.factor} of the plan's slots each: its own slots fit the time share only with coarser deadline buckets, or not at all)` : '';
