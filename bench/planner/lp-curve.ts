@@ -1,9 +1,9 @@
 // The aggregated LP's size against the multipliers it gives: for each LP setting, HiGHS' time on it, its
 // value, the Lagrangian bound L at its duals (lagrangianStart, on the planner's own slots) and what
-// planAtPrices places there. Optimal's own setting is `default`. A diagnostic script (its times depend on
+// planAtPrices places there. Optimal's own LP is `optimal`; `default` is its grid with every job pooled. A diagnostic script (its times depend on
 // the machine's load: hold the bench lock):
 //   npx tsx bench/planner/lp-curve.ts <small|medium|large> <60|15> <setting> [setting …]
-// A setting is a comma list: default | budget=N (pricingGrid's rows + columns) | f=F,w=W (F slots merged
+// A setting is a comma list: optimal | default | budget=N (pricingGrid's rows + columns) | f=F,w=W (F slots merged
 // per LP slot, deadline buckets of W LP slots) | job (the job-level LP relaxation); then optionally
 // solver=ipm|simplex|choose, crossover=off (with ipm), presolve=off, caps=1 (chainRateCaps), rigid=1 (rigid-block chains), blocks=24:12 (their lengths, hours; auto: optimal's choice, rigidBlockHours; autoN: its N weightiest lengths), place=0 (no placement).
 import { buildIndex, HighsWorker, resampleScenario } from '@shuzhi/compute';
@@ -12,7 +12,7 @@ import { pricesOnPlannerSlots, pricingGrid, pricingGridAt, type PricingGrid } fr
 import { buildChainModel, rigidBlockHours } from '../../packages/compute/src/chainModel.ts';
 import { buildJobModel } from '../../packages/compute/src/jobModel.ts';
 import { lagrangianStart } from '../../packages/compute/src/lagrange.ts';
-import { LP_SHARE, LP_SIZE_PER_SEC, MIN_LP_SIZE, ONE_SEARCH_MAX_JOBS, RIGID_BLOCK_LENGTHS } from '../../packages/compute/src/optimal.ts';
+import { aggregatedLp, LP_SHARE, LP_SIZE_PER_SEC, MIN_LP_SIZE, ONE_SEARCH_MAX_JOBS, RIGID_BLOCK_LENGTHS } from '../../packages/compute/src/optimal.ts';
 import { planAtPrices } from '../../packages/compute/src/planAtPrices.ts';
 import { evaluate } from '../../packages/compute/src/evaluate.ts';
 import type { EnergyBlock } from '../../packages/compute/src/energyBlock.ts';
@@ -33,6 +33,14 @@ const gridOpts = (kv: Record<string, string>) => ({ rigidBlocks: kv.rigid === '1
 
 /** The LP of one setting and how its duals map onto the planner's slots. */
 function lpOf(kv: Record<string, string>): { label: string; model: LpModel; toPlanner: (y: Float64Array) => { model: LpModel; eb: EnergyBlock; y: Float64Array } } {
+  if ('optimal' in kv) {
+    const { grid, cm, blockHours } = aggregatedLp(ix, spec.timeLimitSec);
+    return {
+      label: `optimal's LP (${grid.factor} slot(s) per LP slot, buckets of ${grid.width}, blocks of ${blockHours.join(', ') || '–'} h, ${grid.classes.length} classes, ${cm.chains.size} chains)`,
+      model: cm.model,
+      toPlanner: (y) => (grid.factor === 1 ? { model: cm.model, eb: cm.eb, y } : pricesOnPlannerSlots(ix, grid, cm.eb, y)),
+    };
+  }
   if ('job' in kv) {
     const jm = buildJobModel(ix);
     const { integrality: _drop, ...model } = jm.model;

@@ -1,5 +1,5 @@
-import { buildChainModel, rigidBlockHours } from './chainModel.ts';
-import { pricesOnPlannerSlots, pricingGrid } from './coarseLp.ts';
+import { buildChainModel, rigidBlockHours, type ChainModel } from './chainModel.ts';
+import { pricesOnPlannerSlots, pricingGrid, type PricingGrid } from './coarseLp.ts';
 import { energyTotals, type EnergyBlock } from './energyBlock.ts';
 import { evaluate, UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import { fifo } from './fifo.ts';
@@ -75,6 +75,19 @@ export const RIGID_BLOCK_LENGTHS = 1;
  */
 export const RIGID_BLOCKS_WIDE_JOBS = 20_000;
 export const RIGID_BLOCKS_LARGE_WIDTH = 16;
+/**
+ * Optimal's aggregated LP for a time limit: its grid (pricingGrid, sized at `lpPace` × LP_SHARE × the
+ * limit) with rigid blocks for the `blockLengths` weightiest rigid lengths, and the chain model on it.
+ * Bench scripts that study the LP's duals build it here, as optimal does.
+ */
+export function aggregatedLp(ix: PlanIndex, limitSec: number, opts: { lpPace?: number; blockLengths?: number } = {}): { grid: PricingGrid; cm: ChainModel; blockHours: number[] } {
+  const blockLengths = opts.blockLengths ?? RIGID_BLOCK_LENGTHS;
+  const blockHours = blockLengths > 0 ? rigidBlockHours(ix, blockLengths) : [];
+  const wide = ix.jobs.length > RIGID_BLOCKS_WIDE_JOBS ? { minWidth: RIGID_BLOCKS_LARGE_WIDTH } : {};
+  const grid = pricingGrid(ix, Math.max(MIN_LP_SIZE, (opts.lpPace ?? LP_SIZE_PER_SEC) * LP_SHARE * limitSec), { rigidBlocks: blockHours.length > 0, blockHours, ...wide });
+  return { grid, cm: buildChainModel(grid.ix, grid.classes, grid.width, { rateCaps: blockHours.length > 0 }), blockHours };
+}
+
 /** Milliseconds the LP's answer is waited for when its deadline has passed: long enough for a queued worker message to be read. */
 const LP_ANSWER_GRACE_MS = 50;
 /** Rounding's local search stops at this share of the time limit; the exact MIPs get the rest. */
@@ -333,11 +346,8 @@ export function makeOptimal(tuning: {
       } else {
         progress('aggregating jobs into classes');
         // The LP's size follows its time budget: deadlines are bucketed, then slots merged, until its rows and columns fit.
-        const blockHours = blockLengths > 0 ? rigidBlockHours(ix, blockLengths) : [];
-        const wide = ix.jobs.length > RIGID_BLOCKS_WIDE_JOBS ? { minWidth: RIGID_BLOCKS_LARGE_WIDTH } : {};
-        const grid = pricingGrid(ix, Math.max(MIN_LP_SIZE, lpPace * LP_SHARE * limit), { rigidBlocks: blockHours.length > 0, blockHours, ...wide });
+        const { grid, cm, blockHours } = aggregatedLp(ix, limit, { lpPace, blockLengths });
         const { classes, width } = grid;
-        const cm = buildChainModel(grid.ix, classes, width, { rateCaps: blockHours.length > 0 });
         const coarse = grid.factor > 1 ? ` on ${grid.ix.scenario.slotMinutes}-minute slots (${grid.factor} of the plan's slots each: its own slots fit the time share only with coarser deadline buckets, or not at all)` : '';
         notes.push(`aggregated ${ix.jobs.length} jobs into ${classes.length} classes (same type, release, sites, entry slots, transfer per unit and deadline${width > 1 ? ' bucket' : ''}) and ${cm.chains.size} (type, deadline${width > 1 ? ` bucket of ${width} slots` : ''}, site) chains${blockHours.length ? ` (rigid jobs of at least ${blockHours.join(', ')} h in blocks of that length)` : ''}: LP${coarse} with ${cm.model.numCols} columns, ${cm.model.numRows} rows`);
         if (cm.model.numCols > LP_MAX_COLUMNS) {
