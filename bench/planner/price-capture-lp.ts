@@ -4,9 +4,8 @@
 //   npx tsx bench/planner/price-capture-lp.ts medium 60 [/tmp/placeprice]
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { buildIndex, HighsWorker, lagrangianBound } from '@shuzhi/compute';
-import { buildChainModel } from '../../packages/compute/src/chainModel.ts';
-import { pricesOnPlannerSlots, pricingGrid } from '../../packages/compute/src/coarseLp.ts';
-import { LP_SHARE, LP_SIZE_PER_SEC, MIN_LP_SIZE } from '../../packages/compute/src/optimal.ts';
+import { pricesOnPlannerSlots } from '../../packages/compute/src/coarseLp.ts';
+import { aggregatedLp } from '../../packages/compute/src/optimal.ts';
 import { resampleScenario } from '../../packages/compute/src/resample.ts';
 import { parseScenario } from '../../packages/compute/src/scenario.ts';
 import { BENCH_SCENARIOS, buildScenario } from './scenarios.ts';
@@ -17,8 +16,7 @@ const b = buildScenario(spec.name, spec.jobs, spec.sites, spec.carbonPriceFenPer
 const s = parseScenario(Number(slot) === 60 ? b.scenario : resampleScenario(b.scenario, Number(slot) as 15));
 mkdirSync(dir, { recursive: true });
 const ix = buildIndex(s);
-const grid = pricingGrid(ix, Math.max(MIN_LP_SIZE, LP_SIZE_PER_SEC * LP_SHARE * spec.timeLimitSec));
-const cm = buildChainModel(grid.ix, grid.classes, grid.width);
+const { grid, cm } = aggregatedLp(ix, spec.timeLimitSec);
 const worker = new HighsWorker();
 const t0 = performance.now();
 const lp = await worker.solve({ model: cm.model, timeLimitSec: 600, duals: true });

@@ -7,10 +7,9 @@
 // over at most N groups of jobs). Default: ascent jobs groups=300 groups=1000.
 import { buildIndex, edfOrder, evaluate, HighsWorker, lagrangianAscent, lagrangianByColumns, resampleScenario, type PlanIndex } from '@shuzhi/compute';
 import { parseScenario } from '../../packages/compute/src/scenario.ts';
-import { pricesOnPlannerSlots, pricingGrid } from '../../packages/compute/src/coarseLp.ts';
-import { buildChainModel } from '../../packages/compute/src/chainModel.ts';
+import { pricesOnPlannerSlots } from '../../packages/compute/src/coarseLp.ts';
 import { lagrangianStart } from '../../packages/compute/src/lagrange.ts';
-import { LP_SHARE, LP_SIZE_PER_SEC, MIN_LP_SIZE } from '../../packages/compute/src/optimal.ts';
+import { aggregatedLp } from '../../packages/compute/src/optimal.ts';
 import { placeAtDuals } from '../../packages/compute/src/pricedPlacement.ts';
 import { improvePlan } from '../../packages/compute/src/improve.ts';
 import { jobGroups } from '../../packages/compute/src/jobGroups.ts';
@@ -36,8 +35,7 @@ function placeAt(ix: PlanIndex, eb: EnergyBlock, y: Float64Array): string {
 
 const worker = new HighsWorker();
 try {
-  const grid = pricingGrid(ix, Math.max(MIN_LP_SIZE, LP_SIZE_PER_SEC * LP_SHARE * spec.timeLimitSec));
-  const cm = buildChainModel(grid.ix, grid.classes, grid.width);
+  const { grid, cm } = aggregatedLp(ix, spec.timeLimitSec);
   let t0 = performance.now();
   const lp = await worker.solve({ model: cm.model, timeLimitSec: 120, duals: true });
   if (!lp.optimal) throw new Error(`aggregated LP: ${lp.statusName}`);

@@ -2,11 +2,10 @@
 // ascent improves the multipliers. Solves optimal's aggregated LP, runs the ascent from its duals, and
 // re-places (placeAtDuals + improvePlan, 4 passes) at the best multipliers after each checkpoint.
 //   npx tsx bench/planner/reprice-steps.ts <small|medium|large> <60|15> <limit s> <steps,steps,…>
-import { buildChainModel } from '../../packages/compute/src/chainModel.ts';
-import { pricesOnPlannerSlots, pricingGrid } from '../../packages/compute/src/coarseLp.ts';
+import { pricesOnPlannerSlots } from '../../packages/compute/src/coarseLp.ts';
 import { evaluate } from '../../packages/compute/src/evaluate.ts';
 import { lagrangianAscent, lagrangianStart } from '../../packages/compute/src/lagrange.ts';
-import { LP_SHARE, LP_SIZE_PER_SEC, MIN_LP_SIZE, placeAtPrices } from '../../packages/compute/src/optimal.ts';
+import { aggregatedLp, LP_SIZE_PER_SEC, placeAtPrices } from '../../packages/compute/src/optimal.ts';
 import { buildIndex } from '../../packages/compute/src/planIndex.ts';
 import { resampleScenario } from '../../packages/compute/src/resample.ts';
 import { parseScenario } from '../../packages/compute/src/scenario.ts';
@@ -19,8 +18,7 @@ const b = buildScenario(spec.name, spec.jobs, spec.sites, spec.carbonPriceFenPer
 const s = parseScenario(Number(slot) === 60 ? b.scenario : resampleScenario(b.scenario, Number(slot) as 15));
 const limit = sec === '-' ? spec.timeLimitSec : Number(sec);
 const ix = buildIndex(s);
-const grid = pricingGrid(ix, Math.max(MIN_LP_SIZE, Number(sizePerSec) * LP_SHARE * limit));
-const cm = buildChainModel(grid.ix, grid.classes, grid.width);
+const { grid, cm } = aggregatedLp(ix, limit, { lpPace: Number(sizePerSec) });
 const worker = new HighsWorker();
 let t = performance.now();
 const lp = await worker.solve({ model: cm.model, timeLimitSec: 600, duals: true });

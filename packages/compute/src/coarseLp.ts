@@ -1,4 +1,4 @@
-import { bucketFor, chainModelSize, classify, mergeByBucket, type JobClass, type ModelSize } from './chainModel.ts';
+import { bucketFor, chainModelSize, classify, mergeByBucket, splitRigidByLength, type JobClass, type ModelSize } from './chainModel.ts';
 import { energyBlockModel, type EnergyBlock } from './energyBlock.ts';
 import { GREEN_SHORTFALL_PENALTY_FEN_PER_KWH } from './evaluate.ts';
 import type { LpModel } from './lp.ts';
@@ -47,6 +47,12 @@ export function seriesConstantOver(s: Scenario, factor: number): boolean {
   return s.sites.every((site) => flat(site.grid.fenPerKWh) && flat(site.grid.carbonGPerKWh) && (!site.renewables || flat(site.renewables.kW)));
 }
 
+/**
+ * How the aggregated LP is formed: `rigidBlocks` gives rigid jobs block chains (splitRigidByLength) of
+ * `blockHours` (every rigid length its own when absent).
+ */
+export interface GridOptions { rigidBlocks?: boolean; blockHours?: readonly number[]; /** with rigidBlocks: deadline buckets at least this wide (LP slots) */ minWidth?: number }
+
 /** The aggregated LP's grid: slots merged per LP slot, the index it is built on, its classes and deadline buckets. */
 export interface PricingGrid {
   factor: number;
@@ -65,17 +71,18 @@ export interface PricingGrid {
  * 15-minute slots: at its own slots even one deadline bucket for the whole week is 117,867 rows plus
  * columns; on hours, 64-hour buckets fit. Large: 64-hour buckets at its own slots, 4-hour ones on hours,
  * in about the same size. Only when neither fits are prices merged too: the least merging that fits, the
- * coarsest when none does.
+ * coarsest when none does. The grid is sized on pooled chains; rigid-block chains (`opts`) are then added
+ * on that grid, not traded against merging slots (merged slots lose more than the blocks gain: medium
+ * hourly sized with its blocks would merge pairs of hours, where L at the duals fell to 11,838 ¥ from
+ * 12,546 pooled and 12,572 with blocks on its own hours).
  */
-export function pricingGrid(ix: PlanIndex, budget: number): PricingGrid {
-  const at = (factor: number, maxWidth = Infinity): PricingGrid => {
-    const cix = factor === 1 ? ix : buildIndex(coarsenScenario(ix.scenario, factor));
-    const { model } = energyBlockModel(cix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
-    const energy = { rows: model.numRows, cols: model.numCols };
-    const fine = classify(cix);
-    const width = bucketFor(cix, fine, budget, energy, maxWidth);
-    return { factor, ix: cix, classes: mergeByBucket(cix, fine, width), width, size: chainModelSize(cix, fine, width, energy) };
-  };
+export function pricingGrid(ix: PlanIndex, budget: number, opts: GridOptions = {}): PricingGrid {
+  const g = pooledGrid(ix, budget);
+  return opts.rigidBlocks ? pricingGridAt(ix, g.factor, Math.max(g.width, opts.minWidth ?? 1), opts) : g;
+}
+
+function pooledGrid(ix: PlanIndex, budget: number): PricingGrid {
+  const at = (factor: number, maxWidth = Infinity) => pricingGridAt(ix, factor, (cix, fine, energy) => bucketFor(cix, fine, budget, energy, maxWidth));
   const fits = (g: PricingGrid) => g.size.rows + g.size.cols <= budget;
   const factors = coarseningFactors(ix.scenario.slotMinutes, ix.T);
   const lossless = factors.filter((f) => f > 1 && ix.scenario.slotMinutes * f <= 60 && seriesConstantOver(ix.scenario, f)).at(-1);
@@ -90,6 +97,19 @@ export function pricingGrid(ix: PlanIndex, budget: number): PricingGrid {
     g = at(factor);
   }
   return g;
+}
+
+/**
+ * The aggregated LP's grid at `factor` slots per LP slot, with the deadline bucket width `width` gives
+ * (a number, or a choice from the coarse index, its job classes and its energy block's size).
+ */
+export function pricingGridAt(ix: PlanIndex, factor: number, width: number | ((cix: PlanIndex, fine: JobClass[], energy: ModelSize) => number), opts: GridOptions = {}): PricingGrid {
+  const cix = factor === 1 ? ix : buildIndex(coarsenScenario(ix.scenario, factor));
+  const { model } = energyBlockModel(cix, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH);
+  const energy = { rows: model.numRows, cols: model.numCols };
+  const fine = opts.rigidBlocks ? splitRigidByLength(cix, classify(cix), opts.blockHours) : classify(cix);
+  const w = typeof width === 'number' ? width : width(cix, fine, energy);
+  return { factor, ix: cix, classes: mergeByBucket(cix, fine, w), width: w, size: chainModelSize(cix, fine, w, energy) };
 }
 
 /**

@@ -31,6 +31,7 @@ parentPort.on('message', async (req) => {
       if (req.mipLpSolver && m.integrality) options.mip_lp_solver = req.mipLpSolver;
       if (req.mipHeuristicEffort !== undefined && m.integrality) options.mip_heuristic_effort = req.mipHeuristicEffort;
       if (req.presolve) options.presolve = req.presolve;
+      if (req.crossover) options.run_crossover = req.crossover;
       model.options.set(options);
       if (req.start && m.integrality) {
         const start = req.start instanceof Float64Array ? { colValue: req.start } : req.start;

@@ -1,5 +1,5 @@
-import { buildChainModel } from './chainModel.ts';
-import { pricesOnPlannerSlots, pricingGrid } from './coarseLp.ts';
+import { buildChainModel, rigidBlockHours, type ChainModel } from './chainModel.ts';
+import { pricesOnPlannerSlots, pricingGrid, type PricingGrid } from './coarseLp.ts';
 import { energyTotals, type EnergyBlock } from './energyBlock.ts';
 import { evaluate, UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import { fifo } from './fifo.ts';
@@ -42,7 +42,8 @@ export const POLISH_MAX_COLUMNS = 250_000;
 export const POLISH_MIN_SEC = 20;
 /**
  * HiGHS' pace on the aggregated LP: rows plus columns it solves per second of budget. With LP_SHARE it
- * sizes the LP (pricingGrid).
+ * sizes the LP (pricingGrid) counting pooled chains only; the rigid blocks added on that grid make it
+ * ~1.6× larger on medium (71 k, solved in 1.8–2.7 s of 10 under load 2–3.5).
  */
 export const LP_SIZE_PER_SEC = 13_000;
 /** Share of the time limit the aggregated LP is sized for, and the share after which it is stopped. */
@@ -50,6 +51,44 @@ export const LP_SHARE = 0.35;
 export const LP_TIME_SHARE = 0.5;
 /** Below this many rows plus columns the LP is never bucketed further (it solves in well under a second). */
 export const MIN_LP_SIZE = 30_000;
+/**
+ * Rigid job lengths that get block chains in the aggregated LP (rigidBlockHours: the lengths carrying
+ * the most rigid work); 0 pools every job. A pooled chain lets a 24-hour rigid job run in the cheapest
+ * hours of its window; its block must run through the day. Measured offline (bench/planner/lp-curve.ts,
+ * LP on today's grid; pooled → blocks for the 24-hour jobs): medium hourly LP 12,243 → 12,484 ¥, L at
+ * its duals 12,546 → 12,572 ¥, planAtPrices there 12,955 → 12,897 ¥, LP 45 k → 71 k rows plus columns
+ * (1.1 → 2.0 s); medium 15-minute L 12,530 → 12,551, plan 12,913 → 12,877 ¥; small 15-minute L 1,538 →
+ * 1,565, plan 1,600 → 1,574 ¥. Optimal's final plan within its 10 s (tuning-ab, rigidBlocks=0 vs default,
+ * twice each, load 1.7–3.5): medium hourly 12,944.9 → 12,860.6 ¥, 15-minute 12,913.0 → 12,877.4 ¥; small
+ * hourly 1,574.4 → 1,571.0 ¥, 15-minute 1,585.3 → 1,572.2–1,572.9 ¥. A second length (the next weightiest,
+ * 2 h on medium) loosened the LP (12,484 → 12,421 ¥: shorter jobs then take 2-hour blocks, whose rate cap
+ * is looser than a pooled job's) and took it to 66 k columns.
+ */
+export const RIGID_BLOCK_LENGTHS = 1;
+/**
+ * Above this many jobs the LP with rigid blocks gets deadline buckets at least RIGID_BLOCKS_LARGE_WIDTH
+ * LP slots wide: on large hourly (100,000 jobs) its 24-hour blocks on the pooled grid's 4-hour buckets
+ * took the LP from 209 k rows plus columns, solved in 9.6 s, to 354 k, unsolved after 120 s
+ * (bench/planner/lp-curve.ts, load 1–2), where the LP is cut at 30 s; on 16-hour buckets it is 155 k,
+ * solved in 9.0 s (load 4.9), L at its duals 123,104 → 123,996 ¥. Optimal within its 60 s (tuning-ab,
+ * rigidBlocks=0 vs blocks, one process, load 1.7–2.4): large hourly 126,780 → 126,140 ¥ (its bound
+ * 123,174 → 124,087 ¥, 59.1 s both), 15-minute 126,880 → 126,106 ¥ (122,924 → 123,763 ¥, 59.6 → 59.8 s).
+ */
+export const RIGID_BLOCKS_WIDE_JOBS = 20_000;
+export const RIGID_BLOCKS_LARGE_WIDTH = 16;
+/**
+ * Optimal's aggregated LP for a time limit: its grid (pricingGrid, sized at `lpPace` × LP_SHARE × the
+ * limit) with rigid blocks for the `blockLengths` weightiest rigid lengths, and the chain model on it.
+ * Bench scripts that study the LP's duals build it here, as optimal does.
+ */
+export function aggregatedLp(ix: PlanIndex, limitSec: number, opts: { lpPace?: number; blockLengths?: number } = {}): { grid: PricingGrid; cm: ChainModel; blockHours: number[] } {
+  const blockLengths = opts.blockLengths ?? RIGID_BLOCK_LENGTHS;
+  const blockHours = blockLengths > 0 ? rigidBlockHours(ix, blockLengths) : [];
+  const wide = ix.jobs.length > RIGID_BLOCKS_WIDE_JOBS ? { minWidth: RIGID_BLOCKS_LARGE_WIDTH } : {};
+  const grid = pricingGrid(ix, Math.max(MIN_LP_SIZE, (opts.lpPace ?? LP_SIZE_PER_SEC) * LP_SHARE * limitSec), { rigidBlocks: blockHours.length > 0, blockHours, ...wide });
+  return { grid, cm: buildChainModel(grid.ix, grid.classes, grid.width, { rateCaps: blockHours.length > 0 }), blockHours };
+}
+
 /** Milliseconds the LP's answer is waited for when its deadline has passed: long enough for a queued worker message to be read. */
 const LP_ANSWER_GRACE_MS = 50;
 /** Rounding's local search stops at this share of the time limit; the exact MIPs get the rest. */
@@ -247,6 +286,8 @@ export function makeOptimal(tuning: {
   storageRound?: boolean;
   /** the LP is posted before the heuristic fallback is built, and the fallback stops improving once the LP is answered */
   fallbackStops?: boolean;
+  /** rigid job lengths given block chains in the aggregated LP (RIGID_BLOCK_LENGTHS; 0 = all pooled) */
+  rigidBlocks?: number;
   /** hears the best Lagrangian multipliers the plan found (none when it solved the exact MIP or the LP failed), e.g. for a longer ascent outside its time limit */
   onMultipliers?: (m: Multipliers) => void;
 } = {}): Policy {
@@ -265,6 +306,7 @@ export function makeOptimal(tuning: {
   const fallbackStops = tuning.fallbackStops ?? true;
   const legacy = tuning.legacyPlacement ?? false;
   const storageRounds = tuning.storageRound === undefined ? undefined : tuning.storageRound ? STORAGE_ROUNDS : 0;
+  const blockLengths = tuning.rigidBlocks ?? RIGID_BLOCK_LENGTHS;
   return {
   name: 'optimal',
   planDag: tuning.dagMip === false ? undefined : planDagByMip,
@@ -311,11 +353,10 @@ export function makeOptimal(tuning: {
       } else {
         progress('aggregating jobs into classes');
         // The LP's size follows its time budget: deadlines are bucketed, then slots merged, until its rows and columns fit.
-        const grid = pricingGrid(ix, Math.max(MIN_LP_SIZE, lpPace * LP_SHARE * limit));
+        const { grid, cm, blockHours } = aggregatedLp(ix, limit, { lpPace, blockLengths });
         const { classes, width } = grid;
-        const cm = buildChainModel(grid.ix, classes, width);
         const coarse = grid.factor > 1 ? ` on ${grid.ix.scenario.slotMinutes}-minute slots (${grid.factor} of the plan's slots each: its own slots fit the time share only with coarser deadline buckets, or not at all)` : '';
-        notes.push(`aggregated ${ix.jobs.length} jobs into ${classes.length} classes (same type, release, sites, entry slots, transfer per unit and deadline${width > 1 ? ' bucket' : ''}) and ${cm.chains.size} (type, deadline${width > 1 ? ` bucket of ${width} slots` : ''}, site) chains: LP${coarse} with ${cm.model.numCols} columns, ${cm.model.numRows} rows`);
+        notes.push(`aggregated ${ix.jobs.length} jobs into ${classes.length} classes (same type, release, sites, entry slots, transfer per unit and deadline${width > 1 ? ' bucket' : ''}) and ${cm.chains.size} (type, deadline${width > 1 ? ` bucket of ${width} slots` : ''}, site) chains${blockHours.length ? ` (rigid jobs of at least ${blockHours.join(', ')} h in blocks of that length)` : ''}: LP${coarse} with ${cm.model.numCols} columns, ${cm.model.numRows} rows`);
         if (cm.model.numCols > LP_MAX_COLUMNS) {
           notes.push(`model exceeds ${LP_MAX_COLUMNS} columns (WASM memory): NOT solved; jobs placed by cheapest-feasible placement in EDF order or as fifo places them, whichever serves more, plus local search (a heuristic plan), no lower bound`);
           method = 'HEURISTIC: LP too large';

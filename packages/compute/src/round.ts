@@ -40,7 +40,8 @@ export function roundChainSolution(cm: ChainModel, x: Float64Array, st: PlanStat
   const ix = st.ix;
   const assigned = new Map<string, { job: number; opt: SiteOption }[]>();
   for (const c of cm.classes) {
-    const share = c.entryCol.map((col) => x[col] ?? 0);
+    // a rigid-block class enters in unit-starts of `length` unit-slots each
+    const share = c.entryCol.map((col) => (x[col] ?? 0) * (c.length ?? 1));
     const jobs = [...c.jobs].sort((a, b) => ix.jobs[b]!.work - ix.jobs[a]!.work || a - b);
     for (const j of jobs) {
       let best = -1;
@@ -48,7 +49,7 @@ export function roundChainSolution(cm: ChainModel, x: Float64Array, st: PlanStat
       if (best < 0) continue;
       share[best]! -= ix.jobs[j]!.work;
       const opt = c.options[best]!;
-      const key = chainKey(c.type, bucketDeadline(c.deadline, cm.deadlineBucket, ix.T), opt.site);
+      const key = chainKey(c.type, bucketDeadline(c.deadline, cm.deadlineBucket, ix.T), opt.site, c.length);
       let list = assigned.get(key);
       if (!list) assigned.set(key, (list = []));
       list.push({ job: j, opt });

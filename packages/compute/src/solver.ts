@@ -11,6 +11,11 @@ export interface SolveRequest {
   mipLpSolver?: 'simplex' | 'ipm' | 'choose';
   /** HiGHS' mip_heuristic_effort (default 0.05): the share of a MIP's effort spent on primal heuristics */
   mipHeuristicEffort?: number;
+  /**
+   * HiGHS' run_crossover after interior point ('on' by default): 'off' returns the interior point's own
+   * near-central optimum and duals instead of a vertex's
+   */
+  crossover?: 'on' | 'off';
   /** HiGHS' presolve ('on' by default) */
   presolve?: 'on' | 'off';
   /** return row duals (LP only) */
