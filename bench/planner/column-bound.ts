@@ -1,7 +1,7 @@
 // The bench's own Lagrangian bound: the Lagrangian dual solved by column generation from optimal's best
 // multipliers, outside every policy's time limit, and the optimal plan's gap to it in parts (whose gap it
 // is: the plan's or the bound's).
-import { buildIndex, gapParts, HighsWorker, jobGroups, lagrangianByColumns, type GapParts, type Multipliers, type PlanIndex, type PlanResult, type Scenario } from '@shuzhi/compute';
+import { buildIndex, gapParts, HighsWorker, jobGroups, lagrangianByColumns, type DualMasterOptions, type GapParts, type Multipliers, type PlanIndex, type PlanResult, type Scenario } from '@shuzhi/compute';
 import { seriesConstantOver } from '../../packages/compute/src/coarseLp.ts';
 import { n } from './side-by-side.ts';
 
@@ -61,6 +61,9 @@ export function masterGroups(ix: PlanIndex): { groupOf: Int32Array; count: numbe
   return ix.jobs.length * ix.T <= PER_JOB_MASTER_MAX ? null : jobGroups(ix, MASTER_GROUPS);
 }
 
+/** The master's stabilization as the bench runs it (measured in bound-trace.ts). */
+export const BOUND_SETTINGS: Pick<DualMasterOptions, 'box' | 'smoothing'> = {};
+
 /**
  * The Lagrangian dual by column generation for up to `seconds`, started from optimal's multipliers (zero
  * when it has none: it solved the exact MIP) and its plan, then the optimal plan's gap split at the best
@@ -76,7 +79,7 @@ export async function columnBound(s: Scenario, m: Multipliers | null, optimalPla
   try {
     const c = await lagrangianByColumns(ix, {
       worker, stop: () => performance.now() > until, secondsLeft: () => (until - performance.now()) / 1000,
-      start: m?.y ?? new Float64Array(0), plan: optimalPlan.allocations, ...(groups ? { groups: groups.groupOf } : {}), ...(blocks > 1 ? { masterSlots: blocks } : {}),
+      start: m?.y ?? new Float64Array(0), plan: optimalPlan.allocations, ...BOUND_SETTINGS, ...(groups ? { groups: groups.groupOf } : {}), ...(blocks > 1 ? { masterSlots: blocks } : {}),
     });
     const elapsed = (performance.now() - started) / 1000;
     return {
