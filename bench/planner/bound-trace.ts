@@ -6,14 +6,14 @@
 //   flock /tmp/planner-bench.lock npx tsx bench/planner/bound-trace.ts <small|medium|large> <60|15> <seconds> [dir] [setting …]
 // A setting is a comma list: groups=N (jobGroups, at most N groups; 0: a row per job; default the bench's),
 // blocks=K (master rows summed over K slots; default the bench's masterSlots), smoothing=α, box=ρ (a dual
-// box of relative half-width ρ around the best multipliers), drop=K, perRound=N, solver=ipm, bench=1 (the
-// bench's own columnBound with its defaults).
+// box of relative half-width ρ around the best multipliers), adapt=1 (the box as a trust region), drop=K, perRound=N, solver=ipm, bench=1 (the
+// bench's own box where it groups jobs).
 import { readFileSync } from 'node:fs';
 import { buildIndex, HighsWorker, lagrangianByColumns, type Allocation, type RoundTrace } from '@shuzhi/compute';
 import { jobGroups } from '../../packages/compute/src/jobGroups.ts';
 import { resampleScenario } from '../../packages/compute/src/resample.ts';
 import { parseScenario } from '../../packages/compute/src/scenario.ts';
-import { BOUND_SETTINGS, masterGroups, masterSlots } from './column-bound.ts';
+import { MASTER_BOX, masterGroups, masterSlots } from './column-bound.ts';
 import { BENCH_SCENARIOS, buildScenario } from './scenarios.ts';
 
 const [name = 'large', slot = '60', sec = '60', dir = '/tmp/placeprice', ...settings] = process.argv.slice(2);
@@ -31,7 +31,6 @@ const worker = new HighsWorker();
 try {
   for (const setting of settings.length ? settings : ['bench=1']) {
     const kv = Object.fromEntries(setting.split(',').filter(Boolean).map((x) => x.split('=') as [string, string]));
-    const defaults = kv.bench === '1' ? BOUND_SETTINGS : {};
     const groups = kv.groups === undefined ? masterGroups(ix) : Number(kv.groups) > 0 ? jobGroups(ix, Number(kv.groups)) : null;
     const blocks = kv.blocks ? Number(kv.blocks) : masterSlots(ix);
     const began = performance.now(), until = began + Number(sec) * 1000;
@@ -39,9 +38,9 @@ try {
     console.log(`  ${setting}: ${groups ? `${groups.count} groups` : 'a row per job'}, master rows over ${blocks} slot(s)`);
     const c = await lagrangianByColumns(ix, {
       worker, stop: () => performance.now() > until, secondsLeft: () => (until - performance.now()) / 1000, start: own, plan: plan.allocations,
-      ...defaults,
+      ...(kv.bench === '1' && groups ? { box: MASTER_BOX } : {}),
       ...(groups ? { groups: groups.groupOf } : {}), ...(blocks > 1 ? { masterSlots: blocks } : {}),
-      ...(kv.smoothing ? { smoothing: Number(kv.smoothing) } : {}), ...(kv.box ? { box: Number(kv.box) } : {}),
+      ...(kv.smoothing ? { smoothing: Number(kv.smoothing) } : {}), ...(kv.box ? { box: Number(kv.box) } : {}), ...(kv.adapt === '1' ? { boxAdaptive: true } : {}),
       ...(kv.drop ? { dropIdleAfter: Number(kv.drop) } : {}), ...(kv.perRound ? { columnsPerRound: Number(kv.perRound) } : {}),
       ...(kv.solver === 'ipm' || kv.solver === 'simplex' ? { masterSolver: kv.solver } : {}),
       onRound: (r: RoundTrace) => console.log(`    round ${r.rounds} at ${at()} s: bound ${yuan(r.bound)} ¥, master ${yuan(r.master)} ¥ (${r.masterRows}×${r.masterCols}, ${r.masterNonzeros} nz, ${r.masterSec.toFixed(2)} s), pricing ${r.pricingSec.toFixed(2)} s at L ${r.priced.map(yuan).join(' / ')}${r.box ? `, box ${r.box.rel}${r.box.binding ? ' binding' : ''}` : ''}, ${r.columns} columns`),

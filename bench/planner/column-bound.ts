@@ -1,7 +1,7 @@
 // The bench's own Lagrangian bound: the Lagrangian dual solved by column generation from optimal's best
 // multipliers, outside every policy's time limit, and the optimal plan's gap to it in parts (whose gap it
 // is: the plan's or the bound's).
-import { buildIndex, gapParts, HighsWorker, jobGroups, lagrangianByColumns, type DualMasterOptions, type GapParts, type Multipliers, type PlanIndex, type PlanResult, type Scenario } from '@shuzhi/compute';
+import { buildIndex, gapParts, HighsWorker, jobGroups, lagrangianByColumns, type GapParts, type Multipliers, type PlanIndex, type PlanResult, type Scenario } from '@shuzhi/compute';
 import { seriesConstantOver } from '../../packages/compute/src/coarseLp.ts';
 import { n } from './side-by-side.ts';
 
@@ -61,8 +61,15 @@ export function masterGroups(ix: PlanIndex): { groupOf: Int32Array; count: numbe
   return ix.jobs.length * ix.T <= PER_JOB_MASTER_MAX ? null : jobGroups(ix, MASTER_GROUPS);
 }
 
-/** The master's stabilization as the bench runs it (measured in bound-trace.ts). */
-export const BOUND_SETTINGS: Pick<DualMasterOptions, 'box' | 'smoothing'> = {};
+/**
+ * The grouped master's duals kept in a box of relative half-width BOX around the best multipliers (dualBox.ts),
+ * besides Wentges' smoothing. Unboxed, the grouped master started from optimal's multipliers sat at the plan's
+ * value with wild duals (L at them −1,882,608 ¥ in round 5) and gained nothing on large hourly in 60 s; boxed at 0.02,
+ * 0.1 and 0.3 it reached 124,347, 124,993 and 124,845 ¥ from 123,130 ¥ (0.1 without smoothing 124,904 ¥,
+ * 0.1 as a trust region 124,753 ¥; bound-trace.ts, load 1.9–4.1). The per-job masters (small, medium
+ * hourly) converge or nearly unboxed and stay so.
+ */
+export const MASTER_BOX = 0.1;
 
 /**
  * The Lagrangian dual by column generation for up to `seconds`, started from optimal's multipliers (zero
@@ -79,7 +86,7 @@ export async function columnBound(s: Scenario, m: Multipliers | null, optimalPla
   try {
     const c = await lagrangianByColumns(ix, {
       worker, stop: () => performance.now() > until, secondsLeft: () => (until - performance.now()) / 1000,
-      start: m?.y ?? new Float64Array(0), plan: optimalPlan.allocations, ...BOUND_SETTINGS, ...(groups ? { groups: groups.groupOf } : {}), ...(blocks > 1 ? { masterSlots: blocks } : {}),
+      start: m?.y ?? new Float64Array(0), plan: optimalPlan.allocations, ...(groups ? { box: MASTER_BOX } : {}), ...(groups ? { groups: groups.groupOf } : {}), ...(blocks > 1 ? { masterSlots: blocks } : {}),
     });
     const elapsed = (performance.now() - started) / 1000;
     return {

@@ -76,6 +76,12 @@ export interface DualMasterOptions {
    * scale (dualBox.ts; default: no box). When no placement prices out while the box binds, it widens 4×.
    */
   box?: number;
+  /**
+   * The box as a trust region: twice as wide after a round whose bound gained at least half of what the
+   * boxed master promised (its optimum less the bound before), half as wide (down to box/16) after a
+   * round that gained nothing.
+   */
+  boxAdaptive?: boolean;
   /** hears each round's end (e.g. to trace bound against time, and where the time goes) */
   onRound?: (r: RoundTrace) => void;
 }
@@ -186,6 +192,7 @@ export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions
     const mu = Float64Array.from(convRow, (row) => r.rowDual[row] ?? 0);
     let added = 0;
     const priced: number[] = [];
+    const before = bound;
     const pricingBegan = performance.now();
     // Smoothed prices first; when they price nothing out at the master's duals, the master's own.
     for (const a of alpha > 0 ? [alpha, 0] : [0]) {
@@ -205,6 +212,10 @@ export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions
       rounds, bound, master: r.objective, columns, masterRows: model.numRows, masterCols: model.numCols, masterNonzeros: model.values.length,
       masterSec, pricingSec: (performance.now() - pricingBegan) / 1000, priced, box: boxRel > 0 ? { rel: boxRel, binding } : null,
     });
+    if (opts.boxAdaptive && boxRel > 0 && added > 0) {
+      if (bound <= before) boxRel = Math.max(boxRel / 2, opts.box! / 16);
+      else if (binding && bound - before >= 0.5 * (r.objective - before)) boxRel *= 2;
+    }
     if (added === 0) {
       if (opts.stop()) break;
       // Nothing prices out inside a binding box: the model's best there is L's; look further out.
