@@ -21,7 +21,9 @@ import type { HighsWorker } from './solver.ts';
  *
  * Every reported bound is L(y) evaluated exactly at projected multipliers (weak duality), never the
  * master's objective (which is only a bound once no column prices out). Pricing smooths the master's duals
- * towards the best multipliers so far (Wentges), which damps their swings between rounds.
+ * towards the best multipliers so far (Wentges), which damps their swings between rounds; with `box` the
+ * master's duals are also held in a box around them (dualBox.ts), which a master started from good
+ * multipliers but few columns needs: unboxed, its duals sit far from them for many rounds.
  */
 export interface DualMasterReport {
   /** the best L(y) found (fen) and its multipliers on the shared rows */
