@@ -62,6 +62,17 @@ export function masterGroups(ix: PlanIndex): { groupOf: Int32Array; count: numbe
 }
 
 /**
+ * The grouped master's duals kept in a box of relative half-width BOX around the best multipliers (dualBox.ts),
+ * besides Wentges' smoothing. Unboxed, the grouped master started from optimal's multipliers sat at the plan's
+ * value with wild duals (L at them −1,882,608 ¥ in round 5) and gained nothing on large hourly in 60 s; boxed at 0.02,
+ * 0.1 and 0.3 it reached 124,347, 124,993 and 124,845 ¥ from 123,130 ¥ (0.1 without smoothing 124,904 ¥,
+ * 0.1 as a trust region 124,753 ¥; bound-trace.ts, load 1.9–4.1). The per-job masters (small, medium
+ * hourly) stay unboxed: boxed, medium hourly's reached 12,704 ¥ in 31 s where unboxed it had 12,712 ¥ at
+ * 58 s, but only 12,718 against 12,712 ¥ at 60 s (load 1.8–3.2), and small converges unboxed in 3 s.
+ */
+export const MASTER_BOX = 0.1;
+
+/**
  * The Lagrangian dual by column generation for up to `seconds`, started from optimal's multipliers (zero
  * when it has none: it solved the exact MIP) and its plan, then the optimal plan's gap split at the best
  * multipliers. Outside every policy's time limit.
@@ -76,7 +87,7 @@ export async function columnBound(s: Scenario, m: Multipliers | null, optimalPla
   try {
     const c = await lagrangianByColumns(ix, {
       worker, stop: () => performance.now() > until, secondsLeft: () => (until - performance.now()) / 1000,
-      start: m?.y ?? new Float64Array(0), plan: optimalPlan.allocations, ...(groups ? { groups: groups.groupOf } : {}), ...(blocks > 1 ? { masterSlots: blocks } : {}),
+      start: m?.y ?? new Float64Array(0), plan: optimalPlan.allocations, ...(groups ? { box: MASTER_BOX } : {}), ...(groups ? { groups: groups.groupOf } : {}), ...(blocks > 1 ? { masterSlots: blocks } : {}),
     });
     const elapsed = (performance.now() - started) / 1000;
     return {

@@ -10,7 +10,8 @@ export interface PlannerRun {
     lagrangian: number | null;
     /** the job-level model's LP relaxation */
     lp: number | null;
-    mip: { objective: number | null; incumbent: number | null; gap: number | null; status: string; timeLimitSec: number } | null;
+    /** objective: HiGHS' proven bound, null where none was proven (rootSolved false: its dual bound before the root LP bounds nothing worth printing) */
+    mip: { objective: number | null; incumbent: number | null; gap: number | null; status: string; timeLimitSec: number; rootSolved?: boolean } | null;
     /** the Lagrangian dual by column generation (bench/planner/column-bound.ts), outside optimal's time limit */
     columns?: { bound: number; start: number; rounds: number; columns: number; seconds: number; master: number | null; converged: boolean; groups?: number | null; masterSlots?: number } | null;
     /** the optimal plan's gap to `columns.bound` in parts, at its multipliers */
@@ -24,6 +25,19 @@ export interface PlannerRun {
 export const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const yuan = (fen: number | null | undefined) => (fen === null || fen === undefined ? '–' : n(fen / 100));
 export const gapTo = (v: number, bound: number | null) => (bound !== null && bound > 0 ? `${n(((v - bound) / bound) * 100, 2)}%` : '–');
+
+/** How far below the LP relaxation a root's bound may lie and still count as solved (HiGHS' tolerances; unsolved roots were 80 % below). */
+const ROOT_TOLERANCE = 1e-3;
+/**
+ * The exact MIP's bound as the bench reports it. HiGHS' dual bound before its root LP is solved is only what
+ * presolve proves (medium hourly, 60 s: 2,361 ¥ against bounds near 12,700 ¥): a number with nothing behind
+ * it. The root LP is the job-level LP relaxation (presolve can only tighten it), so a MIP not solved whose
+ * bound lies below that relaxation, or whose relaxation did not solve in the same seconds, proved no bound.
+ */
+export function provenMip(m: { objective: number | null; incumbent: number | null; gap: number | null; status: string }, lp: number | null, timeLimitSec: number) {
+  const rootSolved = m.status === 'optimal' || (lp !== null && m.objective !== null && m.objective >= lp - ROOT_TOLERANCE * Math.max(1, Math.abs(lp)));
+  return { ...m, objective: rootSolved ? m.objective : null, gap: rootSolved ? m.gap : null, timeLimitSec, rootSolved };
+}
 
 export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -44,10 +58,10 @@ export function runTable(run: PlannerRun): string {
     `Lagrangian bound (aggregated LP's duals, optimal's own): ${yuan(b.lagrangian)} ¥`,
     `LP bound (job-level LP relaxation): ${yuan(b.lp)} ¥`,
     b.columns
-      ? `Lagrangian bound by columns (the Lagrangian dual by column generation from optimal's multipliers, ${b.columns.groups ? `a master row per group of jobs (${b.columns.groups} groups)` : 'a master row per job'}${hourly ? `, shared rows summed over ${b.columns.masterSlots} slots` : ''}, ${b.columns.rounds} rounds, ${b.columns.columns} columns in ${n(b.columns.seconds, 1)} s${b.columns.converged ? ', converged' : `, not converged: the dual${hourly ? ' over multipliers constant over those slots' : ''} is at most ${yuan(b.columns.master)} ¥`}): ${yuan(b.columns.bound)} ¥`
+      ? `Lagrangian bound by columns (the Lagrangian dual by column generation from optimal's multipliers, ${b.columns.groups ? `a master row per group of jobs (${b.columns.groups} groups)` : 'a master row per job'}${hourly ? `, shared rows summed over ${b.columns.masterSlots} slots` : ''}, ${b.columns.rounds} rounds, ${b.columns.columns} columns in ${n(b.columns.seconds, 1)} s${b.columns.converged ? ', converged' : b.columns.master === null ? ', not converged' : `, not converged: the dual${hourly ? ' over multipliers constant over those slots' : ''} is at most ${yuan(b.columns.master)} ¥`}): ${yuan(b.columns.bound)} ¥`
       : 'Lagrangian bound by columns: not computed',
     mip
-      ? `MIP bound (exact job-level MIP, HiGHS, ${mip.timeLimitSec} s limit, status ${mip.status}): ${yuan(mip.objective)} ¥; HiGHS' best plan ${yuan(mip.incumbent)} ¥, its gap ${mip.gap === null ? '–' : `${n(mip.gap * 100, 2)}%`}`
+      ? `MIP bound (exact job-level MIP, HiGHS, ${mip.timeLimitSec} s limit, status ${mip.status}): ${mip.rootSolved === false ? 'no bound proven (its root LP was not solved in time)' : `${yuan(mip.objective)} ¥`}; HiGHS' best plan ${yuan(mip.incumbent)} ¥, its gap ${mip.gap === null || mip.rootSolved === false ? '–' : `${n(mip.gap * 100, 2)}%`}`
       : 'MIP bound: not computed (job-level model above the size limit)',
     `best bound: ${yuan(b.best)} ¥${b.bestFrom ? ` — ${b.bestFrom}` : ''}; "gap to best bound" is measured against it`,
   ];

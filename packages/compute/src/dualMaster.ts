@@ -1,3 +1,4 @@
+import { boxColumns, dualBox } from './dualBox.ts';
 import { addEnergyBlock, workEntries, type EnergyBlock } from './energyBlock.ts';
 import { GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, UNSERVED_PENALTY_FEN_PER_UNIT_HOUR } from './evaluate.ts';
 import { jobMin, LAGRANGE_JOBS_PER_TURN, project, rowsAndEnergyColumns, unitPrices } from './lagrange.ts';
@@ -20,7 +21,9 @@ import type { HighsWorker } from './solver.ts';
  *
  * Every reported bound is L(y) evaluated exactly at projected multipliers (weak duality), never the
  * master's objective (which is only a bound once no column prices out). Pricing smooths the master's duals
- * towards the best multipliers so far (Wentges), which damps their swings between rounds.
+ * towards the best multipliers so far (Wentges), which damps their swings between rounds; with `box` the
+ * master's duals are also held in a box around them (dualBox.ts), which a master started from good
+ * multipliers but few columns needs: unboxed, its duals sit far from them for many rounds.
  */
 export interface DualMasterReport {
   /** the best L(y) found (fen) and its multipliers on the shared rows */
@@ -30,7 +33,7 @@ export interface DualMasterReport {
   start: number;
   rounds: number;
   columns: number;
-  /** the last master LP's optimum (fen): an upper bound on the Lagrangian dual (with masterSlots, on the dual over its blocks' multipliers), a lower one only at convergence */
+  /** the last master LP's optimum with no box column in use (fen): an upper bound on the Lagrangian dual (with masterSlots, on the dual over its blocks' multipliers), a lower one only at convergence; null when every master leaned on its box */
   master: number | null;
   /** no job placement priced out at the last master's duals: `bound` is the Lagrangian dual's optimum (with masterSlots, the best among multipliers constant over its blocks) */
   converged: boolean;
@@ -70,8 +73,39 @@ export interface DualMasterOptions {
   masterSlots?: number;
   /** a priced column leaves the master after this many masters in a row at 0 (default: none leaves); the smaller master solves faster */
   dropIdleAfter?: number;
-  /** hears each round's end: the best bound so far and the master's optimum (e.g. to trace bound against time) */
-  onRound?: (r: { rounds: number; bound: number; master: number; columns: number }) => void;
+  /**
+   * Keep the master's duals in a box around the best multipliers so far, of half-width `box` × each row's
+   * scale (dualBox.ts; default: no box). When no placement prices out while the box binds, it widens 4×.
+   */
+  box?: number;
+  /**
+   * The box as a trust region: twice as wide after a round whose bound gained at least half of what the
+   * boxed master promised (its optimum less the bound before), half as wide (down to box/16) after a
+   * round that gained nothing.
+   */
+  boxAdaptive?: boolean;
+  /** hears each round's end (e.g. to trace bound against time, and where the time goes) */
+  onRound?: (r: RoundTrace) => void;
+}
+
+/** One round of the master: the bound so far, the master's optimum, and where its seconds went. */
+export interface RoundTrace {
+  rounds: number;
+  bound: number;
+  /** this round's master optimum (with a box in use: the model's best inside the box, no bound) */
+  master: number;
+  columns: number;
+  /** the master LP's size and HiGHS' seconds on it (build and transfer included) */
+  masterRows: number;
+  masterCols: number;
+  masterNonzeros: number;
+  masterSec: number;
+  /** seconds of the pricing passes (L(y) and the columns) */
+  pricingSec: number;
+  /** L at each point priced this round, in order (smoothed first) */
+  priced: number[];
+  /** the box's relative half-width and whether a box column was in use (null: no box) */
+  box: { rel: number; binding: boolean } | null;
 }
 
 /** Wentges' smoothing weight: prices at α·best + (1 − α)·master; 0.5 is a common default. */
@@ -139,19 +173,29 @@ export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions
   for (const [g, c] of first.columns) join(g, c);
   let rounds = 0, master: number | null = null, converged = false, lastDuals: Float64Array | null = null;
   const alpha = opts.smoothing ?? SMOOTHING;
+  let boxRel = opts.box ?? 0;
   while (rounds < (opts.maxRounds ?? Infinity) && !opts.stop()) {
-    const model = withColumns(masterBase, pool);
+    const box = boxRel > 0 ? boxColumns(dualBox(eb, blocks, nM, best, boxRel)).map((c) => ({ ...c, idle: 0 })) : [];
+    const began = performance.now();
+    const model = withColumns(masterBase, [...box, ...pool]);
     const r = await opts.worker.solve({ model, timeLimitSec: Math.max(1, opts.secondsLeft()), duals: true, ...(opts.masterSolver ? { solver: opts.masterSolver } : {}) });
+    const masterSec = (performance.now() - began) / 1000;
     if (!r.optimal || opts.stop()) break;
     rounds++;
-    master = r.objective;
-    pool.forEach((c, k) => { c.idle = (r.colValue[masterBase.numCols + k] ?? 0) > 0 ? 0 : c.idle + 1; });
+    const poolAt = masterBase.numCols + box.length;
+    const binding = box.some((_, k) => (r.colValue[masterBase.numCols + k] ?? 0) > 1e-9);
+    // A master leaning on its box is no restricted master of the dual: its optimum bounds nothing.
+    if (!binding) master = r.objective;
+    pool.forEach((c, k) => { c.idle = (r.colValue[poolAt + k] ?? 0) > 0 ? 0 : c.idle + 1; });
     if (opts.dropIdleAfter !== undefined) pool = pool.filter((c) => c.idle < opts.dropIdleAfter!);
     const z = Float64Array.from(r.rowDual.subarray(0, nM));
     const yMaster = project(base, blocks ? expandDuals(blocks, z) : z);
     lastDuals = yMaster;
     const mu = Float64Array.from(convRow, (row) => r.rowDual[row] ?? 0);
     let added = 0;
+    const priced: number[] = [];
+    const before = bound;
+    const pricingBegan = performance.now();
     // Smoothed prices first; when they price nothing out at the master's duals, the master's own.
     for (const a of alpha > 0 ? [alpha, 0] : [0]) {
       const y = new Float64Array(nR);
@@ -159,14 +203,28 @@ export async function lagrangianByColumns(ix: PlanIndex, opts: DualMasterOptions
       project(base, y);
       const pass = await pricingPass(ix, base, eb, groupOf, nG, y, { yMaster, mu }, opts.stop);
       if (!pass) break;
+      priced.push(pass.bound);
       if (pass.bound > bound) { bound = pass.bound; best.set(y); }
       const chosen = opts.columnsPerRound && pass.columns.length > opts.columnsPerRound
         ? [...pass.columns].sort((x, y) => x[1].rc - y[1].rc).slice(0, opts.columnsPerRound) : pass.columns;
       for (const [g, c] of chosen) { join(g, c); added++; }
       if (added > 0) break;
     }
-    opts.onRound?.({ rounds, bound, master, columns });
-    if (added === 0) { converged = !opts.stop(); break; }
+    opts.onRound?.({
+      rounds, bound, master: r.objective, columns, masterRows: model.numRows, masterCols: model.numCols, masterNonzeros: model.values.length,
+      masterSec, pricingSec: (performance.now() - pricingBegan) / 1000, priced, box: boxRel > 0 ? { rel: boxRel, binding } : null,
+    });
+    if (opts.boxAdaptive && boxRel > 0 && added > 0) {
+      if (bound <= before) boxRel = Math.max(boxRel / 2, opts.box! / 16);
+      else if (binding && bound - before >= 0.5 * (r.objective - before)) boxRel *= 2;
+    }
+    if (added === 0) {
+      if (opts.stop()) break;
+      // Nothing prices out inside a binding box: the model's best there is L's; look further out.
+      if (binding) { boxRel *= 4; continue; }
+      converged = true;
+      break;
+    }
   }
   return { bound, y: best, start, rounds, columns, master, converged, yMaster: lastDuals ?? best, model: base, eb };
 }

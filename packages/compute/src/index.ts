@@ -10,7 +10,7 @@ export { fifo } from './fifo.ts';
 export { greedy, edfOrder } from './greedy.ts';
 export { optimal, makeOptimal, MIP_MAX_COLUMNS, LP_MAX_COLUMNS, DEFAULT_TIME_LIMIT_SEC, type Multipliers } from './optimal.ts';
 export { lagrangianAscent, lagrangianBound, type AscentOptions, type AscentReport } from './lagrange.ts';
-export { lagrangianByColumns, type DualMasterOptions, type DualMasterReport } from './dualMaster.ts';
+export { lagrangianByColumns, type DualMasterOptions, type DualMasterReport, type RoundTrace } from './dualMaster.ts';
 export { jobGroups, type JobGroups } from './jobGroups.ts';
 export { quickPrices, type QuickPricesOptions } from './quickPrices.ts';
 export { gapParts, type GapParts, type JobGap, type JobGapKind } from './gapParts.ts';

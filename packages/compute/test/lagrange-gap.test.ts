@@ -156,6 +156,36 @@ test('the Lagrangian dual by columns over groups of jobs: at most the exact opti
   }
 });
 
+test('the Lagrangian dual by columns over groups with its duals in a box around the best multipliers: at most the exact optimum, at least its start, L at its multipliers, and once converged the unboxed per-job master\'s optimum', async () => {
+  const worker = new HighsWorker();
+  try {
+    let converged = 0, bound = 0;
+    await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 6, slots: 6, storage: true }), fc.integer({ min: 1, max: 3 }), fc.constantFrom(0.05, 0.5), async (raw, maxGroups, box) => {
+      const { ix, lp, exact } = await withDualsAndOptimum(worker, raw);
+      const g = jobGroups(ix, maxGroups);
+      let bindingRounds = 0;
+      const c = await lagrangianByColumns(ix, {
+        worker, stop: () => false, secondsLeft: () => 30, start: lp.rowDual, plan: exact.allocations, maxRounds: 200, groups: g.groupOf, box,
+        onRound: (r) => { if (r.box?.binding) bindingRounds++; },
+      });
+      assert.ok(c.bound <= exact.objective + 1e-6 * Math.max(1, exact.objective), `boxed bound ${c.bound} above the exact optimum ${exact.objective}`);
+      assert.ok(c.bound >= c.start - 1e-9 * Math.max(1, Math.abs(c.start)), `boxed bound ${c.bound} below its start ${c.start}`);
+      close(lagrangianBound(ix, c.model, c.eb, c.y), c.bound, 'the boxed bound is L at its multipliers');
+      if (bindingRounds > 0) bound++;
+      if (c.converged) {
+        converged++;
+        const perJob = await lagrangianByColumns(ix, { worker, stop: () => false, secondsLeft: () => 30, start: lp.rowDual, plan: exact.allocations, maxRounds: 200 });
+        assert.ok(c.master !== null, 'converged on an unboxed master');
+        close(c.bound, c.master, 'converged: L at the best multipliers is the master\'s optimum');
+        if (perJob.converged) close(c.bound, perJob.bound, 'the boxed grouped master converges to the per-job dual');
+      }
+    }), { numRuns: 10, seed: 23 });
+    assert.ok(converged > 0 && bound > 0, `${converged} runs converged, ${bound} leaned on their box`);
+  } finally {
+    await worker.close();
+  }
+});
+
 test('the Lagrangian dual by columns on an hourly master for 15-minute slots: at most the exact optimum, L at its multipliers, hourly master duals, and once converged the master\'s optimum', async () => {
   const worker = new HighsWorker();
   try {
