@@ -4,7 +4,8 @@
 // the last master's duals). A diagnostic script, not a benchmark (hold the bench lock):
 //   npx tsx bench/planner/quick-multipliers.ts <small|medium|large> <60|15> <seconds,…> [method …]
 // A method: ascent (subgradient, as optimal's; ascent:deflect:theta=0.05:patience=5 to vary it), bundle
-// (the proximal bundle method, dualBundle.ts; bundle:theta=0.1:cuts=24 to vary it), jobs (the per-job master by columns), groups=N (the master
+// (the proximal bundle method, dualBundle.ts; bundle:theta=0.1:cuts=24:escale=100 to vary it; escale scales the
+// steps on the energy rows, for the ascent too), jobs (the per-job master by columns), groups=N (the master
 // over at most N groups of jobs). Default: ascent jobs groups=300 groups=1000.
 import { buildIndex, evaluate, HighsWorker, lagrangianAscent, lagrangianByColumns, resampleScenario, type PlanIndex } from '@shuzhi/compute';
 import { parseScenario } from '../../packages/compute/src/scenario.ts';
@@ -12,7 +13,7 @@ import { pricesOnPlannerSlots, pricingGrid } from '../../packages/compute/src/co
 import { buildChainModel } from '../../packages/compute/src/chainModel.ts';
 import { lagrangianStart } from '../../packages/compute/src/lagrange.ts';
 import { LP_SHARE, LP_SIZE_PER_SEC, MIN_LP_SIZE, placeAtPrices } from '../../packages/compute/src/optimal.ts';
-import { lagrangianBundle } from '../../packages/compute/src/dualBundle.ts';
+import { energyRowScale, lagrangianBundle } from '../../packages/compute/src/dualBundle.ts';
 import { jobGroups } from '../../packages/compute/src/jobGroups.ts';
 import type { EnergyBlock } from '../../packages/compute/src/energyBlock.ts';
 import { BENCH_SCENARIOS, buildScenario } from './scenarios.ts';
@@ -31,13 +32,6 @@ function placeAt(ix: PlanIndex, eb: EnergyBlock, y: Float64Array): string {
   const { st } = placeAtPrices(ix, eb, y, () => false);
   const e = evaluate(s, st.allocations(), ix);
   return `${yuan(e.objective)} ¥${e.unservedUnitHours > 0 ? ` (${e.unservedUnitHours} unit-hours unserved)` : ''} in ${secs(t0)} s`;
-}
-
-/** Per row: `f` on the energy, renewables and storage rows (kWh), 1 on the capacity and green rows. */
-function energyScale(eb: EnergyBlock, f: number): Float64Array {
-  const sc = new Float64Array(eb.numRows).fill(1);
-  for (const rows of [eb.energyRow, eb.renewRow, eb.socRow]) for (const r of rows) if (r >= 0) sc[r] = f;
-  return sc;
 }
 
 const worker = new HighsWorker();
@@ -63,7 +57,7 @@ try {
         // ascent[:deflect][:theta=x][:patience=n], bundle[:theta=x][:cuts=n]
         const kv = Object.fromEntries(method.split(':').slice(1).map((x) => [x.split('=')[0], x.split('=')[1] ?? '1']));
         const opts = {
-          target: planned.objective, stop, start, deflect: kv.deflect === '1', ...(kv.escale ? { rowScale: energyScale(prices.eb, Number(kv.escale)) } : {}), feasibleNorm: kv.feasible === '1',
+          target: planned.objective, stop, start, deflect: kv.deflect === '1', ...(kv.escale ? { rowScale: energyRowScale(prices.eb, Number(kv.escale)) } : {}),
           ...(kv.theta ? { theta: Number(kv.theta) } : {}), ...(kv.patience ? { patience: Number(kv.patience) } : {}), ...(kv.cuts ? { maxCuts: Number(kv.cuts) } : {}),
         };
         const a = method.startsWith('bundle') ? await lagrangianBundle(ix, prices.model, prices.eb, prices.y, opts) : await lagrangianAscent(ix, prices.model, prices.eb, prices.y, opts);

@@ -9,6 +9,7 @@ import { lagrangianAscent, lagrangianStart, type LagrangianPoint } from './lagra
 import { lnsImprove } from './lns.ts';
 import { exchangePairs } from './pairExchange.ts';
 import { dualSeeds } from './dualSeeds.ts';
+import { energyRowScale, lagrangianBundle } from './dualBundle.ts';
 import { polishWithMip } from './polish.ts';
 import { capacityPrices, placeAtDuals } from './pricedPlacement.ts';
 import { planAtPrices } from './planAtPrices.ts';
@@ -242,6 +243,8 @@ export function makeOptimal(tuning: {
   legacyPlacement?: boolean;
   /** the LP is posted before the heuristic fallback is built, and the fallback stops improving once the LP is answered */
   fallbackStops?: boolean;
+  /** how the multipliers are tightened from the LP's duals: subgradient ascent (the default) or the proximal bundle method (dualBundle.ts) */
+  dualMethod?: 'ascent' | 'bundle';
   /** hears the best Lagrangian multipliers the plan found (none when it solved the exact MIP or the LP failed), e.g. for a longer ascent outside its time limit */
   onMultipliers?: (m: Multipliers) => void;
 } = {}): Policy {
@@ -259,6 +262,7 @@ export function makeOptimal(tuning: {
   const heldFirst = tuning.heldFirst ?? false;
   const fallbackStops = tuning.fallbackStops ?? true;
   const legacy = tuning.legacyPlacement ?? false;
+  const dualMethod = tuning.dualMethod ?? 'ascent';
   return {
   name: 'optimal',
   planDag: tuning.dagMip === false ? undefined : planDagByMip,
@@ -418,8 +422,9 @@ export function makeOptimal(tuning: {
       // The bound's ascent is JavaScript on this thread while HiGHS works in its worker: both cores busy.
       /** the ascent's best multipliers so far, if any beat the LP's duals */
       let improved: { y: Float64Array; bound: number; iterations: number } | null = null;
-      const ascent = duals ? lagrangianAscent(ix, duals.model, duals.eb, duals.y, {
+      const ascent = duals ? (dualMethod === 'bundle' ? lagrangianBundle : lagrangianAscent)(ix, duals.model, duals.eb, duals.y, {
         target: evaluate(scenario, st.allocations(), ix).objective, stop: () => remaining() <= 1, start: duals.start,
+        ...(dualMethod === 'bundle' ? { rowScale: energyRowScale(duals.eb) } : {}),
         onBest: (y, b, iterations) => { improved = { y: Float64Array.from(y), bound: b, iterations }; },
       }) : null;
       let ascentEnded = false;
@@ -498,7 +503,7 @@ export function makeOptimal(tuning: {
           bounds.lagrangian = a.bound;
         }
         notes.push(Number.isFinite(a.start)
-          ? `Lagrangian bound tightened by ${a.iterations} subgradient steps from the LP's duals: ${(a.start / 100).toFixed(0)} ¥ → ${(a.bound / 100).toFixed(0)} ¥`
+          ? `Lagrangian bound tightened by ${a.iterations} ${dualMethod === 'bundle' ? 'proximal bundle' : 'subgradient'} steps from the LP's duals: ${(a.start / 100).toFixed(0)} ¥ → ${(a.bound / 100).toFixed(0)} ¥`
           : 'Lagrangian bound not tightened: the time limit came before its first pass over the jobs ended');
       }
     } catch (e) {
