@@ -44,6 +44,14 @@ interface Cut { g: Float64Array; err: number }
  * did not rise adds its cut (a null step). Every trial point is L evaluated exactly at projected
  * multipliers, so a valid bound (weak duality); it may stop at any time and returns the best with its multipliers.
  * Same options and report as lagrangianAscent; `theta` scales the first step like the ascent's first Polyak step.
+ *
+ * It lifts the bound faster than the ascent but does not reach multipliers that place better within a
+ * planner's seconds (bench/planner/quick-multipliers.ts medium 60 1,2,4,8 ascent bundle:escale=100, load
+ * 1.7–2.0; L from 12,546 ¥ at the LP's duals, planAtPrices there 12,955 ¥): after 1 / 2 / 4 / 8 s the
+ * ascent's L 12,558 / 12,562 / 12,571 / 12,577 ¥ placed at 12,961 / 12,967 / 12,934 / 12,927 ¥, the
+ * bundle's 12,574 / 12,585 / 12,600 / 12,620 ¥ at 12,987 / 12,984 / 12,937 / 12,930 ¥; the converged dual
+ * is ~12,748 ¥. One aggregated model of a sum over 10,000 jobs gains ~40 fen a step where ~20,000 are
+ * missing: reaching it needs the jobs' cuts kept apart (the column masters, dualMaster.ts).
  */
 export async function lagrangianBundle(ix: PlanIndex, model: LpModel, eb: EnergyBlock, y0: Float64Array, opts: AscentOptions & { maxCuts?: number }): Promise<AscentReport> {
   const nR = eb.numRows;
@@ -99,7 +107,6 @@ export async function lagrangianBundle(ix: PlanIndex, model: LpModel, eb: Energy
       opts.onBest?.(bestY, best, iterations);
     }
     const rise = value - fc;
-    if (process.env.BUNDLE_TRACE) console.log(`it ${iterations} t/t0 ${(t / t0).toFixed(3)} cuts ${cuts.length} predicted ${predicted.toFixed(1)} rise ${rise.toFixed(1)} L ${value.toFixed(1)} |s| ${Math.sqrt(dot(step, step)).toExponential(2)}`);
     if (rise >= SERIOUS_SHARE * predicted) {
       // Serious step: the centre moves to the trial point and every cut's error is restated there.
       for (const c of cuts) c.err = Math.max(0, c.err + dot(c.g, step) - rise);
