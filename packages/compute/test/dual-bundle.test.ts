@@ -3,13 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildIndex, HighsWorker, optimal, parseScenario } from '../src/index.ts';
-import { buildChainModel, classify } from '../src/chainModel.ts';
+import { HighsWorker } from '../src/index.ts';
 import { energyRowScale, lagrangianBundle } from '../src/dualBundle.ts';
 import { buildJobModel } from '../src/jobModel.ts';
 import { lagrangianAscent, lagrangianBound } from '../src/lagrange.ts';
 import type { LpModel } from '../src/lp.ts';
-import { tinyScenarioArb } from './scenarios.ts';
+import { tinyScenarioArb, withDualsAndOptimum } from './scenarios.ts';
 
 const relax = (m: LpModel): LpModel => { const { integrality: _drop, ...rest } = m; return rest; };
 const tol = (x: number) => 1e-6 * Math.max(1, Math.abs(x));
@@ -19,15 +18,9 @@ test('the bundle\'s bound is L at its multipliers, never above the exact optimum
   try {
     let fromZeroCloser = 0, runs = 0;
     await fc.assert(fc.asyncProperty(tinyScenarioArb({ maxJobs: 6, slots: 6, storage: true }), async (raw) => {
-      const s = parseScenario(raw);
-      const ix = buildIndex(s);
-      const cm = buildChainModel(ix, classify(ix));
-      const lp = await worker.solve({ model: cm.model, timeLimitSec: 30, duals: true });
-      assert.ok(lp.optimal, lp.statusName);
+      const { ix, cm, lp, exact } = await withDualsAndOptimum(worker, raw);
       const jobLp = await worker.solve({ model: relax(buildJobModel(ix).model), timeLimitSec: 30 });
       assert.ok(jobLp.optimal, jobLp.statusName);
-      const exact = await optimal.plan(s);
-      assert.match(exact.method ?? '', /exact MIP \(optimal\)/i, 'HiGHS proved the exact optimum');
       const bests: number[] = [];
       const r = await lagrangianBundle(ix, cm.model, cm.eb, lp.rowDual, {
         target: exact.objective, stop: () => false, maxIterations: 200, rowScale: energyRowScale(cm.eb), onBest: (_y, b) => { bests.push(b); },
