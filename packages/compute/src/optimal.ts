@@ -243,7 +243,12 @@ export function makeOptimal(tuning: {
   legacyPlacement?: boolean;
   /** the LP is posted before the heuristic fallback is built, and the fallback stops improving once the LP is answered */
   fallbackStops?: boolean;
-  /** how the multipliers are tightened from the LP's duals: subgradient ascent (the default) or the proximal bundle method (dualBundle.ts) */
+  /**
+   * how the multipliers are tightened from the LP's duals: subgradient ascent (the default) or the proximal bundle method
+   * (dualBundle.ts). tuning-ab, load 1.2–4.0: the same plans on medium and large, its bound higher (medium hourly 12,574 →
+   * 12,610 ¥, large hourly 123,143 → 123,224 ¥); on small at 15 minutes its barely better multipliers set off a re-placement
+   * that took the site MIPs' time once (1,585 → 1,598 ¥). Not the default.
+   */
   dualMethod?: 'ascent' | 'bundle';
   /** hears the best Lagrangian multipliers the plan found (none when it solved the exact MIP or the LP failed), e.g. for a longer ascent outside its time limit */
   onMultipliers?: (m: Multipliers) => void;
