@@ -55,6 +55,14 @@ async function runInTurns<T>(pass: Generator<void, T>, stop: () => boolean): Pro
   }
 }
 
+/**
+ * L at multipliers y (already projected) and a subgradient there into `grad`, a turn of the event loop
+ * at a time; null when `stop` came true before the pass ended (a pass not ended is no bound).
+ */
+export function lagrangianPass(ix: PlanIndex, model: LpModel, eb: EnergyBlock, y: Float64Array, grad: Float64Array, stop: () => boolean): Promise<number | null> {
+  return runInTurns(lagrangianAt(ix, model, eb, y, grad), stop);
+}
+
 /** Multipliers with the signs their rows allow (≥ 0 only below a finite lower bound, ≤ 0 only under a finite upper one). */
 export function project(model: LpModel, y: Float64Array): Float64Array {
   for (let i = 0; i < y.length; i++) {
@@ -163,6 +171,8 @@ export interface AscentOptions {
    * halving of θ restarts from the best multipliers. For long runs outside a planner's time limit.
    */
   deflect?: boolean;
+  /** a diagonal preconditioner: each row's step is scaled by it (the step then ascends in the metric diag(1/rowScale)) */
+  rowScale?: Float64Array;
   /**
    * Hears each new best: the multipliers (a live array the ascent goes on writing: copy what you keep), the
    * bound there and the steps taken. A planner re-places its jobs at them while the ascent runs.
@@ -204,11 +214,12 @@ export async function lagrangianAscent(ix: PlanIndex, model: LpModel, eb: Energy
     if (opts.deflect) deflect(dir, grad, fresh);
     fresh = false;
     let norm = 0;
-    for (let i = 0; i < nR; i++) norm += dir[i]! * dir[i]!;
+    const sc = opts.rowScale;
+    for (let i = 0; i < nR; i++) norm += dir[i]! * dir[i]! * (sc ? sc[i]! : 1);
     const gap = opts.target - value;
     if (norm <= 0 || gap <= 0) break;
     const step = (theta * gap) / norm;
-    for (let i = 0; i < nR; i++) y[i] = y[i]! + step * dir[i]!;
+    for (let i = 0; i < nR; i++) y[i] = y[i]! + step * dir[i]! * (sc ? sc[i]! : 1);
     project(model, y);
     const next = await runInTurns(lagrangianAt(ix, model, eb, y, grad), opts.stop);
     if (next === null) break;

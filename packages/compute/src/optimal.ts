@@ -9,6 +9,7 @@ import { lagrangianAscent, lagrangianStart, type LagrangianPoint } from './lagra
 import { lnsImprove } from './lns.ts';
 import { exchangePairs } from './pairExchange.ts';
 import { dualSeeds } from './dualSeeds.ts';
+import { energyRowScale, lagrangianBundle } from './dualBundle.ts';
 import { polishWithMip } from './polish.ts';
 import { capacityPrices, placeAtDuals } from './pricedPlacement.ts';
 import { planAtPrices, STORAGE_ROUNDS } from './planAtPrices.ts';
@@ -288,6 +289,13 @@ export function makeOptimal(tuning: {
   fallbackStops?: boolean;
   /** rigid job lengths given block chains in the aggregated LP (RIGID_BLOCK_LENGTHS; 0 = all pooled) */
   rigidBlocks?: number;
+  /**
+   * how the multipliers are tightened from the LP's duals: subgradient ascent (the default) or the proximal bundle method
+   * (dualBundle.ts). tuning-ab, load 1.2–4.0: the same plans on medium and large, its bound higher (medium hourly 12,574 →
+   * 12,610 ¥, large hourly 123,143 → 123,224 ¥); on small at 15 minutes its barely better multipliers set off a re-placement
+   * that took the site MIPs' time once (1,585 → 1,598 ¥). Not the default.
+   */
+  dualMethod?: 'ascent' | 'bundle';
   /** hears the best Lagrangian multipliers the plan found (none when it solved the exact MIP or the LP failed), e.g. for a longer ascent outside its time limit */
   onMultipliers?: (m: Multipliers) => void;
 } = {}): Policy {
@@ -307,6 +315,7 @@ export function makeOptimal(tuning: {
   const legacy = tuning.legacyPlacement ?? false;
   const storageRounds = tuning.storageRound === undefined ? undefined : tuning.storageRound ? STORAGE_ROUNDS : 0;
   const blockLengths = tuning.rigidBlocks ?? RIGID_BLOCK_LENGTHS;
+  const dualMethod = tuning.dualMethod ?? 'ascent';
   return {
   name: 'optimal',
   planDag: tuning.dagMip === false ? undefined : planDagByMip,
@@ -465,8 +474,9 @@ export function makeOptimal(tuning: {
       // The bound's ascent is JavaScript on this thread while HiGHS works in its worker: both cores busy.
       /** the ascent's best multipliers so far, if any beat the LP's duals */
       let improved: { y: Float64Array; bound: number; iterations: number } | null = null;
-      const ascent = duals ? lagrangianAscent(ix, duals.model, duals.eb, duals.y, {
+      const ascent = duals ? (dualMethod === 'bundle' ? lagrangianBundle : lagrangianAscent)(ix, duals.model, duals.eb, duals.y, {
         target: evaluate(scenario, st.allocations(), ix).objective, stop: () => remaining() <= 1, start: duals.start,
+        ...(dualMethod === 'bundle' ? { rowScale: energyRowScale(duals.eb) } : {}),
         onBest: (y, b, iterations) => { improved = { y: Float64Array.from(y), bound: b, iterations }; },
       }) : null;
       let ascentEnded = false;
@@ -525,7 +535,7 @@ export function makeOptimal(tuning: {
             progress('placing at the ascent\'s multipliers');
             const { st: again, moves } = placeAtPrices(ix, duals.eb, snap.y, () => clock.now() > end(), { heldShare, legacy, storageRounds });
             const { kept, now, next } = keepBetter(st, again);
-            notes.push(`re-placed at the multipliers of ascent step ${snap.iterations} (Lagrangian ${(snap.bound / 100).toFixed(0)} ¥), local search ${moves} moves${heldShare > 0 ? ` (its first passes holding ${heldShare} of the capacity prices)` : ''}: ${(next.objective / 100).toFixed(2)} ¥, ${next.unservedUnitHours.toFixed(1)} unit-hours unserved, against ${(now.objective / 100).toFixed(2)} ¥${kept ? ' — kept' : ' — not kept'}`);
+            notes.push(`re-placed at the multipliers of ${dualMethod === 'bundle' ? 'bundle' : 'ascent'} step ${snap.iterations} (Lagrangian ${(snap.bound / 100).toFixed(0)} ¥), local search ${moves} moves${heldShare > 0 ? ` (its first passes holding ${heldShare} of the capacity prices)` : ''}: ${(next.objective / 100).toFixed(2)} ¥, ${next.unservedUnitHours.toFixed(1)} unit-hours unserved, against ${(now.objective / 100).toFixed(2)} ¥${kept ? ' — kept' : ' — not kept'}`);
             if (kept) { st = again; method += ' + re-placed at the ascent\'s multipliers'; }
           }
         }
@@ -545,7 +555,7 @@ export function makeOptimal(tuning: {
           bounds.lagrangian = a.bound;
         }
         notes.push(Number.isFinite(a.start)
-          ? `Lagrangian bound tightened by ${a.iterations} subgradient steps from the LP's duals: ${(a.start / 100).toFixed(0)} ¥ → ${(a.bound / 100).toFixed(0)} ¥`
+          ? `Lagrangian bound tightened by ${a.iterations} ${dualMethod === 'bundle' ? 'proximal bundle' : 'subgradient'} steps from the LP's duals: ${(a.start / 100).toFixed(0)} ¥ → ${(a.bound / 100).toFixed(0)} ¥`
           : 'Lagrangian bound not tightened: the time limit came before its first pass over the jobs ended');
       }
     } catch (e) {

@@ -2,8 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildIndex, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, HighsWorker, optimal, parseScenario, resampleScenario, type Allocation, type ScenarioInput } from '../src/index.ts';
-import { buildChainModel, classify } from '../src/chainModel.ts';
+import { buildIndex, GREEN_SHORTFALL_PENALTY_FEN_PER_KWH, HighsWorker, parseScenario, resampleScenario, type Allocation } from '../src/index.ts';
 import { energyBlockModel } from '../src/energyBlock.ts';
 import { lagrangianByColumns } from '../src/dualMaster.ts';
 import { jobGroups } from '../src/jobGroups.ts';
@@ -12,7 +11,7 @@ import { placeAtDuals } from '../src/pricedPlacement.ts';
 import { checkPlan } from '../src/checkPlan.ts';
 import { gapParts } from '../src/gapParts.ts';
 import { lagrangianAscent, lagrangianBound } from '../src/lagrange.ts';
-import { tinyScenarioArb } from './scenarios.ts';
+import { tinyScenarioArb, withDualsAndOptimum } from './scenarios.ts';
 
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
@@ -66,18 +65,6 @@ test('gap parts by hand: a priced empty pool and energy priced off the grid pric
   close(g.energy.fen, 10, 'energy part');
   close(g.jobs.fen + g.capacity.fen + g.energy.fen, g.plan - g.bound, 'parts add up');
 });
-
-/** A tiny scenario's aggregated LP (its duals) and its exact optimum, proved by HiGHS. */
-async function withDualsAndOptimum(worker: HighsWorker, raw: ScenarioInput) {
-  const s = parseScenario(raw);
-  const ix = buildIndex(s);
-  const cm = buildChainModel(ix, classify(ix));
-  const lp = await worker.solve({ model: cm.model, timeLimitSec: 30, duals: true });
-  assert.ok(lp.optimal, lp.statusName);
-  const exact = await optimal.plan(s);
-  assert.match(exact.method ?? '', /exact MIP \(optimal\)/i, 'HiGHS proved the exact optimum');
-  return { ix, cm, lp, exact };
-}
 
 test('the longer ascent (plain and deflected) stays at or below the exact optimum, reports L at its multipliers, and the gap parts add up', async () => {
   const worker = new HighsWorker();

@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { ScenarioInput } from '../src/index.ts';
+import { buildIndex, optimal, parseScenario, type HighsWorker, type ScenarioInput } from '../src/index.ts';
+import { buildChainModel, classify } from '../src/chainModel.ts';
 
 /** Small random scenarios: 2 regions, 1–3 sites, a handful of jobs of every flex kind. */
 export interface TinyOpts { maxJobs: number; slots: number; storage?: boolean; maxUnits?: number }
@@ -61,3 +63,15 @@ export const dagArb = (n: number) =>
   fc.array(fc.array(fc.boolean(), { minLength: n, maxLength: n }), { minLength: n, maxLength: n }).map((m) =>
     Array.from({ length: n }, (_, i) => ({ job: `j${i}`, after: Array.from({ length: i }, (_, k) => k).filter((k) => m[i]![k]).map((k) => `j${k}`) })).filter((e) => e.after.length > 0),
   );
+
+/** A tiny scenario's aggregated LP (its duals) and its exact optimum, proved by HiGHS. */
+export async function withDualsAndOptimum(worker: HighsWorker, raw: ScenarioInput) {
+  const s = parseScenario(raw);
+  const ix = buildIndex(s);
+  const cm = buildChainModel(ix, classify(ix));
+  const lp = await worker.solve({ model: cm.model, timeLimitSec: 30, duals: true });
+  assert.ok(lp.optimal, lp.statusName);
+  const exact = await optimal.plan(s);
+  assert.match(exact.method ?? '', /exact MIP \(optimal\)/i, 'HiGHS proved the exact optimum');
+  return { ix, cm, lp, exact };
+}
