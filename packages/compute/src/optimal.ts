@@ -197,6 +197,14 @@ async function heuristicPlan(ix: PlanIndex, scenario: Scenario, stop: () => bool
  * storage rounds kept nothing there (126,952 ¥ with or without, offline), and large's MIPs need that time.
  */
 export const ONE_SEARCH_MAX_JOBS = 20_000;
+/**
+ * From this many jobs up, planAtPrices ends with one ejection round (a job moved into a full place by
+ * moving up to EJECT_MAX_HOLDERS of its holders elsewhere). tuning-ab, quiet (load 1.2–1.7), off → on:
+ * medium hourly 12,856.4 → 12,850.3 ¥, 15-minute 12,862.9 → 12,855.4, large hourly 126,139.7 → 126,113.4,
+ * 15-minute 126,105.5 → 126,104.3, in the time the site and window MIPs found nothing in on medium; small
+ * 1,571.0 → 1,572.0 hourly and 1,573.2 → 1,573.2 at 15 minutes, where the MIPs use that time better.
+ */
+export const EJECTION_MIN_JOBS = 5_000;
 
 /**
  * A plan placed at multipliers y on the shared site-slot rows, with local search until `deadline`: the
@@ -205,10 +213,10 @@ export const ONE_SEARCH_MAX_JOBS = 20_000;
  * with `legacy`, placeAtDuals (capacity prices on top of marginal energy costs) then local search at true
  * costs, with `heldShare` of the capacity prices still charged in its first two passes.
  */
-export function placeAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, deadline: () => boolean, opts: { heldShare?: number; legacy?: boolean; storageRounds?: number } = {}): { st: PlanState; moves: number } {
+export function placeAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, deadline: () => boolean, opts: { heldShare?: number; legacy?: boolean; storageRounds?: number; ejection?: boolean } = {}): { st: PlanState; moves: number } {
   if (!opts.legacy) {
     const r = planAtPrices(ix, eb, y, {
-      stop: deadline, ...(ix.jobs.length > ONE_SEARCH_MAX_JOBS ? { searches: ['storageAtY'] as const, storageRounds: 0 } : {}), ...(opts.storageRounds === undefined ? {} : { storageRounds: opts.storageRounds }),
+      stop: deadline, ejectionRounds: (opts.ejection ?? ix.jobs.length >= EJECTION_MIN_JOBS) ? 1 : 0, ...(ix.jobs.length > ONE_SEARCH_MAX_JOBS ? { searches: ['storageAtY'] as const, storageRounds: 0 } : {}), ...(opts.storageRounds === undefined ? {} : { storageRounds: opts.storageRounds }),
     });
     return { st: r.st, moves: r.moves };
   }
@@ -285,6 +293,8 @@ export function makeOptimal(tuning: {
   legacyPlacement?: boolean;
   /** planAtPrices' storage rounds (on: STORAGE_ROUNDS, also above ONE_SEARCH_MAX_JOBS; off: none; default: STORAGE_ROUNDS up to ONE_SEARCH_MAX_JOBS jobs) */
   storageRound?: boolean;
+  /** planAtPrices' ejection round (default: from EJECTION_MIN_JOBS jobs up) */
+  ejection?: boolean;
   /** the LP is posted before the heuristic fallback is built, and the fallback stops improving once the LP is answered */
   fallbackStops?: boolean;
   /** rigid job lengths given block chains in the aggregated LP (RIGID_BLOCK_LENGTHS; 0 = all pooled) */
@@ -313,6 +323,7 @@ export function makeOptimal(tuning: {
   const heldFirst = tuning.heldFirst ?? false;
   const fallbackStops = tuning.fallbackStops ?? true;
   const legacy = tuning.legacyPlacement ?? false;
+  const ejection = tuning.ejection;
   const storageRounds = tuning.storageRound === undefined ? undefined : tuning.storageRound ? STORAGE_ROUNDS : 0;
   const blockLengths = tuning.rigidBlocks ?? RIGID_BLOCK_LENGTHS;
   const dualMethod = tuning.dualMethod ?? 'ascent';
@@ -419,11 +430,11 @@ export function makeOptimal(tuning: {
           if (prices) {
             progress('placing at the LP prices');
             const placing = clock.now();
-            const { st: priced, moves } = placeAtPrices(ix, prices.eb, prices.y, () => clock.now() > roundDeadline, { heldShare: heldFirst ? heldShare : 0, legacy, storageRounds });
+            const { st: priced, moves } = placeAtPrices(ix, prices.eb, prices.y, () => clock.now() > roundDeadline, { heldShare: heldFirst ? heldShare : 0, legacy, storageRounds, ejection });
             placeMs = clock.now() - placing;
             notes.push(legacy
               ? `placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual too), then local search ${moves} moves`
-              : `placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual and each kWh its energy rows' price), then local search with storage priced at them and at marginal costs, the cheaper kept: ${moves} moves`);
+              : `placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual and each kWh its energy rows' price), then local search with storage priced at them and at marginal costs, the cheaper kept${(ejection ?? ix.jobs.length >= EJECTION_MIN_JOBS) ? ', then an ejection round (kept only when cheaper)' : ''}: ${moves} moves`);
             const heur: Candidate = { label: `${h.fromFifo ? 'fifo' : 'EDF cheapest-feasible'} + local search`, st: h.st, metrics: h.metrics };
             const atPrices: Candidate = { label: 'placement at the LP prices + local search', st: priced, metrics: evaluate(scenario, priced.allocations(), ix) };
             progress('exact MIP for the unserved jobs of the placement at the LP prices');
@@ -533,7 +544,7 @@ export function makeOptimal(tuning: {
           else if (clock.now() + 1.5 * placeMs > end()) notes.push(`not re-placed: placement at the LP's prices took ${(placeMs / 1000).toFixed(1)} s, more than the time left`);
           else {
             progress('placing at the ascent\'s multipliers');
-            const { st: again, moves } = placeAtPrices(ix, duals.eb, snap.y, () => clock.now() > end(), { heldShare, legacy, storageRounds });
+            const { st: again, moves } = placeAtPrices(ix, duals.eb, snap.y, () => clock.now() > end(), { heldShare, legacy, storageRounds, ejection });
             const { kept, now, next } = keepBetter(st, again);
             notes.push(`re-placed at the multipliers of ${dualMethod === 'bundle' ? 'bundle' : 'ascent'} step ${snap.iterations} (Lagrangian ${(snap.bound / 100).toFixed(0)} ¥), local search ${moves} moves${heldShare > 0 ? ` (its first passes holding ${heldShare} of the capacity prices)` : ''}: ${(next.objective / 100).toFixed(2)} ¥, ${next.unservedUnitHours.toFixed(1)} unit-hours unserved, against ${(now.objective / 100).toFixed(2)} ¥${kept ? ' — kept' : ' — not kept'}`);
             if (kept) { st = again; method += ' + re-placed at the ascent\'s multipliers'; }

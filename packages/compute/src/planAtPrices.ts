@@ -22,7 +22,7 @@ import { commit, PlanState, placeCheapest, type Placement } from './planState.ts
  *   3. Storage rounds (STORAGE_ROUNDS): a pass of local search with storage sites' kWh priced partly by
  *      the kept plan's own exact dispatch there (where its battery can still take or give a kWh), kept
  *      only when evaluate() prices the plan lower.
- *   4. Optionally, ejection moves (ejectionPass) on the kept plan.
+ *   4. Optionally, ejection rounds (ejectionPass) on the kept plan, each kept only when evaluate() prices it lower.
  * Every placement is one of PlanState's feasible ones (capacity, windows, rigid contiguity, malleable one
  * site and per-slot size), and no local-search move serves less work.
  */
@@ -41,7 +41,7 @@ export interface PlanAtPricesOptions {
   anneal?: readonly number[];
   /** passes of local search at θ = 0 after the annealing (SEARCH_PASSES) */
   passes?: number;
-  /** ejection rounds on the kept plan (0) */
+  /** ejection rounds on the kept plan, each kept only when evaluate() says cheaper (0; optimal: EJECTION_MIN_JOBS) */
   ejectionRounds?: number;
   /** at most this many jobs moved out of the way of one job (EJECT_MAX_HOLDERS) */
   maxHolders?: number;
@@ -97,8 +97,9 @@ export interface PlanAtPricesReport {
   moves: number;
   /** storage rounds kept (each made the plan cheaper by evaluate()) */
   storageRounds: number;
+  /** ejections in the rounds kept */
   ejections: number;
-  /** fen saved by the ejections under the marginal cost model */
+  /** fen the kept rounds' ejections saved under the marginal cost model */
   ejectedFen: number;
 }
 
@@ -133,18 +134,24 @@ export function planAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, op
     best = { ...best!, st: trial, objective, moves: best!.moves + moves };
     storageRounds++;
   }
-  const { st, search, moves } = best!;
-  const rep: PlanAtPricesReport = { st, kept: search, objectives, moves, storageRounds, ejections: 0, ejectedFen: 0 };
-  // Ejections at the kept search's prices: at marginal ones they would undo what the storage prices did.
+  const rep: PlanAtPricesReport = { st: best!.st, kept: best!.search, objectives, moves: best!.moves, storageRounds, ejections: 0, ejectedFen: 0 };
+  // Ejections at the kept search's prices (at marginal ones they would undo what the storage prices did),
+  // each round on a copy kept only when evaluate() prices it lower: the pass judges by marginal costs.
   for (let round = 0; round < (opts.ejectionRounds ?? 0) && !stop(); round++) {
-    const e = ejectionPass(st, order, { stop, maxHolders: opts.maxHolders ?? EJECT_MAX_HOLDERS });
+    const trial = copyPlan(best!.st, new PlanState(best!.st.ix));
+    const e = ejectionPass(trial, order, { stop, maxHolders: opts.maxHolders ?? EJECT_MAX_HOLDERS });
+    if (e.kept === 0) break;
+    const moves = improvePlan(trial, order, { maxPasses: 1, deadline: stop }).moves;
+    const objective = evaluate(ix.scenario, trial.allocations(), ix).objective;
+    if (!(objective < best!.objective - 1e-9 * Math.abs(best!.objective))) break;
+    best = { ...best!, st: trial, objective };
+    rep.st = trial;
+    rep.moves += moves;
     rep.ejections += e.kept;
     rep.ejectedFen += e.savedFen;
-    if (e.kept === 0) break;
-    rep.moves += improvePlan(st, order, { maxPasses: 1, deadline: stop }).moves;
   }
   // The caller's plan is on its own index: the search's prices stay here.
-  if (st.ix !== ix) rep.st = copyPlan(st, new PlanState(ix));
+  if (rep.st.ix !== ix) rep.st = copyPlan(rep.st, new PlanState(ix));
   return rep;
 }
 

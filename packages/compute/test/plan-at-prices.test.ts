@@ -115,7 +115,7 @@ test('planAtPrices with time up still places every job (at y), tries one search 
   assert.equal(rep.moves, 0);
 });
 
-test('planAtPrices keeps every rule at any multipliers: capacity, windows, residency, rigid contiguity, malleable one site and per-slot size; it keeps the cheaper search, and ejections serve no less', () => {
+test('planAtPrices keeps every rule at any multipliers: capacity, windows, residency, rigid contiguity, malleable one site and per-slot size; it keeps the cheaper search, and an ejection round only when cheaper by evaluate()', () => {
   let moved = 0, rounds = 0;
   fc.assert(fc.property(
     tinyScenarioArb({ maxJobs: 8, slots: 6, storage: true }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 64, maxLength: 64 }),
@@ -136,8 +136,10 @@ test('planAtPrices keeps every rule at any multipliers: capacity, windows, resid
       rounds += rep.storageRounds;
       const ejected = planAtPrices(ix, eb, y, { ejectionRounds: 2 });
       assert.deepEqual(checkPlan(scenario, ejected.st.allocations(), ix), []);
-      // Every job an ejection moves is served in full, and the local-search pass after it may serve more.
-      assert.ok(evaluate(scenario, ejected.st.allocations(), ix).unservedUnitHours <= got.unservedUnitHours + 1e-9);
+      // A kept ejection round made the plan cheaper; none kept leaves it as it was.
+      const afterEjections = evaluate(scenario, ejected.st.allocations(), ix).objective;
+      if (ejected.ejections > 0) assert.ok(afterEjections < got.objective, `${afterEjections} < ${got.objective}`);
+      else assert.equal(afterEjections, got.objective);
       moved += ejected.ejections;
     },
   ), { numRuns: 150 });
