@@ -213,12 +213,12 @@ export const EJECTION_MIN_JOBS = 5_000;
  * with `legacy`, placeAtDuals (capacity prices on top of marginal energy costs) then local search at true
  * costs, with `heldShare` of the capacity prices still charged in its first two passes.
  */
-export function placeAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, deadline: () => boolean, opts: { heldShare?: number; legacy?: boolean; storageRounds?: number; ejection?: boolean } = {}): { st: PlanState; moves: number } {
+export function placeAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, deadline: () => boolean, opts: { heldShare?: number; legacy?: boolean; storageRounds?: number; ejection?: boolean } = {}): { st: PlanState; moves: number; ejections: number } {
   if (!opts.legacy) {
     const r = planAtPrices(ix, eb, y, {
       stop: deadline, ejectionRounds: (opts.ejection ?? ix.jobs.length >= EJECTION_MIN_JOBS) ? 1 : 0, ...(ix.jobs.length > ONE_SEARCH_MAX_JOBS ? { searches: ['storageAtY'] as const, storageRounds: 0 } : {}), ...(opts.storageRounds === undefined ? {} : { storageRounds: opts.storageRounds }),
     });
-    return { st: r.st, moves: r.moves };
+    return { st: r.st, moves: r.moves, ejections: r.ejections };
   }
   const st = placeAtDuals(ix, eb, y);
   const order = edfOrder(ix.scenario);
@@ -229,7 +229,7 @@ export function placeAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, d
     st.capPrice = null;
   }
   moves += improvePlan(st, order, { maxPasses: 4, deadline, serveFirst: true }).moves;
-  return { st, moves };
+  return { st, moves, ejections: 0 };
 }
 
 /** Multipliers on the shared site-slot rows of `model` (its first eb.numRows rows) and the Lagrangian bound L(y) at them. */
@@ -430,11 +430,11 @@ export function makeOptimal(tuning: {
           if (prices) {
             progress('placing at the LP prices');
             const placing = clock.now();
-            const { st: priced, moves } = placeAtPrices(ix, prices.eb, prices.y, () => clock.now() > roundDeadline, { heldShare: heldFirst ? heldShare : 0, legacy, storageRounds, ejection });
+            const { st: priced, moves, ejections } = placeAtPrices(ix, prices.eb, prices.y, () => clock.now() > roundDeadline, { heldShare: heldFirst ? heldShare : 0, legacy, storageRounds, ejection });
             placeMs = clock.now() - placing;
             notes.push(legacy
               ? `placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual too), then local search ${moves} moves`
-              : `placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual and each kWh its energy rows' price), then local search with storage priced at them and at marginal costs, the cheaper kept${(ejection ?? ix.jobs.length >= EJECTION_MIN_JOBS) ? ', then an ejection round (kept only when cheaper)' : ''}: ${moves} moves`);
+              : `placed at the LP's prices (cheapest-feasible, rigid first, least slack first, each unit-slot charged its capacity dual and each kWh its energy rows' price), then local search with storage priced at them and at marginal costs, the cheaper kept${ejections > 0 ? `, then ${ejections} ejections (a round kept only when cheaper)` : ''}: ${moves} moves`);
             const heur: Candidate = { label: `${h.fromFifo ? 'fifo' : 'EDF cheapest-feasible'} + local search`, st: h.st, metrics: h.metrics };
             const atPrices: Candidate = { label: 'placement at the LP prices + local search', st: priced, metrics: evaluate(scenario, priced.allocations(), ix) };
             progress('exact MIP for the unserved jobs of the placement at the LP prices');

@@ -130,11 +130,11 @@ export function planAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, op
     const trial = copyPlan(best!.st, new PlanState(atDispatchPrices(atY, best!.st, stored, opts.storageBlend ?? STORAGE_BLEND)));
     const moves = improvePlan(trial, order, { maxPasses: opts.storagePasses ?? 1, deadline: stop, serveFirst: true }).moves;
     const objective = evaluate(ix.scenario, trial.allocations(), ix).objective;
-    if (!(objective < best!.objective - 1e-9 * Math.abs(best!.objective))) break;
+    if (!cheaper(objective, best!.objective)) break;
     best = { ...best!, st: trial, objective, moves: best!.moves + moves };
     storageRounds++;
   }
-  const rep: PlanAtPricesReport = { st: best!.st, kept: best!.search, objectives, moves: best!.moves, storageRounds, ejections: 0, ejectedFen: 0 };
+  let ejections = 0, ejectedFen = 0;
   // Ejections at the kept search's prices (at marginal ones they would undo what the storage prices did),
   // each round on a copy kept only when evaluate() prices it lower: the pass judges by marginal costs.
   for (let round = 0; round < (opts.ejectionRounds ?? 0) && !stop(); round++) {
@@ -143,17 +143,18 @@ export function planAtPrices(ix: PlanIndex, eb: EnergyBlock, y: Float64Array, op
     if (e.kept === 0) break;
     const moves = improvePlan(trial, order, { maxPasses: 1, deadline: stop }).moves;
     const objective = evaluate(ix.scenario, trial.allocations(), ix).objective;
-    if (!(objective < best!.objective - 1e-9 * Math.abs(best!.objective))) break;
-    best = { ...best!, st: trial, objective };
-    rep.st = trial;
-    rep.moves += moves;
-    rep.ejections += e.kept;
-    rep.ejectedFen += e.savedFen;
+    if (!cheaper(objective, best!.objective)) break;
+    best = { ...best!, st: trial, objective, moves: best!.moves + moves };
+    ejections += e.kept;
+    ejectedFen += e.savedFen;
   }
   // The caller's plan is on its own index: the search's prices stay here.
-  if (rep.st.ix !== ix) rep.st = copyPlan(rep.st, new PlanState(ix));
-  return rep;
+  const st = best!.st.ix === ix ? best!.st : copyPlan(best!.st, new PlanState(ix));
+  return { st, kept: best!.search, objectives, moves: best!.moves, storageRounds, ejections, ejectedFen };
 }
+
+/** Strictly cheaper than `than`, beyond floating-point noise in evaluate()'s sums. */
+const cheaper = (objective: number, than: number) => objective < than - 1e-9 * Math.abs(than);
 
 /** Annealed local search: a pass at each θ of the capacity prices, then passes at θ = 0. */
 function localSearch(st: PlanState, order: readonly number[], price: Float64Array, opts: PlanAtPricesOptions, stop: () => boolean): number {

@@ -57,8 +57,11 @@ export function directGreen(load: number, renew: number, gridEff: number, renewF
   return renewFen <= gridEff ? Math.min(load, renew) : 0;
 }
 
+// The flow's nodes: 0 source, 1 sink, then per slot: charge hub, state, discharge hub.
+const S = 0, K = 1, C = (t: number) => 2 + 3 * t, X = (t: number) => 3 + 3 * t, D = (t: number) => 4 + 3 * t;
+
 /** The storage-free dispatch and, with storage, the min-cost flow on top of it (arcs by slot: -1 where absent). */
-function solveFlow(x: StorageInput): { out: StorageDispatch; g: Graph | null; arcA: number[]; arcB: number[]; arc1: number[]; arc2: number[] } {
+function solveFlow(x: StorageInput): { out: StorageDispatch; g: Graph | null; arcS: number[]; arcA: number[]; arcB: number[]; arc1: number[]; arc2: number[] } {
   const { T, efficiency: eff } = x;
   const green = new Float64Array(T), charge = new Float64Array(T), discharge = new Float64Array(T), grid = new Float64Array(T);
   for (let t = 0; t < T; t++) {
@@ -66,16 +69,14 @@ function solveFlow(x: StorageInput): { out: StorageDispatch; g: Graph | null; ar
     green[t] = directGreen(l, x.renew[t] ?? 0, x.gridEff[t] ?? 0, x.renewFen);
     grid[t] = l - green[t]!;
   }
-  if (x.kWh <= 0 || x.perSlotKWh <= 0 || T === 0) return { out: { green, charge, discharge, grid }, g: null, arcA: [], arcB: [], arc1: [], arc2: [] };
+  if (x.kWh <= 0 || x.perSlotKWh <= 0 || T === 0) return { out: { green, charge, discharge, grid }, g: null, arcS: [], arcA: [], arcB: [], arc1: [], arc2: [] };
 
-  // nodes: 0 source, 1 sink, then per slot: charge hub, state, discharge hub
-  const S = 0, K = 1, C = (t: number) => 2 + 3 * t, X = (t: number) => 3 + 3 * t, D = (t: number) => 4 + 3 * t;
   const g = new Graph(2 + 3 * T);
-  const arcA: number[] = [], arcB: number[] = [], arc1: number[] = [], arc2: number[] = [];
+  const arcS: number[] = [], arcA: number[] = [], arcB: number[] = [], arc1: number[] = [], arc2: number[] = [];
   for (let t = 0; t < T; t++) {
     const p = x.gridEff[t] ?? 0;
     const surplus = Math.max(0, (x.renew[t] ?? 0) - green[t]!);
-    g.add(S, C(t), eff * x.perSlotKWh, 0);
+    arcS.push(g.add(S, C(t), eff * x.perSlotKWh, 0));
     arcA.push(surplus > EPS ? g.add(C(t), X(t), eff * surplus, x.renewFen / eff) : -1);
     arcB.push(green[t]! > EPS ? g.add(C(t), X(t), eff * green[t]!, p / eff) : -1);
     if (t + 1 < T) g.add(X(t), X(t + 1), x.kWh, 0);
@@ -109,7 +110,7 @@ function solveFlow(x: StorageInput): { out: StorageDispatch; g: Graph | null; ar
     if (!(push > EPS)) break;
     for (let v = K; v !== S; v = g.to[prevArc[v]! ^ 1]!) { g.cap[prevArc[v]!]! -= push; g.cap[prevArc[v]! ^ 1]! += push; }
   }
-  return { out: { green, charge, discharge, grid }, g, arcA, arcB, arc1, arc2 };
+  return { out: { green, charge, discharge, grid }, g, arcS, arcA, arcB, arc1, arc2 };
 }
 
 export function dispatchStorage(x: StorageInput): StorageDispatch {
@@ -145,7 +146,6 @@ export function loadPrices(x: StorageInput): Float64Array {
   const f = solveFlow(x);
   const g = f.g ?? new Graph(2 + 3 * T);
   const n = g.head.length;
-  const S = 0, K = 1, C = (t: number) => 2 + 3 * t, X = (t: number) => 3 + 3 * t, D = (t: number) => 4 + 3 * t;
   const d = new Float64Array(n).fill(Infinity), inQueue = new Uint8Array(n);
   d[S] = 0; d[K] = 0; inQueue[S] = 1; inQueue[K] = 1;
   const queue: number[] = [S, K];
@@ -159,10 +159,6 @@ export function loadPrices(x: StorageInput): Float64Array {
     }
   }
   const residual = (e: number) => e >= 0 && g.cap[e]! > EPS;
-  // the source arc S → C(t) is the first arc added for slot t; its flow sits on its twin
-  const sourceArcs: number[] = [];
-  for (let e = g.head[S]!; e >= 0; e = g.next[e]!) sourceArcs.push(e);
-  sourceArcs.reverse();
   for (let t = 0; t < T; t++) {
     const l = Math.max(0, x.load[t] ?? 0), p = x.gridEff[t] ?? 0, renew = x.renew[t] ?? 0;
     // Stored energy delivered at t for less than what it displaces there (grid or direct renewables).
@@ -173,7 +169,8 @@ export function loadPrices(x: StorageInput): Float64Array {
       if (a >= 0 && !residual(a)) {
         // The surplus arc is full: a kWh less to store is replaced by the next cheapest way into X(t) —
         // renewables the load would have taken, the grid standing in (the diverted-green arc grows with the load), or another slot's.
-        const src = sourceArcs[t];
+        // the source arc S → C(t) carries its flow on its twin
+        const src = f.arcS[t];
         const alt = Math.min(p / eff, src !== undefined && g.cap[src ^ 1]! > EPS ? d[X(t)]! : Infinity);
         if (Number.isFinite(alt)) price += eff * alt - x.renewFen;
       }
